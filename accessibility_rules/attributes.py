@@ -1,0 +1,190 @@
+"""The vocabulary of accessibility attributes shared by the graph build, the profiles and the API.
+
+Every attribute has an explicit *unknown* state: OSM tags have no defaults, and an absent tag must
+never read as "accessible". Categorical attributes are small integer enums (stored as ``int8``
+arrays in the compiled graph); numeric attributes are floats whose unit is in their name and whose
+unknown state is ``NaN``.
+
+Signs: ``incline_percent`` is signed along the *edge direction* (positive = uphill when walking
+from the edge's tail to its head).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+#: Attribution required by the ODbL for every service or export built from OSM data.
+OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
+OSM_LICENCE_URL = "https://www.openstreetmap.org/copyright"
+
+
+class Tri(IntEnum):
+    """A yes/no fact that may be unknown (``lit``, ``handrail``, ``tactile_paving`` …)."""
+
+    UNKNOWN = -1
+    NO = 0
+    YES = 1
+
+
+class HighwayClass(IntEnum):
+    """What kind of way an edge comes from (OSM ``highway=*``, grouped for pedestrians)."""
+
+    OTHER = 0
+    FOOTWAY = 1
+    PATH = 2
+    PEDESTRIAN = 3
+    LIVING_STREET = 4
+    RESIDENTIAL = 5
+    SERVICE = 6
+    STEPS = 7
+    CYCLEWAY = 8
+    TRACK = 9
+    BRIDLEWAY = 10
+    PLATFORM = 11
+    ELEVATOR = 12
+    CORRIDOR = 13
+    UNCLASSIFIED = 14
+    TERTIARY = 15
+    SECONDARY = 16
+    PRIMARY = 17
+    TRUNK = 18
+    ROAD = 19
+
+
+class SurfaceClass(IntEnum):
+    """Surface material (OSM ``surface=*``) grouped by what it means for wheels and canes."""
+
+    UNKNOWN = -1
+    ASPHALT = 0
+    CONCRETE = 1
+    PAVING_STONES = 2
+    PAVED = 3  # generic "paved"
+    SETT = 4
+    COBBLESTONE = 5  # incl. unhewn_cobblestone
+    COMPACTED = 6
+    FINE_GRAVEL = 7
+    GRAVEL = 8  # incl. pebblestone
+    GROUND = 9  # dirt, earth, ground, mud, sand
+    GRASS = 10
+    GRASS_PAVER = 11
+    WOOD = 12
+    METAL = 13
+    UNPAVED = 14  # generic "unpaved"
+    OTHER = 15
+
+
+class Smoothness(IntEnum):
+    """OSM ``smoothness=*`` as an ordinal scale: larger is worse."""
+
+    UNKNOWN = -1
+    EXCELLENT = 0
+    GOOD = 1
+    INTERMEDIATE = 2
+    BAD = 3
+    VERY_BAD = 4
+    HORRIBLE = 5
+    VERY_HORRIBLE = 6
+    IMPASSABLE = 7
+
+
+class Wheelchair(IntEnum):
+    """OSM ``wheelchair=*`` on a way or node."""
+
+    UNKNOWN = -1
+    NO = 0
+    LIMITED = 1
+    YES = 2
+    DESIGNATED = 3
+
+
+class Sidewalk(IntEnum):
+    """Whether a road has a sidewalk (``sidewalk=*`` and ``sidewalk:<side>=*``)."""
+
+    UNKNOWN = -1
+    NONE = 0  # sidewalk=no / none
+    PRESENT = 1  # sidewalk=both/left/right/yes
+    SEPARATE = 2  # mapped as its own way: do not walk on the carriageway
+    NOT_APPLICABLE = 3  # the way itself is pedestrian infrastructure (footway, path, steps …)
+
+
+class CrossingKind(IntEnum):
+    """Kind of a road crossing (``crossing=*`` on a node or on a ``footway=crossing`` way)."""
+
+    NONE = 0  # not a crossing
+    UNKNOWN = 1  # a crossing whose kind is not tagged
+    TRAFFIC_SIGNALS = 2
+    MARKED = 3  # marked / zebra / uncontrolled
+    UNMARKED = 4
+    INFORMAL = 5
+
+
+class AcousticSignal(IntEnum):
+    """``traffic_signals:sound=*``: ``locate`` is only a locator tone, not a go signal."""
+
+    UNKNOWN = -1
+    NO = 0
+    YES = 1
+    LOCATE = 2
+
+
+class KerbKind(IntEnum):
+    """A kerb at a node or on a crossing way (``barrier=kerb``, ``kerb=*``, ``sloped_curb``)."""
+
+    NONE = 0  # no kerb mapped here
+    UNKNOWN = 1  # a kerb is there (or expected, e.g. an untagged crossing) but its kind is not
+    RAISED = 2
+    LOWERED = 3
+    ROLLED = 4
+    FLUSH = 5  # kerb=flush and kerb=no
+
+
+#: Heights assumed when only ``kerb=*`` is known (stated in every coverage report).
+#: raised: a typical German road kerb (DIN 483 "Hochbord" is 10–15 cm above the road), so 12 cm;
+#: lowered: the German 3 cm compromise; rolled: the middle of 3–5 cm; flush and no: 0 cm.
+ASSUMED_KERB_HEIGHT_CM: dict[KerbKind, float] = {
+    KerbKind.RAISED: 12.0,
+    KerbKind.LOWERED: 3.0,
+    KerbKind.ROLLED: 4.0,
+    KerbKind.FLUSH: 0.0,
+}
+
+
+class KerbHeightSource(IntEnum):
+    """Where a kerb height comes from."""
+
+    UNKNOWN = 0
+    TAG = 1  # kerb:height
+    DERIVED = 2  # from kerb=* with ASSUMED_KERB_HEIGHT_CM
+
+
+class InclineSource(IntEnum):
+    """Where an edge's ``incline_percent`` comes from."""
+
+    NONE = 0
+    TAG = 1  # incline=6% / -10 % / 5°
+    DEM = 2  # sampled from an elevation model (smoothed)
+    TAG_DIRECTION_ONLY = 3  # incline=up/down: direction known, steepness not
+
+
+class BarrierKind(IntEnum):
+    """``barrier=*`` on a node (kerbs are described by KerbKind instead)."""
+
+    NONE = 0
+    BOLLARD = 1
+    GATE = 2
+    LIFT_GATE = 3
+    SWING_GATE = 4
+    STILE = 5
+    TURNSTILE = 6
+    KISSING_GATE = 7
+    CYCLE_BARRIER = 8
+    BLOCK = 9
+    CHAIN = 10
+    ENTRANCE = 11
+    OTHER = 12
+
+
+#: Barriers that a wheelchair, rollator or stroller usually cannot pass.
+BLOCKING_BARRIERS: frozenset[BarrierKind] = frozenset(
+    {BarrierKind.STILE, BarrierKind.TURNSTILE, BarrierKind.KISSING_GATE, BarrierKind.CYCLE_BARRIER}
+)

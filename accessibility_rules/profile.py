@@ -1,0 +1,483 @@
+"""What one user needs from a route: a typed, ranged, immutable :class:`Profile`.
+
+A profile is data. Presets live in ``accessibility_rules/profiles/<name>.toml`` and list every
+parameter explicitly (``"none"`` spells "no limit", because TOML has no null); a request customises
+one with :func:`make_profile`. Every numeric parameter carries its unit in its name and a
+``{minimum, default, maximum}``; a value outside its range is *rejected* with
+:class:`ParameterOutOfRangeError`, never clamped. :func:`parameter_table` describes all parameters
+for a settings screen.
+
+Cost semantics (applied by ``weights.py``): cost is travel time in seconds. Limits (``max_*``,
+``min_*``, ``worst_*``, ``require_*``, ``avoid_*`` when hard) forbid an edge or a node; factors
+multiply an edge's time; ``*_delay_s`` / ``*_penalty_s`` add seconds at kerbs and crossings.
+Unknown data has its own state, and :class:`UnknownPolicy` says per attribute whether it is
+accepted, penalised (``unknown_penalty_factor`` on edges, ``unknown_transition_penalty_s`` at kerbs
+and crossings) or forbidden. The two numbers live on :class:`Profile`, not on the policy, so that
+every numeric parameter is a flat key and the policy stays a pure choice per attribute.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from importlib import resources
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_serializer,
+    model_validator,
+)
+
+from accessibility_rules.profile_errors import (
+    ParameterOutOfRangeError,
+    UnknownParameterError,
+    UnknownProfileError,
+)
+
+__all__ = [
+    "BarrierName", "ParameterOutOfRangeError", "Profile", "SmoothnessName", "SurfaceName",
+    "UnknownParameterError", "UnknownPolicy", "UnknownProfileError", "UnknownTreatment",
+    "load_preset", "make_profile", "parameter_names", "parameter_table", "parse_override_value",
+    "preset_names",
+]  # fmt: skip
+
+#: Lower-case names of :class:`~accessibility_rules.attributes.SurfaceClass` except UNKNOWN.
+SurfaceName = Literal[
+    "asphalt", "concrete", "paving_stones", "paved", "sett", "cobblestone", "compacted",
+    "fine_gravel", "gravel", "ground", "grass", "grass_paver", "wood", "metal", "unpaved", "other",
+]  # fmt: skip
+#: Lower-case names of :class:`~accessibility_rules.attributes.Smoothness` except UNKNOWN.
+SmoothnessName = Literal[
+    "excellent", "good", "intermediate", "bad", "very_bad", "horrible", "very_horrible",
+    "impassable",
+]  # fmt: skip
+#: Lower-case names of :class:`~accessibility_rules.attributes.BarrierKind` except NONE.
+BarrierName = Literal[
+    "bollard", "gate", "lift_gate", "swing_gate", "stile", "turnstile", "kissing_gate",
+    "cycle_barrier", "block", "chain", "entrance", "other",
+]  # fmt: skip
+
+
+class UnknownTreatment(StrEnum):
+    """What to do when an attribute a profile cares about is not mapped."""
+
+    ACCEPT = "accept"  # treat as fine (plain walking)
+    PENALIZE = "penalize"  # allowed, but costs extra time
+    FORBID = "forbid"  # "known data only"
+
+
+_KEYS = ConfigDict(extra="forbid", frozen=True)
+_TREAT = UnknownTreatment.ACCEPT
+
+
+class UnknownPolicy(BaseModel):
+    """Treatment of unknown data, one choice per attribute (all ``accept`` by default)."""
+
+    model_config = _KEYS
+    incline: UnknownTreatment = Field(_TREAT, description="Edges whose incline is unknown.")
+    kerb_height: UnknownTreatment = Field(_TREAT, description="Kerbs of unknown height.")
+    width: UnknownTreatment = Field(_TREAT, description="Edges whose width is unknown.")
+    surface: UnknownTreatment = Field(_TREAT, description="Edges whose surface is unknown.")
+    smoothness: UnknownTreatment = Field(_TREAT, description="Edges whose smoothness is unknown.")
+    step_count: UnknownTreatment = Field(_TREAT, description="Flights of steps of unknown count.")
+    lit: UnknownTreatment = Field(_TREAT, description="Edges not known to be lit or unlit.")
+    acoustic_signal: UnknownTreatment = Field(
+        _TREAT, description="Signalised crossings not known to have an acoustic signal."
+    )
+    tactile_paving: UnknownTreatment = Field(
+        _TREAT, description="Crossings not known to have tactile paving."
+    )
+
+
+def _num(lo: float, hi: float, text: str) -> Any:
+    return Field(ge=lo, le=hi, strict=True, allow_inf_nan=False, description=text)
+
+
+def _flag(text: str) -> Any:
+    return Field(strict=True, description=text)
+
+
+class Profile(BaseModel):
+    """One user's needs. Immutable and hashable, so it can key a cache of weight arrays."""
+
+    model_config = _KEYS
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Preset this profile starts from.")
+    label_de: str = Field(min_length=1, description="Display name in German.")
+    label_en: str = Field(min_length=1, description="Display name in English.")
+    customised: bool = Field(False, description="True when overrides changed the preset.")
+    walking_speed_mps: float = _num(0.2, 3.0, "Speed on level, good ground.")
+    max_incline_percent: float | None = _num(
+        0, 100, "Hard limit on |incline| along the walked direction, uphill and downhill alike."
+    )
+    comfortable_incline_percent: float = _num(0, 100, "Above this |incline| travel time grows.")
+    incline_penalty_per_percent: float = _num(
+        0, 5, "Extra fraction of time per percent above the comfortable incline."
+    )
+    max_kerb_height_cm: float | None = _num(0, 50, "Highest kerb that can be crossed.")
+    kerb_delay_s: float = _num(0, 600, "Time added per kerb crossed.")
+    avoid_steps: bool = _flag("Forbid all steps.")
+    max_step_count: int | None = _num(
+        0, 1000, "Flights with more steps are forbidden (ignored when avoid_steps)."
+    )
+    steps_penalty_factor: float = _num(1, 100, "Time multiplier on allowed steps.")
+    require_handrail_on_steps: bool = _flag("Forbid steps without a handrail.")
+    min_width_m: float | None = _num(0, 10, "Narrowest passable way.")
+    avoid_surfaces: frozenset[SurfaceName] = Field(description="Surfaces to avoid.")
+    surface_penalty_factor: float = _num(1, 100, "Time multiplier on avoided surfaces.")
+    avoid_surfaces_hard: bool = _flag("Forbid the avoided surfaces instead of penalising them.")
+    worst_smoothness: SmoothnessName | None = Field(
+        description="Edges with worse smoothness are forbidden."
+    )
+    require_lit: bool = _flag("Forbid edges known to be unlit.")
+    unlit_penalty_factor: float = _num(1, 100, "Time multiplier on unlit edges.")
+    avoid_barriers: frozenset[BarrierName] = Field(description="Barrier kinds that are forbidden.")
+    respect_wheelchair_no: bool = _flag("Forbid ways and nodes tagged wheelchair=no.")
+    crossing_delay_s: float = _num(0, 600, "Time added per road crossing.")
+    require_acoustic_signals: bool = _flag("Forbid signalised crossings without acoustic signal.")
+    missing_acoustic_signal_penalty_s: float = _num(
+        0, 3600, "Time added at a signalised crossing without acoustic signal."
+    )
+    require_tactile_paving: bool = _flag("Forbid crossings without tactile paving.")
+    missing_tactile_paving_penalty_s: float = _num(
+        0, 3600, "Time added at a crossing without tactile paving."
+    )
+    unmarked_crossing_penalty_s: float = _num(0, 3600, "Time added at an unmarked crossing.")
+    carriageway_penalty_factor: float = _num(
+        1, 100, "Time multiplier for walking along a road without or with a separate sidewalk."
+    )
+    unknown: UnknownPolicy = Field(description="Treatment of unknown data per attribute.")
+    unknown_penalty_factor: float = _num(
+        1, 100, "Time multiplier on an edge whose penalised attribute is unknown."
+    )
+    unknown_transition_penalty_s: float = _num(
+        0, 3600, "Time added per kerb or crossing whose penalised attribute is unknown."
+    )
+
+    @model_validator(mode="after")
+    def _comfort_within_limit(self) -> Profile:
+        limit, comfort = self.max_incline_percent, self.comfortable_incline_percent
+        if limit is not None and comfort > limit:
+            raise ParameterOutOfRangeError(
+                f"comfortable_incline_percent must be between 0 and {limit:g} % because it "
+                f"cannot exceed max_incline_percent ({limit:g} %), got {comfort:g}",
+                parameter="comfortable_incline_percent",
+                value=comfort,
+                minimum=0.0,
+                maximum=limit,
+                unit="%",
+            )
+        return self
+
+    @field_serializer("avoid_surfaces", "avoid_barriers", when_used="json")
+    def _sorted(self, value: frozenset[str]) -> list[str]:
+        return sorted(value)
+
+
+# --------------------------------------------------------------------------- parameter registry
+
+_META = frozenset({"name", "label_de", "label_en", "customised", "unknown"})
+#: Unit by name suffix, first match wins (so "_per_percent" is tested before "_percent").
+_UNITS = (
+    ("_per_percent", "1/%"), ("_mps", "m/s"), ("_percent", "%"), ("_cm", "cm"), ("_m", "m"),
+    ("_s", "s"), ("_factor", "×"), ("_step_count", "steps"),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Param:
+    name: str  # "max_kerb_height_cm" or "unknown.incline"
+    kind: str  # number | integer | boolean | enum | set
+    nullable: bool
+    minimum: float | None
+    maximum: float | None
+    unit: str | None
+    choices: tuple[str, ...] | None
+    description: str
+
+    def expectation(self) -> str:
+        """What a valid value looks like, for error messages."""
+        if self.kind in ("number", "integer"):
+            what = "a whole number" if self.kind == "integer" else "a finite number"
+            unit = f" {self.unit}" if self.unit else ""
+            text = f"{what} between {self.minimum:g} and {self.maximum:g}{unit}"
+        elif self.kind == "boolean":
+            text = "true or false"
+        elif self.kind == "enum":
+            text = f"one of {', '.join(self.choices or ())}"
+        else:
+            text = f"a set drawn from {', '.join(self.choices or ())}"
+        return text + (" or none (no limit)" if self.nullable else "")
+
+
+def _describe(path: str, info: Any) -> _Param:
+    tp, nullable = info.annotation, False
+    if typing.get_origin(tp) in (types.UnionType, typing.Union):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        tp, nullable = args[0], True
+    choices: tuple[str, ...] | None = None
+    if typing.get_origin(tp) is frozenset:
+        kind, choices = "set", typing.get_args(typing.get_args(tp)[0])
+    elif typing.get_origin(tp) is Literal:
+        kind, choices = "enum", typing.get_args(tp)
+    elif isinstance(tp, type) and issubclass(tp, StrEnum):
+        kind, choices = "enum", tuple(m.value for m in tp)
+    else:
+        kind = {bool: "boolean", int: "integer", float: "number"}[tp]
+    bounds = {k: getattr(m, k) for m in info.metadata for k in ("ge", "le") if hasattr(m, k)}
+    lo, hi = bounds.get("ge"), bounds.get("le")
+    unit = next((u for suffix, u in _UNITS if path.endswith(suffix)), None)
+    return _Param(path, kind, nullable, lo, hi, unit, choices, info.description or "")
+
+
+_PARAMS: dict[str, _Param] = {
+    name: _describe(name, info) for name, info in Profile.model_fields.items() if name not in _META
+}
+_PARAMS.update(
+    (f"unknown.{n}", _describe(f"unknown.{n}", i)) for n, i in UnknownPolicy.model_fields.items()
+)
+
+
+def parameter_names() -> list[str]:
+    """All adjustable parameter names, nested ones dotted (``unknown.incline``), in model order."""
+    return list(_PARAMS)
+
+
+def _param(key: object) -> _Param:
+    if isinstance(key, str) and key in _PARAMS:
+        return _PARAMS[key]
+    close = difflib.get_close_matches(str(key), list(_PARAMS), n=3, cutoff=0.6)
+    reason = f"{key!r} cannot be overridden" if key in _META else ""
+    raise UnknownParameterError(key, close, reason=reason)
+
+
+def _short(value: Any) -> str:
+    text = f"{value:g}" if isinstance(value, float) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _rejected(param: _Param, value: Any, note: str = "") -> ParameterOutOfRangeError:
+    return ParameterOutOfRangeError(
+        f"{param.name} must be {param.expectation()}{note}, got {_short(value)}",
+        parameter=param.name,
+        value=value,
+        minimum=param.minimum,
+        maximum=param.maximum,
+        unit=param.unit,
+        choices=param.choices,
+    )
+
+
+# ----------------------------------------------------------------------------------- presets
+
+_TRUE, _FALSE = {"true", "yes", "on", "1"}, {"false", "no", "off", "0"}
+
+
+def _preset_dir() -> Any:
+    return resources.files("accessibility_rules").joinpath("profiles")
+
+
+def preset_names() -> list[str]:
+    """Names of the preset files present in ``accessibility_rules/profiles``, sorted."""
+    return sorted(p.name[:-5] for p in _preset_dir().iterdir() if p.name.endswith(".toml"))
+
+
+def load_preset(name: str) -> Profile:
+    """Load and validate the preset ``name`` (cached; profiles are immutable).
+
+    Raises
+    ------
+    UnknownProfileError
+        No such preset; the message lists the known names.
+    ValueError
+        The preset file is broken (misses a parameter, has an extra key, or a bad value).
+    """
+    known = preset_names()
+    if name not in known:
+        raise UnknownProfileError(name, known)
+    return _load_preset(name)
+
+
+@functools.cache
+def _load_preset(name: str) -> Profile:
+    data = tomllib.loads(_preset_dir().joinpath(f"{name}.toml").read_text(encoding="utf-8"))
+    unknown = data.get("unknown", {})
+    given = {k for k in data if k != "unknown"} | {f"unknown.{k}" for k in unknown}
+    expected = (set(_PARAMS) | _META) - {"unknown", "customised"}
+    if given != expected or data.get("name") != name:
+        missing, extra = sorted(expected - given), sorted(given - expected)
+        raise ValueError(
+            f"preset {name!r} must set name = {name!r} and every parameter exactly once; "
+            f"missing: {missing}, not parameters: {extra}"
+        )
+    for key, param in _PARAMS.items():  # TOML has no null: presets spell "no limit" as "none"
+        parent, _, leaf = key.rpartition(".")
+        table = data[parent] if parent else data
+        if param.nullable and table[leaf] == "none":
+            table[leaf] = None
+    try:
+        return _validate(data)
+    except ParameterOutOfRangeError as exc:
+        exc.add_note(f"in preset file profiles/{name}.toml")
+        raise
+
+
+def _validate(data: Mapping[str, Any]) -> Profile:
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        cause = error.get("ctx", {}).get("error")
+        if isinstance(cause, ParameterOutOfRangeError):
+            raise cause from None
+        loc = error["loc"]
+        key = f"unknown.{loc[1]}" if loc[0] == "unknown" and len(loc) > 1 else str(loc[0])
+        if key not in _PARAMS:  # a metadata field (name, label): a broken preset, not a user error
+            raise
+        parent, _, leaf = key.rpartition(".")
+        value = data[parent][leaf] if parent else data[leaf]
+        raise _rejected(_PARAMS[key], value) from None
+
+
+# --------------------------------------------------------------------------------- overrides
+
+
+def parse_override_value(key: str, text: str) -> Any:
+    """Read a command-line value for parameter ``key``; :func:`make_profile` checks the range.
+
+    ``"6"`` / ``"6 %"`` → ``6.0`` for a number (a trailing unit equal to the parameter's is
+    allowed); ``"3"`` → ``3`` for an integer; ``true/false/yes/no/on/off/1/0`` for a boolean;
+    a lower-cased name for an enum; ``"sett, cobblestone"`` → ``frozenset`` for a set (``""`` or
+    ``"none"`` is the empty set); ``"none"`` or ``"null"`` → ``None`` where no limit is allowed.
+
+    Raises
+    ------
+    UnknownParameterError
+        ``key`` is not a parameter.
+    ParameterOutOfRangeError
+        ``text`` cannot be read as the parameter's type.
+    """
+    param = _param(key)
+    if not isinstance(text, str):
+        raise TypeError(f"parse_override_value expects text, got {type(text).__name__}")
+    word = text.strip().lower()
+    if param.nullable and word in ("none", "null"):
+        return None
+    if param.kind == "set":
+        items = [] if word == "none" else [w.strip() for w in word.split(",")]
+        return frozenset(w for w in items if w)
+    if param.kind == "enum":
+        return word
+    if param.kind == "boolean":
+        if word in _TRUE | _FALSE:
+            return word in _TRUE
+        raise _rejected(param, text)
+    if param.unit and word.endswith(param.unit):
+        word = word.removesuffix(param.unit).strip()
+    try:
+        return int(word) if param.kind == "integer" else float(word)
+    except ValueError:
+        raise _rejected(param, text) from None
+
+
+def make_profile(base: str | Profile, overrides: Mapping[str, Any] | None = None) -> Profile:
+    """Customise a preset (by name) or an existing profile with ``overrides``.
+
+    Keys are parameter names; the unknown-data policy is set as ``"unknown.incline"`` or as
+    ``{"unknown": {"incline": "forbid"}}``. String values are read with
+    :func:`parse_override_value`. The result keeps the base's ``name`` and has
+    ``customised=True`` when any parameter differs from the base (or the base was customised).
+
+    Raises
+    ------
+    UnknownProfileError
+        ``base`` names no preset.
+    UnknownParameterError
+        A key is not a parameter; the message suggests close matches.
+    ParameterOutOfRangeError
+        A value is of the wrong type, out of range, not finite, contradicts another parameter,
+        or is given twice with different values. Nothing is clamped.
+
+    Examples
+    --------
+    >>> make_profile("wheelchair", {"max_incline_percent": "8"}).max_incline_percent
+    8.0
+    """
+    profile = load_preset(base) if isinstance(base, str) else base
+    if not overrides:
+        return profile
+    flat: dict[str, Any] = {}
+    for key, value in overrides.items():
+        if key == "unknown":
+            if not isinstance(value, Mapping):
+                raise ParameterOutOfRangeError(
+                    f"unknown must be a table of attribute → accept/penalize/forbid, got "
+                    f"{_short(value)}",
+                    parameter="unknown",
+                    value=value,
+                )
+            pairs = [(f"unknown.{k}" if isinstance(k, str) else k, v) for k, v in value.items()]
+        else:
+            pairs = [(key, value)]
+        for name, item in pairs:
+            param = _param(name)
+            parsed = parse_override_value(name, item) if isinstance(item, str) else item
+            if name in flat and flat[name] != parsed:
+                raise _rejected(param, parsed, " (it is given twice with different values)")
+            flat[name] = parsed
+    data = profile.model_dump()
+    for name, value in flat.items():
+        parent, _, leaf = name.rpartition(".")
+        (data[parent] if parent else data)[leaf] = value
+    result = _validate(data)
+    changed = result.model_dump(exclude={"customised"}) != profile.model_dump(exclude={"customised"})
+    return result.model_copy(update={"customised": profile.customised or changed})
+
+
+# ------------------------------------------------------------------------------------- table
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, frozenset):
+        return sorted(value)
+    return value.value if isinstance(value, StrEnum) else value
+
+
+def parameter_table() -> list[dict[str, Any]]:
+    """One JSON-ready row per parameter, for building a settings screen.
+
+    Each row has ``name``, ``type`` (number, integer, boolean, enum, set), ``nullable`` (``None``
+    allowed, meaning no limit), ``unit``, ``minimum``, ``maximum``, ``choices``, ``description``
+    and ``defaults`` (``{preset name: value}`` for every preset).
+    """
+    presets = {name: load_preset(name) for name in preset_names()}
+    rows = []
+    for key, p in _PARAMS.items():
+        parent, _, leaf = key.rpartition(".")
+
+        def value_of(profile: Profile, parent: str = parent, leaf: str = leaf) -> Any:
+            return _plain(getattr(getattr(profile, parent) if parent else profile, leaf))
+
+        rows.append(
+            {
+                "name": key,
+                "type": p.kind,
+                "nullable": p.nullable,
+                "unit": p.unit,
+                "minimum": p.minimum,
+                "maximum": p.maximum,
+                "choices": None if p.choices is None else list(p.choices),
+                "description": p.description,
+                "defaults": {n: value_of(pr) for n, pr in presets.items()},
+            }
+        )
+    return rows

@@ -1,0 +1,1298 @@
+"""Read OpenStreetMap tags as typed accessibility attributes.
+
+OSM tags are free text: ``incline=6%``, ``incline=5°``, ``width=1,5 m``, ``kerb:height=0.03``.
+The graph build, the profiles and the API must not each re-implement (and disagree on) how such a
+value is read, so this module is the single place where tag text becomes the enums and numbers of
+:mod:`accessibility_rules.attributes`.
+
+Two layers:
+
+* **Value parsers** (``parse_*``) read one tag value. They are strict: a value they cannot read
+  raises :class:`MalformedTagError`; they never return a guess, because a wrong "accessible" is
+  worse than an honest "unknown".
+* **Composite rules** (:func:`is_pedestrian_way`, :func:`way_attributes`,
+  :func:`node_attributes`) read a whole tag dict. They never raise on bad values: an unreadable
+  value becomes the unknown state and is counted in a ``Counter`` keyed by the tag key, so the
+  coverage report can say how much data was dropped.
+
+Everything here is pure: no I/O, no global state.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TypeVar
+
+from accessibility_rules.attributes import (
+    ASSUMED_KERB_HEIGHT_CM,
+    AcousticSignal,
+    BarrierKind,
+    CrossingKind,
+    HighwayClass,
+    InclineSource,
+    KerbHeightSource,
+    KerbKind,
+    Sidewalk,
+    Smoothness,
+    SurfaceClass,
+    Tri,
+    Wheelchair,
+)
+
+__all__ = [
+    "EMPTY_NODE",
+    "RELEVANT_NODE_KEYS",
+    "RELEVANT_WAY_KEYS",
+    "RELEVANT_WAY_KEY_PREFIXES",
+    "MalformedTagError",
+    "NodeAttributes",
+    "WayAttributes",
+    "highway_class",
+    "is_pedestrian_way",
+    "is_relevant_way_key",
+    "node_attributes",
+    "parse_acoustic_signal",
+    "parse_barrier",
+    "parse_crossing_kind",
+    "parse_incline",
+    "parse_kerb_height_cm",
+    "parse_kerb_kind",
+    "parse_lit",
+    "parse_sloped_curb",
+    "parse_smoothness",
+    "parse_step_count",
+    "parse_surface",
+    "parse_tactile_paving",
+    "parse_wheelchair",
+    "parse_width_m",
+    "parse_yes_no",
+    "way_attributes",
+]
+
+_T = TypeVar("_T")
+
+#: OSM limits tag values to 255 characters; anything longer is not a real value.
+_MAX_VALUE_LENGTH = 255
+
+#: A non-negative decimal number with "." or "," as the decimal mark (ASCII digits only).
+_NUMBER = r"(?:[0-9]+(?:[.,][0-9]+)?|[.,][0-9]+)"
+
+
+class MalformedTagError(ValueError):
+    """A tag value that cannot be read as what its key promises.
+
+    ``key`` is the tag key when the parser knows it (``None`` for generic parsers such as
+    :func:`parse_yes_no` called without a key); ``value`` is the raw value as given.
+    """
+
+    def __init__(self, key: str | None, value: str, expected: str) -> None:
+        """Build the message "cannot read <key>='<value>' as <expected>"."""
+        self.key = key
+        self.value = value
+        self.expected = expected
+        shown = f"{key}={value!r}" if key is not None else repr(value)
+        super().__init__(f"cannot read {shown} as {expected}")
+
+
+# --------------------------------------------------------------------------------------------
+# Value parsers
+# --------------------------------------------------------------------------------------------
+
+
+def _normalise(value: str, key: str | None, expected: str) -> str:
+    """Strip and lower-case ``value``; raise for empty or over-long values."""
+    text = value.strip()
+    if not text or len(text) > _MAX_VALUE_LENGTH:
+        raise MalformedTagError(key, value, expected)
+    return text.lower()
+
+
+def _to_float(number: str) -> float:
+    """Read a regex-checked :data:`_NUMBER` (decimal comma allowed) as a float."""
+    return float(number.replace(",", "."))
+
+
+def _to_decimal(number: str) -> Decimal:
+    """Read a regex-checked :data:`_NUMBER` exactly, so unit conversions stay exact."""
+    return Decimal(number.replace(",", "."))
+
+
+def _lookup(table: Mapping[str, _T], value: str, key: str | None, expected: str) -> _T:
+    """Look ``value`` up in ``table`` after normalising it, or raise."""
+    text = _normalise(value, key, expected)
+    try:
+        return table[text]
+    except KeyError:
+        raise MalformedTagError(key, value, expected) from None
+
+
+_INCLINE_RE = re.compile(rf"([+-]?)\s*({_NUMBER})\s*(%|°|deg|degree|degrees)?")
+
+
+def parse_incline(value: str, *, key: str | None = "incline") -> tuple[float | None, int]:
+    """Read ``incline=*`` as (percent signed along the way's drawing direction, direction sign).
+
+    ``6%`` → (6.0, 1); ``-10 %`` → (-10.0, -1); ``0`` → (0.0, 0); ``up`` → (None, 1);
+    ``down`` → (None, -1); ``5°`` / ``5deg`` → (tan(5°)·100, 1). A bare number is percent.
+    Percent values above 100 are rejected (almost always a typo), as are angles of 90° or more.
+    """
+    expected = "a slope"
+    text = _normalise(value, key, expected)
+    if text == "up":
+        return None, 1
+    if text == "down":
+        return None, -1
+    match = _INCLINE_RE.fullmatch(text)
+    if match is None:
+        raise MalformedTagError(key, value, expected)
+    sign, number, unit = match.groups()
+    magnitude = _to_float(number)
+    if unit in (None, "%"):
+        if magnitude > 100.0:
+            raise MalformedTagError(key, value, expected)
+        percent = magnitude
+    else:
+        if magnitude >= 90.0:
+            raise MalformedTagError(key, value, expected)
+        percent = math.tan(math.radians(magnitude)) * 100.0
+    if percent == 0.0:
+        return 0.0, 0
+    return (-percent, -1) if sign == "-" else (percent, 1)
+
+
+_METRIC_LENGTH_RE = re.compile(rf"({_NUMBER})\s*(m|cm|mm)?")
+_FEET_INCHES_RE = re.compile(r"([0-9]+)\s*(?:'|ft)\s*(?:([0-9]+(?:\.[0-9]+)?)\s*(?:\"|in))?")
+_INCHES_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(?:\"|in)")
+_CM_PER_UNIT: dict[str | None, Decimal] = {
+    None: Decimal(100),
+    "m": Decimal(100),
+    "cm": Decimal(1),
+    "mm": Decimal("0.1"),
+}
+_METRES_PER_FOOT = Decimal("0.3048")
+_METRES_PER_INCH = Decimal("0.0254")
+
+
+def _length_m(text: str) -> Decimal | None:
+    """Read a metric or feet/inches length as metres, or None if it is not one."""
+    match = _METRIC_LENGTH_RE.fullmatch(text)
+    if match is not None:
+        number, unit = match.groups()
+        return _to_decimal(number) * _CM_PER_UNIT[unit] / 100
+    match = _FEET_INCHES_RE.fullmatch(text)
+    if match is not None:
+        feet, inches = match.groups()
+        inch_value = Decimal(inches) if inches is not None else Decimal(0)
+        if inch_value >= 12:
+            return None
+        return Decimal(feet) * _METRES_PER_FOOT + inch_value * _METRES_PER_INCH
+    match = _INCHES_RE.fullmatch(text)
+    if match is not None:
+        return Decimal(match.group(1)) * _METRES_PER_INCH
+    return None
+
+
+def parse_width_m(value: str, *, key: str | None = "width") -> float:
+    """Read a width (``width``, ``est_width``, ``maxwidth`` …) in metres.
+
+    Bare numbers are metres (``1.5``, ``1,5``); units ``m``, ``cm``, ``mm``, feet/inches
+    (``4'``, ``3'6"``). The result must be > 0 and < 100 m.
+    """
+    expected = "a width in metres"
+    metres = _length_m(_normalise(value, key, expected))
+    if metres is None or not 0 < metres < 100:
+        raise MalformedTagError(key, value, expected)
+    return float(metres)
+
+
+def parse_kerb_height_cm(value: str, *, key: str | None = "kerb:height") -> float:
+    """Read ``kerb:height=*`` in centimetres.
+
+    Bare numbers are METRES as on the OSM wiki (``0.03`` → 3.0); ``3 cm``, ``30 mm``, ``0,03``
+    and ``0.03 m`` also give 3.0. A bare ``3`` would be 3 m and is rejected (the result must lie
+    in 0–50 cm): it is usually centimetres written without a unit, and we do not guess.
+    """
+    expected = "a kerb height"
+    match = _METRIC_LENGTH_RE.fullmatch(_normalise(value, key, expected))
+    if match is None:
+        raise MalformedTagError(key, value, expected)
+    number, unit = match.groups()
+    height_cm = _to_decimal(number) * _CM_PER_UNIT[unit]
+    if height_cm > 50:
+        raise MalformedTagError(key, value, expected)
+    return float(height_cm)
+
+
+def parse_step_count(value: str, *, key: str | None = "step_count") -> int:
+    """Read ``step_count=*`` as a positive integer (``12``); ranges and decimals are rejected."""
+    expected = "a number of steps"
+    text = _normalise(value, key, expected)
+    if re.fullmatch(r"[0-9]+", text) is None or int(text) <= 0:
+        raise MalformedTagError(key, value, expected)
+    return int(text)
+
+
+_SURFACES: dict[str, SurfaceClass] = {
+    "asphalt": SurfaceClass.ASPHALT,
+    # chipseal: chippings rolled into bitumen; rides like (rough) asphalt.
+    "chipseal": SurfaceClass.ASPHALT,
+    "concrete": SurfaceClass.CONCRETE,
+    "concrete:plates": SurfaceClass.CONCRETE,
+    "concrete:lanes": SurfaceClass.CONCRETE,
+    "paving_stones": SurfaceClass.PAVING_STONES,
+    # bricks and tiles: regular laid units with narrow joints, like paving stones.
+    "bricks": SurfaceClass.PAVING_STONES,
+    "tiles": SurfaceClass.PAVING_STONES,
+    "paved": SurfaceClass.PAVED,
+    "sett": SurfaceClass.SETT,
+    "cobblestone": SurfaceClass.COBBLESTONE,
+    "unhewn_cobblestone": SurfaceClass.COBBLESTONE,
+    "cobblestone:flattened": SurfaceClass.COBBLESTONE,
+    "compacted": SurfaceClass.COMPACTED,
+    "fine_gravel": SurfaceClass.FINE_GRAVEL,
+    "gravel": SurfaceClass.GRAVEL,
+    "pebblestone": SurfaceClass.GRAVEL,
+    # shells: loose small pieces, behaves like gravel under wheels.
+    "shells": SurfaceClass.GRAVEL,
+    "ground": SurfaceClass.GROUND,
+    "dirt": SurfaceClass.GROUND,
+    "earth": SurfaceClass.GROUND,
+    "mud": SurfaceClass.GROUND,
+    "sand": SurfaceClass.GROUND,
+    # woodchips: soft and loose, closest to natural ground.
+    "woodchips": SurfaceClass.GROUND,
+    "grass": SurfaceClass.GRASS,
+    "grass_paver": SurfaceClass.GRASS_PAVER,
+    "wood": SurfaceClass.WOOD,
+    "metal": SurfaceClass.METAL,
+    "metal_grid": SurfaceClass.METAL,
+    "unpaved": SurfaceClass.UNPAVED,
+    # Known OSM surfaces without a close class. rock and stepping_stones are uneven in ways no
+    # paved class describes; sports and indoor surfaces (tartan, artificial_turf, clay, rubber,
+    # plastic, acrylic, carpet) and weather surfaces (snow, ice, salt) are OTHER too.
+    "rock": SurfaceClass.OTHER,
+    "stepping_stones": SurfaceClass.OTHER,
+    "artificial_turf": SurfaceClass.OTHER,
+    "tartan": SurfaceClass.OTHER,
+    "clay": SurfaceClass.OTHER,
+    "rubber": SurfaceClass.OTHER,
+    "plastic": SurfaceClass.OTHER,
+    "acrylic": SurfaceClass.OTHER,
+    "carpet": SurfaceClass.OTHER,
+    "snow": SurfaceClass.OTHER,
+    "ice": SurfaceClass.OTHER,
+    "salt": SurfaceClass.OTHER,
+}
+
+
+def parse_surface(value: str, *, key: str | None = "surface") -> SurfaceClass:
+    """Read ``surface=*`` as a :class:`SurfaceClass`.
+
+    ``paving_stones:<anything>`` (e.g. ``paving_stones:30``) is PAVING_STONES. Lists such as
+    ``asphalt;gravel`` and unknown free text are malformed: there is no single class to give.
+    """
+    expected = "a surface"
+    text = _normalise(value, key, expected)
+    if text.startswith("paving_stones:") and len(text) > len("paving_stones:"):
+        return SurfaceClass.PAVING_STONES
+    return _lookup(_SURFACES, text, key, expected)
+
+
+_SMOOTHNESS: dict[str, Smoothness] = {
+    "excellent": Smoothness.EXCELLENT,
+    "good": Smoothness.GOOD,
+    "intermediate": Smoothness.INTERMEDIATE,
+    "bad": Smoothness.BAD,
+    "very_bad": Smoothness.VERY_BAD,
+    "horrible": Smoothness.HORRIBLE,
+    "very_horrible": Smoothness.VERY_HORRIBLE,
+    "impassable": Smoothness.IMPASSABLE,
+}
+
+
+def parse_smoothness(value: str, *, key: str | None = "smoothness") -> Smoothness:
+    """Read ``smoothness=*`` (the eight OSM values) as an ordinal :class:`Smoothness`."""
+    return _lookup(_SMOOTHNESS, value, key, "a smoothness")
+
+
+_WHEELCHAIR: dict[str, Wheelchair] = {
+    "yes": Wheelchair.YES,
+    "limited": Wheelchair.LIMITED,
+    "no": Wheelchair.NO,
+    "designated": Wheelchair.DESIGNATED,
+}
+
+
+def parse_wheelchair(value: str, *, key: str | None = "wheelchair") -> Wheelchair:
+    """Read ``wheelchair=yes|limited|no|designated``."""
+    return _lookup(_WHEELCHAIR, value, key, "a wheelchair access value")
+
+
+_YES_NO: dict[str, Tri] = {
+    "yes": Tri.YES,
+    "true": Tri.YES,
+    "1": Tri.YES,
+    "no": Tri.NO,
+    "false": Tri.NO,
+    "0": Tri.NO,
+    "none": Tri.NO,
+}
+
+
+def parse_yes_no(value: str, *, key: str | None = None) -> Tri:
+    """Read a boolean tag: ``yes``/``true``/``1`` → YES, ``no``/``false``/``0``/``none`` → NO."""
+    return _lookup(_YES_NO, value, key, "yes or no")
+
+
+_LIT: dict[str, Tri] = {
+    "yes": Tri.YES,
+    "24/7": Tri.YES,
+    "automatic": Tri.YES,  # switched on by a motion sensor when someone comes
+    "sunset-sunrise": Tri.YES,
+    "no": Tri.NO,
+    "disused": Tri.NO,  # lamps exist but are broken or switched off for good
+    # limited: lamps exist but are switched off for part of the night: not reliably lit, and
+    # claiming YES would send someone down a dark path at 2 a.m.
+    "limited": Tri.NO,
+    # interval: flashing warning lights on tall structures; they do not light the way.
+    "interval": Tri.NO,
+}
+_SUN_EVENTS = frozenset({"sunrise", "sunset", "dusk", "dawn"})
+_OPENING_HOURS_WORDS = _SUN_EVENTS | {
+    *("mo", "tu", "we", "th", "fr", "sa", "su", "ph", "sh", "off"),
+    *("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+}
+_OPENING_HOURS_CHARS_RE = re.compile(r"[a-z0-9:;,+\-/ ().\[\]]+")
+
+
+def _looks_like_opening_hours(text: str) -> bool:
+    """True for an opening_hours-like schedule (``mo-fr 06:00-22:00``, ``dusk-dawn``)."""
+    if _OPENING_HOURS_CHARS_RE.fullmatch(text) is None:
+        return False
+    words = re.findall(r"[a-z]+", text)
+    if any(word not in _OPENING_HOURS_WORDS for word in words):
+        return False
+    has_time = re.search(r"[0-9]{1,2}:[0-9]{2}", text) is not None
+    has_sun_event = any(word in _SUN_EVENTS for word in words)
+    return has_time or has_sun_event
+
+
+def parse_lit(value: str, *, key: str | None = "lit") -> Tri:
+    """Read ``lit=*`` as whether the way is lit at night.
+
+    YES: ``yes``, ``24/7``, ``automatic`` and operating-time schedules in opening_hours syntax
+    (``Mo-Fr 06:00-22:00``, ``sunset-sunrise``): lit at least at some times of the night, as the
+    plain ``yes`` is. NO: ``no``, ``disused``, ``limited`` (not reliably lit), ``interval``
+    (beacon lights, not lighting).
+    """
+    expected = "a lighting value"
+    text = _normalise(value, key, expected)
+    if text in _LIT:
+        return _LIT[text]
+    if _looks_like_opening_hours(text):
+        return Tri.YES
+    raise MalformedTagError(key, value, expected)
+
+
+_TACTILE_PAVING: dict[str, Tri] = {
+    "yes": Tri.YES,
+    "contrasted": Tri.YES,
+    "primitive": Tri.YES,
+    "no": Tri.NO,
+    # partial or incorrectly laid paving does not guide a long cane reliably.
+    "incorrect": Tri.NO,
+    "partial": Tri.NO,
+}
+
+
+def parse_tactile_paving(value: str, *, key: str | None = "tactile_paving") -> Tri:
+    """Read ``tactile_paving=*``: usable guidance → YES, absent/partial/incorrect → NO."""
+    return _lookup(_TACTILE_PAVING, value, key, "a tactile paving value")
+
+
+_ACOUSTIC_SIGNAL: dict[str, AcousticSignal] = {
+    "yes": AcousticSignal.YES,
+    "no": AcousticSignal.NO,
+    "locate": AcousticSignal.LOCATE,
+    "walk_only": AcousticSignal.YES,  # sounds during the green phase: still a go signal
+}
+
+
+def parse_acoustic_signal(
+    value: str, *, key: str | None = "traffic_signals:sound"
+) -> AcousticSignal:
+    """Read ``traffic_signals:sound=yes|no|locate|walk_only``."""
+    return _lookup(_ACOUSTIC_SIGNAL, value, key, "an acoustic signal value")
+
+
+_CROSSING_KINDS: dict[str, CrossingKind] = {
+    "traffic_signals": CrossingKind.TRAFFIC_SIGNALS,
+    # British signalled crossing types (deprecated as crossing values, but unambiguous).
+    "pelican": CrossingKind.TRAFFIC_SIGNALS,
+    "toucan": CrossingKind.TRAFFIC_SIGNALS,
+    "puffin": CrossingKind.TRAFFIC_SIGNALS,
+    "pegasus": CrossingKind.TRAFFIC_SIGNALS,
+    "marked": CrossingKind.MARKED,
+    "zebra": CrossingKind.MARKED,
+    "uncontrolled": CrossingKind.MARKED,
+    "unmarked": CrossingKind.UNMARKED,
+    "informal": CrossingKind.INFORMAL,
+    "island": CrossingKind.UNKNOWN,  # says there is an island, not how the road is crossed
+    "no": CrossingKind.NONE,  # crossing is not possible here; the caller decides what to do
+}
+#: When a value lists several kinds (``traffic_signals;marked``) the most specific one wins.
+_CROSSING_SPECIFICITY: tuple[CrossingKind, ...] = (
+    CrossingKind.TRAFFIC_SIGNALS,
+    CrossingKind.MARKED,
+    CrossingKind.UNMARKED,
+    CrossingKind.INFORMAL,
+    CrossingKind.UNKNOWN,
+)
+
+
+def parse_crossing_kind(value: str, *, key: str | None = "crossing") -> CrossingKind:
+    """Read ``crossing=*`` as a :class:`CrossingKind`.
+
+    ``no`` gives NONE (crossing not possible here). ``a;b`` lists give the most specific kind
+    (``traffic_signals;marked`` → TRAFFIC_SIGNALS); a list mixing ``no`` with a kind is malformed.
+    """
+    expected = "a crossing kind"
+    text = _normalise(value, key, expected)
+    parts = text.split(";")
+    if any(part.strip() not in _CROSSING_KINDS for part in parts):
+        raise MalformedTagError(key, value, expected)
+    kinds = {_CROSSING_KINDS[part.strip()] for part in parts}
+    if len(kinds) == 1:
+        return kinds.pop()
+    if CrossingKind.NONE in kinds:
+        raise MalformedTagError(key, value, expected)
+    return next(kind for kind in _CROSSING_SPECIFICITY if kind in kinds)
+
+
+_KERB_KINDS: dict[str, KerbKind] = {
+    "raised": KerbKind.RAISED,
+    "regular": KerbKind.RAISED,  # an ordinary (full-height) kerb
+    "lowered": KerbKind.LOWERED,
+    "rolled": KerbKind.ROLLED,
+    "flush": KerbKind.FLUSH,
+    "no": KerbKind.FLUSH,
+    "yes": KerbKind.UNKNOWN,  # a kerb is there, its kind is not said
+}
+
+
+def parse_kerb_kind(value: str, *, key: str | None = "kerb") -> KerbKind:
+    """Read ``kerb=raised|lowered|rolled|flush|no|yes|regular`` as a :class:`KerbKind`."""
+    return _lookup(_KERB_KINDS, value, key, "a kerb kind")
+
+
+_SLOPED_CURB_WORDS: dict[str, KerbKind] = {
+    "at_grade": KerbKind.FLUSH,
+    "flush": KerbKind.FLUSH,
+    "yes": KerbKind.LOWERED,
+    "both": KerbKind.LOWERED,
+    "one_side": KerbKind.LOWERED,
+    "no": KerbKind.RAISED,
+}
+
+
+def _kerb_kind_from_height(height_cm: float) -> KerbKind:
+    """Classify a measured kerb height: 0 → FLUSH, ≤ 3 cm → LOWERED, > 3 cm → RAISED."""
+    if height_cm == 0.0:
+        return KerbKind.FLUSH
+    if height_cm <= ASSUMED_KERB_HEIGHT_CM[KerbKind.LOWERED]:
+        return KerbKind.LOWERED
+    return KerbKind.RAISED
+
+
+def parse_sloped_curb(value: str, *, key: str | None = "sloped_curb") -> KerbKind:
+    """Read the deprecated ``sloped_curb=*`` as a :class:`KerbKind`.
+
+    ``0``/``at_grade``/``flush`` → FLUSH; ``yes``/``both``/``one_side`` → LOWERED; ``no`` →
+    RAISED; a height (read like ``kerb:height``, bare numbers in metres) is classified by
+    :func:`_kerb_kind_from_height`.
+    """
+    expected = "a sloped curb value"
+    text = _normalise(value, key, expected)
+    if text in _SLOPED_CURB_WORDS:
+        return _SLOPED_CURB_WORDS[text]
+    try:
+        height_cm = parse_kerb_height_cm(text, key=key)
+    except MalformedTagError:
+        raise MalformedTagError(key, value, expected) from None
+    return _kerb_kind_from_height(height_cm)
+
+
+_BARRIERS: dict[str, BarrierKind] = {
+    "bollard": BarrierKind.BOLLARD,
+    "gate": BarrierKind.GATE,
+    "sliding_gate": BarrierKind.GATE,
+    "lift_gate": BarrierKind.LIFT_GATE,
+    "swing_gate": BarrierKind.SWING_GATE,
+    "stile": BarrierKind.STILE,
+    "turnstile": BarrierKind.TURNSTILE,
+    "full-height_turnstile": BarrierKind.TURNSTILE,
+    "kissing_gate": BarrierKind.KISSING_GATE,
+    "cycle_barrier": BarrierKind.CYCLE_BARRIER,
+    "block": BarrierKind.BLOCK,
+    "chain": BarrierKind.CHAIN,
+    "entrance": BarrierKind.ENTRANCE,
+    "kerb": BarrierKind.NONE,  # kerbs are described by KerbKind instead
+    "no": BarrierKind.NONE,
+}
+#: What an OSM value looks like: lower-case words, digits, ``_``, ``-``, ``:`` (no lists).
+_OSM_WORD_RE = re.compile(r"[a-z0-9_:\-]+")
+
+
+def parse_barrier(value: str, *, key: str | None = "barrier") -> BarrierKind:
+    """Read ``barrier=*`` on a node as a :class:`BarrierKind`.
+
+    Listed kinds map to their member (``sliding_gate`` → GATE, ``full-height_turnstile`` →
+    TURNSTILE, ``kerb`` → NONE); any other single OSM-style value (``fence``, ``toll_booth``,
+    ``yes`` …) is OTHER. Lists (``a;b``) and free text are malformed.
+    """
+    expected = "a barrier kind"
+    text = _normalise(value, key, expected)
+    if text in _BARRIERS:
+        return _BARRIERS[text]
+    if _OSM_WORD_RE.fullmatch(text) is None:
+        raise MalformedTagError(key, value, expected)
+    return BarrierKind.OTHER
+
+
+_HIGHWAY_CLASSES: dict[str, HighwayClass] = {
+    "footway": HighwayClass.FOOTWAY,
+    "path": HighwayClass.PATH,
+    "pedestrian": HighwayClass.PEDESTRIAN,
+    "living_street": HighwayClass.LIVING_STREET,
+    "residential": HighwayClass.RESIDENTIAL,
+    "service": HighwayClass.SERVICE,
+    "steps": HighwayClass.STEPS,
+    "cycleway": HighwayClass.CYCLEWAY,
+    "track": HighwayClass.TRACK,
+    "bridleway": HighwayClass.BRIDLEWAY,
+    "platform": HighwayClass.PLATFORM,
+    "elevator": HighwayClass.ELEVATOR,
+    "corridor": HighwayClass.CORRIDOR,
+    "unclassified": HighwayClass.UNCLASSIFIED,
+    "tertiary": HighwayClass.TERTIARY,
+    "tertiary_link": HighwayClass.TERTIARY,
+    "secondary": HighwayClass.SECONDARY,
+    "secondary_link": HighwayClass.SECONDARY,
+    "primary": HighwayClass.PRIMARY,
+    "primary_link": HighwayClass.PRIMARY,
+    "trunk": HighwayClass.TRUNK,
+    "trunk_link": HighwayClass.TRUNK,
+    "road": HighwayClass.ROAD,
+}
+
+
+def highway_class(value: str) -> HighwayClass:
+    """Group a ``highway=*`` value for pedestrians; anything not listed is OTHER (never raises)."""
+    return _HIGHWAY_CLASSES.get(value.strip().lower(), HighwayClass.OTHER)
+
+
+# --------------------------------------------------------------------------------------------
+# Composite rules: helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _read(
+    tags: Mapping[str, str],
+    key: str,
+    parser: Callable[..., _T],
+    malformed: Counter[str],
+) -> _T | None:
+    """Parse ``tags[key]`` with ``parser``; None when absent, and counted when malformed."""
+    raw = tags.get(key)
+    if raw is None:
+        return None
+    try:
+        return parser(raw, key=key)
+    except MalformedTagError:
+        malformed[key] += 1
+        return None
+
+
+def _first_read(
+    tags: Mapping[str, str],
+    keys: Iterable[str],
+    parser: Callable[..., _T],
+    malformed: Counter[str],
+) -> _T | None:
+    """The first of ``keys`` that is present and readable (later keys are fallbacks)."""
+    for key in keys:
+        result = _read(tags, key, parser, malformed)
+        if result is not None:
+            return result
+    return None
+
+
+def _value(tags: Mapping[str, str], key: str) -> str:
+    """The normalised (stripped, lower-case) value of ``key``, or "" when absent."""
+    return tags.get(key, "").strip().lower()
+
+
+#: Kerbs ordered from best to worst for wheels. An UNKNOWN kerb may be anything up to raised, so
+#: it ranks below RAISED (known worst) but above every known lower kerb.
+_KERB_BADNESS: dict[KerbKind, int] = {
+    KerbKind.NONE: 0,
+    KerbKind.FLUSH: 1,
+    KerbKind.LOWERED: 2,
+    KerbKind.ROLLED: 3,
+    KerbKind.UNKNOWN: 4,
+    KerbKind.RAISED: 5,
+}
+
+
+def _worse_kerb(kinds: list[KerbKind]) -> KerbKind:
+    """The worst of several kerb kinds (see :data:`_KERB_BADNESS`)."""
+    return max(kinds, key=_KERB_BADNESS.__getitem__)
+
+
+def _kerb_state(
+    kind: KerbKind | None, height_cm: float | None
+) -> tuple[KerbKind, float | None, KerbHeightSource]:
+    """Combine a tagged kerb kind and a tagged height into (kind, height, source).
+
+    A tagged height wins (source TAG) and gives the kind unless a definite kind was tagged; a
+    kind alone gets its :data:`ASSUMED_KERB_HEIGHT_CM` (source DERIVED) when it has one.
+    """
+    if height_cm is not None:
+        if kind is None or kind not in ASSUMED_KERB_HEIGHT_CM:
+            kind = _kerb_kind_from_height(height_cm)
+        return kind, height_cm, KerbHeightSource.TAG
+    if kind is None:
+        return KerbKind.NONE, None, KerbHeightSource.UNKNOWN
+    assumed = ASSUMED_KERB_HEIGHT_CM.get(kind)
+    source = KerbHeightSource.UNKNOWN if assumed is None else KerbHeightSource.DERIVED
+    return kind, assumed, source
+
+
+def _tri(value: Tri | None) -> Tri:
+    """None → Tri.UNKNOWN."""
+    return Tri.UNKNOWN if value is None else value
+
+
+# --------------------------------------------------------------------------------------------
+# Ways
+# --------------------------------------------------------------------------------------------
+
+_PEDESTRIAN_HIGHWAYS = frozenset(
+    {
+        "footway",
+        "path",
+        "pedestrian",
+        "living_street",
+        "residential",
+        "service",
+        "steps",
+        "track",
+        "bridleway",
+        "platform",
+        "elevator",
+        "corridor",
+        "unclassified",
+        "road",
+        "tertiary",
+        "tertiary_link",
+        "secondary",
+        "secondary_link",
+        "primary",
+        "primary_link",
+        # Not a standard way tag, but mapped; such ways are footway crossings.
+        "crossing",
+    }
+)
+#: Never walkable, whatever else is tagged.
+_NEVER_HIGHWAYS = frozenset(
+    {
+        "motorway",
+        "motorway_link",
+        "construction",
+        "proposed",
+        "abandoned",
+        "razed",
+        "raceway",
+        "bus_guideway",
+        "escape",
+        "busway",
+    }
+)
+_FOOT_ALLOWED = frozenset({"yes", "designated", "permissive"})
+_FOOT_FORBIDDEN = frozenset({"no", "private"})
+_ACCESS_FORBIDDEN = frozenset({"no", "private"})
+
+#: Roads carry pedestrians on sidewalks (or the carriageway); their plain ``width`` is the
+#: carriageway's.
+_ROAD_HIGHWAYS = frozenset(
+    {
+        "residential",
+        "living_street",
+        "service",
+        "unclassified",
+        "road",
+        "track",
+        "tertiary",
+        "tertiary_link",
+        "secondary",
+        "secondary_link",
+        "primary",
+        "primary_link",
+        "trunk",
+        "trunk_link",
+    }
+)
+#: Pedestrian infrastructure itself: the sidewalk question does not apply.
+_NON_ROAD_HIGHWAYS = frozenset(
+    {
+        "footway",
+        "path",
+        "pedestrian",
+        "steps",
+        "platform",
+        "corridor",
+        "elevator",
+        "cycleway",
+        "bridleway",
+        "crossing",
+    }
+)
+
+
+def _effective_highway(tags: Mapping[str, str]) -> str:
+    """``highway=*``, or ``platform`` for untagged ``public_transport``/``railway`` platforms."""
+    highway = _value(tags, "highway")
+    is_platform = "platform" in (_value(tags, "public_transport"), _value(tags, "railway"))
+    if is_platform and highway not in _PEDESTRIAN_HIGHWAYS | _NEVER_HIGHWAYS:
+        return "platform"
+    return highway
+
+
+def _is_crossing_way(tags: Mapping[str, str]) -> bool:
+    """A way that crosses a road (``footway|path|cycleway=crossing`` or ``highway=crossing``)."""
+    return _value(tags, "highway") == "crossing" or "crossing" in (
+        _value(tags, "footway"),
+        _value(tags, "path"),
+        _value(tags, "cycleway"),
+    )
+
+
+def is_pedestrian_way(tags: Mapping[str, str]) -> bool:
+    """Whether a pedestrian may use this OSM way (the German legal defaults apply).
+
+    Kept: footways, paths, steps, platforms, elevators, corridors and roads up to primary;
+    cycleways only with ``foot=yes|designated|permissive`` (German default: no pedestrians);
+    trunk roads only with such a ``foot`` or a tagged sidewalk; ``public_transport=platform`` /
+    ``railway=platform`` ways as platforms. ``foot=use_sidepath`` is kept (the road exists; its
+    sidewalk is separate). Dropped: motorways and non-built ways, ``foot=no|private``,
+    ``access=no|private`` without a permitting ``foot``, ``area=yes`` and crossings tagged
+    ``crossing=no``.
+    """
+    highway = _effective_highway(tags)
+    if highway in _NEVER_HIGHWAYS:
+        return False
+    foot = _value(tags, "foot")
+    if foot in _FOOT_FORBIDDEN:
+        return False
+    foot_allowed = foot in _FOOT_ALLOWED
+    if _value(tags, "access") in _ACCESS_FORBIDDEN and not foot_allowed:
+        return False
+    if _value(tags, "area") == "yes":
+        return False
+    if _is_crossing_way(tags) and _value(tags, "crossing") == "no":
+        return False
+    if highway == "cycleway":
+        return foot_allowed
+    if highway in ("trunk", "trunk_link"):
+        return foot_allowed or _sidewalk_sides(tags, Counter())[0] is Sidewalk.PRESENT
+    return highway in _PEDESTRIAN_HIGHWAYS
+
+
+_SIDEWALK_VALUES: dict[str, tuple[str | None, str | None]] = {
+    # value of sidewalk=* → (left side, right side); None = not said by this value
+    "both": ("yes", "yes"),
+    "left": ("yes", "no"),
+    "right": ("no", "yes"),
+    "yes": (None, None),  # present on an unsaid side: handled by the caller
+    "no": ("no", "no"),
+    "none": ("no", "no"),
+    "separate": ("separate", "separate"),
+}
+_SIDE_VALUES: dict[str, str] = {
+    "yes": "yes",
+    "no": "no",
+    "none": "no",
+    "separate": "separate",
+}
+_SIDES = ("left", "right")
+
+
+def _side_value(value: str, *, key: str | None = None) -> str:
+    """Read ``sidewalk:<side>=yes|no|none|separate`` as "yes", "no" or "separate"."""
+    return _lookup(_SIDE_VALUES, value, key, "a sidewalk value")
+
+
+def _sidewalk_value(value: str, *, key: str | None = "sidewalk") -> tuple[str | None, str | None]:
+    """Read ``sidewalk=*`` as (left, right) side states."""
+    return _lookup(_SIDEWALK_VALUES, value, key, "a sidewalk value")
+
+
+def _sidewalk_sides(
+    tags: Mapping[str, str], malformed: Counter[str]
+) -> tuple[Sidewalk, tuple[str, ...]]:
+    """A road's sidewalk state and the sides ("left"/"right") a pedestrian may walk on.
+
+    More specific keys override general ones: ``sidewalk:left`` over ``sidewalk:both`` over
+    ``sidewalk``. Any side present → PRESENT; else any side separate → SEPARATE; both sides
+    absent → NONE; otherwise UNKNOWN. ``foot=use_sidepath`` turns NONE/UNKNOWN into SEPARATE
+    (a tagged sidewalk on the road itself still wins).
+    """
+    sides: dict[str, str | None] = {"left": None, "right": None}
+    side_unsaid_present = False
+    general = _read(tags, "sidewalk", _sidewalk_value, malformed)
+    if general is not None:
+        sides["left"], sides["right"] = general
+        side_unsaid_present = general == (None, None)
+    both = _read(tags, "sidewalk:both", _side_value, malformed)
+    if both is not None:
+        sides = {"left": both, "right": both}
+    for side in _SIDES:
+        value = _read(tags, f"sidewalk:{side}", _side_value, malformed)
+        if value is not None:
+            sides[side] = value
+    present = tuple(side for side in _SIDES if sides[side] == "yes")
+    unsaid = tuple(side for side in _SIDES if sides[side] is None)
+    if not present and side_unsaid_present and unsaid:
+        # sidewalk=yes without a side: either unsaid side may be the one.
+        present = unsaid
+    if present:
+        return Sidewalk.PRESENT, present
+    if "separate" in sides.values():
+        state = Sidewalk.SEPARATE
+    elif sides["left"] == sides["right"] == "no":
+        state = Sidewalk.NONE
+    else:
+        state = Sidewalk.UNKNOWN
+    if _value(tags, "foot") == "use_sidepath" and state in (Sidewalk.NONE, Sidewalk.UNKNOWN):
+        state = Sidewalk.SEPARATE
+    return state, ()
+
+
+def _sidewalk_sub_value(
+    tags: Mapping[str, str],
+    sides: tuple[str, ...],
+    key: str,
+    parser: Callable[..., _T],
+    worse: Callable[[list[_T]], _T],
+    malformed: Counter[str],
+) -> _T | None:
+    """``sidewalk:both:<key>``, else the worse of ``sidewalk:<side>:<key>`` over present sides.
+
+    A side without the sub-key does not count: if only one present side has a value, that value
+    is used (the best information there is).
+    """
+    both = _read(tags, f"sidewalk:both:{key}", parser, malformed)
+    if both is not None:
+        return both
+    values = [_read(tags, f"sidewalk:{side}:{key}", parser, malformed) for side in sides]
+    known = [value for value in values if value is not None]
+    return worse(known) if known else None
+
+
+def _first(values: list[_T]) -> _T:
+    """The first value: used for surfaces, which have no "worse" order.
+
+    SurfaceClass is nominal (sett vs. grass is worse for different people), so when both present
+    sidewalks name different surfaces we take the left one: arbitrary but reproducible.
+    """
+    return values[0]
+
+
+def _worst_smoothness(values: list[Smoothness]) -> Smoothness:
+    """The worst (largest) smoothness."""
+    return max(values)
+
+
+def _handrail(tags: Mapping[str, str], malformed: Counter[str]) -> Tri:
+    """``handrail=*`` or ``handrail:left|right|center=*``: any yes → YES; all given no → NO."""
+    keys = ("handrail", "handrail:left", "handrail:right", "handrail:center")
+    values = [_read(tags, key, parse_yes_no, malformed) for key in keys]
+    given = [value for value in values if value is not None]
+    if Tri.YES in given:
+        return Tri.YES
+    return Tri.NO if given else Tri.UNKNOWN
+
+
+def _ramp_wheelchair(tags: Mapping[str, str], malformed: Counter[str]) -> Tri:
+    """Whether this way has a wheelchair ramp (``ramp:wheelchair``).
+
+    ``separate`` means the ramp is its own way, so this way has none (NO). ``ramp=no`` says
+    there is no ramp of any kind (NO); ``ramp=yes`` alone may be a bicycle or stroller ramp,
+    which a wheelchair cannot use, so it stays UNKNOWN.
+    """
+    if "ramp:wheelchair" in tags:
+        if _value(tags, "ramp:wheelchair") == "separate":
+            return Tri.NO
+        return _tri(_read(tags, "ramp:wheelchair", parse_yes_no, malformed))
+    if _read(tags, "ramp", parse_yes_no, malformed) is Tri.NO:
+        return Tri.NO
+    return Tri.UNKNOWN
+
+
+def _incline(
+    tags: Mapping[str, str], malformed: Counter[str]
+) -> tuple[float | None, InclineSource, int]:
+    """(signed percent, source, direction sign) from ``incline=*``."""
+    parsed = _read(tags, "incline", parse_incline, malformed)
+    if parsed is None:
+        return None, InclineSource.NONE, 0
+    percent, direction = parsed
+    if percent is None:
+        return None, InclineSource.TAG_DIRECTION_ONLY, direction
+    return percent, InclineSource.TAG, direction
+
+
+def _way_crossing(tags: Mapping[str, str], malformed: Counter[str]) -> CrossingKind:
+    """The crossing kind of a crossing way (UNKNOWN if untagged); NONE for other ways."""
+    if not _is_crossing_way(tags):
+        return CrossingKind.NONE
+    kind = _read(tags, "crossing", parse_crossing_kind, malformed)
+    return CrossingKind.UNKNOWN if kind is None else kind
+
+
+def _is_sidewalk(tags: Mapping[str, str], highway: str) -> bool:
+    """``footway=sidewalk``, or a footway/path tagged ``is_sidepath=yes``."""
+    if _value(tags, "footway") == "sidewalk":
+        return True
+    return highway in ("footway", "path") and _value(tags, "is_sidepath") == "yes"
+
+
+@dataclass(frozen=True, slots=True)
+class WayAttributes:
+    """Everything a pedestrian router needs to know about one OSM way.
+
+    Unknown numbers are None, unknown categories the enums' UNKNOWN members. ``incline_percent``
+    is signed along the way's drawing direction; ``incline_direction`` is its sign (+1/-1/0) and
+    is the only slope information for ``incline=up|down`` (TAG_DIRECTION_ONLY).
+    """
+
+    highway: HighwayClass
+    is_steps: bool
+    step_count: int | None
+    handrail: Tri
+    incline_percent: float | None
+    incline_source: InclineSource
+    width_m: float | None
+    surface: SurfaceClass
+    smoothness: Smoothness
+    wheelchair: Wheelchair
+    lit: Tri
+    sidewalk: Sidewalk
+    is_sidewalk: bool
+    crossing: CrossingKind
+    acoustic_signal: AcousticSignal
+    vibration_signal: Tri
+    tactile_paving: Tri
+    kerb: KerbKind
+    kerb_height_cm: float | None
+    kerb_height_source: KerbHeightSource
+    is_elevator: bool
+    ramp_wheelchair: Tri
+    name: str | None
+    incline_direction: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Surfaces:
+    """Width, surface, smoothness and kerb of the part of a way a pedestrian walks on."""
+
+    width_m: float | None
+    surface: SurfaceClass | None
+    smoothness: Smoothness | None
+    kerb: KerbKind | None
+    kerb_height_cm: float | None
+
+
+def _road_surfaces(
+    tags: Mapping[str, str], sides: tuple[str, ...], malformed: Counter[str]
+) -> _Surfaces:
+    """What a pedestrian walks on along a road: its present sidewalk(s), else the carriageway.
+
+    The road's plain ``width`` is the carriageway's and is never used. Its plain ``surface`` and
+    ``smoothness`` are used when no sidewalk sub-key says otherwise, assuming a sidewalk is
+    usually built like its road (and without a sidewalk the pedestrian walks on the road).
+    """
+    width = _sidewalk_sub_value(tags, sides, "width", parse_width_m, min, malformed)
+    surface = _sidewalk_sub_value(tags, sides, "surface", parse_surface, _first, malformed)
+    smoothness = _sidewalk_sub_value(
+        tags, sides, "smoothness", parse_smoothness, _worst_smoothness, malformed
+    )
+    kerb = _sidewalk_sub_value(tags, sides, "kerb", parse_kerb_kind, _worse_kerb, malformed)
+    kerb_height = _sidewalk_sub_value(
+        tags, sides, "kerb:height", parse_kerb_height_cm, max, malformed
+    )
+    if surface is None:
+        surface = _read(tags, "surface", parse_surface, malformed)
+    if smoothness is None:
+        smoothness = _read(tags, "smoothness", parse_smoothness, malformed)
+    return _Surfaces(width, surface, smoothness, kerb, kerb_height)
+
+
+def _path_surfaces(tags: Mapping[str, str], malformed: Counter[str]) -> _Surfaces:
+    """Width (``width``, else ``est_width``), surface, smoothness and kerb of a non-road way."""
+    return _Surfaces(
+        width_m=_first_read(tags, ("width", "est_width"), parse_width_m, malformed),
+        surface=_read(tags, "surface", parse_surface, malformed),
+        smoothness=_read(tags, "smoothness", parse_smoothness, malformed),
+        kerb=_read(tags, "kerb", parse_kerb_kind, malformed),
+        kerb_height_cm=_read(tags, "kerb:height", parse_kerb_height_cm, malformed),
+    )
+
+
+def way_attributes(tags: Mapping[str, str], malformed: Counter[str]) -> WayAttributes:
+    """Read a way's tags as :class:`WayAttributes`; never raises.
+
+    A value that cannot be read becomes unknown and ``malformed[key]`` is incremented.
+    """
+    highway = _effective_highway(tags)
+    if highway in _ROAD_HIGHWAYS:
+        sidewalk, sides = _sidewalk_sides(tags, malformed)
+        surfaces = _road_surfaces(tags, sides, malformed)
+    else:
+        sidewalk = Sidewalk.NOT_APPLICABLE if highway in _NON_ROAD_HIGHWAYS else Sidewalk.UNKNOWN
+        surfaces = _path_surfaces(tags, malformed)
+    kerb, kerb_height, kerb_source = _kerb_state(surfaces.kerb, surfaces.kerb_height_cm)
+    incline, incline_source, incline_direction = _incline(tags, malformed)
+    acoustic = _read(tags, "traffic_signals:sound", parse_acoustic_signal, malformed)
+    wheelchair = _read(tags, "wheelchair", parse_wheelchair, malformed)
+    name = tags.get("name", "").strip() or None
+    return WayAttributes(
+        highway=highway_class(highway),
+        is_steps=highway == "steps",
+        step_count=_read(tags, "step_count", parse_step_count, malformed),
+        handrail=_handrail(tags, malformed),
+        incline_percent=incline,
+        incline_source=incline_source,
+        width_m=surfaces.width_m,
+        surface=SurfaceClass.UNKNOWN if surfaces.surface is None else surfaces.surface,
+        smoothness=Smoothness.UNKNOWN if surfaces.smoothness is None else surfaces.smoothness,
+        wheelchair=Wheelchair.UNKNOWN if wheelchair is None else wheelchair,
+        lit=_tri(_read(tags, "lit", parse_lit, malformed)),
+        sidewalk=sidewalk,
+        is_sidewalk=_is_sidewalk(tags, highway),
+        crossing=_way_crossing(tags, malformed),
+        acoustic_signal=AcousticSignal.UNKNOWN if acoustic is None else acoustic,
+        vibration_signal=_tri(_read(tags, "traffic_signals:vibration", parse_yes_no, malformed)),
+        tactile_paving=_tri(_read(tags, "tactile_paving", parse_tactile_paving, malformed)),
+        kerb=kerb,
+        kerb_height_cm=kerb_height,
+        kerb_height_source=kerb_source,
+        is_elevator=highway == "elevator",
+        ramp_wheelchair=_ramp_wheelchair(tags, malformed),
+        name=name,
+        incline_direction=incline_direction,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Nodes
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NodeAttributes:
+    """Accessibility facts at one OSM node (kerb, crossing, barrier, entrance …)."""
+
+    kerb: KerbKind
+    kerb_height_cm: float | None
+    kerb_height_source: KerbHeightSource
+    crossing: CrossingKind
+    acoustic_signal: AcousticSignal
+    vibration_signal: Tri
+    tactile_paving: Tri
+    button_operated: Tri
+    barrier: BarrierKind
+    maxwidth_m: float | None
+    wheelchair: Wheelchair
+    is_elevator: bool
+    is_entrance: bool
+
+    @property
+    def is_notable(self) -> bool:
+        """True when anything is known here: such nodes must survive graph simplification."""
+        return self != EMPTY_NODE
+
+
+#: The attributes of a node without any relevant tag.
+EMPTY_NODE = NodeAttributes(
+    kerb=KerbKind.NONE,
+    kerb_height_cm=None,
+    kerb_height_source=KerbHeightSource.UNKNOWN,
+    crossing=CrossingKind.NONE,
+    acoustic_signal=AcousticSignal.UNKNOWN,
+    vibration_signal=Tri.UNKNOWN,
+    tactile_paving=Tri.UNKNOWN,
+    button_operated=Tri.UNKNOWN,
+    barrier=BarrierKind.NONE,
+    maxwidth_m=None,
+    wheelchair=Wheelchair.UNKNOWN,
+    is_elevator=False,
+    is_entrance=False,
+)
+
+_KERB_NODE_KEYS = ("kerb", "kerb:left", "kerb:right", "kerb:height", "sloped_curb")
+
+
+def _node_kerb(
+    tags: Mapping[str, str], malformed: Counter[str]
+) -> tuple[KerbKind, float | None, KerbHeightSource]:
+    """(kind, height, source) of the kerb at a node.
+
+    ``kerb:height`` (TAG) and ``kerb`` / ``kerb:left`` / ``kerb:right`` (the worst side, as on
+    crossing nodes) first; else the deprecated ``sloped_curb`` (a number there is a measured
+    height, TAG); else ``barrier=kerb`` or an unreadable kerb tag → UNKNOWN.
+    """
+    kinds = [_read(tags, key, parse_kerb_kind, malformed) for key in _KERB_NODE_KEYS[:3]]
+    known_kinds = [kind for kind in kinds if kind is not None]
+    height = _read(tags, "kerb:height", parse_kerb_height_cm, malformed)
+    if known_kinds or height is not None:
+        kind = _worse_kerb(known_kinds) if known_kinds else None
+        return _kerb_state(kind, height)
+    sloped = _read(tags, "sloped_curb", parse_sloped_curb, malformed)
+    if sloped is not None:
+        try:
+            sloped_height = parse_kerb_height_cm(tags["sloped_curb"])
+        except MalformedTagError:
+            return _kerb_state(sloped, None)
+        return sloped, sloped_height, KerbHeightSource.TAG
+    if _value(tags, "barrier") == "kerb" or any(key in tags for key in _KERB_NODE_KEYS):
+        return KerbKind.UNKNOWN, None, KerbHeightSource.UNKNOWN
+    return KerbKind.NONE, None, KerbHeightSource.UNKNOWN
+
+
+def _node_crossing(tags: Mapping[str, str], malformed: Counter[str]) -> CrossingKind:
+    """Crossing kind at a node: ``highway=crossing``, ``railway=crossing``, signals + crossing."""
+    highway = _value(tags, "highway")
+    if highway == "crossing":
+        kind = _read(tags, "crossing", parse_crossing_kind, malformed)
+        return CrossingKind.UNKNOWN if kind is None else kind
+    if _value(tags, "railway") == "crossing":
+        return CrossingKind.UNKNOWN
+    if highway == "traffic_signals" and "crossing" in tags:
+        kind = _read(tags, "crossing", parse_crossing_kind, malformed)
+        return CrossingKind.UNKNOWN if kind is None else kind
+    return CrossingKind.NONE
+
+
+def _is_entrance(tags: Mapping[str, str]) -> bool:
+    """``entrance=*`` (except ``no``) or ``door=*`` (``door=no`` is a doorway without a door)."""
+    return ("entrance" in tags and _value(tags, "entrance") != "no") or "door" in tags
+
+
+def node_attributes(tags: Mapping[str, str], malformed: Counter[str]) -> NodeAttributes:
+    """Read a node's tags as :class:`NodeAttributes`; never raises.
+
+    A value that cannot be read becomes unknown and ``malformed[key]`` is incremented.
+    """
+    kerb, kerb_height, kerb_source = _node_kerb(tags, malformed)
+    acoustic = _read(tags, "traffic_signals:sound", parse_acoustic_signal, malformed)
+    barrier = _read(tags, "barrier", parse_barrier, malformed)
+    wheelchair = _read(tags, "wheelchair", parse_wheelchair, malformed)
+    return NodeAttributes(
+        kerb=kerb,
+        kerb_height_cm=kerb_height,
+        kerb_height_source=kerb_source,
+        crossing=_node_crossing(tags, malformed),
+        acoustic_signal=AcousticSignal.UNKNOWN if acoustic is None else acoustic,
+        vibration_signal=_tri(_read(tags, "traffic_signals:vibration", parse_yes_no, malformed)),
+        tactile_paving=_tri(_read(tags, "tactile_paving", parse_tactile_paving, malformed)),
+        button_operated=_tri(_read(tags, "button_operated", parse_yes_no, malformed)),
+        barrier=BarrierKind.NONE if barrier is None else barrier,
+        maxwidth_m=_first_read(tags, ("maxwidth:physical", "maxwidth"), parse_width_m, malformed),
+        wheelchair=Wheelchair.UNKNOWN if wheelchair is None else wheelchair,
+        is_elevator=_value(tags, "highway") == "elevator",
+        is_entrance=_is_entrance(tags),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Which keys matter
+# --------------------------------------------------------------------------------------------
+
+#: Every node tag key :func:`node_attributes` reads.
+RELEVANT_NODE_KEYS: frozenset[str] = frozenset(
+    {
+        *_KERB_NODE_KEYS,
+        "barrier",
+        "highway",
+        "railway",
+        "crossing",
+        "traffic_signals:sound",
+        "traffic_signals:vibration",
+        "tactile_paving",
+        "button_operated",
+        "maxwidth",
+        "maxwidth:physical",
+        "wheelchair",
+        "entrance",
+        "door",
+    }
+)
+
+_SIDEWALK_SUB_KEYS = ("width", "surface", "smoothness", "kerb", "kerb:height")
+
+#: Every exact way tag key :func:`is_pedestrian_way` and :func:`way_attributes` read (the
+#: prefixed families are enumerated here too; see also :data:`RELEVANT_WAY_KEY_PREFIXES`).
+RELEVANT_WAY_KEYS: frozenset[str] = frozenset(
+    {
+        "highway",
+        "public_transport",
+        "railway",
+        "foot",
+        "access",
+        "area",
+        "footway",
+        "path",
+        "cycleway",
+        "crossing",
+        "is_sidepath",
+        "step_count",
+        "handrail",
+        "handrail:left",
+        "handrail:right",
+        "handrail:center",
+        "incline",
+        "width",
+        "est_width",
+        "surface",
+        "smoothness",
+        "wheelchair",
+        "lit",
+        "sidewalk",
+        "sidewalk:both",
+        "sidewalk:left",
+        "sidewalk:right",
+        *(f"sidewalk:{side}:{sub}" for side in ("both", *_SIDES) for sub in _SIDEWALK_SUB_KEYS),
+        "traffic_signals:sound",
+        "traffic_signals:vibration",
+        "tactile_paving",
+        "kerb",
+        "kerb:height",
+        "ramp",
+        "ramp:wheelchair",
+        "name",
+    }
+)
+
+#: Prefixes of way key families read by :func:`way_attributes` (a coarser, future-proof filter).
+RELEVANT_WAY_KEY_PREFIXES: tuple[str, ...] = ("sidewalk:", "handrail:", "ramp:")
+
+
+def is_relevant_way_key(key: str) -> bool:
+    """Whether a way tag key may matter to :func:`is_pedestrian_way` / :func:`way_attributes`."""
+    return key in RELEVANT_WAY_KEYS or key.startswith(RELEVANT_WAY_KEY_PREFIXES)

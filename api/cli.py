@@ -1,0 +1,135 @@
+"""The ``stufenlos`` command: build graphs, route, serve, benchmark.
+
+Every subcommand imports its heavy modules lazily so that ``stufenlos --help`` is instant.
+Expected failures (bad files, bad coordinates, unknown profiles) print one sentence to stderr
+and exit with status 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_USAGE = 2
+
+
+def _bbox(text: str) -> tuple[float, float, float, float]:
+    try:
+        west, south, east, north = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            "--bbox needs four numbers: WEST,SOUTH,EAST,NORTH"
+        ) from None
+    if not (west < east and south < north):
+        raise argparse.ArgumentTypeError("--bbox needs WEST < EAST and SOUTH < NORTH")
+    return west, south, east, north
+
+
+def _progress_bar(total: int) -> tuple[object, object]:
+    from tqdm import tqdm
+
+    bar = tqdm(
+        total=total,
+        unit="step",
+        file=sys.stderr,
+        leave=True,
+        bar_format="{desc:<48}{bar}| {elapsed}",
+    )
+
+    def step(message: str) -> None:
+        bar.set_description_str(message)
+        bar.update(1)
+
+    return bar, step
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """``stufenlos build``: OSM source → compiled graph folder + coverage report."""
+    from graphs import settings
+    from graphs.coverage import format_report
+    from graphs.pipeline import SourceSpec, build_to_dir, default_area_source
+
+    out = Path(args.out) if args.out else settings.default_graph_dir()
+    if args.if_missing and (out / "meta.json").is_file():
+        print(f"graph already built in {out}", file=sys.stderr)
+        return 0
+    dem = Path(args.dem) if args.dem else None
+    if args.default_area:
+        source, default_dem = default_area_source()
+        dem = dem or default_dem
+    else:
+        source = SourceSpec(
+            osm=Path(args.osm) if args.osm else None, place=args.place, bbox=args.bbox
+        )
+    bar, step = _progress_bar(total=8)
+    try:
+        report = build_to_dir(
+            source,
+            out,
+            dem_path=dem,
+            boundary_path=Path(args.boundary) if args.boundary else None,
+            progress=step,  # type: ignore[arg-type]
+        )
+    finally:
+        bar.close()  # type: ignore[attr-defined]
+    print(format_report(report))
+    print(f"\ngraph written to {out}")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """``stufenlos info``: print the metadata and coverage of a built graph."""
+    import json
+
+    from graphs.store import load_graph
+
+    graph = load_graph(args.graph)
+    meta = {k: v for k, v in graph.meta.items() if k != "coverage"}
+    print(json.dumps(meta | {"coverage": graph.meta.get("coverage")}, indent=2, ensure_ascii=False))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of all subcommands."""
+    parser = argparse.ArgumentParser(prog="stufenlos", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="build a compiled accessibility graph from OSM data")
+    src = b.add_mutually_exclusive_group(required=True)
+    src.add_argument("--osm", help="OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf)")
+    src.add_argument("--place", help="download this place with osmnx (needs a network)")
+    src.add_argument("--bbox", type=_bbox, help="download WEST,SOUTH,EAST,NORTH with osmnx")
+    src.add_argument(
+        "--default-area", action="store_true", help="the configured default area (Kaiserslautern)"
+    )
+    b.add_argument("--dem", help="elevation model (.hgt, .hgt.gz, GeoTIFF) for inclines")
+    b.add_argument("--boundary", help="Osmosis .poly file to clip the area to")
+    b.add_argument("--out", help="output folder (default: the cache folder of the default area)")
+    b.add_argument("--if-missing", action="store_true", help="do nothing if --out holds a graph")
+    b.set_defaults(func=cmd_build)
+
+    i = sub.add_parser("info", help="show metadata and coverage of a compiled graph")
+    i.add_argument("--graph", required=True, help="compiled graph folder")
+    i.set_defaults(func=cmd_info)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``stufenlos`` console script."""
+    args = build_parser().parse_args(argv)
+    from graphs.build import BuildError
+    from graphs.elevation import DemError
+    from graphs.sources import SourceError
+    from graphs.store import GraphNotFoundError
+
+    try:
+        return int(args.func(args))
+    except (SourceError, DemError, BuildError, GraphNotFoundError) as exc:
+        print(f"stufenlos {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,479 @@
+"""OSM ways and nodes → compiled accessibility graph.
+
+Stages: keep the ways a pedestrian may use and read their tags with the rules of
+:mod:`accessibility_rules.tags`; build an unsimplified osmnx-style ``MultiDiGraph`` (both
+directions of every way); simplify it with osmnx, keeping every node that carries accessibility
+information (kerbs, crossings, barriers, elevators, entrances) and every place where way
+attributes change; keep the largest connected component; compile to CSR arrays with per-edge and
+per-node attribute arrays; derive inclines from an elevation model where no tag gives one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import osmnx as ox
+
+from accessibility_rules.attributes import (
+    ASSUMED_KERB_HEIGHT_CM,
+    OSM_ATTRIBUTION,
+    OSM_LICENCE_URL,
+    CrossingKind,
+    HighwayClass,
+    InclineSource,
+    KerbKind,
+)
+from accessibility_rules.tags import (
+    EMPTY_NODE,
+    NodeAttributes,
+    WayAttributes,
+    is_pedestrian_way,
+    node_attributes,
+    way_attributes,
+)
+from graphs.elevation import Dem, edge_inclines_percent
+from graphs.geodesy import haversine_m, metres_per_degree
+from graphs.model import EDGE_ATTRIBUTE_DTYPES, INVALID_ID, NODE_ATTRIBUTE_DTYPES, CompiledGraph
+from graphs.sources import RawOsm
+
+SOFTWARE_VERSION = "0.1.0"
+
+#: Roads: a pedestrian on them walks on a sidewalk or the carriageway; used for sidewalk names.
+ROAD_CLASSES = frozenset(
+    {
+        HighwayClass.RESIDENTIAL,
+        HighwayClass.SERVICE,
+        HighwayClass.LIVING_STREET,
+        HighwayClass.UNCLASSIFIED,
+        HighwayClass.TERTIARY,
+        HighwayClass.SECONDARY,
+        HighwayClass.PRIMARY,
+        HighwayClass.TRUNK,
+        HighwayClass.ROAD,
+    }
+)
+
+#: Sidewalks without a name take the name of the nearest named road within this distance.
+SIDEWALK_NAME_RADIUS_M = 25.0
+
+Progress = Callable[[str], None]
+
+
+class BuildError(ValueError):
+    """The input cannot make a usable graph (no walkable ways, empty area, …)."""
+
+
+@dataclasses.dataclass(slots=True)
+class _Ways:
+    """Per-way attributes of the kept ways, aligned with ``raw_ways``."""
+
+    raw_ways: list[Any]
+    attrs: list[WayAttributes]
+    signature: list[int]
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+def build_graph(
+    raw: RawOsm, *, dem: Dem | None = None, progress: Progress = _noop
+) -> tuple[CompiledGraph, Counter[str]]:
+    """Compile ``raw`` into a :class:`CompiledGraph`.
+
+    Returns the graph and the counts of malformed tag values (by key), which became *unknown*.
+    Raises :class:`BuildError` when no walkable way is left.
+    """
+    started = time.perf_counter()
+    malformed: Counter[str] = Counter()
+    progress("reading tags")
+    node_tags = _with_linear_kerbs(raw)
+    node_attrs = {n: node_attributes(t, malformed) for n, t in node_tags.items()}
+    ways = _walkable_ways(raw, node_attrs, malformed)
+    if not ways.raw_ways:
+        raise BuildError(f"{raw.source} contains no walkable ways")
+    if dem is not None:
+        lons = [raw.node_lonlat[n][0] for w in ways.raw_ways for n in w.nodes]
+        lats = [raw.node_lonlat[n][1] for w in ways.raw_ways for n in w.nodes]
+        dem.check_covers(min(lons), min(lats), max(lons), max(lats))
+    progress("building the osmnx graph")
+    g = _osmnx_graph(raw, ways, node_attrs)
+    progress("simplifying (keeping kerbs, crossings, barriers)")
+    g = ox.simplify_graph(g, node_attrs_include=["notable"], edge_attrs_differ=["sig"])
+    total_edges = g.number_of_edges()
+    g = ox.truncate.largest_component(g, strongly=False)
+    if g.number_of_edges() == 0:
+        raise BuildError(f"{raw.source} contains no connected walkable network")
+    progress("compiling arrays")
+    graph = _compile(g, ways, node_attrs)
+    if dem is not None:
+        progress("sampling the elevation model")
+        _apply_dem(graph, dem)
+    graph.meta = _metadata(raw, graph, dem, time.perf_counter() - started)
+    graph.meta["dropped_edges_outside_largest_component"] = total_edges - graph.edge_count
+    graph.meta["source_counts"] = _source_counts(raw, ways)
+    graph.validate()
+    return graph, malformed
+
+
+def _with_linear_kerbs(raw: RawOsm) -> dict[int, dict[str, str]]:
+    """Node tags, plus the kerb tags of ``barrier=kerb`` ways at the nodes a path shares with them.
+
+    A footway that shares a node with a mapped kerb line crosses that kerb there; the node's own
+    kerb tags, if any, take precedence.
+    """
+    tags = dict(raw.node_tags)
+    if not raw.kerb_ways:
+        return tags
+    path_nodes = {n for way in raw.ways for n in way.nodes}
+    for kerb in raw.kerb_ways:
+        kerb_tags = {k: v for k, v in kerb.tags.items() if k == "barrier" or k.startswith("kerb")}
+        for n in kerb.nodes:
+            if n in path_nodes:
+                own = tags.get(n, {})
+                if not any(k.startswith("kerb") or k == "sloped_curb" for k in own):
+                    tags[n] = kerb_tags | own
+    return tags
+
+
+def _source_counts(raw: RawOsm, ways: _Ways) -> dict[str, int]:
+    """What the source data holds, before the network is cut to its largest component."""
+    kerb_nodes = sum(
+        1
+        for t in raw.node_tags.values()
+        if t.get("barrier") == "kerb" or any(k.startswith("kerb") or k == "sloped_curb" for k in t)
+    )
+    return {
+        "walkable_ways": len(ways.raw_ways),
+        "kerb_nodes": kerb_nodes,
+        "kerb_ways": len(raw.kerb_ways),
+        "kerb_observations": kerb_nodes + len(raw.kerb_ways),
+        "steps_ways": sum(1 for a in ways.attrs if a.is_steps),
+        "steps_ways_with_step_count": sum(1 for a in ways.attrs if a.is_steps and a.step_count),
+        "crossing_ways": sum(1 for a in ways.attrs if a.crossing != CrossingKind.NONE),
+        "crossing_nodes": sum(1 for t in raw.node_tags.values() if t.get("highway") == "crossing"),
+        "acoustic_signal_nodes": sum(
+            1 for t in raw.node_tags.values() if t.get("traffic_signals:sound") == "yes"
+        ),
+    }
+
+
+def _walkable_ways(
+    raw: RawOsm, node_attrs: dict[int, NodeAttributes], malformed: Counter[str]
+) -> _Ways:
+    kept: list[Any] = []
+    attrs: list[WayAttributes] = []
+    for way in raw.ways:
+        if not is_pedestrian_way(way.tags):
+            continue
+        a = way_attributes(way.tags, malformed)
+        if a.crossing != CrossingKind.NONE and a.kerb == KerbKind.NONE:
+            ends_have_kerb = any(
+                node_attrs.get(n, EMPTY_NODE).kerb != KerbKind.NONE for n in way.nodes
+            )
+            if not ends_have_kerb:
+                # a crossing leads over a kerb; untagged, its height is unknown, not zero
+                a = dataclasses.replace(a, kerb=KerbKind.UNKNOWN)
+        kept.append(way)
+        attrs.append(a)
+    signature: list[int] = []
+    sig_ids: dict[object, int] = {}
+    for way, a in zip(kept, attrs, strict=True):
+        per_way = (
+            a.is_steps or a.crossing != CrossingKind.NONE or a.incline_source != InclineSource.NONE
+        )
+        key = (a, way.way_id if per_way else None)
+        signature.append(sig_ids.setdefault(key, len(sig_ids)))
+    return _Ways(kept, attrs, signature)
+
+
+def _osmnx_graph(
+    raw: RawOsm, ways: _Ways, node_attrs: dict[int, NodeAttributes]
+) -> nx.MultiDiGraph:
+    """Unsimplified graph in osmnx's conventions: nodes with x/y, edges with length in metres."""
+    us: list[int] = []
+    vs: list[int] = []
+    idx: list[int] = []
+    for i, way in enumerate(ways.raw_ways):
+        nodes = way.nodes
+        for a, b in itertools.pairwise(nodes):
+            if a != b:
+                us.append(a)
+                vs.append(b)
+                idx.append(i)
+    lon_u = np.array([raw.node_lonlat[n][0] for n in us])
+    lat_u = np.array([raw.node_lonlat[n][1] for n in us])
+    lon_v = np.array([raw.node_lonlat[n][0] for n in vs])
+    lat_v = np.array([raw.node_lonlat[n][1] for n in vs])
+    lengths = haversine_m(lon_u, lat_u, lon_v, lat_v).tolist()
+    g = nx.MultiDiGraph(crs="epsg:4326")
+    used = set(us) | set(vs)
+    g.add_nodes_from(
+        (
+            n,
+            {"x": raw.node_lonlat[n][0], "y": raw.node_lonlat[n][1]}
+            | ({"notable": True} if node_attrs.get(n, EMPTY_NODE).is_notable else {}),
+        )
+        for n in used
+    )
+    sig = ways.signature
+    g.add_edges_from(
+        (u, v, {"way": i, "sig": sig[i], "reversed": False, "length": length})
+        for u, v, i, length in zip(us, vs, idx, lengths, strict=True)
+    )
+    g.add_edges_from(
+        (v, u, {"way": i, "sig": sig[i], "reversed": True, "length": length})
+        for u, v, i, length in zip(us, vs, idx, lengths, strict=True)
+    )
+    return g
+
+
+def _first(value: Any) -> Any:
+    return value[0] if isinstance(value, list) else value
+
+
+def _morton_order(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Node order along a Z-curve, so that nearby nodes sit near each other in memory."""
+
+    def spread(x: np.ndarray) -> np.ndarray:
+        x = x.astype(np.uint64) & np.uint64(0xFFFF)
+        x = (x | (x << np.uint64(8))) & np.uint64(0x00FF00FF)
+        x = (x | (x << np.uint64(4))) & np.uint64(0x0F0F0F0F)
+        x = (x | (x << np.uint64(2))) & np.uint64(0x33333333)
+        return (x | (x << np.uint64(1))) & np.uint64(0x55555555)
+
+    def scale(a: np.ndarray) -> np.ndarray:
+        span = max(float(a.max() - a.min()), 1e-12)
+        return ((a - a.min()) / span * 65535.0).astype(np.uint64)
+
+    code = spread(scale(lon)) | (spread(scale(lat)) << np.uint64(1))
+    return np.argsort(code, kind="stable")
+
+
+def _compile(
+    g: nx.MultiDiGraph, ways: _Ways, node_attrs: dict[int, NodeAttributes]
+) -> CompiledGraph:
+    osm_ids = np.fromiter(g.nodes, dtype=np.int64, count=g.number_of_nodes())
+    xs = np.array([g.nodes[n]["x"] for n in osm_ids], dtype=np.float64)
+    ys = np.array([g.nodes[n]["y"] for n in osm_ids], dtype=np.float64)
+    order = _morton_order(xs, ys)
+    osm_ids, xs, ys = osm_ids[order], xs[order], ys[order]
+    index = {int(n): i for i, n in enumerate(osm_ids)}
+    n = len(osm_ids)
+
+    tails: list[int] = []
+    heads: list[int] = []
+    way_idx: list[int] = []
+    backward: list[bool] = []
+    lengths: list[float] = []
+    geoms: list[np.ndarray] = []
+    for u, v, data in g.edges(data=True):
+        tails.append(index[u])
+        heads.append(index[v])
+        way_idx.append(int(_first(data["way"])))
+        backward.append(bool(_first(data["reversed"])))
+        lengths.append(float(data["length"]))
+        geom = data.get("geometry")
+        if geom is None:
+            coords = np.array(
+                [[g.nodes[u]["x"], g.nodes[u]["y"]], [g.nodes[v]["x"], g.nodes[v]["y"]]]
+            )
+        else:
+            coords = np.asarray(geom.coords, dtype=np.float64)
+        geoms.append(coords)
+    tail_a = np.array(tails, dtype=np.int64)
+    head_a = np.array(heads, dtype=np.int64)
+    length_a = np.array(lengths, dtype=np.float64)
+    perm = np.lexsort((length_a, head_a, tail_a))
+    tail_a, head_a, length_a = tail_a[perm], head_a[perm], length_a[perm]
+    way_a = np.array(way_idx, dtype=np.int64)[perm]
+    back_a = np.array(backward, dtype=bool)[perm]
+    geoms = [geoms[i] for i in perm]
+    m = len(tail_a)
+    first_out = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(tail_a, minlength=n), out=first_out[1:])
+    sizes = np.array([len(c) for c in geoms], dtype=np.int64)
+    geom_first = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(sizes, out=geom_first[1:])
+    all_coords = np.concatenate(geoms) if geoms else np.zeros((0, 2))
+
+    edge = _edge_attributes(ways, way_a, back_a, length_a)
+    edge["reverse_edge"] = _twins(tail_a, head_a, way_a, length_a)
+    names, edge["name_id"] = _names(ways, way_a, edge, all_coords, geom_first)
+    node = _node_attributes(osm_ids, xs, ys, node_attrs)
+    for name, dtype in EDGE_ATTRIBUTE_DTYPES.items():
+        edge[name] = np.ascontiguousarray(edge[name], dtype=dtype)
+    assert set(edge) == set(EDGE_ATTRIBUTE_DTYPES), set(edge) ^ set(EDGE_ATTRIBUTE_DTYPES)
+    return CompiledGraph(
+        first_out=first_out,
+        head=head_a.astype(np.int32),
+        tail=tail_a.astype(np.int32),
+        geom_first=geom_first,
+        geom_lon=np.ascontiguousarray(all_coords[:, 0]),
+        geom_lat=np.ascontiguousarray(all_coords[:, 1]),
+        edge=edge,
+        node=node,
+        names=names,
+    )
+
+
+def _way_column(attrs: Sequence[WayAttributes], name: str, unknown: float = np.nan) -> np.ndarray:
+    values = [getattr(a, name) for a in attrs]
+    if values and isinstance(values[0], bool):
+        return np.array(values, dtype=bool)
+    return np.array([unknown if v is None else float(v) for v in values], dtype=np.float64)
+
+
+def _edge_attributes(
+    ways: _Ways, way_a: np.ndarray, back_a: np.ndarray, length_a: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Vectorised: per-way columns gathered by each edge's way index."""
+    a = ways.attrs
+    col = {
+        name: _way_column(a, name)[way_a]
+        for name in (
+            "highway", "is_steps", "handrail", "width_m", "surface", "smoothness", "wheelchair",
+            "lit", "sidewalk", "is_sidewalk", "crossing", "acoustic_signal", "vibration_signal",
+            "tactile_paving", "kerb", "kerb_height_cm", "is_elevator", "ramp_wheelchair",
+        )
+    }  # fmt: skip
+    osm_way_ids = np.array([w.way_id for w in ways.raw_ways], dtype=np.int64)[way_a]
+    way_total = np.zeros(len(ways.raw_ways), dtype=np.float64)
+    np.add.at(way_total, way_a, length_a / 2.0)  # both directions are edges
+    share = np.where(way_total[way_a] > 0, length_a / np.maximum(way_total[way_a], 1e-9), 1.0)
+    sign = np.where(back_a, -1.0, 1.0)
+    incline_tag = _way_column(a, "incline_percent")[way_a] * sign
+    source = _way_column(a, "incline_source")[way_a]
+    steps_total = _way_column(a, "step_count", unknown=-1.0)[way_a]
+    step_count = np.where(
+        col["is_steps"],
+        np.where(steps_total >= 0, np.maximum(np.rint(steps_total * share), 1.0), -1.0),
+        0.0,
+    )
+    return col | {
+        "length_m": length_a,
+        "way_id": osm_way_ids,
+        "way_share": np.minimum(share, 1.0),
+        "incline_percent": incline_tag,
+        "incline_source": source,
+        "step_count": step_count,
+        "closed": np.zeros(len(way_a), dtype=bool),
+    }
+
+
+def _twins(tail: np.ndarray, head: np.ndarray, way: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Index of each edge's reverse twin (same way, swapped ends, same length), else INVALID_ID."""
+    key_to_edge = {
+        (int(t), int(h), int(w), round(float(ln), 3)): e
+        for e, (t, h, w, ln) in enumerate(zip(tail, head, way, length, strict=True))
+    }
+    out = np.full(len(tail), INVALID_ID, dtype=np.int64)
+    for e, (t, h, w, ln) in enumerate(zip(tail, head, way, length, strict=True)):
+        out[e] = key_to_edge.get((int(h), int(t), int(w), round(float(ln), 3)), INVALID_ID)
+    return out
+
+
+def _names(
+    ways: _Ways,
+    way_a: np.ndarray,
+    edge: dict[str, np.ndarray],
+    coords: np.ndarray,
+    geom_first: np.ndarray,
+) -> tuple[list[str], np.ndarray]:
+    """Street names per edge; unnamed sidewalks get the name of the nearest named road."""
+    import shapely
+
+    table: dict[str, int] = {}
+    way_name_id = np.array(
+        [table.setdefault(a.name, len(table)) if a.name else INVALID_ID for a in ways.attrs],
+        dtype=np.int64,
+    )
+    name_id = way_name_id[way_a]
+    orphan = np.flatnonzero(edge["is_sidewalk"] & (name_id == INVALID_ID))
+    roads = np.flatnonzero(
+        np.isin(edge["highway"], [int(c) for c in ROAD_CLASSES]) & (name_id != INVALID_ID)
+    )
+    if len(orphan) and len(roads):
+        mx, my = metres_per_degree(float(np.mean(coords[:, 1])))
+        local = np.column_stack((coords[:, 0] * mx, coords[:, 1] * my))
+
+        def lines(edges: np.ndarray) -> np.ndarray:
+            counts = geom_first[edges + 1] - geom_first[edges]
+            points = np.concatenate([local[geom_first[e] : geom_first[e + 1]] for e in edges])
+            return shapely.linestrings(points, indices=np.repeat(np.arange(len(edges)), counts))
+
+        tree = shapely.STRtree(lines(roads))
+        src, dst = tree.query_nearest(
+            lines(orphan), max_distance=SIDEWALK_NAME_RADIUS_M, all_matches=False
+        )
+        name_id[orphan[src]] = name_id[roads[dst]]
+    names = [""] * len(table)
+    for name, i in table.items():
+        names[i] = name
+    return names, name_id
+
+
+def _node_attributes(
+    osm_ids: np.ndarray, xs: np.ndarray, ys: np.ndarray, node_attrs: dict[int, NodeAttributes]
+) -> dict[str, np.ndarray]:
+    n = len(osm_ids)
+    node: dict[str, np.ndarray] = {
+        "lat": ys,
+        "lon": xs,
+        "osm_id": osm_ids,
+    }
+    fields = [f for f in NODE_ATTRIBUTE_DTYPES if f not in node and f != "closed"]
+    empty = {f: getattr(EMPTY_NODE, f) for f in fields}
+    for f in fields:
+        default = empty[f]
+        node[f] = np.full(n, np.nan if default is None else default, dtype=NODE_ATTRIBUTE_DTYPES[f])
+    for i, osm_id in enumerate(osm_ids):
+        attrs = node_attrs.get(int(osm_id))
+        if attrs is None or not attrs.is_notable:
+            continue
+        for f in fields:
+            value = getattr(attrs, f)
+            node[f][i] = np.nan if value is None else value
+    node["closed"] = np.zeros(n, dtype=bool)
+    return node
+
+
+def _apply_dem(graph: CompiledGraph, dem: Dem) -> None:
+    """Fill ``incline_percent`` from the elevation model where no tag gives the steepness."""
+    incline = edge_inclines_percent(
+        dem, graph.geom_first, graph.geom_lon, graph.geom_lat, graph.edge["length_m"]
+    )
+    source = graph.edge["incline_source"]
+    fill = (source != InclineSource.TAG) & ~graph.edge["is_steps"] & np.isfinite(incline)
+    graph.edge["incline_percent"][fill] = incline[fill]
+    source[fill] = InclineSource.DEM
+
+
+def _metadata(raw: RawOsm, graph: CompiledGraph, dem: Dem | None, seconds: float) -> dict[str, Any]:
+    return {
+        "source": raw.source,
+        "source_sha256": raw.source_sha256,
+        "data_timestamp": raw.data_timestamp,
+        "dem": str(dem.path) if dem is not None else None,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "build_seconds": round(seconds, 3),
+        "software_version": SOFTWARE_VERSION,
+        "bbox": [
+            float(graph.node["lon"].min()),
+            float(graph.node["lat"].min()),
+            float(graph.node["lon"].max()),
+            float(graph.node["lat"].max()),
+        ],
+        "node_count": graph.node_count,
+        "edge_count": graph.edge_count,
+        "attribution": OSM_ATTRIBUTION,
+        "licence_url": OSM_LICENCE_URL,
+        "assumed_kerb_height_cm": {k.name.lower(): v for k, v in ASSUMED_KERB_HEIGHT_CM.items()},
+    }

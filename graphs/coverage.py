@@ -1,0 +1,119 @@
+"""Data-coverage report: how much of the network's accessibility data is known.
+
+City staff read it to see where mapping is missing. Shares are of *edge length* (each two-way
+piece counted once) and are computed over the edges where the attribute applies: handrails and
+step counts over steps, sidewalks over roads, signals over crossings.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+from accessibility_rules.attributes import (
+    AcousticSignal,
+    CrossingKind,
+    InclineSource,
+    KerbHeightSource,
+    KerbKind,
+    Sidewalk,
+)
+from graphs.build import ROAD_CLASSES
+from graphs.model import CompiledGraph
+
+
+def _share(length: np.ndarray, applies: np.ndarray, known: np.ndarray) -> dict[str, float]:
+    total = float(length[applies].sum())
+    known_m = float(length[applies & known].sum())
+    return {
+        "applies_km": round(total / 1000.0, 3),
+        "known_km": round(known_m / 1000.0, 3),
+        "known_share": round(known_m / total, 4) if total > 0 else 0.0,
+    }
+
+
+def coverage_report(graph: CompiledGraph, malformed: Counter[str] | None = None) -> dict[str, Any]:
+    """Counts and known-length shares for every accessibility attribute of ``graph``."""
+    e, nd = graph.edge, graph.node
+    once = np.arange(graph.edge_count) <= np.where(
+        e["reverse_edge"] >= 0, e["reverse_edge"], graph.edge_count
+    )
+    length = np.where(once, e["length_m"], 0.0)
+    every = np.ones(graph.edge_count, dtype=bool)
+    steps = e["is_steps"]
+    roads = np.isin(e["highway"], [int(c) for c in ROAD_CLASSES])
+    crossing_edges = e["crossing"] != CrossingKind.NONE
+    kerb_nodes = nd["kerb"] != KerbKind.NONE
+    crossing_nodes = nd["crossing"] != CrossingKind.NONE
+    source = e["incline_source"]
+    attributes = {
+        "surface": _share(length, every, e["surface"] >= 0),
+        "smoothness": _share(length, every, e["smoothness"] >= 0),
+        "width_m": _share(length, every, np.isfinite(e["width_m"])),
+        "incline_percent": _share(length, every, np.isfinite(e["incline_percent"])),
+        "incline_percent_from_tag": _share(length, every, source == InclineSource.TAG),
+        "incline_percent_from_dem": _share(length, every, source == InclineSource.DEM),
+        "lit": _share(length, every, e["lit"] >= 0),
+        "wheelchair": _share(length, every, e["wheelchair"] >= 0),
+        "sidewalk (roads)": _share(length, roads, e["sidewalk"] != Sidewalk.UNKNOWN),
+        "handrail (steps)": _share(length, steps, e["handrail"] >= 0),
+        "step_count (steps)": _share(length, steps, e["step_count"] >= 0),
+        "crossing kind (crossing ways)": _share(
+            length, crossing_edges, e["crossing"] != CrossingKind.UNKNOWN
+        ),
+    }
+    counts = {
+        "nodes": graph.node_count,
+        "edges_directed": graph.edge_count,
+        "network_km": round(float(length.sum()) / 1000.0, 3),
+        "kerb_nodes": int(kerb_nodes.sum()),
+        "kerb_nodes_with_height": int((kerb_nodes & np.isfinite(nd["kerb_height_cm"])).sum()),
+        "kerb_heights_tagged": int((nd["kerb_height_source"] == KerbHeightSource.TAG).sum()),
+        "kerb_crossing_ways": int((once & crossing_edges & (e["kerb"] != KerbKind.NONE)).sum()),
+        "steps_edges": int((once & steps).sum()),
+        "steps_edges_with_step_count": int((once & steps & (e["step_count"] > 0)).sum()),
+        "steps_total_step_count": int(e["step_count"][once & steps & (e["step_count"] > 0)].sum()),
+        "crossing_nodes": int(crossing_nodes.sum()),
+        "crossing_edges": int((once & crossing_edges).sum()),
+        "acoustic_signal_nodes": int((nd["acoustic_signal"] == AcousticSignal.YES).sum()),
+        "acoustic_signal_crossing_edges": int(
+            (once & (e["acoustic_signal"] == AcousticSignal.YES)).sum()
+        ),
+        "tactile_paving_nodes": int((nd["tactile_paving"] == 1).sum()),
+        "elevators": int(nd["is_elevator"].sum() + (once & e["is_elevator"]).sum()),
+        "barrier_nodes": int((nd["barrier"] != 0).sum()),
+        "entrances": int(nd["is_entrance"].sum()),
+    }
+    return {
+        "source": graph.meta.get("source"),
+        "attribution": graph.meta.get("attribution"),
+        "counts": counts,
+        "source_counts": graph.meta.get("source_counts", {}),
+        "known_share_of_length": attributes,
+        "malformed_tag_values": dict(sorted((malformed or Counter()).items())),
+        "assumptions": {
+            "kerb_height_cm_from_kerb_tag": graph.meta.get("assumed_kerb_height_cm"),
+            "untagged_crossing_ways": "a crossing way without kerb tags and without kerb nodes "
+            "crosses a kerb of unknown height",
+            "roads": "a road's width tag is the carriageway, never the sidewalk width",
+        },
+    }
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """A readable console summary of :func:`coverage_report`."""
+    lines = [f"Data coverage for {report['source']}", ""]
+    lines += [f"  {k.replace('_', ' '):<36} {v}" for k, v in report["counts"].items()]
+    if report.get("source_counts"):
+        lines += ["", "  in the source data (before cutting to the connected network):"]
+        lines += [f"  {k.replace('_', ' '):<36} {v}" for k, v in report["source_counts"].items()]
+    lines += ["", f"  {'attribute':<36} {'known':>7}  {'of km':>9}"]
+    for name, s in report["known_share_of_length"].items():
+        lines.append(f"  {name:<36} {s['known_share'] * 100:6.1f}%  {s['applies_km']:9.2f}")
+    if report["malformed_tag_values"]:
+        bad = ", ".join(f"{k}: {v}" for k, v in report["malformed_tag_values"].items())
+        lines += ["", f"  malformed tag values (now unknown): {bad}"]
+    lines += ["", f"  {report['attribution']}"]
+    return "\n".join(lines)

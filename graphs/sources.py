@@ -1,0 +1,264 @@
+"""Where OSM data comes from: files (.osm, .osm.gz, .osm.bz2, .osm.pbf) or an osmnx download.
+
+Both paths produce the same :class:`RawOsm`: the highway ways with their tags, the coordinates of
+the nodes they use, and the tags of nodes that carry accessibility information (kerbs,
+crossings, barriers, elevators, entrances). Files are read with pyosmium, which streams XML, its
+compressed forms and PBF alike; downloads go through osmnx (Overpass), so any municipality with a
+network connection can build its own graph.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import osmium
+import shapely
+from shapely.geometry import MultiPolygon, Polygon
+
+from accessibility_rules.tags import RELEVANT_NODE_KEYS
+
+OSM_SUFFIXES = (".osm", ".osm.gz", ".osm.bz2", ".osm.pbf", ".pbf", ".xml", ".xml.gz", ".xml.bz2")
+
+
+class SourceError(ValueError):
+    """OSM input that cannot be used: missing, unreadable, unreachable or empty."""
+
+
+@dataclass(slots=True)
+class RawWay:
+    """One OSM way (or, from a download, one piece of it) with its node ids and tags."""
+
+    way_id: int
+    nodes: list[int]
+    tags: dict[str, str]
+
+
+@dataclass(slots=True)
+class RawOsm:
+    """Highway ways, node coordinates and notable node tags, as read from a source."""
+
+    ways: list[RawWay]
+    node_lonlat: dict[int, tuple[float, float]]
+    node_tags: dict[int, dict[str, str]]
+    source: str
+    source_sha256: str | None = None
+    data_timestamp: str | None = None
+    kerb_ways: list[RawWay] = field(default_factory=list)  # linear kerbs (barrier=kerb ways)
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def _is_way_of_interest(tags: osmium.osm.TagList) -> bool:
+    return (
+        "highway" in tags
+        or tags.get("railway") == "platform"
+        or tags.get("public_transport") == "platform"
+    )
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file (recorded in the graph's metadata)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_osm_file(path: str | Path) -> RawOsm:
+    """Read the highway ways of an OSM XML/PBF file.
+
+    Raises :class:`SourceError` with one sentence if the file is missing, of an unknown kind or
+    unreadable.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise SourceError(f"OSM file {p} does not exist")
+    if not p.name.lower().endswith(OSM_SUFFIXES):
+        raise SourceError(f"{p} is not an OSM file (expected one of {', '.join(OSM_SUFFIXES)})")
+    ways: list[RawWay] = []
+    node_lonlat: dict[int, tuple[float, float]] = {}
+    node_tags: dict[int, dict[str, str]] = {}
+    kerb_ways: list[RawWay] = []
+    newest = ""
+    try:
+        processor = osmium.FileProcessor(str(p), osmium.osm.NODE | osmium.osm.WAY)
+        for obj in processor.with_locations():
+            if obj.is_node():
+                if obj.tags and any(k in RELEVANT_NODE_KEYS for k, _ in obj.tags):
+                    node_tags[obj.id] = {t.k: t.v for t in obj.tags}
+                continue
+            if obj.tags.get("barrier") == "kerb":
+                kerb_ways.append(
+                    RawWay(obj.id, [nd.ref for nd in obj.nodes], {t.k: t.v for t in obj.tags})
+                )
+                continue
+            if not _is_way_of_interest(obj.tags):
+                continue
+            refs: list[int] = []
+            for nd in obj.nodes:
+                if not nd.location.valid():
+                    continue  # node outside the extract
+                refs.append(nd.ref)
+                node_lonlat[nd.ref] = (nd.location.lon, nd.location.lat)
+            if len(refs) >= 2:
+                ways.append(RawWay(obj.id, refs, {t.k: t.v for t in obj.tags}))
+                stamp = obj.timestamp.isoformat() if obj.timestamp.year > 1970 else ""
+                newest = max(newest, stamp)
+    except RuntimeError as exc:  # pyosmium reports parse errors as RuntimeError
+        raise SourceError(f"cannot read OSM file {p}: {exc}") from exc
+    return RawOsm(
+        ways=ways,
+        node_lonlat=node_lonlat,
+        node_tags=node_tags,
+        source=str(p.resolve()),
+        source_sha256=file_sha256(p),
+        data_timestamp=newest or None,
+        kerb_ways=kerb_ways,
+    )
+
+
+def download_osm(
+    *,
+    place: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    polygon: Polygon | MultiPolygon | None = None,
+) -> RawOsm:
+    """Download the pedestrian-relevant ways of a place, bounding box or polygon with osmnx.
+
+    ``bbox`` is ``(west, south, east, north)`` in degrees. Needs a network connection to an
+    Overpass server; without one it raises :class:`SourceError` with a clear sentence.
+    """
+    import osmnx as ox  # imported here: slow to import and only needed for downloads
+
+    from accessibility_rules.tags import RELEVANT_WAY_KEYS
+
+    ox.settings.useful_tags_way = sorted(RELEVANT_WAY_KEYS | {"name", "highway", "area"})
+    ox.settings.useful_tags_node = sorted(RELEVANT_NODE_KEYS)
+    ox.settings.log_console = False
+    options = {"network_type": "all", "simplify": False, "retain_all": True}
+    try:
+        if place is not None:
+            graph = ox.graph_from_place(place, **options)
+            where = f"place {place!r}"
+        elif bbox is not None:
+            graph = ox.graph_from_bbox(bbox, **options)
+            where = f"bounding box {bbox}"
+        elif polygon is not None:
+            graph = ox.graph_from_polygon(polygon, **options)
+            where = "the given polygon"
+        else:
+            raise SourceError("give a place name, a bounding box or a polygon to download")
+    except SourceError:
+        raise
+    except Exception as exc:  # network, geocoding and empty-response errors of osmnx/requests
+        raise SourceError(f"cannot download OSM data with osmnx: {exc}") from exc
+    return _raw_from_osmnx(graph, where)
+
+
+def _raw_from_osmnx(graph: object, where: str) -> RawOsm:
+    """Turn an unsimplified osmnx graph into :class:`RawOsm` (one 2-node way per forward edge)."""
+    node_lonlat: dict[int, tuple[float, float]] = {}
+    node_tags: dict[int, dict[str, str]] = {}
+    for n, data in graph.nodes(data=True):  # type: ignore[attr-defined]
+        node_lonlat[n] = (float(data["x"]), float(data["y"]))
+        tags = {k: str(v) for k, v in data.items() if k in RELEVANT_NODE_KEYS}
+        if tags:
+            node_tags[n] = tags
+    seen: set[tuple[int, int, int]] = set()
+    ways: list[RawWay] = []
+    for u, v, data in graph.edges(data=True):  # type: ignore[attr-defined]
+        if data.get("reversed") is True:
+            continue
+        way_id = int(data["osmid"])
+        key = (min(u, v), max(u, v), way_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        tags = {
+            k: str(val)
+            for k, val in data.items()
+            if k not in {"osmid", "reversed", "oneway", "length", "geometry"}
+        }
+        ways.append(RawWay(way_id, [u, v], tags))
+    if not ways:
+        raise SourceError(f"the download for {where} contains no ways")
+    return RawOsm(ways=ways, node_lonlat=node_lonlat, node_tags=node_tags, source=where)
+
+
+def read_poly(path: str | Path) -> Polygon | MultiPolygon:
+    """Read an Osmosis ``.poly`` boundary (rings, ``!``-prefixed holes, ``END`` markers)."""
+    p = Path(path)
+    if not p.is_file():
+        raise SourceError(f"boundary file {p} does not exist")
+    lines = [line.strip() for line in p.read_text().splitlines()]
+    shells: list[list[tuple[float, float]]] = []
+    holes: list[list[tuple[float, float]]] = []
+    ring: list[tuple[float, float]] | None = None
+    is_hole = False
+    try:
+        for line in lines[1:]:
+            if not line:
+                continue
+            if ring is None:
+                if line == "END":
+                    break
+                ring, is_hole = [], line.startswith("!")
+            elif line == "END":
+                (holes if is_hole else shells).append(ring)
+                ring = None
+            else:
+                lon, lat = (float(x) for x in line.split()[:2])
+                ring.append((lon, lat))
+    except ValueError as exc:
+        raise SourceError(f"boundary file {p} is not a valid .poly file: {exc}") from exc
+    polygons = [Polygon(s) for s in shells if len(s) >= 3]
+    if not polygons:
+        raise SourceError(f"boundary file {p} contains no polygon")
+    area = shapely.union_all(polygons)
+    for h in holes:
+        if len(h) >= 3:
+            area = area.difference(Polygon(h))
+    if not isinstance(area, Polygon | MultiPolygon) or area.is_empty:
+        raise SourceError(f"boundary file {p} describes an empty area")
+    return area
+
+
+def clip_to_boundary(raw: RawOsm, area: Polygon | MultiPolygon) -> RawOsm:
+    """Keep the parts of ways whose nodes lie inside ``area`` (ways are cut where they leave it)."""
+    ids = list(raw.node_lonlat)
+    lonlat = [raw.node_lonlat[i] for i in ids]
+    inside_mask = shapely.contains_xy(area, [p[0] for p in lonlat], [p[1] for p in lonlat])
+    inside = {i for i, ok in zip(ids, inside_mask, strict=True) if ok}
+    ways: list[RawWay] = []
+    for way in raw.ways:
+        for run in _runs_inside(way.nodes, inside):
+            ways.append(RawWay(way.way_id, run, way.tags))
+    used = {n for w in ways for n in w.nodes}
+    return RawOsm(
+        ways=ways,
+        node_lonlat={k: v for k, v in raw.node_lonlat.items() if k in used},
+        node_tags={k: v for k, v in raw.node_tags.items() if k in used},
+        source=raw.source,
+        source_sha256=raw.source_sha256,
+        data_timestamp=raw.data_timestamp,
+        extra=dict(raw.extra, clipped=True),
+        kerb_ways=raw.kerb_ways,
+    )
+
+
+def _runs_inside(nodes: Iterable[int], inside: set[int]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for n in nodes:
+        if n in inside:
+            current.append(n)
+        else:
+            if len(current) >= 2:
+                runs.append(current)
+            current = []
+    if len(current) >= 2:
+        runs.append(current)
+    return runs

@@ -1,0 +1,85 @@
+"""Save and load a compiled graph: one ``.npy`` file per array plus ``meta.json``.
+
+Arrays are stored uncompressed so that loading is a handful of reads (or memory maps); the whole
+city loads in a few milliseconds. Saving is atomic: everything is written into a temporary
+sibling directory that replaces the target only when complete, so an interrupted build never
+leaves a half-written graph that looks good.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from graphs.model import CompiledGraph, GraphFormatError
+
+FORMAT_VERSION = 1
+_CORE = ("first_out", "head", "tail", "geom_first", "geom_lon", "geom_lat")
+
+
+class GraphNotFoundError(FileNotFoundError):
+    """No compiled graph at the given directory."""
+
+
+def save_graph(graph: CompiledGraph, out_dir: str | Path) -> Path:
+    """Write ``graph`` to ``out_dir`` atomically and return the directory."""
+    graph.validate()
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for name in _CORE:
+            np.save(tmp / f"{name}.npy", getattr(graph, name))
+        for prefix, table in (("edge", graph.edge), ("node", graph.node)):
+            for name, arr in table.items():
+                np.save(tmp / f"{prefix}.{name}.npy", np.ascontiguousarray(arr))
+        meta = dict(graph.meta, format_version=FORMAT_VERSION)
+        (tmp / "names.json").write_text(json.dumps(graph.names, ensure_ascii=False))
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False))
+        old = out.with_name(f".{out.name}.old")
+        if out.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(out, old)
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def load_graph(path: str | Path, *, mmap: bool = False) -> CompiledGraph:
+    """Load a compiled graph written by :func:`save_graph`.
+
+    Raises :class:`GraphNotFoundError` if there is none and :class:`GraphFormatError` if it is
+    damaged or of another format version.
+    """
+    root = Path(path)
+    meta_path = root / "meta.json"
+    if not meta_path.is_file():
+        raise GraphNotFoundError(f"no compiled graph in {root} (meta.json is missing)")
+    meta = json.loads(meta_path.read_text())
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise GraphFormatError(
+            f"graph in {root} has format version {meta.get('format_version')}, "
+            f"this software reads version {FORMAT_VERSION}: rebuild it"
+        )
+    mode = "r" if mmap else None
+    try:
+        core = {name: np.load(root / f"{name}.npy", mmap_mode=mode) for name in _CORE}
+        tables: dict[str, dict[str, np.ndarray]] = {"edge": {}, "node": {}}
+        for file in sorted(root.glob("*.*.npy")):
+            prefix, name, _ = file.name.split(".", 2)
+            if prefix in tables:
+                tables[prefix][name] = np.load(file, mmap_mode=mode)
+        names = json.loads((root / "names.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise GraphFormatError(f"graph in {root} is damaged: {exc}") from exc
+    graph = CompiledGraph(**core, edge=tables["edge"], node=tables["node"], names=names, meta=meta)
+    graph.validate()
+    return graph

@@ -1,0 +1,290 @@
+"""The numba kernels of the routing engine — the only module that imports numba.
+
+Small ``@njit(cache=True)`` functions over contiguous typed arrays that write into
+caller-allocated outputs. No Python callables, no objects: the Python classes around them
+(:mod:`routing.engine`) own validation, errors and results.
+
+Conventions: the graph is CSR (``first_out``, ``head``); ``cost`` is the per-edge cost in seconds
+(``inf`` = never usable). Workspaces use generation stamps, so a query touches only the nodes it
+visits instead of clearing arrays of length ``n``: ``stamp[v] == gen`` means ``dist[v]`` is valid
+for this query, ``closed[v] == gen`` means ``v`` is settled.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+NO_EDGE = -1
+
+
+@njit(cache=True)
+def _heap_push(
+    heap_key: np.ndarray, heap_node: np.ndarray, size: int, key: float, node: int
+) -> int:
+    """Push onto a binary min-heap stored in two arrays; return the new size."""
+    i = size
+    while i > 0:
+        parent = (i - 1) >> 1
+        if heap_key[parent] <= key:
+            break
+        heap_key[i] = heap_key[parent]
+        heap_node[i] = heap_node[parent]
+        i = parent
+    heap_key[i] = key
+    heap_node[i] = node
+    return size + 1
+
+
+@njit(cache=True)
+def _heap_pop(heap_key: np.ndarray, heap_node: np.ndarray, size: int) -> int:
+    """Remove the minimum (the caller read it at index 0 first); return the new size."""
+    size -= 1
+    key = heap_key[size]
+    node = heap_node[size]
+    i = 0
+    while True:
+        child = 2 * i + 1
+        if child >= size:
+            break
+        if child + 1 < size and heap_key[child + 1] < heap_key[child]:
+            child += 1
+        if heap_key[child] >= key:
+            break
+        heap_key[i] = heap_key[child]
+        heap_node[i] = heap_node[child]
+        i = child
+    if size > 0:
+        heap_key[i] = key
+        heap_node[i] = node
+    return size
+
+
+@njit(cache=True)
+def astar(
+    first_out: np.ndarray,
+    head: np.ndarray,
+    cost: np.ndarray,
+    node_x: np.ndarray,
+    node_y: np.ndarray,
+    source_nodes: np.ndarray,
+    source_costs: np.ndarray,
+    target_nodes: np.ndarray,
+    target_costs: np.ndarray,
+    target_x: float,
+    target_y: float,
+    h_scale: float,
+    dist: np.ndarray,
+    pred_edge: np.ndarray,
+    stamp: np.ndarray,
+    closed: np.ndarray,
+    gen: int,
+    heap_key: np.ndarray,
+    heap_node: np.ndarray,
+) -> tuple[float, int, int]:
+    """A* from several sources (with start costs) to several exits (with exit costs).
+
+    The target is a point; ``target_nodes[i]`` reaches it at extra cost ``target_costs[i]``.
+    ``h(v) = h_scale * |v - target|`` must not overestimate (``h_scale = 0`` gives Dijkstra).
+    Returns ``(best_cost, index of the best exit or -1, settled node count)``; the path is read
+    back with :func:`extract_path` from ``pred_edge``.
+    """
+    size = 0
+    for i in range(source_nodes.shape[0]):
+        s = source_nodes[i]
+        c = source_costs[i]
+        if not np.isfinite(c):
+            continue
+        if stamp[s] != gen or c < dist[s]:
+            stamp[s] = gen
+            dist[s] = c
+            pred_edge[s] = NO_EDGE
+            h = h_scale * np.hypot(node_x[s] - target_x, node_y[s] - target_y)
+            size = _heap_push(heap_key, heap_node, size, c + h, s)
+    best = np.inf
+    best_exit = -1
+    settled = 0
+    while size > 0:
+        key = heap_key[0]
+        u = heap_node[0]
+        size = _heap_pop(heap_key, heap_node, size)
+        if key >= best:
+            break
+        if closed[u] == gen:
+            continue
+        closed[u] = gen
+        settled += 1
+        du = dist[u]
+        for i in range(target_nodes.shape[0]):
+            if target_nodes[i] == u and du + target_costs[i] < best:
+                best = du + target_costs[i]
+                best_exit = i
+        for e in range(first_out[u], first_out[u + 1]):
+            w = cost[e]
+            if not np.isfinite(w):
+                continue
+            v = head[e]
+            if closed[v] == gen:
+                continue
+            dv = du + w
+            if stamp[v] != gen or dv < dist[v]:
+                stamp[v] = gen
+                dist[v] = dv
+                pred_edge[v] = e
+                h = h_scale * np.hypot(node_x[v] - target_x, node_y[v] - target_y)
+                size = _heap_push(heap_key, heap_node, size, dv + h, v)
+    return best, best_exit, settled
+
+
+@njit(cache=True)
+def dijkstra_to_marked(
+    first_out: np.ndarray,
+    head: np.ndarray,
+    cost: np.ndarray,
+    source_nodes: np.ndarray,
+    source_costs: np.ndarray,
+    marked: np.ndarray,
+    marked_count: int,
+    dist: np.ndarray,
+    pred_edge: np.ndarray,
+    stamp: np.ndarray,
+    closed: np.ndarray,
+    gen: int,
+    heap_key: np.ndarray,
+    heap_node: np.ndarray,
+) -> int:
+    """Dijkstra from several sources until every node with ``marked[v] == gen`` is settled.
+
+    ``marked_count`` is how many distinct nodes are marked (0 = search the whole graph).
+    Settled nodes have ``closed[v] == gen`` and their final cost in ``dist[v]``. Returns the
+    number of settled nodes.
+    """
+    size = 0
+    for i in range(source_nodes.shape[0]):
+        s = source_nodes[i]
+        c = source_costs[i]
+        if not np.isfinite(c):
+            continue
+        if stamp[s] != gen or c < dist[s]:
+            stamp[s] = gen
+            dist[s] = c
+            pred_edge[s] = NO_EDGE
+            size = _heap_push(heap_key, heap_node, size, c, s)
+    remaining = marked_count
+    settled = 0
+    while size > 0:
+        u = heap_node[0]
+        size = _heap_pop(heap_key, heap_node, size)
+        if closed[u] == gen:
+            continue
+        closed[u] = gen
+        settled += 1
+        if marked[u] == gen:
+            remaining -= 1
+            if remaining == 0:
+                break
+        du = dist[u]
+        for e in range(first_out[u], first_out[u + 1]):
+            w = cost[e]
+            if not np.isfinite(w):
+                continue
+            v = head[e]
+            if closed[v] == gen:
+                continue
+            dv = du + w
+            if stamp[v] != gen or dv < dist[v]:
+                stamp[v] = gen
+                dist[v] = dv
+                pred_edge[v] = e
+                size = _heap_push(heap_key, heap_node, size, dv, v)
+    return settled
+
+
+@njit(cache=True)
+def extract_path(
+    pred_edge: np.ndarray, tail: np.ndarray, end_node: int, out_edges: np.ndarray
+) -> int:
+    """Write the edges from a source to ``end_node`` into ``out_edges`` (in order); return count."""
+    count = 0
+    v = end_node
+    while pred_edge[v] != NO_EDGE:
+        e = pred_edge[v]
+        out_edges[count] = e
+        count += 1
+        v = tail[e]
+    for i in range(count // 2):
+        tmp = out_edges[i]
+        out_edges[i] = out_edges[count - 1 - i]
+        out_edges[count - 1 - i] = tmp
+    return count
+
+
+@njit(cache=True)
+def snap_nearest(
+    px: float,
+    py: float,
+    grid_x0: float,
+    grid_y0: float,
+    cell_m: float,
+    grid_w: int,
+    grid_h: int,
+    cell_first: np.ndarray,
+    cell_segments: np.ndarray,
+    seg_x0: np.ndarray,
+    seg_y0: np.ndarray,
+    seg_x1: np.ndarray,
+    seg_y1: np.ndarray,
+    seg_edge: np.ndarray,
+    edge_ok: np.ndarray,
+    max_dist_m: float,
+) -> tuple[int, float, float]:
+    """Nearest point on a usable segment within ``max_dist_m`` of ``(px, py)`` (metres).
+
+    Segments are bucketed in a uniform grid (``cell_first``/``cell_segments`` CSR by cell id
+    ``cy * grid_w + cx``); rings of cells are scanned outwards until no closer segment can exist.
+    Returns ``(segment, t in [0, 1] along it, distance)`` or ``(-1, 0, inf)``.
+    """
+    cx = int(np.floor((px - grid_x0) / cell_m))
+    cy = int(np.floor((py - grid_y0) / cell_m))
+    best_seg = -1
+    best_t = 0.0
+    best_d2 = np.inf
+    max_ring = int(np.ceil(max_dist_m / cell_m)) + 1
+    for ring in range(max_ring + 1):
+        # a segment in ring r is at least (r - 1) * cell_m away
+        lower = (ring - 1) * cell_m
+        if lower > 0 and lower * lower > best_d2:
+            break
+        for gy in range(cy - ring, cy + ring + 1):
+            if gy < 0 or gy >= grid_h:
+                continue
+            on_edge_row = gy == cy - ring or gy == cy + ring
+            step = 1 if on_edge_row else 2 * ring
+            gx = cx - ring
+            while gx <= cx + ring:
+                if 0 <= gx < grid_w:
+                    cell = gy * grid_w + gx
+                    for k in range(cell_first[cell], cell_first[cell + 1]):
+                        s = cell_segments[k]
+                        if not edge_ok[seg_edge[s]]:
+                            continue
+                        dx = seg_x1[s] - seg_x0[s]
+                        dy = seg_y1[s] - seg_y0[s]
+                        ll = dx * dx + dy * dy
+                        t = 0.0
+                        if ll > 0.0:
+                            t = ((px - seg_x0[s]) * dx + (py - seg_y0[s]) * dy) / ll
+                            t = min(1.0, max(0.0, t))
+                        qx = seg_x0[s] + t * dx - px
+                        qy = seg_y0[s] + t * dy - py
+                        d2 = qx * qx + qy * qy
+                        if d2 < best_d2:
+                            best_d2 = d2
+                            best_seg = s
+                            best_t = t
+                if ring == 0:
+                    break
+                gx += step
+    if best_seg < 0 or best_d2 > max_dist_m * max_dist_m:
+        return -1, 0.0, np.inf
+    return best_seg, best_t, np.sqrt(best_d2)

@@ -1,0 +1,149 @@
+"""Snap a coordinate to the nearest point on an edge (not the nearest node).
+
+Edge geometry is projected once into a local flat frame in metres and its segments are bucketed
+in a uniform grid; the query itself is the numba kernel :func:`routing._kernels.snap_nearest`.
+Each two-way piece of street is indexed once (the edge whose twin has a higher index); a snap
+reports the position along that edge, and the engine starts from either direction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from graphs.geodesy import metres_per_degree
+from graphs.model import CompiledGraph
+from routing import _kernels
+
+GRID_CELL_M = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class SnapPoint:
+    """A point on an edge: ``fraction`` of the edge's length from its tail (0..1)."""
+
+    edge: int
+    fraction: float
+    distance_m: float
+    lon: float
+    lat: float
+
+
+@dataclass(frozen=True, slots=True)
+class LocalFrame:
+    """Equirectangular projection around the graph's centre (metres)."""
+
+    lon0: float
+    lat0: float
+    mx: float
+    my: float
+
+    def project(
+        self, lon: np.ndarray | float, lat: np.ndarray | float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(lon, lat) in degrees → (x, y) in metres."""
+        return (np.asarray(lon) - self.lon0) * self.mx, (np.asarray(lat) - self.lat0) * self.my
+
+    def unproject(self, x: float, y: float) -> tuple[float, float]:
+        """(x, y) in metres → (lon, lat) in degrees."""
+        return self.lon0 + x / self.mx, self.lat0 + y / self.my
+
+    def distance_underestimate(self, lat_min: float, lat_max: float) -> float:
+        """Factor ≤ 1 so that factor × frame distance ≤ true distance anywhere in the range."""
+        far = max(abs(lat_min), abs(lat_max))
+        return float(np.cos(np.radians(far)) / np.cos(np.radians(self.lat0))) * 0.999
+
+
+class SpatialIndex:
+    """Uniform grid over the segments of every edge's polyline."""
+
+    def __init__(self, graph: CompiledGraph, *, cell_m: float = GRID_CELL_M) -> None:
+        lat0 = float(np.mean(graph.node["lat"]))
+        lon0 = float(np.mean(graph.node["lon"]))
+        self.frame = LocalFrame(lon0, lat0, *metres_per_degree(lat0))
+        self.graph = graph
+        self.cell_m = cell_m
+        m = graph.edge_count
+        rev = graph.edge["reverse_edge"]
+        canonical = np.flatnonzero((rev < 0) | (np.arange(m) < rev))
+        self.canonical_edges = canonical
+        gx, gy = self.frame.project(graph.geom_lon, graph.geom_lat)
+        self.geom_x, self.geom_y = gx, gy
+        first = graph.geom_first
+        counts = np.diff(first)[canonical] - 1
+        seg_edge = np.repeat(canonical, counts).astype(np.int32)
+        starts = np.repeat(first[canonical], counts) + _ranges(counts)
+        self.seg_edge = seg_edge
+        self.seg_x0, self.seg_y0 = gx[starts], gy[starts]
+        self.seg_x1, self.seg_y1 = gx[starts + 1], gy[starts + 1]
+        seg_len = np.hypot(self.seg_x1 - self.seg_x0, self.seg_y1 - self.seg_y0)
+        # offset of each segment from the start of its edge, and each edge's length, in frame metres
+        cum = np.cumsum(seg_len) - seg_len
+        edge_start = np.repeat(
+            cum[np.r_[0, np.cumsum(counts)[:-1]]] if len(counts) else cum, counts
+        )
+        self.seg_offset = cum - edge_start
+        self.edge_frame_len = np.zeros(m)
+        np.add.at(self.edge_frame_len, seg_edge, seg_len)
+        self._build_grid()
+
+    def _build_grid(self) -> None:
+        x0 = float(min(self.seg_x0.min(), self.seg_x1.min())) - self.cell_m
+        y0 = float(min(self.seg_y0.min(), self.seg_y1.min())) - self.cell_m
+        x1 = float(max(self.seg_x0.max(), self.seg_x1.max())) + self.cell_m
+        y1 = float(max(self.seg_y0.max(), self.seg_y1.max())) + self.cell_m
+        w = int(np.ceil((x1 - x0) / self.cell_m))
+        h = int(np.ceil((y1 - y0) / self.cell_m))
+        cx0 = np.floor((np.minimum(self.seg_x0, self.seg_x1) - x0) / self.cell_m).astype(np.int64)
+        cx1 = np.floor((np.maximum(self.seg_x0, self.seg_x1) - x0) / self.cell_m).astype(np.int64)
+        cy0 = np.floor((np.minimum(self.seg_y0, self.seg_y1) - y0) / self.cell_m).astype(np.int64)
+        cy1 = np.floor((np.maximum(self.seg_y0, self.seg_y1) - y0) / self.cell_m).astype(np.int64)
+        cells: list[np.ndarray] = []
+        segs: list[np.ndarray] = []
+        for dx in range(int((cx1 - cx0).max()) + 1):
+            for dy in range(int((cy1 - cy0).max()) + 1):
+                ok = (cx0 + dx <= cx1) & (cy0 + dy <= cy1)
+                idx = np.flatnonzero(ok)
+                cells.append((cy0[idx] + dy) * w + cx0[idx] + dx)
+                segs.append(idx)
+        cell_ids = np.concatenate(cells)
+        seg_ids = np.concatenate(segs)
+        order = np.argsort(cell_ids, kind="stable")
+        self.cell_segments = seg_ids[order].astype(np.int32)
+        self.cell_first = np.zeros(w * h + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cell_ids, minlength=w * h), out=self.cell_first[1:])
+        self.grid = (x0, y0, w, h)
+
+    def snap(
+        self, lon: float, lat: float, edge_ok: np.ndarray, max_dist_m: float
+    ) -> SnapPoint | None:
+        """Nearest point on an edge with ``edge_ok[e]`` within ``max_dist_m``, else None."""
+        px, py = self.frame.project(lon, lat)
+        x0, y0, w, h = self.grid
+        seg, t, d = _kernels.snap_nearest(
+            float(px), float(py), x0, y0, self.cell_m, w, h, self.cell_first, self.cell_segments,
+            self.seg_x0, self.seg_y0, self.seg_x1, self.seg_y1, self.seg_edge, edge_ok, max_dist_m,
+        )  # fmt: skip
+        if seg < 0:
+            return None
+        e = int(self.seg_edge[seg])
+        seg_len = float(
+            np.hypot(self.seg_x1[seg] - self.seg_x0[seg], self.seg_y1[seg] - self.seg_y0[seg])
+        )
+        along = float(self.seg_offset[seg]) + t * seg_len
+        total = float(self.edge_frame_len[e])
+        fraction = min(1.0, max(0.0, along / total)) if total > 0 else 0.0
+        sx = self.seg_x0[seg] + t * (self.seg_x1[seg] - self.seg_x0[seg])
+        sy = self.seg_y0[seg] + t * (self.seg_y1[seg] - self.seg_y0[seg])
+        slon, slat = self.frame.unproject(float(sx), float(sy))
+        return SnapPoint(edge=e, fraction=fraction, distance_m=float(d), lon=slon, lat=slat)
+
+
+def _ranges(counts: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(c)`` for each count ``c`` (vectorised)."""
+    if len(counts) == 0:
+        return np.zeros(0, dtype=np.int64)
+    total = int(counts.sum())
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(total, dtype=np.int64) - starts
