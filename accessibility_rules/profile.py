@@ -76,14 +76,14 @@ class UnknownTreatment(StrEnum):
     FORBID = "forbid"  # "known data only"
 
 
-_KEYS = ConfigDict(extra="forbid", frozen=True)
+_FROZEN_STRICT_KEYS = ConfigDict(extra="forbid", frozen=True)
 _TREAT = UnknownTreatment.ACCEPT
 
 
 class UnknownPolicy(BaseModel):
     """Treatment of unknown data, one choice per attribute (all ``accept`` by default)."""
 
-    model_config = _KEYS
+    model_config = _FROZEN_STRICT_KEYS
     incline: UnknownTreatment = Field(_TREAT, description="Edges whose incline is unknown.")
     kerb_height: UnknownTreatment = Field(_TREAT, description="Kerbs of unknown height.")
     width: UnknownTreatment = Field(_TREAT, description="Edges whose width is unknown.")
@@ -110,7 +110,7 @@ def _flag(text: str) -> Any:
 class Profile(BaseModel):
     """One user's needs. Immutable and hashable, so it can key a cache of weight arrays."""
 
-    model_config = _KEYS
+    model_config = _FROZEN_STRICT_KEYS
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Preset this profile starts from.")
     label_de: str = Field(min_length=1, description="Display name in German.")
     label_en: str = Field(min_length=1, description="Display name in English.")
@@ -207,16 +207,16 @@ class _Param:
     def expectation(self) -> str:
         """What a valid value looks like, for error messages."""
         if self.kind in ("number", "integer"):
-            what = "a whole number" if self.kind == "integer" else "a finite number"
+            what = "a whole number between" if self.kind == "integer" else "between"
             unit = f" {self.unit}" if self.unit else ""
-            text = f"{what} between {self.minimum:g} and {self.maximum:g}{unit}"
+            text = f"{what} {self.minimum:g} and {self.maximum:g}{unit}"
         elif self.kind == "boolean":
             text = "true or false"
         elif self.kind == "enum":
             text = f"one of {', '.join(self.choices or ())}"
         else:
             text = f"a set drawn from {', '.join(self.choices or ())}"
-        return text + (" or none (no limit)" if self.nullable else "")
+        return text + (" (or none for no limit)" if self.nullable else "")
 
 
 def _describe(path: str, info: Any) -> _Param:
@@ -235,6 +235,8 @@ def _describe(path: str, info: Any) -> _Param:
         kind = {bool: "boolean", int: "integer", float: "number"}[tp]
     bounds = {k: getattr(m, k) for m in info.metadata for k in ("ge", "le") if hasattr(m, k)}
     lo, hi = bounds.get("ge"), bounds.get("le")
+    if kind == "number":
+        lo, hi = float(lo), float(hi)
     unit = next((u for suffix, u in _UNITS if path.endswith(suffix)), None)
     return _Param(path, kind, nullable, lo, hi, unit, choices, info.description or "")
 
@@ -261,13 +263,20 @@ def _param(key: object) -> _Param:
 
 
 def _short(value: Any) -> str:
+    if isinstance(value, set | frozenset):
+        value = sorted(map(str, value))
     text = f"{value:g}" if isinstance(value, float) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _rejected(param: _Param, value: Any, note: str = "") -> ParameterOutOfRangeError:
+def _rejected(param: _Param, value: Any, message: str = "") -> ParameterOutOfRangeError:
+    if not message:
+        message = f"{param.name} must be {param.expectation()}, got {_short(value)}"
+        if param.kind == "set" and isinstance(value, list | tuple | set | frozenset):
+            bad = sorted({repr(v) for v in value if v not in (param.choices or ())})
+            message += f" ({', '.join(bad)} not allowed)" if bad else ""
     return ParameterOutOfRangeError(
-        f"{param.name} must be {param.expectation()}{note}, got {_short(value)}",
+        message,
         parameter=param.name,
         value=value,
         minimum=param.minimum,
@@ -340,7 +349,8 @@ def _validate(data: Mapping[str, Any]) -> Profile:
         if isinstance(cause, ParameterOutOfRangeError):
             raise cause from None
         loc = error["loc"]
-        key = f"unknown.{loc[1]}" if loc[0] == "unknown" and len(loc) > 1 else str(loc[0])
+        nested = len(loc) > 1 and loc[0] == "unknown"
+        key = f"unknown.{loc[1]}" if nested else (str(loc[0]) if loc else "")
         if key not in _PARAMS:  # a metadata field (name, label): a broken preset, not a user error
             raise
         parent, _, leaf = key.rpartition(".")
@@ -432,14 +442,16 @@ def make_profile(base: str | Profile, overrides: Mapping[str, Any] | None = None
             param = _param(name)
             parsed = parse_override_value(name, item) if isinstance(item, str) else item
             if name in flat and flat[name] != parsed:
-                raise _rejected(param, parsed, " (it is given twice with different values)")
+                twice = f"{name} is given twice, as {_short(flat[name])} and {_short(parsed)}"
+                raise _rejected(param, parsed, twice)
             flat[name] = parsed
     data = profile.model_dump()
     for name, value in flat.items():
         parent, _, leaf = name.rpartition(".")
         (data[parent] if parent else data)[leaf] = value
     result = _validate(data)
-    changed = result.model_dump(exclude={"customised"}) != profile.model_dump(exclude={"customised"})
+    meta = {"customised"}
+    changed = result.model_dump(exclude=meta) != profile.model_dump(exclude=meta)
     return result.model_copy(update={"customised": profile.customised or changed})
 
 

@@ -64,7 +64,7 @@ class UnknownParameterError(ProfileError, ValueError):
         self.suggestions = list(suggestions)
         message = reason or f"unknown profile parameter {key!r}"
         if self.suggestions:
-            message += f"; did you mean {' or '.join(self.suggestions)}?"
+            message += f"; did you mean {', '.join(map(repr, self.suggestions))}?"
         else:
             message += "; parameter_table() lists the parameters"
         super().__init__(message)

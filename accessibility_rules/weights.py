@@ -93,6 +93,7 @@ class EdgeWeights:
     violations: np.ndarray  # uint32 Limit bits
     unknowns: np.ndarray  # uint32 Unknown bits (relevant to this profile)
     cost_s: np.ndarray  # float64, contiguous, >= 0
+    min_cost_per_m: float  # smallest cost_s / length_m: scales an admissible A* heuristic
 
     @property
     def usable(self) -> np.ndarray:
@@ -212,7 +213,7 @@ def compute_weights(
     carriageway = eff.is_road & np.isin(edge["sidewalk"], [Sidewalk.NONE, Sidewalk.SEPARATE])
     factor *= np.where(carriageway, p.carriageway_penalty_factor, 1.0)
     edge_penal = (unknowns & np.uint32(penal_bits & int(_EDGE_LEVEL_UNKNOWNS))) != 0
-    factor *= np.where(edge_penal, u.unknown_penalty_factor, 1.0)
+    factor *= np.where(edge_penal, p.unknown_penalty_factor, 1.0)
     travel = length / p.walking_speed_mps * factor
 
     share = eff.crossing_share.astype(np.float64)
@@ -224,15 +225,18 @@ def compute_weights(
     penal_count = np.where(node_penal & np.uint32(Unknown.KERB_HEIGHT), eff.kerb_unknown_count, 0) + share * (
         (node_penal & np.uint32(Unknown.ACOUSTIC_SIGNAL | Unknown.TACTILE_PAVING)) != 0
     )  # fmt: skip
-    transition += penal_count * u.unknown_transition_penalty_s
+    transition += penal_count * p.unknown_transition_penalty_s
 
     cost = np.ascontiguousarray(
         travel + transition + np.where(violations != 0, VIOLATION_PENALTY_S, 0.0)
     )
+    has_length = length > 0
+    min_per_m = float(np.min(cost[has_length] / length[has_length])) if has_length.any() else 0.0
     return EdgeWeights(
         travel_s=np.ascontiguousarray(travel),
         transition_s=np.ascontiguousarray(transition),
         violations=violations.astype(np.uint32) | zero,
         unknowns=unknowns.astype(np.uint32) | zero,
         cost_s=cost,
+        min_cost_per_m=min_per_m,
     )

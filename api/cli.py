@@ -91,6 +91,39 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _latlon(text: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LAT,LON, got {text!r}") from None
+    return lat, lon
+
+
+def cmd_route(args: argparse.Namespace) -> int:
+    """``stufenlos route``: one route, printed as a summary or as GeoJSON."""
+    import json
+
+    from accessibility_rules.profile import parse_override_value
+    from graphs.store import load_graph
+    from routing.engine import Router
+
+    overrides = {}
+    for item in args.set or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise argparse.ArgumentTypeError(f"--set needs key=value, got {item!r}")
+        overrides[key.strip()] = parse_override_value(key.strip(), value.strip())
+    router = Router(load_graph(args.graph))
+    route = router.route(
+        args.origin, args.destination, args.profile, strict=args.strict, **overrides
+    )
+    if args.json:
+        print(json.dumps(route.to_geojson(), ensure_ascii=False, indent=1))
+    else:
+        print(route.summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of all subcommands."""
     parser = argparse.ArgumentParser(prog="stufenlos", description=__doc__.splitlines()[0])
@@ -110,6 +143,20 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--if-missing", action="store_true", help="do nothing if --out holds a graph")
     b.set_defaults(func=cmd_build)
 
+    r = sub.add_parser("route", help="compute one route and print its summary or GeoJSON")
+    r.add_argument("--graph", required=True, help="compiled graph folder")
+    r.add_argument("--from", dest="origin", required=True, type=_latlon, help="origin LAT,LON")
+    r.add_argument(
+        "--to", dest="destination", required=True, type=_latlon, help="destination LAT,LON"
+    )
+    r.add_argument("--profile", default="walk", help="preset name (wheelchair, blind, …)")
+    r.add_argument(
+        "--set", action="append", metavar="KEY=VALUE", help="override a profile parameter"
+    )
+    r.add_argument("--strict", action="store_true", help="fail instead of a least-bad route")
+    r.add_argument("--json", action="store_true", help="print GeoJSON instead of a summary")
+    r.set_defaults(func=cmd_route)
+
     i = sub.add_parser("info", help="show metadata and coverage of a compiled graph")
     i.add_argument("--graph", required=True, help="compiled graph folder")
     i.set_defaults(func=cmd_info)
@@ -119,14 +166,21 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``stufenlos`` console script."""
     args = build_parser().parse_args(argv)
+    from accessibility_rules.profile_errors import ProfileError
     from graphs.build import BuildError
     from graphs.elevation import DemError
+    from graphs.model import GraphFormatError
     from graphs.sources import SourceError
     from graphs.store import GraphNotFoundError
+    from routing.errors import RoutingError
 
+    expected = (
+        SourceError, DemError, BuildError, GraphNotFoundError, GraphFormatError, ProfileError,
+        RoutingError, argparse.ArgumentTypeError,
+    )  # fmt: skip
     try:
         return int(args.func(args))
-    except (SourceError, DemError, BuildError, GraphNotFoundError) as exc:
+    except expected as exc:
         print(f"stufenlos {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
 

@@ -235,10 +235,15 @@ def snap_nearest(
     seg_x1: np.ndarray,
     seg_y1: np.ndarray,
     seg_edge: np.ndarray,
-    edge_ok: np.ndarray,
+    violations: np.ndarray,
+    reverse_edge: np.ndarray,
+    any_edge: bool,
     max_dist_m: float,
 ) -> tuple[int, float, float]:
     """Nearest point on a usable segment within ``max_dist_m`` of ``(px, py)`` (metres).
+
+    A segment is usable when its edge or the edge's twin breaks no limit
+    (``violations == 0``), or always when ``any_edge``.
 
     Segments are bucketed in a uniform grid (``cell_first``/``cell_segments`` CSR by cell id
     ``cy * grid_w + cx``); rings of cells are scanned outwards until no closer segment can exist.
@@ -266,8 +271,11 @@ def snap_nearest(
                     cell = gy * grid_w + gx
                     for k in range(cell_first[cell], cell_first[cell + 1]):
                         s = cell_segments[k]
-                        if not edge_ok[seg_edge[s]]:
-                            continue
+                        if not any_edge:
+                            e = seg_edge[s]
+                            r = reverse_edge[e]
+                            if violations[e] != 0 and (r < 0 or violations[r] != 0):
+                                continue
                         dx = seg_x1[s] - seg_x0[s]
                         dy = seg_y1[s] - seg_y0[s]
                         ll = dx * dx + dy * dy

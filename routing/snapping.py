@@ -64,6 +64,8 @@ class SpatialIndex:
         self.frame = LocalFrame(lon0, lat0, *metres_per_degree(lat0))
         self.graph = graph
         self.cell_m = cell_m
+        self.reverse_edge = np.ascontiguousarray(graph.edge["reverse_edge"], dtype=np.int64)
+        self._no_violations = np.zeros(graph.edge_count, dtype=np.uint32)
         m = graph.edge_count
         rev = graph.edge["reverse_edge"]
         canonical = np.flatnonzero((rev < 0) | (np.arange(m) < rev))
@@ -116,14 +118,21 @@ class SpatialIndex:
         self.grid = (x0, y0, w, h)
 
     def snap(
-        self, lon: float, lat: float, edge_ok: np.ndarray, max_dist_m: float
+        self, lon: float, lat: float, violations: np.ndarray | None, max_dist_m: float
     ) -> SnapPoint | None:
-        """Nearest point on an edge with ``edge_ok[e]`` within ``max_dist_m``, else None."""
+        """Nearest point within ``max_dist_m`` on an edge that (or whose twin) has no violation.
+
+        ``violations=None`` accepts every edge. Returns None when nothing is near enough.
+        """
+        any_edge = violations is None
+        if violations is None:
+            violations = self._no_violations
         px, py = self.frame.project(lon, lat)
         x0, y0, w, h = self.grid
         seg, t, d = _kernels.snap_nearest(
             float(px), float(py), x0, y0, self.cell_m, w, h, self.cell_first, self.cell_segments,
-            self.seg_x0, self.seg_y0, self.seg_x1, self.seg_y1, self.seg_edge, edge_ok, max_dist_m,
+            self.seg_x0, self.seg_y0, self.seg_x1, self.seg_y1, self.seg_edge,
+            violations, self.reverse_edge, any_edge, max_dist_m,
         )  # fmt: skip
         if seg < 0:
             return None

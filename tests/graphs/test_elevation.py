@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import math
-import os
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +18,6 @@ N3 = 1201
 CELL = 1.0 / 1200  # SRTM3 cell size in degrees
 M_LAT = 110_540.0
 M_LON_EQ = 111_320.0
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _m_per_lon(lat: float) -> float:
@@ -366,17 +364,9 @@ def test_reversing_an_edge_negates_its_incline(
 # --- real data -----------------------------------------------------------------------------------
 
 
-def _real_tile() -> Path:
-    data_dir = Path(os.environ.get("STUFENLOS_DATA_DIR") or REPO.parent / "shared" / "data")
-    tile = data_dir / "srtm3-N49E007.hgt.gz"
-    if not tile.is_file():
-        pytest.skip(f"real SRTM tile {tile} is absent (set STUFENLOS_DATA_DIR to its folder)")
-    return tile
-
-
 @pytest.mark.realdata
-def test_real_srtm_tile_covers_kaiserslautern() -> None:
-    dem = Dem.open(_real_tile())
+def test_real_srtm_tile_covers_kaiserslautern(shared_file) -> None:
+    dem = Dem.open(shared_file("srtm3-N49E007.hgt.gz"))
     assert dem.bounds == pytest.approx((7.0, 49.0, 8.0, 50.0), abs=CELL / 2)
     h = float(dem.elevation_m(7.7690, 49.4447))
     assert 200 < h < 300
