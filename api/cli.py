@@ -53,8 +53,15 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     out = Path(args.out) if args.out else settings.default_graph_dir()
     if args.if_missing and (out / "meta.json").is_file():
-        print(f"graph already built in {out}", file=sys.stderr)
-        return 0
+        from graphs.model import GraphFormatError
+        from graphs.store import load_graph
+
+        try:
+            load_graph(out)
+            print(f"graph already built in {out}", file=sys.stderr)
+            return 0
+        except GraphFormatError as exc:
+            print(f"rebuilding {out}: {exc}", file=sys.stderr)
     dem = Path(args.dem) if args.dem else None
     if args.default_area:
         source, default_dem = default_area_source()
@@ -124,6 +131,32 @@ def cmd_route(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """``stufenlos serve``: run the HTTP API with uvicorn (building the graph if asked)."""
+    import os
+
+    import uvicorn
+
+    from graphs import settings
+    from graphs.store import load_graph
+
+    graph_dir = Path(args.graph) if args.graph else settings.default_graph_dir()
+    if args.osm:
+        from graphs.pipeline import SourceSpec, build_to_dir
+
+        graph_dir = settings.cache_dir / "graphs" / Path(args.osm).name.split(".")[0]
+        if not (graph_dir / "meta.json").is_file():
+            build_to_dir(SourceSpec(osm=Path(args.osm)), graph_dir, dem_path=Path(args.dem) if args.dem else None)
+    load_graph(graph_dir)  # fail here, with one sentence, rather than inside a worker
+    os.environ["STUFENLOS_GRAPH_DIR"] = str(graph_dir)
+    print(f"stufenlos: serving {graph_dir} on http://{args.host}:{args.port} (docs: /docs)", file=sys.stderr)
+    uvicorn.run(
+        "api.app:create_app", factory=True, host=args.host, port=args.port,
+        workers=args.workers, log_level=args.log_level, access_log=False,
+    )  # fmt: skip
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of all subcommands."""
     parser = argparse.ArgumentParser(prog="stufenlos", description=__doc__.splitlines()[0])
@@ -156,6 +189,16 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--strict", action="store_true", help="fail instead of a least-bad route")
     r.add_argument("--json", action="store_true", help="print GeoJSON instead of a summary")
     r.set_defaults(func=cmd_route)
+
+    s = sub.add_parser("serve", help="run the HTTP API")
+    s.add_argument("--graph", help="compiled graph folder (default: the default area's)")
+    s.add_argument("--osm", help="build (once, into the cache) and serve this OSM file")
+    s.add_argument("--dem", help="elevation model used with --osm")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--workers", type=int, default=1, help="worker processes (2 for two cores)")
+    s.add_argument("--log-level", default="warning")
+    s.set_defaults(func=cmd_serve)
 
     i = sub.add_parser("info", help="show metadata and coverage of a compiled graph")
     i.add_argument("--graph", required=True, help="compiled graph folder")

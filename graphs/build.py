@@ -345,38 +345,75 @@ def _edge_attributes(
         )
     }  # fmt: skip
     osm_way_ids = np.array([w.way_id for w in ways.raw_ways], dtype=np.int64)[way_a]
-    way_total = np.zeros(len(ways.raw_ways), dtype=np.float64)
-    np.add.at(way_total, way_a, length_a / 2.0)  # both directions are edges
-    share = np.where(way_total[way_a] > 0, length_a / np.maximum(way_total[way_a], 1e-9), 1.0)
+    # shares are of the whole OSM way (a download delivers a way as many 2-node pieces)
+    way_ids, way_of_edge = np.unique(osm_way_ids, return_inverse=True)
+    way_total = np.zeros(len(way_ids), dtype=np.float64)
+    np.add.at(way_total, way_of_edge, length_a / 2.0)  # both directions are edges
+    total = way_total[way_of_edge]
+    share = np.where(total > 0, length_a / np.maximum(total, 1e-9), 1.0)
     sign = np.where(back_a, -1.0, 1.0)
     incline_tag = _way_column(a, "incline_percent")[way_a] * sign
     source = _way_column(a, "incline_source")[way_a]
+    direction = np.nan_to_num(_way_column(a, "incline_direction")[way_a]) * sign
     steps_total = _way_column(a, "step_count", unknown=-1.0)[way_a]
-    step_count = np.where(
-        col["is_steps"],
-        np.where(steps_total >= 0, np.maximum(np.rint(steps_total * share), 1.0), -1.0),
-        0.0,
-    )
+    step_count = np.where(col["is_steps"], np.where(steps_total >= 0, 0.0, -1.0), 0.0)
+    _apportion_steps(step_count, steps_total, share, way_of_edge, back_a, col["is_steps"])
     return col | {
         "length_m": length_a,
         "way_id": osm_way_ids,
         "way_share": np.minimum(share, 1.0),
         "incline_percent": incline_tag,
         "incline_source": source,
+        "incline_direction": direction,
         "step_count": step_count,
         "closed": np.zeros(len(way_a), dtype=bool),
     }
 
 
+def _apportion_steps(
+    out: np.ndarray,
+    total: np.ndarray,
+    share: np.ndarray,
+    way_of_edge: np.ndarray,
+    backward: np.ndarray,
+    is_steps: np.ndarray,
+) -> None:
+    """Split each flight's ``step_count`` over its pieces so that they sum to the tag.
+
+    Largest-remainder apportionment per way and direction (at least one step per piece): a
+    flight of 10 split into three equal pieces becomes 4 + 3 + 3, not 3 + 3 + 3.
+    """
+    known = np.flatnonzero(is_steps & (total >= 0))
+    groups: dict[tuple[int, bool], list[int]] = {}
+    for e in known:
+        groups.setdefault((int(way_of_edge[e]), bool(backward[e])), []).append(int(e))
+    for edges in groups.values():
+        steps = int(total[edges[0]])
+        exact = np.array([steps * share[e] for e in edges])
+        base = np.floor(exact)
+        rest = steps - int(base.sum())
+        order = np.argsort(-(exact - base), kind="stable")
+        base[order[: max(rest, 0)]] += 1
+        out[edges] = np.maximum(base, 1.0)
+
+
 def _twins(tail: np.ndarray, head: np.ndarray, way: np.ndarray, length: np.ndarray) -> np.ndarray:
-    """Index of each edge's reverse twin (same way, swapped ends, same length), else INVALID_ID."""
-    key_to_edge = {
-        (int(t), int(h), int(w), round(float(ln), 3)): e
-        for e, (t, h, w, ln) in enumerate(zip(tail, head, way, length, strict=True))
-    }
-    out = np.full(len(tail), INVALID_ID, dtype=np.int64)
+    """Index of each edge's reverse twin (same way, swapped ends, same length), else INVALID_ID.
+
+    Parallel pieces with the same key are paired one to one, so ``rev[rev[e]] == e`` always.
+    """
+    groups: dict[tuple[int, int, int, float], list[int]] = {}
     for e, (t, h, w, ln) in enumerate(zip(tail, head, way, length, strict=True)):
-        out[e] = key_to_edge.get((int(h), int(t), int(w), round(float(ln), 3)), INVALID_ID)
+        groups.setdefault((int(t), int(h), int(w), round(float(ln), 3)), []).append(e)
+    out = np.full(len(tail), INVALID_ID, dtype=np.int64)
+    for (t, h, w, ln), edges in groups.items():
+        if (t, h) >= (h, t) and t != h:
+            continue  # each pair of directions is handled once, from its smaller key
+        partners = groups.get((h, t, w, ln), [])
+        if t == h:  # a closed loop: its pieces pair up among themselves
+            partners = edges[::-1]
+        for e, r in zip(edges, partners, strict=False):
+            out[e], out[r] = r, e
     return out
 
 
@@ -446,13 +483,19 @@ def _node_attributes(
 
 
 def _apply_dem(graph: CompiledGraph, dem: Dem) -> None:
-    """Fill ``incline_percent`` from the elevation model where no tag gives the steepness."""
+    """Fill ``incline_percent`` from the elevation model where no tag gives the steepness.
+
+    Where a tag gives only the direction (``incline=up/down``), the model supplies the
+    magnitude and the tag keeps the sign: the mapper saw the slope, the 90 m model did not.
+    """
     incline = edge_inclines_percent(
         dem, graph.geom_first, graph.geom_lon, graph.geom_lat, graph.edge["length_m"]
     )
     source = graph.edge["incline_source"]
+    direction = graph.edge["incline_direction"]
     fill = (source != InclineSource.TAG) & ~graph.edge["is_steps"] & np.isfinite(incline)
-    graph.edge["incline_percent"][fill] = incline[fill]
+    value = np.where(direction != 0, np.abs(incline) * direction, incline)
+    graph.edge["incline_percent"][fill] = value[fill]
     source[fill] = InclineSource.DEM
 
 
@@ -461,7 +504,7 @@ def _metadata(raw: RawOsm, graph: CompiledGraph, dem: Dem | None, seconds: float
         "source": raw.source,
         "source_sha256": raw.source_sha256,
         "data_timestamp": raw.data_timestamp,
-        "dem": str(dem.path) if dem is not None else None,
+        "dem": str(dem.path) if dem is not None and dem.path is not None else None,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "build_seconds": round(seconds, 3),
         "software_version": SOFTWARE_VERSION,

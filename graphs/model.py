@@ -39,6 +39,7 @@ EDGE_ATTRIBUTE_DTYPES: dict[str, str] = {
     "handrail": "i1",
     "incline_percent": "f4",  # signed along the edge direction; NaN unknown
     "incline_source": "i1",
+    "incline_direction": "i1",  # +1 uphill / -1 downhill along the edge as tagged, 0 unknown
     "width_m": "f4",
     "surface": "i1",
     "smoothness": "i1",

@@ -105,7 +105,8 @@ def read_osm_file(path: str | Path) -> RawOsm:
                 node_lonlat[nd.ref] = (nd.location.lon, nd.location.lat)
             if len(refs) >= 2:
                 ways.append(RawWay(obj.id, refs, {t.k: t.v for t in obj.tags}))
-                stamp = obj.timestamp.isoformat() if obj.timestamp.year > 1970 else ""
+                year = obj.timestamp.year  # Osmosis writes placeholders (1969, or 2106 once wrapped)
+                stamp = obj.timestamp.isoformat() if 2004 <= year <= 2100 else ""
                 newest = max(newest, stamp)
     except RuntimeError as exc:  # pyosmium reports parse errors as RuntimeError
         raise SourceError(f"cannot read OSM file {p}: {exc}") from exc

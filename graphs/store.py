@@ -18,7 +18,7 @@ import numpy as np
 
 from graphs.model import CompiledGraph, GraphFormatError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _CORE = ("first_out", "head", "tail", "geom_first", "geom_lon", "geom_lat")
 
 
@@ -41,15 +41,23 @@ def save_graph(graph: CompiledGraph, out_dir: str | Path) -> Path:
         meta = dict(graph.meta, format_version=FORMAT_VERSION)
         (tmp / "names.json").write_text(json.dumps(graph.names, ensure_ascii=False))
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False))
-        old = out.with_name(f".{out.name}.old")
-        if out.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    old = out.with_name(f".{out.name}.old")
+    moved = False
+    try:
+        if out.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(out, old)
+            moved = True
+        os.replace(tmp, out)
+    except BaseException:
+        if moved and not out.exists():
+            os.replace(old, out)  # put the previous good graph back
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
     return out
 
 
@@ -63,7 +71,12 @@ def load_graph(path: str | Path, *, mmap: bool = False) -> CompiledGraph:
     meta_path = root / "meta.json"
     if not meta_path.is_file():
         raise GraphNotFoundError(f"no compiled graph in {root} (meta.json is missing)")
-    meta = json.loads(meta_path.read_text())
+    try:
+        meta = json.loads(meta_path.read_text())
+    except (OSError, ValueError) as exc:
+        raise GraphFormatError(f"graph in {root} is damaged: meta.json is unreadable ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise GraphFormatError(f"graph in {root} is damaged: meta.json is not an object")
     if meta.get("format_version") != FORMAT_VERSION:
         raise GraphFormatError(
             f"graph in {root} has format version {meta.get('format_version')}, "

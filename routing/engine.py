@@ -11,6 +11,8 @@ concurrently. Typical use::
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import math
 import threading
 from collections import OrderedDict
@@ -213,7 +215,7 @@ class Router:
         """Least-cost path between two snapped points under ``weights`` (A*)."""
         g = self.graph
         starts = self._ends(source)  # pieces from the source point to a node
-        exits = [PathPiece(p.edge, 0.0, 1.0 - p.start) for p in self._ends(target)]  # node → target
+        exits = [PathPiece(p.edge, 0.0, p.start) for p in self._ends(target)]  # node → target
         src_nodes = np.array([g.head[p.edge] for p in starts], dtype=np.int64)
         src_costs = np.array([piece_cost(weights, p, last=False) for p in starts])
         tgt_nodes = np.array([g.tail[p.edge] for p in exits], dtype=np.int64)
@@ -269,6 +271,74 @@ class Router:
             return None
 
     # --- the public query -------------------------------------------------------------------
+    def warm_up(self) -> None:
+        """Compile (or load from numba's cache) the kernels before the first real query."""
+        n = self.graph.node_count
+        lat, lon = float(self.graph.node["lat"][0]), float(self.graph.node["lon"][0])
+        lat2, lon2 = float(self.graph.node["lat"][n - 1]), float(self.graph.node["lon"][n - 1])
+        self.route((lat, lon), (lat2, lon2), "walk")
+
+    def route_via(
+        self,
+        points: list[LatLon],
+        profile: str | Profile = "walk",
+        *,
+        strict: bool = False,
+        alternatives: int = 0,
+        **overrides: Any,
+    ) -> list[Route]:
+        """The route through ``points`` in order, then up to ``alternatives`` different ones.
+
+        Alternatives (only without via points) come from the penalty method: edges of the routes
+        found so far cost 1.5× more, and a new route is kept if it shares at most 80 % of its
+        length with each earlier one.
+        """
+        from routing.route import build_route, combine_routes
+
+        if len(points) < 2:
+            raise InvalidCoordinateError("a route needs an origin and a destination")
+        legs = [
+            self.route(a, b, profile, strict=strict, **overrides)
+            for a, b in itertools.pairwise(points)
+        ]
+        main = combine_routes(legs)
+        routes = [main]
+        if alternatives <= 0 or len(points) != 2:
+            return routes
+        prof = self.profile(profile, overrides)
+        weights = self.weights(prof)
+        source, ok_s = self.snap(points[0], weights, "origin")
+        target, ok_t = self.snap(points[1], weights, "destination")
+        cost = weights.cost_s.copy()
+        rev = self.graph.edge["reverse_edge"]
+        length = self.graph.edge["length_m"]
+        for _ in range(3 * alternatives):
+            if len(routes) > alternatives:
+                break
+            used = np.array(routes[-1].edges, dtype=np.int64)
+            cost[used] *= 1.5
+            twins = rev[used]
+            cost[twins[twins >= 0]] *= 1.5
+            path = self.shortest_path(source, target, dataclasses.replace(weights, cost_s=cost.copy()))
+            edges = set(int(p.edge) for p in path.pieces) | {int(rev[p.edge]) for p in path.pieces}
+            own = sum(float(length[p.edge]) for p in path.pieces)
+            if own <= 0:
+                break
+            similar = any(
+                sum(float(length[e]) for e in set(r.edges) if e in edges) / own > 0.8 for r in routes
+            )
+            if similar:
+                continue
+            path = Path(path.pieces, sum(piece_cost(weights, p, last=i == len(path.pieces) - 1) for i, p in enumerate(path.pieces)), source, target, path.settled_nodes)  # fmt: skip
+            routes.append(build_route(self, prof, weights, path, None, snapped_on_usable=ok_s and ok_t))
+        for alt in routes[1:]:
+            alt.detour = main.detour and {
+                "walk_distance_m": main.detour["walk_distance_m"],
+                "extra_distance_m": round(alt.distance_m - main.detour["walk_distance_m"], 1),
+                "ratio": round(alt.distance_m / main.detour["walk_distance_m"], 3) if main.detour["walk_distance_m"] else 1.0,
+            }  # fmt: skip
+        return routes
+
     def route(
         self,
         origin: LatLon,

@@ -243,7 +243,9 @@ def build_route(
         last = i == len(pieces) - 1
         length = (piece.end - piece.start) * float(edge["length_m"][e])
         coords = _cut(g.edge_coords(e), piece.start, piece.end)
-        first_point = len(geometry)
+        start_coord = (float(coords[0][0]), float(coords[0][1]))
+        joined = bool(geometry) and geometry[-1] == start_coord
+        first_point = len(geometry) - 1 if joined else len(geometry)
         for lon, lat in coords:
             if not geometry or geometry[-1] != (float(lon), float(lat)):
                 geometry.append((float(lon), float(lat)))
@@ -262,9 +264,9 @@ def build_route(
             )
         )
 
-        def add(kind: str, where: np.ndarray, offset: float, **details: Any) -> None:
+        def add(kind: str, where: np.ndarray, offset: float, start: float = at, **details: Any) -> None:
             barriers.append(
-                Barrier(kind, round(at + offset, 1), float(where[0]), float(where[1]), details)
+                Barrier(kind, round(start + offset, 1), float(where[0]), float(where[1]), details)
             )
 
         incline = float(edge["incline_percent"][e])
@@ -393,4 +395,52 @@ def build_route(
             },
         },
         edges=[p.edge for p in pieces],
+    )
+
+
+def combine_routes(legs: list[Route]) -> Route:
+    """One route through via points from its legs (positions shifted to the whole route)."""
+    if len(legs) == 1:
+        return legs[0]
+    geometry: list[tuple[float, float]] = []
+    barriers: list[Barrier] = []
+    violations: list[Violation] = []
+    segments: list[Segment] = []
+    unknowns: dict[str, dict[str, float]] = {}
+    offset = 0.0
+    for leg in legs:
+        shift = len(geometry) - (1 if geometry and leg.geometry and geometry[-1] == leg.geometry[0] else 0)
+        geometry.extend(leg.geometry[len(geometry) - shift :])
+        barriers += [Barrier(b.kind, round(b.at_m + offset, 1), b.lon, b.lat, b.details) for b in leg.barriers]
+        violations += [Violation(v.limit, round(v.at_m + offset, 1), v.lon, v.lat, v.message) for v in leg.violations]
+        segments += [
+            Segment(s.edge, s.name, s.highway, s.is_sidewalk, s.start_m + offset, s.length_m, s.first_point + shift, s.last_point + shift)
+            for s in leg.segments
+        ]  # fmt: skip
+        for name, values in leg.unknowns.items():
+            into = unknowns.setdefault(name, {})
+            for k, v in values.items():
+                into[k] = round(into.get(k, 0) + v, 1)
+        offset += leg.distance_m
+    inclines = [leg.max_incline for leg in legs if leg.max_incline]
+    detours = [leg.detour for leg in legs]
+    detour = None
+    if all(detours):
+        walk = sum(d["walk_distance_m"] for d in detours if d)
+        detour = {"walk_distance_m": round(walk, 1), "extra_distance_m": round(offset - walk, 1), "ratio": round(offset / walk, 3) if walk else 1.0}  # fmt: skip
+    return Route(
+        profile=legs[0].profile,
+        fully_accessible=all(leg.fully_accessible for leg in legs),
+        distance_m=offset,
+        duration_s=sum(leg.duration_s for leg in legs),
+        cost_s=sum(leg.cost_s for leg in legs),
+        geometry=geometry,
+        barriers=barriers,
+        violations=violations,
+        unknowns=unknowns,
+        max_incline=max(inclines, key=lambda m: abs(m["percent"])) if inclines else None,
+        detour=detour,
+        segments=segments,
+        snapped={"origin": legs[0].snapped["origin"], "destination": legs[-1].snapped["destination"]},
+        edges=[e for leg in legs for e in leg.edges],
     )

@@ -51,9 +51,7 @@ class Built:
     def edge(self, tail_osm: int, head_osm: int) -> int:
         """The single edge from one OSM node to another."""
         g = self.graph
-        hits = np.flatnonzero(
-            (g.tail == self.node(tail_osm)) & (g.head == self.node(head_osm))
-        )
+        hits = np.flatnonzero((g.tail == self.node(tail_osm)) & (g.head == self.node(head_osm)))
         assert len(hits) == 1, f"expected one edge {tail_osm} -> {head_osm}, found {len(hits)}"
         return int(hits[0])
 
@@ -282,11 +280,6 @@ def test_step_count_is_prorated_and_sums_per_direction(built: dict[str, Built]) 
     assert e["way_share"][up].sum() == pytest.approx(1.0, abs=1e-4)
 
 
-@pytest.mark.xfail(
-    reason="graphs/build.py _edge_attributes rounds each piece's prorated step_count on its own "
-    "(np.rint(steps_total * share)), so 10 steps split into three equal pieces become 3+3+3 = 9",
-    strict=True,
-)
 def test_step_count_of_three_equal_pieces_sums_to_the_tag(built: dict[str, Built]) -> None:
     b = built["steps"]
     e = b.graph.edge
@@ -392,6 +385,29 @@ def test_edges_are_sorted_by_tail(built: dict[str, Built], fixture: str) -> None
         assert np.all(g.tail[g.first_out[v] : g.first_out[v + 1]] == v)
 
 
+def test_self_loop_is_kept_with_both_directions(osm_fixtures: Path) -> None:
+    graph, _ = build_graph(read_osm_file(osm_fixtures / "loop.osm"))
+    graph.validate()
+    loops = np.flatnonzero(graph.tail == graph.head)
+    assert len(loops) == 2  # the ring, once per direction
+    a, b = (graph.edge_coords(int(e)) for e in loops)
+    assert np.array_equal(a, b[::-1])
+
+
+def test_self_loop_twins_are_each_other(osm_fixtures: Path) -> None:
+    from graphs.coverage import coverage_report
+
+    graph, _ = build_graph(read_osm_file(osm_fixtures / "loop.osm"))
+    rev = graph.edge["reverse_edge"]
+    loops = np.flatnonzero(graph.tail == graph.head)
+    assert sorted(rev[loops].tolist()) == sorted(loops.tolist())
+    assert np.all(rev[loops] != loops)
+    ring_and_path_km = float(graph.edge["length_m"].sum()) / 2 / 1000
+    assert coverage_report(graph)["counts"]["network_km"] == pytest.approx(
+        ring_and_path_km, abs=1e-3
+    )
+
+
 # --- effective attributes ------------------------------------------------------------------------
 
 
@@ -462,11 +478,6 @@ def test_dem_fills_untagged_inclines_and_keeps_tags(osm_fixtures: Path) -> None:
     assert e["incline_source"][b.edge(41, 43)] == InclineSource.TAG
 
 
-@pytest.mark.xfail(
-    reason="graphs/build.py _metadata writes str(dem.path) whenever a DEM is given, so a DEM "
-    "without a file (Dem(...) built in memory, path=None) is recorded as the string 'None'",
-    strict=True,
-)
 def test_meta_of_an_in_memory_dem_is_null(osm_fixtures: Path) -> None:
     graph, _ = build_graph(read_osm_file(osm_fixtures / "incline.osm"), dem=_plane_dem(5.0))
     assert graph.meta["dem"] is None
@@ -510,3 +521,20 @@ def test_progress_reports_the_stages(osm_fixtures: Path) -> None:
     assert stages[0] == "reading tags"
     assert any("simplif" in s for s in stages)
     assert any("compiling" in s for s in stages)
+
+
+def _north_falling_dem(percent: float) -> Dem:
+    """A synthetic model falling ``percent`` % northwards around the fixtures."""
+    cell = 0.001
+    rows = np.arange(31)[:, None]  # row 0 is the northern edge
+    heights = np.broadcast_to(200.0 + rows * cell * 110_540.0 * percent / 100.0, (31, 31))
+    return Dem(heights, first_lon=7.75, first_lat=49.455, cell_lon=cell, cell_lat=cell)
+
+
+def test_dem_does_not_contradict_a_tagged_direction(osm_fixtures: Path) -> None:
+    graph, _ = build_graph(read_osm_file(osm_fixtures / "incline.osm"), dem=_north_falling_dem(5))
+    b = Built(graph, Counter(), None)  # type: ignore[arg-type]
+    e = graph.edge
+    up, down = b.edge(44, 45), b.edge(45, 44)  # way 202 is drawn 44 → 45 (north), incline=up
+    assert not e["incline_percent"][up] < 0
+    assert not e["incline_percent"][down] > 0

@@ -1,0 +1,98 @@
+"""Domain exceptions → HTTP, in one place. One JSON shape everywhere: code, message, details.
+
+No stack trace ever reaches a client: unexpected errors are logged and answered with a plain
+500 ``internal_error``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from accessibility_rules.profile_errors import (
+    ParameterOutOfRangeError,
+    ProfileError,
+    UnknownParameterError,
+    UnknownProfileError,
+)
+from routing.errors import NoRouteError, OutOfAreaError, RoutingError
+
+log = logging.getLogger("stufenlos.api")
+
+
+class ApiError(Exception):
+    """An error raised by the API layer itself (size limits, too many via points …)."""
+
+    def __init__(self, status: int, code: str, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+
+
+def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> JSONResponse:
+    """The API's single error shape."""
+    return JSONResponse(status_code=status, content={"code": code, "message": message, "details": details or {}})
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _profile_error(exc: ProfileError) -> JSONResponse:
+    if isinstance(exc, UnknownProfileError):
+        return error_response(404, "unknown_profile", str(exc).strip("'\""), {"known": exc.known})
+    if isinstance(exc, ParameterOutOfRangeError):
+        details = {"parameter": exc.parameter, "minimum": exc.minimum, "maximum": exc.maximum, "unit": exc.unit, "value": exc.value}  # fmt: skip
+        return error_response(422, "parameter_out_of_range", str(exc), _jsonable(details))
+    if isinstance(exc, UnknownParameterError):
+        return error_response(422, "unknown_parameter", str(exc), {"parameter": exc.key, "suggestions": exc.suggestions})
+    return error_response(422, "invalid_profile", str(exc))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register every exception → response mapping on ``app``."""
+
+    @app.exception_handler(ApiError)
+    async def _api(_: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message, _jsonable(exc.details))
+
+    @app.exception_handler(ProfileError)
+    async def _profile(_: Request, exc: ProfileError) -> JSONResponse:
+        return _profile_error(exc)
+
+    @app.exception_handler(RoutingError)
+    async def _routing(_: Request, exc: RoutingError) -> JSONResponse:
+        status = 422 if isinstance(exc, OutOfAreaError | NoRouteError) else 400
+        if exc.code == "invalid_request":
+            status = 422
+        return error_response(status, exc.code, exc.message, _jsonable(exc.details))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "problem": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        first = problems[0] if problems else {"field": "", "problem": "invalid request"}
+        message = f"{first['field'] or 'request'}: {first['problem']}"
+        return error_response(422, "invalid_request", message, {"errors": _jsonable(problems)})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        return error_response(500, "internal_error", "an internal error occurred; it has been logged")

@@ -1,0 +1,87 @@
+"""``POST /routes`` and ``GET /routes``: barrier-free routes with spoken-style instructions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from accessibility_rules.attributes import OSM_ATTRIBUTION, OSM_LICENCE_URL
+from api.deps import RouterDep, SettingsDep
+from api.errors import ApiError
+from api.schemas import ErrorBody, Point, ProfileChoice, RouteRequest, RouteResponse
+from routing.engine import Router
+from routing.instructions import instructions
+
+router = APIRouter(prefix="/routes", tags=["routes"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "unknown_profile"},
+    413: {"model": ErrorBody, "description": "payload_too_large"},
+    422: {"model": ErrorBody, "description": "invalid_request, parameter_out_of_range, out_of_area, no_route"},
+}
+
+
+def plan(r: Router, req: RouteRequest, max_via: int, max_alternatives: int) -> dict[str, Any]:
+    """Compute the routes of a request and shape the response body."""
+    if len(req.via) > max_via:
+        raise ApiError(422, "too_many_via_points", f"at most {max_via} via points are allowed, got {len(req.via)}", max_via_points=max_via)  # fmt: skip
+    if req.alternatives > max_alternatives:
+        raise ApiError(422, "parameter_out_of_range", f"alternatives must be between 0 and {max_alternatives}, got {req.alternatives}", parameter="alternatives")  # fmt: skip
+    points = [(p.lat, p.lon) for p in (req.origin, *req.via, req.destination)]
+    profile = r.profile(req.profile.name, req.profile.parameters)
+    routes = r.route_via(points, profile, strict=req.strict, alternatives=req.alternatives)
+    out = []
+    for route in routes:
+        body = route.as_dict()
+        body["steps"] = [i.as_dict() for i in instructions(route, req.language)]
+        out.append(body)
+    return {
+        "routes": out,
+        "profile": profile.model_dump(mode="json"),
+        "language": req.language,
+        "attribution": OSM_ATTRIBUTION,
+        "licence_url": OSM_LICENCE_URL,
+    }
+
+
+@router.post("", response_model=RouteResponse, responses=_ERRORS, summary="Barrier-free route(s) for a profile")
+def post_route(req: RouteRequest, r: RouterDep, settings: SettingsDep) -> JSONResponse:
+    """Route from origin to destination (through via points) for a preset with overrides.
+
+    Every route says whether it is ``fully_accessible``; if no route honours the profile's
+    limits, the least-bad one is returned with each broken limit located, unless ``strict``.
+    """
+    return JSONResponse(plan(r, req, settings.max_via_points, settings.max_alternatives))
+
+
+def _point(text: str, name: str) -> Point:
+    try:
+        lat, lon = (float(x) for x in text.split(","))
+    except ValueError:
+        raise ApiError(422, "invalid_request", f"{name} must be 'lat,lon', got {text!r}", field=name) from None
+    try:
+        return Point(lat=lat, lon=lon)
+    except ValueError as exc:
+        raise ApiError(422, "invalid_request", f"{name} is not a valid position: {text!r}", field=name) from exc
+
+
+@router.get("", response_model=RouteResponse, responses=_ERRORS, summary="Quick route for browser tests")
+def get_route(
+    r: RouterDep,
+    settings: SettingsDep,
+    origin: Annotated[str, Query(alias="from", examples=["49.4447,7.7690"])],
+    destination: Annotated[str, Query(alias="to", examples=["49.4390,7.7640"])],
+    profile: str = "walk",
+    language: str = "de",
+    strict: bool = False,
+) -> JSONResponse:
+    """``/routes?from=lat,lon&to=lat,lon&profile=wheelchair&language=en``."""
+    if language not in ("de", "en"):
+        raise ApiError(422, "invalid_request", f"language must be 'de' or 'en', got {language!r}", field="language")
+    req = RouteRequest(
+        origin=_point(origin, "from"), destination=_point(destination, "to"),
+        profile=ProfileChoice(name=profile), language=language, strict=strict,  # type: ignore[arg-type]
+    )  # fmt: skip
+    return JSONResponse(plan(r, req, settings.max_via_points, settings.max_alternatives))

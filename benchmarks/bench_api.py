@@ -1,0 +1,405 @@
+"""HTTP benchmark of ``stufenlos serve`` on the whole Kaiserslautern graph.
+
+Starts the real server (uvicorn, ``--workers N``) on a free loopback port, waits for ``/health``,
+then sends seeded random city routes (``POST /routes``; ``wheelchair`` and ``walk`` alternating,
+German and English, instructions in every response) with httpx:
+
+- concurrency 1: one keep-alive connection, requests one after another;
+- concurrency 8: eight connections from an ``httpx.AsyncClient``.
+
+Each level is bounded in count *and* time (it stops after ``--time-limit`` seconds whatever
+happens). Latency is measured by the client, from sending the request to having read the whole
+(gzip-decoded) body. Targets: p50 ≤ 2 ms at concurrency 1, ≥ 500 routes/s at concurrency 8.
+
+The client runs on the same machine and competes with the server for the CPU cores; the
+figures are therefore a lower bound of what the server alone can do.
+
+Usage::
+
+    python benchmarks/bench_api.py                 # 1 worker
+    python benchmarks/bench_api.py --workers 2 --json /tmp/bench_api_w2.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+HOST = "127.0.0.1"
+PROFILES = ("wheelchair", "walk")
+LANGUAGES = ("de", "en")
+TARGET_P50_MS_C1 = 2.0
+TARGET_RPS_C8 = 500.0
+START_TIMEOUT_S = 60.0
+
+
+# --------------------------------------------------------------------------------------- server
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def ensure_graph(graph_dir: Path, *, is_default: bool) -> None:
+    """Build the default area's graph if it is missing or was written by an older format."""
+    from graphs.model import GraphFormatError
+    from graphs.store import load_graph
+
+    reason = None
+    if not (graph_dir / "meta.json").is_file():
+        reason = "missing"
+    else:
+        try:
+            load_graph(graph_dir)
+        except GraphFormatError as exc:
+            reason = f"unreadable ({exc})"
+    if reason is None:
+        return
+    if not is_default:
+        sys.exit(f"bench_api: graph in {graph_dir} is {reason}; build it with `stufenlos build`")
+    print(f"bench_api: default graph {reason}; building it into {graph_dir} …", file=sys.stderr)
+    command = [sys.executable, "-m", "api.cli", "build", "--default-area"]
+    if reason == "missing":
+        command.append("--if-missing")
+    subprocess.run(command, check=True, timeout=600)
+
+
+class Server:
+    """``stufenlos serve`` as a child process in its own session (so its workers stop with it)."""
+
+    def __init__(self, graph_dir: Path, workers: int, port: int) -> None:
+        self.base = f"http://{HOST}:{port}"
+        self.log = tempfile.NamedTemporaryFile(prefix="bench_api_", suffix=".log", delete=False)  # noqa: SIM115
+        command = [
+            sys.executable, "-m", "api.cli", "serve", "--graph", str(graph_dir),
+            "--host", HOST, "--port", str(port), "--workers", str(workers),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def wait_healthy(self, timeout_s: float = START_TIMEOUT_S) -> dict[str, Any]:
+        """Poll ``/health`` until it answers 200 (bounded); return its body."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}: {self.output()}")
+            try:
+                response = httpx.get(f"{self.base}/health", timeout=2.0)
+                if response.status_code == 200:
+                    return response.json()
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server not healthy after {timeout_s:.0f} s: {self.output()}")
+            time.sleep(0.2)
+
+    def output(self) -> str:
+        """What the server printed so far (its last lines)."""
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace")[-2000:]
+
+    def stop(self) -> None:
+        """SIGTERM, wait; SIGKILL to its process group if it does not stop in 20 s."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=20)
+        self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)
+
+
+# ------------------------------------------------------------------------------------- requests
+
+
+def make_requests(
+    graph_dir: Path, count: int, seed: int, min_m: float, max_m: float
+) -> list[bytes]:
+    """Seeded random city routes between graph nodes ``min_m``–``max_m`` apart (with ±15 m jitter
+    so that snapping is exercised), alternating profile and language; JSON bodies."""
+    from graphs.store import load_graph
+
+    graph = load_graph(graph_dir)
+    lat = np.asarray(graph.node["lat"], dtype=float)
+    lon = np.asarray(graph.node["lon"], dtype=float)
+    rng = np.random.default_rng(seed)
+    k_lat = 111_195.0
+    k_lon = k_lat * math.cos(math.radians(float(lat.mean())))
+    bodies: list[bytes] = []
+    while len(bodies) < count:
+        a, b = rng.integers(0, len(lat), size=2)
+        dist = math.hypot((lat[a] - lat[b]) * k_lat, (lon[a] - lon[b]) * k_lon)
+        if not min_m <= dist <= max_m:
+            continue
+        jitter = rng.uniform(-15.0, 15.0, size=4)
+        i = len(bodies)
+        body = {
+            "origin": {"lat": round(lat[a] + jitter[0] / k_lat, 6), "lon": round(lon[a] + jitter[1] / k_lon, 6)},
+            "destination": {"lat": round(lat[b] + jitter[2] / k_lat, 6), "lon": round(lon[b] + jitter[3] / k_lon, 6)},
+            "profile": {"name": PROFILES[i % 2]},
+            "language": LANGUAGES[(i // 2) % 2],
+        }  # fmt: skip
+        bodies.append(json.dumps(body).encode())
+    return bodies
+
+
+HEADERS = {"content-type": "application/json", "accept-encoding": "gzip"}
+
+
+@dataclass
+class Level:
+    """Result of one concurrency level."""
+
+    concurrency: int
+    requested: int
+    completed: int
+    errors: int
+    statuses: dict[str, int]
+    elapsed_s: float
+    stopped_by_time: bool
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    mean_ms: float
+    requests_per_s: float
+    mean_route_m: float
+
+
+def summarise(
+    concurrency: int, requested: int, latencies: list[float], statuses: list[int],
+    distances: list[float], elapsed: float, stopped: bool,
+) -> Level:  # fmt: skip
+    ms = np.array(latencies) * 1000.0 if latencies else np.array([math.nan])
+    counts: dict[str, int] = {}
+    for s in statuses:
+        counts[str(s)] = counts.get(str(s), 0) + 1
+    return Level(
+        concurrency=concurrency,
+        requested=requested,
+        completed=len(latencies),
+        errors=sum(1 for s in statuses if s != 200),
+        statuses=counts,
+        elapsed_s=round(elapsed, 3),
+        stopped_by_time=stopped,
+        p50_ms=round(float(np.percentile(ms, 50)), 3),
+        p95_ms=round(float(np.percentile(ms, 95)), 3),
+        p99_ms=round(float(np.percentile(ms, 99)), 3),
+        mean_ms=round(float(ms.mean()), 3),
+        requests_per_s=round(len(latencies) / elapsed, 1) if elapsed > 0 else 0.0,
+        mean_route_m=round(float(np.mean(distances)), 1) if distances else math.nan,
+    )
+
+
+def route_length(response: httpx.Response) -> float | None:
+    if response.status_code != 200:
+        return None
+    return float(response.json()["routes"][0]["distance_m"])
+
+
+def run_sequential(base: str, bodies: list[bytes], time_limit_s: float) -> Level:
+    """Concurrency 1: one keep-alive connection, one request after another."""
+    latencies: list[float] = []
+    statuses: list[int] = []
+    distances: list[float] = []
+    stopped = False
+    with httpx.Client(base_url=base, headers=HEADERS) as client:
+        started = time.perf_counter()
+        deadline = started + time_limit_s
+        for body in bodies:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                stopped = True
+                break
+            t0 = time.perf_counter()
+            try:
+                response = client.post("/routes", content=body, timeout=min(10.0, remaining))
+            except httpx.TimeoutException:
+                stopped = True
+                break
+            latencies.append(time.perf_counter() - t0)
+            statuses.append(response.status_code)
+            if (length := route_length(response)) is not None:
+                distances.append(length)
+        elapsed = time.perf_counter() - started
+    return summarise(1, len(bodies), latencies, statuses, distances, elapsed, stopped)
+
+
+async def _run_concurrent(
+    base: str, bodies: list[bytes], concurrency: int, time_limit_s: float
+) -> Level:
+    latencies: list[float] = []
+    statuses: list[int] = []
+    distances: list[float] = []
+    queue = iter(bodies)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, headers=HEADERS, limits=limits) as client:
+        started = time.perf_counter()
+        deadline = started + time_limit_s
+
+        async def worker() -> None:
+            for body in queue:
+                if time.perf_counter() >= deadline:
+                    return
+                t0 = time.perf_counter()
+                response = await client.post("/routes", content=body, timeout=10.0)
+                latencies.append(time.perf_counter() - t0)
+                statuses.append(response.status_code)
+                if (length := route_length(response)) is not None:
+                    distances.append(length)
+
+        tasks = [asyncio.create_task(worker()) for _ in range(concurrency)]
+        _, pending = await asyncio.wait(tasks, timeout=time_limit_s + 1.0)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        elapsed = time.perf_counter() - started
+    stopped = bool(pending) or len(latencies) < len(bodies)
+    return summarise(concurrency, len(bodies), latencies, statuses, distances, elapsed, stopped)
+
+
+def run_concurrent(base: str, bodies: list[bytes], concurrency: int, time_limit_s: float) -> Level:
+    """Concurrency N: N connections of one ``httpx.AsyncClient``."""
+    return asyncio.run(_run_concurrent(base, bodies, concurrency, time_limit_s))
+
+
+# ---------------------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    from graphs import settings
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--graph", type=Path, default=None, help="graph folder (default: the default area's)")  # fmt: skip
+    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (try 1 and 2)")
+    p.add_argument("--sequential", type=int, default=500, help="requests at concurrency 1")
+    p.add_argument("--concurrent", type=int, default=2000, help="requests at concurrency 8")
+    p.add_argument("--concurrency", type=int, default=8)
+    p.add_argument("--warmup", type=int, default=100, help="requests sent (and not counted) first")
+    p.add_argument("--time-limit", type=float, default=60.0, help="seconds per level, at most")
+    p.add_argument("--min-m", type=float, default=300.0, help="shortest straight-line trip, m")
+    p.add_argument("--max-m", type=float, default=3000.0, help="longest straight-line trip, m")
+    p.add_argument("--seed", type=int, default=20130401)
+    p.add_argument("--json", type=Path, default=None, metavar="OUT", help="write results here")
+    p.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    args = p.parse_args(argv)
+    args.default_graph = args.graph is None
+    args.graph = args.graph or settings.default_graph_dir()
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    ensure_graph(args.graph, is_default=args.default_graph)
+    cores = os.cpu_count() or 1
+    total = args.warmup + args.sequential + args.concurrent
+    bodies = make_requests(args.graph, total, args.seed, args.min_m, args.max_m)
+    warm = bodies[: args.warmup]
+    seq = bodies[args.warmup : args.warmup + args.sequential]
+    conc = bodies[args.warmup + args.sequential :]
+
+    load_before = os.getloadavg()[0]
+    server = Server(args.graph, args.workers, free_port())
+    try:
+        t0 = time.perf_counter()
+        health = server.wait_healthy()
+        startup_s = time.perf_counter() - t0
+        # warm-up concurrently so that every worker process computes its profile weights
+        run_concurrent(server.base, warm, max(2, args.workers * 2), 30.0)
+        level1 = run_sequential(server.base, seq, args.time_limit)
+        level_n = run_concurrent(server.base, conc, args.concurrency, args.time_limit)
+    finally:
+        server.stop()
+    load_after = os.getloadavg()[0]
+
+    ok1 = level1.p50_ms <= TARGET_P50_MS_C1
+    ok_n = level_n.requests_per_s >= TARGET_RPS_C8
+    graph = health["graph"]
+    note = (
+        f"server and client share this machine's {cores} CPU cores; the httpx client's own CPU "
+        "time competes with the server, so these figures understate the server alone"
+    )
+    print(
+        f"stufenlos API benchmark: {graph['nodes']} nodes / {graph['edges']} edges "
+        f"({Path(graph['source'] or '?').name}), uvicorn workers={args.workers}, "
+        f"python {platform.python_version()}, server ready in {startup_s:.1f} s"
+    )
+    print(f"NOTE: {note}.")
+    print(
+        f"load average (1 min) before/after the run: {load_before:.2f}/{load_after:.2f} "
+        "(anything else running on the machine also competes)"
+    )
+    print(
+        f"requests: seeded ({args.seed}) random node pairs {args.min_m:.0f}–{args.max_m:.0f} m "
+        f"apart, {'/'.join(PROFILES)} alternating, de/en, steps included, gzip accepted; "
+        f"{args.warmup} warm-up requests not counted"
+    )
+    header = f"{'conc':>4} {'done':>5} {'err':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'route m':>8}  target"  # fmt: skip
+    print(header)
+    for level, target, ok in (
+        (level1, f"p50 <= {TARGET_P50_MS_C1:g} ms", ok1),
+        (level_n, f">= {TARGET_RPS_C8:g} routes/s", ok_n),
+    ):
+        cut = " (stopped by time limit)" if level.stopped_by_time else ""
+        print(
+            f"{level.concurrency:>4} {level.completed:>5} {level.errors:>4} {level.p50_ms:>8.2f} "
+            f"{level.p95_ms:>8.2f} {level.p99_ms:>8.2f} {level.requests_per_s:>8.1f} "
+            f"{level.mean_route_m:>8.0f}  {target}: {'PASS' if ok else 'FAIL'}{cut}"
+        )
+        if level.errors:
+            print(f"     statuses: {level.statuses}")
+    if args.json:
+        result = {
+            "benchmark": "api",
+            "workers": args.workers,
+            "cpu_cores": cores,
+            "python": platform.python_version(),
+            "graph": {k: graph.get(k) for k in ("source", "nodes", "edges", "bbox")},
+            "server_startup_s": round(startup_s, 2),
+            "seed": args.seed,
+            "warmup_requests": args.warmup,
+            "levels": [asdict(level1), asdict(level_n)],
+            "targets": {
+                "p50_ms_at_concurrency_1": {
+                    "target": TARGET_P50_MS_C1,
+                    "value": level1.p50_ms,
+                    "pass": ok1,
+                },
+                f"routes_per_s_at_concurrency_{args.concurrency}": {
+                    "target": TARGET_RPS_C8,
+                    "value": level_n.requests_per_s,
+                    "pass": ok_n,
+                },
+            },
+            "load_average_1min": {"before": round(load_before, 2), "after": round(load_after, 2)},
+            "note": note,
+        }
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"results written to {args.json}")
+    return 1 if args.check and not (ok1 and ok_n) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

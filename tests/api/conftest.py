@@ -1,0 +1,43 @@
+"""Fixtures of the API tests: built Kaiserslautern graphs and a TestClient on the centre extract.
+
+The graphs come from the session-wide ``real_build`` fixture of ``tests/conftest.py`` (built once
+per session from ``../shared/data``; the tests skip with a clear reason when the data is absent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+CENTRE_OSM = "kaiserslautern-centre-2013.osm.gz"
+
+
+@pytest.fixture(scope="session")
+def centre_graph_dir(real_build: Callable[..., Any]) -> Path:
+    """Graph folder of the Kaiserslautern centre extract (lat 49.436–49.446, lon 7.760–7.777)."""
+    return real_build(CENTRE_OSM).out_dir
+
+
+@pytest.fixture(scope="session")
+def make_client(centre_graph_dir: Path) -> Callable[..., TestClient]:
+    """``make_client(**settings)``: an app on the centre graph; use the client as a context manager
+    so that the lifespan loads the graph."""
+    from api.app import create_app
+    from api.settings import Settings
+
+    def make(*, raise_server_exceptions: bool = True, **settings: Any) -> TestClient:
+        app = create_app(Settings(graph_dir=centre_graph_dir, **settings))
+        return TestClient(app, raise_server_exceptions=raise_server_exceptions)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def client(make_client: Callable[..., TestClient]) -> Iterator[TestClient]:
+    """One started app on the centre graph with the default settings, shared by the session."""
+    with make_client() as c:
+        yield c

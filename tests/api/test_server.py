@@ -1,0 +1,110 @@
+"""The real server: ``python -m api.cli serve`` on a free loopback port, spoken to over HTTP."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = [pytest.mark.realdata, pytest.mark.slow]
+
+HOST = "127.0.0.1"
+START_TIMEOUT_S = 60.0
+
+
+def free_port() -> int:
+    """A TCP port that is free on the loopback interface right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate the server and wait for it; kill it if it does not stop in time."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def server(centre_graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a running ``stufenlos serve`` on the centre graph (stopped afterwards)."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    command = [
+        sys.executable, "-m", "api.cli", "serve", "--graph", str(centre_graph_dir),
+        "--host", HOST, "--port", str(port),
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://{HOST}:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()}")
+            try:
+                if httpx.get(f"{base}/health", timeout=2.0).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server not healthy after {START_TIMEOUT_S:.0f} s:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        stop(process)
+    assert process.returncode is not None
+
+
+def test_health_over_http(server: str) -> None:
+    response = httpx.get(f"{server}/health", timeout=10.0)
+    assert response.status_code == 200
+    assert response.headers["server"] == "uvicorn"
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["graph"]["nodes"] > 0
+    assert "© OpenStreetMap contributors" in body["attribution"]
+
+
+def test_route_over_http(server: str) -> None:
+    request = {
+        "origin": {"lat": 49.4444, "lon": 7.7712},
+        "destination": {"lat": 49.4417, "lon": 7.7617},
+        "profile": {"name": "wheelchair", "parameters": {"max_kerb_height_cm": 4}},
+        "language": "en",
+    }
+    with httpx.Client(base_url=server, timeout=30.0) as client:
+        response = client.post("/routes", json=request, headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-encoding"] == "gzip"
+    body = response.json()
+    assert "© OpenStreetMap contributors" in body["attribution"]
+    assert body["profile"]["name"] == "wheelchair"
+    assert body["profile"]["max_kerb_height_cm"] == 4
+    route = body["routes"][0]
+    assert 600 < route["distance_m"] < 1500
+    coords = route["geometry"]["coordinates"]
+    assert route["geometry"]["type"] == "LineString"
+    assert all(7.76 < lon < 7.78 and 49.43 < lat < 49.45 for lon, lat in coords)
+    assert route["steps"][0]["type"] == "depart"
+    assert route["steps"][-1]["type"] == "arrive"
+
+
+def test_error_over_http_has_no_traceback(server: str) -> None:
+    response = httpx.post(
+        f"{server}/routes", json={"origin": {"lat": 91, "lon": 7.77}}, timeout=10.0
+    )
+    assert response.status_code == 422
+    assert set(response.json()) == {"code", "message", "details"}
+    assert "Traceback" not in response.text

@@ -1,0 +1,506 @@
+"""The Router on real graphs: costs against networkx, path invariants, safety, errors and CLI.
+
+Kaiserslautern (whole city, SRTM inclines) and the university extract are built once per session
+(see ``tests/conftest.py``); everything here skips with a reason when ``../shared/data`` is absent.
+
+The reference model for a query between two snapped points: the graph with ``weights.cost_s``
+per edge (``inf`` edges left out), a virtual source joined to the ends of its edge with the costs
+of the pieces :meth:`Router._ends` describes (``piece_cost(..., last=False)``), a virtual target
+reached from the tail of the target's edge (piece ``0 → f``) and of its twin (``0 → 1 - f``) with
+``piece_cost(..., last=True)``, and the direct walk along one edge when both points lie on it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from accessibility_rules.profile import make_profile, preset_names
+from accessibility_rules.profile_errors import UnknownProfileError
+from accessibility_rules.weights import EdgeWeights, Limit
+from graphs.geodesy import haversine_m
+from routing import _kernels
+from routing.engine import Path, PathPiece, Router, piece_cost
+from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
+from routing.snapping import SnapPoint
+
+pytestmark = pytest.mark.realdata
+
+PRESETS = preset_names()
+REL = 1e-9
+VIRTUAL_SOURCE = "source"
+
+EXIT_FRACTION_BUG = (
+    "routing/engine.py Router.shortest_path builds the exit pieces as "
+    "PathPiece(p.edge, 0.0, 1.0 - p.start), i.e. (e, 0, 1 - f) and (twin, 0, f) for a target "
+    "at fraction f of edge e; walking from tail(e) to the target is (e, 0, f) and from head(e) "
+    "(twin, 0, 1 - f). Paths end at the mirrored point, exit costs are wrong and the A* "
+    "heuristic becomes inadmissible at the exits (early stop, costs above the optimum)"
+)
+
+
+def test_all_eight_presets_are_covered() -> None:
+    assert len(PRESETS) == 8
+
+
+# ----------------------------------------------------------------------------------- helpers
+
+
+def random_points(
+    router: Router, rng: np.random.Generator, k: int, *, near: tuple[float, float] | None = None
+) -> list[tuple[float, float]]:
+    """``k`` random nodes moved a few metres in a random direction, as (lat, lon).
+
+    With ``near`` (lat, lon): random points up to 1.5 km from it instead (local trips).
+    """
+    g = router.graph
+    nodes = rng.integers(0, g.node_count, k)
+    lat = g.node["lat"][nodes]
+    lon = g.node["lon"][nodes]
+    dist = rng.uniform(0.0, 6.0, k)
+    if near is not None:
+        lat, lon = np.full(k, near[0]), np.full(k, near[1])
+        dist = rng.uniform(0.0, 1500.0, k)
+    angle = rng.uniform(0.0, 2 * np.pi, k)
+    dlat = dist * np.sin(angle) / 111_195.0
+    dlon = dist * np.cos(angle) / (111_195.0 * np.cos(np.radians(lat)))
+    return [(float(a), float(b)) for a, b in zip(lat + dlat, lon + dlon, strict=True)]
+
+
+@functools.cache
+def _nx_graph(router_id: int, preset: str, router: Router) -> tuple[nx.DiGraph, EdgeWeights]:
+    weights = router.weights(make_profile(preset))
+    g = router.graph
+    finite = np.isfinite(weights.cost_s)
+    tails, heads, costs = g.tail[finite], g.head[finite], weights.cost_s[finite]
+    order = np.argsort(-costs, kind="stable")  # the cheapest parallel edge is added last and wins
+    nxg = nx.DiGraph()
+    nxg.add_nodes_from(range(g.node_count))
+    nxg.add_weighted_edges_from(
+        zip(tails[order].tolist(), heads[order].tolist(), costs[order].tolist(), strict=True)
+    )
+    return nxg, weights
+
+
+def nx_graph(router: Router, preset: str) -> tuple[nx.DiGraph, EdgeWeights]:
+    """The graph with ``weights.cost_s`` (``inf`` left out; parallel edges: the cheapest)."""
+    return _nx_graph(id(router), preset, router)
+
+
+def add_min_edge(nxg: nx.DiGraph, u: Any, v: Any, w: float) -> None:
+    if not nxg.has_edge(u, v) or nxg[u][v]["weight"] > w:
+        nxg.add_edge(u, v, weight=w)
+
+
+def direct_cost(router: Router, source: SnapPoint, target: SnapPoint, w: EdgeWeights) -> float:
+    """Walking straight along the one edge both points lie on (inf when they do not)."""
+    rev = int(router.graph.edge["reverse_edge"][source.edge])
+    if target.edge == source.edge:
+        fs, ft = source.fraction, target.fraction
+    elif rev >= 0 and target.edge == rev:
+        fs, ft = source.fraction, 1.0 - target.fraction
+    else:
+        return math.inf
+    if ft >= fs:
+        return piece_cost(w, PathPiece(source.edge, fs, ft), last=True)
+    if rev < 0:
+        return math.inf
+    return piece_cost(w, PathPiece(rev, 1.0 - fs, 1.0 - ft), last=True)
+
+
+def reference_costs(
+    router: Router, nxg: nx.DiGraph, w: EdgeWeights, source: SnapPoint, targets: list[SnapPoint]
+) -> list[float]:
+    """Least cost from the snapped source to each snapped target in the reference model."""
+    g = router.graph
+    for p in router._ends(source):
+        add_min_edge(nxg, VIRTUAL_SOURCE, int(g.head[p.edge]), piece_cost(w, p, last=False))
+    try:
+        dist = nx.single_source_dijkstra_path_length(nxg, VIRTUAL_SOURCE, weight="weight")
+    finally:
+        nxg.remove_node(VIRTUAL_SOURCE)
+    out = []
+    for t in targets:
+        best = direct_cost(router, source, t, w)
+        rev = int(g.edge["reverse_edge"][t.edge])
+        exits = [PathPiece(t.edge, 0.0, t.fraction)]  # tail(e) → target
+        if rev >= 0:
+            exits.append(PathPiece(rev, 0.0, 1.0 - t.fraction))  # head(e) → target
+        for p in exits:
+            node = int(g.tail[p.edge])
+            if node in dist:
+                best = min(best, dist[node] + piece_cost(w, p, last=True))
+        out.append(best)
+    return out
+
+
+def engine_cost(router: Router, s: SnapPoint, t: SnapPoint, w: EdgeWeights) -> float:
+    try:
+        return router.shortest_path(s, t, w).cost_s
+    except NoRouteError:
+        return math.inf
+
+
+def same_cost(a: float, b: float) -> bool:
+    return (a == b == math.inf) or math.isclose(a, b, rel_tol=REL, abs_tol=1e-9)
+
+
+# --------------------------------------------------------------------------- against networkx
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", PRESETS)
+def test_search_core_node_to_node_matches_networkx(ksl_router: Router, preset: str) -> None:
+    """The Router's A* (its heuristic scale, its weights) between nodes equals networkx.
+
+    Independent of snapping and end pieces, so it checks that the heuristic
+    ``h_factor × min_cost_per_m × frame distance`` stays admissible on real data.
+    """
+    router = ksl_router
+    nxg, w = nx_graph(router, preset)
+    g = router.graph
+    rng = np.random.default_rng(PRESETS.index(preset))
+    n, m = g.node_count, g.edge_count
+    ws = {
+        "dist": np.zeros(n), "pred": np.full(n, -1, dtype=np.int64),
+        "stamp": np.zeros(n, dtype=np.int64), "closed": np.zeros(n, dtype=np.int64),
+        "heap_key": np.zeros(m + 8), "heap_node": np.zeros(m + 8, dtype=np.int64),
+    }  # fmt: skip
+    h_scale = router._h_factor * w.min_cost_per_m
+    gen = 0
+    for a in rng.integers(0, n, 10):  # 10 × 20 pairs: one networkx search per source
+        dist = nx.single_source_dijkstra_path_length(nxg, int(a), weight="weight")
+        for b in rng.integers(0, n, 20):
+            gen += 1
+            best, _, _ = _kernels.astar(
+                g.first_out, g.head, w.cost_s, router.node_x, router.node_y,
+                np.array([a], dtype=np.int64), np.zeros(1), np.array([b], dtype=np.int64),
+                np.zeros(1), float(router.node_x[b]), float(router.node_y[b]), h_scale,
+                ws["dist"], ws["pred"], ws["stamp"], ws["closed"], gen, ws["heap_key"],
+                ws["heap_node"],
+            )  # fmt: skip
+            assert same_cost(best, dist.get(int(b), math.inf)), (preset, a, b, best)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(reason=EXIT_FRACTION_BUG, strict=True)
+@pytest.mark.parametrize("preset", PRESETS)
+def test_shortest_path_cost_matches_networkx(ksl_router: Router, preset: str) -> None:
+    """200 seeded pairs of snapped points per preset: engine cost == reference model cost."""
+    router = ksl_router
+    nxg, w = nx_graph(router, preset)
+    rng = np.random.default_rng(100 + PRESETS.index(preset))
+    for origin in random_points(router, rng, 10):  # 10 × 20 pairs
+        source, _ = router.snap(origin, w, "origin")
+        targets = [router.snap(p, w, "destination")[0] for p in random_points(router, rng, 20)]
+        expected = reference_costs(router, nxg, w, source, targets)
+        for target, ref in zip(targets, expected, strict=True):
+            got = engine_cost(router, source, target, w)
+            assert same_cost(got, ref), (preset, origin, target, got, ref)
+
+
+@pytest.mark.xfail(reason=EXIT_FRACTION_BUG, strict=True)
+@pytest.mark.parametrize("preset", ["walk", "wheelchair"])
+def test_same_edge_pairs_match_networkx(ksl_router: Router, preset: str) -> None:
+    """Both points on one edge, either order: the direct walk or a way round, as networkx."""
+    router = ksl_router
+    nxg, w = nx_graph(router, preset)
+    g = router.graph
+    rng = np.random.default_rng(7)
+    canonical = router.index.canonical_edges
+    for e in rng.choice(canonical[g.edge["length_m"][canonical] > 5.0], 40, replace=False):
+        fs, ft = sorted(rng.uniform(0.0, 1.0, 2))
+        for a, b in ((fs, ft), (ft, fs)):
+            s = SnapPoint(int(e), float(a), 0.0, 0.0, 0.0)
+            t = SnapPoint(int(e), float(b), 0.0, 0.0, 0.0)
+            [ref] = reference_costs(router, nxg, w, s, [t])
+            got = engine_cost(router, s, t, w)
+            assert same_cost(got, ref), (e, a, b, got, ref)
+
+
+# ---------------------------------------------------------------------------- path invariants
+
+
+def piece_lengths(router: Router, path: Path) -> float:
+    length = router.graph.edge["length_m"]
+    return sum((p.end - p.start) * float(length[p.edge]) for p in path.pieces)
+
+
+def start_fraction_ok(router: Router, path: Path) -> bool:
+    first, s = path.pieces[0], path.source
+    rev = int(router.graph.edge["reverse_edge"][s.edge])
+    if first.edge == s.edge:
+        return math.isclose(first.start, s.fraction, abs_tol=1e-12)
+    return first.edge == rev and math.isclose(first.start, 1.0 - s.fraction, abs_tol=1e-12)
+
+
+def end_fraction_ok(router: Router, path: Path) -> bool:
+    last, t = path.pieces[-1], path.target
+    rev = int(router.graph.edge["reverse_edge"][t.edge])
+    if last.edge == t.edge:
+        return math.isclose(last.end, t.fraction, abs_tol=1e-12)
+    return last.edge == rev and math.isclose(last.end, 1.0 - t.fraction, abs_tol=1e-12)
+
+
+def metres(lonlat: tuple[float, float], snapped: dict[str, float]) -> float:
+    return float(haversine_m(lonlat[0], lonlat[1], snapped["lon"], snapped["lat"]))
+
+
+def routed_pairs(router: Router, preset: str, count: int, seed: int):
+    """(route, path, weights) for ``count`` seeded pairs that have a route."""
+    from routing.route import build_route
+
+    prof = make_profile(preset)
+    w = router.weights(prof)
+    rng = np.random.default_rng(seed)
+    points = random_points(router, rng, 2 * count)
+    for origin, destination in zip(points[::2], points[1::2], strict=True):
+        source, ok_s = router.snap(origin, w, "origin")
+        target, ok_t = router.snap(destination, w, "destination")
+        try:
+            path = router.shortest_path(source, target, w)
+        except NoRouteError:
+            continue
+        route = build_route(router, prof, w, path, None, snapped_on_usable=ok_s and ok_t)
+        yield route, path, w
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_path_invariants(ksl_router: Router, preset: str) -> None:
+    """Continuity, start fraction, cost = Σ piece costs, geometry start, distance = Σ lengths."""
+    router = ksl_router
+    g = router.graph
+    seen = 0
+    for route, path, w in routed_pairs(router, preset, 60, 200 + PRESETS.index(preset)):
+        seen += 1
+        pieces = path.pieces
+        for a, b in zip(pieces[:-1], pieces[1:], strict=True):
+            assert g.head[a.edge] == g.tail[b.edge], "pieces must be continuous"
+            assert a.end == 1.0 and b.start == 0.0 or len(pieces) == 1
+        for p in pieces:
+            assert 0.0 <= p.start <= p.end <= 1.0
+        assert start_fraction_ok(router, path), (pieces[0], path.source)
+        total = sum(piece_cost(w, p, last=i == len(pieces) - 1) for i, p in enumerate(pieces))
+        assert math.isclose(total, path.cost_s, rel_tol=REL), (total, path.cost_s)
+        assert math.isclose(route.distance_m, piece_lengths(router, path), rel_tol=REL)
+        assert metres(route.geometry[0], route.snapped["origin"]) < 1.0
+        assert route.edges == [p.edge for p in pieces]
+    assert seen >= 50
+
+
+@pytest.mark.xfail(reason=EXIT_FRACTION_BUG, strict=True)
+@pytest.mark.parametrize("preset", ["walk", "wheelchair"])
+def test_path_ends_at_the_snapped_destination(ksl_router: Router, preset: str) -> None:
+    """The last piece ends at the target fraction; the geometry at the snapped destination."""
+    router = ksl_router
+    for route, path, _ in routed_pairs(router, preset, 60, 300 + PRESETS.index(preset)):
+        assert end_fraction_ok(router, path), (path.pieces[-1], path.target)
+        assert metres(route.geometry[-1], route.snapped["destination"]) < 1.0
+
+
+# ------------------------------------------------------------------------------------- safety
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", PRESETS)
+def test_fully_accessible_means_no_violation(ksl_router: Router, preset: str) -> None:
+    """300 pairs: fully accessible ⇒ no violating edge; otherwise violations are listed."""
+    router = ksl_router
+    w = router.weights(make_profile(preset))
+    rng = np.random.default_rng(400 + PRESETS.index(preset))
+    limit_names = set(Limit.__members__)
+    counts = {"fully": 0, "not": 0}
+    for origin in random_points(router, rng, 300):  # local trips keep the reports short
+        [destination] = random_points(router, rng, 1, near=origin)
+        try:
+            route = router.route(origin, destination, preset, compare_walk=False)
+        except (NoRouteError, OutOfAreaError):
+            continue
+        if route.fully_accessible:
+            counts["fully"] += 1
+            assert not route.violations
+            assert all(w.violations[e] == 0 for e in route.edges), (origin, destination)
+        else:
+            counts["not"] += 1
+            assert route.violations, (origin, destination)
+            for v in route.violations:
+                assert v.limit.upper() in limit_names, v
+                assert v.message
+    print(f"{preset}: {counts}")
+    assert counts["fully"] > 100
+
+
+# ------------------------------------------------------------------------ university: steps
+
+
+def steps_barriers(route: Any) -> list[Any]:
+    return [b for b in route.barriers if b.kind == "steps"]
+
+
+def test_wheelchair_route_avoids_steps_the_walk_route_takes(uni_router: Router) -> None:
+    """A seeded pair whose walk route climbs counted steps and whose wheelchair route does not."""
+    router = uni_router
+    g = router.graph
+    is_steps, step_count, length = g.edge["is_steps"], g.edge["step_count"], g.edge["length_m"]
+    assert (step_count[is_steps] > 0).any(), "the university extract has counted steps"
+    rng = np.random.default_rng(2013)
+    found = None
+    for _ in range(3000):
+        origin, destination = random_points(router, rng, 2)
+        walk = router.route(origin, destination, "walk", compare_walk=False)
+        if not any(step_count[e] > 0 for e in walk.edges):
+            continue
+        chair = router.route(origin, destination, "wheelchair")
+        if not steps_barriers(chair):
+            found = origin, destination, walk, chair
+            break
+    assert found is not None, "no pair where the wheelchair route avoids the walk route's steps"
+    origin, destination, walk, chair = found
+    assert not any(is_steps[e] for e in chair.edges)
+    assert chair.detour is not None and chair.detour["extra_distance_m"] > 0
+    flights = [seg for seg in walk.segments if is_steps[seg.edge] and seg.length_m > 0]
+    barriers = steps_barriers(walk)
+    assert len(flights) == len(barriers) >= 1
+    for seg, barrier in zip(flights, barriers, strict=True):
+        assert barrier.at_m == pytest.approx(seg.start_m, abs=0.1)
+        tagged = int(step_count[seg.edge])
+        reported = barrier.details["step_count"]
+        if tagged <= 0:
+            assert reported is None
+        elif math.isclose(seg.length_m, float(length[seg.edge]), rel_tol=1e-9):
+            assert reported == tagged  # the whole flight is climbed
+        else:
+            assert 1 <= reported <= tagged
+    print(
+        f"\norigin {origin}, destination {destination}: walk {walk.distance_m:.0f} m with "
+        f"{len(barriers)} flight(s) of steps {[b.details for b in barriers]}; wheelchair "
+        f"{chair.distance_m:.0f} m, detour {chair.detour}, fully accessible "
+        f"{chair.fully_accessible}"
+    )
+
+
+# ------------------------------------------------------------------------------------- errors
+
+
+def centre(router: Router) -> tuple[float, float]:
+    g = router.graph
+    i = int(np.argmin(np.hypot(router.node_x, router.node_y)))
+    return float(g.node["lat"][i]), float(g.node["lon"][i])
+
+
+@pytest.mark.parametrize(
+    "point",
+    [(math.nan, 7.76), (49.44, math.inf), (91.0, 7.76), (49.44, -181.0), ("x", 7.0), (49.4,)],
+)
+def test_invalid_coordinates(ksl_router: Router, point: Any) -> None:
+    with pytest.raises(InvalidCoordinateError):
+        ksl_router.route(point, centre(ksl_router))
+    with pytest.raises(InvalidCoordinateError):
+        ksl_router.route(centre(ksl_router), point)
+
+
+def test_point_ten_km_away_is_out_of_area(ksl_router: Router) -> None:
+    g = ksl_router.graph
+    lat = float(g.node["lat"].max()) + 10_000 / 111_195.0
+    lon = float(np.median(g.node["lon"]))
+    with pytest.raises(OutOfAreaError) as info:
+        ksl_router.route((lat, lon), centre(ksl_router))
+    distance = info.value.details["distance_m"]
+    assert 9_500 < distance < 10_500
+    assert f"{distance / 1000:.1f} km" in str(info.value)
+    assert info.value.details["field"] == "origin"
+
+
+def test_unknown_profile(ksl_router: Router) -> None:
+    with pytest.raises(UnknownProfileError):
+        ksl_router.route(centre(ksl_router), centre(ksl_router), "skateboard")
+
+
+def violating_pair(router: Router, preset: str) -> tuple[Any, Any, Any]:
+    """The first seeded pair whose best route must break one of the preset's limits."""
+    rng = np.random.default_rng(99)
+    for _ in range(500):
+        origin, destination = random_points(router, rng, 2)
+        route = router.route(origin, destination, preset, compare_walk=False)
+        if route.violations:
+            return origin, destination, route
+    pytest.fail(f"no pair needs a violation for {preset}")
+
+
+def test_strict_names_the_broken_limit(ksl_router: Router) -> None:
+    origin, destination, route = violating_pair(ksl_router, "wheelchair")
+    limits = sorted({v.limit for v in route.violations})
+    with pytest.raises(NoRouteError) as info:
+        ksl_router.route(origin, destination, "wheelchair", strict=True)
+    assert info.value.details["broken_limits"] == limits
+    for limit in limits:
+        assert limit in str(info.value)
+
+
+def test_geojson_export(ksl_router: Router) -> None:
+    g = ksl_router.graph
+    origin, destination, route = violating_pair(ksl_router, "wheelchair")
+    doc = json.loads(json.dumps(route.to_geojson()))
+    assert doc["type"] == "FeatureCollection"
+    features = doc["features"]
+    assert features[0]["geometry"]["type"] == "LineString"
+    assert len(features[0]["geometry"]["coordinates"]) >= 2
+    assert len(features) == 1 + len(route.barriers) + len(route.violations)
+    assert all(f["geometry"]["type"] == "Point" for f in features[1:])
+    assert any(f["properties"].get("kind") == "violation" for f in features[1:])
+    lon_lo, lon_hi = float(g.node["lon"].min()), float(g.node["lon"].max())
+    lat_lo, lat_hi = float(g.node["lat"].min()), float(g.node["lat"].max())
+    for f in features:
+        assert f["type"] == "Feature" and isinstance(f["properties"], dict)
+        geom = f["geometry"]
+        coords = geom["coordinates"] if geom["type"] == "LineString" else [geom["coordinates"]]
+        for lon, lat in coords:
+            assert lon_lo - 0.01 <= lon <= lon_hi + 0.01, "coordinates are lon, lat"
+            assert lat_lo - 0.01 <= lat <= lat_hi + 0.01
+
+
+# ---------------------------------------------------------------------------------------- CLI
+
+
+def cli_args(graph_dir: Any, router: Router) -> list[str]:
+    rng = np.random.default_rng(5)
+    (a_lat, a_lon), (b_lat, b_lon) = random_points(router, rng, 2)
+    return ["route", "--graph", str(graph_dir), "--from", f"{a_lat},{a_lon}", "--to",
+            f"{b_lat},{b_lon}"]  # fmt: skip
+
+
+def test_cli_route_summary(ksl_graph_dir: Any, ksl_router: Router, capsys) -> None:
+    from api.cli import main
+
+    assert main([*cli_args(ksl_graph_dir, ksl_router), "--profile", "wheelchair"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("wheelchair: ")
+    assert " m, " in out and " min, " in out and "OpenStreetMap" in out
+
+
+def test_cli_route_json(ksl_graph_dir: Any, ksl_router: Router, capsys) -> None:
+    from api.cli import main
+
+    args = [*cli_args(ksl_graph_dir, ksl_router), "--set", "max_kerb_height_cm=4", "--json"]
+    assert main(args) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["type"] == "FeatureCollection"
+    assert doc["features"][0]["geometry"]["type"] == "LineString"
+
+
+@pytest.mark.parametrize("setting", ["max_kerb_height_cm=abc", "max_kerb_height_cm=400"])
+def test_cli_bad_set_value(ksl_graph_dir: Any, ksl_router: Router, capsys, setting) -> None:
+    from api.cli import main
+
+    code = main([*cli_args(ksl_graph_dir, ksl_router), "--profile", "wheelchair", "--set", setting])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "max_kerb_height_cm" in lines[0], captured.err

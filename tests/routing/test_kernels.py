@@ -1,0 +1,376 @@
+"""The numba kernels of :mod:`routing._kernels` against networkx and brute force.
+
+Random directed graphs (CSR, sorted by tail, some edges ``inf``) with random sources and start
+costs: every distance :func:`dijkstra_to_marked` settles must equal networkx's, every node it does
+not settle must be unreachable; :func:`astar` (plain and with a consistent Euclidean heuristic)
+must find networkx's best cost over several exits, and :func:`extract_path` must give a continuous
+edge sequence whose costs add up to it. :func:`snap_nearest` is compared with a brute-force scan.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from routing import _kernels
+
+REL = 1e-9
+SUPER = "source"  # virtual node joined to every source with its start cost
+HYP = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)  # numba compiles on the first example
+
+
+@dataclass
+class Csr:
+    n: int
+    first_out: np.ndarray
+    head: np.ndarray
+    tail: np.ndarray
+    cost: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+
+
+class Workspace:
+    """The arrays a query writes into, allocated like ``routing.engine._Workspace``."""
+
+    def __init__(self, n: int, m: int, sources: int) -> None:
+        sources = max(sources, n)  # dirty() starts from every node
+        self.dist = np.zeros(n)
+        self.pred = np.full(n, -1, dtype=np.int64)
+        self.stamp = np.zeros(n, dtype=np.int64)
+        self.closed = np.zeros(n, dtype=np.int64)
+        self.marked = np.zeros(n, dtype=np.int64)
+        self.heap_key = np.zeros(m + sources + 8)
+        self.heap_node = np.zeros(m + sources + 8, dtype=np.int64)
+        self.path = np.zeros(m + 2, dtype=np.int64)
+
+
+def make_csr(n: int, edges: list[tuple[int, int, float]], x=None, y=None) -> Csr:
+    edges = sorted(edges, key=lambda e: e[0])  # stable: parallel edges keep their order
+    tail = np.array([e[0] for e in edges], dtype=np.int32)
+    head = np.array([e[1] for e in edges], dtype=np.int32)
+    cost = np.array([e[2] for e in edges], dtype=np.float64)
+    first_out = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(tail, minlength=n), out=first_out[1:])
+    x = np.zeros(n) if x is None else np.asarray(x, dtype=np.float64)
+    y = np.zeros(n) if y is None else np.asarray(y, dtype=np.float64)
+    return Csr(n, first_out, head, tail, cost, x, y)
+
+
+def to_networkx(g: Csr, sources: np.ndarray, source_costs: np.ndarray) -> nx.MultiDiGraph:
+    """The same graph (inf edges left out) plus a super source joined with the start costs."""
+    nxg = nx.MultiDiGraph()
+    nxg.add_nodes_from([*range(g.n), SUPER])
+    for e in range(len(g.head)):
+        if math.isfinite(g.cost[e]):
+            nxg.add_edge(int(g.tail[e]), int(g.head[e]), weight=float(g.cost[e]))
+    for s, c in zip(sources, source_costs, strict=True):
+        if math.isfinite(c):
+            nxg.add_edge(SUPER, int(s), weight=float(c))
+    return nxg
+
+
+def reference(g: Csr, sources: np.ndarray, source_costs: np.ndarray) -> dict:
+    """networkx distances from the sources, start costs included (super source removed)."""
+    nxg = to_networkx(g, sources, source_costs)
+    dist = nx.single_source_dijkstra_path_length(nxg, SUPER, weight="weight")
+    dist.pop(SUPER)
+    return dist
+
+
+def close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=REL, abs_tol=1e-12)
+
+
+weights = st.one_of(
+    st.floats(0.0, 100.0, allow_nan=False),
+    st.just(0.0),
+    st.just(math.inf),
+)
+
+
+@st.composite
+def graphs(draw, euclidean: bool = False):
+    """A random directed multigraph (loops and parallel edges allowed) with sources."""
+    n = draw(st.integers(1, 40))
+    m = draw(st.integers(0, 4 * n))
+    x = draw(st.lists(st.floats(0, 100, allow_nan=False), min_size=n, max_size=n))
+    y = draw(st.lists(st.floats(0, 100, allow_nan=False), min_size=n, max_size=n))
+    scale = draw(st.floats(0.0, 3.0)) if euclidean else 0.0
+    edges = []
+    for _ in range(m):
+        u = draw(st.integers(0, n - 1))
+        v = draw(st.integers(0, n - 1))
+        w = draw(weights)
+        # at least scale × straight-line distance: the Euclidean heuristic stays consistent
+        edges.append((u, v, scale * math.hypot(x[u] - x[v], y[u] - y[v]) + w))
+    k = draw(st.integers(1, 4))
+    sources = np.array(draw(st.lists(st.integers(0, n - 1), min_size=k, max_size=k)))
+    source_costs = np.array(
+        draw(st.lists(st.one_of(st.floats(0, 50), st.just(math.inf)), min_size=k, max_size=k))
+    )
+    return make_csr(n, edges, x, y), sources.astype(np.int64), source_costs, scale
+
+
+def run_dijkstra(g: Csr, ws: Workspace, sources, costs, marked_nodes, gen: int) -> int:
+    ws.marked[marked_nodes] = gen
+    return _kernels.dijkstra_to_marked(
+        g.first_out, g.head, g.cost, sources, costs, ws.marked, len(set(marked_nodes.tolist())),
+        ws.dist, ws.pred, ws.stamp, ws.closed, gen, ws.heap_key, ws.heap_node,
+    )  # fmt: skip
+
+
+def run_astar(g: Csr, ws: Workspace, sources, costs, exits, exit_costs, tx, ty, h, gen):
+    return _kernels.astar(
+        g.first_out, g.head, g.cost, g.x, g.y, sources, costs, exits, exit_costs,
+        float(tx), float(ty), float(h), ws.dist, ws.pred, ws.stamp, ws.closed, gen,
+        ws.heap_key, ws.heap_node,
+    )  # fmt: skip
+
+
+def dirty(g: Csr, ws: Workspace, gen: int) -> None:
+    """A previous query on the same workspace: later queries must ignore what it left behind."""
+    src = np.arange(g.n, dtype=np.int64)
+    run_dijkstra(g, ws, src, np.zeros(g.n), np.zeros(0, dtype=np.int64), gen)
+
+
+# --------------------------------------------------------------------------- dijkstra_to_marked
+
+
+@HYP
+@given(graphs())
+def test_dijkstra_whole_graph_matches_networkx(case) -> None:
+    g, sources, costs, _ = case
+    ws = Workspace(g.n, len(g.head), len(sources))
+    dirty(g, ws, 1)
+    settled = run_dijkstra(g, ws, sources, costs, np.zeros(0, dtype=np.int64), 2)
+    ref = reference(g, sources, costs)
+    closed = np.flatnonzero(ws.closed == 2)
+    assert settled == len(closed)
+    assert set(closed.tolist()) == set(ref), "settled ↔ reachable"
+    for v in closed:
+        assert close(ws.dist[v], ref[int(v)]), (v, ws.dist[v], ref[int(v)])
+
+
+@HYP
+@given(graphs(), st.data())
+def test_dijkstra_to_marked_settles_marked_nodes_exactly(case, data) -> None:
+    g, sources, costs, _ = case
+    marked = np.array(
+        data.draw(st.lists(st.integers(0, g.n - 1), min_size=1, max_size=5)), dtype=np.int64
+    )
+    ws = Workspace(g.n, len(g.head), len(sources))
+    dirty(g, ws, 1)
+    settled = run_dijkstra(g, ws, sources, costs, marked, 2)
+    ref = reference(g, sources, costs)
+    closed = np.flatnonzero(ws.closed == 2)
+    assert settled == len(closed)
+    assert set(closed.tolist()) <= set(ref)
+    for v in closed:
+        assert close(ws.dist[v], ref[int(v)])
+    for v in marked:  # every reachable marked node is settled with its final distance
+        assert (ws.closed[v] == 2) == (int(v) in ref)
+    # the search stops early: nothing farther than the farthest marked node is settled
+    reach = [ref[int(v)] for v in marked if int(v) in ref]
+    if reach and len(reach) == len(set(marked.tolist())):
+        assert max(ws.dist[closed]) <= max(reach) * (1 + REL) + 1e-12
+
+
+# ----------------------------------------------------------------------------------- astar
+
+
+def check_astar(g: Csr, sources, costs, scale: float, exits, exit_costs, tx, ty) -> None:
+    ws = Workspace(g.n, len(g.head), len(sources))
+    dirty(g, ws, 1)
+    best, exit_i, settled = run_astar(g, ws, sources, costs, exits, exit_costs, tx, ty, scale, 2)
+    ref = reference(g, sources, costs)
+    expected = min(
+        (ref[int(t)] + c for t, c in zip(exits, exit_costs, strict=True) if int(t) in ref),
+        default=math.inf,
+    )
+    assert settled == int(np.sum(ws.closed == 2))
+    if not math.isfinite(expected):
+        assert best == math.inf and exit_i == -1
+        return
+    assert close(best, expected), (best, expected)
+    assert 0 <= exit_i < len(exits)
+    end = int(exits[exit_i])
+    count = _kernels.extract_path(ws.pred, g.tail, end, ws.path)
+    path = ws.path[:count]
+    start = int(g.tail[path[0]]) if count else end
+    assert start in sources.tolist() and ws.pred[start] == -1
+    for a, b in zip(path[:-1], path[1:], strict=True):
+        assert g.head[a] == g.tail[b], "edges must be continuous"
+    if count:
+        assert g.head[path[-1]] == end
+    start_cost = min(c for s, c in zip(sources, costs, strict=True) if s == start)
+    total = start_cost + float(np.sum(g.cost[path])) + exit_costs[exit_i]
+    assert close(total, best), (total, best)
+
+
+@HYP
+@given(graphs(), st.data())
+def test_astar_without_heuristic_matches_networkx(case, data) -> None:
+    g, sources, costs, _ = case
+    k = data.draw(st.integers(1, 3))
+    exits = np.array(data.draw(st.lists(st.integers(0, g.n - 1), min_size=k, max_size=k)))
+    exit_costs = np.array(data.draw(st.lists(st.floats(0, 50), min_size=k, max_size=k)))
+    check_astar(g, sources, costs, 0.0, exits.astype(np.int64), exit_costs, 0.0, 0.0)
+
+
+@HYP
+@given(graphs(euclidean=True), st.data())
+def test_astar_with_euclidean_heuristic_matches_networkx(case, data) -> None:
+    g, sources, costs, scale = case
+    tx = data.draw(st.floats(0, 100))
+    ty = data.draw(st.floats(0, 100))
+    k = data.draw(st.integers(1, 3))
+    exits = np.array(data.draw(st.lists(st.integers(0, g.n - 1), min_size=k, max_size=k)))
+    extra = np.array(data.draw(st.lists(st.floats(0, 50), min_size=k, max_size=k)))
+    # leaving at an exit costs at least scale × its distance to the target: h stays admissible
+    exit_costs = scale * np.hypot(g.x[exits] - tx, g.y[exits] - ty) + extra
+    check_astar(g, sources, costs, scale, exits.astype(np.int64), exit_costs, tx, ty)
+
+
+def test_astar_prefers_cheap_exit_over_near_one() -> None:
+    """Two exits: the one reached first is not the best once its exit cost is added."""
+    g = make_csr(3, [(0, 1, 1.0), (0, 2, 5.0)])
+    ws = Workspace(3, 2, 1)
+    best, exit_i, _ = run_astar(
+        g, ws, np.array([0]), np.array([0.0]), np.array([1, 2]), np.array([10.0, 1.0]),
+        0, 0, 0.0, 1,
+    )  # fmt: skip
+    assert (best, exit_i) == (6.0, 1)
+
+
+# ------------------------------------------------------------------------------ snap_nearest
+
+
+@dataclass
+class Segments:
+    x0: np.ndarray
+    y0: np.ndarray
+    x1: np.ndarray
+    y1: np.ndarray
+    edge: np.ndarray
+    violations: np.ndarray
+    reverse: np.ndarray
+    grid: tuple[float, float, float, int, int]
+    cell_first: np.ndarray
+    cell_segments: np.ndarray
+
+
+def make_segments(rng: np.random.Generator, count: int, cell_m: float) -> Segments:
+    """Random segments (some degenerate) on random edges, some of them twins."""
+    x0 = rng.uniform(0, 500, count)
+    y0 = rng.uniform(0, 400, count)
+    length = rng.exponential(40, count) * (rng.random(count) > 0.05)
+    angle = rng.uniform(0, 2 * np.pi, count)
+    x1, y1 = x0 + length * np.cos(angle), y0 + length * np.sin(angle)
+    m = max(2, count // 2)
+    edge = rng.integers(0, m, count).astype(np.int32)
+    reverse = np.full(m, -1, dtype=np.int64)
+    for a in range(0, m - 1, 2):  # pair up most edges as twins, leave some one-way
+        if rng.random() < 0.8:
+            reverse[a], reverse[a + 1] = a + 1, a
+    violations = np.where(rng.random(m) < 0.4, rng.integers(1, 1 << 14, m), 0).astype(np.uint32)
+    return bucket(x0, y0, x1, y1, edge, violations, reverse, cell_m)
+
+
+def bucket(x0, y0, x1, y1, edge, violations, reverse, cell_m: float) -> Segments:
+    """Put every segment into each grid cell its bounding box touches, like ``SpatialIndex``."""
+    gx0 = min(x0.min(), x1.min()) - cell_m
+    gy0 = min(y0.min(), y1.min()) - cell_m
+    w = int(np.ceil((max(x0.max(), x1.max()) + cell_m - gx0) / cell_m))
+    h = int(np.ceil((max(y0.max(), y1.max()) + cell_m - gy0) / cell_m))
+    cells: list[list[int]] = [[] for _ in range(w * h)]
+    for s in range(len(x0)):
+        cx0, cx1 = (int(np.floor((v - gx0) / cell_m)) for v in sorted((x0[s], x1[s])))
+        cy0, cy1 = (int(np.floor((v - gy0) / cell_m)) for v in sorted((y0[s], y1[s])))
+        for cy in range(cy0, cy1 + 1):
+            for cx in range(cx0, cx1 + 1):
+                cells[cy * w + cx].append(s)
+    cell_first = np.zeros(w * h + 1, dtype=np.int64)
+    cell_first[1:] = np.cumsum([len(c) for c in cells])
+    cell_segments = np.array([s for c in cells for s in c], dtype=np.int32)
+    return Segments(
+        x0, y0, x1, y1, edge, violations, reverse, (gx0, gy0, cell_m, w, h), cell_first,
+        cell_segments,
+    )  # fmt: skip
+
+
+def brute_force(s: Segments, px: float, py: float, any_edge: bool) -> np.ndarray:
+    """Distance from the point to every segment (inf where the segment is not usable)."""
+    dx, dy = s.x1 - s.x0, s.y1 - s.y0
+    ll = dx * dx + dy * dy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(ll > 0, ((px - s.x0) * dx + (py - s.y0) * dy) / ll, 0.0)
+    t = np.clip(t, 0.0, 1.0)
+    d = np.hypot(s.x0 + t * dx - px, s.y0 + t * dy - py)
+    if not any_edge:
+        r = s.reverse[s.edge]
+        twin_ok = (r >= 0) & (s.violations[np.maximum(r, 0)] == 0)
+        usable = (s.violations[s.edge] == 0) | twin_ok
+        d = np.where(usable, d, np.inf)
+    return d
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_snap_nearest_matches_brute_force(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    cell_m = float(rng.choice([10.0, 37.5, 60.0, 200.0]))
+    s = make_segments(rng, int(rng.integers(1, 300)), cell_m)
+    x0, y0, cell, w, h = s.grid
+    for _ in range(150):
+        px, py = rng.uniform(-300, 800), rng.uniform(-300, 700)  # also outside the grid
+        max_d = float(rng.choice([5.0, 30.0, 100.0, 250.0, 1e7]))
+        any_edge = bool(rng.random() < 0.3)
+        seg, t, d = _kernels.snap_nearest(
+            px, py, x0, y0, cell, w, h, s.cell_first, s.cell_segments, s.x0, s.y0, s.x1, s.y1,
+            s.edge, s.violations, s.reverse, any_edge, max_d,
+        )  # fmt: skip
+        ref = brute_force(s, px, py, any_edge)
+        best = float(ref.min())
+        if best > max_d:
+            assert (seg, t, d) == (-1, 0.0, math.inf), (px, py, max_d, best)
+            continue
+        assert seg >= 0, (px, py, max_d, best)
+        assert math.isclose(d, best, rel_tol=1e-9, abs_tol=1e-9)
+        assert math.isclose(ref[seg], best, rel_tol=1e-9, abs_tol=1e-9), "returned a usable one"
+        assert 0.0 <= t <= 1.0
+        qx = s.x0[seg] + t * (s.x1[seg] - s.x0[seg])
+        qy = s.y0[seg] + t * (s.y1[seg] - s.y0[seg])
+        assert math.isclose(math.hypot(qx - px, qy - py), d, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def test_snap_nearest_skips_edges_broken_both_ways() -> None:
+    """A violating edge is usable through its clean twin, not when the twin violates too."""
+    s = bucket(
+        np.array([0.0, 0.0]), np.array([0.0, 30.0]), np.array([100.0, 100.0]),
+        np.array([0.0, 30.0]), np.array([0, 2], dtype=np.int32), np.zeros(3, dtype=np.uint32),
+        np.array([1, 0, -1]), 50.0,
+    )  # fmt: skip
+    x0, y0, cell, w, h = s.grid
+
+    def snap(violations: list[int], any_edge: bool = False) -> int:
+        s.violations[:] = violations
+        return _kernels.snap_nearest(
+            50.0, 10.0, x0, y0, cell, w, h, s.cell_first, s.cell_segments, s.x0, s.y0, s.x1,
+            s.y1, s.edge, s.violations, s.reverse, any_edge, 250.0,
+        )[0]  # fmt: skip
+
+    assert snap([0, 0, 0]) == 0  # nearest (10 m)
+    assert snap([2, 0, 0]) == 0  # edge 0 breaks a limit, its twin 1 does not
+    assert snap([0, 2, 0]) == 0
+    assert snap([2, 2, 0]) == 1  # both directions broken: the one-way edge 2 (20 m) instead
+    assert snap([2, 2, 4]) == -1
+    assert snap([2, 2, 4], any_edge=True) == 0
+    assert snap([2, 0, 4], any_edge=False) == 0
