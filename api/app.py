@@ -76,7 +76,9 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
             from graphs.store import load_graph
             from routing.engine import Router
 
-            app.state.router = Router(load_graph(settings.graph_dir), max_snap_m=settings.max_snap_m)
+            app.state.router = Router(
+                load_graph(settings.graph_dir), max_snap_m=settings.max_snap_m
+            )
             app.state.router.warm_up()
         yield
 
@@ -99,6 +101,11 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
     app.include_router(routing.router)
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["*"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["*"],
+        )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -146,10 +146,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         graph_dir = settings.cache_dir / "graphs" / Path(args.osm).name.split(".")[0]
         if not (graph_dir / "meta.json").is_file():
-            build_to_dir(SourceSpec(osm=Path(args.osm)), graph_dir, dem_path=Path(args.dem) if args.dem else None)
+            build_to_dir(
+                SourceSpec(osm=Path(args.osm)),
+                graph_dir,
+                dem_path=Path(args.dem) if args.dem else None,
+            )
     load_graph(graph_dir)  # fail here, with one sentence, rather than inside a worker
     os.environ["STUFENLOS_GRAPH_DIR"] = str(graph_dir)
-    print(f"stufenlos: serving {graph_dir} on http://{args.host}:{args.port} (docs: /docs)", file=sys.stderr)
+    print(
+        f"stufenlos: serving {graph_dir} on http://{args.host}:{args.port} (docs: /docs)",
+        file=sys.stderr,
+    )
     uvicorn.run(
         "api.app:create_app", factory=True, host=args.host, port=args.port,
         workers=args.workers, log_level=args.log_level, access_log=False,

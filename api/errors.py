@@ -7,6 +7,7 @@ No stack trace ever reaches a client: unexpected errors are logged and answered 
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -33,9 +34,13 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.details = status, code, message, details
 
 
-def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> JSONResponse:
+def error_response(
+    status: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> JSONResponse:
     """The API's single error shape."""
-    return JSONResponse(status_code=status, content={"code": code, "message": message, "details": details or {}})
+    return JSONResponse(
+        status_code=status, content={"code": code, "message": message, "details": details or {}}
+    )
 
 
 def _jsonable(value: Any) -> Any:
@@ -43,6 +48,8 @@ def _jsonable(value: Any) -> Any:
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # JSON has no NaN/Infinity
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return str(value)
@@ -55,7 +62,12 @@ def _profile_error(exc: ProfileError) -> JSONResponse:
         details = {"parameter": exc.parameter, "minimum": exc.minimum, "maximum": exc.maximum, "unit": exc.unit, "value": exc.value}  # fmt: skip
         return error_response(422, "parameter_out_of_range", str(exc), _jsonable(details))
     if isinstance(exc, UnknownParameterError):
-        return error_response(422, "unknown_parameter", str(exc), {"parameter": exc.key, "suggestions": exc.suggestions})
+        return error_response(
+            422,
+            "unknown_parameter",
+            str(exc),
+            {"parameter": exc.key, "suggestions": exc.suggestions},
+        )
     return error_response(422, "invalid_profile", str(exc))
 
 
@@ -80,7 +92,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
-            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "problem": e.get("msg", "")}
+            {
+                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+                "problem": e.get("msg", ""),
+            }
             for e in exc.errors()
         ]
         first = problems[0] if problems else {"field": "", "problem": "invalid request"}
@@ -95,4 +110,6 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", exc_info=exc)
-        return error_response(500, "internal_error", "an internal error occurred; it has been logged")
+        return error_response(
+            500, "internal_error", "an internal error occurred; it has been logged"
+        )

@@ -129,7 +129,10 @@ class CompiledGraph:
             (int(self.first_out[-1]) == m, "first_out[-1] must equal the number of edges"),
             (bool(np.all(np.diff(self.first_out) >= 0)), "first_out must be non-decreasing"),
             (self.tail.shape == (m,), "tail must have one entry per edge"),
-            (m == 0 or (int(self.head.min()) >= 0 and int(self.head.max()) < n), "head out of range"),
+            (
+                m == 0 or (int(self.head.min()) >= 0 and int(self.head.max()) < n),
+                "head out of range",
+            ),
             (self.geom_first.shape == (m + 1,), "geom_first must have m + 1 entries"),
             (bool(np.all(np.diff(self.geom_first) >= 2)), "every edge needs >= 2 geometry points"),
         ]

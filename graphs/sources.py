@@ -105,7 +105,9 @@ def read_osm_file(path: str | Path) -> RawOsm:
                 node_lonlat[nd.ref] = (nd.location.lon, nd.location.lat)
             if len(refs) >= 2:
                 ways.append(RawWay(obj.id, refs, {t.k: t.v for t in obj.tags}))
-                year = obj.timestamp.year  # Osmosis writes placeholders (1969, or 2106 once wrapped)
+                year = (
+                    obj.timestamp.year
+                )  # Osmosis writes placeholders (1969, or 2106 once wrapped)
                 stamp = obj.timestamp.isoformat() if 2004 <= year <= 2100 else ""
                 newest = max(newest, stamp)
     except RuntimeError as exc:  # pyosmium reports parse errors as RuntimeError

@@ -74,7 +74,9 @@ def load_graph(path: str | Path, *, mmap: bool = False) -> CompiledGraph:
     try:
         meta = json.loads(meta_path.read_text())
     except (OSError, ValueError) as exc:
-        raise GraphFormatError(f"graph in {root} is damaged: meta.json is unreadable ({exc})") from exc
+        raise GraphFormatError(
+            f"graph in {root} is damaged: meta.json is unreadable ({exc})"
+        ) from exc
     if not isinstance(meta, dict):
         raise GraphFormatError(f"graph in {root} is damaged: meta.json is not an object")
     if meta.get("format_version") != FORMAT_VERSION:

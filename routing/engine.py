@@ -319,18 +319,23 @@ class Router:
             cost[used] *= 1.5
             twins = rev[used]
             cost[twins[twins >= 0]] *= 1.5
-            path = self.shortest_path(source, target, dataclasses.replace(weights, cost_s=cost.copy()))
+            path = self.shortest_path(
+                source, target, dataclasses.replace(weights, cost_s=cost.copy())
+            )
             edges = set(int(p.edge) for p in path.pieces) | {int(rev[p.edge]) for p in path.pieces}
             own = sum(float(length[p.edge]) for p in path.pieces)
             if own <= 0:
                 break
             similar = any(
-                sum(float(length[e]) for e in set(r.edges) if e in edges) / own > 0.8 for r in routes
+                sum(float(length[e]) for e in set(r.edges) if e in edges) / own > 0.8
+                for r in routes
             )
             if similar:
                 continue
             path = Path(path.pieces, sum(piece_cost(weights, p, last=i == len(path.pieces) - 1) for i, p in enumerate(path.pieces)), source, target, path.settled_nodes)  # fmt: skip
-            routes.append(build_route(self, prof, weights, path, None, snapped_on_usable=ok_s and ok_t))
+            routes.append(
+                build_route(self, prof, weights, path, None, snapped_on_usable=ok_s and ok_t)
+            )
         for alt in routes[1:]:
             alt.detour = main.detour and {
                 "walk_distance_m": main.detour["walk_distance_m"],

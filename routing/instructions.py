@@ -32,7 +32,8 @@ _TURNS = {
 _WORDS = {
     "de": {
         "after": "Nach {d}", "depart": "Starten Sie", "on": "auf {street}", "into": "in {street}",
-        "sidewalk_of": "den Gehweg der {street}", "path": "den Weg", "arrive": "Sie haben Ihr Ziel erreicht",
+        "sidewalk_of": "den Gehweg der {street}", "path": "den Weg", "path_on": "dem Weg", "arrive": "Sie haben Ihr Ziel erreicht",
+        "arrive_after": "haben Sie Ihr Ziel erreicht",
         "steps": "Achtung: {n} Stufen", "steps_unknown": "Achtung: Treppe (Anzahl der Stufen unbekannt)",
         "handrail_yes": "mit Handlauf", "handrail_no": "ohne Handlauf",
         "kerb": "Bordstein {kind} ({h})", "kerb_unknown": "Bordstein unbekannter Höhe",
@@ -46,7 +47,8 @@ _WORDS = {
     },
     "en": {
         "after": "In {d}", "depart": "Start", "on": "on {street}", "into": "onto {street}",
-        "sidewalk_of": "the sidewalk of {street}", "path": "the path", "arrive": "You have arrived",
+        "sidewalk_of": "the sidewalk of {street}", "path": "the path", "path_on": "the path", "arrive": "You have arrived",
+        "arrive_after": "you have arrived",
         "steps": "Caution: {n} steps", "steps_unknown": "Caution: stairs (number of steps unknown)",
         "handrail_yes": "with handrail", "handrail_no": "without handrail",
         "kerb": "kerb {kind} ({h})", "kerb_unknown": "kerb of unknown height",
@@ -133,7 +135,9 @@ def describe_barrier(b: Barrier, lang: Language) -> str:
         kind = "flush" if h <= 0.5 else "lowered" if h <= 3.0 else "raised"
         return w["kerb"].format(kind=w[kind], h=f"{_num(h, lang)} cm")
     if b.kind == "crossing":
-        key = {"traffic_signals": "crossing_signals", "marked": "crossing_marked"}.get(d["crossing"], "crossing_other")
+        key = {"traffic_signals": "crossing_signals", "marked": "crossing_marked"}.get(
+            d["crossing"], "crossing_other"
+        )
         parts = [w[key]]
         if d.get("acoustic_signal") == "yes":
             parts.append(w["acoustic"])
@@ -146,7 +150,9 @@ def describe_barrier(b: Barrier, lang: Language) -> str:
         return " ".join(parts[:2]) + ("" if len(parts) <= 2 else ", " + ", ".join(parts[2:]))
     if b.kind == "steep":
         p = d["incline_percent"]
-        text = w["steep_up" if p > 0 else "steep_down"].format(p=f"{_num(abs(p), lang)} %", d=_metres(d["length_m"], lang))
+        text = w["steep_up" if p > 0 else "steep_down"].format(
+            p=f"{_num(abs(p), lang)} %", d=_metres(d["length_m"], lang)
+        )
         return text + (" " + w["estimated"] if d.get("source") == "dem" else "")
     if b.kind == "surface":
         name = _SURFACES[lang].get(d["surface"], d["surface"])
@@ -160,11 +166,11 @@ def describe_barrier(b: Barrier, lang: Language) -> str:
     return b.kind
 
 
-def _street_phrase(name: str | None, sidewalk: bool, lang: Language) -> str:
+def _street_phrase(name: str | None, sidewalk: bool, lang: Language, *, on: bool = False) -> str:
     w = _WORDS[lang]
     if name and sidewalk:
         return w["sidewalk_of"].format(street=name)
-    return name or w["path"]
+    return name or w["path_on" if on else "path"]
 
 
 def instructions(route: Route, lang: Language = "de") -> list[Instruction]:
@@ -177,7 +183,7 @@ def instructions(route: Route, lang: Language = "de") -> list[Instruction]:
     if not legs:
         return []
     first = legs[0]
-    street = _street_phrase(first.name, first.is_sidewalk, lang)
+    street = _street_phrase(first.name, first.is_sidewalk, lang, on=True)
     events.append((0.0, 0, Instruction("depart", 0.0, 0.0, geo[0][0], geo[0][1], f"{w['depart']} {w['on'].format(street=street)}", first.name)))  # fmt: skip
     for prev, seg in itertools.pairwise(legs):
         if (seg.name, seg.is_sidewalk) == (prev.name, prev.is_sidewalk) and seg.name is not None:
@@ -190,7 +196,13 @@ def instructions(route: Route, lang: Language = "de") -> list[Instruction]:
             continue
         street = _street_phrase(seg.name, seg.is_sidewalk, lang)
         text = f"{_TURNS[lang][turn]} {w['into'].format(street=street)}"
-        events.append((seg.start_m, 1, Instruction("turn", round(seg.start_m, 1), 0.0, b[0], b[1], text, seg.name)))
+        events.append(
+            (
+                seg.start_m,
+                1,
+                Instruction("turn", round(seg.start_m, 1), 0.0, b[0], b[1], text, seg.name),
+            )
+        )
     for barrier in route.barriers:
         events.append((barrier.at_m, 2, Instruction("barrier", barrier.at_m, 0.0, barrier.lon, barrier.lat, describe_barrier(barrier, lang))))  # fmt: skip
     end = geo[-1]
@@ -202,8 +214,13 @@ def instructions(route: Route, lang: Language = "de") -> list[Instruction]:
         gap = max(0.0, at - last_at)
         text = ins.text
         if ins.type != "depart" and gap >= 1.0:
-            lower = ins.type == "turn" or (ins.type == "arrive" and lang == "en")
-            text = f"{w['after'].format(d=_metres(gap, lang))} {text[0].lower() + text[1:] if lower else text}"
-        out.append(Instruction(ins.type, ins.at_m, round(gap, 1), ins.lon, ins.lat, text, ins.street))
+            if ins.type == "arrive":
+                text = w["arrive_after"]
+            elif ins.type == "turn":
+                text = text[0].lower() + text[1:]
+            text = f"{w['after'].format(d=_metres(gap, lang))} {text}"
+        out.append(
+            Instruction(ins.type, ins.at_m, round(gap, 1), ins.lon, ins.lat, text, ins.street)
+        )
         last_at = max(last_at, at)
     return out

@@ -264,7 +264,9 @@ def build_route(
             )
         )
 
-        def add(kind: str, where: np.ndarray, offset: float, start: float = at, **details: Any) -> None:
+        def add(
+            kind: str, where: np.ndarray, offset: float, start: float = at, **details: Any
+        ) -> None:
             barriers.append(
                 Barrier(kind, round(start + offset, 1), float(where[0]), float(where[1]), details)
             )
@@ -409,10 +411,18 @@ def combine_routes(legs: list[Route]) -> Route:
     unknowns: dict[str, dict[str, float]] = {}
     offset = 0.0
     for leg in legs:
-        shift = len(geometry) - (1 if geometry and leg.geometry and geometry[-1] == leg.geometry[0] else 0)
+        shift = len(geometry) - (
+            1 if geometry and leg.geometry and geometry[-1] == leg.geometry[0] else 0
+        )
         geometry.extend(leg.geometry[len(geometry) - shift :])
-        barriers += [Barrier(b.kind, round(b.at_m + offset, 1), b.lon, b.lat, b.details) for b in leg.barriers]
-        violations += [Violation(v.limit, round(v.at_m + offset, 1), v.lon, v.lat, v.message) for v in leg.violations]
+        barriers += [
+            Barrier(b.kind, round(b.at_m + offset, 1), b.lon, b.lat, b.details)
+            for b in leg.barriers
+        ]
+        violations += [
+            Violation(v.limit, round(v.at_m + offset, 1), v.lon, v.lat, v.message)
+            for v in leg.violations
+        ]
         segments += [
             Segment(s.edge, s.name, s.highway, s.is_sidewalk, s.start_m + offset, s.length_m, s.first_point + shift, s.last_point + shift)
             for s in leg.segments
@@ -441,6 +451,9 @@ def combine_routes(legs: list[Route]) -> Route:
         max_incline=max(inclines, key=lambda m: abs(m["percent"])) if inclines else None,
         detour=detour,
         segments=segments,
-        snapped={"origin": legs[0].snapped["origin"], "destination": legs[-1].snapped["destination"]},
+        snapped={
+            "origin": legs[0].snapped["origin"],
+            "destination": legs[-1].snapped["destination"],
+        },
         edges=[e for leg in legs for e in leg.edges],
     )

@@ -16,7 +16,9 @@ def list_profiles() -> dict[str, Any]:
     """Presets (name and labels) and the parameter table (unit, range, default per preset)."""
     presets = [load_preset(n) for n in preset_names()]
     return {
-        "profiles": [{"name": p.name, "label_de": p.label_de, "label_en": p.label_en} for p in presets],
+        "profiles": [
+            {"name": p.name, "label_de": p.label_de, "label_en": p.label_en} for p in presets
+        ],
         "parameters": parameter_table(),
     }
 

@@ -19,7 +19,10 @@ router = APIRouter(prefix="/routes", tags=["routes"])
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "unknown_profile"},
     413: {"model": ErrorBody, "description": "payload_too_large"},
-    422: {"model": ErrorBody, "description": "invalid_request, parameter_out_of_range, out_of_area, no_route"},
+    422: {
+        "model": ErrorBody,
+        "description": "invalid_request, parameter_out_of_range, out_of_area, no_route",
+    },
 }
 
 
@@ -28,7 +31,7 @@ def plan(r: Router, req: RouteRequest, max_via: int, max_alternatives: int) -> d
     if len(req.via) > max_via:
         raise ApiError(422, "too_many_via_points", f"at most {max_via} via points are allowed, got {len(req.via)}", max_via_points=max_via)  # fmt: skip
     if req.alternatives > max_alternatives:
-        raise ApiError(422, "parameter_out_of_range", f"alternatives must be between 0 and {max_alternatives}, got {req.alternatives}", parameter="alternatives")  # fmt: skip
+        raise ApiError(422, "parameter_out_of_range", f"alternatives must be between 0 and {max_alternatives}, got {req.alternatives}", parameter="alternatives", minimum=0, maximum=max_alternatives, unit=None, value=req.alternatives)  # fmt: skip
     points = [(p.lat, p.lon) for p in (req.origin, *req.via, req.destination)]
     profile = r.profile(req.profile.name, req.profile.parameters)
     routes = r.route_via(points, profile, strict=req.strict, alternatives=req.alternatives)
@@ -46,7 +49,12 @@ def plan(r: Router, req: RouteRequest, max_via: int, max_alternatives: int) -> d
     }
 
 
-@router.post("", response_model=RouteResponse, responses=_ERRORS, summary="Barrier-free route(s) for a profile")
+@router.post(
+    "",
+    response_model=RouteResponse,
+    responses=_ERRORS,
+    summary="Barrier-free route(s) for a profile",
+)
 def post_route(req: RouteRequest, r: RouterDep, settings: SettingsDep) -> JSONResponse:
     """Route from origin to destination (through via points) for a preset with overrides.
 
@@ -60,14 +68,20 @@ def _point(text: str, name: str) -> Point:
     try:
         lat, lon = (float(x) for x in text.split(","))
     except ValueError:
-        raise ApiError(422, "invalid_request", f"{name} must be 'lat,lon', got {text!r}", field=name) from None
+        raise ApiError(
+            422, "invalid_request", f"{name} must be 'lat,lon', got {text!r}", field=name
+        ) from None
     try:
         return Point(lat=lat, lon=lon)
     except ValueError as exc:
-        raise ApiError(422, "invalid_request", f"{name} is not a valid position: {text!r}", field=name) from exc
+        raise ApiError(
+            422, "invalid_request", f"{name} is not a valid position: {text!r}", field=name
+        ) from exc
 
 
-@router.get("", response_model=RouteResponse, responses=_ERRORS, summary="Quick route for browser tests")
+@router.get(
+    "", response_model=RouteResponse, responses=_ERRORS, summary="Quick route for browser tests"
+)
 def get_route(
     r: RouterDep,
     settings: SettingsDep,
@@ -79,7 +93,12 @@ def get_route(
 ) -> JSONResponse:
     """``/routes?from=lat,lon&to=lat,lon&profile=wheelchair&language=en``."""
     if language not in ("de", "en"):
-        raise ApiError(422, "invalid_request", f"language must be 'de' or 'en', got {language!r}", field="language")
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"language must be 'de' or 'en', got {language!r}",
+            field="language",
+        )
     req = RouteRequest(
         origin=_point(origin, "from"), destination=_point(destination, "to"),
         profile=ProfileChoice(name=profile), language=language, strict=strict,  # type: ignore[arg-type]

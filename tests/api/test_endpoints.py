@@ -337,23 +337,12 @@ def test_german_and_english_step_texts_differ(client: TestClient) -> None:
     assert "arrived" in en["steps"][-1]["text"]
 
 
-@pytest.mark.xfail(
-    reason="routing/instructions.py: German arrival after a distance reads 'Nach 470 m Sie haben "
-    "Ihr Ziel erreicht' (verb not in second position); expected 'Nach 470 m haben Sie Ihr Ziel "
-    "erreicht'",
-    strict=True,
-)
 def test_german_arrival_sentence_is_grammatical(client: TestClient) -> None:
     arrive = client.post("/routes", json=route_body(language="de")).json()["routes"][0]["steps"][-1]
     assert arrive["text"].startswith("Nach ")
     assert "haben Sie Ihr Ziel erreicht" in arrive["text"]
 
 
-@pytest.mark.xfail(
-    reason="routing/instructions.py: the German departure onto an unnamed way reads 'Starten Sie "
-    "auf den Weg' (accusative); expected 'Starten Sie auf dem Weg'",
-    strict=True,
-)
 def test_german_departure_on_a_path_is_grammatical(client: TestClient) -> None:
     body = {"origin": {"lat": 49.4444, "lon": 7.7712}, "destination": DESTINATION}
     depart = client.post("/routes", json=body).json()["routes"][0]["steps"][0]
@@ -595,12 +584,6 @@ def test_parameter_out_of_range_for_a_choice(client: TestClient) -> None:
     assert error["details"]["parameter"] == "unknown.incline"
 
 
-@pytest.mark.xfail(
-    reason="api/errors.py: a NaN/Infinity override (JSON NaN, accepted by the body parser) is "
-    "rejected by the profile, but the details carry value=nan/inf, JSONResponse cannot render it, and the client "
-    "gets 500 internal_error instead of 422 parameter_out_of_range",
-    strict=True,
-)
 @pytest.mark.parametrize("literal", ["NaN", "Infinity"])
 def test_non_finite_override_is_parameter_out_of_range(
     make_client: Callable[..., TestClient], literal: str
@@ -623,12 +606,6 @@ def test_too_many_alternatives_is_parameter_out_of_range(client: TestClient) -> 
     assert "between 0 and 3" in error["message"]
 
 
-@pytest.mark.xfail(
-    reason="api/routes/routing.py plan(): parameter_out_of_range for alternatives > "
-    "max_alternatives puts only {'parameter': 'alternatives'} in details, without the "
-    "minimum/maximum that every other parameter_out_of_range carries",
-    strict=True,
-)
 def test_too_many_alternatives_details_give_the_range(client: TestClient) -> None:
     error = assert_error(
         client.post("/routes", json=route_body(alternatives=4)), 422, "parameter_out_of_range"

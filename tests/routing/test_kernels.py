@@ -9,6 +9,7 @@ edge sequence whose costs add up to it. :func:`snap_nearest` is compared with a 
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -179,9 +180,10 @@ def test_dijkstra_to_marked_settles_marked_nodes_exactly(case, data) -> None:
     for v in marked:  # every reachable marked node is settled with its final distance
         assert (ws.closed[v] == 2) == (int(v) in ref)
     # the search stops early: nothing farther than the farthest marked node is settled
-    reach = [ref[int(v)] for v in marked if int(v) in ref]
-    if reach and len(reach) == len(set(marked.tolist())):
-        assert max(ws.dist[closed]) <= max(reach) * (1 + REL) + 1e-12
+    reachable = {int(v) for v in marked if int(v) in ref}
+    if reachable and len(reachable) == len(set(marked.tolist())):
+        farthest = max(ref[v] for v in reachable)
+        assert max(ws.dist[closed]) <= farthest * (1 + REL) + 1e-12
 
 
 # ----------------------------------------------------------------------------------- astar
@@ -198,7 +200,8 @@ def check_astar(g: Csr, sources, costs, scale: float, exits, exit_costs, tx, ty)
     )
     assert settled == int(np.sum(ws.closed == 2))
     if not math.isfinite(expected):
-        assert best == math.inf and exit_i == -1
+        assert best == math.inf
+        assert exit_i == -1
         return
     assert close(best, expected), (best, expected)
     assert 0 <= exit_i < len(exits)
@@ -206,8 +209,9 @@ def check_astar(g: Csr, sources, costs, scale: float, exits, exit_costs, tx, ty)
     count = _kernels.extract_path(ws.pred, g.tail, end, ws.path)
     path = ws.path[:count]
     start = int(g.tail[path[0]]) if count else end
-    assert start in sources.tolist() and ws.pred[start] == -1
-    for a, b in zip(path[:-1], path[1:], strict=True):
+    assert start in sources.tolist()
+    assert ws.pred[start] == -1
+    for a, b in itertools.pairwise(path):
         assert g.head[a] == g.tail[b], "edges must be continuous"
     if count:
         assert g.head[path[-1]] == end
