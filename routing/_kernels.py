@@ -61,6 +61,41 @@ def _heap_pop(heap_key: np.ndarray, heap_node: np.ndarray, size: int) -> int:
 
 
 @njit(cache=True)
+def _bound(
+    v: int,
+    node_x: np.ndarray,
+    node_y: np.ndarray,
+    target_x: float,
+    target_y: float,
+    h_scale: float,
+    lm_dist: np.ndarray,
+    lm_target: np.ndarray,
+    target_costs: np.ndarray,
+) -> float:
+    """Lower bound on the cost from node ``v`` to the target point (see :func:`astar`)."""
+    dx = node_x[v] - target_x
+    dy = node_y[v] - target_y
+    h = h_scale * np.sqrt(dx * dx + dy * dy)
+    k_count = lm_dist.shape[1]
+    if k_count == 0:
+        return h
+    alt = np.inf
+    for i in range(lm_target.shape[0]):
+        lb = 0.0
+        for k in range(k_count):
+            a = lm_dist[v, k]
+            b = lm_target[i, k]
+            if a < np.inf and b < np.inf:
+                d = abs(a - b)
+                if d > lb:
+                    lb = d
+        lb += target_costs[i]
+        if lb < alt:
+            alt = lb
+    return max(h, alt)
+
+
+@njit(cache=True)
 def astar(
     first_out: np.ndarray,
     head: np.ndarray,
@@ -74,6 +109,8 @@ def astar(
     target_x: float,
     target_y: float,
     h_scale: float,
+    lm_dist: np.ndarray,
+    lm_target: np.ndarray,
     dist: np.ndarray,
     pred_edge: np.ndarray,
     stamp: np.ndarray,
@@ -85,7 +122,10 @@ def astar(
     """A* from several sources (with start costs) to several exits (with exit costs).
 
     The target is a point; ``target_nodes[i]`` reaches it at extra cost ``target_costs[i]``.
-    ``h(v) = h_scale * |v - target|`` must not overestimate (``h_scale = 0`` gives Dijkstra).
+    The heuristic is the larger of two lower bounds: ``h_scale * |v - target|`` (straight
+    line; ``h_scale = 0`` disables it) and the landmark bound
+    ``min_i(max_k |lm_dist[v, k] - lm_target[i, k]| + target_costs[i])`` (ALT; pass arrays
+    with zero columns to disable it).
     Returns ``(best_cost, index of the best exit or -1, settled node count)``; the path is read
     back with :func:`extract_path` from ``pred_edge``.
     """
@@ -99,7 +139,9 @@ def astar(
             stamp[s] = gen
             dist[s] = c
             pred_edge[s] = NO_EDGE
-            h = h_scale * np.hypot(node_x[s] - target_x, node_y[s] - target_y)
+            h = _bound(
+                s, node_x, node_y, target_x, target_y, h_scale, lm_dist, lm_target, target_costs
+            )
             size = _heap_push(heap_key, heap_node, size, c + h, s)
     best = np.inf
     best_exit = -1
@@ -131,7 +173,9 @@ def astar(
                 stamp[v] = gen
                 dist[v] = dv
                 pred_edge[v] = e
-                h = h_scale * np.hypot(node_x[v] - target_x, node_y[v] - target_y)
+                h = _bound(
+                    v, node_x, node_y, target_x, target_y, h_scale, lm_dist, lm_target, target_costs
+                )
                 size = _heap_push(heap_key, heap_node, size, dv + h, v)
     return best, best_exit, settled
 

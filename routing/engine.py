@@ -28,6 +28,7 @@ from graphs.effective import EffectiveEdges, effective_edges
 from graphs.model import CompiledGraph
 from routing import _kernels
 from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
+from routing.landmarks import Landmarks, choose_landmarks, compute_landmarks
 from routing.snapping import SnapPoint, SpatialIndex
 
 if TYPE_CHECKING:
@@ -51,18 +52,25 @@ class PathPiece:
 
 @dataclass(frozen=True, slots=True)
 class Path:
-    """A search result: the pieces walked in order, their cost, and the snapped end points."""
+    """A search result: the directed edges walked in order, and where the walk starts on the
+    first edge and ends on the last (fractions 0 = tail, 1 = head), its cost and end points."""
 
-    pieces: tuple[PathPiece, ...]
+    edges: np.ndarray  # int64, walking order
+    start: float
+    end: float
     cost_s: float
     source: SnapPoint
     target: SnapPoint
     settled_nodes: int
 
     @property
-    def edges(self) -> np.ndarray:
-        """Directed edge ids in walking order."""
-        return np.array([p.edge for p in self.pieces], dtype=np.int64)
+    def pieces(self) -> tuple[PathPiece, ...]:
+        """The walk as pieces of edges (built on demand)."""
+        e = [int(x) for x in self.edges]
+        if len(e) == 1:
+            return (PathPiece(e[0], self.start, self.end),)
+        middle = tuple(PathPiece(x, 0.0, 1.0) for x in e[1:-1])
+        return (PathPiece(e[0], self.start, 1.0), *middle, PathPiece(e[-1], 0.0, self.end))
 
 
 def piece_cost(weights: EdgeWeights, piece: PathPiece, *, last: bool) -> float:
@@ -118,8 +126,15 @@ def check_latlon(point: LatLon, role: str) -> tuple[float, float]:
 class Router:
     """Routes on one compiled graph for any profile."""
 
-    def __init__(self, graph: CompiledGraph, *, max_snap_m: float = DEFAULT_MAX_SNAP_M) -> None:
+    def __init__(
+        self,
+        graph: CompiledGraph,
+        *,
+        max_snap_m: float = DEFAULT_MAX_SNAP_M,
+        use_landmarks: bool = True,
+    ) -> None:
         self.graph = graph
+        self.use_landmarks = use_landmarks
         self.max_snap_m = max_snap_m
         self.index = SpatialIndex(graph)
         frame = self.index.frame
@@ -134,6 +149,9 @@ class Router:
         self._cache: OrderedDict[str, EdgeWeights] = OrderedDict()
         self.effective: EffectiveEdges = effective_edges(graph)
         self.revision = 0
+        self._landmark_nodes = choose_landmarks(self.node_x, self.node_y)
+        self._landmark_cache: OrderedDict[int, tuple[EdgeWeights, Landmarks]] = OrderedDict()
+        self._no_landmarks = Landmarks(np.zeros(0, dtype=np.int64), np.zeros((graph.node_count, 0)))
 
     # --- profiles and weights -------------------------------------------------------------
     def refresh(self) -> None:
@@ -142,6 +160,7 @@ class Router:
         with self._lock:
             self.effective = eff
             self._cache.clear()
+            self._landmark_cache.clear()
             self.revision += 1
 
     def weights(self, profile: Profile) -> EdgeWeights:
@@ -211,8 +230,33 @@ class Router:
             pieces.append(PathPiece(rev, 1.0 - f, 1.0))
         return pieces
 
-    def shortest_path(self, source: SnapPoint, target: SnapPoint, weights: EdgeWeights) -> Path:
-        """Least-cost path between two snapped points under ``weights`` (A*)."""
+    def landmarks(self, weights: EdgeWeights) -> Landmarks:
+        """The ALT landmark distances of ``weights`` (computed once per weights, then cached)."""
+        key = id(weights)
+        with self._lock:
+            hit = self._landmark_cache.get(key)
+        if hit is not None and hit[0] is weights:
+            return hit[1]
+        lm = compute_landmarks(self.graph, weights, self._landmark_nodes)
+        with self._lock:
+            self._landmark_cache[key] = (weights, lm)
+            while len(self._landmark_cache) > _WEIGHT_CACHE_SIZE:
+                self._landmark_cache.popitem(last=False)
+        return lm
+
+    def shortest_path(
+        self,
+        source: SnapPoint,
+        target: SnapPoint,
+        weights: EdgeWeights,
+        *,
+        bounds: EdgeWeights | None = None,
+    ) -> Path:
+        """Least-cost path between two snapped points under ``weights`` (A* with landmarks).
+
+        ``bounds`` are weights that never exceed ``weights`` (default: ``weights`` itself);
+        their landmarks give the heuristic, so searches on penalised copies reuse them.
+        """
         g = self.graph
         starts = self._ends(source)  # pieces from the source point to a node
         exits = [PathPiece(p.edge, 0.0, p.start) for p in self._ends(target)]  # node → target
@@ -220,28 +264,35 @@ class Router:
         src_costs = np.array([piece_cost(weights, p, last=False) for p in starts])
         tgt_nodes = np.array([g.tail[p.edge] for p in exits], dtype=np.int64)
         tgt_costs = np.array([piece_cost(weights, p, last=True) for p in exits])
+        lm = self.landmarks(bounds or weights) if self.use_landmarks else self._no_landmarks
         ws = self._workspace()
         gen = ws.next_gen()
         tx, ty = self.index.frame.project(target.lon, target.lat)
         best, exit_i, settled = _kernels.astar(
             g.first_out, g.head, weights.cost_s, self.node_x, self.node_y,
             src_nodes, src_costs, tgt_nodes, tgt_costs, float(tx), float(ty),
-            self._h_factor * weights.min_cost_per_m, ws.dist, ws.pred, ws.stamp, ws.closed, gen,
-            ws.heap_key, ws.heap_node,
+            self._h_factor * (bounds or weights).min_cost_per_m, lm.dist, lm.at(tgt_nodes),
+            ws.dist, ws.pred, ws.stamp, ws.closed, gen, ws.heap_key, ws.heap_node,
         )  # fmt: skip
         direct = self._direct(source, target, weights)
         if direct is not None and direct[1] <= best:
-            return Path((direct[0],), direct[1], source, target, settled)
+            piece = direct[0]
+            return Path(
+                np.array([piece.edge]), piece.start, piece.end, direct[1], source, target, settled
+            )
         if exit_i < 0:
             raise NoRouteError("the destination cannot be reached from the origin on this map")
         count = _kernels.extract_path(ws.pred, g.tail, int(tgt_nodes[exit_i]), ws.path)
-        middle = [PathPiece(int(e), 0.0, 1.0) for e in ws.path[:count]]
-        first_node = int(g.tail[middle[0].edge]) if middle else int(tgt_nodes[exit_i])
+        first_node = int(g.tail[ws.path[0]]) if count else int(tgt_nodes[exit_i])
         start = min(
             (p for p, node in zip(starts, src_nodes, strict=True) if node == first_node),
             key=lambda p: piece_cost(weights, p, last=False),
         )
-        return Path((start, *middle, exits[exit_i]), float(best), source, target, settled)
+        edges = np.empty(count + 2, dtype=np.int64)
+        edges[0] = start.edge
+        edges[1 : count + 1] = ws.path[:count]
+        edges[-1] = exits[exit_i].edge
+        return Path(edges, start.start, exits[exit_i].end, float(best), source, target, settled)
 
     def _direct(
         self, source: SnapPoint, target: SnapPoint, weights: EdgeWeights
@@ -332,7 +383,11 @@ class Router:
             )
             if similar:
                 continue
-            path = Path(path.pieces, sum(piece_cost(weights, p, last=i == len(path.pieces) - 1) for i, p in enumerate(path.pieces)), source, target, path.settled_nodes)  # fmt: skip
+            pieces = path.pieces
+            true_cost = sum(
+                piece_cost(weights, p, last=i == len(pieces) - 1) for i, p in enumerate(pieces)
+            )
+            path = dataclasses.replace(path, cost_s=true_cost)
             routes.append(
                 build_route(self, prof, weights, path, None, snapped_on_usable=ok_s and ok_t)
             )

@@ -109,7 +109,8 @@ class Route:
     segments: list[Segment]
     snapped: dict[str, dict[str, float]]
     attribution: str = OSM_ATTRIBUTION
-    edges: list[int] = field(default_factory=list)
+    edges: list[int] = field(default_factory=list)  # directed edges walked, in order
+    walk_edges: list[int] = field(default_factory=list)  # edges of the plain walking route
 
     def summary(self) -> str:
         """A short readable summary for the command line."""
@@ -397,6 +398,7 @@ def build_route(
             },
         },
         edges=[p.edge for p in pieces],
+        walk_edges=[p.edge for p in walk_path.pieces] if walk_path is not None else [],
     )
 
 
@@ -456,4 +458,5 @@ def combine_routes(legs: list[Route]) -> Route:
             "destination": legs[-1].snapped["destination"],
         },
         edges=[e for leg in legs for e in leg.edges],
+        walk_edges=[e for leg in legs for e in leg.walk_edges],
     )

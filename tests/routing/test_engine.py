@@ -175,7 +175,7 @@ def test_search_core_node_to_node_matches_networkx(ksl_router: Router, preset: s
                 g.first_out, g.head, w.cost_s, router.node_x, router.node_y,
                 np.array([a], dtype=np.int64), np.zeros(1), np.array([b], dtype=np.int64),
                 np.zeros(1), float(router.node_x[b]), float(router.node_y[b]), h_scale,
-                ws["dist"], ws["pred"], ws["stamp"], ws["closed"], gen, ws["heap_key"],
+                np.zeros((n, 0)), np.zeros((1, 0)), ws["dist"], ws["pred"], ws["stamp"], ws["closed"], gen, ws["heap_key"],
                 ws["heap_node"],
             )  # fmt: skip
             assert same_cost(best, dist.get(int(b), math.inf)), (preset, a, b, best)

@@ -129,10 +129,14 @@ def run_dijkstra(g: Csr, ws: Workspace, sources, costs, marked_nodes, gen: int) 
     )  # fmt: skip
 
 
+NO_LM = np.zeros((0, 0))  # no landmark columns: the kernel ignores the landmark bound
+
+
 def run_astar(g: Csr, ws: Workspace, sources, costs, exits, exit_costs, tx, ty, h, gen):
     return _kernels.astar(
         g.first_out, g.head, g.cost, g.x, g.y, sources, costs, exits, exit_costs,
-        float(tx), float(ty), float(h), ws.dist, ws.pred, ws.stamp, ws.closed, gen,
+        float(tx), float(ty), float(h), NO_LM, np.zeros((len(exits), 0)),
+        ws.dist, ws.pred, ws.stamp, ws.closed, gen,
         ws.heap_key, ws.heap_node,
     )  # fmt: skip
 

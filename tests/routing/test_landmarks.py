@@ -1,0 +1,82 @@
+"""ALT landmarks: the bound never overestimates, and A* with it equals networkx."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import networkx as nx
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from routing import _kernels
+from routing.landmarks import choose_landmarks, compute_landmarks
+
+
+@st.composite
+def graphs(draw: st.DrawFn) -> tuple[SimpleNamespace, SimpleNamespace]:
+    """Random two-way graphs with direction-dependent costs and some one-way pieces."""
+    n = draw(st.integers(2, 25))
+    pairs = draw(
+        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), min_size=1, max_size=60)
+    )
+    tails, heads, costs, rev = [], [], [], []
+    for u, v in pairs:
+        forward = draw(st.floats(0, 100))
+        one_way = draw(st.booleans()) and draw(st.booleans())
+        e = len(tails)
+        tails.append(u)
+        heads.append(v)
+        costs.append(forward)
+        if one_way:
+            rev.append(-1)
+        else:
+            tails.append(v)
+            heads.append(u)
+            costs.append(draw(st.floats(0, 100)))
+            rev.extend([e + 1, e])
+    order = np.argsort(np.array(tails), kind="stable")
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(len(order))
+    tail = np.array(tails)[order]
+    head = np.array(heads, dtype=np.int32)[order]
+    cost = np.array(costs)[order]
+    reverse = np.array([inverse[r] if r >= 0 else -1 for r in np.array(rev)[order]], dtype=np.int64)
+    first_out = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(tail, minlength=n), out=first_out[1:])
+    graph = SimpleNamespace(
+        node_count=n, tail=tail.astype(np.int32), head=head, first_out=first_out,
+        edge={"reverse_edge": reverse},
+    )  # fmt: skip
+    return graph, SimpleNamespace(cost_s=np.ascontiguousarray(cost))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=graphs(), data=st.data())
+def test_alt_search_equals_networkx(case, data) -> None:
+    graph, weights = case
+    n = graph.node_count
+    xy = np.random.default_rng(data.draw(st.integers(0, 1000))).random((n, 2))
+    lm = compute_landmarks(graph, weights, choose_landmarks(xy[:, 0], xy[:, 1], k=3))  # type: ignore[arg-type]
+    ref = nx.MultiDiGraph()
+    ref.add_nodes_from(range(n))
+    for e in range(len(graph.head)):
+        ref.add_edge(int(graph.tail[e]), int(graph.head[e]), weight=float(weights.cost_s[e]))
+    source = data.draw(st.integers(0, n - 1))
+    target = data.draw(st.integers(0, n - 1))
+    expected = nx.single_source_dijkstra_path_length(ref, source)
+    for v, d in expected.items():  # the bound never overestimates the true distance to target
+        back = nx.single_source_dijkstra_path_length(ref, v).get(target, math.inf)
+        bound = max((abs(a - b) for a, b in zip(lm.dist[v], lm.dist[target], strict=True) if np.isfinite(a) and np.isfinite(b)), default=0.0)  # fmt: skip
+        assert bound <= back * (1 + 1e-9) + 1e-9, (v, target, bound, back, d)
+    m = len(graph.head)
+    best, _, _ = _kernels.astar(
+        graph.first_out, graph.head, weights.cost_s, xy[:, 0].copy(), xy[:, 1].copy(),
+        np.array([source], dtype=np.int64), np.zeros(1), np.array([target], dtype=np.int64),
+        np.zeros(1), 0.0, 0.0, 0.0, lm.dist, lm.at(np.array([target])),
+        np.zeros(n), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64),
+        np.zeros(n, dtype=np.int64), 1, np.zeros(m + 8), np.zeros(m + 8, dtype=np.int64),
+    )  # fmt: skip
+    want = expected.get(target, math.inf)
+    assert (best == want == math.inf) or math.isclose(best, want, rel_tol=1e-9, abs_tol=1e-9)
