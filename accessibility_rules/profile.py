@@ -297,7 +297,13 @@ def _preset_dir() -> Any:
 
 def preset_names() -> list[str]:
     """Names of the preset files present in ``accessibility_rules/profiles``, sorted."""
-    return sorted(p.name[:-5] for p in _preset_dir().iterdir() if p.name.endswith(".toml"))
+    return list(_preset_names())
+
+
+@functools.cache
+def _preset_names() -> tuple[str, ...]:
+    # package data: listed once per process (it cannot change while the service runs)
+    return tuple(sorted(p.name[:-5] for p in _preset_dir().iterdir() if p.name.endswith(".toml")))
 
 
 def load_preset(name: str) -> Profile:
@@ -310,9 +316,9 @@ def load_preset(name: str) -> Profile:
     ValueError
         The preset file is broken (misses a parameter, has an extra key, or a bad value).
     """
-    known = preset_names()
+    known = _preset_names()
     if name not in known:
-        raise UnknownProfileError(name, known)
+        raise UnknownProfileError(name, list(known))
     return _load_preset(name)
 
 

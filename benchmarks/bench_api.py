@@ -28,6 +28,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import signal
 import socket
 import subprocess
@@ -287,6 +288,69 @@ def run_concurrent(base: str, bodies: list[bytes], concurrency: int, time_limit_
 # ---------------------------------------------------------------------------------------- main
 
 
+WRK_SCRIPT = r"""
+local bodies = {}
+local i = 0
+local n = 0
+setup = function(thread)
+  thread:set("offset", n * 997)
+  n = n + 1
+end
+init = function(args)
+  for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
+  i = (offset or 0) % #bodies
+end
+request = function()
+  i = i % #bodies + 1
+  return wrk.format("POST", "/routes",
+    {["Content-Type"] = "application/json", ["Accept-Encoding"] = "gzip"}, bodies[i])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRKJSON {"requests": %d, "duration_us": %d, "socket_errors": %d, "non2xx": %d, '
+    .. '"p50_us": %d, "p95_us": %d, "p99_us": %d, "mean_us": %f}\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.mean))
+end
+"""
+
+
+def run_wrk(base: str, bodies: list[bytes], concurrency: int, seconds: float) -> Level:
+    """Load with wrk (a C client, so the client's CPU barely competes with the server): the
+    seeded bodies are cycled for ``seconds`` with ``concurrency`` connections."""
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "routes.lua"
+        script.write_text(WRK_SCRIPT)
+        data = Path(tmp) / "bodies.jsonl"
+        data.write_bytes(b"\n".join(bodies) + b"\n")
+        threads = min(concurrency, 2)
+        cmd = [
+            "wrk", f"-t{threads}", f"-c{concurrency}", f"-d{max(1, round(seconds))}s",
+            "--timeout", "10s", "-s", str(script), base, "--", str(data),
+        ]  # fmt: skip
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=True)
+    line = next(x for x in out.stdout.splitlines() if x.startswith("WRKJSON "))
+    w = json.loads(line[len("WRKJSON ") :])
+    elapsed = w["duration_us"] / 1e6
+    errors = w["socket_errors"] + w["non2xx"]
+    return Level(
+        concurrency=concurrency,
+        requested=w["requests"],
+        completed=w["requests"],
+        errors=errors,
+        statuses={"non_2xx": w["non2xx"], "socket_errors": w["socket_errors"]},
+        elapsed_s=round(elapsed, 3),
+        stopped_by_time=True,
+        p50_ms=round(w["p50_us"] / 1000, 3),
+        p95_ms=round(w["p95_us"] / 1000, 3),
+        p99_ms=round(w["p99_us"] / 1000, 3),
+        mean_ms=round(w["mean_us"] / 1000, 3),
+        requests_per_s=round(w["requests"] / elapsed, 1) if elapsed > 0 else 0.0,
+        mean_route_m=math.nan,
+    )
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     from graphs import settings
 
@@ -303,6 +367,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=20130401)
     p.add_argument("--json", type=Path, default=None, metavar="OUT", help="write results here")
     p.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    p.add_argument(
+        "--client", choices=("auto", "wrk", "httpx"), default="auto",
+        help="load generator: wrk (C, apt-get install wrk) or httpx (Python); auto = wrk if installed",
+    )  # fmt: skip
+    p.add_argument("--wrk-seconds", type=float, default=15.0, help="duration per level with wrk")
     args = p.parse_args(argv)
     args.default_graph = args.graph is None
     args.graph = args.graph or settings.default_graph_dir()
@@ -319,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     seq = bodies[args.warmup : args.warmup + args.sequential]
     conc = bodies[args.warmup + args.sequential :]
 
+    client = args.client if args.client != "auto" else ("wrk" if shutil.which("wrk") else "httpx")
     load_before = os.getloadavg()[0]
     server = Server(args.graph, args.workers, free_port())
     try:
@@ -327,8 +397,12 @@ def main(argv: list[str] | None = None) -> int:
         startup_s = time.perf_counter() - t0
         # warm-up concurrently so that every worker process computes its profile weights
         run_concurrent(server.base, warm, max(2, args.workers * 2), 30.0)
-        level1 = run_sequential(server.base, seq, args.time_limit)
-        level_n = run_concurrent(server.base, conc, args.concurrency, args.time_limit)
+        if client == "wrk":
+            level1 = run_wrk(server.base, seq + conc, 1, args.wrk_seconds)
+            level_n = run_wrk(server.base, seq + conc, args.concurrency, args.wrk_seconds)
+        else:
+            level1 = run_sequential(server.base, seq, args.time_limit)
+            level_n = run_concurrent(server.base, conc, args.concurrency, args.time_limit)
     finally:
         server.stop()
     load_after = os.getloadavg()[0]
@@ -337,8 +411,8 @@ def main(argv: list[str] | None = None) -> int:
     ok_n = level_n.requests_per_s >= TARGET_RPS_C8
     graph = health["graph"]
     note = (
-        f"server and client share this machine's {cores} CPU cores; the httpx client's own CPU "
-        "time competes with the server, so these figures understate the server alone"
+        f"client {client}; server and client share this machine's {cores} CPU cores, so the "
+        "client's own CPU time competes with the server"
     )
     print(
         f"stufenlos API benchmark: {graph['nodes']} nodes / {graph['edges']} edges "
@@ -373,6 +447,7 @@ def main(argv: list[str] | None = None) -> int:
         result = {
             "benchmark": "api",
             "workers": args.workers,
+            "client": client,
             "cpu_cores": cores,
             "python": platform.python_version(),
             "graph": {k: graph.get(k) for k in ("source", "nodes", "edges", "bbox")},

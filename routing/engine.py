@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from accessibility_rules.profile import Profile, make_profile
+from accessibility_rules.profile import Profile, load_preset, make_profile
 from accessibility_rules.weights import VIOLATION_PENALTY_S, EdgeWeights, compute_weights
 from graphs.effective import EffectiveEdges, effective_edges
 from graphs.model import CompiledGraph
@@ -146,7 +146,7 @@ class Router:
         )
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, EdgeWeights] = OrderedDict()
+        self._cache: OrderedDict[Profile, EdgeWeights] = OrderedDict()
         self.effective: EffectiveEdges = effective_edges(graph)
         self.revision = 0
         self._landmark_nodes = choose_landmarks(self.node_x, self.node_y)
@@ -165,7 +165,7 @@ class Router:
 
     def weights(self, profile: Profile) -> EdgeWeights:
         """Edge weights of ``profile`` (cached per profile and graph revision)."""
-        key = profile.model_dump_json()
+        key = profile  # profiles are frozen and hashable
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
@@ -185,7 +185,9 @@ class Router:
         profile: str | Profile = "walk", overrides: Mapping[str, Any] | None = None
     ) -> Profile:
         """A preset (by name) or a profile, with overrides applied and validated."""
-        return make_profile(profile, dict(overrides or {}))
+        if not overrides:
+            return profile if isinstance(profile, Profile) else load_preset(profile)
+        return make_profile(profile, dict(overrides))
 
     # --- snapping -----------------------------------------------------------------------------
     def _workspace(self) -> _Workspace:
@@ -424,7 +426,8 @@ class Router:
         path = self.shortest_path(source, target, weights)
         walk_path = None
         if compare_walk:
-            walk_path = self.walk_path(origin, destination)
+            plain_walk = prof == self.profile("walk")
+            walk_path = path if plain_walk else self.walk_path(origin, destination)
         route = build_route(
             self, prof, weights, path, walk_path, snapped_on_usable=source_ok and target_ok
         )

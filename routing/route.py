@@ -8,6 +8,8 @@ detour compared with the plain walking route. Exported as GeoJSON (RFC 7946).
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +27,7 @@ from accessibility_rules.attributes import (
 )
 from accessibility_rules.profile import Profile
 from accessibility_rules.weights import EdgeWeights, Limit, Unknown
-from graphs.geodesy import haversine_m
+from graphs.geodesy import EARTH_RADIUS_M
 
 if TYPE_CHECKING:
     from routing.engine import Path, Router
@@ -100,7 +102,7 @@ class Route:
     distance_m: float
     duration_s: float
     cost_s: float
-    geometry: list[tuple[float, float]]  # (lon, lat), RFC 7946 order
+    geometry: list[list[float]]  # [lon, lat] pairs, RFC 7946 order
     barriers: list[Barrier]
     violations: list[Violation]
     unknowns: dict[str, dict[str, float]]
@@ -141,7 +143,7 @@ class Route:
             "fully_accessible": self.fully_accessible,
             "distance_m": round(self.distance_m, 1),
             "duration_s": round(self.duration_s, 1),
-            "geometry": {"type": "LineString", "coordinates": [list(p) for p in self.geometry]},
+            "geometry": {"type": "LineString", "coordinates": self.geometry},
             "barriers": [b.as_dict() for b in self.barriers],
             "violations": [v.as_dict() for v in self.violations],
             "unknowns": self.unknowns,
@@ -176,18 +178,46 @@ class Route:
         return {"type": "FeatureCollection", "features": features, "attribution": self.attribution}
 
 
+def _metres(a: list[float], b: list[float]) -> float:
+    """Great-circle distance between two [lon, lat] points (scalar, math only)."""
+    lat1, lat2 = math.radians(a[1]), math.radians(b[1])
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin(math.radians(b[0] - a[0]) / 2) ** 2
+    )
+    return 2.0 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
 def _cut(coords: np.ndarray, start: float, end: float) -> np.ndarray:
-    """Part of a polyline between two fractions of its length."""
-    seg = haversine_m(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
-    cum = np.concatenate(([0.0], np.cumsum(seg)))
-    total = cum[-1]
-    if total <= 0:
-        return coords[[0, -1]]
-    a, b = start * total, end * total
-    inner = coords[(cum > a) & (cum < b)]
-    pa = np.array([np.interp(a, cum, coords[:, 0]), np.interp(a, cum, coords[:, 1])])
-    pb = np.array([np.interp(b, cum, coords[:, 0]), np.interp(b, cum, coords[:, 1])])
-    return np.vstack((pa, inner, pb))
+    """Part of a polyline between two fractions of its (great-circle) length.
+
+    Plain Python: route ends are a few points long, where numpy's per-call cost dominates.
+    """
+    pts = coords.tolist()
+    if start <= 0.0 and end >= 1.0:
+        return coords
+    seg = [_metres(a, b) for a, b in itertools.pairwise(pts)]
+    total = sum(seg)
+    if total <= 0.0:
+        return np.array([pts[0], pts[-1]])
+    lo, hi = start * total, end * total
+    out: list[list[float]] = []
+    walked = 0.0
+    for (a, b), length in zip(itertools.pairwise(pts), seg, strict=True):
+        nxt = walked + length
+        if not out and lo <= nxt:
+            t = (lo - walked) / length if length > 0 else 0.0
+            out.append([a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])])
+        if out and hi <= nxt:
+            t = (hi - walked) / length if length > 0 else 0.0
+            out.append([a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])])
+            break
+        if out:
+            out.append(b)
+        walked = nxt
+    if len(out) < 2:
+        out = [pts[0], pts[-1]] if not out else [out[0], out[0]]
+    return np.array(out)
 
 
 def _limit_message(limit: Limit, e: int, router: Router, profile: Profile) -> str:
@@ -215,6 +245,38 @@ def _limit_message(limit: Limit, e: int, router: Router, profile: Profile) -> st
     return (limit.name or "limit").lower().replace("_", " ")
 
 
+def _index_ranges(first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(first[i], last[i])`` (vectorised)."""
+    counts = last - first
+    total = int(counts.sum())
+    offsets = np.repeat(first - (np.cumsum(counts) - counts), counts)
+    return np.arange(total, dtype=np.int64) + offsets
+
+
+def _geometry(
+    router: Router, edges: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Route polyline and, per piece, the index of its first and last point in it.
+
+    Consecutive pieces share their junction point, which is kept once. Whole pieces are gathered
+    with one index computation; only the first and last piece may be cut.
+    """
+    g = router.graph
+    gf = g.geom_first
+    k = len(edges)
+    first = _cut(g.edge_coords(int(edges[0])), float(starts[0]), float(ends[0]))
+    if k == 1:
+        return first, np.zeros(1, dtype=np.int64), np.array([len(first) - 1])
+    middle = edges[1:-1]
+    idx = _index_ranges(gf[middle] + 1, gf[middle + 1])  # without each piece's junction point
+    last = _cut(g.edge_coords(int(edges[-1])), 0.0, float(ends[-1]))[1:]
+    points = np.vstack((first, np.column_stack((g.geom_lon[idx], g.geom_lat[idx])), last))
+    kept = np.concatenate(([len(first)], gf[middle + 1] - gf[middle] - 1, [len(last)]))
+    last_pt = np.cumsum(kept) - 1
+    first_pt = np.concatenate(([0], last_pt[:-1]))
+    return points, first_pt, last_pt
+
+
 def build_route(
     router: Router,
     profile: Profile,
@@ -224,158 +286,162 @@ def build_route(
     *,
     snapped_on_usable: bool,
 ) -> Route:
-    """Turn a search :class:`Path` into a :class:`Route` report."""
-    g, eff = router.graph, router.effective
-    edge = g.edge
-    geometry: list[tuple[float, float]] = []
-    segments: list[Segment] = []
+    """Turn a search :class:`Path` into a :class:`Route` report (vectorised over its pieces)."""
+    eff, edge = router.effective, router.graph.edge
+    edges = np.asarray(path.edges, dtype=np.int64)
+    k = len(edges)
+    starts = np.zeros(k)
+    ends = np.ones(k)
+    starts[0], ends[-1] = path.start, path.end
+    lengths = (ends - starts) * edge["length_m"][edges]
+    at = np.concatenate(([0.0], np.cumsum(lengths)[:-1]))
+    total = float(lengths.sum())
+    not_last = np.arange(k) < k - 1
+    points, first_pt, last_pt = _geometry(router, edges, starts, ends)
+    mid_pt = (first_pt + last_pt) // 2
+    geometry: list[list[float]] = points.tolist()
+
+    def where(i: int, which: np.ndarray) -> tuple[float, float]:
+        lon, lat = geometry[int(which[i])]
+        return lon, lat
+
     barriers: list[Barrier] = []
-    violations: list[Violation] = []
-    unknown_len: dict[str, float] = {}
-    unknown_count: dict[str, int] = {}
-    at = 0.0
-    duration = 0.0
-    max_incline: dict[str, Any] | None = None
-    pieces = path.pieces
+
+    def add(
+        kind: str, mask: np.ndarray, point: np.ndarray, offset: np.ndarray, **columns: np.ndarray
+    ) -> None:
+        for i in np.flatnonzero(mask):
+            lon, lat = where(int(i), point)
+            details = {name: _value(col, int(i)) for name, col in columns.items()}
+            barriers.append(Barrier(kind, round(float(at[i] + offset[i]), 1), lon, lat, details))
+
+    zero = np.zeros(k)
+    has_length = lengths > 0
+    steps = edge["is_steps"][edges]
+    incline = edge["incline_percent"][edges].astype(np.float64)
+    incline_src = edge["incline_source"][edges]
+    known_incline = has_length & np.isfinite(incline) & ~steps
     steep_limit = min(STEEP_REPORT_PERCENT, profile.max_incline_percent or STEEP_REPORT_PERCENT)
+    add(
+        "steep", known_incline & (np.abs(incline) >= steep_limit), first_pt, zero,
+        incline_percent=np.round(incline, 1), length_m=np.round(lengths, 1),
+        source=_names_of(incline_src, InclineSource),
+    )  # fmt: skip
+    step_total = edge["step_count"][edges].astype(np.int64)
+    step_here = np.where(
+        step_total > 0, np.maximum(1, np.rint(step_total * (ends - starts))), -1
+    ).astype(np.int64)
+    add(
+        "steps", steps & has_length, first_pt, zero,
+        step_count=np.where(step_here > 0, step_here, None),
+        handrail=_names_of(edge["handrail"][edges], Tri),
+        ramp_wheelchair=_names_of(edge["ramp_wheelchair"][edges], Tri),
+    )  # fmt: skip
+    surface = edge["surface"][edges]
+    avoided = [int(SurfaceClass[x.upper()]) for x in profile.avoid_surfaces]
+    reported = np.zeros(len(SurfaceClass) + 1, dtype=bool)  # indexed by code + 1 (UNKNOWN = -1)
+    reported[[int(x) + 1 for x in POOR_SURFACES] + [x + 1 for x in avoided]] = True
+    poor = reported[surface.astype(np.int64) + 1] & has_length
+    add(
+        "surface",
+        poor,
+        first_pt,
+        zero,
+        surface=_names_of(surface, SurfaceClass),
+        length_m=np.round(lengths, 1),
+    )
+    width = eff.passage_width_m[edges].astype(np.float64)
     narrow_limit = profile.min_width_m if profile.min_width_m is not None else NARROW_REPORT_M
-    for i, piece in enumerate(pieces):
-        e = piece.edge
-        last = i == len(pieces) - 1
-        length = (piece.end - piece.start) * float(edge["length_m"][e])
-        coords = _cut(g.edge_coords(e), piece.start, piece.end)
-        start_coord = (float(coords[0][0]), float(coords[0][1]))
-        joined = bool(geometry) and geometry[-1] == start_coord
-        first_point = len(geometry) - 1 if joined else len(geometry)
-        for lon, lat in coords:
-            if not geometry or geometry[-1] != (float(lon), float(lat)):
-                geometry.append((float(lon), float(lat)))
-        mid = coords[len(coords) // 2]
-        start_pt, end_pt = coords[0], coords[-1]
-        segments.append(
-            Segment(
-                edge=e,
-                name=g.edge_name(e),
-                highway=_name(edge["highway"][e], HighwayClass),
-                is_sidewalk=bool(edge["is_sidewalk"][e]),
-                start_m=at,
-                length_m=length,
-                first_point=first_point,
-                last_point=len(geometry) - 1,
-            )
-        )
+    add(
+        "narrow",
+        has_length & np.isfinite(width) & (width < narrow_limit),
+        first_pt,
+        zero,
+        width_m=np.round(width, 2),
+    )
+    crossing = eff.crossing[edges]
+    add(
+        "crossing", (crossing != CrossingKind.NONE) & ((ends >= 1.0) | (starts == 0.0)), mid_pt, lengths / 2,
+        crossing=_names_of(crossing, CrossingKind),
+        acoustic_signal=_names_of(eff.acoustic_signal[edges], AcousticSignal),
+        vibration_signal=_names_of(eff.vibration_signal[edges], Tri),
+        tactile_paving=_names_of(eff.tactile_paving[edges], Tri),
+    )  # fmt: skip
+    add("elevator", eff.is_elevator[edges], last_pt, lengths)
+    kerbs = eff.kerb_count[edges].astype(np.int64)
+    kerb_h = eff.kerb_height_cm[edges].astype(np.float64)
+    add(
+        "kerb", not_last & (kerbs > 0), last_pt, lengths,
+        height_cm=np.where(np.isnan(kerb_h), None, np.round(kerb_h, 1)), count=kerbs,
+    )  # fmt: skip
+    barrier = eff.barrier[edges]
+    add(
+        "barrier",
+        not_last & (barrier != BarrierKind.NONE),
+        last_pt,
+        lengths,
+        barrier=_names_of(barrier, BarrierKind),
+    )
+    barriers.sort(key=lambda b: b.at_m)
 
-        def add(
-            kind: str, where: np.ndarray, offset: float, start: float = at, **details: Any
-        ) -> None:
-            barriers.append(
-                Barrier(kind, round(start + offset, 1), float(where[0]), float(where[1]), details)
-            )
-
-        incline = float(edge["incline_percent"][e])
-        if length > 0 and np.isfinite(incline) and not edge["is_steps"][e]:
-            source = _name(edge["incline_source"][e], InclineSource)
-            if max_incline is None or abs(incline) > abs(max_incline["percent"]):
-                max_incline = {"percent": round(incline, 1), "source": source, "at_m": round(at, 1)}
-            if abs(incline) >= steep_limit:
-                add(
-                    "steep",
-                    start_pt,
-                    0.0,
-                    incline_percent=round(incline, 1),
-                    length_m=round(length, 1),
-                    source=source,
-                )
-        if edge["is_steps"][e] and length > 0:
-            total = int(edge["step_count"][e])
-            count = max(1, round(total * (piece.end - piece.start))) if total > 0 else None
-            add(
-                "steps",
-                start_pt,
-                0.0,
-                step_count=count,
-                handrail=_name(edge["handrail"][e], Tri),
-                ramp_wheelchair=_name(edge["ramp_wheelchair"][e], Tri),
-            )
-        surface = int(edge["surface"][e])
-        avoided = {SurfaceClass[s.upper()] for s in profile.avoid_surfaces}
-        if length > 0 and surface >= 0 and (surface in POOR_SURFACES or surface in avoided):
-            add(
-                "surface",
-                start_pt,
-                0.0,
-                surface=_name(surface, SurfaceClass),
-                length_m=round(length, 1),
-            )
-        width = float(eff.passage_width_m[e])
-        if length > 0 and np.isfinite(width) and width < narrow_limit:
-            add("narrow", start_pt, 0.0, width_m=round(width, 2))
-        if eff.crossing[e] != CrossingKind.NONE and (piece.end >= 1.0 or piece.start == 0.0):
-            add(
-                "crossing", mid, length / 2, crossing=_name(eff.crossing[e], CrossingKind),
-                acoustic_signal=_name(eff.acoustic_signal[e], AcousticSignal),
-                vibration_signal=_name(eff.vibration_signal[e], Tri),
-                tactile_paving=_name(eff.tactile_paving[e], Tri),
-            )  # fmt: skip
-        if eff.is_elevator[e] and length >= 0:
-            add("elevator", end_pt, length)
-        if not last:
-            if eff.kerb_count[e] > 0:
-                h = float(eff.kerb_height_cm[e])
-                add(
-                    "kerb",
-                    end_pt,
-                    length,
-                    height_cm=None if np.isnan(h) else round(h, 1),
-                    count=int(eff.kerb_count[e]),
-                )
-            if eff.barrier[e] != BarrierKind.NONE:
-                add("barrier", end_pt, length, barrier=_name(eff.barrier[e], BarrierKind))
-            duration += float(eff.kerb_count[e]) * profile.kerb_delay_s
-            duration += float(eff.crossing_share[e]) * profile.crossing_delay_s
-        bits = int(weights.violations[e])
+    violations: list[Violation] = []
+    vbits = weights.violations[edges]
+    for i in np.flatnonzero(vbits):
+        lon, lat = where(int(i), mid_pt)
         for limit in Limit:
-            if bits & limit:
+            if int(vbits[i]) & limit:
+                message = _limit_message(limit, int(edges[i]), router, profile)
                 violations.append(
-                    Violation(
-                        (limit.name or "").lower(),
-                        round(at, 1),
-                        float(mid[0]),
-                        float(mid[1]),
-                        _limit_message(limit, e, router, profile),
-                    )
+                    Violation((limit.name or "").lower(), round(float(at[i]), 1), lon, lat, message)
                 )
-        ubits = int(weights.unknowns[e])
-        for unknown in Unknown:
-            if ubits & unknown:
-                name = (unknown.name or "").lower()
-                if unknown in (Unknown.KERB_HEIGHT,):
-                    if not last:
-                        unknown_count[name] = unknown_count.get(name, 0) + int(
-                            eff.kerb_unknown_count[e]
-                        )
-                elif unknown in (Unknown.ACOUSTIC_SIGNAL, Unknown.TACTILE_PAVING):
-                    unknown_count[name] = unknown_count.get(name, 0) + 1
-                else:
-                    unknown_len[name] = unknown_len.get(name, 0.0) + length
-        at += length
-    duration += at / profile.walking_speed_mps
-    unknowns: dict[str, dict[str, float]] = {
-        k: {"length_m": round(v, 1)} for k, v in unknown_len.items() if v > 0
-    }
-    unknowns |= {k: {"count": v} for k, v in unknown_count.items() if v > 0}
+
+    ubits = weights.unknowns[edges]
+    unknowns: dict[str, dict[str, float]] = {}
+    for unknown in Unknown:
+        hit = (ubits & np.uint32(unknown)) != 0
+        if not hit.any():
+            continue
+        name = (unknown.name or "").lower()
+        if unknown == Unknown.KERB_HEIGHT:
+            count = int(eff.kerb_unknown_count[edges][hit & not_last].sum())
+            if count:
+                unknowns[name] = {"count": count}
+        elif unknown in (Unknown.ACOUSTIC_SIGNAL, Unknown.TACTILE_PAVING):
+            unknowns[name] = {"count": int(hit.sum())}
+        elif float(lengths[hit].sum()) > 0:
+            unknowns[name] = {"length_m": round(float(lengths[hit].sum()), 1)}
+
+    max_incline = None
+    if known_incline.any():
+        i = int(np.flatnonzero(known_incline)[np.argmax(np.abs(incline[known_incline]))])
+        max_incline = {
+            "percent": round(float(incline[i]), 1),
+            "source": InclineSource(int(incline_src[i])).name.lower(),
+            "at_m": round(float(at[i]), 1),
+        }
+
+    delays = kerbs * profile.kerb_delay_s + eff.crossing_share[edges] * profile.crossing_delay_s
+    duration = total / profile.walking_speed_mps + float(delays[not_last].sum())
+
     detour = None
+    walk_edges: list[int] = []
     if walk_path is not None:
-        walk_m = sum((p.end - p.start) * float(edge["length_m"][p.edge]) for p in walk_path.pieces)
+        walk_edges = walk_path.edges.tolist()
+        walk_len = edge["length_m"][walk_path.edges]
+        walk_m = float(walk_len.sum())
+        if len(walk_len) == 1:
+            walk_m *= walk_path.end - walk_path.start
+        else:
+            walk_m -= walk_path.start * walk_len[0] + (1.0 - walk_path.end) * walk_len[-1]
         detour = {
             "walk_distance_m": round(walk_m, 1),
-            "extra_distance_m": round(at - walk_m, 1),
-            "ratio": round(at / walk_m, 3) if walk_m > 0 else 1.0,
+            "extra_distance_m": round(total - walk_m, 1),
+            "ratio": round(total / walk_m, 3) if walk_m > 0 else 1.0,
         }
     return Route(
         profile=profile.name,
         fully_accessible=not violations and snapped_on_usable,
-        distance_m=at,
+        distance_m=total,
         duration_s=duration,
         cost_s=path.cost_s,
         geometry=geometry,
@@ -384,29 +450,83 @@ def build_route(
         unknowns=unknowns,
         max_incline=max_incline,
         detour=detour,
-        segments=segments,
-        snapped={
-            "origin": {
-                "lon": path.source.lon,
-                "lat": path.source.lat,
-                "distance_m": round(path.source.distance_m, 1),
-            },
-            "destination": {
-                "lon": path.target.lon,
-                "lat": path.target.lat,
-                "distance_m": round(path.target.distance_m, 1),
-            },
-        },
-        edges=[p.edge for p in pieces],
-        walk_edges=[p.edge for p in walk_path.pieces] if walk_path is not None else [],
+        segments=_segments(router, edges, at, lengths, first_pt, last_pt),
+        snapped={"origin": _snapped(path.source), "destination": _snapped(path.target)},
+        edges=edges.tolist(),
+        walk_edges=walk_edges,
     )
+
+
+def _snapped(snap: Any) -> dict[str, float]:
+    return {"lon": snap.lon, "lat": snap.lat, "distance_m": round(snap.distance_m, 1)}
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars → Python values for JSON."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+@dataclass(frozen=True, slots=True)
+class _EnumColumn:
+    """Enum codes whose names are looked up only for the rows that are reported."""
+
+    codes: np.ndarray
+    names: dict[int, str]
+
+
+_ENUM_NAMES: dict[type, dict[int, str]] = {}
+
+
+def _names_of(codes: np.ndarray, enum: type) -> _EnumColumn:
+    """A column of enum codes reported by lower-case name."""
+    names = _ENUM_NAMES.get(enum)
+    if names is None:
+        names = _ENUM_NAMES[enum] = {int(m): m.name.lower() for m in enum}
+    return _EnumColumn(codes, names)
+
+
+def _value(column: Any, i: int) -> Any:
+    if isinstance(column, _EnumColumn):
+        return column.names.get(int(column.codes[i]), "unknown")
+    return _plain(column[i])
+
+
+def _segments(
+    router: Router,
+    edges: np.ndarray,
+    at: np.ndarray,
+    lengths: np.ndarray,
+    first_pt: np.ndarray,
+    last_pt: np.ndarray,
+) -> list[Segment]:
+    """Runs of pieces along one named street (unnamed pieces stay separate: every path junction
+    may need an instruction)."""
+    g = router.graph
+    name_ids = g.edge["name_id"][edges]
+    sidewalk = g.edge["is_sidewalk"][edges]
+    boundary = np.ones(len(edges), dtype=bool)
+    same = (name_ids[1:] == name_ids[:-1]) & (sidewalk[1:] == sidewalk[:-1]) & (name_ids[1:] >= 0)
+    boundary[1:] = ~same
+    starts = np.flatnonzero(boundary)
+    stops = np.append(starts[1:], len(edges)) - 1
+    run_length = np.add.reduceat(lengths, starts)
+    highway_names = _names_of(np.zeros(0), HighwayClass).names
+    rows = zip(
+        edges[starts].tolist(), name_ids[starts].tolist(), g.edge["highway"][edges[starts]].tolist(),
+        sidewalk[starts].tolist(), at[starts].tolist(), run_length.tolist(),
+        first_pt[starts].tolist(), last_pt[stops].tolist(), strict=True,
+    )  # fmt: skip
+    return [
+        Segment(e, g.names[n] if n >= 0 else None, highway_names[h], sw, a, ln, f, la)
+        for e, n, h, sw, a, ln, f, la in rows
+    ]
 
 
 def combine_routes(legs: list[Route]) -> Route:
     """One route through via points from its legs (positions shifted to the whole route)."""
     if len(legs) == 1:
         return legs[0]
-    geometry: list[tuple[float, float]] = []
+    geometry: list[list[float]] = []
     barriers: list[Barrier] = []
     violations: list[Violation] = []
     segments: list[Segment] = []
