@@ -156,12 +156,27 @@ class Router:
     # --- profiles and weights -------------------------------------------------------------
     def refresh(self) -> None:
         """Recompute effective attributes after the graph's arrays were patched (obstacles)."""
-        eff = effective_edges(self.graph)
+        self.replace_attributes(self.graph.edge, self.graph.node)
+
+    def replace_attributes(self, edge: dict[str, np.ndarray], node: dict[str, np.ndarray]) -> None:
+        """Swap in new attribute arrays (obstacle patches) atomically with their effective view.
+
+        Queries read ``graph.edge`` and ``effective`` together under the lock, so none sees new
+        raw arrays with an old effective view; cached weights and landmarks are dropped.
+        """
+        eff = effective_edges(dataclasses.replace(self.graph, edge=edge, node=node))
         with self._lock:
+            self.graph.edge = edge
+            self.graph.node = node
             self.effective = eff
             self._cache.clear()
             self._landmark_cache.clear()
             self.revision += 1
+
+    def attributes(self) -> tuple[dict[str, np.ndarray], EffectiveEdges]:
+        """The current raw edge arrays and effective view, read together (a consistent pair)."""
+        with self._lock:
+            return self.graph.edge, self.effective
 
     def weights(self, profile: Profile) -> EdgeWeights:
         """Edge weights of ``profile`` (cached per profile and graph revision)."""
@@ -171,8 +186,8 @@ class Router:
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
-            eff = self.effective
-        weights = compute_weights(profile, self.graph.edge, eff)
+            eff, edge = self.effective, self.graph.edge
+        weights = compute_weights(profile, edge, eff)
         with self._lock:
             if self.effective is eff:
                 self._cache[key] = weights

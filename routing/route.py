@@ -287,7 +287,7 @@ def build_route(
     snapped_on_usable: bool,
 ) -> Route:
     """Turn a search :class:`Path` into a :class:`Route` report (vectorised over its pieces)."""
-    eff, edge = router.effective, router.graph.edge
+    edge, eff = router.attributes()
     edges = np.asarray(path.edges, dtype=np.int64)
     k = len(edges)
     starts = np.zeros(k)
