@@ -152,6 +152,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 dem_path=Path(args.dem) if args.dem else None,
             )
     load_graph(graph_dir)  # fail here, with one sentence, rather than inside a worker
+    from api.db.commands import migrate_before_serving
+
+    migrate_before_serving()  # once, before the workers start (they would race on SQLite)
     os.environ["STUFENLOS_GRAPH_DIR"] = str(graph_dir)
     print(
         f"stufenlos: serving {graph_dir} on http://{args.host}:{args.port} (docs: /docs)",
@@ -162,6 +165,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers, log_level=args.log_level, access_log=False,
     )  # fmt: skip
     return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """``stufenlos bench``: many pairs × profiles → CSV, JSON summary, plots (exit 3: regression)."""
+    from api.testers.bench import run_bench
+
+    return run_bench(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -210,6 +220,23 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("info", help="show metadata and coverage of a compiled graph")
     i.add_argument("--graph", required=True, help="compiled graph folder")
     i.set_defaults(func=cmd_info)
+
+    bn = sub.add_parser("bench", help="route many pairs for every profile: CSV, JSON, plots")
+    bn.add_argument("--graph", help="compiled graph folder (default: the default area's)")
+    pairs = bn.add_mutually_exclusive_group()
+    pairs.add_argument("--pairs", help="CSV with id,origin_lat,origin_lon,destination_lat,…")
+    pairs.add_argument("--random", type=int, metavar="N", help="N seeded random pairs (1000)")
+    bn.add_argument("--seed", type=int, default=0, help="seed of the random pairs (default 0)")
+    bn.add_argument("--profiles", help="comma-separated presets (default: all)")
+    bn.add_argument("--out", help="output folder (default: benchmarks/out/<timestamp>)")
+    bn.add_argument("--compare", choices=["networkx"], help="check costs against networkx")
+    bn.add_argument("--baseline", help="earlier summary.json: flag regressions (exit status 3)")
+    bn.add_argument("--jobs", type=int, default=0, help="processes (default: one per core)")
+    bn.add_argument("--quiet", action="store_true", help="no progress bar")
+    bn.set_defaults(func=cmd_bench)
+    from api.db.commands import add_commands
+
+    add_commands(sub)  # keys create|list|revoke, db upgrade
     return parser
 
 

@@ -21,6 +21,8 @@ from accessibility_rules.profile_errors import (
     UnknownParameterError,
     UnknownProfileError,
 )
+from api.obstacles.errors import ObstacleServiceError, obstacle_error_status
+from graphs.obstacles import ObstacleMatchError
 from routing.errors import NoRouteError, OutOfAreaError, RoutingError
 
 log = logging.getLogger("stufenlos.api")
@@ -33,13 +35,22 @@ class ApiError(Exception):
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details
 
+    #: extra response headers (``WWW-Authenticate``, ``Retry-After``), set by subclasses.
+    headers: dict[str, str] | None = None
+
 
 def error_response(
-    status: int, code: str, message: str, details: dict[str, Any] | None = None
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """The API's single error shape."""
     return JSONResponse(
-        status_code=status, content={"code": code, "message": message, "details": details or {}}
+        status_code=status,
+        content={"code": code, "message": message, "details": details or {}},
+        headers=headers,
     )
 
 
@@ -76,7 +87,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api(_: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, _jsonable(exc.details))
+        return error_response(
+            exc.status, exc.code, exc.message, _jsonable(exc.details), exc.headers
+        )
+
+    @app.exception_handler(ObstacleMatchError)
+    async def _obstacle_match(_: Request, exc: ObstacleMatchError) -> JSONResponse:
+        return error_response(422, "obstacle_matches_nothing", str(exc))
+
+    @app.exception_handler(ObstacleServiceError)
+    async def _obstacle_service(_: Request, exc: ObstacleServiceError) -> JSONResponse:
+        status, code = obstacle_error_status(exc)
+        return error_response(status, code, exc.message, _jsonable(exc.details))
 
     @app.exception_handler(ProfileError)
     async def _profile(_: Request, exc: ProfileError) -> JSONResponse:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION, OSM_LICENCE_URL
+from accessibility_rules.profile import Profile
 from api.deps import RouterDep, SettingsDep
 from api.errors import ApiError
+from api.obstacles.live import FreshObstaclesDep, LiveObstacles
+from api.responses import FastJSONResponse
 from api.schemas import ErrorBody, Point, ProfileChoice, RouteRequest, RouteResponse
 from routing.engine import Router
 from routing.instructions import instructions
@@ -26,8 +29,22 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def plan(r: Router, req: RouteRequest, max_via: int, max_alternatives: int) -> dict[str, Any]:
-    """Compute the routes of a request and shape the response body."""
+@functools.lru_cache(maxsize=256)
+def _profile_json(profile: Profile) -> dict[str, Any]:
+    """The profile as JSON-ready data (profiles are frozen, so this is cached per profile)."""
+    return profile.model_dump(mode="json")
+
+
+def plan(
+    r: Router,
+    req: RouteRequest,
+    max_via: int,
+    max_alternatives: int,
+    *,
+    obstacles: LiveObstacles | None = None,
+) -> dict[str, Any]:
+    """Compute the routes of a request and shape the response body (with the staff obstacles
+    each route passes and avoids, when ``obstacles`` is given)."""
     if len(req.via) > max_via:
         raise ApiError(422, "too_many_via_points", f"at most {max_via} via points are allowed, got {len(req.via)}", max_via_points=max_via)  # fmt: skip
     if req.alternatives > max_alternatives:
@@ -39,10 +56,13 @@ def plan(r: Router, req: RouteRequest, max_via: int, max_alternatives: int) -> d
     for route in routes:
         body = route.as_dict()
         body["steps"] = [i.as_dict() for i in instructions(route, req.language)]
+        body["obstacles"] = (
+            obstacles.describe(route, points) if obstacles else {"passed": [], "avoided": []}
+        )
         out.append(body)
     return {
         "routes": out,
-        "profile": profile.model_dump(mode="json"),
+        "profile": _profile_json(profile),
         "language": req.language,
         "attribution": OSM_ATTRIBUTION,
         "licence_url": OSM_LICENCE_URL,
@@ -55,13 +75,17 @@ def plan(r: Router, req: RouteRequest, max_via: int, max_alternatives: int) -> d
     responses=_ERRORS,
     summary="Barrier-free route(s) for a profile",
 )
-def post_route(req: RouteRequest, r: RouterDep, settings: SettingsDep) -> JSONResponse:
+def post_route(
+    req: RouteRequest, r: RouterDep, settings: SettingsDep, live: FreshObstaclesDep
+) -> FastJSONResponse:
     """Route from origin to destination (through via points) for a preset with overrides.
 
     Every route says whether it is ``fully_accessible``; if no route honours the profile's
     limits, the least-bad one is returned with each broken limit located, unless ``strict``.
     """
-    return JSONResponse(plan(r, req, settings.max_via_points, settings.max_alternatives))
+    return FastJSONResponse(
+        plan(r, req, settings.max_via_points, settings.max_alternatives, obstacles=live)
+    )
 
 
 def _point(text: str, name: str) -> Point:
@@ -85,12 +109,13 @@ def _point(text: str, name: str) -> Point:
 def get_route(
     r: RouterDep,
     settings: SettingsDep,
+    live: FreshObstaclesDep,
     origin: Annotated[str, Query(alias="from", examples=["49.4447,7.7690"])],
     destination: Annotated[str, Query(alias="to", examples=["49.4390,7.7640"])],
     profile: str = "walk",
     language: str = "de",
     strict: bool = False,
-) -> JSONResponse:
+) -> FastJSONResponse:
     """``/routes?from=lat,lon&to=lat,lon&profile=wheelchair&language=en``."""
     if language not in ("de", "en"):
         raise ApiError(
@@ -103,4 +128,6 @@ def get_route(
         origin=_point(origin, "from"), destination=_point(destination, "to"),
         profile=ProfileChoice(name=profile), language=language, strict=strict,  # type: ignore[arg-type]
     )  # fmt: skip
-    return JSONResponse(plan(r, req, settings.max_via_points, settings.max_alternatives))
+    return FastJSONResponse(
+        plan(r, req, settings.max_via_points, settings.max_alternatives, obstacles=live)
+    )

@@ -23,13 +23,19 @@ def centre_graph_dir(real_build: Callable[..., Any]) -> Path:
 
 
 @pytest.fixture(scope="session")
-def make_client(centre_graph_dir: Path) -> Callable[..., TestClient]:
+def make_client(
+    centre_graph_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., TestClient]:
     """``make_client(**settings)``: an app on the centre graph; use the client as a context manager
-    so that the lifespan loads the graph."""
+    so that the lifespan loads the graph. Its obstacle database is a fresh SQLite file (never
+    the developer's ``.cache/stufenlos.db``)."""
     from api.app import create_app
     from api.settings import Settings
 
+    database = tmp_path_factory.mktemp("api-db") / "stufenlos.db"
+
     def make(*, raise_server_exceptions: bool = True, **settings: Any) -> TestClient:
+        settings.setdefault("database_url", f"sqlite:///{database}")
         app = create_app(Settings(graph_dir=centre_graph_dir, **settings))
         return TestClient(app, raise_server_exceptions=raise_server_exceptions)
 

@@ -700,12 +700,6 @@ def test_chunked_body_under_the_limit_is_accepted(client: TestClient) -> None:
     assert response.status_code == 200, response.text
 
 
-@pytest.mark.xfail(
-    reason="api/app.py BodySizeLimit: the _TooLarge raised from receive() inside the app is "
-    "caught by FastAPI's body parsing, so a chunked body over max_body_bytes gets 400 "
-    "http_error 'There was an error parsing the body' instead of 413 payload_too_large",
-    strict=True,
-)
 def test_payload_too_large_chunked_without_content_length(client: TestClient) -> None:
     raw = b'{"origin": {"lat": 49.4447, "lon": 7.769}, "padding": "' + b"x" * 70_000 + b'"}'
     response = client.post(

@@ -1,0 +1,144 @@
+"""API keys of city staff: random keys, stored only as SHA-256 hashes, with a role.
+
+A key is sent as ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``. Roles: ``staff``
+(obstacles, reports) and ``admin`` (everything staff may, plus imports). Keys are made, listed and
+revoked on the command line (``stufenlos keys create --name … --role staff``); the plain key is
+shown once and never stored.
+
+Routes declare what they need with the ``Annotated`` dependencies :data:`StaffUser` and
+:data:`AdminUser`: a missing, unknown or revoked key answers 401 ``unauthorized`` (with
+``WWW-Authenticate: Bearer``), a key without the role 403 ``forbidden``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.db.models import ROLES, ApiKey
+from api.errors import ApiError
+
+#: Bytes of randomness of a key (``secrets.token_urlsafe``: 43 characters).
+KEY_BYTES = 32
+_RANK = {"staff": 1, "admin": 2}
+
+_bearer = HTTPBearer(auto_error=False, description="an API key made with `stufenlos keys create`")
+_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="the same API key")
+
+
+class UnauthorizedError(ApiError):
+    """401: no key, or one that is unknown or revoked."""
+
+    headers = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012
+
+    def __init__(self, message: str) -> None:
+        super().__init__(401, "unauthorized", message)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiUser:
+    """Who is calling: the key's id, name (recorded as the author of changes) and role."""
+
+    key_id: int
+    name: str
+    role: str
+
+    def has_role(self, role: str) -> bool:
+        """Admin includes staff."""
+        return _RANK.get(self.role, 0) >= _RANK[role]
+
+
+def hash_key(key: str) -> str:
+    """SHA-256 of the key, hex."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def create_key(
+    sessions: sessionmaker[Session], name: str, role: str, *, now: datetime | None = None
+) -> tuple[ApiKey, str]:
+    """Store a new key for ``name`` with ``role``; return the row and the plain key (shown once)."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    name = name.strip()
+    if not name:
+        raise ValueError("a key needs a name (who it belongs to)")
+    key = secrets.token_urlsafe(KEY_BYTES)
+    row = ApiKey(name=name, role=role, key_hash=hash_key(key), created_at=now or datetime.now(UTC))
+    with sessions.begin() as session:
+        session.add(row)
+    return row, key
+
+
+def list_keys(sessions: sessionmaker[Session]) -> list[ApiKey]:
+    """Every key (revoked ones too), oldest first."""
+    with sessions() as session:
+        return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
+
+
+def revoke_key(
+    sessions: sessionmaker[Session], key_id: int, *, now: datetime | None = None
+) -> bool:
+    """Revoke key ``key_id``; False if there is no such key or it was already revoked."""
+    with sessions.begin() as session:
+        result = session.execute(
+            update(ApiKey)
+            .where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None))
+            .values(revoked_at=now or datetime.now(UTC))
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def authenticate(sessions: sessionmaker[Session], key: str) -> ApiUser | None:
+    """The user of a valid, unrevoked key, or None."""
+    digest = hash_key(key)
+    with sessions() as session:
+        row = session.scalars(
+            select(ApiKey).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
+        ).first()
+    if row is None or not secrets.compare_digest(row.key_hash, digest):
+        return None
+    return ApiUser(key_id=row.id, name=row.name, role=row.role)
+
+
+def current_user(
+    request: Request,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+    header_key: Annotated[str | None, Security(_header)],
+) -> ApiUser:
+    """The caller, from ``Authorization: Bearer`` or ``X-API-Key``; 401 when there is none."""
+    key = bearer.credentials if bearer is not None else header_key
+    if not key:
+        raise UnauthorizedError(
+            "this endpoint needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key'"
+        )
+    user = authenticate(request.app.state.db, key.strip())
+    if user is None:
+        raise UnauthorizedError("the API key is unknown or has been revoked")
+    return user
+
+
+def require(role: str) -> Callable[[ApiUser], ApiUser]:
+    """A dependency that lets only users with ``role`` (or a higher one) through."""
+
+    def check(user: Annotated[ApiUser, Depends(current_user)]) -> ApiUser:
+        if not user.has_role(role):
+            raise ApiError(
+                403, "forbidden", f"this needs the {role} role; the key has {user.role}",
+                role=role, key_role=user.role,
+            )  # fmt: skip
+        return user
+
+    return check
+
+
+StaffUser = Annotated[ApiUser, Depends(require("staff"))]
+AdminUser = Annotated[ApiUser, Depends(require("admin"))]

@@ -1,0 +1,132 @@
+"""``stufenlos keys …`` and ``stufenlos db …``: API keys and the database, on the command line.
+
+The database is the service's (``STUFENLOS_DATABASE_URL``, default the SQLite file in the cache
+folder); every command migrates it first, so a fresh installation needs no extra step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+EXIT_USAGE = 2
+
+
+def _sessions(url: str | None) -> Any:
+    from api.db.session import make_engine, make_sessionmaker, upgrade
+    from api.settings import Settings
+
+    engine = make_engine(url or Settings().database_url)
+    upgrade(engine)
+    return make_sessionmaker(engine)
+
+
+def _guarded(run: Any, args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return int(run(args))
+    except SQLAlchemyError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"stufenlos {args.command}: database error: {first}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _keys_create(args: argparse.Namespace) -> int:
+    from api.auth import create_key
+
+    row, key = create_key(_sessions(args.database_url), args.name, args.role)
+    print(f"created key {row.id} for {row.name!r} (role {row.role}); it is shown only this once:")
+    print(key)
+    return 0
+
+
+def _keys_list(args: argparse.Namespace) -> int:
+    from api.auth import list_keys
+
+    rows = list_keys(_sessions(args.database_url))
+    print(f"{'id':>4}  {'role':<6} {'created (UTC)':<20} {'revoked (UTC)':<20} name")
+    for r in rows:
+        revoked = r.revoked_at.strftime("%Y-%m-%d %H:%M:%S") if r.revoked_at else "-"
+        print(
+            f"{r.id:>4}  {r.role:<6} {r.created_at.strftime('%Y-%m-%d %H:%M:%S'):<20} "
+            f"{revoked:<20} {r.name}"
+        )
+    return 0
+
+
+def _keys_revoke(args: argparse.Namespace) -> int:
+    from api.auth import revoke_key
+
+    if not revoke_key(_sessions(args.database_url), args.id):
+        print(
+            f"stufenlos keys: there is no active key {args.id} (see 'stufenlos keys list')",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    print(f"revoked key {args.id}")
+    return 0
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from api.db.session import current_revision, make_engine, resolve_url, upgrade
+    from api.settings import Settings
+
+    url = resolve_url(args.database_url or Settings().database_url)
+    engine = make_engine(url)
+    upgrade(engine)
+    print(f"database {engine.url.render_as_string(hide_password=True)} is at revision "
+          f"{current_revision(engine)}")  # fmt: skip
+    return 0
+
+
+def migrate_before_serving() -> None:
+    """``stufenlos serve``: bring the configured database to the newest schema."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from api.db.session import make_engine, upgrade
+    from api.settings import Settings
+
+    engine = make_engine(Settings().database_url)
+    try:
+        upgrade(engine)
+    except SQLAlchemyError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"stufenlos serve: database error: {first}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE) from None
+    finally:
+        engine.dispose()
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    """``stufenlos keys create|list|revoke``."""
+    run = {"create": _keys_create, "list": _keys_list, "revoke": _keys_revoke}[args.keys_command]
+    return _guarded(run, args)
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """``stufenlos db upgrade``."""
+    return _guarded(_db_upgrade, args)
+
+
+def add_commands(sub: Any) -> None:
+    """Register ``keys`` and ``db`` on the ``stufenlos`` subparsers."""
+    url_help = "database URL (default: STUFENLOS_DATABASE_URL or the SQLite file in the cache)"
+    k = sub.add_parser("keys", help="create, list and revoke API keys of city staff")
+    ksub = k.add_subparsers(dest="keys_command", required=True)
+    kc = ksub.add_parser("create", help="make a key (printed once, stored only as a hash)")
+    kc.add_argument("--name", required=True, help="who the key belongs to (author of changes)")
+    kc.add_argument("--role", required=True, choices=["staff", "admin"])
+    ksub.add_parser("list", help="every key with role, creation and revocation time")
+    kr = ksub.add_parser("revoke", help="revoke a key at once")
+    kr.add_argument("id", type=int, help="the key's id (see 'stufenlos keys list')")
+    for p in ksub.choices.values():
+        p.add_argument("--database-url", help=url_help)
+    k.set_defaults(func=cmd_keys)
+
+    d = sub.add_parser("db", help="database maintenance")
+    dsub = d.add_subparsers(dest="db_command", required=True)
+    du = dsub.add_parser("upgrade", help="create or migrate the tables (also done at start-up)")
+    du.add_argument("--database-url", help=url_help)
+    d.set_defaults(func=cmd_db)

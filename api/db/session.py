@@ -1,0 +1,113 @@
+"""The database engine, sessions and migrations.
+
+The URL comes from ``STUFENLOS_DATABASE_URL`` (``api.settings.Settings.database_url``); without it
+the service keeps an SQLite file in the cache folder (``graphs.settings.cache_dir``). SQLite runs in
+WAL mode with a busy timeout so that several threads and worker processes can write; PostgreSQL
+(``postgresql+psycopg://…``) is what a multi-server deployment uses.
+
+Migrations are Alembic scripts shipped inside the package (``api/db/migrations``) and run in code:
+:func:`upgrade` at start-up and by ``stufenlos db upgrade``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from graphs import settings as graph_settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+#: How long an SQLite writer waits for another one before giving up (milliseconds).
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Key of the PostgreSQL advisory lock held while migrating (two workers starting at once).
+_MIGRATION_LOCK_KEY = 0x5717_F105
+
+
+def default_database_url() -> str:
+    """``sqlite:///<cache_dir>/stufenlos.db``."""
+    return f"sqlite:///{graph_settings.cache_dir / 'stufenlos.db'}"
+
+
+def resolve_url(url: str | None) -> str:
+    """The configured URL, or the default SQLite file."""
+    return url or default_database_url()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url`` (default: the SQLite file in the cache folder).
+
+    SQLite: the folder is created, every connection gets WAL, ``busy_timeout`` and foreign keys.
+    """
+    url = resolve_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    return create_engine(url, **kwargs)
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(engine: Engine | None = None) -> Any:
+    """An Alembic ``Config`` built in code (no ``alembic.ini``), pointing at the packaged scripts."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if engine is not None:
+        config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema of ``engine``'s database to ``revision`` (idempotent)."""
+    from alembic import command
+
+    with engine.connect() as connection:
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:  # two workers starting at once must not both create the tables
+            connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
+            connection.commit()
+        try:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+            connection.commit()
+        finally:
+            if postgres:
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK_KEY}
+                )
+                connection.commit()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at (None when it was never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

@@ -1,0 +1,404 @@
+"""The live effect of obstacles on routing: :class:`LiveObstacles`, one per app.
+
+It (re)loads the active obstacles from the database, matches their geometry on the graph (cached
+by obstacle id and version) and applies them with :class:`graphs.obstacles.ObstacleOverlay`.
+It is refreshed
+
+(a) synchronously after each write of this process, before the response is sent;
+(b) before a route is served when the database's revision counter changed (checked at most every
+    ``poll_s``, a single-row read): how the workers of a multi-process deployment see each
+    other's writes;
+(c) before a route is served when the clock has passed the next ``valid_from`` / ``valid_until``
+    of any obstacle (``next_change_at``), so that obstacles start and expire on time without a
+    restart.
+
+A restart restores everything: the app's start-up loads all active obstacles.
+
+Route responses name the obstacles a route *passes* and those it *avoids*. The overlay counts an
+obstacle as avoided when it lies on the plain walking route but not on the route; an obstacle
+that stops walkers as well (a closed sidewalk) is avoided by the walking route too, so for those
+the walking route on the map *without* obstacles is the reference. It is only searched when such
+an obstacle lies close enough to the route to be on it (an ellipse test), so it costs nothing
+for the many routes far from any closure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import logging
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import numpy as np
+from fastapi import Depends, Request
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from accessibility_rules.weights import EdgeWeights, compute_weights
+from api.db.models import Obstacle
+from api.errors import ApiError
+from api.obstacles.service import ObstacleService, read_revision
+from graphs.effective import effective_edges
+from graphs.obstacles import (
+    DEFAULT_TOLERANCE_M,
+    ObstacleEffect,
+    ObstacleMatch,
+    ObstacleMatchError,
+    ObstacleOverlay,
+    edge_geometry_index,
+    match_geometry,
+)
+from routing.errors import RoutingError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from api.settings import Settings
+    from routing.engine import Router
+    from routing.route import Route
+
+log = logging.getLogger("stufenlos.obstacles")
+
+Clock = Callable[[], datetime]
+LatLon = tuple[float, float]
+#: Slack of the ellipse test: the walking distance times this, plus metres and the snapping
+#: distances (the cheapest walking route need not be the shortest in metres).
+_ELLIPSE_FACTOR = 1.25
+_ELLIPSE_SLACK_M = 25.0
+#: Reference routes remembered (the map without obstacles never changes), so alternatives and
+#: repeated requests search once.
+_REFERENCE_CACHE_SIZE = 256
+
+
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveObstacle:
+    """What a route response says about an applied obstacle, and where it lies."""
+
+    id: str
+    version: int
+    reason: str
+    effect: dict[str, Any]
+    edges: np.ndarray
+    x: np.ndarray  # matched edge ends in the router's local frame (metres)
+    y: np.ndarray
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{id, reason, effect}``."""
+        return {"id": self.id, "reason": self.reason, "effect": self.effect}
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    """One consistent view, replaced as a whole by each reload."""
+
+    revision: int | None = None
+    next_change_at: datetime | None = None
+    applied: tuple[tuple[str, int], ...] = ()
+    active: dict[str, ActiveObstacle] = field(default_factory=dict)
+    stops_walkers: tuple[str, ...] = ()  # obstacles that change the plain walking route
+
+
+class LiveObstacles:
+    """Keeps the router's graph patched with exactly the obstacles active now."""
+
+    def __init__(
+        self,
+        router: Router,
+        sessions: sessionmaker[Session],
+        clock: Clock = utc_now,
+        *,
+        tolerance_m: float = DEFAULT_TOLERANCE_M,
+        poll_s: float = 0.05,
+    ) -> None:
+        graph = router.graph
+        # the map without obstacles (arrays are swapped, never written, by the overlay)
+        self._pristine = dataclasses.replace(graph, edge=dict(graph.edge), node=dict(graph.node))
+        self._pristine_walk: EdgeWeights | None = None
+        self.router = router
+        self.overlay = ObstacleOverlay(router)
+        self.sessions = sessions
+        self.clock = clock
+        self.tolerance_m = tolerance_m
+        self.poll_s = poll_s
+        self.reloads = 0  # how often the overlay was applied (for tests and benchmarks)
+        self._lock = threading.Lock()
+        self._matches: dict[tuple[str, int], ObstacleMatch] = {}
+        self._matches_lock = threading.Lock()
+        self._references: OrderedDict[tuple[Any, ...], np.ndarray | None] = OrderedDict()
+        self._state = _State()
+        self._checked_at = -math.inf
+
+    def warm_up(self) -> None:
+        """Build what the first write and the first route would otherwise wait for: the edge
+        geometry index of matching and the walking weights of the map without obstacles."""
+        edge_geometry_index(self.router.graph, self.router.index)
+        self._walk_weights()
+
+    # --- matching --------------------------------------------------------------------------------
+    def match(self, geometry: dict[str, Any]) -> ObstacleMatch:
+        """Match a GeoJSON geometry on the graph (raises ObstacleMatchError)."""
+        return match_geometry(
+            self.router.graph, self.router.index, geometry, tolerance_m=self.tolerance_m
+        )
+
+    def remember(self, obstacle_id: str, version: int, match: ObstacleMatch) -> None:
+        """Seed the match cache from a write (the writer matched already)."""
+        with self._matches_lock:
+            self._matches[(obstacle_id, version)] = match
+
+    def cached_match(self, obstacle_id: str, version: int) -> ObstacleMatch | None:
+        """The cached match of an obstacle version, if any."""
+        with self._matches_lock:
+            return self._matches.get((obstacle_id, version))
+
+    # --- state -----------------------------------------------------------------------------------
+    @property
+    def revision(self) -> int | None:
+        """The database revision the overlay reflects."""
+        return self._state.revision
+
+    @property
+    def next_change_at(self) -> datetime | None:
+        """When the next obstacle starts or ends (None: nothing scheduled)."""
+        return self._state.next_change_at
+
+    @property
+    def active(self) -> dict[str, ActiveObstacle]:
+        """The applied obstacles by id."""
+        return self._state.active
+
+    def ensure_fresh(self) -> None:
+        """Per route request: reload if a validity boundary passed or (every ``poll_s``) if the
+        database revision changed. Cheap when nothing changed."""
+        boundary = self._state.next_change_at
+        due = boundary is not None and self.clock() >= boundary
+        if due or time.monotonic() - self._checked_at >= self.poll_s:
+            self.refresh()
+
+    def refresh(self, *, force: bool = False) -> bool:
+        """Reload from the database if anything changed (or ``force``); True if it reloaded."""
+        with self._lock:
+            now = self.clock()
+            state = self._state
+            with self.sessions() as session:
+                revision = read_revision(session)
+                due = state.next_change_at is not None and now >= state.next_change_at
+                if not (force or due or revision != state.revision):
+                    self._checked_at = time.monotonic()
+                    return False
+                rows = list(
+                    session.scalars(
+                        select(Obstacle)
+                        .where(
+                            Obstacle.deleted_at.is_(None),
+                            or_(Obstacle.valid_until.is_(None), Obstacle.valid_until > now),
+                        )
+                        .order_by(Obstacle.created_at, Obstacle.id)
+                    )
+                )
+            self._reload(rows, revision, now)
+            self._checked_at = time.monotonic()
+            return True
+
+    def _reload(self, rows: Sequence[Obstacle], revision: int, now: datetime) -> None:
+        active = [r for r in rows if r.valid_from <= now]
+        upcoming = [r.valid_from for r in rows if r.valid_from > now]
+        upcoming += [r.valid_until for r in active if r.valid_until is not None]
+        next_change = min(upcoming, default=None)
+        applied = tuple((r.id, r.version) for r in active)
+        state = self._state
+        if applied == state.applied and state.revision is not None:
+            self._state = dataclasses.replace(state, revision=revision, next_change_at=next_change)
+            return
+        items: list[tuple[str, ObstacleMatch, ObstacleEffect]] = []
+        infos: dict[str, ActiveObstacle] = {}
+        frame, g = self.router.index.frame, self.router.graph
+        for row in active:
+            match = self.cached_match(row.id, row.version)
+            try:
+                if match is None:
+                    match = self.match(row.geometry)
+                effect = ObstacleEffect.model_validate(row.effect)
+            except (ObstacleMatchError, ValueError) as exc:  # matched at write; the graph changed
+                log.warning("obstacle %s no longer applies to this graph: %s", row.id, exc)
+                continue
+            self.remember(row.id, row.version, match)
+            items.append((row.id, match, effect))
+            ends = np.concatenate((g.tail[match.edges], g.head[match.edges], match.nodes))
+            x, y = frame.project(g.node["lon"][ends], g.node["lat"][ends])
+            infos[row.id] = ActiveObstacle(
+                row.id, row.version, row.reason, dict(row.effect), match.edges,
+                np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64),
+            )  # fmt: skip
+        self.overlay.apply(items)
+        self.reloads += 1
+        stops_walkers = self._stops_walkers(infos)
+        keep = {(r.id, r.version) for r in rows}
+        with self._matches_lock:
+            self._matches = {k: v for k, v in self._matches.items() if k in keep}
+        self._state = _State(revision, next_change, applied, infos, stops_walkers)
+
+    # --- what a route meets --------------------------------------------------------------------
+    def _walk_weights(self) -> tuple[EdgeWeights, EdgeWeights]:
+        walk = self.router.profile("walk")
+        if self._pristine_walk is None:
+            eff = effective_edges(self._pristine)
+            self._pristine_walk = compute_weights(walk, self._pristine.edge, eff)
+        return self._pristine_walk, self.router.weights(walk)
+
+    def _stops_walkers(self, infos: dict[str, ActiveObstacle]) -> tuple[str, ...]:
+        """Obstacles that change what the plain walking route may use or costs."""
+        if not infos:
+            return ()
+        pristine, patched = self._walk_weights()
+        out = []
+        for oid, info in infos.items():
+            e = info.edges
+            if np.any(pristine.cost_s[e] != patched.cost_s[e]) or np.any(
+                pristine.violations[e] != patched.violations[e]
+            ):
+                out.append(oid)
+        return tuple(out)
+
+    def describe(self, route: Route, points: Sequence[LatLon] = ()) -> dict[str, Any]:
+        """``{"passed": [...], "avoided": [...]}`` for a route (each ``{id, reason, effect}``).
+
+        ``points`` (the request's origin, via points and destination as ``(lat, lon)``) let
+        obstacles that stop walkers too be found on the walking route of the map without
+        obstacles.
+        """
+        state = self._state
+        passed, avoided = self.overlay.passed_and_avoided(route)
+        known = set(passed) | set(avoided)
+        others = [oid for oid in state.stops_walkers if oid not in known and oid in state.active]
+        if others and len(points) >= 2:
+            avoided += self._on_reference(route, points, [state.active[o] for o in others])
+        return {
+            "passed": [state.active[o].as_dict() for o in passed if o in state.active],
+            "avoided": [state.active[o].as_dict() for o in avoided if o in state.active],
+        }
+
+    def _on_reference(
+        self, route: Route, points: Sequence[LatLon], candidates: list[ActiveObstacle]
+    ) -> list[str]:
+        """Candidates on the walking route of the map without obstacles (searched only if one of
+        them lies inside the ellipse that route must stay in)."""
+        frame = self.router.index.frame
+        lat = np.array([p[0] for p in points], dtype=np.float64)
+        lon = np.array([p[1] for p in points], dtype=np.float64)
+        px, py = (np.asarray(v, dtype=np.float64) for v in frame.project(lon, lat))
+        walk_m = (route.detour or {}).get("walk_distance_m") or route.distance_m
+        snapped = route.snapped or {}
+        slack = _ELLIPSE_SLACK_M + sum(
+            float(snapped.get(k, {}).get("distance_m", 0.0)) for k in ("origin", "destination")
+        )
+        near = []
+        for info in candidates:
+            for i in range(len(points) - 1):
+                through = np.hypot(info.x - px[i], info.y - py[i]) + np.hypot(
+                    info.x - px[i + 1], info.y - py[i + 1]
+                )
+                if through.size and float(through.min()) <= walk_m * _ELLIPSE_FACTOR + slack:
+                    near.append(info)
+                    break
+        if not near:
+            return []
+        walked = self._reference_edges(tuple((float(a), float(b)) for a, b in points))
+        if walked is None:
+            return []
+        return [info.id for info in near if np.isin(info.edges, walked).any()]
+
+    def _reference_edges(self, points: tuple[LatLon, ...]) -> np.ndarray | None:
+        """Edges of the walking route through ``points`` on the map without obstacles."""
+        key = (self.router.max_snap_m, *points)
+        with self._matches_lock:
+            if key in self._references:
+                self._references.move_to_end(key)
+                return self._references[key]
+        pristine, _ = self._walk_weights()
+        edges: list[np.ndarray] = []
+        try:
+            for a, b in itertools.pairwise(points):
+                source, _ = self.router.snap(a, pristine, "origin")
+                target, _ = self.router.snap(b, pristine, "destination")
+                edges.append(self.router.shortest_path(source, target, pristine).edges)
+            walked: np.ndarray | None = np.concatenate(edges)
+        except RoutingError:
+            walked = None
+        with self._matches_lock:
+            self._references[key] = walked
+            while len(self._references) > _REFERENCE_CACHE_SIZE:
+                self._references.popitem(last=False)
+        return walked
+
+
+# --- wiring into the app ---------------------------------------------------------------------
+def start_obstacles(app: FastAPI, settings: Settings) -> Callable[[], None]:
+    """At start-up, after the Router: migrate the database, load the active obstacles.
+
+    Sets ``app.state.db`` (sessionmaker), ``app.state.live_obstacles``, ``app.state.obstacles``
+    (the service) and ``app.state.clock`` (unless a test set it already). Returns the function
+    that releases the database at shutdown. A stand-in router without a graph (tests) gets no
+    obstacles at all: the obstacle endpoints then answer 503.
+    """
+    from api.db.session import make_engine, make_sessionmaker, upgrade
+
+    router = app.state.router
+    if getattr(router, "graph", None) is None or getattr(router, "index", None) is None:
+        log.warning("the router has no graph: obstacles and reports are switched off")
+        return lambda: None
+    from api.obstacles.ratelimit import RateLimiter
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    if getattr(app.state, "clock", None) is None:
+        app.state.clock = utc_now
+
+    def clock() -> datetime:
+        return app.state.clock()
+
+    live = LiveObstacles(
+        router, sessions, clock,
+        tolerance_m=settings.obstacle_tolerance_m, poll_s=settings.obstacle_poll_s,
+    )  # fmt: skip
+    live.warm_up()
+    live.refresh(force=True)
+    app.state.db_engine = engine
+    app.state.db = sessions
+    app.state.live_obstacles = live
+    app.state.obstacles = ObstacleService(sessions, live, clock)
+    app.state.report_limiter = RateLimiter(settings.reports_per_minute, 60.0)
+    return engine.dispose
+
+
+def get_service(request: Request) -> ObstacleService:
+    """The obstacle service of the app (503 when it was not started)."""
+    service: ObstacleService | None = getattr(request.app.state, "obstacles", None)
+    if service is None:
+        raise ApiError(503, "obstacles_unavailable", "obstacles are not available on this server")
+    return service
+
+
+def fresh_obstacles(request: Request) -> LiveObstacles | None:
+    """The live obstacles, brought up to date for a route request (None before start-up)."""
+    live: LiveObstacles | None = getattr(request.app.state, "live_obstacles", None)
+    if live is not None:
+        live.ensure_fresh()
+    return live
+
+
+ServiceDep = Annotated[ObstacleService, Depends(get_service)]
+FreshObstaclesDep = Annotated[LiveObstacles | None, Depends(fresh_obstacles)]

@@ -1,0 +1,556 @@
+"""Transactional obstacle and report operations: create, update, delete, import, export.
+
+Every write (reports too) runs in one transaction that (1) bumps the single-row revision counter first, which
+also serialises writers (the row lock on PostgreSQL, the write lock on SQLite), (2) changes the
+obstacle with ``UPDATE … WHERE id = ? AND version = ?`` and checks the row count, so that of two
+writers holding the same version exactly one wins and the other gets 409 ``version_conflict``,
+and (3) writes the audit history row. After the commit the live overlay of this process is
+refreshed before the caller answers, so the next route already sees the change; other worker
+processes notice the new revision within ``obstacle_poll_s``.
+
+Geometry is matched on the graph before the transaction (a geometry that matches nothing is
+refused with 422 ``obstacle_matches_nothing`` and nothing is written).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import ValidationError
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.db.models import REVISION_ROW_ID, Obstacle, ObstacleHistory, Report, Revision
+from api.errors import ApiError
+from api.obstacles.errors import (
+    InvalidObstacleError,
+    NotFoundError,
+    StateConflictError,
+    VersionConflictError,
+)
+from api.obstacles.schemas import (
+    Feature,
+    FeatureCollection,
+    ImportProperties,
+    ImportResult,
+    ObstacleCreate,
+    ObstacleUpdate,
+    ReportAccept,
+    ReportCreate,
+    check_geometry,
+)
+from graphs.obstacles import ObstacleEffect, ObstacleMatch, ObstacleMatchError
+
+if TYPE_CHECKING:
+    from api.obstacles.live import LiveObstacles
+
+Clock = Callable[[], datetime]
+StatusFilter = Literal["all", "active", "scheduled", "expired"]
+
+
+def effect_json(effect: ObstacleEffect) -> dict[str, Any]:
+    """The effect as stored: only the fields that change something."""
+    return effect.model_dump(mode="json", exclude_defaults=True)
+
+
+def is_active(row: Obstacle, now: datetime) -> bool:
+    """Not deleted, and ``valid_from <= now < valid_until`` (no end: permanent)."""
+    return (
+        row.deleted_at is None
+        and row.valid_from <= now
+        and (row.valid_until is None or now < row.valid_until)
+    )
+
+
+def snapshot(row: Obstacle) -> dict[str, Any]:
+    """The obstacle as JSON (audit history, export)."""
+
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    return {
+        "id": row.id,
+        "geometry": row.geometry,
+        "effect": row.effect,
+        "valid_from": iso(row.valid_from),
+        "valid_until": iso(row.valid_until),
+        "reason": row.reason,
+        "source": row.source,
+        "author": row.author,
+        "created_at": iso(row.created_at),
+        "updated_at": iso(row.updated_at),
+        "version": row.version,
+        "deleted_at": iso(row.deleted_at),
+    }
+
+
+def obstacle_out(row: Obstacle, now: datetime) -> dict[str, Any]:
+    """The fields of :class:`~api.obstacles.schemas.ObstaclePublic`."""
+    return {
+        "id": row.id,
+        "geometry": row.geometry,
+        "effect": row.effect,
+        "valid_from": row.valid_from,
+        "valid_until": row.valid_until,
+        "reason": row.reason,
+        "source": row.source,
+        "author": row.author,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "version": row.version,
+        "deleted_at": row.deleted_at,
+        "active": is_active(row, now),
+    }
+
+
+def report_out(row: Report) -> dict[str, Any]:
+    """The fields of :class:`~api.obstacles.schemas.ReportPublic`."""
+    return {
+        "id": row.id,
+        "geometry": row.geometry,
+        "description": row.description,
+        "contact": row.contact,
+        "status": row.status,
+        "obstacle_id": row.obstacle_id,
+        "created_at": row.created_at,
+        "decided_by": row.decided_by,
+        "decided_at": row.decided_at,
+    }
+
+
+def read_revision(session: Session) -> int:
+    """The revision counter (a single-row primary-key read)."""
+    value = session.scalar(select(Revision.value).where(Revision.id == REVISION_ROW_ID))
+    return int(value or 0)
+
+
+def _bump(session: Session) -> None:
+    session.execute(
+        update(Revision)
+        .where(Revision.id == REVISION_ROW_ID)
+        .values(value=Revision.value + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _history(row: Obstacle, action: str, author: str, at: datetime) -> ObstacleHistory:
+    return ObstacleHistory(
+        obstacle_id=row.id,
+        version=row.version,
+        action=action,
+        author=author,
+        at=at,
+        snapshot=snapshot(row),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A written obstacle and what its geometry matched."""
+
+    row: Obstacle
+    match: ObstacleMatch
+
+
+class ObstacleService:
+    """The obstacle and report operations of one app (one database, one live overlay)."""
+
+    def __init__(self, sessions: sessionmaker[Session], live: LiveObstacles, clock: Clock) -> None:
+        self.sessions, self.live, self.clock = sessions, live, clock
+
+    # --- reading -------------------------------------------------------------------------------
+    def get(self, obstacle_id: str) -> Obstacle:
+        """The obstacle (not deleted) or :class:`NotFoundError`."""
+        with self.sessions() as session:
+            row = session.get(Obstacle, obstacle_id)
+        if row is None or row.deleted_at is not None:
+            raise NotFoundError(f"there is no obstacle {obstacle_id!r}", id=obstacle_id)
+        return row
+
+    def list(self, status: StatusFilter = "all") -> list[Obstacle]:
+        """Obstacles that are not deleted, oldest first, filtered by their state now."""
+        now = self.clock()
+        query = select(Obstacle).where(Obstacle.deleted_at.is_(None))
+        if status == "active":
+            query = query.where(
+                Obstacle.valid_from <= now,
+                or_(Obstacle.valid_until.is_(None), Obstacle.valid_until > now),
+            )
+        elif status == "scheduled":
+            query = query.where(Obstacle.valid_from > now)
+        elif status == "expired":
+            query = query.where(Obstacle.valid_until <= now)
+        with self.sessions() as session:
+            return list(session.scalars(query.order_by(Obstacle.created_at, Obstacle.id)))
+
+    def history(self, obstacle_id: str) -> list[ObstacleHistory]:
+        """The audit trail of an obstacle (deleted ones too), oldest first."""
+        with self.sessions() as session:
+            rows = list(
+                session.scalars(
+                    select(ObstacleHistory)
+                    .where(ObstacleHistory.obstacle_id == obstacle_id)
+                    .order_by(ObstacleHistory.version, ObstacleHistory.id)
+                )
+            )
+        if not rows:
+            raise NotFoundError(f"there is no obstacle {obstacle_id!r}", id=obstacle_id)
+        return rows
+
+    def revision(self) -> int:
+        """The database's revision counter."""
+        with self.sessions() as session:
+            return read_revision(session)
+
+    # --- writing -------------------------------------------------------------------------------
+    def _after_write(self, written: list[Written]) -> None:
+        for w in written:
+            self.live.remember(w.row.id, w.row.version, w.match)
+        self.live.refresh()
+
+    def create(
+        self, data: ObstacleCreate, author: str, *, source: str = "staff", action: str = "create"
+    ) -> Written:
+        """Match, store and audit a new obstacle; it applies before this returns."""
+        match = self.live.match(data.geometry)
+        now = self.clock()
+        row = Obstacle(
+            id=str(uuid.uuid4()),
+            geometry=data.geometry,
+            effect=effect_json(data.effect),
+            valid_from=data.valid_from or now,
+            valid_until=data.valid_until,
+            reason=data.reason,
+            source=source,
+            author=author,
+            created_at=now,
+            updated_at=now,
+            version=1,
+            deleted_at=None,
+        )
+        _check_window(row.valid_from, row.valid_until)
+        with self.sessions.begin() as session:
+            _bump(session)
+            session.add(row)
+            session.flush()
+            session.add(_history(row, action, author, now))
+        written = Written(row, match)
+        self._after_write([written])
+        return written
+
+    def update(
+        self, obstacle_id: str, changes: ObstacleUpdate, version: int | None, author: str
+    ) -> Written:
+        """Change the given fields if ``version`` is still the stored one (else 409)."""
+        if version is None:
+            raise ApiError(
+                428, "version_required",
+                "send the version you read, as the body field 'version' or an If-Match header",
+            )  # fmt: skip
+        fields = changes.model_fields_set - {"version"}
+        if not fields:
+            raise InvalidObstacleError("the request changes nothing: send at least one field")
+        current = self.get(obstacle_id)
+        if current.version != version:
+            raise _conflict(obstacle_id, version, current.version)
+        values: dict[str, Any] = {}
+        for name in sorted(fields):
+            value = getattr(changes, name)
+            values[name] = effect_json(value) if isinstance(value, ObstacleEffect) else value
+        valid_from = values.get("valid_from", current.valid_from)
+        valid_until = values.get("valid_until", current.valid_until)
+        _check_window(valid_from, valid_until)
+        geometry = values.get("geometry", current.geometry)
+        cached = None if "geometry" in values else self.live.cached_match(obstacle_id, version)
+        match = cached or self.live.match(geometry)
+        now = self.clock()
+        with self.sessions.begin() as session:
+            _bump(session)
+            result = session.execute(
+                update(Obstacle)
+                .where(
+                    Obstacle.id == obstacle_id,
+                    Obstacle.version == version,
+                    Obstacle.deleted_at.is_(None),
+                )
+                .values(**values, version=version + 1, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise self._lost_race(session, obstacle_id, version)
+            row = session.get(Obstacle, obstacle_id, populate_existing=True)
+            assert row is not None
+            session.add(_history(row, "update", author, now))
+        written = Written(row, match)
+        self._after_write([written])
+        return written
+
+    def delete(self, obstacle_id: str, author: str, version: int | None = None) -> Obstacle:
+        """Soft-delete (kept for the audit trail); with ``version``, only if it is current."""
+        now = self.clock()
+        with self.sessions.begin() as session:
+            _bump(session)
+            conditions = [Obstacle.id == obstacle_id, Obstacle.deleted_at.is_(None)]
+            if version is not None:
+                conditions.append(Obstacle.version == version)
+            result = session.execute(
+                update(Obstacle)
+                .where(*conditions)
+                .values(deleted_at=now, updated_at=now, version=Obstacle.version + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise self._lost_race(session, obstacle_id, version)
+            row = session.get(Obstacle, obstacle_id, populate_existing=True)
+            assert row is not None
+            session.add(_history(row, "delete", author, now))
+        self.live.refresh()
+        return row
+
+    @staticmethod
+    def _lost_race(session: Session, obstacle_id: str, version: int | None) -> Exception:
+        row = session.get(Obstacle, obstacle_id, populate_existing=True)
+        if row is None or row.deleted_at is not None:
+            return NotFoundError(f"there is no obstacle {obstacle_id!r}", id=obstacle_id)
+        return _conflict(obstacle_id, version, row.version)
+
+    # --- import and export ---------------------------------------------------------------------
+    def export(self) -> dict[str, Any]:
+        """Every obstacle that is not deleted, as a GeoJSON FeatureCollection (all properties)."""
+        now = self.clock()
+        features = []
+        for row in self.list("all"):
+            props = snapshot(row)
+            props.pop("geometry")
+            props.pop("deleted_at")
+            props["active"] = is_active(row, now)
+            features.append(
+                {"type": "Feature", "id": row.id, "geometry": row.geometry, "properties": props}
+            )
+        return {"type": "FeatureCollection", "features": features}
+
+    def import_features(self, collection: FeatureCollection, author: str) -> ImportResult:
+        """Create or replace (by id) every feature, all or nothing.
+
+        Each feature is validated and matched first; if any fails, nothing is written and a 422
+        ``import_failed`` names every failing feature. An id that exists is overwritten (new
+        version, audited as ``import``); others are created with the given id or a new one.
+        """
+        parsed: list[tuple[dict[str, Any], ImportProperties, ObstacleMatch]] = []
+        errors: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for i, feature in enumerate(collection.features):
+            problem = _parse_feature(i, feature)
+            if isinstance(problem, dict):
+                errors.append(problem)
+                continue
+            geometry, props = problem
+            fid = props.id or feature.id
+            if fid is not None:
+                if fid in seen:
+                    errors.append(_feature_error(i, fid, "duplicate_id", "the id occurs twice"))
+                    continue
+                seen.add(fid)
+                props = props.model_copy(update={"id": fid})
+            try:
+                match = self.live.match(geometry)
+            except ObstacleMatchError as exc:
+                errors.append(_feature_error(i, fid, "obstacle_matches_nothing", str(exc)))
+                continue
+            parsed.append((geometry, props, match))
+        if errors:
+            raise ApiError(
+                422, "import_failed",
+                f"{len(errors)} of {len(collection.features)} features are invalid; nothing was imported",
+                errors=errors, created=0, updated=0,
+            )  # fmt: skip
+        now = self.clock()
+        created = updated = 0
+        written: list[Written] = []
+        with self.sessions.begin() as session:
+            _bump(session)
+            for geometry, props, match in parsed:
+                values = {
+                    "geometry": geometry,
+                    "effect": effect_json(props.effect),
+                    "valid_from": props.valid_from or now,
+                    "valid_until": props.valid_until,
+                    "reason": props.reason,
+                    "source": props.source,
+                    "author": props.author or author,
+                    "updated_at": now,
+                    "deleted_at": None,
+                }
+                row = session.get(Obstacle, props.id) if props.id else None
+                if row is None:
+                    row = Obstacle(
+                        id=props.id or str(uuid.uuid4()),
+                        created_at=props.created_at or now,
+                        version=1,
+                        **values,
+                    )
+                    session.add(row)
+                    created += 1
+                else:
+                    for key, value in values.items():
+                        setattr(row, key, value)
+                    row.version += 1
+                    updated += 1
+                session.flush()
+                session.add(_history(row, "import", author, now))
+                written.append(Written(row, match))
+        self._after_write(written)
+        return ImportResult(created=created, updated=updated, total=created + updated)
+
+    # --- citizen reports -----------------------------------------------------------------------
+    def create_report(self, data: ReportCreate) -> Report:
+        """Store a citizen's report (status ``open``)."""
+        row = Report(
+            id=str(uuid.uuid4()),
+            geometry=data.geometry,
+            description=data.description,
+            contact=data.contact,
+            status="open",
+            obstacle_id=None,
+            created_at=self.clock(),
+            decided_by=None,
+            decided_at=None,
+        )
+        with self.sessions.begin() as session:
+            _bump(session)
+            session.add(row)
+        return row
+
+    def list_reports(self, status: str | None = None) -> list[Report]:
+        """Reports, newest first, optionally only those with ``status``."""
+        query = select(Report)
+        if status is not None:
+            query = query.where(Report.status == status)
+        with self.sessions() as session:
+            return list(session.scalars(query.order_by(Report.created_at.desc(), Report.id)))
+
+    def _get_report(self, session: Session, report_id: str) -> Report:
+        row = session.get(Report, report_id, populate_existing=True)
+        if row is None:
+            raise NotFoundError(f"there is no report {report_id!r}", id=report_id)
+        return row
+
+    def accept_report(
+        self, report_id: str, decision: ReportAccept, author: str
+    ) -> tuple[Report, Written]:
+        """Turn an open report into an obstacle (source ``citizen_report``), in one transaction."""
+        with self.sessions() as session:
+            report = self._get_report(session, report_id)
+        _check_open(report)
+        geometry = decision.geometry or report.geometry
+        match = self.live.match(geometry)
+        now = self.clock()
+        obstacle = Obstacle(
+            id=str(uuid.uuid4()),
+            geometry=geometry,
+            effect=effect_json(decision.effect),
+            valid_from=decision.valid_from or now,
+            valid_until=decision.valid_until,
+            reason=decision.reason or report.description,
+            source="citizen_report",
+            author=author,
+            created_at=now,
+            updated_at=now,
+            version=1,
+            deleted_at=None,
+        )
+        _check_window(obstacle.valid_from, obstacle.valid_until)
+        with self.sessions.begin() as session:
+            _bump(session)
+            session.add(obstacle)
+            session.flush()
+            session.add(_history(obstacle, "accept", author, now))
+            self._decide(session, report_id, "accepted", author, now, obstacle.id)
+            report = self._get_report(session, report_id)
+        written = Written(obstacle, match)
+        self._after_write([written])
+        return report, written
+
+    def reject_report(self, report_id: str, author: str) -> Report:
+        """Mark an open report as rejected."""
+        now = self.clock()
+        with self.sessions.begin() as session:
+            _bump(session)
+            self._decide(session, report_id, "rejected", author, now, None)
+            return self._get_report(session, report_id)
+
+    def _decide(
+        self,
+        session: Session,
+        report_id: str,
+        status: str,
+        author: str,
+        now: datetime,
+        obstacle_id: str | None,
+    ) -> None:
+        result = session.execute(
+            update(Report)
+            .where(Report.id == report_id, Report.status == "open")
+            .values(status=status, decided_by=author, decided_at=now, obstacle_id=obstacle_id)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            _check_open(self._get_report(session, report_id))
+
+
+def _check_window(valid_from: datetime, valid_until: datetime | None) -> None:
+    if valid_until is not None and valid_until <= valid_from:
+        raise InvalidObstacleError(
+            f"valid_until ({valid_until.isoformat()}) must be after valid_from "
+            f"({valid_from.isoformat()})",
+            valid_from=valid_from.isoformat(),
+            valid_until=valid_until.isoformat(),
+        )
+
+
+def _check_open(report: Report) -> None:
+    if report.status != "open":
+        raise StateConflictError(
+            f"report {report.id} was already {report.status} by {report.decided_by}",
+            code="report_already_decided",
+            status=report.status,
+        )
+
+
+def _conflict(obstacle_id: str, version: int | None, current: int) -> VersionConflictError:
+    return VersionConflictError(
+        f"obstacle {obstacle_id} is at version {current}, not {version}: someone changed it "
+        "since you read it; read it again and reapply your change",
+        id=obstacle_id,
+        your_version=version,
+        current_version=current,
+    )
+
+
+def _feature_error(index: int, fid: str | None, code: str, message: str) -> dict[str, Any]:
+    return {"index": index, "id": fid, "code": code, "message": message}
+
+
+def _parse_feature(
+    index: int, feature: Feature
+) -> tuple[dict[str, Any], ImportProperties] | dict[str, Any]:
+    """(geometry, properties) of a feature, or its error entry."""
+    fid = feature.id or (feature.properties or {}).get("id")
+    fid = str(fid) if fid is not None else None
+    try:
+        geometry = check_geometry(feature.geometry)
+    except ValueError as exc:
+        return _feature_error(index, fid, "invalid_geometry", str(exc))
+    try:
+        props = ImportProperties.model_validate(feature.properties or {})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first.get("loc", ()))
+        return _feature_error(
+            index, fid, "invalid_properties", f"{field or 'properties'}: {first.get('msg', '')}"
+        )
+    return geometry, props

@@ -1,0 +1,145 @@
+"""``POST /matrix``: walking times, distances and accessibility from many sources to many targets.
+
+One Dijkstra search per source (see :mod:`api.testers.matrix`); every cell equals what a single
+route request would find for that pair. Limits: at most :data:`MAX_POINTS` sources and as many
+targets, and at most ``Settings.max_matrix_cells`` cells (``STUFENLOS_MAX_MATRIX_CELLS``, default
+10 000, so 100 × 100); larger requests get 422 ``matrix_too_large`` naming the limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from accessibility_rules.attributes import OSM_ATTRIBUTION, OSM_LICENCE_URL
+from api.deps import RouterDep, SettingsDep
+from api.errors import ApiError
+from api.schemas import ErrorBody, Point, ProfileChoice
+from api.testers.matrix import cost_matrix
+
+router = APIRouter(prefix="/matrix", tags=["matrix"])
+
+#: Most points accepted in ``sources`` and in ``targets``.
+MAX_POINTS = 1000
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "unknown_profile"},
+    413: {"model": ErrorBody, "description": "payload_too_large"},
+    422: {
+        "model": ErrorBody,
+        "description": "invalid_request, matrix_too_large, unknown_parameter, "
+        "parameter_out_of_range, out_of_area",
+    },
+}
+
+
+class MatrixRequest(BaseModel):
+    """``POST /matrix``."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "sources": [{"lat": 49.4447, "lon": 7.7690}, {"lat": 49.4420, "lon": 7.7730}],
+                    "targets": [{"lat": 49.4390, "lon": 7.7640}, {"lat": 49.4432, "lon": 7.7652}],
+                    "profile": {"name": "wheelchair", "parameters": {"max_kerb_height_cm": 4}},
+                }
+            ]
+        },
+    )
+
+    sources: list[Point] = Field(min_length=1, description=f"start points (at most {MAX_POINTS})")
+    targets: list[Point] = Field(min_length=1, description=f"end points (at most {MAX_POINTS})")
+    profile: ProfileChoice = Field(default_factory=ProfileChoice)
+
+
+class SnappedOut(BaseModel):
+    """Where a point joined the path network."""
+
+    lat: float
+    lon: float
+    distance_m: float
+
+
+class MatrixResponse(BaseModel):
+    """Matrices indexed ``[source][target]``; ``null`` where the target cannot be reached."""
+
+    durations_s: list[list[float | None]] = Field(
+        description="real walking time of the chosen route (like a route's duration_s)"
+    )
+    costs_s: list[list[float | None]] = Field(
+        description="what the search minimises: time weighted by the profile's penalties, "
+        "plus 10⁶ s per edge breaking a hard limit (for ranking, not for display)"
+    )
+    distances_m: list[list[float | None]]
+    fully_accessible: list[list[bool | None]] = Field(
+        description="the route breaks none of the profile's hard limits"
+    )
+    sources: list[SnappedOut]
+    targets: list[SnappedOut]
+    profile: dict[str, Any]
+    attribution: str
+    licence_url: str
+
+
+def _check_size(n_sources: int, n_targets: int, max_cells: int) -> None:
+    for name, count in (("sources", n_sources), ("targets", n_targets)):
+        if count > MAX_POINTS:
+            raise ApiError(
+                422, "matrix_too_large",
+                f"{name} may hold at most {MAX_POINTS} points, got {count}",
+                field=name, max_points=MAX_POINTS, count=count, max_cells=max_cells,
+            )  # fmt: skip
+    cells = n_sources * n_targets
+    if cells > max_cells:
+        raise ApiError(
+            422, "matrix_too_large",
+            f"the matrix may have at most {max_cells} cells (sources × targets), got "
+            f"{n_sources} × {n_targets} = {cells}",
+            max_cells=max_cells, cells=cells, max_points=MAX_POINTS,
+        )  # fmt: skip
+
+
+@router.post(
+    "",
+    response_model=MatrixResponse,
+    responses=_ERRORS,
+    summary="Durations, distances and accessibility from many sources to many targets",
+)
+def post_matrix(req: MatrixRequest, r: RouterDep, settings: SettingsDep) -> JSONResponse:
+    """Every source to every target for one profile, one search per source.
+
+    ``durations_s`` is the real walking time of the least-cost route (distance ÷ walking speed
+    plus kerb and crossing delays, as in a route's ``duration_s``); ``costs_s`` is the cost the
+    route minimises. ``fully_accessible`` tells whether that route honours every hard limit.
+    """
+    _check_size(len(req.sources), len(req.targets), settings.max_matrix_cells)
+    profile = r.profile(req.profile.name, req.profile.parameters)
+    result = cost_matrix(
+        r,
+        [(p.lat, p.lon) for p in req.sources],
+        [(p.lat, p.lon) for p in req.targets],
+        profile,
+    )
+    cells = result.as_lists(digits=1)
+
+    def snapped(points: list[Any]) -> list[dict[str, float]]:
+        return [{"lat": s.lat, "lon": s.lon, "distance_m": round(s.distance_m, 1)} for s in points]
+
+    return JSONResponse(
+        {
+            "durations_s": cells["duration_s"],
+            "costs_s": cells["cost_s"],
+            "distances_m": cells["distance_m"],
+            "fully_accessible": cells["fully_accessible"],
+            "sources": snapped(result.sources),
+            "targets": snapped(result.targets),
+            "profile": profile.model_dump(mode="json"),
+            "attribution": OSM_ATTRIBUTION,
+            "licence_url": OSM_LICENCE_URL,
+        }
+    )

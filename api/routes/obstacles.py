@@ -1,0 +1,232 @@
+"""``/obstacles``: city staff keep the map true (construction sites, broken elevators …).
+
+Writes need a staff key (import an admin key); ``GET /obstacles/active`` is public, for the app's
+map. Every write answers with what the geometry matched on the graph, and applies before the
+answer is sent: the next route already takes it into account.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query, Response
+
+from accessibility_rules.attributes import OSM_ATTRIBUTION
+from api.auth import AdminUser, StaffUser
+from api.deps import SettingsDep
+from api.errors import ApiError
+from api.obstacles.live import ServiceDep
+from api.obstacles.schemas import (
+    FeatureCollection,
+    ImportResult,
+    ObstacleCreate,
+    ObstacleHistoryOut,
+    ObstacleList,
+    ObstaclePublic,
+    ObstacleUpdate,
+    ObstacleWritten,
+)
+from api.obstacles.service import Written, obstacle_out
+from api.schemas import ErrorBody
+
+router = APIRouter(prefix="/obstacles", tags=["obstacles"])
+
+_AUTH: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "unauthorized: no key, or an unknown/revoked one"},
+    403: {"model": ErrorBody, "description": "forbidden: the key lacks the role"},
+}
+_WRITE: dict[int | str, dict[str, Any]] = _AUTH | {
+    422: {
+        "model": ErrorBody,
+        "description": "invalid_request (bad geometry, effect or validity), "
+        "obstacle_matches_nothing",
+    }
+}
+_ONE: dict[int | str, dict[str, Any]] = _AUTH | {
+    404: {"model": ErrorBody, "description": "not_found"}
+}
+_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+
+
+def _written(w: Written, service: Any, response: Response) -> dict[str, Any]:
+    response.headers["ETag"] = f'"{w.row.version}"'
+    return obstacle_out(w.row, service.clock()) | {
+        "match": w.match.as_dict(service.live.router.graph)
+    }
+
+
+def _if_match(value: str | None) -> int | None:
+    if value is None:
+        return None
+    found = _IF_MATCH.match(value)
+    if found is None:
+        raise ApiError(
+            422, "invalid_request", f"If-Match must be the version, e.g. '\"3\"', got {value!r}",
+            field="If-Match",
+        )  # fmt: skip
+    return int(found.group(1))
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ObstacleWritten,
+    responses=_WRITE,
+    summary="Create an obstacle (staff)",
+)
+def create_obstacle(
+    body: ObstacleCreate, user: StaffUser, service: ServiceDep, response: Response
+) -> dict[str, Any]:
+    """Store the obstacle, match its geometry on the graph and apply it if it is active now.
+
+    The answer holds the stored obstacle, ``active`` (does it apply now) and ``match``: the
+    paths and nodes it changes, as counts, length, street names and a MultiLineString.
+    """
+    return _written(service.create(body, user.name), service, response)
+
+
+@router.get("", response_model=ObstacleList, responses=_AUTH, summary="List obstacles (staff)")
+def list_obstacles(
+    _: StaffUser,
+    service: ServiceDep,
+    status: Annotated[
+        Literal["all", "active", "scheduled", "expired"],
+        Query(description="active: applies now; scheduled: starts later; expired: ended"),
+    ] = "all",
+) -> dict[str, Any]:
+    """Obstacles that are not deleted, oldest first."""
+    now = service.clock()
+    rows = service.list(status)
+    return {"count": len(rows), "obstacles": [obstacle_out(r, now) for r in rows]}
+
+
+@router.get(
+    "/active",
+    response_model=FeatureCollection,
+    summary="Active obstacles as GeoJSON, for the app's map (public)",
+)
+def active_obstacles(service: ServiceDep, settings: SettingsDep) -> dict[str, Any]:
+    """Every obstacle that applies right now: geometry, effect, reason and validity."""
+    features = [
+        {
+            "type": "Feature",
+            "id": row.id,
+            "geometry": row.geometry,
+            "properties": {
+                "id": row.id,
+                "effect": row.effect,
+                "reason": row.reason,
+                "valid_from": row.valid_from.isoformat(),
+                "valid_until": row.valid_until.isoformat() if row.valid_until else None,
+            },
+        }
+        for row in service.list("active")
+    ]
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "attribution": f"{settings.obstacles_attribution}; map data {OSM_ATTRIBUTION}",
+    }
+
+
+@router.get(
+    "/export",
+    response_model=FeatureCollection,
+    responses=_AUTH,
+    summary="Every obstacle that is not deleted, as GeoJSON (staff)",
+)
+def export_obstacles(_: StaffUser, service: ServiceDep) -> dict[str, Any]:
+    """All properties, so that ``POST /obstacles/import`` restores them on another server."""
+    return service.export()
+
+
+@router.post(
+    "/import",
+    response_model=ImportResult,
+    responses=_AUTH | {422: {"model": ErrorBody, "description": "import_failed (per feature)"}},
+    summary="Import a FeatureCollection of obstacles, all or nothing (admin)",
+)
+def import_obstacles(body: FeatureCollection, user: AdminUser, service: ServiceDep) -> ImportResult:
+    """Create (or overwrite, by id) one obstacle per feature; properties as in the export.
+
+    If any feature is invalid or matches nothing, nothing is imported and the 422 answer lists
+    every failing feature (``details.errors``: index, id, code, message).
+    """
+    return service.import_features(body, user.name)
+
+
+@router.get("/{obstacle_id}", response_model=ObstaclePublic, responses=_ONE, summary="One obstacle")
+def get_obstacle(
+    obstacle_id: str, _: StaffUser, service: ServiceDep, response: Response
+) -> dict[str, Any]:
+    """The obstacle; its version is also the ``ETag`` (send it back as ``If-Match``)."""
+    row = service.get(obstacle_id)
+    response.headers["ETag"] = f'"{row.version}"'
+    return obstacle_out(row, service.clock())
+
+
+@router.patch(
+    "/{obstacle_id}",
+    response_model=ObstacleWritten,
+    responses=_WRITE
+    | _ONE
+    | {
+        409: {"model": ErrorBody, "description": "version_conflict: changed since you read it"},
+        428: {"model": ErrorBody, "description": "version_required"},
+    },
+    summary="Change an obstacle (staff; needs the version read)",
+)
+def update_obstacle(
+    obstacle_id: str,
+    body: ObstacleUpdate,
+    user: StaffUser,
+    service: ServiceDep,
+    response: Response,
+    if_match: Annotated[str | None, Header(description='the version read, e.g. "3"')] = None,
+) -> dict[str, Any]:
+    """Change the fields sent. ``version`` (body) or ``If-Match`` must be the stored version;
+    if someone changed the obstacle since, the answer is 409 ``version_conflict``."""
+    header = _if_match(if_match)
+    if header is not None and body.version is not None and header != body.version:
+        raise ApiError(
+            422, "invalid_request",
+            f"If-Match ({header}) and the body's version ({body.version}) disagree",
+        )  # fmt: skip
+    version = body.version if body.version is not None else header
+    return _written(service.update(obstacle_id, body, version, user.name), service, response)
+
+
+@router.delete(
+    "/{obstacle_id}",
+    response_model=ObstaclePublic,
+    responses=_ONE | {409: {"model": ErrorBody, "description": "version_conflict"}},
+    summary="Delete an obstacle (staff; kept in the audit history)",
+)
+def delete_obstacle(
+    obstacle_id: str,
+    user: StaffUser,
+    service: ServiceDep,
+    if_match: Annotated[
+        str | None, Header(description="optional: only if still this version")
+    ] = None,
+) -> dict[str, Any]:
+    """Soft delete: it stops applying at once; the history keeps who deleted it and when."""
+    row = service.delete(obstacle_id, user.name, _if_match(if_match))
+    return obstacle_out(row, service.clock())
+
+
+@router.get(
+    "/{obstacle_id}/history",
+    response_model=ObstacleHistoryOut,
+    responses=_ONE,
+    summary="Audit history of an obstacle (staff)",
+)
+def obstacle_history(obstacle_id: str, _: StaffUser, service: ServiceDep) -> dict[str, Any]:
+    """Every change, oldest first: version, action, author, time and the state afterwards."""
+    rows = service.history(obstacle_id)
+    history = [
+        {"version": h.version, "action": h.action, "author": h.author, "at": h.at, "snapshot": h.snapshot}
+        for h in rows
+    ]  # fmt: skip
+    return {"obstacle_id": obstacle_id, "history": history}

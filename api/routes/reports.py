@@ -1,0 +1,117 @@
+"""``/reports``: citizens report obstacles without logging in; staff accept or reject them.
+
+``POST /reports`` is public, so it is small (``max_report_bytes``, 413) and rate-limited per
+client address (``reports_per_minute``, 429 with ``Retry-After``). Accepting a report creates an
+obstacle (source ``citizen_report``) that applies at once.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from api.auth import StaffUser
+from api.errors import ApiError
+from api.obstacles.live import ServiceDep
+from api.obstacles.schemas import (
+    ReportAccept,
+    ReportCreate,
+    ReportDecision,
+    ReportList,
+    ReportReceipt,
+)
+from api.obstacles.service import obstacle_out, report_out
+from api.schemas import ErrorBody
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+
+_STAFF: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "unauthorized"},
+    403: {"model": ErrorBody, "description": "forbidden"},
+}
+_DECIDE: dict[int | str, dict[str, Any]] = _STAFF | {
+    404: {"model": ErrorBody, "description": "not_found"},
+    409: {"model": ErrorBody, "description": "report_already_decided"},
+}
+
+
+class RateLimitedError(ApiError):
+    """429 with ``Retry-After``."""
+
+    def __init__(self, retry_after: str, limit: int) -> None:
+        super().__init__(
+            429, "rate_limited",
+            f"too many reports from this address: at most {limit} per minute; "
+            f"try again in {retry_after} s",
+            retry_after_s=int(retry_after), limit_per_minute=limit,
+        )  # fmt: skip
+        self.headers = {"Retry-After": retry_after}
+
+
+def limit_reports(request: Request) -> None:
+    """Count this report against its client address; 429 past the limit."""
+    limiter = request.app.state.report_limiter
+    client = request.client.host if request.client else "unknown"
+    wait = limiter.hit(client)
+    if wait is not None:
+        raise RateLimitedError(limiter.retry_after_header(wait), limiter.limit)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ReportReceipt,
+    responses={
+        413: {"model": ErrorBody, "description": "payload_too_large"},
+        422: {"model": ErrorBody, "description": "invalid_request"},
+        429: {"model": ErrorBody, "description": "rate_limited (see Retry-After)"},
+    },
+    dependencies=[Depends(limit_reports)],
+    summary="Report an obstacle (public, no login)",
+)
+def create_report(body: ReportCreate, service: ServiceDep) -> dict[str, Any]:
+    """Where (a GeoJSON point, line or area) and what; a contact only if you want an answer."""
+    row = service.create_report(body)
+    return {"id": row.id, "status": row.status, "created_at": row.created_at}
+
+
+@router.get("", response_model=ReportList, responses=_STAFF, summary="Citizen reports (staff)")
+def list_reports(
+    _: StaffUser,
+    service: ServiceDep,
+    status: Annotated[Literal["open", "accepted", "rejected"] | None, Query()] = None,
+) -> dict[str, Any]:
+    """Newest first; ``?status=open`` for the work list."""
+    rows = service.list_reports(status)
+    return {"count": len(rows), "reports": [report_out(r) for r in rows]}
+
+
+@router.post(
+    "/{report_id}/accept",
+    response_model=ReportDecision,
+    responses=_DECIDE
+    | {422: {"model": ErrorBody, "description": "invalid_request, obstacle_matches_nothing"}},
+    summary="Accept a report: it becomes an obstacle (staff)",
+)
+def accept_report(
+    report_id: str, body: ReportAccept, user: StaffUser, service: ServiceDep, response: Response
+) -> dict[str, Any]:
+    """Create the obstacle staff decided on (the report's geometry unless another is given)."""
+    report, written = service.accept_report(report_id, body, user.name)
+    response.headers["ETag"] = f'"{written.row.version}"'
+    obstacle = obstacle_out(written.row, service.clock()) | {
+        "match": written.match.as_dict(service.live.router.graph)
+    }
+    return {"report": report_out(report), "obstacle": obstacle}
+
+
+@router.post(
+    "/{report_id}/reject",
+    response_model=ReportDecision,
+    responses=_DECIDE,
+    summary="Reject a report (staff)",
+)
+def reject_report(report_id: str, user: StaffUser, service: ServiceDep) -> dict[str, Any]:
+    """The report is closed without an obstacle."""
+    return {"report": report_out(service.reject_report(report_id, user.name)), "obstacle": None}

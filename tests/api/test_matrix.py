@@ -1,0 +1,229 @@
+"""``POST /matrix`` and :func:`api.testers.matrix.cost_matrix` on the Kaiserslautern centre extract.
+
+Every cell must equal what a single query finds: the cost of ``Router.shortest_path`` between the
+same snapped points (1e-9 relative), and the distance and duration of the route built from that
+path. Limits answer 422 ``matrix_too_large``; bad points ``invalid_request`` / ``out_of_area``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from api.testers.matrix import cost_matrix
+from api.testers.pairs import PointSampler
+from routing.engine import Router
+from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
+from routing.route import build_route
+
+pytestmark = pytest.mark.realdata
+
+REL = 1e-9
+ERROR_KEYS = {"code", "message", "details"}
+FAR_AWAY = {"lat": 49.30, "lon": 7.77}  # ~15 km south of the centre extract
+
+
+@pytest.fixture(scope="module")
+def centre_router(centre_graph_dir: Path) -> Router:
+    from graphs.store import load_graph
+
+    router = Router(load_graph(centre_graph_dir))
+    router.warm_up()
+    return router
+
+
+@pytest.fixture(scope="module")
+def points(centre_router: Router) -> list[tuple[float, float]]:
+    """11 reproducible points on the centre's streets (5 sources, 6 targets)."""
+    return PointSampler(centre_router.graph).points(11, np.random.default_rng(7))
+
+
+def as_json(pts: list[tuple[float, float]]) -> list[dict[str, float]]:
+    return [{"lat": lat, "lon": lon} for lat, lon in pts]
+
+
+def single(router: Router, a: tuple[float, float], b: tuple[float, float], profile: str) -> Any:
+    """(cost, route) of one query between the points as the matrix snaps them."""
+    prof = router.profile(profile)
+    w = router.weights(prof)
+    s, _ = router.snap(a, w)
+    t, _ = router.snap(b, w)
+    try:
+        path = router.shortest_path(s, t, w)
+    except NoRouteError:
+        return math.inf, None
+    return path.cost_s, build_route(router, prof, w, path, None, snapped_on_usable=True)
+
+
+def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == ERROR_KEYS, body
+    assert body["code"] == code, body
+    assert body["message"].strip()
+    assert "Traceback" not in response.text
+    return body
+
+
+# ------------------------------------------------------------------------- the computation
+
+
+@pytest.mark.parametrize("profile", ["walk", "wheelchair", "blind", "electric_wheelchair"])
+def test_matrix_equals_single_queries(centre_router: Router, points: list, profile: str) -> None:
+    sources, targets = points[:5], points[5:]
+    m = cost_matrix(centre_router, sources, targets, profile)
+    assert m.cost_s.shape == m.distance_m.shape == m.duration_s.shape == (5, 6)
+    for i, a in enumerate(sources):
+        for j, b in enumerate(targets):
+            cost, route = single(centre_router, a, b, profile)
+            got = float(m.cost_s[i, j])
+            if math.isinf(cost):
+                assert math.isinf(got)
+                continue
+            assert math.isclose(got, cost, rel_tol=REL), (i, j, got, cost)
+            assert m.distance_m[i, j] == pytest.approx(route.distance_m, rel=1e-9, abs=1e-6)
+            assert m.duration_s[i, j] == pytest.approx(route.duration_s, rel=1e-9, abs=1e-6)
+            assert bool(m.fully_accessible[i, j]) == (cost < 1e6)
+
+
+def test_same_point_and_same_street_use_the_direct_walk(
+    centre_router: Router, points: list
+) -> None:
+    a = points[0]
+    near = (a[0] + 2e-6, a[1] + 2e-6)  # a few decimetres away, on the same street piece
+    m = cost_matrix(centre_router, [a], [a, near, points[1]], "walk")
+    assert m.cost_s[0, 0] == pytest.approx(0.0, abs=1e-9)
+    assert m.distance_m[0, 0] == pytest.approx(0.0, abs=1e-9)
+    cost, route = single(centre_router, a, near, "walk")
+    assert math.isclose(float(m.cost_s[0, 1]), cost, rel_tol=REL, abs_tol=1e-12)
+    assert m.distance_m[0, 1] == pytest.approx(route.distance_m, abs=1e-6)
+    assert m.distance_m[0, 1] < 1.0
+
+
+def test_points_are_named_in_errors(centre_router: Router, points: list) -> None:
+    with pytest.raises(OutOfAreaError) as out:
+        cost_matrix(centre_router, points[:2], [points[2], (49.30, 7.77)], "walk")
+    assert out.value.details["field"] == "targets[1]"
+    with pytest.raises(InvalidCoordinateError) as bad:
+        cost_matrix(centre_router, [(float("nan"), 7.77)], points[:1], "walk")
+    assert bad.value.details["field"] == "sources[0]"
+
+
+# ---------------------------------------------------------------------------------- the API
+
+
+def test_post_matrix_5x6_equals_single_queries(
+    client: TestClient, centre_router: Router, points: list
+) -> None:
+    sources, targets = points[:5], points[5:]
+    body = {
+        "sources": as_json(sources),
+        "targets": as_json(targets),
+        "profile": {"name": "wheelchair", "parameters": {"max_kerb_height_cm": 4}},
+    }
+    response = client.post("/matrix", json=body)
+    assert response.status_code == 200, response.text
+    out = response.json()
+    assert "© OpenStreetMap contributors" in out["attribution"]
+    assert out["licence_url"].startswith("https://")
+    assert out["profile"]["name"] == "wheelchair"
+    assert out["profile"]["max_kerb_height_cm"] == 4
+    assert len(out["sources"]) == 5
+    assert len(out["targets"]) == 6
+    for key in ("durations_s", "costs_s", "distances_m", "fully_accessible"):
+        assert len(out[key]) == 5, key
+        assert all(len(row) == 6 for row in out[key]), key
+    prof = centre_router.profile("wheelchair", {"max_kerb_height_cm": 4})
+    for i, a in enumerate(sources):
+        for j, b in enumerate(targets):
+            cost, route = single(centre_router, a, b, prof)  # type: ignore[arg-type]
+            if math.isinf(cost):
+                assert out["costs_s"][i][j] is None
+                assert out["fully_accessible"][i][j] is None
+                continue
+            assert math.isclose(out["costs_s"][i][j], cost, rel_tol=REL)
+            assert out["durations_s"][i][j] == pytest.approx(route.duration_s, abs=0.051)
+            assert out["distances_m"][i][j] == pytest.approx(route.distance_m, abs=0.051)
+            assert out["fully_accessible"][i][j] is (cost < 1e6)
+
+
+def test_post_matrix_100x100_is_allowed(client: TestClient, centre_router: Router) -> None:
+    pts = PointSampler(centre_router.graph).points(200, np.random.default_rng(3))
+    response = client.post("/matrix", json={"sources": as_json(pts[:100]), "targets": as_json(pts[100:])})  # fmt: skip
+    assert response.status_code == 200, response.text
+    out = response.json()
+    assert len(out["durations_s"]) == 100
+    assert all(len(row) == 100 for row in out["durations_s"])
+    assert out["profile"]["name"] == "walk"
+
+
+def test_too_many_cells(client: TestClient, points: list) -> None:
+    p = as_json(points[:1])
+    body = assert_error(
+        client.post("/matrix", json={"sources": p * 101, "targets": p * 100}),
+        422,
+        "matrix_too_large",
+    )
+    assert body["details"]["max_cells"] == 10_000
+    assert body["details"]["cells"] == 10_100
+    assert "10000" in body["message"]
+
+
+def test_too_many_points_in_one_list(client: TestClient, points: list) -> None:
+    p = as_json(points[:1])
+    body = assert_error(
+        client.post("/matrix", json={"sources": p, "targets": p * 1001}), 422, "matrix_too_large"
+    )
+    assert body["details"]["max_points"] == 1000
+    assert body["details"]["field"] == "targets"
+    assert "1000" in body["message"]
+
+
+def test_cell_limit_comes_from_the_settings(
+    make_client: Callable[..., TestClient], points: list
+) -> None:
+    with make_client(max_matrix_cells=6) as c:
+        ok = c.post("/matrix", json={"sources": as_json(points[:2]), "targets": as_json(points[2:5])})  # fmt: skip
+        assert ok.status_code == 200, ok.text
+        big = {"sources": as_json(points[:2]), "targets": as_json(points[2:6])}
+        body = assert_error(c.post("/matrix", json=big), 422, "matrix_too_large")
+    assert body["details"]["max_cells"] == 6
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"sources": [{"lat": 91.0, "lon": 7.77}]},
+        {"sources": [{"lat": 49.44}]},
+        {"sources": [{"lat": 49.44, "lon": 7.77, "alt": 3}]},
+        {"sources": []},
+        {"targets": "49.44,7.77"},
+        {"extra": 1},
+    ],
+    ids=["lat-range", "missing-lon", "extra-point-field", "empty", "not-a-list", "extra-field"],
+)
+def test_bad_requests_are_invalid_request(client: TestClient, points: list, change: dict) -> None:
+    body = {"sources": as_json(points[:1]), "targets": as_json(points[1:2])} | change
+    assert_error(client.post("/matrix", json=body), 422, "invalid_request")
+
+
+def test_point_out_of_area(client: TestClient, points: list) -> None:
+    body = {"sources": [*as_json(points[:2]), FAR_AWAY], "targets": as_json(points[2:4])}
+    error = assert_error(client.post("/matrix", json=body), 422, "out_of_area")
+    assert error["details"]["field"] == "sources[2]"
+    assert error["details"]["distance_m"] > 10_000
+
+
+def test_unknown_profile(client: TestClient, points: list) -> None:
+    body = {
+        "sources": as_json(points[:1]),
+        "targets": as_json(points[1:2]),
+        "profile": {"name": "hovercraft"},
+    }
+    assert_error(client.post("/matrix", json=body), 404, "unknown_profile")

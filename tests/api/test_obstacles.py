@@ -1,0 +1,785 @@
+"""Obstacles by city staff and citizen reports, end to end, on SQLite and on PostgreSQL.
+
+Every test runs once per database (``database_url`` is parametrised). PostgreSQL needs
+``STUFENLOS_TEST_POSTGRES_URL`` (``.ci/run`` starts a server and sets it); each test gets its own
+schema there, and its own file on SQLite. The app runs on the Kaiserslautern centre graph
+(lat 49.436–49.446, lon 7.760–7.777) with an injected clock, so that tests move time instead of
+waiting for it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+pytestmark = pytest.mark.realdata
+
+POSTGRES_ENV = "STUFENLOS_TEST_POSTGRES_URL"
+POSTGRES_MISSING = (
+    "STUFENLOS_TEST_POSTGRES_URL not set: .ci/run installs and starts PostgreSQL and sets it"
+)
+ORIGIN = {"lat": 49.4447, "lon": 7.7690}  # Am Altenhof, near the Stiftskirche
+DESTINATION = {"lat": 49.4390, "lon": 7.7640}  # Pirmasenser Straße
+T0 = datetime(2024, 6, 3, 6, 0, tzinfo=UTC)  # 08:00 in Kaiserslautern (CEST)
+ERROR_KEYS = {"code", "message", "details"}
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+class FakeClock:
+    """An injectable clock that tests move by hand (``app.state.clock``)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """The API's single error shape with this status and code."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == ERROR_KEYS, body
+    assert body["code"] == code, body
+    assert body["message"].strip()
+    assert "Traceback" not in response.text
+    return body
+
+
+def route(client: TestClient, profile: str = "wheelchair") -> dict[str, Any]:
+    """The first route from ORIGIN to DESTINATION for ``profile``."""
+    response = client.post(
+        "/routes",
+        json={"origin": ORIGIN, "destination": DESTINATION, "profile": {"name": profile}},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["routes"][0]
+
+
+def ids(items: list[dict[str, Any]]) -> list[str]:
+    return [item["id"] for item in items]
+
+
+def longest_piece(route_body: dict[str, Any]) -> tuple[list[float], list[float]]:
+    """The two ends of the route's longest straight piece."""
+    coords = route_body["geometry"]["coordinates"]
+    i = max(range(len(coords) - 1), key=lambda k: math.dist(coords[k], coords[k + 1]))
+    return coords[i], coords[i + 1]
+
+
+def point_on(route_body: dict[str, Any], share: float = 0.5) -> list[float]:
+    """A point on the route's longest straight piece: on a path the route uses."""
+    (x1, y1), (x2, y2) = longest_piece(route_body)
+    return [round(x1 + share * (x2 - x1), 7), round(y1 + share * (y2 - y1), 7)]
+
+
+def passes_near(route_body: dict[str, Any], point: list[float], metres: float = 3.0) -> bool:
+    """Whether the route's line comes within ``metres`` of ``point``."""
+    kx = 111_320.0 * math.cos(math.radians(point[1]))
+    ky = 110_540.0
+    px, py = point[0] * kx, point[1] * ky
+    coords = [(c[0] * kx, c[1] * ky) for c in route_body["geometry"]["coordinates"]]
+    for (ax, ay), (bx, by) in itertools.pairwise(coords):
+        dx, dy = bx - ax, by - ay
+        t = 0.0 if dx == dy == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)))  # fmt: skip
+        if math.hypot(ax + t * dx - px, ay + t * dy - py) <= metres:
+            return True
+    return False
+
+
+def obstacle_body(point: list[float], **fields: Any) -> dict[str, Any]:
+    """A POST /obstacles body closing the path at ``point`` (fields replace the defaults)."""
+    body: dict[str, Any] = {
+        "geometry": {"type": "Point", "coordinates": point},
+        "effect": {"closed": True},
+        "reason": "Baustelle: Gehweg gesperrt",
+    }
+    return body | fields
+
+
+# ------------------------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(scope="module")
+def postgres_admin() -> Iterator[Any]:
+    """An engine on the test PostgreSQL database (None when it is not configured)."""
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        yield None
+        return
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_database(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_admin: Any
+) -> Iterator[Callable[[], str]]:
+    """``new_database()``: the URL of a new, empty database of this test's kind.
+
+    SQLite: a file in the test's temporary folder. PostgreSQL: a schema of its own in the test
+    database (``search_path`` set through the URL), dropped after the test.
+    """
+    if request.param == "sqlite":
+        counter = iter(range(1000))
+        yield lambda: f"sqlite:///{tmp_path / f'db{next(counter)}.sqlite'}"
+        return
+    if postgres_admin is None:
+        pytest.skip(POSTGRES_MISSING)
+    from sqlalchemy import text
+
+    schemas: list[str] = []
+
+    def make() -> str:
+        schema = f"t_{uuid.uuid4().hex[:16]}"
+        with postgres_admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        schemas.append(schema)
+        url = postgres_admin.url.update_query_dict({"options": f"-csearch_path={schema}"})
+        return url.render_as_string(hide_password=False)
+
+    yield make
+    with postgres_admin.connect() as conn:
+        for schema in schemas:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+@pytest.fixture
+def database_url(new_database: Callable[[], str]) -> str:
+    """This test's database (SQLite file or PostgreSQL schema), migrated."""
+    from api.db.session import make_engine, upgrade
+
+    url = new_database()
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+def make_keys(url: str) -> dict[str, dict[str, str]]:
+    """Headers of a staff key, an admin key, a revoked key and a made-up key."""
+    from api.auth import create_key, revoke_key
+    from api.db.session import make_engine, make_sessionmaker
+
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    _, staff = create_key(sessions, "Frau Weber (Tiefbauamt)", "staff")
+    _, admin = create_key(sessions, "Herr Kaya (Admin)", "admin")
+    revoked_row, revoked = create_key(sessions, "Ehemalige Praktikantin", "staff")
+    assert revoke_key(sessions, revoked_row.id)
+    engine.dispose()
+    return {
+        "staff": {"Authorization": f"Bearer {staff}"},
+        "admin": {"X-API-Key": admin},
+        "revoked": {"Authorization": f"Bearer {revoked}"},
+        "wrong": {"Authorization": "Bearer " + "x" * 43},
+    }
+
+
+@pytest.fixture
+def keys(database_url: str) -> dict[str, dict[str, str]]:
+    return make_keys(database_url)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(T0)
+
+
+@pytest.fixture
+def start_app(centre_graph_dir: Path, clock: FakeClock) -> Iterator[Callable[..., TestClient]]:
+    """``start_app(url, **settings)``: a started app (lifespan run) on the centre graph."""
+    from api.app import create_app
+    from api.settings import Settings
+
+    started: list[TestClient] = []
+
+    def start(url: str, **settings: Any) -> TestClient:
+        app = create_app(Settings(graph_dir=centre_graph_dir, database_url=url, **settings))
+        app.state.clock = clock
+        client = TestClient(app)
+        client.__enter__()
+        started.append(client)
+        return client
+
+    yield start
+    for client in reversed(started):
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(start_app: Callable[..., TestClient], database_url: str) -> TestClient:
+    return start_app(database_url)
+
+
+@pytest.fixture(scope="module")
+def baseline(
+    centre_graph_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, dict[str, Any]]:
+    """Routes of the map without obstacles (wheelchair and walk)."""
+    from api.app import create_app
+    from api.settings import Settings
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('baseline') / 'empty.sqlite'}"
+    app = create_app(Settings(graph_dir=centre_graph_dir, database_url=url))
+    with TestClient(app) as c:
+        return {"wheelchair": route(c, "wheelchair"), "walk": route(c, "walk")}
+
+
+@pytest.fixture
+def on_route(baseline: dict[str, dict[str, Any]]) -> list[float]:
+    """A point on a path that both the wheelchair and the walking route use."""
+    point = point_on(baseline["wheelchair"])
+    assert passes_near(baseline["walk"], point)
+    return point
+
+
+# ------------------------------------------------------------------------------- live effect
+
+
+def test_closure_applies_before_the_write_is_answered(
+    client: TestClient,
+    keys: dict[str, dict[str, str]],
+    baseline: dict[str, dict[str, Any]],
+    on_route: list[float],
+) -> None:
+    before = route(client)
+    assert before["distance_m"] == baseline["wheelchair"]["distance_m"]
+    assert before["obstacles"] == {"passed": [], "avoided": []}
+
+    created = client.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"])
+    assert created.status_code == 201, created.text
+    obstacle = created.json()
+    assert obstacle["active"] is True
+    assert obstacle["version"] == 1
+    assert obstacle["source"] == "staff"
+    assert obstacle["author"] == "Frau Weber (Tiefbauamt)"
+    assert created.headers["ETag"] == '"1"'
+    match = obstacle["match"]  # what staff changed
+    assert match["edge_count"] >= 2
+    assert match["piece_count"] >= 1
+    assert match["length_m"] > 0
+    assert match["geometry"]["type"] == "MultiLineString"
+
+    after = route(client)  # the very next route
+    assert not passes_near(after, on_route)
+    assert after["distance_m"] > before["distance_m"]
+    assert ids(after["obstacles"]["avoided"]) == [obstacle["id"]]
+    assert after["obstacles"]["passed"] == []
+    assert after["obstacles"]["avoided"][0]["reason"] == "Baustelle: Gehweg gesperrt"
+
+    public = client.get("/obstacles/active")  # no key needed
+    assert public.status_code == 200
+    collection = public.json()
+    assert collection["type"] == "FeatureCollection"
+    assert "OpenStreetMap" in collection["attribution"]
+    assert [f["id"] for f in collection["features"]] == [obstacle["id"]]
+    assert "author" not in collection["features"][0]["properties"]
+
+
+def test_narrowing_blocks_wheelchair_but_not_walk(
+    client: TestClient,
+    keys: dict[str, dict[str, str]],
+    baseline: dict[str, dict[str, Any]],
+    on_route: list[float],
+) -> None:
+    body = obstacle_body(on_route, effect={"width_m": 0.8}, reason="Gerüst: 80 cm frei")
+    created = client.post("/obstacles", json=body, headers=keys["staff"])
+    assert created.status_code == 201, created.text
+    oid = created.json()["id"]
+
+    wheelchair = route(client, "wheelchair")
+    assert not passes_near(wheelchair, on_route)
+    assert ids(wheelchair["obstacles"]["avoided"]) == [oid]
+    assert wheelchair["fully_accessible"] is True
+
+    walk = route(client, "walk")
+    assert passes_near(walk, on_route)
+    assert walk["distance_m"] == baseline["walk"]["distance_m"]
+    assert ids(walk["obstacles"]["passed"]) == [oid]
+    assert walk["obstacles"]["avoided"] == []
+
+
+def test_obstacles_start_and_expire_on_time_without_restart(
+    client: TestClient,
+    clock: FakeClock,
+    keys: dict[str, dict[str, str]],
+    baseline: dict[str, dict[str, Any]],
+    on_route: list[float],
+) -> None:
+    # naive times are Kaiserslautern's: 08:10 CEST is 06:10 UTC
+    body = obstacle_body(on_route, valid_until="2024-06-03T08:10:00")
+    created = client.post("/obstacles", json=body, headers=keys["staff"]).json()
+    assert created["valid_from"] == "2024-06-03T06:00:00Z"  # default: now
+    assert created["valid_until"] == "2024-06-03T06:10:00Z"
+    assert created["active"] is True
+    assert route(client)["distance_m"] > baseline["wheelchair"]["distance_m"]
+
+    clock.advance(minutes=9, seconds=59)
+    assert route(client)["distance_m"] > baseline["wheelchair"]["distance_m"]
+    clock.advance(seconds=1)  # valid_until is exclusive
+    expired = route(client)
+    assert expired["distance_m"] == baseline["wheelchair"]["distance_m"]
+    assert expired["obstacles"] == {"passed": [], "avoided": []}
+    listed = client.get("/obstacles?status=expired", headers=keys["staff"]).json()
+    assert ids(listed["obstacles"]) == [created["id"]]
+    assert client.get("/obstacles/active").json()["features"] == []
+
+    # a scheduled one starts on time, too
+    later = obstacle_body(
+        on_route, valid_from="2024-06-03T06:30:00Z", valid_until="2024-06-03T07:00:00+00:00"
+    )
+    scheduled = client.post("/obstacles", json=later, headers=keys["staff"]).json()
+    assert scheduled["active"] is False
+    assert route(client)["distance_m"] == baseline["wheelchair"]["distance_m"]
+    clock.now = datetime(2024, 6, 3, 6, 30, tzinfo=UTC)
+    assert ids(route(client)["obstacles"]["avoided"]) == [scheduled["id"]]
+    clock.now = datetime(2024, 6, 3, 7, 0, tzinfo=UTC)
+    assert route(client)["distance_m"] == baseline["wheelchair"]["distance_m"]
+
+
+def test_restart_restores_active_obstacles(
+    start_app: Callable[..., TestClient],
+    database_url: str,
+    keys: dict[str, dict[str, str]],
+    baseline: dict[str, dict[str, Any]],
+    on_route: list[float],
+) -> None:
+    first = start_app(database_url)
+    oid = first.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"]).json()["id"]
+    first.__exit__(None, None, None)
+
+    second = start_app(database_url)  # a new process would do exactly this
+    after = route(second)
+    assert after["distance_m"] > baseline["wheelchair"]["distance_m"]
+    assert ids(after["obstacles"]["avoided"]) == [oid]
+
+
+def test_other_workers_see_writes_through_the_revision(
+    start_app: Callable[..., TestClient],
+    database_url: str,
+    keys: dict[str, dict[str, str]],
+    baseline: dict[str, dict[str, Any]],
+    on_route: list[float],
+) -> None:
+    writer = start_app(database_url)
+    reader = start_app(database_url, obstacle_poll_s=0.05)  # another worker process, in effect
+    assert route(reader)["distance_m"] == baseline["wheelchair"]["distance_m"]
+    oid = writer.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"]).json()[
+        "id"
+    ]
+    time.sleep(0.06)  # the reader checks the revision at most every 50 ms
+    assert ids(route(reader)["obstacles"]["avoided"]) == [oid]
+    writer.delete(f"/obstacles/{oid}", headers=keys["staff"])
+    time.sleep(0.06)
+    assert route(reader)["distance_m"] == baseline["wheelchair"]["distance_m"]
+
+
+def test_delete_is_soft_audited_and_lifts_the_obstacle(
+    client: TestClient,
+    keys: dict[str, dict[str, str]],
+    baseline: dict[str, dict[str, Any]],
+    on_route: list[float],
+) -> None:
+    oid = client.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"]).json()[
+        "id"
+    ]
+    assert_error(client.delete(f"/obstacles/{oid}", headers=keys["staff"] | {"If-Match": '"7"'}), 409, "version_conflict")  # fmt: skip
+    deleted = client.delete(f"/obstacles/{oid}", headers=keys["staff"])
+    assert deleted.status_code == 200, deleted.text
+    assert deleted.json()["deleted_at"] is not None
+    assert route(client)["distance_m"] == baseline["wheelchair"]["distance_m"]
+    assert_error(client.get(f"/obstacles/{oid}", headers=keys["staff"]), 404, "not_found")
+    assert_error(client.delete(f"/obstacles/{oid}", headers=keys["staff"]), 404, "not_found")
+    history = client.get(f"/obstacles/{oid}/history", headers=keys["staff"]).json()["history"]
+    assert [(h["version"], h["action"]) for h in history] == [(1, "create"), (2, "delete")]
+    assert history[1]["author"] == "Frau Weber (Tiefbauamt)"
+    assert history[1]["snapshot"]["deleted_at"] is not None
+
+
+# -------------------------------------------------------------------------------- auth, errors
+
+
+def test_keys_and_roles(
+    client: TestClient, keys: dict[str, dict[str, str]], on_route: list[float]
+) -> None:
+    body = obstacle_body(on_route)
+    for headers in ({}, keys["wrong"], keys["revoked"], {"Authorization": "Basic dXNlcjpwdw=="}):
+        response = client.post("/obstacles", json=body, headers=headers)
+        assert_error(response, 401, "unauthorized")
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert_error(client.get("/obstacles"), 401, "unauthorized")
+    assert_error(client.get("/reports"), 401, "unauthorized")
+
+    assert client.get("/obstacles", headers=keys["staff"]).status_code == 200
+    assert client.get("/obstacles", headers=keys["admin"]).status_code == 200  # admin ⊇ staff
+    empty = {"type": "FeatureCollection", "features": []}
+    forbidden = client.post("/obstacles/import", json=empty, headers=keys["staff"])
+    assert_error(forbidden, 403, "forbidden")
+    imported = client.post("/obstacles/import", json=empty, headers=keys["admin"])
+    assert imported.status_code == 200, imported.text
+
+
+def test_version_is_required_and_checked(
+    client: TestClient, keys: dict[str, dict[str, str]], on_route: list[float]
+) -> None:
+    staff = keys["staff"]
+    oid = client.post("/obstacles", json=obstacle_body(on_route), headers=staff).json()["id"]
+    url = f"/obstacles/{oid}"
+    assert_error(client.patch(url, json={"reason": "x"}, headers=staff), 428, "version_required")
+    ok = client.patch(url, json={"version": 1, "reason": "Gehweg bis Freitag gesperrt"}, headers=staff)  # fmt: skip
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["version"] == 2
+    assert ok.json()["match"]["edge_count"] >= 2
+    stale = assert_error(client.patch(url, json={"version": 1, "reason": "y"}, headers=staff), 409, "version_conflict")  # fmt: skip
+    assert stale["details"]["current_version"] == 2
+    by_header = client.patch(url, json={"reason": "z"}, headers=staff | {"If-Match": '"2"'})
+    assert by_header.status_code == 200, by_header.text
+    assert by_header.headers["ETag"] == '"3"'
+    assert_error(client.patch(url, json={"reason": "z"}, headers=staff | {"If-Match": '"2"'}), 409, "version_conflict")  # fmt: skip
+    assert_error(client.patch("/obstacles/nope", json={"version": 1, "reason": "z"}, headers=staff), 404, "not_found")  # fmt: skip
+    got = client.get(url, headers=staff)
+    assert got.headers["ETag"] == '"3"'
+    assert got.json()["reason"] == "z"
+
+
+def test_invalid_obstacles_are_refused(
+    client: TestClient, keys: dict[str, dict[str, str]], on_route: list[float]
+) -> None:
+    staff = keys["staff"]
+
+    def post(**fields: Any) -> httpx.Response:
+        return client.post("/obstacles", json=obstacle_body(on_route, **fields), headers=staff)
+
+    far = {"type": "Point", "coordinates": [7.90, 49.50]}  # 10 km outside the centre extract
+    assert "nearest path" in assert_error(post(geometry=far), 422, "obstacle_matches_nothing")["message"]  # fmt: skip
+    bad_geometries = [
+        {"type": "Circle", "coordinates": on_route},
+        {"type": "Point", "coordinates": [on_route[1], 190.0]},
+        {"type": "Point", "coordinates": ["7.76", "49.44"]},
+        {"type": "LineString", "coordinates": [on_route]},
+        {"type": "Polygon", "coordinates": [[[7.76, 49.44], [7.77, 49.44], [7.77, 49.45]]]},
+        {"type": "Point"},
+    ]
+    for geometry in bad_geometries:
+        assert_error(post(geometry=geometry), 422, "invalid_request")
+    for effect in ({"closed": True, "colour": "red"}, {"width_m": -1}, {}, {"wheelchair": "maybe"}):
+        assert_error(post(effect=effect), 422, "invalid_request")
+    window = assert_error(
+        post(valid_from="2024-06-03T10:00:00", valid_until="2024-06-03T09:00:00"),
+        422,
+        "invalid_request",
+    )
+    assert "valid_until" in window["message"]
+    assert_error(post(reason=""), 422, "invalid_request")
+
+    oid = post().json()["id"]
+    patch = client.patch(f"/obstacles/{oid}", json={"version": 1, "valid_until": "2024-06-03T07:00:00"}, headers=staff)  # fmt: skip
+    assert_error(patch, 422, "invalid_request")  # 07:00 Berlin is before valid_from (08:00)
+    patch = client.patch(f"/obstacles/{oid}", json={"version": 1, "geometry": far}, headers=staff)
+    assert_error(patch, 422, "obstacle_matches_nothing")
+    patch = client.patch(f"/obstacles/{oid}", json={"version": 1}, headers=staff)
+    assert_error(patch, 422, "invalid_request")
+    assert client.get(f"/obstacles/{oid}", headers=staff).json()["version"] == 1  # unchanged
+    assert len(client.get("/obstacles", headers=staff).json()["obstacles"]) == 1
+
+
+# -------------------------------------------------------------------------------- concurrency
+
+
+def test_fifty_concurrent_writers_lose_nothing(
+    client: TestClient, keys: dict[str, dict[str, str]], on_route: list[float]
+) -> None:
+    staff = keys["staff"]
+    service = client.app.state.obstacles  # type: ignore[attr-defined]
+    oid = client.post("/obstacles", json=obstacle_body(on_route), headers=staff).json()["id"]
+    revision = service.revision()
+    conflicts = []
+    lock = threading.Lock()
+
+    def patcher(i: int) -> None:
+        while True:
+            version = client.get(f"/obstacles/{oid}", headers=staff).json()["version"]
+            body = {"version": version, "reason": f"writer {i}"}
+            response = client.patch(f"/obstacles/{oid}", json=body, headers=staff)
+            if response.status_code == 200:
+                return
+            assert_error(response, 409, "version_conflict")
+            with lock:
+                conflicts.append(i)
+
+    def creator(i: int) -> None:
+        body = obstacle_body(on_route, effect={"width_m": 1.0}, reason=f"creator {i}")
+        assert client.post("/obstacles", json=body, headers=staff).status_code == 201
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        futures = [pool.submit(patcher, i) for i in range(25)]
+        futures += [pool.submit(creator, i) for i in range(25)]
+        for future in futures:
+            future.result(timeout=120)
+
+    final = client.get(f"/obstacles/{oid}", headers=staff).json()
+    assert final["version"] == 26  # 1 + one per patcher, none lost, none doubled
+    history = client.get(f"/obstacles/{oid}/history", headers=staff).json()["history"]
+    assert [h["version"] for h in history] == list(range(1, 27))
+    assert sorted(h["snapshot"]["reason"] for h in history[1:]) == sorted(
+        f"writer {i}" for i in range(25)
+    )
+    assert history[-1]["snapshot"]["reason"] == final["reason"]
+    listed = client.get("/obstacles", headers=staff).json()
+    assert listed["count"] == 26
+    assert sorted(o["reason"] for o in listed["obstacles"] if o["id"] != oid) == sorted(
+        f"creator {i}" for i in range(25)
+    )
+    assert service.revision() == revision + 50
+    live = client.app.state.live_obstacles  # type: ignore[attr-defined]
+    assert live.revision == service.revision()
+    assert len(live.active) == 26
+    print(f"{len(conflicts)} version conflicts retried")
+
+
+# ------------------------------------------------------------------------------ citizen reports
+
+
+def test_citizen_report_flow(
+    client: TestClient,
+    keys: dict[str, dict[str, str]],
+    baseline: dict[str, dict[str, Any]],
+    on_route: list[float],
+) -> None:
+    staff = keys["staff"]
+    report = {
+        "geometry": {"type": "Point", "coordinates": on_route},
+        "description": "Bauzaun blockiert den ganzen Gehweg",
+        "contact": "anwohnerin@example.org",
+    }
+    first = client.post("/reports", json=report)  # no key
+    assert first.status_code == 201, first.text
+    assert first.json()["status"] == "open"
+    second = client.post("/reports", json=report | {"description": "Schlagloch", "contact": None})
+    assert second.status_code == 201
+
+    open_reports = client.get("/reports?status=open", headers=staff).json()
+    assert open_reports["count"] == 2
+    assert {r["contact"] for r in open_reports["reports"]} == {"anwohnerin@example.org", None}
+
+    accept = {"effect": {"closed": True}, "valid_until": "2024-06-10T18:00:00"}
+    accepted = client.post(f"/reports/{first.json()['id']}/accept", json=accept, headers=staff)
+    assert accepted.status_code == 200, accepted.text
+    decision = accepted.json()
+    assert decision["report"]["status"] == "accepted"
+    assert decision["report"]["decided_by"] == "Frau Weber (Tiefbauamt)"
+    obstacle = decision["obstacle"]
+    assert decision["report"]["obstacle_id"] == obstacle["id"]
+    assert obstacle["source"] == "citizen_report"
+    assert obstacle["reason"] == "Bauzaun blockiert den ganzen Gehweg"
+    assert obstacle["active"] is True
+    assert obstacle["match"]["edge_count"] >= 2
+    assert ids(route(client)["obstacles"]["avoided"]) == [obstacle["id"]]
+    history = client.get(f"/obstacles/{obstacle['id']}/history", headers=staff).json()["history"]
+    assert [h["action"] for h in history] == ["accept"]
+
+    again = client.post(f"/reports/{first.json()['id']}/accept", json=accept, headers=staff)
+    assert_error(again, 409, "report_already_decided")
+    rejected = client.post(f"/reports/{second.json()['id']}/reject", headers=staff)
+    assert rejected.status_code == 200, rejected.text
+    assert rejected.json()["report"]["status"] == "rejected"
+    assert rejected.json()["obstacle"] is None
+    assert_error(client.post(f"/reports/{second.json()['id']}/reject", headers=staff), 409, "report_already_decided")  # fmt: skip
+    assert_error(client.post("/reports/nope/reject", headers=staff), 404, "not_found")
+    assert client.get("/reports?status=open", headers=staff).json()["count"] == 0
+    assert_error(client.post(f"/reports/{second.json()['id']}/reject"), 401, "unauthorized")
+
+
+def test_reports_are_small_and_rate_limited(
+    start_app: Callable[..., TestClient], database_url: str, on_route: list[float]
+) -> None:
+    client = start_app(database_url, max_report_bytes=8 * 1024, reports_per_minute=5)
+    geometry = {"type": "Point", "coordinates": on_route}
+    big = client.post("/reports", json={"geometry": geometry, "description": "x" * 9000})
+    assert_error(big, 413, "payload_too_large")
+    for i in range(4):  # the 413 above counts for nothing; five are allowed
+        ok = client.post("/reports", json={"geometry": geometry, "description": f"Nummer {i}"})
+        assert ok.status_code == 201, ok.text
+    assert client.post("/reports", json={"geometry": geometry, "description": "fünf"}).status_code == 201  # fmt: skip
+    limited = client.post("/reports", json={"geometry": geometry, "description": "sechs"})
+    body = assert_error(limited, 429, "rate_limited")
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert body["details"]["limit_per_minute"] == 5
+
+
+# ---------------------------------------------------------------------------- import / export
+
+
+def test_export_import_round_trip(
+    start_app: Callable[..., TestClient],
+    new_database: Callable[[], str],
+    database_url: str,
+    keys: dict[str, dict[str, str]],
+    baseline: dict[str, dict[str, Any]],
+    on_route: list[float],
+) -> None:
+    source = start_app(database_url)
+    staff = keys["staff"]
+    along = [point_on(baseline["wheelchair"], 0.2), point_on(baseline["wheelchair"], 0.8)]
+    line = {"type": "LineString", "coordinates": along}
+    bodies = [
+        obstacle_body(on_route),
+        obstacle_body(on_route, effect={"width_m": 0.8}, valid_until="2024-07-01T00:00:00"),
+        obstacle_body(
+            on_route,
+            effect={"kerb_height_cm": 12, "surface": "sett"},
+            valid_from="2024-06-10T06:00:00+02:00",
+            reason="Bordstein wird erneuert",
+        ),
+        obstacle_body(on_route, geometry=line, effect={"surface": "gravel"}),
+    ]
+    created = []
+    for body in bodies:
+        response = source.post("/obstacles", json=body, headers=staff)
+        assert response.status_code == 201, response.text
+        created.append(response.json())
+    deleted = source.post("/obstacles", json=obstacle_body(on_route), headers=staff).json()
+    source.delete(f"/obstacles/{deleted['id']}", headers=staff)
+    exported = source.get("/obstacles/export", headers=staff)
+    assert exported.status_code == 200, exported.text
+    collection = exported.json()
+    assert deleted["id"] not in [f["id"] for f in collection["features"]]
+    assert {c["id"] for c in created} <= {f["id"] for f in collection["features"]}
+
+    target_url = new_database()
+    target = start_app(target_url)
+    admin = make_keys(target_url)["admin"]
+    broken = {
+        "type": "FeatureCollection",
+        "features": [
+            *collection["features"],
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [7.9, 49.5]}, "properties": {"effect": {"closed": True}, "reason": "weit weg"}},
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": on_route}, "properties": {"effect": {"sparkle": 1}, "reason": "x"}},
+        ],
+    }  # fmt: skip
+    failed = assert_error(target.post("/obstacles/import", json=broken, headers=admin), 422, "import_failed")  # fmt: skip
+    n = len(collection["features"])
+    assert [(e["index"], e["code"]) for e in failed["details"]["errors"]] == [
+        (n, "obstacle_matches_nothing"),
+        (n + 1, "invalid_properties"),
+    ]
+    assert target.get("/obstacles/export", headers=admin).json()["features"] == []  # nothing
+
+    imported = target.post("/obstacles/import", json=collection, headers=admin)
+    assert imported.status_code == 200, imported.text
+    assert imported.json() == {"created": n, "updated": 0, "total": n, "errors": []}
+    again = target.get("/obstacles/export", headers=admin).json()
+
+    def essence(fc: dict[str, Any]) -> dict[str, Any]:
+        keep = ("effect", "valid_from", "valid_until", "reason", "source", "author", "created_at", "active")  # fmt: skip
+        return {
+            f["id"]: (f["geometry"], {k: f["properties"][k] for k in keep}) for f in fc["features"]
+        }
+
+    assert essence(again) == essence(collection)
+    routed = route(target)
+    active_now = {created[i]["id"] for i in (0, 1, 3)}  # the kerb work starts on 10 June
+    assert set(ids(routed["obstacles"]["avoided"])) == active_now
+    history = target.get(f"/obstacles/{created[0]['id']}/history", headers=admin).json()
+    assert [(h["action"], h["author"]) for h in history["history"]] == [
+        ("import", "Herr Kaya (Admin)")
+    ]
+    reimported = target.post("/obstacles/import", json=collection, headers=admin).json()
+    assert reimported == {"created": 0, "updated": n, "total": n, "errors": []}
+
+
+def test_documented_examples_work(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
+    from api.obstacles.schemas import ObstacleCreate, ObstacleUpdate, ReportAccept, ReportCreate
+
+    def examples(model: Any) -> list[dict[str, Any]]:
+        return model.model_config["json_schema_extra"]["examples"]
+
+    staff = keys["staff"]
+    created = []
+    for body in examples(ObstacleCreate):
+        response = client.post("/obstacles", json=body, headers=staff)
+        assert response.status_code == 201, response.text
+        created.append(response.json())
+    assert created[0]["active"] is True  # 3 June 07:00 local time < now (08:00) < 14 June
+    for body in examples(ObstacleUpdate):  # versions 1 and 2 of the same obstacle
+        response = client.patch(f"/obstacles/{created[0]['id']}", json=body, headers=staff)
+        assert response.status_code == 200, response.text
+    report = client.post("/reports", json=examples(ReportCreate)[0])
+    assert report.status_code == 201, report.text
+    accepted = client.post(
+        f"/reports/{report.json()['id']}/accept", json=examples(ReportAccept)[0], headers=staff
+    )
+    assert accepted.status_code == 200, accepted.text
+    spec = client.get("/openapi.json").json()
+    assert {"/obstacles", "/obstacles/active", "/obstacles/import", "/reports"} <= set(
+        spec["paths"]
+    )
+    assert {"HTTPBearer", "APIKeyHeader"} <= set(spec["components"]["securitySchemes"])
+
+
+# --------------------------------------------------------------------------- storage, commands
+
+
+def test_migrations_create_exactly_the_models(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from api.db.models import Base
+    from api.db.session import current_revision, make_engine, upgrade
+
+    engine = make_engine(database_url)
+    upgrade(engine)  # idempotent
+    assert current_revision(engine) == "0001"
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+    engine.dispose()
+
+
+def test_keys_command_line(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from api.auth import authenticate, hash_key
+    from api.cli import main
+    from api.db.session import make_engine, make_sessionmaker
+
+    url = ["--database-url", database_url]
+    assert main(["db", "upgrade", *url]) == 0
+    assert main(["keys", "create", "--name", "Stadtplanung", "--role", "admin", *url]) == 0
+    key = capsys.readouterr().out.strip().splitlines()[-1]
+    assert len(key) >= 40
+    sessions = make_sessionmaker(make_engine(database_url))
+    user = authenticate(sessions, key)
+    assert user is not None
+    assert (user.name, user.role) == ("Stadtplanung", "admin")
+    with sessions() as session:
+        from sqlalchemy import text
+
+        stored = session.execute(text("SELECT key_hash FROM api_keys")).scalars().all()
+    assert stored == [hash_key(key)]  # never the key itself
+    assert main(["keys", "list", *url]) == 0
+    assert "Stadtplanung" in capsys.readouterr().out
+    assert main(["keys", "revoke", str(user.key_id), *url]) == 0
+    assert authenticate(sessions, key) is None
+    assert main(["keys", "revoke", str(user.key_id), *url]) == 2
+    assert "no active key" in capsys.readouterr().err
