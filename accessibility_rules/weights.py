@@ -7,10 +7,13 @@ Cost is time (Valhalla/AccessMap style), split into
 - ``violations``: a bitmask of the profile's hard limits the edge breaks (:class:`Limit`),
   including unknown values the profile forbids.
 
-The search cost is ``travel_s + transition_s`` plus :data:`VIOLATION_PENALTY_S` for an edge that
-breaks any limit: a route that honours all limits is always preferred, and if none exists the
-least-bad route (fewest violating edges, then fastest) is found in the same search and reported
-as not fully accessible. No Python loop per edge: every rule is a numpy expression.
+The search cost is ``travel_s + transition_s + violation_s``, where an edge that breaks any
+limit costs :data:`VIOLATION_PENALTY_S` × (1 + its length / :data:`VIOLATION_PENALTY_M`). Every
+route that honours all limits costs far less than one violation, so it is always preferred; if
+none exists, the least-bad route (the fewest metres and places of broken limits, then fastest)
+is found in the same search and reported as not fully accessible. The penalty follows length,
+not edge count, so how OSM happens to split ways cannot send a wheelchair user on a detour.
+No Python loop per edge: every rule is a numpy expression.
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ from graphs.effective import EffectiveEdges
 #: Added to the cost of an edge that breaks a hard limit (about 11.5 days): larger than any
 #: route that honours the limits, so violations are only used when unavoidable.
 VIOLATION_PENALTY_S = 1.0e6
+#: A violating stretch costs one more VIOLATION_PENALTY_S per this many metres: a limit broken
+#: at one place (a kerb) weighs like 10 m of a limit broken along the way (a steep slope).
+VIOLATION_PENALTY_M = 10.0
 
 
 class Limit(IntFlag):
@@ -92,6 +98,7 @@ class EdgeWeights:
     transition_s: np.ndarray
     violations: np.ndarray  # uint32 Limit bits
     unknowns: np.ndarray  # uint32 Unknown bits (relevant to this profile)
+    violation_s: np.ndarray  # float64: penalty of the whole edge (0 where no limit is broken)
     cost_s: np.ndarray  # float64, contiguous, >= 0
     min_cost_per_m: float  # smallest cost_s / length_m: scales an admissible A* heuristic
 
@@ -227,9 +234,10 @@ def compute_weights(
     )  # fmt: skip
     transition += penal_count * p.unknown_transition_penalty_s
 
-    cost = np.ascontiguousarray(
-        travel + transition + np.where(violations != 0, VIOLATION_PENALTY_S, 0.0)
+    penalty = np.where(
+        violations != 0, VIOLATION_PENALTY_S * (1.0 + length / VIOLATION_PENALTY_M), 0.0
     )
+    cost = np.ascontiguousarray(travel + transition + penalty)
     has_length = length > 0
     min_per_m = float(np.min(cost[has_length] / length[has_length])) if has_length.any() else 0.0
     return EdgeWeights(
@@ -237,6 +245,7 @@ def compute_weights(
         transition_s=np.ascontiguousarray(transition),
         violations=violations.astype(np.uint32) | zero,
         unknowns=unknowns.astype(np.uint32) | zero,
+        violation_s=np.ascontiguousarray(penalty),
         cost_s=cost,
         min_cost_per_m=min_per_m,
     )

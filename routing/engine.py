@@ -79,8 +79,9 @@ def piece_cost(weights: EdgeWeights, piece: PathPiece, *, last: bool) -> float:
     cost = (piece.end - piece.start) * float(weights.travel_s[e])
     if not last:
         cost += float(weights.transition_s[e])
-    if weights.violations[e]:
-        cost += VIOLATION_PENALTY_S
+    if weights.violations[e]:  # the fixed part, plus the share of the length-dependent part
+        extra = float(weights.violation_s[e]) - VIOLATION_PENALTY_S
+        cost += VIOLATION_PENALTY_S + (piece.end - piece.start) * extra
     return cost
 
 
