@@ -10,12 +10,12 @@ from api.settings import Settings
 from routing.engine import Router
 
 
-def get_router(request: Request) -> Router:
-    """The Router loaded at start-up."""
+async def get_router(request: Request) -> Router:
+    """The Router loaded at start-up (async: no threadpool hop for a plain lookup)."""
     return request.app.state.router
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The service settings."""
     return request.app.state.settings
 

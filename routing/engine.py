@@ -29,6 +29,7 @@ from graphs.model import CompiledGraph
 from routing import _kernels
 from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
 from routing.landmarks import Landmarks, choose_landmarks, compute_landmarks
+from routing.route import ReportTable
 from routing.snapping import SnapPoint, SpatialIndex
 
 if TYPE_CHECKING:
@@ -149,6 +150,7 @@ class Router:
         self._lock = threading.Lock()
         self._cache: OrderedDict[Profile, EdgeWeights] = OrderedDict()
         self.effective: EffectiveEdges = effective_edges(graph)
+        self._report = ReportTable.build(graph.edge, self.effective)
         self.revision = 0
         self._landmark_nodes = choose_landmarks(self.node_x, self.node_y)
         self._landmark_cache: OrderedDict[int, tuple[EdgeWeights, Landmarks]] = OrderedDict()
@@ -166,13 +168,20 @@ class Router:
         raw arrays with an old effective view; cached weights and landmarks are dropped.
         """
         eff = effective_edges(dataclasses.replace(self.graph, edge=edge, node=node))
+        report = ReportTable.build(edge, eff)
         with self._lock:
             self.graph.edge = edge
             self.graph.node = node
             self.effective = eff
+            self._report = report
             self._cache.clear()
             self._landmark_cache.clear()
             self.revision += 1
+
+    def report_table(self) -> ReportTable:
+        """What route reports read, stacked per edge (consistent with the current attributes)."""
+        with self._lock:
+            return self._report
 
     def attributes(self) -> tuple[dict[str, np.ndarray], EffectiveEdges]:
         """The current raw edge arrays and effective view, read together (a consistent pair)."""

@@ -245,6 +245,39 @@ def _limit_message(limit: Limit, e: int, router: Router, profile: Profile) -> st
     return (limit.name or "limit").lower().replace("_", " ")
 
 
+#: Edge attributes a route report reads, stacked in one table so a route gathers them at once.
+REPORT_EDGE_COLUMNS = (
+    "length_m", "incline_percent", "incline_source", "is_steps", "step_count", "handrail",
+    "ramp_wheelchair", "surface", "name_id", "is_sidewalk", "highway",
+)  # fmt: skip
+REPORT_EFFECTIVE_COLUMNS = (
+    "passage_width_m", "crossing", "acoustic_signal", "vibration_signal", "tactile_paving",
+    "is_elevator", "kerb_count", "kerb_height_cm", "barrier", "crossing_share", "kerb_unknown_count",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTable:
+    """Every attribute a route report needs, as one ``m × C`` float64 table (one gather)."""
+
+    rows: np.ndarray
+    index: dict[str, int]
+
+    @classmethod
+    def build(cls, edge: dict[str, np.ndarray], eff: Any) -> ReportTable:
+        """Stack the raw and effective per-edge columns (rebuilt whenever obstacles change)."""
+        columns = [edge[n] for n in REPORT_EDGE_COLUMNS]
+        columns += [getattr(eff, n) for n in REPORT_EFFECTIVE_COLUMNS]
+        rows = np.column_stack([np.asarray(col, dtype=np.float64) for col in columns])
+        names = REPORT_EDGE_COLUMNS + REPORT_EFFECTIVE_COLUMNS
+        return cls(np.ascontiguousarray(rows), {n: i for i, n in enumerate(names)})
+
+    def gather(self, edges: np.ndarray) -> dict[str, np.ndarray]:
+        """The columns for ``edges`` (views into one gathered block)."""
+        block = self.rows[edges]
+        return {name: block[:, i] for name, i in self.index.items()}
+
+
 def _index_ranges(first: np.ndarray, last: np.ndarray) -> np.ndarray:
     """Concatenated ``arange(first[i], last[i])`` (vectorised)."""
     counts = last - first
@@ -287,13 +320,13 @@ def build_route(
     snapped_on_usable: bool,
 ) -> Route:
     """Turn a search :class:`Path` into a :class:`Route` report (vectorised over its pieces)."""
-    edge, eff = router.attributes()
     edges = np.asarray(path.edges, dtype=np.int64)
+    c = router.report_table().gather(edges)
     k = len(edges)
     starts = np.zeros(k)
     ends = np.ones(k)
     starts[0], ends[-1] = path.start, path.end
-    lengths = (ends - starts) * edge["length_m"][edges]
+    lengths = (ends - starts) * c["length_m"]
     at = np.concatenate(([0.0], np.cumsum(lengths)[:-1]))
     total = float(lengths.sum())
     not_last = np.arange(k) < k - 1
@@ -317,9 +350,9 @@ def build_route(
 
     zero = np.zeros(k)
     has_length = lengths > 0
-    steps = edge["is_steps"][edges]
-    incline = edge["incline_percent"][edges].astype(np.float64)
-    incline_src = edge["incline_source"][edges]
+    steps = c["is_steps"] > 0
+    incline = c["incline_percent"].astype(np.float64)
+    incline_src = c["incline_source"]
     known_incline = has_length & np.isfinite(incline) & ~steps
     steep_limit = min(STEEP_REPORT_PERCENT, profile.max_incline_percent or STEEP_REPORT_PERCENT)
     add(
@@ -327,17 +360,17 @@ def build_route(
         incline_percent=np.round(incline, 1), length_m=np.round(lengths, 1),
         source=_names_of(incline_src, InclineSource),
     )  # fmt: skip
-    step_total = edge["step_count"][edges].astype(np.int64)
+    step_total = c["step_count"].astype(np.int64)
     step_here = np.where(
         step_total > 0, np.maximum(1, np.rint(step_total * (ends - starts))), -1
     ).astype(np.int64)
     add(
         "steps", steps & has_length, first_pt, zero,
         step_count=np.where(step_here > 0, step_here, None),
-        handrail=_names_of(edge["handrail"][edges], Tri),
-        ramp_wheelchair=_names_of(edge["ramp_wheelchair"][edges], Tri),
+        handrail=_names_of(c["handrail"], Tri),
+        ramp_wheelchair=_names_of(c["ramp_wheelchair"], Tri),
     )  # fmt: skip
-    surface = edge["surface"][edges]
+    surface = c["surface"]
     avoided = [int(SurfaceClass[x.upper()]) for x in profile.avoid_surfaces]
     reported = np.zeros(len(SurfaceClass) + 1, dtype=bool)  # indexed by code + 1 (UNKNOWN = -1)
     reported[[int(x) + 1 for x in POOR_SURFACES] + [x + 1 for x in avoided]] = True
@@ -350,7 +383,7 @@ def build_route(
         surface=_names_of(surface, SurfaceClass),
         length_m=np.round(lengths, 1),
     )
-    width = eff.passage_width_m[edges].astype(np.float64)
+    width = c["passage_width_m"].astype(np.float64)
     narrow_limit = profile.min_width_m if profile.min_width_m is not None else NARROW_REPORT_M
     add(
         "narrow",
@@ -359,22 +392,22 @@ def build_route(
         zero,
         width_m=np.round(width, 2),
     )
-    crossing = eff.crossing[edges]
+    crossing = c["crossing"]
     add(
         "crossing", (crossing != CrossingKind.NONE) & ((ends >= 1.0) | (starts == 0.0)), mid_pt, lengths / 2,
         crossing=_names_of(crossing, CrossingKind),
-        acoustic_signal=_names_of(eff.acoustic_signal[edges], AcousticSignal),
-        vibration_signal=_names_of(eff.vibration_signal[edges], Tri),
-        tactile_paving=_names_of(eff.tactile_paving[edges], Tri),
+        acoustic_signal=_names_of(c["acoustic_signal"], AcousticSignal),
+        vibration_signal=_names_of(c["vibration_signal"], Tri),
+        tactile_paving=_names_of(c["tactile_paving"], Tri),
     )  # fmt: skip
-    add("elevator", eff.is_elevator[edges], last_pt, lengths)
-    kerbs = eff.kerb_count[edges].astype(np.int64)
-    kerb_h = eff.kerb_height_cm[edges].astype(np.float64)
+    add("elevator", c["is_elevator"] > 0, last_pt, lengths)
+    kerbs = c["kerb_count"].astype(np.int64)
+    kerb_h = c["kerb_height_cm"].astype(np.float64)
     add(
         "kerb", not_last & (kerbs > 0), last_pt, lengths,
         height_cm=np.where(np.isnan(kerb_h), None, np.round(kerb_h, 1)), count=kerbs,
     )  # fmt: skip
-    barrier = eff.barrier[edges]
+    barrier = c["barrier"]
     add(
         "barrier",
         not_last & (barrier != BarrierKind.NONE),
@@ -403,7 +436,7 @@ def build_route(
             continue
         name = (unknown.name or "").lower()
         if unknown == Unknown.KERB_HEIGHT:
-            count = int(eff.kerb_unknown_count[edges][hit & not_last].sum())
+            count = int(c["kerb_unknown_count"][hit & not_last].sum())
             if count:
                 unknowns[name] = {"count": count}
         elif unknown in (Unknown.ACOUSTIC_SIGNAL, Unknown.TACTILE_PAVING):
@@ -420,14 +453,14 @@ def build_route(
             "at_m": round(float(at[i]), 1),
         }
 
-    delays = kerbs * profile.kerb_delay_s + eff.crossing_share[edges] * profile.crossing_delay_s
+    delays = kerbs * profile.kerb_delay_s + c["crossing_share"] * profile.crossing_delay_s
     duration = total / profile.walking_speed_mps + float(delays[not_last].sum())
 
     detour = None
     walk_edges: list[int] = []
     if walk_path is not None:
         walk_edges = walk_path.edges.tolist()
-        walk_len = edge["length_m"][walk_path.edges]
+        walk_len = router.graph.edge["length_m"][walk_path.edges]
         walk_m = float(walk_len.sum())
         if len(walk_len) == 1:
             walk_m *= walk_path.end - walk_path.start
@@ -450,7 +483,7 @@ def build_route(
         unknowns=unknowns,
         max_incline=max_incline,
         detour=detour,
-        segments=_segments(router, edges, at, lengths, first_pt, last_pt),
+        segments=_segments(router, edges, c, at, lengths, first_pt, last_pt),
         snapped={"origin": _snapped(path.source), "destination": _snapped(path.target)},
         edges=edges.tolist(),
         walk_edges=walk_edges,
@@ -494,6 +527,7 @@ def _value(column: Any, i: int) -> Any:
 def _segments(
     router: Router,
     edges: np.ndarray,
+    c: dict[str, np.ndarray],
     at: np.ndarray,
     lengths: np.ndarray,
     first_pt: np.ndarray,
@@ -502,8 +536,8 @@ def _segments(
     """Runs of pieces along one named street (unnamed pieces stay separate: every path junction
     may need an instruction)."""
     g = router.graph
-    name_ids = g.edge["name_id"][edges]
-    sidewalk = g.edge["is_sidewalk"][edges]
+    name_ids = c["name_id"].astype(np.int64)
+    sidewalk = c["is_sidewalk"] > 0
     boundary = np.ones(len(edges), dtype=bool)
     same = (name_ids[1:] == name_ids[:-1]) & (sidewalk[1:] == sidewalk[:-1]) & (name_ids[1:] >= 0)
     boundary[1:] = ~same
@@ -512,7 +546,7 @@ def _segments(
     run_length = np.add.reduceat(lengths, starts)
     highway_names = _names_of(np.zeros(0), HighwayClass).names
     rows = zip(
-        edges[starts].tolist(), name_ids[starts].tolist(), g.edge["highway"][edges[starts]].tolist(),
+        edges[starts].tolist(), name_ids[starts].tolist(), c["highway"][starts].astype(np.int64).tolist(),
         sidewalk[starts].tolist(), at[starts].tolist(), run_length.tolist(),
         first_pt[starts].tolist(), last_pt[stops].tolist(), strict=True,
     )  # fmt: skip

@@ -392,8 +392,12 @@ def get_service(request: Request) -> ObstacleService:
     return service
 
 
-def fresh_obstacles(request: Request) -> LiveObstacles | None:
-    """The live obstacles, brought up to date for a route request (None before start-up)."""
+async def fresh_obstacles(request: Request) -> LiveObstacles | None:
+    """The live obstacles, brought up to date for a route request (None before start-up).
+
+    Runs on the event loop: the revision check is one indexed single-row read, at most every
+    ``obstacle_poll_s``; a threadpool hop would cost more than the work.
+    """
     live: LiveObstacles | None = getattr(request.app.state, "live_obstacles", None)
     if live is not None:
         live.ensure_fresh()

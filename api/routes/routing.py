@@ -75,7 +75,7 @@ def plan(
     responses=_ERRORS,
     summary="Barrier-free route(s) for a profile",
 )
-def post_route(
+async def post_route(
     req: RouteRequest, r: RouterDep, settings: SettingsDep, live: FreshObstaclesDep
 ) -> FastJSONResponse:
     """Route from origin to destination (through via points) for a preset with overrides.
@@ -106,7 +106,7 @@ def _point(text: str, name: str) -> Point:
 @router.get(
     "", response_model=RouteResponse, responses=_ERRORS, summary="Quick route for browser tests"
 )
-def get_route(
+async def get_route(
     r: RouterDep,
     settings: SettingsDep,
     live: FreshObstaclesDep,
