@@ -29,107 +29,24 @@ import math
 import os
 import platform
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import numpy as np
+from _support import Server, ensure_graph
 
-HOST = "127.0.0.1"
 PROFILES = ("wheelchair", "walk")
 LANGUAGES = ("de", "en")
 TARGET_P50_MS_C1 = 2.0
 TARGET_RPS_C8 = 500.0
-START_TIMEOUT_S = 60.0
 
 
 # --------------------------------------------------------------------------------------- server
-
-
-def free_port() -> int:
-    """A TCP port free on the loopback interface right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def ensure_graph(graph_dir: Path, *, is_default: bool) -> None:
-    """Build the default area's graph if it is missing or was written by an older format."""
-    from graphs.model import GraphFormatError
-    from graphs.store import load_graph
-
-    reason = None
-    if not (graph_dir / "meta.json").is_file():
-        reason = "missing"
-    else:
-        try:
-            load_graph(graph_dir)
-        except GraphFormatError as exc:
-            reason = f"unreadable ({exc})"
-    if reason is None:
-        return
-    if not is_default:
-        sys.exit(f"bench_api: graph in {graph_dir} is {reason}; build it with `stufenlos build`")
-    print(f"bench_api: default graph {reason}; building it into {graph_dir} …", file=sys.stderr)
-    command = [sys.executable, "-m", "api.cli", "build", "--default-area"]
-    if reason == "missing":
-        command.append("--if-missing")
-    subprocess.run(command, check=True, timeout=600)
-
-
-class Server:
-    """``stufenlos serve`` as a child process in its own session (so its workers stop with it)."""
-
-    def __init__(self, graph_dir: Path, workers: int, port: int) -> None:
-        self.base = f"http://{HOST}:{port}"
-        self.log = tempfile.NamedTemporaryFile(prefix="bench_api_", suffix=".log", delete=False)  # noqa: SIM115
-        command = [
-            sys.executable, "-m", "api.cli", "serve", "--graph", str(graph_dir),
-            "--host", HOST, "--port", str(port), "--workers", str(workers),
-        ]  # fmt: skip
-        self.process = subprocess.Popen(
-            command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-    def wait_healthy(self, timeout_s: float = START_TIMEOUT_S) -> dict[str, Any]:
-        """Poll ``/health`` until it answers 200 (bounded); return its body."""
-        deadline = time.monotonic() + timeout_s
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}: {self.output()}")
-            try:
-                response = httpx.get(f"{self.base}/health", timeout=2.0)
-                if response.status_code == 200:
-                    return response.json()
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server not healthy after {timeout_s:.0f} s: {self.output()}")
-            time.sleep(0.2)
-
-    def output(self) -> str:
-        """What the server printed so far (its last lines)."""
-        self.log.flush()
-        return Path(self.log.name).read_text(errors="replace")[-2000:]
-
-    def stop(self) -> None:
-        """SIGTERM, wait; SIGKILL to its process group if it does not stop in 20 s."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=20)
-        self.log.close()
-        Path(self.log.name).unlink(missing_ok=True)
 
 
 # ------------------------------------------------------------------------------------- requests
@@ -390,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
 
     client = args.client if args.client != "auto" else ("wrk" if shutil.which("wrk") else "httpx")
     load_before = os.getloadavg()[0]
-    server = Server(args.graph, args.workers, free_port())
+    server = Server(args.graph, workers=args.workers)
     try:
         t0 = time.perf_counter()
         health = server.wait_healthy()

@@ -25,31 +25,17 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _support import graph_dir
 
 from accessibility_rules.profile import preset_names
 from api.testers.matrix import cost_matrix
 from api.testers.pairs import PointSampler
-from graphs import settings
 from graphs.store import load_graph
 from routing.engine import Router
 from routing.errors import NoRouteError
 
 TARGET_S = 2.0
 REL = 1e-9
-
-
-def graph_dir(arg: str | None) -> Path:
-    """The graph folder; builds the default area when it is missing."""
-    if arg:
-        return Path(arg)
-    out = settings.default_graph_dir()
-    if not (out / "meta.json").is_file():
-        from graphs.pipeline import build_to_dir, default_area_source
-
-        source, dem = default_area_source()
-        print(f"building the default area into {out} (DEM: {dem}) ...", file=sys.stderr)
-        build_to_dir(source, out, dem_path=dem)
-    return out
 
 
 def check_cells(router: Router, m, sources, targets, preset: str, k: int, rng) -> int:

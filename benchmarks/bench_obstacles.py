@@ -34,9 +34,6 @@ import json
 import math
 import os
 import platform
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -46,78 +43,12 @@ from typing import Any
 
 import httpx
 import numpy as np
+from _support import Server
+from _support import graph_dir as resolve_graph
 
-HOST = "127.0.0.1"
-START_TIMEOUT_S = 90.0
 TARGET_WRITE_LIVE_MS = 100.0
 TARGET_P50_RISE = 0.20
 PROFILES = ("wheelchair", "walk")
-
-
-def free_port() -> int:
-    """A TCP port free on the loopback interface right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def ensure_graph(graph_dir: Path, *, is_default: bool) -> None:
-    """Build the default area's graph if it is missing."""
-    if (graph_dir / "meta.json").is_file():
-        return
-    if not is_default:
-        sys.exit(f"bench_obstacles: no graph in {graph_dir}; build it with `stufenlos build`")
-    print("bench_obstacles: building the default graph …", file=sys.stderr)
-    command = [sys.executable, "-m", "api.cli", "build", "--default-area", "--if-missing"]
-    subprocess.run(command, check=True, timeout=600)
-
-
-class Server:
-    """``stufenlos serve`` as a child process in its own session (its workers stop with it)."""
-
-    def __init__(self, graph_dir: Path, workers: int, database_url: str) -> None:
-        port = free_port()
-        self.base = f"http://{HOST}:{port}"
-        self.log = tempfile.NamedTemporaryFile(prefix="bench_obst_", suffix=".log", delete=False)  # noqa: SIM115
-        command = [
-            sys.executable, "-m", "api.cli", "serve", "--graph", str(graph_dir),
-            "--host", HOST, "--port", str(port), "--workers", str(workers),
-        ]  # fmt: skip
-        env = os.environ | {"STUFENLOS_DATABASE_URL": database_url}
-        self.process = subprocess.Popen(
-            command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True, env=env
-        )
-
-    def wait_healthy(self) -> None:
-        """Poll ``/health`` until it answers 200 (bounded)."""
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}: {self.output()}")
-            try:
-                if httpx.get(f"{self.base}/health", timeout=2.0).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server not healthy after {START_TIMEOUT_S:.0f} s")
-            time.sleep(0.2)
-
-    def output(self) -> str:
-        self.log.flush()
-        return Path(self.log.name).read_text(errors="replace")[-2000:]
-
-    def stop(self) -> None:
-        """SIGTERM, wait; SIGKILL to its process group if it does not stop in 20 s."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=20)
-        self.log.close()
-        Path(self.log.name).unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------------- inputs
@@ -308,11 +239,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args(argv)
 
-    from graphs import settings
     from graphs.store import load_graph
 
-    graph_dir = Path(args.graph) if args.graph else settings.default_graph_dir()
-    ensure_graph(graph_dir, is_default=args.graph is None)
+    graph_dir = resolve_graph(args.graph)
     graph = load_graph(graph_dir)
     pairs = route_pairs(graph, 2000, args.seed)
     points = obstacle_points(graph, args.obstacles, args.seed + 1)
@@ -327,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         _, key = create_key(make_sessionmaker(engine), "benchmark", "staff")
         engine.dispose()
         headers = {"Authorization": f"Bearer {key}"}
-        server = Server(graph_dir, args.workers, url)
+        server = Server(graph_dir, workers=args.workers, env={"STUFENLOS_DATABASE_URL": url})
         try:
             server.wait_healthy()
             with httpx.Client(base_url=server.base, headers=headers, timeout=10.0) as client:

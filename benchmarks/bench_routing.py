@@ -35,13 +35,14 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+from _support import graph_dir
 from scipy.sparse.csgraph import dijkstra as scipy_dijkstra
 
 from accessibility_rules.profile import make_profile, preset_names
 from accessibility_rules.weights import EdgeWeights, compute_weights
-from graphs import settings
+from api.testers.compare import end_edges, min_edges
 from graphs.store import load_graph
-from routing.engine import PathPiece, Router, piece_cost
+from routing.engine import Router
 from routing.errors import NoRouteError
 from routing.snapping import SnapPoint
 
@@ -52,20 +53,6 @@ REL = 1e-9
 
 
 # ------------------------------------------------------------------------------------ setup
-
-
-def graph_dir(arg: str | None) -> Path:
-    """The graph folder to benchmark; builds the default area when it is missing."""
-    if arg:
-        return Path(arg)
-    out = settings.default_graph_dir()
-    if not (out / "meta.json").is_file():
-        from graphs.pipeline import build_to_dir, default_area_source
-
-        source, dem = default_area_source()
-        print(f"building the default area into {out} (DEM: {dem}) ...", file=sys.stderr)
-        build_to_dir(source, out, dem_path=dem)
-    return out
 
 
 def random_points(router: Router, rng: np.random.Generator, k: int) -> list[tuple[float, float]]:
@@ -82,42 +69,6 @@ def random_points(router: Router, rng: np.random.Generator, k: int) -> list[tupl
 
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q)) if values else math.nan
-
-
-# ----------------------------------------------------------------------------- the end model
-
-
-def end_edges(
-    router: Router, w: EdgeWeights, s: SnapPoint, t: SnapPoint
-) -> tuple[list[tuple[int, float]], list[tuple[int, float]], float]:
-    """Virtual source → node and node → virtual target edges, and the direct one-edge walk."""
-    g = router.graph
-    starts = [(int(g.head[p.edge]), piece_cost(w, p, last=False)) for p in router._ends(s)]
-    rev = int(g.edge["reverse_edge"][t.edge])
-    exits = [PathPiece(t.edge, 0.0, t.fraction)]
-    if rev >= 0:
-        exits.append(PathPiece(rev, 0.0, 1.0 - t.fraction))
-    ends = [(int(g.tail[p.edge]), piece_cost(w, p, last=True)) for p in exits]
-    direct = math.inf
-    if s.edge == t.edge:
-        s_rev = int(g.edge["reverse_edge"][s.edge])
-        if t.fraction >= s.fraction:
-            direct = piece_cost(w, PathPiece(s.edge, s.fraction, t.fraction), last=True)
-        elif s_rev >= 0:
-            piece = PathPiece(s_rev, 1.0 - s.fraction, 1.0 - t.fraction)
-            direct = piece_cost(w, piece, last=True)
-    return starts, ends, direct
-
-
-def min_edges(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Keep the cheapest of parallel edges and drop ``inf`` ones (scipy would sum parallels)."""
-    finite = np.isfinite(costs)
-    tails, heads, costs = tails[finite], heads[finite], costs[finite]
-    order = np.lexsort((costs, heads, tails))
-    tails, heads, costs = tails[order], heads[order], costs[order]
-    first = np.ones(len(tails), dtype=bool)
-    first[1:] = (tails[1:] != tails[:-1]) | (heads[1:] != heads[:-1])
-    return tails[first], heads[first], costs[first]
 
 
 class NetworkxBaseline:

@@ -248,8 +248,8 @@ class Router:
         )
 
     # --- search --------------------------------------------------------------------------------
-    def _ends(self, snap: SnapPoint) -> list[PathPiece]:
-        """The two directed pieces from a snapped point to the ends of its edge."""
+    def start_pieces(self, snap: SnapPoint) -> list[PathPiece]:
+        """The directed pieces from a snapped point to each end node of its edge."""
         e, f = snap.edge, snap.fraction
         pieces = [PathPiece(e, f, 1.0)]
         rev = int(self.graph.edge["reverse_edge"][e])
@@ -285,8 +285,8 @@ class Router:
         their landmarks give the heuristic, so searches on penalised copies reuse them.
         """
         g = self.graph
-        starts = self._ends(source)  # pieces from the source point to a node
-        exits = [PathPiece(p.edge, 0.0, p.start) for p in self._ends(target)]  # node → target
+        starts = self.start_pieces(source)
+        exits = self.exit_pieces(target)
         src_nodes = np.array([g.head[p.edge] for p in starts], dtype=np.int64)
         src_costs = np.array([piece_cost(weights, p, last=False) for p in starts])
         tgt_nodes = np.array([g.tail[p.edge] for p in exits], dtype=np.int64)
@@ -301,7 +301,7 @@ class Router:
             self._h_factor * (bounds or weights).min_cost_per_m, lm.dist, lm.at(tgt_nodes),
             ws.dist, ws.pred, ws.stamp, ws.closed, gen, ws.heap_key, ws.heap_node,
         )  # fmt: skip
-        direct = self._direct(source, target, weights)
+        direct = self.direct_piece(source, target, weights)
         if direct is not None and direct[1] <= best:
             piece = direct[0]
             return Path(
@@ -321,7 +321,11 @@ class Router:
         edges[-1] = exits[exit_i].edge
         return Path(edges, start.start, exits[exit_i].end, float(best), source, target, settled)
 
-    def _direct(
+    def exit_pieces(self, snap: SnapPoint) -> list[PathPiece]:
+        """The directed pieces from each end node of a snapped point's edge to the point."""
+        return [PathPiece(p.edge, 0.0, p.start) for p in self.start_pieces(snap)]
+
+    def direct_piece(
         self, source: SnapPoint, target: SnapPoint, weights: EdgeWeights
     ) -> tuple[PathPiece, float] | None:
         """Walking along a single edge when both points lie on the same street piece."""

@@ -23,7 +23,7 @@ import networkx as nx
 import numpy as np
 
 from accessibility_rules.weights import EdgeWeights
-from routing.engine import PathPiece, Router, piece_cost
+from routing.engine import Router, piece_cost
 from routing.errors import NoRouteError
 from routing.snapping import SnapPoint
 
@@ -44,24 +44,13 @@ def end_edges(
 ) -> tuple[EndEdges, EndEdges, float]:
     """Virtual source → node and node → virtual target edges, and the direct one-edge walk."""
     g = router.graph
-    starts = [(int(g.head[p.edge]), piece_cost(w, p, last=False)) for p in router._ends(s)]
-    rev = int(g.edge["reverse_edge"][t.edge])
-    exits = [PathPiece(t.edge, 0.0, t.fraction)]
-    if rev >= 0:
-        exits.append(PathPiece(rev, 0.0, 1.0 - t.fraction))
-    ends = [(int(g.tail[p.edge]), piece_cost(w, p, last=True)) for p in exits]
-    direct = math.inf
-    if s.edge == t.edge:
-        s_rev = int(g.edge["reverse_edge"][s.edge])
-        if t.fraction >= s.fraction:
-            direct = piece_cost(w, PathPiece(s.edge, s.fraction, t.fraction), last=True)
-        elif s_rev >= 0:
-            piece = PathPiece(s_rev, 1.0 - s.fraction, 1.0 - t.fraction)
-            direct = piece_cost(w, piece, last=True)
-    return starts, ends, direct
+    starts = [(int(g.head[p.edge]), piece_cost(w, p, last=False)) for p in router.start_pieces(s)]
+    ends = [(int(g.tail[p.edge]), piece_cost(w, p, last=True)) for p in router.exit_pieces(t)]
+    direct = router.direct_piece(s, t, w)
+    return starts, ends, direct[1] if direct is not None else math.inf
 
 
-def _min_edges(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray) -> tuple[np.ndarray, ...]:
+def min_edges(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray) -> tuple[np.ndarray, ...]:
     """Keep the cheapest of parallel edges and drop ``inf`` ones."""
     finite = np.isfinite(costs)
     tails, heads, costs = tails[finite], heads[finite], costs[finite]
@@ -78,7 +67,7 @@ class NetworkxBaseline:
     def __init__(self, router: Router, w: EdgeWeights) -> None:
         g = router.graph
         self.n = g.node_count
-        tails, heads, costs = _min_edges(
+        tails, heads, costs = min_edges(
             np.asarray(g.tail, dtype=np.int64), np.asarray(g.head, dtype=np.int64), w.cost_s
         )
         self.graph = nx.DiGraph()

@@ -34,7 +34,7 @@ import numpy as np
 from accessibility_rules.profile import Profile
 from accessibility_rules.weights import VIOLATION_PENALTY_S, EdgeWeights
 from routing import _kernels
-from routing.engine import LatLon, PathPiece, Router, piece_cost
+from routing.engine import LatLon, Router, piece_cost
 from routing.snapping import SnapPoint
 
 
@@ -147,8 +147,7 @@ def cost_matrix(
     ex_cost = np.full((n_t, 2), np.inf)
     ex_len = np.zeros((n_t, 2))
     for j, t in enumerate(tgt):
-        for k, p in enumerate(router._ends(t)):
-            piece = PathPiece(p.edge, 0.0, p.start)  # node → target
+        for k, piece in enumerate(router.exit_pieces(t)):
             ex_node[j, k] = tail[piece.edge]
             ex_cost[j, k] = piece_cost(w, piece, last=True)
             ex_len[j, k] = (piece.end - piece.start) * length[piece.edge]
@@ -169,7 +168,7 @@ def cost_matrix(
     rows = np.arange(n_t)
     settled_total = 0
     for i, s in enumerate(src):
-        starts = router._ends(s)
+        starts = router.start_pieces(s)
         s_nodes = np.array([head[p.edge] for p in starts], dtype=np.int64)
         s_costs = np.array([piece_cost(w, p, last=False) for p in starts])
         gen = ws.next_gen()
@@ -205,7 +204,7 @@ def cost_matrix(
                 np.isfinite(best), start_dur + acc_dur[entry] + last_len / speed, np.inf
             )
         for j in sorted(set(on_edge.get(s.edge, []))):
-            direct = router._direct(s, tgt[j], w)
+            direct = router.direct_piece(s, tgt[j], w)
             if direct is not None and direct[1] <= cost[i, j]:
                 piece, c = direct
                 piece_len = (piece.end - piece.start) * float(length[piece.edge])

@@ -112,7 +112,7 @@ def reference_costs(
 ) -> list[float]:
     """Least cost from the snapped source to each snapped target in the reference model."""
     g = router.graph
-    for p in router._ends(source):
+    for p in router.start_pieces(source):
         add_min_edge(nxg, VIRTUAL_SOURCE, int(g.head[p.edge]), piece_cost(w, p, last=False))
     try:
         dist = nx.single_source_dijkstra_path_length(nxg, VIRTUAL_SOURCE, weight="weight")

@@ -1,0 +1,114 @@
+"""What the benchmarks share: the graph to measure and a real ``stufenlos serve`` child process.
+
+Benchmarks run as scripts (``python benchmarks/bench_x.py``), so they import this module as a
+sibling: ``from _support import Server, graph_dir``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HOST = "127.0.0.1"  # loopback only: load tests never leave this machine
+START_TIMEOUT_S = 90.0
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def ensure_graph(graph: Path, *, is_default: bool) -> None:
+    """Make sure ``graph`` holds a loadable graph: the default area is (re)built when it is
+    missing or of an older format; any other folder must exist already."""
+    from graphs.model import GraphFormatError
+    from graphs.store import GraphNotFoundError, load_graph
+
+    try:
+        load_graph(graph)
+        return
+    except (GraphNotFoundError, GraphFormatError) as exc:
+        reason = str(exc)
+    if not is_default:
+        sys.exit(f"{Path(sys.argv[0]).name}: {reason}; build it with `stufenlos build`")
+    print(f"{Path(sys.argv[0]).name}: {reason}; building the default area …", file=sys.stderr)
+    command = [sys.executable, "-m", "api.cli", "build", "--default-area", "--if-missing"]
+    subprocess.run(command, check=True, timeout=600)
+
+
+def graph_dir(arg: str | Path | None) -> Path:
+    """The graph folder given on the command line, else the default area's (built if needed)."""
+    from graphs import settings
+
+    path = Path(arg) if arg else settings.default_graph_dir()
+    ensure_graph(path, is_default=arg is None)
+    return path
+
+
+class Server:
+    """``stufenlos serve`` as a child process in its own session (its workers stop with it)."""
+
+    def __init__(
+        self,
+        graph: Path,
+        *,
+        workers: int = 1,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.base = f"http://{HOST}:{port or free_port()}"
+        # the server writes here for its whole life; stop() closes and removes the file
+        fd, self.log_path = tempfile.mkstemp(prefix="stufenlos_bench_", suffix=".log")
+        self.log = os.fdopen(fd, "wb")
+        command = [
+            sys.executable, "-m", "api.cli", "serve", "--graph", str(graph),
+            "--host", HOST, "--port", self.base.rsplit(":", 1)[1], "--workers", str(workers),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            env=os.environ | (env or {}),
+        )  # fmt: skip
+
+    def wait_healthy(self, timeout_s: float = START_TIMEOUT_S) -> dict[str, Any]:
+        """Poll ``/health`` until it answers 200 (bounded); return its body."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}: {self.output()}")
+            try:
+                response = httpx.get(f"{self.base}/health", timeout=2.0)
+                if response.status_code == 200:
+                    return response.json()
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server not healthy after {timeout_s:.0f} s: {self.output()}")
+            time.sleep(0.2)
+
+    def output(self) -> str:
+        """What the server printed so far (its last lines)."""
+        self.log.flush()
+        return Path(self.log_path).read_text(errors="replace")[-2000:]
+
+    def stop(self) -> None:
+        """SIGTERM, wait; SIGKILL to its process group if it does not stop in 20 s."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=20)
+        self.log.close()
+        Path(self.log_path).unlink(missing_ok=True)
