@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from routing.route import Barrier, Route
@@ -84,7 +84,10 @@ class Instruction:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dictionary."""
-        return asdict(self)
+        return {
+            "type": self.type, "at_m": self.at_m, "distance_m": self.distance_m, "lon": self.lon,
+            "lat": self.lat, "text": self.text, "street": self.street,
+        }  # fmt: skip
 
 
 def _metres(m: float, lang: Language) -> str:

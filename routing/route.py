@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -61,7 +61,13 @@ class Barrier:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dictionary."""
-        return asdict(self)
+        return {
+            "kind": self.kind,
+            "at_m": self.at_m,
+            "lon": self.lon,
+            "lat": self.lat,
+            "details": self.details,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +82,10 @@ class Violation:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dictionary."""
-        return asdict(self)
+        return {
+            "limit": self.limit, "at_m": self.at_m, "lon": self.lon, "lat": self.lat,
+            "message": self.message,
+        }  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
