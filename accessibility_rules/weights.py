@@ -8,7 +8,9 @@ Cost is time (Valhalla/AccessMap style), split into
   including unknown values the profile forbids.
 
 The search cost is ``travel_s + transition_s + violation_s``, where an edge that breaks any
-limit costs :data:`VIOLATION_PENALTY_S` × (1 + its length / :data:`VIOLATION_PENALTY_M`). Every
+limit costs :data:`VIOLATION_PENALTY_S`, plus that much again per :data:`VIOLATION_PENALTY_M`
+of its length when the limit is broken along it (a slope, steps) rather than at a point (a
+kerb, a barrier: :data:`POINT_LIMITS`). Every
 route that honours all limits costs far less than one violation, so it is always preferred; if
 none exists, the least-bad route (the fewest metres and places of broken limits, then fastest)
 is found in the same search and reported as not fully accessible. The penalty follows length,
@@ -62,6 +64,11 @@ class Limit(IntFlag):
     ACOUSTIC_SIGNAL = 1 << 12
     TACTILE_PAVING = 1 << 13
     UNKNOWN_FORBIDDEN = 1 << 14
+
+
+#: Limits broken at one place (the kerb, the barrier, the crossing): a flat penalty. All other
+#: limits are broken along the edge, and their penalty grows with its length.
+POINT_LIMITS = Limit.KERB_HEIGHT | Limit.BARRIER | Limit.ACOUSTIC_SIGNAL | Limit.TACTILE_PAVING
 
 
 class Unknown(IntFlag):
@@ -234,9 +241,9 @@ def compute_weights(
     )  # fmt: skip
     transition += penal_count * p.unknown_transition_penalty_s
 
-    penalty = np.where(
-        violations != 0, VIOLATION_PENALTY_S * (1.0 + length / VIOLATION_PENALTY_M), 0.0
-    )
+    along = (violations & np.uint32(~int(POINT_LIMITS) & 0xFFFFFFFF)) != 0
+    penalty = np.where(violations != 0, VIOLATION_PENALTY_S, 0.0)
+    penalty += np.where(along, VIOLATION_PENALTY_S * length / VIOLATION_PENALTY_M, 0.0)
     cost = np.ascontiguousarray(travel + transition + penalty)
     has_length = length > 0
     min_per_m = float(np.min(cost[has_length] / length[has_length])) if has_length.any() else 0.0

@@ -1,0 +1,185 @@
+"""The vectorised weight rules: every hard limit, every unknown treatment, soft costs, penalties."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from accessibility_rules.attributes import (
+    AcousticSignal,
+    BarrierKind,
+    CrossingKind,
+    HighwayClass,
+    Sidewalk,
+    Smoothness,
+    SurfaceClass,
+    Tri,
+    Wheelchair,
+)
+from accessibility_rules.profile import make_profile
+from accessibility_rules.weights import (
+    VIOLATION_PENALTY_M,
+    VIOLATION_PENALTY_S,
+    Limit,
+    Unknown,
+    compute_weights,
+)
+from graphs.effective import EffectiveEdges
+from graphs.model import EDGE_ATTRIBUTE_DTYPES
+
+KNOWN_FOOTWAY: dict[str, Any] = {
+    "length_m": 100.0, "highway": HighwayClass.FOOTWAY, "incline_percent": 0.0, "width_m": 2.0,
+    "surface": SurfaceClass.ASPHALT, "smoothness": Smoothness.GOOD, "lit": Tri.YES,
+    "wheelchair": Wheelchair.YES, "sidewalk": Sidewalk.NOT_APPLICABLE, "step_count": 0,
+    "handrail": Tri.UNKNOWN, "name_id": -1, "reverse_edge": -1,
+}  # fmt: skip
+EFFECTIVE: dict[str, Any] = {
+    "kerb_count": 0, "kerb_height_cm": np.nan, "kerb_unknown_count": 0,
+    "crossing": CrossingKind.NONE, "crossing_share": 0.0, "acoustic_signal": AcousticSignal.UNKNOWN,
+    "vibration_signal": Tri.UNKNOWN, "tactile_paving": Tri.UNKNOWN, "barrier": BarrierKind.NONE,
+    "passage_width_m": 2.0, "is_elevator": False, "wheelchair": Wheelchair.YES, "closed": False,
+    "is_road": False,
+}  # fmt: skip
+
+
+def one_edge(**changes: Any) -> tuple[dict[str, np.ndarray], EffectiveEdges]:
+    """A single, fully known, accessible 100 m footway with some attributes changed."""
+    edge = {name: np.zeros(1, dtype=dtype) for name, dtype in EDGE_ATTRIBUTE_DTYPES.items()}
+    eff_values = dict(EFFECTIVE)
+    for name, value in {**KNOWN_FOOTWAY, **changes}.items():
+        if name in EFFECTIVE:
+            eff_values[name] = value
+        else:
+            edge[name][0] = value
+    if "width_m" in changes and "passage_width_m" not in changes:
+        eff_values["passage_width_m"] = changes["width_m"]
+    eff = EffectiveEdges(**{k: np.array([v]) for k, v in eff_values.items()})
+    return edge, eff
+
+
+def weights(profile: str = "wheelchair", overrides: dict[str, Any] | None = None, **changes: Any):
+    edge, eff = one_edge(**changes)
+    return compute_weights(make_profile(profile, overrides or {}), edge, eff)
+
+
+def test_known_accessible_footway_costs_its_walking_time() -> None:
+    w = weights("wheelchair")
+    speed = make_profile("wheelchair").walking_speed_mps
+    assert w.violations[0] == 0
+    assert w.unknowns[0] == 0
+    assert w.cost_s[0] == pytest.approx(100.0 / speed)
+    assert w.min_cost_per_m == pytest.approx(1.0 / speed)
+
+
+@pytest.mark.parametrize(
+    ("changes", "limit"),
+    [
+        ({"is_steps": True, "step_count": 5}, Limit.STEPS),
+        ({"incline_percent": 9.0}, Limit.INCLINE),
+        ({"incline_percent": -9.0}, Limit.INCLINE),  # downhill is limited too
+        ({"kerb_count": 1, "kerb_height_cm": 12.0}, Limit.KERB_HEIGHT),
+        ({"width_m": 0.7}, Limit.WIDTH),
+        ({"smoothness": Smoothness.BAD}, Limit.SMOOTHNESS),
+        ({"barrier": BarrierKind.TURNSTILE}, Limit.BARRIER),
+        ({"wheelchair": Wheelchair.NO}, Limit.WHEELCHAIR_NO),
+        ({"closed": True}, Limit.CLOSED),
+    ],
+)
+def test_each_hard_limit_is_flagged(changes: dict[str, Any], limit: Limit) -> None:
+    w = weights("wheelchair", **changes)
+    assert w.violations[0] & limit
+    assert w.cost_s[0] >= VIOLATION_PENALTY_S
+
+
+def test_the_same_edges_are_fine_for_walking() -> None:
+    for changes in (
+        {"is_steps": True, "step_count": 5},
+        {"incline_percent": 9.0},
+        {"width_m": 0.7},
+    ):
+        assert weights("walk", **changes).violations[0] == 0
+
+
+def test_blind_profile_can_require_acoustic_signals_at_traffic_lights() -> None:
+    lights = {"crossing": CrossingKind.TRAFFIC_SIGNALS, "crossing_share": 1.0}
+    silent = weights(
+        "blind", {"require_acoustic_signals": True}, acoustic_signal=AcousticSignal.NO, **lights
+    )
+    sounding = weights(
+        "blind", {"require_acoustic_signals": True}, acoustic_signal=AcousticSignal.YES, **lights
+    )
+    assert silent.violations[0] & Limit.ACOUSTIC_SIGNAL
+    assert sounding.violations[0] == 0
+    preferred = weights("blind", acoustic_signal=AcousticSignal.NO, **lights)
+    assert preferred.violations[0] == 0  # by default a missing signal costs time, not a ban
+    assert preferred.transition_s[0] > sounding.transition_s[0]
+
+
+@pytest.mark.parametrize(("treatment", "forbidden", "slower"), [("accept", False, False), ("penalize", False, True), ("forbid", True, False)])  # fmt: skip
+def test_unknown_surface_treatment(treatment: str, forbidden: bool, slower: bool) -> None:
+    overrides = {"unknown.surface": treatment}
+    known = weights("wheelchair", overrides)
+    unknown = weights("wheelchair", overrides, surface=SurfaceClass.UNKNOWN)
+    assert unknown.unknowns[0] & Unknown.SURFACE  # the route will say it relies on it
+    assert bool(unknown.violations[0] & Limit.UNKNOWN_FORBIDDEN) is forbidden
+    assert bool(unknown.travel_s[0] > known.travel_s[0]) is slower
+
+
+def test_unknown_kerb_height_costs_seconds_per_kerb_when_penalised() -> None:
+    base = weights(
+        "wheelchair", {"unknown.kerb_height": "penalize"}, kerb_count=1, kerb_height_cm=2.0
+    )
+    unknown = weights(
+        "wheelchair", {"unknown.kerb_height": "penalize"}, kerb_count=1, kerb_unknown_count=1
+    )
+    assert unknown.unknowns[0] & Unknown.KERB_HEIGHT
+    assert unknown.transition_s[0] - base.transition_s[0] == pytest.approx(
+        make_profile("wheelchair").unknown_transition_penalty_s
+    )
+
+
+def test_walk_does_not_report_unknowns_it_has_no_rule_about() -> None:
+    w = weights("walk", surface=SurfaceClass.UNKNOWN, width_m=np.nan, smoothness=Smoothness.UNKNOWN)
+    assert w.unknowns[0] == 0
+
+
+def test_soft_factors_slow_down_without_forbidding() -> None:
+    flat = weights("elderly")
+    uphill = weights("elderly", incline_percent=5.0)
+    carriageway = weights(
+        "wheelchair", highway=HighwayClass.RESIDENTIAL, sidewalk=Sidewalk.SEPARATE, is_road=True
+    )
+    assert uphill.violations[0] == 0
+    assert uphill.travel_s[0] > flat.travel_s[0]
+    assert carriageway.violations[0] == 0
+    assert carriageway.travel_s[0] > weights("wheelchair").travel_s[0]
+
+
+def test_point_violations_cost_a_flat_penalty_and_along_violations_scale_with_length() -> None:
+    kerb_short = weights("wheelchair", length_m=10.0, kerb_count=1, kerb_height_cm=12.0)
+    kerb_long = weights("wheelchair", length_m=200.0, kerb_count=1, kerb_height_cm=12.0)
+    assert kerb_short.violation_s[0] == kerb_long.violation_s[0] == VIOLATION_PENALTY_S
+    slope_short = weights("wheelchair", length_m=10.0, incline_percent=10.0)
+    slope_long = weights("wheelchair", length_m=200.0, incline_percent=10.0)
+    assert slope_short.violation_s[0] == pytest.approx(
+        VIOLATION_PENALTY_S * (1 + 10.0 / VIOLATION_PENALTY_M)
+    )
+    assert slope_long.violation_s[0] > slope_short.violation_s[0]
+
+
+def test_every_accessible_route_beats_any_violation() -> None:
+    """A 50 km detour that honours every limit still costs less than one broken limit."""
+    detour = weights("wheelchair", length_m=50_000.0)
+    assert detour.cost_s[0] < VIOLATION_PENALTY_S
+
+
+def test_weights_are_vectorised_over_many_edges() -> None:
+    edge, eff = one_edge()
+    n = 50_000
+    big_edge = {k: np.repeat(v, n) for k, v in edge.items()}
+    big_eff = EffectiveEdges(**{k: np.repeat(getattr(eff, k), n) for k in EffectiveEdges.__slots__})
+    w = compute_weights(make_profile("wheelchair"), big_edge, big_eff)
+    assert w.cost_s.shape == (n,)
+    assert w.cost_s.flags["C_CONTIGUOUS"]
