@@ -216,6 +216,18 @@ class ObstacleService:
         self, data: ObstacleCreate, author: str, *, source: str = "staff", action: str = "create"
     ) -> Written:
         """Match, store and audit a new obstacle; it applies before this returns."""
+        return self._insert(data, author, source=source, action=action)
+
+    def _insert(
+        self,
+        data: ObstacleCreate,
+        author: str,
+        *,
+        source: str,
+        action: str,
+        also: Callable[[Session, Obstacle, datetime], None] | None = None,
+    ) -> Written:
+        """Insert an obstacle with its audit row; ``also`` runs in the same transaction."""
         match = self.live.match(data.geometry)
         now = self.clock()
         row = Obstacle(
@@ -238,6 +250,8 @@ class ObstacleService:
             session.add(row)
             session.flush()
             session.add(_history(row, action, author, now))
+            if also is not None:
+                also(session, row, now)
         written = Written(row, match)
         self._after_write([written])
         return written
@@ -446,33 +460,22 @@ class ObstacleService:
         with self.sessions() as session:
             report = self._get_report(session, report_id)
         _check_open(report)
-        geometry = decision.geometry or report.geometry
-        match = self.live.match(geometry)
-        now = self.clock()
-        obstacle = Obstacle(
-            id=str(uuid.uuid4()),
-            geometry=geometry,
-            effect=effect_json(decision.effect),
-            valid_from=decision.valid_from or now,
+        data = ObstacleCreate.model_construct(  # every part was validated on its way in
+            geometry=decision.geometry or report.geometry,
+            effect=decision.effect,
+            valid_from=decision.valid_from,
             valid_until=decision.valid_until,
             reason=decision.reason or report.description,
-            source="citizen_report",
-            author=author,
-            created_at=now,
-            updated_at=now,
-            version=1,
-            deleted_at=None,
         )
-        _check_window(obstacle.valid_from, obstacle.valid_until)
-        with self.sessions.begin() as session:
-            _bump(session)
-            session.add(obstacle)
-            session.flush()
-            session.add(_history(obstacle, "accept", author, now))
+
+        def close_report(session: Session, obstacle: Obstacle, now: datetime) -> None:
             self._decide(session, report_id, "accepted", author, now, obstacle.id)
+
+        written = self._insert(
+            data, author, source="citizen_report", action="accept", also=close_report
+        )
+        with self.sessions() as session:
             report = self._get_report(session, report_id)
-        written = Written(obstacle, match)
-        self._after_write([written])
         return report, written
 
     def reject_report(self, report_id: str, author: str) -> Report:
