@@ -500,9 +500,12 @@ _SLOPED_CURB_WORDS: dict[str, KerbKind] = {
 }
 
 
-def _kerb_kind_from_height(height_cm: float) -> KerbKind:
-    """Classify a measured kerb height: 0 → FLUSH, ≤ 3 cm → LOWERED, > 3 cm → RAISED."""
-    if height_cm == 0.0:
+def kerb_kind_from_height(height_cm: float) -> KerbKind:
+    """Classify a measured kerb height: 0 → FLUSH, ≤ 3 cm → LOWERED, > 3 cm → RAISED.
+
+    Used for tagged heights and for heights staff record as obstacles alike.
+    """
+    if height_cm <= 0.0:
         return KerbKind.FLUSH
     if height_cm <= ASSUMED_KERB_HEIGHT_CM[KerbKind.LOWERED]:
         return KerbKind.LOWERED
@@ -514,7 +517,7 @@ def parse_sloped_curb(value: str, *, key: str | None = "sloped_curb") -> KerbKin
 
     ``0``/``at_grade``/``flush`` → FLUSH; ``yes``/``both``/``one_side`` → LOWERED; ``no`` →
     RAISED; a height (read like ``kerb:height``, bare numbers in metres) is classified by
-    :func:`_kerb_kind_from_height`.
+    :func:`kerb_kind_from_height`.
     """
     expected = "a sloped curb value"
     text = _normalise(value, key, expected)
@@ -524,7 +527,7 @@ def parse_sloped_curb(value: str, *, key: str | None = "sloped_curb") -> KerbKin
         height_cm = parse_kerb_height_cm(text, key=key)
     except MalformedTagError:
         raise MalformedTagError(key, value, expected) from None
-    return _kerb_kind_from_height(height_cm)
+    return kerb_kind_from_height(height_cm)
 
 
 _BARRIERS: dict[str, BarrierKind] = {
@@ -664,7 +667,7 @@ def _kerb_state(
     """
     if height_cm is not None:
         if kind is None or kind not in ASSUMED_KERB_HEIGHT_CM:
-            kind = _kerb_kind_from_height(height_cm)
+            kind = kerb_kind_from_height(height_cm)
         return kind, height_cm, KerbHeightSource.TAG
     if kind is None:
         return KerbKind.NONE, None, KerbHeightSource.UNKNOWN

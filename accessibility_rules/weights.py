@@ -151,7 +151,8 @@ def compute_weights(
     unknowns = (
         _flag(cares_incline & np.isnan(incline) & ~steps, Unknown.INCLINE)
         | _flag(cares_kerb & (eff.kerb_unknown_count > 0), Unknown.KERB_HEIGHT)
-        | _flag(cares_width & np.isnan(eff.passage_width_m), Unknown.WIDTH)
+        # the way's own width: a barrier's maxwidth at its end bounds it but does not make it known
+        | _flag(cares_width & np.isnan(edge["width_m"]), Unknown.WIDTH)
         | _flag(cares_surface & (surface == SurfaceClass.UNKNOWN), Unknown.SURFACE)
         | _flag(cares_smooth & (smooth == Smoothness.UNKNOWN), Unknown.SMOOTHNESS)
         | _flag(cares_steps & steps & (edge["step_count"] < 0), Unknown.STEP_COUNT)

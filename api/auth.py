@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.db.models import ROLES, ApiKey
 from api.errors import ApiError
+from api.schemas import ErrorBody
 
 #: Bytes of randomness of a key (``secrets.token_urlsafe``: 43 characters).
 KEY_BYTES = 32
@@ -142,3 +143,10 @@ def require(role: str) -> Callable[[ApiUser], ApiUser]:
 
 StaffUser = Annotated[ApiUser, Depends(require("staff"))]
 AdminUser = Annotated[ApiUser, Depends(require("admin"))]
+
+
+#: OpenAPI documentation of the errors every authenticated endpoint can answer.
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "unauthorized: no key, or an unknown/revoked one"},
+    403: {"model": ErrorBody, "description": "forbidden: the key lacks the role"},
+}

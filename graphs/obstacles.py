@@ -36,6 +36,7 @@ tells which of them a route passes and which it avoids.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 from collections import OrderedDict
@@ -51,12 +52,12 @@ from shapely.errors import ShapelyError
 
 from accessibility_rules.attributes import (
     KerbHeightSource,
-    KerbKind,
     Smoothness,
     SurfaceClass,
     Wheelchair,
 )
 from accessibility_rules.profile import SmoothnessName, SurfaceName
+from accessibility_rules.tags import kerb_kind_from_height
 from graphs.model import INVALID_ID, CompiledGraph
 
 if TYPE_CHECKING:
@@ -76,7 +77,6 @@ __all__ = [
     "ObstacleMatchError",
     "ObstacleOverlay",
     "edge_geometry_index",
-    "kerb_kind_for_height",
     "match_geometry",
 ]
 
@@ -177,15 +177,6 @@ class ObstacleEffect(BaseModel):
                 "surface, smoothness, step_count, elevator_out_of_service or wheelchair"
             )
         return self
-
-
-def kerb_kind_for_height(height_cm: float) -> KerbKind:
-    """Kerb kind of a kerb of known height: 0 → flush, ≤ 3 cm → lowered, higher → raised."""
-    if height_cm <= 0.0:
-        return KerbKind.FLUSH
-    if height_cm <= 3.0:
-        return KerbKind.LOWERED
-    return KerbKind.RAISED
 
 
 # --- the match -------------------------------------------------------------------------------
@@ -590,7 +581,7 @@ class ObstacleOverlay:
                 width[ids_e] = np.fmin(width[ids_e], np.float32(fx.width_m))
                 edges_hit = ids_e
             if fx.kerb_height_cm is not None:
-                kind = int(kerb_kind_for_height(fx.kerb_height_cm))
+                kind = int(kerb_kind_from_height(fx.kerb_height_cm))
                 if ids_n.size:
                     n("kerb")[ids_n] = kind
                     n("kerb_height_cm")[ids_n] = fx.kerb_height_cm
@@ -627,6 +618,13 @@ class ObstacleOverlay:
                 )
             )
         return edge, node, affected
+
+    def pristine_graph(self) -> CompiledGraph:
+        """The router's graph as it is without any obstacle (a view sharing the arrays)."""
+        graph = self.router.graph
+        return dataclasses.replace(
+            graph, edge=graph.edge | self._pristine_edge, node=graph.node | self._pristine_node
+        )
 
     def apply(self, active: Sequence[tuple[str, ObstacleMatch, ObstacleEffect]]) -> None:
         """Make exactly the obstacles in ``active`` take effect on the router.

@@ -122,9 +122,6 @@ class LiveObstacles:
         tolerance_m: float = DEFAULT_TOLERANCE_M,
         poll_s: float = 0.05,
     ) -> None:
-        graph = router.graph
-        # the map without obstacles (arrays are swapped, never written, by the overlay)
-        self._pristine = dataclasses.replace(graph, edge=dict(graph.edge), node=dict(graph.node))
         self._pristine_walk: EdgeWeights | None = None
         self.router = router
         self.overlay = ObstacleOverlay(router)
@@ -254,8 +251,8 @@ class LiveObstacles:
     def _walk_weights(self) -> tuple[EdgeWeights, EdgeWeights]:
         walk = self.router.profile("walk")
         if self._pristine_walk is None:
-            eff = effective_edges(self._pristine)
-            self._pristine_walk = compute_weights(walk, self._pristine.edge, eff)
+            pristine = self.overlay.pristine_graph()
+            self._pristine_walk = compute_weights(walk, pristine.edge, effective_edges(pristine))
         return self._pristine_walk, self.router.weights(walk)
 
     def _stops_walkers(self, infos: dict[str, ActiveObstacle]) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from accessibility_rules.attributes import OSM_ATTRIBUTION, OSM_LICENCE_URL
 from api.deps import RouterDep, SettingsDep
 from api.errors import ApiError
+from api.obstacles.live import FreshObstaclesDep
 from api.schemas import ErrorBody, Point, ProfileChoice
 from api.testers.matrix import cost_matrix
 
@@ -110,7 +111,9 @@ def _check_size(n_sources: int, n_targets: int, max_cells: int) -> None:
     responses=_ERRORS,
     summary="Durations, distances and accessibility from many sources to many targets",
 )
-def post_matrix(req: MatrixRequest, r: RouterDep, settings: SettingsDep) -> JSONResponse:
+def post_matrix(
+    req: MatrixRequest, r: RouterDep, settings: SettingsDep, _live: FreshObstaclesDep
+) -> JSONResponse:
     """Every source to every target for one profile, one search per source.
 
     ``durations_s`` is the real walking time of the least-cost route (distance ÷ walking speed

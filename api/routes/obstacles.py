@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Response
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION
-from api.auth import AdminUser, StaffUser
+from api.auth import AUTH_ERRORS, AdminUser, StaffUser
 from api.deps import SettingsDep
 from api.errors import ApiError
 from api.obstacles.live import ServiceDep
@@ -32,10 +32,7 @@ from api.schemas import ErrorBody
 
 router = APIRouter(prefix="/obstacles", tags=["obstacles"])
 
-_AUTH: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "unauthorized: no key, or an unknown/revoked one"},
-    403: {"model": ErrorBody, "description": "forbidden: the key lacks the role"},
-}
+_AUTH = AUTH_ERRORS
 _WRITE: dict[int | str, dict[str, Any]] = _AUTH | {
     422: {
         "model": ErrorBody,

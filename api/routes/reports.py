@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from api.auth import StaffUser
+from api.auth import AUTH_ERRORS, StaffUser
 from api.errors import ApiError
 from api.obstacles.live import ServiceDep
 from api.obstacles.schemas import (
@@ -26,10 +26,7 @@ from api.schemas import ErrorBody
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
-_STAFF: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "unauthorized"},
-    403: {"model": ErrorBody, "description": "forbidden"},
-}
+_STAFF = AUTH_ERRORS
 _DECIDE: dict[int | str, dict[str, Any]] = _STAFF | {
     404: {"model": ErrorBody, "description": "not_found"},
     409: {"model": ErrorBody, "description": "report_already_decided"},

@@ -140,6 +140,14 @@ def test_unknown_kerb_height_costs_seconds_per_kerb_when_penalised() -> None:
     )
 
 
+def test_a_barrier_gap_does_not_make_an_unknown_way_width_known() -> None:
+    w = weights("wheelchair", width_m=np.nan, passage_width_m=1.5)
+    assert w.unknowns[0] & Unknown.WIDTH
+    assert w.violations[0] == 0  # 1.5 m passes min_width_m; the unknown way width is reported
+    narrow_gap = weights("wheelchair", width_m=np.nan, passage_width_m=0.7)
+    assert narrow_gap.violations[0] & Limit.WIDTH
+
+
 def test_walk_does_not_report_unknowns_it_has_no_rule_about() -> None:
     w = weights("walk", surface=SurfaceClass.UNKNOWN, width_m=np.nan, smoothness=Smoothness.UNKNOWN)
     assert w.unknowns[0] == 0
