@@ -1,0 +1,120 @@
+"""Run one benchmark on an older commit and on the working tree, alternately, in one run.
+
+This machine's speed drifts by ±30 % with the shared host's load, so figures measured minutes
+apart cannot be compared. This script checks the older commit out into a temporary git worktree,
+then runs the same benchmark script (with ``--json``) on ``base`` and on this tree in turns
+(``base, here, base, here, …``), each side with its own graph cache (graph formats may differ
+between commits), and prints every numeric figure of the JSON side by side with the ratio
+here ÷ base (the median over the rounds).
+
+Run::
+
+    python benchmarks/compare_commits.py --base 0461762 -- bench_routing.py --queries 300
+    python benchmarks/compare_commits.py --base HEAD~3 --rounds 3 --match median_ms -- \\
+        bench_routing.py --queries 500 --baseline-queries 20
+
+The benchmark script is looked up in ``benchmarks/`` of each side; both sides run with this
+interpreter (the project's venv) and ``PYTHONPATH`` set to their own tree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent.parent
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, float]:
+    """Numeric leaves of a JSON value as ``{"a.b.0.c": x}`` (lists of dicts keyed by a name)."""
+    out: dict[str, float] = {}
+    if isinstance(value, bool):
+        return out
+    if isinstance(value, int | float):
+        out[prefix] = float(value)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            out.update(flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            name = str(i)
+            if isinstance(v, dict):
+                name = str(v.get("preset") or v.get("name") or v.get("profile") or i)
+            out.update(flatten(v, f"{prefix}.{name}" if prefix else name))
+    return out
+
+
+def run_side(tree: Path, script: str, args: list[str], data_dir: Path) -> dict[str, float]:
+    """Run ``benchmarks/<script>`` in ``tree`` and return its flattened JSON figures."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        out = Path(f.name)
+    env = dict(os.environ)
+    env.update(
+        PYTHONPATH=str(tree),
+        STUFENLOS_DATA_DIR=str(data_dir),
+        STUFENLOS_CACHE_DIR=str(tree / ".cache"),
+    )
+    command = [sys.executable, str(tree / "benchmarks" / script), *args, "--json", str(out)]
+    print(f"$ ({tree.name}) {' '.join(command[1:])}", file=sys.stderr, flush=True)
+    done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=False)
+    if not out.exists() or out.stat().st_size == 0:
+        sys.exit(f"{script} failed in {tree}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    figures = flatten(json.loads(out.read_text()))
+    out.unlink()
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, run both sides alternately, print the side-by-side table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", required=True, help="the older commit (any git revision)")
+    parser.add_argument("--rounds", type=int, default=2, help="runs per side (alternating)")
+    parser.add_argument(
+        "--match", default="", help="only figures whose name contains this text (e.g. median)"
+    )
+    parser.add_argument("script", help="benchmark script in benchmarks/, e.g. bench_routing.py")
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
+    ns = parser.parse_args(argv)
+    if ns.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    from graphs import settings
+
+    data_dir = settings.data_dir.resolve()
+    base_tree = Path(tempfile.mkdtemp(prefix="stufenlos-base-"))
+    subprocess.run(
+        ["git", "-C", str(HERE), "worktree", "add", "--detach", str(base_tree), ns.base],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        runs: dict[str, list[dict[str, float]]] = {"base": [], "here": []}
+        for _ in range(ns.rounds):
+            runs["base"].append(run_side(base_tree, ns.script, ns.args, data_dir))
+            runs["here"].append(run_side(HERE, ns.script, ns.args, data_dir))
+    finally:
+        subprocess.run(
+            ["git", "-C", str(HERE), "worktree", "remove", "--force", str(base_tree)],
+            check=False,
+            capture_output=True,
+        )
+    names = [n for n in runs["here"][0] if n in runs["base"][0] and ns.match in n]
+    width = max((len(n) for n in names), default=10) + 2
+    print(f"{ns.script} {' '.join(ns.args)}: base {ns.base} vs this tree, {ns.rounds} rounds each")
+    print(f"{'figure':<{width}}{'base':>12}{'here':>12}{'here/base':>11}")
+    for name in names:
+        base = statistics.median(r[name] for r in runs["base"] if name in r)
+        here = statistics.median(r[name] for r in runs["here"] if name in r)
+        ratio = f"{here / base:>11.2f}" if base else f"{'-':>11}"
+        print(f"{name:<{width}}{base:>12.4g}{here:>12.4g}{ratio}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
