@@ -8,6 +8,7 @@ snapping, obstacle matching, elevation sampling and route cutting agree with eac
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -42,9 +43,7 @@ def haversine_m(
     return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
-def great_circle_m(
-    a: list[float] | tuple[float, float], b: list[float] | tuple[float, float]
-) -> float:
+def great_circle_m(a: Sequence[float], b: Sequence[float]) -> float:
     """:func:`haversine_m` for two single ``[lon, lat]`` points, in plain ``math``.
 
     For short polylines (a route's first and last piece), where numpy's per-call cost dominates.
@@ -65,7 +64,7 @@ def metres_per_degree(lat_deg: float) -> tuple[float, float]:
     )
 
 
-def flat_bearing_deg(a: tuple[float, float], b: tuple[float, float]) -> float:
+def flat_bearing_deg(a: Sequence[float], b: Sequence[float]) -> float:
     """Compass bearing (0 = north, clockwise) from ``a`` to ``b`` (``(lon, lat)``) in the flat
     frame at ``a``: enough to tell a turn over a few metres."""
     dx = (b[0] - a[0]) * math.cos(math.radians(a[1]))

@@ -13,6 +13,7 @@ table consistent with it, the profile's weights and the path, so the module sits
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Any, Protocol
 
 import numpy as np
@@ -59,6 +60,9 @@ STEEP_REPORT_PERCENT = 6.0
 #: Passages narrower than this are reported (DIN 18040: 1.20 m on straight runs).
 NARROW_REPORT_M = 1.2
 
+
+#: "No value" in a reported column (``np.where(..., _NONE, values)`` gives an object column).
+_NONE = np.asarray(None, dtype=object)
 
 #: Edge attributes a route report reads, stacked in one table so a route gathers them at once.
 REPORT_EDGE_COLUMNS = (
@@ -150,7 +154,11 @@ def build_route(
     barriers: list[Barrier] = []
 
     def add(
-        kind: str, mask: np.ndarray, point: np.ndarray, offset: np.ndarray, **columns: np.ndarray
+        kind: str,
+        mask: np.ndarray,
+        point: np.ndarray,
+        offset: np.ndarray,
+        **columns: np.ndarray | _EnumColumn,
     ) -> None:
         for i in np.flatnonzero(mask):
             lon, lat = where(int(i), point)
@@ -175,7 +183,7 @@ def build_route(
     ).astype(np.int64)
     add(
         "steps", steps & has_length, first_pt, zero,
-        step_count=np.where(step_here > 0, step_here, None),
+        step_count=np.where(step_here > 0, step_here, _NONE),
         handrail=_names_of(c["handrail"], Tri),
         ramp_wheelchair=_names_of(c["ramp_wheelchair"], Tri),
     )  # fmt: skip
@@ -214,7 +222,7 @@ def build_route(
     kerb_h = c["kerb_height_cm"].astype(np.float64)
     add(
         "kerb", not_last & (kerbs > 0), last_pt, lengths,
-        height_cm=np.where(np.isnan(kerb_h), None, np.round(kerb_h, 1)), count=kerbs,
+        height_cm=np.where(np.isnan(kerb_h), _NONE, np.round(kerb_h, 1)), count=kerbs,
     )  # fmt: skip
     barrier = c["barrier"]
     add(
@@ -255,11 +263,11 @@ def build_route(
 
     max_incline = None
     if known_incline.any():
-        i = int(np.flatnonzero(known_incline)[np.argmax(np.abs(incline[known_incline]))])
+        top = int(np.flatnonzero(known_incline)[np.argmax(np.abs(incline[known_incline]))])
         max_incline = {
-            "percent": round(float(incline[i]), 1),
-            "source": InclineSource(int(incline_src[i])).name.lower(),
-            "at_m": round(float(at[i]), 1),
+            "percent": round(float(incline[top]), 1),
+            "source": InclineSource(int(incline_src[top])).name.lower(),
+            "at_m": round(float(at[top]), 1),
         }
 
     delays = transition_delay_s(profile, kerbs, c["crossing_share"])
@@ -312,10 +320,10 @@ class _EnumColumn:
     names: dict[int, str]
 
 
-_ENUM_NAMES: dict[type, dict[int, str]] = {}
+_ENUM_NAMES: dict[type[IntEnum], dict[int, str]] = {}
 
 
-def _names_of(codes: np.ndarray, enum: type) -> _EnumColumn:
+def _names_of(codes: np.ndarray, enum: type[IntEnum]) -> _EnumColumn:
     """A column of enum codes reported by lower-case name."""
     names = _ENUM_NAMES.get(enum)
     if names is None:
