@@ -22,8 +22,8 @@ from accessibility_rules.profile_errors import (
     UnknownProfileError,
 )
 from api.obstacles.errors import ObstacleServiceError, obstacle_error_status
-from graphs.obstacles import ObstacleMatchError
 from routing.errors import NoRouteError, OutOfAreaError, RoutingError
+from routing.obstacles.matching import ObstacleMatchError
 
 log = logging.getLogger("stufenlos.api")
 

@@ -57,14 +57,14 @@ def make_requests(
 ) -> list[bytes]:
     """Seeded random city routes between graph nodes ``min_m``–``max_m`` apart (with ±15 m jitter
     so that snapping is exercised), alternating profile and language; JSON bodies."""
+    from graphs.geodesy import metres_per_degree
     from graphs.store import load_graph
 
     graph = load_graph(graph_dir)
     lat = np.asarray(graph.node["lat"], dtype=float)
     lon = np.asarray(graph.node["lon"], dtype=float)
     rng = np.random.default_rng(seed)
-    k_lat = 111_195.0
-    k_lon = k_lat * math.cos(math.radians(float(lat.mean())))
+    k_lon, k_lat = metres_per_degree(float(lat.mean()))
     bodies: list[bytes] = []
     while len(bodies) < count:
         a, b = rng.integers(0, len(lat), size=2)

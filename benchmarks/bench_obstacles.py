@@ -56,11 +56,12 @@ PROFILES = ("wheelchair", "walk")
 
 def route_pairs(graph: Any, count: int, seed: int) -> list[tuple[dict[str, float], ...]]:
     """Seeded random (origin, destination) pairs of graph nodes 500–3000 m apart."""
+    from graphs.geodesy import metres_per_degree
+
     lat = np.asarray(graph.node["lat"], dtype=float)
     lon = np.asarray(graph.node["lon"], dtype=float)
     rng = np.random.default_rng(seed)
-    k_lat = 111_195.0
-    k_lon = k_lat * math.cos(math.radians(float(lat.mean())))
+    k_lon, k_lat = metres_per_degree(float(lat.mean()))
     pairs: list[tuple[dict[str, float], ...]] = []
     while len(pairs) < count:
         a, b = rng.integers(0, len(lat), size=2)

@@ -41,6 +41,7 @@ from scipy.sparse.csgraph import dijkstra as scipy_dijkstra
 from accessibility_rules.profile import make_profile, preset_names
 from accessibility_rules.weights import EdgeWeights, compute_weights
 from api.testers.compare import end_edges, min_edges
+from graphs.geodesy import METRES_PER_DEGREE
 from graphs.store import load_graph
 from routing.engine import Router
 from routing.errors import NoRouteError
@@ -62,8 +63,8 @@ def random_points(router: Router, rng: np.random.Generator, k: int) -> list[tupl
     lat, lon = g.node["lat"][nodes], g.node["lon"][nodes]
     dist = rng.uniform(0.0, 5.0, k)
     angle = rng.uniform(0.0, 2 * np.pi, k)
-    lat = lat + dist * np.sin(angle) / 111_195.0
-    lon = lon + dist * np.cos(angle) / (111_195.0 * np.cos(np.radians(lat)))
+    lat = lat + dist * np.sin(angle) / METRES_PER_DEGREE
+    lon = lon + dist * np.cos(angle) / (METRES_PER_DEGREE * np.cos(np.radians(lat)))
     return [(float(a), float(b)) for a, b in zip(lat, lon, strict=True)]
 
 

@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 import tifffile
 
+from graphs.geodesy import METRES_PER_DEGREE
+
 __all__ = ["Dem", "DemError", "edge_inclines_percent"]
 
-M_PER_DEG_LAT = 110_540.0
-M_PER_DEG_LON_EQUATOR = 111_320.0
 
 _SRTM_SIZES = {1201: "SRTM3", 3601: "SRTM1"}
 _SRTM_VOID = -32768
@@ -301,9 +301,9 @@ def edge_inclines_percent(
     a, b = first[:-1], first[1:] - 1
     mid_lon = (lon[a] + lon[b]) / 2
     mid_lat = (lat[a] + lat[b]) / 2
-    m_per_lon = M_PER_DEG_LON_EQUATOR * np.cos(np.radians(mid_lat))
+    m_per_lon = METRES_PER_DEGREE * np.cos(np.radians(mid_lat))  # as metres_per_degree()
     dx = (lon[b] - lon[a]) * m_per_lon
-    dy = (lat[b] - lat[a]) * M_PER_DEG_LAT
+    dy = (lat[b] - lat[a]) * METRES_PER_DEGREE
     chord = np.hypot(dx, dy)
     loop = chord <= _ZERO_CHORD_M
     safe = np.where(loop, 1.0, chord)
@@ -313,7 +313,7 @@ def edge_inclines_percent(
     steps = np.linspace(-0.5, 0.5, _SAMPLES)  # symmetric, so the fit needs no mean of t
     t = base[:, None] * steps[None, :]  # metres along the chord from its midpoint
     s_lon = mid_lon[:, None] + t * (ux / m_per_lon)[:, None]
-    s_lat = mid_lat[:, None] + t * (uy / M_PER_DEG_LAT)[:, None]
+    s_lat = mid_lat[:, None] + t * (uy / METRES_PER_DEGREE)[:, None]
     h = dem.elevation_m(s_lon, s_lat)
     slope = (t * h).sum(axis=1) / (base * base * float(steps @ steps))
 

@@ -29,8 +29,9 @@ from graphs.model import CompiledGraph
 from routing import _kernels
 from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
 from routing.landmarks import Landmarks, choose_landmarks, compute_landmarks
-from routing.route import ReportTable
+from routing.report import ReportTable, build_route, combine_routes
 from routing.snapping import SnapPoint, SpatialIndex
+from routing.walking import detour
 
 if TYPE_CHECKING:
     from routing.route import Route
@@ -375,8 +376,6 @@ class Router:
         found so far cost 1.5× more, and a new route is kept if it shares at most 80 % of its
         length with each earlier one.
         """
-        from routing.route import build_route, combine_routes
-
         if len(points) < 2:
             raise InvalidCoordinateError("a route needs an origin and a destination")
         legs = [
@@ -420,15 +419,23 @@ class Router:
             )
             path = dataclasses.replace(path, cost_s=true_cost)
             routes.append(
-                build_route(self, prof, weights, path, None, snapped_on_usable=ok_s and ok_t)
+                build_route(
+                    self.graph,
+                    self.report_table(),
+                    prof,
+                    weights,
+                    path,
+                    None,
+                    snapped_on_usable=ok_s and ok_t,
+                )
             )
-        for alt in routes[1:]:
-            alt.detour = main.detour and {
-                "walk_distance_m": main.detour["walk_distance_m"],
-                "extra_distance_m": round(alt.distance_m - main.detour["walk_distance_m"], 1),
-                "ratio": round(alt.distance_m / main.detour["walk_distance_m"], 3) if main.detour["walk_distance_m"] else 1.0,
-            }  # fmt: skip
-        return routes
+        walk_m = main.detour["walk_distance_m"] if main.detour else None
+        return [main] + [
+            dataclasses.replace(
+                alt, detour=None if walk_m is None else detour(alt.distance_m, walk_m)
+            )
+            for alt in routes[1:]
+        ]
 
     def route(
         self,
@@ -446,8 +453,6 @@ class Router:
         ``fully_accessible = False`` and every broken limit located — unless ``strict``, which
         raises :class:`NoRouteError` naming the limits that block the way.
         """
-        from routing.route import build_route
-
         prof = self.profile(profile, overrides)
         weights = self.weights(prof)
         source, source_ok = self.snap(origin, weights, "origin")
@@ -458,8 +463,9 @@ class Router:
             plain_walk = prof == self.profile("walk")
             walk_path = path if plain_walk else self.walk_path(origin, destination)
         route = build_route(
-            self, prof, weights, path, walk_path, snapped_on_usable=source_ok and target_ok
-        )
+            self.graph, self.report_table(), prof, weights, path, walk_path,
+            snapped_on_usable=source_ok and target_ok,
+        )  # fmt: skip
         if strict and not route.fully_accessible:
             limits = sorted({v.limit for v in route.violations})
             raise NoRouteError(

@@ -8,10 +8,10 @@ their signals and tactile paving, steep parts, poor surfaces, narrow passages, b
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from graphs.geodesy import flat_bearing_deg
 from routing.route import Barrier, Route
 
 Language = Literal["de", "en"]
@@ -102,12 +102,6 @@ def _num(x: float, lang: Language, digits: int = 0) -> str:
     return text.replace(".", ",") if lang == "de" else text
 
 
-def _bearing(a: tuple[float, float], b: tuple[float, float]) -> float:
-    dx = (b[0] - a[0]) * math.cos(math.radians(a[1]))
-    dy = b[1] - a[1]
-    return math.degrees(math.atan2(dx, dy)) % 360.0
-
-
 def _turn(delta: float) -> str:
     delta = (delta + 180.0) % 360.0 - 180.0
     magnitude = abs(delta)
@@ -194,7 +188,11 @@ def instructions(route: Route, lang: Language = "de") -> list[Instruction]:
         b = geo[seg.first_point]  # the junction
         a = geo[max(0, seg.first_point - 1)]
         c = geo[min(seg.first_point + 1, len(geo) - 1)]
-        turn = _turn(_bearing(b, c) - _bearing(a, b)) if a != b and b != c else "straight"
+        turn = (
+            _turn(flat_bearing_deg(b, c) - flat_bearing_deg(a, b))
+            if a != b and b != c
+            else "straight"
+        )
         if seg.name == prev.name and turn == "straight":
             continue
         street = _street_phrase(seg.name, seg.is_sidewalk, lang)

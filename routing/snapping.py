@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from graphs.arrays import concat_ranges
 from graphs.geodesy import metres_per_degree
 from graphs.model import CompiledGraph
 from routing import _kernels
@@ -75,7 +76,7 @@ class SpatialIndex:
         first = graph.geom_first
         counts = np.diff(first)[canonical] - 1
         seg_edge = np.repeat(canonical, counts).astype(np.int32)
-        starts = np.repeat(first[canonical], counts) + _ranges(counts)
+        starts = concat_ranges(first[canonical], first[canonical] + counts)
         self.seg_edge = seg_edge
         self.seg_x0, self.seg_y0 = gx[starts], gy[starts]
         self.seg_x1, self.seg_y1 = gx[starts + 1], gy[starts + 1]
@@ -147,12 +148,3 @@ class SpatialIndex:
         sy = self.seg_y0[seg] + t * (self.seg_y1[seg] - self.seg_y0[seg])
         slon, slat = self.frame.unproject(float(sx), float(sy))
         return SnapPoint(edge=e, fraction=fraction, distance_m=float(d), lon=slon, lat=slat)
-
-
-def _ranges(counts: np.ndarray) -> np.ndarray:
-    """Concatenated ``arange(c)`` for each count ``c`` (vectorised)."""
-    if len(counts) == 0:
-        return np.zeros(0, dtype=np.int64)
-    total = int(counts.sum())
-    starts = np.repeat(np.cumsum(counts) - counts, counts)
-    return np.arange(total, dtype=np.int64) - starts

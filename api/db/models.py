@@ -71,7 +71,7 @@ class Obstacle(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     geometry: Mapped[dict[str, Any]]  # GeoJSON Point, LineString or Polygon (WGS84)
-    effect: Mapped[dict[str, Any]]  # graphs.obstacles.ObstacleEffect as JSON
+    effect: Mapped[dict[str, Any]]  # routing.obstacles.effect.ObstacleEffect as JSON
     valid_from: Mapped[datetime]
     valid_until: Mapped[datetime | None]  # None: a permanent correction
     reason: Mapped[str] = mapped_column(Text)

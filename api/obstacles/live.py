@@ -1,7 +1,7 @@
 """The live effect of obstacles on routing: :class:`LiveObstacles`, one per app.
 
 It (re)loads the active obstacles from the database, matches their geometry on the graph (cached
-by obstacle id and version) and applies them with :class:`graphs.obstacles.ObstacleOverlay`.
+by obstacle id and version) and applies them with :class:`routing.obstacles.overlay.ObstacleOverlay`.
 It is refreshed
 
 (a) synchronously after each write of this process, before the response is sent;
@@ -46,16 +46,16 @@ from api.db.models import Obstacle
 from api.errors import ApiError
 from api.obstacles.service import ObstacleService, read_revision
 from graphs.effective import effective_edges
-from graphs.obstacles import (
+from routing.errors import RoutingError
+from routing.obstacles.effect import ObstacleEffect
+from routing.obstacles.matching import (
     DEFAULT_TOLERANCE_M,
-    ObstacleEffect,
     ObstacleMatch,
     ObstacleMatchError,
-    ObstacleOverlay,
     edge_geometry_index,
-    match_geometry,
+    match_geojson,
 )
-from routing.errors import RoutingError
+from routing.obstacles.overlay import ObstacleOverlay
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -146,7 +146,7 @@ class LiveObstacles:
     # --- matching --------------------------------------------------------------------------------
     def match(self, geometry: dict[str, Any]) -> ObstacleMatch:
         """Match a GeoJSON geometry on the graph (raises ObstacleMatchError)."""
-        return match_geometry(
+        return match_geojson(
             self.router.graph, self.router.index, geometry, tolerance_m=self.tolerance_m
         )
 
@@ -277,7 +277,7 @@ class LiveObstacles:
         obstacles.
         """
         state = self._state
-        passed, avoided = self.overlay.passed_and_avoided(route)
+        passed, avoided = self.overlay.passed_and_avoided(route.edges, route.walk_edges)
         known = set(passed) | set(avoided)
         others = [oid for oid in state.stops_walkers if oid not in known and oid in state.active]
         if others and len(points) >= 2:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from graphs.obstacles import ObstacleEffect
+from routing.obstacles.effect import ObstacleEffect
 
 #: Naive times in requests are local times of this zone.
 LOCAL_ZONE = ZoneInfo("Europe/Berlin")

@@ -43,7 +43,8 @@ from api.obstacles.schemas import (
     ReportCreate,
     check_geometry,
 )
-from graphs.obstacles import ObstacleEffect, ObstacleMatch, ObstacleMatchError
+from routing.obstacles.effect import ObstacleEffect
+from routing.obstacles.matching import ObstacleMatch, ObstacleMatchError
 
 if TYPE_CHECKING:
     from api.obstacles.live import LiveObstacles

@@ -36,6 +36,7 @@ from accessibility_rules.weights import VIOLATION_PENALTY_S, EdgeWeights
 from routing import _kernels
 from routing.engine import LatLon, Router, piece_cost
 from routing.snapping import SnapPoint
+from routing.walking import transition_delay_s, walking_time_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +84,7 @@ class MatrixResult:
 def _transition_delay_s(router: Router, profile: Profile) -> np.ndarray:
     """Per edge: the kerb and crossing delays added when walking past the edge's head."""
     eff = router.effective
-    return eff.kerb_count.astype(np.float64) * profile.kerb_delay_s + eff.crossing_share.astype(
-        np.float64
-    ) * float(profile.crossing_delay_s)
+    return transition_delay_s(profile, eff.kerb_count, eff.crossing_share)
 
 
 def _tree_sums(
@@ -134,9 +133,8 @@ def cost_matrix(
     head = np.asarray(g.head, dtype=np.int64)
     rev = g.edge["reverse_edge"]
     length = np.asarray(g.edge["length_m"], dtype=np.float64)
-    speed = float(prof.walking_speed_mps)
     delay = _transition_delay_s(router, prof)
-    full_dur = length / speed + delay  # a whole middle edge (never the last piece)
+    full_dur = walking_time_s(prof, length, delay)  # a whole middle edge (never the last piece)
 
     src = [router.snap(p, w, f"sources[{i}]")[0] for i, p in enumerate(sources)]
     tgt = [router.snap(p, w, f"targets[{j}]")[0] for j, p in enumerate(targets)]
@@ -193,7 +191,7 @@ def cost_matrix(
                     piece_len = (p.end - p.start) * float(length[p.edge])
                     base_cost[node] = c
                     base_len[node] = piece_len
-                    base_dur[node] = piece_len / speed + float(delay[p.edge])
+                    base_dur[node] = walking_time_s(prof, piece_len, float(delay[p.edge]))
             entry = ex_node[rows, best_k]
             roots = root[entry]
             start_len = np.array([base_len.get(int(r), 0.0) for r in roots])
@@ -201,12 +199,18 @@ def cost_matrix(
             last_len = ex_len[rows, best_k]
             dist_m[i] = np.where(np.isfinite(best), start_len + acc_len[entry] + last_len, np.inf)
             dur_s[i] = np.where(
-                np.isfinite(best), start_dur + acc_dur[entry] + last_len / speed, np.inf
+                np.isfinite(best),
+                start_dur + acc_dur[entry] + walking_time_s(prof, last_len),
+                np.inf,
             )
         for j in sorted(set(on_edge.get(s.edge, []))):
             direct = router.direct_piece(s, tgt[j], w)
             if direct is not None and direct[1] <= cost[i, j]:
                 piece, c = direct
                 piece_len = (piece.end - piece.start) * float(length[piece.edge])
-                cost[i, j], dist_m[i, j], dur_s[i, j] = c, piece_len, piece_len / speed
+                cost[i, j], dist_m[i, j], dur_s[i, j] = (
+                    c,
+                    piece_len,
+                    walking_time_s(prof, piece_len),
+                )
     return MatrixResult(cost, dur_s, dist_m, src, tgt, settled_total)

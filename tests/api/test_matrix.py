@@ -20,7 +20,7 @@ from api.testers.matrix import cost_matrix
 from api.testers.pairs import PointSampler
 from routing.engine import Router
 from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
-from routing.route import build_route
+from routing.report import build_route
 
 pytestmark = pytest.mark.realdata
 
@@ -58,7 +58,7 @@ def single(router: Router, a: tuple[float, float], b: tuple[float, float], profi
         path = router.shortest_path(s, t, w)
     except NoRouteError:
         return math.inf, None
-    return path.cost_s, build_route(router, prof, w, path, None, snapped_on_usable=True)
+    return path.cost_s, build_route(router.graph, router.report_table(), prof, w, path, None, snapped_on_usable=True)  # fmt: skip
 
 
 def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:

@@ -13,11 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graphs.elevation import Dem, DemError, edge_inclines_percent
+from graphs.geodesy import METRES_PER_DEGREE
 
 N3 = 1201
 CELL = 1.0 / 1200  # SRTM3 cell size in degrees
-M_LAT = 110_540.0
-M_LON_EQ = 111_320.0
+M_LAT = METRES_PER_DEGREE  # the one earth model (graphs.geodesy)
+M_LON_EQ = METRES_PER_DEGREE
 
 
 def _m_per_lon(lat: float) -> float:

@@ -257,7 +257,7 @@ def metres(lonlat: tuple[float, float], snapped: dict[str, float]) -> float:
 
 def routed_pairs(router: Router, preset: str, count: int, seed: int):
     """(route, path, weights) for ``count`` seeded pairs that have a route."""
-    from routing.route import build_route
+    from routing.report import build_route
 
     prof = make_profile(preset)
     w = router.weights(prof)
@@ -270,7 +270,7 @@ def routed_pairs(router: Router, preset: str, count: int, seed: int):
             path = router.shortest_path(source, target, w)
         except NoRouteError:
             continue
-        route = build_route(router, prof, w, path, None, snapped_on_usable=ok_s and ok_t)
+        route = build_route(router.graph, router.report_table(), prof, w, path, None, snapped_on_usable=ok_s and ok_t)  # fmt: skip
         yield route, path, w
 
 

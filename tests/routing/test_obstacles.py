@@ -24,19 +24,22 @@ from accessibility_rules.attributes import HighwayClass, KerbHeightSource, KerbK
 from accessibility_rules.tags import kerb_kind_from_height
 from graphs.geodesy import haversine_m
 from graphs.model import EDGE_ATTRIBUTE_DTYPES, NODE_ATTRIBUTE_DTYPES, CompiledGraph
-from graphs.obstacles import (
-    EDGE_PATCHED_ATTRIBUTES,
-    NODE_PATCHED_ATTRIBUTES,
-    SHORT_EDGE_TOLERANCES,
-    ObstacleEffect,
-    ObstacleMatch,
-    ObstacleMatchError,
-    ObstacleOverlay,
-    edge_geometry_index,
-    match_geometry,
-)
 from graphs.store import load_graph
 from routing.engine import Router
+from routing.obstacles.effect import ObstacleEffect
+from routing.obstacles.matching import (
+    SHORT_EDGE_TOLERANCES,
+    ObstacleMatch,
+    ObstacleMatchError,
+    edge_geometry_index,
+    match_geojson,
+    match_geometry,
+)
+from routing.obstacles.overlay import (
+    EDGE_PATCHED_ATTRIBUTES,
+    NODE_PATCHED_ATTRIBUTES,
+    ObstacleOverlay,
+)
 
 pytestmark = pytest.mark.realdata
 
@@ -197,7 +200,7 @@ def test_point_matches_the_edges_within_tolerance(router: Router) -> None:
     g = router.graph
     for e in long_residential_edges(g)[:40]:
         lon, lat = point_along(g, e, 0.3)
-        match = match_geometry(g, router.index, {"type": "Point", "coordinates": [lon, lat]})
+        match = match_geojson(g, router.index, {"type": "Point", "coordinates": [lon, lat]})
         expected = np.flatnonzero(edge_distances(router, lon, lat) <= TOL)
         # the tree query and the brute force agree (up to floating point at the boundary)
         near_boundary = np.flatnonzero(np.abs(edge_distances(router, lon, lat) - TOL) < 1e-6)
@@ -212,7 +215,7 @@ def test_point_on_a_node_matches_the_node_and_its_edges(router: Router) -> None:
     g = router.graph
     v = next(v for v in range(g.node_count) if degree(g, v) >= 3)
     lat, lon = latlon(g, v)
-    match = match_geometry(g, router.index, {"type": "Point", "coordinates": [lon, lat]})
+    match = match_geojson(g, router.index, {"type": "Point", "coordinates": [lon, lat]})
     assert v in match.nodes
     out = set(range(int(g.first_out[v]), int(g.first_out[v + 1])))
     into = set(np.flatnonzero(g.head == v).tolist())
@@ -222,7 +225,7 @@ def test_point_on_a_node_matches_the_node_and_its_edges(router: Router) -> None:
 def test_match_as_dict_is_what_staff_see(router: Router) -> None:
     g = router.graph
     e = next(lonely_midpoint_edges(router))
-    match = match_geometry(g, router.index, point_geojson(g, e))
+    match = match_geojson(g, router.index, point_geojson(g, e))
     info = match.as_dict(g)
     assert (info["edge_count"], info["piece_count"], info["node_count"]) == (2, 1, 0)
     assert info["length_m"] == pytest.approx(float(g.edge["length_m"][e]), abs=0.1)
@@ -277,7 +280,7 @@ def test_line_along_a_street_takes_the_street_not_the_crossing_streets(router: R
     )
     coords = np.vstack([g.edge_coords(chain[0])] + [g.edge_coords(e)[1:] for e in chain[1:]])
     line = {"type": "LineString", "coordinates": coords.tolist()}
-    match = match_geometry(g, router.index, line)
+    match = match_geojson(g, router.index, line)
     matched = set(match.edges.tolist())
     assert {x for e in chain for x in twins(g, e)} <= matched
     assert not matched & crossing
@@ -300,7 +303,7 @@ def test_line_across_streets_only_is_rejected(router: Router) -> None:
         router.index.frame.unproject(float(x + s * k * nx), float(y + s * k * ny)) for s in (-1, 1)
     ]
     with pytest.raises(ObstacleMatchError, match="runs along no path"):
-        match_geometry(g, router.index, {"type": "LineString", "coordinates": ends})
+        match_geojson(g, router.index, {"type": "LineString", "coordinates": ends})
 
 
 def test_polygon_takes_everything_inside(router: Router) -> None:
@@ -309,7 +312,7 @@ def test_polygon_takes_everything_inside(router: Router) -> None:
     half = 120.0
     corners = [(-half, -half), (half, -half), (half, half), (-half, half), (-half, -half)]
     ring = [list(frame.unproject(x, y)) for x, y in corners]
-    match = match_geometry(g, router.index, {"type": "Polygon", "coordinates": [ring]})
+    match = match_geojson(g, router.index, {"type": "Polygon", "coordinates": [ring]})
     gx, gy = frame.project(g.geom_lon, g.geom_lat)
     point_edge = np.repeat(np.arange(g.edge_count), np.diff(g.geom_first))
     inside = (np.abs(gx) < half) & (np.abs(gy) < half)
@@ -335,7 +338,7 @@ def test_self_intersecting_polygon_is_repaired(router: Router) -> None:
     frame = router.index.frame
     bowtie = [(-80, -80), (80, 80), (80, -80), (-80, 80), (-80, -80)]
     ring = [list(frame.unproject(x, y)) for x, y in bowtie]
-    match = match_geometry(router.graph, router.index, {"type": "Polygon", "coordinates": [ring]})
+    match = match_geojson(router.graph, router.index, {"type": "Polygon", "coordinates": [ring]})
     assert match.edges.size > 0
 
 
@@ -345,7 +348,7 @@ def test_geometry_far_away_names_the_distance(router: Router) -> None:
     lat = float(g.geom_lat[top]) + 300.0 / router.index.frame.my
     point = {"type": "Point", "coordinates": [float(g.geom_lon[top]), lat]}
     with pytest.raises(ObstacleMatchError) as info:
-        match_geometry(g, router.index, point)
+        match_geojson(g, router.index, point)
     found = re.search(r"nearest path is (\d+) m away; tolerance 5 m", str(info.value))
     assert found is not None, str(info.value)
     assert int(found.group(1)) == 300
@@ -357,9 +360,9 @@ def test_tolerance_widens_the_match(router: Router) -> None:
     top = int(np.argmax(g.geom_lat))
     lat = float(g.geom_lat[top]) + 30.0 / router.index.frame.my
     point = {"type": "Point", "coordinates": [float(g.geom_lon[top]), lat]}
-    assert match_geometry(g, router.index, point, tolerance_m=31.0).edges.size > 0
+    assert match_geojson(g, router.index, point, tolerance_m=31.0).edges.size > 0
     with pytest.raises(ObstacleMatchError, match="tolerance_m"):
-        match_geometry(g, router.index, point, tolerance_m=math.nan)
+        match_geojson(g, router.index, point, tolerance_m=math.nan)
 
 
 @pytest.mark.parametrize(
@@ -385,7 +388,7 @@ def test_tolerance_widens_the_match(router: Router) -> None:
 )
 def test_invalid_geometry_is_rejected(router: Router, geometry: Any, message: str) -> None:
     with pytest.raises(ObstacleMatchError, match=message):
-        match_geometry(router.graph, router.index, geometry)
+        match_geojson(router.graph, router.index, geometry)
 
 
 def test_shapely_geometry_and_multipoint_are_accepted(router: Router) -> None:
@@ -416,7 +419,7 @@ def test_closing_a_street_changes_the_walk_route(router: Router, overlay: Obstac
     before = router.route(origin, destination, "walk")
     assert twins(g, e) & set(before.edges)
 
-    match = match_geometry(g, router.index, point_geojson(g, e))
+    match = match_geojson(g, router.index, point_geojson(g, e))
     assert set(match.edges.tolist()) == twins(g, e)
     assert match.nodes.size == 0
     overlay.apply([("works-1", match, ObstacleEffect(closed=True))])
@@ -431,7 +434,7 @@ def test_closing_a_street_changes_the_walk_route(router: Router, overlay: Obstac
         assert after.fully_accessible
         assert after.distance_m > before.distance_m
         assert after.cost_s > before.cost_s
-    assert overlay.passed_and_avoided(after)[0] == (
+    assert overlay.passed_and_avoided(after.edges, after.walk_edges)[0] == (
         ["works-1"] if twins(g, e) & set(after.edges) else []
     )
 
@@ -440,7 +443,7 @@ def test_closed_point_on_a_node_closes_the_node(router: Router, overlay: Obstacl
     g = router.graph
     v = next(v for v in range(g.node_count) if degree(g, v) >= 3)
     lat, lon = latlon(g, v)
-    match = match_geometry(g, router.index, {"type": "Point", "coordinates": [lon, lat]})
+    match = match_geojson(g, router.index, {"type": "Point", "coordinates": [lon, lat]})
     overlay.apply([("crossing", match, ObstacleEffect(closed=True))])
     assert g.node["closed"][v]
     around = (g.head == v) | (g.tail == v)
@@ -453,7 +456,7 @@ def test_closed_line_leaves_crossing_streets_open(router: Router, overlay: Obsta
         (c, x) for c in street_chains(g) if len(x := crossing_streets(g, c)) >= 2
     )
     coords = np.vstack([g.edge_coords(chain[0])] + [g.edge_coords(e)[1:] for e in chain[1:]])
-    match = match_geometry(g, router.index, {"type": "LineString", "coordinates": coords.tolist()})
+    match = match_geojson(g, router.index, {"type": "LineString", "coordinates": coords.tolist()})
     overlay.apply([("sidewalk", match, ObstacleEffect(closed=True, wheelchair="no"))])
     assert not g.node["closed"].any()
     assert (g.node["wheelchair"] == router.graph.node["wheelchair"]).all()
@@ -481,7 +484,7 @@ def test_narrowing_stops_wheelchairs_but_not_walkers(
     e, origin, destination, before = wheelchair_street(router)
     walk_before = router.route(origin, destination, "walk")
     assert twins(g, e) & set(walk_before.edges)
-    match = match_geometry(g, router.index, point_geojson(g, e))
+    match = match_geojson(g, router.index, point_geojson(g, e))
     overlay.apply([("scaffold", match, ObstacleEffect(width_m=0.8))])
     assert g.edge["width_m"][e] == pytest.approx(0.8)
 
@@ -492,7 +495,7 @@ def test_narrowing_stops_wheelchairs_but_not_walkers(
     walk_after = router.route(origin, destination, "walk")
     assert walk_after.edges == walk_before.edges
     assert walk_after.cost_s == pytest.approx(walk_before.cost_s)
-    assert overlay.passed_and_avoided(after) == ([], ["scaffold"])
+    assert overlay.passed_and_avoided(after.edges, after.walk_edges) == ([], ["scaffold"])
 
 
 def test_narrowing_keeps_the_narrowest_width(
@@ -500,7 +503,7 @@ def test_narrowing_keeps_the_narrowest_width(
 ) -> None:
     g = router.graph
     e = next(lonely_midpoint_edges(router))
-    match = match_geometry(g, router.index, point_geojson(g, e))
+    match = match_geojson(g, router.index, point_geojson(g, e))
     overlay.apply(
         [("a", match, ObstacleEffect(width_m=0.8)), ("b", match, ObstacleEffect(width_m=1.5))]
     )
@@ -554,7 +557,7 @@ def test_raised_kerb_on_a_node_makes_wheelchairs_avoid_it(
     for v, origin, destination, before in itertools.islice(kerb_nodes(router), 6):
         lat, lon = latlon(g, v)
         walk_before = router.route(origin, destination, "walk")
-        match = match_geometry(g, router.index, {"type": "Point", "coordinates": [lon, lat]})
+        match = match_geojson(g, router.index, {"type": "Point", "coordinates": [lon, lat]})
         assert match.nodes.tolist() == [v]
         overlay.apply([("kerb", match, ObstacleEffect(kerb_height_cm=12))])
         assert g.node["kerb"][v] == KerbKind.RAISED
@@ -567,7 +570,7 @@ def test_raised_kerb_on_a_node_makes_wheelchairs_avoid_it(
         if enters(after, g, v):  # no way around that honours the profile: said so, never hidden
             assert not after.fully_accessible
             assert "kerb_height" in {x.limit for x in after.violations}
-            assert overlay.passed_and_avoided(after) == (["kerb"], [])
+            assert overlay.passed_and_avoided(after.edges, after.walk_edges) == (["kerb"], [])
         else:
             avoided += 1
             assert after.fully_accessible
@@ -575,7 +578,7 @@ def test_raised_kerb_on_a_node_makes_wheelchairs_avoid_it(
             assert not [
                 b for b in after.barriers if b.kind == "kerb" and b.details["height_cm"] == 12
             ]
-            assert overlay.passed_and_avoided(after) == ([], ["kerb"])
+            assert overlay.passed_and_avoided(after.edges, after.walk_edges) == ([], ["kerb"])
         overlay.apply([])
     print(f"\nkerb at {avoided} of 6 nodes avoided by the wheelchair route")
     assert avoided >= 1
@@ -588,9 +591,9 @@ def test_removing_obstacles_restores_the_original_routes(
     original = patched_arrays(g)
     e, origin, destination, _ = wheelchair_street(router)
     before = {p: router.route(origin, destination, p) for p in ("walk", "wheelchair", "rollator")}
-    match = match_geometry(g, router.index, point_geojson(g, e))
+    match = match_geojson(g, router.index, point_geojson(g, e))
     lat, lon = latlon(g, int(g.tail[e]))
-    on_node = match_geometry(g, router.index, {"type": "Point", "coordinates": [lon, lat]})
+    on_node = match_geojson(g, router.index, {"type": "Point", "coordinates": [lon, lat]})
     overlay.apply(
         [
             ("closed", match, ObstacleEffect(closed=True)),
@@ -622,7 +625,7 @@ def test_apply_swaps_new_arrays_and_never_writes_in_place(
     snapshot = old_closed.copy()
     revision = router.revision
     e = next(lonely_midpoint_edges(router))
-    match = match_geometry(g, router.index, point_geojson(g, e))
+    match = match_geojson(g, router.index, point_geojson(g, e))
     overlay.apply([("x", match, ObstacleEffect(closed=True))])
     assert g.edge is not old_edge
     assert g.node is not old_node
@@ -646,7 +649,7 @@ def test_applying_nothing_to_a_clean_router_is_a_no_op(
     assert g.edge is edge
     assert router.revision == revision
     e = next(lonely_midpoint_edges(router))
-    match = match_geometry(g, router.index, point_geojson(g, e))
+    match = match_geojson(g, router.index, point_geojson(g, e))
     overlay.apply([("x", match, ObstacleEffect(closed=True))])
     overlay.apply([])
     assert router.revision == revision + 2
@@ -658,7 +661,7 @@ def test_elevator_out_of_service_without_elevator_closes_the_match(
 ) -> None:
     g = router.graph
     e = next(lonely_midpoint_edges(router))
-    match = match_geometry(g, router.index, point_geojson(g, e))
+    match = match_geojson(g, router.index, point_geojson(g, e))
     overlay.apply([("lift", match, ObstacleEffect(elevator_out_of_service=True))])
     assert np.flatnonzero(g.edge["closed"]).tolist() == sorted(twins(g, e))
 
@@ -666,7 +669,7 @@ def test_elevator_out_of_service_without_elevator_closes_the_match(
 def test_wheelchair_and_surface_codes(router: Router, overlay: ObstacleOverlay) -> None:
     g = router.graph
     e = next(lonely_midpoint_edges(router))
-    match = match_geometry(g, router.index, point_geojson(g, e))
+    match = match_geojson(g, router.index, point_geojson(g, e))
     overlay.apply(
         [("a", match, ObstacleEffect(wheelchair="limited", surface="sett", kerb_height_cm=2))]
     )
@@ -693,13 +696,13 @@ def test_bad_entries_are_rejected_and_change_nothing(
 def test_passed_and_avoided(router: Router, overlay: ObstacleOverlay) -> None:
     g = router.graph
     e, origin, destination, _ = wheelchair_street(router)
-    narrow = match_geometry(g, router.index, point_geojson(g, e))
+    narrow = match_geojson(g, router.index, point_geojson(g, e))
     overlay.apply([("narrow", narrow, ObstacleEffect(width_m=0.8))])
     detour = router.route(origin, destination, "wheelchair")
     on_route = next(x for x in detour.edges[1:-1] if not twins(g, x) & set(detour.walk_edges))
     resurfaced = ObstacleMatch(edges=sorted(twins(g, on_route)), nodes=[])
     far_edge = int(np.argmax(np.hypot(router.node_x[g.tail], router.node_y[g.tail])))
-    far = match_geometry(g, router.index, point_geojson(g, far_edge))
+    far = match_geojson(g, router.index, point_geojson(g, far_edge))
     overlay.apply(
         [
             ("narrow", narrow, ObstacleEffect(width_m=0.8)),
@@ -708,7 +711,7 @@ def test_passed_and_avoided(router: Router, overlay: ObstacleOverlay) -> None:
         ]
     )
     route = router.route(origin, destination, "wheelchair")
-    assert overlay.passed_and_avoided(route) == (["resurfaced"], ["narrow"])
+    assert overlay.passed_and_avoided(route.edges, route.walk_edges) == (["resurfaced"], ["narrow"])
     assert overlay.obstacles_on(route.walk_edges) == ["narrow"]
     assert overlay.obstacles_on([]) == []
     assert overlay.obstacles_on(far.edges) == ["far"]
@@ -727,7 +730,7 @@ def test_elevator_out_of_service_closes_the_elevator(city_router: Router) -> Non
     assert lifts.size > 0, "the 2013 Kaiserslautern extract maps 5 elevators as nodes"
     v = int(lifts[0])
     lat, lon = latlon(g, v)
-    match = match_geometry(g, city_router.index, {"type": "Point", "coordinates": [lon, lat]})
+    match = match_geojson(g, city_router.index, {"type": "Point", "coordinates": [lon, lat]})
     overlay = ObstacleOverlay(city_router)
     try:
         overlay.apply([("lift", match, ObstacleEffect(elevator_out_of_service=True))])
@@ -770,7 +773,7 @@ def test_apply_is_fast_for_the_city(city_router: Router) -> None:
             }
         else:
             geometry = point_geojson(g, e)
-        active.append((f"o{i}", match_geometry(g, city_router.index, geometry), effects[i % 7]))
+        active.append((f"o{i}", match_geojson(g, city_router.index, geometry), effects[i % 7]))
     match_ms = (time.perf_counter() - started) * 1000 / len(chosen)
     overlay = ObstacleOverlay(city_router)
     times = []

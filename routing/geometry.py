@@ -1,0 +1,71 @@
+"""Route polylines: cutting an edge's polyline at fractions of its length, and assembling the
+polyline of a walk (whole middle edges gathered at once, only the end pieces cut)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from graphs.arrays import concat_ranges
+from graphs.geodesy import great_circle_m
+from graphs.model import CompiledGraph
+
+__all__ = ["cut_polyline", "route_polyline"]
+
+
+def cut_polyline(coords: np.ndarray, start: float, end: float) -> np.ndarray:
+    """Part of a polyline between two fractions of its (great-circle) length.
+
+    Plain Python: route ends are a few points long, where numpy's per-call cost dominates.
+    """
+    pts = coords.tolist()
+    if start <= 0.0 and end >= 1.0:
+        return coords
+    seg = [great_circle_m(a, b) for a, b in itertools.pairwise(pts)]
+    total = sum(seg)
+    if total <= 0.0:
+        return np.array([pts[0], pts[-1]])
+    lo, hi = start * total, end * total
+    out: list[list[float]] = []
+    walked = 0.0
+    for (a, b), length in zip(itertools.pairwise(pts), seg, strict=True):
+        nxt = walked + length
+        if not out and lo <= nxt:
+            t = (lo - walked) / length if length > 0 else 0.0
+            out.append([a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])])
+        if out and hi <= nxt:
+            t = (hi - walked) / length if length > 0 else 0.0
+            out.append([a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])])
+            break
+        if out:
+            out.append(b)
+        walked = nxt
+    if len(out) < 2:
+        out = [pts[0], pts[-1]] if not out else [out[0], out[0]]
+    return np.array(out)
+
+
+def route_polyline(
+    graph: CompiledGraph, edges: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Route polyline (``[lon, lat]`` rows) and, per piece, the index of its first and last
+    point in it.
+
+    Piece ``i`` walks edge ``edges[i]`` from fraction ``starts[i]`` to ``ends[i]``. Consecutive
+    pieces share their junction point, which is kept once. Whole pieces are gathered with one
+    index computation; only the first and last piece may be cut.
+    """
+    gf = graph.geom_first
+    k = len(edges)
+    first = cut_polyline(graph.edge_coords(int(edges[0])), float(starts[0]), float(ends[0]))
+    if k == 1:
+        return first, np.zeros(1, dtype=np.int64), np.array([len(first) - 1])
+    middle = edges[1:-1]
+    idx = concat_ranges(gf[middle] + 1, gf[middle + 1])  # without each piece's junction point
+    last = cut_polyline(graph.edge_coords(int(edges[-1])), 0.0, float(ends[-1]))[1:]
+    points = np.vstack((first, np.column_stack((graph.geom_lon[idx], graph.geom_lat[idx])), last))
+    kept = np.concatenate(([len(first)], gf[middle + 1] - gf[middle] - 1, [len(last)]))
+    last_pt = np.cumsum(kept) - 1
+    first_pt = np.concatenate(([0], last_pt[:-1]))
+    return points, first_pt, last_pt

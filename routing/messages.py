@@ -1,0 +1,49 @@
+"""How a broken hard limit is worded in a route report (one sentence per limit, English).
+
+The wording reads the route's gathered report columns (see :class:`routing.report.ReportTable`),
+so a message always describes the same attribute values as the rest of the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from accessibility_rules.attributes import BarrierKind, SurfaceClass
+from accessibility_rules.profile import Profile
+from accessibility_rules.weights import Limit
+
+__all__ = ["limit_message"]
+
+
+def _name(code: float, enum: type) -> str:
+    return enum(int(code)).name.lower()
+
+
+def limit_message(limit: Limit, columns: Mapping[str, np.ndarray], i: int, profile: Profile) -> str:
+    """Why piece ``i`` of a route breaks ``limit`` of ``profile``, with the values involved.
+
+    ``columns`` are the route's report columns (:meth:`routing.report.ReportTable.gather`).
+    """
+    c = columns
+    if limit == Limit.INCLINE:
+        return f"incline {float(c['incline_percent'][i]):+.1f} % exceeds max_incline_percent {profile.max_incline_percent:g} %"
+    if limit == Limit.KERB_HEIGHT:
+        return f"kerb of {float(c['kerb_height_cm'][i]):.0f} cm exceeds max_kerb_height_cm {profile.max_kerb_height_cm:g} cm"
+    if limit == Limit.WIDTH:
+        return f"passage {float(c['passage_width_m'][i]):.2f} m wide is below min_width_m {profile.min_width_m:g} m"
+    if limit == Limit.STEPS:
+        count = int(c["step_count"][i])
+        return f"steps ({count} steps)" if count > 0 else "steps (number of steps unknown)"
+    if limit == Limit.STEP_COUNT:
+        return f"{int(c['step_count'][i])} steps exceed max_step_count {profile.max_step_count}"
+    if limit == Limit.SURFACE:
+        return f"surface {_name(c['surface'][i], SurfaceClass)} is avoided"
+    if limit == Limit.BARRIER:
+        return f"barrier {_name(c['barrier'][i], BarrierKind)} cannot be passed"
+    if limit == Limit.CLOSED:
+        return "closed (obstacle reported by city staff)"
+    if limit == Limit.UNKNOWN_FORBIDDEN:
+        return "relies on data that is unknown, which this profile forbids"
+    return (limit.name or "limit").lower().replace("_", " ")

@@ -1,0 +1,85 @@
+"""What an obstacle changes: the validated attribute patch staff attach to a geometry.
+
+A construction site that closes a sidewalk, an elevator out of service, a kerb lowered last week,
+a sidewalk narrowed by scaffolding: each is a *geometry* (where, see
+:mod:`routing.obstacles.matching`) and an :class:`ObstacleEffect` (what changes there). The effect
+does not carry costs of its own; it rewrites the same attribute arrays the OSM build writes
+(``closed``, ``width_m``, ``kerb_height_cm`` …; see :mod:`routing.obstacles.overlay`), so that the
+rules of :mod:`accessibility_rules.weights` turn it into costs and hard limits for every profile
+alike (a 0.8 m passage stops a wheelchair but not a walker; a closed sidewalk stops everyone).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from accessibility_rules.profile import SmoothnessName, SurfaceName
+
+__all__ = ["ObstacleEffect"]
+
+
+class ObstacleEffect(BaseModel):
+    """What an obstacle changes on the paths it is matched to (an attribute patch).
+
+    Every field left at its default changes nothing; at least one must be set. Units are in the
+    names; values out of range, NaN and infinity are rejected, never clamped.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    closed: bool = Field(
+        default=False, description="Impassable for everyone (a closed sidewalk or crossing)."
+    )
+    width_m: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=20.0,
+        allow_inf_nan=False,
+        description="The passage is narrowed to this clear width in metres (never widened).",
+    )
+    kerb_height_cm: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=50.0,
+        allow_inf_nan=False,
+        description=(
+            "A kerb of this height in centimetres at the matched nodes (on the matched edges if "
+            "no node matched); also corrects a kerb, e.g. 'lowered to 2 cm'."
+        ),
+    )
+    surface: SurfaceName | None = Field(default=None, description="The surface is now this.")
+    smoothness: SmoothnessName | None = Field(
+        default=None, description="The smoothness is now this."
+    )
+    step_count: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="The way is steps with this many steps (e.g. a ramp removed).",
+    )
+    elevator_out_of_service: bool = Field(
+        default=False,
+        description=(
+            "Closes the matched elevator edges and nodes; if the match holds no elevator, "
+            "closes the matched edges."
+        ),
+    )
+    wheelchair: Literal["yes", "limited", "no"] | None = Field(
+        default=None, description="The OSM wheelchair=* judgement for the matched paths."
+    )
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> ObstacleEffect:
+        if not (self.closed or self.elevator_out_of_service) and all(
+            getattr(self, name) is None
+            for name in (
+                "width_m", "kerb_height_cm", "surface", "smoothness", "step_count", "wheelchair",
+            )
+        ):  # fmt: skip
+            raise ValueError(
+                "the obstacle effect changes nothing: set closed, width_m, kerb_height_cm, "
+                "surface, smoothness, step_count, elevator_out_of_service or wheelchair"
+            )
+        return self

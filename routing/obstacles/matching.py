@@ -1,0 +1,355 @@
+"""Where an obstacle is: a geometry (WGS84 lon/lat) matched to the edges and nodes it means.
+
+:func:`match_geometry` works in the router's local metric frame, with a shapely STRtree over the
+edge polylines built once per graph (:func:`edge_geometry_index`). Points take what lies within
+the tolerance, lines take the paths they run *along* (not every street they cross), polygons take
+what they cover. The result is an :class:`ObstacleMatch` (both directions of every matched piece)
+that staff can review.
+
+The input is a shapely geometry: reading GeoJSON is the API's job. :func:`shape_from_geojson`
+is the thin reader for callers that hold a plain GeoJSON dict (tests, scripts).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+import shapely.geometry
+from shapely.errors import ShapelyError
+
+from graphs.arrays import concat_ranges
+from graphs.model import INVALID_ID, CompiledGraph
+from routing.snapping import LocalFrame, SpatialIndex
+
+__all__ = [
+    "DEFAULT_TOLERANCE_M",
+    "LINE_COVER_SHARE",
+    "MAX_TOLERANCE_M",
+    "SHORT_EDGE_TOLERANCES",
+    "EdgeGeometryIndex",
+    "ObstacleMatch",
+    "ObstacleMatchError",
+    "edge_geometry_index",
+    "match_geojson",
+    "match_geometry",
+    "shape_from_geojson",
+]
+
+#: Default distance (metres) within which a drawn geometry refers to a path or node.
+DEFAULT_TOLERANCE_M = 5.0
+#: Largest accepted tolerance: beyond this a geometry no longer says which path it means.
+MAX_TOLERANCE_M = 100.0
+#: A line matches an edge when at least this share of the edge lies within the tolerance.
+LINE_COVER_SHARE = 0.5
+#: Edges shorter than this many tolerances must lie *entirely* within a line's tolerance: the
+#: first few metres of every crossing street lie next to a closed sidewalk, and on a short
+#: crossing edge that would already be half of it.
+SHORT_EDGE_TOLERANCES = 3.0
+
+_GEOMETRY_TYPES = (
+    "Point",
+    "MultiPoint",
+    "LineString",
+    "MultiLineString",
+    "Polygon",
+    "MultiPolygon",
+)
+_POINT_TYPES = frozenset({"Point", "MultiPoint"})
+_POLYGON_TYPES = frozenset({"Polygon", "MultiPolygon"})
+_TYPE_ID_POINT, _TYPE_ID_LINE, _TYPE_ID_POLYGON = 0, 1, 3
+
+
+class ObstacleMatchError(ValueError):
+    """A geometry is not usable for an obstacle or refers to no path of the map."""
+
+
+def _frozen_ids(values: Any) -> np.ndarray:
+    arr = np.unique(np.asarray(values, dtype=np.int64).ravel())
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class ObstacleMatch:
+    """The edges and nodes an obstacle's geometry refers to.
+
+    ``edges`` holds both directions of every matched piece of way; both arrays are sorted,
+    unique, read-only ``int64``. ``geometry_type`` is the GeoJSON type that was matched; node-level
+    effects (closed, wheelchair) reach ``nodes`` only for point geometries. Ids are only valid for
+    the graph they were matched on: store the geometry, not the ids, and match again after a
+    rebuild.
+    """
+
+    edges: np.ndarray
+    nodes: np.ndarray
+    geometry_type: str = "Point"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "edges", _frozen_ids(self.edges))
+        object.__setattr__(self, "nodes", _frozen_ids(self.nodes))
+
+    @property
+    def is_point(self) -> bool:
+        """Whether the matched geometry was a point or multipoint."""
+        return self.geometry_type in _POINT_TYPES
+
+    def pieces(self, graph: CompiledGraph) -> np.ndarray:
+        """The matched edges with each two-way piece once (the direction with the lower id)."""
+        rev = graph.edge["reverse_edge"][self.edges]
+        return self.edges[(rev < 0) | (self.edges < rev)]
+
+    def as_dict(self, graph: CompiledGraph) -> dict[str, Any]:
+        """What staff see: counts, total length, street names and the matched geometry.
+
+        ``edge_count`` counts directed edges (a two-way piece twice), ``piece_count`` pieces of
+        way; ``length_m`` sums each piece once; ``geometry`` is a GeoJSON MultiLineString in
+        lon/lat.
+        """
+        pieces = self.pieces(graph)
+        names = {graph.edge_name(int(e)) for e in pieces}
+        lines = [
+            [[round(float(lon), 7), round(float(lat), 7)] for lon, lat in graph.edge_coords(int(e))]
+            for e in pieces
+        ]
+        return {
+            "edge_count": int(self.edges.size),
+            "piece_count": int(pieces.size),
+            "node_count": int(self.nodes.size),
+            "length_m": round(float(graph.edge["length_m"][pieces].sum()), 1),
+            "street_names": sorted(n for n in names if n),
+            "geometry_type": self.geometry_type,
+            "geometry": {"type": "MultiLineString", "coordinates": lines},
+        }
+
+
+class EdgeGeometryIndex:
+    """Edge polylines and node points of one graph in a local metric frame, with STRtrees.
+
+    Each two-way piece of way is indexed once (``canonical_edges``, as in the snapping index).
+    Built once per graph (about 10 ms for the city) by :func:`edge_geometry_index`.
+    """
+
+    def __init__(
+        self, graph: CompiledGraph, frame: LocalFrame, canonical_edges: np.ndarray
+    ) -> None:
+        self.graph = graph
+        self.frame = frame
+        self.canonical_edges = np.asarray(canonical_edges, dtype=np.int64)
+        self.geom_first = graph.geom_first
+        first = graph.geom_first
+        counts = np.diff(first)[self.canonical_edges]
+        point_ids = concat_ranges(first[self.canonical_edges], first[self.canonical_edges + 1])
+        gx, gy = frame.project(graph.geom_lon[point_ids], graph.geom_lat[point_ids])
+        part = np.repeat(np.arange(self.canonical_edges.size), counts)
+        self.lines = shapely.linestrings(np.column_stack((gx, gy)), indices=part)
+        self.lengths = shapely.length(self.lines)
+        self.edge_tree = shapely.STRtree(self.lines)
+        nx, ny = frame.project(graph.node["lon"], graph.node["lat"])
+        self.node_points = shapely.points(np.asarray(nx), np.asarray(ny))
+        self.node_tree = shapely.STRtree(self.node_points)
+
+
+_INDEX_CACHE: OrderedDict[int, EdgeGeometryIndex] = OrderedDict()
+_INDEX_CACHE_SIZE = 4
+_INDEX_LOCK = threading.Lock()
+
+
+def edge_geometry_index(graph: CompiledGraph, index: SpatialIndex) -> EdgeGeometryIndex:
+    """The :class:`EdgeGeometryIndex` of ``graph`` in ``index``'s frame, built once and cached.
+
+    Obstacles never change geometry, so the cache stays valid while the overlay swaps attribute
+    arrays; it is keyed by the graph's geometry array and the snapping index (identity).
+    """
+    key = id(index)
+    with _INDEX_LOCK:
+        cached = _INDEX_CACHE.get(key)
+        if (
+            cached is not None
+            and cached.frame is index.frame
+            and cached.geom_first is graph.geom_first
+        ):
+            _INDEX_CACHE.move_to_end(key)
+            return cached
+    built = EdgeGeometryIndex(graph, index.frame, index.canonical_edges)
+    with _INDEX_LOCK:
+        _INDEX_CACHE[key] = built
+        _INDEX_CACHE.move_to_end(key)
+        while len(_INDEX_CACHE) > _INDEX_CACHE_SIZE:
+            _INDEX_CACHE.popitem(last=False)
+    return built
+
+
+def shape_from_geojson(geometry: Mapping[str, Any]) -> shapely.Geometry:
+    """A GeoJSON geometry dict (Point, LineString, Polygon or their Multi* forms, lon/lat) as a
+    shapely geometry, for :func:`match_geometry`.
+
+    Checks only what the reading needs (a dict, an accepted type, coordinates shapely can read);
+    :func:`match_geometry` checks the coordinates themselves.
+    """
+    if not isinstance(geometry, Mapping):
+        raise ObstacleMatchError(
+            f"the geometry must be a GeoJSON object (a dict), not {type(geometry).__name__}"
+        )
+    kind = geometry.get("type")
+    if kind not in _GEOMETRY_TYPES:
+        allowed = ", ".join(_GEOMETRY_TYPES)
+        raise ObstacleMatchError(
+            f"the geometry must be a GeoJSON geometry of type {allowed}, not {kind!r}"
+        )
+    if "coordinates" not in geometry:
+        raise ObstacleMatchError(f"the GeoJSON {kind} has no 'coordinates'")
+    try:
+        return shapely.geometry.shape(geometry)
+    except (ShapelyError, KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ObstacleMatchError(f"the GeoJSON {kind} is malformed ({detail})") from None
+
+
+def _checked(geom: shapely.Geometry) -> shapely.Geometry:
+    """The geometry if it is usable for matching: an accepted type, finite, not empty, inside
+    lon/lat ranges and valid (self-intersecting polygons are repaired with ``make_valid``)."""
+    allowed = ", ".join(_GEOMETRY_TYPES)
+    if not isinstance(geom, shapely.Geometry):
+        raise ObstacleMatchError(
+            f"the geometry must be a shapely geometry, not {type(geom).__name__}"
+        )
+    if geom.geom_type not in _GEOMETRY_TYPES:
+        raise ObstacleMatchError(f"the geometry must be of type {allowed}, not {geom.geom_type}")
+    coords = shapely.get_coordinates(geom)
+    if not np.all(np.isfinite(coords)):
+        raise ObstacleMatchError("the geometry has a coordinate that is not a finite number")
+    if geom.is_empty or coords.size == 0:
+        raise ObstacleMatchError("the geometry is empty")
+    lon, lat = coords[:, 0], coords[:, 1]
+    if not (np.all(np.abs(lon) <= 180.0) and np.all(np.abs(lat) <= 90.0)):
+        raise ObstacleMatchError(
+            "the geometry has a coordinate outside longitude [-180, 180] / latitude [-90, 90] "
+            "(GeoJSON order is [longitude, latitude])"
+        )
+    if not shapely.is_valid(geom):
+        reason = shapely.is_valid_reason(geom)
+        if geom.geom_type not in _POLYGON_TYPES:
+            raise ObstacleMatchError(f"the {geom.geom_type} is not valid ({reason})")
+        parts = shapely.get_parts(shapely.make_valid(geom))
+        polygons = parts[shapely.get_type_id(parts) == _TYPE_ID_POLYGON]
+        polygons = polygons[~shapely.is_empty(polygons)] if polygons.size else polygons
+        if polygons.size == 0:
+            raise ObstacleMatchError(f"the {geom.geom_type} encloses no area ({reason})")
+        geom = shapely.multipolygons(polygons) if polygons.size > 1 else polygons[0]
+    return geom
+
+
+def match_geometry(
+    graph: CompiledGraph,
+    index: SpatialIndex,
+    geometry: shapely.Geometry,
+    *,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
+) -> ObstacleMatch:
+    """The edges and nodes a geometry (WGS84 lon/lat) refers to.
+
+    Parameters
+    ----------
+    graph, index
+        The router's graph and its :class:`~routing.snapping.SpatialIndex` (``router.graph``,
+        ``router.index``); matching happens in the index's local metric frame.
+    geometry
+        A shapely Point, LineString, Polygon or one of their Multi* forms, in
+        longitude/latitude (:func:`shape_from_geojson` reads a GeoJSON dict). Self-intersecting
+        polygons are repaired with ``make_valid``.
+    tolerance_m
+        How far (metres) a drawn geometry may lie from the path it means.
+
+    Returns
+    -------
+    ObstacleMatch
+        *Points*: every edge passing within the tolerance and every node within it (a point on a
+        node takes the node and the edges meeting there). *Lines*: every edge lying within the
+        tolerance of the line for at least :data:`LINE_COVER_SHARE` of its length (entirely, if
+        it is shorter than :data:`SHORT_EDGE_TOLERANCES` tolerances), so that a closed sidewalk
+        does not take the crossing streets; plus the nodes within the tolerance of the line.
+        *Polygons*: every edge meeting the polygon grown by the tolerance, and the nodes inside.
+        Both directions of every matched piece are included.
+
+    Raises
+    ------
+    ObstacleMatchError
+        The geometry is malformed, empty, not finite, outside lon/lat ranges, or refers to no
+        path (the message names the distance to the nearest path).
+    """
+    if not (math.isfinite(tolerance_m) and 0.0 < tolerance_m <= MAX_TOLERANCE_M):
+        raise ObstacleMatchError(
+            f"tolerance_m must be a number in (0, {MAX_TOLERANCE_M:g}] metres, not {tolerance_m!r}"
+        )
+    geom = _checked(geometry)
+    geo = edge_geometry_index(graph, index)
+    frame = geo.frame
+
+    def to_frame(xy: np.ndarray) -> np.ndarray:
+        x, y = frame.project(xy[:, 0], xy[:, 1])
+        return np.column_stack((x, y))
+
+    local = shapely.transform(geom, to_frame)
+    parts = shapely.get_parts(local)
+    types = shapely.get_type_id(parts)
+    points = parts[types == _TYPE_ID_POINT]
+    lines = parts[types == _TYPE_ID_LINE]
+    polygons = parts[types == _TYPE_ID_POLYGON]
+
+    hits: list[np.ndarray] = []
+    node_hits: list[np.ndarray] = []
+    if points.size:
+        hits.append(geo.edge_tree.query(points, predicate="dwithin", distance=tolerance_m)[1])
+        node_hits.append(geo.node_tree.query(points, predicate="dwithin", distance=tolerance_m)[1])
+    line_candidates = False
+    if lines.size:
+        zone = shapely.union_all(shapely.buffer(lines, tolerance_m))
+        cand = geo.edge_tree.query(zone, predicate="intersects")
+        line_candidates = cand.size > 0
+        inside = shapely.length(shapely.intersection(geo.lines[cand], zone))
+        short = geo.lengths[cand] < SHORT_EDGE_TOLERANCES * tolerance_m
+        covered = shapely.covered_by(geo.lines[cand], zone)
+        ok = np.where(short, covered, inside >= LINE_COVER_SHARE * geo.lengths[cand])
+        hits.append(cand[ok])
+        node_hits.append(geo.node_tree.query(lines, predicate="dwithin", distance=tolerance_m)[1])
+    if polygons.size:
+        area = shapely.union_all(polygons)
+        hits.append(geo.edge_tree.query(shapely.buffer(area, tolerance_m), predicate="intersects"))
+        node_hits.append(geo.node_tree.query(area, predicate="intersects"))
+
+    canonical = geo.canonical_edges[np.unique(np.concatenate(hits))].astype(np.int64)
+    nodes = np.unique(np.concatenate(node_hits)).astype(np.int64)
+    if canonical.size == 0 and nodes.size == 0:
+        _, dist = geo.edge_tree.query_nearest(parts, return_distance=True, all_matches=False)
+        nearest = float(np.min(dist)) if dist.size else math.inf
+        if line_candidates:
+            raise ObstacleMatchError(
+                "the line runs along no path of the map: it only crosses or touches paths "
+                f"(a path is taken when at least {LINE_COVER_SHARE:.0%} of it lies within "
+                f"{tolerance_m:g} m of the line)"
+            )
+        raise ObstacleMatchError(
+            f"the geometry touches no path of the map (nearest path is {nearest:.0f} m away; "
+            f"tolerance {tolerance_m:g} m)"
+        )
+    rev = graph.edge["reverse_edge"][canonical].astype(np.int64)
+    edges = np.concatenate((canonical, rev[rev != INVALID_ID]))
+    return ObstacleMatch(edges=edges, nodes=nodes, geometry_type=geom.geom_type)
+
+
+def match_geojson(
+    graph: CompiledGraph,
+    index: SpatialIndex,
+    geometry: Mapping[str, Any],
+    *,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
+) -> ObstacleMatch:
+    """:func:`match_geometry` for a GeoJSON geometry dict (read by :func:`shape_from_geojson`)."""
+    return match_geometry(graph, index, shape_from_geojson(geometry), tolerance_m=tolerance_m)

@@ -1,0 +1,282 @@
+"""The live effect of staff obstacles on a router: patched copies of the attribute arrays.
+
+:class:`ObstacleOverlay` applies the set of currently active obstacles (each an id, an
+:class:`~routing.obstacles.matching.ObstacleMatch` and an
+:class:`~routing.obstacles.effect.ObstacleEffect`) to a :class:`~routing.engine.Router`: pristine
+arrays + patches → new arrays, swapped in as new dictionaries through
+:meth:`~routing.engine.Router.replace_attributes` (never modified in place, so a query running
+concurrently keeps a consistent view). Applying is idempotent and complete: the active list
+*replaces* the previous one, and ``apply([])`` restores the OSM state exactly.
+
+Node-level effects (``closed``, ``wheelchair``) reach the matched *nodes* only when the geometry is
+a point (or multipoint): a point on a crossing closes the crossing itself. For lines and areas
+they act on the matched edges alone, since the nodes along a closed sidewalk are also where the
+crossing streets start, and those stay open. ``kerb_height_cm`` is the exception by design: a kerb
+*is* a node feature, so it goes to the matched nodes whatever the geometry, and to the matched
+edges only when the match has no node.
+
+The time bounds are the caller's: whoever stores obstacles decides which are active now and calls
+:meth:`ObstacleOverlay.apply` with exactly those. :meth:`ObstacleOverlay.passed_and_avoided` then
+tells which of them a route passes and which it avoids.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from accessibility_rules.attributes import KerbHeightSource, Smoothness, SurfaceClass, Wheelchair
+from accessibility_rules.tags import kerb_kind_from_height
+from graphs.arrays import concat_ranges
+from graphs.model import CompiledGraph
+from routing.obstacles.effect import ObstacleEffect
+from routing.obstacles.matching import ObstacleMatch
+
+if TYPE_CHECKING:
+    from routing.engine import Router
+
+__all__ = ["EDGE_PATCHED_ATTRIBUTES", "NODE_PATCHED_ATTRIBUTES", "ObstacleOverlay"]
+
+#: Edge attributes an obstacle can change (the overlay keeps pristine copies of exactly these).
+EDGE_PATCHED_ATTRIBUTES: tuple[str, ...] = (
+    "closed", "width_m", "kerb", "kerb_height_cm", "surface", "smoothness", "is_steps",
+    "step_count", "wheelchair",
+)  # fmt: skip
+#: Node attributes an obstacle can change.
+NODE_PATCHED_ATTRIBUTES: tuple[str, ...] = (
+    "closed", "kerb", "kerb_height_cm", "kerb_height_source", "wheelchair",
+)  # fmt: skip
+
+# --- the overlay -----------------------------------------------------------------------------
+_ActiveObstacle = tuple[str, ObstacleMatch, ObstacleEffect]
+
+
+class ObstacleOverlay:
+    """The live effect of the active obstacles on one :class:`~routing.engine.Router`.
+
+    Create it once per router, before anything else patches the router's graph: it keeps pristine
+    copies of the patchable arrays (:data:`EDGE_PATCHED_ATTRIBUTES`,
+    :data:`NODE_PATCHED_ATTRIBUTES`). Then call :meth:`apply` with the complete list of active
+    obstacles whenever it changes (an obstacle created, edited, expired or deleted).
+    """
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        graph = router.graph
+        self._edge_count = graph.edge_count
+        self._node_count = graph.node_count
+        self._pristine_edge = {
+            k: np.array(graph.edge[k], copy=True) for k in EDGE_PATCHED_ATTRIBUTES
+        }
+        self._pristine_node = {
+            k: np.array(graph.node[k], copy=True) for k in NODE_PATCHED_ATTRIBUTES
+        }
+        for arr in (*self._pristine_edge.values(), *self._pristine_node.values()):
+            arr.setflags(write=False)  # shared with the live graph when unpatched: never written
+        self._edge_is_elevator = np.asarray(graph.edge["is_elevator"], dtype=bool)
+        self._node_is_elevator = np.asarray(graph.node["is_elevator"], dtype=bool)
+        in_order = np.argsort(graph.head, kind="stable").astype(np.int64)
+        self._in_order = in_order
+        self._in_first = np.zeros(self._node_count + 1, dtype=np.int64)
+        np.cumsum(np.bincount(graph.head, minlength=self._node_count), out=self._in_first[1:])
+        self._lock = threading.Lock()
+        self._pristine_now = True  # the router's graph holds the arrays as mapped
+        # (ids, matched edges concatenated, index into ids of each): replaced as one tuple
+        empty = np.zeros(0, dtype=np.int64)
+        self._lookup: tuple[tuple[str, ...], np.ndarray, np.ndarray] = ((), empty, empty)
+
+    @property
+    def applied_ids(self) -> list[str]:
+        """Ids of the obstacles applied last, in the order given."""
+        return list(dict.fromkeys(self._lookup[0]))
+
+    def _check(self, active: Sequence[_ActiveObstacle]) -> list[_ActiveObstacle]:
+        items = list(active)
+        for i, item in enumerate(items):
+            if not (isinstance(item, tuple) and len(item) == 3):
+                raise TypeError(f"active[{i}] must be a tuple (id, ObstacleMatch, ObstacleEffect)")
+            oid, match, effect = item
+            if not isinstance(oid, str):
+                raise TypeError(f"active[{i}]: the obstacle id must be a str")
+            if not isinstance(match, ObstacleMatch) or not isinstance(effect, ObstacleEffect):
+                raise TypeError(f"obstacle {oid!r}: expected an ObstacleMatch and ObstacleEffect")
+            bad_edges = match.edges.size and (
+                match.edges[0] < 0 or match.edges[-1] >= self._edge_count
+            )
+            bad_nodes = match.nodes.size and (
+                match.nodes[0] < 0 or match.nodes[-1] >= self._node_count
+            )
+            if bad_edges or bad_nodes:
+                raise ValueError(
+                    f"obstacle {oid!r} was matched on another graph: its ids are out of range"
+                )
+        return items
+
+    def _entering(self, nodes: np.ndarray) -> np.ndarray:
+        """Edges whose head is one of ``nodes`` (they carry the node's kerb, barrier …)."""
+        return self._in_order[concat_ranges(self._in_first[nodes], self._in_first[nodes + 1])]
+
+    def _leaving(self, nodes: np.ndarray) -> np.ndarray:
+        first_out = self.router.graph.first_out
+        return concat_ranges(first_out[nodes], first_out[nodes + 1])
+
+    def _patch(
+        self, items: list[_ActiveObstacle]
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[np.ndarray]]:
+        """Fresh copies of the touched arrays with every patch applied in order, and for each
+        obstacle the directed edges whose (effective) attributes it changes."""
+        edge: dict[str, np.ndarray] = {}
+        node: dict[str, np.ndarray] = {}
+        affected: list[np.ndarray] = []
+
+        def e(name: str) -> np.ndarray:
+            if name not in edge:
+                edge[name] = self._pristine_edge[name].copy()
+            return edge[name]
+
+        def n(name: str) -> np.ndarray:
+            if name not in node:
+                node[name] = self._pristine_node[name].copy()
+            return node[name]
+
+        no_ids = np.zeros(0, dtype=np.int64)
+        for _, match, fx in items:
+            ids_e, ids_n = match.edges, match.nodes
+            node_level = match.is_point and ids_n.size > 0
+            edges_hit = no_ids  # edge attributes changed
+            closed_nodes = no_ids  # nodes closed: every edge in or out of them
+            head_nodes = no_ids  # node kerb / wheelchair changed: the edges entering them
+            if fx.closed:
+                e("closed")[ids_e] = True
+                edges_hit = ids_e
+                if node_level:
+                    n("closed")[ids_n] = True
+                    closed_nodes = ids_n
+            if fx.elevator_out_of_service:
+                lift_e = ids_e[self._edge_is_elevator[ids_e]]
+                lift_n = ids_n[self._node_is_elevator[ids_n]]
+                if not (lift_e.size or lift_n.size):
+                    lift_e = ids_e
+                e("closed")[lift_e] = True
+                if lift_n.size:
+                    n("closed")[lift_n] = True
+                edges_hit = np.union1d(edges_hit, lift_e)
+                closed_nodes = np.union1d(closed_nodes, lift_n)
+            if fx.width_m is not None:
+                width = e("width_m")
+                width[ids_e] = np.fmin(width[ids_e], np.float32(fx.width_m))
+                edges_hit = ids_e
+            if fx.kerb_height_cm is not None:
+                kind = int(kerb_kind_from_height(fx.kerb_height_cm))
+                if ids_n.size:
+                    n("kerb")[ids_n] = kind
+                    n("kerb_height_cm")[ids_n] = fx.kerb_height_cm
+                    n("kerb_height_source")[ids_n] = int(KerbHeightSource.TAG)
+                    head_nodes = ids_n
+                else:
+                    e("kerb")[ids_e] = kind
+                    e("kerb_height_cm")[ids_e] = fx.kerb_height_cm
+                    edges_hit = ids_e
+            if fx.surface is not None:
+                e("surface")[ids_e] = int(SurfaceClass[fx.surface.upper()])
+                edges_hit = ids_e
+            if fx.smoothness is not None:
+                e("smoothness")[ids_e] = int(Smoothness[fx.smoothness.upper()])
+                edges_hit = ids_e
+            if fx.step_count is not None:
+                e("is_steps")[ids_e] = True
+                e("step_count")[ids_e] = fx.step_count  # the whole flight on every piece (limits)
+                edges_hit = ids_e
+            if fx.wheelchair is not None:
+                code = int(Wheelchair[fx.wheelchair.upper()])
+                e("wheelchair")[ids_e] = code
+                edges_hit = ids_e
+                if node_level:
+                    n("wheelchair")[ids_n] = code
+            affected.append(
+                np.concatenate(
+                    (
+                        edges_hit,
+                        self._entering(closed_nodes),
+                        self._leaving(closed_nodes),
+                        self._entering(head_nodes),
+                    )
+                )
+            )
+        return edge, node, affected
+
+    def pristine_graph(self) -> CompiledGraph:
+        """The router's graph as it is without any obstacle (a view sharing the arrays)."""
+        graph = self.router.graph
+        return dataclasses.replace(
+            graph, edge=graph.edge | self._pristine_edge, node=graph.node | self._pristine_node
+        )
+
+    def apply(self, active: Sequence[tuple[str, ObstacleMatch, ObstacleEffect]]) -> None:
+        """Make exactly the obstacles in ``active`` take effect on the router.
+
+        Builds new arrays (pristine copies with every patch applied in the given order: later
+        obstacles win, except ``closed``, which only ever closes, and ``width_m``, which keeps the
+        narrowest width), swaps them into the router's graph as new dictionaries and refreshes
+        the router (effective attributes recomputed, weight cache cleared). Arrays no obstacle
+        touches are the pristine ones. ``apply([])`` restores the state of the map (and does
+        nothing at all, not even a refresh, when no obstacle was applied before).
+
+        Raises :class:`TypeError` for a malformed entry and :class:`ValueError` for a match made
+        on another graph; nothing is changed then.
+        """
+        items = self._check(active)
+        with self._lock:
+            if not items and self._pristine_now:
+                return  # nothing active before or now: no new arrays, the revision stays
+            patched_edge, patched_node, affected = self._patch(items)
+            graph = self.router.graph
+            new_edge = dict(graph.edge)
+            for name in EDGE_PATCHED_ATTRIBUTES:
+                new_edge[name] = patched_edge.get(name, self._pristine_edge[name])
+            new_node = dict(graph.node)
+            for name in NODE_PATCHED_ATTRIBUTES:
+                new_node[name] = patched_node.get(name, self._pristine_node[name])
+            for arr in (*patched_edge.values(), *patched_node.values()):
+                arr.setflags(write=False)
+            self.router.replace_attributes(new_edge, new_node)
+            ids = tuple(oid for oid, _, _ in items)
+            owned = np.concatenate(affected) if affected else np.zeros(0, dtype=np.int64)
+            owner = np.repeat(np.arange(len(items), dtype=np.int64), [a.size for a in affected])
+            self._lookup = (ids, owned, owner)
+            self._pristine_now = not items
+
+    def obstacles_on(self, edges: Iterable[int]) -> list[str]:
+        """Ids of the applied obstacles that change any of the directed ``edges``.
+
+        An obstacle changes the edges it was matched to, and for what it does at nodes (a kerb,
+        a closed crossing) the edges leading into those nodes (closed nodes: out of them too),
+        since that is where walking meets it. In the order applied, each id once. Pass
+        ``Route.edges`` for the obstacles a route passes.
+        """
+        ids, owned, owner = self._lookup  # one consistent snapshot
+        wanted = np.fromiter((int(e) for e in edges), dtype=np.int64)
+        if wanted.size == 0 or owned.size == 0:
+            return []
+        hit = np.unique(owner[np.isin(owned, wanted)])
+        return list(dict.fromkeys(ids[i] for i in hit))
+
+    def passed_and_avoided(
+        self, route_edges: Iterable[int], walk_edges: Iterable[int]
+    ) -> tuple[list[str], list[str]]:
+        """Obstacles a route passes, and those it avoids.
+
+        ``route_edges`` are the directed edges the route walks (``Route.edges``); *avoided*
+        obstacles lie on the plain walking route (``walk_edges``, ``Route.walk_edges``) but not
+        on the route itself. The walking route is computed on the patched graph too, so an
+        obstacle that stops walkers as well (``closed``) is avoided by both and listed in
+        neither.
+        """
+        passed = self.obstacles_on(route_edges)
+        on_walk = self.obstacles_on(walk_edges)
+        taken = set(passed)
+        return passed, [oid for oid in on_walk if oid not in taken]

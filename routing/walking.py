@@ -1,0 +1,55 @@
+"""What walking a route takes and how far it strays: the one duration and the one detour rule.
+
+Route reports, via-point routes, alternatives and the cost matrix all compute their figures here,
+so a route's ``duration_s`` and a matrix cell's agree, and so do the detours of a route, its legs
+and its alternatives.
+"""
+
+from __future__ import annotations
+
+from typing import overload
+
+import numpy as np
+
+from accessibility_rules.profile import Profile
+
+__all__ = ["detour", "transition_delay_s", "walking_time_s"]
+
+
+def transition_delay_s(
+    profile: Profile, kerb_count: np.ndarray, crossing_share: np.ndarray
+) -> np.ndarray:
+    """Per edge: the seconds the profile loses past the edge's head (kerbs and road crossings).
+
+    Counted for every piece but the last of a walk (the walk ends before the head).
+    """
+    return np.asarray(kerb_count, dtype=np.float64) * float(profile.kerb_delay_s) + np.asarray(
+        crossing_share, dtype=np.float64
+    ) * float(profile.crossing_delay_s)
+
+
+@overload
+def walking_time_s(profile: Profile, length_m: float, delay_s: float = 0.0) -> float: ...
+@overload
+def walking_time_s(
+    profile: Profile, length_m: np.ndarray, delay_s: np.ndarray | float = 0.0
+) -> np.ndarray: ...
+def walking_time_s(
+    profile: Profile, length_m: float | np.ndarray, delay_s: float | np.ndarray = 0.0
+) -> float | np.ndarray:
+    """Real walking time: ``length_m`` at the profile's walking speed plus ``delay_s`` (the sum
+    of :func:`transition_delay_s` over the heads walked past). Scalars or arrays alike."""
+    return length_m / profile.walking_speed_mps + delay_s
+
+
+def detour(distance_m: float, walk_distance_m: float) -> dict[str, float]:
+    """A route's detour against the plain walking route between the same points.
+
+    ``walk_distance_m`` and ``extra_distance_m`` to 0.1 m, ``ratio`` (route ÷ walk) to three
+    decimals, 1.0 when the walk has no length.
+    """
+    return {
+        "walk_distance_m": round(walk_distance_m, 1),
+        "extra_distance_m": round(distance_m - walk_distance_m, 1),
+        "ratio": round(distance_m / walk_distance_m, 3) if walk_distance_m > 0 else 1.0,
+    }
