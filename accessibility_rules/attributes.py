@@ -51,6 +51,23 @@ class HighwayClass(IntEnum):
     ROAD = 19
 
 
+#: Roads: a pedestrian on them walks on a sidewalk or the carriageway (used for the carriageway
+#: penalty, for lending street names to sidewalks and for the sidewalk coverage).
+ROAD_CLASSES: frozenset[HighwayClass] = frozenset(
+    {
+        HighwayClass.RESIDENTIAL,
+        HighwayClass.SERVICE,
+        HighwayClass.LIVING_STREET,
+        HighwayClass.UNCLASSIFIED,
+        HighwayClass.TERTIARY,
+        HighwayClass.SECONDARY,
+        HighwayClass.PRIMARY,
+        HighwayClass.TRUNK,
+        HighwayClass.ROAD,
+    }
+)
+
+
 class SurfaceClass(IntEnum):
     """Surface material (OSM ``surface=*``) grouped by what it means for wheels and canes."""
 

@@ -35,8 +35,8 @@ from accessibility_rules.attributes import (
     Tri,
     Wheelchair,
 )
+from accessibility_rules.effective import EffectiveEdges
 from accessibility_rules.profile import Profile, UnknownTreatment
-from graphs.effective import EffectiveEdges
 
 #: Added to the cost of an edge that breaks a hard limit (about 11.5 days): larger than any
 #: route that honours the limits, so violations are only used when unavoidable.

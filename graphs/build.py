@@ -25,8 +25,8 @@ from accessibility_rules.attributes import (
     ASSUMED_KERB_HEIGHT_CM,
     OSM_ATTRIBUTION,
     OSM_LICENCE_URL,
+    ROAD_CLASSES,
     CrossingKind,
-    HighwayClass,
     InclineSource,
     KerbKind,
 )
@@ -44,21 +44,6 @@ from graphs.model import EDGE_ATTRIBUTE_DTYPES, INVALID_ID, NODE_ATTRIBUTE_DTYPE
 from graphs.sources import RawOsm
 
 SOFTWARE_VERSION = "0.1.0"
-
-#: Roads: a pedestrian on them walks on a sidewalk or the carriageway; used for sidewalk names.
-ROAD_CLASSES = frozenset(
-    {
-        HighwayClass.RESIDENTIAL,
-        HighwayClass.SERVICE,
-        HighwayClass.LIVING_STREET,
-        HighwayClass.UNCLASSIFIED,
-        HighwayClass.TERTIARY,
-        HighwayClass.SECONDARY,
-        HighwayClass.PRIMARY,
-        HighwayClass.TRUNK,
-        HighwayClass.ROAD,
-    }
-)
 
 #: Sidewalks without a name take the name of the nearest named road within this distance.
 SIDEWALK_NAME_RADIUS_M = 25.0

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from accessibility_rules.attributes import (
+    ROAD_CLASSES,
     AcousticSignal,
     CrossingKind,
     InclineSource,
@@ -20,7 +21,6 @@ from accessibility_rules.attributes import (
     KerbKind,
     Sidewalk,
 )
-from graphs.build import ROAD_CLASSES
 from graphs.model import CompiledGraph
 
 

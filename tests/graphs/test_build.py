@@ -23,8 +23,8 @@ from accessibility_rules.attributes import (
     Tri,
     Wheelchair,
 )
+from accessibility_rules.effective import effective_edges
 from graphs.build import BuildError, build_graph
-from graphs.effective import effective_edges
 from graphs.elevation import Dem
 from graphs.geodesy import haversine_m
 from graphs.model import CompiledGraph
