@@ -953,7 +953,7 @@ def _incline(
     """(signed percent, source, direction sign) from ``incline=*``."""
     parsed = _read(tags, "incline", parse_incline, malformed)
     if parsed is None:
-        return None, InclineSource.NONE, 0
+        return None, InclineSource.UNKNOWN, 0
     percent, direction = parsed
     if percent is None:
         return None, InclineSource.TAG_DIRECTION_ONLY, direction

@@ -172,7 +172,7 @@ def _walkable_ways(
     sig_ids: dict[object, int] = {}
     for way, a in zip(kept, attrs, strict=True):
         per_way = (
-            a.is_steps or a.crossing != CrossingKind.NONE or a.incline_source != InclineSource.NONE
+            a.is_steps or a.crossing != CrossingKind.NONE or a.incline_source != InclineSource.UNKNOWN
         )
         key = (a, way.way_id if per_way else None)
         signature.append(sig_ids.setdefault(key, len(sig_ids)))

@@ -18,7 +18,7 @@ import numpy as np
 
 from graphs.model import CompiledGraph, GraphFormatError
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _CORE = ("first_out", "head", "tail", "geom_first", "geom_lon", "geom_lat")
 
 

@@ -833,7 +833,7 @@ def test_malformed_incline_is_counted_and_unknown():
     malformed: Counter[str] = Counter()
     way = way_attributes({"highway": "footway", "incline": "steep"}, malformed)
     assert way.incline_percent is None
-    assert way.incline_source is InclineSource.NONE
+    assert way.incline_source is InclineSource.UNKNOWN
     assert malformed["incline"] == 1
 
 
@@ -845,7 +845,7 @@ def test_untagged_way_is_unknown_everywhere():
         step_count=None,
         handrail=Tri.UNKNOWN,
         incline_percent=None,
-        incline_source=InclineSource.NONE,
+        incline_source=InclineSource.UNKNOWN,
         width_m=None,
         surface=SurfaceClass.UNKNOWN,
         smoothness=Smoothness.UNKNOWN,
