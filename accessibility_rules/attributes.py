@@ -209,6 +209,16 @@ class InclineSource(IntEnum):
     TAG_DIRECTION_ONLY = 3  # incline=up/down: direction known, steepness not
 
 
+class Seat(IntEnum):
+    """A place to sit at a node (``amenity=bench``, ``leisure=picnic_table``, a stop with
+    ``bench=yes``), and whether it has a backrest (``backrest=yes|no``)."""
+
+    UNKNOWN = -1  # a seat is there, whether it has a backrest is not tagged
+    NONE = 0  # no seat mapped here
+    NO_BACKREST = 1
+    BACKREST = 2
+
+
 class BarrierKind(IntEnum):
     """``barrier=*`` on a node (kerbs are described by KerbKind instead)."""
 

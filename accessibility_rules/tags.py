@@ -20,6 +20,7 @@ Everything here is pure: no I/O, no global state.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections import Counter
@@ -37,6 +38,7 @@ from accessibility_rules.attributes import (
     InclineSource,
     KerbHeightSource,
     KerbKind,
+    Seat,
     Sidewalk,
     Smoothness,
     SurfaceClass,
@@ -52,9 +54,13 @@ __all__ = [
     "MalformedTagError",
     "NodeAttributes",
     "WayAttributes",
+    "crossing_way_kerb",
+    "has_kerb_tags",
     "highway_class",
+    "is_kerb_way",
     "is_pedestrian_way",
     "is_relevant_way_key",
+    "is_way_of_interest",
     "node_attributes",
     "parse_acoustic_signal",
     "parse_barrier",
@@ -72,6 +78,7 @@ __all__ = [
     "parse_width_m",
     "parse_yes_no",
     "way_attributes",
+    "with_linear_kerbs",
 ]
 
 _T = TypeVar("_T")
@@ -1124,6 +1131,7 @@ class NodeAttributes:
     wheelchair: Wheelchair
     is_elevator: bool
     is_entrance: bool
+    seat: Seat = Seat.NONE
 
     @property
     def is_notable(self) -> bool:
@@ -1146,6 +1154,7 @@ EMPTY_NODE = NodeAttributes(
     wheelchair=Wheelchair.UNKNOWN,
     is_elevator=False,
     is_entrance=False,
+    seat=Seat.NONE,
 )
 
 _KERB_NODE_KEYS = ("kerb", "kerb:left", "kerb:right", "kerb:height", "sloped_curb")
@@ -1197,6 +1206,27 @@ def _is_entrance(tags: Mapping[str, str]) -> bool:
     return ("entrance" in tags and _value(tags, "entrance") != "no") or "door" in tags
 
 
+#: Stops that may carry ``bench=yes``.
+_STOP_KEYS = (("highway", "bus_stop"), ("public_transport", "platform"))
+
+
+def _seat(tags: Mapping[str, str], malformed: Counter[str]) -> Seat:
+    """A seat at a node: ``amenity=bench``, ``leisure=picnic_table``, or a stop with ``bench=yes``.
+
+    ``backrest=yes|no`` says whether it has a backrest; untagged, that stays UNKNOWN (a seat is
+    there). A stop with ``bench=no`` or without ``bench`` has no seat mapped (NONE).
+    """
+    is_seat = _value(tags, "amenity") == "bench" or _value(tags, "leisure") == "picnic_table"
+    if not is_seat and any(_value(tags, key) == value for key, value in _STOP_KEYS):
+        is_seat = _read(tags, "bench", parse_yes_no, malformed) is Tri.YES
+    if not is_seat:
+        return Seat.NONE
+    backrest = _read(tags, "backrest", parse_yes_no, malformed)
+    if backrest is None:
+        return Seat.UNKNOWN
+    return Seat.BACKREST if backrest is Tri.YES else Seat.NO_BACKREST
+
+
 def node_attributes(tags: Mapping[str, str], malformed: Counter[str]) -> NodeAttributes:
     """Read a node's tags as :class:`NodeAttributes`; never raises.
 
@@ -1220,7 +1250,76 @@ def node_attributes(tags: Mapping[str, str], malformed: Counter[str]) -> NodeAtt
         wheelchair=Wheelchair.UNKNOWN if wheelchair is None else wheelchair,
         is_elevator=_value(tags, "highway") == "elevator",
         is_entrance=_is_entrance(tags),
+        seat=_seat(tags, malformed),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Rules across ways and nodes (used by the graph build)
+# --------------------------------------------------------------------------------------------
+
+
+def is_way_of_interest(tags: Mapping[str, str]) -> bool:
+    """Whether a source reader keeps a way: any ``highway``, or a railway/public transport platform.
+
+    A coarse first filter; :func:`is_pedestrian_way` decides what is walkable.
+    """
+    return (
+        "highway" in tags
+        or tags.get("railway") == "platform"
+        or tags.get("public_transport") == "platform"
+    )
+
+
+def is_kerb_way(tags: Mapping[str, str]) -> bool:
+    """A linear kerb (a ``barrier=kerb`` way along the road edge)."""
+    return tags.get("barrier") == "kerb"
+
+
+def has_kerb_tags(tags: Mapping[str, str]) -> bool:
+    """Whether a node says anything about a kerb (``barrier=kerb``, ``kerb*``, ``sloped_curb``)."""
+    return tags.get("barrier") == "kerb" or any(
+        k.startswith("kerb") or k == "sloped_curb" for k in tags
+    )
+
+
+def with_linear_kerbs(
+    node_tags: Mapping[int, Mapping[str, str]],
+    way_nodes: Iterable[Iterable[int]],
+    kerb_ways: Iterable[tuple[Iterable[int], Mapping[str, str]]],
+) -> dict[int, dict[str, str]]:
+    """Node tags, plus the kerb tags of ``barrier=kerb`` ways at the nodes a path shares with them.
+
+    A footway that shares a node with a mapped kerb line crosses that kerb there; the node's own
+    kerb tags, if any, take precedence. ``way_nodes`` are the node lists of the paths,
+    ``kerb_ways`` the (node list, tags) of the kerb lines.
+    """
+    tags: dict[int, dict[str, str]] = {n: dict(t) for n, t in node_tags.items()}
+    kerbs = list(kerb_ways)
+    if not kerbs:
+        return tags
+    path_nodes = {n for nodes in way_nodes for n in nodes}
+    for nodes, kerb in kerbs:
+        kerb_tags = {k: v for k, v in kerb.items() if k == "barrier" or k.startswith("kerb")}
+        for n in nodes:
+            if n in path_nodes:
+                own = tags.get(n, {})
+                if not any(k.startswith("kerb") or k == "sloped_curb" for k in own):
+                    tags[n] = kerb_tags | own
+    return tags
+
+
+def crossing_way_kerb(way: WayAttributes, way_nodes: Iterable[NodeAttributes]) -> WayAttributes:
+    """A crossing way without kerb tags and without kerb nodes crosses a kerb of unknown height.
+
+    A crossing leads over a kerb; untagged, its height is unknown, not zero. ``way_nodes`` are
+    the attributes of the way's nodes.
+    """
+    if way.crossing == CrossingKind.NONE or way.kerb != KerbKind.NONE:
+        return way
+    if any(node.kerb != KerbKind.NONE for node in way_nodes):
+        return way
+    return dataclasses.replace(way, kerb=KerbKind.UNKNOWN)
 
 
 # --------------------------------------------------------------------------------------------

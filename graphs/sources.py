@@ -18,7 +18,7 @@ import osmium
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
-from accessibility_rules.tags import RELEVANT_NODE_KEYS
+from accessibility_rules.tags import RELEVANT_NODE_KEYS, is_kerb_way, is_way_of_interest
 
 OSM_SUFFIXES = (".osm", ".osm.gz", ".osm.bz2", ".osm.pbf", ".pbf", ".xml", ".xml.gz", ".xml.bz2")
 
@@ -48,14 +48,6 @@ class RawOsm:
     data_timestamp: str | None = None
     kerb_ways: list[RawWay] = field(default_factory=list)  # linear kerbs (barrier=kerb ways)
     extra: dict[str, object] = field(default_factory=dict)
-
-
-def _is_way_of_interest(tags: osmium.osm.TagList) -> bool:
-    return (
-        "highway" in tags
-        or tags.get("railway") == "platform"
-        or tags.get("public_transport") == "platform"
-    )
 
 
 def file_sha256(path: Path) -> str:
@@ -90,12 +82,12 @@ def read_osm_file(path: str | Path) -> RawOsm:
                 if obj.tags and any(k in RELEVANT_NODE_KEYS for k, _ in obj.tags):
                     node_tags[obj.id] = {t.k: t.v for t in obj.tags}
                 continue
-            if obj.tags.get("barrier") == "kerb":
+            if is_kerb_way(obj.tags):
                 kerb_ways.append(
                     RawWay(obj.id, [nd.ref for nd in obj.nodes], {t.k: t.v for t in obj.tags})
                 )
                 continue
-            if not _is_way_of_interest(obj.tags):
+            if not is_way_of_interest(obj.tags):
                 continue
             refs: list[int] = []
             for nd in obj.nodes:
