@@ -13,7 +13,8 @@ Two layers:
 * **Composite rules** (:func:`is_pedestrian_way`, :func:`way_attributes`,
   :func:`node_attributes`) read a whole tag dict. They never raise on bad values: an unreadable
   value becomes the unknown state and is counted in a ``Counter`` keyed by the tag key, so the
-  coverage report can say how much data was dropped.
+  coverage report can say how much data was dropped. The keys each attribute's rule reads are
+  listed in :mod:`accessibility_rules.registry`, which derives the source key filters from them.
 
 Everything here is pure: no I/O, no global state.
 """
@@ -48,9 +49,6 @@ from accessibility_rules.attributes import (
 
 __all__ = [
     "EMPTY_NODE",
-    "RELEVANT_NODE_KEYS",
-    "RELEVANT_WAY_KEYS",
-    "RELEVANT_WAY_KEY_PREFIXES",
     "MalformedTagError",
     "NodeAttributes",
     "WayAttributes",
@@ -59,7 +57,6 @@ __all__ = [
     "highway_class",
     "is_kerb_way",
     "is_pedestrian_way",
-    "is_relevant_way_key",
     "is_way_of_interest",
     "node_attributes",
     "parse_acoustic_signal",
@@ -1320,81 +1317,3 @@ def crossing_way_kerb(way: WayAttributes, way_nodes: Iterable[NodeAttributes]) -
     if any(node.kerb != KerbKind.NONE for node in way_nodes):
         return way
     return dataclasses.replace(way, kerb=KerbKind.UNKNOWN)
-
-
-# --------------------------------------------------------------------------------------------
-# Which keys matter
-# --------------------------------------------------------------------------------------------
-
-#: Every node tag key :func:`node_attributes` reads.
-RELEVANT_NODE_KEYS: frozenset[str] = frozenset(
-    {
-        *_KERB_NODE_KEYS,
-        "barrier",
-        "highway",
-        "railway",
-        "crossing",
-        "traffic_signals:sound",
-        "traffic_signals:vibration",
-        "tactile_paving",
-        "button_operated",
-        "maxwidth",
-        "maxwidth:physical",
-        "wheelchair",
-        "entrance",
-        "door",
-    }
-)
-
-_SIDEWALK_SUB_KEYS = ("width", "surface", "smoothness", "kerb", "kerb:height")
-
-#: Every exact way tag key :func:`is_pedestrian_way` and :func:`way_attributes` read (the
-#: prefixed families are enumerated here too; see also :data:`RELEVANT_WAY_KEY_PREFIXES`).
-RELEVANT_WAY_KEYS: frozenset[str] = frozenset(
-    {
-        "highway",
-        "public_transport",
-        "railway",
-        "foot",
-        "access",
-        "area",
-        "footway",
-        "path",
-        "cycleway",
-        "crossing",
-        "is_sidepath",
-        "step_count",
-        "handrail",
-        "handrail:left",
-        "handrail:right",
-        "handrail:center",
-        "incline",
-        "width",
-        "est_width",
-        "surface",
-        "smoothness",
-        "wheelchair",
-        "lit",
-        "sidewalk",
-        "sidewalk:both",
-        "sidewalk:left",
-        "sidewalk:right",
-        *(f"sidewalk:{side}:{sub}" for side in ("both", *_SIDES) for sub in _SIDEWALK_SUB_KEYS),
-        "traffic_signals:sound",
-        "traffic_signals:vibration",
-        "tactile_paving",
-        "kerb",
-        "kerb:height",
-        "ramp",
-        "ramp:wheelchair",
-        "name",
-    }
-)
-
-#: Prefixes of way key families read by :func:`way_attributes` (a coarser, future-proof filter).
-RELEVANT_WAY_KEY_PREFIXES: tuple[str, ...] = ("sidewalk:", "handrail:", "ramp:")
-
-
-def is_relevant_way_key(key: str) -> bool:
-    """Whether a way tag key may matter to :func:`is_pedestrian_way` / :func:`way_attributes`."""
-    return key in RELEVANT_WAY_KEYS or key.startswith(RELEVANT_WAY_KEY_PREFIXES)

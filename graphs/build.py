@@ -21,6 +21,7 @@ import networkx as nx
 import numpy as np
 import osmnx as ox
 
+from accessibility_rules import registry
 from accessibility_rules.attributes import (
     ASSUMED_KERB_HEIGHT_CM,
     OSM_ATTRIBUTION,
@@ -297,14 +298,7 @@ def _edge_attributes(
 ) -> dict[str, np.ndarray]:
     """Vectorised: per-way columns gathered by each edge's way index."""
     a = ways.attrs
-    col = {
-        name: _way_column(a, name)[way_a]
-        for name in (
-            "highway", "is_steps", "handrail", "width_m", "surface", "smoothness", "wheelchair",
-            "lit", "sidewalk", "is_sidewalk", "crossing", "acoustic_signal", "vibration_signal",
-            "tactile_paving", "kerb", "kerb_height_cm", "is_elevator", "ramp_wheelchair",
-        )
-    }  # fmt: skip
+    col = {name: _way_column(a, name)[way_a] for name in registry.tag_columns("edge")}
     osm_way_ids = np.array([w.way_id for w in ways.raw_ways], dtype=np.int64)[way_a]
     # shares are of the whole OSM way (a download delivers a way as many 2-node pieces)
     way_ids, way_of_edge = np.unique(osm_way_ids, return_inverse=True)
@@ -427,7 +421,7 @@ def _node_attributes(
         "lon": xs,
         "osm_id": osm_ids,
     }
-    fields = [f for f in NODE_ATTRIBUTE_DTYPES if f not in node and f != "closed"]
+    fields = list(registry.tag_columns("node"))
     empty = {f: getattr(EMPTY_NODE, f) for f in fields}
     for f in fields:
         default = empty[f]
@@ -440,6 +434,7 @@ def _node_attributes(
             value = getattr(attrs, f)
             node[f][i] = np.nan if value is None else value
     node["closed"] = np.zeros(n, dtype=bool)
+    assert set(node) == set(NODE_ATTRIBUTE_DTYPES), set(node) ^ set(NODE_ATTRIBUTE_DTYPES)
     return node
 
 

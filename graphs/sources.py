@@ -18,7 +18,8 @@ import osmium
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
-from accessibility_rules.tags import RELEVANT_NODE_KEYS, is_kerb_way, is_way_of_interest
+from accessibility_rules.registry import RELEVANT_NODE_KEYS
+from accessibility_rules.tags import is_kerb_way, is_way_of_interest
 
 OSM_SUFFIXES = (".osm", ".osm.gz", ".osm.bz2", ".osm.pbf", ".pbf", ".xml", ".xml.gz", ".xml.bz2")
 
@@ -128,7 +129,7 @@ def download_osm(
     """
     import osmnx as ox  # imported here: slow to import and only needed for downloads
 
-    from accessibility_rules.tags import RELEVANT_WAY_KEYS
+    from accessibility_rules.registry import RELEVANT_WAY_KEYS
 
     ox.settings.useful_tags_way = sorted(RELEVANT_WAY_KEYS | {"name", "highway", "area"})
     ox.settings.useful_tags_node = sorted(RELEVANT_NODE_KEYS)

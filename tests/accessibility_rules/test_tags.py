@@ -25,17 +25,19 @@ from accessibility_rules.attributes import (
     Tri,
     Wheelchair,
 )
-from accessibility_rules.tags import (
-    EMPTY_NODE,
+from accessibility_rules.registry import (
     RELEVANT_NODE_KEYS,
     RELEVANT_WAY_KEY_PREFIXES,
     RELEVANT_WAY_KEYS,
+    is_relevant_way_key,
+)
+from accessibility_rules.tags import (
+    EMPTY_NODE,
     MalformedTagError,
     NodeAttributes,
     WayAttributes,
     highway_class,
     is_pedestrian_way,
-    is_relevant_way_key,
     node_attributes,
     parse_acoustic_signal,
     parse_barrier,
