@@ -139,7 +139,8 @@ WAY_SELECTION_KEYS: tuple[str, ...] = (
     *_SIDEWALK_KEYS,
 )  # fmt: skip
 
-_E, _N = "edge", "node"
+_E: Table = "edge"
+_N: Table = "node"
 _WAY, _NODE = "tags.way_attributes", "tags.node_attributes"
 
 #: The registry. Order: edge arrays, then node arrays, each as stored.

@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from accessibility_rules.attributes import (
     ASSUMED_KERB_HEIGHT_CM,
@@ -1256,7 +1256,19 @@ def node_attributes(tags: Mapping[str, str], malformed: Counter[str]) -> NodeAtt
 # --------------------------------------------------------------------------------------------
 
 
-def is_way_of_interest(tags: Mapping[str, str]) -> bool:
+class TagLookup(Protocol):
+    """What the source predicates need of a tag list (a dict, or pyosmium's ``TagList``)."""
+
+    def get(self, key: str, default: str | None = None, /) -> str | None:
+        """The value of ``key``, or ``default``."""
+        ...
+
+    def __contains__(self, key: str, /) -> bool:
+        """Whether ``key`` is tagged."""
+        ...
+
+
+def is_way_of_interest(tags: TagLookup) -> bool:
     """Whether a source reader keeps a way: any ``highway``, or a railway/public transport platform.
 
     A coarse first filter; :func:`is_pedestrian_way` decides what is walkable.
@@ -1268,7 +1280,7 @@ def is_way_of_interest(tags: Mapping[str, str]) -> bool:
     )
 
 
-def is_kerb_way(tags: Mapping[str, str]) -> bool:
+def is_kerb_way(tags: TagLookup) -> bool:
     """A linear kerb (a ``barrier=kerb`` way along the road edge)."""
     return tags.get("barrier") == "kerb"
 

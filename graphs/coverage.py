@@ -82,9 +82,9 @@ def coverage_report(graph: CompiledGraph, malformed: Counter[str] | None = None)
         "entrances": int(nd["is_entrance"].sum()),
     }
     for a in registry.coverage_entries(registry.Coverage.COUNT):
-        table = nd if a.table == "node" else e
-        values = table[a.name] if a.table == "node" else np.where(once, e[a.name], a.absent)
-        present = values != a.absent
+        absent = 0 if a.absent is None else a.absent
+        values = nd[a.name] if a.table == "node" else np.where(once, e[a.name], absent)
+        present = values != absent
         label = a.coverage_label or a.name
         counts[label] = int(present.sum())
         counts[f"{label}_{a.coverage_known_label}"] = int((present & ~is_unknown(values)).sum())

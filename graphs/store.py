@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -93,7 +94,7 @@ def load_graph(path: str | Path, *, mmap: bool = False) -> CompiledGraph:
             f"graph in {root} was built with other attributes (schema "
             f"{meta.get('attribute_schema')}, this software has {ATTRIBUTE_SCHEMA}): rebuild it"
         )
-    mode = "r" if mmap else None
+    mode: Literal["r"] | None = "r" if mmap else None
     try:
         core = {name: np.load(root / f"{name}.npy", mmap_mode=mode) for name in _CORE}
         tables: dict[str, dict[str, np.ndarray]] = {"edge": {}, "node": {}}
