@@ -2,8 +2,9 @@
 
 Every attribute has an explicit *unknown* state: OSM tags have no defaults, and an absent tag must
 never read as "accessible". Categorical attributes are small integer enums (stored as ``int8``
-arrays in the compiled graph); numeric attributes are floats whose unit is in their name and whose
-unknown state is ``NaN``.
+arrays in the compiled graph) whose unknown member is always :data:`UNKNOWN` (``-1``); numeric
+attributes are floats whose unit is in their name and whose unknown state is ``NaN`` (integer
+counts such as ``step_count`` use ``-1`` too). :func:`is_unknown` tests either.
 
 Signs: ``incline_percent`` is signed along the *edge direction* (positive = uphill when walking
 from the edge's tail to its head).
@@ -12,10 +13,35 @@ from the edge's tail to its head).
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import overload
+
+import numpy as np
 
 #: Attribution required by the ODbL for every service or export built from OSM data.
 OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
 OSM_LICENCE_URL = "https://www.openstreetmap.org/copyright"
+
+#: The one code of *unknown* in every categorical attribute (and in integer counts).
+UNKNOWN = -1
+
+
+@overload
+def is_unknown(value: np.ndarray) -> np.ndarray: ...
+@overload
+def is_unknown(value: float | int) -> bool: ...
+def is_unknown(value: np.ndarray | float | int) -> np.ndarray | bool:
+    """Whether a value (or each value of an array) is the unknown state.
+
+    Floats: ``NaN``; integers and enum codes: :data:`UNKNOWN`; booleans are always known.
+    """
+    arr = np.asarray(value)
+    if arr.dtype.kind == "f":
+        result = np.isnan(arr)
+    elif arr.dtype.kind in "iu":
+        result = arr == UNKNOWN
+    else:
+        result = np.zeros(arr.shape, dtype=bool)
+    return result if arr.ndim else bool(result)
 
 
 class Tri(IntEnum):
@@ -49,6 +75,23 @@ class HighwayClass(IntEnum):
     PRIMARY = 17
     TRUNK = 18
     ROAD = 19
+
+
+#: Roads: a pedestrian on them walks on a sidewalk or the carriageway (used for the carriageway
+#: penalty, for lending street names to sidewalks and for the sidewalk coverage).
+ROAD_CLASSES: frozenset[HighwayClass] = frozenset(
+    {
+        HighwayClass.RESIDENTIAL,
+        HighwayClass.SERVICE,
+        HighwayClass.LIVING_STREET,
+        HighwayClass.UNCLASSIFIED,
+        HighwayClass.TERTIARY,
+        HighwayClass.SECONDARY,
+        HighwayClass.PRIMARY,
+        HighwayClass.TRUNK,
+        HighwayClass.ROAD,
+    }
+)
 
 
 class SurfaceClass(IntEnum):
@@ -110,8 +153,8 @@ class Sidewalk(IntEnum):
 class CrossingKind(IntEnum):
     """Kind of a road crossing (``crossing=*`` on a node or on a ``footway=crossing`` way)."""
 
+    UNKNOWN = -1  # a crossing whose kind is not tagged
     NONE = 0  # not a crossing
-    UNKNOWN = 1  # a crossing whose kind is not tagged
     TRAFFIC_SIGNALS = 2
     MARKED = 3  # marked / zebra / uncontrolled
     UNMARKED = 4
@@ -130,8 +173,8 @@ class AcousticSignal(IntEnum):
 class KerbKind(IntEnum):
     """A kerb at a node or on a crossing way (``barrier=kerb``, ``kerb=*``, ``sloped_curb``)."""
 
+    UNKNOWN = -1  # a kerb is there (or expected, e.g. an untagged crossing) but its kind is not
     NONE = 0  # no kerb mapped here
-    UNKNOWN = 1  # a kerb is there (or expected, e.g. an untagged crossing) but its kind is not
     RAISED = 2
     LOWERED = 3
     ROLLED = 4
@@ -152,7 +195,7 @@ ASSUMED_KERB_HEIGHT_CM: dict[KerbKind, float] = {
 class KerbHeightSource(IntEnum):
     """Where a kerb height comes from."""
 
-    UNKNOWN = 0
+    UNKNOWN = -1
     TAG = 1  # kerb:height
     DERIVED = 2  # from kerb=* with ASSUMED_KERB_HEIGHT_CM
 
@@ -160,10 +203,20 @@ class KerbHeightSource(IntEnum):
 class InclineSource(IntEnum):
     """Where an edge's ``incline_percent`` comes from."""
 
-    NONE = 0
+    UNKNOWN = -1  # no incline known
     TAG = 1  # incline=6% / -10 % / 5°
     DEM = 2  # sampled from an elevation model (smoothed)
     TAG_DIRECTION_ONLY = 3  # incline=up/down: direction known, steepness not
+
+
+class Seat(IntEnum):
+    """A place to sit at a node (``amenity=bench``, ``leisure=picnic_table``, a stop with
+    ``bench=yes``), and whether it has a backrest (``backrest=yes|no``)."""
+
+    UNKNOWN = -1  # a seat is there, whether it has a backrest is not tagged
+    NONE = 0  # no seat mapped here
+    NO_BACKREST = 1
+    BACKREST = 2
 
 
 class BarrierKind(IntEnum):

@@ -235,7 +235,7 @@ def _describe(path: str, info: Any) -> _Param:
         kind = {bool: "boolean", int: "integer", float: "number"}[tp]
     bounds = {k: getattr(m, k) for m in info.metadata for k in ("ge", "le") if hasattr(m, k)}
     lo, hi = bounds.get("ge"), bounds.get("le")
-    if kind == "number":
+    if kind == "number" and lo is not None and hi is not None:
         lo, hi = float(lo), float(hi)
     unit = next((u for suffix, u in _UNITS if path.endswith(suffix)), None)
     return _Param(path, kind, nullable, lo, hi, unit, choices, info.description or "")

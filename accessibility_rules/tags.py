@@ -13,20 +13,22 @@ Two layers:
 * **Composite rules** (:func:`is_pedestrian_way`, :func:`way_attributes`,
   :func:`node_attributes`) read a whole tag dict. They never raise on bad values: an unreadable
   value becomes the unknown state and is counted in a ``Counter`` keyed by the tag key, so the
-  coverage report can say how much data was dropped.
+  coverage report can say how much data was dropped. The keys each attribute's rule reads are
+  listed in :mod:`accessibility_rules.registry`, which derives the source key filters from them.
 
 Everything here is pure: no I/O, no global state.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from accessibility_rules.attributes import (
     ASSUMED_KERB_HEIGHT_CM,
@@ -37,6 +39,7 @@ from accessibility_rules.attributes import (
     InclineSource,
     KerbHeightSource,
     KerbKind,
+    Seat,
     Sidewalk,
     Smoothness,
     SurfaceClass,
@@ -46,15 +49,15 @@ from accessibility_rules.attributes import (
 
 __all__ = [
     "EMPTY_NODE",
-    "RELEVANT_NODE_KEYS",
-    "RELEVANT_WAY_KEYS",
-    "RELEVANT_WAY_KEY_PREFIXES",
     "MalformedTagError",
     "NodeAttributes",
     "WayAttributes",
+    "crossing_way_kerb",
+    "has_kerb_tags",
     "highway_class",
+    "is_kerb_way",
     "is_pedestrian_way",
-    "is_relevant_way_key",
+    "is_way_of_interest",
     "node_attributes",
     "parse_acoustic_signal",
     "parse_barrier",
@@ -72,6 +75,7 @@ __all__ = [
     "parse_width_m",
     "parse_yes_no",
     "way_attributes",
+    "with_linear_kerbs",
 ]
 
 _T = TypeVar("_T")
@@ -953,7 +957,7 @@ def _incline(
     """(signed percent, source, direction sign) from ``incline=*``."""
     parsed = _read(tags, "incline", parse_incline, malformed)
     if parsed is None:
-        return None, InclineSource.NONE, 0
+        return None, InclineSource.UNKNOWN, 0
     percent, direction = parsed
     if percent is None:
         return None, InclineSource.TAG_DIRECTION_ONLY, direction
@@ -1124,6 +1128,7 @@ class NodeAttributes:
     wheelchair: Wheelchair
     is_elevator: bool
     is_entrance: bool
+    seat: Seat = Seat.NONE
 
     @property
     def is_notable(self) -> bool:
@@ -1146,6 +1151,7 @@ EMPTY_NODE = NodeAttributes(
     wheelchair=Wheelchair.UNKNOWN,
     is_elevator=False,
     is_entrance=False,
+    seat=Seat.NONE,
 )
 
 _KERB_NODE_KEYS = ("kerb", "kerb:left", "kerb:right", "kerb:height", "sloped_curb")
@@ -1197,6 +1203,27 @@ def _is_entrance(tags: Mapping[str, str]) -> bool:
     return ("entrance" in tags and _value(tags, "entrance") != "no") or "door" in tags
 
 
+#: Stops that may carry ``bench=yes``.
+_STOP_KEYS = (("highway", "bus_stop"), ("public_transport", "platform"))
+
+
+def _seat(tags: Mapping[str, str], malformed: Counter[str]) -> Seat:
+    """A seat at a node: ``amenity=bench``, ``leisure=picnic_table``, or a stop with ``bench=yes``.
+
+    ``backrest=yes|no`` says whether it has a backrest; untagged, that stays UNKNOWN (a seat is
+    there). A stop with ``bench=no`` or without ``bench`` has no seat mapped (NONE).
+    """
+    is_seat = _value(tags, "amenity") == "bench" or _value(tags, "leisure") == "picnic_table"
+    if not is_seat and any(_value(tags, key) == value for key, value in _STOP_KEYS):
+        is_seat = _read(tags, "bench", parse_yes_no, malformed) is Tri.YES
+    if not is_seat:
+        return Seat.NONE
+    backrest = _read(tags, "backrest", parse_yes_no, malformed)
+    if backrest is None:
+        return Seat.UNKNOWN
+    return Seat.BACKREST if backrest is Tri.YES else Seat.NO_BACKREST
+
+
 def node_attributes(tags: Mapping[str, str], malformed: Counter[str]) -> NodeAttributes:
     """Read a node's tags as :class:`NodeAttributes`; never raises.
 
@@ -1220,82 +1247,85 @@ def node_attributes(tags: Mapping[str, str], malformed: Counter[str]) -> NodeAtt
         wheelchair=Wheelchair.UNKNOWN if wheelchair is None else wheelchair,
         is_elevator=_value(tags, "highway") == "elevator",
         is_entrance=_is_entrance(tags),
+        seat=_seat(tags, malformed),
     )
 
 
 # --------------------------------------------------------------------------------------------
-# Which keys matter
+# Rules across ways and nodes (used by the graph build)
 # --------------------------------------------------------------------------------------------
 
-#: Every node tag key :func:`node_attributes` reads.
-RELEVANT_NODE_KEYS: frozenset[str] = frozenset(
-    {
-        *_KERB_NODE_KEYS,
-        "barrier",
-        "highway",
-        "railway",
-        "crossing",
-        "traffic_signals:sound",
-        "traffic_signals:vibration",
-        "tactile_paving",
-        "button_operated",
-        "maxwidth",
-        "maxwidth:physical",
-        "wheelchair",
-        "entrance",
-        "door",
-    }
-)
 
-_SIDEWALK_SUB_KEYS = ("width", "surface", "smoothness", "kerb", "kerb:height")
+class TagLookup(Protocol):
+    """What the source predicates need of a tag list (a dict, or pyosmium's ``TagList``)."""
 
-#: Every exact way tag key :func:`is_pedestrian_way` and :func:`way_attributes` read (the
-#: prefixed families are enumerated here too; see also :data:`RELEVANT_WAY_KEY_PREFIXES`).
-RELEVANT_WAY_KEYS: frozenset[str] = frozenset(
-    {
-        "highway",
-        "public_transport",
-        "railway",
-        "foot",
-        "access",
-        "area",
-        "footway",
-        "path",
-        "cycleway",
-        "crossing",
-        "is_sidepath",
-        "step_count",
-        "handrail",
-        "handrail:left",
-        "handrail:right",
-        "handrail:center",
-        "incline",
-        "width",
-        "est_width",
-        "surface",
-        "smoothness",
-        "wheelchair",
-        "lit",
-        "sidewalk",
-        "sidewalk:both",
-        "sidewalk:left",
-        "sidewalk:right",
-        *(f"sidewalk:{side}:{sub}" for side in ("both", *_SIDES) for sub in _SIDEWALK_SUB_KEYS),
-        "traffic_signals:sound",
-        "traffic_signals:vibration",
-        "tactile_paving",
-        "kerb",
-        "kerb:height",
-        "ramp",
-        "ramp:wheelchair",
-        "name",
-    }
-)
+    def get(self, key: str, default: str | None = None, /) -> str | None:
+        """The value of ``key``, or ``default``."""
+        ...
 
-#: Prefixes of way key families read by :func:`way_attributes` (a coarser, future-proof filter).
-RELEVANT_WAY_KEY_PREFIXES: tuple[str, ...] = ("sidewalk:", "handrail:", "ramp:")
+    def __contains__(self, key: str, /) -> bool:
+        """Whether ``key`` is tagged."""
+        ...
 
 
-def is_relevant_way_key(key: str) -> bool:
-    """Whether a way tag key may matter to :func:`is_pedestrian_way` / :func:`way_attributes`."""
-    return key in RELEVANT_WAY_KEYS or key.startswith(RELEVANT_WAY_KEY_PREFIXES)
+def is_way_of_interest(tags: TagLookup) -> bool:
+    """Whether a source reader keeps a way: any ``highway``, or a railway/public transport platform.
+
+    A coarse first filter; :func:`is_pedestrian_way` decides what is walkable.
+    """
+    return (
+        "highway" in tags
+        or tags.get("railway") == "platform"
+        or tags.get("public_transport") == "platform"
+    )
+
+
+def is_kerb_way(tags: TagLookup) -> bool:
+    """A linear kerb (a ``barrier=kerb`` way along the road edge)."""
+    return tags.get("barrier") == "kerb"
+
+
+def has_kerb_tags(tags: Mapping[str, str]) -> bool:
+    """Whether a node says anything about a kerb (``barrier=kerb``, ``kerb*``, ``sloped_curb``)."""
+    return tags.get("barrier") == "kerb" or any(
+        k.startswith("kerb") or k == "sloped_curb" for k in tags
+    )
+
+
+def with_linear_kerbs(
+    node_tags: Mapping[int, Mapping[str, str]],
+    way_nodes: Iterable[Iterable[int]],
+    kerb_ways: Iterable[tuple[Iterable[int], Mapping[str, str]]],
+) -> dict[int, dict[str, str]]:
+    """Node tags, plus the kerb tags of ``barrier=kerb`` ways at the nodes a path shares with them.
+
+    A footway that shares a node with a mapped kerb line crosses that kerb there; the node's own
+    kerb tags, if any, take precedence. ``way_nodes`` are the node lists of the paths,
+    ``kerb_ways`` the (node list, tags) of the kerb lines.
+    """
+    tags: dict[int, dict[str, str]] = {n: dict(t) for n, t in node_tags.items()}
+    kerbs = list(kerb_ways)
+    if not kerbs:
+        return tags
+    path_nodes = {n for nodes in way_nodes for n in nodes}
+    for nodes, kerb in kerbs:
+        kerb_tags = {k: v for k, v in kerb.items() if k == "barrier" or k.startswith("kerb")}
+        for n in nodes:
+            if n in path_nodes:
+                own = tags.get(n, {})
+                if not any(k.startswith("kerb") or k == "sloped_curb" for k in own):
+                    tags[n] = kerb_tags | own
+    return tags
+
+
+def crossing_way_kerb(way: WayAttributes, way_nodes: Iterable[NodeAttributes]) -> WayAttributes:
+    """A crossing way without kerb tags and without kerb nodes crosses a kerb of unknown height.
+
+    A crossing leads over a kerb; untagged, its height is unknown, not zero. ``way_nodes`` are
+    the attributes of the way's nodes.
+    """
+    if way.crossing == CrossingKind.NONE or way.kerb != KerbKind.NONE:
+        return way
+    if any(node.kerb != KerbKind.NONE for node in way_nodes):
+        return way
+    return dataclasses.replace(way, kerb=KerbKind.UNKNOWN)

@@ -35,8 +35,9 @@ from accessibility_rules.attributes import (
     Tri,
     Wheelchair,
 )
+from accessibility_rules.effective import EffectiveEdges
 from accessibility_rules.profile import Profile, UnknownTreatment
-from graphs.effective import EffectiveEdges
+from accessibility_rules.registry import Where, unknown_flags
 
 #: Added to the cost of an edge that breaks a hard limit (about 11.5 days): larger than any
 #: route that honours the limits, so violations are only used when unavoidable.
@@ -85,15 +86,16 @@ class Unknown(IntFlag):
     TACTILE_PAVING = 1 << 8
 
 
-#: Unknown flags that describe the edge itself (penalised by a time factor); the others
-#: describe kerbs and crossings (penalised by seconds per occurrence).
-_EDGE_LEVEL_UNKNOWNS = (
-    Unknown.INCLINE
-    | Unknown.WIDTH
-    | Unknown.SURFACE
-    | Unknown.SMOOTHNESS
-    | Unknown.STEP_COUNT
-    | Unknown.LIT
+#: Each bit is the registry's ``unknown_flag`` of an attribute, and the profile's
+#: ``unknown.<flag>`` says how it is treated.
+_UNKNOWN_WHERE = unknown_flags()
+if {f.upper() for f in _UNKNOWN_WHERE} != {m.name for m in Unknown}:  # pragma: no cover
+    raise ImportError("weights.Unknown and the attribute registry's unknown flags disagree")
+
+#: Unknown flags that describe the edge itself, along the way (penalised by a time factor); the
+#: others describe kerbs and crossings (penalised by seconds per occurrence).
+_EDGE_LEVEL_UNKNOWNS = Unknown(
+    sum(int(Unknown[f.upper()]) for f, where in _UNKNOWN_WHERE.items() if where is Where.EDGE)
 )
 
 
@@ -160,17 +162,7 @@ def compute_weights(
         | _flag(cares_signals & signalised & (eff.acoustic_signal == AcousticSignal.UNKNOWN), Unknown.ACOUSTIC_SIGNAL)
         | _flag(cares_tactile & crossing & (eff.tactile_paving == Tri.UNKNOWN), Unknown.TACTILE_PAVING)
     )  # fmt: skip
-    treatment = {
-        Unknown.INCLINE: u.incline,
-        Unknown.KERB_HEIGHT: u.kerb_height,
-        Unknown.WIDTH: u.width,
-        Unknown.SURFACE: u.surface,
-        Unknown.SMOOTHNESS: u.smoothness,
-        Unknown.STEP_COUNT: u.step_count,
-        Unknown.LIT: u.lit,
-        Unknown.ACOUSTIC_SIGNAL: u.acoustic_signal,
-        Unknown.TACTILE_PAVING: u.tactile_paving,
-    }
+    treatment = {Unknown[f.upper()]: getattr(u, f) for f in _UNKNOWN_WHERE}
     forbid_bits = sum(int(f) for f, t in treatment.items() if t == UnknownTreatment.FORBID)
     penal_bits = sum(int(f) for f, t in treatment.items() if t == UnknownTreatment.PENALIZE)
 

@@ -21,22 +21,25 @@ import networkx as nx
 import numpy as np
 import osmnx as ox
 
+from accessibility_rules import registry
 from accessibility_rules.attributes import (
     ASSUMED_KERB_HEIGHT_CM,
     OSM_ATTRIBUTION,
     OSM_LICENCE_URL,
+    ROAD_CLASSES,
     CrossingKind,
-    HighwayClass,
     InclineSource,
-    KerbKind,
 )
 from accessibility_rules.tags import (
     EMPTY_NODE,
     NodeAttributes,
     WayAttributes,
+    crossing_way_kerb,
+    has_kerb_tags,
     is_pedestrian_way,
     node_attributes,
     way_attributes,
+    with_linear_kerbs,
 )
 from graphs.elevation import Dem, edge_inclines_percent
 from graphs.geodesy import haversine_m, metres_per_degree
@@ -44,21 +47,6 @@ from graphs.model import EDGE_ATTRIBUTE_DTYPES, INVALID_ID, NODE_ATTRIBUTE_DTYPE
 from graphs.sources import RawOsm
 
 SOFTWARE_VERSION = "0.1.0"
-
-#: Roads: a pedestrian on them walks on a sidewalk or the carriageway; used for sidewalk names.
-ROAD_CLASSES = frozenset(
-    {
-        HighwayClass.RESIDENTIAL,
-        HighwayClass.SERVICE,
-        HighwayClass.LIVING_STREET,
-        HighwayClass.UNCLASSIFIED,
-        HighwayClass.TERTIARY,
-        HighwayClass.SECONDARY,
-        HighwayClass.PRIMARY,
-        HighwayClass.TRUNK,
-        HighwayClass.ROAD,
-    }
-)
 
 #: Sidewalks without a name take the name of the nearest named road within this distance.
 SIDEWALK_NAME_RADIUS_M = 25.0
@@ -94,7 +82,9 @@ def build_graph(
     started = time.perf_counter()
     malformed: Counter[str] = Counter()
     progress("reading tags")
-    node_tags = _with_linear_kerbs(raw)
+    node_tags = with_linear_kerbs(
+        raw.node_tags, (w.nodes for w in raw.ways), ((k.nodes, k.tags) for k in raw.kerb_ways)
+    )
     node_attrs = {n: node_attributes(t, malformed) for n, t in node_tags.items()}
     ways = _walkable_ways(raw, node_attrs, malformed)
     if not ways.raw_ways:
@@ -123,33 +113,9 @@ def build_graph(
     return graph, malformed
 
 
-def _with_linear_kerbs(raw: RawOsm) -> dict[int, dict[str, str]]:
-    """Node tags, plus the kerb tags of ``barrier=kerb`` ways at the nodes a path shares with them.
-
-    A footway that shares a node with a mapped kerb line crosses that kerb there; the node's own
-    kerb tags, if any, take precedence.
-    """
-    tags = dict(raw.node_tags)
-    if not raw.kerb_ways:
-        return tags
-    path_nodes = {n for way in raw.ways for n in way.nodes}
-    for kerb in raw.kerb_ways:
-        kerb_tags = {k: v for k, v in kerb.tags.items() if k == "barrier" or k.startswith("kerb")}
-        for n in kerb.nodes:
-            if n in path_nodes:
-                own = tags.get(n, {})
-                if not any(k.startswith("kerb") or k == "sloped_curb" for k in own):
-                    tags[n] = kerb_tags | own
-    return tags
-
-
 def _source_counts(raw: RawOsm, ways: _Ways) -> dict[str, int]:
     """What the source data holds, before the network is cut to its largest component."""
-    kerb_nodes = sum(
-        1
-        for t in raw.node_tags.values()
-        if t.get("barrier") == "kerb" or any(k.startswith("kerb") or k == "sloped_curb" for k in t)
-    )
+    kerb_nodes = sum(1 for t in raw.node_tags.values() if has_kerb_tags(t))
     return {
         "walkable_ways": len(ways.raw_ways),
         "kerb_nodes": kerb_nodes,
@@ -174,20 +140,16 @@ def _walkable_ways(
         if not is_pedestrian_way(way.tags):
             continue
         a = way_attributes(way.tags, malformed)
-        if a.crossing != CrossingKind.NONE and a.kerb == KerbKind.NONE:
-            ends_have_kerb = any(
-                node_attrs.get(n, EMPTY_NODE).kerb != KerbKind.NONE for n in way.nodes
-            )
-            if not ends_have_kerb:
-                # a crossing leads over a kerb; untagged, its height is unknown, not zero
-                a = dataclasses.replace(a, kerb=KerbKind.UNKNOWN)
+        a = crossing_way_kerb(a, (node_attrs.get(n, EMPTY_NODE) for n in way.nodes))
         kept.append(way)
         attrs.append(a)
     signature: list[int] = []
     sig_ids: dict[object, int] = {}
     for way, a in zip(kept, attrs, strict=True):
         per_way = (
-            a.is_steps or a.crossing != CrossingKind.NONE or a.incline_source != InclineSource.NONE
+            a.is_steps
+            or a.crossing != CrossingKind.NONE
+            or a.incline_source != InclineSource.UNKNOWN
         )
         key = (a, way.way_id if per_way else None)
         signature.append(sig_ids.setdefault(key, len(sig_ids)))
@@ -336,14 +298,7 @@ def _edge_attributes(
 ) -> dict[str, np.ndarray]:
     """Vectorised: per-way columns gathered by each edge's way index."""
     a = ways.attrs
-    col = {
-        name: _way_column(a, name)[way_a]
-        for name in (
-            "highway", "is_steps", "handrail", "width_m", "surface", "smoothness", "wheelchair",
-            "lit", "sidewalk", "is_sidewalk", "crossing", "acoustic_signal", "vibration_signal",
-            "tactile_paving", "kerb", "kerb_height_cm", "is_elevator", "ramp_wheelchair",
-        )
-    }  # fmt: skip
+    col = {name: _way_column(a, name)[way_a] for name in registry.tag_columns("edge")}
     osm_way_ids = np.array([w.way_id for w in ways.raw_ways], dtype=np.int64)[way_a]
     # shares are of the whole OSM way (a download delivers a way as many 2-node pieces)
     way_ids, way_of_edge = np.unique(osm_way_ids, return_inverse=True)
@@ -466,7 +421,7 @@ def _node_attributes(
         "lon": xs,
         "osm_id": osm_ids,
     }
-    fields = [f for f in NODE_ATTRIBUTE_DTYPES if f not in node and f != "closed"]
+    fields = list(registry.tag_columns("node"))
     empty = {f: getattr(EMPTY_NODE, f) for f in fields}
     for f in fields:
         default = empty[f]
@@ -479,6 +434,7 @@ def _node_attributes(
             value = getattr(attrs, f)
             node[f][i] = np.nan if value is None else value
     node["closed"] = np.zeros(n, dtype=bool)
+    assert set(node) == set(NODE_ATTRIBUTE_DTYPES), set(node) ^ set(NODE_ATTRIBUTE_DTYPES)
     return node
 
 

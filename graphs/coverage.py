@@ -2,7 +2,8 @@
 
 City staff read it to see where mapping is missing. Shares are of *edge length* (each two-way
 piece counted once) and are computed over the edges where the attribute applies: handrails and
-step counts over steps, sidewalks over roads, signals over crossings.
+step counts over steps, sidewalks over roads, signals over crossings. Which attributes show, and
+how (length share or count), comes from :mod:`accessibility_rules.registry`.
 """
 
 from __future__ import annotations
@@ -12,15 +13,16 @@ from typing import Any
 
 import numpy as np
 
+from accessibility_rules import registry
 from accessibility_rules.attributes import (
+    ROAD_CLASSES,
     AcousticSignal,
     CrossingKind,
     InclineSource,
     KerbHeightSource,
     KerbKind,
-    Sidewalk,
+    is_unknown,
 )
-from graphs.build import ROAD_CLASSES
 from graphs.model import CompiledGraph
 
 
@@ -48,22 +50,15 @@ def coverage_report(graph: CompiledGraph, malformed: Counter[str] | None = None)
     kerb_nodes = nd["kerb"] != KerbKind.NONE
     crossing_nodes = nd["crossing"] != CrossingKind.NONE
     source = e["incline_source"]
-    attributes = {
-        "surface": _share(length, every, e["surface"] >= 0),
-        "smoothness": _share(length, every, e["smoothness"] >= 0),
-        "width_m": _share(length, every, np.isfinite(e["width_m"])),
-        "incline_percent": _share(length, every, np.isfinite(e["incline_percent"])),
-        "incline_percent_from_tag": _share(length, every, source == InclineSource.TAG),
-        "incline_percent_from_dem": _share(length, every, source == InclineSource.DEM),
-        "lit": _share(length, every, e["lit"] >= 0),
-        "wheelchair": _share(length, every, e["wheelchair"] >= 0),
-        "sidewalk (roads)": _share(length, roads, e["sidewalk"] != Sidewalk.UNKNOWN),
-        "handrail (steps)": _share(length, steps, e["handrail"] >= 0),
-        "step_count (steps)": _share(length, steps, e["step_count"] >= 0),
-        "crossing kind (crossing ways)": _share(
-            length, crossing_edges, e["crossing"] != CrossingKind.UNKNOWN
-        ),
-    }
+    applies = {"all": every, "steps": steps, "roads": roads, "crossings": crossing_edges}
+    attributes: dict[str, dict[str, float]] = {}
+    for a in registry.coverage_entries(registry.Coverage.LENGTH_SHARE):
+        label = a.coverage_label or a.name
+        known = ~is_unknown(e[a.name])
+        attributes[label] = _share(length, applies[a.coverage_applies], known)
+        if a.name == "incline_percent":
+            attributes[f"{label}_from_tag"] = _share(length, every, source == InclineSource.TAG)
+            attributes[f"{label}_from_dem"] = _share(length, every, source == InclineSource.DEM)
     counts = {
         "nodes": graph.node_count,
         "edges_directed": graph.edge_count,
@@ -86,6 +81,13 @@ def coverage_report(graph: CompiledGraph, malformed: Counter[str] | None = None)
         "barrier_nodes": int((nd["barrier"] != 0).sum()),
         "entrances": int(nd["is_entrance"].sum()),
     }
+    for a in registry.coverage_entries(registry.Coverage.COUNT):
+        absent = 0 if a.absent is None else a.absent
+        values = nd[a.name] if a.table == "node" else np.where(once, e[a.name], absent)
+        present = values != absent
+        label = a.coverage_label or a.name
+        counts[label] = int(present.sum())
+        counts[f"{label}_{a.coverage_known_label}"] = int((present & ~is_unknown(values)).sum())
     return {
         "source": graph.meta.get("source"),
         "attribution": graph.meta.get("attribution"),

@@ -7,8 +7,9 @@ depend on the direction; ``edge["reverse_edge"]`` links the twins.
 
 Attributes live in two dictionaries of equally long arrays, ``edge`` (length ``m``) and ``node``
 (length ``n``), named with their unit (``length_m``, ``incline_percent``, ``kerb_height_cm``).
-Categorical attributes are ``int8`` codes of the enums in :mod:`accessibility_rules.attributes`;
-numeric ones are floats with ``NaN`` for *unknown*. Edge geometry is a CSR polyline table
+Categorical attributes are ``int8`` codes of the enums in :mod:`accessibility_rules.attributes`
+(``-1`` for *unknown*); numeric ones are floats with ``NaN`` for *unknown*. Which arrays exist,
+their dtypes and meanings are listed once, in :mod:`accessibility_rules.registry`. Edge geometry is a CSR polyline table
 (``geom_first``, ``geom_lon``, ``geom_lat``) drawn in the edge's direction.
 """
 
@@ -19,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from accessibility_rules import registry
+
 #: Sentinel for "no such edge/node" in integer index arrays.
 INVALID_ID = -1
 
@@ -27,58 +30,12 @@ class GraphFormatError(ValueError):
     """A compiled graph on disk or in memory breaks the layout's invariants."""
 
 
-#: dtype of every edge attribute array (the build writes exactly these; obstacles patch them).
-EDGE_ATTRIBUTE_DTYPES: dict[str, str] = {
-    "length_m": "f8",
-    "highway": "i1",
-    "way_id": "i8",
-    "way_share": "f4",  # this edge's share of its OSM way's length (prorates step_count, crossings)
-    "reverse_edge": "i4",
-    "is_steps": "?",
-    "step_count": "i2",  # -1 unknown; 0 on non-steps edges
-    "handrail": "i1",
-    "incline_percent": "f4",  # signed along the edge direction; NaN unknown
-    "incline_source": "i1",
-    "incline_direction": "i1",  # +1 uphill / -1 downhill along the edge as tagged, 0 unknown
-    "width_m": "f4",
-    "surface": "i1",
-    "smoothness": "i1",
-    "wheelchair": "i1",
-    "lit": "i1",
-    "sidewalk": "i1",
-    "is_sidewalk": "?",
-    "crossing": "i1",  # crossing kind of the way itself (footway=crossing)
-    "acoustic_signal": "i1",
-    "vibration_signal": "i1",
-    "tactile_paving": "i1",
-    "kerb": "i1",  # kerb kind tagged on the way itself (crossing ways)
-    "kerb_height_cm": "f4",
-    "is_elevator": "?",
-    "ramp_wheelchair": "i1",
-    "name_id": "i4",  # index into CompiledGraph.names, INVALID_ID when unnamed
-    "closed": "?",  # impassable for everyone (set by obstacles; False from OSM)
-}
+#: dtype of every edge attribute array (the build writes exactly these; obstacles patch some).
+#: Derived from :mod:`accessibility_rules.registry`, which documents each array.
+EDGE_ATTRIBUTE_DTYPES: dict[str, str] = registry.dtypes("edge")
 
-#: dtype of every node attribute array.
-NODE_ATTRIBUTE_DTYPES: dict[str, str] = {
-    "lat": "f8",
-    "lon": "f8",
-    "osm_id": "i8",
-    "kerb": "i1",
-    "kerb_height_cm": "f4",
-    "kerb_height_source": "i1",
-    "crossing": "i1",
-    "acoustic_signal": "i1",
-    "vibration_signal": "i1",
-    "tactile_paving": "i1",
-    "button_operated": "i1",
-    "barrier": "i1",
-    "maxwidth_m": "f4",
-    "wheelchair": "i1",
-    "is_elevator": "?",
-    "is_entrance": "?",
-    "closed": "?",
-}
+#: dtype of every node attribute array (from the registry too).
+NODE_ATTRIBUTE_DTYPES: dict[str, str] = registry.dtypes("node")
 
 
 @dataclass(slots=True)

@@ -18,7 +18,8 @@ import osmium
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
-from accessibility_rules.tags import RELEVANT_NODE_KEYS
+from accessibility_rules.registry import RELEVANT_NODE_KEYS
+from accessibility_rules.tags import is_kerb_way, is_way_of_interest
 
 OSM_SUFFIXES = (".osm", ".osm.gz", ".osm.bz2", ".osm.pbf", ".pbf", ".xml", ".xml.gz", ".xml.bz2")
 
@@ -48,14 +49,6 @@ class RawOsm:
     data_timestamp: str | None = None
     kerb_ways: list[RawWay] = field(default_factory=list)  # linear kerbs (barrier=kerb ways)
     extra: dict[str, object] = field(default_factory=dict)
-
-
-def _is_way_of_interest(tags: osmium.osm.TagList) -> bool:
-    return (
-        "highway" in tags
-        or tags.get("railway") == "platform"
-        or tags.get("public_transport") == "platform"
-    )
 
 
 def file_sha256(path: Path) -> str:
@@ -90,12 +83,12 @@ def read_osm_file(path: str | Path) -> RawOsm:
                 if obj.tags and any(k in RELEVANT_NODE_KEYS for k, _ in obj.tags):
                     node_tags[obj.id] = {t.k: t.v for t in obj.tags}
                 continue
-            if obj.tags.get("barrier") == "kerb":
+            if is_kerb_way(obj.tags):
                 kerb_ways.append(
                     RawWay(obj.id, [nd.ref for nd in obj.nodes], {t.k: t.v for t in obj.tags})
                 )
                 continue
-            if not _is_way_of_interest(obj.tags):
+            if not is_way_of_interest(obj.tags):
                 continue
             refs: list[int] = []
             for nd in obj.nodes:
@@ -136,7 +129,7 @@ def download_osm(
     """
     import osmnx as ox  # imported here: slow to import and only needed for downloads
 
-    from accessibility_rules.tags import RELEVANT_WAY_KEYS
+    from accessibility_rules.registry import RELEVANT_WAY_KEYS
 
     ox.settings.useful_tags_way = sorted(RELEVANT_WAY_KEYS | {"name", "highway", "area"})
     ox.settings.useful_tags_node = sorted(RELEVANT_NODE_KEYS)

@@ -13,12 +13,17 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
+from accessibility_rules.registry import schema_fingerprint
 from graphs.model import CompiledGraph, GraphFormatError
 
-FORMAT_VERSION = 2
+#: Version of the folder layout. The arrays themselves follow the attribute registry, whose
+#: fingerprint is stored beside it: a graph built under another registry must be rebuilt.
+FORMAT_VERSION = 3
+ATTRIBUTE_SCHEMA = schema_fingerprint()
 _CORE = ("first_out", "head", "tail", "geom_first", "geom_lon", "geom_lat")
 
 
@@ -38,7 +43,7 @@ def save_graph(graph: CompiledGraph, out_dir: str | Path) -> Path:
         for prefix, table in (("edge", graph.edge), ("node", graph.node)):
             for name, arr in table.items():
                 np.save(tmp / f"{prefix}.{name}.npy", np.ascontiguousarray(arr))
-        meta = dict(graph.meta, format_version=FORMAT_VERSION)
+        meta = dict(graph.meta, format_version=FORMAT_VERSION, attribute_schema=ATTRIBUTE_SCHEMA)
         (tmp / "names.json").write_text(json.dumps(graph.names, ensure_ascii=False))
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False))
     except BaseException:
@@ -84,7 +89,12 @@ def load_graph(path: str | Path, *, mmap: bool = False) -> CompiledGraph:
             f"graph in {root} has format version {meta.get('format_version')}, "
             f"this software reads version {FORMAT_VERSION}: rebuild it"
         )
-    mode = "r" if mmap else None
+    if meta.get("attribute_schema") != ATTRIBUTE_SCHEMA:
+        raise GraphFormatError(
+            f"graph in {root} was built with other attributes (schema "
+            f"{meta.get('attribute_schema')}, this software has {ATTRIBUTE_SCHEMA}): rebuild it"
+        )
+    mode: Literal["r"] | None = "r" if mmap else None
     try:
         core = {name: np.load(root / f"{name}.npy", mmap_mode=mode) for name in _CORE}
         tables: dict[str, dict[str, np.ndarray]] = {"edge": {}, "node": {}}

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from accessibility_rules.effective import EffectiveEdges, effective_edges
 from accessibility_rules.profile import Profile, load_preset, make_profile
 from accessibility_rules.weights import VIOLATION_PENALTY_S, EdgeWeights, compute_weights
-from graphs.effective import EffectiveEdges, effective_edges
 from graphs.model import CompiledGraph
 from routing import _kernels
 from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError

@@ -41,11 +41,11 @@ from fastapi import Depends, Request
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from accessibility_rules.effective import effective_edges
 from accessibility_rules.weights import EdgeWeights, compute_weights
 from api.db.models import Obstacle
 from api.errors import ApiError
 from api.obstacles.service import ObstacleService, read_revision
-from graphs.effective import effective_edges
 from routing.errors import RoutingError
 from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import (

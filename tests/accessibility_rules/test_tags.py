@@ -25,17 +25,19 @@ from accessibility_rules.attributes import (
     Tri,
     Wheelchair,
 )
-from accessibility_rules.tags import (
-    EMPTY_NODE,
+from accessibility_rules.registry import (
     RELEVANT_NODE_KEYS,
     RELEVANT_WAY_KEY_PREFIXES,
     RELEVANT_WAY_KEYS,
+    is_relevant_way_key,
+)
+from accessibility_rules.tags import (
+    EMPTY_NODE,
     MalformedTagError,
     NodeAttributes,
     WayAttributes,
     highway_class,
     is_pedestrian_way,
-    is_relevant_way_key,
     node_attributes,
     parse_acoustic_signal,
     parse_barrier,
@@ -833,7 +835,7 @@ def test_malformed_incline_is_counted_and_unknown():
     malformed: Counter[str] = Counter()
     way = way_attributes({"highway": "footway", "incline": "steep"}, malformed)
     assert way.incline_percent is None
-    assert way.incline_source is InclineSource.NONE
+    assert way.incline_source is InclineSource.UNKNOWN
     assert malformed["incline"] == 1
 
 
@@ -845,7 +847,7 @@ def test_untagged_way_is_unknown_everywhere():
         step_count=None,
         handrail=Tri.UNKNOWN,
         incline_percent=None,
-        incline_source=InclineSource.NONE,
+        incline_source=InclineSource.UNKNOWN,
         width_m=None,
         surface=SurfaceClass.UNKNOWN,
         smoothness=Smoothness.UNKNOWN,

@@ -18,6 +18,7 @@ from accessibility_rules.attributes import (
     Tri,
     Wheelchair,
 )
+from accessibility_rules.effective import EffectiveEdges
 from accessibility_rules.profile import make_profile
 from accessibility_rules.weights import (
     VIOLATION_PENALTY_M,
@@ -26,7 +27,6 @@ from accessibility_rules.weights import (
     Unknown,
     compute_weights,
 )
-from graphs.effective import EffectiveEdges
 from graphs.model import EDGE_ATTRIBUTE_DTYPES
 
 KNOWN_FOOTWAY: dict[str, Any] = {

@@ -23,8 +23,8 @@ from accessibility_rules.attributes import (
     Tri,
     Wheelchair,
 )
+from accessibility_rules.effective import effective_edges
 from graphs.build import BuildError, build_graph
-from graphs.effective import effective_edges
 from graphs.elevation import Dem
 from graphs.geodesy import haversine_m
 from graphs.model import CompiledGraph
@@ -262,7 +262,7 @@ def test_untagged_incline_is_unknown_without_dem(built: dict[str, Built]) -> Non
     e = b.graph.edge
     for edge in (b.edge(45, 46), b.edge(46, 45)):
         assert math.isnan(e["incline_percent"][edge])
-        assert e["incline_source"][edge] == InclineSource.NONE
+        assert e["incline_source"][edge] == InclineSource.UNKNOWN
 
 
 def test_step_count_is_prorated_and_sums_per_direction(built: dict[str, Built]) -> None:
@@ -319,7 +319,7 @@ def test_malformed_values_are_counted_and_unknown(built: dict[str, Built]) -> No
     assert len(edges) > 0
     assert np.all(np.isnan(e["width_m"][edges]))
     assert np.all(np.isnan(e["incline_percent"][edges]))
-    assert np.all(e["incline_source"][edges] == InclineSource.NONE)
+    assert np.all(e["incline_source"][edges] == InclineSource.UNKNOWN)
 
 
 def test_well_formed_fixtures_count_nothing_malformed(built: dict[str, Built]) -> None:
@@ -489,7 +489,7 @@ def test_dem_never_gives_steps_an_incline(osm_fixtures: Path) -> None:
     steps = e["is_steps"]
     assert steps.any()
     assert np.all(np.isnan(e["incline_percent"][steps]))
-    assert np.all(e["incline_source"][steps] == InclineSource.NONE)
+    assert np.all(e["incline_source"][steps] == InclineSource.UNKNOWN)
     paths = ~steps & (e["incline_source"] != InclineSource.TAG)
     assert np.all(e["incline_source"][paths] == InclineSource.DEM)
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION, AcousticSignal, InclineSource
-from graphs.effective import effective_edges
+from accessibility_rules.effective import effective_edges
 from graphs.geodesy import haversine_m
 from graphs.model import CompiledGraph
 from graphs.pipeline import COVERAGE_FILE

@@ -12,7 +12,13 @@ import pytest
 from graphs.build import build_graph
 from graphs.model import CompiledGraph, GraphFormatError
 from graphs.sources import read_osm_file
-from graphs.store import FORMAT_VERSION, GraphNotFoundError, load_graph, save_graph
+from graphs.store import (
+    ATTRIBUTE_SCHEMA,
+    FORMAT_VERSION,
+    GraphNotFoundError,
+    load_graph,
+    save_graph,
+)
 
 
 def _build(osm_fixtures: Path, name: str) -> CompiledGraph:
@@ -58,7 +64,10 @@ def test_round_trip(graph: CompiledGraph, tmp_path: Path) -> None:
     assert out == tmp_path / "g"
     loaded = load_graph(out)
     assert_same_graph(graph, loaded)
-    assert loaded.meta == graph.meta | {"format_version": FORMAT_VERSION}
+    assert loaded.meta == graph.meta | {
+        "format_version": FORMAT_VERSION,
+        "attribute_schema": ATTRIBUTE_SCHEMA,
+    }
     assert "Marktstraße" in loaded.names  # non-ASCII names survive
     assert _leftovers(tmp_path) == []
 
@@ -180,6 +189,15 @@ def test_load_other_format_version(graph: CompiledGraph, tmp_path: Path, version
     out = save_graph(graph, tmp_path / "g")
     meta = json.loads((out / "meta.json").read_text())
     meta["format_version"] = version
+    (out / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(GraphFormatError, match="rebuild"):
+        load_graph(out)
+
+
+def test_load_graph_of_another_attribute_schema(graph: CompiledGraph, tmp_path: Path) -> None:
+    out = save_graph(graph, tmp_path / "g")
+    meta = json.loads((out / "meta.json").read_text())
+    meta["attribute_schema"] = "0000000000000000"
     (out / "meta.json").write_text(json.dumps(meta))
     with pytest.raises(GraphFormatError, match="rebuild"):
         load_graph(out)

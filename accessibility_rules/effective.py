@@ -5,17 +5,51 @@ An edge's *effective* attributes therefore include the node it leads to: walking
 the kerb mapped at ``v``. Each node is thus met exactly once on a path, and the same kerb is met
 whichever direction one walks. Recomputed vectorised (well under a millisecond for a city) whenever
 obstacles patch the raw arrays.
+
+A rule over plain arrays (the graph's ``edge`` and ``node`` dictionaries, ``head`` and ``tail``):
+it lives with the other tag meanings and imports nothing from ``graphs`` or ``routing``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
-from accessibility_rules.attributes import AcousticSignal, CrossingKind, KerbKind, Tri, Wheelchair
-from graphs.build import ROAD_CLASSES
-from graphs.model import CompiledGraph
+from accessibility_rules.attributes import (
+    ROAD_CLASSES,
+    AcousticSignal,
+    CrossingKind,
+    KerbKind,
+    Tri,
+    Wheelchair,
+)
+
+
+class GraphArrays(Protocol):
+    """Anything with a compiled graph's attribute tables and arc ends (a ``CompiledGraph``)."""
+
+    @property
+    def edge(self) -> Mapping[str, np.ndarray]:
+        """Per-edge attribute arrays (length ``m``)."""
+        ...
+
+    @property
+    def node(self) -> Mapping[str, np.ndarray]:
+        """Per-node attribute arrays (length ``n``)."""
+        ...
+
+    @property
+    def head(self) -> np.ndarray:
+        """Head node of every edge."""
+        ...
+
+    @property
+    def tail(self) -> np.ndarray:
+        """Tail node of every edge."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +76,15 @@ def _fill_unknown(primary: np.ndarray, fallback: np.ndarray, unknown: int) -> np
     return np.where(primary == unknown, fallback, primary).astype(np.int8)
 
 
-def effective_edges(graph: CompiledGraph) -> EffectiveEdges:
+def effective_edges(graph: GraphArrays) -> EffectiveEdges:
     """Combine way-level edge attributes with the attributes of each edge's head node."""
-    e, nd = graph.edge, graph.node
-    h, t = graph.head, graph.tail
+    return effective_edges_from_arrays(graph.edge, graph.node, graph.head, graph.tail)
+
+
+def effective_edges_from_arrays(
+    e: Mapping[str, np.ndarray], nd: Mapping[str, np.ndarray], h: np.ndarray, t: np.ndarray
+) -> EffectiveEdges:
+    """:func:`effective_edges` over plain arrays: edge and node tables, heads and tails."""
     is_road = np.isin(e["highway"], [int(c) for c in ROAD_CLASSES])
 
     way_kerb = e["kerb"] != KerbKind.NONE
