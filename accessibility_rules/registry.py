@@ -408,6 +408,14 @@ def label(table: Table, name: str, lang: Literal["de", "en"]) -> str:
     return a.label_de if lang == "de" else a.label_en
 
 
+def unknown_flag_label(flag: str, lang: Literal["de", "en"]) -> str:
+    """Label of the attribute behind a profile unknown flag (``kerb_height`` → ``kerb height``)."""
+    for a in ATTRIBUTES:
+        if a.unknown_flag == flag:
+            return a.label_de if lang == "de" else a.label_en
+    raise KeyError(f"no attribute has the unknown flag {flag!r}")
+
+
 def schema_fingerprint() -> str:
     """A short hash of every stored array's name, dtype and enumeration codes.
 

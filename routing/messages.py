@@ -11,8 +11,9 @@ from collections.abc import Mapping
 import numpy as np
 
 from accessibility_rules.attributes import BarrierKind, SurfaceClass
-from accessibility_rules.profile import Profile
-from accessibility_rules.weights import Limit
+from accessibility_rules.profile import Profile, UnknownTreatment
+from accessibility_rules.registry import unknown_flag_label
+from accessibility_rules.weights import Limit, Unknown
 
 __all__ = ["limit_message"]
 
@@ -21,10 +22,29 @@ def _name(code: float, enum: type) -> str:
     return enum(int(code)).name.lower()
 
 
-def limit_message(limit: Limit, columns: Mapping[str, np.ndarray], i: int, profile: Profile) -> str:
+def forbidden_unknowns(unknown_bits: int, profile: Profile) -> list[str]:
+    """Labels of the unknown attributes among ``unknown_bits`` that ``profile`` forbids."""
+    names = []
+    for flag in Unknown:
+        key = (flag.name or "").lower()
+        if unknown_bits & flag and getattr(profile.unknown, key) == UnknownTreatment.FORBID:
+            names.append(unknown_flag_label(key, "en"))
+    return names
+
+
+def limit_message(
+    limit: Limit,
+    columns: Mapping[str, np.ndarray],
+    i: int,
+    profile: Profile,
+    *,
+    unknown_bits: int = 0,
+) -> str:
     """Why piece ``i`` of a route breaks ``limit`` of ``profile``, with the values involved.
 
-    ``columns`` are the route's report columns (:meth:`routing.report.ReportTable.gather`).
+    ``columns`` are the route's report columns (:meth:`routing.report.ReportTable.gather`);
+    ``unknown_bits`` the piece's :class:`~accessibility_rules.weights.Unknown` bits, which name
+    the attributes an ``UNKNOWN_FORBIDDEN`` break relies on.
     """
     c = columns
     if limit == Limit.INCLINE:
@@ -45,5 +65,6 @@ def limit_message(limit: Limit, columns: Mapping[str, np.ndarray], i: int, profi
     if limit == Limit.CLOSED:
         return "closed (obstacle reported by city staff)"
     if limit == Limit.UNKNOWN_FORBIDDEN:
-        return "relies on data that is unknown, which this profile forbids"
+        names = forbidden_unknowns(unknown_bits, profile) or ["data"]
+        return f"relies on unknown {' and '.join(names)}, which this profile forbids"
     return (limit.name or "limit").lower().replace("_", " ")

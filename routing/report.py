@@ -240,7 +240,9 @@ def build_route(
         lon, lat = where(int(i), mid_pt)
         for limit in Limit:
             if int(vbits[i]) & limit:
-                message = limit_message(limit, c, int(i), profile)
+                message = limit_message(
+                    limit, c, int(i), profile, unknown_bits=int(weights.unknowns[edges[i]])
+                )
                 violations.append(
                     Violation((limit.name or "").lower(), round(float(at[i]), 1), lon, lat, message)
                 )

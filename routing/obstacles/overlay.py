@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from accessibility_rules.attributes import KerbHeightSource, Smoothness, SurfaceClass, Wheelchair
+from accessibility_rules.registry import patchable_attributes
 from accessibility_rules.tags import kerb_kind_from_height
 from graphs.arrays import concat_ranges
 from graphs.model import CompiledGraph
@@ -41,15 +42,11 @@ if TYPE_CHECKING:
 
 __all__ = ["EDGE_PATCHED_ATTRIBUTES", "NODE_PATCHED_ATTRIBUTES", "ObstacleOverlay"]
 
-#: Edge attributes an obstacle can change (the overlay keeps pristine copies of exactly these).
-EDGE_PATCHED_ATTRIBUTES: tuple[str, ...] = (
-    "closed", "width_m", "kerb", "kerb_height_cm", "surface", "smoothness", "is_steps",
-    "step_count", "wheelchair",
-)  # fmt: skip
+#: Edge attributes an obstacle can change (the overlay keeps pristine copies of exactly these);
+#: the registry's ``patchable`` entries.
+EDGE_PATCHED_ATTRIBUTES: tuple[str, ...] = patchable_attributes("edge")
 #: Node attributes an obstacle can change.
-NODE_PATCHED_ATTRIBUTES: tuple[str, ...] = (
-    "closed", "kerb", "kerb_height_cm", "kerb_height_source", "wheelchair",
-)  # fmt: skip
+NODE_PATCHED_ATTRIBUTES: tuple[str, ...] = patchable_attributes("node")
 
 # --- the overlay -----------------------------------------------------------------------------
 _ActiveObstacle = tuple[str, ObstacleMatch, ObstacleEffect]
