@@ -278,9 +278,12 @@ class ImportFeature(Feature):
     )
 
 
-class ImportCollection(FeatureCollection):
+class ImportCollection(BaseModel):
     """``POST /obstacles/import``: a GeoJSON FeatureCollection as written by the export."""
 
+    model_config = FeatureCollection.model_config
+
+    type: Literal["FeatureCollection"] = "FeatureCollection"
     features: list[ImportFeature]
 
 
