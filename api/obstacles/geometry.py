@@ -75,6 +75,8 @@ def _positions(geometry: AnyGeoJson) -> list[tuple[str, Any]]:
 
 def _check(geometry: AnyGeoJson) -> AnyGeoJson:
     """Finite, in-range WGS84 positions; not too many; a valid polygon."""
+    if isinstance(geometry, Polygon) and not geometry.coordinates:
+        raise ValueError("a Polygon needs at least one ring")
     positions = _positions(geometry)
     if len(positions) > MAX_POSITIONS:
         raise ValueError(f"geometry has more than {MAX_POSITIONS} positions")

@@ -482,6 +482,7 @@ def test_invalid_obstacles_are_refused(
         {"type": "LineString", "coordinates": [on_route]},
         {"type": "Polygon", "coordinates": [[[7.76, 49.44], [7.77, 49.44], [7.77, 49.45]]]},
         {"type": "Point"},
+        {"type": "Polygon", "coordinates": []},
     ]
     for geometry in bad_geometries:
         assert_error(post(geometry=geometry), 422, "invalid_request")
