@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
                 load_graph(settings.graph_dir), max_snap_m=settings.max_snap_m
             )
             app.state.router.warm_up()
-        from api.obstacles.live import start_obstacles
+        from api.obstacles.wiring import start_obstacles
 
         close_database = start_obstacles(app, settings)  # after the Router: obstacles patch it
         try:

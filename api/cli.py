@@ -1,18 +1,36 @@
 """The ``stufenlos`` command: build graphs, route, serve, benchmark.
 
-Every subcommand imports its heavy modules lazily so that ``stufenlos --help`` is instant.
-Expected failures (bad files, bad coordinates, unknown profiles) print one sentence to stderr
-and exit with status 2; no traceback.
+This module only parses arguments and dispatches; the work lives with its concept:
+``build``/``info`` in :mod:`graphs.pipeline`, ``route`` in :mod:`routing.command`, ``serve`` in
+:mod:`api.server`, ``keys``/``db`` in :mod:`api.db.commands`, ``bench`` in :mod:`testers.bench`.
+Each is imported only when its command runs, so ``stufenlos --help`` is instant and
+``stufenlos route`` loads neither the server nor the graph builder. Expected failures (bad files,
+bad coordinates, unknown profiles) print one sentence to stderr and exit with status 2; no
+traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 EXIT_USAGE = 2
+
+#: The expected errors, by module: a command that never imported a module cannot raise its
+#: errors, so they are looked up among the modules already imported (importing ``graphs.build``
+#: just to name ``BuildError`` would cost ``stufenlos route`` seconds).
+EXPECTED_ERRORS = {
+    "graphs.sources": ("SourceError",),
+    "graphs.elevation": ("DemError",),
+    "graphs.build": ("BuildError",),
+    "graphs.store": ("GraphNotFoundError",),
+    "graphs.model": ("GraphFormatError",),
+    "accessibility_rules.profile_errors": ("ProfileError",),
+    "routing.errors": ("RoutingError",),
+}
 
 
 def _bbox(text: str) -> tuple[float, float, float, float]:
@@ -27,7 +45,26 @@ def _bbox(text: str) -> tuple[float, float, float, float]:
     return west, south, east, north
 
 
-def _progress_bar(total: int) -> tuple[object, object]:
+def _latlon(text: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LAT,LON, got {text!r}") from None
+    return lat, lon
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"--set needs key=value, got {text!r}")
+    return key.strip(), value.strip()
+
+
+def _path(text: str | None) -> Path | None:
+    return Path(text) if text else None
+
+
+def _progress_bar(total: int) -> tuple[Any, Callable[[str], None]]:
     from tqdm import tqdm
 
     bar = tqdm(
@@ -45,44 +82,28 @@ def _progress_bar(total: int) -> tuple[object, object]:
     return bar, step
 
 
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     """``stufenlos build``: OSM source → compiled graph folder + coverage report."""
-    from graphs import settings
     from graphs.coverage import format_report
-    from graphs.pipeline import SourceSpec, build_to_dir, default_area_source
+    from graphs.pipeline import build_command
 
-    out = Path(args.out) if args.out else settings.default_graph_dir()
-    if args.if_missing and (out / "meta.json").is_file():
-        from graphs.model import GraphFormatError
-        from graphs.store import load_graph
-
-        try:
-            load_graph(out)
-            print(f"graph already built in {out}", file=sys.stderr)
-            return 0
-        except GraphFormatError as exc:
-            print(f"rebuilding {out}: {exc}", file=sys.stderr)
-    dem = Path(args.dem) if args.dem else None
-    if args.default_area:
-        source, default_dem = default_area_source()
-        dem = dem or default_dem
-    else:
-        source = SourceSpec(
-            osm=Path(args.osm) if args.osm else None, place=args.place, bbox=args.bbox
-        )
     bar, step = _progress_bar(total=8)
     try:
-        report = build_to_dir(
-            source,
-            out,
-            dem_path=dem,
-            boundary_path=Path(args.boundary) if args.boundary else None,
-            progress=step,  # type: ignore[arg-type]
-        )
+        out, report = build_command(
+            _path(args.out), osm=_path(args.osm), place=args.place, bbox=args.bbox,
+            default_area=args.default_area, dem_path=_path(args.dem),
+            boundary_path=_path(args.boundary), if_missing=args.if_missing,
+            progress=step, notify=_stderr,
+        )  # fmt: skip
     finally:
-        bar.close()  # type: ignore[attr-defined]
-    print(format_report(report))
-    print(f"\ngraph written to {out}")
+        bar.close()
+    if report is not None:
+        print(format_report(report))
+        print(f"\ngraph written to {out}")
     return 0
 
 
@@ -90,88 +111,53 @@ def cmd_info(args: argparse.Namespace) -> int:
     """``stufenlos info``: print the metadata and coverage of a built graph."""
     import json
 
-    from graphs.store import load_graph
+    from graphs.pipeline import graph_info
 
-    graph = load_graph(args.graph)
-    meta = {k: v for k, v in graph.meta.items() if k != "coverage"}
-    print(json.dumps(meta | {"coverage": graph.meta.get("coverage")}, indent=2, ensure_ascii=False))
+    print(json.dumps(graph_info(Path(args.graph)), indent=2, ensure_ascii=False))
     return 0
-
-
-def _latlon(text: str) -> tuple[float, float]:
-    try:
-        lat, lon = (float(x) for x in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected LAT,LON, got {text!r}") from None
-    return lat, lon
 
 
 def cmd_route(args: argparse.Namespace) -> int:
     """``stufenlos route``: one route, printed as a summary or as GeoJSON."""
-    import json
+    from routing.command import route_text
 
-    from accessibility_rules.profile import parse_override_value
-    from graphs.store import load_graph
-    from routing.engine import Router
-
-    overrides = {}
-    for item in args.set or []:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise argparse.ArgumentTypeError(f"--set needs key=value, got {item!r}")
-        overrides[key.strip()] = parse_override_value(key.strip(), value.strip())
-    router = Router(load_graph(args.graph))
-    route = router.route(
-        args.origin, args.destination, args.profile, strict=args.strict, **overrides
-    )
-    if args.json:
-        print(json.dumps(route.to_geojson(), ensure_ascii=False, indent=1))
-    else:
-        print(route.summary())
+    text = route_text(
+        args.graph, args.origin, args.destination, args.profile,
+        overrides=args.set or (), strict=args.strict, as_geojson=args.json,
+    )  # fmt: skip
+    print(text)
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """``stufenlos serve``: run the HTTP API with uvicorn (building the graph if asked)."""
-    import os
+    from api.server import serve
 
-    import uvicorn
-
-    from graphs import settings
-    from graphs.store import load_graph
-
-    graph_dir = Path(args.graph) if args.graph else settings.default_graph_dir()
-    if args.osm:
-        from graphs.pipeline import SourceSpec, build_to_dir
-
-        graph_dir = settings.cache_dir / "graphs" / Path(args.osm).name.split(".")[0]
-        if not (graph_dir / "meta.json").is_file():
-            build_to_dir(
-                SourceSpec(osm=Path(args.osm)),
-                graph_dir,
-                dem_path=Path(args.dem) if args.dem else None,
-            )
-    load_graph(graph_dir)  # fail here, with one sentence, rather than inside a worker
-    from api.db.commands import migrate_before_serving
-
-    migrate_before_serving()  # once, before the workers start (they would race on SQLite)
-    os.environ["STUFENLOS_GRAPH_DIR"] = str(graph_dir)
-    print(
-        f"stufenlos: serving {graph_dir} on http://{args.host}:{args.port} (docs: /docs)",
-        file=sys.stderr,
-    )
-    uvicorn.run(
-        "api.app:create_app", factory=True, host=args.host, port=args.port,
-        workers=args.workers, log_level=args.log_level, access_log=False,
+    return serve(
+        graph_dir=_path(args.graph), osm=_path(args.osm), dem=_path(args.dem), host=args.host,
+        port=args.port, workers=args.workers, log_level=args.log_level,
     )  # fmt: skip
-    return 0
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """``stufenlos bench``: many pairs × profiles → CSV, JSON summary, plots (exit 3: regression)."""
-    from api.testers.bench import run_bench
+    from testers.bench import run_bench
 
     return run_bench(args)
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    """``stufenlos keys create|list|revoke``."""
+    from api.db.commands import cmd_keys as run
+
+    return run(args)
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """``stufenlos db upgrade``."""
+    from api.db.commands import cmd_db as run
+
+    return run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -201,8 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--profile", default="walk", help="preset name (wheelchair, blind, …)")
     r.add_argument(
-        "--set", action="append", metavar="KEY=VALUE", help="override a profile parameter"
-    )
+        "--set", action="append", type=_key_value, metavar="KEY=VALUE",
+        help="override a profile parameter",
+    )  # fmt: skip
     r.add_argument("--strict", action="store_true", help="fail instead of a least-bad route")
     r.add_argument("--json", action="store_true", help="print GeoJSON instead of a summary")
     r.set_defaults(func=cmd_route)
@@ -234,30 +221,46 @@ def build_parser() -> argparse.ArgumentParser:
     bn.add_argument("--jobs", type=int, default=0, help="processes (default: one per core)")
     bn.add_argument("--quiet", action="store_true", help="no progress bar")
     bn.set_defaults(func=cmd_bench)
-    from api.db.commands import add_commands
 
-    add_commands(sub)  # keys create|list|revoke, db upgrade
+    url_help = "database URL (default: STUFENLOS_DATABASE_URL or the SQLite file in the cache)"
+    k = sub.add_parser("keys", help="create, list and revoke API keys of city staff")
+    ksub = k.add_subparsers(dest="keys_command", required=True)
+    kc = ksub.add_parser("create", help="make a key (printed once, stored only as a hash)")
+    kc.add_argument("--name", required=True, help="who the key belongs to (author of changes)")
+    kc.add_argument("--role", required=True, choices=["staff", "admin"])
+    ksub.add_parser("list", help="every key with role, creation and revocation time")
+    kr = ksub.add_parser("revoke", help="revoke a key at once")
+    kr.add_argument("id", type=int, help="the key's id (see 'stufenlos keys list')")
+    for p in ksub.choices.values():
+        p.add_argument("--database-url", help=url_help)
+    k.set_defaults(func=cmd_keys)
+
+    d = sub.add_parser("db", help="database maintenance")
+    dsub = d.add_subparsers(dest="db_command", required=True)
+    du = dsub.add_parser("upgrade", help="create or migrate the tables (also done at start-up)")
+    du.add_argument("--database-url", help=url_help)
+    d.set_defaults(func=cmd_db)
     return parser
+
+
+def expected_errors() -> tuple[type[BaseException], ...]:
+    """The error classes that end a command with one sentence (see :data:`EXPECTED_ERRORS`)."""
+    found: list[type[BaseException]] = [argparse.ArgumentTypeError]
+    for module_name, names in EXPECTED_ERRORS.items():
+        module = sys.modules.get(module_name)
+        if module is not None:
+            found += [getattr(module, name) for name in names]
+    return tuple(found)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``stufenlos`` console script."""
     args = build_parser().parse_args(argv)
-    from accessibility_rules.profile_errors import ProfileError
-    from graphs.build import BuildError
-    from graphs.elevation import DemError
-    from graphs.model import GraphFormatError
-    from graphs.sources import SourceError
-    from graphs.store import GraphNotFoundError
-    from routing.errors import RoutingError
-
-    expected = (
-        SourceError, DemError, BuildError, GraphNotFoundError, GraphFormatError, ProfileError,
-        RoutingError, argparse.ArgumentTypeError,
-    )  # fmt: skip
     try:
         return int(args.func(args))
-    except expected as exc:
+    except Exception as exc:
+        if not isinstance(exc, expected_errors()):
+            raise
         print(f"stufenlos {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
 

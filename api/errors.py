@@ -21,7 +21,15 @@ from accessibility_rules.profile_errors import (
     UnknownParameterError,
     UnknownProfileError,
 )
-from api.obstacles.errors import ObstacleServiceError, obstacle_error_status
+from api.obstacles.errors import (
+    ImportFailedError,
+    InvalidObstacleError,
+    NotFoundError,
+    ObstacleServiceError,
+    StateConflictError,
+    VersionConflictError,
+    VersionRequiredError,
+)
 from routing.errors import NoRouteError, OutOfAreaError, RoutingError
 from routing.obstacles.matching import ObstacleMatchError
 
@@ -64,6 +72,23 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return str(value)
+
+
+def obstacle_error_status(exc: ObstacleServiceError) -> tuple[int, str]:
+    """HTTP status and error code of an obstacle service error."""
+    if isinstance(exc, NotFoundError):
+        return 404, "not_found"
+    if isinstance(exc, VersionConflictError):
+        return 409, "version_conflict"
+    if isinstance(exc, StateConflictError):
+        return 409, exc.code
+    if isinstance(exc, VersionRequiredError):
+        return 428, "version_required"
+    if isinstance(exc, ImportFailedError):
+        return 422, "import_failed"
+    if isinstance(exc, InvalidObstacleError):
+        return 422, "invalid_request"
+    return 400, "bad_request"
 
 
 def _profile_error(exc: ProfileError) -> JSONResponse:

@@ -1,4 +1,8 @@
-"""Service settings, read from the environment (prefix ``STUFENLOS_``) by pydantic-settings."""
+"""Service settings, read from the environment (prefix ``STUFENLOS_``) by pydantic-settings.
+
+Each default is named where the library needs it (``routing.engine.DEFAULT_MAX_SNAP_M``, the
+obstacle matching tolerance, the live overlay's poll interval) and referred to here by name.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,10 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.obstacles.live import DEFAULT_POLL_S
 from graphs import settings as graph_settings
+from routing.engine import DEFAULT_MAX_SNAP_M
+from routing.obstacles.matching import DEFAULT_TOLERANCE_M, MAX_TOLERANCE_M
 
 
 class Settings(BaseSettings):
@@ -16,7 +23,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STUFENLOS_", extra="ignore")
 
     graph_dir: Path = Field(default_factory=graph_settings.default_graph_dir)
-    max_snap_m: float = Field(250.0, gt=0, le=5000, description="snap radius in metres")
+    max_snap_m: float = Field(
+        DEFAULT_MAX_SNAP_M, gt=0, le=5000, description="snap radius in metres"
+    )
     max_body_bytes: int = Field(64 * 1024, gt=0, description="largest accepted request body")
     max_via_points: int = Field(10, ge=0, le=100)
     max_alternatives: int = Field(3, ge=0, le=5)
@@ -31,9 +40,14 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(8 * 1024 * 1024, gt=0, description="POST /obstacles/import")
     max_report_bytes: int = Field(8 * 1024, gt=0, description="largest citizen report body")
     reports_per_minute: int = Field(5, ge=1, description="citizen reports per client IP")
-    obstacle_tolerance_m: float = Field(5.0, gt=0, le=100, description="matching tolerance")
+    obstacle_tolerance_m: float = Field(
+        DEFAULT_TOLERANCE_M, gt=0, le=MAX_TOLERANCE_M, description="matching tolerance in metres"
+    )
     obstacle_poll_s: float = Field(
-        0.05, ge=0, le=60, description="how often a worker checks the DB for others' writes"
+        DEFAULT_POLL_S,
+        ge=0,
+        le=60,
+        description="how often a worker checks the DB for others' writes",
     )
     obstacles_attribution: str = Field(
         "Obstacles: Stadt Kaiserslautern", description="credit on GET /obstacles/active"

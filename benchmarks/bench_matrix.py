@@ -1,6 +1,6 @@
 """Benchmark of ``POST /matrix``: a 100 × 100 matrix on the whole Kaiserslautern graph, per preset.
 
-Per preset, 100 sources and 100 targets are drawn with :class:`api.testers.pairs.PointSampler`
+Per preset, 100 sources and 100 targets are drawn with :class:`testers.pairs.PointSampler`
 (seeded, on the streets of the largest component). Timed: ``cost_matrix`` itself (snapping all
 200 points, one Dijkstra per source, distances and durations from the search tree) — best and
 median of ``--repeats`` — and one ``POST /matrix`` through the FastAPI app in process (request
@@ -29,10 +29,10 @@ from _support import graph_dir
 
 from accessibility_rules.profile import preset_names
 from api.testers.matrix import cost_matrix
-from api.testers.pairs import PointSampler
 from graphs.store import load_graph
 from routing.engine import Router
 from routing.errors import NoRouteError
+from testers.pairs import PointSampler
 
 TARGET_S = 2.0
 REL = 1e-9

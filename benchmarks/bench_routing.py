@@ -40,12 +40,12 @@ from scipy.sparse.csgraph import dijkstra as scipy_dijkstra
 
 from accessibility_rules.profile import make_profile, preset_names
 from accessibility_rules.weights import EdgeWeights, compute_weights
-from api.testers.compare import end_edges, min_edges
 from graphs.geodesy import METRES_PER_DEGREE
 from graphs.store import load_graph
 from routing.engine import Router
 from routing.errors import NoRouteError
 from routing.snapping import SnapPoint
+from testers.compare import end_edges, min_edges
 
 TARGET_MEDIAN_MS = 0.3
 TARGET_VS_NETWORKX = 30.0

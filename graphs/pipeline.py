@@ -1,4 +1,5 @@
-"""One call from an OSM source to a compiled graph folder with its coverage report."""
+"""One call from an OSM source to a compiled graph folder with its coverage report; what
+``stufenlos build`` and ``stufenlos info`` do."""
 
 from __future__ import annotations
 
@@ -77,3 +78,52 @@ def build_to_dir(
     save_graph(graph, out_dir)
     (out_dir / COVERAGE_FILE).write_text(json.dumps(report, indent=2, ensure_ascii=False))
     return report
+
+
+def build_command(
+    out_dir: Path | None,
+    *,
+    osm: Path | None = None,
+    place: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    default_area: bool = False,
+    dem_path: Path | None = None,
+    boundary_path: Path | None = None,
+    if_missing: bool = False,
+    progress: Callable[[str], None] = lambda _: None,
+    notify: Callable[[str], None] = lambda _: None,
+) -> tuple[Path, dict[str, Any] | None]:
+    """``stufenlos build``: the folder written (default: the default area's) and its coverage
+    report, or ``None`` for the report when ``if_missing`` found a loadable graph there.
+
+    ``notify`` receives the sentences about an existing graph (kept, or rebuilt and why).
+    """
+    from graphs.model import GraphFormatError
+    from graphs.store import load_graph
+
+    out = out_dir if out_dir is not None else settings.default_graph_dir()
+    if if_missing and (out / "meta.json").is_file():
+        try:
+            load_graph(out)
+            notify(f"graph already built in {out}")
+            return out, None
+        except GraphFormatError as exc:
+            notify(f"rebuilding {out}: {exc}")
+    if default_area:
+        source, default_dem = default_area_source()
+        dem_path = dem_path or default_dem
+    else:
+        source = SourceSpec(osm=osm, place=place, bbox=bbox)
+    report = build_to_dir(
+        source, out, dem_path=dem_path, boundary_path=boundary_path, progress=progress
+    )
+    return out, report
+
+
+def graph_info(graph_dir: Path) -> dict[str, Any]:
+    """``stufenlos info``: the metadata of a built graph, its coverage counts last."""
+    from graphs.store import load_graph
+
+    graph = load_graph(graph_dir)
+    meta = {k: v for k, v in graph.meta.items() if k != "coverage"}
+    return meta | {"coverage": graph.meta.get("coverage")}

@@ -21,6 +21,7 @@ OSM_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "osm"
 SHARED_DATA_MISSING = "../shared/data not present: real-data tests need the shared extracts"
 
 KAISERSLAUTERN_OSM = "kaiserslautern-2013.osm.gz"
+CENTRE_OSM = "kaiserslautern-centre-2013.osm.gz"
 SRTM_TILE = "srtm3-N49E007.hgt.gz"
 
 
@@ -95,3 +96,9 @@ def real_build(
 def kaiserslautern_graph(real_build: Callable[..., RealBuild]) -> RealBuild:
     """The whole Kaiserslautern extract with the SRTM elevation model (built once, ~5 s)."""
     return real_build(KAISERSLAUTERN_OSM, SRTM_TILE)
+
+
+@pytest.fixture(scope="session")
+def centre_graph_dir(real_build: Callable[..., RealBuild]) -> Path:
+    """Graph folder of the Kaiserslautern centre extract (lat 49.436–49.446, lon 7.760–7.777)."""
+    return real_build(CENTRE_OSM).out_dir

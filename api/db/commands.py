@@ -1,4 +1,5 @@
-"""``stufenlos keys …`` and ``stufenlos db …``: API keys and the database, on the command line.
+"""``stufenlos keys …`` and ``stufenlos db …``: API keys and the database, on the command line
+(the arguments are parsed in :mod:`api.cli`).
 
 The database is the service's (``STUFENLOS_DATABASE_URL``, default the SQLite file in the cache
 folder); every command migrates it first, so a fresh installation needs no extra step.
@@ -108,25 +109,3 @@ def cmd_keys(args: argparse.Namespace) -> int:
 def cmd_db(args: argparse.Namespace) -> int:
     """``stufenlos db upgrade``."""
     return _guarded(_db_upgrade, args)
-
-
-def add_commands(sub: Any) -> None:
-    """Register ``keys`` and ``db`` on the ``stufenlos`` subparsers."""
-    url_help = "database URL (default: STUFENLOS_DATABASE_URL or the SQLite file in the cache)"
-    k = sub.add_parser("keys", help="create, list and revoke API keys of city staff")
-    ksub = k.add_subparsers(dest="keys_command", required=True)
-    kc = ksub.add_parser("create", help="make a key (printed once, stored only as a hash)")
-    kc.add_argument("--name", required=True, help="who the key belongs to (author of changes)")
-    kc.add_argument("--role", required=True, choices=["staff", "admin"])
-    ksub.add_parser("list", help="every key with role, creation and revocation time")
-    kr = ksub.add_parser("revoke", help="revoke a key at once")
-    kr.add_argument("id", type=int, help="the key's id (see 'stufenlos keys list')")
-    for p in ksub.choices.values():
-        p.add_argument("--database-url", help=url_help)
-    k.set_defaults(func=cmd_keys)
-
-    d = sub.add_parser("db", help="database maintenance")
-    dsub = d.add_subparsers(dest="db_command", required=True)
-    du = dsub.add_parser("upgrade", help="create or migrate the tables (also done at start-up)")
-    du.add_argument("--database-url", help=url_help)
-    d.set_defaults(func=cmd_db)

@@ -1,4 +1,5 @@
-"""Domain errors of the obstacle service (mapped to HTTP in :mod:`api.errors`)."""
+"""Domain errors of the obstacle service: no HTTP here; :mod:`api.errors` maps them (the status
+and code in each docstring) in one place."""
 
 from __future__ import annotations
 
@@ -33,14 +34,12 @@ class InvalidObstacleError(ObstacleServiceError, ValueError):
     """Well-formed JSON that is still not a valid obstacle (validity window …). → 422."""
 
 
-def obstacle_error_status(exc: ObstacleServiceError) -> tuple[int, str]:
-    """HTTP status and error code of a service error."""
-    if isinstance(exc, NotFoundError):
-        return 404, "not_found"
-    if isinstance(exc, VersionConflictError):
-        return 409, "version_conflict"
-    if isinstance(exc, StateConflictError):
-        return 409, exc.code
-    if isinstance(exc, InvalidObstacleError):
-        return 422, "invalid_request"
-    return 400, "bad_request"
+class VersionRequiredError(ObstacleServiceError):
+    """A change without the version it was read at (lost updates are refused). → 428."""
+
+
+class ImportFailedError(ObstacleServiceError):
+    """Some features of an import are invalid, so nothing was imported. → 422 ``import_failed``.
+
+    ``details`` holds ``errors`` (index, id, code, message per failing feature).
+    """

@@ -34,18 +34,17 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from fastapi import Depends, Request
+import shapely
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from accessibility_rules.effective import effective_edges
 from accessibility_rules.weights import EdgeWeights, compute_weights
 from api.db.models import Obstacle
-from api.errors import ApiError
-from api.obstacles.service import ObstacleService, read_revision
+from api.db.revision import read_revision
 from routing.errors import RoutingError
 from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import (
@@ -53,14 +52,12 @@ from routing.obstacles.matching import (
     ObstacleMatch,
     ObstacleMatchError,
     edge_geometry_index,
-    match_geojson,
+    match_geometry,
+    shape_from_geojson,
 )
 from routing.obstacles.overlay import ObstacleOverlay
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
-
-    from api.settings import Settings
     from routing.engine import Router
     from routing.route import Route
 
@@ -72,6 +69,8 @@ LatLon = tuple[float, float]
 #: distances (the cheapest walking route need not be the shortest in metres).
 _ELLIPSE_FACTOR = 1.25
 _ELLIPSE_SLACK_M = 25.0
+#: How often (seconds) a worker checks the database revision for other workers' writes.
+DEFAULT_POLL_S = 0.05
 #: Reference routes remembered (the map without obstacles never changes), so alternatives and
 #: repeated requests search once.
 _REFERENCE_CACHE_SIZE = 256
@@ -120,7 +119,7 @@ class LiveObstacles:
         clock: Clock = utc_now,
         *,
         tolerance_m: float = DEFAULT_TOLERANCE_M,
-        poll_s: float = 0.05,
+        poll_s: float = DEFAULT_POLL_S,
     ) -> None:
         self._pristine_walk: EdgeWeights | None = None
         self.router = router
@@ -144,9 +143,10 @@ class LiveObstacles:
         self._walk_weights()
 
     # --- matching --------------------------------------------------------------------------------
-    def match(self, geometry: dict[str, Any]) -> ObstacleMatch:
-        """Match a GeoJSON geometry on the graph (raises ObstacleMatchError)."""
-        return match_geojson(
+    def match(self, geometry: shapely.Geometry) -> ObstacleMatch:
+        """Match a geometry (validated by the API's one GeoJSON rule) on the graph (raises
+        ObstacleMatchError)."""
+        return match_geometry(
             self.router.graph, self.router.index, geometry, tolerance_m=self.tolerance_m
         )
 
@@ -226,7 +226,7 @@ class LiveObstacles:
             match = self.cached_match(row.id, row.version)
             try:
                 if match is None:
-                    match = self.match(row.geometry)
+                    match = self.match(shape_from_geojson(row.geometry))
                 effect = ObstacleEffect.model_validate(row.effect)
             except (ObstacleMatchError, ValueError) as exc:  # matched at write; the graph changed
                 log.warning("obstacle %s no longer applies to this graph: %s", row.id, exc)
@@ -339,67 +339,3 @@ class LiveObstacles:
             while len(self._references) > _REFERENCE_CACHE_SIZE:
                 self._references.popitem(last=False)
         return walked
-
-
-# --- wiring into the app ---------------------------------------------------------------------
-def start_obstacles(app: FastAPI, settings: Settings) -> Callable[[], None]:
-    """At start-up, after the Router: migrate the database, load the active obstacles.
-
-    Sets ``app.state.db`` (sessionmaker), ``app.state.live_obstacles``, ``app.state.obstacles``
-    (the service) and ``app.state.clock`` (unless a test set it already). Returns the function
-    that releases the database at shutdown. A stand-in router without a graph (tests) gets no
-    obstacles at all: the obstacle endpoints then answer 503.
-    """
-    from api.db.session import make_engine, make_sessionmaker, upgrade
-
-    router = app.state.router
-    if getattr(router, "graph", None) is None or getattr(router, "index", None) is None:
-        log.warning("the router has no graph: obstacles and reports are switched off")
-        return lambda: None
-    from api.obstacles.ratelimit import RateLimiter
-
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    sessions = make_sessionmaker(engine)
-    if getattr(app.state, "clock", None) is None:
-        app.state.clock = utc_now
-
-    def clock() -> datetime:
-        return app.state.clock()
-
-    live = LiveObstacles(
-        router, sessions, clock,
-        tolerance_m=settings.obstacle_tolerance_m, poll_s=settings.obstacle_poll_s,
-    )  # fmt: skip
-    live.warm_up()
-    live.refresh(force=True)
-    app.state.db_engine = engine
-    app.state.db = sessions
-    app.state.live_obstacles = live
-    app.state.obstacles = ObstacleService(sessions, live, clock)
-    app.state.report_limiter = RateLimiter(settings.reports_per_minute, 60.0)
-    return engine.dispose
-
-
-def get_service(request: Request) -> ObstacleService:
-    """The obstacle service of the app (503 when it was not started)."""
-    service: ObstacleService | None = getattr(request.app.state, "obstacles", None)
-    if service is None:
-        raise ApiError(503, "obstacles_unavailable", "obstacles are not available on this server")
-    return service
-
-
-async def fresh_obstacles(request: Request) -> LiveObstacles | None:
-    """The live obstacles, brought up to date for a route request (None before start-up).
-
-    Runs on the event loop: the revision check is one indexed single-row read, at most every
-    ``obstacle_poll_s``; a threadpool hop would cost more than the work.
-    """
-    live: LiveObstacles | None = getattr(request.app.state, "live_obstacles", None)
-    if live is not None:
-        live.ensure_fresh()
-    return live
-
-
-ServiceDep = Annotated[ObstacleService, Depends(get_service)]
-FreshObstaclesDep = Annotated[LiveObstacles | None, Depends(fresh_obstacles)]

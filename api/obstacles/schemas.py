@@ -2,33 +2,41 @@
 
 Times: timezone-aware ISO 8601; a time without an offset is read as Europe/Berlin local time
 (the city's clock), and every time is answered in UTC. Geometry: a GeoJSON ``Point``,
-``LineString`` or ``Polygon`` in WGS84 (RFC 7946: longitude first).
+``LineString`` or ``Polygon`` in WGS84 (RFC 7946: longitude first), by the one rule of
+:mod:`api.obstacles.geometry`. Responses are read from the stored rows with
+``model_validate(row, from_attributes=True)``.
 """
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SkipValidation,
+    ValidationInfo,
+    model_validator,
+)
 
+from api.obstacles.geometry import (
+    EXAMPLE_GEOMETRY,
+    AnyGeoJson,
+    ObstacleGeometry,
+    StoredGeometry,
+)
 from routing.obstacles.effect import ObstacleEffect
 
 #: Naive times in requests are local times of this zone.
 LOCAL_ZONE = ZoneInfo("Europe/Berlin")
-#: Most positions one geometry may have (a construction site is a handful).
-MAX_POSITIONS = 5000
-GEOMETRY_TYPES = ("Point", "LineString", "Polygon")
 
 Source = Literal["staff", "citizen_report", "import"]
 ReportStatus = Literal["open", "accepted", "rejected"]
 
-EXAMPLE_GEOMETRY = {
-    "type": "LineString",
-    "coordinates": [[7.7642, 49.43939], [7.76488, 49.43966]],
-}
 EXAMPLE_EFFECT = {"closed": True}
 
 
@@ -39,67 +47,6 @@ def as_aware(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def _position(value: Any, where: str) -> list[float]:
-    if not isinstance(value, list | tuple) or len(value) not in (2, 3):
-        raise ValueError(f"{where} must be a [longitude, latitude] position")
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
-        raise ValueError(f"{where} must hold numbers")
-    lon, lat = float(value[0]), float(value[1])
-    if not (math.isfinite(lon) and math.isfinite(lat)):
-        raise ValueError(f"{where} has a coordinate that is not a finite number")
-    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
-        raise ValueError(
-            f"{where} [{lon}, {lat}] is not [longitude, latitude] in WGS84 (RFC 7946 order)"
-        )
-    return [lon, lat]
-
-
-def _line(value: Any, where: str, minimum: int) -> list[list[float]]:
-    if not isinstance(value, list | tuple) or len(value) < minimum:
-        raise ValueError(f"{where} needs at least {minimum} positions")
-    return [_position(p, f"{where}[{i}]") for i, p in enumerate(value)]
-
-
-def check_geometry(value: Any) -> dict[str, Any]:
-    """Validate a GeoJSON Point/LineString/Polygon; return it as ``{type, coordinates}``."""
-    if not isinstance(value, dict):
-        raise ValueError("geometry must be a GeoJSON object")
-    kind = value.get("type")
-    if kind not in GEOMETRY_TYPES:
-        raise ValueError(f"geometry type must be one of {', '.join(GEOMETRY_TYPES)}, got {kind!r}")
-    coords = value.get("coordinates")
-    if kind == "Point":
-        return {"type": kind, "coordinates": _position(coords, "coordinates")}
-    if kind == "LineString":
-        line = _line(coords, "coordinates", 2)
-        if len(line) > MAX_POSITIONS:
-            raise ValueError(f"geometry has more than {MAX_POSITIONS} positions")
-        return {"type": kind, "coordinates": line}
-    if not isinstance(coords, list | tuple) or not coords:
-        raise ValueError("a Polygon needs at least one ring")
-    rings = [_line(r, f"coordinates[{i}]", 4) for i, r in enumerate(coords)]
-    if sum(len(r) for r in rings) > MAX_POSITIONS:
-        raise ValueError(f"geometry has more than {MAX_POSITIONS} positions")
-    for i, ring in enumerate(rings):
-        if ring[0] != ring[-1]:
-            raise ValueError(f"coordinates[{i}]: a Polygon ring must end where it starts")
-    import shapely
-    from shapely.geometry import shape
-
-    polygon = shape({"type": kind, "coordinates": rings})
-    if not polygon.is_valid:
-        raise ValueError(f"the Polygon is not valid: {shapely.is_valid_reason(polygon)}")
-    return {"type": kind, "coordinates": rings}
-
-
-Geometry = Annotated[
-    dict[str, Any],
-    AfterValidator(check_geometry),
-    Field(
-        description="GeoJSON Point, LineString or Polygon, WGS84 [longitude, latitude]",
-        examples=[EXAMPLE_GEOMETRY],
-    ),
-]
 LocalTime = Annotated[
     datetime,
     AfterValidator(as_aware),
@@ -138,7 +85,7 @@ class ObstacleCreate(BaseModel):
         },
     )
 
-    geometry: Geometry
+    geometry: ObstacleGeometry
     effect: ObstacleEffect
     valid_from: LocalTime | None = Field(None, description="default: now")
     valid_until: LocalTime | None = Field(None, description="null: a permanent correction")
@@ -166,7 +113,7 @@ class ObstacleUpdate(BaseModel):
     version: int | None = Field(
         None, ge=1, description="the version read; or send it as the If-Match header"
     )
-    geometry: Geometry | None = None
+    geometry: ObstacleGeometry | None = None
     effect: ObstacleEffect | None = None
     valid_from: LocalTime | None = None
     valid_until: LocalTime | None = Field(None, description="null makes the obstacle permanent")
@@ -181,11 +128,20 @@ class ObstacleUpdate(BaseModel):
         return self
 
 
-class ObstaclePublic(BaseModel):
-    """An obstacle as stored, and whether it applies now."""
+def in_force(
+    now: datetime, valid_from: datetime, valid_until: datetime | None, deleted_at: datetime | None
+) -> bool:
+    """Not deleted, and ``valid_from <= now < valid_until`` (no end: permanent)."""
+    return deleted_at is None and valid_from <= now and (valid_until is None or now < valid_until)
+
+
+class ObstacleStored(BaseModel):
+    """An obstacle's stored fields, read from its row (``from_attributes``)."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     id: str = Field(examples=["6f1c2a9e-0d7b-4d8e-9a51-3e2f4c1b7a10"])
-    geometry: dict[str, Any]
+    geometry: StoredGeometry
     effect: dict[str, Any]
     valid_from: datetime
     valid_until: datetime | None
@@ -195,8 +151,38 @@ class ObstaclePublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
-    active: bool = Field(description="applies to routes right now")
     deleted_at: datetime | None = None
+
+    def snapshot(self) -> dict[str, Any]:
+        """The stored fields as JSON (audit history, export): times as ISO 8601 with offset."""
+        out: dict[str, Any] = {}
+        for name in ObstacleStored.model_fields:
+            value = getattr(self, name)
+            out[name] = value.isoformat() if isinstance(value, datetime) else value
+        out["geometry"] = self.geometry.model_dump(mode="json")
+        return out
+
+
+class ObstaclePublic(ObstacleStored):
+    """An obstacle as stored, and whether it applies now.
+
+    Read a row with ``ObstaclePublic.model_validate(row, from_attributes=True,
+    context={"now": now})``: ``active`` is computed for ``now``.
+    """
+
+    active: bool = Field(False, description="applies to routes right now")
+
+    @model_validator(mode="after")
+    def _active_now(self, info: ValidationInfo) -> ObstaclePublic:
+        now = (info.context or {}).get("now")
+        if now is not None:
+            self.active = in_force(now, self.valid_from, self.valid_until, self.deleted_at)
+        return self
+
+    @classmethod
+    def read(cls, row: Any, now: datetime) -> ObstaclePublic:
+        """The public view of a stored row at time ``now``."""
+        return cls.model_validate(row, from_attributes=True, context={"now": now})
 
 
 class ObstacleWritten(ObstaclePublic):
@@ -205,6 +191,11 @@ class ObstacleWritten(ObstaclePublic):
     match: dict[str, Any] = Field(
         description="edges and nodes of the graph the obstacle changes (what staff changed)"
     )
+
+    @classmethod
+    def read_written(cls, row: Any, now: datetime, match: dict[str, Any]) -> ObstacleWritten:
+        """The public view of a row just written, with what its geometry matched."""
+        return cls.model_validate(dict(ObstaclePublic.read(row, now)) | {"match": match})
 
 
 class ObstacleList(BaseModel):
@@ -216,6 +207,8 @@ class ObstacleList(BaseModel):
 
 class HistoryEntry(BaseModel):
     """One audited change."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     version: int
     action: Literal["create", "update", "delete", "accept", "import"]
@@ -232,13 +225,13 @@ class ObstacleHistoryOut(BaseModel):
 
 
 class Feature(BaseModel):
-    """A GeoJSON Feature."""
+    """A GeoJSON Feature (an obstacle in the export and on the public map)."""
 
     model_config = ConfigDict(extra="allow")
 
     type: Literal["Feature"] = "Feature"
     id: str | None = None
-    geometry: dict[str, Any]
+    geometry: StoredGeometry
     properties: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -271,6 +264,27 @@ class FeatureCollection(BaseModel):
 
     type: Literal["FeatureCollection"] = "FeatureCollection"
     features: list[Feature]
+
+
+class ImportFeature(Feature):
+    """A GeoJSON Feature to import.
+
+    Its geometry follows the rule of :mod:`api.obstacles.geometry` but is checked per feature by
+    the import (``SkipValidation`` here), so that one answer can name every failing feature.
+    """
+
+    geometry: SkipValidation[AnyGeoJson] = Field(
+        description="GeoJSON Point, LineString or Polygon, WGS84 [longitude, latitude]"
+    )
+
+
+class ImportCollection(BaseModel):
+    """``POST /obstacles/import``: a GeoJSON FeatureCollection as written by the export."""
+
+    model_config = FeatureCollection.model_config
+
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[ImportFeature]
 
 
 class ImportProperties(BaseModel):
@@ -318,13 +332,15 @@ class ReportCreate(BaseModel):
         },
     )
 
-    geometry: Geometry
+    geometry: ObstacleGeometry
     description: str = Field(min_length=3, max_length=2000)
     contact: str | None = Field(None, max_length=200, description="optional; seen by staff only")
 
 
 class ReportReceipt(BaseModel):
     """What a citizen gets back."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     id: str
     status: ReportStatus
@@ -335,8 +351,10 @@ class ReportReceipt(BaseModel):
 class ReportPublic(BaseModel):
     """A report as staff see it."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
-    geometry: dict[str, Any]
+    geometry: StoredGeometry
     description: str
     contact: str | None
     status: ReportStatus
@@ -366,7 +384,7 @@ class ReportAccept(BaseModel):
     )
 
     effect: ObstacleEffect
-    geometry: Geometry | None = Field(None, description="default: the report's geometry")
+    geometry: ObstacleGeometry | None = Field(None, description="default: the report's geometry")
     valid_from: LocalTime | None = None
     valid_until: LocalTime | None = None
     reason: str | None = Field(

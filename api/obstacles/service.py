@@ -18,36 +18,47 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+import shapely
 from pydantic import ValidationError
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.db.models import REVISION_ROW_ID, Obstacle, ObstacleHistory, Report, Revision
-from api.errors import ApiError
+from api.db.models import Obstacle, ObstacleHistory, Report
+from api.db.revision import bump_revision, read_revision
 from api.obstacles.errors import (
+    ImportFailedError,
     InvalidObstacleError,
     NotFoundError,
     StateConflictError,
     VersionConflictError,
+    VersionRequiredError,
+)
+from api.obstacles.geometry import (
+    AnyGeoJson,
+    GeometryError,
+    geometry_json,
+    parse_geometry,
+    to_shapely,
 )
 from api.obstacles.schemas import (
-    Feature,
-    FeatureCollection,
+    ImportCollection,
+    ImportFeature,
     ImportProperties,
     ImportResult,
     ObstacleCreate,
+    ObstacleStored,
     ObstacleUpdate,
     ReportAccept,
     ReportCreate,
-    check_geometry,
+    in_force,
 )
 from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import ObstacleMatch, ObstacleMatchError
 
 if TYPE_CHECKING:
-    from api.obstacles.live import LiveObstacles
+    from routing.engine import Router
 
 Clock = Callable[[], datetime]
 StatusFilter = Literal["all", "active", "scheduled", "expired"]
@@ -58,84 +69,37 @@ def effect_json(effect: ObstacleEffect) -> dict[str, Any]:
     return effect.model_dump(mode="json", exclude_defaults=True)
 
 
+class Overlay(Protocol):
+    """What the service needs of the live overlay (:class:`api.obstacles.live.LiveObstacles`):
+    matching, its cache seeded by writes, and a refresh after each commit."""
+
+    router: Router
+
+    def match(self, geometry: shapely.Geometry) -> ObstacleMatch:
+        """The edges and nodes a geometry refers to (raises ObstacleMatchError)."""
+        ...
+
+    def remember(self, obstacle_id: str, version: int, match: ObstacleMatch) -> None:
+        """Seed the match cache."""
+        ...
+
+    def cached_match(self, obstacle_id: str, version: int) -> ObstacleMatch | None:
+        """The cached match of an obstacle version."""
+        ...
+
+    def refresh(self, *, force: bool = False) -> bool:
+        """Reload the active obstacles if anything changed."""
+        ...
+
+
 def is_active(row: Obstacle, now: datetime) -> bool:
     """Not deleted, and ``valid_from <= now < valid_until`` (no end: permanent)."""
-    return (
-        row.deleted_at is None
-        and row.valid_from <= now
-        and (row.valid_until is None or now < row.valid_until)
-    )
+    return in_force(now, row.valid_from, row.valid_until, row.deleted_at)
 
 
 def snapshot(row: Obstacle) -> dict[str, Any]:
     """The obstacle as JSON (audit history, export)."""
-
-    def iso(value: datetime | None) -> str | None:
-        return value.isoformat() if value is not None else None
-
-    return {
-        "id": row.id,
-        "geometry": row.geometry,
-        "effect": row.effect,
-        "valid_from": iso(row.valid_from),
-        "valid_until": iso(row.valid_until),
-        "reason": row.reason,
-        "source": row.source,
-        "author": row.author,
-        "created_at": iso(row.created_at),
-        "updated_at": iso(row.updated_at),
-        "version": row.version,
-        "deleted_at": iso(row.deleted_at),
-    }
-
-
-def obstacle_out(row: Obstacle, now: datetime) -> dict[str, Any]:
-    """The fields of :class:`~api.obstacles.schemas.ObstaclePublic`."""
-    return {
-        "id": row.id,
-        "geometry": row.geometry,
-        "effect": row.effect,
-        "valid_from": row.valid_from,
-        "valid_until": row.valid_until,
-        "reason": row.reason,
-        "source": row.source,
-        "author": row.author,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-        "version": row.version,
-        "deleted_at": row.deleted_at,
-        "active": is_active(row, now),
-    }
-
-
-def report_out(row: Report) -> dict[str, Any]:
-    """The fields of :class:`~api.obstacles.schemas.ReportPublic`."""
-    return {
-        "id": row.id,
-        "geometry": row.geometry,
-        "description": row.description,
-        "contact": row.contact,
-        "status": row.status,
-        "obstacle_id": row.obstacle_id,
-        "created_at": row.created_at,
-        "decided_by": row.decided_by,
-        "decided_at": row.decided_at,
-    }
-
-
-def read_revision(session: Session) -> int:
-    """The revision counter (a single-row primary-key read)."""
-    value = session.scalar(select(Revision.value).where(Revision.id == REVISION_ROW_ID))
-    return int(value or 0)
-
-
-def _bump(session: Session) -> None:
-    session.execute(
-        update(Revision)
-        .where(Revision.id == REVISION_ROW_ID)
-        .values(value=Revision.value + 1)
-        .execution_options(synchronize_session=False)
-    )
+    return ObstacleStored.model_validate(row, from_attributes=True).snapshot()
 
 
 def _history(row: Obstacle, action: str, author: str, at: datetime) -> ObstacleHistory:
@@ -160,8 +124,19 @@ class Written:
 class ObstacleService:
     """The obstacle and report operations of one app (one database, one live overlay)."""
 
-    def __init__(self, sessions: sessionmaker[Session], live: LiveObstacles, clock: Clock) -> None:
+    def __init__(self, sessions: sessionmaker[Session], live: Overlay, clock: Clock) -> None:
         self.sessions, self.live, self.clock = sessions, live, clock
+
+    def match_json(self, match: ObstacleMatch) -> dict[str, Any]:
+        """What a geometry matched, as the ``match`` of a write's answer."""
+        return match.as_dict(self.live.router.graph)
+
+    def _match(self, geometry: AnyGeoJson | dict[str, Any]) -> ObstacleMatch:
+        """Where a validated geometry (or a stored one) lies on the graph: the one call of the
+        matcher, which is given a shapely geometry (raises ObstacleMatchError)."""
+        if isinstance(geometry, dict):
+            geometry = parse_geometry(geometry)
+        return self.live.match(to_shapely(geometry))
 
     # --- reading -------------------------------------------------------------------------------
     def get(self, obstacle_id: str) -> Obstacle:
@@ -229,11 +204,11 @@ class ObstacleService:
         also: Callable[[Session, Obstacle, datetime], None] | None = None,
     ) -> Written:
         """Insert an obstacle with its audit row; ``also`` runs in the same transaction."""
-        match = self.live.match(data.geometry)
+        match = self._match(data.geometry)
         now = self.clock()
         row = Obstacle(
             id=str(uuid.uuid4()),
-            geometry=data.geometry,
+            geometry=geometry_json(data.geometry),
             effect=effect_json(data.effect),
             valid_from=data.valid_from or now,
             valid_until=data.valid_until,
@@ -247,7 +222,7 @@ class ObstacleService:
         )
         _check_window(row.valid_from, row.valid_until)
         with self.sessions.begin() as session:
-            _bump(session)
+            bump_revision(session)
             session.add(row)
             session.flush()
             session.add(_history(row, action, author, now))
@@ -262,10 +237,9 @@ class ObstacleService:
     ) -> Written:
         """Change the given fields if ``version`` is still the stored one (else 409)."""
         if version is None:
-            raise ApiError(
-                428, "version_required",
-                "send the version you read, as the body field 'version' or an If-Match header",
-            )  # fmt: skip
+            raise VersionRequiredError(
+                "send the version you read, as the body field 'version' or an If-Match header"
+            )
         fields = changes.model_fields_set - {"version"}
         if not fields:
             raise InvalidObstacleError("the request changes nothing: send at least one field")
@@ -275,16 +249,20 @@ class ObstacleService:
         values: dict[str, Any] = {}
         for name in sorted(fields):
             value = getattr(changes, name)
-            values[name] = effect_json(value) if isinstance(value, ObstacleEffect) else value
+            if isinstance(value, ObstacleEffect):
+                value = effect_json(value)
+            elif name == "geometry":
+                value = geometry_json(value)
+            values[name] = value
         valid_from = values.get("valid_from", current.valid_from)
         valid_until = values.get("valid_until", current.valid_until)
         _check_window(valid_from, valid_until)
         geometry = values.get("geometry", current.geometry)
         cached = None if "geometry" in values else self.live.cached_match(obstacle_id, version)
-        match = cached or self.live.match(geometry)
+        match = cached or self._match(geometry)
         now = self.clock()
         with self.sessions.begin() as session:
-            _bump(session)
+            bump_revision(session)
             result = session.execute(
                 update(Obstacle)
                 .where(
@@ -308,7 +286,7 @@ class ObstacleService:
         """Soft-delete (kept for the audit trail); with ``version``, only if it is current."""
         now = self.clock()
         with self.sessions.begin() as session:
-            _bump(session)
+            bump_revision(session)
             conditions = [Obstacle.id == obstacle_id, Obstacle.deleted_at.is_(None)]
             if version is not None:
                 conditions.append(Obstacle.version == version)
@@ -340,22 +318,22 @@ class ObstacleService:
         features = []
         for row in self.list("all"):
             props = snapshot(row)
-            props.pop("geometry")
+            geometry = props.pop("geometry")
             props.pop("deleted_at")
             props["active"] = is_active(row, now)
             features.append(
-                {"type": "Feature", "id": row.id, "geometry": row.geometry, "properties": props}
+                {"type": "Feature", "id": row.id, "geometry": geometry, "properties": props}
             )
         return {"type": "FeatureCollection", "features": features}
 
-    def import_features(self, collection: FeatureCollection, author: str) -> ImportResult:
+    def import_features(self, collection: ImportCollection, author: str) -> ImportResult:
         """Create or replace (by id) every feature, all or nothing.
 
         Each feature is validated and matched first; if any fails, nothing is written and a 422
         ``import_failed`` names every failing feature. An id that exists is overwritten (new
         version, audited as ``import``); others are created with the given id or a new one.
         """
-        parsed: list[tuple[dict[str, Any], ImportProperties, ObstacleMatch]] = []
+        parsed: list[tuple[AnyGeoJson, ImportProperties, ObstacleMatch]] = []
         errors: list[dict[str, Any]] = []
         seen: set[str] = set()
         for i, feature in enumerate(collection.features):
@@ -372,14 +350,13 @@ class ObstacleService:
                 seen.add(fid)
                 props = props.model_copy(update={"id": fid})
             try:
-                match = self.live.match(geometry)
+                match = self._match(geometry)
             except ObstacleMatchError as exc:
                 errors.append(_feature_error(i, fid, "obstacle_matches_nothing", str(exc)))
                 continue
             parsed.append((geometry, props, match))
         if errors:
-            raise ApiError(
-                422, "import_failed",
+            raise ImportFailedError(
                 f"{len(errors)} of {len(collection.features)} features are invalid; nothing was imported",
                 errors=errors, created=0, updated=0,
             )  # fmt: skip
@@ -387,10 +364,10 @@ class ObstacleService:
         created = updated = 0
         written: list[Written] = []
         with self.sessions.begin() as session:
-            _bump(session)
+            bump_revision(session)
             for geometry, props, match in parsed:
                 values = {
-                    "geometry": geometry,
+                    "geometry": geometry_json(geometry),
                     "effect": effect_json(props.effect),
                     "valid_from": props.valid_from or now,
                     "valid_until": props.valid_until,
@@ -426,7 +403,7 @@ class ObstacleService:
         """Store a citizen's report (status ``open``)."""
         row = Report(
             id=str(uuid.uuid4()),
-            geometry=data.geometry,
+            geometry=geometry_json(data.geometry),
             description=data.description,
             contact=data.contact,
             status="open",
@@ -436,7 +413,7 @@ class ObstacleService:
             decided_at=None,
         )
         with self.sessions.begin() as session:
-            _bump(session)
+            bump_revision(session)
             session.add(row)
         return row
 
@@ -462,7 +439,7 @@ class ObstacleService:
             report = self._get_report(session, report_id)
         _check_open(report)
         data = ObstacleCreate.model_construct(  # every part was validated on its way in
-            geometry=decision.geometry or report.geometry,
+            geometry=decision.geometry or parse_geometry(report.geometry),
             effect=decision.effect,
             valid_from=decision.valid_from,
             valid_until=decision.valid_until,
@@ -483,7 +460,7 @@ class ObstacleService:
         """Mark an open report as rejected."""
         now = self.clock()
         with self.sessions.begin() as session:
-            _bump(session)
+            bump_revision(session)
             self._decide(session, report_id, "rejected", author, now, None)
             return self._get_report(session, report_id)
 
@@ -540,14 +517,14 @@ def _feature_error(index: int, fid: str | None, code: str, message: str) -> dict
 
 
 def _parse_feature(
-    index: int, feature: Feature
-) -> tuple[dict[str, Any], ImportProperties] | dict[str, Any]:
+    index: int, feature: ImportFeature
+) -> tuple[AnyGeoJson, ImportProperties] | dict[str, Any]:
     """(geometry, properties) of a feature, or its error entry."""
     fid = feature.id or (feature.properties or {}).get("id")
     fid = str(fid) if fid is not None else None
     try:
-        geometry = check_geometry(feature.geometry)
-    except ValueError as exc:
+        geometry = parse_geometry(feature.geometry)
+    except GeometryError as exc:
         return _feature_error(index, fid, "invalid_geometry", str(exc))
     try:
         props = ImportProperties.model_validate(feature.properties or {})

@@ -15,9 +15,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION, OSM_LICENCE_URL
-from api.deps import RouterDep, SettingsDep
+from api.deps import FreshObstaclesDep, RouterDep, SettingsDep
 from api.errors import ApiError
-from api.obstacles.live import FreshObstaclesDep
 from api.schemas import ErrorBody, Point, ProfileChoice
 from api.testers.matrix import cost_matrix
 

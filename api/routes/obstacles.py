@@ -14,11 +14,12 @@ from fastapi import APIRouter, Header, Query, Response
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION
 from api.auth import AUTH_ERRORS, AdminUser, StaffUser
-from api.deps import SettingsDep
+from api.deps import ServiceDep, SettingsDep
 from api.errors import ApiError
-from api.obstacles.live import ServiceDep
 from api.obstacles.schemas import (
     FeatureCollection,
+    HistoryEntry,
+    ImportCollection,
     ImportResult,
     ObstacleCreate,
     ObstacleHistoryOut,
@@ -27,7 +28,7 @@ from api.obstacles.schemas import (
     ObstacleUpdate,
     ObstacleWritten,
 )
-from api.obstacles.service import Written, obstacle_out
+from api.obstacles.service import ObstacleService, Written
 from api.schemas import ErrorBody
 
 router = APIRouter(prefix="/obstacles", tags=["obstacles"])
@@ -46,11 +47,10 @@ _ONE: dict[int | str, dict[str, Any]] = _AUTH | {
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
 
 
-def _written(w: Written, service: Any, response: Response) -> dict[str, Any]:
+def written_out(w: Written, service: ObstacleService, response: Response) -> ObstacleWritten:
+    """The answer to a write (its version also as the ``ETag``)."""
     response.headers["ETag"] = f'"{w.row.version}"'
-    return obstacle_out(w.row, service.clock()) | {
-        "match": w.match.as_dict(service.live.router.graph)
-    }
+    return ObstacleWritten.read_written(w.row, service.clock(), service.match_json(w.match))
 
 
 def _if_match(value: str | None) -> int | None:
@@ -74,13 +74,13 @@ def _if_match(value: str | None) -> int | None:
 )
 def create_obstacle(
     body: ObstacleCreate, user: StaffUser, service: ServiceDep, response: Response
-) -> dict[str, Any]:
+) -> ObstacleWritten:
     """Store the obstacle, match its geometry on the graph and apply it if it is active now.
 
     The answer holds the stored obstacle, ``active`` (does it apply now) and ``match``: the
     paths and nodes it changes, as counts, length, street names and a MultiLineString.
     """
-    return _written(service.create(body, user.name), service, response)
+    return written_out(service.create(body, user.name), service, response)
 
 
 @router.get("", response_model=ObstacleList, responses=_AUTH, summary="List obstacles (staff)")
@@ -91,11 +91,11 @@ def list_obstacles(
         Literal["all", "active", "scheduled", "expired"],
         Query(description="active: applies now; scheduled: starts later; expired: ended"),
     ] = "all",
-) -> dict[str, Any]:
+) -> ObstacleList:
     """Obstacles that are not deleted, oldest first."""
     now = service.clock()
     rows = service.list(status)
-    return {"count": len(rows), "obstacles": [obstacle_out(r, now) for r in rows]}
+    return ObstacleList(count=len(rows), obstacles=[ObstaclePublic.read(r, now) for r in rows])
 
 
 @router.get(
@@ -144,7 +144,7 @@ def export_obstacles(_: StaffUser, service: ServiceDep) -> dict[str, Any]:
     responses=_AUTH | {422: {"model": ErrorBody, "description": "import_failed (per feature)"}},
     summary="Import a FeatureCollection of obstacles, all or nothing (admin)",
 )
-def import_obstacles(body: FeatureCollection, user: AdminUser, service: ServiceDep) -> ImportResult:
+def import_obstacles(body: ImportCollection, user: AdminUser, service: ServiceDep) -> ImportResult:
     """Create (or overwrite, by id) one obstacle per feature; properties as in the export.
 
     If any feature is invalid or matches nothing, nothing is imported and the 422 answer lists
@@ -156,11 +156,11 @@ def import_obstacles(body: FeatureCollection, user: AdminUser, service: ServiceD
 @router.get("/{obstacle_id}", response_model=ObstaclePublic, responses=_ONE, summary="One obstacle")
 def get_obstacle(
     obstacle_id: str, _: StaffUser, service: ServiceDep, response: Response
-) -> dict[str, Any]:
+) -> ObstaclePublic:
     """The obstacle; its version is also the ``ETag`` (send it back as ``If-Match``)."""
     row = service.get(obstacle_id)
     response.headers["ETag"] = f'"{row.version}"'
-    return obstacle_out(row, service.clock())
+    return ObstaclePublic.read(row, service.clock())
 
 
 @router.patch(
@@ -181,7 +181,7 @@ def update_obstacle(
     service: ServiceDep,
     response: Response,
     if_match: Annotated[str | None, Header(description='the version read, e.g. "3"')] = None,
-) -> dict[str, Any]:
+) -> ObstacleWritten:
     """Change the fields sent. ``version`` (body) or ``If-Match`` must be the stored version;
     if someone changed the obstacle since, the answer is 409 ``version_conflict``."""
     header = _if_match(if_match)
@@ -191,7 +191,7 @@ def update_obstacle(
             f"If-Match ({header}) and the body's version ({body.version}) disagree",
         )  # fmt: skip
     version = body.version if body.version is not None else header
-    return _written(service.update(obstacle_id, body, version, user.name), service, response)
+    return written_out(service.update(obstacle_id, body, version, user.name), service, response)
 
 
 @router.delete(
@@ -207,10 +207,10 @@ def delete_obstacle(
     if_match: Annotated[
         str | None, Header(description="optional: only if still this version")
     ] = None,
-) -> dict[str, Any]:
+) -> ObstaclePublic:
     """Soft delete: it stops applying at once; the history keeps who deleted it and when."""
     row = service.delete(obstacle_id, user.name, _if_match(if_match))
-    return obstacle_out(row, service.clock())
+    return ObstaclePublic.read(row, service.clock())
 
 
 @router.get(
@@ -219,11 +219,8 @@ def delete_obstacle(
     responses=_ONE,
     summary="Audit history of an obstacle (staff)",
 )
-def obstacle_history(obstacle_id: str, _: StaffUser, service: ServiceDep) -> dict[str, Any]:
+def obstacle_history(obstacle_id: str, _: StaffUser, service: ServiceDep) -> ObstacleHistoryOut:
     """Every change, oldest first: version, action, author, time and the state afterwards."""
     rows = service.history(obstacle_id)
-    history = [
-        {"version": h.version, "action": h.action, "author": h.author, "at": h.at, "snapshot": h.snapshot}
-        for h in rows
-    ]  # fmt: skip
-    return {"obstacle_id": obstacle_id, "history": history}
+    history = [HistoryEntry.model_validate(h, from_attributes=True) for h in rows]
+    return ObstacleHistoryOut(obstacle_id=obstacle_id, history=history)

@@ -12,16 +12,17 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.auth import AUTH_ERRORS, StaffUser
+from api.deps import ServiceDep
 from api.errors import ApiError
-from api.obstacles.live import ServiceDep
 from api.obstacles.schemas import (
     ReportAccept,
     ReportCreate,
     ReportDecision,
     ReportList,
+    ReportPublic,
     ReportReceipt,
 )
-from api.obstacles.service import obstacle_out, report_out
+from api.routes.obstacles import written_out
 from api.schemas import ErrorBody
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -55,6 +56,10 @@ def limit_reports(request: Request) -> None:
         raise RateLimitedError(limiter.retry_after_header(wait), limiter.limit)
 
 
+def _public(row: Any) -> ReportPublic:
+    return ReportPublic.model_validate(row, from_attributes=True)
+
+
 @router.post(
     "",
     status_code=201,
@@ -67,10 +72,9 @@ def limit_reports(request: Request) -> None:
     dependencies=[Depends(limit_reports)],
     summary="Report an obstacle (public, no login)",
 )
-def create_report(body: ReportCreate, service: ServiceDep) -> dict[str, Any]:
+def create_report(body: ReportCreate, service: ServiceDep) -> ReportReceipt:
     """Where (a GeoJSON point, line or area) and what; a contact only if you want an answer."""
-    row = service.create_report(body)
-    return {"id": row.id, "status": row.status, "created_at": row.created_at}
+    return ReportReceipt.model_validate(service.create_report(body), from_attributes=True)
 
 
 @router.get("", response_model=ReportList, responses=_STAFF, summary="Citizen reports (staff)")
@@ -78,10 +82,10 @@ def list_reports(
     _: StaffUser,
     service: ServiceDep,
     status: Annotated[Literal["open", "accepted", "rejected"] | None, Query()] = None,
-) -> dict[str, Any]:
+) -> ReportList:
     """Newest first; ``?status=open`` for the work list."""
     rows = service.list_reports(status)
-    return {"count": len(rows), "reports": [report_out(r) for r in rows]}
+    return ReportList(count=len(rows), reports=[_public(r) for r in rows])
 
 
 @router.post(
@@ -93,14 +97,10 @@ def list_reports(
 )
 def accept_report(
     report_id: str, body: ReportAccept, user: StaffUser, service: ServiceDep, response: Response
-) -> dict[str, Any]:
+) -> ReportDecision:
     """Create the obstacle staff decided on (the report's geometry unless another is given)."""
     report, written = service.accept_report(report_id, body, user.name)
-    response.headers["ETag"] = f'"{written.row.version}"'
-    obstacle = obstacle_out(written.row, service.clock()) | {
-        "match": written.match.as_dict(service.live.router.graph)
-    }
-    return {"report": report_out(report), "obstacle": obstacle}
+    return ReportDecision(report=_public(report), obstacle=written_out(written, service, response))
 
 
 @router.post(
@@ -109,6 +109,6 @@ def accept_report(
     responses=_DECIDE,
     summary="Reject a report (staff)",
 )
-def reject_report(report_id: str, user: StaffUser, service: ServiceDep) -> dict[str, Any]:
+def reject_report(report_id: str, user: StaffUser, service: ServiceDep) -> ReportDecision:
     """The report is closed without an obstacle."""
-    return {"report": report_out(service.reject_report(report_id, user.name)), "obstacle": None}
+    return ReportDecision(report=_public(service.reject_report(report_id, user.name)))

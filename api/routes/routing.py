@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION, OSM_LICENCE_URL
 from accessibility_rules.profile import Profile
-from api.deps import RouterDep, SettingsDep
+from api.deps import FreshObstaclesDep, RouterDep, SettingsDep
 from api.errors import ApiError
-from api.obstacles.live import FreshObstaclesDep, LiveObstacles
+from api.obstacles.live import LiveObstacles
 from api.responses import FastJSONResponse
 from api.schemas import ErrorBody, Point, ProfileChoice, RouteRequest, RouteResponse
 from routing.engine import Router

@@ -53,14 +53,9 @@ LINE_COVER_SHARE = 0.5
 #: crossing edge that would already be half of it.
 SHORT_EDGE_TOLERANCES = 3.0
 
-_GEOMETRY_TYPES = (
-    "Point",
-    "MultiPoint",
-    "LineString",
-    "MultiLineString",
-    "Polygon",
-    "MultiPolygon",
-)
+#: The one rule for obstacle geometry, the same as the API's (``api.obstacles.geometry``):
+#: Point, LineString or Polygon; no Multi* forms, no self-intersecting polygons.
+_GEOMETRY_TYPES = ("Point", "LineString", "Polygon")
 _POINT_TYPES = frozenset({"Point", "MultiPoint"})
 _POLYGON_TYPES = frozenset({"Polygon", "MultiPolygon"})
 _TYPE_ID_POINT, _TYPE_ID_LINE, _TYPE_ID_POLYGON = 0, 1, 3
@@ -214,7 +209,8 @@ def shape_from_geojson(geometry: Mapping[str, Any]) -> shapely.Geometry:
 
 def _checked(geom: shapely.Geometry) -> shapely.Geometry:
     """The geometry if it is usable for matching: an accepted type, finite, not empty, inside
-    lon/lat ranges and valid (self-intersecting polygons are repaired with ``make_valid``)."""
+    lon/lat ranges and valid (a self-intersecting polygon is refused, not repaired: what staff
+    drew must be what is matched)."""
     allowed = ", ".join(_GEOMETRY_TYPES)
     if not isinstance(geom, shapely.Geometry):
         raise ObstacleMatchError(
@@ -235,14 +231,7 @@ def _checked(geom: shapely.Geometry) -> shapely.Geometry:
         )
     if not shapely.is_valid(geom):
         reason = shapely.is_valid_reason(geom)
-        if geom.geom_type not in _POLYGON_TYPES:
-            raise ObstacleMatchError(f"the {geom.geom_type} is not valid ({reason})")
-        parts = shapely.get_parts(shapely.make_valid(geom))
-        polygons = parts[shapely.get_type_id(parts) == _TYPE_ID_POLYGON]
-        polygons = polygons[~shapely.is_empty(polygons)] if polygons.size else polygons
-        if polygons.size == 0:
-            raise ObstacleMatchError(f"the {geom.geom_type} encloses no area ({reason})")
-        geom = shapely.multipolygons(polygons) if polygons.size > 1 else polygons[0]
+        raise ObstacleMatchError(f"the {geom.geom_type} is not valid ({reason})")
     return geom
 
 
@@ -261,9 +250,8 @@ def match_geometry(
         The router's graph and its :class:`~routing.snapping.SpatialIndex` (``router.graph``,
         ``router.index``); matching happens in the index's local metric frame.
     geometry
-        A shapely Point, LineString, Polygon or one of their Multi* forms, in
-        longitude/latitude (:func:`shape_from_geojson` reads a GeoJSON dict). Self-intersecting
-        polygons are repaired with ``make_valid``.
+        A shapely Point, LineString or Polygon in longitude/latitude
+        (:func:`shape_from_geojson` reads a GeoJSON dict). A self-intersecting polygon is refused.
     tolerance_m
         How far (metres) a drawn geometry may lie from the path it means.
 

@@ -1,6 +1,6 @@
-"""Fixtures of the API tests: built Kaiserslautern graphs and a TestClient on the centre extract.
+"""Fixtures of the API tests: a TestClient on the centre extract.
 
-The graphs come from the session-wide ``real_build`` fixture of ``tests/conftest.py`` (built once
+The graph comes from the session-wide ``centre_graph_dir`` fixture of ``tests/conftest.py`` (built once
 per session from ``../shared/data``; the tests skip with a clear reason when the data is absent).
 """
 
@@ -12,14 +12,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-
-CENTRE_OSM = "kaiserslautern-centre-2013.osm.gz"
-
-
-@pytest.fixture(scope="session")
-def centre_graph_dir(real_build: Callable[..., Any]) -> Path:
-    """Graph folder of the Kaiserslautern centre extract (lat 49.436–49.446, lon 7.760–7.777)."""
-    return real_build(CENTRE_OSM).out_dir
 
 
 @pytest.fixture(scope="session")

@@ -17,10 +17,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.testers.matrix import cost_matrix
-from api.testers.pairs import PointSampler
 from routing.engine import Router
 from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
 from routing.report import build_route
+from testers.pairs import PointSampler
 
 pytestmark = pytest.mark.realdata
 

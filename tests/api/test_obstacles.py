@@ -10,6 +10,7 @@ waiting for it.
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import os
 import threading
@@ -481,6 +482,7 @@ def test_invalid_obstacles_are_refused(
         {"type": "LineString", "coordinates": [on_route]},
         {"type": "Polygon", "coordinates": [[[7.76, 49.44], [7.77, 49.44], [7.77, 49.45]]]},
         {"type": "Point"},
+        {"type": "Polygon", "coordinates": []},
     ]
     for geometry in bad_geometries:
         assert_error(post(geometry=geometry), 422, "invalid_request")
@@ -503,6 +505,71 @@ def test_invalid_obstacles_are_refused(
     assert_error(patch, 422, "invalid_request")
     assert client.get(f"/obstacles/{oid}", headers=staff).json()["version"] == 1  # unchanged
     assert len(client.get("/obstacles", headers=staff).json()["obstacles"]) == 1
+
+
+def test_one_geometry_rule_everywhere(
+    client: TestClient, keys: dict[str, dict[str, str]], on_route: list[float]
+) -> None:
+    """Point, LineString, Polygon only; a self-intersecting polygon is refused, not repaired;
+    the same rule for obstacles, patches, reports and each imported feature."""
+    staff, admin = keys["staff"], keys["admin"]
+    lon, lat = on_route
+    d = 0.0003
+    bowtie = {"type": "Polygon", "coordinates": [[[lon - d, lat - d], [lon + d, lat + d], [lon + d, lat - d], [lon - d, lat + d], [lon - d, lat - d]]]}  # fmt: skip
+    square = {"type": "Polygon", "coordinates": [[[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]]]}  # fmt: skip
+    multi = {"type": "MultiPolygon", "coordinates": [square["coordinates"]]}
+    points = {"type": "MultiPoint", "coordinates": [on_route]}
+    nan = {"type": "Point", "coordinates": [lon, float("nan")]}
+    expected = {"bowtie": "Self-intersection", "multi": "MultiPolygon", "points": "MultiPoint"}
+    for name, geometry in (("bowtie", bowtie), ("multi", multi), ("points", points)):
+        body = obstacle_body(on_route, geometry=geometry)
+        message = assert_error(client.post("/obstacles", json=body, headers=staff), 422, "invalid_request")["message"]  # fmt: skip
+        assert expected[name] in message, message
+        report = {"geometry": geometry, "description": "Baustelle"}
+        assert_error(client.post("/reports", json=report), 422, "invalid_request")
+    content = json.dumps(
+        obstacle_body(on_route, geometry=nan)
+    )  # NaN: not JSON, but Python reads it
+    headers = staff | {"Content-Type": "application/json"}
+    nan_error = assert_error(client.post("/obstacles", content=content, headers=headers), 422, "invalid_request")  # fmt: skip
+    assert "finite" in nan_error["message"]
+
+    created = client.post(
+        "/obstacles", json=obstacle_body(on_route, geometry=square), headers=staff
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["geometry"] == square
+    oid = created.json()["id"]
+    patch = client.patch(f"/obstacles/{oid}", json={"version": 1, "geometry": bowtie}, headers=staff)  # fmt: skip
+    assert_error(patch, 422, "invalid_request")
+
+    features = [
+        {
+            "type": "Feature",
+            "geometry": g,
+            "properties": {"effect": {"closed": True}, "reason": "x"},
+        }
+        for g in (square, bowtie, multi)
+    ]
+    failed = assert_error(
+        client.post("/obstacles/import", json={"type": "FeatureCollection", "features": features}, headers=admin),
+        422, "import_failed",
+    )  # fmt: skip
+    assert [(e["index"], e["code"]) for e in failed["details"]["errors"]] == [
+        (1, "invalid_geometry"),
+        (2, "invalid_geometry"),
+    ]
+
+
+def test_openapi_types_the_geometry(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for model in ("ObstacleCreate", "ReportCreate", "ObstaclePublic", "ReportPublic", "ImportFeature"):  # fmt: skip
+        geometry = schemas[model]["properties"]["geometry"]
+        refs = {
+            ref["$ref"].rsplit("/", 1)[-1] for ref in geometry.get("oneOf") or geometry["anyOf"]
+        }
+        assert refs == {"GeoJsonPoint", "GeoJsonLineString", "GeoJsonPolygon"}, model
+    assert schemas["GeoJsonPolygon"]["properties"]["type"]["const"] == "Polygon"
 
 
 # -------------------------------------------------------------------------------- concurrency

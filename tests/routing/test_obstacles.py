@@ -334,12 +334,13 @@ def test_polygon_takes_everything_inside(router: Router) -> None:
     assert not match.is_point
 
 
-def test_self_intersecting_polygon_is_repaired(router: Router) -> None:
+def test_self_intersecting_polygon_is_refused(router: Router) -> None:
+    """The one geometry rule (as in the API): a bow-tie polygon is refused, not repaired."""
     frame = router.index.frame
     bowtie = [(-80, -80), (80, 80), (80, -80), (-80, 80), (-80, -80)]
     ring = [list(frame.unproject(x, y)) for x, y in bowtie]
-    match = match_geojson(router.graph, router.index, {"type": "Polygon", "coordinates": [ring]})
-    assert match.edges.size > 0
+    with pytest.raises(ObstacleMatchError, match="Polygon is not valid"):
+        match_geojson(router.graph, router.index, {"type": "Polygon", "coordinates": [ring]})
 
 
 def test_geometry_far_away_names_the_distance(router: Router) -> None:
@@ -391,16 +392,16 @@ def test_invalid_geometry_is_rejected(router: Router, geometry: Any, message: st
         match_geojson(router.graph, router.index, geometry)
 
 
-def test_shapely_geometry_and_multipoint_are_accepted(router: Router) -> None:
+def test_shapely_geometry_is_accepted_and_multipoint_refused(router: Router) -> None:
     from shapely.geometry import MultiPoint, Point
 
     g = router.graph
     e1, e2 = list(lonely_midpoint_edges(router))[:2]
     single = match_geometry(g, router.index, Point(point_along(g, e1)))
     assert set(single.edges.tolist()) == twins(g, e1)
-    both = match_geometry(g, router.index, MultiPoint([point_along(g, e1), point_along(g, e2)]))
-    assert set(both.edges.tolist()) == twins(g, e1) | twins(g, e2)
-    assert both.is_point
+    assert single.is_point
+    with pytest.raises(ObstacleMatchError, match="Point, LineString, Polygon"):
+        match_geometry(g, router.index, MultiPoint([point_along(g, e1), point_along(g, e2)]))
 
 
 def test_match_arrays_are_read_only(router: Router) -> None:

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from api.testers.runner import PairResult, RunOutput
+from testers.runner import PairResult, RunOutput
 
 LATENCY_REGRESSION = 0.20  # +20 % median route latency
 RATE_REGRESSION_POINTS = 1.0  # −1 percentage point success / fully-accessible rate

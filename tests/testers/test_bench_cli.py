@@ -1,4 +1,4 @@
-"""``stufenlos bench`` on the Kaiserslautern centre extract, through ``api.cli.main``.
+"""``stufenlos bench`` on the Kaiserslautern centre extract, through ``api.cli.main`` (dispatching to ``testers.bench``).
 
 One run (20 seeded pairs × walk, wheelchair, compared with networkx) is shared by the module;
 the other tests rerun the command with a baseline, with several processes, or with bad input.
@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from api.cli import main
-from api.testers.pairs import CSV_COLUMNS, random_pairs, read_pairs, write_pairs
-from api.testers.report import find_regressions
 from graphs.geodesy import haversine_m
+from testers.pairs import CSV_COLUMNS, random_pairs, read_pairs, write_pairs
+from testers.report import find_regressions
 
 pytestmark = pytest.mark.realdata
 

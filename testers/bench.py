@@ -2,7 +2,7 @@
 
 Outputs (in ``--out``, default ``benchmarks/out/<UTC timestamp>`` under the current folder):
 ``pairs.csv`` (the pairs used), ``results.csv`` (one row per pair and profile), ``summary.json``
-(per-profile figures and run metadata, see :mod:`api.testers.report`), ``latency.png``,
+(per-profile figures and run metadata, see :mod:`testers.report`), ``latency.png``,
 ``detour.png`` and ``routes_map.png``.
 
 Exit status: 0 when all is well; 3 when ``--baseline`` is given and a regression is found; 1 when
@@ -23,8 +23,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from api.testers.pairs import MIN_SEPARATION_M, PairsError, random_pairs, read_pairs, write_pairs
-from api.testers.report import (
+from testers.pairs import MIN_SEPARATION_M, PairsError, random_pairs, read_pairs, write_pairs
+from testers.report import (
     BaselineError,
     find_regressions,
     format_table,
@@ -124,7 +124,7 @@ def _run(args: argparse.Namespace) -> int:
     pairs_meta |= {"count": len(pairs), "sha256": _sha256(pairs_csv)}
     t_pairs = time.perf_counter()
 
-    from api.testers.runner import run_pairs
+    from testers.runner import run_pairs
 
     jobs = args.jobs if args.jobs else (os.cpu_count() or 1)
     jobs = max(1, min(jobs, len(pairs) * len(profiles)))
@@ -141,7 +141,7 @@ def _run(args: argparse.Namespace) -> int:
     t_routes = time.perf_counter()
     write_results_csv(output.results, out / "results.csv")
 
-    from api.testers.plots import plot_all
+    from testers.plots import plot_all
 
     plot_all(router, output.results, pairs, profiles, out)
     t_plots = time.perf_counter()

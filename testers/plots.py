@@ -19,11 +19,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION
-from api.testers.pairs import Pair
-from api.testers.runner import PairResult
 from routing.engine import Router
 from routing.errors import RoutingError
 from routing.route import Route
+from testers.pairs import Pair
+from testers.runner import PairResult
 
 DPI = 120
 DETOUR_MIN, DETOUR_MAX, DETOUR_STEP = 0.9, 3.0, 0.05

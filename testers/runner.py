@@ -31,12 +31,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from accessibility_rules.weights import Unknown
-from api.testers.pairs import Pair
 from routing.engine import Router
 from routing.errors import NoRouteError, RoutingError
+from testers.pairs import Pair
 
 if TYPE_CHECKING:
-    from api.testers.compare import NetworkxBaseline
+    from testers.compare import NetworkxBaseline
 
 #: Unknown attributes measured along the route's length (the others are kerbs and crossings).
 LENGTH_UNKNOWNS = (
@@ -111,7 +111,7 @@ class _Worker:
         weights = router.weights(profile)  # computed (and cached) before any timing
         baseline = None
         if self.compare:
-            from api.testers.compare import NetworkxBaseline
+            from testers.compare import NetworkxBaseline
 
             baseline = self._baselines.get(profile_name)
             if baseline is None:
@@ -137,7 +137,7 @@ class _Worker:
         except NoRouteError as exc:
             res.error = exc.code
         if baseline is not None:
-            from api.testers.compare import compare_pair
+            from testers.compare import compare_pair
 
             cmp = compare_pair(router, weights, baseline, s, t)
             res.nx_cost_s, res.nx_agree = cmp.networkx_cost_s, cmp.agree

@@ -1,0 +1,25 @@
+"""The single-row revision counter: every write bumps it first (which also serialises writers);
+the live overlay of each worker reads it to notice the writes of the others."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from api.db.models import REVISION_ROW_ID, Revision
+
+
+def read_revision(session: Session) -> int:
+    """The revision counter (a single-row primary-key read)."""
+    value = session.scalar(select(Revision.value).where(Revision.id == REVISION_ROW_ID))
+    return int(value or 0)
+
+
+def bump_revision(session: Session) -> None:
+    """Add one to the counter, inside the writer's transaction."""
+    session.execute(
+        update(Revision)
+        .where(Revision.id == REVISION_ROW_ID)
+        .values(value=Revision.value + 1)
+        .execution_options(synchronize_session=False)
+    )

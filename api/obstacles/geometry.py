@@ -1,0 +1,153 @@
+"""The one rule for GeoJSON geometry the API accepts (obstacles, reports, imports).
+
+A geometry is a GeoJSON ``Point``, ``LineString`` or ``Polygon`` (RFC 7946, parsed with
+``geojson-pydantic`` so that OpenAPI shows the three types) in WGS84 ``[longitude, latitude]``
+(an altitude is accepted and dropped), every coordinate a finite number in range, at most
+:data:`MAX_POSITIONS` positions, and a polygon must be valid (not self-intersecting: it is
+refused, never repaired). ``Multi*`` types and geometry collections are refused. Anything else is
+answered 422 ``invalid_request`` with a sentence naming the problem.
+
+The service stores :func:`geometry_json` (the canonical ``{type, coordinates}`` dict) and matches
+:func:`to_shapely` on the graph; nothing below the API parses GeoJSON again.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+import shapely
+from geojson_pydantic import LineString, Point, Polygon
+from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, ValidationError
+from shapely.geometry import shape
+
+#: Most positions one geometry may have (a construction site is a handful).
+MAX_POSITIONS = 5000
+GEOMETRY_TYPES = ("Point", "LineString", "Polygon")
+
+EXAMPLE_GEOMETRY = {
+    "type": "LineString",
+    "coordinates": [[7.7642, 49.43939], [7.76488, 49.43966]],
+}
+
+
+class GeoJsonPoint(Point):
+    """A GeoJSON Point: ``coordinates`` is one ``[longitude, latitude]`` position (WGS84)."""
+
+
+class GeoJsonLineString(LineString):
+    """A GeoJSON LineString: two or more ``[longitude, latitude]`` positions (WGS84)."""
+
+
+class GeoJsonPolygon(Polygon):
+    """A GeoJSON Polygon: closed rings of ``[longitude, latitude]`` positions (WGS84), the first
+    the outline, the others holes; it must not intersect itself."""
+
+
+AnyGeoJson = GeoJsonPoint | GeoJsonLineString | GeoJsonPolygon
+
+
+def _numbers_only(value: Any) -> Any:
+    """Refuse positions written as strings or booleans (pydantic would read ``"7.7"`` as 7.7)."""
+    if isinstance(value, dict):
+        stack = [value.get("coordinates")]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list | tuple):
+                stack.extend(item)
+            elif isinstance(item, str | bool):
+                raise ValueError(f"coordinates must be numbers [longitude, latitude], not {item!r}")
+    return value
+
+
+def _positions(geometry: AnyGeoJson) -> list[tuple[str, Any]]:
+    """Every position with the path that names it in an error."""
+    if isinstance(geometry, Point):
+        return [("coordinates", geometry.coordinates)]
+    if isinstance(geometry, LineString):
+        return [(f"coordinates[{i}]", p) for i, p in enumerate(geometry.coordinates)]
+    return [
+        (f"coordinates[{r}][{i}]", p)
+        for r, ring in enumerate(geometry.coordinates)
+        for i, p in enumerate(ring)
+    ]
+
+
+def _check(geometry: AnyGeoJson) -> AnyGeoJson:
+    """Finite, in-range WGS84 positions; not too many; a valid polygon."""
+    if isinstance(geometry, Polygon) and not geometry.coordinates:
+        raise ValueError("a Polygon needs at least one ring")
+    positions = _positions(geometry)
+    if len(positions) > MAX_POSITIONS:
+        raise ValueError(f"geometry has more than {MAX_POSITIONS} positions")
+    for where, position in positions:
+        lon, lat = float(position[0]), float(position[1])
+        if not all(math.isfinite(float(v)) for v in position):
+            raise ValueError(f"{where} has a coordinate that is not a finite number")
+        if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+            raise ValueError(
+                f"{where} [{lon}, {lat}] is not [longitude, latitude] in WGS84 (RFC 7946 order)"
+            )
+    if isinstance(geometry, Polygon):
+        polygon = to_shapely(geometry)
+        if not polygon.is_valid:
+            raise ValueError(f"the Polygon is not valid: {shapely.is_valid_reason(polygon)}")
+    return geometry
+
+
+#: A geometry in a request: validated by the one rule above.
+ObstacleGeometry = Annotated[
+    AnyGeoJson,
+    Field(
+        discriminator="type",
+        description="GeoJSON Point, LineString or Polygon, WGS84 [longitude, latitude]",
+        examples=[EXAMPLE_GEOMETRY],
+    ),
+    BeforeValidator(_numbers_only),
+    AfterValidator(_check),
+]
+#: A geometry in a response: as stored (validated when it came in).
+StoredGeometry = Annotated[
+    AnyGeoJson,
+    Field(
+        discriminator="type",
+        description="GeoJSON Point, LineString or Polygon, WGS84 [longitude, latitude]",
+    ),
+]
+
+_ADAPTER: TypeAdapter[AnyGeoJson] = TypeAdapter(ObstacleGeometry)
+
+
+def parse_geometry(value: Any) -> AnyGeoJson:
+    """Validate a GeoJSON geometry by the one rule (raises :class:`GeometryError`)."""
+    try:
+        return _ADAPTER.validate_python(value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()) if p not in GEOMETRY_TYPES)
+        message = str(first.get("msg", "invalid geometry")).removeprefix("Value error, ")
+        raise GeometryError(f"{where}: {message}" if where else message) from None
+
+
+class GeometryError(ValueError):
+    """A geometry that breaks the rule of this module (one sentence)."""
+
+
+def geometry_json(geometry: AnyGeoJson) -> dict[str, Any]:
+    """The canonical stored form: ``{type, coordinates}`` with ``[lon, lat]`` float positions."""
+
+    def position(p: Any) -> list[float]:
+        return [float(p[0]), float(p[1])]
+
+    if isinstance(geometry, Point):
+        coordinates: Any = position(geometry.coordinates)
+    elif isinstance(geometry, LineString):
+        coordinates = [position(p) for p in geometry.coordinates]
+    else:
+        coordinates = [[position(p) for p in ring] for ring in geometry.coordinates]
+    return {"type": geometry.type, "coordinates": coordinates}
+
+
+def to_shapely(geometry: AnyGeoJson) -> shapely.Geometry:
+    """The geometry as a shapely object in WGS84 ``(lon, lat)``, for matching on the graph."""
+    return shape(geometry_json(geometry))
