@@ -1,6 +1,6 @@
 # stufenlos — the two commands of the README do all set-up on a fresh machine.
 #   make run   venv + install + build the default graph (if missing) + start the service
-#   make test  venv + install + lint + tests
+#   make test  venv + install + lint (ruff, mypy) + tests
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -27,6 +27,7 @@ run: graph
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test: install lint
 	$(BIN)/python -m pytest

@@ -142,7 +142,7 @@ class Dem:
     def _open_geotiff(cls, p: Path) -> Dem:
         try:
             with tifffile.TiffFile(p) as tf:
-                page = tf.pages[0]
+                page = tf.pages.first
                 tags = {t.code: t.value for t in page.tags}
                 data = page.asarray()
         except Exception as e:  # tifffile raises many kinds of errors for broken files
@@ -193,8 +193,8 @@ class Dem:
             heights[data == nd] = np.nan
         heights[~np.isfinite(heights)] = np.nan
         dem = cls(heights, lon0, lat0, sx, sy, p)
-        w, s, e, n = dem.bounds
-        if not (-180 - sx <= w and e <= 180 + sx and -90 - sy <= s and n <= 90 + sy):
+        west, south, east, north = dem.bounds
+        if not (-180 - sx <= west and east <= 180 + sx and -90 - sy <= south and north <= 90 + sy):
             raise DemError(f"elevation model {p} has coordinates outside WGS84 degree ranges")
         return dem
 

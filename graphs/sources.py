@@ -79,9 +79,11 @@ def read_osm_file(path: str | Path) -> RawOsm:
     try:
         processor = osmium.FileProcessor(str(p), osmium.osm.NODE | osmium.osm.WAY)
         for obj in processor.with_locations():
-            if obj.is_node():
+            if isinstance(obj, osmium.osm.Node):
                 if obj.tags and any(k in RELEVANT_NODE_KEYS for k, _ in obj.tags):
                     node_tags[obj.id] = {t.k: t.v for t in obj.tags}
+                continue
+            if not isinstance(obj, osmium.osm.Way):
                 continue
             if is_kerb_way(obj.tags):
                 kerb_ways.append(
@@ -134,16 +136,17 @@ def download_osm(
     ox.settings.useful_tags_way = sorted(RELEVANT_WAY_KEYS | {"name", "highway", "area"})
     ox.settings.useful_tags_node = sorted(RELEVANT_NODE_KEYS)
     ox.settings.log_console = False
-    options = {"network_type": "all", "simplify": False, "retain_all": True}
     try:
         if place is not None:
-            graph = ox.graph_from_place(place, **options)
+            graph = ox.graph_from_place(place, network_type="all", simplify=False, retain_all=True)
             where = f"place {place!r}"
         elif bbox is not None:
-            graph = ox.graph_from_bbox(bbox, **options)
+            graph = ox.graph_from_bbox(bbox, network_type="all", simplify=False, retain_all=True)
             where = f"bounding box {bbox}"
         elif polygon is not None:
-            graph = ox.graph_from_polygon(polygon, **options)
+            graph = ox.graph_from_polygon(
+                polygon, network_type="all", simplify=False, retain_all=True
+            )
             where = "the given polygon"
         else:
             raise SourceError("give a place name, a bounding box or a polygon to download")
