@@ -80,12 +80,12 @@ def _heap_pop(heap_key: np.ndarray, heap_node: np.ndarray, size: int) -> int:
 def _bound(v: int, bound: Bound, target_costs: np.ndarray) -> float:
     """Lower bound on the cost from node ``v`` to the target point (see :func:`search`)."""
     node_x, node_y, target_x, target_y, h_scale, lm_dist, lm_target = bound
-    h = 0.0
-    if h_scale > 0.0:
-        dx = node_x[v] - target_x
-        dy = node_y[v] - target_y
-        h = h_scale * np.sqrt(dx * dx + dy * dy)
     k_count = lm_dist.shape[1]
+    if h_scale == 0.0 and k_count == 0:  # no bound (Dijkstra): the coordinates may be empty
+        return 0.0
+    dx = node_x[v] - target_x
+    dy = node_y[v] - target_y
+    h = h_scale * np.sqrt(dx * dx + dy * dy)
     if k_count == 0:
         return h
     alt = np.inf
@@ -132,9 +132,9 @@ def search(
     bound
         ``(node_x, node_y, target_x, target_y, h_scale, lm_dist, lm_target)``: the heuristic,
         the larger of two lower bounds on the cost from ``v`` to the target point — the
-        straight line ``h_scale * |v - target|`` (``h_scale = 0`` disables it; the coordinates
-        are then not read) and the ALT bound
+        straight line ``h_scale * |v - target|`` (``h_scale = 0`` disables it) and the ALT bound
         ``min_i(max_k |lm_dist[v, k] - lm_target[i, k]| + costs[i])`` (zero columns disable it).
+        With both disabled (:func:`no_bound`) the coordinates are not read.
     marked_count
         How many distinct nodes carry ``marked[v] == gen``; when positive, the search stops as
         soon as all of them are settled (one-to-many). 0 = no such stop.

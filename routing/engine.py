@@ -106,7 +106,9 @@ class Router:
         self._report = ReportTable.build(graph.edge, self.effective)
         self.revision = 0
         self._landmark_nodes = choose_landmarks(self.node_x, self.node_y)
-        self._metrics = MetricCache(metric_cache_bytes)
+        #: The customised metrics of the current attributes, by profile (read it, do not fill
+        #: it: :meth:`customize` does, under the router's lock).
+        self.metric_cache = MetricCache(metric_cache_bytes)
 
     # --- attributes (obstacles patch them) ----------------------------------------------------
     def refresh(self) -> None:
@@ -128,7 +130,7 @@ class Router:
             self.effective = eff
             self._report = report
             self.revision += 1
-            self._metrics.clear(self.revision)
+            self.metric_cache.clear(self.revision)
 
     def report_table(self) -> ReportTable:
         """What route reports read, stacked per edge (consistent with the current attributes)."""
@@ -149,7 +151,7 @@ class Router:
         attributes.
         """
         with self._lock:
-            cached = self._metrics.get(profile)
+            cached = self.metric_cache.get(profile)
             if cached is not None:
                 return cached
             eff, edge, revision = self.effective, self.graph.edge, self.revision
@@ -157,7 +159,7 @@ class Router:
             compute_weights(profile, edge, eff), profile=profile, revision=revision
         )
         with self._lock:
-            self._metrics.put(profile, metric)  # ignored if the attributes changed meanwhile
+            self.metric_cache.put(profile, metric)  # ignored if the attributes changed meanwhile
         return metric
 
     def metric(

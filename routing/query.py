@@ -108,6 +108,7 @@ class Query:
         self._path = np.zeros(graph.edge_count + 2, dtype=np.int64)
         self._gen = 0
         self._metric: Metric | None = None
+        self._weights: EdgeWeights | None = None
         self._sources: list[PathPiece] = []
         self._source_nodes: list[int] = []
         self._source_costs: list[float] = []
@@ -130,6 +131,7 @@ class Query:
         """Forget sources, targets and results (O(1)); switch to ``metric`` when given."""
         if metric is not None:
             self._metric = metric
+            self._weights = metric.weights
         self._gen += 1
         self._sources.clear()
         self._source_nodes.clear()
@@ -144,7 +146,9 @@ class Query:
         """Start at ``head(piece.edge)`` with the piece's cost (its head transition included)."""
         self._sources.append(piece)
         self._source_nodes.append(int(self._head[piece.edge]))
-        self._source_costs.append(piece_cost(self.metric.weights, piece, last=False))
+        if self._weights is None:
+            raise RuntimeError("reset the query with a metric first")
+        self._source_costs.append(piece_cost(self._weights, piece, last=False))
         return self
 
     def add_target(self, piece: PathPiece) -> Query:
@@ -154,7 +158,9 @@ class Query:
         """
         self._targets.append(piece)
         self._target_nodes.append(int(self._tail[piece.edge]))
-        self._target_costs.append(piece_cost(self.metric.weights, piece, last=True))
+        if self._weights is None:
+            raise RuntimeError("reset the query with a metric first")
+        self._target_costs.append(piece_cost(self._weights, piece, last=True))
         return self
 
     # --- running --------------------------------------------------------------------------------
