@@ -78,11 +78,12 @@ def _heap_pop(heap_key: np.ndarray, heap_node: np.ndarray, size: int) -> int:
 
 @njit(cache=True, nogil=True)
 def _bound(v: int, bound: Bound, target_costs: np.ndarray) -> float:
-    """Lower bound on the cost from node ``v`` to the target point (see :func:`search`)."""
+    """Lower bound on the cost from node ``v`` to the target point (see :func:`search`).
+
+    Not called for :func:`no_bound` (whose coordinate arrays are empty).
+    """
     node_x, node_y, target_x, target_y, h_scale, lm_dist, lm_target = bound
     k_count = lm_dist.shape[1]
-    if h_scale == 0.0 and k_count == 0:  # no bound (Dijkstra): the coordinates may be empty
-        return 0.0
     dx = node_x[v] - target_x
     dy = node_y[v] - target_y
     h = h_scale * np.sqrt(dx * dx + dy * dy)
@@ -158,6 +159,8 @@ def search(
     dist, pred_edge, stamp, closed, marked, heap_key, heap_node = workspace
     source_nodes, source_costs = sources
     target_nodes, target_costs = targets
+    # decided once: Dijkstra (no bound) skips the bound call per push
+    bounded = bound[4] != 0.0 or bound[5].shape[1] != 0
     size = 0
     for i in range(source_nodes.shape[0]):
         s = source_nodes[i]
@@ -168,7 +171,8 @@ def search(
             stamp[s] = gen
             dist[s] = c
             pred_edge[s] = NO_EDGE
-            size = _heap_push(heap_key, heap_node, size, c + _bound(s, bound, target_costs), s)
+            h = _bound(s, bound, target_costs) if bounded else 0.0
+            size = _heap_push(heap_key, heap_node, size, c + h, s)
     best = np.inf
     best_exit = -1
     settled = 0
@@ -204,7 +208,8 @@ def search(
                 stamp[v] = gen
                 dist[v] = dv
                 pred_edge[v] = e
-                size = _heap_push(heap_key, heap_node, size, dv + _bound(v, bound, target_costs), v)
+                h = _bound(v, bound, target_costs) if bounded else 0.0
+                size = _heap_push(heap_key, heap_node, size, dv + h, v)
     return best, best_exit, settled
 
 
