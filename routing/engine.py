@@ -264,10 +264,8 @@ class Router:
                 f"not {type(metric).__name__}"
             )
         q = self.query(metric)
-        for piece in self.start_pieces(source):
-            q.add_source(piece)
-        for piece in self.exit_pieces(target):
-            q.add_target(piece)
+        q.add_sources(self.start_pieces(source))
+        q.add_targets(self.exit_pieces(target))
         best = q.run(toward=(target.lat, target.lon))
         direct = self.direct_piece(source, target, metric)
         if direct is not None and direct[1] <= best:

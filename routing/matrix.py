@@ -175,9 +175,7 @@ def cost_matrix(
         starts = router.start_pieces(s)
         s_nodes = np.array([head[p.edge] for p in starts], dtype=np.int64)
         s_costs = np.array([piece_cost(w, p, last=False) for p in starts])
-        query.reset()
-        for p in starts:
-            query.add_source(p)
+        query.reset().add_sources(starts)
         settled_total += query.run_to_nodes(marked_nodes)
         d = np.where(usable_exits, query.distances(ex_node) + ex_cost, np.inf)
         best_k = np.argmin(d, axis=1)

@@ -8,10 +8,8 @@ reaches at the piece's cost. Typical use (what :meth:`routing.engine.Router.shor
 does)::
 
     q = router.query(metric)                   # this thread's query, reset for the metric
-    for piece in router.start_pieces(source):
-        q.add_source(piece)
-    for piece in router.exit_pieces(target):
-        q.add_target(piece)
+    q.add_sources(router.start_pieces(source))
+    q.add_targets(router.exit_pieces(target))
     cost = q.run(toward=(target.lat, target.lon))
     edges, start, end = q.path()
 
@@ -22,6 +20,7 @@ of every target, then read :meth:`Query.distances` and :meth:`Query.tree`.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -105,6 +104,7 @@ class Query:
         self._node_y = node_y
         self._frame = frame
         self._ws = _kernels.workspace(graph.node_count, graph.edge_count + _HEAP_SLACK)
+        self._heap_slack = _HEAP_SLACK
         self._path = np.zeros(graph.edge_count + 2, dtype=np.int64)
         self._gen = 0
         self._metric: Metric | None = None
@@ -144,36 +144,46 @@ class Query:
 
     def add_source(self, piece: PathPiece) -> Query:
         """Start at ``head(piece.edge)`` with the piece's cost (its head transition included)."""
-        self._sources.append(piece)
-        self._source_nodes.append(int(self._head[piece.edge]))
-        if self._weights is None:
-            raise RuntimeError("reset the query with a metric first")
-        self._source_costs.append(piece_cost(self._weights, piece, last=False))
-        return self
+        return self.add_sources((piece,))
 
     def add_target(self, piece: PathPiece) -> Query:
         """Reach the target point from ``tail(piece.edge)`` at the piece's cost (no transition).
 
         All target pieces of a query lead to the same point.
         """
-        self._targets.append(piece)
-        self._target_nodes.append(int(self._tail[piece.edge]))
+        return self.add_targets((piece,))
+
+    def add_sources(self, pieces: Sequence[PathPiece]) -> Query:
+        """:meth:`add_source` for each of ``pieces``."""
+        w = self._weights_or_raise()
+        head = self._head
+        self._sources.extend(pieces)
+        self._source_nodes.extend([int(head[p.edge]) for p in pieces])
+        self._source_costs.extend([piece_cost(w, p, last=False) for p in pieces])
+        return self
+
+    def add_targets(self, pieces: Sequence[PathPiece]) -> Query:
+        """:meth:`add_target` for each of ``pieces``."""
+        w = self._weights_or_raise()
+        tail = self._tail
+        self._targets.extend(pieces)
+        self._target_nodes.extend([int(tail[p.edge]) for p in pieces])
+        self._target_costs.extend([piece_cost(w, p, last=True) for p in pieces])
+        return self
+
+    def _weights_or_raise(self) -> EdgeWeights:
         if self._weights is None:
             raise RuntimeError("reset the query with a metric first")
-        self._target_costs.append(piece_cost(self._weights, piece, last=True))
-        return self
+        return self._weights
 
     # --- running --------------------------------------------------------------------------------
     def _sources_array(self) -> tuple[np.ndarray, np.ndarray]:
         nodes = np.array(self._source_nodes, dtype=np.int64)
-        heap = self._ws[5].shape[0]
-        if heap < len(self._head) + len(nodes):  # every push is a source or an edge relaxation
-            grown = _kernels.workspace(0, len(self._head) + len(nodes) + _HEAP_SLACK)
+        if len(nodes) > self._heap_slack:  # every push is a source or an edge relaxation
+            self._heap_slack = len(nodes) + _HEAP_SLACK
+            grown = _kernels.workspace(0, len(self._head) + self._heap_slack)
             self._ws = (*self._ws[:5], grown[5], grown[6])
         return nodes, np.array(self._source_costs, dtype=np.float64)
-
-    def _graph(self) -> _kernels.Graph:
-        return (self._first_out, self._head, self.metric.cost_s)
 
     def run(self, *, toward: LatLon | None = None) -> float:
         """A* from the sources to the target pieces; the least cost (``inf`` if unreachable).
@@ -182,6 +192,7 @@ class Query:
         metric's landmarks bound the search either way).
         """
         metric = self.metric
+        graph = (self._first_out, self._head, metric.cost_s)
         target_nodes = np.array(self._target_nodes, dtype=np.int64)
         target_costs = np.array(self._target_costs, dtype=np.float64)
         tx = ty = 0.0
@@ -192,7 +203,7 @@ class Query:
         lm = metric.landmarks
         bound = (self._node_x, self._node_y, tx, ty, h_scale, lm.dist, lm.at(target_nodes))
         best, best_exit, settled = _kernels.search(
-            self._graph(), self._ws, self._gen, self._sources_array(),
+            graph, self._ws, self._gen, self._sources_array(),
             (target_nodes, target_costs), bound, 0,
         )  # fmt: skip
         self._best, self._best_exit, self.settled_nodes = float(best), int(best_exit), settled
@@ -209,7 +220,7 @@ class Query:
         marked[unique] = self._gen
         no_targets = (np.zeros(0, dtype=np.int64), np.zeros(0))
         _, _, settled = _kernels.search(
-            self._graph(), self._ws, self._gen, self._sources_array(), no_targets,
+            (self._first_out, self._head, self.metric.cost_s), self._ws, self._gen, self._sources_array(), no_targets,
             _kernels.no_bound(), len(unique),
         )  # fmt: skip
         self._best, self._best_exit, self.settled_nodes = math.inf, -1, settled
@@ -243,10 +254,10 @@ class Query:
         count = _kernels.extract_path(self._ws[1], self._tail, exit_node, self._path)
         first_node = int(self._tail[self._path[0]]) if count else exit_node
         # the cheapest source piece ending at the first node (the first one on ties)
-        start = min(
-            (i for i, node in enumerate(self._source_nodes) if node == first_node),
-            key=lambda i: self._source_costs[i],
-        )
+        start, start_cost = -1, math.inf
+        for i, node in enumerate(self._source_nodes):
+            if node == first_node and (start < 0 or self._source_costs[i] < start_cost):
+                start, start_cost = i, self._source_costs[i]
         edges = np.empty(count + 2, dtype=np.int64)
         edges[0] = self._sources[start].edge
         edges[1 : count + 1] = self._path[:count]
