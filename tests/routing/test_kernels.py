@@ -175,7 +175,7 @@ def test_dijkstra_whole_graph_matches_networkx(case) -> None:
 
 @HYP
 @given(graphs(), st.data())
-def test_dijkstra_to_marked_settles_marked_nodes_exactly(case, data) -> None:
+def test_dijkstra_settles_marked_nodes_exactly(case, data) -> None:
     g, sources, costs, _ = case
     marked = np.array(
         data.draw(st.lists(st.integers(0, g.n - 1), min_size=1, max_size=5)), dtype=np.int64
