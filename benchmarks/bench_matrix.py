@@ -28,10 +28,10 @@ import numpy as np
 from _support import graph_dir
 
 from accessibility_rules.profile import preset_names
-from api.testers.matrix import cost_matrix
 from graphs.store import load_graph
 from routing.engine import Router
 from routing.errors import NoRouteError
+from routing.matrix import cost_matrix
 from testers.pairs import PointSampler
 
 TARGET_S = 2.0
@@ -40,7 +40,7 @@ REL = 1e-9
 
 def check_cells(router: Router, m, sources, targets, preset: str, k: int, rng) -> int:
     """Mismatches between ``k`` random cells and single queries."""
-    w = router.weights(router.profile(preset))
+    w = router.customize(router.profile(preset))
     bad = 0
     for _ in range(k):
         i, j = int(rng.integers(len(sources))), int(rng.integers(len(targets)))
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             rng = np.random.default_rng(args.seed + k)
             points = sampler.points(2 * n, rng)
             sources, targets = points[:n], points[n:]
-            router.weights(router.profile(preset))  # weights are cached by the service too
+            router.customize(router.profile(preset))  # metrics are cached by the service too
             cost_matrix(router, sources[:2], targets[:2], preset)  # warm-up
             times = []
             for _ in range(args.repeats):

@@ -150,7 +150,8 @@ class ScipyBaseline:
 def run_preset(
     router: Router, preset: str, queries: int, baseline: int, seed: int
 ) -> dict[str, Any]:
-    w = router.weights(make_profile(preset))
+    metric = router.customize(make_profile(preset))
+    w = metric.weights
     rng = np.random.default_rng(seed)
     points = random_points(router, rng, 2 * queries)
     pairs = list(zip(points[::2], points[1::2], strict=True))
@@ -158,7 +159,7 @@ def run_preset(
         s, _ = router.snap(origin, w, "origin")
         t, _ = router.snap(destination, w, "destination")
         with contextlib.suppress(NoRouteError):
-            router.shortest_path(s, t, w)
+            router.shortest_path(s, t, metric)
 
     times_ms: list[float] = []
     settled: list[int] = []
@@ -170,7 +171,7 @@ def run_preset(
         s, _ = router.snap(origin, w, "origin")
         t, _ = router.snap(destination, w, "destination")
         try:
-            path = router.shortest_path(s, t, w)
+            path = router.shortest_path(s, t, metric)
             cost, nodes = path.cost_s, path.settled_nodes
         except NoRouteError:
             cost, nodes = math.inf, -1

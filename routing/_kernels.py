@@ -5,7 +5,11 @@ caller-allocated outputs. No Python callables, no objects: the Python classes ar
 (:mod:`routing.engine`) own validation, errors and results.
 
 Conventions: the graph is CSR (``first_out``, ``head``); ``cost`` is the per-edge cost in seconds
-(``inf`` = never usable). Workspaces use generation stamps, so a query touches only the nodes it
+(``inf`` = never usable). Related arrays travel as plain tuples (:data:`Graph`,
+:data:`Workspace`, :data:`Ends`, :data:`Bound`) to keep signatures short without jitclasses.
+One search kernel (:func:`search`) serves every query: A* towards a point, Dijkstra to marked
+nodes (the matrix) and the landmark distances; the search kernels release the GIL
+(``nogil=True``), so threads of the server search in parallel. Workspaces use generation stamps, so a query touches only the nodes it
 visits instead of clearing arrays of length ``n``: ``stamp[v] == gen`` means ``dist[v]`` is valid
 for this query, ``closed[v] == gen`` means ``v`` is settled.
 """
@@ -16,9 +20,21 @@ import numpy as np
 from numba import njit
 
 NO_EDGE = -1
+_EMPTY = np.zeros(0, dtype=np.float64)
+
+#: ``(first_out, head, cost)``: a CSR graph with one cost per edge.
+Graph = tuple[np.ndarray, np.ndarray, np.ndarray]
+#: ``(dist, pred_edge, stamp, closed, marked, heap_key, heap_node)``: what a search writes into.
+Workspace = tuple[
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray
+]
+#: ``(nodes, costs)``: where a search starts, or the exits of its target.
+Ends = tuple[np.ndarray, np.ndarray]
+#: ``(node_x, node_y, target_x, target_y, h_scale, lm_dist, lm_target)``: the A* heuristic.
+Bound = tuple[np.ndarray, np.ndarray, float, float, float, np.ndarray, np.ndarray]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _heap_push(
     heap_key: np.ndarray, heap_node: np.ndarray, size: int, key: float, node: int
 ) -> int:
@@ -36,7 +52,7 @@ def _heap_push(
     return size + 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _heap_pop(heap_key: np.ndarray, heap_node: np.ndarray, size: int) -> int:
     """Remove the minimum (the caller read it at index 0 first); return the new size."""
     size -= 1
@@ -60,23 +76,17 @@ def _heap_pop(heap_key: np.ndarray, heap_node: np.ndarray, size: int) -> int:
     return size
 
 
-@njit(cache=True)
-def _bound(
-    v: int,
-    node_x: np.ndarray,
-    node_y: np.ndarray,
-    target_x: float,
-    target_y: float,
-    h_scale: float,
-    lm_dist: np.ndarray,
-    lm_target: np.ndarray,
-    target_costs: np.ndarray,
-) -> float:
-    """Lower bound on the cost from node ``v`` to the target point (see :func:`astar`)."""
+@njit(cache=True, nogil=True)
+def _bound(v: int, bound: Bound, target_costs: np.ndarray) -> float:
+    """Lower bound on the cost from node ``v`` to the target point (see :func:`search`).
+
+    Not called for :func:`no_bound` (whose coordinate arrays are empty).
+    """
+    node_x, node_y, target_x, target_y, h_scale, lm_dist, lm_target = bound
+    k_count = lm_dist.shape[1]
     dx = node_x[v] - target_x
     dy = node_y[v] - target_y
     h = h_scale * np.sqrt(dx * dx + dy * dy)
-    k_count = lm_dist.shape[1]
     if k_count == 0:
         return h
     alt = np.inf
@@ -95,40 +105,62 @@ def _bound(
     return max(h, alt)
 
 
-@njit(cache=True)
-def astar(
-    first_out: np.ndarray,
-    head: np.ndarray,
-    cost: np.ndarray,
-    node_x: np.ndarray,
-    node_y: np.ndarray,
-    source_nodes: np.ndarray,
-    source_costs: np.ndarray,
-    target_nodes: np.ndarray,
-    target_costs: np.ndarray,
-    target_x: float,
-    target_y: float,
-    h_scale: float,
-    lm_dist: np.ndarray,
-    lm_target: np.ndarray,
-    dist: np.ndarray,
-    pred_edge: np.ndarray,
-    stamp: np.ndarray,
-    closed: np.ndarray,
+@njit(cache=True, nogil=True)
+def search(
+    graph: Graph,
+    workspace: Workspace,
     gen: int,
-    heap_key: np.ndarray,
-    heap_node: np.ndarray,
+    sources: Ends,
+    targets: Ends,
+    bound: Bound,
+    marked_count: int,
 ) -> tuple[float, int, int]:
-    """A* from several sources (with start costs) to several exits (with exit costs).
+    """A* (Dijkstra when ``bound`` is :func:`no_bound`) from several sources to several exits.
 
-    The target is a point; ``target_nodes[i]`` reaches it at extra cost ``target_costs[i]``.
-    The heuristic is the larger of two lower bounds: ``h_scale * |v - target|`` (straight
-    line; ``h_scale = 0`` disables it) and the landmark bound
-    ``min_i(max_k |lm_dist[v, k] - lm_target[i, k]| + target_costs[i])`` (ALT; pass arrays
-    with zero columns to disable it).
-    Returns ``(best_cost, index of the best exit or -1, settled node count)``; the path is read
-    back with :func:`extract_path` from ``pred_edge``.
+    Parameters
+    ----------
+    graph
+        ``(first_out, head, cost)``: the CSR graph and its per-edge cost (``inf`` = unusable).
+    workspace
+        ``(dist, pred_edge, stamp, closed, marked, heap_key, heap_node)``, stamped with ``gen``
+        (the heap holds at least ``len(head) + len(sources)`` entries).
+    sources
+        ``(nodes, costs)``: the search starts at ``nodes[i]`` with cost ``costs[i]``
+        (``inf`` = not a start).
+    targets
+        ``(nodes, costs)``: the exits of *one* target point; ``nodes[i]`` reaches it at extra
+        cost ``costs[i]``. Empty for a one-to-many search.
+    bound
+        ``(node_x, node_y, target_x, target_y, h_scale, lm_dist, lm_target)``: the heuristic,
+        the larger of two lower bounds on the cost from ``v`` to the target point — the
+        straight line ``h_scale * |v - target|`` (``h_scale = 0`` disables it) and the ALT bound
+        ``min_i(max_k |lm_dist[v, k] - lm_target[i, k]| + costs[i])`` (zero columns disable it).
+        With both disabled (:func:`no_bound`) the coordinates are not read.
+    marked_count
+        How many distinct nodes carry ``marked[v] == gen``; when positive, the search stops as
+        soon as all of them are settled (one-to-many). 0 = no such stop.
+
+    Returns ``(best cost at an exit, index of that exit or -1, settled node count)``. Settled
+    nodes have ``closed[v] == gen`` and their final cost in ``dist[v]``; a path is read back
+    with :func:`extract_path` from ``pred_edge``.
+
+    The heuristic must be *consistent* — ``h(u) <= cost(u→v) + h(v)`` for every edge and
+    ``h(exit i) <= costs[i]`` — not only admissible, because a settled node is never reopened
+    (the ``closed`` skip below) and the search stops at the first key ``>= best``. Both parts
+    are: the straight line by the triangle inequality, as long as every edge costs at least
+    ``h_scale`` × the straight-line distance between its ends (``h_scale`` is the smallest cost
+    per metre times a factor that keeps frame distances below true ones); the ALT part because
+    ``| |a - t| - |b - t| | <= |a - b| <= lb(u, v) <= cost(u→v)`` for every landmark distance
+    of the symmetric lower-bound metric ``lb`` (see :mod:`routing.landmarks`), which also holds
+    for any cost array that never falls below the one the landmarks were computed on; the
+    maximum and the minimum over exits of consistent bounds are consistent.
     """
+    first_out, head, cost = graph
+    dist, pred_edge, stamp, closed, marked, heap_key, heap_node = workspace
+    source_nodes, source_costs = sources
+    target_nodes, target_costs = targets
+    # decided once: Dijkstra (no bound) skips the bound call per push
+    bounded = bound[4] != 0.0 or bound[5].shape[1] != 0
     size = 0
     for i in range(source_nodes.shape[0]):
         s = source_nodes[i]
@@ -139,13 +171,12 @@ def astar(
             stamp[s] = gen
             dist[s] = c
             pred_edge[s] = NO_EDGE
-            h = _bound(
-                s, node_x, node_y, target_x, target_y, h_scale, lm_dist, lm_target, target_costs
-            )
+            h = _bound(s, bound, target_costs) if bounded else 0.0
             size = _heap_push(heap_key, heap_node, size, c + h, s)
     best = np.inf
     best_exit = -1
     settled = 0
+    remaining = marked_count
     while size > 0:
         key = heap_key[0]
         u = heap_node[0]
@@ -161,6 +192,10 @@ def astar(
             if target_nodes[i] == u and du + target_costs[i] < best:
                 best = du + target_costs[i]
                 best_exit = i
+        if remaining > 0 and marked[u] == gen:
+            remaining -= 1
+            if remaining == 0:
+                break
         for e in range(first_out[u], first_out[u + 1]):
             w = cost[e]
             if not np.isfinite(w):
@@ -173,78 +208,30 @@ def astar(
                 stamp[v] = gen
                 dist[v] = dv
                 pred_edge[v] = e
-                h = _bound(
-                    v, node_x, node_y, target_x, target_y, h_scale, lm_dist, lm_target, target_costs
-                )
+                h = _bound(v, bound, target_costs) if bounded else 0.0
                 size = _heap_push(heap_key, heap_node, size, dv + h, v)
     return best, best_exit, settled
 
 
-@njit(cache=True)
-def dijkstra_to_marked(
-    first_out: np.ndarray,
-    head: np.ndarray,
-    cost: np.ndarray,
-    source_nodes: np.ndarray,
-    source_costs: np.ndarray,
-    marked: np.ndarray,
-    marked_count: int,
-    dist: np.ndarray,
-    pred_edge: np.ndarray,
-    stamp: np.ndarray,
-    closed: np.ndarray,
-    gen: int,
-    heap_key: np.ndarray,
-    heap_node: np.ndarray,
-) -> int:
-    """Dijkstra from several sources until every node with ``marked[v] == gen`` is settled.
-
-    ``marked_count`` is how many distinct nodes are marked (0 = search the whole graph).
-    Settled nodes have ``closed[v] == gen`` and their final cost in ``dist[v]``. Returns the
-    number of settled nodes.
-    """
-    size = 0
-    for i in range(source_nodes.shape[0]):
-        s = source_nodes[i]
-        c = source_costs[i]
-        if not np.isfinite(c):
-            continue
-        if stamp[s] != gen or c < dist[s]:
-            stamp[s] = gen
-            dist[s] = c
-            pred_edge[s] = NO_EDGE
-            size = _heap_push(heap_key, heap_node, size, c, s)
-    remaining = marked_count
-    settled = 0
-    while size > 0:
-        u = heap_node[0]
-        size = _heap_pop(heap_key, heap_node, size)
-        if closed[u] == gen:
-            continue
-        closed[u] = gen
-        settled += 1
-        if marked[u] == gen:
-            remaining -= 1
-            if remaining == 0:
-                break
-        du = dist[u]
-        for e in range(first_out[u], first_out[u + 1]):
-            w = cost[e]
-            if not np.isfinite(w):
-                continue
-            v = head[e]
-            if closed[v] == gen:
-                continue
-            dv = du + w
-            if stamp[v] != gen or dv < dist[v]:
-                stamp[v] = gen
-                dist[v] = dv
-                pred_edge[v] = e
-                size = _heap_push(heap_key, heap_node, size, dv, v)
-    return settled
+def no_bound(target_count: int = 0) -> Bound:
+    """The zero heuristic: :func:`search` is then Dijkstra."""
+    return (_EMPTY, _EMPTY, 0.0, 0.0, 0.0, np.zeros((0, 0)), np.zeros((target_count, 0)))
 
 
-@njit(cache=True)
+def workspace(n: int, m: int) -> Workspace:
+    """Fresh search arrays for ``n`` nodes and a heap for ``m`` pushes (stamps start at 0)."""
+    return (
+        np.zeros(n, dtype=np.float64),
+        np.full(n, NO_EDGE, dtype=np.int64),
+        np.zeros(n, dtype=np.int64),
+        np.zeros(n, dtype=np.int64),
+        np.zeros(n, dtype=np.int64),
+        np.zeros(m, dtype=np.float64),
+        np.zeros(m, dtype=np.int64),
+    )
+
+
+@njit(cache=True, nogil=True)
 def extract_path(
     pred_edge: np.ndarray, tail: np.ndarray, end_node: int, out_edges: np.ndarray
 ) -> int:
@@ -263,7 +250,7 @@ def extract_path(
     return count
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def snap_nearest(
     px: float,
     py: float,

@@ -1,8 +1,9 @@
-"""The Router: snap → weights → search → path, around the numba kernels.
+"""The Router: snap → customise → query → path, around the numba kernels.
 
-One object per loaded graph. Weights are computed per profile (vectorised, a few milliseconds)
-and cached; each thread gets its own search workspace, so the FastAPI threadpool can route
-concurrently. Typical use::
+One object per loaded graph. A profile is customised into a :class:`routing.metric.Metric`
+(weights, vectorised, plus ALT landmarks: a few milliseconds) once and cached; each thread gets
+its own reusable :class:`routing.query.Query`, so the FastAPI threadpool can route concurrently
+(the search kernels release the GIL). Typical use::
 
     router = Router(load_graph(path))
     route = router.route((49.4447, 7.7690), (49.4400, 7.7550), profile="wheelchair",
@@ -15,20 +16,19 @@ import dataclasses
 import itertools
 import math
 import threading
-from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from accessibility_rules.effective import EffectiveEdges, effective_edges
 from accessibility_rules.profile import Profile, load_preset, make_profile
-from accessibility_rules.weights import VIOLATION_PENALTY_S, EdgeWeights, compute_weights
+from accessibility_rules.weights import EdgeWeights, compute_weights
 from graphs.model import CompiledGraph
-from routing import _kernels
 from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
-from routing.landmarks import Landmarks, choose_landmarks, compute_landmarks
+from routing.landmarks import choose_landmarks
+from routing.metric import DEFAULT_METRIC_CACHE_BYTES, Metric, MetricCache, build_metric
+from routing.query import LatLon, Path, PathPiece, Query, piece_cost
 from routing.report import ReportTable, build_route, combine_routes
 from routing.snapping import SnapPoint, SpatialIndex
 from routing.walking import detour
@@ -36,74 +36,22 @@ from routing.walking import detour
 if TYPE_CHECKING:
     from routing.route import Route
 
+__all__ = [
+    "DEFAULT_MAX_SNAP_M",
+    "LatLon",
+    "Path",
+    "PathPiece",
+    "Router",
+    "check_latlon",
+    "piece_cost",
+]
+
 #: Default distance within which a point snaps to a path; farther is "out of area".
 DEFAULT_MAX_SNAP_M = 250.0
-_WEIGHT_CACHE_SIZE = 64
-
-LatLon = tuple[float, float]
 
 
-@dataclass(frozen=True, slots=True)
-class PathPiece:
-    """Part of a directed edge walked from fraction ``start`` to ``end`` (0 = tail, 1 = head)."""
-
-    edge: int
-    start: float
-    end: float
-
-
-@dataclass(frozen=True, slots=True)
-class Path:
-    """A search result: the directed edges walked in order, and where the walk starts on the
-    first edge and ends on the last (fractions 0 = tail, 1 = head), its cost and end points."""
-
-    edges: np.ndarray  # int64, walking order
-    start: float
-    end: float
-    cost_s: float
-    source: SnapPoint
-    target: SnapPoint
-    settled_nodes: int
-
-    @property
-    def pieces(self) -> tuple[PathPiece, ...]:
-        """The walk as pieces of edges (built on demand)."""
-        e = [int(x) for x in self.edges]
-        if len(e) == 1:
-            return (PathPiece(e[0], self.start, self.end),)
-        middle = tuple(PathPiece(x, 0.0, 1.0) for x in e[1:-1])
-        return (PathPiece(e[0], self.start, 1.0), *middle, PathPiece(e[-1], 0.0, self.end))
-
-
-def piece_cost(weights: EdgeWeights, piece: PathPiece, *, last: bool) -> float:
-    """Cost of one piece: the travelled share, the head transition unless it is the last piece."""
-    e = piece.edge
-    cost = (piece.end - piece.start) * float(weights.travel_s[e])
-    if not last:
-        cost += float(weights.transition_s[e])
-    if weights.violations[e]:  # the fixed part, plus the share of the length-dependent part
-        extra = float(weights.violation_s[e]) - VIOLATION_PENALTY_S
-        cost += VIOLATION_PENALTY_S + (piece.end - piece.start) * extra
-    return cost
-
-
-class _Workspace:
-    """Per-thread search arrays, reused across queries via generation stamps."""
-
-    def __init__(self, n: int, m: int) -> None:
-        self.dist = np.zeros(n, dtype=np.float64)
-        self.pred = np.full(n, -1, dtype=np.int64)
-        self.stamp = np.zeros(n, dtype=np.int64)
-        self.closed = np.zeros(n, dtype=np.int64)
-        self.marked = np.zeros(n, dtype=np.int64)
-        self.heap_key = np.zeros(m + 8, dtype=np.float64)
-        self.heap_node = np.zeros(m + 8, dtype=np.int64)
-        self.path = np.zeros(m + 2, dtype=np.int64)
-        self.gen = 0
-
-    def next_gen(self) -> int:
-        self.gen += 1
-        return self.gen
+def _weights(usable: Metric | EdgeWeights) -> EdgeWeights:
+    return usable.weights if isinstance(usable, Metric) else usable
 
 
 def check_latlon(point: LatLon, role: str) -> tuple[float, float]:
@@ -127,7 +75,12 @@ def check_latlon(point: LatLon, role: str) -> tuple[float, float]:
 
 
 class Router:
-    """Routes on one compiled graph for any profile."""
+    """Routes on one compiled graph for any profile.
+
+    The phases of RoutingKit: construction is the preprocessing (spatial index, projected node
+    coordinates, landmark choice: no weights needed); :meth:`customize` turns a profile into a
+    :class:`Metric` (cached); :meth:`query` hands out this thread's reusable :class:`Query`.
+    """
 
     def __init__(
         self,
@@ -135,6 +88,7 @@ class Router:
         *,
         max_snap_m: float = DEFAULT_MAX_SNAP_M,
         use_landmarks: bool = True,
+        metric_cache_bytes: int = DEFAULT_METRIC_CACHE_BYTES,
     ) -> None:
         self.graph = graph
         self.use_landmarks = use_landmarks
@@ -149,15 +103,15 @@ class Router:
         )
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._cache: OrderedDict[Profile, EdgeWeights] = OrderedDict()
         self.effective: EffectiveEdges = effective_edges(graph)
         self._report = ReportTable.build(graph.edge, self.effective)
         self.revision = 0
         self._landmark_nodes = choose_landmarks(self.node_x, self.node_y)
-        self._landmark_cache: OrderedDict[int, tuple[EdgeWeights, Landmarks]] = OrderedDict()
-        self._no_landmarks = Landmarks(np.zeros(0, dtype=np.int64), np.zeros((graph.node_count, 0)))
+        #: The customised metrics of the current attributes, by profile (read it, do not fill
+        #: it: :meth:`customize` does, under the router's lock).
+        self.metric_cache = MetricCache(metric_cache_bytes)
 
-    # --- profiles and weights -------------------------------------------------------------
+    # --- attributes (obstacles patch them) ----------------------------------------------------
     def refresh(self) -> None:
         """Recompute effective attributes after the graph's arrays were patched (obstacles)."""
         self.replace_attributes(self.graph.edge, self.graph.node)
@@ -166,7 +120,8 @@ class Router:
         """Swap in new attribute arrays (obstacle patches) atomically with their effective view.
 
         Queries read ``graph.edge`` and ``effective`` together under the lock, so none sees new
-        raw arrays with an old effective view; cached weights and landmarks are dropped.
+        raw arrays with an old effective view. The metric cache is dropped: the next
+        :meth:`customize` of each profile builds its metric from the new attributes.
         """
         eff = effective_edges(dataclasses.replace(self.graph, edge=edge, node=node))
         report = ReportTable.build(edge, eff)
@@ -175,9 +130,8 @@ class Router:
             self.graph.node = node
             self.effective = eff
             self._report = report
-            self._cache.clear()
-            self._landmark_cache.clear()
             self.revision += 1
+            self.metric_cache.clear(self.revision)
 
     def report_table(self) -> ReportTable:
         """What route reports read, stacked per edge (consistent with the current attributes)."""
@@ -189,22 +143,43 @@ class Router:
         with self._lock:
             return self.graph.edge, self.effective
 
-    def weights(self, profile: Profile) -> EdgeWeights:
-        """Edge weights of ``profile`` (cached per profile and graph revision)."""
-        key = profile  # profiles are frozen and hashable
+    # --- customisation ----------------------------------------------------------------------------
+    def customize(self, profile: Profile) -> Metric:
+        """The :class:`Metric` of ``profile`` on the current attributes (cached).
+
+        One cache, keyed by profile (profiles are frozen and hashable), bounded by the bytes
+        of the metrics' arrays (``metric_cache_bytes``) and dropped when obstacles change the
+        attributes.
+        """
         with self._lock:
-            cached = self._cache.get(key)
+            cached = self.metric_cache.get(profile)
             if cached is not None:
-                self._cache.move_to_end(key)
                 return cached
-            eff, edge = self.effective, self.graph.edge
-        weights = compute_weights(profile, edge, eff)
+            eff, edge, revision = self.effective, self.graph.edge, self.revision
+        metric = self.metric(
+            compute_weights(profile, edge, eff), profile=profile, revision=revision
+        )
         with self._lock:
-            if self.effective is eff:
-                self._cache[key] = weights
-                while len(self._cache) > _WEIGHT_CACHE_SIZE:
-                    self._cache.popitem(last=False)
-        return weights
+            self.metric_cache.put(profile, metric)  # ignored if the attributes changed meanwhile
+        return metric
+
+    def metric(
+        self, weights: EdgeWeights, *, profile: Profile | None = None, revision: int | None = None
+    ) -> Metric:
+        """Customise the graph with any ``weights`` (e.g. of the map without obstacles): the
+        landmark distances and heuristic scale. Not cached; :meth:`customize` is."""
+        return build_metric(
+            self.graph,
+            weights,
+            landmark_nodes=self._landmark_nodes if self.use_landmarks else None,
+            h_factor=self._h_factor,
+            profile=profile,
+            revision=self.revision if revision is None else revision,
+        )
+
+    def weights(self, profile: Profile) -> EdgeWeights:
+        """Edge weights of ``profile`` (those of :meth:`customize`)."""
+        return self.customize(profile).weights
 
     @staticmethod
     def profile(
@@ -216,23 +191,16 @@ class Router:
         return make_profile(profile, dict(overrides))
 
     # --- snapping -----------------------------------------------------------------------------
-    def _workspace(self) -> _Workspace:
-        ws = getattr(self._local, "ws", None)
-        if ws is None or ws.dist.shape[0] != self.graph.node_count:
-            ws = _Workspace(self.graph.node_count, self.graph.edge_count)
-            self._local.ws = ws
-        return ws
-
     def snap(
-        self, point: LatLon, weights: EdgeWeights, role: str = "origin"
+        self, point: LatLon, usable: Metric | EdgeWeights, role: str = "origin"
     ) -> tuple[SnapPoint, bool]:
-        """Snap ``(lat, lon)`` to the nearest usable edge; fall back to any edge.
+        """Snap ``(lat, lon)`` to the nearest edge usable under ``usable``; fall back to any edge.
 
         Returns the snap and whether it lies on an edge that honours the profile. Raises
         :class:`OutOfAreaError` with the distance when no path is within ``max_snap_m``.
         """
         lat, lon = check_latlon(point, role)
-        hit = self.index.snap(lon, lat, weights.violations, self.max_snap_m)
+        hit = self.index.snap(lon, lat, _weights(usable).violations, self.max_snap_m)
         if hit is not None:
             return hit, True
         hit = self.index.snap(lon, lat, None, self.max_snap_m)
@@ -249,6 +217,14 @@ class Router:
         )
 
     # --- search --------------------------------------------------------------------------------
+    def query(self, metric: Metric) -> Query:
+        """This thread's reusable :class:`Query`, reset for ``metric``."""
+        q: Query | None = getattr(self._local, "query", None)
+        if q is None or q.node_count != self.graph.node_count:
+            q = Query(self.graph, self.node_x, self.node_y, self.index.frame)
+            self._local.query = q
+        return q.reset(metric)
+
     def start_pieces(self, snap: SnapPoint) -> list[PathPiece]:
         """The directed pieces from a snapped point to each end node of its edge."""
         e, f = snap.edge, snap.fraction
@@ -258,76 +234,12 @@ class Router:
             pieces.append(PathPiece(rev, 1.0 - f, 1.0))
         return pieces
 
-    def landmarks(self, weights: EdgeWeights) -> Landmarks:
-        """The ALT landmark distances of ``weights`` (computed once per weights, then cached)."""
-        key = id(weights)
-        with self._lock:
-            hit = self._landmark_cache.get(key)
-        if hit is not None and hit[0] is weights:
-            return hit[1]
-        lm = compute_landmarks(self.graph, weights, self._landmark_nodes)
-        with self._lock:
-            self._landmark_cache[key] = (weights, lm)
-            while len(self._landmark_cache) > _WEIGHT_CACHE_SIZE:
-                self._landmark_cache.popitem(last=False)
-        return lm
-
-    def shortest_path(
-        self,
-        source: SnapPoint,
-        target: SnapPoint,
-        weights: EdgeWeights,
-        *,
-        bounds: EdgeWeights | None = None,
-    ) -> Path:
-        """Least-cost path between two snapped points under ``weights`` (A* with landmarks).
-
-        ``bounds`` are weights that never exceed ``weights`` (default: ``weights`` itself);
-        their landmarks give the heuristic, so searches on penalised copies reuse them.
-        """
-        g = self.graph
-        starts = self.start_pieces(source)
-        exits = self.exit_pieces(target)
-        src_nodes = np.array([g.head[p.edge] for p in starts], dtype=np.int64)
-        src_costs = np.array([piece_cost(weights, p, last=False) for p in starts])
-        tgt_nodes = np.array([g.tail[p.edge] for p in exits], dtype=np.int64)
-        tgt_costs = np.array([piece_cost(weights, p, last=True) for p in exits])
-        lm = self.landmarks(bounds or weights) if self.use_landmarks else self._no_landmarks
-        ws = self._workspace()
-        gen = ws.next_gen()
-        tx, ty = self.index.frame.project(target.lon, target.lat)
-        best, exit_i, settled = _kernels.astar(
-            g.first_out, g.head, weights.cost_s, self.node_x, self.node_y,
-            src_nodes, src_costs, tgt_nodes, tgt_costs, float(tx), float(ty),
-            self._h_factor * (bounds or weights).min_cost_per_m, lm.dist, lm.at(tgt_nodes),
-            ws.dist, ws.pred, ws.stamp, ws.closed, gen, ws.heap_key, ws.heap_node,
-        )  # fmt: skip
-        direct = self.direct_piece(source, target, weights)
-        if direct is not None and direct[1] <= best:
-            piece = direct[0]
-            return Path(
-                np.array([piece.edge]), piece.start, piece.end, direct[1], source, target, settled
-            )
-        if exit_i < 0:
-            raise NoRouteError("the destination cannot be reached from the origin on this map")
-        count = _kernels.extract_path(ws.pred, g.tail, int(tgt_nodes[exit_i]), ws.path)
-        first_node = int(g.tail[ws.path[0]]) if count else int(tgt_nodes[exit_i])
-        start = min(
-            (p for p, node in zip(starts, src_nodes, strict=True) if node == first_node),
-            key=lambda p: piece_cost(weights, p, last=False),
-        )
-        edges = np.empty(count + 2, dtype=np.int64)
-        edges[0] = start.edge
-        edges[1 : count + 1] = ws.path[:count]
-        edges[-1] = exits[exit_i].edge
-        return Path(edges, start.start, exits[exit_i].end, float(best), source, target, settled)
-
     def exit_pieces(self, snap: SnapPoint) -> list[PathPiece]:
         """The directed pieces from each end node of a snapped point's edge to the point."""
         return [PathPiece(p.edge, 0.0, p.start) for p in self.start_pieces(snap)]
 
     def direct_piece(
-        self, source: SnapPoint, target: SnapPoint, weights: EdgeWeights
+        self, source: SnapPoint, target: SnapPoint, usable: Metric | EdgeWeights
     ) -> tuple[PathPiece, float] | None:
         """Walking along a single edge when both points lie on the same street piece."""
         rev = int(self.graph.edge["reverse_edge"][source.edge])
@@ -340,16 +252,41 @@ class Router:
         piece = PathPiece(source.edge, fs, ft) if ft >= fs else PathPiece(rev, 1.0 - fs, 1.0 - ft)
         if piece.edge < 0:
             return None
-        return piece, piece_cost(weights, piece, last=True)
+        return piece, piece_cost(_weights(usable), piece, last=True)
+
+    def shortest_path(self, source: SnapPoint, target: SnapPoint, metric: Metric) -> Path:
+        """Least-cost path between two snapped points under ``metric`` (A* with landmarks).
+
+        Raises :class:`NoRouteError` when the target cannot be reached.
+        """
+        if not isinstance(metric, Metric):
+            raise TypeError(
+                f"shortest_path needs a Metric (Router.customize(profile)), "
+                f"not {type(metric).__name__}"
+            )
+        q = self.query(metric)
+        q.add_sources(self.start_pieces(source))
+        q.add_targets(self.exit_pieces(target))
+        best = q.run(toward=(target.lat, target.lon))
+        direct = self.direct_piece(source, target, metric)
+        if direct is not None and direct[1] <= best:
+            piece = direct[0]
+            return Path(
+                np.array([piece.edge]), piece.start, piece.end, direct[1], source, target,
+                q.settled_nodes,
+            )  # fmt: skip
+        if not math.isfinite(best):
+            raise NoRouteError("the destination cannot be reached from the origin on this map")
+        edges, start, end = q.path()
+        return Path(edges, start, end, best, source, target, q.settled_nodes)
 
     def walk_path(self, origin: LatLon, destination: LatLon) -> Path | None:
         """The plain walking route (the reference for detours), or None if there is none."""
-        walk = self.profile("walk")
-        walk_w = self.weights(walk)
-        source, _ = self.snap(origin, walk_w, "origin")
-        target, _ = self.snap(destination, walk_w, "destination")
+        walk = self.customize(self.profile("walk"))
+        source, _ = self.snap(origin, walk, "origin")
+        target, _ = self.snap(destination, walk, "destination")
         try:
-            return self.shortest_path(source, target, walk_w)
+            return self.shortest_path(source, target, walk)
         except NoRouteError:
             return None
 
@@ -387,9 +324,10 @@ class Router:
         if alternatives <= 0 or len(points) != 2:
             return routes
         prof = self.profile(profile, overrides)
-        weights = self.weights(prof)
-        source, ok_s = self.snap(points[0], weights, "origin")
-        target, ok_t = self.snap(points[1], weights, "destination")
+        metric = self.customize(prof)
+        weights = metric.weights
+        source, ok_s = self.snap(points[0], metric, "origin")
+        target, ok_t = self.snap(points[1], metric, "destination")
         cost = weights.cost_s.copy()
         rev = self.graph.edge["reverse_edge"]
         length = self.graph.edge["length_m"]
@@ -400,9 +338,8 @@ class Router:
             cost[used] *= 1.5
             twins = rev[used]
             cost[twins[twins >= 0]] *= 1.5
-            path = self.shortest_path(
-                source, target, dataclasses.replace(weights, cost_s=cost.copy())
-            )
+            # the penalised copy keeps the metric's landmarks: no customisation per alternative
+            path = self.shortest_path(source, target, metric.penalised(cost.copy()))
             edges = set(int(p.edge) for p in path.pieces) | {int(rev[p.edge]) for p in path.pieces}
             own = sum(float(length[p.edge]) for p in path.pieces)
             if own <= 0:
@@ -454,10 +391,11 @@ class Router:
         raises :class:`NoRouteError` naming the limits that block the way.
         """
         prof = self.profile(profile, overrides)
-        weights = self.weights(prof)
-        source, source_ok = self.snap(origin, weights, "origin")
-        target, target_ok = self.snap(destination, weights, "destination")
-        path = self.shortest_path(source, target, weights)
+        metric = self.customize(prof)
+        weights = metric.weights
+        source, source_ok = self.snap(origin, metric, "origin")
+        target, target_ok = self.snap(destination, metric, "destination")
+        path = self.shortest_path(source, target, metric)
         walk_path = None
         if compare_walk:
             plain_walk = prof == self.profile("walk")

@@ -6,8 +6,10 @@ every node from ``K`` landmarks on the periphery of the network. By the triangle
 ``|D_k(v) - D_k(t)| <= lb-distance(v, t) <= cost-distance(v, t)`` for every landmark ``k``: an
 admissible and consistent heuristic, whatever penalties, obstacles or violations the weights
 carry. Landmarks are chosen geometrically (the farthest node in each of ``K`` angular sectors
-around the centre), so the choice is stable and costs no extra searches. This is the
-"customisation" phase of the engine: a few milliseconds once per profile, cached with its weights.
+around the centre), so the choice is stable and costs no extra searches. They are
+part of a profile's :class:`routing.metric.Metric` (the "customisation" phase of the engine: a few
+milliseconds once per profile, cached with its weights); a penalised copy of a metric keeps them,
+since its costs never fall below the ones the landmarks were computed on.
 """
 
 from __future__ import annotations
@@ -29,6 +31,16 @@ class Landmarks:
 
     nodes: np.ndarray  # int64[K]
     dist: np.ndarray  # float64[n, K], C-contiguous
+
+    @classmethod
+    def none(cls, node_count: int) -> Landmarks:
+        """No landmarks (zero columns): the search falls back to the straight-line bound."""
+        return cls(np.zeros(0, dtype=np.int64), np.zeros((node_count, 0)))
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the arrays."""
+        return int(self.nodes.nbytes + self.dist.nbytes)
 
     def at(self, nodes: np.ndarray) -> np.ndarray:
         """Rows of ``dist`` for ``nodes`` (``[len(nodes), K]``, contiguous)."""
@@ -76,20 +88,15 @@ def compute_landmarks(
     first_out, head, cost = _symmetric_csr(graph, weights)
     n, k = graph.node_count, len(landmark_nodes)
     dist = np.full((n, k), np.inf)
-    work = np.zeros(n, dtype=np.float64)
-    pred = np.zeros(n, dtype=np.int64)
-    stamp = np.zeros(n, dtype=np.int64)
-    closed = np.zeros(n, dtype=np.int64)
-    marked = np.zeros(n, dtype=np.int64)
-    heap_key = np.zeros(len(head) + 8)
-    heap_node = np.zeros(len(head) + 8, dtype=np.int64)
+    ws = _kernels.workspace(n, len(head) + 8)
+    work, closed = ws[0], ws[3]
     zero = np.zeros(1)
+    bound = _kernels.no_bound()
+    no_targets = (np.zeros(0, dtype=np.int64), np.zeros(0))
     for i, node in enumerate(landmark_nodes):
         gen = i + 1
-        _kernels.dijkstra_to_marked(
-            first_out, head, cost, np.array([node], dtype=np.int64), zero, marked, 0,
-            work, pred, stamp, closed, gen, heap_key, heap_node,
-        )  # fmt: skip
+        source = (np.array([node], dtype=np.int64), zero)
+        _kernels.search((first_out, head, cost), ws, gen, source, no_targets, bound, 0)
         reached = closed == gen
         dist[reached, i] = work[reached]
     # unreachable from a landmark (another component): that landmark gives no bound there

@@ -3,7 +3,7 @@
 The reference model is the one of ``benchmarks/bench_routing.py``: an ``nx.DiGraph`` built once
 per profile from ``weights.cost_s`` (``inf`` edges left out, the cheaper of parallel edges kept),
 plus per query a virtual source joined to the ends of the origin's edge with the costs of the
-pieces :meth:`Router._ends` describes (``piece_cost(..., last=False)``), a virtual target reached
+pieces :meth:`Router.start_pieces` describes (``piece_cost(..., last=False)``), a virtual target reached
 from the tail of the destination's edge (piece ``0 → f``) and of its twin (``0 → 1 - f``) with
 ``piece_cost(..., last=True)``, and the direct walk along one edge when both points lie on it.
 ``nx.bidirectional_dijkstra`` answers; the virtual edges are removed again afterwards.
@@ -25,6 +25,7 @@ import numpy as np
 from accessibility_rules.weights import EdgeWeights
 from routing.engine import Router, piece_cost
 from routing.errors import NoRouteError
+from routing.metric import Metric
 from routing.snapping import SnapPoint
 
 REL_TOL = 1e-9
@@ -111,17 +112,17 @@ class Comparison:
 
 
 def compare_pair(
-    router: Router, w: EdgeWeights, baseline: NetworkxBaseline, s: SnapPoint, t: SnapPoint
+    router: Router, metric: Metric, baseline: NetworkxBaseline, s: SnapPoint, t: SnapPoint
 ) -> Comparison:
     """Search ``s → t`` with the Router and with networkx on the same weights; time both."""
     clock = time.perf_counter_ns
     start = clock()
     try:
-        ours = router.shortest_path(s, t, w).cost_s
+        ours = router.shortest_path(s, t, metric).cost_s
     except NoRouteError:
         ours = math.inf
     ours_ms = (clock() - start) / 1e6
-    starts, ends, direct = end_edges(router, w, s, t)
+    starts, ends, direct = end_edges(router, metric.weights, s, t)
     start = clock()
     theirs = baseline.query(starts, ends, direct)
     nx_ms = (clock() - start) / 1e6

@@ -108,29 +108,29 @@ class _Worker:
     def run(self, profile_name: str, pairs: Sequence[Pair]) -> list[PairResult]:
         router = self.router
         profile = router.profile(profile_name)
-        weights = router.weights(profile)  # computed (and cached) before any timing
+        metric = router.customize(profile)  # computed (and cached) before any timing
         baseline = None
         if self.compare:
             from testers.compare import NetworkxBaseline
 
             baseline = self._baselines.get(profile_name)
             if baseline is None:
-                baseline = self._baselines[profile_name] = NetworkxBaseline(router, weights)
-        return [self._one(profile, weights, baseline, pair) for pair in pairs]
+                baseline = self._baselines[profile_name] = NetworkxBaseline(router, metric.weights)
+        return [self._one(profile, metric, baseline, pair) for pair in pairs]
 
-    def _one(self, profile: Any, weights: Any, baseline: NetworkxBaseline | None, pair: Pair) -> PairResult:  # fmt: skip
+    def _one(self, profile: Any, metric: Any, baseline: NetworkxBaseline | None, pair: Pair) -> PairResult:  # fmt: skip
         router = self.router
         res = PairResult(pair.id, profile.name, ok=False)
         clock = time.perf_counter_ns
         start = clock()
         try:
-            s, _ = router.snap(pair.origin, weights, "origin")
-            t, _ = router.snap(pair.destination, weights, "destination")
+            s, _ = router.snap(pair.origin, metric, "origin")
+            t, _ = router.snap(pair.destination, metric, "destination")
         except RoutingError as exc:
             res.error = exc.code
             return res
         try:
-            path = router.shortest_path(s, t, weights)
+            path = router.shortest_path(s, t, metric)
             res.search_ms = round((clock() - start) / 1e6, 4)
             res.settled_nodes = path.settled_nodes
             res.cost_s = path.cost_s
@@ -139,7 +139,7 @@ class _Worker:
         if baseline is not None:
             from testers.compare import compare_pair
 
-            cmp = compare_pair(router, weights, baseline, s, t)
+            cmp = compare_pair(router, metric, baseline, s, t)
             res.nx_cost_s, res.nx_agree = cmp.networkx_cost_s, cmp.agree
             res.nx_ms, res.nx_ours_ms = round(cmp.networkx_ms, 4), round(cmp.ours_ms, 4)
         if res.error is not None:
@@ -165,7 +165,7 @@ class _Worker:
         )
         res.steps = sum(1 for b in route.barriers if b.kind == "steps")
         res.crossings = sum(1 for b in route.barriers if b.kind == "crossing")
-        unknown_bits = weights.unknowns
+        unknown_bits = metric.weights.unknowns
         unknown_m = 0.0
         by_attribute = dict.fromkeys(_UNKNOWN_NAMES, 0.0)
         for seg in route.segments:

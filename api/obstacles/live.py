@@ -59,6 +59,7 @@ from routing.obstacles.overlay import ObstacleOverlay
 
 if TYPE_CHECKING:
     from routing.engine import Router
+    from routing.metric import Metric
     from routing.route import Route
 
 log = logging.getLogger("stufenlos.obstacles")
@@ -122,6 +123,7 @@ class LiveObstacles:
         poll_s: float = DEFAULT_POLL_S,
     ) -> None:
         self._pristine_walk: EdgeWeights | None = None
+        self._pristine_metric: Metric | None = None  # its landmarks, built on first use
         self.router = router
         self.overlay = ObstacleOverlay(router)
         self.sessions = sessions
@@ -324,7 +326,9 @@ class LiveObstacles:
             if key in self._references:
                 self._references.move_to_end(key)
                 return self._references[key]
-        pristine, _ = self._walk_weights()
+        if self._pristine_metric is None:
+            self._pristine_metric = self.router.metric(self._walk_weights()[0])
+        pristine = self._pristine_metric
         edges: list[np.ndarray] = []
         try:
             for a, b in itertools.pairwise(points):

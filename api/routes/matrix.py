@@ -1,6 +1,6 @@
 """``POST /matrix``: walking times, distances and accessibility from many sources to many targets.
 
-One Dijkstra search per source (see :mod:`api.testers.matrix`); every cell equals what a single
+One Dijkstra search per source (see :mod:`routing.matrix`); every cell equals what a single
 route request would find for that pair. Limits: at most :data:`MAX_POINTS` sources and as many
 targets, and at most ``Settings.max_matrix_cells`` cells (``STUFENLOS_MAX_MATRIX_CELLS``, default
 10 000, so 100 × 100); larger requests get 422 ``matrix_too_large`` naming the limit.
@@ -18,7 +18,7 @@ from accessibility_rules.attributes import OSM_ATTRIBUTION, OSM_LICENCE_URL
 from api.deps import FreshObstaclesDep, RouterDep, SettingsDep
 from api.errors import ApiError
 from api.schemas import ErrorBody, Point, ProfileChoice
-from api.testers.matrix import cost_matrix
+from routing.matrix import cost_matrix
 
 router = APIRouter(prefix="/matrix", tags=["matrix"])
 

@@ -1,4 +1,4 @@
-"""``POST /matrix`` and :func:`api.testers.matrix.cost_matrix` on the Kaiserslautern centre extract.
+"""``POST /matrix`` and :func:`routing.matrix.cost_matrix` on the Kaiserslautern centre extract.
 
 Every cell must equal what a single query finds: the cost of ``Router.shortest_path`` between the
 same snapped points (1e-9 relative), and the distance and duration of the route built from that
@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from api.testers.matrix import cost_matrix
 from routing.engine import Router
 from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
+from routing.matrix import cost_matrix
 from routing.report import build_route
 from testers.pairs import PointSampler
 
@@ -51,14 +51,14 @@ def as_json(pts: list[tuple[float, float]]) -> list[dict[str, float]]:
 def single(router: Router, a: tuple[float, float], b: tuple[float, float], profile: str) -> Any:
     """(cost, route) of one query between the points as the matrix snaps them."""
     prof = router.profile(profile)
-    w = router.weights(prof)
-    s, _ = router.snap(a, w)
-    t, _ = router.snap(b, w)
+    metric = router.customize(prof)
+    s, _ = router.snap(a, metric)
+    t, _ = router.snap(b, metric)
     try:
-        path = router.shortest_path(s, t, w)
+        path = router.shortest_path(s, t, metric)
     except NoRouteError:
         return math.inf, None
-    return path.cost_s, build_route(router.graph, router.report_table(), prof, w, path, None, snapped_on_usable=True)  # fmt: skip
+    return path.cost_s, build_route(router.graph, router.report_table(), prof, metric.weights, path, None, snapped_on_usable=True)  # fmt: skip
 
 
 def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ Kaiserslautern (whole city, SRTM inclines) and the university extract are built 
 
 The reference model for a query between two snapped points: the graph with ``weights.cost_s``
 per edge (``inf`` edges left out), a virtual source joined to the ends of its edge with the costs
-of the pieces :meth:`Router._ends` describes (``piece_cost(..., last=False)``), a virtual target
+of the pieces :meth:`Router.start_pieces` describes (``piece_cost(..., last=False)``), a virtual target
 reached from the tail of the target's edge (piece ``0 → f``) and of its twin (``0 → 1 - f``) with
 ``piece_cost(..., last=True)``, and the direct walk along one edge when both points lie on it.
 """
@@ -29,6 +29,7 @@ from graphs.geodesy import haversine_m
 from routing import _kernels
 from routing.engine import Path, PathPiece, Router, piece_cost
 from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
+from routing.metric import Metric
 from routing.snapping import SnapPoint
 
 pytestmark = pytest.mark.realdata
@@ -133,9 +134,9 @@ def reference_costs(
     return out
 
 
-def engine_cost(router: Router, s: SnapPoint, t: SnapPoint, w: EdgeWeights) -> float:
+def engine_cost(router: Router, s: SnapPoint, t: SnapPoint, metric: Metric) -> float:
     try:
-        return router.shortest_path(s, t, w).cost_s
+        return router.shortest_path(s, t, metric).cost_s
     except NoRouteError:
         return math.inf
 
@@ -160,23 +161,21 @@ def test_search_core_node_to_node_matches_networkx(ksl_router: Router, preset: s
     g = router.graph
     rng = np.random.default_rng(PRESETS.index(preset))
     n, m = g.node_count, g.edge_count
-    ws = {
-        "dist": np.zeros(n), "pred": np.full(n, -1, dtype=np.int64),
-        "stamp": np.zeros(n, dtype=np.int64), "closed": np.zeros(n, dtype=np.int64),
-        "heap_key": np.zeros(m + 8), "heap_node": np.zeros(m + 8, dtype=np.int64),
-    }  # fmt: skip
-    h_scale = router._h_factor * w.min_cost_per_m
+    ws = _kernels.workspace(n, m + 8)
+    h_scale = router.customize(make_profile(preset)).h_scale
     gen = 0
     for a in rng.integers(0, n, 10):  # 10 × 20 pairs: one networkx search per source
         dist = nx.single_source_dijkstra_path_length(nxg, int(a), weight="weight")
         for b in rng.integers(0, n, 20):
             gen += 1
-            best, _, _ = _kernels.astar(
-                g.first_out, g.head, w.cost_s, router.node_x, router.node_y,
-                np.array([a], dtype=np.int64), np.zeros(1), np.array([b], dtype=np.int64),
-                np.zeros(1), float(router.node_x[b]), float(router.node_y[b]), h_scale,
-                np.zeros((n, 0)), np.zeros((1, 0)), ws["dist"], ws["pred"], ws["stamp"], ws["closed"], gen, ws["heap_key"],
-                ws["heap_node"],
+            bound = (
+                router.node_x, router.node_y, float(router.node_x[b]), float(router.node_y[b]),
+                h_scale, np.zeros((n, 0)), np.zeros((1, 0)),
+            )  # fmt: skip
+            best, _, _ = _kernels.search(
+                (g.first_out, g.head, w.cost_s), ws, gen,
+                (np.array([a], dtype=np.int64), np.zeros(1)),
+                (np.array([b], dtype=np.int64), np.zeros(1)), bound, 0,
             )  # fmt: skip
             assert same_cost(best, dist.get(int(b), math.inf)), (preset, a, b, best)
 
@@ -187,13 +186,14 @@ def test_shortest_path_cost_matches_networkx(ksl_router: Router, preset: str) ->
     """200 seeded pairs of snapped points per preset: engine cost == reference model cost."""
     router = ksl_router
     nxg, w = nx_graph(router, preset)
+    metric = router.customize(make_profile(preset))
     rng = np.random.default_rng(100 + PRESETS.index(preset))
     for origin in random_points(router, rng, 10):  # 10 × 20 pairs
         source, _ = router.snap(origin, w, "origin")
         targets = [router.snap(p, w, "destination")[0] for p in random_points(router, rng, 20)]
         expected = reference_costs(router, nxg, w, source, targets)
         for target, ref in zip(targets, expected, strict=True):
-            got = engine_cost(router, source, target, w)
+            got = engine_cost(router, source, target, metric)
             assert same_cost(got, ref), (preset, origin, target, got, ref)
 
 
@@ -214,6 +214,7 @@ def test_same_edge_pairs_match_networkx(ksl_router: Router, preset: str) -> None
     """Both points on one edge, either order: the direct walk or a way round, as networkx."""
     router = ksl_router
     nxg, w = nx_graph(router, preset)
+    metric = router.customize(make_profile(preset))
     g = router.graph
     rng = np.random.default_rng(7)
     canonical = router.index.canonical_edges
@@ -223,7 +224,7 @@ def test_same_edge_pairs_match_networkx(ksl_router: Router, preset: str) -> None
             s = point_on_edge(router, int(e), float(a))
             t = point_on_edge(router, int(e), float(b))
             [ref] = reference_costs(router, nxg, w, s, [t])
-            got = engine_cost(router, s, t, w)
+            got = engine_cost(router, s, t, metric)
             assert same_cost(got, ref), (e, a, b, got, ref)
 
 
@@ -260,14 +261,15 @@ def routed_pairs(router: Router, preset: str, count: int, seed: int):
     from routing.report import build_route
 
     prof = make_profile(preset)
-    w = router.weights(prof)
+    metric = router.customize(prof)
+    w = metric.weights
     rng = np.random.default_rng(seed)
     points = random_points(router, rng, 2 * count)
     for origin, destination in zip(points[::2], points[1::2], strict=True):
         source, ok_s = router.snap(origin, w, "origin")
         target, ok_t = router.snap(destination, w, "destination")
         try:
-            path = router.shortest_path(source, target, w)
+            path = router.shortest_path(source, target, metric)
         except NoRouteError:
             continue
         route = build_route(router.graph, router.report_table(), prof, w, path, None, snapped_on_usable=ok_s and ok_t)  # fmt: skip

@@ -1,9 +1,9 @@
 """The numba kernels of :mod:`routing._kernels` against networkx and brute force.
 
 Random directed graphs (CSR, sorted by tail, some edges ``inf``) with random sources and start
-costs: every distance :func:`dijkstra_to_marked` settles must equal networkx's, every node it does
-not settle must be unreachable; :func:`astar` (plain and with a consistent Euclidean heuristic)
-must find networkx's best cost over several exits, and :func:`extract_path` must give a continuous
+costs: every distance :func:`search` settles as Dijkstra (no bound, marked nodes) must equal
+networkx's, every node it does not settle must be unreachable; :func:`search` as A* (plain and
+with a consistent Euclidean heuristic) must find networkx's best cost over several exits, and :func:`extract_path` must give a continuous
 edge sequence whose costs add up to it. :func:`snap_nearest` is compared with a brute-force scan.
 """
 
@@ -40,7 +40,7 @@ class Csr:
 
 
 class Workspace:
-    """The arrays a query writes into, allocated like ``routing.engine._Workspace``."""
+    """The arrays a query writes into, allocated like ``routing.query.Query``."""
 
     def __init__(self, n: int, m: int, sources: int) -> None:
         sources = max(sources, n)  # dirty() starts from every node
@@ -52,6 +52,13 @@ class Workspace:
         self.heap_key = np.zeros(m + sources + 8)
         self.heap_node = np.zeros(m + sources + 8, dtype=np.int64)
         self.path = np.zeros(m + 2, dtype=np.int64)
+
+    @property
+    def arrays(self) -> _kernels.Workspace:
+        return (
+            self.dist, self.pred, self.stamp, self.closed, self.marked, self.heap_key,
+            self.heap_node,
+        )  # fmt: skip
 
 
 def make_csr(n: int, edges: list[tuple[int, int, float]], x=None, y=None) -> Csr:
@@ -123,21 +130,22 @@ def graphs(draw, euclidean: bool = False):
 
 def run_dijkstra(g: Csr, ws: Workspace, sources, costs, marked_nodes, gen: int) -> int:
     ws.marked[marked_nodes] = gen
-    return _kernels.dijkstra_to_marked(
-        g.first_out, g.head, g.cost, sources, costs, ws.marked, len(set(marked_nodes.tolist())),
-        ws.dist, ws.pred, ws.stamp, ws.closed, gen, ws.heap_key, ws.heap_node,
+    no_targets = (np.zeros(0, dtype=np.int64), np.zeros(0))
+    _, _, settled = _kernels.search(
+        (g.first_out, g.head, g.cost), ws.arrays, gen, (sources, costs), no_targets,
+        _kernels.no_bound(), len(set(marked_nodes.tolist())),
     )  # fmt: skip
+    return settled
 
 
 NO_LM = np.zeros((0, 0))  # no landmark columns: the kernel ignores the landmark bound
 
 
 def run_astar(g: Csr, ws: Workspace, sources, costs, exits, exit_costs, tx, ty, h, gen):
-    return _kernels.astar(
-        g.first_out, g.head, g.cost, g.x, g.y, sources, costs, exits, exit_costs,
-        float(tx), float(ty), float(h), NO_LM, np.zeros((len(exits), 0)),
-        ws.dist, ws.pred, ws.stamp, ws.closed, gen,
-        ws.heap_key, ws.heap_node,
+    bound = (g.x, g.y, float(tx), float(ty), float(h), NO_LM, np.zeros((len(exits), 0)))
+    return _kernels.search(
+        (g.first_out, g.head, g.cost), ws.arrays, gen, (sources, costs), (exits, exit_costs),
+        bound, 0,
     )  # fmt: skip
 
 
@@ -147,7 +155,7 @@ def dirty(g: Csr, ws: Workspace, gen: int) -> None:
     run_dijkstra(g, ws, src, np.zeros(g.n), np.zeros(0, dtype=np.int64), gen)
 
 
-# --------------------------------------------------------------------------- dijkstra_to_marked
+# ------------------------------------------------------------------- search as Dijkstra
 
 
 @HYP
@@ -167,7 +175,7 @@ def test_dijkstra_whole_graph_matches_networkx(case) -> None:
 
 @HYP
 @given(graphs(), st.data())
-def test_dijkstra_to_marked_settles_marked_nodes_exactly(case, data) -> None:
+def test_dijkstra_settles_marked_nodes_exactly(case, data) -> None:
     g, sources, costs, _ = case
     marked = np.array(
         data.draw(st.lists(st.integers(0, g.n - 1), min_size=1, max_size=5)), dtype=np.int64
@@ -190,7 +198,7 @@ def test_dijkstra_to_marked_settles_marked_nodes_exactly(case, data) -> None:
         assert max(ws.dist[closed]) <= farthest * (1 + REL) + 1e-12
 
 
-# ----------------------------------------------------------------------------------- astar
+# ------------------------------------------------------------------------ search as A*
 
 
 def check_astar(g: Csr, sources, costs, scale: float, exits, exit_costs, tx, ty) -> None:

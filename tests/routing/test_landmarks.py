@@ -71,12 +71,11 @@ def test_alt_search_equals_networkx(case, data) -> None:
         bound = max((abs(a - b) for a, b in zip(lm.dist[v], lm.dist[target], strict=True) if np.isfinite(a) and np.isfinite(b)), default=0.0)  # fmt: skip
         assert bound <= back * (1 + 1e-9) + 1e-9, (v, target, bound, back, d)
     m = len(graph.head)
-    best, _, _ = _kernels.astar(
-        graph.first_out, graph.head, weights.cost_s, xy[:, 0].copy(), xy[:, 1].copy(),
-        np.array([source], dtype=np.int64), np.zeros(1), np.array([target], dtype=np.int64),
-        np.zeros(1), 0.0, 0.0, 0.0, lm.dist, lm.at(np.array([target])),
-        np.zeros(n), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64),
-        np.zeros(n, dtype=np.int64), 1, np.zeros(m + 8), np.zeros(m + 8, dtype=np.int64),
+    bound = (xy[:, 0].copy(), xy[:, 1].copy(), 0.0, 0.0, 0.0, lm.dist, lm.at(np.array([target])))
+    best, _, _ = _kernels.search(
+        (graph.first_out, graph.head, weights.cost_s), _kernels.workspace(n, m + 8), 1,
+        (np.array([source], dtype=np.int64), np.zeros(1)),
+        (np.array([target], dtype=np.int64), np.zeros(1)), bound, 0,
     )  # fmt: skip
     want = expected.get(target, math.inf)
     assert (best == want == math.inf) or math.isclose(best, want, rel_tol=1e-9, abs_tol=1e-9)

@@ -1,13 +1,14 @@
 """Many-to-many travel matrix with one Dijkstra search per source (behind ``POST /matrix``).
 
-All points are snapped once with the profile's weights (exactly as :meth:`Router.route` snaps
-them). For each source, :func:`routing._kernels.dijkstra_to_marked` runs from the source's two
-start pieces (:meth:`Router._ends`, ``piece_cost(..., last=False)``) until the entry nodes of every
-target are settled; a target's entry nodes are the tails of its two exit pieces (node → point,
+All points are snapped once with the profile's metric (exactly as :meth:`Router.route` snaps
+them). For each source, the thread's :class:`routing.query.Query` runs Dijkstra
+(:meth:`Query.run_to_nodes`) from the source's start pieces (:meth:`Router.start_pieces`,
+``piece_cost(..., last=False)``) until the entry nodes of every target are settled; a target's
+entry nodes are the tails of its exit pieces (:meth:`Router.exit_pieces`, node → point,
 ``piece_cost(..., last=True)``), as in :meth:`Router.shortest_path`. A cell's cost is the least
 ``dist[entry] + exit cost``, or the walk along one edge when both points lie on the same street
-piece (:meth:`Router._direct`, preferred on ties like the single query). So every cell equals the
-cost of ``Router.shortest_path`` for that pair.
+piece (:meth:`Router.direct_piece`, preferred on ties like the single query). So every cell equals
+the cost of ``Router.shortest_path`` for that pair.
 
 Three matrices come out of the one search tree:
 
@@ -32,9 +33,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from accessibility_rules.profile import Profile
-from accessibility_rules.weights import VIOLATION_PENALTY_S, EdgeWeights
-from routing import _kernels
-from routing.engine import LatLon, Router, piece_cost
+from accessibility_rules.weights import VIOLATION_PENALTY_S
+from routing.engine import Router
+from routing.query import LatLon, piece_cost
 from routing.snapping import SnapPoint
 from routing.walking import transition_delay_s, walking_time_s
 
@@ -88,15 +89,17 @@ def _transition_delay_s(router: Router, profile: Profile) -> np.ndarray:
 
 
 def _tree_sums(
-    ws: object, gen: int, tail: np.ndarray, edge_len: np.ndarray, edge_dur: np.ndarray
+    closed: np.ndarray,
+    pred: np.ndarray,
+    tail: np.ndarray,
+    edge_len: np.ndarray,
+    edge_dur: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For every settled node: its root (a start node) and the length and duration from there.
 
-    Pointer doubling over the predecessor edges of this search (``closed == gen`` nodes only):
-    ``O(n log depth)`` vector operations instead of a Python walk per target.
+    Pointer doubling over the predecessor edges of one search tree (settled nodes ``closed``
+    only): ``O(n log depth)`` vector operations instead of a Python walk per target.
     """
-    closed = ws.closed == gen  # type: ignore[attr-defined]
-    pred = ws.pred  # type: ignore[attr-defined]
     n = closed.shape[0]
     parent = np.arange(n, dtype=np.int64)
     has = closed & (pred >= 0)
@@ -127,7 +130,8 @@ def cost_matrix(
     Raises ``InvalidCoordinateError`` / ``OutOfAreaError`` naming the point (``sources[3]``).
     """
     prof = router.profile(profile)
-    w: EdgeWeights = router.weights(prof)
+    metric = router.customize(prof)
+    w = metric.weights
     g = router.graph
     tail = np.asarray(g.tail, dtype=np.int64)
     head = np.asarray(g.head, dtype=np.int64)
@@ -136,8 +140,8 @@ def cost_matrix(
     delay = _transition_delay_s(router, prof)
     full_dur = walking_time_s(prof, length, delay)  # a whole middle edge (never the last piece)
 
-    src = [router.snap(p, w, f"sources[{i}]")[0] for i, p in enumerate(sources)]
-    tgt = [router.snap(p, w, f"targets[{j}]")[0] for j, p in enumerate(targets)]
+    src = [router.snap(p, metric, f"sources[{i}]")[0] for i, p in enumerate(sources)]
+    tgt = [router.snap(p, metric, f"targets[{j}]")[0] for j, p in enumerate(targets)]
     n_s, n_t = len(src), len(tgt)
 
     # exits: up to two per target, padded with an unusable one (cost inf)
@@ -162,26 +166,22 @@ def cost_matrix(
     cost = np.full((n_s, n_t), np.inf)
     dist_m = np.full((n_s, n_t), np.inf)
     dur_s = np.full((n_s, n_t), np.inf)
-    ws = router._workspace()
+    query = router.query(metric)
     rows = np.arange(n_t)
     settled_total = 0
     for i, s in enumerate(src):
         starts = router.start_pieces(s)
         s_nodes = np.array([head[p.edge] for p in starts], dtype=np.int64)
         s_costs = np.array([piece_cost(w, p, last=False) for p in starts])
-        gen = ws.next_gen()
-        ws.marked[marked_nodes] = gen
-        settled_total += _kernels.dijkstra_to_marked(
-            g.first_out, g.head, w.cost_s, s_nodes, s_costs, ws.marked, len(marked_nodes),
-            ws.dist, ws.pred, ws.stamp, ws.closed, gen, ws.heap_key, ws.heap_node,
-        )  # fmt: skip
-        reached = ws.closed[ex_node] == gen
-        d = np.where(reached & usable_exits, ws.dist[ex_node] + ex_cost, np.inf)
+        query.reset().add_sources(starts)
+        settled_total += query.run_to_nodes(marked_nodes)
+        d = np.where(usable_exits, query.distances(ex_node) + ex_cost, np.inf)
         best_k = np.argmin(d, axis=1)
         best = d[rows, best_k]
         cost[i] = best
         if np.isfinite(best).any():
-            root, acc_len, acc_dur = _tree_sums(ws, gen, tail, length, full_dur)
+            closed, pred = query.tree()
+            root, acc_len, acc_dur = _tree_sums(closed, pred, tail, length, full_dur)
             # the start piece that reached each root (the cheaper one if both end at one node)
             base_len: dict[int, float] = {}
             base_dur: dict[int, float] = {}
@@ -204,7 +204,7 @@ def cost_matrix(
                 np.inf,
             )
         for j in sorted(set(on_edge.get(s.edge, []))):
-            direct = router.direct_piece(s, tgt[j], w)
+            direct = router.direct_piece(s, tgt[j], metric)
             if direct is not None and direct[1] <= cost[i, j]:
                 piece, c = direct
                 piece_len = (piece.end - piece.start) * float(length[piece.edge])

@@ -1,0 +1,158 @@
+"""The customisation phase: a profile's edge costs and the bounds that guide its searches.
+
+RoutingKit splits routing into three phases: *preprocessing* that needs no weights (here: the
+compiled graph, its spatial index, the projected node coordinates and the landmark choice, all
+built once by :class:`routing.engine.Router`), *customisation* of a metric from one weight array
+(this module) and *queries* on a metric (:mod:`routing.query`).
+
+A :class:`Metric` is one profile's customisation: its :class:`EdgeWeights` (costs, violation and
+unknown records), the straight-line heuristic scale and the ALT :class:`Landmarks` of those
+costs. :meth:`Metric.penalised` derives a copy with higher costs (the alternatives' penalty
+method) that keeps its parent's bounds, which stay consistent for costs that never fall below the
+parent's: no landmark search per alternative. :class:`MetricCache` keeps the metrics of the
+current attribute revision, bounded by the bytes of their arrays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+import numpy as np
+
+from accessibility_rules.profile import Profile
+from accessibility_rules.weights import EdgeWeights
+from graphs.model import CompiledGraph
+from routing.landmarks import Landmarks, compute_landmarks
+
+#: Default bound of the metric cache: the arrays of ~20 profiles on the Kaiserslautern graph.
+DEFAULT_METRIC_CACHE_BYTES = 256 * 2**20
+
+
+def weights_nbytes(weights: EdgeWeights) -> int:
+    """Bytes held by the arrays of ``weights``."""
+    return sum(
+        int(v.nbytes)
+        for f in dataclasses.fields(weights)
+        if isinstance(v := getattr(weights, f.name), np.ndarray)
+    )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Metric:
+    """One customisation of the graph: what a query needs besides the topology.
+
+    ``h_scale`` (seconds per metre of the router's planar frame) times the straight-line distance
+    never exceeds the cost between two points, and the landmark bound never exceeds the cost of a
+    path (see :func:`routing._kernels.search` for why both are consistent). ``profile`` is the
+    profile the weights come from (``None`` for weights built elsewhere, e.g. the map without
+    obstacles); ``revision`` is the router's attribute revision they were computed on.
+    """
+
+    weights: EdgeWeights
+    landmarks: Landmarks
+    h_scale: float
+    profile: Profile | None = None
+    revision: int = 0
+
+    @property
+    def cost_s(self) -> np.ndarray:
+        """What the search minimises, per edge (``inf`` = unusable)."""
+        return self.weights.cost_s
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the arrays (weights and landmark distances)."""
+        return weights_nbytes(self.weights) + self.landmarks.nbytes
+
+    def penalised(self, cost_s: np.ndarray) -> Metric:
+        """A copy whose search costs are ``cost_s`` (each ``>=`` this metric's), bounds kept.
+
+        The violation, unknown and travel records stay the parent's (they describe the edges,
+        not the search). Because no cost falls, the parent's landmarks and straight-line scale
+        remain consistent lower bounds, so nothing is recomputed. Raises ``ValueError`` when
+        ``cost_s`` has another shape or any entry below (or NaN against) the parent's.
+        """
+        cost = np.ascontiguousarray(cost_s, dtype=np.float64)
+        if cost.shape != self.cost_s.shape:
+            raise ValueError(
+                f"penalised costs have shape {cost.shape}, the metric {self.cost_s.shape}"
+            )
+        if not np.all(cost >= self.cost_s):
+            raise ValueError("penalised costs must never fall below the parent metric's costs")
+        return dataclasses.replace(self, weights=dataclasses.replace(self.weights, cost_s=cost))
+
+
+def build_metric(
+    graph: CompiledGraph,
+    weights: EdgeWeights,
+    *,
+    landmark_nodes: np.ndarray | None,
+    h_factor: float,
+    profile: Profile | None = None,
+    revision: int = 0,
+) -> Metric:
+    """Customise ``graph`` with ``weights``: compute the landmark distances and the h scale.
+
+    ``landmark_nodes`` ``None`` builds a metric without landmarks (straight-line bound only).
+    ``h_factor`` converts the router's planar frame distances to metres that never exceed the
+    true ones.
+    """
+    if landmark_nodes is None:
+        landmarks = Landmarks.none(graph.node_count)
+    else:
+        landmarks = compute_landmarks(graph, weights, landmark_nodes)
+    return Metric(weights, landmarks, h_factor * weights.min_cost_per_m, profile, revision)
+
+
+class MetricCache:
+    """Least-recently-used metrics of one attribute revision, bounded by their bytes.
+
+    Not locked: the owner (the Router) guards it. :meth:`put` ignores metrics of another
+    revision, so a metric computed while obstacles changed the attributes never enters.
+    """
+
+    def __init__(self, max_bytes: int = DEFAULT_METRIC_CACHE_BYTES) -> None:
+        if max_bytes < 0:
+            raise ValueError(f"max_bytes must be >= 0, got {max_bytes}")
+        self.max_bytes = max_bytes
+        self.revision = 0
+        self.nbytes = 0
+        self._items: OrderedDict[Hashable, Metric] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._items
+
+    def get(self, key: Hashable) -> Metric | None:
+        """The cached metric (marked as recently used), or None."""
+        hit = self._items.get(key)
+        if hit is not None:
+            self._items.move_to_end(key)
+        return hit
+
+    def put(self, key: Hashable, metric: Metric) -> None:
+        """Keep ``metric``, evicting the least recently used ones beyond ``max_bytes``.
+
+        A metric larger than the whole bound is not kept.
+        """
+        if metric.revision != self.revision or metric.nbytes > self.max_bytes:
+            return
+        old = self._items.pop(key, None)
+        if old is not None:
+            self.nbytes -= old.nbytes
+        self._items[key] = metric
+        self.nbytes += metric.nbytes
+        while self.nbytes > self.max_bytes:
+            _, evicted = self._items.popitem(last=False)
+            self.nbytes -= evicted.nbytes
+
+    def clear(self, revision: int) -> None:
+        """Drop every metric; only metrics of ``revision`` are kept from now on."""
+        self._items.clear()
+        self.nbytes = 0
+        self.revision = revision

@@ -1,0 +1,265 @@
+"""The query phase: a reusable search object over one metric (RoutingKit's query objects).
+
+A :class:`Query` owns one thread's search arrays and is reused for every search of that thread
+(generation stamps make a reset O(1)). The points of a query are *pieces* of directed edges: a
+source piece runs from the source point to its edge's head, where the search starts with the
+piece's cost; a target piece runs from its edge's tail to the target point, which the search
+reaches at the piece's cost. Typical use (what :meth:`routing.engine.Router.shortest_path`
+does)::
+
+    q = router.query(metric)                   # this thread's query, reset for the metric
+    q.add_sources(router.start_pieces(source))
+    q.add_targets(router.exit_pieces(target))
+    cost = q.run(toward=(target.lat, target.lon))
+    edges, start, end = q.path()
+
+One-to-many (the matrix): add the sources only, :meth:`Query.run_to_nodes` with the entry nodes
+of every target, then read :meth:`Query.distances` and :meth:`Query.tree`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from accessibility_rules.weights import VIOLATION_PENALTY_S, EdgeWeights
+from graphs.model import CompiledGraph
+from routing import _kernels
+from routing.metric import Metric
+
+if TYPE_CHECKING:
+    from routing.snapping import LocalFrame, SnapPoint
+
+LatLon = tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class PathPiece:
+    """Part of a directed edge walked from fraction ``start`` to ``end`` (0 = tail, 1 = head)."""
+
+    edge: int
+    start: float
+    end: float
+
+
+@dataclass(frozen=True, slots=True)
+class Path:
+    """A search result: the directed edges walked in order, and where the walk starts on the
+    first edge and ends on the last (fractions 0 = tail, 1 = head), its cost and end points."""
+
+    edges: np.ndarray  # int64, walking order
+    start: float
+    end: float
+    cost_s: float
+    source: SnapPoint
+    target: SnapPoint
+    settled_nodes: int
+
+    @property
+    def pieces(self) -> tuple[PathPiece, ...]:
+        """The walk as pieces of edges (built on demand)."""
+        e = [int(x) for x in self.edges]
+        if len(e) == 1:
+            return (PathPiece(e[0], self.start, self.end),)
+        middle = tuple(PathPiece(x, 0.0, 1.0) for x in e[1:-1])
+        return (PathPiece(e[0], self.start, 1.0), *middle, PathPiece(e[-1], 0.0, self.end))
+
+
+def piece_cost(weights: EdgeWeights, piece: PathPiece, *, last: bool) -> float:
+    """Cost of one piece: the travelled share, the head transition unless it is the last piece."""
+    e = piece.edge
+    cost = (piece.end - piece.start) * float(weights.travel_s[e])
+    if not last:
+        cost += float(weights.transition_s[e])
+    if weights.violations[e]:  # the fixed part, plus the share of the length-dependent part
+        extra = float(weights.violation_s[e]) - VIOLATION_PENALTY_S
+        cost += VIOLATION_PENALTY_S + (piece.end - piece.start) * extra
+    return cost
+
+
+#: Heap room for this many sources beyond one push per edge (grown when a query adds more).
+_HEAP_SLACK = 8
+
+
+class Query:
+    """One thread's reusable search on a graph: reset → add sources/targets → run → path.
+
+    Not thread-safe: each thread uses its own (:meth:`routing.engine.Router.query`). The graph's
+    topology (``first_out``, ``head``, ``tail``) must not change while the query lives; the
+    costs come from the metric given to :meth:`reset`.
+    """
+
+    def __init__(
+        self, graph: CompiledGraph, node_x: np.ndarray, node_y: np.ndarray, frame: LocalFrame
+    ) -> None:
+        self.node_count = graph.node_count
+        self._first_out = graph.first_out
+        self._head = graph.head
+        self._tail = graph.tail
+        self._node_x = node_x
+        self._node_y = node_y
+        self._frame = frame
+        self._ws = _kernels.workspace(graph.node_count, graph.edge_count + _HEAP_SLACK)
+        self._heap_slack = _HEAP_SLACK
+        self._path = np.zeros(graph.edge_count + 2, dtype=np.int64)
+        self._gen = 0
+        self._metric: Metric | None = None
+        self._weights: EdgeWeights | None = None
+        self._sources: list[PathPiece] = []
+        self._source_nodes: list[int] = []
+        self._source_costs: list[float] = []
+        self._targets: list[PathPiece] = []
+        self._target_nodes: list[int] = []
+        self._target_costs: list[float] = []
+        self._best = math.inf
+        self._best_exit = -1
+        self.settled_nodes = 0
+
+    # --- setting up -----------------------------------------------------------------------------
+    @property
+    def metric(self) -> Metric:
+        """The metric the query searches on (set by :meth:`reset`)."""
+        if self._metric is None:
+            raise RuntimeError("reset the query with a metric first")
+        return self._metric
+
+    def reset(self, metric: Metric | None = None) -> Query:
+        """Forget sources, targets and results (O(1)); switch to ``metric`` when given."""
+        if metric is not None:
+            self._metric = metric
+            self._weights = metric.weights
+        self._gen += 1
+        self._sources.clear()
+        self._source_nodes.clear()
+        self._source_costs.clear()
+        self._targets.clear()
+        self._target_nodes.clear()
+        self._target_costs.clear()
+        self._best, self._best_exit, self.settled_nodes = math.inf, -1, 0
+        return self
+
+    def add_source(self, piece: PathPiece) -> Query:
+        """Start at ``head(piece.edge)`` with the piece's cost (its head transition included)."""
+        return self.add_sources((piece,))
+
+    def add_target(self, piece: PathPiece) -> Query:
+        """Reach the target point from ``tail(piece.edge)`` at the piece's cost (no transition).
+
+        All target pieces of a query lead to the same point.
+        """
+        return self.add_targets((piece,))
+
+    def add_sources(self, pieces: Sequence[PathPiece]) -> Query:
+        """:meth:`add_source` for each of ``pieces``."""
+        w = self._weights_or_raise()
+        head = self._head
+        self._sources.extend(pieces)
+        self._source_nodes.extend([int(head[p.edge]) for p in pieces])
+        self._source_costs.extend([piece_cost(w, p, last=False) for p in pieces])
+        return self
+
+    def add_targets(self, pieces: Sequence[PathPiece]) -> Query:
+        """:meth:`add_target` for each of ``pieces``."""
+        w = self._weights_or_raise()
+        tail = self._tail
+        self._targets.extend(pieces)
+        self._target_nodes.extend([int(tail[p.edge]) for p in pieces])
+        self._target_costs.extend([piece_cost(w, p, last=True) for p in pieces])
+        return self
+
+    def _weights_or_raise(self) -> EdgeWeights:
+        if self._weights is None:
+            raise RuntimeError("reset the query with a metric first")
+        return self._weights
+
+    # --- running --------------------------------------------------------------------------------
+    def _sources_array(self) -> tuple[np.ndarray, np.ndarray]:
+        nodes = np.array(self._source_nodes, dtype=np.int64)
+        if len(nodes) > self._heap_slack:  # every push is a source or an edge relaxation
+            self._heap_slack = len(nodes) + _HEAP_SLACK
+            grown = _kernels.workspace(0, len(self._head) + self._heap_slack)
+            self._ws = (*self._ws[:5], grown[5], grown[6])
+        return nodes, np.array(self._source_costs, dtype=np.float64)
+
+    def run(self, *, toward: LatLon | None = None) -> float:
+        """A* from the sources to the target pieces; the least cost (``inf`` if unreachable).
+
+        ``toward`` is the target point ``(lat, lon)``; it enables the straight-line bound (the
+        metric's landmarks bound the search either way).
+        """
+        metric = self.metric
+        graph = (self._first_out, self._head, metric.cost_s)
+        target_nodes = np.array(self._target_nodes, dtype=np.int64)
+        target_costs = np.array(self._target_costs, dtype=np.float64)
+        tx = ty = 0.0
+        h_scale = 0.0
+        if toward is not None:
+            x, y = self._frame.project(toward[1], toward[0])
+            tx, ty, h_scale = float(x), float(y), metric.h_scale
+        lm = metric.landmarks
+        bound = (self._node_x, self._node_y, tx, ty, h_scale, lm.dist, lm.at(target_nodes))
+        best, best_exit, settled = _kernels.search(
+            graph, self._ws, self._gen, self._sources_array(),
+            (target_nodes, target_costs), bound, 0,
+        )  # fmt: skip
+        self._best, self._best_exit, self.settled_nodes = float(best), int(best_exit), settled
+        return self._best
+
+    def run_to_nodes(self, nodes: np.ndarray) -> int:
+        """Dijkstra from the sources until every node of ``nodes`` is settled (or none is left).
+
+        Target pieces are ignored. Returns the number of settled nodes; read the results with
+        :meth:`distances` and :meth:`tree`.
+        """
+        marked = self._ws[4]
+        unique = np.unique(np.asarray(nodes, dtype=np.int64))
+        marked[unique] = self._gen
+        no_targets = (np.zeros(0, dtype=np.int64), np.zeros(0))
+        _, _, settled = _kernels.search(
+            (self._first_out, self._head, self.metric.cost_s), self._ws, self._gen, self._sources_array(), no_targets,
+            _kernels.no_bound(), len(unique),
+        )  # fmt: skip
+        self._best, self._best_exit, self.settled_nodes = math.inf, -1, settled
+        return settled
+
+    # --- results --------------------------------------------------------------------------------
+    def settled(self) -> np.ndarray:
+        """Per node: settled (its cost final) by the last run."""
+        return self._ws[3] == self._gen
+
+    def distances(self, nodes: np.ndarray) -> np.ndarray:
+        """The final cost of each of ``nodes`` (``inf`` where the last run did not settle it)."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        return np.where(self._ws[3][nodes] == self._gen, self._ws[0][nodes], np.inf)
+
+    def tree(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(settled, pred_edge)``: the search tree of the last run (``pred_edge[v]`` is the
+        edge into a settled node ``v``, ``-1`` at a start; undefined where not settled)."""
+        return self.settled(), self._ws[1]
+
+    def path(self) -> tuple[np.ndarray, float, float]:
+        """``(edges, start, end)`` of the best path of the last :meth:`run`.
+
+        ``edges`` in walking order, from the chosen source piece's edge to the chosen target
+        piece's edge; ``start`` is where the walk starts on the first edge, ``end`` where it ends
+        on the last. Raises ``LookupError`` when the target was not reached.
+        """
+        if self._best_exit < 0:
+            raise LookupError("the last run reached no target")
+        exit_node = self._target_nodes[self._best_exit]
+        count = _kernels.extract_path(self._ws[1], self._tail, exit_node, self._path)
+        first_node = int(self._tail[self._path[0]]) if count else exit_node
+        # the cheapest source piece ending at the first node (the first one on ties)
+        start, start_cost = -1, math.inf
+        for i, node in enumerate(self._source_nodes):
+            if node == first_node and (start < 0 or self._source_costs[i] < start_cost):
+                start, start_cost = i, self._source_costs[i]
+        edges = np.empty(count + 2, dtype=np.int64)
+        edges[0] = self._sources[start].edge
+        edges[1 : count + 1] = self._path[:count]
+        edges[-1] = self._targets[self._best_exit].edge
+        return edges, self._sources[start].start, self._targets[self._best_exit].end

@@ -1,0 +1,247 @@
+"""Customisation and queries as objects: the metric cache, penalised metrics and the Query.
+
+The alternatives of a route search on penalised copies of the profile's metric: they must reuse
+its landmarks (no landmark search per alternative) and must not push the presets' metrics out of
+the cache. Penalised metrics keep their parent's bounds and must still find exact least costs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+import routing.metric
+from accessibility_rules.profile import load_preset, make_profile
+from accessibility_rules.weights import EdgeWeights
+from routing.engine import Router
+from routing.errors import NoRouteError
+from routing.landmarks import Landmarks
+from routing.metric import Metric, MetricCache, weights_nbytes
+from routing.query import PathPiece
+
+# ------------------------------------------------------------------------------- MetricCache
+
+
+def fake_metric(n: int, revision: int = 0) -> Metric:
+    """A metric holding ``n`` edges of weights (no landmarks)."""
+    z = np.zeros(n)
+    bits = np.zeros(n, dtype=np.uint32)
+    weights = EdgeWeights(z, z.copy(), bits, bits.copy(), z.copy(), z.copy(), 1.0)
+    return Metric(weights, Landmarks.none(0), 1.0, None, revision)
+
+
+def test_metric_nbytes_counts_every_array() -> None:
+    m = fake_metric(100)
+    assert m.nbytes == weights_nbytes(m.weights) == 4 * 800 + 2 * 400
+    lm = Landmarks(np.zeros(3, dtype=np.int64), np.zeros((100, 3)))
+    assert dataclasses.replace(m, landmarks=lm).nbytes == m.nbytes + 24 + 2400
+
+
+def test_cache_is_bounded_by_bytes_least_recently_used_first() -> None:
+    size = fake_metric(100).nbytes
+    cache = MetricCache(max_bytes=int(2.5 * size))
+    a, b, c = fake_metric(100), fake_metric(100), fake_metric(100)
+    cache.put("a", a)
+    cache.put("b", b)
+    assert cache.get("a") is a  # a is now the most recently used
+    cache.put("c", c)
+    assert "b" not in cache
+    assert cache.get("a") is a
+    assert cache.get("c") is c
+    assert cache.nbytes == 2 * size <= cache.max_bytes
+    cache.put("a", fake_metric(100))  # replacing keeps the byte count right
+    assert cache.nbytes == 2 * size
+    cache.put("big", fake_metric(1000))  # larger than the whole bound: not kept, nothing evicted
+    assert "big" not in cache
+    assert len(cache) == 2
+
+
+def test_cache_keeps_only_metrics_of_its_revision() -> None:
+    cache = MetricCache()
+    cache.put("a", fake_metric(10, revision=0))
+    cache.clear(revision=1)
+    assert len(cache) == 0
+    assert cache.nbytes == 0
+    cache.put("old", fake_metric(10, revision=0))  # computed before the change: ignored
+    cache.put("new", fake_metric(10, revision=1))
+    assert "old" not in cache
+    assert "new" in cache
+
+
+def test_cache_rejects_a_negative_bound() -> None:
+    with pytest.raises(ValueError, match="max_bytes"):
+        MetricCache(-1)
+
+
+# ------------------------------------------------------------------------------ penalised
+
+
+def test_penalised_keeps_bounds_and_records() -> None:
+    m = fake_metric(5)
+    cost = m.cost_s + np.array([0.0, 1.0, 2.0, np.inf, 0.5])
+    p = m.penalised(cost)
+    assert p.landmarks is m.landmarks
+    assert p.h_scale == m.h_scale
+    assert p.weights.min_cost_per_m == m.weights.min_cost_per_m
+    assert p.weights.violations is m.weights.violations
+    np.testing.assert_array_equal(p.cost_s, cost)
+    np.testing.assert_array_equal(m.cost_s, np.zeros(5))  # the parent is unchanged
+
+
+@pytest.mark.parametrize(
+    ("cost", "match"),
+    [
+        (np.array([0.0, -1.0, 0.0]), "never fall below"),
+        (np.array([0.0, np.nan, 0.0]), "never fall below"),
+        (np.zeros(4), "shape"),
+    ],
+)
+def test_penalised_rejects_lower_costs(cost: np.ndarray, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        fake_metric(3).penalised(cost)
+
+
+# ------------------------------------------------------------------------ on a real graph
+
+
+@pytest.fixture
+def fresh_router(uni_router: Router) -> Router:
+    """A new Router on the university graph (empty metric cache)."""
+    return Router(uni_router.graph)
+
+
+def seeded_points(router: Router, seed: int, k: int) -> list[tuple[float, float]]:
+    g = router.graph
+    rng = np.random.default_rng(seed)
+    nodes = rng.integers(0, g.node_count, k)
+    return [(float(g.node["lat"][v]), float(g.node["lon"][v])) for v in nodes]
+
+
+@pytest.mark.realdata
+def test_alternatives_reuse_the_parent_metric_landmarks(
+    fresh_router: Router, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One landmark computation per profile; none for 40 requests with alternatives."""
+    router = fresh_router
+    calls: list[Any] = []
+    compute = routing.metric.compute_landmarks
+
+    def counting(graph: Any, weights: Any, nodes: Any) -> Landmarks:
+        calls.append(weights)
+        return compute(graph, weights, nodes)
+
+    monkeypatch.setattr(routing.metric, "compute_landmarks", counting)
+    presets = ["walk", "wheelchair"]
+    first = {name: router.customize(load_preset(name)) for name in presets}
+    assert len(calls) == len(presets)
+    points = seeded_points(router, 11, 80)
+    alternatives_found = 0
+    for i in range(40):
+        origin, destination = points[2 * i], points[2 * i + 1]
+        try:
+            routes = router.route_via([origin, destination], presets[i % 2], alternatives=2)
+        except NoRouteError:
+            continue
+        alternatives_found += len(routes) - 1
+    assert alternatives_found > 0, "the alternatives were searched at all"
+    assert len(calls) == len(presets), "no landmarks were computed for the alternatives"
+    for name in presets:  # the presets' metrics are still cached: the very same objects
+        assert load_preset(name) in router.metric_cache
+        assert router.customize(load_preset(name)) is first[name]
+    assert len(router.metric_cache) == len(presets)
+
+
+@pytest.mark.realdata
+def test_customize_caches_per_profile_and_drops_on_new_attributes(fresh_router: Router) -> None:
+    router = fresh_router
+    walk = load_preset("walk")
+    metric = router.customize(walk)
+    assert router.customize(walk) is metric
+    assert router.customize(make_profile("walk")) is metric  # equal profiles share a metric
+    assert router.weights(walk) is metric.weights
+    assert metric.profile == walk
+    assert metric.revision == router.revision
+    router.refresh()  # what an obstacle change does
+    assert len(router.metric_cache) == 0
+    fresh = router.customize(walk)
+    assert fresh is not metric
+    assert fresh.revision == router.revision == metric.revision + 1
+    np.testing.assert_array_equal(fresh.cost_s, metric.cost_s)  # same attributes, same costs
+
+
+@pytest.mark.realdata
+def test_cache_bound_evicts_by_bytes(uni_router: Router) -> None:
+    one = uni_router.customize(load_preset("walk")).nbytes
+    router = Router(uni_router.graph, metric_cache_bytes=int(1.5 * one))
+    walk = router.customize(load_preset("walk"))
+    router.customize(load_preset("wheelchair"))
+    assert load_preset("walk") not in router.metric_cache
+    assert load_preset("wheelchair") in router.metric_cache
+    assert router.customize(load_preset("walk")) is not walk
+    assert router.metric_cache.nbytes <= router.metric_cache.max_bytes
+
+
+@pytest.mark.realdata
+def test_shortest_path_needs_a_metric(uni_router: Router) -> None:
+    metric = uni_router.customize(load_preset("walk"))
+    a, b = seeded_points(uni_router, 3, 2)
+    s, _ = uni_router.snap(a, metric)
+    t, _ = uni_router.snap(b, metric.weights)  # snapping reads the violations of either
+    with pytest.raises(TypeError, match="Metric"):
+        uni_router.shortest_path(s, t, metric.weights)  # type: ignore[arg-type]
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("preset", ["walk", "wheelchair", "blind"])
+def test_penalised_metric_finds_the_exact_least_cost(uni_router: Router, preset: str) -> None:
+    """The parent's landmarks stay valid bounds: the same costs as a freshly customised metric
+    of the penalised weights (its own landmarks) and as a search without any landmarks."""
+    router = uni_router
+    metric = router.customize(load_preset(preset))
+    rng = np.random.default_rng(21)
+    factor = rng.choice([1.0, 1.5, 4.0, np.inf], metric.cost_s.shape, p=[0.7, 0.2, 0.08, 0.02])
+    cost = np.where(np.isinf(factor), np.inf, metric.cost_s * factor)  # 0 × inf would be NaN
+    penalised = metric.penalised(cost)
+    own = router.metric(penalised.weights)  # landmarks of the penalised costs
+    plain = dataclasses.replace(penalised, landmarks=Landmarks.none(router.graph.node_count))
+    points = seeded_points(router, 4, 60)
+    for origin, destination in zip(points[::2], points[1::2], strict=True):
+        s, _ = router.snap(origin, metric)
+        t, _ = router.snap(destination, metric)
+        got = []
+        for m in (penalised, own, plain):
+            try:
+                got.append(router.shortest_path(s, t, m).cost_s)
+            except NoRouteError:
+                got.append(math.inf)
+        assert all(g == got[0] or math.isclose(g, got[0], rel_tol=1e-9) for g in got), got
+
+
+# ---------------------------------------------------------------------------------- Query
+
+
+@pytest.mark.realdata
+def test_query_is_reused_and_reports_unreached_targets(uni_router: Router) -> None:
+    router = uni_router
+    metric = router.customize(load_preset("walk"))
+    q = router.query(metric)
+    assert router.query(metric) is q  # one per thread
+    a, b = seeded_points(router, 8, 2)
+    s, _ = router.snap(a, metric)
+    t, _ = router.snap(b, metric)
+    for p in router.start_pieces(s):
+        q.add_source(p)
+    for p in router.exit_pieces(t):
+        q.add_target(p)
+    cost = q.run(toward=(t.lat, t.lon))
+    edges, _, _ = q.path()
+    assert q.distances(np.array([router.graph.head[edges[0]]]))[0] <= cost
+    q.reset()
+    q.add_source(PathPiece(int(edges[0]), 0.0, 1.0))
+    assert q.run() == math.inf  # no target
+    with pytest.raises(LookupError):
+        q.path()
