@@ -88,7 +88,9 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
             from routing.engine import Router
 
             app.state.router = Router(
-                load_graph(settings.graph_dir), max_snap_m=settings.max_snap_m
+                load_graph(settings.graph_dir),
+                max_snap_m=settings.max_snap_m,
+                metric_cache_bytes=settings.metric_cache_bytes,
             )
             app.state.router.warm_up()
         from api.obstacles.wiring import start_obstacles

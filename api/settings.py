@@ -1,7 +1,7 @@
 """Service settings, read from the environment (prefix ``STUFENLOS_``) by pydantic-settings.
 
 Each default is named where the library needs it (``routing.engine.DEFAULT_MAX_SNAP_M``, the
-obstacle matching tolerance, the live overlay's poll interval) and referred to here by name.
+metric cache size, the obstacle matching tolerance, the live overlay's poll interval) and referred to here by name.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from api.obstacles.live import DEFAULT_POLL_S
 from graphs import settings as graph_settings
 from routing.engine import DEFAULT_MAX_SNAP_M
+from routing.metric import DEFAULT_METRIC_CACHE_BYTES
 from routing.obstacles.matching import DEFAULT_TOLERANCE_M, MAX_TOLERANCE_M
 
 
@@ -25,6 +26,11 @@ class Settings(BaseSettings):
     graph_dir: Path = Field(default_factory=graph_settings.default_graph_dir)
     max_snap_m: float = Field(
         DEFAULT_MAX_SNAP_M, gt=0, le=5000, description="snap radius in metres"
+    )
+    metric_cache_bytes: int = Field(
+        DEFAULT_METRIC_CACHE_BYTES,
+        ge=0,
+        description="bytes of customised profile metrics (costs, landmarks) kept per worker",
     )
     max_body_bytes: int = Field(64 * 1024, gt=0, description="largest accepted request body")
     max_via_points: int = Field(10, ge=0, le=100)
