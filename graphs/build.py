@@ -27,6 +27,7 @@ from accessibility_rules.attributes import (
     OSM_ATTRIBUTION,
     OSM_LICENCE_URL,
     ROAD_CLASSES,
+    AcousticSignal,
     CrossingKind,
     InclineSource,
 )
@@ -108,13 +109,16 @@ def build_graph(
         _apply_dem(graph, dem)
     graph.meta = _metadata(raw, graph, dem, time.perf_counter() - started)
     graph.meta["dropped_edges_outside_largest_component"] = total_edges - graph.edge_count
-    graph.meta["source_counts"] = _source_counts(raw, ways)
+    graph.meta["source_counts"] = _source_counts(raw, ways, node_attrs)
     graph.validate()
     return graph, malformed
 
 
-def _source_counts(raw: RawOsm, ways: _Ways) -> dict[str, int]:
-    """What the source data holds, before the network is cut to its largest component."""
+def _source_counts(
+    raw: RawOsm, ways: _Ways, node_attrs: dict[int, NodeAttributes]
+) -> dict[str, int]:
+    """What the source data holds, before the network is cut to its largest component (counted
+    on the tag rules' results: tags are read only in accessibility_rules)."""
     kerb_nodes = sum(1 for t in raw.node_tags.values() if has_kerb_tags(t))
     return {
         "walkable_ways": len(ways.raw_ways),
@@ -124,9 +128,9 @@ def _source_counts(raw: RawOsm, ways: _Ways) -> dict[str, int]:
         "steps_ways": sum(1 for a in ways.attrs if a.is_steps),
         "steps_ways_with_step_count": sum(1 for a in ways.attrs if a.is_steps and a.step_count),
         "crossing_ways": sum(1 for a in ways.attrs if a.crossing != CrossingKind.NONE),
-        "crossing_nodes": sum(1 for t in raw.node_tags.values() if t.get("highway") == "crossing"),
+        "crossing_nodes": sum(1 for a in node_attrs.values() if a.crossing != CrossingKind.NONE),
         "acoustic_signal_nodes": sum(
-            1 for t in raw.node_tags.values() if t.get("traffic_signals:sound") == "yes"
+            1 for a in node_attrs.values() if a.acoustic_signal == AcousticSignal.YES
         ),
     }
 
