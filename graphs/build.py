@@ -132,6 +132,8 @@ def _source_counts(
         "acoustic_signal_nodes": sum(
             1 for a in node_attrs.values() if a.acoustic_signal == AcousticSignal.YES
         ),
+        "missing_way_nodes": raw.missing_nodes,
+        "ways_split_at_missing_nodes": raw.split_ways,
     }
 
 

@@ -2,7 +2,11 @@
 
 Both paths produce the same :class:`RawOsm`: the highway ways with their tags, the coordinates of
 the nodes they use, and the tags of nodes that carry accessibility information (kerbs,
-crossings, barriers, elevators, entrances). Files are read with pyosmium, which streams XML, its
+crossings, barriers, elevators, entrances). A way whose extract lacks some of its nodes is split
+at every missing node into pieces that keep the way's id and tags: nothing is drawn straight
+across a gap of unknown shape (the way may leave the area and come back, or pass steps there).
+The missing nodes and the split ways are counted (:class:`RawOsm` ``missing_nodes``,
+``split_ways``) and shown in the coverage report. Files are read with pyosmium, which streams XML, its
 compressed forms and PBF alike; downloads go through osmnx (Overpass), so any municipality with a
 network connection can build its own graph.
 """
@@ -49,6 +53,8 @@ class RawOsm:
     data_timestamp: str | None = None
     kerb_ways: list[RawWay] = field(default_factory=list)  # linear kerbs (barrier=kerb ways)
     extra: dict[str, object] = field(default_factory=dict)
+    missing_nodes: int = 0  # node references of highway ways that the extract lacks
+    split_ways: int = 0  # highway ways cut at a missing node between two present ones
 
 
 def file_sha256(path: Path) -> str:
@@ -76,6 +82,7 @@ def read_osm_file(path: str | Path) -> RawOsm:
     node_tags: dict[int, dict[str, str]] = {}
     kerb_ways: list[RawWay] = []
     newest = ""
+    missing_nodes = split_ways = 0
     try:
         processor = osmium.FileProcessor(str(p), osmium.osm.NODE | osmium.osm.WAY)
         for obj in processor.with_locations():
@@ -92,14 +99,22 @@ def read_osm_file(path: str | Path) -> RawOsm:
                 continue
             if not is_way_of_interest(obj.tags):
                 continue
-            refs: list[int] = []
+            runs: list[list[int]] = [[]]
+            missing = 0
             for nd in obj.nodes:
-                if not nd.location.valid():
-                    continue  # node outside the extract
-                refs.append(nd.ref)
+                if not nd.location.valid():  # node outside the extract: the way is cut here
+                    missing += 1
+                    if runs[-1]:
+                        runs.append([])
+                    continue
+                runs[-1].append(nd.ref)
                 node_lonlat[nd.ref] = (nd.location.lon, nd.location.lat)
-            if len(refs) >= 2:
-                ways.append(RawWay(obj.id, refs, {t.k: t.v for t in obj.tags}))
+            missing_nodes += missing
+            split_ways += int(sum(1 for run in runs if run) > 1)  # a gap between present nodes
+            pieces = [run for run in runs if len(run) >= 2]
+            if pieces:
+                tags = {t.k: t.v for t in obj.tags}
+                ways.extend(RawWay(obj.id, run, tags) for run in pieces)
                 year = (
                     obj.timestamp.year
                 )  # Osmosis writes placeholders (1969, or 2106 once wrapped)
@@ -115,6 +130,8 @@ def read_osm_file(path: str | Path) -> RawOsm:
         source_sha256=file_sha256(p),
         data_timestamp=newest or None,
         kerb_ways=kerb_ways,
+        missing_nodes=missing_nodes,
+        split_ways=split_ways,
     )
 
 
@@ -245,6 +262,8 @@ def clip_to_boundary(raw: RawOsm, area: Polygon | MultiPolygon) -> RawOsm:
         data_timestamp=raw.data_timestamp,
         extra=dict(raw.extra, clipped=True),
         kerb_ways=raw.kerb_ways,
+        missing_nodes=raw.missing_nodes,
+        split_ways=raw.split_ways,
     )
 
 

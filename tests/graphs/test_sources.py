@@ -503,3 +503,42 @@ def test_cli_info_other_format_version(
     meta = json.loads((out / "meta.json").read_text())
     (out / "meta.json").write_text(json.dumps(meta | {"format_version": 99}))
     _fails_with_one_line(capsys, ["info", "--graph", str(out)], "rebuild")
+
+
+# --- ways whose extract lacks some nodes (issue 10, item 6) ----------------------------------------
+
+
+def test_way_is_split_at_missing_nodes(osm_fixtures: Path) -> None:
+    raw = read_osm_file(osm_fixtures / "missing_nodes.osm")
+    pieces = [w for w in raw.ways if w.way_id == 600]
+    assert [w.nodes for w in pieces] == [[601, 602], [604, 605]]  # 607 alone is no piece
+    assert all(w.tags == {"highway": "footway", "surface": "asphalt"} for w in pieces)
+    assert raw.missing_nodes == 2
+    assert raw.split_ways == 1
+
+
+def test_no_edge_bridges_missing_nodes(osm_fixtures: Path) -> None:
+    graph, _ = build_graph(read_osm_file(osm_fixtures / "missing_nodes.osm"))
+    osm, way = graph.node["osm_id"], graph.edge["way_id"]
+    pairs = {
+        (int(osm[t]), int(osm[h]), int(w))
+        for t, h, w in zip(graph.tail, graph.head, way, strict=True)
+    }
+    assert (602, 604, 600) not in pairs  # 602 → 604 only along way 610, through 611
+    assert (602, 604, 610) in pairs
+    assert (604, 605, 600) in pairs
+    assert 607 not in set(osm.tolist())
+    assert graph.meta["source_counts"]["missing_way_nodes"] == 2
+    assert graph.meta["source_counts"]["ways_split_at_missing_nodes"] == 1
+
+
+def test_neukoelln_way_155595021_is_not_bridged(shared_file: Callable[[str], Path]) -> None:
+    """Neukölln way 155595021 lacks 3 of its 5 nodes in the extract; its two present nodes,
+    86 m apart with a missing node between them, were joined by a straight edge."""
+    raw = read_osm_file(shared_file("berlin-neukoelln-2024.osm.gz"))
+    assert raw.missing_nodes == 3
+    assert raw.split_ways == 1
+    assert not [w for w in raw.ways if w.way_id == 155595021]  # two single-node pieces: no edge
+    graph, _ = build_graph(raw)
+    assert not (graph.edge["way_id"] == 155595021).any()
+    assert graph.meta["source_counts"]["missing_way_nodes"] == 3
