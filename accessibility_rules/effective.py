@@ -3,7 +3,11 @@
 Kerbs, crossings, barriers and elevators are mapped on nodes; the routing core only knows edges.
 An edge's *effective* attributes therefore include the node it leads to: walking ``u → v`` crosses
 the kerb mapped at ``v``. Each node is thus met exactly once on a path, and the same kerb is met
-whichever direction one walks. Recomputed vectorised (well under a millisecond for a city) whenever
+whichever direction one walks. A crossing way already carries the facts of its crossing nodes
+(merged at build time by :func:`accessibility_rules.tags.crossing_way_with_nodes`: a known value
+beats unknown, the node wins when both are known), so all of its edges agree; the node's facts
+at an edge's head only fill what is still unknown, and the way's ``way_share`` makes the whole
+way one crossing. Recomputed vectorised (well under a millisecond for a city) whenever
 obstacles patch the raw arrays.
 
 A rule over plain arrays (the graph's ``edge`` and ``node`` dictionaries, ``head`` and ``tail``):

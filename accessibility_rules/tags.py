@@ -16,6 +16,26 @@ Two layers:
   coverage report can say how much data was dropped. The keys each attribute's rule reads are
   listed in :mod:`accessibility_rules.registry`, which derives the source key filters from them.
 
+Crossings: node and way facts
+-----------------------------
+A road crossing is often mapped twice: as a ``footway=crossing`` way and as the
+``highway=crossing`` node where that way meets the road, and each may carry ``crossing=*``,
+``traffic_signals:sound``, ``traffic_signals:vibration`` and ``tactile_paving``.
+:func:`crossing_way_with_nodes` merges them into the way (the graph build applies it to every
+crossing way), so every edge of the way carries the same facts wherever the way is split:
+
+1. *A known value beats unknown*, from either side: a way without ``crossing=*`` whose node says
+   ``crossing=traffic_signals`` is a signalised crossing (``crossing=island`` and
+   ``railway=crossing`` nodes say nothing about how the road is crossed: unknown).
+2. *Both known and different: the node wins.* The node is where the road is crossed and where
+   the signal equipment stands; it is the object the wiki documents as the crossing and the one
+   surveying tools (StreetComplete) ask about and update, while a way's copy is usually set when
+   the way is drawn and goes stale.
+3. *Several crossing nodes on one way* (a road with a central island mapped as two crossings):
+   of their known values the worst for a pedestrian wins (the least controlled crossing kind; no
+   signal before a locator tone before a go signal; no before yes), because the way leads over
+   all of them.
+
 Everything here is pure: no I/O, no global state.
 """
 
@@ -53,6 +73,7 @@ __all__ = [
     "NodeAttributes",
     "WayAttributes",
     "crossing_way_kerb",
+    "crossing_way_with_nodes",
     "has_kerb_tags",
     "highway_class",
     "is_kerb_way",
@@ -1316,6 +1337,55 @@ def with_linear_kerbs(
                 if not any(k.startswith("kerb") or k == "sloped_curb" for k in own):
                     tags[n] = kerb_tags | own
     return tags
+
+
+#: Crossing kinds from the most to the least controlled (rule 3 of the module docstring).
+_CROSSING_CONTROL: tuple[CrossingKind, ...] = (
+    CrossingKind.TRAFFIC_SIGNALS,
+    CrossingKind.MARKED,
+    CrossingKind.UNMARKED,
+    CrossingKind.INFORMAL,
+)
+#: Acoustic signals from the best to the worst for a blind pedestrian.
+_ACOUSTIC_ORDER: tuple[AcousticSignal, ...] = (
+    AcousticSignal.YES,
+    AcousticSignal.LOCATE,
+    AcousticSignal.NO,
+)
+_TRI_ORDER: tuple[Tri, ...] = (Tri.YES, Tri.NO)
+
+
+def _worst_known(values: Iterable[_T], order: tuple[_T, ...]) -> _T | None:
+    """The last of ``order`` among ``values`` (unknown values are not in ``order``), or None."""
+    present = set(values)
+    known = [v for v in order if v in present]
+    return known[-1] if known else None
+
+
+def crossing_way_with_nodes(
+    way: WayAttributes, way_nodes: Iterable[NodeAttributes]
+) -> WayAttributes:
+    """A crossing way with the facts of its crossing nodes merged in (module docstring rules).
+
+    ``way_nodes`` are the attributes of the way's nodes; only crossing nodes count. Other ways
+    are returned unchanged.
+    """
+    if way.crossing == CrossingKind.NONE:
+        return way
+    nodes = [n for n in way_nodes if n.crossing != CrossingKind.NONE]
+    if not nodes:
+        return way
+    kind = _worst_known((n.crossing for n in nodes), _CROSSING_CONTROL)
+    acoustic = _worst_known((n.acoustic_signal for n in nodes), _ACOUSTIC_ORDER)
+    vibration = _worst_known((n.vibration_signal for n in nodes), _TRI_ORDER)
+    tactile = _worst_known((n.tactile_paving for n in nodes), _TRI_ORDER)
+    return dataclasses.replace(
+        way,
+        crossing=way.crossing if kind is None else kind,
+        acoustic_signal=way.acoustic_signal if acoustic is None else acoustic,
+        vibration_signal=way.vibration_signal if vibration is None else vibration,
+        tactile_paving=way.tactile_paving if tactile is None else tactile,
+    )
 
 
 def crossing_way_kerb(way: WayAttributes, way_nodes: Iterable[NodeAttributes]) -> WayAttributes:

@@ -36,6 +36,7 @@ from accessibility_rules.tags import (
     NodeAttributes,
     WayAttributes,
     crossing_way_kerb,
+    crossing_way_with_nodes,
     has_kerb_tags,
     is_pedestrian_way,
     node_attributes,
@@ -146,7 +147,8 @@ def _walkable_ways(
         if not is_pedestrian_way(way.tags):
             continue
         a = way_attributes(way.tags, malformed)
-        a = crossing_way_kerb(a, (node_attrs.get(n, EMPTY_NODE) for n in way.nodes))
+        nodes = [node_attrs.get(n, EMPTY_NODE) for n in way.nodes]
+        a = crossing_way_kerb(crossing_way_with_nodes(a, nodes), nodes)
         kept.append(way)
         attrs.append(a)
     signature: list[int] = []

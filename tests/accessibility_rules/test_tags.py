@@ -36,6 +36,7 @@ from accessibility_rules.tags import (
     MalformedTagError,
     NodeAttributes,
     WayAttributes,
+    crossing_way_with_nodes,
     highway_class,
     is_pedestrian_way,
     node_attributes,
@@ -1163,3 +1164,62 @@ def test_node_attributes_never_raises(tags):
     assert isinstance(node, NodeAttributes)
     assert isinstance(node.is_notable, bool)
     assert set(malformed) <= set(tags)
+
+
+# --- crossing ways merged with their crossing nodes (issue 10, item 4) ---------------------------
+
+
+def _crossing_way(**tags: str) -> WayAttributes:
+    return way_attributes({"highway": "footway", "footway": "crossing", **tags}, Counter())
+
+
+def _crossing_node(**tags: str) -> NodeAttributes:
+    return node_attributes({"highway": "crossing", **tags}, Counter())
+
+
+def test_crossing_way_known_node_beats_unknown_way() -> None:
+    way = crossing_way_with_nodes(
+        _crossing_way(),
+        [
+            EMPTY_NODE,
+            _crossing_node(crossing="traffic_signals", **{"traffic_signals:sound": "yes"}),
+        ],
+    )
+    assert way.crossing is CrossingKind.TRAFFIC_SIGNALS
+    assert way.acoustic_signal is AcousticSignal.YES
+    assert way.tactile_paving is Tri.UNKNOWN  # nobody knows
+
+
+def test_crossing_way_known_way_beats_unknown_node() -> None:
+    way = crossing_way_with_nodes(
+        _crossing_way(crossing="marked", tactile_paving="yes"), [_crossing_node(crossing="island")]
+    )
+    assert way.crossing is CrossingKind.MARKED
+    assert way.tactile_paving is Tri.YES
+
+
+def test_crossing_way_node_wins_when_both_known() -> None:
+    way = crossing_way_with_nodes(
+        _crossing_way(crossing="unmarked", **{"traffic_signals:sound": "no"}),
+        [_crossing_node(crossing="traffic_signals", **{"traffic_signals:sound": "yes"})],
+    )
+    assert way.crossing is CrossingKind.TRAFFIC_SIGNALS
+    assert way.acoustic_signal is AcousticSignal.YES
+
+
+def test_crossing_way_over_two_nodes_takes_the_worst_known() -> None:
+    way = crossing_way_with_nodes(
+        _crossing_way(),
+        [
+            _crossing_node(crossing="traffic_signals", **{"traffic_signals:sound": "yes"}),
+            _crossing_node(crossing="island"),
+            _crossing_node(crossing="marked", **{"traffic_signals:sound": "locate"}),
+        ],
+    )
+    assert way.crossing is CrossingKind.MARKED
+    assert way.acoustic_signal is AcousticSignal.LOCATE
+
+
+def test_non_crossing_way_is_unchanged() -> None:
+    way = way_attributes({"highway": "footway"}, Counter())
+    assert crossing_way_with_nodes(way, [_crossing_node(crossing="marked")]) is way

@@ -538,3 +538,29 @@ def test_dem_does_not_contradict_a_tagged_direction(osm_fixtures: Path) -> None:
     up, down = b.edge(44, 45), b.edge(45, 44)  # way 202 is drawn 44 → 45 (north), incline=up
     assert not e["incline_percent"][up] < 0
     assert not e["incline_percent"][down] > 0
+
+
+# --- crossings: node facts merged into the crossing way (issue 10, item 4) ---------------------
+
+
+def test_crossing_way_without_kind_takes_its_nodes_facts(
+    osm_fixtures: Path, tmp_path: Path
+) -> None:
+    """A footway=crossing way without crossing=* over a signalised node with an acoustic signal:
+    every edge of the way is a signalised crossing with sound, not "unknown"."""
+    text = (osm_fixtures / "kerb_crossing.osm").read_text()
+    untagged = text.replace('    <tag k="crossing" v="traffic_signals"/>\n  </way>', "  </way>")
+    assert untagged != text
+    path = tmp_path / "untagged_crossing.osm"
+    path.write_text(untagged)
+    graph, _ = build_graph(read_osm_file(path))
+    b = Built(graph, Counter(), read_osm_file(path))
+    edges = b.way_edges(103)
+    assert len(edges) == 8  # 4 pieces (13-31-3-32-23), both directions
+    assert (graph.edge["crossing"][edges] == CrossingKind.TRAFFIC_SIGNALS).all()
+    assert (graph.edge["acoustic_signal"][edges] == AcousticSignal.YES).all()
+    assert (graph.edge["tactile_paving"][edges] == Tri.YES).all()
+    eff = effective_edges(graph)
+    assert (eff.crossing[edges] == CrossingKind.TRAFFIC_SIGNALS).all()
+    assert (eff.acoustic_signal[edges] == AcousticSignal.YES).all()
+    assert eff.crossing_share[edges].sum() == pytest.approx(2.0)  # one crossing each direction

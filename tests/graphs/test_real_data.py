@@ -8,15 +8,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
+from shapely.geometry import box
 
-from accessibility_rules.attributes import OSM_ATTRIBUTION, AcousticSignal, InclineSource
+from accessibility_rules.attributes import (
+    OSM_ATTRIBUTION,
+    AcousticSignal,
+    CrossingKind,
+    InclineSource,
+)
 from accessibility_rules.effective import effective_edges
+from graphs.build import build_graph
 from graphs.geodesy import haversine_m
 from graphs.model import CompiledGraph
 from graphs.pipeline import COVERAGE_FILE
+from graphs.sources import clip_to_boundary, read_osm_file
 from graphs.store import load_graph
 from tests.conftest import KAISERSLAUTERN_OSM, SRTM_TILE, RealBuild
 
@@ -229,3 +238,54 @@ def test_herrenberg_pbf(
     assert g.node["is_elevator"].any() or g.edge["is_elevator"].any()
     tagged = g.edge["incline_source"] == InclineSource.TAG
     assert tagged.any()  # Herrenberg has incline tags
+
+
+# --- crossing ways carry their crossing node's facts (issue 10, item 4) --------------------------
+
+#: Crossing ways without their own crossing=* whose crossing node says how the road is crossed
+#: (found by reading the raw extracts): (extract, OSM way, expected kind).
+UNTAGGED_CROSSING_WAYS = (
+    ("herrenberg-2021.osm.pbf", 361529084, CrossingKind.MARKED),  # node: crossing=uncontrolled
+    ("berlin-neukoelln-2024.osm.gz", 872031039, CrossingKind.UNMARKED),  # node: unmarked
+    ("heidelberg-ors-2017.osm.pbf", 219692912, CrossingKind.TRAFFIC_SIGNALS),
+    ("heidelberg-ors-2017.osm.pbf", 225923038, CrossingKind.MARKED),  # node: uncontrolled
+)
+
+
+def _graph_around_way(path: Path, way_id: int) -> CompiledGraph:
+    """The graph of the ways within about 300 m of ``way_id`` (a fast cut of a large extract)."""
+    raw = read_osm_file(path)
+    nodes = next(w.nodes for w in raw.ways if w.way_id == way_id)
+    lon, lat = raw.node_lonlat[nodes[0]]
+    graph, _ = build_graph(
+        clip_to_boundary(raw, box(lon - 0.004, lat - 0.003, lon + 0.004, lat + 0.003))
+    )
+    return graph
+
+
+@pytest.mark.parametrize(("extract", "way_id", "kind"), UNTAGGED_CROSSING_WAYS)
+def test_untagged_crossing_way_takes_its_nodes_kind(
+    shared_file: Callable[[str], Path], extract: str, way_id: int, kind: CrossingKind
+) -> None:
+    graph = _graph_around_way(shared_file(extract), way_id)
+    edges = np.flatnonzero(graph.edge["way_id"] == way_id)
+    assert len(edges) >= 2
+    eff = effective_edges(graph)
+    assert (eff.crossing[edges] == kind).all()
+    assert eff.crossing_share[edges].sum() == pytest.approx(2.0)  # one crossing per direction
+
+
+def test_herrenberg_crossing_signals_reach_every_edge_of_the_way(
+    real_build: Callable[..., RealBuild], loaded: Callable[[RealBuild], CompiledGraph]
+) -> None:
+    """Herrenberg's signalised crossing ways carry traffic_signals:sound=yes only on the node:
+    before, only the edges ending at that node had the signal, the others were "unknown"."""
+    g = loaded(_build(real_build, "herrenberg"))
+    eff = effective_edges(g)
+    sound_nodes = np.flatnonzero(g.node["acoustic_signal"] == AcousticSignal.YES)
+    ways = np.unique(g.edge["way_id"][np.isin(g.head, sound_nodes) & (g.edge["crossing"] > 0)])
+    assert len(ways) >= 5
+    edges = np.flatnonzero(np.isin(g.edge["way_id"], ways))
+    assert len(edges) > 2 * len(ways)  # the ways are split at their crossing nodes
+    assert (eff.crossing[edges] == CrossingKind.TRAFFIC_SIGNALS).all()
+    assert (eff.acoustic_signal[edges] == AcousticSignal.YES).all()
