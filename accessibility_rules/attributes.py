@@ -12,7 +12,7 @@ from the edge's tail to its head).
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from typing import overload
 
 import numpy as np
@@ -220,9 +220,15 @@ class Seat(IntEnum):
 
 
 class BarrierKind(IntEnum):
-    """``barrier=*`` on a node (kerbs are described by KerbKind instead)."""
+    """``barrier=*`` on a node: one member per row of ``accessibility_rules/barriers.csv``.
 
-    NONE = 0
+    The member's name is the OSM value upper-cased with ``-`` as ``_``
+    (``full-height_turnstile`` → FULL_HEIGHT_TURNSTILE); who can pass it is data, in that table
+    (:mod:`accessibility_rules.barriers`), never code. Kerbs are described by KerbKind instead.
+    """
+
+    NONE = 0  # no barrier (also barrier=no; barrier=kerb is read as KerbKind)
+    UNKNOWN = -1  # barrier=yes, or a value not in the table: passability unknown
     BOLLARD = 1
     GATE = 2
     LIFT_GATE = 3
@@ -234,10 +240,53 @@ class BarrierKind(IntEnum):
     BLOCK = 9
     CHAIN = 10
     ENTRANCE = 11
-    OTHER = 12
+    SLIDING_GATE = 12
+    FULL_HEIGHT_TURNSTILE = 13
+    BORDER_CONTROL = 14
+    BUMP_GATE = 15
+    BUS_TRAP = 16
+    CATTLE_GRID = 17
+    DEBRIS = 18
+    HAMPSHIRE_GATE = 19
+    HEIGHT_RESTRICTOR = 20
+    HORSE_STILE = 21
+    JERSEY_BARRIER = 22
+    LOG = 23
+    MOTORCYCLE_BARRIER = 24
+    ROPE = 25
+    SALLY_PORT = 26
+    SPIKES = 27
+    SUMP_BUSTER = 28
+    TOLL_BOOTH = 29
+    WICKET_GATE = 30
+    SLIDING_BEAM = 31
+    PLANTER = 32
+    TANK_TRAP = 33
+    COUPURE = 34
+    CABLE_BARRIER = 35
+    CITY_WALL = 36
+    DITCH = 37
+    FENCE = 38
+    GUARD_RAIL = 39
+    HANDRAIL = 40
+    HEDGE = 41
+    RETAINING_WALL = 42
+    WALL = 43
+    CHICANE = 44
+    FALLEN_TREE = 45
+    HOLE = 46
+    ROCK = 47
+    STONE = 48
+    COLLISION_PROTECTION = 49
+    OVERGROWTH = 50
+    SHRUB = 51
+    DOOR = 52
 
 
-#: Barriers that a wheelchair, rollator or stroller usually cannot pass.
-BLOCKING_BARRIERS: frozenset[BarrierKind] = frozenset(
-    {BarrierKind.STILE, BarrierKind.TURNSTILE, BarrierKind.KISSING_GATE, BarrierKind.CYCLE_BARRIER}
-)
+class Mobility(StrEnum):
+    """How a person moves: which column of the barrier passability table applies to them."""
+
+    FOOT = "foot"  # walking without restrictions
+    WHEELCHAIR = "wheelchair"  # manual or electric wheelchair
+    WHEELED = "wheeled"  # rollator, walker or stroller
+    BLIND = "blind"  # walking with a long cane (or otherwise without sight of the way)

@@ -25,6 +25,7 @@ import numpy as np
 from accessibility_rules.attributes import (
     ROAD_CLASSES,
     AcousticSignal,
+    BarrierKind,
     CrossingKind,
     KerbKind,
     Tri,
@@ -74,6 +75,10 @@ class EffectiveEdges:
     wheelchair: np.ndarray  # int8 Wheelchair: the worse of way and head node
     closed: np.ndarray  # bool: edge, its head or its tail closed by an obstacle
     is_road: np.ndarray  # bool: a carriageway (pedestrians use its sidewalk if any)
+    # The head node barrier's own overrides of the passability table (None: not known, as for
+    # arrays built by hand): int8 Tri (foot, else access) and int8 Wheelchair.
+    barrier_access: np.ndarray | None = None
+    barrier_wheelchair: np.ndarray | None = None
 
 
 def _fill_unknown(primary: np.ndarray, fallback: np.ndarray, unknown: int) -> np.ndarray:
@@ -138,6 +143,10 @@ def effective_edges_from_arrays(
         vibration_signal=at_crossing("vibration_signal", Tri.UNKNOWN),
         tactile_paving=at_crossing("tactile_paving", Tri.UNKNOWN),
         barrier=nd["barrier"][h].astype(np.int8),
+        barrier_access=nd["barrier_access"][h].astype(np.int8),
+        barrier_wheelchair=np.where(
+            nd["barrier"][h] != BarrierKind.NONE, nd["wheelchair"][h], Wheelchair.UNKNOWN
+        ).astype(np.int8),
         passage_width_m=passage.astype(np.float32),
         is_elevator=e["is_elevator"] | nd["is_elevator"][h],
         wheelchair=wheelchair,

@@ -38,6 +38,7 @@ from pydantic import (
     model_validator,
 )
 
+from accessibility_rules.attributes import Mobility
 from accessibility_rules.profile_errors import (
     ParameterOutOfRangeError,
     UnknownParameterError,
@@ -63,8 +64,14 @@ SmoothnessName = Literal[
 ]  # fmt: skip
 #: Lower-case names of :class:`~accessibility_rules.attributes.BarrierKind` except NONE.
 BarrierName = Literal[
-    "bollard", "gate", "lift_gate", "swing_gate", "stile", "turnstile", "kissing_gate",
-    "cycle_barrier", "block", "chain", "entrance", "other",
+    "unknown", "bollard", "gate", "lift_gate", "swing_gate", "stile", "turnstile", "kissing_gate",
+    "cycle_barrier", "block", "chain", "entrance", "sliding_gate", "full_height_turnstile",
+    "border_control", "bump_gate", "bus_trap", "cattle_grid", "debris", "hampshire_gate",
+    "height_restrictor", "horse_stile", "jersey_barrier", "log", "motorcycle_barrier", "rope",
+    "sally_port", "spikes", "sump_buster", "toll_booth", "wicket_gate", "sliding_beam", "planter",
+    "tank_trap", "coupure", "cable_barrier", "city_wall", "ditch", "fence", "guard_rail",
+    "handrail", "hedge", "retaining_wall", "wall", "chicane", "fallen_tree", "hole", "rock",
+    "stone", "collision_protection", "overgrowth", "shrub", "door",
 ]  # fmt: skip
 
 
@@ -96,6 +103,9 @@ class UnknownPolicy(BaseModel):
     )
     tactile_paving: UnknownTreatment = Field(
         _TREAT, description="Crossings not known to have tactile paving."
+    )
+    barrier: UnknownTreatment = Field(
+        _TREAT, description="Barriers whose passability for the profile's mobility is unknown."
     )
 
 
@@ -140,7 +150,13 @@ class Profile(BaseModel):
     )
     require_lit: bool = _flag("Forbid edges known to be unlit.")
     unlit_penalty_factor: float = _num(1, 100, "Time multiplier on unlit edges.")
-    avoid_barriers: frozenset[BarrierName] = Field(description="Barrier kinds that are forbidden.")
+    mobility: Mobility = Field(
+        description="How the person moves: the column of the barrier passability table "
+        "(accessibility_rules/barriers.csv) that applies."
+    )
+    avoid_barriers: frozenset[BarrierName] = Field(
+        description="Barrier kinds forbidden in addition to those the mobility cannot pass."
+    )
     respect_wheelchair_no: bool = _flag("Forbid ways and nodes tagged wheelchair=no.")
     crossing_delay_s: float = _num(0, 600, "Time added per road crossing.")
     require_acoustic_signals: bool = _flag("Forbid signalised crossings without acoustic signal.")

@@ -318,8 +318,17 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         unknown=-1, enum=Tri, rule=_NODE, osm_keys=("button_operated",),
     ),
     Attribute(
-        "barrier", _N, "i1", Where.NODE, Fill.TAG, "Sperre", "barrier", absent=0,
-        enum=BarrierKind, rule=_NODE, osm_keys=("barrier",),
+        "barrier", _N, "i1", Where.NODE, Fill.TAG, "Sperre", "barrier", unknown=-1, absent=0,
+        enum=BarrierKind, rule=_NODE, osm_keys=("barrier",), coverage=Coverage.COUNT,
+        coverage_label="barrier_nodes", coverage_known_label="of_known_kind",
+        unknown_flag="barrier",
+        note="who can pass it is the row of accessibility_rules/barriers.csv; unknown = "
+        "barrier=yes or a value not in that table",
+    ),
+    Attribute(
+        "barrier_access", _N, "i1", Where.NODE, Fill.TAG, "Durchgang erlaubt",
+        "passage allowed", unknown=-1, enum=Tri, rule=_NODE, osm_keys=("foot", "access", "barrier"),
+        note="may pedestrians pass the node's barrier (foot, else access); overrides the table",
     ),
     Attribute(
         "maxwidth_m", _N, "f4", Where.NODE, Fill.TAG, "Durchgangsbreite", "passage width",

@@ -72,6 +72,7 @@ __all__ = [
     "MalformedTagError",
     "NodeAttributes",
     "WayAttributes",
+    "barrier_access",
     "crossing_way_kerb",
     "crossing_way_with_nodes",
     "has_kerb_tags",
@@ -555,23 +556,8 @@ def parse_sloped_curb(value: str, *, key: str | None = "sloped_curb") -> KerbKin
     return kerb_kind_from_height(height_cm)
 
 
-_BARRIERS: dict[str, BarrierKind] = {
-    "bollard": BarrierKind.BOLLARD,
-    "gate": BarrierKind.GATE,
-    "sliding_gate": BarrierKind.GATE,
-    "lift_gate": BarrierKind.LIFT_GATE,
-    "swing_gate": BarrierKind.SWING_GATE,
-    "stile": BarrierKind.STILE,
-    "turnstile": BarrierKind.TURNSTILE,
-    "full-height_turnstile": BarrierKind.TURNSTILE,
-    "kissing_gate": BarrierKind.KISSING_GATE,
-    "cycle_barrier": BarrierKind.CYCLE_BARRIER,
-    "block": BarrierKind.BLOCK,
-    "chain": BarrierKind.CHAIN,
-    "entrance": BarrierKind.ENTRANCE,
-    "kerb": BarrierKind.NONE,  # kerbs are described by KerbKind instead
-    "no": BarrierKind.NONE,
-}
+#: Values that are no barrier node: kerbs are read as KerbKind, ``no`` says there is none.
+_NOT_BARRIERS = frozenset({"kerb", "no", "none"})
 #: What an OSM value looks like: lower-case words, digits, ``_``, ``-``, ``:`` (no lists).
 _OSM_WORD_RE = re.compile(r"[a-z0-9_:\-]+")
 
@@ -579,17 +565,42 @@ _OSM_WORD_RE = re.compile(r"[a-z0-9_:\-]+")
 def parse_barrier(value: str, *, key: str | None = "barrier") -> BarrierKind:
     """Read ``barrier=*`` on a node as a :class:`BarrierKind`.
 
-    Listed kinds map to their member (``sliding_gate`` → GATE, ``full-height_turnstile`` →
-    TURNSTILE, ``kerb`` → NONE); any other single OSM-style value (``fence``, ``toll_booth``,
-    ``yes`` …) is OTHER. Lists (``a;b``) and free text are malformed.
+    A value of the passability table (``accessibility_rules/barriers.csv``) is its member
+    (``full-height_turnstile`` → FULL_HEIGHT_TURNSTILE); ``kerb``, ``no`` → NONE; ``yes`` and any
+    other single OSM-style value are UNKNOWN: a barrier whose passability nobody has described.
+    Lists (``a;b``) and free text are malformed.
     """
     expected = "a barrier kind"
     text = _normalise(value, key, expected)
-    if text in _BARRIERS:
-        return _BARRIERS[text]
+    if text in _NOT_BARRIERS:
+        return BarrierKind.NONE
     if _OSM_WORD_RE.fullmatch(text) is None:
         raise MalformedTagError(key, value, expected)
-    return BarrierKind.OTHER
+    member = BarrierKind.__members__.get(text.replace("-", "_").upper())
+    return BarrierKind.UNKNOWN if member is None or member is BarrierKind.NONE else member
+
+
+_BARRIER_PASS = frozenset({"yes", "designated", "permissive", "destination", "customers"})
+_BARRIER_NO_PASS = frozenset({"no", "private"})
+
+
+def barrier_access(tags: Mapping[str, str]) -> Tri:
+    """Whether a pedestrian may pass a barrier node, from its ``foot`` tag, else ``access``.
+
+    The more specific key wins, as everywhere in OSM's access rules: ``foot=yes`` opens a gate
+    tagged ``access=no``. ``yes|designated|permissive|destination|customers`` → YES; ``no`` and
+    ``private`` → NO; anything else, or neither key → UNKNOWN. Only barrier nodes get a value
+    (other nodes: UNKNOWN), so an ``access`` tag alone keeps no node through simplification.
+    """
+    if _value(tags, "barrier") in ("", *_NOT_BARRIERS):
+        return Tri.UNKNOWN
+    for key in ("foot", "access"):
+        word = _value(tags, key)
+        if word in _BARRIER_PASS:
+            return Tri.YES
+        if word in _BARRIER_NO_PASS:
+            return Tri.NO
+    return Tri.UNKNOWN
 
 
 _HIGHWAY_CLASSES: dict[str, HighwayClass] = {
@@ -1150,6 +1161,7 @@ class NodeAttributes:
     is_elevator: bool
     is_entrance: bool
     seat: Seat = Seat.NONE
+    barrier_access: Tri = Tri.UNKNOWN  # may pedestrians pass the barrier (foot, else access)
 
     @property
     def is_notable(self) -> bool:
@@ -1269,6 +1281,7 @@ def node_attributes(tags: Mapping[str, str], malformed: Counter[str]) -> NodeAtt
         is_elevator=_value(tags, "highway") == "elevator",
         is_entrance=_is_entrance(tags),
         seat=_seat(tags, malformed),
+        barrier_access=barrier_access(tags),
     )
 
 

@@ -27,7 +27,6 @@ import numpy as np
 
 from accessibility_rules.attributes import (
     AcousticSignal,
-    BarrierKind,
     CrossingKind,
     Sidewalk,
     Smoothness,
@@ -35,6 +34,7 @@ from accessibility_rules.attributes import (
     Tri,
     Wheelchair,
 )
+from accessibility_rules.barriers import barrier_masks
 from accessibility_rules.effective import EffectiveEdges
 from accessibility_rules.profile import Profile, UnknownTreatment
 from accessibility_rules.registry import Where, unknown_flags
@@ -84,6 +84,7 @@ class Unknown(IntFlag):
     LIT = 1 << 6
     ACOUSTIC_SIGNAL = 1 << 7
     TACTILE_PAVING = 1 << 8
+    BARRIER = 1 << 9
 
 
 #: Each bit is the registry's ``unknown_flag`` of an attribute, and the profile's
@@ -121,7 +122,7 @@ def _flag(mask: np.ndarray, bit: int) -> np.ndarray:
     return np.where(mask, np.uint32(bit), np.uint32(0))
 
 
-def _names(members: frozenset[str], enum: type[SurfaceClass] | type[BarrierKind]) -> list[int]:
+def _names(members: frozenset[str], enum: type[SurfaceClass]) -> list[int]:
     return [int(enum[name.upper()]) for name in members]
 
 
@@ -148,6 +149,7 @@ def compute_weights(
     cares_lit = p.require_lit or p.unlit_penalty_factor > 1
     cares_signals = p.require_acoustic_signals or p.missing_acoustic_signal_penalty_s > 0
     cares_tactile = p.require_tactile_paving or p.missing_tactile_paving_penalty_s > 0
+    barriers = barrier_masks(p.mobility, eff, p.avoid_barriers)
     crossing = eff.crossing != CrossingKind.NONE
     signalised = eff.crossing == CrossingKind.TRAFFIC_SIGNALS
     unknowns = (
@@ -161,6 +163,7 @@ def compute_weights(
         | _flag(cares_lit & (lit == Tri.UNKNOWN), Unknown.LIT)
         | _flag(cares_signals & signalised & (eff.acoustic_signal == AcousticSignal.UNKNOWN), Unknown.ACOUSTIC_SIGNAL)
         | _flag(cares_tactile & crossing & (eff.tactile_paving == Tri.UNKNOWN), Unknown.TACTILE_PAVING)
+        | _flag(barriers.unknown, Unknown.BARRIER)
     )  # fmt: skip
     treatment = {Unknown[f.upper()]: getattr(u, f) for f in _UNKNOWN_WHERE}
     forbid_bits = sum(int(f) for f, t in treatment.items() if t == UnknownTreatment.FORBID)
@@ -197,7 +200,7 @@ def compute_weights(
             | _flag(p.avoid_surfaces_hard & np.isin(surface, _names(p.avoid_surfaces, SurfaceClass)), Limit.SURFACE)
             | _flag((worst is not None) & (smooth > (int(worst) if worst is not None else 99)), Limit.SMOOTHNESS)
             | _flag(p.require_lit & (lit == Tri.NO), Limit.LIT)
-            | _flag(np.isin(eff.barrier, _names(p.avoid_barriers, BarrierKind)), Limit.BARRIER)
+            | _flag(barriers.blocked, Limit.BARRIER)
             | _flag(p.respect_wheelchair_no & (eff.wheelchair == Wheelchair.NO), Limit.WHEELCHAIR_NO)
             | _flag(
                 p.require_acoustic_signals & signalised & (eff.acoustic_signal == AcousticSignal.NO),
@@ -231,7 +234,7 @@ def compute_weights(
     node_penal = unknowns & np.uint32(penal_bits & ~int(_EDGE_LEVEL_UNKNOWNS) & 0xFFFF)
     penal_count = np.where(node_penal & np.uint32(Unknown.KERB_HEIGHT), eff.kerb_unknown_count, 0) + share * (
         (node_penal & np.uint32(Unknown.ACOUSTIC_SIGNAL | Unknown.TACTILE_PAVING)) != 0
-    )  # fmt: skip
+    ) + ((node_penal & np.uint32(Unknown.BARRIER)) != 0)  # fmt: skip
     transition += penal_count * p.unknown_transition_penalty_s
 
     along = (violations & np.uint32(~int(POINT_LIMITS) & 0xFFFFFFFF)) != 0

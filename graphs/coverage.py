@@ -78,7 +78,6 @@ def coverage_report(graph: CompiledGraph, malformed: Counter[str] | None = None)
         ),
         "tactile_paving_nodes": int((nd["tactile_paving"] == 1).sum()),
         "elevators": int(nd["is_elevator"].sum() + (once & e["is_elevator"]).sum()),
-        "barrier_nodes": int((nd["barrier"] != 0).sum()),
         "entrances": int(nd["is_entrance"].sum()),
     }
     for a in registry.coverage_entries(registry.Coverage.COUNT):

@@ -258,7 +258,7 @@ def build_route(
             count = int(c["kerb_unknown_count"][hit & not_last].sum())
             if count:
                 unknowns[name] = {"count": count}
-        elif unknown in (Unknown.ACOUSTIC_SIGNAL, Unknown.TACTILE_PAVING):
+        elif unknown in (Unknown.ACOUSTIC_SIGNAL, Unknown.TACTILE_PAVING, Unknown.BARRIER):
             unknowns[name] = {"count": int(hit.sum())}
         elif float(lengths[hit].sum()) > 0:
             unknowns[name] = {"length_m": round(float(lengths[hit].sum()), 1)}

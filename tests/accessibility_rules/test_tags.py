@@ -36,6 +36,7 @@ from accessibility_rules.tags import (
     MalformedTagError,
     NodeAttributes,
     WayAttributes,
+    barrier_access,
     crossing_way_with_nodes,
     highway_class,
     is_pedestrian_way,
@@ -512,21 +513,26 @@ def test_parse_sloped_curb_malformed(value):
         ("swing_gate", BarrierKind.SWING_GATE),
         ("stile", BarrierKind.STILE),
         ("turnstile", BarrierKind.TURNSTILE),
-        ("full-height_turnstile", BarrierKind.TURNSTILE),
+        ("full-height_turnstile", BarrierKind.FULL_HEIGHT_TURNSTILE),
         ("kissing_gate", BarrierKind.KISSING_GATE),
         ("cycle_barrier", BarrierKind.CYCLE_BARRIER),
         ("block", BarrierKind.BLOCK),
         ("chain", BarrierKind.CHAIN),
         ("entrance", BarrierKind.ENTRANCE),
         ("kerb", BarrierKind.NONE),
-        ("fence", BarrierKind.OTHER),
-        ("wall", BarrierKind.OTHER),
-        ("hedge", BarrierKind.OTHER),
-        ("border_control", BarrierKind.OTHER),
-        ("toll_booth", BarrierKind.OTHER),
-        ("height_restrictor", BarrierKind.OTHER),
-        ("debris", BarrierKind.OTHER),
-        ("sliding_gate", BarrierKind.GATE),
+        ("no", BarrierKind.NONE),
+        ("fence", BarrierKind.FENCE),
+        ("wall", BarrierKind.WALL),
+        ("hedge", BarrierKind.HEDGE),
+        ("border_control", BarrierKind.BORDER_CONTROL),
+        ("toll_booth", BarrierKind.TOLL_BOOTH),
+        ("height_restrictor", BarrierKind.HEIGHT_RESTRICTOR),
+        ("debris", BarrierKind.DEBRIS),
+        ("Cattle_Grid", BarrierKind.CATTLE_GRID),
+        ("sliding_gate", BarrierKind.SLIDING_GATE),
+        ("yes", BarrierKind.UNKNOWN),  # an unspecified barrier: passability unknown
+        ("dragons_teeth", BarrierKind.UNKNOWN),  # not in the table: unknown, not passable
+        ("unknown", BarrierKind.UNKNOWN),
     ],
 )
 def test_parse_barrier(value, expected):
@@ -1223,3 +1229,30 @@ def test_crossing_way_over_two_nodes_takes_the_worst_known() -> None:
 def test_non_crossing_way_is_unchanged() -> None:
     way = way_attributes({"highway": "footway"}, Counter())
     assert crossing_way_with_nodes(way, [_crossing_node(crossing="marked")]) is way
+
+
+# --- barrier access overrides (issue 10, item 7) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        ({"barrier": "gate"}, Tri.UNKNOWN),
+        ({"barrier": "gate", "access": "no"}, Tri.NO),
+        ({"barrier": "gate", "access": "private"}, Tri.NO),
+        ({"barrier": "gate", "access": "no", "foot": "yes"}, Tri.YES),  # specific beats general
+        ({"barrier": "gate", "access": "yes", "foot": "no"}, Tri.NO),
+        ({"barrier": "cycle_barrier", "foot": "designated"}, Tri.YES),
+        ({"barrier": "gate", "access": "destination"}, Tri.YES),
+        ({"barrier": "gate", "foot": "use_sidepath", "access": "no"}, Tri.NO),
+        ({"access": "no"}, Tri.UNKNOWN),  # no barrier: nothing to override
+        ({"barrier": "kerb", "access": "no"}, Tri.UNKNOWN),
+    ],
+)
+def test_barrier_access(tags, expected):
+    assert barrier_access(tags) is expected
+    assert node_attributes(tags, Counter()).barrier_access is expected
+
+
+def test_access_tag_alone_does_not_make_a_node_notable():
+    assert not node_attributes({"access": "private"}, Counter()).is_notable
