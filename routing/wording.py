@@ -663,8 +663,8 @@ def summary_text(route: Any) -> str:
     detour, the largest incline and one line per barrier in words."""
     v = verdict_of(route)
     lines = [
-        f"{route.profile}: {route.distance_m:.0f} m, {route.duration_s / 60:.1f} min. "
-        f"Verdict: {_VERDICT_EN.get(str(v['verdict']), v['verdict'])}"
+        f"{route.profile}: {route.distance_m:.0f} m, {route.duration_s / 60:.1f} min, "
+        f"verdict {_VERDICT_EN.get(str(v['verdict']), v['verdict'])}"
     ]
     if v.get("known_share") is not None:
         lines.append(f"  known share: {float(v['known_share']) * 100:.0f} % of the route's data")
