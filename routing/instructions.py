@@ -9,8 +9,9 @@ elevators. The route's avoided obstacles come first, its verdict last.
 Rules, stated once:
 
 * **One way, one step.** Consecutive pieces of one named street are one step. A piece of the
-  same OSM way as the piece before goes on without a turn unless the route bends by 45° or more
-  there. An unnamed piece that goes on without a real turn (less than :data:`STRAIGHT_DEG`
+  same OSM way as the piece before (a way split at a kerb, a crossing node or a junction where
+  the route follows it) continues the step unless the route turns sharply (135° or more) there:
+  following a path's own bends is no decision. An unnamed piece that goes on without a real turn (less than :data:`STRAIGHT_DEG`
   between the bearings over :data:`BEARING_BASE_M` before and after the junction) continues the
   unnamed step before it, whatever kind of way it is. A real turn onto the same kind of unnamed way is said as "rechts abbiegen,
   weiter auf dem Fußweg" ("turn right, staying on the footpath").
@@ -179,7 +180,7 @@ def _legs(route: Route) -> list[_Leg]:
             prev.is_sidewalk,
         )
         same_way = seg.way_id >= 0 and seg.way_id == last.way_id and way.key() == prev.key()
-        no_turn = turn == "straight" or (same_way and turn.startswith("slight"))
+        no_turn = turn == "straight" or (same_way and not turn.startswith(("sharp", "uturn")))
         unnamed_on = no_turn and prev.name is None and (way.name is None or same_way)
         last.way_id = seg.way_id
         if same_street or unnamed_on or (same_way and no_turn):

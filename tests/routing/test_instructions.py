@@ -242,3 +242,40 @@ def test_cli_summary_names_attributes(ksl_graph_dir: Path) -> None:
     assert "stairs (3 steps) at the start" in text
     assert "width unknown along" in text
     assert "stairs with 5 steps" in text
+
+
+@pytest.fixture(scope="module")
+def neukoelln_router(real_build: Any) -> Any:
+    """A Router on the Neukölln extract (separate sidewalks, crossing ways split at kerbs)."""
+    from graphs.store import load_graph
+    from routing.engine import Router
+
+    return Router(load_graph(real_build("berlin-neukoelln-2024.osm.gz").out_dir))
+
+
+@pytest.mark.slow
+def test_neukoelln_no_turn_between_pieces_of_one_way(neukoelln_router: Any) -> None:
+    """Crossing ways split at kerb nodes once gave "turn right / In 2 m turn right / In 4 m turn
+    right onto the footpath": a turn is said only where the way changes (or the route turns
+    sharply on it), and sidewalks are named by their street."""
+    import numpy as np
+
+    g = neukoelln_router.graph
+    rng = np.random.default_rng(0)
+    lat0, lat1 = np.percentile(g.node["lat"], [10, 90])
+    lon0, lon1 = np.percentile(g.node["lon"], [10, 90])
+    sidewalk_named = 0
+    for _ in range(40):
+        a = (rng.uniform(lat0, lat1), rng.uniform(lon0, lon1))
+        b = (rng.uniform(lat0, lat1), rng.uniform(lon0, lon1))
+        route = neukoelln_router.route(a, b, "wheelchair")
+        by_start = {round(s.start_m, 1): s for s in route.segments}
+        ways = [s.way_id for s in route.segments]
+        for step in instructions(route, "en"):
+            if step.type != "turn" or "sharp" in step.text or "around" in step.text:
+                continue
+            seg = by_start[step.at_m]
+            i = route.segments.index(seg)
+            assert ways[i] != ways[i - 1] or seg.name != route.segments[i - 1].name, step.text
+            sidewalk_named += "sidewalk along" in step.text
+    assert sidewalk_named > 10
