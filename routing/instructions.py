@@ -11,14 +11,15 @@ Rules, stated once:
 * **One way, one step.** Consecutive pieces of one named street are one step. A piece of the
   same OSM way as the piece before (a way split at a kerb, a crossing node or a junction where
   the route follows it) continues the step unless the route turns sharply (135° or more) there:
-  following a path's own bends is no decision. An unnamed piece that goes on without a real turn (less than :data:`STRAIGHT_DEG`
-  between the bearings over :data:`BEARING_BASE_M` before and after the junction) continues the
-  unnamed step before it, whatever kind of way it is. A real turn onto the same kind of unnamed way is said as "rechts abbiegen,
-  weiter auf dem Fußweg" ("turn right, staying on the footpath").
-* **One crossing, one announcement.** Crossings reported within :data:`SAME_CROSSING_M` of the
-  first of them (a crossing node and its crossing way, or a crossing way split into pieces) are
-  one crossing: its known facts are merged (a known value beats an unknown one; signals beat a
-  marking) and it is announced once, where it is first met.
+  following a path's own bends is no decision. An unnamed piece that goes on without a real
+  turn (less than :data:`STRAIGHT_DEG` between the bearings over :data:`BEARING_BASE_M` before
+  and after the junction) continues the unnamed step before it, whatever kind of way it is. A
+  real turn onto the same kind of unnamed way is said as "rechts abbiegen, weiter auf dem
+  Fußweg" ("turn right, staying on the footpath").
+* **One crossing, one announcement.** Consecutive crossing reports each within
+  :data:`SAME_CROSSING_M` of the one before (a crossing node and its crossing way, or a
+  crossing way split into pieces) are one crossing: its known facts are merged (a known value
+  beats an unknown one; signals beat a marking) and it is announced once, where it is first met.
 * **Slopes long enough to matter.** Consecutive steep pieces of one direction and source are one
   slope. A tagged incline is announced from :data:`TAGGED_SLOPE_MIN_M`, an incline estimated
   from the elevation model (90 m cells) only from :data:`ESTIMATED_SLOPE_MIN_M`, and then says
@@ -28,6 +29,7 @@ Rules, stated once:
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -59,7 +61,7 @@ __all__ = [
 STRAIGHT_DEG = 20.0
 #: Bearings at a junction are taken over this much of the route before and after it (metres).
 BEARING_BASE_M = 15.0
-#: Crossing reports within this distance of the first one are the same crossing (metres). On
+#: Crossing reports within this distance of the one before are the same crossing (metres). On
 #: 150 seeded Neukölln wheelchair routes consecutive crossing reports lie 2–8 m apart (one
 #: crossing: its node and its way, or a way split at kerbs) or 20 m and more (two crossings).
 SAME_CROSSING_M = 12.0
@@ -192,15 +194,18 @@ def _legs(route: Route) -> list[_Leg]:
 
 
 def _merge_crossings(barriers: Sequence[Barrier]) -> list[Barrier]:
-    """One barrier per crossing (see module doc): later reports within
-    :data:`SAME_CROSSING_M` of a crossing's first report fill in its unknown facts."""
+    """One barrier per crossing (see module doc): a report within :data:`SAME_CROSSING_M` of
+    the crossing report before it fills in that crossing's unknown facts."""
     out: list[Barrier] = []
     first: Barrier | None = None
+    last_at = -math.inf
     for b in barriers:
         if b.kind != "crossing":
             out.append(b)
             continue
-        if first is not None and b.at_m - first.at_m <= SAME_CROSSING_M:
+        near = b.at_m - last_at <= SAME_CROSSING_M
+        last_at = b.at_m
+        if first is not None and near:
             details = dict(first.details)
             for key, value in b.details.items():
                 if key == "crossing":
