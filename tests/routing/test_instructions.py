@@ -130,7 +130,7 @@ def test_crossing_announced_once_with_merged_facts() -> None:
     barriers = [
         _crossing(40.0, crossing="traffic_signals", acoustic_signal="yes"),
         _crossing(46.0, tactile_paving="yes"),
-        _crossing(52.0),
+        _crossing(55.0),  # 15 m from the first, 9 m from the one before: the same crossing
         _crossing(300.0, crossing="marked"),
     ]
     merged = _merge_crossings(barriers)
