@@ -1,20 +1,74 @@
 """Turn-by-turn instructions for people who navigate by ear, in German and English.
 
-Each step says how far to go, which way to turn, onto which street (the street a sidewalk belongs
-to), and what is underfoot: kerbs with their height, steps with count and handrail, crossings with
-their signals and tactile paving, steep parts, poor surfaces, narrow passages, barriers, elevators.
+Each step says how far to go, which way to turn, onto which way (a street by its name with the
+right German article; an unnamed way by its kind and, for a sidewalk, the street it runs beside),
+and what is underfoot: kerbs with their height, steps with count and handrail, crossings with
+their signals and tactile paving, long steep parts, poor surfaces, narrow passages, barriers,
+elevators. The route's avoided obstacles come first, its verdict last.
+
+Rules, stated once:
+
+* **One way, one step.** Consecutive pieces of one named street are one step. A piece of the
+  same OSM way as the piece before (a way split at a kerb, a crossing node or a junction where
+  the route follows it) continues the step unless the route turns sharply (135° or more) there:
+  following a path's own bends is no decision. An unnamed piece that goes on without a real
+  turn (less than :data:`STRAIGHT_DEG` between the bearings over :data:`BEARING_BASE_M` before
+  and after the junction) continues the unnamed step before it, whatever kind of way it is. A
+  real turn onto the same kind of unnamed way is said as "rechts abbiegen, weiter auf dem
+  Fußweg" ("turn right, staying on the footpath").
+* **One crossing, one announcement.** Consecutive crossing reports each within
+  :data:`SAME_CROSSING_M` of the one before (a crossing node and its crossing way, or a
+  crossing way split into pieces) are one crossing: its known facts are merged (a known value
+  beats an unknown one; signals beat a marking) and it is announced once, where it is first met.
+* **Slopes long enough to matter.** Consecutive steep pieces of one direction and source are one
+  slope. A tagged incline is announced from :data:`TAGGED_SLOPE_MIN_M`, an incline estimated
+  from the elevation model (90 m cells) only from :data:`ESTIMATED_SLOPE_MIN_M`, and then says
+  "geschätzt" / "estimated". (The verdict sentence still names every broken limit.)
 """
 
 from __future__ import annotations
 
 import itertools
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from graphs.geodesy import flat_bearing_deg
+from graphs.geodesy import flat_bearing_deg, great_circle_m
 from routing.route import Barrier, Route
+from routing.wording import (
+    Language,
+    Way,
+    describe_barrier,
+    metres,
+    obstacle_phrase,
+    verdict_of,
+    verdict_sentence,
+)
 
-Language = Literal["de", "en"]
+__all__ = [
+    "BEARING_BASE_M",
+    "ESTIMATED_SLOPE_MIN_M",
+    "SAME_CROSSING_M",
+    "STRAIGHT_DEG",
+    "TAGGED_SLOPE_MIN_M",
+    "Instruction",
+    "describe_barrier",
+    "instructions",
+]
+
+#: A change of bearing below this is no turn (degrees).
+STRAIGHT_DEG = 20.0
+#: Bearings at a junction are taken over this much of the route before and after it (metres).
+BEARING_BASE_M = 15.0
+#: Crossing reports within this distance of the one before are the same crossing (metres). On
+#: 150 seeded Neukölln wheelchair routes consecutive crossing reports lie 2–8 m apart (one
+#: crossing: its node and its way, or a way split at kerbs) or 20 m and more (two crossings).
+SAME_CROSSING_M = 12.0
+#: A slope from an ``incline`` tag is announced from this length on (metres).
+TAGGED_SLOPE_MIN_M = 10.0
+#: A slope estimated from the elevation model is announced from this length on (metres).
+ESTIMATED_SLOPE_MIN_M = 50.0
 
 _TURNS = {
     "de": {
@@ -31,50 +85,30 @@ _TURNS = {
 
 _WORDS = {
     "de": {
-        "after": "Nach {d}", "depart": "Starten Sie", "on": "auf {street}", "into": "in {street}",
-        "sidewalk_of": "den Gehweg der {street}", "path": "den Weg", "path_on": "dem Weg", "arrive": "Sie haben Ihr Ziel erreicht",
-        "arrive_after": "haben Sie Ihr Ziel erreicht",
-        "steps": "Achtung: {n} Stufen", "steps_unknown": "Achtung: Treppe (Anzahl der Stufen unbekannt)",
-        "handrail_yes": "mit Handlauf", "handrail_no": "ohne Handlauf",
-        "kerb": "Bordstein {kind} ({h})", "kerb_unknown": "Bordstein unbekannter Höhe",
-        "lowered": "abgesenkt", "raised": "hoch", "flush": "ebenerdig",
-        "crossing_signals": "Ampel", "crossing_marked": "Zebrastreifen", "crossing_other": "Straßenquerung",
-        "acoustic": "mit akustischem Signal", "no_acoustic": "ohne akustisches Signal",
-        "vibration": "mit Vibrationssignal", "tactile": "mit Bodenleitsystem", "no_tactile": "ohne Bodenleitsystem",
-        "steep_up": "Steigung {p} auf {d}", "steep_down": "Gefälle {p} auf {d}",
-        "surface": "Untergrund {s} auf {d}", "narrow": "Engstelle, {w} breit",
-        "barrier": "Hindernis: {b}", "elevator": "Aufzug", "estimated": "(geschätzt)",
+        "after": "Nach {d}", "depart": "Starten Sie", "arrive": "Sie haben Ihr Ziel erreicht.",
+        "arrive_after": "haben Sie Ihr Ziel erreicht.", "again": "erneut",
+        "staying": "weiter auf {way}", "caution": "Achtung, ",
     },
     "en": {
-        "after": "In {d}", "depart": "Start", "on": "on {street}", "into": "onto {street}",
-        "sidewalk_of": "the sidewalk of {street}", "path": "the path", "path_on": "the path", "arrive": "You have arrived",
-        "arrive_after": "you have arrived",
-        "steps": "Caution: {n} steps", "steps_unknown": "Caution: stairs (number of steps unknown)",
-        "handrail_yes": "with handrail", "handrail_no": "without handrail",
-        "kerb": "kerb {kind} ({h})", "kerb_unknown": "kerb of unknown height",
-        "lowered": "lowered", "raised": "raised", "flush": "flush",
-        "crossing_signals": "Traffic light", "crossing_marked": "Zebra crossing", "crossing_other": "Road crossing",
-        "acoustic": "with acoustic signal", "no_acoustic": "without acoustic signal",
-        "vibration": "with vibration signal", "tactile": "with tactile paving", "no_tactile": "without tactile paving",
-        "steep_up": "uphill {p} for {d}", "steep_down": "downhill {p} for {d}",
-        "surface": "{s} surface for {d}", "narrow": "narrow passage, {w} wide",
-        "barrier": "obstacle: {b}", "elevator": "Elevator", "estimated": "(estimated)",
+        "after": "In {d}", "depart": "Start", "arrive": "You have arrived.",
+        "arrive_after": "you have arrived.", "again": "again", "staying": "staying on {way}",
+        "caution": "Caution, ",
     },
 }  # fmt: skip
 
-_SURFACES = {
-    "de": {"sett": "Pflaster", "cobblestone": "Kopfsteinpflaster", "gravel": "Schotter", "fine_gravel": "Splitt",
-           "ground": "unbefestigt", "grass": "Rasen", "grass_paver": "Rasengitter", "unpaved": "unbefestigt"},
-    "en": {"sett": "sett", "cobblestone": "cobblestone", "gravel": "gravel", "fine_gravel": "fine gravel",
-           "ground": "unpaved", "grass": "grass", "grass_paver": "grass paver", "unpaved": "unpaved"},
-}  # fmt: skip
+_CROSSING_RANK: dict[Any, int] = {
+    "traffic_signals": 5,
+    "marked": 4,
+    "uncontrolled": 3,
+    "unmarked": 2,
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Instruction:
     """One spoken step: what to do after ``distance_m`` from the previous step."""
 
-    type: str  # depart, turn, barrier, arrive
+    type: str  # depart, obstacle, turn, barrier, arrive
     at_m: float
     distance_m: float
     lon: float
@@ -90,23 +124,11 @@ class Instruction:
         }  # fmt: skip
 
 
-def _metres(m: float, lang: Language) -> str:
-    if m >= 1000:
-        km = f"{m / 1000:.1f}"
-        return f"{km.replace('.', ',') if lang == 'de' else km} km"
-    return f"{max(1, round(m / 5) * 5) if m >= 10 else max(1, round(m))} m"
-
-
-def _num(x: float, lang: Language, digits: int = 0) -> str:
-    text = f"{x:.{digits}f}"
-    return text.replace(".", ",") if lang == "de" else text
-
-
 def _turn(delta: float) -> str:
     delta = (delta + 180.0) % 360.0 - 180.0
     magnitude = abs(delta)
     side = "right" if delta > 0 else "left"
-    if magnitude < 20:
+    if magnitude < STRAIGHT_DEG:
         return "straight"
     if magnitude < 45:
         return f"slight_{side}"
@@ -117,109 +139,196 @@ def _turn(delta: float) -> str:
     return "uturn"
 
 
-def describe_barrier(b: Barrier, lang: Language) -> str:
-    """One phrase for a barrier, e.g. "Ampel mit akustischem Signal, mit Bodenleitsystem"."""
-    w, d = _WORDS[lang], b.details
-    if b.kind == "steps":
-        text = w["steps"].format(n=d["step_count"]) if d.get("step_count") else w["steps_unknown"]
-        if d.get("handrail") in ("yes", "no"):
-            text += " " + w[f"handrail_{d['handrail']}"]
-        return text
-    if b.kind == "kerb":
-        h = d.get("height_cm")
-        if h is None:
-            return w["kerb_unknown"]
-        kind = "flush" if h <= 0.5 else "lowered" if h <= 3.0 else "raised"
-        return w["kerb"].format(kind=w[kind], h=f"{_num(h, lang)} cm")
-    if b.kind == "crossing":
-        key = {"traffic_signals": "crossing_signals", "marked": "crossing_marked"}.get(
-            d["crossing"], "crossing_other"
+def _along(geo: Sequence[Sequence[float]], i: int, step: int) -> Sequence[float]:
+    """The point about :data:`BEARING_BASE_M` from point ``i`` along the route (``step`` ±1)."""
+    walked, j = 0.0, i
+    while 0 <= j + step < len(geo) and walked < BEARING_BASE_M:
+        walked += great_circle_m(geo[j], geo[j + step])
+        j += step
+        if geo[j] != geo[i] and walked >= BEARING_BASE_M:
+            break
+    return geo[j]
+
+
+def _turn_at(geo: Sequence[Sequence[float]], i: int) -> str:
+    """The turn made at route point ``i``."""
+    a, b, c = _along(geo, i, -1), geo[i], _along(geo, i, +1)
+    if a == b or b == c:
+        return "straight"
+    return _turn(flat_bearing_deg(b, c) - flat_bearing_deg(a, b))
+
+
+@dataclass(slots=True)
+class _Leg:
+    way: Way
+    start_m: float
+    point: int
+    turn: str
+    way_id: int
+
+
+def _legs(route: Route) -> list[_Leg]:
+    """The route's segments merged into the ways a person is told about (see module doc)."""
+    segments = [s for s in route.segments if s.length_m > 0] or route.segments
+    legs: list[_Leg] = []
+    for seg in segments:
+        way = Way(seg.name, seg.highway, seg.is_sidewalk)
+        if not legs:
+            legs.append(_Leg(way, seg.start_m, seg.first_point, "depart", seg.way_id))
+            continue
+        last = legs[-1]
+        prev = last.way
+        turn = _turn_at(route.geometry, seg.first_point)
+        same_street = way.name is not None and (way.name, way.is_sidewalk) == (
+            prev.name,
+            prev.is_sidewalk,
         )
-        parts = [w[key]]
-        if d.get("acoustic_signal") == "yes":
-            parts.append(w["acoustic"])
-        elif d.get("acoustic_signal") == "no" and d["crossing"] == "traffic_signals":
-            parts.append(w["no_acoustic"])
-        if d.get("vibration_signal") == "yes":
-            parts.append(w["vibration"])
-        if d.get("tactile_paving") in ("yes", "no"):
-            parts.append(w["tactile" if d["tactile_paving"] == "yes" else "no_tactile"])
-        return " ".join(parts[:2]) + ("" if len(parts) <= 2 else ", " + ", ".join(parts[2:]))
-    if b.kind == "steep":
-        p = d["incline_percent"]
-        text = w["steep_up" if p > 0 else "steep_down"].format(
-            p=f"{_num(abs(p), lang)} %", d=_metres(d["length_m"], lang)
-        )
-        return text + (" " + w["estimated"] if d.get("source") == "dem" else "")
-    if b.kind == "surface":
-        name = _SURFACES[lang].get(d["surface"], d["surface"])
-        return w["surface"].format(s=name, d=_metres(d["length_m"], lang))
-    if b.kind == "narrow":
-        return w["narrow"].format(w=f"{_num(d['width_m'], lang, 2)} m")
-    if b.kind == "barrier":
-        return w["barrier"].format(b=d["barrier"])
-    if b.kind == "elevator":
-        return w["elevator"]
-    return b.kind
+        same_way = seg.way_id >= 0 and seg.way_id == last.way_id and way.key() == prev.key()
+        no_turn = turn == "straight" or (same_way and not turn.startswith(("sharp", "uturn")))
+        unnamed_on = no_turn and prev.name is None and (way.name is None or same_way)
+        last.way_id = seg.way_id
+        if same_street or unnamed_on or (same_way and no_turn):
+            continue
+        legs.append(_Leg(way, seg.start_m, seg.first_point, turn, seg.way_id))
+    return legs
 
 
-def _street_phrase(name: str | None, sidewalk: bool, lang: Language, *, on: bool = False) -> str:
-    w = _WORDS[lang]
-    if name and sidewalk:
-        return w["sidewalk_of"].format(street=name)
-    return name or w["path_on" if on else "path"]
+def _merge_crossings(barriers: Sequence[Barrier]) -> list[Barrier]:
+    """One barrier per crossing (see module doc): a report within :data:`SAME_CROSSING_M` of
+    the crossing report before it fills in that crossing's unknown facts."""
+    out: list[Barrier] = []
+    first: Barrier | None = None
+    last_at = -math.inf
+    for b in barriers:
+        if b.kind != "crossing":
+            out.append(b)
+            continue
+        near = b.at_m - last_at <= SAME_CROSSING_M
+        last_at = b.at_m
+        if first is not None and near:
+            details = dict(first.details)
+            for key, value in b.details.items():
+                if key == "crossing":
+                    if _CROSSING_RANK.get(value, 0) > _CROSSING_RANK.get(details.get(key), 0):
+                        details[key] = value
+                elif details.get(key) in (None, "unknown") and value not in (None, "unknown"):
+                    details[key] = value
+            merged = Barrier(first.kind, first.at_m, first.lon, first.lat, details)
+            out[out.index(first)] = merged
+            first = merged
+            continue
+        first = b
+        out.append(b)
+    return out
 
 
-def instructions(route: Route, lang: Language = "de") -> list[Instruction]:
-    """Spoken-style steps for ``route``: departure, turns where the street changes, every
-    barrier where it is met, arrival."""
+def _slopes(barriers: Sequence[Barrier]) -> list[Barrier]:
+    """Consecutive steep pieces of one direction and source joined into one slope, and only
+    slopes long enough to matter kept (see module doc)."""
+    out: list[Barrier] = []
+    last: Barrier | None = None
+    for b in barriers:
+        if b.kind != "steep":
+            out.append(b)
+            continue
+        d = b.details
+        if last is not None:
+            ld = last.details
+            touching = b.at_m <= last.at_m + float(ld["length_m"]) + 1.0
+            alike = (d["incline_percent"] > 0) == (ld["incline_percent"] > 0) and d.get(
+                "source"
+            ) == ld.get("source")
+            if touching and alike:
+                steeper = max(d["incline_percent"], ld["incline_percent"], key=abs)
+                merged = Barrier(
+                    "steep", last.at_m, last.lon, last.lat,
+                    {**ld, "incline_percent": steeper,
+                     "length_m": round(b.at_m + float(d["length_m"]) - last.at_m, 1)},
+                )  # fmt: skip
+                out[out.index(last)] = merged
+                last = merged
+                continue
+        last = b
+        out.append(b)
+    return [
+        b
+        for b in out
+        if b.kind != "steep"
+        or float(b.details["length_m"])
+        >= (ESTIMATED_SLOPE_MIN_M if b.details.get("source") == "dem" else TAGGED_SLOPE_MIN_M)
+    ]
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def instructions(
+    route: Route,
+    lang: Language = "de",
+    *,
+    avoided: Sequence[Mapping[str, Any]] = (),
+) -> list[Instruction]:
+    """Spoken-style steps for ``route``: departure, the obstacles it avoids, turns where the way
+    changes, every barrier where it is met (crossings once, slopes only where long enough), and
+    arrival with the route's verdict.
+
+    ``avoided`` are the staff obstacles the route goes around (the response's
+    ``obstacles.avoided``: ``{id, reason, effect}``), each said once after the departure.
+    """
     w = _WORDS[lang]
     geo = route.geometry
-    events: list[tuple[float, int, Instruction]] = []
-    legs = [s for s in route.segments if s.length_m > 0] or route.segments
+    legs = _legs(route)
     if not legs:
         return []
-    first = legs[0]
-    street = _street_phrase(first.name, first.is_sidewalk, lang, on=True)
-    events.append((0.0, 0, Instruction("depart", 0.0, 0.0, geo[0][0], geo[0][1], f"{w['depart']} {w['on'].format(street=street)}", first.name)))  # fmt: skip
-    for prev, seg in itertools.pairwise(legs):
-        if (seg.name, seg.is_sidewalk) == (prev.name, prev.is_sidewalk) and seg.name is not None:
-            continue
-        b = geo[seg.first_point]  # the junction
-        a = geo[max(0, seg.first_point - 1)]
-        c = geo[min(seg.first_point + 1, len(geo) - 1)]
-        turn = (
-            _turn(flat_bearing_deg(b, c) - flat_bearing_deg(a, b))
-            if a != b and b != c
-            else "straight"
-        )
-        if seg.name == prev.name and turn == "straight":
-            continue
-        street = _street_phrase(seg.name, seg.is_sidewalk, lang)
-        text = f"{_TURNS[lang][turn]} {w['into'].format(street=street)}"
-        events.append(
-            (
-                seg.start_m,
-                1,
-                Instruction("turn", round(seg.start_m, 1), 0.0, b[0], b[1], text, seg.name),
+    events: list[tuple[float, int, Instruction]] = []
+    first = legs[0].way
+    events.append((0.0, 0, Instruction("depart", 0.0, 0.0, geo[0][0], geo[0][1], f"{w['depart']} {first.on(lang)}.", first.name)))  # fmt: skip
+    for obstacle in avoided:
+        events.append((0.0, 1, Instruction("obstacle", 0.0, 0.0, geo[0][0], geo[0][1], obstacle_phrase(obstacle, lang) + ".")))  # fmt: skip
+    for prev, leg in itertools.pairwise(legs):
+        turn = _TURNS[lang][leg.turn]
+        if leg.way.key() == prev.way.key():
+            again = f" {w['again']}" if leg.turn == prev.turn else ""
+            if lang == "de":
+                turn = f"{w['again']} {turn}" if again else turn
+            else:
+                turn += again
+            text = f"{turn}, {w['staying'].format(way=leg.way.english() if lang == 'en' else leg.way.german('dat'))}"
+        else:
+            text = (
+                f"{turn} {leg.way.into(lang)}"
+                if not leg.way.into(lang).startswith("weiter")
+                else f"{turn}, {leg.way.into(lang)}"
             )
-        )
-    for barrier in route.barriers:
-        events.append((barrier.at_m, 2, Instruction("barrier", barrier.at_m, 0.0, barrier.lon, barrier.lat, describe_barrier(barrier, lang))))  # fmt: skip
+        b = geo[leg.point]
+        events.append((leg.start_m, 2, Instruction("turn", round(leg.start_m, 1), 0.0, b[0], b[1], text + ".", leg.way.name)))  # fmt: skip
+    for barrier in _slopes(_merge_crossings(route.barriers)):
+        text = describe_barrier(barrier.kind, barrier.details, lang)
+        if barrier.kind == "steps":
+            text = w["caution"] + text
+        events.append((barrier.at_m, 3, Instruction("barrier", barrier.at_m, 0.0, barrier.lon, barrier.lat, _capital(text) + ".")))  # fmt: skip
+    verdict = verdict_sentence(
+        verdict_of(route), lang, has_steps=any(b.kind == "steps" for b in route.barriers)
+    )
     end = geo[-1]
-    events.append((route.distance_m, 3, Instruction("arrive", round(route.distance_m, 1), 0.0, end[0], end[1], w["arrive"])))  # fmt: skip
+    events.append((route.distance_m, 4, Instruction("arrive", round(route.distance_m, 1), 0.0, end[0], end[1], f"{w['arrive']} {verdict}")))  # fmt: skip
     events.sort(key=lambda t: (t[0], t[1]))
     out: list[Instruction] = []
     last_at = 0.0
     for at, _, ins in events:
         gap = max(0.0, at - last_at)
         text = ins.text
-        if ins.type != "depart" and gap >= 1.0:
+        if ins.type not in ("depart", "obstacle") and gap >= 1.0:
+            after = w["after"].format(d=metres(gap, lang))
             if ins.type == "arrive":
-                text = w["arrive_after"]
+                text = f"{after} {w['arrive_after']} {verdict}"
             elif ins.type == "turn":
-                text = text[0].lower() + text[1:]
-            text = f"{w['after'].format(d=_metres(gap, lang))} {text}"
+                text = f"{after} {text}"
+            else:
+                text = f"{after}: {text}"
+        else:
+            text = _capital(text)
         out.append(
             Instruction(ins.type, ins.at_m, round(gap, 1), ins.lon, ins.lat, text, ins.street)
         )

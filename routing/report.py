@@ -363,11 +363,12 @@ def _segments(
     rows = zip(
         edges[starts].tolist(), name_ids[starts].tolist(), c["highway"][starts].astype(np.int64).tolist(),
         sidewalk[starts].tolist(), at[starts].tolist(), run_length.tolist(),
-        first_pt[starts].tolist(), last_pt[stops].tolist(), strict=True,
+        first_pt[starts].tolist(), last_pt[stops].tolist(),
+        g.edge["way_id"][edges[starts]].tolist(), strict=True,
     )  # fmt: skip
     return [
-        Segment(e, g.names[n] if n >= 0 else None, highway_names[h], sw, a, ln, f, la)
-        for e, n, h, sw, a, ln, f, la in rows
+        Segment(e, g.names[n] if n >= 0 else None, highway_names[h], sw, a, ln, f, la, w)
+        for e, n, h, sw, a, ln, f, la, w in rows
     ]
 
 
@@ -395,7 +396,7 @@ def combine_routes(legs: list[Route]) -> Route:
             for v in leg.violations
         ]
         segments += [
-            Segment(s.edge, s.name, s.highway, s.is_sidewalk, s.start_m + offset, s.length_m, s.first_point + shift, s.last_point + shift)
+            Segment(s.edge, s.name, s.highway, s.is_sidewalk, s.start_m + offset, s.length_m, s.first_point + shift, s.last_point + shift, s.way_id)
             for s in leg.segments
         ]  # fmt: skip
         for name, values in leg.unknowns.items():

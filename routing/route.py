@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION
+from routing.wording import summary_text
 
 __all__ = ["Barrier", "Route", "Segment", "Violation"]
 
@@ -69,6 +70,7 @@ class Segment:
     length_m: float
     first_point: int  # index into Route.geometry
     last_point: int
+    way_id: int = -1  # OSM way of the segment's first piece (-1: not known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,26 +99,9 @@ class Route:
     walk_edges: list[int] = field(default_factory=list)  # edges of the plain walking route
 
     def summary(self) -> str:
-        """A short readable summary for the command line."""
-        state = "fully accessible" if self.fully_accessible else "NOT fully accessible"
-        lines = [
-            f"{self.profile}: {self.distance_m:.0f} m, {self.duration_s / 60:.1f} min, {state}",
-        ]
-        if self.detour:
-            lines.append(
-                f"  detour vs walking: +{self.detour['extra_distance_m']:.0f} m "
-                f"(×{self.detour['ratio']:.2f})"
-            )
-        if self.max_incline:
-            lines.append(f"  largest incline: {self.max_incline['percent']:+.1f} %")
-        for b in self.barriers:
-            lines.append(f"  at {b.at_m:5.0f} m  {b.kind}: {b.details}")
-        for v in self.violations:
-            lines.append(f"  BROKEN at {v.at_m:5.0f} m: {v.message}")
-        for name, u in self.unknowns.items():
-            lines.append(f"  unknown {name}: {u}")
-        lines.append(f"  {self.attribution}")
-        return "\n".join(lines)
+        """A short readable summary for the command line: the verdict first, broken limits
+        grouped by attribute with places, the unknowns relied on, one line per barrier."""
+        return summary_text(self)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary (geometry as a GeoJSON LineString)."""

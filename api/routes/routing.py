@@ -55,10 +55,11 @@ def plan(
     out = []
     for route in routes:
         body = route.as_dict()
-        body["steps"] = [i.as_dict() for i in instructions(route, req.language)]
         body["obstacles"] = (
             obstacles.describe(route, points) if obstacles else {"passed": [], "avoided": []}
         )
+        steps = instructions(route, req.language, avoided=body["obstacles"]["avoided"])
+        body["steps"] = [i.as_dict() for i in steps]
         out.append(body)
     return {
         "routes": out,

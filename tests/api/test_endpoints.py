@@ -347,7 +347,7 @@ def test_german_departure_on_a_path_is_grammatical(client: TestClient) -> None:
     body = {"origin": {"lat": 49.4444, "lon": 7.7712}, "destination": DESTINATION}
     depart = client.post("/routes", json=body).json()["routes"][0]["steps"][0]
     assert depart["street"] is None
-    assert depart["text"] == "Starten Sie auf dem Weg"
+    assert depart["text"] == "Starten Sie auf der Treppe."  # an unnamed way by its kind
 
 
 def test_route_starts_at_the_snapped_origin(client: TestClient) -> None:

@@ -1,0 +1,707 @@
+"""Words for routes, in German and English: street phrases, barriers, limits, unknowns, verdicts.
+
+Shared by the spoken instructions (:mod:`routing.instructions`) and the command-line summary
+(:meth:`routing.route.Route.summary`). Nothing here imports :mod:`routing.route`: the functions
+read plain values (a barrier's ``kind`` and ``details``, a verdict's JSON form), so both callers
+can use them without an import cycle.
+
+German street names take an article chosen by their type word (``-straße`` → *die*, ``-weg`` →
+*der*, ``-tal`` → *das*, see :data:`GENDER_SUFFIXES`). Names that begin with a preposition ("Am
+Altenhof", "An der Feuerwache", "Im Busch", "Zum Bahnhof") keep their own preposition and take no
+article. A name without a type word ("23er Kaserner") is named with the kind of way it is: "die
+Straße 23er Kaserner", "der Weg …".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from accessibility_rules import registry
+
+Language = Literal["de", "en"]
+Gender = Literal["f", "m", "n"]
+
+__all__ = [
+    "GENDER_SUFFIXES",
+    "Language",
+    "Way",
+    "attribute_label",
+    "break_phrase",
+    "describe_barrier",
+    "metres",
+    "obstacle_phrase",
+    "summary_text",
+    "unknown_phrase",
+    "verdict_of",
+    "verdict_sentence",
+]
+
+#: Last-word endings of German street names and the gender of the type word they end in
+#: (the longest matching ending wins: "Dunkeltälchen" is *das* by "-chen", not *das/der* by "-en").
+GENDER_SUFFIXES: dict[str, Gender] = {
+    **dict.fromkeys(
+        [
+            "straße",
+            "strasse",
+            "str.",
+            "gasse",
+            "gass",
+            "allee",
+            "chaussee",
+            "promenade",
+            "brücke",
+            "steige",
+            "stiege",
+            "zeile",
+            "passage",
+            "treppe",
+            "mauer",
+            "siedlung",
+            "ung",
+            "höhe",
+            "halde",
+            "aue",
+            "bahn",
+            "schanze",
+            "anlage",
+            "anlagen",
+            "terrasse",
+            "kehre",
+            "insel",
+            "mühle",
+            "wiese",
+            "hohl",
+            "gleis",
+            "rampe",
+            "unterführung",
+            "überführung",
+            "zone",
+            "achse",
+        ],
+        "f",
+    ),
+    **dict.fromkeys(
+        [
+            "weg",
+            "platz",
+            "ring",
+            "damm",
+            "pfad",
+            "steig",
+            "markt",
+            "graben",
+            "berg",
+            "hof",
+            "wall",
+            "park",
+            "garten",
+            "kamp",
+            "stieg",
+            "anger",
+            "gang",
+            "deich",
+            "winkel",
+            "bogen",
+            "korso",
+            "tunnel",
+            "steg",
+            "wald",
+            "weiher",
+            "rain",
+            "grund",
+            "hang",
+            "kreisel",
+            "stein",
+            "buckel",
+            "acker",
+            "bühl",
+            "hübel",
+            "rück",
+            "kopf",
+            "blick",
+            "busch",
+            "horst",
+            "bahnsteig",
+            "durchgang",
+            "boulevard",
+            "kai",
+        ],
+        "m",
+    ),
+    **dict.fromkeys(
+        [
+            "ufer",
+            "tor",
+            "feld",
+            "eck",
+            "viertel",
+            "tal",
+            "chen",
+            "gelände",
+            "zentrum",
+            "center",
+            "werk",
+            "dreieck",
+            "haus",
+            "heim",
+            "gässle",
+            "gut",
+            "land",
+        ],
+        "n",
+    ),
+}
+
+#: First words of names that are a prepositional phrase themselves ("Am Altenhof").
+PREPOSITIONS = frozenset(
+    [
+        "am",
+        "an",
+        "auf",
+        "im",
+        "in",
+        "zum",
+        "zur",
+        "unter",
+        "hinter",
+        "vor",
+        "bei",
+        "beim",
+        "über",
+        "neben",
+        "zwischen",
+        "gegenüber",
+        "hinterm",
+        "vorm",
+        "ans",
+        "ins",
+        "aufm",
+        "übern",
+        "unterm",
+    ]
+)
+
+#: Adjectives that open street names and are inflected after an article ("Alter Friedhof" →
+#: "auf dem Alten Friedhof"). Place adjectives in ``-er`` ("Pirmasenser") are never inflected.
+_ADJECTIVE_STEMS = frozenset(
+    [
+        "alt",
+        "neu",
+        "groß",
+        "gross",
+        "klein",
+        "hoh",
+        "lang",
+        "kurz",
+        "breit",
+        "schmal",
+        "ober",
+        "unter",
+        "hinter",
+        "vorder",
+        "mittler",
+        "nieder",
+        "grün",
+        "rot",
+        "weiß",
+        "weiss",
+        "schwarz",
+        "still",
+        "schön",
+        "krumm",
+        "tief",
+        "heilig",
+        "dürr",
+        "jung",
+        "hell",
+        "dunkel",
+    ]
+)
+
+_ARTICLES: dict[str, dict[Gender, str]] = {
+    "nom": {"f": "die", "m": "der", "n": "das"},
+    "acc": {"f": "die", "m": "den", "n": "das"},
+    "dat": {"f": "der", "m": "dem", "n": "dem"},
+    "gen": {"f": "der", "m": "des", "n": "des"},
+}
+
+#: Unnamed ways by kind: (German noun, gender, English noun). Roads fall back to "Straße".
+_KINDS: dict[str, tuple[str, Gender, str]] = {
+    "footway": ("Fußweg", "m", "footpath"),
+    "path": ("Weg", "m", "path"),
+    "pedestrian": ("Fußgängerzone", "f", "pedestrian zone"),
+    "living_street": ("verkehrsberuhigte Straße", "f", "living street"),
+    "service": ("Zufahrt", "f", "service road"),
+    "steps": ("Treppe", "f", "steps"),
+    "cycleway": ("Radweg", "m", "cycle path"),
+    "track": ("Feldweg", "m", "track"),
+    "bridleway": ("Reitweg", "m", "bridleway"),
+    "platform": ("Bahnsteig", "m", "platform"),
+    "elevator": ("Aufzug", "m", "elevator"),
+    "corridor": ("Gang", "m", "corridor"),
+}
+_ROAD: tuple[str, Gender, str] = ("Straße", "f", "street")
+_SIDEWALK: tuple[str, Gender, str] = ("Gehweg", "m", "sidewalk")
+_PATHS = frozenset({"footway", "path", "cycleway", "track", "bridleway", "steps", "corridor"})
+
+
+def gender(name: str) -> Gender | None:
+    """The grammatical gender of a German street name's type word (None: no type word)."""
+    words = name.split()
+    if not words or words[0].lower() in PREPOSITIONS:
+        return None
+    candidates = [words[-1].lower()]
+    if len(words) > 1:
+        candidates.append(words[0].lower())  # "Straße des 17. Juni", "Platz der Republik"
+    for word in candidates:
+        word = word.split("-")[-1] or word
+        best = max((s for s in GENDER_SUFFIXES if word.endswith(s)), key=len, default=None)
+        if best is not None:
+            return GENDER_SUFFIXES[best]
+    return None
+
+
+def _inflect(name: str, g: Gender, case: str) -> str:
+    """``name`` after a definite article in ``case`` (weak adjective ending, genitive -s)."""
+    words = name.split()
+    first = words[0]
+    strong = {"m": "er", "f": "e", "n": "es"}[g]
+    if len(words) > 1 and first.lower().endswith(strong):
+        stem = first[: -len(strong)]
+        if stem.lower() in _ADJECTIVE_STEMS:
+            weak = "e" if case == "nom" or (case == "acc" and g != "m") else "en"
+            words[0] = stem + weak
+    if case == "gen" and g != "f":
+        last = words[-1]
+        words[-1] = last + ("es" if last[-1:].lower() in "sßxz" else "s")
+    return " ".join(words)
+
+
+def street_with_article(
+    name: str, case: str, *, fallback: tuple[str, Gender] = ("Straße", "f")
+) -> str:
+    """``name`` with its German article in ``case`` (nom, acc, dat, gen), e.g. "der
+    Pirmasenser Straße", "den Alten Friedhof"; a prepositional name stays as it is ("Am
+    Altenhof"); a name without a type word is led by ``fallback``'s noun ("die Straße 23er
+    Kaserner")."""
+    words = name.split()
+    if words and words[0].lower() in PREPOSITIONS:
+        return name
+    g = gender(name)
+    if g is None:
+        noun, g = fallback
+        return f"{_ARTICLES[case][g]} {noun} {name}"
+    return f"{_ARTICLES[case][g]} {_inflect(name, g, case)}"
+
+
+class Way:
+    """What a person is told about one way of the route: its name, or its kind and the street
+    it runs beside (a sidewalk borrows the nearest road's name in the graph)."""
+
+    __slots__ = ("highway", "is_sidewalk", "name")
+
+    def __init__(self, name: str | None, highway: str, is_sidewalk: bool) -> None:
+        self.name = name or None
+        self.highway = highway
+        self.is_sidewalk = is_sidewalk
+
+    def key(self) -> tuple[str | None, str, bool]:
+        """Ways with equal keys are worded alike."""
+        if self.name and not self.is_sidewalk:
+            return (self.name, "", False)
+        return (self.name, (self.is_sidewalk and "sidewalk") or self._kind_key(), self.is_sidewalk)
+
+    def _kind_key(self) -> str:
+        return self.highway if self.highway in _KINDS else "road"
+
+    def _noun(self) -> tuple[str, Gender, str]:
+        if self.is_sidewalk:
+            return _SIDEWALK
+        return _KINDS.get(self.highway, _ROAD)
+
+    def _fallback(self) -> tuple[str, Gender]:
+        return ("Weg", "m") if self.highway in _PATHS else ("Straße", "f")
+
+    def german(self, case: str) -> str:
+        """The way with its article in ``case``: "die Bremerstraße", "den Gehweg entlang der
+        Pirmasenser Straße", "dem Fußweg", "Am Altenhof" (a prepositional name alone)."""
+        if self.name and not self.is_sidewalk:
+            return street_with_article(self.name, case, fallback=self._fallback())
+        noun, g, _ = self._noun()
+        art = _ARTICLES[case][g]
+        if case != "nom" and g == "f" and noun.startswith("verkehrsberuhigte"):
+            noun = "verkehrsberuhigten Straße" if case in ("dat", "gen") else noun
+        text = f"{art} {noun}"
+        if self.name:
+            if self.name.split()[0].lower() in PREPOSITIONS:
+                return f"{text} {self.name}"
+            return f"{text} entlang {street_with_article(self.name, 'gen')}"
+        return text
+
+    def english(self) -> str:
+        """ "Bremerstraße", "the sidewalk along Pirmasenser Straße", "the footpath"."""
+        if self.name and not self.is_sidewalk:
+            return self.name
+        text = f"the {self._noun()[2]}"
+        return f"{text} along {self.name}" if self.name else text
+
+    def on(self, lang: Language) -> str:
+        """Where one is: "auf der Bremerstraße", "Am Altenhof", "on the footpath"."""
+        if lang == "en":
+            return f"on {self.english()}"
+        if self.name and not self.is_sidewalk and self.name.split()[0].lower() in PREPOSITIONS:
+            return self.name
+        return f"auf {self.german('dat')}"
+
+    def into(self, lang: Language) -> str:
+        """Where one turns: "in die Bremerstraße", "auf den Gehweg …", ", weiter Am Altenhof"."""
+        if lang == "en":
+            return f"onto {self.english()}"
+        if self.name and not self.is_sidewalk:
+            if self.name.split()[0].lower() in PREPOSITIONS:
+                return f"weiter {self.name}"
+            g = gender(self.name)
+            last = self.name.split()[-1].lower()
+            square = last.endswith(("platz", "markt", "anlage", "anlagen", "brücke"))
+            return (
+                f"{'auf' if square else 'in'} {self.german('acc')}"
+                if g
+                else f"in {self.german('acc')}"
+            )
+        return f"auf {self.german('acc')}"
+
+
+_WORDS = {
+    "de": {
+        "steps": "Treppe mit {n} Stufen", "steps_unknown": "Treppe (Anzahl der Stufen unbekannt)",
+        "handrail_yes": "mit Handlauf", "handrail_no": "ohne Handlauf",
+        "kerb": "Bordstein {kind} ({h})", "kerb_unknown": "Bordstein unbekannter Höhe",
+        "lowered": "abgesenkt", "raised": "hoch", "flush": "ebenerdig",
+        "crossing_signals": "Ampel", "crossing_marked": "Zebrastreifen", "crossing_other": "Straßenquerung",
+        "acoustic": "akustischem Signal", "vibration": "Vibrationssignal", "tactile": "Bodenindikatoren",
+        "acoustic_no": "akustisches Signal", "with": "mit", "without": "ohne", "and": "und",
+        "steep_up": "Steigung {p} auf {d}", "steep_down": "Gefälle {p} auf {d}",
+        "surface": "Untergrund {s} auf {d}", "narrow": "Engstelle, {w} breit",
+        "barrier": "Hindernis: {b}", "elevator": "Aufzug", "estimated": "geschätzt",
+        "at": "bei {d}", "caution": "Achtung: ",
+    },
+    "en": {
+        "steps": "stairs with {n} steps", "steps_unknown": "stairs (number of steps unknown)",
+        "handrail_yes": "with handrail", "handrail_no": "without handrail",
+        "kerb": "kerb {kind} ({h})", "kerb_unknown": "kerb of unknown height",
+        "lowered": "lowered", "raised": "raised", "flush": "flush",
+        "crossing_signals": "traffic light", "crossing_marked": "zebra crossing", "crossing_other": "road crossing",
+        "acoustic": "acoustic signal", "vibration": "vibration signal", "tactile": "tactile paving",
+        "acoustic_no": "acoustic signal", "with": "with", "without": "without", "and": "and",
+        "steep_up": "uphill {p} for {d}", "steep_down": "downhill {p} for {d}",
+        "surface": "{s} surface for {d}", "narrow": "narrow passage, {w} wide",
+        "barrier": "obstacle: {b}", "elevator": "elevator", "estimated": "estimated",
+        "at": "at {d}", "caution": "Caution: ",
+    },
+}  # fmt: skip
+
+_SURFACES = {
+    "de": {"sett": "Pflaster", "cobblestone": "Kopfsteinpflaster", "gravel": "Schotter", "fine_gravel": "Splitt",
+           "ground": "unbefestigt", "grass": "Rasen", "grass_paver": "Rasengitter", "unpaved": "unbefestigt"},
+    "en": {"sett": "sett", "cobblestone": "cobblestone", "gravel": "gravel", "fine_gravel": "fine gravel",
+           "ground": "unpaved", "grass": "grass", "grass_paver": "grass paver", "unpaved": "unpaved"},
+}  # fmt: skip
+
+_BARRIERS = {
+    "de": {"bollard": "Poller", "gate": "Tor", "cycle_barrier": "Umlaufsperre", "kissing_gate": "Drehkreuztor",
+           "turnstile": "Drehkreuz", "stile": "Zaunübertritt", "fence": "Zaun", "cattle_grid": "Viehgitter",
+           "lift_gate": "Schranke", "swing_gate": "Schwenktor", "block": "Steinblock", "chain": "Kette",
+           "kerb": "Bordstein", "log": "Baumstamm", "hole": "Loch", "chicane": "Schikane",
+           "height_restrictor": "Höhenbegrenzung", "debris": "Schutt", "fallen_tree": "umgestürzter Baum"},
+    "en": {},
+}  # fmt: skip
+
+
+def metres(m: float, lang: Language) -> str:
+    """A distance as spoken: "5 m", "125 m", "1,2 km" (rounded to 5 m from 10 m on)."""
+    if m >= 1000:
+        km = f"{m / 1000:.1f}"
+        return f"{km.replace('.', ',') if lang == 'de' else km} km"
+    return f"{max(1, round(m / 5) * 5) if m >= 10 else max(1, round(m))} m"
+
+
+def _num(x: float, lang: Language, digits: int = 0) -> str:
+    text = f"{x:.{digits}f}"
+    return text.replace(".", ",") if lang == "de" else text
+
+
+def _join(items: Sequence[str], lang: Language) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {_WORDS[lang]['and']} {items[-1]}"
+
+
+def describe_barrier(kind: str, details: Mapping[str, Any], lang: Language) -> str:
+    """One phrase for a barrier, e.g. "Ampel mit akustischem Signal und Bodenindikatoren",
+    "Treppe mit 5 Stufen, mit Handlauf", "Bordstein abgesenkt (3 cm)"."""
+    w, d = _WORDS[lang], details
+    if kind == "steps":
+        text = w["steps"].format(n=d["step_count"]) if d.get("step_count") else w["steps_unknown"]
+        if d.get("handrail") in ("yes", "no"):
+            text += ", " + w[f"handrail_{d['handrail']}"]
+        return text
+    if kind == "kerb":
+        h = d.get("height_cm")
+        if h is None:
+            return w["kerb_unknown"]
+        size = "flush" if h <= 0.5 else "lowered" if h <= 3.0 else "raised"
+        return w["kerb"].format(kind=w[size], h=f"{_num(h, lang)} cm")
+    if kind == "crossing":
+        key = {"traffic_signals": "crossing_signals", "marked": "crossing_marked"}.get(
+            str(d.get("crossing")), "crossing_other"
+        )
+        has, lacks = [], []
+        if d.get("acoustic_signal") == "yes":
+            has.append(w["acoustic"])
+        elif d.get("acoustic_signal") == "no" and d.get("crossing") == "traffic_signals":
+            lacks.append(w["acoustic_no"])
+        if d.get("vibration_signal") == "yes":
+            has.append(w["vibration"])
+        if d.get("tactile_paving") == "yes":
+            has.append(w["tactile"])
+        elif d.get("tactile_paving") == "no":
+            lacks.append(w["tactile"])
+        text = w[key]
+        if has:
+            text += f" {w['with']} {_join(has, lang)}"
+        if lacks:
+            text += f"{',' if has else ''} {w['without']} {_join(lacks, lang)}"
+        return text
+    if kind == "steep":
+        p = float(d["incline_percent"])
+        text = w["steep_up" if p > 0 else "steep_down"].format(
+            p=f"{_num(abs(p), lang)} %", d=metres(float(d["length_m"]), lang)
+        )
+        return text + (f" ({w['estimated']})" if d.get("source") == "dem" else "")
+    if kind == "surface":
+        name = _SURFACES[lang].get(str(d["surface"]), str(d["surface"]))
+        return w["surface"].format(s=name, d=metres(float(d["length_m"]), lang))
+    if kind == "narrow":
+        return w["narrow"].format(w=f"{_num(float(d['width_m']), lang, 2)} m")
+    if kind == "barrier":
+        b = str(d.get("barrier"))
+        return w["barrier"].format(b=_BARRIERS[lang].get(b, b.replace("_", " ")))
+    if kind == "elevator":
+        return w["elevator"]
+    return kind
+
+
+def attribute_label(name: str, lang: Language) -> str:
+    """A readable label for an attribute or unknown flag ("kerb_height" → "kerb height" /
+    "Bordsteinhöhe"); unregistered names are spelt out."""
+    for lookup in (
+        lambda: registry.unknown_flag_label(name, lang),
+        lambda: registry.label("edge", name, lang),
+        lambda: registry.label("node", name, lang),
+    ):
+        try:
+            return lookup()
+        except (KeyError, ValueError):
+            continue
+    return name.replace("_", " ")
+
+
+#: Limits by their attribute's words: (German, English) noun for "what breaks the limit".
+_LIMIT_WORDS = {
+    "closed": ("Sperrung", "closure"), "steps": ("Treppe", "stairs"),
+    "step_count": ("Treppe", "stairs"), "handrail": ("Treppe ohne Handlauf", "stairs without handrail"),
+    "incline": ("Steigung", "incline"), "kerb_height": ("Bordstein", "kerb"),
+    "width": ("Engstelle", "narrow passage"), "surface": ("Untergrund", "surface"),
+    "smoothness": ("unebener Belag", "uneven surface"), "lit": ("unbeleuchteter Weg", "unlit way"),
+    "barrier": ("Hindernis", "barrier"), "wheelchair_no": ("nicht für Rollstühle freigegeben", "wheelchair=no"),
+    "acoustic_signal": ("Ampel ohne akustisches Signal", "traffic light without acoustic signal"),
+    "tactile_paving": ("Querung ohne Bodenindikatoren", "crossing without tactile paving"),
+    "unknown_forbidden": ("unbekannte Angaben", "unknown data"),
+}  # fmt: skip
+
+
+def break_phrase(item: Mapping[str, Any], lang: Language, *, exact: bool = False) -> str:
+    """A broken limit in words with its value and place: "Treppe (5 Stufen) bei 120 m",
+    "incline 7 % (estimated; limit 6 %) at 300 m". ``item`` is one ``accessibility.breaks``
+    entry (or a violation's ``{limit, at_m, message}``)."""
+    limit = str(item.get("limit") or item.get("attribute") or "limit")
+    de, en = _LIMIT_WORDS.get(limit, (attribute_label(limit, "de"), attribute_label(limit, "en")))
+    head = de if lang == "de" else en
+    value, unit = item.get("value"), item.get("unit")
+    if limit == "incline" and isinstance(value, int | float) and value < 0:
+        head, value = ("Gefälle" if lang == "de" else "downhill slope"), -value
+    extras: list[str] = []
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if limit in ("steps", "step_count"):
+            extras.append(f"{int(value)} {'Stufen' if lang == 'de' else 'steps'}")
+        else:
+            digits = 2 if unit == "m" else 0
+            extras.append(f"{_num(float(value), lang, digits)}{' ' + str(unit) if unit else ''}")
+    elif limit in ("steps", "step_count") and value is None:
+        extras.append("Anzahl der Stufen unbekannt" if lang == "de" else "number of steps unknown")
+    elif isinstance(value, str) and value and limit in ("barrier", "surface"):
+        extras.append(
+            _BARRIERS[lang].get(value, _SURFACES[lang].get(value, value.replace("_", " ")))
+        )
+    if item.get("estimated"):
+        extras.append(_WORDS[lang]["estimated"])
+    limit_value = item.get("limit_value")
+    if (
+        isinstance(limit_value, int | float)
+        and not isinstance(limit_value, bool)
+        and limit not in ("steps",)
+    ):
+        word = "Grenze" if lang == "de" else "limit"
+        extras.append(
+            f"{word} {_num(float(limit_value), lang, 2 if unit == 'm' else 0)}{' ' + str(unit) if unit else ''}"
+        )
+    text = head + (f" ({'; '.join(extras)})" if extras else "")
+    if item.get("at_m") is not None:
+        at = float(item["at_m"])
+        start = "am Start" if lang == "de" else "at the start"
+        d = f"{at:.0f} m" if exact else metres(at, lang)
+        text += " " + (start if at < 0.5 else _WORDS[lang]["at"].format(d=d))
+    return text
+
+
+def unknown_phrase(item: Mapping[str, Any], lang: Language) -> str:
+    """An unknown the route relies on: "2 Bordsteine unbekannter Höhe", "width unknown along
+    300 m". ``item`` is one ``accessibility.relies_on`` entry."""
+    attribute = str(item.get("attribute", ""))
+    label = attribute_label(attribute, lang)
+    count, length = item.get("count"), item.get("length_m")
+    if attribute.startswith("kerb") and count:
+        n = int(count)
+        if lang == "de":
+            return f"{n} {'Bordstein' if n == 1 else 'Bordsteine'} unbekannter Höhe"
+        return f"{n} {'kerb' if n == 1 else 'kerbs'} of unknown height"
+    if count:
+        return (
+            f"{label} unbekannt ({int(count)}×)"
+            if lang == "de"
+            else f"{label} unknown ({int(count)}×)"
+        )
+    if length:
+        d = metres(float(length), lang)
+        return f"{label} unbekannt auf {d}" if lang == "de" else f"{label} unknown along {d}"
+    return f"{label} unbekannt" if lang == "de" else f"{label} unknown"
+
+
+def obstacle_phrase(obstacle: Mapping[str, Any], lang: Language) -> str:
+    """An obstacle the route avoids: "Baustelle umgangen: Gehweg gesperrt" (from the reason
+    "Baustelle: Gehweg gesperrt"), "Obstacle avoided: scaffolding"."""
+    reason = str(obstacle.get("reason") or obstacle.get("id") or "").strip()
+    what, _, why = reason.partition(": ")
+    if why and len(what.split()) <= 3:
+        return f"{what} umgangen: {why}" if lang == "de" else f"{what} avoided: {why}"
+    return f"Hindernis umgangen: {reason}" if lang == "de" else f"Obstacle avoided: {reason}"
+
+
+def verdict_of(route: Any) -> dict[str, Any]:
+    """The route's verdict as JSON (contract 2: ``route.accessibility``), or one derived from
+    the deprecated ``fully_accessible`` and the route's violations and unknowns."""
+    acc = getattr(route, "accessibility", None)
+    if acc is not None:
+        data = acc.as_dict() if hasattr(acc, "as_dict") else dict(acc)
+        return {"verdict": data.get("verdict", "unknown"), "breaks": list(data.get("breaks") or []),
+                "relies_on": list(data.get("relies_on") or []), "known_share": data.get("known_share")}  # fmt: skip
+    violations = [v.as_dict() if hasattr(v, "as_dict") else dict(v) for v in route.violations]
+    for v in violations:  # the value from the barrier reported at the same place, if any
+        kind = {"steps": "steps", "step_count": "steps", "incline": "steep"}.get(v["limit"])
+        for b in route.barriers:
+            if b.kind == kind and abs(b.at_m - v["at_m"]) < 0.5:
+                d = b.details
+                v["value"] = d.get("step_count") if kind == "steps" else d.get("incline_percent")
+                v["unit"] = None if kind == "steps" else "%"
+                v["estimated"] = kind == "steep" and d.get("source") == "dem"
+    relies = [{"attribute": name, **values} for name, values in (route.unknowns or {}).items()]
+    verdict = "no" if violations or not route.fully_accessible else "unknown" if relies else "yes"
+    return {"verdict": verdict, "breaks": violations, "relies_on": relies, "known_share": None}
+
+
+def verdict_sentence(
+    verdict: Mapping[str, Any], lang: Language, *, has_steps: bool, most: int = 3
+) -> str:
+    """The closing sentence: "Die Route ist stufenlos und bekannt barrierefrei." / "Achtung: 2
+    Bordsteine unbekannter Höhe." / "Die Route ist nicht barrierefrei: Treppe (5 Stufen) bei
+    120 m." (at most ``most`` items, then "und N weitere")."""
+    kind = verdict.get("verdict")
+
+    def listed(items: list[str]) -> str:
+        more = len(items) - most
+        shown = items[:most]
+        if more > 0:
+            shown.append(f"{more} weitere" if lang == "de" else f"{more} more")
+        return _join(shown, lang)
+
+    if kind == "yes":
+        if lang == "de":
+            return f"Die Route ist {'' if has_steps else 'stufenlos und '}bekannt barrierefrei für Ihr Profil."
+        return f"The route is {'' if has_steps else 'step-free and '}known to be accessible for your profile."
+    if kind == "no":
+        items = [break_phrase(b, lang) for b in verdict.get("breaks", [])]
+        if lang == "de":
+            return "Die Route ist nicht barrierefrei" + (f": {listed(items)}." if items else ".")
+        return "The route is not accessible" + (f": {listed(items)}." if items else ".")
+    items = [unknown_phrase(u, lang) for u in verdict.get("relies_on", [])]
+    if lang == "de":
+        return "Barrierefreiheit unsicher" + (f", Achtung: {listed(items)}." if items else ".")
+    return "Accessibility uncertain" + (f", caution: {listed(items)}." if items else ".")
+
+
+_VERDICT_EN = {
+    "yes": "YES: known to be accessible for this profile",
+    "unknown": "UNKNOWN: nothing known breaks a limit, but some limits rest on unknown data",
+    "no": "NO: not accessible, a known limit is broken",
+}
+
+
+def summary_text(route: Any) -> str:
+    """The command-line summary of a route (English): the verdict first, then each broken limit
+    grouped by attribute with its places, each unknown relied on with its count or length, the
+    detour, the largest incline and one line per barrier in words."""
+    v = verdict_of(route)
+    lines = [
+        f"{route.profile}: {route.distance_m:.0f} m, {route.duration_s / 60:.1f} min, "
+        f"verdict {_VERDICT_EN.get(str(v['verdict']), v['verdict'])}"
+    ]
+    if v.get("known_share") is not None:
+        lines.append(f"  known share: {float(v['known_share']) * 100:.0f} % of the route's data")
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for item in v["breaks"]:
+        groups.setdefault(str(item.get("attribute") or item.get("limit")), []).append(item)
+    if groups:
+        lines.append("  limits broken:")
+    for attribute, items in groups.items():
+        places = "; ".join(break_phrase(i, "en", exact=True) for i in items)
+        messages = [
+            str(i["message"])
+            for i in items
+            if i.get("limit") == "unknown_forbidden" and i.get("message")
+        ]
+        note = f" ({'; '.join(dict.fromkeys(messages))})" if messages else ""
+        lines.append(f"    {attribute_label(attribute, 'en')}, {len(items)}×: {places}{note}")
+    if v["relies_on"]:
+        lines.append("  relies on unknown data:")
+    for item in v["relies_on"]:
+        spots = [p.get("at_m") for p in item.get("places") or [] if p.get("at_m") is not None]
+        where = ""
+        if spots:
+            shown = ", ".join(f"{float(p):.0f} m" for p in spots[:5])
+            where = f" at {shown}" + (f" and {len(spots) - 5} more" if len(spots) > 5 else "")
+        lines.append(f"    {unknown_phrase(item, 'en')}{where}")
+    if route.detour:
+        lines.append(
+            f"  detour vs walking: +{route.detour['extra_distance_m']:.0f} m "
+            f"(×{route.detour['ratio']:.2f})"
+        )
+    if route.max_incline:
+        estimated = " (estimated)" if route.max_incline.get("source") == "dem" else ""
+        lines.append(f"  largest incline: {route.max_incline['percent']:+.1f} %{estimated}")
+    if route.barriers:
+        lines.append("  on the way:")
+    for b in route.barriers:
+        lines.append(f"    at {b.at_m:5.0f} m  {describe_barrier(b.kind, b.details, 'en')}")
+    lines.append(f"  {route.attribution}")
+    return "\n".join(lines)

@@ -1,0 +1,281 @@
+"""Words a person can follow (issue 10): German street grammar on real names, unnamed ways by
+kind and street, merged steps, one announcement per crossing, long slopes only, avoided
+obstacles, the verdict at the end, and a readable command-line summary."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from routing.instructions import (
+    ESTIMATED_SLOPE_MIN_M,
+    Instruction,
+    _merge_crossings,
+    _slopes,
+    instructions,
+)
+from routing.route import Barrier, Route, Segment
+from routing.wording import Way, street_with_article, verdict_sentence
+
+# Real names from the Kaiserslautern and Neukölln extracts (their ``name=`` values).
+STREETS = [
+    # name, Starten Sie …, abbiegen …, Gehweg entlang …
+    ("Pirmasenser Straße", "auf der Pirmasenser Straße", "in die Pirmasenser Straße", "entlang der Pirmasenser Straße"),
+    ("Karl-Marx-Straße", "auf der Karl-Marx-Straße", "in die Karl-Marx-Straße", "entlang der Karl-Marx-Straße"),
+    ("Wittmannsdorfer Straße", "auf der Wittmannsdorfer Straße", "in die Wittmannsdorfer Straße", "entlang der Wittmannsdorfer Straße"),
+    ("Karl-Marx-Platz", "auf dem Karl-Marx-Platz", "auf den Karl-Marx-Platz", "entlang des Karl-Marx-Platzes"),
+    ("Mittelweg", "auf dem Mittelweg", "in den Mittelweg", "entlang des Mittelwegs"),
+    ("Ulker-Gass", "auf der Ulker-Gass", "in die Ulker-Gass", "entlang der Ulker-Gass"),
+    ("Alte Brücke", "auf der Alten Brücke", "auf die Alte Brücke", "entlang der Alten Brücke"),
+    ("Alter Friedhof", "auf dem Alten Friedhof", "in den Alten Friedhof", "entlang des Alten Friedhofs"),
+    ("Alte Pirmasenser Straße", "auf der Alten Pirmasenser Straße", "in die Alte Pirmasenser Straße", "entlang der Alten Pirmasenser Straße"),
+    ("Pfaffsiedlung", "auf der Pfaffsiedlung", "in die Pfaffsiedlung", "entlang der Pfaffsiedlung"),
+    ("Im Dunkeltälchen", "Im Dunkeltälchen", "weiter Im Dunkeltälchen", "Im Dunkeltälchen"),
+    ("Am Altenhof", "Am Altenhof", "weiter Am Altenhof", "Am Altenhof"),
+    ("An der Feuerwache", "An der Feuerwache", "weiter An der Feuerwache", "An der Feuerwache"),
+    ("Auf dem Bännjerrück", "Auf dem Bännjerrück", "weiter Auf dem Bännjerrück", "Auf dem Bännjerrück"),
+    ("Unter den 30 Morgen", "Unter den 30 Morgen", "weiter Unter den 30 Morgen", "Unter den 30 Morgen"),
+    ("23er Kaserner", "auf der Straße 23er Kaserner", "in die Straße 23er Kaserner", "entlang der Straße 23er Kaserner"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "on", "into", "beside"), STREETS)
+def test_german_street_phrases(name: str, on: str, into: str, beside: str) -> None:
+    street = Way(name, "residential", False)
+    assert street.on("de") == on
+    assert street.into("de") == into
+    sidewalk = Way(name, "footway", True).german("nom")
+    assert sidewalk == f"der Gehweg {beside}"
+    assert Way(name, "residential", False).on("en") == f"on {name}"
+
+
+def test_real_names_all_get_a_phrase(shared_file: Any) -> None:
+    """Every named way of the Neukölln extract gets an article or keeps its preposition (no
+    bare "in Bremerstraße")."""
+    import gzip
+
+    with gzip.open(shared_file("berlin-neukoelln-2024.osm.gz"), "rt", encoding="utf-8") as f:
+        text = f.read()
+    names = set(re.findall(r'<tag k="name" v="([^"]*(?:straße|weg|platz|allee|damm|ring))"', text))
+    assert len(names) >= 5
+    for name in names:
+        assert street_with_article(name, "acc").split()[0] in ("die", "den", "das"), name
+
+
+def test_unnamed_ways_by_kind() -> None:
+    assert Way(None, "footway", False).into("de") == "auf den Fußweg"
+    assert Way(None, "footway", False).on("en") == "on the footpath"
+    assert Way("Pirmasenser Straße", "footway", True).on("de") == (
+        "auf dem Gehweg entlang der Pirmasenser Straße"
+    )
+    assert Way("Pirmasenser Straße", "footway", True).into("en") == (
+        "onto the sidewalk along Pirmasenser Straße"
+    )
+    assert Way(None, "steps", False).into("de") == "auf die Treppe"
+
+
+def _route(segments: list[Segment], geometry: list[list[float]], **kw: Any) -> Route:
+    total = sum(s.length_m for s in segments)
+    base: dict[str, Any] = dict(
+        profile="wheelchair", fully_accessible=True, distance_m=total, duration_s=total,
+        cost_s=total, geometry=geometry, barriers=[], violations=[], unknowns={},
+        max_incline=None, detour=None, segments=segments, snapped={},
+    )  # fmt: skip
+    base.update(kw)
+    return Route(**base)
+
+
+def _east(n: int, step_deg: float = 0.0005) -> list[list[float]]:
+    return [[7.7 + i * step_deg, 49.44] for i in range(n)]
+
+
+def test_consecutive_unnamed_pieces_merge() -> None:
+    """Three unnamed pieces straight on (two kinds, one way split twice) are one step."""
+    geo = _east(4)
+    seg = [
+        Segment(0, None, "footway", False, 0.0, 36.0, 0, 1, 11),
+        Segment(1, None, "footway", False, 36.0, 36.0, 1, 2, 11),
+        Segment(2, None, "path", False, 72.0, 36.0, 2, 3, 12),
+    ]
+    steps = instructions(_route(seg, geo), "en")
+    assert [s.type for s in steps] == ["depart", "arrive"]
+    assert steps[0].text == "Start on the footpath."
+    assert steps[1].text.startswith("In 110 m you have arrived. The route is step-free")
+
+
+def test_real_turn_onto_same_kind_is_worded_apart() -> None:
+    geo = [[7.7, 49.44], [7.7005, 49.44], [7.7005, 49.4405], [7.7010, 49.4405]]
+    seg = [
+        Segment(0, None, "footway", False, 0.0, 36.0, 0, 1, 1),
+        Segment(1, None, "footway", False, 36.0, 55.0, 1, 2, 2),
+        Segment(2, None, "footway", False, 91.0, 36.0, 2, 3, 3),
+    ]
+    texts = [s.text for s in instructions(_route(seg, geo), "de")]
+    assert texts[1] == "Nach 35 m links abbiegen, weiter auf dem Fußweg."
+    assert texts[2] == "Nach 55 m rechts abbiegen, weiter auf dem Fußweg."
+
+
+def _crossing(at: float, **details: Any) -> Barrier:
+    base = {"crossing": "unknown", "acoustic_signal": "unknown", "vibration_signal": "unknown",
+            "tactile_paving": "unknown"}  # fmt: skip
+    return Barrier("crossing", at, 7.7, 49.44, {**base, **details})
+
+
+def test_crossing_announced_once_with_merged_facts() -> None:
+    """A crossing node and its way (and a way split in two) are one announcement."""
+    barriers = [
+        _crossing(40.0, crossing="traffic_signals", acoustic_signal="yes"),
+        _crossing(46.0, tactile_paving="yes"),
+        _crossing(55.0),  # 15 m from the first, 9 m from the one before: the same crossing
+        _crossing(300.0, crossing="marked"),
+    ]
+    merged = _merge_crossings(barriers)
+    assert len(merged) == 2
+    geo = _east(10)
+    seg = [Segment(0, "Karl-Marx-Straße", "residential", False, 0.0, 320.0, 0, 9, 1)]
+    steps = instructions(_route(seg, geo, barriers=barriers), "de")
+    crossings = [s.text for s in steps if s.type == "barrier"]
+    assert crossings == [
+        "Nach 40 m: Ampel mit akustischem Signal und Bodenindikatoren.",
+        "Nach 260 m: Zebrastreifen.",
+    ]
+
+
+def test_slopes_rule() -> None:
+    """Estimated slopes only from ESTIMATED_SLOPE_MIN_M (joined when contiguous), tagged ones
+    from 10 m, and the estimate is said."""
+    short_dem = Barrier("steep", 10.0, 7.7, 49.44, {"incline_percent": 7.0, "length_m": 5.0, "source": "dem"})  # fmt: skip
+    tagged = Barrier("steep", 100.0, 7.7, 49.44, {"incline_percent": -8.0, "length_m": 12.0, "source": "tag"})  # fmt: skip
+    dem_a = Barrier("steep", 200.0, 7.7, 49.44, {"incline_percent": 6.5, "length_m": 30.0, "source": "dem"})  # fmt: skip
+    dem_b = Barrier("steep", 230.0, 7.7, 49.44, {"incline_percent": 7.1, "length_m": 30.0, "source": "dem"})  # fmt: skip
+    kept = _slopes([short_dem, tagged, dem_a, dem_b])
+    assert [b.at_m for b in kept] == [100.0, 200.0]
+    assert kept[1].details["length_m"] == 60.0 >= ESTIMATED_SLOPE_MIN_M
+    geo = _east(10)
+    seg = [Segment(0, "Mittelweg", "path", False, 0.0, 320.0, 0, 9, 1)]
+    texts = [s.text for s in instructions(_route(seg, geo, barriers=[short_dem, tagged, dem_a, dem_b]), "de")]  # fmt: skip
+    assert "Nach 100 m: Gefälle 8 % auf 10 m." in texts
+    assert "Nach 100 m: Steigung 7 % auf 60 m (geschätzt)." in texts
+    assert not any("auf 5 m" in t for t in texts)
+
+
+def test_avoided_obstacle_and_verdicts() -> None:
+    geo = _east(3)
+    seg = [Segment(0, "Mittelweg", "path", False, 0.0, 72.0, 0, 2, 1)]
+    avoided = [{"id": "a1", "reason": "Baustelle: Gehweg gesperrt", "effect": {"passable": False}}]
+    steps = instructions(_route(seg, geo), "de", avoided=avoided)
+    assert steps[1] == Instruction("obstacle", 0.0, 0.0, 7.7, 49.44, "Baustelle umgangen: Gehweg gesperrt.")  # fmt: skip
+    assert steps[-1].text.endswith(
+        "Die Route ist stufenlos und bekannt barrierefrei für Ihr Profil."
+    )
+    unknown = {"verdict": "unknown", "relies_on": [{"attribute": "kerb_height", "count": 2}]}
+    assert verdict_sentence(unknown, "de", has_steps=False) == (
+        "Barrierefreiheit unsicher, Achtung: 2 Bordsteine unbekannter Höhe."
+    )
+    no = {"verdict": "no", "breaks": [{"limit": "steps", "attribute": "step_count", "at_m": 120.0, "value": 5}]}  # fmt: skip
+    assert verdict_sentence(no, "de", has_steps=True) == (
+        "Die Route ist nicht barrierefrei: Treppe (5 Stufen) bei 120 m."
+    )
+
+
+def _strip(text: str) -> str:
+    return re.sub(r"^(Nach|In) [\d.,]+ k?m:? ", "", text)
+
+
+@pytest.mark.slow
+def test_kl_route_no_repeated_path_turns(ksl_router: Any) -> None:
+    """Issue 10's least-bad KL route: unnamed ways are named by kind, never five "turn onto the
+    path" in a row; the verdict closes the list in words."""
+    route = ksl_router.route((49.424120, 7.742870), (49.424810, 7.742130), "wheelchair")
+    for lang in ("de", "en"):
+        steps = instructions(route, lang)
+        turns = [s for s in steps if s.type == "turn"]
+        assert turns
+        assert not any(
+            t.text.endswith(("onto the path.", "in den Weg.")) and "Weg " in t.text for t in turns
+        )
+        for a, b in itertools.pairwise(turns):
+            assert a.text != b.text
+            assert not (_strip(a.text) == _strip(b.text) and ("onto the" in a.text or "auf den" in a.text)), (a.text, b.text)  # fmt: skip
+        assert steps[-1].type == "arrive"
+        assert ("nicht barrierefrei" if lang == "de" else "not accessible") in steps[-1].text
+
+
+@pytest.mark.slow
+def test_kl_whole_extract_steps_merged(ksl_router: Any) -> None:
+    """Random KL routes: no turn between two pieces of one way worded alike and straight on."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    lat = rng.uniform(49.425, 49.45, 24)
+    lon = rng.uniform(7.73, 7.80, 24)
+    checked = 0
+    for i in range(0, 24, 2):
+        try:
+            route = ksl_router.route((lat[i], lon[i]), (lat[i + 1], lon[i + 1]), "wheelchair")
+        except Exception:
+            continue
+        checked += 1
+        turns = [s.text for s in instructions(route, "en") if s.type == "turn"]
+        for a, b in itertools.pairwise(turns):
+            assert a != b
+        assert not any(t.startswith("In") and "continue straight, staying" in t for t in turns)
+    assert checked >= 5
+
+
+def test_cli_summary_names_attributes(ksl_graph_dir: Path) -> None:
+    """The command line names every broken limit's attribute and unknown, in words (no dict)."""
+    from routing.command import route_text
+
+    text = route_text(ksl_graph_dir, (49.424120, 7.742870), (49.424810, 7.742130), "wheelchair")
+    first = text.splitlines()[0]
+    assert first.startswith("wheelchair: ")
+    assert "verdict NO: not accessible" in first
+    assert "{" not in text
+    assert "}" not in text
+    assert "relies on data that is unknown" not in text
+    assert "steps, 3×:" in text
+    assert "stairs (3 steps) at the start" in text
+    assert "width unknown along" in text
+    assert "stairs with 5 steps" in text
+
+
+@pytest.fixture(scope="module")
+def neukoelln_router(real_build: Any) -> Any:
+    """A Router on the Neukölln extract (separate sidewalks, crossing ways split at kerbs)."""
+    from graphs.store import load_graph
+    from routing.engine import Router
+
+    return Router(load_graph(real_build("berlin-neukoelln-2024.osm.gz").out_dir))
+
+
+@pytest.mark.slow
+def test_neukoelln_no_turn_between_pieces_of_one_way(neukoelln_router: Any) -> None:
+    """Crossing ways split at kerb nodes once gave "turn right / In 2 m turn right / In 4 m turn
+    right onto the footpath": a turn is said only where the way changes (or the route turns
+    sharply on it), and sidewalks are named by their street."""
+    import numpy as np
+
+    g = neukoelln_router.graph
+    rng = np.random.default_rng(0)
+    lat0, lat1 = np.percentile(g.node["lat"], [10, 90])
+    lon0, lon1 = np.percentile(g.node["lon"], [10, 90])
+    sidewalk_named = 0
+    for _ in range(40):
+        a = (rng.uniform(lat0, lat1), rng.uniform(lon0, lon1))
+        b = (rng.uniform(lat0, lat1), rng.uniform(lon0, lon1))
+        route = neukoelln_router.route(a, b, "wheelchair")
+        by_start = {round(s.start_m, 1): s for s in route.segments}
+        ways = [s.way_id for s in route.segments]
+        for step in instructions(route, "en"):
+            if step.type != "turn" or "sharp" in step.text or "around" in step.text:
+                continue
+            seg = by_start[step.at_m]
+            i = route.segments.index(seg)
+            assert ways[i] != ways[i - 1] or seg.name != route.segments[i - 1].name, step.text
+            sidewalk_named += "sidewalk along" in step.text
+    assert sidewalk_named > 10
