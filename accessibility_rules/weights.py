@@ -307,7 +307,10 @@ def compute_weights(
 
     cost = np.ascontiguousarray(travel + transition + along_s + point_s)
     has_length = length > 0
-    min_per_m = float(np.min(cost[has_length] / length[has_length])) if has_length.any() else 0.0
+    with np.errstate(over="ignore"):  # a violating edge of a micrometre: inf, never the minimum
+        min_per_m = (
+            float(np.min(cost[has_length] / length[has_length])) if has_length.any() else 0.0
+        )
     return EdgeWeights(
         travel_s=np.ascontiguousarray(travel),
         transition_s=np.ascontiguousarray(transition),

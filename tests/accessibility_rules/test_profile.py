@@ -619,8 +619,11 @@ def test_preset_severities_read_impassable_versus_hard_work():
     flight = chair.steps_s + 1.0 * chair.steps_s_per_m  # one metre: about three steps
     slope = 95.0 * 1.0 * chair.incline_s_per_m_per_percent  # the KL case: 95 m at 7 %
     kerb = 1.0 * chair.kerb_s_per_cm  # a 4 cm kerb
-    assert flight >= 1e8 and chair.barrier_s >= 1e8 and chair.wheelchair_no_s >= 1e8
-    assert slope < 1e7 and kerb < 1e7
+    assert flight >= 1e8
+    assert chair.barrier_s >= 1e8
+    assert chair.wheelchair_no_s >= 1e8
+    assert slope < 1e7
+    assert kerb < 1e7
     assert flight > 10 * (slope + kerb)
     power = load_preset("electric_wheelchair").severity
     assert power.steps_s >= chair.steps_s  # a power chair cannot even be carried

@@ -194,7 +194,10 @@ def test_cost_is_travel_plus_transition_plus_both_violation_parts() -> None:
 
 
 def test_point_limits_are_the_ones_at_the_head() -> None:
-    assert POINT_LIMITS == Limit.KERB_HEIGHT | Limit.BARRIER | Limit.ACOUSTIC_SIGNAL | Limit.TACTILE_PAVING
+    assert (
+        POINT_LIMITS
+        == Limit.KERB_HEIGHT | Limit.BARRIER | Limit.ACOUSTIC_SIGNAL | Limit.TACTILE_PAVING
+    )
 
 
 def test_every_accessible_route_beats_any_violation() -> None:

@@ -30,7 +30,9 @@ def fake_metric(n: int, revision: int = 0) -> Metric:
     """A metric holding ``n`` edges of weights (no landmarks)."""
     z = np.zeros(n)
     bits = np.zeros(n, dtype=np.uint32)
-    weights = EdgeWeights(z, z.copy(), bits, bits.copy(), z.copy(), z.copy(), z.copy(), 1.0, bits.copy())
+    weights = EdgeWeights(
+        z, z.copy(), bits, bits.copy(), z.copy(), z.copy(), z.copy(), 1.0, bits.copy()
+    )
     return Metric(weights, Landmarks.none(0), 1.0, None, revision)
 
 
