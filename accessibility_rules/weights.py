@@ -132,7 +132,7 @@ class EdgeWeights:
     violation_point_s: np.ndarray  # float64: price of limits broken at the head (when reached)
     cost_s: np.ndarray  # float64, contiguous, >= 0
     min_cost_per_m: float  # smallest cost_s / length_m: scales an admissible A* heuristic
-    violations_at_head: np.ndarray  # uint32 Limit bits broken by the head node alone
+    violations_at_head: np.ndarray  # uint32 Limit bits broken only at the head, not along
 
     @property
     def usable(self) -> np.ndarray:
@@ -320,5 +320,5 @@ def compute_weights(
         violation_point_s=np.ascontiguousarray(point_s),
         cost_s=cost,
         min_cost_per_m=min_per_m,
-        violations_at_head=head_bits.astype(np.uint32) | zero,
+        violations_at_head=(head_bits & ~along_bits).astype(np.uint32) | zero,
     )
