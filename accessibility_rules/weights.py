@@ -19,8 +19,10 @@ metre, per cm of kerb above the limit, per cm of width below it, per barrier, pe
 (:class:`~accessibility_rules.profile.Severity`). Hence
 
 1. a route that honours every limit always beats a route that breaks one, as long as it costs
-   less than 1e6 s (at the slowest preset pace and the strongest factors stacked, some 100 km):
-   the flat part of one broken edge is larger than any compliant route's cost;
+   less than 1e6 s: the flat part of one broken edge is larger than any such route. In
+   Kaiserslautern the costliest compliant metre of any preset costs 65 s (a rollator on allowed
+   steps) and 99 % cost at most 16 s, so that bound is some 15 km of the very worst compliant
+   ways and far beyond any walk in a city;
 2. among routes that break limits, the severity-weighted badness decides: the presets price an
    *impassable* break (a flight of steps or a barrier for a wheelchair) at about 1e8 s and
    *hard work* (1 % too steep over 100 m, 1 cm of kerb too high) at about 1e6 s, so a wheelchair
@@ -28,8 +30,11 @@ metre, per cm of kerb above the limit, per cm of width below it, per barrier, pe
    between routes of equal badness.
 
 The flat part is charged once per broken edge: with the ``along`` part when the edge breaks a
-limit along its length, else with the ``point`` part. The length-dependent severities make how
-OSM happens to split ways matter little. An incline estimated from the elevation model
+limit along its length, else with the ``point`` part. A walk over part of an edge pays the whole
+flat part of ``violation_along_s`` (the limit is met as soon as the edge is entered; that keeps
+rule 1 true for the first and last pieces) plus the walked share of the rest, and
+``violation_point_s`` only if it reaches the head. The length-dependent severities make how OSM
+happens to split ways matter little. An incline estimated from the elevation model
 (``InclineSource.DEM``) above ``max_incline_percent`` breaks the limit only when the profile's
 ``estimated_incline_breaks_limit`` says so; otherwise it is an unknown incline
 (:attr:`Unknown.INCLINE`), treated per ``unknown.incline``.
