@@ -14,6 +14,10 @@ Unknown data has its own state, and :class:`UnknownPolicy` says per attribute wh
 accepted, penalised (``unknown_penalty_factor`` on edges, ``unknown_transition_penalty_s`` at kerbs
 and crossings) or forbidden. The two numbers live on :class:`Profile`, not on the policy, so that
 every numeric parameter is a flat key and the policy stays a pure choice per attribute.
+:class:`Severity` (``severity.*``) prices each broken limit by how badly it is broken (seconds
+per cm, per metre, per percent and metre, per barrier), so that the least-bad route is the one a
+person would choose; ``estimated_incline_breaks_limit`` says whether an incline estimated from
+the elevation model can break ``max_incline_percent`` or only counts as unknown.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ from accessibility_rules.profile_errors import (
 )
 
 __all__ = [
-    "BarrierName", "ParameterOutOfRangeError", "Profile", "SmoothnessName", "SurfaceName",
+    "BarrierName", "ParameterOutOfRangeError", "Profile", "Severity", "SmoothnessName", "SurfaceName",
     "UnknownParameterError", "UnknownPolicy", "UnknownProfileError", "UnknownTreatment",
     "load_preset", "make_profile", "parameter_names", "parameter_table", "parse_override_value",
     "preset_names",
@@ -109,12 +113,57 @@ class UnknownPolicy(BaseModel):
     )
 
 
+#: Largest severity in seconds: far above "impassable" (1e8 s) yet small enough that sums over a
+#: city stay exact in float64 (below 2**53 ≈ 9e15).
+SEVERITY_MAX_S = 1.0e10
+
+
 def _num(lo: float, hi: float, text: str) -> Any:
     return Field(ge=lo, le=hi, strict=True, allow_inf_nan=False, description=text)
 
 
 def _flag(text: str) -> Any:
     return Field(strict=True, description=text)
+
+
+def _sev(text: str) -> Any:
+    return _num(0, SEVERITY_MAX_S, text)
+
+
+class Severity(BaseModel):
+    """How much breaking each hard limit costs, by how badly it is broken (units in the names).
+
+    ``weights.py`` adds these seconds to the flat ``VIOLATION_PENALTY_S`` of every edge that breaks
+    a limit. The presets use two scales: about 1e8 s per flight, barrier or metre of closure means
+    *impassable* (a person has to be carried or lifted), about 1e6 s per cm, per percent over
+    100 m or per 100 m means *hard work* (possible with effort or help). A value of 0 leaves only
+    the flat part: every break then weighs the same.
+    """
+
+    model_config = _FROZEN_STRICT_KEYS
+    closed_s_per_m: float = _sev("Per metre of way closed by an obstacle (Limit closed).")
+    steps_s: float = _sev("Per forbidden flight of steps (avoid_steps), whatever its length.")
+    steps_s_per_m: float = _sev("Per metre of a forbidden flight of steps (avoid_steps).")
+    step_count_s_per_step: float = _sev("Per step above max_step_count in a flight.")
+    handrail_s_per_m: float = _sev("Per metre of steps known to lack a required handrail.")
+    incline_s_per_m_per_percent: float = _sev(
+        "Per metre and per percent of |incline| above max_incline_percent."
+    )
+    kerb_s_per_cm: float = _sev("Per cm of kerb height above max_kerb_height_cm, per kerb.")
+    width_s_per_cm: float = _sev("Per cm of width below min_width_m, per narrow way or gap.")
+    surface_s_per_m: float = _sev("Per metre of an avoided surface (avoid_surfaces_hard).")
+    smoothness_s_per_m_per_grade: float = _sev(
+        "Per metre and per grade of smoothness worse than worst_smoothness."
+    )
+    unlit_s_per_m: float = _sev("Per metre known to be unlit (require_lit).")
+    barrier_s: float = _sev("Per barrier of an avoided kind (avoid_barriers).")
+    wheelchair_no_s: float = _sev("Per way or node tagged wheelchair=no (respect_wheelchair_no).")
+    acoustic_signal_s: float = _sev(
+        "Per signalised crossing without acoustic signal (require_acoustic_signals)."
+    )
+    tactile_paving_s: float = _sev("Per crossing without tactile paving (require_tactile_paving).")
+    unknown_s_per_m: float = _sev("Per metre of way whose forbidden attribute is unknown.")
+    unknown_s: float = _sev("Per kerb or crossing whose forbidden attribute is unknown.")
 
 
 class Profile(BaseModel):
@@ -128,6 +177,10 @@ class Profile(BaseModel):
     walking_speed_mps: float = _num(0.2, 3.0, "Speed on level, good ground.")
     max_incline_percent: float | None = _num(
         0, 100, "Hard limit on |incline| along the walked direction, uphill and downhill alike."
+    )
+    estimated_incline_breaks_limit: bool = _flag(
+        "An incline estimated from the elevation model (90 m cells) above max_incline_percent "
+        "breaks the limit; when false it only makes the incline unknown (see unknown.incline)."
     )
     comfortable_incline_percent: float = _num(0, 100, "Above this |incline| travel time grows.")
     incline_penalty_per_percent: float = _num(
@@ -172,6 +225,7 @@ class Profile(BaseModel):
         1, 100, "Time multiplier for walking along a road without or with a separate sidewalk."
     )
     unknown: UnknownPolicy = Field(description="Treatment of unknown data per attribute.")
+    severity: Severity = Field(description="Cost of breaking each hard limit, by how badly.")
     unknown_penalty_factor: float = _num(
         1, 100, "Time multiplier on an edge whose penalised attribute is unknown."
     )
@@ -201,9 +255,13 @@ class Profile(BaseModel):
 
 # --------------------------------------------------------------------------- parameter registry
 
-_META = frozenset({"name", "label_de", "label_en", "customised", "unknown"})
+#: Tables of parameters, set as ``"<table>.<key>"`` or ``{"<table>": {"<key>": value}}``.
+_GROUPS: dict[str, type[BaseModel]] = {"unknown": UnknownPolicy, "severity": Severity}
+_META = frozenset({"name", "label_de", "label_en", "customised", *_GROUPS})
 #: Unit by name suffix, first match wins (so "_per_percent" is tested before "_percent").
 _UNITS = (
+    ("_s_per_m_per_percent", "s/(m·%)"), ("_s_per_m_per_grade", "s/(m·grade)"),
+    ("_s_per_step", "s/step"), ("_s_per_cm", "s/cm"), ("_s_per_m", "s/m"),
     ("_per_percent", "1/%"), ("_mps", "m/s"), ("_percent", "%"), ("_cm", "cm"), ("_m", "m"),
     ("_s", "s"), ("_factor", "×"), ("_step_count", "steps"),
 )  # fmt: skip
@@ -211,7 +269,7 @@ _UNITS = (
 
 @dataclass(frozen=True)
 class _Param:
-    name: str  # "max_kerb_height_cm" or "unknown.incline"
+    name: str  # "max_kerb_height_cm", "unknown.incline" or "severity.kerb_s_per_cm"
     kind: str  # number | integer | boolean | enum | set
     nullable: bool
     minimum: float | None
@@ -260,9 +318,10 @@ def _describe(path: str, info: Any) -> _Param:
 _PARAMS: dict[str, _Param] = {
     name: _describe(name, info) for name, info in Profile.model_fields.items() if name not in _META
 }
-_PARAMS.update(
-    (f"unknown.{n}", _describe(f"unknown.{n}", i)) for n, i in UnknownPolicy.model_fields.items()
-)
+for _group, _model in _GROUPS.items():
+    _PARAMS.update(
+        (f"{_group}.{n}", _describe(f"{_group}.{n}", i)) for n, i in _model.model_fields.items()
+    )
 
 
 def parameter_names() -> list[str]:
@@ -301,6 +360,12 @@ def _rejected(param: _Param, value: Any, message: str = "") -> ParameterOutOfRan
         choices=param.choices,
     )
 
+
+#: What each table of parameters holds, for error messages.
+_GROUP_TABLES = {
+    "unknown": "attribute → accept/penalize/forbid",
+    "severity": "limit → seconds (see parameter_table)",
+}
 
 # ----------------------------------------------------------------------------------- presets
 
@@ -341,9 +406,11 @@ def load_preset(name: str) -> Profile:
 @functools.cache
 def _load_preset(name: str) -> Profile:
     data = tomllib.loads(_preset_dir().joinpath(f"{name}.toml").read_text(encoding="utf-8"))
-    unknown = data.get("unknown", {})
-    given = {k for k in data if k != "unknown"} | {f"unknown.{k}" for k in unknown}
-    expected = (set(_PARAMS) | _META) - {"unknown", "customised"}
+    given = {k for k in data if k not in _GROUPS}
+    for group in _GROUPS:
+        table = data.get(group, {})
+        given |= {f"{group}.{k}" for k in table} if isinstance(table, dict) else {group}
+    expected = (set(_PARAMS) | _META) - {*_GROUPS, "customised"}
     if given != expected or data.get("name") != name:
         missing, extra = sorted(expected - given), sorted(given - expected)
         raise ValueError(
@@ -371,8 +438,8 @@ def _validate(data: Mapping[str, Any]) -> Profile:
         if isinstance(cause, ParameterOutOfRangeError):
             raise cause from None
         loc = error["loc"]
-        nested = len(loc) > 1 and loc[0] == "unknown"
-        key = f"unknown.{loc[1]}" if nested else (str(loc[0]) if loc else "")
+        nested = len(loc) > 1 and loc[0] in _GROUPS
+        key = f"{loc[0]}.{loc[1]}" if nested else (str(loc[0]) if loc else "")
         if key not in _PARAMS:  # a metadata field (name, label): a broken preset, not a user error
             raise
         parent, _, leaf = key.rpartition(".")
@@ -424,8 +491,8 @@ def parse_override_value(key: str, text: str) -> Any:
 def make_profile(base: str | Profile, overrides: Mapping[str, Any] | None = None) -> Profile:
     """Customise a preset (by name) or an existing profile with ``overrides``.
 
-    Keys are parameter names; the unknown-data policy is set as ``"unknown.incline"`` or as
-    ``{"unknown": {"incline": "forbid"}}``. String values are read with
+    Keys are parameter names; a table's parameter is set dotted, ``"unknown.incline"`` /
+    ``"severity.steps_s"``, or nested, ``{"unknown": {"incline": "forbid"}}``. String values are read with
     :func:`parse_override_value`. The result keeps the base's ``name`` and has
     ``customised=True`` when any parameter differs from the base (or the base was customised).
 
@@ -449,15 +516,15 @@ def make_profile(base: str | Profile, overrides: Mapping[str, Any] | None = None
         return profile
     flat: dict[str, Any] = {}
     for key, value in overrides.items():
-        if key == "unknown":
+        if isinstance(key, str) and key in _GROUPS:
             if not isinstance(value, Mapping):
+                what = _GROUP_TABLES[key]
                 raise ParameterOutOfRangeError(
-                    f"unknown must be a table of attribute → accept/penalize/forbid, got "
-                    f"{_short(value)}",
-                    parameter="unknown",
+                    f"{key} must be a table of {what}, got {_short(value)}",
+                    parameter=key,
                     value=value,
                 )
-            pairs = [(f"unknown.{k}" if isinstance(k, str) else k, v) for k, v in value.items()]
+            pairs = [(f"{key}.{k}" if isinstance(k, str) else k, v) for k, v in value.items()]
         else:
             pairs = [(key, value)]
         for name, item in pairs:

@@ -4,17 +4,40 @@ Cost is time (Valhalla/AccessMap style), split into
 - ``travel_s``: length ÷ walking speed, times soft penalty factors (incline above comfort,
   allowed steps, avoided surfaces, unlit ways, walking on the carriageway, penalised unknowns);
 - ``transition_s``: what happens at the edge's end (kerbs, road crossings and their signals);
-- ``violations``: a bitmask of the profile's hard limits the edge breaks (:class:`Limit`),
-  including unknown values the profile forbids.
+- ``violation_along_s`` and ``violation_point_s``: the price of the profile's hard limits that
+  the edge breaks along its length (a slope, steps, a narrow way) and at its head (a kerb, a
+  barrier, a crossing without signals: :data:`POINT_LIMITS`);
+- ``violations``: a bitmask of the limits broken (:class:`Limit`), including unknown values the
+  profile forbids.
 
-The search cost is ``travel_s + transition_s + violation_s``, where an edge that breaks any
-limit costs :data:`VIOLATION_PENALTY_S`, plus that much again per :data:`VIOLATION_PENALTY_M`
-of its length when the limit is broken along it (a slope, steps) rather than at a point (a
-kerb, a barrier: :data:`POINT_LIMITS`). Every
-route that honours all limits costs far less than one violation, so it is always preferred; if
-none exists, the least-bad route (the fewest metres and places of broken limits, then fastest)
-is found in the same search and reported as not fully accessible. The penalty follows length,
-not edge count, so how OSM happens to split ways cannot send a wheelchair user on a detour.
+The search minimises ``cost_s = travel_s + transition_s + violation_along_s + violation_point_s``.
+
+**The severity rule.** An edge that breaks any limit costs a flat :data:`VIOLATION_PENALTY_S`
+(1e6 s, 11.5 days) plus, for every limit it breaks, the profile's ``severity.*`` times how badly
+it is broken: per metre of steps and per flight, per percent of incline above the limit and per
+metre, per cm of kerb above the limit, per cm of width below it, per barrier, per metre closed, …
+(:class:`~accessibility_rules.profile.Severity`). Hence
+
+1. a route that honours every limit always beats a route that breaks one, as long as it costs
+   less than 1e6 s: the flat part of one broken edge is larger than any such route. In
+   Kaiserslautern the costliest compliant metre of any preset costs 65 s (a rollator on allowed
+   steps) and 99 % cost at most 16 s, so that bound is some 15 km of the very worst compliant
+   ways and far beyond any walk in a city;
+2. among routes that break limits, the severity-weighted badness decides: the presets price an
+   *impassable* break (a flight of steps or a barrier for a wheelchair) at about 1e8 s and
+   *hard work* (1 % too steep over 100 m, 1 cm of kerb too high) at about 1e6 s, so a wheelchair
+   is sent 95 m up a 7 % slope rather than down three flights of steps; travel time only decides
+   between routes of equal badness.
+
+The flat part is charged once per broken edge: with the ``along`` part when the edge breaks a
+limit along its length, else with the ``point`` part. A walk over part of an edge pays the whole
+flat part of ``violation_along_s`` (the limit is met as soon as the edge is entered; that keeps
+rule 1 true for the first and last pieces) plus the walked share of the rest, and
+``violation_point_s`` only if it reaches the head. The length-dependent severities make how OSM
+happens to split ways matter little. An incline estimated from the elevation model
+(``InclineSource.DEM``) above ``max_incline_percent`` breaks the limit only when the profile's
+``estimated_incline_breaks_limit`` says so; otherwise it is an unknown incline
+(:attr:`Unknown.INCLINE`), treated per ``unknown.incline``.
 No Python loop per edge: every rule is a numpy expression.
 """
 
@@ -28,6 +51,7 @@ import numpy as np
 from accessibility_rules.attributes import (
     AcousticSignal,
     CrossingKind,
+    InclineSource,
     Sidewalk,
     Smoothness,
     SurfaceClass,
@@ -39,12 +63,10 @@ from accessibility_rules.effective import EffectiveEdges
 from accessibility_rules.profile import Profile, UnknownTreatment
 from accessibility_rules.registry import Where, unknown_flags
 
-#: Added to the cost of an edge that breaks a hard limit (about 11.5 days): larger than any
-#: route that honours the limits, so violations are only used when unavoidable.
+#: Added once to the cost of an edge that breaks a hard limit (about 11.5 days): larger than any
+#: route that honours the limits, so violations are only used when unavoidable. The profile's
+#: ``severity.*`` adds how badly each limit is broken on top of it.
 VIOLATION_PENALTY_S = 1.0e6
-#: A violating stretch costs one more VIOLATION_PENALTY_S per this many metres: a limit broken
-#: at one place (a kerb) weighs like 10 m of a limit broken along the way (a steep slope).
-VIOLATION_PENALTY_M = 10.0
 
 
 class Limit(IntFlag):
@@ -67,8 +89,12 @@ class Limit(IntFlag):
     UNKNOWN_FORBIDDEN = 1 << 14
 
 
-#: Limits broken at one place (the kerb, the barrier, the crossing): a flat penalty. All other
-#: limits are broken along the edge, and their penalty grows with its length.
+#: Limits broken at the edge's head (the kerb, the barrier, the crossing): charged only when a
+#: walk reaches the head (``violation_point_s``). All other limits are broken along the edge
+#: (``violation_along_s``, prorated by the walked share). Two along limits can also be caused
+#: by the head node alone (a barrier's ``maxwidth``, a node ``wheelchair=no``), and an unknown
+#: kerb or crossing the profile forbids is at the head too: their price is in
+#: ``violation_point_s``, and ``violations_at_head`` has their bit.
 POINT_LIMITS = Limit.KERB_HEIGHT | Limit.BARRIER | Limit.ACOUSTIC_SIGNAL | Limit.TACTILE_PAVING
 
 
@@ -106,11 +132,13 @@ class EdgeWeights:
 
     travel_s: np.ndarray
     transition_s: np.ndarray
-    violations: np.ndarray  # uint32 Limit bits
+    violations: np.ndarray  # uint32 Limit bits, all (along | at the head)
     unknowns: np.ndarray  # uint32 Unknown bits (relevant to this profile)
-    violation_s: np.ndarray  # float64: penalty of the whole edge (0 where no limit is broken)
+    violation_along_s: np.ndarray  # float64: price of limits broken along the edge (prorated)
+    violation_point_s: np.ndarray  # float64: price of limits broken at the head (when reached)
     cost_s: np.ndarray  # float64, contiguous, >= 0
     min_cost_per_m: float  # smallest cost_s / length_m: scales an admissible A* heuristic
+    violations_at_head: np.ndarray  # uint32 Limit bits broken only at the head, not along
 
     @property
     def usable(self) -> np.ndarray:
@@ -130,14 +158,22 @@ def compute_weights(
     profile: Profile, edge: dict[str, np.ndarray], eff: EffectiveEdges
 ) -> EdgeWeights:
     """Weights of ``profile`` for a graph's raw edge arrays and its :class:`EffectiveEdges`."""
-    p, u = profile, profile.unknown
-    length = edge["length_m"]
+    p, u, sev = profile, profile.unknown, profile.severity
+    length = edge["length_m"].astype(np.float64)
     incline = np.abs(edge["incline_percent"].astype(np.float64))
     steps = edge["is_steps"]
     surface = edge["surface"]
     smooth = edge["smoothness"]
     lit = edge["lit"]
     zero = np.zeros(length.shape, dtype=np.uint32)
+
+    # --- inclines: estimated ones above the limit break it only if the profile says so -------
+    max_incline = p.max_incline_percent if p.max_incline_percent is not None else np.inf
+    with np.errstate(invalid="ignore"):
+        too_steep = ~steps & (incline > max_incline)
+    estimated = edge["incline_source"] == InclineSource.DEM
+    steep_estimate = too_steep & estimated & (not p.estimated_incline_breaks_limit)
+    too_steep &= ~steep_estimate
 
     # --- which values are unknown, for the attributes this profile has a rule about ---------
     cares_incline = p.max_incline_percent is not None or p.incline_penalty_per_percent > 0
@@ -153,7 +189,7 @@ def compute_weights(
     crossing = eff.crossing != CrossingKind.NONE
     signalised = eff.crossing == CrossingKind.TRAFFIC_SIGNALS
     unknowns = (
-        _flag(cares_incline & np.isnan(incline) & ~steps, Unknown.INCLINE)
+        _flag(cares_incline & ((np.isnan(incline) & ~steps) | steep_estimate), Unknown.INCLINE)
         | _flag(cares_kerb & (eff.kerb_unknown_count > 0), Unknown.KERB_HEIGHT)
         # the way's own width: a barrier's maxwidth at its end bounds it but does not make it known
         | _flag(cares_width & np.isnan(edge["width_m"]), Unknown.WIDTH)
@@ -168,47 +204,88 @@ def compute_weights(
     treatment = {Unknown[f.upper()]: getattr(u, f) for f in _UNKNOWN_WHERE}
     forbid_bits = sum(int(f) for f, t in treatment.items() if t == UnknownTreatment.FORBID)
     penal_bits = sum(int(f) for f, t in treatment.items() if t == UnknownTreatment.PENALIZE)
+    edge_bits = int(_EDGE_LEVEL_UNKNOWNS)
 
-    # --- hard limits -------------------------------------------------------------------------
+    # --- hard limits, each with its severity in seconds (along the edge / at its head) -------
     worst = Smoothness[p.worst_smoothness.upper()] if p.worst_smoothness else None
-    step_count = edge["step_count"]
+    step_count = edge["step_count"].astype(np.int64)
+    max_steps = p.max_step_count if p.max_step_count is not None else 0
+    max_kerb = p.max_kerb_height_cm if p.max_kerb_height_cm is not None else np.inf
+    min_width = p.min_width_m if p.min_width_m is not None else 0.0
+    way_width = edge["width_m"].astype(np.float64)
+    passage = eff.passage_width_m.astype(np.float64)
+    kerb_h = eff.kerb_height_cm.astype(np.float64)
+    rank = smooth.astype(np.int64)
     with np.errstate(invalid="ignore"):
-        violations = (
-            _flag(eff.closed, Limit.CLOSED)
-            | _flag(p.avoid_steps & steps, Limit.STEPS)
-            | _flag(
-                (not p.avoid_steps) & (p.max_step_count is not None) & steps
-                & (step_count > (p.max_step_count if p.max_step_count is not None else 0)),
-                Limit.STEP_COUNT,
-            )
-            | _flag(p.require_handrail_on_steps & steps & (edge["handrail"] == Tri.NO), Limit.HANDRAIL)
-            | _flag(
-                (p.max_incline_percent is not None) & ~steps
-                & (incline > (p.max_incline_percent if p.max_incline_percent is not None else np.inf)),
-                Limit.INCLINE,
-            )
-            | _flag(
-                (p.max_kerb_height_cm is not None)
-                & (eff.kerb_height_cm > (p.max_kerb_height_cm if p.max_kerb_height_cm is not None else np.inf)),
-                Limit.KERB_HEIGHT,
-            )
-            | _flag(
-                (p.min_width_m is not None)
-                & (eff.passage_width_m < (p.min_width_m if p.min_width_m is not None else 0.0)),
-                Limit.WIDTH,
-            )
-            | _flag(p.avoid_surfaces_hard & np.isin(surface, _names(p.avoid_surfaces, SurfaceClass)), Limit.SURFACE)
-            | _flag((worst is not None) & (smooth > (int(worst) if worst is not None else 99)), Limit.SMOOTHNESS)
-            | _flag(p.require_lit & (lit == Tri.NO), Limit.LIT)
-            | _flag(barriers.blocked, Limit.BARRIER)
-            | _flag(p.respect_wheelchair_no & (eff.wheelchair == Wheelchair.NO), Limit.WHEELCHAIR_NO)
-            | _flag(
-                p.require_acoustic_signals & signalised & (eff.acoustic_signal == AcousticSignal.NO),
-                Limit.ACOUSTIC_SIGNAL,
-            )
-            | _flag(p.require_tactile_paving & crossing & (eff.tactile_paving == Tri.NO), Limit.TACTILE_PAVING)
-            | _flag((unknowns & np.uint32(forbid_bits)) != 0, Limit.UNKNOWN_FORBIDDEN)
-        )  # fmt: skip
+        avoided_steps = p.avoid_steps & steps
+        long_flight = (
+            (not p.avoid_steps) & (p.max_step_count is not None) & steps & (step_count > max_steps)
+        )
+        no_handrail = p.require_handrail_on_steps & steps & (edge["handrail"] == Tri.NO)
+        high_kerb = (p.max_kerb_height_cm is not None) & (kerb_h > max_kerb)
+        narrow_way = (p.min_width_m is not None) & (way_width < min_width)
+        narrow_gap = (p.min_width_m is not None) & (passage < min_width) & ~narrow_way
+        bad_surface = p.avoid_surfaces_hard & np.isin(
+            surface, _names(p.avoid_surfaces, SurfaceClass)
+        )
+        too_rough = (worst is not None) & (rank > (int(worst) if worst is not None else 99))
+        unlit = p.require_lit & (lit == Tri.NO)
+        barrier = barriers.blocked
+        wc_way = p.respect_wheelchair_no & (edge["wheelchair"] == Wheelchair.NO)
+        wc_node = p.respect_wheelchair_no & (eff.wheelchair == Wheelchair.NO) & ~wc_way
+        silent = (
+            p.require_acoustic_signals & signalised & (eff.acoustic_signal == AcousticSignal.NO)
+        )
+        no_paving = p.require_tactile_paving & crossing & (eff.tactile_paving == Tri.NO)
+    forbidden = unknowns & np.uint32(forbid_bits)
+    unknown_way = (forbidden & np.uint32(edge_bits)) != 0
+    unknown_node_count = (
+        np.where((forbidden & np.uint32(Unknown.KERB_HEIGHT)) != 0, eff.kerb_unknown_count, 0)
+        + ((forbidden & np.uint32(Unknown.ACOUSTIC_SIGNAL | Unknown.TACTILE_PAVING)) != 0)
+        + ((forbidden & np.uint32(Unknown.BARRIER)) != 0)
+    ).astype(np.float64)
+    unknown_node = unknown_node_count > 0
+
+    def over(broken: np.ndarray, amount: np.ndarray) -> np.ndarray:
+        """How far a limit is broken where it is (0 elsewhere, never NaN or infinite)."""
+        return np.where(broken, np.nan_to_num(amount, nan=0.0, posinf=0.0, neginf=0.0), 0.0)
+
+    along_parts = [  # (broken, its limit, its price in seconds)
+        (eff.closed, Limit.CLOSED, sev.closed_s_per_m * length),
+        (avoided_steps, Limit.STEPS, sev.steps_s + sev.steps_s_per_m * length),
+        (long_flight, Limit.STEP_COUNT, sev.step_count_s_per_step * over(long_flight, step_count - max_steps)),
+        (no_handrail, Limit.HANDRAIL, sev.handrail_s_per_m * length),
+        (too_steep, Limit.INCLINE, sev.incline_s_per_m_per_percent * length * over(too_steep, incline - max_incline)),
+        (narrow_way, Limit.WIDTH, sev.width_s_per_cm * over(narrow_way, (min_width - way_width) * 100)),
+        (bad_surface, Limit.SURFACE, sev.surface_s_per_m * length),
+        (too_rough, Limit.SMOOTHNESS, sev.smoothness_s_per_m_per_grade * length * over(too_rough, rank - (int(worst) if worst is not None else 0))),
+        (unlit, Limit.LIT, sev.unlit_s_per_m * length),
+        (wc_way, Limit.WHEELCHAIR_NO, np.full(length.shape, sev.wheelchair_no_s)),
+        (unknown_way, Limit.UNKNOWN_FORBIDDEN, sev.unknown_s_per_m * length),
+    ]  # fmt: skip
+    point_parts = [
+        (high_kerb, Limit.KERB_HEIGHT, sev.kerb_s_per_cm * over(high_kerb, kerb_h - max_kerb)),
+        (narrow_gap, Limit.WIDTH, sev.width_s_per_cm * over(narrow_gap, (min_width - passage) * 100)),
+        (barrier, Limit.BARRIER, np.full(length.shape, sev.barrier_s)),
+        (wc_node, Limit.WHEELCHAIR_NO, np.full(length.shape, sev.wheelchair_no_s)),
+        (silent, Limit.ACOUSTIC_SIGNAL, np.full(length.shape, sev.acoustic_signal_s)),
+        (no_paving, Limit.TACTILE_PAVING, np.full(length.shape, sev.tactile_paving_s)),
+        (unknown_node, Limit.UNKNOWN_FORBIDDEN, sev.unknown_s * unknown_node_count),
+    ]  # fmt: skip
+    along_bits, head_bits = zero.copy(), zero.copy()
+    along_s, point_s = np.zeros(length.shape), np.zeros(length.shape)
+    for parts, bits, price in (
+        (along_parts, along_bits, along_s),
+        (point_parts, head_bits, point_s),
+    ):
+        for broken, limit, seconds in parts:
+            broken = np.asarray(broken, dtype=bool) & np.ones(length.shape, dtype=bool)
+            bits |= _flag(broken, limit)
+            price += np.where(broken, np.maximum(seconds, 0.0), 0.0)
+    violations = along_bits | head_bits
+    # the flat part once per broken edge: with the along part if the edge breaks a limit along it
+    along_s += np.where(along_bits != 0, VIOLATION_PENALTY_S, 0.0)
+    point_s += np.where((along_bits == 0) & (head_bits != 0), VIOLATION_PENALTY_S, 0.0)
 
     # --- soft costs --------------------------------------------------------------------------
     factor = np.ones(length.shape)
@@ -237,18 +314,20 @@ def compute_weights(
     ) + ((node_penal & np.uint32(Unknown.BARRIER)) != 0)  # fmt: skip
     transition += penal_count * p.unknown_transition_penalty_s
 
-    along = (violations & np.uint32(~int(POINT_LIMITS) & 0xFFFFFFFF)) != 0
-    penalty = np.where(violations != 0, VIOLATION_PENALTY_S, 0.0)
-    penalty += np.where(along, VIOLATION_PENALTY_S * length / VIOLATION_PENALTY_M, 0.0)
-    cost = np.ascontiguousarray(travel + transition + penalty)
+    cost = np.ascontiguousarray(travel + transition + along_s + point_s)
     has_length = length > 0
-    min_per_m = float(np.min(cost[has_length] / length[has_length])) if has_length.any() else 0.0
+    with np.errstate(over="ignore"):  # a violating edge of a micrometre: inf, never the minimum
+        min_per_m = (
+            float(np.min(cost[has_length] / length[has_length])) if has_length.any() else 0.0
+        )
     return EdgeWeights(
         travel_s=np.ascontiguousarray(travel),
         transition_s=np.ascontiguousarray(transition),
         violations=violations.astype(np.uint32) | zero,
         unknowns=unknowns.astype(np.uint32) | zero,
-        violation_s=np.ascontiguousarray(penalty),
+        violation_along_s=np.ascontiguousarray(along_s),
+        violation_point_s=np.ascontiguousarray(point_s),
         cost_s=cost,
         min_cost_per_m=min_per_m,
+        violations_at_head=(head_bits & ~along_bits).astype(np.uint32) | zero,
     )

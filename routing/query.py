@@ -76,7 +76,8 @@ def piece_cost(weights: EdgeWeights, piece: PathPiece, *, last: bool) -> float:
     if not last:
         cost += float(weights.transition_s[e])
     if weights.violations[e]:  # the fixed part, plus the share of the length-dependent part
-        extra = float(weights.violation_s[e]) - VIOLATION_PENALTY_S
+        violation_s = float(weights.violation_along_s[e] + weights.violation_point_s[e])
+        extra = violation_s - VIOLATION_PENALTY_S
         cost += VIOLATION_PENALTY_S + (piece.end - piece.start) * extra
     return cost
 

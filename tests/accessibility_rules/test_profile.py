@@ -21,6 +21,7 @@ from accessibility_rules.attributes import (
 from accessibility_rules.profile import (
     BarrierName,
     Profile,
+    Severity,
     SmoothnessName,
     SurfaceName,
     UnknownPolicy,
@@ -98,10 +99,11 @@ def test_preset_loads_and_validates(name):
 @pytest.mark.parametrize("name", EXPECTED_PRESETS)
 def test_preset_lists_every_field_explicitly(name):
     data = tomllib.loads((PRESET_DIR / f"{name}.toml").read_text(encoding="utf-8"))
-    top = set(data) - {"unknown"}
-    expected_top = set(Profile.model_fields) - {"unknown", "customised"}
+    top = set(data) - {"unknown", "severity"}
+    expected_top = set(Profile.model_fields) - {"unknown", "severity", "customised"}
     assert top == expected_top
     assert set(data["unknown"]) == set(UnknownPolicy.model_fields)
+    assert set(data["severity"]) == set(Severity.model_fields)
 
 
 @pytest.mark.parametrize("name", EXPECTED_PRESETS)
@@ -481,8 +483,9 @@ def test_metadata_and_odd_keys_cannot_be_overridden(key):
 def test_parameter_table_covers_every_field():
     rows = parameter_table()
     names = [row["name"] for row in rows]
-    top = set(Profile.model_fields) - META - {"customised", "unknown"}
+    top = set(Profile.model_fields) - META - {"customised", "unknown", "severity"}
     nested = {f"unknown.{n}" for n in UnknownPolicy.model_fields}
+    nested |= {f"severity.{n}" for n in Severity.model_fields}
     assert set(names) == top | nested
     assert len(names) == len(set(names))
     assert names == parameter_names()
@@ -520,6 +523,15 @@ def test_parameter_table_rows_are_complete():
         ("worst_smoothness", None, "enum"),
         ("avoid_surfaces", None, "set"),
         ("unknown.incline", None, "enum"),
+        ("estimated_incline_breaks_limit", None, "boolean"),
+        ("severity.steps_s", "s", "number"),
+        ("severity.steps_s_per_m", "s/m", "number"),
+        ("severity.step_count_s_per_step", "s/step", "number"),
+        ("severity.incline_s_per_m_per_percent", "s/(m·%)", "number"),
+        ("severity.kerb_s_per_cm", "s/cm", "number"),
+        ("severity.width_s_per_cm", "s/cm", "number"),
+        ("severity.smoothness_s_per_m_per_grade", "s/(m·grade)", "number"),
+        ("severity.barrier_s", "s", "number"),
     ],
 )
 def test_parameter_table_units_and_types(name, unit, kind):
@@ -551,7 +563,7 @@ _VALUES = st.one_of(
     st.sampled_from(list(UnknownTreatment)),
     st.dictionaries(st.text(max_size=6), st.integers(), max_size=2),
 )
-_KEYS = st.sampled_from([*parameter_names(), "unknown"])
+_KEYS = st.sampled_from([*parameter_names(), "unknown", "severity"])
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -579,3 +591,44 @@ def test_make_profile_returns_a_valid_profile_or_a_domain_error(base, overrides,
         value = _get(profile, key)
         if isinstance(value, float):
             assert math.isfinite(value)
+
+
+# --------------------------------------------------------------------------------- severity
+
+
+def test_severity_is_set_dotted_or_nested_and_rejected_out_of_range():
+    dotted = make_profile("wheelchair", {"severity.kerb_s_per_cm": "5e6"})
+    nested = make_profile("wheelchair", {"severity": {"kerb_s_per_cm": 5e6}})
+    assert dotted == nested
+    assert dotted.severity.kerb_s_per_cm == 5e6
+    assert dotted.customised
+    for bad in (-1.0, 1e11, math.nan, math.inf):
+        with pytest.raises(ParameterOutOfRangeError) as info:
+            make_profile("wheelchair", {"severity.steps_s": bad})
+        assert info.value.parameter == "severity.steps_s"
+        assert info.value.unit == "s"
+    with pytest.raises(ParameterOutOfRangeError, match="severity must be a table"):
+        make_profile("walk", {"severity": 3})
+    with pytest.raises(UnknownParameterError, match=r"severity\.kerb_s_per_cm"):
+        make_profile("walk", {"severity": {"kerb_s_per_mm": 1.0}})
+
+
+def test_preset_severities_read_impassable_versus_hard_work():
+    """Steps and barriers weigh like being carried; a little too steep or too high like effort."""
+    chair = load_preset("wheelchair").severity
+    flight = chair.steps_s + 1.0 * chair.steps_s_per_m  # one metre: about three steps
+    slope = 95.0 * 1.0 * chair.incline_s_per_m_per_percent  # the KL case: 95 m at 7 %
+    kerb = 1.0 * chair.kerb_s_per_cm  # a 4 cm kerb
+    assert flight >= 1e8
+    assert chair.barrier_s >= 1e8
+    assert chair.wheelchair_no_s >= 1e8
+    assert slope < 1e7
+    assert kerb < 1e7
+    assert flight > 10 * (slope + kerb)
+    power = load_preset("electric_wheelchair").severity
+    assert power.steps_s >= chair.steps_s  # a power chair cannot even be carried
+
+
+@pytest.mark.parametrize("name", EXPECTED_PRESETS)
+def test_estimated_inclines_do_not_break_limits_in_any_preset(name):
+    assert load_preset(name).estimated_incline_breaks_limit is False

@@ -12,6 +12,7 @@ from accessibility_rules.attributes import (
     BarrierKind,
     CrossingKind,
     HighwayClass,
+    InclineSource,
     Sidewalk,
     Smoothness,
     SurfaceClass,
@@ -21,7 +22,7 @@ from accessibility_rules.attributes import (
 from accessibility_rules.effective import EffectiveEdges
 from accessibility_rules.profile import make_profile
 from accessibility_rules.weights import (
-    VIOLATION_PENALTY_M,
+    POINT_LIMITS,
     VIOLATION_PENALTY_S,
     Limit,
     Unknown,
@@ -33,7 +34,7 @@ KNOWN_FOOTWAY: dict[str, Any] = {
     "length_m": 100.0, "highway": HighwayClass.FOOTWAY, "incline_percent": 0.0, "width_m": 2.0,
     "surface": SurfaceClass.ASPHALT, "smoothness": Smoothness.GOOD, "lit": Tri.YES,
     "wheelchair": Wheelchair.YES, "sidewalk": Sidewalk.NOT_APPLICABLE, "step_count": 0,
-    "handrail": Tri.UNKNOWN, "name_id": -1, "reverse_edge": -1,
+    "handrail": Tri.UNKNOWN, "name_id": -1, "reverse_edge": -1, "incline_source": InclineSource.TAG,
 }  # fmt: skip
 EFFECTIVE: dict[str, Any] = {
     "kerb_count": 0, "kerb_height_cm": np.nan, "kerb_unknown_count": 0,
@@ -51,8 +52,8 @@ def one_edge(**changes: Any) -> tuple[dict[str, np.ndarray], EffectiveEdges]:
     for name, value in {**KNOWN_FOOTWAY, **changes}.items():
         if name in EFFECTIVE:
             eff_values[name] = value
-        else:
-            edge[name][0] = value
+        if name in edge and (name not in EFFECTIVE or name in KNOWN_FOOTWAY):
+            edge[name][0] = value  # a way attribute that the effective view also has (wheelchair)
     if "width_m" in changes and "passage_width_m" not in changes:
         eff_values["passage_width_m"] = changes["width_m"]
     eff = EffectiveEdges(**{k: np.array([v]) for k, v in eff_values.items()})
@@ -165,16 +166,38 @@ def test_soft_factors_slow_down_without_forbidding() -> None:
     assert carriageway.travel_s[0] > weights("wheelchair").travel_s[0]
 
 
-def test_point_violations_cost_a_flat_penalty_and_along_violations_scale_with_length() -> None:
+def test_point_violations_are_charged_at_the_head_and_along_ones_along_the_edge() -> None:
     kerb_short = weights("wheelchair", length_m=10.0, kerb_count=1, kerb_height_cm=12.0)
     kerb_long = weights("wheelchair", length_m=200.0, kerb_count=1, kerb_height_cm=12.0)
-    assert kerb_short.violation_s[0] == kerb_long.violation_s[0] == VIOLATION_PENALTY_S
+    assert kerb_short.violation_along_s[0] == kerb_long.violation_along_s[0] == 0.0
+    assert kerb_short.violation_point_s[0] == kerb_long.violation_point_s[0]
+    assert kerb_short.violations_at_head[0] == Limit.KERB_HEIGHT
     slope_short = weights("wheelchair", length_m=10.0, incline_percent=10.0)
     slope_long = weights("wheelchair", length_m=200.0, incline_percent=10.0)
-    assert slope_short.violation_s[0] == pytest.approx(
-        VIOLATION_PENALTY_S * (1 + 10.0 / VIOLATION_PENALTY_M)
+    assert slope_short.violation_point_s[0] == slope_long.violation_point_s[0] == 0.0
+    assert slope_long.violation_along_s[0] > slope_short.violation_along_s[0] > VIOLATION_PENALTY_S
+    assert slope_short.violations_at_head[0] == 0
+
+
+def test_cost_is_travel_plus_transition_plus_both_violation_parts() -> None:
+    w = weights("wheelchair", incline_percent=9.0, kerb_count=1, kerb_height_cm=8.0)
+    assert w.violations[0] == Limit.INCLINE | Limit.KERB_HEIGHT
+    assert w.cost_s[0] == pytest.approx(
+        w.travel_s[0] + w.transition_s[0] + w.violation_along_s[0] + w.violation_point_s[0]
     )
-    assert slope_long.violation_s[0] > slope_short.violation_s[0]
+    # the flat part is charged once per edge, with the along part
+    sev = make_profile("wheelchair").severity
+    assert w.violation_point_s[0] == pytest.approx(sev.kerb_s_per_cm * 5.0)
+    assert w.violation_along_s[0] == pytest.approx(
+        VIOLATION_PENALTY_S + sev.incline_s_per_m_per_percent * 100.0 * 3.0
+    )
+
+
+def test_point_limits_are_the_ones_at_the_head() -> None:
+    assert (
+        POINT_LIMITS
+        == Limit.KERB_HEIGHT | Limit.BARRIER | Limit.ACOUSTIC_SIGNAL | Limit.TACTILE_PAVING
+    )
 
 
 def test_every_accessible_route_beats_any_violation() -> None:
