@@ -32,6 +32,7 @@ from accessibility_rules.weights import EdgeWeights, Limit, Unknown
 from graphs.model import CompiledGraph
 from routing.geometry import route_polyline
 from routing.messages import limit_message
+from routing.query import charged_violations
 from routing.route import Barrier, Route, Segment, Violation
 from routing.snapping import SnapPoint
 from routing.walking import detour, transition_delay_s, walking_time_s
@@ -235,7 +236,7 @@ def build_route(
     barriers.sort(key=lambda b: b.at_m)
 
     violations: list[Violation] = []
-    vbits = weights.violations[edges]
+    vbits = charged_violations(weights, edges, path.start, path.end)  # SNAP: piece rule
     for i in np.flatnonzero(vbits):
         lon, lat = where(int(i), mid_pt)
         for limit in Limit:
