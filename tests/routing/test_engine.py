@@ -247,6 +247,11 @@ def start_fraction_ok(router: Router, path: Path) -> bool:
 def end_fraction_ok(router: Router, path: Path) -> bool:
     last, t = path.pieces[-1], path.target
     rev = int(router.graph.edge["reverse_edge"][t.edge])
+    g = router.graph
+    at_node = {int(g.tail[t.edge])} if t.fraction == 0.0 else set()
+    at_node |= {int(g.head[t.edge])} if t.fraction == 1.0 else set()
+    if last.end == 1.0 and int(g.head[last.edge]) in at_node:
+        return True  # a target at a node: the path ends there, on the edge it arrives by
     if last.edge == t.edge:
         return math.isclose(last.end, t.fraction, abs_tol=1e-12)
     return last.edge == rev and math.isclose(last.end, 1.0 - t.fraction, abs_tol=1e-12)
