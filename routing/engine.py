@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from accessibility_rules.attributes import Sidewalk
 from accessibility_rules.effective import EffectiveEdges, effective_edges
 from accessibility_rules.profile import Profile, load_preset, make_profile
 from accessibility_rules.weights import POINT_LIMITS, EdgeWeights, Limit, compute_weights
@@ -193,14 +194,17 @@ class Router:
 
     # --- snapping -----------------------------------------------------------------------------
     def _level_penalty(self, allow_underground: bool) -> np.ndarray:
-        """Per-edge snapping preference by level (cached: levels never change with obstacles)."""
+        """Per-edge snapping preference (:func:`~routing.snapping.snap_penalty_m`; cached: levels
+        and sidewalks never change with obstacles)."""
         cached = self._snap_penalties.get(allow_underground)
         if cached is None:
             edge = self.graph.edge
             level = edge.get("level_offset", np.zeros(self.graph.edge_count, dtype=np.int8))
+            separate = self.effective.is_road & (edge["sidewalk"] == Sidewalk.SEPARATE)
             cached = snap_penalty_m(
-                level, edge["reverse_edge"], allow_underground=allow_underground
-            )
+                level, edge["reverse_edge"], separate_sidewalks=separate,
+                allow_underground=allow_underground,
+            )  # fmt: skip
             self._snap_penalties[allow_underground] = cached
         return cached
 
@@ -230,7 +234,9 @@ class Router:
 
         The place asked for is the nearest point of the network (ways below ground only when
         :data:`~routing.snapping.UNDERGROUND_SNAP_PENALTY_M` nearer than any other, unless
-        ``allow_underground``), never a point the profile likes better farther away: a
+        ``allow_underground``; carriageways with separately mapped sidewalks only when
+        :data:`~routing.snapping.CARRIAGEWAY_SNAP_PENALTY_M` nearer), the same for every
+        profile, never a point the profile likes better farther away: a
         destination below a flight of steps stays below them, and the least-bad search and the
         report name the steps. Returns the snap and whether the profile can leave (``origin``)
         or reach (any other role) the snapped point along its edge without breaking a limit

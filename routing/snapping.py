@@ -27,19 +27,37 @@ AT_NODE_M = 1.0e-3
 #: to only when it is this many metres nearer than every way at ground level or above: a point
 #: in the street above a subway station stays in the street. A request can allow underground ways.
 UNDERGROUND_SNAP_PENALTY_M = 100.0
+#: A carriageway whose sidewalks are mapped as ways of their own is snapped to only when it is
+#: this many metres nearer than any other way: a point on the road snaps to its sidewalk (mapped
+#: typically 4–12 m from the road's centre line), for every profile alike.
+CARRIAGEWAY_SNAP_PENALTY_M = 15.0
 
 
 def snap_penalty_m(
-    level_offset: np.ndarray, reverse_edge: np.ndarray, *, allow_underground: bool = False
+    level_offset: np.ndarray,
+    reverse_edge: np.ndarray,
+    *,
+    separate_sidewalks: np.ndarray | None = None,
+    allow_underground: bool = False,
 ) -> np.ndarray:
-    """Per-edge snapping preference in metres (see :meth:`SpatialIndex.snap`).
+    """Per-edge snapping preference in metres (see :meth:`SpatialIndex.snap`), the same for
+    every profile (so no profile's end moves away from what stands between it and the place).
 
-    A way below ground costs :data:`UNDERGROUND_SNAP_PENALTY_M` unless ``allow_underground``
-    (read on either direction: the index holds one edge of each two-way piece).
+    A way below ground costs :data:`UNDERGROUND_SNAP_PENALTY_M` unless ``allow_underground``; a
+    carriageway whose sidewalks are mapped as ways of their own (``separate_sidewalks``, bool
+    per edge) costs :data:`CARRIAGEWAY_SNAP_PENALTY_M`: a place beside such a road is reached
+    from its sidewalk. Read on either direction: the index holds one edge of each two-way piece.
     """
-    below = np.asarray(level_offset) < 0
-    twin_below = (reverse_edge >= 0) & below[np.maximum(reverse_edge, 0)]
-    pen = np.where((below | twin_below) & (not allow_underground), UNDERGROUND_SNAP_PENALTY_M, 0.0)
+
+    def either(mask: np.ndarray) -> np.ndarray:
+        return mask | ((reverse_edge >= 0) & mask[np.maximum(reverse_edge, 0)])
+
+    below = either(np.asarray(level_offset) < 0) & (not allow_underground)
+    pen = np.where(below, UNDERGROUND_SNAP_PENALTY_M, 0.0)
+    if separate_sidewalks is not None:
+        pen += np.where(
+            either(np.asarray(separate_sidewalks, dtype=bool)), CARRIAGEWAY_SNAP_PENALTY_M, 0.0
+        )
     return np.ascontiguousarray(pen, dtype=np.float64)
 
 

@@ -221,3 +221,25 @@ def test_the_graph_knows_which_ways_are_underground(ksl_router: Router) -> None:
     assert len(tunnel) > 0
     assert (tunnel < 0).all()
     assert (level == 0).mean() > 0.95
+
+
+def test_a_point_on_a_carriageway_with_separate_sidewalks_snaps_to_a_sidewalk(
+    neukoelln_router: Router,
+) -> None:
+    """For every profile alike, so no profile's end moves past what stands in the way."""
+    from accessibility_rules.attributes import Sidewalk
+
+    router = neukoelln_router
+    g = router.graph
+    separate = router.effective.is_road & (g.edge["sidewalk"] == Sidewalk.SEPARATE)
+    edges = np.flatnonzero(separate & (g.edge["length_m"] > 20))[:60]
+    assert len(edges) >= 20
+    metric = router.customize(router.profile("wheelchair"))
+    on_sidewalk = 0
+    for e in edges:
+        mid = (int(g.geom_first[e]) + int(g.geom_first[e + 1])) // 2
+        point = (float(g.geom_lat[mid]), float(g.geom_lon[mid]))
+        snap, _ = router.snap(point, metric, "destination")
+        on_sidewalk += not separate[snap.edge]
+        assert snap.distance_m < 15.0 or separate[snap.edge]
+    assert on_sidewalk / len(edges) > 0.8
