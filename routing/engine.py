@@ -257,7 +257,14 @@ class Router:
         and only when both ends hold one: a walk that ends on the edge comes from one end and
         never crosses the other; a walk that starts there may leave by the clean end.
         """
-        return bool(self._usable_edges(weights, role)[snap.edge])
+        point = int(POINT_LIMITS)
+        e = snap.edge
+        rev = int(self.graph.edge["reverse_edge"][e])
+        v = int(weights.violations[e])
+        twin = int(weights.violations[rev]) if rev >= 0 else 0
+        if (v | twin) & ~point:
+            return False
+        return role != "origin" or not v & point or (rev >= 0 and not twin & point)
 
     def _usable_edges(self, weights: EdgeWeights, role: str) -> np.ndarray:
         """Per edge: :meth:`usable_at_point` for a point on it (in either direction)."""

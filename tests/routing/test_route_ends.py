@@ -243,3 +243,16 @@ def test_a_point_on_a_carriageway_with_separate_sidewalks_snaps_to_a_sidewalk(
         on_sidewalk += not separate[snap.edge]
         assert snap.distance_m < 15.0 or separate[snap.edge]
     assert on_sidewalk / len(edges) > 0.8
+
+
+def test_usable_at_point_agrees_with_the_usable_edges(ksl_router: Router) -> None:
+    from routing.snapping import SnapPoint
+
+    router = ksl_router
+    for preset in ("wheelchair", "rollator"):
+        w = router.weights(router.profile(preset))
+        for role in ("origin", "destination"):
+            mask = router._usable_edges(w, role)
+            for e in range(0, router.graph.edge_count, 37):
+                snap = SnapPoint(e, 0.5, 0.0, 0.0, 0.0)
+                assert router.usable_at_point(snap, w, role) == bool(mask[e]), (preset, role, e)
