@@ -276,6 +276,12 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "closed", _E, "?", Where.EDGE, Fill.OBSTACLE, "gesperrt", "closed", patchable=True,
         note="impassable for everyone (set by obstacles; False from OSM)",
     ),
+    Attribute(
+        "level_offset", _E, "i1", Where.EDGE, Fill.TAG, "Ebene", "level", rule=_WAY,
+        osm_keys=("level", "layer", "tunnel", "bridge", "location"),
+        note="0 at ground level (or untagged), < 0 below ground (tunnel, negative layer/level), "
+        "> 0 above (bridge, upper level); snapping prefers 0",
+    ),
     # --- nodes ---------------------------------------------------------------------------------
     Attribute("lat", _N, "f8", Where.STRUCTURE, Fill.BUILD, "Breite", "latitude"),
     Attribute("lon", _N, "f8", Where.STRUCTURE, Fill.BUILD, "Länge", "longitude"),

@@ -1044,6 +1044,7 @@ class WayAttributes:
     ramp_wheelchair: Tri
     name: str | None
     incline_direction: int = 0
+    level_offset: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -1135,7 +1136,56 @@ def way_attributes(tags: Mapping[str, str], malformed: Counter[str]) -> WayAttri
         ramp_wheelchair=_ramp_wheelchair(tags, malformed),
         name=name,
         incline_direction=incline_direction,
+        level_offset=level_offset(tags, malformed),
     )
+
+
+_LEVEL_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+#: ``tunnel=*`` values under which a way runs through the ground at its level (not below it).
+_TUNNEL_AT_GROUND = frozenset({"no", "", "building_passage", "avalanche_protector"})
+_NOT_A_BRIDGE = frozenset({"no", ""})
+
+
+def level_offset(tags: Mapping[str, str], malformed: Counter[str]) -> int:
+    """Where a way lies relative to the ground a person in the street stands on (SNAP).
+
+    0 = at ground level, or no tag says otherwise (OSM's implied ``layer=0``); < 0 below ground
+    (cannot be entered from the street right above it: tunnels, underground platforms and
+    passages, basements); > 0 above ground (bridges, upper floors). In that order of trust:
+
+    - ``level`` (building levels, ``0`` = ground; ``-1;0`` spans the ground → 0): the listed
+      value nearest 0, rounded away from 0 (``-0.5`` → -1);
+    - ``tunnel=*`` other than a building passage, or ``location=underground``: ``layer`` if it
+      is negative, else -1; ``bridge=*`` (not ``no``): ``layer`` if positive, else +1;
+    - ``layer`` alone does not move a way: it only orders ways that cross (a path with
+      ``layer=-1`` may run under a bridge at ground level). Nor does ``indoor=*``.
+
+    Snapping prefers ways at 0 unless a request allows others; routing ignores the value
+    (steps and lifts connect the levels). A malformed ``level`` or ``layer`` counts as
+    malformed and is ignored.
+    """
+    tunnel = tags.get("tunnel", "no").strip().lower()
+    below = tunnel not in _TUNNEL_AT_GROUND or tags.get("location", "") == "underground"
+    above = tags.get("bridge", "no").strip().lower() not in _NOT_A_BRIDGE
+    raw_level = tags.get("level")
+    if raw_level is not None:
+        values = [float(v) for v in _LEVEL_NUMBER.findall(raw_level)]
+        if values:
+            v = min(values, key=abs)
+            return int(max(-127, min(127, math.floor(v) if v < 0 else math.ceil(v))))
+        malformed["level"] += 1
+    layer = 0
+    raw_layer = tags.get("layer")
+    if raw_layer is not None:
+        if re.fullmatch(r"[+-]?[0-9]+", raw_layer.strip()):
+            layer = max(-127, min(127, int(raw_layer.strip())))
+        else:
+            malformed["layer"] += 1
+    if below:
+        return min(layer, -1)
+    if above:
+        return max(layer, 1)
+    return 0
 
 
 # --------------------------------------------------------------------------------------------

@@ -63,6 +63,11 @@ class RouteRequest(BaseModel):
     alternatives: int = Field(0, ge=0, le=5, description="number of alternative routes wanted")
     language: Literal["de", "en"] = "de"
     strict: bool = Field(False, description="fail with no_route instead of a least-bad route")
+    allow_underground: bool = Field(
+        False,
+        description="snap ends onto ways below ground (tunnels, underground stations) like any "
+        "other; by default a way at ground level is preferred unless 100 m farther",
+    )
 
 
 class ErrorBody(BaseModel):

@@ -266,30 +266,32 @@ def snap_nearest(
     seg_x1: np.ndarray,
     seg_y1: np.ndarray,
     seg_edge: np.ndarray,
-    violations: np.ndarray,
-    reverse_edge: np.ndarray,
-    any_edge: bool,
+    edge_penalty_m: np.ndarray,
     max_dist_m: float,
 ) -> tuple[int, float, float]:
-    """Nearest point on a usable segment within ``max_dist_m`` of ``(px, py)`` (metres).
+    """Best point on a segment within ``max_dist_m`` of ``(px, py)`` (metres).
 
-    A segment is usable when its edge or the edge's twin breaks no limit
-    (``violations == 0``), or always when ``any_edge``.
+    "Best" is the least distance plus ``edge_penalty_m`` of the segment's edge (a preference:
+    0 for a preferred edge, more metres for a less preferred one, ``inf`` for one that must not
+    be snapped to). Only the true distance counts against ``max_dist_m``.
 
     Segments are bucketed in a uniform grid (``cell_first``/``cell_segments`` CSR by cell id
-    ``cy * grid_w + cx``); rings of cells are scanned outwards until no closer segment can exist.
-    Returns ``(segment, t in [0, 1] along it, distance)`` or ``(-1, 0, inf)``.
+    ``cy * grid_w + cx``); rings of cells are scanned outwards until no better segment can exist
+    (the penalty is never negative, so a segment at least ``lower`` away ranks at least
+    ``lower``). Returns ``(segment, t in [0, 1] along it, distance)`` or ``(-1, 0, inf)``.
     """
     cx = int(np.floor((px - grid_x0) / cell_m))
     cy = int(np.floor((py - grid_y0) / cell_m))
     best_seg = -1
     best_t = 0.0
-    best_d2 = np.inf
+    best_d = np.inf
+    best_rank = np.inf
+    max_d2 = max_dist_m * max_dist_m
     max_ring = int(np.ceil(max_dist_m / cell_m)) + 1
     for ring in range(max_ring + 1):
         # a segment in ring r is at least (r - 1) * cell_m away
         lower = (ring - 1) * cell_m
-        if lower > 0 and lower * lower > best_d2:
+        if lower > 0 and lower > best_rank:
             break
         for gy in range(cy - ring, cy + ring + 1):
             if gy < 0 or gy >= grid_h:
@@ -302,11 +304,9 @@ def snap_nearest(
                     cell = gy * grid_w + gx
                     for k in range(cell_first[cell], cell_first[cell + 1]):
                         s = cell_segments[k]
-                        if not any_edge:
-                            e = seg_edge[s]
-                            r = reverse_edge[e]
-                            if violations[e] != 0 and (r < 0 or violations[r] != 0):
-                                continue
+                        pen = edge_penalty_m[seg_edge[s]]
+                        if not pen < np.inf:
+                            continue
                         dx = seg_x1[s] - seg_x0[s]
                         dy = seg_y1[s] - seg_y0[s]
                         ll = dx * dx + dy * dy
@@ -317,13 +317,17 @@ def snap_nearest(
                         qx = seg_x0[s] + t * dx - px
                         qy = seg_y0[s] + t * dy - py
                         d2 = qx * qx + qy * qy
-                        if d2 < best_d2:
-                            best_d2 = d2
+                        if d2 > max_d2:
+                            continue
+                        d = np.sqrt(d2)
+                        if d + pen < best_rank:
+                            best_rank = d + pen
+                            best_d = d
                             best_seg = s
                             best_t = t
                 if ring == 0:
                     break
                 gx += step
-    if best_seg < 0 or best_d2 > max_dist_m * max_dist_m:
+    if best_seg < 0:
         return -1, 0.0, np.inf
-    return best_seg, best_t, np.sqrt(best_d2)
+    return best_seg, best_t, best_d

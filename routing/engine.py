@@ -21,16 +21,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from accessibility_rules.attributes import Sidewalk
 from accessibility_rules.effective import EffectiveEdges, effective_edges
 from accessibility_rules.profile import Profile, load_preset, make_profile
-from accessibility_rules.weights import EdgeWeights, compute_weights
+from accessibility_rules.weights import POINT_LIMITS, EdgeWeights, Limit, compute_weights
 from graphs.model import CompiledGraph
 from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
 from routing.landmarks import choose_landmarks
 from routing.metric import DEFAULT_METRIC_CACHE_BYTES, Metric, MetricCache, build_metric
-from routing.query import LatLon, Path, PathPiece, Query, piece_cost
+from routing.query import LatLon, Path, PathPiece, Query, broken_limits, piece_cost
 from routing.report import ReportTable, build_route, combine_routes
-from routing.snapping import SnapPoint, SpatialIndex
+from routing.snapping import SnapPoint, SpatialIndex, snap_penalty_m
 from routing.walking import detour
 
 if TYPE_CHECKING:
@@ -107,6 +108,7 @@ class Router:
         self._report = ReportTable.build(graph.edge, self.effective)
         self.revision = 0
         self._landmark_nodes = choose_landmarks(self.node_x, self.node_y)
+        self._snap_penalties: dict[bool, np.ndarray] = {}
         #: The customised metrics of the current attributes, by profile (read it, do not fill
         #: it: :meth:`customize` does, under the router's lock).
         self.metric_cache = MetricCache(metric_cache_bytes)
@@ -191,21 +193,25 @@ class Router:
         return make_profile(profile, dict(overrides))
 
     # --- snapping -----------------------------------------------------------------------------
-    def snap(
-        self, point: LatLon, usable: Metric | EdgeWeights, role: str = "origin"
-    ) -> tuple[SnapPoint, bool]:
-        """Snap ``(lat, lon)`` to the nearest edge usable under ``usable``; fall back to any edge.
+    def _level_penalty(self, allow_underground: bool) -> np.ndarray:
+        """Per-edge snapping preference (:func:`~routing.snapping.snap_penalty_m`; cached: levels
+        and sidewalks never change with obstacles)."""
+        cached = self._snap_penalties.get(allow_underground)
+        if cached is None:
+            edge = self.graph.edge
+            level = edge.get("level_offset", np.zeros(self.graph.edge_count, dtype=np.int8))
+            separate = self.effective.is_road & (edge["sidewalk"] == Sidewalk.SEPARATE)
+            cached = snap_penalty_m(
+                level, edge["reverse_edge"], separate_sidewalks=separate,
+                allow_underground=allow_underground,
+            )  # fmt: skip
+            self._snap_penalties[allow_underground] = cached
+        return cached
 
-        Returns the snap and whether it lies on an edge that honours the profile. Raises
-        :class:`OutOfAreaError` with the distance when no path is within ``max_snap_m``.
-        """
-        lat, lon = check_latlon(point, role)
-        hit = self.index.snap(lon, lat, _weights(usable).violations, self.max_snap_m)
+    def _nearest(self, lat: float, lon: float, penalty_m: np.ndarray, role: str) -> SnapPoint:
+        hit = self.index.snap(lon, lat, penalty_m, self.max_snap_m)
         if hit is not None:
-            return hit, True
-        hit = self.index.snap(lon, lat, None, self.max_snap_m)
-        if hit is not None:
-            return hit, False
+            return hit
         nearest = self.index.snap(lon, lat, None, 1.0e7)
         far = f"{nearest.distance_m / 1000:.1f} km" if nearest else "very far"
         raise OutOfAreaError(
@@ -215,6 +221,78 @@ class Router:
             distance_m=round(nearest.distance_m, 1) if nearest else None,
             max_distance_m=self.max_snap_m,
         )
+
+    def snap(
+        self,
+        point: LatLon,
+        usable: Metric | EdgeWeights,
+        role: str = "origin",
+        *,
+        allow_underground: bool = False,
+    ) -> tuple[SnapPoint, bool]:
+        """Snap ``(lat, lon)`` to the nearest point of the network, whatever the profile.
+
+        The place asked for is the nearest point of the network (ways below ground only when
+        :data:`~routing.snapping.UNDERGROUND_SNAP_PENALTY_M` nearer than any other, unless
+        ``allow_underground``; carriageways with separately mapped sidewalks only when
+        :data:`~routing.snapping.CARRIAGEWAY_SNAP_PENALTY_M` nearer), the same for every
+        profile, never a point the profile likes better farther away: a
+        destination below a flight of steps stays below them, and the least-bad search and the
+        report name the steps. Returns the snap and whether the profile can leave (``origin``)
+        or reach (any other role) the snapped point along its edge without breaking a limit
+        (:func:`usable_at_point`). Raises :class:`OutOfAreaError` with the distance when no
+        path is within ``max_snap_m``. :meth:`snap_usable` finds the nearest point the profile
+        can use instead.
+        """
+        lat, lon = check_latlon(point, role)
+        hit = self._nearest(lat, lon, self._level_penalty(allow_underground), role)
+        return hit, self.usable_at_point(hit, _weights(usable), role)
+
+    def usable_at_point(self, snap: SnapPoint, weights: EdgeWeights, role: str) -> bool:
+        """Whether a walk can start (``role == "origin"``) or end (other roles) at ``snap``
+        along its edge without breaking a limit of ``weights``.
+
+        Limits along the edge always count. Limits at an end node (kerb, barrier, crossing
+        signals: :data:`~accessibility_rules.weights.POINT_LIMITS`) count only for a start,
+        and only when both ends hold one: a walk that ends on the edge comes from one end and
+        never crosses the other; a walk that starts there may leave by the clean end.
+        """
+        point = int(POINT_LIMITS)
+        e = snap.edge
+        rev = int(self.graph.edge["reverse_edge"][e])
+        v = int(weights.violations[e])
+        twin = int(weights.violations[rev]) if rev >= 0 else 0
+        if (v | twin) & ~point:
+            return False
+        return role != "origin" or not v & point or (rev >= 0 and not twin & point)
+
+    def _usable_edges(self, weights: EdgeWeights, role: str) -> np.ndarray:
+        """Per edge: :meth:`usable_at_point` for a point on it (in either direction)."""
+        point = np.uint32(int(POINT_LIMITS))
+        v = weights.violations
+        rev = self.graph.edge["reverse_edge"]
+        twin_v = np.where(rev >= 0, v[np.maximum(rev, 0)], np.uint32(0))
+        along_free = ((v | twin_v) & ~point) == 0
+        if role != "origin":
+            return along_free
+        head_clean = (v & point) == 0
+        tail_clean = (rev >= 0) & ((twin_v & point) == 0)
+        return along_free & (head_clean | tail_clean)
+
+    def snap_usable(
+        self,
+        point: LatLon,
+        usable: Metric | EdgeWeights,
+        role: str = "origin",
+        *,
+        allow_underground: bool = False,
+    ) -> SnapPoint | None:
+        """The nearest point (within ``max_snap_m``) the profile can start or end a walk at
+        without breaking a limit (:meth:`usable_at_point`), or None."""
+        lat, lon = check_latlon(point, role)
+        ok = self._usable_edges(_weights(usable), role)
+        penalty = np.where(ok, self._level_penalty(allow_underground), np.inf)
+        return self.index.snap(lon, lat, np.ascontiguousarray(penalty), self.max_snap_m)
 
     # --- search --------------------------------------------------------------------------------
     def query(self, metric: Metric) -> Query:
@@ -278,13 +356,19 @@ class Router:
         if not math.isfinite(best):
             raise NoRouteError("the destination cannot be reached from the origin on this map")
         edges, start, end = q.path()
+        if len(edges) > 1 and end <= 0.0:
+            # the target lies on the previous edge's head: the last edge is not walked at all,
+            # and what its head holds (a kerb, a barrier, an obstacle) is not on the route
+            edges, end = edges[:-1], 1.0
         return Path(edges, start, end, best, source, target, q.settled_nodes)
 
-    def walk_path(self, origin: LatLon, destination: LatLon) -> Path | None:
+    def walk_path(
+        self, origin: LatLon, destination: LatLon, *, allow_underground: bool = False
+    ) -> Path | None:
         """The plain walking route (the reference for detours), or None if there is none."""
         walk = self.customize(self.profile("walk"))
-        source, _ = self.snap(origin, walk, "origin")
-        target, _ = self.snap(destination, walk, "destination")
+        source, _ = self.snap(origin, walk, "origin", allow_underground=allow_underground)
+        target, _ = self.snap(destination, walk, "destination", allow_underground=allow_underground)
         try:
             return self.shortest_path(source, target, walk)
         except NoRouteError:
@@ -305,6 +389,7 @@ class Router:
         *,
         strict: bool = False,
         alternatives: int = 0,
+        allow_underground: bool = False,
         **overrides: Any,
     ) -> list[Route]:
         """The route through ``points`` in order, then up to ``alternatives`` different ones.
@@ -316,7 +401,9 @@ class Router:
         if len(points) < 2:
             raise InvalidCoordinateError("a route needs an origin and a destination")
         legs = [
-            self.route(a, b, profile, strict=strict, **overrides)
+            self.route(
+                a, b, profile, strict=strict, allow_underground=allow_underground, **overrides
+            )
             for a, b in itertools.pairwise(points)
         ]
         main = combine_routes(legs)
@@ -326,8 +413,8 @@ class Router:
         prof = self.profile(profile, overrides)
         metric = self.customize(prof)
         weights = metric.weights
-        source, ok_s = self.snap(points[0], metric, "origin")
-        target, ok_t = self.snap(points[1], metric, "destination")
+        source, _ = self.snap(points[0], metric, "origin", allow_underground=allow_underground)
+        target, _ = self.snap(points[1], metric, "destination", allow_underground=allow_underground)
         cost = weights.cost_s.copy()
         rev = self.graph.edge["reverse_edge"]
         length = self.graph.edge["length_m"]
@@ -363,7 +450,7 @@ class Router:
                     weights,
                     path,
                     None,
-                    snapped_on_usable=ok_s and ok_t,
+                    snapped_on_usable=True,  # the ends hide nothing: see Router.route
                 )
             )
         walk_m = main.detour["walk_distance_m"] if main.detour else None
@@ -382,34 +469,111 @@ class Router:
         *,
         strict: bool = False,
         compare_walk: bool = True,
+        allow_underground: bool = False,
         **overrides: Any,
     ) -> Route:
         """Best route from ``origin`` to ``destination`` (``(lat, lon)``) for a profile.
 
-        If no route honours the profile's hard limits, the least-bad route is returned with
-        ``fully_accessible = False`` and every broken limit located — unless ``strict``, which
-        raises :class:`NoRouteError` naming the limits that block the way.
+        Both ends snap to the nearest point of the network whatever the profile (:meth:`snap`),
+        so the route always ends at the place asked for, and whatever stands between (steps
+        below a destination, a barrier) is on the route and reported. If no route honours the
+        profile's hard limits, the least-bad route is returned with ``fully_accessible = False``
+        and every broken limit located, plus ``ends_short``: the route that honours the limits
+        and ends at the nearest points the profile can use, if there is one (how far short of
+        the place asked for, and why) — unless ``strict``, which raises :class:`NoRouteError`
+        naming the limits that block the way. Ways below ground are snapped to only when much
+        nearer than any other, unless ``allow_underground``.
         """
         prof = self.profile(profile, overrides)
         metric = self.customize(prof)
         weights = metric.weights
-        source, source_ok = self.snap(origin, metric, "origin")
-        target, target_ok = self.snap(destination, metric, "destination")
+        source, _ = self.snap(origin, metric, "origin", allow_underground=allow_underground)
+        target, _ = self.snap(
+            destination, metric, "destination", allow_underground=allow_underground
+        )
         path = self.shortest_path(source, target, metric)
-        walk_path = None
-        if compare_walk:
-            plain_walk = prof == self.profile("walk")
-            walk_path = path if plain_walk else self.walk_path(origin, destination)
-        route = build_route(
-            self.graph, self.report_table(), prof, weights, path, walk_path,
-            snapped_on_usable=source_ok and target_ok,
-        )  # fmt: skip
-        if strict and not route.fully_accessible:
-            limits = sorted({v.limit for v in route.violations})
+        broken = broken_limits(weights, path.pieces)
+        if strict and broken:
+            limits = _limit_names(broken)
             raise NoRouteError(
                 "no route honours the profile's limits; the destination is reachable only by "
                 f"breaking: {', '.join(limits)}",
                 broken_limits=limits,
-                violations=[v.as_dict() for v in route.violations[:20]],
+                violations=[
+                    v.as_dict()
+                    for v in build_route(
+                        self.graph, self.report_table(), prof, weights, path, None,
+                        snapped_on_usable=True,
+                    ).violations[:20]
+                ],
+            )  # fmt: skip
+        walk_path = None
+        if compare_walk:
+            plain_walk = prof == self.profile("walk")
+            walk_path = (
+                path
+                if plain_walk
+                else self.walk_path(origin, destination, allow_underground=allow_underground)
             )
+        # snapped_on_usable: nearest-point snapping hides nothing at the ends; what lies between
+        # the network and the place asked for is on the route's own pieces (broken_limits).
+        route = build_route(
+            self.graph, self.report_table(), prof, weights, path, walk_path,
+            snapped_on_usable=True,
+        )  # fmt: skip
+        if broken:
+            short = self._ends_short(origin, destination, path, metric, broken, allow_underground)
+            route = dataclasses.replace(route, ends_short=short)
         return route
+
+    def _ends_short(
+        self,
+        origin: LatLon,
+        destination: LatLon,
+        path: Path,
+        metric: Metric,
+        broken: int,
+        allow_underground: bool,
+    ) -> list[dict[str, Any]]:
+        """For a route that breaks ``broken``: where a route honouring the limits would end.
+
+        The nearest points the profile can start and end at (:meth:`snap_usable`); if a search
+        between them breaks no limit, one record per end that moved: ``{"role", "distance_m"``
+        (straight line from that end to the place asked for)``, "lon", "lat", "reason"`` (the
+        limits the route to the place itself breaks)``}``. Empty when there is no such route.
+        """
+        s = self.snap_usable(origin, metric, "origin", allow_underground=allow_underground)
+        t = self.snap_usable(
+            destination, metric, "destination", allow_underground=allow_underground
+        )
+        if s is None or t is None:
+            return []
+        moved = [
+            (role, alt)
+            for role, alt, asked in (("origin", s, path.source), ("destination", t, path.target))
+            if (alt.edge, alt.fraction) != (asked.edge, asked.fraction)
+        ]
+        if not moved:
+            return []
+        try:
+            alt_path = self.shortest_path(s, t, metric)
+        except NoRouteError:
+            return []
+        if broken_limits(metric.weights, alt_path.pieces):
+            return []
+        reason = _limit_names(broken)
+        return [
+            {
+                "role": role,
+                "distance_m": round(alt.distance_m, 1),
+                "lon": alt.lon,
+                "lat": alt.lat,
+                "reason": reason,
+            }
+            for role, alt in moved
+        ]
+
+
+def _limit_names(bits: int) -> list[str]:
+    """The lower-case names of the Limit bits in ``bits``, sorted."""
+    return sorted((m.name or "").lower() for m in Limit if bits & int(m))

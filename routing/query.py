@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from accessibility_rules.weights import VIOLATION_PENALTY_S, EdgeWeights
+from accessibility_rules.weights import POINT_LIMITS, EdgeWeights
 from graphs.model import CompiledGraph
 from routing import _kernels
 from routing.metric import Metric
@@ -69,17 +69,62 @@ class Path:
         return (PathPiece(e[0], self.start, 1.0), *middle, PathPiece(e[-1], 0.0, self.end))
 
 
+def violation_parts(weights: EdgeWeights, edge: int) -> tuple[float, float]:
+    """``(along_s, point_s)``: the violation penalty of ``edge`` broken along it and at its head
+    (``EdgeWeights.violation_along_s`` / ``violation_point_s``)."""
+    return float(weights.violation_along_s[edge]), float(weights.violation_point_s[edge])
+
+
 def piece_cost(weights: EdgeWeights, piece: PathPiece, *, last: bool) -> float:
-    """Cost of one piece: the travelled share, the head transition unless it is the last piece."""
+    """Cost of one piece of an edge walked from ``piece.start`` to ``piece.end``.
+
+    What lies *along* the edge (travel time, limits broken along it: steps, slope, width …) is
+    charged by the walked fraction. What lies *at the edge's head* (the transition: kerbs,
+    crossings; limits broken at the head: kerb height, barrier, crossing signals) is charged
+    only when the walk goes on through the head: never for the ``last`` piece, which ends at
+    the target (on the edge, or at its head node at the latest) and so never crosses what the
+    head holds. A first piece always runs to its head and pays it.
+    """
     e = piece.edge
-    cost = (piece.end - piece.start) * float(weights.travel_s[e])
+    walked = piece.end - piece.start
+    along_s, point_s = violation_parts(weights, e)
+    cost = walked * (float(weights.travel_s[e]) + along_s)
     if not last:
-        cost += float(weights.transition_s[e])
-    if weights.violations[e]:  # the fixed part, plus the share of the length-dependent part
-        violation_s = float(weights.violation_along_s[e] + weights.violation_point_s[e])
-        extra = violation_s - VIOLATION_PENALTY_S
-        cost += VIOLATION_PENALTY_S + (piece.end - piece.start) * extra
+        cost += float(weights.transition_s[e]) + point_s
     return cost
+
+
+def charged_violations(
+    weights: EdgeWeights, edges: np.ndarray, start: float, end: float
+) -> np.ndarray:
+    """Per edge of a walk (``edges`` in order, from ``start`` on the first to ``end`` on the
+    last): the Limit bits it breaks there, under :func:`piece_cost`'s rule.
+
+    Limits along an edge count when some of it is walked; limits at an edge's head
+    (:data:`POINT_LIMITS`) count when the walk goes on through the head (every edge but the
+    last). The route report lists exactly these.
+    """
+    edges = np.asarray(edges, dtype=np.int64)
+    bits = weights.violations[edges].astype(np.uint32)
+    k = len(edges)
+    if k == 0:
+        return bits
+    walked = np.ones(k)
+    walked[0] -= start
+    walked[-1] -= 1.0 - end
+    point = np.uint32(int(POINT_LIMITS))
+    bits = np.where(walked > 0, bits, bits & point)
+    bits[-1] &= ~point
+    return bits
+
+
+def broken_limits(weights: EdgeWeights, pieces: Sequence[PathPiece]) -> int:
+    """The Limit bits a walk over ``pieces`` (in order) breaks (:func:`charged_violations`)."""
+    if not pieces:
+        return 0
+    edges = np.array([p.edge for p in pieces], dtype=np.int64)
+    bits = charged_violations(weights, edges, pieces[0].start, pieces[-1].end)
+    return int(np.bitwise_or.reduce(bits))
 
 
 #: Heap room for this many sources beyond one push per edge (grown when a query adds more).

@@ -32,6 +32,7 @@ from accessibility_rules.weights import EdgeWeights, Limit, Unknown
 from graphs.model import CompiledGraph
 from routing.geometry import route_polyline
 from routing.messages import limit_message
+from routing.query import charged_violations
 from routing.route import Barrier, Route, Segment, Violation
 from routing.snapping import SnapPoint
 from routing.walking import detour, transition_delay_s, walking_time_s
@@ -235,7 +236,7 @@ def build_route(
     barriers.sort(key=lambda b: b.at_m)
 
     violations: list[Violation] = []
-    vbits = weights.violations[edges]
+    vbits = charged_violations(weights, edges, path.start, path.end)  # SNAP: piece rule
     for i in np.flatnonzero(vbits):
         lon, lat = where(int(i), mid_pt)
         for limit in Limit:
@@ -348,13 +349,20 @@ def _segments(
     first_pt: np.ndarray,
     last_pt: np.ndarray,
 ) -> list[Segment]:
-    """Runs of pieces along one named street (unnamed pieces stay separate: every path junction
-    may need an instruction)."""
+    """Runs of pieces along one named street and of one kind of way (unnamed pieces stay
+    separate: every path junction may need an instruction; a flight of steps in a named street
+    is a segment of its own, so that it is announced)."""
     g = graph
     name_ids = c["name_id"].astype(np.int64)
     sidewalk = c["is_sidewalk"] > 0
     boundary = np.ones(len(edges), dtype=bool)
-    same = (name_ids[1:] == name_ids[:-1]) & (sidewalk[1:] == sidewalk[:-1]) & (name_ids[1:] >= 0)
+    kind = c["highway"].astype(np.int64)
+    same = (
+        (name_ids[1:] == name_ids[:-1])
+        & (sidewalk[1:] == sidewalk[:-1])
+        & (kind[1:] == kind[:-1])
+        & (name_ids[1:] >= 0)
+    )
     boundary[1:] = ~same
     starts = np.flatnonzero(boundary)
     stops = np.append(starts[1:], len(edges)) - 1

@@ -97,6 +97,9 @@ class Route:
     attribution: str = OSM_ATTRIBUTION
     edges: list[int] = field(default_factory=list)  # directed edges walked, in order
     walk_edges: list[int] = field(default_factory=list)  # edges of the plain walking route
+    #: SNAP: when the route breaks limits, where a route honouring them would end instead, per
+    #: moved end: {"role", "distance_m" (from the place asked for), "lon", "lat", "reason"}.
+    ends_short: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> str:
         """A short readable summary for the command line: the verdict first, broken limits
@@ -117,6 +120,7 @@ class Route:
             "max_incline": self.max_incline,
             "detour": self.detour,
             "snapped": self.snapped,
+            "ends_short": self.ends_short,
             "attribution": self.attribution,
         }
 

@@ -3,7 +3,9 @@
 Edge geometry is projected once into a local flat frame in metres and its segments are bucketed
 in a uniform grid; the query itself is the numba kernel :func:`routing._kernels.snap_nearest`.
 Each two-way piece of street is indexed once (the edge whose twin has a higher index); a snap
-reports the position along that edge, and the engine starts from either direction.
+reports the position along that edge, and the engine starts from either direction. Which edges
+are preferred is the caller's per-edge penalty in metres (:func:`snap_penalty_m`), not a rule
+inside the kernel.
 """
 
 from __future__ import annotations
@@ -18,6 +20,45 @@ from graphs.model import CompiledGraph
 from routing import _kernels
 
 GRID_CELL_M = 60.0
+#: A snap this close to an end node of its edge is at the node (fraction exactly 0 or 1).
+AT_NODE_M = 1.0e-3
+
+#: A way below ground (``level_offset < 0``: tunnel, underground platform or passage) is snapped
+#: to only when it is this many metres nearer than every way at ground level or above: a point
+#: in the street above a subway station stays in the street. A request can allow underground ways.
+UNDERGROUND_SNAP_PENALTY_M = 100.0
+#: A carriageway whose sidewalks are mapped as ways of their own is snapped to only when it is
+#: this many metres nearer than any other way: a point on the road snaps to its sidewalk (mapped
+#: typically 4–12 m from the road's centre line), for every profile alike.
+CARRIAGEWAY_SNAP_PENALTY_M = 15.0
+
+
+def snap_penalty_m(
+    level_offset: np.ndarray,
+    reverse_edge: np.ndarray,
+    *,
+    separate_sidewalks: np.ndarray | None = None,
+    allow_underground: bool = False,
+) -> np.ndarray:
+    """Per-edge snapping preference in metres (see :meth:`SpatialIndex.snap`), the same for
+    every profile (so no profile's end moves away from what stands between it and the place).
+
+    A way below ground costs :data:`UNDERGROUND_SNAP_PENALTY_M` unless ``allow_underground``; a
+    carriageway whose sidewalks are mapped as ways of their own (``separate_sidewalks``, bool
+    per edge) costs :data:`CARRIAGEWAY_SNAP_PENALTY_M`: a place beside such a road is reached
+    from its sidewalk. Read on either direction: the index holds one edge of each two-way piece.
+    """
+
+    def either(mask: np.ndarray) -> np.ndarray:
+        return mask | ((reverse_edge >= 0) & mask[np.maximum(reverse_edge, 0)])
+
+    below = either(np.asarray(level_offset) < 0) & (not allow_underground)
+    pen = np.where(below, UNDERGROUND_SNAP_PENALTY_M, 0.0)
+    if separate_sidewalks is not None:
+        pen += np.where(
+            either(np.asarray(separate_sidewalks, dtype=bool)), CARRIAGEWAY_SNAP_PENALTY_M, 0.0
+        )
+    return np.ascontiguousarray(pen, dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +107,7 @@ class SpatialIndex:
         self.graph = graph
         self.cell_m = cell_m
         self.reverse_edge = np.ascontiguousarray(graph.edge["reverse_edge"], dtype=np.int64)
-        self._no_violations = np.zeros(graph.edge_count, dtype=np.uint32)
+        self._no_penalty = np.zeros(graph.edge_count, dtype=np.float64)
         m = graph.edge_count
         rev = graph.edge["reverse_edge"]
         canonical = np.flatnonzero((rev < 0) | (np.arange(m) < rev))
@@ -119,21 +160,22 @@ class SpatialIndex:
         self.grid = (x0, y0, w, h)
 
     def snap(
-        self, lon: float, lat: float, violations: np.ndarray | None, max_dist_m: float
+        self, lon: float, lat: float, edge_penalty_m: np.ndarray | None, max_dist_m: float
     ) -> SnapPoint | None:
-        """Nearest point within ``max_dist_m`` on an edge that (or whose twin) has no violation.
+        """The point within ``max_dist_m`` whose distance plus its edge's penalty is least.
 
-        ``violations=None`` accepts every edge. Returns None when nothing is near enough.
+        ``edge_penalty_m`` (float64 per edge, read at the indexed edge of each two-way piece):
+        0 for a preferred edge, more metres for a less preferred one, ``inf`` to never snap to
+        it; ``None`` ranks by distance alone. Returns None when nothing is near enough.
         """
-        any_edge = violations is None
-        if violations is None:
-            violations = self._no_violations
+        if edge_penalty_m is None:
+            edge_penalty_m = self._no_penalty
         px, py = self.frame.project(lon, lat)
         x0, y0, w, h = self.grid
         seg, t, d = _kernels.snap_nearest(
             float(px), float(py), x0, y0, self.cell_m, w, h, self.cell_first, self.cell_segments,
             self.seg_x0, self.seg_y0, self.seg_x1, self.seg_y1, self.seg_edge,
-            violations, self.reverse_edge, any_edge, max_dist_m,
+            edge_penalty_m, max_dist_m,
         )  # fmt: skip
         if seg < 0:
             return None
@@ -144,6 +186,10 @@ class SpatialIndex:
         along = float(self.seg_offset[seg]) + t * seg_len
         total = float(self.edge_frame_len[e])
         fraction = min(1.0, max(0.0, along / total)) if total > 0 else 0.0
+        if along <= AT_NODE_M:  # at an end node: exactly there, so no sliver of an edge is walked
+            fraction = 0.0
+        elif total - along <= AT_NODE_M:
+            fraction = 1.0
         sx = self.seg_x0[seg] + t * (self.seg_x1[seg] - self.seg_x0[seg])
         sy = self.seg_y0[seg] + t * (self.seg_y1[seg] - self.seg_y0[seg])
         slon, slat = self.frame.unproject(float(sx), float(sy))

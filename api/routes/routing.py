@@ -51,7 +51,10 @@ def plan(
         raise ApiError(422, "parameter_out_of_range", f"alternatives must be between 0 and {max_alternatives}, got {req.alternatives}", parameter="alternatives", minimum=0, maximum=max_alternatives, unit=None, value=req.alternatives)  # fmt: skip
     points = [(p.lat, p.lon) for p in (req.origin, *req.via, req.destination)]
     profile = r.profile(req.profile.name, req.profile.parameters)
-    routes = r.route_via(points, profile, strict=req.strict, alternatives=req.alternatives)
+    routes = r.route_via(
+        points, profile, strict=req.strict, alternatives=req.alternatives,
+        allow_underground=req.allow_underground,
+    )  # fmt: skip
     out = []
     for route in routes:
         body = route.as_dict()

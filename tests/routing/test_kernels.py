@@ -323,20 +323,29 @@ def bucket(x0, y0, x1, y1, edge, violations, reverse, cell_m: float) -> Segments
     )  # fmt: skip
 
 
-def brute_force(s: Segments, px: float, py: float, any_edge: bool) -> np.ndarray:
-    """Distance from the point to every segment (inf where the segment is not usable)."""
+def penalties(s: Segments, any_edge: bool) -> np.ndarray:
+    """Per-edge snapping penalty: 0 where the edge or its twin breaks no limit, else ``inf``
+    (0 everywhere when ``any_edge``); a few usable edges are merely less preferred (+15 m)."""
+    m = len(s.reverse)
+    if any_edge:
+        return np.zeros(m)
+    r = s.reverse
+    twin_ok = (r >= 0) & (s.violations[np.maximum(r, 0)] == 0)
+    usable = (s.violations == 0) | twin_ok
+    pen = np.where(np.arange(m) % 7 == 3, 15.0, 0.0)
+    return np.where(usable, pen, np.inf)
+
+
+def brute_force(s: Segments, px: float, py: float, pen: np.ndarray) -> np.ndarray:
+    """Distance plus penalty from the point to every segment (inf where not usable), and the
+    distance alone."""
     dx, dy = s.x1 - s.x0, s.y1 - s.y0
     ll = dx * dx + dy * dy
     with np.errstate(invalid="ignore", divide="ignore"):
         t = np.where(ll > 0, ((px - s.x0) * dx + (py - s.y0) * dy) / ll, 0.0)
     t = np.clip(t, 0.0, 1.0)
     d = np.hypot(s.x0 + t * dx - px, s.y0 + t * dy - py)
-    if not any_edge:
-        r = s.reverse[s.edge]
-        twin_ok = (r >= 0) & (s.violations[np.maximum(r, 0)] == 0)
-        usable = (s.violations[s.edge] == 0) | twin_ok
-        d = np.where(usable, d, np.inf)
-    return d
+    return d + pen[s.edge], d
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -348,27 +357,29 @@ def test_snap_nearest_matches_brute_force(seed: int) -> None:
     for _ in range(150):
         px, py = rng.uniform(-300, 800), rng.uniform(-300, 700)  # also outside the grid
         max_d = float(rng.choice([5.0, 30.0, 100.0, 250.0, 1e7]))
-        any_edge = bool(rng.random() < 0.3)
+        pen = penalties(s, bool(rng.random() < 0.3))
         seg, t, d = _kernels.snap_nearest(
             px, py, x0, y0, cell, w, h, s.cell_first, s.cell_segments, s.x0, s.y0, s.x1, s.y1,
-            s.edge, s.violations, s.reverse, any_edge, max_d,
+            s.edge, pen, max_d,
         )  # fmt: skip
-        ref = brute_force(s, px, py, any_edge)
-        best = float(ref.min())
-        if best > max_d:
-            assert (seg, t, d) == (-1, 0.0, math.inf), (px, py, max_d, best)
+        rank, dist = brute_force(s, px, py, pen)
+        rank = np.where(dist <= max_d, rank, np.inf)
+        best = float(rank.min())
+        if not math.isfinite(best):
+            assert (seg, t, d) == (-1, 0.0, math.inf), (px, py, max_d)
             continue
         assert seg >= 0, (px, py, max_d, best)
-        assert math.isclose(d, best, rel_tol=1e-9, abs_tol=1e-9)
-        assert math.isclose(ref[seg], best, rel_tol=1e-9, abs_tol=1e-9), "returned a usable one"
+        assert math.isclose(rank[seg], best, rel_tol=1e-9, abs_tol=1e-9), "the best rank"
+        assert math.isclose(d, dist[seg], rel_tol=1e-9, abs_tol=1e-9), "its true distance"
+        assert d <= max_d
         assert 0.0 <= t <= 1.0
         qx = s.x0[seg] + t * (s.x1[seg] - s.x0[seg])
         qy = s.y0[seg] + t * (s.y1[seg] - s.y0[seg])
         assert math.isclose(math.hypot(qx - px, qy - py), d, rel_tol=1e-9, abs_tol=1e-9)
 
 
-def test_snap_nearest_skips_edges_broken_both_ways() -> None:
-    """A violating edge is usable through its clean twin, not when the twin violates too."""
+def test_snap_nearest_follows_the_edge_penalty() -> None:
+    """An edge is skipped at ``inf``, and a penalised one loses to a farther preferred one."""
     s = bucket(
         np.array([0.0, 0.0]), np.array([0.0, 30.0]), np.array([100.0, 100.0]),
         np.array([0.0, 30.0]), np.array([0, 2], dtype=np.int32), np.zeros(3, dtype=np.uint32),
@@ -376,17 +387,16 @@ def test_snap_nearest_skips_edges_broken_both_ways() -> None:
     )  # fmt: skip
     x0, y0, cell, w, h = s.grid
 
-    def snap(violations: list[int], any_edge: bool = False) -> int:
-        s.violations[:] = violations
-        return _kernels.snap_nearest(
+    def snap(pen: list[float], max_d: float = 250.0) -> tuple[int, float]:
+        seg, _, d = _kernels.snap_nearest(
             50.0, 10.0, x0, y0, cell, w, h, s.cell_first, s.cell_segments, s.x0, s.y0, s.x1,
-            s.y1, s.edge, s.violations, s.reverse, any_edge, 250.0,
-        )[0]  # fmt: skip
+            s.y1, s.edge, np.array(pen, dtype=np.float64), max_d,
+        )  # fmt: skip
+        return seg, round(d, 6)
 
-    assert snap([0, 0, 0]) == 0  # nearest (10 m)
-    assert snap([2, 0, 0]) == 0  # edge 0 breaks a limit, its twin 1 does not
-    assert snap([0, 2, 0]) == 0
-    assert snap([2, 2, 0]) == 1  # both directions broken: the one-way edge 2 (20 m) instead
-    assert snap([2, 2, 4]) == -1
-    assert snap([2, 2, 4], any_edge=True) == 0
-    assert snap([2, 0, 4], any_edge=False) == 0
+    assert snap([0, 0, 0]) == (0, 10.0)  # nearest (10 m)
+    assert snap([5, 0, 0]) == (0, 10.0)  # 10 + 5 < 20
+    assert snap([15, 0, 0]) == (1, 20.0)  # 10 + 15 > 20: the farther, preferred one
+    assert snap([math.inf, 0, 0]) == (1, 20.0)
+    assert snap([math.inf, 0, math.inf]) == (-1, math.inf)
+    assert snap([15, 0, 0], max_d=15.0) == (0, 10.0)  # the other is out of reach
