@@ -1,0 +1,132 @@
+"""Fixtures of the truth checks: the independent reading, the project's router and the routes.
+
+Each extract is read once by :mod:`tests.truth.osm_truth` and built once by the project (into a
+session tmp dir, through the shared ``real_build`` fixture); the seeded pairs are routed once per
+profile and shared by every check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from tests.conftest import RealBuild
+from tests.truth.osm_truth import TruthOsm, read_truth
+
+#: The extracts checked: the steps-heavy campus of Kaiserslautern (55 flights) and Neukölln
+#: (kerb nodes, modern sidewalk tagging). Both build in well under a second.
+EXTRACTS = {
+    "kl-uni": "kaiserslautern-uni-2013.osm.gz",
+    "neukoelln": "berlin-neukoelln-2024.osm.gz",
+}
+SEED = 10
+PAIRS_PER_PROFILE = 250
+#: Endpoints are OSM nodes moved by up to this many degrees (about 15 m), so that they snap onto
+#: edges, not only onto nodes.
+JITTER_DEG = 0.00014
+#: ``walk`` with every penalty and delay neutral: the cost is length ÷ speed, nothing else.
+FLAT_WALK: dict[str, Any] = {
+    "steps_penalty_factor": 1.0,
+    "carriageway_penalty_factor": 1.0,
+    "incline_penalty_per_percent": 0.0,
+    "crossing_delay_s": 0.0,
+    "kerb_delay_s": 0.0,
+    "surface_penalty_factor": 1.0,
+    "unlit_penalty_factor": 1.0,
+    "unknown_penalty_factor": 1.0,
+    "unknown_transition_penalty_s": 0.0,
+}
+PROFILES: dict[str, tuple[str, dict[str, Any]]] = {
+    "wheelchair": ("wheelchair", {}),
+    "flat_walk": ("walk", FLAT_WALK),
+}
+#: The issue's reproducers that fall inside these extracts, routed with the seeded pairs.
+REPRODUCERS: dict[str, list[tuple[str, tuple[float, float], tuple[float, float]]]] = {
+    "kl-uni": [
+        # item 2: a cycle_barrier 33 m past the destination is reported as broken
+        ("item 2", (49.421324, 7.741746), (49.421135, 7.741175)),
+        # item 1: the destination snaps to the top of steps way 168638557
+        ("item 1", (49.424190, 7.738970), (49.423860, 7.738110)),
+        # item 3: the least-bad route over three flights of steps
+        ("item 3", (49.424120, 7.742870), (49.424810, 7.742130)),
+    ],
+    "neukoelln": [
+        # item 2: a 12 cm kerb 3.5 m past the end of a 7 m route
+        ("item 2", (52.4721298, 13.4391739), (52.4721053, 13.4392384)),
+    ],
+}
+
+
+@dataclass(slots=True)
+class TruthRun:
+    """One extract: the independent reading, the router, the pairs and their routes."""
+
+    name: str
+    truth: TruthOsm
+    compliant: nx.Graph
+    router: Any
+    pairs: list[tuple[tuple[float, float], tuple[float, float]]]
+    labels: list[str]  # "seed i" or the reproducer's issue item
+    routes: dict[str, list[Any]] = field(default_factory=dict)  # Route or the exception raised
+
+
+def seeded_pairs(
+    truth: TruthOsm, count: int, seed: int
+) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """``count`` (origin, destination) ``(lat, lon)`` pairs near nodes of the largest component."""
+    largest = max(nx.connected_components(truth.graph), key=len)
+    nodes = sorted(largest)
+    rng = np.random.default_rng(seed)
+    picks = rng.choice(len(nodes), size=(count, 2))
+    jitter = rng.uniform(-JITTER_DEG, JITTER_DEG, size=(count, 2, 2))
+    pairs = []
+    for (i, j), jit in zip(picks, jitter, strict=True):
+        (lon0, lat0), (lon1, lat1) = truth.node_pos[nodes[i]], truth.node_pos[nodes[j]]
+        pairs.append(
+            ((lat0 + jit[0][0], lon0 + jit[0][1]), (lat1 + jit[1][0], lon1 + jit[1][1]))
+        )
+    return pairs
+
+
+@pytest.fixture(scope="session")
+def truth_runs(
+    real_build: Callable[..., RealBuild], shared_file: Callable[[str], Any]
+) -> Callable[[str], TruthRun]:
+    """``truth_runs(name)``: the :class:`TruthRun` of an extract of :data:`EXTRACTS` (cached)."""
+    from graphs.store import load_graph
+    from routing.engine import Router
+    from routing.errors import NoRouteError, OutOfAreaError
+
+    cache: dict[str, TruthRun] = {}
+
+    def get(name: str) -> TruthRun:
+        if name in cache:
+            return cache[name]
+        osm = EXTRACTS[name]
+        truth = read_truth(shared_file(osm))
+        router = Router(load_graph(real_build(osm).out_dir))
+        pairs = seeded_pairs(truth, PAIRS_PER_PROFILE, SEED)
+        labels = [f"seed pair {i}" for i in range(len(pairs))]
+        for label, origin, destination in REPRODUCERS.get(name, []):
+            pairs.append((origin, destination))
+            labels.append(label)
+        run = TruthRun(name, truth, truth.compliant_graph(), router, pairs, labels)
+        for key, (preset, overrides) in PROFILES.items():
+            routes: list[Any] = []
+            for origin, destination in pairs:
+                try:
+                    routes.append(
+                        router.route(origin, destination, preset, compare_walk=False, **overrides)
+                    )
+                except (NoRouteError, OutOfAreaError) as exc:
+                    routes.append(exc)
+            run.routes[key] = routes
+        cache[name] = run
+        return run
+
+    return get
