@@ -23,6 +23,7 @@ from tests.truth.osm_truth import TruthOsm, read_truth
 EXTRACTS = {
     "kl-uni": "kaiserslautern-uni-2013.osm.gz",
     "neukoelln": "berlin-neukoelln-2024.osm.gz",
+    "kl-centre": "kaiserslautern-centre-2013.osm.gz",
 }
 SEED = 10
 PAIRS_PER_PROFILE = 250
@@ -50,14 +51,12 @@ REPRODUCERS: dict[str, list[tuple[str, tuple[float, float], tuple[float, float]]
     "kl-uni": [
         # item 2: a cycle_barrier 33 m past the destination is reported as broken
         ("item 2", (49.421324, 7.741746), (49.421135, 7.741175)),
-        # item 1: the destination snaps to the top of steps way 168638557
-        ("item 1", (49.424190, 7.738970), (49.423860, 7.738110)),
-        # item 3: the least-bad route over three flights of steps
-        ("item 3", (49.424120, 7.742870), (49.424810, 7.742130)),
     ],
     "neukoelln": [
         # item 2: a 12 cm kerb 3.5 m past the end of a 7 m route
         ("item 2", (52.4721298, 13.4391739), (52.4721053, 13.4392384)),
+        # item 6: way 155595021 lacks node 1455122242; the route walks the 86 m straight gap
+        ("item 6", (52.4718435, 13.4392309), (52.4710820, 13.4394856)),
     ],
 }
 
@@ -87,9 +86,7 @@ def seeded_pairs(
     pairs = []
     for (i, j), jit in zip(picks, jitter, strict=True):
         (lon0, lat0), (lon1, lat1) = truth.node_pos[nodes[i]], truth.node_pos[nodes[j]]
-        pairs.append(
-            ((lat0 + jit[0][0], lon0 + jit[0][1]), (lat1 + jit[1][0], lon1 + jit[1][1]))
-        )
+        pairs.append(((lat0 + jit[0][0], lon0 + jit[0][1]), (lat1 + jit[1][0], lon1 + jit[1][1])))
     return pairs
 
 

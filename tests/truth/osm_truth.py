@@ -22,6 +22,7 @@ Three readings of one extract:
 from __future__ import annotations
 
 import gzip
+import itertools
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -41,15 +42,15 @@ COORD_SCALE = 10_000_000
 
 #: Highway values a pedestrian may use (German default: roads without a motorway character).
 WALKABLE_HIGHWAYS = frozenset(
-    "footway path pedestrian living_street residential service steps track bridleway platform "
-    "elevator corridor unclassified road tertiary tertiary_link secondary secondary_link "
-    "primary primary_link crossing".split()
-)
+    {"footway", "path", "pedestrian", "living_street", "residential", "service", "steps", "track",
+     "bridleway", "platform", "elevator", "corridor", "unclassified", "road", "tertiary",
+     "tertiary_link", "secondary", "secondary_link", "primary", "primary_link", "crossing"}
+)  # fmt: skip
 #: Highway values never walkable.
 NEVER_HIGHWAYS = frozenset(
-    "motorway motorway_link construction proposed abandoned razed raceway bus_guideway escape "
-    "busway".split()
-)
+    {"motorway", "motorway_link", "construction", "proposed", "abandoned", "razed", "raceway",
+     "bus_guideway", "escape", "busway"}
+)  # fmt: skip
 _FOOT_YES = frozenset({"yes", "designated", "permissive"})
 _NO = frozenset({"no", "private"})
 
@@ -121,9 +122,10 @@ def _metres(value: str) -> float | None:
 def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     """Great-circle distance in metres."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(
-        math.radians(lon2 - lon1) / 2
-    ) ** 2
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2.0 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
@@ -279,11 +281,10 @@ class TruthOsm:
             self._seg_arrays = (a, b, lon0, lat0, lon1, lat1)
         return self._seg_arrays
 
-    def segments_through(
-        self, lon: float, lat: float, *, tolerance_m: float = 0.05
-    ) -> list[tuple[int, int]]:
-        """Segments (a, b) of the walkable graph that pass within ``tolerance_m`` of a point."""
-        a, b, lon0, lat0, lon1, lat1 = self._segments()
+    def _distances(self, lon: float, lat: float) -> tuple[np.ndarray, np.ndarray]:
+        """Distance in metres from a point to every segment, and the fraction of the foot point
+        (a local flat frame: exact enough within the few metres where it matters)."""
+        _, _, lon0, lat0, lon1, lat1 = self._segments()
         kx = math.cos(math.radians(lat)) * math.pi / 180.0 * EARTH_RADIUS_M
         ky = math.pi / 180.0 * EARTH_RADIUS_M
         x0, y0 = (lon0 - lon) * kx, (lat0 - lat) * ky
@@ -291,9 +292,15 @@ class TruthOsm:
         seg2 = dx * dx + dy * dy
         with np.errstate(invalid="ignore", divide="ignore"):
             t = np.clip(np.where(seg2 > 0, -(x0 * dx + y0 * dy) / seg2, 0.0), 0.0, 1.0)
-        d = np.hypot(x0 + t * dx, y0 + t * dy)
-        hits = np.flatnonzero(d <= tolerance_m)
-        return [(int(a[i]), int(b[i])) for i in hits]
+        return np.hypot(x0 + t * dx, y0 + t * dy), t
+
+    def segments_through(
+        self, lon: float, lat: float, *, tolerance_m: float = 0.05
+    ) -> list[tuple[int, int]]:
+        """Segments (a, b) of the walkable graph that pass within ``tolerance_m`` of a point."""
+        a, b, *_ = self._segments()
+        d, _ = self._distances(lon, lat)
+        return [(int(a[i]), int(b[i])) for i in np.flatnonzero(d <= tolerance_m)]
 
 
 def _elements(path: Path) -> Iterator[ET.Element]:
@@ -327,7 +334,7 @@ def read_truth(path: Path) -> TruthOsm:
         way_tags[way_id] = tags
         last_present: int | None = None
         skipped = False
-        for a, b in zip(refs, refs[1:], strict=False):
+        for a, b in itertools.pairwise(refs):
             if a in all_pos:
                 last_present = a
             if b not in all_pos:
@@ -369,8 +376,6 @@ class RouteReading:
     hazards: list[Hazard]
     unmatched: list[int]  # route segments (index i: point i → i+1) found on no OSM segment
     gaps: list[int]  # segments joining two OSM nodes that no walkable segment joins
-    start: list[tuple[int, float]]  # (node, metres from the route's first point along its way)
-    end: list[tuple[int, float]]
 
 
 def _ways_between(truth: TruthOsm, p: list[int], q: list[int]) -> set[int]:
@@ -393,7 +398,7 @@ def read_route(truth: TruthOsm, geometry: list[list[float]]) -> RouteReading:
     pts = [(float(lon), float(lat)) for lon, lat in geometry]
     ids = [truth.nodes_at(lon, lat) for lon, lat in pts]
     at = [0.0]
-    for (lon0, lat0), (lon1, lat1) in zip(pts, pts[1:], strict=False):
+    for (lon0, lat0), (lon1, lat1) in itertools.pairwise(pts):
         at.append(at[-1] + haversine_m(lon0, lat0, lon1, lat1))
     hazards: list[Hazard] = []
     unmatched: list[int] = []
@@ -437,8 +442,6 @@ def read_route(truth: TruthOsm, geometry: list[list[float]]) -> RouteReading:
         hazards=hazards,
         unmatched=unmatched,
         gaps=gaps,
-        start=end_pieces(truth, truth.graph, *pts[0]),
-        end=end_pieces(truth, truth.graph, *pts[-1]),
     )
 
 
@@ -448,45 +451,68 @@ def _segment_ok(graph: nx.Graph, a: int, b: int) -> bool:
     return graph.has_edge(a, b) if segments is None else frozenset((a, b)) in segments
 
 
-def end_pieces(
-    truth: TruthOsm, graph: nx.Graph, lon: float, lat: float
-) -> list[tuple[int, float]]:
-    """How a point reaches ``graph`` (a subgraph of ``truth.graph``): (node, metres) pairs.
+def _toward(truth: TruthOsm, pts: list[tuple[float, float]]) -> tuple[float, float]:
+    """The first point of ``pts`` at another position than ``pts[0]`` (else ``pts[0]``)."""
+    here = coord_key(*pts[0])
+    return next((p for p in pts[1:] if coord_key(*p) != here), pts[0])
 
-    The point itself when it is a node of ``graph``; else the two ends of each ``graph`` segment
-    it lies on, with the straight distance along that segment.
+
+def _end_segments(
+    truth: TruthOsm, point: tuple[float, float], toward: tuple[float, float]
+) -> list[tuple[int, int]]:
+    """The OSM segments a route's end piece lies on: through ``point`` and on to ``toward``.
+
+    Two ways may cross without a shared node (a bridge): only the one the route walks counts.
     """
-    here = [n for n in truth.nodes_at(lon, lat) if n in graph]
+    return [
+        (a, b)
+        for a, b in truth.segments_through(*point)
+        if toward == point
+        or (a, b) in truth.segments_through(*toward, tolerance_m=0.2)
+        or (b, a) in truth.segments_through(*toward, tolerance_m=0.2)
+    ]
+
+
+def end_pieces(
+    truth: TruthOsm, graph: nx.Graph, point: tuple[float, float], toward: tuple[float, float]
+) -> list[tuple[int, float]]:
+    """How a route's end ``point`` reaches ``graph`` (a subgraph of ``truth.graph``).
+
+    (node, metres) pairs: the point itself when it is a node of ``graph``; else both ends of
+    the segment the route's end piece walks (toward ``toward``), with the straight distance.
+    """
+    here = truth.nodes_at(*point)
     if here:
-        return [(n, 0.0) for n in here]
+        return [(n, 0.0) for n in here if n in graph]
     out: dict[int, float] = {}
-    for a, b in truth.segments_through(lon, lat):
+    for a, b in _end_segments(truth, point, toward):
         if not _segment_ok(graph, a, b):
             continue
         for n in (a, b):
-            if n not in graph:
-                continue
-            nlon, nlat = truth.node_pos[n]
-            out[n] = min(out.get(n, math.inf), haversine_m(lon, lat, nlon, nlat))
+            if n in graph:
+                nlon, nlat = truth.node_pos[n]
+                out[n] = min(out.get(n, math.inf), haversine_m(*point, nlon, nlat))
     return sorted(out.items())
 
 
-def shortest_between(
-    truth: TruthOsm, graph: nx.Graph, source: tuple[float, float], target: tuple[float, float]
-) -> float:
-    """Shortest walk in metres on ``graph`` from a point to a point (``(lon, lat)`` each).
+def shortest_between(truth: TruthOsm, graph: nx.Graph, geometry: list[list[float]]) -> float:
+    """Shortest walk in metres on ``graph`` between the two ends of a route polyline.
 
-    Each point reaches the graph by its partial end pieces (:func:`end_pieces`), carried by a
-    virtual source and target, so the result compares with a route's whole ``distance_m``; two
-    points on one segment may also walk straight along it. ``inf`` when no path exists.
+    Each end reaches the graph by its partly walked piece (:func:`end_pieces`), carried by a
+    virtual source and target, so the result compares with the route's whole ``distance_m``;
+    two ends on one segment may also walk straight along it. ``inf`` when no path exists.
     """
-    start = end_pieces(truth, graph, *source)
-    end = end_pieces(truth, graph, *target)
+    pts = [(float(x), float(y)) for x, y in geometry]
+    source, target = pts[0], pts[-1]
+    start = end_pieces(truth, graph, source, _toward(truth, pts))
+    end = end_pieces(truth, graph, target, _toward(truth, pts[::-1]))
     best = math.inf
-    shared = {frozenset(s) for s in truth.segments_through(*source)} & {
-        frozenset(s) for s in truth.segments_through(*target)
+    shared = {frozenset(s) for s in _end_segments(truth, source, _toward(truth, pts))} & {
+        frozenset(s) for s in _end_segments(truth, target, _toward(truth, pts[::-1]))
     }
-    if source == target or any(_segment_ok(graph, *s) for s in shared if len(s) == 2):
+    if coord_key(*source) == coord_key(*target) or any(
+        _segment_ok(graph, *s) for s in shared if len(s) == 2
+    ):
         best = haversine_m(*source, *target)
     if not start or not end:
         return best
