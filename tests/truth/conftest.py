@@ -18,12 +18,32 @@ import pytest
 from tests.conftest import RealBuild
 from tests.truth.osm_truth import TruthOsm, read_truth
 
-#: The extracts checked: the steps-heavy campus of Kaiserslautern (55 flights) and Neukölln
-#: (kerb nodes, modern sidewalk tagging). Both build in well under a second.
+
+@dataclass(frozen=True, slots=True)
+class Extract:
+    """A shared OSM extract to check, with the project build's elevation model (if any)."""
+
+    osm: str
+    dem: str | None = None
+    #: Overrides of the wheelchair preset: with an elevation model the project knows inclines
+    #: that the truth reading cannot, so there the incline limit is lifted.
+    wheelchair: dict[str, Any] = field(default_factory=dict)
+    slow: bool = False
+
+
+#: The extracts checked: the steps-heavy campus of Kaiserslautern (55 flights), Neukölln (kerb
+#: nodes, modern sidewalk tagging), the centre of Kaiserslautern (all three build in about a
+#: second), and the whole of Kaiserslautern with the SRTM tile (slow).
 EXTRACTS = {
-    "kl-uni": "kaiserslautern-uni-2013.osm.gz",
-    "neukoelln": "berlin-neukoelln-2024.osm.gz",
-    "kl-centre": "kaiserslautern-centre-2013.osm.gz",
+    "kl-uni": Extract("kaiserslautern-uni-2013.osm.gz"),
+    "neukoelln": Extract("berlin-neukoelln-2024.osm.gz"),
+    "kl-centre": Extract("kaiserslautern-centre-2013.osm.gz"),
+    "kl-whole": Extract(
+        "kaiserslautern-2013.osm.gz",
+        dem="srtm3-N49E007.hgt.gz",
+        wheelchair={"max_incline_percent": None},
+        slow=True,
+    ),
 }
 SEED = 10
 PAIRS_PER_PROFILE = 250
@@ -42,6 +62,7 @@ FLAT_WALK: dict[str, Any] = {
     "unknown_penalty_factor": 1.0,
     "unknown_transition_penalty_s": 0.0,
 }
+#: The profiles routed: name → (preset, overrides); the extract may add overrides.
 PROFILES: dict[str, tuple[str, dict[str, Any]]] = {
     "wheelchair": ("wheelchair", {}),
     "flat_walk": ("walk", FLAT_WALK),
@@ -57,6 +78,9 @@ REPRODUCERS: dict[str, list[tuple[str, tuple[float, float], tuple[float, float]]
         ("item 2", (52.4721298, 13.4391739), (52.4721053, 13.4392384)),
         # item 6: way 155595021 lacks node 1455122242; the route walks the 86 m straight gap
         ("item 6", (52.4718435, 13.4392309), (52.4710820, 13.4394856)),
+    ],
+    "kl-whole": [
+        ("item 2", (49.421324, 7.741746), (49.421135, 7.741175)),
     ],
 }
 
@@ -104,16 +128,17 @@ def truth_runs(
     def get(name: str) -> TruthRun:
         if name in cache:
             return cache[name]
-        osm = EXTRACTS[name]
-        truth = read_truth(shared_file(osm))
-        router = Router(load_graph(real_build(osm).out_dir))
+        extract = EXTRACTS[name]
+        truth = read_truth(shared_file(extract.osm))
+        router = Router(load_graph(real_build(extract.osm, extract.dem).out_dir))
         pairs = seeded_pairs(truth, PAIRS_PER_PROFILE, SEED)
         labels = [f"seed pair {i}" for i in range(len(pairs))]
         for label, origin, destination in REPRODUCERS.get(name, []):
             pairs.append((origin, destination))
             labels.append(label)
         run = TruthRun(name, truth, truth.compliant_graph(), router, pairs, labels)
-        for key, (preset, overrides) in PROFILES.items():
+        for key, (preset, base) in PROFILES.items():
+            overrides = base | (extract.wheelchair if key == "wheelchair" else {})
             routes: list[Any] = []
             for origin, destination in pairs:
                 try:

@@ -520,7 +520,8 @@ def shortest_between(truth: TruthOsm, graph: nx.Graph, geometry: list[list[float
     graph.add_weighted_edges_from(((src, n, d) for n, d in start), weight="length_m")
     graph.add_weighted_edges_from(((n, dst, d) for n, d in end), weight="length_m")
     try:
-        best = min(best, float(nx.dijkstra_path_length(graph, src, dst, weight="length_m")))
+        length, _ = nx.bidirectional_dijkstra(graph, src, dst, weight="length_m")
+        best = min(best, float(length))
     except nx.NetworkXNoPath:
         pass
     finally:

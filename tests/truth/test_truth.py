@@ -203,6 +203,8 @@ CHECKS: dict[str, tuple[Check, str]] = {
 SEEDED_XFAIL = {
     ("neukoelln", "no_failure_with_compliant_path"): "issue 10 item 2",
     ("neukoelln", "breaks_are_on_the_route"): "issue 10 item 2",
+    ("kl-whole", "no_failure_with_compliant_path"): "issue 10 item 2",
+    ("kl-whole", "breaks_are_on_the_route"): "issue 10 item 2",
     # Not in the issue's list, found here: where osmnx merges two OSM ways into one edge, the
     # two directions keep a different first way id, graphs/build.py _twins pairs by way id and
     # leaves both without reverse_edge; a point snapped onto one is reachable only from its
@@ -215,17 +217,18 @@ REPRODUCER_FAILS = {
     ("kl-uni", "item 2"): ("no_failure_with_compliant_path", "breaks_are_on_the_route"),
     ("neukoelln", "item 2"): ("no_failure_with_compliant_path", "breaks_are_on_the_route"),
     ("neukoelln", "item 6"): ("flat_walk_is_shortest", "walk_on_osm_segments"),
+    ("kl-whole", "item 2"): ("no_failure_with_compliant_path", "breaks_are_on_the_route"),
 }
 
 
 def _params(pairs: list[tuple[str, str]], xfail: dict[tuple[str, str], str]) -> list[Any]:
-    return [
-        pytest.param(
-            a, b, id=f"{a}-{b}".replace(" ", ""),
-            marks=[pytest.mark.xfail(strict=True, reason=xfail[(a, b)])] if (a, b) in xfail else [],
-        )
-        for a, b in pairs
-    ]  # fmt: skip
+    def marks(a: str, b: str) -> list[Any]:
+        out = [pytest.mark.slow] if EXTRACTS[a].slow else []
+        if (a, b) in xfail:
+            out.append(pytest.mark.xfail(strict=True, reason=xfail[(a, b)]))
+        return out
+
+    return [pytest.param(a, b, id=f"{a}-{b}".replace(" ", ""), marks=marks(a, b)) for a, b in pairs]
 
 
 @pytest.mark.parametrize(
