@@ -8,6 +8,7 @@ route's ``violations``: the only two functions to touch when the route's shape c
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 
@@ -23,5 +24,13 @@ def breaks(route: Any) -> list[dict[str, Any]]:
     """The broken limits as ``{"limit", "at_m", ...}`` dictionaries (falls back to violations)."""
     acc = getattr(route, "accessibility", None)
     if acc is not None:
-        return [b if isinstance(b, dict) else b.as_dict() for b in acc.breaks]
+        return [_as_dict(b) for b in acc.breaks]
     return [v.as_dict() for v in route.violations]
+
+
+def _as_dict(item: Any) -> dict[str, Any]:
+    if isinstance(item, dict):
+        return item
+    if hasattr(item, "as_dict"):
+        return dict(item.as_dict())
+    return dataclasses.asdict(item)

@@ -1,6 +1,6 @@
 """Independent truth: the router's routes checked against a second reading of the raw OSM.
 
-For each extract (:data:`~tests.truth.conftest.EXTRACTS`) 250 seeded pairs plus the issue's
+For each extract (:data:`~tests.truth.conftest.EXTRACTS`) 250 seeded pairs (150 in the whole city) plus the issue's
 reproducers are routed through ``routing.engine.Router`` for the ``wheelchair`` preset and for
 ``walk`` with every penalty neutral (``flat_walk``). Each route's geometry is mapped back onto OSM
 by position (route points ↔ OSM node coordinates, exact to 1e-7°; partly walked end pieces by
@@ -203,8 +203,6 @@ CHECKS: dict[str, tuple[Check, str]] = {
 SEEDED_XFAIL = {
     ("neukoelln", "no_failure_with_compliant_path"): "issue 10 item 2",
     ("neukoelln", "breaks_are_on_the_route"): "issue 10 item 2",
-    ("kl-whole", "no_failure_with_compliant_path"): "issue 10 item 2",
-    ("kl-whole", "breaks_are_on_the_route"): "issue 10 item 2",
     # Not in the issue's list, found here: where osmnx merges two OSM ways into one edge, the
     # two directions keep a different first way id, graphs/build.py _twins pairs by way id and
     # leaves both without reverse_edge; a point snapped onto one is reachable only from its
@@ -218,7 +216,9 @@ REPRODUCER_FAILS = {
     ("neukoelln", "item 2"): ("no_failure_with_compliant_path", "breaks_are_on_the_route"),
     ("neukoelln", "item 6"): ("flat_walk_is_shortest", "walk_on_osm_segments"),
     ("kl-whole", "item 2"): ("no_failure_with_compliant_path", "breaks_are_on_the_route"),
+    ("kl-centre", "twins"): ("flat_walk_is_shortest",),
 }
+_TWINS = "edges without reverse twin (graphs/build.py _twins)"
 
 
 def _params(pairs: list[tuple[str, str]], xfail: dict[tuple[str, str], str]) -> list[Any]:
@@ -248,7 +248,7 @@ _REPRO_CASES = [
     (e, f"{label}:{c}") for e, cases in REPRODUCERS.items() for label, *_ in cases for c in CHECKS
 ]
 _REPRO_XFAIL = {
-    (e, f"{label}:{c}"): f"issue 10 {label}"
+    (e, f"{label}:{c}"): _TWINS if label == "twins" else f"issue 10 {label}"
     for (e, label), checks in REPRODUCER_FAILS.items()
     for c in checks
 }
