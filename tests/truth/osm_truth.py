@@ -1,0 +1,529 @@
+"""An independent reading of raw OSM XML: its own reader, its own rules, its own graph.
+
+Nothing here imports project code (no ``accessibility_rules``, ``graphs`` or ``routing``): the
+point is to check the router against a second, deliberately small interpretation of the same
+file. ``xml.etree.ElementTree.iterparse`` streams the gzip; the rules are short explicit lists.
+
+Three readings of one extract:
+
+- :attr:`TruthOsm.graph` is every walkable OSM segment (an undirected ``networkx.Graph`` on OSM
+  node ids, ``length_m`` by haversine). Which ways are walkable follows the German legal default
+  for pedestrians, spelled out in :func:`is_walkable_way` (the same *definition* the project
+  documents, re-implemented here: a differing network would make every length comparison
+  meaningless). Ways are split where the extract lacks a node (no straight bridging).
+- :meth:`TruthOsm.hard_barriers` lists what is *known* to stop a wheelchair: ``highway=steps``,
+  blocking ``barrier=*`` nodes (:data:`WHEELCHAIR_BLOCKING_BARRIERS`), raised kerbs, and
+  ``wheelchair=no`` on a way or node.
+- :meth:`TruthOsm.compliant_graph` is the graph with everything removed that *might* break a
+  wheelchair limit under any plausible reading (conservative: a path found on it is one that no
+  reading of the tags can fault).
+"""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import math
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+#: One earth radius for every length here (mean radius, IUGG).
+EARTH_RADIUS_M = 6_371_008.8
+#: Coordinates are compared as integers of 1e-7 degree (OSM's own precision).
+COORD_SCALE = 10_000_000
+
+# ------------------------------------------------------------------------- which ways are walkable
+
+#: Highway values a pedestrian may use (German default: roads without a motorway character).
+WALKABLE_HIGHWAYS = frozenset(
+    {"footway", "path", "pedestrian", "living_street", "residential", "service", "steps", "track",
+     "bridleway", "platform", "elevator", "corridor", "unclassified", "road", "tertiary",
+     "tertiary_link", "secondary", "secondary_link", "primary", "primary_link", "crossing"}
+)  # fmt: skip
+#: Highway values never walkable.
+NEVER_HIGHWAYS = frozenset(
+    {"motorway", "motorway_link", "construction", "proposed", "abandoned", "razed", "raceway",
+     "bus_guideway", "escape", "busway"}
+)  # fmt: skip
+_FOOT_YES = frozenset({"yes", "designated", "permissive"})
+_NO = frozenset({"no", "private"})
+
+# ------------------------------------------------------------------------- what stops a wheelchair
+
+#: ``barrier=*`` values that a wheelchair cannot pass (OSM wiki), unless the node says
+#: ``wheelchair=yes|designated|limited``. Short and explicit on purpose.
+WHEELCHAIR_BLOCKING_BARRIERS = frozenset(
+    {"stile", "turnstile", "kissing_gate", "cycle_barrier", "fence", "wall", "log", "hole",
+     "fallen_tree", "debris", "chicane", "full-height_turnstile", "step", "ditch"}
+)  # fmt: skip
+#: The wheelchair preset's kerb limit (``max_kerb_height_cm``).
+WHEELCHAIR_MAX_KERB_CM = 3.0
+#: Barrier values a wheelchair certainly passes (only these stay in the compliant graph).
+HARMLESS_BARRIERS = frozenset({"bollard", "entrance"})
+_FINE_KERBS = frozenset({"flush", "no", "lowered"})
+_FINE_SMOOTHNESS = frozenset({"excellent", "good", "intermediate"})
+_WHEELCHAIR_OK = frozenset({"yes", "designated", "limited"})
+
+
+def is_walkable_way(tags: dict[str, str]) -> bool:
+    """Whether a pedestrian may use a way (German legal default, explicit lists above)."""
+    highway = tags.get("highway", "")
+    if not highway and "platform" in (tags.get("public_transport"), tags.get("railway")):
+        highway = "platform"
+    if highway in NEVER_HIGHWAYS or not highway:
+        return False
+    foot = tags.get("foot", "")
+    if foot in _NO or (tags.get("access") in _NO and foot not in _FOOT_YES):
+        return False
+    if tags.get("area") == "yes":
+        return False
+    crossing_way = highway == "crossing" or "crossing" in (
+        tags.get("footway"), tags.get("path"), tags.get("cycleway")
+    )  # fmt: skip
+    if crossing_way and tags.get("crossing") == "no":
+        return False
+    if highway == "cycleway":
+        return foot in _FOOT_YES
+    if highway in ("trunk", "trunk_link"):
+        sidewalk = tags.get("sidewalk", "")
+        sides = {tags.get(f"sidewalk:{s}", "") for s in ("left", "right", "both")}
+        return foot in _FOOT_YES or sidewalk in ("both", "left", "right", "yes") or "yes" in sides
+    return highway in WALKABLE_HIGHWAYS
+
+
+def kerb_height_cm(value: str) -> float | None:
+    """``kerb:height`` in cm: ``0.03``/``0.03 m`` (metres), ``3 cm``, ``30 mm``; None if unreadable."""
+    m = re.fullmatch(r"\s*([0-9]*[.,]?[0-9]+)\s*(m|cm|mm)?\s*", value)
+    if m is None:
+        return None
+    number = float(m.group(1).replace(",", "."))
+    return number * {"m": 100.0, None: 100.0, "cm": 1.0, "mm": 0.1}[m.group(2)]
+
+
+def _percent(value: str) -> float | None:
+    m = re.fullmatch(r"\s*[+-]?\s*([0-9]*[.,]?[0-9]+)\s*%?\s*", value)
+    return float(m.group(1).replace(",", ".")) if m else None
+
+
+def _metres(value: str) -> float | None:
+    m = re.fullmatch(r"\s*([0-9]*[.,]?[0-9]+)\s*(m)?\s*", value)
+    return float(m.group(1).replace(",", ".")) if m else None
+
+
+# ------------------------------------------------------------------------------------ geometry
+
+
+def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2.0 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def coord_key(lon: float, lat: float) -> tuple[int, int]:
+    """A position as integers of 1e-7 degree (exact for OSM coordinates)."""
+    return round(lon * COORD_SCALE), round(lat * COORD_SCALE)
+
+
+# ------------------------------------------------------------------------------------ the reader
+
+
+@dataclass(frozen=True, slots=True)
+class Hazard:
+    """A known hard barrier for a wheelchair on a route, in route metres."""
+
+    kind: str  # steps | barrier | kerb | wheelchair_no
+    start_m: float
+    end_m: float  # equals start_m for a node
+    osm: str  # "way 123" / "node 456"
+    detail: str
+
+    def limits(self) -> frozenset[str]:
+        """The project's limit names that may report this hazard."""
+        return {
+            "steps": frozenset({"steps", "step_count"}),
+            "barrier": frozenset({"barrier", "wheelchair_no"}),
+            "kerb": frozenset({"kerb_height"}),
+            "wheelchair_no": frozenset({"wheelchair_no"}),
+        }[self.kind]
+
+
+@dataclass(slots=True)
+class TruthOsm:
+    """The independent reading of one OSM extract."""
+
+    node_pos: dict[int, tuple[float, float]]  # lon, lat of every node used by a walkable way
+    node_tags: dict[int, dict[str, str]]
+    way_tags: dict[int, dict[str, str]]
+    graph: nx.Graph  # OSM node ids; edge data: length_m, ways (set of way ids)
+    missing_node_gaps: list[tuple[int, int, int]] = field(default_factory=list)  # (way, a, b)
+    by_pos: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    _seg_arrays: tuple[np.ndarray, ...] | None = None
+
+    # --- facts ------------------------------------------------------------------------------
+    def way_hazard(self, way: int) -> str | None:
+        """Why a way is a known hard barrier for a wheelchair, or None."""
+        tags = self.way_tags[way]
+        if tags.get("highway") == "steps":
+            return "highway=steps"
+        if tags.get("wheelchair") == "no":
+            return "wheelchair=no"
+        return None
+
+    def node_hazard(self, node: int) -> tuple[str, str] | None:
+        """(kind, detail) when a node is a known hard barrier for a wheelchair, else None."""
+        tags = self.node_tags.get(node)
+        if not tags:
+            return None
+        if tags.get("wheelchair") == "no":
+            return "wheelchair_no", "wheelchair=no"
+        barrier = tags.get("barrier", "")
+        if barrier in WHEELCHAIR_BLOCKING_BARRIERS and tags.get("wheelchair") not in _WHEELCHAIR_OK:
+            return "barrier", f"barrier={barrier}"
+        height = kerb_height_cm(tags["kerb:height"]) if "kerb:height" in tags else None
+        if height is not None:
+            if height > WHEELCHAIR_MAX_KERB_CM:
+                return "kerb", f"kerb:height={tags['kerb:height']}"
+            return None  # a measured height wins over the kind
+        if tags.get("kerb") == "raised":
+            return "kerb", "kerb=raised"
+        return None
+
+    def node_maybe_bad(self, node: int) -> bool:
+        """Whether any plausible reading of a node's tags could break a wheelchair limit."""
+        tags = self.node_tags.get(node)
+        if not tags:
+            return False
+        if self.node_hazard(node) is not None or tags.get("wheelchair") == "no":
+            return True
+        barrier = tags.get("barrier")
+        if barrier is not None and barrier not in HARMLESS_BARRIERS | {"kerb"}:
+            return True
+        if tags.get("access") in _NO or tags.get("foot") in _NO:
+            return True
+        for key in ("kerb", "kerb:left", "kerb:right", "kerb:both"):
+            if key in tags and tags[key] not in _FINE_KERBS:
+                return True
+        if "kerb:height" in tags:
+            h = kerb_height_cm(tags["kerb:height"])
+            if h is None or h > WHEELCHAIR_MAX_KERB_CM:
+                return True
+        if "sloped_curb" in tags:
+            return True
+        for key in ("maxwidth:physical", "maxwidth"):
+            if key in tags:
+                w = _metres(tags[key])
+                if w is None or w < 0.9:
+                    return True
+        return False
+
+    def way_maybe_bad(self, way: int) -> bool:
+        """Whether any plausible reading of a way's tags could break a wheelchair limit."""
+        tags = self.way_tags[way]
+        if self.way_hazard(way) is not None or tags.get("highway") == "elevator":
+            return True
+        if "smoothness" in tags and tags["smoothness"] not in _FINE_SMOOTHNESS:
+            return True
+        for key in ("incline", "incline:across"):
+            if key in tags:
+                value = _percent(tags[key])
+                if value is None or value > 6.0:
+                    return True
+        for key, value in tags.items():
+            if key in ("width", "est_width") or (key.startswith("sidewalk") and "width" in key):
+                w = _metres(value)
+                if w is None or w < 0.9:
+                    return True
+            if "kerb" in key and key != "kerb" and value not in _FINE_KERBS:
+                return True
+            if key == "kerb" and value not in _FINE_KERBS:
+                return True
+        return False
+
+    def compliant_graph(self) -> nx.Graph:
+        """The walkable graph without anything that might break a wheelchair limit."""
+        bad_nodes = {n for n in self.graph if self.node_maybe_bad(n)}
+        keep = [
+            (a, b)
+            for a, b, ways in self.graph.edges(data="ways")
+            if not any(self.way_maybe_bad(w) for w in ways)
+        ]
+        g = self.graph.edge_subgraph(keep).copy()
+        g.remove_nodes_from(bad_nodes)
+        # a point on a compliant segment may walk to its good end even when the other is bad
+        g.graph["segments"] = {frozenset(e) for e in keep}
+        return g
+
+    # --- positions -------------------------------------------------------------------------
+    def nodes_at(self, lon: float, lat: float) -> list[int]:
+        """The walkable-graph nodes at exactly this position (several may coincide)."""
+        return self.by_pos.get(coord_key(lon, lat), [])
+
+    def _segments(self) -> tuple[np.ndarray, ...]:
+        if self._seg_arrays is None:
+            edges = list(self.graph.edges())
+            a = np.array([e[0] for e in edges], dtype=np.int64)
+            b = np.array([e[1] for e in edges], dtype=np.int64)
+            pos = self.node_pos
+            lon0 = np.array([pos[n][0] for n in a])
+            lat0 = np.array([pos[n][1] for n in a])
+            lon1 = np.array([pos[n][0] for n in b])
+            lat1 = np.array([pos[n][1] for n in b])
+            self._seg_arrays = (a, b, lon0, lat0, lon1, lat1)
+        return self._seg_arrays
+
+    def _distances(self, lon: float, lat: float) -> tuple[np.ndarray, np.ndarray]:
+        """Distance in metres from a point to every segment, and the fraction of the foot point
+        (a local flat frame: exact enough within the few metres where it matters)."""
+        _, _, lon0, lat0, lon1, lat1 = self._segments()
+        kx = math.cos(math.radians(lat)) * math.pi / 180.0 * EARTH_RADIUS_M
+        ky = math.pi / 180.0 * EARTH_RADIUS_M
+        x0, y0 = (lon0 - lon) * kx, (lat0 - lat) * ky
+        dx, dy = (lon1 - lon0) * kx, (lat1 - lat0) * ky
+        seg2 = dx * dx + dy * dy
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.clip(np.where(seg2 > 0, -(x0 * dx + y0 * dy) / seg2, 0.0), 0.0, 1.0)
+        return np.hypot(x0 + t * dx, y0 + t * dy), t
+
+    def segments_through(
+        self, lon: float, lat: float, *, tolerance_m: float = 0.05
+    ) -> list[tuple[int, int]]:
+        """Segments (a, b) of the walkable graph that pass within ``tolerance_m`` of a point."""
+        a, b, *_ = self._segments()
+        d, _ = self._distances(lon, lat)
+        return [(int(a[i]), int(b[i])) for i in np.flatnonzero(d <= tolerance_m)]
+
+
+def _elements(path: Path) -> Iterator[ET.Element]:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as fh:
+        for _, elem in ET.iterparse(fh, events=("end",)):
+            if elem.tag in ("node", "way"):
+                yield elem
+
+
+def read_truth(path: Path) -> TruthOsm:
+    """Read an ``.osm`` / ``.osm.gz`` file into a :class:`TruthOsm`."""
+    all_pos: dict[int, tuple[float, float]] = {}
+    all_tags: dict[int, dict[str, str]] = {}
+    ways: list[tuple[int, list[int], dict[str, str]]] = []
+    for elem in _elements(path):
+        tags = {t.get("k", ""): t.get("v", "").strip() for t in elem.iter("tag")}
+        if elem.tag == "node":
+            nid = int(elem.get("id", "0"))
+            all_pos[nid] = (float(elem.get("lon", "nan")), float(elem.get("lat", "nan")))
+            if tags:
+                all_tags[nid] = tags
+        elif is_walkable_way(tags):
+            refs = [int(nd.get("ref", "0")) for nd in elem.iter("nd")]
+            ways.append((int(elem.get("id", "0")), refs, tags))
+        elem.clear()
+    graph = nx.Graph()
+    gaps: list[tuple[int, int, int]] = []
+    way_tags: dict[int, dict[str, str]] = {}
+    for way_id, refs, tags in ways:
+        way_tags[way_id] = tags
+        last_present: int | None = None
+        skipped = False
+        for a, b in itertools.pairwise(refs):
+            if a in all_pos:
+                last_present = a
+            if b not in all_pos:
+                skipped = True
+                continue
+            if a not in all_pos:
+                if skipped and last_present is not None:
+                    gaps.append((way_id, last_present, b))
+                skipped = False
+                continue
+            if a == b:
+                continue
+            if graph.has_edge(a, b):
+                graph[a][b]["ways"].add(way_id)
+                continue
+            (lon0, lat0), (lon1, lat1) = all_pos[a], all_pos[b]
+            graph.add_edge(a, b, length_m=haversine_m(lon0, lat0, lon1, lat1), ways={way_id})
+    node_pos = {n: all_pos[n] for n in graph}
+    by_pos: dict[tuple[int, int], list[int]] = {}
+    for n, (lon, lat) in node_pos.items():
+        by_pos.setdefault(coord_key(lon, lat), []).append(n)
+    return TruthOsm(
+        node_pos=node_pos,
+        node_tags={n: t for n, t in all_tags.items() if n in graph},
+        way_tags=way_tags,
+        graph=graph,
+        missing_node_gaps=gaps,
+        by_pos=by_pos,
+    )
+
+
+# ------------------------------------------------------------------------- a route, read back
+
+
+@dataclass(frozen=True, slots=True)
+class RouteReading:
+    """A route's geometry mapped onto the independent graph."""
+
+    hazards: list[Hazard]
+    unmatched: list[int]  # route segments (index i: point i → i+1) found on no OSM segment
+    gaps: list[int]  # segments joining two OSM nodes that no walkable segment joins
+
+
+def _ways_between(truth: TruthOsm, p: list[int], q: list[int]) -> set[int]:
+    out: set[int] = set()
+    for a in p:
+        for b in q:
+            if truth.graph.has_edge(a, b):
+                out |= truth.graph[a][b]["ways"]
+    return out
+
+
+def read_route(truth: TruthOsm, geometry: list[list[float]]) -> RouteReading:
+    """Map a route polyline (``[lon, lat]`` pairs) to OSM ways and the hazards it crosses.
+
+    A node hazard counts when the route passes through the node (an interior point: a route that
+    ends at a barrier has not crossed it); a way hazard counts for every metre walked on it,
+    including partly walked end pieces. Where a segment lies on several OSM ways at once, it is
+    a hazard only if all of them are.
+    """
+    pts = [(float(lon), float(lat)) for lon, lat in geometry]
+    ids = [truth.nodes_at(lon, lat) for lon, lat in pts]
+    at = [0.0]
+    for (lon0, lat0), (lon1, lat1) in itertools.pairwise(pts):
+        at.append(at[-1] + haversine_m(lon0, lat0, lon1, lat1))
+    hazards: list[Hazard] = []
+    unmatched: list[int] = []
+    gaps: list[int] = []
+    run: tuple[str, float, float, int, str] | None = None  # kind, start, end, way, detail
+    for i in range(len(pts) - 1):
+        same = coord_key(*pts[i]) == coord_key(*pts[i + 1])
+        if ids[i] and ids[i + 1]:
+            ways = _ways_between(truth, ids[i], ids[i + 1])
+            if not ways and not same:
+                gaps.append(i)
+        elif same:
+            continue
+        else:
+            # a partly walked piece: the OSM segments through the piece's midpoint
+            mid = ((pts[i][0] + pts[i + 1][0]) / 2, (pts[i][1] + pts[i + 1][1]) / 2)
+            near = truth.segments_through(*mid, tolerance_m=0.2)
+            ways = set().union(*(truth.graph[a][b]["ways"] for a, b in near)) if near else set()
+            if not ways:
+                unmatched.append(i)
+        reasons = [truth.way_hazard(w) for w in ways]
+        if ways and all(reasons):
+            way = min(ways)
+            kind = "steps" if reasons[0] == "highway=steps" else "wheelchair_no"
+            if run is not None and run[0] == kind and run[2] == at[i]:
+                run = (kind, run[1], at[i + 1], run[3], run[4])
+            else:
+                if run is not None:
+                    hazards.append(Hazard(run[0], run[1], run[2], f"way {run[3]}", run[4]))
+                run = (kind, at[i], at[i + 1], way, str(reasons[0]))
+    if run is not None:
+        hazards.append(Hazard(run[0], run[1], run[2], f"way {run[3]}", run[4]))
+    for i in range(1, len(pts) - 1):
+        for n in ids[i]:
+            found = truth.node_hazard(n)
+            if found is not None:
+                hazards.append(Hazard(found[0], at[i], at[i], f"node {n}", found[1]))
+                break
+    hazards.sort(key=lambda h: h.start_m)
+    return RouteReading(
+        hazards=hazards,
+        unmatched=unmatched,
+        gaps=gaps,
+    )
+
+
+def _segment_ok(graph: nx.Graph, a: int, b: int) -> bool:
+    """Whether the segment a–b may be walked on ``graph`` (its ends aside)."""
+    segments = graph.graph.get("segments")
+    return graph.has_edge(a, b) if segments is None else frozenset((a, b)) in segments
+
+
+def _toward(truth: TruthOsm, pts: list[tuple[float, float]]) -> tuple[float, float]:
+    """The first point of ``pts`` at another position than ``pts[0]`` (else ``pts[0]``)."""
+    here = coord_key(*pts[0])
+    return next((p for p in pts[1:] if coord_key(*p) != here), pts[0])
+
+
+def _end_segments(
+    truth: TruthOsm, point: tuple[float, float], toward: tuple[float, float]
+) -> list[tuple[int, int]]:
+    """The OSM segments a route's end piece lies on: through ``point`` and on to ``toward``.
+
+    Two ways may cross without a shared node (a bridge): only the one the route walks counts.
+    """
+    return [
+        (a, b)
+        for a, b in truth.segments_through(*point)
+        if toward == point
+        or (a, b) in truth.segments_through(*toward, tolerance_m=0.2)
+        or (b, a) in truth.segments_through(*toward, tolerance_m=0.2)
+    ]
+
+
+def end_pieces(
+    truth: TruthOsm, graph: nx.Graph, point: tuple[float, float], toward: tuple[float, float]
+) -> list[tuple[int, float]]:
+    """How a route's end ``point`` reaches ``graph`` (a subgraph of ``truth.graph``).
+
+    (node, metres) pairs: the point itself when it is a node of ``graph``; else both ends of
+    the segment the route's end piece walks (toward ``toward``), with the straight distance.
+    """
+    here = truth.nodes_at(*point)
+    if here:
+        return [(n, 0.0) for n in here if n in graph]
+    out: dict[int, float] = {}
+    for a, b in _end_segments(truth, point, toward):
+        if not _segment_ok(graph, a, b):
+            continue
+        for n in (a, b):
+            if n in graph:
+                nlon, nlat = truth.node_pos[n]
+                out[n] = min(out.get(n, math.inf), haversine_m(*point, nlon, nlat))
+    return sorted(out.items())
+
+
+def shortest_between(truth: TruthOsm, graph: nx.Graph, geometry: list[list[float]]) -> float:
+    """Shortest walk in metres on ``graph`` between the two ends of a route polyline.
+
+    Each end reaches the graph by its partly walked piece (:func:`end_pieces`), carried by a
+    virtual source and target, so the result compares with the route's whole ``distance_m``;
+    two ends on one segment may also walk straight along it. ``inf`` when no path exists.
+    """
+    pts = [(float(x), float(y)) for x, y in geometry]
+    source, target = pts[0], pts[-1]
+    start = end_pieces(truth, graph, source, _toward(truth, pts))
+    end = end_pieces(truth, graph, target, _toward(truth, pts[::-1]))
+    best = math.inf
+    shared = {frozenset(s) for s in _end_segments(truth, source, _toward(truth, pts))} & {
+        frozenset(s) for s in _end_segments(truth, target, _toward(truth, pts[::-1]))
+    }
+    if coord_key(*source) == coord_key(*target) or any(
+        _segment_ok(graph, *s) for s in shared if len(s) == 2
+    ):
+        best = haversine_m(*source, *target)
+    if not start or not end:
+        return best
+    src, dst = ("truth-source",), ("truth-target",)
+    graph.add_weighted_edges_from(((src, n, d) for n, d in start), weight="length_m")
+    graph.add_weighted_edges_from(((n, dst, d) for n, d in end), weight="length_m")
+    try:
+        length, _ = nx.bidirectional_dijkstra(graph, src, dst, weight="length_m")
+        best = min(best, float(length))
+    except nx.NetworkXNoPath:
+        pass
+    finally:
+        graph.remove_nodes_from([src, dst])
+    return best
