@@ -146,6 +146,12 @@ class EdgeWeights:
         return self.violations == 0
 
 
+def _exceeds(values: np.ndarray, limit: float) -> np.ndarray:
+    """``values > limit`` as the data says it: attributes are stored as float32, so a tagged
+    0.9 m reads 0.8999999762; compared at float32 precision it equals a 0.9 m limit."""
+    return np.asarray(values, dtype=np.float32) > np.float32(limit)
+
+
 def _flag(mask: np.ndarray, bit: int) -> np.ndarray:
     return np.where(mask, np.uint32(bit), np.uint32(0))
 
@@ -170,7 +176,7 @@ def compute_weights(
     # --- inclines: estimated ones above the limit break it only if the profile says so -------
     max_incline = p.max_incline_percent if p.max_incline_percent is not None else np.inf
     with np.errstate(invalid="ignore"):
-        too_steep = ~steps & (incline > max_incline)
+        too_steep = ~steps & _exceeds(incline, max_incline)
     estimated = edge["incline_source"] == InclineSource.DEM
     steep_estimate = too_steep & estimated & (not p.estimated_incline_breaks_limit)
     too_steep &= ~steep_estimate
@@ -222,9 +228,9 @@ def compute_weights(
             (not p.avoid_steps) & (p.max_step_count is not None) & steps & (step_count > max_steps)
         )
         no_handrail = p.require_handrail_on_steps & steps & (edge["handrail"] == Tri.NO)
-        high_kerb = (p.max_kerb_height_cm is not None) & (kerb_h > max_kerb)
-        narrow_way = (p.min_width_m is not None) & (way_width < min_width)
-        narrow_gap = (p.min_width_m is not None) & (passage < min_width) & ~narrow_way
+        high_kerb = (p.max_kerb_height_cm is not None) & _exceeds(kerb_h, max_kerb)
+        narrow_way = (p.min_width_m is not None) & _exceeds(-way_width, -min_width)
+        narrow_gap = (p.min_width_m is not None) & _exceeds(-passage, -min_width) & ~narrow_way
         bad_surface = p.avoid_surfaces_hard & np.isin(
             surface, _names(p.avoid_surfaces, SurfaceClass)
         )

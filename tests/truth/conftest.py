@@ -98,6 +98,7 @@ class TruthRun:
     name: str
     truth: TruthOsm
     compliant: nx.Graph
+    walker: nx.Graph
     router: Any
     pairs: list[tuple[tuple[float, float], tuple[float, float]]]
     labels: list[str]  # "seed i" or the reproducer's issue item
@@ -142,7 +143,9 @@ def truth_runs(
         for label, origin, destination in REPRODUCERS.get(name, []):
             pairs.append((origin, destination))
             labels.append(label)
-        run = TruthRun(name, truth, truth.compliant_graph(), router, pairs, labels)
+        run = TruthRun(
+            name, truth, truth.compliant_graph(), truth.walker_graph(), router, pairs, labels
+        )
         for key, (preset, base) in PROFILES.items():
             overrides = base | (extract.wheelchair if key == "wheelchair" else {})
             routes: list[Any] = []

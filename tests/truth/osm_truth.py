@@ -53,6 +53,12 @@ NEVER_HIGHWAYS = frozenset(
 )  # fmt: skip
 _FOOT_YES = frozenset({"yes", "designated", "permissive"})
 _NO = frozenset({"no", "private"})
+_FOOT_OK = frozenset({"yes", "designated", "permissive"})
+#: Linear barriers: a path node tagged with one crosses it where no gate is mapped.
+WALKER_BLOCKING_BARRIERS = frozenset(
+    {"fence", "wall", "city_wall", "retaining_wall", "hedge", "guard_rail", "ditch",
+     "cable_barrier", "handrail"}
+)  # fmt: skip
 
 # ------------------------------------------------------------------------- what stops a wheelchair
 
@@ -248,6 +254,24 @@ class TruthOsm:
             if key == "kerb" and value not in _FINE_KERBS:
                 return True
         return False
+
+    def node_stops_walkers(self, node: int) -> bool:
+        """A node nobody may walk through: a linear barrier crossed without a gap, or one whose
+        access tags close it to the public (``access=no/private`` without a ``foot`` yes)."""
+        tags = self.node_tags.get(node)
+        if not tags or "barrier" not in tags:
+            return False
+        if tags["barrier"] in WALKER_BLOCKING_BARRIERS:
+            return True
+        if tags.get("foot") in _NO:
+            return True
+        return tags.get("access") in _NO and tags.get("foot") not in _FOOT_OK
+
+    def walker_graph(self) -> nx.Graph:
+        """The walkable graph without the nodes that stop walkers (:meth:`node_stops_walkers`)."""
+        g = self.graph.copy()
+        g.remove_nodes_from([n for n in self.graph if self.node_stops_walkers(n)])
+        return g
 
     def compliant_graph(self) -> nx.Graph:
         """The walkable graph without anything that might break a wheelchair limit."""
