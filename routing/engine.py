@@ -387,7 +387,7 @@ class Router:
         """Best route from ``origin`` to ``destination`` (``(lat, lon)``) for a profile.
 
         If no route honours the profile's hard limits, the least-bad route is returned with
-        ``fully_accessible = False`` and every broken limit located — unless ``strict``, which
+        verdict ``"no"`` and every broken limit located — unless ``strict``, which
         raises :class:`NoRouteError` naming the limits that block the way.
         """
         prof = self.profile(profile, overrides)
@@ -404,7 +404,7 @@ class Router:
             self.graph, self.report_table(), prof, weights, path, walk_path,
             snapped_on_usable=source_ok and target_ok,
         )  # fmt: skip
-        if strict and not route.fully_accessible:
+        if strict and route.accessibility.verdict == "no":
             limits = sorted({v.limit for v in route.violations})
             raise NoRouteError(
                 "no route honours the profile's limits; the destination is reachable only by "

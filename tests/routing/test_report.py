@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 
 from accessibility_rules.profile import make_profile
-from routing.route import Route
+from routing.route import Accessibility, Route
 from routing.walking import detour, transition_delay_s, walking_time_s
 
 
 def _route(**changes: object) -> Route:
     base = Route(
-        profile="walk", fully_accessible=True, distance_m=120.0, duration_s=90.0, cost_s=90.0,
+        profile="walk", accessibility=Accessibility("yes", 1.0, [], []), distance_m=120.0, duration_s=90.0, cost_s=90.0,
         geometry=[[7.0, 49.0], [7.001, 49.0]], barriers=[], violations=[], unknowns={},
         max_incline=None, detour=None, segments=[], snapped={},
     )  # fmt: skip
