@@ -98,8 +98,8 @@ def _osm(tmp_path: Path, node_tags: dict[int, dict[str, str]], ways: list[tuple[
     lons = dict(enumerate(LONS, start=1)) | (extra_nodes or {})
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
     for nid, lon in lons.items():
-        tags = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in node_tags.get(nid, {}).items())
-        lines.append(f'<node id="{nid}" lat="{LAT}" lon="{lon}" version="1">{tags}</node>')
+        ntg = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in node_tags.get(nid, {}).items())
+        lines.append(f'<node id="{nid}" lat="{LAT}" lon="{lon}" version="1">{ntg}</node>')
     for wid, (refs, tags) in enumerate(ways, start=100):
         nds = "".join(f'<nd ref="{r}"/>' for r in refs)
         tg = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
