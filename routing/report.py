@@ -13,6 +13,7 @@ table consistent with it, the profile's weights and the path, so the module sits
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, Protocol
@@ -371,13 +372,36 @@ def limited_unknowns(profile: Profile) -> Unknown:
     return Unknown(sum(int(f) for f, on in limited.items() if on))
 
 
-def _forbidden_unknowns(profile: Profile) -> int:
-    return sum(
+@dataclass(frozen=True, slots=True)
+class _VerdictPlan:
+    """What the verdict reads of one profile, worked out once (IntFlag arithmetic is slow)."""
+
+    limited: int  # Unknown bits a limit reads
+    forbidden: int  # Unknown bits the profile forbids
+    flags: tuple[tuple[int, str, bool], ...]  # (bit, name, at the head) of each limited flag
+
+
+@functools.lru_cache(maxsize=64)
+def _plan(profile: Profile) -> _VerdictPlan:
+    limited = int(limited_unknowns(profile))
+    forbidden = sum(
         int(f) for f in Unknown if getattr(profile.unknown, (f.name or "").lower()) == UnknownTreatment.FORBID
     )  # fmt: skip
+    flags = tuple(
+        (int(f), (f.name or "").lower(), bool(int(f) & _POINT_UNKNOWNS))
+        for f in Unknown
+        if limited & f
+    )
+    return _VerdictPlan(limited, forbidden, flags)
 
 
-#: Limit → (attribute it reads, unit of its values).
+#: (bit, name, at the head) of every Unknown flag, as plain ints.
+_UNKNOWN_BITS = tuple(
+    (int(f), (f.name or "").lower(), bool(int(f) & _POINT_UNKNOWNS)) for f in Unknown
+)
+
+
+#: Limit → (attribute it reads, unit of its values); every limit but UNKNOWN_FORBIDDEN.
 _LIMIT_ATTRIBUTE: dict[Limit, tuple[str, str | None]] = {
     Limit.CLOSED: ("closed", None),
     Limit.STEPS: ("steps", "steps"),
@@ -394,6 +418,16 @@ _LIMIT_ATTRIBUTE: dict[Limit, tuple[str, str | None]] = {
     Limit.ACOUSTIC_SIGNAL: ("acoustic_signal", None),
     Limit.TACTILE_PAVING: ("tactile_paving", None),
 }
+
+
+#: (limit, bit, name, at the head) of every limit with an attribute, as plain ints.
+_LIMIT_BITS = tuple(
+    (lim, int(lim), (lim.name or "").lower(), bool(int(lim) & int(POINT_LIMITS)))
+    for lim in _LIMIT_ATTRIBUTE
+)
+_INCLINE_BIT = int(Limit.INCLINE)
+_STEP_COUNT_BIT = int(Unknown.STEP_COUNT)
+_KERB_HEIGHT_BIT = int(Unknown.KERB_HEIGHT)
 
 
 def _measure(
@@ -463,51 +497,49 @@ def _accessibility(
         return Place(round(float(at[i] + lengths[i]), 1), lon, lat)
 
     # --- what is broken ------------------------------------------------------------------
+    plan = _plan(profile)
+    can_break = estimate_can_break(profile)
     point = np.int64(int(POINT_LIMITS))
     vbits = weights.violations[edges].astype(np.int64) & ~np.int64(int(Limit.UNKNOWN_FORBIDDEN))
     met = np.where(walked, vbits & ~point, 0) | np.where(head, vbits & point, 0)
-    limited = int(limited_unknowns(profile))
     ubits = weights.unknowns[edges].astype(np.int64)
-    point_u = np.int64(_POINT_UNKNOWNS)
-    edge_u = np.int64(int(sum(Unknown)) & ~_POINT_UNKNOWNS)
     # a flight of unknown count is met even at length zero; other facts along need a length
     u_met = (
-        np.where(along, ubits & edge_u, 0)
-        | np.where(walked, ubits & np.int64(int(Unknown.STEP_COUNT)), 0)
-        | np.where(head, ubits & point_u, 0)
+        np.where(along, ubits & ~np.int64(_POINT_UNKNOWNS), 0)
+        | np.where(walked, ubits & np.int64(_STEP_COUNT_BIT), 0)
+        | np.where(head, ubits & np.int64(_POINT_UNKNOWNS), 0)
     )
-    forbidden = u_met & np.int64(_forbidden_unknowns(profile))
-    can_break = estimate_can_break(profile)
-    src = c["incline_source"].astype(np.int64)
-    estimated_incline = np.isin(src, _ESTIMATED_INCLINE_SOURCES)
+    forbidden = u_met & np.int64(plan.forbidden)
+    src = c["incline_source"]
+    estimated_incline = (src == _ESTIMATED_INCLINE_SOURCES[0]) | (
+        src == _ESTIMATED_INCLINE_SOURCES[1]
+    )
 
     breaks: list[Break] = []
     demoted = np.zeros(k, dtype=bool)  # estimated incline breaks that may not say "no"
     for i in np.flatnonzero((met != 0) | (forbidden != 0)).tolist():
-        for limit in Limit:
-            if limit == Limit.UNKNOWN_FORBIDDEN or not int(met[i]) & limit:
+        bits, forbid = int(met[i]), int(forbidden[i])
+        for limit, bit, name, at_head in _LIMIT_BITS:
+            if not bits & bit:
                 continue
-            estimated = limit == Limit.INCLINE and bool(estimated_incline[i])
+            estimated = bit == _INCLINE_BIT and bool(estimated_incline[i])
             if estimated and not can_break:
                 demoted[i] = True
                 continue
             attribute, unit = _LIMIT_ATTRIBUTE[limit]
             value, limit_value = _measure(limit, c, i, profile)
-            place = head_of(i) if limit & POINT_LIMITS else start_of(i)
+            place = head_of(i) if at_head else start_of(i)
             message = limit_message(limit, c, i, profile, estimated=estimated)
             breaks.append(
                 Break(
-                    (limit.name or "").lower(), attribute, place.at_m, place.lon, place.lat,
-                    _plain(value), limit_value, unit, estimated, message,
+                    name, attribute, place.at_m, place.lon, place.lat, _plain(value),
+                    limit_value, unit, estimated, message,
                 )
             )  # fmt: skip
-        for flag in Unknown:
-            if int(forbidden[i]) & flag:
-                name = (flag.name or "").lower()
-                place = head_of(i) if flag & _POINT_UNKNOWNS else start_of(i)
-                message = limit_message(
-                    Limit.UNKNOWN_FORBIDDEN, c, i, profile, unknown_bits=int(flag)
-                )
+        for bit, name, at_head in _UNKNOWN_BITS:
+            if forbid & bit:
+                place = head_of(i) if at_head else start_of(i)
+                message = limit_message(Limit.UNKNOWN_FORBIDDEN, c, i, profile, unknown_bits=bit)
                 breaks.append(
                     Break(
                         "unknown_forbidden", name, place.at_m, place.lon, place.lat,
@@ -536,16 +568,14 @@ def _accessibility(
         relies.append(Reliance(name, int(counts[mask].sum()), None, places))
 
     ones = np.ones(k, dtype=np.int64)
-    for flag in Unknown:
-        if not limited & flag:
-            continue
-        hit = (u_met & np.int64(int(flag))) != 0
-        name = (flag.name or "").lower()
-        if flag == Unknown.KERB_HEIGHT:
+    relied = u_met & np.int64(plan.limited)
+    for bit, name, at_head in plan.flags if relied.any() else ():
+        hit = (relied & np.int64(bit)) != 0
+        if bit == _KERB_HEIGHT_BIT:
             count_reliance(name, hit, c["kerb_unknown_count"].astype(np.int64), True)
-        elif flag & _POINT_UNKNOWNS:
+        elif at_head:
             count_reliance(name, hit, ones, True)
-        elif flag == Unknown.STEP_COUNT:
+        elif bit == _STEP_COUNT_BIT:
             count_reliance(name, hit, ones, False)
             unknown_along |= hit & along
         else:
@@ -554,7 +584,7 @@ def _accessibility(
     if profile.max_incline_percent is not None:
         incline = c["incline_percent"].astype(np.float64)
         held = along & ~steps & np.isfinite(incline) & estimated_incline
-        held &= ((met & np.int64(int(Limit.INCLINE))) == 0) | demoted
+        held &= ((met & np.int64(_INCLINE_BIT)) == 0) | demoted
         along_reliance("incline", held, estimated=True)
     if profile.require_handrail_on_steps and not profile.avoid_steps:
         no_rail = walked & steps & (c["handrail"] == Tri.UNKNOWN)
