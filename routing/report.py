@@ -274,7 +274,7 @@ def build_route(
             count = int(c["kerb_unknown_count"][hit & not_last].sum())
             if count:
                 unknowns[name] = {"count": count}
-        elif unknown in (Unknown.ACOUSTIC_SIGNAL, Unknown.TACTILE_PAVING):
+        elif unknown.name in ("ACOUSTIC_SIGNAL", "TACTILE_PAVING", "BARRIER"):  # at the head
             if (hit & not_last).any():
                 unknowns[name] = {"count": int((hit & not_last).sum())}
         elif float(lengths[hit & edge_level].sum()) > 0:
@@ -356,20 +356,23 @@ def limited_unknowns(profile: Profile) -> Unknown:
     limit is not known to hold.
     """
     p = profile
-    limited = {
-        Unknown.INCLINE: p.max_incline_percent is not None,
-        Unknown.KERB_HEIGHT: p.max_kerb_height_cm is not None,
-        Unknown.WIDTH: p.min_width_m is not None,
-        Unknown.SURFACE: p.avoid_surfaces_hard and bool(p.avoid_surfaces),
-        Unknown.SMOOTHNESS: p.worst_smoothness is not None,
-        Unknown.STEP_COUNT: p.max_step_count is not None and not p.avoid_steps,
-        Unknown.LIT: p.require_lit,
-        Unknown.ACOUSTIC_SIGNAL: p.require_acoustic_signals,
-        Unknown.TACTILE_PAVING: p.require_tactile_paving,
+    limited = {  # by name: a flag added to Unknown must be added here (checked below)
+        "INCLINE": p.max_incline_percent is not None,
+        "KERB_HEIGHT": p.max_kerb_height_cm is not None,
+        "WIDTH": p.min_width_m is not None,
+        "SURFACE": p.avoid_surfaces_hard and bool(p.avoid_surfaces),
+        "SMOOTHNESS": p.worst_smoothness is not None,
+        "STEP_COUNT": p.max_step_count is not None and not p.avoid_steps,
+        "LIT": p.require_lit,
+        "ACOUSTIC_SIGNAL": p.require_acoustic_signals,
+        "TACTILE_PAVING": p.require_tactile_paving,
+        # who may pass a barrier is a limit of every profile (its mobility class's column)
+        "BARRIER": True,
     }
-    if set(limited) != set(Unknown):  # pragma: no cover - a new flag needs its limit here
-        raise RuntimeError(f"limited_unknowns misses {set(Unknown) - set(limited)}")
-    return Unknown(sum(int(f) for f, on in limited.items() if on))
+    missing = set(Unknown.__members__) - set(limited)
+    if missing:  # pragma: no cover - a new flag needs its limit here
+        raise RuntimeError(f"limited_unknowns does not know the unknown flags {sorted(missing)}")
+    return Unknown(sum(int(f) for name, f in Unknown.__members__.items() if limited[name]))
 
 
 @dataclass(frozen=True, slots=True)
