@@ -257,9 +257,19 @@ def build_route(
     )
     barriers.sort(key=lambda b: b.at_m)
 
-    accessibility = _accessibility(
-        profile, weights, edges, c, lengths, at, total, walked, not_last, first_pt, last_pt, where
+    # a closed node counts once, where the walk passes it: at the head of every piece but the
+    # last, and at the tail of the first piece only when the walk starts on that node
+    at_origin_node = np.zeros(k, dtype=bool)
+    at_origin_node[0] = starts[0] == 0.0
+    closed_met = walked & (
+        graph.edge["closed"][edges].astype(bool)
+        | (graph.node["closed"][graph.head[edges]].astype(bool) & not_last)
+        | (graph.node["closed"][graph.tail[edges]].astype(bool) & at_origin_node)
     )
+    accessibility = _accessibility(
+        profile, weights, edges, c, lengths, at, total, walked, not_last, closed_met,
+        first_pt, last_pt, where,
+    )  # fmt: skip
     violations = [Violation(b.limit, b.at_m, b.lon, b.lat, b.message) for b in accessibility.breaks]
 
     ubits = weights.unknowns[edges]
@@ -429,6 +439,7 @@ _LIMIT_BITS = tuple(
     for lim in _LIMIT_ATTRIBUTE
 )
 _INCLINE_BIT = int(Limit.INCLINE)
+_CLOSED_BIT = int(Limit.CLOSED)
 _STEP_COUNT_BIT = int(Unknown.STEP_COUNT)
 _KERB_HEIGHT_BIT = int(Unknown.KERB_HEIGHT)
 
@@ -477,6 +488,7 @@ def _accessibility(
     total: float,
     walked: np.ndarray,
     head: np.ndarray,
+    closed: np.ndarray,
     first_pt: np.ndarray,
     last_pt: np.ndarray,
     where: Any,
@@ -486,7 +498,8 @@ def _accessibility(
     ``walked`` marks pieces whose walked part covers some of their edge, ``head`` those whose
     walk goes through the edge's head: a limit broken along an edge counts where walked, one at
     the head (:data:`~accessibility_rules.weights.POINT_LIMITS`, point unknowns) where the head
-    is reached, so nothing beyond either end of the route counts.
+    is reached, so nothing beyond either end of the route counts. ``closed`` marks the pieces
+    that meet a closure (of the edge, or of a node the walk passes).
     """
     k = len(edges)
     along = walked & (lengths > 0)  # facts measured along the way need some length walked
@@ -505,6 +518,7 @@ def _accessibility(
     point = np.int64(int(POINT_LIMITS))
     vbits = weights.violations[edges].astype(np.int64) & ~np.int64(int(Limit.UNKNOWN_FORBIDDEN))
     met = np.where(walked, vbits & ~point, 0) | np.where(head, vbits & point, 0)
+    met &= np.where(closed, -1, ~np.int64(_CLOSED_BIT))
     ubits = weights.unknowns[edges].astype(np.int64)
     # a flight of unknown count is met even at length zero; other facts along need a length
     u_met = (

@@ -197,6 +197,21 @@ def test_a_kerb_the_walk_does_not_reach_breaks_nothing(
     assert not [b for b in route.barriers if b.kind == "kerb"]
 
 
+def test_a_closure_the_walk_does_not_reach_breaks_nothing(tmp_path: Path) -> None:
+    """A node closed by an obstacle just past the destination (or behind the origin) is not met."""
+    flush = {2: {"barrier": "kerb", "kerb": "flush"}}  # a tagged node stays a graph node
+    graph, _ = build_graph(read_osm_file(_osm(tmp_path, flush, [([1, 2, 3, 4], KNOWN_WAY)])))
+    node = int(np.argmin(np.abs(graph.node["lon"] - LONS[1])))
+    assert graph.node["lon"][node] == pytest.approx(LONS[1])
+    graph.node["closed"][node] = True
+    router = Router(graph)
+    for a, b in [(7.76002, 7.76040), (7.76060, 7.76148), (7.76040, 7.76002)]:
+        route = router.route(_at(a), _at(b), "walk", strict=True, compare_walk=False)
+        assert route.accessibility.verdict == "yes", (a, b, route.accessibility)
+    across = router.route(_at(7.76002), _at(7.76148), "walk", compare_walk=False)
+    assert [x.limit for x in across.accessibility.breaks] == ["closed"]
+
+
 def _steps_router(tmp_path: Path, steps: dict[str, str], *, zero_length: bool = False) -> Router:
     """Footway 1-2, steps 2-3 (node 3 at node 2's position when ``zero_length``), footway 3-4."""
     extra = {3: LONS[1]} if zero_length else None
