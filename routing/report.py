@@ -52,6 +52,7 @@ from routing.snapping import SnapPoint
 from routing.walking import detour, transition_delay_s, walking_time_s
 
 __all__ = [
+    "ESTIMATE_CAN_BREAK_PARAMETER",
     "NARROW_REPORT_M",
     "POOR_SURFACES",
     "REPORT_EDGE_COLUMNS",
@@ -339,7 +340,7 @@ _ESTIMATED_INCLINE_SOURCES = (int(InclineSource.DEM), int(InclineSource.TAG_DIRE
 
 #: The profile parameter (added with the severity rules) saying whether an estimated incline
 #: above the limit may make the verdict "no"; read only by :func:`estimate_can_break`.
-ESTIMATE_CAN_BREAK_PARAMETER = "estimated_incline_can_break"
+ESTIMATE_CAN_BREAK_PARAMETER = "estimated_incline_breaks_limit"
 
 #: Unknown flags that describe a point met at an edge's head (kerbs, crossing signals).
 _POINT_UNKNOWNS = sum(
@@ -441,6 +442,7 @@ _LIMIT_BITS = tuple(
 _INCLINE_BIT = int(Limit.INCLINE)
 _CLOSED_BIT = int(Limit.CLOSED)
 _STEP_COUNT_BIT = int(Unknown.STEP_COUNT)
+_INCLINE_UNKNOWN_BIT = int(Unknown.INCLINE)
 _KERB_HEIGHT_BIT = int(Unknown.KERB_HEIGHT)
 
 
@@ -586,8 +588,11 @@ def _accessibility(
 
     ones = np.ones(k, dtype=np.int64)
     relied = u_met & np.int64(plan.limited)
+    incline = c["incline_percent"].astype(np.float64)
     for bit, name, at_head in plan.flags if relied.any() else ():
         hit = (relied & np.int64(bit)) != 0
+        if bit == _INCLINE_UNKNOWN_BIT:  # an estimate is not unknown: it is listed as estimated
+            hit &= ~np.isfinite(incline)
         if bit == _KERB_HEIGHT_BIT:
             count_reliance(name, hit, c["kerb_unknown_count"].astype(np.int64), True)
         elif at_head:
@@ -599,7 +604,6 @@ def _accessibility(
             along_reliance(name, hit)
     steps = c["is_steps"] > 0
     if profile.max_incline_percent is not None:
-        incline = c["incline_percent"].astype(np.float64)
         held = along & ~steps & np.isfinite(incline) & estimated_incline
         held &= ((met & np.int64(_INCLINE_BIT)) == 0) | demoted
         along_reliance("incline", held, estimated=True)
