@@ -78,12 +78,91 @@ class ErrorBody(BaseModel):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
+class PlaceOut(BaseModel):
+    """A place on a route: metres from its start and the position."""
+
+    at_m: float = Field(ge=0, description="metres from the start of the route")
+    lon: float
+    lat: float
+
+
+class BreakOut(BaseModel):
+    """A limit of the profile the route is known (or estimated) to break, where and by how much."""
+
+    limit: str = Field(
+        description="the profile's limit (steps, step_count, incline, kerb_height, width, "
+        "surface, smoothness, barrier, wheelchair_no, closed, unknown_forbidden, ...)",
+        examples=["kerb_height"],
+    )
+    attribute: str = Field(
+        description="the attribute the limit reads (for unknown_forbidden: the unknown one)",
+        examples=["kerb_height"],
+    )
+    at_m: float = Field(description="metres from the start: where a stretch starts, or the point")
+    lon: float
+    lat: float
+    value: float | int | str | None = Field(
+        description="the value met on the route, in `unit` (null where nothing is measured)",
+        examples=[12.0],
+    )
+    limit_value: float | int | str | list[str] | None = Field(
+        description="the profile's limit in the same unit (a list: the forbidden values)",
+        examples=[3.0],
+    )
+    unit: str | None = Field(description="unit of value and limit_value", examples=["cm"])
+    estimated: bool = Field(
+        description="the value is an estimate (an incline from the elevation model, ~90 m cells)"
+    )
+    message: str = Field(description="one English sentence with the values")
+
+
+class RelianceOut(BaseModel):
+    """An attribute a limit of the profile reads that is unknown (or only estimated) on the route."""
+
+    attribute: str = Field(examples=["kerb_height"])
+    count: int | None = Field(
+        None, description="kerbs, crossings or flights of steps (point facts); absent otherwise"
+    )
+    length_m: float | None = Field(
+        None, description="metres of the route (facts along the way); absent otherwise"
+    )
+    estimated: bool = Field(
+        description="true: estimated (incline from the elevation model), not unknown"
+    )
+    places: list[PlaceOut] = Field(
+        description="each kerb or crossing, or the start of each stretch"
+    )
+
+
+class AccessibilityOut(BaseModel):
+    """The verdict on a route for the profile (see "The verdict" in the README)."""
+
+    verdict: Literal["yes", "unknown", "no"] = Field(
+        description='"yes": every limit the profile sets is known to hold along the whole route; '
+        '"unknown": nothing known breaks a limit, but some limit rests on unknown or estimated '
+        'data (relies_on); "no": a limit is broken (breaks)'
+    )
+    known_share: float = Field(
+        ge=0,
+        le=1,
+        description="share of the route's length on which every attribute along the way that "
+        "the profile limits is known (kerbs and crossings are counted in relies_on)",
+    )
+    breaks: list[BreakOut]
+    relies_on: list[RelianceOut]
+
+
 class RouteOut(BaseModel):
     """One route (see the route fields in the README)."""
 
     model_config = ConfigDict(extra="allow")
 
-    fully_accessible: bool
+    accessibility: AccessibilityOut
+    fully_accessible: bool = Field(
+        deprecated=True,
+        description="Deprecated, removed in the next release: true exactly when "
+        'accessibility.verdict is "yes".',
+    )
     distance_m: float
     duration_s: float
     geometry: dict[str, Any]

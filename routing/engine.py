@@ -24,7 +24,7 @@ import numpy as np
 from accessibility_rules.attributes import Sidewalk
 from accessibility_rules.effective import EffectiveEdges, effective_edges
 from accessibility_rules.profile import Profile, load_preset, make_profile
-from accessibility_rules.weights import POINT_LIMITS, EdgeWeights, Limit, compute_weights
+from accessibility_rules.weights import POINT_LIMITS, EdgeWeights, compute_weights
 from graphs.model import CompiledGraph
 from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
 from routing.landmarks import choose_landmarks
@@ -477,7 +477,7 @@ class Router:
         Both ends snap to the nearest point of the network whatever the profile (:meth:`snap`),
         so the route always ends at the place asked for, and whatever stands between (steps
         below a destination, a barrier) is on the route and reported. If no route honours the
-        profile's hard limits, the least-bad route is returned with ``fully_accessible = False``
+        profile's hard limits, the least-bad route is returned with verdict ``"no"``
         and every broken limit located, plus ``ends_short``: the route that honours the limits
         and ends at the nearest points the profile can use, if there is one (how far short of
         the place asked for, and why) — unless ``strict``, which raises :class:`NoRouteError`
@@ -492,21 +492,6 @@ class Router:
             destination, metric, "destination", allow_underground=allow_underground
         )
         path = self.shortest_path(source, target, metric)
-        broken = broken_limits(weights, path.pieces)
-        if strict and broken:
-            limits = _limit_names(broken)
-            raise NoRouteError(
-                "no route honours the profile's limits; the destination is reachable only by "
-                f"breaking: {', '.join(limits)}",
-                broken_limits=limits,
-                violations=[
-                    v.as_dict()
-                    for v in build_route(
-                        self.graph, self.report_table(), prof, weights, path, None,
-                        snapped_on_usable=True,
-                    ).violations[:20]
-                ],
-            )  # fmt: skip
         walk_path = None
         if compare_walk:
             plain_walk = prof == self.profile("walk")
@@ -516,15 +501,24 @@ class Router:
                 else self.walk_path(origin, destination, allow_underground=allow_underground)
             )
         # snapped_on_usable: nearest-point snapping hides nothing at the ends; what lies between
-        # the network and the place asked for is on the route's own pieces (broken_limits).
+        # the network and the place asked for is on the route's own pieces.
         route = build_route(
             self.graph, self.report_table(), prof, weights, path, walk_path,
             snapped_on_usable=True,
         )  # fmt: skip
-        if broken:
-            short = self._ends_short(origin, destination, path, metric, broken, allow_underground)
-            route = dataclasses.replace(route, ends_short=short)
-        return route
+        if route.accessibility.verdict != "no":
+            return route
+        # the report's breaks are the one rule of what a walk breaks (only what it reaches)
+        limits = sorted({b.limit for b in route.accessibility.breaks})
+        if strict:
+            raise NoRouteError(
+                "no route honours the profile's limits; the destination is reachable only by "
+                f"breaking: {', '.join(limits)}",
+                broken_limits=limits,
+                violations=[v.as_dict() for v in route.violations[:20]],
+            )
+        short = self._ends_short(origin, destination, path, metric, limits, allow_underground)
+        return dataclasses.replace(route, ends_short=short)
 
     def _ends_short(
         self,
@@ -532,10 +526,10 @@ class Router:
         destination: LatLon,
         path: Path,
         metric: Metric,
-        broken: int,
+        broken: list[str],
         allow_underground: bool,
     ) -> list[dict[str, Any]]:
-        """For a route that breaks ``broken``: where a route honouring the limits would end.
+        """For a route that breaks the limits ``broken``: where a route honouring them would end.
 
         The nearest points the profile can start and end at (:meth:`snap_usable`); if a search
         between them breaks no limit, one record per end that moved: ``{"role", "distance_m"``
@@ -561,19 +555,13 @@ class Router:
             return []
         if broken_limits(metric.weights, alt_path.pieces):
             return []
-        reason = _limit_names(broken)
         return [
             {
                 "role": role,
                 "distance_m": round(alt.distance_m, 1),
                 "lon": alt.lon,
                 "lat": alt.lat,
-                "reason": reason,
+                "reason": broken,
             }
             for role, alt in moved
         ]
-
-
-def _limit_names(bits: int) -> list[str]:
-    """The lower-case names of the Limit bits in ``bits``, sorted."""
-    return sorted((m.name or "").lower() for m in Limit if bits & int(m))

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from accessibility_rules.attributes import BarrierKind, SurfaceClass
+from accessibility_rules.attributes import BarrierKind, Smoothness, SurfaceClass
 from accessibility_rules.profile import Profile, UnknownTreatment
 from accessibility_rules.registry import unknown_flag_label
 from accessibility_rules.weights import Limit, Unknown
@@ -39,16 +39,20 @@ def limit_message(
     profile: Profile,
     *,
     unknown_bits: int = 0,
+    estimated: bool = False,
 ) -> str:
     """Why piece ``i`` of a route breaks ``limit`` of ``profile``, with the values involved.
 
     ``columns`` are the route's report columns (:meth:`routing.report.ReportTable.gather`);
     ``unknown_bits`` the piece's :class:`~accessibility_rules.weights.Unknown` bits, which name
-    the attributes an ``UNKNOWN_FORBIDDEN`` break relies on.
+    the attributes an ``UNKNOWN_FORBIDDEN`` break relies on; ``estimated`` says an incline is
+    an estimate from the elevation model.
     """
     c = columns
     if limit == Limit.INCLINE:
-        return f"incline {float(c['incline_percent'][i]):+.1f} % exceeds max_incline_percent {profile.max_incline_percent:g} %"
+        what = "estimated incline" if estimated else "incline"
+        text = f"{what} {float(c['incline_percent'][i]):+.1f} % exceeds max_incline_percent {profile.max_incline_percent:g} %"
+        return text + (" (from the elevation model, about 90 m cells)" if estimated else "")
     if limit == Limit.KERB_HEIGHT:
         return f"kerb of {float(c['kerb_height_cm'][i]):.0f} cm exceeds max_kerb_height_cm {profile.max_kerb_height_cm:g} cm"
     if limit == Limit.WIDTH:
@@ -60,6 +64,18 @@ def limit_message(
         return f"{int(c['step_count'][i])} steps exceed max_step_count {profile.max_step_count}"
     if limit == Limit.SURFACE:
         return f"surface {_name(c['surface'][i], SurfaceClass)} is avoided"
+    if limit == Limit.SMOOTHNESS:
+        return f"smoothness {_name(c['smoothness'][i], Smoothness)} is worse than worst_smoothness {profile.worst_smoothness}"
+    if limit == Limit.HANDRAIL:
+        return "steps without a handrail (require_handrail_on_steps)"
+    if limit == Limit.LIT:
+        return "way known to be unlit (require_lit)"
+    if limit == Limit.WHEELCHAIR_NO:
+        return "tagged wheelchair=no"
+    if limit == Limit.ACOUSTIC_SIGNAL:
+        return "signalised crossing without acoustic signal (require_acoustic_signals)"
+    if limit == Limit.TACTILE_PAVING:
+        return "crossing without tactile paving (require_tactile_paving)"
     if limit == Limit.BARRIER:
         return f"barrier {_name(c['barrier'][i], BarrierKind)} cannot be passed"
     if limit == Limit.CLOSED:

@@ -12,6 +12,8 @@ table consistent with it, the profile's weights and the path, so the module sits
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, Protocol
@@ -24,20 +26,33 @@ from accessibility_rules.attributes import (
     CrossingKind,
     HighwayClass,
     InclineSource,
+    Smoothness,
     SurfaceClass,
     Tri,
 )
-from accessibility_rules.profile import Profile
-from accessibility_rules.weights import EdgeWeights, Limit, Unknown
+from accessibility_rules.profile import Profile, UnknownTreatment
+from accessibility_rules.registry import Where, unknown_flags
+from accessibility_rules.weights import POINT_LIMITS, EdgeWeights, Limit, Unknown
 from graphs.model import CompiledGraph
 from routing.geometry import route_polyline
 from routing.messages import limit_message
-from routing.query import charged_violations
-from routing.route import Barrier, Route, Segment, Violation
+from routing.route import (
+    Accessibility,
+    Barrier,
+    Break,
+    Place,
+    Reliance,
+    Route,
+    Segment,
+    Verdict,
+    Violation,
+    worst_verdict,
+)
 from routing.snapping import SnapPoint
 from routing.walking import detour, transition_delay_s, walking_time_s
 
 __all__ = [
+    "ESTIMATE_CAN_BREAK_PARAMETER",
     "NARROW_REPORT_M",
     "POOR_SURFACES",
     "REPORT_EDGE_COLUMNS",
@@ -47,6 +62,8 @@ __all__ = [
     "SearchPath",
     "build_route",
     "combine_routes",
+    "estimate_can_break",
+    "limited_unknowns",
 ]
 
 #: Surfaces reported as poor underfoot/for wheels even when the profile accepts them.
@@ -68,7 +85,7 @@ _NONE = np.asarray(None, dtype=object)
 #: Edge attributes a route report reads, stacked in one table so a route gathers them at once.
 REPORT_EDGE_COLUMNS = (
     "length_m", "incline_percent", "incline_source", "is_steps", "step_count", "handrail",
-    "ramp_wheelchair", "surface", "name_id", "is_sidewalk", "highway",
+    "ramp_wheelchair", "surface", "name_id", "is_sidewalk", "highway", "smoothness", "lit",
 )  # fmt: skip
 REPORT_EFFECTIVE_COLUMNS = (
     "passage_width_m", "crossing", "acoustic_signal", "vibration_signal", "tactile_paving",
@@ -132,7 +149,9 @@ def build_route(
     ``table`` must match ``graph``'s current attributes (``Router.report_table()``); ``weights``
     are the profile's (violation and unknown bits). ``walk_path``, the plain walking route
     between the same points, gives the detour (None: no detour reported).
-    ``snapped_on_usable`` says whether both ends snapped onto edges the profile may use.
+    ``snapped_on_usable`` says whether both ends snapped onto edges the profile may use; the
+    verdict no longer reads it (it reads what the walked parts of the end pieces meet, so a kerb
+    beyond the destination breaks nothing) and it can go when the snapping is reworked.
     """
     edges = np.asarray(path.edges, dtype=np.int64)
     c = table.gather(edges)
@@ -168,6 +187,10 @@ def build_route(
 
     zero = np.zeros(k)
     has_length = lengths > 0
+    # what the walk meets: along a piece only what its walked part covers (a whole edge of length
+    # zero counts, a partial piece of length zero does not); at an edge's head only when the walk
+    # goes through it, which the last piece never does (its head lies beyond the destination)
+    walked = ends > starts
     steps = c["is_steps"] > 0
     incline = c["incline_percent"].astype(np.float64)
     incline_src = c["incline_source"]
@@ -182,8 +205,8 @@ def build_route(
     step_here = np.where(
         step_total > 0, np.maximum(1, np.rint(step_total * (ends - starts))), -1
     ).astype(np.int64)
-    add(
-        "steps", steps & has_length, first_pt, zero,
+    add(  # every flight walked, also one of length zero (both ends mapped at one position)
+        "steps", steps & walked, first_pt, zero,
         step_count=np.where(step_here > 0, step_here, _NONE),
         handrail=_names_of(c["handrail"], Tri),
         ramp_wheelchair=_names_of(c["ramp_wheelchair"], Tri),
@@ -212,7 +235,7 @@ def build_route(
     )
     crossing = c["crossing"]
     add(
-        "crossing", (crossing != CrossingKind.NONE) & ((ends >= 1.0) | (starts == 0.0)), mid_pt, lengths / 2,
+        "crossing", (crossing != CrossingKind.NONE) & walked & ((ends >= 1.0) | (starts == 0.0)), mid_pt, lengths / 2,
         crossing=_names_of(crossing, CrossingKind),
         acoustic_signal=_names_of(c["acoustic_signal"], AcousticSignal),
         vibration_signal=_names_of(c["vibration_signal"], Tri),
@@ -235,20 +258,23 @@ def build_route(
     )
     barriers.sort(key=lambda b: b.at_m)
 
-    violations: list[Violation] = []
-    vbits = charged_violations(weights, edges, path.start, path.end)  # SNAP: piece rule
-    for i in np.flatnonzero(vbits):
-        lon, lat = where(int(i), mid_pt)
-        for limit in Limit:
-            if int(vbits[i]) & limit:
-                message = limit_message(
-                    limit, c, int(i), profile, unknown_bits=int(weights.unknowns[edges[i]])
-                )
-                violations.append(
-                    Violation((limit.name or "").lower(), round(float(at[i]), 1), lon, lat, message)
-                )
+    # a closed node counts once, where the walk passes it: at the head of every piece but the
+    # last, and at the tail of the first piece only when the walk starts on that node
+    at_origin_node = np.zeros(k, dtype=bool)
+    at_origin_node[0] = starts[0] == 0.0
+    closed_met = walked & (
+        graph.edge["closed"][edges].astype(bool)
+        | (graph.node["closed"][graph.head[edges]].astype(bool) & not_last)
+        | (graph.node["closed"][graph.tail[edges]].astype(bool) & at_origin_node)
+    )
+    accessibility = _accessibility(
+        profile, weights, edges, c, lengths, at, total, walked, not_last, closed_met,
+        first_pt, last_pt, where,
+    )  # fmt: skip
+    violations = [Violation(b.limit, b.at_m, b.lon, b.lat, b.message) for b in accessibility.breaks]
 
     ubits = weights.unknowns[edges]
+    edge_level = walked & has_length
     unknowns: dict[str, dict[str, float]] = {}
     for unknown in Unknown:
         hit = (ubits & np.uint32(unknown)) != 0
@@ -259,10 +285,11 @@ def build_route(
             count = int(c["kerb_unknown_count"][hit & not_last].sum())
             if count:
                 unknowns[name] = {"count": count}
-        elif unknown in (Unknown.ACOUSTIC_SIGNAL, Unknown.TACTILE_PAVING, Unknown.BARRIER):
-            unknowns[name] = {"count": int(hit.sum())}
-        elif float(lengths[hit].sum()) > 0:
-            unknowns[name] = {"length_m": round(float(lengths[hit].sum()), 1)}
+        elif unknown.name in ("ACOUSTIC_SIGNAL", "TACTILE_PAVING", "BARRIER"):  # at the head
+            if (hit & not_last).any():
+                unknowns[name] = {"count": int((hit & not_last).sum())}
+        elif float(lengths[hit & edge_level].sum()) > 0:
+            unknowns[name] = {"length_m": round(float(lengths[hit & edge_level].sum()), 1)}
 
     max_incline = None
     if known_incline.any():
@@ -289,7 +316,7 @@ def build_route(
         walk_detour = detour(total, walk_m)
     return Route(
         profile=profile.name,
-        fully_accessible=not violations and snapped_on_usable,
+        accessibility=accessibility,
         distance_m=total,
         duration_s=duration,
         cost_s=path.cost_s,
@@ -304,6 +331,290 @@ def build_route(
         edges=edges.tolist(),
         walk_edges=walk_edges,
     )
+
+
+# --------------------------------------------------------------------------- the verdict
+
+#: Incline sources whose value is an estimate rather than a measurement or a tag.
+_ESTIMATED_INCLINE_SOURCES = (int(InclineSource.DEM), int(InclineSource.TAG_DIRECTION_ONLY))
+
+#: The profile parameter (added with the severity rules) saying whether an estimated incline
+#: above the limit may make the verdict "no"; read only by :func:`estimate_can_break`.
+ESTIMATE_CAN_BREAK_PARAMETER = "estimated_incline_breaks_limit"
+
+#: Unknown flags that describe a point met at an edge's head (kerbs, crossing signals).
+_POINT_UNKNOWNS = sum(
+    int(Unknown[f.upper()]) for f, w in unknown_flags().items() if w is not Where.EDGE
+)
+
+
+def estimate_can_break(profile: Profile) -> bool:
+    """Whether an *estimated* incline above the profile's limit makes the verdict "no".
+
+    THE one place that decides it. The profile parameter :data:`ESTIMATE_CAN_BREAK_PARAMETER`
+    says so where the profile has it; without it an estimate can break a limit (the break is
+    still marked ``estimated``). When it cannot, the break is reported in ``relies_on`` as an
+    estimated incline and the verdict is at worst "unknown".
+    """
+    return bool(getattr(profile, ESTIMATE_CAN_BREAK_PARAMETER, True))
+
+
+def limited_unknowns(profile: Profile) -> Unknown:
+    """The :class:`Unknown` flags whose attribute a *limit* of ``profile`` reads.
+
+    Weights flag unknowns also for soft penalties (an incline penalty, avoided surfaces that
+    are only penalised); the verdict asks only about limits: an unknown value there means the
+    limit is not known to hold.
+    """
+    p = profile
+    limited = {  # by name: a flag added to Unknown must be added here (checked below)
+        "INCLINE": p.max_incline_percent is not None,
+        "KERB_HEIGHT": p.max_kerb_height_cm is not None,
+        "WIDTH": p.min_width_m is not None,
+        "SURFACE": p.avoid_surfaces_hard and bool(p.avoid_surfaces),
+        "SMOOTHNESS": p.worst_smoothness is not None,
+        "STEP_COUNT": p.max_step_count is not None and not p.avoid_steps,
+        "LIT": p.require_lit,
+        "ACOUSTIC_SIGNAL": p.require_acoustic_signals,
+        "TACTILE_PAVING": p.require_tactile_paving,
+        # who may pass a barrier is a limit of every profile (its mobility class's column)
+        "BARRIER": True,
+    }
+    missing = set(Unknown.__members__) - set(limited)
+    if missing:  # pragma: no cover - a new flag needs its limit here
+        raise RuntimeError(f"limited_unknowns does not know the unknown flags {sorted(missing)}")
+    return Unknown(sum(int(f) for name, f in Unknown.__members__.items() if limited[name]))
+
+
+@dataclass(frozen=True, slots=True)
+class _VerdictPlan:
+    """What the verdict reads of one profile, worked out once (IntFlag arithmetic is slow)."""
+
+    limited: int  # Unknown bits a limit reads
+    forbidden: int  # Unknown bits the profile forbids
+    flags: tuple[tuple[int, str, bool], ...]  # (bit, name, at the head) of each limited flag
+
+
+@functools.lru_cache(maxsize=64)
+def _plan(profile: Profile) -> _VerdictPlan:
+    limited = int(limited_unknowns(profile))
+    forbidden = sum(
+        int(f) for f in Unknown if getattr(profile.unknown, (f.name or "").lower()) == UnknownTreatment.FORBID
+    )  # fmt: skip
+    flags = tuple(
+        (int(f), (f.name or "").lower(), bool(int(f) & _POINT_UNKNOWNS))
+        for f in Unknown
+        if limited & f
+    )
+    return _VerdictPlan(limited, forbidden, flags)
+
+
+#: (bit, name, at the head) of every Unknown flag, as plain ints.
+_UNKNOWN_BITS = tuple(
+    (int(f), (f.name or "").lower(), bool(int(f) & _POINT_UNKNOWNS)) for f in Unknown
+)
+
+
+#: Limit → (attribute it reads, unit of its values); every limit but UNKNOWN_FORBIDDEN.
+_LIMIT_ATTRIBUTE: dict[Limit, tuple[str, str | None]] = {
+    Limit.CLOSED: ("closed", None),
+    Limit.STEPS: ("steps", "steps"),
+    Limit.STEP_COUNT: ("step_count", "steps"),
+    Limit.HANDRAIL: ("handrail", None),
+    Limit.INCLINE: ("incline", "%"),
+    Limit.KERB_HEIGHT: ("kerb_height", "cm"),
+    Limit.WIDTH: ("width", "m"),
+    Limit.SURFACE: ("surface", None),
+    Limit.SMOOTHNESS: ("smoothness", None),
+    Limit.LIT: ("lit", None),
+    Limit.BARRIER: ("barrier", None),
+    Limit.WHEELCHAIR_NO: ("wheelchair", None),
+    Limit.ACOUSTIC_SIGNAL: ("acoustic_signal", None),
+    Limit.TACTILE_PAVING: ("tactile_paving", None),
+}
+
+
+#: (limit, bit, name, at the head) of every limit with an attribute, as plain ints.
+_LIMIT_BITS = tuple(
+    (lim, int(lim), (lim.name or "").lower(), bool(int(lim) & int(POINT_LIMITS)))
+    for lim in _LIMIT_ATTRIBUTE
+)
+_INCLINE_BIT = int(Limit.INCLINE)
+_CLOSED_BIT = int(Limit.CLOSED)
+_STEP_COUNT_BIT = int(Unknown.STEP_COUNT)
+_INCLINE_UNKNOWN_BIT = int(Unknown.INCLINE)
+_KERB_HEIGHT_BIT = int(Unknown.KERB_HEIGHT)
+
+
+def _measure(
+    limit: Limit, c: dict[str, np.ndarray], i: int, profile: Profile
+) -> tuple[float | int | str | None, float | int | str | list[str] | None]:
+    """The value met on piece ``i`` and the profile's limit for it, in the limit's unit."""
+    p = profile
+    if limit == Limit.INCLINE:
+        return round(float(c["incline_percent"][i]), 2), p.max_incline_percent
+    if limit in (Limit.STEPS, Limit.STEP_COUNT):
+        count = int(c["step_count"][i])
+        return (count if count >= 0 else None), (0 if limit == Limit.STEPS else p.max_step_count)
+    if limit == Limit.KERB_HEIGHT:
+        return round(float(c["kerb_height_cm"][i]), 1), p.max_kerb_height_cm
+    if limit == Limit.WIDTH:
+        return round(float(c["passage_width_m"][i]), 2), p.min_width_m
+    if limit == Limit.SURFACE:
+        return _value(_names_of(c["surface"], SurfaceClass), i), sorted(p.avoid_surfaces)
+    if limit == Limit.SMOOTHNESS:
+        return _value(_names_of(c["smoothness"], Smoothness), i), p.worst_smoothness
+    if limit == Limit.BARRIER:
+        return _value(_names_of(c["barrier"], BarrierKind), i), None
+    if limit in (Limit.HANDRAIL, Limit.LIT, Limit.ACOUSTIC_SIGNAL, Limit.TACTILE_PAVING):
+        return "no", "yes"
+    if limit == Limit.WHEELCHAIR_NO:
+        return "no", None
+    return None, None
+
+
+def _runs(mask: np.ndarray) -> np.ndarray:
+    """Indices of the pieces that start a run of consecutive ``mask`` pieces."""
+    starts = mask.copy()
+    starts[1:] &= ~mask[:-1]
+    return np.flatnonzero(starts)
+
+
+def _accessibility(
+    profile: Profile,
+    weights: EdgeWeights,
+    edges: np.ndarray,
+    c: dict[str, np.ndarray],
+    lengths: np.ndarray,
+    at: np.ndarray,
+    total: float,
+    walked: np.ndarray,
+    head: np.ndarray,
+    closed: np.ndarray,
+    first_pt: np.ndarray,
+    last_pt: np.ndarray,
+    where: Any,
+) -> Accessibility:
+    """The verdict on a route's pieces (see :class:`~routing.route.Accessibility`).
+
+    ``walked`` marks pieces whose walked part covers some of their edge, ``head`` those whose
+    walk goes through the edge's head: a limit broken along an edge counts where walked, one at
+    the head (:data:`~accessibility_rules.weights.POINT_LIMITS`, point unknowns) where the head
+    is reached, so nothing beyond either end of the route counts. ``closed`` marks the pieces
+    that meet a closure (of the edge, or of a node the walk passes).
+    """
+    k = len(edges)
+    along = walked & (lengths > 0)  # facts measured along the way need some length walked
+
+    def start_of(i: int) -> Place:
+        lon, lat = where(i, first_pt)
+        return Place(round(float(at[i]), 1), lon, lat)
+
+    def head_of(i: int) -> Place:
+        lon, lat = where(i, last_pt)
+        return Place(round(float(at[i] + lengths[i]), 1), lon, lat)
+
+    # --- what is broken ------------------------------------------------------------------
+    plan = _plan(profile)
+    can_break = estimate_can_break(profile)
+    point = np.int64(int(POINT_LIMITS))
+    vbits = weights.violations[edges].astype(np.int64) & ~np.int64(int(Limit.UNKNOWN_FORBIDDEN))
+    met = np.where(walked, vbits & ~point, 0) | np.where(head, vbits & point, 0)
+    met &= np.where(closed, -1, ~np.int64(_CLOSED_BIT))
+    ubits = weights.unknowns[edges].astype(np.int64)
+    # a flight of unknown count is met even at length zero; other facts along need a length
+    u_met = (
+        np.where(along, ubits & ~np.int64(_POINT_UNKNOWNS), 0)
+        | np.where(walked, ubits & np.int64(_STEP_COUNT_BIT), 0)
+        | np.where(head, ubits & np.int64(_POINT_UNKNOWNS), 0)
+    )
+    forbidden = u_met & np.int64(plan.forbidden)
+    src = c["incline_source"]
+    estimated_incline = (src == _ESTIMATED_INCLINE_SOURCES[0]) | (
+        src == _ESTIMATED_INCLINE_SOURCES[1]
+    )
+
+    breaks: list[Break] = []
+    demoted = np.zeros(k, dtype=bool)  # estimated incline breaks that may not say "no"
+    for i in np.flatnonzero((met != 0) | (forbidden != 0)).tolist():
+        bits, forbid = int(met[i]), int(forbidden[i])
+        for limit, bit, name, at_head in _LIMIT_BITS:
+            if not bits & bit:
+                continue
+            estimated = bit == _INCLINE_BIT and bool(estimated_incline[i])
+            if estimated and not can_break:
+                demoted[i] = True
+                continue
+            attribute, unit = _LIMIT_ATTRIBUTE[limit]
+            value, limit_value = _measure(limit, c, i, profile)
+            place = head_of(i) if at_head else start_of(i)
+            message = limit_message(limit, c, i, profile, estimated=estimated)
+            breaks.append(
+                Break(
+                    name, attribute, place.at_m, place.lon, place.lat, _plain(value),
+                    limit_value, unit, estimated, message,
+                )
+            )  # fmt: skip
+        for bit, name, at_head in _UNKNOWN_BITS:
+            if forbid & bit:
+                place = head_of(i) if at_head else start_of(i)
+                message = limit_message(Limit.UNKNOWN_FORBIDDEN, c, i, profile, unknown_bits=bit)
+                breaks.append(
+                    Break(
+                        "unknown_forbidden", name, place.at_m, place.lon, place.lat,
+                        None, None, None, False, message,
+                    )
+                )  # fmt: skip
+    breaks.sort(key=lambda b: b.at_m)
+
+    # --- what rests on unknown or estimated data -------------------------------------------
+    relies: list[Reliance] = []
+    unknown_along = np.zeros(k, dtype=bool)
+
+    def along_reliance(name: str, mask: np.ndarray, *, estimated: bool = False) -> None:
+        nonlocal unknown_along
+        if not mask.any():
+            return
+        unknown_along |= mask
+        places = [start_of(int(i)) for i in _runs(mask)]
+        length = round(float(lengths[mask].sum()), 1)
+        relies.append(Reliance(name, None, length, places, estimated))
+
+    def count_reliance(name: str, mask: np.ndarray, counts: np.ndarray, at_head: bool) -> None:
+        if not mask.any():
+            return
+        places = [(head_of(i) if at_head else start_of(i)) for i in np.flatnonzero(mask).tolist()]
+        relies.append(Reliance(name, int(counts[mask].sum()), None, places))
+
+    ones = np.ones(k, dtype=np.int64)
+    relied = u_met & np.int64(plan.limited)
+    incline = c["incline_percent"].astype(np.float64)
+    for bit, name, at_head in plan.flags if relied.any() else ():
+        hit = (relied & np.int64(bit)) != 0
+        if bit == _INCLINE_UNKNOWN_BIT:  # an estimate is not unknown: it is listed as estimated
+            hit &= ~np.isfinite(incline)
+        if bit == _KERB_HEIGHT_BIT:
+            count_reliance(name, hit, c["kerb_unknown_count"].astype(np.int64), True)
+        elif at_head:
+            count_reliance(name, hit, ones, True)
+        elif bit == _STEP_COUNT_BIT:
+            count_reliance(name, hit, ones, False)
+            unknown_along |= hit & along
+        else:
+            along_reliance(name, hit)
+    steps = c["is_steps"] > 0
+    if profile.max_incline_percent is not None:
+        held = along & ~steps & np.isfinite(incline) & estimated_incline
+        held &= ((met & np.int64(_INCLINE_BIT)) == 0) | demoted
+        along_reliance("incline", held, estimated=True)
+    if profile.require_handrail_on_steps and not profile.avoid_steps:
+        no_rail = walked & steps & (c["handrail"] == Tri.UNKNOWN)
+        count_reliance("handrail", no_rail, ones, False)
+        unknown_along |= no_rail & along
+
+    known = 1.0 if total <= 0 else 1.0 - float(lengths[unknown_along].sum()) / total
+    verdict: Verdict = "no" if breaks else "unknown" if relies else "yes"
+    return Accessibility(verdict, round(min(max(known, 0.0), 1.0), 3), breaks, relies)
 
 
 def _snapped(snap: SnapPoint) -> dict[str, float]:
@@ -380,6 +691,37 @@ def _segments(
     ]
 
 
+def _combine_accessibility(legs: list[Route]) -> Accessibility:
+    """The verdict of a route through via points: the worst leg's, with every leg's breaks and
+    reliances (places shifted to the whole route) and the length-weighted known share."""
+    breaks: list[Break] = []
+    relies: dict[tuple[str, bool], Reliance] = {}
+    offset = known_m = 0.0
+    for leg in legs:
+        acc = leg.accessibility
+        breaks += [dataclasses.replace(b, at_m=round(b.at_m + offset, 1)) for b in acc.breaks]
+        for r in acc.relies_on:
+            places = [Place(round(p.at_m + offset, 1), p.lon, p.lat) for p in r.places]
+            was = relies.get((r.attribute, r.estimated))
+            if was is None:
+                relies[(r.attribute, r.estimated)] = dataclasses.replace(r, places=places)
+                continue
+            relies[(r.attribute, r.estimated)] = dataclasses.replace(
+                was,
+                count=None if r.count is None else (was.count or 0) + r.count,
+                length_m=None if r.length_m is None else round((was.length_m or 0) + r.length_m, 1),
+                places=was.places + places,
+            )
+        known_m += acc.known_share * leg.distance_m
+        offset += leg.distance_m
+    return Accessibility(
+        worst_verdict([leg.accessibility.verdict for leg in legs]),
+        round(known_m / offset, 3) if offset > 0 else 1.0,
+        breaks,
+        list(relies.values()),
+    )
+
+
 def combine_routes(legs: list[Route]) -> Route:
     """One route through via points from its legs (positions shifted to the whole route)."""
     if len(legs) == 1:
@@ -419,7 +761,7 @@ def combine_routes(legs: list[Route]) -> Route:
         joined_detour = detour(offset, sum(d["walk_distance_m"] for d in detours if d))
     return Route(
         profile=legs[0].profile,
-        fully_accessible=all(leg.fully_accessible for leg in legs),
+        accessibility=_combine_accessibility(legs),
         distance_m=offset,
         duration_s=sum(leg.duration_s for leg in legs),
         cost_s=sum(leg.cost_s for leg in legs),

@@ -2,8 +2,10 @@
 
 Geometry, distance and duration; every barrier met (kerbs with height, steps with count, steep
 parts, poor surfaces, narrow passages, crossings and their signals, barriers, elevators); every
-hard limit the route breaks and where; the *unknowns* it relies on; the largest incline; and the
-detour compared with the plain walking route. Exported as GeoJSON (RFC 7946).
+hard limit the route breaks and where; the *unknowns* it relies on; the verdict
+(:class:`Accessibility`: yes / unknown / no, with its breaks and the unknown data it relies on);
+the largest incline; and the detour compared with the plain walking route. Exported as GeoJSON
+(RFC 7946).
 
 Only the values live here; :mod:`routing.report` builds them from a search path.
 """
@@ -11,12 +13,114 @@ Only the values live here; :mod:`routing.report` builds them from a search path.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION
 from routing.wording import summary_text
 
-__all__ = ["Barrier", "Route", "Segment", "Violation"]
+__all__ = [
+    "VERDICTS", "Accessibility", "Barrier", "Break", "Place", "Reliance", "Route", "Segment",
+    "Verdict", "Violation", "worst_verdict",
+]  # fmt: skip
+
+#: The three verdicts, from best to worst.
+Verdict = Literal["yes", "unknown", "no"]
+VERDICTS: tuple[Verdict, ...] = ("yes", "unknown", "no")
+
+
+def worst_verdict(verdicts: list[Verdict]) -> Verdict:
+    """The worst of several verdicts (of a route's legs): no > unknown > yes."""
+    return max(verdicts, key=VERDICTS.index, default="yes")
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where on a route: metres from its start and the position."""
+
+    at_m: float
+    lon: float
+    lat: float
+
+    def as_dict(self) -> dict[str, float]:
+        """Plain JSON-ready dictionary."""
+        return {"at_m": self.at_m, "lon": self.lon, "lat": self.lat}
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """A limit of the profile that the route is known (or estimated) to break: where, and by
+    how much (``value`` against ``limit_value`` in ``unit``; None where a fact has no number)."""
+
+    limit: str  # the Limit bit's name, lower case (steps, incline, kerb_height, ...)
+    attribute: str  # the attribute the limit reads (step_count, incline, kerb_height, ...)
+    at_m: float
+    lon: float
+    lat: float
+    value: float | int | str | None
+    limit_value: float | int | str | list[str] | None
+    unit: str | None
+    estimated: bool  # the value is an estimate (incline from the elevation model)
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dictionary."""
+        return {
+            "limit": self.limit, "attribute": self.attribute, "at_m": self.at_m, "lon": self.lon,
+            "lat": self.lat, "value": self.value, "limit_value": self.limit_value,
+            "unit": self.unit, "estimated": self.estimated, "message": self.message,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Reliance:
+    """An attribute a limit of the profile reads whose value is unknown (or only estimated)
+    somewhere on the route: how much (``count`` places or ``length_m`` metres) and where."""
+
+    attribute: str
+    count: int | None  # point facts (kerbs, crossings) and flights of steps
+    length_m: float | None  # facts along the way (incline, width, smoothness, ...)
+    places: list[Place]
+    estimated: bool = False  # the value is an estimate, not unknown (incline from the DEM)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dictionary (``count`` or ``length_m``, whichever applies)."""
+        out: dict[str, Any] = {"attribute": self.attribute}
+        if self.count is not None:
+            out["count"] = self.count
+        if self.length_m is not None:
+            out["length_m"] = self.length_m
+        out["estimated"] = self.estimated
+        out["places"] = [p.as_dict() for p in self.places]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Accessibility:
+    """The honest verdict on a route for a profile.
+
+    * ``"yes"``: every limit the profile sets is *known* to hold along the whole route;
+    * ``"unknown"``: nothing known breaks a limit, but some limit rests on unknown (or only
+      estimated) data, listed in ``relies_on`` with places;
+    * ``"no"``: a known limit is broken, listed in ``breaks`` with places and by how much.
+
+    ``known_share`` is the share of the route's length on which every attribute along the way
+    that the profile sets a limit on is known (point facts such as kerbs are counted in
+    ``relies_on``, not measured; 1.0 for a route of length zero).
+    """
+
+    verdict: Verdict
+    known_share: float
+    breaks: list[Break]
+    relies_on: list[Reliance]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dictionary."""
+        return {
+            "verdict": self.verdict,
+            "known_share": self.known_share,
+            "breaks": [b.as_dict() for b in self.breaks],
+            "relies_on": [r.as_dict() for r in self.relies_on],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +186,7 @@ class Route:
     """
 
     profile: str
-    fully_accessible: bool
+    accessibility: Accessibility
     distance_m: float
     duration_s: float
     cost_s: float
@@ -101,6 +205,11 @@ class Route:
     #: moved end: {"role", "distance_m" (from the place asked for), "lon", "lat", "reason"}.
     ends_short: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def fully_accessible(self) -> bool:
+        """Deprecated (removed in the next release): ``accessibility.verdict == "yes"``."""
+        return self.accessibility.verdict == "yes"
+
     def summary(self) -> str:
         """A short readable summary for the command line: the verdict first, broken limits
         grouped by attribute with places, the unknowns relied on, one line per barrier."""
@@ -110,7 +219,8 @@ class Route:
         """JSON-ready dictionary (geometry as a GeoJSON LineString)."""
         return {
             "profile": self.profile,
-            "fully_accessible": self.fully_accessible,
+            "accessibility": self.accessibility.as_dict(),
+            "fully_accessible": self.fully_accessible,  # deprecated: verdict == "yes"
             "distance_m": round(self.distance_m, 1),
             "duration_s": round(self.duration_s, 1),
             "geometry": {"type": "LineString", "coordinates": self.geometry},

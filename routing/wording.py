@@ -599,25 +599,14 @@ def obstacle_phrase(obstacle: Mapping[str, Any], lang: Language) -> str:
 
 
 def verdict_of(route: Any) -> dict[str, Any]:
-    """The route's verdict as JSON (contract 2: ``route.accessibility``), or one derived from
-    the deprecated ``fully_accessible`` and the route's violations and unknowns."""
-    acc = getattr(route, "accessibility", None)
-    if acc is not None:
-        data = acc.as_dict() if hasattr(acc, "as_dict") else dict(acc)
-        return {"verdict": data.get("verdict", "unknown"), "breaks": list(data.get("breaks") or []),
-                "relies_on": list(data.get("relies_on") or []), "known_share": data.get("known_share")}  # fmt: skip
-    violations = [v.as_dict() if hasattr(v, "as_dict") else dict(v) for v in route.violations]
-    for v in violations:  # the value from the barrier reported at the same place, if any
-        kind = {"steps": "steps", "step_count": "steps", "incline": "steep"}.get(v["limit"])
-        for b in route.barriers:
-            if b.kind == kind and abs(b.at_m - v["at_m"]) < 0.5:
-                d = b.details
-                v["value"] = d.get("step_count") if kind == "steps" else d.get("incline_percent")
-                v["unit"] = None if kind == "steps" else "%"
-                v["estimated"] = kind == "steep" and d.get("source") == "dem"
-    relies = [{"attribute": name, **values} for name, values in (route.unknowns or {}).items()]
-    verdict = "no" if violations or not route.fully_accessible else "unknown" if relies else "yes"
-    return {"verdict": verdict, "breaks": violations, "relies_on": relies, "known_share": None}
+    """The route's verdict as JSON (``route.accessibility``, see :class:`routing.route.Accessibility`)."""
+    data = route.accessibility.as_dict()
+    return {
+        "verdict": data["verdict"],
+        "breaks": list(data["breaks"]),
+        "relies_on": list(data["relies_on"]),
+        "known_share": data["known_share"],
+    }
 
 
 def verdict_sentence(

@@ -185,7 +185,7 @@ def plot_routes_map(router: Router, pair: Pair, profiles: Sequence[str], path: P
     widths = np.linspace(8.0, 1.5, max(len(drawn), 1))
     for k, (i, name, route) in enumerate(drawn):
         xy = np.asarray(route.geometry)
-        state = "fully accessible" if route.fully_accessible else "NOT fully accessible"
+        state = f"accessible: {route.accessibility.verdict}"
         label = f"{name}: {route.distance_m:.0f} m, {route.duration_s / 60:.0f} min, {state}"
         ax.plot(xy[:, 0], xy[:, 1], color=COLOURS[i % len(COLOURS)], linewidth=widths[k],
                 alpha=0.9, solid_capstyle="round", label=label, zorder=2 + k)  # fmt: skip

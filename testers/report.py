@@ -3,7 +3,11 @@
 Definitions used in ``summary.json`` (per profile; rates are percentages of *all* pairs):
 
 - ``success_rate_pct``: pairs routed without an error (``out_of_area``, ``no_route``);
-- ``fully_accessible_rate_pct``: pairs whose route honours every hard limit of the profile;
+- ``yes_rate_pct``, ``unknown_rate_pct``, ``no_rate_pct``: pairs whose route's verdict
+  (``Route.accessibility``) is "yes" (every limit of the profile known to hold), "unknown" (no
+  known break, but some limit rests on unknown or estimated data) or "no" (a limit broken); the
+  three add up to ``success_rate_pct``. ``known_share``: mean and median share of a route's
+  length on which every attribute the profile limits is known;
 - ``latency_ms.route``: ``Router.route(..., compare_walk=True)`` per successful pair — median,
   p95, p99, mean, max; ``latency_ms.search``: snapping plus ``Router.shortest_path`` alone;
 - ``throughput_routes_per_s``: full routes per second of one process (1000 / mean route ms);
@@ -13,7 +17,7 @@ Definitions used in ``summary.json`` (per profile; rates are percentages of *all
   (mean, median, and the mean share per attribute).
 
 A regression against a baseline summary is: the median route latency +20 % or more, or the
-success or fully-accessible rate down by one percentage point or more.
+success rate or the share of "yes" verdicts down by one percentage point or more.
 """
 
 from __future__ import annotations
@@ -31,7 +35,11 @@ import numpy as np
 from testers.runner import PairResult, RunOutput
 
 LATENCY_REGRESSION = 0.20  # +20 % median route latency
-RATE_REGRESSION_POINTS = 1.0  # −1 percentage point success / fully-accessible rate
+RATE_REGRESSION_POINTS = 1.0  # −1 percentage point success rate / share of "yes" verdicts
+#: The rates a regression is looked for in (the "yes" share: unknown ≠ accessible).
+RATE_METRICS = ("success_rate_pct", "yes_rate_pct")
+#: The verdicts, each with its rate in the summary.
+VERDICTS = ("yes", "unknown", "no")
 DETOUR_BIN_EDGES = (0.0, 1.0, 1.05, 1.1, 1.25, 1.5, 2.0, 3.0, math.inf)
 
 
@@ -158,14 +166,19 @@ def profile_summary(rows: Sequence[PairResult]) -> dict[str, Any]:
     ok = [r for r in rows if r.ok]
     route_ms = [r.route_ms for r in ok if r.route_ms is not None]
     search_ms = [r.search_ms for r in rows if r.search_ms is not None]
-    fully = sum(1 for r in ok if r.fully_accessible)
+    verdicts = Counter(r.verdict for r in ok)
+    shares = [r.known_share for r in ok if r.known_share is not None]
     errors = Counter(r.error for r in rows if r.error)
     summary: dict[str, Any] = {
         "pairs": n,
         "ok": len(ok),
         "errors": dict(sorted(errors.items())),
         "success_rate_pct": _pct(len(ok), n),
-        "fully_accessible_rate_pct": _pct(fully, n),
+        **{f"{v}_rate_pct": _pct(verdicts[v], n) for v in VERDICTS},
+        "known_share": {
+            "mean": _round(float(np.mean(shares)), 4) if shares else None,
+            "median": _quantile(shares, 50),
+        },
         "latency_ms": {"route": stats(route_ms), "search": stats(search_ms)},
         "throughput_routes_per_s": (
             _round(1000.0 * len(route_ms) / sum(route_ms), 1) if route_ms else None
@@ -203,9 +216,12 @@ def summarize(output: RunOutput, profiles: Sequence[str], meta: dict[str, Any]) 
             "routes": routes,
             "ok": ok,
             "success_rate_pct": _pct(ok, routes),
-            "fully_accessible_rate_pct": _pct(
-                sum(1 for r in output.results if r.ok and r.fully_accessible), routes
-            ),
+            **{
+                f"{v}_rate_pct": _pct(
+                    sum(1 for r in output.results if r.ok and r.verdict == v), routes
+                )
+                for v in VERDICTS
+            },
             "latency_ms": {
                 "route": stats([r.route_ms for r in output.results if r.route_ms is not None]),
                 "search": stats([r.search_ms for r in output.results if r.search_ms is not None]),
@@ -296,7 +312,12 @@ def find_regressions(
                         "threshold": f"+{LATENCY_REGRESSION * 100:.0f} %",
                     }
                 )  # fmt: skip
-        for metric in ("success_rate_pct", "fully_accessible_rate_pct"):
+        if "yes_rate_pct" not in base and "fully_accessible_rate_pct" in base:
+            notes.append(
+                f"profile {name}: the baseline predates the verdict (no yes_rate_pct); its "
+                "fully-accessible rate counted unknown data as accessible and is not compared"
+            )
+        for metric in RATE_METRICS:
             b, c = base.get(metric), cur.get(metric)
             if isinstance(b, int | float) and isinstance(c, int | float):
                 drop = b - c
@@ -318,7 +339,7 @@ def _fmt(value: Any, spec: str) -> str:
 def format_table(summary: dict[str, Any]) -> str:
     """A plain-text table of the headline figures per profile."""
     head = (
-        f"{'profile':<20}{'ok %':>7}{'access %':>9}{'med ms':>8}{'p95 ms':>8}{'p99 ms':>8}"
+        f"{'profile':<20}{'ok %':>7}{'yes %':>7}{'unk %':>7}{'no %':>7}{'known':>7}{'med ms':>8}{'p95 ms':>8}{'p99 ms':>8}"
         f"{'search':>8}{'detour':>8}{'p90':>6}{'unknown':>8}{'routes/s':>9}"
     )
     lines = [head, "-" * len(head)]
@@ -326,7 +347,8 @@ def format_table(summary: dict[str, Any]) -> str:
         lat = s["latency_ms"]["route"]
         lines.append(
             f"{name:<20}{_fmt(s['success_rate_pct'], '.1f'):>7}"
-            f"{_fmt(s['fully_accessible_rate_pct'], '.1f'):>9}"
+            f"{_fmt(s['yes_rate_pct'], '.1f'):>7}{_fmt(s['unknown_rate_pct'], '.1f'):>7}"
+            f"{_fmt(s['no_rate_pct'], '.1f'):>7}{_fmt(s['known_share']['mean'], '.0%'):>7}"
             f"{_fmt(lat['median'], '.2f'):>8}{_fmt(lat['p95'], '.2f'):>8}"
             f"{_fmt(lat['p99'], '.2f'):>8}{_fmt(s['latency_ms']['search']['median'], '.3f'):>8}"
             f"{_fmt(s['detour']['median_ratio'], '.3f'):>8}{_fmt(s['detour']['p90_ratio'], '.2f'):>6}"
@@ -334,7 +356,8 @@ def format_table(summary: dict[str, Any]) -> str:
             f"{_fmt(s['throughput_routes_per_s'], '.0f'):>9}"
         )
     lines.append(
-        "(ok/access: % of all pairs; ms: Router.route with the walking comparison; search: snap + "
+        "(ok, yes/unk/no (the route's verdict): % of all pairs; known: mean share of a route's "
+        "length with every limited attribute known; ms: Router.route with the walking comparison; search: snap + "
         "shortest_path; detour: distance ÷ plain walking route, median and p90; unknown: mean "
         "share of length on unknown data; routes/s: one process)"
     )

@@ -6,8 +6,8 @@ Per pair and profile, two timings are taken on a warm router (weights cached, ke
 - ``route_ms``: ``Router.route(..., compare_walk=True)`` — everything a request costs: snapping,
   the search, the plain walking route for the detour, and the route report (barriers, unknowns).
 
-The route's figures: ``fully_accessible``, distance, duration, the detour against walking, the
-numbers of kerbs (kerbs crossed, summing each kerb barrier's ``count``), flights of steps and road
+The route's figures: the verdict (``yes``/``unknown``/``no``) and ``known_share``, distance,
+duration, the detour against walking, the numbers of kerbs (kerbs crossed, summing each kerb barrier's ``count``), flights of steps and road
 crossings met (from ``Route.barriers``), and ``unknown_share`` — the length on edges where an
 attribute the profile cares about is unknown (incline, width, surface, smoothness, step count,
 lighting), divided by the route's distance, and the same share per attribute. Errors (``out_of_area``, ``no_route``) are recorded,
@@ -57,7 +57,8 @@ class PairResult:
     profile: str
     ok: bool
     error: str | None = None
-    fully_accessible: bool | None = None
+    verdict: str | None = None  # the route's accessibility verdict: yes, unknown or no
+    known_share: float | None = None  # share of its length with every limited attribute known
     distance_m: float | None = None
     duration_s: float | None = None
     cost_s: float | None = None
@@ -152,7 +153,8 @@ class _Worker:
             return res
         res.route_ms = (clock() - start) / 1e6
         res.ok = True
-        res.fully_accessible = route.fully_accessible
+        res.verdict = route.accessibility.verdict
+        res.known_share = route.accessibility.known_share
         res.distance_m = round(route.distance_m, 2)
         res.duration_s = round(route.duration_s, 2)
         res.cost_s = route.cost_s

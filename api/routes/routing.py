@@ -84,8 +84,11 @@ async def post_route(
 ) -> FastJSONResponse:
     """Route from origin to destination (through via points) for a preset with overrides.
 
-    Every route says whether it is ``fully_accessible``; if no route honours the profile's
-    limits, the least-bad one is returned with each broken limit located, unless ``strict``.
+    Every route carries its ``accessibility`` verdict: ``yes`` only when every limit of the
+    profile is known to hold, ``unknown`` when some limit rests on unknown or estimated data
+    (``relies_on``), ``no`` when a limit is broken (``breaks``). If no route honours the
+    profile's limits, the least-bad one is returned with each broken limit located, unless
+    ``strict``, which fails with ``no_route`` instead. ``fully_accessible`` is deprecated.
     """
     return FastJSONResponse(
         plan(r, req, settings.max_via_points, settings.max_alternatives, obstacles=live)

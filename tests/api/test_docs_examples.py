@@ -65,7 +65,10 @@ def render_readme(examples: list[tuple[str, str, dict[str, Any], dict[str, Any]]
     ]
     for profile, language, request, body in examples:
         route = body["routes"][0]
-        accessible = "yes" if route["fully_accessible"] else "no"
+        acc = route["accessibility"]
+        relies = ", ".join(
+            r["attribute"] + (" (estimated)" if r["estimated"] else "") for r in acc["relies_on"]
+        )
         lines += [
             f"## `{profile}`, {TITLES[language]} ({language})",
             "",
@@ -73,8 +76,9 @@ def render_readme(examples: list[tuple[str, str, dict[str, Any], dict[str, Any]]
             f"Profile `{request['profile']['name']}`: {body['profile'][f'label_{language}']}.",
             "",
             f"- distance: {route['distance_m']} m, duration: {route['duration_s']} s",
-            f"- fully accessible: {accessible}",
-            f"- unknowns relied on: {', '.join(sorted(route['unknowns'])) or 'none'}",
+            f"- verdict: {acc['verdict']}, known share of the length: {acc['known_share']:.0%}",
+            f"- limits broken: {', '.join(b['limit'] for b in acc['breaks']) or 'none'}",
+            f"- limits resting on unknown or estimated data: {relies or 'none'}",
             "",
         ]
         lines += [f"{i}. {step['text']}" for i, step in enumerate(route["steps"], start=1)]

@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from accessibility_rules.profile import preset_names
+from api.schemas import RouteOut
 
 pytestmark = pytest.mark.realdata
 
@@ -73,7 +74,12 @@ def check_route_response(body: dict[str, Any], bbox: list[float]) -> None:
         assert ATTRIBUTION in route["attribution"]
         assert route["distance_m"] > 0
         assert route["duration_s"] > 0
-        assert isinstance(route["fully_accessible"], bool)
+        verdict = RouteOut.model_validate(route).accessibility  # typed as documented
+        assert route["fully_accessible"] is (verdict.verdict == "yes")  # deprecated mirror
+        assert (verdict.verdict == "no") == bool(verdict.breaks)
+        if verdict.verdict == "yes":
+            assert not verdict.relies_on
+            assert verdict.known_share == 1.0
         geometry = route["geometry"]
         assert geometry["type"] == "LineString"
         coords = geometry["coordinates"]
@@ -653,6 +659,8 @@ def test_least_bad_route_without_strict(client: TestClient, bbox: list[float]) -
     check_route_response(body, bbox)
     route = body["routes"][0]
     assert route["fully_accessible"] is False
+    assert route["accessibility"]["verdict"] == "no"
+    assert {b["limit"] for b in route["accessibility"]["breaks"]} == {"unknown_forbidden"}
     assert {v["limit"] for v in route["violations"]} == {"unknown_forbidden"}
 
 

@@ -18,7 +18,7 @@ from routing.instructions import (
     _slopes,
     instructions,
 )
-from routing.route import Barrier, Route, Segment
+from routing.route import Accessibility, Barrier, Route, Segment
 from routing.wording import Way, street_with_article, verdict_sentence
 
 # Real names from the Kaiserslautern and Neukölln extracts (their ``name=`` values).
@@ -81,7 +81,8 @@ def test_unnamed_ways_by_kind() -> None:
 def _route(segments: list[Segment], geometry: list[list[float]], **kw: Any) -> Route:
     total = sum(s.length_m for s in segments)
     base: dict[str, Any] = dict(
-        profile="wheelchair", fully_accessible=True, distance_m=total, duration_s=total,
+        profile="wheelchair", accessibility=Accessibility("yes", 1.0, [], []),
+        distance_m=total, duration_s=total,
         cost_s=total, geometry=geometry, barriers=[], violations=[], unknowns={},
         max_incline=None, detour=None, segments=segments, snapped={},
     )  # fmt: skip

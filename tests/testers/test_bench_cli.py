@@ -106,7 +106,10 @@ def test_summary_json_has_the_figures_and_metadata(summary: dict[str, Any]) -> N
     for s in summary["profiles"].values():
         assert s["pairs"] == 20
         assert s["success_rate_pct"] == 100.0
-        assert 0 <= s["fully_accessible_rate_pct"] <= 100
+        shares = [s[f"{v}_rate_pct"] for v in ("yes", "unknown", "no")]
+        assert all(0 <= x <= 100 for x in shares)
+        assert sum(shares) == pytest.approx(s["success_rate_pct"], abs=0.1)
+        assert 0 <= s["known_share"]["mean"] <= 1
         lat = s["latency_ms"]["route"]
         assert 0 < lat["median"] <= lat["p95"] <= lat["p99"] <= lat["max"]
         assert s["latency_ms"]["search"]["median"] > 0
@@ -114,7 +117,8 @@ def test_summary_json_has_the_figures_and_metadata(summary: dict[str, Any]) -> N
         detour = s["detour"]
         assert detour["median_ratio"] <= detour["p90_ratio"]
         assert sum(b["count"] for b in detour["histogram"]) == 20
-    assert summary["profiles"]["walk"]["fully_accessible_rate_pct"] == 100.0
+    assert summary["profiles"]["walk"]["yes_rate_pct"] == 100.0  # walking sets no limit on data
+    assert summary["profiles"]["wheelchair"]["unknown_rate_pct"] > 0  # 2013: widths unmapped
 
 
 def test_networkx_agrees_on_every_pair(summary: dict[str, Any]) -> None:
@@ -177,7 +181,7 @@ def test_baseline_with_slower_figures_flags_regressions(
     doctored = copy.deepcopy(summary)
     for s in doctored["profiles"].values():
         s["latency_ms"]["route"]["median"] /= 10.0
-        s["fully_accessible_rate_pct"] = 100.0
+        s["yes_rate_pct"] = 100.0
     doctored["profiles"]["walk"]["success_rate_pct"] = 100.0
     base = tmp_path / "baseline.json"
     base.write_text(json.dumps(doctored))
@@ -187,8 +191,8 @@ def test_baseline_with_slower_figures_flags_regressions(
     metrics = {(r["profile"], r["metric"]) for r in result["regressions"]}
     assert ("walk", "latency_ms.route.median") in metrics
     assert ("wheelchair", "latency_ms.route.median") in metrics
-    if summary["profiles"]["wheelchair"]["fully_accessible_rate_pct"] <= 99.0:
-        assert ("wheelchair", "fully_accessible_rate_pct") in metrics
+    if summary["profiles"]["wheelchair"]["yes_rate_pct"] <= 99.0:
+        assert ("wheelchair", "yes_rate_pct") in metrics
     assert result["baseline"]["file"] == str(base)
 
 
@@ -211,15 +215,24 @@ def test_baseline_like_itself_flags_none(
 
 
 def test_rate_thresholds_are_one_point() -> None:
-    def summ(success: float, fully: float, median: float) -> dict[str, Any]:
-        return {"profiles": {"walk": {"success_rate_pct": success, "fully_accessible_rate_pct": fully, "latency_ms": {"route": {"median": median}}}}}  # fmt: skip
+    def summ(success: float, yes: float, median: float) -> dict[str, Any]:
+        return {"profiles": {"walk": {"success_rate_pct": success, "yes_rate_pct": yes, "latency_ms": {"route": {"median": median}}}}}  # fmt: skip
 
     base = summ(99.0, 90.0, 10.0)
     assert find_regressions(summ(98.01, 89.01, 11.99), base)[0] == []
     found = find_regressions(summ(98.0, 89.0, 12.0), base)[0]
     assert {r["metric"] for r in found} == {
-        "success_rate_pct", "fully_accessible_rate_pct", "latency_ms.route.median"
+        "success_rate_pct", "yes_rate_pct", "latency_ms.route.median"
     }  # fmt: skip
+
+
+def test_a_baseline_before_the_verdict_is_noted_not_compared() -> None:
+    """An old baseline's fully-accessible rate counted unknown data as accessible."""
+    old = {"profiles": {"walk": {"success_rate_pct": 100.0, "fully_accessible_rate_pct": 100.0}}}
+    new = {"profiles": {"walk": {"success_rate_pct": 100.0, "yes_rate_pct": 40.0}}}
+    regressions, notes = find_regressions(new, old)
+    assert regressions == []
+    assert any("predates the verdict" in n for n in notes), notes
 
 
 def test_bad_input_exits_2(centre_graph_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
