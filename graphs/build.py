@@ -209,6 +209,13 @@ def _first(value: Any) -> Any:
     return value[0] if isinstance(value, list) else value
 
 
+def _way_of(value: Any) -> int:
+    """The way an edge is read from. osmnx keeps the ways of a merged edge as ``list(set(…))``,
+    whose order differs between the two directions: the smallest id is the same for both, so
+    twins read the same way's attributes."""
+    return int(min(value)) if isinstance(value, list) else int(value)
+
+
 def _morton_order(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Node order along a Z-curve, so that nearby nodes sit near each other in memory."""
 
@@ -247,7 +254,7 @@ def _compile(
     for u, v, data in g.edges(data=True):
         tails.append(index[u])
         heads.append(index[v])
-        way_idx.append(int(_first(data["way"])))
+        way_idx.append(_way_of(data["way"]))
         backward.append(bool(_first(data["reversed"])))
         lengths.append(float(data["length"]))
         geom = data.get("geometry")
@@ -364,6 +371,8 @@ def _twins(tail: np.ndarray, head: np.ndarray, way: np.ndarray, length: np.ndarr
     """Index of each edge's reverse twin (same way, swapped ends, same length), else INVALID_ID.
 
     Parallel pieces with the same key are paired one to one, so ``rev[rev[e]] == e`` always.
+    An edge merged from several OSM ways names the same way in both directions (:func:`_way_of`),
+    so it finds its twin too.
     """
     groups: dict[tuple[int, int, int, float], list[int]] = {}
     for e, (t, h, w, ln) in enumerate(zip(tail, head, way, length, strict=True)):

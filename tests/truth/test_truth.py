@@ -207,20 +207,11 @@ CHECKS: dict[str, tuple[Check, str]] = {
     "breaks_are_on_the_route": (breaks_not_on_route, "wheelchair"),
 }
 
-#: Seeded checks that fail on today's code, and the issue item that explains them.
-SEEDED_XFAIL = {
-    # Not in the issue's list, found here: where osmnx merges two OSM ways into one edge, the
-    # two directions keep a different first way id, graphs/build.py _twins pairs by way id and
-    # leaves both without reverse_edge; a point snapped onto one is reachable only from its
-    # tail (seed pair 82: a 48 m loop, 698 m instead of 650 m). 4 such edges in the centre
-    # extract, 30 (2.75 km) in the whole of Kaiserslautern.
-    ("kl-centre", "flat_walk_is_shortest"): "edges without reverse twin (graphs/build.py _twins)",
-}
+#: Seeded checks that fail on today's code, and the issue item that explains them (none left:
+#: issue 10 items 2 and 6, and edges left without their reverse twin, were fixed).
+SEEDED_XFAIL: dict[tuple[str, str], str] = {}
 #: Reproducer checks that fail on today's code (every other check of a reproducer passes).
-REPRODUCER_FAILS = {
-    ("kl-centre", "twins"): ("flat_walk_is_shortest",),
-}
-_TWINS = "edges without reverse twin (graphs/build.py _twins)"
+REPRODUCER_FAILS: dict[tuple[str, str], tuple[str, ...]] = {}
 
 
 def _params(pairs: list[tuple[str, str]], xfail: dict[tuple[str, str], str]) -> list[Any]:
@@ -250,7 +241,7 @@ _REPRO_CASES = [
     (e, f"{label}:{c}") for e, cases in REPRODUCERS.items() for label, *_ in cases for c in CHECKS
 ]
 _REPRO_XFAIL = {
-    (e, f"{label}:{c}"): _TWINS if label == "twins" else f"issue 10 {label}"
+    (e, f"{label}:{c}"): f"issue 10 {label}"
     for (e, label), checks in REPRODUCER_FAILS.items()
     for c in checks
 }
