@@ -37,6 +37,7 @@ from graphs.model import CompiledGraph
 from routing.geometry import route_polyline
 from routing.messages import limit_message
 from routing.route import (
+    VERDICTS,
     Accessibility,
     Barrier,
     Break,
@@ -52,18 +53,29 @@ from routing.snapping import SnapPoint
 from routing.walking import detour, transition_delay_s, walking_time_s
 
 __all__ = [
+    "ALONG_BREAKS",
+    "ALONG_RELIES",
+    "BREAKS",
     "ESTIMATE_CAN_BREAK_PARAMETER",
+    "FROM_TAIL_BREAKS",
+    "HEAD_BREAKS",
+    "HEAD_RELIES",
     "NARROW_REPORT_M",
+    "PASSED_HEAD_BREAKS",
     "POOR_SURFACES",
+    "RELIES",
     "REPORT_EDGE_COLUMNS",
     "REPORT_EFFECTIVE_COLUMNS",
     "STEEP_REPORT_PERCENT",
+    "VERDICT_CODE",
     "ReportTable",
     "SearchPath",
     "build_route",
     "combine_routes",
     "estimate_can_break",
     "limited_unknowns",
+    "piece_verdict",
+    "verdict_masks",
 ]
 
 #: Surfaces reported as poor underfoot/for wheels even when the profile accepts them.
@@ -108,6 +120,10 @@ class ReportTable:
         rows = np.column_stack([np.asarray(col, dtype=np.float64) for col in columns])
         names = REPORT_EDGE_COLUMNS + REPORT_EFFECTIVE_COLUMNS
         return cls(np.ascontiguousarray(rows), {n: i for i, n in enumerate(names)})
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """Every column for all edges (views, no copy)."""
+        return {name: self.rows[:, i] for name, i in self.index.items()}
 
     def gather(self, edges: np.ndarray) -> dict[str, np.ndarray]:
         """The columns for ``edges`` (views into one gathered block)."""
@@ -262,14 +278,14 @@ def build_route(
     # last, and at the tail of the first piece only when the walk starts on that node
     at_origin_node = np.zeros(k, dtype=bool)
     at_origin_node[0] = starts[0] == 0.0
-    closed_met = walked & (
-        graph.edge["closed"][edges].astype(bool)
-        | (graph.node["closed"][graph.head[edges]].astype(bool) & not_last)
-        | (graph.node["closed"][graph.tail[edges]].astype(bool) & at_origin_node)
+    closed_ends = (
+        graph.edge["closed"][edges].astype(bool),
+        graph.node["closed"][graph.head[edges]].astype(bool),
+        graph.node["closed"][graph.tail[edges]].astype(bool),
     )
     accessibility = _accessibility(
-        profile, weights, edges, c, lengths, at, total, walked, not_last, closed_met,
-        first_pt, last_pt, where,
+        profile, weights, edges, c, lengths, at, total, walked, not_last, at_origin_node,
+        closed_ends, first_pt, last_pt, where,
     )  # fmt: skip
     violations = [Violation(b.limit, b.at_m, b.lon, b.lat, b.message) for b in accessibility.breaks]
 
@@ -480,6 +496,126 @@ def _runs(mask: np.ndarray) -> np.ndarray:
     return np.flatnonzero(starts)
 
 
+# --- the verdict rule per edge: what walking an edge (or part of it) means for the verdict ------
+
+#: Verdict facts of a *walk* (a piece, a path): OR them along a route; :data:`BREAKS` makes the
+#: verdict "no", else :data:`RELIES` makes it "unknown", else it is "yes".
+BREAKS = 1
+RELIES = 2
+#: Verdict code of the OR of a walk's facts (``0..3``): 0 "yes", 1 "unknown", 2 "no" (the index
+#: in :data:`routing.route.VERDICTS`).
+VERDICT_CODE = np.array([0, 2, 1, 2], dtype=np.int8)
+
+#: Per-edge verdict mask bits (:func:`verdict_masks`), by what the walk must do for them to count.
+ALONG_BREAKS = 1 << 0  # some of the edge is walked (fraction > 0)
+ALONG_RELIES = 1 << 1
+HEAD_BREAKS = 1 << 2  # the walk goes on through the edge's head (every piece but the last)
+HEAD_RELIES = 1 << 3
+PASSED_HEAD_BREAKS = 1 << 4  # the head is passed by a walk that walks some of the edge
+FROM_TAIL_BREAKS = 1 << 5  # the walk starts on the tail node and walks some of the edge
+
+
+def verdict_masks(
+    profile: Profile,
+    violations: np.ndarray,
+    unknowns: np.ndarray,
+    c: Any,
+    closed_edge: np.ndarray,
+    closed_head: np.ndarray,
+    closed_tail: np.ndarray,
+) -> np.ndarray:
+    """THE verdict rule per edge: a uint8 mask of ``ALONG_*``, ``HEAD_*``, ``PASSED_HEAD_BREAKS``
+    and ``FROM_TAIL_BREAKS`` bits for each of the edges given (``violations``/``unknowns`` are the
+    profile's bits of those edges, ``c`` their report columns, ``closed_*`` whether the edge, its
+    head node and its tail node are closed). :func:`piece_verdict` says which bits a piece meets.
+
+    *Breaks* a known limit:
+
+    - along (some of the edge walked): every limit broken along the edge (not those of
+      :data:`~accessibility_rules.weights.POINT_LIMITS`) — an incline *estimated* above the limit
+      only where :func:`estimate_can_break` — and the edge's own closure; an unknown value the
+      profile forbids: a step count always, the other facts along the way only where the edge
+      has a length;
+    - at the head (the walk goes on through it): the point limits (kerb, barrier, crossing
+      signals) and the forbidden unknown kerbs, crossings and barriers there;
+    - a closed head node only when the walk also walks some of the edge, a closed tail node only
+      when the walk starts on it (and walks some of the edge).
+
+    *Relies* on unknown or estimated data (for a limit the profile sets,
+    :func:`limited_unknowns`):
+
+    - along: an unknown value along the way where the edge has a length (an incline only when
+      it has no value at all), an unknown step count always; an incline estimated from the
+      elevation model (or tagged by direction only) that the profile limits
+      (``max_incline_percent``), where the edge has a length, is no flight of steps and the
+      estimate breaks nothing; a flight of steps of unknown handrail where the profile requires
+      handrails and allows steps;
+    - at the head: an unknown kerb height, crossing signal, tactile paving or barrier.
+
+    :func:`_accessibility` lists exactly these facts as ``breaks`` and ``relies_on``.
+    """
+    plan = _plan(profile)
+    v = np.asarray(violations).astype(np.int64)
+    u = np.asarray(unknowns).astype(np.int64)
+    point_limits, point_unknowns = np.int64(int(POINT_LIMITS)), np.int64(_POINT_UNKNOWNS)
+    has_length = np.asarray(c["length_m"]) > 0
+    src = np.asarray(c["incline_source"])
+    estimated = (src == _ESTIMATED_INCLINE_SOURCES[0]) | (src == _ESTIMATED_INCLINE_SOURCES[1])
+    incline = np.asarray(c["incline_percent"], dtype=np.float64)
+    steps = np.asarray(c["is_steps"]) > 0
+    closure = (v & np.int64(_CLOSED_BIT)) != 0
+
+    # --- breaks
+    along = v & ~point_limits & ~np.int64(int(Limit.UNKNOWN_FORBIDDEN) | _CLOSED_BIT)
+    if not estimate_can_break(profile):
+        along &= np.where(estimated, ~np.int64(_INCLINE_BIT), np.int64(-1))
+    forbidden = u & np.int64(plan.forbidden)
+    breaks_along = (
+        (along != 0)
+        | ((forbidden & np.int64(_STEP_COUNT_BIT)) != 0)
+        | (((forbidden & ~point_unknowns) != 0) & has_length)
+        | (np.asarray(closed_edge, dtype=bool) & closure)
+    )
+    breaks_head = ((v & point_limits) != 0) | ((forbidden & point_unknowns) != 0)
+
+    # --- relies on unknown or estimated data
+    relied = u & np.int64(plan.limited)
+    relied_along = relied & ~point_unknowns & ~np.int64(_STEP_COUNT_BIT)
+    relied_along &= np.where(np.isfinite(incline), ~np.int64(_INCLINE_UNKNOWN_BIT), np.int64(-1))
+    relies_along = ((relied_along != 0) & has_length) | ((relied & _STEP_COUNT_BIT) != 0)
+    if profile.max_incline_percent is not None:
+        held = has_length & ~steps & np.isfinite(incline) & estimated
+        relies_along |= held & ((along & np.int64(_INCLINE_BIT)) == 0)
+    if profile.require_handrail_on_steps and not profile.avoid_steps:
+        relies_along |= steps & (np.asarray(c["handrail"]) == Tri.UNKNOWN)
+    relies_head = (relied & point_unknowns) != 0
+
+    mask = np.where(breaks_along, ALONG_BREAKS, 0) | np.where(relies_along, ALONG_RELIES, 0)
+    mask |= np.where(breaks_head, HEAD_BREAKS, 0) | np.where(relies_head, HEAD_RELIES, 0)
+    mask |= np.where(np.asarray(closed_head, dtype=bool) & closure, PASSED_HEAD_BREAKS, 0)
+    mask |= np.where(np.asarray(closed_tail, dtype=bool) & closure, FROM_TAIL_BREAKS, 0)
+    return mask.astype(np.uint8)
+
+
+def piece_verdict(
+    masks: np.ndarray | int,
+    walked: np.ndarray | bool,
+    through_head: np.ndarray | bool,
+    from_tail: np.ndarray | bool,
+) -> np.ndarray:
+    """:data:`BREAKS` / :data:`RELIES` of pieces with :func:`verdict_masks` ``masks``: ``walked``
+    (some of the edge is walked), ``through_head`` (the walk goes on through the head: every
+    piece but a route's last) and ``from_tail`` (the route starts on the tail node: its first
+    piece, starting at fraction 0). Inputs broadcast; OR the result along a route."""
+    m = np.asarray(masks, dtype=np.uint8)
+    walked = np.asarray(walked, dtype=bool)
+    through_head = np.asarray(through_head, dtype=bool)
+    out = np.where(walked, m & 3, 0) | np.where(through_head, (m >> 2) & 3, 0)
+    out |= np.where(walked & through_head, (m >> 4) & 1, 0)
+    out |= np.where(walked & np.asarray(from_tail, dtype=bool), (m >> 5) & 1, 0)
+    return out.astype(np.uint8)
+
+
 def _accessibility(
     profile: Profile,
     weights: EdgeWeights,
@@ -490,7 +626,8 @@ def _accessibility(
     total: float,
     walked: np.ndarray,
     head: np.ndarray,
-    closed: np.ndarray,
+    from_tail: np.ndarray,
+    closed_ends: tuple[np.ndarray, np.ndarray, np.ndarray],
     first_pt: np.ndarray,
     last_pt: np.ndarray,
     where: Any,
@@ -498,13 +635,23 @@ def _accessibility(
     """The verdict on a route's pieces (see :class:`~routing.route.Accessibility`).
 
     ``walked`` marks pieces whose walked part covers some of their edge, ``head`` those whose
-    walk goes through the edge's head: a limit broken along an edge counts where walked, one at
-    the head (:data:`~accessibility_rules.weights.POINT_LIMITS`, point unknowns) where the head
-    is reached, so nothing beyond either end of the route counts. ``closed`` marks the pieces
-    that meet a closure (of the edge, or of a node the walk passes).
+    walk goes through the edge's head, ``from_tail`` the first piece when the route starts on
+    its tail node: a limit broken along an edge counts where walked, one at the head
+    (:data:`~accessibility_rules.weights.POINT_LIMITS`, point unknowns) where the head is
+    reached, so nothing beyond either end of the route counts. ``closed_ends`` says per piece
+    whether its edge, its head node and its tail node are closed; a closed node counts once,
+    where the walk passes it. The verdict itself comes from :func:`verdict_masks` and
+    :func:`piece_verdict` (the rule the matrix applies to its cells); the breaks and reliances
+    listed are exactly the facts that rule counts.
     """
     k = len(edges)
     along = walked & (lengths > 0)  # facts measured along the way need some length walked
+    closed_edge, closed_head, closed_tail = closed_ends
+    closed = walked & (closed_edge | (closed_head & head) | (closed_tail & from_tail))
+    masks = verdict_masks(
+        profile, weights.violations[edges], weights.unknowns[edges], c, *closed_ends
+    )
+    facts = int(np.bitwise_or.reduce(piece_verdict(masks, walked, head, from_tail), initial=0))
 
     def start_of(i: int) -> Place:
         lon, lat = where(i, first_pt)
@@ -613,7 +760,7 @@ def _accessibility(
         unknown_along |= no_rail & along
 
     known = 1.0 if total <= 0 else 1.0 - float(lengths[unknown_along].sum()) / total
-    verdict: Verdict = "no" if breaks else "unknown" if relies else "yes"
+    verdict: Verdict = VERDICTS[int(VERDICT_CODE[facts])]
     return Accessibility(verdict, round(min(max(known, 0.0), 1.0), 3), breaks, relies)
 
 
