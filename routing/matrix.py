@@ -20,8 +20,20 @@ Three matrices come out of the one search tree:
 - ``distance_m``: the route's length, summed along the search tree's predecessor edges (pointer
   doubling over the settled nodes: no per-target Python walk).
 
-``fully_accessible`` is ``cost_s < 10⁶``: the route breaks none of the profile's hard limits.
-Unreachable cells are ``inf`` (``None`` in :meth:`MatrixResult.as_lists`).
+and one verdict per cell, the one :meth:`Router.route` gives that pair
+(``Route.accessibility.verdict``): ``"yes"`` only when every limit of the profile is known to
+hold along the route, ``"unknown"`` when nothing known breaks a limit but some limit rests on
+unknown or estimated data, ``"no"`` when a known limit is broken. It comes from the same tree:
+:func:`routing.report.verdict_masks` gives every edge its facts (the rule of the route report),
+the pointer doubling ORs them along the tree path, and the start piece and the exit piece add
+what their walked parts meet (:func:`routing.report.piece_verdict`: along the way when some of
+the piece is walked, at the head only when the walk goes on through it — never for the exit
+piece; a route ending on an exit's tail node ends one edge earlier and does not pass that edge's
+head either, like :meth:`Router.shortest_path`).
+
+``fully_accessible`` is deprecated (removed in the next release): ``verdict == "yes"``.
+Unreachable cells are ``inf`` (``None`` in :meth:`MatrixResult.as_lists`), their verdict code
+``-1``.
 """
 
 from __future__ import annotations
@@ -29,13 +41,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from accessibility_rules.profile import Profile
-from accessibility_rules.weights import VIOLATION_PENALTY_S
 from routing.engine import Router
-from routing.query import LatLon, piece_cost
+from routing.query import LatLon, PathPiece, piece_cost
+from routing.report import VERDICT_CODE, piece_verdict, verdict_masks
+from routing.route import VERDICTS, Verdict
 from routing.snapping import SnapPoint
 from routing.walking import transition_delay_s, walking_time_s
 
@@ -47,6 +61,9 @@ class MatrixResult:
     cost_s: np.ndarray
     duration_s: np.ndarray
     distance_m: np.ndarray
+    #: int8 per cell: the index of the route's verdict in :data:`routing.route.VERDICTS`
+    #: (0 "yes", 1 "unknown", 2 "no"); -1 where the target cannot be reached.
+    verdict_code: np.ndarray
     sources: list[SnapPoint]
     targets: list[SnapPoint]
     settled_nodes: int
@@ -57,28 +74,35 @@ class MatrixResult:
         return np.isfinite(self.cost_s)
 
     @property
+    def verdict(self) -> np.ndarray:
+        """Per cell the verdict ``Router.route`` gives the pair (``"yes"``, ``"unknown"``,
+        ``"no"``; ``None`` where unreachable), as an object array."""
+        names = np.array([*VERDICTS, None], dtype=object)  # code -1 → the last entry
+        return names[self.verdict_code]
+
+    @property
     def fully_accessible(self) -> np.ndarray:
-        """Cells whose least-cost route breaks no hard limit of the profile."""
-        return self.cost_s < VIOLATION_PENALTY_S
+        """Deprecated (removed in the next release): ``verdict == "yes"``."""
+        return self.verdict_code == 0
 
-    def as_lists(self, digits: int | None = None) -> dict[str, list[list[float | bool | None]]]:
-        """JSON-ready nested lists; unreachable cells are ``None`` (also in fully_accessible)."""
+    def as_lists(self, digits: int | None = None) -> dict[str, list[list[Any]]]:
+        """JSON-ready nested lists; unreachable cells are ``None`` (also in ``verdict`` and
+        ``fully_accessible``)."""
 
-        def rows(a: np.ndarray, nd: int | None) -> list[list[float | bool | None]]:
+        def rows(a: np.ndarray, nd: int | None) -> list[list[Any]]:
             return [
                 [(float(v) if nd is None else round(float(v), nd)) if math.isfinite(v) else None for v in row]
                 for row in a.tolist()
             ]  # fmt: skip
 
-        reach = self.reachable
+        names: list[Verdict | None] = [*VERDICTS, None]
+        codes = self.verdict_code.tolist()
         return {
             "cost_s": rows(self.cost_s, None),
             "duration_s": rows(self.duration_s, digits),
             "distance_m": rows(self.distance_m, digits),
-            "fully_accessible": [
-                [bool(a) if r else None for a, r in zip(arow, rrow, strict=True)]
-                for arow, rrow in zip(self.fully_accessible.tolist(), reach.tolist(), strict=True)
-            ],
+            "verdict": [[names[c] for c in row] for row in codes],
+            "fully_accessible": [[None if c < 0 else c == 0 for c in row] for row in codes],
         }
 
 
@@ -94,8 +118,10 @@ def _tree_sums(
     tail: np.ndarray,
     edge_len: np.ndarray,
     edge_dur: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For every settled node: its root (a start node) and the length and duration from there.
+    edge_bits: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For every settled node: its root (a start node), the length and duration from there and
+    the OR of ``edge_bits`` (uint8) over the tree edges on the way.
 
     Pointer doubling over the predecessor edges of one search tree (settled nodes ``closed``
     only): ``O(n log depth)`` vector operations instead of a Python walk per target.
@@ -107,16 +133,26 @@ def _tree_sums(
     parent[has] = tail[e]
     acc_len = np.zeros(n)
     acc_dur = np.zeros(n)
+    acc_bits = np.zeros(n, dtype=np.uint8)
     acc_len[has] = edge_len[e]
     acc_dur[has] = edge_dur[e]
+    acc_bits[has] = edge_bits[e]
     for _ in range(64):
         grand = parent[parent]
         if np.array_equal(grand, parent):
             break
         acc_len = acc_len + acc_len[parent]
         acc_dur = acc_dur + acc_dur[parent]
+        acc_bits = acc_bits | acc_bits[parent]
         parent = grand
-    return parent, acc_len, acc_dur
+    return parent, acc_len, acc_dur, acc_bits
+
+
+def _piece_bits(masks: np.ndarray, piece: PathPiece, *, first: bool, last: bool) -> int:
+    """:func:`piece_verdict` of one piece of a route (``first``: the route starts with it)."""
+    walked = piece.end > piece.start
+    from_tail = first and piece.start == 0.0
+    return int(piece_verdict(masks[piece.edge], walked, not last, from_tail))
 
 
 def cost_matrix(
@@ -139,6 +175,15 @@ def cost_matrix(
     length = np.asarray(g.edge["length_m"], dtype=np.float64)
     delay = _transition_delay_s(router, prof)
     full_dur = walking_time_s(prof, length, delay)  # a whole middle edge (never the last piece)
+    # the verdict facts of every edge (the route report's rule); a whole middle edge meets all
+    # of them, a route's last whole edge (ending on its head node) only those along it
+    node_closed = g.node["closed"].astype(bool)
+    masks = verdict_masks(
+        prof, w.violations, w.unknowns, router.report_table().columns(),
+        g.edge["closed"].astype(bool), node_closed[head], node_closed[tail],
+    )  # fmt: skip
+    through_bits = piece_verdict(masks, True, True, False)
+    along_bits = piece_verdict(masks, True, False, False)
 
     src = [router.snap(p, metric, f"sources[{i}]")[0] for i, p in enumerate(sources)]
     tgt = [router.snap(p, metric, f"targets[{j}]")[0] for j, p in enumerate(targets)]
@@ -148,11 +193,15 @@ def cost_matrix(
     ex_node = np.zeros((n_t, 2), dtype=np.int64)
     ex_cost = np.full((n_t, 2), np.inf)
     ex_len = np.zeros((n_t, 2))
+    ex_bits = np.zeros((n_t, 2), dtype=np.uint8)
+    ex_walked = np.ones((n_t, 2), dtype=bool)
     for j, t in enumerate(tgt):
         for k, piece in enumerate(router.exit_pieces(t)):
             ex_node[j, k] = tail[piece.edge]
             ex_cost[j, k] = piece_cost(w, piece, last=True)
             ex_len[j, k] = (piece.end - piece.start) * length[piece.edge]
+            ex_bits[j, k] = _piece_bits(masks, piece, first=False, last=True)
+            ex_walked[j, k] = piece.end > piece.start
     usable_exits = np.isfinite(ex_cost)
     marked_nodes = np.unique(ex_node[usable_exits])
 
@@ -166,6 +215,7 @@ def cost_matrix(
     cost = np.full((n_s, n_t), np.inf)
     dist_m = np.full((n_s, n_t), np.inf)
     dur_s = np.full((n_s, n_t), np.inf)
+    verdict = np.full((n_s, n_t), -1, dtype=np.int8)
     query = router.query(metric)
     rows = np.arange(n_t)
     settled_total = 0
@@ -179,30 +229,61 @@ def cost_matrix(
         best_k = np.argmin(d, axis=1)
         best = d[rows, best_k]
         cost[i] = best
-        if np.isfinite(best).any():
+        reached = np.isfinite(best)
+        if reached.any():
             closed, pred = query.tree()
-            root, acc_len, acc_dur = _tree_sums(closed, pred, tail, length, full_dur)
-            # the start piece that reached each root (the cheaper one if both end at one node)
-            base_len: dict[int, float] = {}
-            base_dur: dict[int, float] = {}
-            base_cost: dict[int, float] = {}
+            root, acc_len, acc_dur, acc_bits = _tree_sums(
+                closed, pred, tail, length, full_dur, through_bits
+            )
+            # the start piece that reached each root (the cheaper one if both end at one node):
+            # (cost, length, duration, delay past its head, its facts going on through its
+            # head, its facts as the whole route)
+            base: dict[int, tuple[float, float, float, float, int, int]] = {}
             for p, node, c in zip(starts, s_nodes.tolist(), s_costs.tolist(), strict=True):
-                if node not in base_cost or c < base_cost[node]:
+                if node not in base or c < base[node][0]:
                     piece_len = (p.end - p.start) * float(length[p.edge])
-                    base_cost[node] = c
-                    base_len[node] = piece_len
-                    base_dur[node] = walking_time_s(prof, piece_len, float(delay[p.edge]))
-            entry = ex_node[rows, best_k]
+                    base[node] = (
+                        c, piece_len, walking_time_s(prof, piece_len, float(delay[p.edge])),
+                        float(delay[p.edge]),
+                        _piece_bits(masks, p, first=True, last=False),
+                        _piece_bits(masks, p, first=True, last=True),
+                    )  # fmt: skip
+            entry = np.where(reached, ex_node[rows, best_k], 0)
             roots = root[entry]
-            start_len = np.array([base_len.get(int(r), 0.0) for r in roots])
-            start_dur = np.array([base_dur.get(int(r), 0.0) for r in roots])
+            start_len = np.zeros(n_t)
+            start_dur = np.zeros(n_t)
+            start_delay = np.zeros(n_t)
+            start_bits = np.zeros(n_t, dtype=np.uint8)
+            start_alone = np.zeros(n_t, dtype=np.uint8)
+            for node, (_, b_len, b_dur, b_delay, b_bits, b_alone) in base.items():
+                at = roots == node
+                start_len[at], start_dur[at], start_delay[at] = b_len, b_dur, b_delay
+                start_bits[at], start_alone[at] = b_bits, b_alone
+            # An exit that walks nothing of its edge ends the route on its tail node: the
+            # route's last edge is then the one into that node (Router.shortest_path), or the
+            # start piece, and the walk does not pass that edge's head (no delay, no facts there)
+            walked_exit = ex_walked[rows, best_k]
+            into = np.where(reached, pred[entry], -1)  # -1 at a root
+            into_edge = np.maximum(into, 0)
+            unpassed_delay = np.where(
+                walked_exit, 0.0, np.where(into >= 0, delay[into_edge], start_delay)
+            )
             last_len = ex_len[rows, best_k]
-            dist_m[i] = np.where(np.isfinite(best), start_len + acc_len[entry] + last_len, np.inf)
+            dist_m[i] = np.where(reached, start_len + acc_len[entry] + last_len, np.inf)
             dur_s[i] = np.where(
-                np.isfinite(best),
-                start_dur + acc_dur[entry] + walking_time_s(prof, last_len),
+                reached,
+                start_dur + acc_dur[entry] + walking_time_s(prof, last_len) - unpassed_delay,
                 np.inf,
             )
+            # verdict: start piece | tree path | exit piece
+            before = np.where(into >= 0, acc_bits[tail[into_edge]], 0)
+            last_edge = before | np.where(into >= 0, along_bits[into_edge], 0)
+            bits = np.where(
+                walked_exit,
+                start_bits | acc_bits[entry] | ex_bits[rows, best_k],
+                np.where(into >= 0, start_bits | last_edge, start_alone),
+            )
+            verdict[i] = np.where(reached, VERDICT_CODE[bits], -1)
         for j in sorted(set(on_edge.get(s.edge, []))):
             direct = router.direct_piece(s, tgt[j], metric)
             if direct is not None and direct[1] <= cost[i, j]:
@@ -213,4 +294,5 @@ def cost_matrix(
                     piece_len,
                     walking_time_s(prof, piece_len),
                 )
-    return MatrixResult(cost, dur_s, dist_m, src, tgt, settled_total)
+                verdict[i, j] = VERDICT_CODE[_piece_bits(masks, piece, first=True, last=True)]
+    return MatrixResult(cost, dur_s, dist_m, verdict, src, tgt, settled_total)

@@ -8,6 +8,7 @@ path. Limits answer 422 ``matrix_too_large``; bad points ``invalid_request`` / `
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,10 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from accessibility_rules.profile import preset_names
 from routing.engine import Router
 from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
-from routing.matrix import cost_matrix
+from routing.matrix import _tree_sums, cost_matrix
 from routing.report import build_route
 from testers.pairs import PointSampler
 
@@ -89,7 +91,123 @@ def test_matrix_equals_single_queries(centre_router: Router, points: list, profi
             assert math.isclose(got, cost, rel_tol=REL), (i, j, got, cost)
             assert m.distance_m[i, j] == pytest.approx(route.distance_m, rel=1e-9, abs=1e-6)
             assert m.duration_s[i, j] == pytest.approx(route.duration_s, rel=1e-9, abs=1e-6)
-            assert bool(m.fully_accessible[i, j]) == (cost < 1e6)
+            assert m.verdict[i, j] == route.accessibility.verdict
+            assert bool(m.fully_accessible[i, j]) == (route.accessibility.verdict == "yes")
+
+
+def _verdict_points(router: Router, seed: int) -> tuple[list, list]:
+    """20 random sources and 20 random targets, plus points the verdict is easily wrong at:
+    the sources themselves and points a few decimetres along their street piece (the direct
+    walk along one edge), and graph nodes, half of them barriers, crossings or kerbs (points
+    snapped to an edge's very end, whose exit walks nothing of its edge: the route ends on the
+    node and does not pass what it holds)."""
+    rng = np.random.default_rng(seed)
+    g = router.graph
+    eff = router.effective
+    pts = PointSampler(g).points(40, rng)
+    held = (eff.barrier != 0) | (eff.crossing != 0) | (eff.kerb_count > 0)
+    picked = np.concatenate(
+        [
+            rng.choice(np.unique(g.head[held]), size=6, replace=False),
+            rng.integers(g.node_count, size=6),
+        ]
+    )
+    nodes = [(float(g.node["lat"][v]), float(g.node["lon"][v])) for v in picked.tolist()]
+    sources = pts[:20] + nodes[::3]
+    near = [(lat + 2e-6, lon - 2e-6) for lat, lon in pts[:6]]
+    targets = pts[20:] + pts[:4] + near + nodes
+    return sources, targets
+
+
+def assert_verdicts_equal_single_routes(
+    router: Router, profile: Any, sources: list, targets: list
+) -> Counter[str]:
+    """Every cell's verdict (and distance, duration) equals ``Router.route``'s for that pair;
+    returns the verdicts seen, plus ``"direct"`` for routes along a single edge."""
+    m = cost_matrix(router, sources, targets, profile)
+    seen: Counter[str] = Counter()
+    for i, a in enumerate(sources):
+        for j, b in enumerate(targets):
+            try:
+                route = router.route(a, b, profile, compare_walk=False)
+            except NoRouteError:
+                assert m.verdict[i, j] is None
+                assert m.verdict_code[i, j] == -1
+                continue
+            verdict = route.accessibility.verdict
+            assert m.verdict[i, j] == verdict, (i, j, route.accessibility)
+            assert bool(m.fully_accessible[i, j]) == (verdict == "yes")
+            assert m.distance_m[i, j] == pytest.approx(route.distance_m, rel=1e-9, abs=1e-6)
+            assert m.duration_s[i, j] == pytest.approx(route.duration_s, rel=1e-9, abs=1e-6)
+            seen[verdict] += 1
+            seen["direct"] += len(route.edges) == 1
+    return seen
+
+
+@pytest.mark.parametrize("profile", preset_names())
+def test_matrix_verdicts_equal_single_routes(centre_router: Router, profile: str) -> None:
+    """About 800 cells per preset: the matrix's verdict is the single route's."""
+    sources, targets = _verdict_points(centre_router, seed=17)
+    seen = assert_verdicts_equal_single_routes(centre_router, profile, sources, targets)
+    assert seen["direct"] >= 10, seen
+    assert seen["yes"] + seen["unknown"] + seen["no"] >= 700, seen
+
+
+def test_matrix_verdicts_with_closures_and_forbidden_unknowns(centre_graph_dir: Path) -> None:
+    """Closed nodes where points snap (passed, started at, beyond the end), closed edges, every
+    unknown forbidden, handrails required on allowed steps, estimated inclines breaking."""
+    from graphs.store import load_graph
+
+    router = Router(load_graph(centre_graph_dir))
+    sources, targets = _verdict_points(router, seed=29)
+    g = router.graph
+    edge = {k: v.copy() for k, v in g.edge.items()}
+    node = {k: v.copy() for k, v in g.node.items()}
+    walk = router.customize(router.profile("walk"))
+    rng = np.random.default_rng(5)
+    for k, p in enumerate(sources[:6] + targets[:6] + sources[-3:] + targets[-5:]):
+        s, _ = router.snap(p, walk)
+        node["closed"][(g.head if k % 2 else g.tail)[s.edge]] = True
+        edge["closed"][s.edge] |= bool(rng.random() < 0.2)
+    router.replace_attributes(edge, node)
+    forbid = {"unknown": {f: "forbid" for f in ("incline", "kerb_height", "width", "surface", "barrier")}}  # fmt: skip
+    seen: Counter[str] = Counter()
+    for name, overrides in (
+        ("wheelchair", forbid),
+        ("wheelchair", {"estimated_incline_breaks_limit": True}),
+        (
+            "rollator",
+            {"require_handrail_on_steps": True, "avoid_steps": False, "max_step_count": 3},
+        ),
+        ("walk", {}),
+    ):
+        profile = router.profile(name, overrides)
+        seen += assert_verdicts_equal_single_routes(router, profile, sources, targets)
+    assert min(seen["no"], seen["unknown"], seen["yes"]) >= 100, seen
+
+
+def test_tree_facts_equal_a_walk_up_the_tree(centre_router: Router, points: list) -> None:
+    """The pointer doubling ORs an edge's bits into every node below it (brute force: walk the
+    predecessor edges from each settled node to its root)."""
+    metric = centre_router.customize(centre_router.profile("wheelchair"))
+    s, _ = centre_router.snap(points[0], metric)
+    query = centre_router.query(metric)
+    query.add_sources(centre_router.start_pieces(s))
+    query.run_to_nodes(np.arange(centre_router.graph.node_count))
+    closed, pred = query.tree()
+    tail = np.asarray(centre_router.graph.tail, dtype=np.int64)
+    m = centre_router.graph.edge_count
+    bits = np.random.default_rng(1).integers(0, 4, m).astype(np.uint8)
+    length = np.random.default_rng(2).random(m)
+    root, acc_len, _, acc_bits = _tree_sums(closed, pred, tail, length, length, bits)
+    for v in np.flatnonzero(closed)[::7].tolist():
+        want_bits, want_len, u = 0, 0.0, v
+        while pred[u] >= 0:
+            want_bits |= int(bits[pred[u]])
+            want_len += float(length[pred[u]])
+            u = int(tail[pred[u]])
+        assert (int(root[v]), int(acc_bits[v])) == (u, want_bits)
+        assert acc_len[v] == pytest.approx(want_len, rel=1e-12, abs=1e-12)
 
 
 def test_same_point_and_same_street_use_the_direct_walk(
@@ -150,7 +268,7 @@ def test_post_matrix_5x6_equals_single_queries(
             assert math.isclose(out["costs_s"][i][j], cost, rel_tol=REL)
             assert out["durations_s"][i][j] == pytest.approx(route.duration_s, abs=0.051)
             assert out["distances_m"][i][j] == pytest.approx(route.distance_m, abs=0.051)
-            assert out["fully_accessible"][i][j] is (cost < 1e6)
+            assert out["fully_accessible"][i][j] is (route.accessibility.verdict == "yes")
 
 
 def test_post_matrix_100x100_is_allowed(client: TestClient, centre_router: Router) -> None:
@@ -227,3 +345,4 @@ def test_unknown_profile(client: TestClient, points: list) -> None:
         "profile": {"name": "hovercraft"},
     }
     assert_error(client.post("/matrix", json=body), 404, "unknown_profile")
+

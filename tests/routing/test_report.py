@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from accessibility_rules.profile import make_profile, parameter_names
+from accessibility_rules.profile import make_profile, parameter_names, preset_names
 from graphs.build import build_graph
 from graphs.sources import read_osm_file
 from graphs.store import load_graph
@@ -449,3 +449,20 @@ def test_estimated_inclines_are_marked_and_switchable(
     assert relied.length_m > 0
     assert soft.verdict == ("no" if soft.breaks else "unknown")
     assert len([r for r in soft.relies_on if r.attribute == "incline"]) <= 2  # unknown, estimated
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("preset", preset_names())
+def test_the_verdict_rule_and_the_lists_agree(
+    ksl_router: Router, neukoelln_router: Router, preset: str
+) -> None:
+    """The verdict comes from :func:`routing.report.verdict_masks` (the rule the matrix uses);
+    it says "no" exactly when ``breaks`` lists something, else "unknown" exactly when
+    ``relies_on`` does."""
+    seen: Counter[str] = Counter()
+    for router in (ksl_router, neukoelln_router):
+        for route in _routes(router, preset, 40, seed=23):
+            acc = route.accessibility
+            assert acc.verdict == ("no" if acc.breaks else "unknown" if acc.relies_on else "yes")
+            seen[acc.verdict] += 1
+    assert sum(seen.values()) >= 60, seen
