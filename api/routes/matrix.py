@@ -1,4 +1,4 @@
-"""``POST /matrix``: walking times, distances and accessibility from many sources to many targets.
+"""``POST /matrix``: walking times, distances and verdicts from many sources to many targets.
 
 One Dijkstra search per source (see :mod:`routing.matrix`); every cell equals what a single
 route request would find for that pair. Limits: at most :data:`MAX_POINTS` sources and as many
@@ -8,7 +8,7 @@ targets, and at most ``Settings.max_matrix_cells`` cells (``STUFENLOS_MAX_MATRIX
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
@@ -76,8 +76,16 @@ class MatrixResponse(BaseModel):
         "plus 10⁶ s per edge breaking a hard limit (for ranking, not for display)"
     )
     distances_m: list[list[float | None]]
+    verdicts: list[list[Literal["yes", "unknown", "no"] | None]] = Field(
+        description="the verdict a single route request gives the pair (its "
+        'accessibility.verdict): "yes" only when every limit of the profile is known to hold '
+        'along the route, "unknown" when nothing known breaks a limit but some limit rests on '
+        'unknown or estimated data, "no" when a known limit is broken'
+    )
     fully_accessible: list[list[bool | None]] = Field(
-        description="the route breaks none of the profile's hard limits"
+        deprecated=True,
+        description="Deprecated, removed in the next release: true exactly when the cell's "
+        'verdict is "yes".',
     )
     sources: list[SnappedOut]
     targets: list[SnappedOut]
@@ -117,7 +125,9 @@ def post_matrix(
 
     ``durations_s`` is the real walking time of the least-cost route (distance ÷ walking speed
     plus kerb and crossing delays, as in a route's ``duration_s``); ``costs_s`` is the cost the
-    route minimises. ``fully_accessible`` tells whether that route honours every hard limit.
+    route minimises. ``verdicts`` holds each cell's verdict, the one a single route request
+    gives the pair (``yes``/``unknown``/``no``); ``fully_accessible`` is deprecated (verdict
+    ``yes``).
     """
     _check_size(len(req.sources), len(req.targets), settings.max_matrix_cells)
     profile = r.profile(req.profile.name, req.profile.parameters)
@@ -137,6 +147,7 @@ def post_matrix(
             "durations_s": cells["duration_s"],
             "costs_s": cells["cost_s"],
             "distances_m": cells["distance_m"],
+            "verdicts": cells["verdict"],
             "fully_accessible": cells["fully_accessible"],
             "sources": snapped(result.sources),
             "targets": snapped(result.targets),

@@ -254,7 +254,7 @@ def test_post_matrix_5x6_equals_single_queries(
     assert out["profile"]["max_kerb_height_cm"] == 4
     assert len(out["sources"]) == 5
     assert len(out["targets"]) == 6
-    for key in ("durations_s", "costs_s", "distances_m", "fully_accessible"):
+    for key in ("durations_s", "costs_s", "distances_m", "verdicts", "fully_accessible"):
         assert len(out[key]) == 5, key
         assert all(len(row) == 6 for row in out[key]), key
     prof = centre_router.profile("wheelchair", {"max_kerb_height_cm": 4})
@@ -263,11 +263,13 @@ def test_post_matrix_5x6_equals_single_queries(
             cost, route = single(centre_router, a, b, prof)  # type: ignore[arg-type]
             if math.isinf(cost):
                 assert out["costs_s"][i][j] is None
+                assert out["verdicts"][i][j] is None
                 assert out["fully_accessible"][i][j] is None
                 continue
             assert math.isclose(out["costs_s"][i][j], cost, rel_tol=REL)
             assert out["durations_s"][i][j] == pytest.approx(route.duration_s, abs=0.051)
             assert out["distances_m"][i][j] == pytest.approx(route.distance_m, abs=0.051)
+            assert out["verdicts"][i][j] == route.accessibility.verdict
             assert out["fully_accessible"][i][j] is (route.accessibility.verdict == "yes")
 
 
@@ -346,3 +348,13 @@ def test_unknown_profile(client: TestClient, points: list) -> None:
     }
     assert_error(client.post("/matrix", json=body), 404, "unknown_profile")
 
+
+def test_openapi_types_the_verdicts_and_deprecates_fully_accessible(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["MatrixResponse"]
+    verdicts = schema["properties"]["verdicts"]
+    cell = verdicts["items"]["items"]
+    options = cell["anyOf"]
+    assert {"type": "null"} in options
+    assert any(o.get("enum") == ["yes", "unknown", "no"] for o in options), cell
+    assert "verdicts" in schema["required"]
+    assert schema["properties"]["fully_accessible"]["deprecated"] is True
