@@ -4,8 +4,9 @@ Per preset, 100 sources and 100 targets are drawn with :class:`testers.pairs.Poi
 (seeded, on the streets of the largest component). Timed: ``cost_matrix`` itself (snapping all
 200 points, one Dijkstra per source, distances and durations from the search tree) — best and
 median of ``--repeats`` — and one ``POST /matrix`` through the FastAPI app in process (request
-validation, JSON encoding of the four matrices). ``--check`` cells per preset are compared with
-single ``Router.shortest_path`` queries (costs must agree to 1e-9 relative).
+validation, JSON encoding of the matrices). ``--check`` cells per preset are compared with
+single ``Router.route`` requests (costs must agree to 1e-9 relative, verdicts exactly). The
+shares of the verdicts ``yes`` / ``unknown`` / ``no`` are printed per preset.
 
 Target: every preset's 100 × 100 matrix in under 2 s (the HTTP request included).
 
@@ -32,6 +33,7 @@ from graphs.store import load_graph
 from routing.engine import Router
 from routing.errors import NoRouteError
 from routing.matrix import cost_matrix
+from routing.route import VERDICTS
 from testers.pairs import PointSampler
 
 TARGET_S = 2.0
@@ -39,20 +41,18 @@ REL = 1e-9
 
 
 def check_cells(router: Router, m, sources, targets, preset: str, k: int, rng) -> int:
-    """Mismatches between ``k`` random cells and single queries."""
-    w = router.customize(router.profile(preset))
+    """Mismatches (cost or verdict) between ``k`` random cells and single route requests."""
     bad = 0
     for _ in range(k):
         i, j = int(rng.integers(len(sources))), int(rng.integers(len(targets)))
-        s, _ = router.snap(sources[i], w)
-        t, _ = router.snap(targets[j], w)
         try:
-            cost = router.shortest_path(s, t, w).cost_s
+            route = router.route(sources[i], targets[j], preset, compare_walk=False)
+            cost, verdict = route.cost_s, route.accessibility.verdict
         except NoRouteError:
-            cost = math.inf
+            cost, verdict = math.inf, None
         got = float(m.cost_s[i, j])
         same = (math.isinf(cost) and math.isinf(got)) or math.isclose(got, cost, rel_tol=REL)
-        bad += not same
+        bad += not (same and m.verdict[i, j] == verdict)
     return bad
 
 
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         f"graph {folder}: {router.graph.node_count} nodes, {router.graph.edge_count} edges; "
         f"{n} x {n} matrix per preset, seed {args.seed}"
     )
-    header = f"{'preset':<20}{'best s':>8}{'median s':>10}{'HTTP s':>8}{'reachable':>11}{'accessible':>12}{'mismatch':>10}"  # fmt: skip
+    header = f"{'preset':<20}{'best s':>8}{'median s':>10}{'HTTP s':>8}{'reachable':>11}{'yes':>8}{'unknown':>9}{'no':>7}{'mismatch':>10}"  # fmt: skip
     print(header)
     print("-" * len(header))
     rows = []
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
                 "median_s": statistics.median(times),
                 "http_s": http_s,
                 "reachable_pct": 100.0 * float(m.reachable.mean()),
-                "fully_accessible_pct": 100.0 * float(m.fully_accessible.mean()),
+                **{f"{v}_pct": 100.0 * float((m.verdict == v).mean()) for v in VERDICTS},
                 "settled_nodes": m.settled_nodes,
                 "checked_cells": args.check,
                 "mismatches": mismatches,
@@ -125,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
             print(
                 f"{preset:<20}{row['best_s']:>8.3f}{row['median_s']:>10.3f}{http_s:>8.3f}"
-                f"{row['reachable_pct']:>10.1f}%{row['fully_accessible_pct']:>11.1f}%"
+                f"{row['reachable_pct']:>10.1f}%{row['yes_pct']:>7.1f}%{row['unknown_pct']:>8.1f}%"
+                f"{row['no_pct']:>6.1f}%"
                 f"{mismatches:>10d}"
             )
     worst = max(max(r["median_s"], r["http_s"]) for r in rows)
