@@ -555,46 +555,54 @@ def verdict_masks(
     :func:`_accessibility` lists exactly these facts as ``breaks`` and ``relies_on``.
     """
     plan = _plan(profile)
-    v = np.asarray(violations).astype(np.int64)
-    u = np.asarray(unknowns).astype(np.int64)
-    point_limits, point_unknowns = np.int64(int(POINT_LIMITS)), np.int64(_POINT_UNKNOWNS)
+    u32 = np.uint32
+    v = np.asarray(violations, dtype=u32)
+    u = np.asarray(unknowns, dtype=u32)
+    point_limits, point_unknowns = int(POINT_LIMITS), _POINT_UNKNOWNS
     has_length = np.asarray(c["length_m"]) > 0
     src = np.asarray(c["incline_source"])
     estimated = (src == _ESTIMATED_INCLINE_SOURCES[0]) | (src == _ESTIMATED_INCLINE_SOURCES[1])
     incline = np.asarray(c["incline_percent"], dtype=np.float64)
+    known_incline = np.isfinite(incline)
     steps = np.asarray(c["is_steps"]) > 0
-    closure = (v & np.int64(_CLOSED_BIT)) != 0
+    closure = (v & u32(_CLOSED_BIT)) != 0
 
     # --- breaks
-    along = v & ~point_limits & ~np.int64(int(Limit.UNKNOWN_FORBIDDEN) | _CLOSED_BIT)
+    along = v & u32(~(point_limits | int(Limit.UNKNOWN_FORBIDDEN) | _CLOSED_BIT) & 0xFFFFFFFF)
     if not estimate_can_break(profile):
-        along &= np.where(estimated, ~np.int64(_INCLINE_BIT), np.int64(-1))
-    forbidden = u & np.int64(plan.forbidden)
+        along = np.where(estimated, along & u32(~_INCLINE_BIT & 0xFFFFFFFF), along)
+    forbidden = u & u32(plan.forbidden)
     breaks_along = (
         (along != 0)
-        | ((forbidden & np.int64(_STEP_COUNT_BIT)) != 0)
-        | (((forbidden & ~point_unknowns) != 0) & has_length)
+        | ((forbidden & u32(_STEP_COUNT_BIT)) != 0)
+        | (((forbidden & u32(~point_unknowns & 0xFFFFFFFF)) != 0) & has_length)
         | (np.asarray(closed_edge, dtype=bool) & closure)
     )
-    breaks_head = ((v & point_limits) != 0) | ((forbidden & point_unknowns) != 0)
+    breaks_head = ((v & u32(point_limits)) != 0) | ((forbidden & u32(point_unknowns)) != 0)
 
     # --- relies on unknown or estimated data
-    relied = u & np.int64(plan.limited)
-    relied_along = relied & ~point_unknowns & ~np.int64(_STEP_COUNT_BIT)
-    relied_along &= np.where(np.isfinite(incline), ~np.int64(_INCLINE_UNKNOWN_BIT), np.int64(-1))
-    relies_along = ((relied_along != 0) & has_length) | ((relied & _STEP_COUNT_BIT) != 0)
+    relied = u & u32(plan.limited)
+    relied_along = relied & u32(~(point_unknowns | _STEP_COUNT_BIT) & 0xFFFFFFFF)
+    relied_along = np.where(
+        known_incline, relied_along & u32(~_INCLINE_UNKNOWN_BIT & 0xFFFFFFFF), relied_along
+    )
+    relies_along = ((relied_along != 0) & has_length) | ((relied & u32(_STEP_COUNT_BIT)) != 0)
     if profile.max_incline_percent is not None:
-        held = has_length & ~steps & np.isfinite(incline) & estimated
-        relies_along |= held & ((along & np.int64(_INCLINE_BIT)) == 0)
+        held = has_length & ~steps & known_incline & estimated
+        relies_along |= held & ((along & u32(_INCLINE_BIT)) == 0)
     if profile.require_handrail_on_steps and not profile.avoid_steps:
         relies_along |= steps & (np.asarray(c["handrail"]) == Tri.UNKNOWN)
-    relies_head = (relied & point_unknowns) != 0
+    relies_head = (relied & u32(point_unknowns)) != 0
 
-    mask = np.where(breaks_along, ALONG_BREAKS, 0) | np.where(relies_along, ALONG_RELIES, 0)
-    mask |= np.where(breaks_head, HEAD_BREAKS, 0) | np.where(relies_head, HEAD_RELIES, 0)
-    mask |= np.where(np.asarray(closed_head, dtype=bool) & closure, PASSED_HEAD_BREAKS, 0)
-    mask |= np.where(np.asarray(closed_tail, dtype=bool) & closure, FROM_TAIL_BREAKS, 0)
-    return mask.astype(np.uint8)
+    parts = (  # in the order of the bits ALONG_BREAKS … FROM_TAIL_BREAKS
+        breaks_along, relies_along, breaks_head, relies_head,
+        np.asarray(closed_head, dtype=bool) & closure,
+        np.asarray(closed_tail, dtype=bool) & closure,
+    )  # fmt: skip
+    mask = np.zeros(v.shape, dtype=np.uint8)
+    for bit, part in enumerate(parts):
+        mask |= part.view(np.uint8) << np.uint8(bit)
+    return mask
 
 
 def piece_verdict(
