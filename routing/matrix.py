@@ -179,7 +179,7 @@ def cost_matrix(
     # of them, a route's last whole edge (ending on its head node) only those along it
     node_closed = g.node["closed"].astype(bool)
     masks = verdict_masks(
-        prof, w.violations, w.unknowns, router.report_table().columns(),
+        prof, w.violations, w.violations_at_head, w.unknowns, router.report_table().columns(),
         g.edge["closed"].astype(bool), node_closed[head], node_closed[tail],
     )  # fmt: skip
     through_bits = piece_verdict(masks, True, True, False)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from accessibility_rules.weights import POINT_LIMITS, EdgeWeights
+from accessibility_rules.weights import EdgeWeights
 from graphs.model import CompiledGraph
 from routing import _kernels
 from routing.metric import Metric
@@ -100,9 +100,9 @@ def charged_violations(
     """Per edge of a walk (``edges`` in order, from ``start`` on the first to ``end`` on the
     last): the Limit bits it breaks there, under :func:`piece_cost`'s rule.
 
-    Limits along an edge count when some of it is walked; limits at an edge's head
-    (:data:`POINT_LIMITS`) count when the walk goes on through the head (every edge but the
-    last). The route report lists exactly these.
+    Limits along an edge count when some of it is walked; limits broken only at an edge's head
+    (``EdgeWeights.violations_at_head``) count when the walk goes on through the head (every
+    edge but the last), as in the route report.
     """
     edges = np.asarray(edges, dtype=np.int64)
     bits = weights.violations[edges].astype(np.uint32)
@@ -112,9 +112,9 @@ def charged_violations(
     walked = np.ones(k)
     walked[0] -= start
     walked[-1] -= 1.0 - end
-    point = np.uint32(int(POINT_LIMITS))
+    point = weights.violations_at_head[edges].astype(np.uint32)
     bits = np.where(walked > 0, bits, bits & point)
-    bits[-1] &= ~point
+    bits[-1] &= ~point[-1]
     return bits
 
 

@@ -518,6 +518,7 @@ FROM_TAIL_BREAKS = 1 << 5  # the walk starts on the tail node and walks some of 
 def verdict_masks(
     profile: Profile,
     violations: np.ndarray,
+    at_head: np.ndarray,
     unknowns: np.ndarray,
     c: Any,
     closed_edge: np.ndarray,
@@ -526,18 +527,21 @@ def verdict_masks(
 ) -> np.ndarray:
     """THE verdict rule per edge: a uint8 mask of ``ALONG_*``, ``HEAD_*``, ``PASSED_HEAD_BREAKS``
     and ``FROM_TAIL_BREAKS`` bits for each of the edges given (``violations``/``unknowns`` are the
-    profile's bits of those edges, ``c`` their report columns, ``closed_*`` whether the edge, its
+    profile's bits of those edges, ``at_head`` the violation bits broken only at the edge's head
+    node — ``EdgeWeights.violations_at_head``: kerb, barrier, crossing signals, a node's
+    ``wheelchair=no``, a gap's ``maxwidth`` —, ``c`` their report columns, ``closed_*`` whether the edge, its
     head node and its tail node are closed). :func:`piece_verdict` says which bits a piece meets.
 
     *Breaks* a known limit:
 
-    - along (some of the edge walked): every limit broken along the edge (not those of
-      :data:`~accessibility_rules.weights.POINT_LIMITS`) — an incline *estimated* above the limit
+    - along (some of the edge walked): every limit broken along the edge (not those broken
+      only at its head) — an incline *estimated* above the limit
       only where :func:`estimate_can_break` — and the edge's own closure; an unknown value the
       profile forbids: a step count always, the other facts along the way only where the edge
       has a length;
-    - at the head (the walk goes on through it): the point limits (kerb, barrier, crossing
-      signals) and the forbidden unknown kerbs, crossings and barriers there;
+    - at the head (the walk goes on through it): the limits broken only there (kerb, barrier,
+      crossing signals, a node's ``wheelchair=no`` or ``maxwidth``) and the forbidden unknown
+      kerbs, crossings and barriers there;
     - a closed head node only when the walk also walks some of the edge, a closed tail node only
       when the walk starts on it (and walks some of the edge).
 
@@ -557,8 +561,9 @@ def verdict_masks(
     plan = _plan(profile)
     u32 = np.uint32
     v = np.asarray(violations, dtype=u32)
+    h = np.asarray(at_head, dtype=u32)
     u = np.asarray(unknowns, dtype=u32)
-    point_limits, point_unknowns = int(POINT_LIMITS), _POINT_UNKNOWNS
+    point_unknowns = _POINT_UNKNOWNS
     has_length = np.asarray(c["length_m"]) > 0
     src = np.asarray(c["incline_source"])
     estimated = (src == _ESTIMATED_INCLINE_SOURCES[0]) | (src == _ESTIMATED_INCLINE_SOURCES[1])
@@ -568,7 +573,7 @@ def verdict_masks(
     closure = (v & u32(_CLOSED_BIT)) != 0
 
     # --- breaks
-    along = v & u32(~(point_limits | int(Limit.UNKNOWN_FORBIDDEN) | _CLOSED_BIT) & 0xFFFFFFFF)
+    along = v & ~h & u32(~(int(Limit.UNKNOWN_FORBIDDEN) | _CLOSED_BIT) & 0xFFFFFFFF)
     if not estimate_can_break(profile):
         along = np.where(estimated, along & u32(~_INCLINE_BIT & 0xFFFFFFFF), along)
     forbidden = u & u32(plan.forbidden)
@@ -578,7 +583,9 @@ def verdict_masks(
         | (((forbidden & u32(~point_unknowns & 0xFFFFFFFF)) != 0) & has_length)
         | (np.asarray(closed_edge, dtype=bool) & closure)
     )
-    breaks_head = ((v & u32(point_limits)) != 0) | ((forbidden & u32(point_unknowns)) != 0)
+    breaks_head = ((h & u32(~int(Limit.UNKNOWN_FORBIDDEN) & 0xFFFFFFFF)) != 0) | (
+        (forbidden & u32(point_unknowns)) != 0
+    )
 
     # --- relies on unknown or estimated data
     relied = u & u32(plan.limited)
@@ -656,8 +663,9 @@ def _accessibility(
     along = walked & (lengths > 0)  # facts measured along the way need some length walked
     closed_edge, closed_head, closed_tail = closed_ends
     closed = walked & (closed_edge | (closed_head & head) | (closed_tail & from_tail))
+    at_head = weights.violations_at_head[edges]
     masks = verdict_masks(
-        profile, weights.violations[edges], weights.unknowns[edges], c, *closed_ends
+        profile, weights.violations[edges], at_head, weights.unknowns[edges], c, *closed_ends
     )
     facts = int(np.bitwise_or.reduce(piece_verdict(masks, walked, head, from_tail), initial=0))
 
@@ -672,7 +680,7 @@ def _accessibility(
     # --- what is broken ------------------------------------------------------------------
     plan = _plan(profile)
     can_break = estimate_can_break(profile)
-    point = np.int64(int(POINT_LIMITS))
+    point = at_head.astype(np.int64)  # per edge: the bits broken only at its head
     vbits = weights.violations[edges].astype(np.int64) & ~np.int64(int(Limit.UNKNOWN_FORBIDDEN))
     met = np.where(walked, vbits & ~point, 0) | np.where(head, vbits & point, 0)
     met &= np.where(closed, -1, ~np.int64(_CLOSED_BIT))
@@ -693,9 +701,10 @@ def _accessibility(
     demoted = np.zeros(k, dtype=bool)  # estimated incline breaks that may not say "no"
     for i in np.flatnonzero((met != 0) | (forbidden != 0)).tolist():
         bits, forbid = int(met[i]), int(forbidden[i])
-        for limit, bit, name, at_head in _LIMIT_BITS:
+        for limit, bit, name, _ in _LIMIT_BITS:
             if not bits & bit:
                 continue
+            at_head = bool(int(point[i]) & bit)
             estimated = bit == _INCLINE_BIT and bool(estimated_incline[i])
             if estimated and not can_break:
                 demoted[i] = True
