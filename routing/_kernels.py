@@ -20,6 +20,10 @@ import numpy as np
 from numba import njit
 
 NO_EDGE = -1
+#: ``best_exit`` of :func:`search` when it stopped on its settle budget (``max_settled``).
+BUDGET_EXHAUSTED = -2
+#: ``max_settled`` of :func:`search` without a budget.
+NO_BUDGET = -1
 _EMPTY = np.zeros(0, dtype=np.float64)
 
 #: ``(first_out, head, cost)``: a CSR graph with one cost per edge.
@@ -114,6 +118,7 @@ def search(
     targets: Ends,
     bound: Bound,
     marked_count: int,
+    max_settled: int = NO_BUDGET,
 ) -> tuple[float, int, int]:
     """A* (Dijkstra when ``bound`` is :func:`no_bound`) from several sources to several exits.
 
@@ -139,8 +144,13 @@ def search(
     marked_count
         How many distinct nodes carry ``marked[v] == gen``; when positive, the search stops as
         soon as all of them are settled (one-to-many). 0 = no such stop.
+    max_settled
+        The settle budget: the search stops after settling this many nodes while work is left,
+        and reports it with ``best_exit == BUDGET_EXHAUSTED`` (its results are then not
+        final). :data:`NO_BUDGET` (negative) = none.
 
-    Returns ``(best cost at an exit, index of that exit or -1, settled node count)``. Settled
+    Returns ``(best cost at an exit, index of that exit or -1, settled node count)``, or
+    ``(best so far, BUDGET_EXHAUSTED, settled)`` when the budget stopped it. Settled
     nodes have ``closed[v] == gen`` and their final cost in ``dist[v]``; a path is read back
     with :func:`extract_path` from ``pred_edge``.
 
@@ -185,6 +195,8 @@ def search(
             break
         if closed[u] == gen:
             continue
+        if settled == max_settled:
+            return best, BUDGET_EXHAUSTED, settled
         closed[u] = gen
         settled += 1
         du = dist[u]

@@ -25,6 +25,7 @@ from accessibility_rules.attributes import Sidewalk
 from accessibility_rules.effective import EffectiveEdges, effective_edges
 from accessibility_rules.profile import Profile, load_preset, make_profile
 from accessibility_rules.weights import POINT_LIMITS, EdgeWeights, compute_weights
+from graphs.geodesy import great_circle_m
 from graphs.model import CompiledGraph
 from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
 from routing.landmarks import choose_landmarks
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_MAX_SNAP_M",
+    "DEFAULT_SETTLE_BUDGET_FACTOR",
+    "AreaBox",
     "LatLon",
     "Path",
     "PathPiece",
@@ -49,10 +52,42 @@ __all__ = [
 
 #: Default distance within which a point snaps to a path; farther is "out of area".
 DEFAULT_MAX_SNAP_M = 250.0
+#: Default settle budget of one search, as a multiple of the graph's node count. A search
+#: settles each node at most once, so a factor of 1 never cuts a real route; it bounds the cost
+#: of every search (and a smaller factor bounds it further on a large graph).
+DEFAULT_SETTLE_BUDGET_FACTOR = 1.0
 
 
 def _weights(usable: Metric | EdgeWeights) -> EdgeWeights:
     return usable.weights if isinstance(usable, Metric) else usable
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AreaBox:
+    """The bounding box of every path of a graph (degrees): the O(1) out-of-area test.
+
+    A point farther than the maximum snap distance from the box is farther than that from
+    every path, so it is out of the area without any search (:meth:`Router.snap`).
+    """
+
+    lat_min: float
+    lat_max: float
+    lon_min: float
+    lon_max: float
+
+    @classmethod
+    def of(cls, graph: CompiledGraph) -> AreaBox:
+        """The box of the graph's edge geometry (every point a snap can reach)."""
+        lat, lon = graph.geom_lat, graph.geom_lon
+        return cls(float(lat.min()), float(lat.max()), float(lon.min()), float(lon.max()))
+
+    def distance_m(self, lat: float, lon: float) -> float:
+        """Great-circle metres from ``(lat, lon)`` to the nearest point of the box (0 inside)."""
+        near_lat = min(self.lat_max, max(self.lat_min, lat))
+        near_lon = min(self.lon_max, max(self.lon_min, lon))
+        if near_lat == lat and near_lon == lon:
+            return 0.0
+        return great_circle_m((lon, lat), (near_lon, near_lat))
 
 
 def check_latlon(point: LatLon, role: str) -> tuple[float, float]:
@@ -90,11 +125,16 @@ class Router:
         max_snap_m: float = DEFAULT_MAX_SNAP_M,
         use_landmarks: bool = True,
         metric_cache_bytes: int = DEFAULT_METRIC_CACHE_BYTES,
+        settle_budget_factor: float = DEFAULT_SETTLE_BUDGET_FACTOR,
     ) -> None:
         self.graph = graph
+        #: Most nodes one search may settle (:class:`~routing.errors.SearchBudgetError` past it).
+        self.max_settled = max(1, math.ceil(settle_budget_factor * graph.node_count))
         self.use_landmarks = use_landmarks
         self.max_snap_m = max_snap_m
         self.index = SpatialIndex(graph)
+        #: The area's box: a point farther than ``max_snap_m`` from it is out of the area.
+        self.area = AreaBox.of(graph)
         frame = self.index.frame
         self.node_x, self.node_y = (
             np.ascontiguousarray(a) for a in frame.project(graph.node["lon"], graph.node["lat"])
@@ -208,18 +248,38 @@ class Router:
             self._snap_penalties[allow_underground] = cached
         return cached
 
+    def check_in_area(self, lat: float, lon: float, role: str) -> None:
+        """Raise :class:`OutOfAreaError` when ``(lat, lon)`` is farther than ``max_snap_m`` from
+        the area's box (O(1), before any search), with the distance to the box and, when the
+        point with latitude and longitude swapped lies in the area, a hint saying so."""
+        box_m = self.area.distance_m(lat, lon)
+        if box_m <= self.max_snap_m:
+            return
+        swapped = abs(lon) <= 90.0 and self.area.distance_m(lon, lat) <= self.max_snap_m
+        hint = " — did you swap latitude and longitude?" if swapped else ""
+        raise OutOfAreaError(
+            f"{role} ({lat:.6f}, {lon:.6f}) is {box_m / 1000:.1f} km from the area of this map; "
+            f"points must be within {self.max_snap_m:.0f} m of a path{hint}",
+            field=role,
+            distance_m=round(box_m, 1),
+            max_distance_m=self.max_snap_m,
+            swapped=swapped,
+            **({"hint": "did you swap latitude and longitude?"} if swapped else {}),
+        )
+
     def _nearest(self, lat: float, lon: float, penalty_m: np.ndarray, role: str) -> SnapPoint:
+        """The snap within ``max_snap_m`` (a bounded search: the out-of-area test comes first)."""
+        self.check_in_area(lat, lon, role)
         hit = self.index.snap(lon, lat, penalty_m, self.max_snap_m)
         if hit is not None:
             return hit
-        nearest = self.index.snap(lon, lat, None, 1.0e7)
-        far = f"{nearest.distance_m / 1000:.1f} km" if nearest else "very far"
         raise OutOfAreaError(
-            f"{role} ({lat:.6f}, {lon:.6f}) is {far} from the nearest path of this map; "
-            f"points must be within {self.max_snap_m:.0f} m of a path",
+            f"{role} ({lat:.6f}, {lon:.6f}) has no path of this map within "
+            f"{self.max_snap_m:.0f} m; points must be within {self.max_snap_m:.0f} m of a path",
             field=role,
-            distance_m=round(nearest.distance_m, 1) if nearest else None,
+            distance_m=None,
             max_distance_m=self.max_snap_m,
+            swapped=False,
         )
 
     def snap(
@@ -290,6 +350,7 @@ class Router:
         """The nearest point (within ``max_snap_m``) the profile can start or end a walk at
         without breaking a limit (:meth:`usable_at_point`), or None."""
         lat, lon = check_latlon(point, role)
+        self.check_in_area(lat, lon, role)
         ok = self._usable_edges(_weights(usable), role)
         penalty = np.where(ok, self._level_penalty(allow_underground), np.inf)
         return self.index.snap(lon, lat, np.ascontiguousarray(penalty), self.max_snap_m)
@@ -301,6 +362,7 @@ class Router:
         if q is None or q.node_count != self.graph.node_count:
             q = Query(self.graph, self.node_x, self.node_y, self.index.frame)
             self._local.query = q
+        q.max_settled = self.max_settled
         return q.reset(metric)
 
     def start_pieces(self, snap: SnapPoint) -> list[PathPiece]:
@@ -484,6 +546,8 @@ class Router:
         naming the limits that block the way. Ways below ground are snapped to only when much
         nearer than any other, unless ``allow_underground``.
         """
+        for point, role in ((origin, "origin"), (destination, "destination")):
+            self.check_in_area(*check_latlon(point, role), role)  # O(1), before any work
         prof = self.profile(profile, overrides)
         metric = self.customize(prof)
         weights = metric.weights

@@ -32,3 +32,9 @@ class NoRouteError(RoutingError):
     """No route honours the profile's hard limits (strict mode) or none exists at all."""
 
     code = "no_route"
+
+
+class SearchBudgetError(RoutingError):
+    """A search stopped on its settle budget (``max_settled`` nodes) before it could finish."""
+
+    code = "search_budget_exceeded"

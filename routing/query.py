@@ -29,6 +29,7 @@ import numpy as np
 from accessibility_rules.weights import EdgeWeights
 from graphs.model import CompiledGraph
 from routing import _kernels
+from routing.errors import SearchBudgetError
 from routing.metric import Metric
 
 if TYPE_CHECKING:
@@ -140,9 +141,18 @@ class Query:
     """
 
     def __init__(
-        self, graph: CompiledGraph, node_x: np.ndarray, node_y: np.ndarray, frame: LocalFrame
+        self,
+        graph: CompiledGraph,
+        node_x: np.ndarray,
+        node_y: np.ndarray,
+        frame: LocalFrame,
+        *,
+        max_settled: int | None = None,
     ) -> None:
         self.node_count = graph.node_count
+        #: The settle budget of each search (None: none); past it a run raises
+        #: :class:`~routing.errors.SearchBudgetError`.
+        self.max_settled = max_settled
         self._first_out = graph.first_out
         self._head = graph.head
         self._tail = graph.tail
@@ -250,10 +260,24 @@ class Query:
         bound = (self._node_x, self._node_y, tx, ty, h_scale, lm.dist, lm.at(target_nodes))
         best, best_exit, settled = _kernels.search(
             graph, self._ws, self._gen, self._sources_array(),
-            (target_nodes, target_costs), bound, 0,
+            (target_nodes, target_costs), bound, 0, self._budget(),
         )  # fmt: skip
+        self._check_budget(best_exit, settled)
         self._best, self._best_exit, self.settled_nodes = float(best), int(best_exit), settled
         return self._best
+
+    def _budget(self) -> int:
+        return _kernels.NO_BUDGET if self.max_settled is None else int(self.max_settled)
+
+    def _check_budget(self, best_exit: int, settled: int) -> None:
+        if best_exit == _kernels.BUDGET_EXHAUSTED:
+            self._best, self._best_exit, self.settled_nodes = math.inf, -1, settled
+            raise SearchBudgetError(
+                f"the search stopped after settling {settled} nodes, its budget "
+                f"(max_settled = {self.max_settled}), before it could finish",
+                settled_nodes=settled,
+                max_settled=self.max_settled,
+            )
 
     def run_to_nodes(self, nodes: np.ndarray) -> int:
         """Dijkstra from the sources until every node of ``nodes`` is settled (or none is left).
@@ -265,10 +289,11 @@ class Query:
         unique = np.unique(np.asarray(nodes, dtype=np.int64))
         marked[unique] = self._gen
         no_targets = (np.zeros(0, dtype=np.int64), np.zeros(0))
-        _, _, settled = _kernels.search(
+        _, exit_, settled = _kernels.search(
             (self._first_out, self._head, self.metric.cost_s), self._ws, self._gen, self._sources_array(), no_targets,
-            _kernels.no_bound(), len(unique),
+            _kernels.no_bound(), len(unique), self._budget(),
         )  # fmt: skip
+        self._check_budget(exit_, settled)
         self._best, self._best_exit, self.settled_nodes = math.inf, -1, settled
         return settled
 

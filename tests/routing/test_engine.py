@@ -16,6 +16,7 @@ import functools
 import itertools
 import json
 import math
+import time
 from typing import Any
 
 import networkx as nx
@@ -28,7 +29,12 @@ from accessibility_rules.weights import EdgeWeights, Limit
 from graphs.geodesy import haversine_m
 from routing import _kernels
 from routing.engine import Path, PathPiece, Router, piece_cost
-from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
+from routing.errors import (
+    InvalidCoordinateError,
+    NoRouteError,
+    OutOfAreaError,
+    SearchBudgetError,
+)
 from routing.metric import Metric
 from routing.snapping import SnapPoint
 
@@ -432,6 +438,90 @@ def test_point_ten_km_away_is_out_of_area(ksl_router: Router) -> None:
     assert 9_500 < distance < 10_500
     assert f"{distance / 1000:.1f} km" in str(info.value)
     assert info.value.details["field"] == "origin"
+
+
+@pytest.mark.parametrize(
+    ("point", "swapped"),
+    [("swapped", True), ((-33.8568, 151.2153), False), ((0.0, 0.0), False), ((89.9, 7.7), False)],
+)
+def test_out_of_area_is_decided_at_once(
+    ksl_router: Router, point: Any, swapped: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11: a far point froze a worker for 17–45 s (a snap retried with 10 000 km)."""
+    c = centre(ksl_router)
+    if point == "swapped":
+        point = (c[1], c[0])
+
+    def no_search(*args: Any) -> None:
+        raise AssertionError("an out-of-area point must be refused before any snap search")
+
+    monkeypatch.setattr(ksl_router.index, "snap", no_search)
+    for args in ((point, c), (c, point)):
+        start = time.perf_counter()
+        with pytest.raises(OutOfAreaError) as info:
+            ksl_router.route(*args)
+        assert time.perf_counter() - start < 0.1
+        details = info.value.details
+        assert details["swapped"] is swapped
+        assert ("did you swap latitude and longitude?" in str(info.value)) is swapped
+        assert ("hint" in details) is swapped
+        assert details["distance_m"] > ksl_router.max_snap_m
+        assert f"{details['distance_m'] / 1000:.1f} km" in str(info.value)
+
+
+def test_points_near_the_area_still_snap(ksl_router: Router) -> None:
+    """The box test is grown by the snap distance: a point just outside the box still routes."""
+    area = ksl_router.area
+    lat = area.lat_max + 0.5 * ksl_router.max_snap_m / 111_195.0
+    g = ksl_router.graph
+    i = int(np.argmax(g.geom_lat))
+    lon = float(g.geom_lon[i])
+    assert area.distance_m(lat, lon) < ksl_router.max_snap_m
+    route = ksl_router.route((lat, lon), centre(ksl_router))
+    assert route.distance_m > 0
+
+
+def test_default_search_budget_is_the_node_count(ksl_router: Router) -> None:
+    assert ksl_router.max_settled == ksl_router.graph.node_count
+    route = ksl_router.route(*far_pair(ksl_router))
+    assert route.distance_m > 0
+
+
+def far_pair(router: Router) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Two nodes far apart (south-west and north-east corners of the graph)."""
+    g = router.graph
+    s = int(np.argmin(router.node_x + router.node_y))
+    t = int(np.argmax(router.node_x + router.node_y))
+    return (float(g.node["lat"][s]), float(g.node["lon"][s])), (
+        float(g.node["lat"][t]),
+        float(g.node["lon"][t]),
+    )
+
+
+def test_search_stops_on_its_budget(ksl_router: Router, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ksl_router, "max_settled", 50)
+    with pytest.raises(SearchBudgetError) as info:
+        ksl_router.route(*far_pair(ksl_router))
+    assert info.value.code == "search_budget_exceeded"
+    assert info.value.details == {"settled_nodes": 50, "max_settled": 50}
+    monkeypatch.undo()
+    assert ksl_router.route(*far_pair(ksl_router)).distance_m > 0
+
+
+def test_kernel_reports_the_budget_only_when_it_cut_the_search(ksl_router: Router) -> None:
+    g = ksl_router.graph
+    cost = np.ascontiguousarray(ksl_router.customize(ksl_router.profile("walk")).cost_s)
+    ws = _kernels.workspace(g.node_count, g.edge_count + 8)
+    sources = (np.array([0], dtype=np.int64), np.array([0.0]))
+    none = (np.zeros(0, dtype=np.int64), np.zeros(0))
+    args = ((g.first_out, g.head, cost), ws, 1, sources, none, _kernels.no_bound(), 0)
+    _, exit_, settled = _kernels.search(*args)
+    assert exit_ == -1
+    assert 100 < settled <= g.node_count
+    _, exit_, cut = _kernels.search(*args[:2], 2, *args[3:], 100)
+    assert (exit_, cut) == (_kernels.BUDGET_EXHAUSTED, 100)
+    _, exit_, whole = _kernels.search(*args[:2], 3, *args[3:], settled)
+    assert (exit_, whole) == (-1, settled)  # exactly the budget, nothing left: not cut
 
 
 def test_unknown_profile(ksl_router: Router) -> None:
