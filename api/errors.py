@@ -30,7 +30,7 @@ from api.obstacles.errors import (
     VersionConflictError,
     VersionRequiredError,
 )
-from routing.errors import NoRouteError, OutOfAreaError, RoutingError
+from routing.errors import NoRouteError, OutOfAreaError, RoutingError, SearchBudgetError
 from routing.obstacles.matching import ObstacleMatchError
 
 log = logging.getLogger("stufenlos.api")
@@ -131,7 +131,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RoutingError)
     async def _routing(_: Request, exc: RoutingError) -> JSONResponse:
-        status = 422 if isinstance(exc, OutOfAreaError | NoRouteError) else 400
+        status = 422 if isinstance(exc, OutOfAreaError | NoRouteError | SearchBudgetError) else 400
         if exc.code == "invalid_request":
             status = 422
         return error_response(status, exc.code, exc.message, _jsonable(exc.details))

@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.obstacles.live import DEFAULT_POLL_S
 from graphs import settings as graph_settings
-from routing.engine import DEFAULT_MAX_SNAP_M
+from routing.engine import DEFAULT_MAX_SNAP_M, DEFAULT_SETTLE_BUDGET_FACTOR
 from routing.metric import DEFAULT_METRIC_CACHE_BYTES
 from routing.obstacles.matching import DEFAULT_TOLERANCE_M, MAX_TOLERANCE_M
 
@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     max_snap_m: float = Field(
         DEFAULT_MAX_SNAP_M, gt=0, le=5000, description="snap radius in metres"
     )
+    settle_budget_factor: float = Field(
+        DEFAULT_SETTLE_BUDGET_FACTOR,
+        gt=0,
+        description="most nodes one search settles, × the graph's node count",
+    )
     metric_cache_bytes: int = Field(
         DEFAULT_METRIC_CACHE_BYTES,
         ge=0,
@@ -36,6 +41,12 @@ class Settings(BaseSettings):
     max_via_points: int = Field(10, ge=0, le=100)
     max_alternatives: int = Field(3, ge=0, le=5)
     max_matrix_cells: int = Field(10_000, ge=1, description="largest POST /matrix (cells)")
+    matrix_cost_budget: int = Field(
+        100_000_000, ge=1, description="POST /matrix without an API key: cells × graph nodes"
+    )
+    matrix_cost_budget_keyed: int = Field(
+        10_000_000_000, ge=1, description="POST /matrix with a valid API key: cells × graph nodes"
+    )
     cors_origins: list[str] = Field(default_factory=list)
     gzip_min_bytes: int = Field(1024, ge=0)
     gzip_level: int = Field(4, ge=1, le=9, description="1 fastest … 9 smallest")

@@ -13,8 +13,11 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health", summary="Service and graph status")
-def health(r: RouterDep) -> dict[str, Any]:
-    """Graph loaded, its size, data date and software version."""
+async def health(r: RouterDep) -> dict[str, Any]:
+    """Graph loaded, its size, data date and software version.
+
+    On the event loop (no thread-pool hop): it only reads a few fields, and so answers at once
+    even while every pool thread computes routes."""
     meta = r.graph.meta
     return {
         "status": "ok",

@@ -3,21 +3,29 @@
 One Dijkstra search per source (see :mod:`routing.matrix`); every cell equals what a single
 route request would find for that pair. Limits: at most :data:`MAX_POINTS` sources and as many
 targets, and at most ``Settings.max_matrix_cells`` cells (``STUFENLOS_MAX_MATRIX_CELLS``, default
-10 000, so 100 × 100); larger requests get 422 ``matrix_too_large`` naming the limit.
+10 000, so 100 × 100); larger requests get 422 ``matrix_too_large`` naming the limit. The cost of
+a call, cells × the graph's node count, is capped by a budget: ``Settings.matrix_cost_budget``
+without an API key, ``Settings.matrix_cost_budget_keyed`` with a valid one (``Authorization:
+Bearer`` or ``X-API-Key``); past it, 422 ``matrix_budget_exceeded`` naming the budget.
+
+The searches run in a worker thread (:func:`api.cpu.run_cpu`), never on the event loop.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION, OSM_LICENCE_URL
+from api.auth import UnauthorizedError, authenticate
+from api.cpu import run_cpu
 from api.deps import FreshObstaclesDep, RouterDep, SettingsDep
 from api.errors import ApiError
 from api.schemas import ErrorBody, Point, ProfileChoice
+from routing.engine import Router
 from routing.matrix import cost_matrix
 
 router = APIRouter(prefix="/matrix", tags=["matrix"])
@@ -30,8 +38,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorBody, "description": "payload_too_large"},
     422: {
         "model": ErrorBody,
-        "description": "invalid_request, matrix_too_large, unknown_parameter, "
-        "parameter_out_of_range, out_of_area",
+        "description": "invalid_request, matrix_too_large, matrix_budget_exceeded, "
+        "unknown_parameter, parameter_out_of_range, out_of_area, search_budget_exceeded",
     },
 }
 
@@ -112,14 +120,43 @@ def _check_size(n_sources: int, n_targets: int, max_cells: int) -> None:
         )  # fmt: skip
 
 
+def _is_keyed(request: Request) -> bool:
+    """Whether the caller sent a valid API key (401 for an unknown or revoked one)."""
+    auth = request.headers.get("authorization", "")
+    key = auth[7:].strip() if auth[:7].lower() == "bearer " else request.headers.get("x-api-key")
+    if not key:
+        return False
+    db = getattr(request.app.state, "db", None)
+    if db is None or authenticate(db, key.strip()) is None:
+        raise UnauthorizedError("the API key is unknown or has been revoked")
+    return True
+
+
+def _check_budget(cells: int, node_count: int, budget: int, *, keyed: bool) -> None:
+    cost = cells * node_count
+    if cost > budget:
+        who = "with an API key" if keyed else "without an API key"
+        raise ApiError(
+            422, "matrix_budget_exceeded",
+            f"the matrix costs {cells} cells × {node_count} graph nodes = {cost}, more than the "
+            f"budget of a call {who} ({budget} cells × nodes)",
+            cost=cost, budget=budget, cells=cells, node_count=node_count, keyed=keyed,
+            max_cells=budget // max(1, node_count),
+        )  # fmt: skip
+
+
 @router.post(
     "",
     response_model=MatrixResponse,
     responses=_ERRORS,
     summary="Durations, distances and accessibility from many sources to many targets",
 )
-def post_matrix(
-    req: MatrixRequest, r: RouterDep, settings: SettingsDep, _live: FreshObstaclesDep
+async def post_matrix(
+    req: MatrixRequest,
+    r: RouterDep,
+    settings: SettingsDep,
+    _live: FreshObstaclesDep,
+    request: Request,
 ) -> JSONResponse:
     """Every source to every target for one profile, one search per source.
 
@@ -130,6 +167,14 @@ def post_matrix(
     ``yes``).
     """
     _check_size(len(req.sources), len(req.targets), settings.max_matrix_cells)
+    keyed = await run_cpu(_is_keyed, request)  # a database read
+    budget = settings.matrix_cost_budget_keyed if keyed else settings.matrix_cost_budget
+    _check_budget(len(req.sources) * len(req.targets), r.graph.node_count, budget, keyed=keyed)
+    return await run_cpu(_answer, r, req)
+
+
+def _answer(r: Router, req: MatrixRequest) -> JSONResponse:
+    """The matrix of a request, body serialised (in a worker thread)."""
     profile = r.profile(req.profile.name, req.profile.parameters)
     result = cost_matrix(
         r,

@@ -1,19 +1,29 @@
-"""``POST /routes`` and ``GET /routes``: barrier-free routes with spoken-style instructions."""
+"""``POST /routes`` and ``GET /routes``: barrier-free routes with spoken-style instructions.
+
+CPU work never runs on the event loop: the endpoints parse and validate on the loop, then
+compute the routes and serialise the answer in a worker thread (:func:`api.cpu.run_cpu`, a
+bounded pool of its own), so ``/health`` and other requests keep being answered while routes
+are computed. Threads rather than a process pool, because the searches and the snapping are
+numba kernels compiled with ``nogil=True`` (see :mod:`api.cpu` for the reasons). ``POST /matrix``
+does the same (:mod:`api.routes.matrix`).
+"""
 
 from __future__ import annotations
 
 import functools
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION, OSM_LICENCE_URL
 from accessibility_rules.profile import Profile
+from api.cpu import run_cpu
 from api.deps import FreshObstaclesDep, RouterDep, SettingsDep
 from api.errors import ApiError
 from api.obstacles.live import LiveObstacles
 from api.responses import FastJSONResponse
 from api.schemas import ErrorBody, Point, ProfileChoice, RouteRequest, RouteResponse
+from api.settings import Settings
 from routing.engine import Router
 from routing.instructions import instructions
 
@@ -24,7 +34,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorBody, "description": "payload_too_large"},
     422: {
         "model": ErrorBody,
-        "description": "invalid_request, parameter_out_of_range, out_of_area, no_route",
+        "description": "invalid_request, parameter_out_of_range, out_of_area, no_route, "
+        "search_budget_exceeded",
     },
 }
 
@@ -73,6 +84,15 @@ def plan(
     }
 
 
+def _answer(
+    r: Router, req: RouteRequest, settings: Settings, live: LiveObstacles | None
+) -> FastJSONResponse:
+    """The response to a route request, body serialised (in a worker thread)."""
+    return FastJSONResponse(
+        plan(r, req, settings.max_via_points, settings.max_alternatives, obstacles=live)
+    )
+
+
 @router.post(
     "",
     response_model=RouteResponse,
@@ -80,7 +100,11 @@ def plan(
     summary="Barrier-free route(s) for a profile",
 )
 async def post_route(
-    req: RouteRequest, r: RouterDep, settings: SettingsDep, live: FreshObstaclesDep
+    req: RouteRequest,
+    r: RouterDep,
+    settings: SettingsDep,
+    live: FreshObstaclesDep,
+    request: Request,
 ) -> FastJSONResponse:
     """Route from origin to destination (through via points) for a preset with overrides.
 
@@ -90,9 +114,8 @@ async def post_route(
     profile's limits, the least-bad one is returned with each broken limit located, unless
     ``strict``, which fails with ``no_route`` instead. ``fully_accessible`` is deprecated.
     """
-    return FastJSONResponse(
-        plan(r, req, settings.max_via_points, settings.max_alternatives, obstacles=live)
-    )
+    request.state.profile = req.profile.name  # for the access log (api.middleware)
+    return await run_cpu(_answer, r, req, settings, live)
 
 
 def _point(text: str, name: str) -> Point:
@@ -114,6 +137,7 @@ def _point(text: str, name: str) -> Point:
     "", response_model=RouteResponse, responses=_ERRORS, summary="Quick route for browser tests"
 )
 async def get_route(
+    request: Request,
     r: RouterDep,
     settings: SettingsDep,
     live: FreshObstaclesDep,
@@ -124,6 +148,7 @@ async def get_route(
     strict: bool = False,
 ) -> FastJSONResponse:
     """``/routes?from=lat,lon&to=lat,lon&profile=wheelchair&language=en``."""
+    request.state.profile = profile  # for the access log (api.middleware)
     if language not in ("de", "en"):
         raise ApiError(
             422,
@@ -135,6 +160,4 @@ async def get_route(
         origin=_point(origin, "from"), destination=_point(destination, "to"),
         profile=ProfileChoice(name=profile), language=language, strict=strict,  # type: ignore[arg-type]
     )  # fmt: skip
-    return FastJSONResponse(
-        plan(r, req, settings.max_via_points, settings.max_alternatives, obstacles=live)
-    )
+    return await run_cpu(_answer, r, req, settings, live)

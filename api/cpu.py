@@ -1,0 +1,47 @@
+"""CPU-bound work of the endpoints, off the event loop, in a bounded set of threads.
+
+Routes and matrices run in worker threads (:func:`run_cpu`), at most :data:`CPU_THREADS` at a time
+per worker process, through a capacity limiter of their own: the event loop keeps answering
+(``/health``, obstacle reads) while they compute, and they never take the threads of the
+default pool that other blocking work (database writes) needs. Threads rather than processes:
+the searches and the snapping are numba kernels compiled with ``nogil=True``, so threads of one
+worker search in parallel on the graph already in memory, without pickling requests and
+results or a copy of the graph per process. Few threads rather than many: what still holds the
+GIL (the report, the instructions) is short, and fewer threads competing for it keep the event
+loop's wait for the GIL short.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
+
+T = TypeVar("T")
+
+#: Route and matrix computations running at once in one worker process (the cores, at least 2).
+CPU_THREADS = max(2, os.cpu_count() or 2)
+
+_limiters: dict[int, anyio.CapacityLimiter] = {}
+
+
+def _limiter() -> anyio.CapacityLimiter:
+    """The limiter of the running event loop (a limiter belongs to one loop)."""
+    key = id(asyncio.get_running_loop())
+    limiter = _limiters.get(key)
+    if limiter is None:
+        if len(_limiters) > 64:  # loops of finished test clients
+            _limiters.clear()
+        limiter = _limiters[key] = anyio.CapacityLimiter(CPU_THREADS)
+    return limiter
+
+
+async def run_cpu(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``func(*args, **kwargs)`` in a worker thread, at most :data:`CPU_THREADS` at a time."""
+    call = functools.partial(func, *args, **kwargs)
+    return await anyio.to_thread.run_sync(call, limiter=_limiter())
