@@ -15,6 +15,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION
 from api.errors import error_response, install_error_handlers
+from api.middleware import RequestContext
 from api.routes import health, matrix, obstacles, profiles, reports, routing
 from api.settings import Settings
 
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
                 load_graph(settings.graph_dir),
                 max_snap_m=settings.max_snap_m,
                 metric_cache_bytes=settings.metric_cache_bytes,
+                settle_budget_factor=settings.settle_budget_factor,
             )
             app.state.router.warm_up()
         from api.obstacles.wiring import start_obstacles
@@ -139,4 +141,5 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
             "/obstacles/import": settings.max_import_bytes,
         },
     )
+    app.add_middleware(RequestContext)  # outermost: every answer gets an id and a log line
     return app

@@ -1,0 +1,155 @@
+"""Request ids and the access log: one pure ASGI middleware, a few microseconds per request.
+
+Every HTTP request gets a request id: the client's ``X-Request-ID`` when it is a sane token
+(:data:`REQUEST_ID_PATTERN`: 1–64 letters, digits, ``.``, ``_``, ``:``, ``-``), else a fresh
+random one. It is returned in the ``X-Request-ID`` response header and kept in the request's
+state (``request.state.request_id``), so error logs can name it.
+
+When the response is complete, one structured line (JSON) goes to the ``stufenlos.access``
+logger::
+
+    {"event": "access", "request_id": "…", "method": "POST", "path": "/routes",
+     "status": 200, "ms": 3.1, "profile": "wheelchair"}
+
+``profile`` is there when an endpoint set ``request.state.profile`` (the route endpoints do);
+``error`` holds the error code of a 4xx/5xx answer in the API's error shape. An exception that
+escapes the app is logged (``stufenlos.api``, with its traceback and the request id) and answered
+with the plain 500 ``internal_error`` body, the request id in its header; it is not re-raised.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from api.errors import error_response
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+#: What a client-sent ``X-Request-ID`` must look like to be echoed (else a fresh id is made).
+REQUEST_ID_PATTERN = re.compile(rb"[A-Za-z0-9._:\-]{1,64}")
+REQUEST_ID_HEADER = b"x-request-id"
+
+access_log = logging.getLogger("stufenlos.access")
+error_log = logging.getLogger("stufenlos.api")
+
+#: Error bodies larger than this are not parsed for their code.
+_MAX_ERROR_BODY = 4096
+
+
+def _ensure_handler(logger: logging.Logger) -> None:
+    """Give ``logger`` a plain stderr handler at INFO unless it (or the root) is configured."""
+    if logger.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def new_request_id() -> str:
+    """A fresh random request id (16 hex digits)."""
+    return os.urandom(8).hex()
+
+
+def request_id_of(headers: list[tuple[bytes, bytes]]) -> str:
+    """The client's ``X-Request-ID`` when it is a sane token, else a fresh id."""
+    for name, value in headers:
+        if name == REQUEST_ID_HEADER:
+            if REQUEST_ID_PATTERN.fullmatch(value):
+                return value.decode("ascii")
+            break
+    return new_request_id()
+
+
+class RequestContext:
+    """Pure ASGI middleware: a request id per request, in a header, and one access log line."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        _ensure_handler(access_log)
+        _ensure_handler(error_log)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        rid = request_id_of(scope.get("headers") or [])
+        state = scope.get("state")
+        if state is None:
+            state = scope["state"] = {}
+        state["request_id"] = rid
+        header = (REQUEST_ID_HEADER, rid.encode("ascii"))
+        status = 0
+        error_code: str | None = None
+        parse_error = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, parse_error, error_code
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                headers = list(message.get("headers") or [])
+                headers.append(header)
+                message["headers"] = headers
+                if status >= 400:
+                    parse_error = all(k != b"content-encoding" for k, _ in headers)
+            elif parse_error and message["type"] == "http.response.body":
+                parse_error = False
+                error_code = _error_code(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            error_log.exception(
+                "unexpected error request_id=%s %s %s", rid, scope.get("method"), scope.get("path")
+            )
+            error_code = "internal_error"
+            if status == 0:  # nothing sent yet: answer in the error shape, with the id
+                status = 500
+                response = error_response(
+                    500, "internal_error", "an internal error occurred; it has been logged"
+                )
+                response.headers.append("x-request-id", rid)
+                await response(scope, receive, send)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                line: dict[str, Any] = {
+                    "event": "access",
+                    "request_id": rid,
+                    "method": scope.get("method"),
+                    "path": scope.get("path"),
+                    "status": status,
+                    "ms": round((time.perf_counter() - start) * 1000.0, 2),
+                }
+                profile = state.get("profile")
+                if profile is not None:
+                    line["profile"] = profile
+                if error_code is not None:
+                    line["error"] = error_code
+                log = access_log.warning if status >= 500 else access_log.info
+                log(json.dumps(line, ensure_ascii=False))
+
+
+def _error_code(body: bytes) -> str | None:
+    """The ``code`` of an error body in the API's shape (None if it is not one)."""
+    if not body or len(body) > _MAX_ERROR_BODY:
+        return None
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return None
+    code = parsed.get("code") if isinstance(parsed, dict) else None
+    return code if isinstance(code, str) else None

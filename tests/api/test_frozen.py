@@ -1,0 +1,339 @@
+"""Never frozen (issue 11): out-of-area in O(1), bounded cost per request, CPU work off the event
+loop, request ids and one access log line per request.
+
+Real data: the centre extract of Kaiserslautern (``centre_graph_dir``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from graphs.store import load_graph
+from routing.engine import Router
+
+pytestmark = pytest.mark.realdata
+
+ORIGIN = {"lat": 49.4447, "lon": 7.7690}
+DESTINATION = {"lat": 49.4390, "lon": 7.7640}
+SWAPPED = {"lat": ORIGIN["lon"], "lon": ORIGIN["lat"]}
+FAR_AWAY = {"lat": -33.8568, "lon": 151.2153}  # Sydney, ~16 500 km
+#: In process, an out-of-area answer must take well under this (a frozen snap took 17–45 s).
+FAST_S = 0.1
+
+
+def route_body(**fields: Any) -> dict[str, Any]:
+    return {"origin": ORIGIN, "destination": DESTINATION} | fields
+
+
+def error_of(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["code"] == code, body
+    assert set(body) == {"code", "message", "details"}
+    return body
+
+
+# --- out of area, before any search -------------------------------------------------------------
+@pytest.mark.parametrize("role", ["origin", "destination"])
+def test_swapped_coordinates_answer_at_once_with_a_hint(client: TestClient, role: str) -> None:
+    client.post("/routes", json=route_body())  # warm
+    start = time.perf_counter()
+    response = client.post("/routes", json=route_body(**{role: SWAPPED}))
+    elapsed = time.perf_counter() - start
+    error = error_of(response, 422, "out_of_area")
+    assert elapsed < FAST_S
+    assert "did you swap latitude and longitude?" in error["message"]
+    assert error["details"]["swapped"] is True
+    assert "swap" in error["details"]["hint"]
+    assert error["details"]["field"] == role
+    assert error["details"]["distance_m"] > 1_000_000  # (7.77, 49.44) is in Somalia
+
+
+def test_far_away_point_answers_at_once_without_a_hint(client: TestClient) -> None:
+    start = time.perf_counter()
+    response = client.post("/routes", json=route_body(destination=FAR_AWAY))
+    elapsed = time.perf_counter() - start
+    error = error_of(response, 422, "out_of_area")
+    assert elapsed < FAST_S
+    assert error["details"]["swapped"] is False
+    assert "hint" not in error["details"]
+    assert "swap" not in error["message"]
+    assert 15_000_000 < error["details"]["distance_m"] < 17_500_000
+
+
+def test_get_and_matrix_refuse_swapped_points_at_once(client: TestClient) -> None:
+    start = time.perf_counter()
+    params = {"from": f"{ORIGIN['lon']},{ORIGIN['lat']}", "to": "49.4390,7.7640"}
+    error = error_of(client.get("/routes", params=params), 422, "out_of_area")
+    assert "swap" in error["message"]
+    body = {"sources": [ORIGIN], "targets": [DESTINATION, SWAPPED, FAR_AWAY]}
+    error = error_of(client.post("/matrix", json=body), 422, "out_of_area")
+    assert error["details"]["field"] == "targets[1]"
+    assert error["details"]["swapped"] is True
+    assert time.perf_counter() - start < 2 * FAST_S
+
+
+# --- bounded cost -------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tight_router(centre_graph_dir: Path) -> Router:
+    """A router whose searches may settle only 1 % of the graph's nodes."""
+    return Router(load_graph(centre_graph_dir), settle_budget_factor=0.01)
+
+
+def test_search_over_its_budget_is_a_clear_error(
+    centre_graph_dir: Path, tight_router: Router, tmp_path: Path
+) -> None:
+    from api.app import create_app
+    from api.settings import Settings
+
+    settings = Settings(graph_dir=centre_graph_dir, database_url=f"sqlite:///{tmp_path}/t.db")
+    with TestClient(create_app(settings, router=tight_router)) as c:
+        error = error_of(c.post("/routes", json=route_body()), 422, "search_budget_exceeded")
+        details = error["details"]
+        assert details["max_settled"] == tight_router.max_settled
+        assert details["settled_nodes"] == tight_router.max_settled
+        assert str(tight_router.max_settled) in error["message"]
+        body = {"sources": [ORIGIN], "targets": [DESTINATION]}
+        error_of(c.post("/matrix", json=body), 422, "search_budget_exceeded")
+
+
+def test_default_budget_cuts_no_route(client: TestClient) -> None:
+    response = client.post("/routes", json=route_body(profile={"name": "wheelchair"}))
+    assert response.status_code == 200, response.text
+
+
+def test_anonymous_matrix_is_capped_by_a_cost_budget(
+    make_client: Callable[..., TestClient],
+) -> None:
+    body = {"sources": [ORIGIN, DESTINATION], "targets": [ORIGIN, DESTINATION]}
+    with make_client(matrix_cost_budget=10) as c:
+        nodes = c.get("/health").json()["graph"]["nodes"]
+        error = error_of(c.post("/matrix", json=body), 422, "matrix_budget_exceeded")
+        assert error["details"] == {
+            "cost": 4 * nodes, "budget": 10, "cells": 4, "node_count": nodes, "keyed": False,
+            "max_cells": 10 // nodes,
+        }  # fmt: skip
+        assert "budget" in error["message"]
+        assert "without an API key" in error["message"]
+
+
+def test_keyed_matrix_has_its_own_budget(make_client: Callable[..., TestClient]) -> None:
+    from api.auth import create_key
+
+    body = {"sources": [ORIGIN, DESTINATION], "targets": [ORIGIN, DESTINATION]}
+    with make_client(matrix_cost_budget=10, matrix_cost_budget_keyed=10**9) as c:
+        _, key = create_key(c.app.state.db, "matrix tester", "staff")  # type: ignore[attr-defined]
+        assert c.post("/matrix", json=body, headers={"X-API-Key": key}).status_code == 200
+        auth = {"Authorization": f"Bearer {key}"}
+        assert c.post("/matrix", json=body, headers=auth).status_code == 200
+        bad = c.post("/matrix", json=body, headers={"X-API-Key": "not-a-key"})
+        error_of(bad, 401, "unauthorized")
+    with make_client(matrix_cost_budget=10, matrix_cost_budget_keyed=11) as c:
+        _, key = create_key(c.app.state.db, "matrix tester", "staff")  # type: ignore[attr-defined]
+        error = error_of(
+            c.post("/matrix", json=body, headers={"X-API-Key": key}), 422, "matrix_budget_exceeded"
+        )
+        assert error["details"]["keyed"] is True
+        assert "with an API key" in error["message"]
+
+
+# --- request ids and the access log -------------------------------------------------------------
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def access_log() -> Iterator[_Lines]:
+    """The records of the ``stufenlos.access`` logger during the test (at INFO)."""
+    logger = logging.getLogger("stufenlos.access")
+    handler = _Lines()
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def test_every_answer_has_a_request_id(client: TestClient) -> None:
+    ids = {client.get("/health").headers["x-request-id"] for _ in range(3)}
+    assert len(ids) == 3
+    assert all(len(i) == 16 for i in ids)
+    echoed = client.get("/health", headers={"X-Request-ID": "app-1234.abc:Z_9"})
+    assert echoed.headers["x-request-id"] == "app-1234.abc:Z_9"
+    for insane in ("a b", "x" * 65, "ä".encode(), "<script>", ""):
+        got = client.get("/health", headers={"X-Request-ID": insane}).headers["x-request-id"]
+        assert len(got) == 16
+        assert got != insane
+    error = client.post("/routes", json=route_body(origin=FAR_AWAY))
+    assert error.status_code == 422
+    assert len(error.headers["x-request-id"]) == 16
+
+
+def test_one_access_line_per_request(client: TestClient, access_log: _Lines) -> None:
+    ok = client.post("/routes", json=route_body(profile={"name": "wheelchair"}))
+    got = client.get("/routes", params={"from": "49.4447,7.7690", "to": "49.4390,7.7640"})
+    bad = client.post("/routes", json=route_body(origin=SWAPPED), headers={"X-Request-ID": "r-1"})
+    health = client.get("/health")
+    handler = access_log
+    lines = [json.loads(r.getMessage()) for r in handler.records]
+    assert len(lines) == 4
+    for line, response in zip(lines, (ok, got, bad, health), strict=True):
+        assert line["event"] == "access"
+        assert line["status"] == response.status_code
+        assert line["request_id"] == response.headers["x-request-id"]
+        assert isinstance(line["ms"], float)
+        assert line["ms"] >= 0
+    assert (lines[0]["method"], lines[0]["path"], lines[0]["profile"]) == ("POST", "/routes", "wheelchair")  # fmt: skip
+    assert (lines[1]["method"], lines[1]["profile"]) == ("GET", "walk")
+    assert lines[2]["request_id"] == "r-1"
+    assert lines[2]["error"] == "out_of_area"
+    assert "profile" not in lines[3]
+    assert "error" not in lines[3]
+
+
+class _ExplodingRouter(Router):
+    def __init__(self) -> None:  # no graph needed
+        pass
+
+    def route_via(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+
+def test_500_is_logged_with_its_request_id(
+    centre_graph_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from api.app import create_app
+    from api.settings import Settings
+
+    settings = Settings(graph_dir=centre_graph_dir, database_url=f"sqlite:///{tmp_path}/t.db")
+    app = create_app(settings, router=_ExplodingRouter())
+    logger = logging.getLogger("stufenlos.api")
+    handler = _Lines()
+    logger.addHandler(handler)
+    try:
+        with TestClient(app, raise_server_exceptions=False) as c:
+            response = c.post("/routes", json=route_body(), headers={"X-Request-ID": "boom-7"})
+    finally:
+        logger.removeHandler(handler)
+    error = error_of(response, 500, "internal_error")
+    assert "boom" not in response.text
+    assert error["details"] == {}
+    assert response.headers["x-request-id"] == "boom-7"
+    errors = [r for r in handler.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    assert "request_id=boom-7" in errors[0].getMessage()
+    assert errors[0].exc_info is not None
+
+
+# --- the event loop stays free: a real server -----------------------------------------------------
+HOST = "127.0.0.1"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(centre_graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``stufenlos serve`` (one worker) on the centre graph, on loopback."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("frozen") / "server.log"
+    command = [
+        sys.executable, "-m", "api.cli", "serve", "--graph", str(centre_graph_dir),
+        "--host", HOST, "--port", str(port),
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://{HOST}:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()}")
+            try:
+                if httpx.get(f"{base}/health", timeout=2.0).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server not healthy in 60 s:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+#: Heavy route requests: corner to corner of the centre extract, three alternatives each.
+HEAVY = route_body(
+    origin={"lat": 49.4450, "lon": 7.7615},
+    destination={"lat": 49.4370, "lon": 7.7755},
+    profile={"name": "wheelchair"},
+    alternatives=3,
+)
+LOAD_THREADS = 8
+LOAD_SECONDS = 4.0
+
+
+@pytest.mark.slow
+def test_health_answers_within_50_ms_under_route_load(server: str) -> None:
+    with httpx.Client(base_url=server, timeout=10.0) as c:
+        assert c.post("/routes", json=HEAVY).status_code == 200
+    stop = threading.Event()
+    routed: list[int] = []
+
+    def load() -> None:
+        with httpx.Client(base_url=server, timeout=30.0) as c:
+            while not stop.is_set():
+                routed.append(c.post("/routes", json=HEAVY).status_code)
+
+    threads = [threading.Thread(target=load, daemon=True) for _ in range(LOAD_THREADS)]
+    for t in threads:
+        t.start()
+    latencies = []
+    try:
+        time.sleep(0.5)  # the load is running
+        with httpx.Client(base_url=server, timeout=10.0) as c:
+            end = time.monotonic() + LOAD_SECONDS
+            while time.monotonic() < end:
+                start = time.perf_counter()
+                assert c.get("/health").status_code == 200
+                latencies.append(time.perf_counter() - start)
+                time.sleep(0.05)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+    assert len(routed) >= LOAD_THREADS
+    assert set(routed) == {200}
+    latencies.sort()
+    worst = latencies[-1]
+    print("health ms", [round(x * 1000, 1) for x in latencies], "routes", len(routed))
+    assert worst < 0.050, f"/health took {worst * 1000:.0f} ms under load ({len(latencies)} probes)"
