@@ -11,9 +11,10 @@ does the same (:mod:`api.routes.matrix`).
 from __future__ import annotations
 
 import functools
+import gzip
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION, OSM_LICENCE_URL
 from accessibility_rules.profile import Profile
@@ -85,12 +86,23 @@ def plan(
 
 
 def _answer(
-    r: Router, req: RouteRequest, settings: Settings, live: LiveObstacles | None
-) -> FastJSONResponse:
-    """The response to a route request, body serialised (in a worker thread)."""
-    return FastJSONResponse(
+    r: Router, req: RouteRequest, settings: Settings, live: LiveObstacles | None, gzip_ok: bool
+) -> Response:
+    """The response to a route request, serialised and, when the client accepts it and the body
+    is large enough, gzip-compressed here in the worker thread (the app's gzip middleware leaves
+    an encoded body alone), so no CPU work of a route is left to the event loop."""
+    response = FastJSONResponse(
         plan(r, req, settings.max_via_points, settings.max_alternatives, obstacles=live)
     )
+    if gzip_ok and len(response.body) >= settings.gzip_min_bytes:
+        body = gzip.compress(response.body, compresslevel=settings.gzip_level, mtime=0)
+        headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+        return Response(body, media_type="application/json", headers=headers)
+    return response
+
+
+def _accepts_gzip(request: Request) -> bool:
+    return "gzip" in request.headers.get("accept-encoding", "").lower()
 
 
 @router.post(
@@ -105,7 +117,7 @@ async def post_route(
     settings: SettingsDep,
     live: FreshObstaclesDep,
     request: Request,
-) -> FastJSONResponse:
+) -> Response:
     """Route from origin to destination (through via points) for a preset with overrides.
 
     Every route carries its ``accessibility`` verdict: ``yes`` only when every limit of the
@@ -115,7 +127,7 @@ async def post_route(
     ``strict``, which fails with ``no_route`` instead. ``fully_accessible`` is deprecated.
     """
     request.state.profile = req.profile.name  # for the access log (api.middleware)
-    return await run_cpu(_answer, r, req, settings, live)
+    return await run_cpu(_answer, r, req, settings, live, _accepts_gzip(request))
 
 
 def _point(text: str, name: str) -> Point:
@@ -146,7 +158,7 @@ async def get_route(
     profile: str = "walk",
     language: str = "de",
     strict: bool = False,
-) -> FastJSONResponse:
+) -> Response:
     """``/routes?from=lat,lon&to=lat,lon&profile=wheelchair&language=en``."""
     request.state.profile = profile  # for the access log (api.middleware)
     if language not in ("de", "en"):
@@ -160,4 +172,4 @@ async def get_route(
         origin=_point(origin, "from"), destination=_point(destination, "to"),
         profile=ProfileChoice(name=profile), language=language, strict=strict,  # type: ignore[arg-type]
     )  # fmt: skip
-    return await run_cpu(_answer, r, req, settings, live)
+    return await run_cpu(_answer, r, req, settings, live, _accepts_gzip(request))
