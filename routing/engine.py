@@ -24,7 +24,7 @@ import numpy as np
 from accessibility_rules.attributes import Sidewalk
 from accessibility_rules.effective import EffectiveEdges, effective_edges
 from accessibility_rules.profile import Profile, load_preset, make_profile
-from accessibility_rules.weights import POINT_LIMITS, EdgeWeights, compute_weights
+from accessibility_rules.weights import EdgeWeights, compute_weights
 from graphs.model import CompiledGraph
 from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
 from routing.landmarks import choose_landmarks
@@ -252,32 +252,33 @@ class Router:
         """Whether a walk can start (``role == "origin"``) or end (other roles) at ``snap``
         along its edge without breaking a limit of ``weights``.
 
-        Limits along the edge always count. Limits at an end node (kerb, barrier, crossing
-        signals: :data:`~accessibility_rules.weights.POINT_LIMITS`) count only for a start,
-        and only when both ends hold one: a walk that ends on the edge comes from one end and
-        never crosses the other; a walk that starts there may leave by the clean end.
+        Limits along the edge always count. Limits broken only at an end node (kerb, barrier,
+        crossing signals, a node's ``wheelchair=no``: ``EdgeWeights.violations_at_head``) count
+        only for a start, and only when both ends hold one: a walk that ends on the edge comes
+        from one end and never crosses the other; a walk that starts there may leave by the
+        clean end. :meth:`_usable_edges` is the same rule for every edge at once.
         """
-        point = int(POINT_LIMITS)
         e = snap.edge
         rev = int(self.graph.edge["reverse_edge"][e])
-        v = int(weights.violations[e])
-        twin = int(weights.violations[rev]) if rev >= 0 else 0
-        if (v | twin) & ~point:
+        v, at_head = int(weights.violations[e]), int(weights.violations_at_head[e])
+        twin = twin_head = 0
+        if rev >= 0:
+            twin, twin_head = int(weights.violations[rev]), int(weights.violations_at_head[rev])
+        if (v & ~at_head) | (twin & ~twin_head):
             return False
-        return role != "origin" or not v & point or (rev >= 0 and not twin & point)
+        return role != "origin" or not at_head or (rev >= 0 and not twin_head)
 
     def _usable_edges(self, weights: EdgeWeights, role: str) -> np.ndarray:
         """Per edge: :meth:`usable_at_point` for a point on it (in either direction)."""
-        point = np.uint32(int(POINT_LIMITS))
-        v = weights.violations
+        v, at_head = weights.violations, weights.violations_at_head
         rev = self.graph.edge["reverse_edge"]
-        twin_v = np.where(rev >= 0, v[np.maximum(rev, 0)], np.uint32(0))
-        along_free = ((v | twin_v) & ~point) == 0
+        has_twin = rev >= 0
+        twin = np.where(has_twin, v[np.maximum(rev, 0)], np.uint32(0))
+        twin_head = np.where(has_twin, at_head[np.maximum(rev, 0)], np.uint32(0))
+        along_free = ((v & ~at_head) | (twin & ~twin_head)) == 0
         if role != "origin":
             return along_free
-        head_clean = (v & point) == 0
-        tail_clean = (rev >= 0) & ((twin_v & point) == 0)
-        return along_free & (head_clean | tail_clean)
+        return along_free & ((at_head == 0) | (has_twin & (twin_head == 0)))
 
     def snap_usable(
         self,
