@@ -1,15 +1,14 @@
 """A rate limit per client address shared by every worker through the database (citizen reports
 need no login).
 
-Each client address has one counter row per fixed window (``rate_limit_hits``). A hit is one
-``INSERT … ON CONFLICT DO UPDATE … RETURNING`` (atomic on SQLite and PostgreSQL: concurrent hits of
-one client serialise on the row), and the count is the *sliding-window estimate*
-
-    hits in this window + hits in the previous window × (unexpired share of the previous window)
-
-so that a burst across a window boundary is not allowed twice. A refused hit is taken back in the
-same transaction: refusals do not extend the wait. Rows older than the previous window are pruned
-now and then by whichever worker passes by.
+Each client address has one counter row per second (``rate_limit_hits``); the count is the sum
+of the rows that started within the window, so the window slides (a hit counts for between
+``window_s - 1`` and ``window_s`` seconds) and a burst across a minute boundary is not allowed
+twice. A hit is one ``INSERT … ON CONFLICT DO UPDATE`` and a sum, in one transaction: on
+PostgreSQL concurrent hits of one client queue on the row's lock, on SQLite on the database's
+write lock. A refused hit is taken back in the same transaction (refusals do not extend the
+wait), and ``Retry-After`` names when the oldest hits leave the window (at most ``window_s``).
+Rows older than the window are pruned now and then by whichever worker passes by.
 
 The client address is the socket peer's; it is the citizen's only when uvicorn rewrites it from
 ``X-Forwarded-For``, which ``api.server`` allows only for ``STUFENLOS_FORWARDED_ALLOW_IPS``.
@@ -29,6 +28,9 @@ from api.db.models import RateLimitHit
 
 #: Longest client key stored (an IPv6 address with a zone fits).
 MAX_CLIENT_CHARS = 64
+#: Length of one counter row's time slot (seconds): a hit counts for between ``window_s - 1`` and
+#: ``window_s`` seconds.
+BUCKET_S = 1
 #: How often (seconds) one worker deletes expired rows.
 PRUNE_EVERY_S = 60.0
 
@@ -64,34 +66,30 @@ class SharedRateLimiter:
         """Record an event for ``key``; None if allowed, else seconds until one is allowed."""
         key = key[:MAX_CLIENT_CHARS]
         now_s = self.clock()
-        window = self.window_s
-        start_s = int(now_s // window) * window
-        elapsed_s = now_s - start_s
+        bucket_s = int(now_s // BUCKET_S) * BUCKET_S
+        oldest_s = bucket_s - self.window_s + BUCKET_S  # buckets that started within the window
         with self.sessions.begin() as session:
             insert = _upsert(session.get_bind().dialect.name)
-            statement = (
+            counted = (
                 insert(RateLimitHit)
-                .values(client=key, window_start_s=start_s, hits=1)
+                .values(client=key, window_start_s=bucket_s, hits=1)
                 .on_conflict_do_update(
                     index_elements=["client", "window_start_s"],
                     set_={"hits": RateLimitHit.hits + 1},
                 )
-                .returning(RateLimitHit.hits)
             )
-            current = int(session.execute(statement).scalar_one()) - 1  # before this hit
-            previous = session.scalar(
-                select(RateLimitHit.hits).where(
-                    RateLimitHit.client == key, RateLimitHit.window_start_s == start_s - window
-                )
-            )
-            previous = int(previous or 0)
-            estimate = current + previous * (window - elapsed_s) / window
+            session.execute(counted)  # takes the row lock: this client's hits queue here
+            rows = session.execute(
+                select(RateLimitHit.window_start_s, RateLimitHit.hits)
+                .where(RateLimitHit.client == key, RateLimitHit.window_start_s >= oldest_s)
+                .order_by(RateLimitHit.window_start_s)
+            ).all()
             wait_s: float | None = None
-            if estimate > self.limit - 1:
-                wait_s = self._wait_s(current, previous, elapsed_s)
+            if sum(int(hits) for _, hits in rows) > self.limit:
+                wait_s = self._wait_s([(int(s), int(h)) for s, h in rows], now_s, bucket_s)
                 session.execute(
                     update(RateLimitHit)
-                    .where(RateLimitHit.client == key, RateLimitHit.window_start_s == start_s)
+                    .where(RateLimitHit.client == key, RateLimitHit.window_start_s == bucket_s)
                     .values(hits=RateLimitHit.hits - 1)
                     .execution_options(synchronize_session=False)
                 )
@@ -99,18 +97,20 @@ class SharedRateLimiter:
                 self._next_prune_s = now_s + PRUNE_EVERY_S
                 session.execute(
                     delete(RateLimitHit)
-                    .where(RateLimitHit.window_start_s < start_s - window)
+                    .where(RateLimitHit.window_start_s < oldest_s)
                     .execution_options(synchronize_session=False)
                 )
         return wait_s
 
-    def _wait_s(self, current: int, previous: int, elapsed_s: float) -> float:
-        """Seconds until the estimate drops to ``limit - 1`` (then one more hit is allowed)."""
-        window, room = self.window_s, self.limit - 1
-        if current <= room and previous > 0:  # the previous window's share fades in this one
-            return max(window - elapsed_s - (room - current) * window / previous, 0.0)
-        # this window's hits become the previous ones, fading from the next window's start
-        return (window - elapsed_s) + window * max(1.0 - room / current, 0.0)
+    def _wait_s(self, rows: list[tuple[int, int]], now_s: float, bucket_s: int) -> float:
+        """Seconds until the oldest buckets have left the window and ``limit - 1`` hits remain
+        (then one more is allowed); ``rows`` in time order, this refused hit included."""
+        excess = sum(hits for _, hits in rows) - 1 - (self.limit - 1)  # without this hit
+        for start_s, hits in rows:
+            excess -= hits if start_s != bucket_s else hits - 1
+            if excess <= 0:
+                return max(start_s + self.window_s - now_s, 0.0)
+        return float(self.window_s)  # pragma: no cover - the current bucket always ends it
 
     @staticmethod
     def retry_after_header(wait_s: float) -> str:

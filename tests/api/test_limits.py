@@ -20,15 +20,16 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.test_obstacles import (  # noqa: F401 - fixtures
-    baseline,
-    clock,
-    database_url,
-    new_database,
-    on_route,
-    postgres_admin,
-    start_app,
-)
+from tests.api import test_obstacles as _obstacles
+
+# the database fixtures (SQLite and PostgreSQL) of the obstacle tests
+postgres_admin = _obstacles.postgres_admin
+new_database = _obstacles.new_database
+database_url = _obstacles.database_url
+clock = _obstacles.clock
+start_app = _obstacles.start_app
+baseline = _obstacles.baseline
+on_route = _obstacles.on_route
 
 HOST = "127.0.0.1"
 HEADER_TIMEOUT_S = 1.0
@@ -83,8 +84,8 @@ def test_concurrent_hits_are_counted_once_each(database_url: str) -> None:
 
 
 def test_window_boundary_does_not_double_the_limit(database_url: str) -> None:
-    """Five hits at the end of one window, one just after: refused (sliding estimate); the
-    wait it names is enough; old windows are pruned."""
+    """Five hits at the end of one minute, one just after: refused (the window slides); the
+    wait it names is exact; old rows are pruned."""
     from api.db.models import RateLimitHit
     from api.db.session import make_engine, make_sessionmaker
     from api.obstacles.ratelimit import SharedRateLimiter
@@ -96,7 +97,7 @@ def test_window_boundary_does_not_double_the_limit(database_url: str) -> None:
     assert all(limiter.hit("a") is None for _ in range(5))
     now[0] += 4.0  # 2 s into the next window
     wait = limiter.hit("a")
-    assert wait == pytest.approx(10.0)  # the previous hits fade: 5 × 48/60 = 4 left
+    assert wait == pytest.approx(56.0)  # the five hits leave the window at 1_800_000_118
     now[0] += wait + 0.01
     assert limiter.hit("a") is None
     now[0] += 600.0
@@ -111,9 +112,7 @@ def test_window_boundary_does_not_double_the_limit(database_url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def server(
-    centre_graph_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def server(centre_graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A uvicorn server in a thread, with ``api.server.uvicorn_options`` (no trusted proxy,
     a head timeout of 1 s, at most 200 connections)."""
     import uvicorn
@@ -141,7 +140,8 @@ def server(
     try:
         deadline = time.monotonic() + 60
         while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
+            assert thread.is_alive(), "server stopped"
+            assert time.monotonic() < deadline, "server did not start"
             time.sleep(0.05)
         yield base
     finally:
@@ -247,7 +247,8 @@ def test_docs_use_only_same_origin_assets(client: TestClient) -> None:
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert "<script>" not in page.text  # no inline script: the CSP forbids them
     urls = re.findall(r'(?:src|href)="([^"]*)"', page.text)
-    assert urls and all(u.startswith("/") and not u.startswith("//") for u in urls), urls
+    assert urls
+    assert all(u.startswith("/") and not u.startswith("//") for u in urls), urls
     assert "http" not in page.text
     for url in urls:
         asset = client.get(url)

@@ -27,9 +27,7 @@ def upgrade() -> None:
         sa.Column("hits", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("client", "window_start_s", name=op.f("pk_rate_limit_hits")),
     )
-    op.create_index(
-        "ix_rate_limit_hits_window_start_s", "rate_limit_hits", ["window_start_s"]
-    )
+    op.create_index("ix_rate_limit_hits_window_start_s", "rate_limit_hits", ["window_start_s"])
 
 
 def downgrade() -> None:
