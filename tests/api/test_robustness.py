@@ -9,6 +9,8 @@ reports outside the area are refused; the key command line and the SQLite file's
 and the README's obstacle example keeps working.
 """
 
+# ruff: noqa: F811  (the fixtures of test_obstacles.py, imported by name, are parameters here)
+
 from __future__ import annotations
 
 import json
@@ -163,7 +165,8 @@ def test_times_outside_2000_to_2100_are_refused(
     refused = api.post("/obstacles", json=obstacle_body(on_route, **{field: value}), headers=staff)
     body = assert_error(refused, 422, "invalid_request")
     field_named(body, field)
-    assert "2000" in body["message"] and "2100" in body["message"]
+    assert "2000" in body["message"]
+    assert "2100" in body["message"]
     oid = create(api, staff, obstacle_body(on_route))["id"]
     patched = api.patch(f"/obstacles/{oid}", json={"version": 1, field: value}, headers=staff)
     field_named(assert_error(patched, 422, "invalid_request"), field)
@@ -265,7 +268,7 @@ def test_import_overwrites_only_the_version_read(
         (
             {"type": "LineString", "coordinates": [[7.765, 49.44], [7.9, 49.44]]},
             "geometry.coordinates[1]",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_reports_outside_the_area_are_refused(
@@ -285,7 +288,8 @@ def test_reports_in_the_area_and_at_its_edge_are_taken(
     router = api.app.state.router  # type: ignore[attr-defined]
     box = area_box(router)
     graph = router.graph
-    assert box.min_lon < float(graph.geom_lon.min()) and box.max_lat > float(graph.geom_lat.max())
+    assert box.min_lon < float(graph.geom_lon.min())
+    assert box.max_lat > float(graph.geom_lat.max())
     inside = [[box.min_lon + 1e-7, box.min_lat + 1e-7], on_route]
     for point in inside:
         report = {"geometry": {"type": "Point", "coordinates": point}, "description": "Stufe"}
@@ -320,8 +324,10 @@ def test_keys_create_with_a_bad_name_is_one_line_and_exit_2(
     assert code == 2
     assert captured.out == ""
     lines = captured.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("stufenlos keys create: "), captured.err
-    assert "name" in lines[0] and "Traceback" not in captured.err
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("stufenlos keys create: "), captured.err
+    assert "name" in lines[0]
+    assert "Traceback" not in captured.err
     assert not database.exists()  # refused before the database was opened
 
 
@@ -382,7 +388,7 @@ def readme_commands() -> list[list[str]]:
 
 
 def run_curl(
-    client: TestClient, argv: list[str], keys: dict[str, str], files: dict[str, str], oid: str
+    client: TestClient, argv: list[str], variables: dict[str, str], files: dict[str, str], oid: str
 ) -> httpx.Response:
     """One curl command of the README, through the TestClient."""
     method, headers, data, out = "GET", {}, None, None
@@ -393,7 +399,7 @@ def run_curl(
             method = next(args)
         elif arg == "-H":
             name, value = next(args).split(":", 1)
-            for var, key in keys.items():
+            for var, key in variables.items():
                 value = value.replace(f"${var}", key)
             headers[name.strip()] = value.strip()
         elif arg in ("-d", "--data"):
@@ -417,18 +423,19 @@ def test_readme_obstacle_example_works(
     clock.now = datetime.now(UTC)  # the README's dates are relative to today
     client = start_app(database_url)
     headers = make_keys(database_url)
-    keys = {"KEY": headers["staff"]["Authorization"].split()[1], "ADMIN_KEY": headers["admin"]["X-API-Key"]}  # fmt: skip
+    variables = {"KEY": headers["staff"]["Authorization"].split()[1], "ADMIN_KEY": headers["admin"]["X-API-Key"]}  # fmt: skip
     commands = readme_commands()
     assert len(commands) >= 5
     files: dict[str, str] = {}
     oid = ""
     for argv in commands:
-        response = run_curl(client, argv, keys, files, oid)
+        response = run_curl(client, argv, variables, files, oid)
         assert response.status_code < 300, (shlex.join(argv), response.text)
         if argv[1:4] == ["-X", "POST", "http://127.0.0.1:8000/obstacles"]:
             created = response.json()
             oid = created["id"]
-            assert created["active"] is True and created["match"]["edge_count"] >= 1
+            assert created["active"] is True
+            assert created["match"]["edge_count"] >= 1
             assert json.loads(argv[argv.index("-d") + 1])["valid_until"] > clock.now.isoformat()
     assert oid
     assert "obstacles.geojson" in files
