@@ -439,3 +439,38 @@ def test_readme_obstacle_example_works(
             assert json.loads(argv[argv.index("-d") + 1])["valid_until"] > clock.now.isoformat()
     assert oid
     assert "obstacles.geojson" in files
+
+
+# ----------------------------------------------------------- closures at a route's endpoint
+
+
+@pytest.mark.parametrize("share", [0.25, 0.75])
+def test_a_closure_on_the_endpoints_edge_is_always_named(
+    api: TestClient,
+    keys: dict[str, dict[str, str]],
+    baseline: dict[str, dict[str, Any]],
+    share: float,
+) -> None:
+    """Issue 11 counted 17 of 186 closures missing from ``obstacles.avoided`` when an endpoint lies
+    on the closed edge. Why: both ends snap to the nearest point whatever the profile, so the route
+    must walk a piece of the closed edge; the closure is then *passed* (verdict ``no``, and
+    ``ends_short`` names the nearest ends the closure leaves open), not avoided. This pins that
+    it is named, once, and never silently missing from both lists."""
+    from tests.api.test_obstacles import DESTINATION, point_on
+
+    closure = point_on(baseline["wheelchair"], 0.5)
+    oid = create(api, keys["staff"], obstacle_body(closure))["id"]
+    lon, lat = point_on(baseline["wheelchair"], share)
+    for ends in (
+        {"origin": {"lat": lat, "lon": lon}, "destination": DESTINATION},
+        {"origin": DESTINATION, "destination": {"lat": lat, "lon": lon}},
+    ):
+        response = api.post("/routes", json=ends | {"profile": {"name": "wheelchair"}})
+        assert response.status_code == 200, response.text
+        first = response.json()["routes"][0]
+        passed = [o["id"] for o in first["obstacles"]["passed"]]
+        avoided = [o["id"] for o in first["obstacles"]["avoided"]]
+        assert (passed + avoided).count(oid) == 1, first["obstacles"]
+        if oid in passed:
+            assert first["accessibility"]["verdict"] == "no"
+            assert any("closed" in end["reason"] for end in first["ends_short"])
