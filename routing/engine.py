@@ -374,6 +374,14 @@ class Router:
         except NoRouteError:
             return None
 
+    def _walk_between(self, source: SnapPoint, target: SnapPoint) -> Path | None:
+        """:meth:`walk_path` between points already snapped (snapping is the same for every
+        profile, :meth:`snap`), or None if there is none."""
+        try:
+            return self.shortest_path(source, target, self.customize(self.profile("walk")))
+        except NoRouteError:
+            return None
+
     # --- the public query -------------------------------------------------------------------
     def warm_up(self) -> None:
         """Compile (or load from numba's cache) the kernels before the first real query."""
@@ -495,11 +503,8 @@ class Router:
         walk_path = None
         if compare_walk:
             plain_walk = prof == self.profile("walk")
-            walk_path = (
-                path
-                if plain_walk
-                else self.walk_path(origin, destination, allow_underground=allow_underground)
-            )
+            # the snaps are the walk's too (nearest point whatever the profile): no second snap
+            walk_path = path if plain_walk else self._walk_between(source, target)
         # snapped_on_usable: nearest-point snapping hides nothing at the ends; what lies between
         # the network and the place asked for is on the route's own pieces.
         route = build_route(
