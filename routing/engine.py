@@ -27,8 +27,14 @@ from accessibility_rules.profile import Profile, load_preset, make_profile
 from accessibility_rules.weights import POINT_LIMITS, EdgeWeights, compute_weights
 from graphs.model import CompiledGraph
 from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
-from routing.landmarks import choose_landmarks
-from routing.metric import DEFAULT_METRIC_CACHE_BYTES, Metric, MetricCache, build_metric
+from routing.landmarks import choose_landmarks, length_landmarks
+from routing.metric import (
+    DEFAULT_METRIC_CACHE_BYTES,
+    Metric,
+    MetricCache,
+    build_metric,
+    with_own_landmarks,
+)
 from routing.query import LatLon, Path, PathPiece, Query, broken_limits, piece_cost
 from routing.report import ReportTable, build_route, combine_routes
 from routing.snapping import SnapPoint, SpatialIndex, snap_penalty_m
@@ -90,6 +96,7 @@ class Router:
         max_snap_m: float = DEFAULT_MAX_SNAP_M,
         use_landmarks: bool = True,
         metric_cache_bytes: int = DEFAULT_METRIC_CACHE_BYTES,
+        per_profile_landmarks: bool = False,
     ) -> None:
         self.graph = graph
         self.use_landmarks = use_landmarks
@@ -108,6 +115,12 @@ class Router:
         self._report = ReportTable.build(graph.edge, self.effective)
         self.revision = 0
         self._landmark_nodes = choose_landmarks(self.node_x, self.node_y)
+        # one landmark set for every profile (routing/landmarks.py says why, and when not)
+        self._shared_landmarks = (
+            length_landmarks(graph, self._landmark_nodes)
+            if use_landmarks and not per_profile_landmarks
+            else None
+        )
         self._snap_penalties: dict[bool, np.ndarray] = {}
         #: The customised metrics of the current attributes, by profile (read it, do not fill
         #: it: :meth:`customize` does, under the router's lock).
@@ -155,21 +168,32 @@ class Router:
         """
         with self._lock:
             cached = self.metric_cache.get(profile)
-            if cached is not None:
+            upgrade = cached is not None and self.metric_cache.upgrade_due(profile)
+            if cached is not None and not upgrade:
                 return cached
             eff, edge, revision = self.effective, self.graph.edge, self.revision
-        metric = self.metric(
-            compute_weights(profile, edge, eff), profile=profile, revision=revision
-        )
+        if cached is not None:  # asked for again and again: landmarks of its own
+            metric = with_own_landmarks(self.graph, cached, self._landmark_nodes)
+        else:  # presets get their own landmarks at once, personal profiles the shared ones
+            metric = self.metric(
+                compute_weights(profile, edge, eff), profile=profile, revision=revision,
+                own_landmarks=not profile.customised,
+            )  # fmt: skip
         with self._lock:
             self.metric_cache.put(profile, metric)  # ignored if the attributes changed meanwhile
         return metric
 
     def metric(
-        self, weights: EdgeWeights, *, profile: Profile | None = None, revision: int | None = None
+        self,
+        weights: EdgeWeights,
+        *,
+        profile: Profile | None = None,
+        revision: int | None = None,
+        own_landmarks: bool = False,
     ) -> Metric:
         """Customise the graph with any ``weights`` (e.g. of the map without obstacles): the
-        landmark distances and heuristic scale. Not cached; :meth:`customize` is."""
+        landmark bound (the shared one scaled, or with ``own_landmarks`` one Dijkstra per
+        landmark on these weights) and heuristic scale. Not cached; :meth:`customize` is."""
         return build_metric(
             self.graph,
             weights,
@@ -177,6 +201,7 @@ class Router:
             h_factor=self._h_factor,
             profile=profile,
             revision=self.revision if revision is None else revision,
+            shared_landmarks=None if own_landmarks else self._shared_landmarks,
         )
 
     def weights(self, profile: Profile) -> EdgeWeights:

@@ -25,7 +25,12 @@ import numpy as np
 from accessibility_rules.profile import Profile
 from accessibility_rules.weights import EdgeWeights
 from graphs.model import CompiledGraph
-from routing.landmarks import Landmarks, compute_landmarks
+from routing.landmarks import Landmarks, compute_landmarks, scaled_landmarks
+
+#: Cached uses after which a metric on the shared landmarks gets landmarks of its own
+#: (see :mod:`routing.landmarks`: they settle up to 5× fewer nodes for some profiles, but cost
+#: one Dijkstra per landmark, which a profile asked for once should not pay).
+OWN_LANDMARKS_AFTER_HITS = 8
 
 #: Default bound of the metric cache: the arrays of ~20 profiles on the Kaiserslautern graph.
 DEFAULT_METRIC_CACHE_BYTES = 256 * 2**20
@@ -56,6 +61,8 @@ class Metric:
     h_scale: float
     profile: Profile | None = None
     revision: int = 0
+    #: The landmark bound is the router's shared one, scaled (not this profile's own).
+    shared_landmarks: bool = False
 
     @property
     def cost_s(self) -> np.ndarray:
@@ -93,18 +100,34 @@ def build_metric(
     h_factor: float,
     profile: Profile | None = None,
     revision: int = 0,
+    shared_landmarks: Landmarks | None = None,
 ) -> Metric:
-    """Customise ``graph`` with ``weights``: compute the landmark distances and the h scale.
+    """Customise ``graph`` with ``weights``: the landmark bound and the h scale.
 
-    ``landmark_nodes`` ``None`` builds a metric without landmarks (straight-line bound only).
+    With ``shared_landmarks`` (the router's metre distances,
+    :func:`~routing.landmarks.length_landmarks`) the profile's landmark bound is those
+    distances scaled by its smallest cost per metre: one multiplication, no search. Otherwise
+    ``landmark_nodes`` gives per-profile landmarks (one Dijkstra per landmark on these
+    weights), and ``None`` builds a metric without landmarks (straight-line bound only).
     ``h_factor`` converts the router's planar frame distances to metres that never exceed the
     true ones.
     """
-    if landmark_nodes is None:
+    shared = shared_landmarks is not None
+    if shared_landmarks is not None:
+        landmarks = scaled_landmarks(shared_landmarks, weights.min_cost_per_m)
+    elif landmark_nodes is None:
         landmarks = Landmarks.none(graph.node_count)
     else:
         landmarks = compute_landmarks(graph, weights, landmark_nodes)
-    return Metric(weights, landmarks, h_factor * weights.min_cost_per_m, profile, revision)
+    h_scale = h_factor * weights.min_cost_per_m
+    return Metric(weights, landmarks, h_scale, profile, revision, shared_landmarks=shared)
+
+
+def with_own_landmarks(graph: CompiledGraph, metric: Metric, landmark_nodes: np.ndarray) -> Metric:
+    """``metric`` with landmarks of its own costs (tighter than the shared ones, one Dijkstra
+    per landmark): what a profile that keeps being asked for earns (:class:`MetricCache`)."""
+    own = compute_landmarks(graph, metric.weights, landmark_nodes)
+    return dataclasses.replace(metric, landmarks=own, shared_landmarks=False)
 
 
 class MetricCache:
@@ -121,6 +144,7 @@ class MetricCache:
         self.revision = 0
         self.nbytes = 0
         self._items: OrderedDict[Hashable, Metric] = OrderedDict()
+        self._hits: dict[Hashable, int] = {}
 
     def __len__(self) -> int:
         return len(self._items)
@@ -133,7 +157,19 @@ class MetricCache:
         hit = self._items.get(key)
         if hit is not None:
             self._items.move_to_end(key)
+            self._hits[key] = self._hits.get(key, 0) + 1
         return hit
+
+    def upgrade_due(self, key: Hashable) -> bool:
+        """Whether the cached metric of ``key`` runs on the shared landmarks and has just been
+        used :data:`OWN_LANDMARKS_AFTER_HITS` times: time to give it landmarks of its own
+        (true once per cached metric)."""
+        hit = self._items.get(key)
+        return (
+            hit is not None
+            and hit.shared_landmarks
+            and self._hits.get(key, 0) == OWN_LANDMARKS_AFTER_HITS
+        )
 
     def put(self, key: Hashable, metric: Metric) -> None:
         """Keep ``metric``, evicting the least recently used ones beyond ``max_bytes``.
@@ -148,11 +184,13 @@ class MetricCache:
         self._items[key] = metric
         self.nbytes += metric.nbytes
         while self.nbytes > self.max_bytes:
-            _, evicted = self._items.popitem(last=False)
+            gone, evicted = self._items.popitem(last=False)
+            self._hits.pop(gone, None)
             self.nbytes -= evicted.nbytes
 
     def clear(self, revision: int) -> None:
         """Drop every metric; only metrics of ``revision`` are kept from now on."""
         self._items.clear()
+        self._hits.clear()
         self.nbytes = 0
         self.revision = revision

@@ -201,26 +201,91 @@ def test_shortest_path_needs_a_metric(uni_router: Router) -> None:
 @pytest.mark.parametrize("preset", ["walk", "wheelchair", "blind"])
 def test_penalised_metric_finds_the_exact_least_cost(uni_router: Router, preset: str) -> None:
     """The parent's landmarks stay valid bounds: the same costs as a freshly customised metric
-    of the penalised weights (its own landmarks) and as a search without any landmarks."""
+    of the penalised weights (its own landmarks, or the shared ones scaled) and as a search
+    without any landmarks."""
     router = uni_router
     metric = router.customize(load_preset(preset))
     rng = np.random.default_rng(21)
     factor = rng.choice([1.0, 1.5, 4.0, np.inf], metric.cost_s.shape, p=[0.7, 0.2, 0.08, 0.02])
     cost = np.where(np.isinf(factor), np.inf, metric.cost_s * factor)  # 0 × inf would be NaN
     penalised = metric.penalised(cost)
-    own = router.metric(penalised.weights)  # landmarks of the penalised costs
+    own = router.metric(penalised.weights, own_landmarks=True)  # landmarks of the penalised costs
+    shared = router.metric(penalised.weights)  # the shared metre landmarks, scaled
     plain = dataclasses.replace(penalised, landmarks=Landmarks.none(router.graph.node_count))
     points = seeded_points(router, 4, 60)
     for origin, destination in zip(points[::2], points[1::2], strict=True):
         s, _ = router.snap(origin, metric)
         t, _ = router.snap(destination, metric)
         got = []
-        for m in (penalised, own, plain):
+        for m in (penalised, own, shared, plain):
             try:
                 got.append(router.shortest_path(s, t, m).cost_s)
             except NoRouteError:
                 got.append(math.inf)
         assert all(g == got[0] or math.isclose(g, got[0], rel_tol=1e-9) for g in got), got
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    ("preset", "overrides"),
+    [("walk", {}), ("wheelchair", {}), ("rollator", {}), ("wheelchair", {"max_kerb_height_cm": 1})],
+)
+def test_shared_landmarks_bound_every_profile(
+    uni_router: Router, preset: str, overrides: dict[str, Any]
+) -> None:
+    """Every cost of a profile is >= length × its smallest cost per metre (the shared bound's
+    premise), and searches on the scaled shared landmarks find the exact least costs."""
+    router = uni_router
+    weights = router.customize(router.profile(preset, overrides)).weights
+    length = router.graph.edge["length_m"]
+    assert np.all(weights.cost_s >= length * weights.min_cost_per_m * (1 - 1e-12))
+    shared = router.metric(weights)
+    own = router.metric(weights, own_landmarks=True)
+    assert shared.shared_landmarks
+    assert not own.shared_landmarks
+    plain = dataclasses.replace(own, landmarks=Landmarks.none(router.graph.node_count))
+    points = seeded_points(router, 8, 80)
+    for origin, destination in zip(points[::2], points[1::2], strict=True):
+        s, _ = router.snap(origin, own)
+        t, _ = router.snap(destination, own)
+        got = []
+        for m in (shared, own, plain):
+            try:
+                got.append(router.shortest_path(s, t, m).cost_s)
+            except NoRouteError:
+                got.append(math.inf)
+        assert all(g == got[0] or math.isclose(g, got[0], rel_tol=1e-9) for g in got), got
+
+
+@pytest.mark.realdata
+def test_presets_get_own_landmarks_and_personal_profiles_earn_them(
+    fresh_router: Router, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A preset's metric gets its own landmarks; a personal profile starts on the shared set
+    (no landmark search) and gets its own after ``OWN_LANDMARKS_AFTER_HITS`` cached uses."""
+    router = fresh_router
+    calls: list[Any] = []
+    compute = routing.metric.compute_landmarks
+
+    def counting(graph: Any, weights: Any, nodes: Any) -> Landmarks:
+        calls.append(weights)
+        return compute(graph, weights, nodes)
+
+    monkeypatch.setattr(routing.metric, "compute_landmarks", counting)
+    assert not router.customize(load_preset("walk")).shared_landmarks
+    assert len(calls) == 1
+    personal = make_profile("wheelchair", {"max_kerb_height_cm": 2.5})
+    first = router.customize(personal)
+    assert first.shared_landmarks
+    assert len(calls) == 1
+    for _ in range(routing.metric.OWN_LANDMARKS_AFTER_HITS - 1):
+        assert router.customize(personal) is first
+    upgraded = router.customize(personal)
+    assert not upgraded.shared_landmarks
+    assert len(calls) == 2
+    assert upgraded.weights is first.weights
+    assert router.customize(personal) is upgraded
+    assert len(calls) == 2
 
 
 # ---------------------------------------------------------------------------------- Query
