@@ -33,6 +33,8 @@ from routing.metric import (
     Metric,
     MetricCache,
     build_metric,
+    changed_edges,
+    patch_metric,
     with_own_landmarks,
 )
 from routing.query import LatLon, Path, PathPiece, Query, broken_limits, piece_cost
@@ -135,11 +137,30 @@ class Router:
         """Swap in new attribute arrays (obstacle patches) atomically with their effective view.
 
         Queries read ``graph.edge`` and ``effective`` together under the lock, so none sees new
-        raw arrays with an old effective view. The metric cache is dropped: the next
-        :meth:`customize` of each profile builds its metric from the new attributes.
+        raw arrays with an old effective view. The cached metrics are patched, not recomputed:
+        only the edges whose attributes changed are re-weighted
+        (:func:`~routing.metric.patch_metric`), and they enter the cache of the new revision.
         """
         eff = effective_edges(dataclasses.replace(self.graph, edge=edge, node=node))
         report = ReportTable.build(edge, eff)
+        with self._lock:
+            old_edge, old_eff, revision = self.graph.edge, self.effective, self.revision + 1
+            cached = self.metric_cache.items()
+        changed = changed_edges(old_edge, old_eff, edge, eff)
+        patched = [
+            patch_metric(
+                m,
+                m.profile,
+                edge,
+                eff,
+                changed,
+                shared_landmarks=self._shared_landmarks,
+                h_factor=self._h_factor,
+                revision=revision,
+            )
+            for _, m in cached
+            if m.profile is not None and m.revision == revision - 1
+        ]
         with self._lock:
             self.graph.edge = edge
             self.graph.node = node
@@ -147,6 +168,8 @@ class Router:
             self._report = report
             self.revision += 1
             self.metric_cache.clear(self.revision)
+            for m in patched:  # ignored if another change came in between (other revision)
+                self.metric_cache.put(m.profile, m)
 
     def report_table(self) -> ReportTable:
         """What route reports read, stacked per edge (consistent with the current attributes)."""

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from accessibility_rules.effective import EffectiveEdges
 from accessibility_rules.profile import Profile
-from accessibility_rules.weights import EdgeWeights
+from accessibility_rules.weights import EdgeWeights, compute_weights
 from graphs.model import CompiledGraph
 from routing.landmarks import Landmarks, compute_landmarks, scaled_landmarks
 
@@ -130,6 +131,106 @@ def with_own_landmarks(graph: CompiledGraph, metric: Metric, landmark_nodes: np.
     return dataclasses.replace(metric, landmarks=own, shared_landmarks=False)
 
 
+def subset_effective(eff: EffectiveEdges, edges: np.ndarray) -> EffectiveEdges:
+    """The rows ``edges`` of every per-edge array of ``eff``."""
+    return dataclasses.replace(
+        eff,
+        **{
+            f.name: getattr(eff, f.name)[edges]
+            for f in dataclasses.fields(eff)
+            if getattr(eff, f.name) is not None
+        },
+    )
+
+
+def changed_edges(
+    old_edge: dict[str, np.ndarray],
+    old_eff: EffectiveEdges,
+    edge: dict[str, np.ndarray],
+    eff: EffectiveEdges,
+) -> np.ndarray:
+    """The edges whose raw or effective attributes differ between two states (NaN equals NaN):
+    the only ones whose weights can differ."""
+    changed = np.zeros(len(eff.kerb_count), dtype=bool)
+    pairs = [(old_edge.get(k), v) for k, v in edge.items()] + [
+        (getattr(old_eff, f.name), getattr(eff, f.name)) for f in dataclasses.fields(eff)
+    ]
+    for old, new in pairs:
+        if new is None or old is new:
+            continue
+        if old is None or old.shape != new.shape:
+            return np.arange(len(changed), dtype=np.int64)
+        differ = old != new
+        if np.issubdtype(new.dtype, np.floating):
+            differ &= ~(np.isnan(old) & np.isnan(new))
+        changed |= differ
+    return np.flatnonzero(changed)
+
+
+def patch_weights(
+    weights: EdgeWeights,
+    profile: Profile,
+    edge: dict[str, np.ndarray],
+    eff: EffectiveEdges,
+    edges: np.ndarray,
+) -> EdgeWeights:
+    """``weights`` with only ``edges`` recomputed from new attributes (``edge``, ``eff``: the
+    whole arrays after an obstacle change), the other edges' values kept.
+
+    :func:`~accessibility_rules.weights.compute_weights` is elementwise per edge, so the patched
+    edges get exactly the values a full computation gives there. ``min_cost_per_m`` becomes the
+    smaller of the old one and the patched edges' (a valid lower bound of every cost per metre:
+    a closed edge only rises, a lowered kerb may fall below the old minimum).
+    """
+    edges = np.unique(np.asarray(edges, dtype=np.int64))
+    part = compute_weights(
+        profile, {k: v[edges] for k, v in edge.items()}, subset_effective(eff, edges)
+    )
+    out: dict[str, object] = {}
+    for f in dataclasses.fields(weights):
+        old = getattr(weights, f.name)
+        if isinstance(old, np.ndarray):
+            new = old.copy()
+            new[edges] = getattr(part, f.name)
+            out[f.name] = new
+    out["min_cost_per_m"] = (
+        min(weights.min_cost_per_m, part.min_cost_per_m) if len(edges) else weights.min_cost_per_m
+    )
+    return dataclasses.replace(weights, **out)  # type: ignore[arg-type]
+
+
+def patch_metric(
+    metric: Metric,
+    profile: Profile,
+    edge: dict[str, np.ndarray],
+    eff: EffectiveEdges,
+    edges: np.ndarray,
+    *,
+    shared_landmarks: Landmarks | None,
+    h_factor: float,
+    revision: int,
+) -> Metric:
+    """``metric`` after an obstacle change that touched ``edges``: only those re-weighted
+    (:func:`patch_weights`), no landmark search.
+
+    Its own landmarks stay only if no cost fell (costs that rise keep a lower bound valid);
+    otherwise the bound becomes the router's ``shared_landmarks`` scaled by the new smallest
+    cost per metre (none without shared landmarks).
+    """
+    weights = patch_weights(metric.weights, profile, edge, eff, edges)
+    fell = bool(np.any(weights.cost_s < metric.weights.cost_s))
+    landmarks, shared = metric.landmarks, metric.shared_landmarks
+    if shared or fell:
+        if shared_landmarks is not None:
+            landmarks, shared = scaled_landmarks(shared_landmarks, weights.min_cost_per_m), True
+        else:
+            landmarks, shared = Landmarks.none(len(metric.landmarks.dist)), False
+    return Metric(
+        weights, landmarks, h_factor * weights.min_cost_per_m, profile, revision,
+        shared_landmarks=shared,
+    )  # fmt: skip
+
+
 class MetricCache:
     """Least-recently-used metrics of one attribute revision, bounded by their bytes.
 
@@ -159,6 +260,10 @@ class MetricCache:
             self._items.move_to_end(key)
             self._hits[key] = self._hits.get(key, 0) + 1
         return hit
+
+    def items(self) -> list[tuple[Hashable, Metric]]:
+        """The cached ``(key, metric)`` pairs, least recently used first (a snapshot)."""
+        return list(self._items.items())
 
     def upgrade_due(self, key: Hashable) -> bool:
         """Whether the cached metric of ``key`` runs on the shared landmarks and has just been

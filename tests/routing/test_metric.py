@@ -158,7 +158,7 @@ def test_alternatives_reuse_the_parent_metric_landmarks(
 
 
 @pytest.mark.realdata
-def test_customize_caches_per_profile_and_drops_on_new_attributes(fresh_router: Router) -> None:
+def test_customize_caches_per_profile_and_patches_on_new_attributes(fresh_router: Router) -> None:
     router = fresh_router
     walk = load_preset("walk")
     metric = router.customize(walk)
@@ -167,8 +167,8 @@ def test_customize_caches_per_profile_and_drops_on_new_attributes(fresh_router: 
     assert router.weights(walk) is metric.weights
     assert metric.profile == walk
     assert metric.revision == router.revision
-    router.refresh()  # what an obstacle change does
-    assert len(router.metric_cache) == 0
+    router.refresh()  # what an obstacle change does: cached metrics patched, not dropped
+    assert len(router.metric_cache) == 1
     fresh = router.customize(walk)
     assert fresh is not metric
     assert fresh.revision == router.revision == metric.revision + 1
@@ -312,3 +312,109 @@ def test_query_is_reused_and_reports_unreached_targets(uni_router: Router) -> No
     assert q.run() == math.inf  # no target
     with pytest.raises(LookupError):
         q.path()
+
+
+# ------------------------------------------------------------------- patching an edge subset
+
+
+def _changed_attributes(router: Router, seed: int) -> tuple[dict[str, np.ndarray], Any, np.ndarray]:
+    """Edge arrays with a few edges narrowed, some made flat and some steep (what obstacles
+    and corrections do), their effective view, and the touched edges."""
+    from accessibility_rules.effective import effective_edges
+
+    g = router.graph
+    rng = np.random.default_rng(seed)
+    touched = np.unique(rng.integers(0, g.edge_count, 60))
+    edge = dict(g.edge)
+    width = np.array(edge["width_m"], copy=True)
+    incline = np.array(edge["incline_percent"], copy=True)
+    third = len(touched) // 3
+    width[touched[:third]] = 0.5
+    incline[touched[third : 2 * third]] = 0.0  # costs may fall
+    incline[touched[2 * third :]] = 12.0
+    edge["width_m"], edge["incline_percent"] = width, incline
+    eff = effective_edges(dataclasses.replace(g, edge=edge))
+    return edge, eff, touched
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("preset", ["walk", "wheelchair", "rollator", "blind"])
+def test_weights_of_an_edge_subset_equal_the_full_computation_there(
+    uni_router: Router, preset: str
+) -> None:
+    from accessibility_rules.weights import compute_weights
+
+    router = uni_router
+    profile = load_preset(preset)
+    edge, eff = router.attributes()
+    full = compute_weights(profile, edge, eff)
+    subset = np.random.default_rng(5).choice(router.graph.edge_count, 500, replace=False)
+    part = compute_weights(
+        profile,
+        {k: v[subset] for k, v in edge.items()},
+        routing.metric.subset_effective(eff, subset),
+    )
+    for f in dataclasses.fields(full):
+        value = getattr(full, f.name)
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(getattr(part, f.name), value[subset], err_msg=f.name)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("preset", ["walk", "wheelchair", "rollator"])
+def test_patched_metric_equals_the_recomputed_one(uni_router: Router, preset: str) -> None:
+    """Only the touched edges re-weighted: the very values of a full computation, a lower
+    bound still below every cost, and searches finding the same least costs."""
+    from accessibility_rules.weights import compute_weights
+
+    router = uni_router
+    profile = load_preset(preset)
+    metric = router.customize(profile)
+    edge, eff, touched = _changed_attributes(router, 9)
+    full = compute_weights(profile, edge, eff)
+    patched = routing.metric.patch_metric(
+        metric, profile, edge, eff, touched, shared_landmarks=router._shared_landmarks,
+        h_factor=router._h_factor, revision=metric.revision,
+    )  # fmt: skip
+    for f in dataclasses.fields(full):
+        value = getattr(full, f.name)
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(getattr(patched.weights, f.name), value, err_msg=f.name)
+    assert patched.weights.min_cost_per_m <= full.min_cost_per_m
+    length = router.graph.edge["length_m"]
+    assert np.all(patched.cost_s >= length * patched.weights.min_cost_per_m * (1 - 1e-12))
+    fresh = router.metric(full, own_landmarks=True)
+    points = seeded_points(router, 12, 60)
+    for origin, destination in zip(points[::2], points[1::2], strict=True):
+        s, _ = router.snap(origin, fresh)
+        t, _ = router.snap(destination, fresh)
+        got = []
+        for m in (patched, fresh):
+            try:
+                got.append(router.shortest_path(s, t, m).cost_s)
+            except NoRouteError:
+                got.append(math.inf)
+        assert got[0] == got[1] or math.isclose(got[0], got[1], rel_tol=1e-9), got
+
+
+@pytest.mark.realdata
+def test_an_attribute_change_patches_every_cached_metric(fresh_router: Router) -> None:
+    """After ``replace_attributes`` the cached metrics hold exactly the weights a full
+    computation gives on the new attributes, without a landmark search or a full re-weighting."""
+    from accessibility_rules.weights import compute_weights
+
+    router = fresh_router
+    profiles = [load_preset("walk"), load_preset("wheelchair"), make_profile("rollator", {})]
+    for p in profiles:
+        router.customize(p)
+    edge, eff, _ = _changed_attributes(router, 13)
+    node = router.graph.node
+    router.replace_attributes(edge, node)
+    assert len(router.metric_cache) == len(profiles)
+    for p in profiles:
+        cached = router.metric_cache.get(p)
+        assert cached is not None and cached.revision == router.revision
+        full = compute_weights(p, edge, eff)
+        np.testing.assert_array_equal(cached.cost_s, full.cost_s)
+        np.testing.assert_array_equal(cached.weights.violations, full.violations)
+        assert cached.weights.min_cost_per_m <= full.min_cost_per_m
