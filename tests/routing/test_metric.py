@@ -413,7 +413,8 @@ def test_an_attribute_change_patches_every_cached_metric(fresh_router: Router) -
     assert len(router.metric_cache) == len(profiles)
     for p in profiles:
         cached = router.metric_cache.get(p)
-        assert cached is not None and cached.revision == router.revision
+        assert cached is not None
+        assert cached.revision == router.revision
         full = compute_weights(p, edge, eff)
         np.testing.assert_array_equal(cached.cost_s, full.cost_s)
         np.testing.assert_array_equal(cached.weights.violations, full.violations)
