@@ -186,8 +186,10 @@ class Router:
         """The :class:`Metric` of ``profile`` on the current attributes (cached).
 
         One cache, keyed by profile (profiles are frozen and hashable), bounded by the bytes
-        of the metrics' arrays (``metric_cache_bytes``) and dropped when obstacles change the
-        attributes.
+        of the metrics' arrays (``metric_cache_bytes``) and patched on the changed edges when
+        obstacles change the attributes (:meth:`replace_attributes`). Presets get landmarks of
+        their own at once; a personal profile starts on the shared ones and gets its own after
+        :data:`~routing.metric.OWN_LANDMARKS_AFTER_HITS` cached uses.
         """
         with self._lock:
             cached = self.metric_cache.get(profile)

@@ -6,11 +6,13 @@ built once by :class:`routing.engine.Router`), *customisation* of a metric from 
 (this module) and *queries* on a metric (:mod:`routing.query`).
 
 A :class:`Metric` is one profile's customisation: its :class:`EdgeWeights` (costs, violation and
-unknown records), the straight-line heuristic scale and the ALT :class:`Landmarks` of those
-costs. :meth:`Metric.penalised` derives a copy with higher costs (the alternatives' penalty
-method) that keeps its parent's bounds, which stay consistent for costs that never fall below the
-parent's: no landmark search per alternative. :class:`MetricCache` keeps the metrics of the
-current attribute revision, bounded by the bytes of their arrays.
+unknown records), the straight-line heuristic scale and the ALT :class:`Landmarks` bound (its
+own, or the router's shared one scaled: :mod:`routing.landmarks`). :meth:`Metric.penalised`
+derives a copy with higher costs (the alternatives' penalty method) that keeps its parent's
+bounds, which stay consistent for costs that never fall below the parent's: no landmark search
+per alternative. :func:`patch_metric` re-weights only the edges an attribute change touched
+(obstacles). :class:`MetricCache` keeps the metrics of the current attribute revision, bounded
+by the bytes of their arrays.
 """
 
 from __future__ import annotations
