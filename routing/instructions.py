@@ -198,16 +198,19 @@ def _legs(route: Route) -> list[_Leg]:
             continue
         last = legs[-1]
         prev = last.way
-        turn = _turn_at(route.geometry, pieces_m, seg.first_point)
         same_street = way.name is not None and (way.name, way.is_sidewalk) == (
             prev.name,
             prev.is_sidewalk,
         )
+        if same_street:  # merged whatever the turn: no bearing needed
+            last.way_id = seg.way_id
+            continue
+        turn = _turn_at(route.geometry, pieces_m, seg.first_point)
         same_way = seg.way_id >= 0 and seg.way_id == last.way_id and way.key() == prev.key()
         no_turn = turn == "straight" or (same_way and not turn.startswith(("sharp", "uturn")))
         unnamed_on = no_turn and prev.name is None and (way.name is None or same_way)
         last.way_id = seg.way_id
-        if same_street or unnamed_on or (same_way and no_turn):
+        if unnamed_on or (same_way and no_turn):
             continue
         legs.append(_Leg(way, seg.start_m, seg.first_point, turn, seg.way_id))
     return legs
