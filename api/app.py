@@ -187,7 +187,8 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
             from routing.engine import Router
 
             app.state.router = Router(
-                load_graph(settings.graph_dir),
+                # memory-mapped: the workers share the graph's pages instead of copying them
+                load_graph(settings.graph_dir, mmap=True),
                 max_snap_m=settings.max_snap_m,
                 metric_cache_bytes=settings.metric_cache_bytes,
             )
