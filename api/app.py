@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import HTMLResponse, Response
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION
 from api.errors import error_response, install_error_handlers
@@ -78,6 +79,104 @@ class BodySizeLimit:
         await response(scope, receive, send)
 
 
+#: Content-Security-Policy of the API's answers (JSON, GeoJSON): nothing may load or frame them.
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+#: Content-Security-Policy of ``/docs``: scripts, styles and images of this origin only (Swagger
+#: UI sets inline styles and data: images), no framing.
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; font-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+DOCS_PATH = "/docs"
+#: Where the vendored Swagger UI files are served (package ``swagger-ui-bundle``).
+DOCS_ASSETS_PATH = "/docs/assets"
+_COMMON_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
+_API_HEADERS = [*_COMMON_HEADERS, (b"content-security-policy", API_CSP.encode())]
+_DOCS_HEADERS = [*_COMMON_HEADERS, (b"content-security-policy", DOCS_CSP.encode())]
+
+
+class SecurityHeaders:
+    """Add ``nosniff``, ``Referrer-Policy``, ``X-Frame-Options``, a strict CSP (a looser one on
+    ``/docs``) and ``Cache-Control: no-store`` (unless the app set one; ``/docs/assets`` are
+    cached for a day) to every HTTP response. Pure ASGI: a list extension per response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        if path.startswith(DOCS_PATH):
+            extra = _DOCS_HEADERS
+            cache = b"public, max-age=86400" if path.startswith(DOCS_ASSETS_PATH) else b"no-store"
+        else:
+            extra, cache = _API_HEADERS, b"no-store"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                if not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", cache))
+                headers.extend(extra)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+_SWAGGER_HTML = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title} – API docs</title>
+<link rel="icon" type="image/png" href="{assets}/favicon-32x32.png">
+<link rel="stylesheet" href="{assets}/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="{assets}/swagger-ui-bundle.js"></script>
+<script src="{docs}/init.js"></script>
+</body>
+</html>
+"""
+
+_SWAGGER_INIT = """window.ui = SwaggerUIBundle({{
+  url: "{openapi}",
+  dom_id: "#swagger-ui",
+  deepLinking: true,
+  validatorUrl: null,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
+  layout: "BaseLayout"
+}});
+"""
+
+
+def add_local_docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI from the files of the ``swagger-ui-bundle`` package, no CDN, no
+    inline script (so that the CSP can forbid them)."""
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    html = _SWAGGER_HTML.format(title=app.title, assets=DOCS_ASSETS_PATH, docs=DOCS_PATH)
+    init = _SWAGGER_INIT.format(openapi=app.openapi_url)
+    app.mount(DOCS_ASSETS_PATH, StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get(DOCS_PATH, include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(html)
+
+    @app.get(f"{DOCS_PATH}/init.js", include_in_schema=False)
+    def docs_init() -> Response:
+        return Response(init, media_type="text/javascript")
+
+
 def create_app(settings: Settings | None = None, *, router: Any = None) -> FastAPI:
     """Build the app. ``router`` (a :class:`routing.engine.Router`) skips loading from disk."""
     settings = settings or Settings()
@@ -89,7 +188,8 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
             from routing.engine import Router
 
             app.state.router = Router(
-                load_graph(settings.graph_dir),
+                # memory-mapped: the workers share the graph's pages instead of copying them
+                load_graph(settings.graph_dir, mmap=True),
                 max_snap_m=settings.max_snap_m,
                 metric_cache_bytes=settings.metric_cache_bytes,
                 settle_budget_factor=settings.settle_budget_factor,
@@ -113,6 +213,8 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
             "(https://www.openstreetmap.org/copyright)."
         ),
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.router = router
@@ -123,6 +225,8 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
     app.include_router(matrix.router)
     app.include_router(obstacles.router)
     app.include_router(reports.router)
+    if settings.docs:
+        add_local_docs(app)
     app.add_middleware(
         GZipMiddleware, minimum_size=settings.gzip_min_bytes, compresslevel=settings.gzip_level
     )
@@ -141,5 +245,6 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
             "/obstacles/import": settings.max_import_bytes,
         },
     )
+    app.add_middleware(SecurityHeaders)  # also on 413s and errors of the others
     app.add_middleware(RequestContext)  # outermost: every answer gets an id and a log line
     return app

@@ -26,10 +26,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.db.models import ROLES, ApiKey
 from api.errors import ApiError
+from api.obstacles.schemas import no_control_characters
 from api.schemas import ErrorBody
 
 #: Bytes of randomness of a key (``secrets.token_urlsafe``: 43 characters).
 KEY_BYTES = 32
+#: The longest name of a key (the column's size).
+KEY_NAME_MAX = 200
 _RANK = {"staff": 1, "admin": 2}
 
 _bearer = HTTPBearer(auto_error=False, description="an API key made with `stufenlos keys create`")
@@ -63,15 +66,28 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+def check_key_name(name: str) -> str:
+    """The name stripped; ValueError when it is blank, too long or holds control characters
+    (it becomes the author of every change made with the key)."""
+    name = name.strip()
+    if not name:
+        raise ValueError("a key needs a name (who it belongs to), not a blank one")
+    if len(name) > KEY_NAME_MAX:
+        raise ValueError(f"a key's name has at most {KEY_NAME_MAX} characters, got {len(name)}")
+    try:
+        no_control_characters(name)
+    except ValueError as exc:
+        raise ValueError(f"a key's name {exc}") from None
+    return name
+
+
 def create_key(
     sessions: sessionmaker[Session], name: str, role: str, *, now: datetime | None = None
 ) -> tuple[ApiKey, str]:
     """Store a new key for ``name`` with ``role``; return the row and the plain key (shown once)."""
+    name = check_key_name(name)
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
-    name = name.strip()
-    if not name:
-        raise ValueError("a key needs a name (who it belongs to)")
     key = secrets.token_urlsafe(KEY_BYTES)
     row = ApiKey(name=name, role=role, key_hash=hash_key(key), created_at=now or datetime.now(UTC))
     with sessions.begin() as session:

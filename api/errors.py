@@ -30,6 +30,7 @@ from api.obstacles.errors import (
     VersionConflictError,
     VersionRequiredError,
 )
+from api.schemas import ErrorBody
 from routing.errors import NoRouteError, OutOfAreaError, RoutingError, SearchBudgetError
 from routing.obstacles.matching import ObstacleMatchError
 
@@ -107,8 +108,60 @@ def _profile_error(exc: ProfileError) -> JSONResponse:
     return error_response(422, "invalid_profile", str(exc))
 
 
+def document_errors(app: FastAPI) -> None:
+    """Make the OpenAPI document say what the handlers answer.
+
+    FastAPI documents every 422 as its own ``HTTPValidationError``; here it is the API's error
+    shape (:class:`api.schemas.ErrorBody`). Every operation with a body can also answer 413
+    ``payload_too_large`` (the body size limit in front of the app).
+    """
+    from fastapi.openapi.utils import get_openapi
+
+    error_ref = {"$ref": "#/components/schemas/ErrorBody"}
+    fastapi_ref = "#/components/schemas/HTTPValidationError"
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        doc = get_openapi(
+            title=app.title, version=app.version, openapi_version=app.openapi_version,
+            summary=app.summary, description=app.description, routes=app.routes,
+            tags=app.openapi_tags, servers=app.servers,
+        )  # fmt: skip
+        components = doc.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("ErrorBody", ErrorBody.model_json_schema())
+        for path_item in doc.get("paths", {}).values():
+            for operation in path_item.values():
+                responses = operation.setdefault("responses", {})
+                invalid = responses.get("422")
+                if invalid is not None:
+                    schema = invalid.get("content", {}).get("application/json", {}).get("schema")
+                    if schema == {"$ref": fastapi_ref}:
+                        invalid["content"]["application/json"]["schema"] = error_ref
+                        invalid["description"] = (
+                            "invalid_request: details.errors lists each problem"
+                        )
+                if "requestBody" in operation and "413" not in responses:
+                    responses["413"] = {
+                        "description": "payload_too_large",
+                        "content": {"application/json": {"schema": error_ref}},
+                    }
+        settings = getattr(app.state, "settings", None)
+        route_request = components.get("RouteRequest", {}).get("properties", {})
+        if settings is not None and route_request:  # the configured limits, not the hard caps
+            route_request["alternatives"]["maximum"] = settings.max_alternatives
+            route_request["via"]["maxItems"] = settings.max_via_points
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Register every exception → response mapping on ``app``."""
+    """Register every exception → response mapping on ``app`` and document it in OpenAPI."""
+    document_errors(app)
 
     @app.exception_handler(ApiError)
     async def _api(_: Request, exc: ApiError) -> JSONResponse:
@@ -151,8 +204,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # a body FastAPI could not parse: a request error like any other
+            return error_response(422, "invalid_request", f"request: {exc.detail}")
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail))
+        return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

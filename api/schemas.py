@@ -180,3 +180,77 @@ class RouteResponse(BaseModel):
     routes: list[RouteOut]
     profile: dict[str, Any]
     attribution: str
+
+
+# ------------------------------------------------------------------ GET /health, GET /profiles
+
+ParameterValue = float | int | bool | str | list[str] | None
+
+
+class GraphStatus(BaseModel):
+    """The loaded graph: size, source data and the obstacle revision applied."""
+
+    nodes: int = Field(ge=0)
+    edges: int = Field(ge=0)
+    source: str | None = Field(description="the OSM file the graph was built from")
+    source_sha256: str | None
+    data_timestamp: str | None = Field(description="timestamp of the OSM data")
+    built_at: str | None
+    bbox: list[float] | None = Field(description="[west, south, east, north] in degrees")
+    revision: int = Field(description="obstacle revision applied to the graph")
+
+
+class HealthOut(BaseModel):
+    """``GET /health``."""
+
+    status: Literal["ok"]
+    graph: GraphStatus
+    software_version: str | None
+    attribution: str
+
+
+class PresetOut(BaseModel):
+    """A preset's name and labels."""
+
+    name: str = Field(examples=["wheelchair"])
+    label_de: str
+    label_en: str
+
+
+class ParameterOut(BaseModel):
+    """One profile parameter: type, unit, range and choices."""
+
+    name: str = Field(examples=["max_kerb_height_cm"])
+    type: Literal["number", "integer", "boolean", "enum", "set"]
+    nullable: bool = Field(description="null is allowed and means no limit")
+    unit: str | None
+    minimum: float | None
+    maximum: float | None
+    choices: list[str] | None
+    description: str
+
+
+class ParameterDefaultsOut(ParameterOut):
+    """A parameter with its default in every preset."""
+
+    defaults: dict[str, ParameterValue] = Field(description="preset name → default value")
+
+
+class ParameterDefaultOut(ParameterOut):
+    """A parameter with its default in one preset."""
+
+    default: ParameterValue
+
+
+class ProfileList(BaseModel):
+    """``GET /profiles``."""
+
+    profiles: list[PresetOut]
+    parameters: list[ParameterDefaultsOut]
+
+
+class ProfileDetail(BaseModel):
+    """``GET /profiles/{name}``."""
+
+    profile: dict[str, Any] = Field(description="every value of the preset")
+    parameters: list[ParameterDefaultOut]

@@ -69,3 +69,18 @@ class Settings(BaseSettings):
     obstacles_attribution: str = Field(
         "Obstacles: Stadt Kaiserslautern", description="credit on GET /obstacles/active"
     )
+    # --- the HTTP server (api/server.py) and the app's own hardening (api/app.py)
+    forwarded_allow_ips: str = Field(
+        "",
+        description="comma-separated proxy addresses whose X-Forwarded-For/-Proto is believed "
+        "('*' any); empty: the socket peer is the client",
+    )
+    header_timeout_s: float = Field(
+        5.0, gt=0, le=300, description="a connection that sends no complete request head within "
+        "this time (after it opens or after the previous response) is closed",
+    )  # fmt: skip
+    keep_alive_s: int = Field(5, ge=1, le=300, description="idle keep-alive connections close")
+    max_connections: int = Field(
+        1000, ge=1, description="open connections per worker; past it requests get 503"
+    )
+    docs: bool = Field(True, description="serve /docs (Swagger UI from local assets)")

@@ -112,3 +112,72 @@ class Server:
                 self.process.wait(timeout=20)
         self.log.close()
         Path(self.log_path).unlink(missing_ok=True)
+
+
+# ------------------------------------------------------------------- keys, workers, connections
+
+
+def create_staff_key(database_url: str, name: str = "benchmark") -> str:
+    """A staff key made with ``stufenlos keys create`` (which migrates the database first)."""
+    command = [
+        sys.executable, "-m", "api.cli", "keys", "create", "--name", name, "--role", "staff",
+        "--database-url", database_url,
+    ]  # fmt: skip
+    out = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+    return out.stdout.strip().splitlines()[-1].strip()
+
+
+def _children(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid`` (read from /proc; Linux only)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # the command name (field 2) may hold spaces; the fields after its ")" are plain
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def worker_pids(server_pid: int) -> list[int]:
+    """uvicorn's worker processes: children of the server spawned by multiprocessing (not its
+    resource tracker), oldest first."""
+    workers = []
+    for pid in _children(server_pid):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if b"spawn_main" in cmdline:
+            workers.append(pid)
+    return sorted(workers)
+
+
+def connection_owner(pids: list[int], server_port: int, client_port: int) -> int | None:
+    """Which of ``pids`` holds the server end of the loopback connection from ``client_port``
+    (matched in /proc/net/tcp by ports, then by socket inode in each process's fds)."""
+    inode = None
+    local, remote = f"0100007F:{server_port:04X}", f"0100007F:{client_port:04X}"
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] == local and fields[2] == remote:
+            inode = fields[9]
+            break
+    if inode is None:
+        return None
+    target = f"socket:[{inode}]"
+    for pid in pids:
+        try:
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                try:
+                    if os.readlink(fd) == target:
+                        return pid
+                except OSError:
+                    continue
+        except OSError:
+            continue
+    return None

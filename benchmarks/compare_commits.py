@@ -13,8 +13,8 @@ Run::
     python benchmarks/compare_commits.py --base HEAD~3 --rounds 3 --match median_ms -- \\
         bench_routing.py --queries 500 --baseline-queries 20
 
-The benchmark script is looked up in ``benchmarks/`` of each side; both sides run with this
-interpreter (the project's venv) and ``PYTHONPATH`` set to their own tree.
+The benchmark script is looked up in ``benchmarks/`` of each side (this tree's when the base has
+none: a new benchmark measures the old code too); both sides run with this interpreter (the project's venv) and ``PYTHONPATH`` set to their own tree.
 """
 
 from __future__ import annotations
@@ -61,7 +61,10 @@ def run_side(tree: Path, script: str, args: list[str], data_dir: Path) -> dict[s
         STUFENLOS_DATA_DIR=str(data_dir),
         STUFENLOS_CACHE_DIR=str(tree / ".cache"),
     )
-    command = [sys.executable, str(tree / "benchmarks" / script), *args, "--json", str(out)]
+    path = tree / "benchmarks" / script
+    if not path.exists():  # a benchmark newer than the base commit: this tree's script on it
+        path = HERE / "benchmarks" / script
+    command = [sys.executable, str(path), *args, "--json", str(out)]
     print(f"$ ({tree.name}) {' '.join(command[1:])}", file=sys.stderr, flush=True)
     done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=False)
     if not out.exists() or out.stat().st_size == 0:

@@ -24,12 +24,20 @@ import numpy as np
 from accessibility_rules.attributes import Sidewalk
 from accessibility_rules.effective import EffectiveEdges, effective_edges
 from accessibility_rules.profile import Profile, load_preset, make_profile
-from accessibility_rules.weights import POINT_LIMITS, EdgeWeights, compute_weights
+from accessibility_rules.weights import EdgeWeights, compute_weights
 from graphs.geodesy import great_circle_m
 from graphs.model import CompiledGraph
 from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
-from routing.landmarks import choose_landmarks
-from routing.metric import DEFAULT_METRIC_CACHE_BYTES, Metric, MetricCache, build_metric
+from routing.landmarks import choose_landmarks, length_landmarks
+from routing.metric import (
+    DEFAULT_METRIC_CACHE_BYTES,
+    Metric,
+    MetricCache,
+    build_metric,
+    changed_edges,
+    patch_metric,
+    with_own_landmarks,
+)
 from routing.query import LatLon, Path, PathPiece, Query, broken_limits, piece_cost
 from routing.report import ReportTable, build_route, combine_routes
 from routing.snapping import SnapPoint, SpatialIndex, snap_penalty_m
@@ -125,6 +133,7 @@ class Router:
         max_snap_m: float = DEFAULT_MAX_SNAP_M,
         use_landmarks: bool = True,
         metric_cache_bytes: int = DEFAULT_METRIC_CACHE_BYTES,
+        per_profile_landmarks: bool = False,
         settle_budget_factor: float = DEFAULT_SETTLE_BUDGET_FACTOR,
     ) -> None:
         self.graph = graph
@@ -148,6 +157,12 @@ class Router:
         self._report = ReportTable.build(graph.edge, self.effective)
         self.revision = 0
         self._landmark_nodes = choose_landmarks(self.node_x, self.node_y)
+        # one landmark set for every profile (routing/landmarks.py says why, and when not)
+        self._shared_landmarks = (
+            length_landmarks(graph, self._landmark_nodes)
+            if use_landmarks and not per_profile_landmarks
+            else None
+        )
         self._snap_penalties: dict[bool, np.ndarray] = {}
         #: The customised metrics of the current attributes, by profile (read it, do not fill
         #: it: :meth:`customize` does, under the router's lock).
@@ -162,11 +177,30 @@ class Router:
         """Swap in new attribute arrays (obstacle patches) atomically with their effective view.
 
         Queries read ``graph.edge`` and ``effective`` together under the lock, so none sees new
-        raw arrays with an old effective view. The metric cache is dropped: the next
-        :meth:`customize` of each profile builds its metric from the new attributes.
+        raw arrays with an old effective view. The cached metrics are patched, not recomputed:
+        only the edges whose attributes changed are re-weighted
+        (:func:`~routing.metric.patch_metric`), and they enter the cache of the new revision.
         """
         eff = effective_edges(dataclasses.replace(self.graph, edge=edge, node=node))
         report = ReportTable.build(edge, eff)
+        with self._lock:
+            old_edge, old_eff, revision = self.graph.edge, self.effective, self.revision + 1
+            cached = self.metric_cache.items()
+        changed = changed_edges(old_edge, old_eff, edge, eff)
+        patched = [
+            patch_metric(
+                m,
+                m.profile,
+                edge,
+                eff,
+                changed,
+                shared_landmarks=self._shared_landmarks,
+                h_factor=self._h_factor,
+                revision=revision,
+            )
+            for _, m in cached
+            if m.profile is not None and m.revision == revision - 1
+        ]
         with self._lock:
             self.graph.edge = edge
             self.graph.node = node
@@ -174,6 +208,8 @@ class Router:
             self._report = report
             self.revision += 1
             self.metric_cache.clear(self.revision)
+            for m in patched:  # ignored if another change came in between (other revision)
+                self.metric_cache.put(m.profile, m)
 
     def report_table(self) -> ReportTable:
         """What route reports read, stacked per edge (consistent with the current attributes)."""
@@ -190,26 +226,39 @@ class Router:
         """The :class:`Metric` of ``profile`` on the current attributes (cached).
 
         One cache, keyed by profile (profiles are frozen and hashable), bounded by the bytes
-        of the metrics' arrays (``metric_cache_bytes``) and dropped when obstacles change the
-        attributes.
+        of the metrics' arrays (``metric_cache_bytes``) and patched on the changed edges when
+        obstacles change the attributes (:meth:`replace_attributes`). Presets get landmarks of
+        their own at once; a personal profile starts on the shared ones and gets its own after
+        :data:`~routing.metric.OWN_LANDMARKS_AFTER_HITS` cached uses.
         """
         with self._lock:
             cached = self.metric_cache.get(profile)
-            if cached is not None:
+            upgrade = cached is not None and self.metric_cache.upgrade_due(profile)
+            if cached is not None and not upgrade:
                 return cached
             eff, edge, revision = self.effective, self.graph.edge, self.revision
-        metric = self.metric(
-            compute_weights(profile, edge, eff), profile=profile, revision=revision
-        )
+        if cached is not None:  # asked for again and again: landmarks of its own
+            metric = with_own_landmarks(self.graph, cached, self._landmark_nodes)
+        else:  # presets get their own landmarks at once, personal profiles the shared ones
+            metric = self.metric(
+                compute_weights(profile, edge, eff), profile=profile, revision=revision,
+                own_landmarks=not profile.customised,
+            )  # fmt: skip
         with self._lock:
             self.metric_cache.put(profile, metric)  # ignored if the attributes changed meanwhile
         return metric
 
     def metric(
-        self, weights: EdgeWeights, *, profile: Profile | None = None, revision: int | None = None
+        self,
+        weights: EdgeWeights,
+        *,
+        profile: Profile | None = None,
+        revision: int | None = None,
+        own_landmarks: bool = False,
     ) -> Metric:
         """Customise the graph with any ``weights`` (e.g. of the map without obstacles): the
-        landmark distances and heuristic scale. Not cached; :meth:`customize` is."""
+        landmark bound (the shared one scaled, or with ``own_landmarks`` one Dijkstra per
+        landmark on these weights) and heuristic scale. Not cached; :meth:`customize` is."""
         return build_metric(
             self.graph,
             weights,
@@ -217,6 +266,7 @@ class Router:
             h_factor=self._h_factor,
             profile=profile,
             revision=self.revision if revision is None else revision,
+            shared_landmarks=None if own_landmarks else self._shared_landmarks,
         )
 
     def weights(self, profile: Profile) -> EdgeWeights:
@@ -312,32 +362,33 @@ class Router:
         """Whether a walk can start (``role == "origin"``) or end (other roles) at ``snap``
         along its edge without breaking a limit of ``weights``.
 
-        Limits along the edge always count. Limits at an end node (kerb, barrier, crossing
-        signals: :data:`~accessibility_rules.weights.POINT_LIMITS`) count only for a start,
-        and only when both ends hold one: a walk that ends on the edge comes from one end and
-        never crosses the other; a walk that starts there may leave by the clean end.
+        Limits along the edge always count. Limits broken only at an end node (kerb, barrier,
+        crossing signals, a node's ``wheelchair=no``: ``EdgeWeights.violations_at_head``) count
+        only for a start, and only when both ends hold one: a walk that ends on the edge comes
+        from one end and never crosses the other; a walk that starts there may leave by the
+        clean end. :meth:`_usable_edges` is the same rule for every edge at once.
         """
-        point = int(POINT_LIMITS)
         e = snap.edge
         rev = int(self.graph.edge["reverse_edge"][e])
-        v = int(weights.violations[e])
-        twin = int(weights.violations[rev]) if rev >= 0 else 0
-        if (v | twin) & ~point:
+        v, at_head = int(weights.violations[e]), int(weights.violations_at_head[e])
+        twin = twin_head = 0
+        if rev >= 0:
+            twin, twin_head = int(weights.violations[rev]), int(weights.violations_at_head[rev])
+        if (v & ~at_head) | (twin & ~twin_head):
             return False
-        return role != "origin" or not v & point or (rev >= 0 and not twin & point)
+        return role != "origin" or not at_head or (rev >= 0 and not twin_head)
 
     def _usable_edges(self, weights: EdgeWeights, role: str) -> np.ndarray:
         """Per edge: :meth:`usable_at_point` for a point on it (in either direction)."""
-        point = np.uint32(int(POINT_LIMITS))
-        v = weights.violations
+        v, at_head = weights.violations, weights.violations_at_head
         rev = self.graph.edge["reverse_edge"]
-        twin_v = np.where(rev >= 0, v[np.maximum(rev, 0)], np.uint32(0))
-        along_free = ((v | twin_v) & ~point) == 0
+        has_twin = rev >= 0
+        twin = np.where(has_twin, v[np.maximum(rev, 0)], np.uint32(0))
+        twin_head = np.where(has_twin, at_head[np.maximum(rev, 0)], np.uint32(0))
+        along_free = ((v & ~at_head) | (twin & ~twin_head)) == 0
         if role != "origin":
             return along_free
-        head_clean = (v & point) == 0
-        tail_clean = (rev >= 0) & ((twin_v & point) == 0)
-        return along_free & (head_clean | tail_clean)
+        return along_free & ((at_head == 0) | (has_twin & (twin_head == 0)))
 
     def snap_usable(
         self,
@@ -433,6 +484,14 @@ class Router:
         target, _ = self.snap(destination, walk, "destination", allow_underground=allow_underground)
         try:
             return self.shortest_path(source, target, walk)
+        except NoRouteError:
+            return None
+
+    def _walk_between(self, source: SnapPoint, target: SnapPoint) -> Path | None:
+        """:meth:`walk_path` between points already snapped (snapping is the same for every
+        profile, :meth:`snap`), or None if there is none."""
+        try:
+            return self.shortest_path(source, target, self.customize(self.profile("walk")))
         except NoRouteError:
             return None
 
@@ -559,11 +618,8 @@ class Router:
         walk_path = None
         if compare_walk:
             plain_walk = prof == self.profile("walk")
-            walk_path = (
-                path
-                if plain_walk
-                else self.walk_path(origin, destination, allow_underground=allow_underground)
-            )
+            # the snaps are the walk's too (nearest point whatever the profile): no second snap
+            walk_path = path if plain_walk else self._walk_between(source, target)
         # snapped_on_usable: nearest-point snapping hides nothing at the ends; what lies between
         # the network and the place asked for is on the route's own pieces.
         route = build_route(

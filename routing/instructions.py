@@ -139,20 +139,39 @@ def _turn(delta: float) -> str:
     return "uturn"
 
 
-def _along(geo: Sequence[Sequence[float]], i: int, step: int) -> Sequence[float]:
+class _PieceLengths:
+    """Great-circle length of each piece ``geo[k] → geo[k + 1]`` of a route, computed at most
+    once per route and only for the pieces a bearing reads (those near a turn)."""
+
+    __slots__ = ("_geo", "_m")
+
+    def __init__(self, geo: Sequence[Sequence[float]]) -> None:
+        self._geo = geo
+        self._m: list[float | None] = [None] * max(len(geo) - 1, 0)
+
+    def __getitem__(self, k: int) -> float:
+        m = self._m[k]
+        if m is None:
+            m = self._m[k] = great_circle_m(self._geo[k], self._geo[k + 1])
+        return m
+
+
+def _along(
+    geo: Sequence[Sequence[float]], pieces_m: _PieceLengths, i: int, step: int
+) -> Sequence[float]:
     """The point about :data:`BEARING_BASE_M` from point ``i`` along the route (``step`` ±1)."""
     walked, j = 0.0, i
     while 0 <= j + step < len(geo) and walked < BEARING_BASE_M:
-        walked += great_circle_m(geo[j], geo[j + step])
+        walked += pieces_m[j if step > 0 else j - 1]
         j += step
         if geo[j] != geo[i] and walked >= BEARING_BASE_M:
             break
     return geo[j]
 
 
-def _turn_at(geo: Sequence[Sequence[float]], i: int) -> str:
+def _turn_at(geo: Sequence[Sequence[float]], pieces_m: _PieceLengths, i: int) -> str:
     """The turn made at route point ``i``."""
-    a, b, c = _along(geo, i, -1), geo[i], _along(geo, i, +1)
+    a, b, c = _along(geo, pieces_m, i, -1), geo[i], _along(geo, pieces_m, i, +1)
     if a == b or b == c:
         return "straight"
     return _turn(flat_bearing_deg(b, c) - flat_bearing_deg(a, b))
@@ -171,6 +190,7 @@ def _legs(route: Route) -> list[_Leg]:
     """The route's segments merged into the ways a person is told about (see module doc)."""
     segments = [s for s in route.segments if s.length_m > 0] or route.segments
     legs: list[_Leg] = []
+    pieces_m = _PieceLengths(route.geometry)
     for seg in segments:
         way = Way(seg.name, seg.highway, seg.is_sidewalk)
         if not legs:
@@ -178,16 +198,19 @@ def _legs(route: Route) -> list[_Leg]:
             continue
         last = legs[-1]
         prev = last.way
-        turn = _turn_at(route.geometry, seg.first_point)
         same_street = way.name is not None and (way.name, way.is_sidewalk) == (
             prev.name,
             prev.is_sidewalk,
         )
+        if same_street:  # merged whatever the turn: no bearing needed
+            last.way_id = seg.way_id
+            continue
+        turn = _turn_at(route.geometry, pieces_m, seg.first_point)
         same_way = seg.way_id >= 0 and seg.way_id == last.way_id and way.key() == prev.key()
         no_turn = turn == "straight" or (same_way and not turn.startswith(("sharp", "uturn")))
         unnamed_on = no_turn and prev.name is None and (way.name is None or same_way)
         last.way_id = seg.way_id
-        if same_street or unnamed_on or (same_way and no_turn):
+        if unnamed_on or (same_way and no_turn):
             continue
         legs.append(_Leg(way, seg.start_m, seg.first_point, turn, seg.way_id))
     return legs

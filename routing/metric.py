@@ -6,11 +6,13 @@ built once by :class:`routing.engine.Router`), *customisation* of a metric from 
 (this module) and *queries* on a metric (:mod:`routing.query`).
 
 A :class:`Metric` is one profile's customisation: its :class:`EdgeWeights` (costs, violation and
-unknown records), the straight-line heuristic scale and the ALT :class:`Landmarks` of those
-costs. :meth:`Metric.penalised` derives a copy with higher costs (the alternatives' penalty
-method) that keeps its parent's bounds, which stay consistent for costs that never fall below the
-parent's: no landmark search per alternative. :class:`MetricCache` keeps the metrics of the
-current attribute revision, bounded by the bytes of their arrays.
+unknown records), the straight-line heuristic scale and the ALT :class:`Landmarks` bound (its
+own, or the router's shared one scaled: :mod:`routing.landmarks`). :meth:`Metric.penalised`
+derives a copy with higher costs (the alternatives' penalty method) that keeps its parent's
+bounds, which stay consistent for costs that never fall below the parent's: no landmark search
+per alternative. :func:`patch_metric` re-weights only the edges an attribute change touched
+(obstacles). :class:`MetricCache` keeps the metrics of the current attribute revision, bounded
+by the bytes of their arrays.
 """
 
 from __future__ import annotations
@@ -22,10 +24,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from accessibility_rules.effective import EffectiveEdges
 from accessibility_rules.profile import Profile
-from accessibility_rules.weights import EdgeWeights
+from accessibility_rules.weights import EdgeWeights, compute_weights
 from graphs.model import CompiledGraph
-from routing.landmarks import Landmarks, compute_landmarks
+from routing.landmarks import Landmarks, compute_landmarks, scaled_landmarks
+
+#: Cached uses after which a metric on the shared landmarks gets landmarks of its own
+#: (see :mod:`routing.landmarks`: they settle up to 5× fewer nodes for some profiles, but cost
+#: one Dijkstra per landmark, which a profile asked for once should not pay).
+OWN_LANDMARKS_AFTER_HITS = 8
 
 #: Default bound of the metric cache: the arrays of ~20 profiles on the Kaiserslautern graph.
 DEFAULT_METRIC_CACHE_BYTES = 256 * 2**20
@@ -56,6 +64,8 @@ class Metric:
     h_scale: float
     profile: Profile | None = None
     revision: int = 0
+    #: The landmark bound is the router's shared one, scaled (not this profile's own).
+    shared_landmarks: bool = False
 
     @property
     def cost_s(self) -> np.ndarray:
@@ -93,18 +103,134 @@ def build_metric(
     h_factor: float,
     profile: Profile | None = None,
     revision: int = 0,
+    shared_landmarks: Landmarks | None = None,
 ) -> Metric:
-    """Customise ``graph`` with ``weights``: compute the landmark distances and the h scale.
+    """Customise ``graph`` with ``weights``: the landmark bound and the h scale.
 
-    ``landmark_nodes`` ``None`` builds a metric without landmarks (straight-line bound only).
+    With ``shared_landmarks`` (the router's metre distances,
+    :func:`~routing.landmarks.length_landmarks`) the profile's landmark bound is those
+    distances scaled by its smallest cost per metre: one multiplication, no search. Otherwise
+    ``landmark_nodes`` gives per-profile landmarks (one Dijkstra per landmark on these
+    weights), and ``None`` builds a metric without landmarks (straight-line bound only).
     ``h_factor`` converts the router's planar frame distances to metres that never exceed the
     true ones.
     """
-    if landmark_nodes is None:
+    shared = shared_landmarks is not None
+    if shared_landmarks is not None:
+        landmarks = scaled_landmarks(shared_landmarks, weights.min_cost_per_m)
+    elif landmark_nodes is None:
         landmarks = Landmarks.none(graph.node_count)
     else:
         landmarks = compute_landmarks(graph, weights, landmark_nodes)
-    return Metric(weights, landmarks, h_factor * weights.min_cost_per_m, profile, revision)
+    h_scale = h_factor * weights.min_cost_per_m
+    return Metric(weights, landmarks, h_scale, profile, revision, shared_landmarks=shared)
+
+
+def with_own_landmarks(graph: CompiledGraph, metric: Metric, landmark_nodes: np.ndarray) -> Metric:
+    """``metric`` with landmarks of its own costs (tighter than the shared ones, one Dijkstra
+    per landmark): what a profile that keeps being asked for earns (:class:`MetricCache`)."""
+    own = compute_landmarks(graph, metric.weights, landmark_nodes)
+    return dataclasses.replace(metric, landmarks=own, shared_landmarks=False)
+
+
+def subset_effective(eff: EffectiveEdges, edges: np.ndarray) -> EffectiveEdges:
+    """The rows ``edges`` of every per-edge array of ``eff``."""
+    return dataclasses.replace(
+        eff,
+        **{
+            f.name: getattr(eff, f.name)[edges]
+            for f in dataclasses.fields(eff)
+            if getattr(eff, f.name) is not None
+        },
+    )
+
+
+def changed_edges(
+    old_edge: dict[str, np.ndarray],
+    old_eff: EffectiveEdges,
+    edge: dict[str, np.ndarray],
+    eff: EffectiveEdges,
+) -> np.ndarray:
+    """The edges whose raw or effective attributes differ between two states (NaN equals NaN):
+    the only ones whose weights can differ."""
+    changed = np.zeros(len(eff.kerb_count), dtype=bool)
+    pairs = [(old_edge.get(k), v) for k, v in edge.items()] + [
+        (getattr(old_eff, f.name), getattr(eff, f.name)) for f in dataclasses.fields(eff)
+    ]
+    for old, new in pairs:
+        if new is None or old is new:
+            continue
+        if old is None or old.shape != new.shape:
+            return np.arange(len(changed), dtype=np.int64)
+        differ = old != new
+        if np.issubdtype(new.dtype, np.floating):
+            differ &= ~(np.isnan(old) & np.isnan(new))
+        changed |= differ
+    return np.flatnonzero(changed)
+
+
+def patch_weights(
+    weights: EdgeWeights,
+    profile: Profile,
+    edge: dict[str, np.ndarray],
+    eff: EffectiveEdges,
+    edges: np.ndarray,
+) -> EdgeWeights:
+    """``weights`` with only ``edges`` recomputed from new attributes (``edge``, ``eff``: the
+    whole arrays after an obstacle change), the other edges' values kept.
+
+    :func:`~accessibility_rules.weights.compute_weights` is elementwise per edge, so the patched
+    edges get exactly the values a full computation gives there. ``min_cost_per_m`` becomes the
+    smaller of the old one and the patched edges' (a valid lower bound of every cost per metre:
+    a closed edge only rises, a lowered kerb may fall below the old minimum).
+    """
+    edges = np.unique(np.asarray(edges, dtype=np.int64))
+    part = compute_weights(
+        profile, {k: v[edges] for k, v in edge.items()}, subset_effective(eff, edges)
+    )
+    out: dict[str, object] = {}
+    for f in dataclasses.fields(weights):
+        old = getattr(weights, f.name)
+        if isinstance(old, np.ndarray):
+            new = old.copy()
+            new[edges] = getattr(part, f.name)
+            out[f.name] = new
+    out["min_cost_per_m"] = (
+        min(weights.min_cost_per_m, part.min_cost_per_m) if len(edges) else weights.min_cost_per_m
+    )
+    return dataclasses.replace(weights, **out)  # type: ignore[arg-type]
+
+
+def patch_metric(
+    metric: Metric,
+    profile: Profile,
+    edge: dict[str, np.ndarray],
+    eff: EffectiveEdges,
+    edges: np.ndarray,
+    *,
+    shared_landmarks: Landmarks | None,
+    h_factor: float,
+    revision: int,
+) -> Metric:
+    """``metric`` after an obstacle change that touched ``edges``: only those re-weighted
+    (:func:`patch_weights`), no landmark search.
+
+    Its own landmarks stay only if no cost fell (costs that rise keep a lower bound valid);
+    otherwise the bound becomes the router's ``shared_landmarks`` scaled by the new smallest
+    cost per metre (none without shared landmarks).
+    """
+    weights = patch_weights(metric.weights, profile, edge, eff, edges)
+    fell = bool(np.any(weights.cost_s < metric.weights.cost_s))
+    landmarks, shared = metric.landmarks, metric.shared_landmarks
+    if shared or fell:
+        if shared_landmarks is not None:
+            landmarks, shared = scaled_landmarks(shared_landmarks, weights.min_cost_per_m), True
+        else:
+            landmarks, shared = Landmarks.none(len(metric.landmarks.dist)), False
+    return Metric(
+        weights, landmarks, h_factor * weights.min_cost_per_m, profile, revision,
+        shared_landmarks=shared,
+    )  # fmt: skip
 
 
 class MetricCache:
@@ -121,6 +247,7 @@ class MetricCache:
         self.revision = 0
         self.nbytes = 0
         self._items: OrderedDict[Hashable, Metric] = OrderedDict()
+        self._hits: dict[Hashable, int] = {}
 
     def __len__(self) -> int:
         return len(self._items)
@@ -133,7 +260,23 @@ class MetricCache:
         hit = self._items.get(key)
         if hit is not None:
             self._items.move_to_end(key)
+            self._hits[key] = self._hits.get(key, 0) + 1
         return hit
+
+    def items(self) -> list[tuple[Hashable, Metric]]:
+        """The cached ``(key, metric)`` pairs, least recently used first (a snapshot)."""
+        return list(self._items.items())
+
+    def upgrade_due(self, key: Hashable) -> bool:
+        """Whether the cached metric of ``key`` runs on the shared landmarks and has just been
+        used :data:`OWN_LANDMARKS_AFTER_HITS` times: time to give it landmarks of its own
+        (true once per cached metric)."""
+        hit = self._items.get(key)
+        return (
+            hit is not None
+            and hit.shared_landmarks
+            and self._hits.get(key, 0) == OWN_LANDMARKS_AFTER_HITS
+        )
 
     def put(self, key: Hashable, metric: Metric) -> None:
         """Keep ``metric``, evicting the least recently used ones beyond ``max_bytes``.
@@ -148,11 +291,13 @@ class MetricCache:
         self._items[key] = metric
         self.nbytes += metric.nbytes
         while self.nbytes > self.max_bytes:
-            _, evicted = self._items.popitem(last=False)
+            gone, evicted = self._items.popitem(last=False)
+            self._hits.pop(gone, None)
             self.nbytes -= evicted.nbytes
 
     def clear(self, revision: int) -> None:
         """Drop every metric; only metrics of ``revision`` are kept from now on."""
         self._items.clear()
+        self._hits.clear()
         self.nbytes = 0
         self.revision = revision

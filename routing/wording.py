@@ -14,6 +14,7 @@ Straße 23er Kaserner", "der Weg …".
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -246,8 +247,12 @@ _SIDEWALK: tuple[str, Gender, str] = ("Gehweg", "m", "sidewalk")
 _PATHS = frozenset({"footway", "path", "cycleway", "track", "bridleway", "steps", "corridor"})
 
 
+@functools.lru_cache(maxsize=4096)
 def gender(name: str) -> Gender | None:
-    """The grammatical gender of a German street name's type word (None: no type word)."""
+    """The grammatical gender of a German street name's type word (None: no type word).
+
+    Cached (a pure function of the name; a city has a few thousand names): the suffix table
+    is scanned once per name, not once per instruction."""
     words = name.split()
     if not words or words[0].lower() in PREPOSITIONS:
         return None
@@ -278,6 +283,7 @@ def _inflect(name: str, g: Gender, case: str) -> str:
     return " ".join(words)
 
 
+@functools.lru_cache(maxsize=8192)
 def street_with_article(
     name: str, case: str, *, fallback: tuple[str, Gender] = ("Straße", "f")
 ) -> str:

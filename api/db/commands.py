@@ -35,8 +35,13 @@ def _guarded(run: Any, args: argparse.Namespace) -> int:
 
 
 def _keys_create(args: argparse.Namespace) -> int:
-    from api.auth import create_key
+    from api.auth import check_key_name, create_key
 
+    try:
+        check_key_name(args.name)  # before the database is opened (or created)
+    except ValueError as exc:
+        print(f"stufenlos keys create: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     row, key = create_key(_sessions(args.database_url), args.name, args.role)
     print(f"created key {row.id} for {row.name!r} (role {row.role}); it is shown only this once:")
     print(key)

@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -135,3 +145,16 @@ class Revision(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     value: Mapped[int] = mapped_column(Integer)
+
+
+class RateLimitHit(Base):
+    """Hits of one client address in one fixed window (``api.obstacles.ratelimit``), shared by
+    every worker process; rows of windows older than the previous one are pruned."""
+
+    __tablename__ = "rate_limit_hits"
+
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start_s: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hits: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_rate_limit_hits_window_start_s", "window_start_s"),)

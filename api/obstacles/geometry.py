@@ -60,7 +60,7 @@ def _numbers_only(value: Any) -> Any:
     return value
 
 
-def _positions(geometry: AnyGeoJson) -> list[tuple[str, Any]]:
+def positions(geometry: AnyGeoJson) -> list[tuple[str, Any]]:
     """Every position with the path that names it in an error."""
     if isinstance(geometry, Point):
         return [("coordinates", geometry.coordinates)]
@@ -77,10 +77,10 @@ def _check(geometry: AnyGeoJson) -> AnyGeoJson:
     """Finite, in-range WGS84 positions; not too many; a valid polygon."""
     if isinstance(geometry, Polygon) and not geometry.coordinates:
         raise ValueError("a Polygon needs at least one ring")
-    positions = _positions(geometry)
-    if len(positions) > MAX_POSITIONS:
+    every = positions(geometry)
+    if len(every) > MAX_POSITIONS:
         raise ValueError(f"geometry has more than {MAX_POSITIONS} positions")
-    for where, position in positions:
+    for where, position in every:
         lon, lat = float(position[0]), float(position[1])
         if not all(math.isfinite(float(v)) for v in position):
             raise ValueError(f"{where} has a coordinate that is not a finite number")

@@ -9,6 +9,7 @@ Times: timezone-aware ISO 8601; a time without an offset is read as Europe/Berli
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -40,8 +41,53 @@ ReportStatus = Literal["open", "accepted", "rejected"]
 EXAMPLE_EFFECT = {"closed": True}
 
 
+#: Times outside these years are refused (422): nothing plans obstacles in year 1 or 9999, and
+#: converting such a time between zones overflows.
+YEAR_MIN, YEAR_MAX = 2000, 2100
+#: The largest version a database column holds (PostgreSQL ``integer``).
+VERSION_MAX = 2**31 - 1
+#: What an id in a URL path looks like (a UUID, or an imported id): URL-safe, at most 36 chars.
+ID_PATTERN = r"^[A-Za-z0-9_-][A-Za-z0-9._~-]{0,35}$"
+ID_MAX_LENGTH = 36
+_ID_RE = re.compile(ID_PATTERN)
+#: Text without control characters (NUL breaks PostgreSQL) except tab, newline and carriage return.
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def no_control_characters(value: str) -> str:
+    """``value`` unless it holds a control character other than tab, newline or return."""
+    found = _CONTROL_RE.search(value)
+    if found is not None:
+        raise ValueError(
+            f"must not contain control characters (found U+{ord(found.group()):04X} "
+            f"at position {found.start()})"
+        )
+    return value
+
+
+def is_valid_id(value: str) -> bool:
+    """Whether ``value`` can be an obstacle's or a report's id (addressable in a URL path)."""
+    return _ID_RE.fullmatch(value) is not None
+
+
+#: Free text of a request: no control characters except tab and line breaks (OpenAPI: pattern).
+Text = Annotated[
+    str, AfterValidator(no_control_characters), Field(json_schema_extra={"pattern": TEXT_PATTERN})
+]
+#: An obstacle's or report's id, as in a URL path.
+ObjectId = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=ID_MAX_LENGTH)]
+#: A version as read (``1 …`` 2^31 - 1).
+Version = Annotated[int, Field(ge=1, le=VERSION_MAX)]
+
+
 def as_aware(value: datetime) -> datetime:
-    """A naive time is Europe/Berlin local time; the result is in UTC."""
+    """A naive time is Europe/Berlin local time; the result is in UTC.
+
+    Raises ValueError for a year outside ``YEAR_MIN … YEAR_MAX``.
+    """
+    if not YEAR_MIN <= value.year <= YEAR_MAX:
+        raise ValueError(f"the year must be between {YEAR_MIN} and {YEAR_MAX}, got {value.year}")
     if value.tzinfo is None or value.utcoffset() is None:
         value = value.replace(tzinfo=LOCAL_ZONE)
     return value.astimezone(UTC)
@@ -50,7 +96,10 @@ def as_aware(value: datetime) -> datetime:
 LocalTime = Annotated[
     datetime,
     AfterValidator(as_aware),
-    Field(description="ISO 8601; without an offset the time is Europe/Berlin local time"),
+    Field(
+        description="ISO 8601; without an offset the time is Europe/Berlin local time; "
+        f"years {YEAR_MIN}-{YEAR_MAX}"
+    ),
 ]
 
 
@@ -89,7 +138,7 @@ class ObstacleCreate(BaseModel):
     effect: ObstacleEffect
     valid_from: LocalTime | None = Field(None, description="default: now")
     valid_until: LocalTime | None = Field(None, description="null: a permanent correction")
-    reason: str = Field(min_length=1, max_length=2000, examples=["Baustelle"])
+    reason: Text = Field(min_length=1, max_length=2000, examples=["Baustelle"])
 
     @model_validator(mode="after")
     def _window(self) -> ObstacleCreate:
@@ -110,14 +159,14 @@ class ObstacleUpdate(BaseModel):
         },
     )
 
-    version: int | None = Field(
-        None, ge=1, description="the version read; or send it as the If-Match header"
+    version: Version | None = Field(
+        None, description="the version read; or send it as the If-Match header"
     )
     geometry: ObstacleGeometry | None = None
     effect: ObstacleEffect | None = None
     valid_from: LocalTime | None = None
     valid_until: LocalTime | None = Field(None, description="null makes the obstacle permanent")
-    reason: str | None = Field(None, min_length=1, max_length=2000)
+    reason: Text | None = Field(None, min_length=1, max_length=2000)
 
     @model_validator(mode="after")
     def _window(self) -> ObstacleUpdate:
@@ -292,13 +341,16 @@ class ImportProperties(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    id: str | None = Field(None, min_length=1, max_length=36)
+    id: ObjectId | None = None
+    version: Version | None = Field(
+        None, description="the version read (the export's); needed to overwrite an obstacle"
+    )
     effect: ObstacleEffect
     valid_from: LocalTime | None = None
     valid_until: LocalTime | None = None
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Text = Field(min_length=1, max_length=2000)
     source: Source = "import"
-    author: str | None = Field(None, min_length=1, max_length=200)
+    author: Text | None = Field(None, min_length=1, max_length=200)
     created_at: LocalTime | None = None
 
     @model_validator(mode="after")
@@ -333,8 +385,8 @@ class ReportCreate(BaseModel):
     )
 
     geometry: ObstacleGeometry
-    description: str = Field(min_length=3, max_length=2000)
-    contact: str | None = Field(None, max_length=200, description="optional; seen by staff only")
+    description: Text = Field(min_length=3, max_length=2000)
+    contact: Text | None = Field(None, max_length=200, description="optional; seen by staff only")
 
 
 class ReportReceipt(BaseModel):
@@ -387,7 +439,7 @@ class ReportAccept(BaseModel):
     geometry: ObstacleGeometry | None = Field(None, description="default: the report's geometry")
     valid_from: LocalTime | None = None
     valid_until: LocalTime | None = None
-    reason: str | None = Field(
+    reason: Text | None = Field(
         None, min_length=1, max_length=2000, description="default: the report's description"
     )
 

@@ -43,6 +43,7 @@ from api.obstacles.geometry import (
     to_shapely,
 )
 from api.obstacles.schemas import (
+    ID_MAX_LENGTH,
     ImportCollection,
     ImportFeature,
     ImportProperties,
@@ -53,6 +54,7 @@ from api.obstacles.schemas import (
     ReportAccept,
     ReportCreate,
     in_force,
+    is_valid_id,
 )
 from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import ObstacleMatch, ObstacleMatchError
@@ -326,12 +328,17 @@ class ObstacleService:
             )
         return {"type": "FeatureCollection", "features": features}
 
-    def import_features(self, collection: ImportCollection, author: str) -> ImportResult:
+    def import_features(
+        self, collection: ImportCollection, author: str, *, overwrite: bool = False
+    ) -> ImportResult:
         """Create or replace (by id) every feature, all or nothing.
 
         Each feature is validated and matched first; if any fails, nothing is written and a 422
-        ``import_failed`` names every failing feature. An id that exists is overwritten (new
-        version, audited as ``import``); others are created with the given id or a new one.
+        ``import_failed`` names every failing feature. Ids follow the pattern of URL path ids.
+        An id that exists is overwritten (new version, audited as ``import``) only if the
+        feature's ``version`` property is the stored version (the export writes it), or with
+        ``overwrite``; otherwise nothing is written and a 409 ``version_conflict`` names every
+        such id. Other features are created with the given id or a new one.
         """
         parsed: list[tuple[AnyGeoJson, ImportProperties, ObstacleMatch]] = []
         errors: list[dict[str, Any]] = []
@@ -365,6 +372,8 @@ class ObstacleService:
         written: list[Written] = []
         with self.sessions.begin() as session:
             bump_revision(session)
+            if not overwrite:
+                _check_import_versions(session, parsed)
             for geometry, props, match in parsed:
                 values = {
                     "geometry": geometry_json(geometry),
@@ -512,6 +521,29 @@ def _conflict(obstacle_id: str, version: int | None, current: int) -> VersionCon
     )
 
 
+def _check_import_versions(
+    session: Session, parsed: list[tuple[AnyGeoJson, ImportProperties, ObstacleMatch]]
+) -> None:
+    """Raise a conflict naming every feature that would overwrite an obstacle whose stored
+    version is not the feature's ``version`` (run inside the import's transaction)."""
+    conflicts = []
+    for index, (_, props, _) in enumerate(parsed):
+        row = session.get(Obstacle, props.id) if props.id else None
+        if row is not None and props.version != row.version:
+            conflicts.append(
+                {"index": index, "id": row.id, "your_version": props.version,
+                 "current_version": row.version}
+            )  # fmt: skip
+    if conflicts:
+        ids = ", ".join(c["id"] for c in conflicts)
+        raise VersionConflictError(
+            f"{len(conflicts)} features would overwrite obstacles changed since they were read "
+            f"(or sent without their version): {ids}; nothing was imported. Send each feature's "
+            "current version, or import with mode=overwrite",
+            conflicts=conflicts, ids=[c["id"] for c in conflicts],
+        )  # fmt: skip
+
+
 def _feature_error(index: int, fid: str | None, code: str, message: str) -> dict[str, Any]:
     return {"index": index, "id": fid, "code": code, "message": message}
 
@@ -522,6 +554,13 @@ def _parse_feature(
     """(geometry, properties) of a feature, or its error entry."""
     fid = feature.id or (feature.properties or {}).get("id")
     fid = str(fid) if fid is not None else None
+    for given in (feature.id, (feature.properties or {}).get("id")):
+        if given is not None and not (isinstance(given, str) and is_valid_id(given)):
+            return _feature_error(
+                index, fid, "invalid_id",
+                f"the id {given!r} cannot be used in a URL: 1 to {ID_MAX_LENGTH} characters of "
+                "A-Z a-z 0-9 . _ ~ - (not starting with a dot)",
+            )  # fmt: skip
     try:
         geometry = parse_geometry(feature.geometry)
     except GeometryError as exc:

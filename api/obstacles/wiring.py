@@ -36,7 +36,7 @@ def start_obstacles(app: FastAPI, settings: Settings) -> Callable[[], None]:
     if getattr(router, "graph", None) is None or getattr(router, "index", None) is None:
         log.warning("the router has no graph: obstacles and reports are switched off")
         return lambda: None
-    from api.obstacles.ratelimit import RateLimiter
+    from api.obstacles.ratelimit import SharedRateLimiter
 
     engine = make_engine(settings.database_url)
     upgrade(engine)
@@ -57,5 +57,5 @@ def start_obstacles(app: FastAPI, settings: Settings) -> Callable[[], None]:
     app.state.db = sessions
     app.state.live_obstacles = live
     app.state.obstacles = ObstacleService(sessions, live, clock)
-    app.state.report_limiter = RateLimiter(settings.reports_per_minute, 60.0)
+    app.state.report_limiter = SharedRateLimiter(sessions, settings.reports_per_minute, 60)
     return engine.dispose

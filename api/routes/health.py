@@ -8,11 +8,12 @@ from fastapi import APIRouter
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION
 from api.deps import RouterDep
+from api.schemas import HealthOut
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", summary="Service and graph status")
+@router.get("/health", response_model=HealthOut, summary="Service and graph status")
 async def health(r: RouterDep) -> dict[str, Any]:
     """Graph loaded, its size, data date and software version.
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION
 from api.auth import AUTH_ERRORS, AdminUser, StaffUser
 from api.deps import ServiceDep, SettingsDep
 from api.errors import ApiError
 from api.obstacles.schemas import (
+    ID_MAX_LENGTH,
+    ID_PATTERN,
+    VERSION_MAX,
     FeatureCollection,
     HistoryEntry,
     ImportCollection,
@@ -44,7 +47,11 @@ _WRITE: dict[int | str, dict[str, Any]] = _AUTH | {
 _ONE: dict[int | str, dict[str, Any]] = _AUTH | {
     404: {"model": ErrorBody, "description": "not_found"}
 }
-_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,10})"?\s*$')
+#: An obstacle id in the URL path (the pattern of every stored id).
+ObstacleIdPath = Annotated[
+    str, Path(pattern=ID_PATTERN, max_length=ID_MAX_LENGTH, description="the obstacle's id")
+]
 
 
 def written_out(w: Written, service: ObstacleService, response: Response) -> ObstacleWritten:
@@ -57,9 +64,9 @@ def _if_match(value: str | None) -> int | None:
     if value is None:
         return None
     found = _IF_MATCH.match(value)
-    if found is None:
+    if found is None or not 1 <= int(found.group(1)) <= VERSION_MAX:
         raise ApiError(
-            422, "invalid_request", f"If-Match must be the version, e.g. '\"3\"', got {value!r}",
+            422, "invalid_request", f"If-Match must be the version read (1 to {VERSION_MAX}), e.g. '\"3\"', got {value[:40]!r}",
             field="If-Match",
         )  # fmt: skip
     return int(found.group(1))
@@ -141,21 +148,40 @@ def export_obstacles(_: StaffUser, service: ServiceDep) -> dict[str, Any]:
 @router.post(
     "/import",
     response_model=ImportResult,
-    responses=_AUTH | {422: {"model": ErrorBody, "description": "import_failed (per feature)"}},
+    responses=_AUTH
+    | {
+        409: {"model": ErrorBody, "description": "version_conflict (details.ids)"},
+        422: {"model": ErrorBody, "description": "import_failed (per feature)"},
+    },
     summary="Import a FeatureCollection of obstacles, all or nothing (admin)",
 )
-def import_obstacles(body: ImportCollection, user: AdminUser, service: ServiceDep) -> ImportResult:
+def import_obstacles(
+    body: ImportCollection,
+    user: AdminUser,
+    service: ServiceDep,
+    mode: Annotated[
+        Literal["versioned", "overwrite"],
+        Query(
+            description="versioned: an existing obstacle is replaced only if the feature's "
+            "version property is its current version (409 otherwise); overwrite: replace "
+            "existing obstacles whatever their version"
+        ),
+    ] = "versioned",
+) -> ImportResult:
     """Create (or overwrite, by id) one obstacle per feature; properties as in the export.
 
     If any feature is invalid or matches nothing, nothing is imported and the 422 answer lists
-    every failing feature (``details.errors``: index, id, code, message).
+    every failing feature (``details.errors``: index, id, code, message). Ids must be usable in
+    a URL (the pattern of ``/obstacles/{obstacle_id}``). A feature whose id exists replaces that
+    obstacle only with the version it was read at (the export's ``version`` property) unless
+    ``mode=overwrite``; otherwise nothing is imported and the 409 answer names the ids.
     """
-    return service.import_features(body, user.name)
+    return service.import_features(body, user.name, overwrite=mode == "overwrite")
 
 
 @router.get("/{obstacle_id}", response_model=ObstaclePublic, responses=_ONE, summary="One obstacle")
 def get_obstacle(
-    obstacle_id: str, _: StaffUser, service: ServiceDep, response: Response
+    obstacle_id: ObstacleIdPath, _: StaffUser, service: ServiceDep, response: Response
 ) -> ObstaclePublic:
     """The obstacle; its version is also the ``ETag`` (send it back as ``If-Match``)."""
     row = service.get(obstacle_id)
@@ -175,7 +201,7 @@ def get_obstacle(
     summary="Change an obstacle (staff; needs the version read)",
 )
 def update_obstacle(
-    obstacle_id: str,
+    obstacle_id: ObstacleIdPath,
     body: ObstacleUpdate,
     user: StaffUser,
     service: ServiceDep,
@@ -201,7 +227,7 @@ def update_obstacle(
     summary="Delete an obstacle (staff; kept in the audit history)",
 )
 def delete_obstacle(
-    obstacle_id: str,
+    obstacle_id: ObstacleIdPath,
     user: StaffUser,
     service: ServiceDep,
     if_match: Annotated[
@@ -219,7 +245,9 @@ def delete_obstacle(
     responses=_ONE,
     summary="Audit history of an obstacle (staff)",
 )
-def obstacle_history(obstacle_id: str, _: StaffUser, service: ServiceDep) -> ObstacleHistoryOut:
+def obstacle_history(
+    obstacle_id: ObstacleIdPath, _: StaffUser, service: ServiceDep
+) -> ObstacleHistoryOut:
     """Every change, oldest first: version, action, author, time and the state afterwards."""
     rows = service.history(obstacle_id)
     history = [HistoryEntry.model_validate(h, from_attributes=True) for h in rows]

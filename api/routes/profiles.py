@@ -7,11 +7,16 @@ from typing import Any
 from fastapi import APIRouter
 
 from accessibility_rules.profile import load_preset, parameter_table, preset_names
+from api.schemas import ErrorBody, ProfileDetail, ProfileList
 
 router = APIRouter(prefix="/profiles", tags=["profiles"])
 
 
-@router.get("", summary="All presets and every parameter with unit, range and defaults")
+@router.get(
+    "",
+    response_model=ProfileList,
+    summary="All presets and every parameter with unit, range and defaults",
+)
 def list_profiles() -> dict[str, Any]:
     """Presets (name and labels) and the parameter table (unit, range, default per preset)."""
     presets = [load_preset(n) for n in preset_names()]
@@ -23,7 +28,12 @@ def list_profiles() -> dict[str, Any]:
     }
 
 
-@router.get("/{name}", summary="One preset with its values and the parameter table")
+@router.get(
+    "/{name}",
+    response_model=ProfileDetail,
+    responses={404: {"model": ErrorBody, "description": "unknown_profile (details.known)"}},
+    summary="One preset with its values and the parameter table",
+)
 def get_profile(name: str) -> dict[str, Any]:
     """The preset's values; each parameter with unit, range and this preset's default."""
     profile = load_preset(name)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from api.auth import AUTH_ERRORS, StaffUser
 from api.deps import ServiceDep
 from api.errors import ApiError
+from api.obstacles.area import outside_area
 from api.obstacles.schemas import (
+    ID_MAX_LENGTH,
+    ID_PATTERN,
     ReportAccept,
     ReportCreate,
     ReportDecision,
@@ -56,6 +59,12 @@ def limit_reports(request: Request) -> None:
         raise RateLimitedError(limiter.retry_after_header(wait), limiter.limit)
 
 
+#: A report id in the URL path.
+ReportIdPath = Annotated[
+    str, Path(pattern=ID_PATTERN, max_length=ID_MAX_LENGTH, description="the report's id")
+]
+
+
 def _public(row: Any) -> ReportPublic:
     return ReportPublic.model_validate(row, from_attributes=True)
 
@@ -66,14 +75,26 @@ def _public(row: Any) -> ReportPublic:
     response_model=ReportReceipt,
     responses={
         413: {"model": ErrorBody, "description": "payload_too_large"},
-        422: {"model": ErrorBody, "description": "invalid_request"},
+        422: {"model": ErrorBody, "description": "invalid_request, out_of_area"},
         429: {"model": ErrorBody, "description": "rate_limited (see Retry-After)"},
     },
     dependencies=[Depends(limit_reports)],
     summary="Report an obstacle (public, no login)",
 )
 def create_report(body: ReportCreate, service: ServiceDep) -> ReportReceipt:
-    """Where (a GeoJSON point, line or area) and what; a contact only if you want an answer."""
+    """Where (a GeoJSON point, line or area) and what; a contact only if you want an answer.
+
+    A place outside the area this server routes in is refused (422 ``out_of_area``).
+    """
+    outside = outside_area(service.live.router, body.geometry)
+    if outside is not None:
+        where, lon, lat = outside
+        raise ApiError(
+            422, "out_of_area",
+            f"geometry.{where} [{lon}, {lat}] is outside the area this server knows; "
+            "report obstacles in its area (GeoJSON order is [longitude, latitude])",
+            field=f"geometry.{where}", lon=lon, lat=lat,
+        )  # fmt: skip
     return ReportReceipt.model_validate(service.create_report(body), from_attributes=True)
 
 
@@ -96,7 +117,11 @@ def list_reports(
     summary="Accept a report: it becomes an obstacle (staff)",
 )
 def accept_report(
-    report_id: str, body: ReportAccept, user: StaffUser, service: ServiceDep, response: Response
+    report_id: ReportIdPath,
+    body: ReportAccept,
+    user: StaffUser,
+    service: ServiceDep,
+    response: Response,
 ) -> ReportDecision:
     """Create the obstacle staff decided on (the report's geometry unless another is given)."""
     report, written = service.accept_report(report_id, body, user.name)
@@ -109,6 +134,6 @@ def accept_report(
     responses=_DECIDE,
     summary="Reject a report (staff)",
 )
-def reject_report(report_id: str, user: StaffUser, service: ServiceDep) -> ReportDecision:
+def reject_report(report_id: ReportIdPath, user: StaffUser, service: ServiceDep) -> ReportDecision:
     """The report is closed without an obstacle."""
     return ReportDecision(report=_public(service.reject_report(report_id, user.name)))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import gzip
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -130,6 +130,12 @@ async def post_route(
     return await run_cpu(_answer, r, req, settings, live, _accepts_gzip(request))
 
 
+#: ``lat,lon`` in degrees, each within its range (|lat| ≤ 90, |lon| ≤ 180).
+LATLON_PATTERN = (
+    r"^-?(90(\.0+)?|[1-8]?[0-9](\.[0-9]+)?),-?(180(\.0+)?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]+)?)$"
+)
+
+
 def _point(text: str, name: str) -> Point:
     try:
         lat, lon = (float(x) for x in text.split(","))
@@ -153,23 +159,20 @@ async def get_route(
     r: RouterDep,
     settings: SettingsDep,
     live: FreshObstaclesDep,
-    origin: Annotated[str, Query(alias="from", examples=["49.4447,7.7690"])],
-    destination: Annotated[str, Query(alias="to", examples=["49.4390,7.7640"])],
+    origin: Annotated[
+        str, Query(alias="from", pattern=LATLON_PATTERN, examples=["49.4447,7.7690"])
+    ],
+    destination: Annotated[
+        str, Query(alias="to", pattern=LATLON_PATTERN, examples=["49.4390,7.7640"])
+    ],
     profile: str = "walk",
-    language: str = "de",
+    language: Literal["de", "en"] = "de",
     strict: bool = False,
 ) -> Response:
     """``/routes?from=lat,lon&to=lat,lon&profile=wheelchair&language=en``."""
     request.state.profile = profile  # for the access log (api.middleware)
-    if language not in ("de", "en"):
-        raise ApiError(
-            422,
-            "invalid_request",
-            f"language must be 'de' or 'en', got {language!r}",
-            field="language",
-        )
     req = RouteRequest(
         origin=_point(origin, "from"), destination=_point(destination, "to"),
-        profile=ProfileChoice(name=profile), language=language, strict=strict,  # type: ignore[arg-type]
+        profile=ProfileChoice(name=profile), language=language, strict=strict,
     )  # fmt: skip
     return await run_cpu(_answer, r, req, settings, live, _accepts_gzip(request))

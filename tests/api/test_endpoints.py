@@ -754,3 +754,77 @@ def test_unexpected_error_is_a_plain_500(centre_graph_dir: Any) -> None:
     assert "secret" not in response.text
     assert "RuntimeError" not in response.text
     assert error["details"] == {}
+
+
+# ------------------------------------------------------------ OpenAPI matches behaviour (issue 11)
+
+
+def _spec(client: TestClient) -> dict:
+    return client.get("/openapi.json").json()
+
+
+def test_openapi_alternatives_maximum_is_the_configured_one(client: TestClient) -> None:
+    """The schema's maximum is ``settings.max_alternatives`` (3), not the hard cap (5): a request
+    the schema allows is never refused for its size."""
+    props = _spec(client)["components"]["schemas"]["RouteRequest"]["properties"]
+    maximum = client.app.state.settings.max_alternatives
+    assert props["alternatives"]["maximum"] == maximum
+    assert props["via"]["maxItems"] == client.app.state.settings.max_via_points
+    origin, destination = {"lat": 49.4425, "lon": 7.7690}, {"lat": 49.4400, "lon": 7.7660}
+    body = {"origin": origin, "destination": destination, "alternatives": maximum + 1}
+    too_many = client.post("/routes", json=body)
+    assert too_many.status_code == 422
+    assert too_many.json()["code"] == "parameter_out_of_range"
+
+
+def test_openapi_documents_unknown_profile_404(client: TestClient) -> None:
+    responses = _spec(client)["paths"]["/profiles/{name}"]["get"]["responses"]
+    assert responses["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
+    assert client.get("/profiles/nope").status_code == 404
+
+
+def test_every_422_is_documented_as_the_error_shape(client: TestClient) -> None:
+    spec = _spec(client)
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            invalid = operation["responses"].get("422")
+            if invalid is not None:
+                schema = invalid["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path)
+
+
+@pytest.mark.parametrize("path", ["/routes", "/matrix", "/reports"])
+def test_malformed_json_is_422_invalid_request_not_400(client: TestClient, path: str) -> None:
+    """A body that is not JSON (or the wrong content) answered 400 ``http_error``, undocumented."""
+    for content, content_type in [(b"{not json", "application/json"), (b"\xff\xfe", "text/plain")]:
+        response = client.post(path, content=content, headers={"Content-Type": content_type})
+        assert response.status_code == 422, (path, response.text)
+        assert response.json()["code"] == "invalid_request"
+        assert set(response.json()) == {"code", "message", "details"}
+
+
+def test_method_not_allowed_keeps_the_allow_header(client: TestClient) -> None:
+    response = client.delete("/health")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+    assert "GET" in response.headers["allow"]
+
+
+def test_health_and_profiles_have_response_models(client: TestClient) -> None:
+    paths = _spec(client)["paths"]
+    for path, name in [("/health", "HealthOut"), ("/profiles", "ProfileList"), ("/profiles/{name}", "ProfileDetail")]:  # fmt: skip
+        schema = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert schema["$ref"].endswith(f"/{name}"), path
+
+
+def test_get_routes_query_is_typed(client: TestClient) -> None:
+    """``from``/``to`` carry their ``lat,lon`` pattern and ``language`` its two values."""
+    params = {p["name"]: p for p in _spec(client)["paths"]["/routes"]["get"]["parameters"]}
+    assert "pattern" in params["from"]["schema"]
+    assert params["language"]["schema"]["enum"] == ["de", "en"]
+    bad = client.get("/routes", params={"from": "", "to": "49.44,7.76"})
+    assert bad.status_code == 422
+    assert bad.json()["code"] == "invalid_request"
+    lang = client.get("/routes", params={"from": "49.4425,7.769", "to": "49.44,7.766", "language": "fr"})  # fmt: skip
+    assert lang.status_code == 422

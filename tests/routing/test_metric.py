@@ -158,7 +158,7 @@ def test_alternatives_reuse_the_parent_metric_landmarks(
 
 
 @pytest.mark.realdata
-def test_customize_caches_per_profile_and_drops_on_new_attributes(fresh_router: Router) -> None:
+def test_customize_caches_per_profile_and_patches_on_new_attributes(fresh_router: Router) -> None:
     router = fresh_router
     walk = load_preset("walk")
     metric = router.customize(walk)
@@ -167,8 +167,8 @@ def test_customize_caches_per_profile_and_drops_on_new_attributes(fresh_router: 
     assert router.weights(walk) is metric.weights
     assert metric.profile == walk
     assert metric.revision == router.revision
-    router.refresh()  # what an obstacle change does
-    assert len(router.metric_cache) == 0
+    router.refresh()  # what an obstacle change does: cached metrics patched, not dropped
+    assert len(router.metric_cache) == 1
     fresh = router.customize(walk)
     assert fresh is not metric
     assert fresh.revision == router.revision == metric.revision + 1
@@ -201,26 +201,91 @@ def test_shortest_path_needs_a_metric(uni_router: Router) -> None:
 @pytest.mark.parametrize("preset", ["walk", "wheelchair", "blind"])
 def test_penalised_metric_finds_the_exact_least_cost(uni_router: Router, preset: str) -> None:
     """The parent's landmarks stay valid bounds: the same costs as a freshly customised metric
-    of the penalised weights (its own landmarks) and as a search without any landmarks."""
+    of the penalised weights (its own landmarks, or the shared ones scaled) and as a search
+    without any landmarks."""
     router = uni_router
     metric = router.customize(load_preset(preset))
     rng = np.random.default_rng(21)
     factor = rng.choice([1.0, 1.5, 4.0, np.inf], metric.cost_s.shape, p=[0.7, 0.2, 0.08, 0.02])
     cost = np.where(np.isinf(factor), np.inf, metric.cost_s * factor)  # 0 × inf would be NaN
     penalised = metric.penalised(cost)
-    own = router.metric(penalised.weights)  # landmarks of the penalised costs
+    own = router.metric(penalised.weights, own_landmarks=True)  # landmarks of the penalised costs
+    shared = router.metric(penalised.weights)  # the shared metre landmarks, scaled
     plain = dataclasses.replace(penalised, landmarks=Landmarks.none(router.graph.node_count))
     points = seeded_points(router, 4, 60)
     for origin, destination in zip(points[::2], points[1::2], strict=True):
         s, _ = router.snap(origin, metric)
         t, _ = router.snap(destination, metric)
         got = []
-        for m in (penalised, own, plain):
+        for m in (penalised, own, shared, plain):
             try:
                 got.append(router.shortest_path(s, t, m).cost_s)
             except NoRouteError:
                 got.append(math.inf)
         assert all(g == got[0] or math.isclose(g, got[0], rel_tol=1e-9) for g in got), got
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    ("preset", "overrides"),
+    [("walk", {}), ("wheelchair", {}), ("rollator", {}), ("wheelchair", {"max_kerb_height_cm": 1})],
+)
+def test_shared_landmarks_bound_every_profile(
+    uni_router: Router, preset: str, overrides: dict[str, Any]
+) -> None:
+    """Every cost of a profile is >= length × its smallest cost per metre (the shared bound's
+    premise), and searches on the scaled shared landmarks find the exact least costs."""
+    router = uni_router
+    weights = router.customize(router.profile(preset, overrides)).weights
+    length = router.graph.edge["length_m"]
+    assert np.all(weights.cost_s >= length * weights.min_cost_per_m * (1 - 1e-12))
+    shared = router.metric(weights)
+    own = router.metric(weights, own_landmarks=True)
+    assert shared.shared_landmarks
+    assert not own.shared_landmarks
+    plain = dataclasses.replace(own, landmarks=Landmarks.none(router.graph.node_count))
+    points = seeded_points(router, 8, 80)
+    for origin, destination in zip(points[::2], points[1::2], strict=True):
+        s, _ = router.snap(origin, own)
+        t, _ = router.snap(destination, own)
+        got = []
+        for m in (shared, own, plain):
+            try:
+                got.append(router.shortest_path(s, t, m).cost_s)
+            except NoRouteError:
+                got.append(math.inf)
+        assert all(g == got[0] or math.isclose(g, got[0], rel_tol=1e-9) for g in got), got
+
+
+@pytest.mark.realdata
+def test_presets_get_own_landmarks_and_personal_profiles_earn_them(
+    fresh_router: Router, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A preset's metric gets its own landmarks; a personal profile starts on the shared set
+    (no landmark search) and gets its own after ``OWN_LANDMARKS_AFTER_HITS`` cached uses."""
+    router = fresh_router
+    calls: list[Any] = []
+    compute = routing.metric.compute_landmarks
+
+    def counting(graph: Any, weights: Any, nodes: Any) -> Landmarks:
+        calls.append(weights)
+        return compute(graph, weights, nodes)
+
+    monkeypatch.setattr(routing.metric, "compute_landmarks", counting)
+    assert not router.customize(load_preset("walk")).shared_landmarks
+    assert len(calls) == 1
+    personal = make_profile("wheelchair", {"max_kerb_height_cm": 2.5})
+    first = router.customize(personal)
+    assert first.shared_landmarks
+    assert len(calls) == 1
+    for _ in range(routing.metric.OWN_LANDMARKS_AFTER_HITS - 1):
+        assert router.customize(personal) is first
+    upgraded = router.customize(personal)
+    assert not upgraded.shared_landmarks
+    assert len(calls) == 2
+    assert upgraded.weights is first.weights
+    assert router.customize(personal) is upgraded
+    assert len(calls) == 2
 
 
 # ---------------------------------------------------------------------------------- Query
@@ -247,3 +312,110 @@ def test_query_is_reused_and_reports_unreached_targets(uni_router: Router) -> No
     assert q.run() == math.inf  # no target
     with pytest.raises(LookupError):
         q.path()
+
+
+# ------------------------------------------------------------------- patching an edge subset
+
+
+def _changed_attributes(router: Router, seed: int) -> tuple[dict[str, np.ndarray], Any, np.ndarray]:
+    """Edge arrays with a few edges narrowed, some made flat and some steep (what obstacles
+    and corrections do), their effective view, and the touched edges."""
+    from accessibility_rules.effective import effective_edges
+
+    g = router.graph
+    rng = np.random.default_rng(seed)
+    touched = np.unique(rng.integers(0, g.edge_count, 60))
+    edge = dict(g.edge)
+    width = np.array(edge["width_m"], copy=True)
+    incline = np.array(edge["incline_percent"], copy=True)
+    third = len(touched) // 3
+    width[touched[:third]] = 0.5
+    incline[touched[third : 2 * third]] = 0.0  # costs may fall
+    incline[touched[2 * third :]] = 12.0
+    edge["width_m"], edge["incline_percent"] = width, incline
+    eff = effective_edges(dataclasses.replace(g, edge=edge))
+    return edge, eff, touched
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("preset", ["walk", "wheelchair", "rollator", "blind"])
+def test_weights_of_an_edge_subset_equal_the_full_computation_there(
+    uni_router: Router, preset: str
+) -> None:
+    from accessibility_rules.weights import compute_weights
+
+    router = uni_router
+    profile = load_preset(preset)
+    edge, eff = router.attributes()
+    full = compute_weights(profile, edge, eff)
+    subset = np.random.default_rng(5).choice(router.graph.edge_count, 500, replace=False)
+    part = compute_weights(
+        profile,
+        {k: v[subset] for k, v in edge.items()},
+        routing.metric.subset_effective(eff, subset),
+    )
+    for f in dataclasses.fields(full):
+        value = getattr(full, f.name)
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(getattr(part, f.name), value[subset], err_msg=f.name)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("preset", ["walk", "wheelchair", "rollator"])
+def test_patched_metric_equals_the_recomputed_one(uni_router: Router, preset: str) -> None:
+    """Only the touched edges re-weighted: the very values of a full computation, a lower
+    bound still below every cost, and searches finding the same least costs."""
+    from accessibility_rules.weights import compute_weights
+
+    router = uni_router
+    profile = load_preset(preset)
+    metric = router.customize(profile)
+    edge, eff, touched = _changed_attributes(router, 9)
+    full = compute_weights(profile, edge, eff)
+    patched = routing.metric.patch_metric(
+        metric, profile, edge, eff, touched, shared_landmarks=router._shared_landmarks,
+        h_factor=router._h_factor, revision=metric.revision,
+    )  # fmt: skip
+    for f in dataclasses.fields(full):
+        value = getattr(full, f.name)
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(getattr(patched.weights, f.name), value, err_msg=f.name)
+    assert patched.weights.min_cost_per_m <= full.min_cost_per_m
+    length = router.graph.edge["length_m"]
+    assert np.all(patched.cost_s >= length * patched.weights.min_cost_per_m * (1 - 1e-12))
+    fresh = router.metric(full, own_landmarks=True)
+    points = seeded_points(router, 12, 60)
+    for origin, destination in zip(points[::2], points[1::2], strict=True):
+        s, _ = router.snap(origin, fresh)
+        t, _ = router.snap(destination, fresh)
+        got = []
+        for m in (patched, fresh):
+            try:
+                got.append(router.shortest_path(s, t, m).cost_s)
+            except NoRouteError:
+                got.append(math.inf)
+        assert got[0] == got[1] or math.isclose(got[0], got[1], rel_tol=1e-9), got
+
+
+@pytest.mark.realdata
+def test_an_attribute_change_patches_every_cached_metric(fresh_router: Router) -> None:
+    """After ``replace_attributes`` the cached metrics hold exactly the weights a full
+    computation gives on the new attributes, without a landmark search or a full re-weighting."""
+    from accessibility_rules.weights import compute_weights
+
+    router = fresh_router
+    profiles = [load_preset("walk"), load_preset("wheelchair"), make_profile("rollator", {})]
+    for p in profiles:
+        router.customize(p)
+    edge, eff, _ = _changed_attributes(router, 13)
+    node = router.graph.node
+    router.replace_attributes(edge, node)
+    assert len(router.metric_cache) == len(profiles)
+    for p in profiles:
+        cached = router.metric_cache.get(p)
+        assert cached is not None
+        assert cached.revision == router.revision
+        full = compute_weights(p, edge, eff)
+        np.testing.assert_array_equal(cached.cost_s, full.cost_s)
+        np.testing.assert_array_equal(cached.weights.violations, full.violations)
+        assert cached.weights.min_cost_per_m <= full.min_cost_per_m

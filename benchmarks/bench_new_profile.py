@@ -1,0 +1,120 @@
+"""Benchmark: the first query of a new personal profile against a cached one, and the landmarks.
+
+Part 1: ``--profiles`` new personal profiles (wheelchair with varied kerb height and speed), each
+routed once (customisation + route) and once again (cached), both without the walking detour;
+printed: medians and the ratio first ÷ cached (the issue's target: ≤ 3), once with landmarks
+per profile only (``Router(per_profile_landmarks=True)``, the old behaviour) and once with the
+shared landmarks for new personal profiles (the default).
+
+Part 2: per preset, settled nodes and search time of the same trips with the profile's own
+landmarks and with the shared (metre) landmarks scaled: the figures behind the decision
+documented in ``routing/landmarks.py``.
+
+Run::
+
+    python benchmarks/bench_new_profile.py [--graph DIR] [--trips 300] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from _support import graph_dir
+from bench_route_report import random_points
+
+from graphs.store import load_graph
+from routing.engine import Router
+from routing.errors import NoRouteError
+
+TARGET_RATIO = 3.0
+PRESETS = ("walk", "wheelchair", "rollator", "blind", "stroller", "elderly")
+
+
+def first_vs_cached(router: Router, pairs: list[Any], k: int) -> dict[str, float]:
+    """Median ms of the first and the cached route of ``k`` new personal profiles."""
+    firsts, cached = [], []
+    for i, (a, b) in enumerate(pairs[:k]):
+        overrides = {"max_kerb_height_cm": 3 + (i % 7) * 0.5, "walking_speed_mps": 0.6 + i * 0.01}
+        profile = router.profile("wheelchair", overrides)
+        for times in (firsts, cached):
+            t0 = time.perf_counter()
+            with contextlib.suppress(NoRouteError):
+                router.route(a, b, profile, compare_walk=False)
+            times.append((time.perf_counter() - t0) * 1e3)
+    first, again = statistics.median(firsts), statistics.median(cached)
+    return {"first_median_ms": first, "cached_median_ms": again, "ratio": first / again}
+
+
+def settled(router: Router, pairs: list[Any], preset: str, own: bool) -> dict[str, float]:
+    """Median settled nodes and search ms of ``preset`` with its own or the shared landmarks."""
+    metric = router.metric(router.customize(router.profile(preset)).weights, own_landmarks=own)
+    counts, times = [], []
+    for a, b in pairs:
+        s, _ = router.snap(a, metric, "origin")
+        t, _ = router.snap(b, metric, "destination")
+        t0 = time.perf_counter()
+        try:
+            path = router.shortest_path(s, t, metric)
+        except NoRouteError:
+            continue
+        times.append((time.perf_counter() - t0) * 1e3)
+        counts.append(path.settled_nodes)
+    return {
+        "settled_median": statistics.median(counts),
+        "search_median_ms": statistics.median(times),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run both parts and print them."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--graph", help="compiled graph folder (default: the default area's)")
+    parser.add_argument("--trips", type=int, default=300)
+    parser.add_argument("--profiles", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", dest="json_out", help="write the figures to this JSON file")
+    args = parser.parse_args(argv)
+    graph = load_graph(graph_dir(args.graph))
+    out: dict[str, Any] = {"new_profile": {}, "landmarks": []}
+    for name, per_profile in (("per_profile_only", True), ("shared_for_new", False)):
+        try:
+            router = Router(graph, per_profile_landmarks=per_profile)
+        except TypeError:  # an older router without the choice: per-profile landmarks only
+            if not per_profile:
+                continue
+            router = Router(graph)
+        router.warm_up()
+        pts = random_points(router, np.random.default_rng(args.seed), 2 * args.trips)
+        pairs = list(zip(pts[::2], pts[1::2], strict=True))
+        row = first_vs_cached(router, pairs, args.profiles)
+        out["new_profile"][name] = row
+        print(
+            f"{name:<18} first query of a new profile {row['first_median_ms']:.2f} ms, "
+            f"cached {row['cached_median_ms']:.2f} ms, ratio {row['ratio']:.2f} "
+            f"(target ≤ {TARGET_RATIO:g})"
+        )
+    if "shared_for_new" in out["new_profile"]:
+        for preset in PRESETS:
+            own = settled(router, pairs, preset, True)
+            shared = settled(router, pairs, preset, False)
+            out["landmarks"].append({"preset": preset, "own": own, "shared": shared})
+            print(
+                f"{preset:<12} own: settled {own['settled_median']:.0f}, search "
+                f"{own['search_median_ms']:.3f} ms; shared: settled {shared['settled_median']:.0f}, "
+                f"search {shared['search_median_ms']:.3f} ms"
+            )
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,267 @@
+"""Limits of the service (issue 11): the shared report rate limit, proxy headers only from
+configured proxies, the head-read timeout and connection bound, security headers, local /docs.
+
+The rate-limit tests run on SQLite and on PostgreSQL (the ``database_url`` fixture of
+``test_obstacles``; PostgreSQL when ``STUFENLOS_TEST_POSTGRES_URL`` is set, see ``.ci/postgres.sh``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api import test_obstacles as _obstacles
+
+# the database fixtures (SQLite and PostgreSQL) of the obstacle tests
+postgres_admin = _obstacles.postgres_admin
+new_database = _obstacles.new_database
+database_url = _obstacles.database_url
+clock = _obstacles.clock
+start_app = _obstacles.start_app
+baseline = _obstacles.baseline
+on_route = _obstacles.on_route
+
+HOST = "127.0.0.1"
+HEADER_TIMEOUT_S = 1.0
+
+
+def report(client: TestClient | httpx.Client, point: list[float], text: str, **kw: Any) -> Any:
+    geometry = {"type": "Point", "coordinates": point}
+    return client.post("/reports", json={"geometry": geometry, "description": text}, **kw)
+
+
+# ------------------------------------------------------------------- shared report rate limit
+
+
+def test_two_workers_share_the_report_limit(
+    start_app: Callable[..., TestClient], database_url: str, on_route: list[float]
+) -> None:
+    """Two app instances on one database (two workers): 5 per minute over both, not 5 each."""
+    first = start_app(database_url, reports_per_minute=5)
+    second = start_app(database_url, reports_per_minute=5)
+    for i, client in enumerate([first, second, first, second, first]):
+        assert report(client, on_route, f"Nummer {i}").status_code == 201
+    for client in (second, first):
+        limited = report(client, on_route, "sechs")
+        assert limited.status_code == 429, limited.text
+        assert limited.json()["code"] == "rate_limited"
+        assert 1 <= int(limited.headers["Retry-After"]) <= 60
+
+
+def test_concurrent_hits_are_counted_once_each(database_url: str) -> None:
+    """Hits from many threads at once: exactly ``limit`` are allowed (the upsert is atomic)."""
+    from api.db.session import make_engine, make_sessionmaker
+    from api.obstacles.ratelimit import SharedRateLimiter
+
+    engine = make_engine(database_url)
+    limiter = SharedRateLimiter(make_sessionmaker(engine), 7, 60, clock=lambda: 1_800_000_010.0)
+    results: list[float | None] = []
+    lock = threading.Lock()
+
+    def hit() -> None:
+        wait = limiter.hit("192.0.2.1")
+        with lock:
+            results.append(wait)
+
+    threads = [threading.Thread(target=hit) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    engine.dispose()
+    assert sum(wait is None for wait in results) == 7
+    assert all(wait is None or 0 < wait <= 60 for wait in results)
+
+
+def test_window_boundary_does_not_double_the_limit(database_url: str) -> None:
+    """Five hits at the end of one minute, one just after: refused (the window slides); the
+    wait it names is exact; old rows are pruned."""
+    from api.db.models import RateLimitHit
+    from api.db.session import make_engine, make_sessionmaker
+    from api.obstacles.ratelimit import SharedRateLimiter
+
+    now = [1_800_000_058.0]  # 58 s into a window of 60 s
+    engine = make_engine(database_url)
+    sessions = make_sessionmaker(engine)
+    limiter = SharedRateLimiter(sessions, 5, 60, clock=lambda: now[0])
+    assert all(limiter.hit("a") is None for _ in range(5))
+    now[0] += 4.0  # 2 s into the next window
+    wait = limiter.hit("a")
+    assert wait == pytest.approx(56.0)  # the five hits leave the window at 1_800_000_118
+    now[0] += wait + 0.01
+    assert limiter.hit("a") is None
+    now[0] += 600.0
+    limiter._next_prune_s = 0.0
+    assert limiter.hit("b") is None
+    with sessions() as session:
+        assert {row.client for row in session.query(RateLimitHit)} == {"b"}
+    engine.dispose()
+
+
+# ------------------------------------------------------------------------------- real server
+
+
+@pytest.fixture(scope="module")
+def server(centre_graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A uvicorn server in a thread, with ``api.server.uvicorn_options`` (no trusted proxy,
+    a head timeout of 1 s, at most 200 connections)."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.server import HEADER_TIMEOUT_ENV, uvicorn_options
+    from api.settings import Settings
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('limits') / 'db.sqlite'}"
+    settings = Settings(
+        graph_dir=centre_graph_dir, database_url=url, reports_per_minute=5, max_connections=200
+    )
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        port = s.getsockname()[1]
+    old = os.environ.get(HEADER_TIMEOUT_ENV)
+    os.environ[HEADER_TIMEOUT_ENV] = str(HEADER_TIMEOUT_S)
+    config = uvicorn.Config(
+        create_app(settings), host=HOST, port=port, log_level="error", **uvicorn_options(settings)
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://{HOST}:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not server.started:
+            assert thread.is_alive(), "server stopped"
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.05)
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        if old is None:
+            os.environ.pop(HEADER_TIMEOUT_ENV, None)
+        else:
+            os.environ[HEADER_TIMEOUT_ENV] = old
+
+
+@pytest.mark.slow
+def test_spoofed_forwarded_for_does_not_change_the_client(
+    server: str, on_route: list[float]
+) -> None:
+    """From an untrusted peer (loopback is not trusted by default) X-Forwarded-For is ignored:
+    a new made-up address per report does not escape the limit."""
+    with httpx.Client(base_url=server, timeout=10.0) as client:
+        for i in range(5):
+            spoofed = {"X-Forwarded-For": f"203.0.113.{i}"}
+            ok = report(client, on_route, f"Nummer {i}", headers=spoofed)
+            assert ok.status_code == 201, ok.text
+        limited = report(client, on_route, "sechs", headers={"X-Forwarded-For": "198.51.100.7"})
+        assert limited.status_code == 429, limited.text
+        assert int(limited.headers["Retry-After"]) >= 1
+
+
+def test_forwarded_addresses_only_from_configured_proxies() -> None:
+    from api.server import uvicorn_options
+    from api.settings import Settings
+
+    default = uvicorn_options(Settings())
+    assert default["proxy_headers"] is False
+    trusted = uvicorn_options(Settings(forwarded_allow_ips="10.0.0.5, 10.0.0.6"))
+    assert trusted["proxy_headers"] is True
+    assert trusted["forwarded_allow_ips"] == "10.0.0.5, 10.0.0.6"
+    assert uvicorn_options(Settings(max_connections=7))["limit_concurrency"] == 7
+
+
+def closed_within(sock: socket.socket, seconds: float) -> bool:
+    """Whether the server closes ``sock`` within ``seconds`` (EOF or reset)."""
+    sock.settimeout(seconds)
+    try:
+        return sock.recv(1024) == b""
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+
+
+@pytest.mark.slow
+def test_half_sent_request_heads_are_closed(server: str) -> None:
+    """100 connections that send half a request line are closed after the head timeout; a normal
+    request succeeds meanwhile."""
+    port = int(server.rsplit(":", 1)[1])
+    sockets = []
+    started = time.monotonic()
+    for _ in range(100):
+        sock = socket.create_connection((HOST, port))
+        sock.sendall(b"GET /health HT")
+        sockets.append(sock)
+    idle = socket.create_connection((HOST, port))  # sends nothing at all
+    sockets.append(idle)
+    try:
+        ok = httpx.get(f"{server}/health", timeout=5.0)
+        assert ok.status_code == 200
+        assert all(closed_within(s, HEADER_TIMEOUT_S + 3.0) for s in sockets)
+        elapsed = time.monotonic() - started
+        assert HEADER_TIMEOUT_S * 0.8 <= elapsed <= HEADER_TIMEOUT_S + 4.0
+        # a keep-alive client that sends its next request in time is served again
+        with httpx.Client(base_url=server, timeout=5.0) as client:
+            assert client.get("/health").status_code == 200
+            time.sleep(HEADER_TIMEOUT_S / 2)
+            assert client.get("/health").status_code == 200
+    finally:
+        for s in sockets:
+            s.close()
+
+
+# ------------------------------------------------------------------- security headers, /docs
+
+
+def test_security_headers_on_every_answer(client: TestClient) -> None:
+    for response in (
+        client.get("/health"),
+        client.get("/profiles"),
+        client.get("/nowhere"),
+        client.post("/routes", json={}),
+        client.post("/reports", content=b"x" * 100_000),
+    ):
+        headers = response.headers
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["content-security-policy"].startswith("default-src 'none'")
+        assert headers["cache-control"] == "no-store"
+
+
+def test_docs_use_only_same_origin_assets(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert "<script>" not in page.text  # no inline script: the CSP forbids them
+    urls = re.findall(r'(?:src|href)="([^"]*)"', page.text)
+    assert urls
+    assert all(u.startswith("/") and not u.startswith("//") for u in urls), urls
+    assert "http" not in page.text
+    for url in urls:
+        asset = client.get(url)
+        assert asset.status_code == 200, url
+        assert asset.content
+    init = client.get("/docs/init.js").text
+    assert '"/openapi.json"' in init
+    assert "http" not in init
+    assert client.get("/redoc").status_code == 404
+
+
+def test_docs_can_be_switched_off(make_client: Callable[..., TestClient]) -> None:
+    with make_client(docs=False) as off:
+        assert off.get("/docs").status_code == 404
+        assert off.get("/docs/assets/swagger-ui-bundle.js").status_code == 404
+        assert off.get("/openapi.json").status_code == 200

@@ -1,0 +1,212 @@
+"""The OpenAPI document matches behaviour: schemathesis, in process on the ASGI app.
+
+Every operation of ``/openapi.json`` is called with generated requests (valid ones and, where the
+schema allows, invalid ones that must be rejected), once without a key and once as an admin
+(``Authorization: Bearer …``), and every response is checked with all of schemathesis' checks:
+no 5xx, every status documented, the documented content type, the body and headers valid against
+the documented schema, invalid data rejected with a 4xx, valid data accepted.
+
+The app runs on the centre extract with a database of its own (a temporary SQLite file), so the
+obstacles and reports the fuzzer writes never reach other tests. Examples are few and
+derandomised: the whole file takes well under a minute.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis")
+from fastapi import FastAPI  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis.errors import Unsatisfiable  # noqa: E402
+
+pytestmark = [pytest.mark.realdata, pytest.mark.slow]
+
+#: Generated requests per operation and mode (positive/negative); small enough to stay fast.
+MAX_EXAMPLES = 12
+
+
+@pytest.fixture(scope="module")
+def fuzzed_app(
+    centre_graph_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[FastAPI, str]]:
+    """The started app on the centre graph, its own SQLite database, and an admin key."""
+    from api.app import create_app
+    from api.auth import create_key
+    from api.settings import Settings
+
+    database = tmp_path_factory.mktemp("schemathesis-db") / "stufenlos.db"
+    app = create_app(Settings(graph_dir=centre_graph_dir, database_url=f"sqlite:///{database}"))
+    with TestClient(app):  # runs the lifespan: graph, obstacle database, live overlay
+        _, key = create_key(app.state.db, "schemathesis (admin)", "admin")
+        yield app, key
+
+
+@pytest.fixture(scope="module")
+def api_schema(fuzzed_app: tuple[FastAPI, str]) -> Any:
+    """The app's own OpenAPI document, as schemathesis loads it."""
+    app, _ = fuzzed_app
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    schema.config.generation.update(max_examples=MAX_EXAMPLES, deterministic=True)
+    return schema
+
+
+#: (operation, failure) pairs where a schema-valid request is rightly answered 422: rules the
+#: OpenAPI document does not state (yet). No 500 and no wrong status hides here. Open: WGS84
+#: ranges of GeoJSON positions (geojson-pydantic's Position has none), "an effect must change
+#: something" (not expressible: {"closed": false} changes nothing), the If-Match format.
+KNOWN_FAILURES: dict[tuple[str, str], str] = {
+    ("POST /reports", "RejectedPositiveData"): "ROBUST: coordinates ranges not in the schema",
+    (
+        "POST /obstacles",
+        "RejectedPositiveData",
+    ): "ROBUST: empty effect / coordinates not in the schema",
+    (
+        "POST /obstacles/import",
+        "RejectedPositiveData",
+    ): "ROBUST: coordinates / rings not in the schema",
+    (
+        "POST /reports/{report_id}/accept",
+        "RejectedPositiveData",
+    ): "ROBUST: empty effect not in the schema",
+    (
+        "DELETE /obstacles/{obstacle_id}",
+        "RejectedPositiveData",
+    ): "ROBUST: If-Match format not in the schema",
+    (
+        "PATCH /obstacles/{obstacle_id}",
+        "RejectedPositiveData",
+    ): "ROBUST: If-Match format, empty effect",
+}
+
+
+#: Operations that snap points. A point far outside the area freezes a worker today (the snap
+#: retries with a huge radius); until FROZEN's O(1) out-of-area check is merged, valid positions
+#: are moved into the centre extract's box (lat 49.436–49.446, lon 7.760–7.777). Invalid ones
+#: (out of range, not numbers) are left alone, so the rejection of bad input is still fuzzed.
+#: FROZEN: remove this (and :func:`_into_area`) after the merge.
+SNAPPING_OPERATIONS = {"POST /routes", "GET /routes", "POST /matrix"}
+
+
+def _moved(lat: float, lon: float) -> tuple[float, float]:
+    return 49.436 + abs(lat) % 0.01, 7.760 + abs(lon) % 0.017
+
+
+def _into_area(value: Any) -> Any:
+    """``value`` with every valid ``{"lat", "lon"}`` position (or ``"lat,lon"`` text) moved in."""
+    if isinstance(value, dict):
+        lat, lon = value.get("lat"), value.get("lon")
+        if all(isinstance(x, int | float) and not isinstance(x, bool) for x in (lat, lon)) and (
+            math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180
+        ):
+            value = dict(value)
+            value["lat"], value["lon"] = _moved(lat, lon)
+            return value
+        return {k: _into_area(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_into_area(v) for v in value]
+    if isinstance(value, str) and value.count(",") == 1:
+        try:
+            lat, lon = (float(x) for x in value.split(","))
+        except ValueError:
+            return value
+        if math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180:
+            return "{:.6f},{:.6f}".format(*_moved(lat, lon))
+    return value
+
+
+#: 422 codes a schema-valid request can meet for reasons no schema can state: the place is not
+#: in the area, no route honours the profile, the profile's values contradict each other.
+#: Also 428 ``version_required``: a write needs the version as a body field *or* If-Match.
+DOMAIN_REJECTIONS = frozenset(
+    {
+        "out_of_area",
+        "no_route",
+        "parameter_out_of_range",
+        "unknown_parameter",
+        "invalid_profile",
+        "obstacle_matches_nothing",
+        "version_required",
+    }
+)
+
+
+def _domain_rejection(failure: Any, status: int, text: str) -> bool:
+    """A schema-valid request answered 422 with a domain error code (not a schema mismatch)."""
+    if type(failure).__name__ != "RejectedPositiveData" or status not in (422, 428):
+        return False
+    try:
+        return json.loads(text).get("code") in DOMAIN_REJECTIONS
+    except ValueError:
+        return False
+
+
+def _fuzz(api_schema: Any, mode: Any, headers: dict[str, str]) -> dict[tuple[str, str], str]:
+    """Run every operation in ``mode``; the failures found, one example each."""
+    found: dict[tuple[str, str], str] = {}
+    for result in api_schema.get_all_operations():
+        try:
+            _fuzz_operation(result.ok(), mode, headers, found)
+        except Unsatisfiable:  # no request of this mode exists (e.g. nothing to get wrong)
+            continue
+    return found
+
+
+def _fuzz_operation(
+    operation: Any, mode: Any, headers: dict[str, str], found: dict[tuple[str, str], str]
+) -> None:
+    """Call ``operation`` with generated cases, recording each (operation, check) failure once."""
+    from schemathesis.core.failures import Failure, FailureGroup
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case: Any) -> None:
+        if operation.label in SNAPPING_OPERATIONS:
+            case.body = _into_area(case.body)
+            if case.query:
+                case.query = _into_area(case.query)
+        response = case.call(headers=headers)
+        try:
+            case.validate_response(response, headers=headers)
+        except (Failure, FailureGroup) as exc:
+            failures = exc.exceptions if isinstance(exc, FailureGroup) else (exc,)
+            for failure in failures:
+                if _domain_rejection(failure, response.status_code, response.text):
+                    continue
+                found.setdefault(
+                    (operation.label, type(failure).__name__),
+                    f"{failure.title}: {failure.message[:300]}\n"
+                    f"  {case.as_curl_command()[:400]}\n"
+                    f"  → {response.status_code} {response.text[:300]}",
+                )
+
+    run()
+
+
+@pytest.mark.parametrize("mode", ["positive", "negative"])
+@pytest.mark.parametrize("who", ["anonymous", "admin"])
+def test_openapi_matches_behaviour(
+    api_schema: Any, fuzzed_app: tuple[FastAPI, str], who: str, mode: str
+) -> None:
+    """All checks, every operation, valid and invalid requests, with and without a key."""
+    from schemathesis import GenerationMode
+
+    headers = {"Authorization": f"Bearer {fuzzed_app[1]}"} if who == "admin" else {}
+    found = _fuzz(api_schema, GenerationMode(mode), headers)
+    unexpected = {k: v for k, v in found.items() if k not in KNOWN_FAILURES}
+    report = "\n".join(f"{op} [{check}] {text}" for (op, check), text in sorted(unexpected.items()))
+    assert not unexpected, f"{len(unexpected)} failure(s):\n{report}"
