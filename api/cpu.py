@@ -1,14 +1,14 @@
 """CPU-bound work of the endpoints, off the event loop, in a bounded set of threads.
 
-Routes and matrices run in worker threads (:func:`run_cpu`), at most :data:`CPU_THREADS` at a time
+Routes and matrices run in a worker thread (:func:`run_cpu`), at most :data:`CPU_THREADS` at a time
 per worker process, through a capacity limiter of their own: the event loop keeps answering
 (``/health``, obstacle reads) while they compute, and they never take the threads of the
-default pool that other blocking work (database writes) needs. Threads rather than processes:
-the searches and the snapping are numba kernels compiled with ``nogil=True``, so threads of one
-worker search in parallel on the graph already in memory, without pickling requests and
-results or a copy of the graph per process. Few threads rather than many: what still holds the
-GIL (the report, the instructions) is short, and fewer threads competing for it keep the event
-loop's wait for the GIL short; so does a GIL switch interval of 1 ms instead of 5 ms (set once,
+default pool that other blocking work (database writes) needs. A thread rather than a process pool:
+the searches and the snapping are numba kernels compiled with ``nogil=True``, so the event loop
+runs while they search, on the graph already in memory, without pickling requests and results
+or a copy of the graph per process. One thread rather than many: what holds the GIL (the
+report, the instructions) is most of a route now, and fewer threads competing for it keep the
+event loop's wait for the GIL short; so does a GIL switch interval of 1 ms instead of 5 ms (set once,
 for the process, when the first CPU job of a worker starts).
 """
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import os
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -26,8 +25,11 @@ import anyio.to_thread
 
 T = TypeVar("T")
 
-#: Route and matrix computations running at once in one worker process (the cores, at least 2).
-CPU_THREADS = max(2, os.cpu_count() or 2)
+#: Route and matrix computations running at once in one worker process. One: most of a route's
+#: CPU time is Python (report, instructions) holding the GIL, so a second thread in the same
+#: process only contends for it (measured: 452 vs 520 routes/s at concurrency 8 on 2 cores);
+#: the server scales with worker processes (``--workers``).
+CPU_THREADS = 1
 
 #: How long a thread holding the GIL keeps it while another waits (CPython's default is 5 ms).
 #: Shorter, the event loop waits at most about this long for a route thread's Python code.
