@@ -284,18 +284,20 @@ def test_reports_outside_the_area_are_refused(
 def test_reports_in_the_area_and_at_its_edge_are_taken(
     api: TestClient, on_route: list[float]
 ) -> None:
-    from api.obstacles.area import area_box
+    from graphs.geodesy import metres_per_degree
 
     router = api.app.state.router  # type: ignore[attr-defined]
-    box = area_box(router)
-    graph = router.graph
-    assert box.min_lon < float(graph.geom_lon.min())
-    assert box.max_lat > float(graph.geom_lat.max())
-    inside = [[box.min_lon + 1e-7, box.min_lat + 1e-7], on_route]
+    box = router.area  # the Router's own area test: the box of every path + max_snap_m
+    m_lon, m_lat = metres_per_degree(box.lat_max)
+    d_lon, d_lat = 0.9 * router.max_snap_m / m_lon, 0.9 * router.max_snap_m / m_lat
+    inside = [
+        [box.lon_min - d_lon, box.lat_min + d_lat],
+        on_route,
+    ]  # 0.9 max_snap_m west of the box
     for point in inside:
         report = {"geometry": {"type": "Point", "coordinates": point}, "description": "Stufe"}
         assert api.post("/reports", json=report).status_code == 201
-    beyond = {"type": "Point", "coordinates": [box.max_lon + 1e-4, box.max_lat]}
+    beyond = {"type": "Point", "coordinates": [box.lon_max + 1.2 * d_lon / 0.9, box.lat_max]}
     assert_error(api.post("/reports", json={"geometry": beyond, "description": "Stufe"}), 422, "out_of_area")  # fmt: skip
 
 

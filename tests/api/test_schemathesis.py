@@ -87,11 +87,11 @@ KNOWN_FAILURES: dict[tuple[str, str], str] = {
 }
 
 
-#: Operations that snap points. A point far outside the area freezes a worker today (the snap
-#: retries with a huge radius); until FROZEN's O(1) out-of-area check is merged, valid positions
-#: are moved into the centre extract's box (lat 49.436–49.446, lon 7.760–7.777). Invalid ones
-#: (out of range, not numbers) are left alone, so the rejection of bad input is still fuzzed.
-#: FROZEN: remove this (and :func:`_into_area`) after the merge.
+#: Operations that snap points. Random valid positions lie almost always far outside the area,
+#: where the O(1) area test answers 422 ``out_of_area`` at once (tests/api/test_frozen.py); so
+#: that the routing itself is fuzzed, valid positions are moved into the centre extract's box
+#: (lat 49.436–49.446, lon 7.760–7.777). Invalid ones (out of range, not numbers) are left
+#: alone, so the rejection of bad input is still fuzzed.
 SNAPPING_OPERATIONS = {"POST /routes", "GET /routes", "POST /matrix"}
 
 
