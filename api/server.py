@@ -54,48 +54,35 @@ class _HeadTimeout:
         if not self.transport.is_closing():
             self.transport.close()
 
-
-class HeadTimeoutHttpToolsProtocol(_HeadTimeout, HttpToolsProtocol):
-    """uvicorn's httptools protocol with a head-read timeout."""
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
         self._arm_head_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_head_timer()
-        super().connection_lost(exc)
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()  # type: ignore[misc]
+        if self.timeout_keep_alive_task is not None:  # idle now: the next head is timed
+            self._arm_head_timer()
+
+
+class HeadTimeoutHttpToolsProtocol(_HeadTimeout, HttpToolsProtocol):
+    """uvicorn's httptools protocol with a head-read timeout."""
 
     def on_headers_complete(self) -> None:
         self._stop_head_timer()
         super().on_headers_complete()
 
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if self.timeout_keep_alive_task is not None:  # idle now: the next head is timed
-            self._arm_head_timer()
-
 
 class HeadTimeoutH11Protocol(_HeadTimeout, H11Protocol):
     """uvicorn's h11 protocol with a head-read timeout (when httptools is not installed)."""
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._arm_head_timer()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._stop_head_timer()
-        super().connection_lost(exc)
 
     def handle_events(self) -> None:
         super().handle_events()
         if self._head_timer is not None and self.conn.their_state is not h11.IDLE:
             self._stop_head_timer()
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if self.timeout_keep_alive_task is not None:
-            self._arm_head_timer()
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:

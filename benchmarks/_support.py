@@ -181,3 +181,20 @@ def connection_owner(pids: list[int], server_port: int, client_port: int) -> int
         except OSError:
             continue
     return None
+
+
+def random_points(router: Any, rng: Any, k: int) -> list[tuple[float, float]]:
+    """``k`` random nodes of ``router``'s graph, each moved 0-5 m in a random direction, as
+    (lat, lon): seeded trips for the benchmarks."""
+    import numpy as np
+
+    from graphs.geodesy import METRES_PER_DEGREE
+
+    g = router.graph
+    nodes = rng.integers(0, g.node_count, k)
+    lat, lon = g.node["lat"][nodes], g.node["lon"][nodes]
+    dist = rng.uniform(0.0, 5.0, k)
+    angle = rng.uniform(0.0, 2 * np.pi, k)
+    lat = lat + dist * np.sin(angle) / METRES_PER_DEGREE
+    lon = lon + dist * np.cos(angle) / (METRES_PER_DEGREE * np.cos(np.radians(lat)))
+    return [(float(a), float(b)) for a, b in zip(lat, lon, strict=True)]

@@ -27,8 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _support import graph_dir
-from bench_route_report import random_points
+from _support import graph_dir, random_points
 
 from graphs.store import load_graph
 from routing.engine import Router

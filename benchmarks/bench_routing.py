@@ -35,12 +35,11 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
-from _support import graph_dir
+from _support import graph_dir, random_points
 from scipy.sparse.csgraph import dijkstra as scipy_dijkstra
 
 from accessibility_rules.profile import make_profile, preset_names
 from accessibility_rules.weights import EdgeWeights, compute_weights
-from graphs.geodesy import METRES_PER_DEGREE
 from graphs.store import load_graph
 from routing.engine import Router
 from routing.errors import NoRouteError
@@ -54,18 +53,6 @@ REL = 1e-9
 
 
 # ------------------------------------------------------------------------------------ setup
-
-
-def random_points(router: Router, rng: np.random.Generator, k: int) -> list[tuple[float, float]]:
-    """``k`` random nodes, each moved 0-5 m in a random direction, as (lat, lon)."""
-    g = router.graph
-    nodes = rng.integers(0, g.node_count, k)
-    lat, lon = g.node["lat"][nodes], g.node["lon"][nodes]
-    dist = rng.uniform(0.0, 5.0, k)
-    angle = rng.uniform(0.0, 2 * np.pi, k)
-    lat = lat + dist * np.sin(angle) / METRES_PER_DEGREE
-    lon = lon + dist * np.cos(angle) / (METRES_PER_DEGREE * np.cos(np.radians(lat)))
-    return [(float(a), float(b)) for a, b in zip(lat, lon, strict=True)]
 
 
 def percentile(values: list[float], q: float) -> float:
