@@ -156,7 +156,9 @@ class Severity(BaseModel):
         "Per metre and per grade of smoothness worse than worst_smoothness."
     )
     unlit_s_per_m: float = _sev("Per metre known to be unlit (require_lit).")
-    barrier_s: float = _sev("Per barrier of an avoided kind (avoid_barriers).")
+    barrier_s: float = _sev(
+        "Per barrier the mobility class cannot pass (barriers.csv) or of an avoid_barriers kind."
+    )
     wheelchair_no_s: float = _sev("Per way or node tagged wheelchair=no (respect_wheelchair_no).")
     acoustic_signal_s: float = _sev(
         "Per signalised crossing without acoustic signal (require_acoustic_signals)."

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +22,7 @@ from fastapi.testclient import TestClient
 
 from graphs.store import load_graph
 from routing.engine import Router
+from tests.api.serving import running_server
 
 pytestmark = pytest.mark.realdata
 
@@ -248,15 +247,6 @@ def test_500_is_logged_with_its_request_id(
 
 
 # --- the event loop stays free: a real server -----------------------------------------------------
-HOST = "127.0.0.1"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def ksl_dir(kaiserslautern_graph: Any) -> Path:
     """The whole Kaiserslautern graph (routes across it are CPU-heavy)."""
@@ -266,37 +256,8 @@ def ksl_dir(kaiserslautern_graph: Any) -> Path:
 @pytest.fixture(scope="module")
 def server(ksl_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real ``stufenlos serve`` (one worker) on the whole Kaiserslautern graph, on loopback."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("frozen") / "server.log"
-    command = [
-        sys.executable, "-m", "api.cli", "serve", "--graph", str(ksl_dir),
-        "--host", HOST, "--port", str(port),
-    ]  # fmt: skip
-    env = os.environ | {"STUFENLOS_DATABASE_URL": f"sqlite:///{log.parent}/frozen.db"}
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
-    base = f"http://{HOST}:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{base}/health", timeout=2.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server not healthy in 60 s:\n{log.read_text()}")
-            time.sleep(0.2)
+    with running_server(ksl_dir, tmp_path_factory.mktemp("frozen")) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
 
 
 def heavy_route(graph_dir: Path) -> dict[str, Any]:

@@ -2,69 +2,22 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.api.serving import running_server
+
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
-
-HOST = "127.0.0.1"
-START_TIMEOUT_S = 60.0
-
-
-def free_port() -> int:
-    """A TCP port that is free on the loopback interface right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Terminate the server and wait for it; kill it if it does not stop in time."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
 def server(centre_graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a running ``stufenlos serve`` on the centre graph (stopped afterwards)."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    command = [
-        sys.executable, "-m", "api.cli", "serve", "--graph", str(centre_graph_dir),
-        "--host", HOST, "--port", str(port),
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://{HOST}:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{base}/health", timeout=2.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server not healthy after {START_TIMEOUT_S:.0f} s:\n{log.read_text()}")
-            time.sleep(0.2)
+    with running_server(centre_graph_dir, tmp_path_factory.mktemp("server")) as base:
         yield base
-    finally:
-        stop(process)
-    assert process.returncode is not None
 
 
 def test_health_over_http(server: str) -> None:

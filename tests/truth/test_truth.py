@@ -18,8 +18,8 @@ itself and imports no project code. The checks:
 5. each route lies on OSM segments the extract really has (no straight line across a gap);
 6. each barrier or kerb break a route reports is met on the route (not beyond its end).
 
-Today's failures are the issue's defects: they are ``xfail(strict=True)`` with the item, so the
-merge that fixes an item turns them into XPASS failures, to be flipped into plain tests.
+Every check passes on every extract and reproducer: the defects these checks found (issue 10
+items 2 and 6, and edges left without their reverse twin) are fixed, and any new failure is one.
 """
 
 from __future__ import annotations
@@ -207,26 +207,23 @@ CHECKS: dict[str, tuple[Check, str]] = {
     "breaks_are_on_the_route": (breaks_not_on_route, "wheelchair"),
 }
 
-#: Seeded checks that fail on today's code, and the issue item that explains them (none left:
-#: issue 10 items 2 and 6, and edges left without their reverse twin, were fixed).
-SEEDED_XFAIL: dict[tuple[str, str], str] = {}
-#: Reproducer checks that fail on today's code (every other check of a reproducer passes).
-REPRODUCER_FAILS: dict[tuple[str, str], tuple[str, ...]] = {}
 
-
-def _params(pairs: list[tuple[str, str]], xfail: dict[tuple[str, str], str]) -> list[Any]:
-    def marks(a: str, b: str) -> list[Any]:
-        out = [pytest.mark.slow] if EXTRACTS[a].slow else []
-        if (a, b) in xfail:
-            out.append(pytest.mark.xfail(strict=True, reason=xfail[(a, b)]))
-        return out
-
-    return [pytest.param(a, b, id=f"{a}-{b}".replace(" ", ""), marks=marks(a, b)) for a, b in pairs]
+def _params(pairs: list[tuple[str, str]]) -> list[Any]:
+    """One parameter per (extract, check); the whole city's are marked slow."""
+    return [
+        pytest.param(
+            a,
+            b,
+            id=f"{a}-{b}".replace(" ", ""),
+            marks=[pytest.mark.slow] if EXTRACTS[a].slow else [],
+        )
+        for a, b in pairs
+    ]
 
 
 @pytest.mark.parametrize(
     ("extract", "check"),
-    _params([(e, c) for e in sorted(EXTRACTS) for c in CHECKS], SEEDED_XFAIL),
+    _params([(e, c) for e in sorted(EXTRACTS) for c in CHECKS]),
 )
 def test_seeded_pairs(truth_runs: Callable[[str], TruthRun], extract: str, check: str) -> None:
     run = truth_runs(extract)
@@ -240,14 +237,9 @@ def test_seeded_pairs(truth_runs: Callable[[str], TruthRun], extract: str, check
 _REPRO_CASES = [
     (e, f"{label}:{c}") for e, cases in REPRODUCERS.items() for label, *_ in cases for c in CHECKS
 ]
-_REPRO_XFAIL = {
-    (e, f"{label}:{c}"): f"issue 10 {label}"
-    for (e, label), checks in REPRODUCER_FAILS.items()
-    for c in checks
-}
 
 
-@pytest.mark.parametrize(("extract", "case"), _params(_REPRO_CASES, _REPRO_XFAIL))
+@pytest.mark.parametrize(("extract", "case"), _params(_REPRO_CASES))
 def test_issue_reproducers(truth_runs: Callable[[str], TruthRun], extract: str, case: str) -> None:
     label, check = case.split(":")
     run = truth_runs(extract)

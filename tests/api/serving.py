@@ -1,0 +1,73 @@
+"""A real ``python -m api.cli serve`` on a free loopback port, for the tests that need HTTP.
+
+One helper for every such test: it starts the server with a throw-away SQLite database (never the
+developer's ``.cache/stufenlos.db``), waits until ``/health`` answers, yields the base URL and
+stops the server (terminate, then kill) whatever happens.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+HOST = "127.0.0.1"  # loopback only
+START_TIMEOUT_S = 60.0
+
+
+def free_port() -> int:
+    """A TCP port that is free on the loopback interface right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate the server and wait for it; kill it if it does not stop in time."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+@contextmanager
+def running_server(graph_dir: Path, workdir: Path) -> Iterator[str]:
+    """``stufenlos serve`` on ``graph_dir``; its log and database live in ``workdir``."""
+    port = free_port()
+    log = workdir / "server.log"
+    command = [
+        sys.executable, "-m", "api.cli", "serve", "--graph", str(graph_dir),
+        "--host", HOST, "--port", str(port),
+    ]  # fmt: skip
+    env = os.environ | {"STUFENLOS_DATABASE_URL": f"sqlite:///{workdir}/stufenlos.db"}
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    base = f"http://{HOST}:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()}")
+            try:
+                if httpx.get(f"{base}/health", timeout=2.0).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server not healthy after {START_TIMEOUT_S:.0f} s:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        stop(process)
+    assert process.returncode is not None
