@@ -31,19 +31,18 @@ def get_service(request: Request) -> ObstacleService:
     return service
 
 
-async def fresh_obstacles(request: Request) -> LiveObstacles | None:
-    """The live obstacles, brought up to date for a route request (None before start-up).
+async def live_obstacles(request: Request) -> LiveObstacles | None:
+    """The live obstacles of the app (None before start-up).
 
-    Runs on the event loop: the revision check is one indexed single-row read, at most every
-    ``obstacle_poll_s``; a threadpool hop would cost more than the work.
+    Not refreshed here, on the event loop: a refresh after another worker's write re-weights
+    the graph for a few milliseconds, so the route's CPU job calls
+    :meth:`~api.obstacles.live.LiveObstacles.ensure_fresh` first, in the CPU thread, where it
+    is ordered with the routes of this worker and never delays ``/health``.
     """
-    live: LiveObstacles | None = getattr(request.app.state, "live_obstacles", None)
-    if live is not None:
-        live.ensure_fresh()
-    return live
+    return getattr(request.app.state, "live_obstacles", None)
 
 
 RouterDep = Annotated[Router, Depends(get_router)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ServiceDep = Annotated[ObstacleService, Depends(get_service)]
-FreshObstaclesDep = Annotated[LiveObstacles | None, Depends(fresh_obstacles)]
+LiveObstaclesDep = Annotated[LiveObstacles | None, Depends(live_obstacles)]

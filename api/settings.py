@@ -64,7 +64,10 @@ class Settings(BaseSettings):
         DEFAULT_POLL_S,
         ge=0,
         le=60,
-        description="how often a worker checks the DB for others' writes",
+        description=(
+            "how often (s) a worker checks the database for writes of workers on other hosts "
+            "(workers on one host learn of them at once through a shared beacon)"
+        ),
     )
     obstacles_attribution: str = Field(
         "Obstacles: Stadt Kaiserslautern", description="credit on GET /obstacles/active"

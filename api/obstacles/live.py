@@ -5,9 +5,11 @@ by obstacle id and version) and applies them with :class:`routing.obstacles.over
 It is refreshed
 
 (a) synchronously after each write of this process, before the response is sent;
-(b) before a route is served when the database's revision counter changed (checked at most every
-    ``poll_s``, a single-row read): how the workers of a multi-process deployment see each
-    other's writes;
+(b) before a route is computed when another worker of this host wrote (its
+    :class:`~api.obstacles.beacon.WriteBeacon`, one shared 8-byte read per route), or when the
+    database's revision counter changed (checked at most every ``poll_s``, a single-row read):
+    how the workers of a multi-process deployment, on one host or several, see each other's
+    writes;
 (c) before a route is served when the clock has passed the next ``valid_from`` / ``valid_until``
     of any obstacle (``next_change_at``), so that obstacles start and expire on time without a
     restart.
@@ -45,6 +47,7 @@ from accessibility_rules.effective import effective_edges
 from accessibility_rules.weights import EdgeWeights, compute_weights
 from api.db.models import Obstacle
 from api.db.revision import read_revision
+from api.obstacles.beacon import WriteBeacon
 from routing.errors import RoutingError
 from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import (
@@ -121,6 +124,7 @@ class LiveObstacles:
         *,
         tolerance_m: float = DEFAULT_TOLERANCE_M,
         poll_s: float = DEFAULT_POLL_S,
+        beacon: WriteBeacon | None = None,
     ) -> None:
         self._pristine_walk: EdgeWeights | None = None
         self._pristine_metric: Metric | None = None  # its landmarks, built on first use
@@ -130,6 +134,8 @@ class LiveObstacles:
         self.clock = clock
         self.tolerance_m = tolerance_m
         self.poll_s = poll_s
+        self.beacon = beacon if beacon is not None else WriteBeacon(None)
+        self._beacon_seen = self.beacon.value()
         self.reloads = 0  # how often the overlay was applied (for tests and benchmarks)
         self._lock = threading.Lock()
         self._matches: dict[tuple[str, int], ObstacleMatch] = {}
@@ -179,12 +185,23 @@ class LiveObstacles:
         return self._state.active
 
     def ensure_fresh(self) -> None:
-        """Per route request: reload if a validity boundary passed or (every ``poll_s``) if the
-        database revision changed. Cheap when nothing changed."""
+        """Per route, before it is computed: reload if a validity boundary passed, if a worker of
+        this host wrote (the beacon), or (every ``poll_s``) if the database revision changed.
+        Cheap when nothing changed."""
         boundary = self._state.next_change_at
         due = boundary is not None and self.clock() >= boundary
-        if due or time.monotonic() - self._checked_at >= self.poll_s:
+        beacon = self.beacon.value()
+        if beacon != self._beacon_seen:
+            self._beacon_seen = beacon  # before the database is read: no write is missed
             self.refresh()
+        elif due or time.monotonic() - self._checked_at >= self.poll_s:
+            self.refresh()
+
+    def written(self) -> None:
+        """A write of this process committed: tell the other workers, then apply it here before
+        the write is answered."""
+        self.beacon.bump()
+        self.refresh()
 
     def refresh(self, *, force: bool = False) -> bool:
         """Reload from the database if anything changed (or ``force``); True if it reloaded."""

@@ -188,7 +188,7 @@ class ObstacleService:
     def _after_write(self, written: list[Written]) -> None:
         for w in written:
             self.live.remember(w.row.id, w.row.version, w.match)
-        self.live.refresh()
+        self.live.written()
 
     def create(
         self, data: ObstacleCreate, author: str, *, source: str = "staff", action: str = "create"
@@ -303,7 +303,7 @@ class ObstacleService:
             row = session.get(Obstacle, obstacle_id, populate_existing=True)
             assert row is not None
             session.add(_history(row, "delete", author, now))
-        self.live.refresh()
+        self.live.written()
         return row
 
     @staticmethod

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from api.obstacles.beacon import WriteBeacon
 from api.obstacles.live import LiveObstacles, utc_now
 from api.obstacles.service import ObstacleService
 
@@ -50,6 +51,7 @@ def start_obstacles(app: FastAPI, settings: Settings) -> Callable[[], None]:
     live = LiveObstacles(
         router, sessions, clock,
         tolerance_m=settings.obstacle_tolerance_m, poll_s=settings.obstacle_poll_s,
+        beacon=WriteBeacon.for_database(engine.url.render_as_string(hide_password=False)),
     )  # fmt: skip
     live.warm_up()
     live.refresh(force=True)
@@ -58,4 +60,9 @@ def start_obstacles(app: FastAPI, settings: Settings) -> Callable[[], None]:
     app.state.live_obstacles = live
     app.state.obstacles = ObstacleService(sessions, live, clock)
     app.state.report_limiter = SharedRateLimiter(sessions, settings.reports_per_minute, 60)
-    return engine.dispose
+
+    def stop() -> None:
+        live.beacon.close()
+        engine.dispose()
+
+    return stop

@@ -22,8 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from accessibility_rules.attributes import OSM_ATTRIBUTION, OSM_LICENCE_URL
 from api.auth import UnauthorizedError, authenticate
 from api.cpu import run_cpu
-from api.deps import FreshObstaclesDep, RouterDep, SettingsDep
+from api.deps import LiveObstaclesDep, RouterDep, SettingsDep
 from api.errors import ApiError
+from api.obstacles.live import LiveObstacles
 from api.schemas import ErrorBody, Point, ProfileChoice
 from routing.engine import Router
 from routing.matrix import cost_matrix
@@ -155,7 +156,7 @@ async def post_matrix(
     req: MatrixRequest,
     r: RouterDep,
     settings: SettingsDep,
-    _live: FreshObstaclesDep,
+    live: LiveObstaclesDep,
     request: Request,
 ) -> JSONResponse:
     """Every source to every target for one profile, one search per source.
@@ -170,11 +171,13 @@ async def post_matrix(
     keyed = await run_cpu(_is_keyed, request)  # a database read
     budget = settings.matrix_cost_budget_keyed if keyed else settings.matrix_cost_budget
     _check_budget(len(req.sources) * len(req.targets), r.graph.node_count, budget, keyed=keyed)
-    return await run_cpu(_answer, r, req)
+    return await run_cpu(_answer, r, req, live)
 
 
-def _answer(r: Router, req: MatrixRequest) -> JSONResponse:
-    """The matrix of a request, body serialised (in a worker thread)."""
+def _answer(r: Router, req: MatrixRequest, live: LiveObstacles | None) -> JSONResponse:
+    """The matrix of a request, body serialised (in a worker thread), on the obstacles of now."""
+    if live is not None:
+        live.ensure_fresh()
     profile = r.profile(req.profile.name, req.profile.parameters)
     result = cost_matrix(
         r,

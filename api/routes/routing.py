@@ -19,7 +19,7 @@ from fastapi import APIRouter, Query, Request, Response
 from accessibility_rules.attributes import OSM_ATTRIBUTION, OSM_LICENCE_URL
 from accessibility_rules.profile import Profile
 from api.cpu import run_cpu
-from api.deps import FreshObstaclesDep, RouterDep, SettingsDep
+from api.deps import LiveObstaclesDep, RouterDep, SettingsDep
 from api.errors import ApiError
 from api.obstacles.live import LiveObstacles
 from api.responses import FastJSONResponse
@@ -90,7 +90,10 @@ def _answer(
 ) -> Response:
     """The response to a route request, serialised and, when the client accepts it and the body
     is large enough, gzip-compressed here in the worker thread (the app's gzip middleware leaves
-    an encoded body alone), so no CPU work of a route is left to the event loop."""
+    an encoded body alone), so no CPU work of a route is left to the event loop. Obstacle
+    writes of other workers are applied first, here (:meth:`LiveObstacles.ensure_fresh`)."""
+    if live is not None:
+        live.ensure_fresh()
     response = FastJSONResponse(
         plan(r, req, settings.max_via_points, settings.max_alternatives, obstacles=live)
     )
@@ -115,7 +118,7 @@ async def post_route(
     req: RouteRequest,
     r: RouterDep,
     settings: SettingsDep,
-    live: FreshObstaclesDep,
+    live: LiveObstaclesDep,
     request: Request,
 ) -> Response:
     """Route from origin to destination (through via points) for a preset with overrides.
@@ -158,7 +161,7 @@ async def get_route(
     request: Request,
     r: RouterDep,
     settings: SettingsDep,
-    live: FreshObstaclesDep,
+    live: LiveObstaclesDep,
     origin: Annotated[
         str, Query(alias="from", pattern=LATLON_PATTERN, examples=["49.4447,7.7690"])
     ],

@@ -26,6 +26,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from api.obstacles.beacon import WriteBeacon
+
 pytestmark = pytest.mark.realdata
 
 POSTGRES_ENV = "STUFENLOS_TEST_POSTGRES_URL"
@@ -378,15 +380,38 @@ def test_restart_restores_active_obstacles(
     assert ids(after["obstacles"]["avoided"]) == [oid]
 
 
-def test_other_workers_see_writes_through_the_revision(
+def test_other_workers_see_writes_at_once_through_the_beacon(
     start_app: Callable[..., TestClient],
     database_url: str,
     keys: dict[str, dict[str, str]],
     baseline: dict[str, dict[str, Any]],
     on_route: list[float],
 ) -> None:
+    """Workers on one host: the next route after a write has it, however long the poll."""
     writer = start_app(database_url)
+    reader = start_app(database_url, obstacle_poll_s=60.0)  # another worker process, in effect
+    assert route(reader)["distance_m"] == baseline["wheelchair"]["distance_m"]
+    oid = writer.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"]).json()[
+        "id"
+    ]
+    assert ids(route(reader)["obstacles"]["avoided"]) == [oid]
+    writer.delete(f"/obstacles/{oid}", headers=keys["staff"])
+    assert route(reader)["distance_m"] == baseline["wheelchair"]["distance_m"]
+
+
+def test_other_workers_see_writes_through_the_revision(
+    start_app: Callable[..., TestClient],
+    database_url: str,
+    keys: dict[str, dict[str, str]],
+    baseline: dict[str, dict[str, Any]],
+    on_route: list[float],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Workers on other hosts (no shared beacon): the database revision, polled."""
+    writer = start_app(database_url)
+    monkeypatch.setattr(WriteBeacon, "for_database", classmethod(lambda cls, url: cls(None)))
     reader = start_app(database_url, obstacle_poll_s=0.05)  # another worker process, in effect
+    assert not reader.app.state.live_obstacles.beacon.enabled
     assert route(reader)["distance_m"] == baseline["wheelchair"]["distance_m"]
     oid = writer.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"]).json()[
         "id"
