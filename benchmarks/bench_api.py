@@ -213,13 +213,21 @@ setup = function(thread)
   thread:set("offset", n * 997)
   n = n + 1
 end
+local method = "POST"
+local path = "/routes"
 init = function(args)
   for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
   i = (offset or 0) % #bodies
+  method = args[2] or method
+  path = args[3] or path
 end
 request = function()
   i = i % #bodies + 1
-  return wrk.format("POST", "/routes",
+  if method == "GET" then
+    -- each line is a whole path with its query
+    return wrk.format("GET", bodies[i], {["Accept-Encoding"] = "gzip"})
+  end
+  return wrk.format(method, path,
     {["Content-Type"] = "application/json", ["Accept-Encoding"] = "gzip"}, bodies[i])
 end
 done = function(summary, latency, requests)
@@ -233,9 +241,14 @@ end
 """
 
 
-def run_wrk(base: str, bodies: list[bytes], concurrency: int, seconds: float) -> Level:
+def run_wrk(
+    base: str, bodies: list[bytes], concurrency: int, seconds: float,
+    *, method: str = "POST", path: str = "/routes",
+) -> Level:  # fmt: skip
     """Load with wrk (a C client, so the client's CPU barely competes with the server): the
-    seeded bodies are cycled for ``seconds`` with ``concurrency`` connections."""
+    seeded bodies are cycled for ``seconds`` with ``concurrency`` connections. With
+    ``method="GET"`` each of ``bodies`` is a whole request path (for servers such as OSRM that
+    take the trip in the URL) and ``path`` is unused."""
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "routes.lua"
         script.write_text(WRK_SCRIPT)
@@ -244,7 +257,7 @@ def run_wrk(base: str, bodies: list[bytes], concurrency: int, seconds: float) ->
         threads = min(concurrency, 2)
         cmd = [
             "wrk", f"-t{threads}", f"-c{concurrency}", f"-d{max(1, round(seconds))}s",
-            "--timeout", "10s", "-s", str(script), base, "--", str(data),
+            "--timeout", "10s", "-s", str(script), base, "--", str(data), method, path,
         ]  # fmt: skip
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=True)
     line = next(x for x in out.stdout.splitlines() if x.startswith("WRKJSON "))

@@ -1,0 +1,851 @@
+"""Peer comparison over HTTP: stufenlos against Valhalla and OSRM on the same seeded trips.
+
+Issue 11 asks for the whole HTTP route (``POST /routes`` with instructions) to be
+
+- at concurrency 1: p50 ≤ 0.5× Valhalla's HTTP route and ≤ 1.5× OSRM's ``osrm-routed``;
+- at concurrency 8 and 64 on this 2-core machine: at least OSRM's routes/s; p99 ≤ 10× p50 at 64.
+
+This script measures all of them in one run, on the same trips, on the same machine:
+
+- **stufenlos**: ``stufenlos serve --workers 2`` (``_support.Server``), ``POST /routes`` with the
+  seeded 300–3000 m trips of ``bench_api.make_requests`` (wheelchair and walk alternating, de/en;
+  every answer has its spoken-style steps);
+- **Valhalla** (``pyvalhalla`` wheel): ``valhalla_service`` with 2 worker threads, ``POST /route``
+  with costing ``pedestrian``, once with ``type: wheelchair`` and once plain (both with their
+  default maneuvers/narrative);
+- **OSRM** (``osrm-bindings`` wheel): ``osrm-routed -t 2`` on a contraction hierarchy built with
+  its ``foot.lua`` profile, ``GET /route/v1/foot/…?steps=true``.
+
+Every server gets two threads of work on the 2 cores (stufenlos: 2 worker processes with one CPU
+thread each; Valhalla: ``valhalla_service CONFIG 2``; OSRM: ``-t 2``); all send gzip when the
+client accepts it (the same ``Accept-Encoding: gzip`` everywhere).
+
+Concurrency 1 is a plain sequential client (``http.client``, one keep-alive connection per server)
+that sends each trip to every server in turn (the order rotates per trip), so noise from other
+work on the machine hits all servers alike; every answer is checked (200 and a route with steps
+or legs) and the latency percentiles are over the good answers only; failures are counted, and a
+peer that fails most trips is reported and left out of the comparison. Concurrency 8 and 64 use
+``wrk`` (``bench_api.run_wrk``) for ``--seconds`` each, cycling the same trips; there only the
+status is checked (non-2xx and socket errors are counted; osrm-routed closes a keep-alive
+connection after 512 requests, which wrk counts as a socket error and reconnects, so OSRM shows
+about one "error" per 500 requests; Valhalla's wheelchair costing finds no path for about 2 % of
+the trips and answers 400, counted as errors too).
+
+The peers need Python ≥ 3.12 (their wheels exist for nothing older). The script looks for one
+(``--peer-python``, ``$STUFENLOS_PEER_PYTHON``, ``python3.13``/``python3.12`` on PATH,
+``~/.pyenv/versions/3.1[2-9]*``), makes a virtual environment of its own under
+``$STUFENLOS_CACHE_DIR/peers/venv`` (default ``.cache``) and pip-installs ``osrm-bindings``,
+``pyvalhalla`` and ``osmium`` there (to convert the OSM XML to PBF, which Valhalla and OSRM read).
+The prepared data (PBF, OSRM contraction hierarchy, Valhalla tiles) is cached under
+``$STUFENLOS_CACHE_DIR/peers/<area>/`` keyed by the source's SHA-256, so a second run starts in
+seconds. A peer that cannot be installed or prepared is skipped with a one-line message; nothing of
+the peers is part of the project. All servers listen on free loopback ports and are stopped at the
+end, also on errors.
+
+How a session measures it (about 2 minutes with the defaults; the first run adds ~1 minute of
+installing and preparing)::
+
+    export PYTHONPATH=$PWD STUFENLOS_DATA_DIR=../shared/data STUFENLOS_CACHE_DIR=$PWD/.cache
+    python benchmarks/bench_peers.py                      # --seconds 10 per wrk level, 500 trips
+    python benchmarks/bench_peers.py --rounds 3 --json /tmp/peers.json   # median of 3 wrk rounds
+
+The client runs on the same 2 cores as the servers (wrk is C and light, but not free), so the
+figures are lower bounds for every server alike; the ratios are what to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import hashlib
+import http.client
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+from _support import HOST, Server, free_port
+from _support import graph_dir as resolve_graph
+from bench_api import Level, make_requests, run_wrk
+
+WORKERS = 2  # stufenlos worker processes
+PEER_THREADS = 2  # valhalla_service / osrm-routed worker threads: the same two cores' worth
+TARGET_C1_VS_VALHALLA = 0.5  # stufenlos p50 ≤ 0.5 × Valhalla's
+TARGET_C1_VS_OSRM = 1.5  # stufenlos p50 ≤ 1.5 × OSRM's
+TARGET_RPS_VS_OSRM = 1.0  # stufenlos routes/s ≥ OSRM's at c8 and c64
+TARGET_P99_OVER_P50 = 10.0  # at c64
+MIN_PYTHON = (3, 12)
+PEER_PACKAGES = {"osmium": "osmium", "osrm": "osrm-bindings", "valhalla": "pyvalhalla"}
+PREP_TIMEOUT_S = 900
+
+STUFENLOS = "stufenlos"
+VALHALLA_WHEELCHAIR = "Valhalla wheelchair"
+VALHALLA_PEDESTRIAN = "Valhalla pedestrian"
+OSRM = "OSRM foot (CH)"
+
+
+def say(message: str) -> None:
+    """Progress on stderr (the table goes to stdout)."""
+    print(f"bench_peers: {message}", file=sys.stderr, flush=True)
+
+
+class PeerUnavailableError(Exception):
+    """A peer cannot be installed, prepared or started; the message is its one-line reason."""
+
+
+# ----------------------------------------------------------------------------- peer environment
+
+
+def _python_version(executable: str) -> tuple[int, int] | None:
+    """(major, minor) of a Python executable, or None when it does not run (pyenv shims of
+    versions that are not active exit non-zero)."""
+    try:
+        out = subprocess.run(
+            [executable, "-c", "import sys; print(*sys.version_info[:2])"],
+            capture_output=True, text=True, timeout=30, check=True,
+        )  # fmt: skip
+        major, minor = out.stdout.split()
+        return int(major), int(minor)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+
+
+def find_peer_python(option: str | None) -> str | None:
+    """A Python ≥ 3.12 for the peers' wheels: ``--peer-python``, ``$STUFENLOS_PEER_PYTHON``,
+    ``python3.13``/``python3.12`` on PATH, then pyenv's versions, newest first."""
+    candidates: list[str] = []
+    for explicit in (option, os.environ.get("STUFENLOS_PEER_PYTHON")):
+        if explicit:
+            candidates.append(explicit)
+    for name in ("python3.13", "python3.12"):
+        if found := shutil.which(name):
+            candidates.append(found)
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    if pyenv.is_dir():
+        versions = sorted(pyenv.glob("3.1[2-9]*"), key=lambda p: _version_key(p.name), reverse=True)
+        for version in versions:
+            candidates.extend(str(p) for p in sorted(version.glob("bin/python3.1[2-9]")))
+    for candidate in candidates:
+        found_version = _python_version(candidate)
+        if found_version is not None and found_version >= MIN_PYTHON:
+            return candidate
+    return None
+
+
+def _version_key(name: str) -> tuple[int, ...]:
+    return tuple(int(x) if x.isdigit() else 0 for x in name.split("."))
+
+
+@dataclass
+class PeerEnv:
+    """The peers' own virtual environment: its Python and where each installed package lives."""
+
+    python: Path
+    package_dirs: dict[str, Path] = field(default_factory=dict)  # import name → folder
+    versions: dict[str, str] = field(default_factory=dict)  # import name → version
+    missing: dict[str, str] = field(default_factory=dict)  # import name → reason
+
+
+_LOCATE = """
+import importlib.metadata as md, importlib.util, json, sys
+out = {}
+for name, dist in json.loads(sys.argv[1]).items():
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        continue
+    out[name] = [list(spec.submodule_search_locations)[0], md.version(dist)]
+print(json.dumps(out))
+"""
+
+
+def _locate(python: Path) -> dict[str, list[str]]:
+    out = subprocess.run(
+        [str(python), "-c", _LOCATE, json.dumps(PEER_PACKAGES)],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    located: dict[str, list[str]] = json.loads(out.stdout)
+    return located
+
+
+def ensure_peer_env(cache: Path, python_option: str | None) -> PeerEnv:
+    """The venv under ``cache/peers/venv`` with the peers' wheels, made and filled on first use
+    (each package installed on its own, so one that fails does not stop the others)."""
+    venv = cache / "peers" / "venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        base = find_peer_python(python_option)
+        if base is None:
+            raise PeerUnavailableError(
+                "no Python >= 3.12 found (the osrm-bindings and pyvalhalla wheels need one; "
+                "give it with --peer-python or STUFENLOS_PEER_PYTHON)"
+            )
+        say(f"creating the peers' venv {venv} with {base}")
+        try:
+            subprocess.run([base, "-m", "venv", str(venv)], capture_output=True, timeout=300, check=True)  # fmt: skip
+        except (OSError, subprocess.SubprocessError) as exc:
+            shutil.rmtree(venv, ignore_errors=True)
+            raise PeerUnavailableError(f"cannot create a venv with {base}: {exc}") from exc
+    env = PeerEnv(python=python)
+    located = _locate(python)
+    for name, dist in PEER_PACKAGES.items():
+        if name in located:
+            continue
+        say(f"pip install {dist} into {venv}")
+        pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", dist]
+        done = subprocess.run(pip, capture_output=True, text=True, timeout=900, check=False)
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["?"])[-1]
+            env.missing[name] = f"pip install {dist} failed: {last}"
+    located = _locate(python)
+    for name in PEER_PACKAGES:
+        if name in located:
+            env.package_dirs[name] = Path(located[name][0])
+            env.versions[name] = located[name][1]
+        else:
+            env.missing.setdefault(name, f"{PEER_PACKAGES[name]} is not importable")
+    return env
+
+
+# ---------------------------------------------------------------------------------- peer data
+
+
+def _run(command: list[str], log: Path, cwd: Path | None = None) -> None:
+    """Run a preparation step, its output appended to ``log``; raise PeerUnavailableError naming the
+    step and the log when it fails."""
+    with log.open("ab") as out:
+        out.write(f"\n$ {' '.join(command)}\n".encode())
+        out.flush()
+        try:
+            subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
+                           timeout=PREP_TIMEOUT_S, check=True)  # fmt: skip
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise PeerUnavailableError(
+                f"{Path(command[0]).name} failed ({exc}); see {log}"
+            ) from exc
+
+
+_TO_PBF = """
+import osmium, sys
+writer = osmium.SimpleWriter(sys.argv[2])
+try:
+    for obj in osmium.FileProcessor(sys.argv[1]):
+        writer.add(obj)
+finally:
+    writer.close()
+"""
+
+
+def _stamp_ok(folder: Path, stamp: dict[str, str]) -> bool:
+    path = folder / "done.json"
+    return path.exists() and json.loads(path.read_text()) == stamp
+
+
+def _stamp(folder: Path, stamp: dict[str, str]) -> None:
+    (folder / "done.json").write_text(json.dumps(stamp, indent=1) + "\n")
+
+
+def prepare_pbf(env: PeerEnv, area_dir: Path, source: Path, sha: str) -> Path:
+    """The area's OSM data as PBF (Valhalla reads PBF only; OSRM gets the same file)."""
+    if "osmium" not in env.package_dirs:
+        raise PeerUnavailableError(env.missing["osmium"] + " (needed to write PBF)")
+    folder = area_dir / "pbf"
+    pbf = folder / "area.osm.pbf"
+    stamp = {"source_sha256": sha, "osmium": env.versions["osmium"]}
+    if _stamp_ok(folder, stamp) and pbf.exists():
+        return pbf
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    say(f"converting {source.name} to PBF")
+    _run([str(env.python), "-c", _TO_PBF, str(source), str(pbf)], folder / "prepare.log")
+    _stamp(folder, stamp)
+    return pbf
+
+
+def prepare_osrm(env: PeerEnv, area_dir: Path, pbf: Path, sha: str) -> tuple[Path, Path]:
+    """OSRM's contraction hierarchy of the area with the foot profile; (osrm-routed, base)."""
+    if "osrm" not in env.package_dirs:
+        raise PeerUnavailableError(env.missing["osrm"])
+    osrm = env.package_dirs["osrm"]
+    binaries, profile = osrm / "bin", osrm / "share" / "profiles" / "foot.lua"
+    folder = area_dir / "osrm"
+    base = folder / "area.osrm"
+    stamp = {"source_sha256": sha, "osrm-bindings": env.versions["osrm"], "profile": "foot.lua"}
+    if not _stamp_ok(folder, stamp):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        shutil.copyfile(pbf, folder / "area.osm.pbf")
+        log = folder / "prepare.log"
+        say("OSRM: osrm-extract (foot.lua) and osrm-contract")
+        t = str(PEER_THREADS)
+        _run([str(binaries / "osrm-extract"), "-p", str(profile), "-t", t, "area.osm.pbf"], log, folder)  # fmt: skip
+        _run([str(binaries / "osrm-contract"), "-t", t, "area.osrm"], log, folder)
+        (folder / "area.osm.pbf").unlink()
+        _stamp(folder, stamp)
+    return binaries / "osrm-routed", base
+
+
+def prepare_valhalla(env: PeerEnv, area_dir: Path, pbf: Path, sha: str) -> tuple[Path, Path]:
+    """Valhalla's routing tiles of the area and a config naming them; (valhalla_service,
+    config). The config's sockets are replaced per run (``valhalla_config``)."""
+    if "valhalla" not in env.package_dirs:
+        raise PeerUnavailableError(env.missing["valhalla"])
+    binaries = env.package_dirs["valhalla"] / "bin"  # the real executables, not the wrappers
+    folder = area_dir / "valhalla"
+    config = folder / "valhalla.json"
+    stamp = {"source_sha256": sha, "pyvalhalla": env.versions["valhalla"]}
+    if not _stamp_ok(folder, stamp):
+        shutil.rmtree(folder, ignore_errors=True)
+        (folder / "tiles").mkdir(parents=True)
+        log = folder / "prepare.log"
+        say("Valhalla: valhalla_build_config and valhalla_build_tiles")
+        build_config = [
+            str(env.python), "-m", "valhalla.valhalla_build_config",
+            "--mjolnir-tile-dir", str(folder / "tiles"), "--mjolnir-tile-extract", "",
+            "--mjolnir-timezone", "", "--mjolnir-admin", "",
+            "--mjolnir-concurrency", str(PEER_THREADS),
+        ]  # fmt: skip
+        text = _capture(build_config, log)
+        config.write_text(text[text.index("{") :])
+        _run([str(binaries / "valhalla_build_tiles"), "-c", str(config), str(pbf)], log, folder)
+        if not any((folder / "tiles").iterdir()):
+            raise PeerUnavailableError(f"valhalla_build_tiles wrote no tiles; see {log}")
+        _stamp(folder, stamp)
+    return binaries / "valhalla_service", config
+
+
+def _capture(command: list[str], log: Path) -> str:
+    """Run ``command`` and return its stdout (stderr to ``log``)."""
+    with log.open("ab") as err:
+        try:
+            out = subprocess.run(command, stdout=subprocess.PIPE, stderr=err,
+                                 timeout=PREP_TIMEOUT_S, check=True)  # fmt: skip
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise PeerUnavailableError(
+                f"{' '.join(command[:4])} failed ({exc}); see {log}"
+            ) from exc
+    return out.stdout.decode()
+
+
+def valhalla_config(config: Path, folder: Path, port: int) -> Path:
+    """A copy of ``config`` listening on ``port`` with its internal sockets in ``folder`` (the
+    defaults under /tmp would collide with any other Valhalla on the machine)."""
+    data = json.loads(config.read_text())
+    service = data["httpd"]["service"]
+    service["listen"] = f"tcp://{HOST}:{port}"
+    service["loopback"] = f"ipc://{folder}/loopback"
+    service["interrupt"] = f"ipc://{folder}/interrupt"
+    path = folder / "valhalla.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+# ------------------------------------------------------------------------------------ servers
+
+
+class PeerServer:
+    """A peer's HTTP server as a child process in its own session (stopped with its group)."""
+
+    def __init__(self, name: str, command: list[str], port: int, log: Path, probe: str) -> None:
+        self.name, self.port, self.probe, self.log_path = name, port, probe, log
+        self.base = f"http://{HOST}:{port}"
+        self.log = log.open("wb")
+        self.process = subprocess.Popen(
+            command, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+
+    def wait_healthy(self, timeout_s: float = 60.0) -> None:
+        """Poll ``probe`` until the server answers at all (any HTTP status); bounded."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if self.process.poll() is not None:
+                raise PeerUnavailableError(f"{self.name} exited with {self.process.returncode}: {self.tail()}")  # fmt: skip
+            try:
+                httpx.get(self.base + self.probe, timeout=2.0)
+                return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise PeerUnavailableError(f"{self.name} not answering after {timeout_s:.0f} s: {self.tail()}")  # fmt: skip
+            time.sleep(0.2)
+
+    def tail(self) -> str:
+        self.log.flush()
+        return " | ".join(self.log_path.read_text(errors="replace").strip().splitlines()[-3:])
+
+    def stop(self) -> None:
+        """SIGTERM to the group, wait; SIGKILL if it does not stop within 10 s."""
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self.log.close()
+
+
+# ----------------------------------------------------------------------------------- requests
+
+
+@dataclass(frozen=True)
+class Target:
+    """How to ask one server for the trips: method, path per trip, body per trip, and a check
+    that an answer (decoded JSON) holds a route."""
+
+    name: str
+    base: str
+    method: str
+    paths: list[str]
+    bodies: list[bytes]
+    has_route: Callable[[Any], bool]
+
+    def wrk_lines(self) -> tuple[list[bytes], str]:
+        """What ``run_wrk`` cycles: bodies for POST, whole paths for GET; and the POST path."""
+        if self.method == "GET":
+            return [p.encode() for p in self.paths], ""
+        return self.bodies, self.paths[0]
+
+
+def trips_of(bodies: list[bytes]) -> list[tuple[float, float, float, float]]:
+    """(origin lat, lon, destination lat, lon) of stufenlos request bodies."""
+    out = []
+    for body in bodies:
+        b = json.loads(body)
+        out.append((b["origin"]["lat"], b["origin"]["lon"], b["destination"]["lat"], b["destination"]["lon"]))  # fmt: skip
+    return out
+
+
+def stufenlos_ok(answer: Any) -> bool:
+    """A stufenlos answer with a route and its steps (the instructions)."""
+    if not isinstance(answer, dict) or not answer.get("routes"):
+        return False
+    return bool(answer["routes"][0].get("steps"))
+
+
+def valhalla_ok(answer: Any) -> bool:
+    """A Valhalla answer with a trip (status 0) and its legs (maneuvers inside)."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("trip"), dict):
+        return False
+    trip = answer["trip"]
+    return trip.get("status") == 0 and bool(trip.get("legs"))
+
+
+def osrm_ok(answer: Any) -> bool:
+    """An OSRM answer with code Ok, a route and its steps."""
+    if not isinstance(answer, dict) or answer.get("code") != "Ok" or not answer.get("routes"):
+        return False
+    return bool(answer["routes"][0]["legs"][0].get("steps"))
+
+
+def valhalla_bodies(
+    trips: list[tuple[float, float, float, float]], kind: str | None
+) -> list[bytes]:
+    """``POST /route`` bodies: costing pedestrian, ``type`` ``kind`` (None: Valhalla's default,
+    walking)."""
+    costing: dict[str, Any] = {"pedestrian": {"type": kind}} if kind else {}
+    return [
+        json.dumps({
+            "locations": [{"lat": a, "lon": b}, {"lat": c, "lon": d}],
+            "costing": "pedestrian", "costing_options": costing,
+        }, separators=(",", ":")).encode()
+        for a, b, c, d in trips
+    ]  # fmt: skip
+
+
+def osrm_paths(trips: list[tuple[float, float, float, float]]) -> list[str]:
+    """``GET /route/v1/foot/…`` paths with the steps (OSRM's turn-by-turn instructions)."""
+    return [f"/route/v1/foot/{b},{a};{d},{c}?steps=true" for a, b, c, d in trips]
+
+
+# ---------------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Sequential:
+    """Concurrency 1 of one server: latencies of its good answers, and its failures."""
+
+    latencies_s: list[float] = field(default_factory=list)
+    failures: int = 0
+    failure_examples: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        ms = np.array(self.latencies_s) * 1000.0
+        pct = (lambda q: round(float(np.percentile(ms, q)), 3)) if len(ms) else (lambda q: None)
+        return {"ok": len(ms), "failed": self.failures, "p50_ms": pct(50), "p95_ms": pct(95),
+                "p99_ms": pct(99), "examples": self.failure_examples}  # fmt: skip
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection (reopened when the server closed it)."""
+
+    def __init__(self, base: str) -> None:
+        host, port = base.removeprefix("http://").rsplit(":", 1)
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=30)
+
+    def request(self, method: str, path: str, body: bytes | None) -> tuple[int, bytes, float]:
+        """(status, decoded body, seconds from sending to having read the body)."""
+        headers = {"Accept-Encoding": "gzip"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        for attempt in (0, 1):
+            try:
+                t0 = time.perf_counter()
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                elapsed = time.perf_counter() - t0
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.conn.close()  # keep-alive ended by the server (OSRM: 512 requests)
+                if attempt:
+                    raise
+        if response.getheader("Content-Encoding") == "gzip":
+            data = gzip.decompress(data)
+        return response.status, data, elapsed
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def run_sequential(targets: list[Target], count: int) -> dict[str, Sequential]:
+    """Each trip to every server in turn (the starting server rotates), one connection each."""
+    results = {t.name: Sequential() for t in targets}
+    connections = {t.name: Connection(t.base) for t in targets}
+    try:
+        for i in range(count):
+            for k in range(len(targets)):
+                t = targets[(i + k) % len(targets)]
+                body = t.bodies[i] if t.method == "POST" else None
+                path = t.paths[i] if t.method == "GET" else t.paths[0]
+                result = results[t.name]
+                try:
+                    status, data, elapsed = connections[t.name].request(t.method, path, body)
+                except OSError as exc:
+                    result.failures += 1
+                    _example(result, f"trip {i}: {type(exc).__name__}: {exc}")
+                    continue
+                answer = _json(data)
+                if status == 200 and t.has_route(answer):
+                    result.latencies_s.append(elapsed)
+                else:
+                    result.failures += 1
+                    _example(result, f"trip {i}: HTTP {status} {data[:160]!r}")
+    finally:
+        for c in connections.values():
+            c.close()
+    return results
+
+
+def _json(data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        return None
+
+
+def _example(result: Sequential, text: str) -> None:
+    if len(result.failure_examples) < 3:
+        result.failure_examples.append(text)
+
+
+def run_load(target: Target, concurrency: int, seconds: float) -> Level:
+    """wrk at ``concurrency`` for ``seconds``, cycling the target's trips."""
+    lines, path = target.wrk_lines()
+    return run_wrk(target.base, lines, concurrency, seconds, method=target.method, path=path)
+
+
+def median_level(levels: list[Level]) -> Level:
+    """The round with the median throughput (its own latencies with it)."""
+    ordered = sorted(levels, key=lambda level: level.requests_per_s)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+# --------------------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--graph", default=None, help="graph folder (default: the default area's)")
+    p.add_argument("--trips", type=int, default=500, help="seeded trips (c1 sends each once to every server)")  # fmt: skip
+    p.add_argument("--seconds", type=float, default=10.0, help="wrk duration per server and level")
+    p.add_argument("--rounds", type=int, default=1, help="wrk rounds per level (median taken)")
+    p.add_argument("--levels", default="8,64", help="wrk concurrency levels")
+    p.add_argument(
+        "--warmup", type=float, default=2.0, help="seconds of wrk at c4 per server first"
+    )
+    p.add_argument("--min-m", type=float, default=300.0, help="shortest straight-line trip, m")
+    p.add_argument("--max-m", type=float, default=3000.0, help="longest straight-line trip, m")
+    p.add_argument("--seed", type=int, default=20130401)
+    p.add_argument("--peer-python", default=None, help="a Python >= 3.12 for the peers' venv")
+    p.add_argument("--skip", default="", help="comma-separated peers to leave out: valhalla,osrm")
+    p.add_argument("--json", type=Path, default=None, metavar="OUT", help="write results here")
+    p.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    return p.parse_args(argv)
+
+
+def source_of(graph: Path) -> tuple[Path, str]:
+    """The OSM file the graph was built from and its SHA-256 (from the graph's meta.json)."""
+    meta = json.loads((graph / "meta.json").read_text())
+    source = Path(meta["source"])
+    sha = meta.get("source_sha256")
+    if not sha:
+        sha = hashlib.sha256(source.read_bytes()).hexdigest()
+    return source, sha
+
+
+@contextlib.contextmanager
+def started(servers: list[PeerServer | Server]) -> Iterator[None]:
+    """Stop every server on leaving, whatever happened."""
+    try:
+        yield
+    finally:
+        for s in servers:
+            with contextlib.suppress(Exception):
+                s.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # a SIGTERM unwinds like Ctrl-C, so the servers (in sessions of their own) are stopped too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if not shutil.which("wrk"):
+        sys.exit("bench_peers: needs wrk (apt-get install wrk)")
+    graph = resolve_graph(args.graph)
+    cache = Path(os.environ.get("STUFENLOS_CACHE_DIR", ".cache")).resolve()
+    area = graph.name
+    skips = {s.strip().lower() for s in args.skip.split(",") if s.strip()}
+    skipped: dict[str, str] = {}
+
+    bodies = make_requests(graph, args.trips, args.seed, args.min_m, args.max_m)
+    trips = trips_of(bodies)
+    source, sha = source_of(graph)
+
+    # -- peers: environment and data (each may be skipped with its reason)
+    valhalla: tuple[Path, Path] | None = None
+    osrm: tuple[Path, Path] | None = None
+    env: PeerEnv | None = None
+    prep_started = time.perf_counter()
+    try:
+        env = ensure_peer_env(cache, args.peer_python)
+    except (PeerUnavailableError, OSError, subprocess.SubprocessError) as exc:
+        skipped["Valhalla"] = skipped["OSRM"] = str(exc)
+    if env is not None:
+        area_dir = cache / "peers" / area
+        try:
+            pbf = prepare_pbf(env, area_dir, source, sha)
+        except PeerUnavailableError as exc:
+            skipped["Valhalla"] = skipped["OSRM"] = str(exc)
+        else:
+            for key, prepare in (("valhalla", prepare_valhalla), ("osrm", prepare_osrm)):
+                label = "Valhalla" if key == "valhalla" else "OSRM"
+                if key in skips:
+                    skipped[label] = "left out (--skip)"
+                    continue
+                try:
+                    prepared = prepare(env, area_dir, pbf, sha)
+                except PeerUnavailableError as exc:
+                    skipped[label] = str(exc)
+                    continue
+                if key == "valhalla":
+                    valhalla = prepared
+                else:
+                    osrm = prepared
+    prep_s = time.perf_counter() - prep_started
+    for label, reason in skipped.items():
+        print(f"SKIP {label}: {reason}")
+
+    # -- servers
+    servers: list[PeerServer | Server] = []
+    targets: list[Target] = []
+    with tempfile.TemporaryDirectory(prefix="bench_peers_") as tmp_dir, started(servers):
+        tmp = Path(tmp_dir)
+        stufenlos = Server(graph, workers=WORKERS)
+        servers.append(stufenlos)
+        peers: list[tuple[str, PeerServer]] = []
+        commands: list[tuple[str, list[str], int, str]] = []
+        if valhalla is not None:
+            port = free_port()
+            config = valhalla_config(valhalla[1], tmp, port)
+            commands.append(("Valhalla", [str(valhalla[0]), str(config), str(PEER_THREADS)], port, "/status"))  # fmt: skip
+        if osrm is not None:
+            port = free_port()
+            command = [str(osrm[0]), "-i", HOST, "-p", str(port), "-t", str(PEER_THREADS), str(osrm[1])]  # fmt: skip
+            commands.append(("OSRM", command, port, osrm_paths(trips[:1])[0]))
+        for label, command, port, probe in commands:
+            try:
+                server = PeerServer(Path(command[0]).name, command, port, tmp / f"{label}.log", probe)  # fmt: skip
+            except OSError as exc:
+                skipped[label] = f"cannot start {command[0]}: {exc}"
+                print(f"SKIP {label}: {skipped[label]}")
+                continue
+            servers.append(server)
+            peers.append((label, server))
+        health = stufenlos.wait_healthy()
+        targets.append(Target(STUFENLOS, stufenlos.base, "POST", ["/routes"], bodies, stufenlos_ok))
+        for label, server in peers:
+            try:
+                server.wait_healthy()
+            except PeerUnavailableError as exc:
+                skipped[label] = str(exc)
+                print(f"SKIP {label}: {exc}")
+                continue
+            if label == "Valhalla":
+                for name, kind in (
+                    (VALHALLA_WHEELCHAIR, "wheelchair"),
+                    (VALHALLA_PEDESTRIAN, None),
+                ):
+                    targets.append(Target(name, server.base, "POST", ["/route"],
+                                          valhalla_bodies(trips, kind), valhalla_ok))  # fmt: skip
+            else:
+                targets.append(Target(OSRM, server.base, "GET", osrm_paths(trips), [], osrm_ok))
+
+        say(f"servers up: {', '.join(t.name for t in targets)}; warming up")
+        for t in targets:
+            run_load(t, 4, args.warmup)
+        say(f"concurrency 1: {args.trips} trips × {len(targets)} servers, round robin")
+        load_before = os.getloadavg()[0]
+        sequential = run_sequential(targets, args.trips)
+        levels = [int(x) for x in args.levels.split(",") if x.strip()]
+        loads: dict[str, dict[int, list[Level]]] = {
+            t.name: {c: [] for c in levels} for t in targets
+        }
+        for r in range(args.rounds):
+            for c in levels:
+                for k in range(len(targets)):
+                    t = targets[(r + k) % len(targets)]
+                    say(f"round {r + 1}/{args.rounds}, concurrency {c}: {t.name}")
+                    loads[t.name][c].append(run_load(t, c, args.seconds))
+        load_after = os.getloadavg()[0]
+
+    load = {name: {c: median_level(runs) for c, runs in per.items()} for name, per in loads.items()}
+    return report(args, health, env, prep_s, targets, sequential, load, levels, skipped,
+                  (load_before, load_after))  # fmt: skip
+
+
+def report(
+    args: argparse.Namespace, health: dict[str, Any], env: PeerEnv | None, prep_s: float,
+    targets: list[Target], sequential: dict[str, Sequential], load: dict[str, dict[int, Level]],
+    levels: list[int], skipped: dict[str, str], loadavg: tuple[float, float],
+) -> int:  # fmt: skip
+    """Print the table and the targets; write JSON; the exit status."""
+    graph = health["graph"]
+    versions = ", ".join(f"{PEER_PACKAGES[k]} {v}" for k, v in (env.versions if env else {}).items())  # fmt: skip
+    print(
+        f"peer benchmark: {graph['nodes']} nodes / {graph['edges']} edges "
+        f"({Path(graph['source'] or '?').name}); {args.trips} seeded ({args.seed}) trips "
+        f"{args.min_m:.0f}–{args.max_m:.0f} m; python {platform.python_version()}; "
+        f"{os.cpu_count()} cores; peer preparation {prep_s:.1f} s"
+    )
+    print(f"peers: {versions or 'none'}")
+    print(
+        f"threads: stufenlos {WORKERS} workers × 1 CPU thread; valhalla_service {PEER_THREADS}; "
+        f"osrm-routed -t {PEER_THREADS}. c1: http.client, round robin; c{'/c'.join(map(str, levels))}: "
+        f"wrk {args.seconds:g} s × {args.rounds} round(s). load avg 1 min before/after "
+        f"{loadavg[0]:.2f}/{loadavg[1]:.2f}"
+    )
+    summaries = {name: seq.summary() for name, seq in sequential.items()}
+    failing: dict[str, str] = {}
+    for t in targets:
+        s = sequential[t.name]
+        if s.failures > len(s.latencies_s):
+            failing[t.name] = f"failed {s.failures} of {s.failures + len(s.latencies_s)} trips"
+
+    head = f"{'server':<22} {'c1 ok':>7} {'fail':>5} {'p50 ms':>7} {'p99 ms':>7}"
+    for c in levels:
+        head += f" | {f'c{c} r/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'p99/50':>6} {'err':>5}"
+    print(head)
+    for t in targets:
+        seq = summaries[t.name]
+        row = f"{t.name:<22} {seq['ok']:>7} {seq['failed']:>5} {_f(seq['p50_ms'])} {_f(seq['p99_ms'])}"
+        for c in levels:
+            lv = load[t.name][c]
+            ratio = lv.p99_ms / lv.p50_ms if lv.p50_ms else float("nan")
+            row += f" | {lv.requests_per_s:>8.1f} {lv.p50_ms:>7.2f} {lv.p99_ms:>7.2f} {ratio:>6.1f} {lv.errors:>5}"  # fmt: skip
+        print(row)
+    for t in targets:
+        for example in sequential[t.name].failure_examples:
+            print(f"  {t.name} failure: {example}")
+    for name, why in failing.items():
+        print(f"NOTE {name} {why}: left out of the comparison")
+
+    checks: list[dict[str, Any]] = []
+    own = summaries[STUFENLOS]
+
+    def check(what: str, value: float | None, limit: float, lower_is_better: bool, peer: str | None) -> None:  # fmt: skip
+        if peer is not None and (peer not in sequential or peer in failing):
+            reason = skipped.get(peer.split()[0], failing.get(peer, "not measured"))
+            checks.append({"target": what, "value": None, "limit": limit, "pass": None, "why": reason})  # fmt: skip
+            return
+        ok = None if value is None else (value <= limit if lower_is_better else value >= limit)
+        checks.append({"target": what, "value": value, "limit": limit, "pass": ok})
+
+    for peer in (VALHALLA_WHEELCHAIR, VALHALLA_PEDESTRIAN):
+        theirs = summaries[peer]["p50_ms"] if peer in sequential else None
+        value = own["p50_ms"] / theirs if theirs and own["p50_ms"] else None
+        check(f"c1 p50 stufenlos / {peer}", value, TARGET_C1_VS_VALHALLA, True, peer)
+    theirs = summaries[OSRM]["p50_ms"] if OSRM in sequential else None
+    value = own["p50_ms"] / theirs if theirs and own["p50_ms"] else None
+    check(f"c1 p50 stufenlos / {OSRM}", value, TARGET_C1_VS_OSRM, True, OSRM)
+    for c in levels:
+        mine = load[STUFENLOS][c].requests_per_s
+        osrm_rps = load[OSRM][c].requests_per_s if OSRM in load else None
+        value = mine / osrm_rps if osrm_rps else None
+        check(f"c{c} routes/s stufenlos / {OSRM}", value, TARGET_RPS_VS_OSRM, False, OSRM)
+    if 64 in levels:
+        lv = load[STUFENLOS][64]
+        check("c64 p99/p50 stufenlos", lv.p99_ms / lv.p50_ms if lv.p50_ms else None,
+              TARGET_P99_OVER_P50, True, None)  # fmt: skip
+
+    print("targets:")
+    for ch in checks:
+        sign = "<=" if ch["target"].startswith("c1") or "p99/p50" in ch["target"] else ">="
+        if ch["pass"] is None:
+            print(f"  {ch['target']:<44} {'–':>6}  (target {sign} {ch['limit']:g})  n/a: {ch.get('why', 'not measured')}")  # fmt: skip
+            continue
+        verdict = "PASS" if ch["pass"] else "MISS"
+        miss = ""
+        if not ch["pass"]:
+            factor = ch["value"] / ch["limit"] if sign == "<=" else ch["limit"] / ch["value"]
+            miss = f" by {factor:.2f}×"
+        print(f"  {ch['target']:<44} {ch['value']:>6.2f}  (target {sign} {ch['limit']:g})  {verdict}{miss}")  # fmt: skip
+
+    if args.json:
+        result = {
+            "benchmark": "peers",
+            "graph": {k: graph.get(k) for k in ("source", "nodes", "edges")},
+            "trips": args.trips, "seed": args.seed, "seconds": args.seconds, "rounds": args.rounds,
+            "peer_versions": env.versions if env else {}, "skipped": skipped,
+            "threads": {"stufenlos_workers": WORKERS, "peers": PEER_THREADS},
+            "sequential": summaries,
+            "load": {t.name: {str(c): asdict(load[t.name][c]) for c in levels} for t in targets},
+            "targets": checks,
+            "load_average_1min": {"before": loadavg[0], "after": loadavg[1]},
+        }  # fmt: skip
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"results written to {args.json}")
+    missed = any(ch["pass"] is False for ch in checks)
+    return 1 if args.check and missed else 0
+
+
+def _f(value: float | None) -> str:
+    return f"{value:>7.2f}" if value is not None else f"{'–':>7}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
