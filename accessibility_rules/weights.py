@@ -38,27 +38,24 @@ happens to split ways matter little. An incline estimated from the elevation mod
 (``InclineSource.DEM``) above ``max_incline_percent`` breaks the limit only when the profile's
 ``estimated_incline_breaks_limit`` says so; otherwise it is an unknown incline
 (:attr:`Unknown.INCLINE`), treated per ``unknown.incline``.
-No Python loop per edge: every rule is a numpy expression.
+The rules are elementwise per edge and run as one compiled pass over the edges
+(:func:`accessibility_rules._kernels.edge_weights`): a new profile's weights cost a few tenths of a
+millisecond on a city graph, not the 8–15 ms of the equivalent numpy expressions (kept in the
+tests as the reference the kernel must equal bit for bit).
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntFlag
 
 import numpy as np
 
-from accessibility_rules.attributes import (
-    AcousticSignal,
-    CrossingKind,
-    InclineSource,
-    Sidewalk,
-    Smoothness,
-    SurfaceClass,
-    Tri,
-    Wheelchair,
-)
-from accessibility_rules.barriers import barrier_masks
+from accessibility_rules import _kernels as _k
+from accessibility_rules.attributes import BarrierKind, Mobility, Smoothness, SurfaceClass, Tri
+from accessibility_rules.barriers import passability
 from accessibility_rules.effective import EffectiveEdges
 from accessibility_rules.profile import Profile, UnknownTreatment
 from accessibility_rules.registry import Where, unknown_flags
@@ -146,194 +143,154 @@ class EdgeWeights:
         return self.violations == 0
 
 
-def _exceeds(values: np.ndarray, limit: float) -> np.ndarray:
-    """``values > limit`` as the data says it: attributes are stored as float32, so a tagged
-    0.9 m reads 0.8999999762; compared at float32 precision it equals a 0.9 m limit."""
-    return np.asarray(values, dtype=np.float32) > np.float32(limit)
+if (
+    {m.name: int(m) for m in Limit}
+    != {n[2:]: getattr(_k, n) for n in dir(_k) if n.startswith("L_")}
+    or {m.name: int(m) for m in Unknown}
+    != {n[2:]: getattr(_k, n) for n in dir(_k) if n.startswith("U_")}
+    or _k.VIOLATION_PENALTY_S != VIOLATION_PENALTY_S
+):  # pragma: no cover
+    raise ImportError("weights.Limit/Unknown and the weight kernel's bits disagree")
 
 
-def _flag(mask: np.ndarray, bit: int) -> np.ndarray:
-    return np.where(mask, np.uint32(bit), np.uint32(0))
+def _float32(value: float) -> float:
+    """``value`` rounded to float32: attributes are stored as float32, so a tagged 0.9 m reads
+    0.8999999762; compared at float32 precision it equals a 0.9 m limit."""
+    return float(np.float32(value))
 
 
-def _names(members: frozenset[str], enum: type[SurfaceClass]) -> list[int]:
-    return [int(enum[name.upper()]) for name in members]
+def _code_table(codes: list[int]) -> np.ndarray:
+    """A bool lookup over int8 attribute codes (``code + CODE_OFFSET``), true at ``codes``."""
+    table = np.zeros(_k.CODE_TABLE_SIZE, dtype=np.bool_)
+    table[np.asarray(codes, dtype=np.int64) + _k.CODE_OFFSET] = True
+    return table
+
+
+def profile_inputs(profile: Profile) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The profile as the weight kernel reads it: ``params`` (float64), ``flags`` (int64), the
+    surface codes it avoids and the barrier codes it refuses (bool lookups over int8 codes).
+
+    Which attributes the profile "cares" about (has a rule for) is decided here: only for those
+    an unknown value is an :class:`Unknown` (walk does not report an unknown kerb height).
+    """
+    p, u, sev = profile, profile.unknown, profile.severity
+    max_incline = p.max_incline_percent if p.max_incline_percent is not None else np.inf
+    max_kerb = p.max_kerb_height_cm if p.max_kerb_height_cm is not None else np.inf
+    min_width = p.min_width_m if p.min_width_m is not None else 0.0
+    params = np.zeros(_k.N_PARAMS, dtype=np.float64)
+    for index, value in (
+        (_k.P_SPEED_MPS, p.walking_speed_mps),
+        (_k.P_COMFORTABLE_INCLINE, p.comfortable_incline_percent),
+        (_k.P_INCLINE_PENALTY, p.incline_penalty_per_percent),
+        (_k.P_STEPS_FACTOR, p.steps_penalty_factor),
+        (_k.P_SURFACE_FACTOR, p.surface_penalty_factor),
+        (_k.P_UNLIT_FACTOR, p.unlit_penalty_factor),
+        (_k.P_CARRIAGEWAY_FACTOR, p.carriageway_penalty_factor),
+        (_k.P_UNKNOWN_FACTOR, p.unknown_penalty_factor),
+        (_k.P_KERB_DELAY_S, p.kerb_delay_s),
+        (_k.P_CROSSING_DELAY_S, p.crossing_delay_s),
+        (_k.P_MISSING_SIGNAL_S, p.missing_acoustic_signal_penalty_s),
+        (_k.P_MISSING_PAVING_S, p.missing_tactile_paving_penalty_s),
+        (_k.P_UNMARKED_S, p.unmarked_crossing_penalty_s),
+        (_k.P_UNKNOWN_TRANSITION_S, p.unknown_transition_penalty_s),
+        (_k.P_MAX_INCLINE, max_incline),
+        (_k.P_MAX_INCLINE_F32, _float32(max_incline)),
+        (_k.P_MAX_KERB_CM, max_kerb),
+        (_k.P_MAX_KERB_F32, _float32(max_kerb)),
+        (_k.P_MIN_WIDTH_M, min_width),
+        (_k.P_NEG_MIN_WIDTH_F32, _float32(-min_width)),
+        (_k.P_SEV_CLOSED, sev.closed_s_per_m),
+        (_k.P_SEV_STEPS, sev.steps_s),
+        (_k.P_SEV_STEPS_PER_M, sev.steps_s_per_m),
+        (_k.P_SEV_STEP_COUNT, sev.step_count_s_per_step),
+        (_k.P_SEV_HANDRAIL, sev.handrail_s_per_m),
+        (_k.P_SEV_INCLINE, sev.incline_s_per_m_per_percent),
+        (_k.P_SEV_WIDTH, sev.width_s_per_cm),
+        (_k.P_SEV_SURFACE, sev.surface_s_per_m),
+        (_k.P_SEV_SMOOTHNESS, sev.smoothness_s_per_m_per_grade),
+        (_k.P_SEV_UNLIT, sev.unlit_s_per_m),
+        (_k.P_SEV_WHEELCHAIR_NO, sev.wheelchair_no_s),
+        (_k.P_SEV_UNKNOWN_PER_M, sev.unknown_s_per_m),
+        (_k.P_SEV_KERB, sev.kerb_s_per_cm),
+        (_k.P_SEV_BARRIER, sev.barrier_s),
+        (_k.P_SEV_SIGNAL, sev.acoustic_signal_s),
+        (_k.P_SEV_PAVING, sev.tactile_paving_s),
+        (_k.P_SEV_UNKNOWN, sev.unknown_s),
+    ):
+        params[index] = value
+    treatment = {Unknown[f.upper()]: getattr(u, f) for f in _UNKNOWN_WHERE}
+    worst = Smoothness[p.worst_smoothness.upper()] if p.worst_smoothness else None
+    flags = np.zeros(_k.N_FLAGS, dtype=np.int64)
+    for index, flag in (
+        (_k.F_ESTIMATE_BREAKS, p.estimated_incline_breaks_limit),
+        (_k.F_CARES_INCLINE, p.max_incline_percent is not None or p.incline_penalty_per_percent > 0),
+        (_k.F_CARES_KERB, p.max_kerb_height_cm is not None),
+        (_k.F_CARES_WIDTH, p.min_width_m is not None),
+        (_k.F_CARES_SURFACE, bool(p.avoid_surfaces)),
+        (_k.F_CARES_SMOOTH, p.worst_smoothness is not None),
+        (_k.F_CARES_STEPS, p.max_step_count is not None and not p.avoid_steps),
+        (_k.F_CARES_LIT, p.require_lit or p.unlit_penalty_factor > 1),
+        (_k.F_CARES_SIGNALS, p.require_acoustic_signals or p.missing_acoustic_signal_penalty_s > 0),
+        (_k.F_CARES_TACTILE, p.require_tactile_paving or p.missing_tactile_paving_penalty_s > 0),
+        (_k.F_AVOID_STEPS, p.avoid_steps),
+        (_k.F_HAS_MAX_STEPS, p.max_step_count is not None),
+        (_k.F_MAX_STEPS, p.max_step_count if p.max_step_count is not None else 0),
+        (_k.F_REQUIRE_HANDRAIL, p.require_handrail_on_steps),
+        (_k.F_HAS_MAX_KERB, p.max_kerb_height_cm is not None),
+        (_k.F_HAS_MIN_WIDTH, p.min_width_m is not None),
+        (_k.F_SURFACES_HARD, p.avoid_surfaces_hard),
+        (_k.F_HAS_WORST, worst is not None),
+        (_k.F_WORST_RANK, int(worst) if worst is not None else 0),
+        (_k.F_REQUIRE_LIT, p.require_lit),
+        (_k.F_RESPECT_WHEELCHAIR_NO, p.respect_wheelchair_no),
+        (_k.F_REQUIRE_SIGNALS, p.require_acoustic_signals),
+        (_k.F_REQUIRE_PAVING, p.require_tactile_paving),
+        (_k.F_WHEELS, p.mobility in (Mobility.WHEELCHAIR, Mobility.WHEELED)),
+        (_k.F_FORBID_BITS, sum(int(f) for f, t in treatment.items() if t == UnknownTreatment.FORBID)),
+        (_k.F_PENAL_BITS, sum(int(f) for f, t in treatment.items() if t == UnknownTreatment.PENALIZE)),
+        (_k.F_EDGE_BITS, int(_EDGE_LEVEL_UNKNOWNS)),
+    ):  # fmt: skip
+        flags[index] = int(flag)
+    surfaces = _code_table([int(SurfaceClass[s.upper()]) for s in p.avoid_surfaces])
+    barriers = _code_table([int(BarrierKind[b.upper()]) for b in p.avoid_barriers])
+    return params, flags, surfaces, barriers
 
 
 def compute_weights(
-    profile: Profile, edge: dict[str, np.ndarray], eff: EffectiveEdges
+    profile: Profile, edge: Mapping[str, np.ndarray], eff: EffectiveEdges
 ) -> EdgeWeights:
-    """Weights of ``profile`` for a graph's raw edge arrays and its :class:`EffectiveEdges`."""
-    p, u, sev = profile, profile.unknown, profile.severity
-    length = edge["length_m"].astype(np.float64)
-    incline = np.abs(edge["incline_percent"].astype(np.float64))
-    steps = edge["is_steps"]
-    surface = edge["surface"]
-    smooth = edge["smoothness"]
-    lit = edge["lit"]
-    zero = np.zeros(length.shape, dtype=np.uint32)
+    """Weights of ``profile`` for a graph's raw edge arrays and its :class:`EffectiveEdges`.
 
-    # --- inclines: estimated ones above the limit break it only if the profile says so -------
-    max_incline = p.max_incline_percent if p.max_incline_percent is not None else np.inf
-    with np.errstate(invalid="ignore"):
-        too_steep = ~steps & _exceeds(incline, max_incline)
-    estimated = edge["incline_source"] == InclineSource.DEM
-    steep_estimate = too_steep & estimated & (not p.estimated_incline_breaks_limit)
-    too_steep &= ~steep_estimate
-
-    # --- which values are unknown, for the attributes this profile has a rule about ---------
-    cares_incline = p.max_incline_percent is not None or p.incline_penalty_per_percent > 0
-    cares_kerb = p.max_kerb_height_cm is not None
-    cares_width = p.min_width_m is not None
-    cares_surface = bool(p.avoid_surfaces)
-    cares_smooth = p.worst_smoothness is not None
-    cares_steps = p.max_step_count is not None and not p.avoid_steps
-    cares_lit = p.require_lit or p.unlit_penalty_factor > 1
-    cares_signals = p.require_acoustic_signals or p.missing_acoustic_signal_penalty_s > 0
-    cares_tactile = p.require_tactile_paving or p.missing_tactile_paving_penalty_s > 0
-    barriers = barrier_masks(p.mobility, eff, p.avoid_barriers)
-    crossing = eff.crossing != CrossingKind.NONE
-    signalised = eff.crossing == CrossingKind.TRAFFIC_SIGNALS
-    unknowns = (
-        _flag(cares_incline & ((np.isnan(incline) & ~steps) | steep_estimate), Unknown.INCLINE)
-        | _flag(cares_kerb & (eff.kerb_unknown_count > 0), Unknown.KERB_HEIGHT)
-        # the way's own width: a barrier's maxwidth at its end bounds it but does not make it known
-        | _flag(cares_width & np.isnan(edge["width_m"]), Unknown.WIDTH)
-        | _flag(cares_surface & (surface == SurfaceClass.UNKNOWN), Unknown.SURFACE)
-        | _flag(cares_smooth & (smooth == Smoothness.UNKNOWN), Unknown.SMOOTHNESS)
-        | _flag(cares_steps & steps & (edge["step_count"] < 0), Unknown.STEP_COUNT)
-        | _flag(cares_lit & (lit == Tri.UNKNOWN), Unknown.LIT)
-        | _flag(cares_signals & signalised & (eff.acoustic_signal == AcousticSignal.UNKNOWN), Unknown.ACOUSTIC_SIGNAL)
-        | _flag(cares_tactile & crossing & (eff.tactile_paving == Tri.UNKNOWN), Unknown.TACTILE_PAVING)
-        | _flag(barriers.unknown, Unknown.BARRIER)
-    )  # fmt: skip
-    treatment = {Unknown[f.upper()]: getattr(u, f) for f in _UNKNOWN_WHERE}
-    forbid_bits = sum(int(f) for f, t in treatment.items() if t == UnknownTreatment.FORBID)
-    penal_bits = sum(int(f) for f, t in treatment.items() if t == UnknownTreatment.PENALIZE)
-    edge_bits = int(_EDGE_LEVEL_UNKNOWNS)
-
-    # --- hard limits, each with its severity in seconds (along the edge / at its head) -------
-    worst = Smoothness[p.worst_smoothness.upper()] if p.worst_smoothness else None
-    step_count = edge["step_count"].astype(np.int64)
-    max_steps = p.max_step_count if p.max_step_count is not None else 0
-    max_kerb = p.max_kerb_height_cm if p.max_kerb_height_cm is not None else np.inf
-    min_width = p.min_width_m if p.min_width_m is not None else 0.0
-    way_width = edge["width_m"].astype(np.float64)
-    passage = eff.passage_width_m.astype(np.float64)
-    kerb_h = eff.kerb_height_cm.astype(np.float64)
-    rank = smooth.astype(np.int64)
-    with np.errstate(invalid="ignore"):
-        avoided_steps = p.avoid_steps & steps
-        long_flight = (
-            (not p.avoid_steps) & (p.max_step_count is not None) & steps & (step_count > max_steps)
-        )
-        no_handrail = p.require_handrail_on_steps & steps & (edge["handrail"] == Tri.NO)
-        high_kerb = (p.max_kerb_height_cm is not None) & _exceeds(kerb_h, max_kerb)
-        narrow_way = (p.min_width_m is not None) & _exceeds(-way_width, -min_width)
-        narrow_gap = (p.min_width_m is not None) & _exceeds(-passage, -min_width) & ~narrow_way
-        bad_surface = p.avoid_surfaces_hard & np.isin(
-            surface, _names(p.avoid_surfaces, SurfaceClass)
-        )
-        too_rough = (worst is not None) & (rank > (int(worst) if worst is not None else 99))
-        unlit = p.require_lit & (lit == Tri.NO)
-        barrier = barriers.blocked
-        wc_way = p.respect_wheelchair_no & (edge["wheelchair"] == Wheelchair.NO)
-        wc_node = p.respect_wheelchair_no & (eff.wheelchair == Wheelchair.NO) & ~wc_way
-        silent = (
-            p.require_acoustic_signals & signalised & (eff.acoustic_signal == AcousticSignal.NO)
-        )
-        no_paving = p.require_tactile_paving & crossing & (eff.tactile_paving == Tri.NO)
-    forbidden = unknowns & np.uint32(forbid_bits)
-    unknown_way = (forbidden & np.uint32(edge_bits)) != 0
-    unknown_node_count = (
-        np.where((forbidden & np.uint32(Unknown.KERB_HEIGHT)) != 0, eff.kerb_unknown_count, 0)
-        + ((forbidden & np.uint32(Unknown.ACOUSTIC_SIGNAL | Unknown.TACTILE_PAVING)) != 0)
-        + ((forbidden & np.uint32(Unknown.BARRIER)) != 0)
-    ).astype(np.float64)
-    unknown_node = unknown_node_count > 0
-
-    def over(broken: np.ndarray, amount: np.ndarray) -> np.ndarray:
-        """How far a limit is broken where it is (0 elsewhere, never NaN or infinite)."""
-        return np.where(broken, np.nan_to_num(amount, nan=0.0, posinf=0.0, neginf=0.0), 0.0)
-
-    along_parts = [  # (broken, its limit, its price in seconds)
-        (eff.closed, Limit.CLOSED, sev.closed_s_per_m * length),
-        (avoided_steps, Limit.STEPS, sev.steps_s + sev.steps_s_per_m * length),
-        (long_flight, Limit.STEP_COUNT, sev.step_count_s_per_step * over(long_flight, step_count - max_steps)),
-        (no_handrail, Limit.HANDRAIL, sev.handrail_s_per_m * length),
-        (too_steep, Limit.INCLINE, sev.incline_s_per_m_per_percent * length * over(too_steep, incline - max_incline)),
-        (narrow_way, Limit.WIDTH, sev.width_s_per_cm * over(narrow_way, (min_width - way_width) * 100)),
-        (bad_surface, Limit.SURFACE, sev.surface_s_per_m * length),
-        (too_rough, Limit.SMOOTHNESS, sev.smoothness_s_per_m_per_grade * length * over(too_rough, rank - (int(worst) if worst is not None else 0))),
-        (unlit, Limit.LIT, sev.unlit_s_per_m * length),
-        (wc_way, Limit.WHEELCHAIR_NO, np.full(length.shape, sev.wheelchair_no_s)),
-        (unknown_way, Limit.UNKNOWN_FORBIDDEN, sev.unknown_s_per_m * length),
-    ]  # fmt: skip
-    point_parts = [
-        (high_kerb, Limit.KERB_HEIGHT, sev.kerb_s_per_cm * over(high_kerb, kerb_h - max_kerb)),
-        (narrow_gap, Limit.WIDTH, sev.width_s_per_cm * over(narrow_gap, (min_width - passage) * 100)),
-        (barrier, Limit.BARRIER, np.full(length.shape, sev.barrier_s)),
-        (wc_node, Limit.WHEELCHAIR_NO, np.full(length.shape, sev.wheelchair_no_s)),
-        (silent, Limit.ACOUSTIC_SIGNAL, np.full(length.shape, sev.acoustic_signal_s)),
-        (no_paving, Limit.TACTILE_PAVING, np.full(length.shape, sev.tactile_paving_s)),
-        (unknown_node, Limit.UNKNOWN_FORBIDDEN, sev.unknown_s * unknown_node_count),
-    ]  # fmt: skip
-    along_bits, head_bits = zero.copy(), zero.copy()
-    along_s, point_s = np.zeros(length.shape), np.zeros(length.shape)
-    for parts, bits, price in (
-        (along_parts, along_bits, along_s),
-        (point_parts, head_bits, point_s),
-    ):
-        for broken, limit, seconds in parts:
-            broken = np.asarray(broken, dtype=bool) & np.ones(length.shape, dtype=bool)
-            bits |= _flag(broken, limit)
-            price += np.where(broken, np.maximum(seconds, 0.0), 0.0)
-    violations = along_bits | head_bits
-    # the flat part once per broken edge: with the along part if the edge breaks a limit along it
-    along_s += np.where(along_bits != 0, VIOLATION_PENALTY_S, 0.0)
-    point_s += np.where((along_bits == 0) & (head_bits != 0), VIOLATION_PENALTY_S, 0.0)
-
-    # --- soft costs --------------------------------------------------------------------------
-    factor = np.ones(length.shape)
-    excess = np.nan_to_num(incline - p.comfortable_incline_percent, nan=0.0)
-    factor *= 1.0 + p.incline_penalty_per_percent * np.maximum(excess, 0.0) * ~steps
-    factor *= np.where(steps, p.steps_penalty_factor, 1.0)
-    if not p.avoid_surfaces_hard:
-        factor *= np.where(
-            np.isin(surface, _names(p.avoid_surfaces, SurfaceClass)), p.surface_penalty_factor, 1.0
-        )
-    factor *= np.where(lit == Tri.NO, p.unlit_penalty_factor, 1.0)
-    carriageway = eff.is_road & np.isin(edge["sidewalk"], [Sidewalk.NONE, Sidewalk.SEPARATE])
-    factor *= np.where(carriageway, p.carriageway_penalty_factor, 1.0)
-    edge_penal = (unknowns & np.uint32(penal_bits & int(_EDGE_LEVEL_UNKNOWNS))) != 0
-    factor *= np.where(edge_penal, p.unknown_penalty_factor, 1.0)
-    travel = length / p.walking_speed_mps * factor
-
-    share = eff.crossing_share.astype(np.float64)
-    transition = eff.kerb_count * p.kerb_delay_s + share * p.crossing_delay_s
-    transition += share * np.where(signalised & (eff.acoustic_signal == AcousticSignal.NO), p.missing_acoustic_signal_penalty_s, 0.0)  # fmt: skip
-    transition += share * np.where(crossing & (eff.tactile_paving == Tri.NO), p.missing_tactile_paving_penalty_s, 0.0)  # fmt: skip
-    transition += share * np.where(eff.crossing == CrossingKind.UNMARKED, p.unmarked_crossing_penalty_s, 0.0)  # fmt: skip
-    node_penal = unknowns & np.uint32(penal_bits & ~int(_EDGE_LEVEL_UNKNOWNS) & 0xFFFF)
-    penal_count = np.where(node_penal & np.uint32(Unknown.KERB_HEIGHT), eff.kerb_unknown_count, 0) + share * (
-        (node_penal & np.uint32(Unknown.ACOUSTIC_SIGNAL | Unknown.TACTILE_PAVING)) != 0
-    ) + ((node_penal & np.uint32(Unknown.BARRIER)) != 0)  # fmt: skip
-    transition += penal_count * p.unknown_transition_penalty_s
-
-    cost = np.ascontiguousarray(travel + transition + along_s + point_s)
-    has_length = length > 0
-    with np.errstate(over="ignore"):  # a violating edge of a micrometre: inf, never the minimum
-        min_per_m = (
-            float(np.min(cost[has_length] / length[has_length])) if has_length.any() else 0.0
-        )
-    return EdgeWeights(
-        travel_s=np.ascontiguousarray(travel),
-        transition_s=np.ascontiguousarray(transition),
-        violations=violations.astype(np.uint32) | zero,
-        unknowns=unknowns.astype(np.uint32) | zero,
-        violation_along_s=np.ascontiguousarray(along_s),
-        violation_point_s=np.ascontiguousarray(point_s),
-        cost_s=cost,
-        min_cost_per_m=min_per_m,
-        violations_at_head=(head_bits & ~along_bits).astype(np.uint32) | zero,
+    One pass of :func:`accessibility_rules._kernels.edge_weights` over the edges (the rules in
+    the module docstring); the arrays are read as they are, without copies.
+    """
+    params, flags, surfaces, barriers = profile_inputs(profile)
+    m = len(eff.kerb_count)
+    unknown_tri = np.full(m, Tri.UNKNOWN, dtype=np.int8)
+    out = EdgeWeights(
+        travel_s=np.empty(m),
+        transition_s=np.empty(m),
+        violations=np.empty(m, dtype=np.uint32),
+        unknowns=np.empty(m, dtype=np.uint32),
+        violation_along_s=np.empty(m),
+        violation_point_s=np.empty(m),
+        cost_s=np.empty(m),
+        min_cost_per_m=0.0,
+        violations_at_head=np.empty(m, dtype=np.uint32),
     )
+    min_cost_per_m = np.zeros(1)
+    c = np.ascontiguousarray
+    _k.edge_weights(
+        c(edge["length_m"]), c(edge["incline_percent"]), c(edge["is_steps"]), c(edge["surface"]),
+        c(edge["smoothness"]), c(edge["lit"]), c(edge["incline_source"]), c(edge["width_m"]),
+        c(edge["step_count"]), c(edge["handrail"]), c(edge["wheelchair"]), c(edge["sidewalk"]),
+        c(eff.kerb_count), c(eff.kerb_height_cm), c(eff.kerb_unknown_count), c(eff.crossing),
+        c(eff.crossing_share), c(eff.acoustic_signal), c(eff.tactile_paving), c(eff.barrier),
+        c(unknown_tri if eff.barrier_access is None else eff.barrier_access),
+        c(unknown_tri if eff.barrier_wheelchair is None else eff.barrier_wheelchair),
+        c(eff.passage_width_m), c(eff.wheelchair), c(eff.closed), c(eff.is_road),
+        params, flags, passability(profile.mobility), surfaces, barriers,
+        out.travel_s, out.transition_s, out.violations, out.unknowns, out.violation_along_s,
+        out.violation_point_s, out.cost_s, out.violations_at_head, min_cost_per_m,
+    )  # fmt: skip
+    return dataclasses.replace(out, min_cost_per_m=float(min_cost_per_m[0]))

@@ -210,7 +210,13 @@ def test_weights_are_vectorised_over_many_edges() -> None:
     edge, eff = one_edge()
     n = 50_000
     big_edge = {k: np.repeat(v, n) for k, v in edge.items()}
-    big_eff = EffectiveEdges(**{k: np.repeat(getattr(eff, k), n) for k in EffectiveEdges.__slots__})
+    big_eff = EffectiveEdges(
+        **{
+            k: np.repeat(v, n)
+            for k in EffectiveEdges.__slots__
+            if (v := getattr(eff, k)) is not None
+        }
+    )
     w = compute_weights(make_profile("wheelchair"), big_edge, big_eff)
     assert w.cost_s.shape == (n,)
     assert w.cost_s.flags["C_CONTIGUOUS"]

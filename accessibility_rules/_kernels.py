@@ -1,0 +1,455 @@
+"""The numba kernel of :func:`accessibility_rules.weights.compute_weights`: one pass over the edges.
+
+Why a kernel: the rules are elementwise per edge, and as numpy expressions they are some 250
+whole-array operations; on a city graph (22,000 edges) that is 8–15 ms of call overhead and
+temporaries per new profile, while one loop over the edges takes a few tenths of a millisecond.
+That is what keeps the first query of a never-seen personal profile close to a cached one.
+
+The kernel reads the graph's attribute arrays as they are (any integer or float dtype: every
+value is widened to ``int64`` / ``float64`` on reading, as the numpy rules did with ``astype``)
+and writes into arrays the caller allocates. The profile comes in as two small arrays, ``params``
+(``float64``) and ``flags`` (``int64``), indexed by the ``P_*`` and ``F_*`` constants below, and
+three lookup tables (``int8`` codes shifted by :data:`CODE_OFFSET`). The rules themselves are
+documented in :mod:`accessibility_rules.weights`; every arithmetic step here is in the same order
+as there, so the results are bit for bit those of the reference numpy code in the tests.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from accessibility_rules.attributes import (
+    AcousticSignal,
+    BarrierKind,
+    CrossingKind,
+    InclineSource,
+    Sidewalk,
+    Smoothness,
+    SurfaceClass,
+    Tri,
+    Wheelchair,
+)
+
+#: Lookup tables over ``int8`` codes are indexed by ``code + CODE_OFFSET`` (size 256).
+CODE_OFFSET = 128
+CODE_TABLE_SIZE = 256
+
+# --- float parameters (``params``) ------------------------------------------------------------
+P_SPEED_MPS = 0
+P_COMFORTABLE_INCLINE = 1
+P_INCLINE_PENALTY = 2
+P_STEPS_FACTOR = 3
+P_SURFACE_FACTOR = 4
+P_UNLIT_FACTOR = 5
+P_CARRIAGEWAY_FACTOR = 6
+P_UNKNOWN_FACTOR = 7
+P_KERB_DELAY_S = 8
+P_CROSSING_DELAY_S = 9
+P_MISSING_SIGNAL_S = 10
+P_MISSING_PAVING_S = 11
+P_UNMARKED_S = 12
+P_UNKNOWN_TRANSITION_S = 13
+P_MAX_INCLINE = 14  # inf without a limit
+P_MAX_INCLINE_F32 = 15  # the same rounded to float32 (attributes are compared at that precision)
+P_MAX_KERB_CM = 16  # inf without a limit
+P_MAX_KERB_F32 = 17
+P_MIN_WIDTH_M = 18  # 0 without a limit
+P_NEG_MIN_WIDTH_F32 = 19  # -min_width rounded to float32
+P_SEV_CLOSED = 20
+P_SEV_STEPS = 21
+P_SEV_STEPS_PER_M = 22
+P_SEV_STEP_COUNT = 23
+P_SEV_HANDRAIL = 24
+P_SEV_INCLINE = 25
+P_SEV_WIDTH = 26
+P_SEV_SURFACE = 27
+P_SEV_SMOOTHNESS = 28
+P_SEV_UNLIT = 29
+P_SEV_WHEELCHAIR_NO = 30
+P_SEV_UNKNOWN_PER_M = 31
+P_SEV_KERB = 32
+P_SEV_BARRIER = 33
+P_SEV_SIGNAL = 34
+P_SEV_PAVING = 35
+P_SEV_UNKNOWN = 36
+N_PARAMS = 37
+
+# --- integer and boolean parameters (``flags``) -----------------------------------------------
+F_ESTIMATE_BREAKS = 0
+F_CARES_INCLINE = 1
+F_CARES_KERB = 2
+F_CARES_WIDTH = 3
+F_CARES_SURFACE = 4
+F_CARES_SMOOTH = 5
+F_CARES_STEPS = 6
+F_CARES_LIT = 7
+F_CARES_SIGNALS = 8
+F_CARES_TACTILE = 9
+F_AVOID_STEPS = 10
+F_HAS_MAX_STEPS = 11
+F_MAX_STEPS = 12
+F_REQUIRE_HANDRAIL = 13
+F_HAS_MAX_KERB = 14
+F_HAS_MIN_WIDTH = 15
+F_SURFACES_HARD = 16
+F_HAS_WORST = 17
+F_WORST_RANK = 18  # 0 without a limit
+F_REQUIRE_LIT = 19
+F_RESPECT_WHEELCHAIR_NO = 20
+F_REQUIRE_SIGNALS = 21
+F_REQUIRE_PAVING = 22
+F_WHEELS = 23  # the wheel classes' barrier rules (node wheelchair tag decides last)
+F_FORBID_BITS = 24  # Unknown bits the profile forbids
+F_PENAL_BITS = 25  # Unknown bits the profile penalises
+F_EDGE_BITS = 26  # Unknown bits that describe the way (the others: kerbs, crossings, barriers)
+N_FLAGS = 27
+
+# --- bits of accessibility_rules.weights.Limit and .Unknown (checked there at import) ---------
+L_CLOSED = 1 << 0
+L_STEPS = 1 << 1
+L_STEP_COUNT = 1 << 2
+L_HANDRAIL = 1 << 3
+L_INCLINE = 1 << 4
+L_KERB_HEIGHT = 1 << 5
+L_WIDTH = 1 << 6
+L_SURFACE = 1 << 7
+L_SMOOTHNESS = 1 << 8
+L_LIT = 1 << 9
+L_BARRIER = 1 << 10
+L_WHEELCHAIR_NO = 1 << 11
+L_ACOUSTIC_SIGNAL = 1 << 12
+L_TACTILE_PAVING = 1 << 13
+L_UNKNOWN_FORBIDDEN = 1 << 14
+
+U_INCLINE = 1 << 0
+U_KERB_HEIGHT = 1 << 1
+U_WIDTH = 1 << 2
+U_SURFACE = 1 << 3
+U_SMOOTHNESS = 1 << 4
+U_STEP_COUNT = 1 << 5
+U_LIT = 1 << 6
+U_ACOUSTIC_SIGNAL = 1 << 7
+U_TACTILE_PAVING = 1 << 8
+U_BARRIER = 1 << 9
+
+VIOLATION_PENALTY_S = 1.0e6
+
+# --- attribute codes (plain ints: numba freezes module globals) -------------------------------
+_DEM = int(InclineSource.DEM)
+_SURFACE_UNKNOWN = int(SurfaceClass.UNKNOWN)
+_SMOOTH_UNKNOWN = int(Smoothness.UNKNOWN)
+_TRI_YES, _TRI_NO, _TRI_UNKNOWN = int(Tri.YES), int(Tri.NO), int(Tri.UNKNOWN)
+_WC_YES, _WC_DESIGNATED = int(Wheelchair.YES), int(Wheelchair.DESIGNATED)
+_WC_NO, _WC_LIMITED = int(Wheelchair.NO), int(Wheelchair.LIMITED)
+_NO_CROSSING = int(CrossingKind.NONE)
+_SIGNALS = int(CrossingKind.TRAFFIC_SIGNALS)
+_UNMARKED = int(CrossingKind.UNMARKED)
+_ACOUSTIC_UNKNOWN, _ACOUSTIC_NO = int(AcousticSignal.UNKNOWN), int(AcousticSignal.NO)
+_NO_BARRIER = int(BarrierKind.NONE)
+_SIDEWALK_NONE, _SIDEWALK_SEPARATE = int(Sidewalk.NONE), int(Sidewalk.SEPARATE)
+_DBL_MAX = float(np.finfo(np.float64).max)
+
+
+@njit(cache=True, nogil=True)
+def _finite(x: float) -> float:
+    """``np.nan_to_num``: NaN → 0, ±inf → ±the largest float."""
+    if x != x:
+        return 0.0
+    if x > _DBL_MAX:
+        return _DBL_MAX
+    if x < -_DBL_MAX:
+        return -_DBL_MAX
+    return x
+
+
+@njit(cache=True, nogil=True)
+def _nonneg(x: float) -> float:
+    """``np.maximum(x, 0.0)`` (NaN stays NaN)."""
+    if x != x or x > 0.0:
+        return x
+    return 0.0
+
+
+@njit(cache=True, nogil=True)
+def _f32(x: float) -> float:
+    """``x`` rounded to float32 (the precision attributes are stored and compared at)."""
+    return float(np.float32(x))
+
+
+@njit(cache=True, nogil=True)
+def edge_weights(
+    length_m: np.ndarray,
+    incline_percent: np.ndarray,
+    is_steps: np.ndarray,
+    surface: np.ndarray,
+    smoothness: np.ndarray,
+    lit: np.ndarray,
+    incline_source: np.ndarray,
+    width_m: np.ndarray,
+    step_count: np.ndarray,
+    handrail: np.ndarray,
+    way_wheelchair: np.ndarray,
+    sidewalk: np.ndarray,
+    kerb_count: np.ndarray,
+    kerb_height_cm: np.ndarray,
+    kerb_unknown_count: np.ndarray,
+    crossing: np.ndarray,
+    crossing_share: np.ndarray,
+    acoustic_signal: np.ndarray,
+    tactile_paving: np.ndarray,
+    barrier: np.ndarray,
+    barrier_access: np.ndarray,
+    barrier_wheelchair: np.ndarray,
+    passage_width_m: np.ndarray,
+    wheelchair: np.ndarray,
+    closed: np.ndarray,
+    is_road: np.ndarray,
+    params: np.ndarray,
+    flags: np.ndarray,
+    passability: np.ndarray,
+    avoided_surface: np.ndarray,
+    avoided_barrier: np.ndarray,
+    travel_s: np.ndarray,
+    transition_s: np.ndarray,
+    violations: np.ndarray,
+    unknowns: np.ndarray,
+    violation_along_s: np.ndarray,
+    violation_point_s: np.ndarray,
+    cost_s: np.ndarray,
+    violations_at_head: np.ndarray,
+    min_cost_per_m: np.ndarray,
+) -> None:
+    """Every field of one profile's ``EdgeWeights`` for every edge, into the output arrays.
+
+    Inputs: the edge arrays (``length_m`` … ``sidewalk``, the graph's raw way attributes) and the
+    effective arrays (``kerb_count`` … ``is_road``, :class:`EffectiveEdges`; absent barrier
+    overrides are passed as unknown), the profile (``params``, ``flags``), the barrier
+    passability of the profile's mobility class indexed by ``barrier + 1``, and which surface and
+    barrier codes the profile avoids (indexed by ``code + CODE_OFFSET``). ``min_cost_per_m[0]``
+    receives the smallest ``cost_s / length_m`` over edges of positive length (0 if none).
+    """
+    speed = params[P_SPEED_MPS]
+    max_incline = params[P_MAX_INCLINE]
+    max_kerb = params[P_MAX_KERB_CM]
+    min_width = params[P_MIN_WIDTH_M]
+    max_steps = flags[F_MAX_STEPS]
+    worst = flags[F_WORST_RANK]
+    wheels = flags[F_WHEELS] != 0
+    forbid_bits = flags[F_FORBID_BITS]
+    penal_bits = flags[F_PENAL_BITS]
+    edge_bits = flags[F_EDGE_BITS]
+    smallest = np.inf
+    seen_nan = False
+    any_length = False
+    for i in range(len(length_m)):
+        length = float(length_m[i])
+        incline = abs(float(incline_percent[i]))
+        steps = bool(is_steps[i])
+        surf = int(surface[i])
+        rank = int(smoothness[i])
+        lit_i = int(lit[i])
+        count = int(step_count[i])
+        way_width = float(width_m[i])
+        passage = float(passage_width_m[i])
+        kerb_h = float(kerb_height_cm[i])
+        kerb_unknown = int(kerb_unknown_count[i])
+        share = float(crossing_share[i])
+        kind = int(crossing[i])
+        signal = int(acoustic_signal[i])
+        paving = int(tactile_paving[i])
+        is_crossing = kind != _NO_CROSSING
+        signalised = kind == _SIGNALS
+        surface_avoided = avoided_surface[surf + CODE_OFFSET]
+
+        # inclines: estimated ones above the limit break it only if the profile says so
+        too_steep = (not steps) and _f32(incline) > params[P_MAX_INCLINE_F32]
+        steep_estimate = (
+            too_steep and int(incline_source[i]) == _DEM and flags[F_ESTIMATE_BREAKS] == 0
+        )
+        too_steep = too_steep and not steep_estimate
+
+        # the barrier at the head: the table's row, then the node's own tags
+        code = int(barrier[i])
+        state = int(passability[code + 1])
+        access = int(barrier_access[i])
+        if wheels:
+            node_wc = int(barrier_wheelchair[i])
+            if access == _TRI_NO:
+                state = _TRI_NO
+            if node_wc in (_WC_YES, _WC_DESIGNATED):
+                state = _TRI_YES
+            if node_wc == _WC_NO:
+                state = _TRI_NO
+            if node_wc == _WC_LIMITED:
+                state = _TRI_UNKNOWN
+        elif access == _TRI_YES:
+            state = _TRI_YES
+        elif access == _TRI_NO:
+            state = _TRI_NO
+        if code == _NO_BARRIER:
+            state = _TRI_YES
+        if avoided_barrier[code + CODE_OFFSET]:
+            state = _TRI_NO
+
+        # which values are unknown, for the attributes this profile has a rule about
+        unknown = 0
+        if flags[F_CARES_INCLINE] and ((incline != incline and not steps) or steep_estimate):
+            unknown |= U_INCLINE
+        if flags[F_CARES_KERB] and kerb_unknown > 0:
+            unknown |= U_KERB_HEIGHT
+        if flags[F_CARES_WIDTH] and way_width != way_width:
+            unknown |= U_WIDTH
+        if flags[F_CARES_SURFACE] and surf == _SURFACE_UNKNOWN:
+            unknown |= U_SURFACE
+        if flags[F_CARES_SMOOTH] and rank == _SMOOTH_UNKNOWN:
+            unknown |= U_SMOOTHNESS
+        if flags[F_CARES_STEPS] and steps and count < 0:
+            unknown |= U_STEP_COUNT
+        if flags[F_CARES_LIT] and lit_i == _TRI_UNKNOWN:
+            unknown |= U_LIT
+        if flags[F_CARES_SIGNALS] and signalised and signal == _ACOUSTIC_UNKNOWN:
+            unknown |= U_ACOUSTIC_SIGNAL
+        if flags[F_CARES_TACTILE] and is_crossing and paving == _TRI_UNKNOWN:
+            unknown |= U_TACTILE_PAVING
+        if state == _TRI_UNKNOWN:
+            unknown |= U_BARRIER
+        forbidden = unknown & forbid_bits
+        unknown_node_count = float(
+            (kerb_unknown if forbidden & U_KERB_HEIGHT else 0)
+            + (1 if forbidden & (U_ACOUSTIC_SIGNAL | U_TACTILE_PAVING) else 0)
+            + (1 if forbidden & U_BARRIER else 0)
+        )
+
+        # hard limits along the edge, each with its severity in seconds
+        along_bits = 0
+        along = 0.0
+        if closed[i]:
+            along_bits |= L_CLOSED
+            along += _nonneg(params[P_SEV_CLOSED] * length)
+        if flags[F_AVOID_STEPS] and steps:
+            along_bits |= L_STEPS
+            along += _nonneg(params[P_SEV_STEPS] + params[P_SEV_STEPS_PER_M] * length)
+        if not flags[F_AVOID_STEPS] and flags[F_HAS_MAX_STEPS] and steps and count > max_steps:
+            along_bits |= L_STEP_COUNT
+            along += _nonneg(params[P_SEV_STEP_COUNT] * float(count - max_steps))
+        if flags[F_REQUIRE_HANDRAIL] and steps and int(handrail[i]) == _TRI_NO:
+            along_bits |= L_HANDRAIL
+            along += _nonneg(params[P_SEV_HANDRAIL] * length)
+        if too_steep:
+            along_bits |= L_INCLINE
+            along += _nonneg(params[P_SEV_INCLINE] * length * _finite(incline - max_incline))
+        narrow_way = flags[F_HAS_MIN_WIDTH] != 0 and _f32(-way_width) > params[P_NEG_MIN_WIDTH_F32]
+        if narrow_way:
+            along_bits |= L_WIDTH
+            along += _nonneg(params[P_SEV_WIDTH] * _finite((min_width - way_width) * 100))
+        if flags[F_SURFACES_HARD] and surface_avoided:
+            along_bits |= L_SURFACE
+            along += _nonneg(params[P_SEV_SURFACE] * length)
+        if flags[F_HAS_WORST] and rank > worst:
+            along_bits |= L_SMOOTHNESS
+            along += _nonneg(params[P_SEV_SMOOTHNESS] * length * float(rank - worst))
+        if flags[F_REQUIRE_LIT] and lit_i == _TRI_NO:
+            along_bits |= L_LIT
+            along += _nonneg(params[P_SEV_UNLIT] * length)
+        wc_way = flags[F_RESPECT_WHEELCHAIR_NO] != 0 and int(way_wheelchair[i]) == _WC_NO
+        if wc_way:
+            along_bits |= L_WHEELCHAIR_NO
+            along += _nonneg(params[P_SEV_WHEELCHAIR_NO])
+        if forbidden & edge_bits:
+            along_bits |= L_UNKNOWN_FORBIDDEN
+            along += _nonneg(params[P_SEV_UNKNOWN_PER_M] * length)
+
+        # hard limits at the head
+        head_bits = 0
+        point = 0.0
+        if flags[F_HAS_MAX_KERB] and _f32(kerb_h) > params[P_MAX_KERB_F32]:
+            head_bits |= L_KERB_HEIGHT
+            point += _nonneg(params[P_SEV_KERB] * _finite(kerb_h - max_kerb))
+        if (
+            flags[F_HAS_MIN_WIDTH]
+            and _f32(-passage) > params[P_NEG_MIN_WIDTH_F32]
+            and not narrow_way
+        ):
+            head_bits |= L_WIDTH
+            point += _nonneg(params[P_SEV_WIDTH] * _finite((min_width - passage) * 100))
+        if state == _TRI_NO:
+            head_bits |= L_BARRIER
+            point += _nonneg(params[P_SEV_BARRIER])
+        if flags[F_RESPECT_WHEELCHAIR_NO] and int(wheelchair[i]) == _WC_NO and not wc_way:
+            head_bits |= L_WHEELCHAIR_NO
+            point += _nonneg(params[P_SEV_WHEELCHAIR_NO])
+        if flags[F_REQUIRE_SIGNALS] and signalised and signal == _ACOUSTIC_NO:
+            head_bits |= L_ACOUSTIC_SIGNAL
+            point += _nonneg(params[P_SEV_SIGNAL])
+        if flags[F_REQUIRE_PAVING] and is_crossing and paving == _TRI_NO:
+            head_bits |= L_TACTILE_PAVING
+            point += _nonneg(params[P_SEV_PAVING])
+        if unknown_node_count > 0:
+            head_bits |= L_UNKNOWN_FORBIDDEN
+            point += _nonneg(params[P_SEV_UNKNOWN] * unknown_node_count)
+        # the flat part once per broken edge: with the along part if it breaks a limit along it
+        if along_bits != 0:
+            along += VIOLATION_PENALTY_S
+        elif head_bits != 0:
+            point += VIOLATION_PENALTY_S
+
+        # soft costs
+        factor = 1.0
+        slope = params[P_INCLINE_PENALTY] * _nonneg(
+            _finite(incline - params[P_COMFORTABLE_INCLINE])
+        )
+        factor *= 1.0 + slope * (0.0 if steps else 1.0)
+        if steps:
+            factor *= params[P_STEPS_FACTOR]
+        if not flags[F_SURFACES_HARD] and surface_avoided:
+            factor *= params[P_SURFACE_FACTOR]
+        if lit_i == _TRI_NO:
+            factor *= params[P_UNLIT_FACTOR]
+        side = int(sidewalk[i])
+        if is_road[i] and side in (_SIDEWALK_NONE, _SIDEWALK_SEPARATE):
+            factor *= params[P_CARRIAGEWAY_FACTOR]
+        if unknown & (penal_bits & edge_bits):
+            factor *= params[P_UNKNOWN_FACTOR]
+        travel = length / speed * factor
+
+        transition = (
+            float(kerb_count[i]) * params[P_KERB_DELAY_S] + share * params[P_CROSSING_DELAY_S]
+        )
+        transition += share * (
+            params[P_MISSING_SIGNAL_S] if signalised and signal == _ACOUSTIC_NO else 0.0
+        )
+        transition += share * (
+            params[P_MISSING_PAVING_S] if is_crossing and paving == _TRI_NO else 0.0
+        )
+        transition += share * (params[P_UNMARKED_S] if kind == _UNMARKED else 0.0)
+        node_penal = unknown & (penal_bits & ~edge_bits & 0xFFFF)
+        penal_count = (
+            float(kerb_unknown if node_penal & U_KERB_HEIGHT else 0)
+            + share * (1.0 if node_penal & (U_ACOUSTIC_SIGNAL | U_TACTILE_PAVING) else 0.0)
+            + (1.0 if node_penal & U_BARRIER else 0.0)
+        )
+        transition += penal_count * params[P_UNKNOWN_TRANSITION_S]
+
+        cost = travel + transition + along + point
+        travel_s[i] = travel
+        transition_s[i] = transition
+        violations[i] = along_bits | head_bits
+        unknowns[i] = unknown
+        violation_along_s[i] = along
+        violation_point_s[i] = point
+        cost_s[i] = cost
+        violations_at_head[i] = head_bits & ~along_bits
+        if length > 0:
+            any_length = True
+            per_m = cost / length
+            if per_m != per_m:
+                seen_nan = True
+            elif per_m < smallest:
+                smallest = per_m
+    if not any_length:
+        min_cost_per_m[0] = 0.0
+    elif seen_nan:
+        min_cost_per_m[0] = np.nan
+    else:
+        min_cost_per_m[0] = smallest
