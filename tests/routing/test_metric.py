@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 import routing.metric
 from accessibility_rules.profile import load_preset, make_profile
@@ -22,6 +23,13 @@ from routing.errors import NoRouteError
 from routing.landmarks import Landmarks
 from routing.metric import Metric, MetricCache, weights_nbytes
 from routing.query import PathPiece
+from tests.accessibility_rules.test_weights_kernel import (
+    PERSONAL,
+    assert_same,
+    personal,
+    random_edges,
+)
+from tests.accessibility_rules.weights_reference import reference_weights
 
 # ------------------------------------------------------------------------------- MetricCache
 
@@ -358,6 +366,40 @@ def test_weights_of_an_edge_subset_equal_the_full_computation_there(
         value = getattr(full, f.name)
         if isinstance(value, np.ndarray):
             np.testing.assert_array_equal(getattr(part, f.name), value[subset], err_msg=f.name)
+
+
+def _obstacle_change(seed: int) -> tuple[Any, Any, Any, Any, np.ndarray]:
+    """Random edges before and after a change of a few of them (closed, narrowed, steeper,
+    a kerb lowered, a barrier gone), and the changed edges."""
+    from accessibility_rules.effective import EffectiveEdges
+
+    edge, eff = random_edges(seed, n=2000)
+    rng = np.random.default_rng(seed)
+    touched = np.unique(rng.integers(0, 2000, 80))
+    new_edge = {k: v.copy() for k, v in edge.items()}
+    arrays = {f.name: getattr(eff, f.name).copy() for f in dataclasses.fields(EffectiveEdges)}
+    part = np.array_split(touched, 5)
+    arrays["closed"][part[0]] = True
+    new_edge["width_m"][part[1]] = 0.5
+    arrays["passage_width_m"][part[1]] = 0.5
+    new_edge["incline_percent"][part[2]] = 12.0
+    arrays["kerb_height_cm"][part[3]] = 0.0
+    arrays["barrier"][part[4]] = 0
+    return edge, eff, new_edge, EffectiveEdges(**arrays), touched
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(profile=PERSONAL.map(personal))
+def test_patched_weights_equal_the_numpy_rules_on_the_new_attributes(profile: Any) -> None:
+    """The obstacle patch path (kernel on the changed edges only) against the reference rules
+    on all edges after the change."""
+    edge, eff, new_edge, new_eff, touched = _obstacle_change(7)
+    old = routing.metric.compute_weights(profile, edge, eff)
+    patched = routing.metric.patch_weights(old, profile, new_edge, new_eff, touched)
+    want = reference_weights(profile, new_edge, new_eff)
+    assert_same(dataclasses.replace(patched, min_cost_per_m=want.min_cost_per_m), want)
+    if not np.isnan(want.min_cost_per_m):  # the random edges include NaN crossing shares
+        assert patched.min_cost_per_m <= want.min_cost_per_m  # still a lower bound
 
 
 @pytest.mark.realdata
