@@ -1,4 +1,4 @@
-"""Profile × edge attributes → per-edge costs in seconds, vectorised over all edges.
+"""Profile × edge attributes → per-edge costs in seconds, in one compiled pass over all edges.
 
 Cost is time (Valhalla/AccessMap style), split into
 - ``travel_s``: length ÷ walking speed, times soft penalty factors (incline above comfort,
