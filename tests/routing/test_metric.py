@@ -196,6 +196,29 @@ def test_cache_bound_evicts_by_bytes(uni_router: Router) -> None:
 
 
 @pytest.mark.realdata
+def test_new_personal_profiles_never_exceed_the_byte_bound(
+    uni_router: Router, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many never-seen personal profiles (the cheap kernel path): the cache holds at most its
+    bound in bytes, counted over every array of what it keeps, and the service's setting
+    (``STUFENLOS_METRIC_CACHE_BYTES``) is that bound."""
+    from api.settings import Settings
+
+    one = uni_router.customize(load_preset("wheelchair")).nbytes
+    monkeypatch.setenv("STUFENLOS_METRIC_CACHE_BYTES", str(int(3.5 * one)))
+    bound = Settings().metric_cache_bytes
+    assert bound == int(3.5 * one)
+    router = Router(uni_router.graph, metric_cache_bytes=bound)
+    for i in range(10):
+        profile = make_profile("wheelchair", {"max_kerb_height_cm": 2.0 + i / 4})
+        router.customize(profile)
+        cache = router.metric_cache
+        assert cache.nbytes <= bound
+        assert cache.nbytes == sum(m.nbytes for _, m in cache.items())
+    assert len(router.metric_cache) == 3
+
+
+@pytest.mark.realdata
 def test_shortest_path_needs_a_metric(uni_router: Router) -> None:
     metric = uni_router.customize(load_preset("walk"))
     a, b = seeded_points(uni_router, 3, 2)
