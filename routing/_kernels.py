@@ -16,6 +16,8 @@ for this query, ``closed[v] == gen`` means ``v`` is settled.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -343,3 +345,66 @@ def snap_nearest(
     if best_seg < 0:
         return -1, 0.0, np.inf
     return best_seg, best_t, best_d
+
+
+# --------------------------------------------------------------------------- route reports
+
+#: Mean earth radius (metres), as :data:`graphs.geodesy.EARTH_RADIUS_M` (no import: kernels
+#: stay free of the layers above numpy).
+_EARTH_RADIUS_M = 6_371_008.8
+
+
+@njit(cache=True, nogil=True)
+def _great_circle_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """:func:`graphs.geodesy.great_circle_m`, the same operations in the same order."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    h = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2.0 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+@njit(cache=True, nogil=True)
+def _flat_bearing_deg(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """:func:`graphs.geodesy.flat_bearing_deg`, the same operations in the same order."""
+    dx = (lon2 - lon1) * math.cos(math.radians(lat1))
+    dy = lat2 - lat1
+    return math.degrees(math.atan2(dx, dy)) % 360.0
+
+
+@njit(cache=True, nogil=True)
+def _along_point(lon: np.ndarray, lat: np.ndarray, i: int, step: int, base_m: float) -> int:
+    """Index of the point about ``base_m`` from point ``i`` along the polyline (``step`` ±1):
+    the first point at least ``base_m`` away along it, or its end."""
+    n = len(lon)
+    walked = 0.0
+    j = i
+    while 0 <= j + step < n and walked < base_m:
+        k = j if step > 0 else j - 1
+        walked += _great_circle_m(lon[k], lat[k], lon[k + 1], lat[k + 1])
+        j += step
+    return j
+
+
+@njit(cache=True, nogil=True)
+def turn_deltas(
+    lon: np.ndarray, lat: np.ndarray, at: np.ndarray, base_m: float, out: np.ndarray
+) -> None:
+    """For each polyline point ``at[q]``: the change of bearing (degrees, not normalised) between
+    the way in and the way out, each taken over ``base_m`` of the line before and after it;
+    NaN where either side has no length (a route's end, or points in one place).
+
+    The instructions' turns: one call per route instead of a Python walk per junction."""
+    for q in range(len(at)):
+        i = at[q]
+        a = _along_point(lon, lat, i, -1, base_m)
+        c = _along_point(lon, lat, i, 1, base_m)
+        same_a = lon[a] == lon[i] and lat[a] == lat[i]
+        same_c = lon[c] == lon[i] and lat[c] == lat[i]
+        if same_a or same_c:
+            out[q] = np.nan
+            continue
+        out[q] = _flat_bearing_deg(lon[i], lat[i], lon[c], lat[c]) - _flat_bearing_deg(
+            lon[a], lat[a], lon[i], lat[i]
+        )

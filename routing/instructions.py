@@ -34,7 +34,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graphs.geodesy import flat_bearing_deg, great_circle_m
+import numpy as np
+
+from routing._kernels import turn_deltas
 from routing.route import Barrier, Route
 from routing.wording import (
     Language,
@@ -139,42 +141,16 @@ def _turn(delta: float) -> str:
     return "uturn"
 
 
-class _PieceLengths:
-    """Great-circle length of each piece ``geo[k] → geo[k + 1]`` of a route, computed at most
-    once per route and only for the pieces a bearing reads (those near a turn)."""
-
-    __slots__ = ("_geo", "_m")
-
-    def __init__(self, geo: Sequence[Sequence[float]]) -> None:
-        self._geo = geo
-        self._m: list[float | None] = [None] * max(len(geo) - 1, 0)
-
-    def __getitem__(self, k: int) -> float:
-        m = self._m[k]
-        if m is None:
-            m = self._m[k] = great_circle_m(self._geo[k], self._geo[k + 1])
-        return m
-
-
-def _along(
-    geo: Sequence[Sequence[float]], pieces_m: _PieceLengths, i: int, step: int
-) -> Sequence[float]:
-    """The point about :data:`BEARING_BASE_M` from point ``i`` along the route (``step`` ±1)."""
-    walked, j = 0.0, i
-    while 0 <= j + step < len(geo) and walked < BEARING_BASE_M:
-        walked += pieces_m[j if step > 0 else j - 1]
-        j += step
-        if geo[j] != geo[i] and walked >= BEARING_BASE_M:
-            break
-    return geo[j]
-
-
-def _turn_at(geo: Sequence[Sequence[float]], pieces_m: _PieceLengths, i: int) -> str:
-    """The turn made at route point ``i``."""
-    a, b, c = _along(geo, pieces_m, i, -1), geo[i], _along(geo, pieces_m, i, +1)
-    if a == b or b == c:
-        return "straight"
-    return _turn(flat_bearing_deg(b, c) - flat_bearing_deg(a, b))
+def _turns_at(geo: Sequence[Sequence[float]], points: Sequence[int]) -> list[str]:
+    """The turn made at each of the route points ``points``: the change of bearing between
+    :data:`BEARING_BASE_M` of the route before and after the point ("straight" where either
+    side has no length), in one kernel call per route."""
+    if not points:
+        return []
+    xy = np.asarray(geo, dtype=np.float64).T.copy()
+    deltas = np.empty(len(points), dtype=np.float64)
+    turn_deltas(xy[0], xy[1], np.asarray(points, dtype=np.int64), BEARING_BASE_M, deltas)
+    return ["straight" if math.isnan(d) else _turn(d) for d in deltas.tolist()]
 
 
 @dataclass(slots=True)
@@ -190,7 +166,7 @@ def _legs(route: Route) -> list[_Leg]:
     """The route's segments merged into the ways a person is told about (see module doc)."""
     segments = [s for s in route.segments if s.length_m > 0] or route.segments
     legs: list[_Leg] = []
-    pieces_m = _PieceLengths(route.geometry)
+    turns = iter(_turns_at(route.geometry, [seg.first_point for seg in segments[1:]]))
     for seg in segments:
         way = Way(seg.name, seg.highway, seg.is_sidewalk)
         if not legs:
@@ -202,10 +178,10 @@ def _legs(route: Route) -> list[_Leg]:
             prev.name,
             prev.is_sidewalk,
         )
-        if same_street:  # merged whatever the turn: no bearing needed
+        turn = next(turns)
+        if same_street:  # merged whatever the turn
             last.way_id = seg.way_id
             continue
-        turn = _turn_at(route.geometry, pieces_m, seg.first_point)
         same_way = seg.way_id >= 0 and seg.way_id == last.way_id and way.key() == prev.key()
         no_turn = turn == "straight" or (same_way and not turn.startswith(("sharp", "uturn")))
         unnamed_on = no_turn and prev.name is None and (way.name is None or same_way)
