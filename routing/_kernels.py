@@ -408,3 +408,97 @@ def turn_deltas(
         out[q] = _flat_bearing_deg(lon[i], lat[i], lon[c], lat[c]) - _flat_bearing_deg(
             lon[a], lat[a], lon[i], lat[i]
         )
+
+
+@njit(cache=True, nogil=True)
+def polyline_capacity(geom_first: np.ndarray, edges: np.ndarray) -> int:
+    """Points of the edges' polylines together: room enough for :func:`route_polyline_fill`."""
+    total = 0
+    for e in edges:
+        total += geom_first[e + 1] - geom_first[e]
+    return total
+
+
+@njit(cache=True, nogil=True)
+def _cut_into(
+    lon: np.ndarray, lat: np.ndarray, a: int, b: int, start: float, end: float,
+    out: np.ndarray, pos: int,
+) -> int:  # fmt: skip
+    """Write the part of polyline points ``a .. b-1`` between fractions ``start`` and ``end`` of
+    its great-circle length into ``out`` from row ``pos`` (:func:`routing.geometry.cut_polyline`,
+    the same operations in the same order); returns the next free row."""
+    if start <= 0.0 and end >= 1.0:
+        for p in range(a, b):
+            out[pos, 0], out[pos, 1] = lon[p], lat[p]
+            pos += 1
+        return pos
+    total = 0.0
+    for p in range(a, b - 1):
+        total += _great_circle_m(lon[p], lat[p], lon[p + 1], lat[p + 1])
+    if total <= 0.0:
+        out[pos, 0], out[pos, 1] = lon[a], lat[a]
+        out[pos + 1, 0], out[pos + 1, 1] = lon[b - 1], lat[b - 1]
+        return pos + 2
+    lo, hi = start * total, end * total
+    begin = pos
+    walked = 0.0
+    for p in range(a, b - 1):
+        length = _great_circle_m(lon[p], lat[p], lon[p + 1], lat[p + 1])
+        nxt = walked + length
+        if pos == begin and lo <= nxt:
+            t = (lo - walked) / length if length > 0 else 0.0
+            out[pos, 0] = lon[p] + t * (lon[p + 1] - lon[p])
+            out[pos, 1] = lat[p] + t * (lat[p + 1] - lat[p])
+            pos += 1
+        if pos > begin and hi <= nxt:
+            t = (hi - walked) / length if length > 0 else 0.0
+            out[pos, 0] = lon[p] + t * (lon[p + 1] - lon[p])
+            out[pos, 1] = lat[p] + t * (lat[p + 1] - lat[p])
+            pos += 1
+            break
+        if pos > begin:
+            out[pos, 0], out[pos, 1] = lon[p + 1], lat[p + 1]
+            pos += 1
+        walked = nxt
+    if pos == begin:
+        out[pos, 0], out[pos, 1] = lon[a], lat[a]
+        out[pos + 1, 0], out[pos + 1, 1] = lon[b - 1], lat[b - 1]
+        pos += 2
+    elif pos == begin + 1:
+        out[pos, 0], out[pos, 1] = out[begin, 0], out[begin, 1]
+        pos += 1
+    return pos
+
+
+@njit(cache=True, nogil=True)
+def route_polyline_fill(
+    geom_first: np.ndarray, lon: np.ndarray, lat: np.ndarray, edges: np.ndarray,
+    start: float, end: float, out: np.ndarray, first_pt: np.ndarray, last_pt: np.ndarray,
+) -> int:  # fmt: skip
+    """The polyline of a walk over ``edges`` from fraction ``start`` of the first to ``end`` of
+    the last, into ``out`` (``(polyline_capacity, 2)`` rows of lon, lat); per piece the row of
+    its first and last point into ``first_pt``/``last_pt``. Consecutive pieces share their
+    junction point, kept once; only the first and the last piece are cut. Returns the rows
+    written (:func:`routing.geometry.route_polyline`)."""
+    k = len(edges)
+    e = edges[0]
+    pos = _cut_into(
+        lon, lat, geom_first[e], geom_first[e + 1], start, end if k == 1 else 1.0, out, 0
+    )
+    first_pt[0], last_pt[0] = 0, pos - 1
+    if k == 1:
+        return pos
+    for i in range(1, k - 1):
+        e = edges[i]
+        for p in range(geom_first[e] + 1, geom_first[e + 1]):
+            out[pos, 0], out[pos, 1] = lon[p], lat[p]
+            pos += 1
+        first_pt[i], last_pt[i] = last_pt[i - 1], pos - 1
+    e = edges[k - 1]
+    mark = pos
+    pos = _cut_into(lon, lat, geom_first[e], geom_first[e + 1], 0.0, end, out, pos)
+    for p in range(mark + 1, pos):  # without its first point (the junction)
+        out[p - 1, 0], out[p - 1, 1] = out[p, 0], out[p, 1]
+    pos -= 1
+    first_pt[k - 1], last_pt[k - 1] = last_pt[k - 2], pos - 1
+    return pos
