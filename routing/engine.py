@@ -28,6 +28,7 @@ from accessibility_rules.weights import EdgeWeights, compute_weights
 from graphs.geodesy import great_circle_m
 from graphs.model import CompiledGraph
 from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
+from routing.instructions import instructions
 from routing.landmarks import choose_landmarks, length_landmarks
 from routing.metric import (
     DEFAULT_METRIC_CACHE_BYTES,
@@ -501,7 +502,7 @@ class Router:
         n = self.graph.node_count
         lat, lon = float(self.graph.node["lat"][0]), float(self.graph.node["lon"][0])
         lat2, lon2 = float(self.graph.node["lat"][n - 1]), float(self.graph.node["lon"][n - 1])
-        self.route((lat, lon), (lat2, lon2), "walk")
+        instructions(self.route((lat, lon), (lat2, lon2), "walk"))  # the turn kernel too
 
     def route_via(
         self,

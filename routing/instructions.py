@@ -295,11 +295,8 @@ def instructions(
                 turn += again
             text = f"{turn}, {w['staying'].format(way=leg.way.english() if lang == 'en' else leg.way.german('dat'))}"
         else:
-            text = (
-                f"{turn} {leg.way.into(lang)}"
-                if not leg.way.into(lang).startswith("weiter")
-                else f"{turn}, {leg.way.into(lang)}"
-            )
+            into = leg.way.into(lang)
+            text = f"{turn}, {into}" if into.startswith("weiter") else f"{turn} {into}"
         b = geo[leg.point]
         events.append((leg.start_m, 2, Instruction("turn", round(leg.start_m, 1), 0.0, b[0], b[1], text + ".", leg.way.name)))  # fmt: skip
     for barrier in _slopes(_merge_crossings(route.barriers)):
