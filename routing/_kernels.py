@@ -502,3 +502,79 @@ def route_polyline_fill(
     pos -= 1
     first_pt[k - 1], last_pt[k - 1] = last_pt[k - 2], pos - 1
     return pos
+
+
+#: Bits of :func:`report_piece_flags`: what a route report lists on a piece (in the order the
+#: report lists the kinds), and facts of the piece it reads again.
+FLAG_STEEP = 1 << 0
+FLAG_STEPS = 1 << 1
+FLAG_SURFACE = 1 << 2
+FLAG_NARROW = 1 << 3
+FLAG_CROSSING = 1 << 4
+FLAG_ELEVATOR = 1 << 5
+FLAG_KERB = 1 << 6
+FLAG_BARRIER = 1 << 7
+FLAG_WALKED = 1 << 8  # some of the edge is walked (end > start)
+FLAG_HAS_LENGTH = 1 << 9  # the walked part has a length
+FLAG_KNOWN_INCLINE = 1 << 10  # a known incline along a walked length (no flight of steps)
+
+#: Columns :func:`report_piece_flags` reads, by their position in its ``cols`` argument.
+PIECE_COLUMNS = (
+    "length_m", "incline_percent", "is_steps", "surface", "passage_width_m", "crossing",
+    "is_elevator", "kerb_count", "barrier",
+)  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def report_piece_flags(
+    block: np.ndarray, cols: np.ndarray, start: float, end: float, steep_limit: float,
+    narrow_limit: float, reported_surface: np.ndarray, crossing_none: float,
+    barrier_none: float, lengths: np.ndarray, at: np.ndarray, flags: np.ndarray,
+) -> None:  # fmt: skip
+    """Per piece of a route (rows of ``block``, the report table gathered for its edges; ``cols``
+    the positions of :data:`PIECE_COLUMNS` in it): the length walked, where it starts (metres
+    from the route's start, a running sum) and the ``FLAG_*`` bits of what the report lists
+    there. The walk starts at fraction ``start`` of the first piece and ends at ``end`` of the
+    last; ``reported_surface`` is indexed by surface code + 1. One pass instead of a numpy
+    expression per kind (:func:`routing.report.build_route` reads the bits)."""
+    k = block.shape[0]
+    c_len, c_incl, c_steps, c_surf = cols[0], cols[1], cols[2], cols[3]
+    c_width, c_cross, c_elev, c_kerb, c_barrier = cols[4], cols[5], cols[6], cols[7], cols[8]
+    walked_m = 0.0
+    for i in range(k):
+        s = start if i == 0 else 0.0
+        e = end if i == k - 1 else 1.0
+        length = (e - s) * block[i, c_len]
+        lengths[i] = length
+        at[i] = walked_m
+        walked_m += length
+        bits = 0
+        has_length = length > 0
+        walked = e > s
+        not_last = i < k - 1
+        steps = block[i, c_steps] > 0
+        incline = block[i, c_incl]
+        if walked:
+            bits |= FLAG_WALKED
+        if has_length:
+            bits |= FLAG_HAS_LENGTH
+        if has_length and np.isfinite(incline) and not steps:
+            bits |= FLAG_KNOWN_INCLINE
+            if abs(incline) >= steep_limit:
+                bits |= FLAG_STEEP
+        if steps and walked:
+            bits |= FLAG_STEPS
+        if has_length and reported_surface[np.int64(block[i, c_surf]) + 1]:
+            bits |= FLAG_SURFACE
+        width = block[i, c_width]
+        if has_length and np.isfinite(width) and width < narrow_limit:
+            bits |= FLAG_NARROW
+        if block[i, c_cross] != crossing_none and walked and (e >= 1.0 or s == 0.0):
+            bits |= FLAG_CROSSING
+        if block[i, c_elev] > 0:
+            bits |= FLAG_ELEVATOR
+        if not_last and np.int64(block[i, c_kerb]) > 0:
+            bits |= FLAG_KERB
+        if not_last and block[i, c_barrier] != barrier_none:
+            bits |= FLAG_BARRIER
+        flags[i] = bits

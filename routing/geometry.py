@@ -47,13 +47,13 @@ def cut_polyline(coords: np.ndarray, start: float, end: float) -> np.ndarray:
 
 
 def route_polyline(
-    graph: CompiledGraph, edges: np.ndarray, starts: np.ndarray, ends: np.ndarray
+    graph: CompiledGraph, edges: np.ndarray, start: float, end: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Route polyline (``[lon, lat]`` rows) and, per piece, the index of its first and last
     point in it.
 
-    Piece ``i`` walks edge ``edges[i]`` from fraction ``starts[i]`` to ``ends[i]`` (only the
-    first may start after 0, only the last end before 1). Consecutive pieces share their
+    The walk starts at fraction ``start`` of the first edge, ends at fraction ``end`` of the
+    last and walks every edge between whole. Consecutive pieces share their
     junction point, which is kept once; only the first and last piece are cut
     (:func:`cut_polyline`). One kernel call (:func:`routing._kernels.route_polyline_fill`).
     """
@@ -64,7 +64,7 @@ def route_polyline(
     first_pt = np.empty(k, dtype=np.int64)
     last_pt = np.empty(k, dtype=np.int64)
     rows = route_polyline_fill(
-        gf, graph.geom_lon, graph.geom_lat, edges, float(starts[0]), float(ends[-1]),
+        gf, graph.geom_lon, graph.geom_lat, edges, float(start), float(end),
         out, first_pt, last_pt,
     )  # fmt: skip
     return out[:rows], first_pt, last_pt

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, Protocol
@@ -34,6 +35,21 @@ from accessibility_rules.profile import Profile, UnknownTreatment
 from accessibility_rules.registry import Where, unknown_flags
 from accessibility_rules.weights import POINT_LIMITS, EdgeWeights, Limit, Unknown
 from graphs.model import CompiledGraph
+from routing._kernels import (
+    FLAG_BARRIER,
+    FLAG_CROSSING,
+    FLAG_ELEVATOR,
+    FLAG_HAS_LENGTH,
+    FLAG_KERB,
+    FLAG_KNOWN_INCLINE,
+    FLAG_NARROW,
+    FLAG_STEEP,
+    FLAG_STEPS,
+    FLAG_SURFACE,
+    FLAG_WALKED,
+    PIECE_COLUMNS,
+    report_piece_flags,
+)
 from routing.geometry import route_polyline
 from routing.messages import limit_message
 from routing.route import (
@@ -111,6 +127,12 @@ class ReportTable:
 
     rows: np.ndarray
     index: dict[str, int]
+    #: Positions of :data:`routing._kernels.PIECE_COLUMNS` in ``rows`` (the kernel's columns).
+    piece_columns: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+
+    def __post_init__(self) -> None:
+        cols = np.array([self.index[n] for n in PIECE_COLUMNS], dtype=np.int64)
+        object.__setattr__(self, "piece_columns", cols)
 
     @classmethod
     def build(cls, edge: dict[str, np.ndarray], eff: Any) -> ReportTable:
@@ -127,7 +149,10 @@ class ReportTable:
 
     def gather(self, edges: np.ndarray) -> dict[str, np.ndarray]:
         """The columns for ``edges`` (views into one gathered block)."""
-        block = self.rows[edges]
+        return self.split(self.rows[edges])
+
+    def split(self, block: np.ndarray) -> dict[str, np.ndarray]:
+        """The columns of ``block``, rows gathered from :attr:`rows` (views, no copy)."""
         return {name: block[:, i] for name, i in self.index.items()}
 
 
@@ -170,114 +195,38 @@ def build_route(
     beyond the destination breaks nothing) and it can go when the snapping is reworked.
     """
     edges = np.asarray(path.edges, dtype=np.int64)
-    c = table.gather(edges)
+    block = table.rows[edges]
+    c = table.split(block)
     k = len(edges)
-    starts = np.zeros(k)
-    ends = np.ones(k)
-    starts[0], ends[-1] = path.start, path.end
-    lengths = (ends - starts) * c["length_m"]
-    at = np.concatenate(([0.0], np.cumsum(lengths)[:-1]))
+    start, end = float(path.start), float(path.end)
+    lengths = np.empty(k)
+    at = np.empty(k)
+    flags = np.empty(k, dtype=np.int64)
+    steep_limit = min(STEEP_REPORT_PERCENT, profile.max_incline_percent or STEEP_REPORT_PERCENT)
+    narrow_limit = profile.min_width_m if profile.min_width_m is not None else NARROW_REPORT_M
+    report_piece_flags(
+        block, table.piece_columns, start, end, float(steep_limit), float(narrow_limit),
+        _reported_surfaces(profile.avoid_surfaces), float(CrossingKind.NONE),
+        float(BarrierKind.NONE), lengths, at, flags,
+    )  # fmt: skip
     total = float(lengths.sum())
     not_last = np.arange(k) < k - 1
-    points, first_pt, last_pt = route_polyline(graph, edges, starts, ends)
-    mid_pt = (first_pt + last_pt) // 2
+    points, first_pt, last_pt = route_polyline(graph, edges, start, end)
     geometry: list[list[float]] = points.tolist()
+    first_at, last_at = first_pt.tolist(), last_pt.tolist()
 
     def where(i: int, which: np.ndarray) -> tuple[float, float]:
         lon, lat = geometry[int(which[i])]
         return lon, lat
 
-    barriers: list[Barrier] = []
-
-    def add(
-        kind: str,
-        mask: np.ndarray,
-        point: np.ndarray,
-        offset: np.ndarray,
-        **columns: np.ndarray | _EnumColumn,
-    ) -> None:
-        for i in np.flatnonzero(mask):
-            lon, lat = where(int(i), point)
-            details = {name: _value(col, int(i)) for name, col in columns.items()}
-            barriers.append(Barrier(kind, round(float(at[i] + offset[i]), 1), lon, lat, details))
-
-    zero = np.zeros(k)
-    has_length = lengths > 0
-    # what the walk meets: along a piece only what its walked part covers (a whole edge of length
-    # zero counts, a partial piece of length zero does not); at an edge's head only when the walk
-    # goes through it, which the last piece never does (its head lies beyond the destination)
-    walked = ends > starts
-    steps = c["is_steps"] > 0
-    incline = c["incline_percent"].astype(np.float64)
-    incline_src = c["incline_source"]
-    known_incline = has_length & np.isfinite(incline) & ~steps
-    steep_limit = min(STEEP_REPORT_PERCENT, profile.max_incline_percent or STEEP_REPORT_PERCENT)
-    add(
-        "steep", known_incline & (np.abs(incline) >= steep_limit), first_pt, zero,
-        incline_percent=np.round(incline, 1), length_m=np.round(lengths, 1),
-        source=_names_of(incline_src, InclineSource),
-    )  # fmt: skip
-    step_total = c["step_count"].astype(np.int64)
-    step_here = np.where(
-        step_total > 0, np.maximum(1, np.rint(step_total * (ends - starts))), -1
-    ).astype(np.int64)
-    add(  # every flight walked, also one of length zero (both ends mapped at one position)
-        "steps", steps & walked, first_pt, zero,
-        step_count=np.where(step_here > 0, step_here, _NONE),
-        handrail=_names_of(c["handrail"], Tri),
-        ramp_wheelchair=_names_of(c["ramp_wheelchair"], Tri),
-    )  # fmt: skip
-    surface = c["surface"]
-    avoided = [int(SurfaceClass[x.upper()]) for x in profile.avoid_surfaces]
-    reported = np.zeros(len(SurfaceClass) + 1, dtype=bool)  # indexed by code + 1 (UNKNOWN = -1)
-    reported[[int(x) + 1 for x in POOR_SURFACES] + [x + 1 for x in avoided]] = True
-    poor = reported[surface.astype(np.int64) + 1] & has_length
-    add(
-        "surface",
-        poor,
-        first_pt,
-        zero,
-        surface=_names_of(surface, SurfaceClass),
-        length_m=np.round(lengths, 1),
-    )
-    width = c["passage_width_m"].astype(np.float64)
-    narrow_limit = profile.min_width_m if profile.min_width_m is not None else NARROW_REPORT_M
-    add(
-        "narrow",
-        has_length & np.isfinite(width) & (width < narrow_limit),
-        first_pt,
-        zero,
-        width_m=np.round(width, 2),
-    )
-    crossing = c["crossing"]
-    add(
-        "crossing", (crossing != CrossingKind.NONE) & walked & ((ends >= 1.0) | (starts == 0.0)), mid_pt, lengths / 2,
-        crossing=_names_of(crossing, CrossingKind),
-        acoustic_signal=_names_of(c["acoustic_signal"], AcousticSignal),
-        vibration_signal=_names_of(c["vibration_signal"], Tri),
-        tactile_paving=_names_of(c["tactile_paving"], Tri),
-    )  # fmt: skip
-    add("elevator", c["is_elevator"] > 0, last_pt, lengths)
-    kerbs = c["kerb_count"].astype(np.int64)
-    kerb_h = c["kerb_height_cm"].astype(np.float64)
-    add(
-        "kerb", not_last & (kerbs > 0), last_pt, lengths,
-        height_cm=np.where(np.isnan(kerb_h), _NONE, np.round(kerb_h, 1)), count=kerbs,
-    )  # fmt: skip
-    barrier = c["barrier"]
-    add(
-        "barrier",
-        not_last & (barrier != BarrierKind.NONE),
-        last_pt,
-        lengths,
-        barrier=_names_of(barrier, BarrierKind),
-    )
-    barriers.sort(key=lambda b: b.at_m)
+    barriers = _barriers(c, flags, lengths, at, start, end, geometry, first_at, last_at)
+    walked = (flags & FLAG_WALKED) != 0
+    has_length = (flags & FLAG_HAS_LENGTH) != 0
 
     # a closed node counts once, where the walk passes it: at the head of every piece but the
     # last, and at the tail of the first piece only when the walk starts on that node
     at_origin_node = np.zeros(k, dtype=bool)
-    at_origin_node[0] = starts[0] == 0.0
+    at_origin_node[0] = start == 0.0
     closed_ends = (
         graph.edge["closed"][edges].astype(bool),
         graph.node["closed"][graph.head[edges]].astype(bool),
@@ -292,10 +241,11 @@ def build_route(
     ubits = weights.unknowns[edges]
     edge_level = walked & has_length
     unknowns: dict[str, dict[str, float]] = {}
-    for unknown in Unknown:
-        hit = (ubits & np.uint32(unknown)) != 0
-        if not hit.any():
+    present = int(np.bitwise_or.reduce(ubits, initial=0))
+    for unknown in _UNKNOWN_FLAGS if present else ():
+        if not present & unknown:
             continue
+        hit = (ubits & np.uint32(unknown)) != 0
         name = (unknown.name or "").lower()
         if unknown == Unknown.KERB_HEIGHT:
             count = int(c["kerb_unknown_count"][hit & not_last].sum())
@@ -308,7 +258,10 @@ def build_route(
             unknowns[name] = {"length_m": round(float(lengths[hit & edge_level].sum()), 1)}
 
     max_incline = None
+    known_incline = (flags & FLAG_KNOWN_INCLINE) != 0
     if known_incline.any():
+        incline = c["incline_percent"]
+        incline_src = c["incline_source"]
         top = int(np.flatnonzero(known_incline)[np.argmax(np.abs(incline[known_incline]))])
         max_incline = {
             "percent": round(float(incline[top]), 1),
@@ -316,6 +269,7 @@ def build_route(
             "at_m": round(float(at[top]), 1),
         }
 
+    kerbs = c["kerb_count"].astype(np.int64)
     delays = transition_delay_s(profile, kerbs, c["crossing_share"])
     duration = walking_time_s(profile, total, float(delays[not_last].sum()))
 
@@ -347,6 +301,123 @@ def build_route(
         edges=edges.tolist(),
         walk_edges=walk_edges,
     )
+
+
+def _reported_surfaces(avoid_surfaces: Any) -> np.ndarray:
+    """Surface codes reported as poor (indexed by code + 1: UNKNOWN is -1): :data:`POOR_SURFACES`
+    and those the profile avoids."""
+    key = tuple(sorted(avoid_surfaces))
+    table = _REPORTED_SURFACES.get(key)
+    if table is None:
+        avoided = [int(SurfaceClass[x.upper()]) for x in key]
+        table = np.zeros(len(SurfaceClass) + 1, dtype=bool)
+        table[[int(x) + 1 for x in POOR_SURFACES] + [x + 1 for x in avoided]] = True
+        _REPORTED_SURFACES[key] = table
+    return table
+
+
+_REPORTED_SURFACES: dict[tuple[str, ...], np.ndarray] = {}
+#: Every Unknown flag, in declaration order (iterating the enum costs more).
+_UNKNOWN_FLAGS = tuple(Unknown)
+
+#: The kinds of :class:`Barrier` in the order a report lists them (before sorting by place),
+#: with their :func:`~routing._kernels.report_piece_flags` bit.
+_BARRIER_KINDS = (
+    ("steep", FLAG_STEEP), ("steps", FLAG_STEPS), ("surface", FLAG_SURFACE),
+    ("narrow", FLAG_NARROW), ("crossing", FLAG_CROSSING), ("elevator", FLAG_ELEVATOR),
+    ("kerb", FLAG_KERB), ("barrier", FLAG_BARRIER),
+)  # fmt: skip
+_ANY_BARRIER = sum(bit for _, bit in _BARRIER_KINDS)
+
+
+def _barriers(
+    c: dict[str, np.ndarray],
+    flags: np.ndarray,
+    lengths: np.ndarray,
+    at: np.ndarray,
+    start: float,
+    end: float,
+    geometry: list[list[float]],
+    first_pt: list[int],
+    last_pt: list[int],
+) -> list[Barrier]:
+    """Every barrier met, sorted by place: for each piece whose ``flags`` mark a kind, its
+    details (values rounded as reported, enum codes by name). Steep parts, steps, surfaces and
+    narrow passages are placed at the piece's start, crossings half-way, elevators, kerbs and
+    barriers at its head."""
+    hit = np.flatnonzero(flags & _ANY_BARRIER).tolist()
+    if not hit:
+        return []
+    k = len(flags)
+    bits = flags[hit].tolist()
+    names = _enum_names
+    out: list[Barrier] = []
+    for kind, flag in _BARRIER_KINDS:
+        for i, b in zip(hit, bits, strict=True):
+            if not b & flag:
+                continue
+            length = lengths[i]
+            details: dict[str, Any]
+            if kind in ("steep", "steps", "surface", "narrow"):
+                place, offset = first_pt[i], 0.0
+            elif kind == "crossing":
+                place, offset = (first_pt[i] + last_pt[i]) // 2, length / 2
+            else:
+                place, offset = last_pt[i], length
+            if kind == "steep":
+                details = {
+                    "incline_percent": float(np.round(c["incline_percent"][i], 1)),
+                    "length_m": float(np.round(length, 1)),
+                    "source": names(InclineSource, c["incline_source"][i]),
+                }
+            elif kind == "steps":
+                total = float(c["step_count"][i])
+                count = int(total) if math.isfinite(total) else -1  # as astype(int64): < 0
+                frac = (end if i == k - 1 else 1.0) - (start if i == 0 else 0.0)
+                details = {
+                    "step_count": int(max(1.0, float(np.rint(count * frac))))
+                    if count > 0
+                    else None,
+                    "handrail": names(Tri, c["handrail"][i]),
+                    "ramp_wheelchair": names(Tri, c["ramp_wheelchair"][i]),
+                }
+            elif kind == "surface":
+                details = {
+                    "surface": names(SurfaceClass, c["surface"][i]),
+                    "length_m": float(np.round(length, 1)),
+                }
+            elif kind == "narrow":
+                details = {"width_m": float(np.round(c["passage_width_m"][i], 2))}
+            elif kind == "crossing":
+                details = {
+                    "crossing": names(CrossingKind, c["crossing"][i]),
+                    "acoustic_signal": names(AcousticSignal, c["acoustic_signal"][i]),
+                    "vibration_signal": names(Tri, c["vibration_signal"][i]),
+                    "tactile_paving": names(Tri, c["tactile_paving"][i]),
+                }
+            elif kind == "elevator":
+                details = {}
+            elif kind == "kerb":
+                height = float(c["kerb_height_cm"][i])
+                details = {
+                    "height_cm": None if math.isnan(height) else float(np.round(height, 1)),
+                    "count": int(float(c["kerb_count"][i])),
+                }
+            else:
+                details = {"barrier": names(BarrierKind, c["barrier"][i])}
+            lon, lat = geometry[place]
+            out.append(Barrier(kind, round(float(at[i] + offset), 1), lon, lat, details))
+    out.sort(key=lambda b: b.at_m)
+    return out
+
+
+def _enum_names(enum: type[IntEnum], code: Any) -> str:
+    """The lower-case name of enum code ``code`` (a float from the report table); "unknown"
+    for a code the enum does not have."""
+    return _names_of(_NO_CODES, enum).names.get(int(code), "unknown")
+
+
+_NO_CODES = np.zeros(0)
 
 
 # --------------------------------------------------------------------------- the verdict

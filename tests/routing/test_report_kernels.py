@@ -1,8 +1,12 @@
 """The route report's kernels against the numpy/Python code they replaced (kept here as the
-reference): :func:`routing.geometry.route_polyline` (one kernel call) must give exactly the
-polyline and point indices of the old assembly from :func:`~routing.geometry.cut_polyline`
-pieces, on random edge sequences of the real Kaiserslautern graph with random end fractions
-(0, 1 and repeated fractions included) and on real routes."""
+reference), on random edge sequences of the real Kaiserslautern graph with random end fractions
+(0, 1 and repeated fractions included) and on real routes:
+
+* :func:`routing.geometry.route_polyline` (one kernel call) must give exactly the polyline and
+  point indices of the old assembly from :func:`~routing.geometry.cut_polyline` pieces;
+* :func:`routing._kernels.report_piece_flags` must give exactly the old numpy lengths, starts
+  and per-kind masks (steep, steps, surface, narrow, crossing, elevator, kerb, barrier, walked,
+  length, known incline), for every preset."""
 
 from __future__ import annotations
 
@@ -13,10 +17,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accessibility_rules.attributes import BarrierKind, CrossingKind
+from accessibility_rules.profile import Profile, preset_names
 from graphs.arrays import concat_ranges
 from graphs.model import CompiledGraph
+from routing import _kernels
 from routing.errors import NoRouteError
 from routing.geometry import cut_polyline, route_polyline
+from routing.report import NARROW_REPORT_M, STEEP_REPORT_PERCENT, _reported_surfaces
 
 HYP = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -44,7 +52,7 @@ def _same(graph: CompiledGraph, edges: np.ndarray, start: float, end: float) -> 
     k = len(edges)
     starts, ends = np.zeros(k), np.ones(k)
     starts[0], ends[-1] = start, end
-    got = route_polyline(graph, edges, starts, ends)
+    got = route_polyline(graph, edges, start, end)
     want = route_polyline_reference(graph, edges, starts, ends)
     assert got[0].tolist() == want[0].tolist()  # exactly, as the response's coordinates
     assert got[1].tolist() == want[1].tolist()
@@ -95,3 +103,99 @@ def test_polyline_kernel_on_real_routes(ksl_router: Any) -> None:
         _same(g, np.asarray(path.edges, dtype=np.int64), path.start, path.end)
         checked += 1
     assert checked >= 60
+
+
+# --------------------------------------------------------------------------- piece flags
+
+
+def piece_flags_reference(
+    c: dict[str, np.ndarray],
+    start: float,
+    end: float,
+    steep_limit: float,
+    narrow_limit: float,
+    reported: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+    """Lengths, starts and the masks of every flag, as the report computed them in numpy."""
+    k = len(c["length_m"])
+    starts, ends = np.zeros(k), np.ones(k)
+    starts[0], ends[-1] = start, end
+    lengths = (ends - starts) * c["length_m"]
+    at = np.concatenate(([0.0], np.cumsum(lengths)[:-1]))
+    not_last = np.arange(k) < k - 1
+    has_length = lengths > 0
+    walked = ends > starts
+    steps = c["is_steps"] > 0
+    incline = c["incline_percent"].astype(np.float64)
+    known_incline = has_length & np.isfinite(incline) & ~steps
+    width = c["passage_width_m"].astype(np.float64)
+    crossing = c["crossing"]
+    masks = {
+        _kernels.FLAG_STEEP: known_incline & (np.abs(incline) >= steep_limit),
+        _kernels.FLAG_STEPS: steps & walked,
+        _kernels.FLAG_SURFACE: reported[c["surface"].astype(np.int64) + 1] & has_length,
+        _kernels.FLAG_NARROW: has_length & np.isfinite(width) & (width < narrow_limit),
+        _kernels.FLAG_CROSSING: (crossing != CrossingKind.NONE)
+        & walked
+        & ((ends >= 1.0) | (starts == 0.0)),
+        _kernels.FLAG_ELEVATOR: c["is_elevator"] > 0,
+        _kernels.FLAG_KERB: not_last & (c["kerb_count"].astype(np.int64) > 0),
+        _kernels.FLAG_BARRIER: not_last & (c["barrier"] != BarrierKind.NONE),
+        _kernels.FLAG_WALKED: walked,
+        _kernels.FLAG_HAS_LENGTH: has_length,
+        _kernels.FLAG_KNOWN_INCLINE: known_incline,
+    }
+    return lengths, at, masks
+
+
+def _same_flags(router: Any, edges: np.ndarray, start: float, end: float, profile: Profile) -> None:
+    table = router.report_table()
+    block = table.rows[edges]
+    c = table.split(block)
+    steep = min(STEEP_REPORT_PERCENT, profile.max_incline_percent or STEEP_REPORT_PERCENT)
+    narrow = profile.min_width_m if profile.min_width_m is not None else NARROW_REPORT_M
+    reported = _reported_surfaces(profile.avoid_surfaces)
+    k = len(edges)
+    lengths, at, flags = np.empty(k), np.empty(k), np.empty(k, dtype=np.int64)
+    _kernels.report_piece_flags(
+        block, table.piece_columns, start, end, float(steep), float(narrow), reported,
+        float(CrossingKind.NONE), float(BarrierKind.NONE), lengths, at, flags,
+    )  # fmt: skip
+    want_lengths, want_at, masks = piece_flags_reference(c, start, end, steep, narrow, reported)
+    assert lengths.tolist() == want_lengths.tolist()
+    assert at.tolist() == want_at.tolist()
+    for bit, mask in masks.items():
+        assert ((flags & bit) != 0).tolist() == mask.tolist(), bit
+
+
+@pytest.fixture(scope="module")
+def presets(ksl_router: Any) -> list[Profile]:
+    return [ksl_router.profile(name) for name in preset_names()]
+
+
+@HYP
+@given(data=st.data(), k=st.integers(1, 8), start=fractions, end=fractions)
+def test_piece_flags_kernel_matches_the_numpy_masks(
+    ksl_router: Any, presets: list[Profile], data: Any, k: int, start: float, end: float
+) -> None:
+    """Random edges (steps, crossings, barriers and all among them), ends and presets."""
+    m = len(ksl_router.graph.geom_first) - 1
+    edges = np.asarray(data.draw(st.lists(st.integers(0, m - 1), min_size=k, max_size=k)))
+    profile = data.draw(st.sampled_from(presets))
+    if k == 1 and start > end:
+        start, end = end, start
+    _same_flags(ksl_router, edges, start, end, profile)
+
+
+def test_piece_flags_kernel_on_every_flagged_edge(ksl_router: Any, presets: list[Profile]) -> None:
+    """Every edge the report lists something on, in chunks, for every preset."""
+    table = ksl_router.report_table()
+    c = table.columns()
+    interesting = np.flatnonzero(
+        (c["is_steps"] > 0) | (c["crossing"] != CrossingKind.NONE) | (c["kerb_count"] > 0)
+        | (c["barrier"] != BarrierKind.NONE) | (c["is_elevator"] > 0)
+        | np.isfinite(c["passage_width_m"]) | (np.abs(c["incline_percent"]) >= 3)
+    )  # fmt: skip
+    for profile in presets:
+        for chunk in np.array_split(interesting, max(1, len(interesting) // 50)):
+            _same_flags(ksl_router, chunk.astype(np.int64), 0.25, 0.75, profile)
