@@ -578,3 +578,167 @@ def report_piece_flags(
         if not_last and block[i, c_barrier] != barrier_none:
             bits |= FLAG_BARRIER
         flags[i] = bits
+
+
+#: Positions in the ``rule`` argument of the verdict kernels: bits of the rule, then the
+#: profile's (see :func:`routing.report.verdict_masks`).
+(
+    RULE_UNKNOWN_FORBIDDEN, RULE_CLOSED, RULE_INCLINE, RULE_POINT_UNKNOWNS, RULE_STEP_COUNT,
+    RULE_INCLINE_UNKNOWN, RULE_FORBIDDEN, RULE_LIMITED, RULE_CAN_BREAK, RULE_MAX_INCLINE,
+    RULE_HANDRAIL, RULE_SIZE,
+) = range(12)  # fmt: skip
+#: Positions in the ``codes`` argument: the two estimated incline sources, Tri.UNKNOWN.
+CODE_ESTIMATED_1, CODE_ESTIMATED_2, CODE_TRI_UNKNOWN = range(3)
+#: Columns the verdict kernels read, by their position in their ``cols`` argument.
+VERDICT_COLUMNS = ("length_m", "incline_source", "incline_percent", "is_steps", "handrail")
+
+#: Bits of :func:`route_verdict`'s ``piece_bits`` (facts the report lists the reliances from).
+PIECE_ALONG = 1 << 0  # walked, with a length walked
+PIECE_ESTIMATED_INCLINE = 1 << 1  # the incline is estimated (elevation model, direction tag)
+PIECE_HELD = 1 << 2  # along, no steps, an estimated incline with a value
+PIECE_NO_RAIL = 1 << 3  # walked flight of steps of unknown handrail
+
+
+@njit(cache=True, nogil=True)
+def _verdict_mask(
+    v: int | np.int64, h: int | np.int64, u: int | np.int64, row: np.ndarray, cols: np.ndarray, closed_edge: bool,
+    closed_head: bool, closed_tail: bool, rule: np.ndarray, codes: np.ndarray,
+) -> int:  # fmt: skip
+    """THE verdict rule of one edge (:func:`routing.report.verdict_masks`, one edge)."""
+    full = 0xFFFFFFFF
+    has_length = row[cols[0]] > 0
+    src = row[cols[1]]
+    estimated = src == codes[CODE_ESTIMATED_1] or src == codes[CODE_ESTIMATED_2]
+    known_incline = np.isfinite(row[cols[2]])
+    steps = row[cols[3]] > 0
+    closure = (v & rule[RULE_CLOSED]) != 0
+    point_unknowns = rule[RULE_POINT_UNKNOWNS]
+    step_count = rule[RULE_STEP_COUNT]
+    along = v & ~h & (~(rule[RULE_UNKNOWN_FORBIDDEN] | rule[RULE_CLOSED]) & full)
+    if rule[RULE_CAN_BREAK] == 0 and estimated:
+        along &= ~rule[RULE_INCLINE] & full
+    forbidden = u & rule[RULE_FORBIDDEN]
+    breaks_along = (
+        along != 0
+        or (forbidden & step_count) != 0
+        or ((forbidden & (~point_unknowns & full)) != 0 and has_length)
+        or (closed_edge and closure)
+    )
+    breaks_head = (h & (~rule[RULE_UNKNOWN_FORBIDDEN] & full)) != 0 or (
+        forbidden & point_unknowns
+    ) != 0
+    relied = u & rule[RULE_LIMITED]
+    relied_along = relied & (~(point_unknowns | step_count) & full)
+    if known_incline:
+        relied_along &= ~rule[RULE_INCLINE_UNKNOWN] & full
+    relies_along = (relied_along != 0 and has_length) or (relied & step_count) != 0
+    if rule[RULE_MAX_INCLINE] != 0:
+        held = has_length and not steps and known_incline and estimated
+        relies_along = relies_along or (held and (along & rule[RULE_INCLINE]) == 0)
+    if rule[RULE_HANDRAIL] != 0:
+        relies_along = relies_along or (steps and row[cols[4]] == codes[CODE_TRI_UNKNOWN])
+    relies_head = (relied & point_unknowns) != 0
+    mask = 0
+    if breaks_along:
+        mask |= 1
+    if relies_along:
+        mask |= 2
+    if breaks_head:
+        mask |= 4
+    if relies_head:
+        mask |= 8
+    if closed_head and closure:
+        mask |= 16
+    if closed_tail and closure:
+        mask |= 32
+    return mask
+
+
+@njit(cache=True, nogil=True)
+def verdict_masks_fill(
+    violations: np.ndarray, at_head: np.ndarray, unknowns: np.ndarray, block: np.ndarray,
+    cols: np.ndarray, closed_edge: np.ndarray, closed_head: np.ndarray,
+    closed_tail: np.ndarray, rule: np.ndarray, codes: np.ndarray, out: np.ndarray,
+) -> None:  # fmt: skip
+    """The verdict mask of every edge (row of ``block``) into ``out`` (uint8)."""
+    for e in range(len(out)):
+        out[e] = _verdict_mask(
+            np.int64(violations[e]), np.int64(at_head[e]), np.int64(unknowns[e]), block[e],
+            cols, closed_edge[e] != 0, closed_head[e] != 0, closed_tail[e] != 0, rule, codes,
+        )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def route_verdict(
+    edges: np.ndarray, violations: np.ndarray, at_head: np.ndarray, unknowns: np.ndarray,
+    rows: np.ndarray, cols: np.ndarray, edge_closed: np.ndarray, node_closed: np.ndarray,
+    head: np.ndarray, tail: np.ndarray, lengths: np.ndarray, start: float, end: float,
+    rule: np.ndarray, codes: np.ndarray, met: np.ndarray, u_met: np.ndarray,
+    piece_bits: np.ndarray,
+) -> int:  # fmt: skip
+    """The verdict facts of a route over ``edges`` (``BREAKS | RELIES`` bits, OR'ed over its
+    pieces: :func:`routing.report.piece_verdict` of each piece's verdict mask) and, per piece,
+    what it meets: ``met`` the violation bits (along where walked, at the head where the walk
+    goes on; a closure only where the walk passes it), ``u_met`` the unknown bits (along where
+    some length is walked, a step count where walked, point facts at the head) and the
+    ``PIECE_*`` bits. The walk starts at fraction ``start`` of the first piece (on its tail
+    node when 0) and ends at ``end`` of the last; ``lengths`` are the lengths walked. The
+    full-graph arrays are read at ``edges`` (no gathers)."""
+    k = len(edges)
+    facts = 0
+    unknown_forbidden = rule[RULE_UNKNOWN_FORBIDDEN]
+    closed_bit = rule[RULE_CLOSED]
+    point_unknowns = rule[RULE_POINT_UNKNOWNS]
+    step_count = rule[RULE_STEP_COUNT]
+    for i in range(k):
+        e = edges[i]
+        s = start if i == 0 else 0.0
+        t = end if i == k - 1 else 1.0
+        walked = t > s
+        through = i < k - 1
+        from_tail = i == 0 and start == 0.0
+        along = walked and lengths[i] > 0
+        v, h, u = np.int64(violations[e]), np.int64(at_head[e]), np.int64(unknowns[e])
+        ce, ch, ct = edge_closed[e] != 0, node_closed[head[e]] != 0, node_closed[tail[e]] != 0
+        row = rows[e]
+        m = _verdict_mask(v, h, u, row, cols, ce, ch, ct, rule, codes)
+        if walked:
+            facts |= m & 3
+        if through:
+            facts |= (m >> 2) & 3
+        if walked and through:
+            facts |= (m >> 4) & 1
+        if walked and from_tail:
+            facts |= (m >> 5) & 1
+        vbits = v & ~unknown_forbidden
+        bits = 0
+        if walked:
+            bits |= vbits & ~h
+        if through:
+            bits |= vbits & h
+        closed = walked and (ce or (ch and through) or (ct and from_tail))
+        if not closed:
+            bits &= ~closed_bit
+        met[i] = bits
+        ubits = 0
+        if along:
+            ubits |= u & ~point_unknowns
+        if walked:
+            ubits |= u & step_count
+        if through:
+            ubits |= u & point_unknowns
+        u_met[i] = ubits
+        src = row[cols[1]]
+        estimated = src == codes[CODE_ESTIMATED_1] or src == codes[CODE_ESTIMATED_2]
+        steps = row[cols[3]] > 0
+        pb = 0
+        if along:
+            pb |= PIECE_ALONG
+        if estimated:
+            pb |= PIECE_ESTIMATED_INCLINE
+        if along and not steps and np.isfinite(row[cols[2]]) and estimated:
+            pb |= PIECE_HELD
+        if walked and steps and row[cols[4]] == codes[CODE_TRI_UNKNOWN]:
+            pb |= PIECE_NO_RAIL
+        piece_bits[i] = pb
+    return facts

@@ -47,8 +47,27 @@ from routing._kernels import (
     FLAG_STEPS,
     FLAG_SURFACE,
     FLAG_WALKED,
+    PIECE_ALONG,
     PIECE_COLUMNS,
+    PIECE_ESTIMATED_INCLINE,
+    PIECE_HELD,
+    PIECE_NO_RAIL,
+    RULE_CAN_BREAK,
+    RULE_CLOSED,
+    RULE_FORBIDDEN,
+    RULE_HANDRAIL,
+    RULE_INCLINE,
+    RULE_INCLINE_UNKNOWN,
+    RULE_LIMITED,
+    RULE_MAX_INCLINE,
+    RULE_POINT_UNKNOWNS,
+    RULE_SIZE,
+    RULE_STEP_COUNT,
+    RULE_UNKNOWN_FORBIDDEN,
+    VERDICT_COLUMNS,
     report_piece_flags,
+    route_verdict,
+    verdict_masks_fill,
 )
 from routing.geometry import route_polyline
 from routing.messages import limit_message
@@ -130,9 +149,14 @@ class ReportTable:
     #: Positions of :data:`routing._kernels.PIECE_COLUMNS` in ``rows`` (the kernel's columns).
     piece_columns: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
 
+    #: Positions of :data:`routing._kernels.VERDICT_COLUMNS` in ``rows``.
+    verdict_columns: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+
     def __post_init__(self) -> None:
         cols = np.array([self.index[n] for n in PIECE_COLUMNS], dtype=np.int64)
         object.__setattr__(self, "piece_columns", cols)
+        cols = np.array([self.index[n] for n in VERDICT_COLUMNS], dtype=np.int64)
+        object.__setattr__(self, "verdict_columns", cols)
 
     @classmethod
     def build(cls, edge: dict[str, np.ndarray], eff: Any) -> ReportTable:
@@ -215,27 +239,21 @@ def build_route(
     geometry: list[list[float]] = points.tolist()
     first_at, last_at = first_pt.tolist(), last_pt.tolist()
 
-    def where(i: int, which: np.ndarray) -> tuple[float, float]:
-        lon, lat = geometry[int(which[i])]
-        return lon, lat
-
     barriers = _barriers(c, flags, lengths, at, start, end, geometry, first_at, last_at)
     walked = (flags & FLAG_WALKED) != 0
     has_length = (flags & FLAG_HAS_LENGTH) != 0
 
-    # a closed node counts once, where the walk passes it: at the head of every piece but the
-    # last, and at the tail of the first piece only when the walk starts on that node
-    at_origin_node = np.zeros(k, dtype=bool)
-    at_origin_node[0] = start == 0.0
-    closed_ends = (
-        graph.edge["closed"][edges].astype(bool),
-        graph.node["closed"][graph.head[edges]].astype(bool),
-        graph.node["closed"][graph.tail[edges]].astype(bool),
-    )
+    def places(i: int, at_head: bool) -> Place:
+        """Where piece ``i`` starts, or its head."""
+        if at_head:
+            lon, lat = geometry[last_at[i]]
+            return Place(round(float(at[i] + lengths[i]), 1), lon, lat)
+        lon, lat = geometry[first_at[i]]
+        return Place(round(float(at[i]), 1), lon, lat)
+
     accessibility = _accessibility(
-        profile, weights, edges, c, lengths, at, total, walked, not_last, at_origin_node,
-        closed_ends, first_pt, last_pt, where,
-    )  # fmt: skip
+        profile, weights, graph, table, edges, c, lengths, total, start, end, places
+    )
     violations = [Violation(b.limit, b.at_m, b.lon, b.lat, b.message) for b in accessibility.breaks]
 
     ubits = weights.unknowns[edges]
@@ -480,6 +498,7 @@ class _VerdictPlan:
     limited: int  # Unknown bits a limit reads
     forbidden: int  # Unknown bits the profile forbids
     flags: tuple[tuple[int, str, bool], ...]  # (bit, name, at the head) of each limited flag
+    rule: np.ndarray  # the verdict kernels' ``rule`` argument (bits of the rule, the profile's)
 
 
 @functools.lru_cache(maxsize=64)
@@ -493,7 +512,25 @@ def _plan(profile: Profile) -> _VerdictPlan:
         for f in Unknown
         if limited & f
     )
-    return _VerdictPlan(limited, forbidden, flags)
+    rule = np.zeros(RULE_SIZE, dtype=np.int64)
+    rule[RULE_UNKNOWN_FORBIDDEN] = int(Limit.UNKNOWN_FORBIDDEN)
+    rule[RULE_CLOSED] = _CLOSED_BIT
+    rule[RULE_INCLINE] = _INCLINE_BIT
+    rule[RULE_POINT_UNKNOWNS] = _POINT_UNKNOWNS
+    rule[RULE_STEP_COUNT] = _STEP_COUNT_BIT
+    rule[RULE_INCLINE_UNKNOWN] = _INCLINE_UNKNOWN_BIT
+    rule[RULE_FORBIDDEN] = forbidden
+    rule[RULE_LIMITED] = limited
+    rule[RULE_CAN_BREAK] = estimate_can_break(profile)
+    rule[RULE_MAX_INCLINE] = profile.max_incline_percent is not None
+    rule[RULE_HANDRAIL] = profile.require_handrail_on_steps and not profile.avoid_steps
+    return _VerdictPlan(limited, forbidden, flags, rule)
+
+
+#: The verdict kernels' ``codes`` argument: the estimated incline sources, Tri.UNKNOWN.
+_CODES = np.array([*_ESTIMATED_INCLINE_SOURCES, int(Tri.UNKNOWN)], dtype=np.float64)
+#: :data:`~routing._kernels.VERDICT_COLUMNS` in a block of exactly those columns.
+_VERDICT_BLOCK_COLS = np.arange(len(VERDICT_COLUMNS), dtype=np.int64)
 
 
 #: (bit, name, at the head) of every Unknown flag, as plain ints.
@@ -630,56 +667,15 @@ def verdict_masks(
     :func:`_accessibility` lists exactly these facts as ``breaks`` and ``relies_on``.
     """
     plan = _plan(profile)
-    u32 = np.uint32
-    v = np.asarray(violations, dtype=u32)
-    h = np.asarray(at_head, dtype=u32)
-    u = np.asarray(unknowns, dtype=u32)
-    point_unknowns = _POINT_UNKNOWNS
-    has_length = np.asarray(c["length_m"]) > 0
-    src = np.asarray(c["incline_source"])
-    estimated = (src == _ESTIMATED_INCLINE_SOURCES[0]) | (src == _ESTIMATED_INCLINE_SOURCES[1])
-    incline = np.asarray(c["incline_percent"], dtype=np.float64)
-    known_incline = np.isfinite(incline)
-    steps = np.asarray(c["is_steps"]) > 0
-    closure = (v & u32(_CLOSED_BIT)) != 0
-
-    # --- breaks
-    along = v & ~h & u32(~(int(Limit.UNKNOWN_FORBIDDEN) | _CLOSED_BIT) & 0xFFFFFFFF)
-    if not estimate_can_break(profile):
-        along = np.where(estimated, along & u32(~_INCLINE_BIT & 0xFFFFFFFF), along)
-    forbidden = u & u32(plan.forbidden)
-    breaks_along = (
-        (along != 0)
-        | ((forbidden & u32(_STEP_COUNT_BIT)) != 0)
-        | (((forbidden & u32(~point_unknowns & 0xFFFFFFFF)) != 0) & has_length)
-        | (np.asarray(closed_edge, dtype=bool) & closure)
-    )
-    breaks_head = ((h & u32(~int(Limit.UNKNOWN_FORBIDDEN) & 0xFFFFFFFF)) != 0) | (
-        (forbidden & u32(point_unknowns)) != 0
-    )
-
-    # --- relies on unknown or estimated data
-    relied = u & u32(plan.limited)
-    relied_along = relied & u32(~(point_unknowns | _STEP_COUNT_BIT) & 0xFFFFFFFF)
-    relied_along = np.where(
-        known_incline, relied_along & u32(~_INCLINE_UNKNOWN_BIT & 0xFFFFFFFF), relied_along
-    )
-    relies_along = ((relied_along != 0) & has_length) | ((relied & u32(_STEP_COUNT_BIT)) != 0)
-    if profile.max_incline_percent is not None:
-        held = has_length & ~steps & known_incline & estimated
-        relies_along |= held & ((along & u32(_INCLINE_BIT)) == 0)
-    if profile.require_handrail_on_steps and not profile.avoid_steps:
-        relies_along |= steps & (np.asarray(c["handrail"]) == Tri.UNKNOWN)
-    relies_head = (relied & u32(point_unknowns)) != 0
-
-    parts = (  # in the order of the bits ALONG_BREAKS … FROM_TAIL_BREAKS
-        breaks_along, relies_along, breaks_head, relies_head,
-        np.asarray(closed_head, dtype=bool) & closure,
-        np.asarray(closed_tail, dtype=bool) & closure,
+    v = np.ascontiguousarray(violations, dtype=np.uint32)
+    block = np.column_stack([np.asarray(c[n], dtype=np.float64) for n in VERDICT_COLUMNS])
+    mask = np.empty(v.shape, dtype=np.uint8)
+    verdict_masks_fill(
+        v, np.ascontiguousarray(at_head, dtype=np.uint32),
+        np.ascontiguousarray(unknowns, dtype=np.uint32), block, _VERDICT_BLOCK_COLS,
+        np.ascontiguousarray(closed_edge, dtype=bool), np.ascontiguousarray(closed_head, dtype=bool),
+        np.ascontiguousarray(closed_tail, dtype=bool), plan.rule, _CODES, mask,
     )  # fmt: skip
-    mask = np.zeros(v.shape, dtype=np.uint8)
-    for bit, part in enumerate(parts):
-        mask |= part.view(np.uint8) << np.uint8(bit)
     return mask
 
 
@@ -705,84 +701,59 @@ def piece_verdict(
 def _accessibility(
     profile: Profile,
     weights: EdgeWeights,
+    graph: CompiledGraph,
+    table: ReportTable,
     edges: np.ndarray,
     c: dict[str, np.ndarray],
     lengths: np.ndarray,
-    at: np.ndarray,
     total: float,
-    walked: np.ndarray,
-    head: np.ndarray,
-    from_tail: np.ndarray,
-    closed_ends: tuple[np.ndarray, np.ndarray, np.ndarray],
-    first_pt: np.ndarray,
-    last_pt: np.ndarray,
-    where: Any,
+    start: float,
+    end: float,
+    places: Any,
 ) -> Accessibility:
     """The verdict on a route's pieces (see :class:`~routing.route.Accessibility`).
 
-    ``walked`` marks pieces whose walked part covers some of their edge, ``head`` those whose
-    walk goes through the edge's head, ``from_tail`` the first piece when the route starts on
-    its tail node: a limit broken along an edge counts where walked, one at the head
-    (:data:`~accessibility_rules.weights.POINT_LIMITS`, point unknowns) where the head is
-    reached, so nothing beyond either end of the route counts. ``closed_ends`` says per piece
-    whether its edge, its head node and its tail node are closed; a closed node counts once,
-    where the walk passes it. The verdict itself comes from :func:`verdict_masks` and
-    :func:`piece_verdict` (the rule the matrix applies to its cells); the breaks and reliances
-    listed are exactly the facts that rule counts.
+    The walk starts at fraction ``start`` of the first piece and ends at ``end`` of the last:
+    a limit broken along an edge counts where some of it is walked, one at the head
+    (:data:`~accessibility_rules.weights.POINT_LIMITS`, point unknowns) where the walk goes on
+    through the head, so nothing beyond either end of the route counts; a closed node counts
+    once, where the walk passes it (the tail of the first piece only when the walk starts on
+    it). The verdict itself is the rule of :func:`verdict_masks` and :func:`piece_verdict`
+    (the rule the matrix applies to its cells), applied per piece by the kernel
+    :func:`routing._kernels.route_verdict`; the breaks and reliances listed are exactly the
+    facts that rule counts. ``places(i, at_head)`` is the :class:`Place` of piece ``i``'s start
+    or head.
     """
     k = len(edges)
-    along = walked & (lengths > 0)  # facts measured along the way need some length walked
-    closed_edge, closed_head, closed_tail = closed_ends
-    closed = walked & (closed_edge | (closed_head & head) | (closed_tail & from_tail))
-    at_head = weights.violations_at_head[edges]
-    masks = verdict_masks(
-        profile, weights.violations[edges], at_head, weights.unknowns[edges], c, *closed_ends
-    )
-    facts = int(np.bitwise_or.reduce(piece_verdict(masks, walked, head, from_tail), initial=0))
-
-    def start_of(i: int) -> Place:
-        lon, lat = where(i, first_pt)
-        return Place(round(float(at[i]), 1), lon, lat)
-
-    def head_of(i: int) -> Place:
-        lon, lat = where(i, last_pt)
-        return Place(round(float(at[i] + lengths[i]), 1), lon, lat)
+    plan = _plan(profile)
+    met = np.empty(k, dtype=np.int64)
+    u_met = np.empty(k, dtype=np.int64)
+    piece_bits = np.empty(k, dtype=np.int64)
+    facts = route_verdict(
+        edges, weights.violations, weights.violations_at_head, weights.unknowns, table.rows,
+        table.verdict_columns, graph.edge["closed"], graph.node["closed"], graph.head,
+        graph.tail, lengths, start, end, plan.rule, _CODES, met, u_met, piece_bits,
+    )  # fmt: skip
 
     # --- what is broken ------------------------------------------------------------------
-    plan = _plan(profile)
     can_break = estimate_can_break(profile)
-    point = at_head.astype(np.int64)  # per edge: the bits broken only at its head
-    vbits = weights.violations[edges].astype(np.int64) & ~np.int64(int(Limit.UNKNOWN_FORBIDDEN))
-    met = np.where(walked, vbits & ~point, 0) | np.where(head, vbits & point, 0)
-    met &= np.where(closed, -1, ~np.int64(_CLOSED_BIT))
-    ubits = weights.unknowns[edges].astype(np.int64)
-    # a flight of unknown count is met even at length zero; other facts along need a length
-    u_met = (
-        np.where(along, ubits & ~np.int64(_POINT_UNKNOWNS), 0)
-        | np.where(walked, ubits & np.int64(_STEP_COUNT_BIT), 0)
-        | np.where(head, ubits & np.int64(_POINT_UNKNOWNS), 0)
-    )
     forbidden = u_met & np.int64(plan.forbidden)
-    src = c["incline_source"]
-    estimated_incline = (src == _ESTIMATED_INCLINE_SOURCES[0]) | (
-        src == _ESTIMATED_INCLINE_SOURCES[1]
-    )
-
     breaks: list[Break] = []
     demoted = np.zeros(k, dtype=bool)  # estimated incline breaks that may not say "no"
-    for i in np.flatnonzero((met != 0) | (forbidden != 0)).tolist():
+    for i in np.flatnonzero(met | forbidden).tolist():
         bits, forbid = int(met[i]), int(forbidden[i])
+        point = int(weights.violations_at_head[edges[i]])  # the bits broken only at its head
         for limit, bit, name, _ in _LIMIT_BITS:
             if not bits & bit:
                 continue
-            at_head = bool(int(point[i]) & bit)
-            estimated = bit == _INCLINE_BIT and bool(estimated_incline[i])
+            at_head = bool(point & bit)
+            estimated = bit == _INCLINE_BIT and bool(piece_bits[i] & PIECE_ESTIMATED_INCLINE)
             if estimated and not can_break:
                 demoted[i] = True
                 continue
             attribute, unit = _LIMIT_ATTRIBUTE[limit]
             value, limit_value = _measure(limit, c, i, profile)
-            place = head_of(i) if at_head else start_of(i)
+            place = places(i, at_head)
             message = limit_message(limit, c, i, profile, estimated=estimated)
             breaks.append(
                 Break(
@@ -792,7 +763,7 @@ def _accessibility(
             )  # fmt: skip
         for bit, name, at_head in _UNKNOWN_BITS:
             if forbid & bit:
-                place = head_of(i) if at_head else start_of(i)
+                place = places(i, at_head)
                 message = limit_message(Limit.UNKNOWN_FORBIDDEN, c, i, profile, unknown_bits=bit)
                 breaks.append(
                     Break(
@@ -805,47 +776,53 @@ def _accessibility(
     # --- what rests on unknown or estimated data -------------------------------------------
     relies: list[Reliance] = []
     unknown_along = np.zeros(k, dtype=bool)
+    along = (piece_bits & PIECE_ALONG) != 0  # walked, with some length walked
 
     def along_reliance(name: str, mask: np.ndarray, *, estimated: bool = False) -> None:
         nonlocal unknown_along
         if not mask.any():
             return
         unknown_along |= mask
-        places = [start_of(int(i)) for i in _runs(mask)]
+        starts = [places(int(i), False) for i in _runs(mask)]
         length = round(float(lengths[mask].sum()), 1)
-        relies.append(Reliance(name, None, length, places, estimated))
+        relies.append(Reliance(name, None, length, starts, estimated))
 
-    def count_reliance(name: str, mask: np.ndarray, counts: np.ndarray, at_head: bool) -> None:
+    def count_reliance(
+        name: str, mask: np.ndarray, counts: np.ndarray | None, at_head: bool
+    ) -> None:
         if not mask.any():
             return
-        places = [(head_of(i) if at_head else start_of(i)) for i in np.flatnonzero(mask).tolist()]
-        relies.append(Reliance(name, int(counts[mask].sum()), None, places))
+        where = [places(i, at_head) for i in np.flatnonzero(mask).tolist()]
+        count = int(mask.sum()) if counts is None else int(counts[mask].sum())
+        relies.append(Reliance(name, count, None, where))
 
-    ones = np.ones(k, dtype=np.int64)
     relied = u_met & np.int64(plan.limited)
-    incline = c["incline_percent"].astype(np.float64)
-    for bit, name, at_head in plan.flags if relied.any() else ():
+    present = int(np.bitwise_or.reduce(relied, initial=0))
+    for bit, name, at_head in plan.flags if present else ():
+        if not present & bit:  # on no piece: nothing to list
+            continue
         hit = (relied & np.int64(bit)) != 0
         if bit == _INCLINE_UNKNOWN_BIT:  # an estimate is not unknown: it is listed as estimated
-            hit &= ~np.isfinite(incline)
+            hit &= ~np.isfinite(c["incline_percent"])
         if bit == _KERB_HEIGHT_BIT:
             count_reliance(name, hit, c["kerb_unknown_count"].astype(np.int64), True)
         elif at_head:
-            count_reliance(name, hit, ones, True)
+            count_reliance(name, hit, None, True)
         elif bit == _STEP_COUNT_BIT:
-            count_reliance(name, hit, ones, False)
+            count_reliance(name, hit, None, False)
             unknown_along |= hit & along
         else:
             along_reliance(name, hit)
-    steps = c["is_steps"] > 0
     if profile.max_incline_percent is not None:
-        held = along & ~steps & np.isfinite(incline) & estimated_incline
-        held &= ((met & np.int64(_INCLINE_BIT)) == 0) | demoted
-        along_reliance("incline", held, estimated=True)
+        held = (piece_bits & PIECE_HELD) != 0
+        if held.any():
+            held &= ((met & np.int64(_INCLINE_BIT)) == 0) | demoted
+            along_reliance("incline", held, estimated=True)
     if profile.require_handrail_on_steps and not profile.avoid_steps:
-        no_rail = walked & steps & (c["handrail"] == Tri.UNKNOWN)
-        count_reliance("handrail", no_rail, ones, False)
-        unknown_along |= no_rail & along
+        no_rail = (piece_bits & PIECE_NO_RAIL) != 0
+        if no_rail.any():
+            count_reliance("handrail", no_rail, None, False)
+            unknown_along |= no_rail & along
 
     known = 1.0 if total <= 0 else 1.0 - float(lengths[unknown_along].sum()) / total
     verdict: Verdict = VERDICTS[int(VERDICT_CODE[facts])]
