@@ -280,11 +280,12 @@ def instructions(
     legs = _legs(route)
     if not legs:
         return []
-    events: list[tuple[float, int, Instruction]] = []
+    # (at, order, type, at_m, lon, lat, text, street): an Instruction is made once, at the end
+    events: list[tuple[float, int, str, float, float, float, str, str | None]] = []
     first = legs[0].way
-    events.append((0.0, 0, Instruction("depart", 0.0, 0.0, geo[0][0], geo[0][1], f"{w['depart']} {first.on(lang)}.", first.name)))  # fmt: skip
+    events.append((0.0, 0, "depart", 0.0, geo[0][0], geo[0][1], f"{w['depart']} {first.on(lang)}.", first.name))  # fmt: skip
     for obstacle in avoided:
-        events.append((0.0, 1, Instruction("obstacle", 0.0, 0.0, geo[0][0], geo[0][1], obstacle_phrase(obstacle, lang) + ".")))  # fmt: skip
+        events.append((0.0, 1, "obstacle", 0.0, geo[0][0], geo[0][1], obstacle_phrase(obstacle, lang) + ".", None))  # fmt: skip
     for prev, leg in itertools.pairwise(legs):
         turn = _TURNS[lang][leg.turn]
         if leg.way.key() == prev.way.key():
@@ -298,35 +299,32 @@ def instructions(
             into = leg.way.into(lang)
             text = f"{turn}, {into}" if into.startswith("weiter") else f"{turn} {into}"
         b = geo[leg.point]
-        events.append((leg.start_m, 2, Instruction("turn", round(leg.start_m, 1), 0.0, b[0], b[1], text + ".", leg.way.name)))  # fmt: skip
+        events.append((leg.start_m, 2, "turn", round(leg.start_m, 1), b[0], b[1], text + ".", leg.way.name))  # fmt: skip
     for barrier in _slopes(_merge_crossings(route.barriers)):
         text = describe_barrier(barrier.kind, barrier.details, lang)
         if barrier.kind == "steps":
             text = w["caution"] + text
-        events.append((barrier.at_m, 3, Instruction("barrier", barrier.at_m, 0.0, barrier.lon, barrier.lat, _capital(text) + ".")))  # fmt: skip
+        events.append((barrier.at_m, 3, "barrier", barrier.at_m, barrier.lon, barrier.lat, _capital(text) + ".", None))  # fmt: skip
     verdict = verdict_sentence(
         verdict_of(route), lang, has_steps=any(b.kind == "steps" for b in route.barriers)
     )
     end = geo[-1]
-    events.append((route.distance_m, 4, Instruction("arrive", round(route.distance_m, 1), 0.0, end[0], end[1], f"{w['arrive']} {verdict}")))  # fmt: skip
+    events.append((route.distance_m, 4, "arrive", round(route.distance_m, 1), end[0], end[1], f"{w['arrive']} {verdict}", None))  # fmt: skip
     events.sort(key=lambda t: (t[0], t[1]))
     out: list[Instruction] = []
     last_at = 0.0
-    for at, _, ins in events:
+    for at, _, kind, at_m, lon, lat, text, street in events:
         gap = max(0.0, at - last_at)
-        text = ins.text
-        if ins.type not in ("depart", "obstacle") and gap >= 1.0:
+        if kind not in ("depart", "obstacle") and gap >= 1.0:
             after = w["after"].format(d=metres(gap, lang))
-            if ins.type == "arrive":
+            if kind == "arrive":
                 text = f"{after} {w['arrive_after']} {verdict}"
-            elif ins.type == "turn":
+            elif kind == "turn":
                 text = f"{after} {text}"
             else:
                 text = f"{after}: {text}"
         else:
             text = _capital(text)
-        out.append(
-            Instruction(ins.type, ins.at_m, round(gap, 1), ins.lon, ins.lat, text, ins.street)
-        )
+        out.append(Instruction(kind, at_m, round(gap, 1), lon, lat, text, street))
         last_at = max(last_at, at)
     return out
