@@ -147,9 +147,9 @@ def _turns_at(geo: Sequence[Sequence[float]], points: Sequence[int]) -> list[str
     side has no length), in one kernel call per route."""
     if not points:
         return []
-    xy = np.asarray(geo, dtype=np.float64).T.copy()
+    xy = np.fromiter(itertools.chain.from_iterable(geo), np.float64, 2 * len(geo))
     deltas = np.empty(len(points), dtype=np.float64)
-    turn_deltas(xy[0], xy[1], np.asarray(points, dtype=np.int64), BEARING_BASE_M, deltas)
+    turn_deltas(xy[0::2], xy[1::2], np.asarray(points, dtype=np.int64), BEARING_BASE_M, deltas)
     return ["straight" if math.isnan(d) else _turn(d) for d in deltas.tolist()]
 
 

@@ -369,62 +369,69 @@ def _barriers(
     k = len(flags)
     bits = flags[hit].tolist()
     names = _enum_names
+    at_m, length_m = at.tolist(), lengths.tolist()
     out: list[Barrier] = []
+
+    def add(kind: str, i: int, place: int, at_i: float, details: dict[str, Any]) -> None:
+        lon, lat = geometry[place]
+        out.append(Barrier(kind, round(at_i, 1), lon, lat, details))
+
     for kind, flag in _BARRIER_KINDS:
-        for i, b in zip(hit, bits, strict=True):
-            if not b & flag:
-                continue
-            length = lengths[i]
-            details: dict[str, Any]
-            if kind in ("steep", "steps", "surface", "narrow"):
-                place, offset = first_pt[i], 0.0
-            elif kind == "crossing":
-                place, offset = (first_pt[i] + last_pt[i]) // 2, length / 2
-            else:
-                place, offset = last_pt[i], length
-            if kind == "steep":
-                details = {
-                    "incline_percent": float(np.round(c["incline_percent"][i], 1)),
-                    "length_m": float(np.round(length, 1)),
+        rows = [i for i, b in zip(hit, bits, strict=True) if b & flag]
+        if not rows:
+            continue
+        if kind == "steep":
+            incline = np.round(c["incline_percent"][rows], 1).tolist()
+            rounded = np.round(lengths[rows], 1).tolist()
+            for j, i in enumerate(rows):
+                add(kind, i, first_pt[i], at_m[i], {
+                    "incline_percent": incline[j], "length_m": rounded[j],
                     "source": names(InclineSource, c["incline_source"][i]),
-                }
-            elif kind == "steps":
+                })  # fmt: skip
+        elif kind == "steps":
+            for i in rows:
                 total = float(c["step_count"][i])
                 count = int(total) if math.isfinite(total) else -1  # as astype(int64): < 0
                 frac = (end if i == k - 1 else 1.0) - (start if i == 0 else 0.0)
-                details = {
-                    "step_count": int(max(1.0, float(np.rint(count * frac))))
-                    if count > 0
-                    else None,
+                add(kind, i, first_pt[i], at_m[i], {
+                    "step_count": int(max(1.0, float(np.rint(count * frac)))) if count > 0 else None,
                     "handrail": names(Tri, c["handrail"][i]),
                     "ramp_wheelchair": names(Tri, c["ramp_wheelchair"][i]),
-                }
-            elif kind == "surface":
-                details = {
-                    "surface": names(SurfaceClass, c["surface"][i]),
-                    "length_m": float(np.round(length, 1)),
-                }
-            elif kind == "narrow":
-                details = {"width_m": float(np.round(c["passage_width_m"][i], 2))}
-            elif kind == "crossing":
-                details = {
+                })  # fmt: skip
+        elif kind == "surface":
+            rounded = np.round(lengths[rows], 1).tolist()
+            for j, i in enumerate(rows):
+                add(kind, i, first_pt[i], at_m[i], {
+                    "surface": names(SurfaceClass, c["surface"][i]), "length_m": rounded[j],
+                })  # fmt: skip
+        elif kind == "narrow":
+            width = np.round(c["passage_width_m"][rows], 2).tolist()
+            for j, i in enumerate(rows):
+                add(kind, i, first_pt[i], at_m[i], {"width_m": width[j]})
+        elif kind == "crossing":
+            for i in rows:
+                add(kind, i, (first_pt[i] + last_pt[i]) // 2, at_m[i] + length_m[i] / 2, {
                     "crossing": names(CrossingKind, c["crossing"][i]),
                     "acoustic_signal": names(AcousticSignal, c["acoustic_signal"][i]),
                     "vibration_signal": names(Tri, c["vibration_signal"][i]),
                     "tactile_paving": names(Tri, c["tactile_paving"][i]),
-                }
-            elif kind == "elevator":
-                details = {}
-            elif kind == "kerb":
-                height = float(c["kerb_height_cm"][i])
-                details = {
-                    "height_cm": None if math.isnan(height) else float(np.round(height, 1)),
+                })  # fmt: skip
+        elif kind == "elevator":
+            for i in rows:
+                add(kind, i, last_pt[i], at_m[i] + length_m[i], {})
+        elif kind == "kerb":
+            heights = c["kerb_height_cm"][rows]
+            rounded = np.round(heights, 1).tolist()
+            for j, i in enumerate(rows):
+                add(kind, i, last_pt[i], at_m[i] + length_m[i], {
+                    "height_cm": None if math.isnan(heights[j]) else rounded[j],
                     "count": int(float(c["kerb_count"][i])),
-                }
-            else:
-                details = {"barrier": names(BarrierKind, c["barrier"][i])}
-            lon, lat = geometry[place]
-            out.append(Barrier(kind, round(float(at[i] + offset), 1), lon, lat, details))
+                })  # fmt: skip
+        else:
+            for i in rows:
+                add(kind, i, last_pt[i], at_m[i] + length_m[i], {
+                    "barrier": names(BarrierKind, c["barrier"][i]),
+                })  # fmt: skip
     out.sort(key=lambda b: b.at_m)
     return out
 
