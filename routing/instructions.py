@@ -28,6 +28,7 @@ Rules, stated once:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Mapping, Sequence
@@ -258,6 +259,13 @@ def _slopes(barriers: Sequence[Barrier]) -> list[Barrier]:
     ]
 
 
+@functools.lru_cache(maxsize=4096)
+def _into(name: str | None, highway: str, is_sidewalk: bool, lang: Language) -> str:
+    """:meth:`Way.into` of a way, worked out once per way and language (the German article of
+    a street name takes a few lookups)."""
+    return Way(name, highway, is_sidewalk).into(lang)
+
+
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -296,7 +304,7 @@ def instructions(
                 turn += again
             text = f"{turn}, {w['staying'].format(way=leg.way.english() if lang == 'en' else leg.way.german('dat'))}"
         else:
-            into = leg.way.into(lang)
+            into = _into(leg.way.name, leg.way.highway, leg.way.is_sidewalk, lang)
             text = f"{turn}, {into}" if into.startswith("weiter") else f"{turn} {into}"
         b = geo[leg.point]
         events.append((leg.start_m, 2, "turn", round(leg.start_m, 1), b[0], b[1], text + ".", leg.way.name))  # fmt: skip

@@ -260,16 +260,15 @@ def build_route(
     edge_level = walked & has_length
     unknowns: dict[str, dict[str, float]] = {}
     present = int(np.bitwise_or.reduce(ubits, initial=0))
-    for unknown in _UNKNOWN_FLAGS if present else ():
-        if not present & unknown:
+    for bit, name, where in _UNKNOWN_REPORT if present else ():
+        if not present & bit:
             continue
-        hit = (ubits & np.uint32(unknown)) != 0
-        name = (unknown.name or "").lower()
-        if unknown == Unknown.KERB_HEIGHT:
+        hit = (ubits & np.uint32(bit)) != 0
+        if where == "kerbs":
             count = int(c["kerb_unknown_count"][hit & not_last].sum())
             if count:
                 unknowns[name] = {"count": count}
-        elif unknown.name in ("ACOUSTIC_SIGNAL", "TACTILE_PAVING", "BARRIER"):  # at the head
+        elif where == "head":
             if (hit & not_last).any():
                 unknowns[name] = {"count": int((hit & not_last).sum())}
         elif float(lengths[hit & edge_level].sum()) > 0:
@@ -335,8 +334,21 @@ def _reported_surfaces(avoid_surfaces: Any) -> np.ndarray:
 
 
 _REPORTED_SURFACES: dict[tuple[str, ...], np.ndarray] = {}
-#: Every Unknown flag, in declaration order (iterating the enum costs more).
-_UNKNOWN_FLAGS = tuple(Unknown)
+#: (bit, name, how it is counted) of every Unknown flag in declaration order, as plain values
+#: (IntFlag arithmetic is slow): the unknown kerb heights by count, the facts at an edge's head
+#: (crossing signals, tactile paving, barriers) by the heads passed, the others by length.
+_UNKNOWN_REPORT = tuple(
+    (
+        int(f),
+        (f.name or "").lower(),
+        "kerbs"
+        if f == Unknown.KERB_HEIGHT
+        else "head"
+        if f.name in ("ACOUSTIC_SIGNAL", "TACTILE_PAVING", "BARRIER")
+        else "length",
+    )
+    for f in Unknown
+)
 
 #: The kinds of :class:`Barrier` in the order a report lists them (before sorting by place),
 #: with their :func:`~routing._kernels.report_piece_flags` bit.
