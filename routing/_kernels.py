@@ -742,3 +742,47 @@ def route_verdict(
             pb |= PIECE_NO_RAIL
         piece_bits[i] = pb
     return facts
+
+
+#: Columns :func:`segment_runs` reads, by their position in its ``cols`` argument.
+SEGMENT_COLUMNS = ("name_id", "is_sidewalk", "highway")
+
+
+@njit(cache=True, nogil=True)
+def segment_runs(
+    block: np.ndarray, cols: np.ndarray, edges: np.ndarray, way_id: np.ndarray,
+    first_pt: np.ndarray, last_pt: np.ndarray, runs: np.ndarray,
+) -> int:  # fmt: skip
+    """Split a route's pieces (rows of ``block``, the report table gathered for ``edges``;
+    ``cols`` the positions of :data:`SEGMENT_COLUMNS`) into runs along one named street and of
+    one kind of way (unnamed pieces stay separate). Per run, a row of ``runs``: its first
+    piece, that piece's edge, name id, highway code, sidewalk (0/1) and OSM way, the first
+    point of its first piece and the last point of its last piece. Returns the number of runs
+    (:func:`routing.report._segments`)."""
+    k = block.shape[0]
+    c_name, c_side, c_kind = cols[0], cols[1], cols[2]
+    n = 0
+    for i in range(k):
+        name = np.int64(block[i, c_name])
+        side = block[i, c_side] > 0
+        kind = np.int64(block[i, c_kind])
+        if i > 0:
+            same = (
+                name == np.int64(block[i - 1, c_name])
+                and side == (block[i - 1, c_side] > 0)
+                and kind == np.int64(block[i - 1, c_kind])
+                and name >= 0
+            )
+            if same:
+                runs[n - 1, 7] = last_pt[i]
+                continue
+        runs[n, 0] = i
+        runs[n, 1] = edges[i]
+        runs[n, 2] = name
+        runs[n, 3] = kind
+        runs[n, 4] = 1 if side else 0
+        runs[n, 5] = way_id[edges[i]]
+        runs[n, 6] = first_pt[i]
+        runs[n, 7] = last_pt[i]
+        n += 1
+    return n

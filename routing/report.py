@@ -64,9 +64,11 @@ from routing._kernels import (
     RULE_SIZE,
     RULE_STEP_COUNT,
     RULE_UNKNOWN_FORBIDDEN,
+    SEGMENT_COLUMNS,
     VERDICT_COLUMNS,
     report_piece_flags,
     route_verdict,
+    segment_runs,
     verdict_masks_fill,
 )
 from routing.geometry import route_polyline
@@ -149,6 +151,8 @@ class ReportTable:
     #: Positions of :data:`routing._kernels.PIECE_COLUMNS` in ``rows`` (the kernel's columns).
     piece_columns: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
 
+    #: Positions of :data:`routing._kernels.SEGMENT_COLUMNS` in ``rows``.
+    segment_columns: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
     #: Positions of :data:`routing._kernels.VERDICT_COLUMNS` in ``rows``.
     verdict_columns: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
 
@@ -157,6 +161,8 @@ class ReportTable:
         object.__setattr__(self, "piece_columns", cols)
         cols = np.array([self.index[n] for n in VERDICT_COLUMNS], dtype=np.int64)
         object.__setattr__(self, "verdict_columns", cols)
+        cols = np.array([self.index[n] for n in SEGMENT_COLUMNS], dtype=np.int64)
+        object.__setattr__(self, "segment_columns", cols)
 
     @classmethod
     def build(cls, edge: dict[str, np.ndarray], eff: Any) -> ReportTable:
@@ -313,7 +319,9 @@ def build_route(
         unknowns=unknowns,
         max_incline=max_incline,
         detour=walk_detour,
-        segments=_segments(graph, edges, c, at, lengths, first_pt, last_pt),
+        segments=_segments(
+            graph, edges, block, table.segment_columns, at, lengths, first_pt, last_pt
+        ),
         snapped={"origin": _snapped(path.source), "destination": _snapped(path.target)},
         edges=edges.tolist(),
         walk_edges=walk_edges,
@@ -885,7 +893,8 @@ def _value(column: Any, i: int) -> Any:
 def _segments(
     graph: CompiledGraph,
     edges: np.ndarray,
-    c: dict[str, np.ndarray],
+    block: np.ndarray,
+    segment_columns: np.ndarray,
     at: np.ndarray,
     lengths: np.ndarray,
     first_pt: np.ndarray,
@@ -895,31 +904,18 @@ def _segments(
     separate: every path junction may need an instruction; a flight of steps in a named street
     is a segment of its own, so that it is announced)."""
     g = graph
-    name_ids = c["name_id"].astype(np.int64)
-    sidewalk = c["is_sidewalk"] > 0
-    boundary = np.ones(len(edges), dtype=bool)
-    kind = c["highway"].astype(np.int64)
-    same = (
-        (name_ids[1:] == name_ids[:-1])
-        & (sidewalk[1:] == sidewalk[:-1])
-        & (kind[1:] == kind[:-1])
-        & (name_ids[1:] >= 0)
-    )
-    boundary[1:] = ~same
-    starts = np.flatnonzero(boundary)
-    stops = np.append(starts[1:], len(edges)) - 1
-    run_length = np.add.reduceat(lengths, starts)
+    k = len(edges)
+    runs = np.empty((k, 8), dtype=np.int64)
+    n = segment_runs(block, segment_columns, edges, g.edge["way_id"], first_pt, last_pt, runs)
+    starts = runs[:n, 0]
+    run_length = np.add.reduceat(lengths, starts).tolist()
+    run_at = at[starts].tolist()
     highway_names = _names_of(np.zeros(0), HighwayClass).names
-    rows = zip(
-        edges[starts].tolist(), name_ids[starts].tolist(), c["highway"][starts].astype(np.int64).tolist(),
-        sidewalk[starts].tolist(), at[starts].tolist(), run_length.tolist(),
-        first_pt[starts].tolist(), last_pt[stops].tolist(),
-        g.edge["way_id"][edges[starts]].tolist(), strict=True,
-    )  # fmt: skip
+    names = g.names
     return [
-        Segment(e, g.names[n] if n >= 0 else None, highway_names[h], sw, a, ln, f, la, w)
-        for e, n, h, sw, a, ln, f, la, w in rows
-    ]
+        Segment(e, names[nm] if nm >= 0 else None, highway_names[h], sw == 1, a, ln, f, la, w)
+        for (_, e, nm, h, sw, w, f, la), a, ln in zip(runs[:n].tolist(), run_at, run_length, strict=True)
+    ]  # fmt: skip
 
 
 def _combine_accessibility(legs: list[Route]) -> Accessibility:

@@ -6,7 +6,9 @@ reference), on random edge sequences of the real Kaiserslautern graph with rando
   point indices of the old assembly from :func:`~routing.geometry.cut_polyline` pieces;
 * :func:`routing._kernels.report_piece_flags` must give exactly the old numpy lengths, starts
   and per-kind masks (steep, steps, surface, narrow, crossing, elevator, kerb, barrier, walked,
-  length, known incline), for every preset."""
+  length, known incline), for every preset;
+* :func:`routing._kernels.segment_runs` behind :func:`routing.report._segments` must give
+  exactly the old segments (every field)."""
 
 from __future__ import annotations
 
@@ -17,14 +19,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accessibility_rules.attributes import BarrierKind, CrossingKind
+from accessibility_rules.attributes import BarrierKind, CrossingKind, HighwayClass
 from accessibility_rules.profile import Profile, preset_names
 from graphs.arrays import concat_ranges
 from graphs.model import CompiledGraph
 from routing import _kernels
 from routing.errors import NoRouteError
 from routing.geometry import cut_polyline, route_polyline
-from routing.report import NARROW_REPORT_M, STEEP_REPORT_PERCENT, _reported_surfaces
+from routing.report import (
+    NARROW_REPORT_M,
+    STEEP_REPORT_PERCENT,
+    _reported_surfaces,
+    _segments,
+)
+from routing.route import Segment
 
 HYP = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -199,3 +207,97 @@ def test_piece_flags_kernel_on_every_flagged_edge(ksl_router: Any, presets: list
     for profile in presets:
         for chunk in np.array_split(interesting, max(1, len(interesting) // 50)):
             _same_flags(ksl_router, chunk.astype(np.int64), 0.25, 0.75, profile)
+
+
+# --------------------------------------------------------------------------- segments
+
+
+def segments_reference(
+    graph: CompiledGraph,
+    edges: np.ndarray,
+    c: dict[str, np.ndarray],
+    at: np.ndarray,
+    lengths: np.ndarray,
+    first_pt: np.ndarray,
+    last_pt: np.ndarray,
+) -> list[Segment]:
+    """The old numpy segments (before :func:`routing._kernels.segment_runs`)."""
+    g = graph
+    name_ids = c["name_id"].astype(np.int64)
+    sidewalk = c["is_sidewalk"] > 0
+    boundary = np.ones(len(edges), dtype=bool)
+    kind = c["highway"].astype(np.int64)
+    same = (
+        (name_ids[1:] == name_ids[:-1])
+        & (sidewalk[1:] == sidewalk[:-1])
+        & (kind[1:] == kind[:-1])
+        & (name_ids[1:] >= 0)
+    )
+    boundary[1:] = ~same
+    starts = np.flatnonzero(boundary)
+    stops = np.append(starts[1:], len(edges)) - 1
+    run_length = np.add.reduceat(lengths, starts)
+    highway_names = {int(m): (m.name or "").lower() for m in HighwayClass}
+    rows = zip(
+        edges[starts].tolist(), name_ids[starts].tolist(), c["highway"][starts].astype(np.int64).tolist(),
+        sidewalk[starts].tolist(), at[starts].tolist(), run_length.tolist(),
+        first_pt[starts].tolist(), last_pt[stops].tolist(),
+        g.edge["way_id"][edges[starts]].tolist(), strict=True,
+    )  # fmt: skip
+    return [
+        Segment(e, g.names[n] if n >= 0 else None, highway_names[h], sw, a, ln, f, la, w)
+        for e, n, h, sw, a, ln, f, la, w in rows
+    ]
+
+
+def _same_segments(router: Any, edges: np.ndarray, start: float, end: float) -> None:
+    g = router.graph
+    table = router.report_table()
+    block = table.rows[edges]
+    c = table.split(block)
+    k = len(edges)
+    starts, ends = np.zeros(k), np.ones(k)
+    starts[0], ends[-1] = start, end
+    lengths = (ends - starts) * c["length_m"]
+    at = np.concatenate(([0.0], np.cumsum(lengths)[:-1]))
+    _, first_pt, last_pt = route_polyline(g, edges, start, end)
+    got = _segments(g, edges, block, table.segment_columns, at, lengths, first_pt, last_pt)
+    want = segments_reference(g, edges, c, at, lengths, first_pt, last_pt)
+    assert repr(got) == repr(want)  # every field, with its type
+
+
+@HYP
+@given(data=st.data(), k=st.integers(1, 10), start=fractions, end=fractions)
+def test_segment_runs_on_random_edges(
+    ksl_router: Any, data: Any, k: int, start: float, end: float
+) -> None:
+    """Random edges, with runs forced: an edge often repeats its predecessor's street."""
+    g = ksl_router.graph
+    m = len(g.geom_first) - 1
+    first = data.draw(st.integers(0, m - 1))
+    edges = [first]
+    for _ in range(k - 1):
+        edges.append(edges[-1] if data.draw(st.booleans()) else data.draw(st.integers(0, m - 1)))
+    if k == 1 and start > end:
+        start, end = end, start
+    _same_segments(ksl_router, np.asarray(edges, dtype=np.int64), start, end)
+
+
+def test_segment_runs_on_real_routes(ksl_router: Any) -> None:
+    """The segments of 60 seeded walking routes equal the old numpy ones."""
+    router = ksl_router
+    g = router.graph
+    rng = np.random.default_rng(11)
+    metric = router.customize(router.profile("walk"))
+    checked = 0
+    for _ in range(60):
+        a, b = rng.integers(0, g.node_count, 2)
+        s, _ = router.snap((float(g.node["lat"][a]), float(g.node["lon"][a])), metric, "origin")
+        t, _ = router.snap((float(g.node["lat"][b]), float(g.node["lon"][b])), metric, "dest")
+        try:
+            path = router.shortest_path(s, t, metric)
+        except NoRouteError:
+            continue
+        _same_segments(router, np.asarray(path.edges, dtype=np.int64), path.start, path.end)
+        checked += 1
+    assert checked >= 40
