@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, Protocol
@@ -177,13 +178,33 @@ class ReportTable:
         """Every column for all edges (views, no copy)."""
         return {name: self.rows[:, i] for name, i in self.index.items()}
 
-    def gather(self, edges: np.ndarray) -> dict[str, np.ndarray]:
+    def gather(self, edges: np.ndarray) -> Mapping[str, np.ndarray]:
         """The columns for ``edges`` (views into one gathered block)."""
         return self.split(self.rows[edges])
 
-    def split(self, block: np.ndarray) -> dict[str, np.ndarray]:
-        """The columns of ``block``, rows gathered from :attr:`rows` (views, no copy)."""
-        return {name: block[:, i] for name, i in self.index.items()}
+    def split(self, block: np.ndarray) -> Mapping[str, np.ndarray]:
+        """The columns of ``block``, rows gathered from :attr:`rows` (each a view made when
+        read: a report reads a few of them)."""
+        return _Columns(block, self.index)
+
+
+class _Columns(Mapping[str, np.ndarray]):
+    """The named columns of a block of report table rows, as views made on access."""
+
+    __slots__ = ("_block", "_index")
+
+    def __init__(self, block: np.ndarray, index: dict[str, int]) -> None:
+        self._block = block
+        self._index = index
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._block[:, self._index[name]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
 
 
 class SearchPath(Protocol):
@@ -369,7 +390,7 @@ _ANY_BARRIER = sum(bit for _, bit in _BARRIER_KINDS)
 
 
 def _barriers(
-    c: dict[str, np.ndarray],
+    c: Mapping[str, np.ndarray],
     flags: np.ndarray,
     lengths: np.ndarray,
     at: np.ndarray,
@@ -598,7 +619,7 @@ _KERB_HEIGHT_BIT = int(Unknown.KERB_HEIGHT)
 
 
 def _measure(
-    limit: Limit, c: dict[str, np.ndarray], i: int, profile: Profile
+    limit: Limit, c: Mapping[str, np.ndarray], i: int, profile: Profile
 ) -> tuple[float | int | str | None, float | int | str | list[str] | None]:
     """The value met on piece ``i`` and the profile's limit for it, in the limit's unit."""
     p = profile
@@ -731,7 +752,7 @@ def _accessibility(
     graph: CompiledGraph,
     table: ReportTable,
     edges: np.ndarray,
-    c: dict[str, np.ndarray],
+    c: Mapping[str, np.ndarray],
     lengths: np.ndarray,
     total: float,
     start: float,
