@@ -480,7 +480,10 @@ def _barriers(
 def _enum_names(enum: type[IntEnum], code: Any) -> str:
     """The lower-case name of enum code ``code`` (a float from the report table); "unknown"
     for a code the enum does not have."""
-    return _names_of(_NO_CODES, enum).names.get(int(code), "unknown")
+    names = _ENUM_NAMES.get(enum)
+    if names is None:
+        names = _names_of(_NO_CODES, enum).names
+    return names.get(int(code), "unknown")
 
 
 _NO_CODES = np.zeros(0)
