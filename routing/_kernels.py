@@ -12,6 +12,14 @@ nodes (the matrix) and the landmark distances; the search kernels release the GI
 (``nogil=True``), so threads of the server search in parallel. Workspaces use generation stamps, so a query touches only the nodes it
 visits instead of clearing arrays of length ``n``: ``stamp[v] == gen`` means ``dist[v]`` is valid
 for this query, ``closed[v] == gen`` means ``v`` is settled.
+
+The route report's kernels (below the search) each make one pass over a route's pieces, reading
+the full per-edge arrays at the route's edges: its polyline (:func:`route_polyline_fill`), what
+each piece shows (:func:`report_piece_flags`), the verdict rule per edge and what the walk meets
+(:func:`route_verdict`, :func:`verdict_masks_fill`), its street runs (:func:`segment_runs`) and
+the turns at its junctions (:func:`turn_deltas`). Floating-point work repeats the Python/numpy
+code it replaced operation by operation (the figures in a response stay byte for byte); sums
+over a route stay in numpy, whose pairwise summation a loop would not repeat.
 """
 
 from __future__ import annotations
