@@ -129,9 +129,6 @@ STEEP_REPORT_PERCENT = 6.0
 NARROW_REPORT_M = 1.2
 
 
-#: "No value" in a reported column (``np.where(..., _NONE, values)`` gives an object column).
-_NONE = np.asarray(None, dtype=object)
-
 #: Edge attributes a route report reads, stacked in one table so a route gathers them at once.
 REPORT_EDGE_COLUMNS = (
     "length_m", "incline_percent", "incline_source", "is_steps", "step_count", "handrail",
@@ -236,7 +233,8 @@ def build_route(
     *,
     snapped_on_usable: bool,
 ) -> Route:
-    """Turn a search path into a :class:`Route` report (vectorised over its pieces).
+    """Turn a search path into a :class:`Route` report (a few kernel passes over its pieces,
+    objects only for what is listed).
 
     ``table`` must match ``graph``'s current attributes (``Router.report_table()``); ``weights``
     are the profile's (violation and unknown bits). ``walk_path``, the plain walking route
@@ -352,17 +350,18 @@ def build_route(
 def _reported_surfaces(avoid_surfaces: Any) -> np.ndarray:
     """Surface codes reported as poor (indexed by code + 1: UNKNOWN is -1): :data:`POOR_SURFACES`
     and those the profile avoids."""
-    key = tuple(sorted(avoid_surfaces))
-    table = _REPORTED_SURFACES.get(key)
-    if table is None:
-        avoided = [int(SurfaceClass[x.upper()]) for x in key]
-        table = np.zeros(len(SurfaceClass) + 1, dtype=bool)
-        table[[int(x) + 1 for x in POOR_SURFACES] + [x + 1 for x in avoided]] = True
-        _REPORTED_SURFACES[key] = table
+    return _reported_surface_table(tuple(sorted(avoid_surfaces)))
+
+
+@functools.lru_cache(maxsize=256)
+def _reported_surface_table(avoid_surfaces: tuple[str, ...]) -> np.ndarray:
+    avoided = [int(SurfaceClass[x.upper()]) for x in avoid_surfaces]
+    table = np.zeros(len(SurfaceClass) + 1, dtype=bool)
+    table[[int(x) + 1 for x in POOR_SURFACES] + [x + 1 for x in avoided]] = True
+    table.flags.writeable = False  # shared by every report of such profiles
     return table
 
 
-_REPORTED_SURFACES: dict[tuple[str, ...], np.ndarray] = {}
 #: (bit, name, how it is counted) of every Unknown flag in declaration order, as plain values
 #: (IntFlag arithmetic is slow): the unknown kerb heights by count, the facts at an edge's head
 #: (crossing signals, tactile paving, barriers) by the heads passed, the others by length.
