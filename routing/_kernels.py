@@ -12,9 +12,19 @@ nodes (the matrix) and the landmark distances; the search kernels release the GI
 (``nogil=True``), so threads of the server search in parallel. Workspaces use generation stamps, so a query touches only the nodes it
 visits instead of clearing arrays of length ``n``: ``stamp[v] == gen`` means ``dist[v]`` is valid
 for this query, ``closed[v] == gen`` means ``v`` is settled.
+
+The route report's kernels (below the search) each make one pass over a route's pieces, reading
+the full per-edge arrays at the route's edges: its polyline (:func:`route_polyline_fill`), what
+each piece shows (:func:`report_piece_flags`), the verdict rule per edge and what the walk meets
+(:func:`route_verdict`, :func:`verdict_masks_fill`), its street runs (:func:`segment_runs`) and
+the turns at its junctions (:func:`turn_deltas`). Floating-point work repeats the Python/numpy
+code it replaced operation by operation (the figures in a response stay byte for byte); sums
+over a route stay in numpy, whose pairwise summation a loop would not repeat.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numba import njit
@@ -343,3 +353,444 @@ def snap_nearest(
     if best_seg < 0:
         return -1, 0.0, np.inf
     return best_seg, best_t, best_d
+
+
+# --------------------------------------------------------------------------- route reports
+
+#: Mean earth radius (metres), as :data:`graphs.geodesy.EARTH_RADIUS_M` (no import: kernels
+#: stay free of the layers above numpy).
+_EARTH_RADIUS_M = 6_371_008.8
+
+
+@njit(cache=True, nogil=True)
+def _great_circle_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """:func:`graphs.geodesy.great_circle_m`, the same operations in the same order."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    h = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2.0 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+@njit(cache=True, nogil=True)
+def _flat_bearing_deg(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """:func:`graphs.geodesy.flat_bearing_deg`, the same operations in the same order."""
+    dx = (lon2 - lon1) * math.cos(math.radians(lat1))
+    dy = lat2 - lat1
+    return math.degrees(math.atan2(dx, dy)) % 360.0
+
+
+@njit(cache=True, nogil=True)
+def _along_point(lon: np.ndarray, lat: np.ndarray, i: int, step: int, base_m: float) -> int:
+    """Index of the point about ``base_m`` from point ``i`` along the polyline (``step`` ±1):
+    the first point at least ``base_m`` away along it, or its end."""
+    n = len(lon)
+    walked = 0.0
+    j = i
+    while 0 <= j + step < n and walked < base_m:
+        k = j if step > 0 else j - 1
+        walked += _great_circle_m(lon[k], lat[k], lon[k + 1], lat[k + 1])
+        j += step
+    return j
+
+
+@njit(cache=True, nogil=True)
+def turn_deltas(
+    lon: np.ndarray, lat: np.ndarray, at: np.ndarray, base_m: float, out: np.ndarray
+) -> None:
+    """For each polyline point ``at[q]``: the change of bearing (degrees, not normalised) between
+    the way in and the way out, each taken over ``base_m`` of the line before and after it;
+    NaN where either side has no length (a route's end, or points in one place).
+
+    The instructions' turns: one call per route instead of a Python walk per junction."""
+    for q in range(len(at)):
+        i = at[q]
+        a = _along_point(lon, lat, i, -1, base_m)
+        c = _along_point(lon, lat, i, 1, base_m)
+        same_a = lon[a] == lon[i] and lat[a] == lat[i]
+        same_c = lon[c] == lon[i] and lat[c] == lat[i]
+        if same_a or same_c:
+            out[q] = np.nan
+            continue
+        out[q] = _flat_bearing_deg(lon[i], lat[i], lon[c], lat[c]) - _flat_bearing_deg(
+            lon[a], lat[a], lon[i], lat[i]
+        )
+
+
+@njit(cache=True, nogil=True)
+def polyline_capacity(geom_first: np.ndarray, edges: np.ndarray) -> int:
+    """Points of the edges' polylines together: room enough for :func:`route_polyline_fill`."""
+    total = 0
+    for e in edges:
+        total += geom_first[e + 1] - geom_first[e]
+    return total
+
+
+@njit(cache=True, nogil=True)
+def _cut_into(
+    lon: np.ndarray, lat: np.ndarray, a: int, b: int, start: float, end: float,
+    out: np.ndarray, pos: int,
+) -> int:  # fmt: skip
+    """Write the part of polyline points ``a .. b-1`` between fractions ``start`` and ``end`` of
+    its great-circle length into ``out`` from row ``pos`` (:func:`routing.geometry.cut_polyline`,
+    the same operations in the same order); returns the next free row."""
+    if start <= 0.0 and end >= 1.0:
+        for p in range(a, b):
+            out[pos, 0], out[pos, 1] = lon[p], lat[p]
+            pos += 1
+        return pos
+    total = 0.0
+    for p in range(a, b - 1):
+        total += _great_circle_m(lon[p], lat[p], lon[p + 1], lat[p + 1])
+    if total <= 0.0:
+        out[pos, 0], out[pos, 1] = lon[a], lat[a]
+        out[pos + 1, 0], out[pos + 1, 1] = lon[b - 1], lat[b - 1]
+        return pos + 2
+    lo, hi = start * total, end * total
+    begin = pos
+    walked = 0.0
+    for p in range(a, b - 1):
+        length = _great_circle_m(lon[p], lat[p], lon[p + 1], lat[p + 1])
+        nxt = walked + length
+        if pos == begin and lo <= nxt:
+            t = (lo - walked) / length if length > 0 else 0.0
+            out[pos, 0] = lon[p] + t * (lon[p + 1] - lon[p])
+            out[pos, 1] = lat[p] + t * (lat[p + 1] - lat[p])
+            pos += 1
+        if pos > begin and hi <= nxt:
+            t = (hi - walked) / length if length > 0 else 0.0
+            out[pos, 0] = lon[p] + t * (lon[p + 1] - lon[p])
+            out[pos, 1] = lat[p] + t * (lat[p + 1] - lat[p])
+            pos += 1
+            break
+        if pos > begin:
+            out[pos, 0], out[pos, 1] = lon[p + 1], lat[p + 1]
+            pos += 1
+        walked = nxt
+    if pos == begin:
+        out[pos, 0], out[pos, 1] = lon[a], lat[a]
+        out[pos + 1, 0], out[pos + 1, 1] = lon[b - 1], lat[b - 1]
+        pos += 2
+    elif pos == begin + 1:
+        out[pos, 0], out[pos, 1] = out[begin, 0], out[begin, 1]
+        pos += 1
+    return pos
+
+
+@njit(cache=True, nogil=True)
+def route_polyline_fill(
+    geom_first: np.ndarray, lon: np.ndarray, lat: np.ndarray, edges: np.ndarray,
+    start: float, end: float, out: np.ndarray, first_pt: np.ndarray, last_pt: np.ndarray,
+) -> int:  # fmt: skip
+    """The polyline of a walk over ``edges`` from fraction ``start`` of the first to ``end`` of
+    the last, into ``out`` (``(polyline_capacity, 2)`` rows of lon, lat); per piece the row of
+    its first and last point into ``first_pt``/``last_pt``. Consecutive pieces share their
+    junction point, kept once; only the first and the last piece are cut. Returns the rows
+    written (:func:`routing.geometry.route_polyline`)."""
+    k = len(edges)
+    e = edges[0]
+    pos = _cut_into(
+        lon, lat, geom_first[e], geom_first[e + 1], start, end if k == 1 else 1.0, out, 0
+    )
+    first_pt[0], last_pt[0] = 0, pos - 1
+    if k == 1:
+        return pos
+    for i in range(1, k - 1):
+        e = edges[i]
+        for p in range(geom_first[e] + 1, geom_first[e + 1]):
+            out[pos, 0], out[pos, 1] = lon[p], lat[p]
+            pos += 1
+        first_pt[i], last_pt[i] = last_pt[i - 1], pos - 1
+    e = edges[k - 1]
+    mark = pos
+    pos = _cut_into(lon, lat, geom_first[e], geom_first[e + 1], 0.0, end, out, pos)
+    for p in range(mark + 1, pos):  # without its first point (the junction)
+        out[p - 1, 0], out[p - 1, 1] = out[p, 0], out[p, 1]
+    pos -= 1
+    first_pt[k - 1], last_pt[k - 1] = last_pt[k - 2], pos - 1
+    return pos
+
+
+#: Bits of :func:`report_piece_flags`: what a route report lists on a piece (in the order the
+#: report lists the kinds), and facts of the piece it reads again.
+FLAG_STEEP = 1 << 0
+FLAG_STEPS = 1 << 1
+FLAG_SURFACE = 1 << 2
+FLAG_NARROW = 1 << 3
+FLAG_CROSSING = 1 << 4
+FLAG_ELEVATOR = 1 << 5
+FLAG_KERB = 1 << 6
+FLAG_BARRIER = 1 << 7
+FLAG_WALKED = 1 << 8  # some of the edge is walked (end > start)
+FLAG_HAS_LENGTH = 1 << 9  # the walked part has a length
+FLAG_KNOWN_INCLINE = 1 << 10  # a known incline along a walked length (no flight of steps)
+
+#: Columns :func:`report_piece_flags` reads, by their position in its ``cols`` argument.
+PIECE_COLUMNS = (
+    "length_m", "incline_percent", "is_steps", "surface", "passage_width_m", "crossing",
+    "is_elevator", "kerb_count", "barrier",
+)  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def report_piece_flags(
+    block: np.ndarray, cols: np.ndarray, start: float, end: float, steep_limit: float,
+    narrow_limit: float, reported_surface: np.ndarray, crossing_none: float,
+    barrier_none: float, lengths: np.ndarray, at: np.ndarray, flags: np.ndarray,
+) -> None:  # fmt: skip
+    """Per piece of a route (rows of ``block``, the report table gathered for its edges; ``cols``
+    the positions of :data:`PIECE_COLUMNS` in it): the length walked, where it starts (metres
+    from the route's start, a running sum) and the ``FLAG_*`` bits of what the report lists
+    there. The walk starts at fraction ``start`` of the first piece and ends at ``end`` of the
+    last; ``reported_surface`` is indexed by surface code + 1. One pass instead of a numpy
+    expression per kind (:func:`routing.report.build_route` reads the bits)."""
+    k = block.shape[0]
+    c_len, c_incl, c_steps, c_surf = cols[0], cols[1], cols[2], cols[3]
+    c_width, c_cross, c_elev, c_kerb, c_barrier = cols[4], cols[5], cols[6], cols[7], cols[8]
+    walked_m = 0.0
+    for i in range(k):
+        s = start if i == 0 else 0.0
+        e = end if i == k - 1 else 1.0
+        length = (e - s) * block[i, c_len]
+        lengths[i] = length
+        at[i] = walked_m
+        walked_m += length
+        bits = 0
+        has_length = length > 0
+        walked = e > s
+        not_last = i < k - 1
+        steps = block[i, c_steps] > 0
+        incline = block[i, c_incl]
+        if walked:
+            bits |= FLAG_WALKED
+        if has_length:
+            bits |= FLAG_HAS_LENGTH
+        if has_length and np.isfinite(incline) and not steps:
+            bits |= FLAG_KNOWN_INCLINE
+            if abs(incline) >= steep_limit:
+                bits |= FLAG_STEEP
+        if steps and walked:
+            bits |= FLAG_STEPS
+        if has_length and reported_surface[np.int64(block[i, c_surf]) + 1]:
+            bits |= FLAG_SURFACE
+        width = block[i, c_width]
+        if has_length and np.isfinite(width) and width < narrow_limit:
+            bits |= FLAG_NARROW
+        if block[i, c_cross] != crossing_none and walked and (e >= 1.0 or s == 0.0):
+            bits |= FLAG_CROSSING
+        if block[i, c_elev] > 0:
+            bits |= FLAG_ELEVATOR
+        if not_last and np.int64(block[i, c_kerb]) > 0:
+            bits |= FLAG_KERB
+        if not_last and block[i, c_barrier] != barrier_none:
+            bits |= FLAG_BARRIER
+        flags[i] = bits
+
+
+#: Positions in the ``rule`` argument of the verdict kernels: bits of the rule, then the
+#: profile's (see :func:`routing.report.verdict_masks`).
+(
+    RULE_UNKNOWN_FORBIDDEN, RULE_CLOSED, RULE_INCLINE, RULE_POINT_UNKNOWNS, RULE_STEP_COUNT,
+    RULE_INCLINE_UNKNOWN, RULE_FORBIDDEN, RULE_LIMITED, RULE_CAN_BREAK, RULE_MAX_INCLINE,
+    RULE_HANDRAIL, RULE_SIZE,
+) = range(12)  # fmt: skip
+#: Positions in the ``codes`` argument: the two estimated incline sources, Tri.UNKNOWN.
+CODE_ESTIMATED_1, CODE_ESTIMATED_2, CODE_TRI_UNKNOWN = range(3)
+#: Columns the verdict kernels read, by their position in their ``cols`` argument.
+VERDICT_COLUMNS = ("length_m", "incline_source", "incline_percent", "is_steps", "handrail")
+
+#: Bits of :func:`route_verdict`'s ``piece_bits`` (facts the report lists the reliances from).
+PIECE_ALONG = 1 << 0  # walked, with a length walked
+PIECE_ESTIMATED_INCLINE = 1 << 1  # the incline is estimated (elevation model, direction tag)
+PIECE_HELD = 1 << 2  # along, no steps, an estimated incline with a value
+PIECE_NO_RAIL = 1 << 3  # walked flight of steps of unknown handrail
+
+
+@njit(cache=True, nogil=True)
+def _verdict_mask(
+    v: int | np.int64, h: int | np.int64, u: int | np.int64, row: np.ndarray, cols: np.ndarray, closed_edge: bool,
+    closed_head: bool, closed_tail: bool, rule: np.ndarray, codes: np.ndarray,
+) -> int:  # fmt: skip
+    """THE verdict rule of one edge (:func:`routing.report.verdict_masks`, one edge)."""
+    full = 0xFFFFFFFF
+    has_length = row[cols[0]] > 0
+    src = row[cols[1]]
+    estimated = src == codes[CODE_ESTIMATED_1] or src == codes[CODE_ESTIMATED_2]
+    known_incline = np.isfinite(row[cols[2]])
+    steps = row[cols[3]] > 0
+    closure = (v & rule[RULE_CLOSED]) != 0
+    point_unknowns = rule[RULE_POINT_UNKNOWNS]
+    step_count = rule[RULE_STEP_COUNT]
+    along = v & ~h & (~(rule[RULE_UNKNOWN_FORBIDDEN] | rule[RULE_CLOSED]) & full)
+    if rule[RULE_CAN_BREAK] == 0 and estimated:
+        along &= ~rule[RULE_INCLINE] & full
+    forbidden = u & rule[RULE_FORBIDDEN]
+    breaks_along = (
+        along != 0
+        or (forbidden & step_count) != 0
+        or ((forbidden & (~point_unknowns & full)) != 0 and has_length)
+        or (closed_edge and closure)
+    )
+    breaks_head = (h & (~rule[RULE_UNKNOWN_FORBIDDEN] & full)) != 0 or (
+        forbidden & point_unknowns
+    ) != 0
+    relied = u & rule[RULE_LIMITED]
+    relied_along = relied & (~(point_unknowns | step_count) & full)
+    if known_incline:
+        relied_along &= ~rule[RULE_INCLINE_UNKNOWN] & full
+    relies_along = (relied_along != 0 and has_length) or (relied & step_count) != 0
+    if rule[RULE_MAX_INCLINE] != 0:
+        held = has_length and not steps and known_incline and estimated
+        relies_along = relies_along or (held and (along & rule[RULE_INCLINE]) == 0)
+    if rule[RULE_HANDRAIL] != 0:
+        relies_along = relies_along or (steps and row[cols[4]] == codes[CODE_TRI_UNKNOWN])
+    relies_head = (relied & point_unknowns) != 0
+    mask = 0
+    if breaks_along:
+        mask |= 1
+    if relies_along:
+        mask |= 2
+    if breaks_head:
+        mask |= 4
+    if relies_head:
+        mask |= 8
+    if closed_head and closure:
+        mask |= 16
+    if closed_tail and closure:
+        mask |= 32
+    return mask
+
+
+@njit(cache=True, nogil=True)
+def verdict_masks_fill(
+    violations: np.ndarray, at_head: np.ndarray, unknowns: np.ndarray, block: np.ndarray,
+    cols: np.ndarray, closed_edge: np.ndarray, closed_head: np.ndarray,
+    closed_tail: np.ndarray, rule: np.ndarray, codes: np.ndarray, out: np.ndarray,
+) -> None:  # fmt: skip
+    """The verdict mask of every edge (row of ``block``) into ``out`` (uint8)."""
+    for e in range(len(out)):
+        out[e] = _verdict_mask(
+            np.int64(violations[e]), np.int64(at_head[e]), np.int64(unknowns[e]), block[e],
+            cols, closed_edge[e] != 0, closed_head[e] != 0, closed_tail[e] != 0, rule, codes,
+        )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def route_verdict(
+    edges: np.ndarray, violations: np.ndarray, at_head: np.ndarray, unknowns: np.ndarray,
+    rows: np.ndarray, cols: np.ndarray, edge_closed: np.ndarray, node_closed: np.ndarray,
+    head: np.ndarray, tail: np.ndarray, lengths: np.ndarray, start: float, end: float,
+    rule: np.ndarray, codes: np.ndarray, met: np.ndarray, u_met: np.ndarray,
+    piece_bits: np.ndarray,
+) -> int:  # fmt: skip
+    """The verdict facts of a route over ``edges`` (``BREAKS | RELIES`` bits, OR'ed over its
+    pieces: :func:`routing.report.piece_verdict` of each piece's verdict mask) and, per piece,
+    what it meets: ``met`` the violation bits (along where walked, at the head where the walk
+    goes on; a closure only where the walk passes it), ``u_met`` the unknown bits (along where
+    some length is walked, a step count where walked, point facts at the head) and the
+    ``PIECE_*`` bits. The walk starts at fraction ``start`` of the first piece (on its tail
+    node when 0) and ends at ``end`` of the last; ``lengths`` are the lengths walked. The
+    full-graph arrays are read at ``edges`` (no gathers)."""
+    k = len(edges)
+    facts = 0
+    unknown_forbidden = rule[RULE_UNKNOWN_FORBIDDEN]
+    closed_bit = rule[RULE_CLOSED]
+    point_unknowns = rule[RULE_POINT_UNKNOWNS]
+    step_count = rule[RULE_STEP_COUNT]
+    for i in range(k):
+        e = edges[i]
+        s = start if i == 0 else 0.0
+        t = end if i == k - 1 else 1.0
+        walked = t > s
+        through = i < k - 1
+        from_tail = i == 0 and start == 0.0
+        along = walked and lengths[i] > 0
+        v, h, u = np.int64(violations[e]), np.int64(at_head[e]), np.int64(unknowns[e])
+        ce, ch, ct = edge_closed[e] != 0, node_closed[head[e]] != 0, node_closed[tail[e]] != 0
+        row = rows[e]
+        m = _verdict_mask(v, h, u, row, cols, ce, ch, ct, rule, codes)
+        if walked:
+            facts |= m & 3
+        if through:
+            facts |= (m >> 2) & 3
+        if walked and through:
+            facts |= (m >> 4) & 1
+        if walked and from_tail:
+            facts |= (m >> 5) & 1
+        vbits = v & ~unknown_forbidden
+        bits = 0
+        if walked:
+            bits |= vbits & ~h
+        if through:
+            bits |= vbits & h
+        closed = walked and (ce or (ch and through) or (ct and from_tail))
+        if not closed:
+            bits &= ~closed_bit
+        met[i] = bits
+        ubits = 0
+        if along:
+            ubits |= u & ~point_unknowns
+        if walked:
+            ubits |= u & step_count
+        if through:
+            ubits |= u & point_unknowns
+        u_met[i] = ubits
+        src = row[cols[1]]
+        estimated = src == codes[CODE_ESTIMATED_1] or src == codes[CODE_ESTIMATED_2]
+        steps = row[cols[3]] > 0
+        pb = 0
+        if along:
+            pb |= PIECE_ALONG
+        if estimated:
+            pb |= PIECE_ESTIMATED_INCLINE
+        if along and not steps and np.isfinite(row[cols[2]]) and estimated:
+            pb |= PIECE_HELD
+        if walked and steps and row[cols[4]] == codes[CODE_TRI_UNKNOWN]:
+            pb |= PIECE_NO_RAIL
+        piece_bits[i] = pb
+    return facts
+
+
+#: Columns :func:`segment_runs` reads, by their position in its ``cols`` argument.
+SEGMENT_COLUMNS = ("name_id", "is_sidewalk", "highway")
+
+
+@njit(cache=True, nogil=True)
+def segment_runs(
+    block: np.ndarray, cols: np.ndarray, edges: np.ndarray, way_id: np.ndarray,
+    first_pt: np.ndarray, last_pt: np.ndarray, runs: np.ndarray,
+) -> int:  # fmt: skip
+    """Split a route's pieces (rows of ``block``, the report table gathered for ``edges``;
+    ``cols`` the positions of :data:`SEGMENT_COLUMNS`) into runs along one named street and of
+    one kind of way (unnamed pieces stay separate). Per run, a row of ``runs``: its first
+    piece, that piece's edge, name id, highway code, sidewalk (0/1) and OSM way, the first
+    point of its first piece and the last point of its last piece. Returns the number of runs
+    (:func:`routing.report._segments`)."""
+    k = block.shape[0]
+    c_name, c_side, c_kind = cols[0], cols[1], cols[2]
+    n = 0
+    for i in range(k):
+        name = np.int64(block[i, c_name])
+        side = block[i, c_side] > 0
+        kind = np.int64(block[i, c_kind])
+        if i > 0:
+            same = (
+                name == np.int64(block[i - 1, c_name])
+                and side == (block[i - 1, c_side] > 0)
+                and kind == np.int64(block[i - 1, c_kind])
+                and name >= 0
+            )
+            if same:
+                runs[n - 1, 7] = last_pt[i]
+                continue
+        runs[n, 0] = i
+        runs[n, 1] = edges[i]
+        runs[n, 2] = name
+        runs[n, 3] = kind
+        runs[n, 4] = 1 if side else 0
+        runs[n, 5] = way_id[edges[i]]
+        runs[n, 6] = first_pt[i]
+        runs[n, 7] = last_pt[i]
+        n += 1
+    return n

@@ -27,7 +27,9 @@ from accessibility_rules.profile import Profile, load_preset, make_profile
 from accessibility_rules.weights import EdgeWeights, compute_weights
 from graphs.geodesy import great_circle_m
 from graphs.model import CompiledGraph
+from routing._kernels import VERDICT_COLUMNS
 from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
+from routing.instructions import instructions
 from routing.landmarks import choose_landmarks, length_landmarks
 from routing.metric import (
     DEFAULT_METRIC_CACHE_BYTES,
@@ -39,7 +41,7 @@ from routing.metric import (
     with_own_landmarks,
 )
 from routing.query import LatLon, Path, PathPiece, Query, broken_limits, piece_cost
-from routing.report import ReportTable, build_route, combine_routes
+from routing.report import ReportTable, build_route, combine_routes, verdict_masks
 from routing.snapping import SnapPoint, SpatialIndex, snap_penalty_m
 from routing.walking import detour
 
@@ -501,7 +503,10 @@ class Router:
         n = self.graph.node_count
         lat, lon = float(self.graph.node["lat"][0]), float(self.graph.node["lon"][0])
         lat2, lon2 = float(self.graph.node["lat"][n - 1]), float(self.graph.node["lon"][n - 1])
-        self.route((lat, lon), (lat2, lon2), "walk")
+        instructions(self.route((lat, lon), (lat2, lon2), "walk"))  # the turn kernel too
+        none, zero = np.zeros(1, dtype=np.uint32), np.zeros(1, dtype=bool)
+        columns = dict.fromkeys(VERDICT_COLUMNS, np.zeros(1))
+        verdict_masks(self.profile("walk"), none, none, none, columns, zero, zero, zero)  # matrix
 
     def route_via(
         self,

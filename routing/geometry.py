@@ -7,9 +7,9 @@ import itertools
 
 import numpy as np
 
-from graphs.arrays import concat_ranges
 from graphs.geodesy import great_circle_m
 from graphs.model import CompiledGraph
+from routing._kernels import polyline_capacity, route_polyline_fill
 
 __all__ = ["cut_polyline", "route_polyline"]
 
@@ -47,25 +47,24 @@ def cut_polyline(coords: np.ndarray, start: float, end: float) -> np.ndarray:
 
 
 def route_polyline(
-    graph: CompiledGraph, edges: np.ndarray, starts: np.ndarray, ends: np.ndarray
+    graph: CompiledGraph, edges: np.ndarray, start: float, end: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Route polyline (``[lon, lat]`` rows) and, per piece, the index of its first and last
     point in it.
 
-    Piece ``i`` walks edge ``edges[i]`` from fraction ``starts[i]`` to ``ends[i]``. Consecutive
-    pieces share their junction point, which is kept once. Whole pieces are gathered with one
-    index computation; only the first and last piece may be cut.
+    The walk starts at fraction ``start`` of the first edge, ends at fraction ``end`` of the
+    last and walks every edge between whole. Consecutive pieces share their
+    junction point, which is kept once; only the first and last piece are cut
+    (:func:`cut_polyline`). One kernel call (:func:`routing._kernels.route_polyline_fill`).
     """
-    gf = graph.geom_first
+    edges = np.ascontiguousarray(edges, dtype=np.int64)
     k = len(edges)
-    first = cut_polyline(graph.edge_coords(int(edges[0])), float(starts[0]), float(ends[0]))
-    if k == 1:
-        return first, np.zeros(1, dtype=np.int64), np.array([len(first) - 1])
-    middle = edges[1:-1]
-    idx = concat_ranges(gf[middle] + 1, gf[middle + 1])  # without each piece's junction point
-    last = cut_polyline(graph.edge_coords(int(edges[-1])), 0.0, float(ends[-1]))[1:]
-    points = np.vstack((first, np.column_stack((graph.geom_lon[idx], graph.geom_lat[idx])), last))
-    kept = np.concatenate(([len(first)], gf[middle + 1] - gf[middle] - 1, [len(last)]))
-    last_pt = np.cumsum(kept) - 1
-    first_pt = np.concatenate(([0], last_pt[:-1]))
-    return points, first_pt, last_pt
+    gf = graph.geom_first
+    out = np.empty((polyline_capacity(gf, edges), 2), dtype=np.float64)
+    first_pt = np.empty(k, dtype=np.int64)
+    last_pt = np.empty(k, dtype=np.int64)
+    rows = route_polyline_fill(
+        gf, graph.geom_lon, graph.geom_lat, edges, float(start), float(end),
+        out, first_pt, last_pt,
+    )  # fmt: skip
+    return out[:rows], first_pt, last_pt

@@ -28,13 +28,16 @@ Rules, stated once:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graphs.geodesy import flat_bearing_deg, great_circle_m
+import numpy as np
+
+from routing._kernels import turn_deltas
 from routing.route import Barrier, Route
 from routing.wording import (
     Language,
@@ -139,42 +142,16 @@ def _turn(delta: float) -> str:
     return "uturn"
 
 
-class _PieceLengths:
-    """Great-circle length of each piece ``geo[k] → geo[k + 1]`` of a route, computed at most
-    once per route and only for the pieces a bearing reads (those near a turn)."""
-
-    __slots__ = ("_geo", "_m")
-
-    def __init__(self, geo: Sequence[Sequence[float]]) -> None:
-        self._geo = geo
-        self._m: list[float | None] = [None] * max(len(geo) - 1, 0)
-
-    def __getitem__(self, k: int) -> float:
-        m = self._m[k]
-        if m is None:
-            m = self._m[k] = great_circle_m(self._geo[k], self._geo[k + 1])
-        return m
-
-
-def _along(
-    geo: Sequence[Sequence[float]], pieces_m: _PieceLengths, i: int, step: int
-) -> Sequence[float]:
-    """The point about :data:`BEARING_BASE_M` from point ``i`` along the route (``step`` ±1)."""
-    walked, j = 0.0, i
-    while 0 <= j + step < len(geo) and walked < BEARING_BASE_M:
-        walked += pieces_m[j if step > 0 else j - 1]
-        j += step
-        if geo[j] != geo[i] and walked >= BEARING_BASE_M:
-            break
-    return geo[j]
-
-
-def _turn_at(geo: Sequence[Sequence[float]], pieces_m: _PieceLengths, i: int) -> str:
-    """The turn made at route point ``i``."""
-    a, b, c = _along(geo, pieces_m, i, -1), geo[i], _along(geo, pieces_m, i, +1)
-    if a == b or b == c:
-        return "straight"
-    return _turn(flat_bearing_deg(b, c) - flat_bearing_deg(a, b))
+def _turns_at(geo: Sequence[Sequence[float]], points: Sequence[int]) -> list[str]:
+    """The turn made at each of the route points ``points``: the change of bearing between
+    :data:`BEARING_BASE_M` of the route before and after the point ("straight" where either
+    side has no length), in one kernel call per route."""
+    if not points:
+        return []
+    xy = np.fromiter(itertools.chain.from_iterable(geo), np.float64, 2 * len(geo))
+    deltas = np.empty(len(points), dtype=np.float64)
+    turn_deltas(xy[0::2], xy[1::2], np.asarray(points, dtype=np.int64), BEARING_BASE_M, deltas)
+    return ["straight" if math.isnan(d) else _turn(d) for d in deltas.tolist()]
 
 
 @dataclass(slots=True)
@@ -190,7 +167,7 @@ def _legs(route: Route) -> list[_Leg]:
     """The route's segments merged into the ways a person is told about (see module doc)."""
     segments = [s for s in route.segments if s.length_m > 0] or route.segments
     legs: list[_Leg] = []
-    pieces_m = _PieceLengths(route.geometry)
+    turns = iter(_turns_at(route.geometry, [seg.first_point for seg in segments[1:]]))
     for seg in segments:
         way = Way(seg.name, seg.highway, seg.is_sidewalk)
         if not legs:
@@ -202,10 +179,10 @@ def _legs(route: Route) -> list[_Leg]:
             prev.name,
             prev.is_sidewalk,
         )
-        if same_street:  # merged whatever the turn: no bearing needed
+        turn = next(turns)
+        if same_street:  # merged whatever the turn
             last.way_id = seg.way_id
             continue
-        turn = _turn_at(route.geometry, pieces_m, seg.first_point)
         same_way = seg.way_id >= 0 and seg.way_id == last.way_id and way.key() == prev.key()
         no_turn = turn == "straight" or (same_way and not turn.startswith(("sharp", "uturn")))
         unnamed_on = no_turn and prev.name is None and (way.name is None or same_way)
@@ -282,6 +259,13 @@ def _slopes(barriers: Sequence[Barrier]) -> list[Barrier]:
     ]
 
 
+@functools.lru_cache(maxsize=4096)
+def _into(name: str | None, highway: str, is_sidewalk: bool, lang: Language) -> str:
+    """:meth:`Way.into` of a way, worked out once per way and language (the German article of
+    a street name takes a few lookups)."""
+    return Way(name, highway, is_sidewalk).into(lang)
+
+
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -304,11 +288,12 @@ def instructions(
     legs = _legs(route)
     if not legs:
         return []
-    events: list[tuple[float, int, Instruction]] = []
+    # (at, order, type, at_m, lon, lat, text, street): an Instruction is made once, at the end
+    events: list[tuple[float, int, str, float, float, float, str, str | None]] = []
     first = legs[0].way
-    events.append((0.0, 0, Instruction("depart", 0.0, 0.0, geo[0][0], geo[0][1], f"{w['depart']} {first.on(lang)}.", first.name)))  # fmt: skip
+    events.append((0.0, 0, "depart", 0.0, geo[0][0], geo[0][1], f"{w['depart']} {first.on(lang)}.", first.name))  # fmt: skip
     for obstacle in avoided:
-        events.append((0.0, 1, Instruction("obstacle", 0.0, 0.0, geo[0][0], geo[0][1], obstacle_phrase(obstacle, lang) + ".")))  # fmt: skip
+        events.append((0.0, 1, "obstacle", 0.0, geo[0][0], geo[0][1], obstacle_phrase(obstacle, lang) + ".", None))  # fmt: skip
     for prev, leg in itertools.pairwise(legs):
         turn = _TURNS[lang][leg.turn]
         if leg.way.key() == prev.way.key():
@@ -319,41 +304,35 @@ def instructions(
                 turn += again
             text = f"{turn}, {w['staying'].format(way=leg.way.english() if lang == 'en' else leg.way.german('dat'))}"
         else:
-            text = (
-                f"{turn} {leg.way.into(lang)}"
-                if not leg.way.into(lang).startswith("weiter")
-                else f"{turn}, {leg.way.into(lang)}"
-            )
+            into = _into(leg.way.name, leg.way.highway, leg.way.is_sidewalk, lang)
+            text = f"{turn}, {into}" if into.startswith("weiter") else f"{turn} {into}"
         b = geo[leg.point]
-        events.append((leg.start_m, 2, Instruction("turn", round(leg.start_m, 1), 0.0, b[0], b[1], text + ".", leg.way.name)))  # fmt: skip
+        events.append((leg.start_m, 2, "turn", round(leg.start_m, 1), b[0], b[1], text + ".", leg.way.name))  # fmt: skip
     for barrier in _slopes(_merge_crossings(route.barriers)):
         text = describe_barrier(barrier.kind, barrier.details, lang)
         if barrier.kind == "steps":
             text = w["caution"] + text
-        events.append((barrier.at_m, 3, Instruction("barrier", barrier.at_m, 0.0, barrier.lon, barrier.lat, _capital(text) + ".")))  # fmt: skip
+        events.append((barrier.at_m, 3, "barrier", barrier.at_m, barrier.lon, barrier.lat, _capital(text) + ".", None))  # fmt: skip
     verdict = verdict_sentence(
         verdict_of(route), lang, has_steps=any(b.kind == "steps" for b in route.barriers)
     )
     end = geo[-1]
-    events.append((route.distance_m, 4, Instruction("arrive", round(route.distance_m, 1), 0.0, end[0], end[1], f"{w['arrive']} {verdict}")))  # fmt: skip
+    events.append((route.distance_m, 4, "arrive", round(route.distance_m, 1), end[0], end[1], f"{w['arrive']} {verdict}", None))  # fmt: skip
     events.sort(key=lambda t: (t[0], t[1]))
     out: list[Instruction] = []
     last_at = 0.0
-    for at, _, ins in events:
+    for at, _, kind, at_m, lon, lat, text, street in events:
         gap = max(0.0, at - last_at)
-        text = ins.text
-        if ins.type not in ("depart", "obstacle") and gap >= 1.0:
+        if kind not in ("depart", "obstacle") and gap >= 1.0:
             after = w["after"].format(d=metres(gap, lang))
-            if ins.type == "arrive":
+            if kind == "arrive":
                 text = f"{after} {w['arrive_after']} {verdict}"
-            elif ins.type == "turn":
+            elif kind == "turn":
                 text = f"{after} {text}"
             else:
                 text = f"{after}: {text}"
         else:
             text = _capital(text)
-        out.append(
-            Instruction(ins.type, ins.at_m, round(gap, 1), ins.lon, ins.lat, text, ins.street)
-        )
+        out.append(Instruction(kind, at_m, round(gap, 1), lon, lat, text, street))
         last_at = max(last_at, at)
     return out

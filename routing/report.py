@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, Protocol
@@ -34,6 +36,42 @@ from accessibility_rules.profile import Profile, UnknownTreatment
 from accessibility_rules.registry import Where, unknown_flags
 from accessibility_rules.weights import POINT_LIMITS, EdgeWeights, Limit, Unknown
 from graphs.model import CompiledGraph
+from routing._kernels import (
+    FLAG_BARRIER,
+    FLAG_CROSSING,
+    FLAG_ELEVATOR,
+    FLAG_HAS_LENGTH,
+    FLAG_KERB,
+    FLAG_KNOWN_INCLINE,
+    FLAG_NARROW,
+    FLAG_STEEP,
+    FLAG_STEPS,
+    FLAG_SURFACE,
+    FLAG_WALKED,
+    PIECE_ALONG,
+    PIECE_COLUMNS,
+    PIECE_ESTIMATED_INCLINE,
+    PIECE_HELD,
+    PIECE_NO_RAIL,
+    RULE_CAN_BREAK,
+    RULE_CLOSED,
+    RULE_FORBIDDEN,
+    RULE_HANDRAIL,
+    RULE_INCLINE,
+    RULE_INCLINE_UNKNOWN,
+    RULE_LIMITED,
+    RULE_MAX_INCLINE,
+    RULE_POINT_UNKNOWNS,
+    RULE_SIZE,
+    RULE_STEP_COUNT,
+    RULE_UNKNOWN_FORBIDDEN,
+    SEGMENT_COLUMNS,
+    VERDICT_COLUMNS,
+    report_piece_flags,
+    route_verdict,
+    segment_runs,
+    verdict_masks_fill,
+)
 from routing.geometry import route_polyline
 from routing.messages import limit_message
 from routing.route import (
@@ -91,9 +129,6 @@ STEEP_REPORT_PERCENT = 6.0
 NARROW_REPORT_M = 1.2
 
 
-#: "No value" in a reported column (``np.where(..., _NONE, values)`` gives an object column).
-_NONE = np.asarray(None, dtype=object)
-
 #: Edge attributes a route report reads, stacked in one table so a route gathers them at once.
 REPORT_EDGE_COLUMNS = (
     "length_m", "incline_percent", "incline_source", "is_steps", "step_count", "handrail",
@@ -111,6 +146,21 @@ class ReportTable:
 
     rows: np.ndarray
     index: dict[str, int]
+    #: Positions of :data:`routing._kernels.PIECE_COLUMNS` in ``rows`` (the kernel's columns).
+    piece_columns: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+
+    #: Positions of :data:`routing._kernels.SEGMENT_COLUMNS` in ``rows``.
+    segment_columns: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+    #: Positions of :data:`routing._kernels.VERDICT_COLUMNS` in ``rows``.
+    verdict_columns: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+
+    def __post_init__(self) -> None:
+        cols = np.array([self.index[n] for n in PIECE_COLUMNS], dtype=np.int64)
+        object.__setattr__(self, "piece_columns", cols)
+        cols = np.array([self.index[n] for n in VERDICT_COLUMNS], dtype=np.int64)
+        object.__setattr__(self, "verdict_columns", cols)
+        cols = np.array([self.index[n] for n in SEGMENT_COLUMNS], dtype=np.int64)
+        object.__setattr__(self, "segment_columns", cols)
 
     @classmethod
     def build(cls, edge: dict[str, np.ndarray], eff: Any) -> ReportTable:
@@ -125,10 +175,33 @@ class ReportTable:
         """Every column for all edges (views, no copy)."""
         return {name: self.rows[:, i] for name, i in self.index.items()}
 
-    def gather(self, edges: np.ndarray) -> dict[str, np.ndarray]:
+    def gather(self, edges: np.ndarray) -> Mapping[str, np.ndarray]:
         """The columns for ``edges`` (views into one gathered block)."""
-        block = self.rows[edges]
-        return {name: block[:, i] for name, i in self.index.items()}
+        return self.split(self.rows[edges])
+
+    def split(self, block: np.ndarray) -> Mapping[str, np.ndarray]:
+        """The columns of ``block``, rows gathered from :attr:`rows` (each a view made when
+        read: a report reads a few of them)."""
+        return _Columns(block, self.index)
+
+
+class _Columns(Mapping[str, np.ndarray]):
+    """The named columns of a block of report table rows, as views made on access."""
+
+    __slots__ = ("_block", "_index")
+
+    def __init__(self, block: np.ndarray, index: dict[str, int]) -> None:
+        self._block = block
+        self._index = index
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._block[:, self._index[name]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
 
 
 class SearchPath(Protocol):
@@ -160,7 +233,8 @@ def build_route(
     *,
     snapped_on_usable: bool,
 ) -> Route:
-    """Turn a search path into a :class:`Route` report (vectorised over its pieces).
+    """Turn a search path into a :class:`Route` report (a few kernel passes over its pieces,
+    objects only for what is listed).
 
     ``table`` must match ``graph``'s current attributes (``Router.report_table()``); ``weights``
     are the profile's (violation and unknown bits). ``walk_path``, the plain walking route
@@ -170,145 +244,66 @@ def build_route(
     beyond the destination breaks nothing) and it can go when the snapping is reworked.
     """
     edges = np.asarray(path.edges, dtype=np.int64)
-    c = table.gather(edges)
+    block = table.rows[edges]
+    c = table.split(block)
     k = len(edges)
-    starts = np.zeros(k)
-    ends = np.ones(k)
-    starts[0], ends[-1] = path.start, path.end
-    lengths = (ends - starts) * c["length_m"]
-    at = np.concatenate(([0.0], np.cumsum(lengths)[:-1]))
+    start, end = float(path.start), float(path.end)
+    lengths = np.empty(k)
+    at = np.empty(k)
+    flags = np.empty(k, dtype=np.int64)
+    steep_limit = min(STEEP_REPORT_PERCENT, profile.max_incline_percent or STEEP_REPORT_PERCENT)
+    narrow_limit = profile.min_width_m if profile.min_width_m is not None else NARROW_REPORT_M
+    report_piece_flags(
+        block, table.piece_columns, start, end, float(steep_limit), float(narrow_limit),
+        _reported_surfaces(profile.avoid_surfaces), float(CrossingKind.NONE),
+        float(BarrierKind.NONE), lengths, at, flags,
+    )  # fmt: skip
     total = float(lengths.sum())
     not_last = np.arange(k) < k - 1
-    points, first_pt, last_pt = route_polyline(graph, edges, starts, ends)
-    mid_pt = (first_pt + last_pt) // 2
+    points, first_pt, last_pt = route_polyline(graph, edges, start, end)
     geometry: list[list[float]] = points.tolist()
+    first_at, last_at = first_pt.tolist(), last_pt.tolist()
 
-    def where(i: int, which: np.ndarray) -> tuple[float, float]:
-        lon, lat = geometry[int(which[i])]
-        return lon, lat
+    barriers = _barriers(c, flags, lengths, at, start, end, geometry, first_at, last_at)
+    walked = (flags & FLAG_WALKED) != 0
+    has_length = (flags & FLAG_HAS_LENGTH) != 0
 
-    barriers: list[Barrier] = []
+    def places(i: int, at_head: bool) -> Place:
+        """Where piece ``i`` starts, or its head."""
+        if at_head:
+            lon, lat = geometry[last_at[i]]
+            return Place(round(float(at[i] + lengths[i]), 1), lon, lat)
+        lon, lat = geometry[first_at[i]]
+        return Place(round(float(at[i]), 1), lon, lat)
 
-    def add(
-        kind: str,
-        mask: np.ndarray,
-        point: np.ndarray,
-        offset: np.ndarray,
-        **columns: np.ndarray | _EnumColumn,
-    ) -> None:
-        for i in np.flatnonzero(mask):
-            lon, lat = where(int(i), point)
-            details = {name: _value(col, int(i)) for name, col in columns.items()}
-            barriers.append(Barrier(kind, round(float(at[i] + offset[i]), 1), lon, lat, details))
-
-    zero = np.zeros(k)
-    has_length = lengths > 0
-    # what the walk meets: along a piece only what its walked part covers (a whole edge of length
-    # zero counts, a partial piece of length zero does not); at an edge's head only when the walk
-    # goes through it, which the last piece never does (its head lies beyond the destination)
-    walked = ends > starts
-    steps = c["is_steps"] > 0
-    incline = c["incline_percent"].astype(np.float64)
-    incline_src = c["incline_source"]
-    known_incline = has_length & np.isfinite(incline) & ~steps
-    steep_limit = min(STEEP_REPORT_PERCENT, profile.max_incline_percent or STEEP_REPORT_PERCENT)
-    add(
-        "steep", known_incline & (np.abs(incline) >= steep_limit), first_pt, zero,
-        incline_percent=np.round(incline, 1), length_m=np.round(lengths, 1),
-        source=_names_of(incline_src, InclineSource),
-    )  # fmt: skip
-    step_total = c["step_count"].astype(np.int64)
-    step_here = np.where(
-        step_total > 0, np.maximum(1, np.rint(step_total * (ends - starts))), -1
-    ).astype(np.int64)
-    add(  # every flight walked, also one of length zero (both ends mapped at one position)
-        "steps", steps & walked, first_pt, zero,
-        step_count=np.where(step_here > 0, step_here, _NONE),
-        handrail=_names_of(c["handrail"], Tri),
-        ramp_wheelchair=_names_of(c["ramp_wheelchair"], Tri),
-    )  # fmt: skip
-    surface = c["surface"]
-    avoided = [int(SurfaceClass[x.upper()]) for x in profile.avoid_surfaces]
-    reported = np.zeros(len(SurfaceClass) + 1, dtype=bool)  # indexed by code + 1 (UNKNOWN = -1)
-    reported[[int(x) + 1 for x in POOR_SURFACES] + [x + 1 for x in avoided]] = True
-    poor = reported[surface.astype(np.int64) + 1] & has_length
-    add(
-        "surface",
-        poor,
-        first_pt,
-        zero,
-        surface=_names_of(surface, SurfaceClass),
-        length_m=np.round(lengths, 1),
-    )
-    width = c["passage_width_m"].astype(np.float64)
-    narrow_limit = profile.min_width_m if profile.min_width_m is not None else NARROW_REPORT_M
-    add(
-        "narrow",
-        has_length & np.isfinite(width) & (width < narrow_limit),
-        first_pt,
-        zero,
-        width_m=np.round(width, 2),
-    )
-    crossing = c["crossing"]
-    add(
-        "crossing", (crossing != CrossingKind.NONE) & walked & ((ends >= 1.0) | (starts == 0.0)), mid_pt, lengths / 2,
-        crossing=_names_of(crossing, CrossingKind),
-        acoustic_signal=_names_of(c["acoustic_signal"], AcousticSignal),
-        vibration_signal=_names_of(c["vibration_signal"], Tri),
-        tactile_paving=_names_of(c["tactile_paving"], Tri),
-    )  # fmt: skip
-    add("elevator", c["is_elevator"] > 0, last_pt, lengths)
-    kerbs = c["kerb_count"].astype(np.int64)
-    kerb_h = c["kerb_height_cm"].astype(np.float64)
-    add(
-        "kerb", not_last & (kerbs > 0), last_pt, lengths,
-        height_cm=np.where(np.isnan(kerb_h), _NONE, np.round(kerb_h, 1)), count=kerbs,
-    )  # fmt: skip
-    barrier = c["barrier"]
-    add(
-        "barrier",
-        not_last & (barrier != BarrierKind.NONE),
-        last_pt,
-        lengths,
-        barrier=_names_of(barrier, BarrierKind),
-    )
-    barriers.sort(key=lambda b: b.at_m)
-
-    # a closed node counts once, where the walk passes it: at the head of every piece but the
-    # last, and at the tail of the first piece only when the walk starts on that node
-    at_origin_node = np.zeros(k, dtype=bool)
-    at_origin_node[0] = starts[0] == 0.0
-    closed_ends = (
-        graph.edge["closed"][edges].astype(bool),
-        graph.node["closed"][graph.head[edges]].astype(bool),
-        graph.node["closed"][graph.tail[edges]].astype(bool),
-    )
     accessibility = _accessibility(
-        profile, weights, edges, c, lengths, at, total, walked, not_last, at_origin_node,
-        closed_ends, first_pt, last_pt, where,
-    )  # fmt: skip
+        profile, weights, graph, table, edges, c, lengths, total, start, end, places
+    )
     violations = [Violation(b.limit, b.at_m, b.lon, b.lat, b.message) for b in accessibility.breaks]
 
     ubits = weights.unknowns[edges]
     edge_level = walked & has_length
     unknowns: dict[str, dict[str, float]] = {}
-    for unknown in Unknown:
-        hit = (ubits & np.uint32(unknown)) != 0
-        if not hit.any():
+    present = int(np.bitwise_or.reduce(ubits, initial=0))
+    for bit, name, where in _UNKNOWN_REPORT if present else ():
+        if not present & bit:
             continue
-        name = (unknown.name or "").lower()
-        if unknown == Unknown.KERB_HEIGHT:
+        hit = (ubits & np.uint32(bit)) != 0
+        if where == "kerbs":
             count = int(c["kerb_unknown_count"][hit & not_last].sum())
             if count:
                 unknowns[name] = {"count": count}
-        elif unknown.name in ("ACOUSTIC_SIGNAL", "TACTILE_PAVING", "BARRIER"):  # at the head
+        elif where == "head":
             if (hit & not_last).any():
                 unknowns[name] = {"count": int((hit & not_last).sum())}
         elif float(lengths[hit & edge_level].sum()) > 0:
             unknowns[name] = {"length_m": round(float(lengths[hit & edge_level].sum()), 1)}
 
     max_incline = None
+    known_incline = (flags & FLAG_KNOWN_INCLINE) != 0
     if known_incline.any():
+        incline = c["incline_percent"]
+        incline_src = c["incline_source"]
         top = int(np.flatnonzero(known_incline)[np.argmax(np.abs(incline[known_incline]))])
         max_incline = {
             "percent": round(float(incline[top]), 1),
@@ -316,6 +311,7 @@ def build_route(
             "at_m": round(float(at[top]), 1),
         }
 
+    kerbs = c["kerb_count"].astype(np.int64)
     delays = transition_delay_s(profile, kerbs, c["crossing_share"])
     duration = walking_time_s(profile, total, float(delays[not_last].sum()))
 
@@ -342,11 +338,154 @@ def build_route(
         unknowns=unknowns,
         max_incline=max_incline,
         detour=walk_detour,
-        segments=_segments(graph, edges, c, at, lengths, first_pt, last_pt),
+        segments=_segments(
+            graph, edges, block, table.segment_columns, at, lengths, first_pt, last_pt
+        ),
         snapped={"origin": _snapped(path.source), "destination": _snapped(path.target)},
         edges=edges.tolist(),
         walk_edges=walk_edges,
     )
+
+
+def _reported_surfaces(avoid_surfaces: Any) -> np.ndarray:
+    """Surface codes reported as poor (indexed by code + 1: UNKNOWN is -1): :data:`POOR_SURFACES`
+    and those the profile avoids."""
+    return _reported_surface_table(tuple(sorted(avoid_surfaces)))
+
+
+@functools.lru_cache(maxsize=256)
+def _reported_surface_table(avoid_surfaces: tuple[str, ...]) -> np.ndarray:
+    avoided = [int(SurfaceClass[x.upper()]) for x in avoid_surfaces]
+    table = np.zeros(len(SurfaceClass) + 1, dtype=bool)
+    table[[int(x) + 1 for x in POOR_SURFACES] + [x + 1 for x in avoided]] = True
+    table.flags.writeable = False  # shared by every report of such profiles
+    return table
+
+
+#: (bit, name, how it is counted) of every Unknown flag in declaration order, as plain values
+#: (IntFlag arithmetic is slow): the unknown kerb heights by count, the facts at an edge's head
+#: (crossing signals, tactile paving, barriers) by the heads passed, the others by length.
+_UNKNOWN_REPORT = tuple(
+    (
+        int(f),
+        (f.name or "").lower(),
+        "kerbs"
+        if f == Unknown.KERB_HEIGHT
+        else "head"
+        if f.name in ("ACOUSTIC_SIGNAL", "TACTILE_PAVING", "BARRIER")
+        else "length",
+    )
+    for f in Unknown
+)
+
+#: The kinds of :class:`Barrier` in the order a report lists them (before sorting by place),
+#: with their :func:`~routing._kernels.report_piece_flags` bit.
+_BARRIER_KINDS = (
+    ("steep", FLAG_STEEP), ("steps", FLAG_STEPS), ("surface", FLAG_SURFACE),
+    ("narrow", FLAG_NARROW), ("crossing", FLAG_CROSSING), ("elevator", FLAG_ELEVATOR),
+    ("kerb", FLAG_KERB), ("barrier", FLAG_BARRIER),
+)  # fmt: skip
+_ANY_BARRIER = sum(bit for _, bit in _BARRIER_KINDS)
+
+
+def _barriers(
+    c: Mapping[str, np.ndarray],
+    flags: np.ndarray,
+    lengths: np.ndarray,
+    at: np.ndarray,
+    start: float,
+    end: float,
+    geometry: list[list[float]],
+    first_pt: list[int],
+    last_pt: list[int],
+) -> list[Barrier]:
+    """Every barrier met, sorted by place: for each piece whose ``flags`` mark a kind, its
+    details (values rounded as reported, enum codes by name). Steep parts, steps, surfaces and
+    narrow passages are placed at the piece's start, crossings half-way, elevators, kerbs and
+    barriers at its head."""
+    hit = np.flatnonzero(flags & _ANY_BARRIER).tolist()
+    if not hit:
+        return []
+    k = len(flags)
+    bits = flags[hit].tolist()
+    names = _enum_names
+    at_m, length_m = at.tolist(), lengths.tolist()
+    out: list[Barrier] = []
+
+    def add(kind: str, i: int, place: int, at_i: float, details: dict[str, Any]) -> None:
+        lon, lat = geometry[place]
+        out.append(Barrier(kind, round(at_i, 1), lon, lat, details))
+
+    for kind, flag in _BARRIER_KINDS:
+        rows = [i for i, b in zip(hit, bits, strict=True) if b & flag]
+        if not rows:
+            continue
+        if kind == "steep":
+            incline = np.round(c["incline_percent"][rows], 1).tolist()
+            rounded = np.round(lengths[rows], 1).tolist()
+            for j, i in enumerate(rows):
+                add(kind, i, first_pt[i], at_m[i], {
+                    "incline_percent": incline[j], "length_m": rounded[j],
+                    "source": names(InclineSource, c["incline_source"][i]),
+                })  # fmt: skip
+        elif kind == "steps":
+            for i in rows:
+                total = float(c["step_count"][i])
+                count = int(total) if math.isfinite(total) else -1  # as astype(int64): < 0
+                frac = (end if i == k - 1 else 1.0) - (start if i == 0 else 0.0)
+                add(kind, i, first_pt[i], at_m[i], {
+                    "step_count": int(max(1.0, float(np.rint(count * frac)))) if count > 0 else None,
+                    "handrail": names(Tri, c["handrail"][i]),
+                    "ramp_wheelchair": names(Tri, c["ramp_wheelchair"][i]),
+                })  # fmt: skip
+        elif kind == "surface":
+            rounded = np.round(lengths[rows], 1).tolist()
+            for j, i in enumerate(rows):
+                add(kind, i, first_pt[i], at_m[i], {
+                    "surface": names(SurfaceClass, c["surface"][i]), "length_m": rounded[j],
+                })  # fmt: skip
+        elif kind == "narrow":
+            width = np.round(c["passage_width_m"][rows], 2).tolist()
+            for j, i in enumerate(rows):
+                add(kind, i, first_pt[i], at_m[i], {"width_m": width[j]})
+        elif kind == "crossing":
+            for i in rows:
+                add(kind, i, (first_pt[i] + last_pt[i]) // 2, at_m[i] + length_m[i] / 2, {
+                    "crossing": names(CrossingKind, c["crossing"][i]),
+                    "acoustic_signal": names(AcousticSignal, c["acoustic_signal"][i]),
+                    "vibration_signal": names(Tri, c["vibration_signal"][i]),
+                    "tactile_paving": names(Tri, c["tactile_paving"][i]),
+                })  # fmt: skip
+        elif kind == "elevator":
+            for i in rows:
+                add(kind, i, last_pt[i], at_m[i] + length_m[i], {})
+        elif kind == "kerb":
+            heights = c["kerb_height_cm"][rows]
+            rounded = np.round(heights, 1).tolist()
+            for j, i in enumerate(rows):
+                add(kind, i, last_pt[i], at_m[i] + length_m[i], {
+                    "height_cm": None if math.isnan(heights[j]) else rounded[j],
+                    "count": int(float(c["kerb_count"][i])),
+                })  # fmt: skip
+        else:
+            for i in rows:
+                add(kind, i, last_pt[i], at_m[i] + length_m[i], {
+                    "barrier": names(BarrierKind, c["barrier"][i]),
+                })  # fmt: skip
+    out.sort(key=lambda b: b.at_m)
+    return out
+
+
+def _enum_names(enum: type[IntEnum], code: Any) -> str:
+    """The lower-case name of enum code ``code`` (a float from the report table); "unknown"
+    for a code the enum does not have."""
+    names = _ENUM_NAMES.get(enum)
+    if names is None:
+        names = _names_of(_NO_CODES, enum).names
+    return names.get(int(code), "unknown")
+
+
+_NO_CODES = np.zeros(0)
 
 
 # --------------------------------------------------------------------------- the verdict
@@ -409,6 +548,7 @@ class _VerdictPlan:
     limited: int  # Unknown bits a limit reads
     forbidden: int  # Unknown bits the profile forbids
     flags: tuple[tuple[int, str, bool], ...]  # (bit, name, at the head) of each limited flag
+    rule: np.ndarray  # the verdict kernels' ``rule`` argument (bits of the rule, the profile's)
 
 
 @functools.lru_cache(maxsize=64)
@@ -422,7 +562,25 @@ def _plan(profile: Profile) -> _VerdictPlan:
         for f in Unknown
         if limited & f
     )
-    return _VerdictPlan(limited, forbidden, flags)
+    rule = np.zeros(RULE_SIZE, dtype=np.int64)
+    rule[RULE_UNKNOWN_FORBIDDEN] = int(Limit.UNKNOWN_FORBIDDEN)
+    rule[RULE_CLOSED] = _CLOSED_BIT
+    rule[RULE_INCLINE] = _INCLINE_BIT
+    rule[RULE_POINT_UNKNOWNS] = _POINT_UNKNOWNS
+    rule[RULE_STEP_COUNT] = _STEP_COUNT_BIT
+    rule[RULE_INCLINE_UNKNOWN] = _INCLINE_UNKNOWN_BIT
+    rule[RULE_FORBIDDEN] = forbidden
+    rule[RULE_LIMITED] = limited
+    rule[RULE_CAN_BREAK] = estimate_can_break(profile)
+    rule[RULE_MAX_INCLINE] = profile.max_incline_percent is not None
+    rule[RULE_HANDRAIL] = profile.require_handrail_on_steps and not profile.avoid_steps
+    return _VerdictPlan(limited, forbidden, flags, rule)
+
+
+#: The verdict kernels' ``codes`` argument: the estimated incline sources, Tri.UNKNOWN.
+_CODES = np.array([*_ESTIMATED_INCLINE_SOURCES, int(Tri.UNKNOWN)], dtype=np.float64)
+#: :data:`~routing._kernels.VERDICT_COLUMNS` in a block of exactly those columns.
+_VERDICT_BLOCK_COLS = np.arange(len(VERDICT_COLUMNS), dtype=np.int64)
 
 
 #: (bit, name, at the head) of every Unknown flag, as plain ints.
@@ -463,7 +621,7 @@ _KERB_HEIGHT_BIT = int(Unknown.KERB_HEIGHT)
 
 
 def _measure(
-    limit: Limit, c: dict[str, np.ndarray], i: int, profile: Profile
+    limit: Limit, c: Mapping[str, np.ndarray], i: int, profile: Profile
 ) -> tuple[float | int | str | None, float | int | str | list[str] | None]:
     """The value met on piece ``i`` and the profile's limit for it, in the limit's unit."""
     p = profile
@@ -559,56 +717,15 @@ def verdict_masks(
     :func:`_accessibility` lists exactly these facts as ``breaks`` and ``relies_on``.
     """
     plan = _plan(profile)
-    u32 = np.uint32
-    v = np.asarray(violations, dtype=u32)
-    h = np.asarray(at_head, dtype=u32)
-    u = np.asarray(unknowns, dtype=u32)
-    point_unknowns = _POINT_UNKNOWNS
-    has_length = np.asarray(c["length_m"]) > 0
-    src = np.asarray(c["incline_source"])
-    estimated = (src == _ESTIMATED_INCLINE_SOURCES[0]) | (src == _ESTIMATED_INCLINE_SOURCES[1])
-    incline = np.asarray(c["incline_percent"], dtype=np.float64)
-    known_incline = np.isfinite(incline)
-    steps = np.asarray(c["is_steps"]) > 0
-    closure = (v & u32(_CLOSED_BIT)) != 0
-
-    # --- breaks
-    along = v & ~h & u32(~(int(Limit.UNKNOWN_FORBIDDEN) | _CLOSED_BIT) & 0xFFFFFFFF)
-    if not estimate_can_break(profile):
-        along = np.where(estimated, along & u32(~_INCLINE_BIT & 0xFFFFFFFF), along)
-    forbidden = u & u32(plan.forbidden)
-    breaks_along = (
-        (along != 0)
-        | ((forbidden & u32(_STEP_COUNT_BIT)) != 0)
-        | (((forbidden & u32(~point_unknowns & 0xFFFFFFFF)) != 0) & has_length)
-        | (np.asarray(closed_edge, dtype=bool) & closure)
-    )
-    breaks_head = ((h & u32(~int(Limit.UNKNOWN_FORBIDDEN) & 0xFFFFFFFF)) != 0) | (
-        (forbidden & u32(point_unknowns)) != 0
-    )
-
-    # --- relies on unknown or estimated data
-    relied = u & u32(plan.limited)
-    relied_along = relied & u32(~(point_unknowns | _STEP_COUNT_BIT) & 0xFFFFFFFF)
-    relied_along = np.where(
-        known_incline, relied_along & u32(~_INCLINE_UNKNOWN_BIT & 0xFFFFFFFF), relied_along
-    )
-    relies_along = ((relied_along != 0) & has_length) | ((relied & u32(_STEP_COUNT_BIT)) != 0)
-    if profile.max_incline_percent is not None:
-        held = has_length & ~steps & known_incline & estimated
-        relies_along |= held & ((along & u32(_INCLINE_BIT)) == 0)
-    if profile.require_handrail_on_steps and not profile.avoid_steps:
-        relies_along |= steps & (np.asarray(c["handrail"]) == Tri.UNKNOWN)
-    relies_head = (relied & u32(point_unknowns)) != 0
-
-    parts = (  # in the order of the bits ALONG_BREAKS … FROM_TAIL_BREAKS
-        breaks_along, relies_along, breaks_head, relies_head,
-        np.asarray(closed_head, dtype=bool) & closure,
-        np.asarray(closed_tail, dtype=bool) & closure,
+    v = np.ascontiguousarray(violations, dtype=np.uint32)
+    block = np.column_stack([np.asarray(c[n], dtype=np.float64) for n in VERDICT_COLUMNS])
+    mask = np.empty(v.shape, dtype=np.uint8)
+    verdict_masks_fill(
+        v, np.ascontiguousarray(at_head, dtype=np.uint32),
+        np.ascontiguousarray(unknowns, dtype=np.uint32), block, _VERDICT_BLOCK_COLS,
+        np.ascontiguousarray(closed_edge, dtype=bool), np.ascontiguousarray(closed_head, dtype=bool),
+        np.ascontiguousarray(closed_tail, dtype=bool), plan.rule, _CODES, mask,
     )  # fmt: skip
-    mask = np.zeros(v.shape, dtype=np.uint8)
-    for bit, part in enumerate(parts):
-        mask |= part.view(np.uint8) << np.uint8(bit)
     return mask
 
 
@@ -634,84 +751,59 @@ def piece_verdict(
 def _accessibility(
     profile: Profile,
     weights: EdgeWeights,
+    graph: CompiledGraph,
+    table: ReportTable,
     edges: np.ndarray,
-    c: dict[str, np.ndarray],
+    c: Mapping[str, np.ndarray],
     lengths: np.ndarray,
-    at: np.ndarray,
     total: float,
-    walked: np.ndarray,
-    head: np.ndarray,
-    from_tail: np.ndarray,
-    closed_ends: tuple[np.ndarray, np.ndarray, np.ndarray],
-    first_pt: np.ndarray,
-    last_pt: np.ndarray,
-    where: Any,
+    start: float,
+    end: float,
+    places: Any,
 ) -> Accessibility:
     """The verdict on a route's pieces (see :class:`~routing.route.Accessibility`).
 
-    ``walked`` marks pieces whose walked part covers some of their edge, ``head`` those whose
-    walk goes through the edge's head, ``from_tail`` the first piece when the route starts on
-    its tail node: a limit broken along an edge counts where walked, one at the head
-    (:data:`~accessibility_rules.weights.POINT_LIMITS`, point unknowns) where the head is
-    reached, so nothing beyond either end of the route counts. ``closed_ends`` says per piece
-    whether its edge, its head node and its tail node are closed; a closed node counts once,
-    where the walk passes it. The verdict itself comes from :func:`verdict_masks` and
-    :func:`piece_verdict` (the rule the matrix applies to its cells); the breaks and reliances
-    listed are exactly the facts that rule counts.
+    The walk starts at fraction ``start`` of the first piece and ends at ``end`` of the last:
+    a limit broken along an edge counts where some of it is walked, one at the head
+    (:data:`~accessibility_rules.weights.POINT_LIMITS`, point unknowns) where the walk goes on
+    through the head, so nothing beyond either end of the route counts; a closed node counts
+    once, where the walk passes it (the tail of the first piece only when the walk starts on
+    it). The verdict itself is the rule of :func:`verdict_masks` and :func:`piece_verdict`
+    (the rule the matrix applies to its cells), applied per piece by the kernel
+    :func:`routing._kernels.route_verdict`; the breaks and reliances listed are exactly the
+    facts that rule counts. ``places(i, at_head)`` is the :class:`Place` of piece ``i``'s start
+    or head.
     """
     k = len(edges)
-    along = walked & (lengths > 0)  # facts measured along the way need some length walked
-    closed_edge, closed_head, closed_tail = closed_ends
-    closed = walked & (closed_edge | (closed_head & head) | (closed_tail & from_tail))
-    at_head = weights.violations_at_head[edges]
-    masks = verdict_masks(
-        profile, weights.violations[edges], at_head, weights.unknowns[edges], c, *closed_ends
-    )
-    facts = int(np.bitwise_or.reduce(piece_verdict(masks, walked, head, from_tail), initial=0))
-
-    def start_of(i: int) -> Place:
-        lon, lat = where(i, first_pt)
-        return Place(round(float(at[i]), 1), lon, lat)
-
-    def head_of(i: int) -> Place:
-        lon, lat = where(i, last_pt)
-        return Place(round(float(at[i] + lengths[i]), 1), lon, lat)
+    plan = _plan(profile)
+    met = np.empty(k, dtype=np.int64)
+    u_met = np.empty(k, dtype=np.int64)
+    piece_bits = np.empty(k, dtype=np.int64)
+    facts = route_verdict(
+        edges, weights.violations, weights.violations_at_head, weights.unknowns, table.rows,
+        table.verdict_columns, graph.edge["closed"], graph.node["closed"], graph.head,
+        graph.tail, lengths, start, end, plan.rule, _CODES, met, u_met, piece_bits,
+    )  # fmt: skip
 
     # --- what is broken ------------------------------------------------------------------
-    plan = _plan(profile)
     can_break = estimate_can_break(profile)
-    point = at_head.astype(np.int64)  # per edge: the bits broken only at its head
-    vbits = weights.violations[edges].astype(np.int64) & ~np.int64(int(Limit.UNKNOWN_FORBIDDEN))
-    met = np.where(walked, vbits & ~point, 0) | np.where(head, vbits & point, 0)
-    met &= np.where(closed, -1, ~np.int64(_CLOSED_BIT))
-    ubits = weights.unknowns[edges].astype(np.int64)
-    # a flight of unknown count is met even at length zero; other facts along need a length
-    u_met = (
-        np.where(along, ubits & ~np.int64(_POINT_UNKNOWNS), 0)
-        | np.where(walked, ubits & np.int64(_STEP_COUNT_BIT), 0)
-        | np.where(head, ubits & np.int64(_POINT_UNKNOWNS), 0)
-    )
     forbidden = u_met & np.int64(plan.forbidden)
-    src = c["incline_source"]
-    estimated_incline = (src == _ESTIMATED_INCLINE_SOURCES[0]) | (
-        src == _ESTIMATED_INCLINE_SOURCES[1]
-    )
-
     breaks: list[Break] = []
     demoted = np.zeros(k, dtype=bool)  # estimated incline breaks that may not say "no"
-    for i in np.flatnonzero((met != 0) | (forbidden != 0)).tolist():
+    for i in np.flatnonzero(met | forbidden).tolist():
         bits, forbid = int(met[i]), int(forbidden[i])
+        point = int(weights.violations_at_head[edges[i]])  # the bits broken only at its head
         for limit, bit, name, _ in _LIMIT_BITS:
             if not bits & bit:
                 continue
-            at_head = bool(int(point[i]) & bit)
-            estimated = bit == _INCLINE_BIT and bool(estimated_incline[i])
+            at_head = bool(point & bit)
+            estimated = bit == _INCLINE_BIT and bool(piece_bits[i] & PIECE_ESTIMATED_INCLINE)
             if estimated and not can_break:
                 demoted[i] = True
                 continue
             attribute, unit = _LIMIT_ATTRIBUTE[limit]
             value, limit_value = _measure(limit, c, i, profile)
-            place = head_of(i) if at_head else start_of(i)
+            place = places(i, at_head)
             message = limit_message(limit, c, i, profile, estimated=estimated)
             breaks.append(
                 Break(
@@ -721,7 +813,7 @@ def _accessibility(
             )  # fmt: skip
         for bit, name, at_head in _UNKNOWN_BITS:
             if forbid & bit:
-                place = head_of(i) if at_head else start_of(i)
+                place = places(i, at_head)
                 message = limit_message(Limit.UNKNOWN_FORBIDDEN, c, i, profile, unknown_bits=bit)
                 breaks.append(
                     Break(
@@ -734,47 +826,53 @@ def _accessibility(
     # --- what rests on unknown or estimated data -------------------------------------------
     relies: list[Reliance] = []
     unknown_along = np.zeros(k, dtype=bool)
+    along = (piece_bits & PIECE_ALONG) != 0  # walked, with some length walked
 
     def along_reliance(name: str, mask: np.ndarray, *, estimated: bool = False) -> None:
         nonlocal unknown_along
         if not mask.any():
             return
         unknown_along |= mask
-        places = [start_of(int(i)) for i in _runs(mask)]
+        starts = [places(int(i), False) for i in _runs(mask)]
         length = round(float(lengths[mask].sum()), 1)
-        relies.append(Reliance(name, None, length, places, estimated))
+        relies.append(Reliance(name, None, length, starts, estimated))
 
-    def count_reliance(name: str, mask: np.ndarray, counts: np.ndarray, at_head: bool) -> None:
+    def count_reliance(
+        name: str, mask: np.ndarray, counts: np.ndarray | None, at_head: bool
+    ) -> None:
         if not mask.any():
             return
-        places = [(head_of(i) if at_head else start_of(i)) for i in np.flatnonzero(mask).tolist()]
-        relies.append(Reliance(name, int(counts[mask].sum()), None, places))
+        where = [places(i, at_head) for i in np.flatnonzero(mask).tolist()]
+        count = int(mask.sum()) if counts is None else int(counts[mask].sum())
+        relies.append(Reliance(name, count, None, where))
 
-    ones = np.ones(k, dtype=np.int64)
     relied = u_met & np.int64(plan.limited)
-    incline = c["incline_percent"].astype(np.float64)
-    for bit, name, at_head in plan.flags if relied.any() else ():
+    present = int(np.bitwise_or.reduce(relied, initial=0))
+    for bit, name, at_head in plan.flags if present else ():
+        if not present & bit:  # on no piece: nothing to list
+            continue
         hit = (relied & np.int64(bit)) != 0
         if bit == _INCLINE_UNKNOWN_BIT:  # an estimate is not unknown: it is listed as estimated
-            hit &= ~np.isfinite(incline)
+            hit &= ~np.isfinite(c["incline_percent"])
         if bit == _KERB_HEIGHT_BIT:
             count_reliance(name, hit, c["kerb_unknown_count"].astype(np.int64), True)
         elif at_head:
-            count_reliance(name, hit, ones, True)
+            count_reliance(name, hit, None, True)
         elif bit == _STEP_COUNT_BIT:
-            count_reliance(name, hit, ones, False)
+            count_reliance(name, hit, None, False)
             unknown_along |= hit & along
         else:
             along_reliance(name, hit)
-    steps = c["is_steps"] > 0
     if profile.max_incline_percent is not None:
-        held = along & ~steps & np.isfinite(incline) & estimated_incline
-        held &= ((met & np.int64(_INCLINE_BIT)) == 0) | demoted
-        along_reliance("incline", held, estimated=True)
+        held = (piece_bits & PIECE_HELD) != 0
+        if held.any():
+            held &= ((met & np.int64(_INCLINE_BIT)) == 0) | demoted
+            along_reliance("incline", held, estimated=True)
     if profile.require_handrail_on_steps and not profile.avoid_steps:
-        no_rail = walked & steps & (c["handrail"] == Tri.UNKNOWN)
-        count_reliance("handrail", no_rail, ones, False)
-        unknown_along |= no_rail & along
+        no_rail = (piece_bits & PIECE_NO_RAIL) != 0
+        if no_rail.any():
+            count_reliance("handrail", no_rail, None, False)
+            unknown_along |= no_rail & along
 
     known = 1.0 if total <= 0 else 1.0 - float(lengths[unknown_along].sum()) / total
     verdict: Verdict = VERDICTS[int(VERDICT_CODE[facts])]
@@ -818,7 +916,8 @@ def _value(column: Any, i: int) -> Any:
 def _segments(
     graph: CompiledGraph,
     edges: np.ndarray,
-    c: dict[str, np.ndarray],
+    block: np.ndarray,
+    segment_columns: np.ndarray,
     at: np.ndarray,
     lengths: np.ndarray,
     first_pt: np.ndarray,
@@ -828,31 +927,18 @@ def _segments(
     separate: every path junction may need an instruction; a flight of steps in a named street
     is a segment of its own, so that it is announced)."""
     g = graph
-    name_ids = c["name_id"].astype(np.int64)
-    sidewalk = c["is_sidewalk"] > 0
-    boundary = np.ones(len(edges), dtype=bool)
-    kind = c["highway"].astype(np.int64)
-    same = (
-        (name_ids[1:] == name_ids[:-1])
-        & (sidewalk[1:] == sidewalk[:-1])
-        & (kind[1:] == kind[:-1])
-        & (name_ids[1:] >= 0)
-    )
-    boundary[1:] = ~same
-    starts = np.flatnonzero(boundary)
-    stops = np.append(starts[1:], len(edges)) - 1
-    run_length = np.add.reduceat(lengths, starts)
+    k = len(edges)
+    runs = np.empty((k, 8), dtype=np.int64)
+    n = segment_runs(block, segment_columns, edges, g.edge["way_id"], first_pt, last_pt, runs)
+    starts = runs[:n, 0]
+    run_length = np.add.reduceat(lengths, starts).tolist()
+    run_at = at[starts].tolist()
     highway_names = _names_of(np.zeros(0), HighwayClass).names
-    rows = zip(
-        edges[starts].tolist(), name_ids[starts].tolist(), c["highway"][starts].astype(np.int64).tolist(),
-        sidewalk[starts].tolist(), at[starts].tolist(), run_length.tolist(),
-        first_pt[starts].tolist(), last_pt[stops].tolist(),
-        g.edge["way_id"][edges[starts]].tolist(), strict=True,
-    )  # fmt: skip
+    names = g.names
     return [
-        Segment(e, g.names[n] if n >= 0 else None, highway_names[h], sw, a, ln, f, la, w)
-        for e, n, h, sw, a, ln, f, la, w in rows
-    ]
+        Segment(e, names[nm] if nm >= 0 else None, highway_names[h], sw == 1, a, ln, f, la, w)
+        for (_, e, nm, h, sw, w, f, la), a, ln in zip(runs[:n].tolist(), run_at, run_length, strict=True)
+    ]  # fmt: skip
 
 
 def _combine_accessibility(legs: list[Route]) -> Accessibility:

@@ -1,0 +1,88 @@
+"""The instructions' turn kernel (:func:`routing._kernels.turn_deltas`) against the plain Python
+walk it replaced (kept here as the reference): the same turn at every junction, on random
+polylines (with repeated points and zero-length pieces) and on real Kaiserslautern routes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from graphs.geodesy import flat_bearing_deg, great_circle_m
+from routing.errors import NoRouteError
+from routing.instructions import BEARING_BASE_M, _turn, _turns_at
+
+HYP = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _along_reference(geo: Sequence[Sequence[float]], i: int, step: int) -> Sequence[float]:
+    """The point about :data:`BEARING_BASE_M` from point ``i`` along the route (old code)."""
+    walked, j = 0.0, i
+    while 0 <= j + step < len(geo) and walked < BEARING_BASE_M:
+        walked += great_circle_m(geo[j if step > 0 else j - 1], geo[(j if step > 0 else j - 1) + 1])
+        j += step
+        if geo[j] != geo[i] and walked >= BEARING_BASE_M:
+            break
+    return geo[j]
+
+
+def _turn_reference(geo: Sequence[Sequence[float]], i: int) -> str:
+    """The turn made at route point ``i`` (old code)."""
+    a, b, c = _along_reference(geo, i, -1), geo[i], _along_reference(geo, i, +1)
+    if a == b or b == c:
+        return "straight"
+    return _turn(flat_bearing_deg(b, c) - flat_bearing_deg(a, b))
+
+
+def _check(geo: list[list[float]]) -> None:
+    points = list(range(len(geo)))
+    assert _turns_at(geo, points) == [_turn_reference(geo, i) for i in points]
+
+
+@st.composite
+def polylines(draw: Any) -> list[list[float]]:
+    """Short polylines near Kaiserslautern: steps of 0-40 m, some points repeated."""
+    n = draw(st.integers(1, 12))
+    lon, lat = 7.75, 49.44
+    out = [[lon, lat]]
+    for _ in range(n):
+        if draw(st.booleans()) and draw(st.booleans()):
+            out.append(list(out[-1]))  # a zero-length piece
+            continue
+        lon += draw(st.floats(-4e-4, 4e-4, allow_nan=False))
+        lat += draw(st.floats(-3e-4, 3e-4, allow_nan=False))
+        out.append([lon, lat])
+    return out
+
+
+@HYP
+@given(polylines())
+def test_turn_kernel_matches_the_python_walk(geo: list[list[float]]) -> None:
+    _check(geo)
+
+
+def test_turn_kernel_on_no_points() -> None:
+    assert _turns_at([[7.7, 49.4], [7.8, 49.5]], []) == []
+
+
+def test_turn_kernel_on_real_routes(ksl_router: Any) -> None:
+    """Every point of 60 seeded wheelchair and walking routes turns as the Python walk says."""
+    router = ksl_router
+    g = router.graph
+    rng = np.random.default_rng(7)
+    checked = 0
+    for preset in ("wheelchair", "walk"):
+        nodes = rng.integers(0, g.node_count, 60)
+        for a, b in zip(nodes[::2], nodes[1::2], strict=True):
+            origin = (float(g.node["lat"][a]), float(g.node["lon"][a]))
+            destination = (float(g.node["lat"][b]), float(g.node["lon"][b]))
+            try:
+                route = router.route(origin, destination, preset)
+            except NoRouteError:
+                continue
+            _check(route.geometry)
+            checked += 1
+    assert checked >= 40

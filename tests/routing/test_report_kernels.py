@@ -1,0 +1,303 @@
+"""The route report's kernels against the numpy/Python code they replaced (kept here as the
+reference), on random edge sequences of the real Kaiserslautern graph with random end fractions
+(0, 1 and repeated fractions included) and on real routes:
+
+* :func:`routing.geometry.route_polyline` (one kernel call) must give exactly the polyline and
+  point indices of the old assembly from :func:`~routing.geometry.cut_polyline` pieces;
+* :func:`routing._kernels.report_piece_flags` must give exactly the old numpy lengths, starts
+  and per-kind masks (steep, steps, surface, narrow, crossing, elevator, kerb, barrier, walked,
+  length, known incline), for every preset;
+* :func:`routing._kernels.segment_runs` behind :func:`routing.report._segments` must give
+  exactly the old segments (every field)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accessibility_rules.attributes import BarrierKind, CrossingKind, HighwayClass
+from accessibility_rules.profile import Profile, preset_names
+from graphs.arrays import concat_ranges
+from graphs.model import CompiledGraph
+from routing import _kernels
+from routing.errors import NoRouteError
+from routing.geometry import cut_polyline, route_polyline
+from routing.report import (
+    NARROW_REPORT_M,
+    STEEP_REPORT_PERCENT,
+    _reported_surfaces,
+    _segments,
+)
+from routing.route import Segment
+
+HYP = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def route_polyline_reference(
+    graph: CompiledGraph, edges: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The old numpy assembly (before the kernel)."""
+    gf = graph.geom_first
+    k = len(edges)
+    first = cut_polyline(graph.edge_coords(int(edges[0])), float(starts[0]), float(ends[0]))
+    if k == 1:
+        return first, np.zeros(1, dtype=np.int64), np.array([len(first) - 1])
+    middle = edges[1:-1]
+    idx = concat_ranges(gf[middle] + 1, gf[middle + 1])
+    last = cut_polyline(graph.edge_coords(int(edges[-1])), 0.0, float(ends[-1]))[1:]
+    points = np.vstack((first, np.column_stack((graph.geom_lon[idx], graph.geom_lat[idx])), last))
+    kept = np.concatenate(([len(first)], gf[middle + 1] - gf[middle] - 1, [len(last)]))
+    last_pt = np.cumsum(kept) - 1
+    first_pt = np.concatenate(([0], last_pt[:-1]))
+    return points, first_pt, last_pt
+
+
+def _same(graph: CompiledGraph, edges: np.ndarray, start: float, end: float) -> None:
+    k = len(edges)
+    starts, ends = np.zeros(k), np.ones(k)
+    starts[0], ends[-1] = start, end
+    got = route_polyline(graph, edges, start, end)
+    want = route_polyline_reference(graph, edges, starts, ends)
+    assert got[0].tolist() == want[0].tolist()  # exactly, as the response's coordinates
+    assert got[1].tolist() == want[1].tolist()
+    assert got[2].tolist() == want[2].tolist()
+
+
+@pytest.fixture(scope="module")
+def ksl_graph(ksl_router: Any) -> CompiledGraph:
+    graph: CompiledGraph = ksl_router.graph
+    return graph
+
+
+fractions = st.one_of(
+    st.sampled_from([0.0, 1.0, 0.5, 1e-12, 1.0 - 1e-12]), st.floats(0.0, 1.0, allow_nan=False)
+)
+
+
+@HYP
+@given(data=st.data(), k=st.integers(1, 6), start=fractions, end=fractions)
+def test_polyline_kernel_matches_the_numpy_assembly(
+    ksl_graph: CompiledGraph, data: Any, k: int, start: float, end: float
+) -> None:
+    m = len(ksl_graph.geom_first) - 1
+    edges = np.asarray(data.draw(st.lists(st.integers(0, m - 1), min_size=k, max_size=k)))
+    if k == 1 and start > end:
+        start, end = end, start
+    _same(ksl_graph, edges, start, end)
+
+
+def test_polyline_kernel_on_real_routes(ksl_router: Any) -> None:
+    """The polylines of 80 seeded routes' paths (ends inside edges) equal the old assembly."""
+    router = ksl_router
+    g = router.graph
+    rng = np.random.default_rng(3)
+    metric = router.customize(router.profile("wheelchair"))
+    checked = 0
+    for _ in range(80):
+        a, b = rng.integers(0, g.node_count, 2)
+        moved = rng.uniform(-4e-5, 4e-5, 4)
+        origin = (float(g.node["lat"][a]) + moved[0], float(g.node["lon"][a]) + moved[1])
+        destination = (float(g.node["lat"][b]) + moved[2], float(g.node["lon"][b]) + moved[3])
+        s, _ = router.snap(origin, metric, "origin")
+        t, _ = router.snap(destination, metric, "destination")
+        try:
+            path = router.shortest_path(s, t, metric)
+        except NoRouteError:
+            continue
+        _same(g, np.asarray(path.edges, dtype=np.int64), path.start, path.end)
+        checked += 1
+    assert checked >= 60
+
+
+# --------------------------------------------------------------------------- piece flags
+
+
+def piece_flags_reference(
+    c: dict[str, np.ndarray],
+    start: float,
+    end: float,
+    steep_limit: float,
+    narrow_limit: float,
+    reported: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+    """Lengths, starts and the masks of every flag, as the report computed them in numpy."""
+    k = len(c["length_m"])
+    starts, ends = np.zeros(k), np.ones(k)
+    starts[0], ends[-1] = start, end
+    lengths = (ends - starts) * c["length_m"]
+    at = np.concatenate(([0.0], np.cumsum(lengths)[:-1]))
+    not_last = np.arange(k) < k - 1
+    has_length = lengths > 0
+    walked = ends > starts
+    steps = c["is_steps"] > 0
+    incline = c["incline_percent"].astype(np.float64)
+    known_incline = has_length & np.isfinite(incline) & ~steps
+    width = c["passage_width_m"].astype(np.float64)
+    crossing = c["crossing"]
+    masks = {
+        _kernels.FLAG_STEEP: known_incline & (np.abs(incline) >= steep_limit),
+        _kernels.FLAG_STEPS: steps & walked,
+        _kernels.FLAG_SURFACE: reported[c["surface"].astype(np.int64) + 1] & has_length,
+        _kernels.FLAG_NARROW: has_length & np.isfinite(width) & (width < narrow_limit),
+        _kernels.FLAG_CROSSING: (crossing != CrossingKind.NONE)
+        & walked
+        & ((ends >= 1.0) | (starts == 0.0)),
+        _kernels.FLAG_ELEVATOR: c["is_elevator"] > 0,
+        _kernels.FLAG_KERB: not_last & (c["kerb_count"].astype(np.int64) > 0),
+        _kernels.FLAG_BARRIER: not_last & (c["barrier"] != BarrierKind.NONE),
+        _kernels.FLAG_WALKED: walked,
+        _kernels.FLAG_HAS_LENGTH: has_length,
+        _kernels.FLAG_KNOWN_INCLINE: known_incline,
+    }
+    return lengths, at, masks
+
+
+def _same_flags(router: Any, edges: np.ndarray, start: float, end: float, profile: Profile) -> None:
+    table = router.report_table()
+    block = table.rows[edges]
+    c = table.split(block)
+    steep = min(STEEP_REPORT_PERCENT, profile.max_incline_percent or STEEP_REPORT_PERCENT)
+    narrow = profile.min_width_m if profile.min_width_m is not None else NARROW_REPORT_M
+    reported = _reported_surfaces(profile.avoid_surfaces)
+    k = len(edges)
+    lengths, at, flags = np.empty(k), np.empty(k), np.empty(k, dtype=np.int64)
+    _kernels.report_piece_flags(
+        block, table.piece_columns, start, end, float(steep), float(narrow), reported,
+        float(CrossingKind.NONE), float(BarrierKind.NONE), lengths, at, flags,
+    )  # fmt: skip
+    want_lengths, want_at, masks = piece_flags_reference(c, start, end, steep, narrow, reported)
+    assert lengths.tolist() == want_lengths.tolist()
+    assert at.tolist() == want_at.tolist()
+    for bit, mask in masks.items():
+        assert ((flags & bit) != 0).tolist() == mask.tolist(), bit
+
+
+@pytest.fixture(scope="module")
+def presets(ksl_router: Any) -> list[Profile]:
+    return [ksl_router.profile(name) for name in preset_names()]
+
+
+@HYP
+@given(data=st.data(), k=st.integers(1, 8), start=fractions, end=fractions)
+def test_piece_flags_kernel_matches_the_numpy_masks(
+    ksl_router: Any, presets: list[Profile], data: Any, k: int, start: float, end: float
+) -> None:
+    """Random edges (steps, crossings, barriers and all among them), ends and presets."""
+    m = len(ksl_router.graph.geom_first) - 1
+    edges = np.asarray(data.draw(st.lists(st.integers(0, m - 1), min_size=k, max_size=k)))
+    profile = data.draw(st.sampled_from(presets))
+    if k == 1 and start > end:
+        start, end = end, start
+    _same_flags(ksl_router, edges, start, end, profile)
+
+
+def test_piece_flags_kernel_on_every_flagged_edge(ksl_router: Any, presets: list[Profile]) -> None:
+    """Every edge the report lists something on, in chunks, for every preset."""
+    table = ksl_router.report_table()
+    c = table.columns()
+    interesting = np.flatnonzero(
+        (c["is_steps"] > 0) | (c["crossing"] != CrossingKind.NONE) | (c["kerb_count"] > 0)
+        | (c["barrier"] != BarrierKind.NONE) | (c["is_elevator"] > 0)
+        | np.isfinite(c["passage_width_m"]) | (np.abs(c["incline_percent"]) >= 3)
+    )  # fmt: skip
+    for profile in presets:
+        for chunk in np.array_split(interesting, max(1, len(interesting) // 50)):
+            _same_flags(ksl_router, chunk.astype(np.int64), 0.25, 0.75, profile)
+
+
+# --------------------------------------------------------------------------- segments
+
+
+def segments_reference(
+    graph: CompiledGraph,
+    edges: np.ndarray,
+    c: dict[str, np.ndarray],
+    at: np.ndarray,
+    lengths: np.ndarray,
+    first_pt: np.ndarray,
+    last_pt: np.ndarray,
+) -> list[Segment]:
+    """The old numpy segments (before :func:`routing._kernels.segment_runs`)."""
+    g = graph
+    name_ids = c["name_id"].astype(np.int64)
+    sidewalk = c["is_sidewalk"] > 0
+    boundary = np.ones(len(edges), dtype=bool)
+    kind = c["highway"].astype(np.int64)
+    same = (
+        (name_ids[1:] == name_ids[:-1])
+        & (sidewalk[1:] == sidewalk[:-1])
+        & (kind[1:] == kind[:-1])
+        & (name_ids[1:] >= 0)
+    )
+    boundary[1:] = ~same
+    starts = np.flatnonzero(boundary)
+    stops = np.append(starts[1:], len(edges)) - 1
+    run_length = np.add.reduceat(lengths, starts)
+    highway_names = {int(m): (m.name or "").lower() for m in HighwayClass}
+    rows = zip(
+        edges[starts].tolist(), name_ids[starts].tolist(), c["highway"][starts].astype(np.int64).tolist(),
+        sidewalk[starts].tolist(), at[starts].tolist(), run_length.tolist(),
+        first_pt[starts].tolist(), last_pt[stops].tolist(),
+        g.edge["way_id"][edges[starts]].tolist(), strict=True,
+    )  # fmt: skip
+    return [
+        Segment(e, g.names[n] if n >= 0 else None, highway_names[h], sw, a, ln, f, la, w)
+        for e, n, h, sw, a, ln, f, la, w in rows
+    ]
+
+
+def _same_segments(router: Any, edges: np.ndarray, start: float, end: float) -> None:
+    g = router.graph
+    table = router.report_table()
+    block = table.rows[edges]
+    c = table.split(block)
+    k = len(edges)
+    starts, ends = np.zeros(k), np.ones(k)
+    starts[0], ends[-1] = start, end
+    lengths = (ends - starts) * c["length_m"]
+    at = np.concatenate(([0.0], np.cumsum(lengths)[:-1]))
+    _, first_pt, last_pt = route_polyline(g, edges, start, end)
+    got = _segments(g, edges, block, table.segment_columns, at, lengths, first_pt, last_pt)
+    want = segments_reference(g, edges, c, at, lengths, first_pt, last_pt)
+    assert repr(got) == repr(want)  # every field, with its type
+
+
+@HYP
+@given(data=st.data(), k=st.integers(1, 10), start=fractions, end=fractions)
+def test_segment_runs_on_random_edges(
+    ksl_router: Any, data: Any, k: int, start: float, end: float
+) -> None:
+    """Random edges, with runs forced: an edge often repeats its predecessor's street."""
+    g = ksl_router.graph
+    m = len(g.geom_first) - 1
+    first = data.draw(st.integers(0, m - 1))
+    edges = [first]
+    for _ in range(k - 1):
+        edges.append(edges[-1] if data.draw(st.booleans()) else data.draw(st.integers(0, m - 1)))
+    if k == 1 and start > end:
+        start, end = end, start
+    _same_segments(ksl_router, np.asarray(edges, dtype=np.int64), start, end)
+
+
+def test_segment_runs_on_real_routes(ksl_router: Any) -> None:
+    """The segments of 60 seeded walking routes equal the old numpy ones."""
+    router = ksl_router
+    g = router.graph
+    rng = np.random.default_rng(11)
+    metric = router.customize(router.profile("walk"))
+    checked = 0
+    for _ in range(60):
+        a, b = rng.integers(0, g.node_count, 2)
+        s, _ = router.snap((float(g.node["lat"][a]), float(g.node["lon"][a])), metric, "origin")
+        t, _ = router.snap((float(g.node["lat"][b]), float(g.node["lon"][b])), metric, "dest")
+        try:
+            path = router.shortest_path(s, t, metric)
+        except NoRouteError:
+            continue
+        _same_segments(router, np.asarray(path.edges, dtype=np.int64), path.start, path.end)
+        checked += 1
+    assert checked >= 40
