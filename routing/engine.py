@@ -16,6 +16,7 @@ import dataclasses
 import itertools
 import math
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +67,8 @@ DEFAULT_MAX_SNAP_M = 250.0
 #: settles each node at most once, so a factor of 1 never cuts a real route; it bounds the cost
 #: of every search (and a smaller factor bounds it further on a large graph).
 DEFAULT_SETTLE_BUDGET_FACTOR = 1.0
+#: Usable-edge snapping penalties kept (one array of edge count per entry; see snap_usable).
+_USABLE_PENALTIES_KEPT = 8
 
 
 def _weights(usable: Metric | EdgeWeights) -> EdgeWeights:
@@ -166,6 +169,11 @@ class Router:
             else None
         )
         self._snap_penalties: dict[bool, np.ndarray] = {}
+        # snap penalties restricted to the usable edges of a profile's weights, by weights object
+        # (weights are never changed in place: obstacle patches make new arrays)
+        self._usable_penalties: OrderedDict[
+            tuple[int, str, bool], tuple[EdgeWeights, np.ndarray]
+        ] = OrderedDict()
         #: The customised metrics of the current attributes, by profile (read it, do not fill
         #: it: :meth:`customize` does, under the router's lock).
         self.metric_cache = MetricCache(metric_cache_bytes)
@@ -404,9 +412,27 @@ class Router:
         without breaking a limit (:meth:`usable_at_point`), or None."""
         lat, lon = check_latlon(point, role)
         self.check_in_area(lat, lon, role)
-        ok = self._usable_edges(_weights(usable), role)
-        penalty = np.where(ok, self._level_penalty(allow_underground), np.inf)
-        return self.index.snap(lon, lat, np.ascontiguousarray(penalty), self.max_snap_m)
+        penalty = self._usable_penalty(_weights(usable), role, allow_underground)
+        return self.index.snap(lon, lat, penalty, self.max_snap_m)
+
+    def _usable_penalty(
+        self, weights: EdgeWeights, role: str, allow_underground: bool
+    ) -> np.ndarray:
+        """The snapping penalty with the edges unusable at an end (``inf``), cached for the last
+        few weights: routes that break a limit ask for it at both ends, every time."""
+        key = (id(weights), role, allow_underground)
+        with self._lock:
+            hit = self._usable_penalties.get(key)
+            if hit is not None and hit[0] is weights:
+                self._usable_penalties.move_to_end(key)
+                return hit[1]
+        ok = self._usable_edges(weights, role)
+        penalty = np.ascontiguousarray(np.where(ok, self._level_penalty(allow_underground), np.inf))
+        with self._lock:
+            self._usable_penalties[key] = (weights, penalty)
+            while len(self._usable_penalties) > _USABLE_PENALTIES_KEPT:
+                self._usable_penalties.popitem(last=False)
+        return penalty
 
     # --- search --------------------------------------------------------------------------------
     def query(self, metric: Metric) -> Query:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -264,3 +265,20 @@ def test_usable_at_point_agrees_with_the_usable_edges(ksl_router: Router) -> Non
             for e in range(0, router.graph.edge_count, 37):
                 snap = SnapPoint(e, 0.5, 0.0, 0.0, 0.0)
                 assert router.usable_at_point(snap, w, role) == bool(mask[e]), (preset, role, e)
+
+
+def test_snap_usable_penalty_is_cached_per_weights_object(ksl_router: Router) -> None:
+    """The usable-edge penalty is reused for the same weights and never for patched ones."""
+    router = ksl_router
+    w = router.weights(router.profile("wheelchair"))
+    first = router._usable_penalty(w, "origin", False)
+    assert router._usable_penalty(w, "origin", False) is first
+    fresh = np.where(router._usable_edges(w, "origin"), router._level_penalty(False), np.inf)
+    np.testing.assert_array_equal(first, fresh)
+    blocked = int(np.flatnonzero(np.isfinite(first))[0])
+    violations = w.violations.copy()
+    violations[blocked] |= 1  # as an obstacle patch would: new arrays, a new weights object
+    patched = dataclasses.replace(w, violations=violations)
+    again = router._usable_penalty(patched, "origin", False)
+    assert again is not first
+    assert np.isinf(again[blocked])
