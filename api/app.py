@@ -177,24 +177,30 @@ def add_local_docs(app: FastAPI) -> None:
         return Response(init, media_type="text/javascript")
 
 
+def load_router(settings: Settings) -> Any:
+    """The :class:`routing.engine.Router` of ``settings.graph_dir``, its kernels loaded."""
+    from graphs.store import load_graph
+    from routing.engine import Router
+
+    router = Router(
+        # memory-mapped: the workers share the graph's pages instead of copying them
+        load_graph(settings.graph_dir, mmap=True),
+        max_snap_m=settings.max_snap_m,
+        metric_cache_bytes=settings.metric_cache_bytes,
+        settle_budget_factor=settings.settle_budget_factor,
+    )
+    router.warm_up()
+    return router
+
+
 def create_app(settings: Settings | None = None, *, router: Any = None) -> FastAPI:
     """Build the app. ``router`` (a :class:`routing.engine.Router`) skips loading from disk."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if app.state.router is None:
-            from graphs.store import load_graph
-            from routing.engine import Router
-
-            app.state.router = Router(
-                # memory-mapped: the workers share the graph's pages instead of copying them
-                load_graph(settings.graph_dir, mmap=True),
-                max_snap_m=settings.max_snap_m,
-                metric_cache_bytes=settings.metric_cache_bytes,
-                settle_budget_factor=settings.settle_budget_factor,
-            )
-            app.state.router.warm_up()
+        if app.state.router is None:  # ``stufenlos serve`` preloads it, before forking
+            app.state.router = load_router(settings)
         from api.obstacles.wiring import start_obstacles
 
         close_database = start_obstacles(app, settings)  # after the Router: obstacles patch it

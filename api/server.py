@@ -1,10 +1,14 @@
-"""What ``stufenlos serve`` does: make sure the graph and the database are ready, run uvicorn."""
+"""What ``stufenlos serve`` does: migrate the database, preload the app, fork uvicorn workers."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
+import signal
+import socket
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -109,6 +113,169 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def preload_app(settings: Settings) -> Any:
+    """The app with everything the workers share loaded once, in the serving parent.
+
+    The graph's arrays are memory-mapped, the numba kernels loaded (``warm_up``) and the metrics
+    of every preset customised, so that forked workers start with them in pages they share with
+    the parent (copy-on-write) instead of loading, compiling and computing them each. The database,
+    the live obstacles, the event loop and its threads are made by each worker after the fork
+    (the app's lifespan), never here: none of them survives a fork.
+    """
+    from accessibility_rules.profile import preset_names
+    from api.app import create_app, load_router
+
+    router = load_router(settings)
+    for name in preset_names():
+        router.customize(router.profile(name))
+    return create_app(settings, router=router)
+
+
+class Supervisor:
+    """``stufenlos serve``'s parent: forks ``workers`` uvicorn servers from a preloaded app.
+
+    The parent binds the socket and preloads (:func:`preload_app`); each child runs a uvicorn
+    :class:`~uvicorn.Server` on the inherited socket, and the kernel hands each new connection to
+    one of them. A child that dies is forked again from the same preloaded parent (at once, so a
+    worker killed mid-request is back in well under a second); SIGTERM, SIGINT or SIGHUP to the
+    parent stop every child (SIGTERM, graceful; SIGKILL after ``stop_timeout_s``) and then the
+    parent. A child whose parent dies gets SIGTERM (``PR_SET_PDEATHSIG``), so no worker outlives
+    a killed parent. Workers that keep dying at start-up (uvicorn's start-up failure, status 3)
+    end the server rather than being forked forever.
+    """
+
+    STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    #: uvicorn's exit status when the app's lifespan start-up failed.
+    STARTUP_FAILURE = 3
+
+    def __init__(
+        self, config: Any, sock: socket.socket, workers: int, stop_timeout_s: float = 10.0
+    ) -> None:
+        self.config, self.sock, self.workers = config, sock, workers
+        self.stop_timeout_s = stop_timeout_s
+        self.children: dict[int, int] = {}  # pid → slot
+        self.parent_pid = os.getpid()
+
+    def run(self) -> int:
+        """Fork the workers, replace those that die, until a stop signal; the exit status."""
+        watched = {signal.SIGCHLD, *self.STOP_SIGNALS}
+        old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, watched)
+        try:
+            for slot in range(self.workers):
+                self._fork(slot, old_mask)
+            status = self._watch(watched, old_mask)
+        finally:
+            self._stop_children()
+            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+        return status
+
+    def _watch(self, watched: set[signal.Signals], old_mask: set[signal.Signals]) -> int:
+        while True:
+            info = signal.sigtimedwait(watched, 1.0)
+            if info is not None and info.si_signo in self.STOP_SIGNALS:
+                return 0
+            for pid, code in self._reap():
+                slot = self.children.pop(pid)
+                if code == self.STARTUP_FAILURE:
+                    print(f"stufenlos: worker {pid} failed to start; stopping", file=sys.stderr)
+                    return 1
+                print(f"stufenlos: worker {pid} ended ({_describe(code)}); forking a new one",
+                      file=sys.stderr, flush=True)  # fmt: skip
+                self._fork(slot, old_mask)
+
+    def _reap(self) -> list[tuple[int, int]]:
+        """The children that ended since the last call: (pid, exit status or −signal)."""
+        ended = []
+        while self.children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            if pid in self.children:
+                ended.append((pid, os.waitstatus_to_exitcode(status)))
+        return ended
+
+    def _fork(self, slot: int, old_mask: set[signal.Signals]) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid:
+            self.children[pid] = slot
+            return
+        code = 1
+        try:  # the child: never returns into the parent's code
+            code = self._child(old_mask)
+        except BaseException:  # noqa: BLE001 - a child must end here, whatever happened
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+
+    def _child(self, old_mask: set[signal.Signals]) -> int:
+        import uvicorn
+
+        _die_with_parent()
+        for sig in self.STOP_SIGNALS:  # uvicorn installs its own handlers in Server.run
+            signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+        if os.getppid() != self.parent_pid:  # the parent died before the death signal was set
+            return 1
+        print(f"stufenlos: worker {os.getpid()} forked from preloaded parent {self.parent_pid}",
+              file=sys.stderr, flush=True)  # fmt: skip
+        server = uvicorn.Server(self.config)
+        server.run(sockets=[self.sock])
+        return 0 if server.started else self.STARTUP_FAILURE
+
+    def _stop_children(self) -> None:
+        """SIGTERM to every child, wait; SIGKILL those still running after the timeout."""
+        for pid in self.children:
+            _signal(pid, signal.SIGTERM)
+        deadline = time.monotonic() + self.stop_timeout_s
+        while self.children and time.monotonic() < deadline:
+            for pid, _ in self._reap():
+                self.children.pop(pid, None)
+            time.sleep(0.05)
+        for pid in self.children:
+            _signal(pid, signal.SIGKILL)
+        for pid in list(self.children):
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+        self.children.clear()
+
+
+def _signal(pid: int, sig: signal.Signals) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _describe(code: int) -> str:
+    return f"signal {signal.Signals(-code).name}" if code < 0 else f"status {code}"
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to send this process SIGTERM when its parent dies (no-op elsewhere)."""
+    if not sys.platform.startswith("linux"):  # pragma: no cover
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover
+        pass
+
+
 def serve(
     *,
     graph_dir: Path | None = None,
@@ -119,19 +286,21 @@ def serve(
     workers: int = 1,
     log_level: str = "warning",
 ) -> int:
-    """Run the HTTP API with uvicorn until it is stopped; return the exit status.
+    """Run the HTTP API until it is stopped; return the exit status.
 
     ``osm`` builds that file once into the cache and serves it; otherwise ``graph_dir`` (default:
-    the default area's graph). The graph is loaded once here so that a missing or broken graph
-    fails with one sentence rather than inside a worker, and the database is migrated once,
-    before the workers start (they would race on SQLite).
+    the default area's graph). The database is migrated once, before the workers start (they
+    would race on SQLite). Then this process preloads the app (:func:`preload_app`: a missing or
+    broken graph fails here with one sentence rather than inside a worker), binds the socket,
+    freezes its objects out of the garbage collector's reach (``gc.freeze``: a collection in a
+    worker would otherwise write to, and so copy, every shared page holding a Python object) and
+    forks the ``workers`` (:class:`Supervisor`).
     """
     import uvicorn
 
     from api.db.commands import migrate_before_serving
     from api.settings import Settings
     from graphs import settings
-    from graphs.store import load_graph
 
     graph_dir = graph_dir if graph_dir is not None else settings.default_graph_dir()
     if osm is not None:
@@ -140,14 +309,24 @@ def serve(
         graph_dir = settings.cache_dir / "graphs" / osm.name.split(".")[0]
         if not (graph_dir / "meta.json").is_file():
             build_to_dir(SourceSpec(osm=osm), graph_dir, dem_path=dem)
-    load_graph(graph_dir)
-    migrate_before_serving()
     os.environ["STUFENLOS_GRAPH_DIR"] = str(graph_dir)
     settings = Settings()
     os.environ[HEADER_TIMEOUT_ENV] = str(settings.header_timeout_s)
-    print(f"stufenlos: serving {graph_dir} on http://{host}:{port} (docs: /docs)", file=sys.stderr)
-    uvicorn.run(
-        "api.app:create_app", factory=True, host=host, port=port,
-        workers=workers, log_level=log_level, access_log=False, **uvicorn_options(settings),
+    app = preload_app(settings)
+    migrate_before_serving()
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level=log_level, access_log=False, lifespan="on",
+        **uvicorn_options(settings),
     )  # fmt: skip
-    return 0
+    config.load()
+    sock = config.bind_socket()
+    print(
+        f"stufenlos: serving {graph_dir} on http://{host}:{port} with {workers} worker(s) "
+        f"(docs: /docs)", file=sys.stderr, flush=True,
+    )  # fmt: skip
+    gc.collect()
+    gc.freeze()
+    try:
+        return Supervisor(config, sock, max(1, workers)).run()
+    finally:
+        sock.close()
