@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
 import signal
@@ -207,7 +208,7 @@ class Supervisor:
         code = 1
         try:  # the child: never returns into the parent's code
             code = self._child(old_mask)
-        except BaseException:  # noqa: BLE001 - a child must end here, whatever happened
+        except BaseException:
             import traceback
 
             traceback.print_exc()
@@ -244,18 +245,14 @@ class Supervisor:
         for pid in self.children:
             _signal(pid, signal.SIGKILL)
         for pid in list(self.children):
-            try:
+            with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
         self.children.clear()
 
 
 def _signal(pid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def _describe(code: int) -> str:

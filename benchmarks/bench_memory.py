@@ -83,6 +83,7 @@ def workers_of(tree: dict[int, list[int]], root: int) -> list[int]:
     ]
     return sorted(p for p in leaves if p != root) or [root]
 
+
 def exercise(base: str, rounds: int = 4) -> None:
     """A few route requests per preset, in a short spread, so that every worker answers some."""
     body: dict[str, Any] = {
