@@ -117,19 +117,92 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 def preload_app(settings: Settings) -> Any:
     """The app with everything the workers share loaded once, in the serving parent.
 
-    The graph's arrays are memory-mapped, the numba kernels loaded (``warm_up``) and the metrics
-    of every preset customised, so that forked workers start with them in pages they share with
+    The graph's arrays are memory-mapped, the numba kernels loaded (``warm_up``), the metrics
+    of every preset customised and obstacle matching's edge geometry index built, so that forked workers start with them in pages they share with
     the parent (copy-on-write) instead of loading, compiling and computing them each. The database,
     the live obstacles, the event loop and its threads are made by each worker after the fork
     (the app's lifespan), never here: none of them survives a fork.
     """
+    import_numba_without_scipy()
     from accessibility_rules.profile import preset_names
     from api.app import create_app, load_router
+    from routing.obstacles.matching import edge_geometry_index
 
     router = load_router(settings)
     for name in preset_names():
         router.customize(router.profile(name))
+    edge_geometry_index(router.graph, router.index)  # obstacle matching's (cached by the index)
+    _import_what_workers_import(settings)
     return create_app(settings, router=router)
+
+
+def _import_what_workers_import(settings: Settings) -> None:
+    """Import here the modules a worker would import at start-up or on its first request (the
+    database layer and its dialect, anyio's backend), so that they are shared, not loaded per
+    worker. Only imports: no engine, connection, thread or event loop is made."""
+    import anyio._backends._asyncio  # noqa: F401
+    from sqlalchemy.engine import make_url
+
+    import api.obstacles.ratelimit
+    import api.obstacles.wiring  # noqa: F401
+    from api.db.session import resolve_url
+
+    make_url(resolve_url(settings.database_url)).get_dialect()
+
+
+def import_numba_without_scipy() -> None:
+    """Import numba with SciPy hidden, so that a worker does not load ``scipy.linalg``.
+
+    At import numba loads ``scipy.linalg`` (with ``numpy.testing``, ``unittest``, ``pydoc``) only
+    to offer BLAS and LAPACK inside kernels (``np.dot``, ``np.linalg``): about 27 MB RSS, 15 MB
+    private, in every worker. stufenlos' kernels use neither (numba would say "scipy 0.16+ is
+    required for linear algebra" when compiling one that did). SciPy stays importable afterwards
+    for everything else; this only has an effect before numba's first import in the process.
+    """
+    if "numba" in sys.modules:
+        return
+    hidden = sys.modules.get("scipy", _MISSING)
+    sys.modules["scipy"] = None  # type: ignore[assignment]  # "import scipy" raises ImportError
+    try:
+        import numba  # noqa: F401
+    finally:
+        if hidden is _MISSING:
+            del sys.modules["scipy"]
+        else:
+            sys.modules["scipy"] = hidden  # type: ignore[assignment]
+
+
+_MISSING = object()
+
+
+def migrate_in_child() -> int:
+    """Bring the database to the newest schema in a short-lived forked process; its status.
+
+    Alembic (with Mako and Pygments, about 10 MB) is then never imported by the serving parent,
+    so the forked workers do not inherit it either; they skip the migration (the app's
+    ``schema_migrated``).
+    """
+    from api.db.commands import migrate_before_serving
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through its exit status
+        code = 1
+        try:
+            migrate_before_serving()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
 class Supervisor:
@@ -259,6 +332,17 @@ def _describe(code: int) -> str:
     return f"signal {signal.Signals(-code).name}" if code < 0 else f"status {code}"
 
 
+def _malloc_trim() -> None:
+    """Give the C heap's free pages back to the system (glibc), so that the workers do not
+    inherit them as resident memory (a few MB). No-op elsewhere."""
+    if not sys.platform.startswith("linux"):  # pragma: no cover
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
+
+
 def _die_with_parent() -> None:
     """Ask Linux to send this process SIGTERM when its parent dies (no-op elsewhere)."""
     if not sys.platform.startswith("linux"):  # pragma: no cover
@@ -286,16 +370,16 @@ def serve(
     """Run the HTTP API until it is stopped; return the exit status.
 
     ``osm`` builds that file once into the cache and serves it; otherwise ``graph_dir`` (default:
-    the default area's graph). The database is migrated once, before the workers start (they
-    would race on SQLite). Then this process preloads the app (:func:`preload_app`: a missing or
-    broken graph fails here with one sentence rather than inside a worker), binds the socket,
+    the default area's graph). This process preloads the app (:func:`preload_app`: a missing or
+    broken graph fails here with one sentence rather than inside a worker), migrates the database
+    once before the workers start (they would race on SQLite; :func:`migrate_in_child`), binds the socket,
     freezes its objects out of the garbage collector's reach (``gc.freeze``: a collection in a
     worker would otherwise write to, and so copy, every shared page holding a Python object) and
     forks the ``workers`` (:class:`Supervisor`).
     """
+    import_numba_without_scipy()  # first: the settings import the routing engine, so numba
     import uvicorn
 
-    from api.db.commands import migrate_before_serving
     from api.settings import Settings
     from graphs import settings
 
@@ -310,7 +394,10 @@ def serve(
     settings = Settings()
     os.environ[HEADER_TIMEOUT_ENV] = str(settings.header_timeout_s)
     app = preload_app(settings)
-    migrate_before_serving()
+    status = migrate_in_child()
+    if status != 0:
+        return status
+    app.state.schema_migrated = True
     config = uvicorn.Config(
         app, host=host, port=port, log_level=log_level, access_log=False, lifespan="on",
         **uvicorn_options(settings),
@@ -323,6 +410,7 @@ def serve(
     )  # fmt: skip
     gc.collect()
     gc.freeze()
+    _malloc_trim()
     try:
         return Supervisor(config, sock, max(1, workers)).run()
     finally:
