@@ -142,12 +142,14 @@ def _import_what_workers_import(settings: Settings) -> None:
     worker. Only imports: no engine, connection, thread or event loop is made."""
     import anyio._backends._asyncio  # noqa: F401
     from sqlalchemy.engine import make_url
+    from sqlalchemy.orm import configure_mappers
 
     import api.obstacles.ratelimit
     import api.obstacles.wiring  # noqa: F401
     from api.db.session import resolve_url
 
     make_url(resolve_url(settings.database_url)).get_dialect()
+    configure_mappers()  # the ORM's one-time set-up, else done by each worker's first query
 
 
 def import_numba_without_scipy() -> None:
@@ -332,17 +334,6 @@ def _describe(code: int) -> str:
     return f"signal {signal.Signals(-code).name}" if code < 0 else f"status {code}"
 
 
-def _malloc_trim() -> None:
-    """Give the C heap's free pages back to the system (glibc), so that the workers do not
-    inherit them as resident memory (a few MB). No-op elsewhere."""
-    if not sys.platform.startswith("linux"):  # pragma: no cover
-        return
-    import ctypes
-
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).malloc_trim(0)
-
-
 def _die_with_parent() -> None:
     """Ask Linux to send this process SIGTERM when its parent dies (no-op elsewhere)."""
     if not sys.platform.startswith("linux"):  # pragma: no cover
@@ -380,6 +371,7 @@ def serve(
     import_numba_without_scipy()  # first: the settings import the routing engine, so numba
     import uvicorn
 
+    from api.app import release_free_heap
     from api.settings import Settings
     from graphs import settings
 
@@ -410,7 +402,7 @@ def serve(
     )  # fmt: skip
     gc.collect()
     gc.freeze()
-    _malloc_trim()
+    release_free_heap()
     try:
         return Supervisor(config, sock, max(1, workers)).run()
     finally:
