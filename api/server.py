@@ -216,20 +216,23 @@ class Supervisor:
     worker killed mid-request is back in well under a second); SIGTERM, SIGINT or SIGHUP to the
     parent stop every child (SIGTERM, graceful; SIGKILL after ``stop_timeout_s``) and then the
     parent. A child whose parent dies gets SIGTERM (``PR_SET_PDEATHSIG``), so no worker outlives
-    a killed parent. Workers that keep dying at start-up (uvicorn's start-up failure, status 3)
-    end the server rather than being forked forever.
+    a killed parent. A worker that fails to start (uvicorn's start-up failure, status 3: say the
+    database cannot be reached) ends the server, with that status, rather than being forked
+    forever; one that crashes within a second of its fork is forked again after a pause.
     """
 
     STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
     #: uvicorn's exit status when the app's lifespan start-up failed.
     STARTUP_FAILURE = 3
+    #: A worker that ends sooner after its fork is forked again only after this pause.
+    MIN_LIFE_S = 1.0
 
     def __init__(
         self, config: Any, sock: socket.socket, workers: int, stop_timeout_s: float = 10.0
     ) -> None:
         self.config, self.sock, self.workers = config, sock, workers
         self.stop_timeout_s = stop_timeout_s
-        self.children: dict[int, int] = {}  # pid → slot
+        self.children: dict[int, tuple[int, float]] = {}  # pid → slot, monotonic start
         self.parent_pid = os.getpid()
 
     def run(self) -> int:
@@ -242,6 +245,8 @@ class Supervisor:
             status = self._watch(watched, old_mask)
         finally:
             self._stop_children()
+            while signal.sigtimedwait(watched, 0) is not None:  # a second Ctrl-C while stopping
+                pass
             signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
         return status
 
@@ -251,12 +256,14 @@ class Supervisor:
             if info is not None and info.si_signo in self.STOP_SIGNALS:
                 return 0
             for pid, code in self._reap():
-                slot = self.children.pop(pid)
+                slot, started_at = self.children.pop(pid)
                 if code == self.STARTUP_FAILURE:
                     print(f"stufenlos: worker {pid} failed to start; stopping", file=sys.stderr)
-                    return 1
+                    return self.STARTUP_FAILURE
                 print(f"stufenlos: worker {pid} ended ({_describe(code)}); forking a new one",
                       file=sys.stderr, flush=True)  # fmt: skip
+                if time.monotonic() - started_at < self.MIN_LIFE_S:  # no fork storm on a crash loop
+                    time.sleep(self.MIN_LIFE_S)
                 self._fork(slot, old_mask)
 
     def _reap(self) -> list[tuple[int, int]]:
@@ -278,7 +285,7 @@ class Supervisor:
         sys.stderr.flush()
         pid = os.fork()
         if pid:
-            self.children[pid] = slot
+            self.children[pid] = (slot, time.monotonic())
             return
         code = 1
         try:  # the child: never returns into the parent's code
