@@ -153,20 +153,26 @@ def _import_what_workers_import(settings: Settings) -> None:
 
 
 def import_numba_without_scipy() -> None:
-    """Import numba with SciPy hidden, so that a worker does not load ``scipy.linalg``.
+    """Import numba and load its CPU target with SciPy hidden, so that no worker loads
+    ``scipy.linalg``.
 
-    At import numba loads ``scipy.linalg`` (with ``numpy.testing``, ``unittest``, ``pydoc``) only
-    to offer BLAS and LAPACK inside kernels (``np.dot``, ``np.linalg``): about 27 MB RSS, 15 MB
-    private, in every worker. stufenlos' kernels use neither (numba would say "scipy 0.16+ is
-    required for linear algebra" when compiling one that did). SciPy stays importable afterwards
-    for everything else; this only has an effect before numba's first import in the process.
+    When its CPU target loads, numba imports ``scipy.linalg`` (with ``numpy.testing``,
+    ``unittest``, ``pydoc``) only to offer BLAS and LAPACK inside kernels (``np.dot``,
+    ``np.linalg``): about 27 MB RSS, 15 MB private, in every worker. stufenlos' kernels use
+    neither (numba would say "scipy 0.16+ is required for linear algebra" when compiling one
+    that did). SciPy stays importable afterwards for everything else; this only has an effect
+    before numba's first import in the process.
     """
     if "numba" in sys.modules:
         return
     hidden = sys.modules.get("scipy", _MISSING)
     sys.modules["scipy"] = None  # type: ignore[assignment]  # "import scipy" raises ImportError
     try:
-        import numba  # noqa: F401
+        from numba.core.registry import cpu_target
+
+        # numba looks for BLAS when its CPU target first loads its implementations (at the
+        # first kernel, normally): done now, while SciPy is hidden
+        cpu_target.target_context.refresh()
     finally:
         if hidden is _MISSING:
             del sys.modules["scipy"]
