@@ -5,8 +5,9 @@ Run with ``stufenlos serve`` (uvicorn). Settings come from the environment (:mod
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -177,27 +178,47 @@ def add_local_docs(app: FastAPI) -> None:
         return Response(init, media_type="text/javascript")
 
 
+def release_free_heap() -> None:
+    """Return the C heap's free pages to the system (glibc's ``malloc_trim``; no-op elsewhere).
+
+    Start-up allocates and frees temporaries (weights, effective attributes) in numba and
+    numpy; glibc keeps the freed pages resident, where they count in every worker's RSS."""
+    if not sys.platform.startswith("linux"):  # pragma: no cover
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
+
+
+def load_router(settings: Settings) -> Any:
+    """The :class:`routing.engine.Router` of ``settings.graph_dir``, its kernels loaded."""
+    from graphs.store import load_graph
+    from routing.engine import Router
+
+    router = Router(
+        # memory-mapped: the workers share the graph's pages instead of copying them
+        load_graph(settings.graph_dir, mmap=True),
+        max_snap_m=settings.max_snap_m,
+        metric_cache_bytes=settings.metric_cache_bytes,
+        settle_budget_factor=settings.settle_budget_factor,
+    )
+    router.warm_up()
+    return router
+
+
 def create_app(settings: Settings | None = None, *, router: Any = None) -> FastAPI:
     """Build the app. ``router`` (a :class:`routing.engine.Router`) skips loading from disk."""
     settings = settings or Settings()
 
-    @asynccontextmanager
+    @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if app.state.router is None:
-            from graphs.store import load_graph
-            from routing.engine import Router
-
-            app.state.router = Router(
-                # memory-mapped: the workers share the graph's pages instead of copying them
-                load_graph(settings.graph_dir, mmap=True),
-                max_snap_m=settings.max_snap_m,
-                metric_cache_bytes=settings.metric_cache_bytes,
-                settle_budget_factor=settings.settle_budget_factor,
-            )
-            app.state.router.warm_up()
+        if app.state.router is None:  # ``stufenlos serve`` preloads it, before forking
+            app.state.router = load_router(settings)
         from api.obstacles.wiring import start_obstacles
 
         close_database = start_obstacles(app, settings)  # after the Router: obstacles patch it
+        release_free_heap()  # start-up's temporaries (a few MB a worker) back to the system
         try:
             yield
         finally:

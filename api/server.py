@@ -1,10 +1,15 @@
-"""What ``stufenlos serve`` does: make sure the graph and the database are ready, run uvicorn."""
+"""What ``stufenlos serve`` does: migrate the database, preload the app, fork uvicorn workers."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import os
+import signal
+import socket
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -109,6 +114,255 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def preload_app(settings: Settings) -> Any:
+    """The app with everything the workers share loaded once, in the serving parent.
+
+    The graph's arrays are memory-mapped, the numba kernels loaded (``warm_up``), the metrics of
+    every preset customised and obstacle matching's edge geometry index built, so that forked
+    workers start with them in pages they share with the parent (copy-on-write) instead of
+    loading, compiling and computing them each. The database, the live obstacles, the event loop
+    and its threads are made by each worker after the fork (the app's lifespan), never here:
+    none of them survives a fork.
+    """
+    import_numba_without_scipy()
+    from accessibility_rules.profile import preset_names
+    from api.app import create_app, load_router
+    from routing.obstacles.matching import edge_geometry_index
+
+    router = load_router(settings)
+    for name in preset_names():
+        router.customize(router.profile(name))
+    edge_geometry_index(router.graph, router.index)  # obstacle matching's (cached by the index)
+    _import_what_workers_import(settings)
+    return create_app(settings, router=router)
+
+
+def _import_what_workers_import(settings: Settings) -> None:
+    """Import here the modules a worker would import at start-up or on its first request (the
+    database layer and its dialect, anyio's backend), so that they are shared, not loaded per
+    worker. Only imports: no engine, connection, thread or event loop is made."""
+    import anyio._backends._asyncio  # noqa: F401
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.orm import configure_mappers
+
+    import api.obstacles.ratelimit
+    import api.obstacles.wiring  # noqa: F401
+    from api.db.session import resolve_url
+
+    make_url(resolve_url(settings.database_url)).get_dialect()
+    configure_mappers()  # the ORM's one-time set-up, else done by each worker's first query
+
+
+def import_numba_without_scipy() -> None:
+    """Import numba and load its CPU target with SciPy hidden, so that no worker loads
+    ``scipy.linalg``.
+
+    When its CPU target loads, numba imports ``scipy.linalg`` (with ``numpy.testing``,
+    ``unittest``, ``pydoc``) only to offer BLAS and LAPACK inside kernels (``np.dot``,
+    ``np.linalg``): 27 MB RSS and 15 MB private in a fresh interpreter, about 10 MB of a forked
+    worker's RSS (measured with Kaiserslautern). stufenlos' kernels use
+    neither (numba would say "scipy 0.16+ is required for linear algebra" when compiling one
+    that did). SciPy stays importable afterwards for everything else; this only has an effect
+    before numba's first import in the process.
+    """
+    if "numba" in sys.modules:
+        return
+    hidden = sys.modules.get("scipy", _MISSING)
+    sys.modules["scipy"] = None  # type: ignore[assignment]  # "import scipy" raises ImportError
+    try:
+        from numba.core.registry import cpu_target
+
+        # numba looks for BLAS when its CPU target first loads its implementations (at the
+        # first kernel, normally): done now, while SciPy is hidden
+        cpu_target.target_context.refresh()
+    finally:
+        if hidden is _MISSING:
+            del sys.modules["scipy"]
+        else:
+            sys.modules["scipy"] = hidden  # type: ignore[assignment]
+
+
+_MISSING = object()
+
+
+def migrate_in_child() -> int:
+    """Bring the database to the newest schema in a short-lived forked process; its status.
+
+    Alembic (with Mako and Pygments, about 10 MB) is then never imported by the serving parent,
+    so the forked workers do not inherit it either; they skip the migration (the app's
+    ``schema_migrated``).
+    """
+    from api.db.commands import migrate_before_serving
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through its exit status
+        code = 1
+        try:
+            migrate_before_serving()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
+class Supervisor:
+    """``stufenlos serve``'s parent: forks ``workers`` uvicorn servers from a preloaded app.
+
+    The parent binds the socket and preloads (:func:`preload_app`); each child runs a uvicorn
+    :class:`~uvicorn.Server` on the inherited socket, and the kernel hands each new connection to
+    one of them. A child that dies is forked again from the same preloaded parent (at once, so a
+    worker killed mid-request is back in well under a second); SIGTERM, SIGINT or SIGHUP to the
+    parent stop every child (SIGTERM, graceful; SIGKILL after ``stop_timeout_s``) and then the
+    parent. A child whose parent dies gets SIGTERM (``PR_SET_PDEATHSIG``), so no worker outlives
+    a killed parent. A worker that fails to start (uvicorn's start-up failure, status 3: say the
+    database cannot be reached) ends the server, with that status, rather than being forked
+    forever; one that crashes within a second of its fork is forked again after a pause.
+    """
+
+    STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    #: uvicorn's exit status when the app's lifespan start-up failed.
+    STARTUP_FAILURE = 3
+    #: A worker that ends sooner after its fork is forked again only after this pause.
+    MIN_LIFE_S = 1.0
+
+    def __init__(
+        self, config: Any, sock: socket.socket, workers: int, stop_timeout_s: float = 10.0
+    ) -> None:
+        self.config, self.sock, self.workers = config, sock, workers
+        self.stop_timeout_s = stop_timeout_s
+        self.children: dict[int, tuple[int, float]] = {}  # pid → slot, monotonic start
+        self.parent_pid = os.getpid()
+
+    def run(self) -> int:
+        """Fork the workers, replace those that die, until a stop signal; the exit status."""
+        watched = {signal.SIGCHLD, *self.STOP_SIGNALS}
+        old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, watched)
+        try:
+            for slot in range(self.workers):
+                self._fork(slot, old_mask)
+            status = self._watch(watched, old_mask)
+        finally:
+            self._stop_children()
+            while signal.sigtimedwait(watched, 0) is not None:  # a second Ctrl-C while stopping
+                pass
+            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+        return status
+
+    def _watch(self, watched: set[signal.Signals], old_mask: set[signal.Signals]) -> int:
+        while True:
+            info = signal.sigtimedwait(watched, 1.0)
+            if info is not None and info.si_signo in self.STOP_SIGNALS:
+                return 0
+            for pid, code in self._reap():
+                slot, started_at = self.children.pop(pid)
+                if code == self.STARTUP_FAILURE:
+                    print(f"stufenlos: worker {pid} failed to start; stopping", file=sys.stderr)
+                    return self.STARTUP_FAILURE
+                print(f"stufenlos: worker {pid} ended ({_describe(code)}); forking a new one",
+                      file=sys.stderr, flush=True)  # fmt: skip
+                if time.monotonic() - started_at < self.MIN_LIFE_S:  # no fork storm on a crash loop
+                    time.sleep(self.MIN_LIFE_S)
+                self._fork(slot, old_mask)
+
+    def _reap(self) -> list[tuple[int, int]]:
+        """The children that ended since the last call: (pid, exit status or −signal)."""
+        ended = []
+        while self.children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            if pid in self.children:
+                ended.append((pid, os.waitstatus_to_exitcode(status)))
+        return ended
+
+    def _fork(self, slot: int, old_mask: set[signal.Signals]) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid:
+            self.children[pid] = (slot, time.monotonic())
+            return
+        code = 1
+        try:  # the child: never returns into the parent's code
+            code = self._child(old_mask)
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+
+    def _child(self, old_mask: set[signal.Signals]) -> int:
+        import uvicorn
+
+        _die_with_parent()
+        for sig in self.STOP_SIGNALS:  # uvicorn installs its own handlers in Server.run
+            signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+        if os.getppid() != self.parent_pid:  # the parent died before the death signal was set
+            return 1
+        print(f"stufenlos: worker {os.getpid()} forked from preloaded parent {self.parent_pid}",
+              file=sys.stderr, flush=True)  # fmt: skip
+        server = uvicorn.Server(self.config)
+        server.run(sockets=[self.sock])
+        return 0 if server.started else self.STARTUP_FAILURE
+
+    def _stop_children(self) -> None:
+        """SIGTERM to every child, wait; SIGKILL those still running after the timeout."""
+        for pid in self.children:
+            _signal(pid, signal.SIGTERM)
+        deadline = time.monotonic() + self.stop_timeout_s
+        while self.children and time.monotonic() < deadline:
+            for pid, _ in self._reap():
+                self.children.pop(pid, None)
+            time.sleep(0.05)
+        for pid in self.children:
+            _signal(pid, signal.SIGKILL)
+        for pid in list(self.children):
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        self.children.clear()
+
+
+def _signal(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)
+
+
+def _describe(code: int) -> str:
+    return f"signal {signal.Signals(-code).name}" if code < 0 else f"status {code}"
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to send this process SIGTERM when its parent dies (no-op elsewhere)."""
+    if not sys.platform.startswith("linux"):  # pragma: no cover
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover
+        pass
+
+
 def serve(
     *,
     graph_dir: Path | None = None,
@@ -119,19 +373,22 @@ def serve(
     workers: int = 1,
     log_level: str = "warning",
 ) -> int:
-    """Run the HTTP API with uvicorn until it is stopped; return the exit status.
+    """Run the HTTP API until it is stopped; return the exit status.
 
     ``osm`` builds that file once into the cache and serves it; otherwise ``graph_dir`` (default:
-    the default area's graph). The graph is loaded once here so that a missing or broken graph
-    fails with one sentence rather than inside a worker, and the database is migrated once,
-    before the workers start (they would race on SQLite).
+    the default area's graph). This process preloads the app (:func:`preload_app`: a missing or
+    broken graph fails here with one sentence rather than inside a worker), migrates the database
+    once before the workers start (they would race on SQLite; :func:`migrate_in_child`), binds the socket,
+    freezes its objects out of the garbage collector's reach (``gc.freeze``: a collection in a
+    worker would otherwise write to, and so copy, every shared page holding a Python object) and
+    forks the ``workers`` (:class:`Supervisor`).
     """
+    import_numba_without_scipy()  # first: the settings import the routing engine, so numba
     import uvicorn
 
-    from api.db.commands import migrate_before_serving
+    from api.app import release_free_heap
     from api.settings import Settings
     from graphs import settings
-    from graphs.store import load_graph
 
     graph_dir = graph_dir if graph_dir is not None else settings.default_graph_dir()
     if osm is not None:
@@ -140,14 +397,28 @@ def serve(
         graph_dir = settings.cache_dir / "graphs" / osm.name.split(".")[0]
         if not (graph_dir / "meta.json").is_file():
             build_to_dir(SourceSpec(osm=osm), graph_dir, dem_path=dem)
-    load_graph(graph_dir)
-    migrate_before_serving()
     os.environ["STUFENLOS_GRAPH_DIR"] = str(graph_dir)
     settings = Settings()
     os.environ[HEADER_TIMEOUT_ENV] = str(settings.header_timeout_s)
-    print(f"stufenlos: serving {graph_dir} on http://{host}:{port} (docs: /docs)", file=sys.stderr)
-    uvicorn.run(
-        "api.app:create_app", factory=True, host=host, port=port,
-        workers=workers, log_level=log_level, access_log=False, **uvicorn_options(settings),
+    app = preload_app(settings)
+    status = migrate_in_child()
+    if status != 0:
+        return status
+    app.state.schema_migrated = True
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level=log_level, access_log=False, lifespan="on",
+        **uvicorn_options(settings),
     )  # fmt: skip
-    return 0
+    config.load()
+    sock = config.bind_socket()
+    print(
+        f"stufenlos: serving {graph_dir} on http://{host}:{port} with {workers} worker(s) "
+        f"(docs: /docs)", file=sys.stderr, flush=True,
+    )  # fmt: skip
+    gc.collect()
+    gc.freeze()
+    release_free_heap()
+    try:
+        return Supervisor(config, sock, max(1, workers)).run()
+    finally:
+        sock.close()

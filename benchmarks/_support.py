@@ -144,15 +144,16 @@ def _children(pid: int) -> list[int]:
 
 
 def worker_pids(server_pid: int) -> list[int]:
-    """uvicorn's worker processes: children of the server spawned by multiprocessing (not its
-    resource tracker), oldest first."""
+    """The server's worker processes, oldest first: its children, without multiprocessing's
+    resource tracker (uvicorn's spawned workers, ``spawn_main``, come with one; the workers
+    that ``stufenlos serve`` forks from its preloaded parent are all its children)."""
     workers = []
     for pid in _children(server_pid):
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
         except OSError:
             continue
-        if b"spawn_main" in cmdline:
+        if b"resource_tracker" not in cmdline:
             workers.append(pid)
     return sorted(workers)
 

@@ -40,7 +40,8 @@ def start_obstacles(app: FastAPI, settings: Settings) -> Callable[[], None]:
     from api.obstacles.ratelimit import SharedRateLimiter
 
     engine = make_engine(settings.database_url)
-    upgrade(engine)
+    if not getattr(app.state, "schema_migrated", False):  # ``stufenlos serve`` migrated it
+        upgrade(engine)
     sessions = make_sessionmaker(engine)
     if getattr(app.state, "clock", None) is None:
         app.state.clock = utc_now

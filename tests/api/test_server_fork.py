@@ -1,0 +1,164 @@
+"""``stufenlos serve --workers 2``: workers forked from a preloaded parent, replaced when killed,
+all stopped by SIGTERM (api/server.py's :class:`~api.server.Supervisor`), over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.api.serving import HOST, free_port, stop
+
+pytestmark = [pytest.mark.realdata, pytest.mark.slow]
+
+START_TIMEOUT_S = 60.0
+
+
+@dataclass
+class Served:
+    """A running server: its base URL, its process and its log."""
+
+    base: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def workers(self) -> list[int]:
+        """The server's child processes (its workers), sorted."""
+        tasks = Path(f"/proc/{self.process.pid}/task")
+        return sorted(int(c) for t in tasks.iterdir() for c in (t / "children").read_text().split())
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    """Poll ``condition`` every 0.1 s until it holds; fail after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {timeout_s:.0f} s: {what}")
+        time.sleep(0.1)
+
+
+def healthy(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/health", timeout=2.0).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+@contextmanager
+def serving(graph_dir: Path, workdir: Path, workers: int = 2) -> Iterator[Served]:
+    """``stufenlos serve --workers N`` on a throw-away database, healthy with all its workers."""
+    port = free_port()
+    log = workdir / "server.log"
+    command = [
+        sys.executable, "-m", "api.cli", "serve", "--graph", str(graph_dir),
+        "--host", HOST, "--port", str(port), "--workers", str(workers),
+    ]  # fmt: skip
+    env = os.environ | {"STUFENLOS_DATABASE_URL": f"sqlite:///{workdir}/stufenlos.db"}
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    served = Served(f"http://{HOST}:{port}", process, log)
+    try:
+        wait_for(
+            lambda: process.poll() is not None or healthy(served.base),
+            START_TIMEOUT_S,
+            "server healthy",
+        )
+        assert process.poll() is None, log.read_text()
+        wait_for(lambda: len(served.workers()) == workers, 10.0, f"{workers} workers")
+        yield served
+    finally:
+        stop(process)
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` is a running (not zombie) process."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+ROUTE = {
+    "origin": {"lat": 49.4444, "lon": 7.7712},
+    "destination": {"lat": 49.4417, "lon": 7.7617},
+    "profile": {"name": "wheelchair"},
+}
+
+
+def test_workers_are_forked_from_the_preloaded_parent(
+    centre_graph_dir: Path, tmp_path: Path
+) -> None:
+    with serving(centre_graph_dir, tmp_path) as served:
+        parent = served.process.pid
+        workers = served.workers()
+        assert len(workers) == 2
+        for pid in workers:
+            # forked, not spawned: a worker runs the parent's command line, and says so
+            assert (
+                Path(f"/proc/{pid}/cmdline").read_bytes()
+                == Path(f"/proc/{parent}/cmdline").read_bytes()
+            )
+            assert f"worker {pid} forked from preloaded parent {parent}" in served.log.read_text()
+            # the preloaded pages are shared with the parent, not loaded again (tens of MB)
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().split()
+            shared_kb = sum(
+                int(rollup[i + 1]) for i, k in enumerate(rollup) if k.startswith("Shared_")
+            )
+            assert shared_kb > 50 * 1024
+            # numba came without scipy.linalg (api.server.import_numba_without_scipy): no
+            # worker maps a library of scipy's
+            maps = Path(f"/proc/{pid}/maps").read_text()
+            assert "/scipy" not in maps
+        with httpx.Client(base_url=served.base, timeout=30.0) as client:
+            for _ in range(4):  # new connections: the kernel hands them to either worker
+                response = client.post("/routes", json=ROUTE, headers={"Connection": "close"})
+                assert response.status_code == 200, response.text
+
+
+def test_a_killed_worker_is_replaced_and_answers(centre_graph_dir: Path, tmp_path: Path) -> None:
+    with serving(centre_graph_dir, tmp_path) as served:
+        victim, survivor = served.workers()
+        os.kill(victim, signal.SIGKILL)
+        wait_for(
+            lambda: len(served.workers()) == 2 and victim not in served.workers(),
+            10.0,
+            "a new worker in place of the killed one",
+        )
+        (new,) = set(served.workers()) - {survivor}
+        assert survivor in served.workers()
+        assert f"worker {victim} ended (signal SIGKILL)" in served.log.read_text()
+        assert f"worker {new} forked from preloaded parent {served.process.pid}" in (
+            served.log.read_text()
+        )
+        os.kill(survivor, signal.SIGSTOP)  # only the new worker can answer now
+        try:
+            response = httpx.post(f"{served.base}/routes", json=ROUTE, timeout=30.0)
+        finally:
+            os.kill(survivor, signal.SIGCONT)
+        assert response.status_code == 200, response.text
+
+
+def test_sigterm_stops_the_parent_and_every_worker(centre_graph_dir: Path, tmp_path: Path) -> None:
+    with serving(centre_graph_dir, tmp_path) as served:
+        workers = served.workers()
+        served.process.send_signal(signal.SIGTERM)
+        assert served.process.wait(timeout=20) == 0
+        wait_for(lambda: not any(alive(p) for p in workers), 5.0, "workers gone")
+
+
+def test_workers_end_when_the_parent_is_killed(centre_graph_dir: Path, tmp_path: Path) -> None:
+    with serving(centre_graph_dir, tmp_path) as served:
+        workers = served.workers()
+        served.process.kill()
+        served.process.wait(timeout=10)
+        wait_for(lambda: not any(alive(p) for p in workers), 15.0, "orphaned workers gone")
