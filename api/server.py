@@ -124,7 +124,6 @@ def preload_app(settings: Settings) -> Any:
     and its threads are made by each worker after the fork (the app's lifespan), never here:
     none of them survives a fork.
     """
-    import_numba_without_scipy()
     from accessibility_rules.profile import preset_names
     from api.app import create_app, load_router
     from routing.obstacles.matching import edge_geometry_index
@@ -151,38 +150,6 @@ def _import_what_workers_import(settings: Settings) -> None:
 
     make_url(resolve_url(settings.database_url)).get_dialect()
     configure_mappers()  # the ORM's one-time set-up, else done by each worker's first query
-
-
-def import_numba_without_scipy() -> None:
-    """Import numba and load its CPU target with SciPy hidden, so that no worker loads
-    ``scipy.linalg``.
-
-    When its CPU target loads, numba imports ``scipy.linalg`` (with ``numpy.testing``,
-    ``unittest``, ``pydoc``) only to offer BLAS and LAPACK inside kernels (``np.dot``,
-    ``np.linalg``): 27 MB RSS and 15 MB private in a fresh interpreter, about 10 MB of a forked
-    worker's RSS (measured with Kaiserslautern). stufenlos' kernels use
-    neither (numba would say "scipy 0.16+ is required for linear algebra" when compiling one
-    that did). SciPy stays importable afterwards for everything else; this only has an effect
-    before numba's first import in the process.
-    """
-    if "numba" in sys.modules:
-        return
-    hidden = sys.modules.get("scipy", _MISSING)
-    sys.modules["scipy"] = None  # type: ignore[assignment]  # "import scipy" raises ImportError
-    try:
-        from numba.core.registry import cpu_target
-
-        # numba looks for BLAS when its CPU target first loads its implementations (at the
-        # first kernel, normally): done now, while SciPy is hidden
-        cpu_target.target_context.refresh()
-    finally:
-        if hidden is _MISSING:
-            del sys.modules["scipy"]
-        else:
-            sys.modules["scipy"] = hidden  # type: ignore[assignment]
-
-
-_MISSING = object()
 
 
 def migrate_in_child() -> int:
@@ -383,7 +350,6 @@ def serve(
     worker would otherwise write to, and so copy, every shared page holding a Python object) and
     forks the ``workers`` (:class:`Supervisor`).
     """
-    import_numba_without_scipy()  # first: the settings import the routing engine, so numba
     import uvicorn
 
     from api.app import release_free_heap
