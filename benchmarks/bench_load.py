@@ -148,6 +148,14 @@ class Reader:
             if connection_owner(pids, self.port, self.client_port) == self.pid:
                 return
 
+    def ensure_open(self, server_pid: int) -> None:
+        """Reconnect (to the same worker) if the server closed this idle connection, so that a
+        write's probes are not timed with a reconnection."""
+        try:
+            self.call("GET", "/health")
+        except (OSError, http.client.HTTPException):
+            self.reconnect(server_pid)
+
     def close(self) -> None:
         self.conn.close()
 
@@ -288,6 +296,8 @@ def writer_phase(
             if slot > start + seconds - 0.5:
                 break
             time.sleep(max(0.0, slot - time.monotonic()))
+            for reader in readers:  # idle longer than the keep-alive: its worker closed it
+                reader.ensure_open(server.process.pid)
             t0 = time.perf_counter()
             try:
                 created = staff.post("/obstacles", json=closure(point, f"load writer {i}"))

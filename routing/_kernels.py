@@ -44,8 +44,9 @@ Workspace = tuple[
 ]
 #: ``(nodes, costs)``: where a search starts, or the exits of its target.
 Ends = tuple[np.ndarray, np.ndarray]
-#: ``(node_x, node_y, target_x, target_y, h_scale, lm_dist, lm_target)``: the A* heuristic.
-Bound = tuple[np.ndarray, np.ndarray, float, float, float, np.ndarray, np.ndarray]
+#: ``(node_x, node_y, target_x, target_y, h_scale, lm_dist, lm_target, lm_scale)``: the A*
+#: heuristic (the landmark bound is ``lm_scale`` times the triangle bound on ``lm_dist``).
+Bound = tuple[np.ndarray, np.ndarray, float, float, float, np.ndarray, np.ndarray, float]
 
 
 @njit(cache=True, nogil=True)
@@ -96,7 +97,7 @@ def _bound(v: int, bound: Bound, target_costs: np.ndarray) -> float:
 
     Not called for :func:`no_bound` (whose coordinate arrays are empty).
     """
-    node_x, node_y, target_x, target_y, h_scale, lm_dist, lm_target = bound
+    node_x, node_y, target_x, target_y, h_scale, lm_dist, lm_target, lm_scale = bound
     k_count = lm_dist.shape[1]
     dx = node_x[v] - target_x
     dy = node_y[v] - target_y
@@ -113,7 +114,7 @@ def _bound(v: int, bound: Bound, target_costs: np.ndarray) -> float:
                 d = abs(a - b)
                 if d > lb:
                     lb = d
-        lb += target_costs[i]
+        lb = lm_scale * lb + target_costs[i]
         if lb < alt:
             alt = lb
     return max(h, alt)
@@ -146,10 +147,10 @@ def search(
         ``(nodes, costs)``: the exits of *one* target point; ``nodes[i]`` reaches it at extra
         cost ``costs[i]``. Empty for a one-to-many search.
     bound
-        ``(node_x, node_y, target_x, target_y, h_scale, lm_dist, lm_target)``: the heuristic,
+        ``(node_x, node_y, target_x, target_y, h_scale, lm_dist, lm_target, lm_scale)``: the heuristic,
         the larger of two lower bounds on the cost from ``v`` to the target point — the
         straight line ``h_scale * |v - target|`` (``h_scale = 0`` disables it) and the ALT bound
-        ``min_i(max_k |lm_dist[v, k] - lm_target[i, k]| + costs[i])`` (zero columns disable it).
+        ``min_i(lm_scale * max_k |lm_dist[v, k] - lm_target[i, k]| + costs[i])`` (zero columns disable it).
         With both disabled (:func:`no_bound`) the coordinates are not read.
     marked_count
         How many distinct nodes carry ``marked[v] == gen``; when positive, the search stops as
@@ -237,7 +238,7 @@ def search(
 
 def no_bound(target_count: int = 0) -> Bound:
     """The zero heuristic: :func:`search` is then Dijkstra."""
-    return (_EMPTY, _EMPTY, 0.0, 0.0, 0.0, np.zeros((0, 0)), np.zeros((target_count, 0)))
+    return (_EMPTY, _EMPTY, 0.0, 0.0, 0.0, np.zeros((0, 0)), np.zeros((target_count, 0)), 1.0)
 
 
 def workspace(n: int, m: int) -> Workspace:

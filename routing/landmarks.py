@@ -45,10 +45,16 @@ DEFAULT_LANDMARKS = 8
 
 @dataclass(frozen=True, slots=True)
 class Landmarks:
-    """Distances (seconds, lower-bound metric) from each landmark: ``dist[v, k]``."""
+    """Distances (seconds, lower-bound metric) from each landmark: ``scale * dist[v, k]``.
+
+    ``scale`` lets one array of metre distances serve every profile (:func:`scaled_landmarks`)
+    without a copy per profile: the triangle bound of the scaled metric is ``scale`` times the
+    bound on ``dist``. Own landmarks have ``scale == 1``.
+    """
 
     nodes: np.ndarray  # int64[K]
     dist: np.ndarray  # float64[n, K], C-contiguous
+    scale: float = 1.0
 
     @classmethod
     def none(cls, node_count: int) -> Landmarks:
@@ -61,8 +67,12 @@ class Landmarks:
         return int(self.nodes.nbytes + self.dist.nbytes)
 
     def at(self, nodes: np.ndarray) -> np.ndarray:
-        """Rows of ``dist`` for ``nodes`` (``[len(nodes), K]``, contiguous)."""
+        """Rows of ``dist`` for ``nodes`` (``[len(nodes), K]``, contiguous; not scaled)."""
         return np.ascontiguousarray(self.dist[nodes])
+
+    def seconds(self) -> np.ndarray:
+        """The distances in seconds (``scale * dist``; a new array unless ``scale == 1``)."""
+        return self.dist if self.scale == 1.0 else self.dist * self.scale
 
 
 def choose_landmarks(
@@ -150,4 +160,4 @@ def scaled_landmarks(shared: Landmarks, min_cost_per_m: float) -> Landmarks:
     """
     if not (math.isfinite(min_cost_per_m) and min_cost_per_m > 0.0):
         return Landmarks.none(shared.dist.shape[0])
-    return Landmarks(nodes=shared.nodes, dist=shared.dist * min_cost_per_m)
+    return Landmarks(nodes=shared.nodes, dist=shared.dist, scale=float(min_cost_per_m))

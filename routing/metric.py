@@ -75,7 +75,8 @@ class Metric:
     @property
     def nbytes(self) -> int:
         """Bytes held by the arrays (weights and landmark distances)."""
-        return weights_nbytes(self.weights) + self.landmarks.nbytes
+        own = 0 if self.shared_landmarks else self.landmarks.nbytes  # shared: the router's
+        return weights_nbytes(self.weights) + own
 
     def penalised(self, cost_s: np.ndarray) -> Metric:
         """A copy whose search costs are ``cost_s`` (each ``>=`` this metric's), bounds kept.

@@ -257,7 +257,9 @@ class Query:
             x, y = self._frame.project(toward[1], toward[0])
             tx, ty, h_scale = float(x), float(y), metric.h_scale
         lm = metric.landmarks
-        bound = (self._node_x, self._node_y, tx, ty, h_scale, lm.dist, lm.at(target_nodes))
+        bound = (
+            self._node_x, self._node_y, tx, ty, h_scale, lm.dist, lm.at(target_nodes), lm.scale
+        )  # fmt: skip
         best, best_exit, settled = _kernels.search(
             graph, self._ws, self._gen, self._sources_array(),
             (target_nodes, target_costs), bound, 0, self._budget(),

@@ -176,7 +176,7 @@ def test_search_core_node_to_node_matches_networkx(ksl_router: Router, preset: s
             gen += 1
             bound = (
                 router.node_x, router.node_y, float(router.node_x[b]), float(router.node_y[b]),
-                h_scale, np.zeros((n, 0)), np.zeros((1, 0)),
+                h_scale, np.zeros((n, 0)), np.zeros((1, 0)), 1.0,
             )  # fmt: skip
             best, _, _ = _kernels.search(
                 (g.first_out, g.head, w.cost_s), ws, gen,

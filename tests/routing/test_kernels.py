@@ -142,7 +142,7 @@ NO_LM = np.zeros((0, 0))  # no landmark columns: the kernel ignores the landmark
 
 
 def run_astar(g: Csr, ws: Workspace, sources, costs, exits, exit_costs, tx, ty, h, gen):
-    bound = (g.x, g.y, float(tx), float(ty), float(h), NO_LM, np.zeros((len(exits), 0)))
+    bound = (g.x, g.y, float(tx), float(ty), float(h), NO_LM, np.zeros((len(exits), 0)), 1.0)
     return _kernels.search(
         (g.first_out, g.head, g.cost), ws.arrays, gen, (sources, costs), (exits, exit_costs),
         bound, 0,

@@ -71,7 +71,9 @@ def test_alt_search_equals_networkx(case, data) -> None:
         bound = max((abs(a - b) for a, b in zip(lm.dist[v], lm.dist[target], strict=True) if np.isfinite(a) and np.isfinite(b)), default=0.0)  # fmt: skip
         assert bound <= back * (1 + 1e-9) + 1e-9, (v, target, bound, back, d)
     m = len(graph.head)
-    bound = (xy[:, 0].copy(), xy[:, 1].copy(), 0.0, 0.0, 0.0, lm.dist, lm.at(np.array([target])))
+    bound = (
+        xy[:, 0].copy(), xy[:, 1].copy(), 0.0, 0.0, 0.0, lm.dist, lm.at(np.array([target])), lm.scale
+    )  # fmt: skip
     best, _, _ = _kernels.search(
         (graph.first_out, graph.head, weights.cost_s), _kernels.workspace(n, m + 8), 1,
         (np.array([source], dtype=np.int64), np.zeros(1)),
