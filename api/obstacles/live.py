@@ -198,10 +198,17 @@ class LiveObstacles:
             self.refresh()
 
     def written(self) -> None:
-        """A write of this process committed: tell the other workers, then apply it here before
-        the write is answered."""
+        """A write of this process committed: tell every worker of the host, this one included.
+
+        With the beacon, each worker applies the write before the next route it computes
+        (:meth:`ensure_fresh`, in its CPU thread), so every route that starts after the write
+        was answered honours it, and the write's answer does not wait for the re-weighting
+        (which would compete with the routes for the interpreter). Without a beacon, it is
+        applied here before the write is answered, and other workers poll the database.
+        """
         self.beacon.bump()
-        self.refresh()
+        if not self.beacon.enabled:
+            self.refresh()
 
     def refresh(self, *, force: bool = False) -> bool:
         """Reload from the database if anything changed (or ``force``); True if it reloaded."""

@@ -193,7 +193,8 @@ class ObstacleService:
     def create(
         self, data: ObstacleCreate, author: str, *, source: str = "staff", action: str = "create"
     ) -> Written:
-        """Match, store and audit a new obstacle; it applies before this returns."""
+        """Match, store and audit a new obstacle; every route that starts after this returns
+        honours it."""
         return self._insert(data, author, source=source, action=action)
 
     def _insert(

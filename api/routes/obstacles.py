@@ -1,8 +1,9 @@
 """``/obstacles``: city staff keep the map true (construction sites, broken elevators …).
 
 Writes need a staff key (import an admin key); ``GET /obstacles/active`` is public, for the app's
-map. Every write answers with what the geometry matched on the graph, and applies before the
-answer is sent: the next route already takes it into account.
+map. Every write answers with what the geometry matched on the graph once it is stored; every
+route that starts after the answer takes it into account, in every worker of the host
+(:meth:`api.obstacles.live.LiveObstacles.written`).
 """
 
 from __future__ import annotations

@@ -647,6 +647,7 @@ def test_fifty_concurrent_writers_lose_nothing(
     )
     assert service.revision() == revision + 50
     live = client.app.state.live_obstacles  # type: ignore[attr-defined]
+    route(client)  # the next route applies every write first
     assert live.revision == service.revision()
     assert len(live.active) == 26
     print(f"{len(conflicts)} version conflicts retried")
