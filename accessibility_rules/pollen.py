@@ -27,8 +27,15 @@ from typing import Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
-    "MAIN_SEASON_INTENSITY", "POLLEN_TAXA", "PollenSeason", "PollenTaxon", "SIDE_SEASON_INTENSITY",
-    "TREE_TAXA", "parse_forecast", "season_intensity", "seasons",
+    "MAIN_SEASON_INTENSITY",
+    "POLLEN_TAXA",
+    "SIDE_SEASON_INTENSITY",
+    "TREE_TAXA",
+    "PollenSeason",
+    "PollenTaxon",
+    "parse_forecast",
+    "season_intensity",
+    "seasons",
 ]  # fmt: skip
 
 #: The taxa a profile can avoid (``avoid_pollen``): six tree genera, grasses and two herbs.
@@ -104,7 +111,7 @@ def parse_seasons(text: str) -> dict[str, PollenSeason]:
     """
     lines = [line for line in io.StringIO(text) if not line.lstrip().startswith("#")]
     rows = [PollenSeason.model_validate(row) for row in csv.DictReader(lines)]
-    table = {row.taxon: row for row in rows}
+    table: dict[str, PollenSeason] = {row.taxon: row for row in rows}
     if len(table) != len(rows) or set(table) != set(POLLEN_TAXA):
         raise ValueError(
             f"the pollen season table must list every taxon of {POLLEN_TAXA} exactly once, "

@@ -33,7 +33,10 @@ __all__ = [
 Season = Literal["main", "side", "none"]
 
 
-def _walked(edge: Mapping[str, np.ndarray], edges: np.ndarray, walked_m: Sequence[float] | None):
+def _walked(
+    edge: Mapping[str, np.ndarray], edges: np.ndarray, walked_m: Sequence[float] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each edge's length and the metres walked on it (all of it unless ``walked_m``)."""
     length = np.asarray(edge["length_m"], dtype=np.float64)[edges]
     if walked_m is None:
         return length, length.copy()

@@ -561,9 +561,14 @@ class Router:
             raise InvalidCoordinateError("a route needs an origin and a destination")
         legs = [
             self.route(
-                a, b, profile, strict=strict, allow_underground=allow_underground,
-                conditions=conditions, **overrides,
-            )  # fmt: skip
+                a,
+                b,
+                profile,
+                strict=strict,
+                allow_underground=allow_underground,
+                conditions=conditions,
+                **overrides,
+            )
             for a, b in itertools.pairwise(points)
         ]
         main = combine_routes(legs)

@@ -241,7 +241,9 @@ def reference_weights(
     edge_penal = (unknowns & np.uint32(penal_bits & int(_EDGE_LEVEL_UNKNOWNS))) != 0
     factor *= np.where(edge_penal, p.unknown_penalty_factor, 1.0)
     factor *= 1.0 + p.pollen_penalty_factor * pollen_load
-    green = edge["green_share"].astype(np.float64) if "green_share" in edge else np.zeros(length.shape)
+    green = (
+        edge["green_share"].astype(np.float64) if "green_share" in edge else np.zeros(length.shape)
+    )
     factor *= 1.0 + p.green_preference * (1.0 - np.where(np.isnan(green), 0.0, green))
     travel = length / p.walking_speed_mps * factor
 
