@@ -222,6 +222,8 @@ def test_unknown_profile_is_404(client: TestClient) -> None:
 # ------------------------------------------------------------------------------------- routes
 
 OVERRIDES = {
+    "allergy": {"avoid_pollen": ["tilia", "betula"], "pollen_penalty_factor": 3.0},
+    "dog_walk": {"green_preference": 2.0},
     "blind": {"unknown.acoustic_signal": "penalize", "walking_speed_mps": 0.9},
     "elderly": {"max_incline_percent": 8, "crossing_delay_s": 20},
     "electric_wheelchair": {"max_kerb_height_cm": 6},
