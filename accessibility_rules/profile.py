@@ -18,6 +18,10 @@ every numeric parameter is a flat key and the policy stays a pure choice per att
 per cm, per metre, per percent and metre, per barrier), so that the least-bad route is the one a
 person would choose; ``estimated_incline_breaks_limit`` says whether an incline estimated from
 the elevation model can break ``max_incline_percent`` or only counts as unknown.
+
+Some parameters act only in the day's :class:`~accessibility_rules.conditions.Conditions`:
+``avoid_pollen`` / ``pollen_penalty_factor`` while an avoided taxon flies (season table or
+forecast), ``require_lit`` / ``unlit_penalty_factor`` in the dark; ``green_preference`` always.
 """
 
 from __future__ import annotations
