@@ -73,7 +73,18 @@ P_SEV_BARRIER = 33
 P_SEV_SIGNAL = 34
 P_SEV_PAVING = 35
 P_SEV_UNKNOWN = 36
-N_PARAMS = 37
+P_POLLEN_FACTOR = 37  # pollen_penalty_factor
+P_GREEN_PREFERENCE = 38
+P_INTENSITY = 39  # first of N_TAXA pollen intensities 0-3 (POLLEN_TAXA order; 0 = not avoided)
+N_TAXA = 9
+N_TREE_TAXA = 6  # the first N_TREE_TAXA taxa are tree genera: columns of ``trees``
+P_GRASSES = P_INTENSITY + 6
+P_MUGWORT = P_INTENSITY + 7
+P_AMBROSIA = P_INTENSITY + 8
+N_PARAMS = P_INTENSITY + N_TAXA
+#: One tree of the genus per this many metres of edge is exposure 1 (as is grass along the whole
+#: edge): ``exposure = trees × TREE_EXPOSURE_M / length_m``.
+TREE_EXPOSURE_M = 10.0
 
 # --- integer and boolean parameters (``flags``) -----------------------------------------------
 F_ESTIMATE_BREAKS = 0
@@ -103,7 +114,8 @@ F_WHEELS = 23  # the wheel classes' barrier rules (node wheelchair tag decides l
 F_FORBID_BITS = 24  # Unknown bits the profile forbids
 F_PENAL_BITS = 25  # Unknown bits the profile penalises
 F_EDGE_BITS = 26  # Unknown bits that describe the way (the others: kerbs, crossings, barriers)
-N_FLAGS = 27
+F_LIGHTS_APPLY = 27  # dark (or time unknown): require_lit and unlit_penalty_factor apply
+N_FLAGS = 28
 
 # --- bits of accessibility_rules.weights.Limit and .Unknown (checked there at import) ---------
 L_CLOSED = 1 << 0
@@ -132,6 +144,7 @@ U_LIT = 1 << 6
 U_ACOUSTIC_SIGNAL = 1 << 7
 U_TACTILE_PAVING = 1 << 8
 U_BARRIER = 1 << 9
+U_POLLEN = 1 << 10
 
 VIOLATION_PENALTY_S = 1.0e6
 
@@ -205,6 +218,10 @@ def edge_weights(
     wheelchair: np.ndarray,
     closed: np.ndarray,
     is_road: np.ndarray,
+    trees: np.ndarray,
+    trees_unknown: np.ndarray,
+    grass_share: np.ndarray,
+    green_share: np.ndarray,
     params: np.ndarray,
     flags: np.ndarray,
     passability: np.ndarray,
@@ -224,7 +241,10 @@ def edge_weights(
 
     Inputs: the edge arrays (``length_m`` … ``sidewalk``, the graph's raw way attributes) and the
     effective arrays (``kerb_count`` … ``is_road``, :class:`EffectiveEdges`; absent barrier
-    overrides are passed as unknown), the profile (``params``, ``flags``), the barrier
+    overrides are passed as unknown), the context columns (``trees``: edges × the
+    :data:`N_TREE_TAXA` tree genera's counts, ``trees_unknown``, ``grass_share``, ``green_share``;
+    NaN where not known; ``trees`` may have no rows when no tree taxon is in ``params``), the
+    profile and the day's conditions (``params``, ``flags``), the barrier
     passability of the profile's mobility class indexed by ``barrier + 1``, and which surface and
     barrier codes the profile avoids (indexed by ``code + CODE_OFFSET``). ``min_cost_per_m[0]``
     receives the smallest ``cost_s / length_m`` over edges of positive length (0 if none).
@@ -239,6 +259,13 @@ def edge_weights(
     forbid_bits = flags[F_FORBID_BITS]
     penal_bits = flags[F_PENAL_BITS]
     edge_bits = flags[F_EDGE_BITS]
+    lights = flags[F_LIGHTS_APPLY] != 0
+    trees_flying = False
+    for t in range(N_TREE_TAXA):
+        if params[P_INTENSITY + t] > 0.0:
+            trees_flying = True
+    herbs_flying = params[P_MUGWORT] > 0.0 or params[P_AMBROSIA] > 0.0
+    grass_weight = params[P_GRASSES] / 3.0
     smallest = np.inf
     seen_nan = False
     any_length = False
@@ -306,7 +333,7 @@ def edge_weights(
             unknown |= U_SMOOTHNESS
         if flags[F_CARES_STEPS] and steps and count < 0:
             unknown |= U_STEP_COUNT
-        if flags[F_CARES_LIT] and lit_i == _TRI_UNKNOWN:
+        if flags[F_CARES_LIT] and lights and lit_i == _TRI_UNKNOWN:
             unknown |= U_LIT
         if flags[F_CARES_SIGNALS] and signalised and signal == _ACOUSTIC_UNKNOWN:
             unknown |= U_ACOUSTIC_SIGNAL
@@ -314,6 +341,30 @@ def edge_weights(
             unknown |= U_TACTILE_PAVING
         if state == _TRI_UNKNOWN:
             unknown |= U_BARRIER
+
+        # pollen: exposure to the avoided taxa in flight, each weighed by intensity / 3
+        pollen_load = 0.0
+        pollen_unknown = herbs_flying  # mugwort and ragweed are never mapped
+        if trees_flying:
+            for t in range(N_TREE_TAXA):
+                weight = params[P_INTENSITY + t] / 3.0
+                if weight > 0.0:
+                    n = float(trees[i, t])
+                    if n != n:
+                        pollen_unknown = True
+                    elif n > 0.0 and length > 0.0:
+                        pollen_load += weight * (n * TREE_EXPOSURE_M / length)
+            n_unknown = float(trees_unknown[i])
+            if n_unknown != n_unknown or n_unknown > 0.0:
+                pollen_unknown = True
+        if grass_weight > 0.0:
+            grass = float(grass_share[i])
+            if grass != grass:
+                pollen_unknown = True
+            else:
+                pollen_load += grass_weight * grass
+        if pollen_unknown:
+            unknown |= U_POLLEN
         forbidden = unknown & forbid_bits
         unknown_node_count = float(
             (kerb_unknown if forbidden & U_KERB_HEIGHT else 0)
@@ -349,7 +400,7 @@ def edge_weights(
         if flags[F_HAS_WORST] and rank > worst:
             along_bits |= L_SMOOTHNESS
             along += _nonneg(params[P_SEV_SMOOTHNESS] * length * float(rank - worst))
-        if flags[F_REQUIRE_LIT] and lit_i == _TRI_NO:
+        if flags[F_REQUIRE_LIT] and lights and lit_i == _TRI_NO:
             along_bits |= L_LIT
             along += _nonneg(params[P_SEV_UNLIT] * length)
         wc_way = flags[F_RESPECT_WHEELCHAIR_NO] != 0 and int(way_wheelchair[i]) == _WC_NO
@@ -404,13 +455,18 @@ def edge_weights(
             factor *= params[P_STEPS_FACTOR]
         if not flags[F_SURFACES_HARD] and surface_avoided:
             factor *= params[P_SURFACE_FACTOR]
-        if lit_i == _TRI_NO:
+        if lights and lit_i == _TRI_NO:
             factor *= params[P_UNLIT_FACTOR]
         side = int(sidewalk[i])
         if is_road[i] and side in (_SIDEWALK_NONE, _SIDEWALK_SEPARATE):
             factor *= params[P_CARRIAGEWAY_FACTOR]
         if unknown & (penal_bits & edge_bits):
             factor *= params[P_UNKNOWN_FACTOR]
+        factor *= 1.0 + params[P_POLLEN_FACTOR] * pollen_load
+        green = float(green_share[i])
+        if green != green:  # not known to be green: costed as not green (the wish is not served)
+            green = 0.0
+        factor *= 1.0 + params[P_GREEN_PREFERENCE] * (1.0 - green)
         travel = length / speed * factor
 
         transition = (

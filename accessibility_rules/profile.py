@@ -18,6 +18,10 @@ every numeric parameter is a flat key and the policy stays a pure choice per att
 per cm, per metre, per percent and metre, per barrier), so that the least-bad route is the one a
 person would choose; ``estimated_incline_breaks_limit`` says whether an incline estimated from
 the elevation model can break ``max_incline_percent`` or only counts as unknown.
+
+Some parameters act only in the day's :class:`~accessibility_rules.conditions.Conditions`:
+``avoid_pollen`` / ``pollen_penalty_factor`` while an avoided taxon flies (season table or
+forecast), ``require_lit`` / ``unlit_penalty_factor`` in the dark; ``green_preference`` always.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from pydantic import (
 )
 
 from accessibility_rules.attributes import Mobility
+from accessibility_rules.pollen import PollenTaxon
 from accessibility_rules.profile_errors import (
     ParameterOutOfRangeError,
     UnknownParameterError,
@@ -110,6 +115,11 @@ class UnknownPolicy(BaseModel):
     )
     barrier: UnknownTreatment = Field(
         _TREAT, description="Barriers whose passability for the profile's mobility is unknown."
+    )
+    pollen: UnknownTreatment = Field(
+        _TREAT,
+        description="Edges whose exposure to an avoided taxon in flight is unknown (trees of "
+        "unknown genus, grass or trees not mapped, herbs never mapped).",
     )
 
 
@@ -203,8 +213,24 @@ class Profile(BaseModel):
     worst_smoothness: SmoothnessName | None = Field(
         description="Edges with worse smoothness are forbidden."
     )
-    require_lit: bool = _flag("Forbid edges known to be unlit.")
-    unlit_penalty_factor: float = _num(1, 100, "Time multiplier on unlit edges.")
+    require_lit: bool = _flag("Forbid edges known to be unlit, in the dark.")
+    unlit_penalty_factor: float = _num(1, 100, "Time multiplier on unlit edges, in the dark.")
+    avoid_pollen: frozenset[PollenTaxon] = Field(
+        description="Pollen taxa to avoid while they fly (season table or the day's forecast)."
+    )
+    pollen_penalty_factor: float = _num(
+        0,
+        10,
+        "Extra fraction of time per unit of exposure at full intensity: an edge's time grows by "
+        "factor × Σ over avoided taxa of intensity/3 × exposure (trees of the genus per 10 m, "
+        "or the grass share of the edge).",
+    )
+    green_preference: float = _num(
+        0,
+        5,
+        "0 = indifferent; an edge's time grows by green_preference × (1 − green share): "
+        "1 walks twice as far through green as beside none.",
+    )
     mobility: Mobility = Field(
         description="How the person moves: the column of the barrier passability table "
         "(accessibility_rules/barriers.csv) that applies."
@@ -250,7 +276,7 @@ class Profile(BaseModel):
             )
         return self
 
-    @field_serializer("avoid_surfaces", "avoid_barriers", when_used="json")
+    @field_serializer("avoid_surfaces", "avoid_barriers", "avoid_pollen", when_used="json")
     def _sorted(self, value: frozenset[str]) -> list[str]:
         return sorted(value)
 
@@ -265,7 +291,7 @@ _UNITS = (
     ("_s_per_m_per_percent", "s/(m·%)"), ("_s_per_m_per_grade", "s/(m·grade)"),
     ("_s_per_step", "s/step"), ("_s_per_cm", "s/cm"), ("_s_per_m", "s/m"),
     ("_per_percent", "1/%"), ("_mps", "m/s"), ("_percent", "%"), ("_cm", "cm"), ("_m", "m"),
-    ("_s", "s"), ("_factor", "×"), ("_step_count", "steps"),
+    ("_s", "s"), ("_factor", "×"), ("_preference", "×"), ("_step_count", "steps"),
 )  # fmt: skip
 
 
@@ -362,6 +388,16 @@ def _rejected(param: _Param, value: Any, message: str = "") -> ParameterOutOfRan
         choices=param.choices,
     )
 
+
+#: German and English labels for a settings screen (``parameter_table``), by parameter name.
+PARAMETER_LABELS: dict[str, tuple[str, str]] = {
+    "require_lit": ("Nur beleuchtete Wege (bei Dunkelheit)", "Lit ways only (in the dark)"),
+    "unlit_penalty_factor": ("Umweg-Faktor für unbeleuchtete Wege (bei Dunkelheit)", "Detour factor for unlit ways (in the dark)"),
+    "avoid_pollen": ("Pollen meiden", "Avoid pollen"),
+    "pollen_penalty_factor": ("Gewicht der Pollenbelastung", "Weight of pollen exposure"),
+    "green_preference": ("Vorliebe für Grün", "Preference for green"),
+    "unknown.pollen": ("Unbekannte Pollenbelastung", "Unknown pollen exposure"),
+}  # fmt: skip
 
 #: What each table of parameters holds, for error messages.
 _GROUP_TABLES = {
@@ -559,8 +595,9 @@ def parameter_table() -> list[dict[str, Any]]:
     """One JSON-ready row per parameter, for building a settings screen.
 
     Each row has ``name``, ``type`` (number, integer, boolean, enum, set), ``nullable`` (``None``
-    allowed, meaning no limit), ``unit``, ``minimum``, ``maximum``, ``choices``, ``description``
-    and ``defaults`` (``{preset name: value}`` for every preset).
+    allowed, meaning no limit), ``unit``, ``minimum``, ``maximum``, ``choices``, ``description``,
+    ``label_de`` / ``label_en`` (where :data:`PARAMETER_LABELS` has them) and
+    ``defaults`` (``{preset name: value}`` for every preset).
     """
     presets = {name: load_preset(name) for name in preset_names()}
     rows = []
@@ -580,6 +617,8 @@ def parameter_table() -> list[dict[str, Any]]:
                 "maximum": p.maximum,
                 "choices": None if p.choices is None else list(p.choices),
                 "description": p.description,
+                "label_de": PARAMETER_LABELS.get(key, (None, None))[0],
+                "label_en": PARAMETER_LABELS.get(key, (None, None))[1],
                 "defaults": {n: value_of(pr) for n, pr in presets.items()},
             }
         )

@@ -423,11 +423,18 @@ def label(table: Table, name: str, lang: Literal["de", "en"]) -> str:
     return a.label_de if lang == "de" else a.label_en
 
 
+#: Unknown flags that belong to the day's conditions, not to one stored attribute (weights.Unknown).
+CONTEXT_FLAG_LABELS: dict[str, tuple[str, str]] = {"pollen": ("Pollenbelastung", "pollen exposure")}
+
+
 def unknown_flag_label(flag: str, lang: Literal["de", "en"]) -> str:
     """Label of the attribute behind a profile unknown flag (``kerb_height`` → ``kerb height``)."""
     for a in ATTRIBUTES:
         if a.unknown_flag == flag:
             return a.label_de if lang == "de" else a.label_en
+    if flag in CONTEXT_FLAG_LABELS:  # a flag of the day's conditions, not of one attribute
+        de, en = CONTEXT_FLAG_LABELS[flag]
+        return de if lang == "de" else en
     raise KeyError(f"no attribute has the unknown flag {flag!r}")
 
 

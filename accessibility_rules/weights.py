@@ -12,6 +12,24 @@ Cost is time (Valhalla/AccessMap style), split into
 
 The search minimises ``cost_s = travel_s + transition_s + violation_along_s + violation_point_s``.
 
+**The day's conditions** (:class:`~accessibility_rules.conditions.Conditions`, an explicit input
+beside the profile) add three rules:
+
+- *pollen*: for the taxa the profile avoids (``avoid_pollen``) that fly that day, an edge's time
+  grows by ``pollen_penalty_factor × Σ intensity/3 × exposure``; exposure is the trees of that
+  genus within 20 m per 10 m of edge (``trees_<genus> × 10 / length_m``; one tree per 10 m, an
+  avenue on one side, is exposure 1) and for grasses the edge's ``grass_share`` (grass along the
+  whole edge is exposure 1). What is not known adds no time but is an *unknown* exposure
+  (:attr:`Unknown.POLLEN`, treated per ``unknown.pollen`` with the other unknowns: accepted,
+  penalised by ``unknown_penalty_factor`` or forbidden): trees of unknown genus
+  (``trees_unknown > 0``) while any avoided tree genus flies, a column the graph lacks (NaN: built
+  before the columns existed, never read as "no trees"), and mugwort and ragweed wherever they fly
+  (they are not mapped). Unknown is never counted as safe;
+- *green*: an edge's time grows by ``green_preference × (1 − green_share)`` (an edge whose green
+  share is not known is costed as not green: the wish is not served there);
+- *light*: ``require_lit`` and ``unlit_penalty_factor`` (and the unknown ``lit``) apply only when
+  it is dark at the departure, or when the time is not known (``Conditions.dark`` None).
+
 **The severity rule.** An edge that breaks any limit costs a flat :data:`VIOLATION_PENALTY_S`
 (1e6 s, 11.5 days) plus, for every limit it breaks, the profile's ``severity.*`` times how badly
 it is broken: per metre of steps and per flight, per percent of incline above the limit and per
@@ -56,7 +74,9 @@ import numpy as np
 from accessibility_rules import _kernels as _k
 from accessibility_rules.attributes import BarrierKind, Mobility, Smoothness, SurfaceClass, Tri
 from accessibility_rules.barriers import passability
+from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.effective import EffectiveEdges
+from accessibility_rules.pollen import POLLEN_TAXA, TREE_TAXA
 from accessibility_rules.profile import Profile, UnknownTreatment
 from accessibility_rules.registry import Where, unknown_flags
 
@@ -108,11 +128,14 @@ class Unknown(IntFlag):
     ACOUSTIC_SIGNAL = 1 << 7
     TACTILE_PAVING = 1 << 8
     BARRIER = 1 << 9
+    POLLEN = 1 << 10
 
 
 #: Each bit is the registry's ``unknown_flag`` of an attribute, and the profile's
 #: ``unknown.<flag>`` says how it is treated.
-_UNKNOWN_WHERE = unknown_flags()
+#: ``pollen`` is not one attribute's unknown but the day's exposure (trees of unknown genus, columns
+#: not built, herbs never mapped): a flag of the conditions, along the edge.
+_UNKNOWN_WHERE = {**unknown_flags(), "pollen": Where.EDGE}
 if {f.upper() for f in _UNKNOWN_WHERE} != {m.name for m in Unknown}:  # pragma: no cover
     raise ImportError("weights.Unknown and the attribute registry's unknown flags disagree")
 
@@ -166,9 +189,13 @@ def _code_table(codes: list[int]) -> np.ndarray:
     return table
 
 
-def profile_inputs(profile: Profile) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def profile_inputs(
+    profile: Profile, conditions: Conditions = DEFAULT_CONDITIONS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The profile as the weight kernel reads it: ``params`` (float64), ``flags`` (int64), the
     surface codes it avoids and the barrier codes it refuses (bool lookups over int8 codes).
+    ``conditions`` adds the intensity of each avoided taxon (taxa the profile does not avoid stay
+    0) and whether the light rules apply.
 
     Which attributes the profile "cares" about (has a rule for) is decided here: only for those
     an unknown value is an :class:`Unknown` (walk does not report an unknown kerb height).
@@ -216,8 +243,13 @@ def profile_inputs(profile: Profile) -> tuple[np.ndarray, np.ndarray, np.ndarray
         (_k.P_SEV_SIGNAL, sev.acoustic_signal_s),
         (_k.P_SEV_PAVING, sev.tactile_paving_s),
         (_k.P_SEV_UNKNOWN, sev.unknown_s),
+        (_k.P_POLLEN_FACTOR, p.pollen_penalty_factor),
+        (_k.P_GREEN_PREFERENCE, p.green_preference),
     ):
         params[index] = value
+    for t, taxon in enumerate(POLLEN_TAXA):
+        if taxon in p.avoid_pollen:
+            params[_k.P_INTENSITY + t] = conditions.intensity(taxon)
     treatment = {Unknown[f.upper()]: getattr(u, f) for f in _UNKNOWN_WHERE}
     worst = Smoothness[p.worst_smoothness.upper()] if p.worst_smoothness else None
     flags = np.zeros(_k.N_FLAGS, dtype=np.int64)
@@ -249,6 +281,7 @@ def profile_inputs(profile: Profile) -> tuple[np.ndarray, np.ndarray, np.ndarray
         (_k.F_FORBID_BITS, sum(int(f) for f, t in treatment.items() if t == UnknownTreatment.FORBID)),
         (_k.F_PENAL_BITS, sum(int(f) for f, t in treatment.items() if t == UnknownTreatment.PENALIZE)),
         (_k.F_EDGE_BITS, int(_EDGE_LEVEL_UNKNOWNS)),
+        (_k.F_LIGHTS_APPLY, conditions.lights_apply),
     ):  # fmt: skip
         flags[index] = int(flag)
     surfaces = _code_table([int(SurfaceClass[s.upper()]) for s in p.avoid_surfaces])
@@ -256,16 +289,43 @@ def profile_inputs(profile: Profile) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return params, flags, surfaces, barriers
 
 
+def context_columns(
+    edge: Mapping[str, np.ndarray], m: int, *, trees: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The columns the conditions' rules read: tree counts (``m`` × the tree genera, float64;
+    no rows unless ``trees``), ``trees_unknown``, ``grass_share``, ``green_share``. A column the
+    graph lacks is NaN (unknown), never 0 (no trees)."""
+    nan = np.full(m, np.nan)
+
+    def column(name: str) -> np.ndarray:
+        value = edge.get(name)
+        return nan if value is None else np.ascontiguousarray(value)
+
+    counts = (
+        np.stack([np.asarray(column(f"trees_{t}"), dtype=np.float64) for t in TREE_TAXA], axis=1)
+        if trees
+        else np.empty((0, len(TREE_TAXA)))
+    )
+    return counts, column("trees_unknown"), column("grass_share"), column("green_share")
+
+
 def compute_weights(
-    profile: Profile, edge: Mapping[str, np.ndarray], eff: EffectiveEdges
+    profile: Profile,
+    edge: Mapping[str, np.ndarray],
+    eff: EffectiveEdges,
+    conditions: Conditions = DEFAULT_CONDITIONS,
 ) -> EdgeWeights:
-    """Weights of ``profile`` for a graph's raw edge arrays and its :class:`EffectiveEdges`.
+    """Weights of ``profile`` in ``conditions`` for a graph's raw edge arrays and its
+    :class:`EffectiveEdges`.
 
     One pass of :func:`accessibility_rules._kernels.edge_weights` over the edges (the rules in
-    the module docstring); the arrays are read as they are, without copies.
+    the module docstring); the arrays are read as they are, without copies (except the tree
+    counts, stacked when an avoided tree genus flies).
     """
-    params, flags, surfaces, barriers = profile_inputs(profile)
+    params, flags, surfaces, barriers = profile_inputs(profile, conditions)
     m = len(eff.kerb_count)
+    flying = bool(np.any(params[_k.P_INTENSITY : _k.P_INTENSITY + _k.N_TREE_TAXA] > 0))
+    trees, trees_unknown, grass_share, green_share = context_columns(edge, m, trees=flying)
     unknown_tri = np.full(m, Tri.UNKNOWN, dtype=np.int8)
     out = EdgeWeights(
         travel_s=np.empty(m),
@@ -289,7 +349,7 @@ def compute_weights(
         c(unknown_tri if eff.barrier_access is None else eff.barrier_access),
         c(unknown_tri if eff.barrier_wheelchair is None else eff.barrier_wheelchair),
         c(eff.passage_width_m), c(eff.wheelchair), c(eff.closed), c(eff.is_road),
-        params, flags, passability(profile.mobility), surfaces, barriers,
+        trees, trees_unknown, grass_share, green_share, params, flags, passability(profile.mobility), surfaces, barriers,
         out.travel_s, out.transition_s, out.violations, out.unknowns, out.violation_along_s,
         out.violation_point_s, out.cost_s, out.violations_at_head, min_cost_per_m,
     )  # fmt: skip

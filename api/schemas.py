@@ -228,6 +228,8 @@ class ParameterOut(BaseModel):
     maximum: float | None
     choices: list[str] | None
     description: str
+    label_de: str | None = Field(None, description="German label for a settings screen")
+    label_en: str | None = Field(None, description="English label for a settings screen")
 
 
 class ParameterDefaultsOut(ParameterOut):

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from accessibility_rules.attributes import Sidewalk
+from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.effective import EffectiveEdges, effective_edges
 from accessibility_rules.profile import Profile, load_preset, make_profile
 from accessibility_rules.weights import EdgeWeights, compute_weights
@@ -219,7 +220,7 @@ class Router:
             self.revision += 1
             self.metric_cache.clear(self.revision)
             for m in patched:  # ignored if another change came in between (other revision)
-                self.metric_cache.put(m.profile, m)
+                self.metric_cache.put(m.key, m)
 
     def report_table(self) -> ReportTable:
         """What route reports read, stacked per edge (consistent with the current attributes)."""
@@ -232,18 +233,21 @@ class Router:
             return self.graph.edge, self.effective
 
     # --- customisation ----------------------------------------------------------------------------
-    def customize(self, profile: Profile) -> Metric:
-        """The :class:`Metric` of ``profile`` on the current attributes (cached).
+    def customize(self, profile: Profile, conditions: Conditions = DEFAULT_CONDITIONS) -> Metric:
+        """The :class:`Metric` of ``profile`` in ``conditions`` on the current attributes (cached).
 
-        One cache, keyed by profile (profiles are frozen and hashable), bounded by the bytes
+        One cache, keyed by ``(profile, conditions)`` (both frozen and hashable; conditions hold
+        only what the profile reacts to, :func:`~accessibility_rules.conditions.resolve_conditions`),
+        bounded by the bytes
         of the metrics' arrays (``metric_cache_bytes``) and patched on the changed edges when
         obstacles change the attributes (:meth:`replace_attributes`). Presets get landmarks of
         their own at once; a personal profile starts on the shared ones and gets its own after
         :data:`~routing.metric.OWN_LANDMARKS_AFTER_HITS` cached uses.
         """
+        key = (profile, conditions)
         with self._lock:
-            cached = self.metric_cache.get(profile)
-            upgrade = cached is not None and self.metric_cache.upgrade_due(profile)
+            cached = self.metric_cache.get(key)
+            upgrade = cached is not None and self.metric_cache.upgrade_due(key)
             if cached is not None and not upgrade:
                 return cached
             eff, edge, revision = self.effective, self.graph.edge, self.revision
@@ -251,11 +255,11 @@ class Router:
             metric = with_own_landmarks(self.graph, cached, self._landmark_nodes)
         else:  # presets get their own landmarks at once, personal profiles the shared ones
             metric = self.metric(
-                compute_weights(profile, edge, eff), profile=profile, revision=revision,
-                own_landmarks=not profile.customised,
+                compute_weights(profile, edge, eff, conditions), profile=profile,
+                revision=revision, own_landmarks=not profile.customised, conditions=conditions,
             )  # fmt: skip
         with self._lock:
-            self.metric_cache.put(profile, metric)  # ignored if the attributes changed meanwhile
+            self.metric_cache.put(key, metric)  # ignored if the attributes changed meanwhile
         return metric
 
     def metric(
@@ -265,6 +269,7 @@ class Router:
         profile: Profile | None = None,
         revision: int | None = None,
         own_landmarks: bool = False,
+        conditions: Conditions = DEFAULT_CONDITIONS,
     ) -> Metric:
         """Customise the graph with any ``weights`` (e.g. of the map without obstacles): the
         landmark bound (the shared one scaled, or with ``own_landmarks`` one Dijkstra per
@@ -277,11 +282,12 @@ class Router:
             profile=profile,
             revision=self.revision if revision is None else revision,
             shared_landmarks=None if own_landmarks else self._shared_landmarks,
+            conditions=conditions,
         )
 
-    def weights(self, profile: Profile) -> EdgeWeights:
-        """Edge weights of ``profile`` (those of :meth:`customize`)."""
-        return self.customize(profile).weights
+    def weights(self, profile: Profile, conditions: Conditions = DEFAULT_CONDITIONS) -> EdgeWeights:
+        """Edge weights of ``profile`` in ``conditions`` (those of :meth:`customize`)."""
+        return self.customize(profile, conditions).weights
 
     @staticmethod
     def profile(
@@ -542,6 +548,7 @@ class Router:
         strict: bool = False,
         alternatives: int = 0,
         allow_underground: bool = False,
+        conditions: Conditions = DEFAULT_CONDITIONS,
         **overrides: Any,
     ) -> list[Route]:
         """The route through ``points`` in order, then up to ``alternatives`` different ones.
@@ -554,7 +561,13 @@ class Router:
             raise InvalidCoordinateError("a route needs an origin and a destination")
         legs = [
             self.route(
-                a, b, profile, strict=strict, allow_underground=allow_underground, **overrides
+                a,
+                b,
+                profile,
+                strict=strict,
+                allow_underground=allow_underground,
+                conditions=conditions,
+                **overrides,
             )
             for a, b in itertools.pairwise(points)
         ]
@@ -563,7 +576,7 @@ class Router:
         if alternatives <= 0 or len(points) != 2:
             return routes
         prof = self.profile(profile, overrides)
-        metric = self.customize(prof)
+        metric = self.customize(prof, conditions)
         weights = metric.weights
         source, _ = self.snap(points[0], metric, "origin", allow_underground=allow_underground)
         target, _ = self.snap(points[1], metric, "destination", allow_underground=allow_underground)
@@ -622,6 +635,7 @@ class Router:
         strict: bool = False,
         compare_walk: bool = True,
         allow_underground: bool = False,
+        conditions: Conditions = DEFAULT_CONDITIONS,
         **overrides: Any,
     ) -> Route:
         """Best route from ``origin`` to ``destination`` (``(lat, lon)``) for a profile.
@@ -634,12 +648,13 @@ class Router:
         and ends at the nearest points the profile can use, if there is one (how far short of
         the place asked for, and why) — unless ``strict``, which raises :class:`NoRouteError`
         naming the limits that block the way. Ways below ground are snapped to only when much
-        nearer than any other, unless ``allow_underground``.
+        nearer than any other, unless ``allow_underground``. ``conditions``: the day's pollen
+        and darkness the profile is weighed in (the walk it is compared with reacts to neither).
         """
         for point, role in ((origin, "origin"), (destination, "destination")):
             self.check_in_area(*check_latlon(point, role), role)  # O(1), before any work
         prof = self.profile(profile, overrides)
-        metric = self.customize(prof)
+        metric = self.customize(prof, conditions)
         weights = metric.weights
         source, _ = self.snap(origin, metric, "origin", allow_underground=allow_underground)
         target, _ = self.snap(

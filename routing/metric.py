@@ -12,7 +12,8 @@ derives a copy with higher costs (the alternatives' penalty method) that keeps i
 bounds, which stay consistent for costs that never fall below the parent's: no landmark search
 per alternative. :func:`patch_metric` re-weights only the edges an attribute change touched
 (obstacles). :class:`MetricCache` keeps the metrics of the current attribute revision, bounded
-by the bytes of their arrays.
+by the bytes of their arrays, keyed by :attr:`Metric.key`: the profile and the day's
+:class:`~accessibility_rules.conditions.Conditions` (pollen, darkness) the weights were made for.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.effective import EffectiveEdges
 from accessibility_rules.profile import Profile
 from accessibility_rules.weights import EdgeWeights, compute_weights
@@ -56,7 +58,8 @@ class Metric:
     never exceeds the cost between two points, and the landmark bound never exceeds the cost of a
     path (see :func:`routing._kernels.search` for why both are consistent). ``profile`` is the
     profile the weights come from (``None`` for weights built elsewhere, e.g. the map without
-    obstacles); ``revision`` is the router's attribute revision they were computed on.
+    obstacles); ``revision`` is the router's attribute revision they were computed on;
+    ``conditions`` the day's conditions they were weighed in.
     """
 
     weights: EdgeWeights
@@ -66,6 +69,12 @@ class Metric:
     revision: int = 0
     #: The landmark bound is the router's shared one, scaled (not this profile's own).
     shared_landmarks: bool = False
+    conditions: Conditions = DEFAULT_CONDITIONS
+
+    @property
+    def key(self) -> tuple[Profile | None, Conditions]:
+        """The metric cache's key: ``(profile, conditions)``."""
+        return self.profile, self.conditions
 
     @property
     def cost_s(self) -> np.ndarray:
@@ -105,6 +114,7 @@ def build_metric(
     profile: Profile | None = None,
     revision: int = 0,
     shared_landmarks: Landmarks | None = None,
+    conditions: Conditions = DEFAULT_CONDITIONS,
 ) -> Metric:
     """Customise ``graph`` with ``weights``: the landmark bound and the h scale.
 
@@ -124,7 +134,10 @@ def build_metric(
     else:
         landmarks = compute_landmarks(graph, weights, landmark_nodes)
     h_scale = h_factor * weights.min_cost_per_m
-    return Metric(weights, landmarks, h_scale, profile, revision, shared_landmarks=shared)
+    return Metric(
+        weights, landmarks, h_scale, profile, revision, shared_landmarks=shared,
+        conditions=conditions,
+    )  # fmt: skip
 
 
 def with_own_landmarks(graph: CompiledGraph, metric: Metric, landmark_nodes: np.ndarray) -> Metric:
@@ -176,6 +189,7 @@ def patch_weights(
     edge: dict[str, np.ndarray],
     eff: EffectiveEdges,
     edges: np.ndarray,
+    conditions: Conditions = DEFAULT_CONDITIONS,
 ) -> EdgeWeights:
     """``weights`` with only ``edges`` recomputed from new attributes (``edge``, ``eff``: the
     whole arrays after an obstacle change), the other edges' values kept.
@@ -187,7 +201,7 @@ def patch_weights(
     """
     edges = np.unique(np.asarray(edges, dtype=np.int64))
     part = compute_weights(
-        profile, {k: v[edges] for k, v in edge.items()}, subset_effective(eff, edges)
+        profile, {k: v[edges] for k, v in edge.items()}, subset_effective(eff, edges), conditions
     )
     out: dict[str, object] = {}
     for f in dataclasses.fields(weights):
@@ -220,7 +234,7 @@ def patch_metric(
     otherwise the bound becomes the router's ``shared_landmarks`` scaled by the new smallest
     cost per metre (none without shared landmarks).
     """
-    weights = patch_weights(metric.weights, profile, edge, eff, edges)
+    weights = patch_weights(metric.weights, profile, edge, eff, edges, metric.conditions)
     fell = bool(np.any(weights.cost_s < metric.weights.cost_s))
     landmarks, shared = metric.landmarks, metric.shared_landmarks
     if shared or fell:
@@ -230,7 +244,7 @@ def patch_metric(
             landmarks, shared = Landmarks.none(len(metric.landmarks.dist)), False
     return Metric(
         weights, landmarks, h_factor * weights.min_cost_per_m, profile, revision,
-        shared_landmarks=shared,
+        shared_landmarks=shared, conditions=metric.conditions,
     )  # fmt: skip
 
 

@@ -534,6 +534,8 @@ def limited_unknowns(profile: Profile) -> Unknown:
         "TACTILE_PAVING": p.require_tactile_paving,
         # who may pass a barrier is a limit of every profile (its mobility class's column)
         "BARRIER": True,
+        # pollen exposure is weighed, never a limit (unknown.pollen = forbid is a forbidden bit)
+        "POLLEN": False,
     }
     missing = set(Unknown.__members__) - set(limited)
     if missing:  # pragma: no cover - a new flag needs its limit here

@@ -185,7 +185,7 @@ def test_every_preset_names_its_mobility() -> None:
         "walk": Mobility.FOOT, "elderly": Mobility.FOOT, "low_vision": Mobility.FOOT,
         "blind": Mobility.BLIND, "wheelchair": Mobility.WHEELCHAIR,
         "electric_wheelchair": Mobility.WHEELCHAIR, "rollator": Mobility.WHEELED,
-        "stroller": Mobility.WHEELED,
+        "stroller": Mobility.WHEELED, "allergy": Mobility.FOOT, "dog_walk": Mobility.FOOT,
     }  # fmt: skip
     assert {name: load_preset(name).mobility for name in preset_names()} == expected
 

@@ -42,7 +42,9 @@ from accessibility_rules.profile_errors import (
 
 PRESET_DIR = Path(profile_module.__file__).parent / "profiles"
 EXPECTED_PRESETS = [
+    "allergy",
     "blind",
+    "dog_walk",
     "elderly",
     "electric_wheelchair",
     "low_vision",
@@ -79,7 +81,7 @@ def test_name_literals_match_attribute_enums(literal, enum, excluded):
 # ---------------------------------------------------------------------------------- presets
 
 
-def test_preset_names_are_the_eight_files():
+def test_preset_names_are_the_ten_files():
     assert preset_names() == EXPECTED_PRESETS
 
 

@@ -127,11 +127,12 @@ def test_patchable_attributes() -> None:
 
 
 def test_unknown_bits_follow_the_registry() -> None:
-    flags = registry.unknown_flags()
+    # pollen is the day's exposure (weights._UNKNOWN_WHERE), not one attribute's unknown
+    flags = {**registry.unknown_flags(), "pollen": Where.EDGE}
     assert {f.upper() for f in flags} == {m.name for m in Unknown}
     assert set(flags) == set(UnknownPolicy.model_fields)
     along = {m.name for m in Unknown if m & _EDGE_LEVEL_UNKNOWNS}
-    assert along == {"INCLINE", "WIDTH", "SURFACE", "SMOOTHNESS", "STEP_COUNT", "LIT"}
+    assert along == {"INCLINE", "WIDTH", "SURFACE", "SMOOTHNESS", "STEP_COUNT", "LIT", "POLLEN"}
 
 
 def test_schema_fingerprint_changes_with_the_table() -> None:

@@ -3,6 +3,8 @@
 This is the implementation :func:`accessibility_rules.weights.compute_weights` had before it
 became one compiled pass over the edges (:mod:`accessibility_rules._kernels`), kept verbatim so
 that every field of the kernel's :class:`EdgeWeights` can be checked equal to it, bit for bit.
+The rules of the day's conditions (pollen, green, light in the dark) were added here as numpy
+expressions from the rules in ``weights.py``'s docstring, independently of the kernel.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from accessibility_rules.attributes import (
     Wheelchair,
 )
 from accessibility_rules.barriers import barrier_masks
+from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.effective import EffectiveEdges
+from accessibility_rules.pollen import TREE_TAXA
 from accessibility_rules.profile import Profile, UnknownTreatment
 from accessibility_rules.weights import (
     _EDGE_LEVEL_UNKNOWNS,
@@ -46,11 +50,52 @@ def _names(members: frozenset[str], enum: type[SurfaceClass]) -> list[int]:
     return [int(enum[name.upper()]) for name in members]
 
 
+def _pollen(
+    profile: Profile, edge: dict[str, np.ndarray], conditions: Conditions, length: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pollen load (Σ intensity/3 × exposure) and where the exposure is unknown."""
+    nan = np.full(length.shape, np.nan)
+
+    def column(name: str) -> np.ndarray:
+        return edge[name].astype(np.float64) if name in edge else nan
+
+    def weight(taxon: str) -> float:
+        return conditions.intensity(taxon) / 3.0 if taxon in profile.avoid_pollen else 0.0
+
+    load = np.zeros(length.shape)
+    unknown = np.zeros(length.shape, dtype=bool)
+    trees_flying = False
+    for taxon in TREE_TAXA:
+        w = weight(taxon)
+        if w > 0:
+            trees_flying = True
+            n = column(f"trees_{taxon}")
+            unknown |= np.isnan(n)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                per = np.where((n > 0) & (length > 0), n * 10.0 / length, 0.0)
+            load = load + w * per
+    if trees_flying:
+        n_unknown = column("trees_unknown")
+        unknown |= np.isnan(n_unknown) | (n_unknown > 0)
+    w = weight("grasses")
+    if w > 0:
+        grass = column("grass_share")
+        unknown |= np.isnan(grass)
+        load = load + w * np.where(np.isnan(grass), 0.0, grass)
+    if weight("mugwort") > 0 or weight("ambrosia") > 0:
+        unknown |= True
+    return load, unknown
+
+
 def reference_weights(
-    profile: Profile, edge: dict[str, np.ndarray], eff: EffectiveEdges
+    profile: Profile,
+    edge: dict[str, np.ndarray],
+    eff: EffectiveEdges,
+    conditions: Conditions = DEFAULT_CONDITIONS,
 ) -> EdgeWeights:
     """Weights of ``profile``: the rules as whole-array numpy expressions (the former implementation)."""
     p, u, sev = profile, profile.unknown, profile.severity
+    dark = conditions.dark is not False
     length = edge["length_m"].astype(np.float64)
     incline = np.abs(edge["incline_percent"].astype(np.float64))
     steps = edge["is_steps"]
@@ -74,7 +119,8 @@ def reference_weights(
     cares_surface = bool(p.avoid_surfaces)
     cares_smooth = p.worst_smoothness is not None
     cares_steps = p.max_step_count is not None and not p.avoid_steps
-    cares_lit = p.require_lit or p.unlit_penalty_factor > 1
+    cares_lit = (p.require_lit or p.unlit_penalty_factor > 1) and dark
+    pollen_load, pollen_unknown = _pollen(p, edge, conditions, length)
     cares_signals = p.require_acoustic_signals or p.missing_acoustic_signal_penalty_s > 0
     cares_tactile = p.require_tactile_paving or p.missing_tactile_paving_penalty_s > 0
     barriers = barrier_masks(p.mobility, eff, p.avoid_barriers)
@@ -92,6 +138,7 @@ def reference_weights(
         | _flag(cares_signals & signalised & (eff.acoustic_signal == AcousticSignal.UNKNOWN), Unknown.ACOUSTIC_SIGNAL)
         | _flag(cares_tactile & crossing & (eff.tactile_paving == Tri.UNKNOWN), Unknown.TACTILE_PAVING)
         | _flag(barriers.unknown, Unknown.BARRIER)
+        | _flag(pollen_unknown, Unknown.POLLEN)
     )  # fmt: skip
     treatment = {Unknown[f.upper()]: getattr(u, f) for f in _UNKNOWN_WHERE}
     forbid_bits = sum(int(f) for f, t in treatment.items() if t == UnknownTreatment.FORBID)
@@ -121,7 +168,7 @@ def reference_weights(
             surface, _names(p.avoid_surfaces, SurfaceClass)
         )
         too_rough = (worst is not None) & (rank > (int(worst) if worst is not None else 99))
-        unlit = p.require_lit & (lit == Tri.NO)
+        unlit = p.require_lit & dark & (lit == Tri.NO)
         barrier = barriers.blocked
         wc_way = p.respect_wheelchair_no & (edge["wheelchair"] == Wheelchair.NO)
         wc_node = p.respect_wheelchair_no & (eff.wheelchair == Wheelchair.NO) & ~wc_way
@@ -188,11 +235,16 @@ def reference_weights(
         factor *= np.where(
             np.isin(surface, _names(p.avoid_surfaces, SurfaceClass)), p.surface_penalty_factor, 1.0
         )
-    factor *= np.where(lit == Tri.NO, p.unlit_penalty_factor, 1.0)
+    factor *= np.where((lit == Tri.NO) & dark, p.unlit_penalty_factor, 1.0)
     carriageway = eff.is_road & np.isin(edge["sidewalk"], [Sidewalk.NONE, Sidewalk.SEPARATE])
     factor *= np.where(carriageway, p.carriageway_penalty_factor, 1.0)
     edge_penal = (unknowns & np.uint32(penal_bits & int(_EDGE_LEVEL_UNKNOWNS))) != 0
     factor *= np.where(edge_penal, p.unknown_penalty_factor, 1.0)
+    factor *= 1.0 + p.pollen_penalty_factor * pollen_load
+    green = (
+        edge["green_share"].astype(np.float64) if "green_share" in edge else np.zeros(length.shape)
+    )
+    factor *= 1.0 + p.green_preference * (1.0 - np.where(np.isnan(green), 0.0, green))
     travel = length / p.walking_speed_mps * factor
 
     share = eff.crossing_share.astype(np.float64)

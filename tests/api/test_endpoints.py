@@ -24,8 +24,8 @@ ORIGIN = {"lat": 49.4447, "lon": 7.7690}  # Am Altenhof, near the Stiftskirche
 DESTINATION = {"lat": 49.4390, "lon": 7.7640}  # Pirmasenser Straße, south-west of the centre
 VIA = {"lat": 49.4420, "lon": 7.7730}  # east of the direct way
 PRESETS = [
-    "blind", "elderly", "electric_wheelchair", "low_vision", "rollator", "stroller", "walk",
-    "wheelchair",
+    "allergy", "blind", "dog_walk", "elderly", "electric_wheelchair", "low_vision", "rollator",
+    "stroller", "walk", "wheelchair",
 ]  # fmt: skip
 ATTRIBUTION = "© OpenStreetMap contributors"
 ERROR_KEYS = {"code", "message", "details"}
@@ -143,7 +143,7 @@ def test_health_data_timestamp_is_plausible(client: TestClient) -> None:
 # ----------------------------------------------------------------------------------- profiles
 
 
-def test_profiles_lists_eight_presets_with_labels(client: TestClient) -> None:
+def test_profiles_lists_every_preset_with_labels(client: TestClient) -> None:
     response = client.get("/profiles")
     assert response.status_code == 200
     body = response.json()
@@ -179,6 +179,24 @@ def test_profiles_parameter_table_has_units_ranges_and_every_default(client: Tes
     assert (kerb["unit"], kerb["minimum"], kerb["maximum"]) == ("cm", 0.0, 50.0)
 
 
+def test_profiles_document_the_pollen_green_and_light_parameters(client: TestClient) -> None:
+    rows = {row["name"]: row for row in client.get("/profiles").json()["parameters"]}
+    expected = {
+        "pollen_penalty_factor": ("×", 0, 10), "green_preference": ("×", 0, 5),
+        "unlit_penalty_factor": ("×", 1, 100),
+    }  # fmt: skip
+    for name, (unit, lo, hi) in expected.items():
+        assert (rows[name]["unit"], rows[name]["minimum"], rows[name]["maximum"]) == (unit, lo, hi)
+        assert rows[name]["label_de"]
+        assert rows[name]["label_en"]
+    assert rows["avoid_pollen"]["type"] == "set"
+    assert "tilia" in rows["avoid_pollen"]["choices"]
+    assert "tilia" in rows["avoid_pollen"]["defaults"]["allergy"]
+    assert rows["green_preference"]["defaults"]["dog_walk"] > 0
+    assert rows["require_lit"]["type"] == "boolean"
+    assert rows["unknown.pollen"]["defaults"]["allergy"] == "penalize"
+
+
 @pytest.mark.parametrize("name", PRESETS)
 def test_one_profile_with_its_defaults(client: TestClient, name: str) -> None:
     response = client.get(f"/profiles/{name}")
@@ -204,6 +222,8 @@ def test_unknown_profile_is_404(client: TestClient) -> None:
 # ------------------------------------------------------------------------------------- routes
 
 OVERRIDES = {
+    "allergy": {"avoid_pollen": ["tilia", "betula"], "pollen_penalty_factor": 3.0},
+    "dog_walk": {"green_preference": 2.0},
     "blind": {"unknown.acoustic_signal": "penalize", "walking_speed_mps": 0.9},
     "elderly": {"max_incline_percent": 8, "crossing_delay_s": 20},
     "electric_wheelchair": {"max_kerb_height_cm": 6},

@@ -45,8 +45,8 @@ REL = 1e-9
 VIRTUAL_SOURCE = "source"
 
 
-def test_all_eight_presets_are_covered() -> None:
-    assert len(PRESETS) == 8
+def test_all_ten_presets_are_covered() -> None:
+    assert len(PRESETS) == 10
 
 
 # ----------------------------------------------------------------------------------- helpers

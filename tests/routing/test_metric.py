@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import routing.metric
+from accessibility_rules.conditions import DEFAULT_CONDITIONS
 from accessibility_rules.profile import load_preset, make_profile
 from accessibility_rules.weights import EdgeWeights
 from routing.engine import Router
@@ -160,7 +161,7 @@ def test_alternatives_reuse_the_parent_metric_landmarks(
     assert alternatives_found > 0, "the alternatives were searched at all"
     assert len(calls) == len(presets), "no landmarks were computed for the alternatives"
     for name in presets:  # the presets' metrics are still cached: the very same objects
-        assert load_preset(name) in router.metric_cache
+        assert (load_preset(name), DEFAULT_CONDITIONS) in router.metric_cache
         assert router.customize(load_preset(name)) is first[name]
     assert len(router.metric_cache) == len(presets)
 
@@ -189,8 +190,8 @@ def test_cache_bound_evicts_by_bytes(uni_router: Router) -> None:
     router = Router(uni_router.graph, metric_cache_bytes=int(1.5 * one))
     walk = router.customize(load_preset("walk"))
     router.customize(load_preset("wheelchair"))
-    assert load_preset("walk") not in router.metric_cache
-    assert load_preset("wheelchair") in router.metric_cache
+    assert (load_preset("walk"), DEFAULT_CONDITIONS) not in router.metric_cache
+    assert (load_preset("wheelchair"), DEFAULT_CONDITIONS) in router.metric_cache
     assert router.customize(load_preset("walk")) is not walk
     assert router.metric_cache.nbytes <= router.metric_cache.max_bytes
 
@@ -481,7 +482,7 @@ def test_an_attribute_change_patches_every_cached_metric(fresh_router: Router) -
     router.replace_attributes(edge, node)
     assert len(router.metric_cache) == len(profiles)
     for p in profiles:
-        cached = router.metric_cache.get(p)
+        cached = router.metric_cache.get((p, DEFAULT_CONDITIONS))
         assert cached is not None
         assert cached.revision == router.revision
         full = compute_weights(p, edge, eff)

@@ -1,0 +1,134 @@
+"""The context a route is weighed in: the day's pollen and whether it is dark.
+
+A profile says what a person needs; :class:`Conditions` says what the day brings. Both are inputs
+of the weights (:func:`accessibility_rules.weights.compute_weights`), and both are frozen and
+hashable, so a metric is cached per ``(profile, conditions)``. :func:`resolve_conditions` turns a
+request's date, departure time, place and optional pollen forecast into conditions holding only
+what the profile reacts to (the intensities of the taxa it avoids, darkness only if it has a light
+rule), so that two requests the profile weighs alike share one cached metric.
+
+Darkness: the sun's centre below −0.833° (the sunrise/sunset definition: refraction and the
+sun's radius) at the departure time and place, computed with ``astral``. Time zone Europe/Berlin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from astral import Observer
+from astral.sun import elevation, sunrise, sunset
+
+from accessibility_rules.pollen import POLLEN_TAXA, parse_forecast, season_intensity
+from accessibility_rules.profile import Profile
+
+__all__ = ["BERLIN", "Conditions", "SunTimes", "is_dark", "resolve_conditions", "sun_times"]
+
+BERLIN = ZoneInfo("Europe/Berlin")
+#: Solar elevation of sunrise and sunset in degrees (astral's and the almanacs' definition).
+SUNSET_ELEVATION_DEG = -0.833
+
+
+@dataclass(frozen=True, slots=True)
+class Conditions:
+    """What the day brings, as the weights read it (hashable: part of the metric cache key).
+
+    ``pollen``: ``(taxon, intensity 0–3)`` pairs in :data:`~accessibility_rules.pollen.POLLEN_TAXA`
+    order, only taxa with intensity > 0 (a taxon not listed is not flying). ``dark``: ``True`` in
+    the dark, ``False`` in daylight, ``None`` when the time is not known: the light rules then apply
+    as in the dark (unknown is not daylight).
+    """
+
+    pollen: tuple[tuple[str, float], ...] = ()
+    dark: bool | None = None
+
+    def __post_init__(self) -> None:
+        order = [POLLEN_TAXA.index(t) for t, _ in self.pollen if t in POLLEN_TAXA]
+        if len(order) != len(self.pollen) or order != sorted(set(order)):
+            raise ValueError(f"pollen must list known taxa once, in table order: {self.pollen}")
+        if any(not 0 < i <= 3 for _, i in self.pollen):
+            raise ValueError(f"pollen intensities must be in (0, 3]: {self.pollen}")
+
+    def intensity(self, taxon: str) -> float:
+        """Intensity 0–3 of ``taxon`` (0 when not listed)."""
+        return dict(self.pollen).get(taxon, 0.0)
+
+    @property
+    def lights_apply(self) -> bool:
+        """Whether the light rules (``require_lit``, ``unlit_penalty_factor``) apply."""
+        return self.dark is not False
+
+
+#: No pollen, time unknown: the weights of a profile alone (light rules apply).
+DEFAULT_CONDITIONS = Conditions()
+
+
+@dataclass(frozen=True, slots=True)
+class SunTimes:
+    """Sunrise and sunset of one day at one place (Europe/Berlin), and darkness at a moment."""
+
+    sunrise: dt.datetime
+    sunset: dt.datetime
+    dark: bool
+
+
+def _aware(when: dt.datetime) -> dt.datetime:
+    return when.replace(tzinfo=BERLIN) if when.tzinfo is None else when
+
+
+def is_dark(lat: float, lon: float, when: dt.datetime) -> bool:
+    """Whether the sun is below the horizon (after sunset, before sunrise) at ``when``.
+
+    A naive ``when`` is read as Europe/Berlin time.
+    """
+    return bool(elevation(Observer(lat, lon), _aware(when)) < SUNSET_ELEVATION_DEG)
+
+
+def sun_times(lat: float, lon: float, when: dt.datetime) -> SunTimes:
+    """Sunrise and sunset on ``when``'s day (Europe/Berlin) at the place, and darkness at ``when``."""
+    local = _aware(when).astimezone(BERLIN)
+    observer = Observer(lat, lon)
+    return SunTimes(
+        sunrise=sunrise(observer, local.date(), tzinfo=BERLIN),
+        sunset=sunset(observer, local.date(), tzinfo=BERLIN),
+        dark=is_dark(lat, lon, local),
+    )
+
+
+def cares_about_light(profile: Profile) -> bool:
+    """Whether darkness can change the profile's weights (it has a light rule)."""
+    return profile.require_lit or profile.unlit_penalty_factor > 1
+
+
+def resolve_conditions(
+    profile: Profile,
+    *,
+    lat: float,
+    lon: float,
+    departure_time: dt.datetime | None = None,
+    date: dt.date | None = None,
+    pollen_forecast: Mapping[str, object] | None = None,
+) -> Conditions:
+    """The conditions ``profile`` is weighed in for a route at (``lat``, ``lon``).
+
+    ``departure_time`` defaults to now (a naive time is Europe/Berlin); ``date`` (the pollen day)
+    defaults to the departure's date in Europe/Berlin. ``pollen_forecast`` (the day's intensity
+    per taxon, :func:`~accessibility_rules.pollen.parse_forecast`) overrides the season table for
+    the taxa it names. Only what the profile reacts to is kept: the avoided taxa in flight and,
+    if the profile has a light rule, darkness.
+
+    Raises ``ValueError`` for a forecast with an unknown taxon or a value off the 0–3 scale.
+    """
+    when = _aware(departure_time) if departure_time is not None else dt.datetime.now(BERLIN)
+    day = date if date is not None else when.astimezone(BERLIN).date()
+    forecast = parse_forecast(pollen_forecast or {})
+    pollen = []
+    for taxon in POLLEN_TAXA:
+        if taxon in profile.avoid_pollen:
+            value = forecast.get(taxon, season_intensity(taxon, day))
+            if value > 0:
+                pollen.append((taxon, value))
+    dark = is_dark(lat, lon, when) if cares_about_light(profile) else None
+    return Conditions(pollen=tuple(pollen), dark=dark)
