@@ -205,6 +205,17 @@ class Profile(BaseModel):
     )
     require_lit: bool = _flag("Forbid edges known to be unlit.")
     unlit_penalty_factor: float = _num(1, 100, "Time multiplier on unlit edges.")
+    max_distance_between_rests_m: float | None = Field(
+        ge=50, le=2000, strict=True, allow_inf_nan=False,
+        description="Longest stretch walked without a seat (a constraint on the whole route, "
+        "not an edge weight; a stretch with no seat mapped counts as one without a seat). "
+        "Default of the elderly preset: DIN 18040-3 practice, a seat at least every 300 m.",
+        json_schema_extra={
+            "label_de": "Höchstabstand zwischen Sitzgelegenheiten",
+            "label_en": "maximum distance between rests",
+            "source": "DIN 18040-3",
+        },
+    )  # fmt: skip
     mobility: Mobility = Field(
         description="How the person moves: the column of the barrier passability table "
         "(accessibility_rules/barriers.csv) that applies."
