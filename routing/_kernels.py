@@ -833,7 +833,7 @@ def rest_step(
     (``length - last``, what is carried on) must each stay within it. A rest is taken at every
     seat passed (resting never costs here: the profile's time does not change with it).
     """
-    if not first_m == first_m:  # NaN: no seat on the stretch
+    if first_m != first_m:  # NaN: no seat on the stretch
         d = walked_m + length_m
         return d if d <= limit_m else INFEASIBLE
     if walked_m + first_m > limit_m or max_gap_m > limit_m:
