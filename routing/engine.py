@@ -58,7 +58,7 @@ from routing.rests import (
     rests_report,
     route_seats,
 )
-from routing.route import Accessibility, Break
+from routing.route import Accessibility, Break, Violation
 from routing.snapping import SnapPoint, SpatialIndex, snap_penalty_m
 from routing.walking import detour
 
@@ -607,9 +607,11 @@ class Router:
         )  # fmt: skip
         acc = route.accessibility
         breaks = sorted([*acc.breaks, brk], key=lambda b: b.at_m)
+        violation = Violation(brk.limit, brk.at_m, brk.lon, brk.lat, brk.message)
         return dataclasses.replace(
             route,
             accessibility=Accessibility("no", acc.known_share, breaks, acc.relies_on),
+            violations=sorted([*route.violations, violation], key=lambda v: v.at_m),
         )
 
     def walk_path(
@@ -639,6 +641,14 @@ class Router:
         lat, lon = float(self.graph.node["lat"][0]), float(self.graph.node["lon"][0])
         lat2, lon2 = float(self.graph.node["lat"][n - 1]), float(self.graph.node["lon"][n - 1])
         instructions(self.route((lat, lon), (lat2, lon2), "walk"))  # the turn kernel too
+        # the rest-constrained search (its kernels compile on first use otherwise)
+        self.route(
+            (lat, lon),
+            (lat2, lon2),
+            "walk",
+            compare_walk=False,
+            max_distance_between_rests_m=2000.0,
+        )
         none, zero = np.zeros(1, dtype=np.uint32), np.zeros(1, dtype=bool)
         columns = dict.fromkeys(VERDICT_COLUMNS, np.zeros(1))
         verdict_masks(self.profile("walk"), none, none, none, columns, zero, zero, zero)  # matrix
