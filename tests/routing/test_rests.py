@@ -185,3 +185,23 @@ def test_a_cut_piece_keeps_only_its_own_seats(seated: tuple[Router, np.ndarray])
     assert half[3] == 0.0
     inner = rests.piece_summary(g, PathPiece(e, 0.25, 0.75))  # no seat inside
     assert math.isnan(inner[1])
+
+
+def test_instructions_name_each_seat_and_the_next(seated: tuple[Router, np.ndarray]) -> None:
+    from routing.instructions import instructions
+
+    router, _ = seated
+    for origin, destination in trips(router, 10, seed=6):
+        route = router.route(origin, destination, "elderly", compare_walk=False)
+        assert route.rests is not None
+        if not route.rests["seats"]:
+            continue
+        for lang, word in (("de", "Sitzgelegenheit"), ("en", "seat")):
+            steps = [s for s in instructions(route, lang) if s.type == "rest"]  # type: ignore[arg-type]
+            assert len(steps) == route.rests["seat_count"]
+            assert all(word in s.text for s in steps)
+            assert ("keine weitere" if lang == "de" else "no further") in steps[-1].text.lower()
+        plain = router.route(origin, destination, "walk", compare_walk=False)
+        assert not [s for s in instructions(plain, "de") if s.type == "rest"]
+        return
+    pytest.fail("no trip passed a seat")
