@@ -245,18 +245,22 @@ def route_seats(
     """The seats along a walk over ``pieces``: ``(at_m, backrest, kind, lon, lat)`` in walking
     order, one per place (a seat on a node ends one piece and starts the next)."""
     seats: list[tuple[float, int, int, float, float]] = []
+    if not pieces:
+        return seats
+    edges = np.fromiter((p.edge for p in pieces), dtype=np.int64, count=len(pieces))
+    frac = np.fromiter((p.end - p.start for p in pieces), dtype=np.float64, count=len(pieces))
+    walked = frac * graph.edge["length_m"][edges]
+    starts = np.concatenate(([0.0], np.cumsum(walked)[:-1]))
     first = graph.edge.get("seat_first_m")
-    walked = 0.0
-    length = graph.edge["length_m"]
-    for p in pieces:
-        if first is None or np.isfinite(first[p.edge]):
-            _piece_len, (offs, back, kind, lon, lat) = piece_seats(graph, p)
-            for i in range(len(offs)):
-                at = walked + float(offs[i])
-                if seats and at - seats[-1][0] < SAME_SEAT_M:
-                    continue
-                seats.append((at, int(back[i]), int(kind[i]), float(lon[i]), float(lat[i])))
-        walked += (p.end - p.start) * float(length[p.edge])
+    # only the pieces whose edge has a seat (one numpy test instead of a reader call per piece)
+    with_seat = range(len(pieces)) if first is None else np.flatnonzero(np.isfinite(first[edges]))
+    for i in with_seat:
+        _, (offs, back, kind, lon, lat) = piece_seats(graph, pieces[int(i)])
+        for j in range(len(offs)):
+            at = float(starts[i]) + float(offs[j])
+            if seats and at - seats[-1][0] < SAME_SEAT_M:
+                continue
+            seats.append((at, int(back[j]), int(kind[j]), float(lon[j]), float(lat[j])))
     return seats
 
 
