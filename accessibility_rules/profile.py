@@ -231,6 +231,13 @@ class Profile(BaseModel):
         "0 = indifferent; an edge's time grows by green_preference × (1 − green share): "
         "1 walks twice as far through green as beside none.",
     )
+    max_distance_between_rests_m: float | None = Field(
+        ge=50, le=2000, strict=True, allow_inf_nan=False,
+        description="Longest stretch walked without a seat (a constraint on the whole route, "
+        "not an edge weight; a stretch with no seat mapped counts as one without a seat). "
+        "Default of the elderly preset: DIN 18040-3 practice, a seat at least every 300 m.",
+        json_schema_extra={"source": "DIN 18040-3"},
+    )  # fmt: skip
     mobility: Mobility = Field(
         description="How the person moves: the column of the barrier passability table "
         "(accessibility_rules/barriers.csv) that applies."
@@ -397,6 +404,7 @@ PARAMETER_LABELS: dict[str, tuple[str, str]] = {
     "pollen_penalty_factor": ("Gewicht der Pollenbelastung", "Weight of pollen exposure"),
     "green_preference": ("Vorliebe für Grün", "Preference for green"),
     "unknown.pollen": ("Unbekannte Pollenbelastung", "Unknown pollen exposure"),
+    "max_distance_between_rests_m": ("Höchstabstand zwischen Sitzgelegenheiten", "Maximum distance between rests"),
 }  # fmt: skip
 
 #: What each table of parameters holds, for error messages.

@@ -30,7 +30,12 @@ from accessibility_rules.weights import EdgeWeights, compute_weights
 from graphs.geodesy import great_circle_m
 from graphs.model import CompiledGraph
 from routing._kernels import VERDICT_COLUMNS
-from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
+from routing.errors import (
+    InvalidCoordinateError,
+    NoRouteError,
+    OutOfAreaError,
+    SearchBudgetError,
+)
 from routing.instructions import instructions
 from routing.landmarks import choose_landmarks, length_landmarks
 from routing.metric import (
@@ -44,6 +49,17 @@ from routing.metric import (
 )
 from routing.query import LatLon, Path, PathPiece, Query, broken_limits, piece_cost
 from routing.report import ReportTable, build_route, combine_routes, verdict_masks
+from routing.rests import (
+    LEAST_BAD_STEPS,
+    LEAST_BAD_TOLERANCE_M,
+    RestQuery,
+    combine_rests,
+    direct_keeps,
+    pieces_longest_gap,
+    rests_report,
+    route_seats,
+)
+from routing.route import Accessibility, Break, Violation
 from routing.snapping import SnapPoint, SpatialIndex, snap_penalty_m
 from routing.walking import detour
 
@@ -509,6 +525,101 @@ class Router:
             edges, end = edges[:-1], 1.0
         return Path(edges, start, end, best, source, target, q.settled_nodes)
 
+    def rest_query(self) -> RestQuery:
+        """This thread's reusable :class:`~routing.rests.RestQuery`."""
+        q: RestQuery | None = getattr(self._local, "rest_query", None)
+        if q is None or q.graph is not self.graph:
+            q = RestQuery(self.graph, self.node_x, self.node_y, self.index.frame)
+            self._local.rest_query = q
+        return q
+
+    def rest_path(
+        self, source: SnapPoint, target: SnapPoint, metric: Metric, limit_m: float
+    ) -> Path | None:
+        """Least-cost path between two snapped points under ``metric`` on which no stretch
+        without a seat is longer than ``limit_m`` (exact: :func:`routing._kernels.rest_search`),
+        or None when there is none. The walk starts rested at the origin."""
+        res = self.rest_query().run(
+            metric, limit_m, self.start_pieces(source), self.exit_pieces(target),
+            (target.lat, target.lon),
+        )  # fmt: skip
+        direct = self.direct_piece(source, target, metric)
+        if (
+            direct is not None
+            and math.isfinite(direct[1])
+            and direct_keeps(self.graph, direct[0], limit_m)
+            and (res is None or direct[1] <= res.cost_s)
+        ):
+            piece = direct[0]
+            settled = 0 if res is None else res.settled_labels
+            return Path(
+                np.array([piece.edge]), piece.start, piece.end, direct[1], source, target, settled
+            )
+        if res is None:
+            return None
+        edges, end = res.edges, res.end
+        if len(edges) > 1 and end <= 0.0:  # as shortest_path: the last edge is not walked
+            edges, end = edges[:-1], 1.0
+        return Path(edges, res.start, end, res.cost_s, source, target, res.settled_labels)
+
+    def least_bad_rest_path(
+        self, source: SnapPoint, target: SnapPoint, metric: Metric, limit_m: float
+    ) -> Path:
+        """When no path keeps ``limit_m``: the cheapest among the paths whose longest stretch
+        without a seat is shortest, to within :data:`~routing.rests.LEAST_BAD_TOLERANCE_M`
+        (bisection over the limit between ``limit_m`` and the plain optimum's longest
+        stretch; see :mod:`routing.rests` for why this and not the plain optimum). A probe that
+        runs out of its label budget counts as "not kept" (the result stays a real walk)."""
+        best = self.shortest_path(source, target, metric)
+        lo, hi = limit_m, pieces_longest_gap(self.graph, best.pieces)
+        for _ in range(LEAST_BAD_STEPS):
+            if hi - lo <= LEAST_BAD_TOLERANCE_M:
+                break
+            mid = 0.5 * (lo + hi)
+            try:
+                found = self.rest_path(source, target, metric, mid)
+            except SearchBudgetError:
+                found = None
+            if found is None:
+                lo = mid
+            else:
+                best, hi = found, pieces_longest_gap(self.graph, found.pieces)
+        return best
+
+    def with_rests(
+        self, route: Route, path: Path, profile: Profile, *, least_bad: bool = False
+    ) -> Route:
+        """``route`` with its rests report (:func:`~routing.rests.rests_report`) and, when its
+        longest stretch without a seat exceeds the profile's limit, a break of limit
+        ``"rests"`` there (verdict ``"no"``)."""
+        limit = profile.max_distance_between_rests_m
+        pieces = path.pieces
+        seats = route_seats(self.graph, pieces)
+        total = route.distance_m
+        ends = ((path.source.lon, path.source.lat), (path.target.lon, path.target.lat))
+        if route.geometry:
+            ends = (tuple(route.geometry[0]), tuple(route.geometry[-1]))  # type: ignore[assignment]
+        report = rests_report(seats, total, ends, limit, least_bad=least_bad)
+        route = dataclasses.replace(route, rests=report)
+        if limit is None or report["keeps_limit"]:
+            return route
+        gap = report["longest_gap"]
+        where = gap["from"]
+        brk = Break(
+            "rests", "seat", where["at_m"], where["lon"], where["lat"], report["longest_gap_m"],
+            limit, "m", False,
+            f"{report['longest_gap_m']:.0f} m without a seat from {gap['from']['at_m']:.0f} m to "
+            f"{gap['to']['at_m']:.0f} m (limit {limit:.0f} m between rests)",
+        )  # fmt: skip
+        acc = route.accessibility
+        breaks = sorted([*acc.breaks, brk], key=lambda b: b.at_m)
+        violation = Violation(brk.limit, brk.at_m, brk.lon, brk.lat, brk.message)
+        return dataclasses.replace(
+            route,
+            accessibility=Accessibility("no", acc.known_share, breaks, acc.relies_on),
+            violations=sorted([*route.violations, violation], key=lambda v: v.at_m),
+        )
+
     def walk_path(
         self, origin: LatLon, destination: LatLon, *, allow_underground: bool = False
     ) -> Path | None:
@@ -536,6 +647,14 @@ class Router:
         lat, lon = float(self.graph.node["lat"][0]), float(self.graph.node["lon"][0])
         lat2, lon2 = float(self.graph.node["lat"][n - 1]), float(self.graph.node["lon"][n - 1])
         instructions(self.route((lat, lon), (lat2, lon2), "walk"))  # the turn kernel too
+        # the rest-constrained search (its kernels compile on first use otherwise)
+        self.route(
+            (lat, lon),
+            (lat2, lon2),
+            "walk",
+            compare_walk=False,
+            max_distance_between_rests_m=2000.0,
+        )
         none, zero = np.zeros(1, dtype=np.uint32), np.zeros(1, dtype=bool)
         columns = dict.fromkeys(VERDICT_COLUMNS, np.zeros(1))
         verdict_masks(self.profile("walk"), none, none, none, columns, zero, zero, zero)  # matrix
@@ -572,6 +691,11 @@ class Router:
             for a, b in itertools.pairwise(points)
         ]
         main = combine_routes(legs)
+        if len(legs) > 1:  # each leg starts rested: a via point is a stop
+            main = dataclasses.replace(
+                main,
+                rests=combine_rests([leg.rests for leg in legs], [leg.distance_m for leg in legs]),
+            )
         routes = [main]
         if alternatives <= 0 or len(points) != 2:
             return routes
@@ -591,7 +715,10 @@ class Router:
             twins = rev[used]
             cost[twins[twins >= 0]] *= 1.5
             # the penalised copy keeps the metric's landmarks: no customisation per alternative
-            path = self.shortest_path(source, target, metric.penalised(cost.copy()))
+            penalised = metric.penalised(cost.copy())
+            limit = prof.max_distance_between_rests_m
+            found = None if limit is None else self.rest_path(source, target, penalised, limit)
+            path = found or self.shortest_path(source, target, penalised)
             edges = set(int(p.edge) for p in path.pieces) | {int(rev[p.edge]) for p in path.pieces}
             own = sum(float(length[p.edge]) for p in path.pieces)
             if own <= 0:
@@ -608,14 +735,18 @@ class Router:
             )
             path = dataclasses.replace(path, cost_s=true_cost)
             routes.append(
-                build_route(
-                    self.graph,
-                    self.report_table(),
-                    prof,
-                    weights,
+                self.with_rests(
+                    build_route(
+                        self.graph,
+                        self.report_table(),
+                        prof,
+                        weights,
+                        path,
+                        None,
+                        snapped_on_usable=True,  # the ends hide nothing: see Router.route
+                    ),
                     path,
-                    None,
-                    snapped_on_usable=True,  # the ends hide nothing: see Router.route
+                    prof,
                 )
             )
         walk_m = main.detour["walk_distance_m"] if main.detour else None
@@ -660,7 +791,14 @@ class Router:
         target, _ = self.snap(
             destination, metric, "destination", allow_underground=allow_underground
         )
-        path = self.shortest_path(source, target, metric)
+        limit = prof.max_distance_between_rests_m
+        least_bad = False
+        if limit is None:
+            path = self.shortest_path(source, target, metric)
+        else:  # a constraint on the whole walk: the exact rest-constrained search
+            found = self.rest_path(source, target, metric, limit)
+            least_bad = found is None
+            path = found or self.least_bad_rest_path(source, target, metric, limit)
         walk_path = None
         if compare_walk:
             plain_walk = prof == self.profile("walk")
@@ -672,6 +810,7 @@ class Router:
             self.graph, self.report_table(), prof, weights, path, walk_path,
             snapped_on_usable=True,
         )  # fmt: skip
+        route = self.with_rests(route, path, prof, least_bad=least_bad)
         if route.accessibility.verdict != "no":
             return route
         # the report's breaks are the one rule of what a walk breaks (only what it reaches)
@@ -683,6 +822,8 @@ class Router:
                 broken_limits=limits,
                 violations=[v.as_dict() for v in route.violations[:20]],
             )
+        if limits == ["rests"]:  # moving the ends does not bring seats nearer
+            return route
         short = self._ends_short(origin, destination, path, metric, limits, allow_underground)
         return dataclasses.replace(route, ends_short=short)
 

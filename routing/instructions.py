@@ -86,6 +86,42 @@ _TURNS = {
     },
 }  # fmt: skip
 
+#: Seats, said on routes of a profile with a rest limit (max_distance_between_rests_m).
+_SEAT_WORDS = {
+    "de": {
+        "seat": "Sitzgelegenheit", "yes": "mit Rückenlehne", "no": "ohne Rückenlehne",
+        "next": "Nächste Sitzgelegenheit in {d}", "none": "keine weitere Sitzgelegenheit bis zum Ziel ({d})",
+    },
+    "en": {
+        "seat": "seat", "yes": "with backrest", "no": "without backrest",
+        "next": "next seat in {d}", "none": "no further seat before the destination ({d})",
+    },
+}  # fmt: skip
+
+
+def _seat_events(route: Route, lang: Language) -> list[tuple[float, str, float, float, str]]:
+    """``(at_m, "rest", lon, lat, text)`` per seat of ``route`` when its profile has a rest
+    limit (``route.rests["limit_m"]``): the seat, its backrest where known, and how far the
+    next one is ("Sitzgelegenheit mit Rückenlehne. Nächste Sitzgelegenheit in 280 m")."""
+    rests = route.rests
+    if not rests or rests.get("limit_m") is None:
+        return []
+    w = _SEAT_WORDS[lang]
+    seats = rests["seats"]
+    out = []
+    for i, seat in enumerate(seats):
+        text = w["seat"]
+        if seat["backrest"] in ("yes", "no"):
+            text += f" {w[seat['backrest']]}"
+        if i + 1 < len(seats):
+            after = w["next"].format(d=metres(seats[i + 1]["at_m"] - seat["at_m"], lang))
+        else:
+            after = w["none"].format(d=metres(max(0.0, route.distance_m - seat["at_m"]), lang))
+        text = f"{text}. {_capital(after)}"
+        out.append((float(seat["at_m"]), "rest", seat["lon"], seat["lat"], text))
+    return out
+
+
 _WORDS = {
     "de": {
         "after": "Nach {d}", "depart": "Starten Sie", "arrive": "Sie haben Ihr Ziel erreicht.",
@@ -111,7 +147,7 @@ _CROSSING_RANK: dict[Any, int] = {
 class Instruction:
     """One spoken step: what to do after ``distance_m`` from the previous step."""
 
-    type: str  # depart, obstacle, turn, barrier, arrive
+    type: str  # depart, obstacle, turn, barrier, rest, arrive
     at_m: float
     distance_m: float
     lon: float
@@ -313,6 +349,8 @@ def instructions(
         if barrier.kind == "steps":
             text = w["caution"] + text
         events.append((barrier.at_m, 3, "barrier", barrier.at_m, barrier.lon, barrier.lat, _capital(text) + ".", None))  # fmt: skip
+    for at_m, kind, lon, lat, text in _seat_events(route, lang):
+        events.append((at_m, 3, kind, round(at_m, 1), lon, lat, _capital(text) + ".", None))
     verdict = verdict_sentence(
         verdict_of(route), lang, has_steps=any(b.kind == "steps" for b in route.barriers)
     )

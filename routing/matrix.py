@@ -47,6 +47,7 @@ import numpy as np
 
 from accessibility_rules.profile import Profile
 from routing.engine import Router
+from routing.errors import NoRouteError
 from routing.query import LatLon, PathPiece, piece_cost
 from routing.report import VERDICT_CODE, piece_verdict, verdict_masks
 from routing.route import VERDICTS, Verdict
@@ -166,6 +167,8 @@ def cost_matrix(
     Raises ``InvalidCoordinateError`` / ``OutOfAreaError`` naming the point (``sources[3]``).
     """
     prof = router.profile(profile)
+    if prof.max_distance_between_rests_m is not None:
+        return _rest_matrix(router, sources, targets, prof)
     metric = router.customize(prof)
     w = metric.weights
     g = router.graph
@@ -296,3 +299,28 @@ def cost_matrix(
                 )
                 verdict[i, j] = VERDICT_CODE[_piece_bits(masks, piece, first=True, last=True)]
     return MatrixResult(cost, dur_s, dist_m, verdict, src, tgt, settled_total)
+
+
+def _rest_matrix(
+    router: Router, sources: Sequence[LatLon], targets: Sequence[LatLon], prof: Profile
+) -> MatrixResult:
+    """The matrix of a profile with ``max_distance_between_rests_m``: one :meth:`Router.route`
+    per cell. The limit is a constraint on each whole walk (:mod:`routing.rests`), which one
+    search tree per source cannot keep (a node's best walk for one target is not the one that
+    keeps the limit for another), so every cell runs the exact constrained search and equals
+    the single route by construction; it costs one search per cell, not per source."""
+    metric = router.customize(prof)
+    src = [router.snap(p, metric, f"sources[{i}]")[0] for i, p in enumerate(sources)]
+    tgt = [router.snap(p, metric, f"targets[{j}]")[0] for j, p in enumerate(targets)]
+    shape = (len(src), len(tgt))
+    cost, dist_m, dur_s = np.full(shape, np.inf), np.full(shape, np.inf), np.full(shape, np.inf)
+    verdict = np.full(shape, -1, dtype=np.int8)
+    for i, a in enumerate(sources):
+        for j, b in enumerate(targets):
+            try:
+                route = router.route(a, b, prof, compare_walk=False)
+            except NoRouteError:
+                continue
+            cost[i, j], dist_m[i, j], dur_s[i, j] = route.cost_s, route.distance_m, route.duration_s
+            verdict[i, j] = VERDICTS.index(route.accessibility.verdict)
+    return MatrixResult(cost, dur_s, dist_m, verdict, src, tgt, 0)

@@ -204,6 +204,10 @@ class Route:
     #: SNAP: when the route breaks limits, where a route honouring them would end instead, per
     #: moved end: {"role", "distance_m" (from the place asked for), "lon", "lat", "reason"}.
     ends_short: list[dict[str, Any]] = field(default_factory=list)
+    #: RESTS: the seats along the route (``at_m``, lon/lat, backrest yes/no/unknown, kind), its
+    #: longest stretch without a seat (``longest_gap_m`` and where) and the profile's
+    #: ``limit_m`` (:func:`routing.rests.rests_report`); None where not computed.
+    rests: dict[str, Any] | None = None
 
     @property
     def fully_accessible(self) -> bool:
@@ -231,6 +235,7 @@ class Route:
             "detour": self.detour,
             "snapped": self.snapped,
             "ends_short": self.ends_short,
+            "rests": self.rests,
             "attribution": self.attribution,
         }
 

@@ -848,3 +848,26 @@ def test_get_routes_query_is_typed(client: TestClient) -> None:
     assert bad.json()["code"] == "invalid_request"
     lang = client.get("/routes", params={"from": "49.4425,7.769", "to": "49.44,7.766", "language": "fr"})  # fmt: skip
     assert lang.status_code == 422
+
+
+def test_post_route_reports_rests_and_the_broken_rest_limit(client: TestClient) -> None:
+    """Every route carries ``rests``; the elderly preset's 300 m limit is reported with the
+    longest stretch without a seat and, when broken, as a "rests" break (few seats mapped)."""
+    walk = client.post("/routes", json=route_body()).json()["routes"][0]
+    assert walk["rests"]["limit_m"] is None
+    assert walk["rests"]["keeps_limit"] is None
+    body = route_body(
+        profile={"name": "elderly", "parameters": {"max_distance_between_rests_m": 50}}
+    )
+    response = client.post("/routes", json=body)
+    assert response.status_code == 200, response.text
+    rests = response.json()["routes"][0]["rests"]
+    assert rests["limit_m"] == 50.0
+    assert {"seats", "longest_gap_m", "longest_gap", "keeps_limit"} <= set(rests)
+    if not rests["keeps_limit"]:
+        breaks = response.json()["routes"][0]["accessibility"]["breaks"]
+        assert any(b["limit"] == "rests" and b["value"] == rests["longest_gap_m"] for b in breaks)
+    bad = route_body(
+        profile={"name": "elderly", "parameters": {"max_distance_between_rests_m": 10}}
+    )
+    assert client.post("/routes", json=bad).status_code == 422

@@ -1,0 +1,364 @@
+"""Rests: routes on which no stretch without a seat is longer than the profile allows.
+
+``max_distance_between_rests_m`` is a constraint on the whole walk, not an edge weight: whether
+an edge can be walked depends on how far the person has walked since the last seat. The exact
+search is :func:`routing._kernels.rest_search` (label-setting over node × metres since the last
+rest); this module feeds it the seat columns of the graph (``seat_first_m``, ``seat_last_m``,
+``seat_max_gap_m`` per directed edge, NaN = no seat), turns the snapped ends into pieces with
+their own seats, and reports the seats of a route and its longest stretch without one.
+
+Rules (stated once, used everywhere):
+
+* the person starts rested: 0 m walked since the last rest at the origin (and at each via
+  point: a via point is a stop);
+* a rest is taken at every seat passed; the stretch from the last seat to the destination
+  counts as well;
+* a stretch with no seat *mapped* is a stretch without a seat: unknown is not "fine".
+
+When no route keeps the limit, the least-bad route is the one whose longest stretch without a
+seat is shortest (within :data:`LEAST_BAD_TOLERANCE_M`), cheapest among those: for a person who
+must sit down every 300 m, a route with at most 340 m between seats helps, the profile's plain
+optimum with a 900 m stretch does not. It is found by bisection over the limit (feasibility
+only grows with the limit) between the asked limit and the plain route's longest stretch.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from graphs.model import CompiledGraph
+from routing import _kernels
+from routing.errors import SearchBudgetError
+from routing.metric import Metric
+from routing.query import PathPiece, piece_cost
+
+if TYPE_CHECKING:
+    from routing.snapping import LocalFrame
+
+#: The per-edge seat columns (the common interface of issue 12).
+SEAT_COLUMNS = ("seat_first_m", "seat_last_m", "seat_max_gap_m")
+#: Seats closer than this along a route are one (a seat on a node ends one edge, starts the next).
+SAME_SEAT_M = 0.5
+#: The least-bad route's longest stretch is at most this much above the best possible.
+LEAST_BAD_TOLERANCE_M = 10.0
+#: Bisection steps of the least-bad search at most.
+LEAST_BAD_STEPS = 8
+#: Labels one rest search may settle, per graph node (a label is a walk to a node at one
+#: distance since the last rest: a node holds a few on real graphs).
+LABEL_BUDGET_FACTOR = 8.0
+_BACKREST = {1: "yes", 0: "no", -1: "unknown"}
+
+#: ``(offsets_m, backrest, kind, lon, lat)`` of the seats along one directed edge.
+EdgeSeats = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+SeatReader = Callable[[CompiledGraph, int], EdgeSeats]
+
+
+def _no_seats(graph: CompiledGraph, edge: int) -> EdgeSeats:
+    empty = np.zeros(0)
+    return empty, np.zeros(0, dtype=np.int8), np.zeros(0, dtype=np.int8), empty, empty
+
+
+def default_seat_reader() -> SeatReader:
+    """``graphs.features.seats_on_edge`` where the graph package has it, else no seats."""
+    try:
+        from graphs.features import seats_on_edge  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # the seat table is not built: no seat is known anywhere
+        return _no_seats
+    return seats_on_edge  # type: ignore[no-any-return,unused-ignore]
+
+
+#: How seats along an edge are read (replace it to use another seat table, e.g. in tests).
+seat_reader: SeatReader = default_seat_reader()
+
+
+def seat_columns(graph: CompiledGraph) -> _kernels.Seats:
+    """``(length_m, seat_first_m, seat_last_m, seat_max_gap_m)`` as contiguous float64 arrays;
+    a graph without the seat columns has no seat anywhere (all NaN)."""
+    edge = graph.edge
+    length = np.ascontiguousarray(edge["length_m"], dtype=np.float64)
+    nan = np.full(len(length), np.nan)
+    cols = [
+        np.ascontiguousarray(edge[c], dtype=np.float64) if c in edge else nan for c in SEAT_COLUMNS
+    ]
+    return length, cols[0], cols[1], cols[2]
+
+
+def summarise(length_m: float, offsets_m: np.ndarray) -> tuple[float, float, float, float]:
+    """``(length, first, last, max gap)`` of a stretch with seats at ``offsets_m`` (sorted;
+    NaN without a seat): what :func:`routing._kernels.rest_step` reads."""
+    if len(offsets_m) == 0:
+        return length_m, math.nan, math.nan, math.nan
+    gap = float(np.max(np.diff(offsets_m))) if len(offsets_m) > 1 else 0.0
+    return length_m, float(offsets_m[0]), float(offsets_m[-1]), gap
+
+
+def piece_seats(graph: CompiledGraph, piece: PathPiece) -> tuple[float, EdgeSeats]:
+    """The walked length of ``piece`` and the seats on it, offsets from the piece's start."""
+    length = float(graph.edge["length_m"][piece.edge])
+    a, b = piece.start * length, piece.end * length
+    first = graph.edge.get("seat_first_m")
+    if first is not None and not np.isfinite(first[piece.edge]):
+        return b - a, _no_seats(graph, piece.edge)
+    offs, backrest, kind, lon, lat = seat_reader(graph, piece.edge)
+    keep = (offs >= a - 1e-6) & (offs <= b + 1e-6)
+    return b - a, (offs[keep] - a, backrest[keep], kind[keep], lon[keep], lat[keep])
+
+
+def piece_summary(graph: CompiledGraph, piece: PathPiece) -> tuple[float, float, float, float]:
+    """:func:`summarise` of a piece: the whole edge's columns, or its seats where cut."""
+    if piece.start == 0.0 and piece.end == 1.0:
+        length, first, last, gap = seat_columns_at(graph, piece.edge)
+        return length, first, last, gap
+    walked, seats = piece_seats(graph, piece)
+    return summarise(walked, seats[0])
+
+
+def seat_columns_at(graph: CompiledGraph, edge: int) -> tuple[float, float, float, float]:
+    """The seat columns of one edge (NaN where the graph has none)."""
+    e = graph.edge
+    vals = [float(e[c][edge]) if c in e else math.nan for c in SEAT_COLUMNS]
+    return float(e["length_m"][edge]), vals[0], vals[1], vals[2]
+
+
+@dataclass(frozen=True, slots=True)
+class RestResult:
+    """A walk found by :class:`RestQuery`: edges, where it starts and ends, its cost."""
+
+    edges: np.ndarray
+    start: float
+    end: float
+    cost_s: float
+    settled_labels: int
+
+
+class RestQuery:
+    """One thread's reusable rest-constrained search (label pool grown on demand)."""
+
+    def __init__(
+        self, graph: CompiledGraph, node_x: np.ndarray, node_y: np.ndarray, frame: LocalFrame
+    ) -> None:
+        self.graph = graph
+        self.node_count = graph.node_count
+        self._node_x, self._node_y, self._frame = node_x, node_y, frame
+        self._node_first = np.zeros(graph.node_count, dtype=np.int64)
+        self._node_stamp = np.zeros(graph.node_count, dtype=np.int64)
+        self._gen = 0
+        self._pool = _kernels.label_pool(max(64, 2 * graph.node_count))
+        self._seats: _kernels.Seats | None = None
+        self._seats_of: dict[str, np.ndarray] | None = None
+        self.max_labels = max(1, math.ceil(LABEL_BUDGET_FACTOR * graph.node_count))
+
+    def _seat_arrays(self) -> _kernels.Seats:
+        if self._seats is None or self._seats_of is not self.graph.edge:
+            self._seats, self._seats_of = seat_columns(self.graph), self.graph.edge
+        return self._seats
+
+    def run(
+        self,
+        metric: Metric,
+        limit_m: float,
+        sources: Sequence[PathPiece],
+        targets: Sequence[PathPiece],
+        toward: tuple[float, float],
+    ) -> RestResult | None:
+        """The cheapest walk from a source piece to a target piece keeping ``limit_m``, or None
+        when there is none. Raises :class:`SearchBudgetError` past :attr:`max_labels`."""
+        graph, w = self.graph, metric.weights
+        src_d, src_nodes, src_costs = [], [], []
+        for p in sources:
+            length, first, last, gap = piece_summary(graph, p)
+            src_d.append(_kernels.rest_step(0.0, length, first, last, gap, limit_m))
+            src_nodes.append(int(graph.head[p.edge]))
+            src_costs.append(piece_cost(w, p, last=False) if src_d[-1] >= 0 else math.inf)
+        summaries = [piece_summary(graph, p) for p in targets]
+        t_nodes = np.array([int(graph.tail[p.edge]) for p in targets], dtype=np.int64)
+        t_costs = np.array([piece_cost(w, p, last=True) for p in targets], dtype=np.float64)
+        cols = np.array(summaries, dtype=np.float64).reshape(-1, 4)
+        c0, c1, c2, c3 = (np.ascontiguousarray(cols[:, j]) for j in range(4))
+        tgt = (t_nodes, t_costs, c0, c1, c2, c3)
+        src = (
+            np.array(src_nodes, dtype=np.int64),
+            np.array(src_costs, dtype=np.float64),
+            np.maximum(np.array(src_d, dtype=np.float64), 0.0),
+        )
+        x, y = self._frame.project(toward[1], toward[0])
+        lm = metric.landmarks
+        bound = (
+            self._node_x, self._node_y, float(x), float(y), metric.h_scale, lm.dist,
+            lm.at(t_nodes),
+        )  # fmt: skip
+        g = (graph.first_out, graph.head, metric.cost_s)
+        while True:
+            self._gen += 1
+            best, label, exit_, settled, _ = _kernels.rest_search(
+                g, self._seat_arrays(), float(limit_m), src, tgt, bound, self._pool,
+                self._node_first, self._node_stamp, self._gen, self.max_labels,
+            )  # fmt: skip
+            if label != _kernels.POOL_FULL:
+                break
+            self._pool = _kernels.label_pool(2 * len(self._pool[0]))
+        if label == _kernels.BUDGET_EXHAUSTED:
+            raise SearchBudgetError(
+                f"the rest-constrained search stopped after settling {settled} labels, its "
+                f"budget (max_labels = {self.max_labels}), before it could finish",
+                settled_nodes=settled,
+                max_settled=self.max_labels,
+            )
+        if label < 0:
+            return None
+        out = np.zeros(len(self._pool[0]) + 2, dtype=np.int64)
+        count, start = _kernels.rest_extract(self._pool[3], self._pool[4], label, out)
+        edges = np.empty(count + 2, dtype=np.int64)
+        edges[0] = sources[start].edge
+        edges[1 : count + 1] = out[:count]
+        edges[-1] = targets[exit_].edge
+        return RestResult(edges, sources[start].start, targets[exit_].end, float(best), settled)
+
+
+def direct_keeps(graph: CompiledGraph, piece: PathPiece, limit_m: float) -> bool:
+    """Whether walking the single piece ``piece`` from a rested start keeps ``limit_m``."""
+    length, first, last, gap = piece_summary(graph, piece)
+    return _kernels.rest_step(0.0, length, first, last, gap, limit_m) >= 0.0
+
+
+# ------------------------------------------------------------------------------ route report
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """The longest stretch of a walk without a seat: metres, from where to where."""
+
+    length_m: float
+    from_m: float
+    to_m: float
+
+
+def route_seats(
+    graph: CompiledGraph, pieces: Sequence[PathPiece]
+) -> list[tuple[float, int, int, float, float]]:
+    """The seats along a walk over ``pieces``: ``(at_m, backrest, kind, lon, lat)`` in walking
+    order, one per place (a seat on a node ends one piece and starts the next)."""
+    seats: list[tuple[float, int, int, float, float]] = []
+    if not pieces:
+        return seats
+    edges = np.fromiter((p.edge for p in pieces), dtype=np.int64, count=len(pieces))
+    frac = np.fromiter((p.end - p.start for p in pieces), dtype=np.float64, count=len(pieces))
+    walked = frac * graph.edge["length_m"][edges]
+    starts = np.concatenate(([0.0], np.cumsum(walked)[:-1]))
+    first = graph.edge.get("seat_first_m")
+    # only the pieces whose edge has a seat (one numpy test instead of a reader call per piece)
+    with_seat = range(len(pieces)) if first is None else np.flatnonzero(np.isfinite(first[edges]))
+    for i in with_seat:
+        _, (offs, back, kind, lon, lat) = piece_seats(graph, pieces[int(i)])
+        for j in range(len(offs)):
+            at = float(starts[i]) + float(offs[j])
+            if seats and at - seats[-1][0] < SAME_SEAT_M:
+                continue
+            seats.append((at, int(back[j]), int(kind[j]), float(lon[j]), float(lat[j])))
+    return seats
+
+
+def longest_gap(seat_at_m: Sequence[float], total_m: float) -> Gap:
+    """The longest stretch without a seat of a walk of ``total_m`` with seats at ``seat_at_m``
+    (the start and the end bound the first and the last stretch)."""
+    marks = [0.0, *seat_at_m, total_m]
+    best = Gap(0.0, 0.0, 0.0)
+    for a, b in itertools.pairwise(marks):
+        if b - a > best.length_m:
+            best = Gap(b - a, a, b)
+    return best
+
+
+def walk_length_m(graph: CompiledGraph, pieces: Sequence[PathPiece]) -> float:
+    """Metres walked over ``pieces``."""
+    length = graph.edge["length_m"]
+    return float(sum((p.end - p.start) * float(length[p.edge]) for p in pieces))
+
+
+def pieces_longest_gap(graph: CompiledGraph, pieces: Sequence[PathPiece]) -> float:
+    """The longest stretch without a seat of a walk over ``pieces`` (metres)."""
+    seats = route_seats(graph, pieces)
+    return longest_gap([s[0] for s in seats], walk_length_m(graph, pieces)).length_m
+
+
+def rests_report(
+    seats: Sequence[tuple[float, int, int, float, float]],
+    total_m: float,
+    ends: tuple[tuple[float, float], tuple[float, float]],
+    limit_m: float | None,
+    *,
+    least_bad: bool = False,
+) -> dict[str, Any]:
+    """What a route reports about rests: its seats, its longest stretch without one and where
+    (``ends``: the route's first and last point as (lon, lat)), the profile's limit and whether
+    the route keeps it (None without a limit)."""
+    gap = longest_gap([s[0] for s in seats], total_m)
+
+    def where(at_m: float) -> dict[str, float]:
+        if at_m <= 0.0:
+            lon, lat = ends[0]
+        elif at_m >= total_m:
+            lon, lat = ends[1]
+        else:
+            hit = min(seats, key=lambda s: abs(s[0] - at_m))
+            lon, lat = hit[3], hit[4]
+        return {"at_m": round(at_m, 1), "lon": lon, "lat": lat}
+
+    return {
+        "seats": [
+            {
+                "at_m": round(at, 1),
+                "lon": lon,
+                "lat": lat,
+                "backrest": _BACKREST.get(b, "unknown"),
+                "kind": kind,
+            }
+            for at, b, kind, lon, lat in seats
+        ],
+        "seat_count": len(seats),
+        "longest_gap_m": round(gap.length_m, 1),
+        "longest_gap": {"from": where(gap.from_m), "to": where(gap.to_m)},
+        "limit_m": limit_m,
+        "keeps_limit": None if limit_m is None else bool(gap.length_m <= limit_m + 1e-6),
+        "least_bad": least_bad,
+    }
+
+
+def combine_rests(
+    reports: Sequence[dict[str, Any] | None], leg_m: Sequence[float]
+) -> dict[str, Any] | None:
+    """The rests of a route through via points from its legs' (a via point is a stop: each leg
+    starts rested, so the longest stretch is the longest of the legs')."""
+    if not reports or any(r is None for r in reports):
+        return None
+    seats: list[dict[str, Any]] = []
+    offset = 0.0
+    longest: dict[str, Any] = {}
+    best = -1.0
+    for r, m in zip(reports, leg_m, strict=True):
+        assert r is not None
+        seats += [{**s, "at_m": round(s["at_m"] + offset, 1)} for s in r["seats"]]
+        if r["longest_gap_m"] > best:
+            best = r["longest_gap_m"]
+            longest = {
+                k: {**v, "at_m": round(v["at_m"] + offset, 1)} for k, v in r["longest_gap"].items()
+            }
+        offset += m
+    first = reports[0]
+    assert first is not None
+    keeps = [r["keeps_limit"] for r in reports if r is not None]
+    return {
+        "seats": seats,
+        "seat_count": len(seats),
+        "longest_gap_m": best,
+        "longest_gap": longest,
+        "limit_m": first["limit_m"],
+        "keeps_limit": None if first["limit_m"] is None else all(keeps),
+        "least_bad": any(r["least_bad"] for r in reports if r is not None),
+    }

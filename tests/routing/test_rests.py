@@ -1,0 +1,207 @@
+"""Rests on routes: the router keeps ``max_distance_between_rests_m`` and reports seats and gaps.
+
+Runs on the Kaiserslautern graph with the stand-in seats of :mod:`tests.routing.seat_standin`
+(node seats plus seeded synthetic ones: the extract maps few seats on network nodes) until the
+seat join of ``graphs/`` lands. The search itself is checked against brute force in
+``test_rests_kernel.py``; here: the router's use of it (pieces at the ends, the report, the
+least-bad route).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from graphs.store import load_graph
+from routing import rests
+from routing.engine import Router
+from routing.query import PathPiece
+from tests.routing.seat_standin import install_node_seats, synthetic_node_seats
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def seated(ksl_graph_dir: Path) -> Iterator[tuple[Router, np.ndarray]]:
+    """A router whose graph has seats on 10 % of its nodes (seeded), and the node seats."""
+    graph = load_graph(ksl_graph_dir)
+    seat = synthetic_node_seats(graph, 0.10)
+    reader = install_node_seats(graph, seat)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(rests, "seat_reader", reader)
+        yield Router(graph), seat
+
+
+def trips(router: Router, k: int, seed: int) -> list[tuple[tuple[float, float], ...]]:
+    rng = np.random.default_rng(seed)
+    g = router.graph
+    out = []
+    while len(out) < k:
+        a, b = rng.integers(0, g.node_count, 2)
+        pa = (float(g.node["lat"][a]), float(g.node["lon"][a]))
+        pb = (float(g.node["lat"][b]), float(g.node["lon"][b]))
+        if 300 < math.dist(pa, pb) * 111_000 < 1500:
+            out.append((pa, pb))
+    return out
+
+
+def independent_longest_gap(router: Router, pieces: Any, seat: np.ndarray) -> float:
+    """The longest stretch without a seat of a walk over ``pieces`` from the node seats it
+    passes (no code of routing.rests): walk the pieces, reset at every node with a seat."""
+    g = router.graph
+    length = g.edge["length_m"]
+    marks, at = [0.0], 0.0
+    for i, p in enumerate(pieces):
+        if i == 0 and p.start == 0.0 and seat[g.tail[p.edge]] != 0:
+            marks.append(0.0)
+        at += (p.end - p.start) * float(length[p.edge])
+        if p.end == 1.0 and seat[g.head[p.edge]] != 0:
+            marks.append(at)
+    marks.append(at)
+    return max(b - a for a, b in itertools.pairwise(marks))
+
+
+def test_elderly_routes_keep_300_m_or_say_where_not(seated: tuple[Router, np.ndarray]) -> None:
+    router, seat = seated
+    kept = 0
+    for origin, destination in trips(router, 12, seed=1):
+        route = router.route(origin, destination, "elderly", compare_walk=False)
+        r = route.rests
+        assert r is not None
+        assert r["limit_m"] == 300.0
+        seats_at = [s["at_m"] for s in r["seats"]]
+        assert seats_at == sorted(seats_at)
+        marks = [0.0, *seats_at, route.distance_m]
+        assert r["longest_gap_m"] == pytest.approx(
+            max(b - a for a, b in itertools.pairwise(marks)), abs=0.2
+        )
+        metric = router.customize(router.profile("elderly"))
+        src = router.snap(origin, metric, "origin")[0]
+        dst = router.snap(destination, metric, "destination")[0]
+        path = router.rest_path(src, dst, metric, 300.0)
+        if path is not None:
+            assert independent_longest_gap(router, path.pieces, seat) <= 300.0 + 1e-6
+        assert (path is not None) == bool(r["keeps_limit"])
+        if r["keeps_limit"]:
+            kept += 1
+            assert r["longest_gap_m"] <= 300.0 + 0.1
+            assert not [b for b in route.accessibility.breaks if b.limit == "rests"]
+        else:
+            assert r["least_bad"]
+            brk = [b for b in route.accessibility.breaks if b.limit == "rests"]
+            assert len(brk) == 1
+            assert route.accessibility.verdict == "no"
+            assert brk[0].value == r["longest_gap_m"]
+            assert brk[0].at_m == r["longest_gap"]["from"]["at_m"]
+    assert kept > 0
+
+
+def test_the_constrained_route_costs_at_least_the_plain_one(
+    seated: tuple[Router, np.ndarray],
+) -> None:
+    router, _ = seated
+    prof = router.profile("elderly")
+    plain = router.profile("elderly", {"max_distance_between_rests_m": None})
+    for origin, destination in trips(router, 8, seed=2):
+        a = router.route(origin, destination, prof, compare_walk=False)
+        b = router.route(origin, destination, plain, compare_walk=False)
+        assert a.cost_s >= b.cost_s - 1e-6
+        assert b.rests is not None
+        assert b.rests["limit_m"] is None
+        assert b.rests["keeps_limit"] is None
+        if b.rests["longest_gap_m"] <= 300.0:  # the plain route keeps it: same optimum
+            assert a.cost_s == pytest.approx(b.cost_s, rel=1e-9)
+
+
+def test_a_huge_limit_gives_the_plain_route(seated: tuple[Router, np.ndarray]) -> None:
+    router, _ = seated
+    for origin, destination in trips(router, 5, seed=3):
+        a = router.route(origin, destination, "walk", max_distance_between_rests_m=2000.0)
+        b = router.route(origin, destination, "walk")
+        assert a.cost_s == pytest.approx(b.cost_s, rel=1e-9)
+        assert a.rests is not None
+        assert a.rests["keeps_limit"]
+
+
+def test_least_bad_route_names_the_longest_stretch(seated: tuple[Router, np.ndarray]) -> None:
+    router, _ = seated
+    origin, destination = trips(router, 1, seed=4)[0]
+    route = router.route(origin, destination, "elderly", max_distance_between_rests_m=50.0)
+    r = route.rests
+    assert r is not None
+    assert not r["keeps_limit"]
+    assert r["least_bad"]
+    gap = r["longest_gap"]
+    assert gap["to"]["at_m"] - gap["from"]["at_m"] == pytest.approx(r["longest_gap_m"], abs=0.2)
+    brk = next(b for b in route.accessibility.breaks if b.limit == "rests")
+    assert "without a seat" in brk.message
+    assert brk.limit_value == 50.0
+    # no walk between these snaps has a shorter longest stretch than the least-bad one, up to
+    # the bisection's tolerance: a search with that limit minus the tolerance finds none
+    src = router.snap(origin, router.customize(router.profile("elderly")), "origin")[0]
+    dst = router.snap(destination, router.customize(router.profile("elderly")), "destination")[0]
+    metric = router.customize(router.profile("elderly", {"max_distance_between_rests_m": 50.0}))
+    tighter = r["longest_gap_m"] - rests.LEAST_BAD_TOLERANCE_M - 0.5
+    if tighter >= 1.0:
+        assert router.rest_path(src, dst, metric, tighter) is None
+    assert router.rest_path(src, dst, metric, r["longest_gap_m"] + 0.5) is not None
+    with pytest.raises(Exception, match="rests"):
+        router.route(origin, destination, "elderly", strict=True, max_distance_between_rests_m=50.0)
+
+
+def test_via_points_are_stops(seated: tuple[Router, np.ndarray]) -> None:
+    router, _ = seated
+    (a, b), (_, c) = trips(router, 2, seed=5)
+    legs = [router.route(a, b, "elderly"), router.route(b, c, "elderly")]
+    (route,) = router.route_via([a, b, c], "elderly")
+    r = route.rests
+    assert r is not None
+    assert r["seat_count"] == sum(leg.rests["seat_count"] for leg in legs)  # type: ignore[index]
+    assert r["longest_gap_m"] == max(leg.rests["longest_gap_m"] for leg in legs)  # type: ignore[index]
+    assert route.as_dict()["rests"] == r
+
+
+# ------------------------------------------------------------------ pieces at the ends (no graph)
+
+
+def test_a_cut_piece_keeps_only_its_own_seats(seated: tuple[Router, np.ndarray]) -> None:
+    router, seat = seated
+    g = router.graph
+    both = np.flatnonzero((seat[g.tail] != 0) & (seat[g.head] != 0) & (g.edge["length_m"] > 10))
+    e = int(both[0])
+    length = float(g.edge["length_m"][e])
+    whole = rests.piece_summary(g, PathPiece(e, 0.0, 1.0))
+    assert whole == (pytest.approx(length), 0.0, pytest.approx(length), pytest.approx(length))
+    half = rests.piece_summary(g, PathPiece(e, 0.5, 1.0))  # from mid-edge to the head's seat
+    assert half[0] == pytest.approx(length / 2)
+    assert half[1] == pytest.approx(length / 2)
+    assert half[2] == pytest.approx(length / 2)
+    assert half[3] == 0.0
+    inner = rests.piece_summary(g, PathPiece(e, 0.25, 0.75))  # no seat inside
+    assert math.isnan(inner[1])
+
+
+def test_instructions_name_each_seat_and_the_next(seated: tuple[Router, np.ndarray]) -> None:
+    from routing.instructions import instructions
+
+    router, _ = seated
+    for origin, destination in trips(router, 10, seed=6):
+        route = router.route(origin, destination, "elderly", compare_walk=False)
+        assert route.rests is not None
+        if not route.rests["seats"]:
+            continue
+        for lang, word in (("de", "Sitzgelegenheit"), ("en", "seat")):
+            steps = [s for s in instructions(route, lang) if s.type == "rest"]  # type: ignore[arg-type]
+            assert len(steps) == route.rests["seat_count"]
+            assert all(word in s.text for s in steps)
+            assert ("keine weitere" if lang == "de" else "no further") in steps[-1].text.lower()
+        plain = router.route(origin, destination, "walk", compare_walk=False)
+        assert not [s for s in instructions(plain, "de") if s.type == "rest"]
+        return
+    pytest.fail("no trip passed a seat")
