@@ -87,10 +87,12 @@ def coverage_report(graph: CompiledGraph, malformed: Counter[str] | None = None)
         label = a.coverage_label or a.name
         counts[label] = int(present.sum())
         counts[f"{label}_{a.coverage_known_label}"] = int((present & ~is_unknown(values)).sum())
+    counts |= _feature_counts(graph, once, length)
     return {
         "source": graph.meta.get("source"),
         "attribution": graph.meta.get("attribution"),
         "counts": counts,
+        "features": graph.meta.get("features", {}),
         "source_counts": graph.meta.get("source_counts", {}),
         "known_share_of_length": attributes,
         "malformed_tag_values": dict(sorted((malformed or Counter()).items())),
@@ -101,6 +103,46 @@ def coverage_report(graph: CompiledGraph, malformed: Counter[str] | None = None)
             "roads": "a road's width tag is the carriageway, never the sidewalk width",
         },
     }
+
+
+def _feature_counts(graph: CompiledGraph, once: np.ndarray, length: np.ndarray) -> dict[str, Any]:
+    """Seats per km, trees with and without genus (OSM and register), green share of length.
+
+    Seats are counted once per place: a joined seat is listed for both directions of its edge,
+    a node seat on every edge at the node, so they are counted from the join's statistics.
+    """
+    stats = graph.meta.get("features")
+    if not stats:
+        return {}
+    e = graph.edge
+    km = float(length.sum()) / 1000.0
+    seats = int(stats["seats_joined"]) + int(stats["seats_on_network_nodes"])
+    total_m = float(length.sum())
+    out: dict[str, Any] = {
+        "seats_read": stats["seats_read"],
+        "seats_on_network": seats,
+        "seats_per_km": round(seats / km, 3) if km > 0 else 0.0,
+        "seats_not_joined_across_road": stats["seats_across_road"],
+        "seats_not_joined_beyond_distance": stats["seats_beyond_distance"],
+        "edges_with_seat": int((once & np.isfinite(e["seat_first_m"])).sum()),
+        "trees_osm": stats["trees_osm"],
+        "trees_osm_with_genus": stats["trees_osm_with_genus"],
+        "trees_osm_without_genus": stats["trees_osm"] - stats["trees_osm_with_genus"],
+    }
+    if "trees_register" in stats:
+        out["trees_register"] = stats["trees_register"]
+        out["trees_register_with_genus"] = stats["trees_register_with_genus"]
+        out["trees_register_without_genus"] = (
+            stats["trees_register"] - stats["trees_register_with_genus"]
+        )
+    out["trees_from_tree_rows"] = stats["trees_from_tree_rows"]
+    out["trees_near_network"] = stats["trees_near_network"]
+    for column in ("green_share", "grass_share"):
+        covered = float((length * e[column]).sum())
+        out[f"{column}_of_length"] = round(covered / total_m, 4) if total_m > 0 else 0.0
+    out["edges_in_named_parks"] = int((once & (e["park_id"] >= 0)).sum())
+    out["named_parks"] = len(graph.meta.get("parks", []))
+    return out
 
 
 def format_report(report: dict[str, Any]) -> str:
