@@ -34,8 +34,8 @@ from collections.abc import Mapping
 from enum import IntEnum
 
 __all__ = [
-    "GREEN_AREA_TAGS",
     "GRASS_AREA_TAGS",
+    "GREEN_AREA_TAGS",
     "TREE_ROW_SPACING_M",
     "TREE_TAXA",
     "WOOD_AREA_TAGS",

@@ -89,9 +89,8 @@ def _stderr(message: str) -> None:
 def cmd_build(args: argparse.Namespace) -> int:
     """``stufenlos build``: OSM source → compiled graph folder + coverage report."""
     from graphs.coverage import format_report
-    from graphs.pipeline import build_command
-
     from graphs.features import FeatureOptions
+    from graphs.pipeline import build_command
 
     try:
         features = FeatureOptions(
@@ -189,7 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", help="output folder (default: the cache folder of the default area)")
     b.add_argument("--if-missing", action="store_true", help="do nothing if --out holds a graph")
     b.add_argument(
-        "--trees", help="city tree register (Baumkataster): GeoJSON points or CSV with lat/lon/genus"
+        "--trees",
+        help="city tree register (Baumkataster): GeoJSON points or CSV with lat/lon/genus",
     )
     b.add_argument("--trees-genus-column", default="genus", help="genus column (default genus)")
     b.add_argument("--trees-lat-column", default="lat", help="latitude column of a CSV (lat)")

@@ -10,10 +10,13 @@ Join rules
 ----------
 * **Seats** go to the nearest edge within ``seat_distance_m`` (default 15 m) *that is not across
   a road*: a candidate is rejected when the straight segment from the seat to its nearest point on
-  the candidate crosses the centre line of a road edge (``ROAD_CLASSES``: residential to
-  primary, service, living street), because reaching the seat from that footway means crossing
-  the road. The next nearest candidate may then take it; a seat with no acceptable candidate is
-  not joined (counted as ``seats_across_road``). Its position is the fraction along the edge
+  the candidate crosses the centre line of a road edge of the graph (``ROAD_CLASSES``:
+  residential to primary, service, living street), because reaching the seat from that way means
+  crossing the road. A carriageway whose sidewalks are mapped as ways of their own
+  (``sidewalk=separate``) is no candidate (people walk on those sidewalks) but still blocks. The
+  next nearest candidate may then take the seat; a seat with no acceptable candidate is not joined
+  (counted as ``seats_across_road``). Roads that are not in the walking graph (motorways,
+  ``foot=no``) do not block: the graph does not hold them. Its position is the fraction along the edge
   (both directions listed: ``f·length`` from one end, ``(1-f)·length`` from the other). Seats on
   network nodes (the node attribute ``seat``) count at offset 0 of the edges leaving the node and
   at ``length_m`` of the edges entering it, and are not joined a second time.
@@ -44,7 +47,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from accessibility_rules.attributes import ROAD_CLASSES, Seat
+from accessibility_rules.attributes import ROAD_CLASSES, Seat, Sidewalk
 from accessibility_rules.surroundings import (
     TREE_ROW_SPACING_M,
     TREE_TAXA,
@@ -328,8 +331,11 @@ def _join_seats(
     rows: list[tuple[np.ndarray, ...]] = []
     joined = across = 0
     if len(free) and len(frame.lines):
-        tree = shapely.STRtree(frame.lines)
+        # a carriageway whose sidewalks are ways of their own is walked on those sidewalks
+        walked = np.flatnonzero(e["sidewalk"][frame.index_edges] != Sidewalk.SEPARATE)
+        tree = shapely.STRtree(frame.lines[walked])
         pi, li = tree.query(pts, predicate="dwithin", distance=distance_m)
+        li = walked[li]
         dist = shapely.distance(pts[pi], frame.lines[li])
         frac = shapely.line_locate_point(frame.lines[li], pts[pi], normalized=True)
         snap = shapely.line_interpolate_point(frame.lines[li], frac, normalized=True)
@@ -363,7 +369,9 @@ def _join_seats(
     t_lon, t_lat = lonlat[src, 0], lonlat[src, 1]
     # node seats: offset 0 on the edges leaving, length_m on the edges entering
     if len(node_seat):
-        kind_of_node = dict(zip(seat_node[on_network].tolist(), kinds[on_network].tolist()))
+        kind_of_node = dict(
+            zip(seat_node[on_network].tolist(), kinds[on_network].tolist(), strict=False)
+        )
         out_e = concat_ranges(graph.first_out[node_seat], graph.first_out[node_seat + 1])
         in_e = np.flatnonzero(np.isin(graph.head, node_seat))
         n_of = np.concatenate((graph.tail[out_e], graph.head[in_e])).astype(np.int64)
@@ -473,13 +481,17 @@ def _join_trees(
     if features.tree_rows:
         rows = shapely.linestrings(
             np.concatenate([np.asarray(c) for c, _ in features.tree_rows]),
-            indices=np.repeat(np.arange(len(features.tree_rows)), [len(c) for c, _ in features.tree_rows]),
+            indices=np.repeat(
+                np.arange(len(features.tree_rows)), [len(c) for c, _ in features.tree_rows]
+            ),
         )
         rows = frame.local(rows)
-        n = np.floor(shapely.length(rows) / opts.tree_row_spacing_m).astype(np.int64) + 1
+        n = np.floor(shapely.length(rows) / opts.tree_row_spacing_m + 1e-3).astype(np.int64) + 1
         which = np.repeat(np.arange(len(rows)), n)
         step = concat_ranges(np.zeros(len(n), dtype=np.int64), n) * opts.tree_row_spacing_m
-        pts = shapely.line_interpolate_point(rows[which], np.minimum(step, shapely.length(rows)[which]))
+        pts = shapely.line_interpolate_point(
+            rows[which], np.minimum(step, shapely.length(rows)[which])
+        )
         row_taxon = np.array([taxa[taxon_of_genus(g)] for _, g in features.tree_rows])[which]
         parts_pts.append(pts)
         parts_taxon.append(row_taxon.astype(np.int64))

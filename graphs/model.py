@@ -104,7 +104,9 @@ class CompiledGraph:
             first = self.seats.get("edge_seat_first")
             k = len(self.seats.get("seat_edge", ()))
             if first is None or first.shape != (m + 1,) or int(first[-1]) != k:
-                raise GraphFormatError("edge_seat_first must have m + 1 entries ending at the seats")
+                raise GraphFormatError(
+                    "edge_seat_first must have m + 1 entries ending at the seats"
+                )
             if any(a.shape != (k,) for name, a in self.seats.items() if name != "edge_seat_first"):
                 raise GraphFormatError("every seat array needs one entry per seat")
         expected_tail = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.first_out))

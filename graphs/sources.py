@@ -214,7 +214,9 @@ def _way_feature(features: RawFeatures, way: osmium.osm.Way) -> None:
         features.tree_rows.append((coords, surroundings.tree_genus(tags)))
 
 
-def _area_feature(features: RawFeatures, area: osmium.osm.Area, wkb: osmium.geom.WKBFactory) -> None:
+def _area_feature(
+    features: RawFeatures, area: osmium.osm.Area, wkb: osmium.geom.WKBFactory
+) -> None:
     """Record a green, grass or wooded area as WKB (invalid rings are skipped by osmium)."""
     tags = {t.k: t.v for t in area.tags}
     green, grass, wood = surroundings.area_kind(tags)
@@ -226,7 +228,12 @@ def _area_feature(features: RawFeatures, area: osmium.osm.Area, wkb: osmium.geom
         return
     features.areas.append(
         RawArea(
-            geometry, green, grass, wood, surroundings.park_name(tags), surroundings.tree_genus(tags)
+            geometry,
+            green,
+            grass,
+            wood,
+            surroundings.park_name(tags),
+            surroundings.tree_genus(tags),
         )
     )
 
