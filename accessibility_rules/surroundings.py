@@ -130,6 +130,12 @@ OSM_KEYS: tuple[str, ...] = (
 )  # fmt: skip
 
 
+#: A seat, tree or tree row has at least one of these keys (a cheap filter for the reader).
+POINT_KEYS: tuple[str, ...] = ("amenity", "leisure", "bench", "natural")
+#: A green, grass or wooded area has at least one of these keys.
+AREA_KEYS: tuple[str, ...] = ("leisure", "landuse", "natural")
+
+
 class SeatKind(IntEnum):
     """What a seat is (``seat_kind`` of the seat table)."""
 

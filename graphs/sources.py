@@ -119,20 +119,25 @@ def read_osm_file(path: str | Path) -> RawOsm:
     features = RawFeatures()
     wkb = osmium.geom.WKBFactory()
     try:
-        processor = osmium.FileProcessor(str(p)).with_locations().with_areas()
+        processor = (
+            osmium.FileProcessor(str(p))
+            .with_locations()
+            .with_areas(osmium.filter.KeyFilter(*surroundings.AREA_KEYS))
+        )
         for obj in processor:
             if isinstance(obj, osmium.osm.Node):
                 if obj.tags and any(k in RELEVANT_NODE_KEYS for k, _ in obj.tags):
                     node_tags[obj.id] = {t.k: t.v for t in obj.tags}
-                if obj.tags:
+                if any(k in obj.tags for k in surroundings.POINT_KEYS):
                     _node_feature(features, obj)
                 continue
             if isinstance(obj, osmium.osm.Area):
-                _area_feature(features, obj, wkb)
+                if any(k in obj.tags for k in surroundings.AREA_KEYS):
+                    _area_feature(features, obj, wkb)
                 continue
             if not isinstance(obj, osmium.osm.Way):
                 continue
-            if obj.tags:
+            if any(k in obj.tags for k in surroundings.POINT_KEYS):
                 _way_feature(features, obj)
             if is_kerb_way(obj.tags):
                 kerb_ways.append(

@@ -386,3 +386,40 @@ def test_tree_register_errors(tmp_path: Path) -> None:
 def test_feature_options_are_ranged() -> None:
     with pytest.raises(ValueError, match="seat_distance_m"):
         FeatureOptions(seat_distance_m=-1)
+
+
+# ------------------------------------------------------------------------------ real extracts
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("osm_name", "expected"),
+    [
+        # 134 amenity=bench + 25 stops/platforms with bench=yes + 1 shelter; 569 trees, no genus
+        ("kaiserslautern-2013.osm.gz", {"benches": 134, "seats_read": 160, "trees": 569,
+                                        "genus": 0}),
+        # 22 benches + 2 stops + 1 shelter; 145 trees, 17 with a botanical genus + 1 Pappel
+        ("berlin-neukoelln-2024.osm.gz", {"benches": 22, "seats_read": 25, "trees": 145,
+                                          "genus": 18}),
+    ],
+)  # fmt: skip
+def test_real_counts(shared_file: object, osm_name: str, expected: dict[str, int]) -> None:
+    raw = read_osm_file(shared_file(osm_name))  # type: ignore[operator]
+    g = build_graph(raw)[0]
+    stats = g.meta["features"]
+    assert stats["seats_by_kind"]["bench"] == expected["benches"]
+    assert stats["seats_read"] == expected["seats_read"]
+    assert stats["trees_osm"] == expected["trees"]
+    assert stats["trees_osm_with_genus"] == expected["genus"]
+    joined = stats["seats_joined"] + stats["seats_on_network_nodes"]
+    assert (
+        joined + stats["seats_across_road"] + stats["seats_beyond_distance"]
+        == expected["seats_read"]
+    )
+    counts = coverage_report(g)["counts"]
+    assert counts["seats_per_km"] > 0
+    assert 0 < counts["green_share_of_length"] < 1
+    if expected["genus"]:
+        assert stats["trees_osm_by_taxon"]["tilia"] == 17
+        assert int(g.edge["trees_tilia"].sum()) > 0
