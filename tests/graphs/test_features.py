@@ -308,13 +308,14 @@ def test_store_round_trip_and_coverage(graph: CompiledGraph, tmp_path: Path) -> 
     for name, arr in graph.seats.items():
         assert np.array_equal(loaded.seats[name], arr), name
     assert loaded.meta["parks"] == ["Testpark"]
-    counts = coverage_report(loaded)["counts"]
+    report = coverage_report(loaded)
+    counts, rates = report["counts"], report["surroundings"]
     assert counts["seats_on_network"] == 5
     assert counts["trees_osm_with_genus"] == 4
     assert counts["trees_osm_without_genus"] == 1
-    assert 0 < counts["green_share_of_length"] < 1
+    assert 0 < rates["green_share_of_length"] < 1
     km = counts["network_km"]
-    assert counts["seats_per_km"] == pytest.approx(5 / km, rel=1e-2)
+    assert rates["seats_per_km"] == pytest.approx(5 / km, rel=1e-2)
 
 
 # ------------------------------------------------------------------------------ tree register
@@ -417,9 +418,9 @@ def test_real_counts(shared_file: object, osm_name: str, expected: dict[str, int
         joined + stats["seats_across_road"] + stats["seats_beyond_distance"]
         == expected["seats_read"]
     )
-    counts = coverage_report(g)["counts"]
-    assert counts["seats_per_km"] > 0
-    assert 0 < counts["green_share_of_length"] < 1
+    rates = coverage_report(g)["surroundings"]
+    assert rates["seats_per_km"] > 0
+    assert 0 < rates["green_share_of_length"] < 1
     if expected["genus"]:
         assert stats["trees_osm_by_taxon"]["tilia"] == 17
         assert int(g.edge["trees_tilia"].sum()) > 0
