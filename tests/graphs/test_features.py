@@ -424,3 +424,81 @@ def test_real_counts(shared_file: object, osm_name: str, expected: dict[str, int
     if expected["genus"]:
         assert stats["trees_osm_by_taxon"]["tilia"] == 17
         assert int(g.edge["trees_tilia"].sum()) > 0
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_join_matches_a_per_edge_reference_on_neukoelln(shared_file: object) -> None:
+    """Tree counts and green shares of the vectorised join equal a plain loop over the edges
+    (one shapely call per edge and tree, in the same metre frame)."""
+    import shapely
+
+    from graphs.features import _frame
+
+    raw = read_osm_file(shared_file("berlin-neukoelln-2024.osm.gz"))  # type: ignore[operator]
+    g = build_graph(raw)[0]
+    frame = _frame(g)
+    taxa = list(surroundings.TREE_TAXA)
+    trees = frame.points(np.array(raw.features.tree_lonlat))
+    taxon = [taxa.index(surroundings.taxon_of_genus(x)) for x in raw.features.tree_genus]
+    woods = [a for a in raw.features.areas if a.wood]
+    wood = shapely.union_all(frame.local(shapely.from_wkb([a.wkb for a in woods])))
+    greens = frame.local(shapely.from_wkb([a.wkb for a in raw.features.areas if a.green]))
+    green_zone = shapely.union_all([shapely.buffer(x, 10.0) for x in greens])
+    wood_zone = shapely.buffer(wood, 20.0)
+    rng = np.random.default_rng(12)
+    for k in rng.choice(len(frame.lines), size=150, replace=False):
+        line, e = frame.lines[k], int(frame.index_edges[k])
+        expected = np.zeros(len(taxa))
+        for p, t in zip(trees, taxon, strict=True):
+            if line.distance(p) <= 20.0:
+                expected[t] += 1
+        expected[taxa.index("unknown")] += np.rint(line.intersection(wood_zone).length / 10.0)
+        got = [int(g.edge[f"trees_{t}"][e]) for t in taxa]
+        assert got == expected.astype(int).tolist(), e
+        share = line.intersection(green_zone).length / line.length
+        assert g.edge["green_share"][e] == pytest.approx(share, abs=1e-4), e
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_seat_join_matches_a_per_seat_reference_on_neukoelln(shared_file: object) -> None:
+    """Every seat's edge equals a plain loop: the nearest walked edge within 15 m whose
+    connecting segment crosses no road line; unjoined seats have none."""
+    import shapely
+
+    from accessibility_rules.attributes import ROAD_CLASSES, Sidewalk
+    from graphs.features import _frame
+
+    raw = read_osm_file(shared_file("berlin-neukoelln-2024.osm.gz"))  # type: ignore[operator]
+    g = build_graph(raw)[0]
+    frame = _frame(g)
+    highway = g.edge["highway"][frame.index_edges]
+    roads = [frame.lines[k] for k in np.flatnonzero(np.isin(highway, list(ROAD_CLASSES)))]
+    walked = g.edge["sidewalk"][frame.index_edges] != Sidewalk.SEPARATE
+    on_nodes = set(g.node["osm_id"][g.node["seat"] != 0].tolist())
+    s = g.seats
+    joined = 0
+    for (lon, lat), node in zip(raw.features.seat_lonlat, raw.features.seat_node, strict=True):
+        if node in on_nodes:
+            continue
+        p = frame.points(np.array([[lon, lat]]))[0]
+        best: tuple[float, int] | None = None
+        for k, line in enumerate(frame.lines):
+            d = line.distance(p)
+            if not walked[k] or d > 15.0:
+                continue
+            snap = line.interpolate(line.project(p))
+            seg = shapely.LineString([p, snap])
+            if any(seg.crosses(r) for r in roads):
+                continue
+            if best is None or d < best[0]:
+                best = (d, k)
+        rows = np.flatnonzero((s["seat_lon"] == lon) & (s["seat_lat"] == lat))
+        if best is None:
+            assert len(rows) == 0
+            continue
+        joined += 1
+        e = int(frame.index_edges[best[1]])
+        assert e in s["seat_edge"][rows].tolist()
+    assert joined == g.meta["features"]["seats_joined"]
