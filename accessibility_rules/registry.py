@@ -139,6 +139,21 @@ WAY_SELECTION_KEYS: tuple[str, ...] = (
     *_SIDEWALK_KEYS,
 )  # fmt: skip
 
+#: Built columns joined from features beside the network: their tag rules are in
+#: accessibility_rules.surroundings (keys: surroundings.OSM_KEYS), read from nodes, ways and areas
+#: that are not walkable ways, so they list no way or node keys here.
+_SURROUNDINGS = "surroundings (joined by graphs.features)"
+_TREE_LABELS = (
+    ("alnus", "Erle", "alder"),
+    ("betula", "Birke", "birch"),
+    ("corylus", "Hasel", "hazel"),
+    ("fraxinus", "Esche", "ash"),
+    ("quercus", "Eiche", "oak"),
+    ("tilia", "Linde", "lime"),
+    ("other", "andere Gattung", "other genus"),
+    ("unknown", "Gattung unbekannt", "genus unknown"),
+)
+
 _E: Table = "edge"
 _N: Table = "node"
 _WAY, _NODE = "tags.way_attributes", "tags.node_attributes"
@@ -281,6 +296,47 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         osm_keys=("level", "layer", "tunnel", "bridge", "location"),
         note="0 at ground level (or untagged), < 0 below ground (tunnel, negative layer/level), "
         "> 0 above (bridge, upper level); snapping prefers 0",
+    ),
+    # --- joined from features beside the network (graphs/features.py) --------------------------
+    Attribute(
+        "seat_first_m", _E, "f4", Where.EDGE, Fill.BUILD, "erste Sitzgelegenheit nach",
+        "first seat after", unknown=_NAN, rule=_SURROUNDINGS,
+        note="metres from the edge's tail to its first seat (joined within seat_distance_m, "
+        "or on its end nodes); NaN: no seat mapped on this edge",
+    ),
+    Attribute(
+        "seat_last_m", _E, "f4", Where.EDGE, Fill.BUILD, "letzte Sitzgelegenheit bei",
+        "last seat at", unknown=_NAN, rule=_SURROUNDINGS,
+        note="metres from the edge's tail to its last seat; NaN: no seat mapped on this edge",
+    ),
+    Attribute(
+        "seat_max_gap_m", _E, "f4", Where.EDGE, Fill.BUILD, "längste Strecke zwischen Bänken",
+        "longest stretch between seats", unknown=_NAN, rule=_SURROUNDINGS,
+        note="longest stretch between consecutive seats on the edge; 0 with one seat, NaN none",
+    ),
+    *(
+        Attribute(
+            f"trees_{taxon}", _E, "u2", Where.EDGE, Fill.BUILD, f"Bäume: {de}", f"trees: {en}",
+            rule=_SURROUNDINGS,
+            note="trees within tree_distance_m of the edge (nodes, tree rows, woods, register)",
+        )
+        for taxon, de, en in _TREE_LABELS
+    ),
+    Attribute(
+        "green_share", _E, "f4", Where.EDGE, Fill.BUILD, "Grünanteil", "green share",
+        rule=_SURROUNDINGS,
+        note="share 0..1 of the edge's length inside or within green_distance_m of a park, "
+        "grass, meadow, forest, recreation ground, wood, scrub or grassland; 0: none mapped",
+    ),
+    Attribute(
+        "grass_share", _E, "f4", Where.EDGE, Fill.BUILD, "Anteil an Wiesen", "grass share",
+        rule=_SURROUNDINGS,
+        note="share 0..1 of the edge's length beside grass, meadow or grassland (grass pollen)",
+    ),
+    Attribute(
+        "park_id", _E, "i4", Where.EDGE, Fill.BUILD, "Park", "park", absent=-1,
+        rule=_SURROUNDINGS,
+        note="index into graph.meta['parks'] of the named park beside the edge, -1 none",
     ),
     # --- nodes ---------------------------------------------------------------------------------
     Attribute("lat", _N, "f8", Where.STRUCTURE, Fill.BUILD, "Breite", "latitude"),

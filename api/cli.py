@@ -89,15 +89,25 @@ def _stderr(message: str) -> None:
 def cmd_build(args: argparse.Namespace) -> int:
     """``stufenlos build``: OSM source → compiled graph folder + coverage report."""
     from graphs.coverage import format_report
+    from graphs.features import FeatureOptions
     from graphs.pipeline import build_command
 
-    bar, step = _progress_bar(total=8)
+    try:
+        features = FeatureOptions(
+            seat_distance_m=args.seat_distance_m, tree_distance_m=args.tree_distance_m,
+            green_distance_m=args.green_distance_m,
+        )  # fmt: skip
+    except ValueError as exc:
+        _stderr(str(exc))
+        return EXIT_USAGE
+    bar, step = _progress_bar(total=9)
     try:
         out, report = build_command(
             _path(args.out), osm=_path(args.osm), place=args.place, bbox=args.bbox,
             default_area=args.default_area, dem_path=_path(args.dem),
-            boundary_path=_path(args.boundary), if_missing=args.if_missing,
-            progress=step, notify=_stderr,
+            boundary_path=_path(args.boundary), trees_path=_path(args.trees),
+            trees_columns=(args.trees_genus_column, args.trees_lat_column, args.trees_lon_column),
+            features=features, if_missing=args.if_missing, progress=step, notify=_stderr,
         )  # fmt: skip
     finally:
         bar.close()
@@ -177,6 +187,25 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--boundary", help="Osmosis .poly file to clip the area to")
     b.add_argument("--out", help="output folder (default: the cache folder of the default area)")
     b.add_argument("--if-missing", action="store_true", help="do nothing if --out holds a graph")
+    b.add_argument(
+        "--trees",
+        help="city tree register (Baumkataster): GeoJSON points or CSV with lat/lon/genus",
+    )
+    b.add_argument("--trees-genus-column", default="genus", help="genus column (default genus)")
+    b.add_argument("--trees-lat-column", default="lat", help="latitude column of a CSV (lat)")
+    b.add_argument("--trees-lon-column", default="lon", help="longitude column of a CSV (lon)")
+    b.add_argument(
+        "--seat-distance-m", type=float, default=15.0,
+        help="seats join the nearest edge within this distance, not across a road (15)",
+    )  # fmt: skip
+    b.add_argument(
+        "--tree-distance-m", type=float, default=20.0,
+        help="trees count on every edge within this distance (20)",
+    )  # fmt: skip
+    b.add_argument(
+        "--green-distance-m", type=float, default=10.0,
+        help="green share: length within this distance of a green area (10)",
+    )  # fmt: skip
     b.set_defaults(func=cmd_build)
 
     r = sub.add_parser("route", help="compute one route and print its summary or GeoJSON")

@@ -44,6 +44,7 @@ from accessibility_rules.tags import (
     with_linear_kerbs,
 )
 from graphs.elevation import Dem, edge_inclines_percent
+from graphs.features import FeatureOptions, TreeRegister, empty_edge_columns, join_features
 from graphs.geodesy import haversine_m, metres_per_degree
 from graphs.model import EDGE_ATTRIBUTE_DTYPES, INVALID_ID, NODE_ATTRIBUTE_DTYPES, CompiledGraph
 from graphs.sources import RawOsm
@@ -74,12 +75,19 @@ def _noop(_: str) -> None:
 
 
 def build_graph(
-    raw: RawOsm, *, dem: Dem | None = None, progress: Progress = _noop
+    raw: RawOsm,
+    *,
+    dem: Dem | None = None,
+    progress: Progress = _noop,
+    features: FeatureOptions | None = None,
+    trees: TreeRegister | None = None,
 ) -> tuple[CompiledGraph, Counter[str]]:
     """Compile ``raw`` into a :class:`CompiledGraph`.
 
-    Returns the graph and the counts of malformed tag values (by key), which became *unknown*.
-    Raises :class:`BuildError` when no walkable way is left.
+    Seats, trees and green areas beside the network are joined to the edges with the distances
+    of ``features`` (defaults: :class:`~graphs.features.FeatureOptions`); ``trees`` is a city tree
+    register joined beside OSM's trees. Returns the graph and the counts of malformed tag values
+    (by key), which became *unknown*. Raises :class:`BuildError` when no walkable way is left.
     """
     started = time.perf_counter()
     malformed: Counter[str] = Counter()
@@ -108,7 +116,10 @@ def build_graph(
     if dem is not None:
         progress("sampling the elevation model")
         _apply_dem(graph, dem)
-    graph.meta = _metadata(raw, graph, dem, time.perf_counter() - started)
+    progress("joining seats, trees and green areas")
+    join_features(graph, raw.features, options=features, register=trees)
+    joined = {"features": graph.meta["features"], "parks": graph.meta["parks"]}
+    graph.meta = _metadata(raw, graph, dem, time.perf_counter() - started) | joined
     graph.meta["dropped_edges_outside_largest_component"] = total_edges - graph.edge_count
     graph.meta["source_counts"] = _source_counts(raw, ways, node_attrs)
     graph.validate()
@@ -283,6 +294,7 @@ def _compile(
 
     edge = _edge_attributes(ways, way_a, back_a, length_a)
     edge["reverse_edge"] = _twins(tail_a, head_a, way_a, length_a)
+    edge |= empty_edge_columns(m)  # filled by graphs.features.join_features
     names, edge["name_id"] = _names(ways, way_a, edge, all_coords, geom_first)
     node = _node_attributes(osm_ids, xs, ys, node_attrs)
     for name, dtype in EDGE_ATTRIBUTE_DTYPES.items():

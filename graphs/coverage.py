@@ -87,10 +87,14 @@ def coverage_report(graph: CompiledGraph, malformed: Counter[str] | None = None)
         label = a.coverage_label or a.name
         counts[label] = int(present.sum())
         counts[f"{label}_{a.coverage_known_label}"] = int((present & ~is_unknown(values)).sum())
+    feature_counts, surroundings = _feature_counts(graph, once, length)
+    counts |= feature_counts
     return {
         "source": graph.meta.get("source"),
         "attribution": graph.meta.get("attribution"),
         "counts": counts,
+        "surroundings": surroundings,
+        "features": graph.meta.get("features", {}),
         "source_counts": graph.meta.get("source_counts", {}),
         "known_share_of_length": attributes,
         "malformed_tag_values": dict(sorted((malformed or Counter()).items())),
@@ -103,6 +107,48 @@ def coverage_report(graph: CompiledGraph, malformed: Counter[str] | None = None)
     }
 
 
+def _feature_counts(
+    graph: CompiledGraph, once: np.ndarray, length: np.ndarray
+) -> tuple[dict[str, int], dict[str, float]]:
+    """Seat and tree counts (OSM and register, with and without genus), and the rates: seats per
+    km of network, green and grass share of the network length.
+
+    Seats are counted once per place: a joined seat is listed for both directions of its edge,
+    a node seat on every edge at the node, so they are counted from the join's statistics.
+    """
+    stats = graph.meta.get("features")
+    if not stats:
+        return {}, {}
+    e = graph.edge
+    total_m = float(length.sum())
+    seats = int(stats["seats_joined"]) + int(stats["seats_on_network_nodes"])
+    counts: dict[str, int] = {
+        "seats_read": stats["seats_read"],
+        "seats_on_network": seats,
+        "seats_not_joined_across_road": stats["seats_across_road"],
+        "seats_not_joined_beyond_distance": stats["seats_beyond_distance"],
+        "edges_with_seat": int((once & np.isfinite(e["seat_first_m"])).sum()),
+        "trees_osm": stats["trees_osm"],
+        "trees_osm_with_genus": stats["trees_osm_with_genus"],
+        "trees_osm_without_genus": stats["trees_osm"] - stats["trees_osm_with_genus"],
+    }
+    if "trees_register" in stats:
+        counts["trees_register"] = stats["trees_register"]
+        counts["trees_register_with_genus"] = stats["trees_register_with_genus"]
+        counts["trees_register_without_genus"] = (
+            stats["trees_register"] - stats["trees_register_with_genus"]
+        )
+    counts["trees_from_tree_rows"] = stats["trees_from_tree_rows"]
+    counts["trees_near_network"] = stats["trees_near_network"]
+    counts["edges_in_named_parks"] = int((once & (e["park_id"] >= 0)).sum())
+    counts["named_parks"] = len(graph.meta.get("parks", []))
+    rates = {"seats_per_km": round(seats / (total_m / 1000.0), 3) if total_m > 0 else 0.0}
+    for column in ("green_share", "grass_share"):
+        covered = float((length * e[column]).sum())
+        rates[f"{column}_of_length"] = round(covered / total_m, 4) if total_m > 0 else 0.0
+    return counts, rates
+
+
 def format_report(report: dict[str, Any]) -> str:
     """A readable console summary of :func:`coverage_report`."""
     lines = [f"Data coverage for {report['source']}", ""]
@@ -110,6 +156,9 @@ def format_report(report: dict[str, Any]) -> str:
     if report.get("source_counts"):
         lines += ["", "  in the source data (before cutting to the connected network):"]
         lines += [f"  {k.replace('_', ' '):<36} {v}" for k, v in report["source_counts"].items()]
+    if report.get("surroundings"):
+        lines += ["", "  seats, trees and green beside the network:"]
+        lines += [f"  {k.replace('_', ' '):<36} {v}" for k, v in report["surroundings"].items()]
     lines += ["", f"  {'attribute':<36} {'known':>7}  {'of km':>9}"]
     for name, s in report["known_share_of_length"].items():
         lines.append(f"  {name:<36} {s['known_share'] * 100:6.1f}%  {s['applies_km']:9.2f}")

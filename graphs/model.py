@@ -56,6 +56,10 @@ class CompiledGraph:
     node: dict[str, np.ndarray]
     names: list[str] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    #: The seat table (``seat_edge``, ``seat_offset_m``, … and its CSR ``edge_seat_first``),
+    #: filled by :func:`graphs.features.join_features`; read it with
+    #: :func:`graphs.features.seats_on_edge`. Empty for a graph built without the join.
+    seats: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def node_count(self) -> int:
@@ -96,6 +100,15 @@ class CompiledGraph:
         for ok, message in checks:
             if not ok:
                 raise GraphFormatError(message)
+        if self.seats:
+            first = self.seats.get("edge_seat_first")
+            k = len(self.seats.get("seat_edge", ()))
+            if first is None or first.shape != (m + 1,) or int(first[-1]) != k:
+                raise GraphFormatError(
+                    "edge_seat_first must have m + 1 entries ending at the seats"
+                )
+            if any(a.shape != (k,) for name, a in self.seats.items() if name != "edge_seat_first"):
+                raise GraphFormatError("every seat array needs one entry per seat")
         expected_tail = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.first_out))
         if not np.array_equal(expected_tail, self.tail):
             raise GraphFormatError("tail does not match first_out (edges must be sorted by tail)")

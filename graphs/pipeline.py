@@ -13,6 +13,7 @@ from graphs import settings
 from graphs.build import build_graph
 from graphs.coverage import coverage_report
 from graphs.elevation import Dem
+from graphs.features import FeatureOptions, read_tree_register
 from graphs.sources import (
     RawOsm,
     SourceError,
@@ -58,20 +59,34 @@ def build_to_dir(
     *,
     dem_path: Path | None = None,
     boundary_path: Path | None = None,
+    trees_path: Path | None = None,
+    trees_columns: tuple[str, str, str] = ("genus", "lat", "lon"),
+    features: FeatureOptions | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
     """Build a graph from ``source`` into ``out_dir``; return the coverage report.
+
+    ``trees_path`` is a city tree register (GeoJSON points or CSV) whose ``trees_columns``
+    (genus, latitude, longitude) are read; ``features`` holds the join distances.
 
     Everything that can fail (files, DEM coverage, empty areas) fails before ``out_dir`` is
     touched, and the folder is replaced atomically, so no half-written graph is left behind.
     """
     dem = Dem.open(dem_path) if dem_path is not None else None
     boundary = read_poly(boundary_path) if boundary_path is not None else None
+    register = None
+    if trees_path is not None:
+        genus_column, lat_column, lon_column = trees_columns
+        register = read_tree_register(
+            trees_path, genus_column=genus_column, lat_column=lat_column, lon_column=lon_column
+        )
     progress("reading OSM data")
     raw = source.read()
     if boundary is not None:
         raw = clip_to_boundary(raw, boundary)
-    graph, malformed = build_graph(raw, dem=dem, progress=progress)
+    graph, malformed = build_graph(
+        raw, dem=dem, progress=progress, features=features, trees=register
+    )
     report = coverage_report(graph, malformed)
     graph.meta["coverage"] = report["counts"]
     progress("saving")
@@ -89,6 +104,9 @@ def build_command(
     default_area: bool = False,
     dem_path: Path | None = None,
     boundary_path: Path | None = None,
+    trees_path: Path | None = None,
+    trees_columns: tuple[str, str, str] = ("genus", "lat", "lon"),
+    features: FeatureOptions | None = None,
     if_missing: bool = False,
     progress: Callable[[str], None] = lambda _: None,
     notify: Callable[[str], None] = lambda _: None,
@@ -115,7 +133,14 @@ def build_command(
     else:
         source = SourceSpec(osm=osm, place=place, bbox=bbox)
     report = build_to_dir(
-        source, out, dem_path=dem_path, boundary_path=boundary_path, progress=progress
+        source,
+        out,
+        dem_path=dem_path,
+        boundary_path=boundary_path,
+        trees_path=trees_path,
+        trees_columns=trees_columns,
+        features=features,
+        progress=progress,
     )
     return out, report
 

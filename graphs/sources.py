@@ -22,6 +22,7 @@ import osmium
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
+from accessibility_rules import surroundings
 from accessibility_rules.registry import RELEVANT_NODE_KEYS
 from accessibility_rules.tags import is_kerb_way, is_way_of_interest
 
@@ -42,6 +43,37 @@ class RawWay:
 
 
 @dataclass(slots=True)
+class RawFeatures:
+    """Features beside the walking network, as read (joined to edges by :mod:`graphs.features`).
+
+    Seats are points (a way's seat at the mean of its nodes), ``seat_node`` the OSM node id of a
+    seat node (-1 for a way). Trees are points with their genus (None = not tagged); tree rows
+    are lines; areas are WKB multipolygons in degrees with their kind and park name.
+    """
+
+    seat_lonlat: list[tuple[float, float]] = field(default_factory=list)
+    seat_kind: list[int] = field(default_factory=list)
+    seat_backrest: list[int] = field(default_factory=list)
+    seat_node: list[int] = field(default_factory=list)
+    tree_lonlat: list[tuple[float, float]] = field(default_factory=list)
+    tree_genus: list[str | None] = field(default_factory=list)
+    tree_rows: list[tuple[list[tuple[float, float]], str | None]] = field(default_factory=list)
+    areas: list[RawArea] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RawArea:
+    """A green, grass or wooded area (``wkb``: hex WKB multipolygon in degrees)."""
+
+    wkb: str
+    green: bool
+    grass: bool
+    wood: bool
+    park_name: str | None
+    genus: str | None
+
+
+@dataclass(slots=True)
 class RawOsm:
     """Highway ways, node coordinates and notable node tags, as read from a source."""
 
@@ -55,6 +87,7 @@ class RawOsm:
     extra: dict[str, object] = field(default_factory=dict)
     missing_nodes: int = 0  # node references of highway ways that the extract lacks
     split_ways: int = 0  # highway ways cut at a missing node between two present ones
+    features: RawFeatures = field(default_factory=RawFeatures)  # seats, trees, green areas
 
 
 def file_sha256(path: Path) -> str:
@@ -83,15 +116,29 @@ def read_osm_file(path: str | Path) -> RawOsm:
     kerb_ways: list[RawWay] = []
     newest = ""
     missing_nodes = split_ways = 0
+    features = RawFeatures()
+    wkb = osmium.geom.WKBFactory()
     try:
-        processor = osmium.FileProcessor(str(p), osmium.osm.NODE | osmium.osm.WAY)
-        for obj in processor.with_locations():
+        processor = (
+            osmium.FileProcessor(str(p))
+            .with_locations()
+            .with_areas(osmium.filter.KeyFilter(*surroundings.AREA_KEYS))
+        )
+        for obj in processor:
             if isinstance(obj, osmium.osm.Node):
                 if obj.tags and any(k in RELEVANT_NODE_KEYS for k, _ in obj.tags):
                     node_tags[obj.id] = {t.k: t.v for t in obj.tags}
+                if any(k in obj.tags for k in surroundings.POINT_KEYS):
+                    _node_feature(features, obj)
+                continue
+            if isinstance(obj, osmium.osm.Area):
+                if any(k in obj.tags for k in surroundings.AREA_KEYS):
+                    _area_feature(features, obj, wkb)
                 continue
             if not isinstance(obj, osmium.osm.Way):
                 continue
+            if any(k in obj.tags for k in surroundings.POINT_KEYS):
+                _way_feature(features, obj)
             if is_kerb_way(obj.tags):
                 kerb_ways.append(
                     RawWay(obj.id, [nd.ref for nd in obj.nodes], {t.k: t.v for t in obj.tags})
@@ -132,6 +179,67 @@ def read_osm_file(path: str | Path) -> RawOsm:
         kerb_ways=kerb_ways,
         missing_nodes=missing_nodes,
         split_ways=split_ways,
+        features=features,
+    )
+
+
+def _node_feature(features: RawFeatures, node: osmium.osm.Node) -> None:
+    """Record a seat or a tree node (the tag rules are in :mod:`accessibility_rules.surroundings`)."""
+    tags = {t.k: t.v for t in node.tags}
+    kind = surroundings.seat_kind(tags)
+    if kind is not None:
+        features.seat_lonlat.append((node.location.lon, node.location.lat))
+        features.seat_kind.append(int(kind))
+        features.seat_backrest.append(surroundings.seat_backrest(tags))
+        features.seat_node.append(node.id)
+    if surroundings.is_tree(tags):
+        features.tree_lonlat.append((node.location.lon, node.location.lat))
+        features.tree_genus.append(surroundings.tree_genus(tags))
+
+
+def _way_feature(features: RawFeatures, way: osmium.osm.Way) -> None:
+    """Record a seat way (at the mean of its nodes) or a tree row (its line)."""
+    tags = {t.k: t.v for t in way.tags}
+    kind = surroundings.seat_kind(tags)
+    row = surroundings.is_tree_row(tags)
+    if kind is None and not row:
+        return
+    coords = [(nd.location.lon, nd.location.lat) for nd in way.nodes if nd.location.valid()]
+    if not coords:
+        return
+    if kind is not None:
+        n = len(coords) - int(len(coords) > 1 and coords[0] == coords[-1])  # closed: once
+        features.seat_lonlat.append(
+            (sum(c[0] for c in coords[:n]) / n, sum(c[1] for c in coords[:n]) / n)
+        )
+        features.seat_kind.append(int(kind))
+        features.seat_backrest.append(surroundings.seat_backrest(tags))
+        features.seat_node.append(-1)
+    if row and len(coords) >= 2:
+        features.tree_rows.append((coords, surroundings.tree_genus(tags)))
+
+
+def _area_feature(
+    features: RawFeatures, area: osmium.osm.Area, wkb: osmium.geom.WKBFactory
+) -> None:
+    """Record a green, grass or wooded area as WKB (invalid rings are skipped by osmium)."""
+    tags = {t.k: t.v for t in area.tags}
+    green, grass, wood = surroundings.area_kind(tags)
+    if not (green or grass or wood):
+        return
+    try:
+        geometry = wkb.create_multipolygon(area)
+    except RuntimeError:  # an area osmium could not assemble into valid rings
+        return
+    features.areas.append(
+        RawArea(
+            geometry,
+            green,
+            grass,
+            wood,
+            surroundings.park_name(tags),
+            surroundings.tree_genus(tags),
+        )
     )
 
 
@@ -264,6 +372,7 @@ def clip_to_boundary(raw: RawOsm, area: Polygon | MultiPolygon) -> RawOsm:
         kerb_ways=raw.kerb_ways,
         missing_nodes=raw.missing_nodes,
         split_ways=raw.split_ways,
+        features=raw.features,  # beside the network: joined only where an edge is near
     )
 
 

@@ -40,7 +40,7 @@ def save_graph(graph: CompiledGraph, out_dir: str | Path) -> Path:
     try:
         for name in _CORE:
             np.save(tmp / f"{name}.npy", getattr(graph, name))
-        for prefix, table in (("edge", graph.edge), ("node", graph.node)):
+        for prefix, table in (("edge", graph.edge), ("node", graph.node), ("seat", graph.seats)):
             for name, arr in table.items():
                 np.save(tmp / f"{prefix}.{name}.npy", np.ascontiguousarray(arr))
         meta = dict(graph.meta, format_version=FORMAT_VERSION, attribute_schema=ATTRIBUTE_SCHEMA)
@@ -97,7 +97,7 @@ def load_graph(path: str | Path, *, mmap: bool = False) -> CompiledGraph:
     mode: Literal["r"] | None = "r" if mmap else None
     try:
         core = {name: np.load(root / f"{name}.npy", mmap_mode=mode) for name in _CORE}
-        tables: dict[str, dict[str, np.ndarray]] = {"edge": {}, "node": {}}
+        tables: dict[str, dict[str, np.ndarray]] = {"edge": {}, "node": {}, "seat": {}}
         for file in sorted(root.glob("*.*.npy")):
             prefix, name, _ = file.name.split(".", 2)
             if prefix in tables:
@@ -105,6 +105,13 @@ def load_graph(path: str | Path, *, mmap: bool = False) -> CompiledGraph:
         names = json.loads((root / "names.json").read_text())
     except (OSError, ValueError) as exc:
         raise GraphFormatError(f"graph in {root} is damaged: {exc}") from exc
-    graph = CompiledGraph(**core, edge=tables["edge"], node=tables["node"], names=names, meta=meta)
+    graph = CompiledGraph(
+        **core,
+        edge=tables["edge"],
+        node=tables["node"],
+        names=names,
+        meta=meta,
+        seats=tables["seat"],
+    )
     graph.validate()
     return graph

@@ -1,0 +1,504 @@
+"""Seats, trees and green areas joined to the edges (graphs/features.py), one rule per test.
+
+The fixture is hand-written OSM XML, laid out in metres east (x) and north (y) of
+(7.76 E, 49.44 N) and written in the test:
+
+    B   n5 (0,30) ─────────────────────────── n6 (200,30)          footway
+        │                                      │
+    R   n3 (0,12) ═══════════════════════════ n4 (200,12)          residential, sidewalk=separate
+        │                                      │
+    A   n1 (0,0) ─────────── n7 (100,0) ───── n2 (200,0) ── n8 (300,0)   footway A, then path P
+                          (bench on the node)
+
+Seats: s1 (30,-5) backrest=yes, s2 (170,-4) backrest=no, s6 (150,-3) a bus stop with bench=yes,
+s3 (50,-40) beyond 15 m, s4 (60,20) beside B (the separate-sidewalk road at 8 m is no
+candidate), s5 (40,13) between R and B: A is across the road and B 17 m away, so it is not joined.
+Trees near n1–n7 (y = -10, x = 20…35): Betula, Tilia (species), unknown (leaf_type only), Acer
+(other); near n7–n2: a Linde (genus:de) at (160,-10) and a Betula tree row from (120,-15) to
+(150,-15) (30 m: four trees). Park "Testpark" x 250…400, grass x 205…215 y 5…20, wood x 300…340
+y 10…40.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from accessibility_rules import surroundings
+from accessibility_rules.surroundings import SeatKind
+from api.cli import main as cli_main
+from graphs.build import build_graph
+from graphs.coverage import coverage_report
+from graphs.features import FeatureOptions, read_tree_register, seats_on_edge
+from graphs.geodesy import metres_per_degree
+from graphs.model import CompiledGraph
+from graphs.sources import SourceError, read_osm_file
+from graphs.store import load_graph, save_graph
+
+LON0, LAT0 = 7.76, 49.44
+MX, MY = metres_per_degree(LAT0)
+
+
+def lonlat(x: float, y: float) -> tuple[float, float]:
+    return LON0 + x / MX, LAT0 + y / MY
+
+
+NODES: dict[int, tuple[float, float, dict[str, str]]] = {
+    1: (0, 0, {}),
+    7: (100, 0, {"amenity": "bench", "backrest": "yes"}),
+    2: (200, 0, {}),
+    8: (300, 0, {}),
+    3: (0, 12, {}),
+    4: (200, 12, {}),
+    5: (0, 30, {}),
+    6: (200, 30, {}),
+    # seats
+    101: (30, -5, {"amenity": "bench", "backrest": "yes"}),
+    102: (170, -4, {"amenity": "bench", "backrest": "no"}),
+    103: (50, -40, {"amenity": "bench"}),
+    104: (60, 20, {"leisure": "picnic_table"}),
+    105: (40, 13, {"amenity": "bench"}),
+    106: (150, -3, {"highway": "bus_stop", "bench": "yes"}),
+    # trees
+    201: (20, -10, {"natural": "tree", "genus": "Betula"}),
+    202: (25, -10, {"natural": "tree", "species": "Tilia cordata"}),
+    203: (30, -10, {"natural": "tree", "leaf_type": "broadleaved"}),
+    204: (35, -10, {"natural": "tree", "genus": "Acer"}),
+    205: (160, -10, {"natural": "tree", "genus:de": "Winterlinde"}),
+    # tree row, park, grass, wood corners
+    301: (120, -15, {}),
+    302: (150, -15, {}),
+    311: (250, -50, {}),
+    312: (400, -50, {}),
+    313: (400, 50, {}),
+    314: (250, 50, {}),
+    321: (205, 5, {}),
+    322: (215, 5, {}),
+    323: (215, 20, {}),
+    324: (205, 20, {}),
+    331: (300, 10, {}),
+    332: (340, 10, {}),
+    333: (340, 40, {}),
+    334: (300, 40, {}),
+}
+WAYS: dict[int, tuple[list[int], dict[str, str]]] = {
+    10: ([1, 7, 2], {"highway": "footway"}),
+    11: ([3, 4], {"highway": "residential", "sidewalk": "separate"}),
+    12: ([5, 6], {"highway": "footway"}),
+    13: ([1, 3, 5], {"highway": "path"}),
+    14: ([2, 4, 6], {"highway": "path"}),
+    15: ([2, 8], {"highway": "path"}),
+    20: ([301, 302], {"natural": "tree_row", "genus": "Betula"}),
+    21: ([311, 312, 313, 314, 311], {"leisure": "park", "name": "Testpark"}),
+    22: ([321, 322, 323, 324, 321], {"landuse": "grass"}),
+    23: ([331, 332, 333, 334, 331], {"natural": "wood"}),
+}
+
+
+def write_osm(path: Path, nodes: dict = NODES, ways: dict = WAYS) -> Path:
+    """Write the fixture as OSM XML."""
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
+    for i, (x, y, tags) in nodes.items():
+        lon, lat = lonlat(x, y)
+        lines.append(f'  <node id="{i}" lat="{lat:.8f}" lon="{lon:.8f}" version="1">')
+        lines += [f'    <tag k="{k}" v="{v}"/>' for k, v in tags.items()]
+        lines.append("  </node>")
+    for i, (refs, tags) in ways.items():
+        lines.append(f'  <way id="{i}" version="1">')
+        lines += [f'    <nd ref="{r}"/>' for r in refs]
+        lines += [f'    <tag k="{k}" v="{v}"/>' for k, v in tags.items()]
+        lines.append("  </way>")
+    lines.append("</osm>")
+    path.write_text("\n".join(lines))
+    return path
+
+
+@pytest.fixture(scope="module")
+def fixture_osm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_osm(tmp_path_factory.mktemp("features") / "features.osm")
+
+
+@pytest.fixture(scope="module")
+def graph(fixture_osm: Path) -> CompiledGraph:
+    return build_graph(read_osm_file(fixture_osm))[0]
+
+
+def edge(g: CompiledGraph, a: int, b: int) -> int:
+    ids = g.node["osm_id"]
+    (ia,), (ib,) = np.flatnonzero(ids == a), np.flatnonzero(ids == b)
+    (e,) = np.flatnonzero((g.tail == ia) & (g.head == ib))
+    return int(e)
+
+
+# ------------------------------------------------------------------------------ tag rules
+
+
+@pytest.mark.parametrize(
+    ("tags", "taxon"),
+    [
+        ({"genus": "Betula"}, "betula"),
+        ({"genus:la": "Alnus"}, "alnus"),
+        ({"species": "Tilia cordata"}, "tilia"),
+        ({"taxon": "Quercus robur"}, "quercus"),
+        ({"genus:de": "Hasel"}, "corylus"),
+        ({"species:de": "Gemeine Esche"}, "fraxinus"),
+        ({"species:de": "Pappel"}, "other"),
+        ({"genus": "Acer"}, "other"),
+        ({"leaf_type": "broadleaved"}, "unknown"),
+        ({"leaf_type": "needleleaved", "leaf_cycle": "evergreen"}, "unknown"),
+        ({}, "unknown"),
+    ],
+)
+def test_tree_taxon_rule(tags: dict[str, str], taxon: str) -> None:
+    assert surroundings.tree_taxon({"natural": "tree", **tags}) == taxon
+
+
+@pytest.mark.parametrize(
+    ("tags", "kind"),
+    [
+        ({"amenity": "bench"}, SeatKind.BENCH),
+        ({"leisure": "picnic_table"}, SeatKind.PICNIC_TABLE),
+        ({"highway": "bus_stop", "bench": "yes"}, SeatKind.STOP),
+        ({"public_transport": "platform", "bench": "yes"}, SeatKind.STOP),
+        ({"amenity": "shelter", "bench": "yes"}, SeatKind.SHELTER),
+        ({"highway": "bus_stop", "bench": "no"}, None),
+        ({"highway": "bus_stop"}, None),
+        ({"amenity": "shelter"}, None),
+    ],
+)
+def test_seat_kind_rule(tags: dict[str, str], kind: SeatKind | None) -> None:
+    assert surroundings.seat_kind(tags) == kind
+
+
+def test_area_rules() -> None:
+    assert surroundings.area_kind({"leisure": "park"}) == (True, False, False)
+    assert surroundings.area_kind({"landuse": "meadow"}) == (True, True, False)
+    assert surroundings.area_kind({"natural": "scrub"}) == (True, False, True)
+    assert surroundings.area_kind({"landuse": "residential"}) == (False, False, False)
+    assert surroundings.park_name({"leisure": "park", "name": " Körnerpark "}) == "Körnerpark"
+    assert surroundings.park_name({"leisure": "park"}) is None
+    assert surroundings.park_name({"landuse": "grass", "name": "Wiese"}) is None
+
+
+# ------------------------------------------------------------------------------ seats
+
+
+def test_seats_within_distance_with_offsets_in_both_directions(graph: CompiledGraph) -> None:
+    forward, backward = edge(graph, 1, 7), edge(graph, 7, 1)
+    offsets, backrest, kind, lon, _ = seats_on_edge(graph, forward)
+    # s1 at 30 m, the node bench at the edge's end (100 m)
+    assert offsets.tolist() == pytest.approx([30.0, 100.0], abs=0.3)
+    assert backrest.tolist() == [1, 1]
+    assert kind.tolist() == [SeatKind.BENCH, SeatKind.BENCH]
+    assert lon[0] == pytest.approx(lonlat(30, -5)[0])
+    offsets_back, *_ = seats_on_edge(graph, backward)
+    assert offsets_back.tolist() == pytest.approx([0.0, 70.0], abs=0.3)
+    e = graph.edge
+    assert e["seat_first_m"][forward] == pytest.approx(30.0, abs=0.3)
+    assert e["seat_last_m"][forward] == pytest.approx(100.0, abs=0.3)
+    assert e["seat_max_gap_m"][forward] == pytest.approx(70.0, abs=0.3)
+    assert e["seat_first_m"][backward] == pytest.approx(0.0, abs=1e-6)
+    assert e["seat_max_gap_m"][backward] == pytest.approx(70.0, abs=0.3)
+
+
+def test_node_seat_folded_in_and_stop_bench(graph: CompiledGraph) -> None:
+    e7_2 = edge(graph, 7, 2)
+    offsets, backrest, kind, *_ = seats_on_edge(graph, e7_2)
+    # the node bench at 0, the bus stop (bench=yes) at 50, s2 (no backrest) at 70
+    assert offsets.tolist() == pytest.approx([0.0, 50.0, 70.0], abs=0.3)
+    assert backrest.tolist() == [1, -1, 0]
+    assert kind.tolist() == [SeatKind.BENCH, SeatKind.STOP, SeatKind.BENCH]
+    assert graph.edge["seat_max_gap_m"][e7_2] == pytest.approx(50.0, abs=0.3)
+    e2_7 = edge(graph, 2, 7)
+    assert seats_on_edge(graph, e2_7)[0].tolist() == pytest.approx([30.0, 50.0, 100.0], abs=0.3)
+
+
+def test_seat_beyond_distance_and_across_road_not_joined(graph: CompiledGraph) -> None:
+    stats = graph.meta["features"]
+    assert stats["seats_read"] == 7
+    assert stats["seats_on_network_nodes"] == 1
+    assert stats["seats_joined"] == 4  # s1, s2, s4, s6
+    assert stats["seats_beyond_distance"] == 1  # s3
+    assert stats["seats_across_road"] == 1  # s5
+    # no seat on the road (s4 and s5 are nearer to it, but its sidewalks are separate)
+    road = edge(graph, 3, 4)
+    assert len(seats_on_edge(graph, road)[0]) == 0
+    assert math.isnan(graph.edge["seat_first_m"][road])
+    # s4 (picnic table) on footway B, 60 m from n5
+    offsets, _, kind, *_ = seats_on_edge(graph, edge(graph, 5, 6))
+    assert offsets.tolist() == pytest.approx([60.0], abs=0.3)
+    assert kind.tolist() == [SeatKind.PICNIC_TABLE]
+
+
+def test_seat_across_road_joins_with_a_larger_distance(fixture_osm: Path) -> None:
+    """s5 is 17 m from footway B (its own side of the road): joined there at 20 m, never to A."""
+    g = build_graph(read_osm_file(fixture_osm), features=FeatureOptions(seat_distance_m=20))[0]
+    offsets = seats_on_edge(g, edge(g, 5, 6))[0]
+    assert offsets.tolist() == pytest.approx([40.0, 60.0], abs=0.3)
+    assert g.meta["features"]["seats_across_road"] == 0
+    assert seats_on_edge(g, edge(g, 1, 7))[0].tolist() == pytest.approx([30.0, 100.0], abs=0.3)
+
+
+def test_seat_table_is_sorted_and_consistent(graph: CompiledGraph) -> None:
+    s = graph.seats
+    order = np.lexsort((s["seat_offset_m"], s["seat_edge"]))
+    assert np.array_equal(order, np.arange(len(order)))
+    assert np.array_equal(
+        np.diff(s["edge_seat_first"]), np.bincount(s["seat_edge"], minlength=graph.edge_count)
+    )
+    assert np.all(s["seat_offset_m"] <= graph.edge["length_m"][s["seat_edge"]] + 1e-3)
+
+
+# ------------------------------------------------------------------------------ trees
+
+
+def test_tree_counts_by_taxon(graph: CompiledGraph) -> None:
+    e = graph.edge
+    for a, b in ((1, 7), (7, 1)):
+        i = edge(graph, a, b)
+        counts = {t: int(e[f"trees_{t}"][i]) for t in surroundings.TREE_TAXA}
+        assert counts == {
+            "alnus": 0, "betula": 1, "corylus": 0, "fraxinus": 0, "quercus": 0, "tilia": 1,
+            "other": 1, "unknown": 1,
+        }  # fmt: skip
+    i = edge(graph, 7, 2)
+    assert int(e["trees_tilia"][i]) == 1  # genus:de Winterlinde
+    assert int(e["trees_betula"][i]) == 4  # the tree row: 30 m at 10 m spacing, both ends
+    assert int(e["trees_unknown"][i]) == 0
+    stats = graph.meta["features"]
+    assert (stats["trees_osm"], stats["trees_osm_with_genus"]) == (5, 4)
+    assert stats["trees_from_tree_rows"] == 4
+
+
+def test_wood_counts_trees_of_unknown_genus(graph: CompiledGraph) -> None:
+    # P (n2 → n8) passes within 20 m of the wood for sqrt(20² - 10²) = 17.3 m: two trees
+    assert int(graph.edge["trees_unknown"][edge(graph, 2, 8)]) == 2
+    assert int(graph.edge["trees_unknown"][edge(graph, 3, 4)]) == 0
+
+
+# ------------------------------------------------------------------------------ green
+
+
+def test_green_and_grass_share_of_a_path_half_inside_a_park(fixture_osm: Path) -> None:
+    raw = read_osm_file(fixture_osm)
+    g0 = build_graph(raw, features=FeatureOptions(green_distance_m=0.0))[0]
+    p = edge(g0, 2, 8)
+    assert g0.edge["green_share"][p] == pytest.approx(0.5, abs=0.005)  # x 250…300 inside
+    assert g0.edge["grass_share"][p] == pytest.approx(0.0)
+    g = build_graph(raw)[0]  # 10 m
+    p, q = edge(g, 2, 8), edge(g, 8, 2)
+    grass = (15 + math.sqrt(10**2 - 5**2)) / 100  # x 200…223.7: round-capped, the grass 5 m away
+    assert g.edge["grass_share"][p] == pytest.approx(grass, abs=0.005)
+    assert g.edge["green_share"][p] == pytest.approx(0.6 + grass, abs=0.005)
+    assert g.edge["green_share"][q] == g.edge["green_share"][p]
+    assert g.meta["parks"] == ["Testpark"]
+    assert g.edge["park_id"][p] == 0
+    assert g.edge["park_id"][q] == 0
+    assert g.edge["park_id"][edge(g, 1, 7)] == -1
+    assert g.edge["green_share"][edge(g, 1, 7)] == 0.0
+
+
+def test_store_round_trip_and_coverage(graph: CompiledGraph, tmp_path: Path) -> None:
+    save_graph(graph, tmp_path / "g")
+    loaded = load_graph(tmp_path / "g")
+    for name, arr in graph.seats.items():
+        assert np.array_equal(loaded.seats[name], arr), name
+    assert loaded.meta["parks"] == ["Testpark"]
+    report = coverage_report(loaded)
+    counts, rates = report["counts"], report["surroundings"]
+    assert counts["seats_on_network"] == 5
+    assert counts["trees_osm_with_genus"] == 4
+    assert counts["trees_osm_without_genus"] == 1
+    assert 0 < rates["green_share_of_length"] < 1
+    km = counts["network_km"]
+    assert rates["seats_per_km"] == pytest.approx(5 / km, rel=1e-2)
+
+
+# ------------------------------------------------------------------------------ tree register
+
+
+def test_tree_register_csv_replaces_the_same_osm_tree(fixture_osm: Path, tmp_path: Path) -> None:
+    register = tmp_path / "baeume.csv"
+    (lon1, lat1), (lon2, lat2) = lonlat(30, -10), lonlat(170, -10)
+    register.write_text(
+        "lat;lon;gattung\n"
+        f"{lat1};{lon1};Betula pendula\n"  # OSM tree 203 (unknown genus) is this tree
+        f"{lat2};{lon2};\n"  # no genus: unknown
+        "x;y;Tilia\n"  # unreadable coordinates: skipped
+    )
+    trees = read_tree_register(register, genus_column="gattung")
+    assert len(trees.genus) == 2
+    assert trees.rows_skipped == 1
+    g = build_graph(read_osm_file(fixture_osm), trees=trees)[0]
+    i = edge(g, 1, 7)
+    assert int(g.edge["trees_betula"][i]) == 2
+    assert int(g.edge["trees_unknown"][i]) == 0
+    assert int(g.edge["trees_unknown"][edge(g, 7, 2)]) == 1
+    stats = g.meta["features"]
+    assert stats["trees_register"] == 2
+    assert stats["trees_register_with_genus"] == 1
+    assert stats["trees_osm_also_in_register"] == 1
+
+
+def test_tree_register_geojson_through_the_command(fixture_osm: Path, tmp_path: Path) -> None:
+    lon, lat = lonlat(25, -12)
+    register = tmp_path / "trees.geojson"
+    register.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                        "properties": {"art": "Corylus avellana"},
+                    }
+                ],
+            }
+        )
+    )
+    out = tmp_path / "graph"
+    status = cli_main(
+        ["build", "--osm", str(fixture_osm), "--out", str(out), "--trees", str(register),
+         "--trees-genus-column", "art"]
+    )  # fmt: skip
+    assert status == 0
+    g = load_graph(out)
+    assert int(g.edge["trees_corylus"][edge(g, 1, 7)]) == 1
+    report = json.loads((out / "coverage.json").read_text())
+    assert report["counts"]["trees_register"] == 1
+    assert report["counts"]["trees_register_with_genus"] == 1
+    assert report["counts"]["trees_osm"] == 5
+
+
+def test_tree_register_errors(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="does not exist"):
+        read_tree_register(tmp_path / "none.csv")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y,genus\n1,2,Tilia\n")
+    with pytest.raises(SourceError, match="lacks the column"):
+        read_tree_register(bad)
+
+
+def test_feature_options_are_ranged() -> None:
+    with pytest.raises(ValueError, match="seat_distance_m"):
+        FeatureOptions(seat_distance_m=-1)
+
+
+# ------------------------------------------------------------------------------ real extracts
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("osm_name", "expected"),
+    [
+        # 134 amenity=bench + 25 stops/platforms with bench=yes + 1 shelter; 569 trees, no genus
+        ("kaiserslautern-2013.osm.gz", {"benches": 134, "seats_read": 160, "trees": 569,
+                                        "genus": 0}),
+        # 22 benches + 2 stops + 1 shelter; 145 trees, 17 with a botanical genus + 1 Pappel
+        ("berlin-neukoelln-2024.osm.gz", {"benches": 22, "seats_read": 25, "trees": 145,
+                                          "genus": 18}),
+    ],
+)  # fmt: skip
+def test_real_counts(shared_file: object, osm_name: str, expected: dict[str, int]) -> None:
+    raw = read_osm_file(shared_file(osm_name))  # type: ignore[operator]
+    g = build_graph(raw)[0]
+    stats = g.meta["features"]
+    assert stats["seats_by_kind"]["bench"] == expected["benches"]
+    assert stats["seats_read"] == expected["seats_read"]
+    assert stats["trees_osm"] == expected["trees"]
+    assert stats["trees_osm_with_genus"] == expected["genus"]
+    joined = stats["seats_joined"] + stats["seats_on_network_nodes"]
+    assert (
+        joined + stats["seats_across_road"] + stats["seats_beyond_distance"]
+        == expected["seats_read"]
+    )
+    rates = coverage_report(g)["surroundings"]
+    assert rates["seats_per_km"] > 0
+    assert 0 < rates["green_share_of_length"] < 1
+    if expected["genus"]:
+        assert stats["trees_osm_by_taxon"]["tilia"] == 17
+        assert int(g.edge["trees_tilia"].sum()) > 0
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_join_matches_a_per_edge_reference_on_neukoelln(shared_file: object) -> None:
+    """Tree counts and green shares of the vectorised join equal a plain loop over the edges
+    (one shapely call per edge and tree, in the same metre frame)."""
+    import shapely
+
+    from graphs.features import _frame
+
+    raw = read_osm_file(shared_file("berlin-neukoelln-2024.osm.gz"))  # type: ignore[operator]
+    g = build_graph(raw)[0]
+    frame = _frame(g)
+    taxa = list(surroundings.TREE_TAXA)
+    trees = frame.points(np.array(raw.features.tree_lonlat))
+    taxon = [taxa.index(surroundings.taxon_of_genus(x)) for x in raw.features.tree_genus]
+    woods = [a for a in raw.features.areas if a.wood]
+    wood = shapely.union_all(frame.local(shapely.from_wkb([a.wkb for a in woods])))
+    greens = frame.local(shapely.from_wkb([a.wkb for a in raw.features.areas if a.green]))
+    green_zone = shapely.union_all([shapely.buffer(x, 10.0) for x in greens])
+    wood_zone = shapely.buffer(wood, 20.0)
+    rng = np.random.default_rng(12)
+    for k in rng.choice(len(frame.lines), size=150, replace=False):
+        line, e = frame.lines[k], int(frame.index_edges[k])
+        expected = np.zeros(len(taxa))
+        for p, t in zip(trees, taxon, strict=True):
+            if line.distance(p) <= 20.0:
+                expected[t] += 1
+        expected[taxa.index("unknown")] += np.rint(line.intersection(wood_zone).length / 10.0)
+        got = [int(g.edge[f"trees_{t}"][e]) for t in taxa]
+        assert got == expected.astype(int).tolist(), e
+        share = line.intersection(green_zone).length / line.length
+        assert g.edge["green_share"][e] == pytest.approx(share, abs=1e-4), e
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_seat_join_matches_a_per_seat_reference_on_neukoelln(shared_file: object) -> None:
+    """Every seat's edge equals a plain loop: the nearest walked edge within 15 m whose
+    connecting segment crosses no road line; unjoined seats have none."""
+    import shapely
+
+    from accessibility_rules.attributes import ROAD_CLASSES, Sidewalk
+    from graphs.features import _frame
+
+    raw = read_osm_file(shared_file("berlin-neukoelln-2024.osm.gz"))  # type: ignore[operator]
+    g = build_graph(raw)[0]
+    frame = _frame(g)
+    highway = g.edge["highway"][frame.index_edges]
+    roads = [frame.lines[k] for k in np.flatnonzero(np.isin(highway, list(ROAD_CLASSES)))]
+    walked = g.edge["sidewalk"][frame.index_edges] != Sidewalk.SEPARATE
+    on_nodes = set(g.node["osm_id"][g.node["seat"] != 0].tolist())
+    s = g.seats
+    joined = 0
+    for (lon, lat), node in zip(raw.features.seat_lonlat, raw.features.seat_node, strict=True):
+        if node in on_nodes:
+            continue
+        p = frame.points(np.array([[lon, lat]]))[0]
+        best: tuple[float, int] | None = None
+        for k, line in enumerate(frame.lines):
+            d = line.distance(p)
+            if not walked[k] or d > 15.0:
+                continue
+            snap = line.interpolate(line.project(p))
+            seg = shapely.LineString([p, snap])
+            if any(seg.crosses(r) for r in roads):
+                continue
+            if best is None or d < best[0]:
+                best = (d, k)
+        rows = np.flatnonzero((s["seat_lon"] == lon) & (s["seat_lat"] == lat))
+        if best is None:
+            assert len(rows) == 0
+            continue
+        joined += 1
+        e = int(frame.index_edges[best[1]])
+        assert e in s["seat_edge"][rows].tolist()
+    assert joined == g.meta["features"]["seats_joined"]
