@@ -191,7 +191,7 @@ class RestQuery:
         lm = metric.landmarks
         bound = (
             self._node_x, self._node_y, float(x), float(y), metric.h_scale, lm.dist,
-            lm.at(t_nodes),
+            lm.at(t_nodes), lm.scale,
         )  # fmt: skip
         g = (graph.first_out, graph.head, metric.cost_s)
         while True:

@@ -98,7 +98,7 @@ def check_route_response(body: dict[str, Any], bbox: list[float]) -> None:
         for step in steps:
             assert isinstance(step["text"], str)
             assert step["text"].strip()
-            assert step["type"] in {"depart", "turn", "barrier", "arrive"}
+            assert step["type"] in {"depart", "turn", "barrier", "rest", "arrive"}
         ats = [s["at_m"] for s in steps]
         assert ats == sorted(ats)
         assert ats[-1] == pytest.approx(route["distance_m"], abs=0.2)

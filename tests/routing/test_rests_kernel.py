@@ -143,7 +143,7 @@ def run_kernel(case, capacity: int = 4):
     tgt = (tgt[0], tc, *tgt[2:])
     bound = (
         np.array(x, dtype=np.float64), np.array(y, dtype=np.float64), float(tx), float(ty),
-        float(scale), NO_LM, np.zeros((len(targets), 0)),
+        float(scale), NO_LM, np.zeros((len(targets), 0)), 1.0,
     )  # fmt: skip
     node_first = np.zeros(n, dtype=np.int64)
     stamp = np.zeros(n, dtype=np.int64)
@@ -211,7 +211,7 @@ def test_the_settle_budget_stops_the_search() -> None:
     one = np.zeros(1)
     src = (np.array([0]), np.zeros(1), np.zeros(1))
     tgt = (np.array([2]), np.zeros(1), np.zeros(1), one * np.nan, one * np.nan, one * np.nan)
-    bound = (np.zeros(3), np.zeros(3), 0.0, 0.0, 0.0, NO_LM, np.zeros((1, 0)))
+    bound = (np.zeros(3), np.zeros(3), 0.0, 0.0, 0.0, NO_LM, np.zeros((1, 0)), 1.0)
     out = _kernels.rest_search(
         graph, seats, 300.0, src, tgt, bound, _kernels.label_pool(16), np.zeros(3, np.int64),
         np.zeros(3, np.int64), 1, 1,
