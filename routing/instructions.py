@@ -97,10 +97,12 @@ _SEAT_WORDS = {
     "de": {
         "seat": "Sitzgelegenheit", "yes": "mit Rückenlehne", "no": "ohne Rückenlehne",
         "next": "Nächste Sitzgelegenheit in {d}", "none": "keine weitere Sitzgelegenheit bis zum Ziel ({d})",
+        "none_unknown": "keine weitere Sitzgelegenheit bekannt bis zum Ziel ({d}; Bänke nicht erfasst)",
     },
     "en": {
         "seat": "seat", "yes": "with backrest", "no": "without backrest",
         "next": "next seat in {d}", "none": "no further seat before the destination ({d})",
+        "none_unknown": "no further seat known before the destination ({d}; benches not mapped)",
     },
 }  # fmt: skip
 
@@ -122,7 +124,8 @@ def _seat_events(route: Route, lang: Language) -> list[tuple[float, str, float, 
         if i + 1 < len(seats):
             after = w["next"].format(d=metres(seats[i + 1]["at_m"] - seat["at_m"], lang))
         else:
-            after = w["none"].format(d=metres(max(0.0, route.distance_m - seat["at_m"]), lang))
+            none = "none" if rests.get("seats_known", True) else "none_unknown"
+            after = w[none].format(d=metres(max(0.0, route.distance_m - seat["at_m"]), lang))
         text = f"{text}. {_capital(after)}"
         out.append((float(seat["at_m"]), "rest", seat["lon"], seat["lat"], text))
     return out
