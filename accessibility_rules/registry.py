@@ -229,8 +229,10 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     ),
     Attribute(
         "lit", _E, "i1", Where.EDGE, Fill.TAG, "Beleuchtung", "lighting", unknown=-1, enum=Tri,
-        rule=_WAY, osm_keys=("lit",), coverage=Coverage.LENGTH_SHARE, coverage_label="lit",
-        unknown_flag="lit",
+        rule=_WAY, osm_keys=("lit", "lit:time"), coverage=Coverage.LENGTH_SHARE,
+        coverage_label="lit", unknown_flag="lit",
+        note="lit through the whole night (tags.parse_lit, tags.lit_schedule): a schedule that "
+        "leaves part of some night dark is unlit, as lit=limited",
     ),
     Attribute(
         "sidewalk", _E, "i1", Where.EDGE, Fill.TAG, "Gehweg", "sidewalk", unknown=-1,
