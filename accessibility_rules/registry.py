@@ -229,8 +229,10 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     ),
     Attribute(
         "lit", _E, "i1", Where.EDGE, Fill.TAG, "Beleuchtung", "lighting", unknown=-1, enum=Tri,
-        rule=_WAY, osm_keys=("lit",), coverage=Coverage.LENGTH_SHARE, coverage_label="lit",
-        unknown_flag="lit",
+        rule=_WAY, osm_keys=("lit", "lit:time"), coverage=Coverage.LENGTH_SHARE,
+        coverage_label="lit", unknown_flag="lit",
+        note="lit through the whole night (tags.parse_lit, tags.lit_schedule): a schedule that "
+        "leaves part of some night dark is unlit, as lit=limited",
     ),
     Attribute(
         "sidewalk", _E, "i1", Where.EDGE, Fill.TAG, "Gehweg", "sidewalk", unknown=-1,
@@ -318,7 +320,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         Attribute(
             f"trees_{taxon}", _E, "u2", Where.EDGE, Fill.BUILD, f"Bäume: {de}", f"trees: {en}",
             rule=_SURROUNDINGS,
-            note="trees within tree_distance_m of the edge (nodes, tree rows, woods, register)",
+            note="trees within tree_distance_m of the edge (nodes, tree rows, woods, register); "
+            "trees_unknown is 65535 on every edge when the source was not read for trees "
+            "(a download: meta features.read false), an unknown number of unknown genus",
         )
         for taxon, de, en in _TREE_LABELS
     ),
@@ -326,12 +330,14 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "green_share", _E, "f4", Where.EDGE, Fill.BUILD, "Grünanteil", "green share",
         rule=_SURROUNDINGS,
         note="share 0..1 of the edge's length inside or within green_distance_m of a park, "
-        "grass, meadow, forest, recreation ground, wood, scrub or grassland; 0: none mapped",
+        "grass, meadow, forest, recreation ground, wood, scrub or grassland; 0: none mapped; "
+        "NaN: surroundings not read (a download)",
     ),
     Attribute(
         "grass_share", _E, "f4", Where.EDGE, Fill.BUILD, "Anteil an Wiesen", "grass share",
         rule=_SURROUNDINGS,
-        note="share 0..1 of the edge's length beside grass, meadow or grassland (grass pollen)",
+        note="share 0..1 of the edge's length beside grass, meadow or grassland (grass pollen); "
+        "NaN: surroundings not read (a download)",
     ),
     Attribute(
         "park_id", _E, "i4", Where.EDGE, Fill.BUILD, "Park", "park", absent=-1,

@@ -80,6 +80,7 @@ __all__ = [
     "is_kerb_way",
     "is_pedestrian_way",
     "is_way_of_interest",
+    "lit_schedule",
     "node_attributes",
     "parse_acoustic_signal",
     "parse_barrier",
@@ -88,6 +89,7 @@ __all__ = [
     "parse_kerb_height_cm",
     "parse_kerb_kind",
     "parse_lit",
+    "parse_lit_time",
     "parse_sloped_curb",
     "parse_smoothness",
     "parse_step_count",
@@ -408,21 +410,104 @@ def _looks_like_opening_hours(text: str) -> bool:
     return has_time or has_sun_event
 
 
-def parse_lit(value: str, *, key: str | None = "lit") -> Tri:
-    """Read ``lit=*`` as whether the way is lit at night.
+#: Bounds of darkness in Germany (local time): no place has its sunset before 15:00 or its
+#: sunrise after 09:00 (earliest sunset ≈ 15:50 in the east in December, latest sunrise ≈ 08:50
+#: in the west in January). A clock-time schedule lights every night only if it covers both.
+NIGHT_STARTS_BY_MIN = 15 * 60
+NIGHT_ENDS_BY_MIN = 9 * 60
+_TIME = r"(?:[01]?[0-9]|2[0-4]):[0-5][0-9]"
+_EVENT = rf"\(?(?:sunset|dusk|sunrise|dawn)(?:[+-]{_TIME})?\)?"
+_RANGE_RE = re.compile(rf"^(?P<a>{_EVENT}|{_TIME})-(?P<b>{_EVENT}|{_TIME})$")
+_EVENT_RE = re.compile(rf"^\(?(?P<event>[a-z]+)(?:(?P<sign>[+-])(?P<offset>{_TIME}))?\)?$")
 
-    YES: ``yes``, ``24/7``, ``automatic`` and operating-time schedules in opening_hours syntax
-    (``Mo-Fr 06:00-22:00``, ``sunset-sunrise``): lit at least at some times of the night, as the
-    plain ``yes`` is. NO: ``no``, ``disused``, ``limited`` (not reliably lit), ``interval``
-    (beacon lights, not lighting).
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _bound_covers_night(bound: str, *, start: bool) -> bool:
+    """Whether one end of a range lies outside the night: a start at or before dark (sunset or
+    dusk, not later; or a clock time from noon to :data:`NIGHT_STARTS_BY_MIN`), an end at or
+    after light (sunrise or dawn, not earlier; or a clock time from :data:`NIGHT_ENDS_BY_MIN`
+    to noon, or 24:00)."""
+    event = _EVENT_RE.match(bound)
+    if event is not None and event["event"] in _SUN_EVENTS:
+        evening = event["event"] in ("sunset", "dusk")
+        if evening != start:
+            return False
+        sign = event["sign"]
+        # an offset that shortens the lit time (after sunset, before sunrise) leaves it dark
+        return sign is None or _minutes(event["offset"]) == 0 or (sign == "-") == start
+    minutes = _minutes(bound)
+    if start:
+        return 12 * 60 <= minutes <= NIGHT_STARTS_BY_MIN
+    return NIGHT_ENDS_BY_MIN <= minutes <= 12 * 60 or minutes == 24 * 60
+
+
+def lit_schedule(text: str) -> Tri:
+    """Whether an operating-time schedule (opening_hours syntax, lower case) lights the way
+    through every night: YES when one rule for every day (no day selector, or ``mo-su``) has a
+    range from dark to light: ``sunset-sunrise``, ``dusk-dawn``, ``(sunset-00:30)-sunrise``,
+    ``15:00-09:00``, ``00:00-24:00``, ``24/7``. NO otherwise: the lights follow a timetable that
+    leaves part of some night dark (``Mo-Fr 06:00-22:00``, ``sunset-01:00``,
+    ``(sunset+01:00)-sunrise``), which is ``lit=limited`` by another name.
+    """
+    for rule in (re.sub(r"\s*-\s*", "-", r.strip()) for r in text.split(";")):
+        if rule in ("24/7", "mo-su 24/7"):
+            return Tri.YES
+        days, _, times = rule.rpartition(" ")
+        if days not in ("", "mo-su"):
+            continue
+        for part in times.split(","):
+            match = _RANGE_RE.match(part.strip())
+            if match is None:
+                continue
+            a, b = match["a"], match["b"]
+            if (a, b) == ("00:00", "24:00") or (
+                _bound_covers_night(a, start=True) and _bound_covers_night(b, start=False)
+            ):
+                return Tri.YES
+    return Tri.NO
+
+
+def parse_lit(value: str, *, key: str | None = "lit") -> Tri:
+    """Read ``lit=*`` as whether the way is lit through the night.
+
+    YES: ``yes`` (lit at night, the wiki's reading), ``24/7``, ``automatic`` (switched on by a
+    motion sensor whenever someone comes) and a schedule in opening_hours syntax that lights
+    every whole night (``sunset-sunrise``, ``dusk-dawn``: :func:`lit_schedule`). NO: ``no``,
+    ``disused``, ``limited`` (switched off for part of the night: not reliably lit),
+    ``interval`` (beacon lights, not lighting), and a schedule that leaves part of some night
+    dark (``Mo-Fr 06:00-22:00``, ``sunset-01:00``), which is ``limited`` by its times.
     """
     expected = "a lighting value"
     text = _normalise(value, key, expected)
     if text in _LIT:
         return _LIT[text]
     if _looks_like_opening_hours(text):
-        return Tri.YES
+        return lit_schedule(text)
     raise MalformedTagError(key, value, expected)
+
+
+def parse_lit_time(value: str, *, key: str | None = "lit:time") -> Tri:
+    """Read a separate operating-time key (``lit:time``, rare: the wiki notes that separate
+    schedule tags are little used) with :func:`lit_schedule`."""
+    expected = "an operating-time schedule"
+    text = _normalise(value, key, expected)
+    if text == "24/7" or _looks_like_opening_hours(text):
+        return lit_schedule(text)
+    raise MalformedTagError(key, value, expected)
+
+
+def _lit(tags: Mapping[str, str], malformed: Counter[str]) -> Tri:
+    """``lit`` of a way, with ``lit:time`` where tagged: a way tagged unlit stays unlit; a
+    schedule in ``lit:time`` says how a lit (or untagged) way is lit, as one in ``lit`` does."""
+    lit = _read(tags, "lit", parse_lit, malformed)
+    if lit is Tri.NO:
+        return Tri.NO
+    schedule = _read(tags, "lit:time", parse_lit_time, malformed)
+    return _tri(schedule if schedule is not None else lit)
 
 
 _TACTILE_PAVING: dict[str, Tri] = {
@@ -1122,7 +1207,7 @@ def way_attributes(tags: Mapping[str, str], malformed: Counter[str]) -> WayAttri
         surface=SurfaceClass.UNKNOWN if surfaces.surface is None else surfaces.surface,
         smoothness=Smoothness.UNKNOWN if surfaces.smoothness is None else surfaces.smoothness,
         wheelchair=Wheelchair.UNKNOWN if wheelchair is None else wheelchair,
-        lit=_tri(_read(tags, "lit", parse_lit, malformed)),
+        lit=_lit(tags, malformed),
         sidewalk=sidewalk,
         is_sidewalk=_is_sidewalk(tags, highway),
         crossing=_way_crossing(tags, malformed),

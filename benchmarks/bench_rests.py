@@ -14,7 +14,8 @@ what exists before that join lands: 4 such nodes on the Kaiserslautern 2013 extr
 no trip can keep the limit); ``synthetic:SHARE`` adds seeded seats on SHARE of the nodes, to time
 the search on a network with seats. ``auto`` (default): graph if it has the columns, else node.
 
-    python benchmarks/bench_rests.py --queries 1000 --seats auto
+    python benchmarks/bench_rests.py --queries 1000 --seats auto \
+        --json benchmarks/results/kaiserslautern-2013/rests_graph_seats.json
     python benchmarks/bench_rests.py --queries 1000 --seats synthetic:0.1
 """
 
@@ -154,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
 
     n = len(pairs)
     out = {
-        "graph": str(graph_dir(args.graph)),
+        # the default area by name, not by this checkout's folder (the JSON is committed)
+        "graph": args.graph or "kaiserslautern (default area)",
         "seats": seats_used,
         "seat_edges": int(np.isfinite(graph.edge["seat_first_m"]).sum()),
         "limit_m": LIMIT_M,

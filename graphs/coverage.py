@@ -109,9 +109,10 @@ def coverage_report(graph: CompiledGraph, malformed: Counter[str] | None = None)
 
 def _feature_counts(
     graph: CompiledGraph, once: np.ndarray, length: np.ndarray
-) -> tuple[dict[str, int], dict[str, float]]:
+) -> tuple[dict[str, int], dict[str, Any]]:
     """Seat and tree counts (OSM and register, with and without genus), and the rates: seats per
-    km of network, green and grass share of the network length.
+    km of network, green and grass share of the network length. A source not read for them (a
+    download) has its rates ``"unknown"`` (``surroundings_read`` false), not 0.
 
     Seats are counted once per place: a joined seat is listed for both directions of its edge,
     a node seat on every edge at the node, so they are counted from the join's statistics.
@@ -142,7 +143,14 @@ def _feature_counts(
     counts["trees_near_network"] = stats["trees_near_network"]
     counts["edges_in_named_parks"] = int((once & (e["park_id"] >= 0)).sum())
     counts["named_parks"] = len(graph.meta.get("parks", []))
-    rates = {"seats_per_km": round(seats / (total_m / 1000.0), 3) if total_m > 0 else 0.0}
+    if not stats.get("read", True):
+        unknown = "unknown"
+        return counts, {"surroundings_read": False, "seats_per_km": unknown} | {
+            f"{column}_of_length": unknown for column in ("green_share", "grass_share")
+        }
+    rates: dict[str, Any] = {
+        "seats_per_km": round(seats / (total_m / 1000.0), 3) if total_m > 0 else 0.0
+    }
     for column in ("green_share", "grass_share"):
         covered = float((length * e[column]).sum())
         rates[f"{column}_of_length"] = round(covered / total_m, 4) if total_m > 0 else 0.0

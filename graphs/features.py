@@ -33,6 +33,18 @@ Join rules
   edge inside the union of the buffered areas, divided by its length.
 * **Parks**: the named ``leisure=park`` whose buffered area holds the longest part of the edge;
   ``park_id`` indexes ``graph.meta["parks"]`` (-1: none). Parks of the same name share an id.
+
+Surroundings not read
+---------------------
+A source that was not read for features (an osmnx download: ``RawFeatures.read`` false) says
+nothing about seats, trees or green, and the columns say so rather than "none":
+``graph.meta["features"]["read"]`` is false, ``green_share`` and ``grass_share`` are NaN,
+``trees_unknown`` is :data:`TREES_NOT_READ` on every edge (an unknown number of trees of unknown
+genus: every reader already takes ``trees_unknown > 0`` as unknown exposure), and the rests
+report says ``seats_known: false`` (the seat columns are NaN, as for "no seat mapped", which is
+what the rest search must assume; :func:`surroundings_read`). A tree register given with such a
+source still fills the tree columns (its trees are known). ``park_id`` stays -1 and
+``meta["parks"]`` empty: no park is known (``green_share`` NaN says the green is unknown).
 """
 
 from __future__ import annotations
@@ -63,16 +75,22 @@ from graphs.sources import RawFeatures, SourceError
 __all__ = [
     "REGISTER_DUPLICATE_M",
     "SEAT_ARRAYS",
+    "TREES_NOT_READ",
     "FeatureOptions",
     "TreeRegister",
     "empty_edge_columns",
     "join_features",
     "read_tree_register",
     "seats_on_edge",
+    "surroundings_read",
 ]
 
 #: An OSM tree this close to a register tree is taken to be the same tree.
 REGISTER_DUPLICATE_M = 3.0
+
+#: ``trees_unknown`` of every edge when the source was not read for trees (a download without a
+#: tree register): an unknown number of trees of unknown genus (the largest uint16).
+TREES_NOT_READ = int(np.iinfo(np.uint16).max)
 
 #: Arrays of the seat table (``graph.seats``) and their dtypes; ``edge_seat_first`` is its CSR.
 SEAT_ARRAYS: dict[str, str] = {
@@ -309,8 +327,20 @@ def join_features(
     stats |= _join_seats(graph, frame, features, opts.seat_distance_m)
     stats |= _join_trees(graph, frame, features, register, opts)
     stats |= _join_green(graph, frame, features, opts.green_distance_m)
+    stats["read"] = features.read
+    if not features.read:  # unknown, not "none" (see the module doc)
+        graph.edge["green_share"][:] = np.nan
+        graph.edge["grass_share"][:] = np.nan
+        if register is None:
+            graph.edge["trees_unknown"][:] = TREES_NOT_READ
     graph.meta["features"] = stats
     return stats
+
+
+def surroundings_read(graph: CompiledGraph) -> bool:
+    """Whether the graph's source was read for seats, trees and green: false for a download.
+    A graph built before this was recorded says true (rebuild a downloaded one to tell)."""
+    return bool(graph.meta.get("features", {}).get("read", True))
 
 
 def _join_seats(

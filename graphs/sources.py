@@ -59,6 +59,9 @@ class RawFeatures:
     tree_genus: list[str | None] = field(default_factory=list)
     tree_rows: list[tuple[list[tuple[float, float]], str | None]] = field(default_factory=list)
     areas: list[RawArea] = field(default_factory=list)
+    #: Whether the source was read for these features at all. A download (osmnx) holds only the
+    #: walking network, so its surroundings are not known: no bench read is not "no bench".
+    read: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,7 +312,10 @@ def _raw_from_osmnx(graph: object, where: str) -> RawOsm:
         ways.append(RawWay(way_id, [u, v], tags))
     if not ways:
         raise SourceError(f"the download for {where} contains no ways")
-    return RawOsm(ways=ways, node_lonlat=node_lonlat, node_tags=node_tags, source=where)
+    return RawOsm(
+        ways=ways, node_lonlat=node_lonlat, node_tags=node_tags, source=where,
+        features=RawFeatures(read=False),  # osmnx downloads the walking network only
+    )  # fmt: skip
 
 
 def read_poly(path: str | Path) -> Polygon | MultiPolygon:

@@ -27,6 +27,7 @@ from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.effective import EffectiveEdges, effective_edges
 from accessibility_rules.profile import Profile, load_preset, make_profile
 from accessibility_rules.weights import EdgeWeights, compute_weights
+from graphs.features import surroundings_read
 from graphs.geodesy import great_circle_m
 from graphs.model import CompiledGraph
 from routing._kernels import VERDICT_COLUMNS
@@ -59,7 +60,7 @@ from routing.rests import (
     rests_report,
     route_seats,
 )
-from routing.route import Accessibility, Break, Violation
+from routing.route import Accessibility, Break, Place, Reliance, Violation
 from routing.snapping import SnapPoint, SpatialIndex, snap_penalty_m
 from routing.walking import detour
 
@@ -591,7 +592,10 @@ class Router:
     ) -> Route:
         """``route`` with its rests report (:func:`~routing.rests.rests_report`) and, when its
         longest stretch without a seat exceeds the profile's limit, a break of limit
-        ``"rests"`` there (verdict ``"no"``)."""
+        ``"rests"`` there (verdict ``"no"``). On a graph whose source was not read for seats
+        (a download, :func:`~graphs.features.surroundings_read`) that stretch is one without
+        seat data: the route relies on unknown ``seat`` data there (verdict at best
+        ``"unknown"``), it breaks nothing known."""
         limit = profile.max_distance_between_rests_m
         pieces = path.pieces
         seats = route_seats(self.graph, pieces)
@@ -599,19 +603,30 @@ class Router:
         ends = ((path.source.lon, path.source.lat), (path.target.lon, path.target.lat))
         if route.geometry:
             ends = (tuple(route.geometry[0]), tuple(route.geometry[-1]))  # type: ignore[assignment]
-        report = rests_report(seats, total, ends, limit, least_bad=least_bad)
+        known = surroundings_read(self.graph)
+        report = rests_report(seats, total, ends, limit, least_bad=least_bad, seats_known=known)
         route = dataclasses.replace(route, rests=report)
         if limit is None or report["keeps_limit"]:
             return route
         gap = report["longest_gap"]
         where = gap["from"]
+        acc = route.accessibility
+        if not known:
+            place = Place(where["at_m"], where["lon"], where["lat"])
+            reliance = Reliance("seat", None, report["longest_gap_m"], [place])
+            verdict = "unknown" if acc.verdict == "yes" else acc.verdict
+            return dataclasses.replace(
+                route,
+                accessibility=Accessibility(
+                    verdict, acc.known_share, acc.breaks, [*acc.relies_on, reliance]
+                ),
+            )
         brk = Break(
             "rests", "seat", where["at_m"], where["lon"], where["lat"], report["longest_gap_m"],
             limit, "m", False,
             f"{report['longest_gap_m']:.0f} m without a seat from {gap['from']['at_m']:.0f} m to "
             f"{gap['to']['at_m']:.0f} m (limit {limit:.0f} m between rests)",
         )  # fmt: skip
-        acc = route.accessibility
         breaks = sorted([*acc.breaks, brk], key=lambda b: b.at_m)
         violation = Violation(brk.limit, brk.at_m, brk.lon, brk.lat, brk.message)
         return dataclasses.replace(

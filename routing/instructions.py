@@ -28,6 +28,7 @@ Rules, stated once:
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import itertools
 import math
@@ -37,12 +38,17 @@ from typing import Any
 
 import numpy as np
 
+from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
+from accessibility_rules.profile import Profile
+from graphs.model import CompiledGraph
 from routing._kernels import turn_deltas
+from routing.condition_steps import condition_stretches
 from routing.route import Barrier, Route
 from routing.wording import (
     Language,
     Way,
     describe_barrier,
+    describe_stretch,
     metres,
     obstacle_phrase,
     verdict_of,
@@ -91,10 +97,12 @@ _SEAT_WORDS = {
     "de": {
         "seat": "Sitzgelegenheit", "yes": "mit Rückenlehne", "no": "ohne Rückenlehne",
         "next": "Nächste Sitzgelegenheit in {d}", "none": "keine weitere Sitzgelegenheit bis zum Ziel ({d})",
+        "none_unknown": "keine weitere Sitzgelegenheit bekannt bis zum Ziel ({d}; Bänke nicht erfasst)",
     },
     "en": {
         "seat": "seat", "yes": "with backrest", "no": "without backrest",
         "next": "next seat in {d}", "none": "no further seat before the destination ({d})",
+        "none_unknown": "no further seat known before the destination ({d}; benches not mapped)",
     },
 }  # fmt: skip
 
@@ -116,7 +124,8 @@ def _seat_events(route: Route, lang: Language) -> list[tuple[float, str, float, 
         if i + 1 < len(seats):
             after = w["next"].format(d=metres(seats[i + 1]["at_m"] - seat["at_m"], lang))
         else:
-            after = w["none"].format(d=metres(max(0.0, route.distance_m - seat["at_m"]), lang))
+            none = "none" if rests.get("seats_known", True) else "none_unknown"
+            after = w[none].format(d=metres(max(0.0, route.distance_m - seat["at_m"]), lang))
         text = f"{text}. {_capital(after)}"
         out.append((float(seat["at_m"]), "rest", seat["lon"], seat["lat"], text))
     return out
@@ -147,7 +156,7 @@ _CROSSING_RANK: dict[Any, int] = {
 class Instruction:
     """One spoken step: what to do after ``distance_m`` from the previous step."""
 
-    type: str  # depart, obstacle, turn, barrier, rest, arrive
+    type: str  # depart, obstacle, turn, barrier, rest, pollen, green, light, arrive
     at_m: float
     distance_m: float
     lon: float
@@ -311,13 +320,24 @@ def instructions(
     lang: Language = "de",
     *,
     avoided: Sequence[Mapping[str, Any]] = (),
+    graph: CompiledGraph | None = None,
+    profile: Profile | None = None,
+    conditions: Conditions = DEFAULT_CONDITIONS,
+    day: dt.date | None = None,
 ) -> list[Instruction]:
     """Spoken-style steps for ``route``: departure, the obstacles it avoids, turns where the way
-    changes, every barrier where it is met (crossings once, slopes only where long enough), and
-    arrival with the route's verdict.
+    changes, every barrier where it is met (crossings once, slopes only where long enough), the
+    seats on routes with a rest limit, and arrival with the route's verdict. Steps are ordered
+    by ``at_m``.
 
     ``avoided`` are the staff obstacles the route goes around (the response's
     ``obstacles.avoided``: ``{id, reason, effect}``), each said once after the departure.
+
+    Given the ``graph`` the route was found on and the ``profile`` it was found for, the
+    stretches that profile cares about in ``conditions`` are said where they begin
+    (:mod:`routing.condition_steps`): ``pollen`` ("Birken auf den nächsten 200 m
+    (Hauptblütezeit)"; ``day`` names the season), ``green`` ("Park-Abschnitt 400 m
+    (Körnerpark)") and ``light`` ("unbeleuchtet auf 150 m").
     """
     w = _WORDS[lang]
     geo = route.geometry
@@ -351,6 +371,10 @@ def instructions(
         events.append((barrier.at_m, 3, "barrier", barrier.at_m, barrier.lon, barrier.lat, _capital(text) + ".", None))  # fmt: skip
     for at_m, kind, lon, lat, text in _seat_events(route, lang):
         events.append((at_m, 3, kind, round(at_m, 1), lon, lat, _capital(text) + ".", None))
+    if graph is not None and profile is not None:
+        for st in condition_stretches(route, graph, profile, conditions, day=day):
+            text = _capital(describe_stretch(st.kind, st.details, st.length_m, lang)) + "."
+            events.append((st.at_m, 3, st.kind, round(st.at_m, 1), st.lon, st.lat, text, None))
     verdict = verdict_sentence(
         verdict_of(route), lang, has_steps=any(b.kind == "steps" for b in route.barriers)
     )

@@ -294,11 +294,19 @@ def rests_report(
     limit_m: float | None,
     *,
     least_bad: bool = False,
+    seats_known: bool = True,
 ) -> dict[str, Any]:
     """What a route reports about rests: its seats, its longest stretch without one and where
     (``ends``: the route's first and last point as (lon, lat)), the profile's limit and whether
-    the route keeps it (None without a limit)."""
+    the route keeps it (None without a limit).
+
+    ``seats_known`` false (the graph's source was not read for seats, a download): the seats
+    listed are the few on the network's own nodes, a stretch "without a seat" is one without
+    seat data, and a route over the limit does not keep it *as far as known*: ``keeps_limit``
+    is None (unknown), not False.
+    """
     gap = longest_gap([s[0] for s in seats], total_m)
+    keeps = None if limit_m is None else bool(gap.length_m <= limit_m + 1e-6)
 
     def where(at_m: float) -> dict[str, float]:
         if at_m <= 0.0:
@@ -325,8 +333,9 @@ def rests_report(
         "longest_gap_m": round(gap.length_m, 1),
         "longest_gap": {"from": where(gap.from_m), "to": where(gap.to_m)},
         "limit_m": limit_m,
-        "keeps_limit": None if limit_m is None else bool(gap.length_m <= limit_m + 1e-6),
+        "keeps_limit": keeps if seats_known or keeps else None,
         "least_bad": least_bad,
+        "seats_known": seats_known,
     }
 
 
@@ -353,12 +362,14 @@ def combine_rests(
     first = reports[0]
     assert first is not None
     keeps = [r["keeps_limit"] for r in reports if r is not None]
+    kept = False if False in keeps else None if None in keeps else True
     return {
         "seats": seats,
         "seat_count": len(seats),
         "longest_gap_m": best,
         "longest_gap": longest,
         "limit_m": first["limit_m"],
-        "keeps_limit": None if first["limit_m"] is None else all(keeps),
+        "keeps_limit": None if first["limit_m"] is None else kept,
         "least_bad": any(r["least_bad"] for r in reports if r is not None),
+        "seats_known": all(r.get("seats_known", True) for r in reports if r is not None),
     }

@@ -30,6 +30,7 @@ __all__ = [
     "attribute_label",
     "break_phrase",
     "describe_barrier",
+    "describe_stretch",
     "metres",
     "obstacle_phrase",
     "summary_text",
@@ -495,6 +496,66 @@ def describe_barrier(kind: str, details: Mapping[str, Any], lang: Language) -> s
         return w["barrier"].format(b=_BARRIERS[lang].get(b, b.replace("_", " ")))
     if kind == "elevator":
         return w["elevator"]
+    return kind
+
+
+#: Pollen taxa as said in a step, plural (the season table's labels are singular).
+_POLLEN_PLURAL = {
+    "de": {"corylus": "Haselsträucher", "alnus": "Erlen", "betula": "Birken", "fraxinus": "Eschen",
+           "quercus": "Eichen", "tilia": "Linden", "grasses": "Gräser", "mugwort": "Beifuß",
+           "ambrosia": "Ambrosia"},
+    "en": {"corylus": "Hazels", "alnus": "Alders", "betula": "Birches", "fraxinus": "Ash trees",
+           "quercus": "Oaks", "tilia": "Lime trees", "grasses": "Grasses", "mugwort": "Mugwort",
+           "ambrosia": "Ragweed"},
+}  # fmt: skip
+
+#: Stretches of a route said because of the day's conditions (:mod:`routing.condition_steps`).
+_STRETCH_WORDS = {
+    "de": {
+        "pollen": "{taxa} auf den nächsten {d}", "main": "Hauptblütezeit", "side": "Nebenblütezeit",
+        "level": "Belastung {x}", "green": "Park-Abschnitt {d}", "light": "unbeleuchtet auf {d}",
+    },
+    "en": {
+        "pollen": "{taxa} for the next {d}", "main": "main season", "side": "side season",
+        "level": "{x} level", "green": "Park section {d}", "light": "unlit for {d}",
+    },
+}  # fmt: skip
+
+#: The DWD pollen forecast's levels 0–3 (with its half steps) in words.
+_LEVELS = {
+    "de": {0.5: "keine bis gering", 1.0: "gering", 1.5: "gering bis mittel", 2.0: "mittel",
+           2.5: "mittel bis hoch", 3.0: "hoch"},
+    "en": {0.5: "none to low", 1.0: "low", 1.5: "low to medium", 2.0: "medium",
+           2.5: "medium to high", 3.0: "high"},
+}  # fmt: skip
+
+
+def describe_stretch(kind: str, details: Mapping[str, Any], length_m: float, lang: Language) -> str:
+    """One phrase for a stretch of the route, e.g. "Birken auf den nächsten 200 m
+    (Hauptblütezeit)", "Park-Abschnitt 400 m (Körnerpark)", "unlit for 150 m".
+
+    ``details``: for ``pollen`` the ``taxon`` and its ``season`` (main / side, from the day) or,
+    when the day's season does not say (no day, or a forecast outside the table's months), its
+    ``intensity`` on the DWD scale 0–3; for ``green`` the park's ``name`` (None: unnamed); none
+    for ``light``.
+    """
+    w = _STRETCH_WORDS[lang]
+    d = metres(length_m, lang)
+    if kind == "pollen":
+        taxon = str(details["taxon"])
+        text = w["pollen"].format(taxa=_POLLEN_PLURAL[lang].get(taxon, taxon), d=d)
+        season, intensity = details.get("season"), details.get("intensity")
+        if season in ("main", "side"):
+            text += f" ({w[str(season)]})"
+        elif isinstance(intensity, int | float) and intensity > 0:
+            level = _LEVELS[lang][min(_LEVELS[lang], key=lambda x: abs(x - float(intensity)))]
+            text += f" ({w['level'].format(x=level)})"
+        return text
+    if kind == "green":
+        name = details.get("name")
+        return w["green"].format(d=d) + (f" ({name})" if name else "")
+    if kind == "light":
+        return w["light"].format(d=d)
     return kind
 
 

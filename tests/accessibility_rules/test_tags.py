@@ -356,17 +356,54 @@ def test_parse_yes_no_malformed(value):
         ("24/7", Tri.YES),
         ("automatic", Tri.YES),
         ("sunset-sunrise", Tri.YES),
-        ("Mo-Fr 06:00-22:00", Tri.YES),
-        ("Mo-Su 05:00-01:00", Tri.YES),
         ("dusk-dawn", Tri.YES),
+        ("Mo-Su sunset-sunrise", Tri.YES),
+        ("sunset - sunrise", Tri.YES),
+        ("(sunset-00:30)-(sunrise+00:30)", Tri.YES),  # on earlier, off later: still all night
+        ("15:00-09:00", Tri.YES),  # before any German sunset, after any sunrise
+        ("00:00-24:00", Tri.YES),
+        ("Mo-Fr 18:00-06:00; Sa-Su sunset-sunrise; Mo-Su dusk-dawn", Tri.YES),
         ("no", Tri.NO),
         ("disused", Tri.NO),
         ("limited", Tri.NO),
         ("interval", Tri.NO),
+        # timetables that leave part of some night dark: limited by their times
+        ("Mo-Fr 06:00-22:00", Tri.NO),  # weekends dark, and after 22:00
+        ("Mo-Su 05:00-01:00", Tri.NO),  # dark from 01:00 to 05:00
+        ("sunset-01:00", Tri.NO),
+        ("(sunset+01:00)-sunrise", Tri.NO),  # the first hour of the night is dark
+        ("sunset-(sunrise-00:30)", Tri.NO),
+        ("18:00-09:00", Tri.NO),  # a December evening is dark from about 16:30
+        ("00:00-09:00", Tri.NO),
+        ("Mo-Fr sunset-sunrise", Tri.NO),  # weekends dark
     ],
 )
 def test_parse_lit(value, expected):
     assert parse_lit(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        ({"lit": "yes", "lit:time": "sunset-01:00"}, Tri.NO),  # switched off at 1 a.m.
+        ({"lit": "yes", "lit:time": "sunset-sunrise"}, Tri.YES),
+        ({"lit:time": "dusk-dawn"}, Tri.YES),
+        ({"lit:time": "Mo-Fr 05:00-07:45"}, Tri.NO),
+        ({"lit": "no", "lit:time": "sunset-sunrise"}, Tri.NO),  # no lamps: no schedule lights it
+        ({"lit": "yes", "lit:time": "bright"}, Tri.YES),  # unreadable schedule: lit=yes stands
+        ({"lit:time": "bright"}, Tri.UNKNOWN),
+    ],
+)
+def test_lit_time_refines_lit(tags, expected):
+    malformed: Counter[str] = Counter()
+    assert way_attributes({"highway": "footway", **tags}, malformed).lit is expected
+    assert malformed == (
+        Counter({"lit:time": 1}) if tags.get("lit:time") == "bright" else Counter()
+    )
+
+
+def test_lit_time_is_a_relevant_key():
+    assert "lit:time" in RELEVANT_WAY_KEYS
 
 
 @pytest.mark.parametrize("value", ["", "bright", "mo-fr", "sometimes 10:00", "off"])

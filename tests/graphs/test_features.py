@@ -21,6 +21,7 @@ y 10…40.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -33,10 +34,16 @@ from accessibility_rules.surroundings import SeatKind
 from api.cli import main as cli_main
 from graphs.build import build_graph
 from graphs.coverage import coverage_report
-from graphs.features import FeatureOptions, read_tree_register, seats_on_edge
+from graphs.features import (
+    TREES_NOT_READ,
+    FeatureOptions,
+    read_tree_register,
+    seats_on_edge,
+    surroundings_read,
+)
 from graphs.geodesy import metres_per_degree
 from graphs.model import CompiledGraph
-from graphs.sources import SourceError, read_osm_file
+from graphs.sources import RawFeatures, SourceError, read_osm_file
 from graphs.store import load_graph, save_graph
 
 LON0, LAT0 = 7.76, 49.44
@@ -316,6 +323,85 @@ def test_store_round_trip_and_coverage(graph: CompiledGraph, tmp_path: Path) -> 
     assert 0 < rates["green_share_of_length"] < 1
     km = counts["network_km"]
     assert rates["seats_per_km"] == pytest.approx(5 / km, rel=1e-2)
+
+
+# ------------------------------------------------------------------------------ not read
+
+
+@pytest.fixture(scope="module")
+def unread(fixture_osm: Path) -> CompiledGraph:
+    """The fixture's network from a source not read for features (as an osmnx download)."""
+    raw = read_osm_file(fixture_osm)
+    raw = dataclasses.replace(raw, features=RawFeatures(read=False))
+    return build_graph(raw)[0]
+
+
+def test_surroundings_not_read_are_unknown_not_none(
+    graph: CompiledGraph, unread: CompiledGraph, tmp_path: Path
+) -> None:
+    assert graph.meta["features"]["read"] is True
+    assert surroundings_read(graph)
+    assert unread.meta["features"]["read"] is False
+    e = unread.edge
+    assert np.all(np.isnan(e["green_share"]))
+    assert np.all(np.isnan(e["grass_share"]))
+    assert np.all(e["trees_unknown"] == TREES_NOT_READ)  # any number of trees, genus unknown
+    for taxon in ("betula", "tilia", "other"):
+        assert not np.any(e[f"trees_{taxon}"])  # nothing known of a genus
+    assert unread.meta["parks"] == []
+    # the bench on the network node n7 is part of the network: still a seat
+    assert np.isfinite(e["seat_first_m"][edge(unread, 7, 2)])
+    save_graph(unread, tmp_path / "g")
+    loaded = load_graph(tmp_path / "g")
+    assert not surroundings_read(loaded)
+    rates = coverage_report(loaded)["surroundings"]
+    assert rates["surroundings_read"] is False
+    assert rates["green_share_of_length"] == "unknown"
+    assert rates["seats_per_km"] == "unknown"
+
+
+def test_surroundings_not_read_weigh_and_report_as_unknown(
+    unread: CompiledGraph, graph: CompiledGraph
+) -> None:
+    """Pollen exposure is unknown everywhere (not "no trees"), green unknown, and a rest limit
+    over a stretch without seat data is relied on (unknown), not broken."""
+    from accessibility_rules.conditions import Conditions
+    from accessibility_rules.profile import make_profile
+    from accessibility_rules.weights import Unknown
+    from routing.conditions import green_facts, pollen_exposure
+    from routing.engine import Router
+
+    router = Router(unread)
+    lime = make_profile("allergy", {"avoid_pollen": frozenset({"tilia"})})
+    june = Conditions((("tilia", 3.0),))
+    assert np.all(router.weights(lime, june).unknowns & Unknown.POLLEN)
+    a, b = unread.node["osm_id"].tolist().index(5), unread.node["osm_id"].tolist().index(8)
+    origin = (float(unread.node["lat"][a]), float(unread.node["lon"][a]))
+    target = (float(unread.node["lat"][b]), float(unread.node["lon"][b]))
+    route = router.route(origin, target, "elderly", max_distance_between_rests_m=50.0)
+    (exposure,) = pollen_exposure(unread.edge, route.edges, {"tilia"}, june)
+    assert exposure.unknown_m == pytest.approx(sum(unread.edge["length_m"][route.edges]))
+    assert green_facts(unread.edge, route.edges).green_share is None
+    r = route.rests
+    assert r is not None
+    assert r["seats_known"] is False
+    assert r["keeps_limit"] is None
+    assert not [x for x in route.accessibility.breaks if x.limit == "rests"]
+    (seat,) = [x for x in route.accessibility.relies_on if x.attribute == "seat"]
+    assert seat.length_m == r["longest_gap_m"] > 50.0
+    assert route.accessibility.verdict == "unknown"
+    from routing.instructions import instructions
+
+    rest_steps = [s.text for s in instructions(route, "de") if s.type == "rest"]
+    assert rest_steps  # the bench on node n7
+    assert "Keine weitere Sitzgelegenheit bekannt" in rest_steps[-1]
+    # the same trip on the graph whose surroundings were read breaks the limit, as known
+    read = Router(graph)
+    known = read.route(origin, target, "elderly", max_distance_between_rests_m=50.0)
+    assert known.rests is not None
+    assert known.rests["seats_known"] is True
+    assert known.rests["keeps_limit"] is False
+    assert known.accessibility.verdict == "no"
 
 
 # ------------------------------------------------------------------------------ tree register

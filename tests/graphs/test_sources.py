@@ -320,9 +320,12 @@ def test_download_converts_the_osmnx_graph(monkeypatch: pytest.MonkeyPatch) -> N
     assert raw.node_tags == {54: {"barrier": "bollard"}}
     assert "step_count" in osmnx.settings.useful_tags_way
     assert "kerb" in osmnx.settings.useful_tags_node
+    assert raw.features.read is False  # the download holds the walking network only
     graph, _ = build_graph(raw)
     graph.validate()
     assert np.all(graph.edge["handrail"][graph.edge["is_steps"]] == 1)
+    assert graph.meta["features"]["read"] is False
+    assert np.all(np.isnan(graph.edge["green_share"]))
 
 
 @pytest.mark.usefixtures("osmnx_settings")
