@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -56,6 +56,35 @@ _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 #: Departure times are accepted within these years (the sun and the season table are computed
 #: for them; a wider range only meets the calendar's overflow).
 DEPARTURE_YEARS = (1900, 2199)
+
+
+def condition_parameters() -> list[dict[str, Any]]:
+    """The rows of ``GET /profiles``'s ``conditions``: :class:`ConditionsRequest`'s fields."""
+    fields = ConditionsRequest.model_fields
+    first, last = DEPARTURE_YEARS
+    return [
+        {
+            "name": "date", "type": "date", "unit": None, "minimum": None, "maximum": None,
+            "step": None, "choices": None, "default": "the departure's day (Europe/Berlin)",
+            "description": fields["date"].description or "",
+            "label_de": "Pollentag", "label_en": "Pollen day",
+        },
+        {
+            "name": "departure_time", "type": "datetime", "unit": None,
+            "minimum": f"{first}-01-01T00:00:00", "maximum": f"{last}-12-31T23:59:59",
+            "step": None, "choices": None, "default": "now (Europe/Berlin)",
+            "description": fields["departure_time"].description or "",
+            "label_de": "Losgehzeit", "label_en": "Departure time",
+        },
+        {
+            "name": "pollen_forecast", "type": "object", "unit": "DWD pollen scale 0-3",
+            "minimum": 0.0, "maximum": 3.0, "step": 0.5,
+            "choices": list(get_args(PollenForecastKey)),
+            "default": "the season table (accessibility_rules/pollen_seasons.csv)",
+            "description": fields["pollen_forecast"].description or "",
+            "label_de": "Pollenflug-Vorhersage (DWD)", "label_en": "Pollen forecast (DWD)",
+        },
+    ]  # fmt: skip
 
 
 class ConditionsRequest(BaseModel):
@@ -458,11 +487,31 @@ class ParameterDefaultOut(ParameterOut):
     default: ParameterValue
 
 
+class ConditionParameterOut(BaseModel):
+    """A parameter of the request's day (``POST /routes``, ``GET /routes``, ``POST /matrix``),
+    not of the profile: what it is, its unit, range, default and labels."""
+
+    name: Literal["date", "departure_time", "pollen_forecast"]
+    type: Literal["date", "datetime", "object"]
+    unit: str | None
+    minimum: float | str | None
+    maximum: float | str | None
+    step: float | None = Field(description="values come in steps of this size")
+    choices: list[str] | None = Field(description="the keys or values allowed")
+    default: str = Field(description="what applies when the request leaves it out")
+    description: str
+    label_de: str
+    label_en: str
+
+
 class ProfileList(BaseModel):
     """``GET /profiles``."""
 
     profiles: list[PresetOut]
     parameters: list[ParameterDefaultsOut]
+    conditions: list[ConditionParameterOut] = Field(
+        description="the day's parameters of a route request (the same for every profile)"
+    )
 
 
 class ProfileDetail(BaseModel):

@@ -167,7 +167,8 @@ async def post_matrix(
     plus kerb and crossing delays, as in a route's ``duration_s``); ``costs_s`` is the cost the
     route minimises. ``verdicts`` holds each cell's verdict, the one a single route request
     gives the pair (``yes``/``unknown``/``no``); ``fully_accessible`` is deprecated (verdict
-    ``yes``).
+    ``yes``). ``date``, ``departure_time`` and ``pollen_forecast`` weigh the profile in the day's
+    pollen and light as in ``POST /routes``, resolved at the first source (``conditions``).
     """
     _check_size(len(req.sources), len(req.targets), settings.max_matrix_cells)
     keyed = await run_cpu(_is_keyed, request)  # a database read
