@@ -197,3 +197,20 @@ def test_profiles_document_the_days_parameters_and_every_new_profile_parameter(
     assert rests["nullable"] is True
     assert rests["defaults"]["elderly"] == 300.0
     assert rests["defaults"]["walk"] is None
+
+
+def test_the_serving_parent_customises_presets_in_the_days_requests_meet(
+    centre_graph_dir: Any,
+) -> None:
+    """Requests are weighed in their day (dark or day, today's pollen): the metrics the forked
+    workers share are those, not only the ones of no conditions."""
+    from accessibility_rules.conditions import Conditions
+    from accessibility_rules.profile import load_preset
+    from api.server import preset_conditions
+    from graphs.store import load_graph
+    from routing.engine import Router
+
+    router = Router(load_graph(centre_graph_dir))
+    low_vision = preset_conditions(router, load_preset("low_vision"))
+    assert {c.dark for c in low_vision} == {True, False}
+    assert preset_conditions(router, load_preset("walk")) == [Conditions()]
