@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -39,7 +41,94 @@ class ProfileChoice(BaseModel):
     )
 
 
-class RouteRequest(BaseModel):
+#: The keys a pollen forecast may use: the taxa of ``avoid_pollen`` and the names of the DWD
+#: forecast (``Roggen``, rye, counts for grasses); checked against the season table by the tests.
+PollenForecastKey = Literal[
+    "corylus", "alnus", "betula", "fraxinus", "quercus", "tilia", "grasses", "mugwort", "ambrosia",
+    "Hasel", "Erle", "Birke", "Esche", "Graeser", "Roggen", "Beifuss", "Ambrosia",
+]  # fmt: skip
+#: A day's intensity on the DWD scale: a number 0–3 in half steps, or the DWD's own strings.
+PollenIntensity = (
+    Annotated[float, Field(ge=0, le=3, multiple_of=0.5, strict=True)]
+    | Literal["0", "0-1", "1", "1-2", "2", "2-3", "3"]
+)
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
+#: Departure times are accepted within these years (the sun and the season table are computed
+#: for them; a wider range only meets the calendar's overflow).
+DEPARTURE_YEARS = (1900, 2199)
+
+
+def condition_parameters() -> list[dict[str, Any]]:
+    """The rows of ``GET /profiles``'s ``conditions``: :class:`ConditionsRequest`'s fields."""
+    fields = ConditionsRequest.model_fields
+    first, last = DEPARTURE_YEARS
+    return [
+        {
+            "name": "date", "type": "date", "unit": None, "minimum": None, "maximum": None,
+            "step": None, "choices": None, "default": "the departure's day (Europe/Berlin)",
+            "description": fields["date"].description or "",
+            "label_de": "Pollentag", "label_en": "Pollen day",
+        },
+        {
+            "name": "departure_time", "type": "datetime", "unit": None,
+            "minimum": f"{first}-01-01T00:00:00", "maximum": f"{last}-12-31T23:59:59",
+            "step": None, "choices": None, "default": "now (Europe/Berlin)",
+            "description": fields["departure_time"].description or "",
+            "label_de": "Losgehzeit", "label_en": "Departure time",
+        },
+        {
+            "name": "pollen_forecast", "type": "object", "unit": "DWD pollen scale 0-3",
+            "minimum": 0.0, "maximum": 3.0, "step": 0.5,
+            "choices": list(get_args(PollenForecastKey)),
+            "default": "the season table (accessibility_rules/pollen_seasons.csv)",
+            "description": fields["pollen_forecast"].description or "",
+            "label_de": "Pollenflug-Vorhersage (DWD)", "label_en": "Pollen forecast (DWD)",
+        },
+    ]  # fmt: skip
+
+
+class ConditionsRequest(BaseModel):
+    """The day a route is walked on: pollen day, departure time and the day's pollen forecast.
+
+    Every field is optional: ``departure_time`` defaults to now, ``date`` to the departure's day
+    (Europe/Berlin), the forecast to the season table (``accessibility_rules/pollen_seasons.csv``).
+    """
+
+    model_config = _STRICT
+
+    date: dt.date | None = Field(
+        None,
+        description="the pollen day, YYYY-MM-DD (default: the departure's day in Europe/Berlin); "
+        "the season table gives each avoided taxon's intensity on it",
+        examples=["2024-06-20"],
+    )
+    departure_time: dt.datetime | None = Field(
+        None,
+        description="ISO 8601 departure time (default: now); without an offset it is Europe/Berlin "
+        f"time. Darkness (sun below the horizon at the origin) switches the profile's light rules "
+        f"on. Years {DEPARTURE_YEARS[0]}-{DEPARTURE_YEARS[1]}.",
+        examples=["2024-12-01T22:00"],
+    )
+    pollen_forecast: dict[PollenForecastKey, PollenIntensity] | None = Field(
+        None,
+        description="the day's pollen intensity per taxon on the scale of the DWD forecast, 0-3 in "
+        'half steps or the DWD\'s strings ("0-1" = 0.5); keys are taxa or DWD names ("Birke"); '
+        "overrides the season table for the taxa it names",
+        examples=[{"tilia": 3, "Birke": "1-2"}],
+    )
+
+    @field_validator("date", "departure_time", mode="before")
+    @classmethod
+    def _iso(cls, value: object) -> object:
+        """Only ISO 8601 text (pydantic would also read a number as a Unix time)."""
+        if value is None or isinstance(value, dt.date):  # a datetime is a date too
+            return value
+        if not isinstance(value, str) or not _ISO_DAY.match(value):
+            raise ValueError("must be ISO 8601 text starting with YYYY-MM-DD")
+        return value
+
+
+class RouteRequest(ConditionsRequest):
     """``POST /routes``."""
 
     model_config = ConfigDict(
@@ -51,7 +140,16 @@ class RouteRequest(BaseModel):
                     "destination": {"lat": 49.4390, "lon": 7.7640},
                     "profile": {"name": "wheelchair", "parameters": {"max_kerb_height_cm": 4}},
                     "language": "de",
-                }
+                },
+                {
+                    "origin": {"lat": 52.47441, "lon": 13.43709},
+                    "destination": {"lat": 52.47411, "lon": 13.44044},
+                    "profile": {"name": "allergy", "parameters": {"avoid_pollen": ["tilia"]}},
+                    "date": "2024-06-20",
+                    "departure_time": "2024-06-20T10:00",
+                    "pollen_forecast": {"tilia": 3, "Birke": "0-1"},
+                    "language": "en",
+                },
             ]
         },
     )
@@ -152,6 +250,108 @@ class AccessibilityOut(BaseModel):
     relies_on: list[RelianceOut]
 
 
+class SeatOut(BaseModel):
+    """A seat along the route (bench, picnic table, stop or shelter with a bench)."""
+
+    at_m: float = Field(ge=0, description="metres from the start of the route")
+    lon: float
+    lat: float
+    backrest: Literal["yes", "no", "unknown"]
+    kind: Literal["bench", "picnic_table", "stop", "shelter", "unknown"]
+
+
+class GapEndOut(BaseModel):
+    """One end of the longest stretch without a seat (a seat, or the route's start or end)."""
+
+    at_m: float = Field(ge=0)
+    lon: float
+    lat: float
+
+
+class GapOut(BaseModel):
+    """Where the longest stretch without a seat starts and ends."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    start: GapEndOut = Field(alias="from")
+    end: GapEndOut = Field(alias="to")
+
+
+class RestsOut(BaseModel):
+    """The seats of a route and its longest stretch without one (a stretch with no seat
+    *mapped* is one without a seat: unknown is not "fine"); a via point is a stop."""
+
+    seats: list[SeatOut]
+    seat_count: int = Field(ge=0)
+    longest_gap_m: float = Field(ge=0, description="the longest stretch walked without a seat")
+    longest_gap: GapOut
+    limit_m: float | None = Field(
+        description="the profile's max_distance_between_rests_m (null: no limit)"
+    )
+    keeps_limit: bool | None = Field(
+        description="the longest stretch is within the limit (null: no limit)"
+    )
+    least_bad: bool = Field(
+        description="no route keeps the limit: this one has the shortest longest stretch"
+    )
+
+
+class PollenStretchOut(BaseModel):
+    """A run of the route beside trees of the genus (metres from the start)."""
+
+    start_m: float
+    end_m: float
+    trees: float = Field(description="trees of the genus beside it (prorated on partial edges)")
+    trees_per_100m: float | None
+
+
+class PollenOut(BaseModel):
+    """The route's exposure to one taxon the profile avoids."""
+
+    taxon: str = Field(examples=["tilia"])
+    label_de: str = Field(examples=["Linde"])
+    label_en: str = Field(examples=["lime"])
+    intensity: float = Field(
+        ge=0, le=3, description="the day's intensity, DWD scale 0-3 (0: not flying)"
+    )
+    season: Literal["main", "side", "none"] | None = Field(
+        description="the pollen day in the table's main or side season, or none"
+    )
+    trees: float | None = Field(
+        description="tree genera: trees of the genus beside the route (an upper bound of "
+        "distinct trees: one near a junction counts on each way); null for grasses and herbs"
+    )
+    trees_per_km: float | None
+    grass_m: float | None = Field(description="grasses: metres beside grass; null otherwise")
+    unknown_m: float = Field(
+        ge=0,
+        description="metres where the exposure is not known (trees of unknown genus, herbs "
+        "never mapped)",
+    )
+    stretches: list[PollenStretchOut] = Field(description="densest stretches first (at most 3)")
+
+
+class ParkOut(BaseModel):
+    """A park the route passes and the metres walked in it."""
+
+    name: str
+    length_m: float = Field(ge=0)
+
+
+class LitOut(BaseModel):
+    """How much of the route is lit, and the light it was computed for."""
+
+    share: float | None = Field(
+        ge=0, le=1, description="lit share of the metres whose lighting is known (null: none is)"
+    )
+    lit_m: float = Field(ge=0)
+    unlit_m: float = Field(ge=0)
+    unknown_m: float = Field(ge=0, description="metres without a lit tag")
+    light: Literal["dark", "day", "unknown"] = Field(
+        description="dark or day at the origin at the departure time"
+    )
+
+
 class RouteOut(BaseModel):
     """One route (see the route fields in the README)."""
 
@@ -165,13 +365,55 @@ class RouteOut(BaseModel):
     )
     distance_m: float
     duration_s: float
+    cost_s: float = Field(
+        description="what the search minimised: time weighted by the profile's penalties (and "
+        "the day's pollen, green and light rules), plus 10⁶ s per edge breaking a hard limit"
+    )
     geometry: dict[str, Any]
     barriers: list[dict[str, Any]]
     violations: list[dict[str, Any]]
     unknowns: dict[str, Any]
     max_incline: dict[str, Any] | None
     detour: dict[str, Any] | None
+    rests: RestsOut | None = Field(description="seats along the route and the longest gap")
+    pollen: list[PollenOut] | None = Field(
+        description="exposure per taxon the profile avoids (null: it avoids none)"
+    )
+    green_share: float | None = Field(
+        ge=0, le=1, description="share of the length beside or inside green (null: not known)"
+    )
+    green_unknown_m: float = Field(ge=0, description="metres whose green share is not known")
+    parks: list[ParkOut] = Field(description="named parks passed, in the order met")
+    lit: LitOut
     steps: list[dict[str, Any]]
+
+
+class PollenConditionOut(BaseModel):
+    """The day's intensity of one taxon the profile avoids."""
+
+    taxon: str = Field(examples=["tilia"])
+    intensity: float = Field(ge=0, le=3, description="DWD scale 0-3")
+    source: Literal["forecast", "season_table"]
+    season: Literal["main", "side", "none"]
+
+
+class ConditionsOut(BaseModel):
+    """The conditions the routes were computed in (resolved at the origin)."""
+
+    date: dt.date = Field(description="the pollen day")
+    departure_time: dt.datetime = Field(description="the departure, Europe/Berlin time")
+    dark: bool = Field(description="the sun is below the horizon at the origin at departure")
+    sunrise: dt.datetime | None = Field(
+        description="on the departure's day (null: polar day/night)"
+    )
+    sunset: dt.datetime | None
+    light_rules_apply: bool = Field(
+        description="the profile's light rules (require_lit, unlit_penalty_factor) were applied: "
+        "the profile has one and it is dark"
+    )
+    pollen: list[PollenConditionOut] = Field(
+        description="each taxon the profile avoids, with the intensity weighed"
+    )
 
 
 class RouteResponse(BaseModel):
@@ -179,6 +421,7 @@ class RouteResponse(BaseModel):
 
     routes: list[RouteOut]
     profile: dict[str, Any]
+    conditions: ConditionsOut
     attribution: str
 
 
@@ -244,11 +487,31 @@ class ParameterDefaultOut(ParameterOut):
     default: ParameterValue
 
 
+class ConditionParameterOut(BaseModel):
+    """A parameter of the request's day (``POST /routes``, ``GET /routes``, ``POST /matrix``),
+    not of the profile: what it is, its unit, range, default and labels."""
+
+    name: Literal["date", "departure_time", "pollen_forecast"]
+    type: Literal["date", "datetime", "object"]
+    unit: str | None
+    minimum: float | str | None
+    maximum: float | str | None
+    step: float | None = Field(description="values come in steps of this size")
+    choices: list[str] | None = Field(description="the keys or values allowed")
+    default: str = Field(description="what applies when the request leaves it out")
+    description: str
+    label_de: str
+    label_en: str
+
+
 class ProfileList(BaseModel):
     """``GET /profiles``."""
 
     profiles: list[PresetOut]
     parameters: list[ParameterDefaultsOut]
+    conditions: list[ConditionParameterOut] = Field(
+        description="the day's parameters of a route request (the same for every profile)"
+    )
 
 
 class ProfileDetail(BaseModel):

@@ -18,7 +18,10 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 if TYPE_CHECKING:
+    from accessibility_rules.conditions import Conditions
+    from accessibility_rules.profile import Profile
     from api.settings import Settings
+    from routing.engine import Router
 
 #: Environment variable through which the head timeout reaches the protocol of every worker.
 HEADER_TIMEOUT_ENV = "STUFENLOS_HEADER_TIMEOUT_S"
@@ -118,7 +121,8 @@ def preload_app(settings: Settings) -> Any:
     """The app with everything the workers share loaded once, in the serving parent.
 
     The graph's arrays are memory-mapped, the numba kernels loaded (``warm_up``), the metrics of
-    every preset customised and obstacle matching's edge geometry index built, so that forked
+    every preset customised (in the conditions requests meet today: by day and in the dark, with
+    today's pollen, :func:`preset_conditions`) and obstacle matching's edge geometry index built, so that forked
     workers start with them in pages they share with the parent (copy-on-write) instead of
     loading, compiling and computing them each. The database, the live obstacles, the event loop
     and its threads are made by each worker after the fork (the app's lifespan), never here:
@@ -130,10 +134,31 @@ def preload_app(settings: Settings) -> Any:
 
     router = load_router(settings)
     for name in preset_names():
-        router.customize(router.profile(name))
+        profile = router.profile(name)
+        for conditions in preset_conditions(router, profile):
+            router.customize(profile, conditions)
     edge_geometry_index(router.graph, router.index)  # obstacle matching's (cached by the index)
     _import_what_workers_import(settings)
     return create_app(settings, router=router)
+
+
+def preset_conditions(router: Router, profile: Profile) -> list[Conditions]:
+    """The conditions a route request for ``profile`` meets today (the API resolves every
+    request's day, :mod:`api.conditions`): today's pollen, by day (noon) and in the dark
+    (midnight), at the graph's centre; equal ones once."""
+    import datetime as dt
+
+    from accessibility_rules.conditions import BERLIN, resolve_conditions
+
+    lat = float(router.graph.node["lat"].mean())
+    lon = float(router.graph.node["lon"].mean())
+    today = dt.datetime.now(BERLIN).replace(hour=12, minute=0, second=0, microsecond=0)
+    found: list[Conditions] = []
+    for when in (today, today.replace(hour=0)):
+        conditions = resolve_conditions(profile, lat=lat, lon=lon, departure_time=when)
+        if conditions not in found:
+            found.append(conditions)
+    return found
 
 
 def _import_what_workers_import(settings: Settings) -> None:

@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.profile import Profile
 from routing.engine import Router
 from routing.errors import NoRouteError
@@ -161,15 +162,18 @@ def cost_matrix(
     sources: Sequence[LatLon],
     targets: Sequence[LatLon],
     profile: str | Profile = "walk",
+    *,
+    conditions: Conditions = DEFAULT_CONDITIONS,
 ) -> MatrixResult:
-    """Least-cost matrix from every source to every target (``(lat, lon)`` points).
+    """Least-cost matrix from every source to every target (``(lat, lon)`` points), the profile
+    weighed in ``conditions`` (the day's pollen and darkness, as :meth:`Router.route`).
 
     Raises ``InvalidCoordinateError`` / ``OutOfAreaError`` naming the point (``sources[3]``).
     """
     prof = router.profile(profile)
     if prof.max_distance_between_rests_m is not None:
-        return _rest_matrix(router, sources, targets, prof)
-    metric = router.customize(prof)
+        return _rest_matrix(router, sources, targets, prof, conditions)
+    metric = router.customize(prof, conditions)
     w = metric.weights
     g = router.graph
     tail = np.asarray(g.tail, dtype=np.int64)
@@ -302,14 +306,18 @@ def cost_matrix(
 
 
 def _rest_matrix(
-    router: Router, sources: Sequence[LatLon], targets: Sequence[LatLon], prof: Profile
+    router: Router,
+    sources: Sequence[LatLon],
+    targets: Sequence[LatLon],
+    prof: Profile,
+    conditions: Conditions,
 ) -> MatrixResult:
     """The matrix of a profile with ``max_distance_between_rests_m``: one :meth:`Router.route`
     per cell. The limit is a constraint on each whole walk (:mod:`routing.rests`), which one
     search tree per source cannot keep (a node's best walk for one target is not the one that
     keeps the limit for another), so every cell runs the exact constrained search and equals
     the single route by construction; it costs one search per cell, not per source."""
-    metric = router.customize(prof)
+    metric = router.customize(prof, conditions)
     src = [router.snap(p, metric, f"sources[{i}]")[0] for i, p in enumerate(sources)]
     tgt = [router.snap(p, metric, f"targets[{j}]")[0] for j, p in enumerate(targets)]
     shape = (len(src), len(tgt))
@@ -318,7 +326,7 @@ def _rest_matrix(
     for i, a in enumerate(sources):
         for j, b in enumerate(targets):
             try:
-                route = router.route(a, b, prof, compare_walk=False)
+                route = router.route(a, b, prof, compare_walk=False, conditions=conditions)
             except NoRouteError:
                 continue
             cost[i, j], dist_m[i, j], dur_s[i, j] = route.cost_s, route.distance_m, route.duration_s

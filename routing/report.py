@@ -344,6 +344,7 @@ def build_route(
         snapped={"origin": _snapped(path.source), "destination": _snapped(path.target)},
         edges=edges.tolist(),
         walk_edges=walk_edges,
+        walked_m=lengths.tolist(),
     )
 
 
@@ -1030,4 +1031,5 @@ def combine_routes(legs: list[Route]) -> Route:
         },
         edges=[e for leg in legs for e in leg.edges],
         walk_edges=[e for leg in legs for e in leg.walk_edges],
+        walked_m=[m for leg in legs for m in leg.walked_m],
     )

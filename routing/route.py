@@ -201,6 +201,9 @@ class Route:
     attribution: str = OSM_ATTRIBUTION
     edges: list[int] = field(default_factory=list)  # directed edges walked, in order
     walk_edges: list[int] = field(default_factory=list)  # edges of the plain walking route
+    #: metres walked on each of ``edges`` (the first and the last are usually partial), for the
+    #: facts along the route (pollen, green, light: :mod:`routing.conditions`)
+    walked_m: list[float] = field(default_factory=list)
     #: SNAP: when the route breaks limits, where a route honouring them would end instead, per
     #: moved end: {"role", "distance_m" (from the place asked for), "lon", "lat", "reason"}.
     ends_short: list[dict[str, Any]] = field(default_factory=list)

@@ -21,11 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION, OSM_LICENCE_URL
 from api.auth import UnauthorizedError, authenticate
+from api.conditions import request_conditions
 from api.cpu import run_cpu
 from api.deps import LiveObstaclesDep, RouterDep, SettingsDep
 from api.errors import ApiError
 from api.obstacles.live import LiveObstacles
-from api.schemas import ErrorBody, Point, ProfileChoice
+from api.schemas import ConditionsOut, ConditionsRequest, ErrorBody, Point, ProfileChoice
 from routing.engine import Router
 from routing.matrix import cost_matrix
 
@@ -45,8 +46,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-class MatrixRequest(BaseModel):
-    """``POST /matrix``."""
+class MatrixRequest(ConditionsRequest):
+    """``POST /matrix`` (the day's conditions are resolved at the first source)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -99,6 +100,7 @@ class MatrixResponse(BaseModel):
     sources: list[SnappedOut]
     targets: list[SnappedOut]
     profile: dict[str, Any]
+    conditions: ConditionsOut
     attribution: str
     licence_url: str
 
@@ -165,7 +167,8 @@ async def post_matrix(
     plus kerb and crossing delays, as in a route's ``duration_s``); ``costs_s`` is the cost the
     route minimises. ``verdicts`` holds each cell's verdict, the one a single route request
     gives the pair (``yes``/``unknown``/``no``); ``fully_accessible`` is deprecated (verdict
-    ``yes``).
+    ``yes``). ``date``, ``departure_time`` and ``pollen_forecast`` weigh the profile in the day's
+    pollen and light as in ``POST /routes``, resolved at the first source (``conditions``).
     """
     _check_size(len(req.sources), len(req.targets), settings.max_matrix_cells)
     keyed = await run_cpu(_is_keyed, request)  # a database read
@@ -179,11 +182,13 @@ def _answer(r: Router, req: MatrixRequest, live: LiveObstacles | None) -> JSONRe
     if live is not None:
         live.ensure_fresh()
     profile = r.profile(req.profile.name, req.profile.parameters)
+    day = request_conditions(req, profile, req.sources[0].lat, req.sources[0].lon)
     result = cost_matrix(
         r,
         [(p.lat, p.lon) for p in req.sources],
         [(p.lat, p.lon) for p in req.targets],
         profile,
+        conditions=day.conditions,
     )
     cells = result.as_lists(digits=1)
 
@@ -200,6 +205,7 @@ def _answer(r: Router, req: MatrixRequest, live: LiveObstacles | None) -> JSONRe
             "sources": snapped(result.sources),
             "targets": snapped(result.targets),
             "profile": profile.model_dump(mode="json"),
+            "conditions": day.body,
             "attribution": OSM_ATTRIBUTION,
             "licence_url": OSM_LICENCE_URL,
         }

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from accessibility_rules.profile import load_preset, parameter_table, preset_names
-from api.schemas import ErrorBody, ProfileDetail, ProfileList
+from api.schemas import ErrorBody, ProfileDetail, ProfileList, condition_parameters
 
 router = APIRouter(prefix="/profiles", tags=["profiles"])
 
@@ -18,13 +18,15 @@ router = APIRouter(prefix="/profiles", tags=["profiles"])
     summary="All presets and every parameter with unit, range and defaults",
 )
 def list_profiles() -> dict[str, Any]:
-    """Presets (name and labels) and the parameter table (unit, range, default per preset)."""
+    """Presets (name and labels), the parameter table (unit, range, default per preset) and the
+    day's parameters of a route request (``conditions``: date, departure time, pollen forecast)."""
     presets = [load_preset(n) for n in preset_names()]
     return {
         "profiles": [
             {"name": p.name, "label_de": p.label_de, "label_en": p.label_en} for p in presets
         ],
         "parameters": parameter_table(),
+        "conditions": condition_parameters(),
     }
 
 

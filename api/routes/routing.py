@@ -10,6 +10,8 @@ does the same (:mod:`api.routes.matrix`).
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import functools
 import gzip
 from typing import Annotated, Any, Literal
@@ -18,6 +20,8 @@ from fastapi import APIRouter, Query, Request, Response
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION, OSM_LICENCE_URL
 from accessibility_rules.profile import Profile
+from accessibility_rules.surroundings import SeatKind
+from api.conditions import request_conditions
 from api.cpu import run_cpu
 from api.deps import LiveObstaclesDep, RouterDep, SettingsDep
 from api.errors import ApiError
@@ -26,6 +30,7 @@ from api.responses import FastJSONResponse
 from api.schemas import ErrorBody, Point, ProfileChoice, RouteRequest, RouteResponse
 from api.settings import Settings
 from routing.engine import Router
+from routing.facts import route_facts
 from routing.instructions import instructions
 
 router = APIRouter(prefix="/routes", tags=["routes"])
@@ -39,6 +44,17 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         "search_budget_exceeded",
     },
 }
+
+
+_SEAT_KINDS = {int(k): k.name.lower() for k in SeatKind}
+
+
+def _rests_json(rests: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The route's rests with each seat's kind by name (``bench``, ``picnic_table``, …)."""
+    if rests is None:
+        return None
+    seats = [{**s, "kind": _SEAT_KINDS.get(int(s["kind"]), "unknown")} for s in rests["seats"]]
+    return {**rests, "seats": seats}
 
 
 @functools.lru_cache(maxsize=256)
@@ -63,13 +79,20 @@ def plan(
         raise ApiError(422, "parameter_out_of_range", f"alternatives must be between 0 and {max_alternatives}, got {req.alternatives}", parameter="alternatives", minimum=0, maximum=max_alternatives, unit=None, value=req.alternatives)  # fmt: skip
     points = [(p.lat, p.lon) for p in (req.origin, *req.via, req.destination)]
     profile = r.profile(req.profile.name, req.profile.parameters)
+    day = request_conditions(req, profile, req.origin.lat, req.origin.lon)
     routes = r.route_via(
         points, profile, strict=req.strict, alternatives=req.alternatives,
-        allow_underground=req.allow_underground,
+        allow_underground=req.allow_underground, conditions=day.conditions,
     )  # fmt: skip
+    # the facts report the light of the departure for every profile (the weights only for those
+    # with a light rule: day.conditions keeps darkness only then)
+    seen = dataclasses.replace(day.conditions, dark=day.dark)
     out = []
     for route in routes:
         body = route.as_dict()
+        body["cost_s"] = round(route.cost_s, 1)
+        body["rests"] = _rests_json(route.rests)
+        body.update(route_facts(r.graph, route, profile, seen, day.day))
         body["obstacles"] = (
             obstacles.describe(route, points) if obstacles else {"passed": [], "avoided": []}
         )
@@ -79,6 +102,7 @@ def plan(
     return {
         "routes": out,
         "profile": _profile_json(profile),
+        "conditions": day.body,
         "language": req.language,
         "attribution": OSM_ATTRIBUTION,
         "licence_url": OSM_LICENCE_URL,
@@ -171,11 +195,27 @@ async def get_route(
     profile: str = "walk",
     language: Literal["de", "en"] = "de",
     strict: bool = False,
+    date: Annotated[
+        dt.date | None,
+        Query(
+            description="the pollen day, YYYY-MM-DD (default: the departure's day)",
+            examples=["2024-06-20"],
+        ),
+    ] = None,
+    departure_time: Annotated[
+        dt.datetime | None,
+        Query(
+            description="ISO 8601 (default: now; without an offset: Europe/Berlin time)",
+            examples=["2024-12-01T22:00"],
+        ),
+    ] = None,
 ) -> Response:
-    """``/routes?from=lat,lon&to=lat,lon&profile=wheelchair&language=en``."""
+    """``/routes?from=lat,lon&to=lat,lon&profile=wheelchair&language=en``, optionally with
+    ``date`` and ``departure_time`` (a pollen forecast needs ``POST /routes``)."""
     request.state.profile = profile  # for the access log (api.middleware)
     req = RouteRequest(
         origin=_point(origin, "from"), destination=_point(destination, "to"),
         profile=ProfileChoice(name=profile), language=language, strict=strict,
+        date=date, departure_time=departure_time,
     )  # fmt: skip
     return await run_cpu(_answer, r, req, settings, live, _accepts_gzip(request))

@@ -27,9 +27,19 @@ TITLES = {
 }
 
 
+#: A fixed departure (and so pollen day): the files must not change with the day the test runs.
+DEPARTURE = "2024-06-20T10:00"
+
+
 def request_for(profile: str, language: str) -> dict[str, Any]:
     """The documented request body."""
-    return {"origin": FROM, "destination": TO, "profile": {"name": profile}, "language": language}
+    return {
+        "origin": FROM,
+        "destination": TO,
+        "profile": {"name": profile},
+        "language": language,
+        "departure_time": DEPARTURE,
+    }
 
 
 def render_json(body: dict[str, Any]) -> str:

@@ -1,0 +1,109 @@
+"""A request's day: its date, departure time and pollen forecast, resolved at the origin.
+
+:func:`request_conditions` turns the optional ``date``, ``departure_time`` and ``pollen_forecast``
+of a request (:class:`api.schemas.ConditionsRequest`) into the
+:class:`~accessibility_rules.conditions.Conditions` the router weighs the profile in (only what
+the profile reacts to, so equal requests share a cached metric) and into the ``conditions`` of
+the response: the pollen day, the departure, darkness at the origin, sunrise and sunset, whether
+the light rules applied and the intensity of each avoided taxon with its source.
+
+A naive departure time is Europe/Berlin time; none is now. Nothing is clamped: a departure
+outside :data:`~api.schemas.DEPARTURE_YEARS` is 422 ``parameter_out_of_range``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from accessibility_rules.conditions import (
+    BERLIN,
+    Conditions,
+    cares_about_light,
+    is_dark,
+    resolve_conditions,
+    sun_times,
+)
+from accessibility_rules.pollen import POLLEN_TAXA, parse_forecast, seasons
+from accessibility_rules.profile import Profile
+from api.errors import ApiError
+from api.schemas import DEPARTURE_YEARS, ConditionsRequest
+
+__all__ = ["RequestDay", "request_conditions"]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestDay:
+    """The conditions to route in, the pollen day, darkness at the origin, and the response's
+    ``conditions`` (JSON-ready)."""
+
+    conditions: Conditions
+    day: dt.date
+    dark: bool
+    body: dict[str, Any]
+
+
+def _departure(req: ConditionsRequest) -> dt.datetime:
+    when = req.departure_time
+    if when is None:
+        return dt.datetime.now(BERLIN).replace(microsecond=0)
+    first, last = DEPARTURE_YEARS
+    if not first <= when.year <= last:
+        raise ApiError(
+            422, "parameter_out_of_range",
+            f"departure_time must be in the years {first}-{last}, got {when.isoformat()}",
+            parameter="departure_time", value=when.isoformat(), minimum=first, maximum=last,
+            unit="year",
+        )  # fmt: skip
+    return when.replace(tzinfo=BERLIN) if when.tzinfo is None else when.astimezone(BERLIN)
+
+
+def _season(taxon: str, day: dt.date) -> str:
+    row = seasons()[taxon]
+    if day.month in row.main_months:
+        return "main"
+    return "side" if day.month in row.side_months else "none"
+
+
+def request_conditions(
+    req: ConditionsRequest, profile: Profile, lat: float, lon: float
+) -> RequestDay:
+    """The day of ``req`` for ``profile`` at the origin (``lat``, ``lon``)."""
+    when = _departure(req)
+    day = req.date if req.date is not None else when.date()
+    forecast_in = dict(req.pollen_forecast or {})
+    try:
+        forecast = parse_forecast(forecast_in)
+        conditions = resolve_conditions(
+            profile, lat=lat, lon=lon, departure_time=when, date=day, pollen_forecast=forecast_in
+        )
+    except ValueError as exc:  # the schema admits only known keys and values: a safety net
+        raise ApiError(422, "invalid_request", str(exc), field="pollen_forecast") from exc
+    dark = is_dark(lat, lon, when)
+    try:
+        sun = sun_times(lat, lon, when)
+        sunrise: str | None = sun.sunrise.isoformat(timespec="seconds")
+        sunset: str | None = sun.sunset.isoformat(timespec="seconds")
+    except ValueError:  # polar day or night: the sun neither rises nor sets
+        sunrise = sunset = None
+    pollen = [
+        {
+            "taxon": taxon,
+            "intensity": conditions.intensity(taxon),
+            "source": "forecast" if taxon in forecast else "season_table",
+            "season": _season(taxon, day),
+        }
+        for taxon in POLLEN_TAXA
+        if taxon in profile.avoid_pollen
+    ]
+    body = {
+        "date": day.isoformat(),
+        "departure_time": when.isoformat(timespec="seconds"),
+        "dark": dark,
+        "sunrise": sunrise,
+        "sunset": sunset,
+        "light_rules_apply": cares_about_light(profile) and dark,
+        "pollen": pollen,
+    }
+    return RequestDay(conditions, day, dark, body)
