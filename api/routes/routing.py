@@ -96,7 +96,10 @@ def plan(
         body["obstacles"] = (
             obstacles.describe(route, points) if obstacles else {"passed": [], "avoided": []}
         )
-        steps = instructions(route, req.language, avoided=body["obstacles"]["avoided"])
+        steps = instructions(
+            route, req.language, avoided=body["obstacles"]["avoided"], graph=r.graph,
+            profile=profile, conditions=day.conditions, day=day.day,
+        )  # fmt: skip
         body["steps"] = [i.as_dict() for i in steps]
         out.append(body)
     return {

@@ -23,6 +23,8 @@ pytestmark = pytest.mark.realdata
 ORIGIN = {"lat": 49.4447, "lon": 7.7690}  # Am Altenhof, near the Stiftskirche
 DESTINATION = {"lat": 49.4390, "lon": 7.7640}  # Pirmasenser Straße, south-west of the centre
 VIA = {"lat": 49.4420, "lon": 7.7730}  # east of the direct way
+#: Every kind of instruction step (routing/instructions.py).
+STEP_TYPES = {"depart", "obstacle", "turn", "barrier", "rest", "pollen", "green", "light", "arrive"}
 PRESETS = [
     "allergy", "blind", "dog_walk", "elderly", "electric_wheelchair", "low_vision", "rollator",
     "stroller", "walk", "wheelchair",
@@ -98,7 +100,7 @@ def check_route_response(body: dict[str, Any], bbox: list[float]) -> None:
         for step in steps:
             assert isinstance(step["text"], str)
             assert step["text"].strip()
-            assert step["type"] in {"depart", "turn", "barrier", "rest", "arrive"}
+            assert step["type"] in STEP_TYPES
         ats = [s["at_m"] for s in steps]
         assert ats == sorted(ats)
         assert ats[-1] == pytest.approx(route["distance_m"], abs=0.2)

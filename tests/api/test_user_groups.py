@@ -108,6 +108,9 @@ def test_allergy_avoids_limes_in_june_and_walks_in_january(
     walk_tilia = walk["pollen"][0]
     assert walk_tilia["stretches"], "the walk route passes limes: where is reported"
     assert walk_tilia["stretches"][0]["trees_per_100m"] > 0
+    said = [s["text"] for s in walk["steps"] if s["type"] == "pollen"]
+    assert said, walk["steps"]  # "Linden auf den nächsten … m (Hauptblütezeit)"
+    assert all("Linden" in text and "Hauptblütezeit" in text for text in said), said
 
     january, january_conditions = route(client, LIME_TRIP | JANUARY | {"profile": LIME_ALLERGY})
     assert january_conditions["pollen"] == [
@@ -140,6 +143,9 @@ def test_dog_walk_is_greener_than_walk_and_says_what_it_costs(
     assert dog["detour"]["walk_distance_m"] == pytest.approx(walk["distance_m"], abs=0.2)
     assert dog["cost_s"] > 0
     assert walk["cost_s"] > 0
+    parks = [s["text"] for s in dog["steps"] if s["type"] == "green"]
+    assert parks, dog["steps"]  # "Park-Abschnitt … m (name)"
+    assert all(text.startswith("Park-Abschnitt") for text in parks), parks
 
 
 def test_elderly_route_reports_its_seats_and_longest_gap(
