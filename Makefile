@@ -1,6 +1,7 @@
 # stufenlos — the two commands of the README do all set-up on a fresh machine.
 #   make run   venv + install + build the default graph (if missing) + start the service
 #   make test  venv + install + lint (ruff, mypy) + tests
+#   make console  build the web console (npm ci + copy into console/dist/), run by both
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -8,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install graph lint bench clean
+.PHONY: run test install graph lint bench clean console
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +22,14 @@ install: $(STAMP)
 graph: install
 	$(BIN)/stufenlos build --default-area --if-missing
 
-run: graph
+# The web console: npm packages (lock file) + console/src copied into console/dist/ (not committed).
+console/node_modules/.package-lock.json: console/package.json console/package-lock.json
+	cd console && (test -f package-lock.json && npm ci --no-audit --no-fund || npm install --no-audit --no-fund)
+
+console: console/node_modules/.package-lock.json
+	cd console && node build.mjs
+
+run: graph console
 	$(BIN)/stufenlos serve --host $(HOST) --port $(PORT)
 
 lint: install
@@ -29,11 +37,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: install lint
+test: install lint console
 	$(BIN)/python -m pytest
 
 bench: graph
 	$(BIN)/python benchmarks/bench_build.py
 
 clean:
-	rm -rf .cache .pytest_cache .ruff_cache
+	rm -rf .cache .pytest_cache .ruff_cache console/dist
