@@ -134,15 +134,22 @@ function setBasemap(url) {
   if (url) baseLayer = L.tileLayer(url, { attribution: "© OpenStreetMap contributors" }).addTo(map).bringToBack();
 }
 const bboxParam = () => { const b = map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((x) => x.toFixed(6)).join(","); };
+let networkSeq = 0;
 async function refreshMapData() {
   const bbox = bboxParam();
   const attr = $("attr-select").value;
+  const seq = ++networkSeq; // answers of an older view are dropped (they may arrive late)
+  $("network-status").dataset.state = "loading";
   try {
     const { data } = await api(`/network?bbox=${bbox}&attribute=${attr}`);
+    if (seq !== networkSeq) return;
+    $("network-status").dataset.state = "ok";
     legendValues.clear(); networkLayer.clearLayers(); networkLayer.addData(data); drawLegend();
     say("network-status", `${data.features.length} ${t("networkShown")}`);
   } catch (e) {
-    networkLayer.clearLayers();
+    if (seq !== networkSeq) return;
+    $("network-status").dataset.state = e.code === "bbox_too_large" ? "zoom" : "error";
+    networkLayer.clearLayers(); legendValues.clear(); drawLegend();
     say("network-status", e.code === "bbox_too_large" ? `${t("zoomIn")} (${e.message})` : errText(e), e.code !== "bbox_too_large");
   }
   for (const [box, kind, layer] of [["show-seats", "seats", seatsLayer], ["show-stops", "stops", stopsLayer]]) {
@@ -155,10 +162,13 @@ async function refreshMapData() {
   loadMapObstacles();
   loadMapReports();
 }
+let obstacleSeq = 0;
 async function loadMapObstacles() {
   obstacleLayer.clearLayers();
-  const list = $("map-obstacle-list"); list.replaceChildren();
-  if (!$("show-obstacles").checked && !$("show-all-obstacles").checked) return;
+  const target = $("map-obstacle-list"); const list = document.createDocumentFragment();
+  const seq = ++obstacleSeq;
+  const done = () => { if (seq === obstacleSeq) target.replaceChildren(list); };
+  if (!$("show-obstacles").checked && !$("show-all-obstacles").checked) { done(); return; }
   try {
     let features;
     if ($("show-all-obstacles").checked && key()) {
@@ -168,13 +178,15 @@ async function loadMapObstacles() {
       const { data } = await api("/obstacles/active");
       features = data.features || [];
     }
-    obstacleLayer.addData({ type: "FeatureCollection", features });
+    if (seq !== obstacleSeq) return;
+    obstacleLayer.clearLayers(); obstacleLayer.addData({ type: "FeatureCollection", features });
     for (const f of features) {
       const p = f.properties || {};
       list.append(el("li", {}, `${p.reason ?? f.id} — ${JSON.stringify(p.effect ?? {})}${p.active === false ? ` (${t("scheduled")})` : ""}`));
     }
     if (!features.length) list.append(el("li", { text: t("none") }));
-  } catch (e) { list.append(el("li", { class: "error", text: errText(e) })); }
+    done();
+  } catch (e) { list.append(el("li", { class: "error", text: errText(e) })); done(); }
 }
 async function loadMapReports() {
   reportsLayer.clearLayers();
@@ -458,7 +470,8 @@ async function deleteObstacle(o) {
   if (!confirm(t("confirmDelete"))) return;
   try {
     await api(`/obstacles/${encodeURIComponent(o.id)}`, { method: "DELETE", headers: { "If-Match": `"${o.version}"` }, raw: true });
-    say("obs-message", t("deleted")); if ($("obs-id").value === o.id) resetObstacleForm();
+    if ($("obs-id").value === o.id) resetObstacleForm();
+    say("obs-message", t("deleted"));
     loadObstacles(); loadMapObstacles();
   } catch (e) { say("obs-message", errText(e), true); }
 }
@@ -472,8 +485,8 @@ async function showHistory(o) {
   } catch (e) { say("obs-message", errText(e), true); }
 }
 async function loadObstacles() {
-  const ul = $("obs-list"); ul.replaceChildren();
-  if (!key()) { ul.append(el("li", { text: t("needKey") })); return; }
+  const target = $("obs-list"); const ul = document.createDocumentFragment(); const done = () => target.replaceChildren(ul);
+  if (!key()) { ul.append(el("li", { text: t("needKey") })); done(); return; }
   try {
     const { data } = await api("/obstacles");
     for (const o of data.obstacles) {
@@ -484,11 +497,12 @@ async function loadObstacles() {
         el("button", { type: "button", class: "secondary", "data-testid": `obstacle-history-${o.id}`, onclick: () => showHistory(o), text: t("history") })));
     }
     if (!data.obstacles.length) ul.append(el("li", { text: t("none") }));
-  } catch (e) { ul.append(el("li", { class: "error", text: errText(e) })); }
+    done();
+  } catch (e) { ul.append(el("li", { class: "error", text: errText(e) })); done(); }
 }
 async function loadReports() {
-  const ul = $("reports-list"); ul.replaceChildren();
-  if (!key()) { ul.append(el("li", { text: t("needKey") })); return; }
+  const target = $("reports-list"); const ul = document.createDocumentFragment(); const done = () => target.replaceChildren(ul);
+  if (!key()) { ul.append(el("li", { text: t("needKey") })); done(); return; }
   try {
     const { data } = await api("/reports?status=open");
     const open = data.reports.filter((r) => r.status === "open");
@@ -499,7 +513,8 @@ async function loadReports() {
         el("button", { type: "button", class: "secondary", "data-testid": `report-reject-${r.id}`, onclick: () => decideReport(r, "reject"), text: t("reject") })));
     }
     if (!open.length) ul.append(el("li", { text: t("none") }));
-  } catch (e) { ul.append(el("li", { class: "error", text: errText(e) })); }
+    done();
+  } catch (e) { ul.append(el("li", { class: "error", text: errText(e) })); done(); }
 }
 async function decideReport(r, what) {
   try {
@@ -572,8 +587,8 @@ async function pollRun(id) {
   } catch (e) { say("bench-message", errText(e), true); }
 }
 async function loadRuns() {
-  const ul = $("bench-runs"); ul.replaceChildren();
-  if (!key()) { ul.append(el("li", { text: t("needKey") })); return; }
+  const target = $("bench-runs"); const ul = document.createDocumentFragment(); const done = () => target.replaceChildren(ul);
+  if (!key()) { ul.append(el("li", { text: t("needKey") })); done(); return; }
   try {
     const { data } = await api("/bench/runs");
     const runs = Array.isArray(data) ? data : data.runs || [];
@@ -585,7 +600,8 @@ async function loadRuns() {
         el("button", { type: "button", class: "secondary", "data-testid": `bench-open-${r.id}`, onclick: () => showRun(r.id), text: t("open") })));
     }
     if (!runs.length) ul.append(el("li", { text: t("none") }));
-  } catch (e) { ul.append(el("li", { class: "error", text: errText(e) })); }
+    done();
+  } catch (e) { ul.append(el("li", { class: "error", text: errText(e) })); done(); }
 }
 function kvTable(obj, caption) {
   const table = el("table", {}, el("caption", { text: caption }));
