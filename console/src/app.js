@@ -86,7 +86,14 @@ let map, networkLayer, seatsLayer, stopsLayer, obstacleLayer, reportsLayer, draw
 const PALETTE = ["#1b7837", "#5aae61", "#f1a340", "#d7301f", "#762a83", "#2166ac", "#8c510a", "#01665e"];
 const UNKNOWN_COLOUR = "#595959";
 const legendValues = new Map();
+//: "known" (how many of the four attributes are known): none → all, red → green (colour-blind safe order).
+const KNOWN_SCALE = ["#b2182b", "#d6604d", "#9c6500", "#2166ac", "#1b7837"];
 function colourFor(props) {
+  if ($("attr-select").value === "known") {
+    const c = KNOWN_SCALE[Math.max(0, Math.min(4, Number(props.value) || 0))];
+    if (!legendValues.has(String(props.label))) legendValues.set(String(props.label), c);
+    return c;
+  }
   if (!props.known) return UNKNOWN_COLOUR;
   const label = String(props.label ?? props.value);
   if (!legendValues.has(label)) legendValues.set(label, PALETTE[legendValues.size % PALETTE.length]);
@@ -95,17 +102,17 @@ function colourFor(props) {
 function drawLegend() {
   const ul = $("legend-list"); if (!ul) return;
   ul.replaceChildren();
-  for (const [label, c] of legendValues) {
+  for (const [label, c] of [...legendValues].sort((a, b) => a[0].localeCompare(b[0]))) {
     ul.append(el("li", {}, el("span", { class: "swatch", style: `background:${c}`, "aria-hidden": "true" }), label));
   }
-  ul.append(el("li", { "data-testid": "legend-unknown" }, el("span", { class: "swatch dashed", "aria-hidden": "true" }), t("unknown")));
+  if ($("attr-select").value !== "known") ul.append(el("li", { "data-testid": "legend-unknown" }, el("span", { class: "swatch dashed", "aria-hidden": "true" }), t("unknown")));
 }
 function setupMap() {
   map = L.map("map", { keyboard: true, attributionControl: true }).setView([49.4447, 7.769], 15);
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution('© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors');
   networkLayer = L.geoJSON(null, {
-    style: (f) => ({ color: colourFor(f.properties), weight: 4, dashArray: f.properties.known ? null : "5 4", opacity: 0.9 }),
+    style: (f) => ({ color: colourFor(f.properties), weight: 4, dashArray: f.properties.known || $("attr-select").value === "known" ? null : "5 4", opacity: 0.9 }),
     onEachFeature: (f, layer) => layer.bindTooltip(`${f.properties.label ?? f.properties.value ?? t("unknown")}`),
   }).addTo(map);
   const dot = (colour) => (f, ll) => L.circleMarker(ll, { radius: 5, color: "#1a1a1a", weight: 1, fillColor: colour, fillOpacity: 0.9 });
@@ -125,8 +132,8 @@ function setupMap() {
   map.on("click", onMapClick);
   api("/health").then(({ data }) => {
     const b = data.graph && data.graph.bbox;
-    if (b) map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
-    refreshMapData();
+    // the centre of the served area, near enough for the network to fit the piece limit
+    if (b) map.setView([(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], 16); else refreshMapData();
   }).catch(() => refreshMapData());
 }
 function setBasemap(url) {
