@@ -312,6 +312,7 @@ async function planRoute(ev) {
 }
 function showRoute(route) {
   $("route-result").hidden = false;
+  $("route-result").dataset.coordinates = JSON.stringify(route.geometry.coordinates); // for tests and copy-paste
   const v = route.accessibility.verdict;
   const vEl = $("route-verdict"); vEl.textContent = t(v); vEl.dataset.verdict = v; vEl.className = `verdict-${v}`;
   $("route-summary").textContent = `${t("distance")}: ${num(route.distance_m)} m · ${t("duration")}: ${num(route.duration_s / 60, 1)} min · ${t("known")}: ${num(route.accessibility.known_share * 100)} %`;
@@ -589,7 +590,7 @@ async function pollRun(id) {
     $("bench-progress").value = data.progress ?? 0;
     $("bench-progress").setAttribute("aria-valuetext", `${num((data.progress ?? 0) * 100)} %`);
     say("bench-message", `${t("run")} ${id}: ${data.status} (${num((data.progress ?? 0) * 100)} %)`);
-    if (["queued", "running", "pending"].includes(data.status)) pollTimer = setTimeout(() => pollRun(id), 1000);
+    if (!["done", "finished", "succeeded", "completed", "failed", "error", "cancelled"].includes(data.status)) pollTimer = setTimeout(() => pollRun(id), 1000);
     else { loadRuns(); showRun(id, data); }
   } catch (e) { say("bench-message", errText(e), true); }
 }
