@@ -87,3 +87,9 @@ class Settings(BaseSettings):
         1000, ge=1, description="open connections per worker; past it requests get 503"
     )
     docs: bool = Field(True, description="serve /docs (Swagger UI from local assets)")
+    max_network_features: int = Field(
+        5000, ge=1, description="most network pieces one GET /network answers"
+    )
+    console_dir: Path | None = Field(
+        None, description="the built web console (default: console/dist of the checkout)"
+    )
