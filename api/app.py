@@ -19,7 +19,17 @@ from fastapi.responses import HTMLResponse, Response
 from accessibility_rules.attributes import OSM_ATTRIBUTION
 from api.errors import error_response, install_error_handlers
 from api.middleware import RequestContext
-from api.routes import health, matrix, network, obstacles, profiles, reports, routing
+from api.routes import (
+    bench,
+    health,
+    matrix,
+    network,
+    obstacles,
+    priorities,
+    profiles,
+    reports,
+    routing,
+)
 from api.settings import Settings
 
 Scope = MutableMapping[str, Any]
@@ -296,6 +306,14 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
     app.include_router(obstacles.router)
     app.include_router(reports.router)
     app.include_router(network.router)
+    app.include_router(priorities.router)
+    app.include_router(bench.router)
+    from graphs import settings as graph_settings
+    from testers.jobs import BenchJobs
+
+    app.state.bench_jobs = BenchJobs(
+        settings.bench_dir or graph_settings.cache_dir / "bench_runs", settings.max_bench_jobs
+    )
     if settings.docs:
         add_local_docs(app)
     add_console(app, settings.console_dir or CONSOLE_DIST)

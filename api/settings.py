@@ -90,6 +90,16 @@ class Settings(BaseSettings):
     max_network_features: int = Field(
         5000, ge=1, description="most network pieces one GET /network answers"
     )
+    max_priority_trips: int = Field(
+        1000, ge=1, description="most benchmark trips one GET /priorities routes"
+    )
+    bench_dir: Path | None = Field(
+        None,
+        description="where benchmark runs of POST /bench/runs are kept "
+        "(default: <cache_dir>/bench_runs)",
+    )
+    max_bench_jobs: int = Field(1, ge=1, le=8, description="benchmark runs going on at once")
+    max_bench_pairs: int = Field(2000, ge=1, description="most pairs of one POST /bench/runs")
     console_dir: Path | None = Field(
         None, description="the built web console (default: console/dist of the checkout)"
     )
