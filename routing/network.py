@@ -172,3 +172,43 @@ def network_geojson(router: Router, bbox: Bbox, attribute: str, limit: int) -> d
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+_BACKREST = {1: "yes", 0: "no", -1: "unknown"}
+
+
+def seat_features(graph: Any, bbox: Bbox, kind: str, limit: int) -> dict[str, Any]:
+    """Seats (``kind="seats"``) or stops with a seat (``"stops"``) in ``bbox`` as GeoJSON
+    points with ``kind`` and ``backrest`` (yes/no/unknown); 422 ``bbox_too_large`` beyond
+    ``limit``. A seat joined to both directions of a way is one point."""
+    from accessibility_rules.surroundings import SeatKind
+
+    seats = graph.seats
+    if not seats or "seat_lat" not in seats:
+        return {"type": "FeatureCollection", "features": []}
+    lat, lon = np.asarray(seats["seat_lat"]), np.asarray(seats["seat_lon"])
+    kinds, backrest = np.asarray(seats["seat_kind"]), np.asarray(seats["seat_backrest"])
+    keep = (lon >= bbox.west) & (lon <= bbox.east) & (lat >= bbox.south) & (lat <= bbox.north)
+    if kind == "stops":
+        keep &= kinds == SeatKind.STOP
+    found: dict[tuple[float, float], dict[str, Any]] = {}
+    for i in np.flatnonzero(keep).tolist():
+        where = (round(float(lon[i]), 7), round(float(lat[i]), 7))
+        if where in found:
+            continue
+        code = int(kinds[i])
+        name = SeatKind(code).name.lower() if code in SeatKind._value2member_map_ else "seat"
+        found[where] = {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": list(where)},
+            "properties": {"kind": name, "backrest": _BACKREST.get(int(backrest[i]), "unknown")},
+        }
+    if len(found) > limit:
+        raise BboxError(
+            "bbox_too_large",
+            f"the bbox holds {len(found)} points, more than the limit of {limit}; "
+            "ask for a smaller bbox",
+            limit=limit,
+            count=len(found),
+        )
+    return {"type": "FeatureCollection", "features": list(found.values())}

@@ -1,4 +1,5 @@
-"""``GET /network``: the walking network of a bounding box, coloured by one attribute.
+"""``GET /network`` and ``GET /features``: the walking network of a bounding box, coloured by one
+attribute, and its seats and stops.
 
 Public (it is the map of the app and the console). Answers are bounded: a bbox holding more
 than ``max_network_features`` pieces answers 422 ``bbox_too_large`` with the limit.
@@ -13,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import RouterDep, SettingsDep
 from api.schemas import ErrorBody
-from routing.network import Attribute, Bbox, network_geojson
+from routing.network import Attribute, Bbox, network_geojson, seat_features
 
 router = APIRouter(tags=["network"])
 
@@ -76,3 +77,61 @@ def get_network(
     whether the attribute is mapped there. Ask for the visible bbox; beyond
     ``max_network_features`` pieces the answer is 422 ``bbox_too_large``."""
     return network_geojson(router_, Bbox.parse(bbox), attribute, settings.max_network_features)
+
+
+class PointGeometry(BaseModel):
+    """A GeoJSON Point (longitude, latitude)."""
+
+    type: Literal["Point"]
+    coordinates: list[float]
+
+
+class SeatProperties(BaseModel):
+    """What a place to sit is."""
+
+    kind: str = Field(examples=["bench"], description="bench, picnic_table, stop or shelter")
+    backrest: Literal["yes", "no", "unknown"]
+
+
+class SeatFeature(BaseModel):
+    """One seat."""
+
+    type: Literal["Feature"]
+    geometry: PointGeometry
+    properties: SeatProperties
+
+
+class SeatCollection(BaseModel):
+    """The seats (or stops with a seat) in the bbox."""
+
+    type: Literal["FeatureCollection"]
+    features: list[SeatFeature]
+
+
+@router.get(
+    "/features",
+    response_model=SeatCollection,
+    responses={
+        422: {
+            "model": ErrorBody,
+            "description": "invalid_bbox (malformed, swapped) or bbox_too_large (details.limit)",
+        }
+    },
+    summary="Seats or stops (with a seat) in a bbox (GeoJSON points)",
+)
+def get_features(
+    router_: RouterDep,
+    settings: SettingsDep,
+    bbox: Annotated[
+        str,
+        Query(description="west,south,east,north in degrees", examples=["7.76,49.44,7.77,49.45"]),
+    ],
+    kind: Annotated[
+        Literal["seats", "stops"],
+        Query(description="seats: every place to sit; stops: stops and platforms with a bench"),
+    ] = "seats",
+) -> dict[str, Any]:
+    """The places to sit the graph knows (benches, picnic tables, stops and shelters with a
+    bench) with their backrest; the rests of a route come from the same table. Stops without a
+    bench are not in the graph."""
+    return seat_features(router_.graph, Bbox.parse(bbox), kind, settings.max_network_features)

@@ -162,6 +162,38 @@ def test_network_is_public(client: TestClient) -> None:
     assert client.get("/network", params={"bbox": BBOX}).status_code == 200
 
 
+def test_features_seats_and_stops_as_points(client: TestClient) -> None:
+    whole = "7.70,49.40,7.85,49.48"
+    seats = client.get("/features", params={"bbox": whole, "kind": "seats"})
+    assert seats.status_code == 200, seats.text
+    features = seats.json()["features"]
+    router = client.app.state.router  # type: ignore[attr-defined]
+    if not router.graph.seats:
+        pytest.skip("the centre graph has no seat table")
+    assert features, "the centre has benches"
+    where = [tuple(f["geometry"]["coordinates"]) for f in features]
+    assert len(where) == len(set(where)), "one point per seat"
+    for f in features:
+        assert f["geometry"]["type"] == "Point"
+        assert f["properties"]["backrest"] in ("yes", "no", "unknown")
+        assert f["properties"]["kind"] in ("bench", "picnic_table", "stop", "shelter")
+    stops = client.get("/features", params={"bbox": whole, "kind": "stops"}).json()["features"]
+    assert all(f["properties"]["kind"] == "stop" for f in stops)
+    assert len(stops) <= len(features)
+    # a smaller box holds a subset
+    small = client.get("/features", params={"bbox": BBOX}).json()["features"]
+    assert {tuple(f["geometry"]["coordinates"]) for f in small} <= set(where)
+
+
+def test_features_errors(client: TestClient) -> None:
+    swapped = client.get("/features", params={"bbox": "7.77,49.44,7.76,49.45"})
+    assert swapped.status_code == 422
+    assert swapped.json()["code"] == "invalid_bbox"
+    other = client.get("/features", params={"bbox": BBOX, "kind": "toilets"})
+    assert other.status_code == 422
+    assert other.json()["code"] == "invalid_request"
+
+
 # --------------------------------------------------------------------------------- priorities
 
 
@@ -461,7 +493,7 @@ def test_console_serves_the_built_files_with_its_csp(
 
 def test_new_endpoints_are_in_openapi(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
-    for path in ("/network", "/priorities", "/priorities.ndjson", "/bench/runs",
+    for path in ("/network", "/features", "/priorities", "/priorities.ndjson", "/bench/runs",
                  "/bench/runs/{run_id}", "/bench/runs/{run_id}/plots/{name}.png",
                  "/bench/compare", "/obstacles/preview"):  # fmt: skip
         assert path in paths, path
