@@ -105,12 +105,24 @@ DOCS_PATH = "/docs"
 DOCS_ASSETS_PATH = "/docs/assets"
 #: Content-Security-Policy of the web console (``/console/``): its own scripts, styles, images and
 #: API calls (same origin), no inline script, no framing. Styles may be inline (map libraries set
-#: style attributes); an installation's base-map tile server needs ``img-src`` widened.
+#: style attributes). An installation's base-map tile server is added to ``img-src`` and
+#: ``connect-src`` by :func:`console_csp` (``STUFENLOS_CONSOLE_TILE_ORIGINS``).
 CONSOLE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; worker-src 'self' blob:; "
     "manifest-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
+
+
+def console_csp(tile_origins: list[str]) -> str:
+    """The console's CSP with the origins of a base-map tile server allowed for images and
+    fetches (nothing else)."""
+    extra = "".join(f" {o}" for o in tile_origins)
+    return CONSOLE_CSP.replace(
+        "img-src 'self' data: blob:", f"img-src 'self' data: blob:{extra}"
+    ).replace("connect-src 'self'", f"connect-src 'self'{extra}")
+
+
 CONSOLE_PATH = "/console"
 #: The console's built files, by default (``make console`` writes them).
 CONSOLE_DIST = Path(__file__).resolve().parent.parent / "console" / "dist"
@@ -121,16 +133,20 @@ _COMMON_HEADERS = [
 ]
 _API_HEADERS = [*_COMMON_HEADERS, (b"content-security-policy", API_CSP.encode())]
 _DOCS_HEADERS = [*_COMMON_HEADERS, (b"content-security-policy", DOCS_CSP.encode())]
-_CONSOLE_HEADERS = [*_COMMON_HEADERS, (b"content-security-policy", CONSOLE_CSP.encode())]
 
 
 class SecurityHeaders:
     """Add ``nosniff``, ``Referrer-Policy``, ``X-Frame-Options``, a strict CSP (a looser one on
     ``/docs`` and ``/console``) and ``Cache-Control: no-store`` (unless the app set one;
-    ``/docs/assets`` are cached for a day, ``/console`` files revalidated) to every HTTP response. Pure ASGI: a list extension per response."""
+    ``/docs/assets`` are cached for a day, ``/console`` files revalidated) to every HTTP response.
+    Pure ASGI: a list extension per response."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, console_csp: str = CONSOLE_CSP) -> None:
         self.app = app
+        self.console_headers = [
+            *_COMMON_HEADERS,
+            (b"content-security-policy", console_csp.encode()),
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -141,7 +157,7 @@ class SecurityHeaders:
             extra = _DOCS_HEADERS
             cache = b"public, max-age=86400" if path.startswith(DOCS_ASSETS_PATH) else b"no-store"
         elif path == CONSOLE_PATH or path.startswith(CONSOLE_PATH + "/"):
-            extra, cache = _CONSOLE_HEADERS, b"no-cache"  # revalidated: a rebuild shows at once
+            extra, cache = self.console_headers, b"no-cache"  # revalidated: a rebuild shows at once
         else:
             extra, cache = _API_HEADERS, b"no-store"
 
@@ -335,6 +351,8 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
             "/obstacles/import": settings.max_import_bytes,
         },
     )
-    app.add_middleware(SecurityHeaders)  # also on 413s and errors of the others
+    app.add_middleware(
+        SecurityHeaders, console_csp=console_csp(settings.console_tile_origins)
+    )  # also on 413s and errors of the others
     app.add_middleware(RequestContext)  # outermost: every answer gets an id and a log line
     return app

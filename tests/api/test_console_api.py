@@ -401,7 +401,12 @@ def test_bench_bounds_runs_at_once(centre_graph_dir: Path, tmp_path: Path) -> No
             break
         time.sleep(0.05)
     assert jobs.get(first["id"])["status"] == "done"
-    jobs.start(router, 2, 0, ["walk"])  # free again
+    again = jobs.start(router, 2, 0, ["walk"])  # free again
+    for _ in range(600):  # let it finish: no thread outlives the test
+        if jobs.get(again["id"])["status"] != "running":
+            break
+        time.sleep(0.05)
+    assert jobs.get(again["id"])["status"] == "done"
 
 
 # --------------------------------------------------------------------------- obstacle preview
@@ -499,3 +504,28 @@ def test_new_endpoints_are_in_openapi(client: TestClient) -> None:
         assert path in paths, path
     assert "/console/" not in paths
     assert "/console" not in paths
+
+
+def test_console_csp_allows_a_configured_tile_server_only(
+    centre_graph_dir: Path, tmp_path: Path
+) -> None:
+    from pydantic import ValidationError
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    app = create_app(
+        Settings(
+            graph_dir=centre_graph_dir,
+            database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
+            console_dir=tmp_path / "none",
+            console_tile_origins=["https://tiles.example.org"],
+        )
+    )
+    csp = TestClient(app).get("/console/").headers["content-security-policy"]
+    directives = {d.split()[0]: d.split()[1:] for d in csp.split("; ")}
+    assert "https://tiles.example.org" in directives["img-src"]
+    assert "https://tiles.example.org" in directives["connect-src"]
+    assert directives["script-src"] == ["'self'"]
+    with pytest.raises(ValidationError):
+        Settings(console_tile_origins=["https://x.org; script-src *"])
