@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -18,7 +19,17 @@ from fastapi.responses import HTMLResponse, Response
 from accessibility_rules.attributes import OSM_ATTRIBUTION
 from api.errors import error_response, install_error_handlers
 from api.middleware import RequestContext
-from api.routes import health, matrix, obstacles, profiles, reports, routing
+from api.routes import (
+    bench,
+    health,
+    matrix,
+    network,
+    obstacles,
+    priorities,
+    profiles,
+    reports,
+    routing,
+)
 from api.settings import Settings
 
 Scope = MutableMapping[str, Any]
@@ -92,6 +103,29 @@ DOCS_CSP = (
 DOCS_PATH = "/docs"
 #: Where the vendored Swagger UI files are served (package ``swagger-ui-bundle``).
 DOCS_ASSETS_PATH = "/docs/assets"
+#: Content-Security-Policy of the web console (``/console/``): its own scripts, styles, images and
+#: API calls (same origin), no inline script, no framing. Styles may be inline (map libraries set
+#: style attributes). An installation's base-map tile server is added to ``img-src`` and
+#: ``connect-src`` by :func:`console_csp` (``STUFENLOS_CONSOLE_TILE_ORIGINS``).
+CONSOLE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; worker-src 'self' blob:; "
+    "manifest-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+def console_csp(tile_origins: list[str]) -> str:
+    """The console's CSP with the origins of a base-map tile server allowed for images and
+    fetches (nothing else)."""
+    extra = "".join(f" {o}" for o in tile_origins)
+    return CONSOLE_CSP.replace(
+        "img-src 'self' data: blob:", f"img-src 'self' data: blob:{extra}"
+    ).replace("connect-src 'self'", f"connect-src 'self'{extra}")
+
+
+CONSOLE_PATH = "/console"
+#: The console's built files, by default (``make console`` writes them).
+CONSOLE_DIST = Path(__file__).resolve().parent.parent / "console" / "dist"
 _COMMON_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -103,11 +137,16 @@ _DOCS_HEADERS = [*_COMMON_HEADERS, (b"content-security-policy", DOCS_CSP.encode(
 
 class SecurityHeaders:
     """Add ``nosniff``, ``Referrer-Policy``, ``X-Frame-Options``, a strict CSP (a looser one on
-    ``/docs``) and ``Cache-Control: no-store`` (unless the app set one; ``/docs/assets`` are
-    cached for a day) to every HTTP response. Pure ASGI: a list extension per response."""
+    ``/docs`` and ``/console``) and ``Cache-Control: no-store`` (unless the app set one;
+    ``/docs/assets`` are cached for a day, ``/console`` files revalidated) to every HTTP response.
+    Pure ASGI: a list extension per response."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, console_csp: str = CONSOLE_CSP) -> None:
         self.app = app
+        self.console_headers = [
+            *_COMMON_HEADERS,
+            (b"content-security-policy", console_csp.encode()),
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -117,6 +156,8 @@ class SecurityHeaders:
         if path.startswith(DOCS_PATH):
             extra = _DOCS_HEADERS
             cache = b"public, max-age=86400" if path.startswith(DOCS_ASSETS_PATH) else b"no-store"
+        elif path == CONSOLE_PATH or path.startswith(CONSOLE_PATH + "/"):
+            extra, cache = self.console_headers, b"no-cache"  # revalidated: a rebuild shows at once
         else:
             extra, cache = _API_HEADERS, b"no-store"
 
@@ -176,6 +217,40 @@ def add_local_docs(app: FastAPI) -> None:
     @app.get(f"{DOCS_PATH}/init.js", include_in_schema=False)
     def docs_init() -> Response:
         return Response(init, media_type="text/javascript")
+
+
+_CONSOLE_MISSING_HTML = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>stufenlos console – not built</title></head>
+<body>
+<main>
+<h1>The web console is not built</h1>
+<p>Run <code>make console</code> (or <code>make run</code>) in the checkout, then reload this page.</p>
+<p lang="de">Die Web-Konsole ist nicht gebaut: <code>make console</code> ausführen
+(oder <code>make run</code>), dann die Seite neu laden.</p>
+</main>
+</body>
+</html>
+"""
+
+
+def add_console(app: FastAPI, directory: Path) -> None:
+    """``/console/``: the built web console (static files, ``index.html`` for directories) when
+    ``directory`` exists, else a page saying how to build it (503)."""
+    from fastapi.responses import RedirectResponse
+    from fastapi.staticfiles import StaticFiles
+
+    @app.get(CONSOLE_PATH, include_in_schema=False)
+    def console_root() -> RedirectResponse:
+        return RedirectResponse(CONSOLE_PATH + "/", status_code=308)
+
+    if directory.is_dir():
+        app.mount(CONSOLE_PATH, StaticFiles(directory=directory, html=True), name="console")
+        return
+
+    @app.get(CONSOLE_PATH + "/{rest:path}", include_in_schema=False)
+    def console_missing(rest: str) -> HTMLResponse:
+        return HTMLResponse(_CONSOLE_MISSING_HTML, status_code=503)
 
 
 def release_free_heap() -> None:
@@ -246,8 +321,18 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
     app.include_router(matrix.router)
     app.include_router(obstacles.router)
     app.include_router(reports.router)
+    app.include_router(network.router)
+    app.include_router(priorities.router)
+    app.include_router(bench.router)
+    from graphs import settings as graph_settings
+    from testers.jobs import BenchJobs
+
+    app.state.bench_jobs = BenchJobs(
+        settings.bench_dir or graph_settings.cache_dir / "bench_runs", settings.max_bench_jobs
+    )
     if settings.docs:
         add_local_docs(app)
+    add_console(app, settings.console_dir or CONSOLE_DIST)
     app.add_middleware(
         GZipMiddleware, minimum_size=settings.gzip_min_bytes, compresslevel=settings.gzip_level
     )
@@ -266,6 +351,8 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
             "/obstacles/import": settings.max_import_bytes,
         },
     )
-    app.add_middleware(SecurityHeaders)  # also on 413s and errors of the others
+    app.add_middleware(
+        SecurityHeaders, console_csp=console_csp(settings.console_tile_origins)
+    )  # also on 413s and errors of the others
     app.add_middleware(RequestContext)  # outermost: every answer gets an id and a log line
     return app

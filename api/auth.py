@@ -1,12 +1,13 @@
 """API keys of city staff: random keys, stored only as SHA-256 hashes, with a role.
 
-A key is sent as ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``. Roles: ``staff``
-(obstacles, reports) and ``admin`` (everything staff may, plus imports). Keys are made, listed and
+A key is sent as ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``. Roles: ``tester``
+(benchmark runs), ``staff`` (obstacles, reports, and what testers may) and ``admin`` (everything
+staff may, plus imports). Keys are made, listed and
 revoked on the command line (``stufenlos keys create --name … --role staff``); the plain key is
 shown once and never stored.
 
-Routes declare what they need with the ``Annotated`` dependencies :data:`StaffUser` and
-:data:`AdminUser`: a missing, unknown or revoked key answers 401 ``unauthorized`` (with
+Routes declare what they need with the ``Annotated`` dependencies :data:`TesterUser`,
+:data:`StaffUser` and :data:`AdminUser`: a missing, unknown or revoked key answers 401 ``unauthorized`` (with
 ``WWW-Authenticate: Bearer``), a key without the role 403 ``forbidden``.
 """
 
@@ -33,7 +34,12 @@ from api.schemas import ErrorBody
 KEY_BYTES = 32
 #: The longest name of a key (the column's size).
 KEY_NAME_MAX = 200
-_RANK = {"staff": 1, "admin": 2}
+#: What each role may do: a key passes a check for any role its own role includes.
+_INCLUDES: dict[str, frozenset[str]] = {
+    "tester": frozenset({"tester"}),
+    "staff": frozenset({"staff", "tester"}),
+    "admin": frozenset({"admin", "staff", "tester"}),
+}
 
 _bearer = HTTPBearer(auto_error=False, description="an API key made with `stufenlos keys create`")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="the same API key")
@@ -57,8 +63,8 @@ class ApiUser:
     role: str
 
     def has_role(self, role: str) -> bool:
-        """Admin includes staff."""
-        return _RANK.get(self.role, 0) >= _RANK[role]
+        """Admin includes staff, staff includes tester."""
+        return role in _INCLUDES.get(self.role, frozenset())
 
 
 def hash_key(key: str) -> str:
@@ -159,6 +165,7 @@ def require(role: str) -> Callable[[ApiUser], ApiUser]:
 
 StaffUser = Annotated[ApiUser, Depends(require("staff"))]
 AdminUser = Annotated[ApiUser, Depends(require("admin"))]
+TesterUser = Annotated[ApiUser, Depends(require("tester"))]
 
 
 #: OpenAPI documentation of the errors every authenticated endpoint can answer.

@@ -256,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     ksub = k.add_subparsers(dest="keys_command", required=True)
     kc = ksub.add_parser("create", help="make a key (printed once, stored only as a hash)")
     kc.add_argument("--name", required=True, help="who the key belongs to (author of changes)")
-    kc.add_argument("--role", required=True, choices=["staff", "admin"])
+    kc.add_argument("--role", required=True, choices=["tester", "staff", "admin"])
     ksub.add_parser("list", help="every key with role, creation and revocation time")
     kr = ksub.add_parser("revoke", help="revoke a key at once")
     kr.add_argument("id", type=int, help="the key's id (see 'stufenlos keys list')")

@@ -31,7 +31,7 @@ from api.obstacles.errors import (
     VersionRequiredError,
 )
 from api.schemas import ErrorBody
-from routing.errors import NoRouteError, OutOfAreaError, RoutingError, SearchBudgetError
+from routing.errors import BboxError, NoRouteError, OutOfAreaError, RoutingError, SearchBudgetError
 from routing.obstacles.matching import ObstacleMatchError
 
 log = logging.getLogger("stufenlos.api")
@@ -184,7 +184,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RoutingError)
     async def _routing(_: Request, exc: RoutingError) -> JSONResponse:
-        status = 422 if isinstance(exc, OutOfAreaError | NoRouteError | SearchBudgetError) else 400
+        status = (
+            422
+            if isinstance(exc, OutOfAreaError | NoRouteError | SearchBudgetError | BboxError)
+            else 400
+        )
         if exc.code == "invalid_request":
             status = 422
         return error_response(status, exc.code, exc.message, _jsonable(exc.details))

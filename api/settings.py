@@ -6,9 +6,10 @@ metric cache size, the obstacle matching tolerance, the live overlay's poll inte
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.obstacles.live import DEFAULT_POLL_S
@@ -16,6 +17,9 @@ from graphs import settings as graph_settings
 from routing.engine import DEFAULT_MAX_SNAP_M, DEFAULT_SETTLE_BUDGET_FACTOR
 from routing.metric import DEFAULT_METRIC_CACHE_BYTES
 from routing.obstacles.matching import DEFAULT_TOLERANCE_M, MAX_TOLERANCE_M
+
+#: A CSP source of one origin: ``https://tiles.example.org[:8443]`` (``*.`` allowed in front).
+_ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 
 class Settings(BaseSettings):
@@ -87,3 +91,34 @@ class Settings(BaseSettings):
         1000, ge=1, description="open connections per worker; past it requests get 503"
     )
     docs: bool = Field(True, description="serve /docs (Swagger UI from local assets)")
+    max_network_features: int = Field(
+        5000, ge=1, description="most network pieces one GET /network answers"
+    )
+    max_priority_trips: int = Field(
+        1000, ge=1, description="most benchmark trips one GET /priorities routes"
+    )
+    bench_dir: Path | None = Field(
+        None,
+        description="where benchmark runs of POST /bench/runs are kept "
+        "(default: <cache_dir>/bench_runs)",
+    )
+    max_bench_jobs: int = Field(1, ge=1, le=8, description="benchmark runs going on at once")
+    max_bench_pairs: int = Field(2000, ge=1, description="most pairs of one POST /bench/runs")
+    console_tile_origins: list[str] = Field(
+        default_factory=list,
+        description="origins of a base-map tile server the console may load images and "
+        "data from (its CSP), e.g. https://tiles.example.org",
+    )
+    console_dir: Path | None = Field(
+        None, description="the built web console (default: console/dist of the checkout)"
+    )
+
+    @field_validator("console_tile_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        """Each an origin (scheme, host, port; a ``*.`` host wildcard allowed): nothing that
+        could add CSP directives."""
+        for origin in origins:
+            if not _ORIGIN.match(origin):
+                raise ValueError(f"not an origin (https://host[:port]): {origin!r}")
+        return origins

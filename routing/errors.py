@@ -38,3 +38,12 @@ class SearchBudgetError(RoutingError):
     """A search stopped on its settle budget (``max_settled`` nodes) before it could finish."""
 
     code = "search_budget_exceeded"
+
+
+class BboxError(RoutingError):
+    """A bounding box that is malformed (``invalid_bbox``) or holds more than one answer may
+    carry (``bbox_too_large``, the limit in ``details``)."""
+
+    def __init__(self, code: str, message: str, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.code = code

@@ -41,7 +41,7 @@ ACTIONS = ("create", "update", "delete", "accept", "import")
 #: States of a citizen report.
 REPORT_STATUSES = ("open", "accepted", "rejected")
 #: Roles of API keys (admin may do everything staff may).
-ROLES = ("staff", "admin")
+ROLES = ("tester", "staff", "admin")
 #: The single row of the revision table.
 REVISION_ROW_ID = 1
 

@@ -247,6 +247,14 @@ class ObstacleWritten(ObstaclePublic):
         return cls.model_validate(dict(ObstaclePublic.read(row, now)) | {"match": match})
 
 
+class ObstaclePreview(BaseModel):
+    """``POST /obstacles/preview``: what an obstacle would match, nothing saved."""
+
+    match: dict[str, Any] = Field(
+        description="edges and nodes of the graph the obstacle would change (as a write answers)"
+    )
+
+
 class ObstacleList(BaseModel):
     """``GET /obstacles``."""
 

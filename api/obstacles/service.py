@@ -140,6 +140,11 @@ class ObstacleService:
             geometry = parse_geometry(geometry)
         return self.live.match(to_shapely(geometry))
 
+    def preview(self, data: ObstacleCreate) -> dict[str, Any]:
+        """What ``data`` would match if it were created (nothing is stored or applied)."""
+        _check_window(data.valid_from or self.clock(), data.valid_until)
+        return self.match_json(self._match(data.geometry))
+
     # --- reading -------------------------------------------------------------------------------
     def get(self, obstacle_id: str) -> Obstacle:
         """The obstacle (not deleted) or :class:`NotFoundError`."""

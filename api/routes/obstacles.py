@@ -28,6 +28,7 @@ from api.obstacles.schemas import (
     ObstacleCreate,
     ObstacleHistoryOut,
     ObstacleList,
+    ObstaclePreview,
     ObstaclePublic,
     ObstacleUpdate,
     ObstacleWritten,
@@ -178,6 +179,20 @@ def import_obstacles(
     ``mode=overwrite``; otherwise nothing is imported and the 409 answer names the ids.
     """
     return service.import_features(body, user.name, overwrite=mode == "overwrite")
+
+
+@router.post(
+    "/preview",
+    response_model=ObstaclePreview,
+    responses=_WRITE,
+    summary="What an obstacle would match, without saving it (staff)",
+)
+def preview_obstacle(body: ObstacleCreate, _: StaffUser, service: ServiceDep) -> dict[str, Any]:
+    """The same body as ``POST /obstacles``; nothing is stored or applied. ``match`` is what a
+    create would answer: the paths and nodes it would change (counts, length, street names, a
+    MultiLineString), so that staff see them before saving. 422 ``obstacle_matches_nothing``
+    when the geometry touches no path."""
+    return {"match": service.preview(body)}
 
 
 @router.get("/{obstacle_id}", response_model=ObstaclePublic, responses=_ONE, summary="One obstacle")

@@ -1,0 +1,154 @@
+"""``GET /priorities`` and ``GET /priorities.ndjson``: where mapping helps most.
+
+Public, like the map: the ranked unknown way pieces that most benchmark trips of a profile rely
+on (:mod:`testers.priorities`, the machinery of ``stufenlos bench``), as a FeatureCollection and
+as line-delimited GeoJSON tasks that MapRoulette challenges import. Answers are cached per
+profile, trips, seed, limit and obstacle revision of the router.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from api.deps import RouterDep, SettingsDep
+from api.errors import ApiError
+from api.routes.network import LineGeometry
+from api.schemas import ErrorBody
+from routing.engine import Router
+from testers.priorities import mapping_priorities, priority_features, task_lines
+
+router = APIRouter(tags=["priorities"])
+
+_CACHE: dict[tuple[Any, ...], dict[str, Any]] = {}
+_CACHE_LOCK = threading.Lock()
+_CACHE_MAX = 32
+
+
+class PriorityProperties(BaseModel):
+    """One unknown way piece and how many trips rely on it."""
+
+    rank: int = Field(ge=1)
+    edge: int
+    trips: int = Field(description="benchmark trips whose route passes this piece")
+    trips_share: float = Field(description="share of the routed trips")
+    attribute: str = Field(
+        description="the unknown attributes, comma-separated", examples=["surface,width"]
+    )
+    length_m: float
+    name: str | None
+    profile: str
+
+
+class PriorityFeature(BaseModel):
+    """A ranked stretch to map."""
+
+    type: Literal["Feature"]
+    geometry: LineGeometry
+    properties: PriorityProperties
+
+
+class PriorityCollection(BaseModel):
+    """The ranked stretches; ``routed`` of ``trips`` trips found a route."""
+
+    type: Literal["FeatureCollection"]
+    profile: str
+    trips: int
+    routed: int
+    seed: int
+    features: list[PriorityFeature]
+
+
+Profile = Annotated[str, Query(max_length=64, description="a preset name (GET /profiles)")]
+Trips = Annotated[int, Query(ge=1, description="benchmark trips routed (random pairs)")]
+Seed = Annotated[int, Query(ge=0, le=2**31 - 1, description="same seed, same trips")]
+Limit = Annotated[int, Query(ge=1, le=500, description="how many stretches")]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "unknown_profile"},
+    422: {"model": ErrorBody, "description": "invalid_request, too_many_trips (details.limit)"},
+}
+
+
+def priorities(
+    router_: Router, max_trips: int, profile: str, trips: int, seed: int, limit: int
+) -> dict[str, Any]:
+    """The FeatureCollection (cached)."""
+    if trips > max_trips:
+        raise ApiError(
+            422, "too_many_trips", f"trips is {trips}, the limit is {max_trips}", limit=max_trips
+        )
+    key = (profile, trips, seed, limit, router_.revision)
+    with _CACHE_LOCK:
+        found = _CACHE.get(key)
+    if found is not None:
+        return found
+    ranked, routed = mapping_priorities(router_, profile, trips, seed, limit)
+    answer = {
+        "type": "FeatureCollection",
+        "profile": profile,
+        "trips": trips,
+        "routed": routed,
+        "seed": seed,
+        "features": priority_features(router_, ranked, profile, routed),
+    }
+    with _CACHE_LOCK:
+        if len(_CACHE) >= _CACHE_MAX:
+            _CACHE.clear()
+        _CACHE[key] = answer
+    return answer
+
+
+@router.get(
+    "/priorities",
+    response_model=PriorityCollection,
+    responses=_ERRORS,
+    summary="Mapping priorities: unknown stretches most trips of a profile rely on",
+)
+def get_priorities(
+    router_: RouterDep,
+    settings: SettingsDep,
+    profile: Profile = "wheelchair",
+    trips: Trips = 200,
+    seed: Seed = 0,
+    limit: Limit = 50,
+) -> dict[str, Any]:
+    """Routes ``trips`` random trips (as ``stufenlos bench --random trips --seed seed``) for the
+    profile and ranks the way pieces with an attribute unknown to the profile by how many trips
+    pass them (then by length)."""
+    return priorities(router_, settings.max_priority_trips, profile, trips, seed, limit)
+
+
+@router.get(
+    "/priorities.ndjson",
+    response_class=StreamingResponse,
+    responses=_ERRORS
+    | {
+        200: {
+            "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+            "description": "one GeoJSON Feature per line (a MapRoulette task)",
+        }
+    },
+    summary="Mapping priorities as line-delimited GeoJSON tasks (MapRoulette challenge)",
+)
+def get_priority_tasks(
+    router_: RouterDep,
+    settings: SettingsDep,
+    profile: Profile = "wheelchair",
+    trips: Trips = 200,
+    seed: Seed = 0,
+    limit: Limit = 50,
+) -> StreamingResponse:
+    """The same stretches, one Feature per line with ``properties.task`` (a stable id) and
+    ``properties.instruction`` (what to survey)."""
+    answer = priorities(router_, settings.max_priority_trips, profile, trips, seed, limit)
+    return StreamingResponse(
+        iter(list(task_lines(answer["features"]))),
+        media_type="application/x-ndjson",
+        headers={
+            "Content-Disposition": f'attachment; filename="stufenlos-priorities-{profile}.ndjson"'
+        },
+    )
