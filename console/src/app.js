@@ -429,10 +429,11 @@ function obstacleBody() {
 function showMatch(match) {
   previewLayer.clearLayers();
   if (!match) return "";
-  const geo = match.type === "FeatureCollection" ? match : match.features ? { type: "FeatureCollection", features: match.features } : match.geojson || match.paths || null;
+  // the API's match: counts, length_m, street names and the matched paths as a MultiLineString
+  const geo = match.geometry ? { type: "Feature", properties: {}, geometry: match.geometry } : null;
   if (geo) previewLayer.addData(geo);
   const summary = Object.entries(match).filter(([, v]) => typeof v !== "object").map(([k, v]) => `${k}: ${v}`).join(", ");
-  return `${t("matched")}: ${summary || (geo ? geo.features.length : "")}`;
+  return `${t("matched")}: ${summary}`;
 }
 async function previewObstacle() {
   if (!key()) { say("obs-message", t("needKey"), true); return; }
@@ -590,7 +591,7 @@ async function pollRun(id) {
     $("bench-progress").value = data.progress ?? 0;
     $("bench-progress").setAttribute("aria-valuetext", `${num((data.progress ?? 0) * 100)} %`);
     say("bench-message", `${t("run")} ${id}: ${data.status} (${num((data.progress ?? 0) * 100)} %)`);
-    if (!["done", "finished", "succeeded", "completed", "failed", "error", "cancelled"].includes(data.status)) pollTimer = setTimeout(() => pollRun(id), 1000);
+    if (!["done", "failed", "interrupted"].includes(data.status)) pollTimer = setTimeout(() => pollRun(id), 1000);
     else { loadRuns(); showRun(id, data); }
   } catch (e) { say("bench-message", errText(e), true); }
 }
