@@ -20,6 +20,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,7 @@ CHROMIUM = Path(os.environ.get("STUFENLOS_CHROMIUM", "/usr/bin/chromium"))
 OUTPUT = Path(os.environ.get("STUFENLOS_TEST_OUTPUT") or Path(__file__).parent / "output")
 #: Where axe-core's browser bundle is looked for, first match wins (``$STUFENLOS_AXE_JS`` first).
 AXE_CANDIDATES = (
-    CONSOLE_DIST / "axe.min.js",
+    CONSOLE_DIST / "vendor" / "axe.min.js",
     ROOT / "console" / "node_modules" / "axe-core" / "axe.min.js",
 )
 #: Chromium as root on a closed network: without the background-networking flags it stalls.
@@ -111,13 +112,24 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     """A fresh context (own storage, English, 1280×860) and page; console errors are collected
-    in ``page.console_errors``."""
+    in ``page.console_errors`` with every answer >= 400 but
+    ``/favicon.ico`` (method and URL)."""
     context = browser.new_context(viewport=VIEWPORT, locale="en-GB")
     context.set_default_timeout(20_000)
     tab = context.new_page()
     errors: list[str] = []
-    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    def on_console(message: Any) -> None:
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            errors.append(message.text)  # failed loads are listed with their URL below
+
+    def on_response(response: Any) -> None:
+        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+            errors.append(f"{response.status} {response.request.method} {response.url}")
+
+    tab.on("console", on_console)
     tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.on("response", on_response)
     tab.console_errors = errors
     try:
         yield tab
@@ -203,3 +215,17 @@ def shoot() -> Callable[..., Path]:
         return path
 
     return run
+
+
+def wait_until(page: Any, predicate: str, timeout_ms: float = 20_000, poll_ms: float = 100) -> Any:
+    """Poll the JavaScript function ``predicate`` (e.g. ``"() => ..."``) until it returns a truthy
+    value, which is returned. Unlike ``page.wait_for_function`` it works under the console's CSP
+    (no ``unsafe-eval``): each poll is one DevTools evaluation."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        value = page.evaluate(predicate)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout_ms / 1000:.0f} s waiting for {predicate}")
+        page.wait_for_timeout(poll_ms)
