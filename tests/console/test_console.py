@@ -234,7 +234,7 @@ def test_small_benchmark_runs_and_opens(
     page.get_by_test_id("bench-start").click()
     wait_until(
         page,
-        "() => /\\b(done|finished|succeeded|completed|failed|error)\\b/"
+        "() => /\\b(done|failed|interrupted|error)\\b/"
         ".test(document.getElementById('bench-message').textContent)",
         timeout_ms=LONG_MS * 3,
     )
@@ -297,3 +297,18 @@ def test_language_switch(
     assert "OpenStreetMap" in page.get_by_test_id("osm-attribution").inner_text()
     shoot(page, "console-de")
     audit(page, "console-de", MAP_EXCLUDE)
+
+
+def test_tabs_work_with_the_keyboard(server: Server, console_url: str, page: Any) -> None:
+    open_console(page, console_url)
+    page.get_by_test_id("tab-map").focus()
+    page.keyboard.press("ArrowRight")
+    assert page.get_by_test_id("tab-routes").get_attribute("aria-selected") == "true"
+    assert page.evaluate("document.activeElement.id") == "tab-routes"
+    assert page.locator("#panel-routes").is_visible()
+    page.keyboard.press("End")
+    assert page.evaluate("document.activeElement.id") == "tab-testers"
+    page.keyboard.press("Home")
+    assert page.evaluate("document.activeElement.id") == "tab-map"
+    page.keyboard.press("Tab")  # focus leaves the tab list into the open panel
+    assert page.evaluate("document.activeElement.closest('[role=tablist]') === null")
