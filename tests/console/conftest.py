@@ -65,7 +65,7 @@ class Server:
     workdir: Path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(centre_graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``stufenlos serve`` on the centre graph with a fresh database and a staff key in it."""
     workdir = tmp_path_factory.mktemp("console-server")
@@ -82,7 +82,7 @@ def server(centre_graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         yield Server(url=url, staff_key=staff_key, workdir=workdir)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def console_url(server: Server) -> str:
     """The console's address; skips when ``console/dist`` is not built."""
     if not (CONSOLE_DIST / "index.html").is_file():
@@ -90,9 +90,10 @@ def console_url(server: Server) -> str:
     return f"{server.url}/console/"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """One headless system chromium for the session; skips when it is not installed."""
+    """One headless system chromium for the console tests (closed after them, before other
+    packages run); skips when it is not installed."""
     if not CHROMIUM.is_file():
         pytest.skip(
             f"no chromium at {CHROMIUM}: `apt-get install chromium chromium-driver` "
