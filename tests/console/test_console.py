@@ -71,6 +71,13 @@ def plan(page: Any, profile: str) -> str:
     return str(page.get_by_test_id("route-summary").inner_text())
 
 
+def settle_map(page: Any) -> None:
+    """Let the map re-fetch the network for its new view (350 ms after it stops moving)."""
+    page.wait_for_timeout(800)
+    wait_until(page, "() => document.querySelectorAll('#map path.leaflet-interactive').length > 10")
+    wait_until(page, "() => /\\d/.test(document.getElementById('network-status').textContent)")
+
+
 def distance_in(summary: str) -> float:
     """The metres of a route summary line ("Distance: 1,234 m · …")."""
     match = re.search(r"([\d.,\u202f\u00a0]+)\s*m\b", summary)
@@ -109,7 +116,7 @@ def test_wheelchair_route_and_its_verdict(
     assert verdict.inner_text().strip()
     assert distance_in(summary) == pytest.approx(expected["distance_m"], abs=1.0)
     assert page.locator("#route-steps li").count() == len(expected.get("steps") or [])
-    assert page.locator("#map path.leaflet-interactive").count() > 0
+    settle_map(page)
     shoot(page, "console-routes")
     audit(page, "console-routes", MAP_EXCLUDE)
 
@@ -167,6 +174,7 @@ def test_staff_closure_changes_the_route_and_is_deleted(
     item = page.get_by_test_id(f"obstacle-{obstacle_id}")
     item.wait_for()
     assert "Baustelle (Konsolen-Test)" in item.inner_text()
+    settle_map(page)
     shoot(page, "console-staff")
     audit(page, "console-staff", MAP_EXCLUDE)
 
