@@ -1,10 +1,11 @@
 """The web console in a real browser: what issue 13 says it must show.
 
 Written against the ids of ``console/src/index.html`` (``data-testid`` attributes, documented in
-``console/README.md``). Every test opens the console on a real ``stufenlos serve`` on the
-Kaiserslautern centre graph, checks what the page shows against the HTTP API's own answer, audits
-the view with axe-core (no serious or critical WCAG 2.1 AA violation) and writes a screenshot of
-it to the test output folder (``docs/console-*.png`` are copies of two of them).
+``console/README.md``). The tests open the console on a real ``stufenlos serve`` on the
+Kaiserslautern centre graph and check what the page shows against the HTTP API's own answer; each
+view is audited with axe-core (no serious or critical WCAG 2.1 AA violation) and screenshotted
+into the test output folder (``docs/console-routes.png`` and ``docs/console-staff.png`` are
+copies of two of them).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from tests.console.conftest import Server, wait_until
 
 pytestmark = pytest.mark.slow
 
-#: Two points in the centre extract (Stiftskirche area → south-east), as the route form takes them.
+#: Two points in the centre extract, a 700 m walk north-west → south-east (route form: lat,lon).
 ORIGIN = (49.4447, 7.7690)
 DESTINATION = (49.4400, 7.7720)
 #: The map canvas is audited through its text lists beside it; Leaflet's panes are not.
