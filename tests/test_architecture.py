@@ -29,7 +29,9 @@ ALLOWED: dict[str, set[str]] = {
 }
 PACKAGES = tuple(ALLOWED)
 #: api may reach the tester package only to dispatch the ``bench`` command.
-API_TO_TESTERS = {"api.cli"}
+#: The api modules that serve the testers' tools: the CLI's ``bench``, and over HTTP the bench
+#: jobs and mapping priorities of the web console (``api.app`` wires the jobs at start-up).
+API_TO_TESTERS = {"api.cli", "api.app", "api.routes.bench", "api.routes.priorities"}
 
 
 def _modules() -> dict[str, Path]:

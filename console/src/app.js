@@ -63,7 +63,7 @@ function setupTabs() {
       $(x.getAttribute("aria-controls")).hidden = !on;
     }
     if (focus) tab.focus();
-    location.hash = tab.id.replace("tab-", "");
+    history.replaceState(null, "", `#view-${tab.id.replace("tab-", "")}`);  // not an element id: focus stays
     onTab(tab.id);
   };
   tabs.forEach((tab, i) => {
@@ -73,7 +73,7 @@ function setupTabs() {
       if (j !== undefined) { e.preventDefault(); select(tabs[(j + tabs.length) % tabs.length]); }
     });
   });
-  const start = tabs.find((x) => x.id === `tab-${location.hash.slice(1)}`);
+  const start = tabs.find((x) => x.id === `tab-${location.hash.replace(/^#(view-)?/, "")}`);
   if (start) select(start, false);
 }
 function onTab(id) {
@@ -110,6 +110,7 @@ function drawLegend() {
 function setupMap() {
   map = L.map("map", { keyboard: true, attributionControl: true }).setView([49.4447, 7.769], 15);
   map.attributionControl.setPrefix(false);
+  map.createPane("routes").style.zIndex = 450;  // above the overlay pane (400) of the network
   map.attributionControl.addAttribution('© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors');
   networkLayer = L.geoJSON(null, {
     style: (f) => ({ color: colourFor(f.properties), weight: 4, dashArray: f.properties.known || $("attr-select").value === "known" ? null : "5 4", opacity: 0.9 }),
@@ -287,8 +288,9 @@ function routeRequest(preset, withParams) {
 }
 const ROUTE_COLOURS = ["#0b4f9c", "#b35900", "#136b1d", "#762a83"];
 function clearRoutes() { if (state.routeLayers) state.routeLayers.clearLayers(); state.routeLayers = L.layerGroup().addTo(map); }
+// routes in a pane above the network's (which is redrawn as the map moves)
 function drawRoute(route, colour, name) {
-  const layer = L.geoJSON(route.geometry, { style: { color: colour, weight: 6, opacity: 0.85 } }).bindTooltip(name);
+  const layer = L.geoJSON(route.geometry, { pane: "routes", style: { color: colour, weight: 6, opacity: 0.85 } }).bindTooltip(name);
   state.routeLayers.addLayer(layer);
   for (const b of [...(route.accessibility?.breaks || []), ...(route.barriers || [])]) {
     if (b.lat != null) state.routeLayers.addLayer(L.circleMarker([b.lat, b.lon], { radius: 7, color: "#b00020", weight: 3 }).bindTooltip(b.message || b.limit || b.type || ""));
@@ -629,7 +631,12 @@ async function showRun(id, known) {
       const div = el("div", { class: "plots", "data-testid": "bench-plots" }, el("h4", { text: t("plots") }));
       for (const p of plots) {
         const name = String(p).replace(/\.png$/, "").split("/").pop();
-        div.append(el("figure", {}, el("img", { src: `${API}/bench/runs/${encodeURIComponent(id)}/plots/${encodeURIComponent(name)}.png`, alt: name }), el("figcaption", { text: name })));
+        const img = el("img", { alt: name });
+        div.append(el("figure", {}, img, el("figcaption", { text: name })));
+        // plots need the tester key, which an <img src> cannot send: fetched, shown as blob:
+        api(`/bench/runs/${encodeURIComponent(id)}/plots/${encodeURIComponent(name)}.png`, { raw: true })
+          .then((res) => res.blob()).then((b) => { img.src = URL.createObjectURL(b); })
+          .catch((e) => { img.alt = `${name}: ${errText(e)}`; });
       }
       box.append(div);
     }

@@ -257,9 +257,10 @@ def test_small_benchmark_runs_and_opens(
     assert page.get_by_test_id(f"bench-open-{runs[0]['id']}").count() == 1
     page.get_by_test_id(f"bench-open-{runs[0]['id']}").click()
     detail.locator("h3").wait_for()
-    wait_until(  # every plot the page shows has loaded
+    wait_until(  # every plot the page shows has loaded (fetched with the key, shown as blob:)
         page,
-        "() => [...document.querySelectorAll('#bench-detail img')].every(i => i.complete)",
+        "() => [...document.querySelectorAll('#bench-detail img')]"
+        ".every(i => i.src.startsWith('blob:') && i.complete)",
         timeout_ms=LONG_MS,
     )
     broken = page.evaluate(
