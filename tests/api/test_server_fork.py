@@ -108,7 +108,13 @@ def test_workers_are_forked_from_the_preloaded_parent(
                 Path(f"/proc/{pid}/cmdline").read_bytes()
                 == Path(f"/proc/{parent}/cmdline").read_bytes()
             )
-            assert f"worker {pid} forked from preloaded parent {parent}" in served.log.read_text()
+            wait_for(
+                lambda pid=pid: (
+                    f"worker {pid} forked from preloaded parent {parent}" in served.log.read_text()
+                ),
+                10.0,
+                "the worker's start line",
+            )
             # the preloaded pages are shared with the parent, not loaded again (tens of MB)
             rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().split()
             shared_kb = sum(
@@ -133,8 +139,13 @@ def test_a_killed_worker_is_replaced_and_answers(centre_graph_dir: Path, tmp_pat
         (new,) = set(served.workers()) - {survivor}
         assert survivor in served.workers()
         assert f"worker {victim} ended (signal SIGKILL)" in served.log.read_text()
-        assert f"worker {new} forked from preloaded parent {served.process.pid}" in (
-            served.log.read_text()
+        wait_for(  # the new worker writes this line itself, just after the fork
+            lambda: (
+                f"worker {new} forked from preloaded parent {served.process.pid}"
+                in served.log.read_text()
+            ),
+            10.0,
+            "the new worker's start line",
         )
         os.kill(survivor, signal.SIGSTOP)  # only the new worker can answer now
         try:
