@@ -200,15 +200,22 @@ _SWAGGER_INIT = """window.ui = SwaggerUIBundle({{
 """
 
 
-def add_local_docs(app: FastAPI) -> None:
-    """``/docs``: Swagger UI from the files of the ``swagger-ui-bundle`` package, no CDN, no
-    inline script (so that the CSP can forbid them)."""
+def add_local_docs(app: FastAPI, console_dir: Path) -> None:
+    """``/docs``: Swagger UI served from this machine, no CDN, no inline script (so that the CSP
+    can forbid them).
+
+    The files come from the console's build (``make console``: npm's ``swagger-ui-dist`` 5,
+    which reads the OpenAPI 3.1 that FastAPI writes) when it is there, else from the
+    ``swagger-ui-bundle`` package (Swagger UI 4, which shows only "Unable to render this
+    definition" for OpenAPI 3.1)."""
     from fastapi.staticfiles import StaticFiles
     from swagger_ui_bundle import swagger_ui_path
 
+    built = console_dir / "vendor" / "swagger-ui"
+    assets = built if (built / "swagger-ui-bundle.js").is_file() else Path(swagger_ui_path)
     html = _SWAGGER_HTML.format(title=app.title, assets=DOCS_ASSETS_PATH, docs=DOCS_PATH)
     init = _SWAGGER_INIT.format(openapi=app.openapi_url)
-    app.mount(DOCS_ASSETS_PATH, StaticFiles(directory=swagger_ui_path), name="docs-assets")
+    app.mount(DOCS_ASSETS_PATH, StaticFiles(directory=assets), name="docs-assets")
 
     @app.get(DOCS_PATH, include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -331,7 +338,7 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
         settings.bench_dir or graph_settings.cache_dir / "bench_runs", settings.max_bench_jobs
     )
     if settings.docs:
-        add_local_docs(app)
+        add_local_docs(app, settings.console_dir or CONSOLE_DIST)
     add_console(app, settings.console_dir or CONSOLE_DIST)
     app.add_middleware(
         GZipMiddleware, minimum_size=settings.gzip_min_bytes, compresslevel=settings.gzip_level

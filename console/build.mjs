@@ -16,6 +16,12 @@ const vendor = [
   ["leaflet/LICENSE", "vendor/LICENSE-leaflet"],
   ["axe-core/axe.min.js", "vendor/axe.min.js"],
   ["axe-core/LICENSE", "vendor/LICENSE-axe-core"],
+  // Swagger UI 5 for the service's /docs (reads OpenAPI 3.1; the PyPI bundle's 4.x cannot)
+  ["swagger-ui-dist/swagger-ui.css", "vendor/swagger-ui/swagger-ui.css"],
+  ["swagger-ui-dist/swagger-ui-bundle.js", "vendor/swagger-ui/swagger-ui-bundle.js"],
+  ["swagger-ui-dist/swagger-ui-standalone-preset.js", "vendor/swagger-ui/swagger-ui-standalone-preset.js"],
+  ["swagger-ui-dist/favicon-32x32.png", "vendor/swagger-ui/favicon-32x32.png"],
+  ["swagger-ui-dist/LICENSE", "vendor/swagger-ui/LICENSE"],
 ];
 for (const [from, to] of vendor) {
   const src = join(nm, from);
