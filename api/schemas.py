@@ -338,6 +338,19 @@ class ParkOut(BaseModel):
     length_m: float = Field(ge=0)
 
 
+class InclineStretchOut(BaseModel):
+    """A stretch of the route with one incline (the route's incline profile)."""
+
+    from_m: float = Field(ge=0)
+    to_m: float = Field(ge=0)
+    incline_percent: float | None = Field(
+        description="signed in the walking direction (+ uphill); null: not known"
+    )
+    source: Literal["tag", "dem", "tag_direction_only"] | None = Field(
+        description="tag, estimated from the elevation model (dem), direction only; null: unknown"
+    )
+
+
 class LitOut(BaseModel):
     """How much of the route is lit, and the light it was computed for."""
 
@@ -384,6 +397,9 @@ class RouteOut(BaseModel):
     )
     green_unknown_m: float = Field(ge=0, description="metres whose green share is not known")
     parks: list[ParkOut] = Field(description="named parks passed, in the order met")
+    incline_profile: list[InclineStretchOut] = Field(
+        description="the incline along the route, stretch by stretch (for an incline chart)"
+    )
     lit: LitOut
     steps: list[dict[str, Any]]
 

@@ -74,6 +74,40 @@ def pollen_facts(
     ]
 
 
+_INCLINE_SOURCES = {1: "tag", 2: "dem", 3: "tag_direction_only"}
+
+
+def incline_profile(graph: CompiledGraph, route: Route) -> list[dict[str, Any]]:
+    """The route's incline along its length: stretches ``{"from_m", "to_m", "incline_percent"
+    (signed in the walking direction: + uphill; ``None`` unknown), "source"}`` (``tag``,
+    ``dem`` (estimated from the elevation model), ``tag_direction_only`` or ``None``), one per
+    run of walked edges with the same incline and source, in walking order. For the incline
+    chart of a route; unknown stays unknown (a gap, not a flat stretch)."""
+    walked = _walked(route)
+    if walked is None:
+        return []
+    incline = graph.edge["incline_percent"]
+    source = graph.edge["incline_source"]
+    out: list[dict[str, Any]] = []
+    at = 0.0
+    for e, metres in zip(route.edges, walked, strict=True):
+        if metres <= 0.0:
+            continue
+        value = float(incline[e])
+        percent = None if math.isnan(value) else round(value, 1)
+        kind = _INCLINE_SOURCES.get(int(source[e])) if percent is not None else None
+        last = out[-1] if out else None
+        if last is not None and last["incline_percent"] == percent and last["source"] == kind:
+            last["to_m"] = round(at + metres, 1)
+        else:
+            out.append(
+                {"from_m": round(at, 1), "to_m": round(at + metres, 1),
+                 "incline_percent": percent, "source": kind}
+            )  # fmt: skip
+        at += metres
+    return out
+
+
 def route_facts(
     graph: CompiledGraph, route: Route, profile: Profile, conditions: Conditions, day: dt.date
 ) -> dict[str, Any]:
@@ -90,6 +124,7 @@ def route_facts(
         "green_share": _num(green.green_share, 3),
         "green_unknown_m": _num(green.unknown_m) or 0.0,
         "parks": [{"name": p.name, "length_m": _num(p.length_m) or 0.0} for p in green.parks],
+        "incline_profile": incline_profile(graph, route),
         "lit": {
             "share": _num(light.lit_share, 3),
             "lit_m": _num(light.lit_m) or 0.0,

@@ -332,24 +332,31 @@ function showRoute(route) {
   drawIncline(route);
 }
 function drawIncline(route) {
+  // the route's incline_profile: stretches {from_m, to_m, incline_percent (+ uphill; null
+  // unknown), source}; drawn as a step chart (unknown stretches as gaps, estimates dashed) and
+  // listed as a table, so the chart is not the only way to read it
   const box = $("route-incline"); box.replaceChildren();
-  const coords = route.geometry.coordinates;
-  const W = 320, H = 100;
-  if (coords.length > 1 && coords[0].length > 2) {
-    const R = 6371000, rad = Math.PI / 180; let d = 0; const pts = [[0, coords[0][2]]];
-    for (let i = 1; i < coords.length; i++) {
-      const [a, b] = [coords[i - 1], coords[i]];
-      const x = (b[0] - a[0]) * rad * Math.cos(((a[1] + b[1]) / 2) * rad), y = (b[1] - a[1]) * rad;
-      d += Math.hypot(x, y) * R; pts.push([d, b[2]]);
-    }
-    const zs = pts.map((p) => p[1]); const lo = Math.min(...zs), hi = Math.max(...zs) || lo + 1;
-    const path = pts.map(([x, z], i) => `${i ? "L" : "M"}${((x / (d || 1)) * (W - 10) + 5).toFixed(1)},${(H - 5 - ((z - lo) / (hi - lo || 1)) * (H - 20)).toFixed(1)}`).join(" ");
-    box.innerHTML = `<svg role="img" aria-labelledby="incline-heading incline-desc" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}"><desc id="incline-desc">${num(lo)}–${num(hi)} m, ${num(d)} m</desc><path d="${path}" fill="none" stroke="#0b4f9c" stroke-width="2"/></svg>`;
-  } else {
-    const m = route.max_incline;
-    box.append(el("p", { text: t("noElevation") }));
-    if (m) box.append(el("p", { "data-testid": "max-incline", text: `${t("maxIncline")}: ${num(m.percent ?? m.incline_percent ?? m.value, 1)} % (${t("at")} ${num(m.at_m)} m)` }));
+  const profile = route.incline_profile || [];
+  const known = profile.filter((p) => p.incline_percent !== null);
+  if (!profile.length) { box.append(el("p", { text: t("noIncline") })); return; }
+  const W = 320, H = 110, total = profile[profile.length - 1].to_m || 1;
+  const peak = Math.max(2, ...known.map((p) => Math.abs(p.incline_percent)));
+  const x = (m) => (5 + (m / total) * (W - 10)).toFixed(1);
+  const y = (pc) => (H / 2 - (pc / peak) * (H / 2 - 8)).toFixed(1);
+  const bars = known.map((p) => `<line x1="${x(p.from_m)}" x2="${x(p.to_m)}" y1="${y(p.incline_percent)}" y2="${y(p.incline_percent)}" stroke="${Math.abs(p.incline_percent) > 6 ? "#b00020" : "#0b4f9c"}" stroke-width="3"${p.source === "dem" ? ' stroke-dasharray="4 2"' : ""}/>`).join("");
+  const steepest = known.reduce((m, p) => (Math.abs(p.incline_percent) > Math.abs(m.incline_percent) ? p : m), known[0] || { incline_percent: 0 });
+  box.innerHTML = `<svg role="img" aria-labelledby="incline-heading incline-desc" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}"><desc id="incline-desc">${t("maxIncline")}: ${num(steepest.incline_percent, 1)} %, ${num(total)} m</desc><line x1="5" x2="${W - 5}" y1="${H / 2}" y2="${H / 2}" stroke="#666" stroke-width="1"/><text x="5" y="10" font-size="10" fill="#333">+${num(peak, 1)} %</text><text x="5" y="${H - 2}" font-size="10" fill="#333">−${num(peak, 1)} %</text>${bars}</svg>`;
+  const table = el("table", { "data-testid": "incline-table" },
+    el("caption", { text: t("inclineProfile") }),
+    el("tr", {}, el("th", { scope: "col", text: t("fromTo") }), el("th", { scope: "col", text: t("incline") }), el("th", { scope: "col", text: t("source") })));
+  for (const p of profile) {
+    table.append(el("tr", {},
+      el("td", { text: `${num(p.from_m)}–${num(p.to_m)} m` }),
+      el("td", { text: p.incline_percent === null ? t("unknown") : `${num(p.incline_percent, 1)} %` }),
+      el("td", { text: p.source ? t(`src_${p.source}`) : t("unknown") })));
   }
+  const details = el("details", {}, el("summary", { text: t("inclineTable") }), table);
+  box.append(details);
 }
 async function compareProfiles() {
   const names = [...$("compare-presets").querySelectorAll("input:checked")].map((i) => i.value);

@@ -7,6 +7,7 @@ lon 7.760–7.777), loaded by the lifespan exactly as ``stufenlos serve`` does.
 from __future__ import annotations
 
 import gzip
+import itertools
 import math
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -873,3 +874,30 @@ def test_post_route_reports_rests_and_the_broken_rest_limit(client: TestClient) 
         profile={"name": "elderly", "parameters": {"max_distance_between_rests_m": 10}}
     )
     assert client.post("/routes", json=bad).status_code == 422
+
+
+def test_route_incline_profile_covers_the_route(client: TestClient) -> None:
+    """``incline_profile``: contiguous stretches from 0 to the route's length, signed inclines
+    with their source, unknown kept as null."""
+    route = client.post(
+        "/routes",
+        json={"origin": ORIGIN, "destination": DESTINATION, "profile": {"name": "wheelchair"}},
+    ).json()["routes"][0]
+    profile = route["incline_profile"]
+    assert profile
+    assert profile[0]["from_m"] == 0.0
+    assert profile[-1]["to_m"] == pytest.approx(route["distance_m"], abs=0.5)
+    for before, after in itertools.pairwise(profile):
+        assert after["from_m"] == pytest.approx(before["to_m"], abs=0.11)
+    for stretch in profile:
+        assert stretch["to_m"] >= stretch["from_m"]
+        assert (stretch["incline_percent"] is None) == (stretch["source"] is None)
+        assert stretch["source"] in (None, "tag", "dem", "tag_direction_only")
+    known = [s for s in profile if s["incline_percent"] is not None]
+    if not known:  # a graph without inclines (no elevation model, no tags): nothing steepest
+        assert route["max_incline"] is None
+        return
+    steepest = max(known, key=lambda s: abs(s["incline_percent"]))
+    assert abs(steepest["incline_percent"]) == pytest.approx(
+        abs(route["max_incline"]["percent"]), abs=0.11
+    )

@@ -117,6 +117,10 @@ def test_wheelchair_route_and_its_verdict(
     assert verdict.inner_text().strip()
     assert distance_in(summary) == pytest.approx(expected["distance_m"], abs=1.0)
     assert page.locator("#route-steps li").count() == len(expected.get("steps") or [])
+    # the incline profile: a chart, and the same stretches as a table (one row each + header)
+    assert page.locator("#route-incline svg line").count() >= 1
+    rows = page.locator("[data-testid=incline-table] tr").count()
+    assert rows == len(expected["incline_profile"]) + 1
     settle_map(page)
     shoot(page, "console-routes")
     audit(page, "console-routes", MAP_EXCLUDE)
