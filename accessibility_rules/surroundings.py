@@ -176,6 +176,37 @@ def seat_kind(tags: Mapping[str, str]) -> SeatKind | None:
     return None
 
 
+#: Public transport stops a walker boards at (``highway=bus_stop``, platforms, tram stops);
+#: stop positions on the carriageway are not where people wait.
+_STOP_TAGS = (
+    ("highway", "bus_stop", "bus_stop"),
+    ("railway", "tram_stop", "tram_stop"),
+    ("public_transport", "platform", "platform"),
+    ("railway", "platform", "platform"),
+    ("highway", "platform", "platform"),
+)
+
+
+def stop_kind(tags: Mapping[str, str]) -> str | None:
+    """``bus_stop``, ``tram_stop`` or ``platform`` for a stop a walker boards at, else None."""
+    for key, value, kind in _STOP_TAGS:
+        if _value(tags, key) == value:
+            return kind
+    return None
+
+
+def stop_facts(tags: Mapping[str, str]) -> dict[str, str | None]:
+    """What the console's map says of a stop: ``name`` (None untagged), ``wheelchair`` and
+    ``bench`` as ``yes``/``no``/``limited`` or ``unknown`` (untagged: unknown, not no)."""
+
+    def tri(key: str) -> str:
+        value = _value(tags, key)
+        return value if value in ("yes", "no", "limited") else "unknown"
+
+    name = tags.get("name", "").strip() or None
+    return {"name": name, "wheelchair": tri("wheelchair"), "bench": tri("bench")}
+
+
 def is_seat(tags: Mapping[str, str]) -> bool:
     """Whether ``tags`` describe a place to sit (:func:`seat_kind`)."""
     return seat_kind(tags) is not None

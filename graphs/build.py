@@ -118,7 +118,11 @@ def build_graph(
         _apply_dem(graph, dem)
     progress("joining seats, trees and green areas")
     join_features(graph, raw.features, options=features, register=trees)
-    joined = {"features": graph.meta["features"], "parks": graph.meta["parks"]}
+    joined = {
+        "features": graph.meta["features"],
+        "parks": graph.meta["parks"],
+        "stops": raw.features.stops if raw.features.read else None,  # None: not read
+    }
     graph.meta = _metadata(raw, graph, dem, time.perf_counter() - started) | joined
     graph.meta["dropped_edges_outside_largest_component"] = total_edges - graph.edge_count
     graph.meta["source_counts"] = _source_counts(raw, ways, node_attrs)

@@ -59,6 +59,8 @@ class RawFeatures:
     tree_genus: list[str | None] = field(default_factory=list)
     tree_rows: list[tuple[list[tuple[float, float]], str | None]] = field(default_factory=list)
     areas: list[RawArea] = field(default_factory=list)
+    #: Public transport stops (points): ``{"lon", "lat", "kind", "name", "wheelchair", "bench"}``.
+    stops: list[dict[str, object]] = field(default_factory=list)
     #: Whether the source was read for these features at all. A download (osmnx) holds only the
     #: walking network, so its surroundings are not known: no bench read is not "no bench".
     read: bool = True
@@ -195,6 +197,12 @@ def _node_feature(features: RawFeatures, node: osmium.osm.Node) -> None:
         features.seat_kind.append(int(kind))
         features.seat_backrest.append(surroundings.seat_backrest(tags))
         features.seat_node.append(node.id)
+    stop = surroundings.stop_kind(tags)
+    if stop is not None:
+        features.stops.append(
+            {"lon": round(node.location.lon, 7), "lat": round(node.location.lat, 7), "kind": stop}
+            | surroundings.stop_facts(tags)
+        )
     if surroundings.is_tree(tags):
         features.tree_lonlat.append((node.location.lon, node.location.lat))
         features.tree_genus.append(surroundings.tree_genus(tags))

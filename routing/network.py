@@ -177,6 +177,31 @@ def network_geojson(router: Router, bbox: Bbox, attribute: str, limit: int) -> d
 _BACKREST = {1: "yes", 0: "no", -1: "unknown"}
 
 
+def stop_features(graph: Any, bbox: Bbox, limit: int) -> dict[str, Any]:
+    """The public transport stops in ``bbox`` (``graph.meta["stops"]``, read at build time) as
+    GeoJSON points with ``kind``, ``name``, ``wheelchair`` and ``bench``; 422
+    ``bbox_too_large`` beyond ``limit``. A graph built before stops were read has none."""
+    stops = graph.meta.get("stops") or []
+    found = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [s["lon"], s["lat"]]},
+            "properties": {k: s.get(k) for k in ("kind", "name", "wheelchair", "bench")},
+        }
+        for s in stops
+        if bbox.west <= s["lon"] <= bbox.east and bbox.south <= s["lat"] <= bbox.north
+    ]
+    if len(found) > limit:
+        raise BboxError(
+            "bbox_too_large",
+            f"the bbox holds {len(found)} stops, more than the limit of {limit}; "
+            "ask for a smaller bbox",
+            limit=limit,
+            count=len(found),
+        )
+    return {"type": "FeatureCollection", "features": found}
+
+
 def seat_features(graph: Any, bbox: Bbox, kind: str, limit: int) -> dict[str, Any]:
     """Seats (``kind="seats"``) or stops with a seat (``"stops"``) in ``bbox`` as GeoJSON
     points with ``kind`` and ``backrest`` (yes/no/unknown); 422 ``bbox_too_large`` beyond

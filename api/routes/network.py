@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import RouterDep, SettingsDep
 from api.schemas import ErrorBody
-from routing.network import Attribute, Bbox, network_geojson, seat_features
+from routing.network import Attribute, Bbox, network_geojson, seat_features, stop_features
 
 router = APIRouter(tags=["network"])
 
@@ -101,11 +101,28 @@ class SeatFeature(BaseModel):
     properties: SeatProperties
 
 
+class StopProperties(BaseModel):
+    """A public transport stop: what kind, its name, step-free access and a bench."""
+
+    kind: Literal["bus_stop", "tram_stop", "platform"]
+    name: str | None
+    wheelchair: Literal["yes", "no", "limited", "unknown"]
+    bench: Literal["yes", "no", "limited", "unknown"]
+
+
+class StopFeature(BaseModel):
+    """One stop."""
+
+    type: Literal["Feature"]
+    geometry: PointGeometry
+    properties: StopProperties
+
+
 class SeatCollection(BaseModel):
-    """The seats (or stops with a seat) in the bbox."""
+    """The seats, or the public transport stops, in the bbox."""
 
     type: Literal["FeatureCollection"]
-    features: list[SeatFeature]
+    features: list[SeatFeature] | list[StopFeature]
 
 
 @router.get(
@@ -117,7 +134,7 @@ class SeatCollection(BaseModel):
             "description": "invalid_bbox (malformed, swapped) or bbox_too_large (details.limit)",
         }
     },
-    summary="Seats or stops (with a seat) in a bbox (GeoJSON points)",
+    summary="Seats or public transport stops in a bbox (GeoJSON points)",
 )
 def get_features(
     router_: RouterDep,
@@ -128,10 +145,14 @@ def get_features(
     ],
     kind: Annotated[
         Literal["seats", "stops"],
-        Query(description="seats: every place to sit; stops: stops and platforms with a bench"),
+        Query(description="seats: every place to sit; stops: public transport stops"),
     ] = "seats",
 ) -> dict[str, Any]:
-    """The places to sit the graph knows (benches, picnic tables, stops and shelters with a
-    bench) with their backrest; the rests of a route come from the same table. Stops without a
-    bench are not in the graph."""
-    return seat_features(router_.graph, Bbox.parse(bbox), kind, settings.max_network_features)
+    """``seats``: the places to sit the graph knows (benches, picnic tables, stops and shelters
+    with a bench) with their backrest; the rests of a route come from the same table.
+    ``stops``: the public transport stops (bus and tram stops, platforms) with their name,
+    ``wheelchair`` and ``bench`` (``unknown`` when untagged)."""
+    where = Bbox.parse(bbox)
+    if kind == "stops":
+        return stop_features(router_.graph, where, settings.max_network_features)
+    return seat_features(router_.graph, where, kind, settings.max_network_features)

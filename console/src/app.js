@@ -118,7 +118,7 @@ function setupMap() {
   }).addTo(map);
   const dot = (colour) => (f, ll) => L.circleMarker(ll, { radius: 5, color: "#1a1a1a", weight: 1, fillColor: colour, fillOpacity: 0.9 });
   seatsLayer = L.geoJSON(null, { pointToLayer: dot("#2166ac"), onEachFeature: (f, l) => l.bindTooltip(`${t("seatLabel")}: ${f.properties.kind ?? ""} ${f.properties.backrest ?? ""}`) });
-  stopsLayer = L.geoJSON(null, { pointToLayer: dot("#f1a340"), onEachFeature: (f, l) => l.bindTooltip(t("stopLabel")) });
+  stopsLayer = L.geoJSON(null, { pointToLayer: dot("#f1a340"), onEachFeature: (f, l) => l.bindTooltip(`${t("stopLabel")}: ${f.properties.name ?? ""} (${t("wheelchairAccess")}: ${t(f.properties.wheelchair === "unknown" ? "unknown" : f.properties.wheelchair)})`) });
   obstacleLayer = L.geoJSON(null, { style: { color: "#b00020", weight: 6 }, pointToLayer: dot("#b00020"),
     onEachFeature: (f, l) => l.bindTooltip(`${t("obstacleLabel")}: ${f.properties.reason ?? ""}`) }).addTo(map);
   reportsLayer = L.geoJSON(null, { style: { color: "#762a83", weight: 5 }, pointToLayer: dot("#762a83"),

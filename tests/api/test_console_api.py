@@ -178,8 +178,13 @@ def test_features_seats_and_stops_as_points(client: TestClient) -> None:
         assert f["properties"]["backrest"] in ("yes", "no", "unknown")
         assert f["properties"]["kind"] in ("bench", "picnic_table", "stop", "shelter")
     stops = client.get("/features", params={"bbox": whole, "kind": "stops"}).json()["features"]
-    assert all(f["properties"]["kind"] == "stop" for f in stops)
-    assert len(stops) <= len(features)
+    assert stops, "the centre has bus stops"
+    for f in stops:
+        assert f["properties"]["kind"] in ("bus_stop", "tram_stop", "platform")
+        assert f["properties"]["wheelchair"] in ("yes", "no", "limited", "unknown")
+        assert f["properties"]["bench"] in ("yes", "no", "limited", "unknown")
+    # every stop, not only those with a bench (which are also seats)
+    assert any(f["properties"]["bench"] != "yes" for f in stops)
     # a smaller box holds a subset
     small = client.get("/features", params={"bbox": BBOX}).json()["features"]
     assert {tuple(f["geometry"]["coordinates"]) for f in small} <= set(where)
