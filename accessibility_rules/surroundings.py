@@ -132,6 +132,8 @@ OSM_KEYS: tuple[str, ...] = (
 
 #: A seat, tree or tree row has at least one of these keys (a cheap filter for the reader).
 POINT_KEYS: tuple[str, ...] = ("amenity", "leisure", "bench", "natural")
+#: A public transport stop has at least one of these keys (see :func:`stop_kind`).
+STOP_KEYS: tuple[str, ...] = ("highway", "railway", "public_transport")
 #: A green, grass or wooded area has at least one of these keys.
 AREA_KEYS: tuple[str, ...] = ("leisure", "landuse", "natural")
 

@@ -133,7 +133,7 @@ def read_osm_file(path: str | Path) -> RawOsm:
             if isinstance(obj, osmium.osm.Node):
                 if obj.tags and any(k in RELEVANT_NODE_KEYS for k, _ in obj.tags):
                     node_tags[obj.id] = {t.k: t.v for t in obj.tags}
-                if any(k in obj.tags for k in surroundings.POINT_KEYS):
+                if any(k in obj.tags for k in _FEATURE_KEYS):
                     _node_feature(features, obj)
                 continue
             if isinstance(obj, osmium.osm.Area):
@@ -142,7 +142,7 @@ def read_osm_file(path: str | Path) -> RawOsm:
                 continue
             if not isinstance(obj, osmium.osm.Way):
                 continue
-            if any(k in obj.tags for k in surroundings.POINT_KEYS):
+            if any(k in obj.tags for k in _FEATURE_KEYS):
                 _way_feature(features, obj)
             if is_kerb_way(obj.tags):
                 kerb_ways.append(
@@ -188,6 +188,10 @@ def read_osm_file(path: str | Path) -> RawOsm:
     )
 
 
+#: Keys of the features beside the network: seats, trees and public transport stops.
+_FEATURE_KEYS = surroundings.POINT_KEYS + surroundings.STOP_KEYS
+
+
 def _node_feature(features: RawFeatures, node: osmium.osm.Node) -> None:
     """Record a seat or a tree node (the tag rules are in :mod:`accessibility_rules.surroundings`)."""
     tags = {t.k: t.v for t in node.tags}
@@ -209,20 +213,26 @@ def _node_feature(features: RawFeatures, node: osmium.osm.Node) -> None:
 
 
 def _way_feature(features: RawFeatures, way: osmium.osm.Way) -> None:
-    """Record a seat way (at the mean of its nodes) or a tree row (its line)."""
+    """Record a seat way (at the mean of its nodes), a platform way (a stop, likewise) or a
+    tree row (its line)."""
     tags = {t.k: t.v for t in way.tags}
     kind = surroundings.seat_kind(tags)
+    stop = surroundings.stop_kind(tags)
     row = surroundings.is_tree_row(tags)
-    if kind is None and not row:
+    if kind is None and stop is None and not row:
         return
     coords = [(nd.location.lon, nd.location.lat) for nd in way.nodes if nd.location.valid()]
     if not coords:
         return
-    if kind is not None:
-        n = len(coords) - int(len(coords) > 1 and coords[0] == coords[-1])  # closed: once
-        features.seat_lonlat.append(
-            (sum(c[0] for c in coords[:n]) / n, sum(c[1] for c in coords[:n]) / n)
+    n = len(coords) - int(len(coords) > 1 and coords[0] == coords[-1])  # closed: once
+    middle = (sum(c[0] for c in coords[:n]) / n, sum(c[1] for c in coords[:n]) / n)
+    if stop is not None:
+        features.stops.append(
+            {"lon": round(middle[0], 7), "lat": round(middle[1], 7), "kind": stop}
+            | surroundings.stop_facts(tags)
         )
+    if kind is not None:
+        features.seat_lonlat.append(middle)
         features.seat_kind.append(int(kind))
         features.seat_backrest.append(surroundings.seat_backrest(tags))
         features.seat_node.append(-1)
