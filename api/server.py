@@ -10,8 +10,9 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -190,21 +191,31 @@ def migrate_in_child() -> int:
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child reports through its exit status
-        code = 1
-        try:
-            migrate_before_serving()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        except BaseException:
-            import traceback
 
-            traceback.print_exc()
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
+        def migrate() -> int:
+            migrate_before_serving()
+            return 0
+
+        _run_child(migrate)
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
+def _run_child(body: Callable[[], int]) -> NoReturn:
+    """In a forked child: run ``body`` and end the process with its status, never returning
+    into the parent's code (``SystemExit`` keeps its code; any other error is printed, 1)."""
+    code = 1
+    try:
+        code = body()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 class Supervisor:
@@ -287,17 +298,7 @@ class Supervisor:
         if pid:
             self.children[pid] = (slot, time.monotonic())
             return
-        code = 1
-        try:  # the child: never returns into the parent's code
-            code = self._child(old_mask)
-        except BaseException:
-            import traceback
-
-            traceback.print_exc()
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
+        _run_child(lambda: self._child(old_mask))
 
     def _child(self, old_mask: set[signal.Signals]) -> int:
         import uvicorn

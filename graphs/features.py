@@ -546,7 +546,7 @@ def _join_trees(
             trees = np.rint(covered / opts.tree_row_spacing_m)
             counts[:, t] += trees
             wood_trees += float(trees.sum())
-    counts = np.minimum(counts, np.iinfo(np.uint16).max)
+    counts = np.minimum(counts, TREES_NOT_READ - 1)  # a real count never reads as "not read"
     for j, taxon in enumerate(TREE_TAXA):
         frame.spread(counts[:, j].astype(np.uint16), graph.edge[f"trees_{taxon}"])
     osm_known = int((osm_taxon != taxa["unknown"]).sum())

@@ -86,7 +86,10 @@ def server(centre_graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 def console_url(server: Server) -> str:
     """The console's address; skips when ``console/dist`` is not built."""
     if not (CONSOLE_DIST / "index.html").is_file():
-        pytest.skip(f"the web console is not built ({CONSOLE_DIST} missing): run `make console`")
+        pytest.skip(
+            f"the web console is not built ({CONSOLE_DIST} missing): run `make console` "
+            "(`make test`, which .ci/run calls, builds it first with npm)"
+        )
     return f"{server.url}/console/"
 
 
@@ -147,7 +150,8 @@ def _axe_source() -> str:
     pytest.skip(
         "axe-core is not available (looked in "
         + ", ".join(str(p) for p in candidates)
-        + "): run `make console` (npm installs it) or set STUFENLOS_AXE_JS"
+        + "): run `make console` (npm installs it; `make test`, which .ci/run calls, does) "
+        "or set STUFENLOS_AXE_JS"
     )
 
 
