@@ -96,6 +96,12 @@ class PollenSeason(BaseModel):
             raise ValueError(f"{self.taxon}: exposure must be trees_<taxon> exactly for trees")
         return self
 
+    def season(self, month: int) -> Literal["main", "side", "none"]:
+        """Whether ``month`` (1–12) is in the taxon's main or side season, or neither."""
+        if month in self.main_months:
+            return "main"
+        return "side" if month in self.side_months else "none"
+
     def intensity(self, month: int) -> float:
         """The table's intensity (0–3) in ``month`` (1–12)."""
         if month in self.main_months:

@@ -59,13 +59,6 @@ def _departure(req: ConditionsRequest) -> dt.datetime:
     return when.replace(tzinfo=BERLIN) if when.tzinfo is None else when.astimezone(BERLIN)
 
 
-def _season(taxon: str, day: dt.date) -> str:
-    row = seasons()[taxon]
-    if day.month in row.main_months:
-        return "main"
-    return "side" if day.month in row.side_months else "none"
-
-
 def request_conditions(
     req: ConditionsRequest, profile: Profile, lat: float, lon: float
 ) -> RequestDay:
@@ -92,7 +85,7 @@ def request_conditions(
             "taxon": taxon,
             "intensity": conditions.intensity(taxon),
             "source": "forecast" if taxon in forecast else "season_table",
-            "season": _season(taxon, day),
+            "season": seasons()[taxon].season(day.month),
         }
         for taxon in POLLEN_TAXA
         if taxon in profile.avoid_pollen

@@ -96,12 +96,8 @@ def _runs(
 
 def _season(taxon: str, day: dt.date | None) -> str | None:
     """``main`` / ``side`` when ``day`` falls in the taxon's season in the table, else None."""
-    if day is None:
-        return None
-    row = seasons()[taxon]
-    return (
-        "main" if day.month in row.main_months else "side" if day.month in row.side_months else None
-    )
+    season = None if day is None else seasons()[taxon].season(day.month)
+    return None if season == "none" else season
 
 
 def condition_stretches(

@@ -87,16 +87,7 @@ class PollenExposure:
 
 
 def _season(taxon: str, day: dt.date | None) -> Season | None:
-    if day is None:
-        return None
-    row = seasons()[taxon]
-    return (
-        "main"
-        if day.month in row.main_months
-        else "side"
-        if day.month in row.side_months
-        else "none"
-    )
+    return None if day is None else seasons()[taxon].season(day.month)
 
 
 def _stretches(
