@@ -88,61 +88,99 @@ def edges_in_bbox(router: Router, bbox: Bbox) -> np.ndarray:
     return np.unique(index.seg_edge[seg[inside]]).astype(np.int64)
 
 
-def _both(values: np.ndarray, e: int, rev: int) -> list[Any]:
-    return [values[e]] if rev < 0 else [values[e], values[rev]]
+#: The four facts a wheelchair user needs mapped, counted by ``attribute="known"``.
+_KNOWN_FACTS = ("kerb", "incline", "surface", "width")
 
 
-def edge_value(
-    edge: Mapping[str, np.ndarray], eff: EffectiveEdges, e: int, attribute: str
-) -> tuple[Any, bool, str]:
-    """``(value, known, label)`` of the undirected piece of edge ``e`` for ``attribute``
-    (``edge`` and ``eff``: a consistent pair from :meth:`Router.attributes`)."""
-    rev = int(edge["reverse_edge"][e])
-    if attribute == "kerb":
-        counts = [int(c) for c in _both(eff.kerb_count, e, rev)]
-        unknown = sum(int(c) for c in _both(eff.kerb_unknown_count, e, rev))
-        heights = [float(v) for v in _both(eff.kerb_height_cm, e, rev) if not math.isnan(v)]
-        if max(counts) == 0:
-            return None, True, "no kerb"
-        if unknown:
-            return (max(heights) if heights else None), False, "kerb of unknown height"
-        top = max(heights) if heights else None
-        return top, True, f"kerb {top:g} cm" if top is not None else "kerb"
+def _known(
+    edge: Mapping[str, np.ndarray], eff: EffectiveEdges, e: np.ndarray, attribute: str
+) -> np.ndarray:
+    """Per piece ``e`` (edge ids): whether ``attribute`` is known there (one numpy pass)."""
+    if attribute == "kerb":  # no kerb at all, or every kerb of the piece with a known height
+        rev = edge["reverse_edge"][e]
+        twin = np.where(rev >= 0, rev, e)
+        has_twin = rev >= 0
+        counts = np.maximum(eff.kerb_count[e], np.where(has_twin, eff.kerb_count[twin], 0))
+        unknown = eff.kerb_unknown_count[e] + np.where(has_twin, eff.kerb_unknown_count[twin], 0)
+        return (counts == 0) | (unknown == 0)
     if attribute == "steps":
-        steps = bool(edge["is_steps"][e])
-        count = int(edge["step_count"][e])
-        label = (f"{count} steps" if count > 0 else "steps") if steps else "no steps"
-        return steps, True, label
+        return np.ones(len(e), dtype=bool)
     if attribute == "incline":
-        source = int(edge["incline_source"][e])
-        percent = float(edge["incline_percent"][e])
-        if source in (InclineSource.UNKNOWN, InclineSource.TAG_DIRECTION_ONLY) or math.isnan(
-            percent
-        ):
-            return None, False, "incline unknown"
-        name = InclineSource(source).name.lower()
-        return round(abs(percent), 1), True, f"{abs(percent):.1f} % ({name})"
+        source = edge["incline_source"][e]
+        direction_only = (source == InclineSource.UNKNOWN) | (
+            source == InclineSource.TAG_DIRECTION_ONLY
+        )
+        return ~direction_only & ~np.isnan(edge["incline_percent"][e])
+    if attribute == "surface":
+        return edge["surface"][e] != SurfaceClass.UNKNOWN
+    if attribute == "width":
+        return ~np.isnan(edge["width_m"][e])
+    if attribute == "lit":
+        return edge["lit"][e] != Tri.UNKNOWN
+    raise ValueError(f"no known-rule for {attribute!r}")
+
+
+def _fact(
+    edge: Mapping[str, np.ndarray], eff: EffectiveEdges, e: int, attribute: str, known: bool
+) -> tuple[Any, str]:
+    """``(value, label)`` of piece ``e`` for ``attribute`` (``known`` from :func:`_known`)."""
+    if attribute == "kerb":
+        rev = int(edge["reverse_edge"][e])
+        pieces = [e] if rev < 0 else [e, rev]
+        heights = [float(eff.kerb_height_cm[p]) for p in pieces]
+        heights = [h for h in heights if not math.isnan(h)]
+        top = max(heights) if heights else None
+        if max(int(eff.kerb_count[p]) for p in pieces) == 0:
+            return None, "no kerb"
+        if not known:
+            return top, "kerb of unknown height"
+        return top, f"kerb {top:g} cm" if top is not None else "kerb"
+    if attribute == "steps":
+        count = int(edge["step_count"][e])
+        if not bool(edge["is_steps"][e]):
+            return False, "no steps"
+        return True, f"{count} steps" if count > 0 else "steps"
+    if not known:
+        return None, f"{'lighting' if attribute == 'lit' else attribute} unknown"
+    if attribute == "incline":
+        percent = abs(float(edge["incline_percent"][e]))
+        name = InclineSource(int(edge["incline_source"][e])).name.lower()
+        return round(percent, 1), f"{percent:.1f} % ({name})"
     if attribute == "surface":
         code = int(edge["surface"][e])
-        if code == SurfaceClass.UNKNOWN:
-            return None, False, "surface unknown"
         name = SurfaceClass(code).name.lower() if code in SurfaceClass._value2member_map_ else str(code)  # fmt: skip
-        return name, True, name.replace("_", " ")
+        return name, name.replace("_", " ")
     if attribute == "width":
         width = float(edge["width_m"][e])
-        if math.isnan(width):
-            return None, False, "width unknown"
-        return round(width, 2), True, f"{width:g} m"
-    if attribute == "lit":
-        lit = int(edge["lit"][e])
-        if lit == Tri.UNKNOWN:
-            return None, False, "lighting unknown"
-        return lit == Tri.YES, True, "lit" if lit == Tri.YES else "unlit"
-    # "known": how many of the four facts a wheelchair user needs are mapped
-    known = sum(
-        1 for a in ("kerb", "incline", "surface", "width") if edge_value(edge, eff, e, a)[1]
-    )
-    return known, known == 4, f"{known} of 4 known (kerb, incline, surface, width)"
+        return round(width, 2), f"{width:g} m"
+    lit = int(edge["lit"][e]) == Tri.YES
+    return lit, "lit" if lit else "unlit"
+
+
+def piece_facts(
+    edge: Mapping[str, np.ndarray], eff: EffectiveEdges, edges: np.ndarray, attribute: str
+) -> list[tuple[Any, bool, str]]:
+    """``(value, known, label)`` per piece of ``edges`` for ``attribute`` (``edge`` and
+    ``eff``: a consistent pair from :meth:`Router.attributes`). Whether a fact is known is one
+    vectorised rule per attribute; ``known`` counts how many of the four facts a wheelchair user
+    needs (kerb, incline, surface, width) are mapped."""
+    e = np.asarray(edges, dtype=np.int64)
+    if attribute == "known":
+        count = sum(_known(edge, eff, e, a).astype(np.int64) for a in _KNOWN_FACTS)
+        return [
+            (
+                int(c),
+                bool(c == len(_KNOWN_FACTS)),
+                f"{int(c)} of 4 known (kerb, incline, surface, width)",
+            )
+            for c in np.asarray(count).tolist()
+        ]
+    known = _known(edge, eff, e, attribute)
+    out = []
+    for piece, ok in zip(e.tolist(), known.tolist(), strict=True):
+        value, label = _fact(edge, eff, piece, attribute, ok)
+        out.append((value, ok, label))
+    return out
 
 
 def network_geojson(router: Router, bbox: Bbox, attribute: str, limit: int) -> dict[str, Any]:
@@ -160,8 +198,8 @@ def network_geojson(router: Router, bbox: Bbox, attribute: str, limit: int) -> d
     edge, eff = router.attributes()
     first, lon, lat = graph.geom_first, graph.geom_lon, graph.geom_lat
     features = []
-    for e in edges.tolist():
-        value, known, label = edge_value(edge, eff, e, attribute)
+    facts = piece_facts(edge, eff, edges, attribute)
+    for e, (value, known, label) in zip(edges.tolist(), facts, strict=True):
         a, b = int(first[e]), int(first[e + 1])
         coords = [[round(float(x), 7), round(float(y), 7)] for x, y in zip(lon[a:b], lat[a:b], strict=True)]  # fmt: skip
         features.append(
