@@ -53,6 +53,7 @@ import os
 import platform
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -184,36 +185,75 @@ def readers_per_worker(server: Server, port: int, limit_s: float = 60.0) -> list
     return list(found.values())
 
 
-class HealthProbe(threading.Thread):
-    """``GET /health`` every ``interval_s`` on a new connection (so both workers are asked)."""
+#: The /health prober's program: a process of its own, so that the benchmark's other Python
+#: threads (writer, probes, burst) never hold its GIL while a probe is timed. It asks every
+#: ``interval`` seconds on a new connection until its standard input closes, and prints one line
+#: per probe: the milliseconds, or ``fail``.
+_HEALTH_PROBE = r"""
+import http.client, select, sys, time
+host, port, interval = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+for _ in range(1_000_000):
+    if select.select([sys.stdin], [], [], interval)[0]:
+        break  # standard input closed (or written): stop
+    t0 = time.perf_counter()
+    conn = http.client.HTTPConnection(host, port, timeout=5.0)
+    try:
+        conn.request("GET", "/health")
+        response = conn.getresponse()
+        response.read()
+        ok = response.status == 200
+    except (OSError, http.client.HTTPException):
+        ok = False
+    finally:
+        conn.close()
+    print(f"{(time.perf_counter() - t0) * 1000.0:.3f}" if ok else "fail", flush=True)
+"""
+
+
+class HealthProbe:
+    """``GET /health`` every ``interval_s`` on a new connection (so both workers are asked), from
+    a child process: in a thread of this process, the probe's timing included waits for the GIL
+    held by the benchmark's own threads (tens of ms in the write and burst phases), which are
+    the client's delays, not the server's. ``start``, then ``stop``, which fills ``ms`` and
+    ``failures``."""
 
     def __init__(self, base: str, interval_s: float = 0.1) -> None:
-        super().__init__(daemon=True)
         self.base, self.interval_s = base, interval_s
-        self.stop_event = threading.Event()
         self.ms: list[float] = []
         self.failures = 0
+        self.process: subprocess.Popen[str] | None = None
 
-    def run(self) -> None:
-        port = int(self.base.rsplit(":", 1)[1])
-        for _ in range(100_000):
-            if self.stop_event.wait(self.interval_s):
-                return
-            t0 = time.perf_counter()
-            conn = http.client.HTTPConnection(HOST, port, timeout=5.0)
-            try:  # a plain socket client: no client set-up is timed, the GIL is free meanwhile
-                conn.request("GET", "/health")
-                response = conn.getresponse()
-                response.read()
-                ok = response.status == 200
-            except (OSError, http.client.HTTPException):
-                ok = False
-            finally:
-                conn.close()
-            if ok:
-                self.ms.append((time.perf_counter() - t0) * 1000.0)
-            else:
+    def start(self) -> None:
+        port = self.base.rsplit(":", 1)[1]
+        command = [sys.executable, "-c", _HEALTH_PROBE, HOST, port, str(self.interval_s)]
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+
+    def summary(self) -> str:
+        """``/health p99 … max … ms of N`` of the probes so far."""
+        if not self.ms:
+            return f"/health: no answer, {self.failures} failed"
+        ms = sorted(self.ms)
+        p99 = ms[min(len(ms) - 1, math.ceil(0.99 * len(ms)) - 1)]
+        return f"/health p99 {p99:.1f} max {ms[-1]:.1f} ms of {len(ms)} ({self.failures} failed)"
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the prober (closing its standard input; it finishes the probe under way) and
+        collect its figures."""
+        if self.process is None:
+            return
+        try:
+            out, _ = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            out, _ = self.process.communicate()
+        for line in out.split():
+            if line == "fail":
                 self.failures += 1
+            else:
+                self.ms.append(float(line))
+        self.process = None
 
 
 def background(fn: Any, *args: Any) -> tuple[ThreadPoolExecutor, Any]:
@@ -654,20 +694,26 @@ def main(argv: list[str] | None = None) -> int:
             health_probe = HealthProbe(server.base)
             health_probe.start()
             c64 = load(server.base, bodies, 64, seconds, client)
-            print(f"c64: {c64.requests_per_s} routes/s, p99 {c64.p99_ms} ms", flush=True)
+            health_probe.stop()
+            print(f"c64: {c64.requests_per_s} routes/s, p99 {c64.p99_ms} ms; "
+                  f"{health_probe.summary()}", flush=True)  # fmt: skip
+            writes_health = HealthProbe(server.base)
+            writes_health.start()
 
             pool, future = background(load, server.base, bodies, 64, seconds, client)
             time.sleep(0.5)
             writes = writer_phase(server, headers, readers, candidates, seconds - 0.5)
             c64w = future.result(timeout=seconds + 120)
             pool.shutdown()
-            print(f"c64 + writes: p99 {c64w.p99_ms} ms, writes {writes}", flush=True)
+            writes_health.stop()
+            print(f"c64 + writes: p99 {c64w.p99_ms} ms, {writes_health.summary()}, "
+                  f"writes {writes}", flush=True)  # fmt: skip
+            health_probe.ms += writes_health.ms
+            health_probe.failures += writes_health.failures
 
             for reader in readers:
                 reader.close()
             readers = []
-            health_probe.stop_event.set()
-            health_probe.join(timeout=10)
             kill = kill_phase(server, port, key, bodies, points, seconds, args.kill_delay_ms)
             print(f"kill: {kill['acknowledged_writes']} acknowledged, "
                   f"{kill['acknowledged_writes_lost']} lost", flush=True)  # fmt: skip
@@ -688,15 +734,14 @@ def main(argv: list[str] | None = None) -> int:
             for prober in probers:
                 prober.join(timeout=HTTP_TIMEOUT_S + 5.0)
             others, others_n = success_rate(probers, burst_started)
-            burst_health.stop_event.set()
-            burst_health.join(timeout=10)
+            burst_health.stop()
             health_probe.ms += burst_health.ms
             health_probe.failures += burst_health.failures
             burst["answering_again_after_s"] = round(
                 wait_answering(server.base, RECOVERY_LIMIT_S), 2
             )
             print(f"burst: statuses {burst['statuses']}, others {others * 100:.1f} % of "
-                  f"{others_n} ok, wrk {c8b.errors} errors", flush=True)  # fmt: skip
+                  f"{others_n} ok, wrk {c8b.errors} errors; {burst_health.summary()}", flush=True)  # fmt: skip
 
         finally:
             for reader in readers:

@@ -17,14 +17,17 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import osmium
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
 from accessibility_rules import surroundings
 from accessibility_rules.registry import RELEVANT_NODE_KEYS
 from accessibility_rules.tags import is_kerb_way, is_way_of_interest
+
+if TYPE_CHECKING:  # read_osm_file imports it: the serving workers never read OSM files
+    import osmium
 
 OSM_SUFFIXES = (".osm", ".osm.gz", ".osm.bz2", ".osm.pbf", ".pbf", ".xml", ".xml.gz", ".xml.bz2")
 
@@ -122,6 +125,8 @@ def read_osm_file(path: str | Path) -> RawOsm:
     newest = ""
     missing_nodes = split_ways = 0
     features = RawFeatures()
+    import osmium  # here, not at the top: the serving workers never read OSM files
+
     wkb = osmium.geom.WKBFactory()
     try:
         processor = (

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from graphs.geodesy import haversine_m
 from graphs.model import CompiledGraph
@@ -52,6 +50,11 @@ def largest_component_edges(graph: CompiledGraph) -> np.ndarray:
     Components are weak (direction ignored); among equally large ones the one holding the
     lowest node id wins, so the choice does not depend on anything but the graph.
     """
+    # imported here: SciPy (10 MB) would otherwise sit in every serving worker, which only
+    # needs it when a tester's bench run draws trips
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     n = graph.node_count
     tail = np.asarray(graph.tail, dtype=np.int64)
     head = np.asarray(graph.head, dtype=np.int64)

@@ -169,3 +169,17 @@ def test_workers_end_when_the_parent_is_killed(centre_graph_dir: Path, tmp_path:
         served.process.kill()
         served.process.wait(timeout=10)
         wait_for(lambda: not any(alive(p) for p in workers), 15.0, "orphaned workers gone")
+
+
+def test_the_serving_code_leaves_file_readers_and_sparse_graphs_unimported() -> None:
+    """Every module the serving parent imports sits in each forked worker's memory: the OSM
+    reader (pyosmium) and SciPy's sparse graphs (trip drawing of bench runs) are imported only
+    by the functions that use them."""
+    code = (
+        "import sys, api.app, api.server, routing.engine, testers.jobs, testers.priorities\n"
+        "print(sorted(m for m in ('osmium', 'scipy.sparse') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip() == "[]"

@@ -75,7 +75,10 @@ def test_round_trip(graph: CompiledGraph, tmp_path: Path) -> None:
 def test_round_trip_with_memory_map(graph: CompiledGraph, tmp_path: Path) -> None:
     save_graph(graph, tmp_path / "g")
     loaded = load_graph(tmp_path / "g", mmap=True)
-    assert isinstance(loaded.edge["length_m"], np.memmap)
+    array = loaded.edge["length_m"]
+    assert type(array) is np.ndarray  # a plain view: no memmap.__getitem__ per index
+    assert isinstance(array.base, np.memmap)  # …of the file's mapping, not a copy
+    assert not array.flags.writeable
     assert_same_graph(graph, loaded)
 
 
