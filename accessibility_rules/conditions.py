@@ -86,14 +86,15 @@ def is_dark(lat: float, lon: float, when: dt.datetime) -> bool:
     return bool(elevation(Observer(lat, lon), _aware(when)) < SUNSET_ELEVATION_DEG)
 
 
-def sun_times(lat: float, lon: float, when: dt.datetime) -> SunTimes:
-    """Sunrise and sunset on ``when``'s day (Europe/Berlin) at the place, and darkness at ``when``."""
+def sun_times(lat: float, lon: float, when: dt.datetime, *, dark: bool | None = None) -> SunTimes:
+    """Sunrise and sunset on ``when``'s day (Europe/Berlin) at the place, and darkness at ``when``
+    (``dark``, when the caller has computed :func:`is_dark` for the same place and time)."""
     local = _aware(when).astimezone(BERLIN)
     observer = Observer(lat, lon)
     return SunTimes(
         sunrise=sunrise(observer, local.date(), tzinfo=BERLIN),
         sunset=sunset(observer, local.date(), tzinfo=BERLIN),
-        dark=is_dark(lat, lon, local),
+        dark=is_dark(lat, lon, local) if dark is None else dark,
     )
 
 
@@ -110,6 +111,7 @@ def resolve_conditions(
     departure_time: dt.datetime | None = None,
     date: dt.date | None = None,
     pollen_forecast: Mapping[str, object] | None = None,
+    dark: bool | None = None,
 ) -> Conditions:
     """The conditions ``profile`` is weighed in for a route at (``lat``, ``lon``).
 
@@ -118,6 +120,9 @@ def resolve_conditions(
     per taxon, :func:`~accessibility_rules.pollen.parse_forecast`) overrides the season table for
     the taxa it names. Only what the profile reacts to is kept: the avoided taxa in flight and,
     if the profile has a light rule, darkness.
+
+    ``dark``: :func:`is_dark` at the place and departure, when the caller has computed it (the
+    API reports it as well: one solar computation instead of two).
 
     Raises ``ValueError`` for a forecast with an unknown taxon or a value off the 0–3 scale.
     """
@@ -130,5 +135,6 @@ def resolve_conditions(
             value = forecast.get(taxon, season_intensity(taxon, day))
             if value > 0:
                 pollen.append((taxon, value))
-    dark = is_dark(lat, lon, when) if cares_about_light(profile) else None
-    return Conditions(pollen=tuple(pollen), dark=dark)
+    if not cares_about_light(profile):
+        return Conditions(pollen=tuple(pollen), dark=None)
+    return Conditions(pollen=tuple(pollen), dark=is_dark(lat, lon, when) if dark is None else dark)

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION
 from api.errors import error_response, install_error_handlers
+from api.fastpath import FastRoutes
 from api.middleware import RequestContext
 from api.routes import (
     bench,
@@ -340,6 +341,8 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
     if settings.docs:
         add_local_docs(app, settings.console_dir or CONSOLE_DIST)
     add_console(app, settings.console_dir or CONSOLE_DIST)
+    if settings.fast_routes:  # inside gzip, CORS and the size limit: their headers and 413 stay
+        app.add_middleware(FastRoutes)
     app.add_middleware(
         GZipMiddleware, minimum_size=settings.gzip_min_bytes, compresslevel=settings.gzip_level
     )

@@ -66,16 +66,17 @@ def request_conditions(
     when = _departure(req)
     day = req.date if req.date is not None else when.date()
     forecast_in = dict(req.pollen_forecast or {})
+    dark = is_dark(lat, lon, when)
     try:
         forecast = parse_forecast(forecast_in)
         conditions = resolve_conditions(
-            profile, lat=lat, lon=lon, departure_time=when, date=day, pollen_forecast=forecast_in
-        )
+            profile, lat=lat, lon=lon, departure_time=when, date=day, pollen_forecast=forecast_in,
+            dark=dark,
+        )  # fmt: skip
     except ValueError as exc:  # the schema admits only known keys and values: a safety net
         raise ApiError(422, "invalid_request", str(exc), field="pollen_forecast") from exc
-    dark = is_dark(lat, lon, when)
     try:
-        sun = sun_times(lat, lon, when)
+        sun = sun_times(lat, lon, when, dark=dark)
         sunrise: str | None = sun.sunrise.isoformat(timespec="seconds")
         sunset: str | None = sun.sunset.isoformat(timespec="seconds")
     except ValueError:  # polar day or night: the sun neither rises nor sets

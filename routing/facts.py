@@ -17,6 +17,8 @@ import datetime as dt
 import math
 from typing import Any
 
+import numpy as np
+
 from accessibility_rules.conditions import Conditions
 from accessibility_rules.profile import Profile
 from graphs.model import CompiledGraph
@@ -82,29 +84,37 @@ def incline_profile(graph: CompiledGraph, route: Route) -> list[dict[str, Any]]:
     (signed in the walking direction: + uphill; ``None`` unknown), "source"}`` (``tag``,
     ``dem`` (estimated from the elevation model), ``tag_direction_only`` or ``None``), one per
     run of walked edges with the same incline and source, in walking order. For the incline
-    chart of a route; unknown stays unknown (a gap, not a flat stretch)."""
+    chart of a route; unknown stays unknown (a gap, not a flat stretch).
+
+    The edges' values are gathered in one step; the per-edge work left in Python is rounding
+    (``round``, not ``np.round``, which rounds some halves the other way) and comparing."""
     walked = _walked(route)
-    if walked is None:
+    if walked is None or not walked:
         return []
-    incline = graph.edge["incline_percent"]
-    source = graph.edge["incline_source"]
+    metres = np.asarray(walked, dtype=np.float64)
+    keep = metres > 0.0
+    edges = np.asarray(route.edges, dtype=np.int64)[keep]
+    metres = metres[keep]
+    if not len(edges):
+        return []
+    ends = np.cumsum(metres).tolist()  # sequential sums, as a running total would add them
+    values = graph.edge["incline_percent"][edges].tolist()
+    sources = graph.edge["incline_source"][edges].tolist()
     out: list[dict[str, Any]] = []
     at = 0.0
-    for e, metres in zip(route.edges, walked, strict=True):
-        if metres <= 0.0:
-            continue
-        value = float(incline[e])
-        percent = None if math.isnan(value) else round(value, 1)
-        kind = _INCLINE_SOURCES.get(int(source[e])) if percent is not None else None
-        last = out[-1] if out else None
-        if last is not None and last["incline_percent"] == percent and last["source"] == kind:
-            last["to_m"] = round(at + metres, 1)
+    last_key: tuple[float | None, str | None] | None = None
+    for value, source, end in zip(values, sources, ends, strict=True):
+        percent = None if value != value else round(value, 1)  # NaN: unknown
+        kind = _INCLINE_SOURCES.get(int(source)) if percent is not None else None
+        if (percent, kind) == last_key:
+            out[-1]["to_m"] = round(end, 1)
         else:
             out.append(
-                {"from_m": round(at, 1), "to_m": round(at + metres, 1),
+                {"from_m": round(at, 1), "to_m": round(end, 1),
                  "incline_percent": percent, "source": kind}
             )  # fmt: skip
-        at += metres
+            last_key = (percent, kind)
+        at = end
     return out
 
 

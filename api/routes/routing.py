@@ -112,7 +112,7 @@ def plan(
     }
 
 
-def _answer(
+def answer_route(
     r: Router, req: RouteRequest, settings: Settings, live: LiveObstacles | None, gzip_ok: bool
 ) -> Response:
     """The response to a route request, serialised and, when the client accepts it and the body
@@ -157,7 +157,7 @@ async def post_route(
     ``strict``, which fails with ``no_route`` instead. ``fully_accessible`` is deprecated.
     """
     request.state.profile = req.profile.name  # for the access log (api.middleware)
-    return await run_cpu(_answer, r, req, settings, live, _accepts_gzip(request))
+    return await run_cpu(answer_route, r, req, settings, live, _accepts_gzip(request))
 
 
 #: ``lat,lon`` in degrees, each within its range (|lat| ≤ 90, |lon| ≤ 180).
@@ -221,4 +221,4 @@ async def get_route(
         profile=ProfileChoice(name=profile), language=language, strict=strict,
         date=date, departure_time=departure_time,
     )  # fmt: skip
-    return await run_cpu(_answer, r, req, settings, live, _accepts_gzip(request))
+    return await run_cpu(answer_route, r, req, settings, live, _accepts_gzip(request))

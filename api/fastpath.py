@@ -1,0 +1,150 @@
+"""``POST /routes`` without the framework's per-request machinery, for the well-formed request.
+
+A route request is the service's hot path: about a millisecond of route, report and
+instructions, and, through FastAPI, about 0.2–0.3 ms more of routing the path over every
+endpoint, solving dependencies, wrapping the body in a ``Request`` and passing the answer through
+the exception and gzip middlewares (measured in process; the route itself already compresses
+its answer in the CPU thread). :class:`FastRoutes` is a pure ASGI middleware inside the request
+id, access log, security headers, body size limit, CORS and gzip middlewares (so what they add
+is the same for every request)
+that answers ``POST /routes`` itself when, and only when, the body is a JSON object that
+:class:`~api.schemas.RouteRequest` accepts:
+
+- it validates as FastAPI does (the parsed JSON through the model in Python mode) and calls the
+  same :func:`api.routes.routing.answer_route` in the same CPU thread;
+- an exception of the route (no route, out of area, a parameter out of range …) is answered by
+  the handler the app registered for it (:mod:`api.errors`), looked up the way Starlette does;
+- anything else — another path or method, no JSON content type, a body that does not parse or
+  validate — goes to the app unchanged, with the body it read handed on, so every error answer
+  and everything the OpenAPI document says come from one place, the FastAPI route.
+
+Equivalence (identical bodies and headers on both paths, for answers and errors) is tested in
+``tests/api/test_fastpath.py``; ``STUFENLOS_FAST_ROUTES=false`` turns it off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from starlette.requests import Request
+
+from api.cpu import run_cpu
+from api.schemas import RouteRequest
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+ROUTE_PATH = "/routes"
+
+
+def _json_content(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the request says its body is JSON (``application/json``, parameters allowed)."""
+    for name, value in headers:
+        if name == b"content-type":
+            return value.split(b";", 1)[0].strip().lower() == b"application/json"
+    return False
+
+
+def _accepts_gzip(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether ``Accept-Encoding`` names gzip (as :func:`api.routes.routing._accepts_gzip`)."""
+    return any(name == b"accept-encoding" and b"gzip" in value.lower() for name, value in headers)
+
+
+def _handler_for(app: Any, exc: Exception) -> Callable[..., Awaitable[Any]] | None:
+    """The app's exception handler for ``exc`` (the nearest class in its MRO, as Starlette's
+    exception middleware looks it up). Not the catch-all one for ``Exception``: an unexpected
+    error escapes the app on both paths, and :class:`api.middleware.RequestContext` logs it and
+    answers 500."""
+    handlers = app.exception_handlers
+    for cls in type(exc).__mro__:
+        if cls is Exception:
+            return None
+        if cls in handlers:
+            handler: Callable[..., Awaitable[Any]] = handlers[cls]
+            return handler
+    return None
+
+
+class FastRoutes:
+    """Answer a well-formed ``POST /routes`` directly; hand everything else to ``app``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or scope["path"] != ROUTE_PATH
+            or not _json_content(scope["headers"])
+        ):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        message: Message = {"type": "http.request", "body": b"", "more_body": True}
+        while message.get("more_body", False):
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away: the app decides
+                break
+            chunks.append(message.get("body", b""))
+        body = b"".join(chunks)
+        request = self._validated(body) if message["type"] == "http.request" else None
+        if request is None:
+            await self.app(scope, self._replay(body, message, receive), send)
+            return
+        await self._answer(scope, receive, send, request)
+
+    @staticmethod
+    def _validated(body: bytes) -> RouteRequest | None:
+        """The request when the body is a JSON object the model accepts, else ``None``."""
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        try:
+            return RouteRequest.model_validate(data)
+        except (ValidationError, ValueError, TypeError):
+            return None
+
+    @staticmethod
+    def _replay(body: bytes, last: Message, receive: Receive) -> Receive:
+        """A ``receive`` that gives the app the body already read (then the client's own)."""
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                if last["type"] != "http.request":
+                    return last
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return replay
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, req: RouteRequest) -> None:
+        from api.routes.routing import answer_route
+
+        app = scope["app"]
+        state = scope.setdefault("state", {})
+        state["profile"] = req.profile.name  # for the access log (api.middleware)
+        app_state = app.state
+        try:
+            response = await run_cpu(
+                answer_route, app_state.router, req, app_state.settings,
+                getattr(app_state, "live_obstacles", None), _accepts_gzip(scope["headers"]),
+            )  # fmt: skip
+        except Exception as exc:
+            handler = _handler_for(app, exc)
+            if handler is None:
+                raise  # the request context middleware logs it and answers 500
+            response = await handler(Request(scope, receive), exc)
+        await response(scope, receive, send)
