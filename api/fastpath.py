@@ -131,13 +131,14 @@ class FastRoutes:
         return replay
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send, req: RouteRequest) -> None:
-        from api.routes.routing import answer_route
+        from api.routes.routing import answer_route, refuse_far_away
 
         app = scope["app"]
         state = scope.setdefault("state", {})
         state["profile"] = req.profile.name  # for the access log (api.middleware)
         app_state = app.state
         try:
+            refuse_far_away(app_state.router, req, app_state.settings)
             response = await run_cpu(
                 answer_route, app_state.router, req, app_state.settings,
                 getattr(app_state, "live_obstacles", None), _accepts_gzip(scope["headers"]),

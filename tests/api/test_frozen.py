@@ -280,6 +280,43 @@ def test_health_answers_while_a_route_computes(
         assert route.result(timeout=HELD_S).status_code == 200
 
 
+@pytest.mark.parametrize("fast_routes", [True, False])
+def test_a_far_away_request_does_not_wait_behind_routes(
+    make_client: Callable[..., TestClient], monkeypatch: pytest.MonkeyPatch, fast_routes: bool
+) -> None:
+    """A request with an end outside the map is refused on the event loop (O(1), no search):
+    while a route is held in the CPU thread, it is answered, with the same error as ever."""
+    import api.routes.routing as routing_endpoints
+
+    computing, release = threading.Event(), threading.Event()
+    real_plan = routing_endpoints.plan
+
+    def held_plan(r: Any, req: Any, *args: Any, **kwargs: Any) -> Any:
+        if req.origin.lat == ORIGIN["lat"]:  # the good route only
+            computing.set()
+            release.wait(HELD_S)
+        return real_plan(r, req, *args, **kwargs)
+
+    monkeypatch.setattr(routing_endpoints, "plan", held_plan)
+    far = route_body(origin={"lat": ORIGIN["lon"], "lon": ORIGIN["lat"]})  # swapped
+    with make_client(fast_routes=fast_routes) as client, ThreadPoolExecutor(2) as pool:
+        route = pool.submit(client.post, "/routes", json=route_body())
+        try:
+            assert computing.wait(HELD_S), "the route never started"
+            refused = pool.submit(client.post, "/routes", json=far).result(timeout=HELD_S)
+            error = error_of(refused, 422, "out_of_area")
+            assert error["details"]["swapped"] is True
+            assert not route.done(), "the route was not held while the far request answered"
+            fetched = pool.submit(client.get, "/routes", params={
+                "from": f"{ORIGIN['lon']},{ORIGIN['lat']}",
+                "to": f"{DESTINATION['lat']},{DESTINATION['lon']}",
+            }).result(timeout=HELD_S)  # fmt: skip
+            error_of(fetched, 422, "out_of_area")
+        finally:
+            release.set()
+        assert route.result(timeout=HELD_S).status_code == 200
+
+
 def test_routes_are_compressed_off_the_event_loop(client: TestClient) -> None:
     gz = client.post("/routes", json=route_body(), headers={"Accept-Encoding": "gzip"})
     assert gz.status_code == 200
