@@ -29,6 +29,7 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
+from starlette.datastructures import Headers
 from starlette.requests import Request
 
 from api.cpu import run_cpu
@@ -49,11 +50,6 @@ def _json_content(headers: list[tuple[bytes, bytes]]) -> bool:
         if name == b"content-type":
             return value.split(b";", 1)[0].strip().lower() == b"application/json"
     return False
-
-
-def _accepts_gzip(headers: list[tuple[bytes, bytes]]) -> bool:
-    """Whether ``Accept-Encoding`` names gzip (as :func:`api.routes.routing._accepts_gzip`)."""
-    return any(name == b"accept-encoding" and b"gzip" in value.lower() for name, value in headers)
 
 
 def _handler_for(app: Any, exc: Exception) -> Callable[..., Awaitable[Any]] | None:
@@ -131,7 +127,7 @@ class FastRoutes:
         return replay
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send, req: RouteRequest) -> None:
-        from api.routes.routing import answer_route, refuse_far_away
+        from api.routes.routing import accepts_gzip, answer_route, refuse_far_away
 
         app = scope["app"]
         state = scope.setdefault("state", {})
@@ -141,7 +137,7 @@ class FastRoutes:
             refuse_far_away(app_state.router, req, app_state.settings)
             response = await run_cpu(
                 answer_route, app_state.router, req, app_state.settings,
-                getattr(app_state, "live_obstacles", None), _accepts_gzip(scope["headers"]),
+                getattr(app_state, "live_obstacles", None), accepts_gzip(Headers(scope=scope)),
             )  # fmt: skip
         except Exception as exc:
             handler = _handler_for(app, exc)

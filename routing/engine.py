@@ -331,14 +331,18 @@ class Router:
             self._snap_penalties[allow_underground] = cached
         return cached
 
+    def in_area(self, lat: float, lon: float) -> bool:
+        """Whether ``(lat, lon)`` is within ``max_snap_m`` of the area's box (O(1))."""
+        return self.area.distance_m(lat, lon) <= self.max_snap_m
+
     def check_in_area(self, lat: float, lon: float, role: str) -> None:
         """Raise :class:`OutOfAreaError` when ``(lat, lon)`` is farther than ``max_snap_m`` from
         the area's box (O(1), before any search), with the distance to the box and, when the
         point with latitude and longitude swapped lies in the area, a hint saying so."""
-        box_m = self.area.distance_m(lat, lon)
-        if box_m <= self.max_snap_m:
+        if self.in_area(lat, lon):
             return
-        swapped = abs(lon) <= 90.0 and self.area.distance_m(lon, lat) <= self.max_snap_m
+        box_m = self.area.distance_m(lat, lon)
+        swapped = abs(lon) <= 90.0 and self.in_area(lon, lat)
         hint = " — did you swap latitude and longitude?" if swapped else ""
         raise OutOfAreaError(
             f"{role} ({lat:.6f}, {lon:.6f}) is {box_m / 1000:.1f} km from the area of this map; "

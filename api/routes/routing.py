@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import functools
 import gzip
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -125,8 +126,9 @@ def refuse_far_away(r: Router, req: RouteRequest, settings: Settings) -> None:
     points go the usual way (a far via point is found only after the legs before it)."""
     if req.via:
         return
-    area, limit = r.area, r.max_snap_m
-    if all(area.distance_m(p.lat, p.lon) <= limit for p in (req.origin, req.destination)):
+    if r.in_area(req.origin.lat, req.origin.lon) and r.in_area(
+        req.destination.lat, req.destination.lon
+    ):
         return
     plan(r, req, settings.max_via_points, settings.max_alternatives)
 
@@ -150,8 +152,9 @@ def answer_route(
     return response
 
 
-def _accepts_gzip(request: Request) -> bool:
-    return "gzip" in request.headers.get("accept-encoding", "").lower()
+def accepts_gzip(headers: Mapping[str, str]) -> bool:
+    """Whether the request's ``Accept-Encoding`` names gzip (both route paths ask this)."""
+    return "gzip" in headers.get("accept-encoding", "").lower()
 
 
 @router.post(
@@ -177,7 +180,7 @@ async def post_route(
     """
     request.state.profile = req.profile.name  # for the access log (api.middleware)
     refuse_far_away(r, req, settings)
-    return await run_cpu(answer_route, r, req, settings, live, _accepts_gzip(request))
+    return await run_cpu(answer_route, r, req, settings, live, accepts_gzip(request.headers))
 
 
 #: ``lat,lon`` in degrees, each within its range (|lat| ≤ 90, |lon| ≤ 180).
@@ -242,4 +245,4 @@ async def get_route(
         date=date, departure_time=departure_time,
     )  # fmt: skip
     refuse_far_away(r, req, settings)
-    return await run_cpu(answer_route, r, req, settings, live, _accepts_gzip(request))
+    return await run_cpu(answer_route, r, req, settings, live, accepts_gzip(request.headers))

@@ -125,6 +125,20 @@ def fresh_router(uni_router: Router) -> Router:
     return Router(uni_router.graph)
 
 
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The weights of every landmark computation (``compute_landmarks``) during the test."""
+    seen: list[Any] = []
+    compute = routing.metric.compute_landmarks
+
+    def counting(graph: Any, weights: Any, nodes: Any) -> Landmarks:
+        seen.append(weights)
+        return compute(graph, weights, nodes)
+
+    monkeypatch.setattr(routing.metric, "compute_landmarks", counting)
+    return seen
+
+
 def seeded_points(router: Router, seed: int, k: int) -> list[tuple[float, float]]:
     g = router.graph
     rng = np.random.default_rng(seed)
@@ -134,18 +148,10 @@ def seeded_points(router: Router, seed: int, k: int) -> list[tuple[float, float]
 
 @pytest.mark.realdata
 def test_alternatives_reuse_the_parent_metric_landmarks(
-    fresh_router: Router, monkeypatch: pytest.MonkeyPatch
+    fresh_router: Router, calls: list[Any]
 ) -> None:
     """One landmark computation per profile; none for 40 requests with alternatives."""
     router = fresh_router
-    calls: list[Any] = []
-    compute = routing.metric.compute_landmarks
-
-    def counting(graph: Any, weights: Any, nodes: Any) -> Landmarks:
-        calls.append(weights)
-        return compute(graph, weights, nodes)
-
-    monkeypatch.setattr(routing.metric, "compute_landmarks", counting)
     presets = ["walk", "wheelchair"]
     first = {name: router.customize(load_preset(name)) for name in presets}
     assert len(calls) == len(presets)
@@ -295,19 +301,11 @@ def test_shared_landmarks_bound_every_profile(
 
 @pytest.mark.realdata
 def test_presets_get_own_landmarks_and_personal_profiles_earn_them(
-    fresh_router: Router, monkeypatch: pytest.MonkeyPatch
+    fresh_router: Router, calls: list[Any]
 ) -> None:
     """A preset's metric gets its own landmarks; a personal profile starts on the shared set
     (no landmark search) and gets its own after ``OWN_LANDMARKS_AFTER_HITS`` cached uses."""
     router = fresh_router
-    calls: list[Any] = []
-    compute = routing.metric.compute_landmarks
-
-    def counting(graph: Any, weights: Any, nodes: Any) -> Landmarks:
-        calls.append(weights)
-        return compute(graph, weights, nodes)
-
-    monkeypatch.setattr(routing.metric, "compute_landmarks", counting)
     assert not router.customize(load_preset("walk")).shared_landmarks
     assert len(calls) == 1
     personal = make_profile("wheelchair", {"max_kerb_height_cm": 2.5})
