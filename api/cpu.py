@@ -1,57 +1,112 @@
-"""CPU-bound work of the endpoints, off the event loop, in a bounded set of threads.
+"""CPU-bound work of the endpoints, off the event loop, in one thread of its own per process.
 
-Routes and matrices run in a worker thread (:func:`run_cpu`), at most :data:`CPU_THREADS` at a time
-per worker process, through a capacity limiter of their own: the event loop keeps answering
-(``/health``, obstacle reads) while they compute, and they never take the threads of the
-default pool that other blocking work (database writes) needs. A thread rather than a process pool:
-the searches and the snapping are numba kernels compiled with ``nogil=True``, so the event loop
-runs while they search, on the graph already in memory, without pickling requests and results
-or a copy of the graph per process. One thread rather than many: what holds the GIL (the
-report, the instructions) is most of a route now, and fewer threads competing for it keep the
-event loop's wait for the GIL short; so does a GIL switch interval of 1 ms instead of 5 ms (set once,
-for the process, when the first CPU job of a worker starts).
+Routes and matrices run in a dedicated CPU thread (:func:`run_cpu`), one job at a time per
+worker process, in the order they were asked for: the event loop keeps answering (``/health``,
+obstacle reads) while they compute, and they never take the threads of the default pool that
+other blocking work (database writes) needs. A thread rather than a process pool: the searches
+and the snapping are numba kernels compiled with ``nogil=True``, so the event loop runs while
+they search, on the graph already in memory, without pickling requests and results or a copy of
+the graph per process. One thread rather than many: what holds the GIL (the report, the
+instructions) is most of a route now, and fewer threads competing for it keep the event loop's
+wait for the GIL short (measured: 452 vs 520 routes/s at concurrency 8 on 2 cores with two
+threads against one); the server scales with worker processes (``--workers``). So does a GIL
+switch interval of 1 ms instead of 5 ms (set once, for the process, by the first job).
+
+The hand-over is a plain queue and ``call_soon_threadsafe``, not ``anyio.to_thread``: a job's
+round trip (queue, wake the thread, hand the result back to the loop) takes about 50 µs here
+against about 105 µs through anyio's capacity limiter and worker machinery, and at concurrency
+1 that is part of every route's latency (``benchmarks/bench_fastpath.py`` times the whole path).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import functools
+import os
+import queue
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import anyio
-import anyio.to_thread
-
 T = TypeVar("T")
-
-#: Route and matrix computations running at once in one worker process. One: most of a route's
-#: CPU time is Python (report, instructions) holding the GIL, so a second thread in the same
-#: process only contends for it (measured: 452 vs 520 routes/s at concurrency 8 on 2 cores);
-#: the server scales with worker processes (``--workers``).
-CPU_THREADS = 1
 
 #: How long a thread holding the GIL keeps it while another waits (CPython's default is 5 ms).
 #: Shorter, the event loop waits at most about this long for a route thread's Python code.
 GIL_SWITCH_INTERVAL_S = 0.001
 
-_limiters: dict[int, anyio.CapacityLimiter] = {}
+#: A job: the loop to answer on, the future to resolve, the call (in its caller's context).
+_Job = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[[], Any]]
 
 
-def _limiter() -> anyio.CapacityLimiter:
-    """The limiter of the running event loop (a limiter belongs to one loop)."""
-    key = id(asyncio.get_running_loop())
-    limiter = _limiters.get(key)
-    if limiter is None:
-        if sys.getswitchinterval() > GIL_SWITCH_INTERVAL_S:
-            sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
-        if len(_limiters) > 64:  # loops of finished test clients
-            _limiters.clear()
-        limiter = _limiters[key] = anyio.CapacityLimiter(CPU_THREADS)
-    return limiter
+def _resolve(fut: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    """On the loop: hand the job's outcome to its awaiting caller (gone if it was cancelled)."""
+    if fut.cancelled():
+        return
+    if error is not None:
+        fut.set_exception(error)
+    else:
+        fut.set_result(result)
+
+
+class CpuThread:
+    """One daemon thread that runs jobs one after another, in the order they were put."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name="stufenlos-cpu", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            loop, fut, call = self._jobs.get()
+            if fut.cancelled():  # its caller gave up while it waited: nobody wants the answer
+                continue
+            result: Any = None
+            error: BaseException | None = None
+            try:
+                result = call()
+            except StopIteration as exc:  # a future refuses it: it would leave the caller waiting
+                error = RuntimeError(f"{call!r} raised StopIteration")
+                error.__cause__ = exc
+            except BaseException as exc:  # every outcome goes back to the caller
+                error = exc
+            # RuntimeError: the loop was closed meanwhile (a test client that ended)
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_resolve, fut, result, error)
+
+    async def run(self, call: Callable[[], T]) -> T:
+        """``call()`` in this thread; the caller awaits its result or its exception."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[T] = loop.create_future()
+        self._jobs.put((loop, fut, call))
+        return await fut
+
+
+_cpu: CpuThread | None = None
+_start = threading.Lock()
+
+
+def _thread() -> CpuThread:
+    """This process's CPU thread, started on first use (a forked worker starts its own: threads
+    do not survive ``fork``)."""
+    global _cpu
+    cpu = _cpu
+    if cpu is not None and cpu.pid == os.getpid():
+        return cpu
+    with _start:
+        if _cpu is None or _cpu.pid != os.getpid():
+            if sys.getswitchinterval() > GIL_SWITCH_INTERVAL_S:
+                sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+            _cpu = CpuThread()
+        return _cpu
 
 
 async def run_cpu(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """``func(*args, **kwargs)`` in a worker thread, at most :data:`CPU_THREADS` at a time."""
-    call = functools.partial(func, *args, **kwargs)
-    return await anyio.to_thread.run_sync(call, limiter=_limiter())
+    """``func(*args, **kwargs)`` in the process's CPU thread (in the caller's context
+    variables), one job at a time, first come first served."""
+    call = functools.partial(contextvars.copy_context().run, func, *args, **kwargs)
+    return await _thread().run(call)

@@ -58,7 +58,7 @@ from routing.rests import (
     direct_keeps,
     pieces_longest_gap,
     rests_report,
-    route_seats,
+    walk_seats,
 )
 from routing.route import Accessibility, Break, Place, Reliance, Violation
 from routing.snapping import SnapPoint, SpatialIndex, snap_penalty_m
@@ -601,8 +601,7 @@ class Router:
         seat data: the route relies on unknown ``seat`` data there (verdict at best
         ``"unknown"``), it breaks nothing known."""
         limit = profile.max_distance_between_rests_m
-        pieces = path.pieces
-        seats = route_seats(self.graph, pieces)
+        seats = walk_seats(self.graph, path.edges, path.start, path.end)
         total = route.distance_m
         ends = ((path.source.lon, path.source.lat), (path.target.lon, path.target.lat))
         if route.geometry:

@@ -23,6 +23,7 @@ from accessibility_rules.conditions import Conditions
 from accessibility_rules.profile import Profile
 from graphs.model import CompiledGraph
 from routing.conditions import green_facts, light_facts, pollen_exposure
+from routing.rounding import round_like_python
 from routing.route import Route
 
 __all__ = ["route_facts"]
@@ -77,6 +78,8 @@ def pollen_facts(
 
 
 _INCLINE_SOURCES = {1: "tag", 2: "dem", 3: "tag_direction_only"}
+#: The named source codes are the range 1–3 (anything else is reported as ``None``).
+_INCLINE_SOURCE_MIN, _INCLINE_SOURCE_MAX = min(_INCLINE_SOURCES), max(_INCLINE_SOURCES)
 
 
 def incline_profile(graph: CompiledGraph, route: Route) -> list[dict[str, Any]]:
@@ -86,8 +89,8 @@ def incline_profile(graph: CompiledGraph, route: Route) -> list[dict[str, Any]]:
     run of walked edges with the same incline and source, in walking order. For the incline
     chart of a route; unknown stays unknown (a gap, not a flat stretch).
 
-    The edges' values are gathered in one step; the per-edge work left in Python is rounding
-    (``round``, not ``np.round``, which rounds some halves the other way) and comparing."""
+    Runs are found and rounded over the whole route at once (:func:`round_like_python`: the
+    results of Python's ``round``); Python builds only the stretches listed."""
     walked = _walked(route)
     if walked is None or not walked:
         return []
@@ -95,27 +98,29 @@ def incline_profile(graph: CompiledGraph, route: Route) -> list[dict[str, Any]]:
     keep = metres > 0.0
     edges = np.asarray(route.edges, dtype=np.int64)[keep]
     metres = metres[keep]
-    if not len(edges):
+    k = len(edges)
+    if not k:
         return []
-    ends = np.cumsum(metres).tolist()  # sequential sums, as a running total would add them
-    values = graph.edge["incline_percent"][edges].tolist()
-    sources = graph.edge["incline_source"][edges].tolist()
-    out: list[dict[str, Any]] = []
-    at = 0.0
-    last_key: tuple[float | None, str | None] | None = None
-    for value, source, end in zip(values, sources, ends, strict=True):
-        percent = None if value != value else round(value, 1)  # NaN: unknown
-        kind = _INCLINE_SOURCES.get(int(source)) if percent is not None else None
-        if (percent, kind) == last_key:
-            out[-1]["to_m"] = round(end, 1)
-        else:
-            out.append(
-                {"from_m": round(at, 1), "to_m": round(end, 1),
-                 "incline_percent": percent, "source": kind}
-            )  # fmt: skip
-            last_key = (percent, kind)
-        at = end
-    return out
+    ends = np.cumsum(metres)  # sequential sums, as a running total would add them
+    percent = np.asarray(round_like_python(graph.edge["incline_percent"][edges]))
+    known = ~np.isnan(percent)
+    source = np.where(known, graph.edge["incline_source"][edges].astype(np.int64), -1)
+    source[(source < _INCLINE_SOURCE_MIN) | (source > _INCLINE_SOURCE_MAX)] = -1  # no name: None
+    # a stretch starts where the rounded incline or its source changes (unknown equals unknown)
+    same = (source[1:] == source[:-1]) & (
+        (percent[1:] == percent[:-1]) | (~known[1:] & ~known[:-1])
+    )
+    first = np.flatnonzero(np.concatenate(([True], ~same)))
+    last = np.append(first[1:] - 1, k - 1)
+    starts = np.concatenate(([0.0], ends[:-1]))
+    from_m = round_like_python(starts[first])
+    to_m = round_like_python(ends[last])
+    values = [None if v != v else v for v in percent[first].tolist()]
+    kinds = [_INCLINE_SOURCES.get(c) for c in source[first].tolist()]
+    return [
+        {"from_m": a, "to_m": b, "incline_percent": v, "source": s}
+        for a, b, v, s in zip(from_m, to_m, values, kinds, strict=True)
+    ]
 
 
 def route_facts(

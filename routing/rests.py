@@ -244,18 +244,33 @@ def route_seats(
 ) -> list[tuple[float, int, int, float, float]]:
     """The seats along a walk over ``pieces``: ``(at_m, backrest, kind, lon, lat)`` in walking
     order, one per place (a seat on a node ends one piece and starts the next)."""
-    seats: list[tuple[float, int, int, float, float]] = []
     if not pieces:
-        return seats
+        return []
     edges = np.fromiter((p.edge for p in pieces), dtype=np.int64, count=len(pieces))
-    frac = np.fromiter((p.end - p.start for p in pieces), dtype=np.float64, count=len(pieces))
-    walked = frac * graph.edge["length_m"][edges]
+    return walk_seats(graph, edges, pieces[0].start, pieces[-1].end)
+
+
+def walk_seats(
+    graph: CompiledGraph, edges: np.ndarray, start: float, end: float
+) -> list[tuple[float, int, int, float, float]]:
+    """:func:`route_seats` of the walk over ``edges`` from fraction ``start`` of the first to
+    ``end`` of the last (a search path's ``edges``, ``start``, ``end``), without making a
+    piece per edge: only the edges that hold a seat are read one by one."""
+    seats: list[tuple[float, int, int, float, float]] = []
+    k = len(edges)
+    if not k:
+        return seats
+    lo = np.zeros(k)
+    hi = np.ones(k)
+    lo[0], hi[-1] = start, end
+    walked = (hi - lo) * graph.edge["length_m"][edges]
     starts = np.concatenate(([0.0], np.cumsum(walked)[:-1]))
     first = graph.edge.get("seat_first_m")
     # only the pieces whose edge has a seat (one numpy test instead of a reader call per piece)
-    with_seat = range(len(pieces)) if first is None else np.flatnonzero(np.isfinite(first[edges]))
+    with_seat = range(k) if first is None else np.flatnonzero(np.isfinite(first[edges])).tolist()
     for i in with_seat:
-        _, (offs, back, kind, lon, lat) = piece_seats(graph, pieces[int(i)])
+        piece = PathPiece(int(edges[i]), float(lo[i]), float(hi[i]))
+        _, (offs, back, kind, lon, lat) = piece_seats(graph, piece)
         for j in range(len(offs)):
             at = float(starts[i]) + float(offs[j])
             if seats and at - seats[-1][0] < SAME_SEAT_M:

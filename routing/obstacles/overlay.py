@@ -256,8 +256,10 @@ class ObstacleOverlay:
         ``Route.edges`` for the obstacles a route passes.
         """
         ids, owned, owner = self._lookup  # one consistent snapshot
+        if owned.size == 0:  # no obstacle applied: the common case, nothing to read
+            return []
         wanted = np.fromiter((int(e) for e in edges), dtype=np.int64)
-        if wanted.size == 0 or owned.size == 0:
+        if wanted.size == 0:
             return []
         hit = np.unique(owner[np.isin(owned, wanted)])
         return list(dict.fromkeys(ids[i] for i in hit))

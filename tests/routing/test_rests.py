@@ -205,3 +205,32 @@ def test_instructions_name_each_seat_and_the_next(seated: tuple[Router, np.ndarr
         assert not [s for s in instructions(plain, "de") if s.type == "rest"]
         return
     pytest.fail("no trip passed a seat")
+
+
+def test_walk_seats_equal_a_piece_by_piece_reading(seated: tuple[Router, np.ndarray]) -> None:
+    """``walk_seats`` (only the edges holding a seat read) lists exactly the seats a plain walk
+    over every piece of the path finds, at the same places, one per place."""
+    router, _ = seated
+    metric = router.customize(router.profile("walk"))
+    compared = with_seats = 0
+    for origin, destination in trips(router, 30, seed=7):
+        src = router.snap(origin, metric, "origin")[0]
+        dst = router.snap(destination, metric, "destination")[0]
+        path = router.shortest_path(src, dst, metric)
+        expected: list[tuple[float, int, int, float, float]] = []
+        at = 0.0
+        for piece in path.pieces:
+            walked, (offs, back, kind, lon, lat) = rests.piece_seats(router.graph, piece)
+            for j in range(len(offs)):
+                here = at + float(offs[j])
+                if expected and here - expected[-1][0] < rests.SAME_SEAT_M:
+                    continue
+                expected.append((here, int(back[j]), int(kind[j]), float(lon[j]), float(lat[j])))
+            at += walked
+        got = rests.walk_seats(router.graph, path.edges, path.start, path.end)
+        assert [s[1:] for s in got] == [s[1:] for s in expected]
+        assert [s[0] for s in got] == pytest.approx([s[0] for s in expected], abs=1e-6)
+        compared += 1
+        with_seats += bool(got)
+    assert compared >= 20
+    assert with_seats >= 10
