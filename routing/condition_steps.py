@@ -114,6 +114,15 @@ def condition_stretches(
     ``day`` names the season in the words ("Hauptblütezeit"); without it, or when the taxon
     flies outside the table's months (a forecast), the day's intensity is said instead.
     """
+    pollen = [
+        taxon
+        for taxon in POLLEN_TAXA
+        if taxon in profile.avoid_pollen and conditions.intensity(taxon) > 0
+    ]
+    green = profile.green_preference > 0
+    light = cares_about_light(profile) and conditions.lights_apply
+    if not (pollen or green or light):  # the profile cares about none of them today
+        return []
     segments: list[Segment] = [s for s in route.segments if s.length_m > 0]
     if not segments:
         return []
@@ -124,10 +133,8 @@ def condition_stretches(
     column = graph.edge.get
     found: list[tuple[StretchKind, tuple[int, float, float, int], dict[str, Any]]] = []
 
-    for taxon in POLLEN_TAXA:
+    for taxon in pollen:
         intensity = conditions.intensity(taxon)
-        if taxon not in profile.avoid_pollen or intensity <= 0:
-            continue
         exposure = seasons()[taxon].exposure
         values = column(exposure) if exposure != "none" else None
         if values is None:
@@ -139,7 +146,7 @@ def condition_stretches(
         found += [("pollen", run, details) for run in _runs(on, none, start, end, 0.0)]
 
     park_id = column("park_id")
-    if profile.green_preference > 0 and park_id is not None:
+    if green and park_id is not None:
         ids = np.asarray(park_id, dtype=np.int64)[edges]
         names: Sequence[str] = graph.meta.get("parks") or ()
         for run in _runs(ids >= 0, ids, start, end, PARK_MIN_M):
@@ -147,7 +154,7 @@ def condition_stretches(
             found.append(("green", run, {"name": names[pid] if pid < len(names) else None}))
 
     lit = column("lit")
-    if cares_about_light(profile) and conditions.lights_apply and lit is not None:
+    if light and lit is not None:
         unlit = np.asarray(lit)[edges] == Tri.NO
         found += [("light", run, {}) for run in _runs(unlit, none, start, end, UNLIT_MIN_M)]
 
