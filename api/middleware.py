@@ -8,8 +8,8 @@ state (``request.state.request_id``), so error logs can name it.
 When the response is complete, one structured line (JSON) goes to the ``stufenlos.access``
 logger::
 
-    {"event": "access", "request_id": "…", "method": "POST", "path": "/routes",
-     "status": 200, "ms": 3.1, "profile": "wheelchair"}
+    {"event":"access","request_id":"…","method":"POST","path":"/routes","status":200,
+     "ms":3.1,"profile":"wheelchair"}
 
 ``profile`` is there when an endpoint set ``request.state.profile`` (the route endpoints do);
 ``error`` holds the error code of a 4xx/5xx answer in the API's error shape. An exception that
@@ -19,6 +19,7 @@ with the plain 500 ``internal_error`` body, the request id in its header; it is 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import random
@@ -27,6 +28,8 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+
+import orjson
 
 from api.errors import error_response
 
@@ -47,6 +50,10 @@ error_log = logging.getLogger("stufenlos.api")
 _MAX_ERROR_BODY = 4096
 
 
+#: The plain stderr handler :func:`_ensure_handler` gave a logger, by logger name.
+_OWN_HANDLERS: dict[str, logging.StreamHandler[Any]] = {}
+
+
 def _ensure_handler(logger: logging.Logger) -> None:
     """Give ``logger`` a plain stderr handler at INFO unless it (or the root) is configured."""
     if logger.handlers or logging.getLogger().handlers:
@@ -56,6 +63,38 @@ def _ensure_handler(logger: logging.Logger) -> None:
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
+    _OWN_HANDLERS[logger.name] = handler
+
+
+def _log_access(line: dict[str, Any], level: int) -> None:
+    """Write one access line (JSON) to the ``stufenlos.access`` logger.
+
+    When that logger has nothing but the plain handler :func:`_ensure_handler` gave it (the
+    server's default), the line is written to that handler's stream directly, as its ``emit``
+    would write it (message, newline, flush, under its lock): without a ``LogRecord``, the
+    logger's handler chain and the formatter, which took about a quarter of the event loop's
+    time per route request. Any other set-up (handlers, filters of the operator's or a test's)
+    gets the line through the logger as before.
+    """
+    text = orjson.dumps(line).decode()
+    own = _OWN_HANDLERS.get(access_log.name)
+    handlers = access_log.handlers
+    if (
+        own is not None
+        and len(handlers) == 1
+        and handlers[0] is own
+        and not access_log.filters
+        and not own.filters
+        and own.level <= level
+    ):
+        try:
+            with own.lock or contextlib.nullcontext():
+                own.stream.write(text + own.terminator)
+                own.stream.flush()
+            return
+        except (OSError, ValueError):  # a closed or broken stream: let logging report it
+            pass
+    access_log.log(level, text)
 
 
 def new_request_id() -> str:
@@ -141,8 +180,7 @@ class RequestContext:
                     line["profile"] = profile
                 if error_code is not None:
                     line["error"] = error_code
-                log = access_log.warning if status >= 500 else access_log.info
-                log(json.dumps(line, ensure_ascii=False))
+                _log_access(line, logging.WARNING if status >= 500 else logging.INFO)
 
 
 def _error_code(body: bytes) -> str | None:

@@ -324,3 +324,39 @@ def test_routes_are_compressed_off_the_event_loop(client: TestClient) -> None:
     plain = client.post("/routes", json=route_body(), headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers
     assert gz.json() == plain.json()
+
+
+def test_the_default_access_handler_gets_the_same_line_written_directly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With only the plain stderr handler the server installs, an access line is written to its
+    stream directly (no LogRecord); with any other handler it goes through the logger. Both
+    write the same text: one compact JSON object per line."""
+    import io
+
+    from api import middleware
+
+    logger = logging.getLogger("stufenlos.access-test")
+    stream = io.StringIO()
+    monkeypatch.setattr(middleware, "access_log", logger)
+    monkeypatch.setattr(middleware.sys, "stderr", stream)
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])  # no root handler: ours is made
+    monkeypatch.setattr(middleware, "_OWN_HANDLERS", {})
+    try:
+        middleware._ensure_handler(logger)
+        assert middleware._OWN_HANDLERS[logger.name] in logger.handlers
+        line = {"event": "access", "status": 200, "path": "/routes", "ms": 1.25, "x": "ä"}
+        records = _Lines()
+        with monkeypatch.context() as m:
+            m.setattr(logging.Logger, "handle", lambda *a: records.emit(a[1]))
+            middleware._log_access(line, logging.INFO)
+        assert records.records == []  # not through the logger
+        assert stream.getvalue() == '{"event":"access","status":200,"path":"/routes","ms":1.25,"x":"ä"}\n'  # fmt: skip
+        extra = _Lines()  # a second handler (an operator's, a test's): through the logger
+        logger.addHandler(extra)
+        middleware._log_access(line, logging.WARNING)
+        assert [json.loads(r.getMessage()) for r in extra.records] == [line]
+        assert extra.records[0].levelno == logging.WARNING
+        assert stream.getvalue().count("\n") == 2  # ours still writes it, through logging
+    finally:
+        logger.handlers.clear()
