@@ -3,14 +3,14 @@ the live overlay of each worker reads it to notice the writes of the others."""
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
 from api.db.models import REVISION_ROW_ID, Revision
 
 
-def read_revision(session: Session) -> int:
-    """The revision counter (a single-row primary-key read)."""
+def read_revision(session: Session | Connection) -> int:
+    """The revision counter (a single-row primary-key read), in a session or on a connection."""
     value = session.scalar(select(Revision.value).where(Revision.id == REVISION_ROW_ID))
     return int(value or 0)
 

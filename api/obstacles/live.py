@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
-from sqlalchemy import or_, select
+from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from accessibility_rules.effective import effective_edges
@@ -215,7 +215,11 @@ class LiveObstacles:
         with self._lock:
             now = self.clock()
             state = self._state
-            with self.sessions() as session:
+            due = state.next_change_at is not None and now >= state.next_change_at
+            if not (force or due) and self._revision_now() == state.revision:
+                self._checked_at = time.monotonic()  # the poll's common answer: nothing new
+                return False
+            with self.sessions() as session:  # the revision again, with the rows it counts
                 revision = read_revision(session)
                 due = state.next_change_at is not None and now >= state.next_change_at
                 if not (force or due or revision != state.revision):
@@ -234,6 +238,16 @@ class LiveObstacles:
             self._reload(rows, revision, now)
             self._checked_at = time.monotonic()
             return True
+
+    def _revision_now(self) -> int:
+        """The database's revision counter, read on a plain connection of the sessions' engine
+        (a third of an ORM session's cost; the poll runs every ``poll_s`` before a route)."""
+        bind = self.sessions.kw.get("bind")
+        if not isinstance(bind, Engine):
+            with self.sessions() as session:
+                return read_revision(session)
+        with bind.connect() as connection:
+            return read_revision(connection)
 
     def _reload(self, rows: Sequence[Obstacle], revision: int, now: datetime) -> None:
         active = [r for r in rows if r.valid_from <= now]
