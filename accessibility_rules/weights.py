@@ -65,6 +65,7 @@ tests as the reference the kernel must equal bit for bit).
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntFlag
@@ -289,13 +290,23 @@ def profile_inputs(
     return params, flags, surfaces, barriers
 
 
+@functools.lru_cache(maxsize=16)
+def _constant(m: int, value: float, dtype: type[np.generic]) -> np.ndarray:
+    """A read-only array of ``m`` times ``value``: the stand-in for a column the graph lacks, made
+    once per graph size instead of per profile (fresh memory costs page faults: a new profile's
+    weights are computed on the request that asks for them)."""
+    out = np.full(m, value, dtype=dtype)
+    out.setflags(write=False)
+    return out
+
+
 def context_columns(
     edge: Mapping[str, np.ndarray], m: int, *, trees: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The columns the conditions' rules read: tree counts (``m`` × the tree genera, float64;
     no rows unless ``trees``), ``trees_unknown``, ``grass_share``, ``green_share``. A column the
     graph lacks is NaN (unknown), never 0 (no trees)."""
-    nan = np.full(m, np.nan)
+    nan = _constant(m, np.nan, np.float64)
 
     def column(name: str) -> np.ndarray:
         value = edge.get(name)
@@ -326,7 +337,7 @@ def compute_weights(
     m = len(eff.kerb_count)
     flying = bool(np.any(params[_k.P_INTENSITY : _k.P_INTENSITY + _k.N_TREE_TAXA] > 0))
     trees, trees_unknown, grass_share, green_share = context_columns(edge, m, trees=flying)
-    unknown_tri = np.full(m, Tri.UNKNOWN, dtype=np.int8)
+    unknown_tri = _constant(m, Tri.UNKNOWN, np.int8)
     out = EdgeWeights(
         travel_s=np.empty(m),
         transition_s=np.empty(m),
