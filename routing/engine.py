@@ -16,7 +16,7 @@ import dataclasses
 import itertools
 import math
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +87,9 @@ DEFAULT_MAX_SNAP_M = 250.0
 DEFAULT_SETTLE_BUDGET_FACTOR = 1.0
 #: Usable-edge snapping penalties kept (one array of edge count per entry; see snap_usable).
 _USABLE_PENALTIES_KEPT = 8
+#: Attribute changes remembered for bringing cached metrics up to date (a metric older than
+#: all of them is recomputed in full when its profile is next asked for).
+CHANGE_HISTORY = 256
 
 
 def _weights(usable: Metric | EdgeWeights) -> EdgeWeights:
@@ -192,9 +195,13 @@ class Router:
         self._usable_penalties: OrderedDict[
             tuple[int, str, bool], tuple[EdgeWeights, np.ndarray]
         ] = OrderedDict()
-        #: The customised metrics of the current attributes, by profile (read it, do not fill
-        #: it: :meth:`customize` does, under the router's lock).
+        #: The customised metrics, by profile and conditions (read it, do not fill it:
+        #: :meth:`customize` does, under the router's lock, and brings a metric of older
+        #: attributes up to date when it is asked for).
         self.metric_cache = MetricCache(metric_cache_bytes)
+        #: ``(revision, edges changed to reach it)`` of the latest attribute changes: what a
+        #: cached metric of an older revision needs re-weighted (older ones are recomputed).
+        self._changes: deque[tuple[int, np.ndarray]] = deque(maxlen=CHANGE_HISTORY)
 
     # --- attributes (obstacles patch them) ----------------------------------------------------
     def refresh(self) -> None:
@@ -205,39 +212,30 @@ class Router:
         """Swap in new attribute arrays (obstacle patches) atomically with their effective view.
 
         Queries read ``graph.edge`` and ``effective`` together under the lock, so none sees new
-        raw arrays with an old effective view. The cached metrics are patched, not recomputed:
-        only the edges whose attributes changed are re-weighted
-        (:func:`~routing.metric.patch_metric`), and they enter the cache of the new revision.
+        raw arrays with an old effective view. The cached metrics are not recomputed: the edges
+        whose attributes changed are recorded with the new revision, and :meth:`customize`
+        re-weights only those edges of a cached metric when its profile is next asked for
+        (:func:`~routing.metric.patch_metric`). A write so costs the profiles in use, not every
+        cached one.
         """
         eff = effective_edges(dataclasses.replace(self.graph, edge=edge, node=node))
         report = ReportTable.build(edge, eff)
         with self._lock:
-            old_edge, old_eff, revision = self.graph.edge, self.effective, self.revision + 1
-            cached = self.metric_cache.items()
-        changed = changed_edges(old_edge, old_eff, edge, eff)
-        patched = [
-            patch_metric(
-                m,
-                m.profile,
-                edge,
-                eff,
-                changed,
-                shared_landmarks=self._shared_landmarks,
-                h_factor=self._h_factor,
-                revision=revision,
-            )
-            for _, m in cached
-            if m.profile is not None and m.revision == revision - 1
-        ]
-        with self._lock:
+            changed = changed_edges(self.graph.edge, self.effective, edge, eff)
             self.graph.edge = edge
             self.graph.node = node
             self.effective = eff
             self._report = report
             self.revision += 1
-            self.metric_cache.clear(self.revision)
-            for m in patched:  # ignored if another change came in between (other revision)
-                self.metric_cache.put(m.key, m)
+            self._changes.append((self.revision, changed))
+
+    def _changed_since(self, revision: int) -> np.ndarray | None:
+        """The edges whose attributes changed after ``revision`` up to now (call under the
+        lock); None when the record no longer reaches back that far."""
+        parts = [edges for rev, edges in self._changes if rev > revision]
+        if len(parts) != self.revision - revision:
+            return None
+        return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
     def report_table(self) -> ReportTable:
         """What route reports read, stacked per edge (consistent with the current attributes)."""
@@ -265,10 +263,22 @@ class Router:
         with self._lock:
             cached = self.metric_cache.get(key)
             upgrade = cached is not None and self.metric_cache.upgrade_due(key)
-            if cached is not None and not upgrade:
-                return cached
             eff, edge, revision = self.effective, self.graph.edge, self.revision
-        if cached is not None:  # asked for again and again: landmarks of its own
+            if cached is not None and cached.revision == revision and not upgrade:
+                return cached
+            stale = cached is not None and cached.revision != revision
+            changed = self._changed_since(cached.revision) if cached is not None and stale else None
+        if cached is not None and stale and changed is not None:  # obstacles changed some edges
+            if len(changed):
+                metric = patch_metric(
+                    cached, profile, edge, eff, changed, shared_landmarks=self._shared_landmarks,
+                    h_factor=self._h_factor, revision=revision,
+                )  # fmt: skip
+            else:  # new arrays, equal values: the same weights serve the new revision
+                metric = dataclasses.replace(cached, revision=revision)
+            if upgrade and metric.shared_landmarks:
+                metric = with_own_landmarks(self.graph, metric, self._landmark_nodes)
+        elif cached is not None and not stale:  # asked for again and again: own landmarks
             metric = with_own_landmarks(self.graph, cached, self._landmark_nodes)
         else:  # presets get their own landmarks at once, personal profiles the shared ones
             metric = self.metric(
@@ -276,7 +286,7 @@ class Router:
                 revision=revision, own_landmarks=not profile.customised, conditions=conditions,
             )  # fmt: skip
         with self._lock:
-            self.metric_cache.put(key, metric)  # ignored if the attributes changed meanwhile
+            self.metric_cache.put(key, metric)  # never over a metric of newer attributes
         return metric
 
     def metric(

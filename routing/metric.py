@@ -249,10 +249,13 @@ def patch_metric(
 
 
 class MetricCache:
-    """Least-recently-used metrics of one attribute revision, bounded by their bytes.
+    """Least-recently-used metrics, bounded by their bytes.
 
-    Not locked: the owner (the Router) guards it. :meth:`put` ignores metrics of another
-    revision, so a metric computed while obstacles changed the attributes never enters.
+    A cached metric may be of an older attribute revision than the router's: after an obstacle
+    change the router patches a metric when it is next asked for (:meth:`Router.customize
+    <routing.engine.Router.customize>`), not every cached one at once. Not locked: the owner
+    (the Router) guards it. :meth:`put` never replaces a metric with one of an older revision
+    and ignores metrics older than the revision of the last :meth:`clear`.
     """
 
     def __init__(self, max_bytes: int = DEFAULT_METRIC_CACHE_BYTES) -> None:
@@ -298,7 +301,10 @@ class MetricCache:
 
         A metric larger than the whole bound is not kept.
         """
-        if metric.revision != self.revision or metric.nbytes > self.max_bytes:
+        if metric.revision < self.revision or metric.nbytes > self.max_bytes:
+            return
+        was = self._items.get(key)
+        if was is not None and was.revision > metric.revision:  # a newer one is kept
             return
         old = self._items.pop(key, None)
         if old is not None:
@@ -311,7 +317,7 @@ class MetricCache:
             self.nbytes -= evicted.nbytes
 
     def clear(self, revision: int) -> None:
-        """Drop every metric; only metrics of ``revision`` are kept from now on."""
+        """Drop every metric; only metrics of ``revision`` or newer are kept from now on."""
         self._items.clear()
         self._hits.clear()
         self.nbytes = 0

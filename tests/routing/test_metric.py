@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+import routing.engine
 import routing.metric
 from accessibility_rules.conditions import DEFAULT_CONDITIONS
 from accessibility_rules.profile import load_preset, make_profile
@@ -121,8 +122,11 @@ def test_penalised_rejects_lower_costs(cost: np.ndarray, match: str) -> None:
 
 @pytest.fixture
 def fresh_router(uni_router: Router) -> Router:
-    """A new Router on the university graph (empty metric cache)."""
-    return Router(uni_router.graph)
+    """A new Router on the university graph (empty metric cache), on a graph object of its own:
+    the attribute changes a test makes (``replace_attributes`` swaps the graph's arrays) must
+    not reach the session's ``uni_router``."""
+    g = uni_router.graph
+    return Router(dataclasses.replace(g, edge=dict(g.edge), node=dict(g.node)))
 
 
 @pytest.fixture
@@ -466,24 +470,47 @@ def test_patched_metric_equals_the_recomputed_one(uni_router: Router, preset: st
 
 
 @pytest.mark.realdata
-def test_an_attribute_change_patches_every_cached_metric(fresh_router: Router) -> None:
-    """After ``replace_attributes`` the cached metrics hold exactly the weights a full
-    computation gives on the new attributes, without a landmark search or a full re-weighting."""
+def test_an_attribute_change_patches_every_cached_metric(
+    fresh_router: Router, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After ``replace_attributes`` each cached metric, when its profile is next asked for,
+    holds exactly the weights a full computation gives on the new attributes, with only the
+    changed edges re-weighted (no full re-weighting, no landmark search); until then it waits in
+    the cache, so a write costs only the profiles in use. Two changes in a row patch the union."""
     from accessibility_rules.weights import compute_weights
 
     router = fresh_router
     profiles = [load_preset("walk"), load_preset("wheelchair"), make_profile("rollator", {})]
     for p in profiles:
         router.customize(p)
-    edge, eff, _ = _changed_attributes(router, 13)
+    before = router.revision
+    edge, _, _ = _changed_attributes(router, 13)
     node = router.graph.node
     router.replace_attributes(edge, node)
+    edge2, eff2, _ = _changed_attributes(router, 14)  # a second change before any route
+    router.replace_attributes(edge2, node)
+    assert router.revision == before + 2
     assert len(router.metric_cache) == len(profiles)
+    for p in profiles:  # nothing patched yet
+        waiting = router.metric_cache.get((p, DEFAULT_CONDITIONS))
+        assert waiting is not None
+        assert waiting.revision == before
+    sizes: list[int] = []
+    real = routing.metric.compute_weights
+
+    def counted(profile: Any, e: Any, f: Any, conditions: Any = DEFAULT_CONDITIONS) -> Any:
+        sizes.append(len(f.kerb_count))
+        return real(profile, e, f, conditions)
+
+    monkeypatch.setattr(routing.metric, "compute_weights", counted)
+    monkeypatch.setattr(routing.engine, "compute_weights", counted)  # a full computation
     for p in profiles:
-        cached = router.metric_cache.get((p, DEFAULT_CONDITIONS))
-        assert cached is not None
-        assert cached.revision == router.revision
-        full = compute_weights(p, edge, eff)
-        np.testing.assert_array_equal(cached.cost_s, full.cost_s)
-        np.testing.assert_array_equal(cached.weights.violations, full.violations)
-        assert cached.weights.min_cost_per_m <= full.min_cost_per_m
+        patched = router.customize(p)
+        assert patched.revision == router.revision
+        assert router.customize(p) is patched  # patched once, then cached
+        full = compute_weights(p, edge2, eff2)
+        np.testing.assert_array_equal(patched.cost_s, full.cost_s)
+        np.testing.assert_array_equal(patched.weights.violations, full.violations)
+        assert patched.weights.min_cost_per_m <= full.min_cost_per_m
+    assert sizes
+    assert max(sizes) < router.graph.edge_count // 10  # only the changed edges re-weighted
