@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from accessibility_rules.attributes import OSM_ATTRIBUTION
 from api.errors import error_response, install_error_handlers
 from api.fastpath import FastRoutes
-from api.middleware import RequestContext
+from api.middleware import RequestContext, flush_access_lines
 from api.routes import (
     bench,
     health,
@@ -306,6 +306,7 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
             yield
         finally:
             close_database()
+            flush_access_lines()  # the access lines still waiting for their batch
 
     app = FastAPI(
         title="stufenlos",

@@ -360,3 +360,54 @@ def test_the_default_access_handler_gets_the_same_line_written_directly(
         assert stream.getvalue().count("\n") == 2  # ours still writes it, through logging
     finally:
         logger.handlers.clear()
+
+
+def test_access_lines_of_a_loop_are_written_together_soon(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the event loop, the default handler's lines wait at most ``ACCESS_FLUSH_S`` and go
+    out in one write, in order; a batch left by a loop that ended goes out with the next line;
+    ``flush_access_lines`` writes whatever waits."""
+    import asyncio
+    import io
+
+    from api import middleware
+
+    class Counting(io.StringIO):
+        writes = 0
+
+        def write(self, s: str) -> int:
+            type(self).writes += 1
+            return super().write(s)
+
+    logger = logging.getLogger("stufenlos.access-batch-test")
+    stream = Counting()
+    monkeypatch.setattr(middleware, "access_log", logger)
+    monkeypatch.setattr(middleware.sys, "stderr", stream)
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    monkeypatch.setattr(middleware, "_OWN_HANDLERS", {})
+    monkeypatch.setattr(middleware, "_BATCH", middleware._Batch())
+    try:
+        middleware._ensure_handler(logger)
+
+        async def five() -> None:
+            for i in range(5):
+                middleware._log_access({"n": i}, logging.INFO)
+            assert stream.getvalue() == ""  # waiting for the batch
+            await asyncio.sleep(middleware.ACCESS_FLUSH_S * 5)
+            assert [json.loads(x)["n"] for x in stream.getvalue().splitlines()] == [0, 1, 2, 3, 4]
+            assert Counting.writes == 1
+            middleware._log_access({"n": 5}, logging.INFO)  # left waiting when the loop ends
+
+        asyncio.run(five())
+        assert stream.getvalue().count("\n") == 5
+
+        async def one_more() -> None:
+            middleware._log_access({"n": 6}, logging.INFO)
+
+        asyncio.run(one_more())  # another loop: the ended loop's line goes out with this one
+        assert [json.loads(x)["n"] for x in stream.getvalue().splitlines()] == list(range(7))
+        middleware._log_access({"n": 7}, logging.INFO)  # no loop at all: written at once
+        assert stream.getvalue().count("\n") == 8
+        middleware.flush_access_lines()  # nothing waits: nothing written twice
+        assert stream.getvalue().count("\n") == 8
+    finally:
+        logger.handlers.clear()
