@@ -514,3 +514,33 @@ def test_an_attribute_change_patches_every_cached_metric(
         assert patched.weights.min_cost_per_m <= full.min_cost_per_m
     assert sizes
     assert max(sizes) < router.graph.edge_count // 10  # only the changed edges re-weighted
+
+
+@pytest.mark.realdata
+def test_a_metric_older_than_the_change_record_is_recomputed(
+    uni_router: Router, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When more changes came than the router remembers (``CHANGE_HISTORY``), a cached metric
+    cannot be patched: it is computed anew on the current attributes, and equals that."""
+    from accessibility_rules.weights import compute_weights
+
+    monkeypatch.setattr(routing.engine, "CHANGE_HISTORY", 2)
+    g = uni_router.graph
+    router = Router(dataclasses.replace(g, edge=dict(g.edge), node=dict(g.node)))
+    walk = load_preset("walk")
+    old = router.customize(walk)
+    for seed in (21, 22, 23):  # three changes, two remembered
+        edge, eff, _ = _changed_attributes(router, seed)
+        router.replace_attributes(edge, router.graph.node)
+    sizes: list[int] = []
+    real = routing.engine.compute_weights
+
+    def counted(profile: Any, e: Any, f: Any, conditions: Any = DEFAULT_CONDITIONS) -> Any:
+        sizes.append(len(f.kerb_count))
+        return real(profile, e, f, conditions)
+
+    monkeypatch.setattr(routing.engine, "compute_weights", counted)
+    new = router.customize(walk)
+    assert sizes == [router.graph.edge_count]  # one full computation
+    assert new.revision == router.revision == old.revision + 3
+    np.testing.assert_array_equal(new.cost_s, compute_weights(walk, edge, eff).cost_s)
