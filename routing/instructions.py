@@ -34,7 +34,7 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -152,9 +152,9 @@ _CROSSING_RANK: dict[Any, int] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Instruction:
-    """One spoken step: what to do after ``distance_m`` from the previous step."""
+class Instruction(NamedTuple):
+    """One spoken step: what to do after ``distance_m`` from the previous step (a named tuple,
+    cheap to build, as :class:`~routing.route.Segment`)."""
 
     type: str  # depart, obstacle, turn, barrier, rest, pollen, green, light, arrive
     at_m: float

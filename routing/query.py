@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -38,9 +38,10 @@ if TYPE_CHECKING:
 LatLon = tuple[float, float]
 
 
-@dataclass(frozen=True, slots=True)
-class PathPiece:
-    """Part of a directed edge walked from fraction ``start`` to ``end`` (0 = tail, 1 = head)."""
+class PathPiece(NamedTuple):
+    """Part of a directed edge walked from fraction ``start`` to ``end`` (0 = tail, 1 = head).
+    A named tuple: every query makes a few for its ends (cheaper to build than a frozen
+    dataclass, as immutable)."""
 
     edge: int
     start: float

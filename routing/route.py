@@ -13,7 +13,7 @@ Only the values live here; :mod:`routing.report` builds them from a search path.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION
 from routing.wording import summary_text
@@ -123,9 +123,9 @@ class Accessibility:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Barrier:
-    """Something on the route worth knowing: where (metres from the start, lon/lat) and what."""
+class Barrier(NamedTuple):
+    """Something on the route worth knowing: where (metres from the start, lon/lat) and what
+    (a named tuple, cheap to build, as :class:`Segment`)."""
 
     kind: str  # kerb, steps, steep, surface, narrow, crossing, barrier, elevator
     at_m: float
@@ -162,9 +162,12 @@ class Violation:
         }  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """One piece of one edge, in walking order, with what instructions need."""
+class Segment(NamedTuple):
+    """One piece of one edge, in walking order, with what instructions need.
+
+    A named tuple rather than a frozen dataclass: a route has dozens and each request builds
+    them (a frozen dataclass's ``__init__`` sets every field through ``object.__setattr__``,
+    five times the cost); it is as immutable."""
 
     edge: int
     name: str | None
