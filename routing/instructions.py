@@ -47,12 +47,11 @@ from routing.route import Barrier, Route
 from routing.wording import (
     Language,
     Way,
+    accessibility_sentence,
     describe_barrier,
     describe_stretch,
     metres,
     obstacle_phrase,
-    verdict_of,
-    verdict_sentence,
 )
 
 __all__ = [
@@ -375,8 +374,8 @@ def instructions(
         for st in condition_stretches(route, graph, profile, conditions, day=day):
             text = _capital(describe_stretch(st.kind, st.details, st.length_m, lang)) + "."
             events.append((st.at_m, 3, st.kind, round(st.at_m, 1), st.lon, st.lat, text, None))
-    verdict = verdict_sentence(
-        verdict_of(route), lang, has_steps=any(b.kind == "steps" for b in route.barriers)
+    verdict = accessibility_sentence(
+        route.accessibility, lang, has_steps=any(b.kind == "steps" for b in route.barriers)
     )
     end = geo[-1]
     events.append((route.distance_m, 4, "arrive", round(route.distance_m, 1), end[0], end[1], f"{w['arrive']} {verdict}", None))  # fmt: skip

@@ -27,6 +27,7 @@ __all__ = [
     "GENDER_SUFFIXES",
     "Language",
     "Way",
+    "accessibility_sentence",
     "attribute_label",
     "break_phrase",
     "describe_barrier",
@@ -681,11 +682,43 @@ def verdict_sentence(
 ) -> str:
     """The closing sentence: "Die Route ist stufenlos und bekannt barrierefrei." / "Achtung: 2
     Bordsteine unbekannter Höhe." / "Die Route ist nicht barrierefrei: Treppe (5 Stufen) bei
-    120 m." (at most ``most`` items, then "und N weitere")."""
-    kind = verdict.get("verdict")
+    120 m." (at most ``most`` items, then "und N weitere"), of a verdict as JSON
+    (:func:`verdict_of`)."""
+    breaks = verdict.get("breaks", [])
+    relies = verdict.get("relies_on", [])
+    return _sentence(
+        verdict.get("verdict"), breaks[:most], len(breaks), relies[:most], len(relies), lang,
+        has_steps=has_steps, most=most,
+    )  # fmt: skip
 
-    def listed(items: list[str]) -> str:
-        more = len(items) - most
+
+def accessibility_sentence(
+    accessibility: Any, lang: Language, *, has_steps: bool, most: int = 3
+) -> str:
+    """:func:`verdict_sentence` of a route's ``Accessibility``, turning into JSON only the
+    breaks or reliances it words (a route may rely on dozens)."""
+    breaks, relies = accessibility.breaks, accessibility.relies_on
+    return _sentence(
+        accessibility.verdict, [b.as_dict() for b in breaks[:most]], len(breaks),
+        [r.as_dict() for r in relies[:most]], len(relies), lang, has_steps=has_steps, most=most,
+    )  # fmt: skip
+
+
+def _sentence(
+    kind: Any,
+    breaks: Sequence[Mapping[str, Any]],
+    n_breaks: int,
+    relies: Sequence[Mapping[str, Any]],
+    n_relies: int,
+    lang: Language,
+    *,
+    has_steps: bool,
+    most: int,
+) -> str:
+    """The closing sentence from the first ``most`` breaks and reliances and their counts."""
+
+    def listed(items: list[str], total: int) -> str:
+        more = total - most
         shown = items[:most]
         if more > 0:
             shown.append(f"{more} weitere" if lang == "de" else f"{more} more")
@@ -696,14 +729,13 @@ def verdict_sentence(
             return f"Die Route ist {'' if has_steps else 'stufenlos und '}bekannt barrierefrei für Ihr Profil."
         return f"The route is {'' if has_steps else 'step-free and '}known to be accessible for your profile."
     if kind == "no":
-        items = [break_phrase(b, lang) for b in verdict.get("breaks", [])]
-        if lang == "de":
-            return "Die Route ist nicht barrierefrei" + (f": {listed(items)}." if items else ".")
-        return "The route is not accessible" + (f": {listed(items)}." if items else ".")
-    items = [unknown_phrase(u, lang) for u in verdict.get("relies_on", [])]
+        items = [break_phrase(b, lang) for b in breaks]
+        said = f": {listed(items, n_breaks)}." if items else "."
+        return ("Die Route ist nicht barrierefrei" if lang == "de" else "The route is not accessible") + said  # fmt: skip
+    items = [unknown_phrase(u, lang) for u in relies]
     if lang == "de":
-        return "Barrierefreiheit unsicher" + (f", Achtung: {listed(items)}." if items else ".")
-    return "Accessibility uncertain" + (f", caution: {listed(items)}." if items else ".")
+        return "Barrierefreiheit unsicher" + (f", Achtung: {listed(items, n_relies)}." if items else ".")  # fmt: skip
+    return "Accessibility uncertain" + (f", caution: {listed(items, n_relies)}." if items else ".")  # fmt: skip
 
 
 _VERDICT_EN = {

@@ -4,13 +4,16 @@ obstacles, the verdict at the end, and a readable command-line summary."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
+from routing.errors import NoRouteError
 from routing.instructions import (
     ESTIMATED_SLOPE_MIN_M,
     Instruction,
@@ -19,7 +22,13 @@ from routing.instructions import (
     instructions,
 )
 from routing.route import Accessibility, Barrier, Route, Segment
-from routing.wording import Way, street_with_article, verdict_sentence
+from routing.wording import (
+    Way,
+    accessibility_sentence,
+    street_with_article,
+    verdict_of,
+    verdict_sentence,
+)
 
 # Real names from the Kaiserslautern and Neukölln extracts (their ``name=`` values).
 STREETS = [
@@ -296,3 +305,32 @@ def test_neukoelln_no_turn_between_pieces_of_one_way(neukoelln_router: Any) -> N
             assert ways[i] != ways[i - 1] or seg.name != route.segments[i - 1].name, step.text
             sidewalk_named += "sidewalk along" in step.text
     assert sidewalk_named > 10
+
+
+def test_accessibility_sentence_equals_the_sentence_of_the_whole_verdict(ksl_router: Any) -> None:
+    """The closing sentence worded from a route's ``Accessibility`` (only the items it names
+    turned into JSON) equals the one worded from the whole verdict as JSON, for routes that
+    break limits or rely on unknowns, in both languages, also when the list is cut ("und N
+    weitere": the route's breaks and reliances repeated)."""
+    g = ksl_router.graph
+    rng = np.random.default_rng(5)
+    seen: set[str] = set()
+    for _ in range(40):
+        a, b = rng.integers(0, g.node_count, 2)
+        origin = (float(g.node["lat"][a]), float(g.node["lon"][a]))
+        destination = (float(g.node["lat"][b]), float(g.node["lon"][b]))
+        for preset in ("blind", "wheelchair"):
+            try:
+                route = ksl_router.route(origin, destination, preset)
+            except NoRouteError:
+                continue
+            seen.add(route.accessibility.verdict)
+            acc = route.accessibility
+            longer = dataclasses.replace(acc, breaks=acc.breaks * 4, relies_on=acc.relies_on * 4)
+            steps = any(x.kind == "steps" for x in route.barriers)
+            for a_, lang in itertools.product((acc, longer), ("de", "en")):
+                whole = verdict_of(dataclasses.replace(route, accessibility=a_))
+                assert accessibility_sentence(a_, lang, has_steps=steps) == verdict_sentence(
+                    whole, lang, has_steps=steps
+                )
+    assert {"no", "unknown"} <= seen
