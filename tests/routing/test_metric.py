@@ -469,6 +469,21 @@ def test_patched_metric_equals_the_recomputed_one(uni_router: Router, preset: st
         assert got[0] == got[1] or math.isclose(got[0], got[1], rel_tol=1e-9), got
 
 
+def _count_weighings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """From now on, the number of edges of every weight computation a router makes: a patch
+    (``routing.metric``) or a full computation (``routing.engine``)."""
+    sizes: list[int] = []
+    real = routing.metric.compute_weights
+
+    def counted(profile: Any, e: Any, f: Any, conditions: Any = DEFAULT_CONDITIONS) -> Any:
+        sizes.append(len(f.kerb_count))
+        return real(profile, e, f, conditions)
+
+    monkeypatch.setattr(routing.metric, "compute_weights", counted)
+    monkeypatch.setattr(routing.engine, "compute_weights", counted)
+    return sizes
+
+
 @pytest.mark.realdata
 def test_an_attribute_change_patches_every_cached_metric(
     fresh_router: Router, monkeypatch: pytest.MonkeyPatch
@@ -495,15 +510,7 @@ def test_an_attribute_change_patches_every_cached_metric(
         waiting = router.metric_cache.get((p, DEFAULT_CONDITIONS))
         assert waiting is not None
         assert waiting.revision == before
-    sizes: list[int] = []
-    real = routing.metric.compute_weights
-
-    def counted(profile: Any, e: Any, f: Any, conditions: Any = DEFAULT_CONDITIONS) -> Any:
-        sizes.append(len(f.kerb_count))
-        return real(profile, e, f, conditions)
-
-    monkeypatch.setattr(routing.metric, "compute_weights", counted)
-    monkeypatch.setattr(routing.engine, "compute_weights", counted)  # a full computation
+    sizes = _count_weighings(monkeypatch)
     for p in profiles:
         patched = router.customize(p)
         assert patched.revision == router.revision
@@ -532,14 +539,7 @@ def test_a_metric_older_than_the_change_record_is_recomputed(
     for seed in (21, 22, 23):  # three changes, two remembered
         edge, eff, _ = _changed_attributes(router, seed)
         router.replace_attributes(edge, router.graph.node)
-    sizes: list[int] = []
-    real = routing.engine.compute_weights
-
-    def counted(profile: Any, e: Any, f: Any, conditions: Any = DEFAULT_CONDITIONS) -> Any:
-        sizes.append(len(f.kerb_count))
-        return real(profile, e, f, conditions)
-
-    monkeypatch.setattr(routing.engine, "compute_weights", counted)
+    sizes = _count_weighings(monkeypatch)
     new = router.customize(walk)
     assert sizes == [router.graph.edge_count]  # one full computation
     assert new.revision == router.revision == old.revision + 3
