@@ -261,8 +261,7 @@ class Router:
         """
         key = (profile, conditions)
         with self._lock:
-            cached = self.metric_cache.get(key)
-            upgrade = cached is not None and self.metric_cache.upgrade_due(key)
+            cached, upgrade = self.metric_cache.lookup(key)
             eff, edge, revision = self.effective, self.graph.edge, self.revision
             if cached is not None and cached.revision == revision and not upgrade:
                 return cached

@@ -170,10 +170,11 @@ class SpatialIndex:
         """
         if edge_penalty_m is None:
             edge_penalty_m = self._no_penalty
-        px, py = self.frame.project(lon, lat)
+        frame = self.frame  # LocalFrame.project's formula, on Python floats (the same doubles)
+        px, py = (float(lon) - frame.lon0) * frame.mx, (float(lat) - frame.lat0) * frame.my
         x0, y0, w, h = self.grid
         seg, t, d = _kernels.snap_nearest(
-            float(px), float(py), x0, y0, self.cell_m, w, h, self.cell_first, self.cell_segments,
+            px, py, x0, y0, self.cell_m, w, h, self.cell_first, self.cell_segments,
             self.seg_x0, self.seg_y0, self.seg_x1, self.seg_y1, self.seg_edge,
             edge_penalty_m, max_dist_m,
         )  # fmt: skip
