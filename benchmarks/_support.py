@@ -6,6 +6,7 @@ sibling: ``from _support import Server, graph_dir``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -199,3 +201,27 @@ def random_points(router: Any, rng: Any, k: int) -> list[tuple[float, float]]:
     lat = lat + dist * np.sin(angle) / METRES_PER_DEGREE
     lon = lon + dist * np.cos(angle) / (METRES_PER_DEGREE * np.cos(np.radians(lat)))
     return [(float(a), float(b)) for a, b in zip(lat, lon, strict=True)]
+
+
+#: The repository these benchmarks belong to.
+REPO = Path(__file__).resolve().parent.parent
+
+
+@contextlib.contextmanager
+def base_worktree(rev: str) -> Iterator[Path]:
+    """The commit ``rev`` checked out into a temporary git worktree, removed afterwards: the
+    older side of a comparison in one run (``compare_commits.py``, ``compare_answers.py``)."""
+    tree = Path(tempfile.mkdtemp(prefix="stufenlos-base-"))
+    subprocess.run(
+        ["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree), rev],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield tree
+    finally:
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)],
+            check=False,
+            capture_output=True,
+        )

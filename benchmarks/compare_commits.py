@@ -29,6 +29,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from _support import base_worktree
+
 HERE = Path(__file__).resolve().parent.parent
 
 
@@ -90,23 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     from graphs import settings
 
     data_dir = settings.data_dir.resolve()
-    base_tree = Path(tempfile.mkdtemp(prefix="stufenlos-base-"))
-    subprocess.run(
-        ["git", "-C", str(HERE), "worktree", "add", "--detach", str(base_tree), ns.base],
-        check=True,
-        capture_output=True,
-    )
-    try:
-        runs: dict[str, list[dict[str, float]]] = {"base": [], "here": []}
+    runs: dict[str, list[dict[str, float]]] = {"base": [], "here": []}
+    with base_worktree(ns.base) as base_tree:
         for _ in range(ns.rounds):
             runs["base"].append(run_side(base_tree, ns.script, ns.args, data_dir))
             runs["here"].append(run_side(HERE, ns.script, ns.args, data_dir))
-    finally:
-        subprocess.run(
-            ["git", "-C", str(HERE), "worktree", "remove", "--force", str(base_tree)],
-            check=False,
-            capture_output=True,
-        )
     names = [n for n in runs["here"][0] if n in runs["base"][0] and ns.match in n]
     width = max((len(n) for n in names), default=10) + 2
     print(f"{ns.script} {' '.join(ns.args)}: base {ns.base} vs this tree, {ns.rounds} rounds each")
