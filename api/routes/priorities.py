@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -102,13 +102,7 @@ def priorities(
     return answer
 
 
-@router.get(
-    "/priorities",
-    response_model=PriorityCollection,
-    responses=_ERRORS,
-    summary="Mapping priorities: unknown stretches most trips of a profile rely on",
-)
-def get_priorities(
+def priority_answer(
     router_: RouterDep,
     settings: SettingsDep,
     profile: Profile = "wheelchair",
@@ -116,10 +110,26 @@ def get_priorities(
     seed: Seed = 0,
     limit: Limit = 50,
 ) -> dict[str, Any]:
+    """Both endpoints' query and answer: ``trips`` random trips (as ``stufenlos bench --random
+    trips --seed seed``) routed for the profile, the way pieces with an attribute unknown to
+    the profile ranked by how many trips pass them (then by length)."""
+    return priorities(router_, settings.max_priority_trips, profile, trips, seed, limit)
+
+
+PriorityAnswer = Annotated[dict[str, Any], Depends(priority_answer)]
+
+
+@router.get(
+    "/priorities",
+    response_model=PriorityCollection,
+    responses=_ERRORS,
+    summary="Mapping priorities: unknown stretches most trips of a profile rely on",
+)
+def get_priorities(answer: PriorityAnswer) -> dict[str, Any]:
     """Routes ``trips`` random trips (as ``stufenlos bench --random trips --seed seed``) for the
     profile and ranks the way pieces with an attribute unknown to the profile by how many trips
     pass them (then by length)."""
-    return priorities(router_, settings.max_priority_trips, profile, trips, seed, limit)
+    return answer
 
 
 @router.get(
@@ -134,17 +144,10 @@ def get_priorities(
     },
     summary="Mapping priorities as line-delimited GeoJSON tasks (MapRoulette challenge)",
 )
-def get_priority_tasks(
-    router_: RouterDep,
-    settings: SettingsDep,
-    profile: Profile = "wheelchair",
-    trips: Trips = 200,
-    seed: Seed = 0,
-    limit: Limit = 50,
-) -> StreamingResponse:
+def get_priority_tasks(answer: PriorityAnswer) -> StreamingResponse:
     """The same stretches, one Feature per line with ``properties.task`` (a stable id) and
     ``properties.instruction`` (what to survey)."""
-    answer = priorities(router_, settings.max_priority_trips, profile, trips, seed, limit)
+    profile = answer["profile"]
     return StreamingResponse(
         iter(list(task_lines(answer["features"]))),
         media_type="application/x-ndjson",

@@ -88,7 +88,6 @@ def test_the_loop_answers_while_a_job_runs_and_a_cancelled_wait_loses_nothing() 
     asyncio.run(main())
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_a_forked_child_starts_its_own_thread() -> None:
     asyncio.run(run_cpu(lambda: None))  # the parent's thread exists
     pid = os.fork()

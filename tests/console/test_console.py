@@ -61,10 +61,27 @@ def log_in(page: Any, server: Server) -> None:
     wait_until(page, "() => sessionStorage.getItem('stufenlos.key') !== null")
 
 
-def plan(page: Any, profile: str) -> str:
-    """Fill the route form, plan, wait for the verdict; return the summary line."""
+@pytest.fixture
+def record(audit: Callable[..., Any], shoot: Callable[..., Any]) -> Callable[[Any, str], None]:
+    """``record(page, name)``: the view as it is now, screenshotted and audited with axe-core
+    (Leaflet's panes left out: the map is audited through the text lists beside it)."""
+
+    def run(page: Any, name: str) -> None:
+        shoot(page, name)
+        audit(page, name, MAP_EXCLUDE)
+
+    return run
+
+
+def fill_trip(page: Any) -> None:
+    """The test's two points into the route form."""
     page.get_by_test_id("route-origin").fill(f"{ORIGIN[0]},{ORIGIN[1]}")
     page.get_by_test_id("route-destination").fill(f"{DESTINATION[0]},{DESTINATION[1]}")
+
+
+def plan(page: Any, profile: str) -> str:
+    """Fill the route form, plan, wait for the verdict; return the summary line."""
+    fill_trip(page)
     page.get_by_test_id("route-preset").select_option(profile)
     page.evaluate("document.getElementById('route-summary').textContent = ''")
     page.get_by_test_id("route-submit").click()
@@ -90,15 +107,13 @@ def test_map_view_shows_network_and_attribution(
     server: Server,
     console_url: str,
     page: Any,
-    audit: Callable[..., Any],
-    shoot: Callable[..., Any],
+    record: Callable[[Any, str], None],
 ) -> None:
     open_console(page, console_url)
     wait_until(page, "() => /\\d/.test(document.getElementById('network-status').textContent)")
     assert "OpenStreetMap" in page.get_by_test_id("osm-attribution").inner_text()
     assert page.locator("#map path.leaflet-interactive").count() > 0
-    shoot(page, "console-map")
-    audit(page, "console-map", MAP_EXCLUDE)
+    record(page, "console-map")
     assert page.console_errors == []
 
 
@@ -106,8 +121,7 @@ def test_wheelchair_route_and_its_verdict(
     server: Server,
     console_url: str,
     page: Any,
-    audit: Callable[..., Any],
-    shoot: Callable[..., Any],
+    record: Callable[[Any, str], None],
 ) -> None:
     expected = api_route(server, "wheelchair")
     open_console(page, console_url, "routes")
@@ -122,20 +136,17 @@ def test_wheelchair_route_and_its_verdict(
     rows = page.locator("[data-testid=incline-table] tr").count()
     assert rows == len(expected["incline_profile"]) + 1
     settle_map(page)
-    shoot(page, "console-routes")
-    audit(page, "console-routes", MAP_EXCLUDE)
+    record(page, "console-routes")
 
 
 def test_compare_two_profiles(
     server: Server,
     console_url: str,
     page: Any,
-    audit: Callable[..., Any],
-    shoot: Callable[..., Any],
+    record: Callable[[Any, str], None],
 ) -> None:
     open_console(page, console_url, "routes")
-    page.get_by_test_id("route-origin").fill(f"{ORIGIN[0]},{ORIGIN[1]}")
-    page.get_by_test_id("route-destination").fill(f"{DESTINATION[0]},{DESTINATION[1]}")
+    fill_trip(page)
     for box in page.locator("#compare-presets input[type=checkbox]").all():
         box.set_checked(box.get_attribute("value") in ("walk", "wheelchair"))
     page.get_by_test_id("compare-submit").click()
@@ -148,16 +159,14 @@ def test_compare_two_profiles(
             row.locator("td[data-verdict]").get_attribute("data-verdict")
             == (expected["accessibility"]["verdict"])
         )
-    shoot(page, "console-compare")
-    audit(page, "console-compare", MAP_EXCLUDE)
+    record(page, "console-compare")
 
 
 def test_staff_closure_changes_the_route_and_is_deleted(
     server: Server,
     console_url: str,
     page: Any,
-    audit: Callable[..., Any],
-    shoot: Callable[..., Any],
+    record: Callable[[Any, str], None],
 ) -> None:
     route = api_route(server, "wheelchair")
     coords = route["geometry"]["coordinates"]
@@ -180,8 +189,7 @@ def test_staff_closure_changes_the_route_and_is_deleted(
     item.wait_for()
     assert "Baustelle (Konsolen-Test)" in item.inner_text()
     settle_map(page)
-    shoot(page, "console-staff")
-    audit(page, "console-staff", MAP_EXCLUDE)
+    record(page, "console-staff")
 
     page.get_by_test_id("tab-routes").click()
     after = distance_in(plan(page, "wheelchair"))
@@ -201,7 +209,7 @@ def test_staff_closure_changes_the_route_and_is_deleted(
 
 
 def test_staff_accepts_a_citizen_report(
-    server: Server, console_url: str, page: Any, audit: Callable[..., Any]
+    server: Server, console_url: str, page: Any, record: Callable[[Any, str], None]
 ) -> None:
     report = httpx.post(
         f"{server.url}/reports",
@@ -229,15 +237,14 @@ def test_staff_accepts_a_citizen_report(
     shown = httpx.get(f"{server.url}/reports/{report_id}", headers=staff_headers(server))
     if shown.status_code == 200:
         assert shown.json()["status"] == "accepted"
-    audit(page, "console-reports", MAP_EXCLUDE)
+    record(page, "console-reports")
 
 
 def test_small_benchmark_runs_and_opens(
     server: Server,
     console_url: str,
     page: Any,
-    audit: Callable[..., Any],
-    shoot: Callable[..., Any],
+    record: Callable[[Any, str], None],
 ) -> None:
     open_console(page, console_url)
     log_in(page, server)
@@ -271,16 +278,14 @@ def test_small_benchmark_runs_and_opens(
         timeout_ms=LONG_MS,
     )
     assert page.console_errors == []
-    shoot(page, "console-testers")
-    audit(page, "console-testers", MAP_EXCLUDE)
+    record(page, "console-testers")
 
 
 def test_priorities_view(
     server: Server,
     console_url: str,
     page: Any,
-    audit: Callable[..., Any],
-    shoot: Callable[..., Any],
+    record: Callable[[Any, str], None],
 ) -> None:
     open_console(page, console_url, "priorities")
     page.get_by_test_id("prio-trips").fill("20")
@@ -288,16 +293,14 @@ def test_priorities_view(
     wait_until(page, "() => /^\\d+$/.test(document.getElementById('prio-message').textContent)")
     shown = int(page.get_by_test_id("prio-message").inner_text())
     assert page.locator("#prio-list li").count() == shown
-    shoot(page, "console-priorities")
-    audit(page, "console-priorities", MAP_EXCLUDE)
+    record(page, "console-priorities")
 
 
 def test_language_switch(
     server: Server,
     console_url: str,
     page: Any,
-    audit: Callable[..., Any],
-    shoot: Callable[..., Any],
+    record: Callable[[Any, str], None],
 ) -> None:
     open_console(page, console_url)
     page.get_by_test_id("lang-select").select_option("en")
@@ -307,8 +310,7 @@ def test_language_switch(
     assert page.evaluate("document.documentElement.lang") == "de"
     assert page.get_by_test_id("tab-routes").inner_text() == "Routen"
     assert "OpenStreetMap" in page.get_by_test_id("osm-attribution").inner_text()
-    shoot(page, "console-de")
-    audit(page, "console-de", MAP_EXCLUDE)
+    record(page, "console-de")
 
 
 def test_tabs_work_with_the_keyboard(server: Server, console_url: str, page: Any) -> None:

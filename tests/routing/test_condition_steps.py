@@ -25,6 +25,7 @@ from routing.condition_steps import (
 from routing.instructions import instructions
 from routing.route import Accessibility, Route, Segment
 from routing.wording import describe_stretch
+from tests.routing.trips import node_trip
 
 JUNE_NOON = dt.datetime(2025, 6, 15, 12, 0, tzinfo=BERLIN)
 JANUARY_NOON = dt.datetime(2025, 1, 15, 12, 0, tzinfo=BERLIN)
@@ -177,8 +178,7 @@ def test_neukoelln_limes_in_june_said_in_january_not(real_build: Any) -> None:
     rng = np.random.default_rng(12)
     said = 0
     for a, b in rng.choice(graph.node_count, size=(40, 2)):
-        origin = (float(graph.node["lat"][a]), float(graph.node["lon"][a]))
-        target = (float(graph.node["lat"][b]), float(graph.node["lon"][b]))
+        origin, target = node_trip(graph, a, b)
         route = router.route(origin, target, LIME, conditions=june)
         limes = graph.edge["trees_tilia"][[s.edge for s in route.segments]] > 0
         kw: dict[str, Any] = {"graph": graph, "profile": LIME}
@@ -208,8 +208,7 @@ def test_kaiserslautern_dog_walk_names_its_parks(ksl_router: Any) -> None:
     rng = np.random.default_rng(3)
     named = 0
     for a, b in rng.choice(graph.node_count, size=(12, 2)):
-        origin = (float(graph.node["lat"][a]), float(graph.node["lon"][a]))
-        target = (float(graph.node["lat"][b]), float(graph.node["lon"][b]))
+        origin, target = node_trip(graph, a, b)
         route = ksl_router.route(origin, target, dog, compare_walk=False)
         steps = instructions(route, "de", graph=graph, profile=dog)
         for s in (s for s in steps if s.type == "green"):
@@ -229,8 +228,7 @@ def test_unlit_stretch_on_a_graph_copy_with_lit_values(uni_router: Any) -> None:
     graph = uni_router.graph
     nodes = np.random.default_rng(5).choice(graph.node_count, size=(30, 2))
     for a, b in nodes:
-        origin = (float(graph.node["lat"][a]), float(graph.node["lon"][a]))
-        target = (float(graph.node["lat"][b]), float(graph.node["lon"][b]))
+        origin, target = node_trip(graph, a, b)
         route = uni_router.route(origin, target, "low_vision", compare_walk=False)
         segments = [s for s in route.segments if s.length_m > 0]
         if len(segments) >= 5 and route.distance_m > 300:

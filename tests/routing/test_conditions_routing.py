@@ -19,6 +19,7 @@ from accessibility_rules.conditions import (
 from accessibility_rules.profile import load_preset, make_profile
 from accessibility_rules.weights import Unknown, compute_weights
 from routing.conditions import pollen_exposure
+from tests.routing.trips import node_trip
 
 pytestmark = pytest.mark.realdata
 
@@ -95,8 +96,7 @@ def test_neukoelln_allergy_route_avoids_limes_in_june(real_build: Any) -> None:
     nodes = rng.choice(graph.node_count, size=(60, 2))
     better = 0
     for a, b in nodes:
-        origin = (float(graph.node["lat"][a]), float(graph.node["lon"][a]))
-        target = (float(graph.node["lat"][b]), float(graph.node["lon"][b]))
+        origin, target = node_trip(graph, a, b)
         walk = router.route(origin, target, "walk")
 
         def limes(edges: list[int]) -> float:

@@ -29,6 +29,7 @@ from routing.wording import (
     verdict_of,
     verdict_sentence,
 )
+from tests.routing.trips import node_trip
 
 # Real names from the Kaiserslautern and Neukölln extracts (their ``name=`` values).
 STREETS = [
@@ -317,8 +318,7 @@ def test_accessibility_sentence_equals_the_sentence_of_the_whole_verdict(ksl_rou
     seen: set[str] = set()
     for _ in range(40):
         a, b = rng.integers(0, g.node_count, 2)
-        origin = (float(g.node["lat"][a]), float(g.node["lon"][a]))
-        destination = (float(g.node["lat"][b]), float(g.node["lon"][b]))
+        origin, destination = node_trip(g, a, b)
         for preset in ("blind", "wheelchair"):
             try:
                 route = ksl_router.route(origin, destination, preset)

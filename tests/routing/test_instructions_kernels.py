@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from graphs.geodesy import flat_bearing_deg, great_circle_m
 from routing.errors import NoRouteError
 from routing.instructions import BEARING_BASE_M, _turn, _turns_at
+from tests.routing.trips import node_trip
 
 HYP = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -77,8 +78,7 @@ def test_turn_kernel_on_real_routes(ksl_router: Any) -> None:
     for preset in ("wheelchair", "walk"):
         nodes = rng.integers(0, g.node_count, 60)
         for a, b in zip(nodes[::2], nodes[1::2], strict=True):
-            origin = (float(g.node["lat"][a]), float(g.node["lon"][a]))
-            destination = (float(g.node["lat"][b]), float(g.node["lon"][b]))
+            origin, destination = node_trip(g, a, b)
             try:
                 route = router.route(origin, destination, preset)
             except NoRouteError:
