@@ -118,6 +118,34 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+#: What numba imports only to probe for, and the serving process never uses: SciPy, whose BLAS
+#: numba would call for ``np.dot``/``np.linalg`` in jitted code (no kernel here does; the kernel
+#: modules' test says so). Probed at numba's import, it brings ``scipy.linalg``, ``numpy.testing``,
+#: ``unittest`` and ``numpy.f2py``: about 8 MB of every worker's resident memory.
+NUMBA_PROBES_UNUSED = ("scipy",)
+
+
+def import_numba_without_unused_probes() -> None:
+    """Import numba with :data:`NUMBA_PROBES_UNUSED` hidden, then show them again.
+
+    numba decides once, at import, whether SciPy's BLAS is there (``numba.np.arraymath``); with
+    SciPy hidden it records "no BLAS" and loads nothing of it. The packages are importable again
+    afterwards (the tester tools import ``scipy.sparse`` when a job needs it). A no-op when numba
+    is already imported (a test run, a script that imported the engine first).
+    """
+    if "numba" in sys.modules:
+        return
+    hidden = [name for name in NUMBA_PROBES_UNUSED if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
+    try:
+        import numba.np.arraymath  # noqa: F401  (where the probe runs)
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
+
+
 def preload_app(settings: Settings) -> Any:
     """The app with everything the workers share loaded once, in the serving parent.
 
@@ -139,6 +167,7 @@ def preload_app(settings: Settings) -> Any:
         for conditions in preset_conditions(router, profile):
             router.customize(profile, conditions)
     edge_geometry_index(router.graph, router.index)  # obstacle matching's (cached by the index)
+    router.share_memory()  # the workers map the derived arrays they read, not all of them
     _import_what_workers_import(settings)
     return create_app(settings, router=router)
 
@@ -378,6 +407,7 @@ def serve(
     """
     import uvicorn
 
+    import_numba_without_unused_probes()  # before anything imports numba (api.app does)
     from api.app import release_free_heap
     from api.settings import Settings
     from graphs import settings

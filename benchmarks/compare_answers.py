@@ -7,7 +7,8 @@ varied on purpose:
   darkness does not depend on when the check runs;
 - every seventh with an alternative route, every eleventh with a pollen forecast.
 
-They are answered by ``plan`` (what ``POST /routes`` serialises), once with the code of
+They are answered by ``plan`` (what ``POST /routes`` serialises) on the app as ``stufenlos
+serve`` preloads it (``preload_app``), once with the code of
 ``--base`` (checked out into a temporary git worktree) and once with this tree. Each side runs
 in a process of its own, with its own graph cache and an empty temporary database. The answers
 are compared as bytes. Printed: how many differ, and for the first few where they first differ
@@ -61,18 +62,18 @@ def requests(graph_dir: Path, count: int, seed: int) -> list[dict[str, Any]]:
 
 def dump(out: Path, count: int, seed: int) -> None:
     """Answer the requests with the code on ``PYTHONPATH``; one JSON line each into ``out``."""
-    from api.app import create_app
     from api.errors import ApiError
     from api.responses import FastJSONResponse
     from api.routes.routing import plan
     from api.schemas import RouteRequest
+    from api.server import preload_app
     from api.settings import Settings
     from routing.errors import RoutingError
 
     folder = Path(tempfile.mkdtemp(prefix="stufenlos-answers-"))
     settings = Settings(graph_dir=graph_dir(None), database_url=f"sqlite:///{folder / 'a.db'}")
     bodies = requests(settings.graph_dir, count, seed)
-    app = create_app(settings)
+    app = preload_app(settings)  # as ``stufenlos serve`` loads it, before forking
 
     async def run() -> None:
         async with app.router.lifespan_context(app):

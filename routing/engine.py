@@ -61,6 +61,7 @@ from routing.rests import (
     walk_seats,
 )
 from routing.route import Accessibility, Break, Place, Reliance, Violation
+from routing.shared_arrays import share
 from routing.snapping import SnapPoint, SpatialIndex, snap_penalty_m
 from routing.walking import detour
 
@@ -90,6 +91,21 @@ _USABLE_PENALTIES_KEPT = 8
 #: Attribute changes remembered for bringing cached metrics up to date (a metric older than
 #: all of them is recomputed in full when its profile is next asked for).
 CHANGE_HISTORY = 256
+
+
+def _movable(value: object) -> bool:
+    """An array :meth:`Router.share_memory` moves: one that owns a non-empty buffer (views of
+    the graph's memory-mapped files and empty arrays stay as they are)."""
+    return isinstance(value, np.ndarray) and value.size > 0 and value.base is None
+
+
+def _array_fields(obj: Any) -> dict[str, np.ndarray]:
+    """The array-valued fields of a dataclass instance, by name."""
+    return {
+        f.name: v
+        for f in dataclasses.fields(obj)
+        if isinstance(v := getattr(obj, f.name), np.ndarray)
+    }
 
 
 def _weights(usable: Metric | EdgeWeights) -> EdgeWeights:
@@ -668,6 +684,64 @@ class Router:
             return None
 
     # --- the public query -------------------------------------------------------------------
+    def share_memory(self) -> int:
+        """Move the arrays derived at start-up into a shared file mapping; the bytes moved.
+
+        The effective view, the report table, the spatial index, the landmark distances, the
+        snap penalties and every cached metric's weights and own landmarks are copied into
+        :func:`~routing.shared_arrays.share`'s mapping, with the same values: forked workers then
+        map the pages they read instead of inheriting all of them (``stufenlos serve`` calls
+        this before forking). Arrays made later (a write's new view, a new profile's metric) are
+        ordinary memory, private to the process that made them. Without ``memfd_create`` nothing
+        moves (0).
+        """
+        with self._lock:
+            metrics = self.metric_cache.items()
+            index_names = sorted(k for k, v in vars(self.index).items() if _movable(v))
+            found: dict[int, np.ndarray] = {}
+            for array in (
+                *_array_fields(self.effective).values(),
+                self._report.rows,
+                *(getattr(self.index, n) for n in index_names),
+                *self._snap_penalties.values(),
+                *(() if self._shared_landmarks is None else (self._shared_landmarks.dist,)),
+                *(a for _, m in metrics for a in _array_fields(m.weights).values()),
+                *(m.landmarks.dist for _, m in metrics),
+            ):
+                if _movable(array):
+                    found.setdefault(id(array), array)
+            try:
+                copies = dict(zip(found, share(list(found.values())), strict=True))
+            except OSError:  # pragma: no cover - Linux has memfd_create
+                return 0
+
+            def moved(array: np.ndarray) -> np.ndarray:
+                return copies.get(id(array), array)
+
+            def moved_fields(obj: Any) -> Any:
+                fields = {n: moved(a) for n, a in _array_fields(obj).items()}
+                return dataclasses.replace(obj, **fields)
+
+            self.effective = moved_fields(self.effective)
+            self._report = dataclasses.replace(self._report, rows=moved(self._report.rows))
+            for n in index_names:
+                setattr(self.index, n, moved(getattr(self.index, n)))
+            for k, penalty in self._snap_penalties.items():
+                self._snap_penalties[k] = moved(penalty)
+            if self._shared_landmarks is not None:
+                self._shared_landmarks = moved_fields(self._shared_landmarks)
+            for key, metric in metrics:
+                self.metric_cache.swap(
+                    key,
+                    dataclasses.replace(
+                        metric,
+                        weights=moved_fields(metric.weights),
+                        landmarks=moved_fields(metric.landmarks),
+                    ),
+                )
+            self._usable_penalties.clear()  # held the old weights objects (remade on demand)
+            return int(sum(a.nbytes for a in found.values()))
+
     def warm_up(self) -> None:
         """Compile (or load from numba's cache) the kernels before the first real query."""
         n = self.graph.node_count

@@ -327,6 +327,16 @@ class MetricCache:
             self._hits.pop(gone, None)
             self.nbytes -= evicted.nbytes
 
+    def swap(self, key: Hashable, metric: Metric) -> None:
+        """Put ``metric`` in place of the cached one of ``key``, of the same arrays' sizes (the
+        same values moved elsewhere: :meth:`Router.share_memory
+        <routing.engine.Router.share_memory>`), keeping its place in the use order and its hits.
+        Raises ``KeyError`` when ``key`` is not cached, ``ValueError`` when the sizes differ."""
+        old = self._items[key]
+        if old.nbytes != metric.nbytes:
+            raise ValueError(f"swap needs equal sizes: {old.nbytes} bytes, got {metric.nbytes}")
+        self._items[key] = metric
+
     def clear(self, revision: int) -> None:
         """Drop every metric; only metrics of ``revision`` or newer are kept from now on."""
         self._items.clear()

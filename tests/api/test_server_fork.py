@@ -121,6 +121,9 @@ def test_workers_are_forked_from_the_preloaded_parent(
                 int(rollup[i + 1]) for i, k in enumerate(rollup) if k.startswith("Shared_")
             )
             assert shared_kb > 50 * 1024
+            maps = Path(f"/proc/{pid}/maps").read_text()
+            assert "site-packages/scipy/" not in maps  # numba imported without it (api/server.py)
+            assert "memfd:stufenlos-shared-arrays" in maps  # routing/shared_arrays.py
         with httpx.Client(base_url=served.base, timeout=30.0) as client:
             for _ in range(4):  # new connections: the kernel hands them to either worker
                 response = client.post("/routes", json=ROUTE, headers={"Connection": "close"})
@@ -183,3 +186,45 @@ def test_the_serving_code_leaves_file_readers_and_sparse_graphs_unimported() -> 
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_the_serving_process_imports_numba_without_scipy(centre_graph_dir: Path) -> None:
+    """numba probes for SciPy's BLAS at import (``numba.np.arraymath``); the serving process
+    hides SciPy during that import (``import_numba_without_unused_probes``), so neither SciPy
+    nor what it drags in (``numpy.testing``, ``unittest``, ``numpy.f2py``) sits in every worker.
+    SciPy stays importable afterwards, and the kernels still load and run."""
+    code = (
+        "import sys\n"
+        "from api.server import import_numba_without_unused_probes\n"
+        "import_numba_without_unused_probes()\n"
+        "import api.app, routing.engine, numba.np.arraymath\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in\n"
+        "              ('scipy', 'unittest')}), numba.np.arraymath._HAVE_BLAS)\n"
+        "import scipy.sparse\n"
+        "from graphs.store import load_graph\n"
+        "from routing.engine import Router\n"
+        "Router(load_graph(sys.argv[1])).warm_up()\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(centre_graph_dir)],
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    assert out.stdout.split("\n")[:2] == ["[] False", "ok"]
+
+
+def test_no_kernel_calls_blas() -> None:
+    """With SciPy hidden from numba (above) a kernel that called ``np.dot``, ``np.linalg``,
+    ``np.vdot``, ``np.matmul``, ``np.kron`` or ``@`` would fail to compile: none does."""
+    import ast
+
+    root = Path(__file__).resolve().parents[2]
+    for path in (root / "routing" / "_kernels.py", root / "accessibility_rules" / "_kernels.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+                pytest.fail(f"{path.name}:{node.lineno} uses @")
+            if isinstance(node, ast.Attribute) and node.attr in {
+                "dot", "linalg", "vdot", "matmul", "kron", "inner",
+            }:  # fmt: skip
+                pytest.fail(f"{path.name}:{node.lineno} uses np.{node.attr}")

@@ -84,6 +84,25 @@ def test_cache_keeps_only_metrics_of_its_revision() -> None:
     assert "new" in cache
 
 
+def test_swap_keeps_the_use_order_hits_and_bytes() -> None:
+    cache = MetricCache()
+    a, b = fake_metric(10), fake_metric(10)
+    cache.put("a", a)
+    cache.put("b", b)
+    for _ in range(3):
+        cache.get("a")  # a: most recently used, 3 hits
+    nbytes, moved = cache.nbytes, fake_metric(10)
+    cache.swap("a", moved)
+    assert [k for k, _ in cache.items()] == ["b", "a"]
+    assert cache.get("a") is moved
+    assert cache._hits["a"] == 4
+    assert cache.nbytes == nbytes
+    with pytest.raises(KeyError):
+        cache.swap("c", fake_metric(10))
+    with pytest.raises(ValueError, match="equal sizes"):
+        cache.swap("b", fake_metric(11))
+
+
 def test_cache_rejects_a_negative_bound() -> None:
     with pytest.raises(ValueError, match="max_bytes"):
         MetricCache(-1)
