@@ -6,6 +6,7 @@ lon 7.760–7.777), loaded by the lifespan exactly as ``stufenlos serve`` does.
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import itertools
 import math
@@ -399,16 +400,16 @@ def test_route_ends_at_the_snapped_destination(client: TestClient) -> None:
 
 
 def test_route_response_is_gzipped_when_asked(client: TestClient) -> None:
-    response = client.post(
-        "/routes", json=route_body(alternatives=2), headers={"Accept-Encoding": "gzip"}
+    # one departure for both requests: the default (now, in seconds) may tick between them
+    body = route_body(
+        alternatives=2, departure_time=dt.datetime.now().isoformat(timespec="seconds")
     )
+    response = client.post("/routes", json=body, headers={"Accept-Encoding": "gzip"})
     assert response.status_code == 200
     assert response.headers["content-encoding"] == "gzip"
     assert len(response.content) > 1024  # httpx decoded it; the raw body was compressed
     assert response.json()["routes"]
-    plain = client.post(
-        "/routes", json=route_body(alternatives=2), headers={"Accept-Encoding": "identity"}
-    )
+    plain = client.post("/routes", json=body, headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers
     assert plain.json() == response.json()
     assert len(gzip.compress(plain.content)) < len(plain.content)
