@@ -119,9 +119,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 
 
 #: What numba imports only to probe for, and the serving process never uses: SciPy, whose BLAS
-#: numba would call for ``np.dot``/``np.linalg`` in jitted code (no kernel here does; the kernel
-#: modules' test says so). Probed at numba's import, it brings ``scipy.linalg``, ``numpy.testing``,
-#: ``unittest`` and ``numpy.f2py``: about 8 MB of every worker's resident memory.
+#: numba would call for ``np.dot``/``np.linalg`` in jitted code (no kernel here does:
+#: ``tests/test_architecture.py`` checks). Probed at numba's import, it brings ``scipy.linalg``,
+#: ``numpy.testing``, ``unittest`` and ``numpy.f2py``: about 8 MB of every worker's memory.
 NUMBA_PROBES_UNUSED = ("scipy",)
 
 

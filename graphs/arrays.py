@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import numpy as np
 
-__all__ = ["concat_ranges"]
+__all__ = ["array_fields", "concat_ranges"]
+
+
+def array_fields(obj: Any) -> dict[str, np.ndarray]:
+    """The array-valued fields of a dataclass instance, by name (in field order): what a
+    per-edge record (weights, effective view, landmarks) holds as arrays."""
+    return {
+        f.name: v
+        for f in dataclasses.fields(obj)
+        if isinstance(v := getattr(obj, f.name), np.ndarray)
+    }
 
 
 def concat_ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:

@@ -27,6 +27,7 @@ from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.effective import EffectiveEdges, effective_edges
 from accessibility_rules.profile import Profile, load_preset, make_profile
 from accessibility_rules.weights import EdgeWeights, compute_weights
+from graphs.arrays import array_fields
 from graphs.features import surroundings_read
 from graphs.geodesy import great_circle_m
 from graphs.model import CompiledGraph
@@ -97,15 +98,6 @@ def _movable(value: object) -> bool:
     """An array :meth:`Router.share_memory` moves: one that owns a non-empty buffer (views of
     the graph's memory-mapped files and empty arrays stay as they are)."""
     return isinstance(value, np.ndarray) and value.size > 0 and value.base is None
-
-
-def _array_fields(obj: Any) -> dict[str, np.ndarray]:
-    """The array-valued fields of a dataclass instance, by name."""
-    return {
-        f.name: v
-        for f in dataclasses.fields(obj)
-        if isinstance(v := getattr(obj, f.name), np.ndarray)
-    }
 
 
 def _weights(usable: Metric | EdgeWeights) -> EdgeWeights:
@@ -700,12 +692,12 @@ class Router:
             index_names = sorted(k for k, v in vars(self.index).items() if _movable(v))
             found: dict[int, np.ndarray] = {}
             for array in (
-                *_array_fields(self.effective).values(),
+                *array_fields(self.effective).values(),
                 self._report.rows,
                 *(getattr(self.index, n) for n in index_names),
                 *self._snap_penalties.values(),
                 *(() if self._shared_landmarks is None else (self._shared_landmarks.dist,)),
-                *(a for _, m in metrics for a in _array_fields(m.weights).values()),
+                *(a for _, m in metrics for a in array_fields(m.weights).values()),
                 *(m.landmarks.dist for _, m in metrics),
             ):
                 if _movable(array):
@@ -719,7 +711,7 @@ class Router:
                 return copies.get(id(array), array)
 
             def moved_fields(obj: Any) -> Any:
-                fields = {n: moved(a) for n, a in _array_fields(obj).items()}
+                fields = {n: moved(a) for n, a in array_fields(obj).items()}
                 return dataclasses.replace(obj, **fields)
 
             self.effective = moved_fields(self.effective)

@@ -29,6 +29,7 @@ from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.effective import EffectiveEdges
 from accessibility_rules.profile import Profile
 from accessibility_rules.weights import EdgeWeights, compute_weights
+from graphs.arrays import array_fields
 from graphs.model import CompiledGraph
 from routing.landmarks import Landmarks, compute_landmarks, scaled_landmarks
 
@@ -43,11 +44,7 @@ DEFAULT_METRIC_CACHE_BYTES = 256 * 2**20
 
 def weights_nbytes(weights: EdgeWeights) -> int:
     """Bytes held by the arrays of ``weights``."""
-    return sum(
-        int(v.nbytes)
-        for f in dataclasses.fields(weights)
-        if isinstance(v := getattr(weights, f.name), np.ndarray)
-    )
+    return sum(int(v.nbytes) for v in array_fields(weights).values())
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -204,12 +201,10 @@ def patch_weights(
         profile, {k: v[edges] for k, v in edge.items()}, subset_effective(eff, edges), conditions
     )
     out: dict[str, object] = {}
-    for f in dataclasses.fields(weights):
-        old = getattr(weights, f.name)
-        if isinstance(old, np.ndarray):
-            new = old.copy()
-            new[edges] = getattr(part, f.name)
-            out[f.name] = new
+    for name, old in array_fields(weights).items():
+        new = old.copy()
+        new[edges] = getattr(part, name)
+        out[name] = new
     out["min_cost_per_m"] = (
         min(weights.min_cost_per_m, part.min_cost_per_m) if len(edges) else weights.min_cost_per_m
     )

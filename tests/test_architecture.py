@@ -132,3 +132,18 @@ def test_engine_import_loads_no_builder_or_plotting() -> None:
     heavy = {"osmnx", "matplotlib", "geopandas", "networkx", "pandas", "fastapi", "sqlalchemy"}
     assert not loaded & heavy, sorted(loaded & heavy)
     assert "graphs.build" not in done.stdout.split()
+
+
+def test_no_kernel_calls_blas() -> None:
+    """The serving process imports numba with SciPy hidden (``api/server.py``), so a kernel that
+    called ``np.dot``, ``np.linalg``, ``np.vdot``, ``np.matmul``, ``np.kron``, ``np.inner`` or
+    ``@`` would fail to compile there: none does."""
+    for path in (ROOT / "routing" / "_kernels.py", ROOT / "accessibility_rules" / "_kernels.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+                pytest.fail(f"{path.name}:{node.lineno} uses @")
+            if isinstance(node, ast.Attribute) and node.attr in {
+                "dot", "linalg", "vdot", "matmul", "kron", "inner",
+            }:  # fmt: skip
+                pytest.fail(f"{path.name}:{node.lineno} uses np.{node.attr}")

@@ -32,6 +32,7 @@ from tests.accessibility_rules.test_weights_kernel import (
     random_edges,
 )
 from tests.accessibility_rules.weights_reference import reference_weights
+from tests.routing.trips import seeded_points
 
 # ------------------------------------------------------------------------------- MetricCache
 
@@ -160,13 +161,6 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     monkeypatch.setattr(routing.metric, "compute_landmarks", counting)
     return seen
-
-
-def seeded_points(router: Router, seed: int, k: int) -> list[tuple[float, float]]:
-    g = router.graph
-    rng = np.random.default_rng(seed)
-    nodes = rng.integers(0, g.node_count, k)
-    return [(float(g.node["lat"][v]), float(g.node["lon"][v])) for v in nodes]
 
 
 @pytest.mark.realdata

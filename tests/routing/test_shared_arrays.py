@@ -25,7 +25,7 @@ from routing.engine import Router
 from routing.errors import NoRouteError
 from routing.metric import OWN_LANDMARKS_AFTER_HITS
 from routing.shared_arrays import ALIGN_BYTES, is_shared, share
-from tests.routing.test_metric import seeded_points
+from tests.routing.trips import seeded_points
 
 KERNELS = tuple(
     f for f in vars(_kernels).values() if hasattr(f, "signatures") and hasattr(f, "py_func")
