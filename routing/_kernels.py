@@ -1034,3 +1034,46 @@ def label_pool(capacity: int) -> LabelPool:
         np.zeros(capacity, dtype=np.float64),
         np.zeros(capacity, dtype=np.int64),
     )
+
+
+# --------------------------------------------------------------------------- instruction turns
+# (routing.instructions) The turn said at each junction, classified here rather than in a Python
+# loop over the bearings that :func:`turn_deltas` gives.
+
+#: Codes of :func:`turn_kind`: straight, then slight / plain / sharp turns to the left and to
+#: the right, then a U-turn (``routing.instructions._TURN_KINDS`` names them in this order).
+TURN_STRAIGHT, TURN_UTURN = 0, 7
+
+
+@njit(cache=True, nogil=True)
+def turn_kind(delta: float, straight_deg: float) -> int:
+    """The code of a change of bearing ``delta`` (degrees, not normalised; NaN: straight):
+    below ``straight_deg`` straight, below 45° slight, below 135° a turn, below 170° sharp, else
+    a U-turn; left codes 1–3, right codes 4–6 (the operations of
+    :func:`routing.instructions._turn`, in the same order)."""
+    if math.isnan(delta):
+        return TURN_STRAIGHT
+    delta = (delta + 180.0) % 360.0 - 180.0
+    magnitude = abs(delta)
+    side = 3 if delta > 0 else 0
+    if magnitude < straight_deg:
+        return TURN_STRAIGHT
+    if magnitude < 45.0:
+        return 1 + side
+    if magnitude < 135.0:
+        return 2 + side
+    if magnitude < 170.0:
+        return 3 + side
+    return TURN_UTURN
+
+
+@njit(cache=True, nogil=True)
+def turn_kinds(
+    lon: np.ndarray, lat: np.ndarray, at: np.ndarray, base_m: float, straight_deg: float,
+    deltas: np.ndarray, out: np.ndarray,
+) -> None:  # fmt: skip
+    """For each polyline point ``at[q]``: the :func:`turn_kind` code of the turn made there
+    into ``out`` (``deltas``: scratch of the same length, left holding :func:`turn_deltas`)."""
+    turn_deltas(lon, lat, at, base_m, deltas)
+    for q in range(len(at)):
+        out[q] = turn_kind(deltas[q], straight_deg)

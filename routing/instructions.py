@@ -33,7 +33,7 @@ import functools
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -41,7 +41,7 @@ import numpy as np
 from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.profile import Profile
 from graphs.model import CompiledGraph
-from routing._kernels import turn_deltas
+from routing._kernels import turn_kinds
 from routing.condition_steps import condition_stretches
 from routing.route import Barrier, Route
 from routing.wording import (
@@ -143,6 +143,19 @@ _WORDS = {
     },
 }  # fmt: skip
 
+_LANGUAGES: tuple[Language, ...] = ("de", "en")
+
+#: A turn said the second time in a row onto the same kind of way: "erneut rechts abbiegen",
+#: "turn right again".
+_TURNS_AGAIN = {
+    "de": {k: f"{_WORDS['de']['again']} {v}" for k, v in _TURNS["de"].items()},
+    "en": {k: f"{v} {_WORDS['en']['again']}" for k, v in _TURNS["en"].items()},
+}
+#: "Nach {d}" / "In {d}" up to the distance, which ends them.
+_AFTER = {lang: words["after"].removesuffix("{d}") for lang, words in _WORDS.items()}
+#: The order of the steps: by place, and at one place by the order of their kinds.
+_PLACE = itemgetter(0, 1)
+
 _CROSSING_RANK: dict[Any, int] = {
     "traffic_signals": 5,
     "marked": 4,
@@ -172,6 +185,9 @@ class Instruction(NamedTuple):
 
 
 def _turn(delta: float) -> str:
+    """The turn of a change of bearing ``delta`` (degrees, not normalised): the rule, stated in
+    Python. The kernel :func:`routing._kernels.turn_kind` repeats it for every junction of a
+    route at once (the tests compare the two)."""
     delta = (delta + 180.0) % 360.0 - 180.0
     magnitude = abs(delta)
     side = "right" if delta > 0 else "left"
@@ -186,62 +202,101 @@ def _turn(delta: float) -> str:
     return "uturn"
 
 
+#: The turns by the codes of :func:`routing._kernels.turn_kind` (its docstring says the order).
+_TURN_KINDS = (
+    "straight", "slight_left", "left", "sharp_left", "slight_right", "right", "sharp_right", "uturn",
+)  # fmt: skip
+#: Turns that end a step even on the same way (a path's own bends do not).
+_SHARP = frozenset({"sharp_left", "sharp_right", "uturn"})
+
+
 def _turns_at(geo: Sequence[Sequence[float]], points: Sequence[int]) -> list[str]:
     """The turn made at each of the route points ``points``: the change of bearing between
     :data:`BEARING_BASE_M` of the route before and after the point ("straight" where either
-    side has no length), in one kernel call per route."""
+    side has no length), classified as :func:`_turn` does, in one kernel call per route."""
     if not points:
         return []
     xy = np.fromiter(itertools.chain.from_iterable(geo), np.float64, 2 * len(geo))
-    deltas = np.empty(len(points), dtype=np.float64)
-    turn_deltas(xy[0::2], xy[1::2], np.asarray(points, dtype=np.int64), BEARING_BASE_M, deltas)
-    return ["straight" if math.isnan(d) else _turn(d) for d in deltas.tolist()]
+    at = np.asarray(points, dtype=np.int64)
+    codes = np.empty(len(at), dtype=np.int8)
+    turn_kinds(xy[0::2], xy[1::2], at, BEARING_BASE_M, STRAIGHT_DEG, np.empty(len(at)), codes)
+    return [_TURN_KINDS[c] for c in codes.tolist()]
 
 
-@dataclass(slots=True)
-class _Leg:
-    way: Way
+class _Way(NamedTuple):
+    """A way as the steps name it (:class:`~routing.wording.Way`), worked out once per
+    ``(name, highway, is_sidewalk)`` by :func:`_way`: the German article of a street name
+    takes a few lookups, and a route has a few dozen pieces on a dozen ways."""
+
+    name: str | None
+    is_sidewalk: bool
+    key: tuple[str | None, str, bool]  # Way.key(): ways with equal keys are worded alike
+    #: By language: the departure ("Starten Sie auf der Bremerstraße."), what follows a turn
+    #: onto it (" in die Bremerstraße.", ", weiter Am Altenhof.") and what follows a turn that
+    #: stays on its kind of way (", weiter auf dem Fußweg.").
+    words: Mapping[Language, tuple[str, str, str]]
+
+
+@functools.lru_cache(maxsize=4096)
+def _way(name: str | None, highway: str, is_sidewalk: bool) -> _Way:
+    """The :class:`_Way` of a piece of the route. Cached: Kaiserslautern's graph has 894 such
+    ways (about 1.5 kB each with their phrases)."""
+    way = Way(name, highway, is_sidewalk)
+    words = {}
+    for lang in _LANGUAGES:
+        w = _WORDS[lang]
+        into = way.into(lang)
+        staying = w["staying"].format(way=way.english() if lang == "en" else way.german("dat"))
+        words[lang] = (
+            f"{w['depart']} {way.on(lang)}.",
+            f", {into}." if into.startswith("weiter") else f" {into}.",
+            f", {staying}.",
+        )
+    return _Way(way.name, way.is_sidewalk, way.key(), words)
+
+
+class _Leg(NamedTuple):
+    """One step of the way: the way, where it begins (metres, route point), the turn onto it."""
+
+    way: _Way
     start_m: float
     point: int
     turn: str
-    way_id: int
 
 
 def _legs(route: Route) -> list[_Leg]:
     """The route's segments merged into the ways a person is told about (see module doc)."""
     segments = [s for s in route.segments if s.length_m > 0] or route.segments
-    legs: list[_Leg] = []
-    turns = iter(_turns_at(route.geometry, [seg.first_point for seg in segments[1:]]))
-    for seg in segments:
-        way = Way(seg.name, seg.highway, seg.is_sidewalk)
-        if not legs:
-            legs.append(_Leg(way, seg.start_m, seg.first_point, "depart", seg.way_id))
-            continue
-        last = legs[-1]
-        prev = last.way
-        same_street = way.name is not None and (way.name, way.is_sidewalk) == (
-            prev.name,
-            prev.is_sidewalk,
-        )
-        turn = next(turns)
-        if same_street:  # merged whatever the turn
-            last.way_id = seg.way_id
-            continue
-        same_way = seg.way_id >= 0 and seg.way_id == last.way_id and way.key() == prev.key()
-        no_turn = turn == "straight" or (same_way and not turn.startswith(("sharp", "uturn")))
-        unnamed_on = no_turn and prev.name is None and (way.name is None or same_way)
-        last.way_id = seg.way_id
-        if unnamed_on or (same_way and no_turn):
-            continue
-        legs.append(_Leg(way, seg.start_m, seg.first_point, turn, seg.way_id))
+    if not segments:
+        return []
+    first = segments[0]
+    prev = _way(first.name, first.highway, first.is_sidewalk)  # the way of the last leg
+    legs = [_Leg(prev, first.start_m, first.first_point, "depart")]
+    last_way_id = first.way_id  # of the segment before
+    turns = _turns_at(route.geometry, [seg.first_point for seg in segments[1:]])
+    for seg, turn in zip(itertools.islice(segments, 1, None), turns, strict=True):
+        way = _way(seg.name, seg.highway, seg.is_sidewalk)
+        same_way = seg.way_id >= 0 and seg.way_id == last_way_id
+        last_way_id = seg.way_id
+        name = way.name
+        if name is not None and name == prev.name and way.is_sidewalk == prev.is_sidewalk:
+            continue  # one named street: merged whatever the turn
+        same_way = same_way and way.key == prev.key
+        no_turn = turn == "straight" or (same_way and turn not in _SHARP)
+        if no_turn and (same_way or (prev.name is None and name is None)):
+            continue  # the same way without a sharp turn, or unnamed ways without a turn
+        prev = way
+        legs.append(_Leg(way, seg.start_m, seg.first_point, turn))
     return legs
 
 
 def _merge_crossings(barriers: Sequence[Barrier]) -> list[Barrier]:
     """One barrier per crossing (see module doc): a report within :data:`SAME_CROSSING_M` of
-    the crossing report before it fills in that crossing's unknown facts."""
+    the crossing report before it fills in that crossing's unknown facts. ``barriers`` are
+    sorted by place, as a route lists them."""
     out: list[Barrier] = []
     first: Barrier | None = None
+    at = -1  # of ``first`` in ``out``
     last_at = -math.inf
     for b in barriers:
         if b.kind != "crossing":
@@ -257,20 +312,21 @@ def _merge_crossings(barriers: Sequence[Barrier]) -> list[Barrier]:
                         details[key] = value
                 elif details.get(key) in (None, "unknown") and value not in (None, "unknown"):
                     details[key] = value
-            merged = Barrier(first.kind, first.at_m, first.lon, first.lat, details)
-            out[out.index(first)] = merged
-            first = merged
+            first = out[at] = Barrier(first.kind, first.at_m, first.lon, first.lat, details)
             continue
         first = b
+        at = len(out)
         out.append(b)
     return out
 
 
 def _slopes(barriers: Sequence[Barrier]) -> list[Barrier]:
     """Consecutive steep pieces of one direction and source joined into one slope, and only
-    slopes long enough to matter kept (see module doc)."""
+    slopes long enough to matter kept (see module doc). ``barriers`` are sorted by place, as a
+    route lists them."""
     out: list[Barrier] = []
     last: Barrier | None = None
+    at = -1  # of ``last`` in ``out``
     for b in barriers:
         if b.kind != "steep":
             out.append(b)
@@ -289,10 +345,10 @@ def _slopes(barriers: Sequence[Barrier]) -> list[Barrier]:
                     {**ld, "incline_percent": steeper,
                      "length_m": round(b.at_m + float(d["length_m"]) - last.at_m, 1)},
                 )  # fmt: skip
-                out[out.index(last)] = merged
-                last = merged
+                out[at] = last = merged
                 continue
         last = b
+        at = len(out)
         out.append(b)
     return [
         b
@@ -301,13 +357,6 @@ def _slopes(barriers: Sequence[Barrier]) -> list[Barrier]:
         or float(b.details["length_m"])
         >= (ESTIMATED_SLOPE_MIN_M if b.details.get("source") == "dem" else TAGGED_SLOPE_MIN_M)
     ]
-
-
-@functools.lru_cache(maxsize=4096)
-def _into(name: str | None, highway: str, is_sidewalk: bool, lang: Language) -> str:
-    """:meth:`Way.into` of a way, worked out once per way and language (the German article of
-    a street name takes a few lookups)."""
-    return Way(name, highway, is_sidewalk).into(lang)
 
 
 def _capital(text: str) -> str:
@@ -346,27 +395,25 @@ def instructions(
     # (at, order, type, at_m, lon, lat, text, street): an Instruction is made once, at the end
     events: list[tuple[float, int, str, float, float, float, str, str | None]] = []
     first = legs[0].way
-    events.append((0.0, 0, "depart", 0.0, geo[0][0], geo[0][1], f"{w['depart']} {first.on(lang)}.", first.name))  # fmt: skip
+    lon, lat = geo[0]
+    events.append((0.0, 0, "depart", 0.0, lon, lat, first.words[lang][0], first.name))
     for obstacle in avoided:
-        events.append((0.0, 1, "obstacle", 0.0, geo[0][0], geo[0][1], obstacle_phrase(obstacle, lang) + ".", None))  # fmt: skip
+        events.append((0.0, 1, "obstacle", 0.0, lon, lat, obstacle_phrase(obstacle, lang) + ".", None))  # fmt: skip
+    turns, again = _TURNS[lang], _TURNS_AGAIN[lang]
     for prev, leg in itertools.pairwise(legs):
-        turn = _TURNS[lang][leg.turn]
-        if leg.way.key() == prev.way.key():
-            again = f" {w['again']}" if leg.turn == prev.turn else ""
-            if lang == "de":
-                turn = f"{w['again']} {turn}" if again else turn
-            else:
-                turn += again
-            text = f"{turn}, {w['staying'].format(way=leg.way.english() if lang == 'en' else leg.way.german('dat'))}"
+        way = leg.way
+        if way.key == prev.way.key:
+            text = (again if leg.turn == prev.turn else turns)[leg.turn] + way.words[lang][2]
         else:
-            into = _into(leg.way.name, leg.way.highway, leg.way.is_sidewalk, lang)
-            text = f"{turn}, {into}" if into.startswith("weiter") else f"{turn} {into}"
-        b = geo[leg.point]
-        events.append((leg.start_m, 2, "turn", round(leg.start_m, 1), b[0], b[1], text + ".", leg.way.name))  # fmt: skip
+            text = turns[leg.turn] + way.words[lang][1]
+        lon, lat = geo[leg.point]
+        events.append((leg.start_m, 2, "turn", round(leg.start_m, 1), lon, lat, text, way.name))
+    has_steps = False  # merging keeps every flight of steps
     for barrier in _slopes(_merge_crossings(route.barriers)):
         text = describe_barrier(barrier.kind, barrier.details, lang)
         if barrier.kind == "steps":
             text = w["caution"] + text
+            has_steps = True
         events.append((barrier.at_m, 3, "barrier", barrier.at_m, barrier.lon, barrier.lat, _capital(text) + ".", None))  # fmt: skip
     for at_m, kind, lon, lat, text in _seat_events(route, lang):
         events.append((at_m, 3, kind, round(at_m, 1), lon, lat, _capital(text) + ".", None))
@@ -374,26 +421,28 @@ def instructions(
         for st in condition_stretches(route, graph, profile, conditions, day=day):
             text = _capital(describe_stretch(st.kind, st.details, st.length_m, lang)) + "."
             events.append((st.at_m, 3, st.kind, round(st.at_m, 1), st.lon, st.lat, text, None))
-    verdict = accessibility_sentence(
-        route.accessibility, lang, has_steps=any(b.kind == "steps" for b in route.barriers)
-    )
-    end = geo[-1]
-    events.append((route.distance_m, 4, "arrive", round(route.distance_m, 1), end[0], end[1], f"{w['arrive']} {verdict}", None))  # fmt: skip
-    events.sort(key=lambda t: (t[0], t[1]))
+    verdict = accessibility_sentence(route.accessibility, lang, has_steps=has_steps)
+    lon, lat = geo[-1]
+    events.append((route.distance_m, 4, "arrive", round(route.distance_m, 1), lon, lat, f"{w['arrive']} {verdict}", None))  # fmt: skip
+    events.sort(key=_PLACE)
+    after = _AFTER[lang]
     out: list[Instruction] = []
     last_at = 0.0
     for at, _, kind, at_m, lon, lat, text, street in events:
-        gap = max(0.0, at - last_at)
-        if kind not in ("depart", "obstacle") and gap >= 1.0:
-            after = w["after"].format(d=metres(gap, lang))
+        gap = at - last_at
+        if not gap > 0.0:  # as max(0.0, gap)
+            gap = 0.0
+        if gap >= 1.0 and kind != "depart" and kind != "obstacle":
+            d = after + metres(gap, lang)
             if kind == "arrive":
-                text = f"{after} {w['arrive_after']} {verdict}"
+                text = f"{d} {w['arrive_after']} {verdict}"
             elif kind == "turn":
-                text = f"{after} {text}"
+                text = f"{d} {text}"
             else:
-                text = f"{after}: {text}"
+                text = f"{d}: {text}"
         else:
             text = _capital(text)
         out.append(Instruction(kind, at_m, round(gap, 1), lon, lat, text, street))
-        last_at = max(last_at, at)
+        if at > last_at:  # as max(last_at, at)
+            last_at = at
     return out

@@ -426,12 +426,19 @@ _BARRIERS = {
 }  # fmt: skip
 
 
+#: "0 m", "5 m" … "1000 m" by ``round(m / 5)``: the distances :func:`metres` says from 10 m
+#: to below 1 km, formatted once (every step of the instructions says one).
+_FIVES = tuple(f"{5 * i} m" for i in range(201))
+
+
 def metres(m: float, lang: Language) -> str:
     """A distance as spoken: "5 m", "125 m", "1,2 km" (rounded to 5 m from 10 m on)."""
     if m >= 1000:
         km = f"{m / 1000:.1f}"
         return f"{km.replace('.', ',') if lang == 'de' else km} km"
-    return f"{max(1, round(m / 5) * 5) if m >= 10 else max(1, round(m))} m"
+    if m >= 10:
+        return _FIVES[round(m / 5)]  # 2 to 200: 999.9 m is "1000 m"
+    return f"{max(1, round(m))} m"
 
 
 def _num(x: float, lang: Language, digits: int = 0) -> str:
@@ -560,9 +567,13 @@ def describe_stretch(kind: str, details: Mapping[str, Any], length_m: float, lan
     return kind
 
 
+@functools.lru_cache(maxsize=1024)
 def attribute_label(name: str, lang: Language) -> str:
     """A readable label for an attribute or unknown flag ("kerb_height" → "kerb height" /
-    "Bordsteinhöhe"); unregistered names are spelt out."""
+    "Bordsteinhöhe"); unregistered names are spelt out.
+
+    Cached (the registry is fixed once imported): the lookups scan the attribute table, and
+    every closing sentence that names an unknown asks for a label."""
     for lookup in (
         lambda: registry.unknown_flag_label(name, lang),
         lambda: registry.label("edge", name, lang),
@@ -696,11 +707,13 @@ def accessibility_sentence(
     accessibility: Any, lang: Language, *, has_steps: bool, most: int = 3
 ) -> str:
     """:func:`verdict_sentence` of a route's ``Accessibility``, turning into JSON only the
-    breaks or reliances it words (a route may rely on dozens)."""
+    breaks or reliances it words (a route may rely on dozens), and of a reliance only what
+    :func:`unknown_phrase` reads (not its places, which may be many)."""
     breaks, relies = accessibility.breaks, accessibility.relies_on
     return _sentence(
         accessibility.verdict, [b.as_dict() for b in breaks[:most]], len(breaks),
-        [r.as_dict() for r in relies[:most]], len(relies), lang, has_steps=has_steps, most=most,
+        [{"attribute": r.attribute, "count": r.count, "length_m": r.length_m} for r in relies[:most]],
+        len(relies), lang, has_steps=has_steps, most=most,
     )  # fmt: skip
 
 

@@ -12,19 +12,31 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from routing.errors import NoRouteError
 from routing.instructions import (
+    _AFTER,
+    _CROSSING_RANK,
+    _TURNS,
+    _WORDS,
     ESTIMATED_SLOPE_MIN_M,
+    SAME_CROSSING_M,
+    TAGGED_SLOPE_MIN_M,
     Instruction,
+    _legs,
     _merge_crossings,
     _slopes,
+    _turns_at,
     instructions,
 )
 from routing.route import Accessibility, Barrier, Route, Segment
 from routing.wording import (
+    Language,
     Way,
     accessibility_sentence,
+    metres,
     street_with_article,
     verdict_of,
     verdict_sentence,
@@ -334,3 +346,245 @@ def test_accessibility_sentence_equals_the_sentence_of_the_whole_verdict(ksl_rou
                     whole, lang, has_steps=steps
                 )
     assert {"no", "unknown"} <= seen
+
+
+# --------------------------------------------------------------------------- the faster code
+# The merging of pieces into steps, their wording and the distances said were rewritten for
+# speed (ways worked out once, phrases put together once per language, distances from a table,
+# no list searches). The code before (be8d6e0) is kept below as the reference, or, for the
+# crossing and slope rules, the rules written out another way; hypothesis and real routes check
+# that the answers stay the same.
+
+HYP = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _metres_reference(m: float, lang: Language) -> str:
+    """:func:`routing.wording.metres` before the table of distances."""
+    if m >= 1000:
+        km = f"{m / 1000:.1f}"
+        return f"{km.replace('.', ',') if lang == 'de' else km} km"
+    return f"{max(1, round(m / 5) * 5) if m >= 10 else max(1, round(m))} m"
+
+
+_DISTANCE_EDGES = [0.0, 0.5, 1.0, 2.5, 9.999999, 10.0, 12.5, 17.5, 997.5, 999.9, 999.99999, 1000.0, 1049.99]  # fmt: skip
+
+
+@HYP
+@given(
+    st.one_of(st.floats(-5.0, 5000.0), st.sampled_from(_DISTANCE_EDGES)),
+    st.sampled_from(["de", "en"]),
+)
+def test_metres_as_before(m: float, lang: Language) -> None:
+    assert metres(m, lang) == _metres_reference(m, lang)
+    d = metres(m, lang)
+    assert _AFTER[lang] + d == _WORDS[lang]["after"].format(d=d)
+
+
+def _legs_reference(route: Route) -> list[list[Any]]:
+    """The steps' ``[way, start_m, point, turn, way_id]`` as ``_legs`` merged them before."""
+    segments = [s for s in route.segments if s.length_m > 0] or route.segments
+    legs: list[list[Any]] = []
+    turns = iter(_turns_at(route.geometry, [seg.first_point for seg in segments[1:]]))
+    for seg in segments:
+        way = Way(seg.name, seg.highway, seg.is_sidewalk)
+        if not legs:
+            legs.append([way, seg.start_m, seg.first_point, "depart", seg.way_id])
+            continue
+        last = legs[-1]
+        prev = last[0]
+        same_street = way.name is not None and (way.name, way.is_sidewalk) == (prev.name, prev.is_sidewalk)  # fmt: skip
+        turn = next(turns)
+        if same_street:
+            last[4] = seg.way_id
+            continue
+        same_way = seg.way_id >= 0 and seg.way_id == last[4] and way.key() == prev.key()
+        no_turn = turn == "straight" or (same_way and not turn.startswith(("sharp", "uturn")))
+        unnamed_on = no_turn and prev.name is None and (way.name is None or same_way)
+        last[4] = seg.way_id
+        if unnamed_on or (same_way and no_turn):
+            continue
+        legs.append([way, seg.start_m, seg.first_point, turn, seg.way_id])
+    return legs
+
+
+def _steps_reference(route: Route, lang: Language) -> list[Instruction]:
+    """The departure and the turns as ``instructions`` said them before (no barriers)."""
+    w, geo = _WORDS[lang], route.geometry
+    legs = _legs_reference(route)
+    first = legs[0][0]
+    out = [Instruction("depart", 0.0, 0.0, geo[0][0], geo[0][1], f"{w['depart']} {first.on(lang)}.", first.name)]  # fmt: skip
+    last_at = 0.0
+    for prev, (way, start_m, point, turn_kind, _) in itertools.pairwise(legs):
+        turn = _TURNS[lang][turn_kind]
+        if way.key() == prev[0].key():
+            again = f" {w['again']}" if turn_kind == prev[3] else ""
+            if lang == "de":
+                turn = f"{w['again']} {turn}" if again else turn
+            else:
+                turn += again
+            text = f"{turn}, {w['staying'].format(way=way.english() if lang == 'en' else way.german('dat'))}"
+        else:
+            into = way.into(lang)
+            text = f"{turn}, {into}" if into.startswith("weiter") else f"{turn} {into}"
+        gap = max(0.0, start_m - last_at)
+        last_at = max(last_at, start_m)
+        text = f"{w['after'].format(d=_metres_reference(gap, lang))} {text}." if gap >= 1.0 else f"{text[:1].upper()}{text[1:]}."  # fmt: skip
+        lon, lat = geo[point]
+        out.append(Instruction("turn", round(start_m, 1), round(gap, 1), lon, lat, text, way.name))
+    return out
+
+
+def _check_steps(route: Route) -> None:
+    legs = [(leg.way.name, leg.way.key, leg.start_m, leg.point, leg.turn) for leg in _legs(route)]
+    before = [(w.name, w.key(), start, point, turn) for w, start, point, turn, _ in _legs_reference(route)]  # fmt: skip
+    assert legs == before
+    for lang in ("de", "en"):
+        steps = [s for s in instructions(route, lang) if s.type in ("depart", "turn")]
+        assert steps == _steps_reference(route, lang)
+
+
+_NAMES = [None, "", "Mittelweg", "Am Altenhof", "Karl-Marx-Platz", "23er Kaserner", "Alte Brücke"]
+_HIGHWAYS = ["footway", "path", "residential", "steps", "service", "living_street", "cycleway"]
+
+
+@st.composite
+def _routes(draw: Any) -> Route:
+    """Short routes near Kaiserslautern: pieces of a few named and unnamed ways (sidewalks,
+    ways split into several pieces, pieces of length zero), bending at random."""
+    geo = [[7.75, 49.44]]
+    segments = []
+    at = 0.0
+    for i in range(draw(st.integers(1, 10))):
+        first = len(geo) - 1
+        for _ in range(draw(st.integers(1, 3))):
+            lon, lat = geo[-1]
+            geo.append([lon + draw(st.floats(-4e-4, 4e-4)), lat + draw(st.floats(-3e-4, 3e-4))])
+        length = draw(st.sampled_from([0.0, 0.4, 1.5, 12.0, 36.0, 140.0, 1200.0]))
+        segments.append(Segment(
+            i, draw(st.sampled_from(_NAMES)), draw(st.sampled_from(_HIGHWAYS)), draw(st.booleans()),
+            at, length, first, len(geo) - 1, draw(st.sampled_from([-1, 1, 2])),
+        ))  # fmt: skip
+        at += length
+    return _route(segments, geo)
+
+
+@HYP
+@given(_routes())
+def test_steps_and_their_words_as_before(route: Route) -> None:
+    """The pieces merge into the same steps, and the departure and turns are worded as before."""
+    _check_steps(route)
+
+
+@pytest.mark.slow
+def test_steps_and_their_words_as_before_on_real_routes(ksl_router: Any) -> None:
+    g = ksl_router.graph
+    rng = np.random.default_rng(11)
+    checked = 0
+    for _ in range(30):
+        origin, destination = node_trip(g, *rng.integers(0, g.node_count, 2))
+        for preset in ("wheelchair", "walk"):
+            try:
+                route = ksl_router.route(origin, destination, preset)
+            except NoRouteError:
+                continue
+            _check_steps(dataclasses.replace(route, barriers=[], rests=None))  # turns only
+            checked += 1
+    assert checked >= 40
+
+
+def _crossings_reference(barriers: list[Barrier]) -> list[Barrier]:
+    """The crossing rule written out another way: crossing reports grouped with the one before
+    when at most SAME_CROSSING_M after it; a group is said at its first report's place, with
+    each fact as the first report gives it unless a later one gives a better value (a better
+    crossing kind; a known value for an unknown one)."""
+    items: list[Barrier | list[Barrier]] = []
+    group: list[Barrier] = []
+    for b in barriers:
+        if b.kind != "crossing":
+            items.append(b)
+        elif group and b.at_m - group[-1].at_m <= SAME_CROSSING_M:
+            group.append(b)
+        else:
+            group = [b]
+            items.append(group)
+
+    def better(key: str, old: Any, new: Any) -> bool:
+        if key == "crossing":
+            return _CROSSING_RANK.get(new, 0) > _CROSSING_RANK.get(old, 0)
+        return old in (None, "unknown") and new not in (None, "unknown")
+
+    out = []
+    for item in items:
+        if isinstance(item, Barrier) or len(item) == 1:
+            out.append(item if isinstance(item, Barrier) else item[0])
+            continue
+        facts = dict(item[0].details)
+        for b in item[1:]:
+            facts.update({k: v for k, v in b.details.items() if better(k, facts.get(k), v)})
+        out.append(item[0]._replace(details=facts))
+    return out
+
+
+def _slopes_reference(barriers: list[Barrier]) -> list[Barrier]:
+    """The slope rule written out another way: a steep piece joins the slope before it when
+    it begins at most 1 m after that slope's end and goes the same way by the same source; a
+    slope is said at its first piece's place, with its steepest incline (the later piece's on
+    a tie) and its length to the end of its last piece (rounded as it grows), if long enough."""
+    out: list[Barrier] = []
+    slope: list[Any] | None = None  # [index in out, first piece, incline, length]
+    for b in barriers:
+        d = b.details
+        if b.kind == "steep" and slope is not None:
+            _, first, incline, length = slope
+            alike = (d["incline_percent"] > 0) == (incline > 0) and d.get("source") == first.details.get("source")  # fmt: skip
+            if alike and b.at_m <= first.at_m + length + 1.0:
+                if abs(d["incline_percent"]) >= abs(incline):
+                    slope[2] = d["incline_percent"]
+                slope[3] = round(b.at_m + float(d["length_m"]) - first.at_m, 1)
+                out[slope[0]] = first._replace(details={**first.details, "incline_percent": slope[2], "length_m": slope[3]})  # fmt: skip
+                continue
+        if b.kind == "steep":
+            slope = [len(out), b, d["incline_percent"], float(d["length_m"])]
+        out.append(b)
+    minimum = {"dem": ESTIMATED_SLOPE_MIN_M}
+    return [b for b in out if b.kind != "steep" or float(b.details["length_m"]) >= minimum.get(b.details.get("source"), TAGGED_SLOPE_MIN_M)]  # fmt: skip
+
+
+_FACTS = {
+    "crossing": ["traffic_signals", "marked", "uncontrolled", "unmarked", "unknown", None],
+    "acoustic_signal": ["yes", "no", "unknown", None],
+    "tactile_paving": ["yes", "no", "unknown"],
+}
+
+
+@st.composite
+def _barrier_lists(draw: Any) -> list[Barrier]:
+    """Barriers as a route lists them, sorted by place: crossings, steep pieces and kerbs close
+    together or apart, some reported twice alike."""
+    out: list[Barrier] = []
+    at = 0.0
+    for _ in range(draw(st.integers(0, 14))):
+        at += draw(st.sampled_from([0.0, 0.0, 1.0, 3.0, 8.0, 12.0, 12.5, 30.0, 40.0]))
+        kind = draw(st.sampled_from(["crossing", "steep", "steep", "kerb"]))
+        if kind == "crossing":
+            details: dict[str, Any] = {k: draw(st.sampled_from(v)) for k, v in _FACTS.items()}
+        elif kind == "steep":
+            details = {
+                "incline_percent": draw(st.sampled_from([-8.0, -6.5, 6.5, 7.0, 8.0])),
+                "length_m": draw(st.sampled_from([0.0, 1.0, 5.0, 12.0, 30.0, 60.0])),
+                "source": draw(st.sampled_from(["tag", "dem"])),
+            }
+        else:
+            details = {"height_cm": 3.0, "count": 1}
+        out.append(Barrier(kind, at, 7.7, 49.44, details))
+        if draw(st.integers(0, 3)) == 0:
+            out.append(Barrier(kind, at, 7.7, 49.44, dict(details)))  # the same report again
+    return out
+
+
+@HYP
+@given(_barrier_lists())
+def test_crossings_and_slopes_as_the_rules_say(barriers: list[Barrier]) -> None:
+    assert _merge_crossings(barriers) == _crossings_reference(barriers)
+    assert _slopes(barriers) == _slopes_reference(barriers)
+    assert _slopes(_merge_crossings(barriers)) == _slopes_reference(_crossings_reference(barriers))

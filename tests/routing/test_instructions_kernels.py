@@ -1,9 +1,11 @@
-"""The instructions' turn kernel (:func:`routing._kernels.turn_deltas`) against the plain Python
-walk it replaced (kept here as the reference): the same turn at every junction, on random
-polylines (with repeated points and zero-length pieces) and on real Kaiserslautern routes."""
+"""The instructions' turn kernels (:func:`routing._kernels.turn_deltas`, and
+:func:`~routing._kernels.turn_kind` that classifies its bearings) against the plain Python they
+replaced (kept here as the reference): the same turn at every junction, on random polylines
+(with repeated points and zero-length pieces) and on real Kaiserslautern routes."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,8 +14,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graphs.geodesy import flat_bearing_deg, great_circle_m
+from routing._kernels import turn_kind
 from routing.errors import NoRouteError
-from routing.instructions import BEARING_BASE_M, _turn, _turns_at
+from routing.instructions import (
+    _TURN_KINDS,
+    _TURNS,
+    BEARING_BASE_M,
+    STRAIGHT_DEG,
+    _turn,
+    _turns_at,
+)
 from tests.routing.trips import node_trip
 
 HYP = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -86,3 +96,26 @@ def test_turn_kernel_on_real_routes(ksl_router: Any) -> None:
             _check(route.geometry)
             checked += 1
     assert checked >= 40
+
+
+def _near(x: float) -> list[float]:
+    return [x, math.nextafter(x, -math.inf), math.nextafter(x, math.inf)]
+
+
+#: Changes of bearing at and next to every threshold of the classification, both ways round.
+_EDGES = [e for b in (0.0, 20.0, 45.0, 135.0, 170.0, 180.0, 190.0, 340.0, 360.0, 540.0) for x in (b, -b) for e in _near(x)]  # fmt: skip
+
+
+@HYP
+@given(st.one_of(st.floats(-1080.0, 1080.0), st.sampled_from(_EDGES)))
+def test_turn_kind_kernel_classifies_as_turn(delta: float) -> None:
+    """The kernel's classification of a change of bearing (:func:`routing._kernels.turn_kind`,
+    which :func:`_turns_at` now uses) names the turn :func:`_turn` names, also at the edges."""
+    assert _TURN_KINDS[turn_kind(delta, STRAIGHT_DEG)] == _turn(delta)
+
+
+def test_turn_kind_kernel_on_every_edge_and_no_bearing() -> None:
+    for delta in _EDGES:
+        assert _TURN_KINDS[turn_kind(delta, STRAIGHT_DEG)] == _turn(delta), delta
+    assert _TURN_KINDS[turn_kind(math.nan, STRAIGHT_DEG)] == "straight"  # a side without length
+    assert set(_TURN_KINDS) == set(_TURNS["de"]) == set(_TURNS["en"])
