@@ -55,6 +55,7 @@ from routing.rests import (
     LEAST_BAD_STEPS,
     LEAST_BAD_TOLERANCE_M,
     RestQuery,
+    RestsAsked,
     combine_rests,
     direct_keeps,
     pieces_longest_gap,
@@ -611,23 +612,28 @@ class Router:
     def with_rests(
         self, route: Route, path: Path, profile: Profile, *, least_bad: bool = False
     ) -> Route:
-        """``route`` with its rests report (:func:`~routing.rests.rests_report`) and, when its
-        longest stretch without a seat exceeds the profile's limit, a break of limit
+        """``route`` with its rests report (:func:`~routing.rests.rests_report`; the one it has
+        when :func:`~routing.report.build_route` made it, as :meth:`route` asks) and, when
+        its longest stretch without a seat exceeds the profile's limit, a break of limit
         ``"rests"`` there (verdict ``"no"``). On a graph whose source was not read for seats
         (a download, :func:`~graphs.features.surroundings_read`) that stretch is one without
         seat data: the route relies on unknown ``seat`` data there (verdict at best
         ``"unknown"``), it breaks nothing known."""
         limit = profile.max_distance_between_rests_m
-        seats = walk_seats(self.graph, path.edges, path.start, path.end)
-        total = route.distance_m
-        ends = ((path.source.lon, path.source.lat), (path.target.lon, path.target.lat))
-        if route.geometry:
-            ends = (tuple(route.geometry[0]), tuple(route.geometry[-1]))  # type: ignore[assignment]
-        known = surroundings_read(self.graph)
-        report = rests_report(seats, total, ends, limit, least_bad=least_bad, seats_known=known)
-        route = dataclasses.replace(route, rests=report)
+        report = route.rests
+        if report is None:
+            seats = walk_seats(self.graph, path.edges, path.start, path.end)
+            ends = ((path.source.lon, path.source.lat), (path.target.lon, path.target.lat))
+            if route.geometry:
+                ends = (tuple(route.geometry[0]), tuple(route.geometry[-1]))  # type: ignore[assignment]
+            report = rests_report(
+                seats, route.distance_m, ends, limit, least_bad=least_bad,
+                seats_known=surroundings_read(self.graph),
+            )  # fmt: skip
+            route = dataclasses.replace(route, rests=report)
         if limit is None or report["keeps_limit"]:
             return route
+        known = report["seats_known"]
         gap = report["longest_gap"]
         where = gap["from"]
         acc = route.accessibility
@@ -899,9 +905,11 @@ class Router:
             walk_path = path if plain_walk else self._walk_between(source, target)
         # snapped_on_usable: nearest-point snapping hides nothing at the ends; what lies between
         # the network and the place asked for is on the route's own pieces.
+        # the rests report is made with the report (no copy of the route to add it)
         route = build_route(
             self.graph, self.report_table(), prof, weights, path, walk_path,
             snapped_on_usable=True,
+            rests=RestsAsked(limit, least_bad, surroundings_read(self.graph)),
         )  # fmt: skip
         route = self.with_rests(route, path, prof, least_bad=least_bad)
         if route.accessibility.verdict != "no":

@@ -2,8 +2,9 @@
 
 :class:`ReportTable` stacks every attribute a report reads into one table, so a route gathers
 them in one indexing step; :func:`build_route` walks a :class:`~routing.engine.Path`'s pieces
-(vectorised) to find barriers, broken limits, unknowns, the largest incline, duration and
-detour; :func:`combine_routes` joins the legs of a route through via points.
+(kernel passes, then plain Python over the few pieces listed) to find barriers, broken limits,
+unknowns, the largest incline, duration, detour and, when asked, the rests report;
+:func:`combine_routes` joins the legs of a route through via points.
 
 Nothing here knows the router: the caller passes the graph (geometry, names, lengths), the report
 table consistent with it, the profile's weights and the path, so the module sits below
@@ -18,7 +19,7 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -40,14 +41,11 @@ from routing._kernels import (
     FLAG_BARRIER,
     FLAG_CROSSING,
     FLAG_ELEVATOR,
-    FLAG_HAS_LENGTH,
     FLAG_KERB,
-    FLAG_KNOWN_INCLINE,
     FLAG_NARROW,
     FLAG_STEEP,
     FLAG_STEPS,
     FLAG_SURFACE,
-    FLAG_WALKED,
     PIECE_ALONG,
     PIECE_COLUMNS,
     PIECE_ESTIMATED_INCLINE,
@@ -67,13 +65,16 @@ from routing._kernels import (
     RULE_UNKNOWN_FORBIDDEN,
     SEGMENT_COLUMNS,
     VERDICT_COLUMNS,
+    mark_runs,
     report_piece_flags,
     route_verdict,
     segment_runs,
+    top_incline,
     verdict_masks_fill,
 )
 from routing.geometry import route_polyline
 from routing.messages import limit_message
+from routing.rests import RestsAsked, rests_report, walk_seats
 from routing.route import (
     VERDICTS,
     Accessibility,
@@ -88,7 +89,7 @@ from routing.route import (
     worst_verdict,
 )
 from routing.snapping import SnapPoint
-from routing.walking import detour, transition_delay_s, walking_time_s
+from routing.walking import detour, round_as_numpy, transition_delay_s, walking_time_s
 
 __all__ = [
     "ALONG_BREAKS",
@@ -232,6 +233,7 @@ def build_route(
     walk_path: SearchPath | None,
     *,
     snapped_on_usable: bool,
+    rests: RestsAsked | None = None,
 ) -> Route:
     """Turn a search path into a :class:`Route` report (a few kernel passes over its pieces,
     objects only for what is listed).
@@ -242,7 +244,15 @@ def build_route(
     ``snapped_on_usable`` says whether both ends snapped onto edges the profile may use; the
     verdict no longer reads it (it reads what the walked parts of the end pieces meet, so a kerb
     beyond the destination breaks nothing) and it can go when the snapping is reworked.
+    ``rests``: make the route's :attr:`~routing.route.Route.rests` report here (from the
+    lengths and the polyline already at hand) instead of a copy of the route with it later;
+    None leaves it None (see :meth:`routing.engine.Router.with_rests`).
+
+    Per piece, the kernels' arrays are turned into plain lists once: the few pieces a report
+    lists are read from those, while sums over the route stay numpy's (see
+    :mod:`routing._kernels`).
     """
+    plan = _plan(profile)
     edges = np.asarray(path.edges, dtype=np.int64)
     block = table.rows[edges]
     c = table.split(block)
@@ -251,69 +261,39 @@ def build_route(
     lengths = np.empty(k)
     at = np.empty(k)
     flags = np.empty(k, dtype=np.int64)
-    steep_limit = min(STEEP_REPORT_PERCENT, profile.max_incline_percent or STEEP_REPORT_PERCENT)
-    narrow_limit = profile.min_width_m if profile.min_width_m is not None else NARROW_REPORT_M
     report_piece_flags(
-        block, table.piece_columns, start, end, float(steep_limit), float(narrow_limit),
-        _reported_surfaces(profile.avoid_surfaces), float(CrossingKind.NONE),
-        float(BarrierKind.NONE), lengths, at, flags,
+        block, table.piece_columns, start, end, plan.steep_limit, plan.narrow_limit,
+        plan.reported_surfaces, _CROSSING_NONE, _BARRIER_NONE, lengths, at, flags,
     )  # fmt: skip
     total = float(lengths.sum())
-    not_last = np.arange(k) < k - 1
     points, first_pt, last_pt = route_polyline(graph, edges, start, end)
-    geometry: list[list[float]] = points.tolist()
-    first_at, last_at = first_pt.tolist(), last_pt.tolist()
+    pieces = _Pieces(
+        flags.tolist(), at.tolist(), lengths.tolist(), points.tolist(), first_pt.tolist(),
+        last_pt.tolist(),
+    )  # fmt: skip
+    geometry = pieces.geometry
 
-    barriers = _barriers(c, flags, lengths, at, start, end, geometry, first_at, last_at)
-    walked = (flags & FLAG_WALKED) != 0
-    has_length = (flags & FLAG_HAS_LENGTH) != 0
-
-    def places(i: int, at_head: bool) -> Place:
-        """Where piece ``i`` starts, or its head."""
-        if at_head:
-            lon, lat = geometry[last_at[i]]
-            return Place(round(float(at[i] + lengths[i]), 1), lon, lat)
-        lon, lat = geometry[first_at[i]]
-        return Place(round(float(at[i]), 1), lon, lat)
-
-    accessibility = _accessibility(
-        profile, weights, graph, table, edges, c, lengths, total, start, end, places
-    )
+    barriers = _barriers(block, table.index, pieces, start, end)
+    met = _met(graph, table, weights, plan, edges, lengths, start, end)
+    accessibility = _accessibility(profile, plan, weights, edges, c, lengths, total, pieces, met)
     violations = [Violation(b.limit, b.at_m, b.lon, b.lat, b.message) for b in accessibility.breaks]
-
-    ubits = weights.unknowns[edges]
-    edge_level = walked & has_length
-    unknowns: dict[str, dict[str, float]] = {}
-    present = int(np.bitwise_or.reduce(ubits, initial=0))
-    for bit, name, where in _UNKNOWN_REPORT if present else ():
-        if not present & bit:
-            continue
-        hit = (ubits & np.uint32(bit)) != 0
-        if where == "kerbs":
-            count = int(c["kerb_unknown_count"][hit & not_last].sum())
-            if count:
-                unknowns[name] = {"count": count}
-        elif where == "head":
-            if (hit & not_last).any():
-                unknowns[name] = {"count": int((hit & not_last).sum())}
-        elif float(lengths[hit & edge_level].sum()) > 0:
-            unknowns[name] = {"length_m": round(float(lengths[hit & edge_level].sum()), 1)}
+    unknowns = _unknowns(met, lengths, c)
 
     max_incline = None
-    known_incline = (flags & FLAG_KNOWN_INCLINE) != 0
-    if known_incline.any():
-        incline = c["incline_percent"]
-        incline_src = c["incline_source"]
-        top = int(np.flatnonzero(known_incline)[np.argmax(np.abs(incline[known_incline]))])
+    top = top_incline(block, table.index["incline_percent"], flags)
+    if top >= 0:
         max_incline = {
-            "percent": round(float(incline[top]), 1),
-            "source": InclineSource(int(incline_src[top])).name.lower(),
-            "at_m": round(float(at[top]), 1),
+            "percent": round(float(block[top, table.index["incline_percent"]]), 1),
+            "source": _INCLINE_SOURCE_NAMES[int(block[top, table.index["incline_source"]])],
+            "at_m": round(pieces.at_m[top], 1),
         }
 
-    kerbs = c["kerb_count"].astype(np.int64)
-    delays = transition_delay_s(profile, kerbs, c["crossing_share"])
-    duration = walking_time_s(profile, total, float(delays[not_last].sum()))
+    # every piece but the last walks past its head (a slice: numpy sums the same values)
+    passed = slice(0, k - 1)
+    delays = transition_delay_s(
+        profile, c["kerb_count"][passed].astype(np.int64), c["crossing_share"][passed]
+    )
+    duration = walking_time_s(profile, total, float(delays.sum()))
 
     walk_detour = None
     walk_edges: list[int] = []
@@ -326,6 +306,17 @@ def build_route(
         else:
             walk_m -= walk_path.start * walk_len[0] + (1.0 - walk_path.end) * walk_len[-1]
         walk_detour = detour(total, walk_m)
+    edge_list: list[int] = edges.tolist()
+    rests_made = None
+    if rests is not None:
+        ends = ((path.source.lon, path.source.lat), (path.target.lon, path.target.lat))
+        if geometry:
+            ends = (tuple(geometry[0]), tuple(geometry[-1]))  # type: ignore[assignment]
+        seats = walk_seats(graph, edges, start, end, at_m=pieces.at_m)
+        rests_made = rests_report(
+            seats, total, ends, rests.limit_m, least_bad=rests.least_bad,
+            seats_known=rests.seats_known,
+        )  # fmt: skip
     return Route(
         profile=profile.name,
         accessibility=accessibility,
@@ -342,10 +333,32 @@ def build_route(
             graph, edges, block, table.segment_columns, at, lengths, first_pt, last_pt
         ),
         snapped={"origin": _snapped(path.source), "destination": _snapped(path.target)},
-        edges=edges.tolist(),
+        edges=edge_list,
         walk_edges=walk_edges,
-        walked_m=lengths.tolist(),
+        walked_m=pieces.length_m,
+        rests=rests_made,
     )
+
+
+class _Pieces(NamedTuple):
+    """A route's pieces as plain lists (what the report reads piece by piece): the
+    :func:`~routing._kernels.report_piece_flags` bits, where each piece starts and the metres
+    walked on it, the polyline and each piece's first and last point in it."""
+
+    flags: list[int]
+    at_m: list[float]
+    length_m: list[float]
+    geometry: list[list[float]]
+    first_pt: list[int]
+    last_pt: list[int]
+
+    def place(self, i: int, at_head: bool) -> Place:
+        """Where piece ``i`` starts, or its head."""
+        if at_head:
+            lon, lat = self.geometry[self.last_pt[i]]
+            return Place(round(self.at_m[i] + self.length_m[i], 1), lon, lat)
+        lon, lat = self.geometry[self.first_pt[i]]
+        return Place(round(self.at_m[i], 1), lon, lat)
 
 
 def _reported_surfaces(avoid_surfaces: Any) -> np.ndarray:
@@ -363,22 +376,6 @@ def _reported_surface_table(avoid_surfaces: tuple[str, ...]) -> np.ndarray:
     return table
 
 
-#: (bit, name, how it is counted) of every Unknown flag in declaration order, as plain values
-#: (IntFlag arithmetic is slow): the unknown kerb heights by count, the facts at an edge's head
-#: (crossing signals, tactile paving, barriers) by the heads passed, the others by length.
-_UNKNOWN_REPORT = tuple(
-    (
-        int(f),
-        (f.name or "").lower(),
-        "kerbs"
-        if f == Unknown.KERB_HEIGHT
-        else "head"
-        if f.name in ("ACOUSTIC_SIGNAL", "TACTILE_PAVING", "BARRIER")
-        else "length",
-    )
-    for f in Unknown
-)
-
 #: The kinds of :class:`Barrier` in the order a report lists them (before sorting by place),
 #: with their :func:`~routing._kernels.report_piece_flags` bit.
 _BARRIER_KINDS = (
@@ -390,103 +387,144 @@ _ANY_BARRIER = sum(bit for _, bit in _BARRIER_KINDS)
 
 
 def _barriers(
-    c: Mapping[str, np.ndarray],
-    flags: np.ndarray,
-    lengths: np.ndarray,
-    at: np.ndarray,
-    start: float,
-    end: float,
-    geometry: list[list[float]],
-    first_pt: list[int],
-    last_pt: list[int],
+    block: np.ndarray, index: dict[str, int], pieces: _Pieces, start: float, end: float
 ) -> list[Barrier]:
-    """Every barrier met, sorted by place: for each piece whose ``flags`` mark a kind, its
-    details (values rounded as reported, enum codes by name). Steep parts, steps, surfaces and
-    narrow passages are placed at the piece's start, crossings half-way, elevators, kerbs and
-    barriers at its head."""
-    hit = np.flatnonzero(flags & _ANY_BARRIER).tolist()
+    """Every barrier met, sorted by place: for each piece whose flags mark a kind, its details
+    (values rounded as reported, enum codes by name). Steep parts, steps, surfaces and narrow
+    passages are placed at the piece's start, crossings half-way, elevators, kerbs and barriers
+    at its head.
+
+    The pieces with a barrier are gathered from ``block`` (the route's report table rows) once,
+    as plain floats; values are rounded by :func:`round_as_numpy`, as ``np.round`` did."""
+    flags = pieces.flags
+    hit = [i for i, bits in enumerate(flags) if bits & _ANY_BARRIER]
     if not hit:
         return []
     k = len(flags)
-    bits = flags[hit].tolist()
-    names = _enum_names
-    at_m, length_m = at.tolist(), lengths.tolist()
+    rows = block[hit].tolist()
+    present = 0
+    for i in hit:
+        present |= flags[i]
+    at_m, length_m, geometry = pieces.at_m, pieces.length_m, pieces.geometry
+    first_pt, last_pt = pieces.first_pt, pieces.last_pt
+    ix = index
     out: list[Barrier] = []
 
-    def add(kind: str, i: int, place: int, at_i: float, details: dict[str, Any]) -> None:
+    def add(kind: str, place: int, at_i: float, details: dict[str, Any]) -> None:
         lon, lat = geometry[place]
-        out.append(Barrier(kind, round(at_i, 1), lon, lat, details))
+        out.append(_new_barrier((kind, round(at_i, 1), lon, lat, details)))
 
     for kind, flag in _BARRIER_KINDS:
-        rows = [i for i, b in zip(hit, bits, strict=True) if b & flag]
-        if not rows:
+        if not present & flag:
             continue
-        if kind == "steep":
-            incline = np.round(c["incline_percent"][rows], 1).tolist()
-            rounded = np.round(lengths[rows], 1).tolist()
-            for j, i in enumerate(rows):
-                add(kind, i, first_pt[i], at_m[i], {
-                    "incline_percent": incline[j], "length_m": rounded[j],
-                    "source": names(InclineSource, c["incline_source"][i]),
+        for i, row in zip(hit, rows, strict=True):
+            if not flags[i] & flag:
+                continue
+            if kind == "steep":
+                add(kind, first_pt[i], at_m[i], {
+                    "incline_percent": round_as_numpy(row[ix["incline_percent"]], 1),
+                    "length_m": round_as_numpy(length_m[i], 1),
+                    "source": _name(_INCLINE_SOURCE_NAMES, row[ix["incline_source"]]),
                 })  # fmt: skip
-        elif kind == "steps":
-            for i in rows:
-                total = float(c["step_count"][i])
+            elif kind == "steps":
+                total = row[ix["step_count"]]
                 count = int(total) if math.isfinite(total) else -1  # as astype(int64): < 0
                 frac = (end if i == k - 1 else 1.0) - (start if i == 0 else 0.0)
-                add(kind, i, first_pt[i], at_m[i], {
-                    "step_count": int(max(1.0, float(np.rint(count * frac)))) if count > 0 else None,
-                    "handrail": names(Tri, c["handrail"][i]),
-                    "ramp_wheelchair": names(Tri, c["ramp_wheelchair"][i]),
+                add(kind, first_pt[i], at_m[i], {
+                    # round(): half to even, as np.rint
+                    "step_count": max(1, round(count * frac)) if count > 0 else None,
+                    "handrail": _name(_TRI_NAMES, row[ix["handrail"]]),
+                    "ramp_wheelchair": _name(_TRI_NAMES, row[ix["ramp_wheelchair"]]),
                 })  # fmt: skip
-        elif kind == "surface":
-            rounded = np.round(lengths[rows], 1).tolist()
-            for j, i in enumerate(rows):
-                add(kind, i, first_pt[i], at_m[i], {
-                    "surface": names(SurfaceClass, c["surface"][i]), "length_m": rounded[j],
+            elif kind == "surface":
+                add(kind, first_pt[i], at_m[i], {
+                    "surface": _name(_SURFACE_NAMES, row[ix["surface"]]),
+                    "length_m": round_as_numpy(length_m[i], 1),
                 })  # fmt: skip
-        elif kind == "narrow":
-            width = np.round(c["passage_width_m"][rows], 2).tolist()
-            for j, i in enumerate(rows):
-                add(kind, i, first_pt[i], at_m[i], {"width_m": width[j]})
-        elif kind == "crossing":
-            for i in rows:
-                add(kind, i, (first_pt[i] + last_pt[i]) // 2, at_m[i] + length_m[i] / 2, {
-                    "crossing": names(CrossingKind, c["crossing"][i]),
-                    "acoustic_signal": names(AcousticSignal, c["acoustic_signal"][i]),
-                    "vibration_signal": names(Tri, c["vibration_signal"][i]),
-                    "tactile_paving": names(Tri, c["tactile_paving"][i]),
+            elif kind == "narrow":
+                width = round_as_numpy(row[ix["passage_width_m"]], 2)
+                add(kind, first_pt[i], at_m[i], {"width_m": width})
+            elif kind == "crossing":
+                add(kind, (first_pt[i] + last_pt[i]) // 2, at_m[i] + length_m[i] / 2, {
+                    "crossing": _name(_CROSSING_NAMES, row[ix["crossing"]]),
+                    "acoustic_signal": _name(_ACOUSTIC_NAMES, row[ix["acoustic_signal"]]),
+                    "vibration_signal": _name(_TRI_NAMES, row[ix["vibration_signal"]]),
+                    "tactile_paving": _name(_TRI_NAMES, row[ix["tactile_paving"]]),
                 })  # fmt: skip
-        elif kind == "elevator":
-            for i in rows:
-                add(kind, i, last_pt[i], at_m[i] + length_m[i], {})
-        elif kind == "kerb":
-            heights = c["kerb_height_cm"][rows]
-            rounded = np.round(heights, 1).tolist()
-            for j, i in enumerate(rows):
-                add(kind, i, last_pt[i], at_m[i] + length_m[i], {
-                    "height_cm": None if math.isnan(heights[j]) else rounded[j],
-                    "count": int(float(c["kerb_count"][i])),
+            elif kind == "elevator":
+                add(kind, last_pt[i], at_m[i] + length_m[i], {})
+            elif kind == "kerb":
+                height = row[ix["kerb_height_cm"]]
+                add(kind, last_pt[i], at_m[i] + length_m[i], {
+                    "height_cm": None if math.isnan(height) else round_as_numpy(height, 1),
+                    "count": int(row[ix["kerb_count"]]),
                 })  # fmt: skip
-        else:
-            for i in rows:
-                add(kind, i, last_pt[i], at_m[i] + length_m[i], {
-                    "barrier": names(BarrierKind, c["barrier"][i]),
+            else:
+                add(kind, last_pt[i], at_m[i] + length_m[i], {
+                    "barrier": _name(_BARRIER_NAMES, row[ix["barrier"]]),
                 })  # fmt: skip
     out.sort(key=lambda b: b.at_m)
     return out
 
 
-def _enum_names(enum: type[IntEnum], code: Any) -> str:
-    """The lower-case name of enum code ``code`` (a float from the report table); "unknown"
-    for a code the enum does not have."""
-    names = _ENUM_NAMES.get(enum)
-    if names is None:
-        names = _names_of(_NO_CODES, enum).names
+#: :class:`Segment` and :class:`Barrier` from a tuple of their fields: ``tuple.__new__`` (a
+#: named tuple's own ``__new__`` is a Python function; its call is a third of the cost of a
+#: report's ~20 segments).
+_new_segment = functools.partial(tuple.__new__, Segment)
+_new_barrier = functools.partial(tuple.__new__, Barrier)
+
+
+def _enum_table(enum: type[IntEnum]) -> dict[int, str]:
+    """Lower-case names of ``enum``'s members by code."""
+    return {int(m): (m.name or "").lower() for m in enum}
+
+
+_INCLINE_SOURCE_NAMES = _enum_table(InclineSource)
+_TRI_NAMES = _enum_table(Tri)
+_SURFACE_NAMES = _enum_table(SurfaceClass)
+_CROSSING_NAMES = _enum_table(CrossingKind)
+_ACOUSTIC_NAMES = _enum_table(AcousticSignal)
+_BARRIER_NAMES = _enum_table(BarrierKind)
+_HIGHWAY_NAMES = _enum_table(HighwayClass)
+_SMOOTHNESS_NAMES = _enum_table(Smoothness)
+_CROSSING_NONE = float(CrossingKind.NONE)
+_BARRIER_NONE = float(BarrierKind.NONE)
+
+
+def _name(names: dict[int, str], code: float) -> str:
+    """The name of enum code ``code`` (a float from the report table); "unknown" for a code
+    the enum does not have."""
     return names.get(int(code), "unknown")
 
 
-_NO_CODES = np.zeros(0)
+def _unknowns(
+    met: _Met, lengths: np.ndarray, c: Mapping[str, np.ndarray]
+) -> dict[str, dict[str, float]]:
+    """The route's unknown facts by name, from the unknown bits its pieces meet (``met``, where
+    the verdict counts them): unknown kerb heights by count and the facts at a piece's head by
+    the heads passed (every piece but the last), the others by the metres walked on pieces
+    where some length is walked (a step count: met wherever walked)."""
+    unknowns: dict[str, dict[str, float]] = {}
+    present = met.unknown_bits
+    for bit, name, where in _UNKNOWN_REPORT if present else ():
+        if not present & bit:
+            continue
+        hit = (met.unknowns & np.int64(bit)) != 0
+        if where == "kerbs":
+            count = int(c["kerb_unknown_count"][hit].sum())
+            if count:
+                unknowns[name] = {"count": count}
+        elif where == "head":
+            heads = int(hit.sum())
+            if heads:
+                unknowns[name] = {"count": heads}
+        else:
+            if bit == _STEP_COUNT_BIT:
+                hit &= (met.bits & PIECE_ALONG) != 0
+            metres = float(lengths[hit].sum())
+            if metres > 0:
+                unknowns[name] = {"length_m": round(metres, 1)}
+    return unknowns
 
 
 # --------------------------------------------------------------------------- the verdict
@@ -501,6 +539,19 @@ ESTIMATE_CAN_BREAK_PARAMETER = "estimated_incline_breaks_limit"
 #: Unknown flags that describe a point met at an edge's head (kerbs, crossing signals).
 _POINT_UNKNOWNS = sum(
     int(Unknown[f.upper()]) for f, w in unknown_flags().items() if w is not Where.EDGE
+)
+
+#: (bit, name, how it is counted) of every Unknown flag in declaration order, as plain values
+#: (IntFlag arithmetic is slow): the unknown kerb heights by count, the other facts at an edge's
+#: head (:data:`_POINT_UNKNOWNS`: crossing signals, tactile paving, barriers) by the heads
+#: passed, the others by length.
+_UNKNOWN_REPORT = tuple(
+    (
+        int(f),
+        (f.name or "").lower(),
+        "kerbs" if f == Unknown.KERB_HEIGHT else "head" if int(f) & _POINT_UNKNOWNS else "length",
+    )
+    for f in Unknown
 )
 
 
@@ -546,16 +597,42 @@ def limited_unknowns(profile: Profile) -> Unknown:
 
 @dataclass(frozen=True, slots=True)
 class _VerdictPlan:
-    """What the verdict reads of one profile, worked out once (IntFlag arithmetic is slow)."""
+    """What the verdict and the report read of one profile, worked out once (IntFlag arithmetic
+    and reading a profile's fields are slow)."""
 
     limited: int  # Unknown bits a limit reads
     forbidden: int  # Unknown bits the profile forbids
     flags: tuple[tuple[int, str, bool], ...]  # (bit, name, at the head) of each limited flag
     rule: np.ndarray  # the verdict kernels' ``rule`` argument (bits of the rule, the profile's)
+    can_break: bool  # estimate_can_break(profile)
+    max_incline: bool  # the profile limits inclines: estimated ones are relied on
+    handrail: bool  # the profile requires handrails on the steps it allows
+    steep_limit: float  # inclines at or above this are reported as steep parts
+    narrow_limit: float  # passages narrower than this are reported
+    reported_surfaces: np.ndarray  # _reported_surfaces(profile.avoid_surfaces)
+
+
+#: The plans of the profiles met last, by identity: hashing a profile (the key of
+#: :func:`_plan_of`'s cache) reads every one of its fields, a few microseconds per report. Each
+#: entry holds its profile, so the id stays that profile's while the entry lives.
+_PLANS_BY_ID: dict[int, tuple[Profile, _VerdictPlan]] = {}
+_PLANS_BY_ID_MAX = 64
+
+
+def _plan(profile: Profile) -> _VerdictPlan:
+    """:func:`_plan_of` ``profile``, looked up by identity first."""
+    entry = _PLANS_BY_ID.get(id(profile))
+    if entry is not None and entry[0] is profile:
+        return entry[1]
+    plan = _plan_of(profile)
+    if len(_PLANS_BY_ID) >= _PLANS_BY_ID_MAX:
+        _PLANS_BY_ID.clear()
+    _PLANS_BY_ID[id(profile)] = (profile, plan)
+    return plan
 
 
 @functools.lru_cache(maxsize=64)
-def _plan(profile: Profile) -> _VerdictPlan:
+def _plan_of(profile: Profile) -> _VerdictPlan:
     limited = int(limited_unknowns(profile))
     forbidden = sum(
         int(f) for f in Unknown if getattr(profile.unknown, (f.name or "").lower()) == UnknownTreatment.FORBID
@@ -565,6 +642,9 @@ def _plan(profile: Profile) -> _VerdictPlan:
         for f in Unknown
         if limited & f
     )
+    can_break = estimate_can_break(profile)
+    max_incline = profile.max_incline_percent is not None
+    handrail = profile.require_handrail_on_steps and not profile.avoid_steps
     rule = np.zeros(RULE_SIZE, dtype=np.int64)
     rule[RULE_UNKNOWN_FORBIDDEN] = int(Limit.UNKNOWN_FORBIDDEN)
     rule[RULE_CLOSED] = _CLOSED_BIT
@@ -574,10 +654,15 @@ def _plan(profile: Profile) -> _VerdictPlan:
     rule[RULE_INCLINE_UNKNOWN] = _INCLINE_UNKNOWN_BIT
     rule[RULE_FORBIDDEN] = forbidden
     rule[RULE_LIMITED] = limited
-    rule[RULE_CAN_BREAK] = estimate_can_break(profile)
-    rule[RULE_MAX_INCLINE] = profile.max_incline_percent is not None
-    rule[RULE_HANDRAIL] = profile.require_handrail_on_steps and not profile.avoid_steps
-    return _VerdictPlan(limited, forbidden, flags, rule)
+    rule[RULE_CAN_BREAK] = can_break
+    rule[RULE_MAX_INCLINE] = max_incline
+    rule[RULE_HANDRAIL] = handrail
+    steep = min(STEEP_REPORT_PERCENT, profile.max_incline_percent or STEEP_REPORT_PERCENT)
+    narrow = profile.min_width_m if profile.min_width_m is not None else NARROW_REPORT_M
+    return _VerdictPlan(
+        limited, forbidden, flags, rule, can_break, max_incline, handrail, float(steep),
+        float(narrow), _reported_surfaces(profile.avoid_surfaces),
+    )  # fmt: skip
 
 
 #: The verdict kernels' ``codes`` argument: the estimated incline sources, Tri.UNKNOWN.
@@ -638,23 +723,16 @@ def _measure(
     if limit == Limit.WIDTH:
         return round(float(c["passage_width_m"][i]), 2), p.min_width_m
     if limit == Limit.SURFACE:
-        return _value(_names_of(c["surface"], SurfaceClass), i), sorted(p.avoid_surfaces)
+        return _name(_SURFACE_NAMES, c["surface"][i]), sorted(p.avoid_surfaces)
     if limit == Limit.SMOOTHNESS:
-        return _value(_names_of(c["smoothness"], Smoothness), i), p.worst_smoothness
+        return _name(_SMOOTHNESS_NAMES, c["smoothness"][i]), p.worst_smoothness
     if limit == Limit.BARRIER:
-        return _value(_names_of(c["barrier"], BarrierKind), i), None
+        return _name(_BARRIER_NAMES, c["barrier"][i]), None
     if limit in (Limit.HANDRAIL, Limit.LIT, Limit.ACOUSTIC_SIGNAL, Limit.TACTILE_PAVING):
         return "no", "yes"
     if limit == Limit.WHEELCHAIR_NO:
         return "no", None
     return None, None
-
-
-def _runs(mask: np.ndarray) -> np.ndarray:
-    """Indices of the pieces that start a run of consecutive ``mask`` pieces."""
-    starts = mask.copy()
-    starts[1:] &= ~mask[:-1]
-    return np.flatnonzero(starts)
 
 
 # --- the verdict rule per edge: what walking an edge (or part of it) means for the verdict ------
@@ -751,18 +829,52 @@ def piece_verdict(
     return out.astype(np.uint8)
 
 
-def _accessibility(
-    profile: Profile,
-    weights: EdgeWeights,
+class _Met(NamedTuple):
+    """What a route's pieces meet (:func:`routing._kernels.route_verdict`): the verdict facts of
+    the walk; per piece the violation bits, the unknown bits and the ``PIECE_*`` bits; and the
+    unknown bits met anywhere (their OR)."""
+
+    facts: int
+    violations: np.ndarray
+    unknowns: np.ndarray
+    bits: np.ndarray
+    unknown_bits: int
+
+
+def _met(
     graph: CompiledGraph,
     table: ReportTable,
+    weights: EdgeWeights,
+    plan: _VerdictPlan,
+    edges: np.ndarray,
+    lengths: np.ndarray,
+    start: float,
+    end: float,
+) -> _Met:
+    """:class:`_Met` of the walk over ``edges`` (``lengths``: the metres walked on each) from
+    fraction ``start`` of the first to ``end`` of the last."""
+    k = len(edges)
+    met = np.empty(k, dtype=np.int64)
+    u_met = np.empty(k, dtype=np.int64)
+    piece_bits = np.empty(k, dtype=np.int64)
+    facts = route_verdict(
+        edges, weights.violations, weights.violations_at_head, weights.unknowns, table.rows,
+        table.verdict_columns, graph.edge["closed"], graph.node["closed"], graph.head,
+        graph.tail, lengths, start, end, plan.rule, _CODES, met, u_met, piece_bits,
+    )  # fmt: skip
+    return _Met(facts, met, u_met, piece_bits, int(np.bitwise_or.reduce(u_met, initial=0)))
+
+
+def _accessibility(
+    profile: Profile,
+    plan: _VerdictPlan,
+    weights: EdgeWeights,
     edges: np.ndarray,
     c: Mapping[str, np.ndarray],
     lengths: np.ndarray,
     total: float,
-    start: float,
-    end: float,
-    places: Any,
+    pieces: _Pieces,
+    met: _Met,
 ) -> Accessibility:
     """The verdict on a route's pieces (see :class:`~routing.route.Accessibility`).
 
@@ -773,54 +885,48 @@ def _accessibility(
     once, where the walk passes it (the tail of the first piece only when the walk starts on
     it). The verdict itself is the rule of :func:`verdict_masks` and :func:`piece_verdict`
     (the rule the matrix applies to its cells), applied per piece by the kernel
-    :func:`routing._kernels.route_verdict`; the breaks and reliances listed are exactly the
-    facts that rule counts. ``places(i, at_head)`` is the :class:`Place` of piece ``i``'s start
-    or head.
+    :func:`routing._kernels.route_verdict` (``met``, :func:`_met`); the breaks and reliances
+    listed are exactly the facts that rule counts. ``plan`` is ``_plan(profile)``; ``pieces``
+    gives the places.
     """
     k = len(edges)
-    plan = _plan(profile)
-    met = np.empty(k, dtype=np.int64)
-    u_met = np.empty(k, dtype=np.int64)
-    piece_bits = np.empty(k, dtype=np.int64)
-    facts = route_verdict(
-        edges, weights.violations, weights.violations_at_head, weights.unknowns, table.rows,
-        table.verdict_columns, graph.edge["closed"], graph.node["closed"], graph.head,
-        graph.tail, lengths, start, end, plan.rule, _CODES, met, u_met, piece_bits,
-    )  # fmt: skip
+    v_met, u_met, piece_bits = met.violations, met.unknowns, met.bits
+    place = pieces.place
 
     # --- what is broken ------------------------------------------------------------------
-    can_break = estimate_can_break(profile)
     forbidden = u_met & np.int64(plan.forbidden)
+    broken = v_met | forbidden if plan.forbidden else v_met
     breaks: list[Break] = []
-    demoted = np.zeros(k, dtype=bool)  # estimated incline breaks that may not say "no"
-    for i in np.flatnonzero(met | forbidden).tolist():
-        bits, forbid = int(met[i]), int(forbidden[i])
+    incline_broken: list[int] = []  # pieces with an incline break listed
+    for i in np.flatnonzero(broken).tolist() if broken.any() else ():
+        bits, forbid = int(v_met[i]), int(forbidden[i])
         point = int(weights.violations_at_head[edges[i]])  # the bits broken only at its head
         for limit, bit, name, _ in _LIMIT_BITS:
             if not bits & bit:
                 continue
             at_head = bool(point & bit)
             estimated = bit == _INCLINE_BIT and bool(piece_bits[i] & PIECE_ESTIMATED_INCLINE)
-            if estimated and not can_break:
-                demoted[i] = True
+            if estimated and not plan.can_break:  # relied on below instead
                 continue
+            if bit == _INCLINE_BIT:
+                incline_broken.append(i)
             attribute, unit = _LIMIT_ATTRIBUTE[limit]
             value, limit_value = _measure(limit, c, i, profile)
-            place = places(i, at_head)
+            where = place(i, at_head)
             message = limit_message(limit, c, i, profile, estimated=estimated)
             breaks.append(
                 Break(
-                    name, attribute, place.at_m, place.lon, place.lat, _plain(value),
+                    name, attribute, where.at_m, where.lon, where.lat, _plain(value),
                     limit_value, unit, estimated, message,
                 )
             )  # fmt: skip
         for bit, name, at_head in _UNKNOWN_BITS:
             if forbid & bit:
-                place = places(i, at_head)
+                where = place(i, at_head)
                 message = limit_message(Limit.UNKNOWN_FORBIDDEN, c, i, profile, unknown_bits=bit)
                 breaks.append(
                     Break(
-                        "unknown_forbidden", name, place.at_m, place.lon, place.lat,
+                        "unknown_forbidden", name, where.at_m, where.lon, where.lat,
                         None, None, None, False, message,
                     )
                 )  # fmt: skip
@@ -829,32 +935,36 @@ def _accessibility(
     # --- what rests on unknown or estimated data -------------------------------------------
     relies: list[Reliance] = []
     unknown_along = np.zeros(k, dtype=bool)
-    along = (piece_bits & PIECE_ALONG) != 0  # walked, with some length walked
+    run_starts = np.empty(k, dtype=np.int64)
 
     def along_reliance(name: str, mask: np.ndarray, *, estimated: bool = False) -> None:
-        nonlocal unknown_along
-        if not mask.any():
+        """A reliance along the pieces of ``mask``: their metres, where each run starts."""
+        runs = mark_runs(mask, unknown_along, run_starts)
+        if not runs:
             return
-        unknown_along |= mask
-        starts = [places(int(i), False) for i in _runs(mask)]
+        starts = [place(i, False) for i in run_starts[:runs].tolist()]
         length = round(float(lengths[mask].sum()), 1)
         relies.append(Reliance(name, None, length, starts, estimated))
 
     def count_reliance(
         name: str, mask: np.ndarray, counts: np.ndarray | None, at_head: bool
     ) -> None:
-        if not mask.any():
+        """A reliance at the pieces of ``mask`` (or their heads), counted or by ``counts``."""
+        hit = np.flatnonzero(mask).tolist()
+        if not hit:
             return
-        where = [places(i, at_head) for i in np.flatnonzero(mask).tolist()]
-        count = int(mask.sum()) if counts is None else int(counts[mask].sum())
+        where = [place(i, at_head) for i in hit]
+        count = len(hit) if counts is None else int(counts[mask].sum())
         relies.append(Reliance(name, count, None, where))
 
-    relied = u_met & np.int64(plan.limited)
-    present = int(np.bitwise_or.reduce(relied, initial=0))
+    def along_pieces() -> np.ndarray:
+        return (piece_bits & PIECE_ALONG) != 0  # walked, with some length walked
+
+    present = met.unknown_bits & plan.limited
     for bit, name, at_head in plan.flags if present else ():
         if not present & bit:  # on no piece: nothing to list
             continue
-        hit = (relied & np.int64(bit)) != 0
+        hit = (u_met & np.int64(bit)) != 0  # a limited bit
         if bit == _INCLINE_UNKNOWN_BIT:  # an estimate is not unknown: it is listed as estimated
             hit &= ~np.isfinite(c["incline_percent"])
         if bit == _KERB_HEIGHT_BIT:
@@ -863,22 +973,21 @@ def _accessibility(
             count_reliance(name, hit, None, True)
         elif bit == _STEP_COUNT_BIT:
             count_reliance(name, hit, None, False)
-            unknown_along |= hit & along
+            unknown_along |= hit & along_pieces()
         else:
             along_reliance(name, hit)
-    if profile.max_incline_percent is not None:
+    if plan.max_incline:
         held = (piece_bits & PIECE_HELD) != 0
-        if held.any():
-            held &= ((met & np.int64(_INCLINE_BIT)) == 0) | demoted
-            along_reliance("incline", held, estimated=True)
-    if profile.require_handrail_on_steps and not profile.avoid_steps:
+        held[incline_broken] = False  # an estimate listed as broken is not relied on
+        along_reliance("incline", held, estimated=True)
+    if plan.handrail:
         no_rail = (piece_bits & PIECE_NO_RAIL) != 0
         if no_rail.any():
             count_reliance("handrail", no_rail, None, False)
-            unknown_along |= no_rail & along
+            unknown_along |= no_rail & along_pieces()
 
     known = 1.0 if total <= 0 else 1.0 - float(lengths[unknown_along].sum()) / total
-    verdict: Verdict = VERDICTS[int(VERDICT_CODE[facts])]
+    verdict: Verdict = VERDICTS[int(VERDICT_CODE[met.facts])]
     return Accessibility(verdict, round(min(max(known, 0.0), 1.0), 3), breaks, relies)
 
 
@@ -889,31 +998,6 @@ def _snapped(snap: SnapPoint) -> dict[str, float]:
 def _plain(value: Any) -> Any:
     """numpy scalars → Python values for JSON."""
     return value.item() if isinstance(value, np.generic) else value
-
-
-@dataclass(frozen=True, slots=True)
-class _EnumColumn:
-    """Enum codes whose names are looked up only for the rows that are reported."""
-
-    codes: np.ndarray
-    names: dict[int, str]
-
-
-_ENUM_NAMES: dict[type[IntEnum], dict[int, str]] = {}
-
-
-def _names_of(codes: np.ndarray, enum: type[IntEnum]) -> _EnumColumn:
-    """A column of enum codes reported by lower-case name."""
-    names = _ENUM_NAMES.get(enum)
-    if names is None:
-        names = _ENUM_NAMES[enum] = {int(m): m.name.lower() for m in enum}
-    return _EnumColumn(codes, names)
-
-
-def _value(column: Any, i: int) -> Any:
-    if isinstance(column, _EnumColumn):
-        return column.names.get(int(column.codes[i]), "unknown")
-    return _plain(column[i])
 
 
 def _segments(
@@ -929,17 +1013,15 @@ def _segments(
     """Runs of pieces along one named street and of one kind of way (unnamed pieces stay
     separate: every path junction may need an instruction; a flight of steps in a named street
     is a segment of its own, so that it is announced)."""
-    g = graph
     k = len(edges)
     runs = np.empty((k, 8), dtype=np.int64)
-    n = segment_runs(block, segment_columns, edges, g.edge["way_id"], first_pt, last_pt, runs)
+    n = segment_runs(block, segment_columns, edges, graph.edge["way_id"], first_pt, last_pt, runs)
     starts = runs[:n, 0]
     run_length = np.add.reduceat(lengths, starts).tolist()
     run_at = at[starts].tolist()
-    highway_names = _names_of(np.zeros(0), HighwayClass).names
-    names = g.names
+    names, highway_names = graph.names, _HIGHWAY_NAMES
     return [
-        Segment(e, names[nm] if nm >= 0 else None, highway_names[h], sw == 1, a, ln, f, la, w)
+        _new_segment((e, names[nm] if nm >= 0 else None, highway_names[h], sw == 1, a, ln, f, la, w))
         for (_, e, nm, h, sw, w, f, la), a, ln in zip(runs[:n].tolist(), run_at, run_length, strict=True)
     ]  # fmt: skip
 

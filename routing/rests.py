@@ -24,7 +24,6 @@ only grows with the limit) between the asked limit and the plain route's longest
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -231,6 +230,17 @@ def direct_keeps(graph: CompiledGraph, piece: PathPiece, limit_m: float) -> bool
 
 
 @dataclass(frozen=True, slots=True)
+class RestsAsked:
+    """How a route's rests report is asked for (:func:`rests_report`'s arguments beyond the
+    route): the profile's limit, whether the route is the least-bad one and whether the
+    graph's source was read for seats."""
+
+    limit_m: float | None
+    least_bad: bool
+    seats_known: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Gap:
     """The longest stretch of a walk without a seat: metres, from where to where."""
 
@@ -251,43 +261,62 @@ def route_seats(
 
 
 def walk_seats(
-    graph: CompiledGraph, edges: np.ndarray, start: float, end: float
+    graph: CompiledGraph,
+    edges: np.ndarray,
+    start: float,
+    end: float,
+    *,
+    at_m: Sequence[float] | None = None,
 ) -> list[tuple[float, int, int, float, float]]:
     """:func:`route_seats` of the walk over ``edges`` from fraction ``start`` of the first to
     ``end`` of the last (a search path's ``edges``, ``start``, ``end``), without making a
-    piece per edge: only the edges that hold a seat are read one by one."""
+    piece per edge: only the edges that hold a seat are read one by one. ``at_m``: where each
+    piece starts, metres from the walk's start, when the caller has them (a route report's,
+    the same running sum); else they are summed here, only when some edge holds a seat."""
     seats: list[tuple[float, int, int, float, float]] = []
     k = len(edges)
     if not k:
         return seats
-    lo = np.zeros(k)
-    hi = np.ones(k)
-    lo[0], hi[-1] = start, end
-    walked = (hi - lo) * graph.edge["length_m"][edges]
-    starts = np.concatenate(([0.0], np.cumsum(walked)[:-1]))
+    start, end = float(start), float(end)
     first = graph.edge.get("seat_first_m")
     # only the pieces whose edge has a seat (one numpy test instead of a reader call per piece)
     with_seat = range(k) if first is None else np.flatnonzero(np.isfinite(first[edges])).tolist()
+    if not with_seat:
+        return seats
+    if at_m is None:
+        at_m = _piece_starts(graph, edges, start, end)
     for i in with_seat:
-        piece = PathPiece(int(edges[i]), float(lo[i]), float(hi[i]))
+        piece = PathPiece(int(edges[i]), start if i == 0 else 0.0, end if i == k - 1 else 1.0)
         _, (offs, back, kind, lon, lat) = piece_seats(graph, piece)
         for j in range(len(offs)):
-            at = float(starts[i]) + float(offs[j])
+            at = float(at_m[i]) + float(offs[j])
             if seats and at - seats[-1][0] < SAME_SEAT_M:
                 continue
             seats.append((at, int(back[j]), int(kind[j]), float(lon[j]), float(lat[j])))
     return seats
 
 
+def _piece_starts(graph: CompiledGraph, edges: np.ndarray, start: float, end: float) -> list[float]:
+    """Where each piece of the walk over ``edges`` starts, metres from its start (a running sum
+    of the metres walked on the pieces before, as a route report's)."""
+    k = len(edges)
+    lo = np.zeros(k)
+    hi = np.ones(k)
+    lo[0], hi[-1] = start, end
+    walked = (hi - lo) * graph.edge["length_m"][edges]
+    return np.concatenate(([0.0], np.cumsum(walked)[:-1])).tolist()
+
+
 def longest_gap(seat_at_m: Sequence[float], total_m: float) -> Gap:
     """The longest stretch without a seat of a walk of ``total_m`` with seats at ``seat_at_m``
     (the start and the end bound the first and the last stretch)."""
-    marks = [0.0, *seat_at_m, total_m]
-    best = Gap(0.0, 0.0, 0.0)
-    for a, b in itertools.pairwise(marks):
-        if b - a > best.length_m:
-            best = Gap(b - a, a, b)
-    return best
+    best, best_from, best_to = 0.0, 0.0, 0.0
+    a = 0.0
+    for b in (*seat_at_m, total_m):
+        if b - a > best:
+            best, best_from, best_to = b - a, a, b
+        a = b
+    return Gap(best, best_from, best_to)
 
 
 def walk_length_m(graph: CompiledGraph, pieces: Sequence[PathPiece]) -> float:

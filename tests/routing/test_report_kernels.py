@@ -301,3 +301,57 @@ def test_segment_runs_on_real_routes(ksl_router: Any) -> None:
         _same_segments(router, np.asarray(path.edges, dtype=np.int64), path.start, path.end)
         checked += 1
     assert checked >= 40
+
+
+# --------------------------------------------------------------------------- largest incline, runs
+
+
+def top_incline_reference(incline: np.ndarray, flags: np.ndarray) -> int:
+    """The old numpy expression of ``build_route`` (before :func:`routing._kernels.top_incline`)."""
+    known = (flags & _kernels.FLAG_KNOWN_INCLINE) != 0
+    if not known.any():
+        return -1
+    return int(np.flatnonzero(known)[np.argmax(np.abs(incline[known]))])
+
+
+#: Inclines with ties (equal and opposite values) and signed zeros among them.
+inclines = st.one_of(
+    st.sampled_from([0.0, -0.0, 3.0, -3.0, 6.0, -6.0, 12.5]),
+    st.floats(-40.0, 40.0, allow_nan=False),
+)
+
+
+@HYP
+@given(data=st.data(), values=st.lists(inclines, min_size=1, max_size=60))
+def test_top_incline_matches_the_numpy_argmax(data: Any, values: list[float]) -> None:
+    """The first piece of largest absolute known incline, as ``np.argmax``; -1 without one."""
+    k = len(values)
+    flags = np.asarray(data.draw(st.lists(st.integers(0, 2047), min_size=k, max_size=k)))
+    column = data.draw(st.integers(0, 2))
+    block = np.zeros((k, 3))
+    block[:, column] = values
+    block[:, (column + 1) % 3] = 99.0  # a steeper value in another column is not read
+    got = _kernels.top_incline(block, column, flags.astype(np.int64))
+    assert got == top_incline_reference(np.asarray(values), flags)
+
+
+def runs_reference(mask: np.ndarray) -> list[int]:
+    """The old numpy run starts of ``build_route`` (before :func:`routing._kernels.mark_runs`)."""
+    starts = mask.copy()
+    starts[1:] &= ~mask[:-1]
+    return np.flatnonzero(starts).tolist()
+
+
+@HYP
+@given(data=st.data(), mask=st.lists(st.booleans(), max_size=60))
+def test_mark_runs_matches_the_numpy_runs(data: Any, mask: list[bool]) -> None:
+    """Run starts of the mask, the mask OR'ed into what was marked before, the run count."""
+    m = np.asarray(mask, dtype=bool)
+    before = np.asarray(
+        data.draw(st.lists(st.booleans(), min_size=len(mask), max_size=len(mask))), dtype=bool
+    )
+    marked = before.copy()
+    starts = np.full(len(mask), -1, dtype=np.int64)
+    runs = _kernels.mark_runs(m, marked, starts)
+    assert starts[:runs].tolist() == runs_reference(m)
+    assert marked.tolist() == (before | m).tolist()

@@ -3,7 +3,9 @@
 verdict) against the numpy rule they replaced, kept here as the reference: the same mask for
 every edge of the real Kaiserslautern graph under every preset, and on random bits and
 attributes (hypothesis); the same facts, violations and unknowns met per piece on random walks
-over real edges."""
+over real edges; the unknowns a route lists, read from the unknown bits its pieces meet, equal
+those worked out from the profile's unknown bits of its edges; a profile's plan looked up by
+identity is the plan by equality."""
 
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accessibility_rules.attributes import InclineSource, Tri
-from accessibility_rules.profile import Profile, preset_names
-from accessibility_rules.weights import Limit
+from accessibility_rules.profile import Profile, make_profile, preset_names
+from accessibility_rules.weights import Limit, Unknown
 from routing import _kernels
 from routing.report import (
     _CLOSED_BIT,
@@ -26,7 +28,10 @@ from routing.report import (
     _INCLINE_UNKNOWN_BIT,
     _POINT_UNKNOWNS,
     _STEP_COUNT_BIT,
+    _met,
     _plan,
+    _plan_of,
+    _unknowns,
     estimate_can_break,
     piece_verdict,
     verdict_masks,
@@ -186,6 +191,22 @@ def test_verdict_masks_on_random_bits(presets: list[Profile], data: Any, n: int)
         assert verdict_masks(profile, v, h, u, c, *closed).tolist() == want.tolist()
 
 
+def random_walk(
+    router: Any, data: Any, k: int, start: float, end: float
+) -> tuple[np.ndarray, float, float, np.ndarray, np.ndarray, Any, np.ndarray]:
+    """``k`` random real edges walked from fraction ``start`` of the first to ``end`` of the
+    last (swapped on a single edge where ``start`` > ``end``): the edges, the two fractions,
+    each piece's, their report columns and the metres walked on each."""
+    m = len(router.graph.geom_first) - 1
+    edges = np.asarray(data.draw(st.lists(st.integers(0, m - 1), min_size=k, max_size=k)))
+    if k == 1 and start > end:
+        start, end = end, start
+    c = router.report_table().gather(edges)
+    starts, ends = np.zeros(k), np.ones(k)
+    starts[0], ends[-1] = start, end
+    return edges, start, end, starts, ends, c, (ends - starts) * c["length_m"]
+
+
 @HYP
 @given(
     data=st.data(),
@@ -199,15 +220,8 @@ def test_route_verdict_on_random_walks(
     """Random real edges with random closures (edge, head, tail) and ends, every preset: the
     kernel's facts, violations and unknowns met equal the numpy computation."""
     g = ksl_router.graph
-    m = len(g.geom_first) - 1
-    edges = np.asarray(data.draw(st.lists(st.integers(0, m - 1), min_size=k, max_size=k)))
-    if k == 1 and start > end:
-        start, end = end, start
     table = ksl_router.report_table()
-    c = table.gather(edges)
-    starts, ends = np.zeros(k), np.ones(k)
-    starts[0], ends[-1] = start, end
-    lengths = (ends - starts) * c["length_m"]
+    edges, start, end, starts, ends, c, lengths = random_walk(ksl_router, data, k, start, end)
     edge_closed = g.edge["closed"].copy()
     node_closed = g.node["closed"].copy()
     for e in data.draw(st.lists(st.sampled_from(edges.tolist()), max_size=3)):
@@ -272,3 +286,69 @@ def test_rule_constants_are_the_reports(presets: list[Profile]) -> None:
     assert rule[_kernels.RULE_POINT_UNKNOWNS] == _POINT_UNKNOWNS
     assert rule[_kernels.RULE_STEP_COUNT] == _STEP_COUNT_BIT
     assert rule[_kernels.RULE_CAN_BREAK] == estimate_can_break(profile)
+
+
+def unknowns_reference(
+    weights: Any, edges: np.ndarray, c: Any, lengths: np.ndarray, starts: Any, ends: Any
+) -> dict[str, dict[str, float]]:
+    """A route's unknowns as ``build_route`` listed them from the profile's unknown bits of its
+    edges (before it read them from what its pieces meet); ``starts``, ``ends``: the fractions
+    walked of each."""
+    k = len(edges)
+    edge_level = (ends > starts) & (lengths > 0)
+    not_last = np.arange(k) < k - 1
+    ubits = weights.unknowns[edges]
+    out: dict[str, dict[str, float]] = {}
+    for f in Unknown:
+        name = (f.name or "").lower()
+        hit = (ubits & np.uint32(int(f))) != 0
+        if f == Unknown.KERB_HEIGHT:
+            count = int(c["kerb_unknown_count"][hit & not_last].sum())
+            if count:
+                out[name] = {"count": count}
+        elif f.name in ("ACOUSTIC_SIGNAL", "TACTILE_PAVING", "BARRIER"):
+            if (hit & not_last).any():
+                out[name] = {"count": int((hit & not_last).sum())}
+        elif float(lengths[hit & edge_level].sum()) > 0:
+            out[name] = {"length_m": round(float(lengths[hit & edge_level].sum()), 1)}
+    return out
+
+
+@HYP
+@given(
+    data=st.data(),
+    k=st.integers(1, 12),
+    start=st.sampled_from([0.0, 0.3, 1.0]),
+    end=st.sampled_from([0.0, 0.6, 1.0]),
+)
+def test_unknowns_read_from_what_the_pieces_meet(
+    ksl_router: Any, presets: list[Profile], data: Any, k: int, start: float, end: float
+) -> None:
+    """Random real edges and ends, every preset: the same unknowns, counts and metres (types
+    too) as from the edges' unknown bits."""
+    g = ksl_router.graph
+    table = ksl_router.report_table()
+    edges, start, end, starts, ends, c, lengths = random_walk(ksl_router, data, k, start, end)
+    for profile in presets:
+        w = ksl_router.customize(profile).weights
+        met = _met(g, table, w, _plan(profile), edges, lengths, start, end)
+        got = _unknowns(met, lengths, c)
+        assert repr(got) == repr(unknowns_reference(w, edges, c, lengths, starts, ends))
+
+
+def test_plan_by_identity_is_the_plan_by_equality(presets: list[Profile]) -> None:
+    """The identity lookup gives the plan the equality cache gives, for equal profiles that are
+    not the same object too, and another plan for a changed profile; past its bound it still
+    does."""
+    profile = presets[0]
+    twin = profile.model_copy()
+    assert twin == profile
+    assert twin is not profile
+    assert _plan(profile) is _plan(profile) is _plan_of(profile)
+    assert _plan(twin) is _plan_of(profile)
+    changed = make_profile(profile.name, {"max_kerb_height_cm": 1.5})
+    assert _plan(changed) is _plan_of(changed) is not _plan(profile)
+    many = [make_profile("walk", {"max_kerb_height_cm": 3.0 + i / 10}) for i in range(100)]
+    for p in many:
+        assert _plan(p) is _plan_of(p)
+    assert _plan(profile) is _plan_of(profile)

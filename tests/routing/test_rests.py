@@ -234,3 +234,53 @@ def test_walk_seats_equal_a_piece_by_piece_reading(seated: tuple[Router, np.ndar
         with_seats += bool(got)
     assert compared >= 20
     assert with_seats >= 10
+
+
+def test_walk_seats_at_the_reports_piece_starts(seated: tuple[Router, np.ndarray]) -> None:
+    """Given where each piece starts as a route report has it (the running sum of the metres
+    walked), ``walk_seats`` lists exactly the seats it sums for itself."""
+    router, _ = seated
+    metric = router.customize(router.profile("walk"))
+    with_seats = 0
+    for origin, destination in trips(router, 30, seed=9):
+        src = router.snap(origin, metric, "origin")[0]
+        dst = router.snap(destination, metric, "destination")[0]
+        path = router.shortest_path(src, dst, metric)
+        route = router.route(origin, destination, "walk", compare_walk=False)
+        at_m = list(itertools.accumulate(route.walked_m[:-1], initial=0.0))
+        got = rests.walk_seats(router.graph, path.edges, path.start, path.end, at_m=at_m)
+        assert got == rests.walk_seats(router.graph, path.edges, path.start, path.end)
+        with_seats += bool(got)
+    assert with_seats >= 10
+
+
+def test_rests_made_with_the_report_equal_those_added_to_it(
+    seated: tuple[Router, np.ndarray],
+) -> None:
+    """``build_route(rests=...)`` (what ``Router.route`` does) gives, after ``with_rests``, the
+    route ``with_rests`` gives when it makes the rests report itself: every field, with the
+    rests break or reliance where the limit is not kept."""
+    from graphs.features import surroundings_read
+    from routing.report import build_route
+
+    router, _ = seated
+    broken = 0
+    for name in ("elderly", "walk"):
+        prof = router.profile(name)
+        metric = router.customize(prof)
+        for origin, destination in trips(router, 12, seed=10):
+            src = router.snap(origin, metric, "origin")[0]
+            dst = router.snap(destination, metric, "destination")[0]
+            path = router.shortest_path(src, dst, metric)
+            for least_bad in (False, True):
+                args = (router.graph, router.report_table(), prof, metric.weights, path, None)
+                asked = rests.RestsAsked(
+                    prof.max_distance_between_rests_m, least_bad, surroundings_read(router.graph)
+                )
+                made = build_route(*args, snapped_on_usable=True, rests=asked)
+                added = build_route(*args, snapped_on_usable=True)
+                assert added.rests is None
+                want = router.with_rests(added, path, prof, least_bad=least_bad)
+                assert repr(router.with_rests(made, path, prof, least_bad=least_bad)) == repr(want)
+                broken += any(b.limit == "rests" for b in want.accessibility.breaks)
+    assert broken >= 4

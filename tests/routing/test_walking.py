@@ -1,0 +1,67 @@
+"""``routing.walking``'s rounding shortcuts against what they stand for: :func:`round_as_numpy`
+against ``np.round`` (every float, ties of the decimal and the product, zeros, NaN, ±inf) and
+:func:`~routing.walking.detour` against the ``round`` calls it made before (a numpy float's
+rounding stays numpy's, and its type a numpy float)."""
+
+from __future__ import annotations
+
+import math
+import struct
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from routing.walking import detour, round_as_numpy
+
+HYP = settings(max_examples=2000, deadline=None)
+
+
+def bits(x: float) -> bytes:
+    """The double's bytes: equal values of different zero sign differ; NaN is NaN."""
+    return b"nan" if math.isnan(x) else struct.pack("<d", x)
+
+
+#: Values a decimal half apart (0.15, 2.675, 1.005, ...: where np.round and Python's round
+#: differ), signed zeros, infinities, NaN, huge values whose product overflows, and any double.
+floats = st.one_of(
+    st.builds(
+        lambda n, digits: (2 * n + 1) / (2 * 10**digits),
+        st.integers(-(10**9), 10**9),
+        st.integers(0, 3),
+    ),
+    st.sampled_from([0.0, -0.0, -0.04, 0.05, -0.05, 0.5, -0.5, 1.5, 2.5, math.inf, -math.inf]),
+    st.sampled_from([math.nan, 1e308, -1e308, 5e-324]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(-1e4, 1e4),
+)
+
+
+@HYP
+@given(x=floats, digits=st.integers(0, 3))
+def test_round_as_numpy_is_np_round(x: float, digits: int) -> None:
+    with np.errstate(over="ignore", invalid="ignore"):
+        want = float(np.round(np.float64(x), digits))
+    assert bits(round_as_numpy(x, digits)) == bits(want)
+
+
+def detour_reference(distance_m: float, walk_distance_m: float) -> dict[str, float]:
+    """The detour before its rounding shortcut: ``round`` of whatever type it was given."""
+    return {
+        "walk_distance_m": round(walk_distance_m, 1),
+        "extra_distance_m": round(distance_m - walk_distance_m, 1),
+        "ratio": round(distance_m / walk_distance_m, 3) if walk_distance_m > 0 else 1.0,
+    }
+
+
+@HYP
+@given(
+    distance=st.one_of(st.floats(0.0, 1e5), st.sampled_from([0.0, 12.25, 100.05])),
+    walk=st.one_of(st.floats(0.01, 1e5), st.sampled_from([0.0, 12.25, 100.05, 2.675])),
+    numpy_walk=st.booleans(),
+)
+def test_detour_rounds_as_round_did(distance: float, walk: float, numpy_walk: bool) -> None:
+    """Python floats as Python's ``round``; a numpy walk distance (a numpy sum) as numpy's,
+    with numpy floats out: values and types as before."""
+    w = np.float64(walk) if numpy_walk else walk
+    assert repr(detour(distance, w)) == repr(detour_reference(distance, w))
