@@ -1114,3 +1114,222 @@ def mark_runs(mask: np.ndarray, marked: np.ndarray, starts: np.ndarray) -> int:
                 starts[n] = i
                 n += 1
     return n
+
+
+# --------------------------------------------------------------------------- route facts
+# The facts along a route (:mod:`routing.facts`, :mod:`routing.conditions`): one pass over the
+# route's edges each. Their totals repeat numpy's pairwise summation (:func:`_pairwise_sum`)
+# over the same values in the same order, so each equals the ``values[mask].sum()`` it replaced
+# bit for bit; rounding to tenths repeats :func:`routing.rounding.round_like_python`'s fast path
+# (``x·10``, ``rint``, ``/10``) and leaves the values near a half to Python's ``round``.
+
+#: A product ``x·10^digits`` closer than this to a half is rounded by Python's ``round``
+#: (:mod:`routing.rounding` explains the bound).
+NEAR_HALF = 1e-6
+#: :func:`incline_runs` met an incline near a half: only Python's ``round`` rounds it exactly.
+NEEDS_ROUNDING = -1
+#: A facts kernel met an edge outside the columns it reads (numpy would raise IndexError).
+EDGE_OUT_OF_RANGE = -2
+#: Running sums of numpy's pairwise summation, and the most values it sums without halving.
+_PAIRWISE_UNROLL = 8
+_PAIRWISE_BLOCK = 128
+#: Pending tasks of :func:`_pairwise_sum`: at most two per level of halving above one more
+#: (fewer than 64 levels for any array length).
+_PAIRWISE_STACK = 2 * 64 + 2
+
+
+@njit(cache=True, nogil=True)
+def _pairwise_block(values: np.ndarray, start: int, n: int) -> float:
+    """numpy's ``pairwise_sum`` of ``values[start:start + n]`` for ``n`` ≤ 128: fewer than 8
+    values added in turn, else 8 running sums combined as a tree, the rest added in turn."""
+    if n < _PAIRWISE_UNROLL:
+        res = 0.0
+        for i in range(start, start + n):
+            res += values[i]
+        return res
+    r0, r1, r2, r3 = values[start], values[start + 1], values[start + 2], values[start + 3]
+    r4, r5, r6, r7 = values[start + 4], values[start + 5], values[start + 6], values[start + 7]
+    i = start + _PAIRWISE_UNROLL
+    stop = start + n - n % _PAIRWISE_UNROLL
+    while i < stop:
+        r0 += values[i]
+        r1 += values[i + 1]
+        r2 += values[i + 2]
+        r3 += values[i + 3]
+        r4 += values[i + 4]
+        r5 += values[i + 5]
+        r6 += values[i + 6]
+        r7 += values[i + 7]
+        i += _PAIRWISE_UNROLL
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for j in range(i, start + n):
+        res += values[j]
+    return res
+
+
+@njit(cache=True, nogil=True)
+def _pairwise_sum(values: np.ndarray, n: int) -> float:
+    """``values[:n].sum()`` exactly as numpy computes it for a contiguous float64 array: its
+    pairwise summation added to the identity 0.0 (so an all ``-0.0`` sum is 0.0, as numpy's).
+    Not a plain loop: a running sum rounds differently from 8 values on.
+
+    Above 128 values numpy sums the two halves (split at a multiple of 8 below the middle) and
+    adds them. numba cannot cache a recursive function, so the same tree is evaluated here from
+    an explicit stack in postfix order: sum the left half, sum the right half, add them."""
+    if n <= _PAIRWISE_BLOCK:
+        return 0.0 + _pairwise_block(values, 0, n)
+    task_start = np.empty(_PAIRWISE_STACK, dtype=np.int64)
+    task_n = np.empty(_PAIRWISE_STACK, dtype=np.int64)  # -1: add the last two sums
+    held = np.empty(_PAIRWISE_STACK)
+    task_start[0], task_n[0] = 0, n
+    tasks = 1
+    sums = 0
+    while tasks:
+        tasks -= 1
+        start, count = task_start[tasks], task_n[tasks]
+        if count < 0:
+            sums -= 1
+            held[sums - 1] = held[sums - 1] + held[sums]
+        elif count <= _PAIRWISE_BLOCK:
+            held[sums] = _pairwise_block(values, start, count)
+            sums += 1
+        else:
+            half = count // 2
+            half -= half % _PAIRWISE_UNROLL
+            task_start[tasks], task_n[tasks] = 0, -1
+            task_start[tasks + 1], task_n[tasks + 1] = start + half, count - half
+            task_start[tasks + 2], task_n[tasks + 2] = start, half
+            tasks += 3
+    return 0.0 + held[0]
+
+
+@njit(cache=True, nogil=True)
+def _round_fast(x: float, scale: float) -> tuple[float, bool]:
+    """``x`` rounded to ``1/scale`` as numpy rounds it (``rint(x·scale) / scale``) and whether
+    the product lies near a half, where that may differ from Python's ``round``."""
+    scaled = x * scale
+    return np.rint(scaled) / scale, abs(abs(scaled - np.floor(scaled)) - 0.5) < NEAR_HALF
+
+
+@njit(cache=True, nogil=True)
+def round_fill(values: np.ndarray, scale: float, out: np.ndarray, near: np.ndarray) -> int:
+    """``rint(values·scale) / scale`` into ``out`` and the positions of the values whose product
+    lies near a half into ``near`` (:func:`routing.rounding.round_like_python` rounds those
+    with Python's ``round``); returns how many there are."""
+    count = 0
+    for i in range(values.size):
+        out[i], close = _round_fast(values[i], scale)
+        if close:
+            near[count] = i
+            count += 1
+    return count
+
+
+@njit(cache=True, nogil=True)
+def incline_runs(
+    edges: np.ndarray, walked_m: np.ndarray, incline_percent: np.ndarray,
+    incline_source: np.ndarray, rounded: np.ndarray, source_min: int, source_max: int,
+    to_m: np.ndarray, percent: np.ndarray, source: np.ndarray,
+) -> int:  # fmt: skip
+    """The incline profile's stretches (:func:`routing.facts.incline_profile`): over the edges
+    walked (``walked_m`` > 0), runs of the same incline rounded to tenths (NaN, unknown, equals
+    NaN) and the same source code (``source_min`` … ``source_max``; any other code, and every
+    unknown incline, is -1). Per run its end (a running sum of the metres walked, as
+    ``np.cumsum`` adds them, not rounded; a run starts where the one before ends, the first at
+    0), its rounded incline and its source code. ``rounded`` holds the walked edges' inclines
+    already rounded, or nothing: then each is rounded here (:func:`round_fill`'s arithmetic)
+    and :data:`NEEDS_ROUNDING` is returned at the first near a half. Returns the number of runs
+    (:data:`EDGE_OUT_OF_RANGE` for an edge outside the columns)."""
+    size = min(incline_percent.size, incline_source.size)
+    n = 0
+    kept = 0
+    at_m = 0.0
+    for i in range(edges.size):
+        walked = walked_m[i]
+        if not walked > 0.0:
+            continue
+        e = edges[i]
+        if e < -size or e >= size:  # negative edges count from the end, as in numpy
+            return EDGE_OUT_OF_RANGE
+        if rounded.size:
+            value = rounded[kept]
+        else:
+            value, close = _round_fast(np.float64(incline_percent[e]), 10.0)
+            if close:
+                return NEEDS_ROUNDING
+        kept += 1
+        code = np.int64(incline_source[e]) if value == value else -1
+        if code < source_min or code > source_max:
+            code = -1
+        end_m = at_m + walked
+        last = n - 1
+        if (
+            n > 0
+            and code == source[last]
+            and (value == percent[last] or (value != value and percent[last] != percent[last]))
+        ):
+            to_m[last] = end_m
+        else:
+            to_m[n], percent[n], source[n] = end_m, value, code
+            n += 1
+        at_m = end_m
+    return n
+
+
+#: Rows of :func:`green_light_sums`' ``sums`` (and of its ``scratch``: the values summed there).
+SUM_GREEN_KNOWN_M, SUM_GREEN_M, SUM_GREEN_UNKNOWN_M = 0, 1, 2
+SUM_LIT_M, SUM_UNLIT_M, SUM_LIGHT_UNKNOWN_M = 3, 4, 5
+SUM_ROWS = 6
+
+
+@njit(cache=True, nogil=True)
+def green_light_sums(
+    edges: np.ndarray, walked_m: np.ndarray, size: int, green_share: np.ndarray,
+    park_id: np.ndarray, lit: np.ndarray, yes: int, no: int, scratch: np.ndarray,
+    sums: np.ndarray, parks: np.ndarray, park_m: np.ndarray,
+) -> int:  # fmt: skip
+    """A route's green and light (:mod:`routing.conditions`) in one pass over its edges.
+
+    Into ``sums`` (rows ``SUM_*``): the metres walked where ``green_share`` is known, those
+    metres times the share, the metres where it is not (NaN); the metres walked where ``lit``
+    is ``yes``, where it is ``no`` and where it is anything else (unknown). Each is summed as
+    numpy sums the values in walking order (:func:`_pairwise_sum`), in ``scratch`` (``SUM_ROWS``
+    rows of at least the route's length). Into ``parks`` the ``park_id`` of each park met (≥ 0), in the
+    order met, and into ``park_m`` the metres walked in it (added in walking order). An empty
+    column is not read: green is then unknown everywhere, no park is met, and the light sums
+    are 0 (a graph built without the column, or a caller that wants only the other facts).
+    Returns the number of parks (:data:`EDGE_OUT_OF_RANGE` when an edge lies outside ``size``)."""
+    counts = np.zeros(SUM_ROWS, dtype=np.int64)
+    n_parks = 0
+    for i in range(edges.size):
+        e = edges[i]
+        if e < -size or e >= size:  # negative edges count from the end, as in numpy
+            return EDGE_OUT_OF_RANGE
+        walked = walked_m[i]
+        share = np.float64(green_share[e]) if green_share.size else np.nan
+        if share == share:
+            scratch[SUM_GREEN_KNOWN_M, counts[SUM_GREEN_KNOWN_M]] = walked
+            scratch[SUM_GREEN_M, counts[SUM_GREEN_M]] = share * walked
+            counts[SUM_GREEN_KNOWN_M] += 1
+            counts[SUM_GREEN_M] += 1
+        else:
+            scratch[SUM_GREEN_UNKNOWN_M, counts[SUM_GREEN_UNKNOWN_M]] = walked
+            counts[SUM_GREEN_UNKNOWN_M] += 1
+        if lit.size:
+            value = lit[e]
+            row = SUM_LIT_M if value == yes else SUM_UNLIT_M if value == no else SUM_LIGHT_UNKNOWN_M
+            scratch[row, counts[row]] = walked
+            counts[row] += 1
+        if park_id.size and park_id[e] >= 0:
+            pid = np.int64(park_id[e])
+            j = 0
+            while j < n_parks and parks[j] != pid:
+                j += 1
+            if j == n_parks:
+                parks[j] = pid
+                park_m[j] = 0.0
+                n_parks += 1
+            park_m[j] += walked
+    for row in range(SUM_ROWS):
+        sums[row] = _pairwise_sum(scratch[row], counts[row])
+    return n_parks

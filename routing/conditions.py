@@ -10,6 +10,10 @@ Unknown stays unknown: a column the graph lacks (built before it existed), a tre
 genus, an untagged ``lit`` are reported as unknown metres or counts, never as "none" or "fine".
 Trees are counted per edge (within the build's distance, 20 m), so a tree near a junction can be
 counted on both edges it stands beside: ``trees`` is an upper bound of distinct trees.
+
+Green and light are one kernel pass over the route (:func:`routing._kernels.green_light_sums`,
+both at once for the route report: :func:`green_and_light_facts`); its sums are numpy's to the
+bit, so the figures are those of the masked numpy sums it replaced.
 """
 
 from __future__ import annotations
@@ -24,10 +28,11 @@ import numpy as np
 from accessibility_rules.attributes import Tri
 from accessibility_rules.conditions import Conditions
 from accessibility_rules.pollen import TREE_TAXA, seasons
+from routing import _kernels
 
 __all__ = [
     "GreenFacts", "LightFacts", "ParkPassage", "PollenExposure", "PollenStretch",
-    "green_facts", "light_facts", "pollen_exposure",
+    "green_and_light_facts", "green_facts", "light_facts", "pollen_exposure",
 ]  # fmt: skip
 
 Season = Literal["main", "side", "none"]
@@ -190,27 +195,11 @@ def green_facts(
     edges: Sequence[int] | np.ndarray,
     parks: Sequence[str] = (),
     *,
-    walked_m: Sequence[float] | None = None,
+    walked_m: Sequence[float] | np.ndarray | None = None,
 ) -> GreenFacts:
     """The route's green share and the parks it passes (``parks``: the graph's
     ``meta["parks"]``, indexed by ``park_id``; an id without a name is reported by number)."""
-    idx = np.asarray(edges, dtype=np.int64)
-    _, walked = _walked(edge, idx, walked_m)
-    green = _column(edge, "green_share", idx)
-    known = ~np.isnan(green)
-    known_m = float(walked[known].sum())
-    share = float((green[known] * walked[known]).sum()) / known_m if known_m > 0 else None
-    passages: dict[int, float] = {}
-    park_ids = edge.get("park_id")
-    if park_ids is not None:
-        for pid, metres in zip(np.asarray(park_ids)[idx].tolist(), walked.tolist(), strict=True):
-            if pid >= 0:
-                passages[pid] = passages.get(pid, 0.0) + metres
-    named = [
-        ParkPassage(pid, parks[pid] if pid < len(parks) else f"park {pid}", metres)
-        for pid, metres in passages.items()
-    ]
-    return GreenFacts(share, float(walked[~known].sum()), named)
+    return _green(*_route_sums(edge, edges, walked_m, green=True, light=False), parks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,17 +220,102 @@ def light_facts(
     edges: Sequence[int] | np.ndarray,
     conditions: Conditions,
     *,
-    walked_m: Sequence[float] | None = None,
+    walked_m: Sequence[float] | np.ndarray | None = None,
 ) -> LightFacts:
     """The route's lit share and the light it was computed for (``conditions.dark``)."""
+    sums, _, _ = _route_sums(edge, edges, walked_m, green=False, light=True)
+    return _light(sums, conditions)
+
+
+def green_and_light_facts(
+    edge: Mapping[str, np.ndarray],
+    edges: Sequence[int] | np.ndarray,
+    parks: Sequence[str],
+    conditions: Conditions,
+    *,
+    walked_m: Sequence[float] | np.ndarray | None = None,
+) -> tuple[GreenFacts, LightFacts]:
+    """:func:`green_facts` and :func:`light_facts` of one route in one pass over its edges
+    (the route report wants both)."""
+    sums, met, metres = _route_sums(edge, edges, walked_m, green=True, light=True)
+    return _green(sums, met, metres, parks), _light(sums, conditions)
+
+
+#: What the kernel reads for a column the graph lacks (built before it existed), or for facts
+#: not asked for: nothing.
+_NOT_READ_SHARE = np.zeros(0, dtype=np.float32)
+_NOT_READ_PARK = np.zeros(0, dtype=np.int32)
+_NOT_READ_LIT = np.zeros(0, dtype=np.int8)
+#: The ``lit`` codes the kernel sums apart (any other is unknown).
+_LIT_YES, _LIT_NO = int(Tri.YES), int(Tri.NO)
+
+
+def _route_sums(
+    edge: Mapping[str, np.ndarray],
+    edges: Sequence[int] | np.ndarray,
+    walked_m: Sequence[float] | np.ndarray | None,
+    *,
+    green: bool,
+    light: bool,
+) -> tuple[list[float], list[int], list[float]]:
+    """The route's green and/or light sums (rows ``SUM_*``), the parks met and the metres in
+    each: one pass of :func:`routing._kernels.green_light_sums`, whose sums are numpy's. The
+    edges must index every column read (as numpy's indexing did: else IndexError)."""
     idx = np.asarray(edges, dtype=np.int64)
-    _, walked = _walked(edge, idx, walked_m)
-    lit = np.asarray(edge["lit"])[idx]
-    lit_m = float(walked[lit == Tri.YES].sum())
-    unlit_m = float(walked[lit == Tri.NO].sum())
-    unknown_m = float(walked[(lit != Tri.YES) & (lit != Tri.NO)].sum())
+    if walked_m is None:
+        walked = np.asarray(edge["length_m"], dtype=np.float64)[idx]
+    else:
+        walked = np.asarray(walked_m, dtype=np.float64)
+        if walked.shape != idx.shape:
+            raise ValueError(f"walked_m has {walked.size} values for {idx.size} edges")
+    size = len(edge["length_m"])
+    share, park, lit = _NOT_READ_SHARE, _NOT_READ_PARK, _NOT_READ_LIT
+    if green:
+        found_share, found_park = edge.get("green_share"), edge.get("park_id")
+        if found_share is not None:
+            share, size = found_share, min(size, len(found_share))
+        if found_park is not None:
+            park, size = found_park, min(size, len(found_park))
+    if light:
+        lit = edge["lit"]
+        size = min(size, len(lit))
+    k = len(idx)
+    scratch = np.empty((_kernels.SUM_ROWS, k))
+    sums = np.empty(_kernels.SUM_ROWS)
+    met = np.empty(k, dtype=np.int64)
+    metres = np.empty(k)
+    n = _kernels.green_light_sums(
+        idx, walked, size, share, park, lit, _LIT_YES, _LIT_NO, scratch, sums, met, metres
+    )
+    if n == _kernels.EDGE_OUT_OF_RANGE:
+        raise IndexError(f"a route edge is out of bounds for the {size} edges of the columns")
+    return sums.tolist(), met[:n].tolist(), metres[:n].tolist()
+
+
+def _green(
+    sums: list[float], met: list[int], metres: list[float], parks: Sequence[str]
+) -> GreenFacts:
+    """:class:`GreenFacts` from the kernel's sums and parks (``parks`` names them)."""
+    known_m = sums[_kernels.SUM_GREEN_KNOWN_M]
+    named = [
+        ParkPassage(pid, parks[pid] if pid < len(parks) else f"park {pid}", length_m)
+        for pid, length_m in zip(met, metres, strict=True)
+    ]
+    share = sums[_kernels.SUM_GREEN_M] / known_m if known_m > 0 else None
+    return GreenFacts(share, sums[_kernels.SUM_GREEN_UNKNOWN_M], named)
+
+
+def _light(sums: list[float], conditions: Conditions) -> LightFacts:
+    """:class:`LightFacts` from the kernel's sums, for the light of ``conditions``."""
+    lit_m, unlit_m = sums[_kernels.SUM_LIT_M], sums[_kernels.SUM_UNLIT_M]
     known = lit_m + unlit_m
     light: Literal["dark", "day", "unknown"] = (
         "unknown" if conditions.dark is None else "dark" if conditions.dark else "day"
     )
-    return LightFacts(lit_m / known if known > 0 else None, lit_m, unlit_m, unknown_m, light)
+    return LightFacts(
+        lit_m / known if known > 0 else None,
+        lit_m,
+        unlit_m,
+        sums[_kernels.SUM_LIGHT_UNKNOWN_M],
+        light,
+    )

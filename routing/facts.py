@@ -2,8 +2,9 @@
 
 For the route report of the API and the command line: the route's exposure to each pollen taxon
 the profile avoids (:func:`routing.conditions.pollen_exposure`, with the season of the day), its
-green share and the parks it passes (:func:`~routing.conditions.green_facts`), and its lit share
-with the light it was computed for (:func:`~routing.conditions.light_facts`). Computed over the
+green share and the parks it passes (:func:`~routing.conditions.green_facts`), its lit share with
+the light it was computed for (:func:`~routing.conditions.light_facts`; both in one pass:
+:func:`~routing.conditions.green_and_light_facts`) and its incline profile. Computed over the
 metres actually walked on each edge (``Route.walked_m``; the ends are partial edges).
 
 Unknown stays unknown: ``None`` for a share nothing of which is known, unknown metres reported
@@ -22,7 +23,8 @@ import numpy as np
 from accessibility_rules.conditions import Conditions
 from accessibility_rules.profile import Profile
 from graphs.model import CompiledGraph
-from routing.conditions import green_facts, light_facts, pollen_exposure
+from routing._kernels import EDGE_OUT_OF_RANGE, NEEDS_ROUNDING, incline_runs
+from routing.conditions import green_and_light_facts, pollen_exposure
 from routing.rounding import round_like_python
 from routing.route import Route
 
@@ -80,6 +82,8 @@ def pollen_facts(
 _INCLINE_SOURCES = {1: "tag", 2: "dem", 3: "tag_direction_only"}
 #: The named source codes are the range 1–3 (anything else is reported as ``None``).
 _INCLINE_SOURCE_MIN, _INCLINE_SOURCE_MAX = min(_INCLINE_SOURCES), max(_INCLINE_SOURCES)
+#: ``rounded`` of :func:`~routing._kernels.incline_runs` when the kernel rounds the inclines.
+_ROUND_IN_KERNEL = np.zeros(0)
 
 
 def incline_profile(graph: CompiledGraph, route: Route) -> list[dict[str, Any]]:
@@ -87,39 +91,50 @@ def incline_profile(graph: CompiledGraph, route: Route) -> list[dict[str, Any]]:
     (signed in the walking direction: + uphill; ``None`` unknown), "source"}`` (``tag``,
     ``dem`` (estimated from the elevation model), ``tag_direction_only`` or ``None``), one per
     run of walked edges with the same incline and source, in walking order. For the incline
-    chart of a route; unknown stays unknown (a gap, not a flat stretch).
-
-    Runs are found and rounded over the whole route at once (:func:`round_like_python`: the
-    results of Python's ``round``); Python builds only the stretches listed."""
+    chart of a route; unknown stays unknown (a gap, not a flat stretch)."""
     walked = _walked(route)
-    if walked is None or not walked:
+    if not walked:
         return []
-    metres = np.asarray(walked, dtype=np.float64)
-    keep = metres > 0.0
-    edges = np.asarray(route.edges, dtype=np.int64)[keep]
-    metres = metres[keep]
+    edges = np.asarray(route.edges, dtype=np.int64)
+    return _incline_stretches(graph, edges, np.asarray(walked, dtype=np.float64))
+
+
+def _incline_stretches(
+    graph: CompiledGraph, edges: np.ndarray, walked_m: np.ndarray
+) -> list[dict[str, Any]]:
+    """:func:`incline_profile` of the route's ``edges`` walked ``walked_m`` metres each.
+
+    One kernel pass finds the runs (:func:`~routing._kernels.incline_runs`, rounding each
+    incline as :func:`round_like_python` does); in the rare route with an incline so near a
+    half that only Python's ``round`` rounds it exactly, the walked edges' inclines are rounded
+    by :func:`round_like_python` first and the kernel runs again on those. The stretch ends are
+    rounded by :func:`round_like_python` too (a start is the end before it, rounded once);
+    Python builds only the stretches listed."""
     k = len(edges)
-    if not k:
+    incline, source = graph.edge["incline_percent"], graph.edge["incline_source"]
+    to_m, percent = np.empty(k), np.empty(k)
+    code = np.empty(k, dtype=np.int64)
+
+    def runs(rounded: np.ndarray) -> int:
+        return incline_runs(
+            edges, walked_m, incline, source, rounded, _INCLINE_SOURCE_MIN, _INCLINE_SOURCE_MAX,
+            to_m, percent, code,
+        )  # fmt: skip
+
+    n = runs(_ROUND_IN_KERNEL)
+    if n == NEEDS_ROUNDING:  # Python's round rounds them all (the kernel then rounds none)
+        n = runs(np.asarray(round_like_python(incline[edges[walked_m > 0.0]]), dtype=np.float64))
+    if n == EDGE_OUT_OF_RANGE:
+        raise IndexError(f"a route edge is out of bounds for the {len(incline)} edges")
+    if n == 0:
         return []
-    ends = np.cumsum(metres)  # sequential sums, as a running total would add them
-    percent = np.asarray(round_like_python(graph.edge["incline_percent"][edges]))
-    known = ~np.isnan(percent)
-    source = np.where(known, graph.edge["incline_source"][edges].astype(np.int64), -1)
-    source[(source < _INCLINE_SOURCE_MIN) | (source > _INCLINE_SOURCE_MAX)] = -1  # no name: None
-    # a stretch starts where the rounded incline or its source changes (unknown equals unknown)
-    same = (source[1:] == source[:-1]) & (
-        (percent[1:] == percent[:-1]) | (~known[1:] & ~known[:-1])
-    )
-    first = np.flatnonzero(np.concatenate(([True], ~same)))
-    last = np.append(first[1:] - 1, k - 1)
-    starts = np.concatenate(([0.0], ends[:-1]))
-    from_m = round_like_python(starts[first])
-    to_m = round_like_python(ends[last])
-    values = [None if v != v else v for v in percent[first].tolist()]
-    kinds = [_INCLINE_SOURCES.get(c) for c in source[first].tolist()]
+    # each stretch starts where the one before ends (edges not walked add nothing), the first at 0
+    ends = round_like_python(to_m[:n])
+    starts = [0.0, *ends[:-1]]
+    name = _INCLINE_SOURCES.get
     return [
-        {"from_m": a, "to_m": b, "incline_percent": v, "source": s}
-        for a, b, v, s in zip(from_m, to_m, values, kinds, strict=True)
+        {"from_m": a, "to_m": b, "incline_percent": None if v != v else v, "source": name(c)}
+        for a, b, v, c in zip(starts, ends, percent[:n].tolist(), code[:n].tolist(), strict=True)
     ]
 
 
@@ -129,17 +144,19 @@ def route_facts(
     """``pollen`` (:func:`pollen_facts`), ``green_share``, ``green_unknown_m``, ``parks``
     (``{"name", "length_m"}`` in the order met) and ``lit`` (``share``, ``lit_m``, ``unlit_m``,
     ``unknown_m``, ``light``: ``"dark"``, ``"day"`` or ``"unknown"`` after ``conditions.dark``)
-    of ``route``; ``day`` is the pollen day (for the season)."""
-    walked = _walked(route)
+    of ``route``; ``day`` is the pollen day (for the season). The route's arrays are built
+    once for the green, light and incline facts."""
+    edges = np.asarray(route.edges, dtype=np.int64)
+    walked_m = _walked(route)
+    walked = None if walked_m is None else np.asarray(walked_m, dtype=np.float64)
     parks = graph.meta.get("parks") or []
-    green = green_facts(graph.edge, route.edges, parks, walked_m=walked)
-    light = light_facts(graph.edge, route.edges, conditions, walked_m=walked)
+    green, light = green_and_light_facts(graph.edge, edges, parks, conditions, walked_m=walked)
     return {
         "pollen": pollen_facts(graph, route, profile, conditions, day),
         "green_share": _num(green.green_share, 3),
         "green_unknown_m": _num(green.unknown_m) or 0.0,
         "parks": [{"name": p.name, "length_m": _num(p.length_m) or 0.0} for p in green.parks],
-        "incline_profile": incline_profile(graph, route),
+        "incline_profile": [] if walked is None else _incline_stretches(graph, edges, walked),
         "lit": {
             "share": _num(light.lit_share, 3),
             "lit_m": _num(light.lit_m) or 0.0,

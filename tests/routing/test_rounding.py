@@ -66,3 +66,8 @@ def test_equals_round(values: list[float], digits: int) -> None:
 def test_digits_below_one_are_refused() -> None:
     with pytest.raises(ValueError, match="digits"):
         round_like_python(np.zeros(2), 0)
+
+
+def test_values_of_one_dimension_only() -> None:
+    with pytest.raises(ValueError, match="one dimension"):
+        round_like_python(np.zeros((2, 2)))

@@ -1,7 +1,9 @@
-"""Trips between graph nodes for the routing tests: the (lat, lon) of two nodes drawn by a test."""
+"""Trips between graph nodes for the routing tests: the (lat, lon) of two nodes drawn by a test,
+and routes between drawn nodes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -21,3 +23,23 @@ def seeded_points(router: Any, seed: int, k: int) -> list[LatLon]:
     g = router.graph
     nodes = np.random.default_rng(seed).integers(0, g.node_count, k)
     return [(float(g.node["lat"][v]), float(g.node["lon"][v])) for v in nodes]
+
+
+def seeded_routes(router: Any, preset: str, seed: int, count: int) -> Iterator[Any]:
+    """``count`` routes of ``preset`` between nodes drawn with ``seed`` (ends moved 2e-5° off
+    the nodes, so that they snap onto an edge); pairs without a route are drawn again."""
+    from routing.errors import NoRouteError
+
+    g = router.graph
+    rng = np.random.default_rng(seed)
+    found = 0
+    while found < count:
+        a, b = rng.integers(0, g.node_count, 2)
+        origin = (float(g.node["lat"][a]) + 2e-5, float(g.node["lon"][a]))
+        destination = (float(g.node["lat"][b]), float(g.node["lon"][b]) - 2e-5)
+        try:
+            route = router.route(origin, destination, preset)
+        except NoRouteError:  # no route between these two: draw again
+            continue
+        yield route
+        found += 1
