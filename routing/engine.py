@@ -13,6 +13,7 @@ its own reusable :class:`routing.query.Query`, so the FastAPI threadpool can rou
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import itertools
 import math
 import threading
@@ -31,13 +32,14 @@ from graphs.arrays import array_fields
 from graphs.features import surroundings_read
 from graphs.geodesy import great_circle_m
 from graphs.model import CompiledGraph
-from routing._kernels import VERDICT_COLUMNS
+from routing._kernels import VERDICT_COLUMNS, mark_runs
 from routing.errors import (
     InvalidCoordinateError,
     NoRouteError,
     OutOfAreaError,
     SearchBudgetError,
 )
+from routing.facts import route_facts
 from routing.instructions import instructions
 from routing.landmarks import choose_landmarks, length_landmarks
 from routing.metric import (
@@ -90,6 +92,8 @@ DEFAULT_MAX_SNAP_M = 250.0
 DEFAULT_SETTLE_BUDGET_FACTOR = 1.0
 #: Usable-edge snapping penalties kept (one array of edge count per entry; see snap_usable).
 _USABLE_PENALTIES_KEPT = 8
+#: The pollen day of the warm-up route's facts (any day: the kernels are the same).
+_WARM_UP_DAY = dt.date(2026, 6, 21)
 #: Attribute changes remembered for bringing cached metrics up to date (a metric older than
 #: all of them is recomputed in full when its profile is next asked for).
 CHANGE_HISTORY = 256
@@ -741,11 +745,18 @@ class Router:
             return int(sum(a.nbytes for a in found.values()))
 
     def warm_up(self) -> None:
-        """Compile (or load from numba's cache) the kernels before the first real query."""
+        """Compile (or load from numba's cache) the kernels before the first real query.
+
+        Every kernel a route request runs (the search, the report, the instructions, the facts)
+        is loaded here: ``stufenlos serve`` calls this in the parent, before the fork, so the
+        workers share numba's code for them instead of each loading its own (several MB a
+        worker; ``tests/api/test_server_fork.py`` checks that requests load none)."""
         n = self.graph.node_count
         lat, lon = float(self.graph.node["lat"][0]), float(self.graph.node["lon"][0])
         lat2, lon2 = float(self.graph.node["lat"][n - 1]), float(self.graph.node["lon"][n - 1])
-        instructions(self.route((lat, lon), (lat2, lon2), "walk"))  # the turn kernel too
+        walk = self.route((lat, lon), (lat2, lon2), "walk")
+        instructions(walk)  # the turn kernel too
+        route_facts(self.graph, walk, self.profile("walk"), DEFAULT_CONDITIONS, _WARM_UP_DAY)
         # the rest-constrained search (its kernels compile on first use otherwise)
         self.route(
             (lat, lon),
@@ -757,6 +768,8 @@ class Router:
         none, zero = np.zeros(1, dtype=np.uint32), np.zeros(1, dtype=bool)
         columns = dict.fromkeys(VERDICT_COLUMNS, np.zeros(1))
         verdict_masks(self.profile("walk"), none, none, none, columns, zero, zero, zero)  # matrix
+        # a reliance along the way (its runs), which a route of the walk profile may not meet
+        mark_runs(zero, zero.copy(), np.zeros(1, dtype=np.int64))
 
     def route_via(
         self,

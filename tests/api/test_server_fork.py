@@ -3,6 +3,7 @@ all stopped by SIGTERM (api/server.py's :class:`~api.server.Supervisor`), over r
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -211,3 +212,72 @@ def test_the_serving_process_imports_numba_without_scipy(centre_graph_dir: Path)
         capture_output=True, text=True, timeout=300, check=True,
     )  # fmt: skip
     assert out.stdout.split("\n")[:2] == ["[] False", "ok"]
+
+
+#: Run in a fresh interpreter: preload the app as ``stufenlos serve`` does, note how many
+#: signatures every kernel has loaded, answer varied route requests, print the kernels that
+#: loaded more (JSON). A kernel first loaded by a request is loaded by every forked worker on
+#: its own: numba's code for it (several MB) is then private memory in each worker.
+_KERNELS_AFTER_PRELOAD = """
+import itertools, json, sys
+import numpy as np
+from accessibility_rules import _kernels as rules_kernels
+from accessibility_rules.profile import preset_names
+from api.errors import ApiError
+from api.routes.routing import plan
+from api.schemas import RouteRequest
+from api.server import preload_app
+from api.settings import Settings
+from routing import _kernels as routing_kernels
+from routing.errors import RoutingError
+
+settings = Settings(graph_dir=sys.argv[1], database_url=f"sqlite:///{sys.argv[2]}")
+app = preload_app(settings)
+router = app.state.router
+kernels = {
+    f"{module.__name__}.{name}": f
+    for module in (routing_kernels, rules_kernels)
+    for name, f in vars(module).items()
+    if hasattr(f, "signatures") and hasattr(f, "py_func")
+}
+loaded = {name: len(f.signatures) for name, f in kernels.items()}
+lat, lon = router.graph.node["lat"], router.graph.node["lon"]
+rng = np.random.default_rng(11)
+times = ("2026-06-21T15:00:00", "2026-12-21T21:00:00", "2026-04-10T06:30:00")
+answered = 0
+for i, preset in enumerate(itertools.islice(itertools.cycle(preset_names()), 56)):
+    a, b, c = (int(x) for x in rng.integers(0, len(lat), size=3))
+    point = lambda n: {"lat": float(lat[n]) + 1e-5, "lon": float(lon[n]) - 1e-5}
+    body = {
+        "origin": point(a), "destination": point(b), "profile": {"name": preset},
+        "language": ("de", "en")[i % 2], "departure_time": times[i % 3],
+    }
+    if i % 4 == 1:
+        body["alternatives"] = 1
+    if i % 4 == 2:
+        body["via"] = [point(c)]
+    if i % 5 == 0:
+        body["pollen_forecast"] = {"betula": 3, "grasses": 1}
+    try:
+        plan(router, RouteRequest.model_validate(body), 3, 3)
+        answered += 1
+    except (ApiError, RoutingError):
+        pass
+more = sorted(n for n, f in kernels.items() if len(f.signatures) > loaded[n])
+print(json.dumps({"answered": answered, "loaded_later": more}))
+"""
+
+
+def test_the_preloaded_parent_loads_every_kernel_a_route_uses(
+    centre_graph_dir: Path, tmp_path: Path
+) -> None:
+    """Every kernel that answering a route runs is loaded by the serving parent before the fork
+    (``Router.warm_up``): answering route requests of every preset, both languages, by day, at
+    night and at dawn, with alternatives, via points and a pollen forecast loads none."""
+    out = subprocess.run(
+        [sys.executable, "-c", _KERNELS_AFTER_PRELOAD, str(centre_graph_dir), str(tmp_path / "a.db")],
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["answered"] >= 40
+    assert result["loaded_later"] == []
