@@ -146,8 +146,16 @@ class LiveObstacles:
 
     def warm_up(self) -> None:
         """Build what the first write and the first route would otherwise wait for: the edge
-        geometry index of matching and the walking weights of the map without obstacles."""
+        geometry index of matching and the walking weights of the map without obstacles.
+
+        Called at start, before any obstacle is applied: the router's own walking weights are
+        then those of the map without obstacles, and they are taken as they are (in a forked
+        worker they are the parent's, shared, instead of a copy computed by every worker). A
+        write makes the router new arrays (:func:`~routing.metric.patch_metric` copies), so
+        these stay as they are."""
         edge_geometry_index(self.router.graph, self.router.index)
+        if self._pristine_walk is None and self.overlay.pristine_now:
+            self._pristine_walk = self.router.weights(self.router.profile("walk"))
         self._walk_weights()
 
     # --- matching --------------------------------------------------------------------------------

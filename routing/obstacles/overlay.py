@@ -87,6 +87,11 @@ class ObstacleOverlay:
         self._lookup: tuple[tuple[str, ...], np.ndarray, np.ndarray] = ((), empty, empty)
 
     @property
+    def pristine_now(self) -> bool:
+        """Whether no obstacle is applied: the router's attributes are those of the map."""
+        return self._pristine_now
+
+    @property
     def applied_ids(self) -> list[str]:
         """Ids of the obstacles applied last, in the order given."""
         return list(dict.fromkeys(self._lookup[0]))

@@ -23,10 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from accessibility_rules.effective import effective_edges
+from accessibility_rules.weights import compute_weights
 from api.obstacles.beacon import WriteBeacon
+from graphs.arrays import array_fields
 
 pytestmark = pytest.mark.realdata
 
@@ -299,6 +303,30 @@ def test_closure_applies_before_the_write_is_answered(
     assert "OpenStreetMap" in collection["attribution"]
     assert [f["id"] for f in collection["features"]] == [obstacle["id"]]
     assert "author" not in collection["features"][0]["properties"]
+
+
+def test_the_map_without_obstacles_walks_on_the_routers_own_weights(
+    client: TestClient, keys: dict[str, dict[str, str]], on_route: list[float]
+) -> None:
+    """At start, before any obstacle is applied, the walking weights of the map without
+    obstacles (what ``obstacles.avoided`` compares with) are the router's own, not a copy; they
+    equal the weights computed on the pristine graph, and a write leaves them as they were."""
+    live = client.app.state.live_obstacles  # type: ignore[attr-defined]
+    router = live.router
+    walk = router.profile("walk")
+    pristine, now = live._walk_weights()
+    assert pristine is now is router.weights(walk)
+    graph = live.overlay.pristine_graph()
+    expected = array_fields(compute_weights(walk, graph.edge, effective_edges(graph)))
+    created = client.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"])
+    assert created.status_code == 201, created.text
+    assert ids(route(client)["obstacles"]["avoided"]) == [created.json()["id"]]  # applied
+    pristine_after, patched = live._walk_weights()
+    assert pristine_after is pristine
+    assert patched is not pristine
+    assert not np.array_equal(patched.cost_s, pristine.cost_s)
+    for name, values in array_fields(pristine).items():
+        assert np.array_equal(values, expected[name], equal_nan=True), name
 
 
 def test_narrowing_blocks_wheelchair_but_not_walk(
