@@ -617,9 +617,9 @@ class Router:
         self, route: Route, path: Path, profile: Profile, *, least_bad: bool = False
     ) -> Route:
         """``route`` with its rests report (:func:`~routing.rests.rests_report`; the one it has
-        when :func:`~routing.report.build_route` made it, as :meth:`route` asks) and, when
-        its longest stretch without a seat exceeds the profile's limit, a break of limit
-        ``"rests"`` there (verdict ``"no"``). On a graph whose source was not read for seats
+        when :func:`~routing.report.build_route` made it, as :meth:`route` and :meth:`route_via`
+        ask) and, when its longest stretch without a seat exceeds the profile's limit, a break
+        of limit ``"rests"`` there (verdict ``"no"``). On a graph whose source was not read for seats
         (a download, :func:`~graphs.features.surroundings_read`) that stretch is one without
         seat data: the route relies on unknown ``seat`` data there (verdict at best
         ``"unknown"``), it breaks nothing known."""
@@ -856,6 +856,7 @@ class Router:
                         path,
                         None,
                         snapped_on_usable=True,  # the ends hide nothing: see Router.route
+                        rests=RestsAsked(limit, False, surroundings_read(self.graph)),
                     ),
                     path,
                     prof,

@@ -75,6 +75,7 @@ from routing._kernels import (
 from routing.geometry import route_polyline
 from routing.messages import limit_message
 from routing.rests import RestsAsked, rests_report, walk_seats
+from routing.rounding import round_as_numpy
 from routing.route import (
     VERDICTS,
     Accessibility,
@@ -89,7 +90,7 @@ from routing.route import (
     worst_verdict,
 )
 from routing.snapping import SnapPoint
-from routing.walking import detour, round_as_numpy, transition_delay_s, walking_time_s
+from routing.walking import detour, transition_delay_s, walking_time_s
 
 __all__ = [
     "ALONG_BREAKS",

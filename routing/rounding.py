@@ -14,17 +14,22 @@ double nearest the decimal, which is what Python returns. A value exactly halfwa
 decimals (0.25 at one digit: Python rounds such a tie to even) has a product of exactly a half,
 so it is among the values near a half that Python's ``round`` decides.
 
+:func:`round_as_numpy` is ``np.round`` of one float without numpy's per-call cost: what the
+route report gives where it has always rounded as numpy does.
+
 The fast path is one kernel pass (:func:`routing._kernels.round_fill`: a route's few dozen
 values cost a microsecond instead of a dozen numpy calls).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from routing._kernels import round_fill
 
-__all__ = ["round_like_python"]
+__all__ = ["round_as_numpy", "round_like_python"]
 
 
 def round_like_python(values: np.ndarray, digits: int = 1) -> list[float]:
@@ -42,3 +47,21 @@ def round_like_python(values: np.ndarray, digits: int = 1) -> list[float]:
     for i in near[:count].tolist():
         result[i] = round(float(x[i]), digits)
     return result
+
+
+#: ``10 ** digits`` for :func:`round_as_numpy`.
+_DECIMAL_SCALES = (1.0, 10.0, 100.0, 1000.0)
+
+
+def round_as_numpy(x: float, digits: int) -> float:
+    """``float(np.round(x, digits))`` for one float, without numpy's per-call cost (route
+    reports round a few such values each). ``np.round`` multiplies by ``10 ** digits``, rounds
+    half to even (``np.rint``) and divides (the module doc on how that differs from Python's
+    ``round(x, digits)``); so does this, keeping the sign of a zero (``-0.04`` gives
+    ``-0.0``). NaN and ±inf stay as they are. ``digits`` 0 to 3."""
+    scale = _DECIMAL_SCALES[digits]
+    y = x * scale
+    if not math.isfinite(y):
+        return y / scale
+    # round(): half to even, an int (exact: y is a double); copysign keeps rint's sign of zero
+    return math.copysign(round(y), y) / scale

@@ -7,14 +7,14 @@ and its alternatives.
 
 from __future__ import annotations
 
-import math
 from typing import overload
 
 import numpy as np
 
 from accessibility_rules.profile import Profile
+from routing.rounding import round_as_numpy
 
-__all__ = ["detour", "round_as_numpy", "transition_delay_s", "walking_time_s"]
+__all__ = ["detour", "transition_delay_s", "walking_time_s"]
 
 
 def transition_delay_s(
@@ -66,21 +66,3 @@ def _round(x: float, digits: int) -> float:
     if type(x) is np.float64:
         return np.float64(round_as_numpy(float(x), digits))
     return round(x, digits)
-
-
-#: ``10 ** digits`` for :func:`round_as_numpy`.
-_DECIMAL_SCALES = (1.0, 10.0, 100.0, 1000.0)
-
-
-def round_as_numpy(x: float, digits: int) -> float:
-    """``float(np.round(x, digits))`` for one float, without numpy's per-call cost (route
-    reports round a few such values each). ``np.round`` multiplies by ``10 ** digits``, rounds
-    half to even (``np.rint``) and divides (:mod:`routing.rounding` on how that differs from
-    Python's ``round(x, digits)``); so does this, keeping the sign of a zero (``-0.04`` gives
-    ``-0.0``). NaN and ±inf stay as they are. ``digits`` 0 to 3."""
-    scale = _DECIMAL_SCALES[digits]
-    y = x * scale
-    if not math.isfinite(y):
-        return y / scale
-    # round(): half to even, an int (exact: y is a double); copysign keeps rint's sign of zero
-    return math.copysign(round(y), y) / scale

@@ -1,4 +1,4 @@
-"""``routing.walking``'s rounding shortcuts against what they stand for: :func:`round_as_numpy`
+"""The route report's rounding shortcuts against what they stand for: :func:`round_as_numpy`
 against ``np.round`` (every float, ties of the decimal and the product, zeros, NaN, ±inf) and
 :func:`~routing.walking.detour` against the ``round`` calls it made before (a numpy float's
 rounding stays numpy's, and its type a numpy float)."""
@@ -12,7 +12,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routing.walking import detour, round_as_numpy
+from routing.rounding import round_as_numpy
+from routing.walking import detour
 
 HYP = settings(max_examples=2000, deadline=None)
 
