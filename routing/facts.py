@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from accessibility_rules.attributes import InclineSource
 from accessibility_rules.conditions import Conditions
 from accessibility_rules.profile import Profile
 from graphs.model import CompiledGraph
@@ -79,7 +80,8 @@ def pollen_facts(
     ]
 
 
-_INCLINE_SOURCES = {1: "tag", 2: "dem", 3: "tag_direction_only"}
+#: The names of the known incline sources by code (:class:`InclineSource`; unknown has none).
+_INCLINE_SOURCES = {int(s): s.name.lower() for s in InclineSource if s is not InclineSource.UNKNOWN}
 #: The named source codes are the range 1–3 (anything else is reported as ``None``).
 _INCLINE_SOURCE_MIN, _INCLINE_SOURCE_MAX = min(_INCLINE_SOURCES), max(_INCLINE_SOURCES)
 #: ``rounded`` of :func:`~routing._kernels.incline_runs` when the kernel rounds the inclines.
