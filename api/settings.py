@@ -53,7 +53,13 @@ class Settings(BaseSettings):
     )
     cors_origins: list[str] = Field(default_factory=list)
     gzip_min_bytes: int = Field(1024, ge=0)
-    gzip_level: int = Field(4, ge=1, le=9, description="1 fastest … 9 smallest")
+    gzip_level: int = Field(
+        4, ge=1, le=9, description="zlib level of answers other than routes: 1 fastest … 9 smallest"
+    )
+    route_gzip_level: int = Field(
+        3, ge=0, le=3,
+        description="ISA-L level of route answers (api/compression.py): 0 fastest … 3 smallest",
+    )  # fmt: skip
     fast_routes: bool = Field(
         True,
         description="answer well-formed POST /routes without FastAPI's per-request machinery "

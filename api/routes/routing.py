@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import gzip
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -22,6 +21,7 @@ from fastapi import APIRouter, Query, Request, Response
 from accessibility_rules.attributes import OSM_ATTRIBUTION, OSM_LICENCE_URL
 from accessibility_rules.profile import Profile
 from accessibility_rules.surroundings import SeatKind
+from api.compression import gzip_body
 from api.conditions import request_conditions
 from api.cpu import run_cpu
 from api.deps import LiveObstaclesDep, RouterDep, SettingsDep
@@ -146,7 +146,7 @@ def answer_route(
         plan(r, req, settings.max_via_points, settings.max_alternatives, obstacles=live)
     )
     if gzip_ok and len(response.body) >= settings.gzip_min_bytes:
-        body = gzip.compress(response.body, compresslevel=settings.gzip_level, mtime=0)
+        body = gzip_body(response.body, settings.route_gzip_level)
         headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
         return Response(body, media_type="application/json", headers=headers)
     return response

@@ -1,0 +1,30 @@
+"""gzip for the route answer, with Intel's ISA-L (``isal``) instead of zlib.
+
+A route answer is about 12 kB of JSON that compresses to about 3.5 kB. zlib at level 4 took
+about 0.13 ms of every route (a tenth of the whole answer in process); ISA-L's deflate, built
+for speed, takes about 0.04 ms at its level 3 for about 3 % more bytes (measured on 100
+``bench_api`` answers: zlib 4 0.129 ms / 3,404 B, ISA-L 3 0.044 ms / 3,494 B, ISA-L 2
+0.031 ms / 3,597 B, zlib-ng 4 0.094 ms / 3,400 B). The stream is ordinary gzip (RFC 1952):
+every client's zlib decodes it.
+
+Only ``POST /routes`` and ``GET /routes`` compress here (in the CPU thread, see
+:func:`api.routes.routing.answer_route`); other answers go through Starlette's gzip middleware
+at ``Settings.gzip_level``.
+"""
+
+from __future__ import annotations
+
+from isal import igzip
+
+__all__ = ["ISAL_LEVELS", "gzip_body"]
+
+#: ISA-L's compression levels: 0 fastest … 3 smallest.
+ISAL_LEVELS = range(0, 4)
+
+
+def gzip_body(data: bytes, level: int) -> bytes:
+    """``data`` as one gzip member at ISA-L ``level`` (0–3), with modification time 0 so that
+    equal answers compress to equal bytes."""
+    if level not in ISAL_LEVELS:
+        raise ValueError(f"ISA-L levels are 0-3, got {level}")
+    return igzip.compress(data, compresslevel=level, mtime=0)
