@@ -232,6 +232,23 @@ def test_profiles_are_immutable_and_hashable():
 
 
 @pytest.mark.parametrize("name", EXPECTED_PRESETS)
+def test_the_remembered_hash_agrees_with_equality(name):
+    """The hash is computed once per object (a slot); equal profiles still hash alike, unequal
+    ones made from a hashed one by ``model_copy`` get their own, and the memo is not a field."""
+    preset = load_preset(name)
+    first = hash(preset)
+    assert hash(preset) == first == hash(load_preset(name))
+    faster = make_profile(name, {"walking_speed_mps": preset.walking_speed_mps * 0.5})
+    copied = preset.model_copy(update={"walking_speed_mps": faster.walking_speed_mps})
+    assert copied != preset
+    assert hash(copied) == hash(faster.model_copy(update={"customised": False}))
+    assert hash(copied) != first  # (a collision of two 64-bit hashes would be a miracle)
+    assert "_hash_memo" not in preset.model_dump()
+    assert preset == load_preset(name)
+    assert {preset: 1}[load_preset(name)] == 1
+
+
+@pytest.mark.parametrize("name", EXPECTED_PRESETS)
 def test_profile_json_round_trip(name):
     profile = load_preset(name)
     text = profile.model_dump_json()
