@@ -8,7 +8,9 @@ what the profile reacts to (the intensities of the taxa it avoids, darkness only
 rule), so that two requests the profile weighs alike share one cached metric.
 
 Darkness: the sun's centre below −0.833° (the sunrise/sunset definition: refraction and the
-sun's radius) at the departure time and place, computed with ``astral``. Time zone Europe/Berlin.
+sun's radius) at the departure time and place, computed by :mod:`accessibility_rules.sun` (the
+NOAA solar calculator's formulas, bit for bit as ``astral`` 3.2 evaluates them). Time zone
+Europe/Berlin.
 """
 
 from __future__ import annotations
@@ -18,17 +20,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from astral import Observer
-from astral.sun import elevation, sunrise, sunset
-
-from accessibility_rules.pollen import POLLEN_TAXA, parse_forecast, season_intensity
+from accessibility_rules.pollen import POLLEN_TAXA, parse_forecast, seasons
 from accessibility_rules.profile import Profile
+from accessibility_rules.sun import SUNSET_ELEVATION_DEG, solar_elevation, sunrise_sunset
 
-__all__ = ["BERLIN", "Conditions", "SunTimes", "is_dark", "resolve_conditions", "sun_times"]
+__all__ = [
+    "BERLIN", "Conditions", "SunTimes", "avoided_pollen", "is_dark", "resolve_conditions",
+    "sun_times",
+]  # fmt: skip
 
 BERLIN = ZoneInfo("Europe/Berlin")
-#: Solar elevation of sunrise and sunset in degrees (astral's and the almanacs' definition).
-SUNSET_ELEVATION_DEG = -0.833
+_TAXON_RANK = {taxon: rank for rank, taxon in enumerate(POLLEN_TAXA)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +47,15 @@ class Conditions:
     dark: bool | None = None
 
     def __post_init__(self) -> None:
-        order = [POLLEN_TAXA.index(t) for t, _ in self.pollen if t in POLLEN_TAXA]
-        if len(order) != len(self.pollen) or order != sorted(set(order)):
-            raise ValueError(f"pollen must list known taxa once, in table order: {self.pollen}")
-        if any(not 0 < i <= 3 for _, i in self.pollen):
-            raise ValueError(f"pollen intensities must be in (0, 3]: {self.pollen}")
+        # one pass per rule, no lists: every request builds one (0.3 µs instead of 0.8–1.5 µs)
+        rank = -1
+        for taxon, _ in self.pollen:
+            previous, rank = rank, _TAXON_RANK.get(taxon, -1)
+            if rank <= previous:  # unknown (-1), repeated or out of table order
+                raise ValueError(f"pollen must list known taxa once, in table order: {self.pollen}")
+        for _, intensity in self.pollen:
+            if not 0 < intensity <= 3:
+                raise ValueError(f"pollen intensities must be in (0, 3]: {self.pollen}")
 
     def intensity(self, taxon: str) -> float:
         """Intensity 0–3 of ``taxon`` (0 when not listed)."""
@@ -83,24 +89,35 @@ def is_dark(lat: float, lon: float, when: dt.datetime) -> bool:
 
     A naive ``when`` is read as Europe/Berlin time.
     """
-    return bool(elevation(Observer(lat, lon), _aware(when)) < SUNSET_ELEVATION_DEG)
+    return solar_elevation(lat, lon, _aware(when)) < SUNSET_ELEVATION_DEG
 
 
 def sun_times(lat: float, lon: float, when: dt.datetime, *, dark: bool | None = None) -> SunTimes:
     """Sunrise and sunset on ``when``'s day (Europe/Berlin) at the place, and darkness at ``when``
     (``dark``, when the caller has computed :func:`is_dark` for the same place and time)."""
     local = _aware(when).astimezone(BERLIN)
-    observer = Observer(lat, lon)
-    return SunTimes(
-        sunrise=sunrise(observer, local.date(), tzinfo=BERLIN),
-        sunset=sunset(observer, local.date(), tzinfo=BERLIN),
-        dark=is_dark(lat, lon, local) if dark is None else dark,
-    )
+    sunrise, sunset = sunrise_sunset(lat, lon, local.date(), BERLIN)
+    return SunTimes(sunrise, sunset, is_dark(lat, lon, local) if dark is None else dark)
 
 
 def cares_about_light(profile: Profile) -> bool:
     """Whether darkness can change the profile's weights (it has a light rule)."""
     return profile.require_lit or profile.unlit_penalty_factor > 1
+
+
+def avoided_pollen(
+    profile: Profile, day: dt.date, forecast: Mapping[str, float]
+) -> list[tuple[str, float]]:
+    """``(taxon, intensity 0–3)`` on ``day`` for each taxon ``profile`` avoids, in
+    :data:`~accessibility_rules.pollen.POLLEN_TAXA` order: the value of ``forecast`` (parsed by
+    :func:`~accessibility_rules.pollen.parse_forecast`) for the taxa it names, the season
+    table's for the others. :class:`Conditions` keep those with intensity > 0."""
+    table, month = seasons(), day.month  # season_intensity(taxon, day), the table read once
+    return [
+        (taxon, forecast[taxon] if taxon in forecast else table[taxon].intensity(month))
+        for taxon in POLLEN_TAXA
+        if taxon in profile.avoid_pollen
+    ]
 
 
 def resolve_conditions(
@@ -129,12 +146,7 @@ def resolve_conditions(
     when = _aware(departure_time) if departure_time is not None else dt.datetime.now(BERLIN)
     day = date if date is not None else when.astimezone(BERLIN).date()
     forecast = parse_forecast(pollen_forecast or {})
-    pollen = []
-    for taxon in POLLEN_TAXA:
-        if taxon in profile.avoid_pollen:
-            value = forecast.get(taxon, season_intensity(taxon, day))
-            if value > 0:
-                pollen.append((taxon, value))
+    pollen = tuple(p for p in avoided_pollen(profile, day, forecast) if p[1] > 0)
     if not cares_about_light(profile):
-        return Conditions(pollen=tuple(pollen), dark=None)
-    return Conditions(pollen=tuple(pollen), dark=is_dark(lat, lon, when) if dark is None else dark)
+        return Conditions(pollen=pollen, dark=None)
+    return Conditions(pollen=pollen, dark=is_dark(lat, lon, when) if dark is None else dark)

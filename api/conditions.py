@@ -20,12 +20,12 @@ from typing import Any
 from accessibility_rules.conditions import (
     BERLIN,
     Conditions,
+    avoided_pollen,
     cares_about_light,
     is_dark,
-    resolve_conditions,
     sun_times,
 )
-from accessibility_rules.pollen import POLLEN_TAXA, parse_forecast, seasons
+from accessibility_rules.pollen import parse_forecast, seasons
 from accessibility_rules.profile import Profile
 from api.errors import ApiError
 from api.schemas import DEPARTURE_YEARS, ConditionsRequest
@@ -65,14 +65,14 @@ def request_conditions(
     """The day of ``req`` for ``profile`` at the origin (``lat``, ``lon``)."""
     when = _departure(req)
     day = req.date if req.date is not None else when.date()
-    forecast_in = dict(req.pollen_forecast or {})
     dark = is_dark(lat, lon, when)
+    lights = cares_about_light(profile)
     try:
-        forecast = parse_forecast(forecast_in)
-        conditions = resolve_conditions(
-            profile, lat=lat, lon=lon, departure_time=when, date=day, pollen_forecast=forecast_in,
-            dark=dark,
-        )  # fmt: skip
+        forecast = parse_forecast(req.pollen_forecast or {})
+        # resolve_conditions's rule on the forecast parsed once: the avoided taxa in flight,
+        # darkness only for a profile with a light rule
+        avoided = avoided_pollen(profile, day, forecast)
+        conditions = Conditions(tuple(p for p in avoided if p[1] > 0), dark if lights else None)
     except ValueError as exc:  # the schema admits only known keys and values: a safety net
         raise ApiError(422, "invalid_request", str(exc), field="pollen_forecast") from exc
     try:
@@ -81,15 +81,15 @@ def request_conditions(
         sunset: str | None = sun.sunset.isoformat(timespec="seconds")
     except ValueError:  # polar day or night: the sun neither rises nor sets
         sunrise = sunset = None
+    table = seasons()
     pollen = [
         {
             "taxon": taxon,
-            "intensity": conditions.intensity(taxon),
+            "intensity": intensity if intensity > 0 else 0.0,  # conditions.intensity(taxon)
             "source": "forecast" if taxon in forecast else "season_table",
-            "season": seasons()[taxon].season(day.month),
+            "season": table[taxon].season(day.month),
         }
-        for taxon in POLLEN_TAXA
-        if taxon in profile.avoid_pollen
+        for taxon, intensity in avoided
     ]
     body = {
         "date": day.isoformat(),
@@ -97,7 +97,7 @@ def request_conditions(
         "dark": dark,
         "sunrise": sunrise,
         "sunset": sunset,
-        "light_rules_apply": cares_about_light(profile) and dark,
+        "light_rules_apply": lights and dark,
         "pollen": pollen,
     }
     return RequestDay(conditions, day, dark, body)
