@@ -25,8 +25,8 @@ from accessibility_rules.profile import Profile
 from accessibility_rules.sun import SUNSET_ELEVATION_DEG, solar_elevation, sunrise_sunset
 
 __all__ = [
-    "BERLIN", "Conditions", "SunTimes", "avoided_pollen", "is_dark", "resolve_conditions",
-    "sun_times",
+    "BERLIN", "Conditions", "SunTimes", "avoided_pollen", "is_dark", "reacted_to",
+    "resolve_conditions", "sun_times",
 ]  # fmt: skip
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -146,7 +146,14 @@ def resolve_conditions(
     when = _aware(departure_time) if departure_time is not None else dt.datetime.now(BERLIN)
     day = date if date is not None else when.astimezone(BERLIN).date()
     forecast = parse_forecast(pollen_forecast or {})
-    pollen = tuple(p for p in avoided_pollen(profile, day, forecast) if p[1] > 0)
-    if not cares_about_light(profile):
-        return Conditions(pollen=pollen, dark=None)
-    return Conditions(pollen=pollen, dark=is_dark(lat, lon, when) if dark is None else dark)
+    if cares_about_light(profile) and dark is None:
+        dark = is_dark(lat, lon, when)
+    return reacted_to(profile, avoided_pollen(profile, day, forecast), dark)
+
+
+def reacted_to(profile: Profile, avoided: list[tuple[str, float]], dark: bool | None) -> Conditions:
+    """The :class:`Conditions` holding only what ``profile`` reacts to: of its ``avoided`` taxa
+    (:func:`avoided_pollen`) those in flight, and ``dark`` if it has a light rule (else
+    ``None``). The rule of :func:`resolve_conditions`, for a caller that has the parts."""
+    pollen = tuple(p for p in avoided if p[1] > 0)
+    return Conditions(pollen=pollen, dark=dark if cares_about_light(profile) else None)

@@ -23,6 +23,7 @@ from accessibility_rules.conditions import (
     avoided_pollen,
     cares_about_light,
     is_dark,
+    reacted_to,
     sun_times,
 )
 from accessibility_rules.pollen import parse_forecast, seasons
@@ -69,10 +70,8 @@ def request_conditions(
     lights = cares_about_light(profile)
     try:
         forecast = parse_forecast(req.pollen_forecast or {})
-        # resolve_conditions's rule on the forecast parsed once: the avoided taxa in flight,
-        # darkness only for a profile with a light rule
-        avoided = avoided_pollen(profile, day, forecast)
-        conditions = Conditions(tuple(p for p in avoided if p[1] > 0), dark if lights else None)
+        avoided = avoided_pollen(profile, day, forecast)  # also the response's pollen below
+        conditions = reacted_to(profile, avoided, dark)
     except ValueError as exc:  # the schema admits only known keys and values: a safety net
         raise ApiError(422, "invalid_request", str(exc), field="pollen_forecast") from exc
     try:

@@ -10,7 +10,6 @@ does the same (:mod:`api.routes.matrix`).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Mapping
@@ -19,6 +18,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION, OSM_LICENCE_URL
+from accessibility_rules.conditions import Conditions
 from accessibility_rules.profile import Profile
 from accessibility_rules.surroundings import SeatKind
 from api.compression import gzip_body
@@ -87,7 +87,7 @@ def plan(
     )  # fmt: skip
     # the facts report the light of the departure for every profile (the weights only for those
     # with a light rule: day.conditions keeps darkness only then)
-    seen = dataclasses.replace(day.conditions, dark=day.dark)
+    seen = Conditions(pollen=day.conditions.pollen, dark=day.dark)
     out = []
     for route in routes:
         body = route.as_dict()
