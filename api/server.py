@@ -99,7 +99,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 
     ``X-Forwarded-For`` is believed only from ``settings.forwarded_allow_ips`` (uvicorn's own
     default trusts every process on loopback); connections per worker are bounded (503 past
-    ``max_connections``) and a request head must arrive within ``header_timeout_s``.
+    ``max_connections``) and a request head must arrive within ``header_timeout_s``. No
+    ``Server: uvicorn`` header: it tells an attacker the software and helps no client.
     """
     allow = settings.forwarded_allow_ips.strip()
     try:
@@ -115,6 +116,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "limit_concurrency": settings.max_connections,
         "timeout_keep_alive": settings.keep_alive_s,
         "h11_max_incomplete_event_size": 16 * 1024,
+        "server_header": False,
     }
 
 

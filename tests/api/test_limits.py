@@ -181,6 +181,15 @@ def test_forwarded_addresses_only_from_configured_proxies() -> None:
     assert uvicorn_options(Settings(max_connections=7))["limit_concurrency"] == 7
 
 
+@pytest.mark.slow
+def test_the_server_names_no_software(server: str) -> None:
+    """No ``Server`` banner (uvicorn's default), and the date header HTTP asks for stays."""
+    response = httpx.get(f"{server}/health", timeout=10.0)
+    assert response.status_code == 200
+    assert "server" not in response.headers
+    assert response.headers["date"].endswith(" GMT")
+
+
 def closed_within(sock: socket.socket, seconds: float) -> bool:
     """Whether the server closes ``sock`` within ``seconds`` (EOF or reset)."""
     sock.settimeout(seconds)
