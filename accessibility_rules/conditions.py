@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from accessibility_rules.pollen import POLLEN_TAXA, parse_forecast, seasons
+from accessibility_rules.pollen import POLLEN_TAXA, parse_forecast, season_intensity
 from accessibility_rules.profile import Profile
 from accessibility_rules.sun import SUNSET_ELEVATION_DEG, solar_elevation, sunrise_sunset
 
@@ -112,9 +112,8 @@ def avoided_pollen(
     :data:`~accessibility_rules.pollen.POLLEN_TAXA` order: the value of ``forecast`` (parsed by
     :func:`~accessibility_rules.pollen.parse_forecast`) for the taxa it names, the season
     table's for the others. :class:`Conditions` keep those with intensity > 0."""
-    table, month = seasons(), day.month  # season_intensity(taxon, day), the table read once
     return [
-        (taxon, forecast[taxon] if taxon in forecast else table[taxon].intensity(month))
+        (taxon, forecast[taxon] if taxon in forecast else season_intensity(taxon, day))
         for taxon in POLLEN_TAXA
         if taxon in profile.avoid_pollen
     ]

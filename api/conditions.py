@@ -84,11 +84,11 @@ def request_conditions(
     pollen = [
         {
             "taxon": taxon,
-            "intensity": intensity if intensity > 0 else 0.0,  # conditions.intensity(taxon)
+            "intensity": conditions.intensity(taxon),
             "source": "forecast" if taxon in forecast else "season_table",
             "season": table[taxon].season(day.month),
         }
-        for taxon, intensity in avoided
+        for taxon, _ in avoided
     ]
     body = {
         "date": day.isoformat(),
