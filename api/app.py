@@ -274,6 +274,20 @@ def release_free_heap() -> None:
         ctypes.CDLL(None).malloc_trim(0)
 
 
+def build_route_handlers(app: FastAPI) -> None:
+    """Have the framework build every route's request machinery now, not on a first request.
+
+    FastAPI builds a route's dependency tree and its body and response fields lazily, for all
+    routes of an included router at once, when a request first walks them: about 35–50 ms on
+    the event loop of a worker's first request that leaves the route fast path (a staff write
+    under load was its victim, 60–90 ms late). Matching a path that no route answers walks
+    every route through Starlette's public ``matches``; ``stufenlos serve`` calls this in the
+    parent before forking, so every worker starts with it, in shared pages."""
+    scope = {"type": "http", "method": "GET", "path": "/", "root_path": "", "headers": []}
+    for route in app.router.routes:
+        route.matches(dict(scope, query_string=b""))
+
+
 def load_router(settings: Settings) -> Any:
     """The :class:`routing.engine.Router` of ``settings.graph_dir``, its kernels loaded."""
     from graphs.store import load_graph

@@ -23,8 +23,9 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_service(request: Request) -> ObstacleService:
-    """The obstacle service of the app (503 when it was not started)."""
+async def get_service(request: Request) -> ObstacleService:
+    """The obstacle service of the app (503 when it was not started). Async: a plain lookup
+    needs no round trip through the thread pool."""
     service: ObstacleService | None = getattr(request.app.state, "obstacles", None)
     if service is None:
         raise ApiError(503, "obstacles_unavailable", "obstacles are not available on this server")

@@ -153,14 +153,15 @@ def preload_app(settings: Settings) -> Any:
 
     The graph's arrays are memory-mapped, the numba kernels loaded (``warm_up``), the metrics of
     every preset customised (in the conditions requests meet today: by day and in the dark, with
-    today's pollen, :func:`preset_conditions`) and obstacle matching's edge geometry index built, so that forked
+    today's pollen, :func:`preset_conditions`), obstacle matching's edge geometry index and the
+    framework's per-route machinery (:func:`~api.app.build_route_handlers`) built, so that forked
     workers start with them in pages they share with the parent (copy-on-write) instead of
     loading, compiling and computing them each. The database, the live obstacles, the event loop
     and its threads are made by each worker after the fork (the app's lifespan), never here:
     none of them survives a fork.
     """
     from accessibility_rules.profile import preset_names
-    from api.app import create_app, load_router
+    from api.app import build_route_handlers, create_app, load_router
     from routing.obstacles.matching import edge_geometry_index
 
     router = load_router(settings)
@@ -171,7 +172,9 @@ def preload_app(settings: Settings) -> Any:
     edge_geometry_index(router.graph, router.index)  # obstacle matching's (cached by the index)
     router.share_memory()  # the workers map the derived arrays they read, not all of them
     _import_what_workers_import(settings)
-    return create_app(settings, router=router)
+    app = create_app(settings, router=router)
+    build_route_handlers(app)
+    return app
 
 
 def preset_conditions(router: Router, profile: Profile) -> list[Conditions]:
