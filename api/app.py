@@ -283,9 +283,11 @@ def build_route_handlers(app: FastAPI) -> None:
     under load was its victim, 60–90 ms late). Matching a path that no route answers walks
     every route through Starlette's public ``matches``; ``stufenlos serve`` calls this in the
     parent before forking, so every worker starts with it, in shared pages."""
-    scope = {"type": "http", "method": "GET", "path": "/", "root_path": "", "headers": []}
-    for route in app.router.routes:
-        route.matches(dict(scope, query_string=b""))
+    for route in app.router.routes:  # a fresh scope each: matching writes into it
+        route.matches(
+            {"type": "http", "method": "GET", "path": "/", "root_path": "", "headers": [],
+             "query_string": b""}
+        )  # fmt: skip
 
 
 def load_router(settings: Settings) -> Any:
