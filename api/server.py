@@ -18,6 +18,8 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from api.affinity import available_cpus, pin_to_cpu, worker_cpus
+
 if TYPE_CHECKING:
     from accessibility_rules.conditions import Conditions
     from accessibility_rules.profile import Profile
@@ -273,9 +275,15 @@ class Supervisor:
     MIN_LIFE_S = 1.0
 
     def __init__(
-        self, config: Any, sock: socket.socket, workers: int, stop_timeout_s: float = 10.0
+        self,
+        config: Any,
+        sock: socket.socket,
+        workers: int,
+        stop_timeout_s: float = 10.0,
+        cpus: list[int] | None = None,
     ) -> None:
         self.config, self.sock, self.workers = config, sock, workers
+        self.cpus = cpus  # the CPU of each slot (api/affinity.py), None: not pinned
         self.stop_timeout_s = stop_timeout_s
         self.children: dict[int, tuple[int, float]] = {}  # pid → slot, monotonic start
         self.parent_pid = os.getpid()
@@ -332,11 +340,13 @@ class Supervisor:
         if pid:
             self.children[pid] = (slot, time.monotonic())
             return
-        _run_child(lambda: self._child(old_mask))
+        _run_child(lambda: self._child(slot, old_mask))
 
-    def _child(self, old_mask: set[signal.Signals]) -> int:
+    def _child(self, slot: int, old_mask: set[signal.Signals]) -> int:
         import uvicorn
 
+        if self.cpus is not None:  # first: every thread the worker starts inherits it
+            pin_to_cpu(self.cpus[slot])
         _die_with_parent()
         for sig in self.STOP_SIGNALS:  # uvicorn installs its own handlers in Server.run
             signal.signal(sig, signal.SIG_DFL)
@@ -438,14 +448,17 @@ def serve(
     )  # fmt: skip
     config.load()
     sock = config.bind_socket()
+    workers = max(1, workers)
+    cpus = worker_cpus(settings.worker_cpu_affinity, workers, available_cpus())
+    pinned = "" if cpus is None else f", on CPUs {', '.join(map(str, cpus))}"
     print(
-        f"stufenlos: serving {graph_dir} on http://{host}:{port} with {workers} worker(s) "
-        f"(docs: /docs)", file=sys.stderr, flush=True,
+        f"stufenlos: serving {graph_dir} on http://{host}:{port} with {workers} worker(s)"
+        f"{pinned} (docs: /docs)", file=sys.stderr, flush=True,
     )  # fmt: skip
     gc.collect()
     gc.freeze()
     release_free_heap()
     try:
-        return Supervisor(config, sock, max(1, workers)).run()
+        return Supervisor(config, sock, workers, cpus=cpus).run()
     finally:
         sock.close()

@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.affinity import AffinityMode
 from api.obstacles.live import DEFAULT_POLL_S
 from graphs import settings as graph_settings
 from routing.engine import DEFAULT_MAX_SNAP_M, DEFAULT_SETTLE_BUDGET_FACTOR
@@ -97,6 +98,11 @@ class Settings(BaseSettings):
         5.0, gt=0, le=300, description="a connection that sends no complete request head within "
         "this time (after it opens or after the previous response) is closed",
     )  # fmt: skip
+    worker_cpu_affinity: AffinityMode = Field(
+        "auto",
+        description="auto: with at least as many workers as CPUs, worker i runs on CPU i "
+        "(api/affinity.py); off: the kernel's scheduler places the workers",
+    )
     keep_alive_s: int = Field(5, ge=1, le=300, description="idle keep-alive connections close")
     max_connections: int = Field(
         1000, ge=1, description="open connections per worker; past it requests get 503"

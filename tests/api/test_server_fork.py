@@ -55,8 +55,11 @@ def healthy(base: str) -> bool:
 
 
 @contextmanager
-def serving(graph_dir: Path, workdir: Path, workers: int = 2) -> Iterator[Served]:
-    """``stufenlos serve --workers N`` on a throw-away database, healthy with all its workers."""
+def serving(
+    graph_dir: Path, workdir: Path, workers: int = 2, cpus: set[int] | None = None
+) -> Iterator[Served]:
+    """``stufenlos serve --workers N`` on a throw-away database, healthy with all its workers;
+    the server may run on ``cpus`` only (default: wherever this process may)."""
     port = free_port()
     log = workdir / "server.log"
     command = [
@@ -65,7 +68,10 @@ def serving(graph_dir: Path, workdir: Path, workers: int = 2) -> Iterator[Served
     ]  # fmt: skip
     env = os.environ | {"STUFENLOS_DATABASE_URL": f"sqlite:///{workdir}/stufenlos.db"}
     with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+        process = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, env=env,
+            preexec_fn=None if cpus is None else lambda: os.sched_setaffinity(0, cpus),
+        )  # fmt: skip
     served = Served(f"http://{HOST}:{port}", process, log)
     try:
         wait_for(
@@ -78,6 +84,20 @@ def serving(graph_dir: Path, workdir: Path, workers: int = 2) -> Iterator[Served
         yield served
     finally:
         stop(process)
+
+
+def allowed_cpus(pid: int) -> dict[int, str]:
+    """``Cpus_allowed_list`` of each thread of process ``pid``, by thread id."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        status = (task / "status").read_text()
+        out[int(task.name)] = status.split("Cpus_allowed_list:", 1)[1].split()[0]
+    return out
+
+
+#: Two of the CPUs the tests may use (one where there is only one): ``serve --workers 2`` on
+#: these pins worker i to the i-th (api/affinity.py), unless there is only one.
+TWO_CPUS = set(sorted(os.sched_getaffinity(0))[:2])
 
 
 def alive(pid: int) -> bool:
@@ -99,7 +119,7 @@ ROUTE = {
 def test_workers_are_forked_from_the_preloaded_parent(
     centre_graph_dir: Path, tmp_path: Path
 ) -> None:
-    with serving(centre_graph_dir, tmp_path) as served:
+    with serving(centre_graph_dir, tmp_path, cpus=TWO_CPUS) as served:
         parent = served.process.pid
         workers = served.workers()
         assert len(workers) == 2
@@ -129,11 +149,21 @@ def test_workers_are_forked_from_the_preloaded_parent(
             for _ in range(4):  # new connections: the kernel hands them to either worker
                 response = client.post("/routes", json=ROUTE, headers={"Connection": "close"})
                 assert response.status_code == 200, response.text
+        # one CPU per worker, for every thread it runs (event loop, CPU thread, thread pool)
+        threads = [allowed_cpus(pid) for pid in workers]
+        each = [set(t.values()) for t in threads]
+        if len(TWO_CPUS) == 2:
+            assert sorted(each, key=sorted) == [{str(c)} for c in sorted(TWO_CPUS)]
+            assert max(len(t) for t in threads) > 1  # a CPU thread started later: pinned too
+            assert "with 2 worker(s), on CPUs" in served.log.read_text()
+        else:  # one CPU: nothing pinned beyond what the server was given
+            assert each == [{str(min(TWO_CPUS))}] * 2
 
 
 def test_a_killed_worker_is_replaced_and_answers(centre_graph_dir: Path, tmp_path: Path) -> None:
-    with serving(centre_graph_dir, tmp_path) as served:
+    with serving(centre_graph_dir, tmp_path, cpus=TWO_CPUS) as served:
         victim, survivor = served.workers()
+        victim_cpus = allowed_cpus(victim)[victim]
         os.kill(victim, signal.SIGKILL)
         wait_for(
             lambda: len(served.workers()) == 2 and victim not in served.workers(),
@@ -142,6 +172,7 @@ def test_a_killed_worker_is_replaced_and_answers(centre_graph_dir: Path, tmp_pat
         )
         (new,) = set(served.workers()) - {survivor}
         assert survivor in served.workers()
+        assert allowed_cpus(new)[new] == victim_cpus  # the same slot: the same CPU
         assert f"worker {victim} ended (signal SIGKILL)" in served.log.read_text()
         wait_for(  # the new worker writes this line itself, just after the fork
             lambda: (
