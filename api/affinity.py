@@ -2,26 +2,39 @@
 
 A worker is two threads that hand every route to each other: the event loop reads the request
 and writes the answer, the CPU thread (:mod:`api.cpu`) computes it. Left to the kernel's
-scheduler, the two run on different cores whenever they can, and each hand-over then wakes a
+scheduler, they run on different cores whenever they can, and each hand-over then wakes a
 thread on the other core: on this KVM machine an empty job's round trip through the CPU thread
-takes about 100 µs that way and 10 µs with both threads on one core; the route's data also
-changes caches twice. With one worker per CPU, pinning worker ``i`` to CPU ``i`` keeps a worker's
-threads on one core. Measured on this 2-core machine, ``POST /routes`` at concurrency 1 took
-0.15–0.2 ms less (``benchmarks/bench_fastpath.py`` in process, ``bench_peers.py`` over HTTP:
-see the README), while routes/s at concurrency 8 and 64 stayed the same (two workers keep both
-cores busy either way).
+takes about 100 µs that way, and 10 µs when the loop thread stays on one core (the scheduler
+then wakes the CPU thread beside it).
 
-With fewer workers than CPUs, nothing is pinned: the scheduler may spread a worker's two threads
-over otherwise idle cores. ``STUFENLOS_WORKER_CPU_AFFINITY=off`` leaves placement to the
-scheduler always (a host shared with a database under load, say).
+So with at least as many workers as CPUs, worker ``i`` has a home CPU (``i``, round the CPUs),
+and its loop thread stays there while it hands the CPU thread one job at a time
+(:class:`LoopPin`). When a second job comes before the first is done, every thread of the worker
+is set free until it is alone again: a loop kept on one core under load, with the database
+threads it had started there, made staff writes wait behind the CPU thread (write → live p95 at
+concurrency 64: 180–200 ms against 20–35 ms free). Measured on this 2-core machine: ``POST
+/routes`` p50 at concurrency 1 over HTTP 0.1–0.25 ms less, routes/s at concurrency 8 and 64 and
+the load test's write figures as before (see the README).
+
+With fewer workers than CPUs nothing is pinned (the scheduler may spread a worker's threads
+over idle cores); ``STUFENLOS_WORKER_CPU_AFFINITY=off`` never pins (a host shared with a busy
+database, say).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Literal
 
-__all__ = ["AffinityMode", "available_cpus", "pin_to_cpu", "worker_cpus"]
+__all__ = [
+    "AffinityMode",
+    "LoopPin",
+    "available_cpus",
+    "loop_pin",
+    "set_loop_home",
+    "worker_cpus",
+]
 
 #: ``auto``: one CPU per worker when there are at least as many workers as CPUs; ``off``: never.
 AffinityMode = Literal["auto", "off"]
@@ -46,13 +59,48 @@ def worker_cpus(mode: AffinityMode, workers: int, cpus: list[int]) -> list[int] 
     return [cpus[slot % len(cpus)] for slot in range(workers)]
 
 
-def pin_to_cpu(cpu: int) -> bool:
-    """Run the calling thread, and every thread it starts from now on, on ``cpu`` only.
+class LoopPin:
+    """The event loop's thread on its home CPU while it hands the CPU thread one job at a time;
+    every thread of the worker anywhere once jobs queue.
 
-    Called first thing in a freshly forked worker, whose only thread is the caller; False where
-    the platform cannot pin (the worker then runs wherever the scheduler puts it).
+    Alone, a route's two hand-overs then stay on one core (the CPU thread, woken by the loop, is
+    placed beside it by the scheduler). Under load the worker's threads run wherever the
+    scheduler finds room: with the loop thread, and the database threads it started while
+    pinned (a thread inherits its creator's CPUs), kept on one core, staff writes waited behind
+    the CPU thread there (write → live p95 at concurrency 64: 55–74 ms free, 180–200 pinned).
     """
-    if not hasattr(os, "sched_setaffinity"):  # pragma: no cover - macOS, Windows
-        return False
-    os.sched_setaffinity(0, {cpu})
-    return True
+
+    def __init__(self, home: int, everywhere: set[int]) -> None:
+        self.home, self.everywhere = home, everywhere
+        self.pinned = False
+
+    def update(self, alone: bool) -> None:
+        """Called by the loop thread as it hands over a job; ``alone``: no other job is queued
+        or running. System calls only when the state changes."""
+        if alone is self.pinned:
+            return
+        if alone:
+            os.sched_setaffinity(0, {self.home})
+        else:  # every thread, those that inherited the pin too (a few, a few µs each)
+            for task in os.listdir("/proc/self/task"):
+                with contextlib.suppress(OSError):  # a thread that has ended meanwhile
+                    os.sched_setaffinity(int(task), self.everywhere)
+        self.pinned = alone
+
+
+_loop_pin: LoopPin | None = None
+
+
+def set_loop_home(cpu: int | None) -> None:
+    """This process's event loop thread pins itself to ``cpu`` when alone (None: never)."""
+    global _loop_pin
+    if cpu is None or not hasattr(os, "sched_setaffinity"):
+        _loop_pin = None
+        return
+    _loop_pin = LoopPin(cpu, set(os.sched_getaffinity(0)))
+    _loop_pin.update(alone=True)  # a new worker has no job yet
+
+
+def loop_pin() -> LoopPin | None:
+    """This process's :class:`LoopPin`, if it has a home CPU."""
+    return _loop_pin

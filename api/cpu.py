@@ -18,8 +18,8 @@ against about 105 µs through anyio's capacity limiter and worker machinery, and
 1 that is part of every route's latency (``benchmarks/bench_fastpath.py`` times the whole path).
 Most of what is left is waking a thread on the other core: an empty job's round trip under
 uvloop takes about 100 µs with the two threads free to run on either of this VM's two cores, and
-10 µs with both on one (``stufenlos serve`` pins each worker to a CPU when it has one per CPU:
-:mod:`api.affinity`).
+10 µs with the loop thread kept on one (``stufenlos serve`` does that while a worker has one
+job at a time: :mod:`api.affinity`; :meth:`CpuThread.run` tells it how many are in).
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ import sys
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
+
+from api.affinity import loop_pin
 
 T = TypeVar("T")
 
@@ -61,13 +63,20 @@ class CpuThread:
     def __init__(self) -> None:
         self.pid = os.getpid()
         self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._pending = 0  # jobs put and not finished
+        self._count = threading.Lock()
+        self._pin = loop_pin()
         self._thread = threading.Thread(target=self._serve, name="stufenlos-cpu", daemon=True)
         self._thread.start()
 
     def _serve(self) -> None:
+        if self._pin is not None:  # started by a pinned loop thread: run wherever there is room
+            os.sched_setaffinity(0, self._pin.everywhere)
         while True:
             loop, fut, call = self._jobs.get()
             if fut.cancelled():  # its caller gave up while it waited: nobody wants the answer
+                with self._count:
+                    self._pending -= 1
                 continue
             result: Any = None
             error: BaseException | None = None
@@ -78,6 +87,8 @@ class CpuThread:
                 error.__cause__ = exc
             except BaseException as exc:  # every outcome goes back to the caller
                 error = exc
+            with self._count:
+                self._pending -= 1
             # RuntimeError: the loop was closed meanwhile (a test client that ended)
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_resolve, fut, result, error)
@@ -86,6 +97,11 @@ class CpuThread:
         """``call()`` in this thread; the caller awaits its result or its exception."""
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[T] = loop.create_future()
+        with self._count:
+            self._pending += 1
+            alone = self._pending == 1
+        if self._pin is not None:
+            self._pin.update(alone)
         self._jobs.put((loop, fut, call))
         return await fut
 

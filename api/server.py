@@ -18,7 +18,7 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from api.affinity import available_cpus, pin_to_cpu, worker_cpus
+from api.affinity import available_cpus, set_loop_home, worker_cpus
 
 if TYPE_CHECKING:
     from accessibility_rules.conditions import Conditions
@@ -345,8 +345,8 @@ class Supervisor:
     def _child(self, slot: int, old_mask: set[signal.Signals]) -> int:
         import uvicorn
 
-        if self.cpus is not None:  # first: every thread the worker starts inherits it
-            pin_to_cpu(self.cpus[slot])
+        if self.cpus is not None:  # the event loop's home CPU (api/affinity.py)
+            set_loop_home(self.cpus[slot])
         _die_with_parent()
         for sig in self.STOP_SIGNALS:  # uvicorn installs its own handlers in Server.run
             signal.signal(sig, signal.SIG_DFL)

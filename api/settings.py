@@ -100,8 +100,9 @@ class Settings(BaseSettings):
     )  # fmt: skip
     worker_cpu_affinity: AffinityMode = Field(
         "auto",
-        description="auto: with at least as many workers as CPUs, worker i runs on CPU i "
-        "(api/affinity.py); off: the kernel's scheduler places the workers",
+        description="auto: with at least as many workers as CPUs, worker i's event loop stays "
+        "on CPU i while it has one job at a time (api/affinity.py); off: the kernel's "
+        "scheduler places every thread",
     )
     keep_alive_s: int = Field(5, ge=1, le=300, description="idle keep-alive connections close")
     max_connections: int = Field(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from api.affinity import available_cpus, pin_to_cpu, worker_cpus
+from api import cpu
+from api.affinity import LoopPin, available_cpus, set_loop_home, worker_cpus
 from api.settings import Settings
 
 
@@ -41,36 +44,101 @@ def test_the_setting_is_auto_by_default_and_takes_off_only(
         Settings()
 
 
-def _allowed(task: Path) -> str:
-    """``Cpus_allowed_list`` of a process or thread (``/proc/<pid>/task/<tid>``)."""
-    for line in (task / "status").read_text().splitlines():
+def _allowed(task: str) -> set[int]:
+    """The CPUs a process or thread may run on (``/proc/<pid>/task/<tid>/status``)."""
+    for line in Path(task, "status").read_text().splitlines():
         if line.startswith("Cpus_allowed_list:"):
-            return line.split(":", 1)[1].strip()
+            out: set[int] = set()
+            for part in line.split(":", 1)[1].strip().split(","):
+                first, _, last = part.partition("-")
+                out.update(range(int(first), int(last or first) + 1))
+            return out
     raise AssertionError(f"no Cpus_allowed_list in {task}/status")
 
 
-def test_a_pinned_process_and_the_threads_it_starts_run_on_one_cpu() -> None:
-    """In a forked child (as a worker is), so the test's own process stays unpinned."""
-    cpu = available_cpus()[-1]
+def _in_child(check: Callable[[], object]) -> str:
+    """``repr(check())`` computed in a forked child (pinning there leaves this process alone)."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child reports through the pipe and exits
         try:
-            ok = pin_to_cpu(cpu)
-            seen: list[str] = []
-            thread = threading.Thread(
-                target=lambda: seen.append(
-                    _allowed(Path(f"/proc/self/task/{threading.get_native_id()}"))
-                )
-            )
-            thread.start()
-            thread.join()
-            os.write(write, f"{ok} {_allowed(Path('/proc/self'))} {seen[0]}".encode())
+            os.write(write, repr(check()).encode())
         finally:
             os._exit(0)
     os.close(write)
     with os.fdopen(read, "rb") as pipe:
         answer = pipe.read().decode()
     os.waitpid(pid, 0)
-    assert answer == f"True {cpu} {cpu}"
-    assert available_cpus() == sorted(os.sched_getaffinity(0))  # this process: unchanged
+    return answer
+
+
+def _me() -> str:
+    return f"/proc/self/task/{threading.get_native_id()}"
+
+
+def test_the_loop_thread_is_pinned_alone_and_free_while_jobs_queue() -> None:
+    """Through the CPU thread of :mod:`api.cpu`, as a served worker runs it: the loop thread on
+    its home CPU from the start and while it hands over one job at a time; anywhere while a
+    second job waits; the CPU thread anywhere always."""
+    everywhere = set(available_cpus())
+    home = max(everywhere)
+
+    def scenario() -> list[object]:
+        set_loop_home(home)
+        seen: list[object] = [_allowed(_me())]  # pinned at once
+        first_running = threading.Event()
+        release = threading.Event()
+
+        def first() -> set[int]:
+            first_running.set()
+            release.wait(10)
+            return _allowed(_me())
+
+        async def run() -> None:
+            seen.append(await cpu.run_cpu(lambda: _allowed(_me())))  # the CPU thread
+            seen.append(_allowed(_me()))  # the loop thread after a job alone
+            task = asyncio.ensure_future(cpu.run_cpu(first))
+            while not first_running.is_set():
+                await asyncio.sleep(0.001)
+            second = asyncio.ensure_future(cpu.run_cpu(lambda: 0))
+            await asyncio.sleep(0)
+            seen.append(_allowed(_me()))  # the loop thread with two jobs in
+            release.set()
+            await asyncio.gather(task, second)
+            await cpu.run_cpu(lambda: 0)
+            seen.append(_allowed(_me()))  # alone again
+
+        asyncio.run(run())
+        return seen
+
+    answer = _in_child(scenario)
+    assert answer == repr([{home}, everywhere, {home}, everywhere, {home}])
+    assert set(os.sched_getaffinity(0)) == everywhere  # this process: unchanged
+
+
+def test_no_home_cpu_pins_nothing() -> None:
+    everywhere = set(available_cpus())
+
+    def scenario() -> list[object]:
+        set_loop_home(None)
+
+        async def run() -> list[object]:
+            return [await cpu.run_cpu(lambda: _allowed(_me())), _allowed(_me())]
+
+        return asyncio.run(run())
+
+    assert _in_child(scenario) == repr([everywhere, everywhere])
+
+
+def test_a_pin_changes_masks_only_when_its_state_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pinned: the calling thread only. Set free: every thread of the process (those started
+    while the loop was pinned inherited its CPU)."""
+    calls: list[tuple[int, set[int]]] = []
+    monkeypatch.setattr(os, "sched_setaffinity", lambda pid, cpus: calls.append((pid, set(cpus))))
+    monkeypatch.setattr(os, "listdir", lambda path: ["7", "8"] if path == "/proc/self/task" else [])
+    pin = LoopPin(1, {0, 1})
+    for alone in (True, True, False, False, True):
+        pin.update(alone)
+    assert calls == [(0, {1}), (7, {0, 1}), (8, {0, 1}), (0, {1})]
