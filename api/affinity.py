@@ -8,9 +8,9 @@ takes about 100 µs that way, and 10 µs when the loop thread stays on one core 
 then wakes the CPU thread beside it).
 
 So with at least as many workers as CPUs, worker ``i`` has a home CPU (``i``, round the CPUs),
-and its loop thread stays there while it hands the CPU thread one job at a time
-(:class:`LoopPin`). When a second job comes before the first is done, every thread of the worker
-is set free until it is alone again: a loop kept on one core under load, with the database
+and its loop thread and CPU thread stay there while the loop hands the CPU thread one job at a
+time (:class:`LoopPin`). When a second job comes before the first is done, every thread of the
+worker is set free until it has been alone for a while: a loop kept on one core under load, with the database
 threads it had started there, made staff writes wait behind the CPU thread (write → live p95 at
 concurrency 64: 180–200 ms against 20–35 ms free). Measured on this 2-core machine: ``POST
 /routes`` p50 at concurrency 1 over HTTP 0.1–0.25 ms less, routes/s at concurrency 8 and 64 and
@@ -24,7 +24,9 @@ database, say).
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import time
 from typing import Literal
 
 __all__ = [
@@ -60,32 +62,42 @@ def worker_cpus(mode: AffinityMode, workers: int, cpus: list[int]) -> list[int] 
 
 
 class LoopPin:
-    """The event loop's thread on its home CPU while it hands the CPU thread one job at a time;
-    every thread of the worker anywhere once jobs queue.
+    """A worker's event loop thread and CPU thread on its home CPU while the loop hands the CPU
+    thread one job at a time; every thread of the worker anywhere once jobs queue.
 
-    Alone, a route's two hand-overs then stay on one core (the CPU thread, woken by the loop, is
-    placed beside it by the scheduler). Under load the worker's threads run wherever the
-    scheduler finds room: with the loop thread, and the database threads it started while
-    pinned (a thread inherits its creator's CPUs), kept on one core, staff writes waited behind
-    the CPU thread there (write → live p95 at concurrency 64: 55–74 ms free, 180–200 pinned).
+    Alone, a route's two hand-overs then stay on one core. Under load the worker's threads run
+    wherever the scheduler finds room: with the loop thread, the CPU thread and the database
+    threads the loop had started (a thread inherits its creator's CPUs) kept on one core, staff
+    writes waited behind the CPU thread (write → live p95 at concurrency 64: 20–35 ms free,
+    180–200 ms pinned). Once set free, the threads are pinned again only after
+    :attr:`QUIET_S` without a queue, so a worker under changing load does not flap.
     """
+
+    #: Seconds without a second job in before the threads go back to the home CPU.
+    QUIET_S = 0.5
 
     def __init__(self, home: int, everywhere: set[int]) -> None:
         self.home, self.everywhere = home, everywhere
         self.pinned = False
+        self.queued_at = -math.inf  # when a job last came while another was in
 
-    def update(self, alone: bool) -> None:
-        """Called by the loop thread as it hands over a job; ``alone``: no other job is queued
-        or running. System calls only when the state changes."""
-        if alone is self.pinned:
-            return
-        if alone:
+    def update(self, alone: bool, cpu_thread: int) -> None:
+        """Called by the loop thread as it hands a job to the CPU thread (native id
+        ``cpu_thread``); ``alone``: no other job is queued or running. System calls only when
+        the state changes."""
+        if not alone:
+            self.queued_at = time.monotonic()
+            if self.pinned:  # every thread, those that inherited the pin too (µs each)
+                for task in os.listdir("/proc/self/task"):
+                    with contextlib.suppress(OSError):  # a thread that has ended meanwhile
+                        os.sched_setaffinity(int(task), self.everywhere)
+                self.pinned = False
+        elif not self.pinned and time.monotonic() - self.queued_at >= self.QUIET_S:
             os.sched_setaffinity(0, {self.home})
-        else:  # every thread, those that inherited the pin too (a few, a few µs each)
-            for task in os.listdir("/proc/self/task"):
-                with contextlib.suppress(OSError):  # a thread that has ended meanwhile
-                    os.sched_setaffinity(int(task), self.everywhere)
-        self.pinned = alone
+            if cpu_thread:
+                with contextlib.suppress(OSError):  # it has ended (an interpreter shutting down)
+                    os.sched_setaffinity(cpu_thread, {self.home})
+            self.pinned = True
 
 
 _loop_pin: LoopPin | None = None
@@ -98,7 +110,7 @@ def set_loop_home(cpu: int | None) -> None:
         _loop_pin = None
         return
     _loop_pin = LoopPin(cpu, set(os.sched_getaffinity(0)))
-    _loop_pin.update(alone=True)  # a new worker has no job yet
+    _loop_pin.update(alone=True, cpu_thread=0)  # a new worker: no job, no CPU thread yet
 
 
 def loop_pin() -> LoopPin | None:

@@ -70,8 +70,6 @@ class CpuThread:
         self._thread.start()
 
     def _serve(self) -> None:
-        if self._pin is not None:  # started by a pinned loop thread: run wherever there is room
-            os.sched_setaffinity(0, self._pin.everywhere)
         while True:
             loop, fut, call = self._jobs.get()
             if fut.cancelled():  # its caller gave up while it waited: nobody wants the answer
@@ -101,7 +99,7 @@ class CpuThread:
             self._pending += 1
             alone = self._pending == 1
         if self._pin is not None:
-            self._pin.update(alone)
+            self._pin.update(alone, self._thread.native_id or 0)
         self._jobs.put((loop, fut, call))
         return await fut
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -76,14 +77,16 @@ def _me() -> str:
     return f"/proc/self/task/{threading.get_native_id()}"
 
 
-def test_the_loop_thread_is_pinned_alone_and_free_while_jobs_queue() -> None:
-    """Through the CPU thread of :mod:`api.cpu`, as a served worker runs it: the loop thread on
-    its home CPU from the start and while it hands over one job at a time; anywhere while a
-    second job waits; the CPU thread anywhere always."""
+def test_the_worker_is_pinned_alone_and_free_while_jobs_queue() -> None:
+    """Through the CPU thread of :mod:`api.cpu`, as a served worker runs it: the loop thread
+    and the CPU thread on the home CPU from the start and while the loop hands over one job at
+    a time; every thread anywhere while a second job is in, and until the worker has been alone
+    for ``QUIET_S``."""
     everywhere = set(available_cpus())
     home = max(everywhere)
 
     def scenario() -> list[object]:
+        LoopPin.QUIET_S = 0.2
         set_loop_home(home)
         seen: list[object] = [_allowed(_me())]  # pinned at once
         first_running = threading.Event()
@@ -94,25 +97,33 @@ def test_the_loop_thread_is_pinned_alone_and_free_while_jobs_queue() -> None:
             release.wait(10)
             return _allowed(_me())
 
+        def cpu_thread() -> set[int]:
+            return _allowed(_me())
+
         async def run() -> None:
-            seen.append(await cpu.run_cpu(lambda: _allowed(_me())))  # the CPU thread
+            seen.append(await cpu.run_cpu(cpu_thread))  # the CPU thread
             seen.append(_allowed(_me()))  # the loop thread after a job alone
             task = asyncio.ensure_future(cpu.run_cpu(first))
             while not first_running.is_set():
                 await asyncio.sleep(0.001)
-            second = asyncio.ensure_future(cpu.run_cpu(lambda: 0))
+            second = asyncio.ensure_future(cpu.run_cpu(cpu_thread))
             await asyncio.sleep(0)
             seen.append(_allowed(_me()))  # the loop thread with two jobs in
             release.set()
-            await asyncio.gather(task, second)
-            await cpu.run_cpu(lambda: 0)
-            seen.append(_allowed(_me()))  # alone again
+            seen.append(await task)  # the CPU thread, set free while it ran
+            await second
+            seen.append(await cpu.run_cpu(cpu_thread))  # alone again, but not quiet long
+            seen.append(_allowed(_me()))
+            await asyncio.sleep(LoopPin.QUIET_S)
+            seen.append(await cpu.run_cpu(cpu_thread))  # pinned again, both
+            seen.append(_allowed(_me()))
 
         asyncio.run(run())
         return seen
 
     answer = _in_child(scenario)
-    assert answer == repr([{home}, everywhere, {home}, everywhere, {home}])
+    pinned, free = {home}, everywhere
+    assert answer == repr([pinned, pinned, pinned, free, free, free, free, pinned, pinned])
     assert set(os.sched_getaffinity(0)) == everywhere  # this process: unchanged
 
 
@@ -133,12 +144,26 @@ def test_no_home_cpu_pins_nothing() -> None:
 def test_a_pin_changes_masks_only_when_its_state_changes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Pinned: the calling thread only. Set free: every thread of the process (those started
-    while the loop was pinned inherited its CPU)."""
+    """Pinned: the calling (loop) thread and the CPU thread. Set free: every thread of the
+    process (those started while the loop was pinned inherited its CPU). Pinned again only
+    after ``QUIET_S`` without a second job."""
     calls: list[tuple[int, set[int]]] = []
+    now = [100.0]
     monkeypatch.setattr(os, "sched_setaffinity", lambda pid, cpus: calls.append((pid, set(cpus))))
     monkeypatch.setattr(os, "listdir", lambda path: ["7", "8"] if path == "/proc/self/task" else [])
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
     pin = LoopPin(1, {0, 1})
-    for alone in (True, True, False, False, True):
-        pin.update(alone)
-    assert calls == [(0, {1}), (7, {0, 1}), (8, {0, 1}), (0, {1})]
+    steps: list[list[tuple[int, set[int]]]] = []
+    for alone, wait_s in ((True, 0), (True, 0), (False, 0), (False, 0), (True, 0.1), (True, 1)):
+        now[0] += wait_s
+        calls.clear()
+        pin.update(alone, cpu_thread=9)
+        steps.append(list(calls))
+    assert steps == [
+        [(0, {1}), (9, {1})],  # pinned
+        [],  # still
+        [(7, {0, 1}), (8, {0, 1})],  # a second job: all free
+        [],
+        [],  # alone, but a moment after the queue
+        [(0, {1}), (9, {1})],  # alone and quiet long enough: pinned again
+    ]
