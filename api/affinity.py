@@ -1,24 +1,24 @@
-"""Which CPU each worker of ``stufenlos serve`` runs on.
+"""Which CPU each worker of ``stufenlos serve`` runs on (``STUFENLOS_WORKER_CPU_AFFINITY``).
 
 A worker is two threads that hand every route to each other: the event loop reads the request
 and writes the answer, the CPU thread (:mod:`api.cpu`) computes it. Left to the kernel's
 scheduler, they run on different cores whenever they can, and each hand-over then wakes a
 thread on the other core: on this KVM machine an empty job's round trip through the CPU thread
-takes about 100 µs that way, and 10 µs when the loop thread stays on one core (the scheduler
-then wakes the CPU thread beside it).
+takes about 100 µs that way, and 10 µs with both threads on one core.
 
-So with at least as many workers as CPUs, worker ``i`` has a home CPU (``i``, round the CPUs),
-and its loop thread and CPU thread stay there while the loop hands the CPU thread one job at a
-time (:class:`LoopPin`). When a second job comes before the first is done, every thread of the
-worker is set free until it has been alone for a while: a loop kept on one core under load, with the database
-threads it had started there, made staff writes wait behind the CPU thread (write → live p95 at
-concurrency 64: 180–200 ms against 20–35 ms free). Measured on this 2-core machine: ``POST
-/routes`` p50 at concurrency 1 over HTTP 0.1–0.25 ms less, routes/s at concurrency 8 and 64 and
-the load test's write figures as before (see the README).
+``auto``: with at least as many workers as CPUs, worker ``i`` has a home CPU (``i``, round the
+CPUs); its loop thread and CPU thread stay there while the loop hands the CPU thread one job at
+a time, and every thread of the worker is set free as soon as a second job comes, until the
+worker has been alone for a while (:class:`LoopPin`). Measured on this 2-core machine
+(``benchmarks/bench_peers.py``, 980815b alternating, 2 rounds): ``POST /routes`` p50 at
+concurrency 1 2.42 → 2.14 ms, routes/s at c8 / c64 +8 % / +2 %. But under the load test
+(``bench_load.py``, 6 runs alternating with ``off``) ``/health`` p99 was 23–62 ms against
+5–53, and one run of six let a staff write wait 234 ms to be live (target ≤ 100). A first
+version that kept the threads pinned under load too made writes wait 180–275 ms in most runs.
 
-With fewer workers than CPUs nothing is pinned (the scheduler may spread a worker's threads
-over idle cores); ``STUFENLOS_WORKER_CPU_AFFINITY=off`` never pins (a host shared with a busy
-database, say).
+So ``off`` (the scheduler places every thread) is the default: it holds the load targets.
+``auto`` is for a host that serves few requests at a time and wants each one sooner. With fewer
+workers than CPUs nothing is pinned either way.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ against about 105 µs through anyio's capacity limiter and worker machinery, and
 1 that is part of every route's latency (``benchmarks/bench_fastpath.py`` times the whole path).
 Most of what is left is waking a thread on the other core: an empty job's round trip under
 uvloop takes about 100 µs with the two threads free to run on either of this VM's two cores, and
-10 µs with the loop thread kept on one (``stufenlos serve`` does that while a worker has one
-job at a time: :mod:`api.affinity`; :meth:`CpuThread.run` tells it how many are in).
+10 µs with both threads on one (``STUFENLOS_WORKER_CPU_AFFINITY=auto`` keeps them there while
+a worker has one job at a time, at a cost under load: :mod:`api.affinity`).
 """
 
 from __future__ import annotations

@@ -99,7 +99,7 @@ class Settings(BaseSettings):
         "this time (after it opens or after the previous response) is closed",
     )  # fmt: skip
     worker_cpu_affinity: AffinityMode = Field(
-        "auto",
+        "off",
         description="auto: with at least as many workers as CPUs, worker i's event loop stays "
         "on CPU i while it has one job at a time (api/affinity.py); off: the kernel's "
         "scheduler places every thread",

@@ -34,12 +34,12 @@ def test_worker_cpus(mode: str, workers: int, cpus: list[int], expected: list[in
     assert worker_cpus(mode, workers, cpus) == expected  # type: ignore[arg-type]
 
 
-def test_the_setting_is_auto_by_default_and_takes_off_only(
+def test_the_setting_is_off_by_default_and_takes_auto_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert Settings().worker_cpu_affinity == "auto"
-    monkeypatch.setenv("STUFENLOS_WORKER_CPU_AFFINITY", "off")
     assert Settings().worker_cpu_affinity == "off"
+    monkeypatch.setenv("STUFENLOS_WORKER_CPU_AFFINITY", "auto")
+    assert Settings().worker_cpu_affinity == "auto"
     monkeypatch.setenv("STUFENLOS_WORKER_CPU_AFFINITY", "0,1")
     with pytest.raises(ValidationError):
         Settings()

@@ -59,7 +59,8 @@ def serving(
     graph_dir: Path, workdir: Path, workers: int = 2, cpus: set[int] | None = None
 ) -> Iterator[Served]:
     """``stufenlos serve --workers N`` on a throw-away database, healthy with all its workers;
-    the server may run on ``cpus`` only (default: wherever this process may)."""
+    given ``cpus``, the server may run on those only and pins its workers
+    (``STUFENLOS_WORKER_CPU_AFFINITY=auto``)."""
     port = free_port()
     log = workdir / "server.log"
     command = [
@@ -67,6 +68,8 @@ def serving(
         "--host", HOST, "--port", str(port), "--workers", str(workers),
     ]  # fmt: skip
     env = os.environ | {"STUFENLOS_DATABASE_URL": f"sqlite:///{workdir}/stufenlos.db"}
+    if cpus is not None:
+        env["STUFENLOS_WORKER_CPU_AFFINITY"] = "auto"
     with log.open("wb") as out:
         process = subprocess.Popen(
             command, stdout=out, stderr=subprocess.STDOUT, env=env,
@@ -158,6 +161,17 @@ def test_workers_are_forked_from_the_preloaded_parent(
             assert "with 2 worker(s), on CPUs" in served.log.read_text()
         else:  # one CPU: nothing pinned beyond what the server was given
             assert each == [{str(min(TWO_CPUS))}] * 2
+
+
+def test_workers_are_not_pinned_by_default(centre_graph_dir: Path, tmp_path: Path) -> None:
+    with serving(centre_graph_dir, tmp_path) as served:
+        with httpx.Client(base_url=served.base, timeout=30.0) as client:
+            response = client.post("/routes", json=ROUTE)
+            assert response.status_code == 200, response.text
+        everywhere = allowed_cpus(served.process.pid)[served.process.pid]
+        for pid in served.workers():
+            assert set(allowed_cpus(pid).values()) == {everywhere}
+        assert "on CPUs" not in served.log.read_text()
 
 
 def test_a_killed_worker_is_replaced_and_answers(centre_graph_dir: Path, tmp_path: Path) -> None:
