@@ -113,17 +113,14 @@ def run_preset(router: Router, preset: str, queries: int, seed: int) -> dict[str
         except NoRouteError:
             walk_path = None
         times["walk"].append(timed(lambda s=s, t=t: router.shortest_path(s, t, walk)))
-        route = build_route(
-            router.graph, table, profile, metric.weights, path, walk_path, snapped_on_usable=True
-        )
+        route = build_route(router.graph, table, profile, metric.weights, path, walk_path)
         times["report"].append(
             timed(
                 lambda path=path, walk_path=walk_path: build_route(
-                    router.graph, table, profile, metric.weights, path, walk_path,
-                    snapped_on_usable=True,
+                    router.graph, table, profile, metric.weights, path, walk_path
                 )
             )
-        )  # fmt: skip
+        )
         times["instructions"].append(
             timed(lambda route=route: [i.as_dict() for i in instructions(route, "de", avoided=[])])
         )

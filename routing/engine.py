@@ -855,7 +855,6 @@ class Router:
                         weights,
                         path,
                         None,
-                        snapped_on_usable=True,  # the ends hide nothing: see Router.route
                         rests=RestsAsked(limit, False, surroundings_read(self.graph)),
                     ),
                     path,
@@ -917,12 +916,11 @@ class Router:
             plain_walk = prof == self.profile("walk")
             # the snaps are the walk's too (nearest point whatever the profile): no second snap
             walk_path = path if plain_walk else self._walk_between(source, target)
-        # snapped_on_usable: nearest-point snapping hides nothing at the ends; what lies between
-        # the network and the place asked for is on the route's own pieces.
-        # the rests report is made with the report (no copy of the route to add it)
+        # nearest-point snapping hides nothing at the ends: what lies between the network and
+        # the place asked for is on the route's own pieces. The rests report is made with the
+        # report (no copy of the route to add it).
         route = build_route(
             self.graph, self.report_table(), prof, weights, path, walk_path,
-            snapped_on_usable=True,
             rests=RestsAsked(limit, least_bad, surroundings_read(self.graph)),
         )  # fmt: skip
         route = self.with_rests(route, path, prof, least_bad=least_bad)

@@ -233,7 +233,6 @@ def build_route(
     path: SearchPath,
     walk_path: SearchPath | None,
     *,
-    snapped_on_usable: bool,
     rests: RestsAsked | None = None,
 ) -> Route:
     """Turn a search path into a :class:`Route` report (a few kernel passes over its pieces,
@@ -242,9 +241,8 @@ def build_route(
     ``table`` must match ``graph``'s current attributes (``Router.report_table()``); ``weights``
     are the profile's (violation and unknown bits). ``walk_path``, the plain walking route
     between the same points, gives the detour (None: no detour reported).
-    ``snapped_on_usable`` says whether both ends snapped onto edges the profile may use; the
-    verdict no longer reads it (it reads what the walked parts of the end pieces meet, so a kerb
-    beyond the destination breaks nothing) and it can go when the snapping is reworked.
+    The verdict reads what the walked parts of the end pieces meet (a kerb beyond the
+    destination breaks nothing), so where the ends snapped needs no argument of its own.
     ``rests``: make the route's :attr:`~routing.route.Route.rests` report here (from the
     lengths and the polyline already at hand) instead of a copy of the route with it later;
     None leaves it None (see :meth:`routing.engine.Router.with_rests`).

@@ -60,7 +60,7 @@ def single(router: Router, a: tuple[float, float], b: tuple[float, float], profi
         path = router.shortest_path(s, t, metric)
     except NoRouteError:
         return math.inf, None
-    return path.cost_s, build_route(router.graph, router.report_table(), prof, metric.weights, path, None, snapped_on_usable=True)  # fmt: skip
+    return path.cost_s, build_route(router.graph, router.report_table(), prof, metric.weights, path, None)  # fmt: skip
 
 
 def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:

@@ -277,13 +277,13 @@ def routed_pairs(router: Router, preset: str, count: int, seed: int):
     rng = np.random.default_rng(seed)
     points = random_points(router, rng, 2 * count)
     for origin, destination in zip(points[::2], points[1::2], strict=True):
-        source, ok_s = router.snap(origin, w, "origin")
-        target, ok_t = router.snap(destination, w, "destination")
+        source, _ = router.snap(origin, w, "origin")
+        target, _ = router.snap(destination, w, "destination")
         try:
             path = router.shortest_path(source, target, metric)
         except NoRouteError:
             continue
-        route = build_route(router.graph, router.report_table(), prof, w, path, None, snapped_on_usable=ok_s and ok_t)  # fmt: skip
+        route = build_route(router.graph, router.report_table(), prof, w, path, None)
         yield route, path, w
 
 

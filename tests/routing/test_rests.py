@@ -277,8 +277,8 @@ def test_rests_made_with_the_report_equal_those_added_to_it(
                 asked = rests.RestsAsked(
                     prof.max_distance_between_rests_m, least_bad, surroundings_read(router.graph)
                 )
-                made = build_route(*args, snapped_on_usable=True, rests=asked)
-                added = build_route(*args, snapped_on_usable=True)
+                made = build_route(*args, rests=asked)
+                added = build_route(*args)
                 assert added.rests is None
                 want = router.with_rests(added, path, prof, least_bad=least_bad)
                 assert repr(router.with_rests(made, path, prof, least_bad=least_bad)) == repr(want)
