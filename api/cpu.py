@@ -63,9 +63,9 @@ class CpuThread:
     def __init__(self) -> None:
         self.pid = os.getpid()
         self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
-        self._pending = 0  # jobs put and not finished
+        self._pin = loop_pin()  # None unless the worker has a home CPU
+        self._pending = 0  # jobs put and not finished, counted only for the pin
         self._count = threading.Lock()
-        self._pin = loop_pin()
         self._thread = threading.Thread(target=self._serve, name="stufenlos-cpu", daemon=True)
         self._thread.start()
 
@@ -73,8 +73,7 @@ class CpuThread:
         while True:
             loop, fut, call = self._jobs.get()
             if fut.cancelled():  # its caller gave up while it waited: nobody wants the answer
-                with self._count:
-                    self._pending -= 1
+                self._finished()
                 continue
             result: Any = None
             error: BaseException | None = None
@@ -85,20 +84,25 @@ class CpuThread:
                 error.__cause__ = exc
             except BaseException as exc:  # every outcome goes back to the caller
                 error = exc
-            with self._count:
-                self._pending -= 1
+            self._finished()
             # RuntimeError: the loop was closed meanwhile (a test client that ended)
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_resolve, fut, result, error)
+
+    def _finished(self) -> None:
+        """A job is done or dropped (in this thread)."""
+        if self._pin is not None:
+            with self._count:
+                self._pending -= 1
 
     async def run(self, call: Callable[[], T]) -> T:
         """``call()`` in this thread; the caller awaits its result or its exception."""
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[T] = loop.create_future()
-        with self._count:
-            self._pending += 1
-            alone = self._pending == 1
-        if self._pin is not None:
+        if self._pin is not None:  # tell it whether this job is alone (api/affinity.py)
+            with self._count:
+                self._pending += 1
+                alone = self._pending == 1
             self._pin.update(alone, self._thread.native_id or 0)
         self._jobs.put((loop, fut, call))
         return await fut

@@ -99,7 +99,8 @@ def allowed_cpus(pid: int) -> dict[int, str]:
 
 
 #: Two of the CPUs the tests may use (one where there is only one): ``serve --workers 2`` on
-#: these pins worker i to the i-th (api/affinity.py), unless there is only one.
+#: these, with ``STUFENLOS_WORKER_CPU_AFFINITY=auto``, gives worker i the i-th as its home
+#: (api/affinity.py), unless there is only one.
 TWO_CPUS = set(sorted(os.sched_getaffinity(0))[:2])
 
 
