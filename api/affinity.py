@@ -7,9 +7,9 @@ thread on the other core: on this KVM machine an empty job's round trip through 
 takes about 100 µs that way, and 10 µs with both threads on one core.
 
 ``auto``: with at least as many workers as CPUs, worker ``i`` has a home CPU (``i``, round the
-CPUs); its loop thread and CPU thread stay there while the loop hands the CPU thread one job at
-a time, and every thread of the worker is set free as soon as a second job comes, until the
-worker has been alone for a while (:class:`LoopPin`). Measured on this 2-core machine
+CPUs); its loop thread and CPU thread stay there while no worker has more than one job in, and
+every thread of the worker is set free as soon as jobs queue in any worker, until the server
+has been quiet for a while (:class:`LoopPin`, :class:`WorkerLoads`). Measured on this 2-core machine
 (``benchmarks/bench_peers.py``, 980815b alternating, 2 rounds): ``POST /routes`` p50 at
 concurrency 1 2.42 → 2.14 ms, routes/s at c8 / c64 +8 % / +2 %. But under the load test
 (``bench_load.py``, 6 runs alternating with ``off``) ``/health`` p99 was 23–62 ms against
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import mmap
 import os
 import time
 from typing import Literal
@@ -32,6 +33,7 @@ from typing import Literal
 __all__ = [
     "AffinityMode",
     "LoopPin",
+    "WorkerLoads",
     "available_cpus",
     "loop_pin",
     "set_loop_home",
@@ -61,31 +63,61 @@ def worker_cpus(mode: AffinityMode, workers: int, cpus: list[int]) -> list[int] 
     return [cpus[slot % len(cpus)] for slot in range(workers)]
 
 
-class LoopPin:
-    """A worker's event loop thread and CPU thread on its home CPU while the loop hands the CPU
-    thread one job at a time; every thread of the worker anywhere once jobs queue.
+class WorkerLoads:
+    """How many jobs each worker has in (queued or running), in memory shared by the workers.
 
-    Alone, a route's two hand-overs then stay on one core. Under load the worker's threads run
+    Made by the serving parent before the fork (an anonymous shared mapping survives it); each
+    worker writes only its own slot, and reads the others' as they are (a stale count costs at
+    most one pin too many or too few).
+    """
+
+    def __init__(self, workers: int) -> None:
+        self._map = mmap.mmap(-1, 4 * max(1, workers))  # MAP_SHARED | MAP_ANONYMOUS
+        self._counts = memoryview(self._map).cast("i")
+
+    def set(self, slot: int, jobs: int) -> None:
+        self._counts[slot] = jobs
+
+    def others_queue(self, slot: int) -> bool:
+        """Whether a worker other than ``slot`` has more than one job in."""
+        return any(n > 1 for i, n in enumerate(self._counts) if i != slot)
+
+
+class LoopPin:
+    """A worker's event loop thread and CPU thread on its home CPU while the server is quiet;
+    every thread of the worker anywhere once jobs queue in any worker.
+
+    Quiet, a route's two hand-overs stay on one core. Under load the worker's threads run
     wherever the scheduler finds room: with the loop thread, the CPU thread and the database
     threads the loop had started (a thread inherits its creator's CPUs) kept on one core, staff
     writes waited behind the CPU thread (write → live p95 at concurrency 64: 20–35 ms free,
-    180–200 ms pinned). Once set free, the threads are pinned again only after
-    :attr:`QUIET_S` without a queue, so a worker under changing load does not flap.
+    180–200 ms pinned). A worker with one job at a time beside a loaded one stays free too:
+    pinned, it could not leave its core to the other worker's roaming threads (at six
+    connections, split five to one, the lone worker stayed pinned all along, and ``/health``
+    p99 under the load test was 23–62 ms against 5–53). Once set free, the threads are pinned
+    again only after :attr:`QUIET_S` without a queue, so a worker under changing load does not
+    flap.
     """
 
-    #: Seconds without a second job in before the threads go back to the home CPU.
+    #: Seconds without a queue in any worker before the threads go back to the home CPU.
     QUIET_S = 0.5
 
-    def __init__(self, home: int, everywhere: set[int]) -> None:
+    def __init__(self, home: int, everywhere: set[int], loads: WorkerLoads, slot: int) -> None:
         self.home, self.everywhere = home, everywhere
+        self.loads, self.slot = loads, slot
         self.pinned = False
-        self.queued_at = -math.inf  # when a job last came while another was in
+        self.queued_at = -math.inf  # when a job last came while jobs queued somewhere
 
-    def update(self, alone: bool, cpu_thread: int) -> None:
+    def count(self, jobs: int) -> None:
+        """This worker has ``jobs`` in now (told by the CPU thread as each job ends)."""
+        self.loads.set(self.slot, jobs)
+
+    def update(self, jobs: int, cpu_thread: int) -> None:
         """Called by the loop thread as it hands a job to the CPU thread (native id
-        ``cpu_thread``); ``alone``: no other job is queued or running. System calls only when
-        the state changes."""
-        if not alone:
+        ``cpu_thread``); ``jobs``: this worker's jobs in, that one included. System calls only
+        when the state changes."""
+        self.loads.set(self.slot, jobs)
+        if jobs > 1 or self.loads.others_queue(self.slot):
             self.queued_at = time.monotonic()
             if self.pinned:  # every thread, those that inherited the pin too (µs each)
                 for task in os.listdir("/proc/self/task"):
@@ -103,14 +135,17 @@ class LoopPin:
 _loop_pin: LoopPin | None = None
 
 
-def set_loop_home(cpu: int | None) -> None:
-    """This process's event loop thread pins itself to ``cpu`` when alone (None: never)."""
+def set_loop_home(cpu: int | None, loads: WorkerLoads | None = None, slot: int = 0) -> None:
+    """This process's event loop thread pins itself to ``cpu`` while the server is quiet (None:
+    never); ``loads``: the workers' job counts (this worker's is ``slot``; default: this
+    process alone)."""
     global _loop_pin
     if cpu is None or not hasattr(os, "sched_setaffinity"):
         _loop_pin = None
         return
-    _loop_pin = LoopPin(cpu, set(os.sched_getaffinity(0)))
-    _loop_pin.update(alone=True, cpu_thread=0)  # a new worker: no job, no CPU thread yet
+    loads = loads if loads is not None else WorkerLoads(1)
+    _loop_pin = LoopPin(cpu, set(os.sched_getaffinity(0)), loads, slot)
+    _loop_pin.update(jobs=0, cpu_thread=0)  # a new worker (a replaced one too): nothing in
 
 
 def loop_pin() -> LoopPin | None:

@@ -94,16 +94,17 @@ class CpuThread:
         if self._pin is not None:
             with self._count:
                 self._pending -= 1
+                self._pin.count(self._pending)
 
     async def run(self, call: Callable[[], T]) -> T:
         """``call()`` in this thread; the caller awaits its result or its exception."""
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[T] = loop.create_future()
-        if self._pin is not None:  # tell it whether this job is alone (api/affinity.py)
+        if self._pin is not None:  # tell it how many jobs are in (api/affinity.py)
             with self._count:
                 self._pending += 1
-                alone = self._pending == 1
-            self._pin.update(alone, self._thread.native_id or 0)
+                jobs = self._pending
+            self._pin.update(jobs, self._thread.native_id or 0)
         self._jobs.put((loop, fut, call))
         return await fut
 

@@ -18,7 +18,7 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from api.affinity import available_cpus, set_loop_home, worker_cpus
+from api.affinity import WorkerLoads, available_cpus, set_loop_home, worker_cpus
 
 if TYPE_CHECKING:
     from accessibility_rules.conditions import Conditions
@@ -284,6 +284,7 @@ class Supervisor:
     ) -> None:
         self.config, self.sock, self.workers = config, sock, workers
         self.cpus = cpus  # the CPU of each slot (api/affinity.py), None: not pinned
+        self.loads = None if cpus is None else WorkerLoads(workers)  # shared by the workers
         self.stop_timeout_s = stop_timeout_s
         self.children: dict[int, tuple[int, float]] = {}  # pid → slot, monotonic start
         self.parent_pid = os.getpid()
@@ -346,7 +347,7 @@ class Supervisor:
         import uvicorn
 
         if self.cpus is not None:  # the event loop's home CPU (api/affinity.py)
-            set_loop_home(self.cpus[slot])
+            set_loop_home(self.cpus[slot], self.loads, slot)
         _die_with_parent()
         for sig in self.STOP_SIGNALS:  # uvicorn installs its own handlers in Server.run
             signal.signal(sig, signal.SIG_DFL)

@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from api import cpu
-from api.affinity import LoopPin, available_cpus, set_loop_home, worker_cpus
+from api.affinity import LoopPin, WorkerLoads, available_cpus, set_loop_home, worker_cpus
 from api.settings import Settings
 
 
@@ -145,25 +145,46 @@ def test_a_pin_changes_masks_only_when_its_state_changes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Pinned: the calling (loop) thread and the CPU thread. Set free: every thread of the
-    process (those started while the loop was pinned inherited its CPU). Pinned again only
-    after ``QUIET_S`` without a second job."""
+    process (those started while the loop was pinned inherited its CPU), when this worker or
+    another has jobs queued. Pinned again only after ``QUIET_S`` without a queue anywhere."""
     calls: list[tuple[int, set[int]]] = []
     now = [100.0]
     monkeypatch.setattr(os, "sched_setaffinity", lambda pid, cpus: calls.append((pid, set(cpus))))
     monkeypatch.setattr(os, "listdir", lambda path: ["7", "8"] if path == "/proc/self/task" else [])
     monkeypatch.setattr(time, "monotonic", lambda: now[0])
-    pin = LoopPin(1, {0, 1})
+    loads = WorkerLoads(2)
+    pin = LoopPin(1, {0, 1}, loads, slot=0)
     steps: list[list[tuple[int, set[int]]]] = []
-    for alone, wait_s in ((True, 0), (True, 0), (False, 0), (False, 0), (True, 0.1), (True, 1)):
+    pinned, free = [(0, {1}), (9, {1})], [(7, {0, 1}), (8, {0, 1})]
+    # (this worker's jobs, the other worker's, seconds since the step before)
+    for jobs, other, wait_s in (
+        (1, 0, 0), (1, 0, 0), (2, 0, 0), (2, 0, 0), (1, 0, 0.1), (1, 0, 1),
+        (1, 3, 0), (1, 1, 0.1), (1, 1, 1),
+    ):  # fmt: skip
         now[0] += wait_s
+        loads.set(1, other)
         calls.clear()
-        pin.update(alone, cpu_thread=9)
+        pin.update(jobs, cpu_thread=9)
         steps.append(list(calls))
     assert steps == [
-        [(0, {1}), (9, {1})],  # pinned
+        pinned,
         [],  # still
-        [(7, {0, 1}), (8, {0, 1})],  # a second job: all free
+        free,  # a second job: all free
         [],
         [],  # alone, but a moment after the queue
-        [(0, {1}), (9, {1})],  # alone and quiet long enough: pinned again
+        pinned,  # alone and quiet long enough
+        free,  # the other worker has a queue: free too
+        [],  # its queue is gone, but only a moment ago
+        pinned,
     ]
+
+
+def test_worker_loads_are_shared_across_a_fork() -> None:
+    loads = WorkerLoads(3)
+
+    def child() -> bool:
+        loads.set(2, 5)
+        return loads.others_queue(2)
+
+    assert _in_child(child) == "False"
+    assert [loads.others_queue(slot) for slot in range(3)] == [True, True, False]

@@ -187,7 +187,9 @@ def test_a_killed_worker_is_replaced_and_answers(centre_graph_dir: Path, tmp_pat
         )
         (new,) = set(served.workers()) - {survivor}
         assert survivor in served.workers()
-        assert allowed_cpus(new)[new] == victim_cpus  # the same slot: the same CPU
+        wait_for(  # the same slot, so the same CPU (it pins itself just after the fork)
+            lambda: allowed_cpus(new)[new] == victim_cpus, 10.0, "the new worker on its CPU"
+        )
         assert f"worker {victim} ended (signal SIGKILL)" in served.log.read_text()
         wait_for(  # the new worker writes this line itself, just after the fork
             lambda: (
