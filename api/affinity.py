@@ -9,16 +9,18 @@ takes about 100 µs that way, and 10 µs with both threads on one core.
 ``auto``: with at least as many workers as CPUs, worker ``i`` has a home CPU (``i``, round the
 CPUs); its loop thread and CPU thread stay there while no worker has more than one job in, and
 every thread of the worker is set free as soon as jobs queue in any worker, until the server
-has been quiet for a while (:class:`LoopPin`, :class:`WorkerLoads`). Measured on this 2-core machine
-(``benchmarks/bench_peers.py``, 980815b alternating, 2 rounds): ``POST /routes`` p50 at
-concurrency 1 2.42 → 2.14 ms, routes/s at c8 / c64 +8 % / +2 %. But under the load test
-(``bench_load.py``, 6 runs alternating with ``off``) ``/health`` p99 was 23–62 ms against
-5–53, and one run of six let a staff write wait 234 ms to be live (target ≤ 100). A first
-version that kept the threads pinned under load too made writes wait 180–275 ms in most runs.
+has been quiet for a while (:class:`LoopPin`, :class:`WorkerLoads`). Measured on this 2-core
+machine (``benchmarks/bench_peers.py`` against 980815b in the same run): ``POST /routes`` p50 at
+concurrency 1 0.88–0.89 of 980815b's (2.42 → 2.14 ms; 3.11 → 2.42 on a slower hour), routes/s
+at c8 / c64 +8–16 % / +1–2 %. But under the load test (``bench_load.py``, alternating with
+``off``, 3 runs each) staff writes took longer to be live (p95 45–98 ms against 25–34) and
+``/health`` p99 was 10–50 ms against 6–28, in every version tried: all threads pinned all along
+(writes 180–275 ms), pinned while the worker itself had one job (one run of six 234 ms), and
+this one.
 
-So ``off`` (the scheduler places every thread) is the default: it holds the load targets.
-``auto`` is for a host that serves few requests at a time and wants each one sooner. With fewer
-workers than CPUs nothing is pinned either way.
+So ``off`` (the scheduler places every thread) is the default: it holds the load targets with
+a margin. ``auto`` is for a host that serves few requests at a time and wants each one sooner.
+With fewer workers than CPUs nothing is pinned either way.
 """
 
 from __future__ import annotations
@@ -93,10 +95,9 @@ class LoopPin:
     writes waited behind the CPU thread (write → live p95 at concurrency 64: 20–35 ms free,
     180–200 ms pinned). A worker with one job at a time beside a loaded one stays free too:
     pinned, it could not leave its core to the other worker's roaming threads (at six
-    connections, split five to one, the lone worker stayed pinned all along, and ``/health``
-    p99 under the load test was 23–62 ms against 5–53). Once set free, the threads are pinned
-    again only after :attr:`QUIET_S` without a queue, so a worker under changing load does not
-    flap.
+    connections, split five to one, the lone worker had stayed pinned all along). Once set
+    free, the threads are pinned again only after :attr:`QUIET_S` without a queue, so a worker
+    under changing load does not flap.
     """
 
     #: Seconds without a queue in any worker before the threads go back to the home CPU.

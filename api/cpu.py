@@ -19,7 +19,7 @@ against about 105 µs through anyio's capacity limiter and worker machinery, and
 Most of what is left is waking a thread on the other core: an empty job's round trip under
 uvloop takes about 100 µs with the two threads free to run on either of this VM's two cores, and
 10 µs with both threads on one (``STUFENLOS_WORKER_CPU_AFFINITY=auto`` keeps them there while
-a worker has one job at a time, at a cost under load: :mod:`api.affinity`).
+no worker has jobs queued, at a cost under load: :mod:`api.affinity`).
 """
 
 from __future__ import annotations
