@@ -18,6 +18,7 @@ Units: angles in degrees unless a name ends in ``_rad``; times of day in minutes
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from math import acos, asin, cos, degrees, radians, sin, tan
 
 __all__ = ["SUNSET_ELEVATION_DEG", "solar_elevation", "sunrise_sunset"]
@@ -34,6 +35,7 @@ _SUN_RADIUS_DEG = 32.0 / (60.0 * 2.0)
 _J2000 = 2451545.0  # Julian day of 2000-01-01 12:00 TT
 _DAYS_PER_CENTURY = 36525.0
 _MINUTES_PER_DAY = 1440
+_NOON_MINUTES = 720.0  # 12:00 UTC, in minutes after 0 h
 
 
 def _refraction(zenith: float) -> float:
@@ -152,8 +154,8 @@ def solar_elevation(lat: float, lon: float, when: dt.datetime) -> float:
     # longitude (4 minutes per degree) and the zone
     solar_time_fix = eq_of_time + (4.0 * longitude) + (60 * zone_h)
     true_solar_time = when.hour * 60.0 + when.minute + when.second / 60.0 + solar_time_fix
-    while true_solar_time > 1440:
-        true_solar_time = true_solar_time - 1440
+    while true_solar_time > _MINUTES_PER_DAY:
+        true_solar_time = true_solar_time - _MINUTES_PER_DAY
     hour_angle = true_solar_time / 4.0 - 180.0
     if hour_angle < -180:
         hour_angle = hour_angle + 360.0
@@ -190,17 +192,19 @@ def _utc_minutes(
     if setting:
         hour_angle = -hour_angle
     minutes = (-longitude - degrees(hour_angle)) * 4.0 - eq_of_time  # after 12:00 UTC
-    if minutes < -720.0:
-        minutes += 1440
-    return 720.0 + minutes
+    if minutes < -_NOON_MINUTES:
+        minutes += _MINUTES_PER_DAY
+    return _NOON_MINUTES + minutes
 
 
 #: A day's start: the Julian day of 0 h UTC, the sun then (:func:`_sun_at`) and 0 h UTC itself.
 _DayStart = tuple[float, tuple[float, float], dt.datetime]
 
 
+@functools.lru_cache(maxsize=8)
 def _start(day: dt.date) -> _DayStart:
-    """The start of ``day`` (0 h UTC) for the sunrise and sunset computed for it."""
+    """The start of ``day`` (0 h UTC) for the sunrise and sunset computed for it. Cached: every
+    request of a day needs the same one (and now and then a neighbouring day's)."""
     julian_day = _julian_day(day.year, day.month, day.day, 0)
     return julian_day, _sun_at(julian_day), dt.datetime(day.year, day.month, day.day, tzinfo=_UTC)
 

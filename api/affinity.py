@@ -145,7 +145,7 @@ def set_loop_home(cpu: int | None, loads: WorkerLoads | None = None, slot: int =
         _loop_pin = None
         return
     loads = loads if loads is not None else WorkerLoads(1)
-    _loop_pin = LoopPin(cpu, set(os.sched_getaffinity(0)), loads, slot)
+    _loop_pin = LoopPin(cpu, set(available_cpus()), loads, slot)
     _loop_pin.update(jobs=0, cpu_thread=0)  # a new worker (a replaced one too): nothing in
 
 

@@ -13,6 +13,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.affinity import AffinityMode
+from api.compression import ISAL_LEVELS
 from api.obstacles.live import DEFAULT_POLL_S
 from graphs import settings as graph_settings
 from routing.engine import DEFAULT_MAX_SNAP_M, DEFAULT_SETTLE_BUDGET_FACTOR
@@ -58,7 +59,7 @@ class Settings(BaseSettings):
         4, ge=1, le=9, description="zlib level of answers other than routes: 1 fastest … 9 smallest"
     )
     route_gzip_level: int = Field(
-        3, ge=0, le=3,
+        3, ge=min(ISAL_LEVELS), le=max(ISAL_LEVELS),
         description="ISA-L level of route answers (api/compression.py): 0 fastest … 3 smallest",
     )  # fmt: skip
     fast_routes: bool = Field(
@@ -100,9 +101,9 @@ class Settings(BaseSettings):
     )  # fmt: skip
     worker_cpu_affinity: AffinityMode = Field(
         "off",
-        description="auto: with at least as many workers as CPUs, worker i's event loop stays "
-        "on CPU i while it has one job at a time (api/affinity.py); off: the kernel's "
-        "scheduler places every thread",
+        description="auto: with at least as many workers as CPUs, worker i's event loop and CPU "
+        "thread stay on CPU i while no worker has jobs queued (api/affinity.py); off: the "
+        "kernel's scheduler places every thread",
     )
     keep_alive_s: int = Field(5, ge=1, le=300, description="idle keep-alive connections close")
     max_connections: int = Field(

@@ -30,6 +30,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpus_allowed(task: Path) -> frozenset[int]:
+    """The CPUs a process or thread may run on: ``Cpus_allowed_list`` of its ``status`` in
+    ``/proc`` (``task``: ``/proc/<pid>`` or ``/proc/<pid>/task/<tid>``), e.g. ``0-1,4``."""
+    for line in (task / "status").read_text().splitlines():
+        if line.startswith("Cpus_allowed_list:"):
+            out: set[int] = set()
+            for part in line.split(":", 1)[1].strip().split(","):
+                first, _, last = part.partition("-")
+                out.update(range(int(first), int(last or first) + 1))
+            return frozenset(out)
+    raise AssertionError(f"no Cpus_allowed_list in {task}/status")
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     """Terminate the server and wait for it; kill it if it does not stop in time."""
     if process.poll() is None:

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from api import cpu
 from api.affinity import LoopPin, WorkerLoads, available_cpus, set_loop_home, worker_cpus
 from api.settings import Settings
+from tests.api.serving import cpus_allowed
 
 
 @pytest.mark.parametrize(
@@ -45,18 +46,6 @@ def test_the_setting_is_off_by_default_and_takes_auto_only(
         Settings()
 
 
-def _allowed(task: str) -> set[int]:
-    """The CPUs a process or thread may run on (``/proc/<pid>/task/<tid>/status``)."""
-    for line in Path(task, "status").read_text().splitlines():
-        if line.startswith("Cpus_allowed_list:"):
-            out: set[int] = set()
-            for part in line.split(":", 1)[1].strip().split(","):
-                first, _, last = part.partition("-")
-                out.update(range(int(first), int(last or first) + 1))
-            return out
-    raise AssertionError(f"no Cpus_allowed_list in {task}/status")
-
-
 def _in_child(check: Callable[[], object]) -> str:
     """``repr(check())`` computed in a forked child (pinning there leaves this process alone)."""
     read, write = os.pipe()
@@ -73,8 +62,9 @@ def _in_child(check: Callable[[], object]) -> str:
     return answer
 
 
-def _me() -> str:
-    return f"/proc/self/task/{threading.get_native_id()}"
+def _me() -> frozenset[int]:
+    """The CPUs the calling thread may run on."""
+    return cpus_allowed(Path(f"/proc/self/task/{threading.get_native_id()}"))
 
 
 def test_the_worker_is_pinned_alone_and_free_while_jobs_queue() -> None:
@@ -82,59 +72,59 @@ def test_the_worker_is_pinned_alone_and_free_while_jobs_queue() -> None:
     and the CPU thread on the home CPU from the start and while the loop hands over one job at
     a time; every thread anywhere while a second job is in, and until the worker has been alone
     for ``QUIET_S``."""
-    everywhere = set(available_cpus())
+    everywhere = frozenset(available_cpus())
     home = max(everywhere)
 
     def scenario() -> list[object]:
         LoopPin.QUIET_S = 0.2
         set_loop_home(home)
-        seen: list[object] = [_allowed(_me())]  # pinned at once
+        seen: list[object] = [_me()]  # pinned at once
         first_running = threading.Event()
         release = threading.Event()
 
         def first() -> set[int]:
             first_running.set()
             release.wait(10)
-            return _allowed(_me())
+            return _me()
 
         def cpu_thread() -> set[int]:
-            return _allowed(_me())
+            return _me()
 
         async def run() -> None:
             seen.append(await cpu.run_cpu(cpu_thread))  # the CPU thread
-            seen.append(_allowed(_me()))  # the loop thread after a job alone
+            seen.append(_me())  # the loop thread after a job alone
             task = asyncio.ensure_future(cpu.run_cpu(first))
             while not first_running.is_set():
                 await asyncio.sleep(0.001)
             second = asyncio.ensure_future(cpu.run_cpu(cpu_thread))
             await asyncio.sleep(0)
-            seen.append(_allowed(_me()))  # the loop thread with two jobs in
+            seen.append(_me())  # the loop thread with two jobs in
             release.set()
             seen.append(await task)  # the CPU thread, set free while it ran
             await second
             seen.append(await cpu.run_cpu(cpu_thread))  # alone again, but not quiet long
-            seen.append(_allowed(_me()))
+            seen.append(_me())
             await asyncio.sleep(LoopPin.QUIET_S)
             seen.append(await cpu.run_cpu(cpu_thread))  # pinned again, both
-            seen.append(_allowed(_me()))
+            seen.append(_me())
 
         asyncio.run(run())
         return seen
 
     answer = _in_child(scenario)
-    pinned, free = {home}, everywhere
+    pinned, free = frozenset({home}), everywhere
     assert answer == repr([pinned, pinned, pinned, free, free, free, free, pinned, pinned])
     assert set(os.sched_getaffinity(0)) == everywhere  # this process: unchanged
 
 
 def test_no_home_cpu_pins_nothing() -> None:
-    everywhere = set(available_cpus())
+    everywhere = frozenset(available_cpus())
 
     def scenario() -> list[object]:
         set_loop_home(None)
 
         async def run() -> list[object]:
-            return [await cpu.run_cpu(lambda: _allowed(_me())), _allowed(_me())]
+            return [await cpu.run_cpu(lambda: _me()), _me()]
 
         return asyncio.run(run())
 
