@@ -107,7 +107,7 @@ class LoopPin:
         self.home, self.everywhere = home, everywhere
         self.loads, self.slot = loads, slot
         self.pinned = False
-        self.queued_at = -math.inf  # when a job last came while jobs queued somewhere
+        self.queued_at_s = -math.inf  # monotonic clock (s) when jobs last queued somewhere
 
     def count(self, jobs: int) -> None:
         """This worker has ``jobs`` in now (told by the CPU thread as each job ends)."""
@@ -119,13 +119,13 @@ class LoopPin:
         when the state changes."""
         self.loads.set(self.slot, jobs)
         if jobs > 1 or self.loads.others_queue(self.slot):
-            self.queued_at = time.monotonic()
+            self.queued_at_s = time.monotonic()
             if self.pinned:  # every thread, those that inherited the pin too (µs each)
                 for task in os.listdir("/proc/self/task"):
                     with contextlib.suppress(OSError):  # a thread that has ended meanwhile
                         os.sched_setaffinity(int(task), self.everywhere)
                 self.pinned = False
-        elif not self.pinned and time.monotonic() - self.queued_at >= self.QUIET_S:
+        elif not self.pinned and time.monotonic() - self.queued_at_s >= self.QUIET_S:
             os.sched_setaffinity(0, {self.home})
             if cpu_thread:
                 with contextlib.suppress(OSError):  # it has ended (an interpreter shutting down)
