@@ -12,12 +12,19 @@ forked worker maps these pages only when it reads them: its RSS holds the arrays
 processes share one copy of each page. A process that writes to a view gets a private copy of
 that page, exactly as with anonymous memory, so nothing written in one worker reaches another.
 
+Arrays with the same dtype, shape and bytes are stored once, and their views alias one
+another (the presets' metrics repeat many of their arrays: on Kaiserslautern 14 metrics hold
+15 MB of weights, 7.6 MB of them distinct). Nothing writes into these arrays in place (a patch
+or a penalty makes a new array), which is what makes the aliasing invisible; a process that did
+write would see the change in every alias of the view it wrote to.
+
 The views are ordinary C-contiguous, aligned, writeable arrays (numba sees the same types as
 before, so no kernel is compiled again). The memory lives as long as some view does.
 """
 
 from __future__ import annotations
 
+import hashlib
 import mmap
 import os
 from collections.abc import Sequence
@@ -33,16 +40,35 @@ def _aligned(n: int) -> int:
     return -(-n // ALIGN_BYTES) * ALIGN_BYTES
 
 
+def _bytes(a: np.ndarray) -> np.ndarray:
+    """The bytes of the C-contiguous ``a``, as a flat uint8 view."""
+    return a.reshape(-1).view(np.uint8)
+
+
+def _content_key(a: np.ndarray) -> tuple[str, tuple[int, ...], bytes]:
+    """What makes two arrays interchangeable: dtype, shape and a digest of their bytes."""
+    return a.dtype.str, a.shape, hashlib.blake2b(_bytes(a).data, digest_size=16).digest()
+
+
 def share(arrays: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """Copies of ``arrays`` (same dtype, shape and values, C order) in one shared file mapping.
+    """Copies of ``arrays`` (same dtype, shape and values, C order) in one shared file mapping;
+    equal arrays (dtype, shape and every byte) become views of one copy.
 
     Empty input gives an empty list; zero-size arrays are returned as new empty arrays.
     Raises ``OSError`` where the system has no ``memfd_create`` (callers keep the originals).
     """
     sources = [np.ascontiguousarray(a) for a in arrays]
     offsets: list[int] = []
+    writes: list[int] = []  # the indices whose bytes go into the file (the first of equals)
+    stored: dict[tuple[str, tuple[int, ...], bytes], int] = {}  # content -> its index
     total = 0
-    for a in sources:
+    for i, a in enumerate(sources):
+        if a.nbytes:
+            first = stored.setdefault(_content_key(a), i)
+            if first != i and np.array_equal(_bytes(sources[first]), _bytes(a)):
+                offsets.append(offsets[first])  # stored already: a view of the same bytes
+                continue
+            writes.append(i)
         offsets.append(total)
         total += _aligned(a.nbytes)
     if total == 0:
@@ -50,12 +76,11 @@ def share(arrays: Sequence[np.ndarray]) -> list[np.ndarray]:
     fd = os.memfd_create("stufenlos-shared-arrays", os.MFD_CLOEXEC)
     try:
         os.ftruncate(fd, total)
-        for a, offset in zip(sources, offsets, strict=True):
-            if a.nbytes:
-                data = a.data.cast("B")
-                done = 0
-                while done < a.nbytes:
-                    done += os.pwrite(fd, data[done:], offset + done)
+        for i in writes:
+            data, offset = sources[i].data.cast("B"), offsets[i]
+            done = 0
+            while done < len(data):
+                done += os.pwrite(fd, data[done:], offset + done)
         mapped = mmap.mmap(fd, total, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_WRITE)
     finally:
         os.close(fd)  # the mapping keeps the file

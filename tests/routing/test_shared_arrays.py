@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import mmap
 import os
 import re
 from pathlib import Path
@@ -64,6 +65,54 @@ def test_non_contiguous_input_is_copied_in_c_order() -> None:
     assert np.array_equal(c, a)
     assert not is_shared(a)
     assert not is_shared(np.zeros(3))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from((np.float64, np.uint32, np.bool_)).flatmap(
+            lambda dt: hnp.arrays(
+                dt, st.integers(0, 4), elements={"allow_nan": True} if dt is np.float64 else None
+            )
+        ),
+        max_size=4,
+    ),
+    st.lists(st.integers(0, 3), max_size=6),
+)
+def test_equal_arrays_are_stored_once_and_keep_their_values(
+    arrays: list[np.ndarray], repeats: list[int]
+) -> None:
+    """Repeated inputs (the same object or an equal copy) alias one copy; unequal ones never."""
+    inputs = arrays + [arrays[i].copy() for i in repeats if i < len(arrays)]
+    copies = share(inputs)
+    for a, c in zip(inputs, copies, strict=True):
+        assert c.dtype == a.dtype
+        assert c.shape == a.shape
+        assert c.tobytes() == a.tobytes()
+    for i, (a, c) in enumerate(zip(inputs, copies, strict=True)):
+        for b, d in zip(inputs[:i], copies[:i], strict=True):
+            equal = a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+            assert np.shares_memory(c, d) == (equal and a.size > 0)
+
+
+def test_equal_arrays_take_the_file_space_of_one() -> None:
+    a = np.arange(4096, dtype=np.float64)
+    one = share([a])
+    three = share([a, a.copy(), a.view(np.int64)])  # the view: other dtype, so stored apart
+    assert np.shares_memory(three[0], three[1])
+    assert not np.shares_memory(three[0], three[2])
+    assert three[2].view(np.float64).tolist() == a.tolist()
+    assert len(_base(three[0])) == 2 * len(_base(one[0]))
+
+
+def _base(array: np.ndarray) -> mmap.mmap:
+    """The mapping under a view made by :func:`share`."""
+    base = array
+    while isinstance(base, np.ndarray) and base.base is not None:
+        base = base.base
+    assert isinstance(base, memoryview)
+    assert isinstance(base.obj, mmap.mmap)
+    return base.obj
 
 
 def _mapping_rss_kb(pid: int) -> int:
