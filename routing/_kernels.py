@@ -273,6 +273,32 @@ def extract_path(
     return count
 
 
+#: ``end_rule`` of :func:`snap_nearest`: any edge; a walk's start; a walk's end.
+END_ANY, END_AT_ORIGIN, END_AT_TARGET = 0, 1, 2
+
+
+@njit(cache=True, nogil=True)
+def usable_end(
+    e: int, violations: np.ndarray, at_head: np.ndarray, reverse_edge: np.ndarray, origin: bool
+) -> bool:
+    """Whether a walk can start (``origin``) or end on edge ``e`` (in either direction) without
+    breaking a limit: no limit broken along ``e`` or its twin (the bits of ``violations`` that
+    are not only at the head, ``at_head``); for a start, also a clean head on one side (a walk
+    that ends on the edge comes from one end and never crosses the other; one that starts there
+    may leave by the clean end). :meth:`routing.engine.Router.usable_at_point` for one edge."""
+    v = violations[e]
+    h = at_head[e]
+    rev = reverse_edge[e]
+    twin = np.uint32(0)
+    twin_h = np.uint32(0)
+    if rev >= 0:
+        twin = violations[rev]
+        twin_h = at_head[rev]
+    if (v & ~h) | (twin & ~twin_h):
+        return False
+    return not origin or h == 0 or (rev >= 0 and twin_h == 0)
+
+
 @njit(cache=True, nogil=True)
 def snap_nearest(
     px: float,
@@ -291,12 +317,20 @@ def snap_nearest(
     seg_edge: np.ndarray,
     edge_penalty_m: np.ndarray,
     max_dist_m: float,
+    violations: np.ndarray,
+    at_head: np.ndarray,
+    reverse_edge: np.ndarray,
+    end_rule: int,
 ) -> tuple[int, float, float]:
     """Best point on a segment within ``max_dist_m`` of ``(px, py)`` (metres).
 
     "Best" is the least distance plus ``edge_penalty_m`` of the segment's edge (a preference:
     0 for a preferred edge, more metres for a less preferred one, ``inf`` for one that must not
-    be snapped to). Only the true distance counts against ``max_dist_m``.
+    be snapped to). Only the true distance counts against ``max_dist_m``. With ``end_rule``
+    :data:`END_AT_ORIGIN` or :data:`END_AT_TARGET`, edges where a walk cannot start or end
+    without breaking a limit (:func:`usable_end`, on the profile's ``violations`` and
+    ``at_head`` bits and the edges' ``reverse_edge``) count as ``inf``; with :data:`END_ANY`
+    those three arrays are not read.
 
     Segments are bucketed in a uniform grid (``cell_first``/``cell_segments`` CSR by cell id
     ``cy * grid_w + cx``); rings of cells are scanned outwards until no better segment can exist
@@ -327,8 +361,13 @@ def snap_nearest(
                     cell = gy * grid_w + gx
                     for k in range(cell_first[cell], cell_first[cell + 1]):
                         s = cell_segments[k]
-                        pen = edge_penalty_m[seg_edge[s]]
+                        e = seg_edge[s]
+                        pen = edge_penalty_m[e]
                         if not pen < np.inf:
+                            continue
+                        if end_rule != END_ANY and not usable_end(
+                            e, violations, at_head, reverse_edge, end_rule == END_AT_ORIGIN
+                        ):
                             continue
                         dx = seg_x1[s] - seg_x0[s]
                         dy = seg_y1[s] - seg_y0[s]

@@ -17,7 +17,7 @@ import datetime as dt
 import itertools
 import math
 import threading
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +32,7 @@ from graphs.arrays import array_fields
 from graphs.features import surroundings_read
 from graphs.geodesy import great_circle_m
 from graphs.model import CompiledGraph
-from routing._kernels import VERDICT_COLUMNS, mark_runs
+from routing._kernels import VERDICT_COLUMNS, mark_runs, usable_end
 from routing.errors import (
     InvalidCoordinateError,
     NoRouteError,
@@ -66,7 +66,7 @@ from routing.rests import (
 )
 from routing.route import Accessibility, Break, Place, Reliance, Violation
 from routing.shared_arrays import share
-from routing.snapping import SnapPoint, SpatialIndex, snap_penalty_m
+from routing.snapping import EndRule, SnapPoint, SpatialIndex, snap_penalty_m
 from routing.walking import detour
 
 if TYPE_CHECKING:
@@ -90,8 +90,6 @@ DEFAULT_MAX_SNAP_M = 250.0
 #: settles each node at most once, so a factor of 1 never cuts a real route; it bounds the cost
 #: of every search (and a smaller factor bounds it further on a large graph).
 DEFAULT_SETTLE_BUDGET_FACTOR = 1.0
-#: Usable-edge snapping penalties kept (one array of edge count per entry; see snap_usable).
-_USABLE_PENALTIES_KEPT = 8
 #: The pollen day of the warm-up route's facts (any day: the kernels are the same).
 _WARM_UP_DAY = dt.date(2026, 6, 21)
 #: Attribute changes remembered for bringing cached metrics up to date (a metric older than
@@ -203,11 +201,6 @@ class Router:
             else None
         )
         self._snap_penalties: dict[bool, np.ndarray] = {}
-        # snap penalties restricted to the usable edges of a profile's weights, by weights object
-        # (weights are never changed in place: obstacle patches make new arrays)
-        self._usable_penalties: OrderedDict[
-            tuple[int, str, bool], tuple[EdgeWeights, np.ndarray]
-        ] = OrderedDict()
         #: The customised metrics, by profile and conditions (read it, do not fill it:
         #: :meth:`customize` does, under the router's lock, and brings a metric of older
         #: attributes up to date when it is asked for).
@@ -425,29 +418,15 @@ class Router:
         crossing signals, a node's ``wheelchair=no``: ``EdgeWeights.violations_at_head``) count
         only for a start, and only when both ends hold one: a walk that ends on the edge comes
         from one end and never crosses the other; a walk that starts there may leave by the
-        clean end. :meth:`_usable_edges` is the same rule for every edge at once.
+        clean end (:func:`routing._kernels.usable_end`, the rule the usable snapping applies in
+        its kernel).
         """
-        e = snap.edge
-        rev = int(self.graph.edge["reverse_edge"][e])
-        v, at_head = int(weights.violations[e]), int(weights.violations_at_head[e])
-        twin = twin_head = 0
-        if rev >= 0:
-            twin, twin_head = int(weights.violations[rev]), int(weights.violations_at_head[rev])
-        if (v & ~at_head) | (twin & ~twin_head):
-            return False
-        return role != "origin" or not at_head or (rev >= 0 and not twin_head)
-
-    def _usable_edges(self, weights: EdgeWeights, role: str) -> np.ndarray:
-        """Per edge: :meth:`usable_at_point` for a point on it (in either direction)."""
-        v, at_head = weights.violations, weights.violations_at_head
-        rev = self.graph.edge["reverse_edge"]
-        has_twin = rev >= 0
-        twin = np.where(has_twin, v[np.maximum(rev, 0)], np.uint32(0))
-        twin_head = np.where(has_twin, at_head[np.maximum(rev, 0)], np.uint32(0))
-        along_free = ((v & ~at_head) | (twin & ~twin_head)) == 0
-        if role != "origin":
-            return along_free
-        return along_free & ((at_head == 0) | (has_twin & (twin_head == 0)))
+        return bool(
+            usable_end(
+                snap.edge, weights.violations, weights.violations_at_head,
+                self.index.reverse_edge, role == "origin",
+            )
+        )  # fmt: skip
 
     def snap_usable(
         self,
@@ -461,27 +440,10 @@ class Router:
         without breaking a limit (:meth:`usable_at_point`), or None."""
         lat, lon = check_latlon(point, role)
         self.check_in_area(lat, lon, role)
-        penalty = self._usable_penalty(_weights(usable), role, allow_underground)
-        return self.index.snap(lon, lat, penalty, self.max_snap_m)
-
-    def _usable_penalty(
-        self, weights: EdgeWeights, role: str, allow_underground: bool
-    ) -> np.ndarray:
-        """The snapping penalty with the edges unusable at an end (``inf``), cached for the last
-        few weights: routes that break a limit ask for it at both ends, every time."""
-        key = (id(weights), role, allow_underground)
-        with self._lock:
-            hit = self._usable_penalties.get(key)
-            if hit is not None and hit[0] is weights:
-                self._usable_penalties.move_to_end(key)
-                return hit[1]
-        ok = self._usable_edges(weights, role)
-        penalty = np.ascontiguousarray(np.where(ok, self._level_penalty(allow_underground), np.inf))
-        with self._lock:
-            self._usable_penalties[key] = (weights, penalty)
-            while len(self._usable_penalties) > _USABLE_PENALTIES_KEPT:
-                self._usable_penalties.popitem(last=False)
-        return penalty
+        w = _weights(usable)
+        ends = EndRule(w.violations, w.violations_at_head, role == "origin")
+        penalty = self._level_penalty(allow_underground)
+        return self.index.snap(lon, lat, penalty, self.max_snap_m, ends)
 
     # --- search --------------------------------------------------------------------------------
     def query(self, metric: Metric) -> Query:
@@ -741,7 +703,6 @@ class Router:
                         landmarks=moved_fields(metric.landmarks),
                     ),
                 )
-            self._usable_penalties.clear()  # held the old weights objects (remade on demand)
             return int(sum(a.nbytes for a in found.values()))
 
     def warm_up(self) -> None:

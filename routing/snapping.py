@@ -61,6 +61,22 @@ def snap_penalty_m(
     return np.ascontiguousarray(pen, dtype=np.float64)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class EndRule:
+    """Where a walk may start (``origin``) or end without breaking a profile's limits: its
+    ``violations`` and ``at_head`` bits (:class:`~accessibility_rules.weights.EdgeWeights`);
+    :func:`routing._kernels.usable_end` is the rule."""
+
+    violations: np.ndarray
+    at_head: np.ndarray
+    origin: bool
+
+
+#: The end-rule bits :meth:`SpatialIndex.snap` passes without a rule (of the kernel's types;
+#: not read).
+_NO_BITS = np.zeros(1, dtype=np.uint32)
+
+
 @dataclass(frozen=True, slots=True)
 class SnapPoint:
     """A point on an edge: ``fraction`` of the edge's length from its tail (0..1)."""
@@ -160,23 +176,35 @@ class SpatialIndex:
         self.grid = (x0, y0, w, h)
 
     def snap(
-        self, lon: float, lat: float, edge_penalty_m: np.ndarray | None, max_dist_m: float
+        self,
+        lon: float,
+        lat: float,
+        edge_penalty_m: np.ndarray | None,
+        max_dist_m: float,
+        ends: EndRule | None = None,
     ) -> SnapPoint | None:
         """The point within ``max_dist_m`` whose distance plus its edge's penalty is least.
 
         ``edge_penalty_m`` (float64 per edge, read at the indexed edge of each two-way piece):
         0 for a preferred edge, more metres for a less preferred one, ``inf`` to never snap to
-        it; ``None`` ranks by distance alone. Returns None when nothing is near enough.
+        it; ``None`` ranks by distance alone. ``ends``: only edges where a walk can start (or
+        end) without breaking the profile's limits (:class:`EndRule`, tested in the kernel for
+        the few edges it looks at). Returns None when nothing is near enough.
         """
         if edge_penalty_m is None:
             edge_penalty_m = self._no_penalty
+        if ends is None:
+            bits, at_head, mode = _NO_BITS, _NO_BITS, _kernels.END_ANY
+        else:
+            bits, at_head = ends.violations, ends.at_head
+            mode = _kernels.END_AT_ORIGIN if ends.origin else _kernels.END_AT_TARGET
         frame = self.frame  # LocalFrame.project's formula, on Python floats (the same doubles)
         px, py = (float(lon) - frame.lon0) * frame.mx, (float(lat) - frame.lat0) * frame.my
         x0, y0, w, h = self.grid
         seg, t, d = _kernels.snap_nearest(
             px, py, x0, y0, self.cell_m, w, h, self.cell_first, self.cell_segments,
             self.seg_x0, self.seg_y0, self.seg_x1, self.seg_y1, self.seg_edge,
-            edge_penalty_m, max_dist_m,
+            edge_penalty_m, max_dist_m, bits, at_head, self.reverse_edge, mode,
         )  # fmt: skip
         if seg < 0:
             return None

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from routing import _kernels
+from tests.routing.end_rule import usable_ends
 
 REL = 1e-9
 SUPER = "source"  # virtual node joined to every source with its start cost
@@ -323,6 +324,51 @@ def bucket(x0, y0, x1, y1, edge, violations, reverse, cell_m: float) -> Segments
     )  # fmt: skip
 
 
+#: :func:`_kernels.snap_nearest`'s end-rule arguments when there is no rule (arrays not read).
+ANY_END = (
+    np.zeros(1, dtype=np.uint32), np.zeros(1, dtype=np.uint32), np.full(1, -1, dtype=np.int64),
+    _kernels.END_ANY,
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_usable_end_matches_the_array_rule(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    s = make_segments(rng, 200, 50.0)
+    m = len(s.reverse)
+    at_head = s.violations & rng.integers(0, 1 << 14, m).astype(np.uint32)  # bits of the head
+    for origin in (True, False):
+        expect = usable_ends(s.violations, at_head, s.reverse, origin)
+        got = [_kernels.usable_end(e, s.violations, at_head, s.reverse, origin) for e in range(m)]
+        assert got == expect.tolist()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_snap_nearest_end_rule_is_the_penalty_of_unusable_edges(seed: int) -> None:
+    """Snapping under an end rule gives exactly what snapping with ``inf`` on the edges the
+    rule refuses gives (the array the router built before the rule moved into the kernel)."""
+    rng = np.random.default_rng(200 + seed)
+    s = make_segments(rng, int(rng.integers(20, 300)), float(rng.choice([10.0, 60.0])))
+    x0, y0, cell, w, h = s.grid
+    m = len(s.reverse)
+    at_head = s.violations & rng.integers(0, 1 << 14, m).astype(np.uint32)
+    level = np.where(rng.random(m) < 0.2, 15.0, 0.0)
+    for origin in (True, False):
+        refused = np.where(usable_ends(s.violations, at_head, s.reverse, origin), level, np.inf)
+        mode = _kernels.END_AT_ORIGIN if origin else _kernels.END_AT_TARGET
+        for _ in range(60):
+            px, py = rng.uniform(-100, 600), rng.uniform(-100, 500)
+            common = (
+                px, py, x0, y0, cell, w, h, s.cell_first, s.cell_segments, s.x0, s.y0, s.x1,
+                s.y1, s.edge,
+            )  # fmt: skip
+            with_rule = _kernels.snap_nearest(
+                *common, level, 120.0, s.violations, at_head, s.reverse, mode
+            )
+            with_array = _kernels.snap_nearest(*common, refused, 120.0, *ANY_END)
+            assert with_rule == with_array
+
+
 def penalties(s: Segments, any_edge: bool) -> np.ndarray:
     """Per-edge snapping penalty: 0 where the edge or its twin breaks no limit, else ``inf``
     (0 everywhere when ``any_edge``); a few usable edges are merely less preferred (+15 m)."""
@@ -360,7 +406,7 @@ def test_snap_nearest_matches_brute_force(seed: int) -> None:
         pen = penalties(s, bool(rng.random() < 0.3))
         seg, t, d = _kernels.snap_nearest(
             px, py, x0, y0, cell, w, h, s.cell_first, s.cell_segments, s.x0, s.y0, s.x1, s.y1,
-            s.edge, pen, max_d,
+            s.edge, pen, max_d, *ANY_END,
         )  # fmt: skip
         rank, dist = brute_force(s, px, py, pen)
         rank = np.where(dist <= max_d, rank, np.inf)
@@ -390,7 +436,7 @@ def test_snap_nearest_follows_the_edge_penalty() -> None:
     def snap(pen: list[float], max_d: float = 250.0) -> tuple[int, float]:
         seg, _, d = _kernels.snap_nearest(
             50.0, 10.0, x0, y0, cell, w, h, s.cell_first, s.cell_segments, s.x0, s.y0, s.x1,
-            s.y1, s.edge, np.array(pen, dtype=np.float64), max_d,
+            s.y1, s.edge, np.array(pen, dtype=np.float64), max_d, *ANY_END,
         )  # fmt: skip
         return seg, round(d, 6)
 

@@ -25,6 +25,7 @@ from routing.engine import Router
 from routing.errors import NoRouteError
 from routing.query import PathPiece, broken_limits, piece_cost, violation_parts
 from testers.pairs import random_pairs
+from tests.routing.end_rule import usable_ends
 
 pytestmark = pytest.mark.realdata
 
@@ -254,31 +255,50 @@ def test_a_point_on_a_carriageway_with_separate_sidewalks_snaps_to_a_sidewalk(
     assert on_sidewalk / len(edges) > 0.8
 
 
-def test_usable_at_point_agrees_with_the_usable_edges(ksl_router: Router) -> None:
+def test_usable_at_point_agrees_with_the_end_rule_on_whole_arrays(ksl_router: Router) -> None:
     from routing.snapping import SnapPoint
 
     router = ksl_router
+    reverse = router.graph.edge["reverse_edge"]
     for preset in ("wheelchair", "rollator"):
         w = router.weights(router.profile(preset))
         for role in ("origin", "destination"):
-            mask = router._usable_edges(w, role)
+            mask = usable_ends(w.violations, w.violations_at_head, reverse, role == "origin")
             for e in range(0, router.graph.edge_count, 37):
                 snap = SnapPoint(e, 0.5, 0.0, 0.0, 0.0)
                 assert router.usable_at_point(snap, w, role) == bool(mask[e]), (preset, role, e)
 
 
-def test_snap_usable_penalty_is_cached_per_weights_object(ksl_router: Router) -> None:
-    """The usable-edge penalty is reused for the same weights and never for patched ones."""
+def test_snap_usable_is_the_nearest_snap_off_the_refused_edges(ksl_router: Router) -> None:
+    """``snap_usable`` (the end rule in the kernel) snaps where plain snapping with ``inf`` on
+    every edge the rule refuses snaps, for the presets' weights and for patched ones."""
     router = ksl_router
+    g = router.graph
+    reverse = g.edge["reverse_edge"]
+    level = router._level_penalty(False)
+    rng = np.random.default_rng(5)
+    points = [
+        (float(g.node["lat"][n]) + dy, float(g.node["lon"][n]) + dx)
+        for n, dy, dx in zip(
+            rng.integers(0, g.node_count, 40), rng.uniform(-2e-4, 2e-4, 40),
+            rng.uniform(-3e-4, 3e-4, 40), strict=True,
+        )
+    ]  # fmt: skip
     w = router.weights(router.profile("wheelchair"))
-    first = router._usable_penalty(w, "origin", False)
-    assert router._usable_penalty(w, "origin", False) is first
-    fresh = np.where(router._usable_edges(w, "origin"), router._level_penalty(False), np.inf)
-    np.testing.assert_array_equal(first, fresh)
-    blocked = int(np.flatnonzero(np.isfinite(first))[0])
-    violations = w.violations.copy()
-    violations[blocked] |= 1  # as an obstacle patch would: new arrays, a new weights object
+    violations = w.violations.copy()  # as an obstacle patch would: new arrays, new weights
+    near = router.index.snap(points[0][1], points[0][0], level, router.max_snap_m)
+    assert near is not None
+    violations[near.edge] |= 1
     patched = dataclasses.replace(w, violations=violations)
-    again = router._usable_penalty(patched, "origin", False)
-    assert again is not first
-    assert np.isinf(again[blocked])
+    for weights in (w, router.weights(router.profile("rollator")), patched):
+        for role in ("origin", "destination"):
+            ok = usable_ends(
+                weights.violations, weights.violations_at_head, reverse, role == "origin"
+            )
+            refused = np.where(ok, level, np.inf)
+            for lat, lon in points:
+                got = router.snap_usable((lat, lon), weights, role)
+                want = router.index.snap(lon, lat, refused, router.max_snap_m)
+                assert got == want, (role, lat, lon)
+    moved = router.snap_usable(points[0], patched, "destination")
+    assert moved is None or moved.edge != near.edge
