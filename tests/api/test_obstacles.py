@@ -880,6 +880,24 @@ def test_migrations_create_exactly_the_models(database_url: str) -> None:
     engine.dispose()
 
 
+def test_the_revision_poll_reads_what_the_orm_reads(database_url: str) -> None:
+    from api.db.revision import bump_revision, poll_revision, read_revision
+    from api.db.session import make_engine, make_sessionmaker, upgrade
+
+    engine = make_engine(database_url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    for _ in range(3):
+        with engine.connect() as conn:
+            assert poll_revision(conn) == read_revision(conn)
+        with sessions.begin() as session:
+            before = read_revision(session)
+            bump_revision(session)
+        with engine.connect() as conn:
+            assert poll_revision(conn) == before + 1
+    engine.dispose()
+
+
 def test_keys_command_line(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     from api.auth import authenticate, hash_key
     from api.cli import main
