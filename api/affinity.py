@@ -12,14 +12,15 @@ every thread of the worker is set free as soon as jobs queue in any worker, unti
 has been quiet for a while (:class:`LoopPin`, :class:`WorkerLoads`). Measured on this 2-core
 machine (``benchmarks/bench_peers.py`` against 980815b in the same run): ``POST /routes`` p50 at
 concurrency 1 0.88–0.89 of 980815b's (2.42 → 2.14 ms; 3.11 → 2.42 on a slower hour), routes/s
-at c8 / c64 +8–16 % / +1–2 %. But under the load test (``bench_load.py``, alternating with
-``off``, 3 runs each) staff writes took longer to be live (p95 45–98 ms against 25–34) and
-``/health`` p99 was 10–50 ms against 6–28, in every version tried: all threads pinned all along
-(writes 180–275 ms), pinned while the worker itself had one job (one run of six 234 ms), and
-this one.
+at c8 / c64 +8–16 % / +1–2 %. Under the load test (``bench_load.py``, alternating with
+``off``), ``/health`` p99 was longer: median 16.5 ms against 7.4 over nine pairs, one run at
+52.5 ms. Staff writes were live as soon (write → live p95 medians 45 and 38 ms over 15 and 13
+runs; both modes have spikes of 170–250 ms when the host stalls); earlier versions that kept
+every thread pinned all along, or while the worker itself had one job, made them wait 180–275
+ms.
 
-So ``off`` (the scheduler places every thread) is the default: it holds the load targets with
-a margin. ``auto`` is for a host that serves few requests at a time and wants each one sooner.
+So ``off`` (the scheduler places every thread) is the default: it holds the ``/health`` target
+with a margin. ``auto`` is for a host that serves few requests at a time and wants each one sooner.
 With fewer workers than CPUs nothing is pinned either way.
 """
 
