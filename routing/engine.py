@@ -422,7 +422,7 @@ class Router:
         its kernel).
         """
         return bool(
-            usable_end(
+            usable_end(  # the index's reverse_edge: the array (and type) snapping passes it
                 snap.edge, weights.violations, weights.violations_at_head,
                 self.index.reverse_edge, role == "origin",
             )

@@ -77,7 +77,7 @@ def share(arrays: Sequence[np.ndarray]) -> list[np.ndarray]:
     try:
         os.ftruncate(fd, total)
         for i in writes:
-            data, offset = sources[i].data.cast("B"), offsets[i]
+            data, offset = _bytes(sources[i]).data, offsets[i]
             done = 0
             while done < len(data):
                 done += os.pwrite(fd, data[done:], offset + done)

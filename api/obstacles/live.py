@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from accessibility_rules.effective import effective_edges
 from accessibility_rules.weights import EdgeWeights, compute_weights
 from api.db.models import Obstacle
-from api.db.revision import poll_revision, read_revision
+from api.db.revision import read_revision
 from api.obstacles.beacon import WriteBeacon
 from routing.errors import RoutingError
 from routing.obstacles.effect import ObstacleEffect
@@ -255,7 +255,7 @@ class LiveObstacles:
             with self.sessions() as session:
                 return read_revision(session)
         with bind.connect() as connection:
-            return poll_revision(connection)
+            return read_revision(connection)
 
     def _reload(self, rows: Sequence[Obstacle], revision: int, now: datetime) -> None:
         active = [r for r in rows if r.valid_from <= now]

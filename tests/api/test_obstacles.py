@@ -880,21 +880,27 @@ def test_migrations_create_exactly_the_models(database_url: str) -> None:
     engine.dispose()
 
 
-def test_the_revision_poll_reads_what_the_orm_reads(database_url: str) -> None:
-    from api.db.revision import bump_revision, poll_revision, read_revision
+def test_the_revision_read_reads_what_the_orm_reads(database_url: str) -> None:
+    """``read_revision`` (plain SQL) on a connection and in a session against the ORM's select."""
+    from sqlalchemy import select
+
+    from api.db.models import REVISION_ROW_ID, Revision
+    from api.db.revision import bump_revision, read_revision
     from api.db.session import make_engine, make_sessionmaker, upgrade
 
     engine = make_engine(database_url)
     upgrade(engine)
     sessions = make_sessionmaker(engine)
+    orm = select(Revision.value).where(Revision.id == REVISION_ROW_ID)
     for _ in range(3):
         with engine.connect() as conn:
-            assert poll_revision(conn) == read_revision(conn)
+            assert read_revision(conn) == conn.scalar(orm)
         with sessions.begin() as session:
             before = read_revision(session)
+            assert before == session.scalar(orm)
             bump_revision(session)
         with engine.connect() as conn:
-            assert poll_revision(conn) == before + 1
+            assert read_revision(conn) == before + 1
     engine.dispose()
 
 
