@@ -148,6 +148,13 @@ U_POLLEN = 1 << 10
 
 VIOLATION_PENALTY_S = 1.0e6
 
+# --- columns of the optional ``parts`` output (seconds) -----------------------------------------
+PART_TRAVEL = 0  # length ÷ speed × the soft factors
+PART_TRANSITION = 1  # the head's kerbs and crossings
+PART_ALONG = 2  # the price of limits broken along the edge
+PART_POINT = 3  # the price of limits broken at the head
+N_PARTS = 4
+
 # --- attribute codes (plain ints: numba freezes module globals) -------------------------------
 _DEM = int(InclineSource.DEM)
 _SURFACE_UNKNOWN = int(SurfaceClass.UNKNOWN)
@@ -227,15 +234,14 @@ def edge_weights(
     passability: np.ndarray,
     avoided_surface: np.ndarray,
     avoided_barrier: np.ndarray,
-    travel_s: np.ndarray,
-    transition_s: np.ndarray,
+    way_s: np.ndarray,
+    head_s: np.ndarray,
     violations: np.ndarray,
     unknowns: np.ndarray,
-    violation_along_s: np.ndarray,
-    violation_point_s: np.ndarray,
     cost_s: np.ndarray,
     violations_at_head: np.ndarray,
     min_cost_per_m: np.ndarray,
+    parts: np.ndarray,
 ) -> None:
     """Every field of one profile's ``EdgeWeights`` for every edge, into the output arrays.
 
@@ -248,6 +254,12 @@ def edge_weights(
     passability of the profile's mobility class indexed by ``barrier + 1``, and which surface and
     barrier codes the profile avoids (indexed by ``code + CODE_OFFSET``). ``min_cost_per_m[0]``
     receives the smallest ``cost_s / length_m`` over edges of positive length (0 if none).
+
+    ``way_s`` is ``travel + violation_along`` and ``head_s`` is ``transition + violation_point``
+    (what a partly walked edge is charged by the walked share, and what only passing its head
+    costs); the four parts themselves go into ``parts`` (edges × :data:`N_PARTS`, in the order
+    of the ``PART_*`` columns) only when it has rows: the rules' tests read them, routing does
+    not need them stored.
     """
     speed = params[P_SPEED_MPS]
     max_incline = params[P_MAX_INCLINE]
@@ -266,9 +278,21 @@ def edge_weights(
             trees_flying = True
     herbs_flying = params[P_MUGWORT] > 0.0 or params[P_AMBROSIA] > 0.0
     grass_weight = params[P_GRASSES] / 3.0
+    cares = (  # the Unknown bits of the attributes the profile has a rule about
+        (U_INCLINE if flags[F_CARES_INCLINE] else 0)
+        | (U_KERB_HEIGHT if flags[F_CARES_KERB] else 0)
+        | (U_WIDTH if flags[F_CARES_WIDTH] else 0)
+        | (U_SURFACE if flags[F_CARES_SURFACE] else 0)
+        | (U_SMOOTHNESS if flags[F_CARES_SMOOTH] else 0)
+        | (U_STEP_COUNT if flags[F_CARES_STEPS] else 0)
+        | (U_LIT if flags[F_CARES_LIT] else 0)
+        | (U_ACOUSTIC_SIGNAL if flags[F_CARES_SIGNALS] else 0)
+        | (U_TACTILE_PAVING if flags[F_CARES_TACTILE] else 0)
+    )
     smallest = np.inf
     seen_nan = False
     any_length = False
+    with_parts = parts.shape[0] > 0
     for i in range(len(length_m)):
         length = float(length_m[i])
         incline = abs(float(incline_percent[i]))
@@ -320,25 +344,18 @@ def edge_weights(
             state = _TRI_NO
 
         # which values are unknown, for the attributes this profile has a rule about
-        unknown = 0
-        if flags[F_CARES_INCLINE] and ((incline != incline and not steps) or steep_estimate):
-            unknown |= U_INCLINE
-        if flags[F_CARES_KERB] and kerb_unknown > 0:
-            unknown |= U_KERB_HEIGHT
-        if flags[F_CARES_WIDTH] and way_width != way_width:
-            unknown |= U_WIDTH
-        if flags[F_CARES_SURFACE] and surf == _SURFACE_UNKNOWN:
-            unknown |= U_SURFACE
-        if flags[F_CARES_SMOOTH] and rank == _SMOOTH_UNKNOWN:
-            unknown |= U_SMOOTHNESS
-        if flags[F_CARES_STEPS] and steps and count < 0:
-            unknown |= U_STEP_COUNT
-        if flags[F_CARES_LIT] and lights and lit_i == _TRI_UNKNOWN:
-            unknown |= U_LIT
-        if flags[F_CARES_SIGNALS] and signalised and signal == _ACOUSTIC_UNKNOWN:
-            unknown |= U_ACOUSTIC_SIGNAL
-        if flags[F_CARES_TACTILE] and is_crossing and paving == _TRI_UNKNOWN:
-            unknown |= U_TACTILE_PAVING
+        # (one expression, not a branch per attribute: a few percent of the kernel)
+        unknown = cares & (
+            (U_INCLINE if ((incline != incline) & (not steps)) | steep_estimate else 0)
+            | (U_KERB_HEIGHT if kerb_unknown > 0 else 0)
+            | (U_WIDTH if way_width != way_width else 0)
+            | (U_SURFACE if surf == _SURFACE_UNKNOWN else 0)
+            | (U_SMOOTHNESS if rank == _SMOOTH_UNKNOWN else 0)
+            | (U_STEP_COUNT if steps & (count < 0) else 0)
+            | (U_LIT if lights & (lit_i == _TRI_UNKNOWN) else 0)
+            | (U_ACOUSTIC_SIGNAL if signalised & (signal == _ACOUSTIC_UNKNOWN) else 0)
+            | (U_TACTILE_PAVING if is_crossing & (paving == _TRI_UNKNOWN) else 0)
+        )
         if state == _TRI_UNKNOWN:
             unknown |= U_BARRIER
 
@@ -488,14 +505,17 @@ def edge_weights(
         transition += penal_count * params[P_UNKNOWN_TRANSITION_S]
 
         cost = travel + transition + along + point
-        travel_s[i] = travel
-        transition_s[i] = transition
+        way_s[i] = travel + along
+        head_s[i] = transition + point
         violations[i] = along_bits | head_bits
         unknowns[i] = unknown
-        violation_along_s[i] = along
-        violation_point_s[i] = point
         cost_s[i] = cost
         violations_at_head[i] = head_bits & ~along_bits
+        if with_parts:
+            parts[i, PART_TRAVEL] = travel
+            parts[i, PART_TRANSITION] = transition
+            parts[i, PART_ALONG] = along
+            parts[i, PART_POINT] = point
         if length > 0:
             any_length = True
             per_m = cost / length

@@ -11,6 +11,11 @@ Cost is time (Valhalla/AccessMap style), split into
   profile forbids.
 
 The search minimises ``cost_s = travel_s + transition_s + violation_along_s + violation_point_s``.
+A profile's :class:`EdgeWeights` keeps ``cost_s`` and, for edges walked only in part (a route's
+first and last edge), ``way_s = travel_s + violation_along_s`` (charged by the walked share) and
+``head_s = transition_s + violation_point_s`` (charged when the walk passes the head): the four
+parts are not stored (:func:`weight_parts` computes them, for tests and diagnostics), which
+keeps a cached profile at 36 bytes per edge instead of 52.
 
 **The day's conditions** (:class:`~accessibility_rules.conditions.Conditions`, an explicit input
 beside the profile) add three rules:
@@ -151,12 +156,10 @@ _EDGE_LEVEL_UNKNOWNS = Unknown(
 class EdgeWeights:
     """Per-edge costs of one profile; ``cost_s`` is what the search minimises."""
 
-    travel_s: np.ndarray
-    transition_s: np.ndarray
+    way_s: np.ndarray  # float64: travel_s + violation_along_s (charged by the walked share)
+    head_s: np.ndarray  # float64: transition_s + violation_point_s (charged past the head)
     violations: np.ndarray  # uint32 Limit bits, all (along | at the head)
     unknowns: np.ndarray  # uint32 Unknown bits (relevant to this profile)
-    violation_along_s: np.ndarray  # float64: price of limits broken along the edge (prorated)
-    violation_point_s: np.ndarray  # float64: price of limits broken at the head (when reached)
     cost_s: np.ndarray  # float64, contiguous, >= 0
     min_cost_per_m: float  # smallest cost_s / length_m: scales an admissible A* heuristic
     violations_at_head: np.ndarray  # uint32 Limit bits broken only at the head, not along
@@ -165,6 +168,16 @@ class EdgeWeights:
     def usable(self) -> np.ndarray:
         """Edges that break no hard limit."""
         return self.violations == 0
+
+
+@dataclass(frozen=True, slots=True)
+class WeightParts:
+    """The four parts of every edge's cost (seconds, float64), as the rules compute them."""
+
+    travel_s: np.ndarray  # length ÷ walking speed × the soft penalty factors
+    transition_s: np.ndarray  # the head's kerbs and road crossings
+    violation_along_s: np.ndarray  # price of limits broken along the edge (prorated)
+    violation_point_s: np.ndarray  # price of limits broken at the head (when reached)
 
 
 if (
@@ -333,23 +346,48 @@ def compute_weights(
     the module docstring); the arrays are read as they are, without copies (except the tree
     counts, stacked when an avoided tree genus flies).
     """
+    return _weights(profile, edge, eff, conditions, with_parts=False)[0]
+
+
+def weight_parts(
+    profile: Profile,
+    edge: Mapping[str, np.ndarray],
+    eff: EffectiveEdges,
+    conditions: Conditions = DEFAULT_CONDITIONS,
+) -> WeightParts:
+    """The four parts of :func:`compute_weights`' costs, by the same kernel pass: what the rules
+    charge as travel, transition and the two violation prices (not kept by a profile's metric)."""
+    parts = _weights(profile, edge, eff, conditions, with_parts=True)[1]
+    columns = (_k.PART_TRAVEL, _k.PART_TRANSITION, _k.PART_ALONG, _k.PART_POINT)
+    travel, transition, along, point = (np.ascontiguousarray(parts[:, c]) for c in columns)
+    return WeightParts(travel, transition, along, point)
+
+
+def _weights(
+    profile: Profile,
+    edge: Mapping[str, np.ndarray],
+    eff: EffectiveEdges,
+    conditions: Conditions,
+    *,
+    with_parts: bool,
+) -> tuple[EdgeWeights, np.ndarray]:
+    """:func:`compute_weights`, and with ``with_parts`` the parts (edges × ``N_PARTS``)."""
     params, flags, surfaces, barriers = profile_inputs(profile, conditions)
     m = len(eff.kerb_count)
     flying = bool(np.any(params[_k.P_INTENSITY : _k.P_INTENSITY + _k.N_TREE_TAXA] > 0))
     trees, trees_unknown, grass_share, green_share = context_columns(edge, m, trees=flying)
     unknown_tri = _constant(m, Tri.UNKNOWN, np.int8)
     out = EdgeWeights(
-        travel_s=np.empty(m),
-        transition_s=np.empty(m),
+        way_s=np.empty(m),
+        head_s=np.empty(m),
         violations=np.empty(m, dtype=np.uint32),
         unknowns=np.empty(m, dtype=np.uint32),
-        violation_along_s=np.empty(m),
-        violation_point_s=np.empty(m),
         cost_s=np.empty(m),
         min_cost_per_m=0.0,
         violations_at_head=np.empty(m, dtype=np.uint32),
     )
     min_cost_per_m = np.zeros(1)
+    parts = np.empty((m if with_parts else 0, _k.N_PARTS))
     c = np.ascontiguousarray
     _k.edge_weights(
         c(edge["length_m"]), c(edge["incline_percent"]), c(edge["is_steps"]), c(edge["surface"]),
@@ -361,7 +399,7 @@ def compute_weights(
         c(unknown_tri if eff.barrier_wheelchair is None else eff.barrier_wheelchair),
         c(eff.passage_width_m), c(eff.wheelchair), c(eff.closed), c(eff.is_road),
         trees, trees_unknown, grass_share, green_share, params, flags, passability(profile.mobility), surfaces, barriers,
-        out.travel_s, out.transition_s, out.violations, out.unknowns, out.violation_along_s,
-        out.violation_point_s, out.cost_s, out.violations_at_head, min_cost_per_m,
+        out.way_s, out.head_s, out.violations, out.unknowns, out.cost_s, out.violations_at_head,
+        min_cost_per_m, parts,
     )  # fmt: skip
-    return dataclasses.replace(out, min_cost_per_m=float(min_cost_per_m[0]))
+    return dataclasses.replace(out, min_cost_per_m=float(min_cost_per_m[0])), parts

@@ -71,12 +71,6 @@ class Path:
         return (PathPiece(e[0], self.start, 1.0), *middle, PathPiece(e[-1], 0.0, self.end))
 
 
-def violation_parts(weights: EdgeWeights, edge: int) -> tuple[float, float]:
-    """``(along_s, point_s)``: the violation penalty of ``edge`` broken along it and at its head
-    (``EdgeWeights.violation_along_s`` / ``violation_point_s``)."""
-    return float(weights.violation_along_s[edge]), float(weights.violation_point_s[edge])
-
-
 def piece_cost(weights: EdgeWeights, piece: PathPiece, *, last: bool) -> float:
     """Cost of one piece of an edge walked from ``piece.start`` to ``piece.end``.
 
@@ -88,11 +82,9 @@ def piece_cost(weights: EdgeWeights, piece: PathPiece, *, last: bool) -> float:
     head holds. A first piece always runs to its head and pays it.
     """
     e = piece.edge
-    walked = piece.end - piece.start
-    along_s, point_s = violation_parts(weights, e)
-    cost = walked * (float(weights.travel_s[e]) + along_s)
+    cost = (piece.end - piece.start) * float(weights.way_s[e])  # travel and limits along it
     if not last:
-        cost += float(weights.transition_s[e]) + point_s
+        cost += float(weights.head_s[e])  # transition and limits at the head
     return cost
 
 

@@ -20,7 +20,7 @@ from accessibility_rules.barriers import (
 from accessibility_rules.effective import effective_edges
 from accessibility_rules.profile import load_preset, make_profile, preset_names
 from accessibility_rules.tags import parse_barrier
-from accessibility_rules.weights import Limit, Unknown, compute_weights
+from accessibility_rules.weights import Limit, Unknown, compute_weights, weight_parts
 from graphs.build import build_graph
 from graphs.model import CompiledGraph
 from graphs.sources import read_osm_file
@@ -172,7 +172,8 @@ def test_weights_forbid_and_flag_per_preset(classes_graph: CompiledGraph) -> Non
     assert chair.violations[cattle] & Limit.BARRIER
     assert not chair.violations[unspecified] & Limit.BARRIER
     assert chair.unknowns[unspecified] & Unknown.BARRIER
-    assert chair.transition_s[unspecified] >= load_preset("wheelchair").unknown_transition_penalty_s
+    transition_s = weight_parts(load_preset("wheelchair"), classes_graph.edge, eff).transition_s
+    assert transition_s[unspecified] >= load_preset("wheelchair").unknown_transition_penalty_s
     walk = compute_weights(load_preset("walk"), classes_graph.edge, eff)
     assert not walk.violations[cattle] & Limit.BARRIER
     strict = make_profile("wheelchair", {"unknown.barrier": "forbid"})

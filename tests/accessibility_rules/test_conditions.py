@@ -40,10 +40,9 @@ from accessibility_rules.profile import (
     make_profile,
     parameter_table,
 )
-from accessibility_rules.weights import Unknown, compute_weights
+from accessibility_rules.weights import Unknown, compute_weights, weight_parts
 
-from .test_weights_kernel import PERSONAL, assert_same, personal, random_edges
-from .weights_reference import reference_weights
+from .test_weights_kernel import PERSONAL, assert_as_reference, personal, random_edges
 
 KAISERSLAUTERN = (49.4447, 7.7690)
 
@@ -252,8 +251,7 @@ def test_kernel_equals_the_reference_for_random_profiles_and_conditions(
     profile: Profile, conditions: Conditions, edges: str
 ) -> None:
     edge, eff = CONTEXT_SETS[edges]
-    got = compute_weights(profile, edge, eff, conditions)
-    assert_same(got, reference_weights(profile, edge, eff, conditions))
+    assert_as_reference(profile, edge, eff, conditions)
 
 
 @pytest.mark.parametrize("preset", ["allergy", "dog_walk", "low_vision", "walk"])
@@ -262,10 +260,7 @@ def test_kernel_equals_the_reference_for_the_new_presets(preset: str, dark: bool
     conditions = Conditions((("betula", 3.0), ("tilia", 1.5), ("grasses", 2.0)), dark)
     edge, eff = CONTEXT_SETS["columns"]
     profile = load_preset(preset)
-    assert_same(
-        compute_weights(profile, edge, eff, conditions),
-        reference_weights(profile, edge, eff, conditions),
-    )
+    assert_as_reference(profile, edge, eff, conditions)
 
 
 def _one_edge(**columns: Any) -> tuple[dict[str, np.ndarray], Any]:
@@ -294,9 +289,10 @@ def test_pollen_rule_in_numbers() -> None:
     june = Conditions((("tilia", 3.0), ("grasses", 1.5)), None)
     w = compute_weights(profile, edge, eff, june)
     # 5 limes per 100 m = exposure 0.5 at intensity 3/3; grass on half the edge at 1.5/3
-    assert w.travel_s[0] == pytest.approx(base_s * (1 + 2.0 * (1.0 * 0.5 + 0.5 * 0.5)))
+    travel_s = weight_parts(profile, edge, eff, june).travel_s[0]
+    assert travel_s == pytest.approx(base_s * (1 + 2.0 * (1.0 * 0.5 + 0.5 * 0.5)))
     assert w.unknowns[0] & Unknown.POLLEN == 0
-    january = compute_weights(profile, edge, eff, DEFAULT_CONDITIONS)
+    january = weight_parts(profile, edge, eff, DEFAULT_CONDITIONS)
     assert january.travel_s[0] == pytest.approx(base_s)
 
 
@@ -314,7 +310,7 @@ def test_unknown_exposure_is_flagged_never_safe() -> None:
         w = compute_weights(profile, edge, eff, june)
         assert w.unknowns[0] & Unknown.POLLEN
         # allergy penalises unknown exposure (unknown.pollen = penalize)
-        assert w.travel_s[0] == pytest.approx(
+        assert weight_parts(profile, edge, eff, june).travel_s[0] == pytest.approx(
             100.0 / profile.walking_speed_mps * profile.unknown_penalty_factor
         )
     forbid = make_profile(profile, {"unknown.pollen": "forbid"})
@@ -337,10 +333,10 @@ def test_green_and_light_rules_in_numbers() -> None:
     dog = load_preset("dog_walk")
     edge, eff = _one_edge(green_share=0.25, lit=int(Tri.NO))
     base_s = 100.0 / dog.walking_speed_mps
-    assert compute_weights(dog, edge, eff).travel_s[0] == pytest.approx(base_s * (1 + 1.0 * 0.75))
+    assert weight_parts(dog, edge, eff).travel_s[0] == pytest.approx(base_s * (1 + 1.0 * 0.75))
     low = load_preset("low_vision")
-    day = compute_weights(low, edge, eff, Conditions(dark=False)).travel_s[0]
-    night = compute_weights(low, edge, eff, Conditions(dark=True)).travel_s[0]
+    day = weight_parts(low, edge, eff, Conditions(dark=False)).travel_s[0]
+    night = weight_parts(low, edge, eff, Conditions(dark=True)).travel_s[0]
     assert night == pytest.approx(day * low.unlit_penalty_factor)
     strict = make_profile("walk", {"require_lit": True})
     assert compute_weights(strict, edge, eff, Conditions(dark=True)).violations[0] != 0

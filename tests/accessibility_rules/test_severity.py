@@ -36,7 +36,9 @@ from accessibility_rules.weights import (
     EdgeWeights,
     Limit,
     Unknown,
+    WeightParts,
     compute_weights,
+    weight_parts,
 )
 from graphs.model import EDGE_ATTRIBUTE_DTYPES
 from tests.accessibility_rules.test_weights import EFFECTIVE, KNOWN_FOOTWAY
@@ -63,7 +65,12 @@ def weigh(profile: Profile, rows: list[dict[str, Any]]) -> EdgeWeights:
     return compute_weights(profile, edge, eff)
 
 
-def violation_s(w: EdgeWeights) -> np.ndarray:
+def parts(profile: Profile, rows: list[dict[str, Any]]) -> WeightParts:
+    edge, eff = edges(rows)
+    return weight_parts(profile, edge, eff)
+
+
+def violation_s(w: WeightParts) -> np.ndarray:
     return np.asarray(w.violation_along_s + w.violation_point_s)
 
 
@@ -102,18 +109,23 @@ def test_each_severity_adds_its_value_times_how_badly_the_limit_is_broken(name: 
     preset, overrides, changes, badness = EFFECTS[name]
     key = f"severity.{name}"
     nothing = {f"severity.{other}": 0.0 for other in Severity.model_fields}
-    base = weigh(make_profile(preset, {**overrides, **nothing}), [changes])
-    priced = weigh(make_profile(preset, {**overrides, **nothing, key: 3.0e6}), [changes])
+    cheap = make_profile(preset, {**overrides, **nothing})
+    dear = make_profile(preset, {**overrides, **nothing, key: 3.0e6})
+    base, priced = weigh(cheap, [changes]), weigh(dear, [changes])
     assert base.violations[0] != 0
     assert base.violations[0] == priced.violations[0]
-    assert violation_s(base)[0] == pytest.approx(VIOLATION_PENALTY_S)  # the flat part alone
-    assert violation_s(priced)[0] - violation_s(base)[0] == pytest.approx(3.0e6 * badness)
+    flat_s, priced_s = (
+        violation_s(parts(cheap, [changes]))[0],
+        violation_s(parts(dear, [changes]))[0],
+    )
+    assert flat_s == pytest.approx(VIOLATION_PENALTY_S)  # the flat part alone
+    assert priced_s - flat_s == pytest.approx(3.0e6 * badness)
     assert priced.cost_s[0] - base.cost_s[0] == pytest.approx(3.0e6 * badness)
 
 
 def test_worse_breaks_cost_more() -> None:
     chair = make_profile("wheelchair")
-    w = weigh(
+    w = parts(
         chair,
         [
             {"incline_percent": 7.0},
@@ -131,15 +143,14 @@ def test_worse_breaks_cost_more() -> None:
 
 
 def test_a_barrier_gap_is_priced_at_the_head_and_a_narrow_way_along_it() -> None:
-    w = weigh(
-        make_profile("wheelchair"),
-        [{"width_m": 0.8}, {"width_m": 2.0, "passage_width_m": 0.8}],
-    )
+    chair = make_profile("wheelchair")
+    rows: list[dict[str, Any]] = [{"width_m": 0.8}, {"width_m": 2.0, "passage_width_m": 0.8}]
+    w, p = weigh(chair, rows), parts(chair, rows)
     assert w.violations[0] == w.violations[1] == Limit.WIDTH
-    assert w.violation_point_s[0] == 0.0
-    assert w.violation_along_s[1] == 0.0
+    assert p.violation_point_s[0] == 0.0
+    assert p.violation_along_s[1] == 0.0
     assert w.violations_at_head[1] == Limit.WIDTH
-    assert w.violation_along_s[0] == pytest.approx(w.violation_point_s[1])
+    assert p.violation_along_s[0] == pytest.approx(p.violation_point_s[1])
 
 
 # -------------------------------------------------------- 4. estimated (DEM) inclines

@@ -26,7 +26,9 @@ from accessibility_rules.weights import (
     VIOLATION_PENALTY_S,
     Limit,
     Unknown,
+    WeightParts,
     compute_weights,
+    weight_parts,
 )
 from graphs.model import EDGE_ATTRIBUTE_DTYPES
 
@@ -63,6 +65,14 @@ def one_edge(**changes: Any) -> tuple[dict[str, np.ndarray], EffectiveEdges]:
 def weights(profile: str = "wheelchair", overrides: dict[str, Any] | None = None, **changes: Any):
     edge, eff = one_edge(**changes)
     return compute_weights(make_profile(profile, overrides or {}), edge, eff)
+
+
+def parts(
+    profile: str = "wheelchair", overrides: dict[str, Any] | None = None, **changes: Any
+) -> WeightParts:
+    """The four parts of :func:`weights`' cost (travel, transition, the two violation prices)."""
+    edge, eff = one_edge(**changes)
+    return weight_parts(make_profile(profile, overrides or {}), edge, eff)
 
 
 def test_known_accessible_footway_costs_its_walking_time() -> None:
@@ -115,27 +125,27 @@ def test_blind_profile_can_require_acoustic_signals_at_traffic_lights() -> None:
     assert sounding.violations[0] == 0
     preferred = weights("blind", acoustic_signal=AcousticSignal.NO, **lights)
     assert preferred.violations[0] == 0  # by default a missing signal costs time, not a ban
-    assert preferred.transition_s[0] > sounding.transition_s[0]
+    sounding_s = parts("blind", acoustic_signal=AcousticSignal.YES, **lights).transition_s[0]
+    assert parts("blind", acoustic_signal=AcousticSignal.NO, **lights).transition_s[0] > sounding_s
 
 
 @pytest.mark.parametrize(("treatment", "forbidden", "slower"), [("accept", False, False), ("penalize", False, True), ("forbid", True, False)])  # fmt: skip
 def test_unknown_surface_treatment(treatment: str, forbidden: bool, slower: bool) -> None:
     overrides = {"unknown.surface": treatment}
-    known = weights("wheelchair", overrides)
     unknown = weights("wheelchair", overrides, surface=SurfaceClass.UNKNOWN)
     assert unknown.unknowns[0] & Unknown.SURFACE  # the route will say it relies on it
     assert bool(unknown.violations[0] & Limit.UNKNOWN_FORBIDDEN) is forbidden
-    assert bool(unknown.travel_s[0] > known.travel_s[0]) is slower
+    travel_s = parts("wheelchair", overrides, surface=SurfaceClass.UNKNOWN).travel_s[0]
+    assert bool(travel_s > parts("wheelchair", overrides).travel_s[0]) is slower
 
 
 def test_unknown_kerb_height_costs_seconds_per_kerb_when_penalised() -> None:
-    base = weights(
-        "wheelchair", {"unknown.kerb_height": "penalize"}, kerb_count=1, kerb_height_cm=2.0
+    penalize = {"unknown.kerb_height": "penalize"}
+    base = parts("wheelchair", penalize, kerb_count=1, kerb_height_cm=2.0)
+    unknown = parts("wheelchair", penalize, kerb_count=1, kerb_unknown_count=1)
+    assert weights("wheelchair", penalize, kerb_count=1, kerb_unknown_count=1).unknowns[0] & (
+        Unknown.KERB_HEIGHT
     )
-    unknown = weights(
-        "wheelchair", {"unknown.kerb_height": "penalize"}, kerb_count=1, kerb_unknown_count=1
-    )
-    assert unknown.unknowns[0] & Unknown.KERB_HEIGHT
     assert unknown.transition_s[0] - base.transition_s[0] == pytest.approx(
         make_profile("wheelchair").unknown_transition_penalty_s
     )
@@ -155,40 +165,45 @@ def test_walk_does_not_report_unknowns_it_has_no_rule_about() -> None:
 
 
 def test_soft_factors_slow_down_without_forbidding() -> None:
-    flat = weights("elderly")
     uphill = weights("elderly", incline_percent=5.0)
     carriageway = weights(
         "wheelchair", highway=HighwayClass.RESIDENTIAL, sidewalk=Sidewalk.SEPARATE, is_road=True
     )
     assert uphill.violations[0] == 0
-    assert uphill.travel_s[0] > flat.travel_s[0]
+    assert parts("elderly", incline_percent=5.0).travel_s[0] > parts("elderly").travel_s[0]
     assert carriageway.violations[0] == 0
-    assert carriageway.travel_s[0] > weights("wheelchair").travel_s[0]
+    on_road = parts(
+        "wheelchair", highway=HighwayClass.RESIDENTIAL, sidewalk=Sidewalk.SEPARATE, is_road=True
+    )
+    assert on_road.travel_s[0] > parts("wheelchair").travel_s[0]
 
 
 def test_point_violations_are_charged_at_the_head_and_along_ones_along_the_edge() -> None:
-    kerb_short = weights("wheelchair", length_m=10.0, kerb_count=1, kerb_height_cm=12.0)
-    kerb_long = weights("wheelchair", length_m=200.0, kerb_count=1, kerb_height_cm=12.0)
+    kerb = {"kerb_count": 1, "kerb_height_cm": 12.0}
+    kerb_short, kerb_long = parts(length_m=10.0, **kerb), parts(length_m=200.0, **kerb)
     assert kerb_short.violation_along_s[0] == kerb_long.violation_along_s[0] == 0.0
     assert kerb_short.violation_point_s[0] == kerb_long.violation_point_s[0]
-    assert kerb_short.violations_at_head[0] == Limit.KERB_HEIGHT
-    slope_short = weights("wheelchair", length_m=10.0, incline_percent=10.0)
-    slope_long = weights("wheelchair", length_m=200.0, incline_percent=10.0)
+    assert weights("wheelchair", length_m=10.0, **kerb).violations_at_head[0] == Limit.KERB_HEIGHT
+    slope_short = parts("wheelchair", length_m=10.0, incline_percent=10.0)
+    slope_long = parts("wheelchair", length_m=200.0, incline_percent=10.0)
     assert slope_short.violation_point_s[0] == slope_long.violation_point_s[0] == 0.0
     assert slope_long.violation_along_s[0] > slope_short.violation_along_s[0] > VIOLATION_PENALTY_S
-    assert slope_short.violations_at_head[0] == 0
+    assert weights("wheelchair", length_m=10.0, incline_percent=10.0).violations_at_head[0] == 0
 
 
 def test_cost_is_travel_plus_transition_plus_both_violation_parts() -> None:
-    w = weights("wheelchair", incline_percent=9.0, kerb_count=1, kerb_height_cm=8.0)
+    changes: dict[str, Any] = {"incline_percent": 9.0, "kerb_count": 1, "kerb_height_cm": 8.0}
+    w, p = weights("wheelchair", **changes), parts("wheelchair", **changes)
     assert w.violations[0] == Limit.INCLINE | Limit.KERB_HEIGHT
-    assert w.cost_s[0] == pytest.approx(
-        w.travel_s[0] + w.transition_s[0] + w.violation_along_s[0] + w.violation_point_s[0]
-    )
+    travel_s, transition_s = p.travel_s[0], p.transition_s[0]
+    along_s, point_s = p.violation_along_s[0], p.violation_point_s[0]
+    assert w.cost_s[0] == travel_s + transition_s + along_s + point_s  # in this order
+    assert w.way_s[0] == travel_s + along_s  # what a partly walked edge is charged by its share
+    assert w.head_s[0] == transition_s + point_s  # and what passing its head costs
     # the flat part is charged once per edge, with the along part
     sev = make_profile("wheelchair").severity
-    assert w.violation_point_s[0] == pytest.approx(sev.kerb_s_per_cm * 5.0)
-    assert w.violation_along_s[0] == pytest.approx(
+    assert point_s == pytest.approx(sev.kerb_s_per_cm * 5.0)
+    assert along_s == pytest.approx(
         VIOLATION_PENALTY_S + sev.incline_s_per_m_per_percent * 100.0 * 3.0
     )
 

@@ -31,6 +31,7 @@ from accessibility_rules.attributes import (
     Tri,
     Wheelchair,
 )
+from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.effective import EffectiveEdges
 from accessibility_rules.profile import (
     ParameterOutOfRangeError,
@@ -40,10 +41,10 @@ from accessibility_rules.profile import (
     parameter_table,
     preset_names,
 )
-from accessibility_rules.weights import EdgeWeights, compute_weights
+from accessibility_rules.weights import EdgeWeights, WeightParts, compute_weights, weight_parts
 from graphs.model import EDGE_ATTRIBUTE_DTYPES
 
-from .weights_reference import reference_weights
+from .weights_reference import reference_weights, reference_weights_and_parts
 
 PRESETS = preset_names()
 #: Limits not exact in float32 (0.9 m reads 0.8999999762) and exact ones: values in the random
@@ -55,9 +56,10 @@ ODD_LIMITS = {
 }  # fmt: skip
 
 
-def assert_same(kernel: EdgeWeights, reference: EdgeWeights) -> None:
+def assert_same(kernel: EdgeWeights | WeightParts, reference: EdgeWeights | WeightParts) -> None:
     """Every field equal (NaN equals NaN), with the same dtypes and contiguous arrays."""
-    for f in dataclasses.fields(EdgeWeights):
+    assert type(kernel) is type(reference)
+    for f in dataclasses.fields(reference):
         got, want = getattr(kernel, f.name), getattr(reference, f.name)
         if isinstance(want, np.ndarray):
             assert got.dtype == want.dtype, f.name
@@ -65,6 +67,18 @@ def assert_same(kernel: EdgeWeights, reference: EdgeWeights) -> None:
             np.testing.assert_array_equal(got, want, err_msg=f.name, strict=True)
         else:
             assert got == want or (np.isnan(got) and np.isnan(want)), f.name
+
+
+def assert_as_reference(
+    profile: Profile,
+    edge: dict[str, np.ndarray],
+    eff: EffectiveEdges,
+    conditions: Conditions = DEFAULT_CONDITIONS,
+) -> None:
+    """The kernel's weights and the parts of their costs equal the reference's, bit for bit."""
+    weights, parts = reference_weights_and_parts(profile, edge, eff, conditions)
+    assert_same(compute_weights(profile, edge, eff, conditions), weights)
+    assert_same(weight_parts(profile, edge, eff, conditions), parts)
 
 
 def _codes(enum: Any) -> list[int]:
@@ -197,14 +211,14 @@ EDGE_SETS = {
 def test_kernel_equals_the_numpy_rules_for_every_preset(preset: str, edges: str) -> None:
     edge, eff = EDGE_SETS[edges]
     profile = load_preset(preset)
-    assert_same(compute_weights(profile, edge, eff), reference_weights(profile, edge, eff))
+    assert_as_reference(profile, edge, eff)
 
 
 @pytest.mark.parametrize("preset", PRESETS)
 def test_kernel_compares_attributes_at_float32_like_the_rules(preset: str) -> None:
     edge, eff = EDGE_SETS["graph_dtypes"]
     profile = make_profile(preset, ODD_LIMITS)
-    assert_same(compute_weights(profile, edge, eff), reference_weights(profile, edge, eff))
+    assert_as_reference(profile, edge, eff)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -213,7 +227,7 @@ def test_kernel_equals_the_numpy_rules_for_random_personal_profiles(
     profile: Profile, edges: str
 ) -> None:
     edge, eff = EDGE_SETS[edges]
-    assert_same(compute_weights(profile, edge, eff), reference_weights(profile, edge, eff))
+    assert_as_reference(profile, edge, eff)
 
 
 def test_kernel_handles_no_edges_and_only_zero_lengths() -> None:
@@ -250,11 +264,11 @@ def test_kernel_equals_the_numpy_rules_on_kaiserslautern(
     edge, eff = ksl_arrays
     for name in PRESETS:
         profile = load_preset(name)
-        assert_same(compute_weights(profile, edge, eff), reference_weights(profile, edge, eff))
+        assert_as_reference(profile, edge, eff)
 
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(profile=PERSONAL.map(personal))
     def personal_profiles(profile: Profile) -> None:
-        assert_same(compute_weights(profile, edge, eff), reference_weights(profile, edge, eff))
+        assert_as_reference(profile, edge, eff)
 
     personal_profiles()

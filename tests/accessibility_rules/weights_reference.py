@@ -33,6 +33,7 @@ from accessibility_rules.weights import (
     EdgeWeights,
     Limit,
     Unknown,
+    WeightParts,
 )
 
 
@@ -94,6 +95,16 @@ def reference_weights(
     conditions: Conditions = DEFAULT_CONDITIONS,
 ) -> EdgeWeights:
     """Weights of ``profile``: the rules as whole-array numpy expressions (the former implementation)."""
+    return reference_weights_and_parts(profile, edge, eff, conditions)[0]
+
+
+def reference_weights_and_parts(
+    profile: Profile,
+    edge: dict[str, np.ndarray],
+    eff: EffectiveEdges,
+    conditions: Conditions = DEFAULT_CONDITIONS,
+) -> tuple[EdgeWeights, WeightParts]:
+    """:func:`reference_weights` and the four parts of its costs."""
     p, u, sev = profile, profile.unknown, profile.severity
     dark = conditions.dark is not False
     length = edge["length_m"].astype(np.float64)
@@ -264,14 +275,19 @@ def reference_weights(
         min_per_m = (
             float(np.min(cost[has_length] / length[has_length])) if has_length.any() else 0.0
         )
-    return EdgeWeights(
-        travel_s=np.ascontiguousarray(travel),
-        transition_s=np.ascontiguousarray(transition),
+    weights = EdgeWeights(
+        way_s=np.ascontiguousarray(travel + along_s),
+        head_s=np.ascontiguousarray(transition + point_s),
         violations=violations.astype(np.uint32) | zero,
         unknowns=unknowns.astype(np.uint32) | zero,
-        violation_along_s=np.ascontiguousarray(along_s),
-        violation_point_s=np.ascontiguousarray(point_s),
         cost_s=cost,
         min_cost_per_m=min_per_m,
         violations_at_head=(head_bits & ~along_bits).astype(np.uint32) | zero,
     )
+    parts = WeightParts(
+        travel_s=np.ascontiguousarray(travel),
+        transition_s=np.ascontiguousarray(transition),
+        violation_along_s=np.ascontiguousarray(along_s),
+        violation_point_s=np.ascontiguousarray(point_s),
+    )
+    return weights, parts

@@ -17,7 +17,7 @@ from accessibility_rules.conditions import (
     resolve_conditions,
 )
 from accessibility_rules.profile import load_preset, make_profile
-from accessibility_rules.weights import Unknown, compute_weights
+from accessibility_rules.weights import Unknown, compute_weights, weight_parts
 from routing.conditions import pollen_exposure
 from tests.routing.trips import node_trip
 
@@ -51,9 +51,9 @@ def test_light_rules_only_in_the_dark(uni_router: Any) -> None:
     day = compute_weights(low, edge, eff, Conditions(dark=False))
     night = compute_weights(low, edge, eff, Conditions(dark=True))
     unlit, unknown_lit = lit == Tri.NO, lit == Tri.UNKNOWN
-    np.testing.assert_allclose(
-        night.travel_s[unlit], day.travel_s[unlit] * low.unlit_penalty_factor
-    )
+    day_travel = weight_parts(low, edge, eff, Conditions(dark=False)).travel_s
+    night_travel = weight_parts(low, edge, eff, Conditions(dark=True)).travel_s
+    np.testing.assert_allclose(night_travel[unlit], day_travel[unlit] * low.unlit_penalty_factor)
     # unknown lit is penalised by low_vision in the dark only
     assert not np.any(day.unknowns & Unknown.LIT)
     assert np.all(night.unknowns[unknown_lit] & Unknown.LIT)

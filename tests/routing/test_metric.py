@@ -41,15 +41,13 @@ def fake_metric(n: int, revision: int = 0) -> Metric:
     """A metric holding ``n`` edges of weights (no landmarks)."""
     z = np.zeros(n)
     bits = np.zeros(n, dtype=np.uint32)
-    weights = EdgeWeights(
-        z, z.copy(), bits, bits.copy(), z.copy(), z.copy(), z.copy(), 1.0, bits.copy()
-    )
+    weights = EdgeWeights(z, z.copy(), bits, bits.copy(), z.copy(), 1.0, bits.copy())
     return Metric(weights, Landmarks.none(0), 1.0, None, revision)
 
 
 def test_metric_nbytes_counts_every_array() -> None:
     m = fake_metric(100)
-    assert m.nbytes == weights_nbytes(m.weights) == 5 * 800 + 3 * 400
+    assert m.nbytes == weights_nbytes(m.weights) == 3 * 800 + 3 * 400
     lm = Landmarks(np.zeros(3, dtype=np.int64), np.zeros((100, 3)))
     assert dataclasses.replace(m, landmarks=lm).nbytes == m.nbytes + 24 + 2400
 

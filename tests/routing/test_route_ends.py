@@ -19,11 +19,11 @@ import numpy as np
 import pytest
 
 from accessibility_rules.tags import level_offset
-from accessibility_rules.weights import POINT_LIMITS, VIOLATION_PENALTY_S, Limit
+from accessibility_rules.weights import POINT_LIMITS, VIOLATION_PENALTY_S, Limit, weight_parts
 from graphs.geodesy import haversine_m
 from routing.engine import Router
 from routing.errors import NoRouteError
-from routing.query import PathPiece, broken_limits, piece_cost, violation_parts
+from routing.query import PathPiece, broken_limits, piece_cost
 from testers.pairs import random_pairs
 from tests.routing.end_rule import usable_ends
 
@@ -145,22 +145,25 @@ def test_kerb_beyond_the_destination_is_not_charged(neukoelln_router: Router) ->
 
 
 def test_partial_pieces_prorate_what_is_along_and_skip_the_far_head(ksl_router: Router) -> None:
-    w = ksl_router.weights(ksl_router.profile("wheelchair"))
+    profile = ksl_router.profile("wheelchair")
+    w = ksl_router.weights(profile)
+    parts = weight_parts(profile, *ksl_router.attributes())
     point = int(POINT_LIMITS)
     along_edge = int(np.flatnonzero((w.violations & np.uint32(~point & 0xFFFF)) != 0)[0])
     point_edge = int(np.flatnonzero((w.violations & np.uint32(point)) != 0)[0])
     for e in (along_edge, point_edge):
-        along_s, point_s = violation_parts(w, e)
-        assert along_s == float(w.violation_along_s[e])
-        assert point_s == float(w.violation_point_s[e])
+        travel_s, transition_s = float(parts.travel_s[e]), float(parts.transition_s[e])
+        along_s, point_s = float(parts.violation_along_s[e]), float(parts.violation_point_s[e])
+        assert float(w.way_s[e]) == travel_s + along_s
+        assert float(w.head_s[e]) == transition_s + point_s
         full = piece_cost(w, PathPiece(e, 0.0, 1.0), last=False)
         assert full == pytest.approx(float(w.cost_s[e]))
         half_last = piece_cost(w, PathPiece(e, 0.0, 0.5), last=True)
-        assert half_last == pytest.approx(0.5 * (float(w.travel_s[e]) + along_s))
+        assert half_last == 0.5 * (travel_s + along_s)
         half_first = piece_cost(w, PathPiece(e, 0.5, 1.0), last=False)
-        assert half_first == pytest.approx(half_last + float(w.transition_s[e]) + point_s)
-    assert violation_parts(w, point_edge)[1] > 0
-    assert violation_parts(w, along_edge)[0] > 0
+        assert half_first == half_last + (transition_s + point_s)
+    assert parts.violation_point_s[point_edge] > 0
+    assert parts.violation_along_s[along_edge] > 0
 
 
 def test_an_end_needs_no_clean_far_node(ksl_router: Router) -> None:
