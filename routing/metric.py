@@ -38,7 +38,8 @@ from routing.landmarks import Landmarks, compute_landmarks, scaled_landmarks
 #: one Dijkstra per landmark, which a profile asked for once should not pay).
 OWN_LANDMARKS_AFTER_HITS = 8
 
-#: Default bound of the metric cache: the arrays of ~20 profiles on the Kaiserslautern graph.
+#: Default bound of the metric cache: on the Kaiserslautern graph the weights of about 340 new
+#: personal profiles (0.78 MB each), or 200 with their own landmarks (0.53 MB more each).
 DEFAULT_METRIC_CACHE_BYTES = 256 * 2**20
 
 
