@@ -150,6 +150,9 @@ if {f.upper() for f in _UNKNOWN_WHERE} != {m.name for m in Unknown}:  # pragma: 
 _EDGE_LEVEL_UNKNOWNS = Unknown(
     sum(int(Unknown[f.upper()]) for f, where in _UNKNOWN_WHERE.items() if where is Where.EDGE)
 )
+#: (field of ``Profile.unknown``, its Unknown bit as a plain int): a new profile's inputs read
+#: these instead of building the IntFlag members (half of ``profile_inputs``' time).
+_UNKNOWN_FIELD_BITS = tuple((f, int(Unknown[f.upper()])) for f in _UNKNOWN_WHERE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +206,16 @@ def _code_table(codes: list[int]) -> np.ndarray:
     return table
 
 
+@functools.lru_cache(maxsize=64)
+def _avoided_tables(surfaces: frozenset[str], barriers: frozenset[str]) -> tuple[np.ndarray, ...]:
+    """The :func:`_code_table` of avoided surface and barrier names (looking the names up is
+    most of their cost; profiles share a few sets). Callers get copies."""
+    return (
+        _code_table([int(SurfaceClass[x.upper()]) for x in surfaces]),
+        _code_table([int(BarrierKind[x.upper()]) for x in barriers]),
+    )
+
+
 def profile_inputs(
     profile: Profile, conditions: Conditions = DEFAULT_CONDITIONS
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -218,7 +231,7 @@ def profile_inputs(
     max_incline = p.max_incline_percent if p.max_incline_percent is not None else np.inf
     max_kerb = p.max_kerb_height_cm if p.max_kerb_height_cm is not None else np.inf
     min_width = p.min_width_m if p.min_width_m is not None else 0.0
-    params = np.zeros(_k.N_PARAMS, dtype=np.float64)
+    values = [0.0] * _k.N_PARAMS  # a list, made an array once (a numpy store per value is slower)
     for index, value in (
         (_k.P_SPEED_MPS, p.walking_speed_mps),
         (_k.P_COMFORTABLE_INCLINE, p.comfortable_incline_percent),
@@ -260,13 +273,14 @@ def profile_inputs(
         (_k.P_POLLEN_FACTOR, p.pollen_penalty_factor),
         (_k.P_GREEN_PREFERENCE, p.green_preference),
     ):
-        params[index] = value
+        values[index] = value
     for t, taxon in enumerate(POLLEN_TAXA):
         if taxon in p.avoid_pollen:
-            params[_k.P_INTENSITY + t] = conditions.intensity(taxon)
-    treatment = {Unknown[f.upper()]: getattr(u, f) for f in _UNKNOWN_WHERE}
+            values[_k.P_INTENSITY + t] = conditions.intensity(taxon)
+    params = np.array(values, dtype=np.float64)
+    treatment = [(bit, getattr(u, f)) for f, bit in _UNKNOWN_FIELD_BITS]
     worst = Smoothness[p.worst_smoothness.upper()] if p.worst_smoothness else None
-    flags = np.zeros(_k.N_FLAGS, dtype=np.int64)
+    ints = [0] * _k.N_FLAGS
     for index, flag in (
         (_k.F_ESTIMATE_BREAKS, p.estimated_incline_breaks_limit),
         (_k.F_CARES_INCLINE, p.max_incline_percent is not None or p.incline_penalty_per_percent > 0),
@@ -292,14 +306,14 @@ def profile_inputs(
         (_k.F_REQUIRE_SIGNALS, p.require_acoustic_signals),
         (_k.F_REQUIRE_PAVING, p.require_tactile_paving),
         (_k.F_WHEELS, p.mobility in (Mobility.WHEELCHAIR, Mobility.WHEELED)),
-        (_k.F_FORBID_BITS, sum(int(f) for f, t in treatment.items() if t == UnknownTreatment.FORBID)),
-        (_k.F_PENAL_BITS, sum(int(f) for f, t in treatment.items() if t == UnknownTreatment.PENALIZE)),
+        (_k.F_FORBID_BITS, sum(bit for bit, t in treatment if t == UnknownTreatment.FORBID)),
+        (_k.F_PENAL_BITS, sum(bit for bit, t in treatment if t == UnknownTreatment.PENALIZE)),
         (_k.F_EDGE_BITS, int(_EDGE_LEVEL_UNKNOWNS)),
         (_k.F_LIGHTS_APPLY, conditions.lights_apply),
     ):  # fmt: skip
-        flags[index] = int(flag)
-    surfaces = _code_table([int(SurfaceClass[s.upper()]) for s in p.avoid_surfaces])
-    barriers = _code_table([int(BarrierKind[b.upper()]) for b in p.avoid_barriers])
+        ints[index] = int(flag)
+    flags = np.array(ints, dtype=np.int64)
+    surfaces, barriers = (t.copy() for t in _avoided_tables(p.avoid_surfaces, p.avoid_barriers))
     return params, flags, surfaces, barriers
 
 

@@ -308,7 +308,8 @@ class MetricCache:
 
         A metric larger than the whole bound is not kept.
         """
-        if metric.revision < self.revision or metric.nbytes > self.max_bytes:
+        size = metric.nbytes
+        if metric.revision < self.revision or size > self.max_bytes:
             return
         was = self._items.get(key)
         if was is not None and was.revision > metric.revision:  # a newer one is kept
@@ -317,7 +318,7 @@ class MetricCache:
         if old is not None:
             self.nbytes -= old.nbytes
         self._items[key] = metric
-        self.nbytes += metric.nbytes
+        self.nbytes += size
         while self.nbytes > self.max_bytes:
             gone, evicted = self._items.popitem(last=False)
             self._hits.pop(gone, None)

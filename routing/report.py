@@ -630,17 +630,20 @@ def _plan(profile: Profile) -> _VerdictPlan:
     return plan
 
 
+#: (bit, name, at the head) of every Unknown flag, as plain ints.
+_UNKNOWN_BITS = tuple(
+    (int(f), (f.name or "").lower(), bool(int(f) & _POINT_UNKNOWNS)) for f in Unknown
+)
+
+
 @functools.lru_cache(maxsize=64)
 def _plan_of(profile: Profile) -> _VerdictPlan:
     limited = int(limited_unknowns(profile))
+    forbid = UnknownTreatment.FORBID  # plain ints below: IntFlag members are slow to iterate
     forbidden = sum(
-        int(f) for f in Unknown if getattr(profile.unknown, (f.name or "").lower()) == UnknownTreatment.FORBID
-    )  # fmt: skip
-    flags = tuple(
-        (int(f), (f.name or "").lower(), bool(int(f) & _POINT_UNKNOWNS))
-        for f in Unknown
-        if limited & f
+        bit for bit, name, _ in _UNKNOWN_BITS if getattr(profile.unknown, name) == forbid
     )
+    flags = tuple(entry for entry in _UNKNOWN_BITS if limited & entry[0])
     can_break = estimate_can_break(profile)
     max_incline = profile.max_incline_percent is not None
     handrail = profile.require_handrail_on_steps and not profile.avoid_steps
@@ -668,12 +671,6 @@ def _plan_of(profile: Profile) -> _VerdictPlan:
 _CODES = np.array([*_ESTIMATED_INCLINE_SOURCES, int(Tri.UNKNOWN)], dtype=np.float64)
 #: :data:`~routing._kernels.VERDICT_COLUMNS` in a block of exactly those columns.
 _VERDICT_BLOCK_COLS = np.arange(len(VERDICT_COLUMNS), dtype=np.int64)
-
-
-#: (bit, name, at the head) of every Unknown flag, as plain ints.
-_UNKNOWN_BITS = tuple(
-    (int(f), (f.name or "").lower(), bool(int(f) & _POINT_UNKNOWNS)) for f in Unknown
-)
 
 
 #: Limit → (attribute it reads, unit of its values); every limit but UNKNOWN_FORBIDDEN.
