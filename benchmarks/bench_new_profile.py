@@ -12,9 +12,14 @@ Part 2: per preset, settled nodes and search time of the same trips with the pro
 landmarks and with the shared (metre) landmarks scaled: the figures behind the decision
 documented in ``routing/landmarks.py``.
 
+Part 3 (``--http N``): as an app sees it, a real ``stufenlos serve`` (one worker) answers
+``POST /routes`` for ``N`` new personal profiles, each asked twice in a row over one keep-alive
+connection (gzip, as the app asks); printed: the medians of the first and the second answer
+and their ratio.
+
 Run::
 
-    python benchmarks/bench_new_profile.py [--graph DIR] [--trips 300] [--json OUT]
+    python benchmarks/bench_new_profile.py [--graph DIR] [--trips 300] [--http 120] [--json OUT]
 """
 
 from __future__ import annotations
@@ -61,6 +66,45 @@ def first_vs_cached(
     return {"first_median_ms": first, "cached_median_ms": again, "ratio": first / again}
 
 
+def over_http(graph: Path, k: int, seed: int) -> dict[str, float]:
+    """Median ms of the first and the second ``POST /routes`` of ``k`` new personal profiles
+    (wheelchair with varied kerb height and speed) on a real server with one worker."""
+    import http.client
+
+    from _support import Server
+    from bench_api import HEADERS, make_requests
+
+    bodies = [json.loads(b) for b in make_requests(graph, k + 20, seed, 300.0, 3000.0)]
+    server = Server(graph, workers=1)
+    try:
+        server.wait_healthy()
+        host, port = server.base.removeprefix("http://").rsplit(":", 1)
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+
+        def post(body: dict[str, Any]) -> float:
+            t0 = time.perf_counter()
+            conn.request("POST", "/routes", body=json.dumps(body).encode(), headers=HEADERS)
+            response = conn.getresponse()
+            response.read()
+            if response.status not in (200, 404):  # 404: no route for this trip and profile
+                raise RuntimeError(f"POST /routes answered {response.status}")
+            return (time.perf_counter() - t0) * 1e3
+
+        for body in bodies[:20]:  # a warm connection and worker, as in use
+            post(body)
+        firsts, again = [], []
+        for i, body in enumerate(bodies[20:]):
+            parameters = {"max_kerb_height_cm": 3 + (i % 7) * 0.5, "walking_speed_mps": round(0.6 + i * 0.001, 4)}  # fmt: skip
+            body = body | {"profile": {"name": "wheelchair", "parameters": parameters}}
+            firsts.append(post(body))
+            again.append(post(body))
+        conn.close()
+    finally:
+        server.stop()
+    first, second = statistics.median(firsts), statistics.median(again)
+    return {"first_median_ms": first, "cached_median_ms": second, "ratio": first / second}
+
+
 def settled(router: Router, pairs: list[Any], preset: str, own: bool) -> dict[str, float]:
     """Median settled nodes and search ms of ``preset`` with its own or the shared landmarks."""
     metric = router.metric(router.customize(router.profile(preset)).weights, own_landmarks=own)
@@ -88,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trips", type=int, default=300)
     parser.add_argument("--profiles", type=int, default=40)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--http", type=int, default=0, metavar="N",
+        help="also time N new profiles over HTTP on a real server (one worker; default: skip)",
+    )  # fmt: skip
     parser.add_argument("--json", dest="json_out", help="write the figures to this JSON file")
     args = parser.parse_args(argv)
     graph = load_graph(graph_dir(args.graph))
@@ -124,6 +172,14 @@ def main(argv: list[str] | None = None) -> int:
                 f"{own['search_median_ms']:.3f} ms; shared: settled {shared['settled_median']:.0f}, "
                 f"search {shared['search_median_ms']:.3f} ms"
             )
+    if args.http > 0:
+        row = over_http(graph_dir(args.graph), args.http, args.seed)
+        out["new_profile"]["http"] = row
+        print(
+            f"{'http':<18} first POST /routes of a new profile {row['first_median_ms']:.2f} ms, "
+            f"again {row['cached_median_ms']:.2f} ms, ratio {row['ratio']:.2f} "
+            f"(target ≤ {TARGET_RATIO:g})"
+        )
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(out, indent=2))
     return 0
