@@ -1,4 +1,6 @@
-"""The numba kernel of :func:`accessibility_rules.weights.compute_weights`: one pass over the edges.
+"""The numba kernels of :func:`accessibility_rules.weights.compute_weights`: one pass over the edges
+per profile (:func:`edge_weights`), on each edge's event word (:func:`edge_events`: what no
+profile changes, computed once per state of the attributes).
 
 Why a kernel: the rules are elementwise per edge, and as numpy expressions they are some 250
 whole-array operations; on a city graph (22,000 edges) that is 8–15 ms of call overhead and
@@ -148,6 +150,20 @@ U_POLLEN = 1 << 10
 
 VIOLATION_PENALTY_S = 1.0e6
 
+# --- bits of the per-edge event word (:func:`edge_events`: what no profile changes) -------------
+E_STEPS = 1 << 0  # the edge is steps
+E_DEM = 1 << 1  # its incline is estimated from the elevation model
+E_BARRIER = 1 << 2  # a barrier (of any kind, or of unknown kind) at its head
+E_CLOSED = 1 << 3  # closed (an obstacle)
+E_HANDRAIL_NO = 1 << 4  # handrail = no
+E_LIT_NO = 1 << 5  # lit = no
+E_WAY_WHEELCHAIR_NO = 1 << 6  # the way's wheelchair = no
+E_NODE_WHEELCHAIR_NO = 1 << 7  # the head's wheelchair = no
+E_SIGNAL_NO = 1 << 8  # a crossing with traffic signals that has no acoustic signal
+E_PAVING_NO = 1 << 9  # a crossing without tactile paving
+E_UNMARKED = 1 << 10  # an unmarked crossing
+E_CARRIAGEWAY = 1 << 11  # a road walked without a sidewalk (none, or mapped separately)
+
 # --- columns of the optional ``parts`` output (seconds) -----------------------------------------
 PART_TRAVEL = 0  # length ÷ speed × the soft factors
 PART_TRANSITION = 1  # the head's kerbs and crossings
@@ -198,33 +214,115 @@ def _f32(x: float) -> float:
 
 
 @njit(cache=True, nogil=True)
+def edge_events(
+    is_steps: np.ndarray,
+    incline_source: np.ndarray,
+    incline_percent: np.ndarray,
+    width_m: np.ndarray,
+    surface: np.ndarray,
+    smoothness: np.ndarray,
+    step_count: np.ndarray,
+    handrail: np.ndarray,
+    lit: np.ndarray,
+    way_wheelchair: np.ndarray,
+    sidewalk: np.ndarray,
+    kerb_unknown_count: np.ndarray,
+    crossing: np.ndarray,
+    acoustic_signal: np.ndarray,
+    tactile_paving: np.ndarray,
+    barrier: np.ndarray,
+    wheelchair: np.ndarray,
+    closed: np.ndarray,
+    is_road: np.ndarray,
+    events: np.ndarray,
+    unknown_candidates: np.ndarray,
+) -> None:
+    """What the rules read of an edge that is the same for every profile, into ``events`` (the
+    ``E_*`` bits) and ``unknown_candidates`` (the :class:`Unknown` bits of the values that are
+    unknown; a profile keeps those it has a rule about, and lit only in the dark).
+
+    Computed once per state of the attributes (a graph, an obstacle change: 0.02 ms on
+    Kaiserslautern's 21,796 edges) instead of in every profile's :func:`edge_weights`, which
+    then tests bits instead of deriving them from 12 more arrays: 0.28 instead of 0.44 ms there
+    (warm caches, all presets). Inputs: the raw way attributes, then the effective ones; any
+    integer or float dtype, read as :func:`edge_weights` read them.
+    """
+    for i in range(len(is_steps)):
+        steps = bool(is_steps[i])
+        kind = int(crossing[i])
+        signal = int(acoustic_signal[i])
+        paving = int(tactile_paving[i])
+        lit_i = int(lit[i])
+        signalised = kind == _SIGNALS
+        is_crossing = kind != _NO_CROSSING
+        e = 0
+        if steps:
+            e |= E_STEPS
+        if int(incline_source[i]) == _DEM:
+            e |= E_DEM
+        if int(barrier[i]) != _NO_BARRIER:
+            e |= E_BARRIER
+        if closed[i]:
+            e |= E_CLOSED
+        if int(handrail[i]) == _TRI_NO:
+            e |= E_HANDRAIL_NO
+        if lit_i == _TRI_NO:
+            e |= E_LIT_NO
+        if int(way_wheelchair[i]) == _WC_NO:
+            e |= E_WAY_WHEELCHAIR_NO
+        if int(wheelchair[i]) == _WC_NO:
+            e |= E_NODE_WHEELCHAIR_NO
+        if signalised and signal == _ACOUSTIC_NO:
+            e |= E_SIGNAL_NO
+        if is_crossing and paving == _TRI_NO:
+            e |= E_PAVING_NO
+        if kind == _UNMARKED:
+            e |= E_UNMARKED
+        if is_road[i] and int(sidewalk[i]) in (_SIDEWALK_NONE, _SIDEWALK_SEPARATE):
+            e |= E_CARRIAGEWAY
+        incline = abs(float(incline_percent[i]))
+        way_width = float(width_m[i])
+        u = 0
+        if incline != incline and not steps:
+            u |= U_INCLINE
+        if int(kerb_unknown_count[i]) > 0:
+            u |= U_KERB_HEIGHT
+        if way_width != way_width:
+            u |= U_WIDTH
+        if int(surface[i]) == _SURFACE_UNKNOWN:
+            u |= U_SURFACE
+        if int(smoothness[i]) == _SMOOTH_UNKNOWN:
+            u |= U_SMOOTHNESS
+        if steps and int(step_count[i]) < 0:
+            u |= U_STEP_COUNT
+        if lit_i == _TRI_UNKNOWN:
+            u |= U_LIT
+        if signalised and signal == _ACOUSTIC_UNKNOWN:
+            u |= U_ACOUSTIC_SIGNAL
+        if is_crossing and paving == _TRI_UNKNOWN:
+            u |= U_TACTILE_PAVING
+        events[i] = e
+        unknown_candidates[i] = u
+
+
+@njit(cache=True, nogil=True)
 def edge_weights(
     length_m: np.ndarray,
     incline_percent: np.ndarray,
-    is_steps: np.ndarray,
     surface: np.ndarray,
     smoothness: np.ndarray,
-    lit: np.ndarray,
-    incline_source: np.ndarray,
     width_m: np.ndarray,
     step_count: np.ndarray,
-    handrail: np.ndarray,
-    way_wheelchair: np.ndarray,
-    sidewalk: np.ndarray,
     kerb_count: np.ndarray,
     kerb_height_cm: np.ndarray,
     kerb_unknown_count: np.ndarray,
-    crossing: np.ndarray,
     crossing_share: np.ndarray,
-    acoustic_signal: np.ndarray,
-    tactile_paving: np.ndarray,
     barrier: np.ndarray,
     barrier_access: np.ndarray,
     barrier_wheelchair: np.ndarray,
     passage_width_m: np.ndarray,
-    wheelchair: np.ndarray,
-    closed: np.ndarray,
-    is_road: np.ndarray,
+    events: np.ndarray,
+    unknown_candidates: np.ndarray,
     trees: np.ndarray,
     trees_unknown: np.ndarray,
     grass_share: np.ndarray,
@@ -245,9 +343,11 @@ def edge_weights(
 ) -> None:
     """Every field of one profile's ``EdgeWeights`` for every edge, into the output arrays.
 
-    Inputs: the edge arrays (``length_m`` … ``sidewalk``, the graph's raw way attributes) and the
-    effective arrays (``kerb_count`` … ``is_road``, :class:`EffectiveEdges`; absent barrier
-    overrides are passed as unknown), the context columns (``trees``: edges × the
+    Inputs: the edge arrays (``length_m`` … ``step_count``, the graph's raw way attributes) and
+    the effective arrays (``kerb_count`` … ``passage_width_m``, :class:`EffectiveEdges`; absent
+    barrier overrides are passed as unknown) whose values the rules compare with the profile's,
+    the event word and the unknown candidates of every edge (:func:`edge_events`: what the rules
+    read of the other attributes, the same for every profile), the context columns (``trees``: edges × the
     :data:`N_TREE_TAXA` tree genera's counts, ``trees_unknown``, ``grass_share``, ``green_share``;
     NaN where not known; ``trees`` may have no rows when no tree taxon is in ``params``), the
     profile and the day's conditions (``params``, ``flags``), the barrier
@@ -278,14 +378,14 @@ def edge_weights(
             trees_flying = True
     herbs_flying = params[P_MUGWORT] > 0.0 or params[P_AMBROSIA] > 0.0
     grass_weight = params[P_GRASSES] / 3.0
-    cares = (  # the Unknown bits of the attributes the profile has a rule about
+    cares = (  # the Unknown bits of the attributes the profile has a rule about (now)
         (U_INCLINE if flags[F_CARES_INCLINE] else 0)
         | (U_KERB_HEIGHT if flags[F_CARES_KERB] else 0)
         | (U_WIDTH if flags[F_CARES_WIDTH] else 0)
         | (U_SURFACE if flags[F_CARES_SURFACE] else 0)
         | (U_SMOOTHNESS if flags[F_CARES_SMOOTH] else 0)
         | (U_STEP_COUNT if flags[F_CARES_STEPS] else 0)
-        | (U_LIT if flags[F_CARES_LIT] else 0)
+        | (U_LIT if flags[F_CARES_LIT] and lights else 0)
         | (U_ACOUSTIC_SIGNAL if flags[F_CARES_SIGNALS] else 0)
         | (U_TACTILE_PAVING if flags[F_CARES_TACTILE] else 0)
     )
@@ -296,66 +396,48 @@ def edge_weights(
     for i in range(len(length_m)):
         length = float(length_m[i])
         incline = abs(float(incline_percent[i]))
-        steps = bool(is_steps[i])
+        e = int(events[i])
+        steps = (e & E_STEPS) != 0
         surf = int(surface[i])
         rank = int(smoothness[i])
-        lit_i = int(lit[i])
         count = int(step_count[i])
         way_width = float(width_m[i])
         passage = float(passage_width_m[i])
         kerb_h = float(kerb_height_cm[i])
         kerb_unknown = int(kerb_unknown_count[i])
         share = float(crossing_share[i])
-        kind = int(crossing[i])
-        signal = int(acoustic_signal[i])
-        paving = int(tactile_paving[i])
-        is_crossing = kind != _NO_CROSSING
-        signalised = kind == _SIGNALS
         surface_avoided = avoided_surface[surf + CODE_OFFSET]
 
         # inclines: estimated ones above the limit break it only if the profile says so
         too_steep = (not steps) and _f32(incline) > params[P_MAX_INCLINE_F32]
-        steep_estimate = (
-            too_steep and int(incline_source[i]) == _DEM and flags[F_ESTIMATE_BREAKS] == 0
-        )
+        steep_estimate = too_steep and (e & E_DEM) != 0 and flags[F_ESTIMATE_BREAKS] == 0
         too_steep = too_steep and not steep_estimate
 
         # the barrier at the head: the table's row, then the node's own tags
         code = int(barrier[i])
-        state = int(passability[code + 1])
-        access = int(barrier_access[i])
-        if wheels:
-            node_wc = int(barrier_wheelchair[i])
-            if access == _TRI_NO:
-                state = _TRI_NO
-            if node_wc in (_WC_YES, _WC_DESIGNATED):
+        state = _TRI_YES  # no barrier
+        if e & E_BARRIER:
+            state = int(passability[code + 1])
+            access = int(barrier_access[i])
+            if wheels:
+                node_wc = int(barrier_wheelchair[i])
+                if access == _TRI_NO:
+                    state = _TRI_NO
+                if node_wc in (_WC_YES, _WC_DESIGNATED):
+                    state = _TRI_YES
+                if node_wc == _WC_NO:
+                    state = _TRI_NO
+                if node_wc == _WC_LIMITED:
+                    state = _TRI_UNKNOWN
+            elif access == _TRI_YES:
                 state = _TRI_YES
-            if node_wc == _WC_NO:
+            elif access == _TRI_NO:
                 state = _TRI_NO
-            if node_wc == _WC_LIMITED:
-                state = _TRI_UNKNOWN
-        elif access == _TRI_YES:
-            state = _TRI_YES
-        elif access == _TRI_NO:
-            state = _TRI_NO
-        if code == _NO_BARRIER:
-            state = _TRI_YES
         if avoided_barrier[code + CODE_OFFSET]:
             state = _TRI_NO
 
         # which values are unknown, for the attributes this profile has a rule about
-        # (one expression, not a branch per attribute: a few percent of the kernel)
-        unknown = cares & (
-            (U_INCLINE if ((incline != incline) & (not steps)) | steep_estimate else 0)
-            | (U_KERB_HEIGHT if kerb_unknown > 0 else 0)
-            | (U_WIDTH if way_width != way_width else 0)
-            | (U_SURFACE if surf == _SURFACE_UNKNOWN else 0)
-            | (U_SMOOTHNESS if rank == _SMOOTH_UNKNOWN else 0)
-            | (U_STEP_COUNT if steps & (count < 0) else 0)
-            | (U_LIT if lights & (lit_i == _TRI_UNKNOWN) else 0)
-            | (U_ACOUSTIC_SIGNAL if signalised & (signal == _ACOUSTIC_UNKNOWN) else 0)
-            | (U_TACTILE_PAVING if is_crossing & (paving == _TRI_UNKNOWN) else 0)
-        )
+        unknown = cares & (int(unknown_candidates[i]) | (U_INCLINE if steep_estimate else 0))
         if state == _TRI_UNKNOWN:
             unknown |= U_BARRIER
 
@@ -392,7 +474,7 @@ def edge_weights(
         # hard limits along the edge, each with its severity in seconds
         along_bits = 0
         along = 0.0
-        if closed[i]:
+        if e & E_CLOSED:
             along_bits |= L_CLOSED
             along += _nonneg(params[P_SEV_CLOSED] * length)
         if flags[F_AVOID_STEPS] and steps:
@@ -401,7 +483,7 @@ def edge_weights(
         if not flags[F_AVOID_STEPS] and flags[F_HAS_MAX_STEPS] and steps and count > max_steps:
             along_bits |= L_STEP_COUNT
             along += _nonneg(params[P_SEV_STEP_COUNT] * float(count - max_steps))
-        if flags[F_REQUIRE_HANDRAIL] and steps and int(handrail[i]) == _TRI_NO:
+        if flags[F_REQUIRE_HANDRAIL] and steps and (e & E_HANDRAIL_NO) != 0:
             along_bits |= L_HANDRAIL
             along += _nonneg(params[P_SEV_HANDRAIL] * length)
         if too_steep:
@@ -417,10 +499,10 @@ def edge_weights(
         if flags[F_HAS_WORST] and rank > worst:
             along_bits |= L_SMOOTHNESS
             along += _nonneg(params[P_SEV_SMOOTHNESS] * length * float(rank - worst))
-        if flags[F_REQUIRE_LIT] and lights and lit_i == _TRI_NO:
+        if flags[F_REQUIRE_LIT] and lights and (e & E_LIT_NO):
             along_bits |= L_LIT
             along += _nonneg(params[P_SEV_UNLIT] * length)
-        wc_way = flags[F_RESPECT_WHEELCHAIR_NO] != 0 and int(way_wheelchair[i]) == _WC_NO
+        wc_way = flags[F_RESPECT_WHEELCHAIR_NO] != 0 and (e & E_WAY_WHEELCHAIR_NO) != 0
         if wc_way:
             along_bits |= L_WHEELCHAIR_NO
             along += _nonneg(params[P_SEV_WHEELCHAIR_NO])
@@ -444,13 +526,13 @@ def edge_weights(
         if state == _TRI_NO:
             head_bits |= L_BARRIER
             point += _nonneg(params[P_SEV_BARRIER])
-        if flags[F_RESPECT_WHEELCHAIR_NO] and int(wheelchair[i]) == _WC_NO and not wc_way:
+        if flags[F_RESPECT_WHEELCHAIR_NO] and (e & E_NODE_WHEELCHAIR_NO) != 0 and not wc_way:
             head_bits |= L_WHEELCHAIR_NO
             point += _nonneg(params[P_SEV_WHEELCHAIR_NO])
-        if flags[F_REQUIRE_SIGNALS] and signalised and signal == _ACOUSTIC_NO:
+        if flags[F_REQUIRE_SIGNALS] and (e & E_SIGNAL_NO):
             head_bits |= L_ACOUSTIC_SIGNAL
             point += _nonneg(params[P_SEV_SIGNAL])
-        if flags[F_REQUIRE_PAVING] and is_crossing and paving == _TRI_NO:
+        if flags[F_REQUIRE_PAVING] and (e & E_PAVING_NO):
             head_bits |= L_TACTILE_PAVING
             point += _nonneg(params[P_SEV_PAVING])
         if unknown_node_count > 0:
@@ -472,10 +554,9 @@ def edge_weights(
             factor *= params[P_STEPS_FACTOR]
         if not flags[F_SURFACES_HARD] and surface_avoided:
             factor *= params[P_SURFACE_FACTOR]
-        if lights and lit_i == _TRI_NO:
+        if lights and (e & E_LIT_NO):
             factor *= params[P_UNLIT_FACTOR]
-        side = int(sidewalk[i])
-        if is_road[i] and side in (_SIDEWALK_NONE, _SIDEWALK_SEPARATE):
+        if e & E_CARRIAGEWAY:
             factor *= params[P_CARRIAGEWAY_FACTOR]
         if unknown & (penal_bits & edge_bits):
             factor *= params[P_UNKNOWN_FACTOR]
@@ -489,13 +570,9 @@ def edge_weights(
         transition = (
             float(kerb_count[i]) * params[P_KERB_DELAY_S] + share * params[P_CROSSING_DELAY_S]
         )
-        transition += share * (
-            params[P_MISSING_SIGNAL_S] if signalised and signal == _ACOUSTIC_NO else 0.0
-        )
-        transition += share * (
-            params[P_MISSING_PAVING_S] if is_crossing and paving == _TRI_NO else 0.0
-        )
-        transition += share * (params[P_UNMARKED_S] if kind == _UNMARKED else 0.0)
+        transition += share * (params[P_MISSING_SIGNAL_S] if e & E_SIGNAL_NO else 0.0)
+        transition += share * (params[P_MISSING_PAVING_S] if e & E_PAVING_NO else 0.0)
+        transition += share * (params[P_UNMARKED_S] if e & E_UNMARKED else 0.0)
         node_penal = unknown & (penal_bits & ~edge_bits & 0xFFFF)
         penal_count = (
             float(kerb_unknown if node_penal & U_KERB_HEIGHT else 0)

@@ -174,6 +174,32 @@ class EdgeWeights:
 
 
 @dataclass(frozen=True, slots=True)
+class EdgeEvents:
+    """What the rules read of every edge that is the same for every profile
+    (:func:`accessibility_rules._kernels.edge_events`): computed once per state of the
+    attributes and handed to :func:`compute_weights` for each profile."""
+
+    events: np.ndarray  # uint32 E_* bits (steps, closed, a crossing without signals …)
+    unknown_candidates: np.ndarray  # uint32 Unknown bits of the values that are unknown
+
+
+def edge_events(edge: Mapping[str, np.ndarray], eff: EffectiveEdges) -> EdgeEvents:
+    """The :class:`EdgeEvents` of a graph's raw edge arrays and its :class:`EffectiveEdges`."""
+    m = len(eff.kerb_count)
+    out = EdgeEvents(np.empty(m, dtype=np.uint32), np.empty(m, dtype=np.uint32))
+    c = np.ascontiguousarray
+    _k.edge_events(
+        c(edge["is_steps"]), c(edge["incline_source"]), c(edge["incline_percent"]),
+        c(edge["width_m"]), c(edge["surface"]), c(edge["smoothness"]), c(edge["step_count"]),
+        c(edge["handrail"]), c(edge["lit"]), c(edge["wheelchair"]), c(edge["sidewalk"]),
+        c(eff.kerb_unknown_count), c(eff.crossing), c(eff.acoustic_signal), c(eff.tactile_paving),
+        c(eff.barrier), c(eff.wheelchair), c(eff.closed), c(eff.is_road),
+        out.events, out.unknown_candidates,
+    )  # fmt: skip
+    return out
+
+
+@dataclass(frozen=True, slots=True)
 class WeightParts:
     """The four parts of every edge's cost (seconds, float64), as the rules compute them."""
 
@@ -352,15 +378,16 @@ def compute_weights(
     edge: Mapping[str, np.ndarray],
     eff: EffectiveEdges,
     conditions: Conditions = DEFAULT_CONDITIONS,
+    events: EdgeEvents | None = None,
 ) -> EdgeWeights:
     """Weights of ``profile`` in ``conditions`` for a graph's raw edge arrays and its
-    :class:`EffectiveEdges`.
+    :class:`EffectiveEdges` (and their :func:`edge_events`, computed here when not given).
 
     One pass of :func:`accessibility_rules._kernels.edge_weights` over the edges (the rules in
     the module docstring); the arrays are read as they are, without copies (except the tree
     counts, stacked when an avoided tree genus flies).
     """
-    return _weights(profile, edge, eff, conditions, with_parts=False)[0]
+    return _weights(profile, edge, eff, conditions, events, with_parts=False)[0]
 
 
 def weight_parts(
@@ -371,7 +398,7 @@ def weight_parts(
 ) -> WeightParts:
     """The four parts of :func:`compute_weights`' costs, by the same kernel pass: what the rules
     charge as travel, transition and the two violation prices (not kept by a profile's metric)."""
-    parts = _weights(profile, edge, eff, conditions, with_parts=True)[1]
+    parts = _weights(profile, edge, eff, conditions, None, with_parts=True)[1]
     columns = (_k.PART_TRAVEL, _k.PART_TRANSITION, _k.PART_ALONG, _k.PART_POINT)
     travel, transition, along, point = (np.ascontiguousarray(parts[:, c]) for c in columns)
     return WeightParts(travel, transition, along, point)
@@ -382,10 +409,13 @@ def _weights(
     edge: Mapping[str, np.ndarray],
     eff: EffectiveEdges,
     conditions: Conditions,
+    events: EdgeEvents | None,
     *,
     with_parts: bool,
 ) -> tuple[EdgeWeights, np.ndarray]:
     """:func:`compute_weights`, and with ``with_parts`` the parts (edges × ``N_PARTS``)."""
+    if events is None:
+        events = edge_events(edge, eff)
     params, flags, surfaces, barriers = profile_inputs(profile, conditions)
     m = len(eff.kerb_count)
     flying = bool(np.any(params[_k.P_INTENSITY : _k.P_INTENSITY + _k.N_TREE_TAXA] > 0))
@@ -404,14 +434,13 @@ def _weights(
     parts = np.empty((m if with_parts else 0, _k.N_PARTS))
     c = np.ascontiguousarray
     _k.edge_weights(
-        c(edge["length_m"]), c(edge["incline_percent"]), c(edge["is_steps"]), c(edge["surface"]),
-        c(edge["smoothness"]), c(edge["lit"]), c(edge["incline_source"]), c(edge["width_m"]),
-        c(edge["step_count"]), c(edge["handrail"]), c(edge["wheelchair"]), c(edge["sidewalk"]),
-        c(eff.kerb_count), c(eff.kerb_height_cm), c(eff.kerb_unknown_count), c(eff.crossing),
-        c(eff.crossing_share), c(eff.acoustic_signal), c(eff.tactile_paving), c(eff.barrier),
+        c(edge["length_m"]), c(edge["incline_percent"]), c(edge["surface"]),
+        c(edge["smoothness"]), c(edge["width_m"]), c(edge["step_count"]),
+        c(eff.kerb_count), c(eff.kerb_height_cm), c(eff.kerb_unknown_count),
+        c(eff.crossing_share), c(eff.barrier),
         c(unknown_tri if eff.barrier_access is None else eff.barrier_access),
         c(unknown_tri if eff.barrier_wheelchair is None else eff.barrier_wheelchair),
-        c(eff.passage_width_m), c(eff.wheelchair), c(eff.closed), c(eff.is_road),
+        c(eff.passage_width_m), events.events, events.unknown_candidates,
         trees, trees_unknown, grass_share, green_share, params, flags, passability(profile.mobility), surfaces, barriers,
         out.way_s, out.head_s, out.violations, out.unknowns, out.cost_s, out.violations_at_head,
         min_cost_per_m, parts,

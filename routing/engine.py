@@ -27,7 +27,7 @@ from accessibility_rules.attributes import Sidewalk
 from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.effective import EffectiveEdges, effective_edges
 from accessibility_rules.profile import Profile, load_preset, make_profile
-from accessibility_rules.weights import EdgeWeights, compute_weights
+from accessibility_rules.weights import EdgeWeights, compute_weights, edge_events
 from graphs.arrays import array_fields
 from graphs.features import surroundings_read
 from graphs.geodesy import great_circle_m
@@ -191,6 +191,8 @@ class Router:
         self._local = threading.local()
         self._lock = threading.Lock()
         self.effective: EffectiveEdges = effective_edges(graph)
+        #: What the weights read of every edge that no profile changes (with the attributes).
+        self._events = edge_events(graph.edge, self.effective)
         self._report = ReportTable.build(graph.edge, self.effective)
         self.revision = 0
         self._landmark_nodes = choose_landmarks(self.node_x, self.node_y)
@@ -225,12 +227,14 @@ class Router:
         cached one.
         """
         eff = effective_edges(dataclasses.replace(self.graph, edge=edge, node=node))
+        events = edge_events(edge, eff)
         report = ReportTable.build(edge, eff)
         with self._lock:
             changed = changed_edges(self.graph.edge, self.effective, edge, eff)
             self.graph.edge = edge
             self.graph.node = node
             self.effective = eff
+            self._events = events
             self._report = report
             self.revision += 1
             self._changes.append((self.revision, changed))
@@ -268,7 +272,12 @@ class Router:
         key = (profile, conditions)
         with self._lock:
             cached, upgrade = self.metric_cache.lookup(key)
-            eff, edge, revision = self.effective, self.graph.edge, self.revision
+            eff, edge, events, revision = (
+                self.effective,
+                self.graph.edge,
+                self._events,
+                self.revision,
+            )
             if cached is not None and cached.revision == revision and not upgrade:
                 return cached
             stale = cached is not None and cached.revision != revision
@@ -287,7 +296,7 @@ class Router:
             metric = with_own_landmarks(self.graph, cached, self._landmark_nodes)
         else:  # presets get their own landmarks at once, personal profiles the shared ones
             metric = self.metric(
-                compute_weights(profile, edge, eff, conditions), profile=profile,
+                compute_weights(profile, edge, eff, conditions, events), profile=profile,
                 revision=revision, own_landmarks=not profile.customised, conditions=conditions,
             )  # fmt: skip
         with self._lock:
@@ -651,8 +660,9 @@ class Router:
     def share_memory(self) -> int:
         """Move the arrays derived at start-up into a shared file mapping; the bytes moved.
 
-        The effective view, the report table, the spatial index, the landmark distances, the
-        snap penalties and every cached metric's weights and own landmarks are copied into
+        The effective view and its event words, the report table, the spatial index, the
+        landmark distances, the snap penalties and every cached metric's weights and own
+        landmarks are copied into
         :func:`~routing.shared_arrays.share`'s mapping, with the same values: forked workers then
         map the pages they read instead of inheriting all of them (``stufenlos serve`` calls
         this before forking). Arrays made later (a write's new view, a new profile's metric) are
@@ -665,6 +675,7 @@ class Router:
             found: dict[int, np.ndarray] = {}
             for array in (
                 *array_fields(self.effective).values(),
+                *array_fields(self._events).values(),
                 self._report.rows,
                 *(getattr(self.index, n) for n in index_names),
                 *self._snap_penalties.values(),
@@ -687,6 +698,7 @@ class Router:
                 return dataclasses.replace(obj, **fields)
 
             self.effective = moved_fields(self.effective)
+            self._events = moved_fields(self._events)
             self._report = dataclasses.replace(self._report, rows=moved(self._report.rows))
             for n in index_names:
                 setattr(self.index, n, moved(getattr(self.index, n)))

@@ -41,7 +41,13 @@ from accessibility_rules.profile import (
     parameter_table,
     preset_names,
 )
-from accessibility_rules.weights import EdgeWeights, WeightParts, compute_weights, weight_parts
+from accessibility_rules.weights import (
+    EdgeWeights,
+    WeightParts,
+    compute_weights,
+    edge_events,
+    weight_parts,
+)
 from graphs.model import EDGE_ATTRIBUTE_DTYPES
 
 from .weights_reference import reference_weights, reference_weights_and_parts
@@ -204,6 +210,56 @@ EDGE_SETS = {
     "wide_dtypes": random_edges(2, wide=True),
     "no_barrier_overrides": random_edges(3, overrides=False),
 }
+
+
+def _events_reference(edge: dict[str, np.ndarray], eff: EffectiveEdges) -> tuple[np.ndarray, ...]:
+    """The event word and the unknown candidates as numpy expressions, bit by bit."""
+    from accessibility_rules import _kernels as k
+
+    steps = edge["is_steps"].astype(bool)
+    kind = eff.crossing.astype(np.int64)
+    signalised, crossing = kind == CrossingKind.TRAFFIC_SIGNALS, kind != CrossingKind.NONE
+    acoustic, paving = eff.acoustic_signal.astype(np.int64), eff.tactile_paving.astype(np.int64)
+    lit = edge["lit"].astype(np.int64)
+    side = edge["sidewalk"].astype(np.int64)
+    bits = [
+        (steps, k.E_STEPS),
+        (edge["incline_source"].astype(np.int64) == InclineSource.DEM, k.E_DEM),
+        (eff.barrier.astype(np.int64) != BarrierKind.NONE, k.E_BARRIER),
+        (eff.closed.astype(bool), k.E_CLOSED),
+        (edge["handrail"].astype(np.int64) == Tri.NO, k.E_HANDRAIL_NO),
+        (lit == Tri.NO, k.E_LIT_NO),
+        (edge["wheelchair"].astype(np.int64) == Wheelchair.NO, k.E_WAY_WHEELCHAIR_NO),
+        (eff.wheelchair.astype(np.int64) == Wheelchair.NO, k.E_NODE_WHEELCHAIR_NO),
+        (signalised & (acoustic == AcousticSignal.NO), k.E_SIGNAL_NO),
+        (crossing & (paving == Tri.NO), k.E_PAVING_NO),
+        (kind == CrossingKind.UNMARKED, k.E_UNMARKED),
+        (eff.is_road.astype(bool) & np.isin(side, [Sidewalk.NONE, Sidewalk.SEPARATE]), k.E_CARRIAGEWAY),
+    ]  # fmt: skip
+    unknown = [
+        (np.isnan(edge["incline_percent"].astype(np.float64)) & ~steps, k.U_INCLINE),
+        (eff.kerb_unknown_count.astype(np.int64) > 0, k.U_KERB_HEIGHT),
+        (np.isnan(edge["width_m"].astype(np.float64)), k.U_WIDTH),
+        (edge["surface"].astype(np.int64) == SurfaceClass.UNKNOWN, k.U_SURFACE),
+        (edge["smoothness"].astype(np.int64) == Smoothness.UNKNOWN, k.U_SMOOTHNESS),
+        (steps & (edge["step_count"].astype(np.int64) < 0), k.U_STEP_COUNT),
+        (lit == Tri.UNKNOWN, k.U_LIT),
+        (signalised & (acoustic == AcousticSignal.UNKNOWN), k.U_ACOUSTIC_SIGNAL),
+        (crossing & (paving == Tri.UNKNOWN), k.U_TACTILE_PAVING),
+    ]
+    word = [sum(np.where(m, b, 0) for m, b in pairs).astype(np.uint32) for pairs in (bits, unknown)]
+    return word[0], word[1]
+
+
+@pytest.mark.parametrize("edges", sorted(EDGE_SETS))
+def test_edge_events_equal_their_numpy_reference(edges: str) -> None:
+    edge, eff = EDGE_SETS[edges]
+    got = edge_events(edge, eff)
+    events, unknown = _events_reference(edge, eff)
+    np.testing.assert_array_equal(got.events, events, strict=True)
+    np.testing.assert_array_equal(got.unknown_candidates, unknown, strict=True)
+    assert np.count_nonzero(got.events)  # the random edges set bits (not a vacuous pass)
+    assert np.count_nonzero(got.unknown_candidates)
 
 
 @pytest.mark.parametrize("preset", PRESETS)

@@ -486,9 +486,11 @@ def _count_weighings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     sizes: list[int] = []
     real = routing.metric.compute_weights
 
-    def counted(profile: Any, e: Any, f: Any, conditions: Any = DEFAULT_CONDITIONS) -> Any:
+    def counted(
+        profile: Any, e: Any, f: Any, conditions: Any = DEFAULT_CONDITIONS, events: Any = None
+    ) -> Any:
         sizes.append(len(f.kerb_count))
-        return real(profile, e, f, conditions)
+        return real(profile, e, f, conditions, events)
 
     monkeypatch.setattr(routing.metric, "compute_weights", counted)
     monkeypatch.setattr(routing.engine, "compute_weights", counted)
@@ -532,6 +534,30 @@ def test_an_attribute_change_patches_every_cached_metric(
         assert patched.weights.min_cost_per_m <= full.min_cost_per_m
     assert sizes
     assert max(sizes) < router.graph.edge_count // 10  # only the changed edges re-weighted
+
+
+@pytest.mark.realdata
+def test_a_new_profile_after_a_change_is_weighed_on_the_new_attributes(
+    fresh_router: Router,
+) -> None:
+    """The router keeps the edges' event words (``edge_events``) with the attributes: a profile
+    first asked for after ``replace_attributes`` gets every field a computation from scratch on
+    the new attributes gives, bit for bit."""
+    import dataclasses as dc
+
+    from accessibility_rules.weights import compute_weights, edge_events
+
+    router = fresh_router
+    before = edge_events(*router.attributes())
+    edge, eff, _ = _changed_attributes(router, 15)
+    router.replace_attributes(edge, router.graph.node)
+    profile = make_profile("wheelchair", {"max_kerb_height_cm": 2.5})
+    got = router.customize(profile).weights
+    want = compute_weights(profile, edge, eff)
+    for f in dc.fields(want):
+        np.testing.assert_array_equal(getattr(got, f.name), getattr(want, f.name), err_msg=f.name)
+    # the change shows in the event words: narrowed ways now have a known width
+    assert np.any(edge_events(edge, eff).unknown_candidates != before.unknown_candidates)
 
 
 @pytest.mark.realdata
