@@ -572,26 +572,40 @@ def limited_unknowns(profile: Profile) -> Unknown:
     are only penalised); the verdict asks only about limits: an unknown value there means the
     limit is not known to hold.
     """
+    return Unknown(_limited_bits(profile))
+
+
+def _limited_bits(profile: Profile) -> int:
+    """:func:`limited_unknowns` as a plain int (a new profile's report plan reads it)."""
     p = profile
-    limited = {  # by name: a flag added to Unknown must be added here (checked below)
-        "INCLINE": p.max_incline_percent is not None,
-        "KERB_HEIGHT": p.max_kerb_height_cm is not None,
-        "WIDTH": p.min_width_m is not None,
-        "SURFACE": p.avoid_surfaces_hard and bool(p.avoid_surfaces),
-        "SMOOTHNESS": p.worst_smoothness is not None,
-        "STEP_COUNT": p.max_step_count is not None and not p.avoid_steps,
-        "LIT": p.require_lit,
-        "ACOUSTIC_SIGNAL": p.require_acoustic_signals,
-        "TACTILE_PAVING": p.require_tactile_paving,
+    limited = (  # in _LIMITED_ORDER: a flag added to Unknown must be added here (checked below)
+        p.max_incline_percent is not None,
+        p.max_kerb_height_cm is not None,
+        p.min_width_m is not None,
+        p.avoid_surfaces_hard and bool(p.avoid_surfaces),
+        p.worst_smoothness is not None,
+        p.max_step_count is not None and not p.avoid_steps,
+        p.require_lit,
+        p.require_acoustic_signals,
+        p.require_tactile_paving,
         # who may pass a barrier is a limit of every profile (its mobility class's column)
-        "BARRIER": True,
+        True,
         # pollen exposure is weighed, never a limit (unknown.pollen = forbid is a forbidden bit)
-        "POLLEN": False,
-    }
-    missing = set(Unknown.__members__) - set(limited)
-    if missing:  # pragma: no cover - a new flag needs its limit here
-        raise RuntimeError(f"limited_unknowns does not know the unknown flags {sorted(missing)}")
-    return Unknown(sum(int(f) for name, f in Unknown.__members__.items() if limited[name]))
+        False,
+    )
+    return sum(bit for bit, limits in zip(_LIMITED_BITS, limited, strict=True) if limits)
+
+
+#: The Unknown flags in the order of :func:`_limited_bits`' tuple.
+_LIMITED_ORDER = (
+    "INCLINE", "KERB_HEIGHT", "WIDTH", "SURFACE", "SMOOTHNESS", "STEP_COUNT", "LIT",
+    "ACOUSTIC_SIGNAL", "TACTILE_PAVING", "BARRIER", "POLLEN",
+)  # fmt: skip
+if set(_LIMITED_ORDER) != set(Unknown.__members__):  # pragma: no cover - a new flag needs a rule
+    raise ImportError(
+        f"limited_unknowns does not know {set(Unknown.__members__) ^ set(_LIMITED_ORDER)}"
+    )
+_LIMITED_BITS = tuple(int(Unknown[name]) for name in _LIMITED_ORDER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -638,7 +652,7 @@ _UNKNOWN_BITS = tuple(
 
 @functools.lru_cache(maxsize=64)
 def _plan_of(profile: Profile) -> _VerdictPlan:
-    limited = int(limited_unknowns(profile))
+    limited = _limited_bits(profile)
     forbid = UnknownTreatment.FORBID  # plain ints below: IntFlag members are slow to iterate
     forbidden = sum(
         bit for bit, name, _ in _UNKNOWN_BITS if getattr(profile.unknown, name) == forbid
