@@ -346,14 +346,15 @@ def edge_weights(
     Inputs: the edge arrays (``length_m`` … ``step_count``, the graph's raw way attributes) and
     the effective arrays (``kerb_count`` … ``passage_width_m``, :class:`EffectiveEdges`; absent
     barrier overrides are passed as unknown) whose values the rules compare with the profile's,
-    the event word and the unknown candidates of every edge (:func:`edge_events`: what the rules
-    read of the other attributes, the same for every profile), the context columns (``trees``: edges × the
-    :data:`N_TREE_TAXA` tree genera's counts, ``trees_unknown``, ``grass_share``, ``green_share``;
-    NaN where not known; ``trees`` may have no rows when no tree taxon is in ``params``), the
-    profile and the day's conditions (``params``, ``flags``), the barrier
-    passability of the profile's mobility class indexed by ``barrier + 1``, and which surface and
-    barrier codes the profile avoids (indexed by ``code + CODE_OFFSET``). ``min_cost_per_m[0]``
-    receives the smallest ``cost_s / length_m`` over edges of positive length (0 if none).
+    the event word and the unknown candidates of every edge (:func:`edge_events`: what the
+    rules read of the other attributes, the same for every profile), the context columns
+    (``trees``: edges × the :data:`N_TREE_TAXA` tree genera's counts, ``trees_unknown``,
+    ``grass_share``, ``green_share``; NaN where not known; ``trees`` may have no rows when no
+    tree taxon is in ``params``), the profile and the day's conditions (``params``, ``flags``),
+    the barrier passability of the profile's mobility class indexed by ``barrier + 1``, and
+    which surface and barrier codes the profile avoids (indexed by ``code + CODE_OFFSET``).
+    ``min_cost_per_m[0]`` receives the smallest ``cost_s / length_m`` over edges of positive
+    length (0 if none).
 
     ``way_s`` is ``travel + violation_along`` and ``head_s`` is ``transition + violation_point``
     (what a partly walked edge is charged by the walked share, and what only passing its head
@@ -378,7 +379,7 @@ def edge_weights(
             trees_flying = True
     herbs_flying = params[P_MUGWORT] > 0.0 or params[P_AMBROSIA] > 0.0
     grass_weight = params[P_GRASSES] / 3.0
-    cares = (  # the Unknown bits of the attributes the profile has a rule about (now)
+    cares = (  # Unknown bits of the attributes the profile has a rule about (lit: in the dark)
         (U_INCLINE if flags[F_CARES_INCLINE] else 0)
         | (U_KERB_HEIGHT if flags[F_CARES_KERB] else 0)
         | (U_WIDTH if flags[F_CARES_WIDTH] else 0)
