@@ -381,7 +381,9 @@ def compute_weights(
     events: EdgeEvents | None = None,
 ) -> EdgeWeights:
     """Weights of ``profile`` in ``conditions`` for a graph's raw edge arrays and its
-    :class:`EffectiveEdges` (and their :func:`edge_events`, computed here when not given).
+    :class:`EffectiveEdges`. ``events`` must be :func:`edge_events` of exactly these arrays (the
+    router keeps them with its attributes, under the lock that swaps both); without them they
+    are computed here (0.02 ms on Kaiserslautern).
 
     One pass of :func:`accessibility_rules._kernels.edge_weights` over the edges (the rules in
     the module docstring); the arrays are read as they are, without copies (except the tree

@@ -7,6 +7,8 @@ sibling: ``from _support import Server, graph_dir``.
 from __future__ import annotations
 
 import contextlib
+import gzip
+import http.client
 import os
 import signal
 import socket
@@ -114,6 +116,38 @@ class Server:
                 self.process.wait(timeout=20)
         self.log.close()
         Path(self.log_path).unlink(missing_ok=True)
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection (reopened when the server closed it)."""
+
+    def __init__(self, base: str) -> None:
+        host, port = base.removeprefix("http://").rsplit(":", 1)
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=30)
+
+    def request(self, method: str, path: str, body: bytes | None) -> tuple[int, bytes, float]:
+        """(status, decoded body, seconds from sending to having read the body)."""
+        headers = {"Accept-Encoding": "gzip"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        for attempt in (0, 1):
+            try:
+                t0 = time.perf_counter()
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                elapsed = time.perf_counter() - t0
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.conn.close()  # keep-alive ended by the server (OSRM: 512 requests)
+                if attempt:
+                    raise
+        if response.getheader("Content-Encoding") == "gzip":
+            data = gzip.decompress(data)
+        return response.status, data, elapsed
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 # ------------------------------------------------------------------- keys, workers, connections

@@ -69,26 +69,20 @@ def first_vs_cached(
 def over_http(graph: Path, k: int, seed: int) -> dict[str, float]:
     """Median ms of the first and the second ``POST /routes`` of ``k`` new personal profiles
     (wheelchair with varied kerb height and speed) on a real server with one worker."""
-    import http.client
-
-    from _support import Server
-    from bench_api import HEADERS, make_requests
+    from _support import Connection, Server
+    from bench_api import make_requests
 
     bodies = [json.loads(b) for b in make_requests(graph, k + 20, seed, 300.0, 3000.0)]
     server = Server(graph, workers=1)
     try:
         server.wait_healthy()
-        host, port = server.base.removeprefix("http://").rsplit(":", 1)
-        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        conn = Connection(server.base)
 
         def post(body: dict[str, Any]) -> float:
-            t0 = time.perf_counter()
-            conn.request("POST", "/routes", body=json.dumps(body).encode(), headers=HEADERS)
-            response = conn.getresponse()
-            response.read()
-            if response.status not in (200, 404):  # 404: no route for this trip and profile
-                raise RuntimeError(f"POST /routes answered {response.status}")
-            return (time.perf_counter() - t0) * 1e3
+            status, _, elapsed_s = conn.request("POST", "/routes", json.dumps(body).encode())
+            if status not in (200, 404):  # 404: no route for this trip and profile
+                raise RuntimeError(f"POST /routes answered {status}")
+            return elapsed_s * 1e3
 
         for body in bodies[:20]:  # a warm connection and worker, as in use
             post(body)

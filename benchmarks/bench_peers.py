@@ -57,9 +57,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gzip
 import hashlib
-import http.client
 import json
 import os
 import platform
@@ -76,7 +74,7 @@ from typing import Any
 
 import httpx
 import numpy as np
-from _support import HOST, Server, free_port
+from _support import HOST, Connection, Server, free_port
 from _support import graph_dir as resolve_graph
 from bench_api import Level, make_requests, run_wrk
 
@@ -488,38 +486,6 @@ class Sequential:
         pct = (lambda q: round(float(np.percentile(ms, q)), 3)) if len(ms) else (lambda q: None)
         return {"ok": len(ms), "failed": self.failures, "p50_ms": pct(50), "p95_ms": pct(95),
                 "p99_ms": pct(99), "examples": self.failure_examples}  # fmt: skip
-
-
-class Connection:
-    """One keep-alive HTTP/1.1 connection (reopened when the server closed it)."""
-
-    def __init__(self, base: str) -> None:
-        host, port = base.removeprefix("http://").rsplit(":", 1)
-        self.conn = http.client.HTTPConnection(host, int(port), timeout=30)
-
-    def request(self, method: str, path: str, body: bytes | None) -> tuple[int, bytes, float]:
-        """(status, decoded body, seconds from sending to having read the body)."""
-        headers = {"Accept-Encoding": "gzip"}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        for attempt in (0, 1):
-            try:
-                t0 = time.perf_counter()
-                self.conn.request(method, path, body=body, headers=headers)
-                response = self.conn.getresponse()
-                data = response.read()
-                elapsed = time.perf_counter() - t0
-                break
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                self.conn.close()  # keep-alive ended by the server (OSRM: 512 requests)
-                if attempt:
-                    raise
-        if response.getheader("Content-Encoding") == "gzip":
-            data = gzip.decompress(data)
-        return response.status, data, elapsed
-
-    def close(self) -> None:
-        self.conn.close()
 
 
 def run_sequential(targets: list[Target], count: int) -> dict[str, Sequential]:
