@@ -19,7 +19,9 @@ against about 105 µs through anyio's capacity limiter and worker machinery, and
 Most of what is left is waking a thread on the other core: an empty job's round trip under
 uvloop takes about 100 µs with the two threads free to run on either of this VM's two cores, and
 10 µs with both threads on one (``STUFENLOS_WORKER_CPU_AFFINITY=auto`` keeps them there while
-no worker has jobs queued, at a cost under load: :mod:`api.affinity`).
+no worker has jobs queued, at a cost under load: :mod:`api.affinity`). A one-leg route that a
+worker receives with nothing else in hand skips the round trip altogether and is computed on
+the event loop (:func:`api.fastpath.on_idle_loop`; :func:`cpu_idle` is one of its conditions).
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ class CpuThread:
         self._pin = loop_pin()  # None unless the worker has a home CPU
         self._pending = 0  # jobs put and not finished, counted only for the pin
         self._count = threading.Lock()
+        #: Callers awaiting a job of this thread (counted on the event loop, where they wait).
+        self.waiting = 0
         self._thread = threading.Thread(target=self._serve, name="stufenlos-cpu", daemon=True)
         self._thread.start()
 
@@ -106,7 +110,11 @@ class CpuThread:
                 jobs = self._pending
             self._pin.update(jobs, self._thread.native_id or 0)
         self._jobs.put((loop, fut, call))
-        return await fut
+        self.waiting += 1
+        try:
+            return await fut
+        finally:
+            self.waiting -= 1
 
 
 _cpu: CpuThread | None = None
@@ -126,6 +134,12 @@ def _thread() -> CpuThread:
                 sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
             _cpu = CpuThread()
         return _cpu
+
+
+def cpu_idle() -> bool:
+    """Whether no caller awaits a job of this process's CPU thread (none started: idle too)."""
+    cpu = _cpu
+    return cpu is None or cpu.pid != os.getpid() or cpu.waiting == 0
 
 
 async def run_cpu(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -11,7 +11,9 @@ that answers ``POST /routes`` itself when, and only when, the body is a JSON obj
 :class:`~api.schemas.RouteRequest` accepts:
 
 - it validates as FastAPI does (the parsed JSON through the model in Python mode) and calls the
-  same :func:`api.routes.routing.answer_route` in the same CPU thread;
+  same :func:`api.routes.routing.answer_route` in the same CPU thread, or, for a one-leg route
+  that is the only request its worker has in hand, on the event loop itself
+  (:func:`on_idle_loop`: no thread hand-over when nothing else waits);
 - an exception of the route (no route, out of area, a parameter out of range …) is answered by
   the handler the app registered for it (:mod:`api.errors`), looked up the way Starlette does;
 - anything else — another path or method, no JSON content type, a body that does not parse or
@@ -25,15 +27,19 @@ Equivalence (identical bodies and headers on both paths, for answers and errors)
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from pydantic import ValidationError
 from starlette.datastructures import Headers
 from starlette.requests import Request
 
-from api.cpu import run_cpu
+from api.cpu import cpu_idle, run_cpu
+from api.inflight import alone
 from api.schemas import RouteRequest
+
+if TYPE_CHECKING:
+    from api.obstacles.live import LiveObstacles
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -65,6 +71,27 @@ def _handler_for(app: Any, exc: Exception) -> Callable[..., Awaitable[Any]] | No
             handler: Callable[..., Awaitable[Any]] = handlers[cls]
             return handler
     return None
+
+
+def on_idle_loop(req: RouteRequest, live: LiveObstacles | None) -> bool:
+    """Whether to compute this route on the event loop itself rather than in the CPU thread.
+
+    Yes when nothing else waits for the loop or the thread: the request is the only one the
+    worker has in hand (:func:`api.inflight.alone`), no caller awaits the CPU thread, and the
+    live obstacles need no database read first (:meth:`LiveObstacles.fresh`); and the route is
+    one leg without alternatives (bounded by the search's settle budget: a few milliseconds).
+    The hand-over to the thread and back costs an idle worker about 0.1–0.2 ms of a
+    concurrency-1 request's latency (two thread wake-ups). A request that arrives meanwhile
+    waits for this one route, as it would wait for the interpreter lock behind it in the CPU
+    thread; a worker with two requests in hand never computes on its loop.
+    """
+    return (
+        not req.via
+        and not req.alternatives
+        and alone()
+        and cpu_idle()
+        and (live is None or live.fresh())
+    )
 
 
 class FastRoutes:
@@ -133,12 +160,15 @@ class FastRoutes:
         state = scope.setdefault("state", {})
         state["profile"] = req.profile.name  # for the access log (api.middleware)
         app_state = app.state
+        router, settings = app_state.router, app_state.settings
+        live = getattr(app_state, "live_obstacles", None)
         try:
-            refuse_far_away(app_state.router, req, app_state.settings)
-            response = await run_cpu(
-                answer_route, app_state.router, req, app_state.settings,
-                getattr(app_state, "live_obstacles", None), accepts_gzip(Headers(scope=scope)),
-            )  # fmt: skip
+            refuse_far_away(router, req, settings)
+            gzip_ok = accepts_gzip(Headers(scope=scope))
+            if settings.idle_loop_routes and on_idle_loop(req, live):
+                response = answer_route(router, req, settings, live, gzip_ok, refresh=False)
+            else:
+                response = await run_cpu(answer_route, router, req, settings, live, gzip_ok)
         except Exception as exc:
             handler = _handler_for(app, exc)
             if handler is None:

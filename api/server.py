@@ -19,6 +19,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from api.affinity import WorkerLoads, available_cpus, set_loop_home, worker_cpus
+from api.inflight import track
 
 if TYPE_CHECKING:
     from accessibility_rules.conditions import Conditions
@@ -38,7 +39,8 @@ def header_timeout_s() -> float:
 
 
 class _HeadTimeout:
-    """Close a connection that sends no complete request head within the timeout.
+    """Close a connection that sends no complete request head within the timeout (and hand the
+    process's request tasks to :func:`api.inflight.track`).
 
     uvicorn times out idle keep-alive connections only, and only until their first byte: a
     client that sends half a request line holds its connection forever. The timer runs from the
@@ -49,6 +51,7 @@ class _HeadTimeout:
     transport: asyncio.Transport
     loop: asyncio.AbstractEventLoop
     timeout_keep_alive_task: asyncio.TimerHandle | None
+    tasks: set[asyncio.Task[None]]
     _head_timer: asyncio.TimerHandle | None = None
 
     def _arm_head_timer(self) -> None:
@@ -67,6 +70,7 @@ class _HeadTimeout:
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[misc]
+        track(self.tasks)  # the process's request tasks: a route alone may run on the loop
         self._arm_head_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:

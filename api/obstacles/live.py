@@ -205,6 +205,16 @@ class LiveObstacles:
         elif due or time.monotonic() - self._checked_at >= self.poll_s:
             self.refresh()
 
+    def fresh(self) -> bool:
+        """Whether :meth:`ensure_fresh` would find nothing to do now: no validity boundary passed,
+        no write of this host unseen, the revision poll not due (no database read needed)."""
+        boundary = self._state.next_change_at
+        return (
+            (boundary is None or self.clock() < boundary)
+            and self.beacon.value() == self._beacon_seen
+            and time.monotonic() - self._checked_at < self.poll_s
+        )
+
     def written(self) -> None:
         """A write of this process committed: tell every worker of the host, this one included.
 

@@ -134,13 +134,20 @@ def refuse_far_away(r: Router, req: RouteRequest, settings: Settings) -> None:
 
 
 def answer_route(
-    r: Router, req: RouteRequest, settings: Settings, live: LiveObstacles | None, gzip_ok: bool
+    r: Router,
+    req: RouteRequest,
+    settings: Settings,
+    live: LiveObstacles | None,
+    gzip_ok: bool,
+    *,
+    refresh: bool = True,
 ) -> Response:
     """The response to a route request, serialised and, when the client accepts it and the body
     is large enough, gzip-compressed here in the worker thread (the app's gzip middleware leaves
     an encoded body alone), so no CPU work of a route is left to the event loop. Obstacle
-    writes of other workers are applied first, here (:meth:`LiveObstacles.ensure_fresh`)."""
-    if live is not None:
+    writes of other workers are applied first, here (:meth:`LiveObstacles.ensure_fresh`), unless
+    the caller has just found them applied (``refresh=False``: no database read)."""
+    if live is not None and refresh:
         live.ensure_fresh()
     response = FastJSONResponse(
         plan(r, req, settings.max_via_points, settings.max_alternatives, obstacles=live)

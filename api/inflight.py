@@ -1,0 +1,35 @@
+"""Which requests a worker process has in hand: is a route request the only one?
+
+uvicorn keeps the task of every request whose head has arrived in one set per process (its
+``ServerState.tasks``; a task leaves it when its response is complete). The serving protocols
+(:mod:`api.server`) hand that set here when a connection opens, so the fast route path can ask
+:func:`alone` before it decides where a route is computed (:mod:`api.fastpath`): on the event
+loop itself when nothing else waits for the loop, in the CPU thread otherwise.
+
+In process (a test client, an ASGI call) no protocol registers a set, and :func:`alone` says
+no: such a route goes to the CPU thread, as every route did before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+__all__ = ["alone", "track"]
+
+#: The request tasks of this process (uvicorn's own set), once a connection has opened.
+_tasks: Collection[Any] | None = None
+
+
+def track(tasks: Collection[Any]) -> None:
+    """Count the requests in ``tasks`` (called by the protocol of each new connection: the
+    same set every time in one process, a worker's own after a fork)."""
+    global _tasks
+    _tasks = tasks
+
+
+def alone() -> bool:
+    """Whether the request asking is the only one this process has in hand (no other request
+    has arrived and not been answered, pipelined ones aside); False when nothing is counted."""
+    tasks = _tasks
+    return tasks is not None and len(tasks) <= 1
