@@ -19,9 +19,10 @@ against about 105 µs through anyio's capacity limiter and worker machinery, and
 Most of what is left is waking a thread on the other core: an empty job's round trip under
 uvloop takes about 100 µs with the two threads free to run on either of this VM's two cores, and
 10 µs with both threads on one (``STUFENLOS_WORKER_CPU_AFFINITY=auto`` keeps them there while
-no worker has jobs queued, at a cost under load: :mod:`api.affinity`). A one-leg route that a
-worker receives with nothing else in hand skips the round trip altogether and is computed on
-the event loop (:func:`api.fastpath.on_idle_loop`; :func:`cpu_idle` is one of its conditions).
+no worker has jobs queued, at a cost under load: :mod:`api.affinity`). A short one-leg route
+that a worker receives with nothing else in hand skips the round trip altogether and is
+computed on the event loop (:func:`api.fastpath.on_idle_loop`; :func:`cpu_idle` is one of its
+conditions).
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ that answers ``POST /routes`` itself when, and only when, the body is a JSON obj
 :class:`~api.schemas.RouteRequest` accepts:
 
 - it validates as FastAPI does (the parsed JSON through the model in Python mode) and calls the
-  same :func:`api.routes.routing.answer_route` in the same CPU thread, or, for a one-leg route
-  that is the only request its worker has in hand, on the event loop itself
+  same :func:`api.routes.routing.answer_route` in the same CPU thread, or, for a short one-leg
+  route that is the only request its worker has in hand, on the event loop itself
   (:func:`on_idle_loop`: no thread hand-over when nothing else waits);
 - an exception of the route (no route, out of area, a parameter out of range …) is answered by
   the handler the app registered for it (:mod:`api.errors`), looked up the way Starlette does;
@@ -34,6 +34,8 @@ from pydantic import ValidationError
 from starlette.datastructures import Headers
 from starlette.requests import Request
 
+from accessibility_rules.profile import load_preset
+from accessibility_rules.profile_errors import ProfileError
 from api.cpu import cpu_idle, run_cpu
 from api.inflight import alone
 from api.schemas import RouteRequest
@@ -73,25 +75,43 @@ def _handler_for(app: Any, exc: Exception) -> Callable[..., Awaitable[Any]] | No
     return None
 
 
+#: The profile parameter whose exact rest-constrained search can take tens of milliseconds.
+_RESTS_PARAMETER = "max_distance_between_rests_m"
+
+
 def on_idle_loop(req: RouteRequest, live: LiveObstacles | None) -> bool:
     """Whether to compute this route on the event loop itself rather than in the CPU thread.
 
     Yes when nothing else waits for the loop or the thread: the request is the only one the
     worker has in hand (:func:`api.inflight.alone`), no caller awaits the CPU thread, and the
     live obstacles need no database read first (:meth:`LiveObstacles.fresh`); and the route is
-    one leg without alternatives (bounded by the search's settle budget: a few milliseconds).
-    The hand-over to the thread and back costs an idle worker about 0.1–0.2 ms of a
-    concurrency-1 request's latency (two thread wake-ups). A request that arrives meanwhile
-    waits for this one route, as it would wait for the interpreter lock behind it in the CPU
-    thread; a worker with two requests in hand never computes on its loop.
+    a short job: one leg, no alternatives, no distance between rests to honour (on
+    Kaiserslautern such a whole answer takes 0.6–1.3 ms median and at most about 11 ms for trips
+    of up to 8 km, where the exact rest search of ``elderly`` takes up to 43 ms). The hand-over
+    to the thread and back costs an idle worker about 0.1–0.2 ms of a concurrency-1 request's
+    latency (two thread wake-ups). A request that arrives meanwhile waits for this one route; a
+    worker with two requests in hand never computes on its loop.
     """
     return (
         not req.via
         and not req.alternatives
+        and not _rests_asked(req)
         and alone()
         and cpu_idle()
         and (live is None or live.fresh())
     )
+
+
+def _rests_asked(req: RouteRequest) -> bool:
+    """Whether the request's profile limits the distance between rests (an unknown preset
+    counts as yes: the CPU thread answers its error)."""
+    parameters = req.profile.parameters
+    if _RESTS_PARAMETER in parameters:
+        return parameters[_RESTS_PARAMETER] is not None
+    try:
+        return load_preset(req.profile.name).max_distance_between_rests_m is not None
+    except (ProfileError, ValueError):
+        return True
 
 
 class FastRoutes:

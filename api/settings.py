@@ -69,8 +69,8 @@ class Settings(BaseSettings):
     )
     idle_loop_routes: bool = Field(
         True,
-        description="compute a one-leg route on the event loop when it is the only request the "
-        "worker has in hand (api/fastpath.py: no thread hand-over, about 0.2 ms less at "
+        description="compute a one-leg route without a rest limit on the event loop when it is the "
+        "only request the worker has in hand (api/fastpath.py: no thread hand-over, about 0.2 ms less at "
         "concurrency 1); false: every route in the CPU thread",
     )
     # --- obstacles and citizen reports (api/obstacles, api/routes/{obstacles,reports}.py)

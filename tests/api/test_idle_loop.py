@@ -90,6 +90,35 @@ def test_more_than_one_leg_goes_to_the_cpu_thread(
     assert thread_calls == ["answer_route"]
 
 
+@pytest.mark.parametrize(
+    "profile",
+    [
+        {"name": "elderly"},
+        {"name": "wheelchair", "parameters": {"max_distance_between_rests_m": 300}},
+        {"name": "no such preset"},
+    ],
+    ids=["elderly preset", "rests asked", "unknown preset"],
+)
+def test_a_rest_limit_or_an_unknown_profile_goes_to_the_cpu_thread(
+    client: TestClient,
+    thread_calls: list[str],
+    alone_in_worker: set[Any],
+    profile: dict[str, Any],
+) -> None:
+    _route(client, profile=profile)
+    assert thread_calls == ["answer_route"]
+
+
+def test_a_preset_with_its_rest_limit_lifted_is_computed_on_the_loop(
+    client: TestClient, thread_calls: list[str], alone_in_worker: set[Any]
+) -> None:
+    status, _ = _route(
+        client, profile={"name": "elderly", "parameters": {"max_distance_between_rests_m": None}}
+    )
+    assert status == 200
+    assert thread_calls == []
+
+
 def test_a_route_among_other_requests_goes_to_the_cpu_thread(
     client: TestClient, thread_calls: list[str], alone_in_worker: set[Any]
 ) -> None:
