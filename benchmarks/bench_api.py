@@ -4,7 +4,9 @@ Starts the real server (uvicorn, ``--workers N``) on a free loopback port, waits
 then sends seeded random city routes (``POST /routes``; ``wheelchair`` and ``walk`` alternating,
 German and English, instructions in every response) with httpx:
 
-- concurrency 1: one keep-alive connection, requests one after another;
+- concurrency 1: one keep-alive connection, requests one after another (``--gap-ms G``: G ms
+  apart, so that the server's threads and cores go idle between them as between an app's
+  requests; the pause is not timed);
 - concurrency 8: eight connections from an ``httpx.AsyncClient``.
 
 Each level is bounded in count *and* time (it stops after ``--time-limit`` seconds whatever
@@ -18,6 +20,7 @@ Usage::
 
     python benchmarks/bench_api.py                 # 1 worker
     python benchmarks/bench_api.py --workers 2 --json /tmp/bench_api_w2.json
+    python benchmarks/bench_api.py --workers 2 --gap-ms 4   # concurrency 1 at an idle server
 """
 
 from __future__ import annotations
@@ -136,8 +139,11 @@ def route_length(response: httpx.Response) -> float | None:
     return float(response.json()["routes"][0]["distance_m"])
 
 
-def run_sequential(base: str, bodies: list[bytes], time_limit_s: float) -> Level:
-    """Concurrency 1: one keep-alive connection, one request after another."""
+def run_sequential(
+    base: str, bodies: list[bytes], time_limit_s: float, gap_s: float = 0.0
+) -> Level:
+    """Concurrency 1: one keep-alive connection, one request after another, ``gap_s`` seconds
+    apart (the gap is not timed)."""
     latencies: list[float] = []
     statuses: list[int] = []
     distances: list[float] = []
@@ -150,6 +156,8 @@ def run_sequential(base: str, bodies: list[bytes], time_limit_s: float) -> Level
             if remaining <= 0:
                 stopped = True
                 break
+            if gap_s > 0:
+                time.sleep(gap_s)
             t0 = time.perf_counter()
             try:
                 response = client.post("/routes", content=body, timeout=min(10.0, remaining))
@@ -302,6 +310,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="load generator: wrk (C, apt-get install wrk) or httpx (Python); auto = wrk if installed",
     )  # fmt: skip
     p.add_argument("--wrk-seconds", type=float, default=15.0, help="duration per level with wrk")
+    p.add_argument(
+        "--gap-ms", type=float, default=0.0,
+        help="pause before each concurrency-1 request (as an app's requests reach an idle "
+        "server; with httpx, whatever --client says)",
+    )  # fmt: skip
     args = p.parse_args(argv)
     args.default_graph = args.graph is None
     args.graph = args.graph or settings.default_graph_dir()
@@ -327,11 +340,14 @@ def main(argv: list[str] | None = None) -> int:
         startup_s = time.perf_counter() - t0
         # warm-up concurrently so that every worker process computes its profile weights
         run_concurrent(server.base, warm, max(2, args.workers * 2), 30.0)
-        if client == "wrk":
+        gap_s = args.gap_ms / 1e3
+        if client == "wrk" and gap_s == 0:
             level1 = run_wrk(server.base, seq + conc, 1, args.wrk_seconds)
+        else:  # wrk sends back to back: a gap needs the Python client
+            level1 = run_sequential(server.base, seq, args.time_limit, gap_s)
+        if client == "wrk":
             level_n = run_wrk(server.base, seq + conc, args.concurrency, args.wrk_seconds)
         else:
-            level1 = run_sequential(server.base, seq, args.time_limit)
             level_n = run_concurrent(server.base, conc, args.concurrency, args.time_limit)
     finally:
         server.stop()
@@ -358,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
         f"requests: seeded ({args.seed}) random node pairs {args.min_m:.0f}–{args.max_m:.0f} m "
         f"apart, {'/'.join(PROFILES)} alternating, de/en, steps included, gzip accepted; "
         f"{args.warmup} warm-up requests not counted"
+        + (f"; {args.gap_ms:g} ms between concurrency-1 requests (httpx)" if args.gap_ms else "")
     )
     header = f"{'conc':>4} {'done':>5} {'err':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'route m':>8}  target"  # fmt: skip
     print(header)
@@ -384,6 +401,7 @@ def main(argv: list[str] | None = None) -> int:
             "server_startup_s": round(startup_s, 2),
             "seed": args.seed,
             "warmup_requests": args.warmup,
+            "gap_ms": args.gap_ms,
             "levels": [asdict(level1), asdict(level_n)],
             "targets": {
                 "p50_ms_at_concurrency_1": {

@@ -14,7 +14,8 @@ Run::
         bench_routing.py --queries 500 --baseline-queries 20
 
 The benchmark script is looked up in ``benchmarks/`` of each side (this tree's when the base has
-none: a new benchmark measures the old code too); both sides run with this interpreter (the project's venv) and ``PYTHONPATH`` set to their own tree.
+none, or with ``--script-here``: a new benchmark, or a new option of one, measures the old code
+too); both sides run with this interpreter (the project's venv) and ``PYTHONPATH`` set to their own tree.
 """
 
 from __future__ import annotations
@@ -53,8 +54,11 @@ def flatten(value: Any, prefix: str = "") -> dict[str, float]:
     return out
 
 
-def run_side(tree: Path, script: str, args: list[str], data_dir: Path) -> dict[str, float]:
-    """Run ``benchmarks/<script>`` in ``tree`` and return its flattened JSON figures."""
+def run_side(
+    tree: Path, script: str, args: list[str], data_dir: Path, *, script_here: bool = False
+) -> dict[str, float]:
+    """Run ``benchmarks/<script>`` in ``tree`` (``script_here``: this tree's copy of it, on
+    ``tree``'s code) and return its flattened JSON figures."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         out = Path(f.name)
     env = dict(os.environ)
@@ -64,7 +68,7 @@ def run_side(tree: Path, script: str, args: list[str], data_dir: Path) -> dict[s
         STUFENLOS_CACHE_DIR=str(tree / ".cache"),
     )
     path = tree / "benchmarks" / script
-    if not path.exists():  # a benchmark newer than the base commit: this tree's script on it
+    if script_here or not path.exists():  # newer than the base commit: this tree's on its code
         path = HERE / "benchmarks" / script
     command = [sys.executable, str(path), *args, "--json", str(out)]
     print(f"$ ({tree.name}) {' '.join(command[1:])}", file=sys.stderr, flush=True)
@@ -84,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--match", default="", help="only figures whose name contains this text (e.g. median)"
     )
+    parser.add_argument(
+        "--script-here", action="store_true",
+        help="run this tree's copy of the script on both sides (an option the base's lacks)",
+    )  # fmt: skip
     parser.add_argument("script", help="benchmark script in benchmarks/, e.g. bench_routing.py")
     parser.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
     ns = parser.parse_args(argv)
@@ -95,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     runs: dict[str, list[dict[str, float]]] = {"base": [], "here": []}
     with base_worktree(ns.base) as base_tree:
         for _ in range(ns.rounds):
-            runs["base"].append(run_side(base_tree, ns.script, ns.args, data_dir))
+            runs["base"].append(
+                run_side(base_tree, ns.script, ns.args, data_dir, script_here=ns.script_here)
+            )
             runs["here"].append(run_side(HERE, ns.script, ns.args, data_dir))
     names = [n for n in runs["here"][0] if n in runs["base"][0] and ns.match in n]
     width = max((len(n) for n in names), default=10) + 2
