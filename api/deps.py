@@ -38,7 +38,9 @@ async def live_obstacles(request: Request) -> LiveObstacles | None:
     Not refreshed here, on the event loop: a refresh after another worker's write re-weights
     the graph for a few milliseconds, so the route's CPU job calls
     :meth:`~api.obstacles.live.LiveObstacles.ensure_fresh` first, in the CPU thread, where it
-    is ordered with the routes of this worker and never delays ``/health``.
+    is ordered with the routes of this worker and never delays ``/health`` (a route computed on
+    an idle loop is computed only when there is nothing to refresh,
+    :func:`api.fastpath.on_idle_loop`).
     """
     return getattr(request.app.state, "live_obstacles", None)
 

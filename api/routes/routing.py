@@ -1,11 +1,13 @@
 """``POST /routes`` and ``GET /routes``: barrier-free routes with spoken-style instructions.
 
-CPU work never runs on the event loop: the endpoints parse and validate on the loop, then
-compute the routes and serialise the answer in a worker thread (:func:`api.cpu.run_cpu`, a
-bounded pool of its own), so ``/health`` and other requests keep being answered while routes
-are computed. Threads rather than a process pool, because the searches and the snapping are
-numba kernels compiled with ``nogil=True`` (see :mod:`api.cpu` for the reasons). ``POST /matrix``
-does the same (:mod:`api.routes.matrix`).
+CPU work does not wait on the event loop: the endpoints parse and validate on the loop, then
+compute the routes and serialise the answer in the worker's CPU thread (:func:`api.cpu.run_cpu`),
+so ``/health`` and other requests keep being answered while routes are computed. Threads rather
+than a process pool, because the searches and the snapping are numba kernels compiled with
+``nogil=True`` (see :mod:`api.cpu` for the reasons). ``POST /matrix`` does the same
+(:mod:`api.routes.matrix`). The one exception is a short one-leg route that reaches a worker
+with nothing else in hand: the fast path computes it on the loop, where nothing waits
+(:func:`api.fastpath.on_idle_loop`).
 """
 
 from __future__ import annotations
@@ -143,8 +145,8 @@ def answer_route(
     refresh: bool = True,
 ) -> Response:
     """The response to a route request, serialised and, when the client accepts it and the body
-    is large enough, gzip-compressed here in the worker thread (the app's gzip middleware leaves
-    an encoded body alone), so no CPU work of a route is left to the event loop. Obstacle
+    is large enough, gzip-compressed here, in the thread that computes the route (the app's gzip
+    middleware leaves an encoded body alone): no CPU work of a route is left for later. Obstacle
     writes of other workers are applied first, here (:meth:`LiveObstacles.ensure_fresh`), unless
     the caller has just found them applied (``refresh=False``: no database read)."""
     if live is not None and refresh:
