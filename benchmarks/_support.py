@@ -194,6 +194,29 @@ def worker_pids(server_pid: int) -> list[int]:
     return sorted(workers)
 
 
+def cpu_seconds(pids: list[int]) -> list[float]:
+    """User + system CPU seconds each of ``pids`` has used (from /proc; 0 for one gone)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = []
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            out.append(0.0)
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+        out.append((int(fields[11]) + int(fields[12])) / tick)
+    return out
+
+
+def cpu_shares(before: list[float], after: list[float]) -> list[float]:
+    """Each process's share (0–1) of the CPU time all of them used between two
+    :func:`cpu_seconds` readings (equal shares when none was used)."""
+    used = [max(0.0, b - a) for a, b in zip(before, after, strict=True)]
+    total = sum(used)
+    return [u / total if total > 0 else 1.0 / len(used) for u in used]
+
+
 def connection_owner(pids: list[int], server_port: int, client_port: int) -> int | None:
     """Which of ``pids`` holds the server end of the loopback connection from ``client_port``
     (matched in /proc/net/tcp by ports, then by socket inode in each process's fds)."""

@@ -73,6 +73,8 @@ from _support import (
     HOST,
     Server,
     connection_owner,
+    cpu_seconds,
+    cpu_shares,
     create_staff_key,
     worker_pids,
 )
@@ -86,6 +88,9 @@ TARGET_WRITE_LIVE_P95_MS = 100.0
 TARGET_P99_RISE = 1.5
 TARGET_OTHERS_SUCCESS = 0.99
 TARGET_HEALTH_P99_MS = 50.0
+#: A worker with less of the CPU than this at concurrency 8 had (almost) no connection: the
+#: kernel handed the other worker every one of wrk's (libuv accepts all pending at once).
+SKEWED = 0.2
 LIVE_LIMIT_S = 10.0  # a write not seen in every worker by then counts as not live
 HTTP_TIMEOUT_S = 10.0
 WRITE_TIMEOUT_S = 30.0  # today one write can take 13–17 s under load
@@ -725,8 +730,12 @@ def main(argv: list[str] | None = None) -> int:
             quiet_writes = writer_phase(server, headers, readers, candidates[-3:], 3.5)
             print(f"write → live without load: {quiet_writes}", flush=True)
 
+            workers = worker_pids(server.process.pid)
+            cpu_before = cpu_seconds(workers)
             c8 = load(server.base, bodies, 8, seconds, client)
-            print(f"c8: {c8.requests_per_s} routes/s, p99 {c8.p99_ms} ms", flush=True)
+            c8_shares = cpu_shares(cpu_before, cpu_seconds(workers))
+            print(f"c8: {c8.requests_per_s} routes/s, p99 {c8.p99_ms} ms; workers' CPU shares "
+                  f"{' / '.join(f'{x:.0%}' for x in c8_shares)}", flush=True)  # fmt: skip
             health_probe = HealthProbe(server.base)
             health_probe.start()
             c64 = load(server.base, bodies, 64, seconds, client)
@@ -793,6 +802,10 @@ def main(argv: list[str] | None = None) -> int:
         ("routes/s at concurrency 8", f"{c8.requests_per_s:.0f}", "(≥ OSRM, see bench_api)", None),
         ("p50 / p95 / p99 at concurrency 8, ms",
          f"{c8.p50_ms:.1f} / {c8.p95_ms:.1f} / {c8.p99_ms:.1f}", "", None),
+        ("workers' shares of the CPU at concurrency 8, %",
+         " / ".join(f"{100 * x:.0f}" for x in c8_shares),
+         "ALL ON ONE WORKER: the kernel gave it every connection" if min(c8_shares) < SKEWED
+         else "", None),
         ("routes/s at concurrency 64", f"{c64.requests_per_s:.0f}", "", None),
         ("p50 / p95 / p99 at concurrency 64, ms",
          f"{c64.p50_ms:.1f} / {c64.p95_ms:.1f} / {c64.p99_ms:.1f}", "", None),
@@ -867,6 +880,7 @@ def main(argv: list[str] | None = None) -> int:
             "total_s": round(total_s, 1),
             "seed": args.seed,
             "concurrency_8": asdict(c8),
+            "concurrency_8_worker_cpu_shares": [round(x, 3) for x in c8_shares],
             "concurrency_64": asdict(c64),
             "concurrency_64_with_writes": asdict(c64w),
             "writes_without_load": quiet_writes,
