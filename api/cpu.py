@@ -67,10 +67,8 @@ class CpuThread:
         self.pid = os.getpid()
         self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._pin = loop_pin()  # None unless the worker has a home CPU
-        self._pending = 0  # jobs put and not finished, counted only for the pin
+        self._pending = 0  # jobs put and not finished or dropped (the pin's count, idle())
         self._count = threading.Lock()
-        #: Callers awaiting a job of this thread (counted on the event loop, where they wait).
-        self.waiting = 0
         self._thread = threading.Thread(target=self._serve, name="stufenlos-cpu", daemon=True)
         self._thread.start()
 
@@ -96,26 +94,26 @@ class CpuThread:
 
     def _finished(self) -> None:
         """A job is done or dropped (in this thread)."""
-        if self._pin is not None:
-            with self._count:
-                self._pending -= 1
+        with self._count:
+            self._pending -= 1
+            if self._pin is not None:
                 self._pin.count(self._pending)
+
+    def idle(self) -> bool:
+        """Whether every job put has finished (or been dropped): nothing runs or waits here."""
+        return self._pending == 0
 
     async def run(self, call: Callable[[], T]) -> T:
         """``call()`` in this thread; the caller awaits its result or its exception."""
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[T] = loop.create_future()
+        with self._count:
+            self._pending += 1
+            jobs = self._pending
         if self._pin is not None:  # tell it how many jobs are in (api/affinity.py)
-            with self._count:
-                self._pending += 1
-                jobs = self._pending
             self._pin.update(jobs, self._thread.native_id or 0)
         self._jobs.put((loop, fut, call))
-        self.waiting += 1
-        try:
-            return await fut
-        finally:
-            self.waiting -= 1
+        return await fut
 
 
 _cpu: CpuThread | None = None
@@ -138,9 +136,9 @@ def _thread() -> CpuThread:
 
 
 def cpu_idle() -> bool:
-    """Whether no caller awaits a job of this process's CPU thread (none started: idle too)."""
+    """Whether this process's CPU thread has no job in (none started: idle too)."""
     cpu = _cpu
-    return cpu is None or cpu.pid != os.getpid() or cpu.waiting == 0
+    return cpu is None or cpu.pid != os.getpid() or cpu.idle()
 
 
 async def run_cpu(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -83,7 +83,7 @@ def on_idle_loop(req: RouteRequest, live: LiveObstacles | None) -> bool:
     """Whether to compute this route on the event loop itself rather than in the CPU thread.
 
     Yes when nothing else waits for the loop or the thread: the request is the only one the
-    worker has in hand (:func:`api.inflight.alone`), no caller awaits the CPU thread, and the
+    worker has in hand (:func:`api.inflight.alone`), the CPU thread has no job in, and the
     live obstacles need no database read first (:meth:`LiveObstacles.fresh`); and the route is
     a short job: one leg, no alternatives, no distance between rests to honour (on
     Kaiserslautern such a whole answer takes 0.6–1.3 ms median and at most about 11 ms for trips

@@ -163,18 +163,21 @@ def create_staff_key(database_url: str, name: str = "benchmark") -> str:
     return out.stdout.strip().splitlines()[-1].strip()
 
 
+def _stat_fields(pid: int | str) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (which may hold spaces), from
+    the state on; None for a process that is gone (Linux only)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()
+
+
 def _children(pid: int) -> list[int]:
     """Process ids whose parent is ``pid`` (read from /proc; Linux only)."""
     found = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # the command name (field 2) may hold spaces; the fields after its ")" are plain
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+        if entry.name.isdigit() and (fields := _stat_fields(entry.name)) and int(fields[1]) == pid:
             found.append(int(entry.name))
     return found
 
@@ -199,13 +202,8 @@ def cpu_seconds(pids: list[int]) -> list[float]:
     tick = os.sysconf("SC_CLK_TCK")
     out = []
     for pid in pids:
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            out.append(0.0)
-            continue
-        fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
-        out.append((int(fields[11]) + int(fields[12])) / tick)
+        fields = _stat_fields(pid)  # utime and stime are fields 14 and 15 of the whole line
+        out.append(0.0 if fields is None else (int(fields[11]) + int(fields[12])) / tick)
     return out
 
 

@@ -196,24 +196,24 @@ class LiveObstacles:
         """Per route, before it is computed: reload if a validity boundary passed, if a worker of
         this host wrote (the beacon), or (every ``poll_s``) if the database revision changed.
         Cheap when nothing changed."""
-        boundary = self._state.next_change_at
-        due = boundary is not None and self.clock() >= boundary
         beacon = self.beacon.value()
         if beacon != self._beacon_seen:
             self._beacon_seen = beacon  # before the database is read: no write is missed
             self.refresh()
-        elif due or time.monotonic() - self._checked_at >= self.poll_s:
+        elif self._due():
             self.refresh()
 
     def fresh(self) -> bool:
-        """Whether :meth:`ensure_fresh` would find nothing to do now: no validity boundary passed,
-        no write of this host unseen, the revision poll not due (no database read needed)."""
+        """Whether :meth:`ensure_fresh` would find nothing to do now: no write of this host
+        unseen, no validity boundary passed, the revision poll not due (no database read)."""
+        return self.beacon.value() == self._beacon_seen and not self._due()
+
+    def _due(self) -> bool:
+        """Whether a validity boundary has passed or the revision poll is due."""
         boundary = self._state.next_change_at
-        return (
-            (boundary is None or self.clock() < boundary)
-            and self.beacon.value() == self._beacon_seen
-            and time.monotonic() - self._checked_at < self.poll_s
-        )
+        if boundary is not None and self.clock() >= boundary:
+            return True
+        return time.monotonic() - self._checked_at >= self.poll_s
 
     def written(self) -> None:
         """A write of this process committed: tell every worker of the host, this one included.

@@ -2,7 +2,7 @@
 when the request is alone in its worker, in the CPU thread otherwise, with the same answer.
 
 The rule's parts are tested one by one: the request tasks uvicorn counts (:mod:`api.inflight`),
-a caller awaiting the CPU thread (:func:`api.cpu.cpu_idle`), live obstacles that need a database
+a job in the CPU thread (:func:`api.cpu.cpu_idle`), live obstacles that need a database
 read first (:meth:`LiveObstacles.fresh`), via points and alternatives, the setting.
 """
 
