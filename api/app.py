@@ -321,6 +321,9 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
         try:
             yield
         finally:
+            poll_ahead = getattr(app.state, "poll_ahead", None)
+            if poll_ahead is not None:
+                await poll_ahead.aclose()  # before the database it polls is released
             close_database()
             flush_access_lines()  # the access lines still waiting for their batch
 

@@ -13,7 +13,10 @@ that answers ``POST /routes`` itself when, and only when, the body is a JSON obj
 - it validates as FastAPI does (the parsed JSON through the model in Python mode) and calls the
   same :func:`api.routes.routing.answer_route` in the same CPU thread, or, for a short one-leg
   route that is the only request its worker has in hand, on the event loop itself
-  (:func:`on_idle_loop`: no thread hand-over when nothing else waits);
+  (:func:`on_idle_loop`: no thread hand-over when nothing else waits); after answering, in a
+  served worker, it arms the live obstacles' background poll
+  (:class:`~api.obstacles.poll_ahead.PollAhead`), so that the next route finds them polled
+  and stays on the loop;
 - an exception of the route (no route, out of area, a parameter out of range …) is answered by
   the handler the app registered for it (:mod:`api.errors`), looked up the way Starlette does;
 - anything else — another path or method, no JSON content type, a body that does not parse or
@@ -37,7 +40,7 @@ from starlette.requests import Request
 from accessibility_rules.profile import load_preset
 from accessibility_rules.profile_errors import ProfileError
 from api.cpu import cpu_idle, run_cpu
-from api.inflight import alone
+from api.inflight import alone, served
 from api.schemas import RouteRequest
 
 if TYPE_CHECKING:
@@ -84,8 +87,9 @@ def on_idle_loop(req: RouteRequest, live: LiveObstacles | None) -> bool:
 
     Yes when nothing else waits for the loop or the thread: the request is the only one the
     worker has in hand (:func:`api.inflight.alone`), the CPU thread has no job in, and the
-    live obstacles need no database read first (:meth:`LiveObstacles.fresh`); and the route is
-    a short job: one leg, no alternatives, no distance between rests to honour (on
+    live obstacles need no database read first (:meth:`LiveObstacles.fresh`; while the worker
+    answers routes, :class:`~api.obstacles.poll_ahead.PollAhead` makes that read between them);
+    and the route is a short job: one leg, no alternatives, no distance between rests to honour (on
     Kaiserslautern such a whole answer takes 0.6–1.3 ms median and at most about 11 ms for trips
     of up to 8 km, where the exact rest search of ``elderly`` takes up to 43 ms). The hand-over
     to the thread and back costs an idle worker about 0.1–0.2 ms of a concurrency-1 request's
@@ -195,3 +199,6 @@ class FastRoutes:
                 raise  # the request context middleware logs it and answers 500
             response = await handler(Request(scope, receive), exc)
         await response(scope, receive, send)
+        poll_ahead = getattr(app_state, "poll_ahead", None)
+        if poll_ahead is not None and settings.idle_loop_routes and served():
+            poll_ahead.answered()  # the next route finds the obstacles polled: on the loop

@@ -15,15 +15,15 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-__all__ = ["alone", "track"]
+__all__ = ["alone", "served", "track"]
 
 #: The request tasks of this process (uvicorn's own set), once a connection has opened.
 _tasks: Collection[Any] | None = None
 
 
-def track(tasks: Collection[Any]) -> None:
+def track(tasks: Collection[Any] | None) -> None:
     """Count the requests in ``tasks`` (called by the protocol of each new connection: the
-    same set every time in one process, a worker's own after a fork)."""
+    same set every time in one process, a worker's own after a fork); None counts nothing."""
     global _tasks
     _tasks = tasks
 
@@ -33,3 +33,9 @@ def alone() -> bool:
     has arrived and not been answered, pipelined ones aside); False when nothing is counted."""
     tasks = _tasks
     return tasks is not None and len(tasks) <= 1
+
+
+def served() -> bool:
+    """Whether this process's requests are counted: a worker of ``stufenlos serve`` (in process,
+    with a test client or an ASGI call, they are not)."""
+    return _tasks is not None

@@ -9,7 +9,8 @@ It is refreshed
     :class:`~api.obstacles.beacon.WriteBeacon`, one shared 8-byte read per route), or when the
     database's revision counter changed (checked at most every ``poll_s``, a single-row read):
     how the workers of a multi-process deployment, on one host or several, see each other's
-    writes;
+    writes. While a worker answers routes, that poll is made in the background when it falls
+    due (:class:`~api.obstacles.poll_ahead.PollAhead`), so that routes rarely wait for it;
 (c) before a route is served when the clock has passed the next ``valid_from`` / ``valid_until``
     of any obstacle (``next_change_at``), so that obstacles start and expire on time without a
     restart.
@@ -207,6 +208,11 @@ class LiveObstacles:
         """Whether :meth:`ensure_fresh` would find nothing to do now: no write of this host
         unseen, no validity boundary passed, the revision poll not due (no database read)."""
         return self.beacon.value() == self._beacon_seen and not self._due()
+
+    def poll_due_in_s(self) -> float:
+        """Seconds until the revision poll falls due (0.0 when it is due now); what
+        :class:`~api.obstacles.poll_ahead.PollAhead` waits before polling in the background."""
+        return max(0.0, self._checked_at + self.poll_s - time.monotonic())
 
     def _due(self) -> bool:
         """Whether a validity boundary has passed or the revision poll is due."""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from api.obstacles.beacon import WriteBeacon
 from api.obstacles.live import LiveObstacles, utc_now
+from api.obstacles.poll_ahead import PollAhead
 from api.obstacles.service import ObstacleService
 
 if TYPE_CHECKING:
@@ -26,8 +27,9 @@ log = logging.getLogger("stufenlos.obstacles")
 def start_obstacles(app: FastAPI, settings: Settings) -> Callable[[], None]:
     """At start-up, after the Router: migrate the database, load the active obstacles.
 
-    Sets ``app.state.db`` (sessionmaker), ``app.state.live_obstacles``, ``app.state.obstacles``
-    (the service) and ``app.state.clock`` (unless a test set it already). Returns the function
+    Sets ``app.state.db`` (sessionmaker), ``app.state.live_obstacles``, ``app.state.poll_ahead``
+    (its background poll), ``app.state.obstacles`` (the service) and ``app.state.clock`` (unless
+    a test set it already). Returns the function
     that releases the database at shutdown. A stand-in router without a graph (tests) gets no
     obstacles at all: the obstacle endpoints then answer 503.
     """
@@ -59,6 +61,7 @@ def start_obstacles(app: FastAPI, settings: Settings) -> Callable[[], None]:
     app.state.db_engine = engine
     app.state.db = sessions
     app.state.live_obstacles = live
+    app.state.poll_ahead = PollAhead(live)  # stopped by the app's lifespan (it awaits)
     app.state.obstacles = ObstacleService(sessions, live, clock)
     app.state.report_limiter = SharedRateLimiter(sessions, settings.reports_per_minute, 60)
 

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+import api.fastpath
+
 
 @pytest.fixture(scope="session")
 def make_client(
@@ -39,3 +41,17 @@ def client(make_client: Callable[..., TestClient]) -> Iterator[TestClient]:
     """One started app on the centre graph with the default settings, shared by the session."""
     with make_client() as c:
         yield c
+
+
+@pytest.fixture
+def thread_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the calls the fast path hands to the CPU thread."""
+    calls: list[str] = []
+    original = api.fastpath.run_cpu
+
+    async def counted(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        calls.append(func.__name__)
+        return await original(func, *args, **kwargs)
+
+    monkeypatch.setattr(api.fastpath, "run_cpu", counted)
+    return calls

@@ -17,25 +17,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-import api.fastpath
 from api import inflight
 from api.cpu import cpu_idle, run_cpu
 
 DEPARTURE = "2024-06-20T10:00"
-
-
-@pytest.fixture
-def thread_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the calls the fast path hands to the CPU thread."""
-    calls: list[str] = []
-    original = api.fastpath.run_cpu
-
-    async def counted(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        calls.append(func.__name__)
-        return await original(func, *args, **kwargs)
-
-    monkeypatch.setattr(api.fastpath, "run_cpu", counted)
-    return calls
 
 
 @pytest.fixture

@@ -117,6 +117,7 @@ def server(centre_graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     a head timeout of 1 s, at most 200 connections)."""
     import uvicorn
 
+    from api import inflight
     from api.app import create_app
     from api.server import HEADER_TIMEOUT_ENV, uvicorn_options
     from api.settings import Settings
@@ -130,6 +131,7 @@ def server(centre_graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         port = s.getsockname()[1]
     old = os.environ.get(HEADER_TIMEOUT_ENV)
     os.environ[HEADER_TIMEOUT_ENV] = str(HEADER_TIMEOUT_S)
+    tracked = inflight._tasks
     config = uvicorn.Config(
         create_app(settings), host=HOST, port=port, log_level="error", **uvicorn_options(settings)
     )
@@ -147,6 +149,7 @@ def server(centre_graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+        inflight.track(tracked)  # its protocols tracked its request set: in process, none again
         if old is None:
             os.environ.pop(HEADER_TIMEOUT_ENV, None)
         else:
