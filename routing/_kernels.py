@@ -108,12 +108,11 @@ def _bound(v: int, bound: Bound, target_costs: np.ndarray) -> float:
     for i in range(lm_target.shape[0]):
         lb = 0.0
         for k in range(k_count):
-            a = lm_dist[v, k]
-            b = lm_target[i, k]
-            if a < np.inf and b < np.inf:
-                d = abs(a - b)
-                if d > lb:
-                    lb = d
+            # a landmark that cannot reach v or the exit gives no bound: inf - x and x - inf
+            # are inf, inf - inf is NaN, and neither passes the test (one test, not two)
+            d = abs(lm_dist[v, k] - lm_target[i, k])
+            if d < np.inf and d > lb:
+                lb = d
         lb = lm_scale * lb + target_costs[i]
         if lb < alt:
             alt = lb

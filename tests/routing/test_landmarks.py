@@ -81,3 +81,36 @@ def test_alt_search_equals_networkx(case, data) -> None:
     )  # fmt: skip
     want = expected.get(target, math.inf)
     assert (best == want == math.inf) or math.isclose(best, want, rel_tol=1e-9, abs_tol=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.lists(st.one_of(st.floats(0, 1e6), st.just(math.inf)), min_size=4, max_size=4),
+        min_size=2,
+        max_size=4,
+    ),
+    costs=st.lists(st.floats(0, 100), min_size=1, max_size=3),
+    scale=st.floats(0.1, 2.0),
+)
+def test_the_landmark_bound_skips_landmarks_that_reach_no_end(
+    rows: list[list[float]], costs: list[float], scale: float
+) -> None:
+    """``_bound``'s landmark part against the rule written out: per exit, the largest
+    ``|d(L, v) - d(L, exit)|`` over the landmarks that reach both (an infinite distance on
+    either side gives nothing, not infinity or NaN), scaled, plus the exit's cost; the least
+    over the exits."""
+    lm_dist = np.array(rows[:1])  # node 0 is v
+    lm_target = np.array([rows[1 + i % (len(rows) - 1)] for i in range(len(costs))])
+    target_costs = np.array(costs)
+    bound = (np.zeros(1), np.zeros(1), 0.0, 0.0, 0.0, lm_dist, lm_target, scale)
+
+    def largest_gap(a_row: np.ndarray, b_row: np.ndarray) -> float:
+        gaps = [abs(a - b) for a, b in zip(a_row, b_row, strict=True) if max(a, b) < math.inf]
+        return max(gaps, default=0.0)
+
+    want = min(
+        scale * largest_gap(lm_dist[0], row) + c
+        for row, c in zip(lm_target, target_costs, strict=True)
+    )
+    assert _kernels._bound(0, bound, target_costs) == want
