@@ -29,8 +29,7 @@ def start_obstacles(app: FastAPI, settings: Settings) -> Callable[[], None]:
 
     Sets ``app.state.db`` (sessionmaker), ``app.state.live_obstacles``, ``app.state.poll_ahead``
     (its background poll), ``app.state.obstacles`` (the service) and ``app.state.clock`` (unless
-    a test set it already). Returns the function
-    that releases the database at shutdown. A stand-in router without a graph (tests) gets no
+    a test set it already). Returns the function that releases the database at shutdown. A stand-in router without a graph (tests) gets no
     obstacles at all: the obstacle endpoints then answer 503.
     """
     from api.db.session import make_engine, make_sessionmaker, upgrade
