@@ -13,8 +13,8 @@ that answers ``POST /routes`` itself when, and only when, the body is a JSON obj
 - it validates as FastAPI does (the parsed JSON through the model in Python mode) and calls the
   same :func:`api.routes.routing.answer_route` in the same CPU thread, or, for a short one-leg
   route that is the only request its worker has in hand, on the event loop itself
-  (:func:`on_idle_loop`: no thread hand-over when nothing else waits); after answering, in a
-  served worker, it arms the live obstacles' background poll
+  (:func:`on_idle_loop`: no thread hand-over when nothing else waits); after answering, it
+  arms the live obstacles' background poll (in a served worker)
   (:class:`~api.obstacles.poll_ahead.PollAhead`), so that the next route finds them polled
   and stays on the loop;
 - an exception of the route (no route, out of area, a parameter out of range …) is answered by
@@ -40,7 +40,7 @@ from starlette.requests import Request
 from accessibility_rules.profile import load_preset
 from accessibility_rules.profile_errors import ProfileError
 from api.cpu import cpu_idle, run_cpu
-from api.inflight import alone, served
+from api.inflight import alone
 from api.schemas import RouteRequest
 
 if TYPE_CHECKING:
@@ -200,5 +200,5 @@ class FastRoutes:
             response = await handler(Request(scope, receive), exc)
         await response(scope, receive, send)
         poll_ahead = getattr(app_state, "poll_ahead", None)
-        if poll_ahead is not None and settings.idle_loop_routes and served():
+        if poll_ahead is not None and settings.idle_loop_routes:
             poll_ahead.answered()  # the next route finds the obstacles polled: on the loop

@@ -219,7 +219,7 @@ class LiveObstacles:
         boundary = self._state.next_change_at
         if boundary is not None and self.clock() >= boundary:
             return True
-        return time.monotonic() - self._checked_at >= self.poll_s
+        return self.poll_due_in_s() == 0.0
 
     def written(self) -> None:
         """A write of this process committed: tell every worker of the host, this one included.

@@ -62,8 +62,8 @@ class PollAhead:
         self._in_use = in_use  # false in process (tests, ASGI calls): routes poll themselves
         self._timer: asyncio.TimerHandle | None = None
         self._poll: asyncio.Task[None] | None = None
-        self._answered_at = -float("inf")
-        self._due_at = 0.0  # when the armed timer's poll falls due (monotonic seconds)
+        self._answered_at_s = -float("inf")
+        self._due_at_s = 0.0  # when the armed timer's poll falls due (monotonic seconds)
         self._failing = False
         self.polls = 0  # background polls started (for tests and benchmarks)
 
@@ -74,14 +74,14 @@ class PollAhead:
 
     def answered(self) -> None:
         """A route was answered: note when, and arm the timer for the poll's next due time
-        (unless it is armed, or a poll is running)."""
-        self._answered_at = time.monotonic()
-        if self._live.poll_s > 0 and self._timer is None and self._poll is None:
+        (unless it is armed, a poll is running, or this is no served worker)."""
+        self._answered_at_s = time.monotonic()
+        if self._live.poll_s > 0 and self.quiet and self._in_use():
             self._arm()
 
     def _arm(self) -> None:
         delay = self._live.poll_due_in_s()
-        self._due_at = time.monotonic() + delay
+        self._due_at_s = time.monotonic() + delay
         self._timer = asyncio.get_running_loop().call_later(delay, self._fire)
 
     def _fire(self) -> None:
@@ -89,7 +89,7 @@ class PollAhead:
         that is, if a route was answered within the interval before the poll fell due."""
         fired = self._timer
         try:
-            if not self._in_use() or self._answered_at < self._due_at - self._live.poll_s:
+            if not self._in_use() or self._answered_at_s < self._due_at_s - self._live.poll_s:
                 return  # idle: its next route polls first, as it always did
             if self._live.fresh():  # a route in the CPU thread polled meanwhile
                 self._arm()
