@@ -31,6 +31,13 @@ from api.routes import (
     reports,
     routing,
 )
+from api.security_headers import (
+    CONSOLE_PATH,
+    DOCS_ASSETS_PATH,
+    DOCS_PATH,
+    SecurityHeaders,
+    console_csp,
+)
 from api.settings import Settings
 
 Scope = MutableMapping[str, Any]
@@ -92,86 +99,8 @@ class BodySizeLimit:
         await response(scope, receive, send)
 
 
-#: Content-Security-Policy of the API's answers (JSON, GeoJSON): nothing may load or frame them.
-API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-#: Content-Security-Policy of ``/docs``: scripts, styles and images of this origin only (Swagger
-#: UI sets inline styles and data: images), no framing.
-DOCS_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; font-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-)
-DOCS_PATH = "/docs"
-#: Where the vendored Swagger UI files are served (package ``swagger-ui-bundle``).
-DOCS_ASSETS_PATH = "/docs/assets"
-#: Content-Security-Policy of the web console (``/console/``): its own scripts, styles, images and
-#: API calls (same origin), no inline script, no framing. Styles may be inline (map libraries set
-#: style attributes). An installation's base-map tile server is added to ``img-src`` and
-#: ``connect-src`` by :func:`console_csp` (``STUFENLOS_CONSOLE_TILE_ORIGINS``).
-CONSOLE_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; worker-src 'self' blob:; "
-    "manifest-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-)
-
-
-def console_csp(tile_origins: list[str]) -> str:
-    """The console's CSP with the origins of a base-map tile server allowed for images and
-    fetches (nothing else)."""
-    extra = "".join(f" {o}" for o in tile_origins)
-    return CONSOLE_CSP.replace(
-        "img-src 'self' data: blob:", f"img-src 'self' data: blob:{extra}"
-    ).replace("connect-src 'self'", f"connect-src 'self'{extra}")
-
-
-CONSOLE_PATH = "/console"
 #: The console's built files, by default (``make console`` writes them).
 CONSOLE_DIST = Path(__file__).resolve().parent.parent / "console" / "dist"
-_COMMON_HEADERS = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"x-frame-options", b"DENY"),
-]
-_API_HEADERS = [*_COMMON_HEADERS, (b"content-security-policy", API_CSP.encode())]
-_DOCS_HEADERS = [*_COMMON_HEADERS, (b"content-security-policy", DOCS_CSP.encode())]
-
-
-class SecurityHeaders:
-    """Add ``nosniff``, ``Referrer-Policy``, ``X-Frame-Options``, a strict CSP (a looser one on
-    ``/docs`` and ``/console``) and ``Cache-Control: no-store`` (unless the app set one;
-    ``/docs/assets`` are cached for a day, ``/console`` files revalidated) to every HTTP response.
-    Pure ASGI: a list extension per response."""
-
-    def __init__(self, app: ASGIApp, console_csp: str = CONSOLE_CSP) -> None:
-        self.app = app
-        self.console_headers = [
-            *_COMMON_HEADERS,
-            (b"content-security-policy", console_csp.encode()),
-        ]
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path: str = scope.get("path", "")
-        if path.startswith(DOCS_PATH):
-            extra = _DOCS_HEADERS
-            cache = b"public, max-age=86400" if path.startswith(DOCS_ASSETS_PATH) else b"no-store"
-        elif path == CONSOLE_PATH or path.startswith(CONSOLE_PATH + "/"):
-            extra, cache = self.console_headers, b"no-cache"  # revalidated: a rebuild shows at once
-        else:
-            extra, cache = _API_HEADERS, b"no-store"
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", ()))
-                if not any(name.lower() == b"cache-control" for name, _ in headers):
-                    headers.append((b"cache-control", cache))
-                headers.extend(extra)
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 _SWAGGER_HTML = """<!DOCTYPE html>

@@ -78,11 +78,32 @@ def _handler_for(app: Any, exc: Exception) -> Callable[..., Awaitable[Any]] | No
     return None
 
 
+def parse_route_request(body: bytes) -> RouteRequest | None:
+    """The request when ``body`` is a JSON object :class:`RouteRequest` accepts (validated as
+    FastAPI does: the parsed JSON through the model in Python mode), else ``None``."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    try:
+        return RouteRequest.model_validate(data)
+    except (ValidationError, ValueError, TypeError):
+        return None
+
+
+#: Where a route request that :mod:`api.direct` began and could not finish hands this path what
+#: it found (``scope["state"][DIRECT_OUTCOME]``: the validated request and the exception its route
+#: raised), so that the error is answered here, from the app's handler, without a second route.
+DIRECT_OUTCOME = "stufenlos.direct_outcome"
+
+
 #: The profile parameter whose exact rest-constrained search can take tens of milliseconds.
 _RESTS_PARAMETER = "max_distance_between_rests_m"
 
 
-def on_idle_loop(req: RouteRequest, live: LiveObstacles | None) -> bool:
+def on_idle_loop(req: RouteRequest, live: LiveObstacles | None, *, own_task: bool = True) -> bool:
     """Whether to compute this route on the event loop itself rather than in the CPU thread.
 
     Yes when nothing else waits for the loop or the thread: the request is the only one the
@@ -94,13 +115,15 @@ def on_idle_loop(req: RouteRequest, live: LiveObstacles | None) -> bool:
     of up to 8 km, where the exact rest search of ``elderly`` takes up to 43 ms). The hand-over
     to the thread and back costs an idle worker about 0.1–0.2 ms of a concurrency-1 request's
     latency (two thread wake-ups). A request that arrives meanwhile waits for this one route; a
-    worker with two requests in hand never computes on its loop.
+    worker with two requests in hand never computes on its loop. ``own_task``: as
+    :func:`api.inflight.alone` (False for a route answered at the HTTP protocol, which has no
+    request task while it decides).
     """
     return (
         not req.via
         and not req.alternatives
         and not _rests_asked(req)
-        and alone()
+        and alone(own_task=own_task)
         and cpu_idle()
         and (live is None or live.fresh())
     )
@@ -133,6 +156,11 @@ class FastRoutes:
         ):
             await self.app(scope, receive, send)
             return
+        outcome = scope.get("state", {}).pop(DIRECT_OUTCOME, None)
+        if outcome is not None:  # begun at the protocol (api.direct): its error, answered here
+            req, raised = outcome
+            await self._answer(scope, receive, send, req, raised=raised)
+            return
         chunks: list[bytes] = []
         message: Message = {"type": "http.request", "body": b"", "more_body": True}
         while message.get("more_body", False):
@@ -141,25 +169,11 @@ class FastRoutes:
                 break
             chunks.append(message.get("body", b""))
         body = b"".join(chunks)
-        request = self._validated(body) if message["type"] == "http.request" else None
+        request = parse_route_request(body) if message["type"] == "http.request" else None
         if request is None:
             await self.app(scope, self._replay(body, message, receive), send)
             return
         await self._answer(scope, receive, send, request)
-
-    @staticmethod
-    def _validated(body: bytes) -> RouteRequest | None:
-        """The request when the body is a JSON object the model accepts, else ``None``."""
-        try:
-            data = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return None
-        if not isinstance(data, dict):
-            return None
-        try:
-            return RouteRequest.model_validate(data)
-        except (ValidationError, ValueError, TypeError):
-            return None
 
     @staticmethod
     def _replay(body: bytes, last: Message, receive: Receive) -> Receive:
@@ -177,7 +191,15 @@ class FastRoutes:
 
         return replay
 
-    async def _answer(self, scope: Scope, receive: Receive, send: Send, req: RouteRequest) -> None:
+    async def _answer(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        req: RouteRequest,
+        *,
+        raised: Exception | None = None,
+    ) -> None:
         from api.routes.routing import accepts_gzip, answer_route, refuse_far_away
 
         app = scope["app"]
@@ -187,6 +209,8 @@ class FastRoutes:
         router, settings = app_state.router, app_state.settings
         live = getattr(app_state, "live_obstacles", None)
         try:
+            if raised is not None:
+                raise raised
             refuse_far_away(router, req, settings)
             gzip_ok = accepts_gzip(Headers(scope=scope))
             if settings.idle_loop_routes and on_idle_loop(req, live):

@@ -28,11 +28,13 @@ def track(tasks: Collection[Any] | None) -> None:
     _tasks = tasks
 
 
-def alone() -> bool:
+def alone(*, own_task: bool = True) -> bool:
     """Whether the request asking is the only one this process has in hand (no other request
-    has arrived and not been answered, pipelined ones aside); False when nothing is counted."""
+    has arrived and not been answered, pipelined ones aside); False when nothing is counted.
+    ``own_task``: the asking request has a task in the set (an ASGI request); a route answered
+    at the HTTP protocol (:mod:`api.direct`) asks before it has one."""
     tasks = _tasks
-    return tasks is not None and len(tasks) <= 1
+    return tasks is not None and len(tasks) <= (1 if own_task else 0)
 
 
 def served() -> bool:

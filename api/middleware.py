@@ -34,8 +34,6 @@ from typing import Any
 
 import orjson
 
-from api.errors import error_response
-
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -162,6 +160,35 @@ def _log_access(line: dict[str, Any], level: int) -> None:
     access_log.log(level, text)
 
 
+def log_request(
+    rid: str,
+    method: str | None,
+    path: str | None,
+    status: int,
+    start_s: float,
+    profile: str | None = None,
+    error_code: str | None = None,
+) -> None:
+    """The access line of one answered request (``start_s``: its ``time.perf_counter()`` when it
+    arrived), in the shape the module doc shows; for :class:`RequestContext` and for the routes
+    answered at the HTTP protocol (:mod:`api.direct`)."""
+    if not access_log.isEnabledFor(logging.INFO):
+        return
+    line: dict[str, Any] = {
+        "event": "access",
+        "request_id": rid,
+        "method": method,
+        "path": path,
+        "status": status,
+        "ms": round((time.perf_counter() - start_s) * 1000.0, 2),
+    }
+    if profile is not None:
+        line["profile"] = profile
+    if error_code is not None:
+        line["error"] = error_code
+    _log_access(line, logging.WARNING if status >= 500 else logging.INFO)
+
+
 def new_request_id() -> str:
     """A fresh random request id (16 hex digits). From the ``random`` module, not the OS: an id
     needs to be unique, not secret, and a system call per request costs more than the rest of
@@ -224,6 +251,10 @@ class RequestContext:
             )
             error_code = "internal_error"
             if status == 0:  # nothing sent yet: answer in the error shape, with the id
+                # imported here: api.errors loads the routing engine, and the serving protocol
+                # imports this module before numba may be (api.server)
+                from api.errors import error_response
+
                 status = 500
                 response = error_response(
                     500, "internal_error", "an internal error occurred; it has been logged"
@@ -231,21 +262,10 @@ class RequestContext:
                 response.headers.append("x-request-id", rid)
                 await response(scope, receive, send)
         finally:
-            if access_log.isEnabledFor(logging.INFO):
-                line: dict[str, Any] = {
-                    "event": "access",
-                    "request_id": rid,
-                    "method": scope.get("method"),
-                    "path": scope.get("path"),
-                    "status": status,
-                    "ms": round((time.perf_counter() - start) * 1000.0, 2),
-                }
-                profile = state.get("profile")
-                if profile is not None:
-                    line["profile"] = profile
-                if error_code is not None:
-                    line["error"] = error_code
-                _log_access(line, logging.WARNING if status >= 500 else logging.INFO)
+            log_request(
+                rid, scope.get("method"), scope.get("path"), status, start,
+                state.get("profile"), error_code,
+            )  # fmt: skip
 
 
 def _error_code(body: bytes) -> str | None:

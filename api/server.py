@@ -19,6 +19,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from api.affinity import WorkerLoads, available_cpus, set_loop_home, worker_cpus
+from api.direct import DirectRoutes
 from api.inflight import track
 
 if TYPE_CHECKING:
@@ -83,8 +84,9 @@ class _HeadTimeout:
             self._arm_head_timer()
 
 
-class HeadTimeoutHttpToolsProtocol(_HeadTimeout, HttpToolsProtocol):
-    """uvicorn's httptools protocol with a head-read timeout."""
+class HeadTimeoutHttpToolsProtocol(_HeadTimeout, DirectRoutes, HttpToolsProtocol):
+    """uvicorn's httptools protocol with a head-read timeout, answering a well-formed route
+    request itself (:class:`api.direct.DirectRoutes`)."""
 
     def on_headers_complete(self) -> None:
         self._stop_head_timer()

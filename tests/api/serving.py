@@ -1,4 +1,5 @@
-"""A real ``python -m api.cli serve`` on a free loopback port, for the tests that need HTTP.
+"""Real HTTP servers on free loopback ports, for the tests that need them: ``python -m api.cli
+serve`` in a process (:func:`running_server`), or an app served in a thread (:func:`threaded_server`).
 
 One helper for every such test: it starts the server with a throw-away SQLite database (never the
 developer's ``.cache/stufenlos.db``), waits until ``/health`` answers, yields the base URL and
@@ -11,10 +12,12 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -84,3 +87,34 @@ def running_server(graph_dir: Path, workdir: Path) -> Iterator[str]:
     finally:
         stop(process)
     assert process.returncode is not None
+
+
+@contextmanager
+def threaded_server(app: Any, settings: Any) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread of this process, with the options and protocol of
+    ``stufenlos serve`` (:func:`api.server.uvicorn_options`); yields the base URL. Afterwards
+    in-process test clients count as unserved again (:func:`api.inflight.track`)."""
+    import uvicorn
+
+    from api import inflight
+    from api.server import uvicorn_options
+
+    port = free_port()
+    tracked = inflight._tasks
+    config = uvicorn.Config(
+        app, host=HOST, port=port, log_level="error", **uvicorn_options(settings)
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not server.started:
+            assert thread.is_alive(), "server stopped"
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.05)
+        yield f"http://{HOST}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        inflight.track(tracked)
