@@ -63,8 +63,9 @@ def route_headers(
     """The headers of a route answer as the ASGI path sends them: the server's ``default``
     (its date), the ``answer``'s own, ``Vary: Accept-Encoding`` on an uncompressed body of at
     least ``gzip_min_bytes`` (Starlette's gzip middleware adds it when it leaves a body as it
-    is), ``Cache-Control: no-store`` and the security headers (:class:`api.security_headers.SecurityHeaders`),
-    the request id (:class:`api.middleware.RequestContext`)."""
+    is), ``Cache-Control: no-store`` and the security headers
+    (:class:`api.security_headers.SecurityHeaders`), the request id
+    (:class:`api.middleware.RequestContext`)."""
     headers = [*default, *answer]
     if body_size >= gzip_min_bytes and all(name != b"content-encoding" for name, _ in answer):
         headers.append(_VARY)
@@ -284,6 +285,8 @@ class DirectRoutes:
     ) -> None:
         """Hand the request to the app through an ASGI cycle, with its body (and, when its route
         raised, the request and the exception: :data:`~api.fastpath.DIRECT_OUTCOME`)."""
+        if self.transport.is_closing():  # the client went away while its route ran
+            return
         scope = pending.scope
         if outcome is not None:
             scope.setdefault("state", {})[DIRECT_OUTCOME] = outcome
