@@ -59,7 +59,7 @@ class Settings(BaseSettings):
         4, ge=1, le=9, description="zlib level of answers other than routes: 1 fastest … 9 smallest"
     )
     route_gzip_level: int = Field(
-        3, ge=min(ISAL_LEVELS), le=max(ISAL_LEVELS),
+        2, ge=min(ISAL_LEVELS), le=max(ISAL_LEVELS),
         description="ISA-L level of route answers (api/compression.py): 0 fastest … 3 smallest",
     )  # fmt: skip
     fast_routes: bool = Field(
