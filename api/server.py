@@ -54,10 +54,11 @@ class _HeadTimeout:
     timeout_keep_alive_task: asyncio.TimerHandle | None
     tasks: set[asyncio.Task[None]]
     _head_timer: asyncio.TimerHandle | None = None
+    _head_timeout_s: float = DEFAULT_HEADER_TIMEOUT_S
 
     def _arm_head_timer(self) -> None:
         self._stop_head_timer()
-        self._head_timer = self.loop.call_later(header_timeout_s(), self._head_timed_out)
+        self._head_timer = self.loop.call_later(self._head_timeout_s, self._head_timed_out)
 
     def _stop_head_timer(self) -> None:
         if self._head_timer is not None:
@@ -70,6 +71,7 @@ class _HeadTimeout:
             self.transport.close()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._head_timeout_s = header_timeout_s()  # read once per connection, not per response
         super().connection_made(transport)  # type: ignore[misc]
         track(self.tasks)  # the process's request tasks: a route alone may run on the loop
         self._arm_head_timer()
