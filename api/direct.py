@@ -43,7 +43,13 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, RequestResponseCycle
 
 from api.cpu import run_cpu
-from api.fastpath import DIRECT_OUTCOME, ROUTE_PATH, on_idle_loop, parse_route_request
+from api.fastpath import (
+    DIRECT_OUTCOME,
+    ROUTE_PATH,
+    json_media_type,
+    on_idle_loop,
+    parse_route_request,
+)
 from api.middleware import REQUEST_ID_HEADER, log_request, request_id_of
 from api.schemas import RouteRequest
 from api.security_headers import API_HEADERS
@@ -82,10 +88,6 @@ def _wire(status: int, headers: Headers, body: bytes) -> bytes:
         parts += (name, b": ", value, b"\r\n")
     parts += (b"\r\n", body)
     return b"".join(parts)
-
-
-def _json_body(value: bytes) -> bool:
-    return value.split(b";", 1)[0].strip().lower() == b"application/json"
 
 
 def _accepts_gzip(headers: Headers) -> bool:
@@ -203,7 +205,7 @@ class DirectRoutes:
                     return None
                 length = int(value)
             elif name == b"content-type":
-                json_body = _json_body(value)
+                json_body = json_media_type(value)
             elif name == b"transfer-encoding" or (name == b"origin" and settings.cors_origins):
                 return None
         if not json_body or not 0 <= length <= settings.max_body_bytes:

@@ -55,11 +55,16 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 ROUTE_PATH = "/routes"
 
 
+def json_media_type(content_type: bytes) -> bool:
+    """Whether a ``Content-Type`` value says JSON (``application/json``, parameters allowed)."""
+    return content_type.split(b";", 1)[0].strip().lower() == b"application/json"
+
+
 def _json_content(headers: list[tuple[bytes, bytes]]) -> bool:
-    """Whether the request says its body is JSON (``application/json``, parameters allowed)."""
+    """Whether the request says its body is JSON (:func:`json_media_type`)."""
     for name, value in headers:
         if name == b"content-type":
-            return value.split(b";", 1)[0].strip().lower() == b"application/json"
+            return json_media_type(value)
     return False
 
 
