@@ -1,9 +1,10 @@
 """Real HTTP servers on free loopback ports, for the tests that need them: ``python -m api.cli
 serve`` in a process (:func:`running_server`), or an app served in a thread (:func:`threaded_server`).
 
-One helper for every such test: it starts the server with a throw-away SQLite database (never the
+:func:`running_server` starts the server with a throw-away SQLite database (never the
 developer's ``.cache/stufenlos.db``), waits until ``/health`` answers, yields the base URL and
-stops the server (terminate, then kill) whatever happens.
+stops the server (terminate, then kill) whatever happens; :func:`threaded_server` serves an app
+the test made (its settings name its database) until the test is done.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api import test_obstacles as _obstacles
+from tests.api.serving import threaded_server
 
 # the database fixtures (SQLite and PostgreSQL) of the obstacle tests
 postgres_admin = _obstacles.postgres_admin
@@ -115,41 +116,20 @@ def test_window_boundary_does_not_double_the_limit(database_url: str) -> None:
 def server(centre_graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A uvicorn server in a thread, with ``api.server.uvicorn_options`` (no trusted proxy,
     a head timeout of 1 s, at most 200 connections)."""
-    import uvicorn
-
-    from api import inflight
     from api.app import create_app
-    from api.server import HEADER_TIMEOUT_ENV, uvicorn_options
+    from api.server import HEADER_TIMEOUT_ENV
     from api.settings import Settings
 
     url = f"sqlite:///{tmp_path_factory.mktemp('limits') / 'db.sqlite'}"
     settings = Settings(
         graph_dir=centre_graph_dir, database_url=url, reports_per_minute=5, max_connections=200
     )
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port = s.getsockname()[1]
     old = os.environ.get(HEADER_TIMEOUT_ENV)
     os.environ[HEADER_TIMEOUT_ENV] = str(HEADER_TIMEOUT_S)
-    tracked = inflight._tasks
-    config = uvicorn.Config(
-        create_app(settings), host=HOST, port=port, log_level="error", **uvicorn_options(settings)
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://{HOST}:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while not server.started:
-            assert thread.is_alive(), "server stopped"
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.05)
-        yield base
+        with threaded_server(create_app(settings), settings) as base:
+            yield base
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        inflight.track(tracked)  # its protocols tracked its request set: in process, none again
         if old is None:
             os.environ.pop(HEADER_TIMEOUT_ENV, None)
         else:
