@@ -1,0 +1,152 @@
+"""Route requests answered at the HTTP protocol (``api/direct.py``) against ASGI, side by side.
+
+Two ``stufenlos serve`` of this tree run at once on the default area, one as configured
+(``STUFENLOS_DIRECT_ROUTES=true``) and one with ``STUFENLOS_DIRECT_ROUTES=false`` (every route
+request through ASGI and ``api/fastpath.py``), each with ``--workers`` workers. Then:
+
+- **concurrency 1**: the seeded trips of ``bench_api.make_requests`` (wheelchair and walk, de and
+  en, instructions in every answer), each sent to both servers in turn (the order alternates per
+  trip) on one keep-alive connection each, once back to back and once with ``--gap-ms`` pauses
+  (the threads and cores of an app's server go idle between requests); p50 and p90 of the
+  client's latency, and their ratio direct ÷ ASGI;
+- **concurrency 8 and 64** (with ``wrk``, when installed): ``--rounds`` rounds of
+  ``--seconds`` per level and server, the order alternating per round; the median routes/s and
+  p99, and their ratios.
+
+Both servers answer with the same bytes (``tests/api/test_direct.py`` checks that); only the
+time differs. This machine's speed drifts by ±30 % with the host's load, which is why both run
+in the same minutes and alternate.
+
+Usage::
+
+    export PYTHONPATH=$PWD STUFENLOS_DATA_DIR=../shared/data STUFENLOS_CACHE_DIR=$PWD/.cache
+    python benchmarks/bench_direct.py                    # 2 workers, 500 trips, 3 wrk rounds
+    python benchmarks/bench_direct.py --trips 300 --rounds 2 --json /tmp/direct.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from _support import Connection, Server, graph_dir
+from bench_api import make_requests, run_wrk
+
+SIDES = {
+    "direct": {"STUFENLOS_DIRECT_ROUTES": "true"},
+    "asgi": {"STUFENLOS_DIRECT_ROUTES": "false"},
+}
+
+
+def sequential(bases: dict[str, str], bodies: list[bytes], gap_s: float) -> dict[str, Any]:
+    """Each trip to every server in turn (alternating order); latency percentiles per server."""
+    conns = {side: Connection(base) for side, base in bases.items()}
+    times: dict[str, list[float]] = {side: [] for side in bases}
+    try:
+        for i, body in enumerate(bodies):
+            order = list(conns.items())
+            if i % 2:
+                order.reverse()
+            for side, conn in order:
+                status, _, seconds = conn.request("POST", "/routes", body)
+                if status != 200:
+                    raise RuntimeError(f"{side}: status {status} for trip {i}")
+                times[side].append(seconds * 1000.0)
+                if gap_s:
+                    time.sleep(gap_s)
+    finally:
+        for conn in conns.values():
+            conn.close()
+    out: dict[str, Any] = {}
+    for side, ms in times.items():
+        ms = ms[len(ms) // 10 :]  # the first tenth warms the servers up
+        q = statistics.quantiles(ms, n=10)
+        out[side] = {"p50_ms": round(statistics.median(ms), 3), "p90_ms": round(q[8], 3)}
+    out["p50_ratio"] = round(out["direct"]["p50_ms"] / out["asgi"]["p50_ms"], 3)
+    return out
+
+
+def loaded(
+    bases: dict[str, str], bodies: list[bytes], level: int, seconds: float, rounds: int
+) -> dict[str, Any]:
+    """wrk at ``level`` connections, ``rounds`` times per server (alternating order)."""
+    runs: dict[str, list[tuple[float, float]]] = {side: [] for side in bases}
+    for r in range(rounds):
+        order = list(bases.items())
+        if r % 2:
+            order.reverse()
+        for side, base in order:
+            result = run_wrk(base, bodies, level, seconds)
+            runs[side].append((result.requests_per_s, result.p99_ms))
+    out: dict[str, Any] = {}
+    for side, values in runs.items():
+        out[side] = {
+            "routes_per_s": round(statistics.median(v[0] for v in values), 1),
+            "p99_ms": round(statistics.median(v[1] for v in values), 2),
+            "all_routes_per_s": [v[0] for v in values],
+        }
+    out["routes_per_s_ratio"] = round(
+        out["direct"]["routes_per_s"] / out["asgi"]["routes_per_s"], 3
+    )
+    return out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--graph", type=Path, default=None, help="graph folder (default: the default area's)")  # fmt: skip
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--trips", type=int, default=500, help="trips at concurrency 1 (per server)")
+    p.add_argument("--gap-ms", type=float, default=5.0, help="pause after each c1 request, ms")
+    p.add_argument("--seconds", type=float, default=6.0, help="wrk duration per level and server")
+    p.add_argument("--rounds", type=int, default=3, help="wrk rounds per level (median taken)")
+    p.add_argument("--json", type=Path, default=None, metavar="OUT", help="write results here")
+    args = p.parse_args()
+
+    graph = graph_dir(args.graph)
+    bodies = make_requests(graph, args.trips, 20130401, 300.0, 3000.0)
+    servers = {side: Server(graph, workers=args.workers, env=env) for side, env in SIDES.items()}
+    results: dict[str, Any] = {"workers": args.workers, "trips": args.trips}
+    try:
+        for server in servers.values():
+            server.wait_healthy()
+        bases = {side: server.base for side, server in servers.items()}
+        sequential(bases, bodies[:50], 0.0)  # warm-up, not counted
+        results["c1_back_to_back"] = sequential(bases, bodies, 0.0)
+        results[f"c1_gap_{args.gap_ms:g}_ms"] = sequential(bases, bodies, args.gap_ms / 1000.0)
+        if shutil.which("wrk"):
+            for level in (8, 64):
+                results[f"c{level}"] = loaded(bases, bodies, level, args.seconds, args.rounds)
+        else:
+            print("bench_direct: wrk not found (apt-get install wrk): concurrency 8/64 skipped")
+    finally:
+        for server in servers.values():
+            server.stop()
+
+    print(f"direct route path vs ASGI, {args.workers} worker(s) each, the same tree and trips")
+    for name, row in results.items():
+        if not isinstance(row, dict):
+            continue
+        if "p50_ratio" in row:
+            d, a = row["direct"], row["asgi"]
+            print(
+                f"  {name:<18} p50 {d['p50_ms']:.3f} vs {a['p50_ms']:.3f} ms "
+                f"(÷ {row['p50_ratio']:.3f}), p90 {d['p90_ms']:.3f} vs {a['p90_ms']:.3f} ms"
+            )
+        else:
+            d, a = row["direct"], row["asgi"]
+            print(
+                f"  {name:<18} {d['routes_per_s']:.0f} vs {a['routes_per_s']:.0f} routes/s "
+                f"(÷ {row['routes_per_s_ratio']:.3f}), p99 {d['p99_ms']:.1f} vs {a['p99_ms']:.1f} ms; "
+                f"rounds {d['all_routes_per_s']} vs {a['all_routes_per_s']}"
+            )
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
