@@ -91,10 +91,11 @@ def running_server(graph_dir: Path, workdir: Path) -> Iterator[str]:
 
 
 @contextmanager
-def threaded_server(app: Any, settings: Any) -> Iterator[str]:
+def uvicorn_in_thread(app: Any, settings: Any) -> Iterator[tuple[Any, str]]:
     """``app`` served by uvicorn in a thread of this process, with the options and protocol of
-    ``stufenlos serve`` (:func:`api.server.uvicorn_options`); yields the base URL. Afterwards
-    in-process test clients count as unserved again (:func:`api.inflight.track`)."""
+    ``stufenlos serve`` (:func:`api.server.uvicorn_options`); yields the ``uvicorn.Server`` (a
+    test may ask it to exit) and the base URL. Afterwards in-process test clients count as
+    unserved again (:func:`api.inflight.track`)."""
     import uvicorn
 
     from api import inflight
@@ -114,8 +115,15 @@ def threaded_server(app: Any, settings: Any) -> Iterator[str]:
             assert thread.is_alive(), "server stopped"
             assert time.monotonic() < deadline, "server did not start"
             time.sleep(0.05)
-        yield f"http://{HOST}:{port}"
+        yield server, f"http://{HOST}:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=15)
         inflight.track(tracked)
+
+
+@contextmanager
+def threaded_server(app: Any, settings: Any) -> Iterator[str]:
+    """:func:`uvicorn_in_thread`, yielding the base URL only."""
+    with uvicorn_in_thread(app, settings) as (_, base):
+        yield base

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ import pytest
 
 import api.routes.routing
 from api.direct import DirectRoutes
-from tests.api.serving import HOST, threaded_server
+from tests.api.serving import HOST, threaded_server, uvicorn_in_thread
 
 DEPARTURE = "2024-06-20T10:00"
 #: Two points of the centre extract (Kaiserslautern), a few hundred metres apart.
@@ -311,3 +313,37 @@ def test_off_switch_and_served_app_lookup(make_client: Callable[..., Any]) -> No
     with make_client() as client:
         assert _served_app(Wrapper(Wrapper(client.app))) is client.app
     assert _served_app(object()) is None
+
+
+def test_a_shutdown_lets_a_route_in_the_cpu_thread_answer(
+    centre_graph_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A graceful shutdown that begins while a direct route is in the CPU thread: the route is
+    answered, then the connection closes (uvicorn's shutdown asks the busy cycle to)."""
+    from api.app import create_app
+    from api.settings import Settings
+
+    started, release = threading.Event(), threading.Event()
+    original = api.routes.routing.answer_route
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        started.set()
+        release.wait(20)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(api.routes.routing, "answer_route", held)
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    settings = Settings(graph_dir=centre_graph_dir, database_url=url, idle_loop_routes=False)
+    with uvicorn_in_thread(create_app(settings), settings) as (server, base):
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection((HOST, port), timeout=20) as sock:
+            sock.sendall(_request(_route(), rid="late"))
+            assert started.wait(20), "the route never reached the CPU thread"
+            server.should_exit = True
+            time.sleep(0.5)  # the server stops listening and asks its connections to close
+            release.set()
+            status, headers, _ = _read_answer(sock, bytearray())
+            assert status == b"HTTP/1.1 200 OK"
+            assert (b"x-request-id", b"late") in headers
+            sock.settimeout(1.0)  # at once, not when the keep-alive timeout runs out
+            assert sock.recv(1) == b""  # closed after the answer
