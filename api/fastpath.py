@@ -25,6 +25,11 @@ that answers ``POST /routes`` itself when, and only when, the body is a JSON obj
 
 Equivalence (identical bodies and headers on both paths, for answers and errors) is tested in
 ``tests/api/test_fastpath.py``; ``STUFENLOS_FAST_ROUTES=false`` turns it off.
+
+Under ``stufenlos serve`` most well-formed route requests do not reach this middleware: the
+serving protocol answers them itself (:mod:`api.direct`), and what it cannot finish comes here
+as an ordinary request, a route's error with it (:data:`DIRECT_OUTCOME`). In process (test
+clients) every route request comes here.
 """
 
 from __future__ import annotations
