@@ -17,8 +17,8 @@ paths to the same bytes over real sockets.
 
 Only a request the direct path can finish on its own takes it: HTTP/1.1 with keep-alive,
 ``POST /routes`` without a query, a JSON content type and a ``Content-Length`` within
-``max_body_bytes``, no ``Expect``, no ``Origin`` when CORS is configured, no earlier request of
-the connection still being answered, a client that reads its answers, under the concurrency
+``max_body_bytes``, no ``Expect``, no CORS configured (its middleware adds ``Vary: Origin`` to
+every answer), no earlier request of the connection still being answered, a client that reads its answers, under the concurrency
 limit. Everything else, and a body that does not validate, goes to the app through an ASGI
 cycle as before (made when the body is complete, with the body handed over). A route that
 raises (an unknown profile, no route with ``strict``, the search budget) is answered by the app
@@ -185,6 +185,8 @@ class DirectRoutes:
         settings = getattr(app.state, "settings", None) if app is not None else None
         if settings is None or not (settings.direct_routes and settings.fast_routes):
             return None
+        if settings.cors_origins:  # CORS headers (and its Vary: Origin) are the app's to add
+            return None
         if (
             self.parser.get_http_version() != "1.1"
             or not self.parser.should_keep_alive()
@@ -206,7 +208,7 @@ class DirectRoutes:
                 length = int(value)
             elif name == b"content-type":
                 json_body = json_media_type(value)
-            elif name == b"transfer-encoding" or (name == b"origin" and settings.cors_origins):
+            elif name == b"transfer-encoding":
                 return None
         if not json_body or not 0 <= length <= settings.max_body_bytes:
             return None

@@ -235,6 +235,21 @@ def test_a_closing_connection_goes_through_the_app(
     assert direct_writes == []
 
 
+def test_with_cors_every_route_request_goes_through_the_app(
+    centre_graph_dir: Path, tmp_path: Path, direct_writes: list[int]
+) -> None:
+    """CORS headers come from the app's middleware (Starlette's adds ``Vary: Origin`` even to an
+    answer for a request without an origin): with origins configured, the app answers."""
+    cors = {"cors_origins": ["https://app.example"]}
+    for ports in _servers(centre_graph_dir, tmp_path, **cors):
+        origin = b"Origin: https://app.example\r\n"
+        status, headers, _ = _same(ports, _request(_route(), extra=origin))
+        assert status == b"HTTP/1.1 200 OK"
+        assert (b"access-control-allow-origin", b"https://app.example") in headers
+        assert _same(ports, _request(_route()))[0] == b"HTTP/1.1 200 OK"
+        assert direct_writes == []
+
+
 def test_a_chunked_body_goes_through_the_app(
     ports: tuple[int, int], direct_writes: list[int]
 ) -> None:
