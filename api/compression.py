@@ -16,9 +16,11 @@ at ``Settings.gzip_level``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from isal import igzip
 
-__all__ = ["ISAL_LEVELS", "gzip_body"]
+__all__ = ["ISAL_LEVELS", "accepts_gzip", "gzip_body"]
 
 #: ISA-L's compression levels: 0 fastest … 3 smallest.
 ISAL_LEVELS = range(0, 4)
@@ -30,3 +32,13 @@ def gzip_body(data: bytes, level: int) -> bytes:
     if level not in ISAL_LEVELS:
         raise ValueError(f"ISA-L levels are 0-3, got {level}")
     return igzip.compress(data, compresslevel=level, mtime=0)
+
+
+def accepts_gzip(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether a request's ``Accept-Encoding`` (the first one) names gzip. ``headers``: the raw
+    list of the ASGI scope or of the serving protocol (names in lower case); every route path
+    asks this (:mod:`api.fastpath`, :mod:`api.direct`, the FastAPI route endpoints)."""
+    for name, value in headers:
+        if name == b"accept-encoding":
+            return b"gzip" in value.lower()
+    return False

@@ -42,6 +42,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, RequestResponseCycle
 
+from api.compression import accepts_gzip
 from api.cpu import run_cpu
 from api.fastpath import (
     DIRECT_OUTCOME,
@@ -88,14 +89,6 @@ def _wire(status: int, headers: Headers, body: bytes) -> bytes:
         parts += (name, b": ", value, b"\r\n")
     parts += (b"\r\n", body)
     return b"".join(parts)
-
-
-def _accepts_gzip(headers: Headers) -> bool:
-    """As :func:`api.routes.routing.accepts_gzip`, on the raw header list."""
-    for name, value in headers:
-        if name == b"accept-encoding":
-            return b"gzip" in value.lower()
-    return False
 
 
 class _Busy:
@@ -225,7 +218,7 @@ class DirectRoutes:
             return
         state = pending.app.state
         settings, live = state.settings, getattr(state, "live_obstacles", None)
-        gzip_ok = _accepts_gzip(pending.headers)
+        gzip_ok = accepts_gzip(pending.headers)
         from api.routes.routing import answer_route, refuse_far_away  # (loads the engine)
 
         try:

@@ -39,11 +39,11 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from pydantic import ValidationError
-from starlette.datastructures import Headers
 from starlette.requests import Request
 
 from accessibility_rules.profile import load_preset
 from accessibility_rules.profile_errors import ProfileError
+from api.compression import accepts_gzip
 from api.cpu import cpu_idle, run_cpu
 from api.inflight import alone
 from api.schemas import RouteRequest
@@ -210,7 +210,7 @@ class FastRoutes:
         *,
         raised: Exception | None = None,
     ) -> None:
-        from api.routes.routing import accepts_gzip, answer_route, refuse_far_away
+        from api.routes.routing import answer_route, refuse_far_away
 
         app = scope["app"]
         state = scope.setdefault("state", {})
@@ -222,7 +222,7 @@ class FastRoutes:
             if raised is not None:
                 raise raised
             refuse_far_away(router, req, settings)
-            gzip_ok = accepts_gzip(Headers(scope=scope))
+            gzip_ok = accepts_gzip(scope["headers"])
             if settings.idle_loop_routes and on_idle_loop(req, live):
                 response = answer_route(router, req, settings, live, gzip_ok, refresh=False)
             else:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -23,7 +22,7 @@ from accessibility_rules.attributes import OSM_ATTRIBUTION, OSM_LICENCE_URL
 from accessibility_rules.conditions import Conditions
 from accessibility_rules.profile import Profile
 from accessibility_rules.surroundings import SeatKind
-from api.compression import gzip_body
+from api.compression import accepts_gzip, gzip_body
 from api.conditions import request_conditions
 from api.cpu import run_cpu
 from api.deps import LiveObstaclesDep, RouterDep, SettingsDep
@@ -161,11 +160,6 @@ def answer_route(
     return response
 
 
-def accepts_gzip(headers: Mapping[str, str]) -> bool:
-    """Whether the request's ``Accept-Encoding`` names gzip (both route paths ask this)."""
-    return "gzip" in headers.get("accept-encoding", "").lower()
-
-
 @router.post(
     "",
     response_model=RouteResponse,
@@ -189,7 +183,9 @@ async def post_route(
     """
     request.state.profile = req.profile.name  # for the access log (api.middleware)
     refuse_far_away(r, req, settings)
-    return await run_cpu(answer_route, r, req, settings, live, accepts_gzip(request.headers))
+    return await run_cpu(
+        answer_route, r, req, settings, live, accepts_gzip(request.scope["headers"])
+    )
 
 
 #: ``lat,lon`` in degrees, each within its range (|lat| ≤ 90, |lon| ≤ 180).
@@ -254,4 +250,6 @@ async def get_route(
         date=date, departure_time=departure_time,
     )  # fmt: skip
     refuse_far_away(r, req, settings)
-    return await run_cpu(answer_route, r, req, settings, live, accepts_gzip(request.headers))
+    return await run_cpu(
+        answer_route, r, req, settings, live, accepts_gzip(request.scope["headers"])
+    )
