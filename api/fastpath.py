@@ -34,7 +34,7 @@ clients) every route request comes here.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -43,6 +43,7 @@ from starlette.requests import Request
 
 from accessibility_rules.profile import load_preset
 from accessibility_rules.profile_errors import ProfileError
+from api.asgi_types import ASGIApp, Message, Receive, Scope, Send
 from api.compression import accepts_gzip
 from api.cpu import cpu_idle, run_cpu
 from api.inflight import alone
@@ -51,11 +52,6 @@ from api.schemas import RouteRequest
 if TYPE_CHECKING:
     from api.obstacles.live import LiveObstacles
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 ROUTE_PATH = "/routes"
 

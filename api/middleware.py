@@ -29,16 +29,11 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import orjson
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from api.asgi_types import ASGIApp, Message, Receive, Scope, Send
 
 #: What a client-sent ``X-Request-ID`` must look like to be echoed (else a fresh id is made).
 REQUEST_ID_PATTERN = re.compile(rb"[A-Za-z0-9._:\-]{1,64}")

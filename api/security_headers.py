@@ -8,8 +8,7 @@ the routing engine (the serving protocol imports it before numba may be).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from api.asgi_types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
     "API_CSP",
@@ -23,11 +22,6 @@ __all__ = [
     "console_csp",
 ]
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 #: Content-Security-Policy of the API's answers (JSON, GeoJSON): nothing may load or frame them.
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
