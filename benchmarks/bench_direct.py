@@ -30,12 +30,12 @@ import argparse
 import json
 import shutil
 import statistics
-import time
 from pathlib import Path
 from typing import Any
 
-from _support import Connection, Server, graph_dir
-from bench_api import make_requests, run_wrk
+from _support import Server, graph_dir
+from bench_api import make_requests
+from bench_peers import Target, median_level, run_load, run_sequential, stufenlos_ok
 
 SIDES = {
     "direct": {"STUFENLOS_DIRECT_ROUTES": "true"},
@@ -43,52 +43,32 @@ SIDES = {
 }
 
 
-def sequential(bases: dict[str, str], bodies: list[bytes], gap_s: float) -> dict[str, Any]:
-    """Each trip to every server in turn (alternating order); latency percentiles per server."""
-    conns = {side: Connection(base) for side, base in bases.items()}
-    times: dict[str, list[float]] = {side: [] for side in bases}
-    try:
-        for i, body in enumerate(bodies):
-            order = list(conns.items())
-            if i % 2:
-                order.reverse()
-            for side, conn in order:
-                status, _, seconds = conn.request("POST", "/routes", body)
-                if status != 200:
-                    raise RuntimeError(f"{side}: status {status} for trip {i}")
-                times[side].append(seconds * 1000.0)
-                if gap_s:
-                    time.sleep(gap_s)
-    finally:
-        for conn in conns.values():
-            conn.close()
+def sequential(targets: list[Target], count: int, gap_s: float) -> dict[str, Any]:
+    """``bench_peers.run_sequential`` over both servers; p50 / p90 per server and the ratio."""
     out: dict[str, Any] = {}
-    for side, ms in times.items():
-        ms = ms[len(ms) // 10 :]  # the first tenth warms the servers up
-        q = statistics.quantiles(ms, n=10)
-        out[side] = {"p50_ms": round(statistics.median(ms), 3), "p90_ms": round(q[8], 3)}
+    for name, result in run_sequential(targets, count, gap_s=gap_s).items():
+        if result.failures:
+            raise RuntimeError(f"{name}: {result.failures} failed, e.g. {result.failure_examples}")
+        q = statistics.quantiles([t * 1000.0 for t in result.latencies_s], n=10)
+        out[name] = {"p50_ms": round(q[4], 3), "p90_ms": round(q[8], 3)}
     out["p50_ratio"] = round(out["direct"]["p50_ms"] / out["asgi"]["p50_ms"], 3)
     return out
 
 
-def loaded(
-    bases: dict[str, str], bodies: list[bytes], level: int, seconds: float, rounds: int
-) -> dict[str, Any]:
-    """wrk at ``level`` connections, ``rounds`` times per server (alternating order)."""
-    runs: dict[str, list[tuple[float, float]]] = {side: [] for side in bases}
+def loaded(targets: list[Target], level: int, seconds: float, rounds: int) -> dict[str, Any]:
+    """wrk at ``level`` connections, ``rounds`` times per server (alternating order); the
+    median round (``bench_peers.median_level``)."""
+    runs: dict[str, list[Any]] = {t.name: [] for t in targets}
     for r in range(rounds):
-        order = list(bases.items())
-        if r % 2:
-            order.reverse()
-        for side, base in order:
-            result = run_wrk(base, bodies, level, seconds)
-            runs[side].append((result.requests_per_s, result.p99_ms))
+        for target in targets if r % 2 == 0 else targets[::-1]:
+            runs[target.name].append(run_load(target, level, seconds))
     out: dict[str, Any] = {}
-    for side, values in runs.items():
-        out[side] = {
-            "routes_per_s": round(statistics.median(v[0] for v in values), 1),
-            "p99_ms": round(statistics.median(v[1] for v in values), 2),
-            "all_routes_per_s": [v[0] for v in values],
+    for name, levels in runs.items():
+        median = median_level(levels)
+        out[name] = {
+            "routes_per_s": median.requests_per_s,
+            "p99_ms": median.p99_ms,
+            "all_routes_per_s": [lv.requests_per_s for lv in levels],
         }
     out["routes_per_s_ratio"] = round(
         out["direct"]["routes_per_s"] / out["asgi"]["routes_per_s"], 3
@@ -114,13 +94,18 @@ def main() -> None:
     try:
         for server in servers.values():
             server.wait_healthy()
-        bases = {side: server.base for side, server in servers.items()}
-        sequential(bases, bodies[:50], 0.0)  # warm-up, not counted
-        results["c1_back_to_back"] = sequential(bases, bodies, 0.0)
-        results[f"c1_gap_{args.gap_ms:g}_ms"] = sequential(bases, bodies, args.gap_ms / 1000.0)
+        targets = [
+            Target(side, server.base, "POST", ["/routes"], bodies, stufenlos_ok)
+            for side, server in servers.items()
+        ]
+        run_sequential(targets, 50)  # warm-up, not counted
+        results["c1_back_to_back"] = sequential(targets, args.trips, 0.0)
+        results[f"c1_gap_{args.gap_ms:g}_ms"] = sequential(
+            targets, args.trips, args.gap_ms / 1000.0
+        )
         if shutil.which("wrk"):
             for level in (8, 64):
-                results[f"c{level}"] = loaded(bases, bodies, level, args.seconds, args.rounds)
+                results[f"c{level}"] = loaded(targets, level, args.seconds, args.rounds)
         else:
             print("bench_direct: wrk not found (apt-get install wrk): concurrency 8/64 skipped")
     finally:

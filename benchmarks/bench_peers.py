@@ -488,8 +488,11 @@ class Sequential:
                 "p99_ms": pct(99), "examples": self.failure_examples}  # fmt: skip
 
 
-def run_sequential(targets: list[Target], count: int) -> dict[str, Sequential]:
-    """Each trip to every server in turn (the starting server rotates), one connection each."""
+def run_sequential(
+    targets: list[Target], count: int, *, gap_s: float = 0.0
+) -> dict[str, Sequential]:
+    """Each trip to every server in turn (the starting server rotates), one connection each;
+    ``gap_s``: a pause after each request (not timed), as between an app's requests."""
     results = {t.name: Sequential() for t in targets}
     connections = {t.name: Connection(t.base) for t in targets}
     try:
@@ -511,6 +514,8 @@ def run_sequential(targets: list[Target], count: int) -> dict[str, Sequential]:
                 else:
                     result.failures += 1
                     _example(result, f"trip {i}: HTTP {status} {data[:160]!r}")
+                if gap_s:
+                    time.sleep(gap_s)
     finally:
         for c in connections.values():
             c.close()
