@@ -19,6 +19,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from api.affinity import WorkerLoads, available_cpus, set_loop_home, worker_cpus
+from api.balance import BalancedServer, ConnectionShares, CountedConnection
 from api.direct import DirectRoutes
 from api.inflight import track
 
@@ -86,16 +87,19 @@ class _HeadTimeout:
             self._arm_head_timer()
 
 
-class HeadTimeoutHttpToolsProtocol(_HeadTimeout, DirectRoutes, HttpToolsProtocol):
+class HeadTimeoutHttpToolsProtocol(
+    _HeadTimeout, CountedConnection, DirectRoutes, HttpToolsProtocol
+):
     """uvicorn's httptools protocol with a head-read timeout, answering a well-formed route
-    request itself (:class:`api.direct.DirectRoutes`)."""
+    request itself (:class:`api.direct.DirectRoutes`), counted in its worker's share of the
+    connections (:class:`api.balance.CountedConnection`)."""
 
     def on_headers_complete(self) -> None:
         self._stop_head_timer()
         super().on_headers_complete()
 
 
-class HeadTimeoutH11Protocol(_HeadTimeout, H11Protocol):
+class HeadTimeoutH11Protocol(_HeadTimeout, CountedConnection, H11Protocol):
     """uvicorn's h11 protocol with a head-read timeout (when httptools is not installed)."""
 
     def handle_events(self) -> None:
@@ -266,9 +270,10 @@ class Supervisor:
     """``stufenlos serve``'s parent: forks ``workers`` uvicorn servers from a preloaded app.
 
     The parent binds the socket and preloads (:func:`preload_app`); each child runs a uvicorn
-    :class:`~uvicorn.Server` on the inherited socket, and the kernel hands each new connection to
-    one of them. A child that dies is forked again from the same preloaded parent (at once, so a
-    worker killed mid-request is back in well under a second); SIGTERM, SIGINT or SIGHUP to the
+    :class:`~uvicorn.Server` on the inherited socket and, with ``balance``, takes a new
+    connection only while no other child holds fewer (:mod:`api.balance`). A child that dies is
+    forked again from the same preloaded parent (at once, so a worker killed mid-request is back
+    in well under a second); SIGTERM, SIGINT or SIGHUP to the
     parent stop every child (SIGTERM, graceful; SIGKILL after ``stop_timeout_s``) and then the
     parent. A child whose parent dies gets SIGTERM (``PR_SET_PDEATHSIG``), so no worker outlives
     a killed parent. A worker that fails to start (uvicorn's start-up failure, status 3: say the
@@ -289,10 +294,13 @@ class Supervisor:
         workers: int,
         stop_timeout_s: float = 10.0,
         cpus: list[int] | None = None,
+        balance: bool = True,
     ) -> None:
         self.config, self.sock, self.workers = config, sock, workers
         self.cpus = cpus  # the CPU of each slot (api/affinity.py), None: not pinned
         self.loads = None if cpus is None else WorkerLoads(workers)  # shared by the workers
+        # each worker's open connections, when they choose by them (api/balance.py)
+        self.shares = ConnectionShares(workers) if balance and workers > 1 else None
         self.stop_timeout_s = stop_timeout_s
         self.children: dict[int, tuple[int, float]] = {}  # pid → slot, monotonic start
         self.parent_pid = os.getpid()
@@ -319,6 +327,8 @@ class Supervisor:
                 return 0
             for pid, code in self._reap():
                 slot, started_at = self.children.pop(pid)
+                if self.shares is not None:  # no connection waits for it until it is back
+                    self.shares.mark_gone(slot)
                 if code == self.STARTUP_FAILURE:
                     print(f"stufenlos: worker {pid} failed to start; stopping", file=sys.stderr)
                     return self.STARTUP_FAILURE
@@ -365,7 +375,10 @@ class Supervisor:
             return 1
         print(f"stufenlos: worker {os.getpid()} forked from preloaded parent {self.parent_pid}",
               file=sys.stderr, flush=True)  # fmt: skip
-        server = uvicorn.Server(self.config)
+        if self.shares is not None:  # connections spread by least connections (api/balance.py)
+            server: uvicorn.Server = BalancedServer(self.config, self.shares, slot)
+        else:
+            server = uvicorn.Server(self.config)
         server.run(sockets=[self.sock])
         return 0 if server.started else self.STARTUP_FAILURE
 
@@ -468,6 +481,8 @@ def serve(
     gc.freeze()
     release_free_heap()
     try:
-        return Supervisor(config, sock, workers, cpus=cpus).run()
+        return Supervisor(
+            config, sock, workers, cpus=cpus, balance=settings.balance_connections
+        ).run()
     finally:
         sock.close()

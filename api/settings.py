@@ -73,6 +73,12 @@ class Settings(BaseSettings):
         "without an ASGI task, middlewares or response messages (api/direct.py; the same bytes, "
         "about 0.1 ms less per route); needs fast_routes",
     )
+    balance_connections: bool = Field(
+        True,
+        description="with more than one worker, each worker accepts a new connection only while "
+        "no other worker holds fewer open ones (api/balance.py; otherwise whichever worker "
+        "wakes first takes every waiting connection)",
+    )
     idle_loop_routes: bool = Field(
         True,
         description="compute a one-leg route without a rest limit on the event loop when it is the "

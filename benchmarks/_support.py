@@ -12,6 +12,7 @@ import http.client
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -280,3 +281,45 @@ def base_worktree(rev: str) -> Iterator[Path]:
             check=False,
             capture_output=True,
         )
+
+
+def connections_held(pids: list[int], server_port: int) -> list[int]:
+    """How many established loopback connections to ``server_port`` each of ``pids`` holds
+    (the server ends, matched by socket inode in /proc/net/tcp and each process's fds)."""
+    inodes = set()
+    local = f"0100007F:{server_port:04X}"
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] == local and fields[3] == "01":  # 01: ESTABLISHED
+            inodes.add(f"socket:[{fields[9]}]")
+    held = []
+    for pid in pids:
+        n = 0
+        with contextlib.suppress(OSError):
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    n += os.readlink(fd) in inodes
+        held.append(n)
+    return held
+
+
+# ------------------------------------------------------------------- two sides of one switch
+
+
+def latency_pair(ms: dict[str, list[float]], ours: str, other: str) -> dict[str, Any]:
+    """p50 and p90 (ms) of each side's latencies, and the p50 ratio ``ours ÷ other``."""
+    out: dict[str, Any] = {}
+    for side in (ours, other):
+        q = statistics.quantiles(ms[side], n=10)
+        out[side] = {"p50_ms": round(q[4], 3), "p90_ms": round(q[8], 3)}
+    out["p50_ratio"] = round(out[ours]["p50_ms"] / out[other]["p50_ms"], 3)
+    return out
+
+
+def latency_pair_line(pair: dict[str, Any], ours: str, other: str) -> str:
+    """``p50 a vs b ms (÷ r), p90 a vs b ms`` of a :func:`latency_pair`."""
+    a, b = pair[ours], pair[other]
+    return (
+        f"p50 {a['p50_ms']:.3f} vs {b['p50_ms']:.3f} ms (÷ {pair['p50_ratio']:.3f}), "
+        f"p90 {a['p90_ms']:.3f} vs {b['p90_ms']:.3f} ms"
+    )

@@ -29,11 +29,10 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
 from pathlib import Path
 from typing import Any
 
-from _support import Server, graph_dir
+from _support import Server, graph_dir, latency_pair, latency_pair_line
 from bench_api import make_requests
 from bench_peers import Target, median_level, run_load, run_sequential, stufenlos_ok
 
@@ -45,14 +44,12 @@ SIDES = {
 
 def sequential(targets: list[Target], count: int, gap_s: float) -> dict[str, Any]:
     """``bench_peers.run_sequential`` over both servers; p50 / p90 per server and the ratio."""
-    out: dict[str, Any] = {}
+    ms: dict[str, list[float]] = {}
     for name, result in run_sequential(targets, count, gap_s=gap_s).items():
         if result.failures:
             raise RuntimeError(f"{name}: {result.failures} failed, e.g. {result.failure_examples}")
-        q = statistics.quantiles([t * 1000.0 for t in result.latencies_s], n=10)
-        out[name] = {"p50_ms": round(q[4], 3), "p90_ms": round(q[8], 3)}
-    out["p50_ratio"] = round(out["direct"]["p50_ms"] / out["asgi"]["p50_ms"], 3)
-    return out
+        ms[name] = [t * 1000.0 for t in result.latencies_s]
+    return latency_pair(ms, "direct", "asgi")
 
 
 def loaded(targets: list[Target], level: int, seconds: float, rounds: int) -> dict[str, Any]:
@@ -98,7 +95,7 @@ def main() -> None:
             Target(side, server.base, "POST", ["/routes"], bodies, stufenlos_ok)
             for side, server in servers.items()
         ]
-        run_sequential(targets, 50)  # warm-up, not counted
+        run_sequential(targets, min(50, args.trips))  # warm-up, not counted
         results["c1_back_to_back"] = sequential(targets, args.trips, 0.0)
         results[f"c1_gap_{args.gap_ms:g}_ms"] = sequential(
             targets, args.trips, args.gap_ms / 1000.0
@@ -117,11 +114,7 @@ def main() -> None:
         if not isinstance(row, dict):
             continue
         if "p50_ratio" in row:
-            d, a = row["direct"], row["asgi"]
-            print(
-                f"  {name:<18} p50 {d['p50_ms']:.3f} vs {a['p50_ms']:.3f} ms "
-                f"(÷ {row['p50_ratio']:.3f}), p90 {d['p90_ms']:.3f} vs {a['p90_ms']:.3f} ms"
-            )
+            print(f"  {name:<18} {latency_pair_line(row, 'direct', 'asgi')}")
         else:
             d, a = row["direct"], row["asgi"]
             print(

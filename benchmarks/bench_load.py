@@ -89,7 +89,8 @@ TARGET_P99_RISE = 1.5
 TARGET_OTHERS_SUCCESS = 0.99
 TARGET_HEALTH_P99_MS = 50.0
 #: A worker with less of the CPU than this at concurrency 8 had (almost) no connection: the
-#: kernel handed the other worker every one of wrk's (libuv accepts all pending at once).
+#: other worker took every one of wrk's (as first-awake accepting did before api/balance.py,
+#: and does with STUFENLOS_BALANCE_CONNECTIONS=false).
 SKEWED_CPU_SHARE = 0.2  # a fraction (0-1) of the workers' CPU time
 LIVE_LIMIT_S = 10.0  # a write not seen in every worker by then counts as not live
 HTTP_TIMEOUT_S = 10.0
@@ -804,7 +805,7 @@ def main(argv: list[str] | None = None) -> int:
          f"{c8.p50_ms:.1f} / {c8.p95_ms:.1f} / {c8.p99_ms:.1f}", "", None),
         ("workers' shares of the CPU at concurrency 8, %",
          " / ".join(f"{100 * x:.0f}" for x in c8_shares),
-         "ALL ON ONE WORKER: the kernel gave it every connection" if min(c8_shares) < SKEWED_CPU_SHARE
+         "ALL ON ONE WORKER: it held every connection" if min(c8_shares) < SKEWED_CPU_SHARE
          else "", None),
         ("routes/s at concurrency 64", f"{c64.requests_per_s:.0f}", "", None),
         ("p50 / p95 / p99 at concurrency 64, ms",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -202,6 +203,59 @@ def test_a_killed_worker_is_replaced_and_answers(centre_graph_dir: Path, tmp_pat
         finally:
             os.kill(survivor, signal.SIGCONT)
         assert response.status_code == 200, response.text
+
+
+def connections_held(pids: list[int], port: int) -> list[int]:
+    """How many established connections to ``port`` each of ``pids`` holds (from /proc)."""
+    local = f"0100007F:{port:04X}"
+    inodes = {
+        f"socket:[{f[9]}]"
+        for f in (line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:])
+        if f[1] == local and f[3] == "01"  # 01: ESTABLISHED
+    }
+    held = []
+    for pid in pids:
+        fds = Path(f"/proc/{pid}/fd").iterdir()
+        held.append(sum(os.readlink(fd) in inodes for fd in fds))
+    return held
+
+
+def health_on_each(clients: list[socket.socket]) -> None:
+    """``GET /health`` on each keep-alive connection, its answer read."""
+    for c in clients:
+        c.sendall(b"GET /health HTTP/1.1\r\nHost: stufenlos\r\n\r\n")
+    for c in clients:
+        assert c.recv(65536).startswith(b"HTTP/1.1 200")
+
+
+def test_connections_are_spread_evenly_over_the_workers(
+    centre_graph_dir: Path, tmp_path: Path
+) -> None:
+    """api/balance.py: eight connections, queued while both workers are stopped (a burst, as
+    wrk or a proxy opens its pool), then one by one: four each. The event loops' own accepting
+    gave all eight queued ones to whichever worker woke first."""
+    with serving(centre_graph_dir, tmp_path) as served:
+        port = int(served.base.rsplit(":", 1)[1])
+        workers = served.workers()
+        for pid in workers:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            burst = [socket.create_connection((HOST, port), timeout=10) for _ in range(8)]
+        finally:
+            for pid in workers:
+                os.kill(pid, signal.SIGCONT)
+        health_on_each(burst)
+        assert connections_held(workers, port) == [4, 4]
+        for c in burst:
+            c.close()
+        wait_for(lambda: connections_held(workers, port) == [0, 0], 10.0, "connections closed")
+        one_by_one = []
+        for _ in range(8):
+            one_by_one.append(socket.create_connection((HOST, port), timeout=10))
+            health_on_each(one_by_one[-1:])
+        assert connections_held(workers, port) == [4, 4]
+        for c in one_by_one:
+            c.close()
 
 
 def test_sigterm_stops_the_parent_and_every_worker(centre_graph_dir: Path, tmp_path: Path) -> None:
