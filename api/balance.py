@@ -144,16 +144,6 @@ class BalancedListener:
         sock.listen(backlog)
         loop.add_reader(self._fd, self._readable)
 
-    def _one_closed(self) -> None:
-        self.shares.add(self.slot, -1)
-
-    def _protocol(self) -> asyncio.Protocol:
-        protocol = self.factory()
-        if not isinstance(protocol, CountedConnection):
-            raise TypeError(f"{type(protocol).__name__} is no CountedConnection")
-        protocol.on_connection_lost = self._one_closed
-        return cast(asyncio.Protocol, protocol)
-
     def _others(self, counts: list[int]) -> list[int]:
         return counts[: self.slot] + counts[self.slot + 1 :]
 
@@ -193,7 +183,8 @@ class BalancedListener:
         if self.loop.time() - self._aside_since >= STEP_ASIDE_S:
             if self._accept():  # it still waited: nobody else takes connections now
                 self._stalled, self._stalled_until = others, self.loop.time() + STALLED_HOLD_S
-            self.loop.add_reader(self._fd, self._readable)
+            if self._timer is None:  # (not paused by a failed accept)
+                self.loop.add_reader(self._fd, self._readable)
             return
         self._timer = self.loop.call_later(TICK_S, self._tick)
 
@@ -217,10 +208,27 @@ class BalancedListener:
         return True
 
     async def _serve(self, conn: socket.socket) -> None:
+        """Serve an accepted connection with a protocol that gives its place back once, when the
+        connection ends or if it cannot be set up."""
+        counted = True
+
+        def release() -> None:
+            nonlocal counted
+            if counted:
+                counted = False
+                self.shares.add(self.slot, -1)
+
+        def protocol() -> asyncio.Protocol:
+            made = self.factory()
+            if not isinstance(made, CountedConnection):
+                raise TypeError(f"{type(made).__name__} is no CountedConnection")
+            made.on_connection_lost = release
+            return cast(asyncio.Protocol, made)
+
         try:
-            await self.loop.connect_accepted_socket(self._protocol, conn)
-        except Exception as exc:  # the protocol never saw the connection: it counts no more
-            self.shares.add(self.slot, -1)
+            await self.loop.connect_accepted_socket(protocol, conn)
+        except Exception as exc:
+            release()
             with contextlib.suppress(OSError):
                 conn.close()
             _log.warning("connection dropped while being set up: %s", exc)

@@ -280,20 +280,28 @@ class FailingSocket:
         raise OSError(errno.EMFILE, "Too many open files")
 
 
+@pytest.mark.parametrize("ahead", [False, True])
 def test_a_failing_accept_pauses_instead_of_spinning(
-    listening: socket.socket, caplog: pytest.LogCaptureFixture
+    listening: socket.socket, caplog: pytest.LogCaptureFixture, ahead: bool
 ) -> None:
+    """Also when the accept comes after stepping aside (``ahead``: the worker holds more than a
+    worker that does not accept, and takes the connection after STEP_ASIDE_S)."""
     failing = FailingSocket(listening)
-    shares = ConnectionShares(1)
+    shares = ConnectionShares(2)
     caplog.set_level(logging.ERROR, logger="stufenlos.balance")
     worker = Worker(failing, shares, 0)
+    if ahead:
+        shares.add(0, 2)
     try:
-        connect(listening, 1)
+        client = connect(listening, 1)
         wait_for(lambda: failing.accepts >= 1)
         time.sleep(min(0.3, PAUSE_S / 2))
         assert failing.accepts == 1  # paused, not called again and again
         assert "cannot accept connections" in caplog.text
-        assert shares.counts() == [0]
+        assert shares.counts() == [2 if ahead else 0, 0]
+        assert worker.listener is not None
+        assert worker.listener.steps_aside == int(ahead)
+        client[0].close()
     finally:
         worker.stop()
 
