@@ -3,9 +3,10 @@
 The workers share one listening socket. Left to the event loops, whichever loop wakes first
 accepts every connection waiting (libuv accepts until the queue is empty), and a connection
 stays with its worker for its life: under ``wrk -c 8`` against two workers, one worker held six
-or more of the eight connections in 16 of 20 runs (8/0 in five; ``benchmarks/bench_balance.py``),
-and with all eight it did all the work while the other idled. A reverse proxy that keeps a few
-connections open to the server would meet the same.
+or more of the eight connections in 7, 12 and 16 of 20 runs in three runs of
+``benchmarks/bench_balance.py`` (8/0 in one, eight and five), and with all eight it did all the
+work while the other idled (732 routes/s against a median of 1,763). A reverse proxy that keeps
+a few connections open to the server would meet the same.
 
 So each worker accepts through :class:`BalancedListener`: one connection at a time, and only
 while no other worker holds fewer open connections (:class:`ConnectionShares`, counts in memory
@@ -13,10 +14,11 @@ the workers share; the serving protocol, a :class:`CountedConnection`, counts it
 worker that holds more steps aside and looks at the counts every :data:`TICK_S`: it listens
 again as soon as it holds no more than the others, or they take a connection; if their counts
 have not moved for :data:`STEP_ASIDE_S` (they are busy, stopped or being replaced), it takes the
-connection itself, and for :data:`STALLED_HOLD_S` every later one too. In the same 20 runs
-with balancing: 4/4 in 19, 6/2 once; median routes/s 1,192 against 1,075, the worst run 910
-against 747. The price is the accept in Python: a new connection's ``GET /health`` took
-0.542 against 0.505 ms (p50 of 3,000 each, alternating).
+connection itself, and for :data:`STALLED_HOLD_S` every later one too. In the same runs with
+balancing: 4/4 in 20 of 20 on a quiet machine (19 of 20 and one 6/2 in a busy hour); the
+worst run 1,225 routes/s, the median as before. The accept in Python costs a new connection
+little: its ``GET /health`` took 0.662 against 0.664 ms (p50 of 3,000 each, alternating; 0.542
+against 0.505 in a busier hour).
 """
 
 from __future__ import annotations

@@ -147,7 +147,7 @@ def test_workers_are_forked_from_the_preloaded_parent(
             assert "site-packages/scipy/" not in maps  # numba imported without it (api/server.py)
             assert "memfd:stufenlos-shared-arrays" in maps  # routing/shared_arrays.py
         with httpx.Client(base_url=served.base, timeout=30.0) as client:
-            for _ in range(4):  # new connections: the kernel hands them to either worker
+            for _ in range(4):  # new connections: either worker may take them (api/balance.py)
                 response = client.post("/routes", json=ROUTE, headers={"Connection": "close"})
                 assert response.status_code == 200, response.text
         # a worker that is not loaded runs on a CPU of its own, every thread of it (its event
