@@ -3,6 +3,7 @@ all stopped by SIGTERM (api/server.py's :class:`~api.server.Supervisor`), over r
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -215,8 +216,11 @@ def connections_held(pids: list[int], port: int) -> list[int]:
     }
     held = []
     for pid in pids:
-        fds = Path(f"/proc/{pid}/fd").iterdir()
-        held.append(sum(os.readlink(fd) in inodes for fd in fds))
+        n = 0
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):  # a descriptor closed meanwhile
+                n += os.readlink(fd) in inodes
+        held.append(n)
     return held
 
 
