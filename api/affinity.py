@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import contextlib
 import math
-import mmap
 import os
 import time
 from typing import Literal
+
+from api.shared_counts import SharedCounts
 
 __all__ = [
     "AffinityMode",
@@ -66,24 +67,14 @@ def worker_cpus(mode: AffinityMode, workers: int, cpus: list[int]) -> list[int] 
     return [cpus[slot % len(cpus)] for slot in range(workers)]
 
 
-class WorkerLoads:
-    """How many jobs each worker has in (queued or running), in memory shared by the workers.
-
-    Made by the serving parent before the fork (an anonymous shared mapping survives it); each
-    worker writes only its own slot, and reads the others' as they are (a stale count costs at
-    most one pin too many or too few).
-    """
-
-    def __init__(self, workers: int) -> None:
-        self._map = mmap.mmap(-1, 4 * max(1, workers))  # MAP_SHARED | MAP_ANONYMOUS
-        self._counts = memoryview(self._map).cast("i")
-
-    def set(self, slot: int, jobs: int) -> None:
-        self._counts[slot] = jobs
+class WorkerLoads(SharedCounts):
+    """How many jobs each worker has in (queued or running), one
+    :class:`~api.shared_counts.SharedCounts` slot per worker (a stale count costs at most one
+    pin too many or too few)."""
 
     def others_queue(self, slot: int) -> bool:
         """Whether a worker other than ``slot`` has more than one job in."""
-        return any(n > 1 for i, n in enumerate(self._counts) if i != slot)
+        return any(n > 1 for i, n in enumerate(self.counts()) if i != slot)
 
 
 class LoopPin:

@@ -26,12 +26,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import mmap
 import socket
 from collections.abc import Callable
 from typing import Any, cast
 
 import uvicorn
+
+from api.shared_counts import SharedCounts
 
 __all__ = [
     "STALLED_HOLD_S",
@@ -69,34 +70,20 @@ def may_accept(counts: list[int], slot: int) -> bool:
     return all(mine <= n for i, n in enumerate(counts) if i != slot)
 
 
-class ConnectionShares:
-    """How many connections each worker holds open, in memory the workers share.
-
-    Made by the serving parent before the fork (an anonymous shared mapping survives it); each
-    worker writes only its own slot, from its event loop (a replaced worker starts it at zero;
-    the parent marks the slot of a worker that has ended), and reads the others' as they are: a
-    stale count costs at most one uneven accept.
-    """
-
-    def __init__(self, workers: int) -> None:
-        self.workers = max(1, workers)
-        self._map = mmap.mmap(-1, 4 * self.workers)  # MAP_SHARED | MAP_ANONYMOUS
-        self._counts = memoryview(self._map).cast("i")
-
-    def counts(self) -> list[int]:
-        return self._counts.tolist()
-
-    def add(self, slot: int, change: int) -> None:
-        self._counts[slot] += change
+class ConnectionShares(SharedCounts):
+    """How many connections each worker holds open, one
+    :class:`~api.shared_counts.SharedCounts` slot per worker, written from the worker's event
+    loop; the parent marks the slot of a worker that has ended. A stale count costs at most one
+    uneven accept."""
 
     def reset(self, slot: int) -> None:
         """Worker ``slot`` starts: it holds no connection."""
-        self._counts[slot] = 0
+        self.set(slot, 0)
 
     def mark_gone(self, slot: int) -> None:
         """Worker ``slot`` has ended (its replacement resets the count): the others take every
         connection meanwhile, none steps aside for it."""
-        self._counts[slot] = GONE
+        self.set(slot, GONE)
 
 
 class CountedConnection:
@@ -138,9 +125,9 @@ class BalancedListener:
         self._closing = False
         self.steps_aside = 0  # how often it left a waiting connection to the others
         self._aside_from: list[int] = []  # the others' counts while it steps aside
-        self._aside_since = 0.0  # loop time since when they have not moved
+        self._aside_since_s = 0.0  # loop time since when they have not moved
         self._stalled: list[int] | None = None  # the others' counts while they do not accept
-        self._stalled_until = 0.0  # loop time until which it takes connections without asking
+        self._stalled_until_s = 0.0  # loop time until which it takes connections without asking
         shares.reset(slot)
         sock.setblocking(False)
         sock.listen(backlog)
@@ -156,14 +143,14 @@ class BalancedListener:
             return
         counts = self.shares.counts()
         others = self._others(counts)
-        stalled = others == self._stalled and self.loop.time() < self._stalled_until
+        stalled = others == self._stalled and self.loop.time() < self._stalled_until_s
         if stalled or may_accept(counts, self.slot):
             self._accept()
             return
         self._stalled = None
         self.steps_aside += 1
         self.loop.remove_reader(self._fd)
-        self._aside_from, self._aside_since = others, self.loop.time()
+        self._aside_from, self._aside_since_s = others, self.loop.time()
         self._timer = self.loop.call_later(TICK_S, self._tick)
 
     def _tick(self) -> None:
@@ -182,9 +169,9 @@ class BalancedListener:
             # closed one): listen again, and step aside afresh if still ahead
             self.loop.add_reader(self._fd, self._readable)
             return
-        if self.loop.time() - self._aside_since >= STEP_ASIDE_S:
+        if self.loop.time() - self._aside_since_s >= STEP_ASIDE_S:
             if self._accept():  # it still waited: nobody else takes connections now
-                self._stalled, self._stalled_until = others, self.loop.time() + STALLED_HOLD_S
+                self._stalled, self._stalled_until_s = others, self.loop.time() + STALLED_HOLD_S
             if self._timer is None:  # (not paused by a failed accept)
                 self.loop.add_reader(self._fd, self._readable)
             return

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -225,9 +225,7 @@ class DirectRoutes:
             refuse_far_away(state.router, req, settings)
             if not (settings.idle_loop_routes and on_idle_loop(req, live, own_task=False)):
                 self.cycle = _Busy()
-                task = self.loop.create_task(self._direct_in_thread(pending, body, req, gzip_ok))
-                task.add_done_callback(self.tasks.discard)
-                self.tasks.add(task)
+                self._request_task(self._direct_in_thread(pending, body, req, gzip_ok))
                 return
             response = answer_route(state.router, req, settings, live, gzip_ok, refresh=False)
         except Exception as exc:  # the app's handler shapes it (api.fastpath.DIRECT_OUTCOME)
@@ -299,6 +297,11 @@ class DirectRoutes:
         cycle.message_event.set()  # the whole body is there
         if self.cycle is None or isinstance(self.cycle, _Busy) or self.cycle.response_complete:
             self.cycle = cycle  # (a pipelined request already parsed stays the current one)
-        task = self.loop.create_task(cycle.run_asgi(self.app))
+        self._request_task(cycle.run_asgi(self.app))
+
+    def _request_task(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` as a request task that uvicorn counts (its concurrency limit, a graceful
+        shutdown, :func:`api.inflight.alone`), as its own cycles are."""
+        task = self.loop.create_task(work)
         task.add_done_callback(self.tasks.discard)
         self.tasks.add(task)

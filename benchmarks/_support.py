@@ -216,30 +216,48 @@ def cpu_shares(before: list[float], after: list[float]) -> list[float]:
     return [u / total if total > 0 else 1.0 / len(used) for u in used]
 
 
+def _server_sockets(
+    server_port: int, client_port: int | None = None, *, established: bool = False
+) -> set[str]:
+    """The server ends of loopback connections to ``server_port`` (from ``client_port`` only,
+    when given; ``established`` ones only) as the ``socket:[inode]`` links of /proc/<pid>/fd."""
+    local = f"0100007F:{server_port:04X}"
+    remote = None if client_port is None else f"0100007F:{client_port:04X}"
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] != local or (remote is not None and fields[2] != remote):
+            continue
+        if not established or fields[3] == "01":  # 01: ESTABLISHED
+            found.add(f"socket:[{fields[9]}]")
+    return found
+
+
+def _holds(pid: int, sockets: set[str]) -> int:
+    """How many of ``sockets`` process ``pid`` has open (0 for a process gone)."""
+    n = 0
+    with contextlib.suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):  # a descriptor closed meanwhile
+                n += os.readlink(fd) in sockets
+    return n
+
+
 def connection_owner(pids: list[int], server_port: int, client_port: int) -> int | None:
     """Which of ``pids`` holds the server end of the loopback connection from ``client_port``
     (matched in /proc/net/tcp by ports, then by socket inode in each process's fds)."""
-    inode = None
-    local, remote = f"0100007F:{server_port:04X}", f"0100007F:{client_port:04X}"
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        if fields[1] == local and fields[2] == remote:
-            inode = fields[9]
-            break
-    if inode is None:
-        return None
-    target = f"socket:[{inode}]"
-    for pid in pids:
-        try:
-            for fd in Path(f"/proc/{pid}/fd").iterdir():
-                try:
-                    if os.readlink(fd) == target:
-                        return pid
-                except OSError:
-                    continue
-        except OSError:
-            continue
+    sockets = _server_sockets(server_port, client_port)
+    if sockets:
+        for pid in pids:
+            if _holds(pid, sockets):
+                return pid
     return None
+
+
+def connections_held(pids: list[int], server_port: int) -> list[int]:
+    """How many established loopback connections to ``server_port`` each of ``pids`` holds."""
+    sockets = _server_sockets(server_port, established=True)
+    return [_holds(pid, sockets) for pid in pids]
 
 
 def random_points(router: Any, rng: Any, k: int) -> list[tuple[float, float]]:
@@ -281,26 +299,6 @@ def base_worktree(rev: str) -> Iterator[Path]:
             check=False,
             capture_output=True,
         )
-
-
-def connections_held(pids: list[int], server_port: int) -> list[int]:
-    """How many established loopback connections to ``server_port`` each of ``pids`` holds
-    (the server ends, matched by socket inode in /proc/net/tcp and each process's fds)."""
-    inodes = set()
-    local = f"0100007F:{server_port:04X}"
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        if fields[1] == local and fields[3] == "01":  # 01: ESTABLISHED
-            inodes.add(f"socket:[{fields[9]}]")
-    held = []
-    for pid in pids:
-        n = 0
-        with contextlib.suppress(OSError):
-            for fd in Path(f"/proc/{pid}/fd").iterdir():
-                with contextlib.suppress(OSError):
-                    n += os.readlink(fd) in inodes
-        held.append(n)
-    return held
 
 
 # ------------------------------------------------------------------- two sides of one switch
