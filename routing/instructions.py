@@ -184,6 +184,11 @@ class Instruction(NamedTuple):
         }  # fmt: skip
 
 
+#: :class:`Instruction` from a tuple of its fields (``tuple.__new__``: a named tuple's own
+#: ``__new__`` is a Python function, and a route says about twenty steps).
+_new_instruction = functools.partial(tuple.__new__, Instruction)
+
+
 def _turn(delta: float) -> str:
     """The turn of a change of bearing ``delta`` (degrees, not normalised): the rule, stated in
     Python. The kernel :func:`routing._kernels.turn_kind` repeats it for every junction of a
@@ -210,16 +215,22 @@ _TURN_KINDS = (
 _SHARP = frozenset({"sharp_left", "sharp_right", "uturn"})
 
 
-def _turns_at(geo: Sequence[Sequence[float]], points: Sequence[int]) -> list[str]:
+def _turns_at(
+    geo: Sequence[Sequence[float]], points: Sequence[int], xy: np.ndarray | None = None
+) -> list[str]:
     """The turn made at each of the route points ``points``: the change of bearing between
     :data:`BEARING_BASE_M` of the route before and after the point ("straight" where either
-    side has no length), classified as :func:`_turn` does, in one kernel call per route."""
+    side has no length), classified as :func:`_turn` does, in one kernel call per route. ``xy``:
+    ``geo`` as an ``n × 2`` array when the caller has it (a route's
+    :attr:`~routing.route.Route.polyline`), else made here."""
     if not points:
         return []
-    xy = np.fromiter(itertools.chain.from_iterable(geo), np.float64, 2 * len(geo))
+    if xy is None:
+        xy = np.fromiter(itertools.chain.from_iterable(geo), np.float64, 2 * len(geo))
+        xy = xy.reshape(-1, 2)
     at = np.asarray(points, dtype=np.int64)
     codes = np.empty(len(at), dtype=np.int8)
-    turn_kinds(xy[0::2], xy[1::2], at, BEARING_BASE_M, STRAIGHT_DEG, np.empty(len(at)), codes)
+    turn_kinds(xy[:, 0], xy[:, 1], at, BEARING_BASE_M, STRAIGHT_DEG, np.empty(len(at)), codes)
     return [_TURN_KINDS[c] for c in codes.tolist()]
 
 
@@ -273,7 +284,7 @@ def _legs(route: Route) -> list[_Leg]:
     prev = _way(first.name, first.highway, first.is_sidewalk)  # the way of the last leg
     legs = [_Leg(prev, first.start_m, first.first_point, "depart")]
     last_way_id = first.way_id  # of the segment before
-    turns = _turns_at(route.geometry, [seg.first_point for seg in segments[1:]])
+    turns = _turns_at(route.geometry, [seg.first_point for seg in segments[1:]], route.polyline)
     for seg, turn in zip(itertools.islice(segments, 1, None), turns, strict=True):
         way = _way(seg.name, seg.highway, seg.is_sidewalk)
         same_way = seg.way_id >= 0 and seg.way_id == last_way_id
@@ -442,7 +453,7 @@ def instructions(
                 text = f"{d}: {text}"
         else:
             text = _capital(text)
-        out.append(Instruction(kind, at_m, round(gap, 1), lon, lat, text, street))
+        out.append(_new_instruction((kind, at_m, round(gap, 1), lon, lat, text, street)))
         if at > last_at:  # as max(last_at, at)
             last_at = at
     return out

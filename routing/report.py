@@ -336,6 +336,7 @@ def build_route(
         walk_edges=walk_edges,
         walked_m=pieces.length_m,
         rests=rests_made,
+        polyline=points,
     )
 
 

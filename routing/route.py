@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
+import numpy as np
+
 from accessibility_rules.attributes import OSM_ATTRIBUTION
 from routing.wording import summary_text
 
@@ -214,6 +216,10 @@ class Route:
     #: longest stretch without a seat (``longest_gap_m`` and where) and the profile's
     #: ``limit_m`` (:func:`routing.rests.rests_report`); None where not computed.
     rests: dict[str, Any] | None = None
+    #: ``geometry`` as the float64 ``n × 2`` array it was made from (what the instructions' turn
+    #: kernel reads, so it is not rebuilt from the lists); None where the route was put together
+    #: otherwise (legs joined, tests). Not part of the value: no comparison, no JSON.
+    polyline: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def fully_accessible(self) -> bool:

@@ -209,9 +209,10 @@ class SpatialIndex:
         if seg < 0:
             return None
         e = int(self.seg_edge[seg])
-        seg_len = float(
-            np.hypot(self.seg_x1[seg] - self.seg_x0[seg], self.seg_y1[seg] - self.seg_y0[seg])
-        )
+        # Python floats from here (the same doubles: numpy scalars only cost more per operation)
+        x0s, y0s = float(self.seg_x0[seg]), float(self.seg_y0[seg])
+        dx, dy = float(self.seg_x1[seg]) - x0s, float(self.seg_y1[seg]) - y0s
+        seg_len = float(np.hypot(dx, dy))
         along = float(self.seg_offset[seg]) + t * seg_len
         total = float(self.edge_frame_len[e])
         fraction = min(1.0, max(0.0, along / total)) if total > 0 else 0.0
@@ -219,7 +220,5 @@ class SpatialIndex:
             fraction = 0.0
         elif total - along <= AT_NODE_M:
             fraction = 1.0
-        sx = self.seg_x0[seg] + t * (self.seg_x1[seg] - self.seg_x0[seg])
-        sy = self.seg_y0[seg] + t * (self.seg_y1[seg] - self.seg_y0[seg])
-        slon, slat = self.frame.unproject(float(sx), float(sy))
+        slon, slat = self.frame.unproject(x0s + t * dx, y0s + t * dy)
         return SnapPoint(edge=e, fraction=fraction, distance_m=float(d), lon=slon, lat=slat)

@@ -5,6 +5,7 @@ replaced (kept here as the reference): the same turn at every junction, on rando
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -94,8 +95,25 @@ def test_turn_kernel_on_real_routes(ksl_router: Any) -> None:
             except NoRouteError:
                 continue
             _check(route.geometry)
+            # the route's own array (what instructions pass) is its geometry, and turns alike
+            assert route.polyline is not None
+            assert route.polyline.tolist() == route.geometry
+            points = list(range(len(route.geometry)))
+            assert _turns_at(route.geometry, points, route.polyline) == _turns_at(
+                route.geometry, points
+            )
             checked += 1
     assert checked >= 40
+
+
+def test_the_polyline_is_not_part_of_the_route_value(ksl_router: Any) -> None:
+    """Two routes that differ only in :attr:`~routing.route.Route.polyline` (one built from a
+    search, one put together without it) are equal, and its JSON has no such field."""
+    g = ksl_router.graph
+    route = ksl_router.route(*node_trip(g, 10, 500), "walk")
+    bare = dataclasses.replace(route, polyline=None)
+    assert route == bare
+    assert "polyline" not in route.as_dict()
 
 
 def _near(x: float) -> list[float]:
