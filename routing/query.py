@@ -246,9 +246,11 @@ class Query:
         target_costs = np.array(self._target_costs, dtype=np.float64)
         tx = ty = 0.0
         h_scale = 0.0
-        if toward is not None:
-            x, y = self._frame.project(toward[1], toward[0])
-            tx, ty, h_scale = float(x), float(y), metric.h_scale
+        if toward is not None:  # LocalFrame.project's formula on Python floats (the same doubles)
+            frame = self._frame
+            tx = (float(toward[1]) - frame.lon0) * frame.mx
+            ty = (float(toward[0]) - frame.lat0) * frame.my
+            h_scale = metric.h_scale
         lm = metric.landmarks
         bound = (
             self._node_x, self._node_y, tx, ty, h_scale, lm.dist, lm.at(target_nodes), lm.scale

@@ -118,6 +118,11 @@ __all__ = [
     "verdict_masks",
 ]
 
+#: ``ndarray.sum`` and the OR of a whole 1-D array, without the Python wrapper of the method (the
+#: same ufunc reduction, so the same values, pairwise summation included): a report takes a dozen.
+_sum = np.add.reduce
+_or = np.bitwise_or.reduce
+
 #: Surfaces reported as poor underfoot/for wheels even when the profile accepts them.
 POOR_SURFACES = frozenset(
     {
@@ -264,7 +269,7 @@ def build_route(
         block, table.piece_columns, start, end, plan.steep_limit, plan.narrow_limit,
         plan.reported_surfaces, _CROSSING_NONE, _BARRIER_NONE, lengths, at, flags,
     )  # fmt: skip
-    total = float(lengths.sum())
+    total = float(_sum(lengths))
     points, first_pt, last_pt = route_polyline(graph, edges, start, end)
     pieces = _Pieces(
         flags.tolist(), at.tolist(), lengths.tolist(), points.tolist(), first_pt.tolist(),
@@ -292,14 +297,14 @@ def build_route(
     delays = transition_delay_s(
         profile, c["kerb_count"][passed].astype(np.int64), c["crossing_share"][passed]
     )
-    duration = walking_time_s(profile, total, float(delays.sum()))
+    duration = walking_time_s(profile, total, float(_sum(delays)))
 
     walk_detour = None
     walk_edges: list[int] = []
     if walk_path is not None:
         walk_edges = walk_path.edges.tolist()
         walk_len = graph.edge["length_m"][walk_path.edges]
-        walk_m = float(walk_len.sum())
+        walk_m = float(_sum(walk_len))
         if len(walk_len) == 1:
             walk_m *= walk_path.end - walk_path.start
         else:
@@ -511,17 +516,17 @@ def _unknowns(
             continue
         hit = (met.unknowns & np.int64(bit)) != 0
         if where == "kerbs":
-            count = int(c["kerb_unknown_count"][hit].sum())
+            count = int(_sum(c["kerb_unknown_count"][hit]))
             if count:
                 unknowns[name] = {"count": count}
         elif where == "head":
-            heads = int(hit.sum())
+            heads = int(_sum(hit))
             if heads:
                 unknowns[name] = {"count": heads}
         else:
             if bit == _STEP_COUNT_BIT:
                 hit &= (met.bits & PIECE_ALONG) != 0
-            metres = float(lengths[hit].sum())
+            metres = float(_sum(lengths[hit]))
             if metres > 0:
                 unknowns[name] = {"length_m": round(metres, 1)}
     return unknowns
@@ -873,7 +878,7 @@ def _met(
         table.verdict_columns, graph.edge["closed"], graph.node["closed"], graph.head,
         graph.tail, lengths, start, end, plan.rule, _CODES, met, u_met, piece_bits,
     )  # fmt: skip
-    return _Met(facts, met, u_met, piece_bits, int(np.bitwise_or.reduce(u_met, initial=0)))
+    return _Met(facts, met, u_met, piece_bits, int(_or(u_met)) if k else 0)
 
 
 def _accessibility(
@@ -954,7 +959,7 @@ def _accessibility(
         if not runs:
             return
         starts = [place(i, False) for i in run_starts[:runs].tolist()]
-        length = round(float(lengths[mask].sum()), 1)
+        length = round(float(_sum(lengths[mask])), 1)
         relies.append(Reliance(name, None, length, starts, estimated))
 
     def count_reliance(
@@ -965,7 +970,7 @@ def _accessibility(
         if not hit:
             return
         where = [place(i, at_head) for i in hit]
-        count = len(hit) if counts is None else int(counts[mask].sum())
+        count = len(hit) if counts is None else int(_sum(counts[mask]))
         relies.append(Reliance(name, count, None, where))
 
     def along_pieces() -> np.ndarray:
@@ -997,7 +1002,7 @@ def _accessibility(
             count_reliance("handrail", no_rail, None, False)
             unknown_along |= no_rail & along_pieces()
 
-    known = 1.0 if total <= 0 else 1.0 - float(lengths[unknown_along].sum()) / total
+    known = 1.0 if total <= 0 else 1.0 - float(_sum(lengths[unknown_along])) / total
     verdict: Verdict = VERDICTS[int(VERDICT_CODE[met.facts])]
     return Accessibility(verdict, round(min(max(known, 0.0), 1.0), 3), breaks, relies)
 
