@@ -263,6 +263,28 @@ class LiveObstacles:
             self._checked_at = time.monotonic()
             return True
 
+    def check_revision(self) -> bool:
+        """The revision poll without a reload: whether nothing changed (no write of this host
+        unseen, no validity boundary passed, the database's revision the one applied); then the
+        poll counts as made and routes find the obstacles fresh for ``poll_s`` more. When
+        something changed, the poll is left due (made due now), so that the next route, or the
+        caller, reloads first (:meth:`ensure_fresh`, in the CPU thread). It never changes what
+        routes read: it may run beside a route being computed, in any thread
+        (:class:`~api.obstacles.poll_ahead.PollAhead` runs it off the CPU thread)."""
+        with self._lock:
+            state = self._state
+            boundary = state.next_change_at
+            unchanged = (
+                self.beacon.value() == self._beacon_seen
+                and (boundary is None or self.clock() < boundary)
+                and self._revision_now() == state.revision
+            )
+            if unchanged:
+                self._checked_at = time.monotonic()
+            else:
+                self._checked_at = time.monotonic() - self.poll_s  # due now: reload first
+            return unchanged
+
     def _revision_now(self) -> int:
         """The database's revision counter, read on a plain connection of the sessions' engine
         (a third of an ORM session's cost; the poll runs every ``poll_s`` before a route)."""

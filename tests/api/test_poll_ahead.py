@@ -1,10 +1,12 @@
 """The live obstacles' revision poll made between routes (:class:`api.obstacles.poll_ahead.PollAhead`).
 
 The rule on a stand-in for the live obstacles and a real event loop: a poll falls due after an
-answered route and is made in the background; not when a route made it meanwhile, not when the
-worker has been idle for a poll interval, never with no interval. Then in the app: a route that
-follows within the interval finds the obstacles polled and is computed on the loop, without a
-database read in its path, and an idle worker makes no further poll.
+answered route and is made in the background, shortly before it falls due; not when a route made
+it meanwhile, not when the worker has been idle for a poll interval, never with no interval; a
+change it finds is reloaded in the CPU thread, the read itself is not. Then in the app: a route
+that follows within the interval finds the obstacles polled and is computed on the loop, without
+a database read in its path, and an idle worker makes no further poll; the background read goes
+through no job of the CPU thread, and finds a write of another host.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -19,7 +22,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import inflight
-from api.obstacles.poll_ahead import PollAhead
+from api.obstacles.poll_ahead import LEAD_S, PollAhead
 
 POLL_S = 0.05
 
@@ -32,7 +35,10 @@ class FakeLive:
         self.poll_s = poll_s
         self.checked_at = time.monotonic()
         self.polls = 0
+        self.reloads = 0
         self.fail = False
+        self.changed = False  # the next read finds a write of another host
+        self.read_at: list[float] = []  # when each read was made, before its poll fell due
 
     def poll_due_in_s(self) -> float:
         return max(0.0, self.checked_at + self.poll_s - time.monotonic())
@@ -44,10 +50,21 @@ class FakeLive:
         """A route in the CPU thread found the poll due and made it (not counted)."""
         self.checked_at = time.monotonic()
 
-    def ensure_fresh(self) -> None:
+    def check_revision(self) -> bool:
         if self.fail:
             raise RuntimeError("database unavailable")
         self.polls += 1
+        self.read_at.append(self.poll_due_in_s())
+        if self.changed:
+            self.checked_at = time.monotonic() - self.poll_s  # due now: reload first
+            return False
+        self.checked_at = time.monotonic()
+        return True
+
+    def ensure_fresh(self) -> None:
+        """The reload (in the CPU thread outside tests)."""
+        self.reloads += 1
+        self.changed = False
         self.checked_at = time.monotonic()
 
 
@@ -60,11 +77,20 @@ async def _inline(call: Callable[[], None]) -> None:
     call()
 
 
+async def _inline_check(call: Callable[[], bool]) -> bool:
+    """A revision read without a thread."""
+    return call()
+
+
+def _ahead(live: FakeLive, in_use: Callable[[], bool] = lambda: True) -> PollAhead:
+    return PollAhead(live, _inline, in_use, _inline_check)
+
+
 def test_an_answered_route_gets_the_next_poll_made_in_the_background() -> None:
     live = FakeLive()
 
     async def main() -> tuple[int, int, int]:
-        ahead = PollAhead(live, _inline, _served)
+        ahead = _ahead(live)
         ahead.answered()
         await asyncio.sleep(POLL_S / 2)
         before = live.polls  # not due yet
@@ -75,13 +101,37 @@ def test_an_answered_route_gets_the_next_poll_made_in_the_background() -> None:
         return before, due, live.polls
 
     assert asyncio.run(main()) == (0, 1, 1)
+    # made before it fell due (the lead, less what the loop held the timer back)
+    assert 0.0 < live.read_at[0] <= LEAD_S
+    assert live.reloads == 0  # nothing changed: nothing to reload
+
+
+def test_a_change_the_read_finds_is_reloaded_in_the_cpu_thread() -> None:
+    live = FakeLive()
+    live.changed = True
+    ran: list[str] = []
+
+    async def run(call: Callable[[], None]) -> None:
+        ran.append(call.__name__)
+        call()
+
+    async def main() -> bool:
+        ahead = PollAhead(live, run, _served, _inline_check)
+        ahead.answered()
+        await asyncio.sleep(POLL_S)  # read and reloaded LEAD_S before it fell due
+        fresh = live.fresh()  # what the next route finds: the change applied
+        await ahead.aclose()
+        return fresh
+
+    assert asyncio.run(main())
+    assert (live.polls, live.reloads, ran) == (1, 1, ["ensure_fresh"])
 
 
 def test_routes_coming_faster_than_the_interval_never_find_the_poll_due() -> None:
     live = FakeLive()
 
     async def main() -> tuple[list[bool], int]:
-        ahead = PollAhead(live, _inline, _served)
+        ahead = _ahead(live)
         found_fresh = []
         for _ in range(12):  # a route every 20 ms for a quarter of a second
             found_fresh.append(live.fresh())
@@ -101,7 +151,7 @@ def test_no_poll_when_a_route_made_it_or_the_worker_went_idle() -> None:
     live = FakeLive()
 
     async def main() -> int:
-        ahead = PollAhead(live, _inline, _served)
+        ahead = _ahead(live)
         ahead.answered()
         await asyncio.sleep(POLL_S * 0.6)
         live.route_polled()  # so at the due time it is fresh: the timer waits on
@@ -117,7 +167,7 @@ def test_no_interval_means_no_background_poll() -> None:
     live = FakeLive(poll_s=0.0)  # every route polls first: nothing to make ahead
 
     async def main() -> int:
-        ahead = PollAhead(live, _inline, _served)
+        ahead = _ahead(live)
         ahead.answered()
         await asyncio.sleep(0.02)
         await ahead.aclose()
@@ -133,7 +183,7 @@ def test_a_failing_poll_is_logged_once_and_the_next_one_is_still_made(
     live.fail = True
 
     async def main() -> int:
-        ahead = PollAhead(live, _inline, _served)
+        ahead = _ahead(live)
         for _ in range(2):  # two intervals, a route in each: two failed polls
             ahead.answered()
             await asyncio.sleep(POLL_S * 1.5)
@@ -156,7 +206,7 @@ def test_no_poll_outside_a_served_worker() -> None:
     serving = [True]
 
     async def main() -> int:
-        ahead = PollAhead(live, _inline, lambda: serving[0])
+        ahead = _ahead(live, lambda: serving[0])
         ahead.answered()
         serving[0] = False  # e.g. a test that played a served worker has ended
         await asyncio.sleep(POLL_S * 2)
@@ -170,7 +220,7 @@ def test_closing_disarms_the_timer() -> None:
     live = FakeLive()
 
     async def main() -> int:
-        ahead = PollAhead(live, _inline, _served)
+        ahead = _ahead(live)
         ahead.answered()
         await ahead.aclose()
         await asyncio.sleep(POLL_S * 2)
@@ -212,6 +262,14 @@ def test_the_next_route_finds_the_obstacles_polled_and_stays_on_the_loop(
     with make_client(obstacle_poll_s=interval) as c:
         live = c.app.state.live_obstacles  # type: ignore[attr-defined]
         ahead = c.app.state.poll_ahead  # type: ignore[attr-defined]
+        read_in: list[str] = []
+        check = live.check_revision
+
+        def recorded() -> bool:
+            read_in.append(threading.current_thread().name)
+            return check()
+
+        monkeypatch.setattr(live, "check_revision", recorded)
         _wait_for(lambda: not live.fresh())  # the start-up's read is an interval old
         assert _route(c) == 200  # finds the poll due: the CPU thread, after a read
         assert thread_calls == ["answer_route"]
@@ -220,6 +278,35 @@ def test_the_next_route_finds_the_obstacles_polled_and_stays_on_the_loop(
         assert thread_calls == ["answer_route"]  # on the loop this time
         time.sleep(2.5 * interval)  # idle: no poll after the one the last route asked for
         assert ahead.polls == 2
+        # the reads were made beside the routes, not as jobs of the CPU thread
+        assert len(read_in) == 2
+        assert "stufenlos-cpu" not in read_in
+
+
+def test_the_background_read_finds_a_write_of_another_host(
+    make_client: Callable[..., TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write this worker did not see (another host's: the revision moves, no beacon) is found
+    by the read made before the poll falls due, and reloaded before the next route."""
+    monkeypatch.setattr(inflight, "_tasks", {"this request"})  # as in a served worker
+    interval = 0.4
+    with make_client(obstacle_poll_s=interval) as c:
+        live = c.app.state.live_obstacles  # type: ignore[attr-defined]
+        ahead = c.app.state.poll_ahead  # type: ignore[attr-defined]
+        revision = live.revision
+        assert _route(c) == 200  # polls (due since start-up) and arms the background read
+        monkeypatch.setattr(live, "_revision_now", lambda: revision + 1)  # another host wrote
+        reload = live.refresh
+        reloaded: list[str] = []
+
+        def counted(*, force: bool = False) -> bool:
+            reloaded.append(threading.current_thread().name)
+            return reload(force=force)
+
+        monkeypatch.setattr(live, "refresh", counted)
+        _wait_for(lambda: bool(reloaded))
+        assert reloaded == ["stufenlos-cpu"]  # the reload, in the CPU thread
+        assert ahead.polls == 1
 
 
 def test_in_process_routes_poll_for_themselves(client: TestClient) -> None:
