@@ -151,6 +151,12 @@ def _forecast_value(key: str, value: object) -> float:
     )
 
 
+@functools.cache
+def _by_dwd_name() -> dict[str, str]:
+    """The taxa by the DWD forecast's names (from :func:`seasons`, read once)."""
+    return {s.dwd_name: s.taxon for s in seasons().values() if s.dwd_name}
+
+
 def parse_forecast(forecast: Mapping[str, object]) -> dict[str, float]:
     """A day's intensity per taxon from a request, on the DWD scale 0–3, keyed by taxon.
 
@@ -159,7 +165,9 @@ def parse_forecast(forecast: Mapping[str, object]) -> dict[str, float]:
     steps or the DWD's strings (``"1-2"`` → 1.5). Raises ``ValueError`` for an unknown key or a
     value off the scale (never clamped).
     """
-    by_dwd = {s.dwd_name: s.taxon for s in seasons().values() if s.dwd_name}
+    if not forecast:  # most requests give none
+        return {}
+    by_dwd = _by_dwd_name()
     out: dict[str, float] = {}
     for key, value in forecast.items():
         taxon = key if key in POLLEN_TAXA else by_dwd.get(key) or _DWD_ALIASES.get(key)

@@ -886,7 +886,8 @@ class Router:
             path = found or self.least_bad_rest_path(source, target, metric, limit)
         walk_path = None
         if compare_walk:
-            plain_walk = prof == self.profile("walk")
+            walk = self.profile("walk")  # equal profiles have equal names: the cheap test first
+            plain_walk = prof is walk or (prof.name == walk.name and prof == walk)
             # the snaps are the walk's too (nearest point whatever the profile): no second snap
             walk_path = path if plain_walk else self._walk_between(source, target)
         # nearest-point snapping hides nothing at the ends: what lies between the network and

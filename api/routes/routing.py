@@ -33,7 +33,7 @@ from api.schemas import ErrorBody, Point, ProfileChoice, RouteRequest, RouteResp
 from api.settings import Settings
 from routing.engine import Router
 from routing.facts import route_facts
-from routing.instructions import instructions
+from routing.instructions import instructions, steps_json
 
 router = APIRouter(prefix="/routes", tags=["routes"])
 
@@ -102,7 +102,7 @@ def plan(
             route, req.language, avoided=body["obstacles"]["avoided"], graph=r.graph,
             profile=profile, conditions=day.conditions, day=day.day,
         )  # fmt: skip
-        body["steps"] = [i.as_dict() for i in steps]
+        body["steps"] = steps_json(steps)
         out.append(body)
     return {
         "routes": out,

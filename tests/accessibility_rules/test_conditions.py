@@ -111,6 +111,9 @@ def test_forecast_values_and_names() -> None:
     for bad in ({"Birke": "4"}, {"Birke": 1.25}, {"Birke": -1}, {"Palme": 1}, {"Birke": True}):
         with pytest.raises(ValueError, match="pollen"):
             parse_forecast(bad)
+    first = parse_forecast({})  # no forecast: a new empty dict each time (callers may fill it)
+    assert first == {}
+    assert first is not parse_forecast({})
 
 
 # ------------------------------------------------------------------------------ conditions

@@ -30,6 +30,7 @@ from routing.instructions import (
     _slopes,
     _turns_at,
     instructions,
+    steps_json,
 )
 from routing.route import Accessibility, Barrier, Route, Segment
 from routing.wording import (
@@ -588,3 +589,17 @@ def test_crossings_and_slopes_as_the_rules_say(barriers: list[Barrier]) -> None:
     assert _merge_crossings(barriers) == _crossings_reference(barriers)
     assert _slopes(barriers) == _slopes_reference(barriers)
     assert _slopes(_merge_crossings(barriers)) == _slopes_reference(_crossings_reference(barriers))
+
+
+def test_steps_json_is_each_steps_as_dict() -> None:
+    """What a route answer sends (one pass) is :meth:`Instruction.as_dict` of every step, keys
+    in the same order."""
+    steps = [
+        Instruction("depart", 0.0, 0.0, 7.75, 49.44, "Starten Sie.", "Marktstraße"),
+        Instruction("turn", 12.5, 12.5, 7.751, 49.441, "Nach 10 m links.", None),
+        Instruction("arrive", 30.0, 17.5, 7.752, 49.442, "Ziel.", None),
+    ]
+    made = steps_json(steps)
+    assert made == [i.as_dict() for i in steps]
+    assert [list(d) for d in made] == [list(i.as_dict()) for i in steps]
+    assert steps_json([]) == []
