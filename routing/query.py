@@ -246,10 +246,8 @@ class Query:
         target_costs = np.array(self._target_costs, dtype=np.float64)
         tx = ty = 0.0
         h_scale = 0.0
-        if toward is not None:  # LocalFrame.project's formula on Python floats (the same doubles)
-            frame = self._frame
-            tx = (float(toward[1]) - frame.lon0) * frame.mx
-            ty = (float(toward[0]) - frame.lat0) * frame.my
+        if toward is not None:
+            tx, ty = self._frame.point(toward[1], toward[0])
             h_scale = metric.h_scale
         lm = metric.landmarks
         bound = (

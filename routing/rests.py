@@ -186,10 +186,10 @@ class RestQuery:
             np.array(src_costs, dtype=np.float64),
             np.maximum(np.array(src_d, dtype=np.float64), 0.0),
         )
-        x, y = self._frame.project(toward[1], toward[0])
+        x, y = self._frame.point(toward[1], toward[0])
         lm = metric.landmarks
         bound = (
-            self._node_x, self._node_y, float(x), float(y), metric.h_scale, lm.dist,
+            self._node_x, self._node_y, x, y, metric.h_scale, lm.dist,
             lm.at(t_nodes), lm.scale,
         )  # fmt: skip
         g = (graph.first_out, graph.head, metric.cost_s)

@@ -103,6 +103,11 @@ class LocalFrame:
         """(lon, lat) in degrees → (x, y) in metres."""
         return (np.asarray(lon) - self.lon0) * self.mx, (np.asarray(lat) - self.lat0) * self.my
 
+    def point(self, lon: float, lat: float) -> tuple[float, float]:
+        """:meth:`project` of one point, on Python floats (the same doubles without numpy's cost
+        per scalar: a search projects its target, a snap its point)."""
+        return (float(lon) - self.lon0) * self.mx, (float(lat) - self.lat0) * self.my
+
     def unproject(self, x: float, y: float) -> tuple[float, float]:
         """(x, y) in metres → (lon, lat) in degrees."""
         return self.lon0 + x / self.mx, self.lat0 + y / self.my
@@ -198,8 +203,7 @@ class SpatialIndex:
         else:
             bits, at_head = ends.violations, ends.at_head
             mode = _kernels.END_AT_ORIGIN if ends.origin else _kernels.END_AT_TARGET
-        frame = self.frame  # LocalFrame.project's formula, on Python floats (the same doubles)
-        px, py = (float(lon) - frame.lon0) * frame.mx, (float(lat) - frame.lat0) * frame.my
+        px, py = self.frame.point(lon, lat)
         x0, y0, w, h = self.grid
         seg, t, d = _kernels.snap_nearest(
             px, py, x0, y0, self.cell_m, w, h, self.cell_first, self.cell_segments,

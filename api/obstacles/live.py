@@ -216,10 +216,12 @@ class LiveObstacles:
 
     def _due(self) -> bool:
         """Whether a validity boundary has passed or the revision poll is due."""
-        boundary = self._state.next_change_at
-        if boundary is not None and self.clock() >= boundary:
-            return True
-        return self.poll_due_in_s() == 0.0
+        return self._boundary_passed(self._state, self.clock()) or self.poll_due_in_s() == 0.0
+
+    @staticmethod
+    def _boundary_passed(state: _State, now: datetime) -> bool:
+        """Whether an obstacle of ``state`` has started or expired by ``now`` (a reload is due)."""
+        return state.next_change_at is not None and now >= state.next_change_at
 
     def written(self) -> None:
         """A write of this process committed: tell every worker of the host, this one included.
@@ -239,13 +241,13 @@ class LiveObstacles:
         with self._lock:
             now = self.clock()
             state = self._state
-            due = state.next_change_at is not None and now >= state.next_change_at
+            due = self._boundary_passed(state, now)
             if not (force or due) and self._revision_now() == state.revision:
                 self._checked_at = time.monotonic()  # the poll's common answer: nothing new
                 return False
             with self.sessions() as session:  # the revision again, with the rows it counts
                 revision = read_revision(session)
-                due = state.next_change_at is not None and now >= state.next_change_at
+                due = self._boundary_passed(state, now)
                 if not (force or due or revision != state.revision):
                     self._checked_at = time.monotonic()
                     return False
@@ -273,10 +275,9 @@ class LiveObstacles:
         (:class:`~api.obstacles.poll_ahead.PollAhead` runs it off the CPU thread)."""
         with self._lock:
             state = self._state
-            boundary = state.next_change_at
             unchanged = (
                 self.beacon.value() == self._beacon_seen
-                and (boundary is None or self.clock() < boundary)
+                and not self._boundary_passed(state, self.clock())
                 and self._revision_now() == state.revision
             )
             if unchanged:

@@ -125,7 +125,9 @@ class PollAhead:
         try:
             if not self._in_use() or self._answered_at_s < self._due_at_s - self._live.poll_s:
                 return  # idle: its next route polls first, as it always did
-            if self._live.poll_due_in_s() > 2 * self._lead_s():  # a route polled meanwhile
+            # a route polled meanwhile: the poll falls due a whole interval later, far beyond the
+            # lead (twice the lead: a timer that fires a little early is not mistaken for it)
+            if self._live.poll_due_in_s() > 2 * self._lead_s():
                 self._arm()
                 return
             self.polls += 1
