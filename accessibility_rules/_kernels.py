@@ -19,7 +19,6 @@ as there, so the results are bit for bit those of the reference numpy code in th
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from accessibility_rules.attributes import (
     AcousticSignal,
@@ -32,6 +31,7 @@ from accessibility_rules.attributes import (
     Tri,
     Wheelchair,
 )
+from accessibility_rules.kernel_loading import kernel
 
 #: Lookup tables over ``int8`` codes are indexed by ``code + CODE_OFFSET`` (size 256).
 CODE_OFFSET = 128
@@ -187,7 +187,7 @@ _SIDEWALK_NONE, _SIDEWALK_SEPARATE = int(Sidewalk.NONE), int(Sidewalk.SEPARATE)
 _DBL_MAX = float(np.finfo(np.float64).max)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _finite(x: float) -> float:
     """``np.nan_to_num``: NaN → 0, ±inf → ±the largest float."""
     if x != x:
@@ -199,7 +199,7 @@ def _finite(x: float) -> float:
     return x
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _nonneg(x: float) -> float:
     """``np.maximum(x, 0.0)`` (NaN stays NaN)."""
     if x != x or x > 0.0:
@@ -207,13 +207,13 @@ def _nonneg(x: float) -> float:
     return 0.0
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _f32(x: float) -> float:
     """``x`` rounded to float32 (the precision attributes are stored and compared at)."""
     return float(np.float32(x))
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def edge_events(
     is_steps: np.ndarray,
     incline_source: np.ndarray,
@@ -305,7 +305,7 @@ def edge_events(
         unknown_candidates[i] = u
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def edge_weights(
     length_m: np.ndarray,
     incline_percent: np.ndarray,

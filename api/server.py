@@ -18,6 +18,7 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from accessibility_rules.kernel_loading import compiled_in_use
 from api.affinity import WorkerLoads, available_cpus, set_loop_home, worker_cpus
 from api.balance import BalancedServer, ConnectionShares, CountedConnection
 from api.direct import DirectRoutes
@@ -160,6 +161,29 @@ def import_numba_without_unused_probes() -> None:
         for name in hidden:
             if sys.modules.get(name, 0) is None:
                 del sys.modules[name]
+
+
+def prepare_kernels() -> None:
+    """Make the kernels' ahead-of-time build when it is missing (:mod:`routing.kernel_build`;
+    once per change of the kernels, about half a minute), so that neither this process nor its
+    workers import numba. ``STUFENLOS_KERNELS=jit`` skips it; where the build fails (no C
+    compiler) the JIT serves, with a warning, unless the build was asked for
+    (``STUFENLOS_KERNELS=compiled``)."""
+    from accessibility_rules.kernel_loading import KernelBuildError, mode
+    from routing.kernel_build import ensure_built
+
+    if mode() == "jit":
+        return
+    try:
+        ensure_built(log=lambda line: print(f"stufenlos: {line}", file=sys.stderr, flush=True))
+    except KernelBuildError as error:
+        if mode() != "auto":
+            raise
+        print(
+            f"stufenlos: warning: {error}\nstufenlos: numba's JIT serves instead (each worker "
+            "holds about 50 MB more)",
+            file=sys.stderr,
+        )
 
 
 def preload_app(settings: Settings) -> Any:
@@ -444,7 +468,9 @@ def serve(
     """
     import uvicorn
 
-    import_numba_without_unused_probes()  # before anything imports numba (api.app does)
+    prepare_kernels()  # before anything imports the kernels (api.app does)
+    if not compiled_in_use():
+        import_numba_without_unused_probes()  # before anything imports numba
     from api.app import release_free_heap
     from api.settings import Settings
     from graphs import settings

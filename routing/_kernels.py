@@ -1,6 +1,7 @@
-"""The numba kernels of the routing engine — the only module that imports numba.
+"""The numba kernels of the routing engine.
 
-Small ``@njit(cache=True)`` functions over contiguous typed arrays that write into
+Small ``@kernel`` functions (:mod:`accessibility_rules.kernel_loading`: ``numba.njit(cache=True, nogil=True)``,
+or their ahead-of-time build for :mod:`accessibility_rules.kernel_signatures`) over contiguous typed arrays that write into
 caller-allocated outputs. No Python callables, no objects: the Python classes around them
 (:mod:`routing.engine`) own validation, errors and results.
 
@@ -27,7 +28,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+
+from accessibility_rules.kernel_loading import kernel
 
 NO_EDGE = -1
 #: ``best_exit`` of :func:`search` when it stopped on its settle budget (``max_settled``).
@@ -49,7 +51,7 @@ Ends = tuple[np.ndarray, np.ndarray]
 Bound = tuple[np.ndarray, np.ndarray, float, float, float, np.ndarray, np.ndarray, float]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _heap_push(
     heap_key: np.ndarray, heap_node: np.ndarray, size: int, key: float, node: int
 ) -> int:
@@ -67,7 +69,7 @@ def _heap_push(
     return size + 1
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _heap_pop(heap_key: np.ndarray, heap_node: np.ndarray, size: int) -> int:
     """Remove the minimum (the caller read it at index 0 first); return the new size."""
     size -= 1
@@ -91,7 +93,7 @@ def _heap_pop(heap_key: np.ndarray, heap_node: np.ndarray, size: int) -> int:
     return size
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _bound(v: int, bound: Bound, target_costs: np.ndarray) -> float:
     """Lower bound on the cost from node ``v`` to the target point (see :func:`search`).
 
@@ -119,7 +121,7 @@ def _bound(v: int, bound: Bound, target_costs: np.ndarray) -> float:
     return max(h, alt)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def search(
     graph: Graph,
     workspace: Workspace,
@@ -253,7 +255,7 @@ def workspace(n: int, m: int) -> Workspace:
     )
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def extract_path(
     pred_edge: np.ndarray, tail: np.ndarray, end_node: int, out_edges: np.ndarray
 ) -> int:
@@ -276,7 +278,7 @@ def extract_path(
 END_ANY, END_AT_ORIGIN, END_AT_TARGET = 0, 1, 2
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def usable_end(
     e: int, violations: np.ndarray, at_head: np.ndarray, reverse_edge: np.ndarray, origin: bool
 ) -> bool:
@@ -298,7 +300,7 @@ def usable_end(
     return not origin or h == 0 or (rev >= 0 and twin_h == 0)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def snap_nearest(
     px: float,
     py: float,
@@ -401,7 +403,7 @@ def snap_nearest(
 _EARTH_RADIUS_M = 6_371_008.8
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _great_circle_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     """:func:`graphs.geodesy.great_circle_m`, the same operations in the same order."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
@@ -412,7 +414,7 @@ def _great_circle_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float
     return 2.0 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _flat_bearing_deg(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     """:func:`graphs.geodesy.flat_bearing_deg`, the same operations in the same order."""
     dx = (lon2 - lon1) * math.cos(math.radians(lat1))
@@ -420,7 +422,7 @@ def _flat_bearing_deg(lon1: float, lat1: float, lon2: float, lat2: float) -> flo
     return math.degrees(math.atan2(dx, dy)) % 360.0
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _along_point(lon: np.ndarray, lat: np.ndarray, i: int, step: int, base_m: float) -> int:
     """Index of the point about ``base_m`` from point ``i`` along the polyline (``step`` ±1):
     the first point at least ``base_m`` away along it, or its end."""
@@ -434,7 +436,7 @@ def _along_point(lon: np.ndarray, lat: np.ndarray, i: int, step: int, base_m: fl
     return j
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def turn_deltas(
     lon: np.ndarray, lat: np.ndarray, at: np.ndarray, base_m: float, out: np.ndarray
 ) -> None:
@@ -457,7 +459,7 @@ def turn_deltas(
         )
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def polyline_capacity(geom_first: np.ndarray, edges: np.ndarray) -> int:
     """Points of the edges' polylines together: room enough for :func:`route_polyline_fill`."""
     total = 0
@@ -466,7 +468,7 @@ def polyline_capacity(geom_first: np.ndarray, edges: np.ndarray) -> int:
     return total
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _cut_into(
     lon: np.ndarray, lat: np.ndarray, a: int, b: int, start: float, end: float,
     out: np.ndarray, pos: int,
@@ -517,7 +519,7 @@ def _cut_into(
     return pos
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def route_polyline_fill(
     geom_first: np.ndarray, lon: np.ndarray, lat: np.ndarray, edges: np.ndarray,
     start: float, end: float, out: np.ndarray, first_pt: np.ndarray, last_pt: np.ndarray,
@@ -572,7 +574,7 @@ PIECE_COLUMNS = (
 )  # fmt: skip
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def report_piece_flags(
     block: np.ndarray, cols: np.ndarray, start: float, end: float, steep_limit: float,
     narrow_limit: float, reported_surface: np.ndarray, crossing_none: float,
@@ -646,7 +648,7 @@ PIECE_HELD = 1 << 2  # along, no steps, an estimated incline with a value
 PIECE_NO_RAIL = 1 << 3  # walked flight of steps of unknown handrail
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _verdict_mask(
     v: int | np.int64, h: int | np.int64, u: int | np.int64, row: np.ndarray, cols: np.ndarray, closed_edge: bool,
     closed_head: bool, closed_tail: bool, rule: np.ndarray, codes: np.ndarray,
@@ -701,7 +703,7 @@ def _verdict_mask(
     return mask
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def verdict_masks_fill(
     violations: np.ndarray, at_head: np.ndarray, unknowns: np.ndarray, block: np.ndarray,
     cols: np.ndarray, closed_edge: np.ndarray, closed_head: np.ndarray,
@@ -715,7 +717,7 @@ def verdict_masks_fill(
         )  # fmt: skip
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def route_verdict(
     edges: np.ndarray, violations: np.ndarray, at_head: np.ndarray, unknowns: np.ndarray,
     rows: np.ndarray, cols: np.ndarray, edge_closed: np.ndarray, node_closed: np.ndarray,
@@ -795,7 +797,7 @@ def route_verdict(
 SEGMENT_COLUMNS = ("name_id", "is_sidewalk", "highway")
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def segment_runs(
     block: np.ndarray, cols: np.ndarray, edges: np.ndarray, way_id: np.ndarray,
     first_pt: np.ndarray, last_pt: np.ndarray, runs: np.ndarray,
@@ -857,7 +859,7 @@ LabelPool = tuple[
 ]  # fmt: skip
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def rest_step(
     walked_m: float, length_m: float, first_m: float, last_m: float, max_gap_m: float,
     limit_m: float,
@@ -883,7 +885,7 @@ def rest_step(
     return d if d <= limit_m else INFEASIBLE
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def rest_search(
     graph: Graph,
     seats: Seats,
@@ -1014,7 +1016,7 @@ def rest_search(
     return best, best_label, best_exit, settled, used
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _rest_dominated(
     v: int, c: float, d: float, node_first: np.ndarray, lab_cost: np.ndarray,
     lab_d: np.ndarray, lab_next: np.ndarray, lab_dead: np.ndarray,
@@ -1040,7 +1042,7 @@ def _rest_dominated(
     return False
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def rest_extract(
     lab_pred: np.ndarray, lab_edge: np.ndarray, label: int, out: np.ndarray
 ) -> tuple[int, int]:
@@ -1083,7 +1085,7 @@ def label_pool(capacity: int) -> LabelPool:
 TURN_STRAIGHT, TURN_UTURN = 0, 7
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def turn_kind(delta: float, straight_deg: float) -> int:
     """The code of a change of bearing ``delta`` (degrees, not normalised; NaN: straight):
     below ``straight_deg`` straight, below 45° slight, below 135° a turn, below 170° sharp, else
@@ -1105,7 +1107,7 @@ def turn_kind(delta: float, straight_deg: float) -> int:
     return TURN_UTURN
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def turn_kinds(
     lon: np.ndarray, lat: np.ndarray, at: np.ndarray, base_m: float, straight_deg: float,
     deltas: np.ndarray, out: np.ndarray,
@@ -1122,7 +1124,7 @@ def turn_kinds(
 # where the numpy expressions it replaced cost a few calls of ~1 µs each.
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def top_incline(block: np.ndarray, column: int, flags: np.ndarray) -> int:
     """The first piece of largest absolute incline (column ``column`` of ``block``, the report
     table gathered for a route's pieces) among those whose ``flags``
@@ -1139,7 +1141,7 @@ def top_incline(block: np.ndarray, column: int, flags: np.ndarray) -> int:
     return top
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def mark_runs(mask: np.ndarray, marked: np.ndarray, starts: np.ndarray) -> int:
     """Set ``marked`` (bool) where ``mask`` is set and write the first piece of each run of
     consecutive ``mask`` pieces into ``starts``; returns the number of runs (0: ``mask`` is
@@ -1176,7 +1178,7 @@ _PAIRWISE_BLOCK = 128
 _PAIRWISE_STACK = 2 * 64 + 2
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _pairwise_block(values: np.ndarray, start: int, n: int) -> float:
     """numpy's ``pairwise_sum`` of ``values[start:start + n]`` for ``n`` ≤ 128: fewer than 8
     values added in turn, else 8 running sums combined as a tree, the rest added in turn."""
@@ -1205,7 +1207,7 @@ def _pairwise_block(values: np.ndarray, start: int, n: int) -> float:
     return res
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _pairwise_sum(values: np.ndarray, n: int) -> float:
     """``values[:n].sum()`` exactly as numpy computes it for a contiguous float64 array: its
     pairwise summation added to the identity 0.0 (so an all ``-0.0`` sum is 0.0, as numpy's).
@@ -1241,7 +1243,7 @@ def _pairwise_sum(values: np.ndarray, n: int) -> float:
     return 0.0 + held[0]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _round_fast(x: float, scale: float) -> tuple[float, bool]:
     """``x`` rounded to ``1/scale`` as numpy rounds it (``rint(x·scale) / scale``) and whether
     the product lies near a half, where that may differ from Python's ``round``."""
@@ -1249,7 +1251,7 @@ def _round_fast(x: float, scale: float) -> tuple[float, bool]:
     return np.rint(scaled) / scale, abs(abs(scaled - np.floor(scaled)) - 0.5) < NEAR_HALF
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def round_fill(values: np.ndarray, scale: float, out: np.ndarray, near: np.ndarray) -> int:
     """``rint(values·scale) / scale`` into ``out`` and the positions of the values whose product
     lies near a half into ``near`` (:func:`routing.rounding.round_like_python` rounds those
@@ -1263,7 +1265,7 @@ def round_fill(values: np.ndarray, scale: float, out: np.ndarray, near: np.ndarr
     return count
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def incline_runs(
     edges: np.ndarray, walked_m: np.ndarray, incline_percent: np.ndarray,
     incline_source: np.ndarray, rounded: np.ndarray, source_min: int, source_max: int,
@@ -1320,7 +1322,7 @@ SUM_LIT_M, SUM_UNLIT_M, SUM_LIGHT_UNKNOWN_M = 3, 4, 5
 SUM_ROWS = 6
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def green_light_sums(
     edges: np.ndarray, walked_m: np.ndarray, size: int, green_share: np.ndarray,
     park_id: np.ndarray, lit: np.ndarray, yes: int, no: int, scratch: np.ndarray,

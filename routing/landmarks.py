@@ -123,7 +123,9 @@ def landmark_distances(
     for i, node in enumerate(landmark_nodes):
         gen = i + 1
         source = (np.array([node], dtype=np.int64), zero)
-        _kernels.search((first_out, head, sym), ws, gen, source, no_targets, bound, 0)
+        _kernels.search(
+            (first_out, head, sym), ws, gen, source, no_targets, bound, 0, _kernels.NO_BUDGET
+        )
         reached = closed == gen
         dist[reached, i] = work[reached]
     # unreachable from a landmark (another component): that landmark gives no bound there

@@ -16,6 +16,16 @@ from typing import Any
 
 import pytest
 
+# The kernels as ``stufenlos serve`` runs them (the ahead-of-time build, made here once per change
+# of the kernels), every call checked against the signatures they are built for
+# (:mod:`accessibility_rules.kernel_loading`); ``STUFENLOS_KERNELS=jit make test`` runs numba's
+# JIT instead.
+os.environ.setdefault("STUFENLOS_KERNELS", "checked")
+if os.environ["STUFENLOS_KERNELS"] != "jit":
+    from routing.kernel_build import ensure_built
+
+    ensure_built()
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OSM_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "osm"
 SHARED_DATA_MISSING = "../shared/data not present: real-data tests need the shared extracts"

@@ -1,0 +1,238 @@
+"""How the numba kernels are loaded: built ahead of time, or compiled by numba's JIT.
+
+Every kernel is written once, as a Python function decorated with :func:`kernel` in
+:mod:`routing._kernels` or :mod:`accessibility_rules._kernels`. What the decorator returns
+depends on the mode (``STUFENLOS_KERNELS``, read when the kernels' modules are imported):
+
+- ``jit``: ``numba.njit(cache=True, nogil=True)``: numba compiles each kernel for the types of
+  its first call (or loads it from its cache). The process imports numba and LLVM.
+- ``compiled``: the function of the ahead-of-time build (:mod:`routing.kernel_build`: the same
+  functions compiled by ``numba.pycc`` for the signatures of
+  :mod:`accessibility_rules.kernel_signatures`, into one extension module in the cache folder).
+  The process imports neither numba nor LLVM: the server's workers are forked from a parent
+  that has them not, about 40 MB less of each worker's memory (numba's import 24 MB and its
+  compiler's start 14 MB, measured on the serving parent, besides the kernels' code). The built
+  functions release the GIL while they run, as the JIT's do (``nogil``). A kernel of
+  :data:`~accessibility_rules.kernel_signatures.GUARDED` tests each call's arguments and hands
+  one the build does not take to the JIT (which then imports numba).
+- ``checked``: ``compiled``, every call's arguments tested against the declared signature; the
+  test suite runs so. A call that does not fit is a ``TypeError`` when it comes from the
+  library (a caller passing other types than the engine's: the build would misread them), and
+  is answered by the JIT when it comes from a test (a test may try other dtypes on purpose).
+- ``auto`` (the default): ``compiled`` when the cache holds a build of exactly these sources
+  (:func:`build_key`), else ``jit``. ``stufenlos serve`` and the test suite make the build first
+  (:func:`routing.kernel_build.ensure_built`).
+
+Helpers that only kernels call (the search's heap, rounding) are not exported by the build; in
+the compiled modes they are :class:`_Deferred`: called from Python (a test does), numba's JIT
+answers, from a copy of the module's kernels (:func:`_jit_twin`).
+
+The build lives in ``$STUFENLOS_CACHE_DIR/kernels/<key>/`` (the cache folder of
+:mod:`graphs.settings`, read here from the environment: this module sits below ``graphs``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.machinery
+import importlib.metadata
+import importlib.util
+import os
+import platform
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import FunctionType, ModuleType
+from typing import Any
+
+MODES = ("auto", "jit", "compiled", "checked")
+#: The build's extension module (its file name adds Python's suffix).
+MODULE_NAME = "stufenlos_kernels"
+#: The modules whose kernels are built.
+KERNEL_MODULES = ("routing._kernels", "accessibility_rules._kernels")
+_ROOT = Path(__file__).resolve().parent.parent
+#: The files whose bytes decide whether a build fits: the kernels, their signatures, the build.
+_SOURCES = (
+    _ROOT / "routing" / "_kernels.py",
+    _ROOT / "accessibility_rules" / "_kernels.py",
+    _ROOT / "accessibility_rules" / "kernel_signatures.py",
+    _ROOT / "routing" / "kernel_build.py",
+)
+
+
+class KernelBuildError(RuntimeError):
+    """The ahead-of-time build is missing or could not be made."""
+
+
+def mode() -> str:
+    """``STUFENLOS_KERNELS``, checked (one of :data:`MODES`)."""
+    value = os.environ.get("STUFENLOS_KERNELS", "auto").strip().lower() or "auto"
+    if value not in MODES:
+        raise ValueError(f"STUFENLOS_KERNELS must be one of {', '.join(MODES)}, not {value!r}")
+    return value
+
+
+def export_name(key: str) -> str:
+    """The name of kernel ``module.name`` in the build (unique across the kernels' modules)."""
+    return key.replace(".", "_")
+
+
+def _cpu_identity() -> str:
+    """What the build's code depends on of this machine (it is compiled for the host CPU)."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return platform.processor()
+    wanted = ("model name", "flags")
+    return "|".join(sorted({ln for ln in lines if ln.split(":")[0].strip() in wanted}))
+
+
+def build_key() -> str:
+    """A digest of everything a build depends on: the kernels' sources, their signatures, the
+    build script, numba's and Python's versions, the platform and the CPU."""
+    digest = hashlib.blake2b(digest_size=10)
+    for path in _SOURCES:
+        digest.update(path.read_bytes())
+    for part in (
+        importlib.metadata.version("numba"),
+        sys.version,
+        sys.platform,
+        platform.machine(),
+        _cpu_identity(),
+    ):
+        digest.update(part.encode())
+    return digest.hexdigest()
+
+
+def built_file() -> Path:
+    """Where the build of these sources lives (it may not exist)."""
+    cache = os.environ.get("STUFENLOS_CACHE_DIR")
+    root = Path(cache).expanduser() if cache else _ROOT / ".cache"
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    return root / "kernels" / build_key() / f"{MODULE_NAME}{suffix}"
+
+
+_lock = threading.RLock()
+_loaded: dict[str, ModuleType | None] = {}
+
+
+def _compiled_module() -> ModuleType | None:
+    """The build as a module in the compiled modes (None in the JIT mode or, with ``auto``,
+    without a build). Loaded once."""
+    with _lock:
+        if "module" in _loaded:
+            return _loaded["module"]
+        chosen = mode()
+        module = None
+        if chosen != "jit":
+            path = built_file()
+            if path.exists():
+                spec = importlib.util.spec_from_file_location(MODULE_NAME, path)
+                assert spec is not None
+                assert spec.loader is not None
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+            elif chosen != "auto":
+                raise KernelBuildError(
+                    f"STUFENLOS_KERNELS={chosen} but no build at {path}: run "
+                    "`python -m routing.kernel_build` (or `stufenlos serve`, which makes it)"
+                )
+        _loaded["module"] = module
+        return module
+
+
+def compiled_in_use() -> bool:
+    """Whether the kernels come from the ahead-of-time build."""
+    return _compiled_module() is not None
+
+
+#: Every kernel's Python function, by module and name (what the JIT and the build compile).
+PY_FUNCS: dict[str, dict[str, Callable[..., Any]]] = {}
+
+
+def _jit(fn: Callable[..., Any]) -> Any:
+    from numba import njit
+
+    return njit(cache=True, nogil=True)(fn)
+
+
+def kernel(fn: Callable[..., Any]) -> Any:
+    """The kernel ``fn`` as the mode wants it (see the module's docstring)."""
+    PY_FUNCS.setdefault(fn.__module__, {})[fn.__name__] = fn
+    module = _compiled_module()
+    if module is None:
+        return _jit(fn)
+    from accessibility_rules.kernel_signatures import GUARDED
+
+    key = f"{fn.__module__}.{fn.__name__}"
+    built = getattr(module, export_name(key), None)
+    if built is None:
+        return _Deferred(fn)
+    if mode() == "checked" or key in GUARDED:
+        return _Checked(fn, built, strict=key not in GUARDED)
+    return built
+
+
+_twins: dict[str, dict[str, Any]] = {}
+
+
+def _jit_twin(module_name: str) -> dict[str, Any]:
+    """The JIT's kernels of ``module_name`` in a namespace of their own: a copy of the module's
+    globals whose kernels are numba's (they call one another through it), the module itself
+    left as it is. What answers a call the build cannot take."""
+    with _lock:
+        twin = _twins.get(module_name)
+        if twin is None:
+            twin = dict(vars(sys.modules[module_name]))
+            for name, fn in PY_FUNCS.get(module_name, {}).items():
+                clone = FunctionType(fn.__code__, twin, fn.__name__, fn.__defaults__)
+                clone.__qualname__, clone.__module__ = fn.__qualname__, fn.__module__
+                twin[name] = _jit(clone)
+            _twins[module_name] = twin
+        return twin
+
+
+class _Deferred:
+    """A kernel the build does not export (a helper of other kernels): called from Python (a
+    test does), the JIT answers (:func:`_jit_twin`)."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.__wrapped__ = fn
+        self.__name__ = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __call__(self, *args: Any) -> Any:
+        fn = self.__wrapped__
+        return _jit_twin(fn.__module__)[fn.__name__](*args)
+
+
+_TESTS = str(_ROOT / "tests")
+
+
+class _Checked:
+    """A built kernel whose every call's arguments are tested against its declared signature:
+    the ``checked`` mode, and the :data:`~accessibility_rules.kernel_signatures.GUARDED`
+    kernels. A call that does not fit goes to the JIT if it comes from a test or the kernel is
+    guarded (not ``strict``), else raises ``TypeError``."""
+
+    def __init__(self, fn: Callable[..., Any], built: Callable[..., Any], *, strict: bool) -> None:
+        self.__wrapped__ = fn
+        self.__name__ = fn.__name__
+        self.__doc__ = fn.__doc__
+        self._built = built
+        self._key = f"{fn.__module__}.{fn.__name__}"
+        self._strict = strict
+
+    def __call__(self, *args: Any) -> Any:
+        from accessibility_rules.kernel_signatures import SIGNATURES, arguments_fit
+
+        if arguments_fit(self._key, args):
+            return self._built(*args)
+        caller = sys._getframe(1).f_code.co_filename
+        if self._strict and not caller.startswith(_TESTS):
+            declared = SIGNATURES[self._key][1]
+            got = [type(a).__name__ + (f"[{a.dtype}]" if hasattr(a, "dtype") else "") for a in args]
+            raise TypeError(f"kernel {self._key} is built for {declared}, not ({', '.join(got)})")
+        fn = self.__wrapped__
+        return _jit_twin(fn.__module__)[fn.__name__](*args)

@@ -1,0 +1,114 @@
+"""The kernels' ahead-of-time build: ``python -m routing.kernel_build [TARGET]``.
+
+Compiles every kernel of :data:`accessibility_rules.kernel_signatures.SIGNATURES` with
+``numba.pycc`` (the functions numba's JIT compiles, for exactly the declared signature, for this
+machine's CPU, each releasing the GIL while it runs, as ``nogil=True`` does) into one extension
+module, which :mod:`accessibility_rules.kernel_loading` loads in place of the JIT (see there for
+why). Runs in the JIT mode (it reads the kernels' Python functions). Needs a C compiler (pycc
+compiles the module's glue with it). Written to a temporary file and moved into place, so a
+reader sees a whole build or none. TARGET defaults to
+:func:`~accessibility_rules.kernel_loading.built_file`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from accessibility_rules.kernel_loading import (
+    MODULE_NAME,
+    PY_FUNCS,
+    KernelBuildError,
+    built_file,
+    export_name,
+    mode,
+)
+from accessibility_rules.kernel_signatures import SIGNATURES, numba_signature
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextlib.contextmanager
+def _releasing_gil() -> Iterator[None]:
+    """numba.pycc's exported functions, compiled with ``release_gil`` (pycc has no option)."""
+    import numba.pycc.compiler as pycc_compiler
+
+    plain = pycc_compiler.Flags
+
+    class NoGilFlags(plain):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+            self.release_gil = True
+
+    setattr(pycc_compiler, "Flags", NoGilFlags)  # noqa: B010  (a module's class, replaced)
+    try:
+        yield
+    finally:
+        setattr(pycc_compiler, "Flags", plain)  # noqa: B010
+
+
+def build(target: Path) -> Path:
+    """Compile the declared kernels into the extension module ``target``; its path."""
+    if mode() != "jit":
+        raise KernelBuildError("run the build with STUFENLOS_KERNELS=jit (it reads the kernels)")
+    import accessibility_rules._kernels  # noqa: F401  (their Python functions, in PY_FUNCS)
+    import routing._kernels  # noqa: F401
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numba.pycc's pending deprecation
+        from numba.pycc import CC
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        cc = CC(MODULE_NAME)
+        cc.output_dir = tmp
+        cc.target_cpu = "host"
+        cc.verbose = False
+        for key in SIGNATURES:
+            module, name = key.rsplit(".", 1)
+            cc.export(export_name(key), numba_signature(key))(PY_FUNCS[module][name])
+        with _releasing_gil():
+            cc.compile()
+        os.replace(Path(tmp) / cc.output_file, target)
+    return target
+
+
+def ensure_built(*, log: Callable[[str], None] = print) -> Path:
+    """The build's file, made first when missing: in a child process (this one then imports no
+    numba), about half a minute once per change of the kernels. Raises
+    :class:`~accessibility_rules.kernel_loading.KernelBuildError` when the build fails (no C
+    compiler), with the end of its output."""
+    target = built_file()
+    if target.exists():
+        return target
+    log(f"compiling the routing kernels ahead of time into {target.parent} (once) …")
+    result = subprocess.run(
+        [sys.executable, "-m", "routing.kernel_build", str(target)],
+        env=os.environ | {"STUFENLOS_KERNELS": "jit"}, capture_output=True, text=True,
+        cwd=_ROOT, check=False,
+    )  # fmt: skip
+    if result.returncode != 0 or not target.exists():
+        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
+        raise KernelBuildError(f"the kernels' ahead-of-time build failed:\n{tail}")
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build into the path given, or into the cache's place for these sources."""
+    args = sys.argv[1:] if argv is None else argv
+    target = Path(args[0]) if args else built_file()
+    started = time.perf_counter()
+    build(target)
+    print(f"built {target} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

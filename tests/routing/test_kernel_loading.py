@@ -1,0 +1,232 @@
+"""The kernels' ahead-of-time build (:mod:`accessibility_rules.kernel_loading`, :mod:`routing.kernel_build`):
+what it is built for, that calls it cannot take are caught, that it answers as numba's JIT does
+and releases the GIL as the JIT's kernels do."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from accessibility_rules import _kernels as rules_kernels
+from accessibility_rules.kernel_loading import (
+    KERNEL_MODULES,
+    PY_FUNCS,
+    build_key,
+    compiled_in_use,
+    export_name,
+    mode,
+)
+from accessibility_rules.kernel_signatures import (
+    GUARDED,
+    HELPERS,
+    SIGNATURES,
+    arguments_fit,
+    numba_signature,
+)
+from routing import _kernels
+
+CHECKED = mode() == "checked" and compiled_in_use()
+
+
+def test_every_kernel_python_calls_has_a_signature() -> None:
+    """Each public kernel of the kernels' modules is built (or is a helper only kernels call),
+    and every signature names a kernel."""
+    assert rules_kernels.edge_weights is not None  # both modules imported
+    public = {
+        f"{module}.{name}"
+        for module in KERNEL_MODULES
+        for name in PY_FUNCS[module]
+        if not name.startswith("_")
+    }
+    assert public - HELPERS == set(SIGNATURES)
+    names = [export_name(key) for key in SIGNATURES]
+    assert len(set(names)) == len(names)
+    assert set(SIGNATURES) >= GUARDED
+
+
+def test_the_build_key_is_a_stable_digest() -> None:
+    assert build_key() == build_key()
+    assert len(build_key()) == 20
+
+
+def test_the_signatures_become_numbas_types() -> None:
+    """The codes become numba's types as the build needs them: C-contiguous arrays, any layout
+    where declared, no result as ``none``, a tuple of equal items as numba's ``UniTuple``."""
+    assert str(numba_signature("routing._kernels.mark_runs")) == (
+        "(Array(bool, 1, 'C', False, aligned=True), Array(bool, 1, 'C', False, aligned=True), "
+        "Array(int64, 1, 'C', False, aligned=True)) -> int64"
+    )
+    turn = numba_signature("routing._kernels.turn_kinds")
+    assert turn.args[0].layout == "A"
+    assert str(turn.return_type) == "none"
+    assert (
+        str(numba_signature("routing._kernels.rest_extract").return_type) == "UniTuple(int64 x 2)"
+    )
+
+
+def test_arguments_that_fit_the_build_are_accepted() -> None:
+    mask, out, starts = np.zeros(4, bool), np.zeros(4, bool), np.zeros(4, np.int64)
+    assert arguments_fit("routing._kernels.mark_runs", (mask, out, starts))
+    polyline = np.zeros((5, 2))
+    # strided columns where the build takes any layout; an int and a numpy float for floats
+    args = (polyline[:, 0], polyline[:, 1], np.zeros(2, np.int64), 1, np.float64(2.0),
+            np.zeros(2), np.zeros(2, np.int8))  # fmt: skip
+    assert arguments_fit("routing._kernels.turn_kinds", args)
+    assert not arguments_fit("routing._kernels.turn_kinds", (*args[:3], 1.5j, *args[4:]))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (np.zeros(4, np.int8), np.zeros(4, bool), np.zeros(4, np.int64)),  # int8 where bool
+        (np.zeros(4, bool), np.zeros(4, bool), np.zeros(4, np.float64)),  # same size, float
+        (np.zeros(8, bool)[::2], np.zeros(4, bool), np.zeros(4, np.int64)),  # strided
+        (np.zeros((2, 2), bool), np.zeros(4, bool), np.zeros(4, np.int64)),  # 2-D
+        (np.zeros(4, bool), np.zeros(4, bool)),  # an argument missing
+        ([False] * 4, np.zeros(4, bool), np.zeros(4, np.int64)),  # a list
+    ],
+)
+def test_a_call_the_build_would_misread_does_not_fit(args: tuple) -> None:
+    """The build's own conversion checks only an array's item size; these do not fit."""
+    assert not arguments_fit("routing._kernels.mark_runs", args)
+
+
+@pytest.mark.skipif(not CHECKED, reason="the checked mode of the build (the test suite's default)")
+def test_the_library_calling_with_other_types_is_an_error() -> None:
+    """In the checked mode a call that does not fit, from outside the tests, raises."""
+    scope = {"kernel": _kernels.mark_runs, "np": np}
+    source = "kernel(np.zeros(4, np.int8), np.zeros(4, bool), np.zeros(4, np.int64))\n"
+    with pytest.raises(TypeError, match="mark_runs is built for"):
+        exec(compile(source, "/srv/engine/caller.py", "exec"), scope)
+
+
+@pytest.mark.skipif(not CHECKED, reason="the checked mode of the build (the test suite's default)")
+def test_a_test_call_with_other_types_is_answered_by_the_jit() -> None:
+    mask = np.array([0, 1, 1, 0, 1], dtype=bool)
+    expected_out, expected_starts = np.zeros(5, bool), np.zeros(5, np.int64)
+    runs = _kernels.mark_runs(mask, expected_out, expected_starts)
+    out, starts = np.zeros(5, np.int8), np.zeros(5, np.int64)
+    assert _kernels.mark_runs(mask.astype(np.int8), out, starts) == runs == 2
+    assert out.astype(bool).tolist() == expected_out.tolist()
+    assert starts.tolist() == expected_starts.tolist()
+    assert _kernels._round_fast(2.5, 1.0) == (2.0, True)  # a helper the build does not export
+
+
+def _grid(side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A ``side`` × ``side`` grid, both directions of every edge, 1 s each (CSR)."""
+    n = side * side
+    r, c = np.divmod(np.arange(n), side)
+    tails, heads = [], []
+    for dr, dc in ((0, 1), (1, 0), (0, -1), (-1, 0)):
+        ok = (r + dr >= 0) & (r + dr < side) & (c + dc >= 0) & (c + dc < side)
+        tails.append(np.flatnonzero(ok))
+        heads.append(np.flatnonzero(ok) + dr * side + dc)
+    tail, head = np.concatenate(tails), np.concatenate(heads)
+    order = np.argsort(tail, kind="stable")
+    first_out = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(tail, minlength=n), out=first_out[1:])
+    return first_out, head[order].astype(np.int32), np.ones(len(head))
+
+
+def test_a_long_search_releases_the_gil() -> None:
+    """While one thread runs a long search, another runs Python: the kernels release the GIL
+    (``nogil`` in the JIT, ``release_gil`` in the build), which is what lets the server's event
+    loop answer while its CPU thread searches. The other thread's longest pause is compared with
+    the search's own duration in the same run."""
+    first_out, head, cost = _grid(700)
+    n = len(first_out) - 1
+    ws = _kernels.workspace(n, len(head) + 8)
+    sources = (np.zeros(1, dtype=np.int64), np.zeros(1))
+    targets = (np.zeros(0, dtype=np.int64), np.zeros(0))
+    bound = _kernels.no_bound()
+
+    def run(gen: int) -> None:
+        _kernels.search((first_out, head, cost), ws, gen, sources, targets, bound, 0,
+                        _kernels.NO_BUDGET)  # fmt: skip
+
+    run(1)
+    started = time.perf_counter()
+    run(2)
+    alone_s = time.perf_counter() - started
+    worker = threading.Thread(target=run, args=(3,))
+    worker.start()
+    longest, last = 0.0, time.perf_counter()
+    while worker.is_alive():
+        sum(range(200))
+        now = time.perf_counter()
+        longest, last = max(longest, now - last), now
+    worker.join()
+    assert ws[0][n - 1] == pytest.approx(2 * (700 - 1))  # the search did its work
+    assert alone_s > 0.05
+    assert longest < alone_s / 3, (longest, alone_s)
+
+
+_ANSWERS = """
+import json, sys
+import numpy as np
+from accessibility_rules.profile import preset_names
+from api.errors import ApiError
+from api.routes.routing import plan
+from api.schemas import RouteRequest
+from api.server import preload_app
+from api.settings import Settings
+from routing.errors import RoutingError
+from accessibility_rules.kernel_loading import compiled_in_use
+from routing.matrix import cost_matrix
+
+app = preload_app(Settings(graph_dir=sys.argv[1], database_url=f"sqlite:///{sys.argv[2]}"))
+router = app.state.router
+lat, lon = router.graph.node["lat"], router.graph.node["lon"]
+rng = np.random.default_rng(3)
+out = [compiled_in_use()]
+for i in range(60):
+    a, b, c = (int(x) for x in rng.integers(0, len(lat), size=3))
+    point = lambda n: {"lat": float(lat[n]) + 2e-5, "lon": float(lon[n]) - 1e-5}
+    body = {"origin": point(a), "destination": point(b),
+            "profile": {"name": preset_names()[i % len(preset_names())]},
+            "departure_time": ("2026-06-21T15:00:00", "2026-12-21T21:00:00")[i % 2]}
+    if i % 5 == 1:
+        body["alternatives"] = 1
+    if i % 5 == 2:
+        body["via"] = [point(c)]
+    if i % 5 == 3:
+        body["profile"]["parameters"] = {"max_distance_between_rests_m": 300}
+    try:
+        out.append(plan(router, RouteRequest.model_validate(body), 3, 3))
+    except (ApiError, RoutingError) as error:
+        out.append(type(error).__name__)
+points = [(float(lat[n]), float(lon[n])) for n in rng.integers(0, len(lat), size=5)]
+for profile in ("wheelchair", router.profile("walk", {"max_distance_between_rests_m": 400.0})):
+    m = cost_matrix(router, points, points, profile)
+    out.append(repr(m))
+imported = sorted(m for m in ("numba", "llvmlite") if m in sys.modules)
+print(json.dumps([imported, *out], default=repr))
+"""
+
+
+@pytest.mark.slow
+def test_the_build_answers_as_the_jit_without_numba(centre_graph_dir: Path, tmp_path: Path) -> None:
+    """Routes of every preset (alternatives, via points, rests, by day and at night) and two
+    matrices, answered by the app as ``stufenlos serve`` preloads it, with the build and with
+    numba's JIT, each in a fresh process: the same JSON, byte for byte; and with the build the
+    process imports neither numba nor LLVM (its forked workers do not carry them)."""
+    answers = {}
+    for kernels in ("jit", "compiled"):
+        done = subprocess.run(
+            [sys.executable, "-c", _ANSWERS, str(centre_graph_dir), str(tmp_path / f"{kernels}.db")],
+            capture_output=True, text=True, timeout=600, check=True,
+            env=os.environ | {"STUFENLOS_KERNELS": kernels},
+        )  # fmt: skip
+        answers[kernels] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert answers["jit"][:2] == [["llvmlite", "numba"], False]
+    assert answers["compiled"][:2] == [[], True]
+    assert sum(isinstance(a, dict) for a in answers["jit"]) >= 40
+    assert answers["compiled"][2:] == answers["jit"][2:]
