@@ -46,6 +46,8 @@ from pathlib import Path
 from types import FunctionType, ModuleType
 from typing import Any
 
+from accessibility_rules.kernel_signatures import GUARDED, SIGNATURES, arguments_fit
+
 MODES = ("auto", "jit", "compiled", "checked")
 #: The build's extension module (its file name adds Python's suffix).
 MODULE_NAME = "stufenlos_kernels"
@@ -163,8 +165,6 @@ def kernel(fn: Callable[..., Any]) -> Any:
     module = _compiled_module()
     if module is None:
         return _jit(fn)
-    from accessibility_rules.kernel_signatures import GUARDED
-
     key = f"{fn.__module__}.{fn.__name__}"
     built = getattr(module, export_name(key), None)
     if built is None:
@@ -225,8 +225,6 @@ class _Checked:
         self._strict = strict
 
     def __call__(self, *args: Any) -> Any:
-        from accessibility_rules.kernel_signatures import SIGNATURES, arguments_fit
-
         if arguments_fit(self._key, args):
             return self._built(*args)
         caller = sys._getframe(1).f_code.co_filename
