@@ -22,6 +22,8 @@ does not fit).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -125,35 +127,57 @@ def _array_code(code: str) -> tuple[np.dtype, int, bool] | None:
 
 def fits(code: Code, value: Any) -> bool:
     """Whether ``value`` may be passed where the build takes ``code`` (numpy only)."""
+    return _checker(code)(value)
+
+
+@functools.cache
+def _checker(code: Code) -> Callable[[Any], bool]:
+    """:func:`fits` for ``code``, the code read once (a guarded kernel tests every call)."""
     if isinstance(code, tuple):
-        return (
-            isinstance(value, tuple)
-            and len(value) == len(code)
-            and all(fits(c, v) for c, v in zip(code, value, strict=True))
-        )
+        parts = tuple(_checker(c) for c in code)
+        count = len(parts)
+
+        def tuple_fits(value: Any) -> bool:
+            return (
+                isinstance(value, tuple)
+                and len(value) == count
+                and all(check(v) for check, v in zip(parts, value, strict=True))
+            )
+
+        return tuple_fits
     assert code is not None
     array = _array_code(code)
     if array is not None:
         dtype, ndim, any_layout = array
-        return (
-            isinstance(value, np.ndarray)
-            and value.dtype == dtype
-            and value.ndim == ndim
-            and (any_layout or value.flags.c_contiguous)
-        )
-    if code == "b1":
-        return isinstance(value, bool | np.bool_)
-    if code[0] in "iu":
-        return isinstance(value, (*_INTEGERS, bool, np.bool_))
-    return isinstance(value, (*_NUMBERS, bool, np.bool_))
+
+        def array_fits(value: Any) -> bool:
+            return (
+                isinstance(value, np.ndarray)
+                and value.dtype == dtype
+                and value.ndim == ndim
+                and (any_layout or value.flags.c_contiguous)
+            )
+
+        return array_fits
+    kinds: tuple[type, ...] = (
+        (bool, np.bool_)
+        if code == "b1"
+        else (*_INTEGERS, bool, np.bool_)
+        if code[0] in "iu"
+        else (*_NUMBERS, bool, np.bool_)
+    )
+    return lambda value: isinstance(value, kinds)
+
+
+@functools.cache
+def _argument_checkers(key: str) -> tuple[Callable[[Any], bool], ...]:
+    return tuple(_checker(c) for c in SIGNATURES[key][1])
 
 
 def arguments_fit(key: str, args: tuple[Any, ...]) -> bool:
     """Whether ``args`` fit kernel ``key``'s declared arguments."""
-    declared = SIGNATURES[key][1]
-    return len(args) == len(declared) and all(
-        fits(c, a) for c, a in zip(declared, args, strict=True)
-    )
+    checks = _argument_checkers(key)
+    return len(args) == len(checks) and all(check(a) for check, a in zip(checks, args, strict=True))
 
 
 def numba_type(code: Code) -> Any:
