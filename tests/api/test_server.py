@@ -62,3 +62,29 @@ def test_error_over_http_has_no_traceback(server: str) -> None:
     assert response.status_code == 422
     assert set(response.json()) == {"code", "message", "details"}
     assert "Traceback" not in response.text
+
+
+def test_without_the_kernels_build_the_jit_serves_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``stufenlos serve`` makes the kernels' ahead-of-time build first; where that fails (no C
+    compiler) the JIT serves, with a warning, unless the build was asked for."""
+    import routing.kernel_build
+    from accessibility_rules.kernel_loading import KernelBuildError
+    from api.server import prepare_kernels
+
+    def fail(**_: object) -> Path:
+        raise KernelBuildError("the kernels' ahead-of-time build failed:\ncc: not found")
+
+    monkeypatch.setattr(routing.kernel_build, "ensure_built", fail)
+    monkeypatch.setenv("STUFENLOS_KERNELS", "auto")
+    prepare_kernels()
+    err = capsys.readouterr().err
+    assert "cc: not found" in err
+    assert "numba's JIT serves instead" in err
+    monkeypatch.setenv("STUFENLOS_KERNELS", "compiled")
+    with pytest.raises(KernelBuildError):
+        prepare_kernels()
+    monkeypatch.setenv("STUFENLOS_KERNELS", "jit")
+    prepare_kernels()  # nothing to build
+    assert capsys.readouterr().err == ""
