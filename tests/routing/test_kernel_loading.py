@@ -32,6 +32,7 @@ from accessibility_rules.kernel_signatures import (
     numba_signature,
 )
 from routing import _kernels
+from routing.kernel_build import ensure_built
 
 CHECKED = mode() == "checked" and compiled_in_use()
 
@@ -218,6 +219,7 @@ def test_the_build_answers_as_the_jit_without_numba(centre_graph_dir: Path, tmp_
     matrices, answered by the app as ``stufenlos serve`` preloads it, with the build and with
     numba's JIT, each in a fresh process: the same JSON, byte for byte; and with the build the
     process imports neither numba nor LLVM (its forked workers do not carry them)."""
+    ensure_built()  # (the suite made it unless it runs with STUFENLOS_KERNELS=jit)
     answers = {}
     for kernels in ("jit", "compiled"):
         done = subprocess.run(
