@@ -34,6 +34,7 @@ The build lives in ``$STUFENLOS_CACHE_DIR/kernels/<key>/`` (the cache folder of
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.machinery
 import importlib.metadata
 import importlib.util
@@ -117,6 +118,21 @@ def built_file() -> Path:
 
 _lock = threading.RLock()
 _loaded: dict[str, ModuleType | None] = {}
+_modules_by_path: dict[Path, ModuleType] = {}
+
+
+def load_built(path: Path) -> ModuleType:
+    """The build at ``path`` as a module (loaded once per path)."""
+    with _lock:
+        module = _modules_by_path.get(path)
+        if module is None:
+            spec = importlib.util.spec_from_file_location(MODULE_NAME, path)
+            assert spec is not None
+            assert spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            _modules_by_path[path] = module
+        return module
 
 
 def _compiled_module() -> ModuleType | None:
@@ -130,11 +146,7 @@ def _compiled_module() -> ModuleType | None:
         if chosen != "jit":
             path = built_file()
             if path.exists():
-                spec = importlib.util.spec_from_file_location(MODULE_NAME, path)
-                assert spec is not None
-                assert spec.loader is not None
-                module = importlib.util.module_from_spec(spec)
-                spec.loader.exec_module(module)
+                module = load_built(path)
             elif chosen != "auto":
                 raise KernelBuildError(
                     f"STUFENLOS_KERNELS={chosen} but no build at {path}: run "
@@ -165,13 +177,27 @@ def kernel(fn: Callable[..., Any]) -> Any:
     module = _compiled_module()
     if module is None:
         return _jit(fn)
+    return _from_build(fn, module, checked=mode() == "checked")
+
+
+def _from_build(fn: Callable[..., Any], module: ModuleType, *, checked: bool) -> Any:
+    """What stands for kernel ``fn`` with the build ``module``: the built function, tested
+    (``checked``, or a guarded kernel) or not; a helper the build does not export deferred."""
     key = f"{fn.__module__}.{fn.__name__}"
     built = getattr(module, export_name(key), None)
     if built is None:
         return _Deferred(fn)
-    if mode() == "checked" or key in GUARDED:
+    if checked or key in GUARDED:
         return _Checked(fn, built, strict=key not in GUARDED)
     return built
+
+
+def checked_build(key: str, path: Path) -> Any:
+    """Kernel ``key`` (``"module.name"``) of the build at ``path`` as the ``checked`` mode gives
+    it, whatever this process's mode (its module imported first)."""
+    module_name, name = key.rsplit(".", 1)
+    importlib.import_module(module_name)
+    return _from_build(PY_FUNCS[module_name][name], load_built(path), checked=True)
 
 
 _twins: dict[str, dict[str, Any]] = {}

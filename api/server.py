@@ -181,7 +181,7 @@ def prepare_kernels() -> None:
             raise
         print(
             f"stufenlos: warning: {error}\nstufenlos: numba's JIT serves instead (each worker "
-            "holds about 50 MB more)",
+            "holds about 40 MB more)",
             file=sys.stderr,
         )
 

@@ -292,16 +292,17 @@ def test_the_serving_code_leaves_file_readers_and_sparse_graphs_unimported() -> 
     assert out.stdout.strip() == "[]"
 
 
-#: The environment of a child that runs the kernels by numba's JIT (``accessibility_rules.kernel_loading``):
-#: what a machine without the ahead-of-time build serves with.
+#: The environment of a child that runs the kernels by numba's JIT
+#: (``accessibility_rules.kernel_loading``): what a machine without the build serves with.
 _JIT = os.environ | {"STUFENLOS_KERNELS": "jit"}
 
 
 def test_the_serving_process_imports_numba_without_scipy(centre_graph_dir: Path) -> None:
-    """With numba's JIT (no ahead-of-time build): numba probes for SciPy's BLAS at import (``numba.np.arraymath``); the serving process
-    hides SciPy during that import (``import_numba_without_unused_probes``), so neither SciPy
-    nor what it drags in (``numpy.testing``, ``unittest``, ``numpy.f2py``) sits in every worker.
-    SciPy stays importable afterwards, and the kernels still load and run."""
+    """With numba's JIT (no ahead-of-time build): numba probes for SciPy's BLAS at import
+    (``numba.np.arraymath``); the serving process hides SciPy during that import
+    (``import_numba_without_unused_probes``), so neither SciPy nor what it drags in
+    (``numpy.testing``, ``unittest``, ``numpy.f2py``) sits in every worker. SciPy stays
+    importable afterwards, and the kernels still load and run."""
     code = (
         "import sys\n"
         "from api.server import import_numba_without_unused_probes\n"
@@ -379,8 +380,8 @@ print(json.dumps({"answered": answered, "loaded_later": more}))
 def test_the_preloaded_parent_loads_every_kernel_a_route_uses(
     centre_graph_dir: Path, tmp_path: Path
 ) -> None:
-    """With numba's JIT: every kernel that answering a route runs is loaded by the serving parent before the fork
-    (``Router.warm_up``): answering route requests of every preset, both languages, by day, at
+    """With numba's JIT: every kernel that answering a route runs is loaded by the serving
+    parent before the fork (``Router.warm_up``): answering route requests of every preset, both languages, by day, at
     night and at dawn, with alternatives, via points and a pollen forecast loads none."""
     out = subprocess.run(
         [sys.executable, "-c", _KERNELS_AFTER_PRELOAD, str(centre_graph_dir), str(tmp_path / "a.db")],

@@ -20,9 +20,8 @@ from accessibility_rules.kernel_loading import (
     KERNEL_MODULES,
     PY_FUNCS,
     build_key,
-    compiled_in_use,
+    checked_build,
     export_name,
-    mode,
 )
 from accessibility_rules.kernel_signatures import (
     GUARDED,
@@ -33,8 +32,6 @@ from accessibility_rules.kernel_signatures import (
 )
 from routing import _kernels
 from routing.kernel_build import ensure_built
-
-CHECKED = mode() == "checked" and compiled_in_use()
 
 
 def test_every_kernel_python_calls_has_a_signature() -> None:
@@ -100,25 +97,29 @@ def test_a_call_the_build_would_misread_does_not_fit(args: tuple) -> None:
     assert not arguments_fit("routing._kernels.mark_runs", args)
 
 
-@pytest.mark.skipif(not CHECKED, reason="the checked mode of the build (the test suite's default)")
 def test_the_library_calling_with_other_types_is_an_error() -> None:
     """In the checked mode a call that does not fit, from outside the tests, raises."""
-    scope = {"kernel": _kernels.mark_runs, "np": np}
+    mark_runs = checked_build("routing._kernels.mark_runs", ensure_built())
+    scope = {"kernel": mark_runs, "np": np}
     source = "kernel(np.zeros(4, np.int8), np.zeros(4, bool), np.zeros(4, np.int64))\n"
     with pytest.raises(TypeError, match="mark_runs is built for"):
         exec(compile(source, "/srv/engine/caller.py", "exec"), scope)
 
 
-@pytest.mark.skipif(not CHECKED, reason="the checked mode of the build (the test suite's default)")
 def test_a_test_call_with_other_types_is_answered_by_the_jit() -> None:
+    """In the checked mode a test's call that does not fit, and a call of a helper the build
+    does not export, are answered by numba's JIT."""
+    path = ensure_built()
+    mark_runs = checked_build("routing._kernels.mark_runs", path)
     mask = np.array([0, 1, 1, 0, 1], dtype=bool)
     expected_out, expected_starts = np.zeros(5, bool), np.zeros(5, np.int64)
-    runs = _kernels.mark_runs(mask, expected_out, expected_starts)
+    runs = mark_runs(mask, expected_out, expected_starts)
     out, starts = np.zeros(5, np.int8), np.zeros(5, np.int64)
-    assert _kernels.mark_runs(mask.astype(np.int8), out, starts) == runs == 2
+    assert mark_runs(mask.astype(np.int8), out, starts) == runs == 2
     assert out.astype(bool).tolist() == expected_out.tolist()
     assert starts.tolist() == expected_starts.tolist()
-    assert _kernels._round_fast(2.5, 1.0) == (2.0, True)  # a helper the build does not export
+    round_fast = checked_build("routing._kernels._round_fast", path)
+    assert round_fast(2.5, 1.0) == (2.0, True)
 
 
 def _grid(side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
