@@ -183,6 +183,16 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (read from /proc; Linux only)."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo.extend(_children(p))
+    return found
+
+
 def worker_pids(server_pid: int) -> list[int]:
     """The server's worker processes, oldest first: its children, without multiprocessing's
     resource tracker (uvicorn's spawned workers, ``spawn_main``, come with one; the workers

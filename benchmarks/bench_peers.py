@@ -31,6 +31,12 @@ connection after 512 requests, which wrk counts as a socket error and reconnects
 about one "error" per 500 requests; Valhalla's wheelchair costing finds no path for about 2 % of
 the trips and answers 400, counted as errors too).
 
+Beside each wrk level's routes/s the table gives ``cpu ms``: the CPU time (user + system, read
+from /proc before and after the run) that the server's processes used per request answered, the
+client's own CPU not counted. The routes/s of servers that share the same two cores with the
+same client follow from it; it says what one answer costs each server, so a throughput ratio
+reads as a per-answer budget (printed below the table for stufenlos against OSRM).
+
 The peers need Python ≥ 3.12 (their wheels exist for nothing older). The script looks for one
 (``--peer-python``, ``$STUFENLOS_PEER_PYTHON``, ``python3.13``/``python3.12`` on PATH,
 ``~/.pyenv/versions/3.1[2-9]*``), makes a virtual environment of its own under
@@ -74,7 +80,7 @@ from typing import Any
 
 import httpx
 import numpy as np
-from _support import HOST, Connection, Server, free_port
+from _support import HOST, Connection, Server, cpu_seconds, free_port, process_tree
 from _support import graph_dir as resolve_graph
 from bench_api import Level, make_requests, run_wrk
 
@@ -411,6 +417,9 @@ class Target:
     paths: list[str]
     bodies: list[bytes]
     has_route: Callable[[Any], bool]
+    #: the server's process (its children are counted too): what :func:`run_load` reads the
+    #: CPU time of
+    pid: int = 0
 
     def wrk_lines(self) -> tuple[list[bytes], str]:
         """What ``run_wrk`` cycles: bodies for POST, whole paths for GET; and the POST path."""
@@ -534,15 +543,31 @@ def _example(result: Sequential, text: str) -> None:
         result.failure_examples.append(text)
 
 
-def run_load(target: Target, concurrency: int, seconds: float) -> Level:
-    """wrk at ``concurrency`` for ``seconds``, cycling the target's trips."""
+@dataclass(frozen=True)
+class Load:
+    """One wrk run and the CPU time the server's processes used meanwhile, per request (ms;
+    user + system, from /proc: what one answer costs the server, wrk's own CPU not counted;
+    NaN when nothing was answered)."""
+
+    level: Level
+    cpu_ms_per_request: float
+
+
+def run_load(target: Target, concurrency: int, seconds: float) -> Load:
+    """wrk at ``concurrency`` for ``seconds``, cycling the target's trips; the server's CPU
+    time around it."""
     lines, path = target.wrk_lines()
-    return run_wrk(target.base, lines, concurrency, seconds, method=target.method, path=path)
+    pids = process_tree(target.pid) if target.pid else []
+    before = sum(cpu_seconds(pids))
+    level = run_wrk(target.base, lines, concurrency, seconds, method=target.method, path=path)
+    used_s = sum(cpu_seconds(pids)) - before
+    per = used_s * 1e3 / level.requested if pids and level.requested else float("nan")
+    return Load(level, per)
 
 
-def median_level(levels: list[Level]) -> Level:
-    """The round with the median throughput (its own latencies with it)."""
-    ordered = sorted(levels, key=lambda level: level.requests_per_s)
+def median_load(loads: list[Load]) -> Load:
+    """The round with the median throughput (its own latencies and CPU time with it)."""
+    ordered = sorted(loads, key=lambda load: load.level.requests_per_s)
     return ordered[(len(ordered) - 1) // 2]
 
 
@@ -667,7 +692,7 @@ def main(argv: list[str] | None = None) -> int:
             servers.append(server)
             peers.append((label, server))
         health = stufenlos.wait_healthy()
-        targets.append(Target(STUFENLOS, stufenlos.base, "POST", ["/routes"], bodies, stufenlos_ok))
+        targets.append(Target(STUFENLOS, stufenlos.base, "POST", ["/routes"], bodies, stufenlos_ok, stufenlos.process.pid))  # fmt: skip
         for label, server in peers:
             try:
                 server.wait_healthy()
@@ -681,9 +706,9 @@ def main(argv: list[str] | None = None) -> int:
                     (VALHALLA_PEDESTRIAN, None),
                 ):
                     targets.append(Target(name, server.base, "POST", ["/route"],
-                                          valhalla_bodies(trips, kind), valhalla_ok))  # fmt: skip
+                                          valhalla_bodies(trips, kind), valhalla_ok, server.process.pid))  # fmt: skip
             else:
-                targets.append(Target(OSRM, server.base, "GET", osrm_paths(trips), [], osrm_ok))
+                targets.append(Target(OSRM, server.base, "GET", osrm_paths(trips), [], osrm_ok, server.process.pid))  # fmt: skip
 
         say(f"servers up: {', '.join(t.name for t in targets)}; warming up")
         for t in targets:
@@ -692,9 +717,7 @@ def main(argv: list[str] | None = None) -> int:
         load_before = os.getloadavg()[0]
         sequential = run_sequential(targets, args.trips)
         levels = [int(x) for x in args.levels.split(",") if x.strip()]
-        loads: dict[str, dict[int, list[Level]]] = {
-            t.name: {c: [] for c in levels} for t in targets
-        }
+        loads: dict[str, dict[int, list[Load]]] = {t.name: {c: [] for c in levels} for t in targets}
         for r in range(args.rounds):
             for c in levels:
                 for k in range(len(targets)):
@@ -703,14 +726,14 @@ def main(argv: list[str] | None = None) -> int:
                     loads[t.name][c].append(run_load(t, c, args.seconds))
         load_after = os.getloadavg()[0]
 
-    load = {name: {c: median_level(runs) for c, runs in per.items()} for name, per in loads.items()}
+    load = {name: {c: median_load(runs) for c, runs in per.items()} for name, per in loads.items()}
     return report(args, health, env, prep_s, targets, sequential, load, levels, skipped,
                   (load_before, load_after))  # fmt: skip
 
 
 def report(
     args: argparse.Namespace, health: dict[str, Any], env: PeerEnv | None, prep_s: float,
-    targets: list[Target], sequential: dict[str, Sequential], load: dict[str, dict[int, Level]],
+    targets: list[Target], sequential: dict[str, Sequential], load: dict[str, dict[int, Load]],
     levels: list[int], skipped: dict[str, str], loadavg: tuple[float, float],
 ) -> int:  # fmt: skip
     """Print the table and the targets; write JSON; the exit status."""
@@ -738,16 +761,21 @@ def report(
 
     head = f"{'server':<22} {'c1 ok':>7} {'fail':>5} {'p50 ms':>7} {'p99 ms':>7}"
     for c in levels:
-        head += f" | {f'c{c} r/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'p99/50':>6} {'err':>5}"
+        head += f" | {f'c{c} r/s':>8} {'cpu ms':>6} {'p50 ms':>7} {'p99 ms':>7} {'p99/50':>6} {'err':>5}"
     print(head)
     for t in targets:
         seq = summaries[t.name]
         row = f"{t.name:<22} {seq['ok']:>7} {seq['failed']:>5} {_f(seq['p50_ms'])} {_f(seq['p99_ms'])}"
         for c in levels:
-            lv = load[t.name][c]
+            lv, cpu = load[t.name][c].level, load[t.name][c].cpu_ms_per_request
             ratio = lv.p99_ms / lv.p50_ms if lv.p50_ms else float("nan")
-            row += f" | {lv.requests_per_s:>8.1f} {lv.p50_ms:>7.2f} {lv.p99_ms:>7.2f} {ratio:>6.1f} {lv.errors:>5}"  # fmt: skip
+            row += f" | {lv.requests_per_s:>8.1f} {cpu:>6.3f} {lv.p50_ms:>7.2f} {lv.p99_ms:>7.2f} {ratio:>6.1f} {lv.errors:>5}"  # fmt: skip
         print(row)
+    if OSRM in load:
+        for c in levels:
+            mine, theirs = load[STUFENLOS][c].cpu_ms_per_request, load[OSRM][c].cpu_ms_per_request
+            print(f"  c{c}: server CPU per route stufenlos {mine:.3f} ms, {OSRM} {theirs:.3f} ms "
+                  f"(÷ {mine / theirs:.2f})")  # fmt: skip
     for t in targets:
         for example in sequential[t.name].failure_examples:
             print(f"  {t.name} failure: {example}")
@@ -773,12 +801,12 @@ def report(
     value = own["p50_ms"] / theirs if theirs and own["p50_ms"] else None
     check(f"c1 p50 stufenlos / {OSRM}", value, TARGET_C1_VS_OSRM, True, OSRM)
     for c in levels:
-        mine = load[STUFENLOS][c].requests_per_s
-        osrm_rps = load[OSRM][c].requests_per_s if OSRM in load else None
+        mine = load[STUFENLOS][c].level.requests_per_s
+        osrm_rps = load[OSRM][c].level.requests_per_s if OSRM in load else None
         value = mine / osrm_rps if osrm_rps else None
         check(f"c{c} routes/s stufenlos / {OSRM}", value, TARGET_RPS_VS_OSRM, False, OSRM)
     if 64 in levels:
-        lv = load[STUFENLOS][64]
+        lv = load[STUFENLOS][64].level
         check("c64 p99/p50 stufenlos", lv.p99_ms / lv.p50_ms if lv.p50_ms else None,
               TARGET_P99_OVER_P50, True, None)  # fmt: skip
 
@@ -803,7 +831,14 @@ def report(
             "peer_versions": env.versions if env else {}, "skipped": skipped,
             "threads": {"stufenlos_workers": WORKERS, "peers": PEER_THREADS},
             "sequential": summaries,
-            "load": {t.name: {str(c): asdict(load[t.name][c]) for c in levels} for t in targets},
+            "load": {
+                t.name: {
+                    str(c): {**asdict(load[t.name][c].level),
+                             "server_cpu_ms_per_request": load[t.name][c].cpu_ms_per_request}
+                    for c in levels
+                }
+                for t in targets
+            },
             "targets": checks,
             "load_average_1min": {"before": loadavg[0], "after": loadavg[1]},
         }  # fmt: skip
