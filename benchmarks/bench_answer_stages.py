@@ -1,0 +1,217 @@
+"""Where a route answer's time goes: each stage timed *inside* whole answers, and on its own.
+
+What ``POST /routes`` computes in process (``api.routes.routing.answer_route``: the request's
+day, snapping, the searches, the report, the facts, the steps, JSON and gzip) over the seeded
+trips of ``bench_api.py`` (wheelchair and walk alternating, de/en). Two passes over the same
+requests:
+
+* **in situ**: the stages (:data:`STAGES`, functions named by module and attribute) are wrapped
+  with ``perf_counter`` timers while whole answers run one after another; per stage its mean µs
+  per answer, its share of the answer and its calls per answer. Nested stages count in their
+  parents too (``build_route`` holds ``_accessibility``), so the shares do not add up to 100 %.
+* **alone**: each stage's *first* call of every answer, recorded with its arguments in the first
+  pass, is called again on its own, answer after answer, for the same stage: the same work with
+  the caches warm for it.
+
+A stage costs 1.2 to 2.3 times as much in situ as alone (the smallest up to 3.4 times): an
+answer runs some 30 stages in turn and each finds the caches full of the others' code and data.
+The in-situ cost is what an answer costs a server (``bench_peers.py`` prints the server's CPU
+per answer), so that column is the one to read for where to cut.
+
+A stage renamed or moved in the code makes the script stop with its name (so nothing is
+silently left unmeasured). A timer costs about 0.6 µs per call (measured on the 2-core
+development machine), some 2 % of an answer with its ~35 timed calls.
+
+Usage::
+
+    python benchmarks/bench_answer_stages.py [--graph DIR] [--requests 500] [--answers 4000]
+    python benchmarks/compare_commits.py --base fbb30d3 --match "answer mean" -- \\
+        bench_answer_stages.py --answers 3000
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import importlib
+import json
+import platform
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+from _support import graph_dir
+from bench_api import make_requests
+
+from api.routes import routing as api_routing
+from api.schemas import RouteRequest
+from api.settings import Settings
+from graphs.store import load_graph
+from routing.engine import Router
+
+#: (module, attribute, modules that imported it by name): the stages timed. A function imported
+#: with ``from module import name`` is rebound in those modules too.
+STAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("api.routes.routing", "plan", ()),
+    ("api.conditions", "request_conditions", ("api.routes.routing",)),
+    ("accessibility_rules.conditions", "is_dark", ("api.conditions",)),
+    ("accessibility_rules.conditions", "sun_times", ("api.conditions",)),
+    ("routing.report", "build_route", ("routing.engine",)),
+    ("routing.report", "_accessibility", ()),
+    ("routing.report", "_barriers", ()),
+    ("routing.report", "_segments", ()),
+    ("routing.report", "_met", ()),
+    ("routing.report", "_unknowns", ()),
+    ("routing.report", "walk_seats", ()),
+    ("routing.report", "rests_report", ()),
+    ("routing.report", "route_polyline", ()),
+    ("routing.facts", "route_facts", ("api.routes.routing",)),
+    ("routing.facts", "_incline_stretches", ()),
+    ("routing.facts", "green_and_light_facts", ()),
+    ("routing.instructions", "instructions", ("api.routes.routing",)),
+    ("routing.instructions", "_legs", ()),
+    ("routing.instructions", "accessibility_sentence", ()),
+    ("routing.instructions", "steps_json", ("api.routes.routing",)),
+    ("api.routes.routing", "FastJSONResponse", ()),
+    ("api.routes.routing", "gzip_body", ()),
+)
+#: Methods of :class:`~routing.engine.Router` timed as stages (``Router.<name>``).
+ROUTER_STAGES = ("snap", "shortest_path", "_walk_between", "customize")
+
+
+class Timers:
+    """Timers wrapped around the stages; the first call of each stage per answer recorded."""
+
+    def __init__(self) -> None:
+        self.seconds: collections.Counter[str] = collections.Counter()
+        self.calls: collections.Counter[str] = collections.Counter()
+        self.first: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = {}
+        self.recording = False
+        self.recorded: list[dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]]] = []  # fmt: skip
+
+    def wrap(self, name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+        """``func`` timed under ``name``."""
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if self.recording and name not in self.first:
+                self.first[name] = (func, args, kwargs)
+            t0 = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                self.seconds[name] += time.perf_counter() - t0
+                self.calls[name] += 1
+
+        return timed
+
+    def install(self) -> None:
+        """Wrap every stage (rebinding the names where they were imported)."""
+        for module_name, attribute, importers in STAGES:
+            module = importlib.import_module(module_name)
+            if not hasattr(module, attribute):
+                sys.exit(f"bench_answer_stages: {module_name}.{attribute} is gone: update STAGES")
+            original = getattr(module, attribute)
+            wrapped = self.wrap(attribute, original)
+            setattr(module, attribute, wrapped)
+            for importer in importers:
+                other = importlib.import_module(importer)
+                if getattr(other, attribute, None) is not original:
+                    sys.exit(f"bench_answer_stages: {importer} does not import {attribute}: update STAGES")  # fmt: skip
+                setattr(other, attribute, wrapped)
+        for method in ROUTER_STAGES:
+            if not hasattr(Router, method):
+                sys.exit(f"bench_answer_stages: Router.{method} is gone: update ROUTER_STAGES")
+            setattr(Router, method, self.wrap(f"Router.{method}", getattr(Router, method)))
+
+
+def run(graph: Path, requests: int, answers: int, seed: int) -> dict[str, Any]:
+    """Both passes; the figures as a dict."""
+    router = Router(load_graph(graph))
+    settings = Settings()
+    bodies = make_requests(graph, requests, seed, 300.0, 3000.0)
+    reqs = [RouteRequest.model_validate(orjson.loads(b)) for b in bodies]
+
+    def answer(req: RouteRequest) -> None:
+        api_routing.answer_route(router, req, settings, None, True)
+
+    for req in reqs[:100]:  # warm: caches of names, metrics and their landmarks
+        answer(req)
+    timers = Timers()
+    timers.install()
+    for req in reqs[:20]:
+        answer(req)
+    timers.seconds.clear()
+    timers.calls.clear()
+    started = time.perf_counter()
+    for i in range(answers):
+        timers.recording = i < len(reqs)
+        timers.first = {}
+        answer(reqs[i % len(reqs)])
+        if timers.recording:
+            timers.recorded.append(timers.first)
+    elapsed = time.perf_counter() - started
+    timers.recording = False
+    whole_us = elapsed / answers * 1e6
+    in_situ = {
+        name: {
+            "mean_us": timers.seconds[name] / answers * 1e6,
+            "share": timers.seconds[name] / elapsed,
+            "calls_per_answer": timers.calls[name] / answers,
+        }
+        for name in timers.seconds
+    }
+    alone: dict[str, float] = {}
+    for name in in_situ:
+        calls = [rec[name] for rec in timers.recorded if name in rec]
+        if not calls:
+            continue
+        timers.seconds[name] = 0.0
+        t0 = time.perf_counter()
+        for func, args, kwargs in calls:
+            func(*args, **kwargs)
+        alone[name] = (time.perf_counter() - t0) / len(calls) * 1e6
+    return {
+        "answer_mean_us": whole_us,
+        "answers": answers,
+        "in_situ": in_situ,
+        "alone_first_call_us": alone,
+    }
+
+
+def report(result: dict[str, Any]) -> None:
+    """Print the table, largest stage first."""
+    print(f"answer mean {result['answer_mean_us'] / 1e3:.3f} ms over {result['answers']} answers (answer_route in process, timers included)")  # fmt: skip
+    print(f"{'stage':<28} {'in situ µs':>11} {'share':>7} {'calls':>6} {'alone µs':>9} {'situ÷alone':>11}")  # fmt: skip
+    rows = sorted(result["in_situ"].items(), key=lambda kv: -kv[1]["mean_us"])
+    for name, row in rows:
+        alone = result["alone_first_call_us"].get(name)
+        per_call = row["mean_us"] / row["calls_per_answer"] if row["calls_per_answer"] else 0.0
+        ratio = f"{per_call / alone:>11.2f}" if alone else f"{'–':>11}"
+        alone_s = f"{alone:>9.1f}" if alone else f"{'–':>9}"
+        print(f"{name:<28} {row['mean_us']:>11.1f} {100 * row['share']:>6.1f}% {row['calls_per_answer']:>6.2f} {alone_s} {ratio}")  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--graph", help="compiled graph folder (default: the default area's)")
+    parser.add_argument("--requests", type=int, default=500, help="seeded trips (cycled)")
+    parser.add_argument("--answers", type=int, default=4000, help="answers timed")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", type=Path, default=None, metavar="OUT")
+    args = parser.parse_args(argv)
+    if args.answers < 1 or args.requests < 1:
+        parser.error("--answers and --requests must be at least 1")
+    result = run(graph_dir(args.graph), args.requests, args.answers, args.seed)
+    result["python"] = platform.python_version()
+    report(result)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"results written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
