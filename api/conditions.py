@@ -14,8 +14,9 @@ outside :data:`~api.schemas.DEPARTURE_YEARS` is 422 ``parameter_out_of_range``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from accessibility_rules.conditions import (
     BERLIN,
@@ -69,7 +70,7 @@ def request_conditions(
     dark = is_dark(lat, lon, when)
     lights = cares_about_light(profile)
     try:
-        forecast = parse_forecast(req.pollen_forecast or {})
+        forecast = parse_forecast(cast("Mapping[str, object]", req.pollen_forecast or {}))
         avoided = avoided_pollen(profile, day, forecast)  # also the response's pollen below
         conditions = reacted_to(profile, avoided, dark)
     except ValueError as exc:  # the schema admits only known keys and values: a safety net

@@ -38,7 +38,7 @@ import asyncio
 import time
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, RequestResponseCycle
 
@@ -54,6 +54,9 @@ from api.fastpath import (
 from api.middleware import REQUEST_ID_HEADER, log_request, request_id_of
 from api.schemas import RouteRequest
 from api.security_headers import API_HEADERS
+
+if TYPE_CHECKING:
+    from uvicorn._types import HTTPScope
 
 __all__ = ["DirectRoutes", "route_headers"]
 
@@ -287,12 +290,13 @@ class DirectRoutes:
             scope.setdefault("state", {})[DIRECT_OUTCOME] = outcome
         on_response = self.on_response_complete  # type: ignore[attr-defined]
         cycle = RequestResponseCycle(
-            scope=scope, transport=self.transport, flow=self.flow, logger=self.logger,
+            scope=cast("HTTPScope", scope), transport=self.transport, flow=self.flow, logger=self.logger,
             access_logger=self.access_logger, access_log=self.access_log,
             default_headers=self.server_state.default_headers, message_event=asyncio.Event(),
             expect_100_continue=False, keep_alive=True, on_response=on_response,
         )  # fmt: skip
-        cycle.body = body
+        # bytes where uvicorn keeps a bytearray: its receive() hands on bytes(body), the same object
+        cycle.body = body  # type: ignore[assignment]
         cycle.more_body = False
         cycle.message_event.set()  # the whole body is there
         if self.cycle is None or isinstance(self.cycle, _Busy) or self.cycle.response_complete:

@@ -211,7 +211,8 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 400:  # a body FastAPI could not parse: a request error like any other
             return error_response(422, "invalid_request", f"request: {exc.detail}")
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+        headers = dict(exc.headers) if exc.headers else None
+        return error_response(exc.status_code, code, str(exc.detail), headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -305,7 +305,7 @@ class Supervisor:
     forever; one that crashes within a second of its fork is forked again after a pause.
     """
 
-    STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    STOP_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
     #: uvicorn's exit status when the app's lifespan start-up failed.
     STARTUP_FAILURE = 3
     #: A worker that ends sooner after its fork is forked again only after this pause.
@@ -344,7 +344,7 @@ class Supervisor:
             signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
         return status
 
-    def _watch(self, watched: set[signal.Signals], old_mask: set[signal.Signals]) -> int:
+    def _watch(self, watched: set[signal.Signals], old_mask: set[int | signal.Signals]) -> int:
         while True:
             info = signal.sigtimedwait(watched, 1.0)
             if info is not None and info.si_signo in self.STOP_SIGNALS:
@@ -376,7 +376,7 @@ class Supervisor:
                 ended.append((pid, os.waitstatus_to_exitcode(status)))
         return ended
 
-    def _fork(self, slot: int, old_mask: set[signal.Signals]) -> None:
+    def _fork(self, slot: int, old_mask: set[int | signal.Signals]) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
@@ -385,7 +385,7 @@ class Supervisor:
             return
         _run_child(lambda: self._child(slot, old_mask))
 
-    def _child(self, slot: int, old_mask: set[signal.Signals]) -> int:
+    def _child(self, slot: int, old_mask: set[int | signal.Signals]) -> int:
         import uvicorn
 
         if self.cpus is not None:  # the event loop's home CPU (api/affinity.py)
@@ -473,13 +473,13 @@ def serve(
         import_numba_without_unused_probes()  # before anything imports numba
     from api.app import release_free_heap
     from api.settings import Settings
-    from graphs import settings
+    from graphs import settings as graph_settings
 
-    graph_dir = graph_dir if graph_dir is not None else settings.default_graph_dir()
+    graph_dir = graph_dir if graph_dir is not None else graph_settings.default_graph_dir()
     if osm is not None:
         from graphs.pipeline import SourceSpec, build_to_dir
 
-        graph_dir = settings.cache_dir / "graphs" / osm.name.split(".")[0]
+        graph_dir = graph_settings.cache_dir / "graphs" / osm.name.split(".")[0]
         if not (graph_dir / "meta.json").is_file():
             build_to_dir(SourceSpec(osm=osm), graph_dir, dem_path=dem)
     os.environ["STUFENLOS_GRAPH_DIR"] = str(graph_dir)

@@ -9,6 +9,7 @@ one that was running when the server stopped is listed as ``interrupted``.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 import os
@@ -135,7 +136,9 @@ class BenchJobs:
         }
 
     # --- running ---------------------------------------------------------------------------
-    def start(self, router: Router, pairs: int, seed: int, profiles: list[str]) -> dict[str, Any]:
+    def start(
+        self, router: Router, pairs: int, seed: int, profiles: builtins.list[str]
+    ) -> dict[str, Any]:
         """Start a run in a thread; JobLimitError when ``max_running`` runs are going on."""
         for name in profiles:
             router.profile(name)  # an unknown profile fails now, not in the thread

@@ -10,7 +10,7 @@ from api.db.models import REVISION_ROW_ID, Revision
 
 _TABLE = Revision.__table__
 #: The counter's single-row primary-key read as plain SQL, its names taken from the model.
-_READ_SQL = f"SELECT {_TABLE.c.value.name} FROM {_TABLE.name} WHERE {_TABLE.c.id.name} = {REVISION_ROW_ID:d}"
+_READ_SQL = f"SELECT {_TABLE.c.value.name} FROM {Revision.__tablename__} WHERE {_TABLE.c.id.name} = {REVISION_ROW_ID:d}"
 
 
 def read_revision(session: Session | Connection) -> int:

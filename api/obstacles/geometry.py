@@ -19,13 +19,14 @@ from typing import Annotated, Any
 import shapely
 from geojson_pydantic import LineString, Point, Polygon
 from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, ValidationError
+from pydantic.config import JsonDict
 from shapely.geometry import shape
 
 #: Most positions one geometry may have (a construction site is a handful).
 MAX_POSITIONS = 5000
 GEOMETRY_TYPES = ("Point", "LineString", "Polygon")
 
-EXAMPLE_GEOMETRY = {
+EXAMPLE_GEOMETRY: JsonDict = {
     "type": "LineString",
     "coordinates": [[7.7642, 49.43939], [7.76488, 49.43966]],
 }

@@ -38,12 +38,15 @@ PRUNE_EVERY_S = 60.0
 def _upsert(dialect: str) -> Any:
     """The dialect's ``insert`` that has ``on_conflict_do_update``."""
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - only the two supported databases
-        raise NotImplementedError(f"rate limit needs SQLite or PostgreSQL, not {dialect}")
-    return insert
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert
+    # only the two supported databases reach this function
+    raise NotImplementedError(f"rate limit needs SQLite or PostgreSQL, not {dialect}")
 
 
 class SharedRateLimiter:

@@ -23,6 +23,7 @@ from pydantic import (
     ValidationInfo,
     model_validator,
 )
+from pydantic.config import JsonDict
 
 from api.obstacles.geometry import (
     EXAMPLE_GEOMETRY,
@@ -38,7 +39,7 @@ LOCAL_ZONE = ZoneInfo("Europe/Berlin")
 Source = Literal["staff", "citizen_report", "import"]
 ReportStatus = Literal["open", "accepted", "rejected"]
 
-EXAMPLE_EFFECT = {"closed": True}
+EXAMPLE_EFFECT: JsonDict = {"closed": True}
 
 
 #: Times outside these years are refused (422): nothing plans obstacles in year 1 or 9999, and

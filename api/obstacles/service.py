@@ -14,6 +14,7 @@ refused with 422 ``obstacle_matches_nothing`` and nothing is written).
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,6 +94,10 @@ class Overlay(Protocol):
         """Reload the active obstacles if anything changed."""
         ...
 
+    def written(self) -> None:
+        """A write of this process committed: every worker applies it before its next route."""
+        ...
+
 
 def is_active(row: Obstacle, now: datetime) -> bool:
     """Not deleted, and ``valid_from <= now < valid_until`` (no end: permanent)."""
@@ -170,7 +175,7 @@ class ObstacleService:
         with self.sessions() as session:
             return list(session.scalars(query.order_by(Obstacle.created_at, Obstacle.id)))
 
-    def history(self, obstacle_id: str) -> list[ObstacleHistory]:
+    def history(self, obstacle_id: str) -> builtins.list[ObstacleHistory]:
         """The audit trail of an obstacle (deleted ones too), oldest first."""
         with self.sessions() as session:
             rows = list(
@@ -190,7 +195,7 @@ class ObstacleService:
             return read_revision(session)
 
     # --- writing -------------------------------------------------------------------------------
-    def _after_write(self, written: list[Written]) -> None:
+    def _after_write(self, written: builtins.list[Written]) -> None:
         for w in written:
             self.live.remember(w.row.id, w.row.version, w.match)
         self.live.written()
@@ -432,7 +437,7 @@ class ObstacleService:
             session.add(row)
         return row
 
-    def list_reports(self, status: str | None = None) -> list[Report]:
+    def list_reports(self, status: str | None = None) -> builtins.list[Report]:
         """Reports, newest first, optionally only those with ``status``."""
         query = select(Report)
         if status is not None:
@@ -532,7 +537,7 @@ def _check_import_versions(
 ) -> None:
     """Raise a conflict naming every feature that would overwrite an obstacle whose stored
     version is not the feature's ``version`` (run inside the import's transaction)."""
-    conflicts = []
+    conflicts: list[dict[str, Any]] = []
     for index, (_, props, _) in enumerate(parsed):
         row = session.get(Obstacle, props.id) if props.id else None
         if row is not None and props.version != row.version:

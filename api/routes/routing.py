@@ -154,7 +154,7 @@ def answer_route(
         plan(r, req, settings.max_via_points, settings.max_alternatives, obstacles=live)
     )
     if gzip_ok and len(response.body) >= settings.gzip_min_bytes:
-        body = gzip_body(response.body, settings.route_gzip_level)
+        body = gzip_body(bytes(response.body), settings.route_gzip_level)
         headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
         return Response(body, media_type="application/json", headers=headers)
     return response
