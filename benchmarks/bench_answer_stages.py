@@ -86,7 +86,7 @@ class Timers:
     """Timers wrapped around the stages; the first call of each stage per answer recorded."""
 
     def __init__(self) -> None:
-        self.seconds: collections.Counter[str] = collections.Counter()
+        self.seconds: collections.defaultdict[str, float] = collections.defaultdict(float)
         self.calls: collections.Counter[str] = collections.Counter()
         self.first: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = {}
         self.recording = False
@@ -168,7 +168,6 @@ def run(graph: Path, requests: int, answers: int, seed: int) -> dict[str, Any]:
         calls = [rec[name] for rec in timers.recorded if name in rec]
         if not calls:
             continue
-        timers.seconds[name] = 0.0
         t0 = time.perf_counter()
         for func, args, kwargs in calls:
             func(*args, **kwargs)

@@ -34,7 +34,7 @@ from typing import Any
 
 from _support import Server, graph_dir, latency_pair, latency_pair_line
 from bench_api import make_requests
-from bench_peers import Target, median_level, run_load, run_sequential, stufenlos_ok
+from bench_peers import Target, median_load, run_load, run_sequential, stufenlos_ok
 
 SIDES = {
     "direct": {"STUFENLOS_DIRECT_ROUTES": "true"},
@@ -54,18 +54,19 @@ def sequential(targets: list[Target], count: int, gap_s: float) -> dict[str, Any
 
 def loaded(targets: list[Target], level: int, seconds: float, rounds: int) -> dict[str, Any]:
     """wrk at ``level`` connections, ``rounds`` times per server (alternating order); the
-    median round (``bench_peers.median_level``)."""
+    median round (``bench_peers.median_load``) with the server's CPU time per route."""
     runs: dict[str, list[Any]] = {t.name: [] for t in targets}
     for r in range(rounds):
         for target in targets if r % 2 == 0 else targets[::-1]:
             runs[target.name].append(run_load(target, level, seconds))
     out: dict[str, Any] = {}
-    for name, levels in runs.items():
-        median = median_level(levels)
+    for name, loads in runs.items():
+        median = median_load(loads)
         out[name] = {
-            "routes_per_s": median.requests_per_s,
-            "p99_ms": median.p99_ms,
-            "all_routes_per_s": [lv.requests_per_s for lv in levels],
+            "routes_per_s": median.level.requests_per_s,
+            "p99_ms": median.level.p99_ms,
+            "server_cpu_ms_per_route": median.cpu_ms_per_request,
+            "all_routes_per_s": [ld.level.requests_per_s for ld in loads],
         }
     out["routes_per_s_ratio"] = round(
         out["direct"]["routes_per_s"] / out["asgi"]["routes_per_s"], 3
@@ -92,7 +93,7 @@ def main() -> None:
         for server in servers.values():
             server.wait_healthy()
         targets = [
-            Target(side, server.base, "POST", ["/routes"], bodies, stufenlos_ok)
+            Target(side, server.base, "POST", ["/routes"], bodies, stufenlos_ok, server.process.pid)
             for side, server in servers.items()
         ]
         run_sequential(targets, min(50, args.trips))  # warm-up, not counted
@@ -119,7 +120,9 @@ def main() -> None:
             d, a = row["direct"], row["asgi"]
             print(
                 f"  {name:<18} {d['routes_per_s']:.0f} vs {a['routes_per_s']:.0f} routes/s "
-                f"(÷ {row['routes_per_s_ratio']:.3f}), p99 {d['p99_ms']:.1f} vs {a['p99_ms']:.1f} ms; "
+                f"(÷ {row['routes_per_s_ratio']:.3f}), p99 {d['p99_ms']:.1f} vs {a['p99_ms']:.1f} ms, "
+                f"server CPU per route {d['server_cpu_ms_per_route']:.3f} vs "
+                f"{a['server_cpu_ms_per_route']:.3f} ms; "
                 f"rounds {d['all_routes_per_s']} vs {a['all_routes_per_s']}"
             )
     if args.json:

@@ -32,7 +32,8 @@ from accessibility_rules.profile import preset_names
 from graphs.store import load_graph
 from routing.engine import Router
 from routing.errors import NoRouteError
-from routing.matrix import cost_matrix
+from routing.matrix import MatrixResult, cost_matrix
+from routing.query import LatLon
 from routing.route import VERDICTS
 from testers.pairs import PointSampler
 
@@ -40,7 +41,10 @@ TARGET_S = 2.0
 REL = 1e-9
 
 
-def check_cells(router: Router, m, sources, targets, preset: str, k: int, rng) -> int:
+def check_cells(
+    router: Router, m: MatrixResult, sources: list[LatLon], targets: list[LatLon], preset: str,
+    k: int, rng: np.random.Generator,
+) -> int:  # fmt: skip
     """Mismatches (cost or verdict) between ``k`` random cells and single route requests."""
     bad = 0
     for _ in range(k):

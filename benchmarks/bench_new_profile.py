@@ -50,7 +50,8 @@ def first_vs_cached(
 ) -> dict[str, float]:
     """Median ms of the first and the cached route of ``k`` new personal profiles (``served``:
     with the walking detour and the instructions, as ``POST /routes``)."""
-    firsts, cached = [], []
+    firsts: list[float] = []
+    cached: list[float] = []
     for i, (a, b) in enumerate(pairs[:k]):
         j = i + offset  # profiles never seen by this router
         overrides = {"max_kerb_height_cm": 3 + (j % 7) * 0.5, "walking_speed_mps": 0.6 + j * 0.01}

@@ -773,9 +773,12 @@ def report(
         print(row)
     if OSRM in load:
         for c in levels:
-            mine, theirs = load[STUFENLOS][c].cpu_ms_per_request, load[OSRM][c].cpu_ms_per_request
-            print(f"  c{c}: server CPU per route stufenlos {mine:.3f} ms, {OSRM} {theirs:.3f} ms "
-                  f"(÷ {mine / theirs:.2f})")  # fmt: skip
+            own_cpu, osrm_cpu = (
+                load[STUFENLOS][c].cpu_ms_per_request,
+                load[OSRM][c].cpu_ms_per_request,
+            )
+            print(f"  c{c}: server CPU per route stufenlos {own_cpu:.3f} ms, {OSRM} {osrm_cpu:.3f} ms "
+                  f"(÷ {own_cpu / osrm_cpu:.2f})")  # fmt: skip
     for t in targets:
         for example in sequential[t.name].failure_examples:
             print(f"  {t.name} failure: {example}")

@@ -179,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     for k, v in out.items():
         print(f"{k:34s} {v:.3f}" if isinstance(v, float) else f"{k:34s} {v}")
-    print(f"target p50 <= 5 ms: {'met' if out['query_ms_p50'] <= 5.0 else 'NOT met'}")
+    p50_ms = statistics.median(times_ms)
+    print(f"target p50 <= 5 ms: {'met' if p50_ms <= 5.0 else 'NOT met'}")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(out, indent=2))
     return 0

@@ -25,6 +25,7 @@ Run alone::
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import platform
 import statistics
@@ -83,6 +84,13 @@ def run_preset(router: Router, preset: str, queries: int, seed: int) -> dict[str
         t, _ = router.snap(b, metric, "destination")
         router.shortest_path(s, t, metric)
 
+    def snap_both(a: Any, b: Any) -> None:
+        router.snap(a, metric, "origin")
+        router.snap(b, metric, "destination")
+
+    def steps(route: Any) -> None:
+        [i.as_dict() for i in instructions(route, "de", avoided=[])]
+
     def whole(a: Any, b: Any) -> None:
         route = router.route(a, b, profile)
         route.as_dict()
@@ -97,33 +105,21 @@ def run_preset(router: Router, preset: str, queries: int, seed: int) -> dict[str
         for a, b, *_rest in trips[:20]:
             whole(a, b)
     for a, b, s, t, path in trips:
-        times["bare"].append(timed(lambda a=a, b=b: bare(a, b)))
-        times["whole"].append(timed(lambda a=a, b=b: whole(a, b)))
-        times["snap"].append(
-            timed(
-                lambda a=a, b=b: (
-                    router.snap(a, metric, "origin"),
-                    router.snap(b, metric, "destination"),
-                )
-            )
-        )
-        times["search"].append(timed(lambda s=s, t=t: router.shortest_path(s, t, metric)))
+        times["bare"].append(timed(functools.partial(bare, a, b)))
+        times["whole"].append(timed(functools.partial(whole, a, b)))
+        times["snap"].append(timed(functools.partial(snap_both, a, b)))
+        times["search"].append(timed(functools.partial(router.shortest_path, s, t, metric)))
         try:
             walk_path = router.shortest_path(s, t, walk)
         except NoRouteError:
             walk_path = None
-        times["walk"].append(timed(lambda s=s, t=t: router.shortest_path(s, t, walk)))
-        route = build_route(router.graph, table, profile, metric.weights, path, walk_path)
-        times["report"].append(
-            timed(
-                lambda path=path, walk_path=walk_path: build_route(
-                    router.graph, table, profile, metric.weights, path, walk_path
-                )
-            )
+        times["walk"].append(timed(functools.partial(router.shortest_path, s, t, walk)))
+        report = functools.partial(
+            build_route, router.graph, table, profile, metric.weights, path, walk_path
         )
-        times["instructions"].append(
-            timed(lambda route=route: [i.as_dict() for i in instructions(route, "de", avoided=[])])
-        )
+        route = report()
+        times["report"].append(timed(report))
+        times["instructions"].append(timed(functools.partial(steps, route)))
         times["as_dict"].append(timed(route.as_dict))
     row: dict[str, Any] = {"preset": preset, "trips": len(trips)}
     for name, values in times.items():

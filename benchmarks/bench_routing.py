@@ -44,7 +44,7 @@ from graphs.store import load_graph
 from routing.engine import Router
 from routing.errors import NoRouteError
 from routing.snapping import SnapPoint
-from testers.compare import end_edges, min_edges
+from testers.compare import EndEdges, end_edges, min_edges
 
 TARGET_MEDIAN_MS = 0.3
 TARGET_VS_NETWORKX = 30.0
@@ -83,7 +83,7 @@ class NetworkxBaseline:
             zip(tails.tolist(), heads.tolist(), costs.tolist(), strict=True)
         )
 
-    def query(self, starts, ends, direct: float) -> float:
+    def query(self, starts: EndEdges, ends: EndEdges, direct: float) -> float:
         s, t = self.n, self.n + 1
         g = self.graph
         for u, v, c in [(s, node, c) for node, c in starts] + [(node, t, c) for node, c in ends]:
@@ -113,7 +113,7 @@ class ScipyBaseline:
         self.n = g.node_count
         self.base = min_edges(g.tail.astype(np.int64), g.head.astype(np.int64), w.cost_s)
 
-    def matrix(self, starts, ends) -> sp.csr_matrix:
+    def matrix(self, starts: EndEdges, ends: EndEdges) -> sp.csr_matrix:
         """The graph plus the virtual end edges (built outside the timed part)."""
         s, t = self.n, self.n + 1
         tails = [s] * len(starts) + [node for node, _ in ends]

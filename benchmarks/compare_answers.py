@@ -87,7 +87,7 @@ def dump(out: Path, count: int, seed: int) -> None:
                         )  # fmt: skip
                     except (ApiError, RoutingError) as exc:
                         answer = {"error": type(exc).__name__, "message": str(exc)}
-                    f.write(FastJSONResponse(answer).body + b"\n")
+                    f.write(bytes(FastJSONResponse(answer).body) + b"\n")
 
     asyncio.run(run())
 
