@@ -2,10 +2,13 @@
 
 This machine's speed drifts by ±30 % with the shared host's load, so figures measured minutes
 apart cannot be compared. This script checks the older commit out into a temporary git worktree,
-then runs the same benchmark script (with ``--json``) on ``base`` and on this tree in turns
-(``base, here, base, here, …``), each side with its own graph cache (graph formats may differ
-between commits), and prints every numeric figure of the JSON side by side with the ratio
-here ÷ base (the median over the rounds).
+then runs the same benchmark script (with ``--json``) on ``base`` and on this tree in turns, the
+order swapped every round (``base, here, here, base, base, here, …``: on this machine the
+second of two back-to-back runs tends to be the faster — 6 of 6 alternating wrk pairs of two
+identical servers on 2026-12-03 —, so neither side may always run second; use an even number
+of rounds), each side with its own graph cache (graph formats may differ between commits), and
+prints every numeric figure of the JSON side by side with the ratio here ÷ base (the median
+over the rounds).
 
 Run::
 
@@ -54,6 +57,31 @@ def flatten(value: Any, prefix: str = "") -> dict[str, float]:
     return out
 
 
+def side_env(tree: Path, data_dir: Path) -> dict[str, str]:
+    """The environment a side runs in: its own code and its own cache folder."""
+    env = dict(os.environ)
+    env.update(
+        PYTHONPATH=str(tree),
+        STUFENLOS_DATA_DIR=str(data_dir),
+        STUFENLOS_CACHE_DIR=str(tree / ".cache"),
+    )
+    return env
+
+
+def prepare_side(tree: Path, data_dir: Path) -> None:
+    """Make the side's kernels' ahead-of-time build in its cache, when its code has one
+    (``routing/kernel_build.py``, since ba48a99), before anything is timed: a fresh worktree's
+    cache holds none, and without it the default mode runs numba's JIT, which made a side up
+    to 12 % slower than the same code with its build (HEAD against HEAD, 2026-12-03)."""
+    if not (tree / "routing" / "kernel_build.py").exists():
+        return
+    code = "from routing.kernel_build import ensure_built; ensure_built()"
+    env = side_env(tree, data_dir)
+    env.pop("STUFENLOS_KERNELS", None)
+    print(f"$ ({tree.name}) the kernels' build", file=sys.stderr, flush=True)
+    subprocess.run([sys.executable, "-c", code], cwd=tree, env=env, check=True)
+
+
 def run_side(
     tree: Path, script: str, args: list[str], data_dir: Path, *, script_here: bool = False
 ) -> dict[str, float]:
@@ -61,12 +89,7 @@ def run_side(
     ``tree``'s code) and return its flattened JSON figures."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         out = Path(f.name)
-    env = dict(os.environ)
-    env.update(
-        PYTHONPATH=str(tree),
-        STUFENLOS_DATA_DIR=str(data_dir),
-        STUFENLOS_CACHE_DIR=str(tree / ".cache"),
-    )
+    env = side_env(tree, data_dir)
     path = tree / "benchmarks" / script
     if script_here or not path.exists():  # newer than the base commit: this tree's on its code
         path = HERE / "benchmarks" / script
@@ -102,11 +125,14 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = settings.data_dir.resolve()
     runs: dict[str, list[dict[str, float]]] = {"base": [], "here": []}
     with base_worktree(ns.base) as base_tree:
-        for _ in range(ns.rounds):
-            runs["base"].append(
-                run_side(base_tree, ns.script, ns.args, data_dir, script_here=ns.script_here)
-            )
-            runs["here"].append(run_side(HERE, ns.script, ns.args, data_dir))
+        for tree in (base_tree, HERE):
+            prepare_side(tree, data_dir)
+        for r in range(ns.rounds):
+            for side in ("base", "here") if r % 2 == 0 else ("here", "base"):
+                tree = base_tree if side == "base" else HERE
+                runs[side].append(
+                    run_side(tree, ns.script, ns.args, data_dir, script_here=ns.script_here and side == "base")
+                )  # fmt: skip
     names = [n for n in runs["here"][0] if n in runs["base"][0] and ns.match in n]
     width = max((len(n) for n in names), default=10) + 2
     print(f"{ns.script} {' '.join(ns.args)}: base {ns.base} vs this tree, {ns.rounds} rounds each")
