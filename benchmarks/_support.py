@@ -23,6 +23,20 @@ from typing import Any
 
 import httpx
 
+
+def _prepare_kernels() -> None:
+    """The kernels as ``stufenlos serve`` runs them: their ahead-of-time build made first when
+    the cache has none (``api.server.prepare_kernels``; ``STUFENLOS_KERNELS=jit`` keeps numba's
+    JIT). At import: a benchmark imports this module before the project's, whose kernels are
+    chosen when their modules load, so an in-process benchmark never measures the JIT by
+    accident on a fresh cache."""
+    from api.server import prepare_kernels
+
+    prepare_kernels()
+
+
+_prepare_kernels()
+
 HOST = "127.0.0.1"  # loopback only: load tests never leave this machine
 START_TIMEOUT_S = 90.0
 

@@ -65,7 +65,7 @@ def loaded(targets: list[Target], level: int, seconds: float, rounds: int) -> di
         out[name] = {
             "routes_per_s": median.level.requests_per_s,
             "p99_ms": median.level.p99_ms,
-            "server_cpu_ms_per_route": median.cpu_ms_per_request,
+            "server_cpu_ms_per_request": median.cpu_ms_per_request,
             "all_routes_per_s": [ld.level.requests_per_s for ld in loads],
         }
     out["routes_per_s_ratio"] = round(
@@ -121,8 +121,8 @@ def main() -> None:
             print(
                 f"  {name:<18} {d['routes_per_s']:.0f} vs {a['routes_per_s']:.0f} routes/s "
                 f"(÷ {row['routes_per_s_ratio']:.3f}), p99 {d['p99_ms']:.1f} vs {a['p99_ms']:.1f} ms, "
-                f"server CPU per route {d['server_cpu_ms_per_route']:.3f} vs "
-                f"{a['server_cpu_ms_per_route']:.3f} ms; "
+                f"server CPU per route {d['server_cpu_ms_per_request']:.3f} vs "
+                f"{a['server_cpu_ms_per_request']:.3f} ms; "
                 f"rounds {d['all_routes_per_s']} vs {a['all_routes_per_s']}"
             )
     if args.json:

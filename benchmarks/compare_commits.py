@@ -69,17 +69,16 @@ def side_env(tree: Path, data_dir: Path) -> dict[str, str]:
 
 
 def prepare_side(tree: Path, data_dir: Path) -> None:
-    """Make the side's kernels' ahead-of-time build in its cache, when its code has one
-    (``routing/kernel_build.py``, since ba48a99), before anything is timed: a fresh worktree's
-    cache holds none, and without it the default mode runs numba's JIT, which made a side up
-    to 12 % slower than the same code with its build (HEAD against HEAD, 2026-12-03)."""
+    """Make the side's kernels' ahead-of-time build in its cache as ``stufenlos serve`` does
+    (``api.server.prepare_kernels``, since ba48a99), before anything is timed: a fresh
+    worktree's cache holds none, and a base whose ``benchmarks/_support.py`` does not make it
+    itself would run numba's JIT, up to 12 % slower than the same code with its build (HEAD
+    against HEAD, 2026-12-03)."""
     if not (tree / "routing" / "kernel_build.py").exists():
         return
-    code = "from routing.kernel_build import ensure_built; ensure_built()"
-    env = side_env(tree, data_dir)
-    env.pop("STUFENLOS_KERNELS", None)
+    code = "from api.server import prepare_kernels; prepare_kernels()"
     print(f"$ ({tree.name}) the kernels' build", file=sys.stderr, flush=True)
-    subprocess.run([sys.executable, "-c", code], cwd=tree, env=env, check=True)
+    subprocess.run([sys.executable, "-c", code], cwd=tree, env=side_env(tree, data_dir), check=True)
 
 
 def run_side(
