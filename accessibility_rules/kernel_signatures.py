@@ -82,6 +82,7 @@ SIGNATURES: dict[str, tuple[Code, tuple[Code, ...]]] = {
     _R + "mark_runs": ("i8", (_b1, _b1, _i8)),
     _R + "round_fill": ("i8", (_f8, "f8", _f8, _i8)),
     _R + "incline_runs": ("i8", (_i8, _f8, _f4, _i1, _f8, "i8", "i8", _f8, _f8, _i8)),
+    _R + "incline_json_fill": ("i8", (_f8, _f8, _i8, "i8", "u1[:]", _i8, "u1[:]")),
     _R + "green_light_sums": (
         "i8", (_i8, _f8, "i8", _f4, _i4, _i1, "i8", "i8", "f8[:,:]", _f8, _i8, _f8),
     ),

@@ -69,7 +69,7 @@ STAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("routing.report", "rests_report", ()),
     ("routing.report", "route_polyline", ()),
     ("routing.facts", "route_facts", ("api.routes.routing",)),
-    ("routing.facts", "_incline_stretches", ()),
+    ("routing.facts", "_incline_facts", ()),
     ("routing.facts", "green_and_light_facts", ()),
     ("routing.instructions", "instructions", ("api.routes.routing",)),
     ("routing.instructions", "_legs", ()),

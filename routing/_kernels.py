@@ -1316,6 +1316,114 @@ def incline_runs(
     return n
 
 
+# JSON text written from a route's arrays (:func:`routing.facts.incline_profile_json`): what
+# orjson writes for the same values, byte for byte, without a Python object per value. A number
+# here is a double nearest some tenth (a value rounded to one decimal): orjson (like ``repr``)
+# writes the shortest decimal that reads back as it, which is that tenth with its one decimal
+# ("12.0", "-0.0"), as long as it has fewer than 16 digits (from 10^16 on it switches to an
+# exponent; a tenth at or above :data:`JSON_TENTHS_MAX` is handed back).
+
+#: :func:`incline_json_fill` met a value it does not write (at or above
+#: :data:`JSON_TENTHS_MAX` in magnitude, or not finite where a number is due).
+JSON_OUT_OF_RANGE = -3
+#: The largest magnitude (exclusive) of a tenth the JSON kernels write themselves.
+JSON_TENTHS_MAX = 1e14
+#: The most bytes one stretch of :func:`incline_json_fill` takes besides its source's name:
+#: its keys and punctuation (51 bytes) and three numbers of at most 17 characters.
+JSON_STRETCH_BYTES = 51 + 3 * 17
+_JSON_FROM = np.frombuffer(b'{"from_m":', dtype=np.uint8)
+_JSON_TO = np.frombuffer(b',"to_m":', dtype=np.uint8)
+_JSON_PERCENT = np.frombuffer(b',"incline_percent":', dtype=np.uint8)
+_JSON_SOURCE = np.frombuffer(b',"source":', dtype=np.uint8)
+_JSON_NULL = np.frombuffer(b"null", dtype=np.uint8)
+
+
+@kernel
+def _json_put(text: np.ndarray, first: int, last: int, out: np.ndarray, at: int) -> int:
+    """``text[first:last]`` written into ``out`` at ``at``; the position after it."""
+    for i in range(first, last):
+        out[at] = text[i]
+        at += 1
+    return at
+
+
+@kernel
+def _json_tenths(value: float, out: np.ndarray, at: int) -> int:
+    """The double ``value``, nearest a tenth, as orjson writes it (the sign of a zero kept);
+    the position after it, or -1 when ``value`` is not finite or not below
+    :data:`JSON_TENTHS_MAX` in magnitude."""
+    if not abs(value) < JSON_TENTHS_MAX:
+        return -1
+    if value < 0.0 or (value == 0.0 and math.copysign(1.0, value) < 0.0):
+        out[at] = 45  # "-"
+        at += 1
+    tenths = np.int64(np.rint(abs(value) * 10.0))  # exact: |value|·10 is within an ulp of it
+    whole = tenths // 10
+    digits = 1
+    scale = np.int64(1)
+    while whole // scale >= 10:
+        scale *= 10
+        digits += 1
+    for _ in range(digits):
+        out[at] = 48 + (whole // scale) % 10
+        at += 1
+        scale //= 10
+    out[at] = 46  # "."
+    out[at + 1] = 48 + tenths % 10
+    return at + 2
+
+
+@kernel
+def incline_json_fill(
+    to_m: np.ndarray, percent: np.ndarray, source: np.ndarray, n: int, names: np.ndarray,
+    name_first: np.ndarray, out: np.ndarray,
+) -> int:  # fmt: skip
+    """The JSON array of the incline profile's ``n`` stretches found by :func:`incline_runs`
+    (``to_m``, ``percent``, ``source``), as orjson writes the list of
+    :func:`routing.facts.incline_profile`: ``{"from_m", "to_m", "incline_percent", "source"}``
+    each, the ends rounded to tenths here (:func:`round_fill`'s arithmetic; a stretch starts
+    at the rounded end before it, the first at 0.0), an unknown (NaN) incline ``null``, the
+    source code ``c`` written as ``names[name_first[c + 1]:name_first[c + 2]]`` (its JSON
+    value; code -1 is index 0). ``out`` holds at least ``2 + n·(JSON_STRETCH_BYTES + the
+    longest name)`` bytes. Returns the bytes written, :data:`NEEDS_ROUNDING` at an end near a
+    half (Python's ``round`` decides it) or :data:`JSON_OUT_OF_RANGE`."""
+    at = 0
+    out[at] = 91  # "["
+    at += 1
+    start = 0.0
+    for i in range(n):
+        end, close = _round_fast(to_m[i], 10.0)
+        if close:
+            return NEEDS_ROUNDING
+        if i:
+            out[at] = 44  # ","
+            at += 1
+        at = _json_put(_JSON_FROM, 0, _JSON_FROM.size, out, at)
+        at = _json_tenths(start, out, at)
+        if at < 0:
+            return JSON_OUT_OF_RANGE
+        at = _json_put(_JSON_TO, 0, _JSON_TO.size, out, at)
+        at = _json_tenths(end, out, at)
+        if at < 0:
+            return JSON_OUT_OF_RANGE
+        at = _json_put(_JSON_PERCENT, 0, _JSON_PERCENT.size, out, at)
+        value = percent[i]
+        if value != value:
+            at = _json_put(_JSON_NULL, 0, _JSON_NULL.size, out, at)
+        else:
+            at = _json_tenths(value, out, at)
+            if at < 0:
+                return JSON_OUT_OF_RANGE
+        at = _json_put(_JSON_SOURCE, 0, _JSON_SOURCE.size, out, at)
+        code = source[i] + 1
+        at = _json_put(names, name_first[code], name_first[code + 1], out, at)
+        out[at] = 125  # "}"
+        at += 1
+        start = end
+    out[at] = 93  # "]"
+    return at + 1
+
+
 #: Rows of :func:`green_light_sums`' ``sums`` (and of its ``scratch``: the values summed there).
 SUM_GREEN_KNOWN_M, SUM_GREEN_M, SUM_GREEN_UNKNOWN_M = 0, 1, 2
 SUM_LIT_M, SUM_UNLIT_M, SUM_LIGHT_UNKNOWN_M = 3, 4, 5

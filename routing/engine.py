@@ -729,7 +729,10 @@ class Router:
         lat2, lon2 = float(self.graph.node["lat"][n - 1]), float(self.graph.node["lon"][n - 1])
         walk = self.route((lat, lon), (lat2, lon2), "walk")
         instructions(walk)  # the turn kernel too
-        route_facts(self.graph, walk, self.profile("walk"), DEFAULT_CONDITIONS, _WARM_UP_DAY)
+        walk_profile = self.profile("walk")  # the answer's facts: the incline profile's JSON too
+        route_facts(
+            self.graph, walk, walk_profile, DEFAULT_CONDITIONS, _WARM_UP_DAY, fragments=True
+        )
         # the rest-constrained search (its kernels compile on first use otherwise)
         self.route(
             (lat, lon),

@@ -16,6 +16,7 @@ import datetime as dt
 import functools
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Query, Request, Response
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION, OSM_LICENCE_URL
@@ -60,9 +61,10 @@ def _rests_json(rests: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 @functools.lru_cache(maxsize=256)
-def _profile_json(profile: Profile) -> dict[str, Any]:
-    """The profile as JSON-ready data (profiles are frozen, so this is cached per profile)."""
-    return profile.model_dump(mode="json")
+def _profile_json(profile: Profile) -> orjson.Fragment:
+    """The profile's JSON text (profiles are frozen, so this is cached per profile: every
+    answer echoes it, some 1.8 kB)."""
+    return orjson.Fragment(orjson.dumps(profile.model_dump(mode="json")))
 
 
 def plan(
@@ -94,7 +96,7 @@ def plan(
         body = route.as_dict()
         body["cost_s"] = round(route.cost_s, 1)
         body["rests"] = _rests_json(route.rests)
-        body.update(route_facts(r.graph, route, profile, seen, day.day))
+        body.update(route_facts(r.graph, route, profile, seen, day.day, fragments=True))
         body["obstacles"] = (
             obstacles.describe(route, points) if obstacles else {"passed": [], "avoided": []}
         )

@@ -16,12 +16,13 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from routing._kernels import NEEDS_ROUNDING, incline_runs
-from routing.facts import incline_profile
+from routing._kernels import JSON_OUT_OF_RANGE, NEEDS_ROUNDING, incline_json_fill, incline_runs
+from routing.facts import incline_profile, incline_profile_json
 from routing.route import Route
 from tests.routing.trips import seeded_routes
 
@@ -66,6 +67,7 @@ def test_incline_profile_equals_the_per_edge_loop(ksl_router: Any, preset: str) 
         got = incline_profile(g, route)
         want = reference(g, route)
         assert_same_stretches(got, want)
+        assert incline_profile_json(g, route) == orjson.dumps(want)
 
 
 #: Inclines whose product with 10 lies at or within a few ulps of a half: exact ties (0.25),
@@ -113,7 +115,10 @@ def test_incline_profile_on_drawn_inclines_equals_the_per_edge_loop(
     case: tuple[SimpleNamespace, SimpleNamespace],
 ) -> None:
     graph, route = case
-    assert_same_stretches(incline_profile(graph, route), reference(graph, route))  # type: ignore[arg-type]
+    want = reference(graph, route)  # type: ignore[arg-type]
+    assert_same_stretches(incline_profile(graph, route), want)  # type: ignore[arg-type]
+    # the kernel's JSON text is orjson's, byte for byte (-0.0, null, 12.0, names included)
+    assert incline_profile_json(graph, route) == orjson.dumps(want)  # type: ignore[arg-type]
 
 
 def test_inclines_near_a_half_are_left_to_python() -> None:
@@ -142,3 +147,54 @@ def test_edges_beyond_the_columns_raise_index_error() -> None:
     # an edge not walked is not read (as before): no error
     got = incline_profile(graph, SimpleNamespace(edges=[0, 2], walked_m=[1.0, 0.0]))  # type: ignore[arg-type]
     assert [(s["from_m"], s["to_m"]) for s in got] == [(0.0, 1.0)]
+
+
+#: Tenths the JSON kernel writes, as orjson writes them: zeros of both signs, whole numbers,
+#: the largest it takes, and values whose product with 10 is not exactly an integer.
+TENTHS = st.one_of(
+    st.integers(-(10**15) + 1, 10**15 - 1).map(lambda d: d / 10),
+    st.sampled_from([0.0, -0.0, 0.1, -0.1, 12.0, 0.3, 99999999.9, 9999999999999.9]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(TENTHS, TENTHS, st.integers(-1, 3)), max_size=6))
+def test_the_json_kernel_writes_tenths_as_orjson(stretches: list[tuple[float, float, int]]) -> None:
+    """Each number as orjson writes the same double (the shortest decimal that reads back as
+    it), ends rounded to tenths where the kernel can round them; names by code, ``null`` for
+    an unknown incline and code -1 (ends given already rounded: the kernel's rounding of them
+    is Python's where it writes)."""
+    names = [b"null", b'"tag"', b'"dem"', b'"tag_direction_only"', b"null"]
+    blob = np.frombuffer(b"".join(names), dtype=np.uint8)
+    first = np.cumsum([0] + [len(x) for x in names], dtype=np.int64)
+    n = len(stretches)
+    to_m = np.array([abs(a) for a, _, _ in stretches], dtype=np.float64)
+    percent = np.array([b if c >= 0 else math.nan for _, b, c in stretches], dtype=np.float64)
+    code = np.array([c for _, _, c in stretches], dtype=np.int64)
+    out = np.empty(2 + n * 140, dtype=np.uint8)
+    size = incline_json_fill(to_m, percent, code, n, blob, first, out)
+    if size == NEEDS_ROUNDING:  # an end near a half at tenths (not one of these: x/10 is none)
+        pytest.fail("a tenth was taken for a value near a half")
+    ends = [round(x, 1) for x in to_m.tolist()]
+    want = [
+        {"from_m": a, "to_m": b, "incline_percent": None if p != p else p,
+         "source": orjson.loads(names[c + 1])}
+        for a, b, p, c in zip([0.0, *ends][:n], ends, percent.tolist(), code.tolist(), strict=True)
+    ]  # fmt: skip
+    if size == JSON_OUT_OF_RANGE:
+        assert any(abs(v) >= 1e14 for v in [*ends, *percent.tolist()] if v == v)
+        return
+    assert out[:size].tobytes() == orjson.dumps(want)
+
+
+def test_the_json_kernel_hands_back_what_it_does_not_write() -> None:
+    """Values of 10^14 and more, or an infinite end, are handed back (the caller serialises the
+    dictionaries); so is an end near a half (Python's ``round`` decides it)."""
+    blob = np.frombuffer(b"null", dtype=np.uint8)
+    first = np.zeros(6, dtype=np.int64) + np.array([0, 4, 4, 4, 4, 4])
+    out = np.empty(400, dtype=np.uint8)
+    code = np.array([-1])
+    for to_m, percent, status in ((1e14, 1.0, JSON_OUT_OF_RANGE), (math.inf, 1.0, JSON_OUT_OF_RANGE),
+                                  (1.0, -1e15, JSON_OUT_OF_RANGE), (0.25, 1.0, NEEDS_ROUNDING)):  # fmt: skip
+        got = incline_json_fill(np.array([to_m]), np.array([percent]), code, 1, blob, first, out)
+        assert got == status

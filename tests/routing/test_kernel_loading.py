@@ -174,6 +174,7 @@ def test_a_long_search_releases_the_gil() -> None:
 _ANSWERS = """
 import json, sys
 import numpy as np
+import orjson
 from accessibility_rules.profile import preset_names
 from api.errors import ApiError
 from api.routes.routing import plan
@@ -202,7 +203,8 @@ for i in range(60):
     if i % 5 == 3:
         body["profile"]["parameters"] = {"max_distance_between_rests_m": 300}
     try:
-        out.append(plan(router, RouteRequest.model_validate(body), 3, 3))
+        answer = plan(router, RouteRequest.model_validate(body), 3, 3)  # as the API writes it:
+        out.append(orjson.loads(orjson.dumps(answer, option=orjson.OPT_SERIALIZE_NUMPY)))
     except (ApiError, RoutingError) as error:
         out.append(type(error).__name__)
 points = [(float(lat[n]), float(lon[n])) for n in rng.integers(0, len(lat), size=5)]
