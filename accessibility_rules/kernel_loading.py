@@ -1,7 +1,8 @@
 """How the numba kernels are loaded: built ahead of time, or compiled by numba's JIT.
 
 Every kernel is written once, as a Python function decorated with :func:`kernel` in
-:mod:`routing._kernels` or :mod:`accessibility_rules._kernels`. What the decorator returns
+:mod:`routing._kernels`, :mod:`accessibility_rules._kernels` or
+:mod:`accessibility_rules._sun_kernels` (:data:`KERNEL_MODULES`). What the decorator returns
 depends on the mode (``STUFENLOS_KERNELS``, read when the kernels' modules are imported):
 
 - ``jit``: ``numba.njit(cache=True, nogil=True)``: numba compiles each kernel for the types of
@@ -53,12 +54,17 @@ MODES = ("auto", "jit", "compiled", "checked")
 #: The build's extension module (its file name adds Python's suffix).
 MODULE_NAME = "stufenlos_kernels"
 #: The modules whose kernels are built.
-KERNEL_MODULES = ("routing._kernels", "accessibility_rules._kernels")
+KERNEL_MODULES = (
+    "routing._kernels",
+    "accessibility_rules._kernels",
+    "accessibility_rules._sun_kernels",
+)
 _ROOT = Path(__file__).resolve().parent.parent
 #: The files whose bytes decide whether a build fits: the kernels, their signatures, the build.
 _SOURCES = (
     _ROOT / "routing" / "_kernels.py",
     _ROOT / "accessibility_rules" / "_kernels.py",
+    _ROOT / "accessibility_rules" / "_sun_kernels.py",
     _ROOT / "accessibility_rules" / "kernel_signatures.py",
     _ROOT / "routing" / "kernel_build.py",
 )

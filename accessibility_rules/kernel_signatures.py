@@ -43,6 +43,7 @@ LABEL_POOL = ("i8[:]", "f8[:]", "f8[:]", "i8[:]", "i8[:]", "i8[:]", "u1[:]", "f8
 
 _R = "routing._kernels."
 _A = "accessibility_rules._kernels."
+_S = "accessibility_rules._sun_kernels."
 _f8, _i8, _i4, _u4, _b1 = "f8[:]", "i8[:]", "i4[:]", "u4[:]", "b1[:]"
 _i1, _f4 = "i1[:]", "f4[:]"
 
@@ -97,6 +98,10 @@ SIGNATURES: dict[str, tuple[Code, tuple[Code, ...]]] = {
          "f8[:,:]", "u2[:]", _f4, _f4, _f8, _i8, _i1, _b1, _b1, _f8, _f8, _u4, _u4, _f8, _u4,
          _f8, "f8[:,:]"),
     ),
+    _S + "refraction_deg": ("f8", ("f8",)),
+    _S + "sun_at": (("f8", "f8"), ("f8",)),
+    _S + "elevation_deg": ("f8", ("f8", "f8", "f8", "f8", "i8", "i8", "i8")),
+    _S + "crossing_minutes": ("f8", ("f8", "f8", "f8", "f8", "f8", "f8", "f8", "b1")),
 }
 # fmt: on
 

@@ -11,6 +11,8 @@ They are evaluated with the same floating-point operations, in the same order, a
 on random places and times). What differs is the bookkeeping: each quantity of a moment is
 computed once (astral re-derives the sun's mean longitude, anomaly and the obliquity several
 times per call), and sunrise and sunset share their first estimate (both start at 0 h UTC).
+The arithmetic runs as kernels (:mod:`accessibility_rules._sun_kernels`: every route answer
+evaluates the sun three times); this module keeps the dates, zones and astral's rules around it.
 
 Units: angles in degrees unless a name ends in ``_rad``; times of day in minutes after 0 h UTC.
 """
@@ -19,7 +21,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from math import acos, asin, cos, degrees, radians, sin, tan
+import math
+from math import cos, radians, sin
+
+from accessibility_rules._sun_kernels import (
+    POLAR_NIGHT,
+    crossing_minutes,
+    elevation_deg,
+    refraction_deg,
+    sun_at,
+)
 
 __all__ = ["SUNSET_ELEVATION_DEG", "solar_elevation", "sunrise_sunset"]
 
@@ -32,33 +43,11 @@ _UTC = dt.UTC
 _MAX_LATITUDE = 89.8
 #: The sun's apparent radius: half of 32 arc minutes.
 _SUN_RADIUS_DEG = 32.0 / (60.0 * 2.0)
-_J2000 = 2451545.0  # Julian day of 2000-01-01 12:00 TT
-_DAYS_PER_CENTURY = 36525.0
 _MINUTES_PER_DAY = 1440
-_NOON_MINUTES = 720.0  # 12:00 UTC, in minutes after 0 h
-
-
-def _refraction(zenith: float) -> float:
-    """Atmospheric refraction in degrees for a true zenith angle ``zenith`` (NOAA's piecewise
-    approximation: none above 85° elevation, the polynomial near the horizon)."""
-    elevation = 90 - zenith
-    if elevation >= 85.0:
-        return 0.0
-    te = tan(radians(elevation))
-    if elevation > 5.0:
-        arcsec = 58.1 / te - 0.07 / (te * te * te) + 0.000086 / (te * te * te * te * te)
-    elif elevation > -0.575:
-        arcsec = 1735.0 + elevation * (
-            -518.2 + elevation * (103.4 + elevation * (-12.79 + elevation * 0.711))
-        )
-    else:
-        arcsec = -20.774 / te
-    return arcsec / 3600.0
-
 
 _SUNRISE_ZENITH = 90.0 + _SUN_RADIUS_DEG
 #: The zenith angle of the sun's centre at sunrise and sunset (radius and refraction), as cosine.
-_COS_SUNRISE_ZENITH = cos(radians(_SUNRISE_ZENITH + _refraction(_SUNRISE_ZENITH)))
+_COS_SUNRISE_ZENITH = cos(radians(_SUNRISE_ZENITH + refraction_deg(_SUNRISE_ZENITH)))
 
 
 def _julian_day(year: int, month: int, day: int, seconds: int) -> float:
@@ -70,44 +59,6 @@ def _julian_day(year: int, month: int, day: int, seconds: int) -> float:
     gregorian = 2 - century + century // 4
     whole = int(365.25 * (year + 4716)) + int(30.6001 * (month + 1)) + day
     return whole + seconds / 86400 + gregorian - 1524.5
-
-
-def _sun_at(julian_day: float) -> tuple[float, float]:
-    """The sun's declination (degrees) and the equation of time (minutes) at ``julian_day``.
-
-    Each NOAA quantity once: mean longitude and anomaly, the equation of the centre, the
-    eccentricity of Earth's orbit, the apparent longitude and the corrected obliquity.
-    """
-    t = (julian_day - _J2000) / _DAYS_PER_CENTURY  # Julian centuries since J2000
-    mean_long = (280.46646 + t * (36000.76983 + 0.0003032 * t)) % 360.0
-    anomaly_rad = radians(357.52911 + t * (35999.05029 - 0.0001537 * t))
-    eccentricity = 0.016708634 - t * (0.000042037 + 0.0000001267 * t)
-    sin_m = sin(anomaly_rad)
-    sin_2m = sin(anomaly_rad + anomaly_rad)
-    centre = (
-        sin_m * (1.914602 - t * (0.004817 + 0.000014 * t))
-        + sin_2m * (0.019993 - 0.000101 * t)
-        + sin(anomaly_rad + anomaly_rad + anomaly_rad) * 0.000289
-    )
-    omega_rad = radians(125.04 - 1934.136 * t)  # longitude of the Moon's ascending node
-    apparent_long = mean_long + centre - 0.00569 - 0.00478 * sin(omega_rad)
-    arcsec = 21.448 - t * (46.815 + t * (0.00059 - t * 0.001813))
-    obliquity = 23.0 + (26.0 + (arcsec / 60.0)) / 60.0 + 0.00256 * cos(omega_rad)
-    obliquity_rad = radians(obliquity)
-    declination = degrees(asin(sin(obliquity_rad) * sin(radians(apparent_long))))
-
-    y = tan(obliquity_rad / 2.0)
-    y *= y
-    mean_long_rad = radians(mean_long)
-    e = eccentricity
-    eq_of_time_rad = (
-        y * sin(2.0 * mean_long_rad)
-        - 2.0 * e * sin_m
-        + 4.0 * e * y * sin_m * cos(2.0 * mean_long_rad)
-        - 0.5 * y * y * sin(4.0 * mean_long_rad)
-        - 1.25 * e * e * sin_2m
-    )
-    return declination, degrees(eq_of_time_rad) * 4.0
 
 
 def _latitude(lat: float) -> float:
@@ -148,56 +99,14 @@ def solar_elevation(lat: float, lon: float, when: dt.datetime) -> float:
         zone_h = -offset.total_seconds() / 3600.0
         utc = when - offset  # its clock shows UTC
     seconds = utc.hour * 3600 + utc.minute * 60 + utc.second  # microseconds are dropped
-    declination, eq_of_time = _sun_at(_julian_day(utc.year, utc.month, utc.day, seconds))
-
-    # true solar time in minutes: the clock time corrected by the equation of time, the
-    # longitude (4 minutes per degree) and the zone
-    solar_time_fix = eq_of_time + (4.0 * longitude) + (60 * zone_h)
-    true_solar_time = when.hour * 60.0 + when.minute + when.second / 60.0 + solar_time_fix
-    while true_solar_time > _MINUTES_PER_DAY:
-        true_solar_time = true_solar_time - _MINUTES_PER_DAY
-    hour_angle = true_solar_time / 4.0 - 180.0
-    if hour_angle < -180:
-        hour_angle = hour_angle + 360.0
-
-    lat_rad, decl_rad = radians(latitude), radians(declination)
-    sin_lat, cos_lat = sin(lat_rad), cos(lat_rad)
-    sin_decl, cos_decl = sin(decl_rad), cos(decl_rad)
-    cos_zenith = cos_lat * cos_decl * cos(radians(hour_angle)) + sin_lat * sin_decl
-    if cos_zenith > 1.0:  # rounding
-        cos_zenith = 1.0
-    elif cos_zenith < -1.0:
-        cos_zenith = -1.0
-    zenith = degrees(acos(cos_zenith))
-    zenith -= _refraction(zenith)
-    return 90.0 - zenith
+    julian_day = _julian_day(utc.year, utc.month, utc.day, seconds)
+    return elevation_deg(
+        latitude, longitude, julian_day, zone_h, when.hour, when.minute, when.second
+    )
 
 
-def _utc_minutes(
-    sin_lat: float, cos_lat: float, longitude: float, sun: tuple[float, float], setting: bool
-) -> float:
-    """Minutes after 0 h UTC of the day when the sun, as it is at ``sun`` (declination,
-    equation of time), crosses the sunrise zenith rising or ``setting``.
-
-    Raises ``ValueError`` when it does not: always below (polar night) or above (polar day).
-    """
-    declination, eq_of_time = sun
-    decl_rad = radians(declination)
-    cos_hour_angle = (_COS_SUNRISE_ZENITH - sin_lat * sin(decl_rad)) / (cos_lat * cos(decl_rad))
-    if cos_hour_angle > 1.0:
-        raise ValueError("the sun stays below the horizon all day here (polar night)")
-    if cos_hour_angle < -1.0:
-        raise ValueError("the sun stays above the horizon all day here (polar day)")
-    hour_angle = acos(cos_hour_angle)
-    if setting:
-        hour_angle = -hour_angle
-    minutes = (-longitude - degrees(hour_angle)) * 4.0 - eq_of_time  # after 12:00 UTC
-    if minutes < -_NOON_MINUTES:
-        minutes += _MINUTES_PER_DAY
-    return _NOON_MINUTES + minutes
-
-
-#: A day's start: the Julian day of 0 h UTC, the sun then (:func:`_sun_at`) and 0 h UTC itself.
+#: A day's start: the Julian day of 0 h UTC, the sun then (declination, equation of time:
+#: :func:`~accessibility_rules._sun_kernels.sun_at`) and 0 h UTC itself.
 _DayStart = tuple[float, tuple[float, float], dt.datetime]
 
 
@@ -206,18 +115,25 @@ def _start(day: dt.date) -> _DayStart:
     """The start of ``day`` (0 h UTC) for the sunrise and sunset computed for it. Cached: every
     request of a day needs the same one (and now and then a neighbouring day's)."""
     julian_day = _julian_day(day.year, day.month, day.day, 0)
-    return julian_day, _sun_at(julian_day), dt.datetime(day.year, day.month, day.day, tzinfo=_UTC)
+    return julian_day, sun_at(julian_day), dt.datetime(day.year, day.month, day.day, tzinfo=_UTC)
 
 
 def _crossing_utc(
     sin_lat: float, cos_lat: float, longitude: float, start: _DayStart, setting: bool
 ) -> dt.datetime:
     """Sunrise (or sunset, ``setting``) computed for the day of ``start``, in UTC: a first
-    estimate with the sun as at 0 h UTC, then once more with the sun as at that estimate."""
-    julian_day, sun, midnight = start
-    minutes = _utc_minutes(sin_lat, cos_lat, longitude, sun, setting)
-    sun = _sun_at(julian_day + minutes / _MINUTES_PER_DAY)
-    minutes = _utc_minutes(sin_lat, cos_lat, longitude, sun, setting)
+    estimate with the sun as at 0 h UTC, then once more with the sun as at that estimate
+    (:func:`~accessibility_rules._sun_kernels.crossing_minutes`). Raises ``ValueError`` when the
+    sun does not cross the sunrise zenith: always below (polar night) or above (polar day)."""
+    julian_day, (declination, eq_of_time), midnight = start
+    minutes = crossing_minutes(
+        sin_lat, cos_lat, longitude, julian_day, declination, eq_of_time, _COS_SUNRISE_ZENITH,
+        setting,
+    )  # fmt: skip
+    if math.isinf(minutes):
+        if minutes == POLAR_NIGHT:
+            raise ValueError("the sun stays below the horizon all day here (polar night)")
+        raise ValueError("the sun stays above the horizon all day here (polar day)")
     # truncated to whole days, seconds and microseconds, in this order (as astral does)
     days = int(minutes / _MINUTES_PER_DAY)
     seconds_f = (minutes - days * _MINUTES_PER_DAY) * 60

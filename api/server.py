@@ -221,7 +221,7 @@ def preset_conditions(router: Router, profile: Profile) -> list[Conditions]:
     (midnight), at the graph's centre; equal ones once."""
     import datetime as dt
 
-    from accessibility_rules.conditions import BERLIN, resolve_conditions
+    from accessibility_rules.conditions import BERLIN, resolve_conditions, sun_times
 
     lat = float(router.graph.node["lat"].mean())
     lon = float(router.graph.node["lon"].mean())
@@ -231,6 +231,7 @@ def preset_conditions(router: Router, profile: Profile) -> list[Conditions]:
         conditions = resolve_conditions(profile, lat=lat, lon=lon, departure_time=when)
         if conditions not in found:
             found.append(conditions)
+    sun_times(lat, lon, today)  # its kernels too: every answer reports sunrise and sunset
     return found
 
 

@@ -13,6 +13,7 @@ reader sees a whole build or none. TARGET defaults to
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from accessibility_rules.kernel_loading import (
+    KERNEL_MODULES,
     MODULE_NAME,
     PY_FUNCS,
     KernelBuildError,
@@ -58,8 +60,8 @@ def build(target: Path) -> Path:
     """Compile the declared kernels into the extension module ``target``; its path."""
     if mode() != "jit":
         raise KernelBuildError("run the build with STUFENLOS_KERNELS=jit (it reads the kernels)")
-    import accessibility_rules._kernels  # noqa: F401  (their Python functions, in PY_FUNCS)
-    import routing._kernels  # noqa: F401
+    for module in KERNEL_MODULES:  # their Python functions, into PY_FUNCS
+        importlib.import_module(module)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # numba.pycc's pending deprecation

@@ -331,6 +331,7 @@ _KERNELS_AFTER_PRELOAD = """
 import itertools, json, sys
 import numpy as np
 from accessibility_rules import _kernels as rules_kernels
+from accessibility_rules import _sun_kernels as sun_kernels
 from accessibility_rules.profile import preset_names
 from api.errors import ApiError
 from api.routes.routing import plan
@@ -345,7 +346,7 @@ app = preload_app(settings)
 router = app.state.router
 kernels = {
     f"{module.__name__}.{name}": f
-    for module in (routing_kernels, rules_kernels)
+    for module in (routing_kernels, rules_kernels, sun_kernels)
     for name, f in vars(module).items()
     if hasattr(f, "signatures") and hasattr(f, "py_func")
 }
