@@ -71,6 +71,9 @@ SIGNATURES: dict[str, tuple[Code, tuple[Code, ...]]] = {
         (_i8, _u4, _u4, _u4, "f8[:,:]", _i8, _b1, _b1, _i4, _i4, _f8, "f8", "f8", _i8, _f8, _i8,
          _i8, _i8),
     ),
+    _R + "barrier_rows": (
+        "i8", (_i8, _f8, _f8, _i8, _i8, "f8[:,:]", _i8, "f8", "f8", "f8[:,:]")
+    ),
     _R + "segment_runs": ("i8", ("f8[:,:]", _i8, _i8, _i8, _i8, _i8, "i8[:,:]")),
     _R + "rest_step": ("f8", ("f8", "f8", "f8", "f8", "f8", "f8")),
     _R + "rest_search": (

@@ -629,6 +629,110 @@ def report_piece_flags(
         flags[i] = bits
 
 
+#: The report table's columns :func:`barrier_rows` reads, in this order.
+BARRIER_COLUMNS = (
+    "incline_percent", "incline_source", "step_count", "handrail", "ramp_wheelchair", "surface",
+    "passage_width_m", "crossing", "acoustic_signal", "vibration_signal", "tactile_paving",
+    "kerb_height_cm", "kerb_count", "barrier",
+)  # fmt: skip
+#: The kinds of barrier in the order a report lists them at one place (the code of each is
+#: its position), with their :func:`report_piece_flags` bit.
+BARRIER_FLAGS = (
+    FLAG_STEEP, FLAG_STEPS, FLAG_SURFACE, FLAG_NARROW, FLAG_CROSSING, FLAG_ELEVATOR, FLAG_KERB,
+    FLAG_BARRIER,
+)  # fmt: skip
+#: Columns of :func:`barrier_rows`' ``out``: kind code, piece, point of the polyline, metres
+#: from the start (Python's ``round`` to tenths), then up to four details of the kind.
+BARRIER_ROW = 8
+
+
+@kernel
+def barrier_rows(
+    flags: np.ndarray, at: np.ndarray, lengths: np.ndarray, first_pt: np.ndarray,
+    last_pt: np.ndarray, block: np.ndarray, cols: np.ndarray, start: float, end: float,
+    out: np.ndarray,
+) -> int:  # fmt: skip
+    """The barriers a route's pieces show (their :func:`report_piece_flags` ``flags``), one row
+    of ``out`` each, sorted by place as :func:`routing.report.build_route` lists them (stable:
+    at one place in :data:`BARRIER_FLAGS` order, then by piece). ``block``: the route's report
+    table rows, ``cols`` the positions of :data:`BARRIER_COLUMNS` in it; ``at``, ``lengths``:
+    where each piece starts and the metres walked on it; ``first_pt``, ``last_pt``: each
+    piece's first and last point in the polyline.
+
+    A row: the kind's code (its position in :data:`BARRIER_FLAGS`), the piece, the polyline
+    point it is placed at (a steep part, steps, a surface and a narrow passage at the piece's
+    first point, a crossing half-way, an elevator, a kerb and a barrier at its last), where it
+    is (metres, rounded to tenths as Python's ``round``), and the details, rounded as
+    ``np.round`` (``rint(x·10^d) / 10^d``) where the report rounds them: steep — incline
+    (0.1), length (0.1), source code; steps — the count walked (``max(1, rint(count ·
+    fraction walked))``, -1 when unknown or 0), handrail and ramp codes; surface — its code,
+    length (0.1); narrow — width (0.01); crossing — crossing, acoustic, vibration and tactile
+    codes; kerb — height (0.1, NaN unknown), count; barrier — its code. ``out`` holds at least
+    ``8 × pieces`` rows. Returns the number of rows, or :data:`NEEDS_ROUNDING` when a place
+    lies near a half of a tenth (Python's ``round`` decides it)."""
+    k = flags.size
+    c_incl, c_src, c_steps, c_rail, c_ramp = cols[0], cols[1], cols[2], cols[3], cols[4]
+    c_surf, c_width, c_cross, c_acou, c_vib = cols[5], cols[6], cols[7], cols[8], cols[9]
+    c_tact, c_kh, c_kc, c_bar = cols[10], cols[11], cols[12], cols[13]
+    n = 0
+    for kind in range(len(BARRIER_FLAGS)):
+        bit = BARRIER_FLAGS[kind]
+        for i in range(k):
+            if not flags[i] & bit:
+                continue
+            row = out[n]
+            a = b = c = d = np.nan
+            if kind <= 3:  # at the piece's start
+                place, where = first_pt[i], at[i]
+            elif kind == 4:  # a crossing: half-way
+                place, where = (first_pt[i] + last_pt[i]) // 2, at[i] + lengths[i] / 2
+            else:  # at its head
+                place, where = last_pt[i], at[i] + lengths[i]
+            if kind == 0:
+                a = np.rint(block[i, c_incl] * 10.0) / 10.0
+                b = np.rint(lengths[i] * 10.0) / 10.0
+                c = block[i, c_src]
+            elif kind == 1:
+                total = block[i, c_steps]
+                count = np.int64(total) if np.isfinite(total) else -1
+                s = start if i == 0 else 0.0
+                e = end if i == k - 1 else 1.0
+                a = max(1.0, np.rint(count * (e - s))) if count > 0 else -1.0
+                b, c = block[i, c_rail], block[i, c_ramp]
+            elif kind == 2:
+                a = block[i, c_surf]
+                b = np.rint(lengths[i] * 10.0) / 10.0
+            elif kind == 3:
+                a = np.rint(block[i, c_width] * 100.0) / 100.0
+            elif kind == 4:
+                a, b = block[i, c_cross], block[i, c_acou]
+                c, d = block[i, c_vib], block[i, c_tact]
+            elif kind == 6:
+                a = np.rint(block[i, c_kh] * 10.0) / 10.0
+                b = block[i, c_kc]
+            elif kind == 7:
+                a = block[i, c_bar]
+            rounded, close = _round_fast(where, 10.0)
+            if close:
+                return NEEDS_ROUNDING
+            row[0], row[1], row[2], row[3] = kind, i, place, rounded
+            row[4], row[5], row[6], row[7] = a, b, c, d
+            n += 1
+    # stable insertion sort by place (a route lists a few)
+    held = np.empty(BARRIER_ROW)
+    for j in range(1, n):
+        key = out[j, 3]
+        if out[j - 1, 3] <= key:
+            continue
+        held[:] = out[j]
+        m = j
+        while m > 0 and out[m - 1, 3] > key:
+            out[m] = out[m - 1]
+            m -= 1
+        out[m] = held
+    return n
+
+
 #: Positions in the ``rule`` argument of the verdict kernels: bits of the rule, then the
 #: profile's (see :func:`routing.report.verdict_masks`).
 (

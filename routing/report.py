@@ -38,6 +38,9 @@ from accessibility_rules.registry import Where, unknown_flags
 from accessibility_rules.weights import POINT_LIMITS, EdgeWeights, Limit, Unknown
 from graphs.model import CompiledGraph
 from routing._kernels import (
+    BARRIER_COLUMNS,
+    BARRIER_FLAGS,
+    BARRIER_ROW,
     FLAG_BARRIER,
     FLAG_CROSSING,
     FLAG_ELEVATOR,
@@ -46,6 +49,7 @@ from routing._kernels import (
     FLAG_STEEP,
     FLAG_STEPS,
     FLAG_SURFACE,
+    NEEDS_ROUNDING,
     PIECE_ALONG,
     PIECE_COLUMNS,
     PIECE_ESTIMATED_INCLINE,
@@ -65,6 +69,7 @@ from routing._kernels import (
     RULE_UNKNOWN_FORBIDDEN,
     SEGMENT_COLUMNS,
     VERDICT_COLUMNS,
+    barrier_rows,
     mark_runs,
     report_piece_flags,
     route_verdict,
@@ -160,6 +165,8 @@ class ReportTable:
     segment_columns: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
     #: Positions of :data:`routing._kernels.VERDICT_COLUMNS` in ``rows``.
     verdict_columns: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+    #: Positions of :data:`routing._kernels.BARRIER_COLUMNS` in ``rows``.
+    barrier_columns: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
 
     def __post_init__(self) -> None:
         cols = np.array([self.index[n] for n in PIECE_COLUMNS], dtype=np.int64)
@@ -168,6 +175,8 @@ class ReportTable:
         object.__setattr__(self, "verdict_columns", cols)
         cols = np.array([self.index[n] for n in SEGMENT_COLUMNS], dtype=np.int64)
         object.__setattr__(self, "segment_columns", cols)
+        cols = np.array([self.index[n] for n in BARRIER_COLUMNS], dtype=np.int64)
+        object.__setattr__(self, "barrier_columns", cols)
 
     @classmethod
     def build(cls, edge: dict[str, np.ndarray], eff: Any) -> ReportTable:
@@ -277,7 +286,7 @@ def build_route(
     )  # fmt: skip
     geometry = pieces.geometry
 
-    barriers = _barriers(block, table.index, pieces, start, end)
+    barriers = _barriers(block, table, flags, at, lengths, first_pt, last_pt, pieces, start, end)
     met = _met(graph, table, weights, plan, edges, lengths, start, end)
     accessibility = _accessibility(profile, plan, weights, edges, c, lengths, total, pieces, met)
     violations = [Violation(b.limit, b.at_m, b.lon, b.lat, b.message) for b in accessibility.breaks]
@@ -389,9 +398,75 @@ _BARRIER_KINDS = (
     ("kerb", FLAG_KERB), ("barrier", FLAG_BARRIER),
 )  # fmt: skip
 _ANY_BARRIER = sum(bit for _, bit in _BARRIER_KINDS)
+#: The kinds by the codes of :func:`~routing._kernels.barrier_rows` (the same order and bits).
+_BARRIER_KIND_NAMES = tuple(kind for kind, _ in _BARRIER_KINDS)
+if tuple(bit for _, bit in _BARRIER_KINDS) != BARRIER_FLAGS:  # pragma: no cover - kept in step
+    raise ImportError("routing.report._BARRIER_KINDS and routing._kernels.BARRIER_FLAGS differ")
 
 
 def _barriers(
+    block: np.ndarray,
+    table: ReportTable,
+    flags: np.ndarray,
+    at: np.ndarray,
+    lengths: np.ndarray,
+    first_pt: np.ndarray,
+    last_pt: np.ndarray,
+    pieces: _Pieces,
+    start: float,
+    end: float,
+) -> list[Barrier]:
+    """Every barrier met, sorted by place (see :func:`_listed_barriers`, the rule in Python):
+    found, placed, rounded and sorted by one kernel pass (:func:`routing._kernels.barrier_rows`,
+    a row of numbers per barrier); Python names the codes and makes the objects. A route with a
+    place near a half of a tenth (which only Python's ``round`` rounds exactly) takes
+    :func:`_listed_barriers`."""
+    k = len(flags)
+    if not k:
+        return []
+    out = np.empty((len(_BARRIER_KINDS) * k, BARRIER_ROW))
+    n = barrier_rows(
+        flags, at, lengths, first_pt, last_pt, block, table.barrier_columns, start, end, out
+    )
+    if n == NEEDS_ROUNDING:
+        return _listed_barriers(block, table.index, pieces, start, end)
+    geometry = pieces.geometry
+    found: list[Barrier] = []
+    for kind, _, place, at_m, a, b, c, d in out[:n].tolist():
+        lon, lat = geometry[int(place)]
+        name = _BARRIER_KIND_NAMES[int(kind)]
+        if name == "steep":
+            details: dict[str, Any] = {
+                "incline_percent": a, "length_m": b, "source": _name(_INCLINE_SOURCE_NAMES, c)
+            }  # fmt: skip
+        elif name == "steps":
+            details = {
+                "step_count": int(a) if a > 0 else None,
+                "handrail": _name(_TRI_NAMES, b),
+                "ramp_wheelchair": _name(_TRI_NAMES, c),
+            }
+        elif name == "surface":
+            details = {"surface": _name(_SURFACE_NAMES, a), "length_m": b}
+        elif name == "narrow":
+            details = {"width_m": a}
+        elif name == "crossing":
+            details = {
+                "crossing": _name(_CROSSING_NAMES, a),
+                "acoustic_signal": _name(_ACOUSTIC_NAMES, b),
+                "vibration_signal": _name(_TRI_NAMES, c),
+                "tactile_paving": _name(_TRI_NAMES, d),
+            }
+        elif name == "elevator":
+            details = {}
+        elif name == "kerb":
+            details = {"height_cm": None if a != a else a, "count": int(b)}
+        else:
+            details = {"barrier": _name(_BARRIER_NAMES, a)}
+        found.append(_new_barrier((name, at_m, lon, lat, details)))
+    return found
+
+
+def _listed_barriers(
     block: np.ndarray, index: dict[str, int], pieces: _Pieces, start: float, end: float
 ) -> list[Barrier]:
     """Every barrier met, sorted by place: for each piece whose flags mark a kind, its details

@@ -8,7 +8,9 @@ reference), on random edge sequences of the real Kaiserslautern graph with rando
   and per-kind masks (steep, steps, surface, narrow, crossing, elevator, kerb, barrier, walked,
   length, known incline), for every preset;
 * :func:`routing._kernels.segment_runs` behind :func:`routing.report._segments` must give
-  exactly the old segments (every field)."""
+  exactly the old segments (every field);
+* :func:`routing._kernels.barrier_rows` behind :func:`routing.report._barriers` must give
+  exactly the barriers of :func:`routing.report._listed_barriers`, the Python it replaced."""
 
 from __future__ import annotations
 
@@ -29,6 +31,10 @@ from routing.geometry import cut_polyline, route_polyline
 from routing.report import (
     NARROW_REPORT_M,
     STEEP_REPORT_PERCENT,
+    _barriers,
+    _listed_barriers,
+    _Pieces,
+    _plan,
     _reported_surfaces,
     _segments,
 )
@@ -355,3 +361,79 @@ def test_mark_runs_matches_the_numpy_runs(data: Any, mask: list[bool]) -> None:
     runs = _kernels.mark_runs(m, marked, starts)
     assert starts[:runs].tolist() == runs_reference(m)
     assert marked.tolist() == (before | m).tolist()
+
+
+# --------------------------------------------------------------------------- barriers
+
+
+def _same_barriers(
+    router: Any, edges: np.ndarray, start: float, end: float, profile: Profile
+) -> int:
+    """:func:`routing.report._barriers` (the kernel :func:`routing._kernels.barrier_rows`)
+    against :func:`routing.report._listed_barriers`, the Python it replaced: every barrier, every
+    field with its type, in the same order. Returns how many."""
+    g = router.graph
+    table = router.report_table()
+    plan = _plan(profile)
+    block = table.rows[edges]
+    k = len(edges)
+    lengths, at, flags = np.empty(k), np.empty(k), np.empty(k, dtype=np.int64)
+    _kernels.report_piece_flags(
+        block, table.piece_columns, start, end, plan.steep_limit, plan.narrow_limit,
+        plan.reported_surfaces, float(CrossingKind.NONE), float(BarrierKind.NONE), lengths, at,
+        flags,
+    )  # fmt: skip
+    points, first_pt, last_pt = route_polyline(g, edges, start, end)
+    pieces = _Pieces(
+        flags.tolist(), at.tolist(), lengths.tolist(), points.tolist(), first_pt.tolist(),
+        last_pt.tolist(),
+    )  # fmt: skip
+    got = _barriers(block, table, flags, at, lengths, first_pt, last_pt, pieces, start, end)
+    want = _listed_barriers(block, table.index, pieces, start, end)
+    assert repr(got) == repr(want)
+    return len(want)
+
+
+@HYP
+@given(data=st.data(), k=st.integers(1, 12), start=fractions, end=fractions)
+def test_barrier_rows_on_random_edges(
+    ksl_router: Any, presets: list[Profile], data: Any, k: int, start: float, end: float
+) -> None:
+    """Random edges and ends, every preset: the kernel's barriers are the Python ones."""
+    m = len(ksl_router.graph.geom_first) - 1
+    edges = np.asarray(data.draw(st.lists(st.integers(0, m - 1), min_size=k, max_size=k)))
+    if k == 1 and start > end:
+        start, end = end, start
+    _same_barriers(ksl_router, edges, start, end, data.draw(st.sampled_from(presets)))
+
+
+def test_barrier_rows_on_every_edge_with_a_barrier(ksl_router: Any, presets: list[Profile]) -> None:
+    """Every edge the report lists something on, in chunks of 40 (many barriers at once, at
+    equal places too), for every preset, with whole and partial end pieces."""
+    c = ksl_router.report_table().columns()
+    interesting = np.flatnonzero(
+        (c["is_steps"] > 0) | (c["crossing"] != CrossingKind.NONE) | (c["kerb_count"] > 0)
+        | (c["barrier"] != BarrierKind.NONE) | (c["is_elevator"] > 0)
+        | np.isfinite(c["passage_width_m"]) | (np.abs(c["incline_percent"]) >= 3)
+    )  # fmt: skip
+    listed = 0
+    for profile in presets:
+        for i, chunk in enumerate(np.array_split(interesting, max(1, len(interesting) // 40))):
+            ends = ((0.0, 1.0), (0.3, 0.6), (1e-12, 1.0 - 1e-12))[i % 3]
+            listed += _same_barriers(ksl_router, chunk.astype(np.int64), *ends, profile)
+    assert listed > 1000
+
+
+def test_a_place_near_a_half_is_left_to_python() -> None:
+    """A barrier 0.25 m from the start (a tie at tenths: Python rounds it to even, 0.2) makes
+    the kernel hand the route back; :func:`routing.report._barriers` then lists it in Python."""
+    block = np.zeros((2, len(_kernels.BARRIER_COLUMNS)))
+    cols = np.arange(len(_kernels.BARRIER_COLUMNS), dtype=np.int64)
+    out = np.empty((16, _kernels.BARRIER_ROW))
+    flags = np.array([_kernels.FLAG_KERB, 0], dtype=np.int64)
+    args = (np.array([0.0, 0.25]), np.array([0.25, 1.0]), np.array([0, 1]), np.array([1, 2]))
+    n = _kernels.barrier_rows(flags, *args, block, cols, 0.0, 1.0, out)
+    assert n == _kernels.NEEDS_ROUNDING
+    args = (np.array([0.0, 0.3]), np.array([0.3, 1.0]), np.array([0, 1]), np.array([1, 2]))
+    assert _kernels.barrier_rows(flags, *args, block, cols, 0.0, 1.0, out) == 1
+    assert out[0, :4].tolist() == [6.0, 0.0, 1.0, 0.3]  # a kerb, piece 0, its head, 0.3 m
