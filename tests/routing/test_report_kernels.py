@@ -187,31 +187,43 @@ def presets(ksl_router: Any) -> list[Profile]:
     return [ksl_router.profile(name) for name in preset_names()]
 
 
+def drawn_edges(router: Any, data: Any, k: int) -> np.ndarray:
+    """``k`` edges of the graph drawn at random (a route need not be connected here)."""
+    m = len(router.graph.geom_first) - 1
+    return np.asarray(data.draw(st.lists(st.integers(0, m - 1), min_size=k, max_size=k)))
+
+
+@pytest.fixture(scope="module")
+def flagged_edges(ksl_router: Any) -> np.ndarray:
+    """Every edge the report lists something on (steps, crossings, kerbs, barriers, elevators,
+    widths, inclines of 3 % and more)."""
+    c = ksl_router.report_table().columns()
+    return np.flatnonzero(
+        (c["is_steps"] > 0) | (c["crossing"] != CrossingKind.NONE) | (c["kerb_count"] > 0)
+        | (c["barrier"] != BarrierKind.NONE) | (c["is_elevator"] > 0)
+        | np.isfinite(c["passage_width_m"]) | (np.abs(c["incline_percent"]) >= 3)
+    )  # fmt: skip
+
+
 @HYP
 @given(data=st.data(), k=st.integers(1, 8), start=fractions, end=fractions)
 def test_piece_flags_kernel_matches_the_numpy_masks(
     ksl_router: Any, presets: list[Profile], data: Any, k: int, start: float, end: float
 ) -> None:
     """Random edges (steps, crossings, barriers and all among them), ends and presets."""
-    m = len(ksl_router.graph.geom_first) - 1
-    edges = np.asarray(data.draw(st.lists(st.integers(0, m - 1), min_size=k, max_size=k)))
+    edges = drawn_edges(ksl_router, data, k)
     profile = data.draw(st.sampled_from(presets))
     if k == 1 and start > end:
         start, end = end, start
     _same_flags(ksl_router, edges, start, end, profile)
 
 
-def test_piece_flags_kernel_on_every_flagged_edge(ksl_router: Any, presets: list[Profile]) -> None:
+def test_piece_flags_kernel_on_every_flagged_edge(
+    ksl_router: Any, presets: list[Profile], flagged_edges: np.ndarray
+) -> None:
     """Every edge the report lists something on, in chunks, for every preset."""
-    table = ksl_router.report_table()
-    c = table.columns()
-    interesting = np.flatnonzero(
-        (c["is_steps"] > 0) | (c["crossing"] != CrossingKind.NONE) | (c["kerb_count"] > 0)
-        | (c["barrier"] != BarrierKind.NONE) | (c["is_elevator"] > 0)
-        | np.isfinite(c["passage_width_m"]) | (np.abs(c["incline_percent"]) >= 3)
-    )  # fmt: skip
     for profile in presets:
-        for chunk in np.array_split(interesting, max(1, len(interesting) // 50)):
+        for chunk in np.array_split(flagged_edges, max(1, len(flagged_edges) // 50)):
             _same_flags(ksl_router, chunk.astype(np.int64), 0.25, 0.75, profile)
 
 
@@ -400,25 +412,20 @@ def test_barrier_rows_on_random_edges(
     ksl_router: Any, presets: list[Profile], data: Any, k: int, start: float, end: float
 ) -> None:
     """Random edges and ends, every preset: the kernel's barriers are the Python ones."""
-    m = len(ksl_router.graph.geom_first) - 1
-    edges = np.asarray(data.draw(st.lists(st.integers(0, m - 1), min_size=k, max_size=k)))
+    edges = drawn_edges(ksl_router, data, k)
     if k == 1 and start > end:
         start, end = end, start
     _same_barriers(ksl_router, edges, start, end, data.draw(st.sampled_from(presets)))
 
 
-def test_barrier_rows_on_every_edge_with_a_barrier(ksl_router: Any, presets: list[Profile]) -> None:
+def test_barrier_rows_on_every_edge_with_a_barrier(
+    ksl_router: Any, presets: list[Profile], flagged_edges: np.ndarray
+) -> None:
     """Every edge the report lists something on, in chunks of 40 (many barriers at once, at
     equal places too), for every preset, with whole and partial end pieces."""
-    c = ksl_router.report_table().columns()
-    interesting = np.flatnonzero(
-        (c["is_steps"] > 0) | (c["crossing"] != CrossingKind.NONE) | (c["kerb_count"] > 0)
-        | (c["barrier"] != BarrierKind.NONE) | (c["is_elevator"] > 0)
-        | np.isfinite(c["passage_width_m"]) | (np.abs(c["incline_percent"]) >= 3)
-    )  # fmt: skip
     listed = 0
     for profile in presets:
-        for i, chunk in enumerate(np.array_split(interesting, max(1, len(interesting) // 40))):
+        for i, chunk in enumerate(np.array_split(flagged_edges, max(1, len(flagged_edges) // 40))):
             ends = ((0.0, 1.0), (0.3, 0.6), (1e-12, 1.0 - 1e-12))[i % 3]
             listed += _same_barriers(ksl_router, chunk.astype(np.int64), *ends, profile)
     assert listed > 1000
