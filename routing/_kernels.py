@@ -733,6 +733,46 @@ def barrier_rows(
     return n
 
 
+#: How :func:`unknown_sums` counts an unknown fact: the unknown kerb heights at the pieces'
+#: heads, the pieces whose head holds it, or the metres walked on the pieces along which it is.
+UNKNOWN_BY_KERBS, UNKNOWN_BY_HEADS, UNKNOWN_BY_LENGTH = 0, 1, 2
+
+
+@kernel
+def unknown_sums(
+    unknowns: np.ndarray, piece_bits: np.ndarray, lengths: np.ndarray, block: np.ndarray,
+    kerb_col: int, bits: np.ndarray, kinds: np.ndarray, present: int, step_count_bit: int,
+    along_bit: int, scratch: np.ndarray, out: np.ndarray,
+) -> None:  # fmt: skip
+    """What a route relies on of each unknown fact ``bits[j]`` met (in ``present``, the OR of
+    ``unknowns``, each piece's unknown bits) into ``out[j]``, counted as ``kinds[j]`` says: the
+    sum of the report table's ``block[:, kerb_col]`` (unknown kerb heights) over the pieces
+    with the bit (:data:`UNKNOWN_BY_KERBS`), the number of such pieces
+    (:data:`UNKNOWN_BY_HEADS`) or the metres walked on them (:data:`UNKNOWN_BY_LENGTH`, summed
+    as numpy sums ``lengths[hit]``: :func:`_pairwise_sum` in ``scratch``; the step count only
+    where ``piece_bits`` has ``along_bit``: some length walked). A bit not present gets 0."""
+    k = unknowns.size
+    for j in range(bits.size):
+        bit = bits[j]
+        out[j] = 0.0
+        if not present & bit:
+            continue
+        kind = kinds[j]
+        if kind == UNKNOWN_BY_LENGTH:
+            n = 0
+            for i in range(k):
+                if unknowns[i] & bit and (bit != step_count_bit or piece_bits[i] & along_bit):
+                    scratch[n] = lengths[i]
+                    n += 1
+            out[j] = _pairwise_sum(scratch, n)
+        else:
+            total = 0.0
+            for i in range(k):
+                if unknowns[i] & bit:
+                    total += block[i, kerb_col] if kind == UNKNOWN_BY_KERBS else 1.0
+            out[j] = total
+
+
 #: Positions in the ``rule`` argument of the verdict kernels: bits of the rule, then the
 #: profile's (see :func:`routing.report.verdict_masks`).
 (

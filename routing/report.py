@@ -68,6 +68,9 @@ from routing._kernels import (
     RULE_STEP_COUNT,
     RULE_UNKNOWN_FORBIDDEN,
     SEGMENT_COLUMNS,
+    UNKNOWN_BY_HEADS,
+    UNKNOWN_BY_KERBS,
+    UNKNOWN_BY_LENGTH,
     VERDICT_COLUMNS,
     barrier_rows,
     mark_runs,
@@ -75,6 +78,7 @@ from routing._kernels import (
     route_verdict,
     segment_runs,
     top_incline,
+    unknown_sums,
     verdict_masks_fill,
 )
 from routing.geometry import route_polyline
@@ -290,7 +294,7 @@ def build_route(
     met = _met(graph, table, weights, plan, edges, lengths, start, end)
     accessibility = _accessibility(profile, plan, weights, edges, c, lengths, total, pieces, met)
     violations = [Violation(b.limit, b.at_m, b.lon, b.lat, b.message) for b in accessibility.breaks]
-    unknowns = _unknowns(met, lengths, c)
+    unknowns = _unknowns(met, lengths, block, table)
 
     max_incline = None
     top = top_incline(block, table.index["incline_percent"], flags)
@@ -578,32 +582,32 @@ def _name(names: dict[int, str], code: float) -> str:
 
 
 def _unknowns(
-    met: _Met, lengths: np.ndarray, c: Mapping[str, np.ndarray]
+    met: _Met, lengths: np.ndarray, block: np.ndarray, table: ReportTable
 ) -> dict[str, dict[str, float]]:
     """The route's unknown facts by name, from the unknown bits its pieces meet (``met``, where
     the verdict counts them): unknown kerb heights by count and the facts at a piece's head by
     the heads passed (every piece but the last), the others by the metres walked on pieces
-    where some length is walked (a step count: met wherever walked)."""
-    unknowns: dict[str, dict[str, float]] = {}
+    where some length is walked (a step count: met wherever walked). Counted and summed in one
+    kernel pass (:func:`routing._kernels.unknown_sums`, as numpy sums them); ``block``: the
+    route's rows of the report ``table``."""
     present = met.unknown_bits
-    for bit, name, where in _UNKNOWN_REPORT if present else ():
+    if not present:
+        return {}
+    out = np.empty(len(_UNKNOWN_REPORT))
+    unknown_sums(
+        met.unknowns, met.bits, lengths, block, table.index["kerb_unknown_count"],
+        _UNKNOWN_REPORT_BITS, _UNKNOWN_REPORT_KINDS, present, _STEP_COUNT_BIT, PIECE_ALONG,
+        np.empty(len(lengths)), out,
+    )  # fmt: skip
+    unknowns: dict[str, dict[str, float]] = {}
+    for (bit, name, where), value in zip(_UNKNOWN_REPORT, out.tolist(), strict=True):
         if not present & bit:
             continue
-        hit = (met.unknowns & np.int64(bit)) != 0
-        if where == "kerbs":
-            count = int(_sum(c["kerb_unknown_count"][hit]))
-            if count:
-                unknowns[name] = {"count": count}
-        elif where == "head":
-            heads = int(_sum(hit))
-            if heads:
-                unknowns[name] = {"count": heads}
-        else:
-            if bit == _STEP_COUNT_BIT:
-                hit &= (met.bits & PIECE_ALONG) != 0
-            metres = float(_sum(lengths[hit]))
-            if metres > 0:
-                unknowns[name] = {"length_m": round(metres, 1)}
+        if where == "length":
+            if value > 0:
+                unknowns[name] = {"length_m": round(value, 1)}
+        elif count := int(value):
+            unknowns[name] = {"count": count}
     return unknowns
 
 
@@ -633,6 +637,13 @@ _UNKNOWN_REPORT = tuple(
     )
     for f in Unknown
 )
+#: The bits of :data:`_UNKNOWN_REPORT` and how each is counted, for
+#: :func:`~routing._kernels.unknown_sums`.
+_UNKNOWN_REPORT_BITS = np.array([bit for bit, _, _ in _UNKNOWN_REPORT], dtype=np.int64)
+_UNKNOWN_REPORT_KINDS = np.array(
+    [{"kerbs": UNKNOWN_BY_KERBS, "head": UNKNOWN_BY_HEADS}.get(w, UNKNOWN_BY_LENGTH) for _, _, w in _UNKNOWN_REPORT],
+    dtype=np.int64,
+)  # fmt: skip
 
 
 def estimate_can_break(profile: Profile) -> bool:

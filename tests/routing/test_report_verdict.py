@@ -332,7 +332,7 @@ def test_unknowns_read_from_what_the_pieces_meet(
     for profile in presets:
         w = ksl_router.customize(profile).weights
         met = _met(g, table, w, _plan(profile), edges, lengths, start, end)
-        got = _unknowns(met, lengths, c)
+        got = _unknowns(met, lengths, table.rows[edges], table)  # the kernel's sums
         assert repr(got) == repr(unknowns_reference(w, edges, c, lengths, starts, ends))
 
 
