@@ -3,7 +3,8 @@
 What ``POST /routes`` computes in process (``api.routes.routing.answer_route``: the request's
 day, snapping, the searches, the report, the facts, the steps, JSON and gzip) over the seeded
 trips of ``bench_api.py`` (wheelchair and walk alternating, de/en). Two passes over the same
-requests:
+requests, after the same answers once without any timer (``answer_mean_untimed_us``: the figure
+to compare between commits):
 
 * **in situ**: the stages (:data:`STAGES`, functions named by module and attribute) are wrapped
   with ``perf_counter`` timers while whole answers run one after another; per stage its mean µs
@@ -20,13 +21,18 @@ per answer), so that column is the one to read for where to cut.
 
 A stage renamed or moved in the code makes the script stop with its name (so nothing is
 silently left unmeasured). A timer costs about 0.6 µs per call (measured on the 2-core
-development machine), some 2 % of an answer with its ~35 timed calls.
+development machine), some 2 % of an answer with its ~35 timed calls; and the timers can shift
+time between stages: since a624c7a ``rests_report`` reads ~46 µs in situ here where a plain
+timer around it alone reads 12 µs, with the change and without it (not understood; compare a
+stage's in-situ figure across commits with care, the untimed answer always).
 
 Usage::
 
     python benchmarks/bench_answer_stages.py [--graph DIR] [--requests 500] [--answers 4000]
-    python benchmarks/compare_commits.py --base fbb30d3 --match "answer mean" -- \\
+    python benchmarks/compare_commits.py --base fbb30d3 --match answer_mean -- \\
         bench_answer_stages.py --answers 3000
+    python benchmarks/compare_commits.py --base 485c6e6 --script-here --rounds 4 -- \\
+        bench_answer_stages.py --untimed --answers 4000   # a base with other stage names
 """
 
 from __future__ import annotations
@@ -127,8 +133,12 @@ class Timers:
             setattr(Router, method, self.wrap(f"Router.{method}", getattr(Router, method)))
 
 
-def run(graph: Path, requests: int, answers: int, seed: int) -> dict[str, Any]:
-    """Both passes; the figures as a dict."""
+def run(
+    graph: Path, requests: int, answers: int, seed: int, *, untimed: bool = False
+) -> dict[str, Any]:
+    """Both passes; the figures as a dict. ``untimed``: the answers without timers only (no stage
+    named: what ``compare_commits.py --script-here`` runs on an older commit, whose stages may
+    have other names)."""
     router = Router(load_graph(graph))
     settings = Settings()
     bodies = make_requests(graph, requests, seed, 300.0, 3000.0)
@@ -139,6 +149,12 @@ def run(graph: Path, requests: int, answers: int, seed: int) -> dict[str, Any]:
 
     for req in reqs[:100]:  # warm: caches of names, metrics and their landmarks
         answer(req)
+    started = time.perf_counter()
+    for i in range(answers):  # whole answers without timers: what a server computes
+        answer(reqs[i % len(reqs)])
+    plain_us = (time.perf_counter() - started) / answers * 1e6
+    if untimed:
+        return {"answer_mean_untimed_us": plain_us, "answers": answers}
     timers = Timers()
     timers.install()
     for req in reqs[:20]:
@@ -173,6 +189,7 @@ def run(graph: Path, requests: int, answers: int, seed: int) -> dict[str, Any]:
             func(*args, **kwargs)
         alone[name] = (time.perf_counter() - t0) / len(calls) * 1e6
     return {
+        "answer_mean_untimed_us": plain_us,
         "answer_mean_us": whole_us,
         "answers": answers,
         "in_situ": in_situ,
@@ -182,7 +199,7 @@ def run(graph: Path, requests: int, answers: int, seed: int) -> dict[str, Any]:
 
 def report(result: dict[str, Any]) -> None:
     """Print the table, largest stage first."""
-    print(f"answer mean {result['answer_mean_us'] / 1e3:.3f} ms over {result['answers']} answers (answer_route in process, timers included)")  # fmt: skip
+    print(f"answer mean {result['answer_mean_untimed_us'] / 1e3:.3f} ms over {result['answers']} answers (answer_route in process); {result['answer_mean_us'] / 1e3:.3f} ms with the stages' timers")  # fmt: skip
     print(f"{'stage':<28} {'in situ µs':>11} {'share':>7} {'calls':>6} {'alone µs':>9} {'situ÷alone':>11}")  # fmt: skip
     rows = sorted(result["in_situ"].items(), key=lambda kv: -kv[1]["mean_us"])
     for name, row in rows:
@@ -200,12 +217,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--answers", type=int, default=4000, help="answers timed")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, default=None, metavar="OUT")
+    parser.add_argument(
+        "--untimed", action="store_true", help="only the answers without timers (any commit)"
+    )
     args = parser.parse_args(argv)
     if args.answers < 1 or args.requests < 1:
         parser.error("--answers and --requests must be at least 1")
-    result = run(graph_dir(args.graph), args.requests, args.answers, args.seed)
+    result = run(
+        graph_dir(args.graph), args.requests, args.answers, args.seed, untimed=args.untimed
+    )
     result["python"] = platform.python_version()
-    report(result)
+    if args.untimed:
+        print(f"answer mean {result['answer_mean_untimed_us'] / 1e3:.3f} ms over {args.answers} answers (answer_route in process, no timers)")  # fmt: skip
+    else:
+        report(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
         print(f"results written to {args.json}")
