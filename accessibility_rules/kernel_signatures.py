@@ -77,6 +77,11 @@ SIGNATURES: dict[str, tuple[Code, tuple[Code, ...]]] = {
     _R + "unknown_sums": (
         None, (_i8, _i8, _f8, "f8[:,:]", "i8", _i8, _i8, "i8", "i8", "i8", _f8, _f8)
     ),
+    _R + "reliance_pieces": (
+        "f8",
+        (_i8, _i8, _f8, "f8[:,:]", "i8", "i8", _i8, _i8, "i8", "i8", _b1, _i8, _i8, _f8, _b1,
+         _b1, _f8),
+    ),
     _R + "segment_runs": ("i8", ("f8[:,:]", _i8, _i8, _i8, _i8, _i8, "i8[:,:]")),
     _R + "rest_step": ("f8", ("f8", "f8", "f8", "f8", "f8", "f8")),
     _R + "rest_search": (

@@ -1300,6 +1300,86 @@ def mark_runs(mask: np.ndarray, marked: np.ndarray, starts: np.ndarray) -> int:
     return n
 
 
+#: How :func:`reliance_pieces` finds one reliance: pieces of an unknown bit counted at their
+#: heads (by their unknown kerb heights, or one each), at their starts (the step count: also
+#: left out of the known share where walked), or along runs of them (their metres); and the two
+#: reliances read from the pieces' ``PIECE_*`` bits: estimated inclines held (along) and flights
+#: of steps of unknown handrail (counted at their starts, left out of the known share).
+(
+    RELY_KERBS, RELY_HEADS, RELY_STEP_COUNT, RELY_ALONG, RELY_HELD_INCLINE, RELY_NO_RAIL,
+) = range(6)  # fmt: skip
+
+
+@kernel
+def reliance_pieces(
+    unknowns: np.ndarray, piece_bits: np.ndarray, lengths: np.ndarray, block: np.ndarray,
+    incline_col: int, kerb_col: int, bits: np.ndarray, kinds: np.ndarray, present: int,
+    incline_unknown_bit: int, listed_broken: np.ndarray, pieces: np.ndarray,
+    first: np.ndarray, values: np.ndarray, along: np.ndarray, mask: np.ndarray,
+    scratch: np.ndarray,
+) -> float:  # fmt: skip
+    """What a route's verdict relies on (:func:`routing.report._accessibility`), one entry per
+    ``bits[j]`` / ``kinds[j]`` (``RELY_*``): its pieces into ``pieces[first[j]:first[j + 1]]``
+    (the pieces hit, or the first piece of each run of them for :data:`RELY_ALONG` and
+    :data:`RELY_HELD_INCLINE`) and its value into ``values[j]``: the unknown kerb heights summed
+    (each truncated to an integer, as ``astype(int64)``), the pieces hit, or the metres walked on
+    them (as numpy sums ``lengths[hit]``). An unknown bit not in ``present`` hits nothing; the
+    incline's unknown bit only pieces without any incline value (``block[:, incline_col]`` NaN:
+    an estimate is relied on as estimated); a held estimate not on a piece of
+    ``listed_broken`` (listed as broken instead). ``along`` (bool, all False on entry) is left
+    marking the pieces whose metres the known share leaves out; returns their metres (as numpy
+    sums them); the runs are :func:`mark_runs`'. ``pieces`` holds ``len(bits) × pieces`` entries,
+    ``mask`` (bool) and ``scratch`` the route's length."""
+    k = unknowns.size
+    n = 0
+    first[0] = 0
+    for j in range(bits.size):
+        bit, kind = bits[j], kinds[j]
+        values[j] = 0.0
+        count = 0
+        kerbs = 0
+        walked = 0
+        runs = kind in (RELY_ALONG, RELY_HELD_INCLINE)
+        for i in range(k):
+            mask[i] = False
+            if kind == RELY_HELD_INCLINE:
+                hit = (piece_bits[i] & PIECE_HELD) != 0 and not listed_broken[i]
+            elif kind == RELY_NO_RAIL:
+                hit = (piece_bits[i] & PIECE_NO_RAIL) != 0
+            else:
+                hit = (present & bit) != 0 and (unknowns[i] & bit) != 0
+                if hit and bit == incline_unknown_bit:
+                    hit = not np.isfinite(block[i, incline_col])
+            if not hit:
+                continue
+            count += 1
+            if runs:
+                mask[i] = True
+                scratch[walked] = lengths[i]
+                walked += 1
+            else:
+                pieces[n] = i
+                n += 1
+                if kind == RELY_KERBS:
+                    kerbs += int(block[i, kerb_col])  # truncated, as astype(int64)
+                elif kind in (RELY_STEP_COUNT, RELY_NO_RAIL) and piece_bits[i] & PIECE_ALONG:
+                    along[i] = True
+        if runs:
+            n += mark_runs(mask[:k], along, pieces[n:])
+            values[j] = _pairwise_sum(scratch, walked)
+        elif kind == RELY_KERBS:
+            values[j] = kerbs
+        else:
+            values[j] = count
+        first[j + 1] = n
+    walked = 0
+    for i in range(k):
+        if along[i]:
+            scratch[walked] = lengths[i]
+            walked += 1
+    return _pairwise_sum(scratch, walked)
+
+
 # --------------------------------------------------------------------------- route facts
 # The facts along a route (:mod:`routing.facts`, :mod:`routing.conditions`): one pass over the
 # route's edges each. Their totals repeat numpy's pairwise summation (:func:`_pairwise_sum`)

@@ -32,7 +32,7 @@ from graphs.arrays import array_fields
 from graphs.features import surroundings_read
 from graphs.geodesy import great_circle_m
 from graphs.model import CompiledGraph
-from routing._kernels import VERDICT_COLUMNS, mark_runs, usable_end
+from routing._kernels import VERDICT_COLUMNS, usable_end
 from routing.errors import (
     InvalidCoordinateError,
     NoRouteError,
@@ -744,8 +744,6 @@ class Router:
         none, zero = np.zeros(1, dtype=np.uint32), np.zeros(1, dtype=bool)
         columns = dict.fromkeys(VERDICT_COLUMNS, np.zeros(1))
         verdict_masks(self.profile("walk"), none, none, none, columns, zero, zero, zero)  # matrix
-        # a reliance along the way (its runs), which a route of the walk profile may not meet
-        mark_runs(zero, zero.copy(), np.zeros(1, dtype=np.int64))
 
     def route_via(
         self,

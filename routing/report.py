@@ -53,8 +53,12 @@ from routing._kernels import (
     PIECE_ALONG,
     PIECE_COLUMNS,
     PIECE_ESTIMATED_INCLINE,
-    PIECE_HELD,
-    PIECE_NO_RAIL,
+    RELY_ALONG,
+    RELY_HEADS,
+    RELY_HELD_INCLINE,
+    RELY_KERBS,
+    RELY_NO_RAIL,
+    RELY_STEP_COUNT,
     RULE_CAN_BREAK,
     RULE_CLOSED,
     RULE_FORBIDDEN,
@@ -73,7 +77,7 @@ from routing._kernels import (
     UNKNOWN_BY_LENGTH,
     VERDICT_COLUMNS,
     barrier_rows,
-    mark_runs,
+    reliance_pieces,
     report_piece_flags,
     route_verdict,
     segment_runs,
@@ -292,7 +296,9 @@ def build_route(
 
     barriers = _barriers(block, table, flags, at, lengths, first_pt, last_pt, pieces, start, end)
     met = _met(graph, table, weights, plan, edges, lengths, start, end)
-    accessibility = _accessibility(profile, plan, weights, edges, c, lengths, total, pieces, met)
+    accessibility = _accessibility(
+        profile, plan, weights, edges, c, block, table.index, lengths, total, pieces, met
+    )
     violations = [Violation(b.limit, b.at_m, b.lon, b.lat, b.message) for b in accessibility.breaks]
     unknowns = _unknowns(met, lengths, block, table)
 
@@ -715,6 +721,41 @@ class _VerdictPlan:
     steep_limit: float  # inclines at or above this are reported as steep parts
     narrow_limit: float  # passages narrower than this are reported
     reported_surfaces: np.ndarray  # _reported_surfaces(profile.avoid_surfaces)
+    #: What the verdict may rely on, in the order listed: (name, along (metres) or counted,
+    #: placed at the piece's head, estimated), and the bit and ``RELY_*`` kind of each for
+    #: :func:`~routing._kernels.reliance_pieces`.
+    relies: tuple[tuple[str, bool, bool, bool], ...] = ()
+    rely_bits: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+    rely_kinds: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+
+
+def _reliances(
+    flags: tuple[tuple[int, str, bool], ...], max_incline: bool, handrail: bool
+) -> tuple[tuple[tuple[str, bool, bool, bool], ...], np.ndarray, np.ndarray]:
+    """:attr:`_VerdictPlan.relies`, ``rely_bits`` and ``rely_kinds``: each limited unknown flag
+    (an unknown kerb height counted by kerbs at the head, the other head facts by heads, an
+    unknown step count by pieces, the rest by metres along), then the estimated inclines held
+    when the profile limits inclines, then the flights of unknown handrail when it requires
+    handrails."""
+    entries: list[tuple[tuple[str, bool, bool, bool], int, int]] = []
+    for bit, name, at_head in flags:
+        if bit == _KERB_HEIGHT_BIT:
+            entries.append(((name, False, True, False), bit, RELY_KERBS))
+        elif at_head:
+            entries.append(((name, False, True, False), bit, RELY_HEADS))
+        elif bit == _STEP_COUNT_BIT:
+            entries.append(((name, False, False, False), bit, RELY_STEP_COUNT))
+        else:
+            entries.append(((name, True, False, False), bit, RELY_ALONG))
+    if max_incline:
+        entries.append((("incline", True, False, True), 0, RELY_HELD_INCLINE))
+    if handrail:
+        entries.append((("handrail", False, False, False), 0, RELY_NO_RAIL))
+    return (
+        tuple(e[0] for e in entries),
+        np.array([e[1] for e in entries], dtype=np.int64),
+        np.array([e[2] for e in entries], dtype=np.int64),
+    )
 
 
 #: The plans of the profiles met last, by identity: hashing a profile (the key of
@@ -770,6 +811,7 @@ def _plan_of(profile: Profile) -> _VerdictPlan:
     return _VerdictPlan(
         limited, forbidden, flags, rule, can_break, max_incline, handrail, float(steep),
         float(narrow), _reported_surfaces(profile.avoid_surfaces),
+        *_reliances(flags, max_incline, handrail),
     )  # fmt: skip
 
 
@@ -973,6 +1015,8 @@ def _accessibility(
     weights: EdgeWeights,
     edges: np.ndarray,
     c: Mapping[str, np.ndarray],
+    block: np.ndarray,
+    index: dict[str, int],
     lengths: np.ndarray,
     total: float,
     pieces: _Pieces,
@@ -1035,60 +1079,32 @@ def _accessibility(
     breaks.sort(key=lambda b: b.at_m)
 
     # --- what rests on unknown or estimated data -------------------------------------------
+    listed_broken = np.zeros(k, dtype=bool)
+    listed_broken[incline_broken] = True  # an estimate listed as broken is not relied on
+    entries = plan.relies
+    firsts = np.empty(len(entries) + 1, dtype=np.int64)
+    hit = np.empty(len(entries) * k + 1, dtype=np.int64)
+    values = np.empty(len(entries))
+    unknown_m = reliance_pieces(
+        u_met, piece_bits, lengths, block, index["incline_percent"], index["kerb_unknown_count"],
+        plan.rely_bits, plan.rely_kinds, met.unknown_bits & plan.limited, _INCLINE_UNKNOWN_BIT,
+        listed_broken, hit, firsts, values, np.zeros(k, dtype=bool), np.empty(k, dtype=bool),
+        np.empty(k),
+    )  # fmt: skip
     relies: list[Reliance] = []
-    unknown_along = np.zeros(k, dtype=bool)
-    run_starts = np.empty(k, dtype=np.int64)
-
-    def along_reliance(name: str, mask: np.ndarray, *, estimated: bool = False) -> None:
-        """A reliance along the pieces of ``mask``: their metres, where each run starts."""
-        runs = mark_runs(mask, unknown_along, run_starts)
-        if not runs:
-            return
-        starts = [place(i, False) for i in run_starts[:runs].tolist()]
-        length = round(float(_sum(lengths[mask])), 1)
-        relies.append(Reliance(name, None, length, starts, estimated))
-
-    def count_reliance(
-        name: str, mask: np.ndarray, counts: np.ndarray | None, at_head: bool
-    ) -> None:
-        """A reliance at the pieces of ``mask`` (or their heads), counted or by ``counts``."""
-        hit = np.flatnonzero(mask).tolist()
-        if not hit:
-            return
-        where = [place(i, at_head) for i in hit]
-        count = len(hit) if counts is None else int(_sum(counts[mask]))
-        relies.append(Reliance(name, count, None, where))
-
-    def along_pieces() -> np.ndarray:
-        return (piece_bits & PIECE_ALONG) != 0  # walked, with some length walked
-
-    present = met.unknown_bits & plan.limited
-    for bit, name, at_head in plan.flags if present else ():
-        if not present & bit:  # on no piece: nothing to list
+    bounds = firsts.tolist()
+    found = hit[: bounds[-1]].tolist()
+    for (name, along, at_head, estimated), lo, hi, value in zip(
+        entries, bounds[:-1], bounds[1:], values.tolist(), strict=True
+    ):
+        if lo == hi:  # on no piece: nothing to list
             continue
-        hit = (u_met & np.int64(bit)) != 0  # a limited bit
-        if bit == _INCLINE_UNKNOWN_BIT:  # an estimate is not unknown: it is listed as estimated
-            hit &= ~np.isfinite(c["incline_percent"])
-        if bit == _KERB_HEIGHT_BIT:
-            count_reliance(name, hit, c["kerb_unknown_count"].astype(np.int64), True)
-        elif at_head:
-            count_reliance(name, hit, None, True)
-        elif bit == _STEP_COUNT_BIT:
-            count_reliance(name, hit, None, False)
-            unknown_along |= hit & along_pieces()
-        else:
-            along_reliance(name, hit)
-    if plan.max_incline:
-        held = (piece_bits & PIECE_HELD) != 0
-        held[incline_broken] = False  # an estimate listed as broken is not relied on
-        along_reliance("incline", held, estimated=True)
-    if plan.handrail:
-        no_rail = (piece_bits & PIECE_NO_RAIL) != 0
-        if no_rail.any():
-            count_reliance("handrail", no_rail, None, False)
-            unknown_along |= no_rail & along_pieces()
-
-    known = 1.0 if total <= 0 else 1.0 - float(_sum(lengths[unknown_along])) / total
+        places = [place(i, at_head) for i in found[lo:hi]]
+        if along:  # its metres, where each run starts
+            relies.append(Reliance(name, None, round(value, 1), places, estimated))
+        else:  # counted at each piece (or its head)
+            relies.append(Reliance(name, int(value), None, places))
+    known = 1.0 if total <= 0 else 1.0 - unknown_m / total
     verdict: Verdict = VERDICTS[int(VERDICT_CODE[met.facts])]
     return Accessibility(verdict, round(min(max(known, 0.0), 1.0), 3), breaks, relies)
 

@@ -16,19 +16,23 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accessibility_rules.attributes import InclineSource, Tri
+from accessibility_rules.attributes import BarrierKind, CrossingKind, InclineSource, Tri
 from accessibility_rules.profile import Profile, make_profile, preset_names
 from accessibility_rules.weights import Limit, Unknown
 from routing import _kernels
+from routing.geometry import route_polyline
 from routing.report import (
     _CLOSED_BIT,
     _CODES,
     _ESTIMATED_INCLINE_SOURCES,
     _INCLINE_BIT,
     _INCLINE_UNKNOWN_BIT,
+    _KERB_HEIGHT_BIT,
     _POINT_UNKNOWNS,
     _STEP_COUNT_BIT,
+    _accessibility,
     _met,
+    _Pieces,
     _plan,
     _plan_of,
     _unknowns,
@@ -36,6 +40,7 @@ from routing.report import (
     piece_verdict,
     verdict_masks,
 )
+from routing.route import Reliance
 
 HYP = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -352,3 +357,126 @@ def test_plan_by_identity_is_the_plan_by_equality(presets: list[Profile]) -> Non
     for p in many:
         assert _plan(p) is _plan_of(p)
     assert _plan(profile) is _plan_of(profile)
+
+
+# --------------------------------------------------------------------------- what is relied on
+
+
+def relies_reference(
+    plan: Any, met: Any, c: Any, lengths: np.ndarray, total: float, pieces: Any,
+    incline_broken: list[int],
+) -> tuple[list[Reliance], float]:  # fmt: skip
+    """The reliances and the known share as ``_accessibility`` listed them before
+    :func:`routing._kernels.reliance_pieces` (numpy masks, one per flag)."""
+    k = len(lengths)
+    u_met, piece_bits, place = met.unknowns, met.bits, pieces.place
+    relies: list[Reliance] = []
+    unknown_along = np.zeros(k, dtype=bool)
+
+    def along_reliance(name: str, mask: np.ndarray, *, estimated: bool = False) -> None:
+        if not mask.any():
+            return
+        unknown_along[mask] = True
+        run_start = mask & ~np.concatenate(([False], mask[:-1]))
+        starts = [place(i, False) for i in np.flatnonzero(run_start).tolist()]
+        relies.append(Reliance(name, None, round(float(lengths[mask].sum()), 1), starts, estimated))
+
+    def count_reliance(name: str, mask: np.ndarray, counts: Any, at_head: bool) -> None:
+        hit = np.flatnonzero(mask).tolist()
+        if hit:
+            count = len(hit) if counts is None else int(counts[mask].sum())
+            relies.append(Reliance(name, count, None, [place(i, at_head) for i in hit]))
+
+    along = (piece_bits & _kernels.PIECE_ALONG) != 0
+    present = met.unknown_bits & plan.limited
+    for bit, name, at_head in plan.flags:
+        if not present & bit:
+            continue
+        hit = (u_met & np.int64(bit)) != 0
+        if bit == _INCLINE_UNKNOWN_BIT:
+            hit &= ~np.isfinite(c["incline_percent"])
+        if bit == _KERB_HEIGHT_BIT:
+            count_reliance(name, hit, c["kerb_unknown_count"].astype(np.int64), True)
+        elif at_head:
+            count_reliance(name, hit, None, True)
+        elif bit == _STEP_COUNT_BIT:
+            count_reliance(name, hit, None, False)
+            unknown_along |= hit & along
+        else:
+            along_reliance(name, hit)
+    if plan.max_incline:
+        held = (piece_bits & _kernels.PIECE_HELD) != 0
+        held[incline_broken] = False
+        along_reliance("incline", held, estimated=True)
+    if plan.handrail:
+        no_rail = (piece_bits & _kernels.PIECE_NO_RAIL) != 0
+        if no_rail.any():
+            count_reliance("handrail", no_rail, None, False)
+            unknown_along |= no_rail & along
+    known = 1.0 if total <= 0 else 1.0 - float(lengths[unknown_along].sum()) / total
+    return relies, round(min(max(known, 0.0), 1.0), 3)
+
+
+def _same_relies(router: Any, edges: np.ndarray, start: float, end: float, profile: Profile) -> int:
+    """``_accessibility``'s reliances and known share against :func:`relies_reference`, every
+    field with its type; returns how many reliances."""
+    g = router.graph
+    table = router.report_table()
+    plan = _plan(profile)
+    w = router.customize(profile).weights
+    block = table.rows[edges]
+    c = table.split(block)
+    k = len(edges)
+    lengths, at, flags = np.empty(k), np.empty(k), np.empty(k, dtype=np.int64)
+    _kernels.report_piece_flags(
+        block, table.piece_columns, start, end, plan.steep_limit, plan.narrow_limit,
+        plan.reported_surfaces, float(CrossingKind.NONE), float(BarrierKind.NONE), lengths, at,
+        flags,
+    )  # fmt: skip
+    points, first_pt, last_pt = route_polyline(g, edges, start, end)
+    pieces = _Pieces(
+        flags.tolist(), at.tolist(), lengths.tolist(), points.tolist(), first_pt.tolist(),
+        last_pt.tolist(),
+    )  # fmt: skip
+    total = float(lengths.sum())
+    met = _met(g, table, w, plan, edges, lengths, start, end)
+    got = _accessibility(
+        profile, plan, w, edges, c, block, table.index, lengths, total, pieces, met
+    )
+    estimated = (met.bits & _kernels.PIECE_ESTIMATED_INCLINE) != 0
+    incline_broken = np.flatnonzero(
+        ((met.violations & _INCLINE_BIT) != 0) & (plan.can_break | ~estimated)
+    ).tolist()
+    want, known = relies_reference(plan, met, c, lengths, total, pieces, incline_broken)
+    assert repr(got.relies_on) == repr(want)
+    assert got.known_share == known
+    return len(want)
+
+
+@HYP
+@given(
+    data=st.data(),
+    k=st.integers(1, 14),
+    start=st.sampled_from([0.0, 0.3, 1.0]),
+    end=st.sampled_from([0.0, 0.6, 1.0]),
+)
+def test_reliances_on_random_walks(
+    ksl_router: Any, presets: list[Profile], data: Any, k: int, start: float, end: float
+) -> None:
+    """Random real edges and ends, every preset: the kernel's reliances (names, counts, metres,
+    places, estimated) and known share are the numpy ones."""
+    edges, start, end, *_ = random_walk(ksl_router, data, k, start, end)
+    for profile in presets:
+        _same_relies(ksl_router, edges, start, end, profile)
+
+
+def test_reliances_on_every_edge(ksl_router: Any, presets: list[Profile]) -> None:
+    """Every edge of the graph, in runs of 40 consecutive ids (runs of unknowns and flights of
+    steps among them), for every preset, with whole and partial ends."""
+    m = len(ksl_router.graph.geom_first) - 1
+    listed = 0
+    for profile in presets:
+        for i, chunk in enumerate(np.array_split(np.arange(m), m // 40)):
+            ends = ((0.0, 1.0), (0.3, 0.6))[i % 2]
+            listed += _same_relies(ksl_router, chunk.astype(np.int64), *ends, profile)
+    assert listed > 5000
