@@ -33,12 +33,11 @@ from routing.report import (
     STEEP_REPORT_PERCENT,
     _barriers,
     _listed_barriers,
-    _Pieces,
-    _plan,
     _reported_surfaces,
     _segments,
 )
 from routing.route import Segment
+from tests.routing.report_pieces import walk_pieces
 
 HYP = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -384,22 +383,10 @@ def _same_barriers(
     """:func:`routing.report._barriers` (the kernel :func:`routing._kernels.barrier_rows`)
     against :func:`routing.report._listed_barriers`, the Python it replaced: every barrier, every
     field with its type, in the same order. Returns how many."""
-    g = router.graph
     table = router.report_table()
-    plan = _plan(profile)
-    block = table.rows[edges]
-    k = len(edges)
-    lengths, at, flags = np.empty(k), np.empty(k), np.empty(k, dtype=np.int64)
-    _kernels.report_piece_flags(
-        block, table.piece_columns, start, end, plan.steep_limit, plan.narrow_limit,
-        plan.reported_surfaces, float(CrossingKind.NONE), float(BarrierKind.NONE), lengths, at,
-        flags,
-    )  # fmt: skip
-    points, first_pt, last_pt = route_polyline(g, edges, start, end)
-    pieces = _Pieces(
-        flags.tolist(), at.tolist(), lengths.tolist(), points.tolist(), first_pt.tolist(),
-        last_pt.tolist(),
-    )  # fmt: skip
+    block, lengths, at, flags, first_pt, last_pt, pieces = walk_pieces(
+        router, edges, start, end, profile
+    )
     got = _barriers(block, table, flags, at, lengths, first_pt, last_pt, pieces, start, end)
     want = _listed_barriers(block, table.index, pieces, start, end)
     assert repr(got) == repr(want)

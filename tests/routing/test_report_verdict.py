@@ -16,11 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accessibility_rules.attributes import BarrierKind, CrossingKind, InclineSource, Tri
+from accessibility_rules.attributes import InclineSource, Tri
 from accessibility_rules.profile import Profile, make_profile, preset_names
 from accessibility_rules.weights import Limit, Unknown
 from routing import _kernels
-from routing.geometry import route_polyline
 from routing.report import (
     _CLOSED_BIT,
     _CODES,
@@ -32,7 +31,6 @@ from routing.report import (
     _STEP_COUNT_BIT,
     _accessibility,
     _met,
-    _Pieces,
     _plan,
     _plan_of,
     _unknowns,
@@ -41,6 +39,7 @@ from routing.report import (
     verdict_masks,
 )
 from routing.route import Reliance
+from tests.routing.report_pieces import walk_pieces
 
 HYP = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -424,20 +423,8 @@ def _same_relies(router: Any, edges: np.ndarray, start: float, end: float, profi
     table = router.report_table()
     plan = _plan(profile)
     w = router.customize(profile).weights
-    block = table.rows[edges]
+    block, lengths, _, _, _, _, pieces = walk_pieces(router, edges, start, end, profile)
     c = table.split(block)
-    k = len(edges)
-    lengths, at, flags = np.empty(k), np.empty(k), np.empty(k, dtype=np.int64)
-    _kernels.report_piece_flags(
-        block, table.piece_columns, start, end, plan.steep_limit, plan.narrow_limit,
-        plan.reported_surfaces, float(CrossingKind.NONE), float(BarrierKind.NONE), lengths, at,
-        flags,
-    )  # fmt: skip
-    points, first_pt, last_pt = route_polyline(g, edges, start, end)
-    pieces = _Pieces(
-        flags.tolist(), at.tolist(), lengths.tolist(), points.tolist(), first_pt.tolist(),
-        last_pt.tolist(),
-    )  # fmt: skip
     total = float(lengths.sum())
     met = _met(g, table, w, plan, edges, lengths, start, end)
     got = _accessibility(

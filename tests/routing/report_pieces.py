@@ -1,0 +1,48 @@
+"""A walk's pieces as :func:`routing.report.build_route` makes them, for the tests of the report's
+kernels: the report table's rows, each piece's metres walked, start and ``FLAG_*`` bits
+(:func:`routing._kernels.report_piece_flags`), the polyline and the :class:`_Pieces` lists."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from accessibility_rules.attributes import BarrierKind, CrossingKind
+from accessibility_rules.profile import Profile
+from routing import _kernels
+from routing.geometry import route_polyline
+from routing.report import _Pieces, _plan
+
+
+class WalkPieces(NamedTuple):
+    block: np.ndarray
+    lengths: np.ndarray
+    at: np.ndarray
+    flags: np.ndarray
+    first_pt: np.ndarray
+    last_pt: np.ndarray
+    pieces: _Pieces
+
+
+def walk_pieces(
+    router: Any, edges: np.ndarray, start: float, end: float, profile: Profile
+) -> WalkPieces:
+    """The pieces of the walk over ``edges`` from fraction ``start`` of the first to ``end`` of
+    the last, for ``profile`` (its steep and narrow limits, its reported surfaces)."""
+    table = router.report_table()
+    plan = _plan(profile)
+    block = table.rows[edges]
+    k = len(edges)
+    lengths, at, flags = np.empty(k), np.empty(k), np.empty(k, dtype=np.int64)
+    _kernels.report_piece_flags(
+        block, table.piece_columns, start, end, plan.steep_limit, plan.narrow_limit,
+        plan.reported_surfaces, float(CrossingKind.NONE), float(BarrierKind.NONE), lengths, at,
+        flags,
+    )  # fmt: skip
+    points, first_pt, last_pt = route_polyline(router.graph, edges, start, end)
+    pieces = _Pieces(
+        flags.tolist(), at.tolist(), lengths.tolist(), points.tolist(), first_pt.tolist(),
+        last_pt.tolist(),
+    )  # fmt: skip
+    return WalkPieces(block, lengths, at, flags, first_pt, last_pt, pieces)
