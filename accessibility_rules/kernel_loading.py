@@ -62,9 +62,7 @@ KERNEL_MODULES = (
 _ROOT = Path(__file__).resolve().parent.parent
 #: The files whose bytes decide whether a build fits: the kernels, their signatures, the build.
 _SOURCES = (
-    _ROOT / "routing" / "_kernels.py",
-    _ROOT / "accessibility_rules" / "_kernels.py",
-    _ROOT / "accessibility_rules" / "_sun_kernels.py",
+    *(_ROOT.joinpath(*m.split(".")).with_suffix(".py") for m in KERNEL_MODULES),
     _ROOT / "accessibility_rules" / "kernel_signatures.py",
     _ROOT / "routing" / "kernel_build.py",
 )

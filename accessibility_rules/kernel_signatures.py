@@ -74,9 +74,6 @@ SIGNATURES: dict[str, tuple[Code, tuple[Code, ...]]] = {
     _R + "barrier_rows": (
         "i8", (_i8, _f8, _f8, _i8, _i8, "f8[:,:]", _i8, "f8", "f8", "f8[:,:]")
     ),
-    _R + "unknown_sums": (
-        None, (_i8, _i8, _f8, "f8[:,:]", "i8", _i8, _i8, "i8", "i8", "i8", _f8, _f8)
-    ),
     _R + "reliance_pieces": (
         "f8",
         (_i8, _i8, _f8, "f8[:,:]", "i8", "i8", _i8, _i8, "i8", "i8", _b1, _i8, _i8, _f8, _b1,

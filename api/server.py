@@ -198,6 +198,9 @@ def preload_app(settings: Settings) -> Any:
     and its threads are made by each worker after the fork (the app's lifespan), never here:
     none of them survives a fork.
     """
+    import datetime as dt
+
+    from accessibility_rules.conditions import BERLIN, sun_times
     from accessibility_rules.profile import preset_names
     from api.app import build_route_handlers, create_app, load_router
     from routing.obstacles.matching import edge_geometry_index
@@ -207,6 +210,12 @@ def preload_app(settings: Settings) -> Any:
         profile = router.profile(name)
         for conditions in preset_conditions(router, profile):
             router.customize(profile, conditions)
+    # the sun's kernels (every answer reports sunrise and sunset at its origin)
+    sun_times(
+        float(router.graph.node["lat"][0]),
+        float(router.graph.node["lon"][0]),
+        dt.datetime.now(BERLIN),
+    )
     edge_geometry_index(router.graph, router.index)  # obstacle matching's (cached by the index)
     router.share_memory()  # the workers map the derived arrays they read, not all of them
     _import_what_workers_import(settings)
@@ -221,7 +230,7 @@ def preset_conditions(router: Router, profile: Profile) -> list[Conditions]:
     (midnight), at the graph's centre; equal ones once."""
     import datetime as dt
 
-    from accessibility_rules.conditions import BERLIN, resolve_conditions, sun_times
+    from accessibility_rules.conditions import BERLIN, resolve_conditions
 
     lat = float(router.graph.node["lat"].mean())
     lon = float(router.graph.node["lon"].mean())
@@ -231,7 +240,6 @@ def preset_conditions(router: Router, profile: Profile) -> list[Conditions]:
         conditions = resolve_conditions(profile, lat=lat, lon=lon, departure_time=when)
         if conditions not in found:
             found.append(conditions)
-    sun_times(lat, lon, today)  # its kernels too: every answer reports sunrise and sunset
     return found
 
 

@@ -635,8 +635,13 @@ BARRIER_COLUMNS = (
     "passage_width_m", "crossing", "acoustic_signal", "vibration_signal", "tactile_paving",
     "kerb_height_cm", "kerb_count", "barrier",
 )  # fmt: skip
-#: The kinds of barrier in the order a report lists them at one place (the code of each is
-#: its position), with their :func:`report_piece_flags` bit.
+#: The codes of the kinds of barrier :func:`barrier_rows` lists, in the order a report lists
+#: them at one place.
+(
+    BARRIER_STEEP, BARRIER_STEPS, BARRIER_SURFACE, BARRIER_NARROW, BARRIER_CROSSING,
+    BARRIER_ELEVATOR, BARRIER_KERB, BARRIER_BARRIER,
+) = range(8)  # fmt: skip
+#: Each kind's :func:`report_piece_flags` bit, by its code.
 BARRIER_FLAGS = (
     FLAG_STEEP, FLAG_STEPS, FLAG_SURFACE, FLAG_NARROW, FLAG_CROSSING, FLAG_ELEVATOR, FLAG_KERB,
     FLAG_BARRIER,
@@ -659,7 +664,7 @@ def barrier_rows(
     where each piece starts and the metres walked on it; ``first_pt``, ``last_pt``: each
     piece's first and last point in the polyline.
 
-    A row: the kind's code (its position in :data:`BARRIER_FLAGS`), the piece, the polyline
+    A row: the kind's code (``BARRIER_*``), the piece, the polyline
     point it is placed at (a steep part, steps, a surface and a narrow passage at the piece's
     first point, a crossing half-way, an elevator, a kerb and a barrier at its last), where it
     is (metres, rounded to tenths as Python's ``round``), and the details, rounded as
@@ -682,37 +687,37 @@ def barrier_rows(
                 continue
             row = out[n]
             a = b = c = d = np.nan
-            if kind <= 3:  # at the piece's start
-                place, where = first_pt[i], at[i]
-            elif kind == 4:  # a crossing: half-way
-                place, where = (first_pt[i] + last_pt[i]) // 2, at[i] + lengths[i] / 2
-            else:  # at its head
-                place, where = last_pt[i], at[i] + lengths[i]
-            if kind == 0:
+            if kind <= BARRIER_NARROW:  # steep, steps, surface, narrow: at the piece's start
+                place, where_m = first_pt[i], at[i]
+            elif kind == BARRIER_CROSSING:  # half-way
+                place, where_m = (first_pt[i] + last_pt[i]) // 2, at[i] + lengths[i] / 2
+            else:  # elevator, kerb, barrier: at its head
+                place, where_m = last_pt[i], at[i] + lengths[i]
+            if kind == BARRIER_STEEP:
                 a = np.rint(block[i, c_incl] * 10.0) / 10.0
                 b = np.rint(lengths[i] * 10.0) / 10.0
                 c = block[i, c_src]
-            elif kind == 1:
+            elif kind == BARRIER_STEPS:
                 total = block[i, c_steps]
                 count = np.int64(total) if np.isfinite(total) else -1
                 s = start if i == 0 else 0.0
                 e = end if i == k - 1 else 1.0
                 a = max(1.0, np.rint(count * (e - s))) if count > 0 else -1.0
                 b, c = block[i, c_rail], block[i, c_ramp]
-            elif kind == 2:
+            elif kind == BARRIER_SURFACE:
                 a = block[i, c_surf]
                 b = np.rint(lengths[i] * 10.0) / 10.0
-            elif kind == 3:
+            elif kind == BARRIER_NARROW:
                 a = np.rint(block[i, c_width] * 100.0) / 100.0
-            elif kind == 4:
+            elif kind == BARRIER_CROSSING:
                 a, b = block[i, c_cross], block[i, c_acou]
                 c, d = block[i, c_vib], block[i, c_tact]
-            elif kind == 6:
+            elif kind == BARRIER_KERB:
                 a = np.rint(block[i, c_kh] * 10.0) / 10.0
                 b = block[i, c_kc]
-            elif kind == 7:
+            elif kind == BARRIER_BARRIER:
                 a = block[i, c_bar]
-            rounded, close = _round_fast(where, 10.0)
+            rounded, close = _round_fast(where_m, 10.0)
             if close:
                 return NEEDS_ROUNDING
             row[0], row[1], row[2], row[3] = kind, i, place, rounded
@@ -731,46 +736,6 @@ def barrier_rows(
             m -= 1
         out[m] = held
     return n
-
-
-#: How :func:`unknown_sums` counts an unknown fact: the unknown kerb heights at the pieces'
-#: heads, the pieces whose head holds it, or the metres walked on the pieces along which it is.
-UNKNOWN_BY_KERBS, UNKNOWN_BY_HEADS, UNKNOWN_BY_LENGTH = 0, 1, 2
-
-
-@kernel
-def unknown_sums(
-    unknowns: np.ndarray, piece_bits: np.ndarray, lengths: np.ndarray, block: np.ndarray,
-    kerb_col: int, bits: np.ndarray, kinds: np.ndarray, present: int, step_count_bit: int,
-    along_bit: int, scratch: np.ndarray, out: np.ndarray,
-) -> None:  # fmt: skip
-    """What a route relies on of each unknown fact ``bits[j]`` met (in ``present``, the OR of
-    ``unknowns``, each piece's unknown bits) into ``out[j]``, counted as ``kinds[j]`` says: the
-    sum of the report table's ``block[:, kerb_col]`` (unknown kerb heights) over the pieces
-    with the bit (:data:`UNKNOWN_BY_KERBS`), the number of such pieces
-    (:data:`UNKNOWN_BY_HEADS`) or the metres walked on them (:data:`UNKNOWN_BY_LENGTH`, summed
-    as numpy sums ``lengths[hit]``: :func:`_pairwise_sum` in ``scratch``; the step count only
-    where ``piece_bits`` has ``along_bit``: some length walked). A bit not present gets 0."""
-    k = unknowns.size
-    for j in range(bits.size):
-        bit = bits[j]
-        out[j] = 0.0
-        if not present & bit:
-            continue
-        kind = kinds[j]
-        if kind == UNKNOWN_BY_LENGTH:
-            n = 0
-            for i in range(k):
-                if unknowns[i] & bit and (bit != step_count_bit or piece_bits[i] & along_bit):
-                    scratch[n] = lengths[i]
-                    n += 1
-            out[j] = _pairwise_sum(scratch, n)
-        else:
-            total = 0.0
-            for i in range(k):
-                if unknowns[i] & bit:
-                    total += block[i, kerb_col] if kind == UNKNOWN_BY_KERBS else 1.0
-            out[j] = total
 
 
 #: Positions in the ``rule`` argument of the verdict kernels: bits of the rule, then the
@@ -1302,12 +1267,15 @@ def mark_runs(mask: np.ndarray, marked: np.ndarray, starts: np.ndarray) -> int:
 
 #: How :func:`reliance_pieces` finds one reliance: pieces of an unknown bit counted at their
 #: heads (by their unknown kerb heights, or one each), at their starts (the step count: also
-#: left out of the known share where walked), or along runs of them (their metres); and the two
-#: reliances read from the pieces' ``PIECE_*`` bits: estimated inclines held (along) and flights
-#: of steps of unknown handrail (counted at their starts, left out of the known share).
+#: left out of the known share where walked), or along runs of them (their metres; or only the
+#: pieces where some length is walked, :data:`RELY_ALONG_WALKED`: a route's unknown step count
+#: in metres); and the two reliances read from the pieces' ``PIECE_*`` bits: estimated inclines
+#: held (along) and flights of steps of unknown handrail (counted at their starts, left out of
+#: the known share). The route's ``unknowns`` are counted by the same kernel.
 (
     RELY_KERBS, RELY_HEADS, RELY_STEP_COUNT, RELY_ALONG, RELY_HELD_INCLINE, RELY_NO_RAIL,
-) = range(6)  # fmt: skip
+    RELY_ALONG_WALKED,
+) = range(7)  # fmt: skip
 
 
 @kernel
@@ -1320,11 +1288,12 @@ def reliance_pieces(
 ) -> float:  # fmt: skip
     """What a route's verdict relies on (:func:`routing.report._accessibility`), one entry per
     ``bits[j]`` / ``kinds[j]`` (``RELY_*``): its pieces into ``pieces[first[j]:first[j + 1]]``
-    (the pieces hit, or the first piece of each run of them for :data:`RELY_ALONG` and
-    :data:`RELY_HELD_INCLINE`) and its value into ``values[j]``: the unknown kerb heights summed
+    (the pieces hit, or the first piece of each run of them for :data:`RELY_ALONG`,
+    :data:`RELY_ALONG_WALKED` and :data:`RELY_HELD_INCLINE`) and its value into ``values[j]``: the unknown kerb heights summed
     (each truncated to an integer, as ``astype(int64)``), the pieces hit, or the metres walked on
     them (as numpy sums ``lengths[hit]``). An unknown bit not in ``present`` hits nothing; the
-    incline's unknown bit only pieces without any incline value (``block[:, incline_col]`` NaN:
+    incline's unknown bit (``incline_unknown_bit``; 0: none is treated so) only pieces without
+    any incline value (``block[:, incline_col]`` NaN:
     an estimate is relied on as estimated); a held estimate not on a piece of
     ``listed_broken`` (listed as broken instead). ``along`` (bool, all False on entry) is left
     marking the pieces whose metres the known share leaves out; returns their metres (as numpy
@@ -1339,7 +1308,7 @@ def reliance_pieces(
         count = 0
         kerbs = 0
         walked = 0
-        runs = kind in (RELY_ALONG, RELY_HELD_INCLINE)
+        runs = kind in (RELY_ALONG, RELY_HELD_INCLINE, RELY_ALONG_WALKED)
         for i in range(k):
             mask[i] = False
             if kind == RELY_HELD_INCLINE:
@@ -1350,6 +1319,8 @@ def reliance_pieces(
                 hit = (present & bit) != 0 and (unknowns[i] & bit) != 0
                 if hit and bit == incline_unknown_bit:
                     hit = not np.isfinite(block[i, incline_col])
+                if hit and kind == RELY_ALONG_WALKED:
+                    hit = (piece_bits[i] & PIECE_ALONG) != 0
             if not hit:
                 continue
             count += 1

@@ -41,19 +41,11 @@ from routing._kernels import (
     BARRIER_COLUMNS,
     BARRIER_FLAGS,
     BARRIER_ROW,
-    FLAG_BARRIER,
-    FLAG_CROSSING,
-    FLAG_ELEVATOR,
-    FLAG_KERB,
-    FLAG_NARROW,
-    FLAG_STEEP,
-    FLAG_STEPS,
-    FLAG_SURFACE,
     NEEDS_ROUNDING,
-    PIECE_ALONG,
     PIECE_COLUMNS,
     PIECE_ESTIMATED_INCLINE,
     RELY_ALONG,
+    RELY_ALONG_WALKED,
     RELY_HEADS,
     RELY_HELD_INCLINE,
     RELY_KERBS,
@@ -72,9 +64,6 @@ from routing._kernels import (
     RULE_STEP_COUNT,
     RULE_UNKNOWN_FORBIDDEN,
     SEGMENT_COLUMNS,
-    UNKNOWN_BY_HEADS,
-    UNKNOWN_BY_KERBS,
-    UNKNOWN_BY_LENGTH,
     VERDICT_COLUMNS,
     barrier_rows,
     reliance_pieces,
@@ -82,7 +71,6 @@ from routing._kernels import (
     route_verdict,
     segment_runs,
     top_incline,
-    unknown_sums,
     verdict_masks_fill,
 )
 from routing.geometry import route_polyline
@@ -400,18 +388,15 @@ def _reported_surface_table(avoid_surfaces: tuple[str, ...]) -> np.ndarray:
     return table
 
 
-#: The kinds of :class:`Barrier` in the order a report lists them (before sorting by place),
-#: with their :func:`~routing._kernels.report_piece_flags` bit.
-_BARRIER_KINDS = (
-    ("steep", FLAG_STEEP), ("steps", FLAG_STEPS), ("surface", FLAG_SURFACE),
-    ("narrow", FLAG_NARROW), ("crossing", FLAG_CROSSING), ("elevator", FLAG_ELEVATOR),
-    ("kerb", FLAG_KERB), ("barrier", FLAG_BARRIER),
+#: The kinds of :class:`Barrier` by the codes of :func:`~routing._kernels.barrier_rows`, which
+#: is also the order a report lists them in at one place.
+_BARRIER_KIND_NAMES = (
+    "steep", "steps", "surface", "narrow", "crossing", "elevator", "kerb", "barrier",
 )  # fmt: skip
-_ANY_BARRIER = sum(bit for _, bit in _BARRIER_KINDS)
-#: The kinds by the codes of :func:`~routing._kernels.barrier_rows` (the same order and bits).
-_BARRIER_KIND_NAMES = tuple(kind for kind, _ in _BARRIER_KINDS)
-if tuple(bit for _, bit in _BARRIER_KINDS) != BARRIER_FLAGS:  # pragma: no cover - kept in step
-    raise ImportError("routing.report._BARRIER_KINDS and routing._kernels.BARRIER_FLAGS differ")
+#: Each kind with its :func:`~routing._kernels.report_piece_flags` bit
+#: (:data:`~routing._kernels.BARRIER_FLAGS`, in the same order).
+_BARRIER_KINDS = tuple(zip(_BARRIER_KIND_NAMES, BARRIER_FLAGS, strict=True))
+_ANY_BARRIER = sum(BARRIER_FLAGS)
 
 
 def _barriers(
@@ -593,27 +578,31 @@ def _unknowns(
     """The route's unknown facts by name, from the unknown bits its pieces meet (``met``, where
     the verdict counts them): unknown kerb heights by count and the facts at a piece's head by
     the heads passed (every piece but the last), the others by the metres walked on pieces
-    where some length is walked (a step count: met wherever walked). Counted and summed in one
-    kernel pass (:func:`routing._kernels.unknown_sums`, as numpy sums them); ``block``: the
-    route's rows of the report ``table``."""
+    where some length is walked (a step count: met wherever walked). Counted and summed by the
+    verdict's reliance kernel (:func:`routing._kernels.reliance_pieces`, as numpy sums them),
+    over every unknown flag, limited or not; ``block``: the route's rows of the report
+    ``table``."""
     present = met.unknown_bits
     if not present:
         return {}
-    out = np.empty(len(_UNKNOWN_REPORT))
-    unknown_sums(
-        met.unknowns, met.bits, lengths, block, table.index["kerb_unknown_count"],
-        _UNKNOWN_REPORT_BITS, _UNKNOWN_REPORT_KINDS, present, _STEP_COUNT_BIT, PIECE_ALONG,
-        np.empty(len(lengths)), out,
+    k, count = len(lengths), len(_UNKNOWN_REPORT)
+    values = np.empty(count)
+    reliance_pieces(
+        met.unknowns, met.bits, lengths, block, table.index["incline_percent"],
+        table.index["kerb_unknown_count"], _UNKNOWN_REPORT_BITS, _UNKNOWN_REPORT_KINDS, present,
+        0, np.zeros(k, dtype=bool), np.empty(count * k + 1, dtype=np.int64),
+        np.empty(count + 1, dtype=np.int64), values, np.zeros(k, dtype=bool),
+        np.empty(k, dtype=bool), np.empty(k),
     )  # fmt: skip
     unknowns: dict[str, dict[str, float]] = {}
-    for (bit, name, where), value in zip(_UNKNOWN_REPORT, out.tolist(), strict=True):
+    for (bit, name, kind), value in zip(_UNKNOWN_REPORT, values.tolist(), strict=True):
         if not present & bit:
             continue
-        if where == "length":
+        if kind in (RELY_ALONG, RELY_ALONG_WALKED):
             if value > 0:
                 unknowns[name] = {"length_m": round(value, 1)}
-        elif count := int(value):
-            unknowns[name] = {"count": count}
+        elif number := int(value):
+            unknowns[name] = {"count": number}
     return unknowns
 
 
@@ -631,25 +620,28 @@ _POINT_UNKNOWNS = sum(
     int(Unknown[f.upper()]) for f, w in unknown_flags().items() if w is not Where.EDGE
 )
 
-#: (bit, name, how it is counted) of every Unknown flag in declaration order, as plain values
-#: (IntFlag arithmetic is slow): the unknown kerb heights by count, the other facts at an edge's
-#: head (:data:`_POINT_UNKNOWNS`: crossing signals, tactile paving, barriers) by the heads
-#: passed, the others by length.
+#: (bit, name, how it is counted: a ``RELY_*`` kind of :func:`~routing._kernels.reliance_pieces`)
+#: of every Unknown flag in declaration order, as plain values (IntFlag arithmetic is slow): the
+#: unknown kerb heights by count, the other facts at an edge's head (:data:`_POINT_UNKNOWNS`:
+#: crossing signals, tactile paving, barriers) by the heads passed, the unknown step count by the
+#: metres of the pieces where some length is walked, the others by length.
 _UNKNOWN_REPORT = tuple(
     (
         int(f),
         (f.name or "").lower(),
-        "kerbs" if f == Unknown.KERB_HEIGHT else "head" if int(f) & _POINT_UNKNOWNS else "length",
+        RELY_KERBS
+        if f == Unknown.KERB_HEIGHT
+        else RELY_HEADS
+        if int(f) & _POINT_UNKNOWNS
+        else RELY_ALONG_WALKED
+        if f == Unknown.STEP_COUNT
+        else RELY_ALONG,
     )
     for f in Unknown
 )
-#: The bits of :data:`_UNKNOWN_REPORT` and how each is counted, for
-#: :func:`~routing._kernels.unknown_sums`.
+#: The bits of :data:`_UNKNOWN_REPORT` and their kinds, as the kernel reads them.
 _UNKNOWN_REPORT_BITS = np.array([bit for bit, _, _ in _UNKNOWN_REPORT], dtype=np.int64)
-_UNKNOWN_REPORT_KINDS = np.array(
-    [{"kerbs": UNKNOWN_BY_KERBS, "head": UNKNOWN_BY_HEADS}.get(w, UNKNOWN_BY_LENGTH) for _, _, w in _UNKNOWN_REPORT],
-    dtype=np.int64,
-)  # fmt: skip
+_UNKNOWN_REPORT_KINDS = np.array([kind for _, _, kind in _UNKNOWN_REPORT], dtype=np.int64)
 
 
 def estimate_can_break(profile: Profile) -> bool:

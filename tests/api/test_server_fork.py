@@ -328,17 +328,15 @@ def test_the_serving_process_imports_numba_without_scipy(centre_graph_dir: Path)
 #: loaded more (JSON). A kernel first loaded by a request is loaded by every forked worker on
 #: its own: numba's code for it (several MB) is then private memory in each worker.
 _KERNELS_AFTER_PRELOAD = """
-import itertools, json, sys
+import importlib, itertools, json, sys
 import numpy as np
-from accessibility_rules import _kernels as rules_kernels
-from accessibility_rules import _sun_kernels as sun_kernels
+from accessibility_rules.kernel_loading import KERNEL_MODULES
 from accessibility_rules.profile import preset_names
 from api.errors import ApiError
 from api.routes.routing import plan
 from api.schemas import RouteRequest
 from api.server import preload_app
 from api.settings import Settings
-from routing import _kernels as routing_kernels
 from routing.errors import RoutingError
 
 settings = Settings(graph_dir=sys.argv[1], database_url=f"sqlite:///{sys.argv[2]}")
@@ -346,7 +344,7 @@ app = preload_app(settings)
 router = app.state.router
 kernels = {
     f"{module.__name__}.{name}": f
-    for module in (routing_kernels, rules_kernels, sun_kernels)
+    for module in map(importlib.import_module, KERNEL_MODULES)
     for name, f in vars(module).items()
     if hasattr(f, "signatures") and hasattr(f, "py_func")
 }
