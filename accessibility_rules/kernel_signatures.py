@@ -33,7 +33,7 @@ Code = str | tuple[Any, ...] | None
 
 # :data:`routing._kernels.Graph`, ``Workspace``, ``Ends``, ``Bound``; the rest search's tuples.
 GRAPH = ("i8[:]", "i4[:]", "f8[:]")
-WORKSPACE = ("f8[:]", "i8[:]", "i8[:]", "i8[:]", "i8[:]", "f8[:]", "i8[:]")
+WORKSPACE = ("f8[:]", "i8[:]", "i8[:]", "i8[:]", "i8[:]", "f8[:]", "i8[:]", "f8[:]")
 ENDS = ("i8[:]", "f8[:]")
 BOUND = ("f8[:]", "f8[:]", "f8", "f8", "f8", "f8[:,:]", "f8[:,:]", "f8")
 SEATS = ("f8[:]", "f8[:]", "f8[:]", "f8[:]")

@@ -231,7 +231,7 @@ class Query:
         if len(nodes) > self._heap_slack:  # every push is a source or an edge relaxation
             self._heap_slack = len(nodes) + _HEAP_SLACK
             grown = _kernels.workspace(0, len(self._head) + self._heap_slack)
-            self._ws = (*self._ws[:5], grown[5], grown[6])
+            self._ws = (*self._ws[:5], grown[5], grown[6], self._ws[7])
         return nodes, np.array(self._source_costs, dtype=np.float64)
 
     def run(self, *, toward: LatLon | None = None) -> float:

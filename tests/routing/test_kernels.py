@@ -52,13 +52,16 @@ class Workspace:
         self.marked = np.zeros(n, dtype=np.int64)
         self.heap_key = np.zeros(m + sources + 8)
         self.heap_node = np.zeros(m + sources + 8, dtype=np.int64)
+        # a run reads a node's kept bound only after computing it itself: what an earlier run
+        # left there (here: a bound far too high, which would end a search early) must not count
+        self.bound_at = np.full(n, 1e300)
         self.path = np.zeros(m + 2, dtype=np.int64)
 
     @property
     def arrays(self) -> _kernels.Workspace:
         return (
             self.dist, self.pred, self.stamp, self.closed, self.marked, self.heap_key,
-            self.heap_node,
+            self.heap_node, self.bound_at,
         )  # fmt: skip
 
 
