@@ -243,6 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--presets", nargs="*", default=None, help="default: all presets")
     parser.add_argument("--json", dest="json_out", help="write the figures to this JSON file")
     args = parser.parse_args(argv)
+    if args.queries < 1 or args.baseline_queries < 1:
+        parser.error(
+            "--queries and --baseline-queries must be at least 1 (the figures are medians)"
+        )
 
     folder = graph_dir(args.graph)
     graph = load_graph(folder)
