@@ -123,20 +123,6 @@ def _bound(v: int, bound: Bound, target_costs: np.ndarray) -> float:
 
 
 @kernel
-def _kept_bound(
-    v: int, gen: int, stamp: np.ndarray, bound_at: np.ndarray, bound: Bound,
-    target_costs: np.ndarray,
-) -> float:  # fmt: skip
-    """:func:`_bound` of ``v`` in the run ``gen``: computed when the run first reaches ``v``
-    (before it stamps it) and kept in ``bound_at``, read back when it reaches ``v`` again."""
-    if stamp[v] != gen:
-        h = _bound(v, bound, target_costs)
-        bound_at[v] = h
-        return h
-    return bound_at[v]
-
-
-@kernel
 def search(
     graph: Graph,
     workspace: Workspace,
@@ -209,7 +195,10 @@ def search(
         if not np.isfinite(c):
             continue
         if stamp[s] != gen or c < dist[s]:
-            h = _kept_bound(s, gen, stamp, bound_at, bound, target_costs) if bounded else 0.0
+            h = 0.0
+            if bounded:  # computed once per node and run (see ``bound_at``)
+                h = bound_at[s] if stamp[s] == gen else _bound(s, bound, target_costs)
+                bound_at[s] = h
             stamp[s] = gen
             dist[s] = c
             pred_edge[s] = NO_EDGE
@@ -248,7 +237,10 @@ def search(
                 continue
             dv = du + w
             if stamp[v] != gen or dv < dist[v]:
-                h = _kept_bound(v, gen, stamp, bound_at, bound, target_costs) if bounded else 0.0
+                h = 0.0
+                if bounded:  # computed once per node and run (see ``bound_at``)
+                    h = bound_at[v] if stamp[v] == gen else _bound(v, bound, target_costs)
+                    bound_at[v] = h
                 stamp[v] = gen
                 dist[v] = dv
                 pred_edge[v] = e
