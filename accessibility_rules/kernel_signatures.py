@@ -87,6 +87,9 @@ SIGNATURES: dict[str, tuple[Code, tuple[Code, ...]]] = {
     ),
     _R + "rest_extract": (("i8", "i8"), (_i8, _i8, "i8", _i8)),
     _R + "turn_kinds": (None, ("f8[~]", "f8[~]", _i8, "f8", "f8", _f8, _i1)),
+    _R + "leg_runs": (
+        "i8", ("i8[:,:]", "i8", _f8, _i8, "f8[~]", "f8[~]", "f8", "f8", _i8, _i8, _f8, "i8[:,:]")
+    ),
     _R + "top_incline": ("i8", ("f8[:,:]", "i8", _i8)),
     _R + "mark_runs": ("i8", (_b1, _b1, _i8)),
     _R + "round_fill": ("i8", (_f8, "f8", _f8, _i8)),

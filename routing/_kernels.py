@@ -1240,6 +1240,89 @@ def turn_kinds(
         out[q] = turn_kind(deltas[q], straight_deg)
 
 
+#: :func:`leg_runs`' turn code of a route's first leg (its departure: no turn).
+TURN_DEPART = -1
+#: The kinds of way of :func:`leg_runs`' keys besides the highway codes: a named way that is no
+#: sidewalk (its name alone is its key), a sidewalk (of whichever street).
+KEY_NAMED, KEY_SIDEWALK = -1, -2
+
+
+@kernel
+def _way_key(runs: np.ndarray, q: int, name: int, kind_key: np.ndarray) -> int:
+    """The kind part of run ``q``'s way key (:meth:`routing.wording.Way.key`; its name is
+    ``name``, -1 for none)."""
+    if runs[q, 4] == 1:
+        return KEY_SIDEWALK
+    if name >= 0:
+        return KEY_NAMED
+    return kind_key[runs[q, 3]]
+
+
+@kernel
+def leg_runs(
+    runs: np.ndarray, n: int, run_length_m: np.ndarray, kind_key: np.ndarray,
+    lon: np.ndarray, lat: np.ndarray, base_m: float, straight_deg: float,
+    kept: np.ndarray, at: np.ndarray, deltas: np.ndarray, legs: np.ndarray,
+) -> int:  # fmt: skip
+    """The legs a route's instructions name, from its :func:`segment_runs` (``runs[:n]``, their
+    lengths ``run_length_m``): the rules of :func:`routing.instructions._legs`, in one pass.
+
+    Runs of no length are left out (all are kept when none has a length). At each kept run
+    after the first, the turn made at its first point (:func:`turn_kind` of
+    :func:`turn_deltas` over ``base_m`` of the polyline ``lon``/``lat``). A run continues the
+    leg before it when it is the same named street on the same side (sidewalk or not), or
+    when it goes on without a turn (no sharp turn on the same OSM way and way key, none at all
+    between two unnamed ways). Names are ids (the graph's names are distinct and non-empty);
+    ``kind_key`` maps a highway code to the code of its kind of way (its own, or ``road``).
+    Per leg a row of ``legs``: its run and its turn code (:data:`TURN_DEPART` for the first).
+    ``kept``, ``at``, ``deltas``: scratch of ``n`` entries. Returns the number of legs."""
+    m = 0
+    for q in range(n):
+        if run_length_m[q] > 0:
+            kept[m] = q
+            m += 1
+    if m == 0:
+        for q in range(n):
+            kept[q] = q
+        m = n
+    if m == 0:
+        return 0
+    for j in range(1, m):
+        at[j - 1] = runs[kept[j], 6]
+    turn_deltas(lon, lat, at[: m - 1], base_m, deltas[: m - 1])
+    prev = kept[0]
+    legs[0, 0] = prev
+    legs[0, 1] = TURN_DEPART
+    count = 1
+    last_way = runs[prev, 5]
+    for j in range(1, m):
+        q = kept[j]
+        turn = turn_kind(deltas[j - 1], straight_deg)
+        way = runs[q, 5]
+        same_way = way >= 0 and way == last_way
+        last_way = way
+        name = runs[q, 2]
+        prev_name = runs[prev, 2]
+        side = runs[q, 4]
+        if name >= 0 and name == prev_name and side == runs[prev, 4]:
+            continue  # one named street: merged whatever the turn
+        same_key = (
+            name == prev_name
+            and side == runs[prev, 4]
+            and _way_key(runs, q, name, kind_key) == _way_key(runs, prev, prev_name, kind_key)
+        )
+        same_way = same_way and same_key
+        sharp = turn == 3 or turn == 6 or turn == TURN_UTURN
+        no_turn = turn == TURN_STRAIGHT or (same_way and not sharp)
+        if no_turn and (same_way or (prev_name < 0 and name < 0)):
+            continue  # the same way without a sharp turn, or unnamed ways without a turn
+        prev = q
+        legs[count, 0] = q
+        legs[count, 1] = turn
+        count += 1
+    return count
+
+
 # --------------------------------------------------------------------------- route report: extra passes
 # Appended for :func:`routing.report.build_route`: each one pass over a route's ~50 pieces
 # where the numpy expressions it replaced cost a few calls of ~1 µs each.

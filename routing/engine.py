@@ -728,7 +728,9 @@ class Router:
         lat, lon = float(self.graph.node["lat"][0]), float(self.graph.node["lon"][0])
         lat2, lon2 = float(self.graph.node["lat"][n - 1]), float(self.graph.node["lon"][n - 1])
         walk = self.route((lat, lon), (lat2, lon2), "walk")
-        instructions(walk)  # the turn kernel too
+        instructions(walk)  # the legs kernel too
+        # a route through via points has no segment rows: its legs take the turn kernel
+        instructions(dataclasses.replace(walk, segment_runs=None))
         walk_profile = self.profile("walk")  # the answer's facts: the incline profile's JSON too
         route_facts(
             self.graph, walk, walk_profile, DEFAULT_CONDITIONS, _WARM_UP_DAY, fragments=True

@@ -38,10 +38,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from accessibility_rules.attributes import HighwayClass
 from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.profile import Profile
 from graphs.model import CompiledGraph
-from routing._kernels import turn_kinds
+from routing._kernels import TURN_DEPART, leg_runs, turn_kinds
 from routing.condition_steps import condition_stretches
 from routing.route import Barrier, Route
 from routing.wording import (
@@ -221,6 +222,23 @@ _TURN_KINDS = (
 )  # fmt: skip
 #: Turns that end a step even on the same way (a path's own bends do not).
 _SHARP = frozenset({"sharp_left", "sharp_right", "uturn"})
+#: The turns by the codes of :func:`routing._kernels.leg_runs` (``TURN_DEPART``: "depart").
+_TURN_NAMES = {TURN_DEPART: "depart", **dict(enumerate(_TURN_KINDS))}
+
+
+def _kind_keys() -> np.ndarray:
+    """Per highway code, a code of the kind of way it is worded as (the middle of
+    :meth:`Way.key` of an unnamed way of that highway): what :func:`~routing._kernels.leg_runs`
+    compares for the way keys of unnamed ways."""
+    kinds = {int(h): Way(None, (h.name or "").lower(), False).key()[1] for h in HighwayClass}
+    codes = {kind: i for i, kind in enumerate(dict.fromkeys(kinds.values()))}
+    keys = np.full(max(kinds) + 1, -1, dtype=np.int64)
+    for h, kind in kinds.items():
+        keys[h] = codes[kind]
+    return keys
+
+
+_KIND_KEYS = _kind_keys()
 
 
 def _turns_at(
@@ -284,7 +302,30 @@ class _Leg(NamedTuple):
 
 
 def _legs(route: Route) -> list[_Leg]:
-    """The route's segments merged into the ways a person is told about (see module doc)."""
+    """The route's segments merged into the ways a person is told about (see module doc): in
+    one kernel pass over the rows they were made from where the route has them
+    (:func:`routing._kernels.leg_runs`), else by :func:`_segment_legs`."""
+    rows, xy = route.segment_runs, route.polyline
+    if rows is None or xy is None:
+        return _segment_legs(route)
+    n = len(rows.runs)
+    legs = np.empty((n, 2), dtype=np.int64)
+    count = leg_runs(
+        rows.runs, n, rows.length_m, _KIND_KEYS, xy[:, 0], xy[:, 1], BEARING_BASE_M,
+        STRAIGHT_DEG, np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n), legs,
+    )  # fmt: skip
+    segments = route.segments
+    out = []
+    for q, turn in legs[:count].tolist():
+        seg = segments[q]
+        way = _way(seg.name, seg.highway, seg.is_sidewalk)
+        out.append(_Leg(way, seg.start_m, seg.first_point, _TURN_NAMES[turn]))
+    return out
+
+
+def _segment_legs(route: Route) -> list[_Leg]:
+    """:func:`_legs` from the Segment tuples themselves (a route put together from legs; the
+    tests' reference for the kernel)."""
     segments = [s for s in route.segments if s.length_m > 0] or route.segments
     if not segments:
         return []

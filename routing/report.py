@@ -86,6 +86,7 @@ from routing.route import (
     Reliance,
     Route,
     Segment,
+    SegmentRuns,
     Verdict,
     Violation,
     worst_verdict,
@@ -328,6 +329,9 @@ def build_route(
             seats, total, ends, rests.limit_m, least_bad=rests.least_bad,
             seats_known=rests.seats_known,
         )  # fmt: skip
+    segments, runs = _segments(
+        graph, edges, block, table.segment_columns, at, lengths, first_pt, last_pt
+    )
     return Route(
         profile=profile.name,
         accessibility=accessibility,
@@ -340,15 +344,14 @@ def build_route(
         unknowns=unknowns,
         max_incline=max_incline,
         detour=walk_detour,
-        segments=_segments(
-            graph, edges, block, table.segment_columns, at, lengths, first_pt, last_pt
-        ),
+        segments=segments,
         snapped={"origin": _snapped(path.source), "destination": _snapped(path.target)},
         edges=edge_list,
         walk_edges=walk_edges,
         walked_m=pieces.length_m,
         rests=rests_made,
         polyline=points,
+        segment_runs=runs,
     )
 
 
@@ -1119,21 +1122,22 @@ def _segments(
     lengths: np.ndarray,
     first_pt: np.ndarray,
     last_pt: np.ndarray,
-) -> list[Segment]:
+) -> tuple[list[Segment], SegmentRuns]:
     """Runs of pieces along one named street and of one kind of way (unnamed pieces stay
     separate: every path junction may need an instruction; a flight of steps in a named street
-    is a segment of its own, so that it is announced)."""
+    is a segment of its own, so that it is announced), and the rows they are made from."""
     k = len(edges)
     runs = np.empty((k, 8), dtype=np.int64)
     n = segment_runs(block, segment_columns, edges, graph.edge["way_id"], first_pt, last_pt, runs)
     starts = runs[:n, 0]
-    run_length = np.add.reduceat(lengths, starts).tolist()
+    run_length = np.add.reduceat(lengths, starts)
     run_at = at[starts].tolist()
     names, highway_names = graph.names, _HIGHWAY_NAMES
-    return [
+    segments = [
         _new_segment((e, names[nm] if nm >= 0 else None, highway_names[h], sw == 1, a, ln, f, la, w))
-        for (_, e, nm, h, sw, w, f, la), a, ln in zip(runs[:n].tolist(), run_at, run_length, strict=True)
+        for (_, e, nm, h, sw, w, f, la), a, ln in zip(runs[:n].tolist(), run_at, run_length.tolist(), strict=True)
     ]  # fmt: skip
+    return segments, SegmentRuns(runs[:n], run_length)
 
 
 def _combine_accessibility(legs: list[Route]) -> Accessibility:

@@ -182,6 +182,16 @@ class Segment(NamedTuple):
     way_id: int = -1  # OSM way of the segment's first piece (-1: not known)
 
 
+class SegmentRuns(NamedTuple):
+    """A route's :attr:`Route.segments` as :func:`routing._kernels.segment_runs` made them: one
+    row of ids per segment (its first piece, edge, name id, highway code, sidewalk, OSM way,
+    first and last point) and the segments' lengths in metres. What the instructions' legs
+    kernel reads (:func:`routing._kernels.leg_runs`) instead of the Segment tuples."""
+
+    runs: np.ndarray  # int64, n × 8, C-contiguous
+    length_m: np.ndarray  # float64, n
+
+
 @dataclass(frozen=True, slots=True)
 class Route:
     """A route for one profile, with everything the user should know about it.
@@ -220,6 +230,10 @@ class Route:
     #: kernel reads, so it is not rebuilt from the lists); None where the route was put together
     #: otherwise (legs joined, tests). Not part of the value: no comparison, no JSON.
     polyline: np.ndarray | None = field(default=None, repr=False, compare=False)
+    #: ``segments`` as the rows they were made from (with ``polyline``, what the instructions'
+    #: legs kernel reads); None where the route was put together otherwise. Not part of the
+    #: value either.
+    segment_runs: SegmentRuns | None = field(default=None, repr=False, compare=False)
 
     @property
     def fully_accessible(self) -> bool:

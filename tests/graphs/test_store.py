@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -174,6 +175,13 @@ def test_invalid_graph_is_not_saved(graph: CompiledGraph, tmp_path: Path) -> Non
     with pytest.raises(GraphFormatError, match="tail"):
         save_graph(broken, tmp_path / "g")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("names", [["Am Altenhof", ""], ["Am Altenhof", "Am Altenhof"]])
+def test_names_must_be_distinct_and_not_empty(graph: CompiledGraph, names: list[str]) -> None:
+    """A name is its id (the legs kernel compares ids): an empty or repeated name is refused."""
+    with pytest.raises(GraphFormatError, match="names"):
+        dataclasses.replace(graph, names=names).validate()
 
 
 def test_load_missing_dir(tmp_path: Path) -> None:

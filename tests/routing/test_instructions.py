@@ -42,6 +42,7 @@ from routing.wording import (
     verdict_of,
     verdict_sentence,
 )
+from tests.routing.test_instructions_kernels import legs_alike_on_trips
 from tests.routing.trips import node_trip
 
 # Real names from the Kaiserslautern and Neukölln extracts (their ``name=`` values).
@@ -291,6 +292,13 @@ def neukoelln_router(real_build: Any) -> Any:
     from routing.engine import Router
 
     return Router(load_graph(real_build("berlin-neukoelln-2024.osm.gz").out_dir))
+
+
+@pytest.mark.slow
+def test_neukoelln_legs_by_the_kernel_as_by_the_rule(neukoelln_router: Any) -> None:
+    """Neukölln's sidewalks carry their street's name and its crossings are split at kerbs:
+    the legs kernel's legs are the Python rule's there too (``test_instructions_kernels``)."""
+    assert legs_alike_on_trips(neukoelln_router, ("wheelchair", "walk", "blind"), 5) >= 60
 
 
 @pytest.mark.slow

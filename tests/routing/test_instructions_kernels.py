@@ -1,19 +1,23 @@
 """The instructions' turn kernels (:func:`routing._kernels.turn_deltas`, and
 :func:`~routing._kernels.turn_kind` that classifies its bearings) against the plain Python they
 replaced (kept here as the reference): the same turn at every junction, on random polylines
-(with repeated points and zero-length pieces) and on real Kaiserslautern routes."""
+(with repeated points and zero-length pieces) and on real Kaiserslautern routes. And the legs
+kernel (:func:`routing._kernels.leg_runs`) against the Python rule it repeats
+(:func:`routing.instructions._segment_legs`), on real and drawn routes."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accessibility_rules.attributes import HighwayClass
 from graphs.geodesy import flat_bearing_deg, great_circle_m
 from routing._kernels import turn_kind
 from routing.errors import NoRouteError
@@ -22,9 +26,13 @@ from routing.instructions import (
     _TURNS,
     BEARING_BASE_M,
     STRAIGHT_DEG,
+    _legs,
+    _segment_legs,
     _turn,
     _turns_at,
 )
+from routing.report import _HIGHWAY_NAMES
+from routing.route import Segment, SegmentRuns
 from tests.routing.trips import node_trip
 
 HYP = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -137,3 +145,77 @@ def test_turn_kind_kernel_on_every_edge_and_no_bearing() -> None:
         assert _TURN_KINDS[turn_kind(delta, STRAIGHT_DEG)] == _turn(delta), delta
     assert _TURN_KINDS[turn_kind(math.nan, STRAIGHT_DEG)] == "straight"  # a side without length
     assert set(_TURN_KINDS) == set(_TURNS["de"]) == set(_TURNS["en"])
+
+
+# --------------------------------------------------------------------------- legs
+
+
+def legs_alike(route: Any) -> None:
+    """The kernel's legs (:func:`routing._kernels.leg_runs`) are the Python rule's."""
+    assert route.segment_runs is not None
+    assert route.polyline is not None
+    assert _legs(route) == _segment_legs(route)
+
+
+def legs_alike_on_trips(router: Any, presets: Sequence[str], seed: int) -> int:
+    """:func:`legs_alike` on 30 seeded trips per preset; how many had a route."""
+    g = router.graph
+    rng = np.random.default_rng(seed)
+    checked = 0
+    for preset in presets:
+        nodes = rng.integers(0, g.node_count, 60)
+        for a, b in zip(nodes[::2], nodes[1::2], strict=True):
+            try:
+                route = router.route(*node_trip(g, a, b), preset)
+            except NoRouteError:
+                continue
+            legs_alike(route)
+            checked += 1
+    return checked
+
+
+def test_leg_kernel_on_real_routes(ksl_router: Any) -> None:
+    """The legs of seeded Kaiserslautern routes of five presets are the ones the Python rule
+    makes (Neukölln's named sidewalks: ``test_instructions``)."""
+    presets = ("wheelchair", "walk", "blind", "rollator", "elderly")
+    assert legs_alike_on_trips(ksl_router, presets, 11) >= 100
+
+
+_NAMES = ("Bremerstraße", "Am Altenhof", "Pirmasenser Straße")
+
+
+@st.composite
+def segment_routes(draw: Any) -> Any:
+    """A route's segments and their rows as drawn: few names (and none), sidewalks, highway
+    kinds, OSM ways that repeat, lengths of zero, points along a drawn polyline."""
+    geo = draw(polylines())
+    n = draw(st.integers(0, 10))
+    runs = np.zeros((n, 8), dtype=np.int64)
+    lengths = np.zeros(n)
+    segments = []
+    at = 0.0
+    for q in range(n):
+        name = draw(st.integers(-1, len(_NAMES) - 1))
+        highway = draw(st.sampled_from([int(h) for h in HighwayClass]))
+        side = draw(st.integers(0, 1))
+        way = draw(st.integers(-1, 3))
+        first = draw(st.integers(0, len(geo) - 1))
+        length = draw(st.sampled_from([0.0, 0.5, 12.0, 40.0]))
+        runs[q] = (q, q, name, highway, side, way, first, first)
+        lengths[q] = length
+        segments.append(
+            Segment(q, _NAMES[name] if name >= 0 else None, _HIGHWAY_NAMES[highway], side == 1,
+                    at, length, first, first, way)
+        )  # fmt: skip
+        at += length
+    polyline = np.array(geo, dtype=np.float64).reshape(-1, 2)
+    return SimpleNamespace(
+        segments=segments, segment_runs=SegmentRuns(runs, lengths), polyline=polyline,
+        geometry=geo,
+    )  # fmt: skip
+
+
+@HYP
+@given(segment_routes())
+def test_leg_kernel_on_drawn_segments(route: Any) -> None:
+    legs_alike(route)

@@ -278,7 +278,8 @@ def _same_segments(router: Any, edges: np.ndarray, start: float, end: float) -> 
     lengths = (ends - starts) * c["length_m"]
     at = np.concatenate(([0.0], np.cumsum(lengths)[:-1]))
     _, first_pt, last_pt = route_polyline(g, edges, start, end)
-    got = _segments(g, edges, block, table.segment_columns, at, lengths, first_pt, last_pt)
+    got, rows = _segments(g, edges, block, table.segment_columns, at, lengths, first_pt, last_pt)
+    assert len(rows.runs) == len(rows.length_m) == len(got)
     want = segments_reference(g, edges, c, at, lengths, first_pt, last_pt)
     assert repr(got) == repr(want)  # every field, with its type
 
