@@ -1204,6 +1204,8 @@ def label_pool(capacity: int) -> LabelPool:
 #: Codes of :func:`turn_kind`: straight, then slight / plain / sharp turns to the left and to
 #: the right, then a U-turn (``routing.instructions._TURN_KINDS`` names them in this order).
 TURN_STRAIGHT, TURN_UTURN = 0, 7
+#: The sharp turns of :func:`turn_kind` (they end a step even on the same way).
+TURN_SHARP_LEFT, TURN_SHARP_RIGHT = 3, 6
 
 
 @kernel
@@ -1312,7 +1314,7 @@ def leg_runs(
             and _way_key(runs, q, name, kind_key) == _way_key(runs, prev, prev_name, kind_key)
         )
         same_way = same_way and same_key
-        sharp = turn == 3 or turn == 6 or turn == TURN_UTURN
+        sharp = turn in (TURN_SHARP_LEFT, TURN_SHARP_RIGHT, TURN_UTURN)
         no_turn = turn == TURN_STRAIGHT or (same_way and not sharp)
         if no_turn and (same_way or (prev_name < 0 and name < 0)):
             continue  # the same way without a sharp turn, or unnamed ways without a turn

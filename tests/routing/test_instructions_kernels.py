@@ -219,3 +219,11 @@ def segment_routes(draw: Any) -> Any:
 @given(segment_routes())
 def test_leg_kernel_on_drawn_segments(route: Any) -> None:
     legs_alike(route)
+
+
+def test_the_legs_kernel_names_the_sharp_turns_of_the_rule() -> None:
+    """The codes ``leg_runs`` treats as sharp are the turns ``_legs``' rule calls sharp."""
+    from routing._kernels import TURN_SHARP_LEFT, TURN_SHARP_RIGHT, TURN_UTURN
+    from routing.instructions import _SHARP
+
+    assert {_TURN_KINDS[c] for c in (TURN_SHARP_LEFT, TURN_SHARP_RIGHT, TURN_UTURN)} == _SHARP
