@@ -10,7 +10,7 @@ is the default: 0.017 ms less of every route for 100 bytes more (level 0 would s
 more for 550). The stream is ordinary gzip (RFC 1952): every client's zlib decodes it.
 
 Only ``POST /routes`` and ``GET /routes`` compress here (in the CPU thread, see
-:func:`api.routes.routing.answer_route`); other answers go through Starlette's gzip middleware
+:func:`api.routes.routing.route_answer`); other answers go through Starlette's gzip middleware
 at ``Settings.gzip_level``.
 """
 

@@ -8,7 +8,7 @@ well-formed route request of ``stufenlos serve`` this module does without all of
 :class:`DirectRoutes`, a mixin of the serving protocol
 (:class:`api.server.HeadTimeoutHttpToolsProtocol`, uvicorn's httptools protocol), collects the
 body itself, validates it as :mod:`api.fastpath` does, computes the same
-:func:`~api.routes.routing.answer_route` (on the event loop when the worker has nothing else in
+:func:`~api.routes.routing.route_answer` (on the event loop when the worker has nothing else in
 hand, :func:`~api.fastpath.on_idle_loop`, else in the CPU thread from a request task in
 uvicorn's set) and writes status line, headers and body in one ``transport.write``. The headers
 are those the ASGI path's middlewares give a route answer (:func:`route_headers`), the access
@@ -52,6 +52,7 @@ from api.fastpath import (
     parse_route_request,
 )
 from api.middleware import REQUEST_ID_HEADER, log_request, request_id_of
+from api.responses import EncodedAnswer
 from api.schemas import RouteRequest
 from api.security_headers import API_HEADERS
 
@@ -222,7 +223,7 @@ class DirectRoutes:
         state = pending.app.state
         settings, live = state.settings, getattr(state, "live_obstacles", None)
         gzip_ok = accepts_gzip(pending.headers)
-        from api.routes.routing import answer_route, refuse_far_away  # (loads the engine)
+        from api.routes.routing import refuse_far_away, route_answer  # (loads the engine)
 
         try:
             refuse_far_away(state.router, req, settings)
@@ -230,7 +231,7 @@ class DirectRoutes:
                 self.cycle = _Busy()
                 self._request_task(self._direct_in_thread(pending, body, req, gzip_ok))
                 return
-            response = answer_route(state.router, req, settings, live, gzip_ok, refresh=False)
+            response = route_answer(state.router, req, settings, live, gzip_ok, refresh=False)
         except Exception as exc:  # the app's handler shapes it (api.fastpath.DIRECT_OUTCOME)
             self._direct_to_app(pending, body, (req, exc))
             return
@@ -239,19 +240,19 @@ class DirectRoutes:
     async def _direct_in_thread(
         self, pending: _Pending, body: bytes, req: RouteRequest, gzip_ok: bool
     ) -> None:
-        from api.routes.routing import answer_route
+        from api.routes.routing import route_answer
 
         state = pending.app.state
         live = getattr(state, "live_obstacles", None)
         try:
-            response = await run_cpu(answer_route, state.router, req, state.settings, live, gzip_ok)
+            response = await run_cpu(route_answer, state.router, req, state.settings, live, gzip_ok)
         except Exception as exc:
             self._direct_to_app(pending, body, (req, exc))
             return
         self._direct_write(pending, req, response)
 
     # --- answering ----------------------------------------------------------------------
-    def _direct_write(self, pending: _Pending, req: RouteRequest, response: Any) -> None:
+    def _direct_write(self, pending: _Pending, req: RouteRequest, response: EncodedAnswer) -> None:
         """Write the answer in one piece, log it, and let the connection go on (keep-alive, a
         pipelined request, a shutdown that waited for it)."""
         state = pending.app.state

@@ -11,7 +11,7 @@ that answers ``POST /routes`` itself when, and only when, the body is a JSON obj
 :class:`~api.schemas.RouteRequest` accepts:
 
 - it validates as FastAPI does (the parsed JSON through the model in Python mode) and calls the
-  same :func:`api.routes.routing.answer_route` in the same CPU thread, or, for a short one-leg
+  same :func:`api.routes.routing.route_answer` in the same CPU thread, or, for a short one-leg
   route that is the only request its worker has in hand, on the event loop itself
   (:func:`on_idle_loop`: no thread hand-over when nothing else waits); after answering, it
   arms the live obstacles' background poll (in a served worker)
@@ -206,7 +206,7 @@ class FastRoutes:
         *,
         raised: Exception | None = None,
     ) -> None:
-        from api.routes.routing import answer_route, refuse_far_away
+        from api.routes.routing import refuse_far_away, route_answer
 
         app = scope["app"]
         state = scope.setdefault("state", {})
@@ -220,9 +220,10 @@ class FastRoutes:
             refuse_far_away(router, req, settings)
             gzip_ok = accepts_gzip(scope["headers"])
             if settings.idle_loop_routes and on_idle_loop(req, live):
-                response = answer_route(router, req, settings, live, gzip_ok, refresh=False)
+                answer = route_answer(router, req, settings, live, gzip_ok, refresh=False)
             else:
-                response = await run_cpu(answer_route, router, req, settings, live, gzip_ok)
+                answer = await run_cpu(route_answer, router, req, settings, live, gzip_ok)
+            response = answer.response()
         except Exception as exc:
             handler = _handler_for(app, exc)
             if handler is None:

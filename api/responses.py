@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from fastapi.responses import JSONResponse
+from starlette.responses import Response
+
+from api.compression import gzip_body
+
+#: orjson's options for every JSON body the API writes.
+JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
+
+_JSON_TYPE = (b"content-type", b"application/json")
+_GZIPPED = ((b"content-encoding", b"gzip"), (b"vary", b"Accept-Encoding"))
+
+
+def json_body(content: Any) -> bytes:
+    """``content`` as the API writes JSON (orjson, numpy scalars allowed)."""
+    return orjson.dumps(content, option=JSON_OPTIONS)
 
 
 class FastJSONResponse(JSONResponse):
@@ -13,4 +27,37 @@ class FastJSONResponse(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         """Serialise ``content``."""
-        return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
+        return json_body(content)
+
+
+class EncodedAnswer(NamedTuple):
+    """A ``200`` JSON answer, serialised and, where asked, gzip-compressed: its body and the
+    headers Starlette's ``Response`` gives it (``raw_headers``: content encoding and ``Vary``
+    when compressed, then length and type). The serving protocol writes it as it is
+    (:mod:`api.direct`); :meth:`response` is the same answer as a Starlette ``Response`` for
+    an ASGI cycle. A route answer is made this way rather than as a ``JSONResponse`` and then
+    a second ``Response`` for the compressed body: no framework object where none is sent."""
+
+    body: bytes
+    raw_headers: list[tuple[bytes, bytes]]
+    status_code: int = 200
+
+    @classmethod
+    def of(cls, content: Any, *, gzip_level: int | None, min_gzip_bytes: int) -> EncodedAnswer:
+        """``content`` as orjson writes it for :class:`FastJSONResponse`, compressed at ISA-L
+        ``gzip_level`` when that is not None and the body has at least ``min_gzip_bytes``."""
+        body = json_body(content)
+        if gzip_level is None or len(body) < min_gzip_bytes:
+            return cls(body, [(b"content-length", b"%d" % len(body)), _JSON_TYPE])
+        body = gzip_body(body, gzip_level)
+        return cls(body, [*_GZIPPED, (b"content-length", b"%d" % len(body)), _JSON_TYPE])
+
+    @property
+    def gzipped(self) -> bool:
+        """Whether the body is gzip-compressed."""
+        return self.raw_headers[0] == _GZIPPED[0]
+
+    def response(self) -> Response:
+        """The answer as a Starlette ``Response`` (the same status, headers and body)."""
+        headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"} if self.gzipped else None
+        return Response(self.body, media_type="application/json", headers=headers)

@@ -66,6 +66,17 @@ def ensure_graph(graph: Path, *, is_default: bool) -> None:
     subprocess.run(command, check=True, timeout=600)
 
 
+def served_answer() -> Any:
+    """What a server computes for one route request, in process: ``route_answer`` (route,
+    report, steps, facts, JSON, gzip; the serving protocol writes its bytes as they are), or,
+    on a commit from before it (``compare_commits.py --script-here``), ``answer_route`` (the
+    same with a Starlette ``Response`` around it). Called as ``(router, request, settings,
+    live, gzip_ok)``."""
+    from api.routes import routing
+
+    return getattr(routing, "route_answer", None) or getattr(routing, "answer_route")  # noqa: B009
+
+
 def graph_dir(arg: str | Path | None) -> Path:
     """The graph folder given on the command line, else the default area's (built if needed)."""
     from graphs import settings

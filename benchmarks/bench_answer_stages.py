@@ -1,6 +1,6 @@
 """Where a route answer's time goes: each stage timed *inside* whole answers, and on its own.
 
-What ``POST /routes`` computes in process (``api.routes.routing.answer_route``: the request's
+What ``POST /routes`` computes in process (``api.routes.routing.route_answer``: the request's
 day, snapping, the searches, the report, the facts, the steps, JSON and gzip) over the seeded
 trips of ``bench_api.py`` (wheelchair and walk alternating, de/en). Two passes over the same
 requests, after the same answers once without any timer (``answer_mean_untimed_us``: the figure
@@ -49,10 +49,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from _support import graph_dir
+from _support import graph_dir, served_answer
 from bench_api import make_requests
 
-from api.routes import routing as api_routing
 from api.schemas import RouteRequest
 from api.settings import Settings
 from graphs.store import load_graph
@@ -81,8 +80,8 @@ STAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("routing.instructions", "_legs", ()),
     ("routing.instructions", "accessibility_sentence", ()),
     ("routing.instructions", "steps_json", ("api.routes.routing",)),
-    ("api.routes.routing", "FastJSONResponse", ()),
-    ("api.routes.routing", "gzip_body", ()),
+    ("api.responses", "json_body", ()),
+    ("api.responses", "gzip_body", ()),
 )
 #: Methods of :class:`~routing.engine.Router` timed as stages (``Router.<name>``).
 ROUTER_STAGES = ("snap", "shortest_path", "_walk_between", "customize")
@@ -144,8 +143,10 @@ def run(
     bodies = make_requests(graph, requests, seed, 300.0, 3000.0)
     reqs = [RouteRequest.model_validate(orjson.loads(b)) for b in bodies]
 
+    served = served_answer()
+
     def answer(req: RouteRequest) -> None:
-        api_routing.answer_route(router, req, settings, None, True)
+        served(router, req, settings, None, True)
 
     for req in reqs[:100]:  # warm: caches of names, metrics and their landmarks
         answer(req)
@@ -199,7 +200,7 @@ def run(
 
 def report(result: dict[str, Any]) -> None:
     """Print the table, largest stage first."""
-    print(f"answer mean {result['answer_mean_untimed_us'] / 1e3:.3f} ms over {result['answers']} answers (answer_route in process); {result['answer_mean_us'] / 1e3:.3f} ms with the stages' timers")  # fmt: skip
+    print(f"answer mean {result['answer_mean_untimed_us'] / 1e3:.3f} ms over {result['answers']} answers (route_answer in process); {result['answer_mean_us'] / 1e3:.3f} ms with the stages' timers")  # fmt: skip
     print(f"{'stage':<28} {'in situ µs':>11} {'share':>7} {'calls':>6} {'alone µs':>9} {'situ÷alone':>11}")  # fmt: skip
     rows = sorted(result["in_situ"].items(), key=lambda kv: -kv[1]["mean_us"])
     for name, row in rows:
@@ -228,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     result["python"] = platform.python_version()
     if args.untimed:
-        print(f"answer mean {result['answer_mean_untimed_us'] / 1e3:.3f} ms over {args.answers} answers (answer_route in process, no timers)")  # fmt: skip
+        print(f"answer mean {result['answer_mean_untimed_us'] / 1e3:.3f} ms over {args.answers} answers (route_answer in process, no timers)")  # fmt: skip
     else:
         report(result)
     if args.json:

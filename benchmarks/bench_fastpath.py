@@ -6,7 +6,7 @@ byte to the answer's last), one request at a time, with the same seeded route re
 ``bench_api.make_requests`` (wheelchair and walk, de and en, gzip accepted). The two apps take
 turns by round, so the machine's drift hits both alike. Printed: the median and p95 per request
 of each, their difference (the framework time the fast path saves) and, for reference, the
-median of ``answer_route`` alone (the route, its report and instructions, JSON and gzip), which
+median of ``route_answer`` alone (the route, its report and instructions, JSON and gzip), which
 both paths call.
 
 Usage::
@@ -26,11 +26,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _support import graph_dir
+from _support import graph_dir, served_answer
 from bench_api import make_requests
 
 from api.app import create_app
-from api.routes.routing import answer_route
 from api.schemas import RouteRequest
 from api.settings import Settings
 
@@ -95,15 +94,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         state = app.state
         requests = [RouteRequest.model_validate_json(b) for b in bodies]
         alone = []
+        answer = served_answer()
         for req in requests:
             t0 = time.perf_counter()
-            answer_route(state.router, req, state.settings, state.live_obstacles, True)
+            answer(state.router, req, state.settings, state.live_obstacles, True)
             alone.append((time.perf_counter() - t0) * 1000.0)
     out: dict[str, Any] = {"trips": len(bodies), "rounds": args.rounds}
     for name, ms in times.items():
         q = statistics.quantiles(ms, n=20)
         out[name] = {"median_ms": round(statistics.median(ms), 3), "p95_ms": round(q[18], 3)}
-    out["answer_route_median_ms"] = round(statistics.median(alone), 3)
+    out["route_answer_median_ms"] = round(statistics.median(alone), 3)
     out["saved_median_ms"] = round(
         out["FastAPI route"]["median_ms"] - out["fast path"]["median_ms"], 3
     )
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("fast path", "FastAPI route"):
         print(f"{name:16s} {result[name]['median_ms']:8.3f} {result[name]['p95_ms']:8.3f}")
     print(f"saved by the fast path, median: {result['saved_median_ms']:.3f} ms; "
-          f"answer_route alone (both call it): {result['answer_route_median_ms']:.3f} ms")  # fmt: skip
+          f"route_answer alone (both call it): {result['route_answer_median_ms']:.3f} ms")  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
     return 0

@@ -5,7 +5,7 @@ few percent of an answer is hard to time (``compare_commits.py`` of ``bench_answ
 --untimed`` separates about 3 % in six rounds on a quiet hour, nothing on a busy one). What the
 CPU executes for an answer does not depend on the host. This script runs, under ``valgrind
 --tool=cachegrind --cache-sim=no``, a process that loads the default area's graph, answers
-``--warmup`` seeded route requests and then N more (``answer_route`` in process: route, report,
+``--warmup`` seeded route requests and then N more (``route_answer`` in process: route, report,
 steps, facts, JSON, gzip; every request departing at noon today, Europe/Berlin, so that the
 day's light is the same in every run), once with N = 0 and once with N = ``--answers``: the
 difference divided by N is the instructions per answer. Python's hash seed is fixed; what the
@@ -48,11 +48,10 @@ _TRIPS = 500
 def _answer_loop(answers: int, warmup: int, seed: int) -> None:
     """The counted process: set up, answer ``warmup`` requests, then ``answers`` more."""
     import orjson
-    from _support import graph_dir
+    from _support import graph_dir, served_answer
     from bench_api import make_requests
 
     from accessibility_rules.conditions import BERLIN
-    from api.routes.routing import answer_route
     from api.schemas import RouteRequest
     from api.settings import Settings
     from graphs.store import load_graph
@@ -60,6 +59,7 @@ def _answer_loop(answers: int, warmup: int, seed: int) -> None:
 
     graph = graph_dir(None)
     router, settings = Router(load_graph(graph)), Settings()
+    answer = served_answer()
     noon = dt.datetime.combine(dt.datetime.now(BERLIN).date(), dt.time(12)).isoformat()
     requests = [
         RouteRequest.model_validate({**orjson.loads(body), "departure_time": noon})
@@ -67,10 +67,10 @@ def _answer_loop(answers: int, warmup: int, seed: int) -> None:
     ]
     counted = requests[warmup:]
     for req in requests[:warmup]:
-        answer_route(router, req, settings, None, True)
+        answer(router, req, settings, None, True)
     for i in range(answers):
         with contextlib.suppress(Exception):  # a trip without a route is answered by an error
-            answer_route(router, counted[i % len(counted)], settings, None, True)
+            answer(router, counted[i % len(counted)], settings, None, True)
 
 
 def count(answers: int, warmup: int, seed: int) -> int:

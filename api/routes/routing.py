@@ -23,13 +23,13 @@ from accessibility_rules.attributes import OSM_ATTRIBUTION, OSM_LICENCE_URL
 from accessibility_rules.conditions import Conditions
 from accessibility_rules.profile import Profile
 from accessibility_rules.surroundings import SeatKind
-from api.compression import accepts_gzip, gzip_body
+from api.compression import accepts_gzip
 from api.conditions import request_conditions
 from api.cpu import run_cpu
 from api.deps import LiveObstaclesDep, RouterDep, SettingsDep
 from api.errors import ApiError
 from api.obstacles.live import LiveObstacles
-from api.responses import FastJSONResponse
+from api.responses import EncodedAnswer
 from api.schemas import ErrorBody, Point, ProfileChoice, RouteRequest, RouteResponse
 from api.settings import Settings
 from routing.engine import Router
@@ -136,7 +136,7 @@ def refuse_far_away(r: Router, req: RouteRequest, settings: Settings) -> None:
     plan(r, req, settings.max_via_points, settings.max_alternatives)
 
 
-def answer_route(
+def route_answer(
     r: Router,
     req: RouteRequest,
     settings: Settings,
@@ -144,22 +144,21 @@ def answer_route(
     gzip_ok: bool,
     *,
     refresh: bool = True,
-) -> Response:
-    """The response to a route request, serialised and, when the client accepts it and the body
+) -> EncodedAnswer:
+    """The answer to a route request, serialised and, when the client accepts it and the body
     is large enough, gzip-compressed here, in the thread that computes the route (the app's gzip
     middleware leaves an encoded body alone): no CPU work of a route is left for later. Obstacle
     writes of other workers are applied first, here (:meth:`LiveObstacles.ensure_fresh`), unless
-    the caller has just found them applied (``refresh=False``: no database read)."""
+    the caller has just found them applied (``refresh=False``: no database read). The serving
+    protocol writes it as it is (:mod:`api.direct`); an ASGI cycle sends its
+    :meth:`~api.responses.EncodedAnswer.response`."""
     if live is not None and refresh:
         live.ensure_fresh()
-    response = FastJSONResponse(
-        plan(r, req, settings.max_via_points, settings.max_alternatives, obstacles=live)
-    )
-    if gzip_ok and len(response.body) >= settings.gzip_min_bytes:
-        body = gzip_body(bytes(response.body), settings.route_gzip_level)
-        headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
-        return Response(body, media_type="application/json", headers=headers)
-    return response
+    body = plan(r, req, settings.max_via_points, settings.max_alternatives, obstacles=live)
+    return EncodedAnswer.of(
+        body, gzip_level=settings.route_gzip_level if gzip_ok else None,
+        min_gzip_bytes=settings.gzip_min_bytes,
+    )  # fmt: skip
 
 
 @router.post(
@@ -185,9 +184,10 @@ async def post_route(
     """
     request.state.profile = req.profile.name  # for the access log (api.middleware)
     refuse_far_away(r, req, settings)
-    return await run_cpu(
-        answer_route, r, req, settings, live, accepts_gzip(request.scope["headers"])
+    answer = await run_cpu(
+        route_answer, r, req, settings, live, accepts_gzip(request.scope["headers"])
     )
+    return answer.response()
 
 
 #: ``lat,lon`` in degrees, each within its range (|lat| ≤ 90, |lon| ≤ 180).
@@ -252,6 +252,7 @@ async def get_route(
         date=date, departure_time=departure_time,
     )  # fmt: skip
     refuse_far_away(r, req, settings)
-    return await run_cpu(
-        answer_route, r, req, settings, live, accepts_gzip(request.scope["headers"])
+    answer = await run_cpu(
+        route_answer, r, req, settings, live, accepts_gzip(request.scope["headers"])
     )
+    return answer.response()

@@ -176,7 +176,7 @@ def test_the_cpu_thread_answers_the_same(
 def test_a_route_error_in_the_cpu_thread_is_answered_by_the_app(
     thread_ports: tuple[int, int], direct_writes: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    answers = _count_calls(monkeypatch, "answer_route")
+    answers = _count_calls(monkeypatch, "route_answer")
     status, _, answer = _same(thread_ports, _request(_route("no-such-profile")))
     assert status.split()[1] == b"404"
     assert json.loads(answer)["code"] == "unknown_profile"
@@ -339,14 +339,14 @@ def test_a_shutdown_lets_a_route_in_the_cpu_thread_answer(
     from api.settings import Settings
 
     started, release = threading.Event(), threading.Event()
-    original = api.routes.routing.answer_route
+    original = api.routes.routing.route_answer
 
     def held(*args: Any, **kwargs: Any) -> Any:
         started.set()
         release.wait(20)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(api.routes.routing, "answer_route", held)
+    monkeypatch.setattr(api.routes.routing, "route_answer", held)
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     settings = Settings(graph_dir=centre_graph_dir, database_url=url, idle_loop_routes=False)
     with uvicorn_in_thread(create_app(settings), settings) as (server, base):

@@ -53,12 +53,12 @@ def test_a_route_alone_in_its_worker_is_computed_on_the_loop_with_the_same_answe
     client: TestClient, thread_calls: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     in_thread = _route(client)
-    assert thread_calls == ["answer_route"]  # nothing tracked (in process): the CPU thread
+    assert thread_calls == ["route_answer"]  # nothing tracked (in process): the CPU thread
     monkeypatch.setattr(inflight, "_tasks", {"this request"})
     live = client.app.state.live_obstacles  # type: ignore[attr-defined]
     monkeypatch.setattr(live, "fresh", lambda: True)
     on_loop = _route(client)
-    assert thread_calls == ["answer_route"]  # not handed over this time
+    assert thread_calls == ["route_answer"]  # not handed over this time
     assert on_loop == in_thread
     assert on_loop[0] == 200
 
@@ -72,7 +72,7 @@ def test_more_than_one_leg_goes_to_the_cpu_thread(
     client: TestClient, thread_calls: list[str], alone_in_worker: set[Any], extra: dict[str, Any]
 ) -> None:
     _route(client, **extra)
-    assert thread_calls == ["answer_route"]
+    assert thread_calls == ["route_answer"]
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def test_a_rest_limit_or_an_unknown_profile_goes_to_the_cpu_thread(
     profile: dict[str, Any],
 ) -> None:
     _route(client, profile=profile)
-    assert thread_calls == ["answer_route"]
+    assert thread_calls == ["route_answer"]
 
 
 def test_a_preset_with_its_rest_limit_lifted_is_computed_on_the_loop(
@@ -109,7 +109,7 @@ def test_a_route_among_other_requests_goes_to_the_cpu_thread(
 ) -> None:
     alone_in_worker.add("another request")
     _route(client)
-    assert thread_calls == ["answer_route"]
+    assert thread_calls == ["route_answer"]
 
 
 def test_obstacles_that_need_a_database_read_send_the_route_to_the_cpu_thread(
@@ -121,7 +121,7 @@ def test_obstacles_that_need_a_database_read_send_the_route_to_the_cpu_thread(
     live = client.app.state.live_obstacles  # type: ignore[attr-defined]
     monkeypatch.setattr(live, "fresh", lambda: False)
     _route(client)
-    assert thread_calls == ["answer_route"]
+    assert thread_calls == ["route_answer"]
 
 
 def test_the_setting_turns_it_off(
@@ -133,7 +133,7 @@ def test_the_setting_turns_it_off(
     with make_client(idle_loop_routes=False) as c:
         monkeypatch.setattr(c.app.state.live_obstacles, "fresh", lambda: True)  # type: ignore[attr-defined]
         _route(c)
-    assert thread_calls == ["answer_route"]
+    assert thread_calls == ["route_answer"]
 
 
 def test_alone_counts_the_tracked_tasks(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -272,10 +272,10 @@ def test_the_next_route_finds_the_obstacles_polled_and_stays_on_the_loop(
         monkeypatch.setattr(live, "check_revision", recorded)
         _wait_for(lambda: not live.fresh())  # the start-up's read is an interval old
         assert _route(c) == 200  # finds the poll due: the CPU thread, after a read
-        assert thread_calls == ["answer_route"]
+        assert thread_calls == ["route_answer"]
         _wait_for(lambda: ahead.polls == 1 and live.fresh())  # made in the background
         assert _route(c) == 200  # within the interval of that poll
-        assert thread_calls == ["answer_route"]  # on the loop this time
+        assert thread_calls == ["route_answer"]  # on the loop this time
         time.sleep(2.5 * interval)  # idle: no poll after the one the last route asked for
         assert ahead.polls == 2
         # the reads were made beside the routes, not as jobs of the CPU thread
