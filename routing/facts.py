@@ -33,7 +33,7 @@ from routing._kernels import (
     incline_runs,
 )
 from routing.conditions import green_and_light_facts, pollen_exposure
-from routing.rounding import round_like_python
+from routing.rounding import round_float, round_like_python
 from routing.route import Route
 
 __all__ = ["incline_profile", "incline_profile_json", "route_facts"]
@@ -43,7 +43,7 @@ def _num(value: float | None, digits: int = 1) -> float | None:
     """``value`` rounded, ``None`` when it is ``None`` or not finite."""
     if value is None or not math.isfinite(value):
         return None
-    return round(float(value), digits)
+    return round_float(float(value), digits)
 
 
 def _walked(route: Route) -> list[float] | None:

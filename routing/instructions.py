@@ -44,6 +44,7 @@ from accessibility_rules.profile import Profile
 from graphs.model import CompiledGraph
 from routing._kernels import TURN_DEPART, leg_runs, turn_kinds
 from routing.condition_steps import condition_stretches
+from routing.rounding import round_float
 from routing.route import Barrier, Route
 from routing.wording import (
     Language,
@@ -403,7 +404,7 @@ def _slopes(barriers: Sequence[Barrier]) -> list[Barrier]:
                 merged = Barrier(
                     "steep", last.at_m, last.lon, last.lat,
                     {**ld, "incline_percent": steeper,
-                     "length_m": round(b.at_m + float(d["length_m"]) - last.at_m, 1)},
+                     "length_m": round_float(b.at_m + float(d["length_m"]) - last.at_m)},
                 )  # fmt: skip
                 out[at] = last = merged
                 continue
@@ -467,7 +468,7 @@ def instructions(
         else:
             text = turns[leg.turn] + way.words[lang][1]
         lon, lat = geo[leg.point]
-        events.append((leg.start_m, 2, "turn", round(leg.start_m, 1), lon, lat, text, way.name))
+        events.append((leg.start_m, 2, "turn", round_float(leg.start_m), lon, lat, text, way.name))
     has_steps = False  # merging keeps every flight of steps
     for barrier in _slopes(_merge_crossings(route.barriers)):
         text = describe_barrier(barrier.kind, barrier.details, lang)
@@ -476,7 +477,7 @@ def instructions(
             has_steps = True
         events.append((barrier.at_m, 3, "barrier", barrier.at_m, barrier.lon, barrier.lat, _capital(text) + ".", None))  # fmt: skip
     for at_m, kind, lon, lat, text in _seat_events(route, lang):
-        events.append((at_m, 3, kind, round(at_m, 1), lon, lat, _capital(text) + ".", None))
+        events.append((at_m, 3, kind, round_float(at_m), lon, lat, _capital(text) + ".", None))
     if graph is not None and profile is not None:
         for st in condition_stretches(route, graph, profile, conditions, day=day):
             text = _capital(describe_stretch(st.kind, st.details, st.length_m, lang)) + "."
@@ -502,7 +503,7 @@ def instructions(
                 text = f"{d}: {text}"
         else:
             text = _capital(text)
-        out.append(_new_instruction((kind, at_m, round(gap, 1), lon, lat, text, street)))
+        out.append(_new_instruction((kind, at_m, round_float(gap), lon, lat, text, street)))
         if at > last_at:  # as max(last_at, at)
             last_at = at
     return out

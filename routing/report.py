@@ -76,7 +76,7 @@ from routing._kernels import (
 from routing.geometry import route_polyline
 from routing.messages import limit_message
 from routing.rests import RestsAsked, rests_report, walk_seats
-from routing.rounding import round_as_numpy
+from routing.rounding import round_as_numpy, round_float
 from routing.route import (
     VERDICTS,
     Accessibility,
@@ -295,9 +295,9 @@ def build_route(
     top = top_incline(block, table.index["incline_percent"], flags)
     if top >= 0:
         max_incline = {
-            "percent": round(float(block[top, table.index["incline_percent"]]), 1),
+            "percent": round_float(float(block[top, table.index["incline_percent"]])),
             "source": _INCLINE_SOURCE_NAMES[int(block[top, table.index["incline_source"]])],
-            "at_m": round(pieces.at_m[top], 1),
+            "at_m": round_float(pieces.at_m[top]),
         }
 
     # every piece but the last walks past its head (a slice: numpy sums the same values)
@@ -371,9 +371,9 @@ class _Pieces(NamedTuple):
         """Where piece ``i`` starts, or its head."""
         if at_head:
             lon, lat = self.geometry[self.last_pt[i]]
-            return Place(round(self.at_m[i] + self.length_m[i], 1), lon, lat)
+            return Place(round_float(self.at_m[i] + self.length_m[i]), lon, lat)
         lon, lat = self.geometry[self.first_pt[i]]
-        return Place(round(self.at_m[i], 1), lon, lat)
+        return Place(round_float(self.at_m[i]), lon, lat)
 
 
 def _reported_surfaces(avoid_surfaces: Any) -> np.ndarray:
@@ -603,7 +603,7 @@ def _unknowns(
             continue
         if kind in (RELY_ALONG, RELY_ALONG_WALKED):
             if value > 0:
-                unknowns[name] = {"length_m": round(value, 1)}
+                unknowns[name] = {"length_m": round_float(value)}
         elif number := int(value):
             unknowns[name] = {"count": number}
     return unknowns
@@ -1035,12 +1035,14 @@ def _accessibility(
     place = pieces.place
 
     # --- what is broken ------------------------------------------------------------------
-    forbidden = u_met & np.int64(plan.forbidden)
-    broken = v_met | forbidden if plan.forbidden else v_met
+    # (numpy operations only where the profile forbids an unknown: each costs microseconds)
+    forbidden = u_met & np.int64(plan.forbidden) if plan.forbidden else None
+    broken = v_met if forbidden is None else v_met | forbidden
     breaks: list[Break] = []
     incline_broken: list[int] = []  # pieces with an incline break listed
-    for i in np.flatnonzero(broken).tolist() if broken.any() else ():
-        bits, forbid = int(v_met[i]), int(forbidden[i])
+    for i in broken.nonzero()[0].tolist():
+        bits = int(v_met[i])
+        forbid = 0 if forbidden is None else int(forbidden[i])
         point = int(weights.violations_at_head[edges[i]])  # the bits broken only at its head
         for limit, bit, name, _ in _LIMIT_BITS:
             if not bits & bit:
@@ -1075,7 +1077,8 @@ def _accessibility(
 
     # --- what rests on unknown or estimated data -------------------------------------------
     listed_broken = np.zeros(k, dtype=bool)
-    listed_broken[incline_broken] = True  # an estimate listed as broken is not relied on
+    if incline_broken:
+        listed_broken[incline_broken] = True  # an estimate listed as broken is not relied on
     entries = plan.relies
     firsts = np.empty(len(entries) + 1, dtype=np.int64)
     hit = np.empty(len(entries) * k + 1, dtype=np.int64)
@@ -1096,16 +1099,16 @@ def _accessibility(
             continue
         places = [place(i, at_head) for i in found[lo:hi]]
         if along:  # its metres, where each run starts
-            relies.append(Reliance(name, None, round(value, 1), places, estimated))
+            relies.append(Reliance(name, None, round_float(value), places, estimated))
         else:  # counted at each piece (or its head)
             relies.append(Reliance(name, int(value), None, places))
     known = 1.0 if total <= 0 else 1.0 - unknown_m / total
     verdict: Verdict = VERDICTS[int(VERDICT_CODE[met.facts])]
-    return Accessibility(verdict, round(min(max(known, 0.0), 1.0), 3), breaks, relies)
+    return Accessibility(verdict, round_float(min(max(known, 0.0), 1.0), 3), breaks, relies)
 
 
 def _snapped(snap: SnapPoint) -> dict[str, float]:
-    return {"lon": snap.lon, "lat": snap.lat, "distance_m": round(snap.distance_m, 1)}
+    return {"lon": snap.lon, "lat": snap.lat, "distance_m": round_float(snap.distance_m)}
 
 
 def _plain(value: Any) -> Any:

@@ -36,6 +36,7 @@ from routing import _kernels
 from routing.errors import SearchBudgetError
 from routing.metric import Metric
 from routing.query import PathPiece, piece_cost
+from routing.rounding import round_float
 
 if TYPE_CHECKING:
     from routing.snapping import LocalFrame
@@ -360,12 +361,12 @@ def rests_report(
         else:
             hit = min(seats, key=lambda s: abs(s[0] - at_m))
             lon, lat = hit[3], hit[4]
-        return {"at_m": round(at_m, 1), "lon": lon, "lat": lat}
+        return {"at_m": round_float(at_m), "lon": lon, "lat": lat}
 
     return {
         "seats": [
             {
-                "at_m": round(at, 1),
+                "at_m": round_float(at),
                 "lon": lon,
                 "lat": lat,
                 "backrest": _BACKREST.get(b, "unknown"),
@@ -374,7 +375,7 @@ def rests_report(
             for at, b, kind, lon, lat in seats
         ],
         "seat_count": len(seats),
-        "longest_gap_m": round(gap.length_m, 1),
+        "longest_gap_m": round_float(gap.length_m),
         "longest_gap": {"from": where(gap.from_m), "to": where(gap.to_m)},
         "limit_m": limit_m,
         "keeps_limit": keeps if seats_known or keeps else None,

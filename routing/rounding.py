@@ -17,6 +17,11 @@ so it is among the values near a half that Python's ``round`` decides.
 :func:`round_as_numpy` is ``np.round`` of one float without numpy's per-call cost: what the
 route report gives where it has always rounded as numpy does.
 
+:func:`round_float` is ``round(x, digits)`` of one Python float by the same argument, in plain
+Python: Python's own ``round`` with digits formats the value as decimal text and parses it back
+(``_Py_dg_dtoa``, ``PyOS_snprintf``, ``_Py_dg_strtod``: some two thousand instructions), and a
+route answer rounds some sixty distances and places that way.
+
 The fast path is one kernel pass (:func:`routing._kernels.round_fill`: a route's few dozen
 values cost a microsecond instead of a dozen numpy calls).
 """
@@ -27,9 +32,9 @@ import math
 
 import numpy as np
 
-from routing._kernels import round_fill
+from routing._kernels import NEAR_HALF, round_fill
 
-__all__ = ["round_as_numpy", "round_like_python"]
+__all__ = ["round_as_numpy", "round_float", "round_like_python"]
 
 
 def round_like_python(values: np.ndarray, digits: int = 1) -> list[float]:
@@ -49,8 +54,34 @@ def round_like_python(values: np.ndarray, digits: int = 1) -> list[float]:
     return result
 
 
-#: ``10 ** digits`` for :func:`round_as_numpy`.
+#: ``10 ** digits`` for :func:`round_float` and :func:`round_as_numpy`.
 _DECIMAL_SCALES = (1.0, 10.0, 100.0, 1000.0)
+#: The fractional parts of a product ``x·10^digits`` that :func:`round_float` leaves to Python's
+#: ``round``: within :data:`~routing._kernels.NEAR_HALF` of a half.
+_NEAR_HALF_LOW, _NEAR_HALF_HIGH = 0.5 - NEAR_HALF, 0.5 + NEAR_HALF
+#: Products at least this large (and NaN, ±inf) go to Python's ``round``: below it a product's
+#: own rounding error (half a unit in its last place, < 6e-8) is far below NEAR_HALF.
+_FAST_PRODUCT_LIMIT = 1e9
+
+
+def round_float(x: float, digits: int = 1) -> float:
+    """``round(x, digits)`` of a Python float, the same value (the same double, the same sign of
+    a zero, NaN and ±inf as they are), without Python's decimal text round trip for most
+    values (see the module doc for why it is exact). ``digits`` 0 to 3. Give it a ``float``:
+    a numpy float's own ``round`` rounds as numpy does (:func:`round_as_numpy`)."""
+    scale = _DECIMAL_SCALES[digits]
+    y = x * scale
+    if -_FAST_PRODUCT_LIMIT < y < _FAST_PRODUCT_LIMIT:  # false for NaN and ±inf
+        k = math.floor(y)  # an int, exact
+        part = y - k  # exact, but for -1 < y < 0 (then off by far less than NEAR_HALF)
+        if part > _NEAR_HALF_HIGH:
+            k += 1
+        elif part >= _NEAR_HALF_LOW:  # near a half, or on it: Python's round decides
+            return round(x, digits)
+        # k / scale: the double nearest the decimal (one correctly rounded division of exact
+        # operands), as Python's round returns; a zero keeps the sign of x (round(-0.04, 1))
+        return k / scale if k else x * 0.0
+    return round(x, digits)
 
 
 def round_as_numpy(x: float, digits: int) -> float:

@@ -1,4 +1,4 @@
-"""``round_like_python`` against Python's own ``round``, value by value.
+"""``round_like_python`` and ``round_float`` against Python's own ``round``, value by value.
 
 The fast path (numpy's ``rint`` of the scaled value) must never differ from ``round``; the
 values near a half, where numpy's product can land on the other side, are the ones that matter.
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routing.rounding import round_like_python
+from routing.rounding import round_float, round_like_python
 
 
 def same(a: float, b: float) -> bool:
@@ -71,3 +71,45 @@ def test_digits_below_one_are_refused() -> None:
 def test_values_of_one_dimension_only() -> None:
     with pytest.raises(ValueError, match="one dimension"):
         round_like_python(np.zeros((2, 2)))
+
+
+#: Floats of every kind for :func:`round_float`: any double (huge, tiny, subnormal), the values
+#: a route reports, and products exactly at, and an ulp beside, a half at every digit count.
+ANY_FLOAT = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(min_value=-1e10, max_value=1e10),
+    st.floats(min_value=-2.0, max_value=2.0),
+    st.builds(
+        lambda k, d, step: (
+            math.nextafter(k / (2 * 10**d), math.inf * step) if step else k / (2 * 10**d)
+        ),
+        st.integers(-(10**10), 10**10),
+        st.integers(0, 3),
+        st.sampled_from([-1, 0, 1]),
+    ),
+)
+
+
+@pytest.mark.parametrize("digits", [0, 1, 2, 3])
+def test_round_float_near_halves_and_specials(digits: int) -> None:
+    values = [
+        *NEAR_HALVES, 0.0, -0.0, -0.04, -0.4, -0.6, -1e-300, 5e-324, math.nan, math.inf,
+        -math.inf, 1e9 / 10**digits, 1e9 / 10**digits + 0.05, 2.0**52, -(2.0**60), 0.5, -0.5,
+        1.5, 2.5, 1e-9 + 0.05,
+    ]  # fmt: skip
+    for x in values:
+        assert same(round_float(x, digits), round(x, digits)), (x, digits)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(ANY_FLOAT, st.integers(0, 3))
+def test_round_float_equals_round(x: float, digits: int) -> None:
+    got = round_float(x, digits)
+    assert type(got) is float
+    assert same(got, round(x, digits)), (x, digits, got)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(min_value=-1e6, max_value=1e6))
+def test_round_float_at_one_digit_by_default(x: float) -> None:
+    assert same(round_float(x), round(x, 1))
