@@ -52,6 +52,11 @@ _i1, _f4 = "i1[:]", "f4[:]"
 SIGNATURES: dict[str, tuple[Code, tuple[Code, ...]]] = {
     _R + "search": (("f8", "i8", "i8"), (GRAPH, WORKSPACE, "i8", ENDS, ENDS, BOUND, "i8", "i8")),
     _R + "extract_path": ("i8", (_i8, _i4, "i8", _i8)),
+    _R + "point_search": (
+        ("i8", "f8", "f8", "f8", "i8"),
+        (GRAPH, _i4, _i8, _f8, _f8, WORKSPACE, "i8", "i8", "f8", "i8", "f8", _f8, _f8, "f8", "f8",
+         "f8", "f8[:,:]", "f8[:,:]", "f8", "i8", _i8),
+    ),
     _R + "usable_end": ("b1", ("i8", _u4, _u4, _i8, "b1")),
     _R + "snap_nearest": (
         ("i8", "f8", "f8"),

@@ -286,6 +286,136 @@ def extract_path(
     return count
 
 
+@kernel
+def _point_pieces(
+    edge: int, fraction: float, rev: int, source: bool, node_of: np.ndarray, way_s: np.ndarray,
+    head_s: np.ndarray, edges: np.ndarray, fractions: np.ndarray, nodes: np.ndarray,
+    costs: np.ndarray,
+) -> int:  # fmt: skip
+    """The pieces between a point at ``fraction`` of ``edge`` (twin ``rev``, -1 for none) and
+    the ends of its street piece, as :meth:`routing.engine.Router.start_pieces` and
+    ``exit_pieces`` make them, with :func:`routing.query.piece_cost`'s arithmetic: a
+    ``source``'s run to their heads, ``(edge, f, 1)`` and ``(rev, 1 - f, 1)``, each costing
+    ``(1 - start) · way_s + head_s`` and starting the search at its head (``node_of``: the
+    graph's heads); a target's exits run from their tails (``node_of``: the tails),
+    ``(edge, 0, f)`` and ``(rev, 0, 1 - f)``, each costing ``(end - 0) · way_s``. Writes each
+    piece's edge, its start (a source's) or end (a target's), node and cost; returns how many
+    (1 or 2)."""
+    n = 0
+    for k in range(2):
+        if k == 0:
+            e, f = edge, fraction
+        elif rev >= 0:
+            e, f = rev, 1.0 - fraction
+        else:
+            break
+        edges[n] = e
+        fractions[n] = f
+        nodes[n] = node_of[e]
+        costs[n] = (1.0 - f) * way_s[e] + head_s[e] if source else (f - 0.0) * way_s[e]
+        n += 1
+    return n
+
+
+#: The first value of :func:`point_search` when the target point cannot be reached.
+NO_ROUTE = -1
+
+
+@kernel
+def point_search(
+    graph: Graph, tail: np.ndarray, reverse_edge: np.ndarray, way_s: np.ndarray,
+    head_s: np.ndarray, workspace: Workspace, gen: int, source_edge: int,
+    source_fraction: float, target_edge: int, target_fraction: float, node_x: np.ndarray,
+    node_y: np.ndarray, target_x: float, target_y: float, h_scale: float, lm_dist: np.ndarray,
+    lm_target: np.ndarray, lm_scale: float, max_settled: int, out_edges: np.ndarray,
+) -> tuple[int, float, float, float, int]:  # fmt: skip
+    """The least-cost walk from one snapped point to another (:meth:`routing.query.Query.between`,
+    what :meth:`routing.engine.Router.shortest_path` runs): the same arithmetic, step by step,
+    as the Python it replaces, its reference in the tests (:class:`~routing.query.Query` with
+    ``add_sources``, ``add_targets``, ``run`` and ``path``, and ``Router.direct_piece``).
+
+    The source point lies at ``source_fraction`` of directed edge ``source_edge``: the search
+    starts at that edge's head with the piece's cost (``(1 - f) · way_s + head_s``) and, where
+    the edge has a twin (``reverse_edge``), at the twin's head (its piece from ``1 - f``). The
+    target is reached from the tail of ``target_edge`` at ``f · way_s`` and from its twin's
+    tail at ``(1 - f) · way_s`` (no head transition: the walk ends on the edge). The A*
+    bound is :func:`search`'s with ``lm_target`` (2 × K, the caller's) filled with the
+    landmark rows of those exits. A walk along the one edge (both points on it or on its twin,
+    in walking order) wins when it costs no more than the search's best.
+
+    Writes the walk's edges into ``out_edges`` (room for the edge count + 2) and returns
+    ``(count, cost, start, end, settled)``: ``count`` edges walked from fraction ``start`` of
+    the first to ``end`` of the last (a target at the head of the edge before the last drops
+    the last: ``end`` is then 1), or ``count`` = :data:`NO_ROUTE` (no walk; cost inf) or
+    :data:`BUDGET_EXHAUSTED` (the settle budget stopped the search; ``settled`` says where).
+    """
+    source_nodes = np.empty(2, dtype=np.int64)
+    source_costs = np.empty(2, dtype=np.float64)
+    source_edges = np.empty(2, dtype=np.int64)
+    source_starts = np.empty(2, dtype=np.float64)
+    target_nodes = np.empty(2, dtype=np.int64)
+    target_costs = np.empty(2, dtype=np.float64)
+    target_edges = np.empty(2, dtype=np.int64)
+    target_ends = np.empty(2, dtype=np.float64)
+    rev = reverse_edge[source_edge]
+    n_src = _point_pieces(
+        source_edge, source_fraction, rev, True, graph[1], way_s, head_s, source_edges,
+        source_starts, source_nodes, source_costs,
+    )  # fmt: skip
+    n_tgt = _point_pieces(
+        target_edge, target_fraction, reverse_edge[target_edge], False, tail, way_s, head_s,
+        target_edges, target_ends, target_nodes, target_costs,
+    )  # fmt: skip
+    k_count = lm_dist.shape[1]
+    for i in range(n_tgt):
+        for j in range(k_count):
+            lm_target[i, j] = lm_dist[target_nodes[i], j]
+    exits = (target_nodes[:n_tgt], target_costs[:n_tgt])
+    bound = (node_x, node_y, target_x, target_y, h_scale, lm_dist, lm_target[:n_tgt], lm_scale)
+    best, best_exit, settled = search(
+        graph, workspace, gen, (source_nodes[:n_src], source_costs[:n_src]), exits, bound, 0,
+        max_settled,
+    )  # fmt: skip
+    if best_exit == BUDGET_EXHAUSTED:
+        return BUDGET_EXHAUSTED, np.inf, 0.0, 0.0, settled
+    # along the one edge: both points on it (or on its twin), in walking order
+    direct = -1
+    d_start = d_end = 0.0
+    if target_edge == source_edge or (rev >= 0 and target_edge == rev):
+        fs = source_fraction
+        ft = target_fraction if target_edge == source_edge else 1.0 - target_fraction
+        if ft >= fs:
+            direct, d_start, d_end = source_edge, fs, ft
+        elif rev >= 0:
+            direct, d_start, d_end = rev, 1.0 - fs, 1.0 - ft
+    if direct >= 0:
+        direct_cost = (d_end - d_start) * way_s[direct]
+        if direct_cost <= best:
+            out_edges[0] = direct
+            return 1, direct_cost, d_start, d_end, settled
+    if not np.isfinite(best):
+        return NO_ROUTE, best, 0.0, 0.0, settled
+    exit_node = target_nodes[best_exit]
+    count = extract_path(workspace[1], tail, exit_node, out_edges[1:])
+    first_node = tail[out_edges[1]] if count else exit_node
+    chosen = -1  # the cheapest source piece ending at the first node (the first one on ties)
+    for i in range(n_src):
+        if source_nodes[i] == first_node and (chosen < 0 or source_costs[i] < source_costs[chosen]):
+            chosen = i
+    if chosen < 0:  # (cannot happen: a walk starts at a source) as Python's index -1
+        chosen = n_src - 1
+    out_edges[0] = source_edges[chosen]
+    out_edges[count + 1] = target_edges[best_exit]
+    start = source_starts[chosen]
+    end = target_ends[best_exit]
+    count += 2
+    if end <= 0.0:
+        # the target lies on the previous edge's head: the last edge is not walked at all
+        count -= 1
+        end = 1.0
+    return count, best, start, end, settled
+
+
 #: ``end_rule`` of :func:`snap_nearest`: any edge; a walk's start; a walk's end.
 END_ANY, END_AT_ORIGIN, END_AT_TARGET = 0, 1, 2
 

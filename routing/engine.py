@@ -504,24 +504,8 @@ class Router:
                 f"not {type(metric).__name__}"
             )
         q = self.query(metric)
-        q.add_sources(self.start_pieces(source))
-        q.add_targets(self.exit_pieces(target))
-        best = q.run(toward=(target.lat, target.lon))
-        direct = self.direct_piece(source, target, metric)
-        if direct is not None and direct[1] <= best:
-            piece = direct[0]
-            return Path(
-                np.array([piece.edge]), piece.start, piece.end, direct[1], source, target,
-                q.settled_nodes,
-            )  # fmt: skip
-        if not math.isfinite(best):
-            raise NoRouteError("the destination cannot be reached from the origin on this map")
-        edges, start, end = q.path()
-        if len(edges) > 1 and end <= 0.0:
-            # the target lies on the previous edge's head: the last edge is not walked at all,
-            # and what its head holds (a kerb, a barrier, an obstacle) is not on the route
-            edges, end = edges[:-1], 1.0
-        return Path(edges, start, end, best, source, target, q.settled_nodes)
+        edges, start, end, cost = q.between(source, target, self.index.reverse_edge)
+        return Path(edges, start, end, cost, source, target, q.settled_nodes)
 
     def rest_query(self) -> RestQuery:
         """This thread's reusable :class:`~routing.rests.RestQuery`."""

@@ -4,14 +4,18 @@ A :class:`Query` owns one thread's search arrays and is reused for every search 
 (generation stamps make a reset O(1)). The points of a query are *pieces* of directed edges: a
 source piece runs from the source point to its edge's head, where the search starts with the
 piece's cost; a target piece runs from its edge's tail to the target point, which the search
-reaches at the piece's cost. Typical use (what :meth:`routing.engine.Router.shortest_path`
-does)::
+reaches at the piece's cost. Typical use::
 
     q = router.query(metric)                   # this thread's query, reset for the metric
     q.add_sources(router.start_pieces(source))
     q.add_targets(router.exit_pieces(target))
     cost = q.run(toward=(target.lat, target.lon))
     edges, start, end = q.path()
+
+From one snapped point to another (:meth:`routing.engine.Router.shortest_path`), those steps
+and the walk along a single street piece are one kernel pass, :meth:`Query.between` (its
+Python around a search cost about as much as a third of the search; the steps above are its
+reference in ``tests/routing/test_point_search.py``).
 
 One-to-many (the matrix): add the sources only, :meth:`Query.run_to_nodes` with the entry nodes
 of every target, then read :meth:`Query.distances` and :meth:`Query.tree`.
@@ -29,7 +33,7 @@ import numpy as np
 from accessibility_rules.weights import EdgeWeights
 from graphs.model import CompiledGraph
 from routing import _kernels
-from routing.errors import SearchBudgetError
+from routing.errors import NoRouteError, SearchBudgetError
 from routing.metric import Metric
 
 if TYPE_CHECKING:
@@ -155,6 +159,7 @@ class Query:
         self._ws = _kernels.workspace(graph.node_count, graph.edge_count + _HEAP_SLACK)
         self._heap_slack = _HEAP_SLACK
         self._path = np.zeros(graph.edge_count + 2, dtype=np.int64)
+        self._lm_target = np.zeros((2, 0))  # the exits' landmark rows of :meth:`between`
         self._gen = 0
         self._metric: Metric | None = None
         self._weights: EdgeWeights | None = None
@@ -273,6 +278,40 @@ class Query:
                 settled_nodes=settled,
                 max_settled=self.max_settled,
             )
+
+    def between(
+        self, source: SnapPoint, target: SnapPoint, reverse_edge: np.ndarray
+    ) -> tuple[np.ndarray, float, float, float]:
+        """``(edges, start, end, cost)`` of the least-cost walk between two snapped points
+        (``reverse_edge``: the graph's twins, int64): what ``add_sources`` of the source's two
+        pieces, ``add_targets`` of the target's two exits, :meth:`run` toward the target,
+        :meth:`path` and, when both points lie on one street piece, the walk along it give,
+        in one kernel pass (:func:`routing._kernels.point_search`; the Python steps are its
+        reference in the tests). Runs on the query as :meth:`reset` left it (as
+        ``Router.query`` hands it over): sources and targets added are not read.
+
+        Raises :class:`~routing.errors.NoRouteError` when the target cannot be reached and
+        :class:`~routing.errors.SearchBudgetError` past the settle budget.
+        """
+        metric = self.metric
+        weights = self._weights_or_raise()
+        lm = metric.landmarks
+        if self._lm_target.shape[1] != lm.dist.shape[1]:
+            self._lm_target = np.zeros((2, lm.dist.shape[1]))
+        tx, ty = self._frame.point(target.lon, target.lat)
+        count, cost, start, end, settled = _kernels.point_search(
+            (self._first_out, self._head, metric.cost_s), self._tail, reverse_edge,
+            weights.way_s, weights.head_s, self._ws, self._gen, source.edge, source.fraction,
+            target.edge, target.fraction, self._node_x, self._node_y, tx, ty, metric.h_scale,
+            lm.dist, self._lm_target, lm.scale, self._budget(), self._path,
+        )  # fmt: skip
+        self.settled_nodes = settled
+        if count == _kernels.BUDGET_EXHAUSTED:
+            self._check_budget(count, settled)
+        if count == _kernels.NO_ROUTE:
+            raise NoRouteError("the destination cannot be reached from the origin on this map")
+        self._best = cost
+        return self._path[:count].copy(), start, end, cost
 
     def run_to_nodes(self, nodes: np.ndarray) -> int:
         """Dijkstra from the sources until every node of ``nodes`` is settled (or none is left).
