@@ -410,7 +410,8 @@ def point_search(
     end = target_ends[best_exit]
     count += 2
     if end <= 0.0:
-        # the target lies on the previous edge's head: the last edge is not walked at all
+        # the target lies on the previous edge's head: the last edge is not walked at all, and
+        # what its head holds (a kerb, a barrier, an obstacle) is not on the route
         count -= 1
         end = 1.0
     return count, best, start, end, settled

@@ -310,7 +310,7 @@ class Query:
             self._check_budget(count, settled)
         if count == _kernels.NO_ROUTE:
             raise NoRouteError("the destination cannot be reached from the origin on this map")
-        self._best = cost
+        self._best, self._best_exit = cost, -1  # (the path is returned, not left for path())
         return self._path[:count].copy(), start, end, cost
 
     def run_to_nodes(self, nodes: np.ndarray) -> int:
