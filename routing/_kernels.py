@@ -298,7 +298,7 @@ def _point_pieces(
     ``source``'s run to their heads, ``(edge, f, 1)`` and ``(rev, 1 - f, 1)``, each costing
     ``(1 - start) · way_s + head_s`` and starting the search at its head (``node_of``: the
     graph's heads); a target's exits run from their tails (``node_of``: the tails),
-    ``(edge, 0, f)`` and ``(rev, 0, 1 - f)``, each costing ``(end - 0) · way_s``. Writes each
+    ``(edge, 0, f)`` and ``(rev, 0, 1 - f)``, each costing ``end · way_s``. Writes each
     piece's edge, its start (a source's) or end (a target's), node and cost; returns how many
     (1 or 2)."""
     n = 0
@@ -312,7 +312,8 @@ def _point_pieces(
         edges[n] = e
         fractions[n] = f
         nodes[n] = node_of[e]
-        costs[n] = (1.0 - f) * way_s[e] + head_s[e] if source else (f - 0.0) * way_s[e]
+        # piece_cost: (end - start) · way_s, + head_s past the head (f - 0 is f, to the bit)
+        costs[n] = (1.0 - f) * way_s[e] + head_s[e] if source else f * way_s[e]
         n += 1
     return n
 
@@ -402,7 +403,7 @@ def point_search(
     for i in range(n_src):
         if source_nodes[i] == first_node and (chosen < 0 or source_costs[i] < source_costs[chosen]):
             chosen = i
-    if chosen < 0:  # (cannot happen: a walk starts at a source) as Python's index -1
+    if chosen < 0:  # (a walk starts at a source, so never) Python's [-1] of its n_src pieces
         chosen = n_src - 1
     out_edges[0] = source_edges[chosen]
     out_edges[count + 1] = target_edges[best_exit]
@@ -1049,6 +1050,13 @@ def route_verdict(
 SEGMENT_COLUMNS = ("name_id", "is_sidewalk", "highway")
 
 
+#: The columns of a row of :func:`segment_runs` (one run of a route's pieces): its first piece,
+#: that piece's edge, name id (-1 none), highway code, sidewalk (0/1), OSM way, the first point
+#: of its first piece and the last point of its last piece; :data:`RUN_COLUMNS` in all.
+RUN_PIECE, RUN_EDGE, RUN_NAME, RUN_HIGHWAY, RUN_SIDEWALK, RUN_WAY = 0, 1, 2, 3, 4, 5
+RUN_FIRST_POINT, RUN_LAST_POINT, RUN_COLUMNS = 6, 7, 8
+
+
 @kernel
 def segment_runs(
     block: np.ndarray, cols: np.ndarray, edges: np.ndarray, way_id: np.ndarray,
@@ -1056,9 +1064,8 @@ def segment_runs(
 ) -> int:  # fmt: skip
     """Split a route's pieces (rows of ``block``, the report table gathered for ``edges``;
     ``cols`` the positions of :data:`SEGMENT_COLUMNS`) into runs along one named street and of
-    one kind of way (unnamed pieces stay separate). Per run, a row of ``runs``: its first
-    piece, that piece's edge, name id, highway code, sidewalk (0/1) and OSM way, the first
-    point of its first piece and the last point of its last piece. Returns the number of runs
+    one kind of way (unnamed pieces stay separate). Per run, a row of ``runs`` (the ``RUN_*``
+    columns). Returns the number of runs
     (:func:`routing.report._segments`)."""
     k = block.shape[0]
     c_name, c_side, c_kind = cols[0], cols[1], cols[2]
@@ -1075,16 +1082,16 @@ def segment_runs(
                 and name >= 0
             )
             if same:
-                runs[n - 1, 7] = last_pt[i]
+                runs[n - 1, RUN_LAST_POINT] = last_pt[i]
                 continue
-        runs[n, 0] = i
-        runs[n, 1] = edges[i]
-        runs[n, 2] = name
-        runs[n, 3] = kind
-        runs[n, 4] = 1 if side else 0
-        runs[n, 5] = way_id[edges[i]]
-        runs[n, 6] = first_pt[i]
-        runs[n, 7] = last_pt[i]
+        runs[n, RUN_PIECE] = i
+        runs[n, RUN_EDGE] = edges[i]
+        runs[n, RUN_NAME] = name
+        runs[n, RUN_HIGHWAY] = kind
+        runs[n, RUN_SIDEWALK] = 1 if side else 0
+        runs[n, RUN_WAY] = way_id[edges[i]]
+        runs[n, RUN_FIRST_POINT] = first_pt[i]
+        runs[n, RUN_LAST_POINT] = last_pt[i]
         n += 1
     return n
 
@@ -1384,11 +1391,11 @@ KEY_NAMED, KEY_SIDEWALK = -1, -2
 def _way_key(runs: np.ndarray, q: int, name: int, kind_key: np.ndarray) -> int:
     """The kind part of run ``q``'s way key (:meth:`routing.wording.Way.key`; its name is
     ``name``, -1 for none)."""
-    if runs[q, 4] == 1:
+    if runs[q, RUN_SIDEWALK] == 1:
         return KEY_SIDEWALK
     if name >= 0:
         return KEY_NAMED
-    return kind_key[runs[q, 3]]
+    return kind_key[runs[q, RUN_HIGHWAY]]
 
 
 @kernel
@@ -1421,27 +1428,27 @@ def leg_runs(
     if m == 0:
         return 0
     for j in range(1, m):
-        at[j - 1] = runs[kept[j], 6]
+        at[j - 1] = runs[kept[j], RUN_FIRST_POINT]
     turn_deltas(lon, lat, at[: m - 1], base_m, deltas[: m - 1])
     prev = kept[0]
     legs[0, 0] = prev
     legs[0, 1] = TURN_DEPART
     count = 1
-    last_way = runs[prev, 5]
+    last_way = runs[prev, RUN_WAY]
     for j in range(1, m):
         q = kept[j]
         turn = turn_kind(deltas[j - 1], straight_deg)
-        way = runs[q, 5]
+        way = runs[q, RUN_WAY]
         same_way = way >= 0 and way == last_way
         last_way = way
-        name = runs[q, 2]
-        prev_name = runs[prev, 2]
-        side = runs[q, 4]
-        if name >= 0 and name == prev_name and side == runs[prev, 4]:
+        name = runs[q, RUN_NAME]
+        prev_name = runs[prev, RUN_NAME]
+        side = runs[q, RUN_SIDEWALK]
+        if name >= 0 and name == prev_name and side == runs[prev, RUN_SIDEWALK]:
             continue  # one named street: merged whatever the turn
         same_key = (
             name == prev_name
-            and side == runs[prev, 4]
+            and side == runs[prev, RUN_SIDEWALK]
             and _way_key(runs, q, name, kind_key) == _way_key(runs, prev, prev_name, kind_key)
         )
         same_way = same_way and same_key

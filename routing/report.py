@@ -63,6 +63,7 @@ from routing._kernels import (
     RULE_SIZE,
     RULE_STEP_COUNT,
     RULE_UNKNOWN_FORBIDDEN,
+    RUN_COLUMNS,
     SEGMENT_COLUMNS,
     VERDICT_COLUMNS,
     barrier_rows,
@@ -1130,7 +1131,7 @@ def _segments(
     separate: every path junction may need an instruction; a flight of steps in a named street
     is a segment of its own, so that it is announced), and the rows they are made from."""
     k = len(edges)
-    runs = np.empty((k, 8), dtype=np.int64)
+    runs = np.empty((k, RUN_COLUMNS), dtype=np.int64)
     n = segment_runs(block, segment_columns, edges, graph.edge["way_id"], first_pt, last_pt, runs)
     starts = runs[:n, 0]
     run_length = np.add.reduceat(lengths, starts)

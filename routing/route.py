@@ -185,10 +185,11 @@ class Segment(NamedTuple):
 class SegmentRuns(NamedTuple):
     """A route's :attr:`Route.segments` as :func:`routing._kernels.segment_runs` made them: one
     row of ids per segment (its first piece, edge, name id, highway code, sidewalk, OSM way,
-    first and last point) and the segments' lengths in metres. What the instructions' legs
+    first and last point: the ``RUN_*`` columns of :mod:`routing._kernels`) and the segments'
+    lengths in metres. What the instructions' legs
     kernel reads (:func:`routing._kernels.leg_runs`) instead of the Segment tuples."""
 
-    runs: np.ndarray  # int64, n × 8, C-contiguous
+    runs: np.ndarray  # int64, n × RUN_COLUMNS, C-contiguous
     length_m: np.ndarray  # float64, n
 
 
