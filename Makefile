@@ -1,6 +1,6 @@
 # stufenlos — the two commands of the README do all set-up on a fresh machine.
-#   make run   venv + install + build the default graph (if missing) + start the service
-#   make test  venv + install + lint (ruff, mypy) + tests
+#   make run   venv + install + build the default graph (if missing) + the mypyc build + start the service
+#   make test  venv + install + lint (ruff, mypy) + the mypyc build + tests
 #   make console  build the web console (npm ci + copy into console/dist/), run by both
 PYTHON ?= python3
 VENV   ?= .venv
@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install graph lint bench clean console
+.PHONY: run test install graph lint bench clean console mypyc kernels
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,12 @@ console/node_modules/.package-lock.json: console/package.json console/package-lo
 console: console/node_modules/.package-lock.json
 	cd console && node build.mjs
 
-run: graph console
+# The route answer's modules compiled by mypyc into the cache (once per change of the sources,
+# about two minutes; without it they run from their sources): accessibility_rules/mypyc_loading.py
+mypyc: install
+	$(BIN)/python -m routing.mypyc_build --if-missing
+
+run: graph console mypyc
 	$(BIN)/stufenlos serve --host $(HOST) --port $(PORT)
 
 lint: install
@@ -37,7 +42,14 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: install lint console
+# The numba kernels compiled ahead of time into the cache (once per change of the kernels;
+# `stufenlos serve` and the tests make it too when it is missing): routing/kernel_build.py
+kernels: install
+	$(BIN)/python -m routing.kernel_build --if-missing
+
+# Lint and the two builds are single-threaded for most of their time: two at once on two cores.
+test: install console
+	$(MAKE) --no-print-directory -j2 lint kernels mypyc
 	$(BIN)/python -m pytest
 
 bench: graph

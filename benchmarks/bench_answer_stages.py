@@ -41,6 +41,7 @@ import argparse
 import collections
 import importlib
 import json
+import os
 import platform
 import sys
 import time
@@ -48,6 +49,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+# The stages' timers replace module functions, which a mypyc build's functions do not look up
+# (accessibility_rules/mypyc_loading.py): timed, the answer's modules run from their sources.
+# --untimed answers as a server does, with the build where there is one.
+if "--untimed" not in sys.argv[1:]:
+    os.environ.setdefault("STUFENLOS_MYPYC", "off")
+
+import numpy as np
 import orjson
 from _support import graph_dir, served_answer
 from bench_api import make_requests
@@ -132,44 +140,66 @@ class Timers:
             setattr(Router, method, self.wrap(f"Router.{method}", getattr(Router, method)))
 
 
+class Flush:
+    """Evicts the CPU caches before an answer (``--flush-mb``): writes every cache line of a
+    buffer larger than the caches, as the other programs of a host do between two requests to an
+    idle server (``bench_peers.py`` asks its servers in turn at concurrency 1)."""
+
+    def __init__(self, megabytes: int) -> None:
+        self.buffer = np.zeros(megabytes * 2**20 // 8) if megabytes > 0 else None
+
+    def __call__(self) -> None:
+        if self.buffer is not None:
+            self.buffer += 1.0
+
+
 def run(
-    graph: Path, requests: int, answers: int, seed: int, *, untimed: bool = False
+    graph: Path,
+    requests: int,
+    answers: int,
+    seed: int,
+    *,
+    untimed: bool = False,
+    flush_mb: int = 0,
 ) -> dict[str, Any]:
     """Both passes; the figures as a dict. ``untimed``: the answers without timers only (no stage
     named: what ``compare_commits.py --script-here`` runs on an older commit, whose stages may
-    have other names)."""
+    have other names). ``flush_mb``: each answer of both passes starts with the caches evicted
+    (:class:`Flush`; its own time is not counted); the *alone* calls stay warm."""
     router = Router(load_graph(graph))
     settings = Settings()
     bodies = make_requests(graph, requests, seed, 300.0, 3000.0)
     reqs = [RouteRequest.model_validate(orjson.loads(b)) for b in bodies]
+    flush = Flush(flush_mb)
 
     served = served_answer()
 
-    def answer(req: RouteRequest) -> None:
+    def answer(req: RouteRequest) -> float:
+        """One answer after the flush; its seconds."""
+        flush()
+        t0 = time.perf_counter()
         served(router, req, settings, None, True)
+        return time.perf_counter() - t0
 
     for req in reqs[:100]:  # warm: caches of names, metrics and their landmarks
         answer(req)
-    started = time.perf_counter()
-    for i in range(answers):  # whole answers without timers: what a server computes
-        answer(reqs[i % len(reqs)])
-    plain_us = (time.perf_counter() - started) / answers * 1e6
+    # whole answers without timers: what a server computes
+    plain_us = sum(answer(reqs[i % len(reqs)]) for i in range(answers)) / answers * 1e6
     if untimed:
-        return {"answer_mean_untimed_us": plain_us, "answers": answers}
+        return {"answer_mean_untimed_us": plain_us, "answers": answers, "flush_mb": flush_mb}
     timers = Timers()
     timers.install()
     for req in reqs[:20]:
         answer(req)
     timers.seconds.clear()
     timers.calls.clear()
-    started = time.perf_counter()
+    elapsed = 0.0
     for i in range(answers):
         timers.recording = i < len(reqs)
         timers.first = {}
-        answer(reqs[i % len(reqs)])
+        elapsed += answer(reqs[i % len(reqs)])
         if timers.recording:
             timers.recorded.append(timers.first)
-    elapsed = time.perf_counter() - started
     timers.recording = False
     whole_us = elapsed / answers * 1e6
     in_situ = {
@@ -195,12 +225,18 @@ def run(
         "answers": answers,
         "in_situ": in_situ,
         "alone_first_call_us": alone,
+        "flush_mb": flush_mb,
     }
 
 
 def report(result: dict[str, Any]) -> None:
     """Print the table, largest stage first."""
-    print(f"answer mean {result['answer_mean_untimed_us'] / 1e3:.3f} ms over {result['answers']} answers (route_answer in process); {result['answer_mean_us'] / 1e3:.3f} ms with the stages' timers")  # fmt: skip
+    flushed = (
+        f", the caches evicted ({result['flush_mb']} MB written) before each"
+        if result["flush_mb"]
+        else ""
+    )
+    print(f"answer mean {result['answer_mean_untimed_us'] / 1e3:.3f} ms over {result['answers']} answers (route_answer in process{flushed}); {result['answer_mean_us'] / 1e3:.3f} ms with the stages' timers")  # fmt: skip
     print(f"{'stage':<28} {'in situ µs':>11} {'share':>7} {'calls':>6} {'alone µs':>9} {'situ÷alone':>11}")  # fmt: skip
     rows = sorted(result["in_situ"].items(), key=lambda kv: -kv[1]["mean_us"])
     for name, row in rows:
@@ -221,15 +257,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--untimed", action="store_true", help="only the answers without timers (any commit)"
     )
+    parser.add_argument(
+        "--flush-mb", type=int, default=0, metavar="MB",
+        help="evict the caches before each answer by writing MB megabytes (0: answers back to back)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
-    if args.answers < 1 or args.requests < 1:
-        parser.error("--answers and --requests must be at least 1")
+    if args.answers < 1 or args.requests < 1 or args.flush_mb < 0:
+        parser.error("--answers and --requests must be at least 1, --flush-mb at least 0")
     result = run(
-        graph_dir(args.graph), args.requests, args.answers, args.seed, untimed=args.untimed
-    )
+        graph_dir(args.graph), args.requests, args.answers, args.seed, untimed=args.untimed,
+        flush_mb=args.flush_mb,
+    )  # fmt: skip
     result["python"] = platform.python_version()
     if args.untimed:
-        print(f"answer mean {result['answer_mean_untimed_us'] / 1e3:.3f} ms over {args.answers} answers (route_answer in process, no timers)")  # fmt: skip
+        flushed = f", caches evicted ({args.flush_mb} MB) before each" if args.flush_mb else ""
+        print(f"answer mean {result['answer_mean_untimed_us'] / 1e3:.3f} ms over {args.answers} answers (route_answer in process, no timers{flushed})")  # fmt: skip
     else:
         report(result)
     if args.json:

@@ -103,12 +103,16 @@ def ensure_built(*, log: Callable[[str], None] = print) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Build into the path given, or into the cache's place for these sources."""
+    """Build into the path given, or into the cache's place for these sources (``--if-missing``:
+    only when that has none, in a child process as :func:`ensure_built` does)."""
     args = sys.argv[1:] if argv is None else argv
-    target = Path(args[0]) if args else built_file()
     started = time.perf_counter()
-    build(target)
-    print(f"built {target} in {time.perf_counter() - started:.1f} s")
+    if args == ["--if-missing"]:
+        target = ensure_built(log=lambda line: print(f"stufenlos: {line}", flush=True))
+    else:
+        target = Path(args[0]) if args else built_file()
+        build(target)
+    print(f"kernels: {target} ({time.perf_counter() - started:.1f} s)")
     return 0
 
 
