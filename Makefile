@@ -47,9 +47,10 @@ lint: install
 kernels: install
 	$(BIN)/python -m routing.kernel_build --if-missing
 
-# Lint and the two builds are single-threaded for most of their time: two at once on two cores.
+# Lint and the two builds are single-threaded for most of their time: two at once on two cores
+# (the longest, mypyc, first: lint and then the kernels run beside it).
 test: install console
-	$(MAKE) --no-print-directory -j2 lint kernels mypyc
+	$(MAKE) --no-print-directory -j2 mypyc lint kernels
 	$(BIN)/python -m pytest
 
 bench: graph
