@@ -1,6 +1,6 @@
 # stufenlos — the two commands of the README do all set-up on a fresh machine.
-#   make run   venv + install + build the default graph (if missing) + the mypyc build + start the service
-#   make test  venv + install + lint (ruff, mypy) + the mypyc build + tests
+#   make run   venv + install + build the default graph (if missing) + start the service
+#   make test  venv + install + lint (ruff, mypy) + the kernels' build + tests
 #   make console  build the web console (npm ci + copy into console/dist/), run by both
 PYTHON ?= python3
 VENV   ?= .venv
@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install graph lint bench clean console mypyc kernels
+.PHONY: run test install graph lint bench clean console kernels
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,12 +29,7 @@ console/node_modules/.package-lock.json: console/package.json console/package-lo
 console: console/node_modules/.package-lock.json
 	cd console && node build.mjs
 
-# The route answer's modules compiled by mypyc into the cache (once per change of the sources,
-# about two minutes; without it they run from their sources): accessibility_rules/mypyc_loading.py
-mypyc: install
-	$(BIN)/python -m routing.mypyc_build --if-missing
-
-run: graph console mypyc
+run: graph console
 	$(BIN)/stufenlos serve --host $(HOST) --port $(PORT)
 
 lint: install
@@ -47,10 +42,10 @@ lint: install
 kernels: install
 	$(BIN)/python -m routing.kernel_build --if-missing
 
-# Lint and the two builds are single-threaded for most of their time: two at once on two cores
-# (the longest, mypyc, first: lint and then the kernels run beside it).
+# Lint and the kernels' build are single-threaded for most of their time: both at once on two
+# cores (the tests would otherwise make the build first, after lint).
 test: install console
-	$(MAKE) --no-print-directory -j2 mypyc lint kernels
+	$(MAKE) --no-print-directory -j2 lint kernels
 	$(BIN)/python -m pytest
 
 bench: graph

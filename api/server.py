@@ -480,7 +480,6 @@ def serve(
     prepare_kernels()  # before anything imports the kernels (api.app does)
     if not compiled_in_use():
         import_numba_without_unused_probes()  # before anything imports numba
-    from accessibility_rules.mypyc_loading import status as mypyc_status
     from api.app import release_free_heap
     from api.settings import Settings
     from graphs import settings as graph_settings
@@ -511,7 +510,7 @@ def serve(
     pinned = "" if cpus is None else f", on CPUs {', '.join(map(str, cpus))}"
     print(
         f"stufenlos: serving {graph_dir} on http://{host}:{port} with {workers} worker(s)"
-        f"{pinned} (docs: /docs); {mypyc_status()}", file=sys.stderr, flush=True,
+        f"{pinned} (docs: /docs)", file=sys.stderr, flush=True,
     )  # fmt: skip
     gc.collect()
     gc.freeze()

@@ -33,6 +33,13 @@ Usage::
         bench_answer_stages.py --answers 3000
     python benchmarks/compare_commits.py --base 485c6e6 --script-here --rounds 4 -- \\
         bench_answer_stages.py --untimed --answers 4000   # a base with other stage names
+    python benchmarks/bench_answer_stages.py --flush-mb 64 --answers 2000  # each answer cold
+
+``--flush-mb`` writes that many megabytes before each answer (not timed): the caches hold none
+of the answer's code and data, as at a server whose host ran other programs between two of its
+requests (``bench_peers.py`` at concurrency 1 asks four servers in turn). Measured 2026-12-03:
+2.31 ms per answer against 1.2–1.3 ms back to back, the extra ~1.1 ms spread over every stage
+(the request's day 7× what it costs alone, the verdict 6.7×, snapping 4.9×; the searches 1.7×).
 """
 
 from __future__ import annotations
@@ -41,19 +48,12 @@ import argparse
 import collections
 import importlib
 import json
-import os
 import platform
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-# The stages' timers replace module functions, which a mypyc build's functions do not look up
-# (accessibility_rules/mypyc_loading.py): timed, the answer's modules run from their sources.
-# --untimed answers as a server does, with the build where there is one.
-if "--untimed" not in sys.argv[1:]:
-    os.environ.setdefault("STUFENLOS_MYPYC", "off")
 
 import numpy as np
 import orjson

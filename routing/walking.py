@@ -7,7 +7,7 @@ and its alternatives.
 
 from __future__ import annotations
 
-from typing import Any, overload
+from typing import overload
 
 import numpy as np
 
@@ -43,14 +43,11 @@ def walking_time_s(
     return length_m / profile.walking_speed_mps + delay_s
 
 
-def detour(
-    distance_m: float | np.floating[Any], walk_distance_m: float | np.floating[Any]
-) -> dict[str, float]:
+def detour(distance_m: float, walk_distance_m: float) -> dict[str, float]:
     """A route's detour against the plain walking route between the same points.
 
     ``walk_distance_m`` and ``extra_distance_m`` to 0.1 m, ``ratio`` (route ÷ walk) to three
-    decimals, 1.0 when the walk has no length. (The union keeps a numpy float a numpy float when
-    the module runs as a mypyc build, which would make a ``float`` argument a Python float.)
+    decimals, 1.0 when the walk has no length.
     """
     return {
         "walk_distance_m": _round(walk_distance_m, 1),
@@ -59,13 +56,12 @@ def detour(
     }
 
 
-def _round(x: Any, digits: int) -> Any:
+def _round(x: float, digits: int) -> float:
     """``round(x, digits)``, as fast for a numpy float as for a Python one.
 
     A walk distance summed by numpy is a ``np.float64``, whose ``round`` is ``np.round`` (a
     numpy float, rounded as numpy does) at a few microseconds a call; :func:`round_as_numpy`
     gives the same value without numpy's per-call cost. Any other value: ``round`` itself.
-    ``Any``, not ``float``: a mypyc build unboxes a ``float`` into a Python float.
     """
     if type(x) is np.float64:
         return np.float64(round_as_numpy(float(x), digits))

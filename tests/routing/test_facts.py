@@ -24,13 +24,12 @@ from hypothesis import strategies as st
 from routing._kernels import JSON_OUT_OF_RANGE, NEEDS_ROUNDING, incline_json_fill, incline_runs
 from routing.facts import incline_profile, incline_profile_json
 from routing.route import Route
-from tests.routing.bare_route import bare_route
 from tests.routing.trips import seeded_routes
 
 NAMES = {1: "tag", 2: "dem", 3: "tag_direction_only"}
 
 
-def reference(graph: Any, route: Route) -> list[dict[str, Any]]:
+def reference(graph: Any, route: Route | SimpleNamespace) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     at = 0.0
     last: tuple[Any, Any] | None = None
@@ -89,7 +88,7 @@ inclines = st.one_of(
 
 
 @st.composite
-def drawn_routes(draw: st.DrawFn) -> tuple[SimpleNamespace, Route]:
+def drawn_routes(draw: st.DrawFn) -> tuple[SimpleNamespace, SimpleNamespace]:
     """A graph of ``m`` edges with drawn inclines (float32 or float64 column) and source codes
     (-1 … 4: 0 and 4 have no name) and a route over it: edges repeated, metres walked 0,
     ``-0.0``, negative or positive (long runs of one incline included)."""
@@ -107,13 +106,13 @@ def drawn_routes(draw: st.DrawFn) -> tuple[SimpleNamespace, Route]:
         st.floats(0.001, 400.0), st.sampled_from([0.0, -0.0, -1.0, 0.05, 0.15, 12.25])
     )
     walked = draw(st.lists(metres, min_size=k, max_size=k))
-    return SimpleNamespace(edge=edge), bare_route(edges=edges, walked_m=walked)
+    return SimpleNamespace(edge=edge), SimpleNamespace(edges=edges, walked_m=walked)
 
 
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(drawn_routes())
 def test_incline_profile_on_drawn_inclines_equals_the_per_edge_loop(
-    case: tuple[SimpleNamespace, Route],
+    case: tuple[SimpleNamespace, SimpleNamespace],
 ) -> None:
     graph, route = case
     want = reference(graph, route)  # type: ignore[arg-type]
@@ -133,7 +132,7 @@ def test_inclines_near_a_half_are_left_to_python() -> None:
     status = incline_runs(edges, walked, incline, source, np.zeros(0), 1, 3, *out)
     assert status == NEEDS_ROUNDING
     graph = SimpleNamespace(edge={"incline_percent": incline, "incline_source": source})
-    route = bare_route(edges=edges.tolist(), walked_m=walked.tolist())
+    route = SimpleNamespace(edges=edges.tolist(), walked_m=walked.tolist())
     got = incline_profile(graph, route)  # type: ignore[arg-type]
     assert [s["incline_percent"] for s in got] == [0.1, 0.2, 2.3, 1.0]
     assert_same_stretches(got, reference(graph, route))
@@ -144,9 +143,9 @@ def test_edges_beyond_the_columns_raise_index_error() -> None:
         edge={"incline_percent": np.zeros(2, np.float32), "incline_source": np.ones(2, np.int8)}
     )
     with pytest.raises(IndexError):
-        incline_profile(graph, bare_route(edges=[0, 2], walked_m=[1.0, 1.0]))  # type: ignore[arg-type]
+        incline_profile(graph, SimpleNamespace(edges=[0, 2], walked_m=[1.0, 1.0]))  # type: ignore[arg-type]
     # an edge not walked is not read (as before): no error
-    got = incline_profile(graph, bare_route(edges=[0, 2], walked_m=[1.0, 0.0]))  # type: ignore[arg-type]
+    got = incline_profile(graph, SimpleNamespace(edges=[0, 2], walked_m=[1.0, 0.0]))  # type: ignore[arg-type]
     assert [(s["from_m"], s["to_m"]) for s in got] == [(0.0, 1.0)]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,6 @@ from routing.instructions import (
 )
 from routing.report import _HIGHWAY_NAMES
 from routing.route import Segment, SegmentRuns
-from tests.routing.bare_route import bare_route
 from tests.routing.trips import node_trip
 
 HYP = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -209,7 +209,7 @@ def segment_routes(draw: Any) -> Any:
         )  # fmt: skip
         at += length
     polyline = np.array(geo, dtype=np.float64).reshape(-1, 2)
-    return bare_route(
+    return SimpleNamespace(
         segments=segments, segment_runs=SegmentRuns(runs, lengths), polyline=polyline,
         geometry=geo,
     )  # fmt: skip

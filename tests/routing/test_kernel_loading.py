@@ -4,6 +4,7 @@ and releases the GIL as the JIT's kernels do."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -15,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from accessibility_rules import _kernels as rules_kernels
 from accessibility_rules.kernel_loading import (
     KERNEL_MODULES,
     PY_FUNCS,
     build_key,
     checked_build,
     export_name,
+    mode,
 )
 from accessibility_rules.kernel_signatures import (
     GUARDED,
@@ -31,13 +32,14 @@ from accessibility_rules.kernel_signatures import (
     numba_signature,
 )
 from routing import _kernels
-from routing.kernel_build import ensure_built
+from routing.kernel_build import ensure_built, main
 
 
 def test_every_kernel_python_calls_has_a_signature() -> None:
     """Each public kernel of the kernels' modules is built (or is a helper only kernels call),
     and every signature names a kernel."""
-    assert rules_kernels.edge_weights is not None  # both modules imported
+    for module in KERNEL_MODULES:  # their kernels register when imported (alone, this test
+        importlib.import_module(module)  # would not see the sun's, which no import here brings)
     public = {
         f"{module}.{name}"
         for module in KERNEL_MODULES
@@ -235,3 +237,15 @@ def test_the_build_answers_as_the_jit_without_numba(centre_graph_dir: Path, tmp_
     assert answers["compiled"][:2] == [[], True]
     assert sum(isinstance(a, dict) for a in answers["jit"]) >= 40
     assert answers["compiled"][2:] == answers["jit"][2:]
+
+
+def test_if_missing_uses_the_build_there_is(capsys: pytest.CaptureFixture[str]) -> None:
+    """``python -m routing.kernel_build --if-missing`` (``make kernels``) builds nothing when the
+    cache holds the build of these sources, and names it."""
+    if mode() == "jit":
+        pytest.skip("STUFENLOS_KERNELS=jit: the suite made no build")
+    path = ensure_built()
+    stamp = path.stat().st_mtime_ns
+    assert main(["--if-missing"]) == 0
+    assert str(path) in capsys.readouterr().out
+    assert path.stat().st_mtime_ns == stamp
