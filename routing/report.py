@@ -64,6 +64,7 @@ from routing._kernels import (
     RULE_STEP_COUNT,
     RULE_UNKNOWN_FORBIDDEN,
     RUN_COLUMNS,
+    RUN_PIECE,
     SEGMENT_COLUMNS,
     VERDICT_COLUMNS,
     barrier_rows,
@@ -1133,10 +1134,11 @@ def _segments(
     k = len(edges)
     runs = np.empty((k, RUN_COLUMNS), dtype=np.int64)
     n = segment_runs(block, segment_columns, edges, graph.edge["way_id"], first_pt, last_pt, runs)
-    starts = runs[:n, 0]
+    starts = runs[:n, RUN_PIECE]
     run_length = np.add.reduceat(lengths, starts)
     run_at = at[starts].tolist()
     names, highway_names = graph.names, _HIGHWAY_NAMES
+    # a row unpacks in the order of the RUN_* columns
     segments = [
         _new_segment((e, names[nm] if nm >= 0 else None, highway_names[h], sw == 1, a, ln, f, la, w))
         for (_, e, nm, h, sw, w, f, la), a, ln in zip(runs[:n].tolist(), run_at, run_length.tolist(), strict=True)
