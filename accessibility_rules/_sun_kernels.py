@@ -3,7 +3,8 @@ crosses the sunrise zenith, as plain float arithmetic.
 
 Every route answer reports darkness, sunrise and sunset at its origin: three evaluations of the
 sun's position (some 40 floating-point operations and a dozen trigonometric calls each), which
-cost more as Python bytecode than the datetime bookkeeping around them. The operations are
+cost more as Python bytecode than the datetime bookkeeping around them; :func:`day_light` makes
+all three in one call (:func:`accessibility_rules.conditions.day_light`). The operations are
 :mod:`accessibility_rules.sun`'s, in its order (numba's ``radians`` and ``degrees`` multiply by
 the same constants as Python's, ``%`` on floats follows Python's sign rule, and the
 trigonometric functions are the C library's, as Python's are), so the results are astral's bit
@@ -175,3 +176,35 @@ def crossing_minutes(
     return _utc_minutes(
         sin_lat, cos_lat, longitude, declination, eq_of_time, cos_sunrise_zenith, setting
     )
+
+
+@kernel
+def day_light(
+    latitude: float,
+    longitude: float,
+    julian_day: float,
+    zone_h: float,
+    hour: int,
+    minute: int,
+    second: int,
+    day_julian_day: float,
+    cos_sunrise_zenith: float,
+) -> tuple[float, float, float]:
+    """What a route answer reports of the sun in one call: its elevation at a moment (the
+    arguments of :func:`elevation_deg`) and the sunrise and sunset computed for the day starting
+    (0 h UTC) at ``day_julian_day`` (:func:`crossing_minutes`, the sun then by :func:`sun_at`),
+    in minutes after that start. The same operations as the three calls they replace, so the
+    same bits."""
+    elevation = elevation_deg(latitude, longitude, julian_day, zone_h, hour, minute, second)
+    lat_rad = radians(latitude)
+    sin_lat, cos_lat = sin(lat_rad), cos(lat_rad)
+    declination, eq_of_time = sun_at(day_julian_day)
+    rise = crossing_minutes(
+        sin_lat, cos_lat, longitude, day_julian_day, declination, eq_of_time,
+        cos_sunrise_zenith, False,
+    )  # fmt: skip
+    set_ = crossing_minutes(
+        sin_lat, cos_lat, longitude, day_julian_day, declination, eq_of_time,
+        cos_sunrise_zenith, True,
+    )  # fmt: skip
+    return elevation, rise, set_

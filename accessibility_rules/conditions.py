@@ -16,17 +16,25 @@ Europe/Berlin.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from accessibility_rules.pollen import POLLEN_TAXA, parse_forecast, season_intensity
 from accessibility_rules.profile import Profile
-from accessibility_rules.sun import SUNSET_ELEVATION_DEG, solar_elevation, sunrise_sunset
+from accessibility_rules.sun import (
+    SUNSET_ELEVATION_DEG,
+    crossing_seconds,
+    elevation_and_crossings,
+    solar_elevation,
+    sunrise_sunset,
+)
+from accessibility_rules.zone_day import zone_day
 
 __all__ = [
-    "BERLIN", "Conditions", "SunTimes", "avoided_pollen", "is_dark", "reacted_to",
-    "resolve_conditions", "sun_times",
+    "BERLIN", "Conditions", "DayLight", "SunTimes", "avoided_pollen", "day_light", "is_dark",
+    "reacted_to", "resolve_conditions", "sun_times",
 ]  # fmt: skip
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -98,6 +106,43 @@ def sun_times(lat: float, lon: float, when: dt.datetime, *, dark: bool | None = 
     local = _aware(when).astimezone(BERLIN)
     sunrise, sunset = sunrise_sunset(lat, lon, local.date(), BERLIN)
     return SunTimes(sunrise, sunset, is_dark(lat, lon, local) if dark is None else dark)
+
+
+@dataclass(frozen=True, slots=True)
+class DayLight:
+    """Darkness at a moment and its day's sunrise and sunset as a route answer reports them:
+    ISO 8601 text to the second in Europe/Berlin, ``None`` for both when the sun does not rise
+    or set that day (polar day or night, or astral's rule finds none on the day)."""
+
+    dark: bool
+    sunrise: str | None
+    sunset: str | None
+
+
+def day_light(lat: float, lon: float, when: dt.datetime) -> DayLight:
+    """:func:`is_dark` at ``when`` and :func:`sun_times`' sunrise and sunset as
+    ``isoformat(timespec="seconds")`` text, from one kernel call and the day's clock
+    (:func:`~accessibility_rules.zone_day.zone_day`) instead of three calls and four aware
+    times: each answer reports them, and cold caches make every object and call of it count.
+    A naive ``when`` is Europe/Berlin time. The rare day whose sunrise or sunset is not the one
+    computed for it (none, or the neighbouring day's) takes :func:`sun_times`' way."""
+    aware = _aware(when)
+    day = aware.astimezone(BERLIN).date()
+    elevation, rise, set_ = elevation_and_crossings(lat, lon, aware, day)
+    dark = elevation < SUNSET_ELEVATION_DEG
+    if math.isfinite(rise) and math.isfinite(set_):
+        clock = zone_day(day, BERLIN)
+        sunrise = clock.text(crossing_seconds(rise)[0])
+        sunset = clock.text(crossing_seconds(set_)[0])
+        if sunrise is not None and sunset is not None:
+            return DayLight(dark, sunrise, sunset)
+    try:
+        sun = sun_times(lat, lon, aware, dark=dark)
+    except ValueError:  # polar day or night, or none on the day
+        return DayLight(dark, None, None)
+    return DayLight(
+        dark, sun.sunrise.isoformat(timespec="seconds"), sun.sunset.isoformat(timespec="seconds")
+    )
 
 
 def cares_about_light(profile: Profile) -> bool:

@@ -12,7 +12,8 @@ on random places and times). What differs is the bookkeeping: each quantity of a
 computed once (astral re-derives the sun's mean longitude, anomaly and the obliquity several
 times per call), and sunrise and sunset share their first estimate (both start at 0 h UTC).
 The arithmetic runs as kernels (:mod:`accessibility_rules._sun_kernels`: every route answer
-evaluates the sun three times); this module keeps the dates, zones and astral's rules around it.
+evaluates the sun three times, in one kernel call: :func:`elevation_and_crossings`); this module
+keeps the dates, zones and astral's rules around it.
 
 Units: angles in degrees unless a name ends in ``_rad``; times of day in minutes after 0 h UTC.
 """
@@ -27,12 +28,16 @@ from math import cos, radians, sin
 from accessibility_rules._sun_kernels import (
     POLAR_NIGHT,
     crossing_minutes,
+    day_light,
     elevation_deg,
     refraction_deg,
     sun_at,
 )
 
-__all__ = ["SUNSET_ELEVATION_DEG", "solar_elevation", "sunrise_sunset"]
+__all__ = [
+    "SUNSET_ELEVATION_DEG", "crossing_seconds", "elevation_and_crossings", "solar_elevation",
+    "sunrise_sunset",
+]  # fmt: skip
 
 #: Solar elevation of sunrise and sunset in degrees (the almanacs' definition: the sun's upper
 #: limb on the horizon, refraction included). Below it, it is dark.
@@ -89,8 +94,15 @@ def solar_elevation(lat: float, lon: float, when: dt.datetime) -> float:
     true solar time, as in NOAA's calculator (the same instant in another zone may differ in the
     last bit).
     """
-    latitude = _latitude(lat)
-    longitude = _longitude(lon)
+    julian_day, zone_h = _moment(when)
+    return elevation_deg(
+        _latitude(lat), _longitude(lon), julian_day, zone_h, when.hour, when.minute, when.second
+    )
+
+
+def _moment(when: dt.datetime) -> tuple[float, float]:
+    """The Julian day of ``when`` (naive: UTC) to the second, and the hours its zone is behind
+    UTC: what :func:`~accessibility_rules._sun_kernels.elevation_deg` reads besides the clock."""
     offset = when.utcoffset()
     if offset is None:  # naive: UTC
         zone_h = 0.0
@@ -99,10 +111,32 @@ def solar_elevation(lat: float, lon: float, when: dt.datetime) -> float:
         zone_h = -offset.total_seconds() / 3600.0
         utc = when - offset  # its clock shows UTC
     seconds = utc.hour * 3600 + utc.minute * 60 + utc.second  # microseconds are dropped
-    julian_day = _julian_day(utc.year, utc.month, utc.day, seconds)
-    return elevation_deg(
-        latitude, longitude, julian_day, zone_h, when.hour, when.minute, when.second
-    )
+    return _julian_day(utc.year, utc.month, utc.day, seconds), zone_h
+
+
+def elevation_and_crossings(
+    lat: float, lon: float, when: dt.datetime, day: dt.date
+) -> tuple[float, float, float]:
+    """:func:`solar_elevation` at ``when`` and the sunrise and sunset *computed for* ``day``
+    (before astral's rule of the neighbouring day, :func:`sunrise_sunset`) in minutes after
+    ``day``'s 0 h UTC, :data:`~accessibility_rules._sun_kernels.POLAR_NIGHT` or ``POLAR_DAY``
+    when the sun does not cross: one kernel call
+    (:func:`~accessibility_rules._sun_kernels.day_light`) where the others take three."""
+    julian_day, zone_h = _moment(when)
+    return day_light(
+        _latitude(lat), _longitude(lon), julian_day, zone_h, when.hour, when.minute, when.second,
+        _start(day)[0], _COS_SUNRISE_ZENITH,
+    )  # fmt: skip
+
+
+def crossing_seconds(minutes: float) -> tuple[int, int]:
+    """A finite time of :func:`elevation_and_crossings` as whole seconds after the day's 0 h
+    UTC and the microseconds after them, truncated as :func:`sunrise_sunset` (and astral)
+    truncate it."""
+    days = int(minutes / _MINUTES_PER_DAY)  # whole days, seconds and microseconds, in this order
+    seconds_f = (minutes - days * _MINUTES_PER_DAY) * 60
+    seconds = int(seconds_f)
+    return days * 86_400 + seconds, int((seconds_f - seconds) * 1_000_000)
 
 
 #: A day's start: the Julian day of 0 h UTC, the sun then (declination, equation of time:
@@ -134,12 +168,8 @@ def _crossing_utc(
         if minutes == POLAR_NIGHT:
             raise ValueError("the sun stays below the horizon all day here (polar night)")
         raise ValueError("the sun stays above the horizon all day here (polar day)")
-    # truncated to whole days, seconds and microseconds, in this order (as astral does)
-    days = int(minutes / _MINUTES_PER_DAY)
-    seconds_f = (minutes - days * _MINUTES_PER_DAY) * 60
-    seconds = int(seconds_f)
-    microseconds = int((seconds_f - seconds) * 1_000_000)
-    return midnight + dt.timedelta(days, seconds, microseconds)
+    seconds, microseconds = crossing_seconds(minutes)
+    return midnight + dt.timedelta(0, seconds, microseconds)
 
 
 def _on_day(

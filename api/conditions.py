@@ -23,9 +23,8 @@ from accessibility_rules.conditions import (
     Conditions,
     avoided_pollen,
     cares_about_light,
-    is_dark,
+    day_light,
     reacted_to,
-    sun_times,
 )
 from accessibility_rules.pollen import parse_forecast, seasons
 from accessibility_rules.profile import Profile
@@ -67,7 +66,8 @@ def request_conditions(
     """The day of ``req`` for ``profile`` at the origin (``lat``, ``lon``)."""
     when = _departure(req)
     day = req.date if req.date is not None else when.date()
-    dark = is_dark(lat, lon, when)
+    light = day_light(lat, lon, when)
+    dark = light.dark
     lights = cares_about_light(profile)
     try:
         forecast = parse_forecast(cast("Mapping[str, object]", req.pollen_forecast or {}))
@@ -75,12 +75,6 @@ def request_conditions(
         conditions = reacted_to(profile, avoided, dark)
     except ValueError as exc:  # the schema admits only known keys and values: a safety net
         raise ApiError(422, "invalid_request", str(exc), field="pollen_forecast") from exc
-    try:
-        sun = sun_times(lat, lon, when, dark=dark)
-        sunrise: str | None = sun.sunrise.isoformat(timespec="seconds")
-        sunset: str | None = sun.sunset.isoformat(timespec="seconds")
-    except ValueError:  # polar day or night: the sun neither rises nor sets
-        sunrise = sunset = None
     table = seasons()
     pollen = [
         {
@@ -95,8 +89,8 @@ def request_conditions(
         "date": day.isoformat(),
         "departure_time": when.isoformat(timespec="seconds"),
         "dark": dark,
-        "sunrise": sunrise,
-        "sunset": sunset,
+        "sunrise": light.sunrise,
+        "sunset": light.sunset,
         "light_rules_apply": lights and dark,
         "pollen": pollen,
     }

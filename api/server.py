@@ -200,7 +200,7 @@ def preload_app(settings: Settings) -> Any:
     """
     import datetime as dt
 
-    from accessibility_rules.conditions import BERLIN, sun_times
+    from accessibility_rules.conditions import BERLIN, day_light
     from accessibility_rules.profile import preset_names
     from api.app import build_route_handlers, create_app, load_router
     from routing.obstacles.matching import edge_geometry_index
@@ -210,8 +210,8 @@ def preload_app(settings: Settings) -> Any:
         profile = router.profile(name)
         for conditions in preset_conditions(router, profile):
             router.customize(profile, conditions)
-    # the sun's kernels (every answer reports sunrise and sunset at its origin)
-    sun_times(
+    # the sun's kernel and today's clock (every answer reports sunrise and sunset at its origin)
+    day_light(
         float(router.graph.node["lat"][0]),
         float(router.graph.node["lon"][0]),
         dt.datetime.now(BERLIN),

@@ -70,8 +70,7 @@ from routing.engine import Router
 STAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("api.routes.routing", "plan", ()),
     ("api.conditions", "request_conditions", ("api.routes.routing",)),
-    ("accessibility_rules.conditions", "is_dark", ("api.conditions",)),
-    ("accessibility_rules.conditions", "sun_times", ("api.conditions",)),
+    ("accessibility_rules.conditions", "day_light", ("api.conditions",)),
     ("routing.report", "build_route", ("routing.engine",)),
     ("routing.report", "_accessibility", ()),
     ("routing.report", "_barriers", ()),
