@@ -43,10 +43,14 @@ kernels: install
 	$(BIN)/python -m routing.kernel_build --if-missing
 
 # Lint and the kernels' build are single-threaded for most of their time: both at once on two
-# cores (the tests would otherwise make the build first, after lint).
+# cores (the tests would otherwise make the build first, after lint). The tests run in
+# TEST_WORKERS processes (pytest-xdist; TEST_WORKERS=0 runs them in this one): on two cores
+# 5.7 instead of 8.5 minutes. Every test has its own temporary folders, database file or
+# PostgreSQL schema, and free ports, so two run side by side.
+TEST_WORKERS ?= 2
 test: install console
 	$(MAKE) --no-print-directory -j2 lint kernels
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 bench: graph
 	$(BIN)/python benchmarks/bench_build.py
