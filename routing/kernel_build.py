@@ -6,7 +6,8 @@ machine's CPU, each releasing the GIL while it runs, as ``nogil=True`` does) int
 module, which :mod:`accessibility_rules.kernel_loading` loads in place of the JIT (see there for
 why). Runs in the JIT mode (it reads the kernels' Python functions). Needs a C compiler (pycc
 compiles the module's glue with it). Written to a temporary file and moved into place, so a
-reader sees a whole build or none. TARGET defaults to
+reader sees a whole build or none; :func:`ensure_built` keeps the cache's :data:`KEPT_BUILDS`
+newest builds. TARGET defaults to
 :func:`~accessibility_rules.kernel_loading.built_file`.
 """
 
@@ -15,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,6 +38,11 @@ from accessibility_rules.kernel_loading import (
 from accessibility_rules.kernel_signatures import SIGNATURES, numba_signature
 
 _ROOT = Path(__file__).resolve().parent.parent
+#: Builds kept in the cache (one per change of the kernels, ~24 MB each): the most recent ones,
+#: so that switching between a few branches does not rebuild.
+KEPT_BUILDS = 4
+#: A build's folder in the cache: its :func:`~accessibility_rules.kernel_loading.build_key`.
+_KEY_FOLDER = re.compile(r"[0-9a-f]{20}")
 
 
 @contextlib.contextmanager
@@ -82,6 +90,23 @@ def build(target: Path) -> Path:
     return target
 
 
+def prune_builds(current: Path, keep: int = KEPT_BUILDS) -> list[Path]:
+    """Delete the cache's builds but the ``keep`` most recently made, ``current`` (a build's
+    file) always among them; the folders deleted. Only folders named like a build key are
+    touched. A process that has a deleted build loaded keeps it (its mapping outlives the
+    file); one being made elsewhere is recent and kept."""
+    folders = [
+        folder
+        for folder in current.parent.parent.iterdir()
+        if folder.is_dir() and _KEY_FOLDER.fullmatch(folder.name) and folder != current.parent
+    ]
+    folders.sort(key=lambda folder: folder.stat().st_mtime, reverse=True)
+    doomed = folders[max(keep - 1, 0) :]
+    for folder in doomed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return doomed
+
+
 def ensure_built(*, log: Callable[[str], None] = print) -> Path:
     """The build's file, made first when missing: in a child process (this one then imports no
     numba), about half a minute once per change of the kernels. Raises
@@ -99,6 +124,8 @@ def ensure_built(*, log: Callable[[str], None] = print) -> Path:
     if result.returncode != 0 or not target.exists():
         tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
         raise KernelBuildError(f"the kernels' ahead-of-time build failed:\n{tail}")
+    if pruned := prune_builds(target):
+        log(f"deleted {len(pruned)} older builds of the kernels (kept the {KEPT_BUILDS} newest)")
     return target
 
 

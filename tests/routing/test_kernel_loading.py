@@ -31,7 +31,7 @@ from accessibility_rules.kernel_signatures import (
     numba_signature,
 )
 from routing import _kernels
-from routing.kernel_build import ensure_built, main
+from routing.kernel_build import ensure_built, main, prune_builds
 
 
 def test_every_kernel_python_calls_has_a_signature() -> None:
@@ -247,3 +247,20 @@ def test_if_missing_uses_the_build_there_is(capsys: pytest.CaptureFixture[str]) 
     assert main(["--if-missing"]) == 0
     assert str(path) in capsys.readouterr().out
     assert path.stat().st_mtime_ns == stamp
+
+
+def test_pruning_keeps_the_newest_builds_and_the_current_one(tmp_path: Path) -> None:
+    """``prune_builds`` (after every new build): the ``keep`` most recent build folders stay,
+    the current one always (here the oldest), and folders not named like a build key too."""
+    kernels = tmp_path / "kernels"
+    keys = [f"{n:020x}" for n in range(6)]
+    for age, key in enumerate(keys):  # keys[0] the newest
+        (kernels / key).mkdir(parents=True)
+        (kernels / key / "stufenlos_kernels.so").write_bytes(b"")
+        os.utime(kernels / key, (1_000_000 - age, 1_000_000 - age))
+    (kernels / "notes").mkdir()
+    current = kernels / keys[-1] / "stufenlos_kernels.so"
+    deleted = prune_builds(current, keep=3)
+    assert sorted(p.name for p in deleted) == keys[2:5]
+    assert sorted(p.name for p in kernels.iterdir()) == sorted([*keys[:2], keys[-1], "notes"])
+    assert prune_builds(current, keep=3) == []
