@@ -3,8 +3,8 @@ crosses the sunrise zenith, as plain float arithmetic.
 
 Every route answer reports darkness, sunrise and sunset at its origin: three evaluations of the
 sun's position (some 40 floating-point operations and a dozen trigonometric calls each), which
-cost more as Python bytecode than the datetime bookkeeping around them; :func:`day_light` makes
-all three in one call (:func:`accessibility_rules.conditions.day_light`). The operations are
+cost more as Python bytecode than the datetime bookkeeping around them; :func:`sun_of_day` makes
+all three in one call (for :func:`accessibility_rules.conditions.day_light`). The operations are
 :mod:`accessibility_rules.sun`'s, in its order (numba's ``radians`` and ``degrees`` multiply by
 the same constants as Python's, ``%`` on floats follows Python's sign rule, and the
 trigonometric functions are the C library's, as Python's are), so the results are astral's bit
@@ -179,7 +179,7 @@ def crossing_minutes(
 
 
 @kernel
-def day_light(
+def sun_of_day(
     latitude: float,
     longitude: float,
     julian_day: float,

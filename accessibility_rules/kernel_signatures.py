@@ -118,7 +118,7 @@ SIGNATURES: dict[str, tuple[Code, tuple[Code, ...]]] = {
     _S + "sun_at": (("f8", "f8"), ("f8",)),
     _S + "elevation_deg": ("f8", ("f8", "f8", "f8", "f8", "i8", "i8", "i8")),
     _S + "crossing_minutes": ("f8", ("f8", "f8", "f8", "f8", "f8", "f8", "f8", "b1")),
-    _S + "day_light": (
+    _S + "sun_of_day": (
         ("f8", "f8", "f8"), ("f8", "f8", "f8", "f8", "i8", "i8", "i8", "f8", "f8"),
     ),
 }

@@ -28,10 +28,10 @@ from math import cos, radians, sin
 from accessibility_rules._sun_kernels import (
     POLAR_NIGHT,
     crossing_minutes,
-    day_light,
     elevation_deg,
     refraction_deg,
     sun_at,
+    sun_of_day,
 )
 
 __all__ = [
@@ -121,9 +121,9 @@ def elevation_and_crossings(
     (before astral's rule of the neighbouring day, :func:`sunrise_sunset`) in minutes after
     ``day``'s 0 h UTC, :data:`~accessibility_rules._sun_kernels.POLAR_NIGHT` or ``POLAR_DAY``
     when the sun does not cross: one kernel call
-    (:func:`~accessibility_rules._sun_kernels.day_light`) where the others take three."""
+    (:func:`~accessibility_rules._sun_kernels.sun_of_day`) where the others take three."""
     julian_day, zone_h = _moment(when)
-    return day_light(
+    return sun_of_day(
         _latitude(lat), _longitude(lon), julian_day, zone_h, when.hour, when.minute, when.second,
         _start(day)[0], _COS_SUNRISE_ZENITH,
     )  # fmt: skip

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 __all__ = ["ZoneDay", "zone_day"]
 
 _DAY_S = 86_400
-#: The instants a :class:`ZoneDay` reads: seconds after the day's 0 h UTC, from 0 to one day
-#: (sunrise and sunset computed for a day fall in this range, :mod:`accessibility_rules.sun`).
-_SPAN_S = _DAY_S
+#: The instants a :class:`ZoneDay` reads: seconds after the day's 0 h UTC, from 0 to two days.
+#: Sunrise and sunset computed for a day fall within its first day and a half (up to 36 h 16
+#: min after 0 h UTC, a sunset at 180° W), and the local day of any zone ends within 38 h.
+_SPAN_S = 2 * _DAY_S
 #: The step at which offsets are sampled before a change is found to the second: shorter than
 #: any time between two clock changes of a zone.
 _SAMPLE_S = 900
@@ -46,7 +47,10 @@ class ZoneDay:
     def text(self, utc_seconds: int) -> str | None:
         """The instant ``utc_seconds`` after the day's 0 h UTC as local ISO 8601 text to the
         second (``datetime.isoformat(timespec="seconds")`` of the instant in the zone), or
-        ``None`` when it falls on another local day."""
+        ``None`` when it falls on another local day. ``utc_seconds`` is within two days
+        (``ValueError`` else)."""
+        if not 0 <= utc_seconds <= _SPAN_S:
+            raise ValueError(f"{utc_seconds} s is not within the {_SPAN_S} s a day reads")
         offset, suffix = 0, ""
         for first, offset_s, text in self.offsets:
             if utc_seconds < first:

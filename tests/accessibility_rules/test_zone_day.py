@@ -29,7 +29,7 @@ ZONES = [
     ZoneInfo("Pacific/Kiritimati"), dt.UTC, dt.timezone(dt.timedelta(hours=-5, minutes=-30)),
 ]  # fmt: skip
 DAYS = st.dates(dt.date(1900, 1, 1), dt.date(2200, 12, 31))
-SECONDS = st.integers(0, 86_400)
+SECONDS = st.integers(0, 2 * 86_400)
 
 
 def reference_text(day: dt.date, tz: dt.tzinfo, utc_seconds: int) -> str | None:
@@ -59,8 +59,8 @@ def test_texts_equal_datetimes(day: dt.date, tz: dt.tzinfo, utc_seconds: int) ->
 )  # fmt: skip
 def test_every_second_of_a_clock_change_day(day: dt.date, tz: dt.tzinfo) -> None:
     clock = zone_day(day, tz)
-    assert [clock.text(s) for s in range(0, 86_401, 7)] == [
-        reference_text(day, tz, s) for s in range(0, 86_401, 7)
+    assert [clock.text(s) for s in range(0, 2 * 86_400 + 1, 7)] == [
+        reference_text(day, tz, s) for s in range(0, 2 * 86_400 + 1, 7)
     ]
 
 
@@ -104,3 +104,9 @@ def test_kaiserslautern_every_day_of_a_year_by_the_fast_way(
     monkeypatch.setattr(conditions, "sun_times", None)  # the other way would fail
     assert [day_light(*KAISERSLAUTERN, when) for when in times] == want
     assert {light.dark for light in want} == {False, True}
+
+
+@pytest.mark.parametrize("utc_seconds", [-1, 2 * 86_400 + 1])
+def test_an_instant_outside_the_day_is_an_error(utc_seconds: int) -> None:
+    with pytest.raises(ValueError, match="not within the 172800 s"):
+        zone_day(dt.date(2024, 6, 21), BERLIN).text(utc_seconds)
