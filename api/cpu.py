@@ -39,6 +39,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from api.affinity import loop_pin
+from api.loop_routes import resume_loop_routes
 
 T = TypeVar("T")
 
@@ -51,7 +52,9 @@ _Job = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[[], Any]
 
 
 def _resolve(fut: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    """On the loop: hand the job's outcome to its awaiting caller (gone if it was cancelled)."""
+    """On the loop: hand the job's outcome to its awaiting caller (gone if it was cancelled),
+    and let the routes queued on the loop go on (they wait while this thread has jobs)."""
+    resume_loop_routes()
     if fut.cancelled():
         return
     if error is not None:
@@ -77,6 +80,8 @@ class CpuThread:
             loop, fut, call = self._jobs.get()
             if fut.cancelled():  # its caller gave up while it waited: nobody wants the answer
                 self._finished()
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(_resolve, fut, None, None)  # (resumes the queue)
                 continue
             result: Any = None
             error: BaseException | None = None

@@ -35,6 +35,7 @@ written. ``STUFENLOS_DIRECT_ROUTES=false`` turns the path off; in process (test 
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
@@ -43,14 +44,16 @@ from typing import TYPE_CHECKING, Any, cast
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, RequestResponseCycle
 
 from api.compression import accepts_gzip
-from api.cpu import run_cpu
+from api.cpu import cpu_idle, run_cpu
 from api.fastpath import (
     DIRECT_OUTCOME,
     ROUTE_PATH,
     json_media_type,
     on_idle_loop,
     parse_route_request,
+    short_route,
 )
+from api.loop_routes import loop_routes
 from api.middleware import REQUEST_ID_HEADER, log_request, request_id_of
 from api.responses import EncodedAnswer
 from api.schemas import RouteRequest
@@ -227,12 +230,40 @@ class DirectRoutes:
 
         try:
             refuse_far_away(state.router, req, settings)
-            if not (settings.idle_loop_routes and on_idle_loop(req, live, own_task=False)):
+            on_loop = settings.idle_loop_routes and short_route(req)
+            if not (on_loop and on_idle_loop(req, live, own_task=False)):
                 self.cycle = _Busy()
-                self._request_task(self._direct_in_thread(pending, body, req, gzip_ok))
+                if on_loop:  # in turn, on the loop (api.loop_routes)
+                    job = functools.partial(self._direct_on_loop, pending, body, req, gzip_ok)
+                    loop_routes(self.loop, cpu_idle).put(job)
+                else:
+                    self._request_task(self._direct_in_thread(pending, body, req, gzip_ok))
                 return
             response = route_answer(state.router, req, settings, live, gzip_ok, refresh=False)
         except Exception as exc:  # the app's handler shapes it (api.fastpath.DIRECT_OUTCOME)
+            self._direct_to_app(pending, body, (req, exc))
+            return
+        self._direct_write(pending, req, response)
+
+    def _direct_on_loop(
+        self, pending: _Pending, body: bytes, req: RouteRequest, gzip_ok: bool
+    ) -> None:
+        """A short route's turn on the loop (:class:`api.loop_routes.LoopRoutes`): computed
+        here, or in the CPU thread when the live obstacles need a database read first; not at
+        all when its client has gone meanwhile (the connection is closing)."""
+        if self.transport.is_closing():
+            self.cycle = None
+            return
+        from api.routes.routing import route_answer
+
+        state = pending.app.state
+        live = getattr(state, "live_obstacles", None)
+        if live is not None and not live.fresh():
+            self._request_task(self._direct_in_thread(pending, body, req, gzip_ok))
+            return
+        try:
+            response = route_answer(state.router, req, state.settings, live, gzip_ok, refresh=False)
+        except Exception as exc:
             self._direct_to_app(pending, body, (req, exc))
             return
         self._direct_write(pending, req, response)

@@ -47,6 +47,7 @@ from api.asgi_types import ASGIApp, Message, Receive, Scope, Send
 from api.compression import accepts_gzip
 from api.cpu import cpu_idle, run_cpu
 from api.inflight import alone
+from api.loop_routes import loop_idle
 from api.schemas import RouteRequest
 
 if TYPE_CHECKING:
@@ -113,26 +114,33 @@ def on_idle_loop(req: RouteRequest, live: LiveObstacles | None, *, own_task: boo
     """Whether to compute this route on the event loop itself rather than in the CPU thread.
 
     Yes when nothing else waits for the loop or the thread: the request is the only one the
-    worker has in hand (:func:`api.inflight.alone`), the CPU thread has no job in, and the
-    live obstacles need no database read first (:meth:`LiveObstacles.fresh`; while the worker
+    worker has in hand (:func:`api.inflight.alone`), the CPU thread has no job in, no route
+    waits in the loop's queue (:func:`api.loop_routes.loop_idle`), and the live obstacles need no database read first (:meth:`LiveObstacles.fresh`; while the worker
     answers routes, :class:`~api.obstacles.poll_ahead.PollAhead` makes that read between them);
     and the route is a short job: one leg, no alternatives, no distance between rests to honour (on
     Kaiserslautern such a whole answer takes 0.6–1.3 ms median and at most about 11 ms for trips
     of up to 8 km, where the exact rest search of ``elderly`` takes up to 43 ms). The hand-over
     to the thread and back costs an idle worker about 0.1–0.2 ms of a concurrency-1 request's
-    latency (two thread wake-ups). A request that arrives meanwhile waits for this one route; a
-    worker with two requests in hand never computes on its loop. ``own_task``: as
+    latency (two thread wake-ups). A request that arrives meanwhile waits for this one route. A
+    busy worker computes a short route that its HTTP protocol answers on its loop in turn
+    instead (:mod:`api.direct`, :mod:`api.loop_routes`). ``own_task``: as
     :func:`api.inflight.alone` (False for a route answered at the HTTP protocol, which has no
     request task while it decides).
     """
     return (
-        not req.via
-        and not req.alternatives
-        and not _rests_asked(req)
+        short_route(req)
         and alone(own_task=own_task)
         and cpu_idle()
+        and loop_idle()
         and (live is None or live.fresh())
     )
+
+
+def short_route(req: RouteRequest) -> bool:
+    """Whether ``req`` asks for a short job, one the event loop may compute: one leg, no
+    alternatives, no distance between rests to honour (:func:`on_idle_loop`; a busy worker's
+    loop computes such routes in turn, :mod:`api.loop_routes`)."""
+    return not req.via and not req.alternatives and not _rests_asked(req)
 
 
 def _rests_asked(req: RouteRequest) -> bool:

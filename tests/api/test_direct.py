@@ -362,3 +362,80 @@ def test_a_shutdown_lets_a_route_in_the_cpu_thread_answer(
             assert (b"x-request-id", b"late") in headers
             sock.settimeout(1.0)  # at once, not when the keep-alive timeout runs out
             assert sock.recv(1) == b""  # closed after the answer
+
+
+@pytest.fixture
+def busy_worker(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """As in a worker with other requests in hand (:func:`api.fastpath.on_idle_loop` says no)
+    and its live obstacles just read: the threads that compute the routes ("stufenlos-cpu" or
+    the event loop's)."""
+    import api.direct
+    from api.obstacles.live import LiveObstacles
+
+    threads: list[str] = []
+    original = api.routes.routing.route_answer
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(api.direct, "on_idle_loop", lambda *args, **kwargs: False)
+    monkeypatch.setattr(LiveObstacles, "fresh", lambda self: True)
+    monkeypatch.setattr(api.routes.routing, "route_answer", recorded)
+    return threads
+
+
+def test_a_busy_worker_computes_short_routes_on_its_loop_in_turn(
+    ports: tuple[int, int], direct_writes: list[int], busy_worker: list[str]
+) -> None:
+    """Short routes of a busy worker wait in the loop's queue (:mod:`api.loop_routes`) and are
+    answered there, with the ASGI path's bytes. A route with alternatives or via points still
+    goes to the CPU thread."""
+    status, _, _ = _same(ports, _request(_route("rollator", language="en")))
+    assert status == b"HTTP/1.1 200 OK"
+    assert busy_worker[0] != "stufenlos-cpu"  # the direct server's route: on its loop
+    busy_worker.clear()
+    for name in ("walk", "wheelchair", "blind"):
+        _, headers, _ = _exchange(ports[0], _request(_route(name), rid=name))[0]
+        assert (b"x-request-id", name.encode()) in headers
+    assert len(busy_worker) == 3
+    assert "stufenlos-cpu" not in busy_worker
+    busy_worker.clear()
+    via = _route("walk") | {"via": [{"lat": 49.4420, "lon": 7.7680}]}
+    for body in (via, _route("walk") | {"alternatives": 1}):
+        assert _exchange(ports[0], _request(body))[0][0] == b"HTTP/1.1 200 OK"
+    assert busy_worker == ["stufenlos-cpu"] * 2
+    assert direct_writes == [200] * 6
+
+
+def test_a_queued_route_whose_obstacles_need_a_read_goes_to_the_cpu_thread(
+    ports: tuple[int, int], busy_worker: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.obstacles.live import LiveObstacles
+
+    monkeypatch.setattr(LiveObstacles, "fresh", lambda self: False)
+    assert _exchange(ports[0], _request(_route("walk")))[0][0] == b"HTTP/1.1 200 OK"
+    assert busy_worker == ["stufenlos-cpu"]
+
+
+def test_a_queued_route_whose_client_has_gone_is_not_computed(
+    ports: tuple[int, int], busy_worker: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.loop_routes import LoopRoutes
+
+    held: list[Any] = []
+    monkeypatch.setattr(LoopRoutes, "put", lambda self, job: held.append(job))
+    with socket.create_connection((HOST, ports[0]), timeout=20) as sock:
+        sock.sendall(_request(_route("walk")))
+        deadline = time.monotonic() + 20
+        while not held and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert held, "the route was not queued"
+    protocol = held[0].func.__self__
+    while not protocol.transport.is_closing() and time.monotonic() < deadline:
+        time.sleep(0.01)  # the server notices the closed connection
+    ran = threading.Event()
+    protocol.loop.call_soon_threadsafe(lambda: (held[0](), ran.set()))
+    assert ran.wait(20)
+    assert busy_worker == []  # no route computed for nobody
+    assert protocol.cycle is None
