@@ -39,7 +39,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from api.affinity import loop_pin
-from api.loop_routes import resume_loop_routes
+from api.loop_routes import wake_loop_routes
 
 T = TypeVar("T")
 
@@ -52,9 +52,7 @@ _Job = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[[], Any]
 
 
 def _resolve(fut: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    """On the loop: hand the job's outcome to its awaiting caller (gone if it was cancelled),
-    and let the routes queued on the loop go on (they wait while this thread has jobs)."""
-    resume_loop_routes()
+    """On the loop: hand the job's outcome to its awaiting caller (gone if it was cancelled)."""
     if fut.cancelled():
         return
     if error is not None:
@@ -80,8 +78,6 @@ class CpuThread:
             loop, fut, call = self._jobs.get()
             if fut.cancelled():  # its caller gave up while it waited: nobody wants the answer
                 self._finished()
-                with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(_resolve, fut, None, None)  # (resumes the queue)
                 continue
             result: Any = None
             error: BaseException | None = None
@@ -98,11 +94,15 @@ class CpuThread:
                 loop.call_soon_threadsafe(_resolve, fut, result, error)
 
     def _finished(self) -> None:
-        """A job is done or dropped (in this thread)."""
+        """A job is done or dropped (in this thread); the last one lets the routes queued on
+        the event loops go on (:mod:`api.loop_routes`: they wait while this thread has jobs)."""
         with self._count:
             self._pending -= 1
             if self._pin is not None:
                 self._pin.count(self._pending)
+            idle = self._pending == 0
+        if idle:
+            wake_loop_routes()
 
     def idle(self) -> bool:
         """Whether every job put has finished (or been dropped): nothing runs or waits here."""

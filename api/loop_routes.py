@@ -21,18 +21,20 @@ points, alternatives or a rest limit (up to tens of milliseconds), a matrix, and
 live obstacles need a database read first still go to the CPU thread; while that thread has a
 job the queue waits (the thread's job may reload the live obstacles, which changes what routes
 read, so a route on the loop never runs beside it), and the thread's answer resumes it
-(:func:`resume_loop_routes`, called by :mod:`api.cpu` on the loop).
+(:func:`wake_loop_routes`, called by :mod:`api.cpu` when its last job is done).
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 import threading
+import weakref
 from collections.abc import Callable
 
-__all__ = ["LoopRoutes", "loop_idle", "loop_routes", "resume_loop_routes"]
+__all__ = ["LoopRoutes", "loop_idle", "loop_routes", "wake_loop_routes"]
 
 logger = logging.getLogger("stufenlos.loop_routes")
 
@@ -81,6 +83,8 @@ class _Local(threading.local):
     queue: LoopRoutes | None = None
 
 
+#: Every queue made (each of a loop), for :func:`wake_loop_routes`.
+_queues: weakref.WeakSet[LoopRoutes] = weakref.WeakSet()
 #: The queue of the loop running in each thread (a worker has one loop; a test process may run
 #: several servers, each with its loop in a thread of its own).
 _local = _Local()
@@ -92,17 +96,20 @@ def loop_routes(loop: asyncio.AbstractEventLoop, may_run: Callable[[], bool]) ->
     queue = _local.queue
     if queue is None or queue.loop is not loop:
         queue = _local.queue = LoopRoutes(loop, may_run)
+        _queues.add(queue)
     return queue
-
-
-def resume_loop_routes() -> None:
-    """Let the calling thread's queue go on (the CPU thread has finished a job: on the loop)."""
-    queue = _local.queue
-    if queue is not None:
-        queue.resume()
 
 
 def loop_idle() -> bool:
     """Whether no route waits in the queue of the calling thread's loop (none made: idle too)."""
     queue = _local.queue
     return queue is None or not queue
+
+
+def wake_loop_routes() -> None:
+    """Let every queue with jobs go on, on its own loop (called by the CPU thread when its last
+    job is done: the queues wait while it has jobs; a test process may run several loops)."""
+    for queue in list(_queues):
+        if queue:
+            with contextlib.suppress(RuntimeError):  # its loop was closed meanwhile
+                queue.loop.call_soon_threadsafe(queue.resume)

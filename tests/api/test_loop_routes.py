@@ -154,3 +154,33 @@ def test_the_queue_waits_while_the_cpu_thread_has_a_job() -> None:
 
     asyncio.run(main())
     assert order == ["thread job", "loop job"]
+
+
+def test_a_queue_waiting_for_another_loops_thread_job_goes_on() -> None:
+    """The CPU thread is the process's: a job another loop put there (a second server in a
+    test process) holds this loop's queue too, and its end lets the queue go on."""
+    release, started = threading.Event(), threading.Event()
+    ran = threading.Event()
+
+    def in_thread() -> None:
+        started.set()
+        release.wait(10)
+
+    other = threading.Thread(target=lambda: asyncio.run(run_cpu(in_thread)))
+    other.start()
+    assert started.wait(10)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        loop_routes(loop, cpu_idle).put(ran.set)
+        await asyncio.sleep(0.05)
+        assert not ran.is_set()  # waits for the other loop's job
+        release.set()
+        for _ in range(200):
+            if ran.is_set():
+                return
+            await asyncio.sleep(0.01)
+
+    asyncio.run(main())
+    other.join(10)
+    assert ran.is_set()
