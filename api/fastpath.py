@@ -115,8 +115,9 @@ def on_idle_loop(req: RouteRequest, live: LiveObstacles | None, *, own_task: boo
 
     Yes when nothing else waits for the loop or the thread: the request is the only one the
     worker has in hand (:func:`api.inflight.alone`), the CPU thread has no job in, no route
-    waits in the loop's queue (:func:`api.loop_routes.loop_idle`), and the live obstacles need no database read first (:meth:`LiveObstacles.fresh`; while the worker
-    answers routes, :class:`~api.obstacles.poll_ahead.PollAhead` makes that read between them);
+    waits in the loop's queue (:func:`api.loop_routes.loop_idle`), and the live obstacles need
+    no database read first (:meth:`LiveObstacles.fresh`; while the worker answers routes,
+    :class:`~api.obstacles.poll_ahead.PollAhead` makes that read between them);
     and the route is a short job: one leg, no alternatives, no distance between rests to honour (on
     Kaiserslautern such a whole answer takes 0.6–1.3 ms median and at most about 11 ms for trips
     of up to 8 km, where the exact rest search of ``elderly`` takes up to 43 ms). The hand-over

@@ -6,11 +6,12 @@ same as :func:`api.fastpath.on_idle_loop` computes on the loop when it is alone)
 cost more than it gave: the route's Python code holds the GIL for most of its time, so the two
 threads took turns rather than running side by side, and every job paid a queue, a thread
 wake-up, a future and ``call_soon_threadsafe`` back, with the route's objects warm in the cache
-of the other core. Measured on the 2-core machine (``stufenlos serve``, 2 workers, wrk, 500
-seeded trips, CPU time of the workers' threads from /proc): at concurrency 64 the event loop
-threads spent 0.21 ms per route on the hand-over and the CPU threads 0.59 ms on the route, 0.80 ms
-in all, against 0.67–0.68 ms with the same routes computed on the loops; 2,300–2,360 against
-2,730–2,760 routes/s.
+of the other core. Measured on the 2-core machine (``stufenlos serve``, 2 workers, wrk, seeded
+trips, CPU time of the workers' threads from /proc): at concurrency 64 the event loop threads
+spent 0.21 ms per route on the hand-over and the CPU threads 0.59 ms on the route, 0.80 ms in
+all, against 0.69–0.73 ms with this queue; alternating with the commit before, 2,520–2,545
+against 2,220–2,340 routes/s (``bench_peers.py``: 2,541 against 2,396, CPU per route 0.725
+against 0.779 ms; concurrency 8 and 1 unchanged: there a route mostly finds its worker alone).
 
 The loop stays responsive because it computes one route per turn: :class:`LoopRoutes` is a
 queue whose next job is run by a callback that schedules the job after it with ``call_soon``,
