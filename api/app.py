@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION
 from api.asgi_types import ASGIApp, Message, Receive, Scope, Send
+from api.cpu import short_gil_switches
 from api.errors import error_response, install_error_handlers
 from api.fastpath import FastRoutes
 from api.middleware import RequestContext, flush_access_lines
@@ -242,6 +243,7 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
 
         close_database = start_obstacles(app, settings)  # after the Router: obstacles patch it
         release_free_heap()  # start-up's temporaries (a few MB a worker) back to the system
+        short_gil_switches()  # routes on the loop hold the GIL: threads get it within 1 ms
         try:
             yield
         finally:

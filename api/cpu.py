@@ -134,10 +134,19 @@ def _thread() -> CpuThread:
         return cpu
     with _start:
         if _cpu is None or _cpu.pid != os.getpid():
-            if sys.getswitchinterval() > GIL_SWITCH_INTERVAL_S:
-                sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+            short_gil_switches()
             _cpu = CpuThread()
         return _cpu
+
+
+def short_gil_switches() -> None:
+    """Set the process's GIL switch interval to :data:`GIL_SWITCH_INTERVAL_S` (unless it is
+    shorter): by the CPU thread's first job, and by the app's start, since a worker that
+    computes its routes on the event loop (:mod:`api.loop_routes`) may start no CPU thread for
+    a long time while its executor threads (database writes, the obstacles' revision check)
+    wait for the GIL behind those routes."""
+    if sys.getswitchinterval() > GIL_SWITCH_INTERVAL_S:
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
 
 
 def cpu_idle() -> bool:

@@ -9,6 +9,8 @@ import contextvars
 import os
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -99,3 +101,19 @@ def test_a_forked_child_starts_its_own_thread() -> None:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_the_apps_start_sets_short_gil_switches(
+    make_client: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker may compute every route on its loop and start no CPU thread: its start sets the
+    switch interval that the thread's first job would (threads wait at most that long)."""
+    import sys
+
+    before = sys.getswitchinterval()
+    try:
+        sys.setswitchinterval(0.005)
+        with make_client():
+            assert sys.getswitchinterval() <= GIL_SWITCH_INTERVAL_S
+    finally:
+        sys.setswitchinterval(before)
