@@ -8,9 +8,10 @@ well-formed route request of ``stufenlos serve`` this module does without all of
 :class:`DirectRoutes`, a mixin of the serving protocol
 (:class:`api.server.HeadTimeoutHttpToolsProtocol`, uvicorn's httptools protocol), collects the
 body itself, validates it as :mod:`api.fastpath` does, computes the same
-:func:`~api.routes.routing.route_answer` (on the event loop when the worker has nothing else in
-hand, :func:`~api.fastpath.on_idle_loop`, else in the CPU thread from a request task in
-uvicorn's set) and writes status line, headers and body in one ``transport.write``. The headers
+:func:`~api.routes.routing.route_answer` (a short route on the event loop, in turn with the
+worker's other short routes, :mod:`api.loop_routes`; one with via points, alternatives or a
+rest limit in the CPU thread from a request task in uvicorn's set) and writes status line,
+headers and body in one ``transport.write``. The headers
 are those the ASGI path's middlewares give a route answer (:func:`route_headers`), the access
 line is the same (:func:`api.middleware.log_request`); ``tests/api/test_direct.py`` holds both
 paths to the same bytes over real sockets.
@@ -37,7 +38,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -49,7 +50,6 @@ from api.fastpath import (
     DIRECT_OUTCOME,
     ROUTE_PATH,
     json_media_type,
-    on_idle_loop,
     parse_route_request,
     short_route,
 )
@@ -224,49 +224,49 @@ class DirectRoutes:
             self._direct_to_app(pending, body, None)
             return
         state = pending.app.state
-        settings, live = state.settings, getattr(state, "live_obstacles", None)
+        settings = state.settings
         gzip_ok = accepts_gzip(pending.headers)
-        from api.routes.routing import refuse_far_away, route_answer  # (loads the engine)
+        from api.routes.routing import refuse_far_away  # (loads the engine)
 
         try:
             refuse_far_away(state.router, req, settings)
-            on_loop = settings.idle_loop_routes and short_route(req)
-            if not (on_loop and on_idle_loop(req, live, own_task=False)):
-                self.cycle = _Busy()
-                if on_loop:  # in turn, on the loop (api.loop_routes)
-                    job = functools.partial(self._direct_on_loop, pending, body, req, gzip_ok)
-                    loop_routes(self.loop, cpu_idle).put(job)
-                else:
-                    self._request_task(self._direct_in_thread(pending, body, req, gzip_ok))
-                return
-            response = route_answer(state.router, req, settings, live, gzip_ok, refresh=False)
         except Exception as exc:  # the app's handler shapes it (api.fastpath.DIRECT_OUTCOME)
             self._direct_to_app(pending, body, (req, exc))
             return
-        self._direct_write(pending, req, response)
+        self.cycle = _Busy()
+        if settings.idle_loop_routes and short_route(req):  # in turn, on the loop
+            job = functools.partial(self._direct_on_loop, pending, body, req, gzip_ok)
+            queue = loop_routes(
+                self.loop, cpu_idle, turn_routes=settings.loop_turn_routes,
+                turn_s=settings.loop_turn_ms / 1e3,
+            )  # fmt: skip
+            queue.put(job)
+        else:
+            self._request_task(self._direct_in_thread(pending, body, req, gzip_ok))
 
     def _direct_on_loop(
         self, pending: _Pending, body: bytes, req: RouteRequest, gzip_ok: bool
-    ) -> None:
-        """A short route's turn on the loop (:class:`api.loop_routes.LoopRoutes`): computed
-        here, or in the CPU thread when the live obstacles need a database read first; not at
-        all when its client has gone meanwhile (the connection is closing)."""
+    ) -> Callable[[], None] | None:
+        """A short route's job on the loop (:class:`api.loop_routes.LoopRoutes`): computed here,
+        its answer's write returned (for the end of the turn); or in the CPU thread when the
+        live obstacles need a database read first; not at all when its client has gone
+        meanwhile (the connection is closing)."""
         if self.transport.is_closing():
             self.cycle = None
-            return
+            return None
         from api.routes.routing import route_answer
 
         state = pending.app.state
         live = getattr(state, "live_obstacles", None)
         if live is not None and not live.fresh():
             self._request_task(self._direct_in_thread(pending, body, req, gzip_ok))
-            return
+            return None
         try:
             response = route_answer(state.router, req, state.settings, live, gzip_ok, refresh=False)
         except Exception as exc:
             self._direct_to_app(pending, body, (req, exc))
-            return
-        self._direct_write(pending, req, response)
+            return None
+        return functools.partial(self._direct_write, pending, req, response)
 
     async def _direct_in_thread(
         self, pending: _Pending, body: bytes, req: RouteRequest, gzip_ok: bool

@@ -110,7 +110,7 @@ DIRECT_OUTCOME = "stufenlos.direct_outcome"
 _RESTS_PARAMETER = "max_distance_between_rests_m"
 
 
-def on_idle_loop(req: RouteRequest, live: LiveObstacles | None, *, own_task: bool = True) -> bool:
+def on_idle_loop(req: RouteRequest, live: LiveObstacles | None) -> bool:
     """Whether to compute this route on the event loop itself rather than in the CPU thread.
 
     Yes when nothing else waits for the loop or the thread: the request is the only one the
@@ -122,15 +122,14 @@ def on_idle_loop(req: RouteRequest, live: LiveObstacles | None, *, own_task: boo
     Kaiserslautern such a whole answer takes 0.6–1.3 ms median and at most about 11 ms for trips
     of up to 8 km, where the exact rest search of ``elderly`` takes up to 43 ms). The hand-over
     to the thread and back costs an idle worker about 0.1–0.2 ms of a concurrency-1 request's
-    latency (two thread wake-ups). A request that arrives meanwhile waits for this one route. A
-    busy worker computes a short route that its HTTP protocol answers on its loop in turn
-    instead (:mod:`api.direct`, :mod:`api.loop_routes`). ``own_task``: as
-    :func:`api.inflight.alone` (False for a route answered at the HTTP protocol, which has no
-    request task while it decides).
+    latency (two thread wake-ups). A request that arrives meanwhile waits for this one route.
+    This is the ASGI path's rule (a route request the HTTP protocol does not answer itself);
+    a short route that the protocol answers is computed on the loop in turn, alone in its
+    worker or not (:mod:`api.direct`, :mod:`api.loop_routes`).
     """
     return (
         short_route(req)
-        and alone(own_task=own_task)
+        and alone()
         and cpu_idle()
         and loop_idle()
         and (live is None or live.fresh())

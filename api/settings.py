@@ -81,10 +81,24 @@ class Settings(BaseSettings):
     )
     idle_loop_routes: bool = Field(
         True,
-        description="compute a one-leg route without a rest limit on the event loop: at once when it "
-        "is the only request the worker has in hand (api/fastpath.py: no thread hand-over, about 0.2 ms "
-        "less at concurrency 1), else in turn, one per turn of the loop while the CPU thread is idle "
-        "(api/loop_routes.py: +7-10 % routes/s at concurrency 64); false: every route in the CPU thread",
+        description="compute a one-leg route without a rest limit on the event loop, in turn with the "
+        "worker's other such routes (api/loop_routes.py; no thread hand-over: about 0.2 ms less at "
+        "concurrency 1, and with several routes per turn 15-25 % more routes/s under load); false: "
+        "every route in the CPU thread",
+    )
+    loop_turn_routes: int = Field(
+        8,
+        ge=1,
+        le=64,
+        description="routes a turn of the event loop computes at most before it writes their answers "
+        "together (api/loop_routes.py; 1: each answer written after its route)",
+    )
+    loop_turn_ms: float = Field(
+        4.0,
+        gt=0,
+        le=100,
+        description="milliseconds after which a turn of the event loop starts no further route: what "
+        "other requests of the worker wait for the loop at most, besides one route",
     )
     # --- obstacles and citizen reports (api/obstacles, api/routes/{obstacles,reports}.py)
     database_url: str | None = Field(

@@ -4,7 +4,7 @@ Two servers in threads with the protocol of ``stufenlos serve`` on the centre gr
 direct path (the default), one without (``direct_routes=False``: every request through ASGI and
 :mod:`api.fastpath`). The same requests, sent over raw sockets, must give the same status line,
 headers (the date aside) and body bytes; the direct path must really answer the well-formed ones,
-in both places it computes (the event loop of an idle worker, the CPU thread), and leave
+in both places it computes (the event loop, in turn, for a short route; the CPU thread), and leave
 everything else to the app: bad bodies, route errors (without computing twice), chunked bodies,
 ``Connection: close``, oversize bodies. Pipelined requests are answered in order.
 """
@@ -366,10 +366,8 @@ def test_a_shutdown_lets_a_route_in_the_cpu_thread_answer(
 
 @pytest.fixture
 def busy_worker(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """As in a worker with other requests in hand (:func:`api.fastpath.on_idle_loop` says no)
-    and its live obstacles just read: the threads that compute the routes ("stufenlos-cpu" or
-    the event loop's)."""
-    import api.direct
+    """As in a worker whose live obstacles were just read: the threads that compute the routes
+    ("stufenlos-cpu" or the event loop's)."""
     from api.obstacles.live import LiveObstacles
 
     threads: list[str] = []
@@ -379,7 +377,6 @@ def busy_worker(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         threads.append(threading.current_thread().name)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(api.direct, "on_idle_loop", lambda *args, **kwargs: False)
     monkeypatch.setattr(LiveObstacles, "fresh", lambda self: True)
     monkeypatch.setattr(api.routes.routing, "route_answer", recorded)
     return threads
@@ -435,7 +432,75 @@ def test_a_queued_route_whose_client_has_gone_is_not_computed(
     while not protocol.transport.is_closing() and time.monotonic() < deadline:
         time.sleep(0.01)  # the server notices the closed connection
     ran = threading.Event()
-    protocol.loop.call_soon_threadsafe(lambda: (held[0](), ran.set()))
+
+    def run_held() -> None:
+        held[0]()
+        ran.set()
+
+    protocol.loop.call_soon_threadsafe(run_held)
     assert ran.wait(20)
     assert busy_worker == []  # no route computed for nobody
     assert protocol.cycle is None
+
+
+def test_a_turn_writes_the_answers_of_its_routes_after_them(
+    ports: tuple[int, int], busy_worker: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Routes that wait in the loop's queue together are computed in one turn, back to back,
+    and their answers written after the last of them (:mod:`api.loop_routes`), each to its own
+    client."""
+    import asyncio
+
+    import api.loop_routes
+    from api.cpu import run_cpu
+
+    events: list[str] = []
+    route_answer = api.routes.routing.route_answer
+    write = DirectRoutes._direct_write
+
+    def answered(*args: Any, **kwargs: Any) -> Any:
+        events.append("route")
+        return route_answer(*args, **kwargs)
+
+    def written(self: DirectRoutes, pending: Any, req: Any, response: Any) -> None:
+        events.append("write")
+        write(self, pending, req, response)
+
+    monkeypatch.setattr(api.routes.routing, "route_answer", answered)
+    monkeypatch.setattr(DirectRoutes, "_direct_write", written)
+    # the queue waits while the CPU thread has a job: one holds it until the three are queued
+    release, started = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        started.set()
+        release.wait(20)
+
+    holder = threading.Thread(target=lambda: asyncio.run(run_cpu(hold)))
+    holder.start()
+    socks: list[socket.socket] = []
+    try:
+        assert started.wait(20)
+        for name in ("walk", "wheelchair", "blind"):
+            sock = socket.create_connection((HOST, ports[0]), timeout=20)
+            socks.append(sock)
+            sock.sendall(_request(_route(name), rid=name))
+        deadline = time.monotonic() + 20
+        queued: list[api.loop_routes.LoopRoutes] = []
+        while time.monotonic() < deadline and not queued:
+            queued = [q for q in list(api.loop_routes._queues) if len(q) == 3]
+            time.sleep(0.01)
+        assert queued, "the routes were not queued"
+        assert events == []
+        monkeypatch.setattr(queued[0], "_turn_s", 60.0)  # a first route may take milliseconds
+        release.set()
+        for name, sock in zip(("walk", "wheelchair", "blind"), socks, strict=True):
+            status, headers, _ = _read_answer(sock, bytearray())
+            assert status == b"HTTP/1.1 200 OK"
+            assert (b"x-request-id", name.encode()) in headers
+    finally:
+        release.set()
+        holder.join(20)
+        for sock in socks:
+            sock.close()
+    assert events == ["route"] * 3 + ["write"] * 3
+    assert "stufenlos-cpu" not in busy_worker

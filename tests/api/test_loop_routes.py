@@ -1,18 +1,22 @@
 """The queue of short routes on the event loop (:mod:`api.loop_routes`): first in, first out,
-one job per turn of the loop (what was ready before a job runs before the next one), paused
-while the CPU thread has a job and resumed by its answer, a job's exception logged without
-stopping the queue, one queue per loop."""
+up to a number of jobs per turn of the loop and none started after the turn's time (what was
+ready before a turn runs before the next one), the turn's writes after its jobs, in order,
+paused while the CPU thread has a job and resumed by its answer, a job's or a write's exception
+logged without stopping the queue, one queue per loop."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
+import time
+from collections.abc import Callable
 
 import pytest
 
 from api.cpu import cpu_idle, run_cpu
-from api.loop_routes import LoopRoutes, loop_idle, loop_routes
+from api.loop_routes import TURN_ROUTES, LoopRoutes, loop_idle, loop_routes
 
 
 def test_jobs_run_in_order_one_per_turn() -> None:
@@ -20,7 +24,7 @@ def test_jobs_run_in_order_one_per_turn() -> None:
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
-        queue = LoopRoutes(loop, lambda: True)
+        queue = LoopRoutes(loop, lambda: True, turn_routes=1)
         done = loop.create_future()
 
         def job(name: str, last: bool = False) -> None:
@@ -31,7 +35,7 @@ def test_jobs_run_in_order_one_per_turn() -> None:
                 loop.call_soon(done.set_result, None)
 
         for name in "abc":
-            queue.put(lambda name=name: job(name, last=name == "c"))
+            queue.put(functools.partial(job, name, last=name == "c"))
         assert len(queue) == 3
         loop.call_soon(seen.append, "ready before")  # put after the first job's turn was
         await done
@@ -41,6 +45,76 @@ def test_jobs_run_in_order_one_per_turn() -> None:
     assert seen == ["a", "ready before", "after a", "b", "after b", "c", "after c"]
 
 
+def test_a_turn_runs_several_jobs_then_their_writes_in_order() -> None:
+    """Up to ``turn_routes`` jobs back to back, then what each returned (its answer's write),
+    in the jobs' order; a job that returns None writes nothing; the next turn after what was
+    ready meanwhile."""
+    seen: list[str] = []
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        queue = LoopRoutes(loop, lambda: True, turn_routes=3, turn_s=60.0)
+        done = loop.create_future()
+
+        def job(name: str) -> Callable[[], None] | None:
+            seen.append(name)
+            loop.call_soon(seen.append, f"after {name}")
+            if name == "c":
+                return None  # answered otherwise (the CPU thread, the app)
+            if name == "e":
+                loop.call_soon(done.set_result, None)
+            return lambda: seen.append(f"write {name}")
+
+        for name in "abcde":
+            queue.put(functools.partial(job, name))
+        await done
+
+    asyncio.run(main())
+    assert seen == [
+        "a", "b", "c", "write a", "write b", "after a", "after b", "after c",
+        "d", "e", "write d", "write e", "after d", "after e",
+    ]  # fmt: skip
+
+
+def test_a_turn_starts_no_job_after_its_time() -> None:
+    """A job that outlasts the turn's time ends the turn (its write goes out at once); the
+    jobs after it run on the next turns."""
+    turns: list[list[str]] = [[]]
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        queue = LoopRoutes(loop, lambda: True, turn_routes=TURN_ROUTES, turn_s=0.02)
+        done = loop.create_future()
+
+        def job(name: str, seconds: float) -> Callable[[], None]:
+            time.sleep(seconds)
+            turns[-1].append(name)
+            return lambda: turns.append([]) if name != "d" else done.set_result(None)
+
+        queue.put(lambda: job("a", 0.0))
+        queue.put(lambda: job("b", 0.03))  # the turn's time is up after it
+        queue.put(lambda: job("c", 0.0))
+        queue.put(lambda: job("d", 0.0))
+        await done
+
+    asyncio.run(main())
+    assert turns[0] == ["a", "b"]
+    assert [name for turn in turns[1:] for name in turn] == ["c", "d"]
+
+
+def test_the_turns_limits_are_checked() -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        with pytest.raises(ValueError, match="a turn needs"):
+            LoopRoutes(loop, lambda: True, turn_routes=0)
+        with pytest.raises(ValueError, match="a turn needs"):
+            LoopRoutes(loop, lambda: True, turn_s=0.0)
+        with pytest.raises(ValueError, match="a turn needs"):
+            LoopRoutes(loop, lambda: True, turn_s=float("nan"))
+
+    asyncio.run(main())
+
+
 def test_the_loop_reads_its_sockets_between_two_jobs() -> None:
     """A socket that becomes readable during a job is read before the job after the next one
     at the latest (the loop polls once per turn)."""
@@ -48,7 +122,7 @@ def test_the_loop_reads_its_sockets_between_two_jobs() -> None:
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
-        queue = LoopRoutes(loop, lambda: True)
+        queue = LoopRoutes(loop, lambda: True, turn_routes=1)
         reader, writer = await asyncio.open_connection(*await _echo_server())
         got = loop.create_task(reader.readexactly(2))
         got.add_done_callback(lambda _: order.append("read"))
@@ -59,7 +133,7 @@ def test_the_loop_reads_its_sockets_between_two_jobs() -> None:
 
         queue.put(send)
         for k in range(6):
-            queue.put(lambda k=k: order.append(f"job {k}"))
+            queue.put(functools.partial(order.append, f"job {k}"))
         await asyncio.wait_for(got, 5)
         while len(queue):
             await asyncio.sleep(0)
@@ -78,8 +152,10 @@ async def _echo_server() -> tuple[str, int]:
     return server.sockets[0].getsockname()[:2]
 
 
-def test_a_job_that_raises_is_logged_and_the_next_runs(caplog: pytest.LogCaptureFixture) -> None:
-    seen: list[int] = []
+def test_a_job_or_a_write_that_raises_is_logged_and_the_next_runs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    seen: list[str] = []
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
@@ -89,14 +165,25 @@ def test_a_job_that_raises_is_logged_and_the_next_runs(caplog: pytest.LogCapture
         def boom() -> None:
             raise RuntimeError("bug")
 
+        def last() -> Callable[[], None]:
+            seen.append("job")
+
+            def write() -> None:
+                seen.append("write")
+                done.set_result(None)
+
+            return write
+
         queue.put(boom)
-        queue.put(lambda: (seen.append(1), done.set_result(None)))
+        queue.put(lambda: boom)  # its write raises
+        queue.put(last)
         await done
 
     with caplog.at_level(logging.ERROR, logger="stufenlos.loop_routes"):
         asyncio.run(main())
-    assert seen == [1]
+    assert seen == ["job", "write"]
     assert "a route job on the event loop raised" in caplog.text
+    assert "writing a route's answer on the event loop raised" in caplog.text
 
 
 def test_one_queue_per_loop_and_thread() -> None:
@@ -143,7 +230,12 @@ def test_the_queue_waits_while_the_cpu_thread_has_a_job() -> None:
         await asyncio.sleep(0.05)
         assert not cpu_idle()
         done = loop.create_future()
-        queue.put(lambda: (order.append("loop job"), done.set_result(cpu_idle())))
+
+        def loop_job() -> None:
+            order.append("loop job")
+            done.set_result(cpu_idle())
+
+        queue.put(loop_job)
         for _ in range(5):
             await asyncio.sleep(0.01)
         assert order == []
@@ -184,3 +276,22 @@ def test_a_queue_waiting_for_another_loops_thread_job_goes_on() -> None:
     asyncio.run(main())
     other.join(10)
     assert ran.is_set()
+
+
+def test_the_turns_settings_are_ranged(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``STUFENLOS_LOOP_TURN_ROUTES`` (1-64) and ``STUFENLOS_LOOP_TURN_MS`` (> 0, ≤ 100): out of
+    range is an error at start, not a clamp; the defaults are the module's."""
+    from pydantic import ValidationError
+
+    from api.loop_routes import TURN_S
+    from api.settings import Settings
+
+    settings = Settings()
+    assert (settings.loop_turn_routes, settings.loop_turn_ms / 1e3) == (TURN_ROUTES, TURN_S)
+    for name, bad in (("ROUTES", "0"), ("ROUTES", "65"), ("MS", "0"), ("MS", "nan"), ("MS", "101")):
+        monkeypatch.setenv(f"STUFENLOS_LOOP_TURN_{name}", bad)
+        with pytest.raises(ValidationError):
+            Settings()
+        monkeypatch.delenv(f"STUFENLOS_LOOP_TURN_{name}")
+    monkeypatch.setenv("STUFENLOS_LOOP_TURN_ROUTES", "1")
+    assert Settings().loop_turn_routes == 1
