@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-__all__ = ["alone", "served", "track"]
+__all__ = ["alone", "no_tasks", "served", "track"]
 
 #: The request tasks of this process (uvicorn's own set), once a connection has opened.
 _tasks: Collection[Any] | None = None
@@ -35,6 +35,14 @@ def alone(*, own_task: bool = True) -> bool:
     at the HTTP protocol (:mod:`api.direct`) asks before it has one."""
     tasks = _tasks
     return tasks is not None and len(tasks) <= (1 if own_task else 0)
+
+
+def no_tasks() -> bool:
+    """Whether this process has no request task in hand: every request it holds, if any, is a
+    route its HTTP protocol answers on the event loop without one (:mod:`api.direct`,
+    :mod:`api.loop_routes`); nothing that goes through the app or waits for the CPU thread
+    (a ``/health``, a staff write, a route with via points) waits for the loop."""
+    return not _tasks
 
 
 def served() -> bool:

@@ -73,15 +73,17 @@ Job = Callable[[], Callable[[], None] | None]
 
 class LoopRoutes:
     """A first-in, first-out queue of jobs run on ``loop``, up to ``turn_routes`` per turn of the
-    loop and no further one after ``turn_s`` seconds of the turn, their answers written at its
-    end, while ``may_run()`` says so (the CPU thread is idle: a job must not compute a route
-    while that thread may change what routes read); paused otherwise until :meth:`resume`."""
+    loop (one when ``may_batch()`` says no at the turn's start) and no further one after
+    ``turn_s`` seconds of the turn, their answers written at its end, while ``may_run()`` says
+    so (the CPU thread is idle: a job must not compute a route while that thread may change
+    what routes read); paused otherwise until :meth:`resume`."""
 
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
         may_run: Callable[[], bool],
         *,
+        may_batch: Callable[[], bool] = lambda: True,
         turn_routes: int = TURN_ROUTES,
         turn_s: float = TURN_S,
     ) -> None:
@@ -89,6 +91,7 @@ class LoopRoutes:
             raise ValueError(f"a turn needs a route and some time: {turn_routes}, {turn_s} s")
         self.loop = loop
         self._may_run = may_run
+        self._may_batch = may_batch
         self._turn_routes = turn_routes
         self._turn_s = turn_s
         self._jobs: collections.deque[Job] = collections.deque()
@@ -128,7 +131,8 @@ class LoopRoutes:
         """The turn's jobs, their writes appended to ``writes``."""
         jobs, may_run = self._jobs, self._may_run
         deadline = time.perf_counter() + self._turn_s
-        for _ in range(self._turn_routes):
+        # one route only while other requests wait for the loop (each of their steps is a turn)
+        for _ in range(self._turn_routes if self._may_batch() else 1):
             if not jobs or not may_run():  # paused: the CPU thread's last job resumes it
                 return
             job = jobs.popleft()
@@ -158,14 +162,18 @@ def loop_routes(
     loop: asyncio.AbstractEventLoop,
     may_run: Callable[[], bool],
     *,
+    may_batch: Callable[[], bool] = lambda: True,
     turn_routes: int = TURN_ROUTES,
     turn_s: float = TURN_S,
 ) -> LoopRoutes:
     """The queue of ``loop``, the loop running in the calling thread, made with ``may_run``
-    (:func:`api.cpu.cpu_idle`) and the turn's limits the first time."""
+    (:func:`api.cpu.cpu_idle`), ``may_batch`` (:func:`api.inflight.no_tasks`) and the turn's
+    limits the first time."""
     queue = _local.queue
     if queue is None or queue.loop is not loop:
-        queue = _local.queue = LoopRoutes(loop, may_run, turn_routes=turn_routes, turn_s=turn_s)
+        queue = _local.queue = LoopRoutes(
+            loop, may_run, may_batch=may_batch, turn_routes=turn_routes, turn_s=turn_s
+        )
         _queues.add(queue)
     return queue
 

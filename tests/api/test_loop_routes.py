@@ -295,3 +295,50 @@ def test_the_turns_settings_are_ranged(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(f"STUFENLOS_LOOP_TURN_{name}")
     monkeypatch.setenv("STUFENLOS_LOOP_TURN_ROUTES", "1")
     assert Settings().loop_turn_routes == 1
+
+
+def test_a_turn_computes_one_route_while_other_requests_wait_for_the_loop() -> None:
+    """``may_batch()`` false at a turn's start (a ``/health`` or a staff write in hand): one
+    route in that turn, so each step of the other request waits for one route, not a turn."""
+    seen: list[str] = []
+    others = [True]
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        queue = LoopRoutes(loop, lambda: True, may_batch=lambda: not others[0], turn_s=60.0)
+        done = loop.create_future()
+
+        def job(name: str) -> Callable[[], None]:
+            seen.append(name)
+            loop.call_soon(seen.append, f"after {name}")
+            if name == "b":
+                others[0] = False  # the other request was answered
+            if name == "d":
+                loop.call_soon(done.set_result, None)
+            return functools.partial(seen.append, f"write {name}")
+
+        for name in "abcd":
+            queue.put(functools.partial(job, name))
+        await done
+
+    asyncio.run(main())
+    assert seen == [
+        "a", "write a", "after a", "b", "write b", "after b",
+        "c", "d", "write c", "write d", "after c", "after d",
+    ]  # fmt: skip
+
+
+def test_no_tasks_says_whether_a_request_task_is_in_hand() -> None:
+    from api import inflight
+
+    tasks: set[object] = set()
+    before = inflight._tasks  # a server of another test in this process may have set it
+    inflight.track(tasks)
+    try:
+        assert inflight.no_tasks()
+        tasks.add(object())  # a /health, a staff write, a route waiting for the CPU thread
+        assert not inflight.no_tasks()
+        inflight.track(None)
+        assert inflight.no_tasks()
+    finally:
+        inflight.track(before)
