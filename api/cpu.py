@@ -20,9 +20,9 @@ Most of what is left is waking a thread on the other core: an empty job's round 
 uvloop takes about 100 µs with the two threads free to run on either of this VM's two cores, and
 10 µs with both threads on one (``STUFENLOS_WORKER_CPU_AFFINITY=auto`` keeps them there while
 no worker has jobs queued, at a cost under load: :mod:`api.affinity`). A short one-leg route
-that a worker receives with nothing else in hand skips the round trip altogether and is
-computed on the event loop (:func:`api.fastpath.on_idle_loop`; :func:`cpu_idle` is one of its
-conditions).
+skips the round trip altogether and is computed on the event loop, in turn
+(:mod:`api.loop_routes`, which waits while :func:`cpu_idle` says no; through ASGI,
+:func:`api.fastpath.on_idle_loop` when nothing else is in hand).
 """
 
 from __future__ import annotations

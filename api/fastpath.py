@@ -138,8 +138,8 @@ def on_idle_loop(req: RouteRequest, live: LiveObstacles | None) -> bool:
 
 def short_route(req: RouteRequest) -> bool:
     """Whether ``req`` asks for a short job, one the event loop may compute: one leg, no
-    alternatives, no distance between rests to honour (:func:`on_idle_loop`; a busy worker's
-    loop computes such routes in turn, :mod:`api.loop_routes`)."""
+    alternatives, no distance between rests to honour (:func:`on_idle_loop`; the routes the
+    HTTP protocol answers itself are computed on the loop in turn, :mod:`api.loop_routes`)."""
     return not req.via and not req.alternatives and not _rests_asked(req)
 
 

@@ -12,22 +12,31 @@ at concurrency 64 the event loop threads spent 0.21 ms per route on the hand-ove
 threads 0.59 ms on the route, 0.80 ms in all, against 0.69-0.73 ms with one route per turn.
 
 A turn computes up to :data:`TURN_ROUTES` routes back to back (fewer when its time,
-:data:`TURN_S`, is up after one of them) and only then writes their answers, one after the
-other. Interleaved (route, write, route, write), each answer ran with its code and data pushed
-out of the caches by the write before it (the kernel's TCP path, the access line, the client
-woken on the same core); back to back, the routes find the caches as the route before left
-them, and the writes go out in one burst. Measured the same way (one server per setting,
-alternating, two rounds): user CPU per route 0.67-0.69 ms with one route per turn and 0.58-0.61
-with eight, system CPU 0.055 against 0.022-0.035 ms; 2,500-2,700 against 2,900-3,250 routes/s
-at concurrency 8 and 64. A worker with a single request in hand takes the same way: its route is
-a turn of one (one more turn of the loop than computing it where the request was read, some
-microseconds).
+:data:`TURN_S`, is up after one of them; one only while ``may_batch()`` says no: the worker has a
+request task in hand, :func:`api.inflight.no_tasks`) and only then writes their answers, one
+after the other. Interleaved (route, write, route, write), each route started on caches that the
+write before it had emptied (the kernel's TCP path, the access line, the client woken on the
+same core); back to back, the routes find the caches as the route before left them, and the
+writes go out in one burst. Measured the same way (one server per setting, alternating, two
+rounds): user CPU per route 0.67-0.69 ms with one route per turn and 0.58-0.61 with eight,
+system CPU 0.055 against 0.022-0.035 ms; ``bench_peers.py`` alternating with the commit before
+(two rounds, two runs): 2,834-2,895 / 3,054-3,097 against 2,519-2,602 / 2,452-2,536 routes/s at
+concurrency 8 / 64, the server's CPU per answer 0.654-0.662 / 0.615-0.625 against
+0.713-0.737 / 0.730-0.755 ms. At concurrency 8 a worker holds four connections, so its turns
+compute two to four routes. A worker with a single request in hand takes the same way: its route
+is a turn of one (one more turn of the loop than computing it where the request was read;
+concurrency 1, ``bench_api.py --sequential``, four alternating rounds: p50 1.468 against 1.454
+ms).
 
 The loop stays responsive because a turn is bounded: the queue's callback runs a turn and
 schedules the next with ``call_soon``, so the loop polls its sockets and runs every other ready
 callback (a ``/health`` request, a staff write's task, the poll timer) between two turns.
 Nothing waits for the loop longer than a turn: at most :data:`TURN_S` plus one route (a short
-route takes 0.3-1.3 ms median on Kaiserslautern, at most the search budget). Routes with via
+route takes 0.3-1.3 ms median on Kaiserslautern, at most the search budget), and once a request
+task exists the turns are single. The price is that wait: ``bench_load.py`` alternating with the
+commit before, ``/health`` (a new connection each time) p50 13.5 against 4.4 ms under load, p99
+19.8 against 17.5; a staff write's POST p50 20.9 against 19.5 ms (48.9 with eight-route turns
+throughout). Routes with via
 points, alternatives or a rest limit (up to tens of milliseconds), a matrix, and a route whose
 live obstacles need a database read first go to the CPU thread; while that thread has a job the
 queue waits (the thread's job may reload the live obstacles, which changes what routes read, so
@@ -59,7 +68,7 @@ __all__ = [
 logger = logging.getLogger("stufenlos.loop_routes")
 
 #: Routes a turn of the loop computes at most before it writes their answers (the setting
-#: ``loop_turn_routes``; 4 measured within the noise of 8, 16 no better).
+#: ``loop_turn_routes``; 4 and 16 measured within the noise of 8 at concurrency 64).
 TURN_ROUTES = 8
 #: Seconds after which a turn computes no further route (the setting ``loop_turn_ms``): what a
 #: ``/health`` request or a staff write waits for the loop at most, besides one route.

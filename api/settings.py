@@ -83,7 +83,7 @@ class Settings(BaseSettings):
         True,
         description="compute a one-leg route without a rest limit on the event loop, in turn with the "
         "worker's other such routes (api/loop_routes.py; no thread hand-over: about 0.2 ms less at "
-        "concurrency 1, and with several routes per turn 15-25 % more routes/s under load); false: "
+        "concurrency 1, and with several routes per turn 9-25 % more routes/s under load); false: "
         "every route in the CPU thread",
     )
     loop_turn_routes: int = Field(
