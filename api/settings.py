@@ -59,11 +59,8 @@ class Settings(BaseSettings):
         4, ge=1, le=9, description="zlib level of answers other than routes: 1 fastest … 9 smallest"
     )
     route_gzip_level: int = Field(
-        0, ge=min(ISAL_LEVELS), le=max(ISAL_LEVELS),
-        description=(
-            "ISA-L level of route answers (api/compression.py): 0 fastest … 3 smallest; 0 "
-            "costs a route half of level 2's time for ~15 % more bytes"
-        ),
+        2, ge=min(ISAL_LEVELS), le=max(ISAL_LEVELS),
+        description="ISA-L level of route answers (api/compression.py): 0 fastest … 3 smallest",
     )  # fmt: skip
     fast_routes: bool = Field(
         True,
