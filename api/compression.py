@@ -7,9 +7,17 @@ for speed, takes a fifth of that at its level 2 for about 5 % more bytes. Measur
 0.031 ms / 3,597 B, zlib-ng 4 0.094 ms / 3,400 B; and again on 300 (mean bytes): ISA-L 3
 0.044 ms / 3,465 B, 2 0.027 ms / 3,563 B, 1 0.028 ms / 3,572 B, 0 0.020 ms / 4,115 B. Level 2
 is the default: 0.017 ms less of every route for 100 bytes more (level 0 would save 0.007 ms
-more for 550). The stream is ordinary gzip (RFC 1952): every client's zlib decodes it.
+more for 550). Level 0 was made the default twice and taken back twice: served, it did not
+win clearly. On 2026-12-03 (a slower host) ``bench_peers.py`` alternating gave c8 1,109 against
+1,096 routes/s and c64 1,009 against 1,084; on 2026-12-04 (several routes per turn of the loop,
+:mod:`api.loop_routes`) one server per level, three alternating rounds, 2,000 trips: c8
+3,018-3,096 against 2,992-3,049 routes/s, c64 3,216-3,251 against 3,133-3,222, CPU per answer
+within 2 % (an earlier pair of rounds had shown 4-5 %), and ``bench_peers.py`` alternating c8
+2,930 against 2,909, c64 3,049 against 3,206. For 15 % more bytes per answer (4,154 against
+3,595 B over 300 answers) that is not enough: the default stays 2. The stream is ordinary gzip
+(RFC 1952): every client's zlib decodes it.
 
-Only ``POST /routes`` and ``GET /routes`` compress here (in the CPU thread, see
+Only ``POST /routes`` and ``GET /routes`` compress here (where the route is computed, see
 :func:`api.routes.routing.route_answer`); other answers go through Starlette's gzip middleware
 at ``Settings.gzip_level``.
 """
