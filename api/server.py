@@ -22,7 +22,7 @@ from accessibility_rules.kernel_loading import compiled_in_use
 from api.affinity import WorkerLoads, available_cpus, set_loop_home, worker_cpus
 from api.balance import BalancedServer, ConnectionShares, CountedConnection
 from api.direct import DirectRoutes
-from api.inflight import connection_opened, first_head_read, track
+from api.inflight import track
 
 if TYPE_CHECKING:
     from accessibility_rules.conditions import Conditions
@@ -95,26 +95,9 @@ class HeadTimeoutHttpToolsProtocol(
     request itself (:class:`api.direct.DirectRoutes`), counted in its worker's share of the
     connections (:class:`api.balance.CountedConnection`)."""
 
-    _first_head_pending = False
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)
-        self._first_head_pending = True  # the loop's turns are short until its head is read
-        connection_opened()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._first_head_done()
-        super().connection_lost(exc)
-
     def on_headers_complete(self) -> None:
         self._stop_head_timer()
-        self._first_head_done()  # the request's task (if it gets one) is made just below
         super().on_headers_complete()
-
-    def _first_head_done(self) -> None:
-        if self._first_head_pending:
-            self._first_head_pending = False
-            first_head_read()
 
 
 class HeadTimeoutH11Protocol(_HeadTimeout, CountedConnection, H11Protocol):

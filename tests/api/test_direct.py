@@ -504,28 +504,3 @@ def test_a_turn_writes_the_answers_of_its_routes_after_them(
             sock.close()
     assert events == ["route"] * 3 + ["write"] * 3
     assert "stufenlos-cpu" not in busy_worker
-
-
-def test_a_new_connection_counts_until_its_first_head_is_read(ports: tuple[int, int]) -> None:
-    """The serving protocol counts a connection whose first request head has not arrived
-    (:func:`api.inflight.nothing_but_routes`: the loop's turns are single meanwhile), until the
-    head is read or the connection closes."""
-    from api import inflight
-
-    base = inflight._new_connections  # 0 unless another test left a connection unread
-
-    def counted(n: int) -> bool:
-        deadline = time.monotonic() + 20
-        while inflight._new_connections != base + n and time.monotonic() < deadline:
-            time.sleep(0.005)
-        return inflight._new_connections == base + n
-
-    with socket.create_connection((HOST, ports[0]), timeout=20) as sock:
-        assert counted(1)
-        assert not inflight.nothing_but_routes()
-        sock.sendall(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
-        assert counted(0)
-        assert _read_answer(sock, bytearray())[0] == b"HTTP/1.1 200 OK"
-    with socket.create_connection((HOST, ports[0]), timeout=20):
-        assert counted(1)
-    assert counted(0)  # closed without a request
