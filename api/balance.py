@@ -32,6 +32,7 @@ from typing import Any, cast
 
 import uvicorn
 
+from api.inflight import connection_opened, first_head_read
 from api.shared_counts import SharedCounts
 
 __all__ = [
@@ -91,8 +92,18 @@ class CountedConnection:
     connection when the connection ends, so the worker's count goes down."""
 
     on_connection_lost: Callable[[], None] | None = None
+    #: Called once, when the connection's first request head has been read or it ends before
+    #: (:func:`api.inflight.first_head_read`: the event loop's turns are short meanwhile).
+    on_first_head: Callable[[], None] | None = None
+
+    def first_head(self) -> None:
+        """The first request head is read (the serving protocol calls it for every head)."""
+        if self.on_first_head is not None:
+            self.on_first_head()
+            self.on_first_head = None
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.first_head()
         if self.on_connection_lost is not None:
             self.on_connection_lost()
             self.on_connection_lost = None
@@ -189,6 +200,7 @@ class BalancedListener:
             self._timer = self.loop.call_later(PAUSE_S, self._resume)
             return False
         self.shares.add(self.slot, 1)
+        connection_opened()
         conn.setblocking(False)
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         task = self.loop.create_task(self._serve(conn))
@@ -199,7 +211,7 @@ class BalancedListener:
     async def _serve(self, conn: socket.socket) -> None:
         """Serve an accepted connection with a protocol that gives its place back once, when the
         connection ends or if it cannot be set up."""
-        counted = True
+        counted = new = True
 
         def release() -> None:
             nonlocal counted
@@ -207,16 +219,24 @@ class BalancedListener:
                 counted = False
                 self.shares.add(self.slot, -1)
 
+        def head_read() -> None:
+            nonlocal new
+            if new:
+                new = False
+                first_head_read()
+
         def protocol() -> asyncio.Protocol:
             made = self.factory()
             if not isinstance(made, CountedConnection):
                 raise TypeError(f"{type(made).__name__} is no CountedConnection")
             made.on_connection_lost = release
+            made.on_first_head = head_read
             return cast(asyncio.Protocol, made)
 
         try:
             await self.loop.connect_accepted_socket(protocol, conn)
         except Exception as exc:
+            head_read()
             release()
             with contextlib.suppress(OSError):
                 conn.close()

@@ -53,7 +53,7 @@ from api.fastpath import (
     parse_route_request,
     short_route,
 )
-from api.inflight import no_tasks
+from api.inflight import nothing_but_routes
 from api.loop_routes import loop_routes
 from api.middleware import REQUEST_ID_HEADER, log_request, request_id_of
 from api.responses import EncodedAnswer
@@ -238,7 +238,7 @@ class DirectRoutes:
         if settings.idle_loop_routes and short_route(req):  # in turn, on the loop
             job = functools.partial(self._direct_on_loop, pending, body, req, gzip_ok)
             queue = loop_routes(
-                self.loop, cpu_idle, may_batch=no_tasks, turn_routes=settings.loop_turn_routes,
+                self.loop, cpu_idle, may_batch=nothing_but_routes, turn_routes=settings.loop_turn_routes,
                 turn_s=settings.loop_turn_ms / 1e3,
             )  # fmt: skip
             queue.put(job)

@@ -15,10 +15,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-__all__ = ["alone", "no_tasks", "served", "track"]
+__all__ = ["alone", "connection_opened", "first_head_read", "nothing_but_routes", "served", "track"]
 
 #: The request tasks of this process (uvicorn's own set), once a connection has opened.
 _tasks: Collection[Any] | None = None
+#: Connections this process has accepted whose first request head has not been read yet.
+_new_connections = 0
 
 
 def track(tasks: Collection[Any] | None) -> None:
@@ -37,12 +39,26 @@ def alone(*, own_task: bool = True) -> bool:
     return tasks is not None and len(tasks) <= (1 if own_task else 0)
 
 
-def no_tasks() -> bool:
-    """Whether this process has no request task in hand: every request it holds, if any, is a
-    route its HTTP protocol answers on the event loop without one (:mod:`api.direct`,
-    :mod:`api.loop_routes`); nothing that goes through the app or waits for the CPU thread
-    (a ``/health``, a staff write, a route with via points) waits for the loop."""
-    return not _tasks
+def nothing_but_routes() -> bool:
+    """Whether nothing but the routes its HTTP protocol answers on the event loop waits for this
+    process's loop (:mod:`api.direct`, :mod:`api.loop_routes`): no request task in hand (a
+    ``/health``, a staff write, a route waiting for the CPU thread), and no accepted connection
+    whose first request head has not been read yet (it is set up in a few turns of the loop
+    before its request gets a task: :mod:`api.balance`)."""
+    return not _tasks and not _new_connections
+
+
+def connection_opened() -> None:
+    """Count an accepted connection until :func:`first_head_read` (:mod:`api.balance`)."""
+    global _new_connections
+    _new_connections += 1
+
+
+def first_head_read() -> None:
+    """A connection counted by :func:`connection_opened` has read its first request head, or
+    has ended before it (called once per such connection)."""
+    global _new_connections
+    _new_connections -= 1
 
 
 def served() -> bool:

@@ -13,7 +13,8 @@ threads 0.59 ms on the route, 0.80 ms in all, against 0.69-0.73 ms with one rout
 
 A turn computes up to :data:`TURN_ROUTES` routes back to back (fewer when its time,
 :data:`TURN_S`, is up after one of them; one only while ``may_batch()`` says no: the worker has a
-request task in hand, :func:`api.inflight.no_tasks`) and only then writes their answers, one
+request task in hand or a connection being set up,
+:func:`api.inflight.nothing_but_routes`) and only then writes their answers, one
 after the other. Interleaved (route, write, route, write), each route started on caches that the
 write before it had emptied (the kernel's TCP path, the access line, the client woken on the
 same core); back to back, the routes find the caches as the route before left them, and the
@@ -176,7 +177,7 @@ def loop_routes(
     turn_s: float = TURN_S,
 ) -> LoopRoutes:
     """The queue of ``loop``, the loop running in the calling thread, made with ``may_run``
-    (:func:`api.cpu.cpu_idle`), ``may_batch`` (:func:`api.inflight.no_tasks`) and the turn's
+    (:func:`api.cpu.cpu_idle`), ``may_batch`` (:func:`api.inflight.nothing_but_routes`) and the turn's
     limits the first time."""
     queue = _local.queue
     if queue is None or queue.loop is not loop:

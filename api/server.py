@@ -97,6 +97,7 @@ class HeadTimeoutHttpToolsProtocol(
 
     def on_headers_complete(self) -> None:
         self._stop_head_timer()
+        self.first_head()  # the request's task (if it gets one) is made just below
         super().on_headers_complete()
 
 
@@ -107,6 +108,7 @@ class HeadTimeoutH11Protocol(_HeadTimeout, CountedConnection, H11Protocol):
         super().handle_events()
         if self._head_timer is not None and self.conn.their_state is not h11.IDLE:
             self._stop_head_timer()
+            self.first_head()
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
