@@ -44,7 +44,12 @@ def nothing_but_routes() -> bool:
     process's loop (:mod:`api.direct`, :mod:`api.loop_routes`): no request task in hand (a
     ``/health``, a staff write, a route waiting for the CPU thread), and no accepted connection
     whose first request head has not been read yet (it is set up in a few turns of the loop
-    before its request gets a task: :mod:`api.balance`)."""
+    before its request gets a task: :mod:`api.balance`). A connection that sends nothing keeps
+    the turns single until the head timeout closes it (5 s by default): it costs the worker the
+    batching's gain meanwhile, nothing else. Measured (``bench_load.py`` alternating with the
+    turns that counted request tasks only): ``/health`` on a new connection under load p50 6.4
+    against 13.1 ms, p99 12.4 against 19.4; the far-away 422s p50 7.1 against 13.1; routes/s
+    equal."""
     return not _tasks and not _new_connections
 
 

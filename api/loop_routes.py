@@ -34,10 +34,10 @@ schedules the next with ``call_soon``, so the loop polls its sockets and runs ev
 callback (a ``/health`` request, a staff write's task, the poll timer) between two turns.
 Nothing waits for the loop longer than a turn: at most :data:`TURN_S` plus one route (a short
 route takes 0.3-1.3 ms median on Kaiserslautern, at most the search budget), and once a request
-task exists the turns are single. The price is that wait: ``bench_load.py`` alternating with the
-commit before, ``/health`` (a new connection each time) p50 13.5 against 4.4 ms under load, p99
-19.8 against 17.5; a staff write's POST p50 20.9 against 19.5 ms (48.9 with eight-route turns
-throughout). Routes with via
+task or a new connection exists the turns are single. The price is that wait: ``bench_load.py``
+alternating with the commit before, ``/health`` (a new connection each time) p50 6.4 ms under
+load (4.4 with one route per turn; 13.1 when only request tasks made the turns single), p99 12.4
+(17.5); a staff write's POST p50 20.9 against 19.5 ms (48.9 with eight-route turns throughout). Routes with via
 points, alternatives or a rest limit (up to tens of milliseconds), a matrix, and a route whose
 live obstacles need a database read first go to the CPU thread; while that thread has a job the
 queue waits (the thread's job may reload the live obstacles, which changes what routes read, so

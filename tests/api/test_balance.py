@@ -323,3 +323,49 @@ def test_a_protocol_that_cannot_be_counted_is_refused_and_not_counted(
 def test_the_serving_protocols_are_counted() -> None:
     assert issubclass(HeadTimeoutHttpToolsProtocol, CountedConnection)
     assert issubclass(HeadTimeoutH11Protocol, CountedConnection)
+
+
+class HeadReader(SlotAnswer):
+    """Reads its first bytes as its first request head."""
+
+    def data_received(self, data: bytes) -> None:
+        self.first_head()
+        super().data_received(data)
+
+
+def test_an_accepted_connection_counts_as_new_until_its_first_head(
+    listening: socket.socket,
+) -> None:
+    """From the accept to the first head (or the end, or a failed set-up) the connection is
+    new (:func:`api.inflight.nothing_but_routes` is false: the loop's turns are single)."""
+    from api import inflight
+
+    base = inflight._new_connections  # 0 unless another test left a connection unread
+    shares = ConnectionShares(1)
+    worker = Worker(listening.dup(), shares, 0, factory=lambda: HeadReader(0))
+    try:
+        # the first head read: not new any more, while the connection stays open
+        (client,) = connect(listening, 1)
+        wait_for(lambda: shares.counts() == [1])
+        assert inflight._new_connections == base + 1
+        assert not inflight.nothing_but_routes()
+        assert slots_of([client]) == [0]
+        wait_for(lambda: inflight._new_connections == base)
+        client.close()
+        wait_for(lambda: shares.counts() == [0])
+        # closed before any request: counted once, released once
+        (client,) = connect(listening, 1)
+        wait_for(lambda: inflight._new_connections == base + 1)
+        client.close()
+        wait_for(lambda: shares.counts() == [0])
+        assert inflight._new_connections == base
+    finally:
+        worker.stop()
+    refused = Worker(listening.dup(), ConnectionShares(1), 0, factory=asyncio.Protocol)
+    try:  # a set-up that fails releases it too
+        (client,) = connect(listening, 1)
+        client.settimeout(5)
+        assert client.recv(16) == b""
+        wait_for(lambda: inflight._new_connections == base)
+    finally:
+        refused.stop()

@@ -451,6 +451,7 @@ def test_a_turn_writes_the_answers_of_its_routes_after_them(
     client."""
     import asyncio
 
+    import api.inflight
     import api.loop_routes
     from api.cpu import run_cpu
 
@@ -468,6 +469,8 @@ def test_a_turn_writes_the_answers_of_its_routes_after_them(
 
     monkeypatch.setattr(api.routes.routing, "route_answer", answered)
     monkeypatch.setattr(DirectRoutes, "_direct_write", written)
+    # connections other tests of this process left unread would make every turn single
+    monkeypatch.setattr(api.inflight, "_new_connections", 0)
     # the queue waits while the CPU thread has a job: one holds it until the three are queued
     release, started = threading.Event(), threading.Event()
 

@@ -328,17 +328,21 @@ def test_a_turn_computes_one_route_while_other_requests_wait_for_the_loop() -> N
     ]  # fmt: skip
 
 
-def test_no_tasks_says_whether_a_request_task_is_in_hand() -> None:
+def test_nothing_but_routes_counts_request_tasks_and_new_connections() -> None:
     from api import inflight
 
     tasks: set[object] = set()
     before = inflight._tasks  # a server of another test in this process may have set it
     inflight.track(tasks)
     try:
-        assert inflight.no_tasks()
+        assert inflight.nothing_but_routes() == (inflight._new_connections == 0)
+        base = inflight._new_connections
         tasks.add(object())  # a /health, a staff write, a route waiting for the CPU thread
-        assert not inflight.no_tasks()
-        inflight.track(None)
-        assert inflight.no_tasks()
+        assert not inflight.nothing_but_routes()
+        tasks.clear()
+        inflight.connection_opened()  # accepted, its first head not read yet
+        assert not inflight.nothing_but_routes()
+        inflight.first_head_read()
+        assert inflight._new_connections == base
     finally:
         inflight.track(before)
