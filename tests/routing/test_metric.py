@@ -466,18 +466,22 @@ def test_patched_metric_equals_the_recomputed_one(uni_router: Router, preset: st
     assert patched.weights.min_cost_per_m <= full.min_cost_per_m
     length = router.graph.edge["length_m"]
     assert np.all(patched.cost_s >= length * patched.weights.min_cost_per_m * (1 - 1e-12))
-    fresh = router.metric(full, own_landmarks=True)
-    points = seeded_points(router, 12, 60)
+    _assert_same_least_costs(router, patched, router.metric(full, own_landmarks=True), 12, 60)
+
+
+def _assert_same_least_costs(router: Router, got: Metric, want: Metric, seed: int, n: int) -> None:
+    """Searches between ``n / 2`` seeded pairs of points find the same least costs with both."""
+    points = seeded_points(router, seed, n)
     for origin, destination in zip(points[::2], points[1::2], strict=True):
-        s, _ = router.snap(origin, fresh)
-        t, _ = router.snap(destination, fresh)
-        got = []
-        for m in (patched, fresh):
+        s, _ = router.snap(origin, want)
+        t, _ = router.snap(destination, want)
+        costs = []
+        for m in (got, want):
             try:
-                got.append(router.shortest_path(s, t, m).cost_s)
+                costs.append(router.shortest_path(s, t, m).cost_s)
             except NoRouteError:
-                got.append(math.inf)
-        assert got[0] == got[1] or math.isclose(got[0], got[1], rel_tol=1e-9), got
+                costs.append(math.inf)
+        assert costs[0] == costs[1] or math.isclose(costs[0], costs[1], rel_tol=1e-9), costs
 
 
 def _count_weighings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -581,3 +585,46 @@ def test_a_metric_older_than_the_change_record_is_recomputed(
     assert sizes == [router.graph.edge_count]  # one full computation
     assert new.revision == router.revision == old.revision + 3
     np.testing.assert_array_equal(new.cost_s, compute_weights(walk, edge, eff).cost_s)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("preset", ["walk", "wheelchair"])
+def test_a_lifted_closure_keeps_the_metrics_own_landmarks(
+    fresh_router: Router, preset: str
+) -> None:
+    """Closing edges and lifting the closure makes costs fall back to those the metric's own
+    landmarks were computed on: the landmarks stay (a weaker shared bound had stayed for good,
+    every answer slower); a cost below them gives the shared bound. Searches find the least
+    costs of a metric built afresh either way."""
+    from accessibility_rules.weights import compute_weights
+
+    router = fresh_router
+    profile = load_preset(preset)
+    own = router.customize(profile, DEFAULT_CONDITIONS)
+    assert not own.shared_landmarks
+    pristine_edge, pristine_node = dict(router.graph.edge), dict(router.graph.node)
+    closed = pristine_edge["closed"].copy()
+    closed[np.arange(0, closed.size, 97)] = True
+    router.replace_attributes({**pristine_edge, "closed": closed}, dict(pristine_node))
+    shut = router.customize(profile, DEFAULT_CONDITIONS)
+    assert shut.landmarks is own.landmarks
+    assert not shut.shared_landmarks
+    assert shut.landmark_cost_s is own.cost_s  # the costs they were computed on
+    router.replace_attributes(dict(pristine_edge), dict(pristine_node))
+    lifted = router.customize(profile, DEFAULT_CONDITIONS)
+    assert lifted.landmarks is own.landmarks
+    assert not lifted.shared_landmarks
+    np.testing.assert_array_equal(lifted.cost_s, own.cost_s)
+    assert lifted.nbytes == own.nbytes + own.cost_s.nbytes  # the basis is counted
+    # a cost below the landmarks' own: the shared bound
+    cheaper = dataclasses.replace(lifted.weights, cost_s=lifted.cost_s * 0.5)
+    below = routing.metric.patch_metric(
+        dataclasses.replace(lifted, weights=cheaper), profile, router.graph.edge,
+        router.effective, np.zeros(0, dtype=np.int64), shared_landmarks=router._shared_landmarks,
+        h_factor=router._h_factor, revision=lifted.revision,
+    )  # fmt: skip
+    assert below.shared_landmarks or not below.landmarks.dist.size
+    fresh = router.metric(
+        compute_weights(profile, router.graph.edge, router.effective), own_landmarks=True
+    )
+    _assert_same_least_costs(router, lifted, fresh, 14, 40)
