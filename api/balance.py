@@ -89,7 +89,9 @@ class ConnectionShares(SharedCounts):
 
 class CountedConnection:
     """Mixin of a serving protocol: tells the :class:`BalancedListener` that accepted its
-    connection when the connection ends, so the worker's count goes down."""
+    connection when the connection ends, so the worker's count goes down, and when its first
+    request head has been read (:meth:`first_head`, so the connection no longer counts as new
+    in :func:`api.inflight.nothing_but_routes`)."""
 
     on_connection_lost: Callable[[], None] | None = None
     #: Called once, when the connection's first request head has been read or it ends before

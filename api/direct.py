@@ -54,7 +54,7 @@ from api.fastpath import (
     short_route,
 )
 from api.inflight import nothing_but_routes
-from api.loop_routes import loop_routes
+from api.loop_routes import LoopRoutes, loop_routes
 from api.middleware import REQUEST_ID_HEADER, log_request, request_id_of
 from api.responses import EncodedAnswer
 from api.schemas import RouteRequest
@@ -63,6 +63,8 @@ from api.security_headers import API_HEADERS
 if TYPE_CHECKING:
     from uvicorn._types import HTTPScope
 
+    from api.settings import Settings
+
 __all__ = ["DirectRoutes", "route_headers"]
 
 Headers = Sequence[tuple[bytes, bytes]]
@@ -70,6 +72,15 @@ Headers = Sequence[tuple[bytes, bytes]]
 _ROUTE_URL = ROUTE_PATH.encode("ascii")
 _NO_STORE = (b"cache-control", b"no-store")
 _VARY = (b"vary", b"Accept-Encoding")
+
+
+def _new_queue(loop: asyncio.AbstractEventLoop, settings: Settings) -> LoopRoutes:
+    """A worker's queue of short routes (:mod:`api.loop_routes`): paused while the CPU thread
+    works, several routes per turn while nothing but routes waits, the settings' turn limits."""
+    return LoopRoutes(
+        loop, cpu_idle, may_batch=nothing_but_routes, turn_routes=settings.loop_turn_routes,
+        turn_s=settings.loop_turn_ms / 1e3,
+    )  # fmt: skip
 
 
 def route_headers(
@@ -237,11 +248,7 @@ class DirectRoutes:
         self.cycle = _Busy()
         if settings.idle_loop_routes and short_route(req):  # in turn, on the loop
             job = functools.partial(self._direct_on_loop, pending, body, req, gzip_ok)
-            queue = loop_routes(
-                self.loop, cpu_idle, may_batch=nothing_but_routes, turn_routes=settings.loop_turn_routes,
-                turn_s=settings.loop_turn_ms / 1e3,
-            )  # fmt: skip
-            queue.put(job)
+            loop_routes(self.loop, lambda loop: _new_queue(loop, settings)).put(job)
         else:
             self._request_task(self._direct_in_thread(pending, body, req, gzip_ok))
 

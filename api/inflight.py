@@ -30,13 +30,12 @@ def track(tasks: Collection[Any] | None) -> None:
     _tasks = tasks
 
 
-def alone(*, own_task: bool = True) -> bool:
-    """Whether the request asking is the only one this process has in hand (no other request
-    has arrived and not been answered, pipelined ones aside); False when nothing is counted.
-    ``own_task``: the asking request has a task in the set (an ASGI request); a route answered
-    at the HTTP protocol (:mod:`api.direct`) asks before it has one."""
+def alone() -> bool:
+    """Whether the request asking (an ASGI request, with its task in the set) is the only one
+    this process has in hand (no other request has arrived and not been answered, pipelined
+    ones aside); False when nothing is counted."""
     tasks = _tasks
-    return tasks is not None and len(tasks) <= (1 if own_task else 0)
+    return tasks is not None and len(tasks) <= 1
 
 
 def nothing_but_routes() -> bool:

@@ -169,21 +169,14 @@ _local = _Local()
 
 
 def loop_routes(
-    loop: asyncio.AbstractEventLoop,
-    may_run: Callable[[], bool],
-    *,
-    may_batch: Callable[[], bool] = lambda: True,
-    turn_routes: int = TURN_ROUTES,
-    turn_s: float = TURN_S,
+    loop: asyncio.AbstractEventLoop, make: Callable[[asyncio.AbstractEventLoop], LoopRoutes]
 ) -> LoopRoutes:
-    """The queue of ``loop``, the loop running in the calling thread, made with ``may_run``
-    (:func:`api.cpu.cpu_idle`), ``may_batch`` (:func:`api.inflight.nothing_but_routes`) and the turn's
-    limits the first time."""
+    """The queue of ``loop``, the loop running in the calling thread, made by ``make(loop)`` the
+    first time (:mod:`api.direct`: with :func:`api.cpu.cpu_idle`,
+    :func:`api.inflight.nothing_but_routes` and the settings' turn limits)."""
     queue = _local.queue
     if queue is None or queue.loop is not loop:
-        queue = _local.queue = LoopRoutes(
-            loop, may_run, may_batch=may_batch, turn_routes=turn_routes, turn_s=turn_s
-        )
+        queue = _local.queue = make(loop)
         _queues.add(queue)
     return queue
 

@@ -245,20 +245,18 @@ def patch_metric(
     in process 0.53 against 0.46 ms, a served worker's CPU per route +10 %).
     """
     weights = patch_weights(metric.weights, profile, edge, eff, edges, metric.conditions)
-    landmarks, shared = metric.landmarks, metric.shared_landmarks
-    basis: np.ndarray | None = None
-    if not shared:
-        basis = metric.landmark_basis
-        if not bool(np.all(weights.cost_s >= basis)):  # a cost below the landmarks' own
-            basis = None
-            if shared_landmarks is not None:
-                landmarks, shared = scaled_landmarks(shared_landmarks, weights.min_cost_per_m), True
-            else:
-                landmarks = Landmarks.none(len(metric.landmarks.dist))
+    own = not metric.shared_landmarks and metric.landmarks.nodes.size > 0
+    basis = metric.landmark_basis if own else None
+    if basis is not None and bool(np.all(weights.cost_s >= basis)):
+        landmarks, shared = metric.landmarks, False  # still a lower bound
     elif shared_landmarks is not None:
-        landmarks = scaled_landmarks(shared_landmarks, weights.min_cost_per_m)
+        landmarks, shared, basis = (
+            scaled_landmarks(shared_landmarks, weights.min_cost_per_m),
+            True,
+            None,
+        )
     else:
-        landmarks, shared = Landmarks.none(len(metric.landmarks.dist)), False
+        landmarks, shared, basis = Landmarks.none(len(metric.landmarks.dist)), False, None
     return Metric(
         weights, landmarks, h_factor * weights.min_cost_per_m, profile, revision,
         shared_landmarks=shared, conditions=metric.conditions,

@@ -189,8 +189,8 @@ def test_a_job_or_a_write_that_raises_is_logged_and_the_next_runs(
 def test_one_queue_per_loop_and_thread() -> None:
     async def main() -> tuple[LoopRoutes, bool, bool]:
         loop = asyncio.get_running_loop()
-        queue = loop_routes(loop, lambda: True)
-        assert loop_routes(loop, lambda: False) is queue
+        queue = loop_routes(loop, lambda lp: LoopRoutes(lp, lambda: True))
+        assert loop_routes(loop, lambda lp: LoopRoutes(lp, lambda: False)) is queue
         idle_before = loop_idle()
         queue.put(lambda: None)
         busy = not loop_idle()
@@ -225,7 +225,7 @@ def test_the_queue_waits_while_the_cpu_thread_has_a_job() -> None:
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
-        queue = loop_routes(loop, cpu_idle)
+        queue = loop_routes(loop, lambda lp: LoopRoutes(lp, cpu_idle))
         thread_job = loop.create_task(run_cpu(in_thread))
         await asyncio.sleep(0.05)
         assert not cpu_idle()
@@ -264,7 +264,7 @@ def test_a_queue_waiting_for_another_loops_thread_job_goes_on() -> None:
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
-        loop_routes(loop, cpu_idle).put(ran.set)
+        loop_routes(loop, lambda lp: LoopRoutes(lp, cpu_idle)).put(ran.set)
         await asyncio.sleep(0.05)
         assert not ran.is_set()  # waits for the other loop's job
         release.set()
