@@ -25,14 +25,15 @@ import numpy as np
 
 from accessibility_rules.attributes import Sidewalk
 from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
-from accessibility_rules.effective import EffectiveEdges, effective_edges
+from accessibility_rules.effective import EffectiveEdges
 from accessibility_rules.profile import Profile, load_preset, make_profile
-from accessibility_rules.weights import EdgeWeights, compute_weights, edge_events
+from accessibility_rules.weights import EdgeWeights, compute_weights
 from graphs.arrays import array_fields
 from graphs.features import surroundings_read
 from graphs.geodesy import great_circle_m
 from graphs.model import CompiledGraph
 from routing._kernels import VERDICT_COLUMNS, usable_end
+from routing.edge_tables import EdgeTables, edge_tables, patch_edge_tables
 from routing.errors import (
     InvalidCoordinateError,
     NoRouteError,
@@ -190,10 +191,12 @@ class Router:
         )
         self._local = threading.local()
         self._lock = threading.Lock()
-        self.effective: EffectiveEdges = effective_edges(graph)
+        self._write_lock = threading.Lock()  # attribute changes, one at a time
+        tables = edge_tables(graph.edge, graph.node, graph.head, graph.tail)
+        self.effective: EffectiveEdges = tables.effective
         #: What the weights read of every edge that no profile changes (with the attributes).
-        self._events = edge_events(graph.edge, self.effective)
-        self._report = ReportTable.build(graph.edge, self.effective)
+        self._events = tables.events
+        self._report = tables.report
         self.revision = 0
         self._landmark_nodes = choose_landmarks(self.node_x, self.node_y)
         # one landmark set for every profile (routing/landmarks.py says why, and when not)
@@ -216,7 +219,13 @@ class Router:
         """Recompute effective attributes after the graph's arrays were patched (obstacles)."""
         self.replace_attributes(self.graph.edge, self.graph.node)
 
-    def replace_attributes(self, edge: dict[str, np.ndarray], node: dict[str, np.ndarray]) -> None:
+    def replace_attributes(
+        self,
+        edge: dict[str, np.ndarray],
+        node: dict[str, np.ndarray],
+        *,
+        edges: np.ndarray | None = None,
+    ) -> None:
         """Swap in new attribute arrays (obstacle patches) atomically with their effective view.
 
         Queries read ``graph.edge`` and ``effective`` together under the lock, so none sees new
@@ -225,19 +234,30 @@ class Router:
         re-weights only those edges of a cached metric when its profile is next asked for
         (:func:`~routing.metric.patch_metric`). A write so costs the profiles in use, not every
         cached one.
+
+        ``edges``, when given, holds every edge the change can reach: those whose own attributes
+        differ from the current ones and those entering or leaving a node whose attributes
+        differ. Only their rows of the derived tables are recomputed
+        (:func:`~routing.edge_tables.patch_edge_tables`), so a write costs its few edges, not
+        the graph; None recomputes every row.
         """
-        eff = effective_edges(dataclasses.replace(self.graph, edge=edge, node=node))
-        events = edge_events(edge, eff)
-        report = ReportTable.build(edge, eff)
-        with self._lock:
-            changed = changed_edges(self.graph.edge, self.effective, edge, eff)
-            self.graph.edge = edge
-            self.graph.node = node
-            self.effective = eff
-            self._events = events
-            self._report = report
-            self.revision += 1
-            self._changes.append((self.revision, changed))
+        with self._write_lock:  # one change at a time: each starts from the one before
+            if edges is None:
+                fresh = edge_tables(edge, node, self.graph.head, self.graph.tail)
+                changed = changed_edges(self.graph.edge, self.effective, edge, fresh.effective)
+            else:
+                tables = EdgeTables(self.effective, self._events, self._report)
+                fresh, changed = patch_edge_tables(
+                    tables, self.graph.edge, edge, node, self.graph.head, self.graph.tail, edges
+                )
+            with self._lock:
+                self.graph.edge = edge
+                self.graph.node = node
+                self.effective = fresh.effective
+                self._events = fresh.events
+                self._report = fresh.report
+                self.revision += 1
+                self._changes.append((self.revision, changed))
 
     def _changed_since(self, revision: int) -> np.ndarray | None:
         """The edges whose attributes changed after ``revision`` up to now (call under the

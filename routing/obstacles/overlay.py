@@ -85,6 +85,8 @@ class ObstacleOverlay:
         # (ids, matched edges concatenated, index into ids of each): replaced as one tuple
         empty = np.zeros(0, dtype=np.int64)
         self._lookup: tuple[tuple[str, ...], np.ndarray, np.ndarray] = ((), empty, empty)
+        #: Edges the applied obstacles can reach (what undoing them must recompute).
+        self._reached = empty
 
     @property
     def pristine_now(self) -> bool:
@@ -125,6 +127,15 @@ class ObstacleOverlay:
     def _leaving(self, nodes: np.ndarray) -> np.ndarray:
         first_out = self.router.graph.first_out
         return concat_ranges(first_out[nodes], first_out[nodes + 1])
+
+    def _reach(self, items: list[_ActiveObstacle]) -> np.ndarray:
+        """Every edge whose derived rows the obstacles can change: the edges they were matched
+        to, and the edges entering or leaving the nodes they were matched to (a superset of
+        what :meth:`_patch` writes: each patch writes matched ids only)."""
+        no_ids = np.zeros(0, dtype=np.int64)
+        edges = np.concatenate([no_ids, *(m.edges for _, m, _ in items)])
+        nodes = np.unique(np.concatenate([no_ids, *(m.nodes for _, m, _ in items)]))
+        return np.unique(np.concatenate((edges, self._entering(nodes), self._leaving(nodes))))
 
     def _patch(
         self, items: list[_ActiveObstacle]
@@ -224,7 +235,9 @@ class ObstacleOverlay:
         Builds new arrays (pristine copies with every patch applied in the given order: later
         obstacles win, except ``closed``, which only ever closes, and ``width_m``, which keeps the
         narrowest width), swaps them into the router's graph as new dictionaries and refreshes
-        the router (effective attributes recomputed, weight cache cleared). Arrays no obstacle
+        the router: the derived rows of the edges the previous and the new obstacles reach are
+        recomputed (:meth:`_reach`), and cached metrics re-weight the edges that changed when
+        next used. Arrays no obstacle
         touches are the pristine ones. ``apply([])`` restores the state of the map (and does
         nothing at all, not even a refresh, when no obstacle was applied before).
 
@@ -245,7 +258,12 @@ class ObstacleOverlay:
                 new_node[name] = patched_node.get(name, self._pristine_node[name])
             for arr in (*patched_edge.values(), *patched_node.values()):
                 arr.setflags(write=False)
-            self.router.replace_attributes(new_edge, new_node)
+            reached = self._reach(items)  # the rows to recompute: what undoing the old
+            # obstacles and applying the new ones can change, nothing else
+            self.router.replace_attributes(
+                new_edge, new_node, edges=np.union1d(self._reached, reached)
+            )
+            self._reached = reached
             ids = tuple(oid for oid, _, _ in items)
             owned = np.concatenate(affected) if affected else np.zeros(0, dtype=np.int64)
             owner = np.repeat(np.arange(len(items), dtype=np.int64), [a.size for a in affected])

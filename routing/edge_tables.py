@@ -1,0 +1,127 @@
+"""The per-edge tables derived from the attributes, and how a write updates only the rows it reaches.
+
+A router keeps three tables computed from the raw edge and node attributes: the
+:class:`~accessibility_rules.effective.EffectiveEdges` (way and head node combined), the
+:class:`~accessibility_rules.weights.EdgeEvents` every profile's weights read, and the
+:class:`~routing.report.ReportTable` of route reports. Each row of each table depends only on its
+own edge's attributes and those of the edge's head and tail nodes (the rules are elementwise).
+So when a staff write changes a few edges and nodes, only the rows of those edges, and of the
+edges entering or leaving those nodes, can change: :func:`patch_edge_tables` recomputes exactly
+those rows into copies of the tables, and tells which of them really changed (the edges whose
+weights a cached profile must re-weight). Recomputing every row instead cost 3.5 ms per write on
+Kaiserslautern's 21,796 edges alone, 10–25 ms in a worker answering routes at the same time
+(the interpreter shared with them), and grows with the graph; the copies are plain memory copies.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from accessibility_rules.effective import EffectiveEdges, effective_edges_from_arrays
+from accessibility_rules.weights import EdgeEvents, edge_events
+from routing.metric import changed_edges
+from routing.report import ReportTable
+
+__all__ = ["EdgeTables", "edge_tables", "patch_edge_tables"]
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeTables:
+    """What a router derives from the attributes, one row per edge (replaced as a whole)."""
+
+    effective: EffectiveEdges
+    events: EdgeEvents
+    report: ReportTable
+
+
+class _Rows(Mapping[str, np.ndarray]):
+    """The rows ``rows`` of every array of an attribute table, taken when read (the rules read
+    a few of the table's arrays)."""
+
+    __slots__ = ("_rows", "_table")
+
+    def __init__(self, table: Mapping[str, np.ndarray], rows: np.ndarray) -> None:
+        self._table = table
+        self._rows = rows
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return np.ascontiguousarray(self._table[name][self._rows])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+
+def edge_tables(
+    edge: Mapping[str, np.ndarray], node: Mapping[str, np.ndarray], head: np.ndarray,
+    tail: np.ndarray,
+) -> EdgeTables:  # fmt: skip
+    """Every row of the three tables, from the whole attribute arrays."""
+    eff = effective_edges_from_arrays(edge, node, head, tail)
+    return EdgeTables(eff, edge_events(edge, eff), ReportTable.build(dict(edge), eff))
+
+
+def _take(eff: EffectiveEdges, rows: np.ndarray) -> EffectiveEdges:
+    """The rows ``rows`` of every array of ``eff`` (all there: :func:`patch_edge_tables`)."""
+    return EffectiveEdges(**{f.name: getattr(eff, f.name)[rows] for f in dataclasses.fields(eff)})
+
+
+def _put(table: np.ndarray, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A copy of ``table`` with ``rows`` set to ``values`` (the old table stays as it was: a
+    query running meanwhile reads it)."""
+    out = table.copy()
+    out[rows] = values
+    out.setflags(write=False)
+    return out
+
+
+def patch_edge_tables(
+    tables: EdgeTables,
+    old_edge: Mapping[str, np.ndarray],
+    edge: Mapping[str, np.ndarray],
+    node: Mapping[str, np.ndarray],
+    head: np.ndarray,
+    tail: np.ndarray,
+    rows: np.ndarray,
+) -> tuple[EdgeTables, np.ndarray]:
+    """``tables`` (of the attributes ``old_edge`` and the old node arrays) brought up to the new
+    attributes ``edge``, ``node``, recomputing only ``rows``, and the edges whose raw or
+    effective attributes differ between the two (sorted).
+
+    ``rows`` must hold every edge whose own attributes differ between ``old_edge`` and ``edge``
+    and every edge entering or leaving a node whose attributes differ; the rows of the other
+    edges are then the same in both states (each row reads only its edge, its head and its
+    tail), and the result equals :func:`edge_tables` of the new attributes. Raises ValueError
+    when ``tables`` holds an effective array that is not there (hand-made tables), since its
+    rows cannot be patched.
+    """
+    rows = np.unique(np.asarray(rows, dtype=np.int64))
+    old = tables.effective
+    if any(getattr(old, f.name) is None for f in dataclasses.fields(old)):
+        raise ValueError("effective tables without every array cannot be patched by rows")
+    new_rows = _Rows(edge, rows)
+    eff_rows = effective_edges_from_arrays(new_rows, node, head[rows], tail[rows])
+    events_rows = edge_events(new_rows, eff_rows)
+    report_rows = ReportTable.build(dict(new_rows), eff_rows).rows
+    eff = EffectiveEdges(
+        **{
+            f.name: _put(getattr(old, f.name), rows, getattr(eff_rows, f.name))
+            for f in dataclasses.fields(old)
+        }
+    )
+    events = EdgeEvents(
+        _put(tables.events.events, rows, events_rows.events),
+        _put(tables.events.unknown_candidates, rows, events_rows.unknown_candidates),
+    )
+    report = dataclasses.replace(tables.report, rows=_put(tables.report.rows, rows, report_rows))
+    differ = changed_edges(
+        {k: v[rows] for k, v in old_edge.items()}, _take(old, rows),
+        {k: v[rows] for k, v in edge.items()}, eff_rows,
+    )  # fmt: skip
+    return EdgeTables(eff, events, report), rows[differ]
