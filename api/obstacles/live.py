@@ -97,6 +97,21 @@ class ActiveObstacle:
     edges: np.ndarray
     x: np.ndarray  # matched edge ends in the router's local frame (metres)
     y: np.ndarray
+    #: A circle around all of them, ``(x, y, radius)`` in metres (radius -1.0: no ends): the
+    #: ellipse test of a route rules most obstacles out with it, on three floats.
+    circle: tuple[float, float, float] = (0.0, 0.0, -1.0)
+
+    @classmethod
+    def of(
+        cls, obstacle_id: str, version: int, reason: str, effect: dict[str, Any], edges: np.ndarray,
+        x: np.ndarray, y: np.ndarray,
+    ) -> ActiveObstacle:  # fmt: skip
+        """The obstacle with its ends ``x``, ``y`` and the circle around them."""
+        circle = (0.0, 0.0, -1.0)
+        if x.size:
+            cx, cy = float(x.mean()), float(y.mean())
+            circle = (cx, cy, float(np.hypot(x - cx, y - cy).max()))
+        return cls(obstacle_id, version, reason, effect, edges, x, y, circle)
 
     def as_dict(self) -> dict[str, Any]:
         """``{id, reason, effect}``."""
@@ -322,7 +337,7 @@ class LiveObstacles:
             items.append((row.id, match, effect))
             ends = np.concatenate((g.tail[match.edges], g.head[match.edges], match.nodes))
             x, y = frame.project(g.node["lon"][ends], g.node["lat"][ends])
-            infos[row.id] = ActiveObstacle(
+            infos[row.id] = ActiveObstacle.of(
                 row.id, row.version, row.reason, dict(row.effect), match.edges,
                 np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64),
             )  # fmt: skip
@@ -380,21 +395,25 @@ class LiveObstacles:
         """Candidates on the walking route of the map without obstacles (searched only if one of
         them lies inside the ellipse that route must stay in)."""
         frame = self.router.index.frame
-        lat = np.array([p[0] for p in points], dtype=np.float64)
-        lon = np.array([p[1] for p in points], dtype=np.float64)
-        px, py = (np.asarray(v, dtype=np.float64) for v in frame.project(lon, lat))
+        xy = [frame.point(lon, lat) for lat, lon in points]
         walk_m = (route.detour or {}).get("walk_distance_m") or route.distance_m
         snapped = route.snapped or {}
         slack = _ELLIPSE_SLACK_M + sum(
             float(snapped.get(k, {}).get("distance_m", 0.0)) for k in ("origin", "destination")
         )
+        bound = walk_m * _ELLIPSE_FACTOR + slack
         near = []
         for info in candidates:
-            for i in range(len(points) - 1):
-                through = np.hypot(info.x - px[i], info.y - py[i]) + np.hypot(
-                    info.x - px[i + 1], info.y - py[i + 1]
-                )
-                if through.size and float(through.min()) <= walk_m * _ELLIPSE_FACTOR + slack:
+            cx, cy, radius = info.circle
+            if radius < 0.0:
+                continue
+            for (ax, ay), (bx, by) in itertools.pairwise(xy):
+                # no end can be inside when even the circle's nearest points are not (each end
+                # lies within ``radius`` of the centre: the triangle inequality)
+                if math.hypot(cx - ax, cy - ay) + math.hypot(cx - bx, cy - by) - 2 * radius > bound:
+                    continue
+                through = np.hypot(info.x - ax, info.y - ay) + np.hypot(info.x - bx, info.y - by)
+                if float(through.min()) <= bound:
                     near.append(info)
                     break
         if not near:

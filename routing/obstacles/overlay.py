@@ -82,9 +82,12 @@ class ObstacleOverlay:
         np.cumsum(np.bincount(graph.head, minlength=self._node_count), out=self._in_first[1:])
         self._lock = threading.Lock()
         self._pristine_now = True  # the router's graph holds the arrays as mapped
-        # (ids, matched edges concatenated, index into ids of each): replaced as one tuple
+        # (ids, matched edges concatenated, index into ids of each, whether each edge of the
+        # graph is one of them): replaced as one tuple
         empty = np.zeros(0, dtype=np.int64)
-        self._lookup: tuple[tuple[str, ...], np.ndarray, np.ndarray] = ((), empty, empty)
+        self._lookup: tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray] = (
+            (), empty, empty, np.zeros(self._edge_count, dtype=bool),
+        )  # fmt: skip
         #: Edges the applied obstacles can reach (what undoing them must recompute).
         self._reached = empty
 
@@ -267,7 +270,9 @@ class ObstacleOverlay:
             ids = tuple(oid for oid, _, _ in items)
             owned = np.concatenate(affected) if affected else np.zeros(0, dtype=np.int64)
             owner = np.repeat(np.arange(len(items), dtype=np.int64), [a.size for a in affected])
-            self._lookup = (ids, owned, owner)
+            on = np.zeros(self._edge_count, dtype=bool)
+            on[owned] = True
+            self._lookup = (ids, owned, owner, on)
             self._pristine_now = not items
 
     def obstacles_on(self, edges: Iterable[int]) -> list[str]:
@@ -278,10 +283,12 @@ class ObstacleOverlay:
         since that is where walking meets it. In the order applied, each id once. Pass
         ``Route.edges`` for the obstacles a route passes.
         """
-        ids, owned, owner = self._lookup  # one consistent snapshot
-        if owned.size == 0:  # no obstacle applied: the common case, nothing to read
+        ids, owned, owner, on = self._lookup  # one consistent snapshot
+        if owned.size == 0:  # no obstacle applied: nothing to read
             return []
-        wanted = np.fromiter((int(e) for e in edges), dtype=np.int64)
+        listed = edges if isinstance(edges, list | np.ndarray) else list(edges)
+        wanted = np.asarray(listed, dtype=np.int64)
+        wanted = wanted[on[wanted]]  # a route meets few of them, if any
         if wanted.size == 0:
             return []
         hit = np.unique(owner[np.isin(owned, wanted)])

@@ -725,6 +725,31 @@ def city_router(kaiserslautern_graph: Any) -> Router:
     return Router(load_graph(Path(kaiserslautern_graph.out_dir)))
 
 
+def test_obstacles_on_equals_a_scan_of_every_applied_edge(
+    router: Router, overlay: ObstacleOverlay
+) -> None:
+    """The per-edge mask of :meth:`ObstacleOverlay.obstacles_on` against a scan of every
+    obstacle's affected edges (the lookup as applied), for random edge lists."""
+    g = router.graph
+    rng = np.random.default_rng(3)
+    chosen = rng.choice(router.index.canonical_edges, size=6, replace=False)
+    effects = [ObstacleEffect(closed=True), ObstacleEffect(kerb_height_cm=10)]
+    active = [
+        (f"o{i}", match_geojson(g, router.index, point_geojson(g, int(e))), effects[i % 2])
+        for i, e in enumerate(chosen)
+    ]
+    overlay.apply(active)
+    ids, owned, owner, _ = overlay._lookup
+    for trial in range(200):
+        edges = rng.choice(g.edge_count, size=int(rng.integers(0, 40)), replace=True).tolist()
+        if trial % 4 == 0:  # with some affected edges for sure
+            edges += owned[rng.integers(0, owned.size, 2)].tolist()
+        want = list(dict.fromkeys(ids[i] for i in sorted({int(owner[k]) for k in range(owned.size) if int(owned[k]) in set(edges)})))  # fmt: skip
+        assert overlay.obstacles_on(edges) == want
+        assert overlay.obstacles_on(iter(edges)) == want
+        assert overlay.obstacles_on(np.asarray(edges, dtype=np.int64)) == want
+
+
 def test_elevator_out_of_service_closes_the_elevator(city_router: Router) -> None:
     g = city_router.graph
     lifts = np.flatnonzero(g.node["is_elevator"])
