@@ -23,7 +23,7 @@ import numpy as np
 
 from accessibility_rules.effective import EffectiveEdges, effective_edges_from_arrays
 from accessibility_rules.weights import EdgeEvents, edge_events
-from routing.metric import changed_edges
+from routing.metric import differing
 from routing.report import ReportTable
 
 __all__ = ["EdgeTables", "edge_tables", "patch_edge_tables"]
@@ -64,21 +64,27 @@ def edge_tables(
 ) -> EdgeTables:  # fmt: skip
     """Every row of the three tables, from the whole attribute arrays."""
     eff = effective_edges_from_arrays(edge, node, head, tail)
-    return EdgeTables(eff, edge_events(edge, eff), ReportTable.build(dict(edge), eff))
-
-
-def _take(eff: EffectiveEdges, rows: np.ndarray) -> EffectiveEdges:
-    """The rows ``rows`` of every array of ``eff`` (all there: :func:`patch_edge_tables`)."""
-    return EffectiveEdges(**{f.name: getattr(eff, f.name)[rows] for f in dataclasses.fields(eff)})
+    return EdgeTables(eff, edge_events(edge, eff), ReportTable.build(edge, eff))
 
 
 def _put(table: np.ndarray, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """A copy of ``table`` with ``rows`` set to ``values`` (the old table stays as it was: a
-    query running meanwhile reads it)."""
-    out = table.copy()
-    out[rows] = values
-    out.setflags(write=False)
-    return out
+    """``table`` with ``rows`` set to ``values``: the same array when they hold these values
+    already (a closure changes one effective array of the dozen, and no report column), else a
+    copy (the old table stays as it was: a query running meanwhile reads it)."""
+    if differing([(table[rows], values)], rows.size).any():
+        table = table.copy()
+        table[rows] = values
+    return table
+
+
+def _rows_of(
+    old: np.ndarray | None, new: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """The pair to compare for ``rows``: the rows of both, or the arrays themselves when they are
+    one array (nothing to read) or the old one is missing (everything differs)."""
+    if old is None or old is new:
+        return old, new
+    return old[rows], new[rows]
 
 
 def patch_edge_tables(
@@ -97,9 +103,10 @@ def patch_edge_tables(
     ``rows`` must hold every edge whose own attributes differ between ``old_edge`` and ``edge``
     and every edge entering or leaving a node whose attributes differ; the rows of the other
     edges are then the same in both states (each row reads only its edge, its head and its
-    tail), and the result equals :func:`edge_tables` of the new attributes. Raises ValueError
-    when ``tables`` holds an effective array that is not there (hand-made tables), since its
-    rows cannot be patched.
+    tail), and the result equals :func:`edge_tables` of the new attributes. Arrays whose rows
+    keep their values are kept as they are (the same objects). Raises ValueError when
+    ``tables`` holds an effective array that is not there (hand-made tables), since its rows
+    cannot be patched.
     """
     rows = np.unique(np.asarray(rows, dtype=np.int64))
     old = tables.effective
@@ -108,20 +115,20 @@ def patch_edge_tables(
     new_rows = _Rows(edge, rows)
     eff_rows = effective_edges_from_arrays(new_rows, node, head[rows], tail[rows])
     events_rows = edge_events(new_rows, eff_rows)
-    report_rows = ReportTable.build(dict(new_rows), eff_rows).rows
+    report_rows = ReportTable.build(new_rows, eff_rows).rows
+    fields = dataclasses.fields(old)
     eff = EffectiveEdges(
-        **{
-            f.name: _put(getattr(old, f.name), rows, getattr(eff_rows, f.name))
-            for f in dataclasses.fields(old)
-        }
+        **{f.name: _put(getattr(old, f.name), rows, getattr(eff_rows, f.name)) for f in fields}
     )
     events = EdgeEvents(
         _put(tables.events.events, rows, events_rows.events),
         _put(tables.events.unknown_candidates, rows, events_rows.unknown_candidates),
     )
-    report = dataclasses.replace(tables.report, rows=_put(tables.report.rows, rows, report_rows))
-    differ = changed_edges(
-        {k: v[rows] for k, v in old_edge.items()}, _take(old, rows),
-        {k: v[rows] for k, v in edge.items()}, eff_rows,
-    )  # fmt: skip
-    return EdgeTables(eff, events, report), rows[differ]
+    report = tables.report
+    if (report_table := _put(report.rows, rows, report_rows)) is not report.rows:
+        report = dataclasses.replace(report, rows=report_table)
+    # the edges whose weights may differ: any raw or effective value of theirs changed (pairs
+    # of one array twice, the arrays kept as they were, are skipped unread)
+    pairs = [_rows_of(old_edge.get(k), v, rows) for k, v in edge.items()]
+    pairs += [_rows_of(getattr(old, f.name), getattr(eff, f.name), rows) for f in fields]
+    return EdgeTables(eff, events, report), rows[differing(pairs, rows.size)]

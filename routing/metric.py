@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -168,27 +168,35 @@ def subset_effective(eff: EffectiveEdges, edges: np.ndarray) -> EffectiveEdges:
 
 
 def changed_edges(
-    old_edge: dict[str, np.ndarray],
+    old_edge: Mapping[str, np.ndarray],
     old_eff: EffectiveEdges,
-    edge: dict[str, np.ndarray],
+    edge: Mapping[str, np.ndarray],
     eff: EffectiveEdges,
 ) -> np.ndarray:
     """The edges whose raw or effective attributes differ between two states (NaN equals NaN):
     the only ones whose weights can differ."""
-    changed = np.zeros(len(eff.kerb_count), dtype=bool)
     pairs = [(old_edge.get(k), v) for k, v in edge.items()] + [
         (getattr(old_eff, f.name), getattr(eff, f.name)) for f in dataclasses.fields(eff)
     ]
+    return np.flatnonzero(differing(pairs, len(eff.kerb_count)))
+
+
+def differing(pairs: Iterable[tuple[np.ndarray | None, np.ndarray | None]], n: int) -> np.ndarray:
+    """Where any ``(old, new)`` pair of arrays of length ``n`` differs (a bool mask; NaN equals
+    NaN; a table's row differs when any of its values does). A pair of one array twice is
+    skipped unread; an old array that is missing or of another shape counts as differing
+    everywhere."""
+    changed = np.zeros(n, dtype=bool)
     for old, new in pairs:
         if new is None or old is new:
             continue
         if old is None or old.shape != new.shape:
-            return np.arange(len(changed), dtype=np.int64)
+            return np.ones(n, dtype=bool)
         differ = old != new
         if np.issubdtype(new.dtype, np.floating):
             differ &= ~(np.isnan(old) & np.isnan(new))
-        changed |= differ
-    return np.flatnonzero(changed)
+        changed |= differ.reshape(n, -1).any(axis=1) if differ.ndim > 1 else differ
+    return changed
 
 
 def patch_weights(

@@ -178,7 +178,7 @@ class ReportTable:
         object.__setattr__(self, "barrier_columns", cols)
 
     @classmethod
-    def build(cls, edge: dict[str, np.ndarray], eff: Any) -> ReportTable:
+    def build(cls, edge: Mapping[str, np.ndarray], eff: Any) -> ReportTable:
         """Stack the raw and effective per-edge columns (rebuilt whenever obstacles change)."""
         columns = [edge[n] for n in REPORT_EDGE_COLUMNS]
         columns += [getattr(eff, n) for n in REPORT_EFFECTIVE_COLUMNS]

@@ -106,6 +106,15 @@ def test_patching_leaves_the_old_tables_as_they_were(centre: CompiledGraph) -> N
     )
     assert_tables_equal(tables, before)  # a query running meanwhile reads these
     assert patched.effective.closed[:50].all()
+    # what a closure leaves as it was is not copied: no report column, the other effective arrays
+    assert patched.report.rows is tables.report.rows
+    kept = [
+        f.name
+        for f in dataclasses.fields(tables.effective)
+        if getattr(patched.effective, f.name) is getattr(tables.effective, f.name)
+    ]
+    assert "closed" not in kept
+    assert len(kept) == len(dataclasses.fields(tables.effective)) - 1
     assert np.array_equal(changed, np.flatnonzero(~np.asarray(g.edge["closed"][:50])))
 
 
