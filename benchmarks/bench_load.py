@@ -739,17 +739,21 @@ def main(argv: list[str] | None = None) -> int:
                   f"{' / '.join(f'{x:.0%}' for x in c8_shares)}", flush=True)  # fmt: skip
             health_probe = HealthProbe(server.base)
             health_probe.start()
+            client_cpu = time.process_time()
             c64 = load(server.base, bodies, 64, seconds, client)
+            client_cpu_s = {"c64": round(time.process_time() - client_cpu, 2)}
             health_probe.stop()
             print(f"c64: {c64.requests_per_s} routes/s, p99 {c64.p99_ms} ms; "
                   f"{health_probe.summary()}", flush=True)  # fmt: skip
             writes_health = HealthProbe(server.base)
             writes_health.start()
 
+            client_cpu = time.process_time()
             pool, future = background(load, server.base, bodies, 64, seconds, client)
             time.sleep(0.5)
             writes = writer_phase(server, headers, readers, candidates, seconds - 0.5)
             c64w = future.result(timeout=seconds + 120)
+            client_cpu_s["c64_with_writes"] = round(time.process_time() - client_cpu, 2)
             pool.shutdown()
             writes_health.stop()
             print(f"c64 + writes: p99 {c64w.p99_ms} ms, {writes_health.summary()}, "
@@ -884,6 +888,11 @@ def main(argv: list[str] | None = None) -> int:
             "concurrency_8_worker_cpu_shares": [round(x, 3) for x in c8_shares],
             "concurrency_64": asdict(c64),
             "concurrency_64_with_writes": asdict(c64w),
+            "p99_with_writes_over_without": round(p99_rise, 3),
+            # this process's CPU seconds in the two phases (the probes, the writer and its
+            # readers; wrk is a process of its own): what the client takes from the server's
+            # two cores beside wrk
+            "client_cpu_s": client_cpu_s,
             "writes_without_load": quiet_writes,
             "writes": writes,
             "burst": burst,

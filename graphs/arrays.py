@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
-__all__ = ["array_fields", "concat_ranges"]
+__all__ = ["RowsView", "array_fields", "concat_ranges", "differing", "with_rows"]
 
 
 def array_fields(obj: Any) -> dict[str, np.ndarray]:
@@ -34,3 +35,51 @@ def concat_ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts)
     return np.arange(total, dtype=np.int64) + offsets
+
+
+def differing(pairs: Iterable[tuple[np.ndarray | None, np.ndarray | None]], n: int) -> np.ndarray:
+    """Where any ``(old, new)`` pair of arrays of length ``n`` differs (a bool mask; NaN equals
+    NaN; a table's row differs when any of its values does). A pair of one array twice is
+    skipped unread; an old array that is missing or of another shape counts as differing
+    everywhere."""
+    changed = np.zeros(n, dtype=bool)
+    for old, new in pairs:
+        if new is None or old is new:
+            continue
+        if old is None or old.shape != new.shape:
+            return np.ones(n, dtype=bool)
+        differ = old != new
+        if np.issubdtype(new.dtype, np.floating):
+            differ &= ~(np.isnan(old) & np.isnan(new))
+        changed |= differ.reshape(n, -1).any(axis=1) if differ.ndim > 1 else differ
+    return changed
+
+
+def with_rows(table: np.ndarray, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``table`` with ``rows`` set to ``values``: the same array when they hold these values
+    already, else a copy (the old table stays as it was: a reader holding it meanwhile sees no
+    change). How a write patches the per-edge arrays that queries read without a lock."""
+    if differing([(table[rows], values)], rows.size).any():
+        table = table.copy()
+        table[rows] = values
+    return table
+
+
+class RowsView(Mapping[str, np.ndarray]):
+    """The rows ``rows`` of every array of a table of named arrays, taken when read (the rules
+    that recompute some edges read a few of the table's arrays, not all)."""
+
+    __slots__ = ("_rows", "_table")
+
+    def __init__(self, table: Mapping[str, np.ndarray], rows: np.ndarray) -> None:
+        self._table = table
+        self._rows = rows
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return np.ascontiguousarray(self._table[name][self._rows])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)

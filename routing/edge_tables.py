@@ -16,14 +16,14 @@ Kaiserslautern's 21,796 edges alone, 10–25 ms in a worker answering routes at 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from accessibility_rules.effective import EffectiveEdges, effective_edges_from_arrays
 from accessibility_rules.weights import EdgeEvents, edge_events
-from routing.metric import differing
+from graphs.arrays import RowsView, differing, with_rows
 from routing.report import ReportTable
 
 __all__ = ["EdgeTables", "edge_tables", "patch_edge_tables"]
@@ -38,26 +38,6 @@ class EdgeTables:
     report: ReportTable
 
 
-class _Rows(Mapping[str, np.ndarray]):
-    """The rows ``rows`` of every array of an attribute table, taken when read (the rules read
-    a few of the table's arrays)."""
-
-    __slots__ = ("_rows", "_table")
-
-    def __init__(self, table: Mapping[str, np.ndarray], rows: np.ndarray) -> None:
-        self._table = table
-        self._rows = rows
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        return np.ascontiguousarray(self._table[name][self._rows])
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._table)
-
-    def __len__(self) -> int:
-        return len(self._table)
-
-
 def edge_tables(
     edge: Mapping[str, np.ndarray], node: Mapping[str, np.ndarray], head: np.ndarray,
     tail: np.ndarray,
@@ -65,16 +45,6 @@ def edge_tables(
     """Every row of the three tables, from the whole attribute arrays."""
     eff = effective_edges_from_arrays(edge, node, head, tail)
     return EdgeTables(eff, edge_events(edge, eff), ReportTable.build(edge, eff))
-
-
-def _put(table: np.ndarray, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``table`` with ``rows`` set to ``values``: the same array when they hold these values
-    already (a closure changes one effective array of the dozen, and no report column), else a
-    copy (the old table stays as it was: a query running meanwhile reads it)."""
-    if differing([(table[rows], values)], rows.size).any():
-        table = table.copy()
-        table[rows] = values
-    return table
 
 
 def _rows_of(
@@ -112,20 +82,20 @@ def patch_edge_tables(
     old = tables.effective
     if any(getattr(old, f.name) is None for f in dataclasses.fields(old)):
         raise ValueError("effective tables without every array cannot be patched by rows")
-    new_rows = _Rows(edge, rows)
+    new_rows = RowsView(edge, rows)
     eff_rows = effective_edges_from_arrays(new_rows, node, head[rows], tail[rows])
     events_rows = edge_events(new_rows, eff_rows)
     report_rows = ReportTable.build(new_rows, eff_rows).rows
     fields = dataclasses.fields(old)
     eff = EffectiveEdges(
-        **{f.name: _put(getattr(old, f.name), rows, getattr(eff_rows, f.name)) for f in fields}
+        **{f.name: with_rows(getattr(old, f.name), rows, getattr(eff_rows, f.name)) for f in fields}
     )
     events = EdgeEvents(
-        _put(tables.events.events, rows, events_rows.events),
-        _put(tables.events.unknown_candidates, rows, events_rows.unknown_candidates),
+        with_rows(tables.events.events, rows, events_rows.events),
+        with_rows(tables.events.unknown_candidates, rows, events_rows.unknown_candidates),
     )
     report = tables.report
-    if (report_table := _put(report.rows, rows, report_rows)) is not report.rows:
+    if (report_table := with_rows(report.rows, rows, report_rows)) is not report.rows:
         report = dataclasses.replace(report, rows=report_table)
     # the edges whose weights may differ: any raw or effective value of theirs changed (pairs
     # of one array twice, the arrays kept as they were, are skipped unread)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +29,7 @@ from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.effective import EffectiveEdges
 from accessibility_rules.profile import Profile
 from accessibility_rules.weights import EdgeWeights, compute_weights
-from graphs.arrays import array_fields
+from graphs.arrays import RowsView, array_fields, differing, with_rows
 from graphs.model import CompiledGraph
 from routing.landmarks import Landmarks, compute_landmarks, scaled_landmarks
 
@@ -181,28 +181,10 @@ def changed_edges(
     return np.flatnonzero(differing(pairs, len(eff.kerb_count)))
 
 
-def differing(pairs: Iterable[tuple[np.ndarray | None, np.ndarray | None]], n: int) -> np.ndarray:
-    """Where any ``(old, new)`` pair of arrays of length ``n`` differs (a bool mask; NaN equals
-    NaN; a table's row differs when any of its values does). A pair of one array twice is
-    skipped unread; an old array that is missing or of another shape counts as differing
-    everywhere."""
-    changed = np.zeros(n, dtype=bool)
-    for old, new in pairs:
-        if new is None or old is new:
-            continue
-        if old is None or old.shape != new.shape:
-            return np.ones(n, dtype=bool)
-        differ = old != new
-        if np.issubdtype(new.dtype, np.floating):
-            differ &= ~(np.isnan(old) & np.isnan(new))
-        changed |= differ.reshape(n, -1).any(axis=1) if differ.ndim > 1 else differ
-    return changed
-
-
 def patch_weights(
     weights: EdgeWeights,
     profile: Profile,
-    edge: dict[str, np.ndarray],
+    edge: Mapping[str, np.ndarray],
     eff: EffectiveEdges,
     edges: np.ndarray,
     conditions: Conditions = DEFAULT_CONDITIONS,
@@ -216,14 +198,11 @@ def patch_weights(
     a closed edge only rises, a lowered kerb may fall below the old minimum).
     """
     edges = np.unique(np.asarray(edges, dtype=np.int64))
-    part = compute_weights(
-        profile, {k: v[edges] for k, v in edge.items()}, subset_effective(eff, edges), conditions
-    )
-    out: dict[str, object] = {}
-    for name, old in array_fields(weights).items():
-        new = old.copy()
-        new[edges] = getattr(part, name)
-        out[name] = new
+    part = compute_weights(profile, RowsView(edge, edges), subset_effective(eff, edges), conditions)
+    out: dict[str, object] = {
+        name: with_rows(old, edges, getattr(part, name))
+        for name, old in array_fields(weights).items()
+    }  # arrays whose patched rows keep their values stay the same objects
     out["min_cost_per_m"] = (
         min(weights.min_cost_per_m, part.min_cost_per_m) if len(edges) else weights.min_cost_per_m
     )
@@ -233,7 +212,7 @@ def patch_weights(
 def patch_metric(
     metric: Metric,
     profile: Profile,
-    edge: dict[str, np.ndarray],
+    edge: Mapping[str, np.ndarray],
     eff: EffectiveEdges,
     edges: np.ndarray,
     *,

@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from graphs.arrays import array_fields
 from routing import _kernels
 from routing.engine import Router
 from routing.errors import NoRouteError
@@ -214,12 +215,18 @@ def test_a_router_answers_the_same_after_its_arrays_moved(
 
 def test_writes_after_the_move_make_private_arrays(twin_routers: tuple[Router, Router]) -> None:
     _, moved = twin_routers
+    before = moved.customize(moved.profile("wheelchair"))
     edge = dict(moved.graph.edge)
     kerb = np.array(edge["kerb_height_cm"], dtype=np.float32)
     kerb[:50] = 12.0
     edge["kerb_height_cm"] = kerb
+    edge["closed"] = np.arange(moved.graph.edge_count) < 50
     moved.replace_attributes(edge, moved.graph.node)
     assert not is_shared(moved.report_table().rows)
     metric = moved.customize(moved.profile("wheelchair"))
     assert metric.revision == moved.revision
-    assert not is_shared(metric.weights.cost_s)
+    assert not is_shared(metric.weights.cost_s)  # the closed edges' costs changed
+    # an array the write changed is a private copy; one whose values it left is kept, shared
+    for name, array in array_fields(metric.weights).items():
+        old = getattr(before.weights, name)
+        assert (array is old and is_shared(array)) or not is_shared(array), name
