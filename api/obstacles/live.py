@@ -34,14 +34,15 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import shapely
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Connection, Engine, bindparam, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from accessibility_rules.effective import effective_edges
@@ -127,6 +128,37 @@ class _State:
     applied: tuple[tuple[str, int], ...] = ()
     active: dict[str, ActiveObstacle] = field(default_factory=dict)
     stops_walkers: tuple[str, ...] = ()  # obstacles that change the plain walking route
+
+
+class ActiveRow(Protocol):
+    """What a reload reads of an obstacle's row (a row of :data:`_ACTIVE_ROWS`)."""
+
+    id: str
+    version: int
+    geometry: dict[str, Any]
+    effect: dict[str, Any]
+    valid_from: datetime
+    valid_until: datetime | None
+    reason: str
+
+
+#: The obstacles not deleted and not expired at ``:now``, oldest first, with the columns a
+#: reload reads. Built once and read as plain rows on a connection: each write costs every
+#: worker this read, and with an ORM session, the statement built anew and ORM objects, a
+#: worker's reload after a closure took 2.6 ms of CPU instead of 2.0 (after its deletion 1.6
+#: instead of 1.1; in process, the revision's read alone skipped after a write of this host).
+_ACTIVE_COLUMNS = (
+    Obstacle.id, Obstacle.version, Obstacle.geometry, Obstacle.effect, Obstacle.valid_from,
+    Obstacle.valid_until, Obstacle.reason,
+)  # fmt: skip
+_ACTIVE_ROWS = (
+    select(*_ACTIVE_COLUMNS)
+    .where(
+        Obstacle.deleted_at.is_(None),
+        or_(Obstacle.valid_until.is_(None), Obstacle.valid_until > bindparam("now")),
+    )
+    .order_by(Obstacle.created_at, Obstacle.id)
+)
 
 
 class LiveObstacles:
@@ -215,7 +247,7 @@ class LiveObstacles:
         beacon = self.beacon.value()
         if beacon != self._beacon_seen:
             self._beacon_seen = beacon  # before the database is read: no write is missed
-            self.refresh()
+            self.refresh(written=True)
         elif self._due():
             self.refresh()
 
@@ -251,31 +283,26 @@ class LiveObstacles:
         if not self.beacon.enabled:
             self.refresh()
 
-    def refresh(self, *, force: bool = False) -> bool:
-        """Reload from the database if anything changed (or ``force``); True if it reloaded."""
+    def refresh(self, *, force: bool = False, written: bool = False) -> bool:
+        """Reload from the database if anything changed (or ``force``); True if it reloaded.
+
+        ``written``: a worker of this host has committed a write since the last look (the
+        beacon), so the revision has changed and the read of it alone, made first otherwise
+        (the poll's common answer is "nothing new"), is skipped."""
         with self._lock:
             now = self.clock()
             state = self._state
             due = self._boundary_passed(state, now)
-            if not (force or due) and self._revision_now() == state.revision:
+            if not (force or due or written) and self._revision_now() == state.revision:
                 self._checked_at = time.monotonic()  # the poll's common answer: nothing new
                 return False
-            with self.sessions() as session:  # the revision again, with the rows it counts
-                revision = read_revision(session)
+            with self._reading() as reader:  # the revision again, with the rows it counts
+                revision = read_revision(reader)
                 due = self._boundary_passed(state, now)
                 if not (force or due or revision != state.revision):
                     self._checked_at = time.monotonic()
                     return False
-                rows = list(
-                    session.scalars(
-                        select(Obstacle)
-                        .where(
-                            Obstacle.deleted_at.is_(None),
-                            or_(Obstacle.valid_until.is_(None), Obstacle.valid_until > now),
-                        )
-                        .order_by(Obstacle.created_at, Obstacle.id)
-                    )
-                )
+                rows: Sequence[ActiveRow] = reader.execute(_ACTIVE_ROWS, {"now": now}).all()
             self._reload(rows, revision, now)
             self._checked_at = time.monotonic()
             return True
@@ -302,16 +329,23 @@ class LiveObstacles:
             return unchanged
 
     def _revision_now(self) -> int:
-        """The database's revision counter, read on a plain connection of the sessions' engine
-        (a third of an ORM session's cost; the poll runs every ``poll_s`` before a route)."""
+        """The database's revision counter (the poll runs every ``poll_s`` before a route)."""
+        with self._reading() as reader:
+            return read_revision(reader)
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection | Session]:
+        """A plain connection of the sessions' engine to read on (a third of an ORM session's
+        cost), or a session when the sessions have no engine of their own."""
         bind = self.sessions.kw.get("bind")
         if not isinstance(bind, Engine):
             with self.sessions() as session:
-                return read_revision(session)
+                yield session
+            return
         with bind.connect() as connection:
-            return read_revision(connection)
+            yield connection
 
-    def _reload(self, rows: Sequence[Obstacle], revision: int, now: datetime) -> None:
+    def _reload(self, rows: Sequence[ActiveRow], revision: int, now: datetime) -> None:
         active = [r for r in rows if r.valid_from <= now]
         upcoming = [r.valid_from for r in rows if r.valid_from > now]
         upcoming += [r.valid_until for r in active if r.valid_until is not None]
