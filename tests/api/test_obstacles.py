@@ -414,15 +414,24 @@ def test_other_workers_see_writes_at_once_through_the_beacon(
     keys: dict[str, dict[str, str]],
     baseline: dict[str, dict[str, Any]],
     on_route: list[float],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Workers on one host: the next route after a write has it, however long the poll."""
+    """Workers on one host: the next route after a write has it, however long the poll; the
+    reload reads the rows at once (no read of the revision alone first: it has changed)."""
     writer = start_app(database_url)
     reader = start_app(database_url, obstacle_poll_s=60.0)  # another worker process, in effect
     assert route(reader)["distance_m"] == baseline["wheelchair"]["distance_m"]
+    live = reader.app.state.live_obstacles
+    revision_reads: list[int] = []
+    read_revision_now = live._revision_now
+    monkeypatch.setattr(
+        live, "_revision_now", lambda: revision_reads.append(1) or read_revision_now()
+    )
     oid = writer.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"]).json()[
         "id"
     ]
     assert ids(route(reader)["obstacles"]["avoided"]) == [oid]
+    assert revision_reads == []
     writer.delete(f"/obstacles/{oid}", headers=keys["staff"])
     assert route(reader)["distance_m"] == baseline["wheelchair"]["distance_m"]
 
