@@ -177,6 +177,15 @@ class BenchJobs:
             record.update(changes)
             self._write(record)
 
+    def _finish(self, record: dict[str, Any], **changes: Any) -> None:
+        """The run's last record (done or failed), its slot freed in the same step: a caller
+        that reads the final status may start the next run at once."""
+        with self._lock:
+            record.update(changes)
+            self._write(record)
+            self._state.pop(record["id"], None)
+            self._running.pop(record["id"], None)
+
     def _run(self, router: Router, record: dict[str, Any]) -> None:
         from testers.plots import plot_all
 
@@ -237,13 +246,13 @@ class BenchJobs:
             summary = summarize(RunOutput(results, wall, 1), profiles, run_meta)
             write_summary(summary, out / "summary.json")
             plots = sorted(name for name, path in written.items() if path.suffix == ".png")
-            self._update(
+            self._finish(
                 record, status="done", progress=1.0, finished_at=_now(), plots=plots,
                 summary=_brief(summary),
             )  # fmt: skip
         except Exception as exc:  # the job's failure is its record, never the server's
-            self._update(record, status="failed", finished_at=_now(), error=f"{type(exc).__name__}: {exc}")  # fmt: skip
-        finally:
+            self._finish(record, status="failed", finished_at=_now(), error=f"{type(exc).__name__}: {exc}")  # fmt: skip
+        finally:  # freed even when the last record could not be written
             with self._lock:
                 self._state.pop(record["id"], None)
                 self._running.pop(record["id"], None)
