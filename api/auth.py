@@ -25,6 +25,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.cpu import run_cpu
 from api.db.models import ROLES, ApiKey
 from api.errors import ApiError
 from api.obstacles.schemas import no_control_characters
@@ -132,7 +133,7 @@ def authenticate(sessions: sessionmaker[Session], key: str) -> ApiUser | None:
     return ApiUser(key_id=row.id, name=row.name, role=row.role)
 
 
-def current_user(
+async def current_user(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     header_key: Annotated[str | None, Security(_header)],
@@ -143,7 +144,8 @@ def current_user(
         raise UnauthorizedError(
             "this endpoint needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key'"
         )
-    user = authenticate(request.app.state.db, key.strip())
+    # in the CPU thread, as the staff writes that follow it (api/routes/obstacles.py says why)
+    user = await run_cpu(authenticate, request.app.state.db, key.strip())
     if user is None:
         raise UnauthorizedError("the API key is unknown or has been revoked")
     return user

@@ -3,10 +3,11 @@
 Routes and matrices run in a dedicated CPU thread (:func:`run_cpu`), one job at a time per
 worker process, in the order they were asked for: the event loop keeps answering (``/health``,
 obstacle reads) while they compute, and they never take the threads of the default pool that
-other blocking work (database writes) needs. A thread rather than a process pool: the searches
-and the snapping are numba kernels compiled with ``nogil=True``, so the event loop runs while
-they search, on the graph already in memory, without pickling requests and results or a copy of
-the graph per process. One thread rather than many: what holds the GIL (the report, the
+other blocking work (an import, a citizen's report) needs; the staff's short writes and their
+key check are jobs of this thread too (:mod:`api.routes.obstacles` says why). A thread rather
+than a process pool: the searches and the snapping are numba kernels compiled with
+``nogil=True``, so the event loop runs while they search, on the graph already in memory,
+without pickling requests and results or a copy of the graph per process. One thread rather than many: what holds the GIL (the report, the
 instructions) is most of a route now, and fewer threads competing for it keep the event loop's
 wait for the GIL short (measured: 452 vs 520 routes/s at concurrency 8 on 2 cores with two
 threads against one); the server scales with worker processes (``--workers``). So does a GIL

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION
 from api.auth import AUTH_ERRORS, AdminUser, StaffUser
+from api.cpu import run_cpu
 from api.deps import ServiceDep, SettingsDep
 from api.errors import ApiError
 from api.obstacles.schemas import (
@@ -74,6 +75,14 @@ def _if_match(value: str | None) -> int | None:
     return int(found.group(1))
 
 
+# The staff writes (create, update, delete) run as jobs of the worker's CPU thread
+# (api/cpu.py), not in the thread pool: beside the routes that the event loop computes, a
+# write in a pool thread took turns with them at the interpreter and stretched both; as a job,
+# the loop's routes wait for it (2-3 ms of CPU) and it runs alone. Measured with
+# `compare_commits.py --base 269f923 --script-here --rounds 4 -- bench_load.py --duration 10`
+# (c64 and one closure a second): POST p50 / p95 13.2 / 19.7 ms against 21.1 / 35.4, write ->
+# live in both workers p50 / p95 14.9 / 21.3 against 23.7 / 36.1, route p99 with writes 50.6
+# against 49.1 ms (the same within the noise). The import (many features) stays in the pool.
 @router.post(
     "",
     status_code=201,
@@ -81,7 +90,7 @@ def _if_match(value: str | None) -> int | None:
     responses=_WRITE,
     summary="Create an obstacle (staff)",
 )
-def create_obstacle(
+async def create_obstacle(
     body: ObstacleCreate, user: StaffUser, service: ServiceDep, response: Response
 ) -> ObstacleWritten:
     """Store the obstacle, match its geometry on the graph and apply it if it is active now.
@@ -89,7 +98,7 @@ def create_obstacle(
     The answer holds the stored obstacle, ``active`` (does it apply now) and ``match``: the
     paths and nodes it changes, as counts, length, street names and a MultiLineString.
     """
-    return written_out(service.create(body, user.name), service, response)
+    return await run_cpu(lambda: written_out(service.create(body, user.name), service, response))
 
 
 @router.get("", response_model=ObstacleList, responses=_AUTH, summary="List obstacles (staff)")
@@ -216,7 +225,7 @@ def get_obstacle(
     },
     summary="Change an obstacle (staff; needs the version read)",
 )
-def update_obstacle(
+async def update_obstacle(
     obstacle_id: ObstacleIdPath,
     body: ObstacleUpdate,
     user: StaffUser,
@@ -233,7 +242,11 @@ def update_obstacle(
             f"If-Match ({header}) and the body's version ({body.version}) disagree",
         )  # fmt: skip
     version = body.version if body.version is not None else header
-    return written_out(service.update(obstacle_id, body, version, user.name), service, response)
+    return await run_cpu(
+        lambda: written_out(
+            service.update(obstacle_id, body, version, user.name), service, response
+        )
+    )
 
 
 @router.delete(
@@ -242,7 +255,7 @@ def update_obstacle(
     responses=_ONE | {409: {"model": ErrorBody, "description": "version_conflict"}},
     summary="Delete an obstacle (staff; kept in the audit history)",
 )
-def delete_obstacle(
+async def delete_obstacle(
     obstacle_id: ObstacleIdPath,
     user: StaffUser,
     service: ServiceDep,
@@ -251,8 +264,12 @@ def delete_obstacle(
     ] = None,
 ) -> ObstaclePublic:
     """Soft delete: it stops applying at once; the history keeps who deleted it and when."""
-    row = service.delete(obstacle_id, user.name, _if_match(if_match))
-    return ObstaclePublic.read(row, service.clock())
+
+    def delete() -> ObstaclePublic:
+        row = service.delete(obstacle_id, user.name, _if_match(if_match))
+        return ObstaclePublic.read(row, service.clock())
+
+    return await run_cpu(delete)
 
 
 @router.get(

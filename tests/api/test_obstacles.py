@@ -482,6 +482,39 @@ def test_delete_is_soft_audited_and_lifts_the_obstacle(
     assert history[1]["snapshot"]["deleted_at"] is not None
 
 
+def test_staff_writes_and_their_key_check_are_jobs_of_the_cpu_thread(
+    client: TestClient,
+    keys: dict[str, dict[str, str]],
+    on_route: list[float],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """api/routes/obstacles.py: create, update, delete and the key check run in the CPU
+    thread (beside the loop's routes, in a pool thread, they took turns with them)."""
+    import api.auth
+    from api.obstacles.service import ObstacleService
+
+    threads: list[tuple[str, str]] = []
+
+    def recorded(name: str, call: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            threads.append((name, threading.current_thread().name))
+            return call(*args, **kwargs)
+
+        return run
+
+    monkeypatch.setattr(api.auth, "authenticate", recorded("key", api.auth.authenticate))
+    for name in ("create", "update", "delete"):
+        method = getattr(ObstacleService, name)
+        monkeypatch.setattr(ObstacleService, name, recorded(name, method))
+    staff = keys["staff"]
+    oid = client.post("/obstacles", json=obstacle_body(on_route), headers=staff).json()["id"]
+    changed = client.patch(f"/obstacles/{oid}", json={"reason": "neu", "version": 1}, headers=staff)
+    assert changed.status_code == 200, changed.text
+    assert client.delete(f"/obstacles/{oid}", headers=staff).status_code == 200
+    assert [n for n, _ in threads] == ["key", "create", "key", "update", "key", "delete"]
+    assert {t for _, t in threads} == {"stufenlos-cpu"}
+
+
 # -------------------------------------------------------------------------------- auth, errors
 
 
