@@ -58,10 +58,12 @@ def differing(pairs: Iterable[tuple[np.ndarray | None, np.ndarray | None]], n: i
 def with_rows(table: np.ndarray, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
     """``table`` with ``rows`` set to ``values``: the same array when they hold these values
     already, else a copy (the old table stays as it was: a reader holding it meanwhile sees no
-    change). How a write patches the per-edge arrays that queries read without a lock."""
+    change; the copy is read-only, as what queries read must be). How a write patches the
+    per-edge arrays that queries read without a lock."""
     if differing([(table[rows], values)], rows.size).any():
         table = table.copy()
         table[rows] = values
+        table.setflags(write=False)
     return table
 
 

@@ -23,7 +23,8 @@ import numpy as np
 
 from accessibility_rules.effective import EffectiveEdges, effective_edges_from_arrays
 from accessibility_rules.weights import EdgeEvents, edge_events
-from graphs.arrays import RowsView, differing, with_rows
+from graphs.arrays import RowsView, with_rows
+from routing.metric import changed_edges
 from routing.report import ReportTable
 
 __all__ = ["EdgeTables", "edge_tables", "patch_edge_tables"]
@@ -45,16 +46,6 @@ def edge_tables(
     """Every row of the three tables, from the whole attribute arrays."""
     eff = effective_edges_from_arrays(edge, node, head, tail)
     return EdgeTables(eff, edge_events(edge, eff), ReportTable.build(edge, eff))
-
-
-def _rows_of(
-    old: np.ndarray | None, new: np.ndarray, rows: np.ndarray
-) -> tuple[np.ndarray | None, np.ndarray]:
-    """The pair to compare for ``rows``: the rows of both, or the arrays themselves when they are
-    one array (nothing to read) or the old one is missing (everything differs)."""
-    if old is None or old is new:
-        return old, new
-    return old[rows], new[rows]
 
 
 def patch_edge_tables(
@@ -97,8 +88,5 @@ def patch_edge_tables(
     report = tables.report
     if (report_table := with_rows(report.rows, rows, report_rows)) is not report.rows:
         report = dataclasses.replace(report, rows=report_table)
-    # the edges whose weights may differ: any raw or effective value of theirs changed (pairs
-    # of one array twice, the arrays kept as they were, are skipped unread)
-    pairs = [_rows_of(old_edge.get(k), v, rows) for k, v in edge.items()]
-    pairs += [_rows_of(getattr(old, f.name), getattr(eff, f.name), rows) for f in fields]
-    return EdgeTables(eff, events, report), rows[differing(pairs, rows.size)]
+    # the edges whose weights may differ (the arrays kept as they were are not read)
+    return EdgeTables(eff, events, report), changed_edges(old_edge, old, edge, eff, rows)

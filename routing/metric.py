@@ -172,13 +172,18 @@ def changed_edges(
     old_eff: EffectiveEdges,
     edge: Mapping[str, np.ndarray],
     eff: EffectiveEdges,
+    rows: np.ndarray | None = None,
 ) -> np.ndarray:
     """The edges whose raw or effective attributes differ between two states (NaN equals NaN):
-    the only ones whose weights can differ."""
+    the only ones whose weights can differ. ``rows``: compare only these edges (sorted, unique;
+    the others are known equal); a pair of one array twice is skipped unread."""
     pairs = [(old_edge.get(k), v) for k, v in edge.items()] + [
         (getattr(old_eff, f.name), getattr(eff, f.name)) for f in dataclasses.fields(eff)
     ]
-    return np.flatnonzero(differing(pairs, len(eff.kerb_count)))
+    if rows is None:
+        return np.flatnonzero(differing(pairs, len(eff.kerb_count)))
+    taken = [(o, n) if o is None or o is n else (o[rows], n[rows]) for o, n in pairs]
+    return rows[differing(taken, rows.size)]
 
 
 def patch_weights(

@@ -183,8 +183,12 @@ class BenchJobs:
         with self._lock:
             record.update(changes)
             self._write(record)
-            self._state.pop(record["id"], None)
-            self._running.pop(record["id"], None)
+            self._free(record)
+
+    def _free(self, record: dict[str, Any]) -> None:
+        """Forget the run's live record and thread (under the lock)."""
+        self._state.pop(record["id"], None)
+        self._running.pop(record["id"], None)
 
     def _run(self, router: Router, record: dict[str, Any]) -> None:
         from testers.plots import plot_all
@@ -254,8 +258,7 @@ class BenchJobs:
             self._finish(record, status="failed", finished_at=_now(), error=f"{type(exc).__name__}: {exc}")  # fmt: skip
         finally:  # freed even when the last record could not be written
             with self._lock:
-                self._state.pop(record["id"], None)
-                self._running.pop(record["id"], None)
+                self._free(record)
 
 
 def _brief(summary: dict[str, Any]) -> dict[str, Any]:

@@ -48,6 +48,7 @@ def test_with_rows_copies_only_on_change() -> None:
     assert changed is not table
     assert np.array_equal(changed, [1.0, np.nan, 4.0], equal_nan=True)
     assert np.array_equal(table, [1.0, np.nan, 3.0], equal_nan=True)
+    assert not changed.flags.writeable  # what queries read stays read-only
 
 
 def test_rows_view_takes_rows_when_read() -> None:
