@@ -81,6 +81,19 @@ class EffectiveEdges:
     barrier_wheelchair: np.ndarray | None = None
 
 
+#: Per highway code, whether it is a road (:data:`ROAD_CLASSES`): one lookup per edge, not a set
+#: test (a write recomputes a few rows, where the set test's list cost more than the rows).
+_IS_ROAD = np.zeros(max(int(c) for c in ROAD_CLASSES) + 1, dtype=bool)
+_IS_ROAD[[int(c) for c in ROAD_CLASSES]] = True
+# the codes the rules compare with, as plain ints (an enum member is an attribute lookup away)
+_KERB_NONE = int(KerbKind.NONE)
+_CROSSING_NONE = int(CrossingKind.NONE)
+_BARRIER_NONE = int(BarrierKind.NONE)
+_WHEELCHAIR_UNKNOWN = int(Wheelchair.UNKNOWN)
+_SIGNAL_UNKNOWN = int(AcousticSignal.UNKNOWN)
+_TRI_UNKNOWN = int(Tri.UNKNOWN)
+
+
 def _fill_unknown(primary: np.ndarray, fallback: np.ndarray, unknown: int) -> np.ndarray:
     return np.where(primary == unknown, fallback, primary).astype(np.int8)
 
@@ -94,10 +107,13 @@ def effective_edges_from_arrays(
     e: Mapping[str, np.ndarray], nd: Mapping[str, np.ndarray], h: np.ndarray, t: np.ndarray
 ) -> EffectiveEdges:
     """:func:`effective_edges` over plain arrays: edge and node tables, heads and tails."""
-    is_road = np.isin(e["highway"], [int(c) for c in ROAD_CLASSES])
+    highway = e["highway"]
+    is_road = np.zeros(highway.shape, dtype=bool)
+    known = (highway >= 0) & (highway < _IS_ROAD.size)
+    is_road[known] = _IS_ROAD[highway[known]]
 
-    way_kerb = e["kerb"] != KerbKind.NONE
-    node_kerb = nd["kerb"][h] != KerbKind.NONE
+    way_kerb = e["kerb"] != _KERB_NONE
+    node_kerb = nd["kerb"][h] != _KERB_NONE
     way_h = np.where(way_kerb, e["kerb_height_cm"], np.nan)
     node_h = np.where(node_kerb, nd["kerb_height_cm"][h], np.nan)
     both = np.stack((way_h, node_h))
@@ -109,17 +125,17 @@ def effective_edges_from_arrays(
         node_kerb & np.isnan(node_h)
     ).astype(np.int8)
 
-    way_crossing = e["crossing"] != CrossingKind.NONE
-    node_crossing = (nd["crossing"][h] != CrossingKind.NONE) & ~is_road & ~way_crossing
+    way_crossing = e["crossing"] != _CROSSING_NONE
+    node_crossing = (nd["crossing"][h] != _CROSSING_NONE) & ~is_road & ~way_crossing
     crossing = np.where(way_crossing, e["crossing"], np.where(node_crossing, nd["crossing"][h], 0))
     share = np.where(way_crossing, e["way_share"], np.where(node_crossing, 1.0, 0.0))
-    head_is_crossing = nd["crossing"][h] != CrossingKind.NONE
+    head_is_crossing = nd["crossing"][h] != _CROSSING_NONE
 
     def at_crossing(name: str, unknown: int) -> np.ndarray:
         node_val = np.where(head_is_crossing, nd[name][h], unknown)
         way_val = np.where(way_crossing, e[name], unknown)
         merged = _fill_unknown(way_val, node_val, unknown)
-        return np.where(crossing != CrossingKind.NONE, merged, unknown).astype(np.int8)
+        return np.where(crossing != _CROSSING_NONE, merged, unknown).astype(np.int8)
 
     width = e["width_m"].astype(np.float32)
     maxwidth = nd["maxwidth_m"][h]
@@ -128,10 +144,10 @@ def effective_edges_from_arrays(
     )
 
     way_wc, node_wc = e["wheelchair"], nd["wheelchair"][h]
-    rank = np.where(way_wc == Wheelchair.UNKNOWN, 99, way_wc)
-    node_rank = np.where(node_wc == Wheelchair.UNKNOWN, 99, node_wc)
+    rank = np.where(way_wc == _WHEELCHAIR_UNKNOWN, 99, way_wc)
+    node_rank = np.where(node_wc == _WHEELCHAIR_UNKNOWN, 99, node_wc)
     worse = np.minimum(rank, node_rank)
-    wheelchair = np.where(worse == 99, Wheelchair.UNKNOWN, worse).astype(np.int8)
+    wheelchair = np.where(worse == 99, _WHEELCHAIR_UNKNOWN, worse).astype(np.int8)
 
     return EffectiveEdges(
         kerb_count=(way_kerb.astype(np.int8) + node_kerb.astype(np.int8)),
@@ -139,13 +155,13 @@ def effective_edges_from_arrays(
         kerb_unknown_count=kerb_unknown,
         crossing=crossing.astype(np.int8),
         crossing_share=share.astype(np.float32),
-        acoustic_signal=at_crossing("acoustic_signal", AcousticSignal.UNKNOWN),
-        vibration_signal=at_crossing("vibration_signal", Tri.UNKNOWN),
-        tactile_paving=at_crossing("tactile_paving", Tri.UNKNOWN),
+        acoustic_signal=at_crossing("acoustic_signal", _SIGNAL_UNKNOWN),
+        vibration_signal=at_crossing("vibration_signal", _TRI_UNKNOWN),
+        tactile_paving=at_crossing("tactile_paving", _TRI_UNKNOWN),
         barrier=nd["barrier"][h].astype(np.int8),
         barrier_access=nd["barrier_access"][h].astype(np.int8),
         barrier_wheelchair=np.where(
-            nd["barrier"][h] != BarrierKind.NONE, nd["wheelchair"][h], Wheelchair.UNKNOWN
+            nd["barrier"][h] != _BARRIER_NONE, nd["wheelchair"][h], _WHEELCHAIR_UNKNOWN
         ).astype(np.int8),
         passage_width_m=passage.astype(np.float32),
         is_elevator=e["is_elevator"] | nd["is_elevator"][h],

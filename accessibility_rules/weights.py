@@ -373,6 +373,19 @@ def context_columns(
     return counts, column("trees_unknown"), column("grass_share"), column("green_share")
 
 
+@functools.lru_cache(maxsize=256)
+def _frozen_inputs(
+    profile: Profile, conditions: Conditions
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`profile_inputs`, read-only and cached per profile and conditions (both frozen): a
+    staff write re-weights a few edges of each profile in use, where building the inputs anew
+    cost as much as the kernel pass over those edges."""
+    arrays = profile_inputs(profile, conditions)
+    for array in arrays:
+        array.setflags(write=False)
+    return arrays
+
+
 def compute_weights(
     profile: Profile,
     edge: Mapping[str, np.ndarray],
@@ -418,7 +431,7 @@ def _weights(
     """:func:`compute_weights`, and with ``with_parts`` the parts (edges × ``N_PARTS``)."""
     if events is None:
         events = edge_events(edge, eff)
-    params, flags, surfaces, barriers = profile_inputs(profile, conditions)
+    params, flags, surfaces, barriers = _frozen_inputs(profile, conditions)
     m = len(eff.kerb_count)
     flying = bool(np.any(params[_k.P_INTENSITY : _k.P_INTENSITY + _k.N_TREE_TAXA] > 0))
     trees, trees_unknown, grass_share, green_share = context_columns(edge, m, trees=flying)

@@ -8,16 +8,30 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["RowsView", "array_fields", "concat_ranges", "differing", "with_rows"]
+__all__ = [
+    "RowsView", "array_fields", "concat_ranges", "differing", "field_names", "with_rows",
+]  # fmt: skip
+
+
+def field_names(cls: type) -> tuple[str, ...]:
+    """The field names of a dataclass, in order (cached: ``dataclasses.fields`` builds its tuple
+    anew on every call, and a staff write reads the fields of a few records some ten times)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def array_fields(obj: Any) -> dict[str, np.ndarray]:
     """The array-valued fields of a dataclass instance, by name (in field order): what a
     per-edge record (weights, effective view, landmarks) holds as arrays."""
     return {
-        f.name: v
-        for f in dataclasses.fields(obj)
-        if isinstance(v := getattr(obj, f.name), np.ndarray)
+        name: v
+        for name in field_names(type(obj))
+        if isinstance(v := getattr(obj, name), np.ndarray)
     }
 
 
@@ -49,7 +63,7 @@ def differing(pairs: Iterable[tuple[np.ndarray | None, np.ndarray | None]], n: i
         if old is None or old.shape != new.shape:
             return np.ones(n, dtype=bool)
         differ = old != new
-        if np.issubdtype(new.dtype, np.floating):
+        if new.dtype.kind == "f":  # (a dtype's kind: issubdtype costs more than a few rows)
             differ &= ~(np.isnan(old) & np.isnan(new))
         changed |= differ.reshape(n, -1).any(axis=1) if differ.ndim > 1 else differ
     return changed
@@ -60,7 +74,14 @@ def with_rows(table: np.ndarray, rows: np.ndarray, values: np.ndarray) -> np.nda
     already, else a copy (the old table stays as it was: a reader holding it meanwhile sees no
     change; the copy is read-only, as what queries read must be). How a write patches the
     per-edge arrays that queries read without a lock."""
-    if differing([(table[rows], values)], rows.size).any():
+    old = table[rows]
+    if (
+        old.shape == values.shape
+        and old.dtype == values.dtype
+        and old.tobytes() == values.tobytes()
+    ):
+        return table  # the same bits (most rows a write recomputes keep their values)
+    if differing([(old, values)], rows.size).any():
         table = table.copy()
         table[rows] = values
         table.setflags(write=False)

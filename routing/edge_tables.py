@@ -23,7 +23,7 @@ import numpy as np
 
 from accessibility_rules.effective import EffectiveEdges, effective_edges_from_arrays
 from accessibility_rules.weights import EdgeEvents, edge_events
-from graphs.arrays import RowsView, with_rows
+from graphs.arrays import RowsView, field_names, with_rows
 from routing.metric import changed_edges
 from routing.report import ReportTable
 
@@ -71,15 +71,15 @@ def patch_edge_tables(
     """
     rows = np.unique(np.asarray(rows, dtype=np.int64))
     old = tables.effective
-    if any(getattr(old, f.name) is None for f in dataclasses.fields(old)):
+    names = field_names(EffectiveEdges)
+    if any(getattr(old, name) is None for name in names):
         raise ValueError("effective tables without every array cannot be patched by rows")
     new_rows = RowsView(edge, rows)
     eff_rows = effective_edges_from_arrays(new_rows, node, head[rows], tail[rows])
     events_rows = edge_events(new_rows, eff_rows)
     report_rows = ReportTable.build(new_rows, eff_rows).rows
-    fields = dataclasses.fields(old)
     eff = EffectiveEdges(
-        **{f.name: with_rows(getattr(old, f.name), rows, getattr(eff_rows, f.name)) for f in fields}
+        **{n: with_rows(getattr(old, n), rows, getattr(eff_rows, n)) for n in names}
     )
     events = EdgeEvents(
         with_rows(tables.events.events, rows, events_rows.events),

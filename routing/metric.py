@@ -29,7 +29,7 @@ from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.effective import EffectiveEdges
 from accessibility_rules.profile import Profile
 from accessibility_rules.weights import EdgeWeights, compute_weights
-from graphs.arrays import RowsView, array_fields, differing, with_rows
+from graphs.arrays import RowsView, array_fields, differing, field_names, with_rows
 from graphs.model import CompiledGraph
 from routing.landmarks import Landmarks, compute_landmarks, scaled_landmarks
 
@@ -160,9 +160,9 @@ def subset_effective(eff: EffectiveEdges, edges: np.ndarray) -> EffectiveEdges:
     return dataclasses.replace(
         eff,
         **{
-            f.name: getattr(eff, f.name)[edges]
-            for f in dataclasses.fields(eff)
-            if getattr(eff, f.name) is not None
+            name: array[edges]
+            for name in field_names(type(eff))
+            if (array := getattr(eff, name)) is not None
         },
     )
 
@@ -178,7 +178,7 @@ def changed_edges(
     the only ones whose weights can differ. ``rows``: compare only these edges (sorted, unique;
     the others are known equal); a pair of one array twice is skipped unread."""
     pairs = [(old_edge.get(k), v) for k, v in edge.items()] + [
-        (getattr(old_eff, f.name), getattr(eff, f.name)) for f in dataclasses.fields(eff)
+        (getattr(old_eff, name), getattr(eff, name)) for name in field_names(type(eff))
     ]
     if rows is None:
         return np.flatnonzero(differing(pairs, len(eff.kerb_count)))
