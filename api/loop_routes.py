@@ -135,7 +135,12 @@ class LoopRoutes:
                     write()
                 except Exception:  # as a job's
                     logger.exception("writing a route's answer on the event loop raised")
-            self.resume()  # the next turn: the loop polls its sockets first
+            # the next turn (the loop polls its sockets first), unless the queue is paused: then
+            # the CPU thread's last job resumes it (wake_loop_routes, after it counts as idle).
+            # Scheduling turns that find it paused would spin the loop, taking the interpreter
+            # from the very job the queue waits for (a write's reload ran 2-3x its CPU time).
+            if self._may_run():
+                self.resume()
 
     def _compute(self, writes: list[Callable[[], None]]) -> None:
         """The turn's jobs, their writes appended to ``writes``."""

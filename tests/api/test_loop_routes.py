@@ -248,6 +248,43 @@ def test_the_queue_waits_while_the_cpu_thread_has_a_job() -> None:
     assert order == ["thread job", "loop job"]
 
 
+def test_a_paused_queue_leaves_the_loop_idle_until_resumed() -> None:
+    """While the CPU thread has a job, the queue runs no turn after the one that found it
+    busy: the loop sleeps in its poll instead of calling turn after turn (which would take the
+    interpreter from the CPU thread's job it waits for, stretching that job two- to threefold
+    on a loaded host). The thread's answer resumes the queue."""
+    turns = 0
+    release, started = threading.Event(), threading.Event()
+
+    def in_thread() -> None:
+        started.set()
+        release.wait(10)
+
+    async def main() -> None:
+        nonlocal turns
+        loop = asyncio.get_running_loop()
+        queue = loop_routes(loop, lambda lp: LoopRoutes(lp, cpu_idle))
+        counting = queue._turn
+
+        def turn() -> None:
+            nonlocal turns
+            turns += 1
+            counting()
+
+        queue._turn = turn  # type: ignore[method-assign]
+        thread_job = loop.create_task(run_cpu(in_thread))
+        assert await loop.run_in_executor(None, started.wait, 10)
+        done = loop.create_future()
+        queue.put(lambda: done.set_result(cpu_idle()))
+        await asyncio.sleep(0.1)
+        assert turns <= 2, f"{turns} turns of a paused queue in 0.1 s"
+        release.set()
+        await asyncio.wait_for(thread_job, 10)
+        assert await asyncio.wait_for(done, 10) is True
+
+    asyncio.run(main())
+
+
 def test_a_queue_waiting_for_another_loops_thread_job_goes_on() -> None:
     """The CPU thread is the process's: a job another loop put there (a second server in a
     test process) holds this loop's queue too, and its end lets the queue go on."""
