@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import http.client
+import json
 import os
 import signal
 import socket
@@ -130,6 +131,30 @@ class Server:
         """What the server printed so far (its last lines)."""
         self.log.flush()
         return Path(self.log_path).read_text(errors="replace")[-2000:]
+
+    def log_offset(self) -> int:
+        """How many bytes the server has written to its log so far: where the lines of a phase
+        that starts now begin (:meth:`route_ms`)."""
+        return Path(self.log_path).stat().st_size
+
+    def route_ms(self, start: int, end: int) -> list[float]:
+        """The server's own time of every route it answered with 200 between two
+        offsets (:meth:`log_offset`): the ``ms`` of its access lines (from the request head read to
+        the answer written; the wait of an answer or a request in the sockets is not in it)."""
+        with open(self.log_path, "rb") as log:
+            log.seek(start)
+            text = log.read(max(0, end - start))
+        out = []
+        for line in text.splitlines():
+            if not line.startswith(b'{"event":"access"'):
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if entry.get("path") == "/routes" and entry.get("status") == 200:
+                out.append(float(entry["ms"]))
+        return out
 
     def stop(self) -> None:
         """SIGTERM, wait; SIGKILL to its process group if it does not stop in 20 s."""
