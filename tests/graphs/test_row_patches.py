@@ -1,16 +1,18 @@
 """The row helpers of graphs.arrays that a write patches per-edge arrays with: ``differing``
 against an element-by-element Python loop (hypothesis), ``with_rows`` copy-on-change, and
-``RowsView``."""
+``RowsView``, and the cached ``field_names``."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graphs.arrays import RowsView, differing, with_rows
+from accessibility_rules.effective import EffectiveEdges
+from graphs.arrays import RowsView, differing, field_names, with_rows
 
 values = st.sampled_from([0.0, 1.0, 2.5, math.nan])
 
@@ -49,6 +51,14 @@ def test_with_rows_copies_only_on_change() -> None:
     assert np.array_equal(changed, [1.0, np.nan, 4.0], equal_nan=True)
     assert np.array_equal(table, [1.0, np.nan, 3.0], equal_nan=True)
     assert not changed.flags.writeable  # what queries read stays read-only
+    # equal values in other bits (another NaN, -0.0) are no change either; another dtype of
+    # equal values neither
+    other_nan = np.frombuffer(np.array([0x7FF8000000000001], dtype=np.uint64).tobytes())
+    assert np.isnan(other_nan[0])
+    assert with_rows(table, rows, np.array([other_nan[0], 3.0])) is table
+    zeros = np.array([0.0, 1.0])
+    assert with_rows(zeros, np.array([0, 1]), np.array([-0.0, 1.0])) is zeros
+    assert with_rows(table, rows, np.array([np.nan, 3.0], dtype=np.float32)) is table
 
 
 def test_rows_view_takes_rows_when_read() -> None:
@@ -58,3 +68,9 @@ def test_rows_view_takes_rows_when_read() -> None:
     assert len(view) == 2
     assert view["b"].tolist() == [14.0, 4.0]
     assert view["a"].flags.c_contiguous
+
+
+def test_field_names_are_the_dataclass_fields_made_once() -> None:
+    names = field_names(EffectiveEdges)
+    assert names == tuple(f.name for f in dataclasses.fields(EffectiveEdges))
+    assert field_names(EffectiveEdges) is names
