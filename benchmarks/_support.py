@@ -87,6 +87,11 @@ def graph_dir(arg: str | Path | None) -> Path:
     return path
 
 
+#: How long after a phase the server's last access lines of it may reach its log (the access
+#: log writes its lines in batches, at most 10 ms after the first: ``api.middleware.ACCESS_FLUSH_S``).
+ACCESS_LINES_LATE_S = 0.1
+
+
 class Server:
     """``stufenlos serve`` as a child process in its own session (its workers stop with it)."""
 

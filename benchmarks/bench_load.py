@@ -73,6 +73,7 @@ from typing import Any
 import httpx
 import numpy as np
 from _support import (
+    ACCESS_LINES_LATE_S,
     HOST,
     Server,
     connection_owner,
@@ -89,9 +90,6 @@ WORKERS = 2
 TARGET_P99_OVER_P50 = 10.0
 TARGET_WRITE_LIVE_P95_MS = 100.0
 TARGET_P99_RISE = 1.5
-#: How long after a phase its last access lines may reach the server's log (the access log
-#: writes its lines in batches, at most 10 ms after the first: ``api.middleware.ACCESS_FLUSH_S``).
-ACCESS_LINES_LATE_S = 0.1
 TARGET_OTHERS_SUCCESS = 0.99
 TARGET_HEALTH_P99_MS = 50.0
 #: A worker with less of the CPU than this at concurrency 8 had (almost) no connection: the

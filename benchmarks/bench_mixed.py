@@ -36,14 +36,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _support import Server, graph_dir
+from _support import ACCESS_LINES_LATE_S, Server, graph_dir
 from bench_api import make_requests, run_wrk
 
 LEVELS = (8, 64)
 WORKERS = 2
-#: How long after a level its last access lines may reach the server's log (the access log
-#: writes its lines in batches, at most 10 ms after the first).
-ACCESS_LINES_LATE_S = 0.1
 
 
 def mixed_bodies(bodies: list[bytes], every: int, profile: str) -> list[bytes]:
