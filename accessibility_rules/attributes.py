@@ -92,6 +92,22 @@ ROAD_CLASSES: frozenset[HighwayClass] = frozenset(
         HighwayClass.ROAD,
     }
 )
+#: Per highway code, whether it is one of :data:`ROAD_CLASSES` (the table :func:`is_road_class` reads).
+_IS_ROAD = np.zeros(max(int(c) for c in HighwayClass) + 1, dtype=bool)
+_IS_ROAD[[int(c) for c in ROAD_CLASSES]] = True
+
+
+def is_road_class(highway: np.ndarray) -> np.ndarray:
+    """Per highway code of ``highway`` (an integer array), whether it is a road
+    (:data:`ROAD_CLASSES`); an unknown or out-of-range code is not. One table lookup per
+    element: a staff write recomputes a few edges, where a set test cost more than its rows."""
+    highway = np.asarray(highway)
+    if highway.dtype.kind not in "iu":  # codes held as floats (an empty list, a hand-made table)
+        return np.isin(highway, np.flatnonzero(_IS_ROAD))
+    known = (highway >= 0) & (highway < _IS_ROAD.size)
+    out = np.zeros(highway.shape, dtype=bool)
+    out[known] = _IS_ROAD[highway[known]]
+    return out
 
 
 class SurfaceClass(IntEnum):

@@ -23,13 +23,13 @@ from typing import Protocol
 import numpy as np
 
 from accessibility_rules.attributes import (
-    ROAD_CLASSES,
     AcousticSignal,
     BarrierKind,
     CrossingKind,
     KerbKind,
     Tri,
     Wheelchair,
+    is_road_class,
 )
 
 
@@ -81,10 +81,6 @@ class EffectiveEdges:
     barrier_wheelchair: np.ndarray | None = None
 
 
-#: Per highway code, whether it is a road (:data:`ROAD_CLASSES`): one lookup per edge, not a set
-#: test (a write recomputes a few rows, where the set test's list cost more than the rows).
-_IS_ROAD = np.zeros(max(int(c) for c in ROAD_CLASSES) + 1, dtype=bool)
-_IS_ROAD[[int(c) for c in ROAD_CLASSES]] = True
 # the codes the rules compare with, as plain ints (an enum member is an attribute lookup away)
 _KERB_NONE = int(KerbKind.NONE)
 _CROSSING_NONE = int(CrossingKind.NONE)
@@ -107,10 +103,7 @@ def effective_edges_from_arrays(
     e: Mapping[str, np.ndarray], nd: Mapping[str, np.ndarray], h: np.ndarray, t: np.ndarray
 ) -> EffectiveEdges:
     """:func:`effective_edges` over plain arrays: edge and node tables, heads and tails."""
-    highway = e["highway"]
-    is_road = np.zeros(highway.shape, dtype=bool)
-    known = (highway >= 0) & (highway < _IS_ROAD.size)
-    is_road[known] = _IS_ROAD[highway[known]]
+    road = is_road_class(e["highway"])
 
     way_kerb = e["kerb"] != _KERB_NONE
     node_kerb = nd["kerb"][h] != _KERB_NONE
@@ -126,7 +119,7 @@ def effective_edges_from_arrays(
     ).astype(np.int8)
 
     way_crossing = e["crossing"] != _CROSSING_NONE
-    node_crossing = (nd["crossing"][h] != _CROSSING_NONE) & ~is_road & ~way_crossing
+    node_crossing = (nd["crossing"][h] != _CROSSING_NONE) & ~road & ~way_crossing
     crossing = np.where(way_crossing, e["crossing"], np.where(node_crossing, nd["crossing"][h], 0))
     share = np.where(way_crossing, e["way_share"], np.where(node_crossing, 1.0, 0.0))
     head_is_crossing = nd["crossing"][h] != _CROSSING_NONE
@@ -167,5 +160,5 @@ def effective_edges_from_arrays(
         is_elevator=e["is_elevator"] | nd["is_elevator"][h],
         wheelchair=wheelchair,
         closed=e["closed"] | nd["closed"][h] | nd["closed"][t],
-        is_road=is_road,
+        is_road=road,
     )

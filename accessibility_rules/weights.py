@@ -242,6 +242,7 @@ def _avoided_tables(surfaces: frozenset[str], barriers: frozenset[str]) -> tuple
     )
 
 
+@functools.lru_cache(maxsize=256)
 def profile_inputs(
     profile: Profile, conditions: Conditions = DEFAULT_CONDITIONS
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -249,6 +250,10 @@ def profile_inputs(
     surface codes it avoids and the barrier codes it refuses (bool lookups over int8 codes).
     ``conditions`` adds the intensity of each avoided taxon (taxa the profile does not avoid stay
     0) and whether the light rules apply.
+
+    Cached per profile and conditions (both frozen), the arrays read-only: a staff write
+    re-weights a few edges of each profile in use, where building these anew cost as much as
+    the kernel pass over those edges.
 
     Which attributes the profile "cares" about (has a rule for) is decided here: only for those
     an unknown value is an :class:`Unknown` (walk does not report an unknown kerb height).
@@ -340,6 +345,8 @@ def profile_inputs(
         ints[index] = int(flag)
     flags = np.array(ints, dtype=np.int64)
     surfaces, barriers = (t.copy() for t in _avoided_tables(p.avoid_surfaces, p.avoid_barriers))
+    for array in (params, flags, surfaces, barriers):
+        array.setflags(write=False)
     return params, flags, surfaces, barriers
 
 
@@ -371,19 +378,6 @@ def context_columns(
         else np.empty((0, len(TREE_TAXA)))
     )
     return counts, column("trees_unknown"), column("grass_share"), column("green_share")
-
-
-@functools.lru_cache(maxsize=256)
-def _frozen_inputs(
-    profile: Profile, conditions: Conditions
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`profile_inputs`, read-only and cached per profile and conditions (both frozen): a
-    staff write re-weights a few edges of each profile in use, where building the inputs anew
-    cost as much as the kernel pass over those edges."""
-    arrays = profile_inputs(profile, conditions)
-    for array in arrays:
-        array.setflags(write=False)
-    return arrays
 
 
 def compute_weights(
@@ -431,7 +425,7 @@ def _weights(
     """:func:`compute_weights`, and with ``with_parts`` the parts (edges × ``N_PARTS``)."""
     if events is None:
         events = edge_events(edge, eff)
-    params, flags, surfaces, barriers = _frozen_inputs(profile, conditions)
+    params, flags, surfaces, barriers = profile_inputs(profile, conditions)
     m = len(eff.kerb_count)
     flying = bool(np.any(params[_k.P_INTENSITY : _k.P_INTENSITY + _k.N_TREE_TAXA] > 0))
     trees, trees_unknown, grass_share, green_share = context_columns(edge, m, trees=flying)

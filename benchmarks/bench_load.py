@@ -80,6 +80,7 @@ from _support import (
     cpu_seconds,
     cpu_shares,
     create_staff_key,
+    server_latency,
     worker_pids,
 )
 from _support import graph_dir as resolve_graph
@@ -127,15 +128,6 @@ def post_route(base: str, body: bytes, timeout_s: float) -> int:
 def pct(values: list[float], q: float) -> float:
     """The q-th percentile (NaN when empty), rounded to 0.01."""
     return round(float(np.percentile(values, q)), 2) if values else math.nan
-
-
-def latency(ms: list[float]) -> dict[str, float]:
-    """Count, p50 and p99 of the server's own route times of a phase (:meth:`Server.route_ms`):
-    beside the client's figures, what the server adds. On this machine the client shares the
-    two cores with the busy workers, and its own wait for a core (a response read late) is in
-    its figures: at concurrency 64 wrk's p99 was 75–90 ms while no route took the server more
-    than 45 ms (request head read to answer written) in the same runs."""
-    return {"routes": len(ms), "p50_ms": pct(ms, 50), "p99_ms": pct(ms, 99)}
 
 
 def closure(point: list[float], reason: str) -> dict[str, Any]:
@@ -757,7 +749,7 @@ def main(argv: list[str] | None = None) -> int:
             c64 = load(server.base, bodies, 64, seconds, client)
             client_cpu_s = {"c64": round(time.process_time() - client_cpu, 2)}
             time.sleep(ACCESS_LINES_LATE_S)
-            c64_server = latency(server.route_ms(log_from, server.log_offset()))
+            c64_server = server_latency(server.route_ms(log_from, server.log_offset()))
             health_probe.stop()
             print(f"c64: {c64.requests_per_s} routes/s, p99 {c64.p99_ms} ms; "
                   f"{health_probe.summary()}", flush=True)  # fmt: skip
@@ -772,7 +764,7 @@ def main(argv: list[str] | None = None) -> int:
             c64w = future.result(timeout=seconds + 120)
             client_cpu_s["c64_with_writes"] = round(time.process_time() - client_cpu, 2)
             time.sleep(ACCESS_LINES_LATE_S)
-            c64w_server = latency(server.route_ms(log_from, server.log_offset()))
+            c64w_server = server_latency(server.route_ms(log_from, server.log_offset()))
             pool.shutdown()
             writes_health.stop()
             print(f"c64 + writes: p99 {c64w.p99_ms} ms, {writes_health.summary()}, "

@@ -35,8 +35,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from _support import ACCESS_LINES_LATE_S, Server, graph_dir
+from _support import ACCESS_LINES_LATE_S, Server, graph_dir, server_latency
 from bench_api import make_requests, run_wrk
 
 LEVELS = (8, 64)
@@ -60,15 +59,13 @@ def level(server: Server, bodies: list[bytes], concurrency: int, seconds: float)
     start = server.log_offset()
     run = run_wrk(server.base, bodies, concurrency, seconds)
     time.sleep(ACCESS_LINES_LATE_S)
-    ms = server.route_ms(start, server.log_offset())
+    own = server_latency(server.route_ms(start, server.log_offset()))
     return {
         "routes_per_s": run.requests_per_s,
         "errors": run.errors,
         "p50_ms": run.p50_ms,
         "p99_ms": run.p99_ms,
-        "server_routes": len(ms),
-        "server_p50_ms": round(float(np.percentile(ms, 50)), 2) if ms else float("nan"),
-        "server_p99_ms": round(float(np.percentile(ms, 99)), 2) if ms else float("nan"),
+        **{f"server_{name}": value for name, value in own.items()},
     }
 
 

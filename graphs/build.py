@@ -26,10 +26,10 @@ from accessibility_rules.attributes import (
     ASSUMED_KERB_HEIGHT_CM,
     OSM_ATTRIBUTION,
     OSM_LICENCE_URL,
-    ROAD_CLASSES,
     AcousticSignal,
     CrossingKind,
     InclineSource,
+    is_road_class,
 )
 from accessibility_rules.tags import (
     EMPTY_NODE,
@@ -422,9 +422,7 @@ def _names(
     )
     name_id = way_name_id[way_a]
     orphan = np.flatnonzero(edge["is_sidewalk"] & (name_id == INVALID_ID))
-    roads = np.flatnonzero(
-        np.isin(edge["highway"], [int(c) for c in ROAD_CLASSES]) & (name_id != INVALID_ID)
-    )
+    roads = np.flatnonzero(is_road_class(edge["highway"]) & (name_id != INVALID_ID))
     if len(orphan) and len(roads):
         mx, my = metres_per_degree(float(np.mean(coords[:, 1])))
         local = np.column_stack((coords[:, 0] * mx, coords[:, 1] * my))

@@ -15,12 +15,12 @@ import numpy as np
 
 from accessibility_rules import registry
 from accessibility_rules.attributes import (
-    ROAD_CLASSES,
     AcousticSignal,
     CrossingKind,
     InclineSource,
     KerbHeightSource,
     KerbKind,
+    is_road_class,
     is_unknown,
 )
 from graphs.model import CompiledGraph
@@ -45,7 +45,7 @@ def coverage_report(graph: CompiledGraph, malformed: Counter[str] | None = None)
     length = np.where(once, e["length_m"], 0.0)
     every = np.ones(graph.edge_count, dtype=bool)
     steps = e["is_steps"]
-    roads = np.isin(e["highway"], [int(c) for c in ROAD_CLASSES])
+    roads = is_road_class(e["highway"])
     crossing_edges = e["crossing"] != CrossingKind.NONE
     kerb_nodes = nd["kerb"] != KerbKind.NONE
     crossing_nodes = nd["crossing"] != CrossingKind.NONE

@@ -59,7 +59,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from accessibility_rules.attributes import ROAD_CLASSES, Seat, Sidewalk
+from accessibility_rules.attributes import Seat, Sidewalk, is_road_class
 from accessibility_rules.surroundings import (
     TREE_ROW_SPACING_M,
     TREE_TAXA,
@@ -372,9 +372,7 @@ def _join_seats(
         seg = shapely.linestrings(
             np.stack((shapely.get_coordinates(pts[pi]), shapely.get_coordinates(snap)), axis=1)
         )
-        roads = np.flatnonzero(
-            np.isin(e["highway"][frame.index_edges], [int(c) for c in ROAD_CLASSES])
-        )
+        roads = np.flatnonzero(is_road_class(e["highway"][frame.index_edges]))
         blocked = np.zeros(len(pi), dtype=bool)
         if len(roads) and len(seg):
             si, ri = shapely.STRtree(frame.lines[roads]).query(seg, predicate="crosses")
