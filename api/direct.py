@@ -9,8 +9,9 @@ well-formed route request of ``stufenlos serve`` this module does without all of
 (:class:`api.server.HeadTimeoutHttpToolsProtocol`, uvicorn's httptools protocol), collects the
 body itself, validates it as :mod:`api.fastpath` does, computes the same
 :func:`~api.routes.routing.route_answer` (a short route on the event loop, in turn with the
-worker's other short routes, :mod:`api.loop_routes`; one with via points, alternatives or a
-rest limit in the CPU thread from a request task in uvicorn's set) and writes status line,
+worker's other short routes, :mod:`api.loop_routes`, and those queued together computed
+together, :func:`~api.routes.routing.route_answers`, the same bytes; one with via points,
+alternatives or a rest limit in the CPU thread from a request task in uvicorn's set) and writes status line,
 headers and body in one ``transport.write``. The headers
 are those the ASGI path's middlewares give a route answer (:func:`route_headers`), the access
 line is the same (:func:`api.middleware.log_request`); ``tests/api/test_direct.py`` holds both
@@ -54,7 +55,7 @@ from api.fastpath import (
     short_route,
 )
 from api.inflight import nothing_but_routes
-from api.loop_routes import LoopRoutes, loop_routes
+from api.loop_routes import LoopRoutes, RunTogether, loop_routes
 from api.middleware import REQUEST_ID_HEADER, log_request, request_id_of
 from api.responses import EncodedAnswer
 from api.schemas import RouteRequest
@@ -131,6 +132,54 @@ class _Pending:
     headers: list[tuple[bytes, bytes]]
     start_s: float
     chunks: list[bytes] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _LoopJob:
+    """A short route in the loop's queue (:class:`api.loop_routes.LoopRoutes`): computed alone
+    (a call) or with the queue's next ones (:func:`_answer_together`)."""
+
+    protocol: DirectRoutes
+    pending: _Pending
+    body: bytes
+    req: RouteRequest
+    gzip_ok: bool
+
+    def __call__(self) -> Callable[[], None] | None:
+        return self.protocol._direct_on_loop(self.pending, self.body, self.req, self.gzip_ok)
+
+    @property
+    def run_together(self) -> RunTogether:
+        return _answer_together
+
+
+def _answer_together(jobs: list[Any]) -> list[Callable[[], None] | None]:
+    """The routes of several queued jobs (:class:`_LoopJob`) computed together, stage by stage
+    (:func:`api.routes.routing.route_answers`: every request's checks and day, every snap and
+    search, every report, every step list, every answer's JSON and gzip), each answered as it
+    would be alone: its write, or its request handed to the CPU thread or the app."""
+    from api.routes.routing import route_answers
+
+    out: list[Callable[[], None] | None] = [None] * len(jobs)
+    here = [
+        i
+        for i, j in enumerate(jobs)
+        if j.protocol._direct_here(j.pending, j.body, j.req, j.gzip_ok)
+    ]
+    by_app: dict[int, list[int]] = {}
+    for i in here:  # one app per worker; several only in a test process
+        by_app.setdefault(id(jobs[i].pending.app), []).append(i)
+    for group in by_app.values():
+        state = jobs[group[0]].pending.app.state
+        answers = route_answers(
+            state.router, [jobs[i].req for i in group], state.settings,
+            getattr(state, "live_obstacles", None), [jobs[i].gzip_ok for i in group],
+            refresh=False,
+        )  # fmt: skip
+        for i, answer in zip(group, answers, strict=True):
+            j = jobs[i]
+            out[i] = j.protocol._direct_done(j.pending, j.body, j.req, answer)
+    return out
 
 
 def _served_app(app: Any) -> Any:
@@ -247,7 +296,7 @@ class DirectRoutes:
             return
         self.cycle = _Busy()
         if settings.idle_loop_routes and short_route(req):  # in turn, on the loop
-            job = functools.partial(self._direct_on_loop, pending, body, req, gzip_ok)
+            job = _LoopJob(self, pending, body, req, gzip_ok)
             loop_routes(self.loop, lambda loop: _new_queue(loop, settings)).put(job)
         else:
             self._request_task(self._direct_in_thread(pending, body, req, gzip_ok))
@@ -259,22 +308,42 @@ class DirectRoutes:
         its answer's write returned (for the end of the turn); or in the CPU thread when the
         live obstacles need a database read first; not at all when its client has gone
         meanwhile (the connection is closing)."""
-        if self.transport.is_closing():
-            self.cycle = None
+        if not self._direct_here(pending, body, req, gzip_ok):
             return None
         from api.routes.routing import route_answer
 
         state = pending.app.state
         live = getattr(state, "live_obstacles", None)
-        if live is not None and not live.fresh():
-            self._request_task(self._direct_in_thread(pending, body, req, gzip_ok))
-            return None
         try:
             response = route_answer(state.router, req, state.settings, live, gzip_ok, refresh=False)
         except Exception as exc:
-            self._direct_to_app(pending, body, (req, exc))
+            return self._direct_done(pending, body, req, exc)
+        return self._direct_done(pending, body, req, response)
+
+    def _direct_here(
+        self, pending: _Pending, body: bytes, req: RouteRequest, gzip_ok: bool
+    ) -> bool:
+        """Whether a queued short route is to be computed on the loop now: not when its client
+        has gone meanwhile (the connection is closing), nor when the live obstacles need a
+        database read first (then it goes to the CPU thread)."""
+        if self.transport.is_closing():
+            self.cycle = None
+            return False
+        live = getattr(pending.app.state, "live_obstacles", None)
+        if live is not None and not live.fresh():
+            self._request_task(self._direct_in_thread(pending, body, req, gzip_ok))
+            return False
+        return True
+
+    def _direct_done(
+        self, pending: _Pending, body: bytes, req: RouteRequest, outcome: EncodedAnswer | Exception
+    ) -> Callable[[], None] | None:
+        """The write of a route's answer computed on the loop (for the end of the turn), or, for
+        a route that raised, its request handed to the app with the exception."""
+        if isinstance(outcome, Exception):
+            self._direct_to_app(pending, body, (req, outcome))
             return None
-        return functools.partial(self._direct_write, pending, req, response)
+        return functools.partial(self._direct_write, pending, req, outcome)
 
     async def _direct_in_thread(
         self, pending: _Pending, body: bytes, req: RouteRequest, gzip_ok: bool

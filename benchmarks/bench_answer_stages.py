@@ -91,7 +91,7 @@ STAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("api.responses", "gzip_body", ()),
 )
 #: Methods of :class:`~routing.engine.Router` timed as stages (``Router.<name>``).
-ROUTER_STAGES = ("snap", "shortest_path", "_walk_between", "customize")
+ROUTER_STAGES = ("snap", "shortest_path", "walk_between", "customize")
 
 
 class Timers:

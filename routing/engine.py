@@ -18,7 +18,7 @@ import itertools
 import math
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -52,7 +52,15 @@ from routing.metric import (
     patch_metric,
     with_own_landmarks,
 )
-from routing.query import LatLon, Path, PathPiece, Query, broken_limits, piece_cost
+from routing.query import (
+    LatLon,
+    Path,
+    PathPiece,
+    Query,
+    broken_limits,
+    check_latlon,
+    piece_cost,
+)
 from routing.report import ReportTable, build_route, combine_routes, verdict_masks
 from routing.rests import (
     LEAST_BAD_STEPS,
@@ -66,6 +74,7 @@ from routing.rests import (
     walk_seats,
 )
 from routing.route import Accessibility, Break, Place, Reliance, Violation
+from routing.route_batch import Trip, route_many
 from routing.shared_arrays import share
 from routing.snapping import EndRule, SnapPoint, SpatialIndex, snap_penalty_m
 from routing.walking import detour
@@ -134,26 +143,6 @@ class AreaBox:
         if near_lat == lat and near_lon == lon:
             return 0.0
         return great_circle_m((lon, lat), (near_lon, near_lat))
-
-
-def check_latlon(point: LatLon, role: str) -> tuple[float, float]:
-    """Validate a (lat, lon) pair; return it as floats or raise InvalidCoordinateError."""
-    try:
-        lat, lon = float(point[0]), float(point[1])
-    except (TypeError, ValueError, IndexError):
-        raise InvalidCoordinateError(
-            f"{role} must be a (latitude, longitude) pair", field=role
-        ) from None
-    if not (math.isfinite(lat) and math.isfinite(lon)):
-        raise InvalidCoordinateError(
-            f"{role} has a coordinate that is not a finite number", field=role
-        )
-    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
-        raise InvalidCoordinateError(
-            f"{role} ({lat}, {lon}) is not a latitude in [-90, 90] and longitude in [-180, 180]",
-            field=role,
-        )
-    return lat, lon
 
 
 class Router:
@@ -652,7 +641,7 @@ class Router:
         except NoRouteError:
             return None
 
-    def _walk_between(self, source: SnapPoint, target: SnapPoint) -> Path | None:
+    def walk_between(self, source: SnapPoint, target: SnapPoint) -> Path | None:
         """:meth:`walk_path` between points already snapped (snapping is the same for every
         profile, :meth:`snap`), or None if there is none."""
         try:
@@ -874,54 +863,21 @@ class Router:
         nearer than any other, unless ``allow_underground``. ``conditions``: the day's pollen
         and darkness the profile is weighed in (the walk it is compared with reacts to neither).
         """
-        for point, role in ((origin, "origin"), (destination, "destination")):
-            self.check_in_area(*check_latlon(point, role), role)  # O(1), before any work
-        prof = self.profile(profile, overrides)
-        metric = self.customize(prof, conditions)
-        weights = metric.weights
-        source, _ = self.snap(origin, metric, "origin", allow_underground=allow_underground)
-        target, _ = self.snap(
-            destination, metric, "destination", allow_underground=allow_underground
-        )
-        limit = prof.max_distance_between_rests_m
-        least_bad = False
-        if limit is None:
-            path = self.shortest_path(source, target, metric)
-        else:  # a constraint on the whole walk: the exact rest-constrained search
-            found = self.rest_path(source, target, metric, limit)
-            least_bad = found is None
-            path = found or self.least_bad_rest_path(source, target, metric, limit)
-        walk_path = None
-        if compare_walk:
-            walk = self.profile("walk")  # equal profiles have equal names: the cheap test first
-            plain_walk = prof is walk or (prof.name == walk.name and prof == walk)
-            # the snaps are the walk's too (nearest point whatever the profile): no second snap
-            walk_path = path if plain_walk else self._walk_between(source, target)
-        # nearest-point snapping hides nothing at the ends: what lies between the network and
-        # the place asked for is on the route's own pieces. The rests report is made with the
-        # report (no copy of the route to add it).
-        route = build_route(
-            self.graph, self.report_table(), prof, weights, path, walk_path,
-            rests=RestsAsked(limit, least_bad, surroundings_read(self.graph)),
+        trip = Trip(
+            origin, destination, profile, overrides, strict=strict, compare_walk=compare_walk,
+            allow_underground=allow_underground, conditions=conditions,
         )  # fmt: skip
-        route = self.with_rests(route, path, prof, least_bad=least_bad)
-        if route.accessibility.verdict != "no":
-            return route
-        # the report's breaks are the one rule of what a walk breaks (only what it reaches)
-        limits = sorted({b.limit for b in route.accessibility.breaks})
-        if strict:
-            raise NoRouteError(
-                "no route honours the profile's limits; the destination is reachable only by "
-                f"breaking: {', '.join(limits)}",
-                broken_limits=limits,
-                violations=[v.as_dict() for v in route.violations[:20]],
-            )
-        if limits == ["rests"]:  # moving the ends does not bring seats nearer
-            return route
-        short = self._ends_short(origin, destination, path, metric, limits, allow_underground)
-        return dataclasses.replace(route, ends_short=short)
+        (route,) = route_many(self, [trip])  # one trip: the steps of a batch, in order
+        if isinstance(route, Exception):
+            raise route
+        return route
 
-    def _ends_short(
+    def route_many(self, trips: Sequence[Trip]) -> list[Route | Exception]:
+        """:meth:`route` of several trips at once, stage by stage (each trip's exception in its
+        place): :func:`routing.route_batch.route_many`."""
+        return route_many(self, trips)
+
+    def ends_short(
         self,
         origin: LatLon,
         destination: LatLon,

@@ -33,13 +33,33 @@ import numpy as np
 from accessibility_rules.weights import EdgeWeights
 from graphs.model import CompiledGraph
 from routing import _kernels
-from routing.errors import NoRouteError, SearchBudgetError
+from routing.errors import InvalidCoordinateError, NoRouteError, SearchBudgetError
 from routing.metric import Metric
 
 if TYPE_CHECKING:
     from routing.snapping import LocalFrame, SnapPoint
 
 LatLon = tuple[float, float]
+
+
+def check_latlon(point: LatLon, role: str) -> tuple[float, float]:
+    """Validate a (lat, lon) pair; return it as floats or raise InvalidCoordinateError."""
+    try:
+        lat, lon = float(point[0]), float(point[1])
+    except (TypeError, ValueError, IndexError):
+        raise InvalidCoordinateError(
+            f"{role} must be a (latitude, longitude) pair", field=role
+        ) from None
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        raise InvalidCoordinateError(
+            f"{role} has a coordinate that is not a finite number", field=role
+        )
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        raise InvalidCoordinateError(
+            f"{role} ({lat}, {lon}) is not a latitude in [-90, 90] and longitude in [-180, 180]",
+            field=role,
+        )
+    return lat, lon
 
 
 class PathPiece(NamedTuple):

@@ -371,14 +371,19 @@ def busy_worker(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     from api.obstacles.live import LiveObstacles
 
     threads: list[str] = []
-    original = api.routes.routing.route_answer
+    original, together = api.routes.routing.route_answer, api.routes.routing.route_answers
 
     def recorded(*args: Any, **kwargs: Any) -> Any:
         threads.append(threading.current_thread().name)
         return original(*args, **kwargs)
 
+    def recorded_together(r: Any, reqs: Any, *args: Any, **kwargs: Any) -> Any:
+        threads.extend(threading.current_thread().name for _ in reqs)
+        return together(r, reqs, *args, **kwargs)
+
     monkeypatch.setattr(LiveObstacles, "fresh", lambda self: True)
     monkeypatch.setattr(api.routes.routing, "route_answer", recorded)
+    monkeypatch.setattr(api.routes.routing, "route_answers", recorded_together)
     return threads
 
 
@@ -428,7 +433,7 @@ def test_a_queued_route_whose_client_has_gone_is_not_computed(
         while not held and time.monotonic() < deadline:
             time.sleep(0.01)
     assert held, "the route was not queued"
-    protocol = held[0].func.__self__
+    protocol = held[0].protocol
     while not protocol.transport.is_closing() and time.monotonic() < deadline:
         time.sleep(0.01)  # the server notices the closed connection
     ran = threading.Event()
@@ -446,9 +451,9 @@ def test_a_queued_route_whose_client_has_gone_is_not_computed(
 def test_a_turn_writes_the_answers_of_its_routes_after_them(
     ports: tuple[int, int], busy_worker: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Routes that wait in the loop's queue together are computed in one turn, back to back,
-    and their answers written after the last of them (:mod:`api.loop_routes`), each to its own
-    client."""
+    """Routes that wait in the loop's queue together are computed in one turn, together (stage
+    by stage, :func:`api.routes.routing.route_answers`), and their answers written after the
+    last of them (:mod:`api.loop_routes`), each to its own client."""
     import asyncio
 
     import api.inflight
@@ -456,18 +461,18 @@ def test_a_turn_writes_the_answers_of_its_routes_after_them(
     from api.cpu import run_cpu
 
     events: list[str] = []
-    route_answer = api.routes.routing.route_answer
+    route_answers = api.routes.routing.route_answers
     write = DirectRoutes._direct_write
 
-    def answered(*args: Any, **kwargs: Any) -> Any:
-        events.append("route")
-        return route_answer(*args, **kwargs)
+    def answered(r: Any, reqs: Any, *args: Any, **kwargs: Any) -> Any:
+        events.append(f"{len(reqs)} routes")
+        return route_answers(r, reqs, *args, **kwargs)
 
     def written(self: DirectRoutes, pending: Any, req: Any, response: Any) -> None:
         events.append("write")
         write(self, pending, req, response)
 
-    monkeypatch.setattr(api.routes.routing, "route_answer", answered)
+    monkeypatch.setattr(api.routes.routing, "route_answers", answered)
     monkeypatch.setattr(DirectRoutes, "_direct_write", written)
     # connections other tests of this process left unread would make every turn single
     monkeypatch.setattr(api.inflight, "_new_connections", 0)
@@ -505,5 +510,5 @@ def test_a_turn_writes_the_answers_of_its_routes_after_them(
         holder.join(20)
         for sock in socks:
             sock.close()
-    assert events == ["route"] * 3 + ["write"] * 3
+    assert events == ["3 routes"] + ["write"] * 3
     assert "stufenlos-cpu" not in busy_worker

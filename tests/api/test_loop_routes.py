@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -383,3 +384,94 @@ def test_nothing_but_routes_counts_request_tasks_and_new_connections() -> None:
         assert inflight._new_connections == base
     finally:
         inflight.track(before)
+
+
+class _Together:
+    """A job that may be computed with the queue's next ones (as :mod:`api.direct`'s are):
+    ``run_together`` gets the group and returns each one's write."""
+
+    def __init__(self, name: str, log: list[str], run: Any) -> None:
+        self.name, self.log, self.run_together = name, log, run
+
+    def __call__(self) -> Callable[[], None]:
+        self.log.append(f"alone {self.name}")
+        return functools.partial(self.log.append, f"write {self.name}")
+
+
+def test_jobs_that_run_together_are_computed_in_groups_in_order() -> None:
+    """Consecutive jobs with the same ``run_together`` are handed to it as one group (at most
+    ``turn_routes`` a turn, counted with the turn's other jobs); a job without it runs alone
+    between them; a group of one runs alone; the writes go out in the jobs' order."""
+    seen: list[str] = []
+
+    def together(group: list[Any]) -> list[Callable[[], None] | None]:
+        seen.append("together " + "".join(job.name for job in group))
+        return [None if job.name == "c" else functools.partial(seen.append, f"write {job.name}") for job in group]  # fmt: skip
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        queue = LoopRoutes(loop, lambda: True, turn_routes=4, turn_s=60.0)
+        done = loop.create_future()
+        for name in "abc":
+            queue.put(_Together(name, seen, together))
+        queue.put(lambda: functools.partial(seen.append, "write plain"))  # alone
+        for name in "defgh":
+            queue.put(_Together(name, seen, together))
+        queue.put(lambda: done.set_result(None))
+        await done
+
+    asyncio.run(main())
+    assert seen == [
+        "together abc", "write a", "write b", "write plain",  # 3 + 1 = the turn's 4
+        "together defg", "write d", "write e", "write f", "write g",
+        "alone h", "write h",  # a group of one: alone (then the last plain job)
+    ]  # fmt: skip
+
+
+def test_a_group_is_sized_to_end_within_the_turns_time() -> None:
+    """After a group, the next ones hold as many jobs as end within the turn's time at the mean
+    time of a job so far (at least one)."""
+    groups: list[int] = []
+    alone: list[str] = []
+
+    def together(group: list[Any]) -> list[Callable[[], None] | None]:
+        groups.append(len(group))
+        time.sleep(0.01 * len(group))  # 10 ms a job
+        return [None] * len(group)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        queue = LoopRoutes(loop, lambda: True, turn_routes=8, turn_s=0.035)
+        done = loop.create_future()
+        for k in range(20):
+            queue.put(_Together(str(k), alone, together))
+        queue.put(lambda: done.set_result(None))
+        await done
+
+    asyncio.run(main())
+    assert groups[0] == 8  # nothing measured yet: the turn's most
+    assert all(2 <= n <= 3 for n in groups[1:]), groups  # 35 ms at 10 ms a job (one: alone)
+    assert sum(groups) + sum(a.startswith("alone") for a in alone) == 20
+
+
+def test_a_group_that_raises_is_logged_and_the_queue_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    seen: list[str] = []
+
+    def boom(group: list[Any]) -> list[Callable[[], None] | None]:
+        raise RuntimeError("bug")
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        queue = LoopRoutes(loop, lambda: True)
+        done = loop.create_future()
+        queue.put(_Together("a", seen, boom))
+        queue.put(_Together("b", seen, boom))
+        queue.put(lambda: functools.partial(done.set_result, None))
+        await done
+
+    with caplog.at_level(logging.ERROR, logger="stufenlos.loop_routes"):
+        asyncio.run(main())
+    assert seen == []
+    assert "route jobs computed together on the event loop raised" in caplog.text

@@ -1,0 +1,226 @@
+"""Several one-leg routes computed stage by stage: every trip's snaps, then every search, then
+every walking detour's search, then every report.
+
+:meth:`routing.engine.Router.route` is :func:`route_many` of one trip, so a batch computes each
+route exactly as a single request does, in the same order of steps per trip; only the trips'
+steps are interleaved. Why: an answer runs some thirty stages, each with its own code and
+tables, and one answer's stages evict one another from the CPU's caches (each stage costs
+1.2-3.6× in an answer what it costs repeated on its own, ``benchmarks/bench_answer_stages.py``).
+A stage run for several trips in a row finds its code and tables as the trip before left them.
+The server computes the short routes queued in a turn of a worker's event loop so
+(:func:`api.routes.routing.route_answers`, :mod:`api.loop_routes`). Measured 2026-12-04: in
+process (``benchmarks/bench_batch.py``, whole answers with their facts, steps, JSON and gzip,
+groups of 2 / 4 / 8 with 16 MB written before each group) 0.936 / 0.929 / 0.940 of the time
+alone, 0.914 with nothing written between groups of 4; served, ``bench_peers.py`` alternating
+with the commit before (three rounds), the workers' CPU per answer 0.720 → 0.633 ms at
+concurrency 8 (0.688 → 0.600 at 64), 2,541 → 2,958 routes/s.
+
+A trip that fails at a stage (outside the area, no route, a ``strict`` route that breaks a
+limit) gets its exception in its place of the result and takes no further stage; the others go
+on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
+from accessibility_rules.profile import Profile
+from graphs.features import surroundings_read
+from routing.errors import NoRouteError
+from routing.query import LatLon, Path, check_latlon
+from routing.report import build_route
+from routing.rests import RestsAsked
+
+if TYPE_CHECKING:
+    from graphs.model import CompiledGraph
+    from routing.metric import Metric
+    from routing.report import ReportTable
+    from routing.route import Route
+    from routing.snapping import SnapPoint
+
+__all__ = ["Trip", "route_many"]
+
+
+class BatchRouter(Protocol):
+    """What a batch asks of :class:`routing.engine.Router` (named here, not imported: the
+    engine is the module above this one)."""
+
+    graph: CompiledGraph
+
+    def check_in_area(self, lat: float, lon: float, role: str) -> None: ...
+    def profile(
+        self, profile: str | Profile = "walk", overrides: Mapping[str, Any] | None = None
+    ) -> Profile: ...
+    def customize(self, profile: Profile, conditions: Conditions = ...) -> Metric: ...
+    def snap(
+        self, point: LatLon, usable: Metric, role: str = "origin", *, allow_underground: bool = ...
+    ) -> tuple[SnapPoint, bool]: ...
+    def shortest_path(self, source: SnapPoint, target: SnapPoint, metric: Metric) -> Path: ...
+    def rest_path(
+        self, source: SnapPoint, target: SnapPoint, metric: Metric, limit_m: float
+    ) -> Path | None: ...
+    def least_bad_rest_path(
+        self, source: SnapPoint, target: SnapPoint, metric: Metric, limit_m: float
+    ) -> Path: ...
+    def walk_between(self, source: SnapPoint, target: SnapPoint) -> Path | None: ...
+    def report_table(self) -> ReportTable: ...
+    def with_rests(
+        self, route: Route, path: Path, profile: Profile, *, least_bad: bool = ...
+    ) -> Route: ...
+    def ends_short(
+        self,
+        origin: LatLon,
+        destination: LatLon,
+        path: Path,
+        metric: Metric,
+        broken: list[str],
+        allow_underground: bool,
+    ) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Trip:
+    """One route asked of :func:`route_many`: the arguments of
+    :meth:`routing.engine.Router.route` (a preset's name or a profile, and overrides of its
+    parameters: resolved after both ends are found in the area)."""
+
+    origin: LatLon
+    destination: LatLon
+    profile: str | Profile = "walk"
+    overrides: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    strict: bool = False
+    compare_walk: bool = True
+    allow_underground: bool = False
+    conditions: Conditions = DEFAULT_CONDITIONS
+
+
+@dataclass(slots=True)
+class _Work:
+    """What is known of one trip so far (each stage fills its part)."""
+
+    index: int
+    trip: Trip
+    profile: Profile
+    metric: Metric
+    source: SnapPoint
+    target: SnapPoint
+    path: Path | None = None
+    least_bad: bool = False
+    walk_path: Path | None = None
+    route: Route | None = None
+
+
+def route_many(router: BatchRouter, trips: Sequence[Trip]) -> list[Route | Exception]:
+    """The route of every trip (or the exception that trip raised, in its place), computed
+    stage by stage over all trips (module doc)."""
+    out: list[Route | Exception | None] = [None] * len(trips)
+    works: list[_Work] = []
+    for i, trip in enumerate(trips):
+        try:
+            works.append(_begin(router, i, trip))
+        except Exception as exc:  # the trip's own error, in its place
+            out[i] = exc
+    for stage in (_search, _walk, _report, _finish):
+        works = _each(router, works, out, stage)
+    for w in works:
+        out[w.index] = w.route
+    done = [r for r in out if r is not None]
+    assert len(done) == len(trips)  # every trip has its route or its exception
+    return done
+
+
+def _each(
+    router: BatchRouter,
+    works: list[_Work],
+    out: list[Route | Exception | None],
+    stage: Callable[[BatchRouter, _Work], None],
+) -> list[_Work]:
+    """``stage`` for every trip still going; those that raise leave with their exception."""
+    going = []
+    for w in works:
+        try:
+            stage(router, w)
+        except Exception as exc:  # the trip's own error, in its place
+            out[w.index] = exc
+        else:
+            going.append(w)
+    return going
+
+
+def _begin(router: BatchRouter, index: int, trip: Trip) -> _Work:
+    """Both ends in the area (O(1), before any work), the profile's metric, both snaps."""
+    for point, role in ((trip.origin, "origin"), (trip.destination, "destination")):
+        router.check_in_area(*check_latlon(point, role), role)
+    prof = router.profile(trip.profile, trip.overrides)
+    metric = router.customize(prof, trip.conditions)
+    under = trip.allow_underground
+    source, _ = router.snap(trip.origin, metric, "origin", allow_underground=under)
+    target, _ = router.snap(trip.destination, metric, "destination", allow_underground=under)
+    return _Work(index, trip, prof, metric, source, target)
+
+
+def _search(router: BatchRouter, w: _Work) -> None:
+    """The profile's search; with a limit between rests, the exact rest-constrained one (a
+    constraint on the whole walk), or the least bad route when none keeps it."""
+    limit = w.profile.max_distance_between_rests_m
+    if limit is None:
+        w.path = router.shortest_path(w.source, w.target, w.metric)
+        return
+    found = router.rest_path(w.source, w.target, w.metric, limit)
+    w.least_bad = found is None
+    w.path = found or router.least_bad_rest_path(w.source, w.target, w.metric, limit)
+
+
+def _walk(router: BatchRouter, w: _Work) -> None:
+    """The plain walking route between the same snaps (nearest point whatever the profile: no
+    second snap), the detour's reference; the route itself for the plain walk."""
+    if not w.trip.compare_walk:
+        return
+    prof = w.profile
+    walk = router.profile("walk")  # equal profiles have equal names: the cheap test first
+    plain_walk = prof is walk or (prof.name == walk.name and prof == walk)
+    w.walk_path = w.path if plain_walk else router.walk_between(w.source, w.target)
+
+
+def _report(router: BatchRouter, w: _Work) -> None:
+    """The report, with its rests report (made from the lengths and polyline at hand)."""
+    assert w.path is not None  # _search found it
+    prof = w.profile
+    limit = prof.max_distance_between_rests_m
+    # nearest-point snapping hides nothing at the ends: what lies between the network and the
+    # place asked for is on the route's own pieces
+    route = build_route(
+        router.graph, router.report_table(), prof, w.metric.weights, w.path, w.walk_path,
+        rests=RestsAsked(limit, w.least_bad, surroundings_read(router.graph)),
+    )  # fmt: skip
+    w.route = router.with_rests(route, w.path, prof, least_bad=w.least_bad)
+
+
+def _finish(router: BatchRouter, w: _Work) -> None:
+    """A route that breaks the limits: ``strict`` raises naming them; else it gets
+    ``ends_short`` (where a route honouring them would end), unless only rests are broken
+    (moving the ends does not bring seats nearer)."""
+    route, path, trip = w.route, w.path, w.trip
+    assert route is not None  # _report made it
+    assert path is not None
+    if route.accessibility.verdict != "no":
+        return
+    # the report's breaks are the one rule of what a walk breaks (only what it reaches)
+    limits = sorted({b.limit for b in route.accessibility.breaks})
+    if trip.strict:
+        raise NoRouteError(
+            "no route honours the profile's limits; the destination is reachable only by "
+            f"breaking: {', '.join(limits)}",
+            broken_limits=limits,
+            violations=[v.as_dict() for v in route.violations[:20]],
+        )
+    if limits == ["rests"]:
+        return
+    short = router.ends_short(
+        trip.origin, trip.destination, path, w.metric, limits, trip.allow_underground
+    )
+    w.route = dataclasses.replace(route, ends_short=short)
