@@ -23,9 +23,10 @@ on.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.profile import Profile
@@ -42,7 +43,10 @@ if TYPE_CHECKING:
     from routing.route import Route
     from routing.snapping import SnapPoint
 
-__all__ = ["Trip", "route_many"]
+__all__ = ["BatchRouter", "Trip", "each_going", "route_many"]
+
+
+T = TypeVar("T", bound="_Indexed")
 
 
 class BatchRouter(Protocol):
@@ -125,7 +129,7 @@ def route_many(router: BatchRouter, trips: Sequence[Trip]) -> list[Route | Excep
         except Exception as exc:  # the trip's own error, in its place
             out[i] = exc
     for stage in (_search, _walk, _report, _finish):
-        works = _each(router, works, out, stage)
+        works = each_going(works, out, functools.partial(stage, router))
     for w in works:
         out[w.index] = w.route
     done = [r for r in out if r is not None]
@@ -133,21 +137,24 @@ def route_many(router: BatchRouter, trips: Sequence[Trip]) -> list[Route | Excep
     return done
 
 
-def _each(
-    router: BatchRouter,
-    works: list[_Work],
-    out: list[Route | Exception | None],
-    stage: Callable[[BatchRouter, _Work], None],
-) -> list[_Work]:
-    """``stage`` for every trip still going; those that raise leave with their exception."""
+class _Indexed(Protocol):
+    """An item of a batch: its place in the batch's result."""
+
+    index: int
+
+
+def each_going(items: Iterable[T], out: list[Any], stage: Callable[[T], None]) -> list[T]:
+    """``stage`` for every item still going, in order; an item whose stage raises leaves with
+    its exception in its place of ``out`` (the batches of :func:`route_many` and
+    :func:`api.routes.routing.plans`)."""
     going = []
-    for w in works:
+    for item in items:
         try:
-            stage(router, w)
-        except Exception as exc:  # the trip's own error, in its place
-            out[w.index] = exc
+            stage(item)
+        except Exception as exc:  # the item's own error, in its place
+            out[item.index] = exc
         else:
-            going.append(w)
+            going.append(item)
     return going
 
 

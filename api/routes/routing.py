@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -39,7 +39,7 @@ from routing.engine import Router
 from routing.facts import route_facts
 from routing.instructions import instructions, steps_json
 from routing.route import Route
-from routing.route_batch import Trip
+from routing.route_batch import Trip, each_going
 
 router = APIRouter(prefix="/routes", tags=["routes"])
 
@@ -88,7 +88,7 @@ def plan(
     return body
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Asked:
     """One request of :func:`plans` and what is known of it so far (each stage fills its
     part)."""
@@ -124,10 +124,10 @@ def plans(
         except Exception as exc:  # the request's own error, in its place
             out[i] = exc
     _route_all(r, asked, out)
-    going = _each(
+    going = each_going(
         (a for a in asked if out[a.index] is None), out, lambda a: _bodies(r, a, obstacles)
     )
-    going = _each(going, out, lambda a: _steps(r, a))
+    going = each_going(going, out, lambda a: _steps(r, a))
     for a in going:
         out[a.index] = {
             "routes": a.bodies,
@@ -140,19 +140,6 @@ def plans(
     done = [b for b in out if b is not None]
     assert len(done) == len(reqs)  # every request has its body or its exception
     return done
-
-
-def _each(asked: Iterable[_Asked], out: list[Any], stage: Callable[[_Asked], None]) -> list[_Asked]:
-    """``stage`` for every request still going; those that raise leave with their exception."""
-    going = []
-    for a in asked:
-        try:
-            stage(a)
-        except Exception as exc:  # the request's own error, in its place
-            out[a.index] = exc
-        else:
-            going.append(a)
-    return going
 
 
 def _ask(r: Router, index: int, req: RouteRequest, max_via: int, max_alternatives: int) -> _Asked:
@@ -179,8 +166,9 @@ def _route_all(r: Router, asked: list[_Asked], out: list[Any]) -> None:
             out[a.index] = found
         else:
             a.routes = [found]
+    done = {a.index for a in together}
     for a in asked:
-        if a in together:
+        if a.index in done:
             continue
         try:
             a.routes = r.route_via(
