@@ -41,7 +41,7 @@ from _support import graph_dir, random_points
 from graphs.store import load_graph
 from routing.engine import Router
 from routing.errors import NoRouteError
-from routing.instructions import instructions
+from routing.instructions import instructions, steps_json
 from routing.report import build_route
 
 TARGET_RATIO = 2.0
@@ -89,12 +89,12 @@ def run_preset(router: Router, preset: str, queries: int, seed: int) -> dict[str
         router.snap(b, metric, "destination")
 
     def steps(route: Any) -> None:
-        [i.as_dict() for i in instructions(route, "de", avoided=[])]
+        steps_json(instructions(route, "de", avoided=[]))
 
     def whole(a: Any, b: Any) -> None:
         route = router.route(a, b, profile)
         route.as_dict()
-        [i.as_dict() for i in instructions(route, "de", avoided=[])]
+        steps_json(instructions(route, "de", avoided=[]))
 
     times: dict[str, list[float]] = {
         k: [] for k in ("bare", "whole", "snap", "search", "walk", "report", "instructions")
