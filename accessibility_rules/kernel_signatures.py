@@ -91,6 +91,11 @@ SIGNATURES: dict[str, tuple[Code, tuple[Code, ...]]] = {
         (GRAPH, SEATS, "f8", REST_ENDS, REST_WORK, BOUND, LABEL_POOL, _i8, _i8, "i8", "i8"),
     ),
     _R + "rest_extract": (("i8", "i8"), (_i8, _i8, "i8", _i8)),
+    _R + "rest_reachable": (
+        "i8",
+        (GRAPH, SEATS, "f8", REST_ENDS, REST_WORK, _f8, _i8, "i8", _f8, _i8, "i8",
+         (_f8, _f8, "f8", "f8")),
+    ),
     _R + "turn_kinds": (None, ("f8[~]", "f8[~]", _i8, "f8", "f8", _f8, _i1)),
     _R + "leg_runs": (
         "i8", ("i8[:,:]", "i8", _f8, _i8, "f8[~]", "f8[~]", "f8", "f8", _i8, _i8, _f8, "i8[:,:]")

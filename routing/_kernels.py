@@ -1320,6 +1320,102 @@ def rest_extract(
     return count, -1 - lab_edge[k]
 
 
+#: :func:`rest_reachable` when its heap or its pop budget ran out before it could decide.
+UNDECIDED = -1
+#: ``(node_x, node_y, x, y)``: node positions (metres) and the point :func:`rest_reachable`
+#: heads for.
+Toward = tuple[np.ndarray, np.ndarray, float, float]
+
+
+@kernel
+def rest_reachable(
+    graph: Graph,
+    seats: Seats,
+    limit_m: float,
+    sources: RestSources,
+    targets: RestTargets,
+    walked: np.ndarray,
+    stamp: np.ndarray,
+    gen: int,
+    heap_key: np.ndarray,
+    heap_node: np.ndarray,
+    max_pops: int,
+    toward: Toward,
+) -> int:
+    """Whether :func:`rest_search` with the same arguments finds a walk (1) or not (0), costs
+    aside: far cheaper to prove that no walk keeps the limit, which the exact search does only
+    by exhausting every label (a least-bad route's bisection asks this several times).
+
+    The rule is :func:`rest_search`'s: starts, edges and exits of finite cost, each stretch by
+    :func:`rest_step`. One value per node suffices, the fewest metres since the last rest of
+    any walk reaching it, because fewer metres never make a step infeasible (:func:`rest_step`
+    is monotone in them). A seat can lower a node's value after it was taken from the heap, so
+    a node whose value drops is pushed again (label-correcting). The heap is keyed by the
+    metres plus the straight line to ``toward``'s point, so that a walk that exists is found
+    early (measured on Kaiserslautern's ``elderly`` routes: a third less time than keyed by
+    the metres alone for the tests that find one, a tenth more for those that find none); any
+    order gives the same answer, as stale entries are skipped, a node is taken again whenever
+    its value drops and only "found" stops early. ``walked``/``stamp``: per node, valid where
+    ``stamp == gen``; ``heap_key``/``heap_node``: caller-allocated, their length the most
+    entries. Returns :data:`UNDECIDED` when the heap is full or ``max_pops`` entries were
+    taken before an answer (the caller runs the exact search then).
+    """
+    first_out, head, cost = graph
+    length, s_first, s_last, s_gap = seats
+    source_nodes, source_costs, source_walked = sources
+    t_nodes, t_costs, t_len, t_first, t_last, t_gap = targets
+    node_x, node_y, tx, ty = toward
+    capacity = heap_key.shape[0]
+    size = 0
+    for i in range(source_nodes.shape[0]):
+        d = source_walked[i]
+        if not np.isfinite(source_costs[i]) or not d <= limit_m:
+            continue
+        s = source_nodes[i]
+        if stamp[s] == gen and walked[s] <= d:
+            continue
+        stamp[s] = gen
+        walked[s] = d
+        if size == capacity:
+            return UNDECIDED
+        h = math.hypot(node_x[s] - tx, node_y[s] - ty)
+        size = _heap_push(heap_key, heap_node, size, d + h, s)
+    pops = 0
+    while size > 0:
+        u = heap_node[0]
+        key = heap_key[0]
+        size = _heap_pop(heap_key, heap_node, size)
+        du = walked[u]
+        if key > du + math.hypot(node_x[u] - tx, node_y[u] - ty):
+            continue  # stale: the node was reached with fewer metres since (as pushed: same sum)
+        if pops == max_pops:
+            return UNDECIDED
+        pops += 1
+        for i in range(t_nodes.shape[0]):
+            if t_nodes[i] != u or not np.isfinite(t_costs[i]):
+                continue
+            if rest_step(du, t_len[i], t_first[i], t_last[i], t_gap[i], limit_m) >= 0.0:
+                return 1
+        for e in range(first_out[u], first_out[u + 1]):
+            if not np.isfinite(cost[e]):
+                continue
+            dv = rest_step(du, length[e], s_first[e], s_last[e], s_gap[e], limit_m)
+            if dv < 0.0:
+                continue
+            # as for a start above, written out: a helper kernel for the two (node reached with
+            # fewer metres: its value and a push) made the test half again slower, built
+            v = head[e]
+            if stamp[v] == gen and walked[v] <= dv:
+                continue
+            stamp[v] = gen
+            walked[v] = dv
+            if size == capacity:
+                return UNDECIDED
+            h = math.hypot(node_x[v] - tx, node_y[v] - ty)
+            size = _heap_push(heap_key, heap_node, size, dv + h, v)
+    return 0
+
+
 def label_pool(capacity: int) -> LabelPool:
     """Fresh label arrays of :func:`rest_search` for ``capacity`` labels."""
     return (

@@ -52,6 +52,10 @@ LEAST_BAD_STEPS = 8
 #: Labels one rest search may settle, per graph node (a label is a walk to a node at one
 #: distance since the last rest: a node holds a few on real graphs).
 LABEL_BUDGET_FACTOR = 8.0
+#: Heap entries and pops per graph node of the feasibility test before a rest search
+#: (:func:`routing._kernels.rest_reachable`; a node is taken again only when a seat lowers its
+#: metres since the last rest): past them the exact search decides alone.
+REACH_FACTOR = 4
 _BACKREST = {1: "yes", 0: "no", -1: "unknown"}
 
 #: ``(offsets_m, backrest, kind, lon, lat)`` of the seats along one directed edge.
@@ -153,6 +157,13 @@ class RestQuery:
         self._seats: _kernels.Seats | None = None
         self._seats_of: dict[str, np.ndarray] | None = None
         self.max_labels = max(1, math.ceil(LABEL_BUDGET_FACTOR * graph.node_count))
+        # the feasibility test before each search (_kernels.rest_reachable): a value per node,
+        # a heap of at most REACH_FACTOR entries per node and as many pops (else undecided)
+        self._walked = np.zeros(graph.node_count, dtype=np.float64)
+        heap = REACH_FACTOR * graph.node_count + 64
+        self._heap_key = np.zeros(heap, dtype=np.float64)
+        self._heap_node = np.zeros(heap, dtype=np.int64)
+        self._max_pops = heap
 
     def _seat_arrays(self) -> _kernels.Seats:
         if self._seats is None or self._seats_of is not self.graph.edge:
@@ -168,7 +179,11 @@ class RestQuery:
         toward: tuple[float, float],
     ) -> RestResult | None:
         """The cheapest walk from a source piece to a target piece keeping ``limit_m``, or None
-        when there is none. Raises :class:`SearchBudgetError` past :attr:`max_labels`."""
+        when there is none. Raises :class:`SearchBudgetError` past :attr:`max_labels`. That
+        there is none is first tested in one pass (:func:`routing._kernels.rest_reachable`:
+        the exact search proves it only by exhausting its labels, several times per least-bad
+        route); only a walk that exists is searched for (so a search past its budget is one
+        that would have found a walk)."""
         graph, w = self.graph, metric.weights
         src_d, src_nodes, src_costs = [], [], []
         for p in sources:
@@ -194,6 +209,14 @@ class RestQuery:
             lm.at(t_nodes), lm.scale,
         )  # fmt: skip
         g = (graph.first_out, graph.head, metric.cost_s)
+        self._gen += 1
+        reachable = _kernels.rest_reachable(
+            g, self._seat_arrays(), float(limit_m), src, tgt, self._walked, self._node_stamp,
+            self._gen, self._heap_key, self._heap_node, self._max_pops,
+            (self._node_x, self._node_y, x, y),
+        )  # fmt: skip
+        if reachable == 0:  # proved in one pass what the exact search proves by exhausting labels
+            return None
         while True:
             self._gen += 1
             best, label, exit_, settled, _ = _kernels.rest_search(

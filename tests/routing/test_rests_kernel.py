@@ -121,9 +121,8 @@ def csr(n, edges):
     return (first_out, head, cost), tail, seats, [edges[i] for i in order]
 
 
-def run_kernel(case, capacity: int = 4):
-    n, edges, x, y, scale, limit, sources, targets, (tx, ty) = case
-    graph, tail, seats, ordered = csr(n, edges)
+def ends(sources, targets):
+    """The kernels' source and exit arrays of a case's starts and exits."""
     src = (
         np.array([s for s, _, _ in sources], dtype=np.int64),
         np.array([c for _, c, _ in sources], dtype=np.float64),
@@ -136,6 +135,13 @@ def run_kernel(case, capacity: int = 4):
         np.array([length for _, _, length, _ in targets], dtype=np.float64),
         *(np.ascontiguousarray(tcols[:, j]) for j in range(3)),
     )
+    return src, tgt
+
+
+def run_kernel(case, capacity: int = 4):
+    n, edges, x, y, scale, limit, sources, targets, (tx, ty) = case
+    graph, tail, seats, ordered = csr(n, edges)
+    src, tgt = ends(sources, targets)
     # the straight line to the target point bounds the cost only if the exits cost as much
     tc = tgt[1].copy()
     for i, (t, c, _, _) in enumerate(targets):
@@ -226,3 +232,51 @@ def test_rest_step_rule() -> None:
     assert _kernels.rest_step(250.0, 400.0, 50.0, 350.0, 300.0, 300.0) == 50.0
     assert _kernels.rest_step(250.0, 400.0, 51.0, 350.0, 299.0, 300.0) == _kernels.INFEASIBLE
     assert _kernels.rest_step(0.0, 400.0, 50.0, 360.0, 310.0, 300.0) == _kernels.INFEASIBLE
+
+
+def _reach(case, heap: int | None = None) -> int:
+    """:func:`_kernels.rest_reachable` on a case (a heap of ``heap`` entries, default ample)."""
+    n, edges, x, y, _scale, limit, sources, targets, (tx, ty) = case
+    graph, _tail, seats, _ordered = csr(n, edges)
+    src, tgt = ends(sources, targets)
+    size = heap if heap is not None else 4 * n * n + 64
+    toward = (np.array(x, dtype=np.float64), np.array(y, dtype=np.float64), float(tx), float(ty))
+    work = (np.zeros(n), np.zeros(n, dtype=np.int64), 1)
+    heap_arrays = (np.zeros(size), np.zeros(size, dtype=np.int64), size)
+    found = _kernels.rest_reachable(
+        graph, seats, float(limit), src, tgt, *work, *heap_arrays, toward
+    )
+    return int(found)
+
+
+@settings(max_examples=400, deadline=None)
+@given(cases(), st.sampled_from([None, "source", "target"]))
+def test_rest_reachable_says_whether_a_walk_keeps_the_limit(case, unusable) -> None:
+    """The one-pass test answers what the product-graph reference (and so the exact search)
+    answers, starts and exits of infinite cost (unusable) included."""
+    n, edges, x, y, scale, limit, sources, targets, toward = case
+    if unusable == "source":
+        sources = [(s, math.inf, d) for s, _, d in sources[:1]] + sources[1:]
+    elif unusable == "target":
+        targets = [(t, math.inf, ln, offs) for t, _, ln, offs in targets[:1]] + targets[1:]
+    case = (n, edges, x, y, scale, limit, sources, targets, toward)
+    expected = reference(n, edges, limit, sources, targets)
+    assert _reach(case) == (0 if math.isinf(expected) else 1)
+
+
+def test_rest_reachable_is_undecided_past_its_heap() -> None:
+    """A heap too small for the walk: no answer (the exact search then decides)."""
+    edges = [(0, 1, 10, 10.0, []), (1, 2, 10, 10.0, []), (2, 3, 10, 10.0, [])]
+    case = (4, edges, [0, 1, 2, 3], [0] * 4, 0.0, 300, [(0, 0.0, 0)], [(3, 0.0, 0, [])], (3, 0))
+    assert _reach(case) == 1
+    assert _reach(case, heap=1) == _kernels.UNDECIDED
+
+
+def test_rest_reachable_finds_the_detour_to_a_seat() -> None:
+    """As for the exact search: 0 → 1 → 2 is 400 m without a seat, the spur 1 → 3 → 1 has a
+    bench; with that spur a walk keeps 300 m, without it none does."""
+    spur = [(1, 3, 20, 20.0, [20]), (3, 1, 20, 20.0, [0])]
+    edges = [(0, 1, 200, 200.0, []), (1, 2, 200, 200.0, [])]
+    ends = ([(0, 0.0, 0)], [(2, 0.0, 0, [])], (0, 0))
+    assert _reach((4, edges + spur, [0] * 4, [0] * 4, 0.0, 300, *ends)) == 1
+    assert _reach((4, edges, [0] * 4, [0] * 4, 0.0, 300, *ends)) == 0
