@@ -19,7 +19,10 @@ When no route keeps the limit, the least-bad route is the one whose longest stre
 seat is shortest (within :data:`LEAST_BAD_TOLERANCE_M`), cheapest among those: for a person who
 must sit down every 300 m, a route with at most 340 m between seats helps, the profile's plain
 optimum with a 900 m stretch does not. It is found by bisection over the limit (feasibility
-only grows with the limit) between the asked limit and the plain route's longest stretch.
+only grows with the limit) between the asked limit and the plain route's longest stretch. Each
+search first tests in one pass whether any walk keeps its limit
+(:func:`routing._kernels.rest_reachable`): most of the bisection's probes find none, which the
+exact search learns only by exhausting its labels.
 """
 
 from __future__ import annotations
