@@ -33,7 +33,10 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# the project itself after PYTHONPATH: compare_commits.py --script-here runs this copy of the
+# script against another tree's code, named by PYTHONPATH (inserted first, it measured this tree
+# on both sides)
+sys.path.append(str(Path(__file__).resolve().parent.parent))
 
 import contextlib
 
