@@ -11,8 +11,8 @@ body itself, validates it as :mod:`api.fastpath` does, computes the same
 :func:`~api.routes.routing.route_answer` (a short route on the event loop, in turn with the
 worker's other short routes, :mod:`api.loop_routes`, and those queued together computed
 together, :func:`~api.routes.routing.route_answers`, the same bytes; one with via points,
-alternatives or a rest limit in the CPU thread from a request task in uvicorn's set) and writes status line,
-headers and body in one ``transport.write``. The headers
+alternatives or a rest limit in the CPU thread from a request task in uvicorn's set) and writes
+status line, headers and body in one ``transport.write``. The headers
 are those the ASGI path's middlewares give a route answer (:func:`route_headers`), the access
 line is the same (:func:`api.middleware.log_request`); ``tests/api/test_direct.py`` holds both
 paths to the same bytes over real sockets.

@@ -14,17 +14,10 @@ threads 0.59 ms on the route, 0.80 ms in all, against 0.69-0.73 ms with one rout
 A turn computes up to :data:`TURN_ROUTES` routes (fewer when its time, :data:`TURN_S`, is up
 after one of them; one only while ``may_batch()`` says no: the worker has a request task in hand
 or a connection being set up, :func:`api.inflight.nothing_but_routes`) and only then writes
-their answers, one after the other. Jobs that say how to be computed together (a
-``run_together`` attribute: :mod:`api.direct`'s, whose routes
-:func:`api.routes.routing.route_answers` computes stage by stage, :mod:`routing.route_batch`)
-are handed over as one group of the queue's consecutive such jobs, as many as end within the
-turn's time at the mean time of a job in the groups so far; a group of one is computed alone.
-Stage by stage, each stage finds its code and tables as the route before left them: the
-workers' CPU per answer fell from 0.720 to 0.633 ms at concurrency 8 (``bench_peers.py``
-alternating with the commit before, three rounds, 2026-12-04; 2,541 → 2,958 routes/s). Interleaved (route, write, route, write), each route started on caches that the
-write before it had emptied (the kernel's TCP path, the access line, the client woken on the
-same core); back to back, the routes find the caches as the route before left them, and the
-writes go out in one burst. Measured the same way (one server per setting, alternating, two
+their answers, one after the other. Interleaved (route, write, route, write), each route started
+on caches that the write before it had emptied (the kernel's TCP path, the access line, the
+client woken on the same core); back to back, the routes find the caches as the route before
+left them, and the writes go out in one burst. Measured the same way (one server per setting, alternating, two
 rounds): user CPU per route 0.67-0.69 ms with one route per turn and 0.58-0.61 with eight,
 system CPU 0.055 against 0.022-0.035 ms; ``bench_peers.py`` alternating with the commit before
 (two rounds, two runs): 2,834-2,895 / 3,054-3,097 against 2,519-2,602 / 2,452-2,536 routes/s at
@@ -35,11 +28,20 @@ is a turn of one (one more turn of the loop than computing it where the request 
 concurrency 1, ``bench_api.py --sequential``, four alternating rounds: p50 1.468 against 1.454
 ms).
 
+Jobs that say how to be computed together (a ``run_together`` attribute: :mod:`api.direct`'s,
+whose routes :func:`api.routes.routing.route_answers` computes stage by stage,
+:mod:`routing.route_batch`) are handed over as one group of the queue's consecutive such jobs,
+as many as end within the turn's time at the mean time of a job in the groups so far; a group
+of one is computed alone. Stage by stage, each stage finds its code and tables as the route
+before left them: the workers' CPU per answer fell from 0.720 to 0.633 ms at concurrency 8
+(``bench_peers.py`` alternating with the commit before, three rounds, 2026-12-04; 2,541 → 2,958
+routes/s).
+
 The loop stays responsive because a turn is bounded: the queue's callback runs a turn and
 schedules the next with ``call_soon``, so the loop polls its sockets and runs every other ready
 callback (a ``/health`` request, a staff write's task, the poll timer) between two turns.
-Nothing waits for the loop longer than a turn: at most :data:`TURN_S` plus one route (a short
-route takes 0.3-1.3 ms median on Kaiserslautern, at most the search budget), and once a request
+Nothing waits for the loop longer than a turn: at most :data:`TURN_S` plus one route, or one
+group sized by the mean time of a job to end within :data:`TURN_S` (a short route takes 0.3-1.3 ms median on Kaiserslautern, at most the search budget), and once a request
 task or a new connection exists the turns are single. The price is that wait: ``bench_load.py``
 alternating with the commit before, ``/health`` (a new connection each time) p50 6.4 ms under
 load (4.4 with one route per turn; 13.1 when only request tasks made the turns single), p99 12.4
