@@ -1334,7 +1334,7 @@ def rest_reachable(
     limit_m: float,
     sources: RestSources,
     targets: RestTargets,
-    walked: np.ndarray,
+    walked_m: np.ndarray,
     stamp: np.ndarray,
     gen: int,
     heap_key: np.ndarray,
@@ -1355,7 +1355,7 @@ def rest_reachable(
     early (measured on Kaiserslautern's ``elderly`` routes: a third less time than keyed by
     the metres alone for the tests that find one, a tenth more for those that find none); any
     order gives the same answer, as stale entries are skipped, a node is taken again whenever
-    its value drops and only "found" stops early. ``walked``/``stamp``: per node, valid where
+    its value drops and only "found" stops early. ``walked_m``/``stamp``: per node, valid where
     ``stamp == gen``; ``heap_key``/``heap_node``: caller-allocated, their length the most
     entries. Returns :data:`UNDECIDED` when the heap is full or ``max_pops`` entries were
     taken before an answer (the caller runs the exact search then).
@@ -1372,10 +1372,10 @@ def rest_reachable(
         if not np.isfinite(source_costs[i]) or not d <= limit_m:
             continue
         s = source_nodes[i]
-        if stamp[s] == gen and walked[s] <= d:
+        if stamp[s] == gen and walked_m[s] <= d:
             continue
         stamp[s] = gen
-        walked[s] = d
+        walked_m[s] = d
         if size == capacity:
             return UNDECIDED
         h = math.hypot(node_x[s] - tx, node_y[s] - ty)
@@ -1385,7 +1385,7 @@ def rest_reachable(
         u = heap_node[0]
         key = heap_key[0]
         size = _heap_pop(heap_key, heap_node, size)
-        du = walked[u]
+        du = walked_m[u]
         if key > du + math.hypot(node_x[u] - tx, node_y[u] - ty):
             continue  # stale: the node was reached with fewer metres since (as pushed: same sum)
         if pops == max_pops:
@@ -1405,10 +1405,10 @@ def rest_reachable(
             # as for a start above, written out: a helper kernel for the two (node reached with
             # fewer metres: its value and a push) made the test half again slower, built
             v = head[e]
-            if stamp[v] == gen and walked[v] <= dv:
+            if stamp[v] == gen and walked_m[v] <= dv:
                 continue
             stamp[v] = gen
-            walked[v] = dv
+            walked_m[v] = dv
             if size == capacity:
                 return UNDECIDED
             h = math.hypot(node_x[v] - tx, node_y[v] - ty)

@@ -162,7 +162,7 @@ class RestQuery:
         self.max_labels = max(1, math.ceil(LABEL_BUDGET_FACTOR * graph.node_count))
         # the feasibility test before each search (_kernels.rest_reachable): a value per node,
         # a heap of at most REACH_FACTOR entries per node and as many pops (else undecided)
-        self._walked = np.zeros(graph.node_count, dtype=np.float64)
+        self._walked_m = np.zeros(graph.node_count, dtype=np.float64)
         heap = REACH_FACTOR * graph.node_count + 64
         self._heap_key = np.zeros(heap, dtype=np.float64)
         self._heap_node = np.zeros(heap, dtype=np.int64)
@@ -214,7 +214,7 @@ class RestQuery:
         g = (graph.first_out, graph.head, metric.cost_s)
         self._gen += 1
         reachable = _kernels.rest_reachable(
-            g, self._seat_arrays(), float(limit_m), src, tgt, self._walked, self._node_stamp,
+            g, self._seat_arrays(), float(limit_m), src, tgt, self._walked_m, self._node_stamp,
             self._gen, self._heap_key, self._heap_node, self._max_pops,
             (self._node_x, self._node_y, x, y),
         )  # fmt: skip

@@ -145,7 +145,7 @@ class SpatialIndex:
         seg_len = np.hypot(self.seg_x1 - self.seg_x0, self.seg_y1 - self.seg_y0)
         # kept: a snap reads its segment's length here (the same double ``np.hypot`` of the
         # point's own differences gives, without a numpy call per snap)
-        self.seg_len = seg_len
+        self.seg_len_m = seg_len
         # offset of each segment from the start of its edge, and each edge's length, in frame metres
         cum = np.cumsum(seg_len) - seg_len
         edge_start = np.repeat(
@@ -219,7 +219,7 @@ class SpatialIndex:
         # Python floats from here (the same doubles: numpy scalars only cost more per operation)
         x0s, y0s = float(self.seg_x0[seg]), float(self.seg_y0[seg])
         dx, dy = float(self.seg_x1[seg]) - x0s, float(self.seg_y1[seg]) - y0s
-        along = float(self.seg_offset[seg]) + t * float(self.seg_len[seg])
+        along = float(self.seg_offset[seg]) + t * float(self.seg_len_m[seg])
         total = float(self.edge_frame_len[e])
         fraction = min(1.0, max(0.0, along / total)) if total > 0 else 0.0
         if along <= AT_NODE_M:  # at an end node: exactly there, so no sliver of an edge is walked
