@@ -101,6 +101,9 @@ SIGNATURES: dict[str, tuple[Code, tuple[Code, ...]]] = {
         "i8", ("i8[:,:]", "i8", _f8, _i8, "f8[~]", "f8[~]", "f8", "f8", _i8, _i8, _f8, "i8[:,:]")
     ),
     _R + "top_incline": ("i8", ("f8[:,:]", "i8", _i8)),
+    _R + "walk_seat_rows": (
+        "i8", (_i8, "f8", "f8", _f8, _f8, _f4, _i8, _f4, "f8", _f8, _i8)
+    ),
     _R + "mark_runs": ("i8", (_b1, _b1, _i8)),
     _R + "round_fill": ("i8", (_f8, "f8", _f8, _i8)),
     _R + "incline_runs": ("i8", (_i8, _f8, _f4, _i1, _f8, "i8", "i8", _f8, _f8, _i8)),

@@ -1582,6 +1582,53 @@ def top_incline(block: np.ndarray, column: int, flags: np.ndarray) -> int:
 
 
 @kernel
+def walk_seat_rows(
+    edges: np.ndarray, start: float, end: float, at_m: np.ndarray, length_m: np.ndarray,
+    has_seat: np.ndarray, edge_seat_first: np.ndarray, seat_offset_m: np.ndarray, same_m: float,
+    out_at: np.ndarray, out_seat: np.ndarray,
+) -> int:  # fmt: skip
+    """The seats along the walk over ``edges`` from fraction ``start`` of the first to ``end``
+    of the last, in walking order: where each is (``out_at``, metres from the walk's start;
+    ``at_m`` is where each piece starts) and its row in the seat table (``out_seat``). A seat
+    within ``same_m`` of the one kept before it is the same place (a seat on a node ends one
+    piece and starts the next) and is left out. Only edges whose ``has_seat`` (the
+    ``seat_first_m`` column) is finite are read, through the table's CSR ``edge_seat_first``.
+
+    Returns the number of seats; past the outputs' length only the count goes on (the caller
+    sizes them again and calls once more). :func:`routing.rests.walk_seats`' reading piece by
+    piece is the reference, float32 arithmetic included: a seat is kept when its float32 offset
+    lies within 1e-6 m of the piece's walked part (bounds rounded to float32, as numpy compares
+    a float32 array with a Python float), and its offset from the piece's start is the float32
+    difference."""
+    k = len(edges)
+    cap = len(out_at)
+    n = 0
+    last = 0.0
+    for i in range(k):
+        e = edges[i]
+        if not np.isfinite(has_seat[e]):
+            continue
+        length = length_m[e]
+        a = (start if i == 0 else 0.0) * length
+        b = (end if i == k - 1 else 1.0) * length
+        a32 = np.float32(a)
+        lo = np.float32(a - 1e-6)
+        hi = np.float32(b + 1e-6)
+        for j in range(edge_seat_first[e], edge_seat_first[e + 1]):
+            off = seat_offset_m[j]
+            if off >= lo and off <= hi:
+                at = at_m[i] + np.float64(np.float32(off - a32))
+                if n > 0 and at - last < same_m:
+                    continue
+                if n < cap:
+                    out_at[n] = at
+                    out_seat[n] = j
+                n += 1
+                last = at
+    return n
+
+
+@kernel
 def mark_runs(mask: np.ndarray, marked: np.ndarray, starts: np.ndarray) -> int:
     """Set ``marked`` (bool) where ``mask`` is set and write the first piece of each run of
     consecutive ``mask`` pieces into ``starts``; returns the number of runs (0: ``mask`` is

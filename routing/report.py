@@ -326,7 +326,7 @@ def build_route(
         ends = ((path.source.lon, path.source.lat), (path.target.lon, path.target.lat))
         if geometry:
             ends = (tuple(geometry[0]), tuple(geometry[-1]))  # type: ignore[assignment]
-        seats = walk_seats(graph, edges, start, end, at_m=pieces.at_m)
+        seats = walk_seats(graph, edges, start, end, at_m=at)
         rests_made = rests_report(
             seats, total, ends, rests.limit_m, least_bad=rests.least_bad,
             seats_known=rests.seats_known,

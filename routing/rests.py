@@ -82,6 +82,9 @@ def default_seat_reader() -> SeatReader:
 
 #: How seats along an edge are read (replace it to use another seat table, e.g. in tests).
 seat_reader: SeatReader = default_seat_reader()
+#: The reader of the graph's own seat table: while :data:`seat_reader` is it, a walk's seats
+#: are read by one kernel pass over that table (:func:`walk_seats`).
+_TABLE_READER: SeatReader | None = None if seat_reader is _no_seats else seat_reader
 
 
 def seat_columns(graph: CompiledGraph) -> _kernels.Seats:
@@ -293,19 +296,22 @@ def walk_seats(
     start: float,
     end: float,
     *,
-    at_m: Sequence[float] | None = None,
+    at_m: Sequence[float] | np.ndarray | None = None,
 ) -> list[tuple[float, int, int, float, float]]:
     """:func:`route_seats` of the walk over ``edges`` from fraction ``start`` of the first to
     ``end`` of the last (a search path's ``edges``, ``start``, ``end``), without making a
-    piece per edge: only the edges that hold a seat are read one by one. ``at_m``: where each
-    piece starts, metres from the walk's start, when the caller has them (a route report's,
-    the same running sum); else they are summed here, only when some edge holds a seat."""
+    piece per edge: from the graph's seat table in one kernel pass (:func:`_table_seats`), or,
+    with another :data:`seat_reader`, reading one by one only the edges that hold a seat.
+    ``at_m``: where each piece starts, metres from the walk's start, when the caller has them
+    (a route report's, the same running sum); else they are summed here."""
     seats: list[tuple[float, int, int, float, float]] = []
     k = len(edges)
     if not k:
         return seats
     start, end = float(start), float(end)
     first = graph.edge.get("seat_first_m")
+    if first is not None and seat_reader is _TABLE_READER and _table_fits(graph, first):
+        return _table_seats(graph, first, edges, start, end, at_m)
     # only the pieces whose edge has a seat (one numpy test instead of a reader call per piece)
     with_seat = range(k) if first is None else np.flatnonzero(np.isfinite(first[edges])).tolist()
     if not with_seat:
@@ -321,6 +327,58 @@ def walk_seats(
                 continue
             seats.append((at, int(back[j]), int(kind[j]), float(lon[j]), float(lat[j])))
     return seats
+
+
+def _table_fits(graph: CompiledGraph, first: np.ndarray) -> bool:
+    """Whether the graph has a seat table in the dtypes :func:`_table_seats`' kernel is built
+    for (:data:`graphs.features.SEAT_ARRAYS`; a graph of another origin is read edge by edge)."""
+    table = graph.seats
+    return (
+        bool(table)
+        and first.dtype == np.float32
+        and table["seat_offset_m"].dtype == np.float32
+        and table["edge_seat_first"].dtype == np.int64
+    )
+
+
+def _table_seats(
+    graph: CompiledGraph,
+    first: np.ndarray,
+    edges: np.ndarray,
+    start: float,
+    end: float,
+    at_m: Sequence[float] | np.ndarray | None,
+) -> list[tuple[float, int, int, float, float]]:
+    """:func:`walk_seats` read from the graph's seat table by one kernel pass
+    (:func:`routing._kernels.walk_seat_rows`; the piece-by-piece reading is its reference):
+    a route's few seats cost one call instead of a numpy test and a reading per seated edge."""
+    table = graph.seats
+    k = len(edges)
+    if at_m is None:
+        at_m = _piece_starts(graph, edges, start, end)
+    starts = np.asarray(at_m, dtype=np.float64)
+    edge_list = np.asarray(edges, dtype=np.int64)
+    size = k + 8  # a route passes a seat every few pieces at most; else sized again
+    while True:
+        out_at = np.empty(size)
+        out_seat = np.empty(size, dtype=np.int64)
+        n = _kernels.walk_seat_rows(
+            edge_list, start, end, starts, graph.edge["length_m"], first,
+            table["edge_seat_first"], table["seat_offset_m"], SAME_SEAT_M, out_at, out_seat,
+        )  # fmt: skip
+        if n <= size:
+            break
+        size = n
+    if not n:
+        return []
+    rows = out_seat[:n]
+    return list(
+        zip(
+            out_at[:n].tolist(), table["seat_backrest"][rows].tolist(),
+            table["seat_kind"][rows].tolist(), table["seat_lon"][rows].tolist(),
+            table["seat_lat"][rows].tolist(), strict=True,
+        )
+    )  # fmt: skip
 
 
 def _piece_starts(graph: CompiledGraph, edges: np.ndarray, start: float, end: float) -> list[float]:
