@@ -18,7 +18,7 @@ within 2 % (an earlier pair of rounds had shown 4-5 %), and ``bench_peers.py`` a
 (RFC 1952): every client's zlib decodes it.
 
 Only ``POST /routes`` and ``GET /routes`` compress here (where the route is computed, see
-:func:`api.routes.routing.route_answer`); other answers go through Starlette's gzip middleware
+:func:`api.route_answers.route_answer`); other answers go through Starlette's gzip middleware
 at ``Settings.gzip_level``.
 """
 

@@ -8,9 +8,9 @@ well-formed route request of ``stufenlos serve`` this module does without all of
 :class:`DirectRoutes`, a mixin of the serving protocol
 (:class:`api.server.HeadTimeoutHttpToolsProtocol`, uvicorn's httptools protocol), collects the
 body itself, validates it as :mod:`api.fastpath` does, computes the same
-:func:`~api.routes.routing.route_answer` (a short route on the event loop, in turn with the
+:func:`~api.route_answers.route_answer` (a short route on the event loop, in turn with the
 worker's other short routes, :mod:`api.loop_routes`, and those queued together computed
-together, :func:`~api.routes.routing.route_answers`, the same bytes; one with via points,
+together, :func:`~api.route_answers.route_answers`, the same bytes; one with via points,
 alternatives or a rest limit in the CPU thread from a request task in uvicorn's set) and writes
 status line, headers and body in one ``transport.write``. The headers
 are those the ASGI path's middlewares give a route answer (:func:`route_headers`), the access
@@ -155,10 +155,10 @@ class _LoopJob:
 
 def _answer_together(jobs: list[Any]) -> list[Callable[[], None] | None]:
     """The routes of several queued jobs (:class:`_LoopJob`) computed together, stage by stage
-    (:func:`api.routes.routing.route_answers`: every request's checks and day, every snap and
+    (:func:`api.route_answers.route_answers`: every request's checks and day, every snap and
     search, every report, every step list, every answer's JSON and gzip), each answered as it
     would be alone: its write, or its request handed to the CPU thread or the app."""
-    from api.routes.routing import route_answers
+    from api.route_answers import route_answers
 
     out: list[Callable[[], None] | None] = [None] * len(jobs)
     here = [
@@ -287,7 +287,7 @@ class DirectRoutes:
         state = pending.app.state
         settings = state.settings
         gzip_ok = accepts_gzip(pending.headers)
-        from api.routes.routing import refuse_far_away  # (loads the engine)
+        from api.route_answers import refuse_far_away  # (loads the engine)
 
         try:
             refuse_far_away(state.router, req, settings)
@@ -310,7 +310,7 @@ class DirectRoutes:
         meanwhile (the connection is closing)."""
         if not self._direct_here(pending, body, req, gzip_ok):
             return None
-        from api.routes.routing import route_answer
+        from api.route_answers import route_answer
 
         state = pending.app.state
         live = getattr(state, "live_obstacles", None)
@@ -348,7 +348,7 @@ class DirectRoutes:
     async def _direct_in_thread(
         self, pending: _Pending, body: bytes, req: RouteRequest, gzip_ok: bool
     ) -> None:
-        from api.routes.routing import route_answer
+        from api.route_answers import route_answer
 
         state = pending.app.state
         live = getattr(state, "live_obstacles", None)

@@ -11,7 +11,7 @@ that answers ``POST /routes`` itself when, and only when, the body is a JSON obj
 :class:`~api.schemas.RouteRequest` accepts:
 
 - it validates as FastAPI does (the parsed JSON through the model in Python mode) and calls the
-  same :func:`api.routes.routing.route_answer` in the same CPU thread, or, for a short one-leg
+  same :func:`api.route_answers.route_answer` in the same CPU thread, or, for a short one-leg
   route that is the only request its worker has in hand, on the event loop itself
   (:func:`on_idle_loop`: no thread hand-over when nothing else waits); after answering, it
   arms the live obstacles' background poll (in a served worker)
@@ -214,7 +214,7 @@ class FastRoutes:
         *,
         raised: Exception | None = None,
     ) -> None:
-        from api.routes.routing import refuse_far_away, route_answer
+        from api.route_answers import refuse_far_away, route_answer
 
         app = scope["app"]
         state = scope.setdefault("state", {})

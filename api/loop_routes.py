@@ -29,7 +29,7 @@ concurrency 1, ``bench_api.py --sequential``, four alternating rounds: p50 1.468
 ms).
 
 Jobs that say how to be computed together (a ``run_together`` attribute: :mod:`api.direct`'s,
-whose routes :func:`api.routes.routing.route_answers` computes stage by stage,
+whose routes :func:`api.route_answers.route_answers` computes stage by stage,
 :mod:`routing.route_batch`) are handed over as one group of the queue's consecutive such jobs,
 as many as end within the turn's time at the mean time of a job in the groups so far; a group
 of one is computed alone. Stage by stage, each stage finds its code and tables as the route

@@ -73,8 +73,12 @@ def served_answer() -> Any:
     report, steps, facts, JSON, gzip; the serving protocol writes its bytes as they are), or,
     on a commit from before it (``compare_commits.py --script-here``), ``answer_route`` (the
     same with a Starlette ``Response`` around it). Called as ``(router, request, settings,
-    live, gzip_ok)``."""
-    from api.routes import routing
+    live, gzip_ok)``. Where it lives: ``api.route_answers``, on older commits the endpoints'
+    module ``api.routes.routing``."""
+    try:
+        from api import route_answers as routing
+    except ImportError:  # a commit from before the module
+        from api.routes import routing  # type: ignore[no-redef]
 
     return getattr(routing, "route_answer", None) or getattr(routing, "answer_route")  # noqa: B009
 

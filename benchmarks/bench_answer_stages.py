@@ -1,6 +1,6 @@
 """Where a route answer's time goes: each stage timed *inside* whole answers, and on its own.
 
-What ``POST /routes`` computes in process (``api.routes.routing.route_answer``: the request's
+What ``POST /routes`` computes in process (``api.route_answers.route_answer``: the request's
 day, snapping, the searches, the report, the facts, the steps, JSON and gzip) over the seeded
 trips of ``bench_api.py`` (wheelchair and walk alternating, de/en). Two passes over the same
 requests, after the same answers once without any timer (``answer_mean_untimed_us``: the figure
@@ -68,8 +68,8 @@ from routing.engine import Router
 #: (module, attribute, modules that imported it by name): the stages timed. A function imported
 #: with ``from module import name`` is rebound in those modules too.
 STAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("api.routes.routing", "plan", ()),
-    ("api.conditions", "request_conditions", ("api.routes.routing",)),
+    ("api.route_answers", "plan", ()),
+    ("api.conditions", "request_conditions", ("api.route_answers",)),
     ("accessibility_rules.conditions", "day_light", ("api.conditions",)),
     ("routing.report", "build_route", ("routing.engine",)),
     ("routing.report", "_accessibility", ()),
@@ -80,13 +80,13 @@ STAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("routing.report", "walk_seats", ()),
     ("routing.report", "rests_report", ()),
     ("routing.report", "route_polyline", ()),
-    ("routing.facts", "route_facts", ("api.routes.routing",)),
+    ("routing.facts", "route_facts", ("api.route_answers",)),
     ("routing.facts", "_incline_facts", ()),
     ("routing.facts", "green_and_light_facts", ()),
-    ("routing.instructions", "instructions", ("api.routes.routing",)),
+    ("routing.instructions", "instructions", ("api.route_answers",)),
     ("routing.instructions", "_legs", ()),
     ("routing.instructions", "accessibility_sentence", ()),
-    ("routing.instructions", "steps_json", ("api.routes.routing",)),
+    ("routing.instructions", "steps_json", ("api.route_answers",)),
     ("api.responses", "json_body", ()),
     ("api.responses", "gzip_body", ()),
 )

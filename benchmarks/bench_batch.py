@@ -31,11 +31,18 @@ import numpy as np
 import orjson
 from _support import graph_dir
 
-from api.routes.routing import route_answer, route_answers
 from api.schemas import RouteRequest
 from api.settings import Settings
 from graphs.store import load_graph
 from routing.engine import Router
+
+try:
+    from api.route_answers import route_answer, route_answers
+except ImportError:  # a commit from before the module (compare_commits.py --script-here)
+    from api.routes.routing import (  # type: ignore[no-redef,attr-defined]
+        route_answer,
+        route_answers,
+    )
 
 #: A fixed departure: answers made at different instants are the same bytes.
 WHEN = "2026-06-21T15:00:00"

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-import api.routes.routing
+import api.route_answers
 from api.direct import DirectRoutes
 from tests.api.serving import HOST, threaded_server, uvicorn_in_thread
 
@@ -82,15 +82,15 @@ def direct_writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def _count_calls(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
-    """Count the calls of ``api.routes.routing.<name>`` (in both servers: one process)."""
+    """Count the calls of ``api.route_answers.<name>`` (in both servers: one process)."""
     calls: list[int] = []
-    original = getattr(api.routes.routing, name)
+    original = getattr(api.route_answers, name)
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(api.routes.routing, name, counted)
+    monkeypatch.setattr(api.route_answers, name, counted)
     return calls
 
 
@@ -339,14 +339,14 @@ def test_a_shutdown_lets_a_route_in_the_cpu_thread_answer(
     from api.settings import Settings
 
     started, release = threading.Event(), threading.Event()
-    original = api.routes.routing.route_answer
+    original = api.route_answers.route_answer
 
     def held(*args: Any, **kwargs: Any) -> Any:
         started.set()
         release.wait(20)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(api.routes.routing, "route_answer", held)
+    monkeypatch.setattr(api.route_answers, "route_answer", held)
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     settings = Settings(graph_dir=centre_graph_dir, database_url=url, idle_loop_routes=False)
     with uvicorn_in_thread(create_app(settings), settings) as (server, base):
@@ -371,7 +371,7 @@ def busy_worker(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     from api.obstacles.live import LiveObstacles
 
     threads: list[str] = []
-    original, together = api.routes.routing.route_answer, api.routes.routing.route_answers
+    original, together = api.route_answers.route_answer, api.route_answers.route_answers
 
     def recorded(*args: Any, **kwargs: Any) -> Any:
         threads.append(threading.current_thread().name)
@@ -382,8 +382,8 @@ def busy_worker(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return together(r, reqs, *args, **kwargs)
 
     monkeypatch.setattr(LiveObstacles, "fresh", lambda self: True)
-    monkeypatch.setattr(api.routes.routing, "route_answer", recorded)
-    monkeypatch.setattr(api.routes.routing, "route_answers", recorded_together)
+    monkeypatch.setattr(api.route_answers, "route_answer", recorded)
+    monkeypatch.setattr(api.route_answers, "route_answers", recorded_together)
     return threads
 
 
@@ -452,7 +452,7 @@ def test_a_turn_writes_the_answers_of_its_routes_after_them(
     ports: tuple[int, int], busy_worker: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Routes that wait in the loop's queue together are computed in one turn, together (stage
-    by stage, :func:`api.routes.routing.route_answers`), and their answers written after the
+    by stage, :func:`api.route_answers.route_answers`), and their answers written after the
     last of them (:mod:`api.loop_routes`), each to its own client."""
     import asyncio
 
@@ -461,7 +461,7 @@ def test_a_turn_writes_the_answers_of_its_routes_after_them(
     from api.cpu import run_cpu
 
     events: list[str] = []
-    route_answers = api.routes.routing.route_answers
+    route_answers = api.route_answers.route_answers
     write = DirectRoutes._direct_write
 
     def answered(r: Any, reqs: Any, *args: Any, **kwargs: Any) -> Any:
@@ -472,7 +472,7 @@ def test_a_turn_writes_the_answers_of_its_routes_after_them(
         events.append("write")
         write(self, pending, req, response)
 
-    monkeypatch.setattr(api.routes.routing, "route_answers", answered)
+    monkeypatch.setattr(api.route_answers, "route_answers", answered)
     monkeypatch.setattr(DirectRoutes, "_direct_write", written)
     # connections other tests of this process left unread would make every turn single
     monkeypatch.setattr(api.inflight, "_new_connections", 0)

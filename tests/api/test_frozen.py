@@ -258,17 +258,17 @@ def test_health_answers_while_a_route_computes(
     the test would fail at its timeout. How fast ``/health`` answers under real load is a
     figure of ``benchmarks/bench_load.py``, not a test.
     """
-    import api.routes.routing as routing_endpoints
+    import api.route_answers as answers
 
     computing, release = threading.Event(), threading.Event()
-    real_plan = routing_endpoints.plan
+    real_plan = answers.plan
 
     def held_plan(*args: Any, **kwargs: Any) -> Any:
         computing.set()
         release.wait(HELD_S)
         return real_plan(*args, **kwargs)
 
-    monkeypatch.setattr(routing_endpoints, "plan", held_plan)
+    monkeypatch.setattr(answers, "plan", held_plan)
     with ThreadPoolExecutor(2) as pool:
         route = pool.submit(client.post, "/routes", json=route_body())
         try:
@@ -287,10 +287,10 @@ def test_a_far_away_request_does_not_wait_behind_routes(
 ) -> None:
     """A request with an end outside the map is refused on the event loop (O(1), no search):
     while a route is held in the CPU thread, it is answered, with the same error as ever."""
-    import api.routes.routing as routing_endpoints
+    import api.route_answers as answers
 
     computing, release = threading.Event(), threading.Event()
-    real_plan = routing_endpoints.plan
+    real_plan = answers.plan
 
     def held_plan(r: Any, req: Any, *args: Any, **kwargs: Any) -> Any:
         if req.origin.lat == ORIGIN["lat"]:  # the good route only
@@ -298,7 +298,7 @@ def test_a_far_away_request_does_not_wait_behind_routes(
             release.wait(HELD_S)
         return real_plan(r, req, *args, **kwargs)
 
-    monkeypatch.setattr(routing_endpoints, "plan", held_plan)
+    monkeypatch.setattr(answers, "plan", held_plan)
     far = route_body(origin={"lat": ORIGIN["lon"], "lon": ORIGIN["lat"]})  # swapped
     with make_client(fast_routes=fast_routes) as client, ThreadPoolExecutor(2) as pool:
         route = pool.submit(client.post, "/routes", json=route_body())

@@ -1,6 +1,6 @@
-"""Route answers computed together (:func:`api.routes.routing.route_answers`, what a turn of the
+"""Route answers computed together (:func:`api.route_answers.route_answers`, what a turn of the
 event loop computes for several queued routes) are the bytes of each answer computed alone
-(:func:`~api.routes.routing.route_answer`), and a request that fails fails alone with its own
+(:func:`~api.route_answers.route_answer`), and a request that fails fails alone with its own
 error: any mix of profiles and languages, gzip or not, via points, alternatives, a rest limit,
 an unknown profile, a point outside the area, a ``strict`` route that breaks a limit, more via
 points or alternatives than allowed."""
@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from api.routes.routing import route_answer, route_answers
+from api.route_answers import route_answer, route_answers
 from api.schemas import RouteRequest
 
 ORIGIN = {"lat": 49.4447, "lon": 7.7690}

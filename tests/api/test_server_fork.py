@@ -355,7 +355,7 @@ import numpy as np
 from accessibility_rules.kernel_loading import KERNEL_MODULES
 from accessibility_rules.profile import preset_names
 from api.errors import ApiError
-from api.routes.routing import plan
+from api.route_answers import plan
 from api.schemas import RouteRequest
 from api.server import preload_app
 from api.settings import Settings

@@ -178,7 +178,7 @@ import numpy as np
 import orjson
 from accessibility_rules.profile import preset_names
 from api.errors import ApiError
-from api.routes.routing import plan
+from api.route_answers import plan
 from api.schemas import RouteRequest
 from api.server import preload_app
 from api.settings import Settings
