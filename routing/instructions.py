@@ -270,9 +270,10 @@ class _Way(NamedTuple):
     is_sidewalk: bool
     key: tuple[str | None, str, bool]  # Way.key(): ways with equal keys are worded alike
     #: By language: the departure ("Starten Sie auf der Bremerstraße."), what follows a turn
-    #: onto it (" in die Bremerstraße.", ", weiter Am Altenhof.") and what follows a turn that
-    #: stays on its kind of way (", weiter auf dem Fußweg.").
-    words: Mapping[Language, tuple[str, str, str]]
+    #: onto it (" in die Bremerstraße.", ", weiter Am Altenhof."), what follows a turn that
+    #: stays on its kind of way (", weiter auf dem Fußweg.") and what follows "straight on"
+    #: onto it (" Am Altenhof.": "geradeaus weiter" says "weiter" already).
+    words: Mapping[Language, tuple[str, str, str, str]]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -285,10 +286,12 @@ def _way(name: str | None, highway: str, is_sidewalk: bool) -> _Way:
         w = _WORDS[lang]
         into = way.into(lang)
         staying = w["staying"].format(way=way.english() if lang == "en" else way.german("dat"))
+        onto = f", {into}." if into.startswith("weiter ") else f" {into}."
         words[lang] = (
             f"{w['depart']} {way.on(lang)}.",
-            f", {into}." if into.startswith("weiter") else f" {into}.",
+            onto,
             f", {staying}.",
+            f" {into.removeprefix('weiter ')}." if onto.startswith(", weiter ") else onto,
         )
     return _Way(way.name, way.is_sidewalk, way.key(), words)
 
@@ -466,7 +469,7 @@ def instructions(
         if way.key == prev.way.key:
             text = (again if leg.turn == prev.turn else turns)[leg.turn] + way.words[lang][2]
         else:
-            text = turns[leg.turn] + way.words[lang][1]
+            text = turns[leg.turn] + way.words[lang][3 if leg.turn == "straight" else 1]
         lon, lat = geo[leg.point]
         events.append((leg.start_m, 2, "turn", round_float(leg.start_m), lon, lat, text, way.name))
     has_steps = False  # merging keeps every flight of steps

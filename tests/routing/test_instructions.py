@@ -144,6 +144,22 @@ def test_real_turn_onto_same_kind_is_worded_apart() -> None:
     assert texts[2] == "Nach 55 m rechts abbiegen, weiter auf dem Fußweg."
 
 
+def test_straight_on_into_a_prepositional_name_says_weiter_once() -> None:
+    """ "geradeaus weiter" onto "Am Altenhof" is "geradeaus weiter Am Altenhof", not "…weiter,
+    weiter Am Altenhof"; a turn onto it keeps ", weiter Am Altenhof"; English is unchanged."""
+    geo = [[7.7, 49.44], [7.7005, 49.44], [7.7010, 49.44], [7.7010, 49.4405]]
+    seg = [
+        Segment(0, "Mittelweg", "residential", False, 0.0, 36.0, 0, 1, 1),
+        Segment(1, "Am Altenhof", "residential", False, 36.0, 36.0, 1, 2, 2),
+        Segment(2, "Im Dunkeltälchen", "residential", False, 72.0, 55.0, 2, 3, 3),
+    ]
+    texts = [s.text for s in instructions(_route(seg, geo), "de")]
+    assert texts[1] == "Nach 35 m geradeaus weiter Am Altenhof."
+    assert texts[2] == "Nach 35 m links abbiegen, weiter Im Dunkeltälchen."
+    texts = [s.text for s in instructions(_route(seg, geo), "en")]
+    assert texts[1] == "In 35 m continue straight onto Am Altenhof."
+
+
 def _crossing(at: float, **details: Any) -> Barrier:
     base = {"crossing": "unknown", "acoustic_signal": "unknown", "vibration_signal": "unknown",
             "tactile_paving": "unknown"}  # fmt: skip
@@ -434,7 +450,12 @@ def _steps_reference(route: Route, lang: Language) -> list[Instruction]:
             text = f"{turn}, {w['staying'].format(way=way.english() if lang == 'en' else way.german('dat'))}"
         else:
             into = way.into(lang)
-            text = f"{turn}, {into}" if into.startswith("weiter") else f"{turn} {into}"
+            if into.startswith("weiter ") and turn_kind == "straight":  # "geradeaus weiter Am …"
+                text = f"{turn} {into.removeprefix('weiter ')}"
+            elif into.startswith("weiter "):
+                text = f"{turn}, {into}"
+            else:
+                text = f"{turn} {into}"
         gap = max(0.0, start_m - last_at)
         last_at = max(last_at, start_m)
         text = f"{w['after'].format(d=_metres_reference(gap, lang))} {text}." if gap >= 1.0 else f"{text[:1].upper()}{text[1:]}."  # fmt: skip
