@@ -156,8 +156,11 @@ _TURNS_AGAIN = {
 }
 #: "Nach {d}" / "In {d}" up to the distance, which ends them.
 _AFTER = {lang: words["after"].removesuffix("{d}") for lang, words in _WORDS.items()}
-#: The order of the steps: by place, and at one place by the order of their kinds.
-_PLACE = itemgetter(0, 1)
+#: The order of the steps: by place as said (``at_m``, to 0.1 m: a barrier's place is rounded
+#: in the report, so a turn's exact place 0.03 m further would otherwise come after the steps
+#: it turns onto), and at one place by the order of their kinds (a turn before what lies on the
+#: way it turns onto).
+_PLACE = itemgetter(3, 1)
 
 _CROSSING_RANK: dict[Any, int] = {
     "traffic_signals": 5,

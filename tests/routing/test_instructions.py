@@ -160,6 +160,48 @@ def test_straight_on_into_a_prepositional_name_says_weiter_once() -> None:
     assert texts[1] == "In 35 m continue straight onto Am Altenhof."
 
 
+def test_a_turn_comes_before_the_steps_it_turns_onto() -> None:
+    """The turn onto a flight of steps and the steps are at one place as said (the barrier's
+    place is rounded to 0.1 m, the turn's exact place lies 0.04 m further): turn first, then
+    the warning, without a distance of its own."""
+    geo = [[7.7, 49.44], [7.7005, 49.44], [7.7005, 49.4405]]
+    seg = [
+        Segment(0, "Mittelweg", "residential", False, 0.0, 36.04, 0, 1, 1),
+        Segment(1, None, "steps", False, 36.04, 12.0, 1, 2, 2),
+    ]
+    steps = Barrier("steps", 36.0, 7.7005, 49.44, {"step_count": 4, "handrail": "yes", "ramp_wheelchair": "no"})  # fmt: skip
+    out = instructions(_route(seg, geo, barriers=[steps]), "de")
+    assert [(s.type, s.at_m) for s in out] == [
+        ("depart", 0.0), ("turn", 36.0), ("barrier", 36.0), ("arrive", 48.0)
+    ]  # fmt: skip
+    assert out[1].text == "Nach 35 m links abbiegen auf die Treppe."
+    assert out[2].text.startswith("Achtung")
+    assert out[2].distance_m == 0.0
+
+
+@pytest.mark.slow
+def test_steps_on_real_routes_are_in_the_order_of_their_places(ksl_router: Any) -> None:
+    """Steps are said in the order of the places they say, and at one place a turn comes before
+    what lies on the way it turns onto (a barrier, a seat, a stretch)."""
+    g = ksl_router.graph
+    rng = np.random.default_rng(12)
+    same_place = 0
+    for _ in range(60):
+        origin, destination = node_trip(g, *rng.integers(0, g.node_count, 2))
+        for preset in ("wheelchair", "blind", "walk"):
+            try:
+                route = ksl_router.route(origin, destination, preset)
+            except NoRouteError:
+                continue
+            steps = instructions(route, "de")
+            for a, b in itertools.pairwise(steps[1:-1]):
+                assert a.at_m <= b.at_m, (a, b)
+                if a.at_m == b.at_m and "turn" in (a.type, b.type):
+                    assert a.type == "turn", (a, b)
+                    same_place += 1
+    assert same_place >= 10
+
+
 def _crossing(at: float, **details: Any) -> Barrier:
     base = {"crossing": "unknown", "acoustic_signal": "unknown", "vibration_signal": "unknown",
             "tactile_paving": "unknown"}  # fmt: skip
