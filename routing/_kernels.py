@@ -809,8 +809,8 @@ def barrier_rows(
     piece's first and last point in the polyline.
 
     A row: the kind's code (``BARRIER_*``), the piece, the polyline
-    point it is placed at (a steep part, steps, a surface and a narrow passage at the piece's
-    first point, a crossing half-way, an elevator, a kerb and a barrier at its last), where it
+    point it is placed at (a steep part, steps, a surface, a narrow passage and a crossing at
+    the piece's first point, an elevator, a kerb and a barrier at its last), where it
     is (metres, rounded to tenths as Python's ``round``), and the details, rounded as
     ``np.round`` (``rint(x·10^d) / 10^d``) where the report rounds them: steep — incline
     (0.1), length (0.1), source code; steps — the count walked (``max(1, rint(count ·
@@ -831,10 +831,8 @@ def barrier_rows(
                 continue
             row = out[n]
             a = b = c = d = np.nan
-            if kind <= BARRIER_NARROW:  # steep, steps, surface, narrow: at the piece's start
+            if kind <= BARRIER_CROSSING:  # steep, steps, surface, narrow, crossing: its start
                 place, where_m = first_pt[i], at[i]
-            elif kind == BARRIER_CROSSING:  # half-way
-                place, where_m = (first_pt[i] + last_pt[i]) // 2, at[i] + lengths[i] / 2
             else:  # elevator, kerb, barrier: at its head
                 place, where_m = last_pt[i], at[i] + lengths[i]
             if kind == BARRIER_STEEP:

@@ -470,9 +470,10 @@ def _listed_barriers(
     block: np.ndarray, index: dict[str, int], pieces: _Pieces, start: float, end: float
 ) -> list[Barrier]:
     """Every barrier met, sorted by place: for each piece whose flags mark a kind, its details
-    (values rounded as reported, enum codes by name). Steep parts, steps, surfaces and narrow
-    passages are placed at the piece's start, crossings half-way, elevators, kerbs and barriers
-    at its head.
+    (values rounded as reported, enum codes by name). Steep parts, steps, surfaces, narrow
+    passages and crossings are placed at the piece's start (a crossing where one begins to
+    cross: the kerb, said before it is reached, its point and its metres the same place),
+    elevators, kerbs and barriers at its head.
 
     The pieces with a barrier are gathered from ``block`` (the route's report table rows) once,
     as plain floats; values are rounded by :func:`round_as_numpy`, as ``np.round`` did."""
@@ -525,7 +526,7 @@ def _listed_barriers(
                 width = round_as_numpy(row[ix["passage_width_m"]], 2)
                 add(kind, first_pt[i], at_m[i], {"width_m": width})
             elif kind == "crossing":
-                add(kind, (first_pt[i] + last_pt[i]) // 2, at_m[i] + length_m[i] / 2, {
+                add(kind, first_pt[i], at_m[i], {
                     "crossing": _name(_CROSSING_NAMES, row[ix["crossing"]]),
                     "acoustic_signal": _name(_ACOUSTIC_NAMES, row[ix["acoustic_signal"]]),
                     "vibration_signal": _name(_TRI_NAMES, row[ix["vibration_signal"]]),
