@@ -43,7 +43,7 @@ from routing.wording import (
     verdict_sentence,
 )
 from tests.routing.test_instructions_kernels import legs_alike_on_trips
-from tests.routing.trips import node_trip
+from tests.routing.trips import node_routes, node_trip
 
 # Real names from the Kaiserslautern and Neukölln extracts (their ``name=`` values).
 STREETS = [
@@ -183,22 +183,14 @@ def test_a_turn_comes_before_the_steps_it_turns_onto() -> None:
 def test_steps_on_real_routes_are_in_the_order_of_their_places(ksl_router: Any) -> None:
     """Steps are said in the order of the places they say, and at one place a turn comes before
     what lies on the way it turns onto (a barrier, a seat, a stretch)."""
-    g = ksl_router.graph
-    rng = np.random.default_rng(12)
     same_place = 0
-    for _ in range(60):
-        origin, destination = node_trip(g, *rng.integers(0, g.node_count, 2))
-        for preset in ("wheelchair", "blind", "walk"):
-            try:
-                route = ksl_router.route(origin, destination, preset)
-            except NoRouteError:
-                continue
-            steps = instructions(route, "de")
-            for a, b in itertools.pairwise(steps[1:-1]):
-                assert a.at_m <= b.at_m, (a, b)
-                if a.at_m == b.at_m and "turn" in (a.type, b.type):
-                    assert a.type == "turn", (a, b)
-                    same_place += 1
+    for _, route in node_routes(ksl_router, 12, 60, ("wheelchair", "blind", "walk")):
+        steps = instructions(route, "de")
+        for a, b in itertools.pairwise(steps[1:-1]):
+            assert a.at_m <= b.at_m, (a, b)
+            if a.at_m == b.at_m and "turn" in (a.type, b.type):
+                assert a.type == "turn", (a, b)
+                same_place += 1
     assert same_place >= 10
 
 
@@ -549,18 +541,10 @@ def test_steps_and_their_words_as_before(route: Route) -> None:
 
 @pytest.mark.slow
 def test_steps_and_their_words_as_before_on_real_routes(ksl_router: Any) -> None:
-    g = ksl_router.graph
-    rng = np.random.default_rng(11)
     checked = 0
-    for _ in range(30):
-        origin, destination = node_trip(g, *rng.integers(0, g.node_count, 2))
-        for preset in ("wheelchair", "walk"):
-            try:
-                route = ksl_router.route(origin, destination, preset)
-            except NoRouteError:
-                continue
-            _check_steps(dataclasses.replace(route, barriers=[], rests=None))  # turns only
-            checked += 1
+    for _, route in node_routes(ksl_router, 11, 30, ("wheelchair", "walk")):
+        _check_steps(dataclasses.replace(route, barriers=[], rests=None))  # turns only
+        checked += 1
     assert checked >= 40
 
 

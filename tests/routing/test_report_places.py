@@ -16,9 +16,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from routing.errors import NoRouteError
 from routing.instructions import instructions
-from tests.routing.trips import node_trip
+from tests.routing.trips import node_routes
 
 pytestmark = pytest.mark.slow
 
@@ -66,25 +65,16 @@ def _places(route: Any) -> list[tuple[str, float, float, float]]:
 
 
 def test_every_place_said_is_on_the_line_at_its_metres(ksl_router: Any) -> None:
-    g = ksl_router.graph
-    rng = np.random.default_rng(21)
     checked: dict[str, int] = {}
-    for _ in range(50):
-        origin, destination = node_trip(g, *rng.integers(0, g.node_count, 2))
-        for preset in ("wheelchair", "blind", "walk"):
-            try:
-                route = ksl_router.route(origin, destination, preset)
-            except NoRouteError:
-                continue
-            xy = _flat(route.geometry)
-            cum = np.concatenate(([0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))))
-            scale = route.distance_m / cum[-1] if cum[-1] > 0 else 1.0
-            for what, at_m, lon, lat in _places(route):
-                point = _flat([route.geometry[0], [lon, lat]])[1]
-                along = _along(xy, cum, point, at_m / scale)
-                assert along is not None, (preset, what, at_m, "off the line")
-                assert abs(along * scale - at_m) <= 1.0 + 0.003 * at_m, (preset, what, at_m, along * scale)  # fmt: skip
-                kind = what.split()[0] + " " + what.split()[1].split(":")[0]
-                checked[kind] = checked.get(kind, 0) + 1
+    for preset, route in node_routes(ksl_router, 21, 50, ("wheelchair", "blind", "walk")):
+        xy = _flat(route.geometry)
+        cum = np.concatenate(([0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))))
+        scale = route.distance_m / cum[-1] if cum[-1] > 0 else 1.0
+        for what, at_m, lon, lat in _places(route):
+            point = _flat([route.geometry[0], [lon, lat]])[1]
+            along = _along(xy, cum, point, at_m / scale)
+            assert along is not None, (preset, what, at_m, "off the line")
+            assert abs(along * scale - at_m) <= 1.0 + 0.003 * at_m, (preset, what, at_m, along * scale)  # fmt: skip
+            checked[what] = checked.get(what, 0) + 1
     assert checked.get("barrier crossing", 0) >= 20, checked
     assert checked.get("step turn", 0) >= 200, checked

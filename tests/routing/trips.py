@@ -43,3 +43,22 @@ def seeded_routes(router: Any, preset: str, seed: int, count: int) -> Iterator[A
             continue
         yield route
         found += 1
+
+
+def node_routes(
+    router: Any, seed: int, trips: int, presets: tuple[str, ...]
+) -> Iterator[tuple[str, Any]]:
+    """``(preset, route)`` for ``trips`` trips between nodes drawn with ``seed``
+    (:func:`node_trip`), each for every preset in turn; a trip without a route for a preset
+    is left out for it."""
+    from routing.errors import NoRouteError
+
+    g = router.graph
+    rng = np.random.default_rng(seed)
+    for _ in range(trips):
+        origin, destination = node_trip(g, *rng.integers(0, g.node_count, 2))
+        for preset in presets:
+            try:
+                yield preset, router.route(origin, destination, preset)
+            except NoRouteError:
+                continue
