@@ -1155,9 +1155,10 @@ def _combine_accessibility(legs: list[Route]) -> Accessibility:
     offset = known_m = 0.0
     for leg in legs:
         acc = leg.accessibility
-        breaks += [dataclasses.replace(b, at_m=round(b.at_m + offset, 1)) for b in acc.breaks]
+        shift = round(offset, 1)  # see combine_routes
+        breaks += [dataclasses.replace(b, at_m=round(b.at_m + shift, 1)) for b in acc.breaks]
         for r in acc.relies_on:
-            places = [Place(round(p.at_m + offset, 1), p.lon, p.lat) for p in r.places]
+            places = [Place(round(p.at_m + shift, 1), p.lon, p.lat) for p in r.places]
             was = relies.get((r.attribute, r.estimated))
             if was is None:
                 relies[(r.attribute, r.estimated)] = dataclasses.replace(r, places=places)
@@ -1179,7 +1180,13 @@ def _combine_accessibility(legs: list[Route]) -> Accessibility:
 
 
 def combine_routes(legs: list[Route]) -> Route:
-    """One route through via points from its legs (positions shifted to the whole route)."""
+    """One route through via points from its legs (positions shifted to the whole route).
+
+    A leg's places are shifted by the metres before it rounded to 0.1 m, the precision they are
+    said in: a barrier's place is rounded within its leg already, and shifted by the exact
+    metres and rounded again it could say 0.1 m less than the turn onto the piece it lies on
+    (whose place is rounded once), and be said before that turn. The whole route's
+    ``distance_m`` is the exact sum."""
     if len(legs) == 1:
         return legs[0]
     geometry: list[list[float]] = []
@@ -1193,16 +1200,16 @@ def combine_routes(legs: list[Route]) -> Route:
             1 if geometry and leg.geometry and geometry[-1] == leg.geometry[0] else 0
         )
         geometry.extend(leg.geometry[len(geometry) - shift :])
+        at = round(offset, 1)
         barriers += [
-            Barrier(b.kind, round(b.at_m + offset, 1), b.lon, b.lat, b.details)
-            for b in leg.barriers
+            Barrier(b.kind, round(b.at_m + at, 1), b.lon, b.lat, b.details) for b in leg.barriers
         ]
         violations += [
-            Violation(v.limit, round(v.at_m + offset, 1), v.lon, v.lat, v.message)
+            Violation(v.limit, round(v.at_m + at, 1), v.lon, v.lat, v.message)
             for v in leg.violations
         ]
         segments += [
-            Segment(s.edge, s.name, s.highway, s.is_sidewalk, s.start_m + offset, s.length_m, s.first_point + shift, s.last_point + shift, s.way_id)
+            Segment(s.edge, s.name, s.highway, s.is_sidewalk, s.start_m + at, s.length_m, s.first_point + shift, s.last_point + shift, s.way_id)
             for s in leg.segments
         ]  # fmt: skip
         for name, values in leg.unknowns.items():

@@ -32,6 +32,7 @@ from routing.instructions import (
     instructions,
     steps_json,
 )
+from routing.report import combine_routes
 from routing.route import Accessibility, Barrier, Route, Segment
 from routing.wording import (
     Language,
@@ -177,6 +178,25 @@ def test_a_turn_comes_before_the_steps_it_turns_onto() -> None:
     assert out[1].text == "Nach 35 m links abbiegen auf die Treppe."
     assert out[2].text.startswith("Achtung")
     assert out[2].distance_m == 0.0
+
+
+def test_a_via_route_says_a_barrier_and_the_turn_onto_it_at_one_place() -> None:
+    """Through a via point: the second leg's places are shifted by the first leg's metres
+    (100.03 m) rounded to 0.1 m, so the steps (at 10.0 m of their leg, rounded there) and the
+    turn onto them (10.04 m) are said at one place, the turn first; shifted by the exact metres
+    the steps were said at 110.0 m before the turn at 110.1 m."""
+    first = _route([Segment(0, "Mittelweg", "residential", False, 0.0, 100.03, 0, 1, 1)], [[7.7, 49.44], [7.7014, 49.44]])  # fmt: skip
+    geo = [[7.7014, 49.44], [7.70154, 49.44], [7.70154, 49.4401]]
+    seg = [
+        Segment(0, "Mittelweg", "residential", False, 0.0, 10.04, 0, 1, 1),
+        Segment(1, None, "steps", False, 10.04, 12.0, 1, 2, 2),
+    ]
+    steps = Barrier("steps", 10.0, 7.70154, 49.44, {"step_count": 4, "handrail": "yes", "ramp_wheelchair": "no"})  # fmt: skip
+    ends = {"origin": {}, "destination": {}}
+    second = _route(seg, geo, barriers=[steps], snapped=ends)
+    route = combine_routes([dataclasses.replace(first, snapped=ends), second])
+    said = [(s.type, s.at_m) for s in instructions(route, "de")]
+    assert said == [("depart", 0.0), ("turn", 110.0), ("barrier", 110.0), ("arrive", 122.1)]
 
 
 @pytest.mark.slow

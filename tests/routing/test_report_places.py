@@ -11,11 +11,13 @@ differ from the graph's by a fraction of a per cent).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
 import pytest
 
+from routing.errors import NoRouteError
 from routing.instructions import instructions
 from tests.routing.trips import node_routes
 
@@ -65,8 +67,37 @@ def _places(route: Any) -> list[tuple[str, float, float, float]]:
 
 
 def test_every_place_said_is_on_the_line_at_its_metres(ksl_router: Any) -> None:
+    checked = _check_places(node_routes(ksl_router, 21, 50, ("wheelchair", "blind", "walk")))
+    assert checked.get("barrier crossing", 0) >= 20, checked
+    assert checked.get("step turn", 0) >= 200, checked
+
+
+def test_every_place_said_through_a_via_point_is_on_the_line_at_its_metres(
+    ksl_router: Any,
+) -> None:
+    """The same through a via point (the legs' places shifted to the whole route)."""
+    g = ksl_router.graph
+    rng = np.random.default_rng(22)
+
+    def via_routes() -> Iterator[tuple[str, Any]]:
+        for _ in range(25):
+            nodes = rng.integers(0, g.node_count, 3)
+            points = [(float(g.node["lat"][v]), float(g.node["lon"][v])) for v in nodes]
+            for preset in ("wheelchair", "blind"):
+                try:
+                    yield preset, ksl_router.route_via(points, preset)[0]
+                except NoRouteError:
+                    continue
+
+    checked = _check_places(via_routes())
+    assert checked.get("step turn", 0) >= 100, checked
+
+
+def _check_places(routes: Iterable[tuple[str, Any]]) -> dict[str, int]:
+    """Assert every said place of ``routes`` on the line at its metres; the places checked,
+    counted by what they are."""
     checked: dict[str, int] = {}
-    for preset, route in node_routes(ksl_router, 21, 50, ("wheelchair", "blind", "walk")):
+    for preset, route in routes:
         xy = _flat(route.geometry)
         cum = np.concatenate(([0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))))
         scale = route.distance_m / cum[-1] if cum[-1] > 0 else 1.0
@@ -76,5 +107,4 @@ def test_every_place_said_is_on_the_line_at_its_metres(ksl_router: Any) -> None:
             assert along is not None, (preset, what, at_m, "off the line")
             assert abs(along * scale - at_m) <= 1.0 + 0.003 * at_m, (preset, what, at_m, along * scale)  # fmt: skip
             checked[what] = checked.get(what, 0) + 1
-    assert checked.get("barrier crossing", 0) >= 20, checked
-    assert checked.get("step turn", 0) >= 200, checked
+    return checked
