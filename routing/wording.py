@@ -14,6 +14,7 @@ Straße 23er Kaserner", "der Weg …".
 
 from __future__ import annotations
 
+import collections
 import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -743,6 +744,12 @@ def _sentence(
         return f"The route is {'' if has_steps else 'step-free and '}known to be accessible for your profile."
     if kind == "no":
         items = [break_phrase(b, lang) for b in breaks]
+        if len(set(items)) < len(items):  # two said alike ("Treppe bei 4,3 km"): say the metres
+            alike = collections.Counter(items)
+            items = [
+                break_phrase(b, lang, exact=True) if alike[text] > 1 else text
+                for b, text in zip(breaks, items, strict=True)
+            ]
         said = f": {listed(items, n_breaks)}." if items else "."
         return ("Die Route ist nicht barrierefrei" if lang == "de" else "The route is not accessible") + said  # fmt: skip
     items = [unknown_phrase(u, lang) for u in relies]

@@ -277,6 +277,23 @@ def test_avoided_obstacle_and_verdicts() -> None:
     )
 
 
+def test_breaks_said_alike_are_told_apart_by_their_metres() -> None:
+    """Two flights 21 m apart would both be "bei 4,3 km": then both say their metres; a third
+    break said differently keeps its rounded place."""
+    steps = {"limit": "steps", "attribute": "steps", "value": None}
+    no = {
+        "verdict": "no",
+        "breaks": [
+            {**steps, "at_m": 4283.2}, {**steps, "at_m": 4304.2},
+            {"limit": "steps", "attribute": "step_count", "at_m": 120.0, "value": 5},
+        ],
+    }  # fmt: skip
+    assert verdict_sentence(no, "de", has_steps=True) == (
+        "Die Route ist nicht barrierefrei: Treppe (Anzahl der Stufen unbekannt) bei 4283 m, "
+        "Treppe (Anzahl der Stufen unbekannt) bei 4304 m und Treppe (5 Stufen) bei 120 m."
+    )
+
+
 def _strip(text: str) -> str:
     return re.sub(r"^(Nach|In) [\d.,]+ k?m:? ", "", text)
 
