@@ -24,6 +24,10 @@ Rules, stated once:
   slope. A tagged incline is announced from :data:`TAGGED_SLOPE_MIN_M`, an incline estimated
   from the elevation model (90 m cells) only from :data:`ESTIMATED_SLOPE_MIN_M`, and then says
   "geschätzt" / "estimated". (The verdict sentence still names every broken limit.)
+* **One stretch of a poor surface, one announcement.** Consecutive pieces of one surface, each
+  beginning within 1 m of the end of the one before (a sidewalk of setts split at every
+  driveway), are one stretch, said where it begins with its whole length: "Untergrund Pflaster
+  auf 70 m", not "auf 20 m" and then "auf 50 m" 20 m later.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ import datetime as dt
 import functools
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -387,36 +391,47 @@ def _merge_crossings(barriers: Sequence[Barrier]) -> list[Barrier]:
     return out
 
 
-def _slopes(barriers: Sequence[Barrier]) -> list[Barrier]:
-    """Consecutive steep pieces of one direction and source joined into one slope, and only
-    slopes long enough to matter kept (see module doc). ``barriers`` are sorted by place, as a
-    route lists them."""
+def _joined(
+    barriers: Sequence[Barrier],
+    kind: str,
+    alike: Callable[[Mapping[str, Any], Mapping[str, Any]], bool],
+    facts: Callable[[Mapping[str, Any], Mapping[str, Any]], Mapping[str, Any]],
+) -> list[Barrier]:
+    """Barriers of ``kind`` joined into the one before them when they begin at most 1 m after
+    its end (its ``length_m``) and are ``alike`` it: said at its place, with ``facts(before,
+    joined)`` and the length to the joined one's end (rounded as it grows). Others as they
+    are. ``barriers`` are sorted by place, as a route lists them."""
     out: list[Barrier] = []
     last: Barrier | None = None
     at = -1  # of ``last`` in ``out``
     for b in barriers:
-        if b.kind != "steep":
+        if b.kind != kind:
             out.append(b)
             continue
         d = b.details
         if last is not None:
             ld = last.details
-            touching = b.at_m <= last.at_m + float(ld["length_m"]) + 1.0
-            alike = (d["incline_percent"] > 0) == (ld["incline_percent"] > 0) and d.get(
-                "source"
-            ) == ld.get("source")
-            if touching and alike:
-                steeper = max(d["incline_percent"], ld["incline_percent"], key=abs)
-                merged = Barrier(
-                    "steep", last.at_m, last.lon, last.lat,
-                    {**ld, "incline_percent": steeper,
-                     "length_m": round_float(b.at_m + float(d["length_m"]) - last.at_m)},
-                )  # fmt: skip
+            if b.at_m <= last.at_m + float(ld["length_m"]) + 1.0 and alike(ld, d):
+                length = round_float(b.at_m + float(d["length_m"]) - last.at_m)
+                merged = Barrier(kind, last.at_m, last.lon, last.lat, {**facts(ld, d), "length_m": length})  # fmt: skip
                 out[at] = last = merged
                 continue
         last = b
         at = len(out)
         out.append(b)
+    return out
+
+
+def _slopes(barriers: Sequence[Barrier]) -> list[Barrier]:
+    """Consecutive steep pieces of one direction and source joined into one slope (its
+    steepest incline, the later piece's on a tie), and only slopes long enough to matter kept
+    (see module doc). ``barriers`` are sorted by place, as a route lists them."""
+    out = _joined(
+        barriers, "steep",
+        lambda a, b: (a["incline_percent"] > 0) == (b["incline_percent"] > 0)
+        and a.get("source") == b.get("source"),
+        lambda a, b: {**a, "incline_percent": max(b["incline_percent"], a["incline_percent"], key=abs)},
+    )  # fmt: skip
     return [
         b
         for b in out
@@ -424,6 +439,12 @@ def _slopes(barriers: Sequence[Barrier]) -> list[Barrier]:
         or float(b.details["length_m"])
         >= (ESTIMATED_SLOPE_MIN_M if b.details.get("source") == "dem" else TAGGED_SLOPE_MIN_M)
     ]
+
+
+def _surfaces(barriers: Sequence[Barrier]) -> list[Barrier]:
+    """Consecutive pieces of one poor surface joined into one stretch (see module doc), said
+    once where it begins. ``barriers`` are sorted by place, as a route lists them."""
+    return _joined(barriers, "surface", lambda a, b: a["surface"] == b["surface"], lambda a, b: a)
 
 
 def _capital(text: str) -> str:
@@ -476,7 +497,7 @@ def instructions(
         lon, lat = geo[leg.point]
         events.append((leg.start_m, 2, "turn", round_float(leg.start_m), lon, lat, text, way.name))
     has_steps = False  # merging keeps every flight of steps
-    for barrier in _slopes(_merge_crossings(route.barriers)):
+    for barrier in _surfaces(_slopes(_merge_crossings(route.barriers))):
         text = describe_barrier(barrier.kind, barrier.details, lang)
         if barrier.kind == "steps":
             text = w["caution"] + text

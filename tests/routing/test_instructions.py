@@ -28,6 +28,7 @@ from routing.instructions import (
     _legs,
     _merge_crossings,
     _slopes,
+    _surfaces,
     _turns_at,
     instructions,
     steps_json,
@@ -643,6 +644,26 @@ def _slopes_reference(barriers: list[Barrier]) -> list[Barrier]:
     return [b for b in out if b.kind != "steep" or float(b.details["length_m"]) >= minimum.get(b.details.get("source"), TAGGED_SLOPE_MIN_M)]  # fmt: skip
 
 
+def _surfaces_reference(barriers: list[Barrier]) -> list[Barrier]:
+    """The surface rule written out another way: a piece of a poor surface joins the stretch
+    before it when it has the same surface and begins at most 1 m after that stretch's end; a
+    stretch is said at its first piece's place with its length to the end of its last piece
+    (rounded as it grows)."""
+    out: list[Barrier] = []
+    stretch: list[Any] | None = None  # [index in out, first piece, length]
+    for b in barriers:
+        if b.kind == "surface" and stretch is not None:
+            _, first, length = stretch
+            if b.details["surface"] == first.details["surface"] and b.at_m <= first.at_m + length + 1.0:  # fmt: skip
+                stretch[2] = round(b.at_m + float(b.details["length_m"]) - first.at_m, 1)
+                out[stretch[0]] = first._replace(details={**first.details, "length_m": stretch[2]})
+                continue
+        if b.kind == "surface":
+            stretch = [len(out), b, float(b.details["length_m"])]
+        out.append(b)
+    return out
+
+
 _FACTS = {
     "crossing": ["traffic_signals", "marked", "uncontrolled", "unmarked", "unknown", None],
     "acoustic_signal": ["yes", "no", "unknown", None],
@@ -658,7 +679,7 @@ def _barrier_lists(draw: Any) -> list[Barrier]:
     at = 0.0
     for _ in range(draw(st.integers(0, 14))):
         at += draw(st.sampled_from([0.0, 0.0, 1.0, 3.0, 8.0, 12.0, 12.5, 30.0, 40.0]))
-        kind = draw(st.sampled_from(["crossing", "steep", "steep", "kerb"]))
+        kind = draw(st.sampled_from(["crossing", "steep", "steep", "kerb", "surface", "surface"]))
         if kind == "crossing":
             details: dict[str, Any] = {k: draw(st.sampled_from(v)) for k, v in _FACTS.items()}
         elif kind == "steep":
@@ -666,6 +687,11 @@ def _barrier_lists(draw: Any) -> list[Barrier]:
                 "incline_percent": draw(st.sampled_from([-8.0, -6.5, 6.5, 7.0, 8.0])),
                 "length_m": draw(st.sampled_from([0.0, 1.0, 5.0, 12.0, 30.0, 60.0])),
                 "source": draw(st.sampled_from(["tag", "dem"])),
+            }
+        elif kind == "surface":
+            details = {
+                "surface": draw(st.sampled_from(["sett", "sett", "cobblestone"])),
+                "length_m": draw(st.sampled_from([0.0, 1.0, 7.5, 12.0, 30.0])),
             }
         else:
             details = {"height_cm": 3.0, "count": 1}
@@ -677,10 +703,34 @@ def _barrier_lists(draw: Any) -> list[Barrier]:
 
 @HYP
 @given(_barrier_lists())
-def test_crossings_and_slopes_as_the_rules_say(barriers: list[Barrier]) -> None:
+def test_crossings_slopes_and_surfaces_as_the_rules_say(barriers: list[Barrier]) -> None:
     assert _merge_crossings(barriers) == _crossings_reference(barriers)
     assert _slopes(barriers) == _slopes_reference(barriers)
-    assert _slopes(_merge_crossings(barriers)) == _slopes_reference(_crossings_reference(barriers))
+    assert _surfaces(barriers) == _surfaces_reference(barriers)
+    assert _surfaces(_slopes(_merge_crossings(barriers))) == _surfaces_reference(
+        _slopes_reference(_crossings_reference(barriers))
+    )
+
+
+def test_one_stretch_of_a_poor_surface_is_said_once() -> None:
+    """Setts split at driveways (20 m, then 50 m from 1 m after its end) are one stretch of
+    70 m; cobblestones touching them and setts 5 m further on are each said on their own."""
+    sett = {"surface": "sett"}
+    barriers = [
+        Barrier("surface", 40.0, 7.7, 49.44, {**sett, "length_m": 20.0}),
+        Barrier("kerb", 60.0, 7.7, 49.44, {"height_cm": 3.0, "count": 1}),
+        Barrier("surface", 61.0, 7.7, 49.44, {**sett, "length_m": 49.0}),
+        Barrier("surface", 110.0, 7.7, 49.44, {"surface": "cobblestone", "length_m": 10.0}),
+        Barrier("surface", 125.0, 7.7, 49.44, {**sett, "length_m": 10.0}),
+    ]
+    seg = [Segment(0, "Mittelweg", "path", False, 0.0, 200.0, 0, 9, 1)]
+    said = [s.text for s in instructions(_route(seg, _east(10), barriers=barriers), "de")]
+    surfaces = [t for t in said if "Untergrund" in t]
+    assert surfaces == [
+        "Nach 40 m: Untergrund Pflaster auf 70 m.",
+        "Nach 50 m: Untergrund Kopfsteinpflaster auf 10 m.",
+        "Nach 15 m: Untergrund Pflaster auf 10 m.",
+    ]
 
 
 def test_steps_json_is_each_steps_as_dict() -> None:
