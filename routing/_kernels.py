@@ -1581,16 +1581,16 @@ def top_incline(block: np.ndarray, column: int, flags: np.ndarray) -> int:
 
 @kernel
 def walk_seat_rows(
-    edges: np.ndarray, start: float, end: float, at_m: np.ndarray, length_m: np.ndarray,
-    has_seat: np.ndarray, edge_seat_first: np.ndarray, seat_offset_m: np.ndarray, same_m: float,
-    out_at: np.ndarray, out_seat: np.ndarray,
+    edges: np.ndarray, start: float, end: float, piece_at_m: np.ndarray, length_m: np.ndarray,
+    seat_first_m: np.ndarray, edge_seat_first: np.ndarray, seat_offset_m: np.ndarray,
+    same_m: float, out_at_m: np.ndarray, out_seat: np.ndarray,
 ) -> int:  # fmt: skip
     """The seats along the walk over ``edges`` from fraction ``start`` of the first to ``end``
-    of the last, in walking order: where each is (``out_at``, metres from the walk's start;
-    ``at_m`` is where each piece starts) and its row in the seat table (``out_seat``). A seat
-    within ``same_m`` of the one kept before it is the same place (a seat on a node ends one
-    piece and starts the next) and is left out. Only edges whose ``has_seat`` (the
-    ``seat_first_m`` column) is finite are read, through the table's CSR ``edge_seat_first``.
+    of the last, in walking order: where each is (``out_at_m``, metres from the walk's start;
+    ``piece_at_m`` is where each piece starts) and its row in the seat table (``out_seat``). A
+    seat within ``same_m`` of the one kept before it is the same place (a seat on a node ends
+    one piece and starts the next) and is left out. Only edges whose ``seat_first_m`` is finite
+    are read, through the table's CSR ``edge_seat_first``.
 
     Returns the number of seats; past the outputs' length only the count goes on (the caller
     sizes them again and calls once more). :func:`routing.rests.walk_seats`' reading piece by
@@ -1599,30 +1599,30 @@ def walk_seat_rows(
     a float32 array with a Python float), and its offset from the piece's start is the float32
     difference."""
     k = len(edges)
-    cap = len(out_at)
+    cap = len(out_at_m)
     n = 0
-    last = 0.0
+    last_m = 0.0
     for i in range(k):
         e = edges[i]
-        if not np.isfinite(has_seat[e]):
+        if not np.isfinite(seat_first_m[e]):
             continue
         length = length_m[e]
-        a = (start if i == 0 else 0.0) * length
-        b = (end if i == k - 1 else 1.0) * length
-        a32 = np.float32(a)
-        lo = np.float32(a - 1e-6)
-        hi = np.float32(b + 1e-6)
+        from_m = (start if i == 0 else 0.0) * length
+        to_m = (end if i == k - 1 else 1.0) * length
+        from32 = np.float32(from_m)
+        lo = np.float32(from_m - 1e-6)
+        hi = np.float32(to_m + 1e-6)
         for j in range(edge_seat_first[e], edge_seat_first[e + 1]):
             off = seat_offset_m[j]
             if off >= lo and off <= hi:
-                at = at_m[i] + np.float64(np.float32(off - a32))
-                if n > 0 and at - last < same_m:
+                seat_m = piece_at_m[i] + np.float64(np.float32(off - from32))
+                if n > 0 and seat_m - last_m < same_m:
                     continue
                 if n < cap:
-                    out_at[n] = at
+                    out_at_m[n] = seat_m
                     out_seat[n] = j
                 n += 1
-                last = at
+                last_m = seat_m
     return n
 
 

@@ -360,11 +360,11 @@ def _table_seats(
     edge_list = np.asarray(edges, dtype=np.int64)
     size = k + 8  # a route passes a seat every few pieces at most; else sized again
     while True:
-        out_at = np.empty(size)
+        out_at_m = np.empty(size)
         out_seat = np.empty(size, dtype=np.int64)
         n = _kernels.walk_seat_rows(
             edge_list, start, end, starts, graph.edge["length_m"], first,
-            table["edge_seat_first"], table["seat_offset_m"], SAME_SEAT_M, out_at, out_seat,
+            table["edge_seat_first"], table["seat_offset_m"], SAME_SEAT_M, out_at_m, out_seat,
         )  # fmt: skip
         if n <= size:
             break
@@ -374,7 +374,7 @@ def _table_seats(
     rows = out_seat[:n]
     return list(
         zip(
-            out_at[:n].tolist(), table["seat_backrest"][rows].tolist(),
+            out_at_m[:n].tolist(), table["seat_backrest"][rows].tolist(),
             table["seat_kind"][rows].tolist(), table["seat_lon"][rows].tolist(),
             table["seat_lat"][rows].tolist(), strict=True,
         )

@@ -34,7 +34,7 @@ def reference(
     end: float,
     at_m: list[float],
     length_m: np.ndarray,
-    has_seat: np.ndarray,
+    seat_first_m: np.ndarray,
     csr: np.ndarray,
     offset_m: np.ndarray,
 ) -> list[Seat]:
@@ -42,7 +42,7 @@ def reference(
     out: list[Seat] = []
     k = len(edges)
     for i, e in enumerate(edges):
-        if not np.isfinite(has_seat[e]):
+        if not np.isfinite(seat_first_m[e]):
             continue
         length = float(length_m[e])
         a = (start if i == 0 else 0.0) * length
@@ -60,15 +60,15 @@ def reference(
 
 def run_kernel(case: Walk, size: int) -> tuple[int, list[Seat]]:
     """The kernel's count and the seats it wrote into outputs of length ``size``."""
-    edges, start, end, at_m, length_m, has_seat, csr, offset_m = case
-    out_at = np.full(size, np.nan)
+    edges, start, end, at_m, length_m, seat_first_m, csr, offset_m = case
+    out_at_m = np.full(size, np.nan)
     out_seat = np.full(size, -1, dtype=np.int64)
     n = _kernels.walk_seat_rows(
         np.asarray(edges, dtype=np.int64), start, end, np.asarray(at_m, dtype=np.float64),
-        length_m, has_seat, csr, offset_m, rests.SAME_SEAT_M, out_at, out_seat,
+        length_m, seat_first_m, csr, offset_m, rests.SAME_SEAT_M, out_at_m, out_seat,
     )  # fmt: skip
     kept = min(n, size)
-    return n, list(zip(out_at[:kept].tolist(), out_seat[:kept].tolist(), strict=True))
+    return n, list(zip(out_at_m[:kept].tolist(), out_seat[:kept].tolist(), strict=True))
 
 
 @st.composite
@@ -94,7 +94,7 @@ def walks(draw: st.DrawFn) -> Walk:
         )
         offsets += sorted(edge_offs)
         csr.append(len(offsets))
-    has_seat = np.asarray(
+    seat_first_m = np.asarray(
         [0.0 if csr[e + 1] > csr[e] or draw(st.booleans()) else np.nan for e in range(m)],
         dtype=np.float32,
     )  # an edge with seats has the column; one without may say 0.0 (read, finds none)
@@ -111,7 +111,7 @@ def walks(draw: st.DrawFn) -> Walk:
     for w in walked[:-1]:
         at_m.append(at_m[-1] + float(w))
     return (
-        edges, start, end, at_m, length_m, has_seat, np.asarray(csr, dtype=np.int64),
+        edges, start, end, at_m, length_m, seat_first_m, np.asarray(csr, dtype=np.int64),
         np.asarray(offsets, dtype=np.float32),
     )  # fmt: skip
 
