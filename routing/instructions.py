@@ -16,6 +16,10 @@ Rules, stated once:
   and after the junction) continues the unnamed step before it, whatever kind of way it is. A
   real turn onto the same kind of unnamed way is said as "rechts abbiegen, weiter auf dem
   Fußweg" ("turn right, staying on the footpath").
+* **Crossing the road is said as such.** A turn onto an unnamed footway, path or cycleway where
+  a crossing begins (a crossing is reported where its piece begins) is "rechts abbiegen und
+  die Straße überqueren" / "turn right and cross the road", followed at the same place by the
+  crossing's signals and tactile paving.
 * **One crossing, one announcement.** Consecutive crossing reports each within
   :data:`SAME_CROSSING_M` of the one before (a crossing node and its crossing way, or a
   crossing way split into pieces) are one crossing: its known facts are merged (a known value
@@ -141,12 +145,12 @@ _WORDS = {
     "de": {
         "after": "Nach {d}", "depart": "Starten Sie", "arrive": "Sie haben Ihr Ziel erreicht.",
         "arrive_after": "haben Sie Ihr Ziel erreicht.", "again": "erneut",
-        "staying": "weiter auf {way}", "caution": "Achtung, ",
+        "staying": "weiter auf {way}", "caution": "Achtung, ", "crossing": " und die Straße überqueren.",
     },
     "en": {
         "after": "In {d}", "depart": "Start", "arrive": "You have arrived.",
         "arrive_after": "you have arrived.", "again": "again", "staying": "staying on {way}",
-        "caution": "Caution, ",
+        "caution": "Caution, ", "crossing": " and cross the road.",
     },
 }  # fmt: skip
 
@@ -281,6 +285,14 @@ class _Way(NamedTuple):
     #: stays on its kind of way (", weiter auf dem Fußweg.") and what follows "straight on"
     #: onto it (" Am Altenhof.": "geradeaus weiter" says "weiter" already).
     words: Mapping[Language, tuple[str, str, str, str]]
+    #: An unnamed path of a kind a crossing way is mapped as (``footway=crossing``): a turn onto
+    #: one where a crossing begins is said as "… und die Straße überqueren".
+    crossable: bool
+
+
+#: The kinds of way a crossing is mapped as (``highway=footway|path|cycleway`` with
+#: ``footway=crossing`` or ``crossing=*``).
+_CROSSING_WAYS = frozenset({"footway", "path", "cycleway"})
 
 
 @functools.lru_cache(maxsize=4096)
@@ -300,7 +312,8 @@ def _way(name: str | None, highway: str, is_sidewalk: bool) -> _Way:
             f", {staying}.",
             f" {into.removeprefix('weiter ')}." if onto.startswith(", weiter ") else onto,
         )
-    return _Way(way.name, way.is_sidewalk, way.key(), words)
+    crossable = name is None and not is_sidewalk and highway in _CROSSING_WAYS
+    return _Way(way.name, way.is_sidewalk, way.key(), words, crossable)
 
 
 class _Leg(NamedTuple):
@@ -488,9 +501,13 @@ def instructions(
     for obstacle in avoided:
         events.append((0.0, 1, "obstacle", 0.0, lon, lat, obstacle_phrase(obstacle, lang) + ".", None))  # fmt: skip
     turns, again = _TURNS[lang], _TURNS_AGAIN[lang]
+    # a crossing is reported where its piece begins: a leg beginning there turns onto it
+    crossings = {b.at_m for b in route.barriers if b.kind == "crossing"}
     for prev, leg in itertools.pairwise(legs):
         way = leg.way
-        if way.key == prev.way.key:
+        if way.crossable and round_float(leg.start_m) in crossings:
+            text = turns[leg.turn] + w["crossing"]
+        elif way.key == prev.way.key:
             text = (again if leg.turn == prev.turn else turns)[leg.turn] + way.words[lang][2]
         else:
             text = turns[leg.turn] + way.words[lang][3 if leg.turn == "straight" else 1]

@@ -181,6 +181,33 @@ def test_a_turn_comes_before_the_steps_it_turns_onto() -> None:
     assert out[2].distance_m == 0.0
 
 
+def test_a_turn_onto_a_crossing_says_to_cross_the_road() -> None:
+    """A turn onto an unnamed footway where a crossing begins says to cross the road, and the
+    crossing's facts follow at the same place; a turn onto a footway where none begins, or
+    onto a named street where one does, is worded as ever."""
+    geo = [[7.7, 49.44], [7.7005, 49.44], [7.7005, 49.4395], [7.7010, 49.4395]]
+    seg = [
+        Segment(0, "Mittelweg", "residential", False, 0.0, 36.0, 0, 1, 1),
+        Segment(1, None, "footway", False, 36.0, 9.0, 1, 2, 2),
+        Segment(2, None, "footway", False, 45.0, 36.0, 2, 3, 3),
+    ]
+    facts = {"crossing": "traffic_signals", "acoustic_signal": "yes", "vibration_signal": "unknown", "tactile_paving": "yes"}  # fmt: skip
+    crossing = Barrier("crossing", 36.0, 7.7005, 49.44, facts)
+    de = [s.text for s in instructions(_route(seg, geo, barriers=[crossing]), "de")]
+    assert de[1:3] == [
+        "Nach 35 m rechts abbiegen und die Straße überqueren.",
+        "Ampel mit akustischem Signal und Bodenindikatoren.",
+    ]
+    assert de[3] == "Nach 9 m links abbiegen, weiter auf dem Fußweg."
+    en = [s.text for s in instructions(_route(seg, geo, barriers=[crossing]), "en")]
+    assert en[1] == "In 35 m turn right and cross the road."
+    plain = [s.text for s in instructions(_route(seg, geo), "de")]
+    assert plain[1] == "Nach 35 m rechts abbiegen auf den Fußweg."
+    named = [seg[0], seg[1]._replace(name="Thomasstraße", highway="residential"), seg[2]]
+    said = [s.text for s in instructions(_route(named, geo, barriers=[crossing]), "de")]
+    assert said[1] == "Nach 35 m rechts abbiegen in die Thomasstraße."
+
+
 def test_a_via_route_says_a_barrier_and_the_turn_onto_it_at_one_place() -> None:
     """Through a via point: the second leg's places are shifted by the first leg's metres
     (100.03 m) rounded to 0.1 m, so the steps (at 10.0 m of their leg, rounded there) and the
