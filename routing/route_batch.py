@@ -8,7 +8,7 @@ tables, and one answer's stages evict one another from the CPU's caches (each st
 1.2-3.6× in an answer what it costs repeated on its own, ``benchmarks/bench_answer_stages.py``).
 A stage run for several trips in a row finds its code and tables as the trip before left them.
 The server computes the short routes queued in a turn of a worker's event loop so
-(:func:`api.routes.routing.route_answers`, :mod:`api.loop_routes`). Measured 2026-12-04: in
+(:func:`api.route_answers.route_answers`, :mod:`api.loop_routes`). Measured 2026-12-04: in
 process (``benchmarks/bench_batch.py``, whole answers with their facts, steps, JSON and gzip,
 groups of 2 / 4 / 8 with 16 MB written before each group) 0.936 / 0.929 / 0.940 of the time
 alone, 0.914 with nothing written between groups of 4; served, ``bench_peers.py`` alternating
@@ -146,7 +146,7 @@ class _Indexed(Protocol):
 def each_going(items: Iterable[T], out: list[Any], stage: Callable[[T], None]) -> list[T]:
     """``stage`` for every item still going, in order; an item whose stage raises leaves with
     its exception in its place of ``out`` (the batches of :func:`route_many` and
-    :func:`api.routes.routing.plans`)."""
+    :func:`api.route_answers.plans`)."""
     going = []
     for item in items:
         try:
