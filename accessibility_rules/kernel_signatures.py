@@ -96,9 +96,11 @@ SIGNATURES: dict[str, tuple[Code, tuple[Code, ...]]] = {
         (GRAPH, SEATS, "f8", REST_ENDS, REST_WORK, _f8, _i8, "i8", _f8, _i8, "i8",
          (_f8, _f8, "f8", "f8")),
     ),
-    _R + "turn_kinds": (None, ("f8[~]", "f8[~]", _i8, "f8", "f8", _f8, _i1)),
+    _R + "turn_kinds": (None, ("f8[~]", "f8[~]", _i8, _f8, _f8, "f8", _f8, _i1)),
     _R + "leg_runs": (
-        "i8", ("i8[:,:]", "i8", _f8, _i8, "f8[~]", "f8[~]", "f8", "f8", _i8, _i8, _f8, "i8[:,:]")
+        "i8",
+        ("i8[:,:]", "i8", _f8, _i8, "f8[~]", "f8[~]", "f8", "f8", "f8", _i8, _i8, _f8, _f8,
+         _f8, "i8[:,:]"),
     ),
     _R + "top_incline": ("i8", ("f8[:,:]", "i8", _i8)),
     _R + "walk_seat_rows": (

@@ -567,39 +567,46 @@ def _flat_bearing_deg(lon1: float, lat1: float, lon2: float, lat2: float) -> flo
 
 
 @kernel
-def _along_point(lon: np.ndarray, lat: np.ndarray, i: int, step: int, base_m: float) -> int:
-    """Index of the point about ``base_m`` from point ``i`` along the polyline (``step`` ±1):
-    the first point at least ``base_m`` away along it, or its end."""
+def _point_along(
+    lon: np.ndarray, lat: np.ndarray, i: int, step: int, base_m: float
+) -> tuple[float, float]:
+    """The point ``base_m`` from point ``i`` along the polyline (``step`` ±1), interpolated on
+    the piece it falls in (great-circle metres, then linear in degrees), or the line's end
+    when it is shorter. Point ``i`` itself when that side has no length."""
     n = len(lon)
     walked = 0.0
     j = i
-    while 0 <= j + step < n and walked < base_m:
-        k = j if step > 0 else j - 1
-        walked += _great_circle_m(lon[k], lat[k], lon[k + 1], lat[k + 1])
-        j += step
-    return j
+    while 0 <= j + step < n:
+        k = j + step
+        d = _great_circle_m(lon[j], lat[j], lon[k], lat[k])
+        if d > 0.0 and walked + d >= base_m:
+            t = (base_m - walked) / d
+            return lon[j] + t * (lon[k] - lon[j]), lat[j] + t * (lat[k] - lat[j])
+        walked += d
+        j = k
+    return lon[j], lat[j]
 
 
 @kernel
 def turn_deltas(
-    lon: np.ndarray, lat: np.ndarray, at: np.ndarray, base_m: float, out: np.ndarray
-) -> None:
+    lon: np.ndarray, lat: np.ndarray, at: np.ndarray, back_m: np.ndarray, ahead_m: np.ndarray,
+    out: np.ndarray,
+) -> None:  # fmt: skip
     """For each polyline point ``at[q]``: the change of bearing (degrees, not normalised) between
-    the way in and the way out, each taken over ``base_m`` of the line before and after it;
+    the way in and the way out, the one taken over ``back_m[q]`` of the line before the point
+    (to the point that far back, :func:`_point_along`), the other over ``ahead_m[q]`` after it;
     NaN where either side has no length (a route's end, or points in one place).
 
     The instructions' turns: one call per route instead of a Python walk per junction."""
     for q in range(len(at)):
         i = at[q]
-        a = _along_point(lon, lat, i, -1, base_m)
-        c = _along_point(lon, lat, i, 1, base_m)
-        same_a = lon[a] == lon[i] and lat[a] == lat[i]
-        same_c = lon[c] == lon[i] and lat[c] == lat[i]
-        if same_a or same_c:
+        ax, ay = _point_along(lon, lat, i, -1, back_m[q])
+        cx, cy = _point_along(lon, lat, i, 1, ahead_m[q])
+        if (ax == lon[i] and ay == lat[i]) or (cx == lon[i] and cy == lat[i]):
             out[q] = np.nan
             continue
-        out[q] = _flat_bearing_deg(lon[i], lat[i], lon[c], lat[c]) - _flat_bearing_deg(
-            lon[a], lat[a], lon[i], lat[i]
+        out[q] = _flat_bearing_deg(lon[i], lat[i], cx, cy) - _flat_bearing_deg(
+            ax, ay, lon[i], lat[i]
         )
 
 
@@ -1464,12 +1471,13 @@ def turn_kind(delta: float, straight_deg: float) -> int:
 
 @kernel
 def turn_kinds(
-    lon: np.ndarray, lat: np.ndarray, at: np.ndarray, base_m: float, straight_deg: float,
-    deltas: np.ndarray, out: np.ndarray,
+    lon: np.ndarray, lat: np.ndarray, at: np.ndarray, back_m: np.ndarray, ahead_m: np.ndarray,
+    straight_deg: float, deltas: np.ndarray, out: np.ndarray,
 ) -> None:  # fmt: skip
     """For each polyline point ``at[q]``: the :func:`turn_kind` code of the turn made there
-    into ``out`` (``deltas``: scratch of the same length, left holding :func:`turn_deltas`)."""
-    turn_deltas(lon, lat, at, base_m, deltas)
+    (bearings over ``back_m[q]`` before and ``ahead_m[q]`` after it) into ``out``
+    (``deltas``: scratch of the same length, left holding :func:`turn_deltas`)."""
+    turn_deltas(lon, lat, at, back_m, ahead_m, deltas)
     for q in range(len(at)):
         out[q] = turn_kind(deltas[q], straight_deg)
 
@@ -1495,21 +1503,25 @@ def _way_key(runs: np.ndarray, q: int, name: int, kind_key: np.ndarray) -> int:
 @kernel
 def leg_runs(
     runs: np.ndarray, n: int, run_length_m: np.ndarray, kind_key: np.ndarray,
-    lon: np.ndarray, lat: np.ndarray, base_m: float, straight_deg: float,
-    kept: np.ndarray, at: np.ndarray, deltas: np.ndarray, legs: np.ndarray,
+    lon: np.ndarray, lat: np.ndarray, min_base_m: float, base_m: float, straight_deg: float,
+    kept: np.ndarray, at: np.ndarray, back_m: np.ndarray, ahead_m: np.ndarray,
+    deltas: np.ndarray, legs: np.ndarray,
 ) -> int:  # fmt: skip
     """The legs a route's instructions name, from its :func:`segment_runs` (``runs[:n]``, their
     lengths ``run_length_m``): the rules of :func:`routing.instructions._legs`, in one pass.
 
     Runs of no length are left out (all are kept when none has a length). At each kept run
     after the first, the turn made at its first point (:func:`turn_kind` of
-    :func:`turn_deltas` over ``base_m`` of the polyline ``lon``/``lat``). A run continues the
+    :func:`turn_deltas` on the polyline ``lon``/``lat``, the way in taken over the kept run
+    before and the way out over the run itself, each clamped to ``min_base_m`` ..
+    ``base_m``, as :func:`routing.instructions._bearing_base` says). A run continues the
     leg before it when it is the same named street on the same side (sidewalk or not), or
     when it goes on without a turn (no sharp turn on the same OSM way and way key, none at all
     between two unnamed ways). Names are ids (the graph's names are distinct and non-empty);
     ``kind_key`` maps a highway code to the code of its kind of way (its own, or ``road``).
     Per leg a row of ``legs``: its run and its turn code (:data:`TURN_DEPART` for the first).
-    ``kept``, ``at``, ``deltas``: scratch of ``n`` entries. Returns the number of legs."""
+    ``kept``, ``at``, ``back_m``, ``ahead_m``, ``deltas``: scratch of ``n`` entries. Returns
+    the number of legs."""
     m = 0
     for q in range(n):
         if run_length_m[q] > 0:
@@ -1523,7 +1535,9 @@ def leg_runs(
         return 0
     for j in range(1, m):
         at[j - 1] = runs[kept[j], RUN_FIRST_POINT]
-    turn_deltas(lon, lat, at[: m - 1], base_m, deltas[: m - 1])
+        back_m[j - 1] = min(max(run_length_m[kept[j - 1]], min_base_m), base_m)
+        ahead_m[j - 1] = min(max(run_length_m[kept[j]], min_base_m), base_m)
+    turn_deltas(lon, lat, at[: m - 1], back_m[: m - 1], ahead_m[: m - 1], deltas[: m - 1])
     prev = kept[0]
     legs[0, 0] = prev
     legs[0, 1] = TURN_DEPART

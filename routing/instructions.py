@@ -12,10 +12,15 @@ Rules, stated once:
   same OSM way as the piece before (a way split at a kerb, a crossing node or a junction where
   the route follows it) continues the step unless the route turns sharply (135° or more) there:
   following a path's own bends is no decision. An unnamed piece that goes on without a real
-  turn (less than :data:`STRAIGHT_DEG` between the bearings over :data:`BEARING_BASE_M` before
-  and after the junction) continues the unnamed step before it, whatever kind of way it is. A
-  real turn onto the same kind of unnamed way is said as "rechts abbiegen, weiter auf dem
-  Fußweg" ("turn right, staying on the footpath").
+  turn (less than :data:`STRAIGHT_DEG`) continues the unnamed step before it, whatever kind of
+  way it is. A real turn onto the same kind of unnamed way is said as "rechts abbiegen, weiter
+  auf dem Fußweg" ("turn right, staying on the footpath").
+* **A turn is the bend where it is made.** At a junction the way in is the bearing over the
+  piece before it and the way out over the piece after it, each up to :data:`BEARING_BASE_M`
+  (to the point that far along the line) and at least :data:`BEARING_MIN_M`. Taken over
+  :data:`BEARING_BASE_M` whatever the pieces, a short piece (4 m of footway to a bus platform,
+  11 m of a side street between two main roads) was blurred with the bend after it: "links
+  abbiegen" where the route turns right and, 4 m on, left again.
 * **Crossing the road is said as such.** A turn onto an unnamed footway, path or cycleway where
   a crossing begins (a crossing is reported where its piece begins) is "rechts abbiegen und
   die Straße überqueren" / "turn right and cross the road", followed at the same place by the
@@ -66,6 +71,7 @@ from routing.wording import (
 
 __all__ = [
     "BEARING_BASE_M",
+    "BEARING_MIN_M",
     "ESTIMATED_SLOPE_MIN_M",
     "SAME_CROSSING_M",
     "STRAIGHT_DEG",
@@ -78,8 +84,12 @@ __all__ = [
 
 #: A change of bearing below this is no turn (degrees).
 STRAIGHT_DEG = 20.0
-#: Bearings at a junction are taken over this much of the route before and after it (metres).
+#: Bearings at a junction are taken over the pieces before and after it, at most this much of
+#: each (metres).
 BEARING_BASE_M = 15.0
+#: ... and at least this much (metres): a piece shorter than that (a way split a few decimetres
+#: before a kerb) is read together with what follows it.
+BEARING_MIN_M = 3.0
 #: Crossing reports within this distance of the one before are the same crossing (metres). On
 #: 150 seeded Neukölln wheelchair routes consecutive crossing reports lie 2–8 m apart (one
 #: crossing: its node and its way, or a way split at kerbs) or 20 m and more (two crossings).
@@ -253,13 +263,22 @@ def _kind_keys() -> np.ndarray:
 _KIND_KEYS = _kind_keys()
 
 
+def _bearing_base(length_m: float) -> float:
+    """Metres of a piece of ``length_m`` a bearing at its end is taken over (module doc)."""
+    return min(max(length_m, BEARING_MIN_M), BEARING_BASE_M)
+
+
 def _turns_at(
-    geo: Sequence[Sequence[float]], points: Sequence[int], xy: np.ndarray | None = None
+    geo: Sequence[Sequence[float]],
+    points: Sequence[int],
+    lengths_m: Sequence[float],
+    xy: np.ndarray | None = None,
 ) -> list[str]:
-    """The turn made at each of the route points ``points``: the change of bearing between
-    :data:`BEARING_BASE_M` of the route before and after the point ("straight" where either
-    side has no length), classified as :func:`_turn` does, in one kernel call per route. ``xy``:
-    ``geo`` as an ``n × 2`` array when the caller has it (a route's
+    """The turn made at each of the route points ``points``, where the piece of ``lengths_m[q]``
+    metres before point ``q`` meets the piece of ``lengths_m[q + 1]`` after it: the change of
+    bearing over each (:func:`_bearing_base`; "straight" where either side has no length),
+    classified as :func:`_turn` does, in one kernel call per route. ``xy``: ``geo`` as an
+    ``n × 2`` array when the caller has it (a route's
     :attr:`~routing.route.Route.polyline`), else made here."""
     if not points:
         return []
@@ -267,8 +286,11 @@ def _turns_at(
         xy = np.fromiter(itertools.chain.from_iterable(geo), np.float64, 2 * len(geo))
         xy = xy.reshape(-1, 2)
     at = np.asarray(points, dtype=np.int64)
+    bases = np.array([_bearing_base(length) for length in lengths_m], dtype=np.float64)
     codes = np.empty(len(at), dtype=np.int8)
-    turn_kinds(xy[:, 0], xy[:, 1], at, BEARING_BASE_M, STRAIGHT_DEG, np.empty(len(at)), codes)
+    turn_kinds(
+        xy[:, 0], xy[:, 1], at, bases[:-1], bases[1:], STRAIGHT_DEG, np.empty(len(at)), codes
+    )
     return [_TURN_KINDS[c] for c in codes.tolist()]
 
 
@@ -335,8 +357,9 @@ def _legs(route: Route) -> list[_Leg]:
     n = len(rows.runs)
     legs = np.empty((n, 2), dtype=np.int64)
     count = leg_runs(
-        rows.runs, n, rows.length_m, _KIND_KEYS, xy[:, 0], xy[:, 1], BEARING_BASE_M,
-        STRAIGHT_DEG, np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n), legs,
+        rows.runs, n, rows.length_m, _KIND_KEYS, xy[:, 0], xy[:, 1], BEARING_MIN_M,
+        BEARING_BASE_M, STRAIGHT_DEG, np.empty(n, np.int64), np.empty(n, np.int64),
+        np.empty(n), np.empty(n), np.empty(n), legs,
     )  # fmt: skip
     segments = route.segments
     out = []
@@ -357,7 +380,12 @@ def _segment_legs(route: Route) -> list[_Leg]:
     prev = _way(first.name, first.highway, first.is_sidewalk)  # the way of the last leg
     legs = [_Leg(prev, first.start_m, first.first_point, "depart")]
     last_way_id = first.way_id  # of the segment before
-    turns = _turns_at(route.geometry, [seg.first_point for seg in segments[1:]], route.polyline)
+    turns = _turns_at(
+        route.geometry,
+        [seg.first_point for seg in segments[1:]],
+        [seg.length_m for seg in segments],
+        route.polyline,
+    )
     for seg, turn in zip(itertools.islice(segments, 1, None), turns, strict=True):
         way = _way(seg.name, seg.highway, seg.is_sidewalk)
         same_way = seg.way_id >= 0 and seg.way_id == last_way_id

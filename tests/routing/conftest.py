@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 UNI_OSM = "kaiserslautern-uni-2013.osm.gz"
+NEUKOELLN_OSM = "berlin-neukoelln-2024.osm.gz"
 SRTM_TILE = "srtm3-N49E007.hgt.gz"
 
 
@@ -37,3 +38,13 @@ def uni_router(real_build: Callable[..., Any]) -> Any:
     from routing.engine import Router
 
     return Router(load_graph(real_build(UNI_OSM, SRTM_TILE).out_dir))
+
+
+@pytest.fixture(scope="session")
+def neukoelln_router(real_build: Callable[..., Any]) -> Any:
+    """A Router on the Neukölln extract: separate sidewalks, crossing ways split at kerbs and
+    islands, surfaces and kerbs mapped (the most places per route)."""
+    from graphs.store import load_graph
+    from routing.engine import Router
+
+    return Router(load_graph(real_build(NEUKOELLN_OSM).out_dir))

@@ -400,15 +400,6 @@ def test_cli_summary_names_attributes(ksl_graph_dir: Path) -> None:
     assert "stairs with 5 steps" in text
 
 
-@pytest.fixture(scope="module")
-def neukoelln_router(real_build: Any) -> Any:
-    """A Router on the Neukölln extract (separate sidewalks, crossing ways split at kerbs)."""
-    from graphs.store import load_graph
-    from routing.engine import Router
-
-    return Router(load_graph(real_build("berlin-neukoelln-2024.osm.gz").out_dir))
-
-
 @pytest.mark.slow
 def test_neukoelln_legs_by_the_kernel_as_by_the_rule(neukoelln_router: Any) -> None:
     """Neukölln's sidewalks carry their street's name and its crossings are split at kerbs:
@@ -508,7 +499,8 @@ def _legs_reference(route: Route) -> list[list[Any]]:
     """The steps' ``[way, start_m, point, turn, way_id]`` as ``_legs`` merged them before."""
     segments = [s for s in route.segments if s.length_m > 0] or route.segments
     legs: list[list[Any]] = []
-    turns = iter(_turns_at(route.geometry, [seg.first_point for seg in segments[1:]]))
+    points, lengths = [seg.first_point for seg in segments[1:]], [seg.length_m for seg in segments]
+    turns = iter(_turns_at(route.geometry, points, lengths))
     for seg in segments:
         way = Way(seg.name, seg.highway, seg.is_sidewalk)
         if not legs:

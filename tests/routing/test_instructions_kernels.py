@@ -1,13 +1,15 @@
 """The instructions' turn kernels (:func:`routing._kernels.turn_deltas`, and
-:func:`~routing._kernels.turn_kind` that classifies its bearings) against the plain Python they
-replaced (kept here as the reference): the same turn at every junction, on random polylines
-(with repeated points and zero-length pieces) and on real Kaiserslautern routes. And the legs
+:func:`~routing._kernels.turn_kind` that classifies its bearings) against the rule in plain
+Python (the reference here): the same turn at every junction, on random polylines (with
+repeated points, zero-length pieces and pieces of every length around the bearings' bounds) and
+on real Kaiserslautern routes. And the legs
 kernel (:func:`routing._kernels.leg_runs`) against the Python rule it repeats
 (:func:`routing.instructions._segment_legs`), on real and drawn routes."""
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from collections.abc import Sequence
 from types import SimpleNamespace
@@ -25,6 +27,7 @@ from routing.instructions import (
     _TURN_KINDS,
     _TURNS,
     BEARING_BASE_M,
+    BEARING_MIN_M,
     STRAIGHT_DEG,
     _legs,
     _segment_legs,
@@ -38,28 +41,52 @@ from tests.routing.trips import node_trip
 HYP = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _along_reference(geo: Sequence[Sequence[float]], i: int, step: int) -> Sequence[float]:
-    """The point about :data:`BEARING_BASE_M` from point ``i`` along the route (old code)."""
+def _along_reference(geo: Sequence[Sequence[float]], i: int, step: int, base_m: float) -> Any:
+    """The point ``base_m`` along the route from point ``i`` (``step`` ±1), on the piece it
+    falls in; the route's end when it is shorter (the rule, in plain Python)."""
     walked, j = 0.0, i
-    while 0 <= j + step < len(geo) and walked < BEARING_BASE_M:
-        walked += great_circle_m(geo[j if step > 0 else j - 1], geo[(j if step > 0 else j - 1) + 1])
-        j += step
-        if geo[j] != geo[i] and walked >= BEARING_BASE_M:
-            break
-    return geo[j]
+    while 0 <= j + step < len(geo):
+        k = j + step
+        d = great_circle_m(geo[j], geo[k])
+        if d > 0.0 and walked + d >= base_m:
+            t = (base_m - walked) / d
+            return [
+                geo[j][0] + t * (geo[k][0] - geo[j][0]),
+                geo[j][1] + t * (geo[k][1] - geo[j][1]),
+            ]
+        walked += d
+        j = k
+    return list(geo[j])
 
 
-def _turn_reference(geo: Sequence[Sequence[float]], i: int) -> str:
-    """The turn made at route point ``i`` (old code)."""
-    a, b, c = _along_reference(geo, i, -1), geo[i], _along_reference(geo, i, +1)
+def _turn_reference(geo: Sequence[Sequence[float]], i: int, back_m: float, ahead_m: float) -> str:
+    """The turn made at route point ``i``: bearings over ``back_m`` before, ``ahead_m`` after."""
+    a, b, c = (
+        _along_reference(geo, i, -1, back_m),
+        list(geo[i]),
+        _along_reference(geo, i, 1, ahead_m),
+    )
     if a == b or b == c:
         return "straight"
     return _turn(flat_bearing_deg(b, c) - flat_bearing_deg(a, b))
 
 
-def _check(geo: list[list[float]]) -> None:
+def _base(length_m: float) -> float:
+    return min(max(length_m, BEARING_MIN_M), BEARING_BASE_M)
+
+
+def _check(geo: list[list[float]], lengths_m: Sequence[float] | None = None) -> None:
+    """Every point of ``geo`` turns as the reference says, the pieces between the points
+    ``lengths_m`` long (one more than the points; the base length when not given)."""
     points = list(range(len(geo)))
-    assert _turns_at(geo, points) == [_turn_reference(geo, i) for i in points]
+    if lengths_m is None:
+        lengths_m = [BEARING_BASE_M] * (len(points) + 1)
+    want = [_turn_reference(geo, i, _base(lengths_m[i]), _base(lengths_m[i + 1])) for i in points]
+    assert _turns_at(geo, points, lengths_m) == want
+
+
+#: Lengths of the pieces around a junction: none, below, at and above the bounds of the bases.
+_LENGTHS = st.sampled_from([0.0, 0.4, BEARING_MIN_M, 4.5, 11.2, BEARING_BASE_M, 40.0])
 
 
 @st.composite
@@ -79,13 +106,37 @@ def polylines(draw: Any) -> list[list[float]]:
 
 
 @HYP
-@given(polylines())
-def test_turn_kernel_matches_the_python_walk(geo: list[list[float]]) -> None:
-    _check(geo)
+@given(polylines(), st.data())
+def test_turn_kernel_matches_the_python_walk(geo: list[list[float]], data: Any) -> None:
+    _check(geo, data.draw(st.lists(_LENGTHS, min_size=len(geo) + 1, max_size=len(geo) + 1)))
 
 
 def test_turn_kernel_on_no_points() -> None:
-    assert _turns_at([[7.7, 49.4], [7.8, 49.5]], []) == []
+    assert _turns_at([[7.7, 49.4], [7.8, 49.5]], [], [15.0]) == []
+
+
+def _metres(east_m: float, north_m: float) -> list[float]:
+    """A point ``east_m``, ``north_m`` from 7.75° E 49.44° N (flat: enough for a few metres)."""
+    return [
+        7.75 + east_m / (111_320.0 * math.cos(math.radians(49.44))),
+        49.44 + north_m / 110_540.0,
+    ]
+
+
+def test_a_short_piece_turns_where_it_bends() -> None:
+    """Kaiserslautern, Eisenbahnstraße to the bus platform "Finanzamt" (a wheelchair route of
+    2026-12-04): south along the street, 4.5 m of footway west, then south along the platform.
+    Read over 15 m whatever the pieces, the right turn was blurred with the left one 4.5 m on
+    (the rule before took the first point at least 15 m away: "links abbiegen", then
+    "geradeaus"; even to the point exactly 15 m away: straight on, then slightly left). Over
+    the pieces themselves it is right, then left, as walked."""
+    geo = [_metres(55.0, 31.0), _metres(-2.2, 14.4), _metres(0.0, 0.0), _metres(-4.3, -1.1),
+           _metres(-2.2, -13.3), _metres(-2.0, -30.0)]  # fmt: skip
+    street, footway, platform = 14.6, 4.5, 12.4
+    turns = _turns_at(geo, [2, 3], [street, footway, platform])
+    assert turns == ["right", "left"]
+    # the blur this rule ends: both bearings over 15 m
+    assert _turns_at(geo, [2, 3], [15.0, 15.0, 15.0]) == ["straight", "slight_left"]
 
 
 def test_turn_kernel_on_real_routes(ksl_router: Any) -> None:
@@ -102,14 +153,16 @@ def test_turn_kernel_on_real_routes(ksl_router: Any) -> None:
                 route = router.route(origin, destination, preset)
             except NoRouteError:
                 continue
-            _check(route.geometry)
+            geo = route.geometry
+            _check(geo)
+            # the pieces' own lengths: each between the points
+            pieces = [0.0] + [great_circle_m(p, q) for p, q in itertools.pairwise(geo)] + [0.0]
+            _check(geo, pieces)
             # the route's own array (what instructions pass) is its geometry, and turns alike
             assert route.polyline is not None
-            assert route.polyline.tolist() == route.geometry
-            points = list(range(len(route.geometry)))
-            assert _turns_at(route.geometry, points, route.polyline) == _turns_at(
-                route.geometry, points
-            )
+            assert route.polyline.tolist() == geo
+            points = list(range(len(geo)))
+            assert _turns_at(geo, points, pieces, route.polyline) == _turns_at(geo, points, pieces)
             checked += 1
     assert checked >= 40
 

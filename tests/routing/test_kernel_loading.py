@@ -75,11 +75,12 @@ def test_arguments_that_fit_the_build_are_accepted() -> None:
     mask, out, starts = np.zeros(4, bool), np.zeros(4, bool), np.zeros(4, np.int64)
     assert arguments_fit("routing._kernels.mark_runs", (mask, out, starts))
     polyline = np.zeros((5, 2))
-    # strided columns where the build takes any layout; an int and a numpy float for floats
-    args = (polyline[:, 0], polyline[:, 1], np.zeros(2, np.int64), 1, np.float64(2.0),
-            np.zeros(2), np.zeros(2, np.int8))  # fmt: skip
-    assert arguments_fit("routing._kernels.turn_kinds", args)
-    assert not arguments_fit("routing._kernels.turn_kinds", (*args[:3], 1.5j, *args[4:]))
+    # strided columns where the build takes any layout; an int or a numpy float for a float
+    columns = (polyline[:, 0], polyline[:, 1], np.zeros(2, np.int64), np.zeros(2), np.zeros(2))
+    scratch = (np.zeros(2), np.zeros(2, np.int8))
+    for straight in (20, np.float64(20.0)):
+        assert arguments_fit("routing._kernels.turn_kinds", (*columns, straight, *scratch))
+    assert not arguments_fit("routing._kernels.turn_kinds", (*columns, 1.5j, *scratch))
 
 
 @pytest.mark.parametrize(

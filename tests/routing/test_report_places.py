@@ -72,16 +72,6 @@ def test_every_place_said_is_on_the_line_at_its_metres(ksl_router: Any) -> None:
     assert checked.get("step turn", 0) >= 200, checked
 
 
-@pytest.fixture(scope="module")
-def neukoelln_router(real_build: Any) -> Any:
-    """A Router on the Neukölln extract (crossing ways split at kerbs and islands, surfaces and
-    kerbs mapped: the most places per route)."""
-    from graphs.store import load_graph
-    from routing.engine import Router
-
-    return Router(load_graph(real_build("berlin-neukoelln-2024.osm.gz").out_dir))
-
-
 def test_every_place_said_in_neukoelln_is_on_the_line_at_its_metres(
     neukoelln_router: Any,
 ) -> None:

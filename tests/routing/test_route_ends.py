@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -29,8 +28,6 @@ from tests.routing.end_rule import usable_ends
 
 pytestmark = pytest.mark.realdata
 
-NEUKOELLN_OSM = "berlin-neukoelln-2024.osm.gz"
-
 # KL: the destination lies below the steps of way 168638557 (issue 10, item 1)
 BELOW_STEPS = ((49.424190, 7.738970), (49.423860, 7.738110))
 STEPS_WAY = 168638557
@@ -42,14 +39,6 @@ KERB_PAST_END = ((52.4721298, 13.4391739), (52.4721053, 13.4392384))
 # layer=-1 tunnel=yes) and 7.5 m from the street itself (item 8)
 ABOVE_TUNNEL = ((49.437053, 7.772712), (49.435853, 7.772712))
 TUNNEL_STEPS_WAY = 105701144
-
-
-@pytest.fixture(scope="module")
-def neukoelln_router(real_build: Callable[..., Any]) -> Router:
-    """A Router on the Neukölln extract (built once per session, ~2 s)."""
-    from graphs.store import load_graph
-
-    return Router(load_graph(real_build(NEUKOELLN_OSM).out_dir))
 
 
 def limits_of(route: Any) -> set[str]:
