@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import tifffile
+from numpy.typing import ArrayLike
 
 from graphs.geodesy import METRES_PER_DEGREE
 
@@ -209,8 +210,9 @@ class Dem:
             self.first_lat,
         )
 
-    def elevation_m(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-        """Bilinearly interpolated heights (float64 metres), NaN outside the grid or by voids."""
+    def elevation_m(self, lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
+        """Bilinearly interpolated heights (float64 metres), NaN outside the grid or by voids;
+        scalars give a 0-d array."""
         lon, lat = np.broadcast_arrays(np.asarray(lon, np.float64), np.asarray(lat, np.float64))
         rows, cols = self.heights.shape
         c = (lon - self.first_lon) / self.cell_lon

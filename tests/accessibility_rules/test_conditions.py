@@ -64,7 +64,7 @@ HEADER = "taxon,genus,label_de,label_en,exposure,dwd_name,main_months,side_month
 
 
 def _table(rows: dict[str, str]) -> str:
-    good = {
+    good: dict[str, str] = {
         r.taxon: f"{r.taxon},{r.genus},{r.label_de},{r.label_en},{r.exposure},"
         f"{r.dwd_name or ''},{' '.join(map(str, sorted(r.main_months)))},"
         f"{' '.join(map(str, sorted(r.side_months)))}"

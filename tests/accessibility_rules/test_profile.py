@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 import tomllib
 import typing
+from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -73,7 +75,9 @@ def _get(profile: Profile, key: str) -> object:
         (BarrierName, BarrierKind, "none"),
     ],
 )
-def test_name_literals_match_attribute_enums(literal, enum, excluded):
+def test_name_literals_match_attribute_enums(
+    literal: object, enum: type[Enum], excluded: str
+) -> None:
     expected = [m.name.lower() for m in enum if m.name.lower() != excluded]
     assert list(typing.get_args(literal)) == expected
 
@@ -81,12 +85,12 @@ def test_name_literals_match_attribute_enums(literal, enum, excluded):
 # ---------------------------------------------------------------------------------- presets
 
 
-def test_preset_names_are_the_ten_files():
+def test_preset_names_are_the_ten_files() -> None:
     assert preset_names() == EXPECTED_PRESETS
 
 
 @pytest.mark.parametrize("name", EXPECTED_PRESETS)
-def test_preset_loads_and_validates(name):
+def test_preset_loads_and_validates(name: str) -> None:
     profile = load_preset(name)
     assert isinstance(profile, Profile)
     assert profile.name == name
@@ -99,7 +103,7 @@ def test_preset_loads_and_validates(name):
 
 
 @pytest.mark.parametrize("name", EXPECTED_PRESETS)
-def test_preset_lists_every_field_explicitly(name):
+def test_preset_lists_every_field_explicitly(name: str) -> None:
     data = tomllib.loads((PRESET_DIR / f"{name}.toml").read_text(encoding="utf-8"))
     top = set(data) - {"unknown", "severity"}
     expected_top = set(Profile.model_fields) - {"unknown", "severity", "customised"}
@@ -109,14 +113,16 @@ def test_preset_lists_every_field_explicitly(name):
 
 
 @pytest.mark.parametrize("name", EXPECTED_PRESETS)
-def test_preset_comments_every_parameter(name):
+def test_preset_comments_every_parameter(name: str) -> None:
     lines = (PRESET_DIR / f"{name}.toml").read_text(encoding="utf-8").splitlines()
     for line in lines:
         if "=" in line and not line.startswith((" ", "#", "]")):
             assert "#" in line, f"{name}.toml: no reason given for {line!r}"
 
 
-def test_preset_missing_a_parameter_is_refused(tmp_path, monkeypatch):
+def test_preset_missing_a_parameter_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     text = (PRESET_DIR / "walk.toml").read_text(encoding="utf-8")
     broken = "\n".join(ln for ln in text.splitlines() if not ln.startswith("kerb_delay_s"))
     (tmp_path / "walk.toml").write_text(broken, encoding="utf-8")
@@ -129,7 +135,7 @@ def test_preset_missing_a_parameter_is_refused(tmp_path, monkeypatch):
         profile_module._load_preset.cache_clear()
 
 
-def test_unknown_preset_raises_with_known_names():
+def test_unknown_preset_raises_with_known_names() -> None:
     with pytest.raises(UnknownProfileError) as info:
         load_preset("hoverboard")
     assert isinstance(info.value, KeyError)
@@ -142,7 +148,7 @@ def test_unknown_preset_raises_with_known_names():
         make_profile("../walk")
 
 
-def test_walk_has_no_hard_limits():
+def test_walk_has_no_hard_limits() -> None:
     walk = load_preset("walk")
     assert walk.max_incline_percent is None
     assert walk.max_kerb_height_cm is None
@@ -168,7 +174,7 @@ def _smooth_rank(name: str | None) -> int:
     return Smoothness.IMPASSABLE if name is None else Smoothness[name.upper()]
 
 
-def test_wheelchair_is_stricter_than_walk_on_every_limit():
+def test_wheelchair_is_stricter_than_walk_on_every_limit() -> None:
     walk, chair = load_preset("walk"), load_preset("wheelchair")
     assert _limit(chair.max_incline_percent) < _limit(walk.max_incline_percent)
     assert chair.comfortable_incline_percent < walk.comfortable_incline_percent
@@ -200,7 +206,7 @@ def test_wheelchair_is_stricter_than_walk_on_every_limit():
         assert getattr(chair.unknown, attribute) is UnknownTreatment.PENALIZE
 
 
-def test_wheelchair_preset_matches_the_brief():
+def test_wheelchair_preset_matches_the_brief() -> None:
     chair = load_preset("wheelchair")
     assert chair.max_incline_percent == 6.0  # DIN 18040
     assert chair.max_kerb_height_cm == 3.0
@@ -212,7 +218,7 @@ def test_wheelchair_preset_matches_the_brief():
     assert _limit(power.max_incline_percent) > _limit(chair.max_incline_percent)
 
 
-def test_blind_preset_prefers_but_does_not_require_crossing_aids():
+def test_blind_preset_prefers_but_does_not_require_crossing_aids() -> None:
     blind = load_preset("blind")
     assert blind.max_incline_percent is None
     assert not blind.require_acoustic_signals
@@ -224,15 +230,15 @@ def test_blind_preset_prefers_but_does_not_require_crossing_aids():
     assert blind.unknown.tactile_paving is UnknownTreatment.PENALIZE
 
 
-def test_profiles_are_immutable_and_hashable():
+def test_profiles_are_immutable_and_hashable() -> None:
     chair = load_preset("wheelchair")
     with pytest.raises(ValueError, match="frozen"):
-        chair.walking_speed_mps = 2.0  # type: ignore[misc]
+        chair.walking_speed_mps = 2.0
     assert hash(chair) == hash(make_profile("wheelchair", {}))
 
 
 @pytest.mark.parametrize("name", EXPECTED_PRESETS)
-def test_the_remembered_hash_agrees_with_equality(name):
+def test_the_remembered_hash_agrees_with_equality(name: str) -> None:
     """The hash is computed once per object (a slot); equal profiles still hash alike, unequal
     ones made from a hashed one by ``model_copy`` get their own, and the memo is not a field."""
     preset = load_preset(name)
@@ -249,7 +255,7 @@ def test_the_remembered_hash_agrees_with_equality(name):
 
 
 @pytest.mark.parametrize("name", EXPECTED_PRESETS)
-def test_profile_json_round_trip(name):
+def test_profile_json_round_trip(name: str) -> None:
     profile = load_preset(name)
     text = profile.model_dump_json()
     assert Profile.model_validate_json(text) == profile
@@ -259,7 +265,7 @@ def test_profile_json_round_trip(name):
 # -------------------------------------------------------------------------------- overrides
 
 
-def test_override_flat_keeps_name_and_marks_customised():
+def test_override_flat_keeps_name_and_marks_customised() -> None:
     profile = make_profile("wheelchair", {"max_incline_percent": 8.0, "avoid_steps": False})
     assert profile.max_incline_percent == 8.0
     assert not profile.avoid_steps
@@ -268,14 +274,14 @@ def test_override_flat_keeps_name_and_marks_customised():
     assert load_preset("wheelchair").max_incline_percent == 6.0  # the cached preset is untouched
 
 
-def test_override_with_the_same_values_is_not_customised():
+def test_override_with_the_same_values_is_not_customised() -> None:
     chair = load_preset("wheelchair")
     assert not make_profile("wheelchair").customised
     assert not make_profile("wheelchair", {"max_kerb_height_cm": 3}).customised
     assert make_profile("wheelchair", {"max_kerb_height_cm": 3}) == chair
 
 
-def test_override_dotted_and_nested_unknown_keys():
+def test_override_dotted_and_nested_unknown_keys() -> None:
     dotted = make_profile("walk", {"unknown.incline": "forbid"})
     nested = make_profile("walk", {"unknown": {"incline": "forbid"}})
     assert dotted == nested
@@ -285,12 +291,12 @@ def test_override_dotted_and_nested_unknown_keys():
     assert both.unknown.lit is UnknownTreatment.PENALIZE
 
 
-def test_override_twice_with_different_values_is_refused():
+def test_override_twice_with_different_values_is_refused() -> None:
     with pytest.raises(ParameterOutOfRangeError, match=r"unknown\.lit is given twice"):
         make_profile("walk", {"unknown.lit": "penalize", "unknown": {"lit": "forbid"}})
 
 
-def test_override_from_a_profile_object():
+def test_override_from_a_profile_object() -> None:
     base = make_profile("rollator", {"walking_speed_mps": 0.6})
     again = make_profile(base, {"kerb_delay_s": 20})
     assert again.walking_speed_mps == 0.6
@@ -299,7 +305,7 @@ def test_override_from_a_profile_object():
     assert again.name == "rollator"
 
 
-def test_override_from_strings():
+def test_override_from_strings() -> None:
     profile = make_profile(
         "wheelchair",
         {
@@ -344,7 +350,7 @@ def test_override_from_strings():
         ("unknown.incline", "Penalize", "penalize"),
     ],
 )
-def test_parse_override_value(key, text, expected):
+def test_parse_override_value(key: str, text: str, expected: object) -> None:
     value = parse_override_value(key, text)
     assert value == expected
     assert type(value) is type(expected)
@@ -360,7 +366,7 @@ def test_parse_override_value(key, text, expected):
         ("max_incline_percent", "6 cm"),
     ],
 )
-def test_parse_override_value_rejects_unreadable_text(key, text):
+def test_parse_override_value_rejects_unreadable_text(key: str, text: str) -> None:
     with pytest.raises(ParameterOutOfRangeError) as info:
         parse_override_value(key, text)
     assert info.value.parameter == key
@@ -386,7 +392,9 @@ def test_parse_override_value_rejects_unreadable_text(key, text):
         ("min_width_m", 11, "min_width_m must be between 0 and 10 m"),
     ],
 )
-def test_out_of_range_is_rejected_with_name_and_range(key, value, expected):
+def test_out_of_range_is_rejected_with_name_and_range(
+    key: str, value: float | str, expected: str
+) -> None:
     with pytest.raises(ParameterOutOfRangeError) as info:
         make_profile("wheelchair", {key: value})
     error = info.value
@@ -400,7 +408,7 @@ def test_out_of_range_is_rejected_with_name_and_range(key, value, expected):
     assert isinstance(error, ValueError)
 
 
-def test_error_attributes_carry_range_and_unit():
+def test_error_attributes_carry_range_and_unit() -> None:
     with pytest.raises(ParameterOutOfRangeError) as info:
         make_profile("walk", {"max_kerb_height_cm": 80})
     error = info.value
@@ -416,7 +424,7 @@ def test_error_attributes_carry_range_and_unit():
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, "nan", "inf"])
 @pytest.mark.parametrize("key", ["walking_speed_mps", "max_incline_percent", "kerb_delay_s"])
-def test_nan_and_inf_are_rejected(key, bad):
+def test_nan_and_inf_are_rejected(key: str, bad: float | str) -> None:
     with pytest.raises(ParameterOutOfRangeError) as info:
         make_profile("walk", {key: bad})
     assert info.value.parameter == key
@@ -436,20 +444,20 @@ def test_nan_and_inf_are_rejected(key, bad):
         ("unknown", "forbid"),
     ],
 )
-def test_wrong_types_and_choices_are_rejected(key, value):
+def test_wrong_types_and_choices_are_rejected(key: str, value: Any) -> None:
     with pytest.raises(ParameterOutOfRangeError) as info:
         make_profile("walk", {key: value})
     assert info.value.parameter == key
     assert key in str(info.value)
 
 
-def test_set_error_names_the_bad_item():
+def test_set_error_names_the_bad_item() -> None:
     with pytest.raises(ParameterOutOfRangeError, match="'lava' not allowed") as info:
         make_profile("walk", {"avoid_surfaces": "sett,lava"})
     assert "cobblestone" in (info.value.choices or [])
 
 
-def test_comfortable_incline_cannot_exceed_the_limit():
+def test_comfortable_incline_cannot_exceed_the_limit() -> None:
     with pytest.raises(ParameterOutOfRangeError) as info:
         make_profile("wheelchair", {"max_incline_percent": 2})
     error = info.value
@@ -462,7 +470,7 @@ def test_comfortable_incline_cannot_exceed_the_limit():
     assert make_profile("wheelchair", {"max_incline_percent": None}).max_incline_percent is None
 
 
-def test_nothing_is_clamped():
+def test_nothing_is_clamped() -> None:
     with pytest.raises(ParameterOutOfRangeError):
         make_profile("walk", {"walking_speed_mps": 3.0001})
     assert make_profile("walk", {"walking_speed_mps": 3.0}).walking_speed_mps == 3.0
@@ -477,7 +485,7 @@ def test_nothing_is_clamped():
         ("walking_speed", "walking_speed_mps"),
     ],
 )
-def test_unknown_key_suggests_close_matches(key, suggestion):
+def test_unknown_key_suggests_close_matches(key: str, suggestion: str) -> None:
     with pytest.raises(UnknownParameterError) as info:
         make_profile("walk", {key: 1})
     assert suggestion in info.value.suggestions
@@ -485,13 +493,13 @@ def test_unknown_key_suggests_close_matches(key, suggestion):
     assert key in str(info.value)
 
 
-def test_unknown_nested_key_suggests_close_matches():
+def test_unknown_nested_key_suggests_close_matches() -> None:
     with pytest.raises(UnknownParameterError, match=r"unknown\.kerb_height"):
         make_profile("walk", {"unknown": {"kerb_hieght": "forbid"}})
 
 
 @pytest.mark.parametrize("key", ["name", "label_de", "customised", 3])
-def test_metadata_and_odd_keys_cannot_be_overridden(key):
+def test_metadata_and_odd_keys_cannot_be_overridden(key: Any) -> None:
     with pytest.raises(UnknownParameterError):
         make_profile("walk", {key: "x"})
 
@@ -499,7 +507,7 @@ def test_metadata_and_odd_keys_cannot_be_overridden(key):
 # ------------------------------------------------------------------------------------ table
 
 
-def test_parameter_table_covers_every_field():
+def test_parameter_table_covers_every_field() -> None:
     rows = parameter_table()
     names = [row["name"] for row in rows]
     top = set(Profile.model_fields) - META - {"customised", "unknown", "severity"}
@@ -510,7 +518,7 @@ def test_parameter_table_covers_every_field():
     assert names == parameter_names()
 
 
-def test_parameter_table_rows_are_complete():
+def test_parameter_table_rows_are_complete() -> None:
     for row in parameter_table():
         assert set(row) >= {"name", "type", "unit", "minimum", "maximum", "choices"}
         assert row["description"]
@@ -553,13 +561,13 @@ def test_parameter_table_rows_are_complete():
         ("severity.barrier_s", "s", "number"),
     ],
 )
-def test_parameter_table_units_and_types(name, unit, kind):
+def test_parameter_table_units_and_types(name: str, unit: str | None, kind: str) -> None:
     row = next(r for r in parameter_table() if r["name"] == name)
     assert row["unit"] == unit
     assert row["type"] == kind
 
 
-def test_parameter_table_defaults_match_presets():
+def test_parameter_table_defaults_match_presets() -> None:
     for row in parameter_table():
         for preset, value in row["defaults"].items():
             actual = _get(load_preset(preset), row["name"])
@@ -591,13 +599,15 @@ _KEYS = st.sampled_from([*parameter_names(), "unknown", "severity"])
     overrides=st.dictionaries(_KEYS, _VALUES, max_size=5),
     nested=st.dictionaries(st.sampled_from(list(UnknownPolicy.model_fields)), _VALUES, max_size=3),
 )
-def test_make_profile_returns_a_valid_profile_or_a_domain_error(base, overrides, nested):
+def test_make_profile_returns_a_valid_profile_or_a_domain_error(
+    base: str, overrides: dict[str, Any], nested: dict[str, Any]
+) -> None:
     if nested:
         overrides = {**overrides, "unknown": nested}
     try:
         profile = make_profile(base, overrides)
     except (ParameterOutOfRangeError, UnknownParameterError) as exc:
-        error: ProfileError = exc
+        error: ProfileError | None = exc
     else:
         error = None
     if error is not None:
@@ -615,7 +625,7 @@ def test_make_profile_returns_a_valid_profile_or_a_domain_error(base, overrides,
 # --------------------------------------------------------------------------------- severity
 
 
-def test_severity_is_set_dotted_or_nested_and_rejected_out_of_range():
+def test_severity_is_set_dotted_or_nested_and_rejected_out_of_range() -> None:
     dotted = make_profile("wheelchair", {"severity.kerb_s_per_cm": "5e6"})
     nested = make_profile("wheelchair", {"severity": {"kerb_s_per_cm": 5e6}})
     assert dotted == nested
@@ -632,7 +642,7 @@ def test_severity_is_set_dotted_or_nested_and_rejected_out_of_range():
         make_profile("walk", {"severity": {"kerb_s_per_mm": 1.0}})
 
 
-def test_preset_severities_read_impassable_versus_hard_work():
+def test_preset_severities_read_impassable_versus_hard_work() -> None:
     """Steps and barriers weigh like being carried; a little too steep or too high like effort."""
     chair = load_preset("wheelchair").severity
     flight = chair.steps_s + 1.0 * chair.steps_s_per_m  # one metre: about three steps
@@ -649,5 +659,5 @@ def test_preset_severities_read_impassable_versus_hard_work():
 
 
 @pytest.mark.parametrize("name", EXPECTED_PRESETS)
-def test_estimated_inclines_do_not_break_limits_in_any_preset(name):
+def test_estimated_inclines_do_not_break_limits_in_any_preset(name: str) -> None:
     assert load_preset(name).estimated_incline_breaks_limit is False

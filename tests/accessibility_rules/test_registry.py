@@ -185,6 +185,7 @@ def _read_all_tags(path: Path) -> tuple[list[dict[str, str]], list[dict[str, str
     ways: list[dict[str, str]] = []
     nodes: list[dict[str, str]] = []
     for obj in osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY):
+        assert isinstance(obj, osmium.osm.Node | osmium.osm.Way)  # what the processor reads
         tags = {t.k: t.v for t in obj.tags}
         if not tags:
             continue

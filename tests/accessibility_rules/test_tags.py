@@ -73,7 +73,7 @@ def _assert_malformed(parser: Callable[[str], object], value: str) -> None:
 # ------------------------------------------------------------------------------ error type
 
 
-def test_malformed_tag_error_message_and_attributes():
+def test_malformed_tag_error_message_and_attributes() -> None:
     error = MalformedTagError("incline", "steep", "a slope")
     assert isinstance(error, ValueError)
     assert str(error) == "cannot read incline='steep' as a slope"
@@ -81,13 +81,13 @@ def test_malformed_tag_error_message_and_attributes():
     assert error.value == "steep"
 
 
-def test_parser_error_names_key():
+def test_parser_error_names_key() -> None:
     with pytest.raises(MalformedTagError, match=r"incline='steep'") as info:
         parse_incline("steep")
     assert info.value.key == "incline"
 
 
-def test_parser_error_uses_given_key():
+def test_parser_error_uses_given_key() -> None:
     with pytest.raises(MalformedTagError, match=r"maxwidth='wide'"):
         parse_width_m("wide", key="maxwidth")
 
@@ -113,18 +113,18 @@ def test_parser_error_uses_given_key():
         ("+3%", (3.0, 1)),
     ],
 )
-def test_parse_incline(value, expected):
+def test_parse_incline(value: str, expected: tuple[float | None, int]) -> None:
     assert parse_incline(value) == expected
 
 
 @pytest.mark.parametrize("value", ["5°", "5 °", "5deg", "5 degrees"])
-def test_parse_incline_degrees(value):
+def test_parse_incline_degrees(value: str) -> None:
     percent, direction = parse_incline(value)
     assert percent == pytest.approx(TAN5)
     assert direction == 1
 
 
-def test_parse_incline_negative_degrees():
+def test_parse_incline_negative_degrees() -> None:
     percent, direction = parse_incline("-10°")
     assert percent == pytest.approx(-math.tan(math.radians(10)) * 100)
     assert percent == pytest.approx(-17.63, abs=0.01)
@@ -149,7 +149,7 @@ def test_parse_incline_negative_degrees():
         "6%%",
     ],
 )
-def test_parse_incline_malformed(value):
+def test_parse_incline_malformed(value: str) -> None:
     _assert_malformed(parse_incline, value)
 
 
@@ -171,14 +171,14 @@ def test_parse_incline_malformed(value):
         (" 2 ", 2.0),
     ],
 )
-def test_parse_width_m(value, expected):
+def test_parse_width_m(value: str, expected: float) -> None:
     assert parse_width_m(value) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize(
     "value", ["est. 2", "0", "0 m", "100", "150 m", "wide", "", "-1", "1.5 km", "3'13\"", "nan"]
 )
-def test_parse_width_m_malformed(value):
+def test_parse_width_m_malformed(value: str) -> None:
     _assert_malformed(parse_width_m, value)
 
 
@@ -199,12 +199,12 @@ def test_parse_width_m_malformed(value):
         ("50 cm", 50.0),
     ],
 )
-def test_parse_kerb_height_cm(value, expected):
+def test_parse_kerb_height_cm(value: str, expected: float) -> None:
     assert parse_kerb_height_cm(value) == expected
 
 
 @pytest.mark.parametrize("value", ["3", "12", "0.6", "51 cm", "-0.03", "high", "", "3 inch"])
-def test_parse_kerb_height_cm_malformed(value):
+def test_parse_kerb_height_cm_malformed(value: str) -> None:
     _assert_malformed(parse_kerb_height_cm, value)
 
 
@@ -212,12 +212,12 @@ def test_parse_kerb_height_cm_malformed(value):
 
 
 @pytest.mark.parametrize(("value", "expected"), [("12", 12), (" 12 ", 12), ("1", 1)])
-def test_parse_step_count(value, expected):
+def test_parse_step_count(value: str, expected: int) -> None:
     assert parse_step_count(value) == expected
 
 
 @pytest.mark.parametrize("value", ["0", "-3", "many", "12.5", "10-12", "", "١٢"])
-def test_parse_step_count_malformed(value):
+def test_parse_step_count_malformed(value: str) -> None:
     _assert_malformed(parse_step_count, value)
 
 
@@ -264,14 +264,14 @@ def test_parse_step_count_malformed(value):
         ("plastic", SurfaceClass.OTHER),
     ],
 )
-def test_parse_surface(value, expected):
+def test_parse_surface(value: str, expected: SurfaceClass) -> None:
     assert parse_surface(value) == expected
 
 
 @pytest.mark.parametrize(
     "value", ["", "nice", "asphalt;gravel", "paving_stones:", "smooth asphalt", "yes"]
 )
-def test_parse_surface_malformed(value):
+def test_parse_surface_malformed(value: str) -> None:
     _assert_malformed(parse_surface, value)
 
 
@@ -291,12 +291,12 @@ def test_parse_surface_malformed(value):
         ("impassable", Smoothness.IMPASSABLE),
     ],
 )
-def test_parse_smoothness(value, expected):
+def test_parse_smoothness(value: str, expected: Smoothness) -> None:
     assert parse_smoothness(value) == expected
 
 
 @pytest.mark.parametrize("value", ["", "ok", "very bad", "medium", "5"])
-def test_parse_smoothness_malformed(value):
+def test_parse_smoothness_malformed(value: str) -> None:
     _assert_malformed(parse_smoothness, value)
 
 
@@ -312,12 +312,12 @@ def test_parse_smoothness_malformed(value):
         ("designated", Wheelchair.DESIGNATED),
     ],
 )
-def test_parse_wheelchair(value, expected):
+def test_parse_wheelchair(value: str, expected: Wheelchair) -> None:
     assert parse_wheelchair(value) == expected
 
 
 @pytest.mark.parametrize("value", ["", "maybe", "partial", "1"])
-def test_parse_wheelchair_malformed(value):
+def test_parse_wheelchair_malformed(value: str) -> None:
     _assert_malformed(parse_wheelchair, value)
 
 
@@ -337,12 +337,12 @@ def test_parse_wheelchair_malformed(value):
         (" YES ", Tri.YES),
     ],
 )
-def test_parse_yes_no(value, expected):
+def test_parse_yes_no(value: str, expected: Tri) -> None:
     assert parse_yes_no(value) == expected
 
 
 @pytest.mark.parametrize("value", ["", "maybe", "2", "y"])
-def test_parse_yes_no_malformed(value):
+def test_parse_yes_no_malformed(value: str) -> None:
     _assert_malformed(parse_yes_no, value)
 
 
@@ -378,7 +378,7 @@ def test_parse_yes_no_malformed(value):
         ("Mo-Fr sunset-sunrise", Tri.NO),  # weekends dark
     ],
 )
-def test_parse_lit(value, expected):
+def test_parse_lit(value: str, expected: Tri) -> None:
     assert parse_lit(value) == expected
 
 
@@ -394,7 +394,7 @@ def test_parse_lit(value, expected):
         ({"lit:time": "bright"}, Tri.UNKNOWN),
     ],
 )
-def test_lit_time_refines_lit(tags, expected):
+def test_lit_time_refines_lit(tags: dict[str, str], expected: Tri) -> None:
     malformed: Counter[str] = Counter()
     assert way_attributes({"highway": "footway", **tags}, malformed).lit is expected
     assert malformed == (
@@ -402,12 +402,12 @@ def test_lit_time_refines_lit(tags, expected):
     )
 
 
-def test_lit_time_is_a_relevant_key():
+def test_lit_time_is_a_relevant_key() -> None:
     assert "lit:time" in RELEVANT_WAY_KEYS
 
 
 @pytest.mark.parametrize("value", ["", "bright", "mo-fr", "sometimes 10:00", "off"])
-def test_parse_lit_malformed(value):
+def test_parse_lit_malformed(value: str) -> None:
     _assert_malformed(parse_lit, value)
 
 
@@ -425,12 +425,12 @@ def test_parse_lit_malformed(value):
         ("partial", Tri.NO),
     ],
 )
-def test_parse_tactile_paving(value, expected):
+def test_parse_tactile_paving(value: str, expected: Tri) -> None:
     assert parse_tactile_paving(value) == expected
 
 
 @pytest.mark.parametrize("value", ["", "bumpy", "2"])
-def test_parse_tactile_paving_malformed(value):
+def test_parse_tactile_paving_malformed(value: str) -> None:
     _assert_malformed(parse_tactile_paving, value)
 
 
@@ -446,12 +446,12 @@ def test_parse_tactile_paving_malformed(value):
         ("walk_only", AcousticSignal.YES),
     ],
 )
-def test_parse_acoustic_signal(value, expected):
+def test_parse_acoustic_signal(value: str, expected: AcousticSignal) -> None:
     assert parse_acoustic_signal(value) == expected
 
 
 @pytest.mark.parametrize("value", ["", "beep", "loud"])
-def test_parse_acoustic_signal_malformed(value):
+def test_parse_acoustic_signal_malformed(value: str) -> None:
     _assert_malformed(parse_acoustic_signal, value)
 
 
@@ -473,14 +473,14 @@ def test_parse_acoustic_signal_malformed(value):
         ("no", CrossingKind.NONE),
     ],
 )
-def test_parse_crossing_kind(value, expected):
+def test_parse_crossing_kind(value: str, expected: CrossingKind) -> None:
     assert parse_crossing_kind(value) == expected
 
 
 @pytest.mark.parametrize(
     "value", ["", "yes", "pedestrian", "no;marked", "marked;", "zebra crossing"]
 )
-def test_parse_crossing_kind_malformed(value):
+def test_parse_crossing_kind_malformed(value: str) -> None:
     _assert_malformed(parse_crossing_kind, value)
 
 
@@ -499,12 +499,12 @@ def test_parse_crossing_kind_malformed(value):
         ("regular", KerbKind.RAISED),
     ],
 )
-def test_parse_kerb_kind(value, expected):
+def test_parse_kerb_kind(value: str, expected: KerbKind) -> None:
     assert parse_kerb_kind(value) == expected
 
 
 @pytest.mark.parametrize("value", ["", "high", "0.03", "lowered;raised"])
-def test_parse_kerb_kind_malformed(value):
+def test_parse_kerb_kind_malformed(value: str) -> None:
     _assert_malformed(parse_kerb_kind, value)
 
 
@@ -529,12 +529,12 @@ def test_parse_kerb_kind_malformed(value):
         ("5 cm", KerbKind.RAISED),
     ],
 )
-def test_parse_sloped_curb(value, expected):
+def test_parse_sloped_curb(value: str, expected: KerbKind) -> None:
     assert parse_sloped_curb(value) == expected
 
 
 @pytest.mark.parametrize("value", ["", "3", "gentle", "left"])
-def test_parse_sloped_curb_malformed(value):
+def test_parse_sloped_curb_malformed(value: str) -> None:
     _assert_malformed(parse_sloped_curb, value)
 
 
@@ -572,12 +572,12 @@ def test_parse_sloped_curb_malformed(value):
         ("unknown", BarrierKind.UNKNOWN),
     ],
 )
-def test_parse_barrier(value, expected):
+def test_parse_barrier(value: str, expected: BarrierKind) -> None:
     assert parse_barrier(value) == expected
 
 
 @pytest.mark.parametrize("value", ["", "a big rock", "gate;bollard"])
-def test_parse_barrier_malformed(value):
+def test_parse_barrier_malformed(value: str) -> None:
     _assert_malformed(parse_barrier, value)
 
 
@@ -615,7 +615,7 @@ def test_parse_barrier_malformed(value):
         ("", HighwayClass.OTHER),
     ],
 )
-def test_highway_class(value, expected):
+def test_highway_class(value: str, expected: HighwayClass) -> None:
     assert highway_class(value) == expected
 
 
@@ -678,14 +678,14 @@ def test_highway_class(value, expected):
         ({}, False),
     ],
 )
-def test_is_pedestrian_way(tags, expected):
+def test_is_pedestrian_way(tags: dict[str, str], expected: bool) -> None:
     assert is_pedestrian_way(tags) is expected
 
 
 # ------------------------------------------------------------------------------ way attributes
 
 
-def test_way_crossing_with_lowered_kerb():
+def test_way_crossing_with_lowered_kerb() -> None:
     malformed: Counter[str] = Counter()
     tags = {"highway": "footway", "footway": "crossing", "crossing": "marked", "kerb": "lowered"}
     way = way_attributes(tags, malformed)
@@ -698,18 +698,18 @@ def test_way_crossing_with_lowered_kerb():
     assert not malformed
 
 
-def test_way_untagged_crossing_is_unknown_kind_without_kerb():
+def test_way_untagged_crossing_is_unknown_kind_without_kerb() -> None:
     way = way_attributes({"highway": "footway", "footway": "crossing"}, Counter())
     assert way.crossing is CrossingKind.UNKNOWN
     assert way.kerb is KerbKind.NONE
 
 
-def test_way_not_a_crossing():
+def test_way_not_a_crossing() -> None:
     way = way_attributes({"highway": "footway", "crossing": "marked"}, Counter())
     assert way.crossing is CrossingKind.NONE
 
 
-def test_road_with_sidewalk_both_uses_sidewalk_surface_not_carriageway_width():
+def test_road_with_sidewalk_both_uses_sidewalk_surface_not_carriageway_width() -> None:
     malformed: Counter[str] = Counter()
     tags = {
         "highway": "residential",
@@ -725,14 +725,14 @@ def test_road_with_sidewalk_both_uses_sidewalk_surface_not_carriageway_width():
     assert not malformed
 
 
-def test_road_with_sidewalk_falls_back_to_road_surface():
+def test_road_with_sidewalk_falls_back_to_road_surface() -> None:
     tags = {"highway": "residential", "sidewalk": "both", "surface": "asphalt", "width": "7"}
     way = way_attributes(tags, Counter())
     assert way.surface is SurfaceClass.ASPHALT
     assert way.width_m is None
 
 
-def test_road_sidewalk_sides_take_worse_value():
+def test_road_sidewalk_sides_take_worse_value() -> None:
     tags = {
         "highway": "tertiary",
         "sidewalk": "both",
@@ -753,7 +753,7 @@ def test_road_sidewalk_sides_take_worse_value():
     assert way.surface is SurfaceClass.PAVING_STONES  # left wins: surfaces have no order
 
 
-def test_road_sidewalk_only_present_side_counts():
+def test_road_sidewalk_only_present_side_counts() -> None:
     tags = {
         "highway": "residential",
         "sidewalk": "right",
@@ -788,12 +788,12 @@ def test_road_sidewalk_only_present_side_counts():
         ({}, Sidewalk.UNKNOWN),
     ],
 )
-def test_road_sidewalk_state(tags, expected):
+def test_road_sidewalk_state(tags: dict[str, str], expected: Sidewalk) -> None:
     way = way_attributes({"highway": "residential", **tags}, Counter())
     assert way.sidewalk is expected
 
 
-def test_road_with_sidewalk_separate():
+def test_road_with_sidewalk_separate() -> None:
     malformed: Counter[str] = Counter()
     tags = {"highway": "secondary", "sidewalk": "separate", "width": "9", "surface": "asphalt"}
     way = way_attributes(tags, malformed)
@@ -805,20 +805,20 @@ def test_road_with_sidewalk_separate():
 
 
 @pytest.mark.parametrize("highway", ["footway", "path", "steps", "platform", "cycleway"])
-def test_non_road_sidewalk_not_applicable_and_width_used(highway):
+def test_non_road_sidewalk_not_applicable_and_width_used(highway: str) -> None:
     way = way_attributes({"highway": highway, "width": "1.5"}, Counter())
     assert way.sidewalk is Sidewalk.NOT_APPLICABLE
     assert way.width_m == 1.5
 
 
-def test_non_road_est_width_fallback():
+def test_non_road_est_width_fallback() -> None:
     malformed: Counter[str] = Counter()
     way = way_attributes({"highway": "footway", "width": "wide", "est_width": "2"}, malformed)
     assert way.width_m == 2.0
     assert malformed == Counter({"width": 1})
 
 
-def test_steps_with_step_count_and_handrail():
+def test_steps_with_step_count_and_handrail() -> None:
     malformed: Counter[str] = Counter()
     tags = {"highway": "steps", "step_count": "12", "handrail:right": "yes", "handrail:left": "no"}
     way = way_attributes(tags, malformed)
@@ -840,7 +840,7 @@ def test_steps_with_step_count_and_handrail():
         ({}, Tri.UNKNOWN),
     ],
 )
-def test_handrail(tags, expected):
+def test_handrail(tags: dict[str, str], expected: Tri) -> None:
     assert way_attributes({"highway": "steps", **tags}, Counter()).handrail is expected
 
 
@@ -857,25 +857,25 @@ def test_handrail(tags, expected):
         ({}, Tri.UNKNOWN),
     ],
 )
-def test_ramp_wheelchair(tags, expected):
+def test_ramp_wheelchair(tags: dict[str, str], expected: Tri) -> None:
     assert way_attributes({"highway": "steps", **tags}, Counter()).ramp_wheelchair is expected
 
 
-def test_incline_up_is_direction_only():
+def test_incline_up_is_direction_only() -> None:
     way = way_attributes({"highway": "steps", "incline": "up"}, Counter())
     assert way.incline_percent is None
     assert way.incline_source is InclineSource.TAG_DIRECTION_ONLY
     assert way.incline_direction == 1
 
 
-def test_incline_percent_is_tagged():
+def test_incline_percent_is_tagged() -> None:
     way = way_attributes({"highway": "footway", "incline": "-6%"}, Counter())
     assert way.incline_percent == -6.0
     assert way.incline_source is InclineSource.TAG
     assert way.incline_direction == -1
 
 
-def test_malformed_incline_is_counted_and_unknown():
+def test_malformed_incline_is_counted_and_unknown() -> None:
     malformed: Counter[str] = Counter()
     way = way_attributes({"highway": "footway", "incline": "steep"}, malformed)
     assert way.incline_percent is None
@@ -883,7 +883,7 @@ def test_malformed_incline_is_counted_and_unknown():
     assert malformed["incline"] == 1
 
 
-def test_untagged_way_is_unknown_everywhere():
+def test_untagged_way_is_unknown_everywhere() -> None:
     way = way_attributes({"highway": "footway"}, Counter())
     assert way == WayAttributes(
         highway=HighwayClass.FOOTWAY,
@@ -912,7 +912,7 @@ def test_untagged_way_is_unknown_everywhere():
     )
 
 
-def test_way_plain_attributes():
+def test_way_plain_attributes() -> None:
     tags = {
         "highway": "footway",
         "footway": "sidewalk",
@@ -940,18 +940,18 @@ def test_way_plain_attributes():
         ({"highway": "footway"}, False),
     ],
 )
-def test_is_sidewalk(tags, expected):
+def test_is_sidewalk(tags: dict[str, str], expected: bool) -> None:
     assert way_attributes(tags, Counter()).is_sidewalk is expected
 
 
-def test_elevator_and_platform_ways():
+def test_elevator_and_platform_ways() -> None:
     assert way_attributes({"highway": "elevator"}, Counter()).is_elevator
     platform = way_attributes({"railway": "platform"}, Counter())
     assert platform.highway is HighwayClass.PLATFORM
     assert platform.sidewalk is Sidewalk.NOT_APPLICABLE
 
 
-def test_way_crossing_signals():
+def test_way_crossing_signals() -> None:
     tags = {
         "highway": "footway",
         "footway": "crossing",
@@ -967,7 +967,7 @@ def test_way_crossing_signals():
     assert way.tactile_paving is Tri.YES
 
 
-def test_way_malformed_values_are_counted_per_key():
+def test_way_malformed_values_are_counted_per_key() -> None:
     malformed: Counter[str] = Counter()
     tags = {
         "highway": "footway",
@@ -989,7 +989,7 @@ def test_way_malformed_values_are_counted_per_key():
 # ------------------------------------------------------------------------------ node attributes
 
 
-def test_node_kerb_height_lowered():
+def test_node_kerb_height_lowered() -> None:
     malformed: Counter[str] = Counter()
     node = node_attributes({"barrier": "kerb", "kerb:height": "0.03"}, malformed)
     assert node.kerb is KerbKind.LOWERED
@@ -1022,12 +1022,14 @@ def test_node_kerb_height_lowered():
         ({}, KerbKind.NONE, None, KerbHeightSource.UNKNOWN),
     ],
 )
-def test_node_kerb(tags, kind, height, source):
+def test_node_kerb(
+    tags: dict[str, str], kind: KerbKind, height: float | None, source: KerbHeightSource
+) -> None:
     node = node_attributes(tags, Counter())
     assert (node.kerb, node.kerb_height_cm, node.kerb_height_source) == (kind, height, source)
 
 
-def test_node_barrier_kerb_only_is_unknown():
+def test_node_barrier_kerb_only_is_unknown() -> None:
     node = node_attributes({"barrier": "kerb"}, Counter())
     assert node.kerb is KerbKind.UNKNOWN
     assert node.kerb_height_cm is None
@@ -1035,7 +1037,7 @@ def test_node_barrier_kerb_only_is_unknown():
     assert node.is_notable
 
 
-def test_crossing_node_with_sound_and_tactile_paving():
+def test_crossing_node_with_sound_and_tactile_paving() -> None:
     malformed: Counter[str] = Counter()
     tags = {
         "highway": "crossing",
@@ -1067,11 +1069,11 @@ def test_crossing_node_with_sound_and_tactile_paving():
         ({"crossing": "marked"}, CrossingKind.NONE),
     ],
 )
-def test_node_crossing(tags, expected):
+def test_node_crossing(tags: dict[str, str], expected: CrossingKind) -> None:
     assert node_attributes(tags, Counter()).crossing is expected
 
 
-def test_node_maxwidth_prefers_physical():
+def test_node_maxwidth_prefers_physical() -> None:
     node = node_attributes(
         {"barrier": "bollard", "maxwidth:physical": "0,9", "maxwidth": "2"}, Counter()
     )
@@ -1093,11 +1095,11 @@ def test_node_maxwidth_prefers_physical():
         ({}, False),
     ],
 )
-def test_node_is_entrance(tags, expected):
+def test_node_is_entrance(tags: dict[str, str], expected: bool) -> None:
     assert node_attributes(tags, Counter()).is_entrance is expected
 
 
-def test_node_elevator_and_wheelchair():
+def test_node_elevator_and_wheelchair() -> None:
     node = node_attributes({"highway": "elevator", "wheelchair": "yes"}, Counter())
     assert node.is_elevator
     assert node.wheelchair is Wheelchair.YES
@@ -1107,13 +1109,13 @@ def test_node_elevator_and_wheelchair():
     "tags",
     [{}, {"highway": "street_lamp"}, {"name": "x", "created_by": "JOSM"}, {"highway": "stop"}],
 )
-def test_ordinary_node_is_not_notable(tags):
+def test_ordinary_node_is_not_notable(tags: dict[str, str]) -> None:
     node = node_attributes(tags, Counter())
     assert node == EMPTY_NODE
     assert not node.is_notable
 
 
-def test_node_malformed_counted():
+def test_node_malformed_counted() -> None:
     malformed: Counter[str] = Counter()
     node = node_attributes({"highway": "crossing", "crossing": "sure", "kerb": "tall"}, malformed)
     assert node.crossing is CrossingKind.UNKNOWN
@@ -1124,7 +1126,7 @@ def test_node_malformed_counted():
 # ------------------------------------------------------------------------------ relevant keys
 
 
-def test_relevant_keys():
+def test_relevant_keys() -> None:
     for key in ("kerb", "kerb:height", "barrier", "crossing", "maxwidth:physical", "door"):
         assert key in RELEVANT_NODE_KEYS
     for key in ("highway", "incline", "sidewalk:left:surface", "handrail:right", "foot"):
@@ -1135,7 +1137,7 @@ def test_relevant_keys():
     assert not is_relevant_way_key("created_by")
 
 
-def test_irrelevant_tags_do_not_change_results():
+def test_irrelevant_tags_do_not_change_results() -> None:
     tags = {
         "highway": "residential",
         "sidewalk": "both",
@@ -1191,7 +1193,7 @@ _ROBUSTNESS = settings(suppress_health_check=[HealthCheck.too_slow])
 
 @_ROBUSTNESS
 @given(st.dictionaries(st.sampled_from(sorted(RELEVANT_WAY_KEYS)), _VALUES, max_size=20))
-def test_way_attributes_never_raises(tags):
+def test_way_attributes_never_raises(tags: dict[str, str]) -> None:
     malformed: Counter[str] = Counter()
     way = way_attributes(tags, malformed)
     assert isinstance(way, WayAttributes)
@@ -1201,7 +1203,7 @@ def test_way_attributes_never_raises(tags):
 
 @_ROBUSTNESS
 @given(st.dictionaries(st.sampled_from(sorted(RELEVANT_NODE_KEYS)), _VALUES, max_size=20))
-def test_node_attributes_never_raises(tags):
+def test_node_attributes_never_raises(tags: dict[str, str]) -> None:
     malformed: Counter[str] = Counter()
     node = node_attributes(tags, malformed)
     assert isinstance(node, NodeAttributes)
@@ -1286,10 +1288,10 @@ def test_non_crossing_way_is_unchanged() -> None:
         ({"barrier": "kerb", "access": "no"}, Tri.UNKNOWN),
     ],
 )
-def test_barrier_access(tags, expected):
+def test_barrier_access(tags: dict[str, str], expected: Tri) -> None:
     assert barrier_access(tags) is expected
     assert node_attributes(tags, Counter()).barrier_access is expected
 
 
-def test_access_tag_alone_does_not_make_a_node_notable():
+def test_access_tag_alone_does_not_make_a_node_notable() -> None:
     assert not node_attributes({"access": "private"}, Counter()).is_notable

@@ -24,6 +24,7 @@ from accessibility_rules.profile import make_profile
 from accessibility_rules.weights import (
     POINT_LIMITS,
     VIOLATION_PENALTY_S,
+    EdgeWeights,
     Limit,
     Unknown,
     WeightParts,
@@ -62,7 +63,9 @@ def one_edge(**changes: Any) -> tuple[dict[str, np.ndarray], EffectiveEdges]:
     return edge, eff
 
 
-def weights(profile: str = "wheelchair", overrides: dict[str, Any] | None = None, **changes: Any):
+def weights(
+    profile: str = "wheelchair", overrides: dict[str, Any] | None = None, **changes: Any
+) -> EdgeWeights:
     edge, eff = one_edge(**changes)
     return compute_weights(make_profile(profile, overrides or {}), edge, eff)
 
@@ -114,7 +117,7 @@ def test_the_same_edges_are_fine_for_walking() -> None:
 
 
 def test_blind_profile_can_require_acoustic_signals_at_traffic_lights() -> None:
-    lights = {"crossing": CrossingKind.TRAFFIC_SIGNALS, "crossing_share": 1.0}
+    lights: dict[str, Any] = {"crossing": CrossingKind.TRAFFIC_SIGNALS, "crossing_share": 1.0}
     silent = weights(
         "blind", {"require_acoustic_signals": True}, acoustic_signal=AcousticSignal.NO, **lights
     )
@@ -179,7 +182,7 @@ def test_soft_factors_slow_down_without_forbidding() -> None:
 
 
 def test_point_violations_are_charged_at_the_head_and_along_ones_along_the_edge() -> None:
-    kerb = {"kerb_count": 1, "kerb_height_cm": 12.0}
+    kerb: dict[str, Any] = {"kerb_count": 1, "kerb_height_cm": 12.0}
     kerb_short, kerb_long = parts(length_m=10.0, **kerb), parts(length_m=200.0, **kerb)
     assert kerb_short.violation_along_s[0] == kerb_long.violation_along_s[0] == 0.0
     assert kerb_short.violation_point_s[0] == kerb_long.violation_point_s[0]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -247,7 +247,11 @@ def _events_reference(edge: dict[str, np.ndarray], eff: EffectiveEdges) -> tuple
         (signalised & (acoustic == AcousticSignal.UNKNOWN), k.U_ACOUSTIC_SIGNAL),
         (crossing & (paving == Tri.UNKNOWN), k.U_TACTILE_PAVING),
     ]
-    word = [sum(np.where(m, b, 0) for m, b in pairs).astype(np.uint32) for pairs in (bits, unknown)]
+    # the sum of a non-empty list of arrays is an array (sum's 0 only stands for an empty one)
+    word = [
+        cast(np.ndarray, sum(np.where(m, b, 0) for m, b in pairs)).astype(np.uint32)
+        for pairs in (bits, unknown)
+    ]
     return word[0], word[1]
 
 

@@ -224,11 +224,11 @@ def reference_weights_and_parts(
     ]  # fmt: skip
     along_bits, head_bits = zero.copy(), zero.copy()
     along_s, point_s = np.zeros(length.shape), np.zeros(length.shape)
-    for parts, bits, price in (
+    for limit_parts, bits, price in (
         (along_parts, along_bits, along_s),
         (point_parts, head_bits, point_s),
     ):
-        for broken, limit, seconds in parts:
+        for broken, limit, seconds in limit_parts:
             broken = np.asarray(broken, dtype=bool) & np.ones(length.shape, dtype=bool)
             bits |= _flag(broken, limit)
             price += np.where(broken, np.maximum(seconds, 0.0), 0.0)

@@ -4,7 +4,8 @@ serve`` in a process (:func:`running_server`), or an app served in a thread (:fu
 :func:`running_server` starts the server with a throw-away SQLite database (never the
 developer's ``.cache/stufenlos.db``), waits until ``/health`` answers, yields the base URL and
 stops the server (terminate, then kill) whatever happens; :func:`threaded_server` serves an app
-the test made (its settings name its database) until the test is done.
+the test made (its settings name its database) until the test is done. :func:`app_state` is the
+state of the app a test client serves.
 """
 
 from __future__ import annotations
@@ -22,9 +23,19 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from starlette.datastructures import State
 
 HOST = "127.0.0.1"  # loopback only
 START_TIMEOUT_S = 60.0
+
+
+def app_state(client: TestClient) -> State:
+    """``client.app.state``: the state of the FastAPI app a test client serves (``TestClient.app``
+    is typed as any ASGI app)."""
+    assert isinstance(client.app, FastAPI)
+    return client.app.state
 
 
 def free_port() -> int:

@@ -82,12 +82,12 @@ def test_the_worker_is_pinned_alone_and_free_while_jobs_queue() -> None:
         first_running = threading.Event()
         release = threading.Event()
 
-        def first() -> set[int]:
+        def first() -> frozenset[int]:
             first_running.set()
             release.wait(10)
             return _me()
 
-        def cpu_thread() -> set[int]:
+        def cpu_thread() -> frozenset[int]:
             return _me()
 
         async def run() -> None:

@@ -72,7 +72,12 @@ class Worker:
 
     def call(self, fn: Any) -> None:
         done = threading.Event()
-        self.loop.call_soon_threadsafe(lambda: (fn(), done.set()))
+
+        def call_then_signal() -> None:
+            fn()
+            done.set()
+
+        self.loop.call_soon_threadsafe(call_then_signal)
         assert done.wait(5)
 
     def stop(self) -> None:

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from accessibility_rules.profile import preset_names
 from api.schemas import RouteOut
+from tests.api.serving import app_state
 
 pytestmark = pytest.mark.realdata
 
@@ -225,7 +226,7 @@ def test_unknown_profile_is_404(client: TestClient) -> None:
 
 # ------------------------------------------------------------------------------------- routes
 
-OVERRIDES = {
+OVERRIDES: dict[str, dict[str, Any]] = {
     "allergy": {"avoid_pollen": ["tilia", "betula"], "pollen_penalty_factor": 3.0},
     "dog_walk": {"green_preference": 2.0},
     "blind": {"unknown.acoustic_signal": "penalize", "walking_speed_mps": 0.9},
@@ -791,9 +792,9 @@ def test_openapi_alternatives_maximum_is_the_configured_one(client: TestClient) 
     """The schema's maximum is ``settings.max_alternatives`` (3), not the hard cap (5): a request
     the schema allows is never refused for its size."""
     props = _spec(client)["components"]["schemas"]["RouteRequest"]["properties"]
-    maximum = client.app.state.settings.max_alternatives
+    maximum = app_state(client).settings.max_alternatives
     assert props["alternatives"]["maximum"] == maximum
-    assert props["via"]["maxItems"] == client.app.state.settings.max_via_points
+    assert props["via"]["maxItems"] == app_state(client).settings.max_via_points
     origin, destination = {"lat": 49.4425, "lon": 7.7690}, {"lat": 49.4400, "lon": 7.7660}
     body = {"origin": origin, "destination": destination, "alternatives": maximum + 1}
     too_many = client.post("/routes", json=body)

@@ -63,7 +63,7 @@ def _trips(client: TestClient, count: int, seed: int) -> list[tuple[dict[str, fl
     graph = client.app.state.router.graph  # type: ignore[attr-defined]
     rng = np.random.default_rng(seed)
     lat, lon = graph.node["lat"], graph.node["lon"]
-    out = []
+    out: list[tuple[dict[str, float], ...]] = []
     for _ in range(count):
         a, b = (int(i) for i in rng.integers(0, graph.node_count, 2))
         out.append(

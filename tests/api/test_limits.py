@@ -98,6 +98,7 @@ def test_window_boundary_does_not_double_the_limit(database_url: str) -> None:
     assert all(limiter.hit("a") is None for _ in range(5))
     now[0] += 4.0  # 2 s into the next window
     wait = limiter.hit("a")
+    assert wait is not None
     assert wait == pytest.approx(56.0)  # the five hits leave the window at 1_800_000_118
     now[0] += wait + 0.01
     assert limiter.hit("a") is None

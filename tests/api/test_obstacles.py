@@ -31,6 +31,7 @@ from accessibility_rules.effective import effective_edges
 from accessibility_rules.weights import compute_weights
 from api.obstacles.beacon import WriteBeacon
 from graphs.arrays import array_fields
+from tests.api.serving import app_state
 
 pytestmark = pytest.mark.realdata
 
@@ -421,12 +422,15 @@ def test_other_workers_see_writes_at_once_through_the_beacon(
     writer = start_app(database_url)
     reader = start_app(database_url, obstacle_poll_s=60.0)  # another worker process, in effect
     assert route(reader)["distance_m"] == baseline["wheelchair"]["distance_m"]
-    live = reader.app.state.live_obstacles
+    live = app_state(reader).live_obstacles
     revision_reads: list[int] = []
     read_revision_now = live._revision_now
-    monkeypatch.setattr(
-        live, "_revision_now", lambda: revision_reads.append(1) or read_revision_now()
-    )
+
+    def counted_revision_now() -> int:
+        revision_reads.append(1)
+        return read_revision_now()
+
+    monkeypatch.setattr(live, "_revision_now", counted_revision_now)
     oid = writer.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"]).json()[
         "id"
     ]
@@ -448,7 +452,7 @@ def test_other_workers_see_writes_through_the_revision(
     writer = start_app(database_url)
     monkeypatch.setattr(WriteBeacon, "for_database", classmethod(lambda cls, url: cls(None)))
     reader = start_app(database_url, obstacle_poll_s=0.05)  # another worker process, in effect
-    assert not reader.app.state.live_obstacles.beacon.enabled
+    assert not app_state(reader).live_obstacles.beacon.enabled
     assert route(reader)["distance_m"] == baseline["wheelchair"]["distance_m"]
     oid = writer.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"]).json()[
         "id"

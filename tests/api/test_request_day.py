@@ -4,7 +4,8 @@ rules give computed anew, for every profile, day, darkness and forecast."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 import pytest
 
@@ -42,7 +43,7 @@ def _anew(req: RouteRequest, preset: str) -> tuple[Any, dict[str, Any]]:
     when = req.departure_time.replace(tzinfo=BERLIN)
     day = req.date if req.date is not None else when.date()
     light = day_light(*KAISERSLAUTERN, when)
-    forecast = parse_forecast(req.pollen_forecast or {})
+    forecast = parse_forecast(cast("Mapping[str, object]", req.pollen_forecast or {}))
     avoided = avoided_pollen(profile, day, forecast)
     conditions = reacted_to(profile, avoided, light.dark)
     pollen = [

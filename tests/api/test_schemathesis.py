@@ -17,7 +17,7 @@ import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import pytest
 import schemathesis  # in the test extras: `make test` installs it, so it is never skipped
@@ -111,12 +111,19 @@ def _moved(lat: float, lon: float) -> tuple[float, float]:
     return 49.436 + abs(lat) % 0.01, 7.760 + abs(lon) % 0.017
 
 
+def _is_number(x: object) -> TypeGuard[float]:
+    """A JSON number: an int or a float, not a bool."""
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
 def _into_area(value: Any) -> Any:
     """``value`` with every valid ``{"lat", "lon"}`` position (or ``"lat,lon"`` text) moved in."""
     if isinstance(value, dict):
         lat, lon = value.get("lat"), value.get("lon")
-        if all(isinstance(x, int | float) and not isinstance(x, bool) for x in (lat, lon)) and (
-            math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180
+        if (
+            _is_number(lat)
+            and _is_number(lon)
+            and (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180)
         ):
             value = dict(value)
             value["lat"], value["lon"] = _moved(lat, lon)

@@ -131,13 +131,13 @@ def test_workers_are_forked_from_the_preloaded_parent(
                 Path(f"/proc/{pid}/cmdline").read_bytes()
                 == Path(f"/proc/{parent}/cmdline").read_bytes()
             )
-            wait_for(
-                lambda pid=pid: (
+
+            def started(pid: int = pid) -> bool:
+                return (
                     f"worker {pid} forked from preloaded parent {parent}" in served.log.read_text()
-                ),
-                10.0,
-                "the worker's start line",
-            )
+                )
+
+            wait_for(started, 10.0, "the worker's start line")
             # the preloaded pages are shared with the parent, not loaded again (tens of MB)
             rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().split()
             shared_kb = sum(
@@ -278,7 +278,7 @@ def test_connections_are_spread_evenly_over_the_workers(
         port = int(served.base.rsplit(":", 1)[1])
         workers = served.workers()
         for pattern in (_burst_of_eight, _eight_one_by_one):
-            tries = []
+            tries: list[list[int]] = []
             while len(tries) < 3 and [4, 4] not in tries:
                 tries.append(pattern(workers, port))
             assert [4, 4] in tries, (pattern.__name__, tries)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -366,7 +367,7 @@ def test_reversing_an_edge_negates_its_incline(
 
 
 @pytest.mark.realdata
-def test_real_srtm_tile_covers_kaiserslautern(shared_file) -> None:
+def test_real_srtm_tile_covers_kaiserslautern(shared_file: Callable[[str], Path]) -> None:
     dem = Dem.open(shared_file("srtm3-N49E007.hgt.gz"))
     assert dem.bounds == pytest.approx((7.0, 49.0, 8.0, 50.0), abs=CELL / 2)
     h = float(dem.elevation_m(7.7690, 49.4447))

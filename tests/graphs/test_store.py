@@ -20,6 +20,7 @@ from graphs.store import (
     load_graph,
     save_graph,
 )
+from tests.conftest import RealBuild
 
 
 def _build(osm_fixtures: Path, name: str) -> CompiledGraph:
@@ -258,7 +259,7 @@ def test_load_damaged_meta(graph: CompiledGraph, tmp_path: Path) -> None:
 
 
 @pytest.mark.realdata
-def test_load_time_of_the_kaiserslautern_graph(kaiserslautern_graph) -> None:
+def test_load_time_of_the_kaiserslautern_graph(kaiserslautern_graph: RealBuild) -> None:
     load_graph(kaiserslautern_graph.out_dir)  # warm the page cache
     times = []
     for _ in range(3):

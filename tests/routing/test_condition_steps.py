@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from numpy.typing import ArrayLike
 
 from accessibility_rules.attributes import Tri
 from accessibility_rules.conditions import BERLIN, Conditions, resolve_conditions
@@ -36,7 +37,7 @@ IN_JUNE = Conditions((("tilia", 3.0),))
 # ------------------------------------------------------------------ a hand-made route (no data)
 
 
-def _graph(**columns: list[float]) -> Any:
+def _graph(**columns: ArrayLike) -> Any:
     """A stand-in graph: only the edge columns and meta the steps read."""
     edge = {k: np.asarray(v) for k, v in columns.items()}
     return SimpleNamespace(edge=edge, meta={"parks": ["Körnerpark"]})

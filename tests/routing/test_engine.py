@@ -17,6 +17,7 @@ import itertools
 import json
 import math
 import time
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import networkx as nx
@@ -36,6 +37,7 @@ from routing.errors import (
     SearchBudgetError,
 )
 from routing.metric import Metric
+from routing.route import Route
 from routing.snapping import SnapPoint
 
 pytestmark = pytest.mark.realdata
@@ -263,11 +265,13 @@ def end_fraction_ok(router: Router, path: Path) -> bool:
     return last.edge == rev and math.isclose(last.end, 1.0 - t.fraction, abs_tol=1e-12)
 
 
-def metres(lonlat: tuple[float, float], snapped: dict[str, float]) -> float:
+def metres(lonlat: Sequence[float], snapped: dict[str, float]) -> float:
     return float(haversine_m(lonlat[0], lonlat[1], snapped["lon"], snapped["lat"]))
 
 
-def routed_pairs(router: Router, preset: str, count: int, seed: int):
+def routed_pairs(
+    router: Router, preset: str, count: int, seed: int
+) -> Iterator[tuple[Route, Path, EdgeWeights]]:
     """(route, path, weights) for ``count`` seeded pairs that have a route."""
     from routing.report import build_route
 
@@ -587,7 +591,9 @@ def cli_args(graph_dir: Any, router: Router) -> list[str]:
             f"{b_lat},{b_lon}"]  # fmt: skip
 
 
-def test_cli_route_summary(ksl_graph_dir: Any, ksl_router: Router, capsys) -> None:
+def test_cli_route_summary(
+    ksl_graph_dir: Any, ksl_router: Router, capsys: pytest.CaptureFixture[str]
+) -> None:
     from api.cli import main
 
     assert main([*cli_args(ksl_graph_dir, ksl_router), "--profile", "wheelchair"]) == 0
@@ -598,7 +604,9 @@ def test_cli_route_summary(ksl_graph_dir: Any, ksl_router: Router, capsys) -> No
     assert "OpenStreetMap" in out
 
 
-def test_cli_route_json(ksl_graph_dir: Any, ksl_router: Router, capsys) -> None:
+def test_cli_route_json(
+    ksl_graph_dir: Any, ksl_router: Router, capsys: pytest.CaptureFixture[str]
+) -> None:
     from api.cli import main
 
     args = [*cli_args(ksl_graph_dir, ksl_router), "--set", "max_kerb_height_cm=4", "--json"]
@@ -609,7 +617,9 @@ def test_cli_route_json(ksl_graph_dir: Any, ksl_router: Router, capsys) -> None:
 
 
 @pytest.mark.parametrize("setting", ["max_kerb_height_cm=abc", "max_kerb_height_cm=400"])
-def test_cli_bad_set_value(ksl_graph_dir: Any, ksl_router: Router, capsys, setting) -> None:
+def test_cli_bad_set_value(
+    ksl_graph_dir: Any, ksl_router: Router, capsys: pytest.CaptureFixture[str], setting: str
+) -> None:
     from api.cli import main
 
     code = main([*cli_args(ksl_graph_dir, ksl_router), "--profile", "wheelchair", "--set", setting])

@@ -115,7 +115,7 @@ def test_incline_profile_on_drawn_inclines_equals_the_per_edge_loop(
     case: tuple[SimpleNamespace, SimpleNamespace],
 ) -> None:
     graph, route = case
-    want = reference(graph, route)  # type: ignore[arg-type]
+    want = reference(graph, route)
     assert_same_stretches(incline_profile(graph, route), want)  # type: ignore[arg-type]
     # the kernel's JSON text is orjson's, byte for byte (-0.0, null, 12.0, names included)
     assert incline_profile_json(graph, route) == orjson.dumps(want)  # type: ignore[arg-type]

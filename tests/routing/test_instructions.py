@@ -220,7 +220,7 @@ def test_a_via_route_says_a_barrier_and_the_turn_onto_it_at_one_place() -> None:
         Segment(1, None, "steps", False, 10.04, 12.0, 1, 2, 2),
     ]
     steps = Barrier("steps", 10.0, 7.70154, 49.44, {"step_count": 4, "handrail": "yes", "ramp_wheelchair": "no"})  # fmt: skip
-    ends = {"origin": {}, "destination": {}}
+    ends: dict[str, dict[str, float]] = {"origin": {}, "destination": {}}
     second = _route(seg, geo, barriers=[steps], snapped=ends)
     route = combine_routes([dataclasses.replace(first, snapped=ends), second])
     said = [(s.type, s.at_m) for s in instructions(route, "de")]
@@ -443,6 +443,7 @@ def test_accessibility_sentence_equals_the_sentence_of_the_whole_verdict(ksl_rou
     g = ksl_router.graph
     rng = np.random.default_rng(5)
     seen: set[str] = set()
+    languages: tuple[Language, ...] = ("de", "en")
     for _ in range(40):
         a, b = rng.integers(0, g.node_count, 2)
         origin, destination = node_trip(g, a, b)
@@ -455,7 +456,7 @@ def test_accessibility_sentence_equals_the_sentence_of_the_whole_verdict(ksl_rou
             acc = route.accessibility
             longer = dataclasses.replace(acc, breaks=acc.breaks * 4, relies_on=acc.relies_on * 4)
             steps = any(x.kind == "steps" for x in route.barriers)
-            for a_, lang in itertools.product((acc, longer), ("de", "en")):
+            for a_, lang in itertools.product((acc, longer), languages):
                 whole = verdict_of(dataclasses.replace(route, accessibility=a_))
                 assert accessibility_sentence(a_, lang, has_steps=steps) == verdict_sentence(
                     whole, lang, has_steps=steps
@@ -659,7 +660,7 @@ def _slopes_reference(barriers: list[Barrier]) -> list[Barrier]:
         if b.kind == "steep":
             slope = [len(out), b, d["incline_percent"], float(d["length_m"])]
         out.append(b)
-    minimum = {"dem": ESTIMATED_SLOPE_MIN_M}
+    minimum: dict[str | None, float] = {"dem": ESTIMATED_SLOPE_MIN_M}
     return [b for b in out if b.kind != "steep" or float(b.details["length_m"]) >= minimum.get(b.details.get("source"), TAGGED_SLOPE_MIN_M)]  # fmt: skip
 
 
@@ -683,7 +684,7 @@ def _surfaces_reference(barriers: list[Barrier]) -> list[Barrier]:
     return out
 
 
-_FACTS = {
+_FACTS: dict[str, list[str | None]] = {
     "crossing": ["traffic_signals", "marked", "uncontrolled", "unmarked", "unknown", None],
     "acoustic_signal": ["yes", "no", "unknown", None],
     "tactile_paving": ["yes", "no", "unknown"],

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from numpy.typing import ArrayLike
 
 from routing import _kernels
 from tests.routing.end_rule import usable_ends
@@ -65,7 +66,12 @@ class Workspace:
         )  # fmt: skip
 
 
-def make_csr(n: int, edges: list[tuple[int, int, float]], x=None, y=None) -> Csr:
+def make_csr(
+    n: int,
+    edges: list[tuple[int, int, float]],
+    x: ArrayLike | None = None,
+    y: ArrayLike | None = None,
+) -> Csr:
     edges = sorted(edges, key=lambda e: e[0])  # stable: parallel edges keep their order
     tail = np.array([e[0] for e in edges], dtype=np.int32)
     head = np.array([e[1] for e in edges], dtype=np.int32)
@@ -90,7 +96,7 @@ def to_networkx(g: Csr, sources: np.ndarray, source_costs: np.ndarray) -> nx.Mul
     return nxg
 
 
-def reference(g: Csr, sources: np.ndarray, source_costs: np.ndarray) -> dict:
+def reference(g: Csr, sources: np.ndarray, source_costs: np.ndarray) -> dict[int, float]:
     """networkx distances from the sources, start costs included (super source removed)."""
     nxg = to_networkx(g, sources, source_costs)
     dist = nx.single_source_dijkstra_path_length(nxg, SUPER, weight="weight")
@@ -109,15 +115,19 @@ weights = st.one_of(
 )
 
 
+#: A graph, its sources, their start costs and the scale of the Euclidean heuristic (0: none).
+GraphCase = tuple[Csr, np.ndarray, np.ndarray, float]
+
+
 @st.composite
-def graphs(draw, euclidean: bool = False):
+def graphs(draw: st.DrawFn, euclidean: bool = False) -> GraphCase:
     """A random directed multigraph (loops and parallel edges allowed) with sources."""
     n = draw(st.integers(1, 40))
     m = draw(st.integers(0, 4 * n))
     x = draw(st.lists(st.floats(0, 100, allow_nan=False), min_size=n, max_size=n))
     y = draw(st.lists(st.floats(0, 100, allow_nan=False), min_size=n, max_size=n))
     scale = draw(st.floats(0.0, 3.0)) if euclidean else 0.0
-    edges = []
+    edges: list[tuple[int, int, float]] = []
     for _ in range(m):
         u = draw(st.integers(0, n - 1))
         v = draw(st.integers(0, n - 1))
@@ -132,7 +142,14 @@ def graphs(draw, euclidean: bool = False):
     return make_csr(n, edges, x, y), sources.astype(np.int64), source_costs, scale
 
 
-def run_dijkstra(g: Csr, ws: Workspace, sources, costs, marked_nodes, gen: int) -> int:
+def run_dijkstra(
+    g: Csr,
+    ws: Workspace,
+    sources: np.ndarray,
+    costs: np.ndarray,
+    marked_nodes: np.ndarray,
+    gen: int,
+) -> int:
     ws.marked[marked_nodes] = gen
     no_targets = (np.zeros(0, dtype=np.int64), np.zeros(0))
     _, _, settled = _kernels.search(
@@ -145,7 +162,18 @@ def run_dijkstra(g: Csr, ws: Workspace, sources, costs, marked_nodes, gen: int) 
 NO_LM = np.zeros((0, 0))  # no landmark columns: the kernel ignores the landmark bound
 
 
-def run_astar(g: Csr, ws: Workspace, sources, costs, exits, exit_costs, tx, ty, h, gen):
+def run_astar(
+    g: Csr,
+    ws: Workspace,
+    sources: np.ndarray,
+    costs: np.ndarray,
+    exits: np.ndarray,
+    exit_costs: np.ndarray,
+    tx: float,
+    ty: float,
+    h: float,
+    gen: int,
+) -> tuple[float, int, int]:
     bound = (g.x, g.y, float(tx), float(ty), float(h), NO_LM, np.zeros((len(exits), 0)), 1.0)
     return _kernels.search(
         (g.first_out, g.head, g.cost), ws.arrays, gen, (sources, costs), (exits, exit_costs),
@@ -164,7 +192,7 @@ def dirty(g: Csr, ws: Workspace, gen: int) -> None:
 
 @HYP
 @given(graphs())
-def test_dijkstra_whole_graph_matches_networkx(case) -> None:
+def test_dijkstra_whole_graph_matches_networkx(case: GraphCase) -> None:
     g, sources, costs, _ = case
     ws = Workspace(g.n, len(g.head), len(sources))
     dirty(g, ws, 1)
@@ -179,7 +207,7 @@ def test_dijkstra_whole_graph_matches_networkx(case) -> None:
 
 @HYP
 @given(graphs(), st.data())
-def test_dijkstra_settles_marked_nodes_exactly(case, data) -> None:
+def test_dijkstra_settles_marked_nodes_exactly(case: GraphCase, data: st.DataObject) -> None:
     g, sources, costs, _ = case
     marked = np.array(
         data.draw(st.lists(st.integers(0, g.n - 1), min_size=1, max_size=5)), dtype=np.int64
@@ -205,7 +233,16 @@ def test_dijkstra_settles_marked_nodes_exactly(case, data) -> None:
 # ------------------------------------------------------------------------ search as A*
 
 
-def check_astar(g: Csr, sources, costs, scale: float, exits, exit_costs, tx, ty) -> None:
+def check_astar(
+    g: Csr,
+    sources: np.ndarray,
+    costs: np.ndarray,
+    scale: float,
+    exits: np.ndarray,
+    exit_costs: np.ndarray,
+    tx: float,
+    ty: float,
+) -> None:
     ws = Workspace(g.n, len(g.head), len(sources))
     dirty(g, ws, 1)
     best, exit_i, settled = run_astar(g, ws, sources, costs, exits, exit_costs, tx, ty, scale, 2)
@@ -238,7 +275,7 @@ def check_astar(g: Csr, sources, costs, scale: float, exits, exit_costs, tx, ty)
 
 @HYP
 @given(graphs(), st.data())
-def test_astar_without_heuristic_matches_networkx(case, data) -> None:
+def test_astar_without_heuristic_matches_networkx(case: GraphCase, data: st.DataObject) -> None:
     g, sources, costs, _ = case
     k = data.draw(st.integers(1, 3))
     exits = np.array(data.draw(st.lists(st.integers(0, g.n - 1), min_size=k, max_size=k)))
@@ -248,7 +285,9 @@ def test_astar_without_heuristic_matches_networkx(case, data) -> None:
 
 @HYP
 @given(graphs(euclidean=True), st.data())
-def test_astar_with_euclidean_heuristic_matches_networkx(case, data) -> None:
+def test_astar_with_euclidean_heuristic_matches_networkx(
+    case: GraphCase, data: st.DataObject
+) -> None:
     g, sources, costs, scale = case
     tx = data.draw(st.floats(0, 100))
     ty = data.draw(st.floats(0, 100))
@@ -305,7 +344,16 @@ def make_segments(rng: np.random.Generator, count: int, cell_m: float) -> Segmen
     return bucket(x0, y0, x1, y1, edge, violations, reverse, cell_m)
 
 
-def bucket(x0, y0, x1, y1, edge, violations, reverse, cell_m: float) -> Segments:
+def bucket(
+    x0: np.ndarray,
+    y0: np.ndarray,
+    x1: np.ndarray,
+    y1: np.ndarray,
+    edge: np.ndarray,
+    violations: np.ndarray,
+    reverse: np.ndarray,
+    cell_m: float,
+) -> Segments:
     """Put every segment into each grid cell its bounding box touches, like ``SpatialIndex``."""
     gx0 = min(x0.min(), x1.min()) - cell_m
     gy0 = min(y0.min(), y1.min()) - cell_m
@@ -385,7 +433,9 @@ def penalties(s: Segments, any_edge: bool) -> np.ndarray:
     return np.where(usable, pen, np.inf)
 
 
-def brute_force(s: Segments, px: float, py: float, pen: np.ndarray) -> np.ndarray:
+def brute_force(
+    s: Segments, px: float, py: float, pen: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Distance plus penalty from the point to every segment (inf where not usable), and the
     distance alone."""
     dx, dy = s.x1 - s.x0, s.y1 - s.y0

@@ -21,7 +21,10 @@ def graphs(draw: st.DrawFn) -> tuple[SimpleNamespace, SimpleNamespace]:
     pairs = draw(
         st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), min_size=1, max_size=60)
     )
-    tails, heads, costs, rev = [], [], [], []
+    tails: list[int] = []
+    heads: list[int] = []
+    costs: list[float] = []
+    rev: list[int] = []
     for u, v in pairs:
         forward = draw(st.floats(0, 100))
         one_way = draw(st.booleans()) and draw(st.booleans())
@@ -54,7 +57,9 @@ def graphs(draw: st.DrawFn) -> tuple[SimpleNamespace, SimpleNamespace]:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=graphs(), data=st.data())
-def test_alt_search_equals_networkx(case, data) -> None:
+def test_alt_search_equals_networkx(
+    case: tuple[SimpleNamespace, SimpleNamespace], data: st.DataObject
+) -> None:
     graph, weights = case
     n = graph.node_count
     xy = np.random.default_rng(data.draw(st.integers(0, 1000))).random((n, 2))

@@ -405,7 +405,8 @@ def test_shapely_geometry_is_accepted_and_multipoint_refused(router: Router) -> 
 
 
 def test_match_arrays_are_read_only(router: Router) -> None:
-    match = ObstacleMatch(edges=[5, 3, 3], nodes=[2])
+    # lists: ObstacleMatch.__post_init__ makes its sorted read-only id arrays
+    match = ObstacleMatch(edges=[5, 3, 3], nodes=[2])  # type: ignore[arg-type]
     assert match.edges.tolist() == [3, 5]
     assert match.edges.dtype == np.int64
     with pytest.raises(ValueError, match="read-only"):
@@ -686,7 +687,8 @@ def test_bad_entries_are_rejected_and_change_nothing(
 ) -> None:
     g = router.graph
     edge = g.edge
-    foreign = ObstacleMatch(edges=[g.edge_count + 5], nodes=[])
+    # lists: ObstacleMatch.__post_init__ makes its sorted read-only id arrays
+    foreign = ObstacleMatch(edges=[g.edge_count + 5], nodes=[])  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="another graph"):
         overlay.apply([("x", foreign, ObstacleEffect(closed=True))])
     with pytest.raises(TypeError):
@@ -701,7 +703,8 @@ def test_passed_and_avoided(router: Router, overlay: ObstacleOverlay) -> None:
     overlay.apply([("narrow", narrow, ObstacleEffect(width_m=0.8))])
     detour = router.route(origin, destination, "wheelchair")
     on_route = next(x for x in detour.edges[1:-1] if not twins(g, x) & set(detour.walk_edges))
-    resurfaced = ObstacleMatch(edges=sorted(twins(g, on_route)), nodes=[])
+    # lists: ObstacleMatch.__post_init__ makes its sorted read-only id arrays
+    resurfaced = ObstacleMatch(edges=sorted(twins(g, on_route)), nodes=[])  # type: ignore[arg-type]
     far_edge = int(np.argmax(np.hypot(router.node_x[g.tail], router.node_y[g.tail])))
     far = match_geojson(g, router.index, point_geojson(g, far_edge))
     overlay.apply(

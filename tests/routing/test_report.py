@@ -429,7 +429,7 @@ def test_estimated_inclines_are_marked_and_switchable(
     a, b = (49.424120, 7.742870), (49.424810, 7.742130)
     switch = ESTIMATE_CAN_BREAK_PARAMETER
     has_switch = switch in parameter_names()
-    hard = {switch: True} if has_switch else {}
+    hard: dict[str, Any] = {switch: True} if has_switch else {}
     route = ksl_router.route(a, b, "wheelchair", compare_walk=False, **hard)
     acc = route.accessibility
     estimated = [x for x in acc.breaks if x.estimated]
@@ -438,7 +438,8 @@ def test_estimated_inclines_are_marked_and_switchable(
     assert all(abs(float(x.value)) > float(x.limit_value) for x in estimated)  # type: ignore[arg-type]
     assert all("estimated" in x.message for x in estimated)
     if has_switch:
-        soft_route = ksl_router.route(a, b, "wheelchair", compare_walk=False, **{switch: False})
+        lenient: dict[str, Any] = {switch: False}
+        soft_route = ksl_router.route(a, b, "wheelchair", compare_walk=False, **lenient)
     else:  # the parameter comes with the severity rules; until then the one switch is patched
         monkeypatch.setattr("routing.report.estimate_can_break", lambda profile: False)
         soft_route = ksl_router.route(a, b, "wheelchair", compare_walk=False)

@@ -41,7 +41,7 @@ def seated(ksl_graph_dir: Path) -> Iterator[tuple[Router, np.ndarray]]:
 def trips(router: Router, k: int, seed: int) -> list[tuple[tuple[float, float], ...]]:
     rng = np.random.default_rng(seed)
     g = router.graph
-    out = []
+    out: list[tuple[tuple[float, float], ...]] = []
     while len(out) < k:
         a, b = rng.integers(0, g.node_count, 2)
         pa = (float(g.node["lat"][a]), float(g.node["lon"][a]))

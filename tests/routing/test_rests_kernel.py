@@ -14,6 +14,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from hypothesis import given, settings
@@ -22,6 +23,14 @@ from hypothesis import strategies as st
 from routing import _kernels
 
 NO_LM = np.zeros((0, 0))
+
+Edge = tuple[int, int, int, float, list[int]]  # tail, head, whole metres, cost, seat offsets
+Source = tuple[int, float, int]  # node, cost, metres walked since the last rest
+Target = tuple[int, float, int, list[int]]  # node, exit cost, whole metres, seat offsets
+# nodes, edges, x, y, scale of the straight-line bound, limit, starts, exits, target point
+Case = tuple[
+    int, list[Edge], list[int], list[int], float, int, list[Source], list[Target], tuple[int, int]
+]
 
 
 def walk_offsets(d: int, length: int, offsets: list[int], limit: int) -> int | None:
@@ -46,7 +55,7 @@ def summary(length: int, offsets: list[int]) -> tuple[float, float, float]:
 
 
 @st.composite
-def cases(draw):
+def cases(draw: st.DrawFn) -> Case:
     n = draw(st.integers(1, 12))
     m = draw(st.integers(0, 3 * n))
     x = draw(st.lists(st.integers(0, 300), min_size=n, max_size=n))
@@ -58,7 +67,7 @@ def cases(draw):
         k = draw(st.integers(0, 3))
         return sorted(draw(st.lists(st.integers(0, length), min_size=k, max_size=k)))
 
-    edges = []
+    edges: list[Edge] = []
     for _ in range(m):
         u, v = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
         length = draw(st.integers(0, 250))
@@ -70,7 +79,7 @@ def cases(draw):
         (draw(st.integers(0, n - 1)), draw(st.floats(0, 50)), draw(st.integers(0, limit + 20)))
         for _ in range(k)
     ]
-    targets = []
+    targets: list[Target] = []
     for _ in range(draw(st.integers(1, 2))):
         length = draw(st.integers(0, 150))
         targets.append((draw(st.integers(0, n - 1)), draw(st.floats(0, 50)), length, seats(length)))
@@ -78,7 +87,13 @@ def cases(draw):
     return n, edges, x, y, scale, limit, sources, targets, (tx, ty)
 
 
-def reference(n, edges, limit, sources, targets) -> float:
+def reference(
+    n: int,
+    edges: Sequence[Edge],
+    limit: int,
+    sources: Sequence[Source],
+    targets: Sequence[Target],
+) -> float:
     """Dijkstra over (node, metres since the last rest)."""
     out: list[list[tuple[int, int, float, list[int]]]] = [[] for _ in range(n)]
     for u, v, length, cost, offs in edges:
@@ -106,7 +121,9 @@ def reference(n, edges, limit, sources, targets) -> float:
     return best
 
 
-def csr(n, edges):
+def csr(
+    n: int, edges: Sequence[Edge]
+) -> tuple[_kernels.Graph, np.ndarray, _kernels.Seats, list[Edge]]:
     order = sorted(range(len(edges)), key=lambda i: edges[i][0])
     first_out = np.zeros(n + 1, dtype=np.int64)
     for u, *_ in edges:
@@ -117,11 +134,14 @@ def csr(n, edges):
     cost = np.array([edges[i][3] for i in order], dtype=np.float64)
     length = np.array([edges[i][2] for i in order], dtype=np.float64)
     cols = np.array([summary(edges[i][2], edges[i][4]) for i in order]).reshape(-1, 3)
-    seats = (length, *(np.ascontiguousarray(cols[:, j]) for j in range(3)))
+    first, last, max_gap = (np.ascontiguousarray(cols[:, j]) for j in range(3))
+    seats = (length, first, last, max_gap)
     return (first_out, head, cost), tail, seats, [edges[i] for i in order]
 
 
-def ends(sources, targets):
+def ends(
+    sources: Sequence[Source], targets: Sequence[Target]
+) -> tuple[_kernels.RestSources, _kernels.RestTargets]:
     """The kernels' source and exit arrays of a case's starts and exits."""
     src = (
         np.array([s for s, _, _ in sources], dtype=np.int64),
@@ -129,16 +149,31 @@ def ends(sources, targets):
         np.array([d for _, _, d in sources], dtype=np.float64),
     )
     tcols = np.array([summary(length, offs) for _, _, length, offs in targets]).reshape(-1, 3)
+    first, last, max_gap = (np.ascontiguousarray(tcols[:, j]) for j in range(3))
     tgt = (
         np.array([t for t, *_ in targets], dtype=np.int64),
         np.array([c for _, c, _, _ in targets], dtype=np.float64),
         np.array([length for _, _, length, _ in targets], dtype=np.float64),
-        *(np.ascontiguousarray(tcols[:, j]) for j in range(3)),
+        first,
+        last,
+        max_gap,
     )
     return src, tgt
 
 
-def run_kernel(case, capacity: int = 4):
+def run_kernel(
+    case: Case, capacity: int = 4
+) -> tuple[
+    tuple[float, int, int, int, int],
+    _kernels.LabelPool,
+    _kernels.Graph,
+    np.ndarray,
+    list[Edge],
+    _kernels.RestTargets,
+    int,
+    list[Target],
+    list[Source],
+]:
     n, edges, x, y, scale, limit, sources, targets, (tx, ty) = case
     graph, tail, seats, ordered = csr(n, edges)
     src, tgt = ends(sources, targets)
@@ -166,7 +201,7 @@ def run_kernel(case, capacity: int = 4):
 
 @settings(max_examples=400, deadline=None)
 @given(cases())
-def test_rest_search_matches_the_product_graph_dijkstra(case) -> None:
+def test_rest_search_matches_the_product_graph_dijkstra(case: Case) -> None:
     n, edges, _, _, _scale, limit, sources, targets, (_tx, _ty) = case
     (best, label, exit_, _, _), pool, _graph, _tail, ordered, tgt, *_ = run_kernel(case)
     # the reference gets the exit costs the kernel got (raised to keep the bound consistent)
@@ -199,11 +234,11 @@ def test_rest_search_matches_the_product_graph_dijkstra(case) -> None:
 def test_a_detour_to_a_seat_and_back_is_found() -> None:
     """0 → 1 → 2 is 400 m without a seat; a spur 1 → 3 → 1 has a bench at 3: the only walk
     within 300 m revisits node 1."""
-    edges = [
+    edges: list[Edge] = [
         (0, 1, 200, 200.0, []), (1, 2, 200, 200.0, []),
         (1, 3, 20, 20.0, [20]), (3, 1, 20, 20.0, [0]),
     ]  # fmt: skip
-    case = (4, edges, [0] * 4, [0] * 4, 0.0, 300, [(0, 0.0, 0)], [(2, 0.0, 0, [])], (0, 0))
+    case: Case = (4, edges, [0] * 4, [0] * 4, 0.0, 300, [(0, 0.0, 0)], [(2, 0.0, 0, [])], (0, 0))
     (best, label, *_), pool, *_ = run_kernel(case)
     assert best == 440.0
     walk = np.zeros(8, dtype=np.int64)
@@ -212,7 +247,7 @@ def test_a_detour_to_a_seat_and_back_is_found() -> None:
 
 
 def test_the_settle_budget_stops_the_search() -> None:
-    edges = [(0, 1, 10, 10.0, []), (1, 2, 10, 10.0, [])]
+    edges: list[Edge] = [(0, 1, 10, 10.0, []), (1, 2, 10, 10.0, [])]
     graph, _, seats, _ = csr(3, edges)
     one = np.zeros(1)
     src = (np.array([0]), np.zeros(1), np.zeros(1))
@@ -234,7 +269,7 @@ def test_rest_step_rule() -> None:
     assert _kernels.rest_step(0.0, 400.0, 50.0, 360.0, 310.0, 300.0) == _kernels.INFEASIBLE
 
 
-def _reach(case, heap: int | None = None) -> int:
+def _reach(case: Case, heap: int | None = None) -> int:
     """:func:`_kernels.rest_reachable` on a case (a heap of ``heap`` entries, default ample)."""
     n, edges, x, y, _scale, limit, sources, targets, (tx, ty) = case
     graph, _tail, seats, _ordered = csr(n, edges)
@@ -251,7 +286,9 @@ def _reach(case, heap: int | None = None) -> int:
 
 @settings(max_examples=400, deadline=None)
 @given(cases(), st.sampled_from([None, "source", "target"]))
-def test_rest_reachable_says_whether_a_walk_keeps_the_limit(case, unusable) -> None:
+def test_rest_reachable_says_whether_a_walk_keeps_the_limit(
+    case: Case, unusable: str | None
+) -> None:
     """The one-pass test answers what the product-graph reference (and so the exact search)
     answers, starts and exits of infinite cost (unusable) included."""
     n, edges, x, y, scale, limit, sources, targets, toward = case
@@ -266,8 +303,18 @@ def test_rest_reachable_says_whether_a_walk_keeps_the_limit(case, unusable) -> N
 
 def test_rest_reachable_is_undecided_past_its_heap() -> None:
     """A heap too small for the walk: no answer (the exact search then decides)."""
-    edges = [(0, 1, 10, 10.0, []), (1, 2, 10, 10.0, []), (2, 3, 10, 10.0, [])]
-    case = (4, edges, [0, 1, 2, 3], [0] * 4, 0.0, 300, [(0, 0.0, 0)], [(3, 0.0, 0, [])], (3, 0))
+    edges: list[Edge] = [(0, 1, 10, 10.0, []), (1, 2, 10, 10.0, []), (2, 3, 10, 10.0, [])]
+    case: Case = (
+        4,
+        edges,
+        [0, 1, 2, 3],
+        [0] * 4,
+        0.0,
+        300,
+        [(0, 0.0, 0)],
+        [(3, 0.0, 0, [])],
+        (3, 0),
+    )
     assert _reach(case) == 1
     assert _reach(case, heap=1) == _kernels.UNDECIDED
 
@@ -275,8 +322,12 @@ def test_rest_reachable_is_undecided_past_its_heap() -> None:
 def test_rest_reachable_finds_the_detour_to_a_seat() -> None:
     """As for the exact search: 0 → 1 → 2 is 400 m without a seat, the spur 1 → 3 → 1 has a
     bench; with that spur a walk keeps 300 m, without it none does."""
-    spur = [(1, 3, 20, 20.0, [20]), (3, 1, 20, 20.0, [0])]
-    edges = [(0, 1, 200, 200.0, []), (1, 2, 200, 200.0, [])]
-    ends = ([(0, 0.0, 0)], [(2, 0.0, 0, [])], (0, 0))
+    spur: list[Edge] = [(1, 3, 20, 20.0, [20]), (3, 1, 20, 20.0, [0])]
+    edges: list[Edge] = [(0, 1, 200, 200.0, []), (1, 2, 200, 200.0, [])]
+    ends: tuple[list[Source], list[Target], tuple[int, int]] = (
+        [(0, 0.0, 0)],
+        [(2, 0.0, 0, [])],
+        (0, 0),
+    )
     assert _reach((4, edges + spur, [0] * 4, [0] * 4, 0.0, 300, *ends)) == 1
     assert _reach((4, edges, [0] * 4, [0] * 4, 0.0, 300, *ends)) == 0

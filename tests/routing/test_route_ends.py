@@ -60,7 +60,10 @@ def test_destination_below_steps_is_reached_over_the_steps(ksl_router: Router) -
     assert STEPS_WAY not in way_ids(ksl_router, route.edges)
     # when estimated slopes count as known and are dearer than steps, the least-bad route is
     # the one over the steps, and the step-free route ends 8 m short of the place
-    steep = {"estimated_incline_breaks_limit": True, "severity.incline_s_per_m_per_percent": 1e9}
+    steep: dict[str, Any] = {
+        "estimated_incline_breaks_limit": True,
+        "severity.incline_s_per_m_per_percent": 1e9,
+    }
     route = ksl_router.route(origin, destination, "wheelchair", **steep)
     assert not route.fully_accessible
     assert "steps" in limits_of(route)

@@ -241,8 +241,8 @@ class TruthOsm:
             return True
         for key in ("incline", "incline:across"):
             if key in tags:
-                value = _percent(tags[key])
-                if value is None or value > 6.0:
+                percent = _percent(tags[key])
+                if percent is None or percent > 6.0:
                     return True
         for key, value in tags.items():
             if key in ("width", "est_width") or (key.startswith("sidewalk") and "width" in key):

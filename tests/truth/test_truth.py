@@ -269,8 +269,8 @@ def test_the_truth_reader_imports_no_project_code() -> None:
     from tests.truth import osm_truth
 
     tree = ast.parse(Path(osm_truth.__file__).read_text())
-    imported = {
-        (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
+    imported = {  # (never "": the last condition leaves out `from . import`, module None)
+        ((node.module or "") if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
         for node in ast.walk(tree)
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in node.names
