@@ -154,11 +154,15 @@ def _seat_events(route: Route, lang: Language) -> list[tuple[float, str, float, 
 _WORDS = {
     "de": {
         "after": "Nach {d}", "depart": "Starten Sie", "arrive": "Sie haben Ihr Ziel erreicht.",
+        "stop": "Sie haben Ihr Zwischenziel erreicht", "stop_n": "Sie haben Zwischenziel {n} erreicht",
+        "stop_back": ", dann umkehren",
         "arrive_after": "haben Sie Ihr Ziel erreicht.", "again": "erneut",
         "staying": "weiter auf {way}", "caution": "Achtung, ", "crossing": " und die Straße überqueren.",
     },
     "en": {
         "after": "In {d}", "depart": "Start", "arrive": "You have arrived.",
+        "stop": "You have reached your stop", "stop_n": "You have reached stop {n}",
+        "stop_back": ", then turn around",
         "arrive_after": "you have arrived.", "again": "again", "staying": "staying on {way}",
         "caution": "Caution, ", "crossing": " and cross the road.",
     },
@@ -192,7 +196,7 @@ class Instruction(NamedTuple):
     """One spoken step: what to do after ``distance_m`` from the previous step (a named tuple,
     cheap to build, as :class:`~routing.route.Segment`)."""
 
-    type: str  # depart, obstacle, turn, barrier, rest, pollen, green, light, arrive
+    type: str  # depart, obstacle, turn, via, barrier, rest, pollen, green, light, arrive
     at_m: float
     distance_m: float
     lon: float
@@ -488,6 +492,13 @@ def _surfaces(barriers: Sequence[Barrier]) -> list[Barrier]:
     return _joined(barriers, "surface", lambda a, b: a["surface"] == b["surface"], lambda a, b: a)
 
 
+def _turns_back(route: Route, point: int) -> bool:
+    """Whether the route turns back at its point ``point`` (a via point it goes to and comes
+    back from): a U-turn between :data:`BEARING_BASE_M` before and after it."""
+    lengths = (BEARING_BASE_M, BEARING_BASE_M)
+    return _turns_at(route.geometry, [point], lengths, route.polyline) == ["uturn"]
+
+
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -503,9 +514,10 @@ def instructions(
     day: dt.date | None = None,
 ) -> list[Instruction]:
     """Spoken-style steps for ``route``: departure, the obstacles it avoids, turns where the way
-    changes, every barrier where it is met (crossings once, slopes only where long enough), the
-    seats on routes with a rest limit, and arrival with the route's verdict. Steps are ordered
-    by ``at_m``.
+    changes, each via point reached (``via``: "Sie haben Ihr Zwischenziel erreicht", with ", dann
+    umkehren" where the route goes back the way it came; before the turn made there), every
+    barrier where it is met (crossings once, slopes only where long enough), the seats on routes
+    with a rest limit, and arrival with the route's verdict. Steps are ordered by ``at_m``.
 
     ``avoided`` are the staff obstacles the route goes around (the response's
     ``obstacles.avoided``: ``{id, reason, effect}``), each said once after the departure.
@@ -541,6 +553,14 @@ def instructions(
             text = turns[leg.turn] + way.words[lang][3 if leg.turn == "straight" else 1]
         lon, lat = geo[leg.point]
         events.append((leg.start_m, 2, "turn", round_float(leg.start_m), lon, lat, text, way.name))
+    # a via point the route turns back at says so, unless a step of the way turns there
+    turned = {round_float(leg.start_m) for leg in legs[1:] if leg.turn == "uturn"}
+    for n, stop in enumerate(route.stops, 1):
+        text = w["stop"] if len(route.stops) == 1 else w["stop_n"].format(n=n)
+        if stop.at_m not in turned and _turns_back(route, stop.point):
+            text += w["stop_back"]
+        lon, lat = geo[stop.point]
+        events.append((stop.at_m, 1, "via", stop.at_m, lon, lat, text + ".", None))
     has_steps = False  # merging keeps every flight of steps
     for barrier in _surfaces(_slopes(_merge_crossings(route.barriers))):
         text = describe_barrier(barrier.kind, barrier.details, lang)

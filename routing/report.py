@@ -89,6 +89,7 @@ from routing.route import (
     Route,
     Segment,
     SegmentRuns,
+    Stop,
     Verdict,
     Violation,
     worst_verdict,
@@ -1194,8 +1195,11 @@ def combine_routes(legs: list[Route]) -> Route:
     violations: list[Violation] = []
     segments: list[Segment] = []
     unknowns: dict[str, dict[str, float]] = {}
+    stops: list[Stop] = []
     offset = 0.0
     for leg in legs:
+        if geometry:  # the via point between this leg and the one before: the join
+            stops.append(Stop(round(offset, 1), len(geometry) - 1))
         shift = len(geometry) - (
             1 if geometry and leg.geometry and geometry[-1] == leg.geometry[0] else 0
         )
@@ -1242,4 +1246,5 @@ def combine_routes(legs: list[Route]) -> Route:
         edges=[e for leg in legs for e in leg.edges],
         walk_edges=[e for leg in legs for e in leg.walk_edges],
         walked_m=[m for leg in legs for m in leg.walked_m],
+        stops=stops,
     )

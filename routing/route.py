@@ -182,6 +182,15 @@ class Segment(NamedTuple):
     way_id: int = -1  # OSM way of the segment's first piece (-1: not known)
 
 
+class Stop(NamedTuple):
+    """A via point a route passes (:func:`routing.report.combine_routes`): metres from the
+    start, rounded to 0.1 m as the places of the legs after it are, and its point in
+    :attr:`Route.geometry`."""
+
+    at_m: float
+    point: int
+
+
 class SegmentRuns(NamedTuple):
     """A route's :attr:`Route.segments` as :func:`routing._kernels.segment_runs` made them: one
     row of ids per segment (its first piece, edge, name id, highway code, sidewalk, OSM way,
@@ -227,6 +236,8 @@ class Route:
     #: longest stretch without a seat (``longest_gap_m`` and where) and the profile's
     #: ``limit_m`` (:func:`routing.rests.rests_report`); None where not computed.
     rests: dict[str, Any] | None = None
+    #: The via points passed, in order (a route through via points; the steps say each).
+    stops: list[Stop] = field(default_factory=list)
     #: ``geometry`` as the float64 ``n × 2`` array it was made from (what the instructions' turn
     #: kernel reads, so it is not rebuilt from the lists); None where the route was put together
     #: otherwise (legs joined, tests). Not part of the value: no comparison, no JSON.

@@ -27,7 +27,18 @@ ORIGIN = {"lat": 49.4447, "lon": 7.7690}  # Am Altenhof, near the Stiftskirche
 DESTINATION = {"lat": 49.4390, "lon": 7.7640}  # Pirmasenser Straße, south-west of the centre
 VIA = {"lat": 49.4420, "lon": 7.7730}  # east of the direct way
 #: Every kind of instruction step (routing/instructions.py).
-STEP_TYPES = {"depart", "obstacle", "turn", "barrier", "rest", "pollen", "green", "light", "arrive"}
+STEP_TYPES = {
+    "depart",
+    "obstacle",
+    "turn",
+    "via",
+    "barrier",
+    "rest",
+    "pollen",
+    "green",
+    "light",
+    "arrive",
+}
 PRESETS = [
     "allergy", "blind", "dog_walk", "elderly", "electric_wheelchair", "low_vision", "rollator",
     "stroller", "walk", "wheelchair",

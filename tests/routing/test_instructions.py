@@ -224,7 +224,9 @@ def test_a_via_route_says_a_barrier_and_the_turn_onto_it_at_one_place() -> None:
     second = _route(seg, geo, barriers=[steps], snapped=ends)
     route = combine_routes([dataclasses.replace(first, snapped=ends), second])
     said = [(s.type, s.at_m) for s in instructions(route, "de")]
-    assert said == [("depart", 0.0), ("turn", 110.0), ("barrier", 110.0), ("arrive", 122.1)]
+    assert said == [
+        ("depart", 0.0), ("via", 100.0), ("turn", 110.0), ("barrier", 110.0), ("arrive", 122.1),
+    ]  # fmt: skip
 
 
 @pytest.mark.slow
