@@ -284,6 +284,10 @@ def _turns_at(
     classified as :func:`_turn` does, in one kernel call per route. ``xy``: ``geo`` as an
     ``n × 2`` array when the caller has it (a route's
     :attr:`~routing.route.Route.polyline`), else made here."""
+    if len(lengths_m) != len(points) + 1:  # the kernel reads one base per side of each point
+        raise ValueError(
+            f"{len(points)} points need {len(points) + 1} lengths, got {len(lengths_m)}"
+        )
     if not points:
         return []
     if xy is None:

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -113,6 +114,12 @@ def test_turn_kernel_matches_the_python_walk(geo: list[list[float]], data: Any) 
 
 def test_turn_kernel_on_no_points() -> None:
     assert _turns_at([[7.7, 49.4], [7.8, 49.5]], [], [15.0]) == []
+
+
+def test_turns_need_one_length_more_than_points() -> None:
+    """Each point has a piece before and after it: a length short is refused, not read past."""
+    with pytest.raises(ValueError, match="2 points need 3 lengths, got 2"):
+        _turns_at([[7.7, 49.4], [7.8, 49.5], [7.9, 49.5]], [0, 1], [15.0, 15.0])
 
 
 def _metres(east_m: float, north_m: float) -> list[float]:
