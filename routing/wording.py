@@ -647,10 +647,14 @@ def break_phrase(item: Mapping[str, Any], lang: Language, *, exact: bool = False
 
 def unknown_phrase(item: Mapping[str, Any], lang: Language) -> str:
     """An unknown the route relies on: "2 Bordsteine unbekannter Höhe", "width unknown along
-    300 m". ``item`` is one ``accessibility.relies_on`` entry."""
+    300 m"; a value only estimated (an incline from the elevation model) says so: "Steigung
+    nur geschätzt auf 3,7 km". ``item`` is one ``accessibility.relies_on`` entry."""
     attribute = str(item.get("attribute", ""))
     label = attribute_label(attribute, lang)
     count, length = item.get("count"), item.get("length_m")
+    if item.get("estimated"):
+        d = f" {'auf' if lang == 'de' else 'along'} {metres(float(length), lang)}" if length else ""
+        return f"{label} nur geschätzt{d}" if lang == "de" else f"{label} only estimated{d}"
     if attribute.startswith("kerb") and count:
         n = int(count)
         if lang == "de":
@@ -713,7 +717,11 @@ def accessibility_sentence(
     breaks, relies = accessibility.breaks, accessibility.relies_on
     return _sentence(
         accessibility.verdict, [b.as_dict() for b in breaks[:most]], len(breaks),
-        [{"attribute": r.attribute, "count": r.count, "length_m": r.length_m} for r in relies[:most]],
+        [
+            {"attribute": r.attribute, "count": r.count, "length_m": r.length_m,
+             "estimated": r.estimated}
+            for r in relies[:most]
+        ],
         len(relies), lang, has_steps=has_steps, most=most,
     )  # fmt: skip
 

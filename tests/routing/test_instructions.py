@@ -307,6 +307,29 @@ def test_avoided_obstacle_and_verdicts() -> None:
     )
 
 
+def test_an_estimated_incline_is_said_as_estimated_not_unknown(ksl_router: Any) -> None:
+    """A wheelchair route in Kaiserslautern rests on inclines estimated from the elevation model
+    (``relies_on``: incline, ``estimated``: true) and on unknown widths: the sentence said the
+    incline was "unbekannt" like the widths. It is estimated, and says so; the answer's verdict
+    sentence and the route's spoken last step agree."""
+    route = ksl_router.route((49.443889, 7.790099), (49.4418, 7.7463), "wheelchair")
+    relies = {(r.attribute, r.estimated) for r in route.accessibility.relies_on}
+    assert {("incline", True), ("width", False)} <= relies
+    de = accessibility_sentence(route.accessibility, "de", has_steps=False)
+    en = accessibility_sentence(route.accessibility, "en", has_steps=False)
+    assert "Wegbreite unbekannt auf" in de, de
+    assert "Steigung nur geschätzt auf" in de, de
+    assert "Steigung unbekannt" not in de, de
+    assert "width unknown along" in en, en
+    assert "incline only estimated along" in en, en
+    assert verdict_sentence(verdict_of(route), "de", has_steps=False) == de
+    assert instructions(route, "de")[-1].text.endswith(de)
+    unknown = {"verdict": "unknown", "relies_on": [{"attribute": "incline", "length_m": 3709.1, "estimated": True}]}  # fmt: skip
+    assert verdict_sentence(unknown, "de", has_steps=False) == (
+        "Barrierefreiheit unsicher, Achtung: Steigung nur geschätzt auf 3,7 km."
+    )
+
+
 def test_breaks_said_alike_are_told_apart_by_their_metres() -> None:
     """Two flights 21 m apart would both be "bei 4,3 km": then both say their metres; a third
     break said differently keeps its rounded place."""
