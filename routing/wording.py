@@ -410,20 +410,43 @@ _WORDS = {
     },
 }  # fmt: skip
 
+#: Every surface (:class:`~accessibility_rules.attributes.SurfaceClass` by its lower-case name)
+#: as a step says it: a profile may avoid any of them, and each avoided one is said.
 _SURFACES = {
-    "de": {"sett": "Pflaster", "cobblestone": "Kopfsteinpflaster", "gravel": "Schotter", "fine_gravel": "Splitt",
-           "ground": "unbefestigt", "grass": "Rasen", "grass_paver": "Rasengitter", "unpaved": "unbefestigt"},
-    "en": {"sett": "sett", "cobblestone": "cobblestone", "gravel": "gravel", "fine_gravel": "fine gravel",
-           "ground": "unpaved", "grass": "grass", "grass_paver": "grass paver", "unpaved": "unpaved"},
+    "de": {"asphalt": "Asphalt", "concrete": "Beton", "paving_stones": "Verbundpflaster",
+           "paved": "befestigter Belag", "sett": "Pflaster", "cobblestone": "Kopfsteinpflaster",
+           "compacted": "wassergebundene Decke", "fine_gravel": "Splitt", "gravel": "Schotter",
+           "ground": "unbefestigt", "grass": "Rasen", "grass_paver": "Rasengitter", "wood": "Holz",
+           "metal": "Metall", "unpaved": "unbefestigt", "other": "sonstiger Belag"},
+    "en": {"asphalt": "asphalt", "concrete": "concrete", "paving_stones": "paving stones",
+           "paved": "paved", "sett": "sett", "cobblestone": "cobblestone", "compacted": "compacted",
+           "fine_gravel": "fine gravel", "gravel": "gravel", "ground": "unpaved", "grass": "grass",
+           "grass_paver": "grass paver", "wood": "wood", "metal": "metal", "unpaved": "unpaved",
+           "other": "other surface"},
 }  # fmt: skip
 
+#: Every barrier (:class:`~accessibility_rules.attributes.BarrierKind` by its lower-case name,
+#: ``unknown`` for an unspecified ``barrier=yes``) as a step says it.
 _BARRIERS = {
-    "de": {"bollard": "Poller", "gate": "Tor", "cycle_barrier": "Umlaufsperre", "kissing_gate": "Drehkreuztor",
-           "turnstile": "Drehkreuz", "stile": "Zaunübertritt", "fence": "Zaun", "cattle_grid": "Viehgitter",
-           "lift_gate": "Schranke", "swing_gate": "Schwenktor", "block": "Steinblock", "chain": "Kette",
-           "kerb": "Bordstein", "log": "Baumstamm", "hole": "Loch", "chicane": "Schikane",
-           "height_restrictor": "Höhenbegrenzung", "debris": "Schutt", "fallen_tree": "umgestürzter Baum"},
-    "en": {},
+    "de": {"unknown": "nicht näher bezeichnet", "bollard": "Poller", "gate": "Tor",
+           "lift_gate": "Schranke", "swing_gate": "Schwenktor", "stile": "Zaunübertritt",
+           "turnstile": "Drehkreuz", "kissing_gate": "Drehkreuztor", "cycle_barrier": "Umlaufsperre",
+           "block": "Steinblock", "chain": "Kette", "entrance": "Durchgang",
+           "sliding_gate": "Schiebetor", "full_height_turnstile": "mannshohes Drehkreuz",
+           "border_control": "Grenzkontrolle", "bump_gate": "Stoßtor", "bus_trap": "Busschleuse",
+           "cattle_grid": "Viehgitter", "debris": "Schutt", "hampshire_gate": "Drahtgatter",
+           "height_restrictor": "Höhenbegrenzung", "horse_stile": "Pferdesperre",
+           "jersey_barrier": "Betonschutzwand", "log": "Baumstamm",
+           "motorcycle_barrier": "Motorradsperre", "rope": "Seil", "sally_port": "Schleuse",
+           "spikes": "Sperrkrallen", "sump_buster": "Aufsetzsperre", "toll_booth": "Mautstelle",
+           "wicket_gate": "Schlupftür", "sliding_beam": "Schiebebalken", "planter": "Pflanzkübel",
+           "tank_trap": "Panzersperre", "coupure": "Deichscharte", "cable_barrier": "Seilsperre",
+           "city_wall": "Stadtmauer", "ditch": "Graben", "fence": "Zaun", "guard_rail": "Leitplanke",
+           "handrail": "Geländer", "hedge": "Hecke", "retaining_wall": "Stützmauer", "wall": "Mauer",
+           "chicane": "Schikane", "fallen_tree": "umgestürzter Baum", "hole": "Loch",
+           "rock": "Felsbrocken", "stone": "Stein", "collision_protection": "Anprallschutz",
+           "overgrowth": "Bewuchs", "shrub": "Gebüsch", "door": "Tür", "kerb": "Bordstein"},
+    "en": {"unknown": "unspecified", "full_height_turnstile": "full-height turnstile"},
 }  # fmt: skip
 
 
