@@ -269,6 +269,8 @@ def test_the_truth_reader_imports_no_project_code() -> None:
     from tests.truth import osm_truth
 
     tree = ast.parse(Path(osm_truth.__file__).read_text())
+    relative = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level]
+    assert not relative, f"relative imports (the test package's modules) at lines {relative}"
     imported = {  # (never "": the last condition leaves out `from . import`, module None)
         ((node.module or "") if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
         for node in ast.walk(tree)
