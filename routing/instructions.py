@@ -180,9 +180,12 @@ _TURNS_AGAIN = {
 _AFTER = {lang: words["after"].removesuffix("{d}") for lang, words in _WORDS.items()}
 #: The order of the steps: by place as said (``at_m``, to 0.1 m: a barrier's place is rounded
 #: in the report, so a turn's exact place 0.03 m further would otherwise come after the steps
-#: it turns onto), and at one place by the order of their kinds (a turn before what lies on the
-#: way it turns onto).
+#: it turns onto), and at one place by the order of their kinds (a via point reached, then a
+#: turn, then what lies on the way it turns onto; a U-turn last: one turns back from what is
+#: there, a seat the route goes to and comes back from).
 _PLACE = itemgetter(3, 1)
+#: The order of a turn's step among the steps at its place (see :data:`_PLACE`).
+_TURN_ORDER = {"uturn": 4}
 
 _CROSSING_RANK: dict[Any, int] = {
     "traffic_signals": 5,
@@ -556,7 +559,8 @@ def instructions(
         else:
             text = turns[leg.turn] + way.words[lang][3 if leg.turn == "straight" else 1]
         lon, lat = geo[leg.point]
-        events.append((leg.start_m, 2, "turn", round_float(leg.start_m), lon, lat, text, way.name))
+        order = _TURN_ORDER.get(leg.turn, 2)
+        events.append((leg.start_m, order, "turn", round_float(leg.start_m), lon, lat, text, way.name))  # fmt: skip
     # a via point the route turns back at says so, unless a step of the way turns there
     turned = {round_float(leg.start_m) for leg in legs[1:] if leg.turn == "uturn"}
     for n, stop in enumerate(route.stops, 1):
