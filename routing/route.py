@@ -278,7 +278,8 @@ class Route:
         }
 
     def to_geojson(self) -> dict[str, Any]:
-        """A GeoJSON FeatureCollection: the route line plus one point per barrier/violation."""
+        """A GeoJSON FeatureCollection: the route line plus one point per barrier, violation and
+        via point passed (``kind`` ``via``, its ``at_m`` and its number)."""
         props = {k: v for k, v in self.as_dict().items() if k != "geometry"}
         features: list[dict[str, Any]] = [
             {"type": "Feature", "geometry": self.as_dict()["geometry"], "properties": props}
@@ -297,6 +298,14 @@ class Route:
                     "type": "Feature",
                     "geometry": {"type": "Point", "coordinates": [v.lon, v.lat]},
                     "properties": {"kind": "violation", "limit": v.limit, "message": v.message},
+                }
+            )
+        for number, stop in enumerate(self.stops, 1):
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": self.geometry[stop.point]},
+                    "properties": {"kind": "via", "number": number, "at_m": stop.at_m},
                 }
             )
         return {"type": "FeatureCollection", "features": features, "attribution": self.attribution}

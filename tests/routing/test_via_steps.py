@@ -74,3 +74,16 @@ def test_every_via_point_is_said_once_in_order_at_the_join(ksl_router: Any) -> N
         checked += 1
     assert checked >= 25
     assert back >= 5
+
+
+def test_the_geojson_export_shows_the_via_point(ksl_router: Any) -> None:
+    route = ksl_router.route_via(TO_THE_PLATFORM, "wheelchair")[0]
+    (stop,) = route.stops
+    vias = [f for f in route.to_geojson()["features"] if f["properties"].get("kind") == "via"]
+    assert vias == [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": route.geometry[stop.point]},
+            "properties": {"kind": "via", "number": 1, "at_m": stop.at_m},
+        }
+    ]
