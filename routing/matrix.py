@@ -39,7 +39,8 @@ Unreachable cells are ``inf`` (``None`` in :meth:`MatrixResult.as_lists`), their
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,9 +171,35 @@ def cost_matrix(
 
     Raises ``InvalidCoordinateError`` / ``OutOfAreaError`` naming the point (``sources[3]``).
     """
+    for result in matrix_steps(router, sources, targets, profile, conditions=conditions):
+        if result is not None:
+            return result
+    raise AssertionError("matrix_steps ends with its result")  # pragma: no cover
+
+
+def matrix_steps(
+    router: Router,
+    sources: Sequence[LatLon],
+    targets: Sequence[LatLon],
+    profile: str | Profile = "walk",
+    *,
+    conditions: Conditions = DEFAULT_CONDITIONS,
+    slice_s: float | None = None,
+) -> Iterator[MatrixResult | None]:
+    """:func:`cost_matrix` in slices: ``None`` after each source row once ``slice_s`` seconds
+    have passed since the slice began (never when ``slice_s`` is None), the result last.
+
+    Why: a server computes a large matrix in its CPU thread one slice per job, so that the
+    routes queued meanwhile run between slices instead of waiting for the whole matrix
+    (:mod:`api.routes.matrix`). The slices may run between other work of the same thread: the
+    profile's metric is the one of the start (an obstacle written meanwhile is not mixed into
+    the matrix), and the thread's query is taken anew after each slice (another search may have
+    used it).
+    """
     prof = router.profile(profile)
     if prof.max_distance_between_rests_m is not None:
-        return _rest_matrix(router, sources, targets, prof, conditions)
+        yield from _rest_matrix(router, sources, targets, prof, conditions, slice_s)
+        return
     metric = router.customize(prof, conditions)
     w = metric.weights
     g = router.graph
@@ -226,7 +253,11 @@ def cost_matrix(
     query = router.query(metric)
     rows = np.arange(n_t)
     settled_total = 0
+    began = time.perf_counter()
     for i, s in enumerate(src):
+        if slice_s is not None and i and time.perf_counter() - began >= slice_s:
+            yield None
+            query, began = router.query(metric), time.perf_counter()
         starts = router.start_pieces(s)
         s_nodes = np.array([head[p.edge] for p in starts], dtype=np.int64)
         s_costs = np.array([piece_cost(w, p, last=False) for p in starts])
@@ -302,7 +333,7 @@ def cost_matrix(
                     walking_time_s(prof, piece_len),
                 )
                 verdict[i, j] = VERDICT_CODE[_piece_bits(masks, piece, first=True, last=True)]
-    return MatrixResult(cost, dur_s, dist_m, verdict, src, tgt, settled_total)
+    yield MatrixResult(cost, dur_s, dist_m, verdict, src, tgt, settled_total)
 
 
 def _rest_matrix(
@@ -311,7 +342,8 @@ def _rest_matrix(
     targets: Sequence[LatLon],
     prof: Profile,
     conditions: Conditions,
-) -> MatrixResult:
+    slice_s: float | None,
+) -> Iterator[MatrixResult | None]:
     """The matrix of a profile with ``max_distance_between_rests_m``: one :meth:`Router.route`
     per cell. The limit is a constraint on each whole walk (:mod:`routing.rests`), which one
     search tree per source cannot keep (a node's best walk for one target is not the one that
@@ -323,7 +355,11 @@ def _rest_matrix(
     shape = (len(src), len(tgt))
     cost, dist_m, dur_s = np.full(shape, np.inf), np.full(shape, np.inf), np.full(shape, np.inf)
     verdict = np.full(shape, -1, dtype=np.int8)
+    began = time.perf_counter()
     for i, a in enumerate(sources):
+        if slice_s is not None and i and time.perf_counter() - began >= slice_s:
+            yield None
+            began = time.perf_counter()
         for j, b in enumerate(targets):
             try:
                 route = router.route(a, b, prof, compare_walk=False, conditions=conditions)
@@ -331,4 +367,4 @@ def _rest_matrix(
                 continue
             cost[i, j], dist_m[i, j], dur_s[i, j] = route.cost_s, route.distance_m, route.duration_s
             verdict[i, j] = VERDICTS.index(route.accessibility.verdict)
-    return MatrixResult(cost, dur_s, dist_m, verdict, src, tgt, 0)
+    yield MatrixResult(cost, dur_s, dist_m, verdict, src, tgt, 0)

@@ -8,11 +8,15 @@ a call, cells × the graph's node count, is capped by a budget: ``Settings.matri
 without an API key, ``Settings.matrix_cost_budget_keyed`` with a valid one (``Authorization:
 Bearer`` or ``X-API-Key``); past it, 422 ``matrix_budget_exceeded`` naming the budget.
 
-The searches run in a worker thread (:func:`api.cpu.run_cpu`), never on the event loop.
+The searches run in the worker's CPU thread (:func:`api.cpu.run_cpu`), never on the event loop,
+one slice of about :data:`MATRIX_SLICE_S` per job (:func:`routing.matrix.matrix_steps`): routes
+that arrive meanwhile run between the slices instead of waiting for the whole matrix.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -20,15 +24,16 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION, OSM_LICENCE_URL
+from accessibility_rules.profile import Profile
 from api.auth import UnauthorizedError, authenticate
-from api.conditions import request_conditions
+from api.conditions import RequestDay, request_conditions
 from api.cpu import run_cpu
 from api.deps import LiveObstaclesDep, RouterDep, SettingsDep
 from api.errors import ApiError
 from api.obstacles.live import LiveObstacles
 from api.schemas import ConditionsOut, ConditionsRequest, ErrorBody, Point, ProfileChoice
 from routing.engine import Router
-from routing.matrix import cost_matrix
+from routing.matrix import MatrixResult, matrix_steps
 
 router = APIRouter(prefix="/matrix", tags=["matrix"])
 
@@ -36,6 +41,7 @@ router = APIRouter(prefix="/matrix", tags=["matrix"])
 MAX_POINTS = 1000
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "unauthorized: an API key was given and is not valid"},
     404: {"model": ErrorBody, "description": "unknown_profile"},
     413: {"model": ErrorBody, "description": "payload_too_large"},
     422: {
@@ -174,22 +180,48 @@ async def post_matrix(
     keyed = await run_cpu(_is_keyed, request)  # a database read
     budget = settings.matrix_cost_budget_keyed if keyed else settings.matrix_cost_budget
     _check_budget(len(req.sources) * len(req.targets), r.graph.node_count, budget, keyed=keyed)
-    return await run_cpu(_answer, r, req, live)
+    job = await run_cpu(_begin, r, req, live)
+    result = None
+    while result is None:  # one slice per job: the routes queued meanwhile run in between
+        result = await run_cpu(next, job.steps)
+    return await run_cpu(_answer, job, result)
 
 
-def _answer(r: Router, req: MatrixRequest, live: LiveObstacles | None) -> JSONResponse:
-    """The matrix of a request, body serialised (in a worker thread), on the obstacles of now."""
+#: Seconds of matrix work per job of the worker's CPU thread (:func:`routing.matrix.matrix_steps`):
+#: a route queued behind a matrix waits at most about this long (a whole 1000 × 10 matrix on
+#: Kaiserslautern takes about 1.3 s).
+MATRIX_SLICE_S = 0.02
+
+
+@dataclass(frozen=True, slots=True)
+class _MatrixJob:
+    """A matrix being computed: its profile, its day and the slices still to run."""
+
+    profile: Profile
+    day: RequestDay
+    steps: Iterator[MatrixResult | None]
+
+
+def _begin(r: Router, req: MatrixRequest, live: LiveObstacles | None) -> _MatrixJob:
+    """The matrix of a request, set up (in the CPU thread) on the obstacles of now."""
     if live is not None:
         live.ensure_fresh()
     profile = r.profile(req.profile.name, req.profile.parameters)
     day = request_conditions(req, profile, req.sources[0].lat, req.sources[0].lon)
-    result = cost_matrix(
+    steps = matrix_steps(
         r,
         [(p.lat, p.lon) for p in req.sources],
         [(p.lat, p.lon) for p in req.targets],
         profile,
         conditions=day.conditions,
+        slice_s=MATRIX_SLICE_S,
     )
+    return _MatrixJob(profile, day, steps)
+
+
+def _answer(job: _MatrixJob, result: MatrixResult) -> JSONResponse:
+    """The matrix's answer, body serialised (in the CPU thread)."""
+    profile, day = job.profile, job.day
     cells = result.as_lists(digits=1)
 
     def snapped(points: list[Any]) -> list[dict[str, float]]:
