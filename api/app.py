@@ -13,11 +13,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, Response
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION
 from api.asgi_types import ASGIApp, Message, Receive, Scope, Send
+from api.compression import NegotiatedGZip
 from api.cpu import short_gil_switches
 from api.errors import error_response, install_error_handlers
 from api.fastpath import FastRoutes
@@ -290,7 +290,7 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
     if settings.fast_routes:  # inside gzip, CORS and the size limit: their headers and 413 stay
         app.add_middleware(FastRoutes)
     app.add_middleware(
-        GZipMiddleware, minimum_size=settings.gzip_min_bytes, compresslevel=settings.gzip_level
+        NegotiatedGZip, minimum_size=settings.gzip_min_bytes, compresslevel=settings.gzip_level
     )
     if settings.cors_origins:
         app.add_middleware(

@@ -27,8 +27,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from isal import igzip
+from starlette.middleware.gzip import GZipMiddleware, IdentityResponder
+from starlette.types import Receive, Scope, Send
 
-__all__ = ["ISAL_LEVELS", "accepts_gzip", "gzip_body"]
+__all__ = ["ISAL_LEVELS", "NegotiatedGZip", "accepts_gzip", "gzip_body"]
 
 #: ISA-L's compression levels: 0 fastest … 3 smallest.
 ISAL_LEVELS = range(0, 4)
@@ -43,10 +45,55 @@ def gzip_body(data: bytes, level: int) -> bytes:
 
 
 def accepts_gzip(headers: Iterable[tuple[bytes, bytes]]) -> bool:
-    """Whether a request's ``Accept-Encoding`` (the first one) names gzip. ``headers``: the raw
-    list of the ASGI scope or of the serving protocol (names in lower case); every route path
-    asks this (:mod:`api.fastpath`, :mod:`api.direct`, the FastAPI route endpoints)."""
+    """Whether a request's ``Accept-Encoding`` (the first one) accepts gzip: named (``x-gzip``
+    too) or by ``*``, with a quality above 0 (``gzip;q=0`` refuses it, RFC 9110 12.5.3).
+    ``headers``: the raw list of the ASGI scope or of the serving protocol (names in lower
+    case); every route path asks this (:mod:`api.fastpath`, :mod:`api.direct`, the FastAPI
+    route endpoints, :class:`NegotiatedGZip`)."""
     for name, value in headers:
         if name == b"accept-encoding":
-            return b"gzip" in value.lower()
+            value = value.lower()
+            if b";" not in value:  # no qualities (what browsers and apps send): named or not
+                return b"gzip" in value
+            return _gzip_quality(value) > 0.0
     return False
+
+
+def _gzip_quality(value: bytes) -> float:
+    """The quality an ``Accept-Encoding`` value (lower case) gives gzip: its own, else that of
+    ``*``, else 0; an unreadable quality is 0."""
+    star = 0.0
+    for part in value.split(b","):
+        coding, _, params = part.partition(b";")
+        quality = 1.0
+        for param in params.split(b";"):
+            key, _, number = param.strip().partition(b"=")
+            if key == b"q":
+                try:
+                    quality = float(number)
+                except ValueError:
+                    quality = 0.0
+                if not 0.0 <= quality <= 1.0:  # NaN, out of range: unreadable
+                    quality = 0.0
+        coding = coding.strip()
+        if coding in (b"gzip", b"x-gzip"):
+            return quality
+        if coding == b"*":
+            star = quality
+    return star
+
+
+class NegotiatedGZip(GZipMiddleware):
+    """Starlette's gzip middleware for the answers other than routes, which compresses
+    whenever ``gzip`` appears in ``Accept-Encoding`` (``gzip;q=0`` too): here only when
+    :func:`accepts_gzip` says the client takes it."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not accepts_gzip(scope["headers"]):
+            # as Starlette answers a client that does not name gzip (``Vary`` and all)
+            identity = IdentityResponder(
+                self.app, self.minimum_size, exclude_content_types=self.exclude_content_types
+            )
+            await identity(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)

@@ -51,14 +51,20 @@ def _departure(req: ConditionsRequest) -> dt.datetime:
     if when is None:
         return dt.datetime.now(BERLIN).replace(microsecond=0)
     first, last = DEPARTURE_YEARS
-    if not first <= when.year <= last:
+    # the year in Berlin, where the day is (2199-12-31T23:59-12:00 is 2200 there); a year far
+    # outside is refused before converting (no overflow)
+    local = None
+    if first - 1 <= when.year <= last + 1:
+        local = when.replace(tzinfo=BERLIN) if when.tzinfo is None else when.astimezone(BERLIN)
+    if local is None or not first <= local.year <= last:
         raise ApiError(
             422, "parameter_out_of_range",
-            f"departure_time must be in the years {first}-{last}, got {when.isoformat()}",
+            f"departure_time must be in the years {first}-{last} (Europe/Berlin time), got "
+            f"{when.isoformat()}",
             parameter="departure_time", value=when.isoformat(), minimum=first, maximum=last,
             unit="year",
         )  # fmt: skip
-    return when.replace(tzinfo=BERLIN) if when.tzinfo is None else when.astimezone(BERLIN)
+    return local
 
 
 def request_conditions(

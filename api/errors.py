@@ -6,6 +6,7 @@ No stack trace ever reaches a client: unexpected errors are logged and answered 
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from typing import Any
@@ -48,6 +49,18 @@ class ApiError(Exception):
     headers: dict[str, str] | None = None
 
 
+class _ErrorJSON(JSONResponse):
+    """An error body as Starlette writes JSON, or with every non-ASCII character escaped when
+    a text it echoes from the request holds a lone surrogate (``"\\ud800"`` in JSON decodes to
+    one), which UTF-8 cannot encode: the same JSON value, never a 500."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
 def error_response(
     status: int,
     code: str,
@@ -56,7 +69,7 @@ def error_response(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """The API's single error shape."""
-    return JSONResponse(
+    return _ErrorJSON(
         status_code=status,
         content={"code": code, "message": message, "details": details or {}},
         headers=headers,

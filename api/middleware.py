@@ -139,7 +139,10 @@ def _log_access(line: dict[str, Any], level: int) -> None:
     request. Any other set-up (handlers, filters of the operator's or a test's) gets the line
     through the logger at once, as before.
     """
-    text = orjson.dumps(line).decode()
+    try:
+        text = orjson.dumps(line).decode()
+    except TypeError:  # a lone surrogate in a request's text (a profile's name): escaped
+        text = json.dumps(line, ensure_ascii=True, default=str)
     own = _OWN_HANDLERS.get(access_log.name)
     handlers = access_log.handlers
     if (

@@ -134,6 +134,8 @@ def _ask(r: Router, index: int, req: RouteRequest, max_via: int, max_alternative
         raise ApiError(422, "too_many_via_points", f"at most {max_via} via points are allowed, got {len(req.via)}", max_via_points=max_via)  # fmt: skip
     if req.alternatives > max_alternatives:
         raise ApiError(422, "parameter_out_of_range", f"alternatives must be between 0 and {max_alternatives}, got {req.alternatives}", parameter="alternatives", minimum=0, maximum=max_alternatives, unit=None, value=req.alternatives)  # fmt: skip
+    if req.alternatives and req.via:  # said, not dropped (PRODUCT.md, complaint 10)
+        raise ApiError(422, "alternatives_with_via", "alternatives are offered only for a route without via points: ask for alternatives 0, or without via points", field="alternatives")  # fmt: skip
     points = [(p.lat, p.lon) for p in (req.origin, *req.via, req.destination)]
     profile = r.profile(req.profile.name, req.profile.parameters)
     day = request_conditions(req, profile, req.origin.lat, req.origin.lon)

@@ -87,6 +87,16 @@ def condition_parameters() -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def iso_text(value: object) -> object:
+    """Only ISO 8601 text, or a date or time already parsed, or None (a field's ``before``
+    validator: pydantic would also read a number, or a string of digits, as a Unix time)."""
+    if value is None or isinstance(value, dt.date):  # a datetime is a date too
+        return value
+    if not isinstance(value, str) or not _ISO_DAY.match(value):
+        raise ValueError("must be ISO 8601 text starting with YYYY-MM-DD")
+    return value
+
+
 class ConditionsRequest(BaseModel):
     """The day a route is walked on: pollen day, departure time and the day's pollen forecast.
 
@@ -120,12 +130,7 @@ class ConditionsRequest(BaseModel):
     @field_validator("date", "departure_time", mode="before")
     @classmethod
     def _iso(cls, value: object) -> object:
-        """Only ISO 8601 text (pydantic would also read a number as a Unix time)."""
-        if value is None or isinstance(value, dt.date):  # a datetime is a date too
-            return value
-        if not isinstance(value, str) or not _ISO_DAY.match(value):
-            raise ValueError("must be ISO 8601 text starting with YYYY-MM-DD")
-        return value
+        return iso_text(value)
 
 
 class RouteRequest(ConditionsRequest):
@@ -158,7 +163,13 @@ class RouteRequest(ConditionsRequest):
     destination: Point
     via: list[Point] = Field(default_factory=list, description="intermediate stops in order")
     profile: ProfileChoice = Field(default_factory=ProfileChoice)
-    alternatives: int = Field(0, ge=0, le=5, description="number of alternative routes wanted")
+    alternatives: int = Field(
+        0,
+        ge=0,
+        le=5,
+        description="number of alternative routes wanted (only without via points: with them, "
+        "422 alternatives_with_via)",
+    )
     language: Literal["de", "en"] = "de"
     strict: bool = Field(False, description="fail with no_route instead of a least-bad route")
     allow_underground: bool = Field(

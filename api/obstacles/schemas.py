@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SkipValidation,
@@ -31,6 +32,7 @@ from api.obstacles.geometry import (
     ObstacleGeometry,
     StoredGeometry,
 )
+from api.schemas import iso_text
 from routing.obstacles.effect import ObstacleEffect
 
 #: Naive times in requests are local times of this zone.
@@ -51,9 +53,10 @@ VERSION_MAX = 2**31 - 1
 ID_PATTERN = r"^[A-Za-z0-9_-][A-Za-z0-9._~-]{0,35}$"
 ID_MAX_LENGTH = 36
 _ID_RE = re.compile(ID_PATTERN)
-#: Text without control characters (NUL breaks PostgreSQL) except tab, newline and carriage return.
-TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Text without control characters (C0, DEL and C1; NUL breaks PostgreSQL) except tab, newline and
+#: carriage return.
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def no_control_characters(value: str) -> str:
@@ -85,21 +88,34 @@ Version = Annotated[int, Field(ge=1, le=VERSION_MAX)]
 def as_aware(value: datetime) -> datetime:
     """A naive time is Europe/Berlin local time; the result is in UTC.
 
-    Raises ValueError for a year outside ``YEAR_MIN … YEAR_MAX``.
+    Raises ValueError for a year outside ``YEAR_MIN … YEAR_MAX`` in Europe/Berlin time, however
+    the time is written: the range is the city's, and a time stored in UTC and exported so is
+    in it again when the export is imported ("2100-12-31T23:00-12:00", in its own year 2100,
+    is 2101 in Berlin: refused, where it was stored and then refused by its own import). A year
+    far outside is refused before converting (no overflow).
     """
-    if not YEAR_MIN <= value.year <= YEAR_MAX:
+    if not YEAR_MIN - 1 <= value.year <= YEAR_MAX + 1:
         raise ValueError(f"the year must be between {YEAR_MIN} and {YEAR_MAX}, got {value.year}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        value = value.replace(tzinfo=LOCAL_ZONE)
-    return value.astimezone(UTC)
+    local = (
+        value.replace(tzinfo=LOCAL_ZONE)
+        if value.tzinfo is None or value.utcoffset() is None
+        else value.astimezone(LOCAL_ZONE)
+    )
+    if not YEAR_MIN <= local.year <= YEAR_MAX:
+        raise ValueError(
+            f"the year must be between {YEAR_MIN} and {YEAR_MAX} in Europe/Berlin time, got "
+            f"{local.isoformat()}"
+        )
+    return local.astimezone(UTC)
 
 
 LocalTime = Annotated[
     datetime,
+    BeforeValidator(iso_text),
     AfterValidator(as_aware),
     Field(
         description="ISO 8601; without an offset the time is Europe/Berlin local time; "
-        f"years {YEAR_MIN}-{YEAR_MAX}"
+        f"years {YEAR_MIN}-{YEAR_MAX} in Europe/Berlin time"
     ),
 ]
 

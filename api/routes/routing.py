@@ -17,13 +17,21 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BeforeValidator
 
 from api import route_answers as answers
 from api.compression import accepts_gzip
 from api.cpu import run_cpu
 from api.deps import LiveObstaclesDep, RouterDep, SettingsDep
 from api.errors import ApiError
-from api.schemas import ErrorBody, Point, ProfileChoice, RouteRequest, RouteResponse
+from api.schemas import (
+    ErrorBody,
+    Point,
+    ProfileChoice,
+    RouteRequest,
+    RouteResponse,
+    iso_text,
+)
 
 router = APIRouter(prefix="/routes", tags=["routes"])
 
@@ -33,7 +41,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {
         "model": ErrorBody,
         "description": "invalid_request, parameter_out_of_range, out_of_area, no_route, "
-        "search_budget_exceeded",
+        "search_budget_exceeded, too_many_via_points, alternatives_with_via, unknown_parameter",
     },
 }
 
@@ -88,6 +96,12 @@ def _point(text: str, name: str) -> Point:
         ) from exc
 
 
+#: The query parameters of ``GET /routes``.
+_GET_ROUTE_PARAMETERS = frozenset(
+    {"from", "to", "profile", "language", "strict", "date", "departure_time"}
+)
+
+
 @router.get(
     "", response_model=RouteResponse, responses=_ERRORS, summary="Quick route for browser tests"
 )
@@ -107,6 +121,7 @@ async def get_route(
     strict: bool = False,
     date: Annotated[
         dt.date | None,
+        BeforeValidator(iso_text),
         Query(
             description="the pollen day, YYYY-MM-DD (default: the departure's day)",
             examples=["2024-06-20"],
@@ -114,6 +129,7 @@ async def get_route(
     ] = None,
     departure_time: Annotated[
         dt.datetime | None,
+        BeforeValidator(iso_text),
         Query(
             description="ISO 8601 (default: now; without an offset: Europe/Berlin time)",
             examples=["2024-12-01T22:00"],
@@ -121,8 +137,18 @@ async def get_route(
     ] = None,
 ) -> Response:
     """``/routes?from=lat,lon&to=lat,lon&profile=wheelchair&language=en``, optionally with
-    ``date`` and ``departure_time`` (a pollen forecast needs ``POST /routes``)."""
+    ``date`` and ``departure_time`` (a pollen forecast needs ``POST /routes``). A query
+    parameter it does not know is refused (``POST /routes`` refuses unknown fields alike)."""
     request.state.profile = profile  # for the access log (api.middleware)
+    unknown = sorted(set(request.query_params) - _GET_ROUTE_PARAMETERS)
+    if unknown:
+        raise ApiError(
+            422, "invalid_request",
+            f"unknown query parameter {unknown[0]!r}; GET /routes takes "
+            f"{', '.join(sorted(_GET_ROUTE_PARAMETERS))} (via points, alternatives and the "
+            "rest: POST /routes)",
+            field=unknown[0],
+        )  # fmt: skip
     req = RouteRequest(
         origin=_point(origin, "from"), destination=_point(destination, "to"),
         profile=ProfileChoice(name=profile), language=language, strict=strict,

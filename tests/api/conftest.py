@@ -6,6 +6,7 @@ per session from ``../shared/data``; the tests skip with a clear reason when the
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -55,3 +56,29 @@ def thread_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(api.fastpath, "run_cpu", counted)
     return calls
+
+
+class AccessLines(logging.Handler):
+    """A log handler that keeps the records it gets (the access lines of a test)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def access_log() -> Iterator[AccessLines]:
+    """The records of the ``stufenlos.access`` logger during the test (at INFO)."""
+    logger = logging.getLogger("stufenlos.access")
+    handler = AccessLines()
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)

@@ -6,11 +6,12 @@ import gzip
 import zlib
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from api.compression import ISAL_LEVELS, gzip_body
+from api.compression import ISAL_LEVELS, accepts_gzip, gzip_body
 from api.settings import Settings
 
 
@@ -34,3 +35,43 @@ def test_levels_outside_isal_are_refused(level: int) -> None:
         gzip_body(b"{}", level)
     with pytest.raises(ValidationError):
         Settings(route_gzip_level=level)
+
+
+@pytest.mark.parametrize(
+    ("accept", "gzipped"),
+    [
+        (b"gzip", True),
+        (b"gzip, deflate, br", True),
+        (b"GZIP", True),
+        (b"br;q=1.0, gzip;q=0.8, *;q=0.1", True),
+        (b"x-gzip;q=0.5", True),
+        (b"*;q=0.3", True),
+        (b"gzip;q=0", False),  # refused (RFC 9110 12.5.3): was compressed
+        (b"gzip;q=0.000, identity", False),
+        (b"gzip;q=0, *;q=1", False),  # its own quality wins over the wildcard's
+        (b"br, *;q=0", False),
+        (b"gzip;q=oops", False),  # unreadable: not accepted
+        (b"gzip;q=nan", False),
+        (b"identity", False),
+        (b"*", False),  # no quality, no name: as before (the wildcard alone keeps identity)
+        (b"", False),
+    ],
+)
+def test_gzip_only_where_the_client_takes_it(accept: bytes, gzipped: bool) -> None:
+    assert accepts_gzip([(b"accept-encoding", accept)]) is gzipped
+    assert accepts_gzip([(b"host", b"x")]) is False
+
+
+def test_other_answers_are_not_gzipped_against_a_quality_of_zero(client: TestClient) -> None:
+    """``/profiles`` goes through the app's gzip middleware, which compressed whenever "gzip"
+    was named, ``gzip;q=0`` too (found by a hostile-input battery)."""
+    took = client.get("/profiles", headers={"Accept-Encoding": "gzip"})
+    assert took.headers.get("content-encoding") == "gzip"
+    refused = client.get("/profiles", headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "content-encoding" not in refused.headers
+    assert refused.json() == took.json()
+    origin, destination = {"lat": 49.4447, "lon": 7.7690}, {"lat": 49.4390, "lon": 7.7640}
+    route = {"origin": origin, "destination": destination}
+    answer = client.post("/routes", json=route, headers={"Accept-Encoding": "gzip;q=0"})
+    assert answer.status_code == 200
+    assert "content-encoding" not in answer.headers

@@ -362,8 +362,15 @@ def test_alternatives_are_distinct_routes(client: TestClient, bbox: list[float])
 
 
 def test_alternatives_are_not_offered_with_via_points(client: TestClient) -> None:
-    body = client.post("/routes", json=route_body(via=[VIA], alternatives=2)).json()
-    assert len(body["routes"]) == 1
+    """Said, not dropped: the route alone was answered as if no alternatives had been asked
+    (a silent fallback, PRODUCT.md complaint 10; found by a hostile-input battery)."""
+    refused = client.post("/routes", json=route_body(via=[VIA], alternatives=2))
+    assert refused.status_code == 422, refused.text
+    body = refused.json()
+    assert body["code"] == "alternatives_with_via"
+    assert "via points" in body["message"]
+    assert body["details"]["field"] == "alternatives"
+    assert len(client.post("/routes", json=route_body(via=[VIA])).json()["routes"]) == 1
 
 
 def test_german_and_english_step_texts_differ(client: TestClient) -> None:

@@ -11,7 +11,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 
 from graphs.store import load_graph
 from routing.engine import Router
+from tests.api.conftest import AccessLines
 
 pytestmark = pytest.mark.realdata
 
@@ -152,30 +153,6 @@ def test_keyed_matrix_has_its_own_budget(make_client: Callable[..., TestClient])
 
 
 # --- request ids and the access log -------------------------------------------------------------
-class _Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@pytest.fixture
-def access_log() -> Iterator[_Lines]:
-    """The records of the ``stufenlos.access`` logger during the test (at INFO)."""
-    logger = logging.getLogger("stufenlos.access")
-    handler = _Lines()
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
-        yield handler
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-
-
 def test_every_answer_has_a_request_id(client: TestClient) -> None:
     ids = {client.get("/health").headers["x-request-id"] for _ in range(3)}
     assert len(ids) == 3
@@ -191,7 +168,7 @@ def test_every_answer_has_a_request_id(client: TestClient) -> None:
     assert len(error.headers["x-request-id"]) == 16
 
 
-def test_one_access_line_per_request(client: TestClient, access_log: _Lines) -> None:
+def test_one_access_line_per_request(client: TestClient, access_log: AccessLines) -> None:
     ok = client.post("/routes", json=route_body(profile={"name": "wheelchair"}))
     got = client.get("/routes", params={"from": "49.4447,7.7690", "to": "49.4390,7.7640"})
     bad = client.post("/routes", json=route_body(origin=SWAPPED), headers={"X-Request-ID": "r-1"})
@@ -230,7 +207,7 @@ def test_500_is_logged_with_its_request_id(
     settings = Settings(graph_dir=centre_graph_dir, database_url=f"sqlite:///{tmp_path}/t.db")
     app = create_app(settings, router=_ExplodingRouter())
     logger = logging.getLogger("stufenlos.api")
-    handler = _Lines()
+    handler = AccessLines()
     logger.addHandler(handler)
     try:
         with TestClient(app, raise_server_exceptions=False) as c:
@@ -349,13 +326,13 @@ def test_the_default_access_handler_gets_the_same_line_written_directly(
         middleware._ensure_handler(logger)
         assert middleware._OWN_HANDLERS[logger.name] in logger.handlers
         line = {"event": "access", "status": 200, "path": "/routes", "ms": 1.25, "x": "ä"}
-        records = _Lines()
+        records = AccessLines()
         with monkeypatch.context() as m:
             m.setattr(logging.Logger, "handle", lambda *a: records.emit(a[1]))
             middleware._log_access(line, logging.INFO)
         assert records.records == []  # not through the logger
         assert stream.getvalue() == '{"event":"access","status":200,"path":"/routes","ms":1.25,"x":"ä"}\n'  # fmt: skip
-        extra = _Lines()  # a second handler (an operator's, a test's): through the logger
+        extra = AccessLines()  # a second handler (an operator's, a test's): through the logger
         logger.addHandler(extra)
         middleware._log_access(line, logging.WARNING)
         assert [json.loads(r.getMessage()) for r in extra.records] == [line]

@@ -152,8 +152,9 @@ def test_versions_beyond_a_database_integer_are_refused(
         ("valid_from", "0001-01-01T00:00:00+14:00"),
         ("valid_until", "9999-12-31T23:59:59"),
         ("valid_until", "9999-12-31T23:59:59-12:00"),
-        ("valid_from", "1999-12-31T23:59:59Z"),
+        ("valid_from", "1999-12-31T22:59:59Z"),  # 23:59:59 in Berlin
         ("valid_until", "2101-01-01T00:00:00"),
+        ("valid_until", "2100-12-31T23:00:00-12:00"),  # 2100 as written, 2101 in Berlin
     ],
 )
 def test_times_outside_2000_to_2100_are_refused(
@@ -180,8 +181,53 @@ def test_times_outside_2000_to_2100_are_refused(
     feature = {"type": "Feature", "geometry": point, "properties": {"effect": {"closed": True}, "reason": "x", field: value}}  # fmt: skip
     imported = api.post("/obstacles/import", json={"type": "FeatureCollection", "features": [feature]}, headers=admin)  # fmt: skip
     assert assert_error(imported, 422, "import_failed")["details"]["errors"][0]["message"].startswith(field)  # fmt: skip
-    edge = api.post("/obstacles", json=obstacle_body(on_route, valid_from="2000-01-01T00:00:00", valid_until="2100-12-31T23:00:00Z"), headers=staff)  # fmt: skip
-    assert edge.status_code == 201, edge.text  # the ends of the range are in it
+    edge = api.post("/obstacles", json=obstacle_body(on_route, valid_from="2000-01-01T00:00:00", valid_until="2100-12-31T22:59:59Z"), headers=staff)  # fmt: skip
+    assert edge.status_code == 201, edge.text  # the ends of the range (in Berlin) are in it
+
+
+def test_an_obstacle_at_the_ends_of_the_range_survives_its_export(
+    api: TestClient, keys: dict[str, dict[str, str]], on_route: list[float]
+) -> None:
+    """The range is the city's (Europe/Berlin time), however a time is written: what is stored
+    (UTC) and exported is in it when the export is imported again. Before, "2000-01-01T00:30"
+    was stored as 1999-12-31T23:30Z and its own export refused on import, and an import is all
+    or nothing (found by a hostile-input battery)."""
+    staff, admin = keys["staff"], keys["admin"]
+    ends = obstacle_body(on_route, valid_from="2000-01-01T00:30:00", valid_until="2100-12-31T23:59:00+01:00")  # fmt: skip
+    created = create(api, staff, ends)
+    exported = api.get("/obstacles/export", headers=admin).json()
+    (mine,) = [f for f in exported["features"] if f["id"] == created["id"]]
+    assert mine["properties"]["valid_from"] == "1999-12-31T23:30:00+00:00"
+    again = api.post("/obstacles/import?mode=overwrite", json=collection(mine), headers=admin)
+    assert again.status_code == 200, again.text
+    assert again.json()["updated"] == 1
+
+
+@pytest.mark.parametrize("value", [1718870400, "1718870400", 1718870400.5])
+def test_unix_times_are_refused_where_iso_8601_is_asked(
+    api: TestClient, keys: dict[str, dict[str, str]], on_route: list[float], value: Any
+) -> None:
+    """pydantic reads a number (or a string of digits) as a Unix time; the API asks for ISO 8601
+    text, and says so (a hostile-input battery found them stored as 2024-06-20T08:00Z)."""
+    refused = api.post("/obstacles", json=obstacle_body(on_route, valid_from=value), headers=keys["staff"])  # fmt: skip
+    body = assert_error(refused, 422, "invalid_request")
+    field_named(body, "valid_from")
+    assert "ISO 8601" in body["message"]
+
+
+def test_c1_control_characters_are_refused_in_texts(
+    api: TestClient, keys: dict[str, dict[str, str]], on_route: list[float]
+) -> None:
+    """U+0080-U+009F are control characters as much as C0 and DEL (the README: texts hold
+    none); a hostile-input battery had them stored."""
+    point = {"type": "Point", "coordinates": on_route}
+    for char in ("\x80", "\x85", "\x9b", "\x9f"):
+        refused = api.post("/obstacles", json=obstacle_body(on_route, reason=f"Bau{char}stelle"), headers=keys["staff"])  # fmt: skip
+        assert f"U+{ord(char):04X}" in assert_error(refused, 422, "invalid_request")["message"]
+        report = {"geometry": point, "description": f"kaputt{char}"}
+        field_named(assert_error(api.post("/reports", json=report), 422, "invalid_request"), "description")  # fmt: skip
+    fine = api.post("/obstacles", json=obstacle_body(on_route, reason="Baustelle \xa0 Ü"), headers=keys["staff"])  # fmt: skip
+    assert fine.status_code == 201, fine.text  # no-break space and letters beyond are text
 
 
 # ------------------------------------------------------------------------------------ import

@@ -143,7 +143,8 @@ def _into_area(value: Any) -> Any:
 
 #: 422 codes a schema-valid request can meet for reasons no schema can state: the place is not
 #: in the area, no route honours the profile, the profile's values contradict each other, a bbox
-#: text is not four ordered numbers or holds too much, a configured limit (trips, pairs).
+#: text is not four ordered numbers or holds too much, a configured limit (trips, pairs),
+#: alternatives asked with via points.
 #: Also 428 ``version_required``: a write needs the version as a body field *or* If-Match.
 DOMAIN_REJECTIONS = frozenset(
     {
@@ -158,6 +159,7 @@ DOMAIN_REJECTIONS = frozenset(
         "bbox_too_large",
         "too_many_trips",
         "too_many_pairs",
+        "alternatives_with_via",
     }
 )
 

@@ -1,0 +1,113 @@
+"""Requests a hostile-input battery found answered wrongly (2026-12-04), each as a test.
+
+Lone surrogates (``"\\ud800"`` in JSON decodes to one; UTF-8 cannot encode it) echoed by an
+error message or written to the access log broke the answer or the log; departure times whose
+year is inside the range as written but outside it in Berlin were taken; a Unix time was read
+where ISO 8601 is asked; ``GET /routes`` dropped query parameters it does not know.
+
+Real data: the centre extract of Kaiserslautern (the ``client`` fixture).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import AccessLines
+
+pytestmark = pytest.mark.realdata
+
+ORIGIN = {"lat": 49.4447, "lon": 7.7690}
+DESTINATION = {"lat": 49.4390, "lon": 7.7640}
+ROUTE = '{"origin":{"lat":49.4447,"lon":7.769},"destination":{"lat":49.439,"lon":7.764},'
+GET = "/routes?from=49.4447,7.7690&to=49.4390,7.7640"
+
+
+def error_of(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert body["code"] == code, body
+    assert set(body) == {"code", "message", "details"}
+    assert "Traceback" not in response.text
+    return body
+
+
+@pytest.mark.parametrize(
+    ("tail", "status", "code"),
+    [
+        ('"profile":{"name":"\\ud800"}}', 404, "unknown_profile"),
+        ('"profile":{"name":"walk","parameters":{"\\ud800":1}}}', 422, "unknown_parameter"),
+        (
+            '"profile":{"name":"walk","parameters":{"avoid_surfaces":["\\udfff"]}}}',
+            422,
+            "parameter_out_of_range",
+        ),
+        (
+            '"profile":{"name":"walk","parameters":{"unknown":{"\\ud800":"accept"}}}}',
+            422,
+            "unknown_parameter",
+        ),
+    ],
+)
+def test_a_lone_surrogate_is_an_error_like_any_other(
+    client: TestClient, access_log: AccessLines, tail: str, status: int, code: str
+) -> None:
+    """The error echoes the text (escaped: the same JSON value), the access line is written,
+    and the connection serves the next request (it was closed, and a 500 for the overrides)."""
+    json_type = {"content-type": "application/json"}
+    response = client.post("/routes", content=(ROUTE + tail).encode(), headers=json_type)
+    body = error_of(response, status, code)
+    assert r"\ud800" in body["message"] or r"\udfff" in body["message"]  # escaped by repr
+    lines = [json.loads(r.getMessage()) for r in access_log.records]
+    assert [(line["path"], line["status"]) for line in lines] == [("/routes", status)]
+    assert client.get("/health").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "2199-12-31T23:59:59-12:00",  # 2199 as written, 2200 in Berlin
+        "1900-01-01T00:00:00+14:00",  # 1900 as written, 1899 in Berlin
+        "9999-12-31T23:59:59-12:00",  # far outside: refused before converting
+        "0001-01-01T00:00:00+14:00",
+    ],
+)
+def test_departure_years_are_those_of_berlin(client: TestClient, when: str) -> None:
+    route = {"origin": ORIGIN, "destination": DESTINATION, "departure_time": when}
+    matrix = {"sources": [ORIGIN], "targets": [DESTINATION], "departure_time": when}
+    for response in (
+        client.post("/routes", json=route),
+        client.get(f"{GET}&{urlencode({'departure_time': when})}"),
+        client.post("/matrix", json=matrix),
+    ):
+        body = error_of(response, 422, "parameter_out_of_range")
+        assert body["details"]["parameter"] == "departure_time"
+        assert "Europe/Berlin" in body["message"]
+    route["departure_time"] = "2199-12-31T23:59:59+01:00"
+    inside = client.post("/routes", json=route)
+    assert inside.status_code == 200, inside.text
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("departure_time", "1718870400"), ("departure_time", "1718870400.5"), ("date", "20240620")],
+)
+def test_get_routes_asks_iso_8601_as_post_does(client: TestClient, name: str, value: str) -> None:
+    """``GET /routes?departure_time=1718870400`` was read as a Unix time (POST refused it)."""
+    body = error_of(client.get(f"{GET}&{urlencode({name: value})}"), 422, "invalid_request")
+    assert "ISO 8601" in body["message"]
+    assert client.get(f"{GET}&{urlencode({name: '2024-06-20'})}").status_code == 200
+
+
+@pytest.mark.parametrize("name", ["via", "alternatives", "profil", "from_"])
+def test_get_routes_refuses_parameters_it_does_not_know(client: TestClient, name: str) -> None:
+    """``&via=…`` and ``&alternatives=2`` were dropped with a 200 (POST refuses unknown fields):
+    a silent fallback (PRODUCT.md, complaint 10)."""
+    body = error_of(client.get(f"{GET}&{name}=2"), 422, "invalid_request")
+    assert repr(name) in body["message"]
+    assert "POST /routes" in body["message"]
