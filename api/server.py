@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 #: Environment variable through which the head timeout reaches the protocol of every worker.
 HEADER_TIMEOUT_ENV = "STUFENLOS_HEADER_TIMEOUT_S"
 DEFAULT_HEADER_TIMEOUT_S = 5.0
+#: ... and the body timeout.
+BODY_TIMEOUT_ENV = "STUFENLOS_BODY_TIMEOUT_S"
+DEFAULT_BODY_TIMEOUT_S = 30.0
 
 
 def header_timeout_s() -> float:
@@ -41,14 +44,24 @@ def header_timeout_s() -> float:
     return float(value) if value else DEFAULT_HEADER_TIMEOUT_S
 
 
+def body_timeout_s() -> float:
+    """The body-read timeout of this process (``STUFENLOS_BODY_TIMEOUT_S``, else 30 s)."""
+    value = os.environ.get(BODY_TIMEOUT_ENV)
+    return float(value) if value else DEFAULT_BODY_TIMEOUT_S
+
+
 class _HeadTimeout:
-    """Close a connection that sends no complete request head within the timeout (and hand the
-    process's request tasks to :func:`api.inflight.track`).
+    """Close a connection that sends no complete request head within the timeout, or not the
+    whole body of a request within the body timeout (and hand the process's request tasks to
+    :func:`api.inflight.track`).
 
     uvicorn times out idle keep-alive connections only, and only until their first byte: a
-    client that sends half a request line holds its connection forever. The timer runs from the
-    connection's start and from the end of each response (when no pipelined request waits), and
-    stops when a request head is complete; the body and the app's work are not timed here.
+    client that sends half a request line holds its connection forever, and so does one that
+    announces a body (``Content-Length: 1000``) and sends ten bytes of it (found by a
+    hostile-input battery: still open after 300 s, one of ``max_connections``). The head timer
+    runs from the connection's start and from the end of each response (when no pipelined
+    request waits) until a request head is complete; the body timer from then until the
+    request's last byte. The app's work is not timed here.
     """
 
     transport: asyncio.Transport
@@ -57,10 +70,16 @@ class _HeadTimeout:
     tasks: set[asyncio.Task[None]]
     _head_timer: asyncio.TimerHandle | None = None
     _head_timeout_s: float = DEFAULT_HEADER_TIMEOUT_S
+    _body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S
 
     def _arm_head_timer(self) -> None:
         self._stop_head_timer()
         self._head_timer = self.loop.call_later(self._head_timeout_s, self._head_timed_out)
+
+    def _arm_body_timer(self) -> None:
+        """The head is complete: its body (if any) must follow within the body timeout."""
+        self._stop_head_timer()
+        self._head_timer = self.loop.call_later(self._body_timeout_s, self._head_timed_out)
 
     def _stop_head_timer(self) -> None:
         if self._head_timer is not None:
@@ -74,6 +93,7 @@ class _HeadTimeout:
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._head_timeout_s = header_timeout_s()  # read once per connection, not per response
+        self._body_timeout_s = body_timeout_s()
         super().connection_made(transport)  # type: ignore[misc]
         track(self.tasks)  # the process's request tasks: a route alone may run on the loop
         self._arm_head_timer()
@@ -96,17 +116,31 @@ class HeadTimeoutHttpToolsProtocol(
     connections (:class:`api.balance.CountedConnection`)."""
 
     def on_headers_complete(self) -> None:
-        self._stop_head_timer()
+        self._arm_body_timer()
         self.first_head()  # the request's task (if it gets one) is made just below
         super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._stop_head_timer()  # the body is in
+        super().on_message_complete()
 
 
 class HeadTimeoutH11Protocol(_HeadTimeout, CountedConnection, H11Protocol):
     """uvicorn's h11 protocol with a head-read timeout (when httptools is not installed)."""
 
+    _in_body = False
+
     def handle_events(self) -> None:
         super().handle_events()
-        if self._head_timer is not None and self.conn.their_state is not h11.IDLE:
+        state = self.conn.their_state
+        if state is h11.SEND_BODY and not self._in_body:
+            self._in_body = True
+            self._arm_body_timer()
+            self.first_head()
+        elif state is not h11.IDLE and state is not h11.SEND_BODY and self._in_body:
+            self._in_body = False
+            self._stop_head_timer()  # the body is in (or the request is over)
+        elif self._head_timer is not None and state is not h11.IDLE and not self._in_body:
             self._stop_head_timer()
             self.first_head()
 
@@ -496,6 +530,7 @@ def serve(
     os.environ["STUFENLOS_GRAPH_DIR"] = str(graph_dir)
     settings = Settings()
     os.environ[HEADER_TIMEOUT_ENV] = str(settings.header_timeout_s)
+    os.environ[BODY_TIMEOUT_ENV] = str(settings.body_timeout_s)
     app = preload_app(settings)
     status = migrate_in_child()
     if status != 0:

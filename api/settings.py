@@ -132,6 +132,10 @@ class Settings(BaseSettings):
         5.0, gt=0, le=300, description="a connection that sends no complete request head within "
         "this time (after it opens or after the previous response) is closed",
     )  # fmt: skip
+    body_timeout_s: float = Field(
+        30.0, gt=0, le=3600, description="a connection that sends not the whole body of a "
+        "request within this time after its head is closed",
+    )  # fmt: skip
     worker_cpu_affinity: AffinityMode = Field(
         "off",
         description="auto: with at least as many workers as CPUs, worker i's event loop and CPU "

@@ -34,6 +34,7 @@ on_route = _obstacles.on_route
 
 HOST = "127.0.0.1"
 HEADER_TIMEOUT_S = 1.0
+BODY_TIMEOUT_S = 2.0
 
 
 def report(client: TestClient | httpx.Client, point: list[float], text: str, **kw: Any) -> Any:
@@ -116,25 +117,27 @@ def test_window_boundary_does_not_double_the_limit(database_url: str) -> None:
 @pytest.fixture(scope="module")
 def server(centre_graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A uvicorn server in a thread, with ``api.server.uvicorn_options`` (no trusted proxy,
-    a head timeout of 1 s, at most 200 connections)."""
+    head and body timeouts of 1 and 2 s, at most 200 connections)."""
     from api.app import create_app
-    from api.server import HEADER_TIMEOUT_ENV
+    from api.server import BODY_TIMEOUT_ENV, HEADER_TIMEOUT_ENV
     from api.settings import Settings
 
     url = f"sqlite:///{tmp_path_factory.mktemp('limits') / 'db.sqlite'}"
     settings = Settings(
         graph_dir=centre_graph_dir, database_url=url, reports_per_minute=5, max_connections=200
     )
-    old = os.environ.get(HEADER_TIMEOUT_ENV)
-    os.environ[HEADER_TIMEOUT_ENV] = str(HEADER_TIMEOUT_S)
+    timeouts = {HEADER_TIMEOUT_ENV: HEADER_TIMEOUT_S, BODY_TIMEOUT_ENV: BODY_TIMEOUT_S}
+    old = {name: os.environ.get(name) for name in timeouts}
+    os.environ.update({name: str(value) for name, value in timeouts.items()})
     try:
         with threaded_server(create_app(settings), settings) as base:
             yield base
     finally:
-        if old is None:
-            os.environ.pop(HEADER_TIMEOUT_ENV, None)
-        else:
-            os.environ[HEADER_TIMEOUT_ENV] = old
+        for name, value in old.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @pytest.mark.slow
@@ -185,30 +188,71 @@ def closed_within(sock: socket.socket, seconds: float) -> bool:
         return False
 
 
+def half_sent(port: int, data: bytes, count: int) -> list[socket.socket]:
+    """``count`` connections to the server at ``port`` that each send ``data`` and stop."""
+    sockets = []
+    for _ in range(count):
+        sock = socket.create_connection((HOST, port))
+        sock.sendall(data)
+        sockets.append(sock)
+    return sockets
+
+
+def assert_closed_after(
+    server: str, sockets: list[socket.socket], started: float, timeout_s: float
+) -> None:
+    """A normal request is answered meanwhile, and every one of ``sockets`` is closed by the
+    server ``timeout_s`` after ``started`` (within a few seconds' slack)."""
+    ok = httpx.get(f"{server}/health", timeout=5.0)
+    assert ok.status_code == 200
+    assert all(closed_within(s, timeout_s + 3.0) for s in sockets)
+    elapsed = time.monotonic() - started
+    assert timeout_s * 0.8 <= elapsed <= timeout_s + 4.0
+
+
 @pytest.mark.slow
 def test_half_sent_request_heads_are_closed(server: str) -> None:
     """100 connections that send half a request line are closed after the head timeout; a normal
     request succeeds meanwhile."""
     port = int(server.rsplit(":", 1)[1])
-    sockets = []
     started = time.monotonic()
-    for _ in range(100):
-        sock = socket.create_connection((HOST, port))
-        sock.sendall(b"GET /health HT")
-        sockets.append(sock)
-    idle = socket.create_connection((HOST, port))  # sends nothing at all
-    sockets.append(idle)
+    sockets = half_sent(port, b"GET /health HT", 100)
+    sockets.append(socket.create_connection((HOST, port)))  # sends nothing at all
     try:
-        ok = httpx.get(f"{server}/health", timeout=5.0)
-        assert ok.status_code == 200
-        assert all(closed_within(s, HEADER_TIMEOUT_S + 3.0) for s in sockets)
-        elapsed = time.monotonic() - started
-        assert HEADER_TIMEOUT_S * 0.8 <= elapsed <= HEADER_TIMEOUT_S + 4.0
+        assert_closed_after(server, sockets, started, HEADER_TIMEOUT_S)
         # a keep-alive client that sends its next request in time is served again
         with httpx.Client(base_url=server, timeout=5.0) as client:
             assert client.get("/health").status_code == 200
             time.sleep(HEADER_TIMEOUT_S / 2)
             assert client.get("/health").status_code == 200
+    finally:
+        for s in sockets:
+            s.close()
+
+
+@pytest.mark.slow
+def test_half_sent_request_bodies_are_closed(server: str) -> None:
+    """50 connections that announce a body of 1000 bytes and send 10 are closed after the body
+    timeout (they were held open for good, each one of ``max_connections``); a request whose
+    body comes slowly but within the timeout is answered, and so is a normal one meanwhile."""
+    port = int(server.rsplit(":", 1)[1])
+    head = (
+        b"POST /routes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 1000\r\n\r\n"
+    )
+    started = time.monotonic()
+    sockets = half_sent(port, head + b'{"origin":', 50)
+    try:
+        assert_closed_after(server, sockets, started, BODY_TIMEOUT_S)
+        # a body sent in pieces, all of it well within the timeout, is read and answered
+        body = b'{"origin":{"lat":49.4447,"lon":7.769},"destination":{"lat":49.439,"lon":7.764}}'
+        with socket.create_connection((HOST, port)) as slow:
+            slow.sendall(head.replace(b"1000", str(len(body)).encode()))
+            for i in range(0, len(body), 20):
+                time.sleep(BODY_TIMEOUT_S / 10)
+                slow.sendall(body[i : i + 20])
+            slow.settimeout(10.0)
+            assert slow.recv(64).startswith(b"HTTP/1.1 200")
     finally:
         for s in sockets:
             s.close()
