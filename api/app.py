@@ -21,6 +21,7 @@ from api.compression import NegotiatedGZip
 from api.cpu import short_gil_switches
 from api.errors import error_response, install_error_handlers
 from api.fastpath import FastRoutes
+from api.head import HeadAsGet
 from api.middleware import RequestContext, flush_access_lines
 from api.routes import (
     bench,
@@ -310,5 +311,6 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
     app.add_middleware(
         SecurityHeaders, console_csp=console_csp(settings.console_tile_origins)
     )  # also on 413s and errors of the others
+    app.add_middleware(HeadAsGet)  # HEAD wherever GET: every layer inside sees a GET
     app.add_middleware(RequestContext)  # outermost: every answer gets an id and a log line
     return app

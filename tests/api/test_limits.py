@@ -7,6 +7,7 @@ The rate-limit tests run on SQLite and on PostgreSQL (the ``database_url`` fixtu
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -21,6 +22,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api import test_obstacles as _obstacles
+from tests.api.conftest import AccessLines
 from tests.api.serving import threaded_server
 
 # the database fixtures (SQLite and PostgreSQL) of the obstacle tests
@@ -302,3 +304,25 @@ def test_docs_can_be_switched_off(make_client: Callable[..., TestClient]) -> Non
         assert off.get("/docs").status_code == 404
         assert off.get("/docs/assets/swagger-ui-bundle.js").status_code == 404
         assert off.get("/openapi.json").status_code == 200
+
+
+def test_head_is_answered_wherever_get_is(client: TestClient, access_log: AccessLines) -> None:
+    """``HEAD /health`` (what uptime monitors send) was 405: HEAD gets the GET answer's status
+    and headers without a body; a path without GET still answers 405; the access line says
+    HEAD."""
+    got, head = client.get("/health"), client.head("/health")
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert int(head.headers["content-length"]) > 0
+    assert "x-request-id" in head.headers
+    profile = client.head("/profiles/wheelchair")
+    assert profile.status_code == 200
+    assert profile.content == b""
+    assert client.head("/profiles/nobody").status_code == 404
+    assert client.head("/matrix").status_code == 405  # POST only
+    lines = [json.loads(r.getMessage()) for r in access_log.records]
+    assert [(line["method"], line["path"]) for line in lines][:2] == [
+        ("GET", "/health"),
+        ("HEAD", "/health"),
+    ]
