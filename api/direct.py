@@ -269,8 +269,8 @@ class DirectRoutes:
                 length = int(value)
             elif name == b"content-type":
                 json_body = json_media_type(value)
-            elif name == b"transfer-encoding":
-                return None
+            elif name in (b"transfer-encoding", b"content-encoding"):
+                return None  # the app's path (a chunked body; 415 for an encoded one)
         if not json_body or not 0 <= length <= settings.max_body_bytes:
             return None
         scope = self.scope

@@ -10,6 +10,7 @@ Real data: the centre extract of Kaiserslautern (the ``client`` fixture).
 
 from __future__ import annotations
 
+import gzip
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -111,3 +112,20 @@ def test_get_routes_refuses_parameters_it_does_not_know(client: TestClient, name
     body = error_of(client.get(f"{GET}&{name}=2"), 422, "invalid_request")
     assert repr(name) in body["message"]
     assert "POST /routes" in body["message"]
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "GZIP", "deflate, gzip"])
+def test_an_encoded_body_is_refused_with_415(client: TestClient, encoding: str) -> None:
+    """A gzip body was answered 422 "error parsing the body", and plain JSON labelled gzip was
+    read as if the label were not there: a body is read as sent, and an encoding is said to be
+    unsupported."""
+    plain = json.dumps({"origin": ORIGIN, "destination": DESTINATION}).encode()
+    for body in (plain, gzip.compress(plain)):
+        headers = {"content-type": "application/json", "content-encoding": encoding}
+        refused = client.post("/routes", content=body, headers=headers)
+        error = error_of(refused, 415, "unsupported_encoding")
+        assert error["details"]["content_encoding"] == encoding.lower()
+    identity = {"content-type": "application/json", "content-encoding": "identity"}
+    assert client.post("/routes", content=plain, headers=identity).status_code == 200
+    # no body, nothing to decode: a GET with the header is answered
+    assert client.get(GET, headers={"content-encoding": "gzip"}).status_code == 200

@@ -326,3 +326,19 @@ def test_head_is_answered_wherever_get_is(client: TestClient, access_log: Access
         ("GET", "/health"),
         ("HEAD", "/health"),
     ]
+
+
+@pytest.mark.slow
+def test_an_encoded_body_is_refused_on_the_direct_path_too(server: str) -> None:
+    """The serving protocol answers well-formed route requests itself (:mod:`api.direct`); one
+    with a Content-Encoding goes to the app, which refuses it with 415."""
+    body = b'{"origin":{"lat":49.4447,"lon":7.769},"destination":{"lat":49.439,"lon":7.764}}'
+    head = (
+        b"POST /routes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Encoding: gzip\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+    )
+    port = int(server.rsplit(":", 1)[1])
+    with socket.create_connection((HOST, port)) as sock:
+        sock.sendall(head + body)
+        sock.settimeout(10.0)
+        assert sock.recv(64).startswith(b"HTTP/1.1 415")
