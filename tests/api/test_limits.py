@@ -342,3 +342,36 @@ def test_an_encoded_body_is_refused_on_the_direct_path_too(server: str) -> None:
         sock.sendall(head + body)
         sock.settimeout(10.0)
         assert sock.recv(64).startswith(b"HTTP/1.1 415")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"POST /routes HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"POST /routes HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+        b"GET /health HTTP/1.1\r\nHost: x\r\nX-Key: a\x7fb\r\n\r\n",
+        b"get /health HTTP/1.1\r\nHost: x\r\n\r\n",
+    ],
+)
+def test_a_malformed_http_request_gets_the_error_shape(server: str, request_bytes: bytes) -> None:
+    """uvicorn answered these ``400 Invalid HTTP request received.`` as plain text, without the
+    security headers or a request id: now the API's error shape, and the connection closes."""
+    port = int(server.rsplit(":", 1)[1])
+    with socket.create_connection((HOST, port)) as sock:
+        sock.sendall(request_bytes)
+        sock.settimeout(10.0)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    assert lines[0] == "HTTP/1.1 400 Bad Request"
+    headers = dict(line.lower().split(": ", 1) for line in lines[1:])
+    assert headers["content-type"] == "application/json"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert len(headers["x-request-id"]) == 16
+    error = json.loads(body)
+    assert set(error) == {"code", "message", "details"}
+    assert error["code"] == "invalid_request"
+    assert error["message"].startswith("malformed HTTP request")
