@@ -44,11 +44,38 @@ from api.security_headers import (
 from api.settings import Settings
 
 
+class EncodedBodyRefusal:
+    """Refuse a request body sent with a ``Content-Encoding`` (gzip, br …) with 415
+    ``unsupported_encoding``: a body is read as it is sent (a gzip body was answered 422 "error
+    parsing the body", and plain JSON labelled gzip was read as if the label were not there).
+    The serving protocol's direct route path hands such requests to the app (:mod:`api.direct`).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = dict(scope.get("headers") or [])
+            encoding = headers.get(b"content-encoding", b"").strip().lower()
+            has_body = (
+                headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers
+            )
+            if encoding not in (b"", b"identity") and has_body:
+                named = encoding.decode("latin-1")
+                response = error_response(
+                    415, "unsupported_encoding",
+                    f"request bodies are read as sent: Content-Encoding {named!r} is not "
+                    "supported; send the body uncompressed",
+                    {"content_encoding": named},
+                )  # fmt: skip
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 class BodySizeLimit:
-    """Reject request bodies over ``max_bytes`` with 413, whether or not Content-Length is sent,
-    and bodies sent with a ``Content-Encoding`` (gzip, br …) with 415 ``unsupported_encoding``:
-    a body is read as it is sent (a gzip body was answered 422 "error parsing the body", and
-    plain JSON labelled gzip was read as if the label were not there)."""
+    """Reject request bodies over ``max_bytes`` with 413, whether or not Content-Length is sent."""
 
     def __init__(
         self, app: ASGIApp, max_bytes: int, per_path: dict[str, int] | None = None
@@ -60,19 +87,7 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         max_bytes = self.per_path.get(scope.get("path", ""), self.max_bytes)
-        headers = dict(scope.get("headers") or [])
-        encoding = headers.get(b"content-encoding", b"").strip().lower()
-        has_body = headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers
-        if encoding not in (b"", b"identity") and has_body:
-            response = error_response(
-                415, "unsupported_encoding",
-                f"request bodies are read as sent: Content-Encoding {encoding.decode('latin-1')!r} "
-                "is not supported; send the body uncompressed",
-                {"content_encoding": encoding.decode("latin-1")},
-            )  # fmt: skip
-            await response(scope, receive, send)
-            return
-        declared = headers.get(b"content-length")
+        declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_bytes:
             await self._reject(scope, receive, send, max_bytes)
             return
@@ -323,6 +338,7 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
             "/obstacles/import": settings.max_import_bytes,
         },
     )
+    app.add_middleware(EncodedBodyRefusal)  # before the size limit: nothing of it is read
     app.add_middleware(
         SecurityHeaders, console_csp=console_csp(settings.console_tile_origins)
     )  # also on 413s and errors of the others

@@ -30,7 +30,7 @@ from accessibility_rules.conditions import (
 from accessibility_rules.pollen import parse_forecast, seasons
 from accessibility_rules.profile import Profile
 from api.errors import ApiError
-from api.schemas import DEPARTURE_YEARS, ConditionsRequest
+from api.schemas import DEPARTURE_YEARS, ConditionsRequest, in_berlin
 
 __all__ = ["RequestDay", "request_conditions"]
 
@@ -51,12 +51,8 @@ def _departure(req: ConditionsRequest) -> dt.datetime:
     if when is None:
         return dt.datetime.now(BERLIN).replace(microsecond=0)
     first, last = DEPARTURE_YEARS
-    # the year in Berlin, where the day is (2199-12-31T23:59-12:00 is 2200 there); a year far
-    # outside is refused before converting (no overflow)
-    local = None
-    if first - 1 <= when.year <= last + 1:
-        local = when.replace(tzinfo=BERLIN) if when.tzinfo is None else when.astimezone(BERLIN)
-    if local is None or not first <= local.year <= last:
+    local = in_berlin(when, first, last)  # the year where the day is
+    if local is None:
         raise ApiError(
             422, "parameter_out_of_range",
             f"departure_time must be in the years {first}-{last} (Europe/Berlin time), got "

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 import re
 from typing import Annotated, Any, Literal, get_args
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -95,6 +96,23 @@ def iso_text(value: object) -> object:
     if not isinstance(value, str) or not _ISO_DAY.match(value):
         raise ValueError("must be ISO 8601 text starting with YYYY-MM-DD")
     return value
+
+
+#: The city's zone, as ``accessibility_rules.conditions.BERLIN``: not imported from there, since
+#: this module loads nothing of the engine (the serving protocol imports it before numba, whose
+#: import hides SciPy: ``api.server.import_numba_without_unused_probes``).
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def in_berlin(when: dt.datetime, first_year: int, last_year: int) -> dt.datetime | None:
+    """``when`` in Europe/Berlin time (a naive time is Berlin's: the city's), or None when its year there is
+    outside ``first_year … last_year``: the range is the city's however a time is written
+    ("2199-12-31T23:59-12:00" is 2200 in Berlin). A year far outside is None before converting
+    (no overflow at year 1 or 9999)."""
+    if not first_year - 1 <= when.year <= last_year + 1:
+        return None
+    local = when.replace(tzinfo=BERLIN) if when.utcoffset() is None else when.astimezone(BERLIN)
+    return local if first_year <= local.year <= last_year else None
 
 
 class ConditionsRequest(BaseModel):

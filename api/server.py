@@ -110,6 +110,14 @@ class _HeadTimeout:
         if self.timeout_keep_alive_task is not None:  # idle now: the next head is timed
             self._arm_head_timer()
 
+    def send_400_response(self, msg: str) -> None:
+        """A malformed request's 400 in the API's shape (:func:`malformed_request_answer`)."""
+        headers, body, rid = malformed_request_answer(msg.rstrip("."))
+        head = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
+        self.transport.write(b"HTTP/1.1 400 Bad Request\r\n" + head + b"\r\n" + body)
+        self.transport.close()
+        log_request(rid, None, None, 400, time.perf_counter(), error_code="invalid_request")
+
 
 def malformed_request_answer(problem: str) -> tuple[list[tuple[bytes, bytes]], bytes, str]:
     """The headers, body and request id of the 400 a malformed HTTP request gets (a bad chunk
@@ -148,33 +156,27 @@ class HeadTimeoutHttpToolsProtocol(
         self._stop_head_timer()  # the body is in
         super().on_message_complete()
 
-    def send_400_response(self, msg: str) -> None:
-        """A malformed request's 400 in the API's shape (:func:`malformed_request_answer`)."""
-        headers, body, rid = malformed_request_answer(msg.rstrip("."))
-        head = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
-        self.transport.write(b"HTTP/1.1 400 Bad Request\r\n" + head + b"\r\n" + body)
-        self.transport.close()
-        log_request(rid, None, None, 400, time.perf_counter(), error_code="invalid_request")
-
 
 class HeadTimeoutH11Protocol(_HeadTimeout, CountedConnection, H11Protocol):
     """uvicorn's h11 protocol with a head-read timeout (when httptools is not installed)."""
 
-    _in_body = False
+    _timing_body = False  # the head is in and the body timer runs
 
     def handle_events(self) -> None:
         super().handle_events()
         state = self.conn.their_state
-        if state is h11.SEND_BODY and not self._in_body:
-            self._in_body = True
-            self._arm_body_timer()
+        if state is h11.IDLE or self._head_timer is None:
+            return
+        if state is h11.SEND_BODY:  # the head is in, its body follows
+            if not self._timing_body:
+                self._timing_body = True
+                self._arm_body_timer()
+                self.first_head()
+            return
+        if not self._timing_body:  # head and (empty) body came at once
             self.first_head()
-        elif state is not h11.IDLE and state is not h11.SEND_BODY and self._in_body:
-            self._in_body = False
-            self._stop_head_timer()  # the body is in (or the request is over)
-        elif self._head_timer is not None and state is not h11.IDLE and not self._in_body:
-            self._stop_head_timer()
-            self.first_head()
+        self._timing_body = False
+        self._stop_head_timer()  # the request is in
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:

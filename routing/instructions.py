@@ -550,19 +550,22 @@ def instructions(
     turns, again = _TURNS[lang], _TURNS_AGAIN[lang]
     # a crossing is reported where its piece begins: a leg beginning there turns onto it
     crossings = {b.at_m for b in route.barriers if b.kind == "crossing"}
+    turned: set[float] = set()  # the places of U-turns (a via point there need not say it)
     for prev, leg in itertools.pairwise(legs):
         way = leg.way
-        if way.crossable and round_float(leg.start_m) in crossings:
+        at_m = round_float(leg.start_m)
+        if way.crossable and at_m in crossings:
             text = turns[leg.turn] + w["crossing"]
         elif way.key == prev.way.key:
             text = (again if leg.turn == prev.turn else turns)[leg.turn] + way.words[lang][2]
         else:
             text = turns[leg.turn] + way.words[lang][3 if leg.turn == "straight" else 1]
         lon, lat = geo[leg.point]
+        if leg.turn == "uturn":
+            turned.add(at_m)
         order = _TURN_ORDER.get(leg.turn, 2)
-        events.append((leg.start_m, order, "turn", round_float(leg.start_m), lon, lat, text, way.name))  # fmt: skip
+        events.append((leg.start_m, order, "turn", at_m, lon, lat, text, way.name))
     # a via point the route turns back at says so, unless a step of the way turns there
-    turned = {round_float(leg.start_m) for leg in legs[1:] if leg.turn == "uturn"}
     for n, stop in enumerate(route.stops, 1):
         text = w["stop"] if len(route.stops) == 1 else w["stop_n"].format(n=n)
         if stop.at_m not in turned and _turns_back(route, stop.point):

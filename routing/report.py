@@ -1198,13 +1198,13 @@ def combine_routes(legs: list[Route]) -> Route:
     stops: list[Stop] = []
     offset = 0.0
     for leg in legs:
+        at = round(offset, 1)
         if geometry:  # the via point between this leg and the one before: the join
-            stops.append(Stop(round(offset, 1), len(geometry) - 1))
+            stops.append(Stop(at, len(geometry) - 1))
         shift = len(geometry) - (
             1 if geometry and leg.geometry and geometry[-1] == leg.geometry[0] else 0
         )
         geometry.extend(leg.geometry[len(geometry) - shift :])
-        at = round(offset, 1)
         barriers += [
             Barrier(b.kind, round(b.at_m + at, 1), b.lon, b.lat, b.details) for b in leg.barriers
         ]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -32,11 +31,8 @@ from api.obstacles.geometry import (
     ObstacleGeometry,
     StoredGeometry,
 )
-from api.schemas import iso_text
+from api.schemas import in_berlin, iso_text
 from routing.obstacles.effect import ObstacleEffect
-
-#: Naive times in requests are local times of this zone.
-LOCAL_ZONE = ZoneInfo("Europe/Berlin")
 
 Source = Literal["staff", "citizen_report", "import"]
 ReportStatus = Literal["open", "accepted", "rejected"]
@@ -94,17 +90,11 @@ def as_aware(value: datetime) -> datetime:
     is 2101 in Berlin: refused, where it was stored and then refused by its own import). A year
     far outside is refused before converting (no overflow).
     """
-    if not YEAR_MIN - 1 <= value.year <= YEAR_MAX + 1:
-        raise ValueError(f"the year must be between {YEAR_MIN} and {YEAR_MAX}, got {value.year}")
-    local = (
-        value.replace(tzinfo=LOCAL_ZONE)
-        if value.tzinfo is None or value.utcoffset() is None
-        else value.astimezone(LOCAL_ZONE)
-    )
-    if not YEAR_MIN <= local.year <= YEAR_MAX:
+    local = in_berlin(value, YEAR_MIN, YEAR_MAX)
+    if local is None:
         raise ValueError(
             f"the year must be between {YEAR_MIN} and {YEAR_MAX} in Europe/Berlin time, got "
-            f"{local.isoformat()}"
+            f"{value.isoformat()}"
         )
     return local.astimezone(UTC)
 

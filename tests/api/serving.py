@@ -102,11 +102,12 @@ def running_server(graph_dir: Path, workdir: Path) -> Iterator[str]:
 
 
 @contextmanager
-def uvicorn_in_thread(app: Any, settings: Any) -> Iterator[tuple[Any, str]]:
+def uvicorn_in_thread(app: Any, settings: Any, **options: Any) -> Iterator[tuple[Any, str]]:
     """``app`` served by uvicorn in a thread of this process, with the options and protocol of
-    ``stufenlos serve`` (:func:`api.server.uvicorn_options`); yields the ``uvicorn.Server`` (a
-    test may ask it to exit) and the base URL. Afterwards in-process test clients count as
-    unserved again (:func:`api.inflight.track`)."""
+    ``stufenlos serve`` (:func:`api.server.uvicorn_options`; ``options`` replace some, e.g.
+    ``http`` for the h11 fallback protocol); yields the ``uvicorn.Server`` (a test may ask it to
+    exit) and the base URL. Afterwards in-process test clients count as unserved again
+    (:func:`api.inflight.track`)."""
     import uvicorn
 
     from api import inflight
@@ -115,7 +116,7 @@ def uvicorn_in_thread(app: Any, settings: Any) -> Iterator[tuple[Any, str]]:
     port = free_port()
     tracked = inflight._tasks
     config = uvicorn.Config(
-        app, host=HOST, port=port, log_level="error", **uvicorn_options(settings)
+        app, host=HOST, port=port, log_level="error", **(uvicorn_options(settings) | options)
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -134,7 +135,7 @@ def uvicorn_in_thread(app: Any, settings: Any) -> Iterator[tuple[Any, str]]:
 
 
 @contextmanager
-def threaded_server(app: Any, settings: Any) -> Iterator[str]:
+def threaded_server(app: Any, settings: Any, **options: Any) -> Iterator[str]:
     """:func:`uvicorn_in_thread`, yielding the base URL only."""
-    with uvicorn_in_thread(app, settings) as (_, base):
+    with uvicorn_in_thread(app, settings, **options) as (_, base):
         yield base
