@@ -1512,9 +1512,10 @@ def leg_runs(
 
     Runs of no length are left out (all are kept when none has a length). At each kept run
     after the first, the turn made at its first point (:func:`turn_kind` of
-    :func:`turn_deltas` on the polyline ``lon``/``lat``, the way in taken over the kept run
-    before and the way out over the run itself, each clamped to ``min_base_m`` ..
-    ``base_m``, as :func:`routing.instructions._bearing_base` says). A run continues the
+    :func:`turn_deltas` on the polyline ``lon``/``lat``, the way in taken over the leg so far
+    (the kept runs since the last turn said) and the way out over the stretch of the run's
+    OSM way (it and the kept runs of its way after it), each clamped to ``min_base_m`` ..
+    ``base_m``, as :func:`routing.instructions._segment_legs` reads them). A run continues the
     leg before it when it is the same named street on the same side (sidewalk or not), or
     when it goes on without a turn (no sharp turn on the same OSM way and way key, none at all
     between two unnamed ways). Names are ids (the graph's names are distinct and non-empty);
@@ -1533,18 +1534,26 @@ def leg_runs(
         m = n
     if m == 0:
         return 0
-    for j in range(1, m):
-        at[j - 1] = runs[kept[j], RUN_FIRST_POINT]
-        back_m[j - 1] = min(max(run_length_m[kept[j - 1]], min_base_m), base_m)
-        ahead_m[j - 1] = min(max(run_length_m[kept[j]], min_base_m), base_m)
-    turn_deltas(lon, lat, at[: m - 1], back_m[: m - 1], ahead_m[: m - 1], deltas[: m - 1])
+    # the way out of each junction is read over the stretch of the way it enters: the kept run
+    # and the kept runs of its OSM way after it (summed from the far end, as _way_stretches)
+    for j in range(m - 1, -1, -1):
+        ahead_m[j] = run_length_m[kept[j]]
+        way = runs[kept[j], RUN_WAY]
+        if j < m - 1 and way >= 0 and way == runs[kept[j + 1], RUN_WAY]:
+            ahead_m[j] = ahead_m[j + 1] + run_length_m[kept[j]]
     prev = kept[0]
     legs[0, 0] = prev
     legs[0, 1] = TURN_DEPART
     count = 1
     last_way = runs[prev, RUN_WAY]
+    leg_m = run_length_m[prev]  # walked since the last turn said: the way in
     for j in range(1, m):
         q = kept[j]
+        at[j - 1] = runs[q, RUN_FIRST_POINT]
+        back_m[j - 1] = min(max(leg_m, min_base_m), base_m)
+        ahead_m[j - 1] = min(max(ahead_m[j], min_base_m), base_m)  # (entry j - 1 is done with)
+        one = slice(j - 1, j)  # the way in depends on the legs said before: one turn a call
+        turn_deltas(lon, lat, at[one], back_m[one], ahead_m[one], deltas[one])
         turn = turn_kind(deltas[j - 1], straight_deg)
         way = runs[q, RUN_WAY]
         same_way = way >= 0 and way == last_way
@@ -1552,6 +1561,7 @@ def leg_runs(
         name = runs[q, RUN_NAME]
         prev_name = runs[prev, RUN_NAME]
         side = runs[q, RUN_SIDEWALK]
+        leg_m += run_length_m[q]  # merged into the leg, unless a turn is said below
         if name >= 0 and name == prev_name and side == runs[prev, RUN_SIDEWALK]:
             continue  # one named street: merged whatever the turn
         same_key = (
@@ -1565,6 +1575,7 @@ def leg_runs(
         if no_turn and (same_way or (prev_name < 0 and name < 0)):
             continue  # the same way without a sharp turn, or unnamed ways without a turn
         prev = q
+        leg_m = run_length_m[q]
         legs[count, 0] = q
         legs[count, 1] = turn
         count += 1

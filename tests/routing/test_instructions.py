@@ -543,20 +543,28 @@ def test_metres_as_before(m: float, lang: Language) -> None:
 
 
 def _legs_reference(route: Route) -> list[list[Any]]:
-    """The steps' ``[way, start_m, point, turn, way_id]`` as ``_legs`` merged them before."""
+    """The steps' ``[way, start_m, point, turn, way_id]`` as ``_legs`` merges them: each turn
+    read over what was walked since the last turn said and over the stretch of the OSM way
+    entered (its pieces up to the next piece of another way)."""
     segments = [s for s in route.segments if s.length_m > 0] or route.segments
     legs: list[list[Any]] = []
-    points, lengths = [seg.first_point for seg in segments[1:]], [seg.length_m for seg in segments]
-    turns = iter(_turns_at(route.geometry, points, lengths))
-    for seg in segments:
+    stretch = [0.0] * len(segments)
+    for i in reversed(range(len(segments))):  # summed from the far end
+        seg = segments[i]
+        more = i + 1 < len(segments) and seg.way_id >= 0 and segments[i + 1].way_id == seg.way_id
+        stretch[i] = stretch[i + 1] + seg.length_m if more else seg.length_m
+    walked = 0.0  # since the last turn said
+    for i, seg in enumerate(segments):
         way = Way(seg.name, seg.highway, seg.is_sidewalk)
         if not legs:
             legs.append([way, seg.start_m, seg.first_point, "depart", seg.way_id])
+            walked = seg.length_m
             continue
         last = legs[-1]
         prev = last[0]
         same_street = way.name is not None and (way.name, way.is_sidewalk) == (prev.name, prev.is_sidewalk)  # fmt: skip
-        turn = next(turns)
+        (turn,) = _turns_at(route.geometry, [seg.first_point], [walked, stretch[i]])
+        walked += seg.length_m
         if same_street:
             last[4] = seg.way_id
             continue
@@ -566,6 +574,7 @@ def _legs_reference(route: Route) -> list[list[Any]]:
         last[4] = seg.way_id
         if unnamed_on or (same_way and no_turn):
             continue
+        walked = seg.length_m
         legs.append([way, seg.start_m, seg.first_point, turn, seg.way_id])
     return legs
 

@@ -146,6 +146,51 @@ def test_a_short_piece_turns_where_it_bends() -> None:
     assert _turns_at(geo, [2, 3], [15.0, 15.0, 15.0]) == ["straight", "slight_left"]
 
 
+def _drawn_route(geo: list[list[float]], pieces: list[tuple[int, str, int, int]]) -> Any:
+    """A route of unnamed, non-sidewalk ``pieces`` ``(way, highway, first point, last
+    point)`` along ``geo``, each as long as its part of the line, with its segment rows."""
+    runs = np.zeros((len(pieces), 8), dtype=np.int64)
+    lengths = np.zeros(len(pieces))
+    segments = []
+    at = 0.0
+    for q, (way, highway, first, last) in enumerate(pieces):
+        length = sum(great_circle_m(geo[i], geo[i + 1]) for i in range(first, last))
+        code = int(HighwayClass[highway.upper()])
+        runs[q] = (q, q, -1, code, 0, way, first, last)
+        lengths[q] = length
+        segments.append(Segment(q, None, highway, False, at, length, first, last, way))
+        at += length
+    return SimpleNamespace(
+        segments=segments, segment_runs=SegmentRuns(runs, lengths),
+        polyline=np.array(geo, dtype=np.float64), geometry=geo,
+    )  # fmt: skip
+
+
+def test_a_way_split_near_a_junction_is_read_across_the_split() -> None:
+    """Kaiserslautern, a cycleway east of the Brandenburger Straße (a wheelchair route of
+    2026-12-04): after 140 m of one OSM way heading east-north-east, its last 3.6 m before a
+    split (a node where the way is cut into pieces) head north-north-east, and the way goes on
+    east beyond the split. Read over that piece alone, the way out of the junction before it
+    bent 50° left: "links abbiegen auf den Radweg" where the line, read over 15 m either side,
+    bends 2°. The way out is now read over the stretch of its OSM way, across the split, and
+    the way in over what was walked since the last turn said."""
+    xy = [(-138.3, -39.8), (-129.6, -36.5), (-120.9, -33.2), (-63.7, -16.6), (-39.8, -13.3),
+          (-15.2, -6.6), (-9.4, -5.5), (-4.3, -6.6), (-1.4, -3.3), (0.0, 0.0), (9.4, 1.1),
+          (18.8, 2.2), (26.1, 2.2), (31.9, 4.4), (38.4, 7.7)]  # fmt: skip
+    geo = [_metres(east, north) for east, north in xy]
+    cycleway, next_way = 141323133, 160096668
+    route = _drawn_route(geo, [
+        (7, "footway", 0, 1), (cycleway, "cycleway", 1, 8), (cycleway, "cycleway", 8, 9),
+        (cycleway, "cycleway", 9, 10), (cycleway, "cycleway", 10, 11),
+        (cycleway, "cycleway", 11, 13), (next_way, "cycleway", 13, 14),
+    ])  # fmt: skip
+    legs = _legs(route)
+    assert legs == _segment_legs(route)
+    assert [leg.point for leg in legs if leg.turn in ("left", "sharp_left")] == []
+    # the rule before: the way out over the 3.6 m piece alone (3 m at the least)
+    assert _turns_at(geo, [8], [15.0, route.segments[2].length_m]) == ["left"]
+
+
 def test_turn_kernel_on_real_routes(ksl_router: Any) -> None:
     """Every point of 60 seeded wheelchair and walking routes turns as the Python walk says."""
     router = ksl_router
