@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION
 from api.asgi_types import ASGIApp, Message, Receive, Scope, Send
+from api.auth import refuse_before_body
 from api.compression import NegotiatedGZip
 from api.cpu import short_gil_switches
 from api.errors import error_response, install_error_handlers
@@ -299,7 +300,7 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
     )
     app.state.settings = settings
     app.state.router = router
-    install_error_handlers(app)
+    install_error_handlers(app, caller_check=refuse_before_body)
     app.include_router(health.router)
     app.include_router(profiles.router)
     app.include_router(routing.router)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -36,6 +37,21 @@ from routing.errors import BboxError, NoRouteError, OutOfAreaError, RoutingError
 from routing.obstacles.matching import ObstacleMatchError
 
 log = logging.getLogger("stufenlos.api")
+
+
+def _problem(error: Mapping[str, Any]) -> dict[str, str]:
+    """One entry of a 422's ``errors``: the field (its path in the body) and what is wrong.
+
+    A body that is not JSON at all is a problem of the ``body``, said with the place it
+    breaks at: FastAPI puts that character offset where a field's path goes ("55: JSON
+    decode error")."""
+    loc = [p for p in error.get("loc", ()) if p != "body"]
+    if error.get("type") == "json_invalid":
+        at = f" at character {loc[0]}" if loc and isinstance(loc[0], int) else ""
+        reason = (error.get("ctx") or {}).get("error")
+        because = f" ({reason})" if isinstance(reason, str) and reason else ""
+        return {"field": "body", "problem": f"not valid JSON{at}{because}"}
+    return {"field": ".".join(str(p) for p in loc), "problem": str(error.get("msg", ""))}
 
 
 class ApiError(Exception):
@@ -173,8 +189,14 @@ def document_errors(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Register every exception → response mapping on ``app`` and document it in OpenAPI."""
+def install_error_handlers(
+    app: FastAPI, *, caller_check: Callable[[Request], Awaitable[None]] | None = None
+) -> None:
+    """Register every exception → response mapping on ``app`` and document it in OpenAPI.
+
+    ``caller_check`` (:func:`api.auth.refuse_before_body`) runs before a body that is not JSON
+    is answered: FastAPI parses the body before a route's key check, and a call without a
+    valid key is refused (401 or 403) whatever its body holds."""
     document_errors(app)
 
     @app.exception_handler(ApiError)
@@ -208,14 +230,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(status, exc.code, exc.message, _jsonable(exc.details))
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [
-            {
-                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
-                "problem": e.get("msg", ""),
-            }
-            for e in exc.errors()
-        ]
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if caller_check is not None and any(e.get("type") == "json_invalid" for e in errors):
+            try:
+                await caller_check(request)
+            except ApiError as refused:
+                return await _api(request, refused)
+        problems = [_problem(e) for e in errors]
         first = problems[0] if problems else {"field": "", "problem": "invalid request"}
         message = f"{first['field'] or 'request'}: {first['problem']}"
         return error_response(422, "invalid_request", message, {"errors": _jsonable(problems)})

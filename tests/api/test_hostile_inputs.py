@@ -3,7 +3,9 @@
 Lone surrogates (``"\\ud800"`` in JSON decodes to one; UTF-8 cannot encode it) echoed by an
 error message or written to the access log broke the answer or the log; departure times whose
 year is inside the range as written but outside it in Berlin were taken; a Unix time was read
-where ISO 8601 is asked; ``GET /routes`` dropped query parameters it does not know.
+where ISO 8601 is asked; ``GET /routes`` dropped query parameters it does not know. A body
+that was not JSON was said to be wrong at a "field" named by a character offset, and a staff call
+without a valid key that sent one was told so instead of being refused.
 
 Real data: the centre extract of Kaiserslautern (the ``client`` fixture).
 """
@@ -19,6 +21,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from api.auth import create_key
 from tests.api.conftest import AccessLines
 
 pytestmark = pytest.mark.realdata
@@ -129,3 +132,53 @@ def test_an_encoded_body_is_refused_with_415(client: TestClient, encoding: str) 
     assert client.post("/routes", content=plain, headers=identity).status_code == 200
     # no body, nothing to decode: a GET with the header is answered
     assert client.get(GET, headers={"content-encoding": "gzip"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "at", "reason"),
+    [
+        ("/routes", ROUTE, len(ROUTE), "Expecting property name enclosed in double quotes"),
+        ("/routes", '{"origin": [1, 2,]}', 17, "Expecting value"),
+        ("/reports", '{"kind": }', 9, "Expecting value"),
+    ],
+)
+def test_a_body_that_is_not_json_says_where_it_breaks(
+    client: TestClient, path: str, body: str, at: int, reason: str
+) -> None:
+    """Not "55: JSON decode error", with the offset where a field's path goes: the body is
+    the field, and the place it breaks at is said as such."""
+    response = client.post(path, content=body, headers={"content-type": "application/json"})
+    error = error_of(response, 422, "invalid_request")
+    problem = f"not valid JSON at character {at} ({reason})"
+    assert error["details"]["errors"] == [{"field": "body", "problem": problem}]
+    assert error["message"] == f"body: {problem}"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "role", "status"),
+    [
+        ("POST", "/obstacles", None, 401),
+        ("POST", "/obstacles/import", "", 401),  # a blank key
+        ("PATCH", "/obstacles/a", "unknown", 401),
+        ("POST", "/bench/runs", None, 401),
+        ("POST", "/obstacles", "tester", 403),
+        ("POST", "/obstacles/import", "staff", 403),
+        ("POST", "/obstacles", "staff", 422),
+    ],
+)
+def test_a_staff_call_without_a_valid_key_is_refused_whatever_its_body(
+    client: TestClient, method: str, path: str, role: str | None, status: int
+) -> None:
+    """FastAPI parses a JSON body before it runs a route's key check: a call without a valid
+    key whose body was not JSON was told about its body (422) instead of being refused."""
+    headers = {"content-type": "application/json"}
+    if role in ("tester", "staff"):
+        _, key = create_key(client.app.state.db, f"{role} of the hostile inputs", role)  # type: ignore[attr-defined]
+        headers["X-API-Key"] = key
+    elif role is not None:
+        headers["X-API-Key"] = role
+    response = client.request(method, path, content='{"reason": ', headers=headers)
+    code = {401: "unauthorized", 403: "forbidden", 422: "invalid_request"}[status]
+    error_of(response, status, code)
+    if status == 401:
+        assert response.headers["www-authenticate"] == "Bearer"
