@@ -722,7 +722,8 @@ class Router:
         lat2, lon2 = float(self.graph.node["lat"][n - 1]), float(self.graph.node["lon"][n - 1])
         walk = self.route((lat, lon), (lat2, lon2), "walk")
         instructions(walk)  # the legs kernel too
-        # a route through via points has no segment rows: its legs take the turn kernel
+        # a route without segment rows (the Python rule: the legs kernel's reference) takes the
+        # turn kernel, which the via steps take too
         instructions(dataclasses.replace(walk, segment_runs=None))
         walk_profile = self.profile("walk")  # the answer's facts: the incline profile's JSON too
         route_facts(

@@ -64,6 +64,8 @@ from routing._kernels import (
     RULE_STEP_COUNT,
     RULE_UNKNOWN_FORBIDDEN,
     RUN_COLUMNS,
+    RUN_FIRST_POINT,
+    RUN_LAST_POINT,
     RUN_PIECE,
     SEGMENT_COLUMNS,
     VERDICT_COLUMNS,
@@ -1187,9 +1189,11 @@ def combine_routes(legs: list[Route]) -> Route:
     said in: a barrier's place is rounded within its leg already, and shifted by the exact
     metres and rounded again it could say 0.1 m less than the turn onto the piece it lies on
     (whose place is rounded once), and be said before that turn. The whole route's
-    ``distance_m`` is the exact sum."""
+    ``distance_m`` is the exact sum. Its polyline and segment rows are the legs' joined (the
+    instructions read them in one kernel pass, as a one-leg route's), when every leg has them."""
     if len(legs) == 1:
         return legs[0]
+    rows = _joined_rows(legs)
     geometry: list[list[float]] = []
     barriers: list[Barrier] = []
     violations: list[Violation] = []
@@ -1247,4 +1251,35 @@ def combine_routes(legs: list[Route]) -> Route:
         walk_edges=[e for leg in legs for e in leg.walk_edges],
         walked_m=[m for leg in legs for m in leg.walked_m],
         stops=stops,
+        polyline=None if rows is None else rows[0],
+        segment_runs=None if rows is None else rows[1],
     )
+
+
+def _joined_rows(legs: list[Route]) -> tuple[np.ndarray, SegmentRuns] | None:
+    """The polyline and segment rows of a route through via points: the legs' own, joined as
+    :func:`combine_routes` joins their geometry and segments (a leg's first point dropped
+    where it repeats the last one before; its points and pieces numbered on from the legs
+    before). None when a leg has none."""
+    lines: list[np.ndarray] = []
+    runs: list[np.ndarray] = []
+    points = pieces = 0
+    last: list[float] | None = None  # the joined line's last point
+    for leg in legs:
+        rows, line = leg.segment_runs, leg.polyline
+        if rows is None or line is None:
+            return None
+        repeated = 1 if last is not None and len(line) and last == line[0].tolist() else 0
+        shift = points - repeated
+        if len(line):
+            last = line[-1].tolist()
+        moved = rows.runs.copy()
+        moved[:, RUN_FIRST_POINT] += shift
+        moved[:, RUN_LAST_POINT] += shift
+        moved[:, RUN_PIECE] += pieces
+        runs.append(moved)
+        lines.append(line[repeated:])
+        points += len(line) - repeated
+        pieces += len(leg.edges)
+    lengths = np.concatenate([leg.segment_runs.length_m for leg in legs if leg.segment_runs])
+    return np.concatenate(lines), SegmentRuns(np.concatenate(runs), lengths)

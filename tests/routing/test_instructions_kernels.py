@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from accessibility_rules.attributes import HighwayClass
 from graphs.geodesy import flat_bearing_deg, great_circle_m
-from routing._kernels import turn_kind
+from routing._kernels import RUN_FIRST_POINT, RUN_LAST_POINT, turn_kind
 from routing.errors import NoRouteError
 from routing.instructions import (
     _TURN_KINDS,
@@ -34,6 +34,7 @@ from routing.instructions import (
     _segment_legs,
     _turn,
     _turns_at,
+    instructions,
 )
 from routing.report import _HIGHWAY_NAMES
 from routing.route import Segment, SegmentRuns
@@ -284,6 +285,33 @@ def test_leg_kernel_on_real_routes(ksl_router: Any) -> None:
     makes (Neukölln's named sidewalks: ``test_instructions``)."""
     presets = ("wheelchair", "walk", "blind", "rollator", "elderly")
     assert legs_alike_on_trips(ksl_router, presets, 11) >= 100
+
+
+def test_a_via_route_carries_its_legs_rows_joined(ksl_router: Any) -> None:
+    """A route through via points reads its legs in the kernel pass over its legs' segment
+    rows and polylines, joined as its segments and geometry are: the legs the Python rule
+    makes of its segments, and the same steps."""
+    g = ksl_router.graph
+    rng = np.random.default_rng(5)
+    checked = 0
+    for _ in range(30):
+        nodes = rng.integers(0, g.node_count, 4)
+        points = [(float(g.node["lat"][v]), float(g.node["lon"][v])) for v in nodes]
+        try:
+            route = ksl_router.route_via(points, "wheelchair")[0]
+        except NoRouteError:
+            continue
+        assert route.segment_runs is not None
+        assert np.array_equal(route.polyline, np.array(route.geometry))
+        rows = route.segment_runs.runs
+        assert rows[:, RUN_FIRST_POINT].tolist() == [s.first_point for s in route.segments]
+        assert rows[:, RUN_LAST_POINT].tolist() == [s.last_point for s in route.segments]
+        assert route.segment_runs.length_m.tolist() == [s.length_m for s in route.segments]
+        legs_alike(route)
+        python = dataclasses.replace(route, segment_runs=None)
+        assert instructions(route, "de") == instructions(python, "de")
+        checked += 1
+    assert checked >= 20
 
 
 _NAMES = ("Bremerstraße", "Am Altenhof", "Pirmasenser Straße")

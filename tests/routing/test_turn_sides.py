@@ -117,7 +117,7 @@ def test_every_turn_said_in_neukoelln_bends_that_way(neukoelln_router: Any) -> N
 
 
 def test_every_turn_said_through_a_via_point_bends_that_way(ksl_router: Any) -> None:
-    """A route through a via point gets its legs from the Python rule (no segment rows)."""
+    """A route through a via point reads its legs from its legs' segment rows, joined."""
     g = ksl_router.graph
     rng = np.random.default_rng(33)
 
