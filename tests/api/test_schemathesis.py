@@ -165,13 +165,23 @@ DOMAIN_REJECTIONS = frozenset(
 
 
 def _domain_rejection(failure: Any, status: int, text: str) -> bool:
-    """A schema-valid request answered 422 with a domain error code (not a schema mismatch)."""
+    """A schema-valid request answered 422 with a domain error code (not a schema mismatch), or
+    a schema-violating one refused as too large before its schema is read (413: schemathesis
+    does not count it among rejections)."""
+    if type(failure).__name__ == "AcceptedNegativeData" and status == 413:
+        return _code(text) == "payload_too_large"
     if type(failure).__name__ != "RejectedPositiveData" or status not in (422, 428):
         return False
+    return _code(text) in DOMAIN_REJECTIONS
+
+
+def _code(text: str) -> Any:
+    """The error code of an answer's body (None when it is no error body)."""
     try:
-        return json.loads(text).get("code") in DOMAIN_REJECTIONS
+        body = json.loads(text)
     except ValueError:
-        return False
+        return None
+    return body.get("code") if isinstance(body, dict) else None
 
 
 def _fuzz(api_schema: Any, mode: Any, headers: dict[str, str]) -> dict[tuple[str, str], str]:
