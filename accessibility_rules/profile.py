@@ -392,9 +392,13 @@ def _param(key: object) -> _Param:
 
 
 def _short(value: Any) -> str:
+    """``value`` as an error message quotes it: as given, shortened to 60 characters (a number
+    in full: "{:g}" said "got 50" for 50.0000001 where the limit is 50)."""
     if isinstance(value, set | frozenset):
         value = sorted(map(str, value))
-    text = f"{value:g}" if isinstance(value, float) else repr(value)
+    text = repr(value)
+    if isinstance(value, float):  # whole numbers without ".0", the rest to the last digit
+        text = str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(float(value))
     return text if len(text) <= 60 else text[:57] + "..."
 
 

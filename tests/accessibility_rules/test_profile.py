@@ -408,6 +408,17 @@ def test_out_of_range_is_rejected_with_name_and_range(
     assert isinstance(error, ValueError)
 
 
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [(50.0000001, "50.0000001"), (1e10, "10000000000"), (1e300, "1e+300"), (-1e-07, "-1e-07")],
+)
+def test_a_value_out_of_range_is_quoted_in_full(value: float, said: str) -> None:
+    """A number is quoted as given: "got 50" for 50.0000001 (limit 50) read as within it."""
+    with pytest.raises(ParameterOutOfRangeError) as info:
+        make_profile("wheelchair", {"max_kerb_height_cm": value})
+    assert str(info.value).endswith(f"got {said}")
+
+
 def test_error_attributes_carry_range_and_unit() -> None:
     with pytest.raises(ParameterOutOfRangeError) as info:
         make_profile("walk", {"max_kerb_height_cm": 80})
