@@ -277,7 +277,7 @@ class Profile(BaseModel):
         if limit is not None and comfort > limit:
             raise ParameterOutOfRangeError(
                 f"comfortable_incline_percent must be between 0 and {limit:g} % because it "
-                f"cannot exceed max_incline_percent ({limit:g} %), got {comfort:g}",
+                f"cannot exceed max_incline_percent ({limit:g} %), got {_short(comfort)}",
                 parameter="comfortable_incline_percent",
                 value=comfort,
                 minimum=0.0,
