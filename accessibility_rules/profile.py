@@ -276,8 +276,8 @@ class Profile(BaseModel):
         limit, comfort = self.max_incline_percent, self.comfortable_incline_percent
         if limit is not None and comfort > limit:
             raise ParameterOutOfRangeError(
-                f"comfortable_incline_percent must be between 0 and {limit:g} % because it "
-                f"cannot exceed max_incline_percent ({limit:g} %), got {_short(comfort)}",
+                f"comfortable_incline_percent must be between 0 and {_short(limit)} % because it "
+                f"cannot exceed max_incline_percent ({_short(limit)} %), got {_short(comfort)}",
                 parameter="comfortable_incline_percent",
                 value=comfort,
                 minimum=0.0,
