@@ -1445,6 +1445,8 @@ def label_pool(capacity: int) -> LabelPool:
 TURN_STRAIGHT, TURN_UTURN = 0, 7
 #: The sharp turns of :func:`turn_kind` (they end a step even on the same way).
 TURN_SHARP_LEFT, TURN_SHARP_RIGHT = 3, 6
+#: The slight turns of :func:`turn_kind` (onto less than ``min_base_m`` of a way: no step).
+TURN_SLIGHT_LEFT, TURN_SLIGHT_RIGHT = 1, 4
 
 
 @kernel
@@ -1518,7 +1520,8 @@ def leg_runs(
     ``base_m``, as :func:`routing.instructions._segment_legs` reads them). A run continues the
     leg before it when it is the same named street on the same side (sidewalk or not), or
     when it goes on without a turn (no sharp turn on the same OSM way and way key, none at all
-    between two unnamed ways). Names are ids (the graph's names are distinct and non-empty);
+    between two unnamed ways; a slight turn onto a stretch shorter than ``min_base_m`` is no
+    turn: the bend after it, read over what was walked, is said). Names are ids (the graph's names are distinct and non-empty);
     ``kind_key`` maps a highway code to the code of its kind of way (its own, or ``road``).
     Per leg a row of ``legs``: its run and its turn code (:data:`TURN_DEPART` for the first).
     ``kept``, ``at``, ``back_m``, ``ahead_m``, ``deltas``: scratch of ``n`` entries. Returns
@@ -1571,7 +1574,10 @@ def leg_runs(
         )
         same_way = same_way and same_key
         sharp = turn in (TURN_SHARP_LEFT, TURN_SHARP_RIGHT, TURN_UTURN)
-        no_turn = turn == TURN_STRAIGHT or (same_way and not sharp)
+        # a slight bend onto less than min_base_m of a way: the bend after it is said instead
+        # (ahead_m[j] still holds the stretch: entry j is clamped in the next round)
+        glancing = turn in (TURN_SLIGHT_LEFT, TURN_SLIGHT_RIGHT) and ahead_m[j] < min_base_m
+        no_turn = turn == TURN_STRAIGHT or glancing or (same_way and not sharp)
         if no_turn and (same_way or (prev_name < 0 and name < 0)):
             continue  # the same way without a sharp turn, or unnamed ways without a turn
         prev = q

@@ -25,7 +25,9 @@ Rules, stated once:
   stretch of the OSM way entered (a way split at a kerb, a crossing node or a change of
   surface is read on across the splits): 3.6 m of a cycleway up to its first split, 50° off
   the line that it and the way before it follow, is neither "links abbiegen" nor, 3.6 m on,
-  "rechts".
+  "rechts". A slight turn onto less than :data:`BEARING_MIN_M` of a way is not said (read
+  over :data:`BEARING_MIN_M`, its bearing takes in the bend after it): that bend is said,
+  read over what was walked, not "leicht rechts halten" 2 m before "rechts abbiegen".
 * **Crossing the road is said as such.** A turn onto an unnamed footway, path or cycleway where
   a crossing begins (a crossing is reported where its piece begins) is "rechts abbiegen und
   die Straße überqueren" / "turn right and cross the road", followed at the same place by the
@@ -256,6 +258,8 @@ _TURN_KINDS = (
 )  # fmt: skip
 #: Turns that end a step even on the same way (a path's own bends do not).
 _SHARP = frozenset({"sharp_left", "sharp_right", "uturn"})
+#: Turns too slight to be said onto less than :data:`BEARING_MIN_M` of a way (module doc).
+_SLIGHT = frozenset({"slight_left", "slight_right"})
 #: The turns by the codes of :func:`routing._kernels.leg_runs` (``TURN_DEPART``: "depart").
 _TURN_NAMES = {TURN_DEPART: "depart", **dict(enumerate(_TURN_KINDS))}
 
@@ -420,7 +424,8 @@ def _segment_legs(route: Route) -> list[_Leg]:
         if name is not None and name == prev.name and way.is_sidewalk == prev.is_sidewalk:
             continue  # one named street: merged whatever the turn
         same_way = same_way and way.key == prev.key
-        no_turn = turn == "straight" or (same_way and turn not in _SHARP)
+        glancing = turn in _SLIGHT and stretch < BEARING_MIN_M  # the bend after it is said
+        no_turn = turn == "straight" or glancing or (same_way and turn not in _SHARP)
         if no_turn and (same_way or (prev.name is None and name is None)):
             continue  # the same way without a sharp turn, or unnamed ways without a turn
         prev = way

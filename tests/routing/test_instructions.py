@@ -569,7 +569,10 @@ def _legs_reference(route: Route) -> list[list[Any]]:
             last[4] = seg.way_id
             continue
         same_way = seg.way_id >= 0 and seg.way_id == last[4] and way.key() == prev.key()
-        no_turn = turn == "straight" or (same_way and not turn.startswith(("sharp", "uturn")))
+        glancing = turn.startswith("slight") and stretch[i] < 3.0  # the bend after it is said
+        no_turn = (
+            turn == "straight" or glancing or (same_way and not turn.startswith(("sharp", "uturn")))
+        )
         unnamed_on = no_turn and prev.name is None and (way.name is None or same_way)
         last[4] = seg.way_id
         if unnamed_on or (same_way and no_turn):

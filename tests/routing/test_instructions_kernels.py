@@ -192,6 +192,27 @@ def test_a_way_split_near_a_junction_is_read_across_the_split() -> None:
     assert _turns_at(geo, [8], [15.0, route.segments[2].length_m]) == ["left"]
 
 
+def test_a_slight_bend_onto_a_few_metres_of_a_way_is_not_a_step() -> None:
+    """Kaiserslautern, from the Stiftskirche (the example routes of ``docs/examples``): down the
+    steps and a footway south-west, 2.4 m more of the footway past a split, then the
+    Münchstraße north-west. Read over 3 m, the bearing out of the split takes in 0.6 m of the
+    street's bend: a slight right turn 2.4 m before the right turn itself. Only the right
+    turn is said, read over what was walked."""
+    xy = [(0.0, 0.0), (-5.8, -4.4), (-10.9, -7.7), (-13.0, -8.8), (-30.4, 11.1), (-33.3, 14.4)]
+    geo = [_metres(east, north) for east, north in xy]
+    footway = 96936661
+    route = _drawn_route(geo, [
+        (171999990, "steps", 0, 1), (footway, "footway", 1, 2), (footway, "footway", 2, 3),
+        (25002359, "pedestrian", 3, 5),
+    ])  # fmt: skip
+    legs = _legs(route)
+    assert legs == _segment_legs(route)
+    assert [(leg.point, leg.turn) for leg in legs] == [(0, "depart"), (3, "right")]
+    # read over 3 m, the bend at the split is slight (the rule's other reading: said)
+    walked = route.segments[0].length_m + route.segments[1].length_m
+    assert _turns_at(geo, [2], [walked, BEARING_MIN_M]) == ["slight_right"]
+
+
 def test_turn_kernel_on_real_routes(ksl_router: Any) -> None:
     """Every point of 60 seeded wheelchair and walking routes turns as the Python walk says."""
     router = ksl_router
