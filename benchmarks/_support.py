@@ -147,10 +147,11 @@ class Server:
         that starts now begin (:meth:`route_ms`)."""
         return Path(self.log_path).stat().st_size
 
-    def route_ms(self, start: int, end: int) -> list[float]:
-        """The server's own time of every route it answered with 200 between two
-        offsets (:meth:`log_offset`): the ``ms`` of its access lines (from the request head read to
-        the answer written; the wait of an answer or a request in the sockets is not in it)."""
+    def route_ms(self, start: int, end: int, path: str = "/routes") -> list[float]:
+        """The server's own time of every request to ``path`` (a route by default) it answered
+        with 200 between two offsets (:meth:`log_offset`): the ``ms`` of its access lines (from
+        the request head read to the answer written; the wait of an answer or a request in the
+        sockets is not in it)."""
         with open(self.log_path, "rb") as log:
             log.seek(start)
             text = log.read(max(0, end - start))
@@ -162,7 +163,7 @@ class Server:
                 entry = json.loads(line)
             except ValueError:
                 continue
-            if entry.get("path") == "/routes" and entry.get("status") == 200:
+            if entry.get("path") == path and entry.get("status") == 200:
                 out.append(float(entry["ms"]))
         return out
 
