@@ -191,8 +191,9 @@ _AFTER = {lang: words["after"].removesuffix("{d}") for lang, words in _WORDS.ite
 #: turn, then what lies on the way it turns onto; a U-turn last: one turns back from what is
 #: there, a seat the route goes to and comes back from).
 _PLACE = itemgetter(3, 1)
-#: The order of a turn's step among the steps at its place (see :data:`_PLACE`).
-_TURN_ORDER = {"uturn": 4}
+#: The order of a turn's step among the steps at its place (see :data:`_PLACE`); a U-turn's,
+#: and that of a turn after it at the same place (legs of no length), keep their walking order.
+_TURN_ORDER, _UTURN_ORDER = 2, 4
 
 _CROSSING_RANK: dict[Any, int] = {
     "traffic_signals": 5,
@@ -584,7 +585,7 @@ def instructions(
         lon, lat = geo[leg.point]
         if leg.turn == "uturn":
             turned.add(at_m)
-        order = _TURN_ORDER.get(leg.turn, 2)
+        order = _UTURN_ORDER if at_m in turned else _TURN_ORDER  # (a stable sort: in leg order)
         events.append((leg.start_m, order, "turn", at_m, lon, lat, text, way.name))
     # a via point the route turns back at says so, unless a step of the way turns there
     for n, stop in enumerate(route.stops, 1):

@@ -655,6 +655,24 @@ def test_steps_and_their_words_as_before(route: Route) -> None:
     _check_steps(route)
 
 
+def test_a_turn_after_a_u_turn_at_its_place_is_said_after_it() -> None:
+    """Pieces of no length (found by the test above): a U-turn and, at the same place, a turn
+    onto the Mittelweg. A U-turn is said after what lies at its place (a seat it comes back
+    from), but not after the turn that follows it: the steps keep their walking order."""
+    geo = [[7.75, 49.44], [7.750183836312747, 49.44], [7.749783836312747, 49.44],
+           [7.749783836312747, 49.44], [7.749783836312747, 49.44]]  # fmt: skip
+    segments = [
+        Segment(0, None, "footway", False, 0.0, 0.0, 0, 1, -1),
+        Segment(1, None, "footway", False, 0.0, 0.0, 1, 3, -1),
+        Segment(2, "Mittelweg", "footway", False, 0.0, 0.0, 3, 4, -1),
+    ]
+    route = _route(segments, geo)
+    _check_steps(route)
+    texts = [s.text for s in instructions(route, "de") if s.type == "turn"]
+    assert texts[0].startswith("Umkehren"), texts
+    assert "Mittelweg" in texts[1], texts
+
+
 @pytest.mark.slow
 def test_steps_and_their_words_as_before_on_real_routes(ksl_router: Any) -> None:
     checked = 0
