@@ -110,6 +110,11 @@ class _HeadTimeout:
         if self.timeout_keep_alive_task is not None:  # idle now: the next head is timed
             self._arm_head_timer()
 
+    def _unsupported_upgrade_warning(self) -> None:
+        """An ``Upgrade`` request is answered as plain HTTP (no WebSocket protocol:
+        :func:`uvicorn_options`); uvicorn logged two warnings for each, one advising to install
+        a WebSocket library. The access line records the request."""
+
     def send_400_response(self, msg: str) -> None:
         """A malformed request's 400 in the API's shape (:func:`malformed_request_answer`)."""
         headers, body, rid = malformed_request_answer(msg.rstrip("."))
@@ -185,7 +190,11 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     ``X-Forwarded-For`` is believed only from ``settings.forwarded_allow_ips`` (uvicorn's own
     default trusts every process on loopback); connections per worker are bounded (503 past
     ``max_connections``) and a request head must arrive within ``header_timeout_s``. No
-    ``Server: uvicorn`` header: it tells an attacker the software and helps no client.
+    ``Server: uvicorn`` header: it tells an attacker the software and helps no client. No
+    WebSocket protocol: the API has no WebSocket endpoint, and uvicorn upgraded any request
+    asking for one, then answered 403 with an empty text body (no error shape, no request id,
+    no security headers; found by a hostile-input battery). A request with ``Upgrade:
+    websocket`` is now answered as the HTTP request it also is.
     """
     allow = settings.forwarded_allow_ips.strip()
     try:
@@ -202,6 +211,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "timeout_keep_alive": settings.keep_alive_s,
         "h11_max_incomplete_event_size": 16 * 1024,
         "server_header": False,
+        "ws": "none",
     }
 
 

@@ -7,6 +7,7 @@ The rate-limit tests run on SQLite and on PostgreSQL (the ``database_url`` fixtu
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -264,6 +265,32 @@ def test_half_sent_request_bodies_are_closed(server: str) -> None:
     finally:
         for s in sockets:
             s.close()
+
+
+@pytest.mark.slow
+def test_a_websocket_upgrade_is_answered_as_http(server: str) -> None:
+    """The API has no WebSocket endpoint: a request asking for one is answered as the HTTP
+    request it also is, with the API's headers. uvicorn upgraded it and answered 403 with an
+    empty text body, no request id and no security headers (found by a hostile-input
+    battery)."""
+    port = int(server.rsplit(":", 1)[1])
+    for path, status in ((b"/health", b"200"), (b"/routes", b"422"), (b"/nowhere", b"404")):
+        with socket.create_connection((HOST, port)) as sock:
+            sock.sendall(
+                b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
+                b"Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                b"Sec-WebSocket-Version: 13\r\n\r\n"
+            )
+            sock.settimeout(10.0)
+            received = b""
+            with contextlib.suppress(TimeoutError):
+                while chunk := sock.recv(65536):
+                    received += chunk
+        head, _, body = received.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 " + status), received[:200]
+        assert b"x-request-id:" in head.lower()
+        assert b"x-content-type-options: nosniff" in head.lower()
+        assert json.loads(body)  # the API's JSON
 
 
 # ------------------------------------------------------------------- security headers, /docs
