@@ -74,6 +74,7 @@ class _HeadTimeout:
     _head_timer: asyncio.TimerHandle | None = None
     _head_timeout_s: float = DEFAULT_HEADER_TIMEOUT_S
     _body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S
+    _deferred_400: str | None = None  # a malformed request's, until the answer before it is out
 
     def _arm_head_timer(self) -> None:
         self._stop_head_timer()
@@ -107,6 +108,11 @@ class _HeadTimeout:
 
     def on_response_complete(self) -> None:
         super().on_response_complete()  # type: ignore[misc]
+        if self._deferred_400 is not None:  # a malformed request waited for this answer
+            cycle = getattr(self, "cycle", None)
+            if cycle is None or cycle.response_complete:  # (and any pipelined before it)
+                self._write_400(self._deferred_400)
+            return
         if self.timeout_keep_alive_task is not None:  # idle now: the next head is timed
             self._arm_head_timer()
 
@@ -116,7 +122,31 @@ class _HeadTimeout:
         a WebSocket library. The access line records the request."""
 
     def send_400_response(self, msg: str) -> None:
-        """A malformed request's 400 in the API's shape (:func:`malformed_request_answer`)."""
+        """A malformed request's 400 in the API's shape (:func:`malformed_request_answer`),
+        after the answer to a whole request before it on the connection that is still being
+        made (pipelined): uvicorn wrote the 400 at once and closed the connection, and that
+        request, well-formed, went unanswered (found by a hostile-input battery: a
+        ``Content-Length`` shorter than the body, whose rest reads as a malformed request).
+        A request whose own body broke the parser gets it at once."""
+        if self._deferred_400 is not None:
+            return  # said once (the parser, broken, may fail again on more data)
+        cycle = getattr(self, "cycle", None)
+        owed = (
+            cycle is not None
+            and not cycle.response_complete
+            and not getattr(cycle, "more_body", False)  # its body is whole: not the malformed one
+            and getattr(self, "_direct", None) is None  # (nor a direct route's, still coming)
+            and not self.transport.is_closing()
+        )
+        if owed:
+            self._deferred_400 = msg
+            return
+        self._write_400(msg)
+
+    def _write_400(self, msg: str) -> None:
+        """Write the 400 of :meth:`send_400_response`, log it and close the connection."""
+        if self.transport.is_closing():  # the client has gone meanwhile
+            return
         headers, body, rid = malformed_request_answer(msg.rstrip("."))
         head = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
         self.transport.write(b"HTTP/1.1 400 Bad Request\r\n" + head + b"\r\n" + body)

@@ -293,6 +293,45 @@ def test_a_websocket_upgrade_is_answered_as_http(server: str) -> None:
         assert json.loads(body)  # the API's JSON
 
 
+def answers_to(port: int, data: bytes) -> list[bytes]:
+    """The status lines the server at ``port`` answers ``data`` with, up to its close."""
+    with socket.create_connection((HOST, port)) as sock:
+        sock.sendall(data)
+        sock.settimeout(10.0)
+        received = b""
+        with contextlib.suppress(TimeoutError, ConnectionResetError):
+            while chunk := sock.recv(65536):
+                received += chunk
+    return re.findall(rb"HTTP/1\.1 \d{3}", received)
+
+
+@pytest.mark.slow
+def test_a_request_before_a_malformed_one_is_answered_first(server: str) -> None:
+    """Pipelined after a whole request, a malformed one (here the rest of a body longer than
+    its Content-Length) gets its 400 after the request before it has its answer: the 400 was
+    written at once and the connection closed, and the well-formed request went unanswered
+    (found by a hostile-input battery)."""
+    port = int(server.rsplit(":", 1)[1])
+    body = b'{"origin":{"lat":49.4447,"lon":7.769},"destination":{"lat":49.439,"lon":7.764}}'
+    post = b"POST /routes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    garbage = b"\x01\x02 NOT HTTP\r\n\r\n"
+    cases = [
+        (post + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body + garbage,
+         [b"HTTP/1.1 200", b"HTTP/1.1 400"]),
+        (post + b"Content-Length: 0\r\n\r\n" + body + b"\r\n\r\n",
+         [b"HTTP/1.1 422", b"HTTP/1.1 400"]),
+        (b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n" * 2 + garbage,
+         [b"HTTP/1.1 200", b"HTTP/1.1 200", b"HTTP/1.1 400"]),
+    ]  # fmt: skip
+    for data, statuses in cases:
+        assert answers_to(port, data) == statuses, data[:80]
+    # a request whose own body breaks the parser gets its 400 at once
+    chunked = post + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n"
+    started = time.monotonic()
+    assert answers_to(port, chunked) == [b"HTTP/1.1 400"]
+    assert time.monotonic() - started < 5.0
+
+
 # ------------------------------------------------------------------- security headers, /docs
 
 
