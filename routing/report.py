@@ -1193,13 +1193,13 @@ def combine_routes(legs: list[Route]) -> Route:
     instructions read them in one kernel pass, as a one-leg route's), when every leg has them."""
     if len(legs) == 1:
         return legs[0]
-    rows = _joined_rows(legs)
     geometry: list[list[float]] = []
     barriers: list[Barrier] = []
     violations: list[Violation] = []
     segments: list[Segment] = []
     unknowns: dict[str, dict[str, float]] = {}
     stops: list[Stop] = []
+    shifts: list[int] = []  # per leg: the number its first point gets in the whole route
     offset = 0.0
     for leg in legs:
         at = round(offset, 1)
@@ -1209,6 +1209,7 @@ def combine_routes(legs: list[Route]) -> Route:
             1 if geometry and leg.geometry and geometry[-1] == leg.geometry[0] else 0
         )
         geometry.extend(leg.geometry[len(geometry) - shift :])
+        shifts.append(shift)
         barriers += [
             Barrier(b.kind, round(b.at_m + at, 1), b.lon, b.lat, b.details) for b in leg.barriers
         ]
@@ -1225,6 +1226,7 @@ def combine_routes(legs: list[Route]) -> Route:
             for k, v in values.items():
                 into[k] = round(into.get(k, 0) + v, 1)
         offset += leg.distance_m
+    rows = _joined_rows(legs, shifts)
     inclines = [leg.max_incline for leg in legs if leg.max_incline]
     detours = [leg.detour for leg in legs]
     joined_detour = None
@@ -1256,30 +1258,27 @@ def combine_routes(legs: list[Route]) -> Route:
     )
 
 
-def _joined_rows(legs: list[Route]) -> tuple[np.ndarray, SegmentRuns] | None:
+def _joined_rows(legs: list[Route], shifts: list[int]) -> tuple[np.ndarray, SegmentRuns] | None:
     """The polyline and segment rows of a route through via points: the legs' own, joined as
-    :func:`combine_routes` joins their geometry and segments (a leg's first point dropped
-    where it repeats the last one before; its points and pieces numbered on from the legs
-    before). None when a leg has none."""
+    :func:`combine_routes` joined their geometry (``shifts``: the number of each leg's first
+    point in the whole route; a leg whose first point repeats the last one before starts one
+    point early), points and pieces numbered on from the legs before. None when a leg has
+    none."""
     lines: list[np.ndarray] = []
     runs: list[np.ndarray] = []
-    points = pieces = 0
-    last: list[float] | None = None  # the joined line's last point
-    for leg in legs:
+    pieces = 0
+    points = 0  # of the joined line so far
+    for leg, shift in zip(legs, shifts, strict=True):
         rows, line = leg.segment_runs, leg.polyline
         if rows is None or line is None:
             return None
-        repeated = 1 if last is not None and len(line) and last == line[0].tolist() else 0
-        shift = points - repeated
-        if len(line):
-            last = line[-1].tolist()
         moved = rows.runs.copy()
         moved[:, RUN_FIRST_POINT] += shift
         moved[:, RUN_LAST_POINT] += shift
         moved[:, RUN_PIECE] += pieces
         runs.append(moved)
-        lines.append(line[repeated:])
-        points += len(line) - repeated
+        lines.append(line[points - shift :])  # without the point the line has already
+        points = shift + len(line)
         pieces += len(leg.edges)
     lengths = np.concatenate([leg.segment_runs.length_m for leg in legs if leg.segment_runs])
     return np.concatenate(lines), SegmentRuns(np.concatenate(runs), lengths)
