@@ -50,6 +50,7 @@ from accessibility_rules.weights import EdgeWeights, compute_weights
 from api.db.models import Obstacle
 from api.db.revision import read_revision
 from api.obstacles.beacon import WriteBeacon
+from api.obstacles.walkers import WalkerObstacles
 from routing.errors import RoutingError
 from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import (
@@ -127,7 +128,8 @@ class _State:
     next_change_at: datetime | None = None
     applied: tuple[tuple[str, int], ...] = ()
     active: dict[str, ActiveObstacle] = field(default_factory=dict)
-    stops_walkers: tuple[str, ...] = ()  # obstacles that change the plain walking route
+    #: the obstacles that change the plain walking route, as arrays for the "avoided" test
+    walkers: WalkerObstacles = field(default_factory=lambda: WalkerObstacles.of(()))
 
 
 class ActiveRow(Protocol):
@@ -377,11 +379,11 @@ class LiveObstacles:
             )  # fmt: skip
         self.overlay.apply(items)
         self.reloads += 1
-        stops_walkers = self._stops_walkers(infos)
+        walkers = WalkerObstacles.of([infos[oid] for oid in self._stops_walkers(infos)])
         keep = {(r.id, r.version) for r in rows}
         with self._matches_lock:
             self._matches = {k: v for k, v in self._matches.items() if k in keep}
-        self._state = _State(revision, next_change, applied, infos, stops_walkers)
+        self._state = _State(revision, next_change, applied, infos, walkers)
 
     # --- what a route meets --------------------------------------------------------------------
     def _walk_weights(self) -> tuple[EdgeWeights, EdgeWeights]:
@@ -414,20 +416,19 @@ class LiveObstacles:
         """
         state = self._state
         passed, avoided = self.overlay.passed_and_avoided(route.edges, route.walk_edges)
-        known = set(passed) | set(avoided)
-        others = [oid for oid in state.stops_walkers if oid not in known and oid in state.active]
-        if others and len(points) >= 2:
-            avoided += self._on_reference(route, points, [state.active[o] for o in others])
+        if state.walkers.ids and len(points) >= 2:
+            avoided += self._on_reference(route, points, state.walkers, {*passed, *avoided})
         return {
             "passed": [state.active[o].as_dict() for o in passed if o in state.active],
             "avoided": [state.active[o].as_dict() for o in avoided if o in state.active],
         }
 
     def _on_reference(
-        self, route: Route, points: Sequence[LatLon], candidates: list[ActiveObstacle]
+        self, route: Route, points: Sequence[LatLon], walkers: WalkerObstacles, known: set[str]
     ) -> list[str]:
-        """Candidates on the walking route of the map without obstacles (searched only if one of
-        them lies inside the ellipse that route must stay in)."""
+        """The ``walkers`` not in ``known`` that lie on the walking route of the map without
+        obstacles (searched only if one of them lies inside the ellipse that route must stay
+        in: :mod:`api.obstacles.walkers`)."""
         frame = self.router.index.frame
         xy = [frame.point(lon, lat) for lat, lon in points]
         walk_m = (route.detour or {}).get("walk_distance_m") or route.distance_m
@@ -435,27 +436,13 @@ class LiveObstacles:
         slack = _ELLIPSE_SLACK_M + sum(
             float(snapped.get(k, {}).get("distance_m", 0.0)) for k in ("origin", "destination")
         )
-        bound = walk_m * _ELLIPSE_FACTOR + slack
-        near = []
-        for info in candidates:
-            cx, cy, radius = info.circle
-            if radius < 0.0:
-                continue
-            for (ax, ay), (bx, by) in itertools.pairwise(xy):
-                # no end can be inside when even the circle's nearest points are not (each end
-                # lies within ``radius`` of the centre: the triangle inequality)
-                if math.hypot(cx - ax, cy - ay) + math.hypot(cx - bx, cy - by) - 2 * radius > bound:
-                    continue
-                through = np.hypot(info.x - ax, info.y - ay) + np.hypot(info.x - bx, info.y - by)
-                if float(through.min()) <= bound:
-                    near.append(info)
-                    break
-        if not near:
+        near = walkers.near(xy, walk_m * _ELLIPSE_FACTOR + slack, skip=known)
+        if not near.any():
             return []
         walked = self._reference_edges(tuple((float(a), float(b)) for a, b in points))
         if walked is None:
             return []
-        return [info.id for info in near if np.isin(info.edges, walked).any()]
+        return walkers.on(near, walked, self.router.graph.edge_count)
 
     def _reference_edges(self, points: tuple[LatLon, ...]) -> np.ndarray | None:
         """Edges of the walking route through ``points`` on the map without obstacles."""

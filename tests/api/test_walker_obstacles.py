@@ -1,0 +1,109 @@
+"""``api.obstacles.walkers``: the arrays of obstacles that stop walkers, against a per-obstacle
+reference (the loop ``LiveObstacles`` ran per route before: one ellipse test and one membership
+test per obstacle)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from api.obstacles.walkers import WalkerObstacles
+
+EDGE_COUNT = 40
+
+
+@dataclass(frozen=True)
+class Placed:
+    """An obstacle as ``ActiveObstacle`` gives it: ends, edges and the circle around the ends."""
+
+    id: str
+    edges: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    circle: tuple[float, float, float]
+
+
+def placed(oid: str, ends: list[tuple[float, float]], edges: list[int]) -> Placed:
+    x = np.asarray([e[0] for e in ends], dtype=np.float64)
+    y = np.asarray([e[1] for e in ends], dtype=np.float64)
+    circle = (0.0, 0.0, -1.0)
+    if x.size:
+        cx, cy = float(x.mean()), float(y.mean())
+        circle = (cx, cy, float(np.hypot(x - cx, y - cy).max()))
+    return Placed(oid, np.asarray(edges, dtype=np.int64), x, y, circle)
+
+
+def reference(
+    obstacles: list[Placed],
+    xy: list[tuple[float, float]],
+    bound: float,
+    skip: set[str],
+    walked: np.ndarray,
+) -> list[str]:
+    """Per obstacle, in order: near the legs (an end inside an ellipse) and on ``walked``."""
+    out = []
+    for o in obstacles:
+        if o.id in skip or o.circle[2] < 0.0:
+            continue
+        near = any(
+            np.hypot(x - ax, y - ay) + np.hypot(x - bx, y - by) <= bound
+            for (ax, ay), (bx, by) in itertools.pairwise(xy)
+            for x, y in zip(o.x.tolist(), o.y.tolist(), strict=True)
+        )
+        if near and np.isin(o.edges, walked).any():
+            out.append(o.id)
+    return out
+
+
+coordinate = st.floats(-500.0, 500.0, allow_nan=False)
+obstacle = st.tuples(
+    st.lists(st.tuples(coordinate, coordinate), max_size=4),
+    st.lists(st.integers(0, EDGE_COUNT - 1), max_size=4),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    found=st.lists(obstacle, max_size=12),
+    xy=st.lists(st.tuples(coordinate, coordinate), min_size=2, max_size=4),
+    bound=st.floats(0.0, 1500.0),
+    skip_every=st.integers(0, 4),
+    walked=st.lists(st.integers(0, EDGE_COUNT - 1), max_size=30),
+)
+def test_near_and_on_agree_with_the_per_obstacle_tests(
+    found: list[tuple[list[tuple[float, float]], list[int]]],
+    xy: list[tuple[float, float]],
+    bound: float,
+    skip_every: int,
+    walked: list[int],
+) -> None:
+    obstacles = [placed(f"o{i}", ends, edges) for i, (ends, edges) in enumerate(found)]
+    skip = {o.id for i, o in enumerate(obstacles) if skip_every and i % skip_every == 0}
+    walked_edges = np.asarray(walked, dtype=np.int64)
+    arrays = WalkerObstacles.of(obstacles)
+    near = arrays.near(xy, bound, skip=skip)
+    assert arrays.on(near, walked_edges, EDGE_COUNT) == reference(
+        obstacles, xy, bound, skip, walked_edges
+    )
+
+
+def test_no_obstacles_are_near_nothing() -> None:
+    arrays = WalkerObstacles.of([])
+    near = arrays.near([(0.0, 0.0), (10.0, 0.0)], 100.0)
+    assert near.shape == (0,)
+    assert arrays.on(near, np.asarray([1, 2]), EDGE_COUNT) == []
+
+
+def test_an_obstacle_just_inside_and_just_outside_the_ellipse() -> None:
+    """Foci 0 and 100 m apart; an end at (50, 30) is 2 × √(50² + 30²) ≈ 116.6 m from both."""
+    inside = placed("in", [(50.0, 30.0)], [3])
+    outside = placed("out", [(50.0, 40.0)], [3])  # 2 × √(50² + 40²) ≈ 128.1 m
+    arrays = WalkerObstacles.of([inside, outside])
+    near = arrays.near([(0.0, 0.0), (100.0, 0.0)], 120.0)
+    assert near.tolist() == [True, False]
+    assert arrays.on(near, np.asarray([3]), EDGE_COUNT) == ["in"]
+    assert arrays.on(near, np.asarray([4]), EDGE_COUNT) == []
