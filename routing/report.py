@@ -97,7 +97,7 @@ from routing.route import (
     worst_verdict,
 )
 from routing.snapping import SnapPoint
-from routing.walking import detour, transition_delay_s, walking_time_s
+from routing.walking import detour, piece_meets, transition_delay_s, walking_time_s
 
 __all__ = [
     "ALONG_BREAKS",
@@ -314,8 +314,10 @@ def build_route(
 
     walk_detour = None
     walk_edges: list[int] = []
+    walk_meets: list[int] = []
     if walk_path is not None:
         walk_edges = walk_path.edges.tolist()
+        walk_meets = piece_meets(len(walk_edges), float(walk_path.start), float(walk_path.end))
         walk_len = graph.edge["length_m"][walk_path.edges]
         walk_m = float(_sum(walk_len))
         if len(walk_len) == 1:
@@ -353,6 +355,8 @@ def build_route(
         snapped={"origin": _snapped(path.source), "destination": _snapped(path.target)},
         edges=edge_list,
         walk_edges=walk_edges,
+        meets=piece_meets(k, start, end),
+        walk_meets=walk_meets,
         walked_m=pieces.length_m,
         rests=rests_made,
         polyline=points,
@@ -1251,6 +1255,8 @@ def combine_routes(legs: list[Route]) -> Route:
         },
         edges=[e for leg in legs for e in leg.edges],
         walk_edges=[e for leg in legs for e in leg.walk_edges],
+        meets=[m for leg in legs for m in leg.meets],
+        walk_meets=[m for leg in legs for m in leg.walk_meets],
         walked_m=[m for leg in legs for m in leg.walked_m],
         stops=stops,
         polyline=None if rows is None else rows[0],

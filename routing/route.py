@@ -226,6 +226,10 @@ class Route:
     attribution: str = OSM_ATTRIBUTION
     edges: list[int] = field(default_factory=list)  # directed edges walked, in order
     walk_edges: list[int] = field(default_factory=list)  # edges of the plain walking route
+    #: per piece of ``edges`` and of ``walk_edges``: what the walk meets of it (the
+    #: ``routing.walking.MEETS_*`` bits, by the verdict's rule); empty: every piece wholly
+    meets: list[int] = field(default_factory=list)
+    walk_meets: list[int] = field(default_factory=list)
     #: metres walked on each of ``edges`` (the first and the last are usually partial), for the
     #: facts along the route (pollen, green, light: :mod:`routing.conditions`)
     walked_m: list[float] = field(default_factory=list)

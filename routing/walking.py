@@ -14,7 +14,37 @@ import numpy as np
 from accessibility_rules.profile import Profile
 from routing.rounding import round_as_numpy
 
-__all__ = ["detour", "transition_delay_s", "walking_time_s"]
+__all__ = [
+    "MEETS_FROM_TAIL",
+    "MEETS_THROUGH",
+    "MEETS_WALKED",
+    "detour",
+    "piece_meets",
+    "transition_delay_s",
+    "walking_time_s",
+]
+
+#: What a walk meets of one of its pieces, as bits (the rule of
+#: :func:`routing._kernels.route_verdict`, which decides the verdict): some of it is walked (the
+#: walk's fraction on it grows); the walk goes on past its head (every piece but the last); the
+#: walk starts on its tail node (the first piece, from fraction 0).
+MEETS_WALKED, MEETS_THROUGH, MEETS_FROM_TAIL = 1, 2, 4
+
+
+def piece_meets(count: int, start: float, end: float) -> list[int]:
+    """Per piece of a walk over ``count`` edges from fraction ``start`` of the first to ``end``
+    of the last: the ``MEETS_*`` bits. An end piece of no length is not walked: a walk that
+    starts at the head of its first edge meets nothing along it (only what lies at that head,
+    where it goes on), and one that ends at the tail of its last edge meets nothing of it."""
+    if count <= 0:
+        return []
+    out = [MEETS_WALKED | MEETS_THROUGH] * count
+    first_end = end if count == 1 else 1.0
+    out[0] = (MEETS_WALKED if first_end > start else 0) | (MEETS_FROM_TAIL if start == 0.0 else 0)
+    if count > 1:
+        out[0] |= MEETS_THROUGH
+        out[-1] = MEETS_WALKED if end > 0.0 else 0
+    return out
 
 
 def transition_delay_s(

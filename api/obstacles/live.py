@@ -62,6 +62,7 @@ from routing.obstacles.matching import (
     shape_from_geojson,
 )
 from routing.obstacles.overlay import ObstacleOverlay
+from routing.walking import MEETS_WALKED, piece_meets
 
 if TYPE_CHECKING:
     from routing.engine import Router
@@ -415,7 +416,9 @@ class LiveObstacles:
         obstacles.
         """
         state = self._state
-        passed, avoided = self.overlay.passed_and_avoided(route.edges, route.walk_edges)
+        passed, avoided = self.overlay.passed_and_avoided(
+            route.edges, route.walk_edges, route.meets, route.walk_meets
+        )
         if state.walkers.ids and len(points) >= 2:
             avoided += self._on_reference(route, points, state.walkers, {*passed, *avoided})
         return {
@@ -459,7 +462,10 @@ class LiveObstacles:
             for a, b in itertools.pairwise(points):
                 source, _ = self.router.snap(a, pristine, "origin")
                 target, _ = self.router.snap(b, pristine, "destination")
-                edges.append(self.router.shortest_path(source, target, pristine).edges)
+                path = self.router.shortest_path(source, target, pristine)
+                # only the pieces walked: an end piece of no length meets nothing along it
+                meets = np.asarray(piece_meets(len(path.edges), path.start, path.end))
+                edges.append(path.edges[(meets & MEETS_WALKED) != 0])
             walked: np.ndarray | None = np.concatenate(edges)
         except RoutingError:
             walked = None

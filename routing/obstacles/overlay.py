@@ -36,6 +36,7 @@ from graphs.arrays import concat_ranges
 from graphs.model import CompiledGraph
 from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import ObstacleMatch
+from routing.walking import MEETS_FROM_TAIL, MEETS_THROUGH, MEETS_WALKED
 
 if TYPE_CHECKING:
     from routing.engine import Router
@@ -82,11 +83,12 @@ class ObstacleOverlay:
         np.cumsum(np.bincount(graph.head, minlength=self._node_count), out=self._in_first[1:])
         self._lock = threading.Lock()
         self._pristine_now = True  # the router's graph holds the arrays as mapped
-        # (ids, matched edges concatenated, index into ids of each, whether each edge of the
-        # graph is one of them): replaced as one tuple
+        # (ids, the edges each obstacle changes concatenated, index into ids of each, the
+        # MEETS_* bits a piece on that edge must have for the walk to meet the change, whether
+        # each edge of the graph is one of them): replaced as one tuple
         empty = np.zeros(0, dtype=np.int64)
-        self._lookup: tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray] = (
-            (), empty, empty, np.zeros(self._edge_count, dtype=bool),
+        self._lookup: tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray, np.ndarray] = (
+            (), empty, empty, empty, np.zeros(self._edge_count, dtype=bool),
         )  # fmt: skip
         #: Edges the applied obstacles can reach (what undoing them must recompute).
         self._reached = empty
@@ -142,12 +144,15 @@ class ObstacleOverlay:
 
     def _patch(
         self, items: list[_ActiveObstacle]
-    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[np.ndarray]]:
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[tuple[np.ndarray, np.ndarray]]]:
         """Fresh copies of the touched arrays with every patch applied in order, and for each
-        obstacle the directed edges whose (effective) attributes it changes."""
+        obstacle the directed edges whose (effective) attributes it changes, each with the
+        ``MEETS_*`` bits a piece on it must have for the walk to meet the change (the verdict's
+        rule: along an edge where walked, at a head where the walk goes on, a closed node
+        where the walk passes it)."""
         edge: dict[str, np.ndarray] = {}
         node: dict[str, np.ndarray] = {}
-        affected: list[np.ndarray] = []
+        affected: list[tuple[np.ndarray, np.ndarray]] = []
 
         def e(name: str) -> np.ndarray:
             if name not in edge:
@@ -213,14 +218,16 @@ class ObstacleOverlay:
                 edges_hit = ids_e
                 if node_level:
                     n("wheelchair")[ids_n] = code
+            parts = (
+                (edges_hit, MEETS_WALKED),
+                (self._entering(closed_nodes), MEETS_WALKED | MEETS_THROUGH),
+                (self._leaving(closed_nodes), MEETS_WALKED | MEETS_FROM_TAIL),
+                (self._entering(head_nodes), MEETS_THROUGH),
+            )
             affected.append(
-                np.concatenate(
-                    (
-                        edges_hit,
-                        self._entering(closed_nodes),
-                        self._leaving(closed_nodes),
-                        self._entering(head_nodes),
-                    )
+                (
+                    np.concatenate([ids for ids, _ in parts]),
+                    np.repeat(np.asarray([m for _, m in parts]), [ids.size for ids, _ in parts]),
                 )
             )
         return edge, node, affected
@@ -268,44 +275,67 @@ class ObstacleOverlay:
             )
             self._reached = reached
             ids = tuple(oid for oid, _, _ in items)
-            owned = np.concatenate(affected) if affected else np.zeros(0, dtype=np.int64)
-            owner = np.repeat(np.arange(len(items), dtype=np.int64), [a.size for a in affected])
+            empty = np.zeros(0, dtype=np.int64)
+            owned = np.concatenate([empty, *(a for a, _ in affected)])
+            needs = np.concatenate([empty, *(m for _, m in affected)]).astype(np.int64)
+            owner = np.repeat(np.arange(len(items), dtype=np.int64), [a.size for a, _ in affected])
             on = np.zeros(self._edge_count, dtype=bool)
             on[owned] = True
-            self._lookup = (ids, owned, owner, on)
+            self._lookup = (ids, owned, owner, needs, on)
             self._pristine_now = not items
 
-    def obstacles_on(self, edges: Iterable[int]) -> list[str]:
-        """Ids of the applied obstacles that change any of the directed ``edges``.
+    def obstacles_on(self, edges: Iterable[int], meets: Sequence[int] | None = None) -> list[str]:
+        """Ids of the applied obstacles that a walk over the directed ``edges`` meets.
 
         An obstacle changes the edges it was matched to, and for what it does at nodes (a kerb,
         a closed crossing) the edges leading into those nodes (closed nodes: out of them too),
-        since that is where walking meets it. In the order applied, each id once. Pass
-        ``Route.edges`` for the obstacles a route passes.
+        since that is where walking meets it. ``meets`` (per edge, the
+        :data:`~routing.walking.MEETS_WALKED`… bits of :func:`routing.walking.piece_meets`)
+        says what the walk meets of each piece, by the verdict's rule: a change along an edge
+        only where some of it is walked, one at a node where the walk goes on past it. None
+        (or a list of another length): every piece wholly. In the order applied, each id once.
+        Pass ``Route.edges`` and ``Route.meets`` for the obstacles a route passes.
         """
-        ids, owned, owner, on = self._lookup  # one consistent snapshot
+        ids, owned, owner, needs, on = self._lookup  # one consistent snapshot
         if owned.size == 0:  # no obstacle applied: nothing to read
             return []
         listed = edges if isinstance(edges, list | np.ndarray) else list(edges)
         wanted = np.asarray(listed, dtype=np.int64)
-        wanted = wanted[on[wanted]]  # a route meets few of them, if any
-        if wanted.size == 0:
+        hit_pieces = on[wanted]
+        if not hit_pieces.any():  # a route meets few of them, if any
             return []
-        hit = np.unique(owner[np.isin(owned, wanted)])
-        return list(dict.fromkeys(ids[i] for i in hit))
+        rows = np.flatnonzero(np.isin(owned, wanted[hit_pieces]))
+        if meets is not None and len(meets) == wanted.size:
+            bits = np.asarray(meets, dtype=np.int64)[hit_pieces]
+            pieces = wanted[hit_pieces]
+            rows = np.asarray(
+                [
+                    r
+                    for r in rows.tolist()
+                    if ((bits[pieces == owned[r]] & needs[r]) == needs[r]).any()
+                ],
+                dtype=np.int64,
+            )
+        hit = np.unique(owner[rows])
+        return list(dict.fromkeys(ids[i] for i in hit.tolist()))
 
     def passed_and_avoided(
-        self, route_edges: Iterable[int], walk_edges: Iterable[int]
+        self,
+        route_edges: Iterable[int],
+        walk_edges: Iterable[int],
+        route_meets: Sequence[int] | None = None,
+        walk_meets: Sequence[int] | None = None,
     ) -> tuple[list[str], list[str]]:
         """Obstacles a route passes, and those it avoids.
 
-        ``route_edges`` are the directed edges the route walks (``Route.edges``); *avoided*
-        obstacles lie on the plain walking route (``walk_edges``, ``Route.walk_edges``) but not
-        on the route itself. The walking route is computed on the patched graph too, so an
-        obstacle that stops walkers as well (``closed``) is avoided by both and listed in
-        neither.
+        ``route_edges`` are the directed edges the route walks (``Route.edges``, with
+        ``Route.meets``: what it meets of each, see :meth:`obstacles_on`); *avoided* obstacles
+        lie on the plain walking route (``walk_edges``, ``Route.walk_edges`` and
+        ``Route.walk_meets``) but not on the route itself. The walking route is computed on the
+        patched graph too, so an obstacle that stops walkers as well (``closed``) is avoided by
+        both and listed in neither.
         """
-        passed = self.obstacles_on(route_edges)
-        on_walk = self.obstacles_on(walk_edges)
+        passed = self.obstacles_on(route_edges, route_meets)
+        on_walk = self.obstacles_on(walk_edges, walk_meets)
         taken = set(passed)
         return passed, [oid for oid in on_walk if oid not in taken]

@@ -1,7 +1,8 @@
 """The route report's rounding shortcuts against what they stand for: :func:`round_as_numpy`
 against ``np.round`` (every float, ties of the decimal and the product, zeros, NaN, ±inf) and
 :func:`~routing.walking.detour` against the ``round`` calls it made before (a numpy float's
-rounding stays numpy's, and its type a numpy float)."""
+rounding stays numpy's, and its type a numpy float); :func:`~routing.walking.piece_meets`
+against the verdict kernel's reading of a walk's pieces."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from routing.rounding import round_as_numpy
-from routing.walking import detour
+from routing.walking import MEETS_FROM_TAIL, MEETS_THROUGH, MEETS_WALKED, detour, piece_meets
 
 HYP = settings(max_examples=2000, deadline=None)
 
@@ -66,3 +67,26 @@ def test_detour_rounds_as_round_did(distance: float, walk: float, numpy_walk: bo
     with numpy floats out: values and types as before."""
     w = np.float64(walk) if numpy_walk else walk
     assert repr(detour(distance, w)) == repr(detour_reference(distance, w))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    count=st.integers(0, 5),
+    start=st.sampled_from([0.0, 0.3, 1.0]),
+    end=st.sampled_from([0.0, 0.6, 1.0]),
+)
+def test_piece_meets_is_the_verdicts_rule(count: int, start: float, end: float) -> None:
+    """Per piece, as ``routing._kernels.route_verdict`` reads it: walked where the walk's
+    fraction grows on it, through its head on every piece but the last, from its tail on the
+    first piece when the walk starts at fraction 0."""
+    if count == 1 and end < start:
+        return  # not a walk
+    want = []
+    for i in range(count):
+        s = start if i == 0 else 0.0
+        t = end if i == count - 1 else 1.0
+        bits = MEETS_WALKED if t > s else 0
+        bits |= MEETS_THROUGH if i < count - 1 else 0
+        bits |= MEETS_FROM_TAIL if i == 0 and start == 0.0 else 0
+        want.append(bits)
+    assert piece_meets(count, start, end) == want
