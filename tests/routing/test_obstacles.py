@@ -875,3 +875,42 @@ def test_a_closure_is_passed_exactly_where_the_verdict_meets_it(
                 passed_any += bool(passed)
     assert checked >= 40
     assert passed_any >= 5  # the trips from a closed edge's middle walk some of it
+
+
+def test_a_kerb_is_passed_exactly_where_the_verdict_meets_it(
+    router: Router, overlay: ObstacleOverlay
+) -> None:
+    """A staff kerb at a node is met where the walk goes on past that node: a route whose
+    destination lies on an edge into the node (the kerb beyond the end) neither breaks the kerb
+    limit nor lists the kerb as passed; one that walks over the node does both."""
+    g = router.graph
+    rng = np.random.default_rng(5)
+    nodes = [int(v) for v in rng.choice(g.node_count, size=10, replace=False)]
+    overlay.apply(
+        [
+            (f"k{i}", match_geojson(g, router.index, {"type": "Point", "coordinates": latlon(g, v)[::-1]}), ObstacleEffect(kerb_height_cm=10))
+            for i, v in enumerate(nodes)
+        ]
+    )  # fmt: skip
+    profile = router.profile("wheelchair")
+    checked = passed_any = beyond = 0
+    for v in nodes:
+        entering = np.flatnonzero(g.head == v)
+        far = latlon(g, int(rng.integers(0, g.node_count)))
+        for e in entering[:3].tolist():
+            lon, lat = point_along(g, int(e), 0.5)
+            for a, b in ((far, (lat, lon)), ((lat, lon), far)):
+                try:
+                    route = router.route(a, b, profile)
+                except RoutingError:
+                    continue
+                passed = overlay.obstacles_on(route.edges, route.meets)
+                kerb_breaks = [x for x in route.accessibility.breaks if x.limit == "kerb_height"]
+                mine = [p for p in passed if p.startswith("k")]
+                assert bool(mine) == bool(kerb_breaks), (v, a, b, passed, kerb_breaks)
+                checked += 1
+                passed_any += bool(mine)
+                beyond += bool(overlay.obstacles_on(route.edges)) and not mine
+    assert checked >= 30
+    assert passed_any >= 3
+    assert beyond >= 1  # the old reading (every piece wholly) listed a kerb the walk never met
