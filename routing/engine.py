@@ -760,18 +760,18 @@ class Router:
         """
         if len(points) < 2:
             raise InvalidCoordinateError("a route needs an origin and a destination")
-        legs = [
-            self.route(
-                a,
-                b,
-                profile,
-                strict=strict,
-                allow_underground=allow_underground,
-                conditions=conditions,
-                **overrides,
-            )
-            for a, b in itertools.pairwise(points)
-        ]
+        legs: list[Route] = []
+        for a, b in itertools.pairwise(points):
+            # each leg after the first goes on from the edge the last one arrived on
+            arrived = legs[-1].edges[-1] if legs and legs[-1].edges else -1
+            trip = Trip(
+                a, b, profile, overrides, strict=strict, allow_underground=allow_underground,
+                conditions=conditions, arrived_on=arrived,
+            )  # fmt: skip
+            (leg,) = route_many(self, [trip])
+            if isinstance(leg, Exception):
+                raise leg
+            legs.append(leg)
         main = combine_routes(legs)
         if len(legs) > 1:  # each leg starts rested: a via point is a stop
             main = dataclasses.replace(

@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+import numpy as np
+
 from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.profile import Profile
 from graphs.features import surroundings_read
@@ -100,6 +102,11 @@ class Trip:
     compare_walk: bool = True
     allow_underground: bool = False
     conditions: Conditions = DEFAULT_CONDITIONS
+    #: The directed edge a route through via points arrived on at this trip's origin (the
+    #: previous leg's last edge; −1: none). Where that origin is the edge's head node and the
+    #: walk goes on from it to another way, it walks past that head: what lies there (a kerb
+    #: at a via point on a node) is met, as on a route without the via point.
+    arrived_on: int = -1
 
 
 @dataclass(slots=True)
@@ -175,11 +182,35 @@ def _search(router: BatchRouter, w: _Work) -> None:
     constraint on the whole walk), or the least bad route when none keeps it."""
     limit = w.profile.max_distance_between_rests_m
     if limit is None:
-        w.path = router.shortest_path(w.source, w.target, w.metric)
-        return
-    found = router.rest_path(w.source, w.target, w.metric, limit)
-    w.least_bad = found is None
-    w.path = found or router.least_bad_rest_path(w.source, w.target, w.metric, limit)
+        path = router.shortest_path(w.source, w.target, w.metric)
+    else:
+        found = router.rest_path(w.source, w.target, w.metric, limit)
+        w.least_bad = found is None
+        path = found or router.least_bad_rest_path(w.source, w.target, w.metric, limit)
+    w.path = _going_on(router, path, w.trip.arrived_on, w.metric)
+
+
+def _going_on(router: BatchRouter, path: Path, arrived_on: int, metric: Metric) -> Path:
+    """``path``, begun with the edge the walk arrived on (a piece of no length at its head)
+    where it starts at that head node on another way (not back along the edge): the head's
+    kerb, crossing or barrier is then met and charged as on a walk through the node. The
+    search that found ``path`` started at the node itself, which holds none of it."""
+    if arrived_on < 0 or path.start != 0.0 or len(path.edges) == 0:
+        return path
+    graph = router.graph
+    first = int(path.edges[0])
+    if int(graph.tail[first]) != int(graph.head[arrived_on]):
+        return path  # it starts elsewhere (a via point inside an edge)
+    if first == arrived_on or first == int(graph.edge["reverse_edge"][arrived_on]):
+        return path  # back the way it came: it never walks past the head
+    if graph.node["closed"][graph.tail[first]]:
+        return path  # a closed node is met where the walk starts on it (the first piece's tail)
+    return dataclasses.replace(
+        path,
+        edges=np.concatenate((np.asarray([arrived_on], dtype=np.int64), path.edges)),
+        start=1.0,
+        cost_s=path.cost_s + float(metric.weights.head_s[arrived_on]),
+    )
 
 
 def _walk(router: BatchRouter, w: _Work) -> None:
