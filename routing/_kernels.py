@@ -296,8 +296,9 @@ def _point_pieces(
     the ends of its street piece, as :meth:`routing.engine.Router.start_pieces` and
     ``exit_pieces`` make them, with :func:`routing.query.piece_cost`'s arithmetic: a
     ``source``'s run to their heads, ``(edge, f, 1)`` and ``(rev, 1 - f, 1)``, each costing
-    ``(1 - start) · way_s + head_s`` and starting the search at its head (``node_of``: the
-    graph's heads); a target's exits run from their tails (``node_of``: the tails),
+    ``(1 - start) · way_s + head_s`` (no ``head_s`` for a piece starting at its head: the walk
+    begins on that node) and starting the search at its head (``node_of``: the graph's
+    heads); a target's exits run from their tails (``node_of``: the tails),
     ``(edge, 0, f)`` and ``(rev, 0, 1 - f)``, each costing ``end · way_s``. Writes each
     piece's edge, its start (a source's) or end (a target's), node and cost; returns how many
     (1 or 2)."""
@@ -312,8 +313,14 @@ def _point_pieces(
         edges[n] = e
         fractions[n] = f
         nodes[n] = node_of[e]
-        # piece_cost: (end - start) · way_s, + head_s past the head (f - 0 is f, to the bit)
-        costs[n] = (1.0 - f) * way_s[e] + head_s[e] if source else f * way_s[e]
+        # piece_cost: (end - start) · way_s, + head_s past the head (f - 0 is f, to the bit);
+        # a source on the head node does not cross it
+        if not source:
+            costs[n] = f * way_s[e]
+        elif f < 1.0:
+            costs[n] = (1.0 - f) * way_s[e] + head_s[e]
+        else:
+            costs[n] = (1.0 - f) * way_s[e]
         n += 1
     return n
 
@@ -347,7 +354,8 @@ def point_search(
     Writes the walk's edges into ``out_edges`` (room for the edge count + 2) and returns
     ``(count, cost, start, end, settled)``: ``count`` edges walked from fraction ``start`` of
     the first to ``end`` of the last (a target at the head of the edge before the last drops
-    the last: ``end`` is then 1), or ``count`` = :data:`NO_ROUTE` (no walk; cost inf) or
+    the last: ``end`` is then 1; a source at the head of the first edge drops the first:
+    ``start`` is then 0), or ``count`` = :data:`NO_ROUTE` (no walk; cost inf) or
     :data:`BUDGET_EXHAUSTED` (the settle budget stopped the search; ``settled`` says where).
     """
     source_nodes = np.empty(2, dtype=np.int64)
@@ -415,6 +423,13 @@ def point_search(
         # what its head holds (a kerb, a barrier, an obstacle) is not on the route
         count -= 1
         end = 1.0
+    if start >= 1.0 and count > 1:
+        # the source lies on the first edge's head: the walk begins on that node and goes on
+        # from it (its first edge from its tail), not along the first edge through its head
+        for i in range(count - 1):
+            out_edges[i] = out_edges[i + 1]
+        count -= 1
+        start = 0.0
     return count, best, start, end, settled
 
 

@@ -548,10 +548,12 @@ class Router:
             )
         if res is None:
             return None
-        edges, end = res.edges, res.end
+        edges, start, end = res.edges, res.start, res.end
         if len(edges) > 1 and end <= 0.0:  # as shortest_path: the last edge is not walked
             edges, end = edges[:-1], 1.0
-        return Path(edges, res.start, end, res.cost_s, source, target, res.settled_labels)
+        if len(edges) > 1 and start >= 1.0:  # as shortest_path: the walk begins on its head
+            edges, start = edges[1:], 0.0
+        return Path(edges, start, end, res.cost_s, source, target, res.settled_labels)
 
     def least_bad_rest_path(
         self, source: SnapPoint, target: SnapPoint, metric: Metric, limit_m: float

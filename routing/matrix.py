@@ -51,7 +51,7 @@ from accessibility_rules.profile import Profile
 from routing.engine import Router
 from routing.errors import NoRouteError
 from routing.query import LatLon, PathPiece, piece_cost
-from routing.report import VERDICT_CODE, piece_verdict, verdict_masks
+from routing.report import BREAKS, FROM_TAIL_BREAKS, VERDICT_CODE, piece_verdict, verdict_masks
 from routing.route import VERDICTS, Verdict
 from routing.snapping import SnapPoint
 from routing.walking import transition_delay_s, walking_time_s
@@ -219,6 +219,35 @@ def matrix_steps(
     through_bits = piece_verdict(masks, True, True, False)
     along_bits = piece_verdict(masks, True, False, False)
 
+    first_out = np.asarray(g.first_out, dtype=np.int64)
+
+    def _start_base(
+        p: PathPiece, c: float, node: int
+    ) -> tuple[float, float, float, float, int, int]:
+        """(cost, length, duration, delay past its head, its facts going on through its head,
+        its facts as the whole route) of a start piece reaching ``node``. A piece starting on
+        its head node (a source on that node) crosses nothing there: the walk begins on the
+        node, as ``Router.shortest_path`` gives it (its first edge from its tail), and meets
+        only the node's closure, where it starts on it."""
+        if p.start >= 1.0:
+            out = int(first_out[node])  # any edge leaving the node: its tail is the node
+            closed = first_out[node + 1] > out and bool(masks[out] & FROM_TAIL_BREAKS)
+            return (
+                c,
+                0.0,
+                0.0,
+                0.0,
+                BREAKS if closed else 0,
+                _piece_bits(masks, p, first=True, last=True),
+            )
+        piece_len = (p.end - p.start) * float(length[p.edge])
+        return (
+            c, piece_len, walking_time_s(prof, piece_len, float(delay[p.edge])),
+            float(delay[p.edge]),
+            _piece_bits(masks, p, first=True, last=False),
+            _piece_bits(masks, p, first=True, last=True),
+        )  # fmt: skip
+
     src = [router.snap(p, metric, f"sources[{i}]")[0] for i, p in enumerate(sources)]
     tgt = [router.snap(p, metric, f"targets[{j}]")[0] for j, p in enumerate(targets)]
     n_s, n_t = len(src), len(tgt)
@@ -279,13 +308,7 @@ def matrix_steps(
             base: dict[int, tuple[float, float, float, float, int, int]] = {}
             for p, node, c in zip(starts, s_nodes.tolist(), s_costs.tolist(), strict=True):
                 if node not in base or c < base[node][0]:
-                    piece_len = (p.end - p.start) * float(length[p.edge])
-                    base[node] = (
-                        c, piece_len, walking_time_s(prof, piece_len, float(delay[p.edge])),
-                        float(delay[p.edge]),
-                        _piece_bits(masks, p, first=True, last=False),
-                        _piece_bits(masks, p, first=True, last=True),
-                    )  # fmt: skip
+                    base[node] = _start_base(p, c, node)
             entry = np.where(reached, ex_node[rows, best_k], 0)
             roots = root[entry]
             start_len = np.zeros(n_t)

@@ -103,11 +103,14 @@ def piece_cost(weights: EdgeWeights, piece: PathPiece, *, last: bool) -> float:
     crossings; limits broken at the head: kerb height, barrier, crossing signals) is charged
     only when the walk goes on through the head: never for the ``last`` piece, which ends at
     the target (on the edge, or at its head node at the latest) and so never crosses what the
-    head holds. A first piece always runs to its head and pays it.
+    head holds. A first piece runs to its head and pays it, unless it starts there (``start``
+    1: a walk that begins on the head node, which it does not cross coming along the edge, as
+    a walk that ends on a node does not cross it; :func:`routing._kernels.point_search` then
+    leaves that piece out of the walk).
     """
     e = piece.edge
     cost = (piece.end - piece.start) * float(weights.way_s[e])  # travel and limits along it
-    if not last:
+    if not last and piece.start < 1.0:
         cost += float(weights.head_s[e])  # transition and limits at the head
     return cost
 

@@ -247,6 +247,11 @@ def piece_lengths(router: Router, path: Path) -> float:
 def start_fraction_ok(router: Router, path: Path) -> bool:
     first, s = path.pieces[0], path.source
     rev = int(router.graph.edge["reverse_edge"][s.edge])
+    g = router.graph
+    at_node = {int(g.tail[s.edge])} if s.fraction == 0.0 else set()
+    at_node |= {int(g.head[s.edge])} if s.fraction == 1.0 else set()
+    if first.start == 0.0 and int(g.tail[first.edge]) in at_node:
+        return True  # a source at a node: the path begins there, on the edge it leaves by
     if first.edge == s.edge:
         return math.isclose(first.start, s.fraction, abs_tol=1e-12)
     return first.edge == rev and math.isclose(first.start, 1.0 - s.fraction, abs_tol=1e-12)

@@ -42,6 +42,8 @@ def python_shortest_path(
     edges, start, end = q.path()
     if len(edges) > 1 and end <= 0.0:
         edges, end = edges[:-1], 1.0
+    if len(edges) > 1 and start >= 1.0:
+        edges, start = edges[1:], 0.0
     return Path(edges, start, end, best, source, target, q.settled_nodes)
 
 
