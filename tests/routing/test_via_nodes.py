@@ -7,7 +7,8 @@ crossing), for every way but the way back along that edge. On Neukölln, 16 of 1
 raised kerb's node broke that kerb at 0 m (22 where a start 0.2 m along the way walked broke
 nothing), while routes *to* such a node never did. Now the walk begins on the node.
 
-A via point on a node: the walk goes on through the node, so what lies there is met.
+A via point on a node: the walk goes on through the node, so what lies there is met; going back
+the way it came, it is not.
 
 Before, a route through a via point that snapped onto a raised kerb's node did not break the
 kerb limit when its next leg went on along another way: the leg before ended at the node (what
@@ -43,7 +44,7 @@ def test_a_kerb_at_a_via_point_on_its_node_is_met_as_without_the_via_point(
     def at(v: int) -> tuple[float, float]:
         return float(g.node["lat"][v]), float(g.node["lon"][v])
 
-    through = 0
+    through = back = 0
     for v in kerbs.tolist():
         for e_in in np.flatnonzero(g.head == v)[:2].tolist():
             u = int(g.tail[e_in])
@@ -63,7 +64,14 @@ def test_a_kerb_at_a_via_point_on_its_node_is_met_as_without_the_via_point(
                 ], (v, u, w)
                 assert via.duration_s == pytest.approx(direct.duration_s, abs=0.05)
                 through += 1
+            # to the kerb's node and back the way it came: the walk never crosses the kerb
+            there_and_back = r.route_via([at(u), at(v), at(u)], profile)[0]
+            twin = int(g.edge["reverse_edge"][e_in])
+            if there_and_back.edges == [e_in, twin]:
+                assert not _kerb_breaks(there_and_back), (v, u)
+                back += 1
     assert through >= 6
+    assert back >= 5
 
 
 def test_a_route_from_a_kerbs_node_does_not_cross_that_kerb(neukoelln_router: Any) -> None:
