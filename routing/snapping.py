@@ -10,6 +10,7 @@ inside the kernel.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,14 @@ from routing import _kernels
 GRID_CELL_M = 60.0
 #: A snap this close to an end node of its edge is at the node (fraction exactly 0 or 1).
 AT_NODE_M = 1.0e-3
+#: A snap is also at an end node of its edge when that node is at most this many metres
+#: farther from the point than the nearest point is, within :data:`NODE_SLIVER_MAX_M` of it.
+#: A point beside a junction often lies nearest to a spot a few centimetres into one of the
+#: ways there, less than a millimetre nearer than the junction itself: the walk would start or
+#: end on a sliver of that way, and its steps or barrier would break the route (found by the
+#: independent truth check: 2–5 cm of steps, a gate, bad smoothness).
+NODE_SLACK_M = 0.01
+NODE_SLIVER_MAX_M = 0.5
 
 #: A way below ground (``level_offset < 0``: tunnel, underground platform or passage) is snapped
 #: to only when it is this many metres nearer than every way at ground level or above: a point
@@ -226,5 +235,29 @@ class SpatialIndex:
             fraction = 0.0
         elif total - along <= AT_NODE_M:
             fraction = 1.0
+        else:
+            at_node = self._near_end_node(e, px, py, float(d), along, total)
+            if at_node is not None:
+                return at_node
         slon, slat = self.frame.unproject(x0s + t * dx, y0s + t * dy)
         return SnapPoint(edge=e, fraction=fraction, distance_m=float(d), lon=slon, lat=slat)
+
+    def _near_end_node(
+        self, e: int, px: float, py: float, d: float, along: float, total: float
+    ) -> SnapPoint | None:
+        """The snap at an end node of edge ``e`` (its position, its distance) when the nearest
+        point ``along`` metres from the tail is a sliver away from it (:data:`NODE_SLACK_M`);
+        None otherwise."""
+        graph = self.graph
+        for sliver, node, fraction in (
+            (along, int(graph.tail[e]), 0.0),
+            (total - along, int(graph.head[e]), 1.0),
+        ):
+            if sliver > NODE_SLIVER_MAX_M:
+                continue
+            lon, lat = float(graph.node["lon"][node]), float(graph.node["lat"][node])
+            nx_, ny_ = self.frame.point(lon, lat)
+            to_node = math.hypot(px - nx_, py - ny_)
+            if to_node - d <= NODE_SLACK_M:
+                return SnapPoint(edge=e, fraction=fraction, distance_m=to_node, lon=lon, lat=lat)
+        return None

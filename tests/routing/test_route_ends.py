@@ -297,3 +297,49 @@ def test_snap_usable_is_the_nearest_snap_off_the_refused_edges(ksl_router: Route
                 assert got == want, (role, lat, lon)
     moved = router.snap_usable(points[0], patched, "destination")
     assert moved is None or moved.edge != near.edge
+
+
+# KL: the destination lies 5.3 m from the paths, nearest to a spot 4 cm into a flight of steps
+# past a junction (found by the truth checks with more pairs, 2026-12-05)
+BESIDE_A_JUNCTION = ((49.4387435, 7.7689440), (49.4442514, 7.7665463))
+
+
+def test_a_point_beside_a_junction_snaps_to_it_not_onto_a_sliver_past_it(
+    ksl_router: Router,
+) -> None:
+    """The junction is less than a millimetre farther than that spot: the route ends at the
+    junction and breaks no steps (it said "no": steps at 785.8 m, for 4 cm of them)."""
+    from routing.snapping import NODE_SLACK_M
+
+    router = ksl_router
+    g = router.graph
+    origin, destination = BESIDE_A_JUNCTION
+    metric = router.customize(router.profile("wheelchair"))
+    snap, _ = router.snap(destination, metric, "destination")
+    assert snap.fraction in (0.0, 1.0)
+    node = int(g.head[snap.edge] if snap.fraction == 1.0 else g.tail[snap.edge])
+    assert (snap.lon, snap.lat) == (float(g.node["lon"][node]), float(g.node["lat"][node]))
+    assert 5.2 < snap.distance_m < 5.4
+    route = router.route(origin, destination, "wheelchair", max_incline_percent=None)
+    assert "steps" not in limits_of(route)
+    assert route.accessibility.verdict != "no"
+    # a point standing on the steps themselves, 3 cm in: on them (0 m from them; the junction
+    # is 3 cm farther, more than the slack)
+    steps = [
+        e
+        for e in range(g.edge_count)
+        if g.edge["is_steps"][e] and node in (int(g.tail[e]), int(g.head[e]))
+    ]
+    assert steps
+    e = steps[0]
+    far = int(g.head[e]) if int(g.tail[e]) == node else int(g.tail[e])
+    share = 0.03 / float(g.edge["length_m"][e])
+    lat = float(g.node["lat"][node]) + share * (
+        float(g.node["lat"][far]) - float(g.node["lat"][node])
+    )
+    lon = float(g.node["lon"][node]) + share * (
+        float(g.node["lon"][far]) - float(g.node["lon"][node])
+    )
+    on_steps, _ = router.snap((lat, lon), metric, "destination")
+    assert on_steps.distance_m < NODE_SLACK_M
+    assert 0.0 < on_steps.fraction < 1.0

@@ -73,12 +73,18 @@ REPRODUCERS: dict[str, list[tuple[str, tuple[float, float], tuple[float, float]]
     "kl-uni": [
         # item 2: a cycle_barrier 33 m past the destination is reported as broken
         ("item 2", (49.421324, 7.741746), (49.421135, 7.741175)),
+        # found by these checks with more pairs (2026-12-05): the destination snapped a few
+        # centimetres into a flight of steps past a junction, and the route broke "steps"
+        ("sliver", (49.4223294, 7.7370181), (49.4229526, 7.7367515)),
     ],
     "neukoelln": [
         # item 2: a 12 cm kerb 3.5 m past the end of a 7 m route
         ("item 2", (52.4721298, 13.4391739), (52.4721053, 13.4392384)),
         # item 6: way 155595021 lacks node 1455122242; the route walks the 86 m straight gap
         ("item 6", (52.4718435, 13.4392309), (52.4710820, 13.4394856)),
+        # (2026-12-05) ends snapped 2–5 cm past a junction onto a gate's way, onto bad smoothness
+        ("sliver gate", (52.4733432, 13.4382382), (52.4732805, 13.4381823)),
+        ("sliver smoothness", (52.4734138, 13.4409276), (52.4735480, 13.4389724)),
     ],
     "kl-centre": [
         # found by these checks (not in the issue): the destination lies on an edge without a
@@ -87,6 +93,12 @@ REPRODUCERS: dict[str, list[tuple[str, tuple[float, float], tuple[float, float]]
     ],
     "kl-whole": [
         ("item 2", (49.421324, 7.741746), (49.421135, 7.741175)),
+        # (2026-12-05) a destination 4 cm into steps; an origin 2 cm into steps
+        ("sliver steps", (49.4387435, 7.7689440), (49.4442514, 7.7665463)),
+        ("sliver start", (49.4232529, 7.7410616), (49.4406368, 7.7718280)),
+        # (2026-12-05) the start's segment ends at a fence node: the walker graph lacked it, and
+        # the check fell back to the whole graph, whose "shortest path" crossed two fences
+        ("beside a fence", (49.4283191, 7.7501996), (49.4305867, 7.7324032)),
     ],
 }
 

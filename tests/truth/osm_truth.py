@@ -271,6 +271,8 @@ class TruthOsm:
         """The walkable graph without the nodes that stop walkers (:meth:`node_stops_walkers`)."""
         g = self.graph.copy()
         g.remove_nodes_from([n for n in self.graph if self.node_stops_walkers(n)])
+        # a point on a segment beside such a node may walk to the segment's other end
+        g.graph["segments"] = {frozenset(e) for e in self.graph.edges}
         return g
 
     def compliant_graph(self) -> nx.Graph:
