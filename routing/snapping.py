@@ -235,7 +235,7 @@ class SpatialIndex:
             fraction = 0.0
         elif total - along <= AT_NODE_M:
             fraction = 1.0
-        else:
+        elif along <= NODE_SLIVER_MAX_M or total - along <= NODE_SLIVER_MAX_M:
             at_node = self._near_end_node(e, px, py, float(d), along, total)
             if at_node is not None:
                 return at_node
