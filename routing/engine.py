@@ -60,6 +60,7 @@ from routing.query import (
     broken_limits,
     check_latlon,
     piece_cost,
+    walked_ends,
 )
 from routing.report import ReportTable, build_route, combine_routes, verdict_masks
 from routing.rests import (
@@ -548,11 +549,7 @@ class Router:
             )
         if res is None:
             return None
-        edges, start, end = res.edges, res.start, res.end
-        if len(edges) > 1 and end <= 0.0:  # as shortest_path: the last edge is not walked
-            edges, end = edges[:-1], 1.0
-        if len(edges) > 1 and start >= 1.0:  # as shortest_path: the walk begins on its head
-            edges, start = edges[1:], 0.0
+        edges, start, end = walked_ends(res.edges, res.start, res.end)  # as shortest_path
         return Path(edges, start, end, res.cost_s, source, target, res.settled_labels)
 
     def least_bad_rest_path(
@@ -770,10 +767,7 @@ class Router:
                 a, b, profile, overrides, strict=strict, allow_underground=allow_underground,
                 conditions=conditions, arrived_on=arrived,
             )  # fmt: skip
-            (leg,) = route_many(self, [trip])
-            if isinstance(leg, Exception):
-                raise leg
-            legs.append(leg)
+            legs.append(self._route_trip(trip))
         main = combine_routes(legs)
         if len(legs) > 1:  # each leg starts rested: a via point is a stop
             main = dataclasses.replace(
@@ -870,7 +864,11 @@ class Router:
             origin, destination, profile, overrides, strict=strict, compare_walk=compare_walk,
             allow_underground=allow_underground, conditions=conditions,
         )  # fmt: skip
-        (route,) = route_many(self, [trip])  # one trip: the steps of a batch, in order
+        return self._route_trip(trip)
+
+    def _route_trip(self, trip: Trip) -> Route:
+        """The route of one trip (the steps of a batch, in order), or its error raised."""
+        (route,) = route_many(self, [trip])
         if isinstance(route, Exception):
             raise route
         return route

@@ -95,6 +95,18 @@ class Path:
         return (PathPiece(e[0], self.start, 1.0), *middle, PathPiece(e[-1], 0.0, self.end))
 
 
+def walked_ends(edges: np.ndarray, start: float, end: float) -> tuple[np.ndarray, float, float]:
+    """A search's walk without the end pieces it does not walk: a target on the head of the
+    edge before the last drops the last (``end`` 1), a source on the head of the first edge
+    drops the first (``start`` 0: the walk begins on that node). What
+    :func:`routing._kernels.point_search` does inside the kernel, for the Python searches."""
+    if len(edges) > 1 and end <= 0.0:
+        edges, end = edges[:-1], 1.0
+    if len(edges) > 1 and start >= 1.0:
+        edges, start = edges[1:], 0.0
+    return edges, start, end
+
+
 def piece_cost(weights: EdgeWeights, piece: PathPiece, *, last: bool) -> float:
     """Cost of one piece of an edge walked from ``piece.start`` to ``piece.end``.
 

@@ -194,7 +194,11 @@ def _going_on(router: BatchRouter, path: Path, arrived_on: int, metric: Metric) 
     """``path``, begun with the edge the walk arrived on (a piece of no length at its head)
     where it starts at that head node on another way (not back along the edge): the head's
     kerb, crossing or barrier is then met and charged as on a walk through the node. The
-    search that found ``path`` started at the node itself, which holds none of it."""
+    search that found ``path`` started at the node itself, which holds none of it. This is
+    the one walk that begins with a piece at its head: a continuation, not a start, so its
+    head is charged here (:func:`~routing.query.piece_cost` prices such a piece as a start:
+    nothing), and the verdict, which reads every first piece but the last as going on, counts
+    what the head holds."""
     if arrived_on < 0 or path.start != 0.0 or len(path.edges) == 0:
         return path
     graph = router.graph

@@ -63,13 +63,14 @@ class WalkerObstacles:
     end_owner: np.ndarray
     edges: np.ndarray
     edge_owner: np.ndarray
+    index: dict[str, int]  # id → its position in ``ids``
 
     @classmethod
     def of(cls, obstacles: Sequence[_Placed]) -> WalkerObstacles:
         """The arrays of ``obstacles`` (each one's circle, ends and edges)."""
         if not obstacles:
             f, i = np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int64)
-            return cls((), f, f, f, f, f, i, i, i)
+            return cls((), f, f, f, f, f, i, i, i, {})
         circles = np.asarray([o.circle for o in obstacles], dtype=np.float64).reshape(-1, 3)
         owners = np.arange(len(obstacles), dtype=np.int64)
         return cls(
@@ -82,6 +83,7 @@ class WalkerObstacles:
             end_owner=np.repeat(owners, [np.size(o.x) for o in obstacles]),
             edges=np.concatenate([np.asarray(o.edges, dtype=np.int64) for o in obstacles]),
             edge_owner=np.repeat(owners, [np.size(o.edges) for o in obstacles]),
+            index={o.id: k for k, o in enumerate(obstacles)},
         )
 
     def near(
@@ -92,10 +94,10 @@ class WalkerObstacles:
         them stays in). Obstacles whose id is in ``skip`` are never near."""
         n = len(self.ids)
         candidate = self.radius >= 0.0
-        if skip:
-            for i, oid in enumerate(self.ids):
-                if oid in skip:
-                    candidate[i] = False
+        for oid in skip:  # few: what the route passes or avoids already
+            i = self.index.get(oid)
+            if i is not None:
+                candidate[i] = False
         near = np.zeros(n, dtype=bool)
         for (ax, ay), (bx, by) in itertools.pairwise(points_xy):
             # no end can be inside when even the circle's nearest points are not (each end lies

@@ -292,8 +292,9 @@ class ObstacleOverlay:
         since that is where walking meets it. ``meets`` (per edge, the
         :data:`~routing.walking.MEETS_WALKED`… bits of :func:`routing.walking.piece_meets`)
         says what the walk meets of each piece, by the verdict's rule: a change along an edge
-        only where some of it is walked, one at a node where the walk goes on past it. None
-        (or a list of another length): every piece wholly. In the order applied, each id once.
+        only where some of it is walked, one at a node where the walk goes on past it. None or
+        empty (a Route made without them): every piece wholly. In the order applied, each id
+        once. Raises ``ValueError`` when ``meets`` and ``edges`` differ in length.
         Pass ``Route.edges`` and ``Route.meets`` for the obstacles a route passes.
         """
         ids, owned, owner, needs, on = self._lookup  # one consistent snapshot
@@ -301,11 +302,13 @@ class ObstacleOverlay:
             return []
         listed = edges if isinstance(edges, list | np.ndarray) else list(edges)
         wanted = np.asarray(listed, dtype=np.int64)
+        if meets and len(meets) != wanted.size:
+            raise ValueError(f"{len(meets)} meets for {wanted.size} edges")
         hit_pieces = on[wanted]
         if not hit_pieces.any():  # a route meets few of them, if any
             return []
         rows = np.flatnonzero(np.isin(owned, wanted[hit_pieces]))
-        if meets is not None and len(meets) == wanted.size:
+        if meets:
             bits = np.asarray(meets, dtype=np.int64)[hit_pieces]
             pieces = wanted[hit_pieces]
             rows = np.asarray(

@@ -244,13 +244,18 @@ def piece_lengths(router: Router, path: Path) -> float:
     return sum((p.end - p.start) * float(length[p.edge]) for p in path.pieces)
 
 
+def nodes_at(router: Router, snap: SnapPoint) -> set[int]:
+    """The end node of its edge a snap lies on (none when it lies inside the edge)."""
+    g = router.graph
+    at_node = {int(g.tail[snap.edge])} if snap.fraction == 0.0 else set()
+    return at_node | ({int(g.head[snap.edge])} if snap.fraction == 1.0 else set())
+
+
 def start_fraction_ok(router: Router, path: Path) -> bool:
     first, s = path.pieces[0], path.source
     rev = int(router.graph.edge["reverse_edge"][s.edge])
     g = router.graph
-    at_node = {int(g.tail[s.edge])} if s.fraction == 0.0 else set()
-    at_node |= {int(g.head[s.edge])} if s.fraction == 1.0 else set()
-    if first.start == 0.0 and int(g.tail[first.edge]) in at_node:
+    if first.start == 0.0 and int(g.tail[first.edge]) in nodes_at(router, s):
         return True  # a source at a node: the path begins there, on the edge it leaves by
     if first.edge == s.edge:
         return math.isclose(first.start, s.fraction, abs_tol=1e-12)
@@ -261,9 +266,7 @@ def end_fraction_ok(router: Router, path: Path) -> bool:
     last, t = path.pieces[-1], path.target
     rev = int(router.graph.edge["reverse_edge"][t.edge])
     g = router.graph
-    at_node = {int(g.tail[t.edge])} if t.fraction == 0.0 else set()
-    at_node |= {int(g.head[t.edge])} if t.fraction == 1.0 else set()
-    if last.end == 1.0 and int(g.head[last.edge]) in at_node:
+    if last.end == 1.0 and int(g.head[last.edge]) in nodes_at(router, t):
         return True  # a target at a node: the path ends there, on the edge it arrives by
     if last.edge == t.edge:
         return math.isclose(last.end, t.fraction, abs_tol=1e-12)

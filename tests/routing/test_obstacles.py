@@ -835,6 +835,25 @@ def test_apply_is_fast_for_the_city(city_router: Router) -> None:
     assert median < 500.0
 
 
+def both_ways(
+    router: Router,
+    overlay: ObstacleOverlay,
+    a: tuple[float, float],
+    b: tuple[float, float],
+    limit: str,
+) -> Iterator[tuple[Any, list[str], list[Any]]]:
+    """Wheelchair routes a → b and b → a (those that exist): each with the obstacles it passes
+    (by what its walk meets) and its breaks of ``limit``."""
+    profile = router.profile("wheelchair")
+    for x, y in ((a, b), (b, a)):
+        try:
+            route = router.route(x, y, profile)
+        except RoutingError:
+            continue
+        passed = overlay.obstacles_on(route.edges, route.meets)
+        yield route, passed, [br for br in route.accessibility.breaks if br.limit == limit]
+
+
 def test_a_closure_is_passed_exactly_where_the_verdict_meets_it(
     router: Router, overlay: ObstacleOverlay
 ) -> None:
@@ -856,21 +875,16 @@ def test_a_closure_is_passed_exactly_where_the_verdict_meets_it(
             for i, e in enumerate(chosen)
         ]
     )  # fmt: skip
-    profile = router.profile("wheelchair")
     checked = passed_any = 0
     for e in chosen:
         far = int(rng.integers(0, g.node_count))
         lon, lat = point_along(g, e)
         ends = [latlon(g, int(g.tail[e])), latlon(g, int(g.head[e])), (lat, lon)]
         for near in ends:
-            for a, b in ((near, latlon(g, far)), (latlon(g, far), near)):
-                try:
-                    route = router.route(a, b, profile)
-                except RoutingError:
-                    continue
-                passed = overlay.obstacles_on(route.edges, route.meets)
-                closed_breaks = [x for x in route.accessibility.breaks if x.limit == "closed"]
-                assert bool(passed) == bool(closed_breaks), (e, a, b, passed, closed_breaks)
+            for route, passed, closed_breaks in both_ways(
+                router, overlay, near, latlon(g, far), "closed"
+            ):
+                assert bool(passed) == bool(closed_breaks), (e, route.edges, passed, closed_breaks)
                 checked += 1
                 passed_any += bool(passed)
     assert checked >= 40
@@ -892,22 +906,17 @@ def test_a_kerb_is_passed_exactly_where_the_verdict_meets_it(
             for i, v in enumerate(nodes)
         ]
     )  # fmt: skip
-    profile = router.profile("wheelchair")
     checked = passed_any = beyond = 0
     for v in nodes:
         entering = np.flatnonzero(g.head == v)
         far = latlon(g, int(rng.integers(0, g.node_count)))
         for e in entering[:3].tolist():
             lon, lat = point_along(g, int(e), 0.5)
-            for a, b in ((far, (lat, lon)), ((lat, lon), far)):
-                try:
-                    route = router.route(a, b, profile)
-                except RoutingError:
-                    continue
-                passed = overlay.obstacles_on(route.edges, route.meets)
-                kerb_breaks = [x for x in route.accessibility.breaks if x.limit == "kerb_height"]
+            for route, passed, kerb_breaks in both_ways(
+                router, overlay, far, (lat, lon), "kerb_height"
+            ):
                 mine = [p for p in passed if p.startswith("k")]
-                assert bool(mine) == bool(kerb_breaks), (v, a, b, passed, kerb_breaks)
+                assert bool(mine) == bool(kerb_breaks), (v, route.edges, passed, kerb_breaks)
                 checked += 1
                 passed_any += bool(mine)
                 beyond += bool(overlay.obstacles_on(route.edges)) and not mine

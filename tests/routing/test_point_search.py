@@ -16,7 +16,7 @@ import pytest
 from routing.engine import Router
 from routing.errors import NoRouteError, SearchBudgetError
 from routing.metric import Metric
-from routing.query import Path
+from routing.query import Path, walked_ends
 from routing.snapping import SnapPoint
 
 PRESETS = ["walk", "wheelchair", "rollator", "blind"]
@@ -39,11 +39,7 @@ def python_shortest_path(
         )  # fmt: skip
     if not math.isfinite(best):
         raise NoRouteError("the destination cannot be reached from the origin on this map")
-    edges, start, end = q.path()
-    if len(edges) > 1 and end <= 0.0:
-        edges, end = edges[:-1], 1.0
-    if len(edges) > 1 and start >= 1.0:
-        edges, start = edges[1:], 0.0
+    edges, start, end = walked_ends(*q.path())
     return Path(edges, start, end, best, source, target, q.settled_nodes)
 
 
