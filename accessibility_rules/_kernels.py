@@ -161,7 +161,7 @@ E_WAY_WHEELCHAIR_NO = 1 << 6  # the way's wheelchair = no
 E_NODE_WHEELCHAIR_NO = 1 << 7  # the head's wheelchair = no
 E_SIGNAL_NO = 1 << 8  # a crossing with traffic signals that has no acoustic signal
 E_PAVING_NO = 1 << 9  # a crossing without tactile paving
-E_UNMARKED = 1 << 10  # an unmarked crossing
+E_UNMARKED = 1 << 10  # an unmarked (or informal) crossing
 E_CARRIAGEWAY = 1 << 11  # a road walked without a sidewalk (none, or mapped separately)
 
 # --- columns of the optional ``parts`` output (seconds) -----------------------------------------
@@ -181,6 +181,7 @@ _WC_NO, _WC_LIMITED = int(Wheelchair.NO), int(Wheelchair.LIMITED)
 _NO_CROSSING = int(CrossingKind.NONE)
 _SIGNALS = int(CrossingKind.TRAFFIC_SIGNALS)
 _UNMARKED = int(CrossingKind.UNMARKED)
+_INFORMAL = int(CrossingKind.INFORMAL)
 _ACOUSTIC_UNKNOWN, _ACOUSTIC_NO = int(AcousticSignal.UNKNOWN), int(AcousticSignal.NO)
 _NO_BARRIER = int(BarrierKind.NONE)
 _SIDEWALK_NONE, _SIDEWALK_SEPARATE = int(Sidewalk.NONE), int(Sidewalk.SEPARATE)
@@ -276,7 +277,7 @@ def edge_events(
             e |= E_SIGNAL_NO
         if is_crossing and paving == _TRI_NO:
             e |= E_PAVING_NO
-        if kind == _UNMARKED:
+        if kind in (_UNMARKED, _INFORMAL):  # informal: no markings either
             e |= E_UNMARKED
         if is_road[i] and int(sidewalk[i]) in (_SIDEWALK_NONE, _SIDEWALK_SEPARATE):
             e |= E_CARRIAGEWAY

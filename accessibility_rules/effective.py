@@ -7,7 +7,10 @@ whichever direction one walks. A crossing way already carries the facts of its c
 (merged at build time by :func:`accessibility_rules.tags.crossing_way_with_nodes`: a known value
 beats unknown, the node wins when both are known), so all of its edges agree; the node's facts
 at an edge's head only fill what is still unknown, and the way's ``way_share`` makes the whole
-way one crossing. Recomputed vectorised (well under a millisecond for a city) whenever
+way one crossing. A road whose sidewalks are mapped as ways of their own is walked on its
+carriageway only to cross it where no crossing is mapped (or to walk beside its sidewalk): each
+such edge is one informal crossing (``crossing=informal``: no markings; signals and paving
+unknown), wherever it leads. Recomputed vectorised (well under a millisecond for a city) whenever
 obstacles patch the raw arrays.
 
 A rule over plain arrays (the graph's ``edge`` and ``node`` dictionaries, ``head`` and ``tail``):
@@ -27,6 +30,7 @@ from accessibility_rules.attributes import (
     BarrierKind,
     CrossingKind,
     KerbKind,
+    Sidewalk,
     Tri,
     Wheelchair,
     is_road_class,
@@ -84,6 +88,8 @@ class EffectiveEdges:
 # the codes the rules compare with, as plain ints (an enum member is an attribute lookup away)
 _KERB_NONE = int(KerbKind.NONE)
 _CROSSING_NONE = int(CrossingKind.NONE)
+_CROSSING_INFORMAL = int(CrossingKind.INFORMAL)
+_SIDEWALK_SEPARATE = int(Sidewalk.SEPARATE)
 _BARRIER_NONE = int(BarrierKind.NONE)
 _WHEELCHAIR_UNKNOWN = int(Wheelchair.UNKNOWN)
 _SIGNAL_UNKNOWN = int(AcousticSignal.UNKNOWN)
@@ -119,16 +125,25 @@ def effective_edges_from_arrays(
     ).astype(np.int8)
 
     way_crossing = e["crossing"] != _CROSSING_NONE
-    node_crossing = (nd["crossing"][h] != _CROSSING_NONE) & ~road & ~way_crossing
-    crossing = np.where(way_crossing, e["crossing"], np.where(node_crossing, nd["crossing"][h], 0))
-    share = np.where(way_crossing, e["way_share"], np.where(node_crossing, 1.0, 0.0))
     head_is_crossing = nd["crossing"][h] != _CROSSING_NONE
+    node_crossing = head_is_crossing & ~road & ~way_crossing
+    # a road whose sidewalks are ways of their own is walked on its carriageway only to cross
+    # it where no crossing is mapped (or in the road beside its sidewalk): each such edge is
+    # one informal crossing, whose markings, signals and paving nobody mapped
+    informal = road & (e["sidewalk"] == _SIDEWALK_SEPARATE) & ~way_crossing
+    crossing = np.where(
+        way_crossing,
+        e["crossing"],
+        np.where(node_crossing, nd["crossing"][h], np.where(informal, _CROSSING_INFORMAL, 0)),
+    )
+    share = np.where(way_crossing, e["way_share"], np.where(node_crossing | informal, 1.0, 0.0))
 
     def at_crossing(name: str, unknown: int) -> np.ndarray:
         node_val = np.where(head_is_crossing, nd[name][h], unknown)
         way_val = np.where(way_crossing, e[name], unknown)
         merged = _fill_unknown(way_val, node_val, unknown)
-        return np.where(crossing != _CROSSING_NONE, merged, unknown).astype(np.int8)
+        mapped = (crossing != _CROSSING_NONE) & ~informal
+        return np.where(mapped, merged, unknown).astype(np.int8)
 
     width = e["width_m"].astype(np.float32)
     maxwidth = nd["maxwidth_m"][h]

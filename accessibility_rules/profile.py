@@ -258,7 +258,9 @@ class Profile(BaseModel):
     missing_tactile_paving_penalty_s: float = _num(
         0, 3600, "Time added at a crossing without tactile paving."
     )
-    unmarked_crossing_penalty_s: float = _num(0, 3600, "Time added at an unmarked crossing.")
+    unmarked_crossing_penalty_s: float = _num(
+        0, 3600, "Time added at an unmarked or informal crossing (no markings, no signals)."
+    )
     carriageway_penalty_factor: float = _num(
         1, 100, "Time multiplier for walking along a road without or with a separate sidewalk."
     )

@@ -388,6 +388,7 @@ _WORDS = {
         "kerb": "Bordstein {kind} ({h})", "kerb_unknown": "Bordstein unbekannter Höhe",
         "lowered": "abgesenkt", "raised": "hoch", "flush": "ebenerdig",
         "crossing_signals": "Ampel", "crossing_marked": "Zebrastreifen", "crossing_other": "Straßenquerung",
+        "crossing_informal": "Straßenquerung ohne kartierten Überweg",
         "acoustic": "akustischem Signal", "vibration": "Vibrationssignal", "tactile": "Bodenindikatoren",
         "acoustic_no": "akustisches Signal", "with": "mit", "without": "ohne", "and": "und",
         "steep_up": "Steigung {p} auf {d}", "steep_down": "Gefälle {p} auf {d}",
@@ -401,6 +402,7 @@ _WORDS = {
         "kerb": "kerb {kind} ({h})", "kerb_unknown": "kerb of unknown height",
         "lowered": "lowered", "raised": "raised", "flush": "flush",
         "crossing_signals": "traffic light", "crossing_marked": "zebra crossing", "crossing_other": "road crossing",
+        "crossing_informal": "road crossing where no crossing is mapped",
         "acoustic": "acoustic signal", "vibration": "vibration signal", "tactile": "tactile paving",
         "acoustic_no": "acoustic signal", "with": "with", "without": "without", "and": "and",
         "steep_up": "uphill {p} for {d}", "steep_down": "downhill {p} for {d}",
@@ -492,9 +494,11 @@ def describe_barrier(kind: str, details: Mapping[str, Any], lang: Language) -> s
         size = "flush" if h <= 0.5 else "lowered" if h <= 3.0 else "raised"
         return w["kerb"].format(kind=w[size], h=f"{_num(h, lang)} cm")
     if kind == "crossing":
-        key = {"traffic_signals": "crossing_signals", "marked": "crossing_marked"}.get(
-            str(d.get("crossing")), "crossing_other"
-        )
+        key = {
+            "traffic_signals": "crossing_signals",
+            "marked": "crossing_marked",
+            "informal": "crossing_informal",
+        }.get(str(d.get("crossing")), "crossing_other")
         has, lacks = [], []
         if d.get("acoustic_signal") == "yes":
             has.append(w["acoustic"])

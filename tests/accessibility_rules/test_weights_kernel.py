@@ -233,7 +233,7 @@ def _events_reference(edge: dict[str, np.ndarray], eff: EffectiveEdges) -> tuple
         (eff.wheelchair.astype(np.int64) == Wheelchair.NO, k.E_NODE_WHEELCHAIR_NO),
         (signalised & (acoustic == AcousticSignal.NO), k.E_SIGNAL_NO),
         (crossing & (paving == Tri.NO), k.E_PAVING_NO),
-        (kind == CrossingKind.UNMARKED, k.E_UNMARKED),
+        (np.isin(kind, (CrossingKind.UNMARKED, CrossingKind.INFORMAL)), k.E_UNMARKED),
         (eff.is_road.astype(bool) & np.isin(side, [Sidewalk.NONE, Sidewalk.SEPARATE]), k.E_CARRIAGEWAY),
     ]  # fmt: skip
     unknown = [

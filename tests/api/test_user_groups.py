@@ -37,8 +37,8 @@ DOG_TRIP = {"origin": {"lat": 49.4546, "lon": 7.76763},
 REST_TRIP = {"origin": {"lat": 49.42313, "lon": 7.73871},
              "destination": {"lat": 49.42537, "lon": 7.74369}}  # fmt: skip
 #: Neukölln: a trip whose low_vision route differs in the dark (lit ways) and by day.
-NIGHT_TRIP = {"origin": {"lat": 52.47296, "lon": 13.43724},
-              "destination": {"lat": 52.47214, "lon": 13.43983}}  # fmt: skip
+NIGHT_TRIP = {"origin": {"lat": 52.47362, "lon": 13.43734},
+              "destination": {"lat": 52.47410, "lon": 13.43911}}  # fmt: skip
 
 JUNE = {"date": "2024-06-20", "departure_time": "2024-06-20T10:00"}
 JANUARY = {"date": "2024-01-15", "departure_time": "2024-01-15T12:00"}

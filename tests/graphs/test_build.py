@@ -439,8 +439,14 @@ def test_effective_crossing_signals(built: dict[str, Built]) -> None:
     into_signal = [b.edge(31, 3), b.edge(32, 3)]
     assert np.all(eff.acoustic_signal[into_signal] == AcousticSignal.YES)
     assert np.all(eff.tactile_paving[into_signal] == Tri.YES)
-    road = b.way_edges(100)  # driving along the road over the crossing node is no crossing
-    assert np.all(eff.crossing[road] == CrossingKind.NONE)
+    # walking along the road over the crossing node is not that crossing; but the road's
+    # sidewalks are ways of their own (sidewalk=separate), so walking in its carriageway is an
+    # informal crossing per edge, whose paving and signals nobody mapped (not the node's)
+    road = b.way_edges(100)
+    assert np.all(eff.crossing[road] == CrossingKind.INFORMAL)
+    assert np.all(eff.crossing_share[road] == 1.0)
+    assert np.all(eff.tactile_paving[road] == Tri.UNKNOWN)
+    assert np.all(eff.acoustic_signal[road] == AcousticSignal.UNKNOWN)
     assert np.all(eff.is_road[road])
 
 

@@ -16,7 +16,14 @@ import numpy as np
 import pytest
 
 from tests.conftest import RealBuild
-from tests.truth.osm_truth import TruthOsm, read_truth
+from tests.truth.osm_truth import (
+    BLIND_STRICT,
+    ROLLATOR,
+    WHEELCHAIR,
+    Limits,
+    TruthOsm,
+    read_truth,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +32,10 @@ class Extract:
 
     osm: str
     dem: str | None = None
-    #: Overrides of the wheelchair preset: with an elevation model the project knows inclines
-    #: that the truth reading cannot, so there the incline limit is lifted.
-    wheelchair: dict[str, Any] = field(default_factory=dict)
+    #: Overrides of the profiles with an incline limit (:data:`INCLINE_LIMITED`): with an
+    #: elevation model the project knows inclines that the truth reading cannot, so there the
+    #: incline limit is lifted.
+    inclines: dict[str, Any] = field(default_factory=dict)
     slow: bool = False
     pairs: int = 250  # seeded pairs per profile
 
@@ -42,7 +50,7 @@ EXTRACTS = {
     "kl-whole": Extract(
         "kaiserslautern-2013.osm.gz",
         dem="srtm3-N49E007.hgt.gz",
-        wheelchair={"max_incline_percent": None},
+        inclines={"max_incline_percent": None},
         slow=True,
         pairs=150,  # a search on the whole city takes ~30 ms: keep the suite fast
     ),
@@ -67,7 +75,17 @@ FLAT_WALK: dict[str, Any] = {
 PROFILES: dict[str, tuple[str, dict[str, Any]]] = {
     "wheelchair": ("wheelchair", {}),
     "flat_walk": ("walk", FLAT_WALK),
+    "rollator": ("rollator", {}),
+    "blind_strict": ("blind", {"require_acoustic_signals": True, "require_tactile_paving": True}),
 }
+#: The independent reading's limits of each profile checked against them.
+LIMITS: dict[str, Limits] = {
+    "wheelchair": WHEELCHAIR,
+    "rollator": ROLLATOR,
+    "blind_strict": BLIND_STRICT,
+}
+#: The profiles whose incline limit an extract's ``inclines`` may lift.
+INCLINE_LIMITED = frozenset({"wheelchair", "rollator"})
 #: The issue's reproducers that fall inside these extracts, routed with the seeded pairs.
 REPRODUCERS: dict[str, list[tuple[str, tuple[float, float], tuple[float, float]]]] = {
     "kl-uni": [
@@ -109,7 +127,7 @@ class TruthRun:
 
     name: str
     truth: TruthOsm
-    compliant: nx.Graph
+    compliant: dict[str, nx.Graph]  # per profile of LIMITS: the graph no reading can fault
     walker: nx.Graph
     router: Any
     pairs: list[tuple[tuple[float, float], tuple[float, float]]]
@@ -155,11 +173,10 @@ def truth_runs(
         for label, origin, destination in REPRODUCERS.get(name, []):
             pairs.append((origin, destination))
             labels.append(label)
-        run = TruthRun(
-            name, truth, truth.compliant_graph(), truth.walker_graph(), router, pairs, labels
-        )
+        compliant = {key: truth.compliant_graph(limits) for key, limits in LIMITS.items()}
+        run = TruthRun(name, truth, compliant, truth.walker_graph(), router, pairs, labels)
         for key, (preset, base) in PROFILES.items():
-            overrides = base | (extract.wheelchair if key == "wheelchair" else {})
+            overrides = base | (extract.inclines if key in INCLINE_LIMITED else {})
             routes: list[Any] = []
             for origin, destination in pairs:
                 try:

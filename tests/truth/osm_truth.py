@@ -76,6 +76,90 @@ _FINE_KERBS = frozenset({"flush", "no", "lowered"})
 _FINE_SMOOTHNESS = frozenset({"excellent", "good", "intermediate"})
 _WHEELCHAIR_OK = frozenset({"yes", "designated", "limited"})
 
+# ------------------------------------------------------------------------------- road crossings
+
+#: ``crossing=*`` values of a crossing with traffic signals (British kinds included).
+SIGNALLED_CROSSINGS = frozenset({"traffic_signals", "pelican", "toucan", "puffin", "pegasus"})
+#: ``crossing=*`` values of a crossing known to have no traffic signals.
+UNSIGNALLED_CROSSINGS = frozenset({"marked", "uncontrolled", "zebra", "unmarked", "informal"})
+#: ``tactile_paving=*`` that certainly guides a long cane, and that certainly does not.
+GOOD_TACTILE = frozenset({"yes", "contrasted"})
+BAD_TACTILE = frozenset({"no"})
+#: ``traffic_signals:sound=*`` that certainly gives a go signal, and that certainly does not.
+GOOD_SOUND = frozenset({"yes", "walk_only"})
+BAD_SOUND = frozenset({"no"})
+#: Highway values of roads: walking along one through a crossing node does not cross the road.
+ROAD_HIGHWAYS = frozenset(
+    {"residential", "service", "unclassified", "road", "tertiary", "tertiary_link", "secondary",
+     "secondary_link", "primary", "primary_link", "living_street", "trunk", "trunk_link"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """A profile's hard limits as this reading understands them: its own short rules.
+
+    ``steps``: ``"any"`` (every flight breaks), ``"count"`` (a flight known to have more than
+    ``max_steps`` steps breaks; an untagged count is unknown) or ``"none"``. A node barrier in
+    ``blocking_barriers`` breaks (unless ``wheels`` and the node says ``wheelchair=yes``); only
+    ``passable_barriers`` certainly do not. ``tactile``: every road crossing needs tactile
+    paving; ``sound``: every signalled crossing needs an acoustic go signal.
+    """
+
+    name: str
+    steps: str = "none"
+    max_steps: int = 0
+    max_kerb_cm: float | None = None
+    fine_kerbs: frozenset[str] = frozenset()
+    blocking_barriers: frozenset[str] = frozenset()
+    passable_barriers: frozenset[str] = frozenset()
+    wheels: bool = False
+    wheelchair_no: bool = False
+    min_width_m: float | None = None
+    max_incline_percent: float | None = None
+    fine_smoothness: frozenset[str] | None = None
+    tactile: bool = False
+    sound: bool = False
+
+
+#: The wheelchair preset (``wheelchair.toml``): no steps, kerbs ≤ 3 cm, 0.9 m, 6 %.
+WHEELCHAIR = Limits(
+    "wheelchair", steps="any", max_kerb_cm=WHEELCHAIR_MAX_KERB_CM, fine_kerbs=_FINE_KERBS,
+    blocking_barriers=WHEELCHAIR_BLOCKING_BARRIERS, passable_barriers=HARMLESS_BARRIERS,
+    wheels=True, wheelchair_no=True, min_width_m=0.9, max_incline_percent=6.0,
+    fine_smoothness=_FINE_SMOOTHNESS,
+)  # fmt: skip
+#: The rollator preset (``rollator.toml``): flights of at most 3 steps, kerbs ≤ 4 cm, 0.8 m,
+#: 10 %; the barriers that stop a wheelchair stop a rollator's wheels too.
+ROLLATOR = Limits(
+    "rollator", steps="count", max_steps=3, max_kerb_cm=4.0, fine_kerbs=_FINE_KERBS,
+    blocking_barriers=WHEELCHAIR_BLOCKING_BARRIERS, passable_barriers=HARMLESS_BARRIERS,
+    wheels=True, wheelchair_no=True, min_width_m=0.8, max_incline_percent=10.0,
+    fine_smoothness=_FINE_SMOOTHNESS,
+)  # fmt: skip
+#: The blind preset with both crossing requirements switched on: a long cane passes steps and
+#: kerbs, not a fence, a wall or a hole; every crossing needs tactile paving, every signalled
+#: one a sound.
+BLIND_STRICT = Limits(
+    "blind_strict",
+    blocking_barriers=WALKER_BLOCKING_BARRIERS | {"debris", "fallen_tree", "hole"},
+    passable_barriers=HARMLESS_BARRIERS, tactile=True, sound=True,
+)  # fmt: skip
+
+
+def is_crossing_way(tags: dict[str, str]) -> bool:
+    """A way that crosses a road: ``footway|path|cycleway=crossing`` or ``highway=crossing``."""
+    return tags.get("highway") == "crossing" or "crossing" in (
+        tags.get("footway"), tags.get("path"), tags.get("cycleway")
+    )  # fmt: skip
+
+
+def _state(value: str | None, good: frozenset[str], bad: frozenset[str]) -> str:
+    """``"good"``, ``"bad"``, ``"unknown"`` (untagged) or ``"unclear"`` (another value)."""
+    if value is None:
+        return "unknown"
+    return "good" if value in good else "bad" if value in bad else "unclear"
+
 
 def is_walkable_way(tags: dict[str, str]) -> bool:
     """Whether a pedestrian may use a way (German legal default, explicit lists above)."""
@@ -117,6 +201,20 @@ def _percent(value: str) -> float | None:
     return float(m.group(1).replace(",", ".")) if m else None
 
 
+def _count(value: str | None) -> int | None:
+    """A whole count such as ``step_count=5``; None if absent or unreadable."""
+    m = re.fullmatch(r"\s*([0-9]+)\s*", value or "")
+    return int(m.group(1)) if m else None
+
+
+def _crossing_maybe_bad(states: dict[str, str], limits: Limits) -> bool:
+    """Whether a crossing's states might break ``limits`` under some reading (unknown is
+    penalised by the profiles checked, not forbidden: it stays)."""
+    return (limits.tactile and states.get("tactile") in ("bad", "unclear")) or (
+        limits.sound and states.get("sound") in ("bad",)
+    )
+
+
 def _metres(value: str) -> float | None:
     m = re.fullmatch(r"\s*([0-9]*[.,]?[0-9]+)\s*(m)?\s*", value)
     return float(m.group(1).replace(",", ".")) if m else None
@@ -147,7 +245,7 @@ def coord_key(lon: float, lat: float) -> tuple[int, int]:
 class Hazard:
     """A known hard barrier for a wheelchair on a route, in route metres."""
 
-    kind: str  # steps | barrier | kerb | wheelchair_no
+    kind: str  # steps | barrier | kerb | wheelchair_no | tactile | sound
     start_m: float
     end_m: float  # equals start_m for a node
     osm: str  # "way 123" / "node 456"
@@ -158,6 +256,8 @@ class Hazard:
         return {
             "steps": frozenset({"steps", "step_count"}),
             "barrier": frozenset({"barrier", "wheelchair_no"}),
+            "tactile": frozenset({"tactile_paving"}),
+            "sound": frozenset({"acoustic_signal"}),
             "kerb": frozenset({"kerb_height"}),
             "wheelchair_no": frozenset({"wheelchair_no"}),
         }[self.kind]
@@ -174,84 +274,182 @@ class TruthOsm:
     missing_node_gaps: list[tuple[int, int, int]] = field(default_factory=list)  # (way, a, b)
     by_pos: dict[tuple[int, int], list[int]] = field(default_factory=dict)
     _seg_arrays: tuple[np.ndarray, ...] | None = None
+    _nodes_of_way: dict[int, set[int]] | None = None
 
     # --- facts ------------------------------------------------------------------------------
-    def way_hazard(self, way: int) -> str | None:
-        """Why a way is a known hard barrier for a wheelchair, or None."""
+    def way_hazard(self, way: int, limits: Limits = WHEELCHAIR) -> str | None:
+        """Why walking along a way is known to break ``limits``, or None."""
         tags = self.way_tags[way]
         if tags.get("highway") == "steps":
-            return "highway=steps"
-        if tags.get("wheelchair") == "no":
+            if limits.steps == "any":
+                return "highway=steps"
+            count = _count(tags.get("step_count"))
+            if limits.steps == "count" and count is not None and count > limits.max_steps:
+                return f"step_count={tags['step_count']}"
+        if limits.wheelchair_no and tags.get("wheelchair") == "no":
             return "wheelchair=no"
         return None
 
-    def node_hazard(self, node: int) -> tuple[str, str] | None:
-        """(kind, detail) when a node is a known hard barrier for a wheelchair, else None."""
+    def node_hazard(self, node: int, limits: Limits = WHEELCHAIR) -> tuple[str, str] | None:
+        """(kind, detail) when passing through a node is known to break ``limits``, else None
+        (road crossings apart: :meth:`crossing_states`)."""
         tags = self.node_tags.get(node)
         if not tags:
             return None
-        if tags.get("wheelchair") == "no":
+        if limits.wheelchair_no and tags.get("wheelchair") == "no":
             return "wheelchair_no", "wheelchair=no"
         barrier = tags.get("barrier", "")
-        if barrier in WHEELCHAIR_BLOCKING_BARRIERS and tags.get("wheelchair") not in _WHEELCHAIR_OK:
+        exempt = limits.wheels and tags.get("wheelchair") in _WHEELCHAIR_OK
+        if barrier in limits.blocking_barriers and not exempt:
             return "barrier", f"barrier={barrier}"
+        if limits.max_kerb_cm is None:
+            return None
         height = kerb_height_cm(tags["kerb:height"]) if "kerb:height" in tags else None
         if height is not None:
-            if height > WHEELCHAIR_MAX_KERB_CM:
+            if height > limits.max_kerb_cm:
                 return "kerb", f"kerb:height={tags['kerb:height']}"
             return None  # a measured height wins over the kind
         if tags.get("kerb") == "raised":
             return "kerb", "kerb=raised"
         return None
 
-    def node_maybe_bad(self, node: int) -> bool:
-        """Whether any plausible reading of a node's tags could break a wheelchair limit."""
+    def node_unknown(self, node: int, limits: Limits = WHEELCHAIR) -> str | None:
+        """What a node certainly leaves unknown for ``limits`` (a kerb of no kind nor height)."""
+        tags = self.node_tags.get(node)
+        if not tags or limits.max_kerb_cm is None:
+            return None
+        kerb_keys = ("kerb", "kerb:height", "kerb:left", "kerb:right", "kerb:both", "sloped_curb")
+        if tags.get("barrier") == "kerb" and not any(k in tags for k in kerb_keys):
+            return "barrier=kerb without kerb=* or kerb:height"
+        return None
+
+    def way_unknown(self, way: int, limits: Limits = WHEELCHAIR) -> str | None:
+        """What walking a way certainly leaves unknown for ``limits`` (a flight's step count)."""
+        tags = self.way_tags[way]
+        steps = limits.steps == "count" and tags.get("highway") == "steps"
+        if steps and _count(tags.get("step_count")) is None:
+            return "highway=steps without step_count"
+        return None
+
+    def crossing_states(self, node: int | None = None, way: int | None = None) -> dict[str, str]:
+        """``{"tactile": state, "sound": state}`` of a road crossing (a ``highway=crossing`` node,
+        or a crossing way read with the crossing nodes on it: a node's known value first, the
+        way's otherwise); states of :func:`_state`, ``"n/a"`` for the sound of a crossing known
+        to have no signals, ``"unclear"`` where its kind is unknown. Empty: not a crossing."""
+        if node is not None:
+            tags = self.node_tags.get(node, {})
+            if tags.get("highway") != "crossing":
+                return {}
+            readings = [tags]
+        else:
+            assert way is not None
+            tags = self.way_tags[way]
+            if not is_crossing_way(tags):
+                return {}
+            nodes = self._way_nodes().get(way, set())
+            on = [self.node_tags[n] for n in sorted(nodes) if n in self.node_tags]
+            readings = [t for t in on if t.get("highway") == "crossing"] + [tags]
+
+        def pick(key: str) -> str | None:
+            *node_values, way_value = [t.get(key) for t in readings]
+            known = {v for v in node_values if v is not None} if way is not None else set()
+            if len(known) > 1:
+                return "(nodes differ)"
+            if known:
+                return known.pop()
+            return way_value
+
+        kind = pick("crossing")
+        sound = _state(pick("traffic_signals:sound"), GOOD_SOUND, BAD_SOUND)
+        if kind in UNSIGNALLED_CROSSINGS:
+            sound = "n/a"
+        elif kind not in SIGNALLED_CROSSINGS and sound != "good":
+            sound = "unclear"
+        return {
+            "tactile": _state(pick("tactile_paving"), GOOD_TACTILE, BAD_TACTILE),
+            "sound": sound,
+        }
+
+    def _way_nodes(self) -> dict[int, set[int]]:
+        """Way id → its nodes in the walkable graph (made once)."""
+        if self._nodes_of_way is None:
+            out: dict[int, set[int]] = {}
+            for a, b, ways in self.graph.edges(data="ways"):
+                for w in ways:
+                    out.setdefault(w, set()).update((a, b))
+            self._nodes_of_way = out
+        return self._nodes_of_way
+
+    def node_maybe_bad(self, node: int, limits: Limits = WHEELCHAIR) -> bool:
+        """Whether any plausible reading of a node's tags could break ``limits``."""
         tags = self.node_tags.get(node)
         if not tags:
             return False
-        if self.node_hazard(node) is not None or tags.get("wheelchair") == "no":
+        if self.node_hazard(node, limits) is not None:
+            return True
+        if limits.wheelchair_no and tags.get("wheelchair") == "no":
             return True
         barrier = tags.get("barrier")
-        if barrier is not None and barrier not in HARMLESS_BARRIERS | {"kerb"}:
+        if barrier is not None and barrier not in limits.passable_barriers | {"kerb"}:
             return True
         if tags.get("access") in _NO or tags.get("foot") in _NO:
             return True
-        for key in ("kerb", "kerb:left", "kerb:right", "kerb:both"):
-            if key in tags and tags[key] not in _FINE_KERBS:
+        if limits.tactile or limits.sound:
+            states = self.crossing_states(node=node)
+            if "crossing" in tags and not states:
+                return True  # a crossing=* without highway=crossing: read either way
+            if _crossing_maybe_bad(states, limits):
                 return True
-        if "kerb:height" in tags:
-            h = kerb_height_cm(tags["kerb:height"])
-            if h is None or h > WHEELCHAIR_MAX_KERB_CM:
-                return True
-        if "sloped_curb" in tags:
-            return True
-        for key in ("maxwidth:physical", "maxwidth"):
-            if key in tags:
-                w = _metres(tags[key])
-                if w is None or w < 0.9:
+        if limits.max_kerb_cm is not None:
+            for key in ("kerb", "kerb:left", "kerb:right", "kerb:both"):
+                if key in tags and tags[key] not in limits.fine_kerbs:
                     return True
+            if "kerb:height" in tags:
+                h = kerb_height_cm(tags["kerb:height"])
+                if h is None or h > limits.max_kerb_cm:
+                    return True
+            if "sloped_curb" in tags:
+                return True
+        if limits.min_width_m is not None:
+            for key in ("maxwidth:physical", "maxwidth"):
+                if key in tags:
+                    w = _metres(tags[key])
+                    if w is None or w < limits.min_width_m:
+                        return True
         return False
 
-    def way_maybe_bad(self, way: int) -> bool:
-        """Whether any plausible reading of a way's tags could break a wheelchair limit."""
+    def way_maybe_bad(self, way: int, limits: Limits = WHEELCHAIR) -> bool:
+        """Whether any plausible reading of a way's tags could break ``limits``."""
         tags = self.way_tags[way]
-        if self.way_hazard(way) is not None or tags.get("highway") == "elevator":
+        if self.way_hazard(way, limits) is not None or tags.get("highway") == "elevator":
             return True
-        if "smoothness" in tags and tags["smoothness"] not in _FINE_SMOOTHNESS:
-            return True
-        for key in ("incline", "incline:across"):
-            if key in tags:
-                percent = _percent(tags[key])
-                if percent is None or percent > 6.0:
-                    return True
-        for key, value in tags.items():
-            if key in ("width", "est_width") or (key.startswith("sidewalk") and "width" in key):
-                w = _metres(value)
-                if w is None or w < 0.9:
-                    return True
-            if "kerb" in key and key != "kerb" and value not in _FINE_KERBS:
+        if limits.steps != "none" and tags.get("highway") == "steps":
+            count = _count(tags.get("step_count"))
+            if (count is None and "step_count" in tags) or (count or 0) > limits.max_steps:
                 return True
-            if key == "kerb" and value not in _FINE_KERBS:
+        if limits.wheelchair_no and tags.get("wheelchair") == "no":
+            return True
+        if (limits.tactile or limits.sound) and _crossing_maybe_bad(
+            self.crossing_states(way=way), limits
+        ):
+            return True
+        fine = limits.fine_smoothness
+        if fine is not None and "smoothness" in tags and tags["smoothness"] not in fine:
+            return True
+        if limits.max_incline_percent is not None:
+            for key in ("incline", "incline:across"):
+                if key in tags:
+                    percent = _percent(tags[key])
+                    if percent is None or percent > limits.max_incline_percent:
+                        return True
+        for key, value in tags.items():
+            if limits.min_width_m is not None and (
+                key in ("width", "est_width") or (key.startswith("sidewalk") and "width" in key)
+            ):
+                w = _metres(value)
+                if w is None or w < limits.min_width_m:
+                    return True
+            if limits.max_kerb_cm is not None and "kerb" in key and value not in limits.fine_kerbs:
                 return True
         return False
 
@@ -275,13 +473,13 @@ class TruthOsm:
         g.graph["segments"] = {frozenset(e) for e in self.graph.edges}
         return g
 
-    def compliant_graph(self) -> nx.Graph:
-        """The walkable graph without anything that might break a wheelchair limit."""
-        bad_nodes = {n for n in self.graph if self.node_maybe_bad(n)}
+    def compliant_graph(self, limits: Limits = WHEELCHAIR) -> nx.Graph:
+        """The walkable graph without anything that might break ``limits``."""
+        bad_nodes = {n for n in self.graph if self.node_maybe_bad(n, limits)}
         keep = [
             (a, b)
             for a, b, ways in self.graph.edges(data="ways")
-            if not any(self.way_maybe_bad(w) for w in ways)
+            if not any(self.way_maybe_bad(w, limits) for w in ways)
         ]
         g = self.graph.edge_subgraph(keep).copy()
         g.remove_nodes_from(bad_nodes)
@@ -402,6 +600,10 @@ class RouteReading:
     hazards: list[Hazard]
     unmatched: list[int]  # route segments (index i: point i → i+1) found on no OSM segment
     gaps: list[int]  # segments joining two OSM nodes that no walkable segment joins
+    #: What the route certainly meets without knowing it (a kerb of unknown height, a flight of
+    #: unknown count, a crossing without tactile paving tags, a road crossed in its carriageway
+    #: where no crossing is mapped): a "yes" may not rest on it.
+    unknowns: list[Hazard] = field(default_factory=list)
 
 
 def _ways_between(truth: TruthOsm, p: list[int], q: list[int]) -> set[int]:
@@ -413,13 +615,24 @@ def _ways_between(truth: TruthOsm, p: list[int], q: list[int]) -> set[int]:
     return out
 
 
-def read_route(truth: TruthOsm, geometry: list[list[float]]) -> RouteReading:
-    """Map a route polyline (``[lon, lat]`` pairs) to OSM ways and the hazards it crosses.
+def _way_kind(reason: str) -> str:
+    """The hazard kind of a :meth:`TruthOsm.way_hazard` reason."""
+    return "wheelchair_no" if reason == "wheelchair=no" else "steps"
+
+
+def read_route(
+    truth: TruthOsm, geometry: list[list[float]], limits: Limits = WHEELCHAIR
+) -> RouteReading:
+    """Map a route polyline (``[lon, lat]`` pairs) to OSM ways and the hazards of ``limits`` it
+    crosses.
 
     A node hazard counts when the route passes through the node (an interior point: a route that
     ends at a barrier has not crossed it); a way hazard counts for every metre walked on it,
     including partly walked end pieces. Where a segment lies on several OSM ways at once, it is
-    a hazard only if all of them are.
+    a hazard only if all of them are. A crossing node counts when the route comes to it and
+    goes on from it on ways that are no roads (walking along a road through it crosses nothing;
+    coming along a road and turning onto a footway there, or the reverse, may or may not cross
+    the road: not read); a crossing way counts when the route walks a whole segment of it.
     """
     pts = [(float(lon), float(lat)) for lon, lat in geometry]
     ids = [truth.nodes_at(lon, lat) for lon, lat in pts]
@@ -427,16 +640,22 @@ def read_route(truth: TruthOsm, geometry: list[list[float]]) -> RouteReading:
     for (lon0, lat0), (lon1, lat1) in itertools.pairwise(pts):
         at.append(at[-1] + haversine_m(lon0, lat0, lon1, lat1))
     hazards: list[Hazard] = []
+    unknowns: list[Hazard] = []
     unmatched: list[int] = []
     gaps: list[int] = []
+    seg_ways: list[set[int]] = []
+    crossing_ways: dict[int, tuple[float, float]] = {}  # way → (first, last) metres walked
     run: tuple[str, float, float, int, str] | None = None  # kind, start, end, way, detail
     for i in range(len(pts) - 1):
         same = coord_key(*pts[i]) == coord_key(*pts[i + 1])
+        whole = False
         if ids[i] and ids[i + 1]:
             ways = _ways_between(truth, ids[i], ids[i + 1])
+            whole = bool(ways)
             if not ways and not same:
                 gaps.append(i)
         elif same:
+            seg_ways.append(set())
             continue
         else:
             # a partly walked piece: the OSM segments through the piece's midpoint
@@ -445,10 +664,22 @@ def read_route(truth: TruthOsm, geometry: list[list[float]]) -> RouteReading:
             ways = set().union(*(truth.graph[a][b]["ways"] for a, b in near)) if near else set()
             if not ways:
                 unmatched.append(i)
-        reasons = [truth.way_hazard(w) for w in ways]
+        seg_ways.append(ways)
+        if whole:
+            for w in ways:
+                if is_crossing_way(truth.way_tags[w]):
+                    first, _ = crossing_ways.get(w, (at[i], at[i + 1]))
+                    crossing_ways[w] = (first, at[i + 1])
+        if whole and limits.tactile and all(_in_carriageway(truth.way_tags[w]) for w in ways):
+            what = "in the carriageway of a road whose sidewalks are ways of their own"
+            unknowns.append(Hazard("tactile", at[i], at[i + 1], f"way {min(ways)}", what))
+        unknown = [truth.way_unknown(w, limits) for w in ways]
+        if ways and all(unknown):
+            unknowns.append(Hazard("steps", at[i], at[i + 1], f"way {min(ways)}", str(unknown[0])))
+        reasons = [truth.way_hazard(w, limits) for w in ways]
         if ways and all(reasons):
             way = min(ways)
-            kind = "steps" if reasons[0] == "highway=steps" else "wheelchair_no"
+            kind = _way_kind(str(reasons[0]))
             if run is not None and run[0] == kind and run[2] == at[i]:
                 run = (kind, run[1], at[i + 1], run[3], run[4])
             else:
@@ -459,16 +690,62 @@ def read_route(truth: TruthOsm, geometry: list[list[float]]) -> RouteReading:
         hazards.append(Hazard(run[0], run[1], run[2], f"way {run[3]}", run[4]))
     for i in range(1, len(pts) - 1):
         for n in ids[i]:
-            found = truth.node_hazard(n)
+            found = truth.node_hazard(n, limits)
             if found is not None:
                 hazards.append(Hazard(found[0], at[i], at[i], f"node {n}", found[1]))
                 break
+        for n in ids[i]:
+            unsure = truth.node_unknown(n, limits)
+            if unsure is not None:
+                unknowns.append(Hazard("kerb", at[i], at[i], f"node {n}", unsure))
+                break
+        off_road = all(
+            any(truth.way_tags[w].get("highway") not in ROAD_HIGHWAYS for w in ways)
+            for ways in (seg_ways[i - 1], seg_ways[i])
+        )
+        if limits.tactile or limits.sound:
+            for n in ids[i]:
+                states = truth.crossing_states(node=n)
+                if states and off_road:
+                    _crossing_hazards(states, limits, at[i], at[i], f"node {n}", hazards, unknowns)
+    if limits.tactile or limits.sound:
+        for w, (first, last) in crossing_ways.items():
+            states = truth.crossing_states(way=w)
+            _crossing_hazards(states, limits, first, last, f"way {w}", hazards, unknowns)
     hazards.sort(key=lambda h: h.start_m)
-    return RouteReading(
-        hazards=hazards,
-        unmatched=unmatched,
-        gaps=gaps,
-    )
+    return RouteReading(hazards=hazards, unmatched=unmatched, gaps=gaps, unknowns=unknowns)
+
+
+def _in_carriageway(tags: dict[str, str]) -> bool:
+    """Whether walking along a way is walking in a road's carriageway beside sidewalks mapped as
+    ways of their own (``sidewalk=separate`` or ``sidewalk:both=separate``, no side present):
+    such a walk crosses the road, or walks in it, where no crossing is mapped."""
+    if tags.get("highway") not in ROAD_HIGHWAYS:
+        return False
+    sides = {tags.get(f"sidewalk:{side}") for side in ("left", "right")}
+    general = tags.get("sidewalk:both") or tags.get("sidewalk")
+    return general == "separate" and not sides & {"yes", "both"}
+
+
+def _crossing_hazards(
+    states: dict[str, str],
+    limits: Limits,
+    start_m: float,
+    end_m: float,
+    osm: str,
+    hazards: list[Hazard],
+    unknowns: list[Hazard],
+) -> None:
+    """The hazards and unknowns of one crossing met, by ``limits``, appended."""
+    for kind, asked in (("tactile", limits.tactile), ("sound", limits.sound)):
+        if not asked:
+            continue
+        state = states.get(kind)
+        detail = f"{kind} {state}"
+        if state == "bad":
+            hazards.append(Hazard(kind, start_m, end_m, osm, detail))
+        elif state == "unknown":
+            unknowns.append(Hazard(kind, start_m, end_m, osm, detail))
 
 
 def _segment_ok(graph: nx.Graph, a: int, b: int) -> bool:

@@ -31,8 +31,15 @@ from typing import Any
 import pytest
 
 from tests.truth.adapter import breaks, verdict
-from tests.truth.conftest import EXTRACTS, REPRODUCERS, TruthRun
-from tests.truth.osm_truth import RouteReading, haversine_m, read_route, shortest_between
+from tests.truth.conftest import EXTRACTS, LIMITS, REPRODUCERS, TruthRun
+from tests.truth.osm_truth import (
+    WHEELCHAIR,
+    Limits,
+    RouteReading,
+    haversine_m,
+    read_route,
+    shortest_between,
+)
 
 #: Route length vs the independent shortest path. Both sum haversine lengths (same earth
 #: radius) of the same OSM segments, so whole segments agree to rounding; the two partly
@@ -45,7 +52,7 @@ LENGTH_ATOL_M = 0.01
 AT_SLACK_M = 0.5
 
 Item = tuple[str, Any, Any]  # (label, (origin, destination), Route or exception)
-Check = Callable[[TruthRun, list[Item]], list[str]]
+Check = Callable[[TruthRun, list[Item], str], list[str]]  # run, routes, profile → problems
 
 
 def _items(run: TruthRun, profile: str, *, seeded: bool = True, label: str = "") -> list[Item]:
@@ -63,8 +70,8 @@ def _explain(label: str, pair: Any, text: str) -> str:
     return f"{label} {lat0:.7f},{lon0:.7f} → {lat1:.7f},{lon1:.7f}: {text}"
 
 
-def _reading(run: TruthRun, route: Any) -> RouteReading:
-    return read_route(run.truth, route.geometry)
+def _reading(run: TruthRun, route: Any, limits: Limits = WHEELCHAIR) -> RouteReading:
+    return read_route(run.truth, route.geometry, limits)
 
 
 def _edge_start_bound_m(run: TruthRun, route: Any, at_m: float) -> float:
@@ -91,26 +98,26 @@ def _edge_start_bound_m(run: TruthRun, route: Any, at_m: float) -> float:
 # --------------------------------------------------------------------------------- the checks
 
 
-def yes_crossing_hard_barriers(run: TruthRun, items: list[Item]) -> list[str]:
+def yes_crossing_hard_barriers(run: TruthRun, items: list[Item], profile: str) -> list[str]:
     """Check 1: 'yes' routes that cross a known hard barrier; and, stricter, 'unknown' ones
     ('unknown' says that nothing *known* breaks a limit, so it must not cross one either)."""
     bad = []
     for label, pair, route in items:
         said = verdict(route)
         if said != "no":
-            hazards = _reading(run, route).hazards
+            hazards = _reading(run, route, LIMITS[profile]).hazards
             if hazards:
                 found = ", ".join(f"{h.detail} ({h.osm})" for h in hazards)
                 bad.append(_explain(label, pair, f"'{said}' across {found}"))
     return bad
 
 
-def crossed_barriers_not_broken(run: TruthRun, items: list[Item]) -> list[str]:
+def crossed_barriers_not_broken(run: TruthRun, items: list[Item], profile: str) -> list[str]:
     """Check 2: crossed known hard barriers missing from the route's breaks (by limit and place)."""
     missing = []
     for label, pair, route in items:
         listed = breaks(route)
-        for h in _reading(run, route).hazards:
+        for h in _reading(run, route, LIMITS[profile]).hazards:
             low = min(h.start_m, _edge_start_bound_m(run, route, h.start_m)) - AT_SLACK_M
             if not any(
                 b["limit"] in h.limits() and low <= b["at_m"] <= h.end_m + AT_SLACK_M
@@ -121,13 +128,13 @@ def crossed_barriers_not_broken(run: TruthRun, items: list[Item]) -> list[str]:
     return missing
 
 
-def failures_with_compliant_path(run: TruthRun, items: list[Item]) -> list[str]:
+def failures_with_compliant_path(run: TruthRun, items: list[Item], profile: str) -> list[str]:
     """Check 3: 'no' routes between two points that a compliant path joins."""
     failures = []
     for label, pair, route in items:
         if verdict(route) != "no":
             continue
-        length = shortest_between(run.truth, run.compliant, route.geometry)
+        length = shortest_between(run.truth, run.compliant[profile], route.geometry)
         if math.isfinite(length):
             limits = ", ".join(sorted({b["limit"] for b in breaks(route)})) or "no break listed"
             text = f"'no' ({limits}) but a compliant path of {length:.0f} m exists"
@@ -135,7 +142,7 @@ def failures_with_compliant_path(run: TruthRun, items: list[Item]) -> list[str]:
     return failures
 
 
-def longer_than_shortest(run: TruthRun, items: list[Item]) -> list[str]:
+def longer_than_shortest(run: TruthRun, items: list[Item], profile: str) -> list[str]:
     """Check 4: flat-walk routes whose length is not networkx's shortest (0.1 %) on the ways a
     walker may use (without the nodes that stop walkers: fences, closed gates). A route that
     breaks a limit (through such a node, least-bad) is no shortest path and not checked here."""
@@ -152,7 +159,7 @@ def longer_than_shortest(run: TruthRun, items: list[Item]) -> list[str]:
     return off
 
 
-def off_osm_segments(run: TruthRun, items: list[Item]) -> list[str]:
+def off_osm_segments(run: TruthRun, items: list[Item], profile: str) -> list[str]:
     """Check 5: routes with a piece on no OSM segment, or joining nodes no way joins."""
     bad = []
     for label, pair, route in items:
@@ -165,7 +172,7 @@ def off_osm_segments(run: TruthRun, items: list[Item]) -> list[str]:
     return bad
 
 
-def breaks_not_on_route(run: TruthRun, items: list[Item]) -> list[str]:
+def breaks_not_on_route(run: TruthRun, items: list[Item], profile: str) -> list[str]:
     """Check 6: more barrier / kerb breaks than barrier / kerb nodes the route passes through."""
     phantom = []
     for label, pair, route in items:
@@ -197,15 +204,35 @@ def breaks_not_on_route(run: TruthRun, items: list[Item]) -> list[str]:
     return phantom
 
 
+def yes_resting_on_unknowns(run: TruthRun, items: list[Item], profile: str) -> list[str]:
+    """Check 7: 'yes' routes that meet what is certainly unknown for the profile's limits (a
+    kerb of no kind nor height, a flight of unknown count where the count is limited, a
+    crossing without tactile paving tags where paving is required): 'yes' means *known*."""
+    bad = []
+    for label, pair, route in items:
+        if verdict(route) == "yes":
+            unknowns = _reading(run, route, LIMITS[profile]).unknowns
+            if unknowns:
+                found = ", ".join(f"{u.detail} ({u.osm})" for u in unknowns[:3])
+                bad.append(_explain(label, pair, f"'yes' resting on {found}"))
+    return bad
+
+
+#: The checks of each profile: name → (check, profile).
 CHECKS: dict[str, tuple[Check, str]] = {
-    "yes_crosses_no_barrier": (yes_crossing_hard_barriers, "wheelchair"),
-    "crossed_barriers_are_breaks": (crossed_barriers_not_broken, "wheelchair"),
-    "no_failure_with_compliant_path": (failures_with_compliant_path, "wheelchair"),
     "flat_walk_is_shortest": (longer_than_shortest, "flat_walk"),
-    "wheelchair_on_osm_segments": (off_osm_segments, "wheelchair"),
     "walk_on_osm_segments": (off_osm_segments, "flat_walk"),
+    "wheelchair_on_osm_segments": (off_osm_segments, "wheelchair"),
     "breaks_are_on_the_route": (breaks_not_on_route, "wheelchair"),
 }
+for _profile in LIMITS:
+    _prefix = "" if _profile == "wheelchair" else f"{_profile}_"
+    CHECKS |= {
+        f"{_prefix}yes_crosses_no_barrier": (yes_crossing_hard_barriers, _profile),
+        f"{_prefix}crossed_barriers_are_breaks": (crossed_barriers_not_broken, _profile),
+        f"{_prefix}no_failure_with_compliant_path": (failures_with_compliant_path, _profile),
+        f"{_prefix}yes_rests_on_no_unknown": (yes_resting_on_unknowns, _profile),
+    }
 
 
 def _params(pairs: list[tuple[str, str]]) -> list[Any]:
@@ -230,7 +257,7 @@ def test_seeded_pairs(truth_runs: Callable[[str], TruthRun], extract: str, check
     function, profile = CHECKS[check]
     items = _items(run, profile)
     assert len(items) >= 0.9 * len([x for x in run.labels if x.startswith("seed")])
-    problems = function(run, items)
+    problems = function(run, items, profile)
     assert not problems, f"{len(problems)} of {len(items)} routes:\n" + "\n".join(problems[:10])
 
 
@@ -246,7 +273,7 @@ def test_issue_reproducers(truth_runs: Callable[[str], TruthRun], extract: str, 
     function, profile = CHECKS[check]
     items = _items(run, profile, seeded=False, label=label)
     assert len(items) == 1, f"{label} got no route for {profile}"
-    problems = function(run, items)
+    problems = function(run, items, profile)
     assert not problems, "\n".join(problems)
 
 
