@@ -19,7 +19,9 @@ Join rules
   ``foot=no``) do not block: the graph does not hold them. Its position is the fraction along the edge
   (both directions listed: ``f·length`` from one end, ``(1-f)·length`` from the other). Seats on
   network nodes (the node attribute ``seat``) count at offset 0 of the edges leaving the node and
-  at ``length_m`` of the edges entering it, and are not joined a second time.
+  at ``length_m`` of the edges entering it, and are not joined a second time; so does a joined
+  seat whose nearest point lies within :data:`NODE_SEAT_M` of an end of its edge (beside a
+  junction it is as near to every way there).
 * **Trees** count on every edge within ``tree_distance_m`` (default 20 m) of them, by taxon
   (``trees_<taxon>``). A ``natural=tree_row`` stands for one tree every
   :data:`~accessibility_rules.surroundings.TREE_ROW_SPACING_M` along its line (both ends
@@ -73,6 +75,7 @@ from graphs.model import CompiledGraph
 from graphs.sources import RawFeatures, SourceError
 
 __all__ = [
+    "NODE_SEAT_M",
     "REGISTER_DUPLICATE_M",
     "SEAT_ARRAYS",
     "TREES_NOT_READ",
@@ -84,6 +87,11 @@ __all__ = [
     "seats_on_edge",
     "surroundings_read",
 ]
+
+#: A seat whose nearest point on the network lies this close to an end node of its edge stands
+#: at that node (a junction, a way's end), as near to every edge there as to the one reported
+#: nearest: it counts on all of them, as a seat on the node does.
+NODE_SEAT_M = 1.0
 
 #: An OSM tree this close to a register tree is taken to be the same tree.
 REGISTER_DUPLICATE_M = 3.0
@@ -359,7 +367,7 @@ def _join_seats(
     free = np.flatnonzero(~on_network)
     pts = frame.points(lonlat[free])
     rows: list[tuple[np.ndarray, ...]] = []
-    joined = across = 0
+    joined = across = at_nodes = 0
     if len(free) and len(frame.lines):
         # a carriageway whose sidewalks are ways of their own is walked on those sidewalks
         walked = np.flatnonzero(e["sidewalk"][frame.index_edges] != Sidewalk.SEPARATE)
@@ -386,8 +394,15 @@ def _join_seats(
         src = free[pi[best]]
         edge_a = frame.index_edges[li[best]]
         off_a = frac[best] * length[edge_a]
+        to_end = length[edge_a] - off_a
+        # a seat beside a node is as near to every edge there: it stands at that node
+        near = np.minimum(off_a, to_end) <= NODE_SEAT_M
+        at_nodes = len(np.flatnonzero(near))
+        node = np.where(off_a <= to_end, graph.tail[edge_a], graph.head[edge_a])[near]
+        rows.extend(_at_nodes(graph, node, src[near]))
+        edge_a, off_a, src, twin = edge_a[~near], off_a[~near], src[~near], frame.twin[li[best]]
         rows.append((edge_a, off_a, src))
-        twin = frame.twin[li[best]]
+        twin = twin[~near]
         has = twin >= 0
         rows.append((twin[has], length[twin[has]] - off_a[has], src[has]))
     edges = np.concatenate([r[0] for r in rows]) if rows else np.zeros(0, np.int64)
@@ -436,11 +451,30 @@ def _join_seats(
         "seats_read": read,
         "seats_on_network_nodes": len(node_seat),
         "seats_joined": int(joined),
+        "seats_joined_at_nodes": int(at_nodes),
         "seats_across_road": int(across),
         "seats_beyond_distance": int(len(free) - joined - across),
         "seats_by_kind": {k.name.lower(): int((kinds == k).sum()) for k in SeatKind},
         "seats_with_backrest_known": int((backrest >= 0).sum()),
     }
+
+
+def _at_nodes(
+    graph: CompiledGraph, nodes: np.ndarray, src: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Seat rows ``(edges, offsets, seats)`` for the seats ``src`` standing at ``nodes`` (one
+    node per seat): offset 0 on every edge leaving its node, ``length_m`` on every edge
+    entering it."""
+    nodes = np.asarray(nodes, dtype=np.int64)
+    out_e = concat_ranges(graph.first_out[nodes], graph.first_out[nodes + 1])
+    out_k = np.repeat(np.arange(len(nodes)), graph.first_out[nodes + 1] - graph.first_out[nodes])
+    by_head = np.argsort(graph.head, kind="stable")
+    heads = graph.head[by_head]
+    lo, hi = np.searchsorted(heads, nodes, "left"), np.searchsorted(heads, nodes, "right")
+    in_e = by_head[concat_ranges(lo, hi)]
+    in_k = np.repeat(np.arange(len(nodes)), hi - lo)
+    length = np.asarray(graph.edge["length_m"], dtype=np.float64)
+    return [(out_e, np.zeros(len(out_e)), src[out_k]), (in_e, length[in_e], src[in_k])]
 
 
 def _seat_columns(graph: CompiledGraph, table: dict[str, np.ndarray]) -> None:

@@ -22,7 +22,7 @@ from graphs.model import CompiledGraph, GraphFormatError
 
 #: Version of the folder layout. The arrays themselves follow the attribute registry, whose
 #: fingerprint is stored beside it: a graph built under another registry must be rebuilt.
-FORMAT_VERSION = 4  # 4: meta["stops"], the public transport stops (read since issue 13)
+FORMAT_VERSION = 5  # 5: a seat beside a node counts on every edge there; 4: meta["stops"]
 ATTRIBUTE_SCHEMA = schema_fingerprint()
 _CORE = ("first_out", "head", "tail", "geom_first", "geom_lon", "geom_lat")
 

@@ -250,6 +250,29 @@ def test_seat_across_road_joins_with_a_larger_distance(fixture_osm: Path) -> Non
     assert seats_on_edge(g, edge(g, 1, 7))[0].tolist() == pytest.approx([30.0, 100.0], abs=0.3)
 
 
+def test_a_seat_beside_a_junction_counts_on_every_way_there(tmp_path: Path) -> None:
+    """A bench 5 m south of junction n2, 0.4 m west of it along A: its nearest point on A lies
+    within :data:`~graphs.features.NODE_SEAT_M` of n2, where A, P and the path up to n4 meet,
+    all about as near. It counts at n2 on each of them (it used to count on A alone, so a walk
+    along P and up to n4 passed it without seeing it, or took A's edge and back to reach it)."""
+    nodes = NODES | {107: (199.6, -5, {"amenity": "bench", "backrest": "yes"})}
+    g = build_graph(read_osm_file(write_osm(tmp_path / "junction.osm", nodes)))[0]
+    bench = lonlat(199.6, -5)
+    for a, b, at_m in ((7, 2, 100.0), (2, 8, 0.0), (2, 4, 0.0), (8, 2, 100.0), (4, 2, 12.0)):
+        offsets, _, _, lon, lat = seats_on_edge(g, edge(g, a, b))
+        here = np.flatnonzero(np.isclose(lon, bench[0]) & np.isclose(lat, bench[1]))
+        assert len(here) == 1, (a, b)
+        assert float(offsets[here[0]]) == pytest.approx(at_m, abs=0.3)
+    from routing.engine import Router
+
+    (lat0, lon0), (lat1, lon1) = lonlat(300, 1)[::-1], lonlat(200, 25)[::-1]
+    route = Router(g).route((lat0, lon0), (lat1, lon1), "elderly", compare_walk=False)
+    seats = route.as_dict()["rests"]["seats"]
+    assert [(s["lon"], s["lat"]) for s in seats] == [pytest.approx(bench)]
+    assert seats[0]["at_m"] == pytest.approx(100.0, abs=1.0)
+    assert g.meta["features"]["seats_joined_at_nodes"] == 1
+
+
 def test_seat_table_is_sorted_and_consistent(graph: CompiledGraph) -> None:
     s = graph.seats
     order = np.lexsort((s["seat_offset_m"], s["seat_edge"]))
