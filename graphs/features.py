@@ -21,7 +21,8 @@ Join rules
   network nodes (the node attribute ``seat``) count at offset 0 of the edges leaving the node and
   at ``length_m`` of the edges entering it, and are not joined a second time; so does a joined
   seat whose nearest point lies within :data:`NODE_SEAT_M` of an end of its edge (beside a
-  junction it is as near to every way there).
+  junction it is as near to every way there). A seat within :data:`SEAT_BESIDE_M` of further
+  ways (not across a road) joins them too: it stands beside each.
 * **Trees** count on every edge within ``tree_distance_m`` (default 20 m) of them, by taxon
   (``trees_<taxon>``). A ``natural=tree_row`` stands for one tree every
   :data:`~accessibility_rules.surroundings.TREE_ROW_SPACING_M` along its line (both ends
@@ -78,6 +79,7 @@ __all__ = [
     "NODE_SEAT_M",
     "REGISTER_DUPLICATE_M",
     "SEAT_ARRAYS",
+    "SEAT_BESIDE_M",
     "TREES_NOT_READ",
     "FeatureOptions",
     "TreeRegister",
@@ -92,6 +94,10 @@ __all__ = [
 #: at that node (a junction, a way's end), as near to every edge there as to the one reported
 #: nearest: it counts on all of them, as a seat on the node does.
 NODE_SEAT_M = 1.0
+
+#: A seat this close to a way stands beside it: it is used from that way too, not only from the
+#: nearest one (a bench between two paths a few metres apart), unless across a road.
+SEAT_BESIDE_M = 3.0
 
 #: An OSM tree this close to a register tree is taken to be the same tree.
 REGISTER_DUPLICATE_M = 3.0
@@ -367,7 +373,7 @@ def _join_seats(
     free = np.flatnonzero(~on_network)
     pts = frame.points(lonlat[free])
     rows: list[tuple[np.ndarray, ...]] = []
-    joined = across = at_nodes = 0
+    joined = across = at_nodes = also_beside = 0
     if len(free) and len(frame.lines):
         # a carriageway whose sidewalks are ways of their own is walked on those sidewalks
         walked = np.flatnonzero(e["sidewalk"][frame.index_edges] != Sidewalk.SEPARATE)
@@ -391,23 +397,32 @@ def _join_seats(
         best = order[first]
         near = np.unique(pi)
         joined, across = len(best), len(near) - len(best)
-        src = free[pi[best]]
-        edge_a = frame.index_edges[li[best]]
-        off_a = frac[best] * length[edge_a]
+        # a seat beside another way too (within SEAT_BESIDE_M, not across a road) is used from it
+        beside = np.setdiff1d(ok[dist[ok] <= SEAT_BESIDE_M], best)
+        also_beside = len(beside)
+        pick = np.concatenate((best, beside))
+        src = free[pi[pick]]
+        edge_a = frame.index_edges[li[pick]]
+        off_a = frac[pick] * length[edge_a]
         to_end = length[edge_a] - off_a
         # a seat beside a node is as near to every edge there: it stands at that node
-        near = np.minimum(off_a, to_end) <= NODE_SEAT_M
-        at_nodes = len(np.flatnonzero(near))
-        node = np.where(off_a <= to_end, graph.tail[edge_a], graph.head[edge_a])[near]
-        rows.extend(_at_nodes(graph, node, src[near]))
-        edge_a, off_a, src, twin = edge_a[~near], off_a[~near], src[~near], frame.twin[li[best]]
+        at_node = np.minimum(off_a, to_end) <= NODE_SEAT_M
+        at_nodes = len(np.unique(src[at_node]))
+        node = np.where(off_a <= to_end, graph.tail[edge_a], graph.head[edge_a])[at_node]
+        rows.extend(_at_nodes(graph, node, src[at_node]))
+        on_edge = ~at_node
+        edge_a, off_a, src = edge_a[on_edge], off_a[on_edge], src[on_edge]
+        twin = frame.twin[li[pick]][on_edge]
         rows.append((edge_a, off_a, src))
-        twin = twin[~near]
         has = twin >= 0
         rows.append((twin[has], length[twin[has]] - off_a[has], src[has]))
     edges = np.concatenate([r[0] for r in rows]) if rows else np.zeros(0, np.int64)
     offsets = np.concatenate([r[1] for r in rows]) if rows else np.zeros(0)
     src = np.concatenate([r[2] for r in rows]) if rows else np.zeros(0, np.int64)
+    if len(edges):  # a seat once per edge (beside a way and at its node: the node's place)
+        _, keep = np.unique(np.stack((edges, src)), axis=1, return_index=True)
+        keep = np.sort(keep)
+        edges, offsets, src = edges[keep], offsets[keep], src[keep]
     t_kind, t_back = kinds[src], backrest[src]
     t_lon, t_lat = lonlat[src, 0], lonlat[src, 1]
     # node seats: offset 0 on the edges leaving, length_m on the edges entering
@@ -452,6 +467,7 @@ def _join_seats(
         "seats_on_network_nodes": len(node_seat),
         "seats_joined": int(joined),
         "seats_joined_at_nodes": int(at_nodes),
+        "seats_also_beside_another_way": int(also_beside),
         "seats_across_road": int(across),
         "seats_beyond_distance": int(len(free) - joined - across),
         "seats_by_kind": {k.name.lower(): int((kinds == k).sum()) for k in SeatKind},

@@ -273,6 +273,34 @@ def test_a_seat_beside_a_junction_counts_on_every_way_there(tmp_path: Path) -> N
     assert g.meta["features"]["seats_joined_at_nodes"] == 1
 
 
+def test_a_seat_beside_two_ways_counts_on_both(tmp_path: Path) -> None:
+    """A bench between footway A and a path 4 m south of it (1.5 m from the path, 2.5 m from
+    A; the path runs from n1 to n2): within :data:`~graphs.features.SEAT_BESIDE_M` of both, it is used from both (it used to
+    count on the nearer one alone, so a walk along A passed it unseen)."""
+    nodes = NODES | {
+        901: (40, -4, {}),
+        902: (80, -4, {}),
+        908: (60, -2.5, {"amenity": "bench"}),
+    }
+    path = {"highway": "path"}  # from n1 down to 4 m south of A, along it, back up to n2
+    ways = WAYS | {30: ([1, 901, 902, 2], path)}
+    g = build_graph(read_osm_file(write_osm(tmp_path / "beside.osm", nodes, ways)))[0]
+    bench = lonlat(60, -2.5)
+    down, up = math.hypot(40, 4), math.hypot(120, 4)
+    on_path = down + 20.0
+    for a, b, at_m in (
+        (1, 7, 60.0),
+        (7, 1, 40.0),
+        (1, 2, on_path),
+        (2, 1, down + 40 + up - on_path),
+    ):
+        offsets, _, _, lon, lat = seats_on_edge(g, edge(g, a, b))
+        here = np.flatnonzero(np.isclose(lon, bench[0]) & np.isclose(lat, bench[1]))
+        assert len(here) == 1, (a, b)
+        assert float(offsets[here[0]]) == pytest.approx(at_m, abs=0.3)
+    assert g.meta["features"]["seats_also_beside_another_way"] == 1
+
+
 def test_seat_table_is_sorted_and_consistent(graph: CompiledGraph) -> None:
     s = graph.seats
     order = np.lexsort((s["seat_offset_m"], s["seat_edge"]))

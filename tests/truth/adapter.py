@@ -1,8 +1,8 @@
 """The one place that reads a project :class:`~routing.route.Route` for the truth checks.
 
-Every route has ``accessibility.verdict`` ("yes" | "unknown" | "no") and ``accessibility.breaks``
-(the broken limits, each with ``limit`` and ``at_m``): the only two functions to touch when the
-route's shape changes.
+Every route has ``accessibility.verdict`` ("yes" | "unknown" | "no"), ``accessibility.breaks``
+(the broken limits, each with ``limit`` and ``at_m``) and ``rests`` (its seats, each with
+``at_m``, ``lon`` and ``lat``): the only functions to touch when the route's shape changes.
 """
 
 from __future__ import annotations
@@ -18,3 +18,9 @@ def verdict(route: Any) -> str:
 def breaks(route: Any) -> list[dict[str, Any]]:
     """The broken limits as ``{"limit", "at_m", ...}`` dictionaries."""
     return [dict(b.as_dict()) for b in route.accessibility.breaks]
+
+
+def seats(route: Any) -> list[dict[str, Any]]:
+    """The seats a route lists, in walking order: ``{"at_m", "lon", "lat", ...}``."""
+    rests = route.rests or {}
+    return [dict(s) for s in rests.get("seats", [])]

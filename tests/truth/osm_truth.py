@@ -187,6 +187,15 @@ def is_walkable_way(tags: dict[str, str]) -> bool:
     return highway in WALKABLE_HIGHWAYS
 
 
+def is_seat(tags: dict[str, str]) -> bool:
+    """A place to sit: ``amenity=bench``, ``leisure=picnic_table``, or a stop or shelter with
+    ``bench=yes``."""
+    if tags.get("amenity") == "bench" or tags.get("leisure") == "picnic_table":
+        return True
+    stop = tags.get("highway") == "bus_stop" or tags.get("public_transport") == "platform"
+    return (stop or tags.get("amenity") == "shelter") and tags.get("bench") == "yes"
+
+
 def kerb_height_cm(value: str) -> float | None:
     """``kerb:height`` in cm: ``0.03``/``0.03 m`` (metres), ``3 cm``, ``30 mm``; None if unreadable."""
     m = re.fullmatch(r"\s*([0-9]*[.,]?[0-9]+)\s*(m|cm|mm)?\s*", value)
@@ -273,6 +282,9 @@ class TruthOsm:
     graph: nx.Graph  # OSM node ids; edge data: length_m, ways (set of way ids)
     missing_node_gaps: list[tuple[int, int, int]] = field(default_factory=list)  # (way, a, b)
     by_pos: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    seats: list[tuple[float, float]] = field(default_factory=list)  # seat nodes (lon, lat)
+    #: The nodes of seats drawn as ways or areas (a shelter, a long bench): where they stand.
+    seat_way_points: list[tuple[float, float]] = field(default_factory=list)
     _seg_arrays: tuple[np.ndarray, ...] | None = None
     _nodes_of_way: dict[int, set[int]] | None = None
 
@@ -540,6 +552,7 @@ def read_truth(path: Path) -> TruthOsm:
     all_pos: dict[int, tuple[float, float]] = {}
     all_tags: dict[int, dict[str, str]] = {}
     ways: list[tuple[int, list[int], dict[str, str]]] = []
+    seat_refs: list[int] = []
     for elem in _elements(path):
         tags = {t.get("k", ""): t.get("v", "").strip() for t in elem.iter("tag")}
         if elem.tag == "node":
@@ -547,9 +560,12 @@ def read_truth(path: Path) -> TruthOsm:
             all_pos[nid] = (float(elem.get("lon", "nan")), float(elem.get("lat", "nan")))
             if tags:
                 all_tags[nid] = tags
-        elif is_walkable_way(tags):
+        else:
             refs = [int(nd.get("ref", "0")) for nd in elem.iter("nd")]
-            ways.append((int(elem.get("id", "0")), refs, tags))
+            if is_seat(tags):  # a platform may be both
+                seat_refs += refs
+            if is_walkable_way(tags):
+                ways.append((int(elem.get("id", "0")), refs, tags))
         elem.clear()
     graph = nx.Graph()
     gaps: list[tuple[int, int, int]] = []
@@ -587,6 +603,8 @@ def read_truth(path: Path) -> TruthOsm:
         graph=graph,
         missing_node_gaps=gaps,
         by_pos=by_pos,
+        seats=[all_pos[n] for n, t in all_tags.items() if is_seat(t)],
+        seat_way_points=[all_pos[n] for n in seat_refs if n in all_pos],
     )
 
 
@@ -746,6 +764,39 @@ def _crossing_hazards(
             hazards.append(Hazard(kind, start_m, end_m, osm, detail))
         elif state == "unknown":
             unknowns.append(Hazard(kind, start_m, end_m, osm, detail))
+
+
+def foot_on_route(geometry: list[list[float]], point: tuple[float, float]) -> tuple[float, float]:
+    """(distance in metres from ``point`` to a route polyline, route metres of its nearest
+    point), in a flat frame at the point (exact enough within the metres that matter)."""
+    lon0, lat0 = point
+    kx = math.cos(math.radians(lat0)) * math.pi / 180.0 * EARTH_RADIUS_M
+    ky = math.pi / 180.0 * EARTH_RADIUS_M
+    best, best_at, walked = math.inf, 0.0, 0.0
+    for (ax, ay), (bx, by) in itertools.pairwise(geometry):
+        x0, y0 = (ax - lon0) * kx, (ay - lat0) * ky
+        dx, dy = (bx - ax) * kx, (by - ay) * ky
+        seg2 = dx * dx + dy * dy
+        t = 0.0 if seg2 == 0.0 else min(1.0, max(0.0, -(x0 * dx + y0 * dy) / seg2))
+        d = math.hypot(x0 + t * dx, y0 + t * dy)
+        length = haversine_m(ax, ay, bx, by)
+        if d < best:
+            best, best_at = d, walked + t * length
+        walked += length
+    return best, best_at
+
+
+def point_at(geometry: list[list[float]], at_m: float) -> tuple[float, float]:
+    """The point of a route polyline ``at_m`` metres from its start (its end beyond)."""
+    walked = 0.0
+    for (ax, ay), (bx, by) in itertools.pairwise(geometry):
+        length = haversine_m(ax, ay, bx, by)
+        if walked + length >= at_m and length > 0.0:
+            t = (at_m - walked) / length
+            return ax + t * (bx - ax), ay + t * (by - ay)
+        walked += length
+    lon, lat = geometry[-1]
+    return float(lon), float(lat)
 
 
 def _segment_ok(graph: nx.Graph, a: int, b: int) -> bool:

@@ -1,25 +1,33 @@
 """Independent truth: the router's routes checked against a second reading of the raw OSM.
 
 For each extract (:data:`~tests.truth.conftest.EXTRACTS`) 250 seeded pairs (150 in the whole city) plus the issue's
-reproducers are routed through ``routing.engine.Router`` for the ``wheelchair`` preset and for
+reproducers are routed through ``routing.engine.Router`` for the ``wheelchair``, ``rollator`` and
+``elderly`` presets, for ``blind`` with both crossing requirements (``blind_strict``) and for
 ``walk`` with every penalty neutral (``flat_walk``). Each route's geometry is mapped back onto OSM
 by position (route points ↔ OSM node coordinates, exact to 1e-7°; partly walked end pieces by
 the OSM segment under their midpoint) with :mod:`tests.truth.osm_truth`, which reads the file
-itself and imports no project code. The checks:
+itself and imports no project code. The checks, per profile with its own limits
+(:class:`~tests.truth.osm_truth.Limits`):
 
-1. no route whose verdict is "yes" crosses a known hard barrier (steps, a blocking barrier node,
-   a raised kerb, ``wheelchair=no``);
+1. no route whose verdict is "yes" crosses a known hard barrier (steps or too many of them, a
+   blocking barrier node, a kerb too high, ``wheelchair=no``, a crossing known to lack the
+   paving or sound a profile requires);
 2. every known hard barrier a route crosses is among its breaks, at its place;
 3. no route fails (a "no" verdict) where networkx finds a path between the route's two end
-   points on the independent graph stripped of everything that might break a wheelchair limit
+   points on the independent graph stripped of everything that might break the profile's limits
    (the unknowns the project may penalise stay: a path on them is not a failure to report "no");
 4. the ``flat_walk`` route is as long as networkx's shortest path between the same two points,
    within 0.1 % (:data:`LENGTH_RTOL`);
 5. each route lies on OSM segments the extract really has (no straight line across a gap);
-6. each barrier or kerb break a route reports is met on the route (not beyond its end).
+6. each barrier or kerb break a route reports is met on the route (not beyond its end);
+7. no "yes" rests on what is certainly unknown for the profile (a kerb of no kind, a flight of
+   unknown count, a crossing without paving tags, a road crossed in its carriageway);
+8. the ``elderly`` route's seats are OSM seats at their place, and none beside it is left out.
 
 Every check passes on every extract and reproducer: the defects these checks found (issue 10
-items 2 and 6, and edges left without their reverse twin) are fixed, and any new failure is one.
+items 2 and 6, edges left without their reverse twin, slivers past junctions, roads crossed in
+their carriageway unannounced, seats beside a junction missed) are fixed, and any new failure is
+one.
 """
 
 from __future__ import annotations
@@ -30,13 +38,16 @@ from typing import Any
 
 import pytest
 
-from tests.truth.adapter import breaks, verdict
+from tests.truth.adapter import breaks, seats, verdict
 from tests.truth.conftest import EXTRACTS, LIMITS, REPRODUCERS, TruthRun
 from tests.truth.osm_truth import (
     WHEELCHAIR,
     Limits,
     RouteReading,
+    coord_key,
+    foot_on_route,
     haversine_m,
+    point_at,
     read_route,
     shortest_between,
 )
@@ -50,6 +61,12 @@ LENGTH_RTOL = 1e-3
 LENGTH_ATOL_M = 0.01
 #: Metres of slack on a break's ``at_m`` (the report rounds to 0.1 m).
 AT_SLACK_M = 0.5
+#: A seat joins a way within this distance (README, rests); one this near a route's line stands
+#: beside it; one this near a listed seat, or listed this near its place along the route, is at
+#: the same place (benches in a group are one place to rest: the route lists the first).
+SEAT_DISTANCE_M = 15.0
+SEAT_BESIDE_M = 2.0
+SAME_PLACE_M = 5.0
 
 Item = tuple[str, Any, Any]  # (label, (origin, destination), Route or exception)
 Check = Callable[[TruthRun, list[Item], str], list[str]]  # run, routes, profile → problems
@@ -218,12 +235,52 @@ def yes_resting_on_unknowns(run: TruthRun, items: list[Item], profile: str) -> l
     return bad
 
 
+def seats_not_true(run: TruthRun, items: list[Item], profile: str) -> list[str]:
+    """Check 8: every seat a route lists is an OSM seat (a seat node, or within 25 m of a seat
+    drawn as a way) within 15 m of the route's point at its ``at_m``; and every seat node within
+    2 m of a route's line, its ends aside, is listed."""
+    truth = run.truth
+    at_nodes = {coord_key(*p) for p in truth.seats}
+    bad = []
+    for label, pair, route in items:
+        listed = seats(route)
+        for s in listed:
+            here = (float(s["lon"]), float(s["lat"]))
+            drawn = any(haversine_m(*here, *p) <= 25.0 for p in truth.seat_way_points)
+            if coord_key(*here) not in at_nodes and not drawn:
+                bad.append(_explain(label, pair, f"lists a seat at {here}: no OSM seat there"))
+                continue
+            gap = haversine_m(*point_at(route.geometry, float(s["at_m"])), *here)
+            if gap > SEAT_DISTANCE_M + AT_SLACK_M:
+                bad.append(_explain(label, pair, f"seat at {s['at_m']} m is {gap:.1f} m off"))
+        lons = [p[0] for p in route.geometry]
+        lats = [p[1] for p in route.geometry]
+        margin = 1e-4  # about 7–11 m: the prefilter of the seats near enough to measure
+        for p in truth.seats:
+            if not (min(lons) - margin <= p[0] <= max(lons) + margin):
+                continue
+            if not (min(lats) - margin <= p[1] <= max(lats) + margin):
+                continue
+            dist, at = foot_on_route(route.geometry, p)
+            inside = SAME_PLACE_M < at < route.distance_m - SAME_PLACE_M
+            same = any(
+                haversine_m(float(s["lon"]), float(s["lat"]), *p) <= SAME_PLACE_M
+                or abs(float(s["at_m"]) - at) <= SAME_PLACE_M
+                for s in listed
+            )
+            if dist <= SEAT_BESIDE_M and inside and not same:
+                text = f"the seat at {p}, {dist:.1f} m beside the route at {at:.0f} m, not listed"
+                bad.append(_explain(label, pair, text))
+    return bad
+
+
 #: The checks of each profile: name → (check, profile).
 CHECKS: dict[str, tuple[Check, str]] = {
     "flat_walk_is_shortest": (longer_than_shortest, "flat_walk"),
     "walk_on_osm_segments": (off_osm_segments, "flat_walk"),
     "wheelchair_on_osm_segments": (off_osm_segments, "wheelchair"),
     "breaks_are_on_the_route": (breaks_not_on_route, "wheelchair"),
+    "elderly_seats_are_true": (seats_not_true, "elderly"),
 }
 for _profile in LIMITS:
     _prefix = "" if _profile == "wheelchair" else f"{_profile}_"
