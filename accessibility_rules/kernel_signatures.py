@@ -121,7 +121,7 @@ SIGNATURES: dict[str, tuple[Code, tuple[Code, ...]]] = {
     _A + "edge_weights": (
         None,
         (_f8, _f4, _i1, _i1, _f4, "i2[:]", _i1, _f4, _i1, _f4, _i1, _i1, _i1, _f4, _u4, _u4,
-         "f8[:,:]", "u2[:]", _f4, _f4, _f8, _i8, _i1, _b1, _b1, _f8, _f8, _u4, _u4, _f8, _u4,
+         "f8[:,:]", _f4, _f4, _f4, _f8, _i8, _i1, _b1, _b1, _f8, _f8, _u4, _u4, _f8, _u4,
          _f8, "f8[:,:]"),
     ),
     _S + "refraction_deg": ("f8", ("f8",)),

@@ -318,10 +318,12 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     ),
     *(
         Attribute(
-            f"trees_{taxon}", _E, "u2", Where.EDGE, Fill.BUILD, f"Bäume: {de}", f"trees: {en}",
+            f"trees_{taxon}", _E, "f4", Where.EDGE, Fill.BUILD, f"Bäume: {de}", f"trees: {en}",
             rule=_SURROUNDINGS,
-            note="trees within tree_distance_m of the edge (nodes, tree rows, woods, register); "
-            "trees_unknown is 65535 on every edge when the source was not read for trees "
+            note="trees passed along the edge (nodes, tree rows, woods, register): per tree, "
+            "the edge's metres within tree_distance_m of it ÷ (2 × tree_distance_m), so a tree "
+            "beside a straight way counts 1 over the edges that pass it, however the way is "
+            "split; trees_unknown is 65535 on every edge when the source was not read for trees "
             "(a download: meta features.read false), an unknown number of unknown genus",
         )
         for taxon, de, en in _TREE_LABELS

@@ -22,8 +22,9 @@ beside the profile) add three rules:
 
 - *pollen*: for the taxa the profile avoids (``avoid_pollen``) that fly that day, an edge's time
   grows by ``pollen_penalty_factor × Σ intensity/3 × exposure``; exposure is the trees of that
-  genus within 20 m per 10 m of edge (``trees_<genus> × 10 / length_m``; one tree per 10 m, an
-  avenue on one side, is exposure 1) and for grasses the edge's ``grass_share`` (grass along the
+  genus passed per 10 m of edge (``trees_<genus> × 10 / length_m``, the trees passed as
+  :mod:`graphs.features` counts them: however the way is split; one tree per 10 m, an avenue on
+  one side, is exposure 1) and for grasses the edge's ``grass_share`` (grass along the
   whole edge is exposure 1). What is not known adds no time but is an *unknown* exposure
   (:attr:`Unknown.POLLEN`, treated per ``unknown.pollen`` with the other unknowns: accepted,
   penalised by ``unknown_penalty_factor`` or forbidden): trees of unknown genus
@@ -377,7 +378,8 @@ def context_columns(
         if trees
         else np.empty((0, len(TREE_TAXA)))
     )
-    return counts, column("trees_unknown"), column("grass_share"), column("green_share")
+    unknown_trees = np.ascontiguousarray(column("trees_unknown"), dtype=np.float32)
+    return counts, unknown_trees, column("grass_share"), column("green_share")
 
 
 def compute_weights(

@@ -23,11 +23,15 @@ Join rules
   seat whose nearest point lies within :data:`NODE_SEAT_M` of an end of its edge (beside a
   junction it is as near to every way there). A seat within :data:`SEAT_BESIDE_M` of further
   ways (not across a road) joins them too: it stands beside each.
-* **Trees** count on every edge within ``tree_distance_m`` (default 20 m) of them, by taxon
-  (``trees_<taxon>``). A ``natural=tree_row`` stands for one tree every
+* **Trees** count, by taxon (``trees_<taxon>``), as *passed*: per tree, each edge within
+  ``tree_distance_m`` (default 20 m) of it gets the metres of the edge within that distance,
+  divided by twice the distance. A tree beside a straight way thus counts 1 over the edges that
+  pass it (one farther off, less), however the way is split into edges; a tree counted 1 on
+  every edge near it made a finely split sidewalk pass it three or four times. A
+  ``natural=tree_row`` stands for one tree every
   :data:`~accessibility_rules.surroundings.TREE_ROW_SPACING_M` along its line (both ends
   included); a wooded or scrub area for one tree per that spacing along the length of edge within
-  ``tree_distance_m`` of it (rounded), of the area's genus (usually unknown). A tree register
+  ``tree_distance_m`` of it (not rounded per edge), of the area's genus (usually unknown). A tree register
   (``stufenlos build --trees``) adds its trees; an OSM tree within
   :data:`REGISTER_DUPLICATE_M` of a register tree is the same tree and counts once (the register's
   genus wins).
@@ -103,7 +107,7 @@ SEAT_BESIDE_M = 3.0
 REGISTER_DUPLICATE_M = 3.0
 
 #: ``trees_unknown`` of every edge when the source was not read for trees (a download without a
-#: tree register): an unknown number of trees of unknown genus (the largest uint16).
+#: tree register): an unknown number of trees of unknown genus (the largest uint16, exact in float32).
 TREES_NOT_READ = int(np.iinfo(np.uint16).max)
 
 #: Arrays of the seat table (``graph.seats``) and their dtypes; ``edge_seat_first`` is its CSR.
@@ -149,7 +153,7 @@ def empty_edge_columns(m: int) -> dict[str, np.ndarray]:
     """The joined columns of ``m`` edges before any join: no seat, no tree, no green, no park."""
     nan = np.full(m, np.nan, dtype=np.float32)
     cols = {"seat_first_m": nan, "seat_last_m": nan.copy(), "seat_max_gap_m": nan.copy()}
-    cols |= {f"trees_{taxon}": np.zeros(m, dtype=np.uint16) for taxon in TREE_TAXA}
+    cols |= {f"trees_{taxon}": np.zeros(m, dtype=np.float32) for taxon in TREE_TAXA}
     cols["green_share"] = np.zeros(m, dtype=np.float32)
     cols["grass_share"] = np.zeros(m, dtype=np.float32)
     cols["park_id"] = np.full(m, -1, dtype=np.int32)
@@ -578,11 +582,14 @@ def _join_trees(
     all_taxon = np.concatenate(parts_taxon) if parts_taxon else np.zeros(0, dtype=np.int64)
     counts = np.zeros((len(frame.lines), len(TREE_TAXA)), dtype=np.float64)
     near = 0
-    if len(all_pts) and len(frame.lines):
-        pi, li = shapely.STRtree(frame.lines).query(
-            all_pts, predicate="dwithin", distance=opts.tree_distance_m
-        )
-        np.add.at(counts, (li, all_taxon[pi]), 1.0)
+    reach = opts.tree_distance_m
+    if len(all_pts) and len(frame.lines) and reach > 0:
+        pi, li = shapely.STRtree(frame.lines).query(all_pts, predicate="dwithin", distance=reach)
+        # each tree is passed once along the metres within its reach: the share of them on each
+        # edge, not 1 per edge, so a way split into short edges beside it counts it once
+        within = shapely.buffer(all_pts, reach, quad_segs=32)  # chords 0.03 % short
+        inside = shapely.length(shapely.intersection(frame.lines[li], within[pi]))
+        np.add.at(counts, (li, all_taxon[pi]), inside / (2.0 * reach))
         near = len(np.unique(pi))
     woods = [a for a in features.areas if a.wood]
     wood_trees = 0.0
@@ -591,12 +598,12 @@ def _join_trees(
         wood_taxon = np.array([taxa[taxon_of_genus(a.genus)] for a in woods])
         for t in np.unique(wood_taxon):
             covered = _covered_length(frame.lines, geoms[wood_taxon == t], opts.tree_distance_m)
-            trees = np.rint(covered / opts.tree_row_spacing_m)
+            trees = covered / opts.tree_row_spacing_m  # not rounded per edge: split-free
             counts[:, t] += trees
             wood_trees += float(trees.sum())
     counts = np.minimum(counts, TREES_NOT_READ - 1)  # a real count never reads as "not read"
     for j, taxon in enumerate(TREE_TAXA):
-        frame.spread(counts[:, j].astype(np.uint16), graph.edge[f"trees_{taxon}"])
+        frame.spread(counts[:, j].astype(np.float32), graph.edge[f"trees_{taxon}"])
     osm_known = int((osm_taxon != taxa["unknown"]).sum())
     stats: dict[str, Any] = {
         "trees_osm": len(features.tree_genus),

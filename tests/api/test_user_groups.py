@@ -2,7 +2,7 @@
 
 * Neukölln 2024: an ``allergy`` route avoiding *Tilia* on 2024-06-20 (lime's main season) is
   longer than the ``walk`` route and passes fewer lime trees; the same request on 2024-01-15 is
-  the walk route; a forecast naming *Tilia* in January weighs like June.
+  the walk route; a forecast naming *Tilia* in January makes it avoid limes again.
 * Kaiserslautern 2013: a ``dog_walk`` route with a higher green share than the walk route, and
   its cost; an ``elderly`` route with its seats and its longest stretch without one.
 * Neukölln: ``low_vision`` at 22:00 on 2024-12-01 is computed for the dark, at noon for the day.
@@ -120,7 +120,7 @@ def test_allergy_avoids_limes_in_june_and_walks_in_january(
     assert january["distance_m"] == walk["distance_m"]
     assert limes(january) == limes(walk)
 
-    # the day's forecast overrides the season table: lime pollen in January weighs like June
+    # the day's forecast overrides the season table: lime pollen in January is avoided again
     forecast = LIME_TRIP | JANUARY | {"profile": LIME_ALLERGY, "pollen_forecast": {"tilia": "2-3"}}
     forecast_route, forecast_conditions = route(client, forecast)
     assert forecast_conditions["pollen"][0]["source"] == "forecast"

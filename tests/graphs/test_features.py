@@ -314,28 +314,62 @@ def test_seat_table_is_sorted_and_consistent(graph: CompiledGraph) -> None:
 # ------------------------------------------------------------------------------ trees
 
 
+#: A tree 10 m beside a straight way is passed along 2·sqrt(20² - 10²) m of it within 20 m:
+#: it counts that share of 2 × 20 m (1 right beside the way); at 15 m, 2·sqrt(20² - 15²) m.
+AT_10_M = math.sqrt(20**2 - 10**2) / 20
+AT_15_M = math.sqrt(20**2 - 15**2) / 20
+
+
 def test_tree_counts_by_taxon(graph: CompiledGraph) -> None:
     e = graph.edge
     for a, b in ((1, 7), (7, 1)):
         i = edge(graph, a, b)
-        counts = {t: int(e[f"trees_{t}"][i]) for t in surroundings.TREE_TAXA}
+        counts = {t: float(e[f"trees_{t}"][i]) for t in surroundings.TREE_TAXA}
+        one = pytest.approx(AT_10_M, abs=1e-3)
         assert counts == {
-            "alnus": 0, "betula": 1, "corylus": 0, "fraxinus": 0, "quercus": 0, "tilia": 1,
-            "other": 1, "unknown": 1,
+            "alnus": 0, "betula": one, "corylus": 0, "fraxinus": 0, "quercus": 0, "tilia": one,
+            "other": one, "unknown": one,
         }  # fmt: skip
     i = edge(graph, 7, 2)
-    assert int(e["trees_tilia"][i]) == 1  # genus:de Winterlinde
-    assert int(e["trees_betula"][i]) == 4  # the tree row: 30 m at 10 m spacing, both ends
-    assert int(e["trees_unknown"][i]) == 0
+    assert float(e["trees_tilia"][i]) == pytest.approx(AT_10_M, abs=1e-3)  # genus:de Winterlinde
+    # the tree row: 30 m at 10 m spacing, both ends: four trees 15 m off the way
+    assert float(e["trees_betula"][i]) == pytest.approx(4 * AT_15_M, rel=1e-3)
+    assert float(e["trees_unknown"][i]) == 0
     stats = graph.meta["features"]
     assert (stats["trees_osm"], stats["trees_osm_with_genus"]) == (5, 4)
     assert stats["trees_from_tree_rows"] == 4
 
 
+#: Nodes splitting footway A near a birch: (OSM id, x).
+SPLIT = ((9001, 40.0), (9002, 50.0), (9003, 60.0))
+
+
+def test_a_tree_counts_once_however_the_way_is_split(tmp_path: Path) -> None:
+    """A birch 5 m beside footway A between n1 and n7: A split into four edges there (spurs
+    join it at x = 40, 50, 60) passes it as often as A in one edge: once, 0.97 (each edge had
+    counted it whole: four birches where one stands, and four times its pollen cost)."""
+    birch = {9010: (50, -5, {"natural": "tree", "genus": "Betula"})}
+    one = build_graph(read_osm_file(write_osm(tmp_path / "one.osm", NODES | birch)))[0]
+    beside = math.sqrt(20**2 - 5**2) / 20
+    whole = float(one.edge["trees_betula"][edge(one, 1, 7)])
+    assert whole == pytest.approx(AT_10_M + beside, abs=1e-3)  # with birch 201, 10 m beside
+    split: dict[int, tuple[float, float, dict[str, str]]] = {k: (x, 0, {}) for k, x in SPLIT}
+    ends: dict[int, tuple[float, float, dict[str, str]]] = {k + 100: (x, 30, {}) for k, x in SPLIT}
+    spurs = {91: ([9001, 9101], {"highway": "footway"}), 92: ([9002, 9102], {"highway": "footway"}),
+             93: ([9003, 9103], {"highway": "footway"})}  # fmt: skip
+    a = {10: ([1, 9001, 9002, 9003, 7, 2], {"highway": "footway"})}
+    nodes = NODES | split | ends | birch
+    g = build_graph(read_osm_file(write_osm(tmp_path / "split.osm", nodes, WAYS | a | spurs)))[0]
+    pieces = [edge(g, x, y) for x, y in ((1, 9001), (9001, 9002), (9002, 9003), (9003, 7))]
+    counts = g.edge["trees_betula"][pieces].astype(float)
+    assert np.all(counts > 0)  # every piece passes within 20 m of it
+    assert counts.sum() == pytest.approx(whole, abs=1e-3)
+
+
 def test_wood_counts_trees_of_unknown_genus(graph: CompiledGraph) -> None:
-    # P (n2 → n8) passes within 20 m of the wood for sqrt(20² - 10²) = 17.3 m: two trees
-    assert int(graph.edge["trees_unknown"][edge(graph, 2, 8)]) == 2
-    assert int(graph.edge["trees_unknown"][edge(graph, 3, 4)]) == 0
+    # P (n2 → n8) passes within 20 m of the wood for sqrt(20² - 10²) = 17.3 m: 1.73 trees
+    assert float(graph.edge["trees_unknown"][edge(graph, 2, 8)]) == pytest.approx(1.732, abs=0.01)
+    assert float(graph.edge["trees_unknown"][edge(graph, 3, 4)]) == 0
 
 
 # ------------------------------------------------------------------------------ green
@@ -472,9 +506,9 @@ def test_tree_register_csv_replaces_the_same_osm_tree(fixture_osm: Path, tmp_pat
     assert trees.rows_skipped == 1
     g = build_graph(read_osm_file(fixture_osm), trees=trees)[0]
     i = edge(g, 1, 7)
-    assert int(g.edge["trees_betula"][i]) == 2
-    assert int(g.edge["trees_unknown"][i]) == 0
-    assert int(g.edge["trees_unknown"][edge(g, 7, 2)]) == 1
+    assert float(g.edge["trees_betula"][i]) == pytest.approx(2 * AT_10_M, abs=1e-3)
+    assert float(g.edge["trees_unknown"][i]) == 0
+    assert float(g.edge["trees_unknown"][edge(g, 7, 2)]) == pytest.approx(AT_10_M, abs=1e-3)
     stats = g.meta["features"]
     assert stats["trees_register"] == 2
     assert stats["trees_register_with_genus"] == 1
@@ -505,7 +539,8 @@ def test_tree_register_geojson_through_the_command(fixture_osm: Path, tmp_path: 
     )  # fmt: skip
     assert status == 0
     g = load_graph(out)
-    assert int(g.edge["trees_corylus"][edge(g, 1, 7)]) == 1
+    passed = 2 * math.sqrt(20**2 - 12**2) / 40  # 12 m beside the way
+    assert float(g.edge["trees_corylus"][edge(g, 1, 7)]) == pytest.approx(passed, abs=1e-3)
     report = json.loads((out / "coverage.json").read_text())
     assert report["counts"]["trees_register"] == 1
     assert report["counts"]["trees_register_with_genus"] == 1
@@ -588,11 +623,11 @@ def test_join_matches_a_per_edge_reference_on_neukoelln(shared_file: object) -> 
         line, e = frame.lines[k], int(frame.index_edges[k])
         expected = np.zeros(len(taxa))
         for p, t in zip(trees, taxon, strict=True):
-            if line.distance(p) <= 20.0:
-                expected[t] += 1
-        expected[taxa.index("unknown")] += np.rint(line.intersection(wood_zone).length / 10.0)
-        got = [int(g.edge[f"trees_{t}"][e]) for t in taxa]
-        assert got == expected.astype(int).tolist(), e
+            if line.distance(p) <= 20.0:  # the metres of the edge within 20 m, per 40 m
+                expected[t] += line.intersection(shapely.buffer(p, 20.0, quad_segs=32)).length / 40
+        expected[taxa.index("unknown")] += line.intersection(wood_zone).length / 10.0
+        got = [float(g.edge[f"trees_{t}"][e]) for t in taxa]
+        assert got == pytest.approx(expected.tolist(), abs=1e-3), e
         share = line.intersection(green_zone).length / line.length
         assert g.edge["green_share"][e] == pytest.approx(share, abs=1e-4), e
 
