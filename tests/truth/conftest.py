@@ -78,6 +78,7 @@ PROFILES: dict[str, tuple[str, dict[str, Any]]] = {
     "rollator": ("rollator", {}),
     "blind_strict": ("blind", {"require_acoustic_signals": True, "require_tactile_paving": True}),
     "elderly": ("elderly", {}),  # a seat every 300 m: the rests are checked
+    "allergy": ("allergy", {}),  # the trees passed are checked
 }
 #: The independent reading's limits of each profile checked against them.
 LIMITS: dict[str, Limits] = {

@@ -187,6 +187,74 @@ def is_walkable_way(tags: dict[str, str]) -> bool:
     return highway in WALKABLE_HIGHWAYS
 
 
+#: The allergenic genera (botanical name → taxon) and German names of them (name part → taxon).
+TREE_GENERA = {
+    "Tilia": "tilia", "Betula": "betula", "Alnus": "alnus", "Corylus": "corylus",
+    "Fraxinus": "fraxinus", "Quercus": "quercus",
+}  # fmt: skip
+GERMAN_TREES = {
+    "linde": "tilia", "birke": "betula", "erle": "alnus", "hasel": "corylus", "esche": "fraxinus",
+    "eiche": "quercus",
+}  # fmt: skip
+#: A tree row stands for one tree this often along its line, and one at its end.
+TREE_ROW_SPACING_M = 10.0
+
+
+def tree_taxon(tags: dict[str, str]) -> str | None:
+    """The allergenic taxon a tree's tags name (botanical genus first, then a German name)."""
+    for key in ("genus", "genus:la", "species", "taxon"):
+        if key in tags:
+            word = tags[key].strip().split(" ")[0].capitalize()
+            return TREE_GENERA.get(word)
+    for key in ("genus:de", "species:de", "taxon:de"):
+        name = tags.get(key, "").lower()
+        for part, taxon in GERMAN_TREES.items():
+            if name.endswith(part) or f"{part} " in name or name.endswith(part + "n"):
+                return taxon
+    return None
+
+
+def _along(points: list[tuple[float, float]], spacing_m: float) -> list[tuple[float, float]]:
+    """Points every ``spacing_m`` along a line from its start, plus its end."""
+    out: list[tuple[float, float]] = []
+    walked, due = 0.0, 0.0
+    for (ax, ay), (bx, by) in itertools.pairwise(points):
+        length = haversine_m(ax, ay, bx, by)
+        while length > 0 and due <= walked + length:
+            t = (due - walked) / length
+            out.append((ax + t * (bx - ax), ay + t * (by - ay)))
+            due += spacing_m
+        walked += length
+    if points and (not out or out[-1] != points[-1]):
+        out.append(points[-1])
+    return out
+
+
+def metres_within(
+    geometry: list[list[float]], point: tuple[float, float], radius_m: float
+) -> float:
+    """Metres of a route polyline within ``radius_m`` of ``point`` (each segment cut exactly by
+    the circle, in a flat frame at the point)."""
+    lon0, lat0 = point
+    kx = math.cos(math.radians(lat0)) * math.pi / 180.0 * EARTH_RADIUS_M
+    ky = math.pi / 180.0 * EARTH_RADIUS_M
+    total = 0.0
+    for (ax, ay), (bx, by) in itertools.pairwise(geometry):
+        x0, y0 = (ax - lon0) * kx, (ay - lat0) * ky
+        dx, dy = (bx - ax) * kx, (by - ay) * ky
+        a = dx * dx + dy * dy
+        if a == 0.0:
+            continue
+        b, c = 2 * (x0 * dx + y0 * dy), x0 * x0 + y0 * y0 - radius_m * radius_m
+        disc = b * b - 4 * a * c
+        if disc <= 0.0:
+            continue
+        t0, t1 = (-b - math.sqrt(disc)) / (2 * a), (-b + math.sqrt(disc)) / (2 * a)
+        inside = max(0.0, min(1.0, t1) - max(0.0, t0))
+        total += inside * math.sqrt(a)
+    return total
+
+
 def is_seat(tags: dict[str, str]) -> bool:
     """A place to sit: ``amenity=bench``, ``leisure=picnic_table``, or a stop or shelter with
     ``bench=yes``."""
@@ -285,6 +353,8 @@ class TruthOsm:
     seats: list[tuple[float, float]] = field(default_factory=list)  # seat nodes (lon, lat)
     #: The nodes of seats drawn as ways or areas (a shelter, a long bench): where they stand.
     seat_way_points: list[tuple[float, float]] = field(default_factory=list)
+    #: Allergenic trees by taxon (``tilia`` …): single trees and the trees a tree row stands for.
+    trees: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     _seg_arrays: tuple[np.ndarray, ...] | None = None
     _nodes_of_way: dict[int, set[int]] | None = None
 
@@ -553,6 +623,7 @@ def read_truth(path: Path) -> TruthOsm:
     all_tags: dict[int, dict[str, str]] = {}
     ways: list[tuple[int, list[int], dict[str, str]]] = []
     seat_refs: list[int] = []
+    rows: list[tuple[str, list[int]]] = []
     for elem in _elements(path):
         tags = {t.get("k", ""): t.get("v", "").strip() for t in elem.iter("tag")}
         if elem.tag == "node":
@@ -564,6 +635,8 @@ def read_truth(path: Path) -> TruthOsm:
             refs = [int(nd.get("ref", "0")) for nd in elem.iter("nd")]
             if is_seat(tags):  # a platform may be both
                 seat_refs += refs
+            if tags.get("natural") == "tree_row" and (taxon := tree_taxon(tags)) is not None:
+                rows.append((taxon, refs))
             if is_walkable_way(tags):
                 ways.append((int(elem.get("id", "0")), refs, tags))
         elem.clear()
@@ -605,7 +678,24 @@ def read_truth(path: Path) -> TruthOsm:
         by_pos=by_pos,
         seats=[all_pos[n] for n, t in all_tags.items() if is_seat(t)],
         seat_way_points=[all_pos[n] for n in seat_refs if n in all_pos],
+        trees=_trees(all_pos, all_tags, rows),
     )
+
+
+def _trees(
+    pos: dict[int, tuple[float, float]],
+    tags: dict[int, dict[str, str]],
+    rows: list[tuple[str, list[int]]],
+) -> dict[str, list[tuple[float, float]]]:
+    """Allergenic trees by taxon: ``natural=tree`` nodes and the trees of tree rows."""
+    out: dict[str, list[tuple[float, float]]] = {}
+    for n, t in tags.items():
+        if t.get("natural") == "tree" and (taxon := tree_taxon(t)) is not None:
+            out.setdefault(taxon, []).append(pos[n])
+    for taxon, refs in rows:
+        line = [pos[n] for n in refs if n in pos]
+        out.setdefault(taxon, []).extend(_along(line, TREE_ROW_SPACING_M))
+    return out
 
 
 # ------------------------------------------------------------------------- a route, read back

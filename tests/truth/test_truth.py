@@ -2,7 +2,7 @@
 
 For each extract (:data:`~tests.truth.conftest.EXTRACTS`) 250 seeded pairs (150 in the whole city) plus the issue's
 reproducers are routed through ``routing.engine.Router`` for the ``wheelchair``, ``rollator`` and
-``elderly`` presets, for ``blind`` with both crossing requirements (``blind_strict``) and for
+``elderly`` and ``allergy`` presets, for ``blind`` with both crossing requirements (``blind_strict``) and for
 ``walk`` with every penalty neutral (``flat_walk``). Each route's geometry is mapped back onto OSM
 by position (route points ↔ OSM node coordinates, exact to 1e-7°; partly walked end pieces by
 the OSM segment under their midpoint) with :mod:`tests.truth.osm_truth`, which reads the file
@@ -22,7 +22,8 @@ itself and imports no project code. The checks, per profile with its own limits
 6. each barrier or kerb break a route reports is met on the route (not beyond its end);
 7. no "yes" rests on what is certainly unknown for the profile (a kerb of no kind, a flight of
    unknown count, a crossing without paving tags, a road crossed in its carriageway);
-8. the ``elderly`` route's seats are OSM seats at their place, and none beside it is left out.
+8. the ``elderly`` route's seats are OSM seats at their place, and none beside it is left out;
+9. the ``allergy`` route passes as many trees of each allergenic genus as the raw OSM says.
 
 Every check passes on every extract and reproducer: the defects these checks found (issue 10
 items 2 and 6, edges left without their reverse twin, slivers past junctions, roads crossed in
@@ -38,7 +39,7 @@ from typing import Any
 
 import pytest
 
-from tests.truth.adapter import breaks, seats, verdict
+from tests.truth.adapter import breaks, seats, trees_passed, verdict
 from tests.truth.conftest import EXTRACTS, LIMITS, REPRODUCERS, TruthRun
 from tests.truth.osm_truth import (
     WHEELCHAIR,
@@ -47,6 +48,7 @@ from tests.truth.osm_truth import (
     coord_key,
     foot_on_route,
     haversine_m,
+    metres_within,
     point_at,
     read_route,
     shortest_between,
@@ -67,6 +69,12 @@ AT_SLACK_M = 0.5
 SEAT_DISTANCE_M = 15.0
 SEAT_BESIDE_M = 2.0
 SAME_PLACE_M = 5.0
+#: A tree is passed along the metres of the route within this distance, per twice it.
+TREE_REACH_M = 20.0
+#: The report prorates an edge's trees by the share walked (the independent count cuts the end
+#: pieces exactly), and rounds: this much of a tree apart at either end, and 10 %.
+TREES_ATOL = 1.0
+TREES_RTOL = 0.1
 
 Item = tuple[str, Any, Any]  # (label, (origin, destination), Route or exception)
 Check = Callable[[TruthRun, list[Item], str], list[str]]  # run, routes, profile → problems
@@ -274,6 +282,31 @@ def seats_not_true(run: TruthRun, items: list[Item], profile: str) -> list[str]:
     return bad
 
 
+def trees_not_true(run: TruthRun, items: list[Item], profile: str) -> list[str]:
+    """Check 9: the trees of each allergenic taxon an ``allergy`` route passes equal an exact
+    count on the raw OSM (per tree, the route's metres within 20 m of it ÷ 40 m), within what
+    prorating the end edges allows: never a tree counted once per edge near it."""
+    bad = []
+    for label, pair, route in items:
+        lons = [p[0] for p in route.geometry]
+        lats = [p[1] for p in route.geometry]
+        margin = 3e-4  # about 20–30 m: the prefilter of the trees near enough to measure
+        for taxon, trees in run.truth.trees.items():
+            near = [
+                p
+                for p in trees
+                if min(lons) - margin <= p[0] <= max(lons) + margin
+                and min(lats) - margin <= p[1] <= max(lats) + margin
+            ]
+            exact = sum(metres_within(route.geometry, p, TREE_REACH_M) for p in near)
+            exact /= 2 * TREE_REACH_M
+            said = trees_passed(route, run.router, taxon)
+            if abs(said - exact) > TREES_RTOL * exact + TREES_ATOL:
+                text = f"{said:.1f} {taxon} trees passed, {exact:.1f} by the raw OSM"
+                bad.append(_explain(label, pair, text))
+    return bad
+
+
 #: The checks of each profile: name → (check, profile).
 CHECKS: dict[str, tuple[Check, str]] = {
     "flat_walk_is_shortest": (longer_than_shortest, "flat_walk"),
@@ -281,6 +314,7 @@ CHECKS: dict[str, tuple[Check, str]] = {
     "wheelchair_on_osm_segments": (off_osm_segments, "wheelchair"),
     "breaks_are_on_the_route": (breaks_not_on_route, "wheelchair"),
     "elderly_seats_are_true": (seats_not_true, "elderly"),
+    "allergy_trees_are_true": (trees_not_true, "allergy"),
 }
 for _profile in LIMITS:
     _prefix = "" if _profile == "wheelchair" else f"{_profile}_"
