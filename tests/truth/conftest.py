@@ -18,7 +18,9 @@ import pytest
 from tests.conftest import RealBuild
 from tests.truth.osm_truth import (
     BLIND_STRICT,
+    ELECTRIC_WHEELCHAIR,
     ROLLATOR,
+    STROLLER,
     WHEELCHAIR,
     Limits,
     TruthOsm,
@@ -79,15 +81,19 @@ PROFILES: dict[str, tuple[str, dict[str, Any]]] = {
     "blind_strict": ("blind", {"require_acoustic_signals": True, "require_tactile_paving": True}),
     "elderly": ("elderly", {}),  # a seat every 300 m: the rests are checked
     "allergy": ("allergy", {}),  # the trees passed are checked
+    "stroller": ("stroller", {}),
+    "electric_wheelchair": ("electric_wheelchair", {}),
 }
 #: The independent reading's limits of each profile checked against them.
 LIMITS: dict[str, Limits] = {
     "wheelchair": WHEELCHAIR,
     "rollator": ROLLATOR,
     "blind_strict": BLIND_STRICT,
+    "stroller": STROLLER,
+    "electric_wheelchair": ELECTRIC_WHEELCHAIR,
 }
 #: The profiles whose incline limit an extract's ``inclines`` may lift.
-INCLINE_LIMITED = frozenset({"wheelchair", "rollator"})
+INCLINE_LIMITED = frozenset({"wheelchair", "rollator", "electric_wheelchair"})
 #: The issue's reproducers that fall inside these extracts, routed with the seeded pairs.
 REPRODUCERS: dict[str, list[tuple[str, tuple[float, float], tuple[float, float]]]] = {
     "kl-uni": [

@@ -70,6 +70,9 @@ WHEELCHAIR_BLOCKING_BARRIERS = frozenset(
 )  # fmt: skip
 #: The wheelchair preset's kerb limit (``max_kerb_height_cm``).
 WHEELCHAIR_MAX_KERB_CM = 3.0
+#: The height a ``kerb=raised`` without ``kerb:height`` is taken to have (the project documents
+#: it in every coverage report: a German road kerb, DIN 483, is 10–15 cm).
+RAISED_KERB_CM = 12.0
 #: Barrier values a wheelchair certainly passes (only these stay in the compliant graph).
 HARMLESS_BARRIERS = frozenset({"bollard", "entrance"})
 _FINE_KERBS = frozenset({"flush", "no", "lowered"})
@@ -135,6 +138,21 @@ ROLLATOR = Limits(
     "rollator", steps="count", max_steps=3, max_kerb_cm=4.0, fine_kerbs=_FINE_KERBS,
     blocking_barriers=WHEELCHAIR_BLOCKING_BARRIERS, passable_barriers=HARMLESS_BARRIERS,
     wheels=True, wheelchair_no=True, min_width_m=0.8, max_incline_percent=10.0,
+    fine_smoothness=_FINE_SMOOTHNESS,
+)  # fmt: skip
+#: The stroller preset (``stroller.toml``): flights of at most 3 steps, kerbs ≤ 8 cm, 0.7 m,
+#: smoothness ``bad`` at worst; ``wheelchair=no`` is not its limit.
+STROLLER = Limits(
+    "stroller", steps="count", max_steps=3, max_kerb_cm=8.0, fine_kerbs=_FINE_KERBS,
+    blocking_barriers=WHEELCHAIR_BLOCKING_BARRIERS, passable_barriers=HARMLESS_BARRIERS,
+    wheels=True, min_width_m=0.7, fine_smoothness=_FINE_SMOOTHNESS | {"bad"},
+)  # fmt: skip
+#: The electric wheelchair preset (``electric_wheelchair.toml``): no steps, kerbs ≤ 5 cm, 1.0 m,
+#: 10 %, smoothness ``intermediate`` at worst.
+ELECTRIC_WHEELCHAIR = Limits(
+    "electric_wheelchair", steps="any", max_kerb_cm=5.0, fine_kerbs=_FINE_KERBS,
+    blocking_barriers=WHEELCHAIR_BLOCKING_BARRIERS, passable_barriers=HARMLESS_BARRIERS,
+    wheels=True, wheelchair_no=True, min_width_m=1.0, max_incline_percent=10.0,
     fine_smoothness=_FINE_SMOOTHNESS,
 )  # fmt: skip
 #: The blind preset with both crossing requirements switched on: a long cane passes steps and
@@ -391,7 +409,7 @@ class TruthOsm:
             if height > limits.max_kerb_cm:
                 return "kerb", f"kerb:height={tags['kerb:height']}"
             return None  # a measured height wins over the kind
-        if tags.get("kerb") == "raised":
+        if tags.get("kerb") == "raised" and limits.max_kerb_cm < RAISED_KERB_CM:
             return "kerb", "kerb=raised"
         return None
 

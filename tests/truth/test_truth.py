@@ -1,10 +1,10 @@
 """Independent truth: the router's routes checked against a second reading of the raw OSM.
 
-For each extract (:data:`~tests.truth.conftest.EXTRACTS`) 250 seeded pairs (150 in the whole city) plus the issue's
-reproducers are routed through ``routing.engine.Router`` for the ``wheelchair``, ``rollator`` and
-``elderly`` and ``allergy`` presets, for ``blind`` with both crossing requirements (``blind_strict``) and for
-``walk`` with every penalty neutral (``flat_walk``). Each route's geometry is mapped back onto OSM
-by position (route points ↔ OSM node coordinates, exact to 1e-7°; partly walked end pieces by
+For each extract (:data:`~tests.truth.conftest.EXTRACTS`) 250 seeded pairs (150 in the whole
+city) plus the issue's reproducers are routed through ``routing.engine.Router`` for the
+``wheelchair``, ``electric_wheelchair``, ``rollator``, ``stroller``, ``elderly`` and ``allergy``
+presets, for ``blind`` with both crossing requirements (``blind_strict``) and for ``walk`` with
+every penalty neutral (``flat_walk``). Each route's geometry is mapped back onto OSM by position (route points ↔ OSM node coordinates, exact to 1e-7°; partly walked end pieces by
 the OSM segment under their midpoint) with :mod:`tests.truth.osm_truth`, which reads the file
 itself and imports no project code. The checks, per profile with its own limits
 (:class:`~tests.truth.osm_truth.Limits`):
