@@ -70,6 +70,11 @@ WHEELCHAIR_BLOCKING_BARRIERS = frozenset(
 )  # fmt: skip
 #: The wheelchair preset's kerb limit (``max_kerb_height_cm``).
 WHEELCHAIR_MAX_KERB_CM = 3.0
+#: Tags of a node that a walk meets there (a routing graph keeps such nodes as edge ends).
+EDGE_END_KEYS = frozenset(
+    {"barrier", "kerb", "kerb:height", "highway", "crossing", "railway", "entrance", "door",
+     "wheelchair", "access", "foot", "tactile_paving", "traffic_signals:sound"}
+)  # fmt: skip
 #: The height a ``kerb=raised`` without ``kerb:height`` is taken to have (the project documents
 #: it in every coverage report: a German road kerb, DIN 483, is 10–15 cm).
 RAISED_KERB_CM = 12.0
@@ -470,6 +475,15 @@ class TruthOsm:
             "sound": sound,
         }
 
+    def edge_end(self, node: int) -> bool:
+        """Whether any routing graph of this extract must end an edge at a node: a junction, a
+        way's end, a change of way, or a node tagged with what a walk meets there."""
+        if self.graph.degree(node) != 2:
+            return True
+        ways = {w for nb in self.graph[node] for w in self.graph[node][nb]["ways"]}
+        tags = self.node_tags.get(node, {})
+        return len(ways) > 1 or any(key in tags for key in EDGE_END_KEYS)
+
     def _way_nodes(self) -> dict[int, set[int]]:
         """Way id → its nodes in the walkable graph (made once)."""
         if self._nodes_of_way is None:
@@ -758,7 +772,9 @@ def read_route(
     a hazard only if all of them are. A crossing node counts when the route comes to it and
     goes on from it on ways that are no roads (walking along a road through it crosses nothing;
     coming along a road and turning onto a footway there, or the reverse, may or may not cross
-    the road: not read); a crossing way counts when the route walks a whole segment of it.
+    the road: not read); a crossing way, or a carriageway beside separate sidewalks, counts when
+    the route walks a whole segment of it and goes on from a node where an edge surely ends
+    (what a way holds is met at the end of an edge: a walk that stops short has not met it).
     """
     pts = [(float(lon), float(lat)) for lon, lat in geometry]
     ids = [truth.nodes_at(lon, lat) for lon, lat in pts]
@@ -791,12 +807,14 @@ def read_route(
             if not ways:
                 unmatched.append(i)
         seg_ways.append(ways)
-        if whole:
-            for w in ways:
-                if is_crossing_way(truth.way_tags[w]):
-                    first, _ = crossing_ways.get(w, (at[i], at[i + 1]))
-                    crossing_ways[w] = (first, at[i + 1])
-        if whole and limits.tactile and all(_in_carriageway(truth.way_tags[w]) for w in ways):
+        # a way's facts met at the end of the project's edge: the walk goes on from a node
+        # where an edge surely ends (a junction, a way's end, a tagged node), not stops short
+        goes_on = whole and i + 1 < len(pts) - 1 and any(truth.edge_end(n) for n in ids[i + 1])
+        for w in ways:
+            if whole and is_crossing_way(truth.way_tags[w]):
+                first, last = crossing_ways.get(w, (at[i], -1.0))
+                crossing_ways[w] = (first, at[i + 1] if goes_on else last)
+        if goes_on and limits.tactile and all(_in_carriageway(truth.way_tags[w]) for w in ways):
             what = "in the carriageway of a road whose sidewalks are ways of their own"
             unknowns.append(Hazard("tactile", at[i], at[i + 1], f"way {min(ways)}", what))
         unknown = [truth.way_unknown(w, limits) for w in ways]
@@ -836,6 +854,8 @@ def read_route(
                     _crossing_hazards(states, limits, at[i], at[i], f"node {n}", hazards, unknowns)
     if limits.tactile or limits.sound:
         for w, (first, last) in crossing_ways.items():
+            if last < 0.0:
+                continue  # stopped on the crossing: never at an end of its edges
             states = truth.crossing_states(way=w)
             _crossing_hazards(states, limits, first, last, f"way {w}", hazards, unknowns)
     hazards.sort(key=lambda h: h.start_m)
