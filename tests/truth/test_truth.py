@@ -379,6 +379,22 @@ def test_hard_barriers_are_met(truth_runs: Callable[[str], TruthRun]) -> None:
     assert verdicts & {"yes", "unknown"}
 
 
+def test_the_other_profiles_checks_are_not_vacuous(truth_runs: Callable[[str], TruthRun]) -> None:
+    """On Neukölln (kerbs, crossings, seats and limes mapped) the other profiles' routes do meet
+    what their checks read: crossings of unknown paving on blind routes (so check 7 reads
+    them), known flights too long for a rollator, listed seats, and limes passed."""
+    run = truth_runs("neukoelln")
+    blind = [(route, _reading(run, route, LIMITS["blind_strict"])) for *_, route in
+             _items(run, "blind_strict")]  # fmt: skip
+    assert any(r.unknowns and verdict(route) == "unknown" for route, r in blind)
+    assert any(verdict(route) == "yes" for route, _ in blind)
+    rollator = [_reading(run, route, LIMITS["rollator"]) for *_, route in _items(run, "rollator")]
+    assert any(h.kind == "steps" for r in rollator for h in r.hazards)
+    assert sum(len(seats(route)) for *_, route in _items(run, "elderly")) > 50
+    limes = [trees_passed(route, run.router, "tilia") for *_, route in _items(run, "allergy")]
+    assert sum(1 for n in limes if n >= 1.0) > 20
+
+
 def test_the_truth_reader_imports_no_project_code() -> None:
     """The independent reading stays independent: only the standard library, networkx, numpy."""
     import ast
