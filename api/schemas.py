@@ -330,7 +330,7 @@ class PollenStretchOut(BaseModel):
 
     start_m: float
     end_m: float
-    trees: float = Field(description="trees of the genus beside it (prorated on partial edges)")
+    trees: float = Field(description="trees of the genus passed along it (as the route's trees)")
     trees_per_100m: float | None
 
 
@@ -347,8 +347,9 @@ class PollenOut(BaseModel):
         description="the pollen day in the table's main or side season, or none"
     )
     trees: float | None = Field(
-        description="tree genera: trees of the genus beside the route (an upper bound of "
-        "distinct trees: one near a junction counts on each way); null for grasses and herbs"
+        description="tree genera: trees of the genus passed, per tree the route's metres within "
+        "20 m of it ÷ 40 m (1 for a tree right beside a straight way, less farther off, 2 when "
+        "passed twice), however the ways are split into edges; null for grasses and herbs"
     )
     trees_per_km: float | None
     grass_m: float | None = Field(description="grasses: metres beside grass; null otherwise")
