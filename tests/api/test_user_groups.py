@@ -9,7 +9,8 @@
 
 The trips are fixed (found once among seeded trips, see the constants); every request names its
 date and departure, so the answers do not depend on the day the tests run. The README's user
-group examples are these requests.
+group examples are these requests, and the figures it shows for them are checked against their
+answers (Kaiserslautern as ``make run`` builds it, with its elevation model).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import KAISERSLAUTERN_OSM
+from tests.conftest import KAISERSLAUTERN_OSM, SRTM_TILE
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
@@ -53,22 +54,23 @@ WALK_COUNTING_LIMES = {
 @pytest.fixture(scope="module")
 def area_client(
     real_build: Callable[..., Any], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Callable[[str], TestClient]]:
-    """``area_client(osm_name)``: a started app on that extract (one per extract and module)."""
+) -> Iterator[Callable[..., TestClient]]:
+    """``area_client(osm_name, dem=None)``: a started app on that extract, with that elevation
+    model (one per extract, model and module)."""
     from api.app import create_app
     from api.settings import Settings
 
-    clients: dict[str, TestClient] = {}
+    clients: dict[tuple[str, str | None], TestClient] = {}
 
-    def get(osm_name: str) -> TestClient:
-        if osm_name not in clients:
-            graph_dir: Path = real_build(osm_name).out_dir
+    def get(osm_name: str, dem: str | None = None) -> TestClient:
+        if (osm_name, dem) not in clients:
+            graph_dir: Path = real_build(osm_name, dem).out_dir
             database = tmp_path_factory.mktemp("groups-db") / "stufenlos.db"
             app = create_app(Settings(graph_dir=graph_dir, database_url=f"sqlite:///{database}"))
             client = TestClient(app)
             client.__enter__()
-            clients[osm_name] = client
-        return clients[osm_name]
+            clients[osm_name, dem] = client
+        return clients[osm_name, dem]
 
     yield get
     for client in clients.values():
@@ -192,3 +194,51 @@ def test_low_vision_says_dark_at_night_and_day_at_noon(
     assert night["lit"]["unlit_m"] + night["lit"]["unknown_m"] <= (
         day["lit"]["unlit_m"] + day["lit"]["unknown_m"]
     )
+
+
+#: The figures of a README answer compared with the answer to its request: key → where it is.
+README_FIGURES: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "distance_m": lambda r: r["distance_m"],
+    "duration_s": lambda r: r["duration_s"],
+    "walk_distance_m": lambda r: r["detour"]["walk_distance_m"],
+    "trees": lambda r: r["pollen"][0]["trees"],
+    "longest_gap_m": lambda r: r["rests"]["longest_gap_m"],
+    "green_share": lambda r: r["green_share"],
+    "share": lambda r: r["lit"]["share"],
+}
+
+
+def readme_examples() -> list[tuple[dict[str, Any], str]]:
+    """Each ``POST /routes`` example of the README: its request and the answer shown."""
+    import json
+    import re
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    found = re.findall(
+        r"```sh\ncurl -s localhost:8000/routes [^\n]*-d '(\{.*?\})'\n```\n```json\n(.*?)```",
+        text,
+        flags=re.S,
+    )
+    return [(json.loads(body), shown) for body, shown in found]
+
+
+def test_the_readme_examples_answer_what_the_readme_shows(
+    area_client: Callable[..., TestClient],
+) -> None:
+    """The user groups' README examples are real answers: each request, sent now, answers the
+    figures shown (they went stale once, when walking in a carriageway became a crossing)."""
+    import re
+
+    examples = readme_examples()
+    assert len(examples) >= 4
+    for body, shown in examples:
+        # Kaiserslautern is the default area, built with its elevation model (``make run``)
+        neukoelln = body["origin"]["lat"] > 51
+        client = (
+            area_client(NEUKOELLN_OSM) if neukoelln else area_client(KAISERSLAUTERN_OSM, SRTM_TILE)
+        )
+        answer, _ = route(client, body)
+        for key, read in README_FIGURES.items():
+            match = re.search(rf'"{key}": (-?[0-9.]+)', shown)
+            if match is not None:
+                assert read(answer) == pytest.approx(float(match.group(1))), (key, body)
