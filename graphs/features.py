@@ -434,9 +434,9 @@ def _join_seats(
         kind_of_node = dict(
             zip(seat_node[on_network].tolist(), kinds[on_network].tolist(), strict=False)
         )
-        out_e = concat_ranges(graph.first_out[node_seat], graph.first_out[node_seat + 1])
-        in_e = np.flatnonzero(np.isin(graph.head, node_seat))
-        n_of = np.concatenate((graph.tail[out_e], graph.head[in_e])).astype(np.int64)
+        at_node = _at_nodes(graph, node_seat, np.arange(len(node_seat)))
+        node_edges = np.concatenate([r[0] for r in at_node])
+        n_of = node_seat[np.concatenate([r[2] for r in at_node])]
         node_kind = np.array(
             [kind_of_node.get(int(i), int(SeatKind.BENCH)) for i in graph.node["osm_id"][n_of]],
             dtype=np.int8,
@@ -444,8 +444,8 @@ def _join_seats(
         node_back = np.array(
             [_BACKREST_OF_SEAT[Seat(int(s))] for s in graph.node["seat"][n_of]], dtype=np.int8
         )
-        edges = np.concatenate((edges, out_e, in_e))
-        offsets = np.concatenate((offsets, np.zeros(len(out_e)), length[in_e]))
+        edges = np.concatenate((edges, node_edges))
+        offsets = np.concatenate((offsets, *(r[1] for r in at_node)))
         t_kind = np.concatenate((t_kind, node_kind))
         t_back = np.concatenate((t_back, node_back))
         t_lon = np.concatenate((t_lon, graph.node["lon"][n_of]))
