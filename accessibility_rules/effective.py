@@ -138,11 +138,12 @@ def effective_edges_from_arrays(
     )
     share = np.where(way_crossing, e["way_share"], np.where(node_crossing | informal, 1.0, 0.0))
 
+    mapped = (crossing != _CROSSING_NONE) & ~informal  # facts known only where mapped
+
     def at_crossing(name: str, unknown: int) -> np.ndarray:
         node_val = np.where(head_is_crossing, nd[name][h], unknown)
         way_val = np.where(way_crossing, e[name], unknown)
         merged = _fill_unknown(way_val, node_val, unknown)
-        mapped = (crossing != _CROSSING_NONE) & ~informal
         return np.where(mapped, merged, unknown).astype(np.int8)
 
     width = e["width_m"].astype(np.float32)

@@ -21,6 +21,7 @@ Three readings of one extract:
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import itertools
 import math
@@ -139,26 +140,21 @@ WHEELCHAIR = Limits(
 )  # fmt: skip
 #: The rollator preset (``rollator.toml``): flights of at most 3 steps, kerbs ≤ 4 cm, 0.8 m,
 #: 10 %; the barriers that stop a wheelchair stop a rollator's wheels too.
-ROLLATOR = Limits(
-    "rollator", steps="count", max_steps=3, max_kerb_cm=4.0, fine_kerbs=_FINE_KERBS,
-    blocking_barriers=WHEELCHAIR_BLOCKING_BARRIERS, passable_barriers=HARMLESS_BARRIERS,
-    wheels=True, wheelchair_no=True, min_width_m=0.8, max_incline_percent=10.0,
-    fine_smoothness=_FINE_SMOOTHNESS,
+ROLLATOR = dataclasses.replace(
+    WHEELCHAIR, name="rollator", steps="count", max_steps=3, max_kerb_cm=4.0, min_width_m=0.8,
+    max_incline_percent=10.0,
 )  # fmt: skip
-#: The stroller preset (``stroller.toml``): flights of at most 3 steps, kerbs ≤ 8 cm, 0.7 m,
-#: smoothness ``bad`` at worst; ``wheelchair=no`` is not its limit.
-STROLLER = Limits(
-    "stroller", steps="count", max_steps=3, max_kerb_cm=8.0, fine_kerbs=_FINE_KERBS,
-    blocking_barriers=WHEELCHAIR_BLOCKING_BARRIERS, passable_barriers=HARMLESS_BARRIERS,
-    wheels=True, min_width_m=0.7, fine_smoothness=_FINE_SMOOTHNESS | {"bad"},
+#: The stroller preset (``stroller.toml``): the rollator's steps, kerbs ≤ 8 cm, 0.7 m, no
+#: incline limit, smoothness ``bad`` at worst; ``wheelchair=no`` is not its limit.
+STROLLER = dataclasses.replace(
+    ROLLATOR, name="stroller", max_kerb_cm=8.0, wheelchair_no=False, min_width_m=0.7,
+    max_incline_percent=None, fine_smoothness=_FINE_SMOOTHNESS | {"bad"},
 )  # fmt: skip
 #: The electric wheelchair preset (``electric_wheelchair.toml``): no steps, kerbs ≤ 5 cm, 1.0 m,
 #: 10 %, smoothness ``intermediate`` at worst.
-ELECTRIC_WHEELCHAIR = Limits(
-    "electric_wheelchair", steps="any", max_kerb_cm=5.0, fine_kerbs=_FINE_KERBS,
-    blocking_barriers=WHEELCHAIR_BLOCKING_BARRIERS, passable_barriers=HARMLESS_BARRIERS,
-    wheels=True, wheelchair_no=True, min_width_m=1.0, max_incline_percent=10.0,
-    fine_smoothness=_FINE_SMOOTHNESS,
+ELECTRIC_WHEELCHAIR = dataclasses.replace(
+    WHEELCHAIR, name="electric_wheelchair", max_kerb_cm=5.0, min_width_m=1.0,
+    max_incline_percent=10.0,
 )  # fmt: skip
 #: The blind preset with both crossing requirements switched on: a long cane passes steps and
 #: kerbs, not a fence, a wall or a hole; every crossing needs tactile paving, every signalled
@@ -259,8 +255,7 @@ def metres_within(
     """Metres of a route polyline within ``radius_m`` of ``point`` (each segment cut exactly by
     the circle, in a flat frame at the point)."""
     lon0, lat0 = point
-    kx = math.cos(math.radians(lat0)) * math.pi / 180.0 * EARTH_RADIUS_M
-    ky = math.pi / 180.0 * EARTH_RADIUS_M
+    kx, ky = metres_per_degree(lat0)
     total = 0.0
     for (ax, ay), (bx, by) in itertools.pairwise(geometry):
         x0, y0 = (ax - lon0) * kx, (ay - lat0) * ky
@@ -321,6 +316,13 @@ def _metres(value: str) -> float | None:
 
 
 # ------------------------------------------------------------------------------------ geometry
+
+
+def metres_per_degree(lat: float) -> tuple[float, float]:
+    """Metres per degree of longitude and of latitude at ``lat`` (a local flat frame: exact
+    enough within the metres where it matters)."""
+    ky = math.pi / 180.0 * EARTH_RADIUS_M
+    return math.cos(math.radians(lat)) * ky, ky
 
 
 def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -499,9 +501,7 @@ class TruthOsm:
         tags = self.node_tags.get(node)
         if not tags:
             return False
-        if self.node_hazard(node, limits) is not None:
-            return True
-        if limits.wheelchair_no and tags.get("wheelchair") == "no":
+        if self.node_hazard(node, limits) is not None:  # wheelchair=no among them
             return True
         barrier = tags.get("barrier")
         if barrier is not None and barrier not in limits.passable_barriers | {"kerb"}:
@@ -541,8 +541,6 @@ class TruthOsm:
             count = _count(tags.get("step_count"))
             if (count is None and "step_count" in tags) or (count or 0) > limits.max_steps:
                 return True
-        if limits.wheelchair_no and tags.get("wheelchair") == "no":
-            return True
         if (limits.tactile or limits.sound) and _crossing_maybe_bad(
             self.crossing_states(way=way), limits
         ):
@@ -623,8 +621,7 @@ class TruthOsm:
         """Distance in metres from a point to every segment, and the fraction of the foot point
         (a local flat frame: exact enough within the few metres where it matters)."""
         _, _, lon0, lat0, lon1, lat1 = self._segments()
-        kx = math.cos(math.radians(lat)) * math.pi / 180.0 * EARTH_RADIUS_M
-        ky = math.pi / 180.0 * EARTH_RADIUS_M
+        kx, ky = metres_per_degree(lat)
         x0, y0 = (lon0 - lon) * kx, (lat0 - lat) * ky
         dx, dy = (lon1 - lon0) * kx, (lat1 - lat0) * ky
         seg2 = dx * dx + dy * dy
@@ -898,8 +895,7 @@ def foot_on_route(geometry: list[list[float]], point: tuple[float, float]) -> tu
     """(distance in metres from ``point`` to a route polyline, route metres of its nearest
     point), in a flat frame at the point (exact enough within the metres that matter)."""
     lon0, lat0 = point
-    kx = math.cos(math.radians(lat0)) * math.pi / 180.0 * EARTH_RADIUS_M
-    ky = math.pi / 180.0 * EARTH_RADIUS_M
+    kx, ky = metres_per_degree(lat0)
     best, best_at, walked = math.inf, 0.0, 0.0
     for (ax, ay), (bx, by) in itertools.pairwise(geometry):
         x0, y0 = (ax - lon0) * kx, (ay - lat0) * ky

@@ -243,6 +243,17 @@ def yes_resting_on_unknowns(run: TruthRun, items: list[Item], profile: str) -> l
     return bad
 
 
+def _near(
+    points: list[tuple[float, float]], geometry: list[list[float]], margin_deg: float
+) -> list[tuple[float, float]]:
+    """The ``points`` within a route's bounding box grown by ``margin_deg``."""
+    lons = [p[0] for p in geometry]
+    lats = [p[1] for p in geometry]
+    west, east = min(lons) - margin_deg, max(lons) + margin_deg
+    south, north = min(lats) - margin_deg, max(lats) + margin_deg
+    return [p for p in points if west <= p[0] <= east and south <= p[1] <= north]
+
+
 def seats_not_true(run: TruthRun, items: list[Item], profile: str) -> list[str]:
     """Check 8: every seat a route lists is an OSM seat (a seat node, or within 25 m of a seat
     drawn as a way) within 15 m of the route's point at its ``at_m``; and every seat node within
@@ -261,14 +272,8 @@ def seats_not_true(run: TruthRun, items: list[Item], profile: str) -> list[str]:
             gap = haversine_m(*point_at(route.geometry, float(s["at_m"])), *here)
             if gap > SEAT_DISTANCE_M + AT_SLACK_M:
                 bad.append(_explain(label, pair, f"seat at {s['at_m']} m is {gap:.1f} m off"))
-        lons = [p[0] for p in route.geometry]
-        lats = [p[1] for p in route.geometry]
-        margin = 1e-4  # about 7–11 m: the prefilter of the seats near enough to measure
-        for p in truth.seats:
-            if not (min(lons) - margin <= p[0] <= max(lons) + margin):
-                continue
-            if not (min(lats) - margin <= p[1] <= max(lats) + margin):
-                continue
+        # about 7–11 m: the prefilter of the seats near enough to measure
+        for p in _near(truth.seats, route.geometry, 1e-4):
             dist, at = foot_on_route(route.geometry, p)
             inside = SAME_PLACE_M < at < route.distance_m - SAME_PLACE_M
             same = any(
@@ -288,16 +293,8 @@ def trees_not_true(run: TruthRun, items: list[Item], profile: str) -> list[str]:
     prorating the end edges allows: never a tree counted once per edge near it."""
     bad = []
     for label, pair, route in items:
-        lons = [p[0] for p in route.geometry]
-        lats = [p[1] for p in route.geometry]
-        margin = 3e-4  # about 20–30 m: the prefilter of the trees near enough to measure
         for taxon, trees in run.truth.trees.items():
-            near = [
-                p
-                for p in trees
-                if min(lons) - margin <= p[0] <= max(lons) + margin
-                and min(lats) - margin <= p[1] <= max(lats) + margin
-            ]
+            near = _near(trees, route.geometry, 3e-4)  # about 20–30 m: near enough to measure
             exact = sum(metres_within(route.geometry, p, TREE_REACH_M) for p in near)
             exact /= 2 * TREE_REACH_M
             said = trees_passed(route, run.router, taxon)
