@@ -325,6 +325,36 @@ def _point_pieces(
     return n
 
 
+@kernel
+def _node_exits(
+    node: int, first_out: np.ndarray, reverse_edge: np.ndarray, tail: np.ndarray,
+    way_s: np.ndarray, edges: np.ndarray, ends: np.ndarray, nodes: np.ndarray,
+    costs: np.ndarray, n: int,
+) -> int:  # fmt: skip
+    """The exits of a target lying on ``node`` after the ``n`` of its edge's two pieces: every
+    edge into the node (the twin of each out-edge, in their order) not yet an exit, walked
+    whole as the last piece, ``(X, 0, 1)`` from its tail at ``1 · way_s`` (no ``head_s``: a
+    walk that ends on the node does not cross what the edge's head holds), as
+    :meth:`routing.engine.Router.exit_pieces` makes them. Returns the new count."""
+    have = n
+    for o in range(first_out[node], first_out[node + 1]):
+        into = reverse_edge[o]
+        if into < 0:
+            continue
+        seen = False
+        for i in range(have):
+            if edges[i] == into:
+                seen = True
+        if seen:
+            continue
+        edges[n] = into
+        ends[n] = 1.0
+        nodes[n] = tail[into]
+        costs[n] = 1.0 * way_s[into]
+        n += 1
+    return n
+
+
 #: The first value of :func:`point_search` when the target point cannot be reached.
 NO_ROUTE = -1
 
@@ -346,10 +376,12 @@ def point_search(
     starts at that edge's head with the piece's cost (``(1 - f) · way_s + head_s``) and, where
     the edge has a twin (``reverse_edge``), at the twin's head (its piece from ``1 - f``). The
     target is reached from the tail of ``target_edge`` at ``f · way_s`` and from its twin's
-    tail at ``(1 - f) · way_s`` (no head transition: the walk ends on the edge). The A*
-    bound is :func:`search`'s with ``lm_target`` (2 × K, the caller's) filled with the
-    landmark rows of those exits. A walk along the one edge (both points on it or on its twin,
-    in walking order) wins when it costs no more than the search's best.
+    tail at ``(1 - f) · way_s`` (no head transition: the walk ends on the edge); a target on
+    a node (``f`` 0 or 1) also along every edge into that node (:func:`_node_exits`). The A*
+    bound is :func:`search`'s with ``lm_target`` (the caller's, K columns and a row per exit:
+    2 + the graph's largest out-degree) filled with the landmark rows of those exits. A walk
+    along the one edge (both points on it or on its twin, or the target on a node it runs
+    to; in walking order) wins when it costs no more than the search's best.
 
     Writes the walk's edges into ``out_edges`` (room for the edge count + 2) and returns
     ``(count, cost, start, end, settled)``: ``count`` edges walked from fraction ``start`` of
@@ -362,19 +394,32 @@ def point_search(
     source_costs = np.empty(2, dtype=np.float64)
     source_edges = np.empty(2, dtype=np.int64)
     source_starts = np.empty(2, dtype=np.float64)
-    target_nodes = np.empty(2, dtype=np.int64)
-    target_costs = np.empty(2, dtype=np.float64)
-    target_edges = np.empty(2, dtype=np.int64)
-    target_ends = np.empty(2, dtype=np.float64)
+    first_out, head = graph[0], graph[1]
+    # the node the target lies on (-1: inside its edge): reached along every edge into it too
+    on_node = -1
+    if target_fraction >= 1.0:
+        on_node = head[target_edge]
+    elif target_fraction <= 0.0:
+        on_node = tail[target_edge]
+    room = 2 if on_node < 0 else 2 + first_out[on_node + 1] - first_out[on_node]
+    target_nodes = np.empty(room, dtype=np.int64)
+    target_costs = np.empty(room, dtype=np.float64)
+    target_edges = np.empty(room, dtype=np.int64)
+    target_ends = np.empty(room, dtype=np.float64)
     rev = reverse_edge[source_edge]
     n_src = _point_pieces(
-        source_edge, source_fraction, rev, True, graph[1], way_s, head_s, source_edges,
+        source_edge, source_fraction, rev, True, head, way_s, head_s, source_edges,
         source_starts, source_nodes, source_costs,
     )  # fmt: skip
     n_tgt = _point_pieces(
         target_edge, target_fraction, reverse_edge[target_edge], False, tail, way_s, head_s,
         target_edges, target_ends, target_nodes, target_costs,
     )  # fmt: skip
+    if on_node >= 0:
+        n_tgt = _node_exits(
+            on_node, first_out, reverse_edge, tail, way_s, target_edges, target_ends,
+            target_nodes, target_costs, n_tgt,
+        )  # fmt: skip
     k_count = lm_dist.shape[1]
     for i in range(n_tgt):
         for j in range(k_count):
@@ -390,9 +435,18 @@ def point_search(
     # along the one edge: both points on it (or on its twin), in walking order
     direct = -1
     d_start = d_end = 0.0
-    if target_edge == source_edge or (rev >= 0 and target_edge == rev):
+    same_piece = target_edge == source_edge or (rev >= 0 and target_edge == rev)
+    at_end = on_node >= 0 and (head[source_edge] == on_node or (rev >= 0 and head[rev] == on_node))
+    if same_piece or at_end:
         fs = source_fraction
-        ft = target_fraction if target_edge == source_edge else 1.0 - target_fraction
+        if target_edge == source_edge:
+            ft = target_fraction
+        elif same_piece:
+            ft = 1.0 - target_fraction
+        elif head[source_edge] == on_node:  # a target on the node the source's edge runs to
+            ft = 1.0
+        else:  # ... or on the node its twin runs to
+            ft = 0.0
         if ft >= fs:
             direct, d_start, d_end = source_edge, fs, ft
         elif rev >= 0:

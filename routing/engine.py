@@ -484,18 +484,52 @@ class Router:
         return pieces
 
     def exit_pieces(self, snap: SnapPoint) -> list[PathPiece]:
-        """The directed pieces from each end node of a snapped point's edge to the point."""
-        return [PathPiece(p.edge, 0.0, p.start) for p in self.start_pieces(snap)]
+        """The directed pieces from each end node of a snapped point's edge to the point.
+
+        A point on a node (:meth:`end_node`) is reached along every edge into that node as
+        well, each walked whole as the walk's last piece (after the edge's own two pieces, in
+        the order of the node's out-edges, whose twins they are): a walk that ends on a node
+        does not cross what the arriving edge's head holds (its kerb, its crossing, a limit
+        broken there), so it must not pay for it, as a walk that starts on a node does not
+        (:meth:`start_pieces`' piece from the head). What
+        :func:`routing._kernels.point_search` makes in its kernel."""
+        pieces = [PathPiece(p.edge, 0.0, p.start) for p in self.start_pieces(snap)]
+        node = self.end_node(snap)
+        if node >= 0:
+            g = self.graph
+            rev = g.edge["reverse_edge"]
+            have = {p.edge for p in pieces}
+            for o in range(int(g.first_out[node]), int(g.first_out[node + 1])):
+                into = int(rev[o])
+                if into >= 0 and into not in have:
+                    pieces.append(PathPiece(into, 0.0, 1.0))
+        return pieces
+
+    def end_node(self, snap: SnapPoint) -> int:
+        """The node a snapped point lies on (its edge's head at fraction 1, its tail at 0),
+        or -1 when it lies inside its edge."""
+        if snap.fraction >= 1.0:
+            return int(self.graph.head[snap.edge])
+        if snap.fraction <= 0.0:
+            return int(self.graph.tail[snap.edge])
+        return -1
 
     def direct_piece(
         self, source: SnapPoint, target: SnapPoint, usable: Metric | EdgeWeights
     ) -> tuple[PathPiece, float] | None:
-        """Walking along a single edge when both points lie on the same street piece."""
+        """Walking along a single edge when both points lie on the same street piece, or the
+        target on a node that piece runs to (:meth:`end_node`; the walk then ends on that node
+        without crossing what the edge's head holds, as :meth:`exit_pieces` says)."""
         rev = int(self.graph.edge["reverse_edge"][source.edge])
+        node = -1 if target.edge == source.edge or target.edge == rev else self.end_node(target)
         if target.edge == source.edge:
             fs, ft = source.fraction, target.fraction
         elif rev >= 0 and target.edge == rev:
             fs, ft = source.fraction, 1.0 - target.fraction
+        elif node >= 0 and node == int(self.graph.head[source.edge]):
+            fs, ft = source.fraction, 1.0  # a target on the node the source's edge runs to
+        elif node >= 0 and rev >= 0 and node == int(self.graph.head[rev]):
+            fs, ft = source.fraction, 0.0  # ... or on the node its twin runs to
         else:
             return None
         piece = PathPiece(source.edge, fs, ft) if ft >= fs else PathPiece(rev, 1.0 - fs, 1.0 - ft)

@@ -252,14 +252,16 @@ def matrix_steps(
     tgt = [router.snap(p, metric, f"targets[{j}]")[0] for j, p in enumerate(targets)]
     n_s, n_t = len(src), len(tgt)
 
-    # exits: up to two per target, padded with an unusable one (cost inf)
-    ex_node = np.zeros((n_t, 2), dtype=np.int64)
-    ex_cost = np.full((n_t, 2), np.inf)
-    ex_len = np.zeros((n_t, 2))
-    ex_bits = np.zeros((n_t, 2), dtype=np.uint8)
-    ex_walked = np.ones((n_t, 2), dtype=bool)
-    for j, t in enumerate(tgt):
-        for k, piece in enumerate(router.exit_pieces(t)):
+    # exits: two per target (more for a target on a node), padded with unusable ones (cost inf)
+    exits = [router.exit_pieces(t) for t in tgt]
+    room = max((len(x) for x in exits), default=2)
+    ex_node = np.zeros((n_t, room), dtype=np.int64)
+    ex_cost = np.full((n_t, room), np.inf)
+    ex_len = np.zeros((n_t, room))
+    ex_bits = np.zeros((n_t, room), dtype=np.uint8)
+    ex_walked = np.ones((n_t, room), dtype=bool)
+    for j, pieces in enumerate(exits):
+        for k, piece in enumerate(pieces):
             ex_node[j, k] = tail[piece.edge]
             ex_cost[j, k] = piece_cost(w, piece, last=True)
             ex_len[j, k] = (piece.end - piece.start) * length[piece.edge]
@@ -268,12 +270,19 @@ def matrix_steps(
     usable_exits = np.isfinite(ex_cost)
     marked_nodes = np.unique(ex_node[usable_exits])
 
-    # targets lying on a source's street piece may be reached directly along it
+    # targets lying on a source's street piece, or on a node it runs to, may be reached
+    # directly along it (Router.direct_piece)
     on_edge: dict[int, list[int]] = {}
     for j, t in enumerate(tgt):
         on_edge.setdefault(t.edge, []).append(j)
         if int(rev[t.edge]) >= 0:
             on_edge.setdefault(int(rev[t.edge]), []).append(j)
+        node = router.end_node(t)
+        if node >= 0:
+            for o in range(int(first_out[node]), int(first_out[node + 1])):
+                on_edge.setdefault(o, []).append(j)
+                if int(rev[o]) >= 0:
+                    on_edge.setdefault(int(rev[o]), []).append(j)
 
     cost = np.full((n_s, n_t), np.inf)
     dist_m = np.full((n_s, n_t), np.inf)

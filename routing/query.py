@@ -194,7 +194,9 @@ class Query:
         self._ws = _kernels.workspace(graph.node_count, graph.edge_count + _HEAP_SLACK)
         self._heap_slack = _HEAP_SLACK
         self._path = np.zeros(graph.edge_count + 2, dtype=np.int64)
-        self._lm_target = np.zeros((2, 0))  # the exits' landmark rows of :meth:`between`
+        # the exits' landmark rows of :meth:`between`: two, and one per edge into a node
+        self._exit_room = 2 + int(np.diff(graph.first_out).max(initial=0))
+        self._lm_target = np.zeros((self._exit_room, 0))
         self._gen = 0
         self._metric: Metric | None = None
         self._weights: EdgeWeights | None = None
@@ -319,7 +321,7 @@ class Query:
     ) -> tuple[np.ndarray, float, float, float]:
         """``(edges, start, end, cost)`` of the least-cost walk between two snapped points
         (``reverse_edge``: the graph's twins, int64): what ``add_sources`` of the source's two
-        pieces, ``add_targets`` of the target's two exits, :meth:`run` toward the target,
+        pieces, ``add_targets`` of the target's exits, :meth:`run` toward the target,
         :meth:`path` and, when both points lie on one street piece, the walk along it give,
         in one kernel pass (:func:`routing._kernels.point_search`; the Python steps are its
         reference in the tests). Runs on the query as :meth:`reset` left it (as
@@ -332,7 +334,7 @@ class Query:
         weights = self._weights_or_raise()
         lm = metric.landmarks
         if self._lm_target.shape[1] != lm.dist.shape[1]:
-            self._lm_target = np.zeros((2, lm.dist.shape[1]))
+            self._lm_target = np.zeros((self._exit_room, lm.dist.shape[1]))
         tx, ty = self._frame.point(target.lon, target.lat)
         count, cost, start, end, settled = _kernels.point_search(
             (self._first_out, self._head, metric.cost_s), self._tail, reverse_edge,

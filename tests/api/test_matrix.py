@@ -142,6 +142,7 @@ def assert_verdicts_equal_single_routes(
             assert bool(m.fully_accessible[i, j]) == (verdict == "yes")
             assert m.distance_m[i, j] == pytest.approx(route.distance_m, rel=1e-9, abs=1e-6)
             assert m.duration_s[i, j] == pytest.approx(route.duration_s, rel=1e-9, abs=1e-6)
+            assert math.isclose(float(m.cost_s[i, j]), route.cost_s, rel_tol=REL), (i, j)
             seen[verdict] += 1
             seen["direct"] += len(route.edges) == 1
     return seen

@@ -100,13 +100,28 @@ def add_min_edge(nxg: nx.DiGraph, u: Any, v: Any, w: float) -> None:
         nxg.add_edge(u, v, weight=w)
 
 
+def on_node(router: Router, t: SnapPoint) -> int:
+    """The node a snapped point lies on (fraction 1: its edge's head, 0: its tail), else -1."""
+    g = router.graph
+    if t.fraction >= 1.0:
+        return int(g.head[t.edge])
+    return int(g.tail[t.edge]) if t.fraction <= 0.0 else -1
+
+
 def direct_cost(router: Router, source: SnapPoint, target: SnapPoint, w: EdgeWeights) -> float:
-    """Walking straight along the one edge both points lie on (inf when they do not)."""
-    rev = int(router.graph.edge["reverse_edge"][source.edge])
+    """Walking straight along the one edge both points lie on, or from the source to a target
+    on a node its edge (or the edge's twin) runs to (inf when neither)."""
+    g = router.graph
+    rev = int(g.edge["reverse_edge"][source.edge])
+    node = on_node(router, target)
     if target.edge == source.edge:
         fs, ft = source.fraction, target.fraction
     elif rev >= 0 and target.edge == rev:
         fs, ft = source.fraction, 1.0 - target.fraction
+    elif node >= 0 and node == int(g.head[source.edge]):
+        fs, ft = source.fraction, 1.0
+    elif node >= 0 and rev >= 0 and node == int(g.head[rev]):
+        fs, ft = source.fraction, 0.0
     else:
         return math.inf
     if ft >= fs:
@@ -134,6 +149,9 @@ def reference_costs(
         exits = [PathPiece(t.edge, 0.0, t.fraction)]  # tail(e) → target
         if rev >= 0:
             exits.append(PathPiece(rev, 0.0, 1.0 - t.fraction))  # head(e) → target
+        node = on_node(router, t)
+        if node >= 0:  # a walk ending on a node arrives along any edge into it, head uncrossed
+            exits.extend(PathPiece(int(x), 0.0, 1.0) for x in np.flatnonzero(g.head == node))
         for p in exits:
             node = int(g.tail[p.edge])
             if node in dist:
@@ -203,6 +221,47 @@ def test_shortest_path_cost_matches_networkx(ksl_router: Router, preset: str) ->
         for target, ref in zip(targets, expected, strict=True):
             got = engine_cost(router, source, target, metric)
             assert same_cost(got, ref), (preset, origin, target, got, ref)
+
+
+@pytest.mark.parametrize("preset", ["wheelchair", "blind"])
+def test_a_walk_ending_on_a_node_does_not_pay_what_the_node_holds(
+    ksl_router: Router, preset: str
+) -> None:
+    """Destinations on nodes that hold a transition (a kerb, a crossing, a barrier: the edges
+    into them carry a ``head_s``): the engine's cost is the reference model's, where the walk
+    arrives along any edge into the node and crosses nothing there, and it is the walk's own
+    cost (``piece_cost`` with nothing at the last head), so the route is chosen by what it
+    walks."""
+    router = ksl_router
+    nxg, w = nx_graph(router, preset)
+    metric = router.customize(make_profile(preset))
+    g = router.graph
+    rng = np.random.default_rng(31 + PRESETS.index(preset))
+    held = np.unique(g.head[(w.head_s > 0) & np.isfinite(w.head_s)])
+    nodes = rng.choice(held, size=20, replace=False).tolist()
+    targets = []
+    for v in nodes:
+        t, _ = router.snap((float(g.node["lat"][v]), float(g.node["lon"][v])), w, "destination")
+        if router.end_node(t) == v:
+            targets.append(t)
+    assert len(targets) >= 10
+    cheaper = 0
+    for origin in random_points(router, rng, 5):
+        source, _ = router.snap(origin, w, "origin")
+        expected = reference_costs(router, nxg, w, source, targets)
+        for target, ref in zip(targets, expected, strict=True):
+            try:
+                path = router.shortest_path(source, target, metric)
+            except NoRouteError:
+                assert ref == math.inf
+                continue
+            assert same_cost(path.cost_s, ref), (preset, origin, target, path.cost_s, ref)
+            pieces = path.pieces
+            walked = sum(piece_cost(w, p, last=i == len(pieces) - 1) for i, p in enumerate(pieces))
+            assert math.isclose(walked, path.cost_s, rel_tol=REL)
+            into = pieces[-1].edge  # what the old model charged: the head of the arriving edge
+            cheaper += pieces[-1].end == 1.0 and float(w.head_s[into]) > 0
+    assert cheaper > 0
 
 
 def point_on_edge(router: Router, e: int, f: float) -> SnapPoint:

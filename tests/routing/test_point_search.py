@@ -109,6 +109,35 @@ def test_points_on_one_edge_or_its_twin(uni_router: Router, preset: str) -> None
     assert 1 in lengths  # walks along the one edge
 
 
+@pytest.mark.parametrize("preset", ["walk", "wheelchair", "blind"])
+def test_targets_on_nodes(uni_router: Router, preset: str) -> None:
+    """A target on a node (its edge's end: fraction 0 or 1) is reached along every edge into
+    the node, and directly from a source on an edge at that node: from far off, from the
+    edges around the node (both directions, inside them and at their ends) and from the node
+    itself."""
+    router = uni_router
+    metric = router.customize(router.profile(preset))
+    g = router.graph
+    rng = np.random.default_rng(23)
+    exits, lengths = [], []
+    for e in rng.integers(0, g.edge_count, 40).tolist():
+        for f in (0.0, 1.0):
+            t = SnapPoint(edge=e, fraction=f, distance_m=0.0, lon=7.75, lat=49.43)
+            exits.append(len(router.exit_pieces(t)))
+            node = router.end_node(t)
+            around = list(range(int(g.first_out[node]), int(g.first_out[node + 1])))
+            around += [int(g.edge["reverse_edge"][o]) for o in around]
+            sources = [snapped(router, metric, rng, "origin") for _ in range(3)]
+            sources += [SnapPoint(o, a, 0.0, 0.0, 0.0) for o in around for a in (0.0, 0.4, 1.0)]
+            for s in sources:
+                got = same_outcome(router, s, t, metric)
+                if got[0] != "no route":
+                    lengths.append(len(got[0]))
+    assert max(exits) > 2  # nodes with more than the edge's own two ways in
+    assert 1 in lengths
+    assert max(lengths) > 3
+
+
 def test_edges_without_a_twin_and_unusable_ends(
     uni_router: Router, monkeypatch: pytest.MonkeyPatch
 ) -> None:
