@@ -182,6 +182,7 @@ _NO_CROSSING = int(CrossingKind.NONE)
 _SIGNALS = int(CrossingKind.TRAFFIC_SIGNALS)
 _UNMARKED = int(CrossingKind.UNMARKED)
 _INFORMAL = int(CrossingKind.INFORMAL)
+_JUNCTION = int(CrossingKind.JUNCTION)
 _ACOUSTIC_UNKNOWN, _ACOUSTIC_NO = int(AcousticSignal.UNKNOWN), int(AcousticSignal.NO)
 _NO_BARRIER = int(BarrierKind.NONE)
 _SIDEWALK_NONE, _SIDEWALK_SEPARATE = int(Sidewalk.NONE), int(Sidewalk.SEPARATE)
@@ -277,7 +278,7 @@ def edge_events(
             e |= E_SIGNAL_NO
         if is_crossing and paving == _TRI_NO:
             e |= E_PAVING_NO
-        if kind in (_UNMARKED, _INFORMAL):  # informal: no markings either
+        if kind in (_UNMARKED, _INFORMAL, _JUNCTION):  # informal, junction: no markings either
             e |= E_UNMARKED
         if is_road[i] and int(sidewalk[i]) in (_SIDEWALK_NONE, _SIDEWALK_SEPARATE):
             e |= E_CARRIAGEWAY

@@ -175,6 +175,10 @@ class CrossingKind(IntEnum):
     MARKED = 3  # marked / zebra / uncontrolled
     UNMARKED = 4
     INFORMAL = 5
+    #: Not a tag value: a side road's mouth at a road junction that a walk along a road goes on
+    #: past (crossed unless the walk keeps to the other side), no crossing mapped there
+    #: (:mod:`accessibility_rules.effective`).
+    JUNCTION = 6
 
 
 class AcousticSignal(IntEnum):

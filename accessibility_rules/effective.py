@@ -10,7 +10,14 @@ at an edge's head only fill what is still unknown, and the way's ``way_share`` m
 way one crossing. A road whose sidewalks are mapped as ways of their own is walked on its
 carriageway only to cross it where no crossing is mapped (or to walk beside its sidewalk): each
 such edge is one informal crossing (``crossing=informal``: no markings; signals and paving
-unknown), wherever it leads. Recomputed vectorised (well under a millisecond for a city) whenever
+unknown), wherever it leads. A walk along a road (sidewalks not mapped apart) that goes on
+through a road junction — 3 or more carriageway arms, the node's ``road_arms`` — passes a side
+road's mouth there, which it crosses unless it keeps to the other side: a
+``CrossingKind.JUNCTION`` at the head, half a crossing where three arms meet and a whole one where
+more do (going straight on, a side arm is on the walker's side), no markings, signals and
+paving unknown; a crossing mapped on the junction node is that crossing instead. Which way the
+walk turns is not known to an edge, so turning into a side road on the near side counts too.
+Recomputed vectorised (well under a millisecond for a city) whenever
 obstacles patch the raw arrays.
 
 A rule over plain arrays (the graph's ``edge`` and ``node`` dictionaries, ``head`` and ``tail``):
@@ -83,13 +90,20 @@ class EffectiveEdges:
     # arrays built by hand): int8 Tri (foot, else access) and int8 Wheelchair.
     barrier_access: np.ndarray | None = None
     barrier_wheelchair: np.ndarray | None = None
+    #: bool: the edge's crossing is at its head node (a crossing node, a junction: met when the
+    #: walk goes on through it), not along the edge (a crossing way, a carriageway walked).
+    #: None: all along (arrays built by hand).
+    crossing_at_head: np.ndarray | None = None
 
 
 # the codes the rules compare with, as plain ints (an enum member is an attribute lookup away)
 _KERB_NONE = int(KerbKind.NONE)
 _CROSSING_NONE = int(CrossingKind.NONE)
 _CROSSING_INFORMAL = int(CrossingKind.INFORMAL)
+_CROSSING_JUNCTION = int(CrossingKind.JUNCTION)
 _SIDEWALK_SEPARATE = int(Sidewalk.SEPARATE)
+#: Carriageway arms (``road_arms``) from which a node is a road junction.
+_JUNCTION_ARMS = 3
 _BARRIER_NONE = int(BarrierKind.NONE)
 _WHEELCHAIR_UNKNOWN = int(Wheelchair.UNKNOWN)
 _SIGNAL_UNKNOWN = int(AcousticSignal.UNKNOWN)
@@ -131,14 +145,32 @@ def effective_edges_from_arrays(
     # it where no crossing is mapped (or in the road beside its sidewalk): each such edge is
     # one informal crossing, whose markings, signals and paving nobody mapped
     informal = road & (e["sidewalk"] == _SIDEWALK_SEPARATE) & ~way_crossing
+    # a walk along a road that goes on through a road junction (3 or more carriageway arms)
+    # crosses a side road's mouth there unless it turns into it on its own side: half a
+    # crossing where three arms meet, one where four or more do (going straight on, one of
+    # the side arms is on the walker's side); a crossing mapped on the junction node is that
+    # crossing, else the junction is its own kind, nothing of it mapped
+    arms = nd["road_arms"][h]
+    junction = road & ~informal & ~way_crossing & (arms >= _JUNCTION_ARMS)
+    bare_junction = junction & ~head_is_crossing
+    unmapped = informal | bare_junction
     crossing = np.where(
         way_crossing,
         e["crossing"],
-        np.where(node_crossing, nd["crossing"][h], np.where(informal, _CROSSING_INFORMAL, 0)),
+        np.where(
+            node_crossing | (junction & head_is_crossing),
+            nd["crossing"][h],
+            np.where(informal, _CROSSING_INFORMAL, np.where(bare_junction, _CROSSING_JUNCTION, 0)),
+        ),
     )
-    share = np.where(way_crossing, e["way_share"], np.where(node_crossing | informal, 1.0, 0.0))
+    junction_share = np.where(arms > _JUNCTION_ARMS, 1.0, 0.5)
+    share = np.where(
+        way_crossing,
+        e["way_share"],
+        np.where(node_crossing | informal, 1.0, np.where(junction, junction_share, 0.0)),
+    )
 
-    mapped = (crossing != _CROSSING_NONE) & ~informal  # facts known only where mapped
+    mapped = (crossing != _CROSSING_NONE) & ~unmapped  # facts known only where mapped
 
     def at_crossing(name: str, unknown: int) -> np.ndarray:
         node_val = np.where(head_is_crossing, nd[name][h], unknown)
@@ -177,4 +209,5 @@ def effective_edges_from_arrays(
         wheelchair=wheelchair,
         closed=e["closed"] | nd["closed"][h] | nd["closed"][t],
         is_road=road,
+        crossing_at_head=node_crossing | junction,
     )

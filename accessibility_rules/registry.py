@@ -425,6 +425,11 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         note="a seat on a network node; unknown = a seat whose backrest is not tagged",
     ),
     Attribute(
+        "road_arms", _N, "i1", Where.STRUCTURE, Fill.BUILD, "Fahrbahnarme", "carriageway arms",
+        note="carriageway edges leaving the node (road classes but service); 3 or more: a road "
+        "junction, where a walk along a road may cross a side road's mouth",
+    ),
+    Attribute(
         "closed", _N, "?", Where.NODE, Fill.OBSTACLE, "gesperrt", "closed", patchable=True,
         note="impassable for everyone (set by obstacles; False from OSM)",
     ),

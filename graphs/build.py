@@ -28,6 +28,7 @@ from accessibility_rules.attributes import (
     OSM_LICENCE_URL,
     AcousticSignal,
     CrossingKind,
+    HighwayClass,
     InclineSource,
     is_road_class,
 )
@@ -301,6 +302,7 @@ def _compile(
     edge |= empty_edge_columns(m)  # filled by graphs.features.join_features
     names, edge["name_id"] = _names(ways, way_a, edge, all_coords, geom_first)
     node = _node_attributes(osm_ids, xs, ys, node_attrs)
+    node["road_arms"] = road_arms(tail_a, edge["highway"], n)
     for name, dtype in EDGE_ATTRIBUTE_DTYPES.items():
         edge[name] = np.ascontiguousarray(edge[name], dtype=dtype)
     assert set(edge) == set(EDGE_ATTRIBUTE_DTYPES), set(edge) ^ set(EDGE_ATTRIBUTE_DTYPES)
@@ -315,6 +317,17 @@ def _compile(
         node=node,
         names=names,
     )
+
+
+def road_arms(tail: np.ndarray, highway: np.ndarray, n: int) -> np.ndarray:
+    """Per node, the carriageway edges leaving it (highway codes of a road class other than
+    service; an edge per direction, so a road passing through counts 2 and a T-junction 3):
+    where 3 or more meet, a walk along a road may cross a side road's mouth
+    (:mod:`accessibility_rules.effective`). Service roads (driveways, parking aisles) do not
+    count."""
+    arm = is_road_class(highway) & (np.asarray(highway) != int(HighwayClass.SERVICE))
+    arms = np.bincount(np.asarray(tail)[arm], minlength=n)
+    return np.minimum(arms, np.iinfo(np.int8).max).astype(np.int8)
 
 
 def _way_column(attrs: Sequence[WayAttributes], name: str, unknown: float = np.nan) -> np.ndarray:
@@ -465,6 +478,7 @@ def _node_attributes(
             value = getattr(attrs, f)
             node[f][i] = np.nan if value is None else value
     node["closed"] = np.zeros(n, dtype=bool)
+    node["road_arms"] = np.zeros(n, dtype=np.int8)  # counted from the edges: road_arms
     assert set(node) == set(NODE_ATTRIBUTE_DTYPES), set(node) ^ set(NODE_ATTRIBUTE_DTYPES)
     return node
 

@@ -22,7 +22,9 @@ from graphs.model import CompiledGraph, GraphFormatError
 
 #: Version of the folder layout. The arrays themselves follow the attribute registry, whose
 #: fingerprint is stored beside it: a graph built under another registry must be rebuilt.
-FORMAT_VERSION = 5  # 5: a seat beside a node counts on every edge there; 4: meta["stops"]
+FORMAT_VERSION = (
+    6  # 6: node road_arms; 5: a seat beside a node counts on every edge there; 4: meta["stops"]
+)
 ATTRIBUTE_SCHEMA = schema_fingerprint()
 _CORE = ("first_out", "head", "tail", "geom_first", "geom_lon", "geom_lat")
 

@@ -790,7 +790,7 @@ FLAG_KNOWN_INCLINE = 1 << 10  # a known incline along a walked length (no flight
 #: Columns :func:`report_piece_flags` reads, by their position in its ``cols`` argument.
 PIECE_COLUMNS = (
     "length_m", "incline_percent", "is_steps", "surface", "passage_width_m", "crossing",
-    "is_elevator", "kerb_count", "barrier",
+    "is_elevator", "kerb_count", "barrier", "crossing_at_head",
 )  # fmt: skip
 
 
@@ -809,6 +809,7 @@ def report_piece_flags(
     k = block.shape[0]
     c_len, c_incl, c_steps, c_surf = cols[0], cols[1], cols[2], cols[3]
     c_width, c_cross, c_elev, c_kerb, c_barrier = cols[4], cols[5], cols[6], cols[7], cols[8]
+    c_cross_head = cols[9]
     walked_m = 0.0
     for i in range(k):
         s = start if i == 0 else 0.0
@@ -838,8 +839,12 @@ def report_piece_flags(
         width = block[i, c_width]
         if has_length and np.isfinite(width) and width < narrow_limit:
             bits |= FLAG_NARROW
-        if block[i, c_cross] != crossing_none and walked and (e >= 1.0 or s == 0.0):
-            bits |= FLAG_CROSSING
+        if block[i, c_cross] != crossing_none and walked:
+            if block[i, c_cross_head] > 0:  # at the head: met going on through it
+                if not_last:
+                    bits |= FLAG_CROSSING
+            elif e >= 1.0 or s == 0.0:  # along the edge: walked from its start or to its end
+                bits |= FLAG_CROSSING
         if block[i, c_elev] > 0:
             bits |= FLAG_ELEVATOR
         if not_last and np.int64(block[i, c_kerb]) > 0:
@@ -853,7 +858,7 @@ def report_piece_flags(
 BARRIER_COLUMNS = (
     "incline_percent", "incline_source", "step_count", "handrail", "ramp_wheelchair", "surface",
     "passage_width_m", "crossing", "acoustic_signal", "vibration_signal", "tactile_paving",
-    "kerb_height_cm", "kerb_count", "barrier",
+    "kerb_height_cm", "kerb_count", "barrier", "crossing_at_head",
 )  # fmt: skip
 #: The codes of the kinds of barrier :func:`barrier_rows` lists, in the order a report lists
 #: them at one place.
@@ -885,8 +890,9 @@ def barrier_rows(
     piece's first and last point in the polyline.
 
     A row: the kind's code (``BARRIER_*``), the piece, the polyline
-    point it is placed at (a steep part, steps, a surface, a narrow passage and a crossing at
-    the piece's first point, an elevator, a kerb and a barrier at its last), where it
+    point it is placed at (a steep part, steps, a surface, a narrow passage and a crossing
+    along the edge at the piece's first point; an elevator, a kerb, a barrier and a crossing
+    at the edge's head node — ``crossing_at_head`` — at its last), where it
     is (metres, rounded to tenths as Python's ``round``), and the details, rounded as
     ``np.round`` (``rint(x·10^d) / 10^d``) where the report rounds them: steep — incline
     (0.1), length (0.1), source code; steps — the count walked (``max(1, rint(count ·
@@ -898,7 +904,7 @@ def barrier_rows(
     k = flags.size
     c_incl, c_src, c_steps, c_rail, c_ramp = cols[0], cols[1], cols[2], cols[3], cols[4]
     c_surf, c_width, c_cross, c_acou, c_vib = cols[5], cols[6], cols[7], cols[8], cols[9]
-    c_tact, c_kh, c_kc, c_bar = cols[10], cols[11], cols[12], cols[13]
+    c_tact, c_kh, c_kc, c_bar, c_chead = cols[10], cols[11], cols[12], cols[13], cols[14]
     n = 0
     for kind in range(len(BARRIER_FLAGS)):
         bit = BARRIER_FLAGS[kind]
@@ -907,9 +913,11 @@ def barrier_rows(
                 continue
             row = out[n]
             a = b = c = d = np.nan
-            if kind <= BARRIER_CROSSING:  # steep, steps, surface, narrow, crossing: its start
+            head_crossing = kind == BARRIER_CROSSING and block[i, c_chead] > 0
+            if kind <= BARRIER_CROSSING and not head_crossing:
+                # steep, steps, surface, narrow, a crossing way: its start
                 place, where_m = first_pt[i], at[i]
-            else:  # elevator, kerb, barrier: at its head
+            else:  # elevator, kerb, barrier, a crossing node or junction: at its head
                 place, where_m = last_pt[i], at[i] + lengths[i]
             if kind == BARRIER_STEEP:
                 a = np.rint(block[i, c_incl] * 10.0) / 10.0

@@ -151,6 +151,7 @@ REPORT_EDGE_COLUMNS = (
 REPORT_EFFECTIVE_COLUMNS = (
     "passage_width_m", "crossing", "acoustic_signal", "vibration_signal", "tactile_paving",
     "is_elevator", "kerb_count", "kerb_height_cm", "barrier", "crossing_share", "kerb_unknown_count",
+    "crossing_at_head",
 )  # fmt: skip
 
 
@@ -185,6 +186,8 @@ class ReportTable:
         """Stack the raw and effective per-edge columns (rebuilt whenever obstacles change)."""
         columns = [edge[n] for n in REPORT_EDGE_COLUMNS]
         columns += [getattr(eff, n) for n in REPORT_EFFECTIVE_COLUMNS]
+        if eff.crossing_at_head is None:  # arrays built by hand: every crossing along its edge
+            columns[-1] = np.zeros(len(eff.crossing), dtype=bool)
         rows = np.column_stack([np.asarray(col, dtype=np.float64) for col in columns])
         names = REPORT_EDGE_COLUMNS + REPORT_EFFECTIVE_COLUMNS
         return cls(np.ascontiguousarray(rows), {n: i for i, n in enumerate(names)})
@@ -478,9 +481,10 @@ def _listed_barriers(
 ) -> list[Barrier]:
     """Every barrier met, sorted by place: for each piece whose flags mark a kind, its details
     (values rounded as reported, enum codes by name). Steep parts, steps, surfaces, narrow
-    passages and crossings are placed at the piece's start (a crossing where one begins to
+    passages and crossing ways are placed at the piece's start (a crossing where one begins to
     cross: the kerb, said before it is reached, its point and its metres the same place),
-    elevators, kerbs and barriers at its head.
+    elevators, kerbs, barriers and the crossings of the head node (a crossing node, a road
+    junction: ``crossing_at_head``, begun where the walk reaches the node) at its head.
 
     The pieces with a barrier are gathered from ``block`` (the route's report table rows) once,
     as plain floats; values are rounded by :func:`round_as_numpy`, as ``np.round`` did."""
@@ -533,7 +537,11 @@ def _listed_barriers(
                 width = round_as_numpy(row[ix["passage_width_m"]], 2)
                 add(kind, first_pt[i], at_m[i], {"width_m": width})
             elif kind == "crossing":
-                add(kind, first_pt[i], at_m[i], {
+                at_head = row[ix["crossing_at_head"]] > 0  # a crossing node, a junction
+                place, at_i = (
+                    (last_pt[i], at_m[i] + length_m[i]) if at_head else (first_pt[i], at_m[i])
+                )
+                add(kind, place, at_i, {
                     "crossing": _name(_CROSSING_NAMES, row[ix["crossing"]]),
                     "acoustic_signal": _name(_ACOUSTIC_NAMES, row[ix["acoustic_signal"]]),
                     "vibration_signal": _name(_TRI_NAMES, row[ix["vibration_signal"]]),

@@ -389,6 +389,7 @@ _WORDS = {
         "lowered": "abgesenkt", "raised": "hoch", "flush": "ebenerdig",
         "crossing_signals": "Ampel", "crossing_marked": "Zebrastreifen", "crossing_other": "Straßenquerung",
         "crossing_informal": "Straßenquerung ohne kartierten Überweg",
+        "crossing_junction": "Kreuzung ohne kartierten Überweg",
         "acoustic": "akustischem Signal", "vibration": "Vibrationssignal", "tactile": "Bodenindikatoren",
         "acoustic_no": "akustisches Signal", "with": "mit", "without": "ohne", "and": "und",
         "steep_up": "Steigung {p} auf {d}", "steep_down": "Gefälle {p} auf {d}",
@@ -403,6 +404,7 @@ _WORDS = {
         "lowered": "lowered", "raised": "raised", "flush": "flush",
         "crossing_signals": "traffic light", "crossing_marked": "zebra crossing", "crossing_other": "road crossing",
         "crossing_informal": "road crossing where no crossing is mapped",
+        "crossing_junction": "junction where no crossing is mapped",
         "acoustic": "acoustic signal", "vibration": "vibration signal", "tactile": "tactile paving",
         "acoustic_no": "acoustic signal", "with": "with", "without": "without", "and": "and",
         "steep_up": "uphill {p} for {d}", "steep_down": "downhill {p} for {d}",
@@ -498,6 +500,7 @@ def describe_barrier(kind: str, details: Mapping[str, Any], lang: Language) -> s
             "traffic_signals": "crossing_signals",
             "marked": "crossing_marked",
             "informal": "crossing_informal",
+            "junction": "crossing_junction",
         }.get(str(d.get("crossing")), "crossing_other")
         has, lacks = [], []
         if d.get("acoustic_signal") == "yes":

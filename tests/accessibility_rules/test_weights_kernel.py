@@ -152,6 +152,7 @@ def random_edges(
         "is_road": rng.random(n) < 0.3,
         "barrier_access": pick(_codes(Tri)) if overrides else None,
         "barrier_wheelchair": pick(_codes(Wheelchair)) if overrides else None,
+        "crossing_at_head": rng.random(n) < 0.3,  # the report's, not read by the weights
     }
     dtypes = {f.name: f.type for f in dataclasses.fields(EffectiveEdges)}
     assert set(eff) == set(dtypes)
@@ -162,6 +163,7 @@ def random_edges(
     narrow = {
         "kerb_height_cm": np.float32, "crossing_share": np.float32, "passage_width_m": np.float32,
         "is_elevator": np.bool_, "closed": np.bool_, "is_road": np.bool_,
+        "crossing_at_head": np.bool_,
     }  # fmt: skip
     eff = {k: None if v is None else v.astype(narrow.get(k, np.int8)) for k, v in eff.items()}
     edge = {k: v.astype(EDGE_ATTRIBUTE_DTYPES[k]) for k, v in edge.items()}
@@ -233,7 +235,10 @@ def _events_reference(edge: dict[str, np.ndarray], eff: EffectiveEdges) -> tuple
         (eff.wheelchair.astype(np.int64) == Wheelchair.NO, k.E_NODE_WHEELCHAIR_NO),
         (signalised & (acoustic == AcousticSignal.NO), k.E_SIGNAL_NO),
         (crossing & (paving == Tri.NO), k.E_PAVING_NO),
-        (np.isin(kind, (CrossingKind.UNMARKED, CrossingKind.INFORMAL)), k.E_UNMARKED),
+        (
+            np.isin(kind, (CrossingKind.UNMARKED, CrossingKind.INFORMAL, CrossingKind.JUNCTION)),
+            k.E_UNMARKED,
+        ),
         (eff.is_road.astype(bool) & np.isin(side, [Sidewalk.NONE, Sidewalk.SEPARATE]), k.E_CARRIAGEWAY),
     ]  # fmt: skip
     unknown = [

@@ -262,7 +262,9 @@ def reference_weights_and_parts(
     transition = eff.kerb_count * p.kerb_delay_s + share * p.crossing_delay_s
     transition += share * np.where(signalised & (eff.acoustic_signal == AcousticSignal.NO), p.missing_acoustic_signal_penalty_s, 0.0)  # fmt: skip
     transition += share * np.where(crossing & (eff.tactile_paving == Tri.NO), p.missing_tactile_paving_penalty_s, 0.0)  # fmt: skip
-    unmarked = np.isin(eff.crossing, (CrossingKind.UNMARKED, CrossingKind.INFORMAL))  # no markings
+    unmarked = np.isin(
+        eff.crossing, (CrossingKind.UNMARKED, CrossingKind.INFORMAL, CrossingKind.JUNCTION)
+    )  # no markings
     transition += share * np.where(unmarked, p.unmarked_crossing_penalty_s, 0.0)
     node_penal = unknowns & np.uint32(penal_bits & ~int(_EDGE_LEVEL_UNKNOWNS) & 0xFFFF)
     penal_count = np.where(node_penal & np.uint32(Unknown.KERB_HEIGHT), eff.kerb_unknown_count, 0) + share * (

@@ -534,8 +534,8 @@ def detour_exists(g: CompiledGraph, a: int, b: int, avoid: int, hops: int = 12) 
 
 
 def kerb_nodes(router: Router) -> Iterator[tuple[int, Any, Any, Any]]:
-    """Kerb-free nodes where streets meet, passed by the wheelchair route between neighbours
-    that are also connected around the node."""
+    """Kerb-free nodes where streets meet, passed by the wheelchair route and by the walking
+    route between neighbours that are also connected around the node."""
     g = router.graph
     for v in range(g.node_count):
         if degree(g, v) < 3 or g.node["kerb"][v] != KerbKind.NONE:
@@ -548,7 +548,8 @@ def kerb_nodes(router: Router) -> Iterator[tuple[int, Any, Any, Any]]:
             continue
         origin, destination = latlon(g, ends[0]), latlon(g, ends[1])
         route = router.route(origin, destination, "wheelchair")
-        if route.accessibility.verdict != "no" and enters(route, g, v):
+        walk = router.route(origin, destination, "walk")
+        if route.accessibility.verdict != "no" and enters(route, g, v) and enters(walk, g, v):
             yield v, origin, destination, route
 
 

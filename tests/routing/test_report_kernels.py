@@ -150,7 +150,7 @@ def piece_flags_reference(
         _kernels.FLAG_NARROW: has_length & np.isfinite(width) & (width < narrow_limit),
         _kernels.FLAG_CROSSING: (crossing != CrossingKind.NONE)
         & walked
-        & ((ends >= 1.0) | (starts == 0.0)),
+        & np.where(c["crossing_at_head"] > 0, not_last, (ends >= 1.0) | (starts == 0.0)),
         _kernels.FLAG_ELEVATOR: c["is_elevator"] > 0,
         _kernels.FLAG_KERB: not_last & (c["kerb_count"].astype(np.int64) > 0),
         _kernels.FLAG_BARRIER: not_last & (c["barrier"] != BarrierKind.NONE),

@@ -18,8 +18,9 @@ from routing.instructions import instructions
 
 pytestmark = pytest.mark.realdata
 
-#: Mannheimer Straße, the bus platform "Friedhof" as a via point (a wheelchair route).
-TO_THE_PLATFORM = [(49.44521, 7.75421), (49.44479, 7.79486), (49.45244, 7.77391)]
+#: Mannheimer Straße, a point on the footway to the bus platform "Friedhof" as a via point (a
+#: wheelchair route that goes back the way it came).
+TO_THE_PLATFORM = [(49.44521, 7.75421), (49.44479, 7.79436), (49.45244, 7.77391)]
 
 
 def test_the_stop_is_said_where_it_is_reached_and_the_way_back(ksl_router: Any) -> None:
@@ -27,13 +28,13 @@ def test_the_stop_is_said_where_it_is_reached_and_the_way_back(ksl_router: Any) 
     (stop,) = route.stops
     steps = instructions(route, "de")
     (via,) = [s for s in steps if s.type == "via"]
-    assert via.text == "Nach 2 m: Sie haben Ihr Zwischenziel erreicht, dann umkehren."
+    assert via.text == "Nach 15 m: Sie haben Ihr Zwischenziel erreicht, dann umkehren."
     assert (via.at_m, [via.lon, via.lat]) == (stop.at_m, route.geometry[stop.point])
     after = steps[steps.index(via) + 1]
     assert after.type == "turn"
-    assert after.text == "Nach 2 m rechts abbiegen auf den Fußweg."  # from the stop, turned
+    assert after.text == "Nach 15 m rechts abbiegen auf den Fußweg."  # from the stop, turned
     (en,) = [s for s in instructions(route, "en") if s.type == "via"]
-    assert en.text == "In 2 m: You have reached your stop, then turn around."
+    assert en.text == "In 15 m: You have reached your stop, then turn around."
 
 
 def test_a_route_without_via_points_has_no_stops(ksl_router: Any) -> None:

@@ -102,6 +102,8 @@ ROAD_HIGHWAYS = frozenset(
     {"residential", "service", "unclassified", "road", "tertiary", "tertiary_link", "secondary",
      "secondary_link", "primary", "primary_link", "living_street", "trunk", "trunk_link"}
 )  # fmt: skip
+#: The roads whose mouth a walk along a road crosses at a junction (driveways do not count).
+JUNCTION_ARM_HIGHWAYS = ROAD_HIGHWAYS - {"service"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,6 +488,18 @@ class TruthOsm:
         tags = self.node_tags.get(node, {})
         return len(ways) > 1 or any(key in tags for key in EDGE_END_KEYS)
 
+    def road_arms(self, node: int) -> int:
+        """The carriageways (roads but service ways) leaving a node: the neighbours it reaches
+        along one (a road passing through counts 2, a T-junction 3)."""
+        return sum(
+            1
+            for nb in self.graph[node]
+            if any(
+                self.way_tags[w].get("highway") in JUNCTION_ARM_HIGHWAYS
+                for w in self.graph[node][nb]["ways"]
+            )
+        )
+
     def _way_nodes(self) -> dict[int, set[int]]:
         """Way id → its nodes in the walkable graph (made once)."""
         if self._nodes_of_way is None:
@@ -771,7 +785,9 @@ def read_route(
     coming along a road and turning onto a footway there, or the reverse, may or may not cross
     the road: not read); a crossing way, or a carriageway beside separate sidewalks, counts when
     the route walks a whole segment of it and goes on from a node where an edge surely ends
-    (what a way holds is met at the end of an edge: a walk that stops short has not met it).
+    (what a way holds is met at the end of an edge: a walk that stops short has not met it); a
+    road junction (3 or more carriageways, service ways not counted) counts when the route comes
+    to it along a road and goes on from it (it may cross a side road's mouth there).
     """
     pts = [(float(lon), float(lat)) for lon, lat in geometry]
     ids = [truth.nodes_at(lon, lat) for lon, lat in pts]
@@ -849,6 +865,8 @@ def read_route(
                 states = truth.crossing_states(node=n)
                 if states and off_road:
                     _crossing_hazards(states, limits, at[i], at[i], f"node {n}", hazards, unknowns)
+            if _along_road(truth, seg_ways[i - 1]) and seg_ways[i]:
+                _junction(truth, ids[i], limits, at[i], hazards, unknowns)
     if limits.tactile or limits.sound:
         for w, (first, last) in crossing_ways.items():
             if last < 0.0:
@@ -857,6 +875,39 @@ def read_route(
             _crossing_hazards(states, limits, first, last, f"way {w}", hazards, unknowns)
     hazards.sort(key=lambda h: h.start_m)
     return RouteReading(hazards=hazards, unmatched=unmatched, gaps=gaps, unknowns=unknowns)
+
+
+def _along_road(truth: TruthOsm, ways: set[int]) -> bool:
+    """Whether a walk on a segment of ``ways`` is a walk along a road (its sidewalks not mapped
+    as ways of their own: walked in the carriageway, the road is crossed anyway)."""
+    return bool(ways) and all(
+        truth.way_tags[w].get("highway") in ROAD_HIGHWAYS and not _in_carriageway(truth.way_tags[w])
+        for w in ways
+    )
+
+
+def _junction(
+    truth: TruthOsm,
+    nodes: list[int],
+    limits: Limits,
+    at_m: float,
+    hazards: list[Hazard],
+    unknowns: list[Hazard],
+) -> None:
+    """A walk along a road that goes on through a road junction (3 or more carriageways)
+    crosses a side road's mouth unless it keeps to the other side: the crossing mapped on the
+    junction node, or one whose paving and signals nobody mapped."""
+    for n in nodes:
+        if truth.road_arms(n) < 3:
+            continue
+        states = truth.crossing_states(node=n)
+        if states:
+            _crossing_hazards(states, limits, at_m, at_m, f"node {n}", hazards, unknowns)
+        else:
+            what = "a road junction passed along a road, no crossing mapped"
+            kind = "tactile" if limits.tactile else "sound"
+            unknowns.append(Hazard(kind, at_m, at_m, f"node {n}", what))
+        return
 
 
 def _in_carriageway(tags: dict[str, str]) -> bool:
