@@ -803,14 +803,15 @@ PIECE_COLUMNS = (
 @kernel
 def report_piece_flags(
     block: np.ndarray, cols: np.ndarray, start: float, end: float, steep_limit: float,
-    narrow_limit: float, reported_surface: np.ndarray, crossing_none: float,
+    narrow_limit: float, reported_surface: np.ndarray, reported_crossing: np.ndarray,
     barrier_none: float, lengths: np.ndarray, at: np.ndarray, flags: np.ndarray,
 ) -> None:  # fmt: skip
     """Per piece of a route (rows of ``block``, the report table gathered for its edges; ``cols``
     the positions of :data:`PIECE_COLUMNS` in it): the length walked, where it starts (metres
     from the route's start, a running sum) and the ``FLAG_*`` bits of what the report lists
     there. The walk starts at fraction ``start`` of the first piece and ends at ``end`` of the
-    last; ``reported_surface`` is indexed by surface code + 1. One pass instead of a numpy
+    last; ``reported_surface`` and ``reported_crossing`` (the kinds listed; not NONE) are
+    indexed by code + 1. One pass instead of a numpy
     expression per kind (:func:`routing.report.build_route` reads the bits)."""
     k = block.shape[0]
     c_len, c_incl, c_steps, c_surf = cols[0], cols[1], cols[2], cols[3]
@@ -845,7 +846,7 @@ def report_piece_flags(
         width = block[i, c_width]
         if has_length and np.isfinite(width) and width < narrow_limit:
             bits |= FLAG_NARROW
-        if block[i, c_cross] != crossing_none and walked:
+        if reported_crossing[np.int64(block[i, c_cross]) + 1] and walked:
             if block[i, c_cross_head] > 0:  # at the head: met going on through it
                 if not_last:
                     bits |= FLAG_CROSSING

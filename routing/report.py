@@ -281,7 +281,7 @@ def build_route(
     flags = np.empty(k, dtype=np.int64)
     report_piece_flags(
         block, table.piece_columns, start, end, plan.steep_limit, plan.narrow_limit,
-        plan.reported_surfaces, _CROSSING_NONE, _BARRIER_NONE, lengths, at, flags,
+        plan.reported_surfaces, plan.reported_crossings, _BARRIER_NONE, lengths, at, flags,
     )  # fmt: skip
     total = float(_sum(lengths))
     points, first_pt, last_pt = route_polyline(graph, edges, start, end)
@@ -392,6 +392,34 @@ def _reported_surfaces(avoid_surfaces: Any) -> np.ndarray:
     """Surface codes reported as poor (indexed by code + 1: UNKNOWN is -1): :data:`POOR_SURFACES`
     and those the profile avoids."""
     return _reported_surface_table(tuple(sorted(avoid_surfaces)))
+
+
+def _reported_crossings(profile: Profile) -> np.ndarray:
+    """Crossing kinds a route report lists (indexed by code + 1: UNKNOWN is -1): every crossing
+    but the road junctions a walk along a road goes through, which are listed for a profile
+    that weighs crossings (requires or prices signals, paving or markings); for sighted
+    walkers who take any crossing (walk, dog walk, allergy) they would be a step every 50 m
+    and say nothing they need. Their time is in the duration either way."""
+    cares = (
+        profile.require_acoustic_signals
+        or profile.require_tactile_paving
+        or profile.unmarked_crossing_penalty_s > 0
+        or profile.missing_acoustic_signal_penalty_s > 0
+        or profile.missing_tactile_paving_penalty_s > 0
+    )
+    return _REPORTED_CROSSINGS[bool(cares)]
+
+
+def _crossing_table(junctions: bool) -> np.ndarray:
+    table = np.ones(max(int(k) for k in CrossingKind) + 2, dtype=bool)
+    table[int(CrossingKind.NONE) + 1] = False
+    table[int(CrossingKind.JUNCTION) + 1] = junctions
+    table.flags.writeable = False  # shared by every report
+    return table
+
+
+#: :func:`_reported_crossings` without and with the road junctions.
+_REPORTED_CROSSINGS = (_crossing_table(False), _crossing_table(True))
 
 
 @functools.lru_cache(maxsize=256)
@@ -583,7 +611,6 @@ _ACOUSTIC_NAMES = _enum_table(AcousticSignal)
 _BARRIER_NAMES = _enum_table(BarrierKind)
 _HIGHWAY_NAMES = _enum_table(HighwayClass)
 _SMOOTHNESS_NAMES = _enum_table(Smoothness)
-_CROSSING_NONE = float(CrossingKind.NONE)
 _BARRIER_NONE = float(BarrierKind.NONE)
 
 
@@ -734,6 +761,7 @@ class _VerdictPlan:
     steep_limit: float  # inclines at or above this are reported as steep parts
     narrow_limit: float  # passages narrower than this are reported
     reported_surfaces: np.ndarray  # _reported_surfaces(profile.avoid_surfaces)
+    reported_crossings: np.ndarray  # _reported_crossings(profile)
     #: What the verdict may rely on, in the order listed: (name, along (metres) or counted,
     #: placed at the piece's head, estimated), and the bit and ``RELY_*`` kind of each for
     #: :func:`~routing._kernels.reliance_pieces`.
@@ -823,7 +851,7 @@ def _plan_of(profile: Profile) -> _VerdictPlan:
     narrow = profile.min_width_m if profile.min_width_m is not None else NARROW_REPORT_M
     return _VerdictPlan(
         limited, forbidden, flags, rule, can_break, max_incline, handrail, float(steep),
-        float(narrow), _reported_surfaces(profile.avoid_surfaces),
+        float(narrow), _reported_surfaces(profile.avoid_surfaces), _reported_crossings(profile),
         *_reliances(flags, max_incline, handrail),
     )  # fmt: skip
 

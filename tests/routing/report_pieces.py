@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from accessibility_rules.attributes import BarrierKind, CrossingKind
+from accessibility_rules.attributes import BarrierKind
 from accessibility_rules.profile import Profile
 from routing import _kernels
 from routing.geometry import route_polyline
@@ -37,7 +37,7 @@ def walk_pieces(
     lengths, at, flags = np.empty(k), np.empty(k), np.empty(k, dtype=np.int64)
     _kernels.report_piece_flags(
         block, table.piece_columns, start, end, plan.steep_limit, plan.narrow_limit,
-        plan.reported_surfaces, float(CrossingKind.NONE), float(BarrierKind.NONE), lengths, at,
+        plan.reported_surfaces, plan.reported_crossings, float(BarrierKind.NONE), lengths, at,
         flags,
     )  # fmt: skip
     points, first_pt, last_pt = route_polyline(router.graph, edges, start, end)

@@ -33,6 +33,7 @@ from routing.report import (
     STEEP_REPORT_PERCENT,
     _barriers,
     _listed_barriers,
+    _plan,
     _reported_surfaces,
     _segments,
 )
@@ -128,8 +129,11 @@ def piece_flags_reference(
     steep_limit: float,
     narrow_limit: float,
     reported: np.ndarray,
+    *,
+    junctions: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
-    """Lengths, starts and the masks of every flag, as the report computed them in numpy."""
+    """Lengths, starts and the masks of every flag, as the report computed them in numpy
+    (road junctions listed as crossings only for a profile that weighs crossings)."""
     k = len(c["length_m"])
     starts, ends = np.zeros(k), np.ones(k)
     starts[0], ends[-1] = start, end
@@ -149,6 +153,7 @@ def piece_flags_reference(
         _kernels.FLAG_SURFACE: reported[c["surface"].astype(np.int64) + 1] & has_length,
         _kernels.FLAG_NARROW: has_length & np.isfinite(width) & (width < narrow_limit),
         _kernels.FLAG_CROSSING: (crossing != CrossingKind.NONE)
+        & (junctions | (crossing != CrossingKind.JUNCTION))
         & walked
         & np.where(c["crossing_at_head"] > 0, not_last, (ends >= 1.0) | (starts == 0.0)),
         _kernels.FLAG_ELEVATOR: c["is_elevator"] > 0,
@@ -168,13 +173,16 @@ def _same_flags(router: Any, edges: np.ndarray, start: float, end: float, profil
     steep = min(STEEP_REPORT_PERCENT, profile.max_incline_percent or STEEP_REPORT_PERCENT)
     narrow = profile.min_width_m if profile.min_width_m is not None else NARROW_REPORT_M
     reported = _reported_surfaces(profile.avoid_surfaces)
+    junctions = _plan(profile).reported_crossings[int(CrossingKind.JUNCTION) + 1]
     k = len(edges)
     lengths, at, flags = np.empty(k), np.empty(k), np.empty(k, dtype=np.int64)
     _kernels.report_piece_flags(
         block, table.piece_columns, start, end, float(steep), float(narrow), reported,
-        float(CrossingKind.NONE), float(BarrierKind.NONE), lengths, at, flags,
+        _plan(profile).reported_crossings, float(BarrierKind.NONE), lengths, at, flags,
     )  # fmt: skip
-    want_lengths, want_at, masks = piece_flags_reference(c, start, end, steep, narrow, reported)
+    want_lengths, want_at, masks = piece_flags_reference(
+        c, start, end, steep, narrow, reported, junctions=bool(junctions)
+    )
     assert lengths.tolist() == want_lengths.tolist()
     assert at.tolist() == want_at.tolist()
     for bit, mask in masks.items():

@@ -100,12 +100,20 @@ def test_a_route_through_unmapped_junctions_rests_on_unknown_paving(router: Rout
     assert en.endswith("Junction where no crossing is mapped.")
 
 
-def test_a_walk_through_junctions_takes_their_crossing_time(router: Router) -> None:
+def test_a_walk_through_junctions_takes_their_crossing_time_and_lists_them_where_it_matters(
+    router: Router,
+) -> None:
     profile = router.profile("walk")
     route = router.route(WEST_END, EAST_END, profile)
     # half a crossing at each T-junction (nodes 2 and 5), a whole one at the crossroads
     expected = walking_time_s(profile, route.distance_m) + 2.0 * profile.crossing_delay_s
     assert route.duration_s == pytest.approx(expected, abs=0.1)
+    # a walker who takes any crossing is not told of every side road; the mapped one is listed
+    kinds = [b.details["crossing"] for b in route.barriers if b.kind == "crossing"]
+    assert kinds == ["traffic_signals"]
+    wheelchair = router.route(WEST_END, EAST_END, "wheelchair")  # prices unmarked crossings
+    kinds = [b.details["crossing"] for b in wheelchair.barriers if b.kind == "crossing"]
+    assert kinds == ["junction", "junction", "traffic_signals"]
 
 
 def test_a_walk_ending_on_a_junction_does_not_cross_it(router: Router) -> None:
