@@ -396,16 +396,22 @@ def _reported_surfaces(avoid_surfaces: Any) -> np.ndarray:
 
 def _reported_crossings(profile: Profile) -> np.ndarray:
     """Crossing kinds a route report lists (indexed by code + 1: UNKNOWN is -1): every crossing
-    but the road junctions a walk along a road goes through, which are listed for a profile
-    that weighs crossings (requires or prices signals, paving or markings); for sighted
-    walkers who take any crossing (walk, dog walk, allergy) they would be a step every 50 m
-    and say nothing they need. Their time is in the duration either way."""
+    but the road junctions a walk along a road goes through, which are listed (and so said in
+    the steps) for a profile that asks what a crossing has: signals with sound or tactile
+    paving required, their absence priced, or their unknown state not simply accepted (the
+    blind and low-vision presets; PRODUCT.md 7: blind users need crossings announced). For
+    everyone else they would be a step every 50 m on streets without mapped sidewalks, about
+    crossings whose facts they do not weigh; their time and price stay in the route either
+    way (measured 2026-12-05: listed for every preset but walk, dog walk and allergy, a served
+    answer cost 1.44× the server's CPU at concurrency 8, wheelchair and walk trips)."""
+    unknown = profile.unknown
     cares = (
         profile.require_acoustic_signals
         or profile.require_tactile_paving
-        or profile.unmarked_crossing_penalty_s > 0
         or profile.missing_acoustic_signal_penalty_s > 0
         or profile.missing_tactile_paving_penalty_s > 0
+        or unknown.acoustic_signal != UnknownTreatment.ACCEPT
+        or unknown.tactile_paving != UnknownTreatment.ACCEPT
     )
     return _REPORTED_CROSSINGS[bool(cares)]
 

@@ -108,12 +108,15 @@ def test_a_walk_through_junctions_takes_their_crossing_time_and_lists_them_where
     # half a crossing at each T-junction (nodes 2 and 5), a whole one at the crossroads
     expected = walking_time_s(profile, route.distance_m) + 2.0 * profile.crossing_delay_s
     assert route.duration_s == pytest.approx(expected, abs=0.1)
-    # a walker who takes any crossing is not told of every side road; the mapped one is listed
-    kinds = [b.details["crossing"] for b in route.barriers if b.kind == "crossing"]
-    assert kinds == ["traffic_signals"]
-    wheelchair = router.route(WEST_END, EAST_END, "wheelchair")  # prices unmarked crossings
-    kinds = [b.details["crossing"] for b in wheelchair.barriers if b.kind == "crossing"]
-    assert kinds == ["junction", "junction", "traffic_signals"]
+    # only who asks what a crossing has is told of every side road; the mapped one is listed
+    for preset in ("walk", "wheelchair", "rollator"):
+        passed = router.route(WEST_END, EAST_END, preset)
+        kinds = [b.details["crossing"] for b in passed.barriers if b.kind == "crossing"]
+        assert kinds == ["traffic_signals"], preset
+    for preset in ("blind", "low_vision"):
+        passed = router.route(WEST_END, EAST_END, preset)
+        kinds = [b.details["crossing"] for b in passed.barriers if b.kind == "crossing"]
+        assert kinds == ["junction", "junction", "traffic_signals"], preset
 
 
 def test_a_walk_ending_on_a_junction_does_not_cross_it(router: Router) -> None:
