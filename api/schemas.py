@@ -348,8 +348,10 @@ class PollenOut(BaseModel):
     )
     trees: float | None = Field(
         description="tree genera: trees of the genus passed, per tree the route's metres within "
-        "20 m of it ÷ 40 m (1 for a tree right beside a straight way, less farther off, 2 when "
-        "passed twice), however the ways are split into edges; null for grasses and herbs"
+        "the graph's tree distance of it ÷ twice that distance (the build option "
+        "tree_distance_m of `stufenlos build`, 20 m by default: 1 for a tree right beside "
+        "a straight way, less farther off, 2 when passed twice), however the ways are split "
+        "into edges; null for grasses and herbs"
     )
     trees_per_km: float | None
     grass_m: float | None = Field(description="grasses: metres beside grass; null otherwise")
