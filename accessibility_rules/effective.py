@@ -154,20 +154,16 @@ def effective_edges_from_arrays(
     junction = road & ~informal & ~way_crossing & (arms >= _JUNCTION_ARMS)
     bare_junction = junction & ~head_is_crossing
     unmapped = informal | bare_junction
-    crossing = np.where(
-        way_crossing,
-        e["crossing"],
-        np.where(
-            node_crossing | (junction & head_is_crossing),
-            nd["crossing"][h],
-            np.where(informal, _CROSSING_INFORMAL, np.where(bare_junction, _CROSSING_JUNCTION, 0)),
-        ),
+    at_node = node_crossing | (junction & head_is_crossing)
+    crossing = np.select(
+        [way_crossing, at_node, informal, bare_junction],
+        [e["crossing"], nd["crossing"][h], _CROSSING_INFORMAL, _CROSSING_JUNCTION],
+        _CROSSING_NONE,
     )
-    junction_share = np.where(arms > _JUNCTION_ARMS, 1.0, 0.5)
-    share = np.where(
-        way_crossing,
-        e["way_share"],
-        np.where(node_crossing | informal, 1.0, np.where(junction, junction_share, 0.0)),
+    share = np.select(
+        [way_crossing, node_crossing | informal, junction],
+        [e["way_share"], 1.0, np.where(arms > _JUNCTION_ARMS, 1.0, 0.5)],
+        0.0,
     )
 
     mapped = (crossing != _CROSSING_NONE) & ~unmapped  # facts known only where mapped

@@ -220,6 +220,16 @@ if (
     raise ImportError("weights.Limit/Unknown and the weight kernel's bits disagree")
 
 
+def cares_about_signals(profile: Profile) -> bool:
+    """Whether a crossing's acoustic signal changes the profile's weights (required or priced)."""
+    return profile.require_acoustic_signals or profile.missing_acoustic_signal_penalty_s > 0
+
+
+def cares_about_paving(profile: Profile) -> bool:
+    """Whether a crossing's tactile paving changes the profile's weights (required or priced)."""
+    return profile.require_tactile_paving or profile.missing_tactile_paving_penalty_s > 0
+
+
 def _float32(value: float) -> float:
     """``value`` rounded to float32: attributes are stored as float32, so a tagged 0.9 m reads
     0.8999999762; compared at float32 precision it equals a 0.9 m limit."""
@@ -322,8 +332,8 @@ def profile_inputs(
         (_k.F_CARES_SMOOTH, p.worst_smoothness is not None),
         (_k.F_CARES_STEPS, p.max_step_count is not None and not p.avoid_steps),
         (_k.F_CARES_LIT, p.require_lit or p.unlit_penalty_factor > 1),
-        (_k.F_CARES_SIGNALS, p.require_acoustic_signals or p.missing_acoustic_signal_penalty_s > 0),
-        (_k.F_CARES_TACTILE, p.require_tactile_paving or p.missing_tactile_paving_penalty_s > 0),
+        (_k.F_CARES_SIGNALS, cares_about_signals(p)),
+        (_k.F_CARES_TACTILE, cares_about_paving(p)),
         (_k.F_AVOID_STEPS, p.avoid_steps),
         (_k.F_HAS_MAX_STEPS, p.max_step_count is not None),
         (_k.F_MAX_STEPS, p.max_step_count if p.max_step_count is not None else 0),

@@ -114,17 +114,16 @@ def landmark_distances(
     graph: CompiledGraph,
     cost: np.ndarray,
     landmark_nodes: np.ndarray,
-    tau: np.ndarray | None = None,
+    transition_s: np.ndarray | None = None,
 ) -> Landmarks:
     """One Dijkstra per landmark over the symmetric lower-bound metric of the edge ``cost``,
-    and the nodes' ``tau`` as the last column (zeros without one: see :func:`compute_landmarks`).
+    and the nodes' ``transition_s`` (``tau``, seconds) as the last column (zeros without one:
+    see :func:`compute_landmarks`).
 
     With ``tau`` the metric is ``min(cost(u→v), cost(v→u)) + (tau(u) + tau(v)) / 2``."""
-    cost = np.asarray(cost, dtype=np.float64)
-    n_nodes = graph.node_count
-    node_tau = np.zeros(n_nodes) if tau is None else np.asarray(tau, dtype=np.float64)
-    first_out, head, sym = _symmetric_csr(graph, cost, node_tau)
     n, k = graph.node_count, len(landmark_nodes)
+    tau = np.zeros(n) if transition_s is None else np.asarray(transition_s, dtype=np.float64)
+    first_out, head, sym = _symmetric_csr(graph, np.asarray(cost, dtype=np.float64), tau)
     dist = np.full((n, k), np.inf)
     ws = _kernels.workspace(n, len(head) + 8)
     work, closed = ws[0], ws[3]
@@ -140,7 +139,7 @@ def landmark_distances(
         reached = closed == gen
         dist[reached, i] = work[reached]
     # unreachable from a landmark (another component): that landmark gives no bound there
-    with_tau = np.column_stack((dist, node_tau)) if k else np.zeros((n, 0))
+    with_tau = np.column_stack((dist, tau)) if k else np.zeros((n, 0))
     return Landmarks(nodes=landmark_nodes, dist=np.ascontiguousarray(with_tau))
 
 
@@ -165,8 +164,7 @@ def compute_landmarks(
     walk 0.91 → 0.94, wheelchair 0.87 → 0.91, no pair above it."""
     usable = np.isfinite(weights.cost_s)
     way = np.where(usable, weights.way_s, np.inf)
-    tau = transition_bounds(graph, weights)
-    return landmark_distances(graph, way, landmark_nodes, tau)
+    return landmark_distances(graph, way, landmark_nodes, transition_bounds(graph, weights))
 
 
 #: ``tau`` is taken a hair below the cheapest transition, so that float sums (``cost_s`` is
@@ -175,8 +173,8 @@ TAU_MARGIN = 1.0 - 1e-9
 
 
 def transition_bounds(graph: CompiledGraph, weights: EdgeWeights) -> np.ndarray:
-    """Per node, the cheapest ``head_s`` of the usable edges into it (0 where none is usable):
-    what a walk passing through the node pays there at least."""
+    """Per node, the cheapest ``head_s`` of the usable edges into it, in seconds (0 where none
+    is usable): what a walk passing through the node pays there at least (``tau``)."""
     usable = np.isfinite(weights.cost_s) & np.isfinite(weights.head_s)
     tau = np.full(graph.node_count, np.inf)
     np.minimum.at(tau, graph.head[usable], weights.head_s[usable])

@@ -35,7 +35,14 @@ from accessibility_rules.attributes import (
 )
 from accessibility_rules.profile import Profile, UnknownTreatment
 from accessibility_rules.registry import Where, unknown_flags
-from accessibility_rules.weights import POINT_LIMITS, EdgeWeights, Limit, Unknown
+from accessibility_rules.weights import (
+    POINT_LIMITS,
+    EdgeWeights,
+    Limit,
+    Unknown,
+    cares_about_paving,
+    cares_about_signals,
+)
 from graphs.model import CompiledGraph
 from routing._kernels import (
     BARRIER_COLUMNS,
@@ -185,9 +192,12 @@ class ReportTable:
     def build(cls, edge: Mapping[str, np.ndarray], eff: Any) -> ReportTable:
         """Stack the raw and effective per-edge columns (rebuilt whenever obstacles change)."""
         columns = [edge[n] for n in REPORT_EDGE_COLUMNS]
-        columns += [getattr(eff, n) for n in REPORT_EFFECTIVE_COLUMNS]
-        if eff.crossing_at_head is None:  # arrays built by hand: every crossing along its edge
-            columns[-1] = np.zeros(len(eff.crossing), dtype=bool)
+        # arrays built by hand may lack crossing_at_head: every crossing along its edge then
+        along = np.zeros(len(eff.crossing), dtype=bool)
+        columns += [
+            along if (col := getattr(eff, n)) is None and n == "crossing_at_head" else col
+            for n in REPORT_EFFECTIVE_COLUMNS
+        ]
         rows = np.column_stack([np.asarray(col, dtype=np.float64) for col in columns])
         names = REPORT_EDGE_COLUMNS + REPORT_EFFECTIVE_COLUMNS
         return cls(np.ascontiguousarray(rows), {n: i for i, n in enumerate(names)})
@@ -398,22 +408,14 @@ def _reported_crossings(profile: Profile) -> np.ndarray:
     """Crossing kinds a route report lists (indexed by code + 1: UNKNOWN is -1): every crossing
     but the road junctions a walk along a road goes through, which are listed (and so said in
     the steps) for a profile that asks what a crossing has: signals with sound or tactile
-    paving required, their absence priced, or their unknown state not simply accepted (the
+    paving required or their absence priced, the rule its weights follow
+    (:func:`~accessibility_rules.weights.cares_about_signals`, ``cares_about_paving``: the
     blind and low-vision presets; PRODUCT.md 7: blind users need crossings announced). For
     everyone else they would be a step every 50 m on streets without mapped sidewalks, about
     crossings whose facts they do not weigh; their time and price stay in the route either
     way (measured 2026-12-05: listed for every preset but walk, dog walk and allergy, a served
     answer cost 1.44× the server's CPU at concurrency 8, wheelchair and walk trips)."""
-    unknown = profile.unknown
-    cares = (
-        profile.require_acoustic_signals
-        or profile.require_tactile_paving
-        or profile.missing_acoustic_signal_penalty_s > 0
-        or profile.missing_tactile_paving_penalty_s > 0
-        or unknown.acoustic_signal != UnknownTreatment.ACCEPT
-        or unknown.tactile_paving != UnknownTreatment.ACCEPT
-    )
-    return _REPORTED_CROSSINGS[bool(cares)]
+    return _REPORTED_CROSSINGS[cares_about_signals(profile) or cares_about_paving(profile)]
 
 
 def _crossing_table(junctions: bool) -> np.ndarray:
