@@ -1,10 +1,22 @@
-"""Mapping priorities: the unknown stretches that most benchmark trips of a profile rely on.
+"""Mapping priorities: the unknowns that most benchmark trips of a profile rely on.
 
 The same machinery as ``stufenlos bench``: random trips (:func:`testers.pairs.random_pairs`,
-same seed → same trips), each routed for the profile; every undirected way piece on a route whose
-limited attribute is unknown to the profile (the bench's length unknowns: surface, width,
-incline, kerb …) counts the trip once. Ranked by trips, then by length: where one hour of
-mapping makes the most routes certain. Also as line-delimited GeoJSON tasks (MapRoulette).
+same seed → same trips), each routed for the profile. Two kinds of place count a trip once each:
+
+* a **way piece** (undirected) on the route whose limited attribute is unknown to the profile
+  (the bench's length unknowns: surface, width, incline, step count, lighting), and a crossing
+  walked *along* an edge (a crossing way, a carriageway crossed where no crossing is mapped)
+  whose signals or tactile paving are unknown;
+* a **node** the route goes on through (every edge's head but the last's: the walk ends before
+  it) whose kerb height, barrier, or crossing facts are unknown to the profile: a crossing node
+  without ``traffic_signals:sound`` or ``tactile_paving``, a road junction where no crossing is
+  mapped at all (``junction``: for blind people the most common unknown of a city whose
+  sidewalks are mapped on the roads), a kerb of unknown height, a barrier the profile cannot
+  judge.
+
+Ranked by trips, then by length (a node has none), ways before nodes, then by id: where one
+hour of mapping makes the most routes certain. Also as line-delimited GeoJSON tasks
+(MapRoulette), each with what to survey there.
 """
 
 from __future__ import annotations
@@ -12,37 +24,80 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
+from accessibility_rules.attributes import CrossingKind
+from accessibility_rules.profile import Profile
+from accessibility_rules.weights import Unknown
 from routing.engine import Router
 from routing.errors import RoutingError
 from testers.pairs import random_pairs
 from testers.runner import _LENGTH_BITS, _UNKNOWN_NAMES
 
+#: What a ranked place is: a way piece, or a node of one of these kinds (the first that holds:
+#: a junction where no crossing is mapped, a mapped crossing, a barrier, a kerb).
+PlaceKind = Literal["way", "junction", "crossing", "barrier", "kerb"]
+
+_SIGNAL = int(Unknown.ACOUSTIC_SIGNAL)
+_PAVING = int(Unknown.TACTILE_PAVING)
+_CROSSING_BITS = _SIGNAL | _PAVING
+_KERB = int(Unknown.KERB_HEIGHT)
+_BARRIER = int(Unknown.BARRIER)
+#: Unknowns of a node (at an edge's head) or of a crossing: name → bit, in report order.
+_POINT_NAMES = {
+    "kerb_height": _KERB, "acoustic_signal": _SIGNAL, "tactile_paving": _PAVING,
+    "barrier": _BARRIER,
+}  # fmt: skip
+_NAMES = {**_UNKNOWN_NAMES, **_POINT_NAMES}
+_JUNCTION = int(CrossingKind.JUNCTION)
+#: Precedence of the node kinds, when the edges into one node say different things.
+_NODE_ORDER: dict[str, int] = {"junction": 0, "crossing": 1, "barrier": 2, "kerb": 3}
+
 
 @dataclass(frozen=True, slots=True)
 class Priority:
-    """One unknown way piece and how many trips pass it."""
+    """One place whose unknowns the trips rely on, and how many trips pass it.
+
+    ``edge``: the way piece (``kind`` "way"), or for a node the edge of the first trip that
+    went through it (its name is the street walked there); ``node`` the node, else ``None``;
+    ``length_m`` the piece's length, ``None`` for a node."""
 
     edge: int
     trips: int
     attributes: tuple[str, ...]
-    length_m: float
+    length_m: float | None
     name: str | None
+    kind: PlaceKind = "way"
+    node: int | None = None
+
+
+def _node_kind(bits: int, crossing: int, at_head: bool) -> PlaceKind:
+    """What the head of an edge with point unknowns ``bits`` is (:data:`PlaceKind`)."""
+    if at_head and bits & _CROSSING_BITS:
+        return "junction" if crossing == _JUNCTION else "crossing"
+    return "barrier" if bits & _BARRIER else "kerb"
 
 
 def mapping_priorities(
-    router: Router, profile_name: str, trips: int, seed: int, limit: int
+    router: Router, profile_name: str | Profile, trips: int, seed: int, limit: int
 ) -> tuple[list[Priority], int]:
-    """The ``limit`` most relied-on unknown pieces and how many trips were routed."""
+    """The ``limit`` most relied-on unknown places and how many trips were routed (for a
+    preset by name, or a profile)."""
     profile = router.profile(profile_name)
     metric = router.customize(profile)
     unknown_bits = metric.weights.unknowns
     graph = router.graph
+    _, eff = router.attributes()
+    crossing = eff.crossing
+    at_head = eff.crossing_at_head
     reverse = graph.edge["reverse_edge"]
+    head = graph.head
+    point_bits = _KERB | _BARRIER | _CROSSING_BITS
     pairs = random_pairs(graph, trips, seed)
-    counts: dict[int, int] = {}
-    bits_of: dict[int, int] = {}
+    counts: dict[tuple[str, int], int] = {}  # ("way", piece) or ("node", node) → trips
+    bits_of: dict[tuple[str, int], int] = {}
+    kind_of: dict[int, PlaceKind] = {}  # node → its kind
+    edge_of: dict[int, int] = {}  # node → the edge its first trip came along
     routed = 0
     for pair in pairs:
         try:  # the search alone, as the bench times it: the route's edges without its report
@@ -52,29 +107,53 @@ def mapping_priorities(
         except RoutingError:
             continue
         routed += 1
-        seen: set[int] = set()
-        for e in path.edges.tolist():
-            bits = int(unknown_bits[e]) & _LENGTH_BITS
-            if not bits:
-                continue
-            rev = int(reverse[e])
-            piece = e if rev < 0 else min(e, rev)
-            bits_of[piece] = bits_of.get(piece, 0) | bits
-            seen.add(piece)
-        for piece in seen:
-            counts[piece] = counts.get(piece, 0) + 1
+        seen: set[tuple[str, int]] = set()
+        edges = path.edges.tolist()
+        last = len(edges) - 1
+        for i, e in enumerate(edges):
+            bits = int(unknown_bits[e])
+            head_crossing = at_head is not None and bool(at_head[e])
+            along = bits & (_LENGTH_BITS | (0 if head_crossing else _CROSSING_BITS))
+            if along:
+                rev = int(reverse[e])
+                key = ("way", e if rev < 0 else min(e, rev))
+                bits_of[key] = bits_of.get(key, 0) | along
+                seen.add(key)
+            point = bits & (point_bits if head_crossing else _KERB | _BARRIER)
+            if point and i < last:  # the walk goes on through the head
+                v = int(head[e])
+                key = ("node", v)
+                bits_of[key] = bits_of.get(key, 0) | point
+                kind = _node_kind(point, int(crossing[e]), head_crossing)
+                if v not in kind_of or _NODE_ORDER[kind] < _NODE_ORDER[kind_of[v]]:
+                    kind_of[v] = kind
+                edge_of.setdefault(v, e)
+                seen.add(key)
+        for key in seen:
+            counts[key] = counts.get(key, 0) + 1
     length = graph.edge["length_m"]
-    ranked = sorted(counts, key=lambda p: (-counts[p], -float(length[p]), p))[:limit]
-    out = [
-        Priority(
-            edge=p,
-            trips=counts[p],
-            attributes=tuple(n for n, bit in _UNKNOWN_NAMES.items() if bits_of[p] & bit),
-            length_m=round(float(length[p]), 1),
-            name=graph.edge_name(p),
+
+    def order(key: tuple[str, int]) -> tuple[int, float, int, int]:
+        place, i = key
+        metres = float(length[i]) if place == "way" else 0.0
+        return (-counts[key], -metres, place != "way", i)
+
+    out = []
+    for key in sorted(counts, key=order)[:limit]:
+        place, i = key
+        way = place == "way"
+        e = i if way else edge_of[i]
+        out.append(
+            Priority(
+                edge=e,
+                trips=counts[key],
+                attributes=tuple(n for n, bit in _NAMES.items() if bits_of[key] & bit),
+                length_m=round(float(length[i]), 1) if way else None,
+                name=graph.edge_name(e),
+                kind="way" if way else kind_of[i],
+                node=None if way else i,
+            )
         )
-        for p in ranked
-    ]
     return out, routed
 
 
@@ -82,19 +161,31 @@ def _coordinates(router: Router, e: int) -> list[list[float]]:
     return [[round(float(x), 7), round(float(y), 7)] for x, y in router.graph.edge_coords(e)]
 
 
+def _geometry(router: Router, p: Priority) -> dict[str, Any]:
+    """A way piece's LineString, a node's Point."""
+    if p.node is None:
+        return {"type": "LineString", "coordinates": _coordinates(router, p.edge)}
+    node = router.graph.node
+    lon, lat = float(node["lon"][p.node]), float(node["lat"][p.node])
+    return {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]}
+
+
 def priority_features(
     router: Router, priorities: list[Priority], profile: str, routed: int
 ) -> list[dict[str, Any]]:
-    """GeoJSON Features (LineStrings) with ``rank``, ``trips``, ``attribute`` and ``length_m``."""
+    """GeoJSON Features (a way piece's LineString, a node's Point) with ``rank``, ``kind``,
+    ``trips``, ``attribute`` and ``length_m`` (``None`` for a node)."""
     features = []
     for rank, p in enumerate(priorities, start=1):
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": _coordinates(router, p.edge)},
+                "geometry": _geometry(router, p),
                 "properties": {
                     "rank": rank,
+                    "kind": p.kind,
                     "edge": p.edge,
+                    "node": p.node,
                     "trips": p.trips,
                     "trips_share": round(p.trips / routed, 4) if routed else 0.0,
                     "attribute": ",".join(p.attributes),
@@ -107,24 +198,52 @@ def priority_features(
     return features
 
 
+#: What to survey and tag, by the kind of place (OSM_TAGS.md).
+_SURVEY = {
+    "way": "this way{where}",
+    "junction": "the junction here{where}, where no crossing is mapped",
+    "crossing": "the crossing here{where}",
+    "barrier": "the barrier here{where}",
+    "kerb": "the kerb here{where}",
+}
+_TAGS = {
+    "way": "surface=*, width=*, incline=*, kerb=*/kerb:height=* on the crossing nodes",
+    "junction": "a highway=crossing node where people cross the side road, with crossing=*, "
+    "traffic_signals:sound=*, tactile_paving=*, and its kerbs with kerb=*/kerb:height=*",
+    "crossing": "crossing=*, traffic_signals:sound=*, tactile_paving=* on the crossing",
+    "barrier": "barrier=* with access=*, wheelchair=*, maxwidth=*",
+    "kerb": "kerb=* and kerb:height=* on the kerb node",
+}
+
+
+#: The attributes as an instruction says them (the others by their names).
+_WORDS = {
+    "step_count": "step count", "kerb_height": "kerb height", "acoustic_signal": "acoustic signal",
+    "tactile_paving": "tactile paving", "barrier": "passability",
+}  # fmt: skip
+
+
 def task_lines(features: list[dict[str, Any]]) -> Iterator[str]:
     """One MapRoulette task per line (line-delimited GeoJSON): each Feature with
-    ``properties.task`` (its id) and ``instruction``."""
+    ``properties.task`` (its id: the profile and the edge, or ``node-`` and the node) and
+    ``instruction`` (what to survey there and which tags say it)."""
     for f in features:
         p = f["properties"]
+        kind = p.get("kind", "way")
         where = f" ({p['name']})" if p["name"] else ""
         instruction = (
-            f"Map {p['attribute'].replace(',', ', ')} of this way{where}: "
+            f"Map {', '.join(_WORDS.get(n, n) for n in p['attribute'].split(','))} "
+            f"of {_SURVEY[kind].format(where=where)}: "
             f"{p['trips']} benchmark trips for the {p['profile']} profile pass it and do not "
-            "know it. Survey it and tag what you find (e.g. surface=*, width=*, incline=*, "
-            "kerb=*/kerb:height=* on the crossing nodes)."
+            f"know it. Survey it and tag what you find (e.g. {_TAGS[kind]})."
         )
+        place = p["edge"] if p.get("node") is None else f"node-{p['node']}"
         task = {
             "type": "Feature",
             "geometry": f["geometry"],
             "properties": p
             | {
-                "task": f"stufenlos-{p['profile']}-{p['edge']}",
+                "task": f"stufenlos-{p['profile']}-{place}",
                 "instruction": instruction,
             },
         }

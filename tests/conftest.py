@@ -69,6 +69,18 @@ def osm_fixtures() -> Path:
     return OSM_FIXTURES
 
 
+@pytest.fixture(scope="session")
+def road_junctions_router(osm_fixtures: Path) -> Any:
+    """A Router on ``road_junctions.osm``: roads without sidewalks of their own meeting at
+    junctions where no crossing is mapped, and one with a mapped crossing."""
+    from graphs.build import build_graph
+    from graphs.sources import read_osm_file
+    from routing.engine import Router
+
+    graph, _ = build_graph(read_osm_file(osm_fixtures / "road_junctions.osm"))
+    return Router(graph)
+
+
 @dataclass(frozen=True, slots=True)
 class RealBuild:
     """A graph built from a real extract with :func:`graphs.pipeline.build_to_dir`."""

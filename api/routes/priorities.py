@@ -1,7 +1,8 @@
 """``GET /priorities`` and ``GET /priorities.ndjson``: where mapping helps most.
 
-Public, like the map: the ranked unknown way pieces that most benchmark trips of a profile rely
-on (:mod:`testers.priorities`, the machinery of ``stufenlos bench``), as a FeatureCollection and
+Public, like the map: the ranked unknown way pieces and nodes (crossings, junctions where no
+crossing is mapped, kerbs, barriers) that most benchmark trips of a profile rely on
+(:mod:`testers.priorities`, the machinery of ``stufenlos bench``), as a FeatureCollection and
 as line-delimited GeoJSON tasks that MapRoulette challenges import. Answers are cached per
 profile, trips, seed, limit and obstacle revision of the router.
 """
@@ -17,10 +18,10 @@ from pydantic import BaseModel, Field
 
 from api.deps import RouterDep, SettingsDep
 from api.errors import ApiError
-from api.routes.network import LineGeometry
+from api.routes.network import LineGeometry, PointGeometry
 from api.schemas import ErrorBody
 from routing.engine import Router
-from testers.priorities import mapping_priorities, priority_features, task_lines
+from testers.priorities import PlaceKind, mapping_priorities, priority_features, task_lines
 
 router = APIRouter(tags=["priorities"])
 
@@ -30,30 +31,37 @@ _CACHE_MAX = 32
 
 
 class PriorityProperties(BaseModel):
-    """One unknown way piece and how many trips rely on it."""
+    """One unknown way piece or node and how many trips rely on it."""
 
     rank: int = Field(ge=1)
-    edge: int
-    trips: int = Field(description="benchmark trips whose route passes this piece")
+    kind: PlaceKind = Field(
+        description="way: a way piece (LineString); junction: a node where carriageways meet "
+        "and no crossing is mapped; crossing: a mapped crossing node; barrier, kerb: such a "
+        "node (the others are Points)"
+    )
+    edge: int = Field(description="the way piece; for a node, the edge a trip came along")
+    node: int | None = Field(description="the node (kinds other than way), else null")
+    trips: int = Field(description="benchmark trips whose route passes this piece or node")
     trips_share: float = Field(description="share of the routed trips")
     attribute: str = Field(
-        description="the unknown attributes, comma-separated", examples=["surface,width"]
+        description="the unknown attributes, comma-separated",
+        examples=["surface,width", "acoustic_signal,tactile_paving"],
     )
-    length_m: float
+    length_m: float | None = Field(description="the way piece's length; null for a node")
     name: str | None
     profile: str
 
 
 class PriorityFeature(BaseModel):
-    """A ranked stretch to map."""
+    """A ranked place to map."""
 
     type: Literal["Feature"]
-    geometry: LineGeometry
+    geometry: LineGeometry | PointGeometry
     properties: PriorityProperties
 
 
 class PriorityCollection(BaseModel):
-    """The ranked stretches; ``routed`` of ``trips`` trips found a route."""
+    """The ranked places; ``routed`` of ``trips`` trips found a route."""
 
     type: Literal["FeatureCollection"]
     profile: str
@@ -66,7 +74,7 @@ class PriorityCollection(BaseModel):
 Profile = Annotated[str, Query(max_length=64, description="a preset name (GET /profiles)")]
 Trips = Annotated[int, Query(ge=1, description="benchmark trips routed (random pairs)")]
 Seed = Annotated[int, Query(ge=0, le=2**31 - 1, description="same seed, same trips")]
-Limit = Annotated[int, Query(ge=1, le=500, description="how many stretches")]
+Limit = Annotated[int, Query(ge=1, le=500, description="how many places (way pieces and nodes)")]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "unknown_profile"},
     422: {"model": ErrorBody, "description": "invalid_request, too_many_trips (details.limit)"},
@@ -111,8 +119,8 @@ def priority_answer(
     limit: Limit = 50,
 ) -> dict[str, Any]:
     """Both endpoints' query and answer: ``trips`` random trips (as ``stufenlos bench --random
-    trips --seed seed``) routed for the profile, the way pieces with an attribute unknown to
-    the profile ranked by how many trips pass them (then by length)."""
+    trips --seed seed``) routed for the profile, the way pieces and nodes with an attribute
+    unknown to the profile ranked by how many trips pass them (then by length)."""
     return priorities(router_, settings.max_priority_trips, profile, trips, seed, limit)
 
 
@@ -123,12 +131,15 @@ PriorityAnswer = Annotated[dict[str, Any], Depends(priority_answer)]
     "/priorities",
     response_model=PriorityCollection,
     responses=_ERRORS,
-    summary="Mapping priorities: unknown stretches most trips of a profile rely on",
+    summary="Mapping priorities: unknown ways and nodes most trips of a profile rely on",
 )
 def get_priorities(answer: PriorityAnswer) -> dict[str, Any]:
     """Routes ``trips`` random trips (as ``stufenlos bench --random trips --seed seed``) for the
-    profile and ranks the way pieces with an attribute unknown to the profile by how many trips
-    pass them (then by length)."""
+    profile and ranks the places with an attribute unknown to the profile by how many trips
+    pass them (then by length, ways before nodes): way pieces (LineStrings: surface, width,
+    incline …, a crossing way's signals and paving) and the nodes the routes go on through
+    (Points: a crossing's signals and tactile paving, a road junction where no crossing is
+    mapped, a kerb's height, a barrier)."""
     return answer
 
 
@@ -145,7 +156,7 @@ def get_priorities(answer: PriorityAnswer) -> dict[str, Any]:
     summary="Mapping priorities as line-delimited GeoJSON tasks (MapRoulette challenge)",
 )
 def get_priority_tasks(answer: PriorityAnswer) -> StreamingResponse:
-    """The same stretches, one Feature per line with ``properties.task`` (a stable id) and
+    """The same places, one Feature per line with ``properties.task`` (a stable id) and
     ``properties.instruction`` (what to survey)."""
     profile = answer["profile"]
     return StreamingResponse(

@@ -125,7 +125,7 @@ function setupMap() {
     onEachFeature: (f, l) => l.bindTooltip(`${t("reportLabel")}: ${f.properties.description ?? ""}`) });
   drawLayer = L.layerGroup().addTo(map);
   previewLayer = L.geoJSON(null, { style: { color: "#b35900", weight: 8, opacity: 0.7 } }).addTo(map);
-  prioLayer = L.geoJSON(null, { style: { color: "#762a83", weight: 6 }, onEachFeature: (f, l) => l.bindTooltip(`#${f.properties.rank}: ${f.properties.trips}`) }).addTo(map);
+  prioLayer = L.geoJSON(null, { style: { color: "#762a83", weight: 6 }, pointToLayer: dot("#762a83"), onEachFeature: (f, l) => l.bindTooltip(`#${f.properties.rank}: ${f.properties.trips}`) }).addTo(map);
   const saved = sessionStorage.getItem("stufenlos.basemap") || localStorage.getItem("stufenlos.basemap");
   if (saved) { $("basemap-url").value = saved; setBasemap(saved); }
   let timer;
@@ -572,8 +572,9 @@ async function loadPriorities() {
     for (const f of data.features) {
       const p = f.properties;
       const [lon, lat] = f.geometry.type === "LineString" ? f.geometry.coordinates[0] : f.geometry.coordinates;
-      ol.append(el("li", { "data-rank": p.rank },
-        `${p.attribute}: ${num(p.length_m)} m, ${p.trips} ${t("trips")} `,
+      const place = p.length_m == null ? t(`place_${p.kind}`) : `${num(p.length_m)} m`;
+      ol.append(el("li", { "data-rank": p.rank, "data-kind": p.kind },
+        `${p.attribute}: ${place}, ${p.trips} ${t("trips")} `,
         el("button", { type: "button", class: "secondary", onclick: () => map.setView([lat, lon], 18), text: t("show") })));
     }
     if (data.features.length) map.fitBounds(prioLayer.getBounds(), { padding: [20, 20] });

@@ -214,13 +214,54 @@ def test_priorities_rank_unknown_stretches_by_trips(client: TestClient) -> None:
     assert trips == sorted(trips, reverse=True)
     assert [f["properties"]["rank"] for f in features] == list(range(1, len(features) + 1))
     for f in features:
-        _is_line_feature(f)
+        _is_priority_feature(f)
         p = f["properties"]
         assert 1 <= p["trips"] <= body["routed"]
         assert p["attribute"]
-        assert p["length_m"] > 0
     # same seed, same answer
     assert client.get("/priorities", params=params).json() == body
+
+
+def _is_priority_feature(feature: dict[str, Any]) -> None:
+    """A way piece (a line with its length) or a node (a point at the node, no length)."""
+    p = feature["properties"]
+    if p["kind"] == "way":
+        _is_line_feature(feature)
+        assert p["length_m"] > 0
+        assert p["node"] is None
+        return
+    assert p["kind"] in ("junction", "crossing", "kerb", "barrier")
+    assert feature["geometry"]["type"] == "Point"
+    lon, lat = feature["geometry"]["coordinates"]
+    assert -180 <= lon <= 180
+    assert -90 <= lat <= 90
+    assert p["length_m"] is None
+    assert isinstance(p["node"], int)
+
+
+def test_priorities_rank_the_junctions_blind_routes_rely_on(client: TestClient) -> None:
+    """For the blind preset the nodes come in: crossings whose signals or paving are unknown,
+    and junctions where no crossing is mapped (points at the node)."""
+    body = client.get("/priorities", params={"profile": "blind", "trips": 30, "limit": 30}).json()
+    router = client.app.state.router  # type: ignore[attr-defined]
+    node = router.graph.node
+    kinds = {f["properties"]["kind"] for f in body["features"]}
+    assert "junction" in kinds
+    for f in body["features"]:
+        _is_priority_feature(f)
+        p = f["properties"]
+        if p["node"] is not None:
+            v = p["node"]
+            assert f["geometry"]["coordinates"] == [
+                round(float(node["lon"][v]), 7), round(float(node["lat"][v]), 7)
+            ]  # fmt: skip
+            assert int(router.graph.head[p["edge"]]) == v
+        if p["kind"] == "junction":
+            assert set(p["attribute"].split(",")) <= {"acoustic_signal", "tactile_paving"}
+    tasks = client.get("/priorities.ndjson", params={"profile": "blind", "trips": 30, "limit": 30})
+    ids = [json.loads(line)["properties"]["task"] for line in tasks.text.splitlines()]
+    assert any(i.startswith("stufenlos-blind-node-") for i in ids)
+    assert len(set(ids)) == len(ids)
 
 
 def test_priorities_stretches_are_unknown_on_the_network_map(client: TestClient) -> None:
@@ -243,9 +284,11 @@ def test_priorities_ndjson_lines_are_geojson_tasks(client: TestClient) -> None:
     assert len(lines) == len(ranked) > 0
     for line, feature in zip(lines, ranked, strict=True):
         task = json.loads(line)
-        _is_line_feature(task)
+        _is_priority_feature(task)
         assert task["geometry"] == feature["geometry"]
-        assert task["properties"]["task"] == f"stufenlos-wheelchair-{feature['properties']['edge']}"
+        p = feature["properties"]
+        place = p["edge"] if p["node"] is None else f"node-{p['node']}"
+        assert task["properties"]["task"] == f"stufenlos-wheelchair-{place}"
         assert "trips" in task["properties"]["instruction"]
 
 

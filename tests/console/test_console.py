@@ -294,6 +294,15 @@ def test_priorities_view(
     shown = int(page.get_by_test_id("prio-message").inner_text())
     assert page.locator("#prio-list li").count() == shown
     record(page, "console-priorities")
+    # the blind preset's priorities hold nodes too: junctions drawn as points, named in the list
+    page.get_by_test_id("prio-profile").select_option("blind")
+    page.evaluate("document.getElementById('prio-message').textContent = ''")
+    page.get_by_test_id("prio-load").click()
+    wait_until(page, "() => /^\\d+$/.test(document.getElementById('prio-message').textContent)")
+    junctions = page.locator('#prio-list li[data-kind="junction"]')
+    assert junctions.count() > 0
+    assert "junction where no crossing is mapped" in junctions.first.inner_text()
+    assert page.console_errors == []
 
 
 def test_language_switch(

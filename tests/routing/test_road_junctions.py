@@ -12,15 +12,11 @@ fixture: ``tests/fixtures/osm/road_junctions.osm``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from accessibility_rules.attributes import AcousticSignal, CrossingKind, Tri
 from accessibility_rules.effective import effective_edges
-from graphs.build import build_graph
-from graphs.sources import read_osm_file
 from routing.engine import Router
 from routing.instructions import instructions
 from routing.walking import walking_time_s
@@ -31,9 +27,8 @@ CROSSROADS = (49.44000, 7.76138)  # node 3
 
 
 @pytest.fixture(scope="module")
-def router(osm_fixtures: Path) -> Router:
-    graph, _ = build_graph(read_osm_file(osm_fixtures / "road_junctions.osm"))
-    return Router(graph)
+def router(road_junctions_router: Router) -> Router:
+    return road_junctions_router
 
 
 def _node(router: Router, osm_id: int) -> int:
