@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from accessibility_rules.attributes import CrossingKind
 from accessibility_rules.profile import Profile
+from accessibility_rules.registry import Where, unknown_flags
 from accessibility_rules.weights import Unknown
 from routing.engine import Router
 from routing.errors import RoutingError
@@ -38,15 +39,14 @@ from testers.runner import _LENGTH_BITS, _UNKNOWN_NAMES
 #: a junction where no crossing is mapped, a mapped crossing, a barrier, a kerb).
 PlaceKind = Literal["way", "junction", "crossing", "barrier", "kerb"]
 
-_SIGNAL = int(Unknown.ACOUSTIC_SIGNAL)
-_PAVING = int(Unknown.TACTILE_PAVING)
-_CROSSING_BITS = _SIGNAL | _PAVING
+_CROSSING_BITS = int(Unknown.ACOUSTIC_SIGNAL | Unknown.TACTILE_PAVING)
 _KERB = int(Unknown.KERB_HEIGHT)
 _BARRIER = int(Unknown.BARRIER)
-#: Unknowns of a node (at an edge's head) or of a crossing: name → bit, in report order.
+#: The unknowns of a kerb, a crossing or a barrier (the registry's flags not of the way itself:
+#: kerb height, signals, tactile paving, barrier): name → bit.
 _POINT_NAMES = {
-    "kerb_height": _KERB, "acoustic_signal": _SIGNAL, "tactile_paving": _PAVING,
-    "barrier": _BARRIER,
+    name: int(Unknown[name.upper()]) for name, where in unknown_flags().items()
+    if where is not Where.EDGE
 }  # fmt: skip
 _NAMES = {**_UNKNOWN_NAMES, **_POINT_NAMES}
 _JUNCTION = int(CrossingKind.JUNCTION)
@@ -92,7 +92,7 @@ def mapping_priorities(
     at_head = eff.crossing_at_head
     reverse = graph.edge["reverse_edge"]
     head = graph.head
-    point_bits = _KERB | _BARRIER | _CROSSING_BITS
+    point_bits = sum(_POINT_NAMES.values())
     pairs = random_pairs(graph, trips, seed)
     counts: dict[tuple[str, int], int] = {}  # ("way", piece) or ("node", node) → trips
     bits_of: dict[tuple[str, int], int] = {}
