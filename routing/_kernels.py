@@ -1602,8 +1602,9 @@ def leg_runs(
     (the kept runs since the last turn said) and the way out over the stretch of the run's
     OSM way (it and the kept runs of its way after it), each clamped to ``min_base_m`` ..
     ``base_m``, as :func:`routing.instructions._segment_legs` reads them). A run continues the
-    leg before it when it is the same named street on the same side (sidewalk or not), or
-    when it goes on without a turn (no sharp turn on the same OSM way and way key, none at all
+    leg before it when it is the same named street on the same side (sidewalk or not) and
+    the route does not turn back there (a U-turn is always said), or when it goes on without
+    a turn (no sharp turn on the same OSM way and way key, none at all
     between two unnamed ways; a slight turn onto a stretch shorter than ``min_base_m`` is no
     turn: the bend after it, read over what was walked, is said). Names are ids (the graph's names are distinct and non-empty);
     ``kind_key`` maps a highway code to the code of its kind of way (its own, or ``road``).
@@ -1649,8 +1650,13 @@ def leg_runs(
         prev_name = runs[prev, RUN_NAME]
         side = runs[q, RUN_SIDEWALK]
         leg_m += run_length_m[q]  # merged into the leg, unless a turn is said below
-        if name >= 0 and name == prev_name and side == runs[prev, RUN_SIDEWALK]:
-            continue  # one named street: merged whatever the turn
+        if (
+            name >= 0
+            and name == prev_name
+            and side == runs[prev, RUN_SIDEWALK]
+            and turn != TURN_UTURN
+        ):
+            continue  # one named street: merged whatever the turn, but for turning back
         same_key = (
             name == prev_name
             and side == runs[prev, RUN_SIDEWALK]

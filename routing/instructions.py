@@ -8,7 +8,9 @@ elevators. The route's avoided obstacles come first, its verdict last.
 
 Rules, stated once:
 
-* **One way, one step.** Consecutive pieces of one named street are one step. A piece of the
+* **One way, one step.** Consecutive pieces of one named street are one step, unless the
+  route turns back on it (a U-turn is always said: at a seat the route goes to and comes back
+  from, :mod:`routing.seat_turnbacks`, or at a via point). A piece of the
   same OSM way as the piece before (a way split at a kerb, a crossing node or a junction where
   the route follows it) continues the step unless the route turns sharply (135° or more) there:
   following a path's own bends is no decision. An unnamed piece that goes on without a real
@@ -422,8 +424,13 @@ def _segment_legs(route: Route) -> list[_Leg]:
         last_way_id = seg.way_id
         leg_m += seg.length_m  # merged into the leg, unless a turn is said below
         name = way.name
-        if name is not None and name == prev.name and way.is_sidewalk == prev.is_sidewalk:
-            continue  # one named street: merged whatever the turn
+        if (
+            name is not None
+            and name == prev.name
+            and way.is_sidewalk == prev.is_sidewalk
+            and turn != "uturn"
+        ):
+            continue  # one named street: merged whatever the turn, but for turning back
         same_way = same_way and way.key == prev.key
         glancing = turn in _SLIGHT and stretch < BEARING_MIN_M  # the bend after it is said
         no_turn = turn == "straight" or glancing or (same_way and turn not in _SHARP)

@@ -37,6 +37,7 @@ from routing.errors import NoRouteError
 from routing.query import LatLon, Path, check_latlon
 from routing.report import build_route
 from routing.rests import RestsAsked
+from routing.seat_turnbacks import route_with_turnbacks
 
 if TYPE_CHECKING:
     from graphs.model import CompiledGraph
@@ -235,10 +236,13 @@ def _report(router: BatchRouter, w: _Work) -> None:
     limit = prof.max_distance_between_rests_m
     # nearest-point snapping hides nothing at the ends: what lies between the network and the
     # place asked for is on the route's own pieces
-    route = build_route(
-        router.graph, router.report_table(), prof, w.metric.weights, w.path, w.walk_path,
-        rests=RestsAsked(limit, w.least_bad, surroundings_read(router.graph)),
-    )  # fmt: skip
+    table, weights = router.report_table(), w.metric.weights
+    asked = RestsAsked(limit, w.least_bad, surroundings_read(router.graph))
+    route = build_route(router.graph, table, prof, weights, w.path, w.walk_path, rests=asked)
+    if limit is not None:  # a walk to a seat turns back at the seat (routing.seat_turnbacks)
+        route = route_with_turnbacks(
+            router.graph, table, prof, weights, w.path, w.walk_path, route, asked
+        )
     w.route = router.with_rests(route, w.path, prof, least_bad=w.least_bad)
 
 

@@ -565,7 +565,7 @@ def _legs_reference(route: Route) -> list[list[Any]]:
         same_street = way.name is not None and (way.name, way.is_sidewalk) == (prev.name, prev.is_sidewalk)  # fmt: skip
         (turn,) = _turns_at(route.geometry, [seg.first_point], [walked, stretch[i]])
         walked += seg.length_m
-        if same_street:
+        if same_street and turn != "uturn":  # one street, but turning back on it is said
             last[4] = seg.way_id
             continue
         same_way = seg.way_id >= 0 and seg.way_id == last[4] and way.key() == prev.key()

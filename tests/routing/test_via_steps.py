@@ -28,13 +28,18 @@ def test_the_stop_is_said_where_it_is_reached_and_the_way_back(ksl_router: Any) 
     (stop,) = route.stops
     steps = instructions(route, "de")
     (via,) = [s for s in steps if s.type == "via"]
-    assert via.text == "Nach 15 m: Sie haben Ihr Zwischenziel erreicht, dann umkehren."
+    assert via.text == "Nach 15 m: Sie haben Ihr Zwischenziel erreicht."
     assert (via.at_m, [via.lon, via.lat]) == (stop.at_m, route.geometry[stop.point])
-    after = steps[steps.index(via) + 1]
-    assert after.type == "turn"
+    # the way back: a U-turn on the street it stops on is a step of its own (as on an unnamed
+    # way), so the stop does not say it again
+    turn, after = steps[steps.index(via) + 1 : steps.index(via) + 3]
+    assert (turn.type, turn.at_m) == ("turn", via.at_m)
+    assert turn.text == "Umkehren, weiter auf der Mannheimer Straße."
     assert after.text == "Nach 15 m rechts abbiegen auf den Fußweg."  # from the stop, turned
-    (en,) = [s for s in instructions(route, "en") if s.type == "via"]
-    assert en.text == "In 15 m: You have reached your stop, then turn around."
+    en = instructions(route, "en")
+    (en_via,) = [s for s in en if s.type == "via"]
+    assert en_via.text == "In 15 m: You have reached your stop."
+    assert en[en.index(en_via) + 1].text == "Turn around, staying on Mannheimer Straße."
 
 
 def test_a_route_without_via_points_has_no_stops(ksl_router: Any) -> None:
