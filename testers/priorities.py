@@ -26,6 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
+
 from accessibility_rules.attributes import CrossingKind
 from accessibility_rules.profile import Profile
 from accessibility_rules.registry import Where, unknown_flags
@@ -78,6 +80,79 @@ def _node_kind(bits: int, crossing: int, at_head: bool) -> PlaceKind:
     return "barrier" if bits & _BARRIER else "kerb"
 
 
+class _Tally:
+    """The places the routed walks rely on, each counted once per walk (module doc): the
+    unknown bits of one profile's metric read against the graph's effective crossings."""
+
+    def __init__(self, router: Router, unknowns: np.ndarray) -> None:
+        graph = router.graph
+        _, eff = router.attributes()
+        self.graph = graph
+        self.unknowns = unknowns
+        self.crossing = eff.crossing
+        self.at_head = eff.crossing_at_head
+        self.reverse = graph.edge["reverse_edge"]
+        self.point_bits = sum(_POINT_NAMES.values())
+        self.counts: dict[tuple[str, int], int] = {}  # ("way", piece) or ("node", node) → walks
+        self.bits: dict[tuple[str, int], int] = {}
+        self.kind: dict[int, PlaceKind] = {}  # node → its kind
+        self.edge: dict[int, int] = {}  # node → the edge its first walk came along
+
+    def add(self, edges: list[int]) -> None:
+        """Count the places of one walk over ``edges`` (its heads but the last one's)."""
+        seen: set[tuple[str, int]] = set()
+        last = len(edges) - 1
+        for i, e in enumerate(edges):
+            bits = int(self.unknowns[e])
+            at_head = self.at_head is not None and bool(self.at_head[e])
+            along = bits & (_LENGTH_BITS | (0 if at_head else _CROSSING_BITS))
+            if along:
+                rev = int(self.reverse[e])
+                seen.add(self._mark(("way", e if rev < 0 else min(e, rev)), along))
+            point = bits & (self.point_bits if at_head else _KERB | _BARRIER)
+            if point and i < last:  # the walk goes on through the head
+                v = int(self.graph.head[e])
+                seen.add(self._mark(("node", v), point))
+                kind = _node_kind(point, int(self.crossing[e]), at_head)
+                if v not in self.kind or _NODE_ORDER[kind] < _NODE_ORDER[self.kind[v]]:
+                    self.kind[v] = kind
+                self.edge.setdefault(v, e)
+        for key in seen:
+            self.counts[key] = self.counts.get(key, 0) + 1
+
+    def _mark(self, key: tuple[str, int], bits: int) -> tuple[str, int]:
+        self.bits[key] = self.bits.get(key, 0) | bits
+        return key
+
+    def ranked(self, limit: int) -> list[Priority]:
+        """The ``limit`` places most walks rely on: by walks, then by length (a node has none),
+        ways before nodes, then by id."""
+        length = self.graph.edge["length_m"]
+
+        def order(key: tuple[str, int]) -> tuple[int, float, bool, int]:
+            place, i = key
+            metres = float(length[i]) if place == "way" else 0.0
+            return (-self.counts[key], -metres, place != "way", i)
+
+        out = []
+        for key in sorted(self.counts, key=order)[:limit]:
+            place, i = key
+            way = place == "way"
+            e = i if way else self.edge[i]
+            out.append(
+                Priority(
+                    edge=e,
+                    trips=self.counts[key],
+                    attributes=tuple(n for n, bit in _NAMES.items() if self.bits[key] & bit),
+                    length_m=round(float(length[i]), 1) if way else None,
+                    name=self.graph.edge_name(e),
+                    kind="way" if way else self.kind[i],
+                    node=None if way else i,
+                )
+            )
+        return out
+
+
 def mapping_priorities(
     router: Router, profile_name: str | Profile, trips: int, seed: int, limit: int
 ) -> tuple[list[Priority], int]:
@@ -85,21 +160,9 @@ def mapping_priorities(
     preset by name, or a profile)."""
     profile = router.profile(profile_name)
     metric = router.customize(profile)
-    unknown_bits = metric.weights.unknowns
-    graph = router.graph
-    _, eff = router.attributes()
-    crossing = eff.crossing
-    at_head = eff.crossing_at_head
-    reverse = graph.edge["reverse_edge"]
-    head = graph.head
-    point_bits = sum(_POINT_NAMES.values())
-    pairs = random_pairs(graph, trips, seed)
-    counts: dict[tuple[str, int], int] = {}  # ("way", piece) or ("node", node) → trips
-    bits_of: dict[tuple[str, int], int] = {}
-    kind_of: dict[int, PlaceKind] = {}  # node → its kind
-    edge_of: dict[int, int] = {}  # node → the edge its first trip came along
+    tally = _Tally(router, metric.weights.unknowns)
     routed = 0
-    for pair in pairs:
+    for pair in random_pairs(router.graph, trips, seed):
         try:  # the search alone, as the bench times it: the route's edges without its report
             source, _ = router.snap(pair.origin, metric, "origin")
             target, _ = router.snap(pair.destination, metric, "destination")
@@ -107,54 +170,8 @@ def mapping_priorities(
         except RoutingError:
             continue
         routed += 1
-        seen: set[tuple[str, int]] = set()
-        edges = path.edges.tolist()
-        last = len(edges) - 1
-        for i, e in enumerate(edges):
-            bits = int(unknown_bits[e])
-            head_crossing = at_head is not None and bool(at_head[e])
-            along = bits & (_LENGTH_BITS | (0 if head_crossing else _CROSSING_BITS))
-            if along:
-                rev = int(reverse[e])
-                key = ("way", e if rev < 0 else min(e, rev))
-                bits_of[key] = bits_of.get(key, 0) | along
-                seen.add(key)
-            point = bits & (point_bits if head_crossing else _KERB | _BARRIER)
-            if point and i < last:  # the walk goes on through the head
-                v = int(head[e])
-                key = ("node", v)
-                bits_of[key] = bits_of.get(key, 0) | point
-                kind = _node_kind(point, int(crossing[e]), head_crossing)
-                if v not in kind_of or _NODE_ORDER[kind] < _NODE_ORDER[kind_of[v]]:
-                    kind_of[v] = kind
-                edge_of.setdefault(v, e)
-                seen.add(key)
-        for key in seen:
-            counts[key] = counts.get(key, 0) + 1
-    length = graph.edge["length_m"]
-
-    def order(key: tuple[str, int]) -> tuple[int, float, int, int]:
-        place, i = key
-        metres = float(length[i]) if place == "way" else 0.0
-        return (-counts[key], -metres, place != "way", i)
-
-    out = []
-    for key in sorted(counts, key=order)[:limit]:
-        place, i = key
-        way = place == "way"
-        e = i if way else edge_of[i]
-        out.append(
-            Priority(
-                edge=e,
-                trips=counts[key],
-                attributes=tuple(n for n, bit in _NAMES.items() if bits_of[key] & bit),
-                length_m=round(float(length[i]), 1) if way else None,
-                name=graph.edge_name(e),
-                kind="way" if way else kind_of[i],
-                node=None if way else i,
-            )
-        )
-    return out, routed
+        tally.add(path.edges.tolist())
+    return tally.ranked(limit), routed
 
 
 def _coordinates(router: Router, e: int) -> list[list[float]]:
