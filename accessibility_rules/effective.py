@@ -94,6 +94,9 @@ class EffectiveEdges:
     #: walk goes on through it), not along the edge (a crossing way, a carriageway walked).
     #: None: all along (arrays built by hand).
     crossing_at_head: np.ndarray | None = None
+    #: int8 Tri: a refuge island in the road at the crossing (``crossing:island``). None: not
+    #: known anywhere (arrays built by hand).
+    crossing_island: np.ndarray | None = None
 
 
 # the codes the rules compare with, as plain ints (an enum member is an attribute lookup away)
@@ -206,4 +209,5 @@ def effective_edges_from_arrays(
         closed=e["closed"] | nd["closed"][h] | nd["closed"][t],
         is_road=road,
         crossing_at_head=node_crossing | junction,
+        crossing_island=at_crossing("crossing_island", _TRI_UNKNOWN),
     )

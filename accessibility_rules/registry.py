@@ -261,6 +261,11 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         osm_keys=("traffic_signals:vibration",),
     ),
     Attribute(
+        "crossing_island", _E, "i1", Where.TRANSITION, Fill.TAG, "Mittelinsel",
+        "traffic island", unknown=-1, enum=Tri, rule=_WAY,
+        osm_keys=("crossing:island", "crossing"),
+    ),
+    Attribute(
         "tactile_paving", _E, "i1", Where.TRANSITION, Fill.TAG, "taktiles Leitsystem",
         "tactile paving", unknown=-1, enum=Tri, rule=_WAY, osm_keys=("tactile_paving",),
         unknown_flag="tactile_paving",
@@ -377,6 +382,11 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "vibration_signal", _N, "i1", Where.NODE, Fill.TAG, "Vibrationssignal",
         "vibration signal", unknown=-1, enum=Tri, rule=_NODE,
         osm_keys=("traffic_signals:vibration",),
+    ),
+    Attribute(
+        "crossing_island", _N, "i1", Where.NODE, Fill.TAG, "Mittelinsel",
+        "traffic island", unknown=-1, enum=Tri, rule=_NODE,
+        osm_keys=("crossing:island", "crossing"),
     ),
     Attribute(
         "tactile_paving", _N, "i1", Where.NODE, Fill.TAG, "taktiles Leitsystem",

@@ -802,6 +802,16 @@ def _tri(value: Tri | None) -> Tri:
     return Tri.UNKNOWN if value is None else value
 
 
+def _crossing_island(tags: Mapping[str, str], malformed: Counter[str]) -> Tri:
+    """``crossing:island=yes|no``, else ``crossing=island`` (the older tagging, which says
+    there is an island but not how the road is crossed): yes; else unknown."""
+    island = _read(tags, "crossing:island", parse_yes_no, malformed)
+    if island is not None:
+        return island
+    kinds = [v.strip() for v in tags.get("crossing", "").lower().split(";")]
+    return Tri.YES if "island" in kinds else Tri.UNKNOWN
+
+
 # --------------------------------------------------------------------------------------------
 # Ways
 # --------------------------------------------------------------------------------------------
@@ -1130,6 +1140,7 @@ class WayAttributes:
     name: str | None
     incline_direction: int = 0
     level_offset: int = 0
+    crossing_island: Tri = Tri.UNKNOWN  # a refuge island in the road (crossing:island)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1222,6 +1233,7 @@ def way_attributes(tags: Mapping[str, str], malformed: Counter[str]) -> WayAttri
         name=name,
         incline_direction=incline_direction,
         level_offset=level_offset(tags, malformed),
+        crossing_island=_crossing_island(tags, malformed),
     )
 
 
@@ -1297,6 +1309,7 @@ class NodeAttributes:
     is_entrance: bool
     seat: Seat = Seat.NONE
     barrier_access: Tri = Tri.UNKNOWN  # may pedestrians pass the barrier (foot, else access)
+    crossing_island: Tri = Tri.UNKNOWN  # a refuge island in the road (crossing:island)
 
     @property
     def is_notable(self) -> bool:
@@ -1417,6 +1430,7 @@ def node_attributes(tags: Mapping[str, str], malformed: Counter[str]) -> NodeAtt
         is_entrance=_is_entrance(tags),
         seat=_seat(tags, malformed),
         barrier_access=barrier_access(tags),
+        crossing_island=_crossing_island(tags, malformed),
     )
 
 
@@ -1527,12 +1541,14 @@ def crossing_way_with_nodes(
     acoustic = _worst_known((n.acoustic_signal for n in nodes), _ACOUSTIC_ORDER)
     vibration = _worst_known((n.vibration_signal for n in nodes), _TRI_ORDER)
     tactile = _worst_known((n.tactile_paving for n in nodes), _TRI_ORDER)
+    island = _worst_known((n.crossing_island for n in nodes), _TRI_ORDER)
     return dataclasses.replace(
         way,
         crossing=way.crossing if kind is None else kind,
         acoustic_signal=way.acoustic_signal if acoustic is None else acoustic,
         vibration_signal=way.vibration_signal if vibration is None else vibration,
         tactile_paving=way.tactile_paving if tactile is None else tactile,
+        crossing_island=way.crossing_island if island is None else island,
     )
 
 

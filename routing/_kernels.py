@@ -865,7 +865,7 @@ def report_piece_flags(
 BARRIER_COLUMNS = (
     "incline_percent", "incline_source", "step_count", "handrail", "ramp_wheelchair", "surface",
     "passage_width_m", "crossing", "acoustic_signal", "vibration_signal", "tactile_paving",
-    "kerb_height_cm", "kerb_count", "barrier", "crossing_at_head",
+    "kerb_height_cm", "kerb_count", "barrier", "crossing_at_head", "crossing_island",
 )  # fmt: skip
 #: The codes of the kinds of barrier :func:`barrier_rows` lists, in the order a report lists
 #: them at one place.
@@ -880,7 +880,7 @@ BARRIER_FLAGS = (
 )  # fmt: skip
 #: Columns of :func:`barrier_rows`' ``out``: kind code, piece, point of the polyline, metres
 #: from the start (Python's ``round`` to tenths), then up to four details of the kind.
-BARRIER_ROW = 8
+BARRIER_ROW = 9
 
 
 @kernel
@@ -904,14 +904,15 @@ def barrier_rows(
     ``np.round`` (``rint(x·10^d) / 10^d``) where the report rounds them: steep — incline
     (0.1), length (0.1), source code; steps — the count walked (``max(1, rint(count ·
     fraction walked))``, -1 when unknown or 0), handrail and ramp codes; surface — its code,
-    length (0.1); narrow — width (0.01); crossing — crossing, acoustic, vibration and tactile
-    codes; kerb — height (0.1, NaN unknown), count; barrier — its code. ``out`` holds at least
+    length (0.1); narrow — width (0.01); crossing — crossing, acoustic, vibration, tactile
+    and island codes; kerb — height (0.1, NaN unknown), count; barrier — its code. ``out`` holds at least
     ``8 × pieces`` rows. Returns the number of rows, or :data:`NEEDS_ROUNDING` when a place
     lies near a half of a tenth (Python's ``round`` decides it)."""
     k = flags.size
     c_incl, c_src, c_steps, c_rail, c_ramp = cols[0], cols[1], cols[2], cols[3], cols[4]
     c_surf, c_width, c_cross, c_acou, c_vib = cols[5], cols[6], cols[7], cols[8], cols[9]
     c_tact, c_kh, c_kc, c_bar, c_chead = cols[10], cols[11], cols[12], cols[13], cols[14]
+    c_isl = cols[15]
     n = 0
     for kind in range(len(BARRIER_FLAGS)):
         bit = BARRIER_FLAGS[kind]
@@ -919,7 +920,7 @@ def barrier_rows(
             if not flags[i] & bit:
                 continue
             row = out[n]
-            a = b = c = d = np.nan
+            a = b = c = d = isl = np.nan
             head_crossing = kind == BARRIER_CROSSING and block[i, c_chead] > 0
             if kind <= BARRIER_CROSSING and not head_crossing:
                 # steep, steps, surface, narrow, a crossing way: its start
@@ -944,7 +945,7 @@ def barrier_rows(
                 a = np.rint(block[i, c_width] * 100.0) / 100.0
             elif kind == BARRIER_CROSSING:
                 a, b = block[i, c_cross], block[i, c_acou]
-                c, d = block[i, c_vib], block[i, c_tact]
+                c, d, isl = block[i, c_vib], block[i, c_tact], block[i, c_isl]
             elif kind == BARRIER_KERB:
                 a = np.rint(block[i, c_kh] * 10.0) / 10.0
                 b = block[i, c_kc]
@@ -954,7 +955,7 @@ def barrier_rows(
             if close:
                 return NEEDS_ROUNDING
             row[0], row[1], row[2], row[3] = kind, i, place, rounded
-            row[4], row[5], row[6], row[7] = a, b, c, d
+            row[4], row[5], row[6], row[7], row[8] = a, b, c, d, isl
             n += 1
     # stable insertion sort by place (a route lists a few)
     held = np.empty(BARRIER_ROW)

@@ -158,7 +158,7 @@ REPORT_EDGE_COLUMNS = (
 REPORT_EFFECTIVE_COLUMNS = (
     "passage_width_m", "crossing", "acoustic_signal", "vibration_signal", "tactile_paving",
     "is_elevator", "kerb_count", "kerb_height_cm", "barrier", "crossing_share", "kerb_unknown_count",
-    "crossing_at_head",
+    "crossing_at_head", "crossing_island",
 )  # fmt: skip
 
 
@@ -192,10 +192,14 @@ class ReportTable:
     def build(cls, edge: Mapping[str, np.ndarray], eff: Any) -> ReportTable:
         """Stack the raw and effective per-edge columns (rebuilt whenever obstacles change)."""
         columns = [edge[n] for n in REPORT_EDGE_COLUMNS]
-        # arrays built by hand may lack crossing_at_head: every crossing along its edge then
-        along = np.zeros(len(eff.crossing), dtype=bool)
+        # arrays built by hand may lack crossing_at_head (every crossing along its edge then)
+        # and crossing_island (not known anywhere)
+        missing = {
+            "crossing_at_head": np.zeros(len(eff.crossing), dtype=bool),
+            "crossing_island": np.full(len(eff.crossing), int(Tri.UNKNOWN), dtype=np.int8),
+        }
         columns += [
-            along if (col := getattr(eff, n)) is None and n == "crossing_at_head" else col
+            missing[n] if (col := getattr(eff, n)) is None else col
             for n in REPORT_EFFECTIVE_COLUMNS
         ]
         rows = np.column_stack([np.asarray(col, dtype=np.float64) for col in columns])
@@ -478,7 +482,7 @@ def _barriers(
         return _listed_barriers(block, table.index, pieces, start, end)
     geometry = pieces.geometry
     found: list[Barrier] = []
-    for kind, _, place, at_m, a, b, c, d in out[:n].tolist():
+    for kind, _, place, at_m, a, b, c, d, e in out[:n].tolist():
         lon, lat = geometry[int(place)]
         name = _BARRIER_KIND_NAMES[int(kind)]
         if name == "steep":
@@ -501,6 +505,7 @@ def _barriers(
                 "acoustic_signal": _name(_ACOUSTIC_NAMES, b),
                 "vibration_signal": _name(_TRI_NAMES, c),
                 "tactile_paving": _name(_TRI_NAMES, d),
+                "crossing_island": _name(_TRI_NAMES, e),
             }
         elif name == "elevator":
             details = {}
@@ -582,6 +587,7 @@ def _listed_barriers(
                     "acoustic_signal": _name(_ACOUSTIC_NAMES, row[ix["acoustic_signal"]]),
                     "vibration_signal": _name(_TRI_NAMES, row[ix["vibration_signal"]]),
                     "tactile_paving": _name(_TRI_NAMES, row[ix["tactile_paving"]]),
+                    "crossing_island": _name(_TRI_NAMES, row[ix["crossing_island"]]),
                 })  # fmt: skip
             elif kind == "elevator":
                 add(kind, last_pt[i], at_m[i] + length_m[i], {})

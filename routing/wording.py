@@ -391,6 +391,7 @@ _WORDS = {
         "crossing_informal": "Straßenquerung ohne kartierten Überweg",
         "crossing_junction": "Kreuzung ohne kartierten Überweg",
         "acoustic": "akustischem Signal", "vibration": "Vibrationssignal", "tactile": "Bodenindikatoren",
+        "island": "Mittelinsel",
         "acoustic_no": "akustisches Signal", "with": "mit", "without": "ohne", "and": "und",
         "steep_up": "Steigung {p} auf {d}", "steep_down": "Gefälle {p} auf {d}",
         "surface": "Untergrund {s} auf {d}", "narrow": "Engstelle, {w} breit",
@@ -406,6 +407,7 @@ _WORDS = {
         "crossing_informal": "road crossing where no crossing is mapped",
         "crossing_junction": "junction where no crossing is mapped",
         "acoustic": "acoustic signal", "vibration": "vibration signal", "tactile": "tactile paving",
+        "island": "a traffic island",
         "acoustic_no": "acoustic signal", "with": "with", "without": "without", "and": "and",
         "steep_up": "uphill {p} for {d}", "steep_down": "downhill {p} for {d}",
         "surface": "{s} surface for {d}", "narrow": "narrow passage, {w} wide",
@@ -513,6 +515,8 @@ def describe_barrier(kind: str, details: Mapping[str, Any], lang: Language) -> s
             has.append(w["tactile"])
         elif d.get("tactile_paving") == "no":
             lacks.append(w["tactile"])
+        if d.get("crossing_island") == "yes":  # crossed in two parts: one waits on it
+            has.append(w["island"])
         text = w[key]
         if has:
             text += f" {w['with']} {_join(has, lang)}"

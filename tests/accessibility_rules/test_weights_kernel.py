@@ -153,6 +153,7 @@ def random_edges(
         "barrier_access": pick(_codes(Tri)) if overrides else None,
         "barrier_wheelchair": pick(_codes(Wheelchair)) if overrides else None,
         "crossing_at_head": rng.random(n) < 0.3,  # the report's, not read by the weights
+        "crossing_island": pick(_codes(Tri)),  # the report's, not read by the weights
     }
     dtypes = {f.name: f.type for f in dataclasses.fields(EffectiveEdges)}
     assert set(eff) == set(dtypes)
