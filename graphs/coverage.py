@@ -77,6 +77,8 @@ def coverage_report(graph: CompiledGraph, malformed: Counter[str] | None = None)
             (once & (e["acoustic_signal"] == AcousticSignal.YES)).sum()
         ),
         "tactile_paving_nodes": int((nd["tactile_paving"] == 1).sum()),
+        "island_crossing_nodes": int((nd["crossing_island"] == 1).sum()),
+        "island_crossing_edges": int((once & (e["crossing_island"] == 1)).sum()),
         "elevators": int(nd["is_elevator"].sum() + (once & e["is_elevator"]).sum()),
         "entrances": int(nd["is_entrance"].sum()),
     }

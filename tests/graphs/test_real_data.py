@@ -211,6 +211,18 @@ def test_neukoelln_kerbs(real_build: Callable[..., RealBuild]) -> None:
     assert report["counts"]["tactile_paving_nodes"] > 0
 
 
+def test_neukoelln_islands(
+    real_build: Callable[..., RealBuild], loaded: Callable[[RealBuild], CompiledGraph]
+) -> None:
+    """Neukölln maps crossing:island on its crossing ways (yes on a few, no on more): both
+    reach the graph."""
+    build = _build(real_build, "berlin-neukoelln")
+    assert build.report["counts"]["island_crossing_edges"] > 0
+    island = loaded(build).edge["crossing_island"]
+    assert (island == 1).any()
+    assert (island == 0).any()
+
+
 def test_neukoelln_acoustic_signals(
     real_build: Callable[..., RealBuild], loaded: Callable[[RealBuild], CompiledGraph]
 ) -> None:
