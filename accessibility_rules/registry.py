@@ -295,6 +295,11 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "nearest road's name",
     ),
     Attribute(
+        "road_side", _E, "i1", Where.STRUCTURE, Fill.BUILD, "Fahrbahnseite", "road side",
+        note="for a sidewalk that borrows its road's name: the side that road is on, walking "
+        "the edge (-1 left, 1 right); 0 not known or not such a sidewalk",
+    ),
+    Attribute(
         "closed", _E, "?", Where.EDGE, Fill.OBSTACLE, "gesperrt", "closed", patchable=True,
         note="impassable for everyone (set by obstacles; False from OSM)",
     ),

@@ -352,10 +352,19 @@ class _Way(NamedTuple):
 _CROSSING_WAYS = frozenset({"footway", "path", "cycleway"})
 
 
+#: The side of the road a sidewalk runs beside, walking it (:attr:`Segment.road_side`): said
+#: after the sidewalk, so that a person who cannot see it knows where the traffic is.
+_ROAD_SIDE = {
+    "de": {-1: "die Fahrbahn links von Ihnen", 1: "die Fahrbahn rechts von Ihnen"},
+    "en": {-1: "the road on your left", 1: "the road on your right"},
+}
+
+
 @functools.lru_cache(maxsize=4096)
-def _way(name: str | None, highway: str, is_sidewalk: bool) -> _Way:
+def _way(name: str | None, highway: str, is_sidewalk: bool, road_side: int = 0) -> _Way:
     """The :class:`_Way` of a piece of the route. Cached: Kaiserslautern's graph has 894 such
-    ways (about 1.5 kB each with their phrases)."""
+    ways (about 1.5 kB each with their phrases). A sidewalk named after its road says on which
+    side that road is (``road_side``, :data:`_ROAD_SIDE`)."""
     way = Way(name, highway, is_sidewalk)
     words = {}
     for lang in _LANGUAGES:
@@ -363,12 +372,19 @@ def _way(name: str | None, highway: str, is_sidewalk: bool) -> _Way:
         into = way.into(lang)
         staying = w["staying"].format(way=way.english() if lang == "en" else way.german("dat"))
         onto = f", {into}." if into.startswith("weiter ") else f" {into}."
-        words[lang] = (
+        phrases: tuple[str, str, str, str] = (
             f"{w['depart']} {way.on(lang)}.",
             onto,
             f", {staying}.",
             f" {into.removeprefix('weiter ')}." if onto.startswith(", weiter ") else onto,
         )
+        side = _ROAD_SIDE[lang].get(road_side) if is_sidewalk and way.name else None
+        if side is not None:
+            depart, onto_side, staying_side, straight = (
+                f"{p.removesuffix('.')}, {side}." for p in phrases
+            )
+            phrases = (depart, onto_side, staying_side, straight)
+        words[lang] = phrases
     crossable = name is None and not is_sidewalk and highway in _CROSSING_WAYS
     return _Way(way.name, way.is_sidewalk, way.key(), words, crossable)
 
@@ -400,7 +416,7 @@ def _legs(route: Route) -> list[_Leg]:
     out = []
     for q, turn in legs[:count].tolist():
         seg = segments[q]
-        way = _way(seg.name, seg.highway, seg.is_sidewalk)
+        way = _way(seg.name, seg.highway, seg.is_sidewalk, seg.road_side)
         out.append(_Leg(way, seg.start_m, seg.first_point, _TURN_NAMES[turn]))
     return out
 
@@ -412,14 +428,14 @@ def _segment_legs(route: Route) -> list[_Leg]:
     if not segments:
         return []
     first = segments[0]
-    prev = _way(first.name, first.highway, first.is_sidewalk)  # the way of the last leg
+    prev = _way(first.name, first.highway, first.is_sidewalk, first.road_side)  # of the last leg
     legs = [_Leg(prev, first.start_m, first.first_point, "depart")]
     last_way_id = first.way_id  # of the segment before
     stretches = _way_stretches([s.length_m for s in segments], [s.way_id for s in segments])
     leg_m = first.length_m  # walked since the last turn said: the way in
     for seg, stretch in zip(itertools.islice(segments, 1, None), stretches[1:], strict=True):
         (turn,) = _turns_at(route.geometry, [seg.first_point], [leg_m, stretch], route.polyline)
-        way = _way(seg.name, seg.highway, seg.is_sidewalk)
+        way = _way(seg.name, seg.highway, seg.is_sidewalk, seg.road_side)
         same_way = seg.way_id >= 0 and seg.way_id == last_way_id
         last_way_id = seg.way_id
         leg_m += seg.length_m  # merged into the leg, unless a turn is said below

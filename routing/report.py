@@ -71,6 +71,7 @@ from routing._kernels import (
     RULE_STEP_COUNT,
     RULE_UNKNOWN_FORBIDDEN,
     RUN_COLUMNS,
+    RUN_EDGE,
     RUN_FIRST_POINT,
     RUN_LAST_POINT,
     RUN_PIECE,
@@ -1196,12 +1197,20 @@ def _segments(
     run_length = np.add.reduceat(lengths, starts)
     run_at = at[starts].tolist()
     names, highway_names = graph.names, _HIGHWAY_NAMES
+    sides = _road_sides(graph, runs[:n, RUN_EDGE])
     # a row unpacks in the order of the RUN_* columns
     segments = [
-        _new_segment((e, names[nm] if nm >= 0 else None, highway_names[h], sw == 1, a, ln, f, la, w))
-        for (_, e, nm, h, sw, w, f, la), a, ln in zip(runs[:n].tolist(), run_at, run_length.tolist(), strict=True)
+        _new_segment((e, names[nm] if nm >= 0 else None, highway_names[h], sw == 1, a, ln, f, la, w, s))
+        for (_, e, nm, h, sw, w, f, la), a, ln, s in zip(runs[:n].tolist(), run_at, run_length.tolist(), sides, strict=True)
     ]  # fmt: skip
     return segments, SegmentRuns(runs[:n], run_length)
+
+
+def _road_sides(graph: CompiledGraph, edges: np.ndarray) -> list[int]:
+    """Per edge, the side of the road its sidewalk runs beside (the graph's ``road_side``;
+    0 where the graph has no such column)."""
+    side = graph.edge.get("road_side")
+    return [0] * len(edges) if side is None else side[edges].tolist()
 
 
 def _combine_accessibility(legs: list[Route]) -> Accessibility:
@@ -1272,7 +1281,7 @@ def combine_routes(legs: list[Route]) -> Route:
             for v in leg.violations
         ]
         segments += [
-            Segment(s.edge, s.name, s.highway, s.is_sidewalk, s.start_m + at, s.length_m, s.first_point + shift, s.last_point + shift, s.way_id)
+            Segment(s.edge, s.name, s.highway, s.is_sidewalk, s.start_m + at, s.length_m, s.first_point + shift, s.last_point + shift, s.way_id, s.road_side)
             for s in leg.segments
         ]  # fmt: skip
         for name, values in leg.unknowns.items():

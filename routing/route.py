@@ -180,6 +180,9 @@ class Segment(NamedTuple):
     first_point: int  # index into Route.geometry
     last_point: int
     way_id: int = -1  # OSM way of the segment's first piece (-1: not known)
+    #: For a sidewalk named after its road: the side that road is on, walking it (-1 left,
+    #: 1 right; 0 not known or not such a sidewalk).
+    road_side: int = 0
 
 
 class Stop(NamedTuple):
