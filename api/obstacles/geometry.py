@@ -61,6 +61,34 @@ def _numbers_only(value: Any) -> Any:
     return value
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _without_antimeridian_bbox(value: Any) -> Any:
+    """The geometry without a ``bbox`` that crosses the antimeridian (its west edge east of its
+    east edge, RFC 7946 5.2). A bbox is not stored, and geojson-pydantic would warn on stderr
+    for such a one, once per distinct message: any client could write those into the server's
+    log at will. One whose south edge is north of its north edge is refused, as
+    geojson-pydantic refuses it; other bboxes are left to geojson-pydantic's rule."""
+    if not isinstance(value, dict):
+        return value
+    box = value.get("bbox")
+    if not isinstance(box, list | tuple) or len(box) not in (4, 6) or not all(map(_number, box)):
+        return value
+    half = len(box) // 2
+    if box[0] <= box[half]:
+        return value
+    if box[1] > box[1 + half]:
+        raise ValueError("bbox: its south edge lies north of its north edge")
+    return {k: v for k, v in value.items() if k != "bbox"}
+
+
+def _before_geojson(value: Any) -> Any:
+    """What is checked before geojson-pydantic reads a geometry."""
+    return _without_antimeridian_bbox(_numbers_only(value))
+
+
 def positions(geometry: AnyGeoJson) -> list[tuple[str, Any]]:
     """Every position with the path that names it in an error."""
     if isinstance(geometry, Point):
@@ -104,7 +132,7 @@ ObstacleGeometry = Annotated[
         description="GeoJSON Point, LineString or Polygon, WGS84 [longitude, latitude]",
         examples=[EXAMPLE_GEOMETRY],
     ),
-    BeforeValidator(_numbers_only),
+    BeforeValidator(_before_geojson),
     AfterValidator(_check),
 ]
 #: A geometry in a response: as stored (validated when it came in).
