@@ -105,7 +105,13 @@ from routing.route import (
     worst_verdict,
 )
 from routing.snapping import SnapPoint
-from routing.walking import detour, piece_meets, transition_delay_s, walking_time_s
+from routing.walking import (
+    detour,
+    piece_meets,
+    transition_delay_s,
+    walked_length_m,
+    walking_time_s,
+)
 
 __all__ = [
     "ALONG_BREAKS",
@@ -195,12 +201,10 @@ class ReportTable:
         columns = [edge[n] for n in REPORT_EDGE_COLUMNS]
         # arrays built by hand may lack crossing_at_head (every crossing along its edge then)
         # and crossing_island (not known anywhere)
-        missing = {
-            "crossing_at_head": np.zeros(len(eff.crossing), dtype=bool),
-            "crossing_island": np.full(len(eff.crossing), int(Tri.UNKNOWN), dtype=np.int8),
-        }
+        missing = {"crossing_at_head": False, "crossing_island": int(Tri.UNKNOWN)}
+        m = len(eff.crossing)
         columns += [
-            missing[n] if (col := getattr(eff, n)) is None else col
+            np.full(m, missing[n]) if (col := getattr(eff, n)) is None else col
             for n in REPORT_EFFECTIVE_COLUMNS
         ]
         rows = np.column_stack([np.asarray(col, dtype=np.float64) for col in columns])
@@ -336,12 +340,9 @@ def build_route(
     if walk_path is not None:
         walk_edges = walk_path.edges.tolist()
         walk_meets = piece_meets(len(walk_edges), float(walk_path.start), float(walk_path.end))
-        walk_len = graph.edge["length_m"][walk_path.edges]
-        walk_m = float(_sum(walk_len))
-        if len(walk_len) == 1:
-            walk_m *= walk_path.end - walk_path.start
-        else:
-            walk_m -= walk_path.start * walk_len[0] + (1.0 - walk_path.end) * walk_len[-1]
+        walk_m = walked_length_m(
+            graph.edge["length_m"][walk_path.edges], float(walk_path.start), float(walk_path.end)
+        )
         walk_detour = detour(total, walk_m)
     edge_list: list[int] = edges.tolist()
     rests_made = None
@@ -1197,20 +1198,13 @@ def _segments(
     run_length = np.add.reduceat(lengths, starts)
     run_at = at[starts].tolist()
     names, highway_names = graph.names, _HIGHWAY_NAMES
-    sides = _road_sides(graph, runs[:n, RUN_EDGE])
+    sides = graph.edge["road_side"][runs[:n, RUN_EDGE]].tolist()  # of each run's first piece
     # a row unpacks in the order of the RUN_* columns
     segments = [
         _new_segment((e, names[nm] if nm >= 0 else None, highway_names[h], sw == 1, a, ln, f, la, w, s))
         for (_, e, nm, h, sw, w, f, la), a, ln, s in zip(runs[:n].tolist(), run_at, run_length.tolist(), sides, strict=True)
     ]  # fmt: skip
     return segments, SegmentRuns(runs[:n], run_length)
-
-
-def _road_sides(graph: CompiledGraph, edges: np.ndarray) -> list[int]:
-    """Per edge, the side of the road its sidewalk runs beside (the graph's ``road_side``;
-    0 where the graph has no such column)."""
-    side = graph.edge.get("road_side")
-    return [0] * len(edges) if side is None else side[edges].tolist()
 
 
 def _combine_accessibility(legs: list[Route]) -> Accessibility:

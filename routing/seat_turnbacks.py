@@ -25,7 +25,6 @@ points' stops (nothing to announce but the seat and the U-turn, which the steps 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import numpy as np
 
@@ -34,9 +33,9 @@ from accessibility_rules.weights import EdgeWeights
 from graphs.model import CompiledGraph
 from routing.query import Path, PathPiece
 from routing.report import ReportTable, build_route, combine_routes
-from routing.rests import SAME_SEAT_M, RestsAsked, combine_rests, piece_seats
+from routing.rests import RestsAsked, combine_rests, piece_seats
 from routing.route import Route
-from routing.walking import detour
+from routing.walking import detour, walked_length_m
 
 __all__ = ["SAME_PLACE_M", "Turnback", "route_with_turnbacks", "seat_turnbacks", "split_at"]
 
@@ -49,11 +48,10 @@ SAME_PLACE_M = 0.5
 class Turnback:
     """A U-turn moved to a seat: piece ``index`` of the walk (its edge; the next piece is the
     reverse edge) is walked to ``fraction`` of the edge, where the seat stands, and the walk
-    goes back from there. ``saved_m`` is what it no longer walks (there and back)."""
+    goes back from there."""
 
     index: int
     fraction: float
-    saved_m: float
 
 
 def seat_turnbacks(graph: CompiledGraph, path: Path) -> list[Turnback]:
@@ -85,7 +83,7 @@ def seat_turnbacks(graph: CompiledGraph, path: Path) -> list[Turnback]:
         ahead = seats[0][seats[0] > SAME_PLACE_M]  # a seat where the piece begins: none ahead
         at_m = start * metres + float(ahead[0]) if len(ahead) else metres
         if metres > 0.0 and at_m < metres - SAME_PLACE_M:
-            out.append(Turnback(i, at_m / metres, 2.0 * (metres - at_m)))
+            out.append(Turnback(i, at_m / metres))
             i += 2  # the piece back begins the next leg
         else:
             i += 1
@@ -130,29 +128,6 @@ def split_at(path: Path, turns: list[Turnback], weights: EdgeWeights) -> list[Pa
     return legs
 
 
-def _walked_m(graph: CompiledGraph, path: Path) -> float:
-    """Metres walked over ``path`` (its end pieces by their fractions), as the report sums
-    them."""
-    lengths = graph.edge["length_m"][path.edges]
-    if len(lengths) == 1:
-        return float(lengths[0]) * (path.end - path.start)
-    total = float(lengths.sum())
-    return total - path.start * float(lengths[0]) - (1.0 - path.end) * float(lengths[-1])
-
-
-def _one_seat_per_place(rests: dict[str, Any] | None) -> dict[str, Any] | None:
-    """``rests`` of joined legs with the seat at each join once (it ends one leg and begins
-    the next: :data:`~routing.rests.SAME_SEAT_M` apart at most, as along one walk)."""
-    if rests is None:
-        return None
-    seats: list[dict[str, Any]] = []
-    for seat in rests["seats"]:
-        if seats and seat["at_m"] - seats[-1]["at_m"] < SAME_SEAT_M:
-            continue
-        seats.append(seat)
-    return {**rests, "seats": seats, "seat_count": len(seats)}
-
-
 def route_with_turnbacks(
     graph: CompiledGraph,
     table: ReportTable,
@@ -174,12 +149,15 @@ def route_with_turnbacks(
         for leg in split_at(path, turns, weights)
     ]
     joined = combine_routes(legs)
-    walk_m = None if walk_path is None else _walked_m(graph, walk_path)
+    walk_m = None
+    if walk_path is not None:  # the walk's metres as the report measured them for ``route``
+        lengths = graph.edge["length_m"][walk_path.edges]
+        walk_m = walked_length_m(lengths, float(walk_path.start), float(walk_path.end))
     return dataclasses.replace(
         joined,
         stops=[],  # the joins are seats, not via points
-        rests=_one_seat_per_place(
-            combine_rests([leg.rests for leg in legs], [leg.distance_m for leg in legs])
+        rests=combine_rests(
+            [leg.rests for leg in legs], [leg.distance_m for leg in legs], one_seat_at_joins=True
         ),
         detour=None if walk_m is None else detour(joined.distance_m, walk_m),
         walk_edges=route.walk_edges,

@@ -21,6 +21,7 @@ __all__ = [
     "detour",
     "piece_meets",
     "transition_delay_s",
+    "walked_length_m",
     "walking_time_s",
 ]
 
@@ -71,6 +72,15 @@ def walking_time_s(
     """Real walking time: ``length_m`` at the profile's walking speed plus ``delay_s`` (the sum
     of :func:`transition_delay_s` over the heads walked past). Scalars or arrays alike."""
     return length_m / profile.walking_speed_mps + delay_s
+
+
+def walked_length_m(lengths_m: np.ndarray, start: float, end: float) -> float:
+    """Metres walked over edges of ``lengths_m`` (in walking order), from fraction ``start`` of
+    the first to ``end`` of the last: the walk's length a route's detour is measured against."""
+    if len(lengths_m) == 1:
+        return float(lengths_m[0]) * (end - start)
+    total = float(np.add.reduce(lengths_m))
+    return total - (start * float(lengths_m[0]) + (1.0 - end) * float(lengths_m[-1]))
 
 
 def detour(distance_m: float, walk_distance_m: float) -> dict[str, float]:

@@ -98,25 +98,27 @@ class _Tally:
         self.kind: dict[int, PlaceKind] = {}  # node → its kind
         self.edge: dict[int, int] = {}  # node → the edge its first walk came along
 
-    def add(self, edges: list[int]) -> None:
-        """Count the places of one walk over ``edges`` (its heads but the last one's)."""
+    def add(self, edges: np.ndarray) -> None:
+        """Count the places of one walk over ``edges`` (its heads but the last one's): the
+        bits of every piece in one numpy pass, Python only for the pieces that hold some."""
+        bits = self.unknowns[edges].astype(np.int64)
+        at_head = np.zeros(len(edges), dtype=bool) if self.at_head is None else self.at_head[edges]
+        along = bits & np.where(at_head, _LENGTH_BITS, _LENGTH_BITS | _CROSSING_BITS)
+        point = bits & np.where(at_head, self.point_bits, _KERB | _BARRIER)
+        point[-1:] = 0  # the walk ends on the last piece: it never passes that head
+        reverse = self.reverse[edges]
+        piece = np.where(reverse < 0, edges, np.minimum(edges, reverse))  # undirected
         seen: set[tuple[str, int]] = set()
-        last = len(edges) - 1
-        for i, e in enumerate(edges):
-            bits = int(self.unknowns[e])
-            at_head = self.at_head is not None and bool(self.at_head[e])
-            along = bits & (_LENGTH_BITS | (0 if at_head else _CROSSING_BITS))
-            if along:
-                rev = int(self.reverse[e])
-                seen.add(self._mark(("way", e if rev < 0 else min(e, rev)), along))
-            point = bits & (self.point_bits if at_head else _KERB | _BARRIER)
-            if point and i < last:  # the walk goes on through the head
-                v = int(self.graph.head[e])
-                seen.add(self._mark(("node", v), point))
-                kind = _node_kind(point, int(self.crossing[e]), at_head)
-                if v not in self.kind or _NODE_ORDER[kind] < _NODE_ORDER[self.kind[v]]:
-                    self.kind[v] = kind
-                self.edge.setdefault(v, e)
+        for i in np.flatnonzero(along).tolist():
+            seen.add(self._mark(("way", int(piece[i])), int(along[i])))
+        heads = self.graph.head[edges]
+        for i in np.flatnonzero(point).tolist():
+            v, e, bits_i, head_i = int(heads[i]), int(edges[i]), int(point[i]), bool(at_head[i])
+            seen.add(self._mark(("node", v), bits_i))
+            kind = _node_kind(bits_i, int(self.crossing[e]), head_i)
+            if v not in self.kind or _NODE_ORDER[kind] < _NODE_ORDER[self.kind[v]]:
+                self.kind[v] = kind
+            self.edge.setdefault(v, e)
         for key in seen:
             self.counts[key] = self.counts.get(key, 0) + 1
 
@@ -170,7 +172,7 @@ def mapping_priorities(
         except RoutingError:
             continue
         routed += 1
-        tally.add(path.edges.tolist())
+        tally.add(path.edges)
     return tally.ranked(limit), routed
 
 
