@@ -17,6 +17,16 @@ road's mouth there, which it crosses unless it keeps to the other side: a
 more do (going straight on, a side arm is on the walker's side), no markings, signals and
 paving unknown; a crossing mapped on the junction node is that crossing instead. Which way the
 walk turns is not known to an edge, so turning into a side road on the near side counts too.
+Crossing that mouth on a sidewalk means going down a kerb and up another, and where nobody
+mapped them (no kerb tag on the junction node, none on the road's sidewalk) their height is
+unknown: such a junction adds *implied* kerbs to ``kerb_unknown_count`` (one where three arms
+meet, two where more do: the crossing's share in kerbs), for a road whose sidewalk is present
+or not known (on ``sidewalk=no`` the walk is already on the carriageway; a living street is one
+level surface; a service road without a known sidewalk is walked on its carriageway). They are
+reliances, not barriers: they change ``kerb_unknown_count`` only, so a profile that weighs
+unknown kerbs prices them and its route lists them among what it relies on, while the barriers
+and the steps name the kerbs someone mapped. The side arms are not told apart: a driveway
+mapped as a service road counts like a street.
 Recomputed vectorised (well under a millisecond for a city) whenever
 obstacles patch the raw arrays.
 
@@ -36,6 +46,7 @@ from accessibility_rules.attributes import (
     AcousticSignal,
     BarrierKind,
     CrossingKind,
+    HighwayClass,
     KerbKind,
     Sidewalk,
     Tri,
@@ -74,7 +85,8 @@ class EffectiveEdges:
 
     kerb_count: np.ndarray  # int8: kerbs crossed (way kerb + head node kerb)
     kerb_height_cm: np.ndarray  # float32: highest kerb of known height, NaN if none known
-    kerb_unknown_count: np.ndarray  # int8: kerbs crossed whose height is unknown
+    kerb_unknown_count: np.ndarray  # int8: kerbs crossed whose height is unknown (the mapped ones
+    # and a junction's implied ones, module doc: it may exceed kerb_count)
     crossing: np.ndarray  # int8 CrossingKind
     crossing_share: np.ndarray  # float32: share of one road crossing this edge accounts for
     acoustic_signal: np.ndarray  # int8 AcousticSignal (at the crossing)
@@ -105,6 +117,10 @@ _CROSSING_NONE = int(CrossingKind.NONE)
 _CROSSING_INFORMAL = int(CrossingKind.INFORMAL)
 _CROSSING_JUNCTION = int(CrossingKind.JUNCTION)
 _SIDEWALK_SEPARATE = int(Sidewalk.SEPARATE)
+_SIDEWALK_PRESENT = int(Sidewalk.PRESENT)
+_SIDEWALK_UNKNOWN = int(Sidewalk.UNKNOWN)
+_LIVING_STREET = int(HighwayClass.LIVING_STREET)
+_SERVICE = int(HighwayClass.SERVICE)
 #: Carriageway arms (``road_arms``) from which a node is a road junction.
 _JUNCTION_ARMS = 3
 _BARRIER_NONE = int(BarrierKind.NONE)
@@ -189,10 +205,18 @@ def effective_edges_from_arrays(
     worse = np.minimum(rank, node_rank)
     wheelchair = np.where(worse == 99, _WHEELCHAIR_UNKNOWN, worse).astype(np.int8)
 
+    # the kerbs of the side road's mouth at a junction walked along a road (module doc)
+    highway = e["highway"]
+    sidewalk = e["sidewalk"]
+    level = (highway == _LIVING_STREET) | ((highway == _SERVICE) & (sidewalk != _SIDEWALK_PRESENT))
+    on_sidewalk = (sidewalk == _SIDEWALK_PRESENT) | (sidewalk == _SIDEWALK_UNKNOWN)
+    implied = junction & ~way_kerb & ~node_kerb & on_sidewalk & ~level
+    kerb_unknown = kerb_unknown + np.where(implied, np.where(arms > _JUNCTION_ARMS, 2, 1), 0)
+
     return EffectiveEdges(
         kerb_count=(way_kerb.astype(np.int8) + node_kerb.astype(np.int8)),
         kerb_height_cm=kerb_height.astype(np.float32),
-        kerb_unknown_count=kerb_unknown,
+        kerb_unknown_count=kerb_unknown.astype(np.int8),
         crossing=crossing.astype(np.int8),
         crossing_share=share.astype(np.float32),
         acoustic_signal=at_crossing("acoustic_signal", _SIGNAL_UNKNOWN),

@@ -23,6 +23,7 @@ from accessibility_rules.attributes import (
     is_road_class,
     is_unknown,
 )
+from accessibility_rules.effective import effective_edges
 from graphs.model import CompiledGraph
 
 
@@ -34,6 +35,15 @@ def _share(length: np.ndarray, applies: np.ndarray, known: np.ndarray) -> dict[s
         "known_km": round(known_m / 1000.0, 3),
         "known_share": round(known_m / total, 4) if total > 0 else 0.0,
     }
+
+
+def _junctions_with_unmapped_kerbs(graph: CompiledGraph) -> int:
+    """Road junctions where a walk along a road crosses a side road's kerbs that nobody mapped
+    (:mod:`accessibility_rules.effective`: the only kerbs of unknown height on an edge that
+    counts no mapped kerb)."""
+    eff = effective_edges(graph)
+    implied = (eff.kerb_unknown_count > 0) & (eff.kerb_count == 0)
+    return int(np.unique(graph.head[implied]).size)
 
 
 def coverage_report(graph: CompiledGraph, malformed: Counter[str] | None = None) -> dict[str, Any]:
@@ -79,6 +89,7 @@ def coverage_report(graph: CompiledGraph, malformed: Counter[str] | None = None)
         "tactile_paving_nodes": int((nd["tactile_paving"] == 1).sum()),
         "island_crossing_nodes": int((nd["crossing_island"] == 1).sum()),
         "island_crossing_edges": int((once & (e["crossing_island"] == 1)).sum()),
+        "junctions_with_unmapped_kerbs": _junctions_with_unmapped_kerbs(graph),
         "elevators": int(nd["is_elevator"].sum() + (once & e["is_elevator"]).sum()),
         "entrances": int(nd["is_entrance"].sum()),
     }
@@ -105,6 +116,8 @@ def coverage_report(graph: CompiledGraph, malformed: Counter[str] | None = None)
             "untagged_crossing_ways": "a crossing way without kerb tags and without kerb nodes "
             "crosses a kerb of unknown height",
             "roads": "a road's width tag is the carriageway, never the sidewalk width",
+            "road_junctions": "a walk along a road through a junction crosses the side road's "
+            "kerbs, of unknown height unless the node or the road's sidewalk maps them",
         },
     }
 

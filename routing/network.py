@@ -96,13 +96,13 @@ def _known(
     edge: Mapping[str, np.ndarray], eff: EffectiveEdges, e: np.ndarray, attribute: str
 ) -> np.ndarray:
     """Per piece ``e`` (edge ids): whether ``attribute`` is known there (one numpy pass)."""
-    if attribute == "kerb":  # no kerb at all, or every kerb of the piece with a known height
+    if attribute == "kerb":  # no kerb of unknown height either way (a junction's implied ones
+        # count: accessibility_rules.effective)
         rev = edge["reverse_edge"][e]
-        twin = np.where(rev >= 0, rev, e)
         has_twin = rev >= 0
-        counts = np.maximum(eff.kerb_count[e], np.where(has_twin, eff.kerb_count[twin], 0))
+        twin = np.where(has_twin, rev, e)
         unknown = eff.kerb_unknown_count[e] + np.where(has_twin, eff.kerb_unknown_count[twin], 0)
-        return (counts == 0) | (unknown == 0)
+        return unknown == 0
     if attribute == "steps":
         return np.ones(len(e), dtype=bool)
     if attribute == "incline":
@@ -130,10 +130,10 @@ def _fact(
         heights = [float(eff.kerb_height_cm[p]) for p in pieces]
         heights = [h for h in heights if not math.isnan(h)]
         top = max(heights) if heights else None
+        if not known:  # a mapped one, or a road junction's implied ones (unmapped)
+            return top, "kerb of unknown height"
         if max(int(eff.kerb_count[p]) for p in pieces) == 0:
             return None, "no kerb"
-        if not known:
-            return top, "kerb of unknown height"
         return top, f"kerb {top:g} cm" if top is not None else "kerb"
     if attribute == "steps":
         count = int(edge["step_count"][e])

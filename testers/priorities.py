@@ -11,7 +11,8 @@ same seed → same trips), each routed for the profile. Two kinds of place count
   it) whose kerb height, barrier, or crossing facts are unknown to the profile: a crossing node
   without ``traffic_signals:sound`` or ``tactile_paving``, a road junction where no crossing is
   mapped at all (``junction``: for blind people the most common unknown of a city whose
-  sidewalks are mapped on the roads), a kerb of unknown height, a barrier the profile cannot
+  sidewalks are mapped on the roads, and for wheels its side road's kerbs, which nobody
+  mapped: :mod:`accessibility_rules.effective`), a kerb of unknown height, a barrier the profile cannot
   judge.
 
 Ranked by trips, then by length (a node has none), ways before nodes, then by id: where one
@@ -75,8 +76,10 @@ class Priority:
 
 def _node_kind(bits: int, crossing: int, at_head: bool) -> PlaceKind:
     """What the head of an edge with point unknowns ``bits`` is (:data:`PlaceKind`)."""
+    if at_head and crossing == _JUNCTION:  # its crossing's facts or its implied kerbs
+        return "junction"
     if at_head and bits & _CROSSING_BITS:
-        return "junction" if crossing == _JUNCTION else "crossing"
+        return "crossing"
     return "barrier" if bits & _BARRIER else "kerb"
 
 

@@ -336,15 +336,18 @@ def test_an_estimated_incline_is_said_as_estimated_not_unknown(ksl_router: Any) 
     route = ksl_router.route((49.443889, 7.790099), (49.4418, 7.7463), "wheelchair")
     relies = {(r.attribute, r.estimated) for r in route.accessibility.relies_on}
     assert {("incline", True), ("width", False)} <= relies
-    de = accessibility_sentence(route.accessibility, "de", has_steps=False)
-    en = accessibility_sentence(route.accessibility, "en", has_steps=False)
+    most = len(relies)  # every reliance said (the junctions' kerbs come first)
+    de = accessibility_sentence(route.accessibility, "de", has_steps=False, most=most)
+    en = accessibility_sentence(route.accessibility, "en", has_steps=False, most=most)
     assert "Wegbreite unbekannt auf" in de, de
     assert "Steigung nur geschätzt auf" in de, de
     assert "Steigung unbekannt" not in de, de
     assert "width unknown along" in en, en
     assert "incline only estimated along" in en, en
-    assert verdict_sentence(verdict_of(route), "de", has_steps=False) == de
-    assert instructions(route, "de")[-1].text.endswith(de)
+    assert verdict_sentence(verdict_of(route), "de", has_steps=False, most=most) == de
+    said = accessibility_sentence(route.accessibility, "de", has_steps=False)
+    assert verdict_sentence(verdict_of(route), "de", has_steps=False) == said
+    assert instructions(route, "de")[-1].text.endswith(said)
     unknown = {"verdict": "unknown", "relies_on": [{"attribute": "incline", "length_m": 3709.1, "estimated": True}]}  # fmt: skip
     assert verdict_sentence(unknown, "de", has_steps=False) == (
         "Barrierefreiheit unsicher, Achtung: Steigung nur geschätzt auf 3,7 km."

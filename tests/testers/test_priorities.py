@@ -112,9 +112,14 @@ def test_nodes_are_points_and_their_tasks_name_what_to_map(router: Router) -> No
         assert "tactile_paving=*" in text
 
 
-def test_a_profile_without_crossing_rules_ranks_no_junction(router: Router) -> None:
+def test_a_profile_without_crossing_rules_ranks_junctions_for_their_kerbs(router: Router) -> None:
+    """A wheelchair's route weighs no crossing facts, but passing a road junction along a road
+    it relies on the side road's kerbs, which nobody mapped: such a junction is ranked for its
+    kerb heights alone."""
     ranked, _ = mapping_priorities(router, "wheelchair", TRIPS, SEED, limit=50)
-    assert all(p.kind != "junction" for p in ranked)
+    junctions = [p for p in ranked if p.kind == "junction"]
+    assert junctions
+    assert all(p.attributes == ("kerb_height",) for p in junctions)
     assert dict(_reference(router, "wheelchair")) == {
         p.node: p.trips for p in ranked if p.node is not None
     }
