@@ -471,14 +471,12 @@ def rests_report(
 def combine_rests(
     reports: Sequence[dict[str, Any] | None],
     leg_m: Sequence[float],
-    *,
-    one_seat_at_joins: bool = False,
 ) -> dict[str, Any] | None:
     """The rests of a route through via points from its legs' (a via point is a stop: each leg
-    starts rested, so the longest stretch is the longest of the legs'). With
-    ``one_seat_at_joins`` a seat where one leg ends and the next begins (the legs of a walk
-    that turns back at seats, :mod:`routing.seat_turnbacks`) is listed once, as along one walk
-    (:data:`SAME_SEAT_M`); the legs of via points list it with each leg."""
+    starts rested, so the longest stretch is the longest of the legs'). A seat where one leg
+    ends and the next begins (a via point on a bench; the legs of a walk that turns back at
+    seats, :mod:`routing.seat_turnbacks`) is listed once, as along one walk
+    (:data:`SAME_SEAT_M`): both legs list it, and it was counted twice."""
     if not reports or any(r is None for r in reports):
         return None
     seats: list[dict[str, Any]] = []
@@ -489,7 +487,7 @@ def combine_rests(
         assert r is not None
         for seat in r["seats"]:
             at_m = round(seat["at_m"] + offset, 1)
-            if one_seat_at_joins and seats and at_m - seats[-1]["at_m"] < SAME_SEAT_M:
+            if seats and at_m - seats[-1]["at_m"] < SAME_SEAT_M:
                 continue  # the join's seat, listed by the leg before
             seats.append({**seat, "at_m": at_m})
         if r["longest_gap_m"] > best:

@@ -156,9 +156,7 @@ def route_with_turnbacks(
     return dataclasses.replace(
         joined,
         stops=[],  # the joins are seats, not via points
-        rests=combine_rests(
-            [leg.rests for leg in legs], [leg.distance_m for leg in legs], one_seat_at_joins=True
-        ),
+        rests=combine_rests([leg.rests for leg in legs], [leg.distance_m for leg in legs]),
         detour=None if walk_m is None else detour(joined.distance_m, walk_m),
         walk_edges=route.walk_edges,
         walk_meets=route.walk_meets,

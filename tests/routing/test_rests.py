@@ -162,9 +162,58 @@ def test_via_points_are_stops(seated: tuple[Router, np.ndarray]) -> None:
     (route,) = router.route_via([a, b, c], "elderly")
     r = route.rests
     assert r is not None
-    assert r["seat_count"] == sum(leg.rests["seat_count"] for leg in legs)  # type: ignore[index]
+    assert r["seat_count"] == len(_seats_along(legs))
     assert r["longest_gap_m"] == max(leg.rests["longest_gap_m"] for leg in legs)  # type: ignore[index]
     assert route.as_dict()["rests"] == r
+
+
+def _seats_along(legs: list[Any]) -> list[float]:
+    """The places of the legs' seats along the whole walk, a seat where one leg ends and the
+    next begins once."""
+    out: list[float] = []
+    offset = 0.0
+    for leg in legs:
+        for seat in leg.rests["seats"]:
+            at = seat["at_m"] + offset
+            if not out or at - out[-1] >= rests.SAME_SEAT_M:
+                out.append(at)
+        offset += leg.distance_m
+    return out
+
+
+def test_a_seat_at_a_via_point_is_listed_once(seated: tuple[Router, np.ndarray]) -> None:
+    """A via point on a bench: the leg to it ends at the seat and the leg from it starts there,
+    and both list it; the route listed it twice (seat_count one too many)."""
+    router, seat = seated
+    g = router.graph
+    benches = np.flatnonzero(seat != 0)
+    found = 0
+    starts, ends = trips(router, 20, seed=8), trips(router, 20, seed=9)
+    for i, ((a, _), (_, c)) in enumerate(zip(starts, ends, strict=True)):
+        node = int(benches[(37 * i) % len(benches)])  # the via point: a node with a seat
+        b = (float(g.node["lat"][node]), float(g.node["lon"][node]))
+        legs = [router.route(a, b, "elderly"), router.route(b, c, "elderly")]
+        first, second = legs[0].rests, legs[1].rests
+        assert first is not None
+        assert second is not None
+        if not (first["seats"] and second["seats"]):
+            continue
+        if (
+            first["seats"][-1]["at_m"] < legs[0].distance_m - 0.1
+            or second["seats"][0]["at_m"] > 0.1
+        ):
+            continue
+        (route,) = router.route_via([a, b, c], "elderly")
+        assert route.rests is not None
+        places = [s["at_m"] for s in route.rests["seats"]]
+        assert (
+            route.rests["seat_count"]
+            == len(places)
+            == first["seat_count"] + second["seat_count"] - 1
+        )
+        assert all(y - x >= rests.SAME_SEAT_M for x, y in itertools.pairwise(places))
+        found += 1
+    assert found >= 3
 
 
 # ------------------------------------------------------------------ pieces at the ends (no graph)
