@@ -125,38 +125,77 @@ _TURNS = {
 _SEAT_WORDS = {
     "de": {
         "seat": "Sitzgelegenheit", "yes": "mit Rückenlehne", "no": "ohne Rückenlehne",
+        "seats": "{n} Sitzgelegenheiten", "within": "auf den nächsten {d}",
+        "some": "{k} davon mit Rückenlehne",
         "next": "Nächste Sitzgelegenheit in {d}", "none": "keine weitere Sitzgelegenheit bis zum Ziel ({d})",
         "none_unknown": "keine weitere Sitzgelegenheit bekannt bis zum Ziel ({d}; Bänke nicht erfasst)",
     },
     "en": {
         "seat": "seat", "yes": "with backrest", "no": "without backrest",
+        "seats": "{n} seats", "within": "within the next {d}", "some": "{k} with backrest",
         "next": "next seat in {d}", "none": "no further seat before the destination ({d})",
         "none_unknown": "no further seat known before the destination ({d}; benches not mapped)",
     },
 }  # fmt: skip
 
+#: Seats at most this far apart, one after the other, are said as one group ("6
+#: Sitzgelegenheiten auf den nächsten 20 m"): a row of benches was six steps, "Nächste
+#: Sitzgelegenheit in 3 m" each (metres along the route).
+SEAT_GROUP_M = 15.0
+#: A group spread over less than this is said without its extent (metres).
+_GROUP_SPAN_SAID_M = 5.0
+
+
+def seat_groups(seats: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """``seats`` (a rests report's, in walking order) in groups: a seat within
+    :data:`SEAT_GROUP_M` of the one before it joins that one's group."""
+    groups: list[list[dict[str, Any]]] = []
+    for seat in seats:
+        if groups and seat["at_m"] - groups[-1][-1]["at_m"] <= SEAT_GROUP_M:
+            groups[-1].append(seat)
+        else:
+            groups.append([seat])
+    return groups
+
+
+def _seat_text(group: list[dict[str, Any]], lang: Language) -> str:
+    """A seat or a group of seats in words, with what is known of their backrests."""
+    w = _SEAT_WORDS[lang]
+    backrests = [seat["backrest"] for seat in group]
+    if len(group) == 1:
+        return w["seat"] + (f" {w[backrests[0]]}" if backrests[0] in ("yes", "no") else "")
+    text = w["seats"].format(n=len(group))
+    with_rest = backrests.count("yes")
+    if with_rest == len(group) or backrests.count("no") == len(group):
+        text += f" {w[backrests[0]]}"
+    span = group[-1]["at_m"] - group[0]["at_m"]
+    if span >= _GROUP_SPAN_SAID_M:
+        text += " " + w["within"].format(d=metres(span, lang))
+    if 0 < with_rest < len(group):
+        text += ", " + w["some"].format(k=with_rest)
+    return text
+
 
 def _seat_events(route: Route, lang: Language) -> list[tuple[float, str, float, float, str]]:
-    """``(at_m, "rest", lon, lat, text)`` per seat of ``route`` when its profile has a rest
-    limit (``route.rests["limit_m"]``): the seat, its backrest where known, and how far the
-    next one is ("Sitzgelegenheit mit Rückenlehne. Nächste Sitzgelegenheit in 280 m")."""
+    """``(at_m, "rest", lon, lat, text)`` per seat of ``route`` (per group of seats close
+    together, :func:`seat_groups`, at its first) when its profile has a rest limit
+    (``route.rests["limit_m"]``): the seat, its backrest where known, and how far the next one
+    is ("Sitzgelegenheit mit Rückenlehne. Nächste Sitzgelegenheit in 280 m")."""
     rests = route.rests
     if not rests or rests.get("limit_m") is None:
         return []
     w = _SEAT_WORDS[lang]
-    seats = rests["seats"]
+    groups = seat_groups(rests["seats"])
     out = []
-    for i, seat in enumerate(seats):
-        text = w["seat"]
-        if seat["backrest"] in ("yes", "no"):
-            text += f" {w[seat['backrest']]}"
-        if i + 1 < len(seats):
-            after = w["next"].format(d=metres(seats[i + 1]["at_m"] - seat["at_m"], lang))
+    for i, group in enumerate(groups):
+        first, last = group[0], group[-1]
+        if i + 1 < len(groups):
+            after = w["next"].format(d=metres(groups[i + 1][0]["at_m"] - last["at_m"], lang))
         else:
             none = "none" if rests.get("seats_known", True) else "none_unknown"
-            after = w[none].format(d=metres(max(0.0, route.distance_m - seat["at_m"]), lang))
-        text = f"{text}. {_capital(after)}"
-        out.append((float(seat["at_m"]), "rest", seat["lon"], seat["lat"], text))
+            after = w[none].format(d=metres(max(0.0, route.distance_m - last["at_m"]), lang))
+        text = f"{_seat_text(group, lang)}. {_capital(after)}"
+        out.append((float(first["at_m"]), "rest", first["lon"], first["lat"], text))
     return out
 
 

@@ -632,7 +632,10 @@ _LIMIT_WORDS = {
     "acoustic_signal": ("Ampel ohne akustisches Signal", "traffic light without acoustic signal"),
     "tactile_paving": ("Querung ohne Bodenindikatoren", "crossing without tactile paving"),
     "unknown_forbidden": ("unbekannte Angaben", "unknown data"),
+    "rests": ("Strecke ohne Sitzgelegenheit", "stretch without a seat"),
 }  # fmt: skip
+#: Limits whose value in metres is a distance walked (whole metres), not a width (centimetres).
+_WALKED_LIMITS = frozenset({"rests"})
 
 
 def break_phrase(item: Mapping[str, Any], lang: Language, *, exact: bool = False) -> str:
@@ -650,7 +653,7 @@ def break_phrase(item: Mapping[str, Any], lang: Language, *, exact: bool = False
         if limit in ("steps", "step_count"):
             extras.append(f"{int(value)} {'Stufen' if lang == 'de' else 'steps'}")
         else:
-            digits = 2 if unit == "m" else 0
+            digits = 2 if unit == "m" and limit not in _WALKED_LIMITS else 0
             extras.append(f"{_num(float(value), lang, digits)}{' ' + str(unit) if unit else ''}")
     elif limit in ("steps", "step_count") and value is None:
         extras.append("Anzahl der Stufen unbekannt" if lang == "de" else "number of steps unknown")
@@ -667,15 +670,21 @@ def break_phrase(item: Mapping[str, Any], lang: Language, *, exact: bool = False
         and limit not in ("steps",)
     ):
         word = "Grenze" if lang == "de" else "limit"
+        digits = 2 if unit == "m" and limit not in _WALKED_LIMITS else 0
         extras.append(
-            f"{word} {_num(float(limit_value), lang, 2 if unit == 'm' else 0)}{' ' + str(unit) if unit else ''}"
+            f"{word} {_num(float(limit_value), lang, digits)}{' ' + str(unit) if unit else ''}"
         )
     text = head + (f" ({'; '.join(extras)})" if extras else "")
     if item.get("at_m") is not None:
         at = float(item["at_m"])
         start = "am Start" if lang == "de" else "at the start"
         d = f"{at:.0f} m" if exact else metres(at, lang)
-        text += " " + (start if at < 0.5 else _WORDS[lang]["at"].format(d=d))
+        if limit in _WALKED_LIMITS:  # a stretch is placed where it begins
+            start = "ab dem Start" if lang == "de" else "from the start"
+            place = ("ab {d}" if lang == "de" else "from {d}").format(d=d)
+        else:
+            place = _WORDS[lang]["at"].format(d=d)
+        text += " " + (start if at < 0.5 else place)
     return text
 
 

@@ -31,6 +31,7 @@ from routing.instructions import (
     _surfaces,
     _turns_at,
     instructions,
+    seat_groups,
     steps_json,
 )
 from routing.report import combine_routes
@@ -844,3 +845,30 @@ def test_steps_json_is_each_steps_as_dict() -> None:
     assert made == [i.as_dict() for i in steps]
     assert [list(d) for d in made] == [list(i.as_dict()) for i in steps]
     assert steps_json([]) == []
+
+
+def _seat(at_m: float, backrest: str = "unknown") -> dict[str, Any]:
+    return {"at_m": at_m, "lon": 7.7, "lat": 49.44, "backrest": backrest}
+
+
+def test_a_row_of_seats_is_said_once() -> None:
+    """KL, an elderly route of 2026-12-05: six benches 3-5 m apart were six steps, each "Nach
+    4 m: Sitzgelegenheit. Nächste Sitzgelegenheit in 4 m." A row is one step at its first
+    seat; the next seat is counted from its last."""
+    row = [_seat(100.0, "yes"), _seat(103.0, "no"), _seat(107.0, "yes"), _seat(112.0), _seat(120.0)]
+    seats = [_seat(10.0, "yes"), _seat(13.0, "yes"), *row, _seat(400.0, "no")]
+    assert [len(g) for g in seat_groups(seats)] == [2, 5, 1]
+    seg = [Segment(0, "Mittelweg", "path", False, 0.0, 500.0, 0, 9, 1)]
+    route = _route(seg, _east(10), rests={"seats": seats, "limit_m": 300.0, "seats_known": True})
+    said = {lang: [s.text for s in instructions(route, lang) if s.type == "rest"] for lang in ("de", "en")}  # fmt: skip
+    assert said["de"] == [
+        "Nach 10 m: 2 Sitzgelegenheiten mit Rückenlehne. Nächste Sitzgelegenheit in 85 m.",
+        "Nach 90 m: 5 Sitzgelegenheiten auf den nächsten 20 m, 2 davon mit Rückenlehne. "
+        "Nächste Sitzgelegenheit in 280 m.",
+        "Nach 300 m: Sitzgelegenheit ohne Rückenlehne. Keine weitere Sitzgelegenheit bis zum "
+        "Ziel (100 m).",
+    ]
+    assert said["en"][1] == (
+        "In 90 m: 5 seats within the next 20 m, 2 with backrest. Next seat in 280 m."
+    )
+    assert [s.at_m for s in instructions(route, "de") if s.type == "rest"] == [10.0, 100.0, 400.0]

@@ -237,7 +237,7 @@ def test_a_cut_piece_keeps_only_its_own_seats(seated: tuple[Router, np.ndarray])
 
 
 def test_instructions_name_each_seat_and_the_next(seated: tuple[Router, np.ndarray]) -> None:
-    from routing.instructions import instructions
+    from routing.instructions import SEAT_GROUP_M, instructions
 
     router, _ = seated
     for origin, destination in trips(router, 10, seed=6):
@@ -247,7 +247,9 @@ def test_instructions_name_each_seat_and_the_next(seated: tuple[Router, np.ndarr
             continue
         for lang, word in (("de", "Sitzgelegenheit"), ("en", "seat")):
             steps = [s for s in instructions(route, lang) if s.type == "rest"]  # type: ignore[arg-type]
-            assert len(steps) == route.rests["seat_count"]
+            places = [seat["at_m"] for seat in route.rests["seats"]]
+            apart = sum(b - a > SEAT_GROUP_M for a, b in itertools.pairwise(places))
+            assert len(steps) == apart + 1  # seats close together are one step
             assert all(word in s.text for s in steps)
             assert ("keine weitere" if lang == "de" else "no further") in steps[-1].text.lower()
         plain = router.route(origin, destination, "walk", compare_walk=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from accessibility_rules.attributes import BarrierKind, SurfaceClass
+from routing.report import _LIMIT_ATTRIBUTE
 from routing.wording import break_phrase, describe_barrier
 
 BARRIERS = [k.name.lower() for k in BarrierKind if k is not BarrierKind.NONE]
@@ -52,3 +53,35 @@ def test_the_words_are_the_ones_a_person_knows() -> None:
     assert said("surface", "surface", "paving_stones") == "Untergrund Verbundpflaster auf 70 m"
     assert said("surface", "surface", "sett") == "Untergrund Pflaster auf 70 m"
     assert describe_barrier("barrier", {"barrier": "unknown"}, "en") == "obstacle: unspecified"
+
+
+#: Every limit a route can break: the report's (``routing.report._LIMIT_ATTRIBUTE``, named as
+#: its breaks name them), an unknown the profile forbids, and the rests' (``Router.with_rests``).
+LIMITS = [
+    *(limit.name.lower() for limit in _LIMIT_ATTRIBUTE if limit.name),
+    "unknown_forbidden",
+    "rests",
+]
+
+
+@pytest.mark.parametrize("limit", LIMITS)
+def test_every_broken_limit_is_named_in_words(limit: str) -> None:
+    """An elderly route too long between seats closed with "Die Route ist nicht barrierefrei:
+    rests (824,70 m; Grenze 300,00 m) bei 490 m": the limit's name in English, its metres
+    to the centimetre."""
+    de = break_phrase({"limit": limit, "at_m": 10.0}, "de")
+    assert not de.startswith((limit, limit.replace("_", " "))), de  # a German noun
+    for text in (de, break_phrase({"limit": limit, "at_m": 10.0}, "en")):
+        assert "_" not in text, text
+
+
+def test_a_stretch_without_a_seat_in_whole_metres_from_where_it_begins() -> None:
+    brk = {"limit": "rests", "attribute": "seat", "at_m": 490.2, "value": 824.7, "unit": "m",
+           "limit_value": 300.0}  # fmt: skip
+    assert break_phrase(brk, "de") == (
+        "Strecke ohne Sitzgelegenheit (825 m; Grenze 300 m) ab 490 m"
+    )
+    assert break_phrase(brk, "en") == "stretch without a seat (825 m; limit 300 m) from 490 m"
+    assert break_phrase({**brk, "at_m": 0.0}, "de").endswith("ab dem Start")
+    width = {"limit": "width", "at_m": 10.0, "value": 0.85, "unit": "m", "limit_value": 0.9}
+    assert break_phrase(width, "de") == "Engstelle (0,85 m; Grenze 0,90 m) bei 10 m"
