@@ -38,6 +38,10 @@ Rules, stated once:
   :data:`SAME_CROSSING_M` of the one before (a crossing node and its crossing way, or a
   crossing way split into pieces) are one crossing: its known facts are merged (a known value
   beats an unknown one; signals beat a marking) and it is announced once, where it is first met.
+* **The kerbs of one crossing, one announcement.** Kerbs each within :data:`SAME_CROSSING_M`
+  of the kerb before them (both sides of a road, an island's) are said once where the first
+  is, with their number, extent and highest known height: "5 Bordsteine abgesenkt (3 cm) auf
+  den nächsten 10 m"; the route's barriers keep each of them.
 * **Slopes long enough to matter.** Consecutive steep pieces of one direction and source are one
   slope. A tagged incline is announced from :data:`TAGGED_SLOPE_MIN_M`, an incline estimated
   from the elevation model (90 m cells) only from :data:`ESTIMATED_SLOPE_MIN_M`, and then says
@@ -577,6 +581,46 @@ def _slopes(barriers: Sequence[Barrier]) -> list[Barrier]:
     ]
 
 
+def _kerb_runs(barriers: Sequence[Barrier]) -> list[Barrier]:
+    """Kerbs each within :data:`SAME_CROSSING_M` of the kerb before them (the kerbs of one
+    crossing, an island's too) as one run, said once where it begins with how many, over how
+    far, and the highest known height (:func:`~routing.wording.describe_barrier`): a crossing
+    with a traffic island in Neukölln was five steps, "Bordstein abgesenkt (3 cm)" 2-4 m apart.
+    A kerb alone stays as it is. ``barriers`` are sorted by place, as a route lists them."""
+    out: list[Barrier] = []
+    run: list[Barrier] = []
+    at = -1  # of the run's first kerb in ``out``
+
+    def close() -> None:
+        if len(run) < 2:
+            return
+        heights = [b.details.get("height_cm") for b in run]
+        counts = [int(b.details.get("count") or 1) for b in run]
+        known = [h for h in heights if h is not None]
+        first = run[0]
+        out[at] = Barrier("kerb", first.at_m, first.lon, first.lat, {
+            "height_cm": max(known) if known else None,
+            "count": sum(counts),
+            "unknown_count": sum(c for h, c in zip(heights, counts, strict=True) if h is None),
+            "alike": len(set(known)) == 1,
+            "run_length_m": round_float(run[-1].at_m - first.at_m),
+        })  # fmt: skip
+
+    for b in barriers:
+        if b.kind != "kerb":
+            out.append(b)
+            continue
+        if run and b.at_m - run[-1].at_m <= SAME_CROSSING_M:
+            run.append(b)
+            continue
+        close()
+        run = [b]
+        at = len(out)
+        out.append(b)
+    close()
+    return out
+
+
 def _surfaces(barriers: Sequence[Barrier]) -> list[Barrier]:
     """Consecutive pieces of one poor surface joined into one stretch (see module doc), said
     once where it begins. ``barriers`` are sorted by place, as a route lists them."""
@@ -657,7 +701,7 @@ def instructions(
         lon, lat = geo[stop.point]
         events.append((stop.at_m, 1, "via", stop.at_m, lon, lat, text + ".", None))
     has_steps = False  # merging keeps every flight of steps
-    for barrier in _surfaces(_slopes(_merge_crossings(route.barriers))):
+    for barrier in _surfaces(_slopes(_kerb_runs(_merge_crossings(route.barriers)))):
         text = describe_barrier(barrier.kind, barrier.details, lang)
         if barrier.kind == "steps":
             text = w["caution"] + text

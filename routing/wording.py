@@ -386,6 +386,9 @@ _WORDS = {
         "steps": "Treppe mit {n} Stufen", "steps_unknown": "Treppe (Anzahl der Stufen unbekannt)",
         "handrail_yes": "mit Handlauf", "handrail_no": "ohne Handlauf",
         "kerb": "Bordstein {kind} ({h})", "kerb_unknown": "Bordstein unbekannter Höhe",
+        "kerbs": "{n} Bordsteine", "kerbs_alike": "{n} Bordsteine {kind} ({h})",
+        "kerbs_unknown": "{n} Bordsteine unbekannter Höhe", "kerbs_within": "auf den nächsten {d}",
+        "kerbs_highest": "höchstens {kind} ({h})", "kerbs_some_unknown": "{u} davon unbekannter Höhe",
         "lowered": "abgesenkt", "raised": "hoch", "flush": "ebenerdig",
         "crossing_signals": "Ampel", "crossing_marked": "Zebrastreifen", "crossing_other": "Straßenquerung",
         "crossing_informal": "Straßenquerung ohne kartierten Überweg",
@@ -402,6 +405,9 @@ _WORDS = {
         "steps": "stairs with {n} steps", "steps_unknown": "stairs (number of steps unknown)",
         "handrail_yes": "with handrail", "handrail_no": "without handrail",
         "kerb": "kerb {kind} ({h})", "kerb_unknown": "kerb of unknown height",
+        "kerbs": "{n} kerbs", "kerbs_alike": "{n} kerbs {kind} ({h})",
+        "kerbs_unknown": "{n} kerbs of unknown height", "kerbs_within": "within the next {d}",
+        "kerbs_highest": "the highest {kind} ({h})", "kerbs_some_unknown": "{u} of unknown height",
         "lowered": "lowered", "raised": "raised", "flush": "flush",
         "crossing_signals": "traffic light", "crossing_marked": "zebra crossing", "crossing_other": "road crossing",
         "crossing_informal": "road crossing where no crossing is mapped",
@@ -482,6 +488,35 @@ def _join(items: Sequence[str], lang: Language) -> str:
     return ", ".join(items[:-1]) + f" {_WORDS[lang]['and']} {items[-1]}"
 
 
+def _kerb_size(height_cm: float) -> str:
+    return "flush" if height_cm <= 0.5 else "lowered" if height_cm <= 3.0 else "raised"
+
+
+#: A run of kerbs spread over less than this is said without its extent (metres).
+_RUN_SAID_FROM_M = 5.0
+
+
+def _kerb_run(d: Mapping[str, Any], lang: Language) -> str:
+    """Kerbs one after the other, said once (``routing.instructions``): "5 Bordsteine abgesenkt
+    (3 cm) auf den nächsten 10 m", "3 Bordsteine auf den nächsten 15 m, höchstens abgesenkt
+    (3 cm), 1 davon unbekannter Höhe"."""
+    w = _WORDS[lang]
+    n, unknown, h = int(d["count"]), int(d["unknown_count"]), d.get("height_cm")
+    within = ""
+    if float(d["run_length_m"]) >= _RUN_SAID_FROM_M:
+        within = " " + w["kerbs_within"].format(d=metres(float(d["run_length_m"]), lang))
+    if h is None:
+        return w["kerbs_unknown"].format(n=n) + within
+    height = f"{_num(h, lang)} cm"
+    if d.get("alike") and not unknown:
+        return w["kerbs_alike"].format(n=n, kind=w[_kerb_size(h)], h=height) + within
+    text = w["kerbs"].format(n=n) + within
+    text += ", " + w["kerbs_highest"].format(kind=w[_kerb_size(h)], h=height)
+    if unknown:
+        text += ", " + w["kerbs_some_unknown"].format(u=unknown)
+    return text
+
+
 def describe_barrier(kind: str, details: Mapping[str, Any], lang: Language) -> str:
     """One phrase for a barrier, e.g. "Ampel mit akustischem Signal und Bodenindikatoren",
     "Treppe mit 5 Stufen, mit Handlauf", "Bordstein abgesenkt (3 cm)"."""
@@ -492,11 +527,12 @@ def describe_barrier(kind: str, details: Mapping[str, Any], lang: Language) -> s
             text += ", " + w[f"handrail_{d['handrail']}"]
         return text
     if kind == "kerb":
+        if d.get("run_length_m") is not None:
+            return _kerb_run(d, lang)
         h = d.get("height_cm")
         if h is None:
             return w["kerb_unknown"]
-        size = "flush" if h <= 0.5 else "lowered" if h <= 3.0 else "raised"
-        return w["kerb"].format(kind=w[size], h=f"{_num(h, lang)} cm")
+        return w["kerb"].format(kind=w[_kerb_size(h)], h=f"{_num(h, lang)} cm")
     if kind == "crossing":
         key = {
             "traffic_signals": "crossing_signals",

@@ -872,3 +872,38 @@ def test_a_row_of_seats_is_said_once() -> None:
         "In 90 m: 5 seats within the next 20 m, 2 with backrest. Next seat in 280 m."
     )
     assert [s.at_m for s in instructions(route, "de") if s.type == "rest"] == [10.0, 100.0, 400.0]
+
+
+def _kerb(at_m: float, height_cm: float | None) -> Barrier:
+    return Barrier("kerb", at_m, 7.7, 49.44, {"height_cm": height_cm, "count": 1})
+
+
+def test_the_kerbs_of_one_crossing_are_said_once() -> None:
+    """Neukölln, a wheelchair route of 2026-12-05: a crossing with a traffic island was said as
+    five steps, "Bordstein abgesenkt (3 cm)" 2-4 m apart. Kerbs each within SAME_CROSSING_M
+    of the one before are one step where the first is, with their number, their extent and the
+    highest known height; a kerb alone is said as before; the route's barriers keep every kerb."""
+    kerbs = [
+        *(_kerb(at, 3.0) for at in (40.0, 42.0, 44.0, 46.0, 50.0)),
+        _kerb(100.0, 3.0), _kerb(105.0, 0.0), _kerb(113.0, None),
+        _kerb(300.0, None),
+    ]  # fmt: skip
+    seg = [Segment(0, "Mittelweg", "path", False, 0.0, 400.0, 0, 9, 1)]
+    route = _route(seg, _east(10), barriers=kerbs)
+    said = {lang: [s for s in instructions(route, lang) if s.type == "barrier"] for lang in ("de", "en")}  # fmt: skip
+    assert [s.text for s in said["de"]] == [
+        "Nach 40 m: 5 Bordsteine abgesenkt (3 cm) auf den nächsten 10 m.",
+        "Nach 60 m: 3 Bordsteine auf den nächsten 15 m, höchstens abgesenkt (3 cm), 1 davon "
+        "unbekannter Höhe.",
+        "Nach 200 m: Bordstein unbekannter Höhe.",
+    ]
+    assert [s.text for s in said["en"]] == [
+        "In 40 m: 5 kerbs lowered (3 cm) within the next 10 m.",
+        "In 60 m: 3 kerbs within the next 15 m, the highest lowered (3 cm), 1 of unknown height.",
+        "In 200 m: Kerb of unknown height.",
+    ]
+    assert [s.at_m for s in said["de"]] == [40.0, 100.0, 300.0]
+    two = _route(seg, _east(10), barriers=[_kerb(10.0, None), _kerb(12.0, None)])
+    (step,) = [s.text for s in instructions(two, "de") if s.type == "barrier"]
+    assert step == "Nach 10 m: 2 Bordsteine unbekannter Höhe."
+    assert len(route.barriers) == 9
