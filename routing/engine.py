@@ -27,6 +27,7 @@ from accessibility_rules.attributes import Sidewalk
 from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.effective import EffectiveEdges
 from accessibility_rules.profile import Profile, load_preset, make_profile
+from accessibility_rules.profile_errors import UnknownProfileError
 from accessibility_rules.weights import EdgeWeights, compute_weights
 from graphs.arrays import array_fields
 from graphs.features import surroundings_read
@@ -50,6 +51,7 @@ from routing.metric import (
     build_metric,
     changed_edges,
     patch_metric,
+    with_borrowed_landmarks,
     with_own_landmarks,
 )
 from routing.query import (
@@ -309,9 +311,26 @@ class Router:
                 compute_weights(profile, edge, eff, conditions, events), profile=profile,
                 revision=revision, own_landmarks=not profile.customised, conditions=conditions,
             )  # fmt: skip
+            if metric.shared_landmarks:  # or their preset's, scaled, where those bound tighter
+                base = self._preset_metric(profile, conditions)
+                if base is not None:
+                    metric = with_borrowed_landmarks(metric, base)
         with self._lock:
             self.metric_cache.put(key, metric)  # never over a metric of newer attributes
         return metric
+
+    def _preset_metric(self, profile: Profile, conditions: Conditions) -> Metric | None:
+        """The cached metric of the preset ``profile`` was made from (in ``conditions``, else
+        in none), or None; marked as used, so a preset whose landmarks new personal profiles
+        borrow stays cached while they come."""
+        try:
+            preset = load_preset(profile.name)
+        except UnknownProfileError:
+            return None
+        with self._lock:
+            return self.metric_cache.get((preset, conditions)) or self.metric_cache.get(
+                (preset, DEFAULT_CONDITIONS)
+            )
 
     def metric(
         self,

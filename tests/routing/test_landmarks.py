@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from routing import _kernels
-from routing.landmarks import choose_landmarks, compute_landmarks
+from routing.landmarks import borrow_scale, choose_landmarks, compute_landmarks
 
 
 @st.composite
@@ -139,3 +139,52 @@ def test_the_landmark_bound_skips_landmarks_that_reach_no_end(
     )
     want = max(0.0, want)  # the straight line's bound (0 here) when the landmarks' is below
     assert _kernels._bound(0, bound, target_costs) == want
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=graphs(), data=st.data())
+def test_borrowed_landmarks_scaled_find_the_least_costs_of_other_costs(
+    case: tuple[SimpleNamespace, SimpleNamespace], data: st.DataObject
+) -> None:
+    """Landmarks computed on one set of costs (a preset's), scaled by :func:`borrow_scale`,
+    bound another (a personal profile's: every edge dearer or cheaper by its own factor, some
+    unusable edges usable): A* with them equals networkx on the other costs."""
+    graph, basis = case
+    n, m = graph.node_count, len(graph.head)
+    factors = np.asarray(data.draw(st.lists(st.sampled_from([0.3, 0.5, 1.0, 1.0, 2.0, 3.0]), min_size=m, max_size=m)))  # fmt: skip
+    way = basis.way_s * factors
+    head_s = np.where(
+        np.isinf(basis.head_s) & data.draw(st.booleans()), 1.0, basis.head_s * factors
+    )
+    other = np.ascontiguousarray(way + head_s)
+    alpha = borrow_scale(other, basis.cost_s)
+    usable = np.isfinite(other)
+    if alpha > 0.0:
+        assert np.all(other[usable] >= alpha * basis.cost_s[usable] * (1 - 1e-12))
+    else:  # nothing to borrow: an edge usable only here, free here but not there, or nothing
+        # with a cost to scale
+        costly = usable & (basis.cost_s > 0)
+        assert (
+            np.any(usable & ~np.isfinite(basis.cost_s))
+            or np.any(costly & (other == 0))
+            or not np.any(costly)
+        )
+        return
+    xy = np.random.default_rng(data.draw(st.integers(0, 1000))).random((n, 2))
+    lm = compute_landmarks(graph, basis, choose_landmarks(xy[:, 0], xy[:, 1], k=3))  # type: ignore[arg-type]
+    ref = nx.MultiDiGraph()
+    ref.add_nodes_from(range(n))
+    for e in range(m):
+        ref.add_edge(int(graph.tail[e]), int(graph.head[e]), weight=float(other[e]))
+    source = data.draw(st.integers(0, n - 1))
+    target = data.draw(st.integers(0, n - 1))
+    bound = (
+        xy[:, 0].copy(), xy[:, 1].copy(), 0.0, 0.0, 0.0, lm.dist, lm.at(np.array([target])), alpha
+    )  # fmt: skip
+    best, _, _ = _kernels.search(
+        (graph.first_out, graph.head, other), _kernels.workspace(n, m + 8), 1,
+        (np.array([source], dtype=np.int64), np.zeros(1)),
+        (np.array([target], dtype=np.int64), np.zeros(1)), bound, 0,
+    )  # fmt: skip
+    want = nx.single_source_dijkstra_path_length(ref, source).get(target, math.inf)
+    assert (best == want == math.inf) or math.isclose(best, want, rel_tol=1e-9, abs_tol=1e-9)

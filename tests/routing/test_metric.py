@@ -22,8 +22,8 @@ from accessibility_rules.profile import load_preset, make_profile
 from accessibility_rules.weights import EdgeWeights
 from routing.engine import Router
 from routing.errors import NoRouteError
-from routing.landmarks import Landmarks
-from routing.metric import Metric, MetricCache, weights_nbytes
+from routing.landmarks import Landmarks, borrow_scale
+from routing.metric import BORROW_MIN_SHARE, Metric, MetricCache, weights_nbytes
 from routing.query import PathPiece
 from tests.accessibility_rules.test_weights_kernel import (
     PERSONAL,
@@ -628,3 +628,35 @@ def test_a_lifted_closure_keeps_the_metrics_own_landmarks(
         compute_weights(profile, router.graph.edge, router.effective), own_landmarks=True
     )
     _assert_same_least_costs(router, lifted, fresh, 14, 40)
+
+
+@pytest.mark.realdata
+def test_a_personal_profile_borrows_its_presets_landmarks_where_they_bound_tighter(
+    fresh_router: Router,
+) -> None:
+    """A new personal profile (faster than its preset, another kerb limit) runs on its preset's
+    own landmarks scaled (no landmark search; the same least costs as without landmarks); one
+    much cheaper than its preset (unknown kerbs not priced) keeps the shared landmarks; with its
+    own after ``OWN_LANDMARKS_AFTER_HITS`` uses either way."""
+    router = fresh_router
+    preset = router.customize(load_preset("wheelchair"))
+    assert not preset.shared_landmarks
+    faster = router.customize(
+        make_profile("wheelchair", {"walking_speed_mps": 1.2, "max_kerb_height_cm": 4})
+    )
+    assert faster.shared_landmarks  # not its own: the preset's, scaled
+    assert faster.landmarks.dist is preset.landmarks.dist
+    assert 0.0 < faster.landmarks.scale < 1.0
+    assert np.all(faster.cost_s >= faster.landmarks.scale * preset.cost_s * (1 - 1e-12))
+    plain = dataclasses.replace(faster, landmarks=Landmarks.none(router.graph.node_count))
+    _assert_same_least_costs(router, faster, plain, seed=12, n=60)
+    cheaper = make_profile("wheelchair", {"unknown_transition_penalty_s": 0.0})
+    kept = router.customize(cheaper)
+    assert borrow_scale(kept.cost_s, preset.cost_s) < BORROW_MIN_SHARE
+    assert kept.landmarks.dist is not preset.landmarks.dist  # the shared metres, scaled
+    assert kept.shared_landmarks
+    personal = make_profile("wheelchair", {"walking_speed_mps": 1.2, "max_kerb_height_cm": 4})
+    for _ in range(routing.metric.OWN_LANDMARKS_AFTER_HITS):
+        earned = router.customize(personal)
+    assert not earned.shared_landmarks
+    assert earned.landmarks.dist is not preset.landmarks.dist
