@@ -25,8 +25,8 @@ or not known (on ``sidewalk=no`` the walk is already on the carriageway; a livin
 level surface; a service road without a known sidewalk is walked on its carriageway). They are
 reliances, not barriers: they change ``kerb_unknown_count`` only, so a profile that weighs
 unknown kerbs prices them and its route lists them among what it relies on, while the barriers
-and the steps name the kerbs someone mapped. The side arms are not told apart: a driveway
-mapped as a service road counts like a street.
+and the steps name the kerbs someone mapped. Driveways and other service ways are no arms
+(``road_arms``), so their mouths imply no kerbs.
 Recomputed vectorised (well under a millisecond for a city) whenever
 obstacles patch the raw arrays.
 

@@ -80,6 +80,7 @@ from routing.wording import (
     describe_stretch,
     metres,
     obstacle_phrase,
+    within,
 )
 
 __all__ = [
@@ -129,14 +130,13 @@ _TURNS = {
 _SEAT_WORDS = {
     "de": {
         "seat": "Sitzgelegenheit", "yes": "mit Rückenlehne", "no": "ohne Rückenlehne",
-        "seats": "{n} Sitzgelegenheiten", "within": "auf den nächsten {d}",
-        "some": "{k} davon mit Rückenlehne",
+        "seats": "{n} Sitzgelegenheiten", "some": "{k} davon mit Rückenlehne",
         "next": "Nächste Sitzgelegenheit in {d}", "none": "keine weitere Sitzgelegenheit bis zum Ziel ({d})",
         "none_unknown": "keine weitere Sitzgelegenheit bekannt bis zum Ziel ({d}; Bänke nicht erfasst)",
     },
     "en": {
         "seat": "seat", "yes": "with backrest", "no": "without backrest",
-        "seats": "{n} seats", "within": "within the next {d}", "some": "{k} with backrest",
+        "seats": "{n} seats", "some": "{k} with backrest",
         "next": "next seat in {d}", "none": "no further seat before the destination ({d})",
         "none_unknown": "no further seat known before the destination ({d}; benches not mapped)",
     },
@@ -146,8 +146,6 @@ _SEAT_WORDS = {
 #: Sitzgelegenheiten auf den nächsten 20 m"): a row of benches was six steps, "Nächste
 #: Sitzgelegenheit in 3 m" each (metres along the route).
 SEAT_GROUP_M = 15.0
-#: A group spread over less than this is said without its extent (metres).
-_GROUP_SPAN_SAID_M = 5.0
 
 
 def seat_groups(seats: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -172,9 +170,7 @@ def _seat_text(group: list[dict[str, Any]], lang: Language) -> str:
     with_rest = backrests.count("yes")
     if with_rest == len(group) or backrests.count("no") == len(group):
         text += f" {w[backrests[0]]}"
-    span = group[-1]["at_m"] - group[0]["at_m"]
-    if span >= _GROUP_SPAN_SAID_M:
-        text += " " + w["within"].format(d=metres(span, lang))
+    text += within(group[-1]["at_m"] - group[0]["at_m"], lang)
     if 0 < with_rest < len(group):
         text += ", " + w["some"].format(k=with_rest)
     return text

@@ -28,8 +28,9 @@ used :data:`routing.metric.OWN_LANDMARKS_AFTER_HITS` times from the cache, so on
 stay cached pay the ``K`` Dijkstras. Until then it borrows its preset's own landmarks, scaled
 by :func:`borrow_scale`, where those bound tighter than the shared ones
 (:func:`routing.metric.with_borrowed_landmarks`: a wheelchair user faster than the preset or
-with another kerb limit, 426-863 settled nodes instead of 1,236-1,597). A penalised copy of a metric (alternatives) keeps its
-parent's landmarks, since its costs never fall below the ones they bound.
+with another kerb limit, 426-863 settled nodes instead of 1,236-1,597). A penalised copy of
+a metric (alternatives) keeps its parent's landmarks, since its costs never fall below the
+ones they bound.
 """
 
 from __future__ import annotations

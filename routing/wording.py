@@ -26,6 +26,7 @@ Gender = Literal["f", "m", "n"]
 
 __all__ = [
     "GENDER_SUFFIXES",
+    "SPAN_SAID_FROM_M",
     "Language",
     "Way",
     "accessibility_sentence",
@@ -39,6 +40,7 @@ __all__ = [
     "unknown_phrase",
     "verdict_of",
     "verdict_sentence",
+    "within",
 ]
 
 #: Last-word endings of German street names and the gender of the type word they end in
@@ -387,7 +389,7 @@ _WORDS = {
         "handrail_yes": "mit Handlauf", "handrail_no": "ohne Handlauf",
         "kerb": "Bordstein {kind} ({h})", "kerb_unknown": "Bordstein unbekannter Höhe",
         "kerbs": "{n} Bordsteine", "kerbs_alike": "{n} Bordsteine {kind} ({h})",
-        "kerbs_unknown": "{n} Bordsteine unbekannter Höhe", "kerbs_within": "auf den nächsten {d}",
+        "kerbs_unknown": "{n} Bordsteine unbekannter Höhe", "within": "auf den nächsten {d}",
         "kerbs_highest": "höchstens {kind} ({h})", "kerbs_some_unknown": "{u} davon unbekannter Höhe",
         "lowered": "abgesenkt", "raised": "hoch", "flush": "ebenerdig",
         "crossing_signals": "Ampel", "crossing_marked": "Zebrastreifen", "crossing_other": "Straßenquerung",
@@ -406,7 +408,7 @@ _WORDS = {
         "handrail_yes": "with handrail", "handrail_no": "without handrail",
         "kerb": "kerb {kind} ({h})", "kerb_unknown": "kerb of unknown height",
         "kerbs": "{n} kerbs", "kerbs_alike": "{n} kerbs {kind} ({h})",
-        "kerbs_unknown": "{n} kerbs of unknown height", "kerbs_within": "within the next {d}",
+        "kerbs_unknown": "{n} kerbs of unknown height", "within": "within the next {d}",
         "kerbs_highest": "the highest {kind} ({h})", "kerbs_some_unknown": "{u} of unknown height",
         "lowered": "lowered", "raised": "raised", "flush": "flush",
         "crossing_signals": "traffic light", "crossing_marked": "zebra crossing", "crossing_other": "road crossing",
@@ -492,8 +494,17 @@ def _kerb_size(height_cm: float) -> str:
     return "flush" if height_cm <= 0.5 else "lowered" if height_cm <= 3.0 else "raised"
 
 
-#: A run of kerbs spread over less than this is said without its extent (metres).
-_RUN_SAID_FROM_M = 5.0
+#: Things one after the other (kerbs, seats) spread over less than this are said without
+#: their extent (metres).
+SPAN_SAID_FROM_M = 5.0
+
+
+def within(span_m: float, lang: Language) -> str:
+    """ " auf den nächsten 20 m" / " within the next 20 m" for a group of things said once, or
+    nothing below :data:`SPAN_SAID_FROM_M`."""
+    if span_m < SPAN_SAID_FROM_M:
+        return ""
+    return " " + _WORDS[lang]["within"].format(d=metres(span_m, lang))
 
 
 def _kerb_run(d: Mapping[str, Any], lang: Language) -> str:
@@ -502,15 +513,13 @@ def _kerb_run(d: Mapping[str, Any], lang: Language) -> str:
     (3 cm), 1 davon unbekannter Höhe"."""
     w = _WORDS[lang]
     n, unknown, h = int(d["count"]), int(d["unknown_count"]), d.get("height_cm")
-    within = ""
-    if float(d["run_length_m"]) >= _RUN_SAID_FROM_M:
-        within = " " + w["kerbs_within"].format(d=metres(float(d["run_length_m"]), lang))
+    extent = within(float(d["run_length_m"]), lang)
     if h is None:
-        return w["kerbs_unknown"].format(n=n) + within
+        return w["kerbs_unknown"].format(n=n) + extent
     height = f"{_num(h, lang)} cm"
     if d.get("alike") and not unknown:
-        return w["kerbs_alike"].format(n=n, kind=w[_kerb_size(h)], h=height) + within
-    text = w["kerbs"].format(n=n) + within
+        return w["kerbs_alike"].format(n=n, kind=w[_kerb_size(h)], h=height) + extent
+    text = w["kerbs"].format(n=n) + extent
     text += ", " + w["kerbs_highest"].format(kind=w[_kerb_size(h)], h=height)
     if unknown:
         text += ", " + w["kerbs_some_unknown"].format(u=unknown)
