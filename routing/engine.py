@@ -31,7 +31,7 @@ from accessibility_rules.profile_errors import UnknownProfileError
 from accessibility_rules.weights import EdgeWeights, compute_weights
 from graphs.arrays import array_fields
 from graphs.features import surroundings_read
-from graphs.geodesy import great_circle_m
+from graphs.geodesy import flat_bearing_deg, great_circle_m
 from graphs.model import CompiledGraph
 from routing._kernels import VERDICT_COLUMNS, usable_end
 from routing.edge_tables import EdgeTables, edge_tables, patch_edge_tables
@@ -944,8 +944,10 @@ class Router:
 
         The nearest points the profile can start and end at (:meth:`snap_usable`); if a search
         between them breaks no limit, one record per end that moved: ``{"role", "distance_m"``
-        (straight line from that end to the place asked for)``, "lon", "lat", "reason"`` (the
-        limits the route to the place itself breaks)``}``. Empty when there is no such route.
+        (straight line from that end to the place asked for)``, "bearing_deg"`` (from the place
+        asked for to that end, 0 = north, clockwise: the steps say which way it lies)``, "lon",
+        "lat", "reason"`` (the limits the route to the place itself breaks)``}``. Empty when there
+        is no such route.
         """
         s = self.snap_usable(origin, metric, "origin", allow_underground=allow_underground)
         t = self.snap_usable(
@@ -966,10 +968,13 @@ class Router:
             return []
         if broken_limits(metric.weights, alt_path.pieces):
             return []
+        asked_at = {"origin": origin, "destination": destination}
         return [
             {
                 "role": role,
                 "distance_m": round(alt.distance_m, 1),
+                "bearing_deg": round(flat_bearing_deg(asked_at[role][::-1], (alt.lon, alt.lat)))
+                % 360,
                 "lon": alt.lon,
                 "lat": alt.lat,
                 "reason": broken,

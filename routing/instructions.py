@@ -78,6 +78,7 @@ from routing.wording import (
     accessibility_sentence,
     describe_barrier,
     describe_stretch,
+    end_short_phrase,
     metres,
     obstacle_phrase,
     within,
@@ -668,7 +669,9 @@ def instructions(
     events: list[tuple[float, int, str, float, float, float, str, str | None]] = []
     first = legs[0].way
     lon, lat = geo[0]
-    events.append((0.0, 0, "depart", 0.0, lon, lat, first.words[lang][0], first.name))
+    short = {end["role"]: end_short_phrase(end, lang) for end in route.ends_short}
+    depart = first.words[lang][0] + (f" {short['origin']}" if "origin" in short else "")
+    events.append((0.0, 0, "depart", 0.0, lon, lat, depart, first.name))
     for obstacle in avoided:
         events.append((0.0, 1, "obstacle", 0.0, lon, lat, obstacle_phrase(obstacle, lang) + ".", None))  # fmt: skip
     turns, again = _TURNS[lang], _TURNS_AGAIN[lang]
@@ -710,6 +713,8 @@ def instructions(
             text = _capital(describe_stretch(st.kind, st.details, st.length_m, lang)) + "."
             events.append((st.at_m, 3, st.kind, round(st.at_m, 1), st.lon, st.lat, text, None))
     verdict = accessibility_sentence(route.accessibility, lang, has_steps=has_steps)
+    if "destination" in short:  # where the limits would be kept, before the verdict on them
+        verdict = f"{short['destination']} {verdict}"
     lon, lat = geo[-1]
     events.append((route.distance_m, 4, "arrive", round(route.distance_m, 1), lon, lat, f"{w['arrive']} {verdict}", None))  # fmt: skip
     events.sort(key=_PLACE)

@@ -34,6 +34,7 @@ __all__ = [
     "break_phrase",
     "describe_barrier",
     "describe_stretch",
+    "end_short_phrase",
     "metres",
     "obstacle_phrase",
     "summary_text",
@@ -758,6 +759,37 @@ def unknown_phrase(item: Mapping[str, Any], lang: Language) -> str:
         d = metres(float(length), lang)
         return f"{label} unbekannt auf {d}" if lang == "de" else f"{label} unknown along {d}"
     return f"{label} unbekannt" if lang == "de" else f"{label} unknown"
+
+
+#: The eight compass points from north clockwise, as a place lies from another.
+_COMPASS = {
+    "de": ("nördlich", "nordöstlich", "östlich", "südöstlich", "südlich", "südwestlich",
+           "westlich", "nordwestlich"),
+    "en": ("to the north", "to the north-east", "to the east", "to the south-east",
+           "to the south", "to the south-west", "to the west", "to the north-west"),
+}  # fmt: skip
+
+
+def end_short_phrase(record: Mapping[str, Any], lang: Language) -> str:
+    """Where a route that honours the limits would start or end (one ``ends_short`` record):
+    "Ein Start ohne Treppe liegt 30 m nordwestlich." / "A destination without stairs is 10 m
+    to the east." A route that breaks a limit at its very start said only that; the place
+    where it would not was in the answer's data, never in the steps a screen reader speaks."""
+    names = [
+        _LIMIT_WORDS.get(r, (attribute_label(r, "de"), attribute_label(r, "en")))[lang == "en"]
+        for r in record.get("reason") or ()
+    ]
+    d = metres(float(record["distance_m"]), lang)
+    bearing = record.get("bearing_deg")
+    where = "" if bearing is None else " " + _COMPASS[lang][round(float(bearing) / 45.0) % 8]
+    start = record.get("role") == "origin"
+    if lang == "de":
+        what = "Ein Start" if start else "Ein Ziel"
+        without = f" ohne {_join(names, lang)}" if names else ""
+        return f"{what}{without} liegt {d}{where}."
+    what = "A start" if start else "A destination"
+    without = f" without {_join(names, lang)}" if names else ""
+    return f"{what}{without} is {d}{where}."
 
 
 def obstacle_phrase(obstacle: Mapping[str, Any], lang: Language) -> str:

@@ -40,6 +40,7 @@ from routing.wording import (
     Language,
     Way,
     accessibility_sentence,
+    end_short_phrase,
     metres,
     street_with_article,
     verdict_of,
@@ -907,3 +908,27 @@ def test_the_kerbs_of_one_crossing_are_said_once() -> None:
     (step,) = [s.text for s in instructions(two, "de") if s.type == "barrier"]
     assert step == "Nach 10 m: 2 Bordsteine unbekannter Höhe."
     assert len(route.barriers) == 9
+
+
+def test_the_steps_say_where_a_route_keeping_the_limits_would_start_and_end() -> None:
+    """A route that breaks a limit at its ends said so in its verdict, and where a route that
+    keeps the limits would start or end (``ends_short``) only in the answer's data: a screen
+    reader never said it. The start's place is said when setting out, the end's before the
+    verdict, each with its distance and compass direction from the place asked for."""
+    seg = [Segment(0, "Mittelweg", "path", False, 0.0, 320.0, 0, 9, 1)]
+    ends = [
+        {"role": "origin", "distance_m": 31.0, "bearing_deg": 218, "lon": 7.7, "lat": 49.44, "reason": ["steps"]},
+        {"role": "destination", "distance_m": 8.0, "bearing_deg": 98, "lon": 7.7, "lat": 49.44, "reason": ["steps", "barrier"]},
+    ]  # fmt: skip
+    route = _route(seg, _east(10), ends_short=ends)
+    de, en = instructions(route, "de"), instructions(route, "en")
+    assert (
+        de[0].text == "Starten Sie auf dem Mittelweg. Ein Start ohne Treppe liegt 30 m südwestlich."
+    )
+    assert en[0].text.endswith("A start without stairs is 30 m to the south-west.")
+    assert de[-1].text == (
+        "Nach 320 m haben Sie Ihr Ziel erreicht. Ein Ziel ohne Treppe und Hindernis liegt 8 m "
+        "östlich. Die Route ist stufenlos und bekannt barrierefrei für Ihr Profil."
+    )
+    for bearing, word in ((0, "nördlich"), (22, "nördlich"), (23, "nordöstlich"), (337, "nordwestlich"), (338, "nördlich"), (180, "südlich")):  # fmt: skip
+        assert end_short_phrase({**ends[0], "bearing_deg": bearing}, "de").endswith(f"{word}.")

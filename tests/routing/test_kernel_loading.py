@@ -156,21 +156,32 @@ def test_a_long_search_releases_the_gil() -> None:
         _kernels.search((first_out, head, cost), ws, gen, sources, targets, bound, 0,
                         _kernels.NO_BUDGET)  # fmt: skip
 
+    def longest_pause(gen: int) -> float:
+        worker = threading.Thread(target=run, args=(gen,))
+        worker.start()
+        longest, last = 0.0, time.perf_counter()
+        while worker.is_alive():
+            sum(range(200))
+            now = time.perf_counter()
+            longest, last = max(longest, now - last), now
+        worker.join()
+        return longest
+
     run(1)
     started = time.perf_counter()
     run(2)
     alone_s = time.perf_counter() - started
-    worker = threading.Thread(target=run, args=(3,))
-    worker.start()
-    longest, last = 0.0, time.perf_counter()
-    while worker.is_alive():
-        sum(range(200))
-        now = time.perf_counter()
-        longest, last = max(longest, now - last), now
-    worker.join()
+    # a kernel holding the GIL pauses the other thread for the whole search every time; one
+    # that releases it can still be descheduled for a while when other tests load both cores
+    # (seen once under `pytest -n 2`: a pause of over a third of the search), so three tries
+    pauses = []
+    for gen in (3, 4, 5):
+        pauses.append(longest_pause(gen))
+        if pauses[-1] < alone_s / 3:
+            break
     assert ws[0][n - 1] == pytest.approx(2 * (1000 - 1))  # the search did its work
     assert alone_s > 0.02  # long enough to see a pause (0.16 s here)
-    assert longest < alone_s / 3, (longest, alone_s)
+    assert min(pauses) < alone_s / 3, (pauses, alone_s)
 
 
 _ANSWERS = """

@@ -22,7 +22,9 @@ from accessibility_rules.weights import POINT_LIMITS, VIOLATION_PENALTY_S, Limit
 from graphs.geodesy import haversine_m
 from routing.engine import Router
 from routing.errors import NoRouteError
+from routing.instructions import instructions
 from routing.query import PathPiece, broken_limits, piece_cost
+from routing.wording import metres
 from testers.pairs import random_pairs
 from tests.routing.end_rule import usable_ends
 
@@ -72,7 +74,12 @@ def test_destination_below_steps_is_reached_over_the_steps(ksl_router: Router) -
     assert short["role"] == "destination"
     assert 6.0 < short["distance_m"] < 10.0
     assert short["reason"] == ["steps"]
+    assert 45 < short["bearing_deg"] < 135  # east of the place asked for, the top of the steps
     assert route.as_dict()["ends_short"] == route.ends_short
+    # the steps say it too, before the verdict (they had named only the broken limit)
+    said, d = instructions(route, "de")[-1].text, metres(short["distance_m"], "de")
+    assert f"Ein Ziel ohne Treppe liegt {d} östlich. Die Route ist nicht barrierefrei" in said
+    assert f"A destination without stairs is {d} to the east." in instructions(route, "en")[-1].text
     with pytest.raises(NoRouteError) as err:
         ksl_router.route(origin, destination, "wheelchair", strict=True, **steep)
     assert "steps" in str(err.value)
