@@ -761,6 +761,8 @@ def unknown_phrase(item: Mapping[str, Any], lang: Language) -> str:
     return f"{label} unbekannt" if lang == "de" else f"{label} unknown"
 
 
+#: The place of a language in the (German, English) pairs of :data:`_LIMIT_WORDS`.
+_LANG_INDEX = {"de": 0, "en": 1}
 #: The eight compass points from north clockwise, as a place lies from another.
 _COMPASS = {
     "de": ("nördlich", "nordöstlich", "östlich", "südöstlich", "südlich", "südwestlich",
@@ -776,7 +778,7 @@ def end_short_phrase(record: Mapping[str, Any], lang: Language) -> str:
     to the east." A route that breaks a limit at its very start said only that; the place
     where it would not was in the answer's data, never in the steps a screen reader speaks."""
     names = [
-        _LIMIT_WORDS.get(r, (attribute_label(r, "de"), attribute_label(r, "en")))[lang == "en"]
+        _LIMIT_WORDS.get(r, (attribute_label(r, "de"), attribute_label(r, "en")))[_LANG_INDEX[lang]]
         for r in record.get("reason") or ()
     ]
     d = metres(float(record["distance_m"]), lang)
