@@ -66,9 +66,17 @@ def no_control_characters(value: str) -> str:
     return value
 
 
+#: The fixed path words under ``/obstacles`` (``GET /obstacles/active``, ``GET
+#: /obstacles/export``, ``POST /obstacles/import``, ``POST /obstacles/preview``): an obstacle
+#: with one of them as its id could be changed and deleted but never read, since ``GET
+#: /obstacles/active`` answers the map's list (found by schemathesis with random examples).
+RESERVED_IDS = frozenset({"active", "export", "import", "preview"})
+
+
 def is_valid_id(value: str) -> bool:
-    """Whether ``value`` can be an obstacle's or a report's id (addressable in a URL path)."""
-    return _ID_RE.fullmatch(value) is not None
+    """Whether ``value`` can be an obstacle's or a report's id (addressable in a URL path, and
+    not one of the :data:`RESERVED_IDS`)."""
+    return _ID_RE.fullmatch(value) is not None and value not in RESERVED_IDS
 
 
 #: Free text of a request: no control characters except tab and line breaks (OpenAPI: pattern).

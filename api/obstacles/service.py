@@ -45,6 +45,7 @@ from api.obstacles.geometry import (
 )
 from api.obstacles.schemas import (
     ID_MAX_LENGTH,
+    RESERVED_IDS,
     ImportCollection,
     ImportFeature,
     ImportProperties,
@@ -570,7 +571,8 @@ def _parse_feature(
             return _feature_error(
                 index, fid, "invalid_id",
                 f"the id {given!r} cannot be used in a URL: 1 to {ID_MAX_LENGTH} characters of "
-                "A-Z a-z 0-9 . _ ~ - (not starting with a dot)",
+                "A-Z a-z 0-9 . _ ~ - (not starting with a dot), and not one of the API's own "
+                f"path words ({', '.join(sorted(RESERVED_IDS))})",
             )  # fmt: skip
     try:
         geometry = parse_geometry(feature.geometry)

@@ -248,7 +248,7 @@ def feature(point: list[float], fid: Any = None, **props: Any) -> dict[str, Any]
     return out
 
 
-BAD_IDS: list[Any] = ["a/b", "", "   ", "..", "a b", "x" * 37, "a\x00b", "ä"]
+BAD_IDS: list[Any] = ["a/b", "", "   ", "..", "a b", "x" * 37, "a\x00b", "ä", "active", "export"]
 
 
 def test_import_refuses_ids_the_api_cannot_address(
@@ -261,6 +261,28 @@ def test_import_refuses_ids_the_api_cannot_address(
     assert [e["index"] for e in errors] == list(range(1, len(bad) + 1))
     assert {e["code"] for e in errors} <= {"invalid_id", "invalid_properties"}
     assert api.get("/obstacles/export", headers=admin).json()["features"] == []  # all or nothing
+
+
+def test_import_refuses_the_paths_own_words_as_ids(
+    api: TestClient, keys: dict[str, dict[str, str]], on_route: list[float]
+) -> None:
+    """An obstacle imported with the id "active" could be changed and deleted, but ``GET
+    /obstacles/active`` is the map's list: it could never be read (schemathesis, random
+    examples: ``GET /obstacles/{obstacle_id}`` with "active" answered the list)."""
+    admin = keys["admin"]
+    for word in ("active", "export", "import", "preview"):
+        body = api.post(
+            "/obstacles/import", json=collection(feature(on_route, word)), headers=admin
+        )
+        (error,) = assert_error(body, 422, "import_failed")["details"]["errors"]
+        assert error["code"] == "invalid_id"
+        assert "path words (active, export, import, preview)" in error["message"]
+    assert api.get("/obstacles/active").json()["features"] == []  # still the map's list
+    fine = api.post(
+        "/obstacles/import", json=collection(feature(on_route, "Active")), headers=admin
+    )
+    assert fine.status_code == 200, fine.text  # paths are case-sensitive: this one is addressable
+    assert api.get("/obstacles/Active", headers=admin).json()["id"] == "Active"
 
 
 def test_import_overwrites_only_the_version_read(
