@@ -211,7 +211,8 @@ def effective_edges_from_arrays(
     level = (highway == _LIVING_STREET) | ((highway == _SERVICE) & (sidewalk != _SIDEWALK_PRESENT))
     on_sidewalk = (sidewalk == _SIDEWALK_PRESENT) | (sidewalk == _SIDEWALK_UNKNOWN)
     implied = junction & ~way_kerb & ~node_kerb & on_sidewalk & ~level
-    kerb_unknown = kerb_unknown + np.where(implied, np.where(arms > _JUNCTION_ARMS, 2, 1), 0)
+    # a kerb down and one up per whole crossing of the mouth: twice the junction's share
+    kerb_unknown = kerb_unknown + np.where(implied, np.rint(2.0 * share), 0.0).astype(np.int8)
 
     return EffectiveEdges(
         kerb_count=(way_kerb.astype(np.int8) + node_kerb.astype(np.int8)),

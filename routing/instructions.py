@@ -57,7 +57,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
-import math
 from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -149,16 +148,24 @@ _SEAT_WORDS = {
 SEAT_GROUP_M = 15.0
 
 
+def near_runs(places: Sequence[float], gap_m: float) -> list[range]:
+    """Index ranges of ``places`` (metres along the route, ascending) in which each place is at
+    most ``gap_m`` after the one before it: things said together (a row of seats, the kerbs of
+    one crossing)."""
+    runs: list[range] = []
+    start = 0
+    for i in range(1, len(places) + 1):
+        if i == len(places) or places[i] - places[i - 1] > gap_m:
+            runs.append(range(start, i))
+            start = i
+    return runs
+
+
 def seat_groups(seats: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """``seats`` (a rests report's, in walking order) in groups: a seat within
-    :data:`SEAT_GROUP_M` of the one before it joins that one's group."""
-    groups: list[list[dict[str, Any]]] = []
-    for seat in seats:
-        if groups and seat["at_m"] - groups[-1][-1]["at_m"] <= SEAT_GROUP_M:
-            groups[-1].append(seat)
-        else:
-            groups.append([seat])
-    return groups
+    :data:`SEAT_GROUP_M` of the one before it joins that one's group (:func:`near_runs`)."""
+    places = [seat["at_m"] for seat in seats]
+    return [[seats[i] for i in run] for run in near_runs(places, SEAT_GROUP_M)]
 
 
 def _seat_text(group: list[dict[str, Any]], lang: Language) -> str:
@@ -498,34 +505,45 @@ def _segment_legs(route: Route) -> list[_Leg]:
     return legs
 
 
+def _said_together(
+    barriers: Sequence[Barrier], kind: str, merged: Callable[[list[Barrier]], Barrier]
+) -> list[Barrier]:
+    """``barriers`` with each run of ``kind`` (each within :data:`SAME_CROSSING_M` of the one of
+    that kind before it: :func:`near_runs`) replaced by ``merged(run)`` at its first's place; a
+    barrier alone and the other kinds as they are. ``barriers`` are sorted by place."""
+    found = [i for i, b in enumerate(barriers) if b.kind == kind]
+    if len(found) < 2:  # most routes: nothing to join
+        return list(barriers)
+    out: list[Barrier | None] = list(barriers)
+    for run in near_runs([barriers[i].at_m for i in found], SAME_CROSSING_M):
+        if len(run) < 2:
+            continue
+        out[found[run[0]]] = merged([barriers[found[j]] for j in run])
+        for j in run[1:]:
+            out[found[j]] = None  # said with the run's first
+    return [b for b in out if b is not None]
+
+
 def _merge_crossings(barriers: Sequence[Barrier]) -> list[Barrier]:
     """One barrier per crossing (see module doc): a report within :data:`SAME_CROSSING_M` of
     the crossing report before it fills in that crossing's unknown facts. ``barriers`` are
     sorted by place, as a route lists them."""
-    out: list[Barrier] = []
-    first: Barrier | None = None
-    at = -1  # of ``first`` in ``out``
-    last_at = -math.inf
-    for b in barriers:
-        if b.kind != "crossing":
-            out.append(b)
-            continue
-        near = b.at_m - last_at <= SAME_CROSSING_M
-        last_at = b.at_m
-        if first is not None and near:
-            details = dict(first.details)
-            for key, value in b.details.items():
-                if key == "crossing":
-                    if _CROSSING_RANK.get(value, 0) > _CROSSING_RANK.get(details.get(key), 0):
-                        details[key] = value
-                elif details.get(key) in (None, "unknown") and value not in (None, "unknown"):
+    return _said_together(barriers, "crossing", _one_crossing)
+
+
+def _one_crossing(reports: list[Barrier]) -> Barrier:
+    """The first report's crossing with the known facts of the later ones (a known value beats
+    an unknown one; a more controlled kind beats a less controlled one)."""
+    first = reports[0]
+    details = dict(first.details)
+    for report in reports[1:]:
+        for key, value in report.details.items():
+            if key == "crossing":
+                if _CROSSING_RANK.get(value, 0) > _CROSSING_RANK.get(details.get(key), 0):
                     details[key] = value
-            first = out[at] = Barrier(first.kind, first.at_m, first.lon, first.lat, details)
-            continue
-        first = b
-        at = len(out)
-        out.append(b)
-    return out
+            elif details.get(key) in (None, "unknown") and value not in (None, "unknown"):
+                details[key] = value
+    return Barrier(first.kind, first.at_m, first.lon, first.lat, details)
 
 
 def _joined(
@@ -584,38 +602,23 @@ def _kerb_runs(barriers: Sequence[Barrier]) -> list[Barrier]:
     far, and the highest known height (:func:`~routing.wording.describe_barrier`): a crossing
     with a traffic island in Neukölln was five steps, "Bordstein abgesenkt (3 cm)" 2-4 m apart.
     A kerb alone stays as it is. ``barriers`` are sorted by place, as a route lists them."""
-    out: list[Barrier] = []
-    run: list[Barrier] = []
-    at = -1  # of the run's first kerb in ``out``
+    return _said_together(barriers, "kerb", _one_kerb_run)
 
-    def close() -> None:
-        if len(run) < 2:
-            return
-        heights = [b.details.get("height_cm") for b in run]
-        counts = [int(b.details.get("count") or 1) for b in run]
-        known = [h for h in heights if h is not None]
-        first = run[0]
-        out[at] = Barrier("kerb", first.at_m, first.lon, first.lat, {
-            "height_cm": max(known) if known else None,
-            "count": sum(counts),
-            "unknown_count": sum(c for h, c in zip(heights, counts, strict=True) if h is None),
-            "alike": len(set(known)) == 1,
-            "run_length_m": round_float(run[-1].at_m - first.at_m),
-        })  # fmt: skip
 
-    for b in barriers:
-        if b.kind != "kerb":
-            out.append(b)
-            continue
-        if run and b.at_m - run[-1].at_m <= SAME_CROSSING_M:
-            run.append(b)
-            continue
-        close()
-        run = [b]
-        at = len(out)
-        out.append(b)
-    close()
-    return out
+def _one_kerb_run(kerbs: list[Barrier]) -> Barrier:
+    """Kerbs one after the other as one barrier: their count, how many of unknown height, the
+    highest known height, whether the known ones are alike, and the run's length."""
+    heights = [b.details.get("height_cm") for b in kerbs]
+    counts = [int(b.details.get("count") or 1) for b in kerbs]
+    known = [h for h in heights if h is not None]
+    first = kerbs[0]
+    return Barrier("kerb", first.at_m, first.lon, first.lat, {
+        "height_cm": max(known) if known else None,
+        "count": sum(counts),
+        "unknown_count": sum(c for h, c in zip(heights, counts, strict=True) if h is None),
+        "alike": len(set(known)) == 1,
+        "run_length_m": round_float(kerbs[-1].at_m - first.at_m),
+    })  # fmt: skip
 
 
 def _surfaces(barriers: Sequence[Barrier]) -> list[Barrier]:

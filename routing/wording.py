@@ -684,13 +684,18 @@ _LIMIT_WORDS = {
 _WALKED_LIMITS = frozenset({"rests"})
 
 
+def _limit_noun(limit: str, lang: Language) -> str:
+    """What breaks ``limit`` as a noun ("Treppe" / "stairs"; else the attribute's label)."""
+    de, en = _LIMIT_WORDS.get(limit, (attribute_label(limit, "de"), attribute_label(limit, "en")))
+    return de if lang == "de" else en
+
+
 def break_phrase(item: Mapping[str, Any], lang: Language, *, exact: bool = False) -> str:
     """A broken limit in words with its value and place: "Treppe (5 Stufen) bei 120 m",
     "incline 7 % (estimated; limit 6 %) at 300 m". ``item`` is one ``accessibility.breaks``
     entry (or a violation's ``{limit, at_m, message}``)."""
     limit = str(item.get("limit") or item.get("attribute") or "limit")
-    de, en = _LIMIT_WORDS.get(limit, (attribute_label(limit, "de"), attribute_label(limit, "en")))
-    head = de if lang == "de" else en
+    head = _limit_noun(limit, lang)
     value, unit = item.get("value"), item.get("unit")
     if limit == "incline" and isinstance(value, int | float) and value < 0:
         head, value = ("Gefälle" if lang == "de" else "downhill slope"), -value
@@ -761,8 +766,6 @@ def unknown_phrase(item: Mapping[str, Any], lang: Language) -> str:
     return f"{label} unbekannt" if lang == "de" else f"{label} unknown"
 
 
-#: The place of a language in the (German, English) pairs of :data:`_LIMIT_WORDS`.
-_LANG_INDEX = {"de": 0, "en": 1}
 #: The eight compass points from north clockwise, as a place lies from another.
 _COMPASS = {
     "de": ("nördlich", "nordöstlich", "östlich", "südöstlich", "südlich", "südwestlich",
@@ -777,10 +780,7 @@ def end_short_phrase(record: Mapping[str, Any], lang: Language) -> str:
     "Ein Start ohne Treppe liegt 30 m nordwestlich." / "A destination without stairs is 10 m
     to the east." A route that breaks a limit at its very start said only that; the place
     where it would not was in the answer's data, never in the steps a screen reader speaks."""
-    names = [
-        _LIMIT_WORDS.get(r, (attribute_label(r, "de"), attribute_label(r, "en")))[_LANG_INDEX[lang]]
-        for r in record.get("reason") or ()
-    ]
+    names = [_limit_noun(r, lang) for r in record.get("reason") or ()]
     d = metres(float(record["distance_m"]), lang)
     bearing = record.get("bearing_deg")
     where = "" if bearing is None else " " + _COMPASS[lang][round(float(bearing) / 45.0) % 8]

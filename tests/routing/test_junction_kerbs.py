@@ -47,13 +47,20 @@ def _variant(osm_fixtures: Path, tmp_path: Path, old: str, new: str) -> Router:
     return Router(graph)
 
 
-def _implied(router: Router, osm_id: int, way: int) -> set[int]:
-    """The unknown kerbs counted on the edges of ``way`` into node ``osm_id`` (and that no kerb
-    is counted as a mapped one there)."""
+def _into(router: Router, osm_id: int, way: int) -> np.ndarray:
+    """The edges of ``way`` that lead into the node ``osm_id`` (at least one)."""
     g = router.graph
     node = int(np.flatnonzero(g.node["osm_id"] == osm_id)[0])
     into = np.flatnonzero((g.head == node) & (g.edge["way_id"] == way))
     assert len(into)
+    return into
+
+
+def _implied(router: Router, osm_id: int, way: int) -> set[int]:
+    """The unknown kerbs counted on the edges of ``way`` into node ``osm_id`` (and that no kerb
+    is counted as a mapped one there)."""
+    g = router.graph
+    into = _into(router, osm_id, way)
     eff = effective_edges(g)
     assert np.all(eff.kerb_count[into] == 0)
     return {int(x) for x in eff.kerb_unknown_count[into]}
@@ -87,9 +94,7 @@ def test_no_kerb_of_unknown_height_where_the_road_says_what_is_there(
 ) -> None:
     variant = _variant(osm_fixtures, tmp_path, old, new)
     g = variant.graph
-    node = int(np.flatnonzero(g.node["osm_id"] == 3)[0])
-    into = np.flatnonzero((g.head == node) & (g.edge["way_id"] == 300))
-    assert len(into)
+    into = _into(variant, 3, 300)
     assert np.all(effective_edges(g).kerb_unknown_count[into] == 0)
 
 
@@ -101,8 +106,7 @@ def test_a_kerb_mapped_on_the_junction_is_that_kerb(osm_fixtures: Path, tmp_path
         '    <tag k="barrier" v="kerb"/>\n    <tag k="kerb" v="flush"/>\n  </node>',
     )  # fmt: skip
     g = variant.graph
-    node = int(np.flatnonzero(g.node["osm_id"] == 3)[0])
-    into = np.flatnonzero((g.head == node) & (g.edge["way_id"] == 300))
+    into = _into(variant, 3, 300)
     eff = effective_edges(g)
     assert np.all(eff.kerb_count[into] == 1)
     assert np.all(eff.kerb_unknown_count[into] == 0)
@@ -153,10 +157,8 @@ def test_the_network_map_shows_a_junctions_kerbs_as_unknown(router: Router) -> N
     """The staff map's kerb layer and its "known" count read the same unknowns."""
     g = router.graph
     eff = effective_edges(g)
-    node = int(np.flatnonzero(g.node["osm_id"] == 3)[0])
-    into = np.flatnonzero((g.head == node) & (g.edge["way_id"] == 300))
-    end = int(np.flatnonzero(g.node["osm_id"] == 7)[0])  # the piece 6-7: no junction either way
-    plain = np.flatnonzero((g.head == end) & (g.edge["way_id"] == 300))
+    into = _into(router, 3, 300)
+    plain = _into(router, 7, 300)  # the piece 6-7: no junction either way
     facts = piece_facts(g.edge, eff, into, "kerb")
     assert [(known, label) for _, known, label in facts] == [
         (False, "kerb of unknown height")
