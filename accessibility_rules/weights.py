@@ -84,7 +84,8 @@ from accessibility_rules.barriers import passability
 from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.effective import EffectiveEdges
 from accessibility_rules.pollen import POLLEN_TAXA, TREE_TAXA
-from accessibility_rules.profile import Profile, UnknownTreatment
+from accessibility_rules.profile import Profile, UnknownTreatment, load_preset
+from accessibility_rules.profile_errors import UnknownProfileError
 from accessibility_rules.registry import Where, unknown_flags
 
 #: Added once to the cost of an edge that breaks a hard limit (about 11.5 days): larger than any
@@ -251,6 +252,39 @@ def _avoided_tables(surfaces: frozenset[str], barriers: frozenset[str]) -> tuple
         _code_table([int(SurfaceClass[x.upper()]) for x in surfaces]),
         _code_table([int(BarrierKind[x.upper()]) for x in barriers]),
     )
+
+
+#: Profile fields that no weight reads: the rest limit (a constraint on the whole route, met by
+#: :mod:`routing.seat_turnbacks` on the weights' routes), the display names and the mark of a
+#: personal profile. Profiles that differ only in them have equal weights
+#: (``tests/accessibility_rules/test_weights_profile.py`` changes each and compares :func:`profile_inputs`).
+WEIGHTLESS_FIELDS = ("customised", "label_de", "label_en", "max_distance_between_rests_m")
+
+
+def weights_profile(profile: Profile) -> Profile:
+    """``profile`` as its weights see it, the key its metric is cached under: a preset as it is;
+    a personal profile with the :data:`WEIGHTLESS_FIELDS` of its preset, which is the preset
+    itself when nothing else was changed.
+
+    An elderly user who sets their own distance between seats walks on the preset's weights:
+    the router serves them the preset's metric, with its own landmarks, instead of weighing
+    every edge again into an equal copy and searching on borrowed landmarks; personal profiles
+    that differ only in those fields share one metric."""
+    if not profile.customised:
+        return profile
+    return _weights_profile(profile)
+
+
+@functools.lru_cache(maxsize=1024)
+def _weights_profile(profile: Profile) -> Profile:
+    try:
+        preset = load_preset(profile.name)
+    except UnknownProfileError:  # a profile built elsewhere, without a preset of its name
+        return profile
+    seen = profile.model_copy(update={name: getattr(preset, name) for name in WEIGHTLESS_FIELDS})
+    if seen == preset:
+        return preset
+    return seen.model_copy(update={"customised": True})
 
 
 @functools.lru_cache(maxsize=256)

@@ -8,6 +8,11 @@ shared landmarks for new personal profiles (the default). A third row, ``served`
 what ``POST /routes`` computes in process (the walking detour and the German instructions too),
 the first request of a new profile against its next one as a user sees them.
 
+A fourth row, ``rest_limit_only``: new personal profiles that change only the distance between
+seats (elderly), on a router that has customised the presets as ``stufenlos serve`` does: such a
+profile changes no weight, so its first route runs on the preset's metric (one metric for all of
+them; printed with how many metrics the cache holds afterwards).
+
 Part 2: per preset, settled nodes and search time of the same trips with the profile's own
 landmarks and with the shared (metre) landmarks scaled: the figures behind the decision
 documented in ``routing/landmarks.py``.
@@ -65,6 +70,30 @@ def first_vs_cached(
             times.append((time.perf_counter() - t0) * 1e3)
     first, again = statistics.median(firsts), statistics.median(cached)
     return {"first_median_ms": first, "cached_median_ms": again, "ratio": first / again}
+
+
+def rest_limit_only(router: Router, pairs: list[Any], k: int) -> dict[str, float]:
+    """Median ms of the first and the cached route of ``k`` new elderly profiles that change only
+    ``max_distance_between_rests_m``, the presets customised first (as the server does)."""
+    from accessibility_rules.profile import preset_names
+
+    for name in preset_names():
+        router.customize(router.profile(name))
+    before = len(router.metric_cache)
+    firsts: list[float] = []
+    cached: list[float] = []
+    for j, (a, b) in enumerate(pairs[:k]):
+        profile = router.profile("elderly", {"max_distance_between_rests_m": 150.0 + 5.0 * j})
+        for times in (firsts, cached):
+            t0 = time.perf_counter()
+            with contextlib.suppress(NoRouteError):
+                router.route(a, b, profile, compare_walk=False)
+            times.append((time.perf_counter() - t0) * 1e3)
+    first, again = statistics.median(firsts), statistics.median(cached)
+    return {
+        "first_median_ms": first, "cached_median_ms": again, "ratio": first / again,
+        "metrics_added": float(len(router.metric_cache) - before),
+    }  # fmt: skip
 
 
 def over_http(graph: Path, k: int, seed: int) -> dict[str, float]:
@@ -158,6 +187,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"(target ≤ {TARGET_RATIO:g})"
             )
     if "shared_for_new" in out["new_profile"]:
+        row = rest_limit_only(router, pairs, args.profiles)
+        out["new_profile"]["rest_limit_only"] = row
+        print(
+            f"{'rest_limit_only':<18} first query of a new profile {row['first_median_ms']:.2f} ms, "
+            f"cached {row['cached_median_ms']:.2f} ms, ratio {row['ratio']:.2f} "
+            f"(target ≤ {TARGET_RATIO:g}); metrics added to the cache: {row['metrics_added']:.0f}"
+        )
         for preset in PRESETS:
             own = settled(router, pairs, preset, True)
             shared = settled(router, pairs, preset, False)

@@ -28,7 +28,7 @@ from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.effective import EffectiveEdges
 from accessibility_rules.profile import Profile, load_preset, make_profile
 from accessibility_rules.profile_errors import UnknownProfileError
-from accessibility_rules.weights import EdgeWeights, compute_weights
+from accessibility_rules.weights import EdgeWeights, compute_weights, weights_profile
 from graphs.arrays import array_fields
 from graphs.features import surroundings_read
 from graphs.geodesy import flat_bearing_deg, great_circle_m
@@ -273,7 +273,9 @@ class Router:
     def customize(self, profile: Profile, conditions: Conditions = DEFAULT_CONDITIONS) -> Metric:
         """The :class:`Metric` of ``profile`` in ``conditions`` on the current attributes (cached).
 
-        One cache, keyed by ``(profile, conditions)`` (both frozen and hashable; conditions hold
+        One cache, keyed by ``(profile, conditions)`` (both frozen and hashable; the profile as
+        its weights see it, :func:`~accessibility_rules.weights.weights_profile`, so a personal
+        profile that changed only its rest limit gets its preset's metric; conditions hold
         only what the profile reacts to, :func:`~accessibility_rules.conditions.resolve_conditions`),
         bounded by the bytes
         of the metrics' arrays (``metric_cache_bytes``) and patched on the changed edges when
@@ -281,6 +283,7 @@ class Router:
         their own at once; a personal profile starts on the shared ones and gets its own after
         :data:`~routing.metric.OWN_LANDMARKS_AFTER_HITS` cached uses.
         """
+        profile = weights_profile(profile)  # equal weights, one metric
         key = (profile, conditions)
         with self._lock:
             cached, upgrade = self.metric_cache.lookup(key)

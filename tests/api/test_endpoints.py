@@ -886,6 +886,9 @@ def test_post_route_reports_rests_and_the_broken_rest_limit(client: TestClient) 
     assert response.status_code == 200, response.text
     rests = response.json()["routes"][0]["rests"]
     assert rests["limit_m"] == 50.0
+    # the preset's metric serves it (no weight reads the limit); the answer is the user's own
+    assert response.json()["profile"]["max_distance_between_rests_m"] == 50.0
+    assert response.json()["profile"]["customised"] is True
     assert {"seats", "longest_gap_m", "longest_gap", "keeps_limit"} <= set(rests)
     if not rests["keeps_limit"]:
         breaks = response.json()["routes"][0]["accessibility"]["breaks"]

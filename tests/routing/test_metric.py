@@ -337,6 +337,27 @@ def test_presets_get_own_landmarks_and_personal_profiles_earn_them(
     assert len(calls) == 2
 
 
+@pytest.mark.realdata
+def test_profiles_of_equal_weights_share_one_metric(fresh_router: Router, calls: list[Any]) -> None:
+    """A personal profile that changed only fields no weight reads (the rest limit) is served
+    its preset's metric, own landmarks and all; two that differ only there share one."""
+    router = fresh_router
+    preset = router.customize(load_preset("rollator"))
+    assert len(calls) == 1
+    for limit_m in (150.0, 800.0, None):
+        personal = make_profile("rollator", {"max_distance_between_rests_m": limit_m})
+        assert router.customize(personal) is preset
+    a = make_profile("rollator", {"max_distance_between_rests_m": 150.0, "kerb_delay_s": 9.0})
+    b = make_profile("rollator", {"max_distance_between_rests_m": 900.0, "kerb_delay_s": 9.0})
+    first = router.customize(a)
+    assert first.shared_landmarks
+    assert router.customize(b) is first
+    assert first.profile is not None
+    assert first.profile.kerb_delay_s == 9.0
+    assert len(calls) == 1
+    assert len(router.metric_cache) == 2
+
+
 # ---------------------------------------------------------------------------------- Query
 
 

@@ -67,6 +67,26 @@ def independent_longest_gap(router: Router, pieces: Any, seat: np.ndarray) -> fl
     return max(b - a for a, b in itertools.pairwise(marks))
 
 
+def keeps_as_checked(
+    router: Router,
+    seat: np.ndarray,
+    metric: Any,
+    trip: tuple[tuple[float, float], ...],
+    rests_report: dict[str, Any],
+    limit_m: float,
+) -> bool:
+    """Whether the route's rests report keeps ``limit_m``, after checking that answer: the
+    rest search on ``metric`` finds a path exactly when the report says the limit is kept, and
+    that path's longest stretch without a seat, walked independently, is within the limit."""
+    src = router.snap(trip[0], metric, "origin")[0]
+    dst = router.snap(trip[1], metric, "destination")[0]
+    path = router.rest_path(src, dst, metric, limit_m)
+    if path is not None:
+        assert independent_longest_gap(router, path.pieces, seat) <= limit_m + 1e-6
+    assert (path is not None) == bool(rests_report["keeps_limit"])
+    return path is not None
+
+
 def test_elderly_routes_keep_300_m_or_say_where_not(seated: tuple[Router, np.ndarray]) -> None:
     router, seat = seated
     kept = 0
@@ -82,13 +102,7 @@ def test_elderly_routes_keep_300_m_or_say_where_not(seated: tuple[Router, np.nda
             max(b - a for a, b in itertools.pairwise(marks)), abs=0.2
         )
         metric = router.customize(router.profile("elderly"))
-        src = router.snap(origin, metric, "origin")[0]
-        dst = router.snap(destination, metric, "destination")[0]
-        path = router.rest_path(src, dst, metric, 300.0)
-        if path is not None:
-            assert independent_longest_gap(router, path.pieces, seat) <= 300.0 + 1e-6
-        assert (path is not None) == bool(r["keeps_limit"])
-        if r["keeps_limit"]:
+        if keeps_as_checked(router, seat, metric, (origin, destination), r, 300.0):
             kept += 1
             assert r["longest_gap_m"] <= 300.0 + 0.1
             assert not [b for b in route.accessibility.breaks if b.limit == "rests"]
@@ -99,6 +113,31 @@ def test_elderly_routes_keep_300_m_or_say_where_not(seated: tuple[Router, np.nda
             assert route.accessibility.verdict == "no"
             assert brk[0].value == r["longest_gap_m"]
             assert brk[0].at_m == r["longest_gap"]["from"]["at_m"]
+    assert kept > 0
+
+
+def test_an_own_rest_limit_is_kept_on_the_presets_metric(
+    seated: tuple[Router, np.ndarray],
+) -> None:
+    """A personal rest limit changes no weight: the route is searched on the preset's metric
+    (the same object) and still keeps, or says it breaks, the user's own limit."""
+    router, seat = seated
+    preset = router.customize(router.profile("elderly"))
+    personal = router.profile("elderly", {"max_distance_between_rests_m": 200.0})
+    assert router.customize(personal) is preset
+    kept = 0
+    for origin, destination in trips(router, 8, seed=4):
+        route = router.route(origin, destination, personal, compare_walk=False)
+        r = route.rests
+        assert r is not None
+        assert r["limit_m"] == 200.0
+        if keeps_as_checked(router, seat, preset, (origin, destination), r, 200.0):
+            kept += 1
+            assert r["longest_gap_m"] <= 200.0 + 0.1
+        else:
+            assert [b.value for b in route.accessibility.breaks if b.limit == "rests"] == [
+                r["longest_gap_m"]
+            ]
     assert kept > 0
 
 
