@@ -197,7 +197,10 @@ class Profile(BaseModel):
         "An incline estimated from the elevation model (90 m cells) above max_incline_percent "
         "breaks the limit; when false it only makes the incline unknown (see unknown.incline)."
     )
-    comfortable_incline_percent: float = _num(0, 100, "Above this |incline| travel time grows.")
+    comfortable_incline_percent: float = _num(
+        0, 100, "Above this |incline| travel time grows. At most max_incline_percent; a request "
+        "that lowers the limit below it without stating this one takes it down to the limit.",
+    )  # fmt: skip
     incline_penalty_per_percent: float = _num(
         0, 5, "Extra fraction of time per percent above the comfortable incline."
     )
@@ -574,8 +577,10 @@ def make_profile(base: str | Profile, overrides: Mapping[str, Any] | None = None
     UnknownParameterError
         A key is not a parameter; the message suggests close matches.
     ParameterOutOfRangeError
-        A value is of the wrong type, out of range, not finite, contradicts another parameter,
-        or is given twice with different values. Nothing is clamped.
+        A value is of the wrong type, out of range, not finite, contradicts another parameter
+        it states, or is given twice with different values. Nothing stated is clamped; a
+        lowered ``max_incline_percent`` takes the base's ``comfortable_incline_percent`` down
+        with it unless that is stated too (:func:`_comfort_follows_limit`).
 
     Examples
     --------
@@ -609,10 +614,25 @@ def make_profile(base: str | Profile, overrides: Mapping[str, Any] | None = None
     for name, value in flat.items():
         parent, _, leaf = name.rpartition(".")
         (data[parent] if parent else data)[leaf] = value
+    _comfort_follows_limit(data, flat)
     result = _validate(data)
     meta = {"customised"}
     changed = result.model_dump(exclude=meta) != profile.model_dump(exclude=meta)
     return result.model_copy(update={"customised": profile.customised or changed})
+
+
+def _comfort_follows_limit(data: dict[str, Any], given: Mapping[str, Any]) -> None:
+    """A lowered ``max_incline_percent`` takes the base's comfortable incline down with it when
+    the request does not state that one: a power wheelchair user who sets 5 % (the preset is
+    comfortable up to 6 %) means a route, not an error about a value they never sent. No value
+    the request states is changed: both stated and contradictory is still refused. Where it
+    follows, compliant ways cost the same as before (no compliant slope is above the limit)."""
+    limit = given.get("max_incline_percent")
+    if limit is None or "comfortable_incline_percent" in given:
+        return
+    numeric = isinstance(limit, int | float) and not isinstance(limit, bool)
+    if numeric and data["comfortable_incline_percent"] > limit >= 0:
+        data["comfortable_incline_percent"] = float(limit)
 
 
 # ------------------------------------------------------------------------------------- table

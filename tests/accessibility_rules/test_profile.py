@@ -469,8 +469,9 @@ def test_set_error_names_the_bad_item() -> None:
 
 
 def test_comfortable_incline_cannot_exceed_the_limit() -> None:
+    """Stated together and contradictory: refused, naming the comfortable incline."""
     with pytest.raises(ParameterOutOfRangeError) as info:
-        make_profile("wheelchair", {"max_incline_percent": 2})
+        make_profile("wheelchair", {"max_incline_percent": 2, "comfortable_incline_percent": 2.5})
     error = info.value
     assert error.parameter == "comfortable_incline_percent"
     assert error.maximum == 2
@@ -479,6 +480,27 @@ def test_comfortable_incline_cannot_exceed_the_limit() -> None:
     both = make_profile("wheelchair", {"max_incline_percent": 2, "comfortable_incline_percent": 1})
     assert both.comfortable_incline_percent == 1
     assert make_profile("wheelchair", {"max_incline_percent": None}).max_incline_percent is None
+    # a base profile whose own values contradict is refused too (nothing of it is changed)
+    with pytest.raises(ParameterOutOfRangeError):
+        make_profile(load_preset("wheelchair"), {"comfortable_incline_percent": 7})
+
+
+@pytest.mark.parametrize(
+    ("preset", "limit", "comfort"),
+    [("wheelchair", 2, 2.0), ("wheelchair", "2.5 %", 2.5), ("electric_wheelchair", 5, 5.0),
+     ("rollator", 0, 0.0), ("wheelchair", 4, 3.0), ("electric_wheelchair", 8.5, 6.0)],
+)  # fmt: skip
+def test_a_lowered_limit_takes_the_unstated_comfortable_incline_with_it(
+    preset: str, limit: float | str, comfort: float
+) -> None:
+    """A user who lowers only the slope limit gets a profile (the preset's comfortable incline
+    taken down to the limit, where it was above it), not an error about a value never sent."""
+    profile = make_profile(preset, {"max_incline_percent": limit})
+    assert profile.comfortable_incline_percent == comfort
+    assert profile.comfortable_incline_percent <= (profile.max_incline_percent or 0.0)
+    assert profile.customised
+    chained = make_profile(profile, {"max_incline_percent": 1})  # down only, never up
+    assert chained.comfortable_incline_percent == min(comfort, 1.0)
 
 
 def test_nothing_is_clamped() -> None:

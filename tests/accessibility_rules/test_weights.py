@@ -167,6 +167,27 @@ def test_walk_does_not_report_unknowns_it_has_no_rule_about() -> None:
     assert w.unknowns[0] == 0
 
 
+@pytest.mark.parametrize("incline", [0.0, 0.5, 1.0, 1.5, 2.0, -2.0, 2.5, 4.0])
+def test_a_comfortable_incline_taken_down_to_the_limit_changes_no_compliant_cost(
+    incline: float,
+) -> None:
+    """``max_incline_percent`` lowered alone takes the comfortable incline down to it
+    (``make_profile``): every slope within the limit costs exactly what it would cost with the
+    preset's comfortable incline above the limit; only slopes beyond it (broken) cost more."""
+    lowered = make_profile("wheelchair", {"max_incline_percent": 2})
+    assert lowered.comfortable_incline_percent == 2.0
+    preset_comfort = lowered.model_copy(update={"comfortable_incline_percent": 3.0})
+    edge, eff = one_edge(incline_percent=incline)
+    a = compute_weights(lowered, edge, eff)
+    b = compute_weights(preset_comfort, edge, eff)
+    if abs(incline) <= 2.0:
+        assert a.violations[0] == 0
+        assert a.cost_s[0] == b.cost_s[0]
+    else:
+        assert a.violations[0] != 0
+        assert a.cost_s[0] >= b.cost_s[0]
+
+
 def test_soft_factors_slow_down_without_forbidding() -> None:
     uphill = weights("elderly", incline_percent=5.0)
     carriageway = weights(
