@@ -186,7 +186,8 @@ class RouteRequest(ConditionsRequest):
         ge=0,
         le=5,
         description="number of alternative routes wanted (only without via points: with them, "
-        "422 alternatives_with_via)",
+        "422 alternatives_with_via); fewer come when no other route differs enough or the "
+        "search for one exceeds its budget",
     )
     language: Literal["de", "en"] = "de"
     strict: bool = Field(False, description="fail with no_route instead of a least-bad route")

@@ -811,7 +811,9 @@ class Router:
 
         Alternatives (only without via points) come from the penalty method: edges of the routes
         found so far cost 1.5× more, and a new route is kept if it shares at most 80 % of its
-        length with each earlier one.
+        length with each earlier one. A search for an alternative that exceeds its budget (the
+        penalised costs loosen the search's bound) ends the alternatives: the routes found
+        stand, where the whole request had failed.
         """
         if len(points) < 2:
             raise InvalidCoordinateError("a route needs an origin and a destination")
@@ -851,8 +853,11 @@ class Router:
             # the penalised copy keeps the metric's landmarks: no customisation per alternative
             penalised = metric.penalised(cost.copy())
             limit = prof.max_distance_between_rests_m
-            found = None if limit is None else self.rest_path(source, target, penalised, limit)
-            path = found or self.shortest_path(source, target, penalised)
+            try:
+                found = None if limit is None else self.rest_path(source, target, penalised, limit)
+                path = found or self.shortest_path(source, target, penalised)
+            except SearchBudgetError:  # a wish past its budget: the routes found so far stand
+                break
             edges = set(int(p.edge) for p in path.pieces) | {int(rev[p.edge]) for p in path.pieces}
             own = sum(float(length[p.edge]) for p in path.pieces)
             if own <= 0:

@@ -7,6 +7,7 @@ the cache. Penalised metrics keep their parent's bounds and must still find exac
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 from typing import Any
@@ -21,7 +22,7 @@ from accessibility_rules.conditions import DEFAULT_CONDITIONS
 from accessibility_rules.profile import load_preset, make_profile
 from accessibility_rules.weights import EdgeWeights
 from routing.engine import Router
-from routing.errors import NoRouteError
+from routing.errors import NoRouteError, SearchBudgetError
 from routing.landmarks import Landmarks, borrow_scale
 from routing.metric import BORROW_MIN_SHARE, Metric, MetricCache, weights_nbytes
 from routing.query import PathPiece
@@ -335,6 +336,40 @@ def test_presets_get_own_landmarks_and_personal_profiles_earn_them(
     assert upgraded.weights is first.weights
     assert router.customize(personal) is upgraded
     assert len(calls) == 2
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    ("preset", "search"), [("wheelchair", "shortest_path"), ("elderly", "rest_path")]
+)
+def test_an_alternative_past_its_budget_leaves_the_routes_found(
+    fresh_router: Router, monkeypatch: pytest.MonkeyPatch, preset: str, search: str
+) -> None:
+    """The search for an alternative runs on penalised costs (a looser bound) and may exceed
+    its budget where the route itself did not: the request is then answered with the routes
+    found, not refused (it had failed whole with ``search_budget_exceeded``)."""
+    router = fresh_router
+    points = seeded_points(router, 5, 40)
+    trips = [(points[2 * i], points[2 * i + 1]) for i in range(20)]
+    plain = {}
+    for trip in trips:
+        with contextlib.suppress(NoRouteError):
+            plain[trip] = router.route_via(list(trip), preset)[0]
+    assert plain
+    real = getattr(Router, search)
+
+    def budgeted(self: Router, source: Any, target: Any, metric: Metric, *rest: Any) -> Any:
+        base = self.customize(load_preset(preset)).weights
+        if metric.weights.way_s is base.way_s and metric.weights.cost_s is not base.cost_s:
+            raise SearchBudgetError("past its budget", settled_nodes=9, max_settled=9)
+        return real(self, source, target, metric, *rest)  # the route's own, the walk's
+
+    monkeypatch.setattr(Router, search, budgeted)
+    for trip, alone in plain.items():
+        routes = router.route_via(list(trip), preset, alternatives=2)
+        assert len(routes) == 1
+        assert routes[0].edges == alone.edges
+        assert routes[0].accessibility == alone.accessibility
 
 
 @pytest.mark.realdata
