@@ -66,6 +66,7 @@ from routing.query import (
 )
 from routing.report import ReportTable, build_route, combine_routes, verdict_masks
 from routing.rests import (
+    LEAST_BAD_BUDGETS,
     LEAST_BAD_STEPS,
     LEAST_BAD_TOLERANCE_M,
     RestQuery,
@@ -582,14 +583,20 @@ class Router:
         return q
 
     def rest_path(
-        self, source: SnapPoint, target: SnapPoint, metric: Metric, limit_m: float
+        self,
+        source: SnapPoint,
+        target: SnapPoint,
+        metric: Metric,
+        limit_m: float,
+        max_labels: int | None = None,
     ) -> Path | None:
         """Least-cost path between two snapped points under ``metric`` on which no stretch
         without a seat is longer than ``limit_m`` (exact: :func:`routing._kernels.rest_search`),
-        or None when there is none. The walk starts rested at the origin."""
+        or None when there is none. The walk starts rested at the origin. ``max_labels``: a
+        smaller label budget than the search's own (:meth:`least_bad_rest_path`'s probes)."""
         res = self.rest_query().run(
             metric, limit_m, self.start_pieces(source), self.exit_pieces(target),
-            (target.lat, target.lon),
+            (target.lat, target.lon), max_labels,
         )  # fmt: skip
         direct = self.direct_piece(source, target, metric)
         if (
@@ -615,17 +622,23 @@ class Router:
         without a seat is shortest, to within :data:`~routing.rests.LEAST_BAD_TOLERANCE_M`
         (bisection over the limit between ``limit_m`` and the plain optimum's longest
         stretch; see :mod:`routing.rests` for why this and not the plain optimum). A probe that
-        runs out of its label budget counts as "not kept" (the result stays a real walk)."""
+        runs out of its label budget counts as "not kept" (the result stays a real walk), and
+        all probes together settle at most :data:`~routing.rests.LEAST_BAD_BUDGETS` searches'
+        budgets: then the best walk found so far is the answer (its longest stretch is what
+        the route reports)."""
         best = self.shortest_path(source, target, metric)
         lo, hi = limit_m, pieces_longest_gap(self.graph, best.pieces)
+        query = self.rest_query()
+        left = math.ceil(LEAST_BAD_BUDGETS * query.max_labels)
         for _ in range(LEAST_BAD_STEPS):
-            if hi - lo <= LEAST_BAD_TOLERANCE_M:
+            if hi - lo <= LEAST_BAD_TOLERANCE_M or left <= 0:
                 break
             mid = 0.5 * (lo + hi)
             try:
-                found = self.rest_path(source, target, metric, mid)
+                found = self.rest_path(source, target, metric, mid, max_labels=left)
             except SearchBudgetError:
                 found = None
+            left -= query.last_settled
             if found is None:
                 lo = mid
             else:

@@ -68,7 +68,12 @@ class BatchRouter(Protocol):
     ) -> tuple[SnapPoint, bool]: ...
     def shortest_path(self, source: SnapPoint, target: SnapPoint, metric: Metric) -> Path: ...
     def rest_path(
-        self, source: SnapPoint, target: SnapPoint, metric: Metric, limit_m: float
+        self,
+        source: SnapPoint,
+        target: SnapPoint,
+        metric: Metric,
+        limit_m: float,
+        max_labels: int | None = ...,
     ) -> Path | None: ...
     def least_bad_rest_path(
         self, source: SnapPoint, target: SnapPoint, metric: Metric, limit_m: float

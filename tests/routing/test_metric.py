@@ -358,11 +358,13 @@ def test_an_alternative_past_its_budget_leaves_the_routes_found(
     assert plain
     real = getattr(Router, search)
 
-    def budgeted(self: Router, source: Any, target: Any, metric: Metric, *rest: Any) -> Any:
+    def budgeted(
+        self: Router, source: Any, target: Any, metric: Metric, *rest: Any, **named: Any
+    ) -> Any:
         base = self.customize(load_preset(preset)).weights
         if metric.weights.way_s is base.way_s and metric.weights.cost_s is not base.cost_s:
             raise SearchBudgetError("past its budget", settled_nodes=9, max_settled=9)
-        return real(self, source, target, metric, *rest)  # the route's own, the walk's
+        return real(self, source, target, metric, *rest, **named)  # the route's, the walk's
 
     monkeypatch.setattr(Router, search, budgeted)
     for trip, alone in plain.items():

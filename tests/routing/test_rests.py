@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import routing.engine
 from graphs.store import load_graph
 from routing import rests
 from routing.engine import Router
@@ -192,6 +193,65 @@ def test_least_bad_route_names_the_longest_stretch(seated: tuple[Router, np.ndar
     assert router.rest_path(src, dst, metric, r["longest_gap_m"] + 0.5) is not None
     with pytest.raises(Exception, match="rests"):
         router.route(origin, destination, "elderly", strict=True, max_distance_between_rests_m=50.0)
+
+
+def test_the_least_bad_search_spends_a_bounded_label_budget(
+    seated: tuple[Router, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All probes of one least-bad route together settle at most ``LEAST_BAD_BUDGETS``
+    searches' budgets; past them the best walk found so far is the route (a real walk, its
+    longest stretch no shorter than with the whole budget); with no budget, the plain route."""
+    router, seat = seated
+    origin, destination = trips(router, 1, seed=4)[0]
+    metric = router.customize(router.profile("elderly", {"max_distance_between_rests_m": 50.0}))
+    src = router.snap(origin, metric, "origin")[0]
+    dst = router.snap(destination, metric, "destination")[0]
+    whole = router.least_bad_rest_path(src, dst, metric, 50.0)
+    budgets: list[int | None] = []
+    settled: list[int] = []
+    real = Router.rest_path
+
+    def counted(
+        self: Router,
+        source: Any,
+        target: Any,
+        on: Any,
+        limit_m: float,
+        max_labels: int | None = None,
+    ) -> Any:
+        budgets.append(max_labels)
+        try:
+            return real(self, source, target, on, limit_m, max_labels=max_labels)
+        finally:
+            settled.append(self.rest_query().last_settled)
+
+    monkeypatch.setattr(Router, "rest_path", counted)
+    query = router.rest_query()
+
+    def spent_within(cap: int) -> None:
+        """Each probe gets what is left of ``cap``; together they settle at most ``cap``."""
+        assert budgets, "the bisection probed"
+        for k, given in enumerate(budgets):
+            assert given == cap - sum(settled[:k])
+            assert 0 <= settled[k] <= given
+        assert sum(settled) <= cap
+
+    router.least_bad_rest_path(src, dst, metric, 50.0)
+    spent_within(math.ceil(rests.LEAST_BAD_BUDGETS * query.max_labels))
+    full_probes = len(budgets)
+    monkeypatch.setattr(routing.engine, "LEAST_BAD_BUDGETS", 40.0 / query.max_labels)
+    budgets.clear()
+    settled.clear()
+    cut = router.least_bad_rest_path(src, dst, metric, 50.0)
+    spent_within(40)
+    assert len(budgets) < full_probes  # the budget was used up: the bisection was cut short
+    cut_gap = independent_longest_gap(router, cut.pieces, seat)
+    assert cut_gap >= independent_longest_gap(router, whole.pieces, seat) - 1e-6
+    monkeypatch.setattr(routing.engine, "LEAST_BAD_BUDGETS", 0.0)
+    budgets.clear()
+    plain = router.least_bad_rest_path(src, dst, metric, 50.0)
+    assert budgets == []
+    assert list(plain.edges) == list(router.shortest_path(src, dst, metric).edges)
 
 
 def test_via_points_are_stops(seated: tuple[Router, np.ndarray]) -> None:
