@@ -254,10 +254,11 @@ def _avoided_tables(surfaces: frozenset[str], barriers: frozenset[str]) -> tuple
     )
 
 
-#: Profile fields that no weight reads: the rest limit (a constraint on the whole route, met by
-#: :mod:`routing.seat_turnbacks` on the weights' routes), the display names and the mark of a
-#: personal profile. Profiles that differ only in them have equal weights
-#: (``tests/accessibility_rules/test_weights_profile.py`` changes each and compares :func:`profile_inputs`).
+#: Profile fields that no weight reads: the rest limit (a constraint on the whole route, kept by
+#: the rest-constrained search of :mod:`routing.rests` over the weights), the display names and
+#: the mark of a personal profile. Profiles that differ only in them have equal weights
+#: (``tests/accessibility_rules/test_weights_profile.py`` changes each and compares
+#: :func:`profile_inputs`).
 WEIGHTLESS_FIELDS = ("customised", "label_de", "label_en", "max_distance_between_rests_m")
 
 
