@@ -187,7 +187,9 @@ def _bodies(r: Router, a: _Asked, obstacles: LiveObstacles | None) -> None:
         body["rests"] = _rests_json(route.rests)
         body.update(route_facts(r.graph, route, a.profile, seen, day.day, fragments=True))
         body["obstacles"] = (
-            obstacles.describe(route, a.points) if obstacles else {"passed": [], "avoided": []}
+            obstacles.describe(route, a.points, a.profile, day.conditions)
+            if obstacles
+            else {"passed": [], "avoided": []}
         )
         a.bodies.append(body)
 

@@ -22,7 +22,9 @@ obstacle as avoided when it lies on the plain walking route but not on the route
 that stops walkers as well (a closed sidewalk) is avoided by the walking route too, so for those
 the walking route on the map *without* obstacles is the reference. It is only searched when such
 an obstacle lies close enough to the route to be on it (an ellipse test), so it costs nothing
-for the many routes far from any closure.
+for the many routes far from any closure. A route of another profile is also compared with the
+route that profile takes on the map without obstacles (the same ellipse test, on every active
+obstacle): its own accessible way may be closed where the walking route never went.
 """
 
 from __future__ import annotations
@@ -45,8 +47,10 @@ import shapely
 from sqlalchemy import Connection, Engine, bindparam, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.effective import effective_edges
-from accessibility_rules.weights import EdgeWeights, compute_weights
+from accessibility_rules.profile import Profile
+from accessibility_rules.weights import EdgeWeights, compute_weights, weights_profile
 from api.db.models import Obstacle
 from api.db.revision import read_revision
 from api.obstacles.beacon import WriteBeacon
@@ -77,6 +81,8 @@ LatLon = tuple[float, float]
 #: distances (the cheapest walking route need not be the shortest in metres).
 _ELLIPSE_FACTOR = 1.25
 _ELLIPSE_SLACK_M = 25.0
+#: Profiles whose metric of the map without obstacles is kept (the "avoided" test of each).
+_PRISTINE_PROFILES = 8
 #: How often (seconds) a worker checks the database revision for other workers' writes.
 DEFAULT_POLL_S = 0.05
 #: Reference routes remembered (the map without obstacles never changes), so alternatives and
@@ -131,6 +137,8 @@ class _State:
     active: dict[str, ActiveObstacle] = field(default_factory=dict)
     #: the obstacles that change the plain walking route, as arrays for the "avoided" test
     walkers: WalkerObstacles = field(default_factory=lambda: WalkerObstacles.of(()))
+    #: every active obstacle, as the same arrays: the test against a profile's own route
+    placed: WalkerObstacles = field(default_factory=lambda: WalkerObstacles.of(()))
 
 
 class ActiveRow(Protocol):
@@ -192,6 +200,8 @@ class LiveObstacles:
         self._matches: dict[tuple[str, int], ObstacleMatch] = {}
         self._matches_lock = threading.Lock()
         self._references: OrderedDict[tuple[Any, ...], np.ndarray | None] = OrderedDict()
+        #: metrics of the map without obstacles per profile (as its weights see it) and day
+        self._pristine_profiles: OrderedDict[tuple[Profile, Conditions], Metric] = OrderedDict()
         self._state = _State()
         self._checked_at = -math.inf
 
@@ -384,7 +394,8 @@ class LiveObstacles:
         keep = {(r.id, r.version) for r in rows}
         with self._matches_lock:
             self._matches = {k: v for k, v in self._matches.items() if k in keep}
-        self._state = _State(revision, next_change, applied, infos, walkers)
+        placed = WalkerObstacles.of(list(infos.values()))
+        self._state = _State(revision, next_change, applied, infos, walkers, placed)
 
     # --- what a route meets --------------------------------------------------------------------
     def _walk_weights(self) -> tuple[EdgeWeights, EdgeWeights]:
@@ -408,12 +419,21 @@ class LiveObstacles:
                 out.append(oid)
         return tuple(out)
 
-    def describe(self, route: Route, points: Sequence[LatLon] = ()) -> dict[str, Any]:
+    def describe(
+        self,
+        route: Route,
+        points: Sequence[LatLon] = (),
+        profile: Profile | None = None,
+        conditions: Conditions = DEFAULT_CONDITIONS,
+    ) -> dict[str, Any]:
         """``{"passed": [...], "avoided": [...]}`` for a route (each ``{id, reason, effect}``).
 
         ``points`` (the request's origin, via points and destination as ``(lat, lon)``) let
         obstacles that stop walkers too be found on the walking route of the map without
-        obstacles.
+        obstacles; with the route's ``profile`` (and the day's ``conditions`` it was weighed
+        in), an obstacle on the route that profile takes on the map without obstacles and not
+        on this one is avoided too: a wheelchair user's route that goes around a closure on
+        the accessible way says so, where the plain walking route never went there.
         """
         state = self._state
         passed, avoided = self.overlay.passed_and_avoided(
@@ -421,6 +441,10 @@ class LiveObstacles:
         )
         if state.walkers.ids and len(points) >= 2:
             avoided += self._on_reference(route, points, state.walkers, {*passed, *avoided})
+        if profile is not None and state.placed.ids and len(points) >= 2:
+            avoided += self._on_profile_route(
+                route, points, profile, conditions, state.placed, {*passed, *avoided}
+            )
         return {
             "passed": [state.active[o].as_dict() for o in passed if o in state.active],
             "avoided": [state.active[o].as_dict() for o in avoided if o in state.active],
@@ -456,21 +480,81 @@ class LiveObstacles:
                 return self._references[key]
         if self._pristine_metric is None:
             self._pristine_metric = self.router.metric(self._walk_weights()[0])
-        pristine = self._pristine_metric
-        edges: list[np.ndarray] = []
-        try:
-            for a, b in itertools.pairwise(points):
-                source, _ = self.router.snap(a, pristine, "origin")
-                target, _ = self.router.snap(b, pristine, "destination")
-                path = self.router.shortest_path(source, target, pristine)
-                # only the pieces walked: an end piece of no length meets nothing along it
-                meets = np.asarray(piece_meets(len(path.edges), path.start, path.end))
-                edges.append(path.edges[(meets & MEETS_WALKED) != 0])
-            walked: np.ndarray | None = np.concatenate(edges)
-        except RoutingError:
-            walked = None
+        walked = self._walked(self._pristine_metric, points)
+        self._remember_reference(key, walked)
+        return walked
+
+    def _remember_reference(self, key: tuple[Any, ...], walked: np.ndarray | None) -> None:
         with self._matches_lock:
             self._references[key] = walked
             while len(self._references) > _REFERENCE_CACHE_SIZE:
                 self._references.popitem(last=False)
+
+    def _on_profile_route(
+        self,
+        route: Route,
+        points: Sequence[LatLon],
+        profile: Profile,
+        conditions: Conditions,
+        placed: WalkerObstacles,
+        known: set[str],
+    ) -> list[str]:
+        """The obstacles of ``placed`` not in ``known`` that lie on the route ``profile`` takes
+        through ``points`` on the map without obstacles (searched only if one of them lies in
+        the ellipse of the route's own length: a route that goes around an obstacle is longer
+        than the one it replaces)."""
+        seen = weights_profile(profile)
+        if seen.name == "walk" and not seen.customised:  # the walking reference already did
+            return []
+        frame = self.router.index.frame
+        xy = [frame.point(lon, lat) for lat, lon in points]
+        snapped = route.snapped or {}
+        slack = _ELLIPSE_SLACK_M + sum(
+            float(snapped.get(k, {}).get("distance_m", 0.0)) for k in ("origin", "destination")
+        )
+        near = placed.near(xy, route.distance_m * _ELLIPSE_FACTOR + slack, skip=known)
+        if not near.any():
+            return []
+        walked = self._profile_reference_edges(seen, conditions, tuple(points))
+        if walked is None:
+            return []
+        return placed.on(near, walked, self.router.graph.edge_count)
+
+    def _profile_reference_edges(
+        self, profile: Profile, conditions: Conditions, points: Sequence[LatLon]
+    ) -> np.ndarray | None:
+        """Edges of ``profile``'s route through ``points`` on the map without obstacles (its
+        weights there computed once per profile and day, kept for the last few)."""
+        pts = tuple((float(a), float(b)) for a, b in points)
+        key = ("profile", profile, conditions, self.router.max_snap_m, *pts)
+        with self._matches_lock:
+            if key in self._references:
+                self._references.move_to_end(key)
+                return self._references[key]
+            metric = self._pristine_profiles.get((profile, conditions))
+        if metric is None:
+            pristine = self.overlay.pristine_graph()
+            weights = compute_weights(profile, pristine.edge, effective_edges(pristine), conditions)
+            metric = self.router.metric(weights, profile=profile, conditions=conditions)
+            with self._matches_lock:
+                self._pristine_profiles[(profile, conditions)] = metric
+                while len(self._pristine_profiles) > _PRISTINE_PROFILES:
+                    self._pristine_profiles.popitem(last=False)
+        walked = self._walked(metric, pts)
+        self._remember_reference(key, walked)
         return walked
+
+    def _walked(self, metric: Metric, points: Sequence[LatLon]) -> np.ndarray | None:
+        """The edges walked (not the end pieces of no length) by the cheapest route through
+        ``points`` under ``metric``; None when there is none."""
+        edges: list[np.ndarray] = []
+        try:
+            for a, b in itertools.pairwise(points):
+                source, _ = self.router.snap(a, metric, "origin")
+                target, _ = self.router.snap(b, metric, "destination")
+                path = self.router.shortest_path(source, target, metric)
+                meets = np.asarray(piece_meets(len(path.edges), path.start, path.end))
+                edges.append(path.edges[(meets & MEETS_WALKED) != 0])
+        except RoutingError:
+            return None
+        return np.concatenate(edges)

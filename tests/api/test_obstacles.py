@@ -354,6 +354,35 @@ def test_narrowing_blocks_wheelchair_but_not_walk(
     assert walk["obstacles"]["avoided"] == []
 
 
+def test_a_closure_on_the_profiles_own_way_is_avoided_where_walkers_never_go(
+    client: TestClient, keys: dict[str, dict[str, str]], baseline: dict[str, dict[str, Any]]
+) -> None:
+    """A closure on the wheelchair route that the plain walking route does not use: the
+    wheelchair route goes around it and names it avoided (the reference is the route the
+    profile takes on the map without obstacles, not only the walking one); the walking route
+    neither passes nor avoids it."""
+    chair, walk = baseline["wheelchair"], baseline["walk"]
+    coords = chair["geometry"]["coordinates"]
+    apart = [
+        [round((a[0] + b[0]) / 2, 7), round((a[1] + b[1]) / 2, 7)]
+        for a, b in itertools.pairwise(coords[2:-2])
+        if math.dist(a, b) > 1e-4
+    ]
+    apart = [p for p in apart if not passes_near(walk, p, 15.0)]
+    assert apart, "the wheelchair route and the walking route part somewhere"
+    point = apart[len(apart) // 2]
+    created = client.post("/obstacles", json=obstacle_body(point), headers=keys["staff"])
+    assert created.status_code == 201, created.text
+    oid = created.json()["id"]
+    after = route(client, "wheelchair")
+    assert not passes_near(after, point)
+    assert ids(after["obstacles"]["avoided"]) == [oid]
+    assert after["obstacles"]["passed"] == []
+    assert any(step["type"] == "obstacle" for step in after["steps"])  # said, with its reason
+    on_foot = route(client, "walk")
+    assert on_foot["obstacles"] == {"passed": [], "avoided": []}
+
+
 def test_obstacles_start_and_expire_on_time_without_restart(
     client: TestClient,
     clock: FakeClock,
