@@ -504,8 +504,9 @@ class LiveObstacles:
         the ellipse of the route's own length: a route that goes around an obstacle is longer
         than the one it replaces)."""
         seen = weights_profile(profile)
-        if seen.name == "walk" and not seen.customised:  # the walking reference already did
-            return []
+        rests_m = profile.max_distance_between_rests_m  # the user's own, not the weights' key's
+        if seen.name == "walk" and not seen.customised and rests_m is None:
+            return []  # the walking reference already did
         frame = self.router.index.frame
         xy = [frame.point(lon, lat) for lat, lon in points]
         snapped = route.snapped or {}
@@ -515,18 +516,23 @@ class LiveObstacles:
         near = placed.near(xy, route.distance_m * _ELLIPSE_FACTOR + slack, skip=known)
         if not near.any():
             return []
-        walked = self._profile_reference_edges(seen, conditions, tuple(points))
+        walked = self._profile_reference_edges(seen, conditions, tuple(points), rests_m)
         if walked is None:
             return []
         return placed.on(near, walked, self.router.graph.edge_count)
 
     def _profile_reference_edges(
-        self, profile: Profile, conditions: Conditions, points: Sequence[LatLon]
+        self,
+        profile: Profile,
+        conditions: Conditions,
+        points: Sequence[LatLon],
+        rests_m: float | None,
     ) -> np.ndarray | None:
-        """Edges of ``profile``'s route through ``points`` on the map without obstacles (its
-        weights there computed once per profile and day, kept for the last few)."""
+        """Edges of ``profile``'s route through ``points`` on the map without obstacles,
+        keeping ``rests_m`` between seats (its weights there computed once per profile and
+        day, kept for the last few)."""
         pts = tuple((float(a), float(b)) for a, b in points)
-        key = ("profile", profile, conditions, self.router.max_snap_m, *pts)
+        key = ("profile", profile, conditions, rests_m, self.router.max_snap_m, *pts)
         with self._matches_lock:
             if key in self._references:
                 self._references.move_to_end(key)
@@ -540,19 +546,29 @@ class LiveObstacles:
                 self._pristine_profiles[(profile, conditions)] = metric
                 while len(self._pristine_profiles) > _PRISTINE_PROFILES:
                     self._pristine_profiles.popitem(last=False)
-        walked = self._walked(metric, pts)
+        walked = self._walked(metric, pts, rests_m)
         self._remember_reference(key, walked)
         return walked
 
-    def _walked(self, metric: Metric, points: Sequence[LatLon]) -> np.ndarray | None:
+    def _walked(
+        self, metric: Metric, points: Sequence[LatLon], rests_m: float | None = None
+    ) -> np.ndarray | None:
         """The edges walked (not the end pieces of no length) by the cheapest route through
-        ``points`` under ``metric``; None when there is none."""
+        ``points`` under ``metric`` (with a limit between rests ``rests_m``, the route the
+        router gives such a profile: each leg rested at its start, the least bad one where none
+        keeps the limit); None when there is none."""
         edges: list[np.ndarray] = []
+        router = self.router
         try:
             for a, b in itertools.pairwise(points):
-                source, _ = self.router.snap(a, metric, "origin")
-                target, _ = self.router.snap(b, metric, "destination")
-                path = self.router.shortest_path(source, target, metric)
+                source, _ = router.snap(a, metric, "origin")
+                target, _ = router.snap(b, metric, "destination")
+                if rests_m is None:
+                    path = router.shortest_path(source, target, metric)
+                else:
+                    path = router.rest_path(
+                        source, target, metric, rests_m
+                    ) or router.least_bad_rest_path(source, target, metric, rests_m)
                 meets = np.asarray(piece_meets(len(path.edges), path.start, path.end))
                 edges.append(path.edges[(meets & MEETS_WALKED) != 0])
         except RoutingError:

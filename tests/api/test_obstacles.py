@@ -31,6 +31,7 @@ from accessibility_rules.effective import effective_edges
 from accessibility_rules.weights import compute_weights
 from api.obstacles.beacon import WriteBeacon
 from graphs.arrays import array_fields
+from routing.walking import MEETS_WALKED
 from tests.api.serving import app_state
 
 pytestmark = pytest.mark.realdata
@@ -381,6 +382,34 @@ def test_a_closure_on_the_profiles_own_way_is_avoided_where_walkers_never_go(
     assert any(step["type"] == "obstacle" for step in after["steps"])  # said, with its reason
     on_foot = route(client, "walk")
     assert on_foot["obstacles"] == {"passed": [], "avoided": []}
+
+
+@pytest.mark.parametrize(
+    ("preset", "overrides"),
+    [("wheelchair", {}), ("blind", {}), ("elderly", {}),
+     ("elderly", {"max_distance_between_rests_m": 120.0}),
+     ("walk", {"max_distance_between_rests_m": 150.0}), ("rollator", {"max_kerb_height_cm": 1})],
+)  # fmt: skip
+def test_with_no_obstacle_a_profiles_reference_is_its_route(
+    client: TestClient, preset: str, overrides: dict[str, Any]
+) -> None:
+    """The route a profile is compared with for "avoided" is the one the router gives it on
+    the map without obstacles: with none active, the very edges its route walks (a rest limit,
+    the user's own, kept the same way: rested at the start, least bad where none keeps it)."""
+    from accessibility_rules.conditions import DEFAULT_CONDITIONS
+    from accessibility_rules.weights import weights_profile
+
+    live = client.app.state.live_obstacles  # type: ignore[attr-defined]
+    router = live.router
+    profile = router.profile(preset, overrides)
+    points = ((ORIGIN["lat"], ORIGIN["lon"]), (DESTINATION["lat"], DESTINATION["lon"]))
+    own = router.route(points[0], points[1], profile, compare_walk=False)
+    walked = np.asarray(own.edges)[(np.asarray(own.meets) & MEETS_WALKED) != 0]
+    reference = live._profile_reference_edges(
+        weights_profile(profile), DEFAULT_CONDITIONS, points, profile.max_distance_between_rests_m
+    )
+    assert reference is not None
+    assert reference.tolist() == walked.tolist()
 
 
 def test_obstacles_start_and_expire_on_time_without_restart(
