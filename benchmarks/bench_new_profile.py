@@ -35,6 +35,7 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,17 +51,27 @@ TARGET_RATIO = 3.0
 PRESETS = ("walk", "wheelchair", "rollator", "blind", "stroller", "elderly")
 
 
+def _wheelchair_kerb_and_speed(j: int) -> tuple[str, dict[str, Any]]:
+    """The ``j``-th new personal profile of part 1: wheelchair, kerb height and speed varied."""
+    return "wheelchair", {"max_kerb_height_cm": 3 + (j % 7) * 0.5, "walking_speed_mps": 0.6 + j * 0.01}  # fmt: skip
+
+
 def first_vs_cached(
-    router: Router, pairs: list[Any], k: int, *, served: bool = False, offset: int = 0
+    router: Router,
+    pairs: list[Any],
+    k: int,
+    *,
+    served: bool = False,
+    offset: int = 0,
+    new_profile: Callable[[int], tuple[str, dict[str, Any]]] = _wheelchair_kerb_and_speed,
 ) -> dict[str, float]:
-    """Median ms of the first and the cached route of ``k`` new personal profiles (``served``:
-    with the walking detour and the instructions, as ``POST /routes``)."""
+    """Median ms of the first and the cached route of ``k`` new personal profiles
+    (``new_profile(j)``: preset and overrides of the ``j``-th; ``served``: with the walking
+    detour and the instructions, as ``POST /routes``)."""
     firsts: list[float] = []
     cached: list[float] = []
     for i, (a, b) in enumerate(pairs[:k]):
-        j = i + offset  # profiles never seen by this router
-        overrides = {"max_kerb_height_cm": 3 + (j % 7) * 0.5, "walking_speed_mps": 0.6 + j * 0.01}
-        profile = router.profile("wheelchair", overrides)
+        profile = router.profile(*new_profile(i + offset))  # never seen by this router
         for times in (firsts, cached):
             t0 = time.perf_counter()
             with contextlib.suppress(NoRouteError):
@@ -73,27 +84,19 @@ def first_vs_cached(
 
 
 def rest_limit_only(router: Router, pairs: list[Any], k: int) -> dict[str, float]:
-    """Median ms of the first and the cached route of ``k`` new elderly profiles that change only
-    ``max_distance_between_rests_m``, the presets customised first (as the server does)."""
+    """:func:`first_vs_cached` of ``k`` new elderly profiles that change only
+    ``max_distance_between_rests_m``, the presets customised first (as the server does), and
+    how many metrics they added to the cache."""
     from accessibility_rules.profile import preset_names
 
     for name in preset_names():
         router.customize(router.profile(name))
     before = len(router.metric_cache)
-    firsts: list[float] = []
-    cached: list[float] = []
-    for j, (a, b) in enumerate(pairs[:k]):
-        profile = router.profile("elderly", {"max_distance_between_rests_m": 150.0 + 5.0 * j})
-        for times in (firsts, cached):
-            t0 = time.perf_counter()
-            with contextlib.suppress(NoRouteError):
-                router.route(a, b, profile, compare_walk=False)
-            times.append((time.perf_counter() - t0) * 1e3)
-    first, again = statistics.median(firsts), statistics.median(cached)
-    return {
-        "first_median_ms": first, "cached_median_ms": again, "ratio": first / again,
-        "metrics_added": float(len(router.metric_cache) - before),
-    }  # fmt: skip
+    row = first_vs_cached(
+        router, pairs, k,
+        new_profile=lambda j: ("elderly", {"max_distance_between_rests_m": 150.0 + 5.0 * j}),
+    )  # fmt: skip
+    return row | {"metrics_added": float(len(router.metric_cache) - before)}
 
 
 def over_http(graph: Path, k: int, seed: int) -> dict[str, float]:

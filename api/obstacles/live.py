@@ -83,6 +83,9 @@ _ELLIPSE_FACTOR = 1.25
 _ELLIPSE_SLACK_M = 25.0
 #: Profiles whose metric of the map without obstacles is kept (the "avoided" test of each).
 _PRISTINE_PROFILES = 8
+#: Whose route on the map without obstacles an "avoided" test compares with: the profile as
+#: its weights see it, the day's conditions, the limit between rests in metres (or None).
+_Whose = tuple[Profile, Conditions, float | None]
 #: How often (seconds) a worker checks the database revision for other workers' writes.
 DEFAULT_POLL_S = 0.05
 #: Reference routes remembered (the map without obstacles never changes), so alternatives and
@@ -439,104 +442,81 @@ class LiveObstacles:
         passed, avoided = self.overlay.passed_and_avoided(
             route.edges, route.walk_edges, route.meets, route.walk_meets
         )
-        if state.walkers.ids and len(points) >= 2:
-            avoided += self._on_reference(route, points, state.walkers, {*passed, *avoided})
-        if profile is not None and state.placed.ids and len(points) >= 2:
-            avoided += self._on_profile_route(
-                route, points, profile, conditions, state.placed, {*passed, *avoided}
-            )
+        if len(points) >= 2 and state.walkers.ids:
+            walk_m = (route.detour or {}).get("walk_distance_m") or route.distance_m
+            walk = self.router.profile("walk")
+            avoided += self._on_reference(
+                route, points, walk_m, state.walkers, {*passed, *avoided},
+                (walk, DEFAULT_CONDITIONS, None),
+            )  # fmt: skip
+        if len(points) >= 2 and state.placed.ids and profile is not None:
+            seen = weights_profile(profile)
+            rests_m = profile.max_distance_between_rests_m  # the user's own, not the key's
+            if seen != self.router.profile("walk") or rests_m is not None:  # else: as above
+                avoided += self._on_reference(
+                    route, points, route.distance_m, state.placed, {*passed, *avoided},
+                    (seen, conditions, rests_m),
+                )  # fmt: skip
         return {
             "passed": [state.active[o].as_dict() for o in passed if o in state.active],
             "avoided": [state.active[o].as_dict() for o in avoided if o in state.active],
         }
 
     def _on_reference(
-        self, route: Route, points: Sequence[LatLon], walkers: WalkerObstacles, known: set[str]
+        self,
+        route: Route,
+        points: Sequence[LatLon],
+        length_m: float,
+        obstacles: WalkerObstacles,
+        known: set[str],
+        whose: _Whose,
     ) -> list[str]:
-        """The ``walkers`` not in ``known`` that lie on the walking route of the map without
-        obstacles (searched only if one of them lies inside the ellipse that route must stay
-        in: :mod:`api.obstacles.walkers`)."""
+        """The ``obstacles`` not in ``known`` that lie on the reference route of ``whose``
+        through ``points`` on the map without obstacles (:meth:`_reference_edges`), searched
+        only if one of them lies inside the ellipse a route of about ``length_m`` stays in
+        (:mod:`api.obstacles.walkers`): the walking route for the walkers, and the route's own
+        profile for every obstacle (a route that goes around one is longer than the one it
+        replaces)."""
         frame = self.router.index.frame
         xy = [frame.point(lon, lat) for lat, lon in points]
-        walk_m = (route.detour or {}).get("walk_distance_m") or route.distance_m
         snapped = route.snapped or {}
         slack = _ELLIPSE_SLACK_M + sum(
             float(snapped.get(k, {}).get("distance_m", 0.0)) for k in ("origin", "destination")
         )
-        near = walkers.near(xy, walk_m * _ELLIPSE_FACTOR + slack, skip=known)
+        near = obstacles.near(xy, length_m * _ELLIPSE_FACTOR + slack, skip=known)
         if not near.any():
             return []
-        walked = self._reference_edges(tuple((float(a), float(b)) for a, b in points))
+        walked = self._reference_edges(whose, tuple((float(a), float(b)) for a, b in points))
         if walked is None:
             return []
-        return walkers.on(near, walked, self.router.graph.edge_count)
+        return obstacles.on(near, walked, self.router.graph.edge_count)
 
-    def _reference_edges(self, points: tuple[LatLon, ...]) -> np.ndarray | None:
-        """Edges of the walking route through ``points`` on the map without obstacles."""
-        key = (self.router.max_snap_m, *points)
+    def _reference_edges(self, whose: _Whose, points: tuple[LatLon, ...]) -> np.ndarray | None:
+        """Edges of the route of ``whose`` (a profile as its weights see it, the day's
+        conditions, the limit between rests) through ``points`` on the map without obstacles;
+        the last :data:`_REFERENCE_CACHE_SIZE` kept."""
+        key = (*whose, self.router.max_snap_m, *points)
         with self._matches_lock:
             if key in self._references:
                 self._references.move_to_end(key)
                 return self._references[key]
-        if self._pristine_metric is None:
-            self._pristine_metric = self.router.metric(self._walk_weights()[0])
-        walked = self._walked(self._pristine_metric, points)
-        self._remember_reference(key, walked)
-        return walked
-
-    def _remember_reference(self, key: tuple[Any, ...], walked: np.ndarray | None) -> None:
+        profile, conditions, rests_m = whose
+        walked = self._walked(self._pristine(profile, conditions), points, rests_m)
         with self._matches_lock:
             self._references[key] = walked
             while len(self._references) > _REFERENCE_CACHE_SIZE:
                 self._references.popitem(last=False)
+        return walked
 
-    def _on_profile_route(
-        self,
-        route: Route,
-        points: Sequence[LatLon],
-        profile: Profile,
-        conditions: Conditions,
-        placed: WalkerObstacles,
-        known: set[str],
-    ) -> list[str]:
-        """The obstacles of ``placed`` not in ``known`` that lie on the route ``profile`` takes
-        through ``points`` on the map without obstacles (searched only if one of them lies in
-        the ellipse of the route's own length: a route that goes around an obstacle is longer
-        than the one it replaces)."""
-        seen = weights_profile(profile)
-        rests_m = profile.max_distance_between_rests_m  # the user's own, not the weights' key's
-        if seen.name == "walk" and not seen.customised and rests_m is None:
-            return []  # the walking reference already did
-        frame = self.router.index.frame
-        xy = [frame.point(lon, lat) for lat, lon in points]
-        snapped = route.snapped or {}
-        slack = _ELLIPSE_SLACK_M + sum(
-            float(snapped.get(k, {}).get("distance_m", 0.0)) for k in ("origin", "destination")
-        )
-        near = placed.near(xy, route.distance_m * _ELLIPSE_FACTOR + slack, skip=known)
-        if not near.any():
-            return []
-        walked = self._profile_reference_edges(seen, conditions, tuple(points), rests_m)
-        if walked is None:
-            return []
-        return placed.on(near, walked, self.router.graph.edge_count)
-
-    def _profile_reference_edges(
-        self,
-        profile: Profile,
-        conditions: Conditions,
-        points: Sequence[LatLon],
-        rests_m: float | None,
-    ) -> np.ndarray | None:
-        """Edges of ``profile``'s route through ``points`` on the map without obstacles,
-        keeping ``rests_m`` between seats (its weights there computed once per profile and
-        day, kept for the last few)."""
-        pts = tuple((float(a), float(b)) for a, b in points)
-        key = ("profile", profile, conditions, rests_m, self.router.max_snap_m, *pts)
+    def _pristine(self, profile: Profile, conditions: Conditions) -> Metric:
+        """The metric of ``profile`` in ``conditions`` on the map without obstacles: walking's
+        on the weights :meth:`warm_up` shares with the router, others computed once and the last
+        :data:`_PRISTINE_PROFILES` kept."""
+        if profile == self.router.profile("walk") and conditions == DEFAULT_CONDITIONS:
+            if self._pristine_metric is None:
+                self._pristine_metric = self.router.metric(self._walk_weights()[0])
+            return self._pristine_metric
         with self._matches_lock:
-            if key in self._references:
-                self._references.move_to_end(key)
-                return self._references[key]
             metric = self._pristine_profiles.get((profile, conditions))
         if metric is None:
             pristine = self.overlay.pristine_graph()
@@ -546,9 +526,7 @@ class LiveObstacles:
                 self._pristine_profiles[(profile, conditions)] = metric
                 while len(self._pristine_profiles) > _PRISTINE_PROFILES:
                     self._pristine_profiles.popitem(last=False)
-        walked = self._walked(metric, pts, rests_m)
-        self._remember_reference(key, walked)
-        return walked
+        return metric
 
     def _walked(
         self, metric: Metric, points: Sequence[LatLon], rests_m: float | None = None

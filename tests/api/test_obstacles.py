@@ -405,9 +405,8 @@ def test_with_no_obstacle_a_profiles_reference_is_its_route(
     points = ((ORIGIN["lat"], ORIGIN["lon"]), (DESTINATION["lat"], DESTINATION["lon"]))
     own = router.route(points[0], points[1], profile, compare_walk=False)
     walked = np.asarray(own.edges)[(np.asarray(own.meets) & MEETS_WALKED) != 0]
-    reference = live._profile_reference_edges(
-        weights_profile(profile), DEFAULT_CONDITIONS, points, profile.max_distance_between_rests_m
-    )
+    whose = (weights_profile(profile), DEFAULT_CONDITIONS, profile.max_distance_between_rests_m)
+    reference = live._reference_edges(whose, points)
     assert reference is not None
     assert reference.tolist() == walked.tolist()
 
