@@ -230,6 +230,19 @@ class LiveObstacles:
             self.router.graph, self.router.index, geometry, tolerance_m=self.tolerance_m
         )
 
+    def check_effect(self, match: ObstacleMatch, effect: ObstacleEffect) -> None:
+        """Raise ObstacleMatchError when ``effect`` at ``match`` would change no path
+        (:meth:`~routing.obstacles.overlay.ObstacleOverlay.changed_edges`): staff would see
+        the obstacle stored and live while every route went on as before."""
+        if self.overlay.changed_edges(match, effect).size:
+            return
+        kind = match.geometry_type
+        raise ObstacleMatchError(
+            f"the {kind} changes no path: it runs along no path of the map, and a line or "
+            f"an area acts on the nodes it meets ({match.nodes.size}) only with a kerb "
+            "(to close a crossing or another node, draw a point on it)"
+        )
+
     def remember(self, obstacle_id: str, version: int, match: ObstacleMatch) -> None:
         """Seed the match cache from a write (the writer matched already)."""
         with self._matches_lock:

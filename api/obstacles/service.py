@@ -83,6 +83,10 @@ class Overlay(Protocol):
         """The edges and nodes a geometry refers to (raises ObstacleMatchError)."""
         ...
 
+    def check_effect(self, match: ObstacleMatch, effect: ObstacleEffect) -> None:
+        """Raise ObstacleMatchError when the effect at the match would change no path."""
+        ...
+
     def remember(self, obstacle_id: str, version: int, match: ObstacleMatch) -> None:
         """Seed the match cache."""
         ...
@@ -139,17 +143,26 @@ class ObstacleService:
         """What a geometry matched, as the ``match`` of a write's answer."""
         return match.as_dict(self.live.router.graph)
 
-    def _match(self, geometry: AnyGeoJson | dict[str, Any]) -> ObstacleMatch:
-        """Where a validated geometry (or a stored one) lies on the graph: the one call of the
-        matcher, which is given a shapely geometry (raises ObstacleMatchError)."""
-        if isinstance(geometry, dict):
-            geometry = parse_geometry(geometry)
-        return self.live.match(to_shapely(geometry))
+    def _match(
+        self,
+        geometry: AnyGeoJson | dict[str, Any],
+        effect: ObstacleEffect,
+        cached: ObstacleMatch | None = None,
+    ) -> ObstacleMatch:
+        """Where a validated geometry (or a stored one) lies on the graph, ``cached`` if given:
+        the one call of the matcher, which is given a shapely geometry; raises
+        ObstacleMatchError when the geometry meets no path or ``effect`` there changes none."""
+        if cached is None:
+            if isinstance(geometry, dict):
+                geometry = parse_geometry(geometry)
+            cached = self.live.match(to_shapely(geometry))
+        self.live.check_effect(cached, effect)
+        return cached
 
     def preview(self, data: ObstacleCreate) -> dict[str, Any]:
         """What ``data`` would match if it were created (nothing is stored or applied)."""
         _check_window(data.valid_from or self.clock(), data.valid_until)
-        return self.match_json(self._match(data.geometry))
+        return self.match_json(self._match(data.geometry, data.effect))
 
     # --- reading -------------------------------------------------------------------------------
     def get(self, obstacle_id: str) -> Obstacle:
@@ -218,7 +231,7 @@ class ObstacleService:
         also: Callable[[Session, Obstacle, datetime], None] | None = None,
     ) -> Written:
         """Insert an obstacle with its audit row; ``also`` runs in the same transaction."""
-        match = self._match(data.geometry)
+        match = self._match(data.geometry, data.effect)
         now = self.clock()
         row = Obstacle(
             id=str(uuid.uuid4()),
@@ -273,7 +286,8 @@ class ObstacleService:
         _check_window(valid_from, valid_until)
         geometry = values.get("geometry", current.geometry)
         cached = None if "geometry" in values else self.live.cached_match(obstacle_id, version)
-        match = cached or self._match(geometry)
+        effect = ObstacleEffect.model_validate(values.get("effect", current.effect))
+        match = self._match(geometry, effect, cached)
         now = self.clock()
         with self.sessions.begin() as session:
             bump_revision(session)
@@ -369,7 +383,7 @@ class ObstacleService:
                 seen.add(fid)
                 props = props.model_copy(update={"id": fid})
             try:
-                match = self._match(geometry)
+                match = self._match(geometry, props.effect)
             except ObstacleMatchError as exc:
                 errors.append(_feature_error(i, fid, "obstacle_matches_nothing", str(exc)))
                 continue

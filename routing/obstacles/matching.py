@@ -46,7 +46,9 @@ __all__ = [
 DEFAULT_TOLERANCE_M = 5.0
 #: Largest accepted tolerance: beyond this a geometry no longer says which path it means.
 MAX_TOLERANCE_M = 100.0
-#: A line matches an edge when at least this share of the edge lies within the tolerance.
+#: A line matches an edge when at least this share of the edge lies within the tolerance, or
+#: when the line runs along the edge for at least this share of the line's own length (a
+#: closure drawn over 20 m in the middle of a 120 m sidewalk).
 LINE_COVER_SHARE = 0.5
 #: Edges shorter than this many tolerances must lie *entirely* within a line's tolerance: the
 #: first few metres of every crossing street lie next to a closed sidewalk, and on a short
@@ -235,6 +237,38 @@ def _checked(geom: shapely.Geometry) -> shapely.Geometry:
     return geom
 
 
+def _runs_along(
+    geo: EdgeGeometryIndex, lines: np.ndarray, cand: np.ndarray, tolerance_m: float
+) -> np.ndarray:
+    """The candidate edges (positions in ``geo``) that a line runs along for at least
+    :data:`LINE_COVER_SHARE` of the line's length: the part of the line within the tolerance
+    of the edge, located on the edge, spans that much of it.
+
+    A line shorter than the edge it lies on (a dug-up stretch of a long sidewalk) covers too
+    little of the edge to take it by the edge's share. Located on the edge, a line that only
+    crosses a street, or ends where a crossing street or the next piece of its own way begins,
+    spans next to nothing: its near part is across that edge, or beyond its end.
+    """
+    if cand.size == 0:
+        return cand
+    edges = geo.lines[cand]
+    zones = shapely.buffer(edges, tolerance_m)
+    spans = np.zeros(cand.size)
+    for line in lines:
+        near = shapely.intersection(line, zones)
+        xy, which = shapely.get_coordinates(near, return_index=True)
+        if which.size == 0:
+            continue
+        at = shapely.line_locate_point(edges[which], shapely.points(xy))
+        low = np.full(cand.size, np.inf)
+        high = np.full(cand.size, -np.inf)
+        np.minimum.at(low, which, at)
+        np.maximum.at(high, which, at)
+        span = np.where(high >= low, high - low, 0.0)
+        spans = np.maximum(spans, span / max(float(shapely.length(line)), 1e-9))
+    return cand[spans >= LINE_COVER_SHARE]
+
+
 def match_geometry(
     graph: CompiledGraph,
     index: SpatialIndex,
@@ -262,7 +296,9 @@ def match_geometry(
         node takes the node and the edges meeting there). *Lines*: every edge lying within the
         tolerance of the line for at least :data:`LINE_COVER_SHARE` of its length (entirely, if
         it is shorter than :data:`SHORT_EDGE_TOLERANCES` tolerances), so that a closed sidewalk
-        does not take the crossing streets; plus the nodes within the tolerance of the line.
+        does not take the crossing streets, and every edge the line runs along for at least
+        that share of the line's own length (a short line on a long edge); plus the nodes
+        within the tolerance of the line.
         *Polygons*: every edge meeting the polygon grown by the tolerance, and the nodes inside.
         Both directions of every matched piece are included.
 
@@ -306,6 +342,7 @@ def match_geometry(
         covered = shapely.covered_by(geo.lines[cand], zone)
         ok = np.where(short, covered, inside >= LINE_COVER_SHARE * geo.lengths[cand])
         hits.append(cand[ok])
+        hits.append(_runs_along(geo, lines, cand[~ok], tolerance_m))
         node_hits.append(geo.node_tree.query(lines, predicate="dwithin", distance=tolerance_m)[1])
     if polygons.size:
         area = shapely.union_all(polygons)

@@ -232,6 +232,16 @@ class ObstacleOverlay:
             )
         return edge, node, affected
 
+    def changed_edges(self, match: ObstacleMatch, effect: ObstacleEffect) -> np.ndarray:
+        """The directed edges, sorted and unique, where a walk would meet ``effect`` applied
+        at ``match`` (the same rule as :meth:`apply`'s). Empty when the obstacle would change
+        nothing: a line or an area acts on the nodes it meets only with a kerb, so a closure
+        drawn as a line that runs along no path (across a road at a crossing node) closes
+        nothing. Raises like :meth:`apply` for a match made on another graph."""
+        (item,) = self._check([("", match, effect)])
+        _, _, affected = self._patch([item])
+        return np.unique(affected[0][0])
+
     def pristine_graph(self) -> CompiledGraph:
         """The router's graph as it is without any obstacle (a view sharing the arrays)."""
         graph = self.router.graph

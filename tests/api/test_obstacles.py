@@ -664,6 +664,63 @@ def test_invalid_obstacles_are_refused(
     assert len(client.get("/obstacles", headers=staff).json()["obstacles"]) == 1
 
 
+def line_across_a_node(client: TestClient) -> dict[str, Any]:
+    """A 6 m GeoJSON line across a street at one of its inner nodes (two long pieces meet
+    there, no other path or node near): it runs along no path and meets only that node."""
+    router = app_state(client).router
+    g, frame = router.graph, router.index.frame
+    x, y = frame.project(g.node["lon"], g.node["lat"])
+    x, y = np.asarray(x), np.asarray(y)
+    for v in range(g.node_count):
+        out = range(int(g.first_out[v]), int(g.first_out[v + 1]))
+        if len(out) != 2 or min(float(g.edge["length_m"][e]) for e in out) < 30.0:
+            continue
+        if np.count_nonzero(np.hypot(x - x[v], y - y[v]) < 25.0) > 1:
+            continue
+        a, b = (int(g.head[e]) for e in out)
+        dx, dy = x[b] - x[a], y[b] - y[a]
+        k = 3.0 / math.hypot(dx, dy)
+        ends = [
+            frame.unproject(float(x[v] - s * k * dy), float(y[v] + s * k * dx)) for s in (-1, 1)
+        ]
+        return {"type": "LineString", "coordinates": [[lon, lat] for lon, lat in ends]}
+    pytest.fail("no inner street node far from others")
+
+
+def test_an_obstacle_that_changes_no_path_is_refused(
+    client: TestClient, keys: dict[str, dict[str, str]], on_route: list[float]
+) -> None:
+    """A closure drawn as a line across a street at a node runs along no path, and a line acts
+    on nodes only with a kerb: it was stored and listed as live while it closed nothing. Now
+    refused like a geometry that touches no path (create, preview, patch, import); the same
+    line with a kerb is taken (the kerb is at the node)."""
+    staff, admin = keys["staff"], keys["admin"]
+    across = line_across_a_node(client)
+    body = obstacle_body(on_route, geometry=across)
+    refused = assert_error(client.post("/obstacles", json=body, headers=staff), 422, "obstacle_matches_nothing")  # fmt: skip
+    assert "changes no path" in refused["message"]
+    assert_error(client.post("/obstacles/preview", json=body, headers=staff), 422, "obstacle_matches_nothing")  # fmt: skip
+    kerb = client.post("/obstacles", json=body | {"effect": {"kerb_height_cm": 12}}, headers=staff)
+    assert kerb.status_code == 201, kerb.text
+    assert kerb.json()["match"]["node_count"] == 1
+    assert kerb.json()["match"]["edge_count"] == 0
+    point = client.post("/obstacles", json=obstacle_body(on_route), headers=staff)
+    assert point.status_code == 201, point.text
+    oid = point.json()["id"]
+    patch = client.patch(f"/obstacles/{oid}", json={"version": 1, "geometry": across}, headers=staff)  # fmt: skip
+    assert_error(patch, 422, "obstacle_matches_nothing")
+    patch = client.patch(f"/obstacles/{kerb.json()['id']}", json={"version": 1, "effect": {"closed": True}}, headers=staff)  # fmt: skip
+    assert_error(patch, 422, "obstacle_matches_nothing")
+    feature = {"type": "Feature", "geometry": across, "properties": {"effect": {"closed": True}, "reason": "x"}}  # fmt: skip
+    failed = assert_error(
+        client.post("/obstacles/import", json={"type": "FeatureCollection", "features": [feature]}, headers=admin),
+        422, "import_failed",
+    )  # fmt: skip
+    assert [e["code"] for e in failed["details"]["errors"]] == ["obstacle_matches_nothing"]
+    versions = {o["id"]: o["version"] for o in client.get("/obstacles", headers=staff).json()["obstacles"]}  # fmt: skip
+    assert versions == {oid: 1, kerb.json()["id"]: 1}
+
+
 def test_one_geometry_rule_everywhere(
     client: TestClient, keys: dict[str, dict[str, str]], on_route: list[float]
 ) -> None:

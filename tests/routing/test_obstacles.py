@@ -290,6 +290,49 @@ def test_line_along_a_street_takes_the_street_not_the_crossing_streets(router: R
     assert {int(g.head[chain[0]]), int(g.head[chain[1]])} <= set(match.nodes.tolist())
 
 
+def test_a_short_line_on_a_long_edge_takes_the_edge(router: Router) -> None:
+    """A closure drawn over the middle fifth of a long street piece (a dug-up stretch) covers
+    too little of the piece to take it by the piece's share, but runs along it: it was matched
+    to nothing (a line over 20 m of a 100 m street) or to its end nodes only."""
+    g = router.graph
+    edges = [e for e in lonely_midpoint_edges(router) if g.edge["length_m"][e] >= 60.0][:5]
+    assert len(edges) == 5
+    for e in edges:
+        line = {
+            "type": "LineString",
+            "coordinates": [point_along(g, e, 0.4), point_along(g, e, 0.6)],
+        }
+        match = match_geojson(g, router.index, line)
+        assert twins(g, e) <= set(match.edges.tolist())
+
+
+def test_a_short_line_ending_at_a_junction_takes_only_its_own_piece(router: Router) -> None:
+    """The last fifth of a street piece, drawn up to the junction where crossing streets and the
+    street's next piece begin: near its end the line lies within the tolerance of all of them,
+    but runs along none of them but its own."""
+    g = router.graph
+    tried = 0
+    for chain in street_chains(g):
+        crossing = crossing_streets(g, chain)
+        first = chain[0]
+        if len(crossing) < 2 or g.edge["length_m"][first] < 40.0:
+            continue
+        coords = g.edge_coords(first)
+        line = {
+            "type": "LineString",
+            "coordinates": [point_along(g, first, 0.8), coords[-1].tolist()],
+        }
+        matched = set(match_geojson(g, router.index, line).edges.tolist())
+        assert twins(g, first) <= matched
+        assert not matched & crossing
+        if g.edge["length_m"][chain[1]] >= SHORT_EDGE_TOLERANCES * TOL:
+            assert not matched & twins(g, chain[1])
+        tried += 1
+        if tried == 5:
+            break
+    assert tried >= 2
+
+
 def test_line_across_streets_only_is_rejected(router: Router) -> None:
     g = router.graph
     e = next(lonely_midpoint_edges(router))
