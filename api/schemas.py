@@ -322,7 +322,10 @@ class RestsOut(BaseModel):
         description="the longest stretch is within the limit (null: no limit)"
     )
     least_bad: bool = Field(
-        description="no route keeps the limit: this one has the shortest longest stretch"
+        description=(
+            "no route keeps the limit (without breaking another limit that the profile's plain "
+            "route keeps): this one has the shortest longest stretch"
+        )
     )
 
 

@@ -28,7 +28,12 @@ from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.effective import EffectiveEdges
 from accessibility_rules.profile import Profile, load_preset, make_profile
 from accessibility_rules.profile_errors import UnknownProfileError
-from accessibility_rules.weights import EdgeWeights, compute_weights, weights_profile
+from accessibility_rules.weights import (
+    VIOLATION_PENALTY_S,
+    EdgeWeights,
+    compute_weights,
+    weights_profile,
+)
 from graphs.arrays import array_fields
 from graphs.features import surroundings_read
 from graphs.geodesy import flat_bearing_deg, great_circle_m
@@ -147,6 +152,18 @@ class AreaBox:
         if near_lat == lat and near_lon == lon:
             return 0.0
         return great_circle_m((lon, lat), (near_lon, near_lat))
+
+
+def breaks_no_more(walk: Path, plain: Path) -> bool:
+    """Whether ``walk`` (one that keeps a limit between rests) breaks no more of its profile's
+    limits than ``plain``, the profile's cheapest walk under the same metric: it costs less
+    than one broken limit's flat part (:data:`~accessibility_rules.weights.VIOLATION_PENALTY_S`)
+    more. By the severity rule a walk that breaks a limit costs at least that part more than
+    one that keeps it, and a walk of a city costs far less. A stretch without a seat ranks
+    below every other limit: an elderly user's seats were bought with a closed sidewalk (the
+    rest search had taken the only walk with seats close enough, through a staff closure,
+    where the plain route went around it)."""
+    return walk.cost_s < plain.cost_s + VIOLATION_PENALTY_S
 
 
 class Router:
@@ -615,18 +632,50 @@ class Router:
         edges, start, end = walked_ends(res.edges, res.start, res.end)  # as shortest_path
         return Path(edges, start, end, res.cost_s, source, target, res.settled_labels)
 
+    def rest_walk(
+        self,
+        source: SnapPoint,
+        target: SnapPoint,
+        metric: Metric,
+        limit_m: float,
+        *,
+        least_bad: bool = True,
+    ) -> tuple[Path, bool]:
+        """The path a profile with ``limit_m`` between rests walks, and whether it is not the
+        cheapest walk keeping the limit: the least bad one (:meth:`least_bad_rest_path`; the
+        plain optimum when not ``least_bad``), because no walk keeps the limit or each that does
+        breaks more of the profile's other limits than the plain optimum
+        (:func:`breaks_no_more`: seats are never bought with a closure or a flight of steps)."""
+        found = self.rest_path(source, target, metric, limit_m)
+        if found is not None and found.cost_s < VIOLATION_PENALTY_S:
+            return found, False  # it breaks no limit: nothing to compare
+        plain = self.shortest_path(source, target, metric)
+        if found is not None and breaks_no_more(found, plain):
+            return found, False
+        if not least_bad:
+            return plain, True
+        return self.least_bad_rest_path(source, target, metric, limit_m, plain), True
+
     def least_bad_rest_path(
-        self, source: SnapPoint, target: SnapPoint, metric: Metric, limit_m: float
+        self,
+        source: SnapPoint,
+        target: SnapPoint,
+        metric: Metric,
+        limit_m: float,
+        plain: Path | None = None,
     ) -> Path:
-        """When no path keeps ``limit_m``: the cheapest among the paths whose longest stretch
-        without a seat is shortest, to within :data:`~routing.rests.LEAST_BAD_TOLERANCE_M`
-        (bisection over the limit between ``limit_m`` and the plain optimum's longest
-        stretch; see :mod:`routing.rests` for why this and not the plain optimum). A probe that
-        runs out of its label budget counts as "not kept" (the result stays a real walk), and
-        all probes together settle at most :data:`~routing.rests.LEAST_BAD_BUDGETS` searches'
-        budgets: then the best walk found so far is the answer (its longest stretch is what
-        the route reports)."""
-        best = self.shortest_path(source, target, metric)
+        """When no path keeps ``limit_m`` (without breaking more of the profile's other limits
+        than the plain optimum, :func:`breaks_no_more`): the cheapest among such paths whose
+        longest stretch without a seat is shortest, to within
+        :data:`~routing.rests.LEAST_BAD_TOLERANCE_M` (bisection over the limit between
+        ``limit_m`` and the plain optimum's longest stretch; see :mod:`routing.rests` for why
+        this and not the plain optimum). ``plain``: that optimum, if the caller has it. A probe
+        that runs out of its label budget counts as "not kept" (the result stays a real walk),
+        and all probes together settle at most :data:`~routing.rests.LEAST_BAD_BUDGETS`
+        searches' budgets: then the best walk found so far is the answer (its longest stretch
+        is what the route reports)."""
+        best = plain if plain is not None else self.shortest_path(source, target, metric)
+        optimum = best
         lo, hi = limit_m, pieces_longest_gap(self.graph, best.pieces)
         query = self.rest_query()
         left = math.ceil(LEAST_BAD_BUDGETS * query.max_labels)
@@ -639,7 +688,7 @@ class Router:
             except SearchBudgetError:
                 found = None
             left -= query.last_settled
-            if found is None:
+            if found is None or not breaks_no_more(found, optimum):
                 lo = mid
             else:
                 best, hi = found, pieces_longest_gap(self.graph, found.pieces)
@@ -867,8 +916,11 @@ class Router:
             penalised = metric.penalised(cost.copy())
             limit = prof.max_distance_between_rests_m
             try:
-                found = None if limit is None else self.rest_path(source, target, penalised, limit)
-                path = found or self.shortest_path(source, target, penalised)
+                path = (
+                    self.shortest_path(source, target, penalised)
+                    if limit is None
+                    else self.rest_walk(source, target, penalised, limit, least_bad=False)[0]
+                )
             except SearchBudgetError:  # a wish past its budget: the routes found so far stand
                 break
             edges = set(int(p.edge) for p in path.pieces) | {int(rev[p.edge]) for p in path.pieces}

@@ -13,7 +13,11 @@ Rules (stated once, used everywhere):
   point: a via point is a stop);
 * a rest is taken at every seat passed; the stretch from the last seat to the destination
   counts as well;
-* a stretch with no seat *mapped* is a stretch without a seat: unknown is not "fine".
+* a stretch with no seat *mapped* is a stretch without a seat: unknown is not "fine";
+* the limit between rests ranks below the profile's other limits: a walk that keeps it is
+  taken only if it breaks no more of them than the profile's plain route
+  (:func:`routing.engine.breaks_no_more`): seats are never bought with a closed sidewalk or a
+  flight of steps.
 
 When no route keeps the limit, the least-bad route is the one whose longest stretch without a
 seat is shortest (within :data:`LEAST_BAD_TOLERANCE_M`), cheapest among those: for a person who

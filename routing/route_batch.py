@@ -67,17 +67,15 @@ class BatchRouter(Protocol):
         self, point: LatLon, usable: Metric, role: str = "origin", *, allow_underground: bool = ...
     ) -> tuple[SnapPoint, bool]: ...
     def shortest_path(self, source: SnapPoint, target: SnapPoint, metric: Metric) -> Path: ...
-    def rest_path(
+    def rest_walk(
         self,
         source: SnapPoint,
         target: SnapPoint,
         metric: Metric,
         limit_m: float,
-        max_labels: int | None = ...,
-    ) -> Path | None: ...
-    def least_bad_rest_path(
-        self, source: SnapPoint, target: SnapPoint, metric: Metric, limit_m: float
-    ) -> Path: ...
+        *,
+        least_bad: bool = ...,
+    ) -> tuple[Path, bool]: ...
     def walk_between(self, source: SnapPoint, target: SnapPoint) -> Path | None: ...
     def report_table(self) -> ReportTable: ...
     def with_rests(
@@ -190,9 +188,7 @@ def _search(router: BatchRouter, w: _Work) -> None:
     if limit is None:
         path = router.shortest_path(w.source, w.target, w.metric)
     else:
-        found = router.rest_path(w.source, w.target, w.metric, limit)
-        w.least_bad = found is None
-        path = found or router.least_bad_rest_path(w.source, w.target, w.metric, limit)
+        path, w.least_bad = router.rest_walk(w.source, w.target, w.metric, limit)
     w.path = _going_on(router, path, w.trip.arrived_on, w.metric)
 
 

@@ -557,9 +557,7 @@ class LiveObstacles:
                 if rests_m is None:
                     path = router.shortest_path(source, target, metric)
                 else:
-                    path = router.rest_path(
-                        source, target, metric, rests_m
-                    ) or router.least_bad_rest_path(source, target, metric, rests_m)
+                    path, _ = router.rest_walk(source, target, metric, rests_m)
                 meets = np.asarray(piece_meets(len(path.edges), path.start, path.end))
                 edges.append(path.edges[(meets & MEETS_WALKED) != 0])
         except RoutingError:

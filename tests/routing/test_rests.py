@@ -19,9 +19,13 @@ import numpy as np
 import pytest
 
 import routing.engine
+from accessibility_rules.weights import VIOLATION_PENALTY_S
 from graphs.store import load_graph
 from routing import rests
 from routing.engine import Router
+from routing.obstacles.effect import ObstacleEffect
+from routing.obstacles.matching import ObstacleMatch
+from routing.obstacles.overlay import ObstacleOverlay
 from routing.query import PathPiece
 from tests.routing.seat_standin import install_node_seats, synthetic_node_seats
 
@@ -252,6 +256,51 @@ def test_the_least_bad_search_spends_a_bounded_label_budget(
     plain = router.least_bad_rest_path(src, dst, metric, 50.0)
     assert budgets == []
     assert list(plain.edges) == list(router.shortest_path(src, dst, metric).edges)
+
+
+def test_seats_are_never_bought_with_a_closure(seated: tuple[Router, np.ndarray]) -> None:
+    """Staff close the edges by which the elderly route keeps 300 m between seats and its
+    plain route does not go: where every walk that still keeps the limit goes through a
+    closure, the route goes around them, breaking the rest limit (least bad) instead of a
+    closed way. The rest search had taken the only walk with seats close enough, through the
+    closure (elderly routes passed 11 random closures that walkers went around, of 37)."""
+    router, _ = seated
+    overlay = ObstacleOverlay(router)
+    limit = 300.0
+    through = 0
+    try:
+        for origin, destination in trips(router, 60, seed=21):
+            overlay.apply([])
+            metric = router.customize(router.profile("elderly"))
+            src = router.snap(origin, metric, "origin")[0]
+            dst = router.snap(destination, metric, "destination")[0]
+            plain = router.shortest_path(src, dst, metric)
+            kept = router.rest_path(src, dst, metric, limit)
+            if kept is None or plain.cost_s >= VIOLATION_PENALTY_S:
+                continue
+            rev = router.graph.edge["reverse_edge"]
+            on_plain = set(plain.edges.tolist()) | set(rev[plain.edges].tolist())
+            off = np.array([e for e in kept.edges.tolist() if e not in on_plain], dtype=np.int64)
+            if off.size == 0:
+                continue
+            match = ObstacleMatch(
+                edges=np.union1d(off, rev[off][rev[off] >= 0]), nodes=np.zeros(0, dtype=np.int64)
+            )
+            overlay.apply([("works", match, ObstacleEffect(closed=True))])
+            metric = router.customize(router.profile("elderly"))
+            again = router.rest_path(src, dst, metric, limit)
+            if again is None or not router.graph.edge["closed"][again.edges].any():
+                continue
+            through += 1  # every walk keeping the limit now passes a closure
+            route = router.route(origin, destination, "elderly")
+            assert "closed" not in {b.limit for b in route.accessibility.breaks}
+            assert not router.graph.edge["closed"][route.edges].any()
+            assert route.rests is not None
+            assert route.rests["least_bad"]
+            assert "rests" in {b.limit for b in route.accessibility.breaks}
+    finally:
+        overlay.apply([])
+    assert through >= 2
 
 
 def test_via_points_are_stops(seated: tuple[Router, np.ndarray]) -> None:

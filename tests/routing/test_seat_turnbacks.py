@@ -122,9 +122,7 @@ def test_elderly_routes_turn_back_at_seats_on_kaiserslautern(ksl_graph_dir: Path
             continue
         source, _ = router.snap(origin, metric, "origin")
         target, _ = router.snap(destination, metric, "destination")
-        path = router.rest_path(source, target, metric, 300.0) or router.least_bad_rest_path(
-            source, target, metric, 300.0
-        )
+        path, _ = router.rest_walk(source, target, metric, 300.0)
         walked = walk_length_m(g, path.pieces)
         assert route.distance_m <= walked + 0.01
         assert route.cost_s <= path.cost_s + 1e-6
