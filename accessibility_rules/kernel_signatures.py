@@ -66,7 +66,7 @@ SIGNATURES: dict[str, tuple[Code, tuple[Code, ...]]] = {
     _R + "polyline_capacity": ("i8", (_i8, _i8)),
     _R + "route_polyline_fill": ("i8", (_i8, _f8, _f8, _i8, "f8", "f8", "f8[:,:]", _i8, _i8)),
     _R + "report_piece_flags": (
-        None, ("f8[:,:]", _i8, "f8", "f8", "f8", "f8", _b1, _b1, "f8", _f8, _f8, _i8),
+        None, ("f8[:,:]", _i8, "f8", "f8", "f8", "f8", _b1, _b1, _b1, "f8", _f8, _f8, _i8),
     ),
     _R + "verdict_masks_fill": (
         None, (_u4, _u4, _u4, "f8[:,:]", _i8, _b1, _b1, _b1, _i8, _f8, "u1[:]"),

@@ -792,11 +792,12 @@ FLAG_BARRIER = 1 << 7
 FLAG_WALKED = 1 << 8  # some of the edge is walked (end > start)
 FLAG_HAS_LENGTH = 1 << 9  # the walked part has a length
 FLAG_KNOWN_INCLINE = 1 << 10  # a known incline along a walked length (no flight of steps)
+FLAG_UNEVEN = 1 << 11  # a walked length whose smoothness is listed (poor, or past the limit)
 
 #: Columns :func:`report_piece_flags` reads, by their position in its ``cols`` argument.
 PIECE_COLUMNS = (
     "length_m", "incline_percent", "is_steps", "surface", "passage_width_m", "crossing",
-    "is_elevator", "kerb_count", "barrier", "crossing_at_head",
+    "is_elevator", "kerb_count", "barrier", "crossing_at_head", "smoothness",
 )  # fmt: skip
 
 
@@ -804,19 +805,21 @@ PIECE_COLUMNS = (
 def report_piece_flags(
     block: np.ndarray, cols: np.ndarray, start: float, end: float, steep_limit: float,
     narrow_limit: float, reported_surface: np.ndarray, reported_crossing: np.ndarray,
-    barrier_none: float, lengths: np.ndarray, at: np.ndarray, flags: np.ndarray,
+    reported_smoothness: np.ndarray, barrier_none: float, lengths: np.ndarray, at: np.ndarray,
+    flags: np.ndarray,
 ) -> None:  # fmt: skip
     """Per piece of a route (rows of ``block``, the report table gathered for its edges; ``cols``
     the positions of :data:`PIECE_COLUMNS` in it): the length walked, where it starts (metres
     from the route's start, a running sum) and the ``FLAG_*`` bits of what the report lists
     there. The walk starts at fraction ``start`` of the first piece and ends at ``end`` of the
-    last; ``reported_surface`` and ``reported_crossing`` (the kinds listed; not NONE) are
-    indexed by code + 1. One pass instead of a numpy
+    last; ``reported_surface``, ``reported_crossing`` (the kinds listed; not NONE) and
+    ``reported_smoothness`` (the grades listed: a piece of one is a surface to list, uneven)
+    are indexed by code + 1. One pass instead of a numpy
     expression per kind (:func:`routing.report.build_route` reads the bits)."""
     k = block.shape[0]
     c_len, c_incl, c_steps, c_surf = cols[0], cols[1], cols[2], cols[3]
     c_width, c_cross, c_elev, c_kerb, c_barrier = cols[4], cols[5], cols[6], cols[7], cols[8]
-    c_cross_head = cols[9]
+    c_cross_head, c_smooth = cols[9], cols[10]
     walked_m = 0.0
     for i in range(k):
         s = start if i == 0 else 0.0
@@ -841,6 +844,8 @@ def report_piece_flags(
                 bits |= FLAG_STEEP
         if steps and walked:
             bits |= FLAG_STEPS
+        if has_length and reported_smoothness[np.int64(block[i, c_smooth]) + 1]:
+            bits |= FLAG_SURFACE | FLAG_UNEVEN
         if has_length and reported_surface[np.int64(block[i, c_surf]) + 1]:
             bits |= FLAG_SURFACE
         width = block[i, c_width]
@@ -866,6 +871,7 @@ BARRIER_COLUMNS = (
     "incline_percent", "incline_source", "step_count", "handrail", "ramp_wheelchair", "surface",
     "passage_width_m", "crossing", "acoustic_signal", "vibration_signal", "tactile_paving",
     "kerb_height_cm", "kerb_count", "barrier", "crossing_at_head", "crossing_island",
+    "smoothness",
 )  # fmt: skip
 #: The codes of the kinds of barrier :func:`barrier_rows` lists, in the order a report lists
 #: them at one place.
@@ -904,7 +910,8 @@ def barrier_rows(
     ``np.round`` (``rint(x·10^d) / 10^d``) where the report rounds them: steep — incline
     (0.1), length (0.1), source code; steps — the count walked (``max(1, rint(count ·
     fraction walked))``, -1 when unknown or 0), handrail and ramp codes; surface — its code,
-    length (0.1); narrow — width (0.01); crossing — crossing, acoustic, vibration, tactile
+    length (0.1), the smoothness code where the piece is uneven (``FLAG_UNEVEN``, else NaN);
+    narrow — width (0.01); crossing — crossing, acoustic, vibration, tactile
     and island codes; kerb — height (0.1, NaN unknown), count; barrier — its code. ``out`` holds at least
     ``8 × pieces`` rows. Returns the number of rows, or :data:`NEEDS_ROUNDING` when a place
     lies near a half of a tenth (Python's ``round`` decides it)."""
@@ -912,7 +919,7 @@ def barrier_rows(
     c_incl, c_src, c_steps, c_rail, c_ramp = cols[0], cols[1], cols[2], cols[3], cols[4]
     c_surf, c_width, c_cross, c_acou, c_vib = cols[5], cols[6], cols[7], cols[8], cols[9]
     c_tact, c_kh, c_kc, c_bar, c_chead = cols[10], cols[11], cols[12], cols[13], cols[14]
-    c_isl = cols[15]
+    c_isl, c_smooth = cols[15], cols[16]
     n = 0
     for kind in range(len(BARRIER_FLAGS)):
         bit = BARRIER_FLAGS[kind]
@@ -941,6 +948,8 @@ def barrier_rows(
             elif kind == BARRIER_SURFACE:
                 a = block[i, c_surf]
                 b = np.rint(lengths[i] * 10.0) / 10.0
+                if flags[i] & FLAG_UNEVEN:
+                    c = block[i, c_smooth]
             elif kind == BARRIER_NARROW:
                 a = np.rint(block[i, c_width] * 100.0) / 100.0
             elif kind == BARRIER_CROSSING:

@@ -46,7 +46,8 @@ Rules, stated once:
   slope. A tagged incline is announced from :data:`TAGGED_SLOPE_MIN_M`, an incline estimated
   from the elevation model (90 m cells) only from :data:`ESTIMATED_SLOPE_MIN_M`, and then says
   "geschätzt" / "estimated". (The verdict sentence still names every broken limit.)
-* **One stretch of a poor surface, one announcement.** Consecutive pieces of one surface, each
+* **One stretch of a poor surface, one announcement.** Consecutive pieces of one surface (and
+  one smoothness, where it is listed: uneven from ``bad`` on, or worse than the profile allows), each
   beginning within 1 m of the end of the one before (a sidewalk of setts split at every
   driveway), are one stretch, said where it begins with its whole length: "Untergrund Pflaster
   auf 70 m", not "auf 20 m" and then "auf 50 m" 20 m later.
@@ -624,7 +625,12 @@ def _one_kerb_run(kerbs: list[Barrier]) -> Barrier:
 def _surfaces(barriers: Sequence[Barrier]) -> list[Barrier]:
     """Consecutive pieces of one poor surface joined into one stretch (see module doc), said
     once where it begins. ``barriers`` are sorted by place, as a route lists them."""
-    return _joined(barriers, "surface", lambda a, b: a["surface"] == b["surface"], lambda a, b: a)
+    return _joined(
+        barriers,
+        "surface",
+        lambda a, b: a["surface"] == b["surface"] and a.get("smoothness") == b.get("smoothness"),
+        lambda a, b: a,
+    )
 
 
 def _turns_back(route: Route, point: int) -> bool:

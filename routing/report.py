@@ -48,6 +48,7 @@ from routing._kernels import (
     BARRIER_COLUMNS,
     BARRIER_FLAGS,
     BARRIER_ROW,
+    FLAG_UNEVEN,
     NEEDS_ROUNDING,
     PIECE_COLUMNS,
     PIECE_ESTIMATED_INCLINE,
@@ -151,6 +152,9 @@ POOR_SURFACES = frozenset(
         SurfaceClass.GROUND, SurfaceClass.GRASS, SurfaceClass.GRASS_PAVER, SurfaceClass.UNPAVED,
     }
 )  # fmt: skip
+#: Smoothness from this grade on is reported as uneven (with the surface it is on) even when the
+#: profile accepts it: OSM's ``bad`` is "robust wheels needed" (a rollator, a pushchair jolts).
+POOR_SMOOTHNESS = Smoothness.BAD
 #: Inclines at or above this are reported as steep parts (DIN 18040: 6 % needs landings).
 STEEP_REPORT_PERCENT = 6.0
 #: Passages narrower than this are reported (DIN 18040: 1.20 m on straight runs).
@@ -300,7 +304,8 @@ def build_route(
     flags = np.empty(k, dtype=np.int64)
     report_piece_flags(
         block, table.piece_columns, start, end, plan.steep_limit, plan.narrow_limit,
-        plan.reported_surfaces, plan.reported_crossings, _BARRIER_NONE, lengths, at, flags,
+        plan.reported_surfaces, plan.reported_crossings, plan.reported_smoothness, _BARRIER_NONE,
+        lengths, at, flags,
     )  # fmt: skip
     total = float(_sum(lengths))
     points, first_pt, last_pt = route_polyline(graph, edges, start, end)
@@ -410,6 +415,24 @@ def _reported_surfaces(avoid_surfaces: Any) -> np.ndarray:
     return _reported_surface_table(tuple(sorted(avoid_surfaces)))
 
 
+def _reported_smoothness(worst: str | None) -> np.ndarray:
+    """Smoothness codes reported as uneven (indexed by code + 1: UNKNOWN is -1): from
+    :data:`POOR_SMOOTHNESS` on, and every grade worse than the profile's ``worst_smoothness``
+    (a limit the route breaks there is said where it is, not only in the verdict)."""
+    return _reported_smoothness_table(worst)
+
+
+@functools.lru_cache(maxsize=16)
+def _reported_smoothness_table(worst: str | None) -> np.ndarray:
+    table = np.zeros(len(Smoothness) + 1, dtype=bool)
+    first = int(POOR_SMOOTHNESS)
+    if worst is not None:
+        first = min(first, int(Smoothness[worst.upper()]) + 1)
+    table[first + 1 :] = True
+    table.flags.writeable = False  # shared by every report of such profiles
+    return table
+
+
 def _reported_crossings(profile: Profile) -> np.ndarray:
     """Crossing kinds a route report lists (indexed by code + 1: UNKNOWN is -1): every crossing
     but the road junctions a walk along a road goes through, which are listed (and so said in
@@ -498,7 +521,11 @@ def _barriers(
                 "ramp_wheelchair": _name(_TRI_NAMES, c),
             }
         elif name == "surface":
-            details = {"surface": _name(_SURFACE_NAMES, a), "length_m": b}
+            details = {
+                "surface": _name(_SURFACE_NAMES, a),
+                "smoothness": None if c != c else _name(_SMOOTHNESS_NAMES, c),
+                "length_m": b,
+            }
         elif name == "narrow":
             details = {"width_m": a}
         elif name == "crossing":
@@ -572,8 +599,10 @@ def _listed_barriers(
                     "ramp_wheelchair": _name(_TRI_NAMES, row[ix["ramp_wheelchair"]]),
                 })  # fmt: skip
             elif kind == "surface":
+                uneven = flags[i] & FLAG_UNEVEN
                 add(kind, first_pt[i], at_m[i], {
                     "surface": _name(_SURFACE_NAMES, row[ix["surface"]]),
+                    "smoothness": _name(_SMOOTHNESS_NAMES, row[ix["smoothness"]]) if uneven else None,
                     "length_m": round_as_numpy(length_m[i], 1),
                 })  # fmt: skip
             elif kind == "narrow":
@@ -778,6 +807,7 @@ class _VerdictPlan:
     narrow_limit: float  # passages narrower than this are reported
     reported_surfaces: np.ndarray  # _reported_surfaces(profile.avoid_surfaces)
     reported_crossings: np.ndarray  # _reported_crossings(profile)
+    reported_smoothness: np.ndarray  # _reported_smoothness(profile.worst_smoothness)
     #: What the verdict may rely on, in the order listed: (name, along (metres) or counted,
     #: placed at the piece's head, estimated), and the bit and ``RELY_*`` kind of each for
     #: :func:`~routing._kernels.reliance_pieces`.
@@ -868,7 +898,7 @@ def _plan_of(profile: Profile) -> _VerdictPlan:
     return _VerdictPlan(
         limited, forbidden, flags, rule, can_break, max_incline, handrail, float(steep),
         float(narrow), _reported_surfaces(profile.avoid_surfaces), _reported_crossings(profile),
-        *_reliances(flags, max_incline, handrail),
+        _reported_smoothness(profile.worst_smoothness), *_reliances(flags, max_incline, handrail),
     )  # fmt: skip
 
 

@@ -401,6 +401,7 @@ _WORDS = {
         "acoustic_no": "akustisches Signal", "with": "mit", "without": "ohne", "and": "und",
         "steep_up": "Steigung {p} auf {d}", "steep_down": "Gefälle {p} auf {d}",
         "surface": "Untergrund {s} auf {d}", "narrow": "Engstelle, {w} breit",
+        "surface_uneven": "Untergrund {s}, {u}, auf {d}", "uneven": "Belag {u} auf {d}",
         "barrier": "Hindernis: {b}", "elevator": "Aufzug", "estimated": "geschätzt",
         "at": "bei {d}", "caution": "Achtung: ",
     },
@@ -420,6 +421,7 @@ _WORDS = {
         "acoustic_no": "acoustic signal", "with": "with", "without": "without", "and": "and",
         "steep_up": "uphill {p} for {d}", "steep_down": "downhill {p} for {d}",
         "surface": "{s} surface for {d}", "narrow": "narrow passage, {w} wide",
+        "surface_uneven": "{s} surface, {u}, for {d}", "uneven": "{u} surface for {d}",
         "barrier": "obstacle: {b}", "elevator": "elevator", "estimated": "estimated",
         "at": "at {d}", "caution": "Caution: ",
     },
@@ -438,6 +440,19 @@ _SURFACES = {
            "fine_gravel": "fine gravel", "gravel": "gravel", "ground": "unpaved", "grass": "grass",
            "grass_paver": "grass paver", "wood": "wood", "metal": "metal", "unpaved": "unpaved",
            "other": "other surface"},
+}  # fmt: skip
+
+#: Smoothness grades (:class:`~accessibility_rules.attributes.Smoothness` by its lower-case name)
+#: as a step says them: from ``bad`` on always, better ones where the profile's
+#: ``worst_smoothness`` is better still (OSM's scale: excellent for roller blades, good for
+#: racing bikes, intermediate for city bikes and wheelchairs, bad for robust wheels, …).
+_SMOOTHNESS = {
+    "de": {"excellent": "sehr glatt", "good": "glatt", "intermediate": "leicht uneben",
+           "bad": "uneben", "very_bad": "sehr uneben", "horrible": "holprig",
+           "very_horrible": "sehr holprig", "impassable": "für Räder unpassierbar"},
+    "en": {"excellent": "very smooth", "good": "smooth", "intermediate": "slightly uneven",
+           "bad": "uneven", "very_bad": "very uneven", "horrible": "rough",
+           "very_horrible": "very rough", "impassable": "impassable for wheels"},
 }  # fmt: skip
 
 #: Every barrier (:class:`~accessibility_rules.attributes.BarrierKind` by its lower-case name,
@@ -576,8 +591,15 @@ def describe_barrier(kind: str, details: Mapping[str, Any], lang: Language) -> s
         )
         return text + (f" ({w['estimated']})" if d.get("source") == "dem" else "")
     if kind == "surface":
-        name = _SURFACES[lang].get(str(d["surface"]), str(d["surface"]))
-        return w["surface"].format(s=name, d=metres(float(d["length_m"]), lang))
+        length = metres(float(d["length_m"]), lang)
+        name = _SURFACES[lang].get(str(d["surface"]))
+        uneven = d.get("smoothness")
+        if uneven is None:
+            return w["surface"].format(s=name or str(d["surface"]), d=length)
+        grade = _SMOOTHNESS[lang].get(str(uneven), str(uneven))
+        if name is None:  # surface not mapped: only its smoothness
+            return w["uneven"].format(u=grade, d=length)
+        return w["surface_uneven"].format(s=name, u=grade, d=length)
     if kind == "narrow":
         return w["narrow"].format(w=f"{_num(float(d['width_m']), lang, 2)} m")
     if kind == "barrier":
@@ -680,12 +702,20 @@ _LIMIT_WORDS = {
     "unknown_forbidden": ("unbekannte Angaben", "unknown data"),
     "rests": ("Strecke ohne Sitzgelegenheit", "stretch without a seat"),
 }  # fmt: skip
+#: German nouns of :data:`_LIMIT_WORDS` whose accusative ("ohne …") differs: "Ein Start ohne
+#: unebenen Belag", not "ohne unebener Belag".
+_LIMIT_ACCUSATIVE_DE = {
+    "smoothness": "unebenen Belag", "lit": "unbeleuchteten Weg", "wheelchair_no": "Rollstuhlverbot",
+}  # fmt: skip
 #: Limits whose value in metres is a distance walked (whole metres), not a width (centimetres).
 _WALKED_LIMITS = frozenset({"rests"})
 
 
-def _limit_noun(limit: str, lang: Language) -> str:
-    """What breaks ``limit`` as a noun ("Treppe" / "stairs"; else the attribute's label)."""
+def _limit_noun(limit: str, lang: Language, *, accusative: bool = False) -> str:
+    """What breaks ``limit`` as a noun ("Treppe" / "stairs"; else the attribute's label), in
+    German in the accusative if asked (after "ohne")."""
+    if accusative and lang == "de" and limit in _LIMIT_ACCUSATIVE_DE:
+        return _LIMIT_ACCUSATIVE_DE[limit]
     de, en = _LIMIT_WORDS.get(limit, (attribute_label(limit, "de"), attribute_label(limit, "en")))
     return de if lang == "de" else en
 
@@ -780,7 +810,7 @@ def end_short_phrase(record: Mapping[str, Any], lang: Language) -> str:
     "Ein Start ohne Treppe liegt 30 m nordwestlich." / "A destination without stairs is 10 m
     to the east." A route that breaks a limit at its very start said only that; the place
     where it would not was in the answer's data, never in the steps a screen reader speaks."""
-    names = [_limit_noun(r, lang) for r in record.get("reason") or ()]
+    names = [_limit_noun(r, lang, accusative=True) for r in record.get("reason") or ()]
     d = metres(float(record["distance_m"]), lang)
     bearing = record.get("bearing_deg")
     where = "" if bearing is None else " " + _COMPASS[lang][round(float(bearing) / 45.0) % 8]

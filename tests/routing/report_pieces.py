@@ -37,8 +37,8 @@ def walk_pieces(
     lengths, at, flags = np.empty(k), np.empty(k), np.empty(k, dtype=np.int64)
     _kernels.report_piece_flags(
         block, table.piece_columns, start, end, plan.steep_limit, plan.narrow_limit,
-        plan.reported_surfaces, plan.reported_crossings, float(BarrierKind.NONE), lengths, at,
-        flags,
+        plan.reported_surfaces, plan.reported_crossings, plan.reported_smoothness,
+        float(BarrierKind.NONE), lengths, at, flags,
     )  # fmt: skip
     points, first_pt, last_pt = route_polyline(router.graph, edges, start, end)
     pieces = _Pieces(

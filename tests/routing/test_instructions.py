@@ -459,6 +459,36 @@ def test_neukoelln_legs_by_the_kernel_as_by_the_rule(neukoelln_router: Any) -> N
 
 
 @pytest.mark.slow
+def test_neukoelln_uneven_pieces_are_said_where_they_are(neukoelln_router: Any) -> None:
+    """Neukölln maps ``smoothness=bad`` on some sidewalks: a route over such a piece lists it
+    as an uneven surface where the piece begins and its steps say it there ("uneben"); the
+    wheelchair's verdict named "unebener Belag" and no step said where."""
+    from accessibility_rules.attributes import Smoothness
+
+    router = neukoelln_router
+    g = router.graph
+    bad = np.flatnonzero((g.edge["smoothness"] == Smoothness.BAD) & (g.edge["length_m"] >= 5.0))
+    said = 0
+    for e in bad.tolist():
+        a, b = int(g.tail[e]), int(g.head[e])
+        origin = (float(g.node["lat"][a]), float(g.node["lon"][a]))
+        destination = (float(g.node["lat"][b]), float(g.node["lon"][b]))
+        route = router.route(origin, destination, "walk", compare_walk=False)
+        walked = [i for i, s in enumerate(route.segments) if s.edge == e and s.length_m > 0]
+        if not walked:
+            continue
+        at_m = route.segments[walked[0]].start_m
+        uneven = [
+            x for x in route.barriers if x.kind == "surface" and x.details["smoothness"] == "bad"
+        ]
+        assert any(abs(x.at_m - at_m) < 0.2 for x in uneven), (at_m, route.barriers)
+        steps = [s for s in instructions(route, "de") if s.type == "barrier"]
+        assert any("uneben" in s.text and s.at_m <= at_m + 0.2 for s in steps), steps
+        said += 1
+    assert said >= 5
+
+
+@pytest.mark.slow
 def test_neukoelln_no_turn_between_pieces_of_one_way(neukoelln_router: Any) -> None:
     """Crossing ways split at kerb nodes once gave "turn right / In 2 m turn right / In 4 m turn
     right onto the footpath": a turn is said only where the way changes (or the route turns
@@ -747,7 +777,8 @@ def _slopes_reference(barriers: list[Barrier]) -> list[Barrier]:
 
 def _surfaces_reference(barriers: list[Barrier]) -> list[Barrier]:
     """The surface rule written out another way: a piece of a poor surface joins the stretch
-    before it when it has the same surface and begins at most 1 m after that stretch's end; a
+    before it when it has the same surface and smoothness (None where it is not listed) and
+    begins at most 1 m after that stretch's end; a
     stretch is said at its first piece's place with its length to the end of its last piece
     (rounded as it grows)."""
     out: list[Barrier] = []
@@ -755,7 +786,8 @@ def _surfaces_reference(barriers: list[Barrier]) -> list[Barrier]:
     for b in barriers:
         if b.kind == "surface" and stretch is not None:
             _, first, length = stretch
-            if b.details["surface"] == first.details["surface"] and b.at_m <= first.at_m + length + 1.0:  # fmt: skip
+            same = (b.details["surface"], b.details.get("smoothness")) == (first.details["surface"], first.details.get("smoothness"))  # fmt: skip
+            if same and b.at_m <= first.at_m + length + 1.0:
                 stretch[2] = round(b.at_m + float(b.details["length_m"]) - first.at_m, 1)
                 out[stretch[0]] = first._replace(details={**first.details, "length_m": stretch[2]})
                 continue
@@ -791,7 +823,8 @@ def _barrier_lists(draw: Any) -> list[Barrier]:
             }
         elif kind == "surface":
             details = {
-                "surface": draw(st.sampled_from(["sett", "sett", "cobblestone"])),
+                "surface": draw(st.sampled_from(["sett", "sett", "cobblestone", "asphalt"])),
+                "smoothness": draw(st.sampled_from([None, None, "bad", "very_bad"])),
                 "length_m": draw(st.sampled_from([0.0, 1.0, 7.5, 12.0, 30.0])),
             }
         else:
@@ -832,6 +865,44 @@ def test_one_stretch_of_a_poor_surface_is_said_once() -> None:
         "Nach 50 m: Untergrund Kopfsteinpflaster auf 10 m.",
         "Nach 15 m: Untergrund Pflaster auf 10 m.",
     ]
+
+
+def test_an_uneven_stretch_is_said_with_its_surface() -> None:
+    """Smoothness from ``bad`` on, or worse than the profile's ``worst_smoothness``, is listed
+    with the surface it is on (a wheelchair route over bad paving stones broke its limit and
+    said so only in the verdict, "unebener Belag am Start", never where it is); a change of
+    grade is a stretch of its own; an unmapped surface is said by its grade alone; a start
+    that keeps the limits is "ohne unebenen Belag" (the accusative)."""
+    stones = {"surface": "paving_stones", "smoothness": "bad"}
+    barriers = [
+        Barrier("surface", 0.0, 7.7, 49.44, {**stones, "length_m": 12.0}),
+        Barrier("surface", 12.0, 7.7, 49.44, {**stones, "length_m": 8.0}),
+        Barrier("surface", 20.0, 7.7, 49.44, {**stones, "smoothness": "very_bad", "length_m": 5.0}),
+        Barrier(
+            "surface", 60.0, 7.7, 49.44, {"surface": "sett", "smoothness": None, "length_m": 9.0}
+        ),
+        Barrier(
+            "surface",
+            90.0,
+            7.7,
+            49.44,
+            {"surface": "unknown", "smoothness": "horrible", "length_m": 30.0},
+        ),
+    ]
+    seg = [Segment(0, "Mittelweg", "path", False, 0.0, 200.0, 0, 9, 1)]
+    ends = [{"role": "origin", "distance_m": 3.0, "bearing_deg": 90, "lon": 7.7, "lat": 49.44, "reason": ["smoothness"]}]  # fmt: skip
+    route = _route(seg, _east(10), barriers=barriers, ends_short=ends)
+    de = [s.text for s in instructions(route, "de") if s.type == "barrier"]
+    assert de == [
+        "Untergrund Verbundpflaster, uneben, auf 20 m.",
+        "Nach 20 m: Untergrund Verbundpflaster, sehr uneben, auf 5 m.",
+        "Nach 40 m: Untergrund Pflaster auf 9 m.",
+        "Nach 30 m: Belag holprig auf 30 m.",
+    ]
+    en = [s.text for s in instructions(route, "en") if s.type == "barrier"]
+    assert en[0] == "Paving stones surface, uneven, for 20 m."
+    assert en[-1] == "In 30 m: Rough surface for 30 m."
+    assert "Ein Start ohne unebenen Belag liegt 3 m östlich." in instructions(route, "de")[0].text
 
 
 def test_steps_json_is_each_steps_as_dict() -> None:

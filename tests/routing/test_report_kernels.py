@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accessibility_rules.attributes import BarrierKind, CrossingKind, HighwayClass
+from accessibility_rules.attributes import BarrierKind, CrossingKind, HighwayClass, Smoothness
 from accessibility_rules.profile import Profile, preset_names
 from graphs.arrays import concat_ranges
 from graphs.model import CompiledGraph
@@ -131,9 +131,11 @@ def piece_flags_reference(
     reported: np.ndarray,
     *,
     junctions: bool = True,
+    worst_smoothness: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
     """Lengths, starts and the masks of every flag, as the report computed them in numpy
-    (road junctions listed as crossings only for a profile that weighs crossings)."""
+    (road junctions listed as crossings only for a profile that weighs crossings; a surface
+    listed also where its smoothness is bad or worse, or worse than ``worst_smoothness``)."""
     k = len(c["length_m"])
     starts, ends = np.zeros(k), np.ones(k)
     starts[0], ends[-1] = start, end
@@ -147,10 +149,16 @@ def piece_flags_reference(
     known_incline = has_length & np.isfinite(incline) & ~steps
     width = c["passage_width_m"].astype(np.float64)
     crossing = c["crossing"]
+    smooth = c["smoothness"].astype(np.int64)
+    uneven = smooth >= Smoothness.BAD
+    if worst_smoothness is not None:
+        uneven |= smooth > Smoothness[worst_smoothness.upper()]
+    uneven &= has_length
     masks = {
         _kernels.FLAG_STEEP: known_incline & (np.abs(incline) >= steep_limit),
         _kernels.FLAG_STEPS: steps & walked,
-        _kernels.FLAG_SURFACE: reported[c["surface"].astype(np.int64) + 1] & has_length,
+        _kernels.FLAG_SURFACE: (reported[c["surface"].astype(np.int64) + 1] & has_length) | uneven,
+        _kernels.FLAG_UNEVEN: uneven,
         _kernels.FLAG_NARROW: has_length & np.isfinite(width) & (width < narrow_limit),
         _kernels.FLAG_CROSSING: (crossing != CrossingKind.NONE)
         & (junctions | (crossing != CrossingKind.JUNCTION))
@@ -178,11 +186,13 @@ def _same_flags(router: Any, edges: np.ndarray, start: float, end: float, profil
     lengths, at, flags = np.empty(k), np.empty(k), np.empty(k, dtype=np.int64)
     _kernels.report_piece_flags(
         block, table.piece_columns, start, end, float(steep), float(narrow), reported,
-        _plan(profile).reported_crossings, float(BarrierKind.NONE), lengths, at, flags,
+        _plan(profile).reported_crossings, _plan(profile).reported_smoothness,
+        float(BarrierKind.NONE), lengths, at, flags,
     )  # fmt: skip
     want_lengths, want_at, masks = piece_flags_reference(
-        c, start, end, steep, narrow, reported, junctions=bool(junctions)
-    )
+        c, start, end, steep, narrow, reported, junctions=bool(junctions),
+        worst_smoothness=profile.worst_smoothness,
+    )  # fmt: skip
     assert lengths.tolist() == want_lengths.tolist()
     assert at.tolist() == want_at.tolist()
     for bit, mask in masks.items():
@@ -209,6 +219,7 @@ def flagged_edges(ksl_router: Any) -> np.ndarray:
         (c["is_steps"] > 0) | (c["crossing"] != CrossingKind.NONE) | (c["kerb_count"] > 0)
         | (c["barrier"] != BarrierKind.NONE) | (c["is_elevator"] > 0)
         | np.isfinite(c["passage_width_m"]) | (np.abs(c["incline_percent"]) >= 3)
+        | (c["smoothness"] >= Smoothness.GOOD)
     )  # fmt: skip
 
 
