@@ -71,9 +71,9 @@ from routing.query import (
 )
 from routing.report import ReportTable, build_route, combine_routes, verdict_masks
 from routing.rests import (
-    LEAST_BAD_BUDGETS,
     LEAST_BAD_STEPS,
     LEAST_BAD_TOLERANCE_M,
+    LabelBudget,
     RestQuery,
     RestsAsked,
     combine_rests,
@@ -640,12 +640,14 @@ class Router:
         limit_m: float,
         *,
         least_bad: bool = True,
+        budget: LabelBudget | None = None,
     ) -> tuple[Path, bool]:
         """The path a profile with ``limit_m`` between rests walks, and whether it is not the
         cheapest walk keeping the limit: the least bad one (:meth:`least_bad_rest_path`; the
         plain optimum when not ``least_bad``), because no walk keeps the limit or each that does
         breaks more of the profile's other limits than the plain optimum
-        (:func:`breaks_no_more`: seats are never bought with a closure or a flight of steps)."""
+        (:func:`breaks_no_more`: seats are never bought with a closure or a flight of steps).
+        ``budget``: what the request's least-bad probes may still settle (its legs share it)."""
         found = self.rest_path(source, target, metric, limit_m)
         if found is not None and found.cost_s < VIOLATION_PENALTY_S:
             return found, False  # it breaks no limit: nothing to compare
@@ -654,7 +656,7 @@ class Router:
             return found, False
         if not least_bad:
             return plain, True
-        return self.least_bad_rest_path(source, target, metric, limit_m, plain), True
+        return self.least_bad_rest_path(source, target, metric, limit_m, plain, budget), True
 
     def least_bad_rest_path(
         self,
@@ -663,6 +665,7 @@ class Router:
         metric: Metric,
         limit_m: float,
         plain: Path | None = None,
+        budget: LabelBudget | None = None,
     ) -> Path:
         """When no path keeps ``limit_m`` (without breaking more of the profile's other limits
         than the plain optimum, :func:`breaks_no_more`): the cheapest among such paths whose
@@ -672,13 +675,16 @@ class Router:
         this and not the plain optimum). ``plain``: that optimum, if the caller has it. A probe
         that runs out of its label budget counts as "not kept" (the result stays a real walk),
         and all probes together settle at most :data:`~routing.rests.LEAST_BAD_BUDGETS`
-        searches' budgets: then the best walk found so far is the answer (its longest stretch
-        is what the route reports)."""
+        searches' budgets, or what is left of the request's ``budget`` (drawn from here): then
+        the best walk found so far is the answer (its longest stretch is what the route
+        reports)."""
         best = plain if plain is not None else self.shortest_path(source, target, metric)
         optimum = best
         lo, hi = limit_m, pieces_longest_gap(self.graph, best.pieces)
         query = self.rest_query()
-        left = math.ceil(LEAST_BAD_BUDGETS * query.max_labels)
+        if budget is None:
+            budget = LabelBudget.of_request(query.max_labels)
+        left = budget.left
         for _ in range(LEAST_BAD_STEPS):
             if hi - lo <= LEAST_BAD_TOLERANCE_M or left <= 0:
                 break
@@ -692,6 +698,7 @@ class Router:
                 lo = mid
             else:
                 best, hi = found, pieces_longest_gap(self.graph, found.pieces)
+        budget.left = max(0, left)
         return best
 
     def with_rests(
@@ -880,12 +887,13 @@ class Router:
         if len(points) < 2:
             raise InvalidCoordinateError("a route needs an origin and a destination")
         legs: list[Route] = []
+        budget = LabelBudget.of_request(self.rest_query().max_labels)  # the legs' together
         for a, b in itertools.pairwise(points):
             # each leg after the first goes on from the edge the last one arrived on
             arrived = legs[-1].edges[-1] if legs and legs[-1].edges else -1
             trip = Trip(
                 a, b, profile, overrides, strict=strict, allow_underground=allow_underground,
-                conditions=conditions, arrived_on=arrived,
+                conditions=conditions, arrived_on=arrived, least_bad_labels=budget,
             )  # fmt: skip
             legs.append(self._route_trip(trip))
         main = combine_routes(legs)

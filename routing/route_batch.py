@@ -36,7 +36,7 @@ from graphs.features import surroundings_read
 from routing.errors import NoRouteError
 from routing.query import LatLon, Path, check_latlon
 from routing.report import build_route
-from routing.rests import RestsAsked
+from routing.rests import LabelBudget, RestsAsked
 from routing.seat_turnbacks import route_with_turnbacks
 
 if TYPE_CHECKING:
@@ -75,6 +75,7 @@ class BatchRouter(Protocol):
         limit_m: float,
         *,
         least_bad: bool = ...,
+        budget: LabelBudget | None = ...,
     ) -> tuple[Path, bool]: ...
     def walk_between(self, source: SnapPoint, target: SnapPoint) -> Path | None: ...
     def report_table(self) -> ReportTable: ...
@@ -111,6 +112,9 @@ class Trip:
     #: walk goes on from it to another way, it walks past that head: what lies there (a kerb
     #: at a via point on a node) is met, as on a route without the via point.
     arrived_on: int = -1
+    #: What the least-bad probes of this trip's request may still settle, shared by its legs
+    #: (None: this trip's own :data:`~routing.rests.LEAST_BAD_BUDGETS`).
+    least_bad_labels: LabelBudget | None = None
 
 
 @dataclass(slots=True)
@@ -188,7 +192,9 @@ def _search(router: BatchRouter, w: _Work) -> None:
     if limit is None:
         path = router.shortest_path(w.source, w.target, w.metric)
     else:
-        path, w.least_bad = router.rest_walk(w.source, w.target, w.metric, limit)
+        path, w.least_bad = router.rest_walk(
+            w.source, w.target, w.metric, limit, budget=w.trip.least_bad_labels
+        )
     w.path = _going_on(router, path, w.trip.arrived_on, w.metric)
 
 

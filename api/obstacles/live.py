@@ -66,6 +66,7 @@ from routing.obstacles.matching import (
     shape_from_geojson,
 )
 from routing.obstacles.overlay import ObstacleOverlay
+from routing.rests import LabelBudget
 from routing.walking import MEETS_WALKED, piece_meets
 
 if TYPE_CHECKING:
@@ -550,6 +551,7 @@ class LiveObstacles:
         keeps the limit); None when there is none."""
         edges: list[np.ndarray] = []
         router = self.router
+        budget = LabelBudget.of_request(router.rest_query().max_labels)  # the legs' together
         try:
             for a, b in itertools.pairwise(points):
                 source, _ = router.snap(a, metric, "origin")
@@ -557,7 +559,7 @@ class LiveObstacles:
                 if rests_m is None:
                     path = router.shortest_path(source, target, metric)
                 else:
-                    path, _ = router.rest_walk(source, target, metric, rests_m)
+                    path, _ = router.rest_walk(source, target, metric, rests_m, budget=budget)
                 meets = np.asarray(piece_meets(len(path.edges), path.start, path.end))
                 edges.append(path.edges[(meets & MEETS_WALKED) != 0])
         except RoutingError:

@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-import routing.engine
 from accessibility_rules.weights import VIOLATION_PENALTY_S
 from graphs.store import load_graph
 from routing import rests
@@ -243,7 +242,7 @@ def test_the_least_bad_search_spends_a_bounded_label_budget(
     router.least_bad_rest_path(src, dst, metric, 50.0)
     spent_within(math.ceil(rests.LEAST_BAD_BUDGETS * query.max_labels))
     full_probes = len(budgets)
-    monkeypatch.setattr(routing.engine, "LEAST_BAD_BUDGETS", 40.0 / query.max_labels)
+    monkeypatch.setattr(rests, "LEAST_BAD_BUDGETS", 40.0 / query.max_labels)
     budgets.clear()
     settled.clear()
     cut = router.least_bad_rest_path(src, dst, metric, 50.0)
@@ -251,11 +250,55 @@ def test_the_least_bad_search_spends_a_bounded_label_budget(
     assert len(budgets) < full_probes  # the budget was used up: the bisection was cut short
     cut_gap = independent_longest_gap(router, cut.pieces, seat)
     assert cut_gap >= independent_longest_gap(router, whole.pieces, seat) - 1e-6
-    monkeypatch.setattr(routing.engine, "LEAST_BAD_BUDGETS", 0.0)
+    monkeypatch.setattr(rests, "LEAST_BAD_BUDGETS", 0.0)
     budgets.clear()
     plain = router.least_bad_rest_path(src, dst, metric, 50.0)
     assert budgets == []
     assert list(plain.edges) == list(router.shortest_path(src, dst, metric).edges)
+
+
+def test_the_legs_of_a_via_route_share_one_least_bad_budget(
+    seated: tuple[Router, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A route through via points bounds its least-bad probes together, not per leg: each
+    probe is given what the probes before it, in every earlier leg, left of one request's
+    ``LEAST_BAD_BUDGETS``. Ten legs had settled up to ten times that (a 0.7-1.5 s request on
+    the Heidelberg region). With a budget so small that the first leg spends it, the later
+    legs get no probe: their plain routes, their longest stretches as they are."""
+    router, _ = seated
+    points = [a for a, _ in trips(router, 5, seed=31)]
+    real = Router.rest_path
+    given: list[int | None] = []
+    settled: list[int] = []
+
+    def counted(
+        self: Router, source: Any, target: Any, on: Any, limit_m: float,
+        max_labels: int | None = None,
+    ) -> Any:  # fmt: skip
+        given.append(max_labels)
+        try:
+            return real(self, source, target, on, limit_m, max_labels=max_labels)
+        finally:
+            settled.append(self.rest_query().last_settled)
+
+    monkeypatch.setattr(Router, "rest_path", counted)
+    query = router.rest_query()
+    for cap in (math.ceil(rests.LEAST_BAD_BUDGETS * query.max_labels), 60):
+        monkeypatch.setattr(rests, "LEAST_BAD_BUDGETS", cap / query.max_labels)
+        given.clear()
+        settled.clear()
+        (route,) = router.route_via(points, "elderly", max_distance_between_rests_m=50.0)
+        probes = [(g, n) for g, n in zip(given, settled, strict=True) if g is not None]
+        assert probes, "the legs needed least-bad routes"
+        spent = 0
+        for g, n in probes:
+            assert g == cap - spent
+            spent += n
+        assert spent <= cap
+        assert route.rests is not None
+        assert route.rests["least_bad"]
+        assert all(g > 0 for g, _ in probes)  # none once the request's budget is spent
+    assert sum(1 for g in given if g is None) == len(points) - 1  # each leg's at its limit
 
 
 def test_seats_are_never_bought_with_a_closure(seated: tuple[Router, np.ndarray]) -> None:
