@@ -198,6 +198,28 @@ def test_least_bad_route_names_the_longest_stretch(seated: tuple[Router, np.ndar
         router.route(origin, destination, "elderly", strict=True, max_distance_between_rests_m=50.0)
 
 
+def rest_searches_spied(monkeypatch: pytest.MonkeyPatch) -> tuple[list[int | None], list[int]]:
+    """Every :meth:`Router.rest_path` from now on: the label budget it was given (None: its
+    own, a search at the asked limit) and the labels it settled, in two lists filled as they
+    run."""
+    given: list[int | None] = []
+    settled: list[int] = []
+    real = Router.rest_path
+
+    def counted(
+        self: Router, source: Any, target: Any, on: Any, limit_m: float,
+        max_labels: int | None = None,
+    ) -> Any:  # fmt: skip
+        given.append(max_labels)
+        try:
+            return real(self, source, target, on, limit_m, max_labels=max_labels)
+        finally:
+            settled.append(self.rest_query().last_settled)
+
+    monkeypatch.setattr(Router, "rest_path", counted)
+    return given, settled
+
+
 def test_the_least_bad_search_spends_a_bounded_label_budget(
     seated: tuple[Router, np.ndarray], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -210,25 +232,7 @@ def test_the_least_bad_search_spends_a_bounded_label_budget(
     src = router.snap(origin, metric, "origin")[0]
     dst = router.snap(destination, metric, "destination")[0]
     whole = router.least_bad_rest_path(src, dst, metric, 50.0)
-    budgets: list[int | None] = []
-    settled: list[int] = []
-    real = Router.rest_path
-
-    def counted(
-        self: Router,
-        source: Any,
-        target: Any,
-        on: Any,
-        limit_m: float,
-        max_labels: int | None = None,
-    ) -> Any:
-        budgets.append(max_labels)
-        try:
-            return real(self, source, target, on, limit_m, max_labels=max_labels)
-        finally:
-            settled.append(self.rest_query().last_settled)
-
-    monkeypatch.setattr(Router, "rest_path", counted)
+    budgets, settled = rest_searches_spied(monkeypatch)
     query = router.rest_query()
 
     def spent_within(cap: int) -> None:
@@ -267,21 +271,7 @@ def test_the_legs_of_a_via_route_share_one_least_bad_budget(
     legs get no probe: their plain routes, their longest stretches as they are."""
     router, _ = seated
     points = [a for a, _ in trips(router, 5, seed=31)]
-    real = Router.rest_path
-    given: list[int | None] = []
-    settled: list[int] = []
-
-    def counted(
-        self: Router, source: Any, target: Any, on: Any, limit_m: float,
-        max_labels: int | None = None,
-    ) -> Any:  # fmt: skip
-        given.append(max_labels)
-        try:
-            return real(self, source, target, on, limit_m, max_labels=max_labels)
-        finally:
-            settled.append(self.rest_query().last_settled)
-
-    monkeypatch.setattr(Router, "rest_path", counted)
+    given, settled = rest_searches_spied(monkeypatch)
     query = router.rest_query()
     for cap in (math.ceil(rests.LEAST_BAD_BUDGETS * query.max_labels), 60):
         monkeypatch.setattr(rests, "LEAST_BAD_BUDGETS", cap / query.max_labels)
