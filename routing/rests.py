@@ -28,8 +28,9 @@ search first tests in one pass whether any walk keeps its limit
 (:func:`routing._kernels.rest_reachable`): most of the bisection's probes find none, which the
 exact search learns only by exhausting its labels. The probes of one least-bad route settle at
 most :data:`LEAST_BAD_BUDGETS` searches' label budgets together (all legs of a route through
-via points together, :class:`LabelBudget`); past them the best walk found so far is the route (on Kaiserslautern's trips no route changed; on long trips across the
-Heidelberg region a route's longest stretch came out up to 0.5 km longer, out of 5-9 km).
+via points together, :class:`LabelBudget`); past them the best walk found so far is the route
+(on Kaiserslautern's trips no route changed; on long trips across the Heidelberg region a
+route's longest stretch came out up to 0.5 km longer, out of 5-9 km).
 """
 
 from __future__ import annotations
