@@ -88,7 +88,7 @@ SIGNATURES: dict[str, tuple[Code, tuple[Code, ...]]] = {
     _R + "rest_step": ("f8", ("f8", "f8", "f8", "f8", "f8", "f8")),
     _R + "rest_search": (
         ("f8", "i8", "i8", "i8", "i8"),
-        (GRAPH, SEATS, "f8", REST_ENDS, REST_WORK, BOUND, LABEL_POOL, _i8, _i8, "i8", "i8"),
+        (GRAPH, SEATS, "f8", REST_ENDS, REST_WORK, BOUND, LABEL_POOL, _i8, _i8, "i8", "i8", "f8"),
     ),
     _R + "rest_extract": (("i8", "i8"), (_i8, _i8, "i8", _i8)),
     _R + "rest_reachable": (

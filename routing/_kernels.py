@@ -1256,9 +1256,11 @@ def rest_search(
     node_stamp: np.ndarray,
     gen: int,
     max_settled: int = NO_BUDGET,
+    max_cost: float = np.inf,
 ) -> tuple[float, int, int, int, int]:
     """Least-cost walk from the sources to an exit on which no stretch without a seat is longer
-    than ``limit_m``: a resource-constrained shortest path, exact.
+    than ``limit_m``, costing less than ``max_cost``: a resource-constrained shortest path,
+    exact.
 
     Label-setting A* over states (node, metres walked since the last rest): a label is one
     walk to a node, kept only while no other label at that node is at most as costly *and* at
@@ -1289,9 +1291,13 @@ def rest_search(
         Per node the head of its label list, valid where ``node_stamp == gen``.
     max_settled
         Settle budget in labels (:data:`NO_BUDGET`: none).
+    max_cost
+        Only walks cheaper than this count (``inf``: any): the search stops at the first key
+        ``>= max_cost`` as at one ``>= best``, so a walk that would cost more is not searched
+        for (the least-bad probes' walks that break more than the plain route).
 
     Returns ``(best cost, best label, best exit, settled labels, labels used)``; best label is
-    ``-1`` when no exit is reachable within the limit, :data:`BUDGET_EXHAUSTED` when the budget
+    ``-1`` when no exit is reachable within the limit below ``max_cost``, :data:`BUDGET_EXHAUSTED` when the budget
     stopped the search and :data:`POOL_FULL` when the pool ran out (grow it, run again).
     """
     first_out, head, cost = graph
@@ -1323,7 +1329,7 @@ def rest_search(
         h = _bound(s, bound, t_costs) if bounded else 0.0
         size = _heap_push(heap_key, heap_lab, size, c + h, used)
         used += 1
-    best = np.inf
+    best = max_cost
     best_label = -1
     best_exit = -1
     settled = 0
@@ -1360,6 +1366,9 @@ def rest_search(
             if node_stamp[v] != gen:
                 node_stamp[v] = gen
                 node_first[v] = -1
+            h = _bound(v, bound, t_costs) if bounded else 0.0
+            if cv + h >= best:
+                continue  # never settled: the search stops at its key (no label is kept)
             if _rest_dominated(v, cv, dv, node_first, lab_cost, lab_d, lab_next, lab_dead):
                 continue
             if used == capacity:
@@ -1368,10 +1377,9 @@ def rest_search(
             lab_pred[used], lab_edge[used], lab_dead[used] = lab, e, 0
             lab_next[used] = node_first[v]
             node_first[v] = used
-            h = _bound(v, bound, t_costs) if bounded else 0.0
             size = _heap_push(heap_key, heap_lab, size, cv + h, used)
             used += 1
-    return best, best_label, best_exit, settled, used
+    return (best if best_label >= 0 else np.inf), best_label, best_exit, settled, used
 
 
 @kernel

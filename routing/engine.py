@@ -606,18 +606,21 @@ class Router:
         metric: Metric,
         limit_m: float,
         max_labels: int | None = None,
+        max_cost: float = math.inf,
     ) -> Path | None:
         """Least-cost path between two snapped points under ``metric`` on which no stretch
         without a seat is longer than ``limit_m`` (exact: :func:`routing._kernels.rest_search`),
-        or None when there is none. The walk starts rested at the origin. ``max_labels``: a
-        smaller label budget than the search's own (:meth:`least_bad_rest_path`'s probes)."""
+        or None when there is none (costing less than ``max_cost``). The walk starts rested at
+        the origin. ``max_labels``: a smaller label budget than the search's own
+        (:meth:`least_bad_rest_path`'s probes)."""
         res = self.rest_query().run(
             metric, limit_m, self.start_pieces(source), self.exit_pieces(target),
-            (target.lat, target.lon), max_labels,
+            (target.lat, target.lon), max_labels, max_cost,
         )  # fmt: skip
         direct = self.direct_piece(source, target, metric)
         if (
             direct is not None
+            and direct[1] < max_cost
             and math.isfinite(direct[1])
             and direct_keeps(self.graph, direct[0], limit_m)
             and (res is None or direct[1] <= res.cost_s)
@@ -681,6 +684,7 @@ class Router:
         best = plain if plain is not None else self.shortest_path(source, target, metric)
         optimum = best
         lo, hi = limit_m, pieces_longest_gap(self.graph, best.pieces)
+        ceiling = optimum.cost_s + VIOLATION_PENALTY_S  # breaks_no_more, searched as a bound
         query = self.rest_query()
         if budget is None:
             budget = LabelBudget.of_request(query.max_labels)
@@ -690,7 +694,9 @@ class Router:
                 break
             mid = 0.5 * (lo + hi)
             try:
-                found = self.rest_path(source, target, metric, mid, max_labels=left)
+                found = self.rest_path(
+                    source, target, metric, mid, max_labels=left, max_cost=ceiling
+                )
             except SearchBudgetError:
                 found = None
             left -= query.last_settled

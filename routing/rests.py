@@ -216,10 +216,12 @@ class RestQuery:
         targets: Sequence[PathPiece],
         toward: tuple[float, float],
         max_labels: int | None = None,
+        max_cost: float = math.inf,
     ) -> RestResult | None:
-        """The cheapest walk from a source piece to a target piece keeping ``limit_m``, or None
-        when there is none. Raises :class:`SearchBudgetError` past ``max_labels`` (default and
-        at most :attr:`max_labels`); :attr:`last_settled` says how many it settled. That
+        """The cheapest walk from a source piece to a target piece keeping ``limit_m`` and
+        costing less than ``max_cost``, or None when there is none. Raises
+        :class:`SearchBudgetError` past ``max_labels`` (default and at most
+        :attr:`max_labels`); :attr:`last_settled` says how many it settled. That
         there is none is first tested in one pass (:func:`routing._kernels.rest_reachable`:
         the exact search proves it only by exhausting its labels, several times per least-bad
         route); only a walk that exists is searched for (so a search past its budget is one
@@ -263,7 +265,7 @@ class RestQuery:
             self._gen += 1
             best, label, exit_, settled, _ = _kernels.rest_search(
                 g, self._seat_arrays(), float(limit_m), src, tgt, bound, self._pool,
-                self._node_first, self._node_stamp, self._gen, budget,
+                self._node_first, self._node_stamp, self._gen, budget, float(max_cost),
             )  # fmt: skip
             self.last_settled += settled
             if label != _kernels.POOL_FULL:

@@ -208,11 +208,11 @@ def rest_searches_spied(monkeypatch: pytest.MonkeyPatch) -> tuple[list[int | Non
 
     def counted(
         self: Router, source: Any, target: Any, on: Any, limit_m: float,
-        max_labels: int | None = None,
+        max_labels: int | None = None, max_cost: float = math.inf,
     ) -> Any:  # fmt: skip
         given.append(max_labels)
         try:
-            return real(self, source, target, on, limit_m, max_labels=max_labels)
+            return real(self, source, target, on, limit_m, max_labels=max_labels, max_cost=max_cost)
         finally:
             settled.append(self.rest_query().last_settled)
 

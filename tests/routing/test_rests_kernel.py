@@ -162,7 +162,7 @@ def ends(
 
 
 def run_kernel(
-    case: Case, capacity: int = 4
+    case: Case, capacity: int = 4, max_cost: float = math.inf
 ) -> tuple[
     tuple[float, int, int, int, int],
     _kernels.LabelPool,
@@ -191,8 +191,9 @@ def run_kernel(
     while True:  # grow the pool and retry, as the router does
         pool = _kernels.label_pool(capacity)
         out = _kernels.rest_search(
-            graph, seats, float(limit), src, tgt, bound, pool, node_first, stamp, 1 + capacity
-        )
+            graph, seats, float(limit), src, tgt, bound, pool, node_first, stamp, 1 + capacity,
+            _kernels.NO_BUDGET, max_cost,
+        )  # fmt: skip
         if out[1] != _kernels.POOL_FULL:
             break
         capacity *= 2
@@ -229,6 +230,28 @@ def test_rest_search_matches_the_product_graph_dijkstra(case: Case) -> None:
     assert t == node
     assert walk_offsets(d, length, offs, limit) is not None
     assert math.isclose(total + tgt[1][exit_], best, rel_tol=1e-9, abs_tol=1e-9)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cases(), st.sampled_from([0.0, 0.5, 1.0, 1.5, 3.0]))
+def test_a_cost_ceiling_finds_the_cheapest_walk_below_it(case: Case, above: float) -> None:
+    """``max_cost``: the same cheapest walk when it costs less than the ceiling, none when it
+    does not (no walk is cheaper than the cheapest); the least-bad probes ask for walks that
+    break no more than the plain route so."""
+    (best, label, *_), *_ = run_kernel(case)
+    if label < 0:
+        (capped, capped_label, *_), *_ = run_kernel(case, max_cost=1e9)
+        assert capped_label == -1
+        assert math.isinf(capped)
+        return
+    ceiling = best + above
+    (capped, capped_label, *_), *_ = run_kernel(case, max_cost=ceiling)
+    if best < ceiling:
+        assert capped_label >= 0
+        assert capped == best
+    else:
+        assert capped_label == -1
+        assert math.isinf(capped)
 
 
 def test_a_detour_to_a_seat_and_back_is_found() -> None:
