@@ -154,16 +154,17 @@ class AreaBox:
         return great_circle_m((lon, lat), (near_lon, near_lat))
 
 
-def breaks_no_more(walk: Path, plain: Path) -> bool:
-    """Whether ``walk`` (one that keeps a limit between rests) breaks no more of its profile's
-    limits than ``plain``, the profile's cheapest walk under the same metric: it costs less
-    than one broken limit's flat part (:data:`~accessibility_rules.weights.VIOLATION_PENALTY_S`)
-    more. By the severity rule a walk that breaks a limit costs at least that part more than
-    one that keeps it, and a walk of a city costs far less. A stretch without a seat ranks
-    below every other limit: an elderly user's seats were bought with a closed sidewalk (the
-    rest search had taken the only walk with seats close enough, through a staff closure,
-    where the plain route went around it)."""
-    return walk.cost_s < plain.cost_s + VIOLATION_PENALTY_S
+def seat_cost_ceiling(plain: Path) -> float:
+    """What a walk that keeps a limit between rests must cost less than to be taken: the cost
+    of ``plain``, the profile's cheapest walk under the same metric, plus one broken limit's
+    flat part (:data:`~accessibility_rules.weights.VIOLATION_PENALTY_S`). By the severity rule
+    a walk that breaks a limit the plain route keeps costs at least that much more, and a walk
+    of a city far less: below the ceiling a walk breaks no more of the profile's limits. A
+    stretch without a seat ranks below every other limit: an elderly user's seats were bought
+    with a closed sidewalk (the rest search had taken the only walk with seats close enough,
+    through a staff closure, where the plain route went around it). The rest searches take it
+    as their bound (``max_cost``), so such walks are not even searched for."""
+    return plain.cost_s + VIOLATION_PENALTY_S
 
 
 class Router:
@@ -649,13 +650,11 @@ class Router:
         cheapest walk keeping the limit: the least bad one (:meth:`least_bad_rest_path`; the
         plain optimum when not ``least_bad``), because no walk keeps the limit or each that does
         breaks more of the profile's other limits than the plain optimum
-        (:func:`breaks_no_more`: seats are never bought with a closure or a flight of steps).
+        (:func:`seat_cost_ceiling`: seats are never bought with a closure or a flight of steps).
         ``budget``: what the request's least-bad probes may still settle (its legs share it)."""
-        found = self.rest_path(source, target, metric, limit_m)
-        if found is not None and found.cost_s < VIOLATION_PENALTY_S:
-            return found, False  # it breaks no limit: nothing to compare
         plain = self.shortest_path(source, target, metric)
-        if found is not None and breaks_no_more(found, plain):
+        found = self.rest_path(source, target, metric, limit_m, max_cost=seat_cost_ceiling(plain))
+        if found is not None:
             return found, False
         if not least_bad:
             return plain, True
@@ -671,7 +670,7 @@ class Router:
         budget: LabelBudget | None = None,
     ) -> Path:
         """When no path keeps ``limit_m`` (without breaking more of the profile's other limits
-        than the plain optimum, :func:`breaks_no_more`): the cheapest among such paths whose
+        than the plain optimum, :func:`seat_cost_ceiling`): the cheapest among such paths whose
         longest stretch without a seat is shortest, to within
         :data:`~routing.rests.LEAST_BAD_TOLERANCE_M` (bisection over the limit between
         ``limit_m`` and the plain optimum's longest stretch; see :mod:`routing.rests` for why
@@ -682,9 +681,8 @@ class Router:
         the best walk found so far is the answer (its longest stretch is what the route
         reports)."""
         best = plain if plain is not None else self.shortest_path(source, target, metric)
-        optimum = best
         lo, hi = limit_m, pieces_longest_gap(self.graph, best.pieces)
-        ceiling = optimum.cost_s + VIOLATION_PENALTY_S  # breaks_no_more, searched as a bound
+        ceiling = seat_cost_ceiling(best)
         query = self.rest_query()
         if budget is None:
             budget = LabelBudget.of_request(query.max_labels)
@@ -700,7 +698,7 @@ class Router:
             except SearchBudgetError:
                 found = None
             left -= query.last_settled
-            if found is None or not breaks_no_more(found, optimum):
+            if found is None:
                 lo = mid
             else:
                 best, hi = found, pieces_longest_gap(self.graph, found.pieces)
