@@ -1294,11 +1294,13 @@ def rest_search(
     max_cost
         Only walks cheaper than this count (``inf``: any): the search stops at the first key
         ``>= max_cost`` as at one ``>= best``, so a walk that would cost more is not searched
-        for (the least-bad probes' walks that break more than the plain route).
+        for (one that breaks more of the profile's limits than its plain route,
+        :func:`routing.engine.seat_cost_ceiling`).
 
     Returns ``(best cost, best label, best exit, settled labels, labels used)``; best label is
-    ``-1`` when no exit is reachable within the limit below ``max_cost``, :data:`BUDGET_EXHAUSTED` when the budget
-    stopped the search and :data:`POOL_FULL` when the pool ran out (grow it, run again).
+    ``-1`` when no exit is reachable within the limit below ``max_cost`` (best cost ``inf``),
+    :data:`BUDGET_EXHAUSTED` when the budget stopped the search and :data:`POOL_FULL` when the
+    pool ran out (grow it, run again).
     """
     first_out, head, cost = graph
     length, s_first, s_last, s_gap = seats
