@@ -171,6 +171,7 @@ class ObstacleOverlay:
             edges_hit = no_ids  # edge attributes changed
             closed_nodes = no_ids  # nodes closed: every edge in or out of them
             head_nodes = no_ids  # node kerb / wheelchair changed: the edges entering them
+            kerb_edges = no_ids  # a kerb on the edges themselves: met at their heads too
             if fx.closed:
                 e("closed")[ids_e] = True
                 edges_hit = ids_e
@@ -201,7 +202,7 @@ class ObstacleOverlay:
                 else:
                     e("kerb")[ids_e] = kind
                     e("kerb_height_cm")[ids_e] = fx.kerb_height_cm
-                    edges_hit = ids_e
+                    kerb_edges = ids_e
             if fx.surface is not None:
                 e("surface")[ids_e] = int(SurfaceClass[fx.surface.upper()])
                 edges_hit = ids_e
@@ -223,6 +224,7 @@ class ObstacleOverlay:
                 (self._entering(closed_nodes), MEETS_WALKED | MEETS_THROUGH),
                 (self._leaving(closed_nodes), MEETS_WALKED | MEETS_FROM_TAIL),
                 (self._entering(head_nodes), MEETS_THROUGH),
+                (kerb_edges, MEETS_THROUGH),
             )
             affected.append(
                 (

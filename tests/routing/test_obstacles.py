@@ -935,6 +935,27 @@ def test_a_closure_is_passed_exactly_where_the_verdict_meets_it(
     assert passed_any >= 5  # the trips from a closed edge's middle walk some of it
 
 
+def kerbs_met(
+    router: Router,
+    overlay: ObstacleOverlay,
+    trips: list[tuple[tuple[float, float], tuple[float, float]]],
+    prefix: str,
+) -> tuple[int, int, int]:
+    """Wheelchair routes both ways of each trip, each checked: it lists a staff kerb (an id
+    beginning with ``prefix``) as passed exactly when its verdict breaks the kerb limit.
+    Returns how many routes, how many passed one, and how many walked on a kerbed edge without
+    meeting its kerb."""
+    checked = passed_any = unmet = 0
+    for a, b in trips:
+        for route, passed, kerb_breaks in both_ways(router, overlay, a, b, "kerb_height"):
+            mine = [p for p in passed if p.startswith(prefix)]
+            assert bool(mine) == bool(kerb_breaks), (a, b, route.edges, passed, kerb_breaks)
+            checked += 1
+            passed_any += bool(mine)
+            unmet += bool(overlay.obstacles_on(route.edges)) and not mine
+    return checked, passed_any, unmet
+
+
 def test_a_kerb_is_passed_exactly_where_the_verdict_meets_it(
     router: Router, overlay: ObstacleOverlay
 ) -> None:
@@ -950,20 +971,48 @@ def test_a_kerb_is_passed_exactly_where_the_verdict_meets_it(
             for i, v in enumerate(nodes)
         ]
     )  # fmt: skip
-    checked = passed_any = beyond = 0
+    trips = []
     for v in nodes:
         entering = np.flatnonzero(g.head == v)
         far = latlon(g, int(rng.integers(0, g.node_count)))
         for e in entering[:3].tolist():
             lon, lat = point_along(g, int(e), 0.5)
-            for route, passed, kerb_breaks in both_ways(
-                router, overlay, far, (lat, lon), "kerb_height"
-            ):
-                mine = [p for p in passed if p.startswith("k")]
-                assert bool(mine) == bool(kerb_breaks), (v, route.edges, passed, kerb_breaks)
-                checked += 1
-                passed_any += bool(mine)
-                beyond += bool(overlay.obstacles_on(route.edges)) and not mine
+            trips.append((far, (lat, lon)))
+    checked, passed_any, beyond = kerbs_met(router, overlay, trips, "k")
     assert checked >= 30
     assert passed_any >= 3
     assert beyond >= 1  # the old reading (every piece wholly) listed a kerb the walk never met
+
+
+def test_a_kerb_on_a_way_is_passed_where_the_verdict_meets_it(
+    router: Router, overlay: ObstacleOverlay
+) -> None:
+    """A staff kerb drawn where no node is near lies on the ways (the edges' own ``kerb``),
+    which a walk crosses at their heads, as the verdict counts a way's kerb: a route that ends
+    on such a way neither breaks the kerb limit nor lists the kerb as passed, one that walks on
+    past its head does both. It was listed as passed wherever some of the way was walked
+    (random kerbs on Neukölln routes: 2 passed without a break)."""
+    g = router.graph
+    placed: list[tuple[int, list[float]]] = []
+    for e in lonely_midpoint_edges(router):
+        point = point_along(g, e)
+        match = match_geojson(g, router.index, {"type": "Point", "coordinates": point})
+        if match.nodes.size == 0:
+            placed.append((e, point))
+        if len(placed) == 8:
+            break
+    overlay.apply(
+        [
+            (f"w{i}", match_geojson(g, router.index, {"type": "Point", "coordinates": p}), ObstacleEffect(kerb_height_cm=10))
+            for i, (_, p) in enumerate(placed)
+        ]
+    )  # fmt: skip
+    rng = np.random.default_rng(7)
+    trips = []
+    for e, _ in placed:
+        lon, lat = point_along(g, e, 0.3)
+        trips.append((latlon(g, int(rng.integers(0, g.node_count))), (lat, lon)))
+    checked, passed_any, ended_on = kerbs_met(router, overlay, trips, "w")
+    assert checked >= 8
+    assert passed_any >= 1
+    assert ended_on >= 1  # a walk that ends on the kerbed way: not passed, as the verdict says
