@@ -415,15 +415,11 @@ def _reported_surfaces(avoid_surfaces: Any) -> np.ndarray:
     return _reported_surface_table(tuple(sorted(avoid_surfaces)))
 
 
+@functools.lru_cache(maxsize=16)
 def _reported_smoothness(worst: str | None) -> np.ndarray:
     """Smoothness codes reported as uneven (indexed by code + 1: UNKNOWN is -1): from
     :data:`POOR_SMOOTHNESS` on, and every grade worse than the profile's ``worst_smoothness``
     (a limit the route breaks there is said where it is, not only in the verdict)."""
-    return _reported_smoothness_table(worst)
-
-
-@functools.lru_cache(maxsize=16)
-def _reported_smoothness_table(worst: str | None) -> np.ndarray:
     table = np.zeros(len(Smoothness) + 1, dtype=bool)
     first = int(POOR_SMOOTHNESS)
     if worst is not None:

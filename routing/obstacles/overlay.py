@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -51,6 +51,19 @@ NODE_PATCHED_ATTRIBUTES: tuple[str, ...] = patchable_attributes("node")
 
 # --- the overlay -----------------------------------------------------------------------------
 _ActiveObstacle = tuple[str, ObstacleMatch, ObstacleEffect]
+_NO_IDS = np.zeros(0, dtype=np.int64)
+_NO_IDS.setflags(write=False)
+
+
+class _Targets(NamedTuple):
+    """Where one obstacle's effect goes (directed edges, nodes; :meth:`ObstacleOverlay._targets`)."""
+
+    along: np.ndarray  # edges whose own attributes change
+    closed_edges: np.ndarray
+    closed_nodes: np.ndarray  # every edge in or out of them is closed
+    kerb_nodes: np.ndarray  # a kerb set at the nodes: met entering them
+    kerb_edges: np.ndarray  # a kerb set on the ways (no node matched): met at their heads
+    node_level: bool  # a point on nodes: closed and wheelchair reach the nodes too
 
 
 class ObstacleOverlay:
@@ -142,6 +155,48 @@ class ObstacleOverlay:
         nodes = np.unique(np.concatenate([no_ids, *(m.nodes for _, m, _ in items)]))
         return np.unique(np.concatenate((edges, self._entering(nodes), self._leaving(nodes))))
 
+    def _targets(self, match: ObstacleMatch, fx: ObstacleEffect) -> _Targets:
+        """What ``fx`` at ``match`` writes and where a walk meets it (no array touched):
+        :meth:`_patch` writes by it, :meth:`changed_edges` only reads it."""
+        ids_e, ids_n = match.edges, match.nodes
+        node_level = match.is_point and ids_n.size > 0
+        closed_e = ids_e if fx.closed else _NO_IDS
+        closed_n = ids_n if fx.closed and node_level else _NO_IDS
+        if fx.elevator_out_of_service:
+            lift_e = ids_e[self._edge_is_elevator[ids_e]]
+            lift_n = ids_n[self._node_is_elevator[ids_n]]
+            if not (lift_e.size or lift_n.size):
+                lift_e = ids_e
+            closed_e, closed_n = np.union1d(closed_e, lift_e), np.union1d(closed_n, lift_n)
+        along = closed_e  # edge attributes changed
+        others = (fx.width_m, fx.surface, fx.smoothness, fx.step_count, fx.wheelchair)
+        if any(x is not None for x in others):
+            along = np.union1d(along, ids_e)
+        kerb = fx.kerb_height_cm is not None
+        return _Targets(
+            along, closed_e, closed_n,
+            ids_n if kerb and ids_n.size else _NO_IDS,
+            ids_e if kerb and not ids_n.size else _NO_IDS,
+            node_level,
+        )  # fmt: skip
+
+    def _met(self, at: _Targets) -> tuple[np.ndarray, np.ndarray]:
+        """The directed edges where a walk meets what :meth:`_targets` found, each with the
+        ``MEETS_*`` bits a piece on it must have (along an edge where walked; a closed node
+        where the walk passes it; a kerb, on the node or on the way, where it goes on past the
+        head)."""
+        parts = (
+            (at.along, MEETS_WALKED),
+            (self._entering(at.closed_nodes), MEETS_WALKED | MEETS_THROUGH),
+            (self._leaving(at.closed_nodes), MEETS_WALKED | MEETS_FROM_TAIL),
+            (self._entering(at.kerb_nodes), MEETS_THROUGH),
+            (at.kerb_edges, MEETS_THROUGH),
+        )
+        return (
+            np.concatenate([ids for ids, _ in parts]),
+            np.repeat(np.asarray([m for _, m in parts]), [ids.size for ids, _ in parts]),
+        )
+
     def _patch(
         self, items: list[_ActiveObstacle]
     ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[tuple[np.ndarray, np.ndarray]]]:
@@ -164,74 +219,38 @@ class ObstacleOverlay:
                 node[name] = self._pristine_node[name].copy()
             return node[name]
 
-        no_ids = np.zeros(0, dtype=np.int64)
         for _, match, fx in items:
             ids_e, ids_n = match.edges, match.nodes
-            node_level = match.is_point and ids_n.size > 0
-            edges_hit = no_ids  # edge attributes changed
-            closed_nodes = no_ids  # nodes closed: every edge in or out of them
-            head_nodes = no_ids  # node kerb / wheelchair changed: the edges entering them
-            kerb_edges = no_ids  # a kerb on the edges themselves: met at their heads too
-            if fx.closed:
-                e("closed")[ids_e] = True
-                edges_hit = ids_e
-                if node_level:
-                    n("closed")[ids_n] = True
-                    closed_nodes = ids_n
-            if fx.elevator_out_of_service:
-                lift_e = ids_e[self._edge_is_elevator[ids_e]]
-                lift_n = ids_n[self._node_is_elevator[ids_n]]
-                if not (lift_e.size or lift_n.size):
-                    lift_e = ids_e
-                e("closed")[lift_e] = True
-                if lift_n.size:
-                    n("closed")[lift_n] = True
-                edges_hit = np.union1d(edges_hit, lift_e)
-                closed_nodes = np.union1d(closed_nodes, lift_n)
+            at = self._targets(match, fx)
+            if fx.closed or fx.elevator_out_of_service:
+                e("closed")[at.closed_edges] = True
+                if at.closed_nodes.size:
+                    n("closed")[at.closed_nodes] = True
             if fx.width_m is not None:
                 width = e("width_m")
                 width[ids_e] = np.fmin(width[ids_e], np.float32(fx.width_m))
-                edges_hit = ids_e
             if fx.kerb_height_cm is not None:
                 kind = int(kerb_kind_from_height(fx.kerb_height_cm))
-                if ids_n.size:
-                    n("kerb")[ids_n] = kind
-                    n("kerb_height_cm")[ids_n] = fx.kerb_height_cm
-                    n("kerb_height_source")[ids_n] = int(KerbHeightSource.TAG)
-                    head_nodes = ids_n
+                if at.kerb_nodes.size:
+                    n("kerb")[at.kerb_nodes] = kind
+                    n("kerb_height_cm")[at.kerb_nodes] = fx.kerb_height_cm
+                    n("kerb_height_source")[at.kerb_nodes] = int(KerbHeightSource.TAG)
                 else:
-                    e("kerb")[ids_e] = kind
-                    e("kerb_height_cm")[ids_e] = fx.kerb_height_cm
-                    kerb_edges = ids_e
+                    e("kerb")[at.kerb_edges] = kind
+                    e("kerb_height_cm")[at.kerb_edges] = fx.kerb_height_cm
             if fx.surface is not None:
                 e("surface")[ids_e] = int(SurfaceClass[fx.surface.upper()])
-                edges_hit = ids_e
             if fx.smoothness is not None:
                 e("smoothness")[ids_e] = int(Smoothness[fx.smoothness.upper()])
-                edges_hit = ids_e
             if fx.step_count is not None:
                 e("is_steps")[ids_e] = True
                 e("step_count")[ids_e] = fx.step_count  # the whole flight on every piece (limits)
-                edges_hit = ids_e
             if fx.wheelchair is not None:
                 code = int(Wheelchair[fx.wheelchair.upper()])
                 e("wheelchair")[ids_e] = code
-                edges_hit = ids_e
-                if node_level:
+                if at.node_level:
                     n("wheelchair")[ids_n] = code
-            parts = (
-                (edges_hit, MEETS_WALKED),
-                (self._entering(closed_nodes), MEETS_WALKED | MEETS_THROUGH),
-                (self._leaving(closed_nodes), MEETS_WALKED | MEETS_FROM_TAIL),
-                (self._entering(head_nodes), MEETS_THROUGH),
-                (kerb_edges, MEETS_THROUGH),
-            )
-            affected.append(
-                (
-                    np.concatenate([ids for ids, _ in parts]),
-                    np.repeat(np.asarray([m for _, m in parts]), [ids.size for ids, _ in parts]),
-                )
-            )
+            affected.append(self._met(at))
         return edge, node, affected
 
     def changed_edges(self, match: ObstacleMatch, effect: ObstacleEffect) -> np.ndarray:
@@ -240,9 +259,8 @@ class ObstacleOverlay:
         nothing: a line or an area acts on the nodes it meets only with a kerb, so a closure
         drawn as a line that runs along no path (across a road at a crossing node) closes
         nothing. Raises like :meth:`apply` for a match made on another graph."""
-        (item,) = self._check([("", match, effect)])
-        _, _, affected = self._patch([item])
-        return np.unique(affected[0][0])
+        self._check([("", match, effect)])
+        return np.unique(self._met(self._targets(match, effect))[0])
 
     def pristine_graph(self) -> CompiledGraph:
         """The router's graph as it is without any obstacle (a view sharing the arrays)."""
