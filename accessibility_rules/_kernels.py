@@ -58,7 +58,7 @@ P_MAX_KERB_CM = 16  # inf without a limit
 P_MAX_KERB_F32 = 17
 P_MIN_WIDTH_M = 18  # 0 without a limit
 P_NEG_MIN_WIDTH_F32 = 19  # -min_width rounded to float32
-P_SEV_CLOSED = 20
+P_SEV_CLOSED_PER_M = 20
 P_SEV_STEPS = 21
 P_SEV_STEPS_PER_M = 22
 P_SEV_STEP_COUNT = 23
@@ -75,9 +75,10 @@ P_SEV_BARRIER = 33
 P_SEV_SIGNAL = 34
 P_SEV_PAVING = 35
 P_SEV_UNKNOWN = 36
-P_POLLEN_FACTOR = 37  # pollen_penalty_factor
-P_GREEN_PREFERENCE = 38
-P_INTENSITY = 39  # first of N_TAXA pollen intensities 0-3 (POLLEN_TAXA order; 0 = not avoided)
+P_SEV_CLOSED = 37  # per closed edge, whatever its length
+P_POLLEN_FACTOR = 38  # pollen_penalty_factor
+P_GREEN_PREFERENCE = 39
+P_INTENSITY = 40  # first of N_TAXA pollen intensities 0-3 (POLLEN_TAXA order; 0 = not avoided)
 N_TAXA = 9
 N_TREE_TAXA = 6  # the first N_TREE_TAXA taxa are tree genera: columns of ``trees``
 P_GRASSES = P_INTENSITY + 6
@@ -479,7 +480,7 @@ def edge_weights(
         along = 0.0
         if e & E_CLOSED:
             along_bits |= L_CLOSED
-            along += _nonneg(params[P_SEV_CLOSED] * length)
+            along += _nonneg(params[P_SEV_CLOSED] + params[P_SEV_CLOSED_PER_M] * length)
         if flags[F_AVOID_STEPS] and steps:
             along_bits |= L_STEPS
             along += _nonneg(params[P_SEV_STEPS] + params[P_SEV_STEPS_PER_M] * length)

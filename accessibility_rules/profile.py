@@ -144,13 +144,17 @@ class Severity(BaseModel):
     """How much breaking each hard limit costs, by how badly it is broken (units in the names).
 
     ``weights.py`` adds these seconds to the flat ``VIOLATION_PENALTY_S`` of every edge that breaks
-    a limit. The presets use two scales: about 1e8 s per flight, barrier or metre of closure means
-    *impassable* (a person has to be carried or lifted), about 1e6 s per cm, per percent over
-    100 m or per 100 m means *hard work* (possible with effort or help). A value of 0 leaves only
-    the flat part: every break then weighs the same.
+    a limit. The presets use three scales: 1e10 s (the highest) per piece of way closed by city
+    staff means *closed to everyone* (a fenced construction pit: no one passes), about 1e8 s
+    per flight or barrier means *impassable* (a person has to be carried or lifted), about 1e6 s
+    per cm, per percent over 100 m or per 100 m means *hard work* (possible with effort or help).
+    A value of 0 leaves only the flat part: every break then weighs the same.
     """
 
     model_config = _FROZEN_STRICT_KEYS
+    closed_s: float = _sev(
+        "Per piece of way (edge) closed by an obstacle, whatever its length (Limit closed)."
+    )
     closed_s_per_m: float = _sev("Per metre of way closed by an obstacle (Limit closed).")
     steps_s: float = _sev("Per forbidden flight of steps (avoid_steps), whatever its length.")
     steps_s_per_m: float = _sev("Per metre of a forbidden flight of steps (avoid_steps).")

@@ -50,8 +50,9 @@ metre, per cm of kerb above the limit, per cm of width below it, per barrier, pe
 2. among routes that break limits, the severity-weighted badness decides: the presets price an
    *impassable* break (a flight of steps or a barrier for a wheelchair) at about 1e8 s and
    *hard work* (1 % too steep over 100 m, 1 cm of kerb too high) at about 1e6 s, so a wheelchair
-   is sent 95 m up a 7 % slope rather than down three flights of steps; travel time only decides
-   between routes of equal badness.
+   is sent 95 m up a 7 % slope rather than down three flights of steps; a piece of way closed by
+   city staff at 1e10 s whatever its length (``closed_s``), so a route passes a closure only
+   where nothing else leads around; travel time only decides between routes of equal badness.
 
 The flat part is charged once per broken edge: with the ``along`` part when the edge breaks a
 limit along its length, else with the ``point`` part. A walk over part of an edge pays the whole
@@ -330,7 +331,8 @@ def profile_inputs(
         (_k.P_MAX_KERB_F32, _float32(max_kerb)),
         (_k.P_MIN_WIDTH_M, min_width),
         (_k.P_NEG_MIN_WIDTH_F32, _float32(-min_width)),
-        (_k.P_SEV_CLOSED, sev.closed_s_per_m),
+        (_k.P_SEV_CLOSED, sev.closed_s),
+        (_k.P_SEV_CLOSED_PER_M, sev.closed_s_per_m),
         (_k.P_SEV_STEPS, sev.steps_s),
         (_k.P_SEV_STEPS_PER_M, sev.steps_s_per_m),
         (_k.P_SEV_STEP_COUNT, sev.step_count_s_per_step),

@@ -80,6 +80,7 @@ STEPS = {"is_steps": True, "step_count": 5, "incline_source": InclineSource.UNKN
 CROSSING = {"crossing": CrossingKind.TRAFFIC_SIGNALS, "crossing_share": 1.0}
 #: parameter → (preset, overrides, edge changes, how badly the limit is broken in its unit)
 EFFECTS: dict[str, tuple[str, dict[str, Any], dict[str, Any], float]] = {
+    "closed_s": ("walk", {}, {"closed": True}, 1.0),
     "closed_s_per_m": ("walk", {}, {"closed": True}, 100.0),
     "steps_s": ("wheelchair", {}, STEPS, 1.0),
     "steps_s_per_m": ("wheelchair", {}, {**STEPS, "length_m": 4.0}, 4.0),
@@ -276,6 +277,9 @@ def test_wheelchair_takes_any_compliant_detour() -> None:
         ("stroller", [{"kerb_count": 1, "kerb_height_cm": 14.0}], [{**STEPS, "step_count": 10}]),
         # elderly: a stile can be climbed with care, but a closure cannot be passed
         ("elderly", [{"barrier": BarrierKind.STILE}], [{"closed": True, "length_m": 20.0}]),
+        # a rollator that must break limits anyway: twelve steps and a way mapped wheelchair=no
+        # are still better than 5 m closed by city staff (Neukölln, a staff closure was taken)
+        ("rollator", [{**STEPS, "step_count": 12}, {"wheelchair": Wheelchair.NO}], [{"closed": True, "length_m": 5.0}]),
     ],
 )  # fmt: skip
 def test_the_least_bad_route_is_the_one_a_person_would_choose(
@@ -283,6 +287,27 @@ def test_the_least_bad_route_is_the_one_a_person_would_choose(
 ) -> None:
     routes = {"better": flat(50) + better + flat(50), "worse": flat(30) + worse + flat(30)}
     assert cheapest(profile, routes) == "better"
+
+
+@pytest.mark.parametrize("preset", preset_names())
+def test_a_metre_closed_by_staff_is_worse_than_every_other_break_at_once(preset: str) -> None:
+    """A closure is closed to everyone; steps, barriers and ``wheelchair=no`` ways are not: a
+    route that breaks all of them, a long flight, high kerbs, a steep slope, a narrow gap, a
+    stile, a way mapped ``wheelchair=no``, still beats one metre of closure (every preset). Before
+    ``closed_s``, a closure weighed only per metre: 5 m of it were less than twelve steps."""
+    everything = [
+        {**STEPS, "step_count": 20, "length_m": 6.0},
+        {"kerb_count": 2, "kerb_height_cm": 15.0},
+        *slope(100, 12.0),
+        {"width_m": 0.5},
+        {"barrier": BarrierKind.STILE},
+        {"wheelchair": Wheelchair.NO},
+    ]
+    routes = {
+        "breaks": flat(50) + everything + flat(50),
+        "closed": [{"closed": True, "length_m": 1.0}],
+    }
+    assert cheapest(preset, routes) == "breaks"
 
 
 def test_estimated_slope_is_preferred_to_steps_whatever_the_profile_says() -> None:

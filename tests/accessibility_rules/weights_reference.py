@@ -201,7 +201,7 @@ def reference_weights_and_parts(
         return np.where(broken, np.nan_to_num(amount, nan=0.0, posinf=0.0, neginf=0.0), 0.0)
 
     along_parts = [  # (broken, its limit, its price in seconds)
-        (eff.closed, Limit.CLOSED, sev.closed_s_per_m * length),
+        (eff.closed, Limit.CLOSED, sev.closed_s + sev.closed_s_per_m * length),
         (avoided_steps, Limit.STEPS, sev.steps_s + sev.steps_s_per_m * length),
         (long_flight, Limit.STEP_COUNT, sev.step_count_s_per_step * over(long_flight, step_count - max_steps)),
         (no_handrail, Limit.HANDRAIL, sev.handrail_s_per_m * length),
