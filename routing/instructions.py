@@ -64,7 +64,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from accessibility_rules.attributes import HighwayClass
+from accessibility_rules.attributes import HighwayClass, Wheelchair
 from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.profile import Profile
 from graphs.model import CompiledGraph
@@ -208,6 +208,56 @@ def _seat_events(route: Route, lang: Language) -> list[tuple[float, str, float, 
     return out
 
 
+def _wheelchair_no_events(
+    route: Route, lang: Language, flights: set[float], graph: CompiledGraph | None
+) -> list[tuple[float, float, float, str]]:
+    """``(at_m, lon, lat, text)`` per stretch or place of ``route`` mapped ``wheelchair=no``
+    that breaks its profile's limit (its ``wheelchair_no`` breaks: only profiles that respect
+    the tag have them), said where it begins: "Weg nicht für Rollstühle freigegeben auf 40 m"
+    (a way), "nicht für Rollstühle freigegeben" (a node). No barrier kind lists the tag, so
+    the closing sentence alone said it, among others ("und 1 weitere"). A break at the place
+    of a flight of steps said (``flights``: their ``at_m``) is said by the flight.
+
+    A way's break is placed where its piece begins, a node's at the node, which is also where
+    the next piece begins: with the ``graph`` the route was found on, a break is the way's when
+    the piece beginning there is tagged (``route.edges``, ``route.walked_m``), and consecutive
+    pieces, with the nodes at their ends, make one stretch; without it every break is said as a
+    place."""
+    breaks = [b for b in route.accessibility.breaks if b.limit == "wheelchair_no"]
+    if not breaks:
+        return []
+    ways: dict[float, float] = {}  # where a tagged piece begins (as breaks are placed) -> its end
+    if graph is not None:
+        tagged = graph.edge["wheelchair"]
+        at = 0.0
+        for edge, walked in zip(route.edges, route.walked_m, strict=False):
+            if walked > 0.0 and tagged[edge] == _WHEELCHAIR_NO:
+                ways.setdefault(round_float(at), at + walked)
+            at += walked
+    runs: list[list[Any]] = []  # [start, end (None: a place), lon, lat]
+    for b in breaks:
+        end = ways.get(b.at_m)
+        last = runs[-1] if runs else None
+        if last is not None and last[1] is not None and b.at_m <= last[1] + 0.05:
+            last[1] = max(last[1], end if end is not None else b.at_m)  # goes on, or its node
+        else:
+            runs.append([b.at_m, end, b.lon, b.lat])
+    w = _WORDS[lang]
+    out = []
+    for start, end, lon, lat in runs:
+        if start in flights:
+            continue
+        if end is None:
+            text = w["no_wheelchair_point"]
+        else:
+            text = w["no_wheelchair_way"].format(d=metres(end - start, lang))
+        out.append((start, lon, lat, w["caution"] + text))
+    return out
+
+
+#: ``Wheelchair.NO`` as the graph stores it.
+_WHEELCHAIR_NO = int(Wheelchair.NO)
+
 _WORDS = {
     "de": {
         "after": "Nach {d}", "depart": "Starten Sie", "arrive": "Sie haben Ihr Ziel erreicht.",
@@ -215,6 +265,8 @@ _WORDS = {
         "stop_back": ", dann umkehren",
         "arrive_after": "haben Sie Ihr Ziel erreicht.", "again": "erneut",
         "staying": "weiter auf {way}", "caution": "Achtung, ", "crossing": " und die Straße überqueren.",
+        "no_wheelchair_way": "Weg nicht für Rollstühle freigegeben auf {d}",
+        "no_wheelchair_point": "nicht für Rollstühle freigegeben",
     },
     "en": {
         "after": "In {d}", "depart": "Start", "arrive": "You have arrived.",
@@ -222,6 +274,8 @@ _WORDS = {
         "stop_back": ", then turn around",
         "arrive_after": "you have arrived.", "again": "again", "staying": "staying on {way}",
         "caution": "Caution, ", "crossing": " and cross the road.",
+        "no_wheelchair_way": "way not open to wheelchairs for {d}",
+        "no_wheelchair_point": "not open to wheelchairs",
     },
 }  # fmt: skip
 
@@ -708,13 +762,16 @@ def instructions(
             text += w["stop_back"]
         lon, lat = geo[stop.point]
         events.append((stop.at_m, 1, "via", stop.at_m, lon, lat, text + ".", None))
-    has_steps = False  # merging keeps every flight of steps
+    flights: set[float] = set()  # merging keeps every flight of steps
     for barrier in _surfaces(_slopes(_kerb_runs(_merge_crossings(route.barriers)))):
         text = describe_barrier(barrier.kind, barrier.details, lang)
         if barrier.kind == "steps":
             text = w["caution"] + text
-            has_steps = True
+            flights.add(barrier.at_m)
         events.append((barrier.at_m, 3, "barrier", barrier.at_m, barrier.lon, barrier.lat, _capital(text) + ".", None))  # fmt: skip
+    has_steps = bool(flights)
+    for at_m, lon, lat, text in _wheelchair_no_events(route, lang, flights, graph):
+        events.append((at_m, 3, "barrier", at_m, lon, lat, _capital(text) + ".", None))
     for at_m, kind, lon, lat, text in _seat_events(route, lang):
         events.append((at_m, 3, kind, round_float(at_m), lon, lat, _capital(text) + ".", None))
     if graph is not None and profile is not None:

@@ -386,7 +386,7 @@ class Way:
 
 _WORDS = {
     "de": {
-        "steps": "Treppe mit {n} Stufen", "steps_unknown": "Treppe (Anzahl der Stufen unbekannt)",
+        "steps": "Treppe mit {n} Stufen", "steps_one": "Treppe mit 1 Stufe", "steps_unknown": "Treppe (Anzahl der Stufen unbekannt)",
         "handrail_yes": "mit Handlauf", "handrail_no": "ohne Handlauf",
         "kerb": "Bordstein {kind} ({h})", "kerb_unknown": "Bordstein unbekannter Höhe",
         "kerbs": "{n} Bordsteine", "kerbs_alike": "{n} Bordsteine {kind} ({h})",
@@ -406,7 +406,7 @@ _WORDS = {
         "at": "bei {d}", "caution": "Achtung: ",
     },
     "en": {
-        "steps": "stairs with {n} steps", "steps_unknown": "stairs (number of steps unknown)",
+        "steps": "stairs with {n} steps", "steps_one": "stairs with 1 step", "steps_unknown": "stairs (number of steps unknown)",
         "handrail_yes": "with handrail", "handrail_no": "without handrail",
         "kerb": "kerb {kind} ({h})", "kerb_unknown": "kerb of unknown height",
         "kerbs": "{n} kerbs", "kerbs_alike": "{n} kerbs {kind} ({h})",
@@ -547,7 +547,8 @@ def describe_barrier(kind: str, details: Mapping[str, Any], lang: Language) -> s
     "Treppe mit 5 Stufen, mit Handlauf", "Bordstein abgesenkt (3 cm)"."""
     w, d = _WORDS[lang], details
     if kind == "steps":
-        text = w["steps"].format(n=d["step_count"]) if d.get("step_count") else w["steps_unknown"]
+        n = d.get("step_count")
+        text = (w["steps_one"] if n == 1 else w["steps"].format(n=n)) if n else w["steps_unknown"]
         if d.get("handrail") in ("yes", "no"):
             text += ", " + w[f"handrail_{d['handrail']}"]
         return text
@@ -720,6 +721,10 @@ def _limit_noun(limit: str, lang: Language, *, accusative: bool = False) -> str:
     return de if lang == "de" else en
 
 
+#: "Stufen" / "Stufe" after a number of steps (by whether it is one).
+_STEP_WORDS = {"de": ("Stufen", "Stufe"), "en": ("steps", "step")}
+
+
 def break_phrase(item: Mapping[str, Any], lang: Language, *, exact: bool = False) -> str:
     """A broken limit in words with its value and place: "Treppe (5 Stufen) bei 120 m",
     "incline 7 % (estimated; limit 6 %) at 300 m". ``item`` is one ``accessibility.breaks``
@@ -732,7 +737,8 @@ def break_phrase(item: Mapping[str, Any], lang: Language, *, exact: bool = False
     extras: list[str] = []
     if isinstance(value, int | float) and not isinstance(value, bool):
         if limit in ("steps", "step_count"):
-            extras.append(f"{int(value)} {'Stufen' if lang == 'de' else 'steps'}")
+            n = int(value)
+            extras.append(f"{n} {_STEP_WORDS[lang][n == 1]}")
         else:
             digits = 2 if unit == "m" and limit not in _WALKED_LIMITS else 0
             extras.append(f"{_num(float(value), lang, digits)}{' ' + str(unit) if unit else ''}")

@@ -40,6 +40,8 @@ from routing.wording import (
     Language,
     Way,
     accessibility_sentence,
+    break_phrase,
+    describe_barrier,
     end_short_phrase,
     metres,
     street_with_article,
@@ -1003,3 +1005,58 @@ def test_the_steps_say_where_a_route_keeping_the_limits_would_start_and_end() ->
     )
     for bearing, word in ((0, "nördlich"), (22, "nördlich"), (23, "nordöstlich"), (337, "nordwestlich"), (338, "nördlich"), (180, "südlich")):  # fmt: skip
         assert end_short_phrase({**ends[0], "bearing_deg": bearing}, "de").endswith(f"{word}.")
+
+
+def test_wheelchair_no_is_said_where_it_begins() -> None:
+    """A profile's ``wheelchair_no`` breaks are said where they begin: pieces of tagged way in a
+    row (and a tagged node at their end) as one stretch with its metres walked, a tagged node
+    alone as a place, one at a flight of steps said by the flight; without the graph (which
+    tells a way's break from a node's: both lie where a piece begins) each as a place. Only
+    the closing sentence said them ("und 1 weitere" behind three other breaks)."""
+    from types import SimpleNamespace
+
+    from accessibility_rules.attributes import Wheelchair
+    from routing.route import Break
+
+    def no_chairs(at_m: float) -> Break:
+        return Break("wheelchair_no", "wheelchair", at_m, 7.7, 49.44, "no", None, None, False, "")
+
+    # pieces: 0-50 open, 50-62 and 62-80 tagged, 80-130 open (its tail node tagged), 130-150
+    # open, 150-155 steps tagged, 155-200 open
+    tags = [0, 1, 1, 0, 0, 1, 0]
+    walked = [50.0, 12.0, 18.0, 50.0, 20.0, 5.0, 45.0]
+    graph = SimpleNamespace(
+        edge={"wheelchair": np.array([Wheelchair.NO if t else Wheelchair.UNKNOWN for t in tags])}
+    )
+    breaks = [no_chairs(x) for x in (50.0, 62.0, 80.0, 130.0, 150.0)]
+    seg = [Segment(0, "Mittelweg", "path", False, 0.0, 200.0, 0, 9, 1)]
+    flight = Barrier("steps", 150.0, 7.7, 49.44, {"step_count": 4, "handrail": "yes"})
+    route = _route(
+        seg, _east(10), barriers=[flight], edges=list(range(7)), walked_m=walked,
+        accessibility=Accessibility("no", 1.0, breaks, []),
+    )  # fmt: skip
+    said = [(s.at_m, s.text) for s in instructions(route, "de", graph=graph) if s.type == "barrier"]  # type: ignore[arg-type]
+    assert said == [
+        (50.0, "Nach 50 m: Achtung, Weg nicht für Rollstühle freigegeben auf 30 m."),
+        (130.0, "Nach 80 m: Achtung, nicht für Rollstühle freigegeben."),
+        (150.0, "Nach 20 m: Achtung, Treppe mit 4 Stufen, mit Handlauf."),
+    ]
+    en = [s.text for s in instructions(route, "en", graph=graph) if s.type == "barrier"]  # type: ignore[arg-type]
+    assert en[0] == "In 50 m: Caution, way not open to wheelchairs for 30 m."
+    # without the graph: each break a place of its own
+    plain = [s.text for s in instructions(route, "de") if s.type == "barrier"]
+    assert plain[:3] == [
+        "Nach 50 m: Achtung, nicht für Rollstühle freigegeben.",
+        "Nach 10 m: Achtung, nicht für Rollstühle freigegeben.",
+        "Nach 20 m: Achtung, nicht für Rollstühle freigegeben.",
+    ]
+
+
+def test_one_step_is_said_in_the_singular() -> None:
+    """A flight walked for one step, and a verdict naming one: "1 Stufe", "1 step"."""
+    one = Barrier("steps", 10.0, 7.7, 49.44, {"step_count": 1, "handrail": "no"})
+    assert describe_barrier("steps", one.details, "de") == "Treppe mit 1 Stufe, ohne Handlauf"
+    assert describe_barrier("steps", one.details, "en") == "stairs with 1 step, without handrail"
+    item = {"limit": "step_count", "value": 1, "at_m": 10.0}
+    assert break_phrase(item, "de").startswith("Treppe (1 Stufe")
+    assert break_phrase(item, "en").startswith("stairs (1 step")
