@@ -208,55 +208,67 @@ def _seat_events(route: Route, lang: Language) -> list[tuple[float, str, float, 
     return out
 
 
-def _wheelchair_no_events(
+def _stretch_events(
     route: Route, lang: Language, flights: set[float], graph: CompiledGraph | None
 ) -> list[tuple[float, float, float, str]]:
-    """``(at_m, lon, lat, text)`` per stretch or place of ``route`` mapped ``wheelchair=no``
-    that breaks its profile's limit (its ``wheelchair_no`` breaks: only profiles that respect
-    the tag have them), said where it begins: "Weg nicht für Rollstühle freigegeben auf 40 m"
-    (a way), "nicht für Rollstühle freigegeben" (a node). No barrier kind lists the tag, so
-    the closing sentence alone said it, among others ("und 1 weitere"). A break at the place
-    of a flight of steps said (``flights``: their ``at_m``) is said by the flight.
+    """``(at_m, lon, lat, text)`` per stretch or place of ``route`` that breaks its profile's
+    ``closed`` or ``wheelchair_no`` limit (a staff closure; a way or node mapped
+    ``wheelchair=no``, a break only for profiles that respect the tag), said where it begins:
+    "Weg gesperrt auf 20 m", "Weg nicht für Rollstühle freigegeben auf 40 m" (a way),
+    "gesperrt", "nicht für Rollstühle freigegeben" (a node). No barrier kind lists either, so
+    the closing sentence alone said them, among others ("und 1 weitere"). A ``wheelchair_no``
+    break at the place of a flight of steps said (``flights``: their ``at_m``) is said by the
+    flight.
 
     A way's break is placed where its piece begins, a node's at the node, which is also where
-    the next piece begins: with the ``graph`` the route was found on, a break is the way's when
-    the piece beginning there is tagged (``route.edges``, ``route.walked_m``), and consecutive
-    pieces, with the nodes at their ends, make one stretch; without it every break is said as a
-    place."""
-    breaks = [b for b in route.accessibility.breaks if b.limit == "wheelchair_no"]
-    if not breaks:
-        return []
-    ways: dict[float, float] = {}  # where a tagged piece begins (as breaks are placed) -> its end
-    if graph is not None:
-        tagged = graph.edge["wheelchair"]
-        at = 0.0
-        for edge, walked in zip(route.edges, route.walked_m, strict=False):
-            if walked > 0.0 and tagged[edge] == _WHEELCHAIR_NO:
-                ways.setdefault(round_float(at), at + walked)
-            at += walked
-    runs: list[list[Any]] = []  # [start, end (None: a place), lon, lat]
-    for b in breaks:
-        end = ways.get(b.at_m)
-        last = runs[-1] if runs else None
-        if last is not None and last[1] is not None and b.at_m <= last[1] + 0.05:
-            last[1] = max(last[1], end if end is not None else b.at_m)  # goes on, or its node
-        else:
-            runs.append([b.at_m, end, b.lon, b.lat])
+    the next piece begins: with the ``graph`` the route was found on (its live attributes,
+    staff obstacles included), a break is the way's when the piece beginning there has the
+    attribute (``route.edges``, ``route.walked_m``), and consecutive pieces, with the nodes at
+    their ends, make one stretch; without it every break is said as a place."""
+    out: list[tuple[float, float, float, str]] = []
     w = _WORDS[lang]
-    out = []
-    for start, end, lon, lat in runs:
-        if start in flights:
+    for limit, way_words, place_words in _STRETCH_LIMITS:
+        breaks = [b for b in route.accessibility.breaks if b.limit == limit]
+        if not breaks:
             continue
-        if end is None:
-            text = w["no_wheelchair_point"]
-        else:
-            text = w["no_wheelchair_way"].format(d=metres(end - start, lang))
-        out.append((start, lon, lat, w["caution"] + text))
+        ways: dict[float, float] = {}  # where a piece with it begins (as placed) -> its end
+        if graph is not None:
+            on_way = _ON_WAY[limit]
+            at = 0.0
+            for edge, walked in zip(route.edges, route.walked_m, strict=False):
+                if walked > 0.0 and on_way(graph, edge):
+                    ways.setdefault(round_float(at), at + walked)
+                at += walked
+        runs: list[list[Any]] = []  # [start, end (None: a place), lon, lat]
+        for b in breaks:
+            end = ways.get(b.at_m)
+            last = runs[-1] if runs else None
+            if last is not None and last[1] is not None and b.at_m <= last[1] + 0.05:
+                last[1] = max(last[1], end if end is not None else b.at_m)  # on, or its node
+            else:
+                runs.append([b.at_m, end, b.lon, b.lat])
+        for start, end, lon, lat in runs:
+            if limit == "wheelchair_no" and start in flights:
+                continue
+            if end is None:
+                text = w[place_words]
+            else:
+                text = w[way_words].format(d=metres(end - start, lang))
+            out.append((start, lon, lat, w["caution"] + text))
     return out
 
 
-#: ``Wheelchair.NO`` as the graph stores it.
-_WHEELCHAIR_NO = int(Wheelchair.NO)
+#: The limits :func:`_stretch_events` says, with the words of a way and of a place.
+_STRETCH_LIMITS = (
+    ("closed", "closed_way", "closed_point"),
+    ("wheelchair_no", "no_wheelchair_way", "no_wheelchair_point"),
+)
+#: Per limit of :data:`_STRETCH_LIMITS`: whether an edge of a graph has it along it.
+_ON_WAY: dict[str, Callable[[CompiledGraph, int], bool]] = {
+    "closed": lambda graph, edge: bool(graph.edge["closed"][edge]),
+    "wheelchair_no": lambda graph, edge: bool(graph.edge["wheelchair"][edge] == Wheelchair.NO),
+}
+
 
 _WORDS = {
     "de": {
@@ -265,6 +277,7 @@ _WORDS = {
         "stop_back": ", dann umkehren",
         "arrive_after": "haben Sie Ihr Ziel erreicht.", "again": "erneut",
         "staying": "weiter auf {way}", "caution": "Achtung, ", "crossing": " und die Straße überqueren.",
+        "closed_way": "Weg gesperrt auf {d}", "closed_point": "gesperrt",
         "no_wheelchair_way": "Weg nicht für Rollstühle freigegeben auf {d}",
         "no_wheelchair_point": "nicht für Rollstühle freigegeben",
     },
@@ -274,6 +287,7 @@ _WORDS = {
         "stop_back": ", then turn around",
         "arrive_after": "you have arrived.", "again": "again", "staying": "staying on {way}",
         "caution": "Caution, ", "crossing": " and cross the road.",
+        "closed_way": "way closed for {d}", "closed_point": "closed",
         "no_wheelchair_way": "way not open to wheelchairs for {d}",
         "no_wheelchair_point": "not open to wheelchairs",
     },
@@ -770,7 +784,7 @@ def instructions(
             flights.add(barrier.at_m)
         events.append((barrier.at_m, 3, "barrier", barrier.at_m, barrier.lon, barrier.lat, _capital(text) + ".", None))  # fmt: skip
     has_steps = bool(flights)
-    for at_m, lon, lat, text in _wheelchair_no_events(route, lang, flights, graph):
+    for at_m, lon, lat, text in _stretch_events(route, lang, flights, graph):
         events.append((at_m, 3, "barrier", at_m, lon, lat, _capital(text) + ".", None))
     for at_m, kind, lon, lat, text in _seat_events(route, lang):
         events.append((at_m, 3, kind, round_float(at_m), lon, lat, _capital(text) + ".", None))

@@ -1007,12 +1007,13 @@ def test_the_steps_say_where_a_route_keeping_the_limits_would_start_and_end() ->
         assert end_short_phrase({**ends[0], "bearing_deg": bearing}, "de").endswith(f"{word}.")
 
 
-def test_wheelchair_no_is_said_where_it_begins() -> None:
-    """A profile's ``wheelchair_no`` breaks are said where they begin: pieces of tagged way in a
-    row (and a tagged node at their end) as one stretch with its metres walked, a tagged node
-    alone as a place, one at a flight of steps said by the flight; without the graph (which
-    tells a way's break from a node's: both lie where a piece begins) each as a place. Only
-    the closing sentence said them ("und 1 weitere" behind three other breaks)."""
+def test_wheelchair_no_and_closures_are_said_where_they_begin() -> None:
+    """A profile's ``wheelchair_no`` and ``closed`` breaks are said where they begin: pieces
+    of tagged way in a row (and a tagged node at their end) as one stretch with its metres
+    walked, a tagged node alone as a place, a ``wheelchair_no`` at a flight of steps said by
+    the flight (a closure there is said); without the graph (which tells a way's break from a
+    node's: both lie where a piece begins) each as a place. Only the closing sentence said
+    them ("und 1 weitere" behind three other breaks)."""
     from types import SimpleNamespace
 
     from accessibility_rules.attributes import Wheelchair
@@ -1026,7 +1027,10 @@ def test_wheelchair_no_is_said_where_it_begins() -> None:
     tags = [0, 1, 1, 0, 0, 1, 0]
     walked = [50.0, 12.0, 18.0, 50.0, 20.0, 5.0, 45.0]
     graph = SimpleNamespace(
-        edge={"wheelchair": np.array([Wheelchair.NO if t else Wheelchair.UNKNOWN for t in tags])}
+        edge={
+            "wheelchair": np.array([Wheelchair.NO if t else Wheelchair.UNKNOWN for t in tags]),
+            "closed": np.array([False] * 5 + [True, False]),
+        }
     )
     breaks = [no_chairs(x) for x in (50.0, 62.0, 80.0, 130.0, 150.0)]
     seg = [Segment(0, "Mittelweg", "path", False, 0.0, 200.0, 0, 9, 1)]
@@ -1043,6 +1047,20 @@ def test_wheelchair_no_is_said_where_it_begins() -> None:
     ]
     en = [s.text for s in instructions(route, "en", graph=graph) if s.type == "barrier"]  # type: ignore[arg-type]
     assert en[0] == "In 50 m: Caution, way not open to wheelchairs for 30 m."
+    # a closure is said even at a flight (the flight does not say it), a closed node as a place
+    closed = Break("closed", "closed", 150.0, 7.7, 49.44, None, None, None, False, "")
+    node = Break("closed", "closed", 50.0, 7.7, 49.44, None, None, None, False, "")
+    both = dataclasses.replace(
+        route, accessibility=Accessibility("no", 1.0, [node, *breaks, closed], [])
+    )
+    said = [(s.at_m, s.text) for s in instructions(both, "de", graph=graph) if s.type == "barrier"]  # type: ignore[arg-type]
+    assert said == [
+        (50.0, "Nach 50 m: Achtung, gesperrt."),
+        (50.0, "Achtung, Weg nicht für Rollstühle freigegeben auf 30 m."),
+        (130.0, "Nach 80 m: Achtung, nicht für Rollstühle freigegeben."),
+        (150.0, "Nach 20 m: Achtung, Treppe mit 4 Stufen, mit Handlauf."),
+        (150.0, "Achtung, Weg gesperrt auf 5 m."),
+    ]
     # without the graph: each break a place of its own
     plain = [s.text for s in instructions(route, "de") if s.type == "barrier"]
     assert plain[:3] == [

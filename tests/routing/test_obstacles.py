@@ -1018,13 +1018,28 @@ def test_a_kerb_on_a_way_is_passed_where_the_verdict_meets_it(
     assert ended_on >= 1  # a walk that ends on the kerbed way: not passed, as the verdict says
 
 
-def test_a_staff_wheelchair_no_is_said_in_the_steps_where_it_begins(
-    router: Router, overlay: ObstacleOverlay
+#: (effect, profile, limit, what the German and the English step say)
+SAID_STRETCHES = [
+    ({"wheelchair": "no"}, "wheelchair", "wheelchair_no",
+     ("Weg nicht für Rollstühle freigegeben auf", "way not open to wheelchairs for")),
+    ({"closed": True}, "walk", "closed", ("Weg gesperrt auf", "way closed for")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("effect", "profile", "limit", "words"), SAID_STRETCHES)
+def test_a_staff_closure_or_wheelchair_no_is_said_in_the_steps_where_it_begins(
+    router: Router,
+    overlay: ObstacleOverlay,
+    effect: dict[str, Any],
+    profile: str,
+    limit: str,
+    words: tuple[str, str],
 ) -> None:
-    """A way staff mark ``wheelchair=no`` that a wheelchair route must walk (its destination
+    """A way staff close, or mark ``wheelchair=no``, that a route must walk (its destination
     lies on it) is said in the steps where the walk enters it, with the metres walked on it
-    ("Achtung, Weg nicht für Rollstühle freigegeben auf 20 m"). No barrier kind lists the tag:
-    only the closing sentence said it, and behind three other breaks not at all."""
+    ("Achtung, Weg gesperrt auf 20 m", "Achtung, Weg nicht für Rollstühle freigegeben auf 20
+    m"). No barrier kind lists either: only the closing sentence said them ("Die Route ist
+    nicht barrierefrei: Sperrung bei 3,3 km"), and behind three other breaks not at all."""
     from routing.instructions import instructions
     from routing.wording import Language, metres
 
@@ -1033,23 +1048,20 @@ def test_a_staff_wheelchair_no_is_said_in_the_steps_where_it_begins(
     assert edges
     for e in edges:
         match = match_geojson(g, router.index, point_geojson(g, e))
-        overlay.apply([("no-chairs", match, ObstacleEffect(wheelchair="no"))])
+        overlay.apply([("staff", match, ObstacleEffect(**effect))])
         destination = point_along(g, e, 0.7)
         origin = latlon(g, int(g.tail[e]))
-        route = router.route(origin, (destination[1], destination[0]), "wheelchair")
+        route = router.route(origin, (destination[1], destination[0]), profile)
         on_it = [s for s in route.segments if s.edge in twins(g, e) and s.length_m > 0]
-        breaks = [b for b in route.accessibility.breaks if b.limit == "wheelchair_no"]
+        breaks = [b for b in route.accessibility.breaks if b.limit == limit]
         assert on_it, (e, route.edges)
         assert breaks, (e, route.edges)
         start, walked = on_it[0].start_m, sum(s.length_m for s in on_it)
-        said_as: tuple[tuple[Language, str], ...] = (
-            ("de", "Weg nicht für Rollstühle freigegeben auf"),
-            ("en", "way not open to wheelchairs for"),
-        )
-        for lang, words in said_as:
-            said = [s for s in instructions(route, lang, graph=g) if words in s.text]
+        languages: tuple[Language, Language] = ("de", "en")
+        for lang, text in zip(languages, words, strict=True):
+            said = [s for s in instructions(route, lang, graph=g) if text in s.text]
             assert len(said) == 1, [s.text for s in instructions(route, lang, graph=g)]
             assert abs(said[0].at_m - start) <= 0.1
-            assert said[0].text.endswith(f"{words} {metres(walked, lang)}."), said[0].text
+            assert said[0].text.endswith(f"{text} {metres(walked, lang)}."), said[0].text
         assert breaks[0].at_m == pytest.approx(start, abs=0.1)
     overlay.apply([])
