@@ -108,10 +108,16 @@ def in_berlin(when: dt.datetime, first_year: int, last_year: int) -> dt.datetime
     """``when`` in Europe/Berlin time (a naive time is Berlin's: the city's), or None when its year there is
     outside ``first_year … last_year``: the range is the city's however a time is written
     ("2199-12-31T23:59-12:00" is 2200 in Berlin). A year far outside is None before converting
-    (no overflow at year 1 or 9999)."""
+    (no overflow at year 1 or 9999). A naive time the clocks skip (02:30 on the spring
+    morning they go forward) is the one an hour later that they show (03:30+02:00, the same
+    instant as 02:30+01:00); one they show twice (autumn), the first."""
     if not first_year - 1 <= when.year <= last_year + 1:
         return None
-    local = when.replace(tzinfo=BERLIN) if when.utcoffset() is None else when.astimezone(BERLIN)
+    if when.utcoffset() is None:
+        local = when.replace(tzinfo=BERLIN)
+        local = local.astimezone(dt.UTC).astimezone(BERLIN)  # a skipped time: as shown
+    else:
+        local = when.astimezone(BERLIN)
     return local if first_year <= local.year <= last_year else None
 
 

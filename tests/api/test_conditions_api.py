@@ -124,6 +124,26 @@ def test_conditions_are_reported_and_routes_carry_their_facts(client: TestClient
     assert route["cost_s"] >= route["duration_s"] * 0.99
 
 
+@pytest.mark.parametrize(
+    ("asked", "said"),
+    [
+        ("2026-03-29T02:30", "2026-03-29T03:30:00+02:00"),  # clocks skip 02:00-03:00
+        ("2026-03-29T01:30", "2026-03-29T01:30:00+01:00"),
+        ("2026-10-25T02:30", "2026-10-25T02:30:00+02:00"),  # shown twice: the first
+        ("2026-10-25T02:30+01:00", "2026-10-25T02:30:00+01:00"),  # the second, as asked
+    ],
+)
+def test_a_departure_the_clocks_skip_is_said_as_they_show_it(
+    client: TestClient, asked: str, said: str
+) -> None:
+    """A naive departure on the spring morning the clocks go forward, between 02:00 and 03:00,
+    names no time a Kaiserslautern clock shows: it was answered as "02:30:00+01:00" (the
+    offset before the change, an instant shown as 03:30). Now it is said as shown."""
+    response = client.post("/routes", json=TRIP | {"departure_time": asked})
+    assert response.status_code == 200, response.text
+    assert response.json()["conditions"]["departure_time"] == said
+
+
 def test_the_same_day_gives_the_same_answer_and_the_date_changes_the_pollen(
     client: TestClient,
 ) -> None:
