@@ -4,7 +4,9 @@ Each step says how far to go, which way to turn, onto which way (a street by its
 right German article; an unnamed way by its kind and, for a sidewalk, the street it runs beside),
 and what is underfoot: kerbs with their height, steps with count and handrail, crossings with
 their signals and tactile paving, long steep parts, poor surfaces, narrow passages, barriers,
-elevators. The route's avoided obstacles come first, its verdict last.
+elevators, and where the route breaks a limit that no barrier kind shows: a staff closure it
+cannot avoid, a way or node mapped ``wheelchair=no``. The route's avoided obstacles come first,
+its verdict last.
 
 Rules, stated once:
 
@@ -51,6 +53,10 @@ Rules, stated once:
   beginning within 1 m of the end of the one before (a sidewalk of setts split at every
   driveway), are one stretch, said where it begins with its whole length: "Untergrund Pflaster
   auf 70 m", not "auf 20 m" and then "auf 50 m" 20 m later.
+* **A closed or wheelchair=no stretch, one announcement.** Consecutive pieces the route walks
+  closed (or tagged ``wheelchair=no``, for a profile that respects it), with the nodes at their
+  ends, are one stretch, said where it begins with the metres walked on it: "Achtung, Weg
+  gesperrt auf 20 m"; such a node alone is a place ("Achtung, gesperrt").
 """
 
 from __future__ import annotations
@@ -725,8 +731,10 @@ def instructions(
     """Spoken-style steps for ``route``: departure, the obstacles it avoids, turns where the way
     changes, each via point reached (``via``: "Sie haben Ihr Zwischenziel erreicht", with ", dann
     umkehren" where the route goes back the way it came; before the turn made there), every
-    barrier where it is met (crossings once, slopes only where long enough), the seats on routes
-    with a rest limit, and arrival with the route's verdict. Steps are ordered by ``at_m``.
+    barrier where it is met (crossings once, slopes only where long enough), each closed or
+    ``wheelchair=no`` stretch the route breaks its limit on (:func:`_stretch_events`), the seats
+    on routes with a rest limit, and arrival with the route's verdict. Steps are ordered by
+    ``at_m``.
 
     ``avoided`` are the staff obstacles the route goes around (the response's
     ``obstacles.avoided``: ``{id, reason, effect}``), each said once after the departure.
