@@ -14,8 +14,9 @@ The spoken instructions (:mod:`routing.instructions`) announce, where each begin
 * **light** (``type="light"``): for a profile with a light rule (``require_lit`` or
   ``unlit_penalty_factor > 1``) when the light rules apply (in the dark, or at an unknown time,
   which is weighed as dark), the runs known to be unlit (``lit=no``) of at least
-  :data:`UNLIT_MIN_M`: "unbeleuchtet auf 150 m". Untagged ``lit`` is no stretch (the verdict
-  names it among the unknowns relied on).
+  :data:`UNLIT_MIN_M`, or of any length where ``require_lit`` makes them a broken limit (the
+  verdict names each; a stretch of 10 m at the destination was said nowhere else): "unbeleuchtet
+  auf 150 m". Untagged ``lit`` is no stretch (the verdict names it among the unknowns relied on).
 
 Runs of one kind (and one park) less than :data:`JOIN_M` apart are one stretch: a lit crossing
 of 5 m in an unlit path is no reason for two announcements. A graph without a column (built
@@ -156,7 +157,9 @@ def condition_stretches(
     lit = column("lit")
     if light and lit is not None:
         unlit = np.asarray(lit)[edges] == Tri.NO
-        found += [("light", run, {}) for run in _runs(unlit, none, start, end, UNLIT_MIN_M)]
+        # require_lit is a limit: every unlit metre breaks it and is said, however short
+        min_m = 0.0 if profile.require_lit else UNLIT_MIN_M
+        found += [("light", run, {}) for run in _runs(unlit, none, start, end, min_m)]
 
     out = []
     for kind, (i, a, b, _), details in found:

@@ -47,7 +47,8 @@ Rules, stated once:
 * **Slopes long enough to matter.** Consecutive steep pieces of one direction and source are one
   slope. A tagged incline is announced from :data:`TAGGED_SLOPE_MIN_M`, an incline estimated
   from the elevation model (90 m cells) only from :data:`ESTIMATED_SLOPE_MIN_M`, and then says
-  "geschätzt" / "estimated". (The verdict sentence still names every broken limit.)
+  "geschätzt" / "estimated"; a slope that breaks the profile's incline limit is announced
+  however short (a ramp of 2 m at 12 % was named only in the closing sentence).
 * **One stretch of a poor surface, one announcement.** Consecutive pieces of one surface (and
   one smoothness, where it is listed: uneven from ``bad`` on, or worse than the profile allows), each
   beginning within 1 m of the end of the one before (a sidewalk of setts split at every
@@ -652,23 +653,29 @@ def _joined(
     return out
 
 
-def _slopes(barriers: Sequence[Barrier]) -> list[Barrier]:
+def _slopes(barriers: Sequence[Barrier], broken: Sequence[float] = ()) -> list[Barrier]:
     """Consecutive steep pieces of one direction and source joined into one slope (its
     steepest incline, the later piece's on a tie), and only slopes long enough to matter kept
-    (see module doc). ``barriers`` are sorted by place, as a route lists them."""
+    (see module doc), or that break the profile's incline limit (``broken``: the places of the
+    route's ``incline`` breaks, each where its piece begins). ``barriers`` are sorted by place,
+    as a route lists them."""
     out = _joined(
         barriers, "steep",
         lambda a, b: (a["incline_percent"] > 0) == (b["incline_percent"] > 0)
         and a.get("source") == b.get("source"),
         lambda a, b: {**a, "incline_percent": max(b["incline_percent"], a["incline_percent"], key=abs)},
     )  # fmt: skip
-    return [
-        b
-        for b in out
-        if b.kind != "steep"
-        or float(b.details["length_m"])
-        >= (ESTIMATED_SLOPE_MIN_M if b.details.get("source") == "dem" else TAGGED_SLOPE_MIN_M)
-    ]
+
+    def kept(b: Barrier) -> bool:
+        if b.kind != "steep":
+            return True
+        length = float(b.details["length_m"])
+        minimum = ESTIMATED_SLOPE_MIN_M if b.details.get("source") == "dem" else TAGGED_SLOPE_MIN_M
+        return length >= minimum or any(
+            b.at_m - 0.05 <= x <= b.at_m + length + 0.05 for x in broken
+        )
+
+    return [b for b in out if kept(b)]
 
 
 def _kerb_runs(barriers: Sequence[Barrier]) -> list[Barrier]:
@@ -785,7 +792,8 @@ def instructions(
         lon, lat = geo[stop.point]
         events.append((stop.at_m, 1, "via", stop.at_m, lon, lat, text + ".", None))
     flights: set[float] = set()  # merging keeps every flight of steps
-    for barrier in _surfaces(_slopes(_kerb_runs(_merge_crossings(route.barriers)))):
+    steep = [b.at_m for b in route.accessibility.breaks if b.limit == "incline"]
+    for barrier in _surfaces(_slopes(_kerb_runs(_merge_crossings(route.barriers)), steep)):
         text = describe_barrier(barrier.kind, barrier.details, lang)
         if barrier.kind == "steps":
             text = w["caution"] + text

@@ -131,6 +131,22 @@ def test_unlit_stretches_in_the_dark_for_light_profiles() -> None:
     assert describe_stretch("light", {}, 150, "en") == "unlit for 150 m"
 
 
+def test_every_unlit_stretch_is_said_where_require_lit_makes_it_a_break() -> None:
+    """``require_lit`` is a limit: an unlit stretch shorter than UNLIT_MIN_M breaks it too and
+    is said (a dog walk at night said 10 m of unlit footway at its destination only in the
+    closing sentence); a profile that merely prefers light is spared the short ones."""
+    route = _route([100, UNLIT_MIN_M - 10, 100, 3])
+    graph = _graph(lit=np.array([Tri.YES, Tri.NO, Tri.YES, Tri.NO], dtype=np.int8))
+    strict = make_profile("dog_walk", {"require_lit": True})
+    said = condition_stretches(route, graph, strict, Conditions(dark=True))
+    assert [(s.kind, s.at_m, s.length_m) for s in said] == [
+        ("light", 100.0, UNLIT_MIN_M - 10),
+        ("light", 200.0 + UNLIT_MIN_M - 10, 3.0),
+    ]
+    prefers = make_profile("dog_walk", {"unlit_penalty_factor": 2.0})
+    assert condition_stretches(route, graph, prefers, Conditions(dark=True)) == []
+
+
 def test_condition_steps_are_typed_and_ordered_with_the_others() -> None:
     route = _route([100, 60, 100])
     graph = _graph(

@@ -35,7 +35,7 @@ from routing.instructions import (
     steps_json,
 )
 from routing.report import combine_routes
-from routing.route import Accessibility, Barrier, Route, Segment
+from routing.route import Accessibility, Barrier, Break, Route, Segment
 from routing.wording import (
     Language,
     Way,
@@ -311,6 +311,23 @@ def test_slopes_rule() -> None:
     assert "Nach 100 m: Gefälle 8 % auf 10 m." in texts
     assert "Nach 100 m: Steigung 7 % auf 60 m (geschätzt)." in texts
     assert not any("auf 5 m" in t for t in texts)
+
+
+def test_a_short_slope_that_breaks_the_limit_is_said() -> None:
+    """A slope shorter than TAGGED_SLOPE_MIN_M is said when the route breaks the profile's
+    incline limit on it (an allergy route with a 3 % limit ended down 1 m at 6 %, said only in
+    the closing sentence); a short one that breaks nothing stays unsaid."""
+    ramp = Barrier("steep", 40.0, 7.7, 49.44, {"incline_percent": -12.0, "length_m": 2.0, "source": "tag"})  # fmt: skip
+    other = Barrier("steep", 90.0, 7.7, 49.44, {"incline_percent": 7.0, "length_m": 3.0, "source": "tag"})  # fmt: skip
+    assert _slopes([ramp, other]) == []
+    assert _slopes([ramp, other], [41.0]) == [ramp]
+    down = Break("incline", "incline", 40.0, 7.7, 49.44, -12.0, 6.0, "%", False, "")
+    seg = [Segment(0, "Mittelweg", "path", False, 0.0, 120.0, 0, 9, 1)]
+    route = _route(
+        seg, _east(10), barriers=[ramp, other], accessibility=Accessibility("no", 1.0, [down], [])
+    )
+    said = [s.text for s in instructions(route, "de") if s.type == "barrier"]
+    assert said == ["Nach 40 m: Gefälle 12 % auf 2 m."]
 
 
 def test_avoided_obstacle_and_verdicts() -> None:
@@ -1017,7 +1034,6 @@ def test_wheelchair_no_and_closures_are_said_where_they_begin() -> None:
     from types import SimpleNamespace
 
     from accessibility_rules.attributes import Wheelchair
-    from routing.route import Break
 
     def no_chairs(at_m: float) -> Break:
         return Break("wheelchair_no", "wheelchair", at_m, 7.7, 49.44, "no", None, None, False, "")
