@@ -57,7 +57,8 @@ Rules, stated once:
 * **A closed or wheelchair=no stretch, one announcement.** Consecutive pieces the route walks
   closed (or tagged ``wheelchair=no``, for a profile that respects it), with the nodes at their
   ends, are one stretch, said where it begins with the metres walked on it: "Achtung, Weg
-  gesperrt auf 20 m"; such a node alone is a place ("Achtung, gesperrt").
+  gesperrt auf 20 m"; such a node alone is a place ("Achtung, gesperrt"); a closed elevator is
+  "Achtung, Aufzug außer Betrieb", in place of its "Aufzug".
 """
 
 from __future__ import annotations
@@ -217,7 +218,7 @@ def _seat_events(route: Route, lang: Language) -> list[tuple[float, str, float, 
 
 def _stretch_events(
     route: Route, lang: Language, flights: set[float], graph: CompiledGraph | None
-) -> list[tuple[float, float, float, str]]:
+) -> tuple[list[tuple[float, float, float, str]], set[float]]:
     """``(at_m, lon, lat, text)`` per stretch or place of ``route`` that breaks its profile's
     ``closed`` or ``wheelchair_no`` limit (a staff closure; a way or node mapped
     ``wheelchair=no``, a break only for profiles that respect the tag), said where it begins:
@@ -231,9 +232,14 @@ def _stretch_events(
     the next piece begins: with the ``graph`` the route was found on (its live attributes,
     staff obstacles included), a break is the way's when the piece beginning there has the
     attribute (``route.edges``, ``route.walked_m``), and consecutive pieces, with the nodes at
-    their ends, make one stretch; without it every break is said as a place."""
+    their ends, make one stretch; without it every break is said as a place. A closed stretch
+    or place with an elevator (the route's ``elevator`` barriers: at the elevator's head) is
+    "Aufzug außer Betrieb" / "elevator out of service"; the places of those elevators are
+    returned with the events (their plain "Aufzug" step is left out)."""
     out: list[tuple[float, float, float, str]] = []
     w = _WORDS[lang]
+    lifts = [b.at_m for b in route.barriers if b.kind == "elevator"]
+    out_of_service: set[float] = set()
     for limit, way_words, place_words in _STRETCH_LIMITS:
         breaks = [b for b in route.accessibility.breaks if b.limit == limit]
         if not breaks:
@@ -257,12 +263,17 @@ def _stretch_events(
         for start, end, lon, lat in runs:
             if limit == "wheelchair_no" and start in flights:
                 continue
-            if end is None:
+            last = start if end is None else end
+            closed_lifts = [x for x in lifts if start - 0.05 <= x <= last + 0.05]
+            if limit == "closed" and closed_lifts:
+                text = w["lift_closed"]  # an elevator out of service (or closed with its way)
+                out_of_service.update(closed_lifts)
+            elif end is None:
                 text = w[place_words]
             else:
                 text = w[way_words].format(d=metres(end - start, lang))
             out.append((start, lon, lat, w["caution"] + text))
-    return out
+    return out, out_of_service
 
 
 #: The limits :func:`_stretch_events` says, with the words of a way and of a place.
@@ -285,6 +296,7 @@ _WORDS = {
         "arrive_after": "haben Sie Ihr Ziel erreicht.", "again": "erneut",
         "staying": "weiter auf {way}", "caution": "Achtung, ", "crossing": " und die Straße überqueren.",
         "closed_way": "Weg gesperrt auf {d}", "closed_point": "gesperrt",
+        "lift_closed": "Aufzug außer Betrieb",
         "no_wheelchair_way": "Weg nicht für Rollstühle freigegeben auf {d}",
         "no_wheelchair_point": "nicht für Rollstühle freigegeben",
     },
@@ -295,6 +307,7 @@ _WORDS = {
         "arrive_after": "you have arrived.", "again": "again", "staying": "staying on {way}",
         "caution": "Caution, ", "crossing": " and cross the road.",
         "closed_way": "way closed for {d}", "closed_point": "closed",
+        "lift_closed": "elevator out of service",
         "no_wheelchair_way": "way not open to wheelchairs for {d}",
         "no_wheelchair_point": "not open to wheelchairs",
     },
@@ -791,16 +804,18 @@ def instructions(
             text += w["stop_back"]
         lon, lat = geo[stop.point]
         events.append((stop.at_m, 1, "via", stop.at_m, lon, lat, text + ".", None))
-    flights: set[float] = set()  # merging keeps every flight of steps
+    flights = {b.at_m for b in route.barriers if b.kind == "steps"}  # merging keeps each
+    has_steps = bool(flights)
+    stretches, out_of_service = _stretch_events(route, lang, flights, graph)
     steep = [b.at_m for b in route.accessibility.breaks if b.limit == "incline"]
     for barrier in _surfaces(_slopes(_kerb_runs(_merge_crossings(route.barriers)), steep)):
+        if barrier.kind == "elevator" and barrier.at_m in out_of_service:
+            continue  # said as out of service
         text = describe_barrier(barrier.kind, barrier.details, lang)
         if barrier.kind == "steps":
             text = w["caution"] + text
-            flights.add(barrier.at_m)
         events.append((barrier.at_m, 3, "barrier", barrier.at_m, barrier.lon, barrier.lat, _capital(text) + ".", None))  # fmt: skip
-    has_steps = bool(flights)
-    for at_m, lon, lat, text in _stretch_events(route, lang, flights, graph):
+    for at_m, lon, lat, text in stretches:
         events.append((at_m, 3, "barrier", at_m, lon, lat, _capital(text) + ".", None))
     for at_m, kind, lon, lat, text in _seat_events(route, lang):
         events.append((at_m, 3, kind, round_float(at_m), lon, lat, _capital(text) + ".", None))

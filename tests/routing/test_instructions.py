@@ -1086,6 +1086,26 @@ def test_wheelchair_no_and_closures_are_said_where_they_begin() -> None:
     ]
 
 
+def test_an_elevator_out_of_service_on_the_route_is_said_as_such() -> None:
+    """A route that cannot avoid an elevator staff put out of service (its node closed, said
+    where the walk reaches it) says "Aufzug außer Betrieb" there, not "gesperrt" beside
+    "Aufzug"."""
+    lift = Barrier("elevator", 50.0, 7.7, 49.44, {})
+    closed = Break("closed", "closed", 50.0, 7.7, 49.44, None, None, None, False, "")
+    seg = [Segment(0, "Mittelweg", "path", False, 0.0, 120.0, 0, 9, 1)]
+    route = _route(
+        seg, _east(10), barriers=[lift], accessibility=Accessibility("no", 1.0, [closed], [])
+    )
+    said = [s.text for s in instructions(route, "de") if s.type == "barrier"]
+    assert said == ["Nach 50 m: Achtung, Aufzug außer Betrieb."]
+    en = [s.text for s in instructions(route, "en") if s.type == "barrier"]
+    assert en == ["In 50 m: Caution, elevator out of service."]
+    working = _route(seg, _east(10), barriers=[lift])
+    assert [s.text for s in instructions(working, "de") if s.type == "barrier"] == [
+        "Nach 50 m: Aufzug."
+    ]
+
+
 def test_one_step_is_said_in_the_singular() -> None:
     """A flight walked for one step, and a verdict naming one: "1 Stufe", "1 step"."""
     one = Barrier("steps", 10.0, 7.7, 49.44, {"step_count": 1, "handrail": "no"})
