@@ -241,30 +241,11 @@ def _stretch_events(
     lifts = [b.at_m for b in route.barriers if b.kind == "elevator"]
     out_of_service: set[float] = set()
     for limit, way_words, place_words in _STRETCH_LIMITS:
-        breaks = [b for b in route.accessibility.breaks if b.limit == limit]
-        if not breaks:
-            continue
-        ways: dict[float, float] = {}  # where a piece with it begins (as placed) -> its end
-        if graph is not None:
-            on_way = _ON_WAY[limit]
-            at = 0.0
-            for edge, walked in zip(route.edges, route.walked_m, strict=False):
-                if walked > 0.0 and on_way(graph, edge):
-                    ways.setdefault(round_float(at), at + walked)
-                at += walked
-        runs: list[list[Any]] = []  # [start, end (None: a place), lon, lat]
-        for b in breaks:
-            end = ways.get(b.at_m)
-            last = runs[-1] if runs else None
-            if last is not None and last[1] is not None and b.at_m <= last[1] + 0.05:
-                last[1] = max(last[1], end if end is not None else b.at_m)  # on, or its node
-            else:
-                runs.append([b.at_m, end, b.lon, b.lat])
-        for start, end, lon, lat in runs:
+        for start, end, lon, lat in _limit_runs(route, limit, graph):
             if limit == "wheelchair_no" and start in flights:
                 continue
-            last = start if end is None else end
-            closed_lifts = [x for x in lifts if start - 0.05 <= x <= last + 0.05]
+            until = start if end is None else end
+            closed_lifts = [x for x in lifts if start - 0.05 <= x <= until + 0.05]
             if limit == "closed" and closed_lifts:
                 text = w["lift_closed"]  # an elevator out of service (or closed with its way)
                 out_of_service.update(closed_lifts)
@@ -274,6 +255,33 @@ def _stretch_events(
                 text = w[way_words].format(d=metres(end - start, lang))
             out.append((start, lon, lat, w["caution"] + text))
     return out, out_of_service
+
+
+def _limit_runs(
+    route: Route, limit: str, graph: CompiledGraph | None
+) -> list[tuple[float, float | None, float, float]]:
+    """``(start, end, lon, lat)`` per stretch of ``route``'s ``limit`` breaks (``end`` None: a
+    place), by the rule of :func:`_stretch_events`."""
+    breaks = [b for b in route.accessibility.breaks if b.limit == limit]
+    if not breaks:
+        return []
+    ways: dict[float, float] = {}  # where a piece with it begins (as placed) -> its end
+    if graph is not None:
+        on_way = _ON_WAY[limit]
+        at = 0.0
+        for edge, walked in zip(route.edges, route.walked_m, strict=False):
+            if walked > 0.0 and on_way(graph, edge):
+                ways.setdefault(round_float(at), at + walked)
+            at += walked
+    runs: list[list[Any]] = []  # [start, end (None: a place), lon, lat]
+    for b in breaks:
+        end = ways.get(b.at_m)
+        prev = runs[-1] if runs else None
+        if prev is not None and prev[1] is not None and b.at_m <= prev[1] + 0.05:
+            prev[1] = max(prev[1], end if end is not None else b.at_m)  # goes on, or its node
+        else:
+            runs.append([b.at_m, end, b.lon, b.lat])
+    return [(r[0], r[1], r[2], r[3]) for r in runs]
 
 
 #: The limits :func:`_stretch_events` says, with the words of a way and of a place.
