@@ -43,7 +43,7 @@ from typing import Any
 
 import httpx
 import numpy as np
-from _support import Server
+from _support import Server, staff_database
 from _support import graph_dir as resolve_graph
 
 TARGET_WRITE_LIVE_MS = 100.0
@@ -247,16 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     pairs = route_pairs(graph, 2000, args.seed)
     points = obstacle_points(graph, args.obstacles, args.seed + 1)
 
-    from api.auth import create_key
-    from api.db.session import make_engine, make_sessionmaker, upgrade
-
     with tempfile.TemporaryDirectory(prefix="bench_obstacles_") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'obstacles.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        _, key = create_key(make_sessionmaker(engine), "benchmark", "staff")
-        engine.dispose()
-        headers = {"Authorization": f"Bearer {key}"}
+        url, headers = staff_database(Path(tmp), "benchmark")
         server = Server(graph_dir, workers=args.workers, env={"STUFENLOS_DATABASE_URL": url})
         try:
             server.wait_healthy()
