@@ -126,7 +126,7 @@ def check_route(c: Checker, route: dict[str, Any], body: dict[str, Any], incline
     places = [s["at_m"] for s in steps]
     if any(b < a - 0.05 for a, b in itertools.pairwise(places)):
         c.bad("steps_order", places)
-    if places and places[-1] > distance + 0.1:
+    if places and places[-1] > distance + 0.1 + 1e-9:
         c.bad("step_beyond_the_end", (places[-1], distance))
     barrier_places = [b["at_m"] for b in route["barriers"]]
     if any(b < a for a, b in itertools.pairwise(barrier_places)) or any(

@@ -857,7 +857,7 @@ def report_piece_flags(
                     bits |= FLAG_CROSSING
             elif e >= 1.0 or s == 0.0:  # along the edge: walked from its start or to its end
                 bits |= FLAG_CROSSING
-        if block[i, c_elev] > 0:
+        if block[i, c_elev] > 0 and (not_last or e >= 1.0):  # its head (or way) reached
             bits |= FLAG_ELEVATOR
         if not_last and np.int64(block[i, c_kerb]) > 0:
             bits |= FLAG_KERB

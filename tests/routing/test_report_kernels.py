@@ -164,7 +164,7 @@ def piece_flags_reference(
         & (junctions | (crossing != CrossingKind.JUNCTION))
         & walked
         & np.where(c["crossing_at_head"] > 0, not_last, (ends >= 1.0) | (starts == 0.0)),
-        _kernels.FLAG_ELEVATOR: c["is_elevator"] > 0,
+        _kernels.FLAG_ELEVATOR: (c["is_elevator"] > 0) & (not_last | (ends >= 1.0)),
         _kernels.FLAG_KERB: not_last & (c["kerb_count"].astype(np.int64) > 0),
         _kernels.FLAG_BARRIER: not_last & (c["barrier"] != BarrierKind.NONE),
         _kernels.FLAG_WALKED: walked,

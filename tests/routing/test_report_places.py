@@ -116,3 +116,38 @@ def _check_places(routes: Iterable[tuple[str, Any]]) -> dict[str, int]:
             assert abs(along * scale - at_m) <= 1.0 + 0.003 * at_m, (preset, what, at_m, along * scale)  # fmt: skip
             checked[what] = checked.get(what, 0) + 1
     return checked
+
+
+def test_an_elevator_is_listed_only_where_the_walk_reaches_it(ksl_router: Any) -> None:
+    """An elevator mapped as a node is met at the head of the piece into it: a route ending
+    on that piece before the node does not reach it and lists no elevator (a blind route
+    ended 0.1 m after its arrival with "Aufzug." said after "Sie haben Ihr Ziel erreicht");
+    a route going on through the node lists it there."""
+    g = ksl_router.graph
+    lifts = np.flatnonzero(g.node["is_elevator"])
+    assert lifts.size > 0, "the 2013 Kaiserslautern extract maps 5 elevators as nodes"
+    ending = through = 0
+    for v in lifts.tolist():
+        for e in np.flatnonzero((g.head == v) & (g.edge["length_m"] >= 6.0)).tolist():
+            u = int(g.tail[e])
+            near = (float(g.node["lat"][u]), float(g.node["lon"][u]))
+            on_edge = (
+                0.3 * float(g.node["lat"][u]) + 0.7 * float(g.node["lat"][v]),
+                0.3 * float(g.node["lon"][u]) + 0.7 * float(g.node["lon"][v]),
+            )
+            try:
+                route = ksl_router.route(near, on_edge, "walk")
+            except NoRouteError:
+                continue
+            if route.edges and route.edges[-1] == e:  # ends on the piece into the lift
+                ending += 1
+                assert not [b for b in route.barriers if b.kind == "elevator"], route.barriers
+            beyond = [int(w) for w in g.head[g.first_out[v] : g.first_out[v + 1]] if w != u]
+            for w in beyond[:1]:
+                far = (float(g.node["lat"][w]), float(g.node["lon"][w]))
+                route = ksl_router.route(near, far, "walk")
+                if e in route.edges[:-1]:
+                    through += 1
+                    assert any(b.kind == "elevator" for b in route.barriers), route.barriers
+    assert ending >= 1
+    assert through >= 1
