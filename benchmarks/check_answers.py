@@ -90,16 +90,14 @@ def metres_between(a: list[float], b: list[float]) -> float:
     return 2 * 6371008.8 * math.asin(math.sqrt(h))
 
 
-def stretch_covers(step: dict[str, Any], at_m: float) -> bool:
-    """Whether ``step`` names a stretch ("auf 75 m") that covers the place ``at_m``."""
+def stretch_covers(step: dict[str, Any], at_m: float, lang: str) -> bool:
+    """Whether ``step`` names a stretch ("auf 75 m", "for 1.2 km") that covers the place
+    ``at_m``; numbers as ``lang`` writes them (German: "1,2 km")."""
     found = _STRETCH.search(step["text"])
     if not found:
         return False
     number, unit = found.group(1), found.group(2)
-    if unit == "km" or "," in number:  # German decimals: "1,2 km"; English thousands: "1,200 m"
-        value = float(number.replace(".", "").replace(",", ".")) if unit == "km" else float(number.replace(",", ""))  # fmt: skip
-    else:
-        value = float(number)
+    value = float(number.replace(".", "").replace(",", ".") if lang == "de" else number.replace(",", ""))  # fmt: skip
     length = value * (1000.0 if unit == "km" else 1.0)
     return step["at_m"] - 0.2 <= at_m <= step["at_m"] + length * 1.1 + 5.0
 
@@ -166,7 +164,7 @@ def check_route(c: Checker, route: dict[str, Any], body: dict[str, Any], incline
             continue
         if b["at_m"] < 1.0 and any(s["type"] == "depart" for s in steps):
             continue  # the departure says what the start breaks ("Ein Start ohne … liegt …")
-        if any(stretch_covers(s, b["at_m"]) for s in said):
+        if any(stretch_covers(s, b["at_m"], body["language"]) for s in said):
             continue
         if b["limit"] in ("closed", "wheelchair_no") and any(
             s["at_m"] <= b["at_m"] + 0.2 and any(w in s["text"] for w in _STRETCH_WORDS)

@@ -660,6 +660,11 @@ class Router:
             return plain, True
         return self.least_bad_rest_path(source, target, metric, limit_m, plain, budget), True
 
+    def least_bad_budget(self) -> LabelBudget:
+        """A fresh label budget for one request's least-bad probes
+        (:data:`~routing.rests.LEAST_BAD_BUDGETS` rest searches'), to share between its legs."""
+        return LabelBudget.of_request(self.rest_query().max_labels)
+
     def least_bad_rest_path(
         self,
         source: SnapPoint,
@@ -685,7 +690,7 @@ class Router:
         ceiling = seat_cost_ceiling(best)
         query = self.rest_query()
         if budget is None:
-            budget = LabelBudget.of_request(query.max_labels)
+            budget = self.least_bad_budget()
         left = budget.left
         for _ in range(LEAST_BAD_STEPS):
             if hi - lo <= LEAST_BAD_TOLERANCE_M or left <= 0:
@@ -891,7 +896,7 @@ class Router:
         if len(points) < 2:
             raise InvalidCoordinateError("a route needs an origin and a destination")
         legs: list[Route] = []
-        budget = LabelBudget.of_request(self.rest_query().max_labels)  # the legs' together
+        budget = self.least_bad_budget()  # the legs' together
         for a, b in itertools.pairwise(points):
             # each leg after the first goes on from the edge the last one arrived on
             arrived = legs[-1].edges[-1] if legs and legs[-1].edges else -1

@@ -386,7 +386,7 @@ class Way:
 
 _WORDS = {
     "de": {
-        "steps": "Treppe mit {n} Stufen", "steps_one": "Treppe mit 1 Stufe", "steps_unknown": "Treppe (Anzahl der Stufen unbekannt)",
+        "steps": "Treppe mit {n} {unit}", "steps_unknown": "Treppe (Anzahl der Stufen unbekannt)",
         "handrail_yes": "mit Handlauf", "handrail_no": "ohne Handlauf",
         "kerb": "Bordstein {kind} ({h})", "kerb_unknown": "Bordstein unbekannter Höhe",
         "kerbs": "{n} Bordsteine", "kerbs_alike": "{n} Bordsteine {kind} ({h})",
@@ -406,7 +406,7 @@ _WORDS = {
         "at": "bei {d}", "caution": "Achtung: ",
     },
     "en": {
-        "steps": "stairs with {n} steps", "steps_one": "stairs with 1 step", "steps_unknown": "stairs (number of steps unknown)",
+        "steps": "stairs with {n} {unit}", "steps_unknown": "stairs (number of steps unknown)",
         "handrail_yes": "with handrail", "handrail_no": "without handrail",
         "kerb": "kerb {kind} ({h})", "kerb_unknown": "kerb of unknown height",
         "kerbs": "{n} kerbs", "kerbs_alike": "{n} kerbs {kind} ({h})",
@@ -426,6 +426,10 @@ _WORDS = {
         "at": "at {d}", "caution": "Caution: ",
     },
 }  # fmt: skip
+
+#: "Stufen" / "Stufe" after a number of steps (by whether it is one): a step's flight and a
+#: verdict's break.
+_STEP_WORDS = {"de": ("Stufen", "Stufe"), "en": ("steps", "step")}
 
 #: Every surface (:class:`~accessibility_rules.attributes.SurfaceClass` by its lower-case name)
 #: as a step says it: a profile may avoid any of them, and each avoided one is said.
@@ -548,7 +552,7 @@ def describe_barrier(kind: str, details: Mapping[str, Any], lang: Language) -> s
     w, d = _WORDS[lang], details
     if kind == "steps":
         n = d.get("step_count")
-        text = (w["steps_one"] if n == 1 else w["steps"].format(n=n)) if n else w["steps_unknown"]
+        text = w["steps"].format(n=n, unit=_STEP_WORDS[lang][n == 1]) if n else w["steps_unknown"]
         if d.get("handrail") in ("yes", "no"):
             text += ", " + w[f"handrail_{d['handrail']}"]
         return text
@@ -719,10 +723,6 @@ def _limit_noun(limit: str, lang: Language, *, accusative: bool = False) -> str:
         return _LIMIT_ACCUSATIVE_DE[limit]
     de, en = _LIMIT_WORDS.get(limit, (attribute_label(limit, "de"), attribute_label(limit, "en")))
     return de if lang == "de" else en
-
-
-#: "Stufen" / "Stufe" after a number of steps (by whether it is one).
-_STEP_WORDS = {"de": ("Stufen", "Stufe"), "en": ("steps", "step")}
 
 
 def break_phrase(item: Mapping[str, Any], lang: Language, *, exact: bool = False) -> str:

@@ -66,7 +66,6 @@ from routing.obstacles.matching import (
     shape_from_geojson,
 )
 from routing.obstacles.overlay import ObstacleOverlay
-from routing.rests import LabelBudget
 from routing.walking import MEETS_WALKED, piece_meets
 
 if TYPE_CHECKING:
@@ -551,7 +550,7 @@ class LiveObstacles:
         keeps the limit); None when there is none."""
         edges: list[np.ndarray] = []
         router = self.router
-        budget = LabelBudget.of_request(router.rest_query().max_labels)  # the legs' together
+        budget = router.least_bad_budget()  # the legs' together
         try:
             for a, b in itertools.pairwise(points):
                 source, _ = router.snap(a, metric, "origin")
