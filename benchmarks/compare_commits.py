@@ -8,17 +8,22 @@ second of two back-to-back runs tends to be the faster — 6 of 6 alternating wr
 identical servers on 2026-12-03 —, so neither side may always run second; use an even number
 of rounds), each side with its own graph cache (graph formats may differ between commits), and
 prints every numeric figure of the JSON side by side with the ratio here ÷ base (the median
-over the rounds).
+over the rounds). ``--base-python`` runs the base side on another interpreter (a venv's
+``python`` with the project's dependencies installed): with ``--base HEAD``, the same code on
+two interpreters.
 
 Run::
 
     python benchmarks/compare_commits.py --base 0461762 -- bench_routing.py --queries 300
     python benchmarks/compare_commits.py --base HEAD~3 --rounds 3 --match median_ms -- \\
         bench_routing.py --queries 500 --baseline-queries 20
+    python benchmarks/compare_commits.py --base HEAD --base-python /tmp/pyenv-venv/bin/python \\
+        --rounds 4 -- bench_answer_stages.py --untimed --answers 3000
 
 The benchmark script is looked up in ``benchmarks/`` of each side (this tree's when the base has
 none, or with ``--script-here``: a new benchmark, or a new option of one, measures the old code
-too); both sides run with this interpreter (the project's venv) and ``PYTHONPATH`` set to their own tree.
+too); both sides run with this interpreter (the project's venv; the base with ``--base-python`` when
+given) and ``PYTHONPATH`` set to their own tree.
 """
 
 from __future__ import annotations
@@ -68,7 +73,7 @@ def side_env(tree: Path, data_dir: Path) -> dict[str, str]:
     return env
 
 
-def prepare_side(tree: Path, data_dir: Path) -> None:
+def prepare_side(tree: Path, data_dir: Path, python: str = sys.executable) -> None:
     """Make the side's kernels' ahead-of-time build in its cache as ``stufenlos serve`` does
     (``api.server.prepare_kernels``, since ba48a99), before anything is timed: a fresh
     worktree's cache holds none, and a base whose ``benchmarks/_support.py`` does not make it
@@ -78,21 +83,27 @@ def prepare_side(tree: Path, data_dir: Path) -> None:
         return
     code = "from api.server import prepare_kernels; prepare_kernels()"
     print(f"$ ({tree.name}) the kernels' build", file=sys.stderr, flush=True)
-    subprocess.run([sys.executable, "-c", code], cwd=tree, env=side_env(tree, data_dir), check=True)
+    subprocess.run([python, "-c", code], cwd=tree, env=side_env(tree, data_dir), check=True)
 
 
 def run_side(
-    tree: Path, script: str, args: list[str], data_dir: Path, *, script_here: bool = False
+    tree: Path,
+    script: str,
+    args: list[str],
+    data_dir: Path,
+    *,
+    script_here: bool = False,
+    python: str = sys.executable,
 ) -> dict[str, float]:
-    """Run ``benchmarks/<script>`` in ``tree`` (``script_here``: this tree's copy of it, on
-    ``tree``'s code) and return its flattened JSON figures."""
+    """Run ``benchmarks/<script>`` in ``tree`` with ``python`` (``script_here``: this tree's copy
+    of it, on ``tree``'s code) and return its flattened JSON figures."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         out = Path(f.name)
     env = side_env(tree, data_dir)
     path = tree / "benchmarks" / script
     if script_here or not path.exists():  # newer than the base commit: this tree's on its code
         path = HERE / "benchmarks" / script
-    command = [sys.executable, str(path), *args, "--json", str(out)]
+    command = [python, str(path), *args, "--json", str(out)]
     print(f"$ ({tree.name}) {' '.join(command[1:])}", file=sys.stderr, flush=True)
     done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=False)
     if not out.exists() or out.stat().st_size == 0:
@@ -114,6 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         "--script-here", action="store_true",
         help="run this tree's copy of the script on both sides (an option the base's lacks)",
     )  # fmt: skip
+    parser.add_argument(
+        "--base-python", default=sys.executable,
+        help="the base side's interpreter (a venv's python with the dependencies; default: this one)",
+    )  # fmt: skip
     parser.add_argument("script", help="benchmark script in benchmarks/, e.g. bench_routing.py")
     parser.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
     ns = parser.parse_args(argv)
@@ -124,17 +139,22 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = settings.data_dir.resolve()
     runs: dict[str, list[dict[str, float]]] = {"base": [], "here": []}
     with base_worktree(ns.base) as base_tree:
-        for tree in (base_tree, HERE):
-            prepare_side(tree, data_dir)
+        python = {"base": ns.base_python, "here": sys.executable}
+        prepare_side(base_tree, data_dir, python["base"])
+        prepare_side(HERE, data_dir)
         for r in range(ns.rounds):
             for side in ("base", "here") if r % 2 == 0 else ("here", "base"):
                 tree = base_tree if side == "base" else HERE
                 runs[side].append(
-                    run_side(tree, ns.script, ns.args, data_dir, script_here=ns.script_here and side == "base")
+                    run_side(tree, ns.script, ns.args, data_dir, python=python[side],
+                             script_here=ns.script_here and side == "base")
                 )  # fmt: skip
     names = [n for n in runs["here"][0] if n in runs["base"][0] and ns.match in n]
     width = max((len(n) for n in names), default=10) + 2
-    print(f"{ns.script} {' '.join(ns.args)}: base {ns.base} vs this tree, {ns.rounds} rounds each")
+    on = f" on {ns.base_python}" if ns.base_python != sys.executable else ""
+    print(
+        f"{ns.script} {' '.join(ns.args)}: base {ns.base}{on} vs this tree, {ns.rounds} rounds each"
+    )
     print(f"{'figure':<{width}}{'base':>12}{'here':>12}{'here/base':>11}")
     for name in names:
         base = statistics.median(r[name] for r in runs["base"] if name in r)
