@@ -36,10 +36,15 @@ Rules, stated once:
   a crossing begins (a crossing is reported where its piece begins) is "rechts abbiegen und
   die Straße überqueren" / "turn right and cross the road", followed at the same place by the
   crossing's signals and tactile paving.
-* **One crossing, one announcement.** Consecutive crossing reports each within
-  :data:`SAME_CROSSING_M` of the one before (a crossing node and its crossing way, or a
-  crossing way split into pieces) are one crossing: its known facts are merged (a known value
-  beats an unknown one; signals beat a marking) and it is announced once, where it is first met.
+* **One crossing, one announcement; every crossing announced.** The reports of one crossing
+  are one announcement where it is first met, with their known facts merged (a known value
+  beats an unknown one; signals beat a marking): the pieces of a crossing way walked in one go
+  (split at kerbs and nodes, or two ways in a row), a carriageway walked piece after piece, a
+  crossing node at the kerb where its way begins, and other reports within
+  :data:`SAME_CROSSING_M` of the crossing's first (:func:`_crossing_groups`, with the route's
+  graph). The second crossing way past an island, a crossing way some metres after the
+  carriageway walked up to it, and a junction 20 m after a crossing are announcements of their
+  own (they were one while every report within 12 m of the one before joined it: a chain).
 * **The kerbs of one crossing, one announcement.** Kerbs each within :data:`SAME_CROSSING_M`
   of the kerb before them (both sides of a road, an island's) are said once where the first
   is, with their number, extent and highest known height: "5 Bordsteine abgesenkt (3 cm) auf
@@ -66,13 +71,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from accessibility_rules.attributes import HighwayClass, Wheelchair
+from accessibility_rules.attributes import CrossingKind, HighwayClass, Wheelchair
 from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.profile import Profile
 from graphs.model import CompiledGraph
@@ -99,6 +104,7 @@ __all__ = [
     "SAME_CROSSING_M",
     "STRAIGHT_DEG",
     "TAGGED_SLOPE_MIN_M",
+    "WAYS_JOINED_M",
     "Instruction",
     "describe_barrier",
     "instructions",
@@ -113,10 +119,16 @@ BEARING_BASE_M = 15.0
 #: ... and at least this much (metres): a piece shorter than that (a way split a few decimetres
 #: before a kerb) is read together with what follows it.
 BEARING_MIN_M = 3.0
-#: Crossing reports within this distance of the one before are the same crossing (metres). On
-#: 150 seeded Neukölln wheelchair routes consecutive crossing reports lie 2–8 m apart (one
-#: crossing: its node and its way, or a way split at kerbs) or 20 m and more (two crossings).
+#: Crossing reports within this distance of a crossing's first report are that crossing
+#: (metres; a node and the way beside it). On 150 seeded Neukölln wheelchair routes consecutive
+#: crossing reports lie 2–8 m apart (one crossing: its node and its way, or a way split at
+#: kerbs) or 20 m and more (two crossings). Without the route's graph, a report within it of
+#: the report before it (a chain: two crossings 20 m apart with a report between were one).
 SAME_CROSSING_M = 12.0
+#: A stretch of crossing ways beginning within this of where a crossing ends (its last report,
+#: or the end of its last stretch of crossing ways) is that crossing (metres; ways split at a
+#: node, a crossing node at the kerb); one beginning farther on is a crossing of its own.
+WAYS_JOINED_M = 1.0
 #: A slope from an ``incline`` tag is announced from this length on (metres).
 TAGGED_SLOPE_MIN_M = 10.0
 #: A slope estimated from the elevation model is announced from this length on (metres).
@@ -289,6 +301,8 @@ _STRETCH_LIMITS = (
     ("closed", "closed_way", "closed_point"),
     ("wheelchair_no", "no_wheelchair_way", "no_wheelchair_point"),
 )
+#: ``graph.edge["crossing"]`` of a way that is not a crossing.
+_NOT_A_CROSSING = int(CrossingKind.NONE)
 #: Per limit of :data:`_STRETCH_LIMITS`: whether an edge of a graph has it along it.
 _ON_WAY: dict[str, Callable[[CompiledGraph, int], bool]] = {
     "closed": lambda graph, edge: bool(graph.edge["closed"][edge]),
@@ -603,16 +617,21 @@ def _segment_legs(route: Route) -> list[_Leg]:
 
 
 def _said_together(
-    barriers: Sequence[Barrier], kind: str, merged: Callable[[list[Barrier]], Barrier]
+    barriers: Sequence[Barrier],
+    kind: str,
+    merged: Callable[[list[Barrier]], Barrier],
+    groups: Callable[[list[float]], list[range]] | None = None,
 ) -> list[Barrier]:
-    """``barriers`` with each run of ``kind`` (each within :data:`SAME_CROSSING_M` of the one of
-    that kind before it: :func:`near_runs`) replaced by ``merged(run)`` at its first's place; a
-    barrier alone and the other kinds as they are. ``barriers`` are sorted by place."""
+    """``barriers`` with each run of ``kind`` (``groups`` of their places; by default each
+    within :data:`SAME_CROSSING_M` of the one of that kind before it: :func:`near_runs`)
+    replaced by ``merged(run)`` at its first's place; a barrier alone and the other kinds as
+    they are. ``barriers`` are sorted by place."""
     found = [i for i, b in enumerate(barriers) if b.kind == kind]
     if len(found) < 2:  # most routes: nothing to join
         return list(barriers)
     out: list[Barrier | None] = list(barriers)
-    for run in near_runs([barriers[i].at_m for i in found], SAME_CROSSING_M):
+    places = [barriers[i].at_m for i in found]
+    for run in near_runs(places, SAME_CROSSING_M) if groups is None else groups(places):
         if len(run) < 2:
             continue
         out[found[run[0]]] = merged([barriers[found[j]] for j in run])
@@ -621,11 +640,103 @@ def _said_together(
     return [b for b in out if b is not None]
 
 
-def _merge_crossings(barriers: Sequence[Barrier]) -> list[Barrier]:
-    """One barrier per crossing (see module doc): a report within :data:`SAME_CROSSING_M` of
-    the crossing report before it fills in that crossing's unknown facts. ``barriers`` are
-    sorted by place, as a route lists them."""
-    return _said_together(barriers, "crossing", _one_crossing)
+def _merge_crossings(
+    barriers: Sequence[Barrier], route: Route | None = None, graph: CompiledGraph | None = None
+) -> list[Barrier]:
+    """One barrier per crossing (see module doc), at its first report's place: the later
+    reports of a crossing fill in its unknown facts. ``barriers`` are sorted by place, as a
+    route lists them. With the ``route`` and the ``graph`` it was found on, the crossings are
+    :func:`_crossing_groups` of the reports (the carriageways walked across are the pieces the
+    ``informal`` reports begin); without, each report within :data:`SAME_CROSSING_M` of the one
+    before it joins its crossing."""
+    if route is None or graph is None:
+        return _said_together(barriers, "crossing", _one_crossing)
+    across = {
+        b.at_m for b in barriers if b.kind == "crossing" and b.details.get("crossing") == "informal"
+    }
+    return _said_together(
+        barriers, "crossing", _one_crossing,
+        lambda places: _crossing_groups(places, route, graph, across),
+    )  # fmt: skip
+
+
+def _crossing_ways(
+    route: Route, graph: CompiledGraph, across: Collection[float] = ()
+) -> list[tuple[float, float, bool]]:
+    """``(start, end, carriageway)`` in metres of each stretch of ``route`` across roads: along
+    ways tagged as crossings (``footway=crossing`` …), or (``carriageway``) on the pieces
+    beginning at ``across`` (places as reported, to 0.1 m: a road's carriageway walked where its
+    sidewalks are ways of their own, the ``informal`` crossings). Pieces of one kind in a row
+    are one stretch: a crossing way split at an island's or a road's node, two ways mapped
+    across one road, a carriageway walked piece after piece."""
+    crossing = graph.edge["crossing"]
+    out: list[tuple[float, float, bool]] = []
+    at = 0.0
+    for edge, walked in zip(route.edges, route.walked_m, strict=False):
+        carriageway = crossing[edge] == _NOT_A_CROSSING
+        if walked > 0.0 and (not carriageway or round_float(at) in across):
+            if out and out[-1][1] == at and out[-1][2] == carriageway:
+                out[-1] = (out[-1][0], at + walked, carriageway)
+            else:
+                out.append((at, at + walked, carriageway))
+        at += walked
+    return out
+
+
+def _stretch_at(ways: list[tuple[float, float, bool]], place: float) -> int:
+    """The stretch of ``ways`` (:func:`_crossing_ways`) a report at ``place`` (to 0.1 m) is on:
+    the one that begins there or goes on through it, else the one that ends there (a node at
+    its far end); -1 none."""
+    for i, (begins, ends, _) in enumerate(ways):
+        if begins - 0.05 <= place < ends - 0.05:
+            return i
+    for i, (_, ends, _) in enumerate(ways):
+        if ends - 0.05 <= place <= ends + 0.05:
+            return i
+    return -1
+
+
+def _crossing_groups(
+    places: Sequence[float], route: Route, graph: CompiledGraph, across: Collection[float]
+) -> list[range]:
+    """Index ranges of the crossing reports at ``places`` (ascending) that are one crossing.
+
+    A report on a stretch across roads (:func:`_crossing_ways`; on it or at one of its ends,
+    places being rounded to 0.1 m) joins the crossing before it when that crossing has a
+    report on the same stretch, or when the stretch begins within :data:`WAYS_JOINED_M` of
+    where that crossing ends (its last report, or the end of its last stretch) and that
+    crossing has no stretch yet (a crossing node at the kerb where the way begins) or its last
+    is of the same kind (crossing ways split apart). Any other report (a crossing node, a
+    junction) joins it when within :data:`SAME_CROSSING_M` of that crossing's first report.
+    So the second crossing way past an island, a crossing way after the carriageway walked up
+    to it, and a junction 20 m after a crossing are each said where they begin; a way split
+    into pieces, a carriageway walked piece after piece, and a node beside its way are not
+    said twice.
+    """
+    ways = _crossing_ways(route, graph, across)
+    on = [_stretch_at(ways, place) for place in places]  # -1: on none
+    groups: list[range] = []
+    start = 0
+    ends = places[0] if on[0] < 0 else ways[on[0]][1]  # where the crossing ends so far
+    kind = None if on[0] < 0 else ways[on[0]][2]  # of its last stretch (None: none yet)
+    for i in range(1, len(places)):
+        way = on[i]
+        if way >= 0:
+            begins, _, carriageway = ways[way]
+            joins = way in on[start:i] or (
+                begins <= ends + WAYS_JOINED_M and kind in (None, carriageway)
+            )
+        else:
+            joins = places[i] - places[start] <= SAME_CROSSING_M
+        if not joins:
+            groups.append(range(start, i))
+            start, ends, kind = i, places[i], None
+        if way >= 0:
+            ends, kind = max(ends, ways[way][1]), ways[way][2]
+        else:
+            ends = max(ends, places[i])
+    groups.append(range(start, len(places)))
+    return groups
 
 
 def _one_crossing(reports: list[Barrier]) -> Barrier:
@@ -816,7 +927,8 @@ def instructions(
     has_steps = bool(flights)
     stretches, out_of_service = _stretch_events(route, lang, flights, graph)
     steep = [b.at_m for b in route.accessibility.breaks if b.limit == "incline"]
-    for barrier in _surfaces(_slopes(_kerb_runs(_merge_crossings(route.barriers)), steep)):
+    said = _merge_crossings(route.barriers, route, graph)
+    for barrier in _surfaces(_slopes(_kerb_runs(said), steep)):
         if barrier.kind == "elevator" and barrier.at_m in out_of_service:
             continue  # said as out of service
         text = describe_barrier(barrier.kind, barrier.details, lang)

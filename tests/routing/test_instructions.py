@@ -295,6 +295,73 @@ def test_crossing_announced_once_with_merged_facts() -> None:
     ]
 
 
+def _said_crossings(
+    walked: list[float], ways: list[int], barriers: list[Barrier], *, with_graph: bool = True
+) -> list[tuple[float, str]]:
+    """The barrier steps of a hand-made route along Ringstraße whose pieces walk ``walked``
+    metres, each with ``graph.edge["crossing"]`` of ``ways`` (a crossing way, or 0)."""
+    from types import SimpleNamespace
+
+    graph = SimpleNamespace(edge={"crossing": np.array(ways, dtype=np.int8)})
+    seg = [Segment(0, "Ringstraße", "residential", False, 0.0, sum(walked), 0, 9, 1)]
+    route = _route(seg, _east(10), barriers=barriers, edges=list(range(len(walked))), walked_m=walked)  # fmt: skip
+    steps = instructions(route, "de", graph=graph if with_graph else None)  # type: ignore[arg-type]
+    return [(s.at_m, s.text) for s in steps if s.type == "barrier"]
+
+
+def test_a_crossing_is_its_ways_and_what_lies_near_its_first_report() -> None:
+    """With the route's graph: a crossing is its first report, the reports within
+    SAME_CROSSING_M of it and those on the crossing ways walked in one go with it. A crossing
+    way split into three pieces (18 m) is one crossing; an island's 5 m of footway and a second
+    crossing way is a second; a junction 20 m after two signal nodes 9 m apart is a third
+    (without the graph the chain of reports each within 12 m of the one before joined them)."""
+    walked = [10.0, 6.0, 8.0, 4.0, 5.0, 9.0, 38.0, 9.0, 11.0, 30.0]
+    ways = [0, 2, 2, 2, 0, 2, 0, 0, 0, 0]  # graph.edge["crossing"] of each piece
+    barriers = [
+        _crossing(10.0, crossing="traffic_signals"),  # the three pieces of one crossing way
+        _crossing(16.0, acoustic_signal="yes"),
+        _crossing(24.0),
+        _crossing(33.0, crossing="traffic_signals"),  # past the island: the second way
+        _crossing(80.0, crossing="traffic_signals"),  # signal nodes at the heads of footways
+        _crossing(89.0, crossing="traffic_signals"),
+        _crossing(100.0, crossing="junction"),  # a road's junction 20 m after the first node
+    ]
+    said = _said_crossings(walked, ways, barriers)
+    assert said == [
+        (10.0, "Nach 10 m: Ampel mit akustischem Signal."),
+        (33.0, "Nach 25 m: Ampel."),
+        (80.0, "Nach 45 m: Ampel."),
+        (100.0, "Nach 20 m: Kreuzung ohne kartierten Überweg."),
+    ]
+    # without the graph: a chain of reports each within 12 m of the one before is one crossing
+    chained = _said_crossings(walked, ways, barriers, with_graph=False)
+    assert chained == [
+        (10.0, "Nach 10 m: Ampel mit akustischem Signal."),
+        (80.0, "Nach 70 m: Ampel."),
+    ]
+
+
+def test_a_carriageway_walked_piece_after_piece_is_one_crossing_and_its_way_another() -> None:
+    """A road's carriageway walked where its sidewalks are ways of their own (``informal``,
+    reported where each piece begins) is one crossing however many pieces; a crossing way the
+    walk goes on to from it is a crossing of its own, said where it begins."""
+    walked = [10.0, 20.0, 20.0, 10.0, 40.0]
+    ways = [0, 0, 0, 4, 0]  # the carriageway's pieces are no crossing ways
+    barriers = [
+        _crossing(10.0, crossing="informal"),
+        _crossing(30.0, crossing="informal"),
+        _crossing(50.0, crossing="unmarked", tactile_paving="yes"),
+    ]
+    said = _said_crossings(walked, ways, barriers)
+    assert said == [
+        (10.0, "Nach 10 m: Straßenquerung ohne kartierten Überweg."),
+        (50.0, "Nach 40 m: Straßenquerung mit Bodenindikatoren."),
+    ]
+    # without the graph: each piece of the carriageway said (20 m apart)
+    chained = _said_crossings(walked, ways, barriers, with_graph=False)
+    assert [at for at, _ in chained] == [10.0, 30.0, 50.0]
+
+
 def test_slopes_rule() -> None:
     """Estimated slopes only from ESTIMATED_SLOPE_MIN_M (joined when contiguous), tagged ones
     from 10 m, and the estimate is said."""

@@ -1,0 +1,92 @@
+"""Every crossing a route walks is said, on the real extracts (routing.instructions, "One
+crossing, one announcement").
+
+Reports of one crossing are said once: the reports on the crossing ways walked in one go (a way
+split at kerbs and nodes) and those within ``SAME_CROSSING_M`` of the crossing's first report
+(its node beside its way). Two crossings are two announcements: on Neukölln's Karl-Marx-Platz a
+crossing, 5 m of island and a second signalled crossing way were one "Ampel" (the second's
+signals, acoustic and vibrating, never said where the walk crosses again); in Kaiserslautern two
+signal nodes and, 20 m after the first, a junction without a mapped crossing were one "Ampel"
+(a chain of reports each within 12 m of the one before).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from routing.instructions import (
+    SAME_CROSSING_M,
+    WAYS_JOINED_M,
+    _crossing_ways,
+    _merge_crossings,
+    describe_barrier,
+    instructions,
+)
+from tests.routing.trips import node_routes
+
+#: (origin, destination) as ``(lat, lon)``, the places (m) where a crossing must be said
+#: (a step of its own, at that place), and what it says.
+NEUKOELLN_ISLAND = ((52.473754, 13.440577), (52.474211, 13.440302))
+KAISERSLAUTERN_JUNCTION = ((49.445960, 7.770820), (49.443800, 7.753030))
+
+
+def _crossing_steps(router: Any, route: Any) -> list[Any]:
+    """The steps that say a crossing: barrier steps at a crossing report's place saying what
+    the crossings said there are (other barriers, a kerb, may be said at the same place)."""
+    graph = router.graph
+    crossings = [b for b in _merge_crossings(route.barriers, route, graph) if b.kind == "crossing"]
+    texts = {describe_barrier("crossing", b.details, "de") for b in crossings}
+    places = {b.at_m for b in crossings}
+    steps = instructions(route, "de", graph=graph, profile=router.profile(route.profile))
+    return [
+        s for s in steps
+        if s.type == "barrier" and s.at_m in places
+        and s.text.split(": ")[-1].rstrip(".").lower() in {t.lower() for t in texts}
+    ]  # fmt: skip
+
+
+def test_a_second_crossing_past_an_island_is_said(neukoelln_router: Any) -> None:
+    route = neukoelln_router.route(*NEUKOELLN_ISLAND, "blind")
+    said = [(s.at_m, s.text) for s in _crossing_steps(neukoelln_router, route)]
+    signals = "Ampel mit akustischem Signal, Vibrationssignal und Bodenindikatoren."
+    assert [text.split(": ")[-1] for _, text in said[:2]] == [signals, signals]
+    assert said[1][0] - said[0][0] > SAME_CROSSING_M
+
+
+def test_a_junction_twenty_metres_after_a_crossing_is_said(ksl_router: Any) -> None:
+    route = ksl_router.route(*KAISERSLAUTERN_JUNCTION, "blind")
+    said = [(s.at_m, s.text) for s in _crossing_steps(ksl_router, route)]
+    signals = [at for at, text in said if text.endswith("Ampel.")]
+    junctions = [at for at, text in said if text.endswith("Kreuzung ohne kartierten Überweg.")]
+    assert any(19.0 < j - s < 21.0 for s in signals for j in junctions), said
+
+
+def _unsaid_crossing_ways(router: Any, seed: int, trips: int) -> tuple[int, list[Any]]:
+    """Stretches across roads walked (crossing ways, carriageways walked across; those
+    beginning within ``WAYS_JOINED_M`` of the one before one), and those without a crossing
+    said on them."""
+    walked, unsaid = 0, []
+    for _, route in node_routes(router, seed, trips, ("blind", "wheelchair")):
+        said = [s.at_m for s in _crossing_steps(router, route)]
+        stretches: list[list[Any]] = []
+        across = {b.at_m for b in route.barriers if b.details.get("crossing") == "informal"}
+        for start, end, carriageway in _crossing_ways(route, router.graph, across):
+            if (
+                stretches
+                and start <= stretches[-1][1] + WAYS_JOINED_M
+                and carriageway == stretches[-1][2]
+            ):
+                stretches[-1][1] = end
+            else:
+                stretches.append([start, end, carriageway])
+        for start, end, _ in stretches:
+            walked += 1
+            if not any(start - 0.05 <= at <= end + 0.05 for at in said):
+                unsaid.append((route.profile, round(start, 1), route.geometry[0]))
+    return walked, unsaid
+
+
+def test_every_crossing_way_walked_in_neukoelln_is_said(neukoelln_router: Any) -> None:
+    walked, unsaid = _unsaid_crossing_ways(neukoelln_router, 33, 120)
+    assert walked >= 100
+    assert unsaid == []
