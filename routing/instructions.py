@@ -71,6 +71,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -661,18 +662,21 @@ def _merge_crossings(
 
 
 def _crossing_ways(
-    route: Route, graph: CompiledGraph, across: Collection[float] = ()
+    route: Route, graph: CompiledGraph, across: Collection[float] = (), until: float = math.inf
 ) -> list[tuple[float, float, bool]]:
     """``(start, end, carriageway)`` in metres of each stretch of ``route`` across roads: along
     ways tagged as crossings (``footway=crossing`` …), or (``carriageway``) on the pieces
     beginning at ``across`` (places as reported, to 0.1 m: a road's carriageway walked where its
     sidewalks are ways of their own, the ``informal`` crossings). Pieces of one kind in a row
     are one stretch: a crossing way split at an island's or a road's node, two ways mapped
-    across one road, a carriageway walked piece after piece."""
+    across one road, a carriageway walked piece after piece. Pieces beginning beyond ``until``
+    (metres) are not read: the stretches up to there, the last one's end where it is cut."""
     crossing = graph.edge["crossing"]
     out: list[tuple[float, float, bool]] = []
     at = 0.0
     for edge, walked in zip(route.edges, route.walked_m, strict=False):
+        if at > until:
+            break
         carriageway = crossing[edge] == _NOT_A_CROSSING
         if walked > 0.0 and (not carriageway or round_float(at) in across):
             if out and out[-1][1] == at and out[-1][2] == carriageway:
@@ -713,7 +717,7 @@ def _crossing_groups(
     into pieces, a carriageway walked piece after piece, and a node beside its way are not
     said twice.
     """
-    ways = _crossing_ways(route, graph, across)
+    ways = _crossing_ways(route, graph, across, places[-1] + 0.05)  # none after the last
     on = [_stretch_at(ways, place) for place in places]  # -1: on none
     groups: list[range] = []
     start = 0
