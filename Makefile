@@ -5,7 +5,7 @@
 # The venv's interpreter: the distribution's own CPython when it is ≥ 3.11 and can make a venv
 # (Debian builds /usr/bin/python3 with profile-guided and link-time optimisation), else the first
 # python3 on PATH. A self-built interpreter (pyenv's default build has neither) runs a route
-# answer's Python ~9 % slower (README, "Performance": the interpreter). `make PYTHON=…` picks
+# answer's Python ~9 % slower (README, "Requirements" and "Benchmarks"). `make PYTHON=…` picks
 # another; a venv made by another interpreter than the one picked is made anew.
 SYSTEM_PYTHON ?= /usr/bin/python3
 PYTHON ?= $(shell $(SYSTEM_PYTHON) -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && echo $(SYSTEM_PYTHON) || echo python3)

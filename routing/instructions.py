@@ -126,9 +126,10 @@ BEARING_MIN_M = 3.0
 #: kerbs) or 20 m and more (two crossings). Without the route's graph, a report within it of
 #: the report before it (a chain: two crossings 20 m apart with a report between were one).
 SAME_CROSSING_M = 12.0
-#: A stretch of crossing ways beginning within this of where a crossing ends (its last report,
-#: or the end of its last stretch of crossing ways) is that crossing (metres; ways split at a
-#: node, a crossing node at the kerb); one beginning farther on is a crossing of its own.
+#: A stretch across roads (crossing ways, or a carriageway walked) beginning within this of
+#: where a crossing ends (its last report, or the end of its last stretch, of the same kind) is
+#: that crossing (metres; ways split apart, a crossing node at the kerb); one beginning farther
+#: on is a crossing of its own.
 WAYS_JOINED_M = 1.0
 #: A slope from an ``incline`` tag is announced from this length on (metres).
 TAGGED_SLOPE_MIN_M = 10.0
