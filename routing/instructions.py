@@ -881,7 +881,8 @@ def instructions(
     ``at_m``.
 
     ``avoided`` are the staff obstacles the route goes around (the response's
-    ``obstacles.avoided``: ``{id, reason, effect}``), each said once after the departure.
+    ``obstacles.avoided``: ``{id, reason, effect}``), said after the departure, those alike (one
+    phrase: the same reason) once.
 
     Given the ``graph`` the route was found on and the ``profile`` it was found for, the
     stretches that profile cares about in ``conditions`` are said where they begin
@@ -901,8 +902,9 @@ def instructions(
     short = {end["role"]: end_short_phrase(end, lang) for end in route.ends_short}
     depart = first.words[lang][0] + (f" {short['origin']}" if "origin" in short else "")
     events.append((0.0, 0, "depart", 0.0, lon, lat, depart, first.name))
-    for obstacle in avoided:
-        events.append((0.0, 1, "obstacle", 0.0, lon, lat, obstacle_phrase(obstacle, lang) + ".", None))  # fmt: skip
+    # obstacles alike (the same reason) said once: the answer's obstacles.avoided lists each
+    for phrase in dict.fromkeys(obstacle_phrase(obstacle, lang) for obstacle in avoided):
+        events.append((0.0, 1, "obstacle", 0.0, lon, lat, phrase + ".", None))
     turns, again = _TURNS[lang], _TURNS_AGAIN[lang]
     # a crossing is reported where its piece begins: a leg beginning there turns onto it
     crossings = {b.at_m for b in route.barriers if b.kind == "crossing"}

@@ -416,6 +416,18 @@ def test_avoided_obstacle_and_verdicts() -> None:
     )
 
 
+def test_obstacles_avoided_alike_are_said_once() -> None:
+    """Three closures with the same reason were three steps "Baustelle umgangen: Gehweg
+    gesperrt" at the start (said to a screen reader one after another); now one, beside the
+    one with another reason, in the order first avoided."""
+    seg = [Segment(0, "Mittelweg", "path", False, 0.0, 72.0, 0, 2, 1)]
+    same: dict[str, Any] = {"reason": "Baustelle: Gehweg gesperrt", "effect": {"passable": False}}
+    avoided: list[dict[str, Any]] = [{"id": "a1", **same}, {"id": "a2", "reason": "Gerüst"}, {"id": "a3", **same}]  # fmt: skip
+    steps = instructions(_route(seg, _east(3)), "de", avoided=avoided)
+    said = [s.text for s in steps if s.type == "obstacle"]
+    assert said == ["Baustelle umgangen: Gehweg gesperrt.", "Hindernis umgangen: Gerüst."]
+
+
 def test_an_estimated_incline_is_said_as_estimated_not_unknown(ksl_router: Any) -> None:
     """A wheelchair route in Kaiserslautern rests on inclines estimated from the elevation model
     (``relies_on``: incline, ``estimated``: true) and on unknown widths: the sentence said the
