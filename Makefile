@@ -23,12 +23,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# the venv is made anew when another interpreter made it (then installed into by the sub-make)
+# the venv is made anew when another interpreter made it, or its interpreter no longer runs
+# (then installed into by the sub-make)
 install:
 	@want=$$($(PYTHON) -c 'import os, sys; print(os.path.realpath(sys.executable))') && \
 	have=$$($(BIN)/python -c 'import os, sys; print(os.path.realpath(sys._base_executable))' 2>/dev/null || true) && \
-	if [ -n "$$have" ] && [ "$$want" != "$$have" ]; then \
-		echo "the venv's interpreter $$have is not $$want: making $(VENV) anew"; rm -rf $(VENV); fi
+	if [ -e $(VENV) ] && [ "$$want" != "$$have" ]; then \
+		echo "the venv's interpreter ($${have:-none that runs}) is not $$want: making $(VENV) anew"; \
+		rm -rf $(VENV); fi
 	@$(MAKE) --no-print-directory $(STAMP)
 
 graph: install
