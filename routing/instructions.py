@@ -68,11 +68,12 @@ Rules, stated once:
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import itertools
 import math
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -131,6 +132,10 @@ SAME_CROSSING_M = 12.0
 #: that crossing (metres; ways split apart, a crossing node at the kerb); one beginning farther
 #: on is a crossing of its own.
 WAYS_JOINED_M = 1.0
+#: How far a place as reported may lie from where the walk is there (metres): places are
+#: rounded to 0.1 m, on a route through via points twice (the metres before the leg, then the
+#: place in it: :func:`routing.report.combine_routes`), where the pieces' metres add up exactly.
+_PLACED_WITHIN_M = 0.101
 #: A slope from an ``incline`` tag is announced from this length on (metres).
 TAGGED_SLOPE_MIN_M = 10.0
 #: A slope estimated from the elevation model is announced from this length on (metres).
@@ -259,7 +264,8 @@ def _stretch_events(
             if limit == "wheelchair_no" and start in flights:
                 continue
             until = start if end is None else end
-            closed_lifts = [x for x in lifts if start - 0.05 <= x <= until + 0.05]
+            near = _PLACED_WITHIN_M
+            closed_lifts = [x for x in lifts if start - near <= x <= until + near]
             if limit == "closed" and closed_lifts:
                 text = w["lift_closed"]  # an elevator out of service (or closed with its way)
                 out_of_service.update(closed_lifts)
@@ -271,6 +277,13 @@ def _stretch_events(
     return out, out_of_service
 
 
+def _begins_near(starts: Sequence[float], place: float) -> int:
+    """The index of the first of ``starts`` (ascending metres) within :data:`_PLACED_WITHIN_M`
+    of ``place``: where the walk is and a place as reported, either way round; -1 none."""
+    i = bisect.bisect_left(starts, place - _PLACED_WITHIN_M)
+    return i if i < len(starts) and starts[i] <= place + _PLACED_WITHIN_M else -1
+
+
 def _limit_runs(
     route: Route, limit: str, graph: CompiledGraph | None
 ) -> list[tuple[float, float | None, float, float]]:
@@ -279,19 +292,22 @@ def _limit_runs(
     breaks = [b for b in route.accessibility.breaks if b.limit == limit]
     if not breaks:
         return []
-    ways: dict[float, float] = {}  # where a piece with it begins (as placed) -> its end
+    starts: list[float] = []  # where a piece with it begins, ascending
+    ends: list[float] = []  # ... and ends
     if graph is not None:
         on_way = _ON_WAY[limit]
         at = 0.0
         for edge, walked in zip(route.edges, route.walked_m, strict=False):
             if walked > 0.0 and on_way(graph, edge):
-                ways.setdefault(round_float(at), at + walked)
+                starts.append(at)
+                ends.append(at + walked)
             at += walked
     runs: list[list[Any]] = []  # [start, end (None: a place), lon, lat]
     for b in breaks:
-        end = ways.get(b.at_m)
+        piece = _begins_near(starts, b.at_m)
+        end = ends[piece] if piece >= 0 else None
         prev = runs[-1] if runs else None
-        if prev is not None and prev[1] is not None and b.at_m <= prev[1] + 0.05:
+        if prev is not None and prev[1] is not None and b.at_m <= prev[1] + _PLACED_WITHIN_M:
             prev[1] = max(prev[1], end if end is not None else b.at_m)  # goes on, or its node
         else:
             runs.append([b.at_m, end, b.lon, b.lat])
@@ -653,9 +669,9 @@ def _merge_crossings(
     before it joins its crossing."""
     if route is None or graph is None:
         return _said_together(barriers, "crossing", _one_crossing)
-    across = {
+    across = [
         b.at_m for b in barriers if b.kind == "crossing" and b.details.get("crossing") == "informal"
-    }
+    ]  # ascending, as the barriers are
     return _said_together(
         barriers, "crossing", _one_crossing,
         lambda places: _crossing_groups(places, route, graph, across),
@@ -663,11 +679,11 @@ def _merge_crossings(
 
 
 def _crossing_ways(
-    route: Route, graph: CompiledGraph, across: Collection[float] = (), until: float = math.inf
+    route: Route, graph: CompiledGraph, across: Sequence[float] = (), until: float = math.inf
 ) -> list[tuple[float, float, bool]]:
     """``(start, end, carriageway)`` in metres of each stretch of ``route`` across roads: along
     ways tagged as crossings (``footway=crossing`` …), or (``carriageway``) on the pieces
-    beginning at ``across`` (places as reported, to 0.1 m: a road's carriageway walked where its
+    beginning at ``across`` (places as reported, ascending: a road's carriageway walked where its
     sidewalks are ways of their own, the ``informal`` crossings). Pieces of one kind in a row
     are one stretch: a crossing way split at an island's or a road's node, two ways mapped
     across one road, a carriageway walked piece after piece. Pieces beginning beyond ``until``
@@ -679,7 +695,7 @@ def _crossing_ways(
         if at > until:
             break
         carriageway = crossing[edge] == _NOT_A_CROSSING
-        if walked > 0.0 and (not carriageway or round_float(at) in across):
+        if walked > 0.0 and (not carriageway or _begins_near(across, at) >= 0):
             if out and out[-1][1] == at and out[-1][2] == carriageway:
                 out[-1] = (out[-1][0], at + walked, carriageway)
             else:
@@ -689,20 +705,20 @@ def _crossing_ways(
 
 
 def _stretch_at(ways: list[tuple[float, float, bool]], place: float) -> int:
-    """The stretch of ``ways`` (:func:`_crossing_ways`) a report at ``place`` (to 0.1 m) is on:
+    """The stretch of ``ways`` (:func:`_crossing_ways`) a report at ``place`` (as reported) is on:
     the one that begins there or goes on through it, else the one that ends there (a node at
     its far end); -1 none."""
     for i, (begins, ends, _) in enumerate(ways):
-        if begins - 0.05 <= place < ends - 0.05:
+        if begins - _PLACED_WITHIN_M <= place < ends - _PLACED_WITHIN_M:
             return i
     for i, (_, ends, _) in enumerate(ways):
-        if ends - 0.05 <= place <= ends + 0.05:
+        if ends - _PLACED_WITHIN_M <= place <= ends + _PLACED_WITHIN_M:
             return i
     return -1
 
 
 def _crossing_groups(
-    places: Sequence[float], route: Route, graph: CompiledGraph, across: Collection[float]
+    places: Sequence[float], route: Route, graph: CompiledGraph, across: Sequence[float]
 ) -> list[range]:
     """Index ranges of the crossing reports at ``places`` (ascending) that are one crossing.
 
@@ -718,7 +734,7 @@ def _crossing_groups(
     into pieces, a carriageway walked piece after piece, and a node beside its way are not
     said twice.
     """
-    ways = _crossing_ways(route, graph, across, places[-1] + 0.05)  # none after the last
+    ways = _crossing_ways(route, graph, across, places[-1] + _PLACED_WITHIN_M)  # none after
     on = [_stretch_at(ways, place) for place in places]  # -1: on none
     groups: list[range] = []
     start = 0
