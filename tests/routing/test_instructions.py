@@ -1165,6 +1165,26 @@ def test_wheelchair_no_and_closures_are_said_where_they_begin() -> None:
     ]
 
 
+def test_a_closure_in_a_later_leg_is_said_as_a_stretch() -> None:
+    """Through a via point a later leg's places are rounded twice (the metres before the leg,
+    then the place in it): a closure whose piece begins at 60.08 m is placed at 60.0 m. It
+    was matched to its piece by the rounded place (60.1) and said as a place ("Achtung,
+    gesperrt"); now within 0.1 m, as the closed way it is."""
+    from types import SimpleNamespace
+
+    walked = [50.04, 10.04, 20.0, 40.0]  # the via point after the first piece
+    graph = SimpleNamespace(edge={"closed": np.array([False, False, True, False]),
+                                  "wheelchair": np.zeros(4, dtype=np.int8)})  # fmt: skip
+    closed = Break("closed", "closed", 60.0, 7.7, 49.44, None, None, None, False, "")
+    seg = [Segment(0, "Mittelweg", "path", False, 0.0, 120.08, 0, 9, 1)]
+    route = _route(
+        seg, _east(10), edges=list(range(4)), walked_m=walked,
+        accessibility=Accessibility("no", 1.0, [closed], []),
+    )  # fmt: skip
+    said = [(s.at_m, s.text) for s in instructions(route, "de", graph=graph) if s.type == "barrier"]  # type: ignore[arg-type]
+    assert said == [(60.0, "Nach 60 m: Achtung, Weg gesperrt auf 20 m.")]
+
+
 def test_an_elevator_out_of_service_on_the_route_is_said_as_such() -> None:
     """A route that cannot avoid an elevator staff put out of service (its node closed, said
     where the walk reaches it) says "Aufzug außer Betrieb" there, not "gesperrt" beside
