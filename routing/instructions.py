@@ -68,12 +68,11 @@ Rules, stated once:
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import functools
 import itertools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -132,10 +131,6 @@ SAME_CROSSING_M = 12.0
 #: that crossing (metres; ways split apart, a crossing node at the kerb); one beginning farther
 #: on is a crossing of its own.
 WAYS_JOINED_M = 1.0
-#: How far a place as reported may lie from where the walk is there (metres): places are
-#: rounded to 0.1 m, on a route through via points twice (the metres before the leg, then the
-#: place in it: :func:`routing.report.combine_routes`), where the pieces' metres add up exactly.
-_PLACED_WITHIN_M = 0.101
 #: A slope from an ``incline`` tag is announced from this length on (metres).
 TAGGED_SLOPE_MIN_M = 10.0
 #: A slope estimated from the elevation model is announced from this length on (metres).
@@ -264,8 +259,7 @@ def _stretch_events(
             if limit == "wheelchair_no" and start in flights:
                 continue
             until = start if end is None else end
-            near = _PLACED_WITHIN_M
-            closed_lifts = [x for x in lifts if start - near <= x <= until + near]
+            closed_lifts = [x for x in lifts if start <= x <= until]
             if limit == "closed" and closed_lifts:
                 text = w["lift_closed"]  # an elevator out of service (or closed with its way)
                 out_of_service.update(closed_lifts)
@@ -277,13 +271,6 @@ def _stretch_events(
     return out, out_of_service
 
 
-def _begins_near(starts: Sequence[float], place: float) -> int:
-    """The index of the first of ``starts`` (ascending metres) within :data:`_PLACED_WITHIN_M`
-    of ``place``: where the walk is and a place as reported, either way round; -1 none."""
-    i = bisect.bisect_left(starts, place - _PLACED_WITHIN_M)
-    return i if i < len(starts) and starts[i] <= place + _PLACED_WITHIN_M else -1
-
-
 def _limit_runs(
     route: Route, limit: str, graph: CompiledGraph | None
 ) -> list[tuple[float, float | None, float, float]]:
@@ -292,22 +279,18 @@ def _limit_runs(
     breaks = [b for b in route.accessibility.breaks if b.limit == limit]
     if not breaks:
         return []
-    starts: list[float] = []  # where a piece with it begins, ascending
-    ends: list[float] = []  # ... and ends
+    ways: dict[float, float] = {}  # where a piece with it begins -> ends (as said)
     if graph is not None:
         on_way = _ON_WAY[limit]
-        at = 0.0
-        for edge, walked in zip(route.edges, route.walked_m, strict=False):
+        spans = route.piece_spans(breaks[-1].at_m)
+        for edge, walked, (begins, ends) in zip(route.edges, route.walked_m, spans, strict=False):
             if walked > 0.0 and on_way(graph, edge):
-                starts.append(at)
-                ends.append(at + walked)
-            at += walked
+                ways.setdefault(begins, ends)
     runs: list[list[Any]] = []  # [start, end (None: a place), lon, lat]
     for b in breaks:
-        piece = _begins_near(starts, b.at_m)
-        end = ends[piece] if piece >= 0 else None
+        end = ways.get(b.at_m)
         prev = runs[-1] if runs else None
-        if prev is not None and prev[1] is not None and b.at_m <= prev[1] + _PLACED_WITHIN_M:
+        if prev is not None and prev[1] is not None and b.at_m <= prev[1]:
             prev[1] = max(prev[1], end if end is not None else b.at_m)  # goes on, or its node
         else:
             runs.append([b.at_m, end, b.lon, b.lat])
@@ -669,9 +652,9 @@ def _merge_crossings(
     before it joins its crossing."""
     if route is None or graph is None:
         return _said_together(barriers, "crossing", _one_crossing)
-    across = [
+    across = {
         b.at_m for b in barriers if b.kind == "crossing" and b.details.get("crossing") == "informal"
-    ]  # ascending, as the barriers are
+    }
     return _said_together(
         barriers, "crossing", _one_crossing,
         lambda places: _crossing_groups(places, route, graph, across),
@@ -679,51 +662,48 @@ def _merge_crossings(
 
 
 def _crossing_ways(
-    route: Route, graph: CompiledGraph, across: Sequence[float] = (), until: float = math.inf
+    route: Route, graph: CompiledGraph, across: Collection[float] = (), until: float = math.inf
 ) -> list[tuple[float, float, bool]]:
-    """``(start, end, carriageway)`` in metres of each stretch of ``route`` across roads: along
-    ways tagged as crossings (``footway=crossing`` …), or (``carriageway``) on the pieces
-    beginning at ``across`` (places as reported, ascending: a road's carriageway walked where its
-    sidewalks are ways of their own, the ``informal`` crossings). Pieces of one kind in a row
-    are one stretch: a crossing way split at an island's or a road's node, two ways mapped
-    across one road, a carriageway walked piece after piece. Pieces beginning beyond ``until``
-    (metres) are not read: the stretches up to there, the last one's end where it is cut."""
+    """``(start, end, carriageway)`` of each stretch of ``route`` across roads, as its places are
+    said (:meth:`~routing.route.Route.piece_spans`): along ways tagged as crossings
+    (``footway=crossing`` …), or (``carriageway``) on the pieces beginning at ``across`` (a
+    road's carriageway walked where its sidewalks are ways of their own: the places of the
+    ``informal`` crossings). Pieces of one kind in a row are one stretch: a crossing way split
+    at an island's or a road's node, two ways mapped across one road, a carriageway walked
+    piece after piece. Pieces beginning beyond ``until`` are not read."""
     crossing = graph.edge["crossing"]
     out: list[tuple[float, float, bool]] = []
-    at = 0.0
-    for edge, walked in zip(route.edges, route.walked_m, strict=False):
-        if at > until:
-            break
+    spans = route.piece_spans(until)
+    for edge, walked, (begins, ends) in zip(route.edges, route.walked_m, spans, strict=False):
         carriageway = crossing[edge] == _NOT_A_CROSSING
-        if walked > 0.0 and (not carriageway or _begins_near(across, at) >= 0):
-            if out and out[-1][1] == at and out[-1][2] == carriageway:
-                out[-1] = (out[-1][0], at + walked, carriageway)
+        if walked > 0.0 and (not carriageway or begins in across):
+            if out and out[-1][1] == begins and out[-1][2] == carriageway:
+                out[-1] = (out[-1][0], ends, carriageway)
             else:
-                out.append((at, at + walked, carriageway))
-        at += walked
+                out.append((begins, ends, carriageway))
     return out
 
 
 def _stretch_at(ways: list[tuple[float, float, bool]], place: float) -> int:
-    """The stretch of ``ways`` (:func:`_crossing_ways`) a report at ``place`` (as reported) is on:
-    the one that begins there or goes on through it, else the one that ends there (a node at
-    its far end); -1 none."""
+    """The stretch of ``ways`` (:func:`_crossing_ways`) a report at ``place`` is on: the one
+    that begins there or goes on through it, else the one that ends there (a node at its far
+    end); -1 none."""
     for i, (begins, ends, _) in enumerate(ways):
-        if begins - _PLACED_WITHIN_M <= place < ends - _PLACED_WITHIN_M:
+        if begins <= place < ends:
             return i
     for i, (_, ends, _) in enumerate(ways):
-        if ends - _PLACED_WITHIN_M <= place <= ends + _PLACED_WITHIN_M:
+        if place == ends:
             return i
     return -1
 
 
 def _crossing_groups(
-    places: Sequence[float], route: Route, graph: CompiledGraph, across: Sequence[float]
+    places: Sequence[float], route: Route, graph: CompiledGraph, across: Collection[float]
 ) -> list[range]:
     """Index ranges of the crossing reports at ``places`` (ascending) that are one crossing.
 
-    A report on a stretch across roads (:func:`_crossing_ways`; on it or at one of its ends,
-    places being rounded to 0.1 m) joins the crossing before it when that crossing has a
+    A report on a stretch across roads (:func:`_crossing_ways`; on it or at one of its ends)
+    joins the crossing before it when that crossing has a
     report on the same stretch, or when the stretch begins within :data:`WAYS_JOINED_M` of
     where that crossing ends (its last report, or the end of its last stretch) and that
     crossing has no stretch yet (a crossing node at the kerb where the way begins) or its last
@@ -734,7 +714,7 @@ def _crossing_groups(
     into pieces, a carriageway walked piece after piece, and a node beside its way are not
     said twice.
     """
-    ways = _crossing_ways(route, graph, across, places[-1] + _PLACED_WITHIN_M)  # none after
+    ways = _crossing_ways(route, graph, across, places[-1])  # none after the last
     on = [_stretch_at(ways, place) for place in places]  # -1: on none
     groups: list[range] = []
     start = 0

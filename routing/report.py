@@ -1284,10 +1284,11 @@ def combine_routes(legs: list[Route]) -> Route:
     stops: list[Stop] = []
     shifts: list[int] = []  # per leg: the number its first point gets in the whole route
     offset = 0.0
+    first_piece = 0  # of the leg, in the whole route's walked_m
     for leg in legs:
         at = round(offset, 1)
         if geometry:  # the via point between this leg and the one before: the join
-            stops.append(Stop(at, len(geometry) - 1))
+            stops.append(Stop(at, len(geometry) - 1, first_piece))
         shift = len(geometry) - (
             1 if geometry and leg.geometry and geometry[-1] == leg.geometry[0] else 0
         )
@@ -1309,6 +1310,7 @@ def combine_routes(legs: list[Route]) -> Route:
             for k, v in values.items():
                 into[k] = round(into.get(k, 0) + v, 1)
         offset += leg.distance_m
+        first_piece += len(leg.walked_m)
     rows = _joined_rows(legs, shifts)
     inclines = [leg.max_incline for leg in legs if leg.max_incline]
     detours = [leg.detour for leg in legs]

@@ -12,12 +12,14 @@ Only the values live here; :mod:`routing.report` builds them from a search path.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION
+from routing.rounding import round_float
 from routing.wording import summary_text
 
 __all__ = [
@@ -187,11 +189,12 @@ class Segment(NamedTuple):
 
 class Stop(NamedTuple):
     """A via point a route passes (:func:`routing.report.combine_routes`): metres from the
-    start, rounded to 0.1 m as the places of the legs after it are, and its point in
-    :attr:`Route.geometry`."""
+    start, rounded to 0.1 m as the places of the legs after it are, its point in
+    :attr:`Route.geometry` and the first piece of :attr:`Route.edges` after it."""
 
     at_m: float
     point: int
+    piece: int = 0
 
 
 class SegmentRuns(NamedTuple):
@@ -253,6 +256,27 @@ class Route:
     #: legs kernel reads); None where the route was put together otherwise. Not part of the
     #: value either.
     segment_runs: SegmentRuns | None = field(default=None, repr=False, compare=False)
+
+    def piece_spans(self, until: float = math.inf) -> list[tuple[float, float]]:
+        """Where each piece of :attr:`edges` begins and ends, as the route's places are said:
+        metres to 0.1 m, rounded as a barrier or a break on that piece is (in its leg, then
+        shifted by the via point before the leg, :attr:`Stop.at_m`: a later leg's place may
+        lie 0.1 m from where the pieces' metres add up). So a place said matches the piece it is
+        on exactly. Pieces beginning beyond ``until`` are left out."""
+        firsts = {stop.piece: stop.at_m for stop in self.stops}
+        out: list[tuple[float, float]] = []
+        shift = at = 0.0
+        begins = 0.0  # the piece's start as said
+        for i, walked in enumerate(self.walked_m):
+            if i in firsts:
+                shift, at, begins = firsts[i], 0.0, firsts[i]
+            if begins > until:
+                break
+            at += walked
+            ends = round_float(at) if shift == 0.0 else round_float(round_float(at) + shift)
+            out.append((begins, ends))
+            begins = ends
+        return out
 
     @property
     def fully_accessible(self) -> bool:

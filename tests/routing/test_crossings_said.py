@@ -17,7 +17,6 @@ from typing import Any
 
 from routing.errors import NoRouteError
 from routing.instructions import (
-    _PLACED_WITHIN_M,
     SAME_CROSSING_M,
     WAYS_JOINED_M,
     _crossing_ways,
@@ -67,11 +66,11 @@ def test_a_junction_twenty_metres_after_a_crossing_is_said(ksl_router: Any) -> N
 def _unsaid(router: Any, routes: Iterable[Any]) -> tuple[int, list[Any]]:
     """Stretches across roads walked (crossing ways, carriageways walked across; those
     beginning within ``WAYS_JOINED_M`` of the one before one), and those without a crossing
-    said on them (places as reported: to 0.1 m, through a via point to 0.2 m)."""
+    said on them (places as said: Route.piece_spans)."""
     walked, unsaid = 0, []
     for route in routes:
         said = [s.at_m for s in _crossing_steps(router, route)]
-        across = [b.at_m for b in route.barriers if b.details.get("crossing") == "informal"]
+        across = {b.at_m for b in route.barriers if b.details.get("crossing") == "informal"}
         stretches: list[list[Any]] = []
         for start, end, carriageway in _crossing_ways(route, router.graph, across):
             if stretches and start <= stretches[-1][1] + WAYS_JOINED_M and carriageway == stretches[-1][2]:  # fmt: skip
@@ -80,8 +79,7 @@ def _unsaid(router: Any, routes: Iterable[Any]) -> tuple[int, list[Any]]:
                 stretches.append([start, end, carriageway])
         for start, end, _ in stretches:
             walked += 1
-            near = _PLACED_WITHIN_M
-            if not any(start - near <= at <= end + near for at in said):
+            if not any(start <= at <= end for at in said):
                 unsaid.append((route.profile, round(start, 1), route.geometry[0]))
     return walked, unsaid
 
@@ -95,8 +93,8 @@ def test_every_crossing_way_walked_in_neukoelln_is_said(neukoelln_router: Any) -
 
 def test_every_crossing_way_walked_through_via_points_is_said(neukoelln_router: Any) -> None:
     """Through a via point a leg's places are rounded twice (its offset, then the place in
-    it): 12 of 219 stretches were read as no crossing's before places were matched within
-    0.2 m."""
+    it): 12 of 219 stretches were read as no crossing's before the pieces' places were read
+    as said (Route.piece_spans)."""
     routes = []
     for seed in range(60):
         try:  # the best route (alternatives after it)

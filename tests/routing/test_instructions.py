@@ -35,7 +35,7 @@ from routing.instructions import (
     steps_json,
 )
 from routing.report import combine_routes
-from routing.route import Accessibility, Barrier, Break, Route, Segment
+from routing.route import Accessibility, Barrier, Break, Route, Segment, Stop
 from routing.wording import (
     Language,
     Way,
@@ -1169,7 +1169,7 @@ def test_a_closure_in_a_later_leg_is_said_as_a_stretch() -> None:
     """Through a via point a later leg's places are rounded twice (the metres before the leg,
     then the place in it): a closure whose piece begins at 60.08 m is placed at 60.0 m. It
     was matched to its piece by the rounded place (60.1) and said as a place ("Achtung,
-    gesperrt"); now within 0.1 m, as the closed way it is."""
+    gesperrt"); now by the piece's place as said (Route.piece_spans), as the closed way."""
     from types import SimpleNamespace
 
     walked = [50.04, 10.04, 20.0, 40.0]  # the via point after the first piece
@@ -1177,12 +1177,15 @@ def test_a_closure_in_a_later_leg_is_said_as_a_stretch() -> None:
                                   "wheelchair": np.zeros(4, dtype=np.int8)})  # fmt: skip
     closed = Break("closed", "closed", 60.0, 7.7, 49.44, None, None, None, False, "")
     seg = [Segment(0, "Mittelweg", "path", False, 0.0, 120.08, 0, 9, 1)]
+    via = Stop(50.0, 1, 1)  # after 50.04 m, said at 50.0 m; the second leg begins with piece 1
     route = _route(
-        seg, _east(10), edges=list(range(4)), walked_m=walked,
+        seg, _east(10), edges=list(range(4)), walked_m=walked, stops=[via],
         accessibility=Accessibility("no", 1.0, [closed], []),
     )  # fmt: skip
     said = [(s.at_m, s.text) for s in instructions(route, "de", graph=graph) if s.type == "barrier"]  # type: ignore[arg-type]
-    assert said == [(60.0, "Nach 60 m: Achtung, Weg gesperrt auf 20 m.")]
+    assert said == [
+        (60.0, "Nach 10 m: Achtung, Weg gesperrt auf 20 m.")
+    ]  # 10 m after the via point
 
 
 def test_an_elevator_out_of_service_on_the_route_is_said_as_such() -> None:
