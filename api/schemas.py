@@ -1,4 +1,12 @@
-"""Request and response schemas of the HTTP API (documented in OpenAPI with examples)."""
+"""Request and response schemas of the HTTP API (documented in OpenAPI with examples).
+
+A request's numbers, integers and booleans are of the JSON type the document states
+(``strict=True`` on each such field): pydantic's default would read ``"49.44"`` as a latitude,
+``true`` as one alternative and ``"yes"`` as ``strict``, accepting what the schema says is
+invalid (found by schemathesis over HTTP). A JSON integer is a number too (``"lat": 49``). The
+profile's ``parameters`` are the one exception, by design: each also takes its text form
+(``"4 cm"``, ``"none"``, read by :func:`accessibility_rules.profile.make_profile`).
+"""
 
 from __future__ import annotations
 
@@ -8,18 +16,24 @@ import re
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
 
-_STRICT = ConfigDict(extra="forbid")
+from routing.json_types import JSON_INTEGER
+
+_KNOWN_KEYS_ONLY = ConfigDict(extra="forbid")
 
 
 class Point(BaseModel):
     """A WGS84 position."""
 
-    model_config = _STRICT
+    model_config = _KNOWN_KEYS_ONLY
 
-    lat: float = Field(ge=-90, le=90, description="latitude in degrees", examples=[49.4447])
-    lon: float = Field(ge=-180, le=180, description="longitude in degrees", examples=[7.769])
+    lat: float = Field(
+        ge=-90, le=90, strict=True, description="latitude in degrees", examples=[49.4447]
+    )
+    lon: float = Field(
+        ge=-180, le=180, strict=True, description="longitude in degrees", examples=[7.769]
+    )
 
     @field_validator("lat", "lon")
     @classmethod
@@ -32,7 +46,7 @@ class Point(BaseModel):
 class ProfileChoice(BaseModel):
     """A preset plus any parameter overrides (see ``GET /profiles/{name}``)."""
 
-    model_config = _STRICT
+    model_config = _KNOWN_KEYS_ONLY
 
     name: str = Field("walk", description="preset name", examples=["wheelchair"])
     parameters: dict[str, Any] = Field(
@@ -128,7 +142,7 @@ class ConditionsRequest(BaseModel):
     (Europe/Berlin), the forecast to the season table (``accessibility_rules/pollen_seasons.csv``).
     """
 
-    model_config = _STRICT
+    model_config = _KNOWN_KEYS_ONLY
 
     date: dt.date | None = Field(
         None,
@@ -187,18 +201,19 @@ class RouteRequest(ConditionsRequest):
     destination: Point
     via: list[Point] = Field(default_factory=list, description="intermediate stops in order")
     profile: ProfileChoice = Field(default_factory=ProfileChoice)
-    alternatives: int = Field(
+    alternatives: Annotated[int, Strict(), Field(ge=0, le=5), JSON_INTEGER] = Field(
         0,
-        ge=0,
-        le=5,
         description="number of alternative routes wanted (only without via points: with them, "
         "422 alternatives_with_via); fewer come when no other route differs enough or the "
         "search for one exceeds its budget",
     )
     language: Literal["de", "en"] = "de"
-    strict: bool = Field(False, description="fail with no_route instead of a least-bad route")
+    strict: bool = Field(
+        False, strict=True, description="fail with no_route instead of a least-bad route"
+    )
     allow_underground: bool = Field(
         False,
+        strict=True,
         description="snap ends onto ways below ground (tunnels, underground stations) like any "
         "other; by default a way at ground level is preferred unless 100 m farther",
     )

@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SkipValidation,
+    Strict,
     ValidationInfo,
     model_validator,
 )
@@ -32,6 +33,7 @@ from api.obstacles.geometry import (
     StoredGeometry,
 )
 from api.schemas import in_berlin, iso_text
+from routing.json_types import JSON_INTEGER
 from routing.obstacles.effect import ObstacleEffect
 
 Source = Literal["staff", "citizen_report", "import"]
@@ -85,8 +87,8 @@ Text = Annotated[
 ]
 #: An obstacle's or report's id, as in a URL path.
 ObjectId = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=ID_MAX_LENGTH)]
-#: A version as read (``1 …`` 2^31 - 1).
-Version = Annotated[int, Field(ge=1, le=VERSION_MAX)]
+#: A version as read (``1 …`` 2^31 - 1): a JSON integer (``"3"`` and ``true`` are refused).
+Version = Annotated[int, Strict(), Field(ge=1, le=VERSION_MAX), JSON_INTEGER]
 
 
 def as_aware(value: datetime) -> datetime:

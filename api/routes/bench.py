@@ -13,12 +13,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from api.auth import AUTH_ERRORS, TesterUser
 from api.deps import RouterDep, SettingsDep
 from api.errors import ApiError
 from api.schemas import ErrorBody
+from routing.json_types import JSON_INTEGER
 from testers.jobs import RUN_ID, BenchJobs, JobLimitError, UnknownRunError
 
 router = APIRouter(prefix="/bench", tags=["bench"])
@@ -34,8 +35,10 @@ class BenchRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    pairs: int = Field(20, ge=1, description="random origin-destination pairs")
-    seed: int = Field(0, ge=0, le=2**31 - 1)
+    pairs: Annotated[int, Strict(), Field(ge=1), JSON_INTEGER] = Field(
+        20, description="random origin-destination pairs"
+    )
+    seed: Annotated[int, Strict(), Field(ge=0, le=2**31 - 1), JSON_INTEGER] = 0
     profiles: list[str] = Field(default_factory=lambda: ["wheelchair"], min_length=1, max_length=12)
 
 

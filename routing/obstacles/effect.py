@@ -11,11 +11,12 @@ alike (a 0.8 m passage stops a wheelchair but not a walker; a closed sidewalk st
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from accessibility_rules.profile import SmoothnessName, SurfaceName
+from routing.json_types import JSON_INTEGER
 
 __all__ = ["ObstacleEffect"]
 
@@ -24,16 +25,21 @@ class ObstacleEffect(BaseModel):
     """What an obstacle changes on the paths it is matched to (an attribute patch).
 
     Every field left at its default changes nothing; at least one must be set. Units are in the
-    names; values out of range, NaN and infinity are rejected, never clamped.
+    names; values out of range, NaN and infinity are rejected, never clamped; each value is of
+    its JSON type (``"0.8"`` for a width, ``"true"`` or ``1`` for ``closed`` are refused, not
+    read as what they might mean).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     closed: bool = Field(
-        default=False, description="Impassable for everyone (a closed sidewalk or crossing)."
+        default=False,
+        strict=True,
+        description="Impassable for everyone (a closed sidewalk or crossing).",
     )
     width_m: float | None = Field(
         default=None,
+        strict=True,
         ge=0.0,
         le=20.0,
         allow_inf_nan=False,
@@ -41,6 +47,7 @@ class ObstacleEffect(BaseModel):
     )
     kerb_height_cm: float | None = Field(
         default=None,
+        strict=True,
         ge=0.0,
         le=50.0,
         allow_inf_nan=False,
@@ -53,14 +60,13 @@ class ObstacleEffect(BaseModel):
     smoothness: SmoothnessName | None = Field(
         default=None, description="The smoothness is now this."
     )
-    step_count: int | None = Field(
+    step_count: Annotated[int, Strict(), Field(ge=1, le=1000), JSON_INTEGER] | None = Field(
         default=None,
-        ge=1,
-        le=1000,
         description="The way is steps with this many steps (e.g. a ramp removed).",
     )
     elevator_out_of_service: bool = Field(
         default=False,
+        strict=True,
         description=(
             "Closes the matched elevator edges and nodes; if the match holds no elevator, "
             "closes the matched edges."

@@ -1,0 +1,191 @@
+"""Request fields take exactly the JSON values their documented schema admits.
+
+A request's numbers, integers and booleans were read the lenient way pydantic reads them by
+default: ``"alternatives": true`` asked for one alternative, ``"strict": "yes"`` failed strictly,
+``"lat": "49.44"`` was a latitude, an obstacle's ``"closed": "true"`` closed a path and
+``"version": true`` was version 1 — each a request the OpenAPI document calls invalid, accepted
+(schemathesis found the first over HTTP). Held here to an independent validator of JSON Schema
+(``jsonschema_rs``): for every such field and any JSON value, the request validates exactly when
+the field's own schema (the model's, as the OpenAPI document states it) admits the value;
+``3.0`` is an integer (JSON Schema's rule), ``1`` a number, ``true`` neither. And over the API:
+each wrong type is a 422 naming the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+import jsonschema_rs
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel, Field, Strict, ValidationError
+
+from api.obstacles.schemas import ImportProperties, ObstacleCreate, ObstacleUpdate
+from api.routes.bench import BenchRequest
+from api.routes.matrix import MatrixRequest
+from api.schemas import Point, RouteRequest
+from routing.json_types import JSON_INTEGER
+from routing.obstacles.effect import ObstacleEffect
+
+#: Any JSON scalar, with the values a lenient reader would take: numeric and boolean texts,
+#: integral floats, 0 and 1, and values beyond every bound.
+JSON_SCALARS = st.one_of(
+    st.integers(min_value=-(2**40), max_value=2**40),
+    st.integers(min_value=-5, max_value=5),
+    st.integers(min_value=-5, max_value=5).map(float),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(min_value=-100, max_value=100),
+    st.booleans(),
+    st.none(),
+    st.sampled_from(["1", "3", "3.0", "49.44", "true", "false", "yes", "no", "on", ""]),
+    st.text(max_size=4),
+)
+
+
+class _Bounded(BaseModel):
+    count: Annotated[int, Strict(), Field(ge=-3, le=3), JSON_INTEGER]
+
+
+def _admits(schema: dict[str, Any], value: Any) -> bool:
+    return bool(jsonschema_rs.validator_for(schema).is_valid(value))
+
+
+def _validates(model: type[BaseModel], body: Any) -> bool:
+    try:
+        model.model_validate(body)
+    except ValidationError:
+        return False
+    return True
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=JSON_SCALARS)
+def test_json_integer_is_json_schemas_integer(value: Any) -> None:
+    """``JSON_INTEGER`` with bounds: accepted exactly when JSON Schema's ``integer`` with those
+    bounds admits the value, and then as that integer."""
+    schema = _Bounded.model_json_schema()["properties"]["count"]
+    assert (schema["minimum"], schema["maximum"]) == (-3, 3)  # stated, not lost to the validator
+    assert _validates(_Bounded, {"count": value}) == _admits(schema, value)
+    if _admits(schema, value):
+        got = _Bounded.model_validate({"count": value}).count
+        assert (type(got), got) == (int, value)
+
+
+_ORIGIN = {"lat": 49.4447, "lon": 7.7690}
+_TARGET = {"lat": 49.4390, "lon": 7.7640}
+_POINT = {"type": "Point", "coordinates": [7.76455, 49.43953]}
+
+
+def _route(**fields: Any) -> dict[str, Any]:
+    return {"origin": _ORIGIN, "destination": _TARGET} | fields
+
+
+def _effect(**fields: Any) -> dict[str, Any]:
+    """An obstacle whose effect changes something whatever the field under test holds."""
+    effect = {"kerb_height_cm": 2.0} if "kerb_height_cm" not in fields else {"closed": True}
+    return {"geometry": _POINT, "effect": effect | fields, "reason": "Baustelle"}
+
+
+#: (name, the model that validates the request, the model whose property it is, the property,
+#: the request with the value in that property). Every number, integer and boolean of a request.
+FIELDS: list[tuple[str, type[BaseModel], type[BaseModel], str, Callable[[Any], Any]]] = [
+    ("route origin lat", RouteRequest, Point, "lat", lambda v: _route(origin={"lat": v, "lon": 7.769})),
+    ("route destination lon", RouteRequest, Point, "lon", lambda v: _route(destination={"lat": 49.439, "lon": v})),
+    ("route via lat", RouteRequest, Point, "lat", lambda v: _route(via=[{"lat": v, "lon": 7.766}])),
+    ("route alternatives", RouteRequest, RouteRequest, "alternatives", lambda v: _route(alternatives=v)),
+    ("route strict", RouteRequest, RouteRequest, "strict", lambda v: _route(strict=v)),
+    ("route allow_underground", RouteRequest, RouteRequest, "allow_underground", lambda v: _route(allow_underground=v)),
+    ("matrix source lat", MatrixRequest, Point, "lat", lambda v: {"sources": [{"lat": v, "lon": 7.769}], "targets": [_TARGET]}),
+    ("obstacle closed", ObstacleCreate, ObstacleEffect, "closed", lambda v: _effect(closed=v)),
+    ("obstacle out of service", ObstacleCreate, ObstacleEffect, "elevator_out_of_service", lambda v: _effect(elevator_out_of_service=v)),
+    ("obstacle width_m", ObstacleCreate, ObstacleEffect, "width_m", lambda v: _effect(width_m=v)),
+    ("obstacle kerb_height_cm", ObstacleCreate, ObstacleEffect, "kerb_height_cm", lambda v: _effect(kerb_height_cm=v)),
+    ("obstacle step_count", ObstacleCreate, ObstacleEffect, "step_count", lambda v: _effect(step_count=v)),
+    ("update version", ObstacleUpdate, ObstacleUpdate, "version", lambda v: {"version": v, "reason": "neu"}),
+    ("import version", ImportProperties, ImportProperties, "version", lambda v: {"version": v, "effect": {"closed": True}, "reason": "Import"}),
+    ("bench pairs", BenchRequest, BenchRequest, "pairs", lambda v: {"pairs": v}),
+    ("bench seed", BenchRequest, BenchRequest, "seed", lambda v: {"seed": v}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("model", "owner", "name", "request_with"),
+    [pytest.param(*row[1:], id=row[0]) for row in FIELDS],
+)
+@settings(max_examples=150, deadline=None)
+@given(value=JSON_SCALARS)
+def test_a_request_field_admits_what_its_schema_admits(
+    model: type[BaseModel],
+    owner: type[BaseModel],
+    name: str,
+    request_with: Callable[[Any], Any],
+    value: Any,
+) -> None:
+    """The request with ``value`` in the field validates exactly when the field's schema admits
+    ``value`` (a null where the schema allows one, too)."""
+    schema = owner.model_json_schema()["properties"][name]
+    assert _validates(model, request_with(value)) == _admits(schema, value), schema
+
+
+@pytest.fixture(scope="module")
+def admin_client(
+    make_client: Callable[..., TestClient], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """A started app with a database of its own (the obstacles written here reach no other
+    test) and an admin's headers."""
+    from api.auth import create_key
+    from tests.api.serving import app_state
+
+    database = tmp_path_factory.mktemp("json-types-db") / "stufenlos.db"
+    with make_client(database_url=f"sqlite:///{database}") as client:
+        _, key = create_key(app_state(client).db, "json types (admin)", "admin")
+        yield client, {"Authorization": f"Bearer {key}"}
+
+
+#: (path, body, the field the 422 names), over the API: the types a lenient reader took.
+WRONG_TYPES = [
+    ("/routes", _route(alternatives=True), "alternatives"),
+    ("/routes", _route(alternatives="2"), "alternatives"),
+    ("/routes", _route(strict="yes"), "strict"),
+    ("/routes", _route(allow_underground=0), "allow_underground"),
+    ("/routes", _route(origin={"lat": "49.4447", "lon": 7.769}), "origin.lat"),
+    (
+        "/matrix",
+        {"sources": [{"lat": 49.4447, "lon": True}], "targets": [_TARGET]},
+        "sources.0.lon",
+    ),
+    ("/obstacles", _effect(closed="true"), "effect.closed"),
+    ("/obstacles", _effect(width_m="0.8"), "effect.width_m"),
+    ("/obstacles", _effect(step_count="3"), "effect.step_count"),
+    ("/obstacles/preview", _effect(elevator_out_of_service=1), "effect.elevator_out_of_service"),
+    ("/bench/runs", {"pairs": True}, "pairs"),
+]
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(("path", "body", "field"), WRONG_TYPES)
+def test_a_wrong_json_type_is_a_422_naming_the_field(
+    admin_client: tuple[TestClient, dict[str, str]], path: str, body: dict[str, Any], field: str
+) -> None:
+    client, headers = admin_client
+    r = client.post(path, json=body, headers=headers)
+    assert r.status_code == 422, r.text[:300]
+    problem = r.json()
+    assert problem["code"] == "invalid_request"
+    assert [e["field"] for e in problem["details"]["errors"]] == [field]
+
+
+@pytest.mark.realdata
+def test_integral_floats_are_integers_over_the_api(
+    admin_client: tuple[TestClient, dict[str, str]],
+) -> None:
+    """``3.0`` where an integer is asked is 3 (JSON Schema's integer): a route with
+    ``"alternatives": 1.0`` is answered, an obstacle with ``"step_count": 3.0`` has 3 steps."""
+    client, headers = admin_client
+    assert client.post("/routes", json=_route(alternatives=1.0)).status_code == 200
+    r = client.post("/obstacles", json=_effect(step_count=3.0), headers=headers)
+    assert r.status_code == 201, r.text[:300]
+    assert r.json()["effect"]["step_count"] == 3
