@@ -54,6 +54,14 @@ def _problem(error: Mapping[str, Any]) -> dict[str, str]:
     return {"field": ".".join(str(p) for p in loc), "problem": str(error.get("msg", ""))}
 
 
+def _not_utf8(error: UnicodeDecodeError) -> str:
+    """Where a body that is not UTF-8 breaks (JSON is UTF-8, RFC 8259): the byte and its place,
+    e.g. a Latin-1 "ü" (0xfc) from a client that encoded the text in its platform's charset;
+    FastAPI said only "There was an error parsing the body"."""
+    byte = error.object[error.start : error.start + 1].hex()
+    return f"not UTF-8 text at byte {error.start} (0x{byte}); JSON is sent as UTF-8"
+
+
 class ApiError(Exception):
     """An error raised by the API layer itself (size limits, too many via points …)."""
 
@@ -245,6 +253,13 @@ def install_error_handlers(
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400:  # a body FastAPI could not parse: a request error like any other
+            cause = exc.__cause__
+            if isinstance(cause, UnicodeDecodeError):  # Latin-1 or UTF-16 where JSON is UTF-8
+                problem = _not_utf8(cause)
+                return error_response(
+                    422, "invalid_request", f"body: {problem}",
+                    {"errors": [{"field": "body", "problem": problem}]},
+                )  # fmt: skip
             return error_response(422, "invalid_request", f"request: {exc.detail}")
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         headers = dict(exc.headers) if exc.headers else None

@@ -155,6 +155,26 @@ def test_a_body_that_is_not_json_says_where_it_breaks(
 
 
 @pytest.mark.parametrize(
+    ("path", "body", "at", "byte"),
+    [
+        ("/reports", '{"description": "Aufzug kaputt, Bürgersteig"}'.encode("latin-1"), 33, "fc"),
+        ("/routes", '{"language": "dé"}'.encode("cp1252"), 15, "e9"),
+    ],
+)
+def test_a_body_that_is_not_utf8_says_where_it_breaks(
+    client: TestClient, path: str, body: bytes, at: int, byte: str
+) -> None:
+    """A body in Latin-1 or Windows-1252 (JSON is UTF-8) is a 422 naming the byte and its
+    place, not FastAPI's "There was an error parsing the body". (UTF-16 and UTF-32 with their
+    byte order mark are read: Python's JSON reader detects them.)"""
+    response = client.post(path, content=body, headers={"content-type": "application/json"})
+    error = error_of(response, 422, "invalid_request")
+    problem = f"not UTF-8 text at byte {at} (0x{byte}); JSON is sent as UTF-8"
+    assert error["details"]["errors"] == [{"field": "body", "problem": problem}]
+    assert error["message"] == f"body: {problem}"
+
+
+@pytest.mark.parametrize(
     ("method", "path", "role", "status"),
     [
         ("POST", "/obstacles", None, 401),
