@@ -254,7 +254,7 @@ def install_error_handlers(
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400:  # a body FastAPI could not parse: a request error like any other
             cause = exc.__cause__
-            if isinstance(cause, UnicodeDecodeError):  # Latin-1 or UTF-16 where JSON is UTF-8
+            if isinstance(cause, UnicodeDecodeError):  # Latin-1 or Windows-1252 where JSON is UTF-8
                 problem = _not_utf8(cause)
                 return error_response(
                     422, "invalid_request", f"body: {problem}",
