@@ -54,12 +54,18 @@ def _problem(error: Mapping[str, Any]) -> dict[str, str]:
     return {"field": ".".join(str(p) for p in loc), "problem": str(error.get("msg", ""))}
 
 
-def _not_utf8(error: UnicodeDecodeError) -> str:
-    """Where a body that is not UTF-8 breaks (JSON is UTF-8, RFC 8259): the byte and its place,
-    e.g. a Latin-1 "ü" (0xfc) from a client that encoded the text in its platform's charset;
-    FastAPI said only "There was an error parsing the body"."""
-    byte = error.object[error.start : error.start + 1].hex()
-    return f"not UTF-8 text at byte {error.start} (0x{byte}); JSON is sent as UTF-8"
+def _unreadable_body(cause: BaseException | None) -> str | None:
+    """What is wrong with a body FastAPI's JSON reader failed on other than by a syntax error,
+    where it said only "There was an error parsing the body": a body that is not UTF-8 (JSON is
+    UTF-8, RFC 8259) by its first bad byte and place, e.g. a Latin-1 "ü" (0xfc) from a client
+    that encoded the text in its platform's charset (Latin-1, Windows-1252); arrays or objects
+    nested deeper than the reader recurses. ``None``: another cause, said as FastAPI says it."""
+    if isinstance(cause, UnicodeDecodeError):
+        byte = cause.object[cause.start : cause.start + 1].hex()
+        return f"not UTF-8 text at byte {cause.start} (0x{byte}); JSON is sent as UTF-8"
+    if isinstance(cause, RecursionError):
+        return "arrays or objects nested too deeply to read (no request nests more than a few)"
+    return None
 
 
 class ApiError(Exception):
@@ -253,9 +259,8 @@ def install_error_handlers(
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400:  # a body FastAPI could not parse: a request error like any other
-            cause = exc.__cause__
-            if isinstance(cause, UnicodeDecodeError):  # Latin-1 or Windows-1252 where JSON is UTF-8
-                problem = _not_utf8(cause)
+            problem = _unreadable_body(exc.__cause__)
+            if problem is not None:
                 return error_response(
                     422, "invalid_request", f"body: {problem}",
                     {"errors": [{"field": "body", "problem": problem}]},

@@ -174,6 +174,16 @@ def test_a_body_that_is_not_utf8_says_where_it_breaks(
     assert error["message"] == f"body: {problem}"
 
 
+def test_a_body_nested_too_deeply_says_so(client: TestClient) -> None:
+    """5,000 arrays within each other (10 kB, under the body limit): Python's JSON reader stops
+    at its recursion limit; the 422 says why, not "There was an error parsing the body"."""
+    body = b'{"origin": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    response = client.post("/routes", content=body, headers={"content-type": "application/json"})
+    error = error_of(response, 422, "invalid_request")
+    problem = "arrays or objects nested too deeply to read (no request nests more than a few)"
+    assert error["details"]["errors"] == [{"field": "body", "problem": problem}]
+
+
 @pytest.mark.parametrize(
     ("method", "path", "role", "status"),
     [
