@@ -44,14 +44,31 @@ def _problem(error: Mapping[str, Any]) -> dict[str, str]:
 
     A body that is not JSON at all is a problem of the ``body``, said with the place it
     breaks at: FastAPI puts that character offset where a field's path goes ("55: JSON
-    decode error")."""
+    decode error"); a body not sent at all is the ``body``'s problem too (not a nameless
+    "Field required")."""
     loc = [p for p in error.get("loc", ()) if p != "body"]
+    if error.get("type") == "missing" and tuple(error.get("loc", ())) == ("body",):
+        return {"field": "body", "problem": "missing: this request takes a JSON body"}
     if error.get("type") == "json_invalid":
         at = f" at character {loc[0]}" if loc and isinstance(loc[0], int) else ""
         reason = (error.get("ctx") or {}).get("error")
         because = f" ({reason})" if isinstance(reason, str) and reason else ""
         return {"field": "body", "problem": f"not valid JSON{at}{because}"}
     return {"field": ".".join(str(p) for p in loc), "problem": str(error.get("msg", ""))}
+
+
+def _raw_body(error: Mapping[str, Any]) -> bool:
+    """Whether a validation error is about the whole body handed over unread: FastAPI reads a
+    body as JSON only when its ``Content-Type`` says JSON, and validates the raw bytes else."""
+    return tuple(error.get("loc", ())) == ("body",) and isinstance(error.get("input"), bytes)
+
+
+def _not_json(media_type: str | None) -> dict[str, str]:
+    """The problem of a body not read as JSON, by its ``Content-Type``: ``curl -d '{…}'``
+    without ``-H 'Content-Type: application/json'`` sends a form's type, and pydantic's "Input
+    should be a valid dictionary" did not say that the header was the fault."""
+    said = f"the Content-Type is {media_type!r}" if media_type else "no Content-Type was sent"
+    return {"field": "body", "problem": f"not read as JSON: {said}; send 'application/json'"}
 
 
 def _unreadable_body(cause: BaseException | None) -> str | None:
@@ -251,7 +268,8 @@ def install_error_handlers(
                 await caller_check(request)
             except ApiError as refused:
                 return await _api(request, refused)
-        problems = [_problem(e) for e in errors]
+        media = request.headers.get("content-type")
+        problems = [_not_json(media) if _raw_body(e) else _problem(e) for e in errors]
         first = problems[0] if problems else {"field": "", "problem": "invalid request"}
         message = f"{first['field'] or 'request'}: {first['problem']}"
         return error_response(422, "invalid_request", message, {"errors": _jsonable(problems)})

@@ -30,6 +30,8 @@ ORIGIN = {"lat": 49.4447, "lon": 7.7690}
 DESTINATION = {"lat": 49.4390, "lon": 7.7640}
 ROUTE = '{"origin":{"lat":49.4447,"lon":7.769},"destination":{"lat":49.439,"lon":7.764},'
 GET = "/routes?from=49.4447,7.7690&to=49.4390,7.7640"
+#: A whole route request (ROUTE closed).
+ROUTE_BODY = ROUTE[:-1] + "}"
 
 
 def error_of(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
@@ -170,6 +172,38 @@ def test_a_body_that_is_not_utf8_says_where_it_breaks(
     response = client.post(path, content=body, headers={"content-type": "application/json"})
     error = error_of(response, 422, "invalid_request")
     problem = f"not UTF-8 text at byte {at} (0x{byte}); JSON is sent as UTF-8"
+    assert error["details"]["errors"] == [{"field": "body", "problem": problem}]
+    assert error["message"] == f"body: {problem}"
+
+
+@pytest.mark.parametrize(
+    ("path", "media_type", "said"),
+    [
+        ("/routes", "application/x-www-form-urlencoded", "the Content-Type is 'application/x-www-form-urlencoded'"),
+        ("/routes", "text/plain; charset=utf-8", "the Content-Type is 'text/plain; charset=utf-8'"),
+        ("/routes", None, "no Content-Type was sent"),
+        ("/reports", "text/plain", "the Content-Type is 'text/plain'"),
+    ],
+)  # fmt: skip
+def test_a_body_not_sent_as_json_names_its_content_type(
+    client: TestClient, path: str, media_type: str | None, said: str
+) -> None:
+    """A JSON body sent with another Content-Type (``curl -d`` without ``-H``: a form's) is not
+    read as JSON; the 422 says the header is the fault, not "Input should be a valid
+    dictionary"."""
+    headers = {"content-type": media_type} if media_type else {}
+    response = client.post(path, content=ROUTE_BODY, headers=headers)
+    error = error_of(response, 422, "invalid_request")
+    problem = f"not read as JSON: {said}; send 'application/json'"
+    assert error["details"]["errors"] == [{"field": "body", "problem": problem}]
+    assert error["message"] == f"body: {problem}"
+
+
+@pytest.mark.parametrize("path", ["/routes", "/matrix", "/reports"])
+def test_a_missing_body_is_the_bodys_problem(client: TestClient, path: str) -> None:
+    """No body at all: the 422 names the body, not a nameless "Field required"."""
+    error = error_of(client.post(path), 422, "invalid_request")
+    problem = "missing: this request takes a JSON body"
     assert error["details"]["errors"] == [{"field": "body", "problem": problem}]
     assert error["message"] == f"body: {problem}"
 
