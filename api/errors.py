@@ -32,6 +32,7 @@ from api.obstacles.errors import (
     VersionConflictError,
     VersionRequiredError,
 )
+from api.obstacles.geometry import document_position_ranges
 from api.schemas import ErrorBody
 from routing.errors import BboxError, NoRouteError, OutOfAreaError, RoutingError, SearchBudgetError
 from routing.obstacles.matching import ObstacleMatchError
@@ -212,6 +213,7 @@ def document_errors(app: FastAPI) -> None:
         if settings is not None and route_request:  # the configured limits, not the hard caps
             route_request["alternatives"]["maximum"] = settings.max_alternatives
             route_request["via"]["maxItems"] = settings.max_via_points
+        document_position_ranges(components)
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)
         app.openapi_schema = doc

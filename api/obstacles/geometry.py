@@ -158,6 +158,21 @@ def parse_geometry(value: Any) -> AnyGeoJson:
         raise GeometryError(f"{where}: {message}" if where else message) from None
 
 
+#: The WGS84 range of each coordinate of a position, in the order RFC 7946 writes them.
+_POSITION_RANGES = ((-180.0, 180.0), (-90.0, 90.0))
+
+
+def document_position_ranges(components: dict[str, Any]) -> None:
+    """State the WGS84 ranges (:func:`_check`'s rule) on geojson-pydantic's position schemas
+    (``Position2D``, ``Position3D``) of an OpenAPI document's ``components``: its positions are
+    plain numbers, and a client reading the document could not know that a longitude of 200 is
+    refused (the altitude stays unbounded)."""
+    for name in ("Position2D", "Position3D"):
+        items = components.get(name, {}).get("prefixItems", [])
+        for item, (low, high) in zip(items, _POSITION_RANGES, strict=False):
+            item["minimum"], item["maximum"] = low, high
+
+
 class GeometryError(ValueError):
     """A geometry that breaks the rule of this module (one sentence)."""
 

@@ -8,7 +8,8 @@ default: ``"alternatives": true`` asked for one alternative, ``"strict": "yes"``
 (``jsonschema_rs``): for every such field and any JSON value, the request validates exactly when
 the field's own schema (the model's, as the OpenAPI document states it) admits the value;
 ``3.0`` is an integer (JSON Schema's rule), ``1`` a number, ``true`` neither. And over the API:
-each wrong type is a 422 naming the field.
+each wrong type is a 422 naming the field. A GeoJSON position, likewise, is refused exactly
+where the served document says (its WGS84 ranges).
 """
 
 from __future__ import annotations
@@ -189,3 +190,36 @@ def test_integral_floats_are_integers_over_the_api(
     r = client.post("/obstacles", json=_effect(step_count=3.0), headers=headers)
     assert r.status_code == 201, r.text[:300]
     assert r.json()["effect"]["step_count"] == 3
+
+
+@pytest.fixture(scope="module")
+def position_schema(admin_client: tuple[TestClient, dict[str, str]]) -> dict[str, Any]:
+    """The OpenAPI document's schema of a 2D GeoJSON position, as served."""
+    components = admin_client[0].get("/openapi.json").json()["components"]["schemas"]
+    return dict(components["Position2D"])
+
+
+COORDINATES = st.one_of(
+    st.floats(min_value=-400, max_value=400),
+    st.sampled_from([-180.0, 180.0, -90.0, 90.0, 180.000001, -90.000001, 0]),
+    st.integers(min_value=-400, max_value=400),
+)
+
+
+@pytest.mark.realdata
+@settings(max_examples=300, deadline=None)
+@given(lon=COORDINATES, lat=COORDINATES)
+def test_a_position_is_refused_exactly_where_the_document_says(
+    position_schema: dict[str, Any], lon: float, lat: float
+) -> None:
+    """A GeoJSON point is accepted (the one geometry rule, ``parse_geometry``) exactly when the
+    served document's ``Position2D`` admits ``[lon, lat]``: the WGS84 ranges are stated there,
+    where geojson-pydantic's schema had plain numbers."""
+    from api.obstacles.geometry import GeometryError, parse_geometry
+
+    try:
+        parse_geometry({"type": "Point", "coordinates": [lon, lat]})
+        accepted = True
+    except GeometryError:
+        accepted = False
+    assert accepted == _admits(position_schema, [lon, lat])

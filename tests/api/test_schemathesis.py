@@ -69,23 +69,25 @@ def api_schema(fuzzed_app: tuple[FastAPI, str]) -> Any:
 
 
 #: (operation, failure) pairs where a schema-valid request is rightly answered 422: rules the
-#: OpenAPI document does not state (yet). No 500 and no wrong status hides here. Open: WGS84
-#: ranges of GeoJSON positions (geojson-pydantic's Position has none), "an effect must change
-#: something" (not expressible: {"closed": false} changes nothing), the If-Match format.
+#: OpenAPI document does not state (yet). No 500 and no wrong status hides here. Open: a
+#: polygon's rings closed and not self-intersecting (geojson-pydantic's schema says neither),
+#: "an effect must change something" (not expressible: {"closed": false} changes nothing), the
+#: If-Match format. (The WGS84 ranges of positions are stated:
+#: :func:`api.obstacles.geometry.document_position_ranges`.)
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("POST /reports", "RejectedPositiveData"): "ROBUST: coordinates ranges not in the schema",
+    ("POST /reports", "RejectedPositiveData"): "ROBUST: polygon rings not in the schema",
     (
         "POST /obstacles",
         "RejectedPositiveData",
-    ): "ROBUST: empty effect / coordinates not in the schema",
+    ): "ROBUST: empty effect / polygon rings not in the schema",
     (
         "POST /obstacles/preview",
         "RejectedPositiveData",
-    ): "ROBUST: empty effect / coordinates not in the schema (the body of POST /obstacles)",
+    ): "ROBUST: empty effect / polygon rings not in the schema (the body of POST /obstacles)",
     (
         "POST /obstacles/import",
         "RejectedPositiveData",
-    ): "ROBUST: coordinates / rings not in the schema",
+    ): "ROBUST: polygon rings not in the schema",
     (
         "POST /reports/{report_id}/accept",
         "RejectedPositiveData",
