@@ -50,7 +50,29 @@ _WRITE: dict[int | str, dict[str, Any]] = _AUTH | {
 _ONE: dict[int | str, dict[str, Any]] = _AUTH | {
     404: {"model": ErrorBody, "description": "not_found"}
 }
-_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,10})"?\s*$')
+#: A version 1 … 2^31 - 1 (``VERSION_MAX``) in decimal, no leading zero: digit by digit, so
+#: that the OpenAPI document can state exactly what ``If-Match`` takes (the range is checked
+#: by ``tests/api/test_json_types.py`` against every bound).
+_VERSION_DIGITS = (
+    "[1-9][0-9]{0,8}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}|2147[0-3][0-9]{5}"
+    "|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}|2147483[0-5][0-9]{2}|21474836[0-3][0-9]"
+    "|214748364[0-7]"
+)
+#: ``If-Match``: the version read as the ``ETag`` gives it (``"3"``), weak (``W/"3"``) or bare
+#: (``3``); the same text in Python and in the document (ECMA-262 and Python agree on it).
+IF_MATCH_PATTERN = f'^[ \\t]*(?:W/)?"?({_VERSION_DIGITS})"?[ \\t]*$'
+_IF_MATCH = re.compile(IF_MATCH_PATTERN)
+
+
+def _if_match_schema(schema: dict[str, Any]) -> None:
+    """The ``If-Match`` parameter's schema: a text of :data:`IF_MATCH_PATTERN`. FastAPI writes
+    an optional header as "string or null", and a header is never null (not sent is absent):
+    schemathesis sent the text ``null`` for it."""
+    schema.pop("anyOf", None)
+    schema["type"] = "string"
+    schema["pattern"] = IF_MATCH_PATTERN
+
+
 #: An obstacle id in the URL path (the pattern of every stored id).
 ObstacleIdPath = Annotated[
     str, Path(pattern=ID_PATTERN, max_length=ID_MAX_LENGTH, description="the obstacle's id")
@@ -66,8 +88,8 @@ def written_out(w: Written, service: ObstacleService, response: Response) -> Obs
 def _if_match(value: str | None) -> int | None:
     if value is None:
         return None
-    found = _IF_MATCH.match(value)
-    if found is None or not 1 <= int(found.group(1)) <= VERSION_MAX:
+    found = _IF_MATCH.fullmatch(value)
+    if found is None:
         raise ApiError(
             422, "invalid_request", f"If-Match must be the version read (1 to {VERSION_MAX}), e.g. '\"3\"', got {value[:40]!r}",
             field="If-Match",
@@ -231,7 +253,13 @@ async def update_obstacle(
     user: StaffUser,
     service: ServiceDep,
     response: Response,
-    if_match: Annotated[str | None, Header(description='the version read, e.g. "3"')] = None,
+    if_match: Annotated[
+        str | None,
+        Header(
+            description='the version read, e.g. "3"',
+            json_schema_extra=_if_match_schema,
+        ),
+    ] = None,
 ) -> ObstacleWritten:
     """Change the fields sent. ``version`` (body) or ``If-Match`` must be the stored version;
     if someone changed the obstacle since, the answer is 409 ``version_conflict``."""
@@ -260,7 +288,11 @@ async def delete_obstacle(
     user: StaffUser,
     service: ServiceDep,
     if_match: Annotated[
-        str | None, Header(description="optional: only if still this version")
+        str | None,
+        Header(
+            description="optional: only if still this version",
+            json_schema_extra=_if_match_schema,
+        ),
     ] = None,
 ) -> ObstaclePublic:
     """Soft delete: it stops applying at once; the history keeps who deleted it and when."""

@@ -11,7 +11,7 @@ alike (a 0.8 m passage stops a wheelchair but not a walker; a closed sidewalk st
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
@@ -19,6 +19,19 @@ from accessibility_rules.profile import SmoothnessName, SurfaceName
 from routing.json_types import JSON_INTEGER
 
 __all__ = ["ObstacleEffect"]
+
+
+#: What makes an effect change something: a switch set to true, or a value given.
+_SWITCHES = ("closed", "elevator_out_of_service")
+_VALUES = ("width_m", "kerb_height_cm", "surface", "smoothness", "step_count", "wheelchair")
+
+
+def _changes_something_schema(schema: dict[str, Any]) -> None:
+    """State :meth:`ObstacleEffect._changes_something` in the JSON schema (and so in the
+    OpenAPI document): one switch ``true`` or one value not null (an ``anyOf`` of those)."""
+    schema["anyOf"] = [
+        {"properties": {name: {"const": True}}, "required": [name]} for name in _SWITCHES
+    ] + [{"properties": {name: {"not": {"type": "null"}}}, "required": [name]} for name in _VALUES]
 
 
 class ObstacleEffect(BaseModel):
@@ -30,7 +43,9 @@ class ObstacleEffect(BaseModel):
     read as what they might mean).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_extra=_changes_something_schema
+    )
 
     closed: bool = Field(
         default=False,
@@ -78,12 +93,9 @@ class ObstacleEffect(BaseModel):
 
     @model_validator(mode="after")
     def _changes_something(self) -> ObstacleEffect:
-        if not (self.closed or self.elevator_out_of_service) and all(
-            getattr(self, name) is None
-            for name in (
-                "width_m", "kerb_height_cm", "surface", "smoothness", "step_count", "wheelchair",
-            )
-        ):  # fmt: skip
+        if not any(getattr(self, name) for name in _SWITCHES) and all(
+            getattr(self, name) is None for name in _VALUES
+        ):
             raise ValueError(
                 "the obstacle effect changes nothing: set closed, width_m, kerb_height_cm, "
                 "surface, smoothness, step_count, elevator_out_of_service or wheelchair"

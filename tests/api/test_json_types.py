@@ -223,3 +223,92 @@ def test_a_position_is_refused_exactly_where_the_document_says(
     except GeometryError:
         accepted = False
     assert accepted == _admits(position_schema, [lon, lat])
+
+
+#: Effects: any subset of the fields with values of every JSON kind (and the right ones).
+EFFECT_VALUES = st.one_of(
+    JSON_SCALARS, st.sampled_from(["sett", "asphalt", "bad", "no", "limited", 0.8, 3, 12.0])
+)
+EFFECT_FIELDS = [
+    "closed", "elevator_out_of_service", "width_m", "kerb_height_cm", "surface", "smoothness",
+    "step_count", "wheelchair",
+]  # fmt: skip
+EFFECTS = st.dictionaries(
+    st.sampled_from(EFFECT_FIELDS), st.one_of(EFFECT_VALUES, st.booleans(), st.none()), max_size=4
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(effect=EFFECTS)
+def test_an_effect_is_accepted_exactly_when_its_schema_admits_it(effect: dict[str, Any]) -> None:
+    """``ObstacleEffect`` against its own JSON schema, which states "it must change something"
+    (one switch true or one value given: ``anyOf``), so that the OpenAPI document refuses
+    ``{}`` and ``{"closed": false}`` as the API does."""
+    assert _validates(ObstacleEffect, effect) == _admits(
+        ObstacleEffect.model_json_schema(), effect
+    ), effect
+
+
+@pytest.fixture(scope="module")
+def if_match_schemas(admin_client: tuple[TestClient, dict[str, str]]) -> list[dict[str, Any]]:
+    """The served document's schemas of the ``If-Match`` header (PATCH and DELETE)."""
+    paths = admin_client[0].get("/openapi.json").json()["paths"]["/obstacles/{obstacle_id}"]
+    found = [
+        p["schema"]
+        for method in ("patch", "delete")
+        for p in paths[method]["parameters"]
+        if p["in"] == "header" and p["name"].lower() == "if-match"
+    ]
+    assert len(found) == 2
+    return found
+
+
+IF_MATCH_TEXTS = st.one_of(
+    st.text(alphabet=' \t"W/0123456789-*+x', max_size=14),
+    st.integers(min_value=-5, max_value=2**32).map(lambda n: f'"{n}"'),
+    st.sampled_from(['"2147483647"', '"2147483648"', '"1000000000"', '"0"', 'W/"9"', "7"]),
+)
+
+
+@pytest.mark.realdata
+@settings(max_examples=500, deadline=None)
+@given(text=IF_MATCH_TEXTS)
+def test_if_match_is_taken_exactly_where_the_document_says(
+    if_match_schemas: list[dict[str, Any]], text: str
+) -> None:
+    """``If-Match`` is read (``_if_match``) exactly when the document's pattern admits it, and
+    then as the version: 1 to 2^31 - 1, as ``"3"``, ``W/"3"`` or ``3``."""
+    from api.errors import ApiError
+    from api.obstacles.schemas import VERSION_MAX
+    from api.routes.obstacles import _if_match
+
+    try:
+        version = _if_match(text)
+        taken = True
+    except ApiError:
+        taken = False
+    for schema in if_match_schemas:
+        assert taken == _admits(schema, text), (schema, text)
+    if taken:
+        assert version is not None
+        assert 1 <= version <= VERSION_MAX
+        assert str(version) in text
+
+
+def test_if_match_versions_at_every_bound_of_the_pattern() -> None:
+    """Every number next to a bound of the pattern's alternatives (powers of ten, and each
+    prefix of 2147483647 filled with 0s and with 9s, each ±1) is taken iff 1 ≤ it ≤ 2^31 - 1."""
+    from api.errors import ApiError
+    from api.obstacles.schemas import VERSION_MAX
+    from api.routes.obstacles import _if_match
+
+    top = str(VERSION_MAX)
+    edges = {10**k for k in range(11)} | {
+        int(top[:i] + fill * (len(top) - i)) for i in range(len(top) + 1) for fill in "09"
+    }
+    for n in sorted({e + d for e in edges for d in (-1, 0, 1)}):
+        try:
+            taken = _if_match(f'"{n}"') == n
+        except ApiError:
+            taken = False
+        assert taken == (1 <= n <= VERSION_MAX), n

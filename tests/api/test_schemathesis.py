@@ -70,36 +70,21 @@ def api_schema(fuzzed_app: tuple[FastAPI, str]) -> Any:
 
 #: (operation, failure) pairs where a schema-valid request is rightly answered 422: rules the
 #: OpenAPI document does not state (yet). No 500 and no wrong status hides here. Open: a
-#: polygon's rings closed and not self-intersecting (geojson-pydantic's schema says neither),
-#: "an effect must change something" (not expressible: {"closed": false} changes nothing), the
-#: If-Match format. (The WGS84 ranges of positions are stated:
-#: :func:`api.obstacles.geometry.document_position_ranges`.)
+#: polygon's rings closed, not empty and not self-intersecting and a bbox's south edge south of
+#: its north edge (geojson-pydantic's schema says none of it), the years 2000-2100 of an
+#: obstacle's times in Europe/Berlin (a ``date-time`` format cannot).
+#: Stated since: the WGS84 ranges of positions (:func:`api.obstacles.geometry.
+#: document_position_ranges`), "an effect must change something" (an ``anyOf`` in
+#: ``ObstacleEffect``'s schema) and the ``If-Match`` format (``IF_MATCH_PATTERN``).
+_GEOMETRY_RULES = "ROBUST: polygon rings, bbox order not in the schema"
+_WRITE_RULES = "ROBUST: polygon rings, bbox order, years 2000-2100 not in the schema"
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("POST /reports", "RejectedPositiveData"): "ROBUST: polygon rings not in the schema",
-    (
-        "POST /obstacles",
-        "RejectedPositiveData",
-    ): "ROBUST: empty effect / polygon rings not in the schema",
-    (
-        "POST /obstacles/preview",
-        "RejectedPositiveData",
-    ): "ROBUST: empty effect / polygon rings not in the schema (the body of POST /obstacles)",
-    (
-        "POST /obstacles/import",
-        "RejectedPositiveData",
-    ): "ROBUST: polygon rings not in the schema",
-    (
-        "POST /reports/{report_id}/accept",
-        "RejectedPositiveData",
-    ): "ROBUST: empty effect not in the schema",
-    (
-        "DELETE /obstacles/{obstacle_id}",
-        "RejectedPositiveData",
-    ): "ROBUST: If-Match format not in the schema",
-    (
-        "PATCH /obstacles/{obstacle_id}",
-        "RejectedPositiveData",
-    ): "ROBUST: If-Match format, empty effect",
+    ("POST /reports", "RejectedPositiveData"): _GEOMETRY_RULES,
+    ("POST /obstacles", "RejectedPositiveData"): _WRITE_RULES,
+    ("POST /obstacles/preview", "RejectedPositiveData"): _WRITE_RULES,
+    ("POST /obstacles/import", "RejectedPositiveData"): _WRITE_RULES,
+    ("PATCH /obstacles/{obstacle_id}", "RejectedPositiveData"): _WRITE_RULES,
+    ("POST /reports/{report_id}/accept", "RejectedPositiveData"): _WRITE_RULES,
 }
 
 
