@@ -136,6 +136,23 @@ def test_an_encoded_body_is_refused_with_415(client: TestClient, encoding: str) 
     assert client.get(GET, headers={"content-encoding": "gzip"}).status_code == 200
 
 
+def test_every_operation_with_a_body_documents_413_and_415(client: TestClient) -> None:
+    """The size limit and the encoding refusal stand in front of every operation that takes a
+    body, so the document names both there (415 was missing: schemathesis met it by sending a
+    random ``Content-Encoding`` to ``PATCH /obstacles/{id}``)."""
+    paths = client.get("/openapi.json").json()["paths"]
+    with_body = [
+        (method, path, operation["responses"])
+        for path, item in paths.items()
+        for method, operation in item.items()
+        if "requestBody" in operation
+    ]
+    assert len(with_body) >= 8
+    for method, path, responses in with_body:
+        assert responses["413"]["description"] == "payload_too_large", (method, path)
+        assert responses["415"]["description"] == "unsupported_encoding", (method, path)
+
+
 @pytest.mark.parametrize(
     ("path", "body", "at", "reason"),
     [
