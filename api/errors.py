@@ -177,7 +177,8 @@ def document_errors(app: FastAPI) -> None:
     shape (:class:`api.schemas.ErrorBody`). Every operation with a body can also answer 413
     ``payload_too_large`` (the body size limit in front of the app) and 415
     ``unsupported_encoding`` (a ``Content-Encoding`` other than ``identity``: bodies are read as
-    sent; found undocumented by schemathesis with random headers).
+    sent; found undocumented by schemathesis with random headers). And the positions of GeoJSON
+    geometry get their WGS84 ranges (:func:`api.obstacles.geometry.document_position_ranges`).
     """
     from fastapi.openapi.utils import get_openapi
 
