@@ -312,3 +312,60 @@ def test_if_match_versions_at_every_bound_of_the_pattern() -> None:
         except ApiError:
             taken = False
         assert taken == (1 <= n <= VERSION_MAX), n
+
+
+LATLON_TEXTS = st.one_of(
+    st.text(alphabet="0123456789.,- ;e", max_size=16),
+    st.tuples(st.floats(min_value=-95, max_value=95), st.floats(min_value=-185, max_value=185)).map(
+        lambda p: f"{p[0]},{p[1]}"
+    ),
+    st.sampled_from(["90,180", "-90.0,-180.000", "90.1,0", "0,180.5", "49.4447,7.7690", "1,2,3"]),
+)
+
+
+@pytest.fixture(scope="module")
+def latlon_schemas(admin_client: tuple[TestClient, dict[str, str]]) -> list[dict[str, Any]]:
+    """The served document's schemas of ``GET /routes``' ``from`` and ``to``."""
+    parameters = admin_client[0].get("/openapi.json").json()["paths"]["/routes"]["get"]
+    return [p["schema"] for p in parameters["parameters"] if p["name"] in ("from", "to")]
+
+
+@pytest.mark.realdata
+@settings(max_examples=500, deadline=None)
+@given(text=LATLON_TEXTS)
+def test_a_get_route_position_is_taken_exactly_where_the_document_says(
+    latlon_schemas: list[dict[str, Any]], text: str
+) -> None:
+    """``from``/``to`` of ``GET /routes`` (``_point``) take exactly the texts the document's
+    pattern admits, as that latitude and longitude."""
+    from api.errors import ApiError
+    from api.routes.routing import _point
+
+    assert len(latlon_schemas) == 2
+    try:
+        point = _point(text, "from")
+        taken = True
+    except ApiError:
+        taken = False
+    for schema in latlon_schemas:
+        assert taken == _admits(schema, text), (schema, text)
+    if taken:
+        assert [point.lat, point.lon] == [float(x) for x in text.split(",")]
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("text", ["49.4447;7.7690", " 49.4447,7.7690", "49.4447", "NaN,NaN"])
+def test_a_get_route_position_in_another_form_is_shown_the_form(
+    admin_client: tuple[TestClient, dict[str, str]], text: str
+) -> None:
+    """A semicolon, a space, one number: the 422 names ``from`` and shows the form, where
+    FastAPI's answer quoted the pattern's regular expression."""
+    client, _ = admin_client
+    r = client.get("/routes", params={"from": text, "to": "49.4390,7.7640"})
+    assert r.status_code == 422, r.text[:300]
+    problem = r.json()
+    assert problem["code"] == "invalid_request"
+    assert problem["details"]["field"] == "from"
+    assert problem["message"] == (
+        f"from must be 'latitude,longitude' in degrees, e.g. '49.4447,7.7690', got {text!r}"
+    )
