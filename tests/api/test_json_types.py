@@ -14,6 +14,7 @@ where the served document says (its WGS84 ranges).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
@@ -54,12 +55,16 @@ def _admits(schema: dict[str, Any], value: Any) -> bool:
     return bool(jsonschema_rs.validator_for(schema).is_valid(value))
 
 
-def _validates(model: type[BaseModel], body: Any) -> bool:
+def _read(read: Callable[[], Any], refused: type[Exception]) -> tuple[bool, Any]:
+    """``(True, what read() returns)``, or ``(False, None)`` when it raises ``refused``."""
     try:
-        model.model_validate(body)
-    except ValidationError:
-        return False
-    return True
+        return True, read()
+    except refused:
+        return False, None
+
+
+def _validates(model: type[BaseModel], body: Any) -> bool:
+    return _read(lambda: model.model_validate(body), ValidationError)[0]
 
 
 @settings(max_examples=300, deadline=None)
@@ -217,11 +222,8 @@ def test_a_position_is_refused_exactly_where_the_document_says(
     where geojson-pydantic's schema had plain numbers."""
     from api.obstacles.geometry import GeometryError, parse_geometry
 
-    try:
-        parse_geometry({"type": "Point", "coordinates": [lon, lat]})
-        accepted = True
-    except GeometryError:
-        accepted = False
+    point = {"type": "Point", "coordinates": [lon, lat]}
+    accepted, _ = _read(lambda: parse_geometry(point), GeometryError)
     assert accepted == _admits(position_schema, [lon, lat])
 
 
@@ -282,11 +284,7 @@ def test_if_match_is_taken_exactly_where_the_document_says(
     from api.obstacles.schemas import VERSION_MAX
     from api.routes.obstacles import _if_match
 
-    try:
-        version = _if_match(text)
-        taken = True
-    except ApiError:
-        taken = False
+    taken, version = _read(lambda: _if_match(text), ApiError)
     for schema in if_match_schemas:
         assert taken == _admits(schema, text), (schema, text)
     if taken:
@@ -307,11 +305,8 @@ def test_if_match_versions_at_every_bound_of_the_pattern() -> None:
         int(top[:i] + fill * (len(top) - i)) for i in range(len(top) + 1) for fill in "09"
     }
     for n in sorted({e + d for e in edges for d in (-1, 0, 1)}):
-        try:
-            taken = _if_match(f'"{n}"') == n
-        except ApiError:
-            taken = False
-        assert taken == (1 <= n <= VERSION_MAX), n
+        taken, version = _read(functools.partial(_if_match, f'"{n}"'), ApiError)
+        assert (taken, version) == ((True, n) if 1 <= n <= VERSION_MAX else (False, None)), n
 
 
 LATLON_TEXTS = st.one_of(
@@ -342,11 +337,7 @@ def test_a_get_route_position_is_taken_exactly_where_the_document_says(
     from api.routes.routing import _point
 
     assert len(latlon_schemas) == 2
-    try:
-        point = _point(text, "from")
-        taken = True
-    except ApiError:
-        taken = False
+    taken, point = _read(lambda: _point(text, "from"), ApiError)
     for schema in latlon_schemas:
         assert taken == _admits(schema, text), (schema, text)
     if taken:
