@@ -8,8 +8,10 @@ default: ``"alternatives": true`` asked for one alternative, ``"strict": "yes"``
 (``jsonschema_rs``): for every such field and any JSON value, the request validates exactly when
 the field's own schema (the model's, as the OpenAPI document states it) admits the value;
 ``3.0`` is an integer (JSON Schema's rule), ``1`` a number, ``true`` neither. And over the API:
-each wrong type is a 422 naming the field. A GeoJSON position, likewise, is refused exactly
-where the served document says (its WGS84 ranges).
+each wrong type is a 422 naming the field. The other rules the served document states are
+held to what the code reads the same way: a GeoJSON position's WGS84 ranges, an obstacle
+effect's "changes something" (``anyOf``), the ``If-Match`` pattern and the ``from``/``to``
+pattern of ``GET /routes``.
 """
 
 from __future__ import annotations
