@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, ConfigDict, Field, Strict
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
 
 from api.auth import AUTH_ERRORS, TesterUser
 from api.deps import RouterDep, SettingsDep
@@ -39,7 +39,23 @@ class BenchRequest(BaseModel):
         20, description="random origin-destination pairs"
     )
     seed: Annotated[int, Strict(), Field(ge=0, le=2**31 - 1), JSON_INTEGER] = 0
-    profiles: list[str] = Field(default_factory=lambda: ["wheelchair"], min_length=1, max_length=12)
+    profiles: list[str] = Field(
+        default_factory=lambda: ["wheelchair"],
+        min_length=1,
+        max_length=12,
+        json_schema_extra={"uniqueItems": True},
+        description="presets to compare, each once",
+    )
+
+    @field_validator("profiles")
+    @classmethod
+    def _each_once(cls, profiles: list[str]) -> list[str]:
+        """A profile named twice ran twice and counted twice in the overall figures, its
+        per-profile row holding both runs: refused, not read as meant."""
+        twice = sorted({name for name in profiles if profiles.count(name) > 1})
+        if twice:
+            raise ValueError(f"each profile once: {', '.join(map(repr, twice))} is named twice")
+        return profiles
 
 
 class BenchRun(BaseModel):

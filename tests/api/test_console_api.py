@@ -408,6 +408,13 @@ def test_bench_errors(client: TestClient, keys: dict[str, dict[str, str]]) -> No
     assert unknown.json()["code"] == "unknown_profile"
     extra = client.post("/bench/runs", json={"pairs": 2, "colour": 1}, headers=tester)
     assert extra.status_code == 422
+    twice = client.post("/bench/runs", json={"pairs": 2, "profiles": ["walk", "blind", "walk"]}, headers=tester)  # fmt: skip
+    assert twice.status_code == 422
+    assert twice.json()["details"]["errors"] == [
+        {"field": "profiles", "problem": "Value error, each profile once: 'walk' is named twice"}
+    ]
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["BenchRequest"]
+    assert schema["properties"]["profiles"]["uniqueItems"] is True
     missing = client.get("/bench/runs/20000101T000000Z-00000000", headers=tester)
     assert missing.status_code == 404
     assert missing.json()["code"] == "not_found"
