@@ -40,36 +40,28 @@ from routing.obstacles.matching import ObstacleMatchError
 log = logging.getLogger("stufenlos.api")
 
 
-def _problem(error: Mapping[str, Any]) -> dict[str, str]:
+def _problem(error: Mapping[str, Any], media_type: str | None) -> dict[str, str]:
     """One entry of a 422's ``errors``: the field (its path in the body) and what is wrong.
 
-    A body that is not JSON at all is a problem of the ``body``, said with the place it
-    breaks at: FastAPI puts that character offset where a field's path goes ("55: JSON
-    decode error"); a body not sent at all is the ``body``'s problem too (not a nameless
-    "Field required")."""
+    A problem of the whole body is the ``body``'s, said as such: JSON that breaks, with the
+    place (FastAPI puts that character offset where a field's path goes, "55: JSON decode
+    error"); no body at all (not a nameless "Field required"); a body handed over unread
+    because its ``Content-Type`` (``media_type``) does not say JSON — ``curl -d '{…}'`` without
+    ``-H 'Content-Type: application/json'`` sends a form's type, and pydantic's "Input should
+    be a valid dictionary" did not say that the header was the fault."""
+    whole = tuple(error.get("loc", ())) == ("body",)
     loc = [p for p in error.get("loc", ()) if p != "body"]
-    if error.get("type") == "missing" and tuple(error.get("loc", ())) == ("body",):
+    if whole and error.get("type") == "missing":
         return {"field": "body", "problem": "missing: this request takes a JSON body"}
+    if whole and isinstance(error.get("input"), bytes):  # FastAPI validated the raw bytes
+        said = f"the Content-Type is {media_type!r}" if media_type else "no Content-Type was sent"
+        return {"field": "body", "problem": f"not read as JSON: {said}; send 'application/json'"}
     if error.get("type") == "json_invalid":
         at = f" at character {loc[0]}" if loc and isinstance(loc[0], int) else ""
         reason = (error.get("ctx") or {}).get("error")
         because = f" ({reason})" if isinstance(reason, str) and reason else ""
         return {"field": "body", "problem": f"not valid JSON{at}{because}"}
     return {"field": ".".join(str(p) for p in loc), "problem": str(error.get("msg", ""))}
-
-
-def _raw_body(error: Mapping[str, Any]) -> bool:
-    """Whether a validation error is about the whole body handed over unread: FastAPI reads a
-    body as JSON only when its ``Content-Type`` says JSON, and validates the raw bytes else."""
-    return tuple(error.get("loc", ())) == ("body",) and isinstance(error.get("input"), bytes)
-
-
-def _not_json(media_type: str | None) -> dict[str, str]:
-    """The problem of a body not read as JSON, by its ``Content-Type``: ``curl -d '{…}'``
-    without ``-H 'Content-Type: application/json'`` sends a form's type, and pydantic's "Input
-    should be a valid dictionary" did not say that the header was the fault."""
-    said = f"the Content-Type is {media_type!r}" if media_type else "no Content-Type was sent"
-    return {"field": "body", "problem": f"not read as JSON: {said}; send 'application/json'"}
 
 
 def _unreadable_body(cause: BaseException | None) -> str | None:
@@ -278,7 +270,7 @@ def install_error_handlers(
             except ApiError as refused:
                 return await _api(request, refused)
         media = request.headers.get("content-type")
-        problems = [_not_json(media) if _raw_body(e) else _problem(e) for e in errors]
+        problems = [_problem(e, media) for e in errors]
         first = problems[0] if problems else {"field": "", "problem": "invalid request"}
         message = f"{first['field'] or 'request'}: {first['problem']}"
         return error_response(422, "invalid_request", message, {"errors": _jsonable(problems)})

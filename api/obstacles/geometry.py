@@ -158,8 +158,8 @@ def parse_geometry(value: Any) -> AnyGeoJson:
         raise GeometryError(f"{where}: {message}" if where else message) from None
 
 
-#: The WGS84 range of each coordinate of a position, in the order RFC 7946 writes them.
-_POSITION_RANGES = ((-180.0, 180.0), (-90.0, 90.0))
+#: The WGS84 range of each coordinate of a position (degrees), in the order RFC 7946 writes them.
+_POSITION_RANGES_DEG = ((-180.0, 180.0), (-90.0, 90.0))
 
 
 def document_position_ranges(components: dict[str, Any]) -> None:
@@ -169,7 +169,7 @@ def document_position_ranges(components: dict[str, Any]) -> None:
     refused (the altitude stays unbounded)."""
     for name in ("Position2D", "Position3D"):
         items = components.get(name, {}).get("prefixItems", [])
-        for item, (low, high) in zip(items, _POSITION_RANGES, strict=False):
+        for item, (low, high) in zip(items, _POSITION_RANGES_DEG, strict=False):
             item["minimum"], item["maximum"] = low, high
 
 

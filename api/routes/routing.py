@@ -80,6 +80,7 @@ async def post_route(
 LATLON_PATTERN = (
     r"^-?(90(\.0+)?|[1-8]?[0-9](\.[0-9]+)?),-?(180(\.0+)?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]+)?)$"
 )
+_LATLON = re.compile(LATLON_PATTERN)
 
 
 def _point(text: str, name: str) -> Point:
@@ -87,7 +88,7 @@ def _point(text: str, name: str) -> Point:
     document states) takes it, else a 422 that shows the form. FastAPI's own check of the
     pattern answered "String should match pattern '^-?(90(\\.0+)?|[1-8]?…'" to a browser
     user who had typed a semicolon or a space."""
-    if re.fullmatch(LATLON_PATTERN, text) is None:
+    if _LATLON.fullmatch(text) is None:
         raise ApiError(
             422, "invalid_request",
             f"{name} must be 'latitude,longitude' in degrees, e.g. '49.4447,7.7690', "

@@ -153,6 +153,13 @@ def test_every_operation_with_a_body_documents_413_and_415(client: TestClient) -
         assert responses["415"]["description"] == "unsupported_encoding", (method, path)
 
 
+def assert_body_problem(response: httpx.Response, problem: str) -> None:
+    """A 422 ``invalid_request`` whose one problem is the body's: ``problem``, also its message."""
+    error = error_of(response, 422, "invalid_request")
+    assert error["details"]["errors"] == [{"field": "body", "problem": problem}]
+    assert error["message"] == f"body: {problem}"
+
+
 @pytest.mark.parametrize(
     ("path", "body", "at", "reason"),
     [
@@ -167,10 +174,7 @@ def test_a_body_that_is_not_json_says_where_it_breaks(
     """Not "55: JSON decode error", with the offset where a field's path goes: the body is
     the field, and the place it breaks at is said as such."""
     response = client.post(path, content=body, headers={"content-type": "application/json"})
-    error = error_of(response, 422, "invalid_request")
-    problem = f"not valid JSON at character {at} ({reason})"
-    assert error["details"]["errors"] == [{"field": "body", "problem": problem}]
-    assert error["message"] == f"body: {problem}"
+    assert_body_problem(response, f"not valid JSON at character {at} ({reason})")
 
 
 @pytest.mark.parametrize(
@@ -187,10 +191,7 @@ def test_a_body_that_is_not_utf8_says_where_it_breaks(
     place, not FastAPI's "There was an error parsing the body". (UTF-16 and UTF-32 with their
     byte order mark are read: Python's JSON reader detects them.)"""
     response = client.post(path, content=body, headers={"content-type": "application/json"})
-    error = error_of(response, 422, "invalid_request")
-    problem = f"not UTF-8 text at byte {at} (0x{byte}); JSON is sent as UTF-8"
-    assert error["details"]["errors"] == [{"field": "body", "problem": problem}]
-    assert error["message"] == f"body: {problem}"
+    assert_body_problem(response, f"not UTF-8 text at byte {at} (0x{byte}); JSON is sent as UTF-8")
 
 
 @pytest.mark.parametrize(
@@ -210,19 +211,13 @@ def test_a_body_not_sent_as_json_names_its_content_type(
     dictionary"."""
     headers = {"content-type": media_type} if media_type else {}
     response = client.post(path, content=ROUTE_BODY, headers=headers)
-    error = error_of(response, 422, "invalid_request")
-    problem = f"not read as JSON: {said}; send 'application/json'"
-    assert error["details"]["errors"] == [{"field": "body", "problem": problem}]
-    assert error["message"] == f"body: {problem}"
+    assert_body_problem(response, f"not read as JSON: {said}; send 'application/json'")
 
 
 @pytest.mark.parametrize("path", ["/routes", "/matrix", "/reports"])
 def test_a_missing_body_is_the_bodys_problem(client: TestClient, path: str) -> None:
     """No body at all: the 422 names the body, not a nameless "Field required"."""
-    error = error_of(client.post(path), 422, "invalid_request")
-    problem = "missing: this request takes a JSON body"
-    assert error["details"]["errors"] == [{"field": "body", "problem": problem}]
-    assert error["message"] == f"body: {problem}"
+    assert_body_problem(client.post(path), "missing: this request takes a JSON body")
 
 
 def test_a_body_nested_too_deeply_says_so(client: TestClient) -> None:
@@ -230,9 +225,9 @@ def test_a_body_nested_too_deeply_says_so(client: TestClient) -> None:
     at its recursion limit; the 422 says why, not "There was an error parsing the body"."""
     body = b'{"origin": ' + b"[" * 5000 + b"]" * 5000 + b"}"
     response = client.post("/routes", content=body, headers={"content-type": "application/json"})
-    error = error_of(response, 422, "invalid_request")
-    problem = "arrays or objects nested too deeply to read (no request nests more than a few)"
-    assert error["details"]["errors"] == [{"field": "body", "problem": problem}]
+    assert_body_problem(
+        response, "arrays or objects nested too deeply to read (no request nests more than a few)"
+    )
 
 
 @pytest.mark.parametrize(

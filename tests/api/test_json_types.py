@@ -65,6 +65,20 @@ def _read(read: Callable[[], Any], refused: type[Exception]) -> tuple[bool, Any]
         return False, None
 
 
+def _read_as_documented(
+    schemas: list[dict[str, Any]],
+    text: str,
+    read: Callable[[str], Any],
+    refused: type[Exception],
+) -> tuple[bool, Any]:
+    """``read(text)`` as :func:`_read`, after checking that it is taken exactly when every one
+    of the served ``schemas`` (a parameter's) admits ``text``."""
+    taken, value = _read(lambda: read(text), refused)
+    for schema in schemas:
+        assert taken == _admits(schema, text), (schema, text)
+    return taken, value
+
+
 def _validates(model: type[BaseModel], body: Any) -> bool:
     return _read(lambda: model.model_validate(body), ValidationError)[0]
 
@@ -286,9 +300,7 @@ def test_if_match_is_taken_exactly_where_the_document_says(
     from api.obstacles.schemas import VERSION_MAX
     from api.routes.obstacles import _if_match
 
-    taken, version = _read(lambda: _if_match(text), ApiError)
-    for schema in if_match_schemas:
-        assert taken == _admits(schema, text), (schema, text)
+    taken, version = _read_as_documented(if_match_schemas, text, _if_match, ApiError)
     if taken:
         assert version is not None
         assert 1 <= version <= VERSION_MAX
@@ -339,9 +351,9 @@ def test_a_get_route_position_is_taken_exactly_where_the_document_says(
     from api.routes.routing import _point
 
     assert len(latlon_schemas) == 2
-    taken, point = _read(lambda: _point(text, "from"), ApiError)
-    for schema in latlon_schemas:
-        assert taken == _admits(schema, text), (schema, text)
+    taken, point = _read_as_documented(
+        latlon_schemas, text, functools.partial(_point, name="from"), ApiError
+    )
     if taken:
         assert [point.lat, point.lon] == [float(x) for x in text.split(",")]
 
