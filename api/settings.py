@@ -17,7 +17,6 @@ from api.compression import ISAL_LEVELS
 from api.obstacles.live import DEFAULT_POLL_S
 from graphs import settings as graph_settings
 from routing.engine import DEFAULT_MAX_SNAP_M, DEFAULT_SETTLE_BUDGET_FACTOR
-from routing.metric import DEFAULT_METRIC_CACHE_BYTES
 from routing.obstacles.matching import DEFAULT_TOLERANCE_M, MAX_TOLERANCE_M
 
 #: A CSP source of one origin: ``https://tiles.example.org[:8443]`` (``*.`` allowed in front).
@@ -38,10 +37,11 @@ class Settings(BaseSettings):
         gt=0,
         description="most nodes one search settles, × the graph's node count",
     )
-    metric_cache_bytes: int = Field(
-        DEFAULT_METRIC_CACHE_BYTES,
+    metric_cache_bytes: int | None = Field(
+        None,
         ge=0,
-        description="bytes of customised profile metrics (costs, landmarks) kept per worker",
+        description="bytes of customised profile metrics (costs, landmarks) kept per worker "
+        "(default: 24 metrics of the served graph, at most 256 MiB; routing.metric)",
     )
     max_body_bytes: int = Field(64 * 1024, gt=0, description="largest accepted request body")
     max_via_points: int = Field(10, ge=0, le=100)

@@ -15,14 +15,20 @@ itself when it has no children). Printed: per worker RSS, PSS and USS; the total
 server's processes with 1 and with 2 workers; what the second worker adds, defined as
 total PSS(2 workers) − total PSS(1 worker); and the one worker's RSS again after ``--busy``
 (600) more varied routes over every preset, since the arrays the parent shares as a file
-mapping (``routing/shared_arrays.py``) count in a worker's RSS only once it has read them. The
-issue's targets: a worker ≤ 150 MB RSS, a second worker adds ≤ 50 MB.
+mapping (``routing/shared_arrays.py``) count in a worker's RSS only once it has read them.
+First, unless ``--sustained 0``: two workers under the mixed traffic of ``traffic_mix.py`` (eight
+clients: presets and 200 personal profiles, departures on other days, pollen forecasts, via
+points, alternatives, ``GET /routes``, ``/matrix``, staff closures made and deleted, refused
+requests) for ``--sustained`` seconds, every worker's RSS printed every 5 s: what a worker holds
+once its caches are full (the largest RSS of the run's second half), and the server errors (5xx
+or a broken connection: none allowed). The issue's targets: a worker ≤ 150 MB RSS (after a few
+requests, and under the mixed traffic), a second worker adds ≤ 50 MB.
 
 The script measures the code of the folder it is run from (the server runs ``python -m api.cli``,
 which puts the working directory first on the path), so old and new code are compared in one
 run by alternating (memory is not noisy the way time is)::
 
-    python benchmarks/bench_memory.py [--graph DIR] [--json OUT] [--busy N]
+    python benchmarks/bench_memory.py [--graph DIR] [--json OUT] [--busy N] [--sustained S]
     for tree in ../old "$PWD"; do (cd $tree && PYTHONPATH=$tree python "$OLDPWD"/benchmarks/bench_memory.py); done
 """
 
@@ -36,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _support import Server, graph_dir
+from _support import Server, graph_dir, staff_database
 
 TARGET_RSS_MB = 150.0
 TARGET_SECOND_MB = 50.0
@@ -145,6 +151,45 @@ def measure(graph: Path, workers: int, busy_routes: int = 0) -> dict[str, Any]:
     }
 
 
+def sustained(graph: Path, seconds: float, threads: int) -> dict[str, Any]:
+    """Two workers under the mixed traffic of :mod:`traffic_mix` for ``seconds``: every worker's
+    RSS sampled every 5 s (printed as it goes); the largest of the last half of the run (the
+    level a worker holds once its caches are full) and the answers' statuses."""
+    import tempfile
+
+    from traffic_mix import run_mix
+
+    with tempfile.TemporaryDirectory() as folder:
+        url, staff = staff_database(Path(folder), "memory")
+        server = Server(graph, workers=2, env={"STUFENLOS_DATABASE_URL": url})
+        samples: list[tuple[float, list[float]]] = []
+
+        def sample(elapsed_s: float, answered: int) -> None:
+            pids = workers_of(process_tree(server.process.pid), server.process.pid)
+            rss = [rollup(p)["rss_mb"] for p in pids]
+            samples.append((elapsed_s, rss))
+            print(f"  {elapsed_s:5.0f} s, {answered:6d} answers: workers' RSS "
+                  + ", ".join(f"{r:.0f}" for r in rss) + " MB", flush=True)  # fmt: skip
+
+        try:
+            server.wait_healthy()
+            counts = run_mix(server.base, graph, staff, seconds, threads, on_tick=sample)
+        finally:
+            server.stop()
+    late = [max(rss) for at, rss in samples if at >= seconds / 2] or [0.0]
+    return {
+        "seconds": seconds,
+        "rss_max_mb": max(late),
+        "samples": samples,
+        "statuses": dict(sorted(counts.items())),
+        "server_errors": sum(
+            n
+            for k, n in counts.items()
+            if k.endswith(tuple(f" 5{i}" for i in range(10))) or k.startswith("error")
+        ),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure 1 and 2 workers, print the figures and the targets' verdicts."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -154,8 +199,17 @@ def main(argv: list[str] | None = None) -> int:
         "--busy", type=int, default=600,
         help="then this many varied routes over every preset, and RSS again (0: skip)",
     )  # fmt: skip
+    parser.add_argument(
+        "--sustained", type=float, default=90.0,
+        help="then 2 workers under mixed traffic for this many seconds (0: skip)",
+    )  # fmt: skip
+    parser.add_argument("--threads", type=int, default=8, help="clients of the mixed traffic")
     args = parser.parse_args(argv)
     folder = graph_dir(args.graph)
+    mixed = None
+    if args.sustained:
+        print(f"2 workers under mixed traffic ({args.threads} clients, {args.sustained:g} s):")
+        mixed = sustained(folder, args.sustained, args.threads)
     one = measure(folder, 1, args.busy)
     two = measure(folder, 2)
     second_mb = two["pss_total_mb"] - one["pss_total_mb"]
@@ -176,6 +230,12 @@ def main(argv: list[str] | None = None) -> int:
             f"1 worker after {args.busy} more varied routes over every preset: "
             f"RSS {one['busy_rss_max_mb']:.1f} MB"
         )
+    if mixed is not None:
+        answers = sum(mixed["statuses"].values())
+        print(
+            f"under mixed traffic: {answers} answers, {mixed['server_errors']} server errors; "
+            f"a worker's RSS over the second half of the run: up to {mixed['rss_max_mb']:.1f} MB"
+        )
     ok_rss = one["rss_max_mb"] <= TARGET_RSS_MB
     ok_second = second_mb <= TARGET_SECOND_MB
     print(
@@ -184,6 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{'PASS' if ok_second else 'MISS'}  second worker adds ≤ {TARGET_SECOND_MB:g} MB ({second_mb:.1f})"
     )
+    if mixed is not None:
+        ok_mixed = mixed["rss_max_mb"] <= TARGET_RSS_MB and mixed["server_errors"] == 0
+        print(
+            f"{'PASS' if ok_mixed else 'MISS'}  a worker under mixed traffic ≤ {TARGET_RSS_MB:g} MB RSS "
+            f"({mixed['rss_max_mb']:.1f}), no server error ({mixed['server_errors']})"
+        )
     if args.json_out:
         out = {
             "one_worker_rss_mb": one["rss_max_mb"],
@@ -194,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
             "two_workers_uss_max_mb": two["uss_max_mb"],
             "second_worker_adds_mb": second_mb,
             "one_worker_busy_rss_mb": one["busy_rss_max_mb"],
+            "mixed_traffic": mixed,
         }
         Path(args.json_out).write_text(json.dumps(out, indent=2))
     return 0

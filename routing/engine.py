@@ -50,11 +50,11 @@ from routing.facts import route_facts
 from routing.instructions import instructions
 from routing.landmarks import choose_landmarks, length_landmarks
 from routing.metric import (
-    DEFAULT_METRIC_CACHE_BYTES,
     Metric,
     MetricCache,
     build_metric,
     changed_edges,
+    default_cache_bytes,
     patch_metric,
     with_borrowed_landmarks,
     with_own_landmarks,
@@ -181,7 +181,7 @@ class Router:
         *,
         max_snap_m: float = DEFAULT_MAX_SNAP_M,
         use_landmarks: bool = True,
-        metric_cache_bytes: int = DEFAULT_METRIC_CACHE_BYTES,
+        metric_cache_bytes: int | None = None,
         per_profile_landmarks: bool = False,
         settle_budget_factor: float = DEFAULT_SETTLE_BUDGET_FACTOR,
     ) -> None:
@@ -220,6 +220,9 @@ class Router:
         #: The customised metrics, by profile and conditions (read it, do not fill it:
         #: :meth:`customize` does, under the router's lock, and brings a metric of older
         #: attributes up to date when it is asked for).
+        if metric_cache_bytes is None:  # the default: some metrics of this graph
+            landmarks = len(self._landmark_nodes) if use_landmarks else 0
+            metric_cache_bytes = default_cache_bytes(graph.edge_count, graph.node_count, landmarks)
         self.metric_cache = MetricCache(metric_cache_bytes)
         #: ``(revision, edges changed to reach it)`` of the latest attribute changes: what a
         #: cached metric of an older revision needs re-weighted (older ones are recomputed).

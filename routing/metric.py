@@ -38,9 +38,31 @@ from routing.landmarks import Landmarks, borrow_scale, compute_landmarks, scaled
 #: one Dijkstra per landmark, which a profile asked for once should not pay).
 OWN_LANDMARKS_AFTER_HITS = 8
 
-#: Default bound of the metric cache: on the Kaiserslautern graph the weights of about 340 new
-#: personal profiles (0.78 MB each), or 200 with their own landmarks (0.53 MB more each).
-DEFAULT_METRIC_CACHE_BYTES = 256 * 2**20
+#: The metrics a worker keeps by default (:func:`default_cache_bytes`): every preset by day and
+#: in the dark (the server customises them before it forks its workers, ``api.server``: 13 on
+#: Kaiserslautern) and some ten personal profiles. A metric not kept costs its next request the
+#: weighing of every edge again (on Kaiserslautern ~1.4 ms more, ``bench_new_profile.py``); every
+#: metric kept costs its bytes in each worker, which the memory target counts (a worker ≤ 150 MB
+#: RSS: under mixed traffic the fixed 256 MiB bound of before held a worker serving
+#: Kaiserslautern at some 450 MB, ``bench_memory.py``).
+DEFAULT_CACHED_METRICS = 24
+#: The default bound never exceeds this (a graph of a million nodes: about one metric).
+MAX_DEFAULT_METRIC_CACHE_BYTES = 256 * 2**20
+#: Bytes of one profile's weights per edge (:class:`EdgeWeights`: three float64 arrays, three
+#: uint32 arrays).
+WEIGHT_BYTES_PER_EDGE = 36
+
+
+def default_cache_bytes(edge_count: int, node_count: int, landmark_count: int) -> int:
+    """The metric cache's default bound on a graph: :data:`DEFAULT_CACHED_METRICS` metrics
+    with landmarks of their own (weights, and per node a distance from each landmark and a
+    lower bound to it: ``landmark_count + 1`` float64s; the tests check this against a
+    preset's :attr:`Metric.nbytes`), at most :data:`MAX_DEFAULT_METRIC_CACHE_BYTES`. On
+    Kaiserslautern 24 × 1.38 MB = 33 MB: the presets' 13 metrics with their own landmarks
+    (17 MB) and some twenty personal profiles on the shared ones (0.78 MB each)."""
+    landmarks = 8 * landmark_count + 8 * node_count * (landmark_count + 1) if landmark_count else 0
+    one = WEIGHT_BYTES_PER_EDGE * edge_count + landmarks
+    return min(DEFAULT_CACHED_METRICS * one, MAX_DEFAULT_METRIC_CACHE_BYTES)
 
 
 def weights_nbytes(weights: EdgeWeights) -> int:
@@ -305,7 +327,7 @@ class MetricCache:
     and ignores metrics older than the revision of the last :meth:`clear`.
     """
 
-    def __init__(self, max_bytes: int = DEFAULT_METRIC_CACHE_BYTES) -> None:
+    def __init__(self, max_bytes: int = MAX_DEFAULT_METRIC_CACHE_BYTES) -> None:
         if max_bytes < 0:
             raise ValueError(f"max_bytes must be >= 0, got {max_bytes}")
         self.max_bytes = max_bytes

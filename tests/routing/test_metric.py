@@ -24,7 +24,16 @@ from accessibility_rules.weights import EdgeWeights
 from routing.engine import Router
 from routing.errors import NoRouteError, SearchBudgetError
 from routing.landmarks import Landmarks, borrow_scale
-from routing.metric import BORROW_MIN_SHARE, Metric, MetricCache, weights_nbytes
+from routing.metric import (
+    BORROW_MIN_SHARE,
+    DEFAULT_CACHED_METRICS,
+    MAX_DEFAULT_METRIC_CACHE_BYTES,
+    WEIGHT_BYTES_PER_EDGE,
+    Metric,
+    MetricCache,
+    default_cache_bytes,
+    weights_nbytes,
+)
 from routing.query import PathPiece
 from tests.accessibility_rules.test_weights_kernel import (
     PERSONAL,
@@ -216,6 +225,51 @@ def test_cache_bound_evicts_by_bytes(uni_router: Router) -> None:
     assert (load_preset("wheelchair"), DEFAULT_CONDITIONS) in router.metric_cache
     assert router.customize(load_preset("walk")) is not walk
     assert router.metric_cache.nbytes <= router.metric_cache.max_bytes
+
+
+@pytest.mark.realdata
+def test_default_bound_is_some_metrics_of_the_graph(uni_router: Router) -> None:
+    """Without a bound given, the cache keeps :data:`DEFAULT_CACHED_METRICS` metrics of a
+    preset's size on the router's graph (its estimate of one metric is a preset's exact bytes),
+    at most :data:`MAX_DEFAULT_METRIC_CACHE_BYTES`; and that is the service's default."""
+    from api.settings import Settings
+
+    graph = uni_router.graph
+    preset = uni_router.customize(load_preset("wheelchair"))
+    assert not preset.shared_landmarks
+    landmarks = len(preset.landmarks.nodes)
+    one = (
+        default_cache_bytes(graph.edge_count, graph.node_count, landmarks) // DEFAULT_CACHED_METRICS
+    )
+    assert one == preset.nbytes
+    router = Router(graph)
+    assert router.metric_cache.max_bytes == DEFAULT_CACHED_METRICS * preset.nbytes
+    assert Settings().metric_cache_bytes is None  # the router's default
+    huge = default_cache_bytes(3_000_000, 1_000_000, landmarks)
+    assert huge == MAX_DEFAULT_METRIC_CACHE_BYTES
+    without = Router(graph, use_landmarks=False).metric_cache.max_bytes
+    assert without == DEFAULT_CACHED_METRICS * WEIGHT_BYTES_PER_EDGE * graph.edge_count
+
+
+@pytest.mark.realdata
+def test_default_bound_keeps_every_preset_the_server_preloads(uni_router: Router) -> None:
+    """The serving parent customises every preset by day and in the dark before it forks
+    (``api.server.preload_app``): the default bound keeps them all (a preset evicted there
+    would be weighed again in every worker, in pages of its own), whatever the day's pollen,
+    with room for personal profiles."""
+    from accessibility_rules.profile import preset_names
+    from api.server import preset_conditions
+
+    assert 2 * len(preset_names()) < DEFAULT_CACHED_METRICS
+    router = Router(uni_router.graph)
+    asked = []
+    for name in preset_names():
+        profile = router.profile(name)
+        for conditions in preset_conditions(router, profile):
+            router.customize(profile, conditions)
+            asked.append((profile, conditions))
+    assert all(key in router.metric_cache for key in asked)
+    assert router.metric_cache.nbytes < router.metric_cache.max_bytes
 
 
 @pytest.mark.realdata
