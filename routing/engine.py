@@ -217,12 +217,12 @@ class Router:
             else None
         )
         self._snap_penalties: dict[bool, np.ndarray] = {}
-        #: The customised metrics, by profile and conditions (read it, do not fill it:
-        #: :meth:`customize` does, under the router's lock, and brings a metric of older
-        #: attributes up to date when it is asked for).
         if metric_cache_bytes is None:  # the default: some metrics of this graph
             landmarks = len(self._landmark_nodes) if use_landmarks else 0
             metric_cache_bytes = default_cache_bytes(graph.edge_count, graph.node_count, landmarks)
+        #: The customised metrics, by profile and conditions (read it, do not fill it:
+        #: :meth:`customize` does, under the router's lock, and brings a metric of older
+        #: attributes up to date when it is asked for).
         self.metric_cache = MetricCache(metric_cache_bytes)
         #: ``(revision, edges changed to reach it)`` of the latest attribute changes: what a
         #: cached metric of an older revision needs re-weighted (older ones are recomputed).

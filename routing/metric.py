@@ -40,7 +40,7 @@ OWN_LANDMARKS_AFTER_HITS = 8
 
 #: The metrics a worker keeps by default (:func:`default_cache_bytes`): every preset by day and
 #: in the dark (the server customises them before it forks its workers, ``api.server``: 13 on
-#: Kaiserslautern) and some ten personal profiles. A metric not kept costs its next request the
+#: Kaiserslautern) and some twenty personal profiles. A metric not kept costs its next request the
 #: weighing of every edge again (on Kaiserslautern ~1.4 ms more, ``bench_new_profile.py``); every
 #: metric kept costs its bytes in each worker, which the memory target counts (a worker ≤ 150 MB
 #: RSS: under mixed traffic the fixed 256 MiB bound of before held a worker serving
