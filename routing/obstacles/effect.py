@@ -96,8 +96,8 @@ class ObstacleEffect(BaseModel):
         if not any(getattr(self, name) for name in _SWITCHES) and all(
             getattr(self, name) is None for name in _VALUES
         ):
+            names = [n for n in type(self).model_fields if n in _SWITCHES or n in _VALUES]
             raise ValueError(
-                "the obstacle effect changes nothing: set closed, width_m, kerb_height_cm, "
-                "surface, smoothness, step_count, elevator_out_of_service or wheelchair"
+                f"the obstacle effect changes nothing: set {', '.join(names[:-1])} or {names[-1]}"
             )
         return self

@@ -11,8 +11,6 @@ JSON type, ``test_json_types.py``.)
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,15 +31,14 @@ def served(
 ) -> Iterator[tuple[str, str, Path]]:
     """A server on the centre graph with a database of its own; its URL, an admin key and its
     log."""
+    from api.auth import create_key
+    from api.db.session import make_engine, make_sessionmaker, upgrade
+
     workdir = tmp_path_factory.mktemp("schemathesis-http")
-    made = subprocess.run(
-        [
-            sys.executable, "-m", "api.cli", "keys", "create", "--name", "schemathesis (admin)",
-            "--role", "admin", "--database-url", f"sqlite:///{workdir}/stufenlos.db",
-        ],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    key = made.stdout.split()[-1]
+    engine = make_engine(f"sqlite:///{workdir}/stufenlos.db")  # the server's (running_server)
+    upgrade(engine)
+    _, key = create_key(make_sessionmaker(engine), "schemathesis (admin)", "admin")
+    engine.dispose()
     with running_server(centre_graph_dir, workdir) as base:
         yield base, key, workdir / "server.log"
 

@@ -182,6 +182,20 @@ def test_effect_rejects_bad_input(fields: dict[str, Any], message: str) -> None:
         ObstacleEffect(**fields)
 
 
+def test_an_empty_effect_names_every_field_that_would_change_something() -> None:
+    """Every field of an effect is a switch or a value (its schema's ``anyOf`` and the
+    validator read those two lists), and the refusal names them all, in the model's order."""
+    from routing.obstacles.effect import _SWITCHES, _VALUES
+
+    assert sorted(_SWITCHES + _VALUES) == sorted(ObstacleEffect.model_fields)
+    with pytest.raises(ValidationError) as refused:
+        ObstacleEffect()
+    assert (
+        "the obstacle effect changes nothing: set closed, width_m, kerb_height_cm, surface, "
+        "smoothness, step_count, elevator_out_of_service or wheelchair"
+    ) in str(refused.value)
+
+
 def test_effect_is_frozen() -> None:
     effect = ObstacleEffect(closed=True)
     with pytest.raises(ValidationError):
