@@ -6,7 +6,6 @@ Run with ``stufenlos serve`` (uvicorn). Settings come from the environment (:mod
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from api.cpu import short_gil_switches
 from api.errors import error_response, install_error_handlers
 from api.fastpath import FastRoutes
 from api.head import HeadAsGet
+from api.heap import release_free_heap
 from api.middleware import RequestContext, flush_access_lines
 from api.routes import (
     bench,
@@ -216,19 +216,6 @@ def add_console(app: FastAPI, directory: Path) -> None:
     @app.get(CONSOLE_PATH + "/{rest:path}", include_in_schema=False)
     def console_missing(rest: str) -> HTMLResponse:
         return HTMLResponse(_CONSOLE_MISSING_HTML, status_code=503)
-
-
-def release_free_heap() -> None:
-    """Return the C heap's free pages to the system (glibc's ``malloc_trim``; no-op elsewhere).
-
-    Start-up allocates and frees temporaries (weights, effective attributes) in numba and
-    numpy; glibc keeps the freed pages resident, where they count in every worker's RSS."""
-    if not sys.platform.startswith("linux"):  # pragma: no cover
-        return
-    import ctypes
-
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).malloc_trim(0)
 
 
 def build_route_handlers(app: FastAPI) -> None:

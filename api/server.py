@@ -319,7 +319,7 @@ def preload_app(settings: Settings) -> Any:
     for name in preset_names():
         profile = router.profile(name)
         for conditions in preset_conditions(router, profile):
-            router.customize(profile, conditions)
+            router.customize(profile, conditions, keep=True)  # cached whatever the bound
     # the sun's kernel and today's clock (every answer reports sunrise and sunset at its origin)
     day_light(
         float(router.graph.node["lat"][0]),
@@ -590,7 +590,7 @@ def serve(
     prepare_kernels()  # before anything imports the kernels (api.app does)
     if not compiled_in_use():
         import_numba_without_unused_probes()  # before anything imports numba
-    from api.app import release_free_heap
+    from api.heap import release_free_heap
     from api.settings import Settings
     from graphs import settings as graph_settings
 

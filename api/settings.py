@@ -41,7 +41,8 @@ class Settings(BaseSettings):
         None,
         ge=0,
         description="bytes of customised profile metrics (costs, landmarks) kept per worker "
-        "(default: 24 metrics of the served graph, at most 256 MiB; routing.metric)",
+        "besides the presets' (default: 12 metrics of the served graph, at most 256 MiB; "
+        "routing.metric)",
     )
     max_body_bytes: int = Field(64 * 1024, gt=0, description="largest accepted request body")
     max_via_points: int = Field(10, ge=0, le=100)

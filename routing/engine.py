@@ -227,6 +227,10 @@ class Router:
         #: ``(revision, edges changed to reach it)`` of the latest attribute changes: what a
         #: cached metric of an older revision needs re-weighted (older ones are recomputed).
         self._changes: deque[tuple[int, np.ndarray]] = deque(maxlen=CHANGE_HISTORY)
+        #: The kept metrics (``customize(keep=True)``) as customised on the map's own attributes
+        #: (revision 0), by cache key: what :meth:`original_metric` gives after obstacles
+        #: changed the attributes and the cache holds patched copies.
+        self._originals: dict[tuple[Profile, Conditions], Metric] = {}
 
     # --- attributes (obstacles patch them) ----------------------------------------------------
     def refresh(self) -> None:
@@ -292,7 +296,9 @@ class Router:
             return self.graph.edge, self.effective
 
     # --- customisation ----------------------------------------------------------------------------
-    def customize(self, profile: Profile, conditions: Conditions = DEFAULT_CONDITIONS) -> Metric:
+    def customize(
+        self, profile: Profile, conditions: Conditions = DEFAULT_CONDITIONS, *, keep: bool = False
+    ) -> Metric:
         """The :class:`Metric` of ``profile`` in ``conditions`` on the current attributes (cached).
 
         One cache, keyed by ``(profile, conditions)`` (both frozen and hashable; the profile as
@@ -303,11 +309,16 @@ class Router:
         of the metrics' arrays (``metric_cache_bytes``) and patched on the changed edges when
         obstacles change the attributes (:meth:`replace_attributes`). Presets get landmarks of
         their own at once; a personal profile starts on the shared ones and gets its own after
-        :data:`~routing.metric.OWN_LANDMARKS_AFTER_HITS` cached uses.
+        :data:`~routing.metric.OWN_LANDMARKS_AFTER_HITS` cached uses. ``keep`` keeps this
+        metric cached whatever the bound (:meth:`MetricCache.keep
+        <routing.metric.MetricCache.keep>`: the server's presets, which :meth:`share_memory`
+        then shares with its workers).
         """
         profile = weights_profile(profile)  # equal weights, one metric
         key = (profile, conditions)
         with self._lock:
+            if keep:
+                self.metric_cache.keep(key)
             cached, upgrade = self.metric_cache.lookup(key)
             eff, edge, events, revision = (
                 self.effective,
@@ -342,7 +353,17 @@ class Router:
                     metric = with_borrowed_landmarks(metric, base)
         with self._lock:
             self.metric_cache.put(key, metric)  # never over a metric of newer attributes
+            if keep and metric.revision == 0:
+                self._originals[key] = metric
         return metric
+
+    def original_metric(self, profile: Profile, conditions: Conditions) -> Metric | None:
+        """The kept metric of ``profile`` in ``conditions`` (:meth:`customize` with ``keep``)
+        as customised on the map's own attributes, before any change of them (revision 0), or
+        None. The live obstacles compare routes with routes on the map without obstacles
+        (``obstacles.avoided``): for the server's presets these are the metrics the parent
+        customised and shares, not a copy weighed again in each worker."""
+        return self._originals.get((weights_profile(profile), conditions))
 
     def _preset_metric(self, profile: Profile, conditions: Conditions) -> Metric | None:
         """The cached metric of the preset ``profile`` was made from (in ``conditions``, else
@@ -835,15 +856,16 @@ class Router:
                 self._snap_penalties[k] = moved(penalty)
             if self._shared_landmarks is not None:
                 self._shared_landmarks = moved_fields(self._shared_landmarks)
+            shared: dict[int, Metric] = {}  # id of a cached metric -> its moved copy
             for key, metric in metrics:
-                self.metric_cache.swap(
-                    key,
-                    dataclasses.replace(
-                        metric,
-                        weights=moved_fields(metric.weights),
-                        landmarks=moved_fields(metric.landmarks),
-                    ),
+                shared[id(metric)] = dataclasses.replace(
+                    metric,
+                    weights=moved_fields(metric.weights),
+                    landmarks=moved_fields(metric.landmarks),
                 )
+                self.metric_cache.swap(key, shared[id(metric)])
+            for key, original in self._originals.items():  # those still cached, moved too
+                self._originals[key] = shared.get(id(original), original)
             return int(sum(a.nbytes for a in found.values()))
 
     def warm_up(self) -> None:

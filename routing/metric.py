@@ -38,14 +38,15 @@ from routing.landmarks import Landmarks, borrow_scale, compute_landmarks, scaled
 #: one Dijkstra per landmark, which a profile asked for once should not pay).
 OWN_LANDMARKS_AFTER_HITS = 8
 
-#: The metrics a worker keeps by default (:func:`default_cache_bytes`): every preset by day and
-#: in the dark (the server customises them before it forks its workers, ``api.server``: 13 on
-#: Kaiserslautern) and some twenty personal profiles. A metric not kept costs its next request the
-#: weighing of every edge again (on Kaiserslautern ~1.4 ms more, ``bench_new_profile.py``); every
-#: metric kept costs its bytes in each worker, which the memory target counts (a worker ≤ 150 MB
-#: RSS: under mixed traffic the fixed 256 MiB bound of before held a worker serving
-#: Kaiserslautern at some 450 MB, ``bench_memory.py``).
-DEFAULT_CACHED_METRICS = 24
+#: The metrics a worker keeps by default (:func:`default_cache_bytes`) besides those kept whatever
+#: the bound (:meth:`MetricCache.keep`: the presets by day and in the dark, which the server
+#: customises before it forks its workers and shares with them, ``api.server``: 13 on
+#: Kaiserslautern). Twelve metrics with landmarks of their own, or some twenty personal profiles
+#: on the shared ones. A metric not kept costs its next request the weighing of every edge again
+#: (on Kaiserslautern ~1.4 ms more, ``bench_new_profile.py``); every metric kept costs its bytes
+#: in each worker, which the memory target counts (a worker ≤ 150 MB RSS, also under mixed
+#: traffic, ``bench_memory.py``).
+DEFAULT_CACHED_METRICS = 12
 #: The default bound never exceeds this (a graph of a million nodes: about one metric).
 MAX_DEFAULT_METRIC_CACHE_BYTES = 256 * 2**20
 #: Bytes of one profile's weights per edge (:class:`EdgeWeights`: three float64 arrays, three
@@ -58,8 +59,8 @@ def default_cache_bytes(edge_count: int, node_count: int, landmark_count: int) -
     with landmarks of their own (weights, and per node a distance from each landmark and a
     lower bound to it: ``landmark_count + 1`` float64s; the tests check this against a
     preset's :attr:`Metric.nbytes`), at most :data:`MAX_DEFAULT_METRIC_CACHE_BYTES`. On
-    Kaiserslautern 24 × 1.38 MB = 33 MB: the presets' 13 metrics with their own landmarks
-    (17 MB) and some twenty personal profiles on the shared ones (0.78 MB each)."""
+    Kaiserslautern 12 × 1.38 MB = 16.5 MB: twelve metrics with their own landmarks, or some
+    twenty personal profiles on the shared ones (0.78 MB each), besides the kept ones."""
     landmarks = 8 * landmark_count + 8 * node_count * (landmark_count + 1) if landmark_count else 0
     one = WEIGHT_BYTES_PER_EDGE * edge_count + landmarks
     return min(DEFAULT_CACHED_METRICS * one, MAX_DEFAULT_METRIC_CACHE_BYTES)
@@ -318,7 +319,15 @@ def patch_metric(
 
 
 class MetricCache:
-    """Least-recently-used metrics, bounded by their bytes.
+    """Least-recently-used metrics, bounded by their bytes, and the few kept whatever the bound.
+
+    The metrics of :meth:`keep`'s keys are neither counted in :attr:`nbytes` nor evicted: the
+    server customises the presets before it forks its workers and moves them into memory the
+    workers share (:meth:`Router.share_memory <routing.engine.Router.share_memory>`), where they
+    cost no worker memory of its own and evicting them would free none; they would only be
+    weighed again, privately, by the next request of a preset. Their number is the server's
+    choice (the presets × the day's conditions), so the memory stays bounded: the bound for the
+    rest, plus the kept ones (after an obstacle change, a kept key holds its patched copy).
 
     A cached metric may be of an older attribute revision than the router's: after an obstacle
     change the router patches a metric when it is next asked for (:meth:`Router.customize
@@ -332,9 +341,11 @@ class MetricCache:
             raise ValueError(f"max_bytes must be >= 0, got {max_bytes}")
         self.max_bytes = max_bytes
         self.revision = 0
+        #: Bytes of the cached metrics not kept (what :attr:`max_bytes` bounds).
         self.nbytes = 0
         self._items: OrderedDict[Hashable, Metric] = OrderedDict()
         self._hits: dict[Hashable, int] = {}
+        self._kept: set[Hashable] = set()
 
     def __len__(self) -> int:
         return len(self._items)
@@ -361,6 +372,20 @@ class MetricCache:
         self._hits[key] = hits
         return hit, hit.shared_landmarks and hits == OWN_LANDMARKS_AFTER_HITS
 
+    def keep(self, key: Hashable) -> None:
+        """Keep the metric of ``key`` whatever the bound: not counted, never evicted (also the
+        metrics put under it later: a patched copy, one of a newer revision after
+        :meth:`clear`)."""
+        was = self._items.get(key)
+        if key not in self._kept and was is not None:
+            self.nbytes -= was.nbytes
+        self._kept.add(key)
+
+    @property
+    def kept_nbytes(self) -> int:
+        """Bytes of the kept metrics that are cached (not bounded, not in :attr:`nbytes`)."""
+        return sum(m.nbytes for k, m in self._items.items() if k in self._kept)
+
     def items(self) -> list[tuple[Hashable, Metric]]:
         """The cached ``(key, metric)`` pairs, least recently used first (a snapshot)."""
         return list(self._items.items())
@@ -379,23 +404,25 @@ class MetricCache:
     def put(self, key: Hashable, metric: Metric) -> None:
         """Keep ``metric``, evicting the least recently used ones beyond ``max_bytes``.
 
-        A metric larger than the whole bound is not kept.
+        A metric larger than the whole bound is not cached, unless its key is kept
+        (:meth:`keep`); kept metrics are never evicted.
         """
-        size = metric.nbytes
+        kept = key in self._kept
+        size = 0 if kept else metric.nbytes
         if metric.revision < self.revision or size > self.max_bytes:
             return
         was = self._items.get(key)
         if was is not None and was.revision > metric.revision:  # a newer one is kept
             return
         old = self._items.pop(key, None)
-        if old is not None:
+        if old is not None and not kept:
             self.nbytes -= old.nbytes
         self._items[key] = metric
         self.nbytes += size
-        while self.nbytes > self.max_bytes:
-            gone, evicted = self._items.popitem(last=False)
+        while self.nbytes > self.max_bytes:  # then some metric that is not kept is cached
+            gone = next(k for k in self._items if k not in self._kept)
             self._hits.pop(gone, None)
-            self.nbytes -= evicted.nbytes
+            self.nbytes -= self._items.pop(gone).nbytes
 
     def swap(self, key: Hashable, metric: Metric) -> None:
         """Put ``metric`` in place of the cached one of ``key``, of the same arrays' sizes (the
@@ -408,7 +435,8 @@ class MetricCache:
         self._items[key] = metric
 
     def clear(self, revision: int) -> None:
-        """Drop every metric; only metrics of ``revision`` or newer are kept from now on."""
+        """Drop every metric; only metrics of ``revision`` or newer are cached from now on (the
+        keys of :meth:`keep` stay kept)."""
         self._items.clear()
         self._hits.clear()
         self.nbytes = 0

@@ -53,6 +53,7 @@ from accessibility_rules.profile import Profile
 from accessibility_rules.weights import EdgeWeights, compute_weights, weights_profile
 from api.db.models import Obstacle
 from api.db.revision import read_revision
+from api.heap import release_free_heap
 from api.obstacles.beacon import WriteBeacon
 from api.obstacles.walkers import WalkerObstacles
 from routing.errors import RoutingError
@@ -191,6 +192,10 @@ class LiveObstacles:
         self._pristine_walk: EdgeWeights | None = None
         self._pristine_metric: Metric | None = None  # its landmarks, built on first use
         self.router = router
+        #: The router's attributes are the map's own (nothing changed them before the
+        #: overlay took its pristine copies): its original metrics are of the map without
+        #: obstacles (:meth:`_pristine`).
+        self._originals_pristine = router.revision == 0
         self.overlay = ObstacleOverlay(router)
         self.sessions = sessions
         self.clock = clock
@@ -412,6 +417,7 @@ class LiveObstacles:
             self._matches = {k: v for k, v in self._matches.items() if k in keep}
         placed = WalkerObstacles.of(list(infos.values()))
         self._state = _State(revision, next_change, applied, infos, walkers, placed)
+        release_free_heap()  # the arrays the change replaced (api/heap.py)
 
     # --- what a route meets --------------------------------------------------------------------
     def _walk_weights(self) -> tuple[EdgeWeights, EdgeWeights]:
@@ -523,12 +529,17 @@ class LiveObstacles:
 
     def _pristine(self, profile: Profile, conditions: Conditions) -> Metric:
         """The metric of ``profile`` in ``conditions`` on the map without obstacles: walking's
-        on the weights :meth:`warm_up` shares with the router, others computed once and the last
-        :data:`_PRISTINE_PROFILES` kept."""
+        on the weights :meth:`warm_up` shares with the router; a preset's the server customised
+        before its workers started, as it was then (:meth:`Router.original_metric
+        <routing.engine.Router.original_metric>`: shared, with its own landmarks); others
+        computed once and the last :data:`_PRISTINE_PROFILES` kept."""
         if profile == self.router.profile("walk") and conditions == DEFAULT_CONDITIONS:
             if self._pristine_metric is None:
                 self._pristine_metric = self.router.metric(self._walk_weights()[0])
             return self._pristine_metric
+        original = self.router.original_metric(profile, conditions)
+        if original is not None and self._originals_pristine:
+            return original
         with self._matches_lock:
             metric = self._pristine_profiles.get((profile, conditions))
         if metric is None:

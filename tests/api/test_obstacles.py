@@ -331,6 +331,65 @@ def test_the_map_without_obstacles_walks_on_the_routers_own_weights(
         assert np.array_equal(values, expected[name], equal_nan=True), name
 
 
+def test_a_presets_map_without_obstacles_is_the_metric_the_server_kept(
+    centre_graph_dir: Path,
+    database_url: str,
+    keys: dict[str, dict[str, str]],
+    clock: FakeClock,
+    on_route: list[float],
+) -> None:
+    """``stufenlos serve`` customises the presets before its workers start, kept
+    (``api.server.preload_app``): after a closure, what a wheelchair route is compared with for
+    ``obstacles.avoided`` searches on those very metrics (shared by the workers), not on a
+    copy weighed again; the cache holds their patched copies."""
+    from accessibility_rules.weights import weights_profile
+    from api.app import create_app, load_router
+    from api.server import preset_conditions
+    from api.settings import Settings
+
+    settings = Settings(graph_dir=centre_graph_dir, database_url=database_url)
+    router = load_router(settings)
+    wheelchair = router.profile("wheelchair")
+    kept = {c: router.customize(wheelchair, c, keep=True) for c in preset_conditions(router, wheelchair)}  # fmt: skip
+    app = create_app(settings, router=router)
+    app.state.clock = clock
+    with TestClient(app) as client:
+        created = client.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"])
+        assert created.status_code == 201, created.text
+        assert ids(route(client)["obstacles"]["avoided"]) == [created.json()["id"]]
+        live = client.app.state.live_obstacles  # type: ignore[attr-defined]
+        assert live._pristine_profiles == {}  # nothing weighed again
+        graph = live.overlay.pristine_graph()
+        for conditions, metric in kept.items():
+            assert router.original_metric(wheelchair, conditions) is metric
+            assert live._pristine(weights_profile(wheelchair), conditions) is metric
+            assert router.customize(wheelchair, conditions) is not metric  # patched
+            expected = compute_weights(
+                weights_profile(wheelchair), graph.edge, effective_edges(graph), conditions
+            )
+            np.testing.assert_array_equal(metric.cost_s, expected.cost_s)
+
+
+def test_a_change_of_the_live_obstacles_hands_the_freed_heap_back(
+    client: TestClient,
+    keys: dict[str, dict[str, str]],
+    on_route: list[float],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each change of the applied obstacles replaces a generation of arrays: the worker returns
+    the C heap's free pages to the system then (``api/heap.py``), not only at start-up."""
+    import api.obstacles.live
+
+    trims: list[int] = []
+    monkeypatch.setattr(api.obstacles.live, "release_free_heap", lambda: trims.append(1))
+    created = client.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"])
+    assert created.status_code == 201, created.text
+    route(client)  # applied by now (before the route, or before the write was answered)
+    assert len(trims) == 1
+    route(client)  # nothing changed: no trim
+    assert len(trims) == 1
+
+
 def test_narrowing_blocks_wheelchair_but_not_walk(
     client: TestClient,
     keys: dict[str, dict[str, str]],

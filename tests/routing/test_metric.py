@@ -112,6 +112,28 @@ def test_swap_keeps_the_use_order_hits_and_bytes() -> None:
         cache.swap("b", fake_metric(11))
 
 
+def test_kept_metrics_are_neither_counted_nor_evicted() -> None:
+    size = fake_metric(100).nbytes
+    cache = MetricCache(max_bytes=int(2.5 * size))
+    cache.put("p", fake_metric(100))
+    cache.keep("p")  # kept after it was put: no longer counted
+    cache.keep("q")  # kept before: never counted
+    cache.put("q", fake_metric(1000))  # larger than the bound, cached all the same
+    assert cache.nbytes == 0
+    assert cache.kept_nbytes == size + fake_metric(1000).nbytes
+    for name in "abcde":
+        cache.put(name, fake_metric(100))
+    assert [k for k, _ in cache.items()] == ["p", "q", "d", "e"]  # the oldest others went
+    assert cache.nbytes == 2 * size
+    patched = fake_metric(100, revision=1)
+    cache.put("p", patched)  # a kept key's newer metric replaces it, still kept
+    assert cache.get("p") is patched
+    assert cache.nbytes == 2 * size
+    cache.clear(revision=2)
+    cache.put("p", fake_metric(100, revision=2))
+    assert cache.nbytes == 0  # still kept after a clear
+
+
 def test_cache_rejects_a_negative_bound() -> None:
     with pytest.raises(ValueError, match="max_bytes"):
         MetricCache(-1)
@@ -252,24 +274,53 @@ def test_default_bound_is_some_metrics_of_the_graph(uni_router: Router) -> None:
 
 
 @pytest.mark.realdata
-def test_default_bound_keeps_every_preset_the_server_preloads(uni_router: Router) -> None:
-    """The serving parent customises every preset by day and in the dark before it forks
-    (``api.server.preload_app``): the default bound keeps them all (a preset evicted there
-    would be weighed again in every worker, in pages of its own), whatever the day's pollen,
-    with room for personal profiles."""
+def test_the_presets_the_server_preloads_stay_cached_whatever_comes(uni_router: Router) -> None:
+    """The serving parent customises every preset by day and in the dark before it forks, kept
+    (``api.server.preload_app``): however many personal profiles come after, they stay cached
+    (one evicted would be weighed again in every worker, in pages of its own), outside the
+    bound, which the others keep."""
     from accessibility_rules.profile import preset_names
     from api.server import preset_conditions
 
-    assert 2 * len(preset_names()) < DEFAULT_CACHED_METRICS
     router = Router(uni_router.graph)
     asked = []
     for name in preset_names():
         profile = router.profile(name)
         for conditions in preset_conditions(router, profile):
-            router.customize(profile, conditions)
+            router.customize(profile, conditions, keep=True)
             asked.append((profile, conditions))
+    kept = router.metric_cache.kept_nbytes
+    assert router.metric_cache.nbytes == 0
+    assert kept > router.metric_cache.max_bytes  # more than the bound: not counted in it
+    for limit_cm in range(2 * DEFAULT_CACHED_METRICS):
+        router.customize(make_profile("wheelchair", {"max_kerb_height_cm": 0.25 * limit_cm}))
     assert all(key in router.metric_cache for key in asked)
-    assert router.metric_cache.nbytes < router.metric_cache.max_bytes
+    assert router.metric_cache.kept_nbytes == kept
+    assert 0 < router.metric_cache.nbytes <= router.metric_cache.max_bytes
+
+
+@pytest.mark.realdata
+def test_the_original_of_a_kept_metric_outlives_its_patches(uni_router: Router) -> None:
+    """A kept metric customised on the map's own attributes stays the router's original after
+    an attribute change patches the cached one; a metric not kept, or kept only after a
+    change, has none."""
+    g = uni_router.graph  # a copy: the change below replaces the graph's arrays
+    router = Router(dataclasses.replace(g, edge=dict(g.edge), node=dict(g.node)))
+    wheelchair, walk = router.profile("wheelchair"), router.profile("walk")
+    kept = router.customize(wheelchair, keep=True)
+    router.customize(walk)
+    assert router.original_metric(wheelchair, DEFAULT_CONDITIONS) is kept
+    assert router.original_metric(walk, DEFAULT_CONDITIONS) is None
+    edge = dict(router.graph.edge)
+    edge["closed"] = edge["closed"].copy()
+    edge["closed"][np.flatnonzero(np.isfinite(kept.cost_s))[:50]] = 1
+    router.replace_attributes(edge, dict(router.graph.node))
+    patched = router.customize(wheelchair, keep=True)
+    assert patched is not kept
+    assert patched.revision == 1
+    assert router.original_metric(wheelchair, DEFAULT_CONDITIONS) is kept
+    assert router.customize(walk, keep=True).revision == 1
+    assert router.original_metric(walk, DEFAULT_CONDITIONS) is None
 
 
 @pytest.mark.realdata

@@ -159,13 +159,14 @@ def test_a_forked_child_maps_only_what_it_reads_and_writes_privately() -> None:
 @pytest.fixture
 def twin_routers(uni_router: Router) -> tuple[Router, Router]:
     """Two routers on copies of the university graph with the same metrics cached (walk,
-    wheelchair with landmarks of its own, blind); the second's arrays moved."""
+    wheelchair with landmarks of its own, blind; kept, as the server keeps its presets'); the
+    second's arrays moved."""
     routers = []
     for _ in range(2):
         g = uni_router.graph
         r = Router(dataclasses.replace(g, edge=dict(g.edge), node=dict(g.node)))
         for name in ("walk", "wheelchair", "blind"):
-            r.customize(r.profile(name))
+            r.customize(r.profile(name), keep=True)
         routers.append(r)
     plain, moved = routers
     for r in routers:  # landmarks of its own for wheelchair, as a much-asked profile earns them
@@ -183,9 +184,10 @@ def test_a_router_answers_the_same_after_its_arrays_moved(
     plain, moved = twin_routers
     assert is_shared(moved._report.rows)
     assert is_shared(moved.index.seg_x0)
-    for _, metric in moved.metric_cache.items():
+    for key, metric in moved.metric_cache.items():
         assert is_shared(metric.weights.cost_s)
         assert is_shared(metric.landmarks.dist)
+        assert moved.original_metric(*key) is metric  # type: ignore[misc]
     assert [k for k, _ in moved.metric_cache.items()] == [k for k, _ in plain.metric_cache.items()]
     assert moved.metric_cache.nbytes == plain.metric_cache.nbytes
     points = seeded_points(plain, 23, 60)
