@@ -158,19 +158,44 @@ _SWAGGER_INIT = """window.ui = SwaggerUIBundle({{
 """
 
 
+_DOCS_MISSING_HTML = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>{title} – API docs not built</title></head>
+<body>
+<main>
+<h1>The API docs page is not built</h1>
+<p>It comes with the web console's build: run <code>make console</code> (or
+<code>make run</code>) in the checkout, then reload this page. The API's description is
+served all the same, as OpenAPI 3.1: <a href="{openapi}">{openapi}</a>.</p>
+<p lang="de">Die API-Dokumentation kommt mit der Web-Konsole: <code>make console</code>
+ausführen (oder <code>make run</code>), dann die Seite neu laden. Die Beschreibung der API
+als OpenAPI 3.1: <a href="{openapi}">{openapi}</a>.</p>
+</main>
+</body>
+</html>
+"""
+
+
 def add_local_docs(app: FastAPI, console_dir: Path) -> None:
     """``/docs``: Swagger UI served from this machine, no CDN, no inline script (so that the CSP
     can forbid them).
 
     The files come from the console's build (``make console``: npm's ``swagger-ui-dist`` 5,
-    which reads the OpenAPI 3.1 that FastAPI writes) when it is there, else from the
-    ``swagger-ui-bundle`` package (Swagger UI 4, which shows only "Unable to render this
-    definition" for OpenAPI 3.1)."""
+    which reads the OpenAPI 3.1 that FastAPI writes). Without it ``/docs`` answers 503 with a
+    page that says how to build it and links ``/openapi.json``: the Swagger UI 4 of PyPI's
+    ``swagger-ui-bundle``, served here before, showed only "Unable to render this definition"
+    for OpenAPI 3.1."""
     from fastapi.staticfiles import StaticFiles
-    from swagger_ui_bundle import swagger_ui_path
 
-    built = console_dir / "vendor" / "swagger-ui"
-    assets = built if (built / "swagger-ui-bundle.js").is_file() else Path(swagger_ui_path)
+    assets = console_dir / "vendor" / "swagger-ui"
+    if not (assets / "swagger-ui-bundle.js").is_file():
+        missing = _DOCS_MISSING_HTML.format(title=app.title, openapi=app.openapi_url)
+
+        @app.get(DOCS_PATH, include_in_schema=False)
+        def docs_missing() -> HTMLResponse:
+            return HTMLResponse(missing, status_code=503)
+
+        return
     html = _SWAGGER_HTML.format(title=app.title, assets=DOCS_ASSETS_PATH, docs=DOCS_PATH)
     init = _SWAGGER_INIT.format(openapi=app.openapi_url)
     app.mount(DOCS_ASSETS_PATH, StaticFiles(directory=assets), name="docs-assets")

@@ -33,7 +33,7 @@ DOCS_CSP = (
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
 DOCS_PATH = "/docs"
-#: Where the vendored Swagger UI files are served (package ``swagger-ui-bundle``).
+#: Where the console build's Swagger UI files are served (``make console``).
 DOCS_ASSETS_PATH = "/docs/assets"
 #: Content-Security-Policy of the web console (``/console/``): its own scripts, styles, images and
 #: API calls (same origin), no inline script, no framing. Styles may be inline (map libraries set

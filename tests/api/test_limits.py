@@ -352,7 +352,42 @@ def test_security_headers_on_every_answer(client: TestClient) -> None:
         assert headers["cache-control"] == "no-store"
 
 
-def test_docs_use_only_same_origin_assets(client: TestClient) -> None:
+@pytest.fixture
+def built_docs(tmp_path: Path) -> Path:
+    """A console build with the Swagger UI files ``/docs`` serves (stand-ins: ``make console``
+    copies the real ones from npm's ``swagger-ui-dist``)."""
+    vendor = tmp_path / "vendor" / "swagger-ui"
+    vendor.mkdir(parents=True)
+    for name in ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"):
+        (vendor / name).write_bytes(b"/* stand-in */")
+    return tmp_path
+
+
+def test_docs_without_the_console_build_say_how_to_get_them(
+    make_client: Callable[..., TestClient], tmp_path: Path
+) -> None:
+    """Without the console's build there is no Swagger UI that reads OpenAPI 3.1 on this
+    machine: ``/docs`` says so (503) and how to build it, and links the API's description,
+    which is served as ever."""
+    with make_client(console_dir=tmp_path) as client:
+        page = client.get("/docs")
+        assert page.status_code == 503
+        assert "make console" in page.text
+        assert 'href="/openapi.json"' in page.text
+        assert "<script" not in page.text
+        assert "http" not in page.text
+        assert client.get("/docs/assets/swagger-ui-bundle.js").status_code == 404
+        assert client.get("/openapi.json").status_code == 200
+
+
+def test_docs_use_only_same_origin_assets(
+    make_client: Callable[..., TestClient], built_docs: Path
+) -> None:
+    with make_client(console_dir=built_docs) as client:
+        _same_origin_docs(client)
+
+
+def _same_origin_docs(client: TestClient) -> None:
     page = client.get("/docs")
     assert page.status_code == 200
     assert "script-src 'self'" in page.headers["content-security-policy"]
