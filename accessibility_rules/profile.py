@@ -43,10 +43,12 @@ from pydantic import (
     Field,
     ValidationError,
     field_serializer,
+    field_validator,
     model_validator,
 )
 
 from accessibility_rules.attributes import Mobility
+from accessibility_rules.json_types import integral_float_as_int
 from accessibility_rules.pollen import PollenTaxon
 from accessibility_rules.profile_errors import (
     ParameterOutOfRangeError,
@@ -279,6 +281,14 @@ class Profile(BaseModel):
     unknown_transition_penalty_s: float = _num(
         0, 3600, "Time added per kerb or crossing whose penalised attribute is unknown."
     )
+
+    @field_validator("max_step_count", mode="before")
+    @classmethod
+    def _whole_number(cls, value: Any) -> Any:
+        """``2.0`` is the whole number 2, as JSON Schema's ``integer`` and the API's other
+        integer fields take it (the field is strict: ``2.5``, ``"2"`` and ``true`` stay
+        refused, with the parameter's own message)."""
+        return integral_float_as_int(value)
 
     @model_validator(mode="after")
     def _comfort_within_limit(self) -> Profile:
@@ -561,9 +571,14 @@ def parse_override_value(key: str, text: str) -> Any:
     if param.unit and word.endswith(param.unit):
         word = word.removesuffix(param.unit).strip()
     try:
-        return int(word) if param.kind == "integer" else float(word)
+        number = float(word)
     except ValueError:
         raise _rejected(param, text) from None
+    if param.kind != "integer":
+        return number
+    if not number.is_integer():  # "2.0" is 2, as in JSON; "2.5" is no whole number
+        raise _rejected(param, text)
+    return int(number)
 
 
 def make_profile(base: str | Profile, overrides: Mapping[str, Any] | None = None) -> Profile:

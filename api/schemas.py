@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
 
-from routing.json_types import JSON_INTEGER
+from accessibility_rules.json_types import JSON_INTEGER
 
 _KNOWN_KEYS_ONLY = ConfigDict(extra="forbid")
 

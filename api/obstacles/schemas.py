@@ -26,6 +26,7 @@ from pydantic import (
 )
 from pydantic.config import JsonDict
 
+from accessibility_rules.json_types import JSON_INTEGER
 from api.obstacles.geometry import (
     EXAMPLE_GEOMETRY,
     AnyGeoJson,
@@ -33,7 +34,6 @@ from api.obstacles.geometry import (
     StoredGeometry,
 )
 from api.schemas import in_berlin, iso_text
-from routing.json_types import JSON_INTEGER
 from routing.obstacles.effect import ObstacleEffect
 
 Source = Literal["staff", "citizen_report", "import"]

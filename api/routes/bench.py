@@ -15,11 +15,11 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
 
+from accessibility_rules.json_types import JSON_INTEGER
 from api.auth import AUTH_ERRORS, TesterUser
 from api.deps import RouterDep, SettingsDep
 from api.errors import ApiError
 from api.schemas import ErrorBody
-from routing.json_types import JSON_INTEGER
 from testers.jobs import RUN_ID, BenchJobs, JobLimitError, UnknownRunError
 
 router = APIRouter(prefix="/bench", tags=["bench"])

@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
+from accessibility_rules.json_types import JSON_INTEGER
 from accessibility_rules.profile import SmoothnessName, SurfaceName
-from routing.json_types import JSON_INTEGER
 
 __all__ = ["ObstacleEffect"]
 

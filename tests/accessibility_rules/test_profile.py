@@ -462,6 +462,21 @@ def test_wrong_types_and_choices_are_rejected(key: str, value: Any) -> None:
     assert key in str(info.value)
 
 
+def test_a_whole_number_written_with_a_fraction_of_zero_is_that_number() -> None:
+    """``2.0`` is the integer 2 (JSON Schema's ``integer``, as the API's other integer fields
+    take it), in JSON and as text; ``2.5`` is refused either way."""
+    for value in (2.0, 2):
+        profile = make_profile("wheelchair", {"max_step_count": value})
+        assert profile.max_step_count == 2
+        assert type(profile.max_step_count) is int
+    assert parse_override_value("max_step_count", "2.0") == 2
+    assert type(parse_override_value("max_step_count", "2.0")) is int
+    with pytest.raises(ParameterOutOfRangeError, match="whole number between 0 and 1000"):
+        make_profile("wheelchair", {"max_step_count": 2.5})
+    with pytest.raises(ParameterOutOfRangeError, match="whole number between 0 and 1000"):
+        make_profile("wheelchair", {"max_step_count": 1001.0})
+
+
 def test_set_error_names_the_bad_item() -> None:
     with pytest.raises(ParameterOutOfRangeError, match="'lava' not allowed") as info:
         make_profile("walk", {"avoid_surfaces": "sett,lava"})

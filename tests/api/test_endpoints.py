@@ -627,6 +627,15 @@ def test_parameter_out_of_range_names_parameter_and_range(
     assert f"between {minimum:g} and {maximum:g}" in error["message"]
 
 
+def test_a_whole_number_parameter_written_2_0_is_2(client: TestClient) -> None:
+    """JSON's ``2.0`` is the integer 2 for a profile's whole-number parameter, as for the
+    request's own integers (``alternatives``); the answer echoes the profile with 2."""
+    body = route_body(profile={"name": "wheelchair", "parameters": {"max_step_count": 2.0}})
+    response = client.post("/routes", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["profile"]["max_step_count"] == 2
+
+
 def test_parameter_out_of_range_for_a_choice(client: TestClient) -> None:
     body = route_body(profile={"name": "blind", "parameters": {"unknown.incline": "ignore"}})
     error = assert_error(client.post("/routes", json=body), 422, "parameter_out_of_range")

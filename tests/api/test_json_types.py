@@ -27,11 +27,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, Field, Strict, ValidationError
 
+from accessibility_rules.json_types import JSON_INTEGER
 from api.obstacles.schemas import ImportProperties, ObstacleCreate, ObstacleUpdate
 from api.routes.bench import BenchRequest
 from api.routes.matrix import MatrixRequest
 from api.schemas import Point, RouteRequest
-from routing.json_types import JSON_INTEGER
 from routing.obstacles.effect import ObstacleEffect
 
 #: Any JSON scalar, with the values a lenient reader would take: numeric and boolean texts,

@@ -1,4 +1,6 @@
-"""JSON's integer for pydantic request fields: what JSON Schema's ``integer`` admits, nothing more.
+"""JSON's integer for pydantic fields read from users' JSON: what JSON Schema's ``integer``
+admits, nothing more (request bodies, obstacle effects, a profile's whole-number parameters;
+here, in the lowest layer that reads users' JSON, so that each of them can import it).
 
 pydantic's default (lax) ``int`` also takes ``"3"`` and ``true``; its strict ``int`` refuses
 ``3.0``, which JSON Schema counts as an integer (a number whose fraction is zero, and which
@@ -19,10 +21,10 @@ from typing import Any
 
 from pydantic import BeforeValidator
 
-__all__ = ["JSON_INTEGER"]
+__all__ = ["JSON_INTEGER", "integral_float_as_int"]
 
 
-def _integral_float_as_int(value: Any) -> Any:
+def integral_float_as_int(value: Any) -> Any:
     """``3.0`` as ``3`` (JSON Schema's integer); anything else as it is, for the strict check."""
     if type(value) is float and value.is_integer():
         return int(value)
@@ -31,4 +33,4 @@ def _integral_float_as_int(value: Any) -> Any:
 
 #: The last metadata of an ``Annotated[int, Strict(), …]`` request field: a float whose fraction
 #: is zero is that integer.
-JSON_INTEGER = BeforeValidator(_integral_float_as_int)
+JSON_INTEGER = BeforeValidator(integral_float_as_int)
