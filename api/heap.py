@@ -6,10 +6,12 @@ made and dropped all the time in a worker; once a freed chunk of that size was `
 glibc raises its threshold and serves the next ones from the heap, whose holes between live
 objects stay resident. Returning every free page after start-up and after each change of the
 live obstacles (the points where generations of arrays are replaced) keeps a worker's RSS
-near what it holds (on Kaiserslautern under mixed traffic with staff writes, 11 MB less,
-``benchmarks/bench_memory.py --sustained``). A fixed ``mmap`` threshold would do it for every
-allocation, but then every new profile's arrays cost page faults (its first route 1.3 against
-1.9 ms, ``benchmarks/bench_new_profile.py``); a trim costs 0.3–2 ms once per change.
+near what it holds (one Kaiserslautern worker under the mixed traffic of
+``benchmarks/traffic_mix.py``, with staff writes, in a scratch run: 181.5 MB against 192.8–193.7
+without). A fixed ``mmap`` threshold (``MALLOC_MMAP_THRESHOLD_``) would do it for every
+allocation, but then every new profile's arrays cost page faults (its first route served in
+1.8–2.0 ms against 1.3–1.6, ``benchmarks/bench_new_profile.py``); a trim costs 0.3–2 ms once per
+change.
 """
 
 from __future__ import annotations

@@ -384,26 +384,22 @@ def test_docs_use_only_same_origin_assets(
     make_client: Callable[..., TestClient], built_docs: Path
 ) -> None:
     with make_client(console_dir=built_docs) as client:
-        _same_origin_docs(client)
-
-
-def _same_origin_docs(client: TestClient) -> None:
-    page = client.get("/docs")
-    assert page.status_code == 200
-    assert "script-src 'self'" in page.headers["content-security-policy"]
-    assert "<script>" not in page.text  # no inline script: the CSP forbids them
-    urls = re.findall(r'(?:src|href)="([^"]*)"', page.text)
-    assert urls
-    assert all(u.startswith("/") and not u.startswith("//") for u in urls), urls
-    assert "http" not in page.text
-    for url in urls:
-        asset = client.get(url)
-        assert asset.status_code == 200, url
-        assert asset.content
-    init = client.get("/docs/init.js").text
-    assert '"/openapi.json"' in init
-    assert "http" not in init
-    assert client.get("/redoc").status_code == 404
+        page = client.get("/docs")
+        assert page.status_code == 200
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+        assert "<script>" not in page.text  # no inline script: the CSP forbids them
+        urls = re.findall(r'(?:src|href)="([^"]*)"', page.text)
+        assert urls
+        assert all(u.startswith("/") and not u.startswith("//") for u in urls), urls
+        assert "http" not in page.text
+        for url in urls:
+            asset = client.get(url)
+            assert asset.status_code == 200, url
+            assert asset.content
+        init = client.get("/docs/init.js").text
+        assert '"/openapi.json"' in init
+        assert "http" not in init
+        assert client.get("/redoc").status_code == 404
 
 
 def test_docs_can_be_switched_off(make_client: Callable[..., TestClient]) -> None:
