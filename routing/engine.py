@@ -308,8 +308,10 @@ class Router:
         bounded by the bytes
         of the metrics' arrays (``metric_cache_bytes``) and patched on the changed edges when
         obstacles change the attributes (:meth:`replace_attributes`). Presets get landmarks of
-        their own at once; a personal profile starts on the shared ones and gets its own after
-        :data:`~routing.metric.OWN_LANDMARKS_AFTER_HITS` cached uses. ``keep`` keeps this
+        their own at once; a personal profile starts on the shared ones (or its preset's) and
+        gets its own after :data:`~routing.metric.OWN_LANDMARKS_AFTER_HITS` cached uses, and so
+        does a preset in other conditions than a metric of it cached or kept (another day's
+        pollen: no landmark search on the request that asks). ``keep`` keeps this
         metric cached whatever the bound (:meth:`MetricCache.keep
         <routing.metric.MetricCache.keep>`: the server's presets, which :meth:`share_memory`
         then shares with its workers).
@@ -343,14 +345,17 @@ class Router:
         elif cached is not None and not stale:  # asked for again and again: own landmarks
             metric = with_own_landmarks(self.graph, cached, self._landmark_nodes)
         else:  # presets get their own landmarks at once, personal profiles the shared ones
+            # or their preset's, scaled, where those bound tighter; so does a preset in other
+            # conditions than its metrics' (another day's pollen, a forecast): one Dijkstra per
+            # landmark is for a preset the server keeps, or one asked for again and again
+            base = self._preset_metric(profile, conditions)
+            own = keep or (not profile.customised and base is None)
             metric = self.metric(
                 compute_weights(profile, edge, eff, conditions, events), profile=profile,
-                revision=revision, own_landmarks=not profile.customised, conditions=conditions,
+                revision=revision, own_landmarks=own, conditions=conditions,
             )  # fmt: skip
-            if metric.shared_landmarks:  # or their preset's, scaled, where those bound tighter
-                base = self._preset_metric(profile, conditions)
-                if base is not None:
-                    metric = with_borrowed_landmarks(metric, base)
+            if metric.shared_landmarks and base is not None:
+                metric = with_borrowed_landmarks(metric, base)
         with self._lock:
             self.metric_cache.put(key, metric)  # never over a metric of newer attributes
             if keep and metric.revision == 0:
@@ -367,16 +372,20 @@ class Router:
 
     def _preset_metric(self, profile: Profile, conditions: Conditions) -> Metric | None:
         """The cached metric of the preset ``profile`` was made from (in ``conditions``, else
-        in none), or None; marked as used, so a preset whose landmarks new personal profiles
-        borrow stays cached while they come."""
+        in none, else the first kept one of that preset: :meth:`original_metric`), or None;
+        marked as used, so a preset whose landmarks new personal profiles borrow stays cached
+        while they come."""
         try:
             preset = load_preset(profile.name)
         except UnknownProfileError:
             return None
         with self._lock:
-            return self.metric_cache.get((preset, conditions)) or self.metric_cache.get(
+            found = self.metric_cache.get((preset, conditions)) or self.metric_cache.get(
                 (preset, DEFAULT_CONDITIONS)
             )
+            if found is None:
+                found = next((m for k, m in self._originals.items() if k[0] == preset), None)
+            return found
 
     def metric(
         self,

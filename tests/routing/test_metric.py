@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 
 import routing.engine
 import routing.metric
-from accessibility_rules.conditions import DEFAULT_CONDITIONS
+from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.profile import load_preset, make_profile
 from accessibility_rules.weights import EdgeWeights
 from routing.engine import Router
@@ -791,6 +791,46 @@ def test_a_lifted_closure_keeps_the_metrics_own_landmarks(
         compute_weights(profile, router.graph.edge, router.effective), own_landmarks=True
     )
     _assert_same_least_costs(router, lifted, fresh, 14, 40)
+
+
+@pytest.mark.realdata
+def test_a_preset_on_another_day_borrows_the_landmarks_of_its_kept_metric(
+    fresh_router: Router,
+) -> None:
+    """The allergy preset on a day of another pollen season than its kept metric's (the server
+    keeps today's) is weighed without a landmark search (a tenth of the time on
+    Kaiserslautern): it runs on the kept metric's landmarks, with the same least costs as
+    without landmarks, and earns its own when asked for again and again. A kept metric gets its
+    own at once whatever else is cached."""
+    import datetime as dt
+
+    from accessibility_rules.conditions import BERLIN, resolve_conditions
+
+    router = fresh_router
+    allergy = load_preset("allergy")
+    lat = float(router.graph.node["lat"].mean())
+    lon = float(router.graph.node["lon"].mean())
+
+    def on(month: int) -> Conditions:
+        when = dt.datetime(2027, month, 15, 12, tzinfo=BERLIN)
+        return resolve_conditions(allergy, lat=lat, lon=lon, departure_time=when)
+
+    winter, spring = on(12), on(4)
+    assert spring != winter  # birch and more in flight
+    kept = router.customize(allergy, winter, keep=True)
+    assert not kept.shared_landmarks
+    other = router.customize(allergy, spring)
+    assert other.shared_landmarks
+    assert other.landmarks.dist is kept.landmarks.dist
+    plain = dataclasses.replace(other, landmarks=Landmarks.none(router.graph.node_count))
+    _assert_same_least_costs(router, other, plain, seed=13, n=60)
+    for _ in range(routing.metric.OWN_LANDMARKS_AFTER_HITS):
+        earned = router.customize(allergy, spring)
+    assert not earned.shared_landmarks
+    summer = on(7)  # grasses
+    assert summer not in (winter, spring)
+    kept_too = router.customize(allergy, summer, keep=True)
+    assert not kept_too.shared_landmarks
 
 
 @pytest.mark.realdata
