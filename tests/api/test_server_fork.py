@@ -36,8 +36,11 @@ class Served:
 
     def workers(self) -> list[int]:
         """The server's child processes (its workers), sorted."""
-        tasks = Path(f"/proc/{self.process.pid}/task")
-        return sorted(int(c) for t in tasks.iterdir() for c in (t / "children").read_text().split())
+        out: list[int] = []
+        for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # a thread ended
+                out.extend(int(c) for c in (task / "children").read_text().split())
+        return sorted(out)
 
 
 def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
@@ -92,8 +95,13 @@ def serving(
 
 
 def allowed_cpus(pid: int) -> dict[int, frozenset[int]]:
-    """The CPUs each thread of process ``pid`` may run on, by thread id."""
-    return {int(t.name): cpus_allowed(t) for t in Path(f"/proc/{pid}/task").iterdir()}
+    """The CPUs each thread of process ``pid`` may run on, by thread id (a thread that ends
+    while they are read is left out: a worker starting up makes and ends threads)."""
+    out: dict[int, frozenset[int]] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            out[int(task.name)] = cpus_allowed(task)
+    return out
 
 
 #: Two of the CPUs the tests may use (one where there is only one): ``serve --workers 2`` on
@@ -187,7 +195,7 @@ def test_a_killed_worker_is_replaced_and_answers(centre_graph_dir: Path, tmp_pat
         (new,) = set(served.workers()) - {survivor}
         assert survivor in served.workers()
         wait_for(  # the same slot, so the same CPU (it pins itself just after the fork)
-            lambda: allowed_cpus(new)[new] == victim_cpus, 10.0, "the new worker on its CPU"
+            lambda: allowed_cpus(new).get(new) == victim_cpus, 10.0, "the new worker on its CPU"
         )
         assert f"worker {victim} ended (signal SIGKILL)" in served.log.read_text()
         wait_for(  # the new worker writes this line itself, just after the fork
