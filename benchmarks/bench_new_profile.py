@@ -94,18 +94,18 @@ def preset_other_day(router: Router, pairs: list[Any]) -> dict[str, float]:
     cached)."""
     import datetime as dt
 
-    from accessibility_rules.conditions import BERLIN, resolve_conditions
+    from accessibility_rules.conditions import BERLIN, Conditions, resolve_conditions
 
     allergy = router.profile("allergy")
     lat, lon = float(router.graph.node["lat"].mean()), float(router.graph.node["lon"].mean())
     today = dt.datetime.now(BERLIN).replace(hour=12, minute=0, second=0, microsecond=0)
-    seen = set()
+    seen: set[Conditions] = set()
     for hour in (12, 0):
         conditions = resolve_conditions(
             allergy, lat=lat, lon=lon, departure_time=today.replace(hour=hour)
         )
         try:
-            router.customize(allergy, conditions, keep=True)  # type: ignore[call-arg,unused-ignore]
+            router.customize(allergy, conditions, keep=True)
         except TypeError:
             router.customize(allergy, conditions)
         seen.add(conditions)
