@@ -158,22 +158,31 @@ _SWAGGER_INIT = """window.ui = SwaggerUIBundle({{
 """
 
 
-_DOCS_MISSING_HTML = """<!DOCTYPE html>
+_NOT_BUILT_HTML = """<!DOCTYPE html>
 <html lang="en">
-<head><meta charset="utf-8"><title>{title} – API docs not built</title></head>
+<head><meta charset="utf-8"><title>{title} – not built</title></head>
 <body>
 <main>
-<h1>The API docs page is not built</h1>
-<p>It comes with the web console's build: run <code>make console</code> (or
-<code>make run</code>) in the checkout, then reload this page. The API's description is
-served all the same, as OpenAPI 3.1: <a href="{openapi}">{openapi}</a>.</p>
-<p lang="de">Die API-Dokumentation kommt mit der Web-Konsole: <code>make console</code>
-ausführen (oder <code>make run</code>), dann die Seite neu laden. Die Beschreibung der API
-als OpenAPI 3.1: <a href="{openapi}">{openapi}</a>.</p>
+<h1>{heading_en}</h1>
+<p>Run <code>make console</code> (or <code>make run</code>) in the checkout, then reload this
+page.{more_en}</p>
+<p lang="de">{heading_de}: <code>make console</code> ausführen (oder <code>make run</code>),
+dann die Seite neu laden.{more_de}</p>
 </main>
 </body>
 </html>
 """
+
+
+def _not_built_page(
+    title: str, heading_en: str, heading_de: str, more_en: str = "", more_de: str = ""
+) -> HTMLResponse:
+    """The 503 page of a part that comes with the web console's build: what is missing (in
+    English and German), how to build it (``make console``), and ``more_*`` after that."""
+    html = _NOT_BUILT_HTML.format(
+        title=title, heading_en=heading_en, heading_de=heading_de, more_en=more_en, more_de=more_de
+    )
+    return HTMLResponse(html, status_code=503)
 
 
 def add_local_docs(app: FastAPI, console_dir: Path) -> None:
@@ -189,11 +198,18 @@ def add_local_docs(app: FastAPI, console_dir: Path) -> None:
 
     assets = console_dir / "vendor" / "swagger-ui"
     if not (assets / "swagger-ui-bundle.js").is_file():
-        missing = _DOCS_MISSING_HTML.format(title=app.title, openapi=app.openapi_url)
+        link = f'<a href="{app.openapi_url}">{app.openapi_url}</a>'
+        missing = (
+            f"{app.title} API docs",
+            "The API docs page is not built (it comes with the web console)",
+            "Die API-Dokumentation ist nicht gebaut (sie kommt mit der Web-Konsole)",
+            f" The API's description is served all the same, as OpenAPI 3.1: {link}.",
+            f" Die Beschreibung der API als OpenAPI 3.1: {link}.",
+        )
 
         @app.get(DOCS_PATH, include_in_schema=False)
         def docs_missing() -> HTMLResponse:
-            return HTMLResponse(missing, status_code=503)
+            return _not_built_page(*missing)
 
         return
     html = _SWAGGER_HTML.format(title=app.title, assets=DOCS_ASSETS_PATH, docs=DOCS_PATH)
@@ -207,21 +223,6 @@ def add_local_docs(app: FastAPI, console_dir: Path) -> None:
     @app.get(f"{DOCS_PATH}/init.js", include_in_schema=False)
     def docs_init() -> Response:
         return Response(init, media_type="text/javascript")
-
-
-_CONSOLE_MISSING_HTML = """<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><title>stufenlos console – not built</title></head>
-<body>
-<main>
-<h1>The web console is not built</h1>
-<p>Run <code>make console</code> (or <code>make run</code>) in the checkout, then reload this page.</p>
-<p lang="de">Die Web-Konsole ist nicht gebaut: <code>make console</code> ausführen
-(oder <code>make run</code>), dann die Seite neu laden.</p>
-</main>
-</body>
-</html>
-"""
 
 
 def add_console(app: FastAPI, directory: Path) -> None:
@@ -240,7 +241,11 @@ def add_console(app: FastAPI, directory: Path) -> None:
 
     @app.get(CONSOLE_PATH + "/{rest:path}", include_in_schema=False)
     def console_missing(rest: str) -> HTMLResponse:
-        return HTMLResponse(_CONSOLE_MISSING_HTML, status_code=503)
+        return _not_built_page(
+            f"{app.title} console",
+            "The web console is not built",
+            "Die Web-Konsole ist nicht gebaut",
+        )
 
 
 def build_route_handlers(app: FastAPI) -> None:

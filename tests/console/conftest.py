@@ -83,13 +83,21 @@ def server(centre_graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(scope="package")
-def console_url(server: Server) -> str:
-    """The console's address; skips when ``console/dist`` is not built."""
+def console_built() -> Path:
+    """``console/dist``, the web console's build, which also holds the Swagger UI 5 that
+    ``/docs`` serves (npm's ``swagger-ui-dist``); skips when it is not built."""
     if not (CONSOLE_DIST / "index.html").is_file():
         pytest.skip(
-            f"the web console is not built ({CONSOLE_DIST} missing): run `make console` "
-            "(`make test`, which .ci/run calls, builds it first with npm)"
+            f"the web console's build is missing ({CONSOLE_DIST}: the console and the Swagger "
+            "UI of /docs): run `make console`; in CI `.ci/browser.sh` installs Debian's nodejs "
+            "and npm and `make test`, which .ci/run calls, builds it first with npm"
         )
+    return CONSOLE_DIST
+
+
+@pytest.fixture(scope="package")
+def console_url(server: Server, console_built: Path) -> str:
+    """The console's address; skips when ``console/dist`` is not built."""
     return f"{server.url}/console/"
 
 

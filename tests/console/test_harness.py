@@ -10,16 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.console.conftest import CONSOLE_DIST, Server, format_violations
-
-
-def docs_built() -> None:
-    """Skip unless the console's build holds the Swagger UI that ``/docs`` serves."""
-    if not (CONSOLE_DIST / "vendor" / "swagger-ui" / "swagger-ui-bundle.js").is_file():
-        pytest.skip(
-            f"the API docs page comes with the console's build ({CONSOLE_DIST} missing): run "
-            "`make console` (`make test`, which .ci/run calls, builds it first with npm)"
-        )
+from tests.console.conftest import Server, format_violations
 
 
 def test_staff_key_is_accepted(server: Server) -> None:
@@ -33,10 +24,10 @@ def test_staff_key_is_accepted(server: Server) -> None:
     assert anonymous.status_code in (200, 401)
 
 
+@pytest.mark.usefixtures("console_built")  # /docs serves the build's Swagger UI
 def test_docs_page_loads_audits_and_screenshots(
     server: Server, page: Any, audit: Callable[..., Any], shoot: Callable[..., Any]
 ) -> None:
-    docs_built()
     page.goto(f"{server.url}/docs")
     page.wait_for_selector("#swagger-ui .swagger-ui")  # Swagger UI ran (local files, no CDN)
     assert "stufenlos" in page.title()
@@ -49,10 +40,10 @@ def test_docs_page_loads_audits_and_screenshots(
     assert isinstance(found, list)
 
 
+@pytest.mark.usefixtures("console_built")
 def test_docs_page_renders_the_api(server: Server, page: Any) -> None:
     """``/docs`` shows the operations (Swagger UI 5 from the console build reads OpenAPI 3.1;
     the PyPI bundle's Swagger UI 4 only said "Unable to render this definition")."""
-    docs_built()
     page.goto(f"{server.url}/docs")
     page.wait_for_selector("#swagger-ui .swagger-ui")
     page.wait_for_timeout(1_000)
