@@ -1,7 +1,7 @@
 """Where an obstacle is: a geometry (WGS84 lon/lat) matched to the edges and nodes it means.
 
-:func:`match_geometry` works in the router's local metric frame, with a shapely STRtree over the
-edge polylines built once per graph (:func:`edge_geometry_index`). Points take what lies within
+:func:`match_geometry` works in the router's local metric frame, over the edge polylines and
+nodes of :mod:`routing.obstacles.geometry_index` (built once per graph). Points take what lies within
 the tolerance, lines take the paths they run *along* (not every street they cross), polygons take
 what they cover. The result is an :class:`ObstacleMatch` (both directions of every matched piece)
 that staff can review.
@@ -13,8 +13,6 @@ is the thin reader for callers that hold a plain GeoJSON dict (tests, scripts).
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,9 +22,9 @@ import shapely
 import shapely.geometry
 from shapely.errors import ShapelyError
 
-from graphs.arrays import concat_ranges
 from graphs.model import INVALID_ID, CompiledGraph
-from routing.snapping import LocalFrame, SpatialIndex
+from routing.obstacles.geometry_index import EdgeGeometryIndex, edge_geometry_index
+from routing.snapping import SpatialIndex
 
 __all__ = [
     "DEFAULT_TOLERANCE_M",
@@ -126,63 +124,6 @@ class ObstacleMatch:
         }
 
 
-class EdgeGeometryIndex:
-    """Edge polylines and node points of one graph in a local metric frame, with STRtrees.
-
-    Each two-way piece of way is indexed once (``canonical_edges``, as in the snapping index).
-    Built once per graph (about 10 ms for the city) by :func:`edge_geometry_index`.
-    """
-
-    def __init__(
-        self, graph: CompiledGraph, frame: LocalFrame, canonical_edges: np.ndarray
-    ) -> None:
-        self.graph = graph
-        self.frame = frame
-        self.canonical_edges = np.asarray(canonical_edges, dtype=np.int64)
-        self.geom_first = graph.geom_first
-        first = graph.geom_first
-        counts = np.diff(first)[self.canonical_edges]
-        point_ids = concat_ranges(first[self.canonical_edges], first[self.canonical_edges + 1])
-        gx, gy = frame.project(graph.geom_lon[point_ids], graph.geom_lat[point_ids])
-        part = np.repeat(np.arange(self.canonical_edges.size), counts)
-        self.lines = shapely.linestrings(np.column_stack((gx, gy)), indices=part)
-        self.lengths = shapely.length(self.lines)
-        self.edge_tree = shapely.STRtree(self.lines)
-        nx, ny = frame.project(graph.node["lon"], graph.node["lat"])
-        self.node_points = shapely.points(np.asarray(nx), np.asarray(ny))
-        self.node_tree = shapely.STRtree(self.node_points)
-
-
-_INDEX_CACHE: OrderedDict[int, EdgeGeometryIndex] = OrderedDict()
-_INDEX_CACHE_SIZE = 4
-_INDEX_LOCK = threading.Lock()
-
-
-def edge_geometry_index(graph: CompiledGraph, index: SpatialIndex) -> EdgeGeometryIndex:
-    """The :class:`EdgeGeometryIndex` of ``graph`` in ``index``'s frame, built once and cached.
-
-    Obstacles never change geometry, so the cache stays valid while the overlay swaps attribute
-    arrays; it is keyed by the graph's geometry array and the snapping index (identity).
-    """
-    key = id(index)
-    with _INDEX_LOCK:
-        cached = _INDEX_CACHE.get(key)
-        if (
-            cached is not None
-            and cached.frame is index.frame
-            and cached.geom_first is graph.geom_first
-        ):
-            _INDEX_CACHE.move_to_end(key)
-            return cached
-    built = EdgeGeometryIndex(graph, index.frame, index.canonical_edges)
-    with _INDEX_LOCK:
-        _INDEX_CACHE[key] = built
-        _INDEX_CACHE.move_to_end(key)
-        while len(_INDEX_CACHE) > _INDEX_CACHE_SIZE:
-            _INDEX_CACHE.popitem(last=False)
-    return built
-
-
 def shape_from_geojson(geometry: Mapping[str, Any]) -> shapely.Geometry:
     """A GeoJSON geometry dict (Point, LineString, Polygon or their Multi* forms, lon/lat) as a
     shapely geometry, for :func:`match_geometry`.
@@ -251,7 +192,7 @@ def _runs_along(
     """
     if cand.size == 0:
         return cand
-    edges = geo.lines[cand]
+    edges = geo.lines(cand)
     zones = shapely.buffer(edges, tolerance_m)
     spans = np.zeros(cand.size)
     for line in lines:
@@ -330,30 +271,31 @@ def match_geometry(
     hits: list[np.ndarray] = []
     node_hits: list[np.ndarray] = []
     if points.size:
-        hits.append(geo.edge_tree.query(points, predicate="dwithin", distance=tolerance_m)[1])
-        node_hits.append(geo.node_tree.query(points, predicate="dwithin", distance=tolerance_m)[1])
+        hits.append(geo.pieces_within(points, tolerance_m))
+        node_hits.append(geo.nodes_within(points, tolerance_m))
     line_candidates = False
     if lines.size:
         zone = shapely.union_all(shapely.buffer(lines, tolerance_m))
-        cand = geo.edge_tree.query(zone, predicate="intersects")
+        cand = geo.pieces_meeting(zone)
         line_candidates = cand.size > 0
-        inside = shapely.length(shapely.intersection(geo.lines[cand], zone))
-        short = geo.lengths[cand] < SHORT_EDGE_TOLERANCES * tolerance_m
-        covered = shapely.covered_by(geo.lines[cand], zone)
-        ok = np.where(short, covered, inside >= LINE_COVER_SHARE * geo.lengths[cand])
+        cand_lines = geo.lines(cand)
+        lengths = shapely.length(cand_lines)
+        inside = shapely.length(shapely.intersection(cand_lines, zone))
+        short = lengths < SHORT_EDGE_TOLERANCES * tolerance_m
+        covered = shapely.covered_by(cand_lines, zone)
+        ok = np.where(short, covered, inside >= LINE_COVER_SHARE * lengths)
         hits.append(cand[ok])
         hits.append(_runs_along(geo, lines, cand[~ok], tolerance_m))
-        node_hits.append(geo.node_tree.query(lines, predicate="dwithin", distance=tolerance_m)[1])
+        node_hits.append(geo.nodes_within(lines, tolerance_m))
     if polygons.size:
         area = shapely.union_all(polygons)
-        hits.append(geo.edge_tree.query(shapely.buffer(area, tolerance_m), predicate="intersects"))
-        node_hits.append(geo.node_tree.query(area, predicate="intersects"))
+        hits.append(geo.pieces_meeting(shapely.buffer(area, tolerance_m)))
+        node_hits.append(geo.nodes_meeting(area))
 
     canonical = geo.canonical_edges[np.unique(np.concatenate(hits))].astype(np.int64)
     nodes = np.unique(np.concatenate(node_hits)).astype(np.int64)
     if canonical.size == 0 and nodes.size == 0:
-        _, dist = geo.edge_tree.query_nearest(parts, return_distance=True, all_matches=False)
-        nearest = float(np.min(dist)) if dist.size else math.inf
+        nearest = geo.nearest_distance_m(parts)
         if line_candidates:
             raise ObstacleMatchError(
                 "the line runs along no path of the map: it only crosses or touches paths "
