@@ -39,6 +39,7 @@ from graphs.features import surroundings_read
 from graphs.geodesy import flat_bearing_deg, great_circle_m
 from graphs.model import CompiledGraph
 from routing._kernels import VERDICT_COLUMNS, usable_end
+from routing.array_sharing import equal_landmarks, share_equal_arrays
 from routing.edge_tables import EdgeTables, edge_tables, patch_edge_tables
 from routing.errors import (
     InvalidCoordinateError,
@@ -48,7 +49,7 @@ from routing.errors import (
 )
 from routing.facts import route_facts
 from routing.instructions import instructions
-from routing.landmarks import choose_landmarks, length_landmarks
+from routing.landmarks import Landmarks, choose_landmarks, length_landmarks
 from routing.metric import (
     Metric,
     MetricCache,
@@ -341,18 +342,23 @@ class Router:
             else:  # new arrays, equal values: the same weights serve the new revision
                 metric = dataclasses.replace(cached, revision=revision)
             if upgrade and metric.shared_landmarks:
-                metric = with_own_landmarks(self.graph, metric, self._landmark_nodes)
+                metric = self._with_own_landmarks(metric, profile, conditions)
         elif cached is not None and not stale:  # asked for again and again: own landmarks
-            metric = with_own_landmarks(self.graph, cached, self._landmark_nodes)
+            metric = self._with_own_landmarks(cached, profile, conditions)
         else:  # presets get their own landmarks at once, personal profiles the shared ones
             # or their preset's, scaled, where those bound tighter; so does a preset in other
             # conditions than its metrics' (another day's pollen, a forecast): one Dijkstra per
             # landmark is for a preset the server keeps, or one asked for again and again
             base = self._preset_metric(profile, conditions)
             own = keep or (not profile.customised and base is None)
+            alike = self._alike(base, keep)
+            weights = share_equal_arrays(
+                compute_weights(profile, edge, eff, conditions, events), (m.weights for m in alike)
+            )  # arrays equal to a held metric's are that one's (routing/array_sharing.py)
+            same = self._equal_landmarks(weights, alike) if own else None
             metric = self.metric(
-                compute_weights(profile, edge, eff, conditions, events), profile=profile,
-                revision=revision, own_landmarks=own, conditions=conditions,
+                weights, profile=profile, revision=revision, own_landmarks=own and same is None,
+                conditions=conditions, landmarks=same,
             )  # fmt: skip
             if metric.shared_landmarks and base is not None:
                 metric = with_borrowed_landmarks(metric, base)
@@ -361,6 +367,43 @@ class Router:
             if keep and metric.revision == 0:
                 self._originals[key] = metric
         return metric
+
+    def _alike(self, base: Metric | None, keep: bool) -> list[Metric]:
+        """The metrics whose arrays a new one may share (:mod:`routing.array_sharing`): its
+        preset's (``base``, :meth:`_preset_metric`), and for a kept one every kept one so far
+        and for a kept one every metric held (the server's presets at start-up: a dark variant
+        equal to the day's but for its unknowns, the allergy preset outside the pollen season
+        equal to walk)."""
+        found = [] if base is None else [base]
+        if keep:
+            with self._lock:
+                held = [m for _, m in self.metric_cache.items()] + list(self._originals.values())
+            found += [m for m in {id(m): m for m in held}.values() if m is not base]
+        return found
+
+    def _equal_landmarks(self, weights: EdgeWeights, alike: list[Metric]) -> Landmarks | None:
+        """Own landmarks of one of ``alike`` computed on the very arrays of ``weights`` they
+        read (what computing them again would give), or None."""
+        if not self.use_landmarks:
+            return None
+        own = (
+            (m.weights, m.landmarks)
+            for m in alike
+            if not m.shared_landmarks and m.landmark_cost_s is None
+        )
+        return equal_landmarks(weights, own, self._landmark_nodes)
+
+    def _with_own_landmarks(
+        self, metric: Metric, profile: Profile, conditions: Conditions
+    ) -> Metric:
+        """``metric`` with own landmarks: its preset's when computed on the very arrays they
+        read (a personal profile that weighs as its preset), else computed."""
+        same = self._equal_landmarks(metric.weights, self._alike(
+            self._preset_metric(profile, conditions), keep=False
+        ))  # fmt: skip
+        if same is None:
+            return with_own_landmarks(self.graph, metric, self._landmark_nodes)
+        return dataclasses.replace(metric, landmarks=same, shared_landmarks=False)
 
     def original_metric(self, profile: Profile, conditions: Conditions) -> Metric | None:
         """The kept metric of ``profile`` in ``conditions`` (:meth:`customize` with ``keep``)
@@ -395,10 +438,12 @@ class Router:
         revision: int | None = None,
         own_landmarks: bool = False,
         conditions: Conditions = DEFAULT_CONDITIONS,
+        landmarks: Landmarks | None = None,
     ) -> Metric:
         """Customise the graph with any ``weights`` (e.g. of the map without obstacles): the
         landmark bound (the shared one scaled, or with ``own_landmarks`` one Dijkstra per
-        landmark on these weights) and heuristic scale. Not cached; :meth:`customize` is."""
+        landmark on these weights, or ``landmarks`` given: own ones computed on these very
+        weights' arrays) and heuristic scale. Not cached; :meth:`customize` is."""
         return build_metric(
             self.graph,
             weights,
@@ -406,8 +451,9 @@ class Router:
             h_factor=self._h_factor,
             profile=profile,
             revision=self.revision if revision is None else revision,
-            shared_landmarks=None if own_landmarks else self._shared_landmarks,
+            shared_landmarks=None if own_landmarks or landmarks else self._shared_landmarks,
             conditions=conditions,
+            landmarks=landmarks,
         )
 
     def weights(self, profile: Profile, conditions: Conditions = DEFAULT_CONDITIONS) -> EdgeWeights:

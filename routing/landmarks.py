@@ -147,6 +147,11 @@ def landmark_distances(
     return Landmarks(nodes=landmark_nodes, dist=np.ascontiguousarray(with_tau))
 
 
+#: The arrays of :class:`~accessibility_rules.weights.EdgeWeights` that
+#: :func:`compute_landmarks` reads (and :func:`transition_bounds`): equal ones, equal landmarks.
+LANDMARK_INPUTS = ("cost_s", "way_s", "head_s")
+
+
 def compute_landmarks(
     graph: CompiledGraph, weights: EdgeWeights, landmark_nodes: np.ndarray
 ) -> Landmarks:

@@ -146,6 +146,7 @@ def build_metric(
     revision: int = 0,
     shared_landmarks: Landmarks | None = None,
     conditions: Conditions = DEFAULT_CONDITIONS,
+    landmarks: Landmarks | None = None,
 ) -> Metric:
     """Customise ``graph`` with ``weights``: the landmark bound and the h scale.
 
@@ -155,10 +156,13 @@ def build_metric(
     ``landmark_nodes`` gives per-profile landmarks (one Dijkstra per landmark on these
     weights), and ``None`` builds a metric without landmarks (straight-line bound only).
     ``h_factor`` converts the router's planar frame distances to metres that never exceed the
-    true ones.
+    true ones. ``landmarks`` given are taken as the metric's own (landmarks computed on arrays
+    equal to ``weights``' that they read: :func:`routing.array_sharing.equal_landmarks`).
     """
     shared = shared_landmarks is not None
-    if shared_landmarks is not None:
+    if landmarks is not None:
+        shared = False
+    elif shared_landmarks is not None:
         landmarks = scaled_landmarks(shared_landmarks, weights.min_cost_per_m)
     elif landmark_nodes is None:
         landmarks = Landmarks.none(graph.node_count)
@@ -327,7 +331,9 @@ class MetricCache:
     cost no worker memory of its own and evicting them would free none; they would only be
     weighed again, privately, by the next request of a preset. Their number is the server's
     choice (the presets × the day's conditions), so the memory stays bounded: the bound for the
-    rest, plus the kept ones (after an obstacle change, a kept key holds its patched copy).
+    rest, plus the kept ones (after an obstacle change, a kept key holds its patched copy). A
+    metric counts every array it holds, also one it shares with another metric
+    (:mod:`routing.array_sharing`): the bound is an upper bound of the bytes they hold.
 
     A cached metric may be of an older attribute revision than the router's: after an obstacle
     change the router patches a metric when it is next asked for (:meth:`Router.customize
