@@ -330,6 +330,8 @@ class Router:
                 self.revision,
             )
             if cached is not None and cached.revision == revision and not upgrade:
+                if keep and revision == 0:  # customised before it was kept (walk, at start-up)
+                    self._originals.setdefault(key, cached)
                 return cached
             stale = cached is not None and cached.revision != revision
             changed = self._changed_since(cached.revision) if cached is not None and stale else None
@@ -339,6 +341,7 @@ class Router:
                     cached, profile, edge, eff, changed, shared_landmarks=self._shared_landmarks,
                     h_factor=self._h_factor, revision=revision,
                 )  # fmt: skip
+                metric = self._sharing_with_preset(metric, profile, conditions)
             else:  # new arrays, equal values: the same weights serve the new revision
                 metric = dataclasses.replace(cached, revision=revision)
             if upgrade and metric.shared_landmarks:
@@ -367,6 +370,42 @@ class Router:
             if keep and metric.revision == 0:
                 self._originals[key] = metric
         return metric
+
+    def _sharing_with_preset(
+        self, metric: Metric, profile: Profile, conditions: Conditions
+    ) -> Metric:
+        """A personal profile's patched ``metric`` with the arrays equal to its preset's metric
+        of the same revision shared (the preset's, when cached, patched first): each patch
+        copies the arrays the change touches, and without this a personal profile kept its own
+        copy of every one of them, also where it weighs as its preset."""
+        if not profile.customised:
+            return metric
+        try:
+            preset = load_preset(profile.name)
+        except UnknownProfileError:
+            return metric
+        with self._lock:
+            cached = (preset, conditions) in self.metric_cache
+        if not cached:
+            return metric
+        base = self.customize(preset, conditions)
+        if base.revision != metric.revision:
+            return metric
+        weights = share_equal_arrays(metric.weights, (base.weights,))
+        return metric if weights is metric.weights else dataclasses.replace(metric, weights=weights)
+
+    def originals_alike(self, profile: Profile, conditions: Conditions) -> list[Metric]:
+        """The kept metrics of the preset ``profile`` was made from, as customised on the map's
+        own attributes (revision 0; :meth:`original_metric`), those in ``conditions`` first:
+        what a metric of ``profile`` on the map without obstacles may share arrays with
+        (:func:`routing.array_sharing.share_equal_arrays`)."""
+        try:
+            preset = load_preset(profile.name)
+        except UnknownProfileError:
+            return []
+        with self._lock:
+            found = [m for (p, _), m in self._originals.items() if p == preset]
+        return sorted(found, key=lambda m: m.conditions != conditions)
 
     def _alike(self, base: Metric | None, keep: bool) -> list[Metric]:
         """The metrics whose arrays a new one may share (:mod:`routing.array_sharing`): its

@@ -56,6 +56,7 @@ from api.db.revision import read_revision
 from api.heap import release_free_heap
 from api.obstacles.beacon import WriteBeacon
 from api.obstacles.walkers import WalkerObstacles
+from routing.array_sharing import share_equal_arrays
 from routing.errors import RoutingError
 from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import (
@@ -532,7 +533,9 @@ class LiveObstacles:
         on the weights :meth:`warm_up` shares with the router; a preset's the server customised
         before its workers started, as it was then (:meth:`Router.original_metric
         <routing.engine.Router.original_metric>`: shared, with its own landmarks); others
-        computed once and the last :data:`_PRISTINE_PROFILES` kept."""
+        computed once and the last :data:`_PRISTINE_PROFILES` kept, holding the arrays they
+        have equal to their preset's original (:meth:`Router.originals_alike
+        <routing.engine.Router.originals_alike>`)."""
         if profile == self.router.profile("walk") and conditions == DEFAULT_CONDITIONS:
             if self._pristine_metric is None:
                 self._pristine_metric = self.router.metric(self._walk_weights()[0])
@@ -544,7 +547,10 @@ class LiveObstacles:
             metric = self._pristine_profiles.get((profile, conditions))
         if metric is None:
             pristine = self.overlay.pristine_graph()
-            weights = compute_weights(profile, pristine.edge, effective_edges(pristine), conditions)
+            weights = share_equal_arrays(
+                compute_weights(profile, pristine.edge, effective_edges(pristine), conditions),
+                (m.weights for m in self.router.originals_alike(profile, conditions)),
+            )  # what equals its preset's original is that one's arrays (routing/array_sharing.py)
             metric = self.router.metric(weights, profile=profile, conditions=conditions)
             with self._matches_lock:
                 self._pristine_profiles[(profile, conditions)] = metric

@@ -25,12 +25,16 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from accessibility_rules.conditions import Conditions
 from accessibility_rules.effective import effective_edges
 from accessibility_rules.weights import compute_weights
 from api.obstacles.beacon import WriteBeacon
 from graphs.arrays import array_fields
+from routing.engine import Router
+from routing.metric import Metric
 from routing.walking import MEETS_WALKED
 from tests.api.serving import app_state
 
@@ -331,18 +335,13 @@ def test_the_map_without_obstacles_walks_on_the_routers_own_weights(
         assert np.array_equal(values, expected[name], equal_nan=True), name
 
 
-def test_a_presets_map_without_obstacles_is_the_metric_the_server_kept(
-    centre_graph_dir: Path,
-    database_url: str,
-    keys: dict[str, dict[str, str]],
-    clock: FakeClock,
-    on_route: list[float],
-) -> None:
-    """``stufenlos serve`` customises the presets before its workers start, kept
-    (``api.server.preload_app``): after a closure, what a wheelchair route is compared with for
-    ``obstacles.avoided`` searches on those very metrics (shared by the workers), not on a
-    copy weighed again; the cache holds their patched copies."""
-    from accessibility_rules.weights import weights_profile
+@pytest.fixture
+def kept_wheelchair(
+    centre_graph_dir: Path, database_url: str, clock: FakeClock
+) -> tuple[Router, FastAPI, dict[Conditions, Metric]]:
+    """An app on a router that kept the wheelchair preset's metrics by day and in the dark, as
+    ``stufenlos serve`` keeps every preset's before its workers start
+    (``api.server.preload_app``); the kept metrics by conditions."""
     from api.app import create_app, load_router
     from api.server import preset_conditions
     from api.settings import Settings
@@ -355,6 +354,21 @@ def test_a_presets_map_without_obstacles_is_the_metric_the_server_kept(
         kept[conditions] = router.customize(wheelchair, conditions, keep=True)
     app = create_app(settings, router=router)
     app.state.clock = clock
+    return router, app, kept
+
+
+def test_a_presets_map_without_obstacles_is_the_metric_the_server_kept(
+    kept_wheelchair: tuple[Router, FastAPI, dict[Conditions, Metric]],
+    keys: dict[str, dict[str, str]],
+    on_route: list[float],
+) -> None:
+    """After a closure, what a wheelchair route is compared with for ``obstacles.avoided``
+    searches on the metrics the server kept (shared by the workers), not on a copy weighed
+    again; the cache holds their patched copies."""
+    from accessibility_rules.weights import weights_profile
+
+    router, app, kept = kept_wheelchair
+    wheelchair = router.profile("wheelchair")
     with TestClient(app) as client:
         created = client.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"])
         assert created.status_code == 201, created.text
@@ -370,6 +384,42 @@ def test_a_presets_map_without_obstacles_is_the_metric_the_server_kept(
                 weights_profile(wheelchair), graph.edge, effective_edges(graph), conditions
             )
             np.testing.assert_array_equal(metric.cost_s, expected.cost_s)
+
+
+def test_a_personal_profiles_map_without_obstacles_holds_its_presets_equal_arrays(
+    kept_wheelchair: tuple[Router, FastAPI, dict[Conditions, Metric]],
+    keys: dict[str, dict[str, str]],
+    on_route: list[float],
+) -> None:
+    """What a personal profile's route is compared with for ``obstacles.avoided`` (its metric
+    on the map without obstacles, weighed in the worker) holds the arrays it has equal to its
+    preset's kept original (``routing/array_sharing.py``), the others of its own, every one
+    with the bits of a computation alone."""
+    from accessibility_rules.weights import weights_profile
+    from api.server import preset_conditions
+    from routing.array_sharing import equal_bits
+
+    router, app, _ = kept_wheelchair
+    wheelchair = router.profile("wheelchair")
+    personal = weights_profile(router.profile("wheelchair", {"walking_speed_mps": 0.5}))
+    conditions = preset_conditions(router, personal)[0]
+    original = router.original_metric(wheelchair, conditions)
+    assert original is not None
+    assert router.originals_alike(personal, conditions)[0] is original
+    with TestClient(app) as client:
+        created = client.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"])
+        assert created.status_code == 201, created.text
+        live = client.app.state.live_obstacles  # type: ignore[attr-defined]
+        pristine = live._pristine(personal, conditions)
+        graph = live.overlay.pristine_graph()
+        alone = compute_weights(personal, graph.edge, effective_edges(graph), conditions)
+        shared = 0
+        for name, values in array_fields(alone).items():
+            mine, theirs = getattr(pristine.weights, name), getattr(original.weights, name)
+            assert equal_bits(mine, values), name
+            assert (mine is theirs) == equal_bits(mine, theirs), name
+            shared += mine is theirs
+        assert 0 < shared < len(array_fields(alone))  # the slower speed changes some
 
 
 def test_a_change_of_the_live_obstacles_hands_the_freed_heap_back(

@@ -182,3 +182,50 @@ def test_kept_presets_share_what_they_weigh_alike_and_their_landmarks(router: Ro
     )]  # fmt: skip
     assert kept[0].weights.cost_s is kept[1].weights.cost_s
     assert kept[2].landmarks.dist is kept[3].landmarks.dist
+
+
+@pytest.mark.realdata
+def test_a_patch_keeps_personal_profiles_on_their_presets_arrays(router: Router) -> None:
+    """After an attribute change (a closure) the personal profiles' patched metrics hold the
+    preset's patched arrays where theirs have the same bits: the sharing outlives the patch."""
+    wheelchair = load_preset("wheelchair")
+    preset = router.customize(wheelchair, keep=True)
+    personal = [
+        make_profile("wheelchair", p)
+        for p in (
+            {"max_kerb_height_cm": 2.5},
+            {"walking_speed_mps": 0.9},
+            {"max_incline_percent": 9.0},
+        )
+    ]
+    for profile in personal:
+        router.customize(profile)
+    edge = dict(router.graph.edge)
+    edge["closed"] = edge["closed"].copy()
+    edge["closed"][np.flatnonzero(np.isfinite(preset.cost_s))[:40]] = 1
+    router.replace_attributes(edge, dict(router.graph.node))
+    patched = [router.customize(profile) for profile in personal]
+    now = router.customize(wheelchair)
+    assert now.revision == 1
+    assert now.weights.cost_s is not preset.weights.cost_s  # the closure changed the costs
+    shared_changed = 0
+    for metric in patched:
+        assert metric.revision == 1
+        assert_as_computed(router, metric)
+        for name in FIELDS:
+            mine, theirs = getattr(metric.weights, name), getattr(now.weights, name)
+            assert (mine is theirs) == equal_bits(mine, theirs), name
+        shared_changed += metric.weights.cost_s is now.weights.cost_s
+    assert shared_changed >= 1
+
+
+@pytest.mark.realdata
+def test_a_metric_customised_before_it_is_kept_is_the_original(router: Router) -> None:
+    """The router weighs walk when it starts (the walking detour's reference); kept afterwards
+    at the same revision, that metric is the original the live obstacles compare with."""
+    walk = load_preset("walk")
+    first = router.customize(walk)
+    assert router.original_metric(walk, first.conditions) is None
+    assert router.customize(walk, keep=True) is first
+    assert router.original_metric(walk, first.conditions) is first
+    assert router.originals_alike(walk, first.conditions) == [first]
