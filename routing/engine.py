@@ -409,10 +409,9 @@ class Router:
 
     def _alike(self, base: Metric | None, keep: bool) -> list[Metric]:
         """The metrics whose arrays a new one may share (:mod:`routing.array_sharing`): its
-        preset's (``base``, :meth:`_preset_metric`), and for a kept one every kept one so far
-        and for a kept one every metric held (the server's presets at start-up: a dark variant
-        equal to the day's but for its unknowns, the allergy preset outside the pollen season
-        equal to walk)."""
+        preset's (``base``, :meth:`_preset_metric`), and for a kept one also every metric held
+        (the server's presets at start-up: a dark variant equal to the day's but for its
+        unknowns, the allergy preset outside the pollen season equal to walk)."""
         found = [] if base is None else [base]
         if keep:
             with self._lock:
@@ -490,7 +489,9 @@ class Router:
             h_factor=self._h_factor,
             profile=profile,
             revision=self.revision if revision is None else revision,
-            shared_landmarks=None if own_landmarks or landmarks else self._shared_landmarks,
+            shared_landmarks=(
+                None if own_landmarks or landmarks is not None else self._shared_landmarks
+            ),
             conditions=conditions,
             landmarks=landmarks,
         )
