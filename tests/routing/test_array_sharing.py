@@ -126,9 +126,9 @@ def test_personal_profiles_hold_their_presets_arrays_where_they_weigh_alike(
 def test_a_personal_profile_that_weighs_as_its_preset_earns_the_presets_landmarks(
     router: Router,
 ) -> None:
-    """A personal profile whose limits change no edge of the map (a kerb limit above every
-    kerb limit between two kerb heights the map has) holds every array of its preset, and its own
-    landmarks, once earned, are the preset's: no landmark search, the same distances."""
+    """A personal profile whose limits change no edge of the map (a kerb limit between two
+    kerb heights the map has) holds every array of its preset, and its own landmarks, once
+    earned, are the preset's: no landmark search, the same distances."""
     import routing.metric
 
     preset = router.customize(load_preset("wheelchair"))
