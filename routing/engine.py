@@ -378,11 +378,8 @@ class Router:
         of the same revision shared (the preset's, when cached, patched first): each patch
         copies the arrays the change touches, and without this a personal profile kept its own
         copy of every one of them, also where it weighs as its preset."""
-        if not profile.customised:
-            return metric
-        try:
-            preset = load_preset(profile.name)
-        except UnknownProfileError:
+        preset = self._preset_of(profile) if profile.customised else None
+        if preset is None:
             return metric
         with self._lock:
             cached = (preset, conditions) in self.metric_cache
@@ -399,13 +396,21 @@ class Router:
         own attributes (revision 0; :meth:`original_metric`), those in ``conditions`` first:
         what a metric of ``profile`` on the map without obstacles may share arrays with
         (:func:`routing.array_sharing.share_equal_arrays`)."""
-        try:
-            preset = load_preset(profile.name)
-        except UnknownProfileError:
+        preset = self._preset_of(profile)
+        if preset is None:
             return []
         with self._lock:
             found = [m for (p, _), m in self._originals.items() if p == preset]
         return sorted(found, key=lambda m: m.conditions != conditions)
+
+    @staticmethod
+    def _preset_of(profile: Profile) -> Profile | None:
+        """The preset ``profile`` was made from (by its name), or None (a profile built
+        elsewhere, without a preset of its name)."""
+        try:
+            return load_preset(profile.name)
+        except UnknownProfileError:
+            return None
 
     def _alike(self, base: Metric | None, keep: bool) -> list[Metric]:
         """The metrics whose arrays a new one may share (:mod:`routing.array_sharing`): its
@@ -453,20 +458,18 @@ class Router:
 
     def _preset_metric(self, profile: Profile, conditions: Conditions) -> Metric | None:
         """The cached metric of the preset ``profile`` was made from (in ``conditions``, else
-        in none, else the first kept one of that preset: :meth:`original_metric`), or None;
+        in none, else a kept original of that preset, one in ``conditions`` first:
+        :meth:`originals_alike`), or None;
         marked as used, so a preset whose landmarks new personal profiles borrow stays cached
         while they come."""
-        try:
-            preset = load_preset(profile.name)
-        except UnknownProfileError:
+        preset = self._preset_of(profile)
+        if preset is None:
             return None
         with self._lock:
             found = self.metric_cache.get((preset, conditions)) or self.metric_cache.get(
                 (preset, DEFAULT_CONDITIONS)
             )
-            if found is None:
-                found = next((m for k, m in self._originals.items() if k[0] == preset), None)
-            return found
+        return found or next(iter(self.originals_alike(profile, conditions)), None)
 
     def metric(
         self,

@@ -3,13 +3,13 @@
 Obstacle matching (:mod:`routing.obstacles.matching`) asks which pieces of way and which nodes
 lie within a distance of a drawn geometry, or meet an area, and how far the nearest path is.
 This index answers with exactly what shapely's ``STRtree`` over one ``LineString`` per piece and
-one ``Point`` per node would answer, without holding those objects: the polylines are kept as
-coordinate arrays (every piece's points in the frame, with offsets), a piece's bounding box
-decides which pieces can qualify, and shapely's predicate decides on ``LineString`` objects made
-for those candidates only. Per-piece shapely objects and their trees held ~6 MB of C heap in
-every serving process (built in the serving parent, counted in each forked worker's RSS); the
-arrays hold ~1.2 MB for Kaiserslautern. Matching happens on staff writes, where the few
-candidate objects cost microseconds.
+one ``Point`` per node would answer, without holding those objects: the polylines are the
+snapping index's projected points (:class:`~routing.snapping.SpatialIndex`), a piece's bounding
+box decides which pieces can qualify, and shapely's predicate decides on ``LineString`` objects
+made for those candidates only. Per-piece shapely objects and their trees held ~6 MB of C heap
+in every serving process (built in the serving parent, counted in each forked worker's RSS);
+the boxes and the nodes' coordinates hold 0.5 MB for Kaiserslautern. Matching happens on staff
+writes, where the few candidate objects cost microseconds.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import shapely
 
 from graphs.arrays import concat_ranges
 from graphs.model import CompiledGraph
-from routing.snapping import LocalFrame, SpatialIndex
+from routing.snapping import SpatialIndex
 
 __all__ = ["EdgeGeometryIndex", "edge_geometry_index"]
 
@@ -33,43 +33,38 @@ _NEAREST_CHUNK = 64
 
 class EdgeGeometryIndex:
     """Every two-way piece of way once (``canonical_edges``, as in the snapping index) and every
-    node, in ``frame``'s metres.
+    node, in the snapping index's frame (metres).
 
-    A piece is named by its *position* in ``canonical_edges``; the methods take and return
-    positions, sorted and unique. Built once per graph by :func:`edge_geometry_index`.
+    The pieces' points are the snapping index's (``geom_x``, ``geom_y``: every polyline point
+    projected once, in the file mapping the workers share after ``Router.share_memory``); this
+    index adds each piece's bounding box and the nodes' coordinates. A piece is named by its
+    *position* in ``canonical_edges``; the methods take and return positions, sorted and
+    unique. Built once per graph by :func:`edge_geometry_index`.
     """
 
-    def __init__(
-        self, graph: CompiledGraph, frame: LocalFrame, canonical_edges: np.ndarray
-    ) -> None:
+    def __init__(self, graph: CompiledGraph, index: SpatialIndex) -> None:
         self.graph = graph
-        self.frame = frame
-        self.canonical_edges = np.asarray(canonical_edges, dtype=np.int64)
+        self.index = index
+        self.frame = index.frame
+        self.canonical_edges = np.asarray(index.canonical_edges, dtype=np.int64)
         self.geom_first = graph.geom_first
-        first = graph.geom_first
-        counts = np.diff(first)[self.canonical_edges]
-        point_ids = concat_ranges(first[self.canonical_edges], first[self.canonical_edges + 1])
-        gx, gy = frame.project(graph.geom_lon[point_ids], graph.geom_lat[point_ids])
-        #: every piece's polyline points, piece after piece, ``(n, 2)`` in metres
-        self.xy = np.ascontiguousarray(np.column_stack((gx, gy)), dtype=np.float64)
-        #: where each piece's points begin in :attr:`xy` (one more entry than pieces)
-        self.offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-        starts = self.offsets[:-1]
+        first = graph.geom_first[self.canonical_edges]
+        point_ids = concat_ranges(first, graph.geom_first[self.canonical_edges + 1])
+        gx, gy = index.geom_x[point_ids], index.geom_y[point_ids]
+        starts = np.concatenate(([0], np.cumsum(np.diff(graph.geom_first)[self.canonical_edges])))
         #: each piece's bounding box: rows ``x_min, y_min, x_max, y_max`` (each row contiguous)
         self.boxes = np.stack(
             (
-                np.minimum.reduceat(gx, starts),
-                np.minimum.reduceat(gy, starts),
-                np.maximum.reduceat(gx, starts),
-                np.maximum.reduceat(gy, starts),
+                np.minimum.reduceat(gx, starts[:-1]),
+                np.minimum.reduceat(gy, starts[:-1]),
+                np.maximum.reduceat(gx, starts[:-1]),
+                np.maximum.reduceat(gy, starts[:-1]),
             )
         )
-        nx, ny = frame.project(graph.node["lon"], graph.node["lat"])
-        #: every node, ``(node_count, 2)`` in metres
-        self.node_xy = np.ascontiguousarray(np.column_stack((nx, ny)), dtype=np.float64)
-        #: the nodes' coordinates as rows ``x, y`` (each contiguous): their boxes' corners
-        self._node_rows = np.ascontiguousarray(self.node_xy.T)
-        for arr in (self.xy, self.offsets, self.boxes, self.node_xy, self._node_rows):
+        nx, ny = self.frame.project(graph.node["lon"], graph.node["lat"])
+        #: the nodes' coordinates: rows ``x, y`` (each contiguous)
+        self.node_rows = np.ascontiguousarray(np.stack((nx, ny)), dtype=np.float64)
+        for arr in (self.boxes, self.node_rows):
             arr.setflags(write=False)
 
     @property
@@ -77,14 +72,22 @@ class EdgeGeometryIndex:
         """How many pieces the index holds."""
         return int(self.canonical_edges.size)
 
+    @property
+    def node_xy(self) -> np.ndarray:
+        """The nodes' coordinates as ``(node_count, 2)`` (a new array)."""
+        return np.column_stack((self.node_rows[0], self.node_rows[1]))
+
     def lines(self, positions: np.ndarray) -> np.ndarray:
         """The pieces at ``positions`` as shapely ``LineString`` objects, in that order."""
         positions = np.asarray(positions, dtype=np.int64)
         if positions.size == 0:
             return np.empty(0, dtype=object)
-        starts, stops = self.offsets[positions], self.offsets[positions + 1]
+        edges = self.canonical_edges[positions]
+        starts, stops = self.geom_first[edges], self.geom_first[edges + 1]
+        ids = concat_ranges(starts, stops)
         return shapely.linestrings(
-            self.xy[concat_ranges(starts, stops)],
+            self.index.geom_x[ids],
+            self.index.geom_y[ids],
             indices=np.repeat(np.arange(positions.size), stops - starts),
         )
 
@@ -109,8 +112,11 @@ class EdgeGeometryIndex:
         return self._boxed((b[0], b[1]), (b[2], b[3]), bounds, distance_m)
 
     def _node_boxed(self, bounds: np.ndarray, distance_m: float) -> np.ndarray:
-        xy = (self._node_rows[0], self._node_rows[1])
+        xy = (self.node_rows[0], self.node_rows[1])
         return self._boxed(xy, xy, bounds, distance_m)
+
+    def _node_points(self, nodes: np.ndarray) -> np.ndarray:
+        return shapely.points(self.node_rows[0][nodes], self.node_rows[1][nodes])
 
     def pieces_within(self, geometries: np.ndarray, distance_m: float) -> np.ndarray:
         """Positions of the pieces within ``distance_m`` of any of ``geometries``."""
@@ -134,7 +140,7 @@ class EdgeGeometryIndex:
         for geom in np.atleast_1d(geometries):
             cand = self._node_boxed(shapely.bounds(geom), distance_m)
             if cand.size:
-                points = shapely.points(self.node_xy[cand])
+                points = self._node_points(cand)
                 found.append(cand[shapely.dwithin(points, geom, distance_m)])
         return np.unique(np.concatenate(found))
 
@@ -143,7 +149,7 @@ class EdgeGeometryIndex:
         cand = self._node_boxed(shapely.bounds(area), 0.0)
         if cand.size == 0:
             return cand
-        return cand[shapely.intersects(shapely.points(self.node_xy[cand]), area)]
+        return cand[shapely.intersects(self._node_points(cand), area)]
 
     def nearest_distance_m(self, geometries: np.ndarray) -> float:
         """The distance from the nearest of ``geometries`` to the nearest piece (``inf`` with no
@@ -186,7 +192,7 @@ def edge_geometry_index(graph: CompiledGraph, index: SpatialIndex) -> EdgeGeomet
         ):
             _INDEX_CACHE.move_to_end(key)
             return cached
-    built = EdgeGeometryIndex(graph, index.frame, index.canonical_edges)
+    built = EdgeGeometryIndex(graph, index)
     with _INDEX_LOCK:
         _INDEX_CACHE[key] = built
         _INDEX_CACHE.move_to_end(key)
