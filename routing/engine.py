@@ -18,7 +18,7 @@ import itertools
 import math
 import threading
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -121,6 +121,11 @@ def _movable(value: object) -> bool:
     """An array :meth:`Router.share_memory` moves: one that owns a non-empty buffer (views of
     the graph's memory-mapped files and empty arrays stay as they are)."""
     return isinstance(value, np.ndarray) and value.size > 0 and value.base is None
+
+
+def _profile_of(key: Hashable) -> object:
+    """The profile of a metric cache key (``(profile, conditions)``: :attr:`Metric.key`)."""
+    return key[0] if isinstance(key, tuple) else None
 
 
 def _weights(usable: Metric | EdgeWeights) -> EdgeWeights:
@@ -228,10 +233,9 @@ class Router:
         #: ``(revision, edges changed to reach it)`` of the latest attribute changes: what a
         #: cached metric of an older revision needs re-weighted (older ones are recomputed).
         self._changes: deque[tuple[int, np.ndarray]] = deque(maxlen=CHANGE_HISTORY)
-        #: The kept metrics (``customize(keep=True)``) as customised on the map's own attributes
-        #: (revision 0), by cache key: what :meth:`original_metric` gives after obstacles
-        #: changed the attributes and the cache holds patched copies.
-        self._originals: dict[tuple[Profile, Conditions], Metric] = {}
+        #: Every edge whose attributes changed since revision 0 (sorted; some may have changed
+        #: back): what a kept metric's original needs re-weighted whatever the history holds.
+        self._changed_from_map = np.zeros(0, dtype=np.int64)
 
     # --- attributes (obstacles patch them) ----------------------------------------------------
     def refresh(self) -> None:
@@ -277,13 +281,15 @@ class Router:
                 self._report = fresh.report
                 self.revision += 1
                 self._changes.append((self.revision, changed))
+                self._changed_from_map = np.union1d(self._changed_from_map, changed)
 
     def _changed_since(self, revision: int) -> np.ndarray | None:
         """The edges whose attributes changed after ``revision`` up to now (call under the
-        lock); None when the record no longer reaches back that far."""
+        lock; after revision 0 some may have changed back); None when the record no longer
+        reaches back that far."""
         parts = [edges for rev, edges in self._changes if rev > revision]
         if len(parts) != self.revision - revision:
-            return None
+            return self._changed_from_map if revision == 0 else None
         return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
     def report_table(self) -> ReportTable:
@@ -331,7 +337,7 @@ class Router:
             )
             if cached is not None and cached.revision == revision and not upgrade:
                 if keep and revision == 0:  # customised before it was kept (walk, at start-up)
-                    self._originals.setdefault(key, cached)
+                    self.metric_cache.put(key, cached)  # its original now
                 return cached
             stale = cached is not None and cached.revision != revision
             changed = self._changed_since(cached.revision) if cached is not None and stale else None
@@ -367,8 +373,6 @@ class Router:
                 metric = with_borrowed_landmarks(metric, base)
         with self._lock:
             self.metric_cache.put(key, metric)  # never over a metric of newer attributes
-            if keep and metric.revision == 0:
-                self._originals[key] = metric
         return metric
 
     def _sharing_with_preset(
@@ -400,7 +404,7 @@ class Router:
         if preset is None:
             return []
         with self._lock:
-            found = [m for (p, _), m in self._originals.items() if p == preset]
+            found = [m for key, m in self.metric_cache.originals() if _profile_of(key) == preset]
         return sorted(found, key=lambda m: m.conditions != conditions)
 
     @staticmethod
@@ -420,7 +424,7 @@ class Router:
         found = [] if base is None else [base]
         if keep:
             with self._lock:
-                held = [m for _, m in self.metric_cache.items()] + list(self._originals.values())
+                held = [m for _, m in (*self.metric_cache.items(), *self.metric_cache.originals())]
             found += [m for m in {id(m): m for m in held}.values() if m is not base]
         return found
 
@@ -454,7 +458,8 @@ class Router:
         None. The live obstacles compare routes with routes on the map without obstacles
         (``obstacles.avoided``): for the server's presets these are the metrics the parent
         customised and shares, not a copy weighed again in each worker."""
-        return self._originals.get((weights_profile(profile), conditions))
+        with self._lock:
+            return self.metric_cache.original((weights_profile(profile), conditions))
 
     def _preset_metric(self, profile: Profile, conditions: Conditions) -> Metric | None:
         """The cached metric of the preset ``profile`` was made from (in ``conditions``, else
@@ -961,9 +966,7 @@ class Router:
                     weights=moved_fields(metric.weights),
                     landmarks=moved_fields(metric.landmarks),
                 )
-                self.metric_cache.swap(key, shared[id(metric)])
-            for key, original in self._originals.items():  # those still cached, moved too
-                self._originals[key] = shared.get(id(original), original)
+                self.metric_cache.swap(key, shared[id(metric)])  # a kept one's original too
             return int(sum(a.nbytes for a in found.values()))
 
     def warm_up(self) -> None:

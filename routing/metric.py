@@ -41,7 +41,7 @@ OWN_LANDMARKS_AFTER_HITS = 8
 #: The metrics a worker keeps by default (:func:`default_cache_bytes`) besides those kept whatever
 #: the bound (:meth:`MetricCache.keep`: the presets by day and in the dark, which the server
 #: customises before it forks its workers and shares with them, ``api.server``: 13 on
-#: Kaiserslautern). Twelve metrics with landmarks of their own, or some twenty personal profiles
+#: Kaiserslautern; their patched copies count in the bound). Twelve metrics with landmarks of their own, or some twenty personal profiles
 #: on the shared ones. A metric not kept costs its next request the weighing of every edge again
 #: (on Kaiserslautern ~1.4 ms more, ``bench_new_profile.py``); every metric kept costs its bytes
 #: in each worker, which the memory target counts (a worker ≤ 150 MB RSS, also under mixed
@@ -117,6 +117,21 @@ class Metric:
         own = 0 if self.shared_landmarks else self.landmarks.nbytes  # shared: the router's
         basis = 0 if self.landmark_cost_s is None else int(self.landmark_cost_s.nbytes)
         return weights_nbytes(self.weights) + own + basis
+
+    def nbytes_beyond(self, other: Metric) -> int:
+        """Bytes of the arrays this metric holds that ``other`` does not hold (the same objects
+        are not counted): what a patched copy of ``other`` adds to it."""
+        held = {id(a) for a in other._arrays()}
+        return sum(int(a.nbytes) for a in self._arrays() if id(a) not in held)
+
+    def _arrays(self) -> list[np.ndarray]:
+        """The arrays :attr:`nbytes` counts."""
+        found = list(array_fields(self.weights).values())
+        if not self.shared_landmarks:
+            found += [self.landmarks.nodes, self.landmarks.dist]
+        if self.landmark_cost_s is not None:
+            found.append(self.landmark_cost_s)
+        return found
 
     def penalised(self, cost_s: np.ndarray) -> Metric:
         """A copy whose search costs are ``cost_s`` (each ``>=`` this metric's), bounds kept.
@@ -325,14 +340,22 @@ def patch_metric(
 class MetricCache:
     """Least-recently-used metrics, bounded by their bytes, and the few kept whatever the bound.
 
-    The metrics of :meth:`keep`'s keys are neither counted in :attr:`nbytes` nor evicted: the
-    server customises the presets before it forks its workers and moves them into memory the
-    workers share (:meth:`Router.share_memory <routing.engine.Router.share_memory>`), where they
-    cost no worker memory of its own and evicting them would free none; they would only be
-    weighed again, privately, by the next request of a preset. Their number is the server's
-    choice (the presets × the day's conditions), so the memory stays bounded: the bound for the
-    rest, plus the kept ones (after an obstacle change, a kept key holds its patched copy). A
-    metric counts every array it holds, also one it shares with another metric
+    A kept key (:meth:`keep`: the server's presets by day and in the dark, which it customises
+    before it forks its workers and moves into memory they share, :meth:`Router.share_memory
+    <routing.engine.Router.share_memory>`) holds its *original*, the metric on the map's own
+    attributes (revision 0), neither counted in :attr:`nbytes` nor evicted: it costs no worker
+    memory of its own, and evicting it would free none (it would only be weighed again, privately,
+    by the next request of a preset). Their number is the server's choice (the presets × the
+    day's conditions). After an obstacle change a kept key holds its *patched* copy, whose new
+    arrays are the worker's own: those bytes (:meth:`Metric.nbytes_beyond` its original) count
+    in the bound like any other metric's, and when the bound is reached the patched copy may be
+    evicted, back to the original (from which the router patches again when it is next asked
+    for). Before, patched copies of kept metrics were outside the bound: on a graph of a million
+    nodes, each worker would have held a private copy of three arrays of every preset in use
+    (some 50 MB each) after a single staff closure, whatever the bound. A kept key without an
+    original (first weighed after a change) is neither counted nor evicted, as before.
+
+    Every other metric counts every array it holds, also one it shares with another metric
     (:mod:`routing.array_sharing`): the bound is an upper bound of the bytes they hold.
 
     A cached metric may be of an older attribute revision than the router's: after an obstacle
@@ -347,11 +370,13 @@ class MetricCache:
             raise ValueError(f"max_bytes must be >= 0, got {max_bytes}")
         self.max_bytes = max_bytes
         self.revision = 0
-        #: Bytes of the cached metrics not kept (what :attr:`max_bytes` bounds).
+        #: Bytes the cached metrics count against :attr:`max_bytes` (a kept key's original: 0).
         self.nbytes = 0
         self._items: OrderedDict[Hashable, Metric] = OrderedDict()
+        self._sizes: dict[Hashable, int] = {}  # what each cached metric counts in nbytes
         self._hits: dict[Hashable, int] = {}
         self._kept: set[Hashable] = set()
+        self._originals: dict[Hashable, Metric] = {}
 
     def __len__(self) -> int:
         return len(self._items)
@@ -379,18 +404,31 @@ class MetricCache:
         return hit, hit.shared_landmarks and hits == OWN_LANDMARKS_AFTER_HITS
 
     def keep(self, key: Hashable) -> None:
-        """Keep the metric of ``key`` whatever the bound: not counted, never evicted (also the
-        metrics put under it later: a patched copy, one of a newer revision after
-        :meth:`clear`)."""
-        was = self._items.get(key)
-        if key not in self._kept and was is not None:
-            self.nbytes -= was.nbytes
-        self._kept.add(key)
+        """Keep the metric of ``key`` whatever the bound (also the metrics put under it later).
+        A metric of revision 0 put under a kept key is its original; a patched copy put later
+        counts only what it does not share with the original, and is evicted back to it."""
+        if key not in self._kept:
+            self._kept.add(key)
+            was = self._items.get(key)
+            if was is not None:
+                self._count(key, was)
+
+    def original(self, key: Hashable) -> Metric | None:
+        """The original of a kept key: its metric on the map's own attributes (revision 0)."""
+        return self._originals.get(key)
+
+    def originals(self) -> list[tuple[Hashable, Metric]]:
+        """Every kept key's original (a snapshot)."""
+        return list(self._originals.items())
 
     @property
     def kept_nbytes(self) -> int:
-        """Bytes of the kept metrics that are cached (not bounded, not in :attr:`nbytes`)."""
-        return sum(m.nbytes for k, m in self._items.items() if k in self._kept)
+        """Bytes the kept keys' cached metrics hold that :attr:`nbytes` does not count (their
+        originals, a patched copy's arrays shared with its original, a kept metric without
+        an original)."""
+        return sum(
+            m.nbytes - self._sizes.get(k, 0) for k, m in self._items.items() if k in self._kept
+        )
 
     def items(self) -> list[tuple[Hashable, Metric]]:
         """The cached ``(key, metric)`` pairs, least recently used first (a snapshot)."""
@@ -407,43 +445,78 @@ class MetricCache:
             and self._hits.get(key, 0) == OWN_LANDMARKS_AFTER_HITS
         )
 
+    def _size(self, key: Hashable, metric: Metric) -> int:
+        """What ``metric`` would count in :attr:`nbytes` under ``key``."""
+        if key not in self._kept:
+            return metric.nbytes
+        original = self._originals.get(key)
+        return 0 if original is None else metric.nbytes_beyond(original)
+
+    def _count(self, key: Hashable, metric: Metric) -> None:
+        """Count ``metric``, cached under ``key``, instead of what was counted for it."""
+        size = self._size(key, metric)
+        self.nbytes += size - self._sizes.get(key, 0)
+        self._sizes[key] = size
+
     def put(self, key: Hashable, metric: Metric) -> None:
         """Keep ``metric``, evicting the least recently used ones beyond ``max_bytes``.
 
-        A metric larger than the whole bound is not cached, unless its key is kept
-        (:meth:`keep`); kept metrics are never evicted.
+        A metric larger than the whole bound is not cached (a kept key falls back to its
+        original); a kept key's original is never evicted, nor is a kept key's metric when it
+        has no original.
         """
         kept = key in self._kept
-        size = 0 if kept else metric.nbytes
-        if metric.revision < self.revision or size > self.max_bytes:
+        if metric.revision < self.revision:
             return
         was = self._items.get(key)
         if was is not None and was.revision > metric.revision:  # a newer one is kept
             return
-        old = self._items.pop(key, None)
-        if old is not None and not kept:
-            self.nbytes -= old.nbytes
+        if kept and metric.revision == 0:
+            self._originals[key] = metric
+        if self._size(key, metric) > self.max_bytes:
+            if kept and key in self._originals:
+                self._revert(key)
+            return
+        self._items.pop(key, None)
         self._items[key] = metric
-        self.nbytes += size
-        while self.nbytes > self.max_bytes:  # then some metric that is not kept is cached
-            gone = next(k for k in self._items if k not in self._kept)
+        self._count(key, metric)
+        while self.nbytes > self.max_bytes:  # then some metric counted is cached
+            gone = next(k for k in self._items if self._sizes.get(k, 0) > 0)
             self._hits.pop(gone, None)
-            self.nbytes -= self._items.pop(gone).nbytes
+            if gone in self._kept:
+                self._revert(gone)
+            else:
+                self._items.pop(gone)
+                self.nbytes -= self._sizes.pop(gone)
+
+    def _revert(self, key: Hashable) -> None:
+        """Cache a kept key's original in place of its patched copy (an original older than
+        :attr:`revision` is not cached: the key's metric is weighed again when asked for)."""
+        original = self._originals[key]
+        self._items.pop(key, None)
+        self.nbytes -= self._sizes.pop(key, 0)
+        if original.revision >= self.revision:
+            self._items[key] = original
+            self._sizes[key] = 0
 
     def swap(self, key: Hashable, metric: Metric) -> None:
         """Put ``metric`` in place of the cached one of ``key``, of the same arrays' sizes (the
         same values moved elsewhere: :meth:`Router.share_memory
-        <routing.engine.Router.share_memory>`), keeping its place in the use order and its hits.
-        Raises ``KeyError`` when ``key`` is not cached, ``ValueError`` when the sizes differ."""
+        <routing.engine.Router.share_memory>`), keeping its place in the use order and its hits
+        (a kept key's original moves with it). Raises ``KeyError`` when ``key`` is not cached, ``ValueError`` when the sizes differ."""
         old = self._items[key]
         if old.nbytes != metric.nbytes:
             raise ValueError(f"swap needs equal sizes: {old.nbytes} bytes, got {metric.nbytes}")
         self._items[key] = metric
+        if self._originals.get(key) is old:
+            self._originals[key] = metric
+        self._count(key, metric)
 
     def clear(self, revision: int) -> None:
         """Drop every metric; only metrics of ``revision`` or newer are cached from now on (the
         keys of :meth:`keep` stay kept)."""
         self._items.clear()
+        self._sizes.clear()
         self._hits.clear()
         self.nbytes = 0
         self.revision = revision

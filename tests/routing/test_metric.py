@@ -134,6 +134,40 @@ def test_kept_metrics_are_neither_counted_nor_evicted() -> None:
     assert cache.nbytes == 0  # still kept after a clear
 
 
+def test_a_kept_keys_patched_copy_counts_its_own_arrays_and_is_evicted_to_the_original() -> None:
+    """A kept key's original (revision 0) is free; its patched copy counts the arrays it does
+    not share with the original, and the least recently used is evicted back to the original
+    when the bound is reached, like any other metric."""
+    size = fake_metric(100).nbytes
+    cache = MetricCache(max_bytes=2 * size + 400)
+    cache.keep("p")
+    original = fake_metric(100)
+    cache.put("p", original)
+    assert cache.original("p") is original
+    assert cache.nbytes == 0
+    cost = np.ones(100)  # a patch changed the costs: one new array of 800 bytes
+    patched = dataclasses.replace(
+        original, weights=dataclasses.replace(original.weights, cost_s=cost), revision=1
+    )
+    assert patched.nbytes_beyond(original) == cost.nbytes
+    cache.put("p", patched)
+    assert cache.get("p") is patched
+    assert cache.nbytes == cost.nbytes
+    assert cache.kept_nbytes == patched.nbytes - cost.nbytes
+    cache.put("a", fake_metric(100, revision=1))
+    cache.put("b", fake_metric(100, revision=1))  # over the bound: p is the least recently used
+    assert cache.get("p") is original  # back to its original, still cached
+    assert cache.original("p") is original
+    assert cache.nbytes == 2 * size
+    cache.put("p", patched)  # counted again: now a, the least recently used, goes
+    assert "a" not in cache
+    assert "b" in cache
+    assert cache.nbytes == size + cost.nbytes
+    huge = fake_metric(100, revision=2)  # nothing shared with the original: over the bound
+    cache.put("p", dataclasses.replace(huge, weights=fake_metric(1000).weights))
+    assert cache.get("p") is original
+
+
 def test_cache_rejects_a_negative_bound() -> None:
     with pytest.raises(ValueError, match="max_bytes"):
         MetricCache(-1)
@@ -321,6 +355,41 @@ def test_the_original_of_a_kept_metric_outlives_its_patches(uni_router: Router) 
     assert router.original_metric(wheelchair, DEFAULT_CONDITIONS) is kept
     assert router.customize(walk, keep=True).revision == 1
     assert router.original_metric(walk, DEFAULT_CONDITIONS) is None
+
+
+@pytest.mark.realdata
+def test_patched_kept_metrics_count_in_the_bound_and_come_back_from_their_originals(
+    uni_router: Router,
+) -> None:
+    """After a change, the kept metrics' patched copies count the arrays they do not share with
+    their originals, within the bound; one evicted back to its original is patched again from
+    it when next asked for: the weights of a full computation, and its own landmarks still (a
+    closure only raises costs)."""
+    from accessibility_rules.weights import compute_weights, weights_profile
+
+    g = uni_router.graph
+    router = Router(dataclasses.replace(g, edge=dict(g.edge), node=dict(g.node)))
+    names = ("walk", "wheelchair", "rollator", "blind")
+    originals = {n: router.customize(router.profile(n), keep=True) for n in names}
+    assert router.metric_cache.nbytes == 0
+    edge = dict(router.graph.edge)
+    edge["closed"] = edge["closed"].copy()
+    edge["closed"][np.flatnonzero(np.isfinite(originals["walk"].cost_s))[:50]] = 1
+    router.replace_attributes(edge, dict(router.graph.node))
+    cache = router.metric_cache
+    one = router.customize(router.profile("wheelchair")).nbytes_beyond(originals["wheelchair"])
+    assert 0 < one == cache.nbytes < originals["wheelchair"].nbytes
+    cache.max_bytes = int(2.5 * one)
+    patched = {n: router.customize(router.profile(n)) for n in names}
+    assert all(p.revision == router.revision for p in patched.values())
+    assert 0 < cache.nbytes <= cache.max_bytes
+    walk = router.profile("walk")
+    assert cache.get((weights_profile(walk), DEFAULT_CONDITIONS)) is originals["walk"]
+    again = router.customize(walk)
+    assert again.revision == router.revision
+    assert_same(again.weights, compute_weights(walk, *router.attributes()))
+    assert again.landmarks is originals["walk"].landmarks
+    assert router.original_metric(walk, DEFAULT_CONDITIONS) is originals["walk"]
 
 
 @pytest.mark.realdata
@@ -732,22 +801,34 @@ def test_a_metric_older_than_the_change_record_is_recomputed(
     uni_router: Router, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """When more changes came than the router remembers (``CHANGE_HISTORY``), a cached metric
-    cannot be patched: it is computed anew on the current attributes, and equals that."""
+    cannot be patched: it is computed anew on the current attributes, and equals that. One of
+    the map's own attributes (revision 0) is patched on every edge changed since, which the
+    router keeps whatever the history holds (what a kept metric evicted back to its original
+    needs), and equals it too."""
     from accessibility_rules.weights import compute_weights
 
     monkeypatch.setattr(routing.engine, "CHANGE_HISTORY", 2)
     g = uni_router.graph
     router = Router(dataclasses.replace(g, edge=dict(g.edge), node=dict(g.node)))
-    walk = load_preset("walk")
-    old = router.customize(walk)
-    for seed in (21, 22, 23):  # three changes, two remembered
-        edge, eff, _ = _changed_attributes(router, seed)
+    walk, wheelchair = load_preset("walk"), load_preset("wheelchair")
+    router.customize(wheelchair)
+    touched = []
+    for seed in (20, 21, 22, 23):  # four changes, two remembered
+        edge, eff, changed = _changed_attributes(router, seed)
         router.replace_attributes(edge, router.graph.node)
+        touched.append(changed)
+        if seed == 20:
+            old = router.customize(walk)
     sizes = _count_weighings(monkeypatch)
     new = router.customize(walk)
     assert sizes == [router.graph.edge_count]  # one full computation
     assert new.revision == router.revision == old.revision + 3
     np.testing.assert_array_equal(new.cost_s, compute_weights(walk, edge, eff).cost_s)
+    sizes.clear()
+    patched = router.customize(wheelchair)  # of revision 0: patched
+    assert patched.revision == router.revision
+    assert 0 < sizes[0] <= len(np.unique(np.concatenate(touched)))
+    assert_same(patched.weights, compute_weights(wheelchair, edge, eff))
 
 
 @pytest.mark.realdata
