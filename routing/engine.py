@@ -233,8 +233,13 @@ class Router:
         #: ``(revision, edges changed to reach it)`` of the latest attribute changes: what a
         #: cached metric of an older revision needs re-weighted (older ones are recomputed).
         self._changes: deque[tuple[int, np.ndarray]] = deque(maxlen=CHANGE_HISTORY)
-        #: Every edge whose attributes changed since revision 0 (sorted; some may have changed
-        #: back): what a kept metric's original needs re-weighted whatever the history holds.
+        #: The map's own attributes (revision 0: raw edge arrays, effective view) and the edges
+        #: whose attributes differ from them now (sorted): what a kept metric's original needs
+        #: re-weighted whatever the history of changes holds.
+        self._map_attributes: tuple[Mapping[str, np.ndarray], EffectiveEdges] = (
+            graph.edge,
+            self.effective,
+        )
         self._changed_from_map = np.zeros(0, dtype=np.int64)
 
     # --- attributes (obstacles patch them) ----------------------------------------------------
@@ -273,6 +278,9 @@ class Router:
                 fresh, changed = patch_edge_tables(
                     tables, self.graph.edge, edge, node, self.graph.head, self.graph.tail, edges
                 )
+            map_edge, map_eff = self._map_attributes  # the others are known to equal the map's
+            rows = np.union1d(self._changed_from_map, changed)
+            from_map = changed_edges(map_edge, map_eff, edge, fresh.effective, rows)
             with self._lock:
                 self.graph.edge = edge
                 self.graph.node = node
@@ -281,12 +289,12 @@ class Router:
                 self._report = fresh.report
                 self.revision += 1
                 self._changes.append((self.revision, changed))
-                self._changed_from_map = np.union1d(self._changed_from_map, changed)
+                self._changed_from_map = from_map
 
     def _changed_since(self, revision: int) -> np.ndarray | None:
         """The edges whose attributes changed after ``revision`` up to now (call under the
-        lock; after revision 0 some may have changed back); None when the record no longer
-        reaches back that far."""
+        lock): the record of changes, or for revision 0 the edges that differ from the map's
+        own attributes; None when the record no longer reaches back that far."""
         parts = [edges for rev, edges in self._changes if rev > revision]
         if len(parts) != self.revision - revision:
             return self._changed_from_map if revision == 0 else None
@@ -952,6 +960,8 @@ class Router:
 
             self.effective = moved_fields(self.effective)
             self._events = moved_fields(self._events)
+            if self.revision == 0:  # not the copies moved: a worker would hold them too
+                self._map_attributes = (self.graph.edge, self.effective)
             self._report = dataclasses.replace(self._report, rows=moved(self._report.rows))
             for n in index_names:
                 setattr(self.index, n, moved(getattr(self.index, n)))

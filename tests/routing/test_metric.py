@@ -832,6 +832,37 @@ def test_a_metric_older_than_the_change_record_is_recomputed(
 
 
 @pytest.mark.realdata
+def test_the_edges_changed_from_the_map_are_those_that_differ_now(
+    uni_router: Router, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a metric of the map's own attributes needs re-weighted once the record of changes
+    no longer reaches back: the edges that differ from the map now, not every edge a change
+    ever touched (a closure made and lifted leaves none)."""
+    monkeypatch.setattr(routing.engine, "CHANGE_HISTORY", 1)
+    g = uni_router.graph
+    router = Router(dataclasses.replace(g, edge=dict(g.edge), node=dict(g.node)))
+    wheelchair = load_preset("wheelchair")
+    original = router.customize(wheelchair)
+    map_edge, node = router.graph.edge, router.graph.node
+    edge, _, touched = _changed_attributes(router, 24)
+    router.replace_attributes(edge, node)
+    from_map = router._changed_since(0)
+    assert from_map is not None
+    assert 0 < len(from_map) <= len(touched)
+    assert set(from_map.tolist()) <= set(touched.tolist())
+    router.replace_attributes(map_edge, node, edges=touched)  # lifted: the map's again
+    router.replace_attributes(map_edge, node, edges=touched)  # the record: one change, no more
+    from_map = router._changed_since(0)
+    assert from_map is not None
+    assert from_map.size == 0
+    sizes = _count_weighings(monkeypatch)
+    again = router.customize(wheelchair)
+    assert sizes == []  # nothing weighed: the original's arrays serve the new revision
+    assert again.weights is original.weights
+    assert again.revision == router.revision
+
+
+@pytest.mark.realdata
 @pytest.mark.parametrize("preset", ["walk", "wheelchair"])
 def test_a_lifted_closure_keeps_the_metrics_own_landmarks(
     fresh_router: Router, preset: str
