@@ -367,6 +367,13 @@ class Router:
             # conditions than its metrics' (another day's pollen, a forecast): one Dijkstra per
             # landmark is for a preset the server keeps, or one asked for again and again
             base = self._preset_metric(profile, conditions)
+            if (
+                base is not None
+                and base.profile is not None
+                and base.revision != revision
+                and base.key != key
+            ):  # brought up to date (most often a patch): what the new weights may equal now
+                base = self.customize(base.profile, base.conditions)
             own = keep or (not profile.customised and base is None)
             alike = self._alike(base, keep)
             weights = share_equal_arrays(

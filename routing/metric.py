@@ -41,11 +41,11 @@ OWN_LANDMARKS_AFTER_HITS = 8
 #: The metrics a worker keeps by default (:func:`default_cache_bytes`) besides those kept whatever
 #: the bound (:meth:`MetricCache.keep`: the presets by day and in the dark, which the server
 #: customises before it forks its workers and shares with them, ``api.server``: 13 on
-#: Kaiserslautern; their patched copies count in the bound). Twelve metrics with landmarks of their own, or some twenty personal profiles
-#: on the shared ones. A metric not kept costs its next request the weighing of every edge again
-#: (on Kaiserslautern ~1.4 ms more, ``bench_new_profile.py``); every metric kept costs its bytes
-#: in each worker, which the memory target counts (a worker ≤ 150 MB RSS, also under mixed
-#: traffic, ``bench_memory.py``).
+#: Kaiserslautern; their patched copies count in the bound). Twelve metrics with landmarks of
+#: their own, or some twenty personal profiles on the shared ones. A metric not kept costs its
+#: next request the weighing of every edge again (on Kaiserslautern ~1.4 ms more,
+#: ``bench_new_profile.py``); every metric kept costs its bytes in each worker, which the memory
+#: target counts (a worker ≤ 150 MB RSS, also under mixed traffic, ``bench_memory.py``).
 DEFAULT_CACHED_METRICS = 12
 #: The default bound never exceeds this (a graph of a million nodes: about one metric).
 MAX_DEFAULT_METRIC_CACHE_BYTES = 256 * 2**20
@@ -503,7 +503,8 @@ class MetricCache:
         """Put ``metric`` in place of the cached one of ``key``, of the same arrays' sizes (the
         same values moved elsewhere: :meth:`Router.share_memory
         <routing.engine.Router.share_memory>`), keeping its place in the use order and its hits
-        (a kept key's original moves with it). Raises ``KeyError`` when ``key`` is not cached, ``ValueError`` when the sizes differ."""
+        (a kept key's original moves with it). Raises ``KeyError`` when ``key`` is not cached,
+        ``ValueError`` when the sizes differ."""
         old = self._items[key]
         if old.nbytes != metric.nbytes:
             raise ValueError(f"swap needs equal sizes: {old.nbytes} bytes, got {metric.nbytes}")

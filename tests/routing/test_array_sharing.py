@@ -229,3 +229,31 @@ def test_a_metric_customised_before_it_is_kept_is_the_original(router: Router) -
     assert router.customize(walk, keep=True) is first
     assert router.original_metric(walk, first.conditions) is first
     assert router.originals_alike(walk, first.conditions) == [first]
+
+
+@pytest.mark.realdata
+def test_a_new_personal_profile_after_a_change_holds_its_presets_current_arrays(
+    router: Router,
+) -> None:
+    """A personal profile first asked for after an attribute change, while its preset's cached
+    metric is of the older attributes: the preset is brought up to date first, and the new
+    metric holds its arrays where it has their bits (before, it held copies of its own of every
+    array the change touched)."""
+    wheelchair = load_preset("wheelchair")
+    before = router.customize(wheelchair)
+    edge = dict(router.graph.edge)
+    edge["closed"] = edge["closed"].copy()
+    edge["closed"][np.flatnonzero(np.isfinite(before.cost_s))[:40]] = 1
+    router.replace_attributes(edge, dict(router.graph.node))
+    shared_changed = 0
+    for parameters in ({"max_kerb_height_cm": 2.5}, {"walking_speed_mps": 0.9}):
+        metric = router.customize(make_profile("wheelchair", parameters))
+        now = router.metric_cache.get((wheelchair, metric.conditions))
+        assert now is not None
+        assert now.revision == metric.revision == router.revision
+        assert_as_computed(router, metric)
+        for name in FIELDS:
+            mine, theirs = getattr(metric.weights, name), getattr(now.weights, name)
+            assert (mine is theirs) == equal_bits(mine, theirs), name
+        shared_changed += metric.weights.cost_s is now.weights.cost_s
+    assert shared_changed >= 1
