@@ -184,6 +184,25 @@ def test_kept_presets_share_what_they_weigh_alike_and_their_landmarks(router: Ro
     assert kept[2].landmarks.dist is kept[3].landmarks.dist
 
 
+def close_usable_edges(router: Router, cost_s: np.ndarray, count: int) -> None:
+    """Close the first ``count`` edges usable at ``cost_s`` (an attribute change, as a staff
+    closure makes)."""
+    edge = dict(router.graph.edge)
+    edge["closed"] = edge["closed"].copy()
+    edge["closed"][np.flatnonzero(np.isfinite(cost_s))[:count]] = 1
+    router.replace_attributes(edge, dict(router.graph.node))
+
+
+def holds_alike(router: Router, metric: Metric, preset: Metric) -> bool:
+    """Check ``metric`` is as computed alone and holds ``preset``'s arrays exactly where it
+    has their bits; whether it holds the preset's costs."""
+    assert_as_computed(router, metric)
+    for name in FIELDS:
+        mine, theirs = getattr(metric.weights, name), getattr(preset.weights, name)
+        assert (mine is theirs) == equal_bits(mine, theirs), name
+    return metric.weights.cost_s is preset.weights.cost_s
+
+
 @pytest.mark.realdata
 def test_a_patch_keeps_personal_profiles_on_their_presets_arrays(router: Router) -> None:
     """After an attribute change (a closure) the personal profiles' patched metrics hold the
@@ -200,10 +219,7 @@ def test_a_patch_keeps_personal_profiles_on_their_presets_arrays(router: Router)
     ]
     for profile in personal:
         router.customize(profile)
-    edge = dict(router.graph.edge)
-    edge["closed"] = edge["closed"].copy()
-    edge["closed"][np.flatnonzero(np.isfinite(preset.cost_s))[:40]] = 1
-    router.replace_attributes(edge, dict(router.graph.node))
+    close_usable_edges(router, preset.cost_s, 40)
     patched = [router.customize(profile) for profile in personal]
     now = router.customize(wheelchair)
     assert now.revision == 1
@@ -211,11 +227,7 @@ def test_a_patch_keeps_personal_profiles_on_their_presets_arrays(router: Router)
     shared_changed = 0
     for metric in patched:
         assert metric.revision == 1
-        assert_as_computed(router, metric)
-        for name in FIELDS:
-            mine, theirs = getattr(metric.weights, name), getattr(now.weights, name)
-            assert (mine is theirs) == equal_bits(mine, theirs), name
-        shared_changed += metric.weights.cost_s is now.weights.cost_s
+        shared_changed += holds_alike(router, metric, now)
     assert shared_changed >= 1
 
 
@@ -241,19 +253,12 @@ def test_a_new_personal_profile_after_a_change_holds_its_presets_current_arrays(
     array the change touched)."""
     wheelchair = load_preset("wheelchair")
     before = router.customize(wheelchair)
-    edge = dict(router.graph.edge)
-    edge["closed"] = edge["closed"].copy()
-    edge["closed"][np.flatnonzero(np.isfinite(before.cost_s))[:40]] = 1
-    router.replace_attributes(edge, dict(router.graph.node))
+    close_usable_edges(router, before.cost_s, 40)
     shared_changed = 0
     for parameters in ({"max_kerb_height_cm": 2.5}, {"walking_speed_mps": 0.9}):
         metric = router.customize(make_profile("wheelchair", parameters))
         now = router.metric_cache.get((wheelchair, metric.conditions))
         assert now is not None
         assert now.revision == metric.revision == router.revision
-        assert_as_computed(router, metric)
-        for name in FIELDS:
-            mine, theirs = getattr(metric.weights, name), getattr(now.weights, name)
-            assert (mine is theirs) == equal_bits(mine, theirs), name
-        shared_changed += metric.weights.cost_s is now.weights.cost_s
+        shared_changed += holds_alike(router, metric, now)
     assert shared_changed >= 1
