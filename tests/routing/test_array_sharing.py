@@ -194,8 +194,8 @@ def close_usable_edges(router: Router, cost_s: np.ndarray, count: int) -> None:
 
 
 def holds_alike(router: Router, metric: Metric, preset: Metric) -> bool:
-    """Check ``metric`` is as computed alone and holds ``preset``'s arrays exactly where it
-    has their bits; whether it holds the preset's costs."""
+    """Check that ``metric`` is as computed alone and holds ``preset``'s arrays exactly where
+    it has their bits; return whether it holds the preset's costs."""
     assert_as_computed(router, metric)
     for name in FIELDS:
         mine, theirs = getattr(metric.weights, name), getattr(preset.weights, name)

@@ -163,8 +163,7 @@ def test_a_kept_keys_patched_copy_counts_its_own_arrays_and_is_evicted_to_the_or
     assert "a" not in cache
     assert "b" in cache
     assert cache.nbytes == size + cost.nbytes
-    huge = fake_metric(100, revision=2)  # nothing shared with the original: over the bound
-    cache.put("p", dataclasses.replace(huge, weights=fake_metric(1000).weights))
+    cache.put("p", fake_metric(1000, revision=2))  # nothing shared, over the whole bound
     assert cache.get("p") is original
 
 
