@@ -491,6 +491,18 @@ class Router:
             )
         return found or next(iter(self.originals_alike(profile, conditions)), None)
 
+    def cached_metric(self, key: Hashable) -> Metric | None:
+        """The metric :meth:`cache_metric` cached under ``key`` (marked as used), or None."""
+        with self._lock:
+            return self.metric_cache.get(key)
+
+    def cache_metric(self, key: Hashable, metric: Metric) -> None:
+        """Cache ``metric`` under ``key``, a key of its own (not :attr:`Metric.key`, which
+        :meth:`customize` uses: e.g. a profile's metric of the map without obstacles), in the
+        metric cache's byte bound with every other metric."""
+        with self._lock:
+            self.metric_cache.put(key, metric)
+
     def metric(
         self,
         weights: EdgeWeights,

@@ -83,8 +83,9 @@ LatLon = tuple[float, float]
 #: distances (the cheapest walking route need not be the shortest in metres).
 _ELLIPSE_FACTOR = 1.25
 _ELLIPSE_SLACK_M = 25.0
-#: Profiles whose metric of the map without obstacles is kept (the "avoided" test of each).
-_PRISTINE_PROFILES = 8
+#: The first part of the router's metric cache keys of a profile's metric of the map without
+#: obstacles (the "avoided" test of each): ``(MAP_WITHOUT_OBSTACLES, profile, conditions)``.
+MAP_WITHOUT_OBSTACLES = "map without obstacles"
 #: Whose route on the map without obstacles an "avoided" test compares with: the profile as
 #: its weights see it, the day's conditions, the limit between rests in metres (or None).
 _Whose = tuple[Profile, Conditions, float | None]
@@ -209,8 +210,6 @@ class LiveObstacles:
         self._matches: dict[tuple[str, int], ObstacleMatch] = {}
         self._matches_lock = threading.Lock()
         self._references: OrderedDict[tuple[Any, ...], np.ndarray | None] = OrderedDict()
-        #: metrics of the map without obstacles per profile (as its weights see it) and day
-        self._pristine_profiles: OrderedDict[tuple[Profile, Conditions], Metric] = OrderedDict()
         self._state = _State()
         self._checked_at = -math.inf
 
@@ -533,8 +532,9 @@ class LiveObstacles:
         on the weights :meth:`warm_up` shares with the router; a preset's the server customised
         before its workers started, as it was then (:meth:`Router.original_metric
         <routing.engine.Router.original_metric>`: shared, with its own landmarks); others
-        computed once and the last :data:`_PRISTINE_PROFILES` kept, holding the arrays they
-        have equal to their preset's original (:meth:`Router.originals_alike
+        computed and cached in the router's metric cache, within its byte bound (before, the
+        last eight, outside it: on a graph of a million nodes some 700 MB), holding the arrays
+        they have equal to their preset's original (:meth:`Router.originals_alike
         <routing.engine.Router.originals_alike>`)."""
         if profile == self.router.profile("walk") and conditions == DEFAULT_CONDITIONS:
             if self._pristine_metric is None:
@@ -543,8 +543,8 @@ class LiveObstacles:
         original = self.router.original_metric(profile, conditions)
         if original is not None and self._originals_pristine:
             return original
-        with self._matches_lock:
-            metric = self._pristine_profiles.get((profile, conditions))
+        key = (MAP_WITHOUT_OBSTACLES, profile, conditions)
+        metric = self.router.cached_metric(key)
         if metric is None:
             pristine = self.overlay.pristine_graph()
             weights = share_equal_arrays(
@@ -552,10 +552,7 @@ class LiveObstacles:
                 (m.weights for m in self.router.originals_alike(profile, conditions)),
             )  # what equals its preset's original is that one's arrays (routing/array_sharing.py)
             metric = self.router.metric(weights, profile=profile, conditions=conditions)
-            with self._matches_lock:
-                self._pristine_profiles[(profile, conditions)] = metric
-                while len(self._pristine_profiles) > _PRISTINE_PROFILES:
-                    self._pristine_profiles.popitem(last=False)
+            self.router.cache_metric(key, metric)
         return metric
 
     def _walked(

@@ -32,6 +32,7 @@ from accessibility_rules.conditions import Conditions
 from accessibility_rules.effective import effective_edges
 from accessibility_rules.weights import compute_weights
 from api.obstacles.beacon import WriteBeacon
+from api.obstacles.live import MAP_WITHOUT_OBSTACLES
 from graphs.arrays import array_fields
 from routing.engine import Router
 from routing.metric import Metric
@@ -374,7 +375,9 @@ def test_a_presets_map_without_obstacles_is_the_metric_the_server_kept(
         assert created.status_code == 201, created.text
         assert ids(route(client)["obstacles"]["avoided"]) == [created.json()["id"]]
         live = client.app.state.live_obstacles  # type: ignore[attr-defined]
-        assert live._pristine_profiles == {}  # nothing weighed again
+        for conditions in kept:  # nothing weighed again
+            key = (MAP_WITHOUT_OBSTACLES, weights_profile(wheelchair), conditions)
+            assert router.cached_metric(key) is None
         graph = live.overlay.pristine_graph()
         for conditions, metric in kept.items():
             assert router.original_metric(wheelchair, conditions) is metric
@@ -394,7 +397,8 @@ def test_a_personal_profiles_map_without_obstacles_holds_its_presets_equal_array
     """What a personal profile's route is compared with for ``obstacles.avoided`` (its metric
     on the map without obstacles, weighed in the worker) holds the arrays it has equal to its
     preset's kept original (``routing/array_sharing.py``), the others of its own, every one
-    with the bits of a computation alone."""
+    with the bits of a computation alone; it is cached in the router's metric cache, counted in
+    its byte bound."""
     from accessibility_rules.weights import weights_profile
     from api.server import preset_conditions
     from routing.array_sharing import equal_bits
@@ -411,6 +415,11 @@ def test_a_personal_profiles_map_without_obstacles_holds_its_presets_equal_array
         assert created.status_code == 201, created.text
         live = client.app.state.live_obstacles  # type: ignore[attr-defined]
         pristine = live._pristine(personal, conditions)
+        assert live._pristine(personal, conditions) is pristine
+        cached = router.cached_metric((MAP_WITHOUT_OBSTACLES, personal, conditions))
+        assert cached is not None
+        assert cached is pristine
+        assert router.metric_cache.nbytes >= pristine.nbytes
         graph = live.overlay.pristine_graph()
         alone = compute_weights(personal, graph.edge, effective_edges(graph), conditions)
         shared = 0
