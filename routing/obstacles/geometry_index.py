@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
 import shapely
@@ -120,36 +121,19 @@ class EdgeGeometryIndex:
 
     def pieces_within(self, geometries: np.ndarray, distance_m: float) -> np.ndarray:
         """Positions of the pieces within ``distance_m`` of any of ``geometries``."""
-        found = [np.zeros(0, dtype=np.int64)]
-        for geom in np.atleast_1d(geometries):
-            cand = self._piece_boxed(shapely.bounds(geom), distance_m)
-            if cand.size:
-                found.append(cand[shapely.dwithin(self.lines(cand), geom, distance_m)])
-        return np.unique(np.concatenate(found))
+        return _within(self._piece_boxed, self.lines, geometries, distance_m)
 
     def pieces_meeting(self, area: shapely.Geometry) -> np.ndarray:
         """Positions of the pieces that intersect ``area``."""
-        cand = self._piece_boxed(shapely.bounds(area), 0.0)
-        if cand.size == 0:
-            return cand
-        return cand[shapely.intersects(self.lines(cand), area)]
+        return _meeting(self._piece_boxed, self.lines, area)
 
     def nodes_within(self, geometries: np.ndarray, distance_m: float) -> np.ndarray:
         """The nodes within ``distance_m`` of any of ``geometries``."""
-        found = [np.zeros(0, dtype=np.int64)]
-        for geom in np.atleast_1d(geometries):
-            cand = self._node_boxed(shapely.bounds(geom), distance_m)
-            if cand.size:
-                points = self._node_points(cand)
-                found.append(cand[shapely.dwithin(points, geom, distance_m)])
-        return np.unique(np.concatenate(found))
+        return _within(self._node_boxed, self._node_points, geometries, distance_m)
 
     def nodes_meeting(self, area: shapely.Geometry) -> np.ndarray:
         """The nodes that intersect ``area``."""
-        cand = self._node_boxed(shapely.bounds(area), 0.0)
-        if cand.size == 0:
-            return cand
-        return cand[shapely.intersects(self._node_points(cand), area)]
+        return _meeting(self._node_boxed, self._node_points, area)
 
     def nearest_distance_m(self, geometries: np.ndarray) -> float:
         """The distance from the nearest of ``geometries`` to the nearest piece (``inf`` with no
@@ -169,6 +153,33 @@ class EdgeGeometryIndex:
                 chunk = order[begin : begin + _NEAREST_CHUNK]
                 best = min(best, float(np.min(shapely.distance(self.lines(chunk), geom))))
         return float(best)
+
+
+#: The candidates whose boxes lie within a distance of given bounds (``xmin, ymin, xmax,
+#: ymax``), and the shapes of candidates: a piece's polyline or a node's point.
+_Boxed = Callable[[np.ndarray, float], np.ndarray]
+_Shapes = Callable[[np.ndarray], np.ndarray]
+
+
+def _within(
+    boxed: _Boxed, shapes: _Shapes, geometries: np.ndarray, distance_m: float
+) -> np.ndarray:
+    """The candidates of ``boxed`` whose shapes lie within ``distance_m`` of any of
+    ``geometries`` (boxes pick them, shapely decides)."""
+    found = [np.zeros(0, dtype=np.int64)]
+    for geom in np.atleast_1d(geometries):
+        cand = boxed(shapely.bounds(geom), distance_m)
+        if cand.size:
+            found.append(cand[shapely.dwithin(shapes(cand), geom, distance_m)])
+    return np.unique(np.concatenate(found))
+
+
+def _meeting(boxed: _Boxed, shapes: _Shapes, area: shapely.Geometry) -> np.ndarray:
+    """The candidates of ``boxed`` whose shapes intersect ``area``."""
+    cand = boxed(shapely.bounds(area), 0.0)
+    if cand.size == 0:
+        return cand
+    return cand[shapely.intersects(shapes(cand), area)]
 
 
 _INDEX_CACHE: OrderedDict[int, EdgeGeometryIndex] = OrderedDict()

@@ -3,8 +3,8 @@
 :func:`match_geometry` works in the router's local metric frame, over the edge polylines and
 nodes of :mod:`routing.obstacles.geometry_index` (built once per graph). Points take what lies
 within the tolerance, lines take the paths they run *along* (not every street they cross),
-polygons take what they cover. The result is an :class:`ObstacleMatch` (both directions of every matched piece)
-that staff can review.
+polygons take what they cover. The result is an :class:`ObstacleMatch` (both directions of
+every matched piece) that staff can review.
 
 The input is a shapely geometry: reading GeoJSON is the API's job. :func:`shape_from_geojson`
 is the thin reader for callers that hold a plain GeoJSON dict (tests, scripts).
