@@ -141,6 +141,9 @@ def cmd_route(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """``stufenlos serve``: run the HTTP API with uvicorn (building the graph if asked)."""
+    from api.heap import limit_heap_arenas
+
+    limit_heap_arenas()  # before numpy's import starts a thread (api/heap.py)
     from api.server import serve
 
     return serve(

@@ -1,0 +1,89 @@
+"""The C heap of a serving process (``api/heap.py``): one malloc arena for all its threads."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import api.cli
+import api.heap
+import api.server
+
+#: A process that allocates in four threads and prints how many malloc heaps (arenas) it has,
+#: by glibc's own account (``malloc_info``); with ``limit`` the arenas are limited first.
+_THREADS = textwrap.dedent(
+    """
+    import ctypes, os, re, sys, tempfile, threading
+    from api.heap import limit_heap_arenas
+    if sys.argv[1] == "limit":
+        assert limit_heap_arenas(1)
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype = ctypes.c_void_p
+    libc.fopen.restype = ctypes.c_void_p
+    libc.fopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+    libc.fclose.argtypes = [ctypes.c_void_p]
+    libc.malloc_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
+    started, stop = threading.Barrier(5), threading.Event()
+    def allocate():
+        libc.malloc(4000)
+        started.wait()
+        stop.wait()
+    threads = [threading.Thread(target=allocate) for _ in range(4)]
+    for t in threads:
+        t.start()
+    started.wait()
+    path = os.path.join(tempfile.mkdtemp(), "info.xml")
+    out = libc.fopen(path.encode(), b"w")
+    libc.malloc_info(0, out)
+    libc.fclose(out)
+    stop.set()
+    print(len(re.findall(r'<heap nr="', open(path).read())))
+    """
+)
+
+
+def heaps(mode: str) -> int:
+    """How many malloc heaps a process of four allocating threads ends with (``mode``: "limit"
+    or "default")."""
+    done = subprocess.run(
+        [sys.executable, "-c", _THREADS, mode], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return int(done.stdout)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_threads_share_one_arena_once_limited() -> None:
+    assert heaps("default") > 1  # glibc gives each allocating thread an arena of its own
+    assert heaps("limit") == 1
+
+
+def test_at_least_one_arena() -> None:
+    with pytest.raises(ValueError, match="at least one"):
+        api.heap.limit_heap_arenas(0)
+
+
+def test_serve_limits_the_arenas_before_it_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``stufenlos serve`` limits the arenas before the server (and numpy's thread) starts: the
+    forked workers inherit the limit."""
+    calls: list[str] = []
+
+    def limit() -> bool:
+        calls.append("limit")
+        return True
+
+    def serve(**_: object) -> int:
+        calls.append("serve")
+        return 0
+
+    monkeypatch.setattr(api.heap, "limit_heap_arenas", limit)
+    monkeypatch.setattr(api.server, "serve", serve)
+    args = argparse.Namespace(
+        graph=None, osm=None, dem=None, host="127.0.0.1", port=0, workers=1, log_level="info"
+    )
+    assert api.cli.cmd_serve(args) == 0
+    assert calls == ["limit", "serve"]
