@@ -145,6 +145,8 @@ class _State:
     walkers: WalkerObstacles = field(default_factory=lambda: WalkerObstacles.of(()))
     #: every active obstacle, as the same arrays: the test against a profile's own route
     placed: WalkerObstacles = field(default_factory=lambda: WalkerObstacles.of(()))
+    #: the validated effect of each active obstacle (by id; of the version in ``active``)
+    effects: dict[str, ObstacleEffect] = field(default_factory=dict)
 
 
 class ActiveRow(Protocol):
@@ -391,9 +393,17 @@ class LiveObstacles:
             return
         items: list[tuple[str, ObstacleMatch, ObstacleEffect]] = []
         infos: dict[str, ActiveObstacle] = {}
+        effects: dict[str, ObstacleEffect] = {}
         frame, g = self.router.index.frame, self.router.graph
         for row in active:
             match = self.cached_match(row.id, row.version)
+            known = state.active.get(row.id)
+            if match is not None and known is not None and known.version == row.version:
+                # applied before, unchanged: its effect and placing as they were (a write
+                # changes one obstacle; every worker re-reads them all at each write)
+                items.append((row.id, match, state.effects[row.id]))
+                infos[row.id], effects[row.id] = known, state.effects[row.id]
+                continue
             try:
                 if match is None:
                     match = self.match(shape_from_geojson(row.geometry))
@@ -403,6 +413,7 @@ class LiveObstacles:
                 continue
             self.remember(row.id, row.version, match)
             items.append((row.id, match, effect))
+            effects[row.id] = effect
             ends = np.concatenate((g.tail[match.edges], g.head[match.edges], match.nodes))
             x, y = frame.project(g.node["lon"][ends], g.node["lat"][ends])
             infos[row.id] = ActiveObstacle.of(
@@ -416,7 +427,7 @@ class LiveObstacles:
         with self._matches_lock:
             self._matches = {k: v for k, v in self._matches.items() if k in keep}
         placed = WalkerObstacles.of(list(infos.values()))
-        self._state = _State(revision, next_change, applied, infos, walkers, placed)
+        self._state = _State(revision, next_change, applied, infos, walkers, placed, effects)
         release_free_heap()  # the arrays the change replaced (api/heap.py)
 
     # --- what a route meets --------------------------------------------------------------------

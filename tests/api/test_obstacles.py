@@ -451,6 +451,36 @@ def test_a_change_of_the_live_obstacles_hands_the_freed_heap_back(
     assert len(trims) == 1
 
 
+def test_a_reload_keeps_what_it_applied_of_unchanged_obstacles(
+    client: TestClient,
+    keys: dict[str, dict[str, str]],
+    baseline: dict[str, dict[str, Any]],
+    on_route: list[float],
+) -> None:
+    """Every write makes each worker read all active obstacles again; one applied before at the
+    same version keeps its placing and validated effect (nothing matched, projected or
+    validated again), and a new version of it is applied anew."""
+    live = client.app.state.live_obstacles  # type: ignore[attr-defined]
+    staff = keys["staff"]
+    first = client.post("/obstacles", json=obstacle_body(on_route), headers=staff).json()["id"]
+    route(client)
+    placed, effect = live.active[first], live._state.effects[first]
+    other = obstacle_body(point_on(baseline["wheelchair"], 0.2), reason="Gerüst")
+    second = client.post("/obstacles", json=other, headers=staff).json()["id"]
+    route(client)
+    assert live.active[first] is placed
+    assert live._state.effects[first] is effect
+    assert sorted(live.active) == sorted([first, second])
+    changed = client.patch(
+        f"/obstacles/{first}", json={"version": 1, "reason": "bis Freitag"}, headers=staff
+    )
+    assert changed.status_code == 200, changed.text
+    route(client)
+    assert live.active[first].version == 2
+    assert live.active[first].reason == "bis Freitag"
+    assert live.active[second].version == 1
+
+
 def test_narrowing_blocks_wheelchair_but_not_walk(
     client: TestClient,
     keys: dict[str, dict[str, str]],
