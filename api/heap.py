@@ -27,6 +27,7 @@ routes/s at concurrency 8 0.96×, 64 1.00×, 64 with writes 1.01×, write → li
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 
 #: glibc's ``mallopt`` parameter for the most arenas (``malloc.h``).
@@ -35,10 +36,14 @@ M_ARENA_MAX = -8
 
 def limit_heap_arenas(count: int = 1) -> bool:
     """Let at most ``count`` malloc arenas serve this process and its forks (glibc's
-    ``mallopt(M_ARENA_MAX)``): threads started later share them. True when set (False elsewhere,
-    or when glibc refuses). Raises ``ValueError`` when ``count`` < 1."""
+    ``mallopt(M_ARENA_MAX)``): threads started later share them. True when set; False when the
+    environment sets ``MALLOC_ARENA_MAX`` (glibc read it at start: the operator's choice
+    stands), elsewhere than Linux, or when glibc refuses. Raises ``ValueError`` when ``count``
+    < 1."""
     if count < 1:
         raise ValueError(f"at least one malloc arena, not {count}")
+    if "MALLOC_ARENA_MAX" in os.environ:
+        return False
     if not sys.platform.startswith("linux"):  # pragma: no cover
         return False
     import ctypes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import textwrap
@@ -49,8 +50,9 @@ _THREADS = textwrap.dedent(
 def heaps(mode: str) -> int:
     """How many malloc heaps a process of four allocating threads ends with (``mode``: "limit"
     or "default")."""
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}  # glibc's defaults
     done = subprocess.run(
-        [sys.executable, "-c", _THREADS, mode], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", _THREADS, mode], capture_output=True, text=True, timeout=60, env=env
     )
     assert done.returncode == 0, done.stderr
     return int(done.stdout)
@@ -60,6 +62,12 @@ def heaps(mode: str) -> int:
 def test_threads_share_one_arena_once_limited() -> None:
     assert heaps("default") > 1  # glibc gives each allocating thread an arena of its own
     assert heaps("limit") == 1
+
+
+def test_the_environments_arena_limit_stands(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An operator's ``MALLOC_ARENA_MAX`` is not overridden."""
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert api.heap.limit_heap_arenas() is False
 
 
 def test_at_least_one_arena() -> None:
