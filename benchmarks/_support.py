@@ -121,13 +121,16 @@ class Server:
         workers: int = 1,
         port: int | None = None,
         env: dict[str, str] | None = None,
+        cli: tuple[str, ...] = ("-m", "api.cli"),
     ) -> None:
+        """``cli``: how the interpreter is told to run ``stufenlos`` (a script in its place:
+        ``memory_picture.py``'s)."""
         self.base = f"http://{HOST}:{port or free_port()}"
         # the server writes here for its whole life; stop() closes and removes the file
         fd, self.log_path = tempfile.mkstemp(prefix="stufenlos_bench_", suffix=".log")
         self.log = os.fdopen(fd, "wb")
         command = [
-            sys.executable, "-m", "api.cli", "serve", "--graph", str(graph),
+            sys.executable, *cli, "serve", "--graph", str(graph),
             "--host", HOST, "--port", self.base.rsplit(":", 1)[1], "--workers", str(workers),
         ]  # fmt: skip
         self.process = subprocess.Popen(

@@ -413,6 +413,10 @@ class MetricCache:
             if was is not None:
                 self._count(key, was)
 
+    def kept(self, key: Hashable) -> bool:
+        """Whether ``key`` is kept whatever the bound (:meth:`keep`)."""
+        return key in self._kept
+
     def original(self, key: Hashable) -> Metric | None:
         """The original of a kept key: its metric on the map's own attributes (revision 0)."""
         return self._originals.get(key)

@@ -121,6 +121,8 @@ def test_kept_metrics_are_neither_counted_nor_evicted() -> None:
     cache.put("q", fake_metric(1000))  # larger than the bound, cached all the same
     assert cache.nbytes == 0
     assert cache.kept_nbytes == size + fake_metric(1000).nbytes
+    assert cache.kept("p")
+    assert not cache.kept("a")
     for name in "abcde":
         cache.put(name, fake_metric(100))
     assert [k for k, _ in cache.items()] == ["p", "q", "d", "e"]  # the oldest others went
