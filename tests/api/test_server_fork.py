@@ -187,13 +187,17 @@ def test_a_killed_worker_is_replaced_and_answers(centre_graph_dir: Path, tmp_pat
         victim, survivor = served.workers()
         victim_cpus = allowed_cpus(victim)[victim]
         os.kill(victim, signal.SIGKILL)
-        wait_for(
-            lambda: len(served.workers()) == 2 and victim not in served.workers(),
-            10.0,
-            "a new worker in place of the killed one",
-        )
-        (new,) = set(served.workers()) - {survivor}
-        assert survivor in served.workers()
+        now: list[int] = []
+
+        def replaced() -> bool:
+            # one reading: the killed worker is listed until the parent reaps it, so two
+            # readings could see it (and the survivor) and then neither it nor the new one
+            now[:] = served.workers()
+            return len(now) == 2 and victim not in now
+
+        wait_for(replaced, 10.0, "a new worker in place of the killed one")
+        (new,) = set(now) - {survivor}
+        assert survivor in now
         wait_for(  # the same slot, so the same CPU (it pins itself just after the fork)
             lambda: allowed_cpus(new).get(new) == victim_cpus, 10.0, "the new worker on its CPU"
         )
