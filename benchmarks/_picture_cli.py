@@ -21,11 +21,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import numpy as np
-
 import api.server
 from api.cli import main
 from graphs.arrays import array_fields
+from routing.shared_arrays import is_shared, memory_owner
 
 _APPS: list[Any] = []
 
@@ -38,14 +37,6 @@ class _MallInfo2(ctypes.Structure):
     """glibc's ``struct mallinfo2``."""
 
     _fields_ = [(name, ctypes.c_size_t) for name in _MALLINFO2.split()]
-
-
-def _owner(array: np.ndarray) -> object:
-    """The object that owns ``array``'s memory (an ndarray owning it, or a mapping)."""
-    owner: object = array
-    while isinstance(owner, np.ndarray) and owner.base is not None:
-        owner = owner.base
-    return owner
 
 
 def _smaps_mb() -> dict[str, float]:
@@ -91,9 +82,9 @@ def picture() -> dict[str, Any]:
     for key, metric in cache.items():
         kind = _metric_kind(cache, key)
         for array in [*array_fields(metric.weights).values(), metric.landmarks.dist]:
-            owner = _owner(array)
+            owner = memory_owner(array)
             if id(owner) not in seen:
-                seen[id(owner)] = (kind, array.nbytes if isinstance(owner, np.ndarray) else 0)
+                seen[id(owner)] = (kind, 0 if is_shared(array) else array.nbytes)
     private: collections.Counter[str] = collections.Counter()
     for kind, nbytes in seen.values():
         private[kind] += nbytes

@@ -92,11 +92,15 @@ def share(arrays: Sequence[np.ndarray]) -> list[np.ndarray]:
     ]
 
 
-def is_shared(array: np.ndarray) -> bool:
-    """Whether ``array`` is a view made by :func:`share` (its memory is a file mapping)."""
-    base = array
+def memory_owner(array: np.ndarray) -> object:
+    """What holds ``array``'s memory: the array that owns it, or the buffer under a view (for
+    :func:`share`'s views, the file mapping)."""
+    base: object = array
     while isinstance(base, np.ndarray) and base.base is not None:
         base = base.base
-    if isinstance(base, memoryview):
-        base = base.obj
-    return isinstance(base, mmap.mmap)
+    return base.obj if isinstance(base, memoryview) else base
+
+
+def is_shared(array: np.ndarray) -> bool:
+    """Whether ``array`` is a view made by :func:`share` (its memory is a file mapping)."""
+    return isinstance(memory_owner(array), mmap.mmap)

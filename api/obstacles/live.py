@@ -401,8 +401,9 @@ class LiveObstacles:
             if match is not None and known is not None and known.version == row.version:
                 # applied before, unchanged: its effect and placing as they were (a write
                 # changes one obstacle; every worker re-reads them all at each write)
-                items.append((row.id, match, state.effects[row.id]))
-                infos[row.id], effects[row.id] = known, state.effects[row.id]
+                effect = state.effects[row.id]
+                items.append((row.id, match, effect))
+                infos[row.id], effects[row.id] = known, effect
                 continue
             try:
                 if match is None:

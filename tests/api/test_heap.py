@@ -58,7 +58,6 @@ def heaps(mode: str) -> int:
     return int(done.stdout)
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
 def test_threads_share_one_arena_once_limited() -> None:
     assert heaps("default") > 1  # glibc gives each allocating thread an arena of its own
     assert heaps("limit") == 1

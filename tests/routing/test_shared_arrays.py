@@ -26,7 +26,7 @@ from routing import _kernels
 from routing.engine import Router
 from routing.errors import NoRouteError
 from routing.metric import OWN_LANDMARKS_AFTER_HITS
-from routing.shared_arrays import ALIGN_BYTES, is_shared, share
+from routing.shared_arrays import ALIGN_BYTES, is_shared, memory_owner, share
 from tests.routing.trips import seeded_points
 
 KERNELS = tuple(
@@ -66,6 +66,15 @@ def test_non_contiguous_input_is_copied_in_c_order() -> None:
     assert np.array_equal(c, a)
     assert not is_shared(a)
     assert not is_shared(np.zeros(3))
+
+
+def test_the_memory_owner_of_a_view_is_what_holds_the_memory() -> None:
+    owned = np.arange(10, dtype=np.float64)
+    assert memory_owner(owned) is owned
+    assert memory_owner(owned[2:5][::2]) is owned  # a view of a view: the array owning it
+    first, second = share([owned, owned * 2])
+    assert isinstance(memory_owner(first), mmap.mmap)
+    assert memory_owner(first) is memory_owner(second)  # one mapping holds both
 
 
 @settings(max_examples=60, deadline=None)
