@@ -141,9 +141,10 @@ def cmd_route(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """``stufenlos serve``: run the HTTP API with uvicorn (building the graph if asked)."""
-    from api.heap import limit_heap_arenas
+    from api.heap import fix_mmap_threshold, limit_heap_arenas
 
     limit_heap_arenas()  # before numpy's import starts a thread (api/heap.py)
+    fix_mmap_threshold()  # large arrays in mappings of their own, freed with them
     from api.server import serve
 
     return serve(

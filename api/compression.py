@@ -17,6 +17,13 @@ within 2 % (an earlier pair of rounds had shown 4-5 %), and ``bench_peers.py`` a
 3,595 B over 300 answers) that is not enough: the default stays 2. The stream is ordinary gzip
 (RFC 1952): every client's zlib decodes it.
 
+ISA-L's smallest memory level (``MEM_LEVEL_MIN``): by default it takes a buffer of 280–350 kB
+for every answer (level 1–3), which the serving process's fixed mmap threshold
+(:func:`api.heap.fix_mmap_threshold`, 128 KiB) would map and fault in anew each time, 0.027 ms
+and two system calls an answer (c64 0.89× the routes/s in ``benchmarks/bench_load.py``). At the
+smallest level the buffer comes from the heap: over 300 answers of 6 kB, 1,700.7 against 1,700.9
+bytes, 0.021 against 0.018 ms with glibc's default threshold.
+
 Only ``POST /routes`` and ``GET /routes`` compress here (where the route is computed, see
 :func:`api.route_answers.route_answer`); other answers go through Starlette's gzip middleware
 at ``Settings.gzip_level``.
@@ -26,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from isal import igzip
+from isal import igzip_lib
 from starlette.middleware.gzip import GZipMiddleware, IdentityResponder
 from starlette.types import Receive, Scope, Send
 
@@ -41,7 +48,9 @@ def gzip_body(data: bytes, level: int) -> bytes:
     equal answers compress to equal bytes."""
     if level not in ISAL_LEVELS:
         raise ValueError(f"ISA-L levels are 0-3, got {level}")
-    return igzip.compress(data, compresslevel=level, mtime=0)
+    return igzip_lib.compress(
+        data, level=level, flag=igzip_lib.COMP_GZIP, mem_level=igzip_lib.MEM_LEVEL_MIN
+    )  # a gzip header with modification time 0, as ISA-L writes it
 
 
 def accepts_gzip(headers: Iterable[tuple[bytes, bytes]]) -> bool:

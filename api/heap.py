@@ -8,10 +8,7 @@ objects stay resident. Returning every free page after start-up and after each c
 live obstacles (the points where generations of arrays are replaced) keeps a worker's RSS
 near what it holds (one Kaiserslautern worker under the mixed traffic of
 ``benchmarks/traffic_mix.py``, with staff writes, in a scratch run: 181.5 MB against 192.8–193.7
-without). A fixed ``mmap`` threshold (``MALLOC_MMAP_THRESHOLD_``) would do it for every
-allocation, but then every new profile's arrays cost page faults (its first route served in
-1.8–2.0 ms against 1.3–1.6, ``benchmarks/bench_new_profile.py``); a trim costs 0.3–2 ms once per
-change.
+without); a trim costs 0.3–2 ms once per change.
 
 Besides, every thread that allocates gets a malloc arena of its own (up to eight per core), and
 each keeps its own free pages and holes: the CPU thread, the event loop and the database's
@@ -22,6 +19,25 @@ server starts any thread. Two workers under the mixed traffic with staff writes
 (``benchmarks/bench_memory.py --sustained 90``, alternating): 152.5 / 152.4 MB a worker against
 155.2 / 156.4 with glibc's default; ``benchmarks/bench_load.py`` (two rounds against the default):
 routes/s at concurrency 8 0.96×, 64 1.00×, 64 with writes 1.01×, write → live p95 17.4 → 17.8 ms.
+
+A trim returns whole free pages only: what stays are the holes that dropped arrays leave
+between live objects. glibc maps an allocation from the system when it is above its mmap
+threshold, but raises that threshold to the size of every mapped chunk freed (up to 32 MiB), so
+after the first per-edge array dropped, all of them come from the heap. :func:`fix_mmap_threshold`
+holds it at 128 KiB: every array of 8 bytes an edge (174 kB on Kaiserslautern: a profile's costs,
+the copies a staff write patches for every preset in use, the rules' and the alternatives'
+temporaries) gets a mapping of its own, which leaves the process with it and never splits the
+heap; smaller objects stay on the heap. Two workers under the mixed traffic
+(``benchmarks/bench_memory.py --sustained 90``, the threshold set through glibc's
+``MALLOC_MMAP_THRESHOLD_``, alternating with its dynamic one): 148.7–149.4 MB a worker (three
+runs) against 151.6–154.1 (nine). Measured and not taken: 256 KiB and 1 MiB (151.2–151.6: the
+per-edge arrays are below them); 64 KiB (148.4–148.7, but 0.91–0.93× the answers: more of each
+request's temporaries mapped); mapping only the arrays that live on, the weights and the
+patched copies, where the code makes them (152.5–152.9 against 151.9–152.8: the holes are the
+temporaries'). The price is page faults on fresh pages: a new profile's first route, weighed
+into new mappings, takes 0.15–0.25 ms longer (``benchmarks/bench_new_profile.py``, two rounds:
+first ÷ cached, served in process 2.33 / 2.41 → 2.78 / 2.71, over HTTP 1.81 / 1.71 → 2.08 /
+2.08; the target is 3).
 """
 
 from __future__ import annotations
@@ -30,8 +46,13 @@ import contextlib
 import os
 import sys
 
-#: glibc's ``mallopt`` parameter for the most arenas (``malloc.h``).
+#: glibc's ``mallopt`` parameters (``malloc.h``): the most arenas; the mmap threshold.
 M_ARENA_MAX = -8
+M_MMAP_THRESHOLD = -3
+#: Allocations of at least this many bytes are mapped from the system (:func:`fix_mmap_threshold`).
+MMAP_THRESHOLD_BYTES = 128 * 1024
+#: glibc's largest mmap threshold on 64-bit systems (``HEAP_MAX_SIZE / 2``).
+MAX_MMAP_THRESHOLD_BYTES = 32 * 1024 * 1024
 
 
 def limit_heap_arenas(count: int = 1) -> bool:
@@ -42,14 +63,32 @@ def limit_heap_arenas(count: int = 1) -> bool:
     < 1."""
     if count < 1:
         raise ValueError(f"at least one malloc arena, not {count}")
-    if "MALLOC_ARENA_MAX" in os.environ:
+    return _mallopt(M_ARENA_MAX, count, "MALLOC_ARENA_MAX")
+
+
+def fix_mmap_threshold(nbytes: int = MMAP_THRESHOLD_BYTES) -> bool:
+    """Map every allocation of at least ``nbytes`` from the system, this process's and its
+    forks', and keep glibc from raising that threshold (``mallopt(M_MMAP_THRESHOLD)``). True when
+    set; False when the environment sets ``MALLOC_MMAP_THRESHOLD_`` (the operator's choice
+    stands), elsewhere than Linux, or when glibc refuses. Raises ``ValueError`` for ``nbytes``
+    outside 1 … :data:`MAX_MMAP_THRESHOLD_BYTES`."""
+    if not 1 <= nbytes <= MAX_MMAP_THRESHOLD_BYTES:
+        raise ValueError(
+            f"an mmap threshold of 1 to {MAX_MMAP_THRESHOLD_BYTES} bytes, not {nbytes}"
+        )
+    return _mallopt(M_MMAP_THRESHOLD, nbytes, "MALLOC_MMAP_THRESHOLD_")
+
+
+def _mallopt(parameter: int, value: int, variable: str) -> bool:
+    """glibc's ``mallopt(parameter, value)`` unless the environment's ``variable`` set it."""
+    if variable in os.environ:
         return False
     if not sys.platform.startswith("linux"):  # pragma: no cover
         return False
     import ctypes
 
     try:
-        return bool(ctypes.CDLL(None).mallopt(M_ARENA_MAX, count))
+        return bool(ctypes.CDLL(None).mallopt(parameter, value))
     except (OSError, AttributeError):  # pragma: no cover - not glibc
         return False
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import os
+import re
+import subprocess
+import sys
 import zlib
 
 import pytest
@@ -22,6 +26,32 @@ def test_stdlib_gzip_and_zlib_decode_it(data: bytes, level: int) -> None:
     assert zlib.decompress(packed, wbits=31) == data  # what browsers' and apps' zlib do
     assert packed[4:8] == b"\0\0\0\0"  # modification time 0: no clock in the bytes
     assert gzip_body(data, level) == packed
+
+
+def test_no_buffer_the_servers_mmap_threshold_would_map() -> None:
+    """ISA-L at its smallest memory level: compressing an answer maps no memory under the serving
+    process's fixed threshold (api/heap.py), as its default level would every time (glibc's
+    ``malloc_stats``: the most bytes ever mapped, before and after)."""
+    script = (
+        "import ctypes, sys\n"
+        "from api.compression import gzip_body\n"
+        "from api.heap import fix_mmap_threshold\n"
+        "libc = ctypes.CDLL(None)\n"
+        "assert fix_mmap_threshold()\n"
+        "data = b'{\"steps\":[' + b'{\"text\":\"Turn left\"},' * 2000 + b']}'\n"
+        "libc.malloc_stats()\n"
+        "for level in range(4):\n"
+        "    gzip_body(data, level)\n"
+        "libc.malloc_stats()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_MMAP_THRESHOLD_"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    mapped = re.findall(r"max mmap bytes\s*=\s*(\d+)", done.stderr)
+    assert len(mapped) == 2, done.stderr
+    assert mapped[0] == mapped[1]
 
 
 def test_json_answer_shrinks() -> None:
