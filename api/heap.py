@@ -30,7 +30,7 @@ temporaries) gets a mapping of its own, which leaves the process with it and nev
 heap; smaller objects stay on the heap. Two workers under the mixed traffic
 (``benchmarks/bench_memory.py --sustained 90``, the threshold set through glibc's
 ``MALLOC_MMAP_THRESHOLD_``, alternating with its dynamic one): 148.7–149.4 MB a worker (three
-runs) against 151.6–154.1 (nine). Measured and not taken: 256 KiB and 1 MiB (151.2–151.6: the
+runs) against 151.6–154.1 (nine); set here, 148.5–149.4 (four) against 152.5–155.2 (four). Measured and not taken: 256 KiB and 1 MiB (151.2–151.6: the
 per-edge arrays are below them); 64 KiB (148.4–148.7, but 0.91–0.93× the answers: more of each
 request's temporaries mapped); mapping only the arrays that live on, the weights and the
 patched copies, where the code makes them (152.5–152.9 against 151.9–152.8: the holes are the
