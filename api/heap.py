@@ -30,14 +30,16 @@ temporaries) gets a mapping of its own, which leaves the process with it and nev
 heap; smaller objects stay on the heap. Two workers under the mixed traffic
 (``benchmarks/bench_memory.py --sustained 90``, the threshold set through glibc's
 ``MALLOC_MMAP_THRESHOLD_``, alternating with its dynamic one): 148.7–149.4 MB a worker (three
-runs) against 151.6–154.1 (nine); set here, 148.5–149.4 (four) against 152.5–155.2 (four). Measured and not taken: 256 KiB and 1 MiB (151.2–151.6: the
-per-edge arrays are below them); 64 KiB (148.4–148.7, but 0.91–0.93× the answers: more of each
-request's temporaries mapped); mapping only the arrays that live on, the weights and the
-patched copies, where the code makes them (152.5–152.9 against 151.9–152.8: the holes are the
-temporaries'). The price is page faults on fresh pages: a new profile's first route, weighed
-into new mappings, takes 0.15–0.25 ms longer (``benchmarks/bench_new_profile.py``, two rounds:
-first ÷ cached, served in process 2.33 / 2.41 → 2.78 / 2.71, over HTTP 1.81 / 1.71 → 2.08 /
-2.08; the target is 3).
+runs) against 151.6–154.1 (nine); set here, 148.5–149.4 (four) against 152.5–155.2 (four).
+Measured and not taken: 256 KiB and 1 MiB (151.2–151.6: the per-edge arrays are below them);
+64 KiB (148.4–148.7: no lower, more and smaller mappings); mapping only the arrays that live
+on, the weights and the patched copies, where the code makes them (152.5–152.9 against
+151.9–152.8: the holes are the temporaries'). The price is page faults on fresh pages: a new
+profile's first route, weighed into new mappings, takes 0.15–0.25 ms longer
+(``benchmarks/bench_new_profile.py``, two rounds: first ÷ cached, served in process 2.33 / 2.41
+→ 2.78 / 2.71, over HTTP 1.81 / 1.71 → 2.08 / 2.08; the target is 3). A library that takes a
+large buffer for every call pays it every call: route answers are gzipped at ISA-L's smallest
+memory level for that (:mod:`api.compression`).
 """
 
 from __future__ import annotations
