@@ -33,7 +33,7 @@ def test_no_buffer_the_servers_mmap_threshold_would_map() -> None:
     process's fixed threshold (api/heap.py), as its default level would every time (glibc's
     ``malloc_stats``: the most bytes ever mapped, before and after)."""
     script = (
-        "import ctypes, sys\n"
+        "import ctypes\n"
         "from api.compression import gzip_body\n"
         "from api.heap import fix_mmap_threshold\n"
         "libc = ctypes.CDLL(None)\n"

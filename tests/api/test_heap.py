@@ -104,7 +104,7 @@ def test_the_environments_arena_limit_stands(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_a_fixed_threshold_maps_what_glibc_would_take_from_the_heap() -> None:
     """After a large mapped chunk is freed, glibc serves a per-edge array (200 kB) from the heap;
-    with the threshold fixed it maps it, and it leaves with it."""
+    with the threshold fixed it maps it (a mapping of its own, unmapped when freed)."""
     assert _run(_MAPPED, "default", "MALLOC_MMAP_THRESHOLD_") == 0
     assert _run(_MAPPED, "fix", "MALLOC_MMAP_THRESHOLD_") == 1
 
