@@ -96,6 +96,11 @@ def workers_of(tree: dict[int, list[int]], root: int) -> list[int]:
     return sorted(p for p in leaves if p != root) or [root]
 
 
+def worker_pids(server: Server) -> list[int]:
+    """The processes of ``server`` that serve (:func:`workers_of` its process tree)."""
+    return workers_of(process_tree(server.process.pid), server.process.pid)
+
+
 def exercise(base: str, rounds: int = 4) -> None:
     """A few route requests per preset, in a short spread, so that every worker answers some."""
     body: dict[str, Any] = {
@@ -170,7 +175,7 @@ def sustained(graph: Path, seconds: float, threads: int, writes: bool = True) ->
         samples: list[tuple[float, list[float]]] = []
 
         def sample(elapsed_s: float, answered: int) -> None:
-            pids = workers_of(process_tree(server.process.pid), server.process.pid)
+            pids = worker_pids(server)
             rss = [rollup(p)["rss_mb"] for p in pids]
             samples.append((elapsed_s, rss))
             print(f"  {elapsed_s:5.0f} s, {answered:6d} answers: workers' RSS "

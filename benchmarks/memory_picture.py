@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from _support import Server, graph_dir, staff_database
-from bench_memory import process_tree, rollup, server_error, workers_of
+from bench_memory import rollup, server_error, worker_pids
 from traffic_mix import run_mix
 
 _CLI = (str(Path(__file__).with_name("_picture_cli.py")),)
@@ -43,7 +43,7 @@ _PICTURE_TIMEOUT_S = 30.0
 def pictures(server: Server, folder: Path) -> dict[int, dict[str, Any]]:
     """Each worker's picture (by pid), asked for one worker at a time."""
     found: dict[int, dict[str, Any]] = {}
-    for pid in workers_of(process_tree(server.process.pid), server.process.pid):
+    for pid in worker_pids(server):
         out = folder / f"{pid}.json"
         os.kill(pid, signal.SIGUSR2)
         deadline = time.monotonic() + _PICTURE_TIMEOUT_S
@@ -94,8 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             server.wait_healthy()
 
             def tick(elapsed_s: float, answered: int) -> None:
-                pids = workers_of(process_tree(server.process.pid), server.process.pid)
-                rss = ", ".join(f"{rollup(p)['rss_mb']:.1f}" for p in pids)
+                rss = ", ".join(f"{rollup(p)['rss_mb']:.1f}" for p in worker_pids(server))
                 print(f"  {elapsed_s:4.0f} s, {answered:6d} answers: workers' RSS {rss} MB")
 
             print(f"{args.workers} workers, the mixed traffic{' without writes' * args.without_writes}"
@@ -106,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             )  # fmt: skip
             errors = sum(n for k, n in counts.items() if server_error(k))
             print(f"{sum(counts.values())} answers, {errors} server errors")
-            rss = {p: rollup(p)["rss_mb"] for p in workers_of(process_tree(server.process.pid), server.process.pid)}  # fmt: skip
+            rss = {p: rollup(p)["rss_mb"] for p in worker_pids(server)}
             found = pictures(server, folder)
         finally:
             server.stop()

@@ -115,18 +115,21 @@ class ActiveObstacle:
     #: A circle around all of them, ``(x, y, radius)`` in metres (radius -1.0: no ends): the
     #: ellipse test of a route rules most obstacles out with it, on three floats.
     circle: tuple[float, float, float] = (0.0, 0.0, -1.0)
+    #: ``effect`` validated, as the overlay applies it (a reload keeps it while the version
+    #: stands); None for one made without it.
+    patch: ObstacleEffect | None = None
 
     @classmethod
     def of(
         cls, obstacle_id: str, version: int, reason: str, effect: dict[str, Any], edges: np.ndarray,
-        x: np.ndarray, y: np.ndarray,
+        x: np.ndarray, y: np.ndarray, patch: ObstacleEffect | None = None,
     ) -> ActiveObstacle:  # fmt: skip
         """The obstacle with its ends ``x``, ``y`` and the circle around them."""
         circle = (0.0, 0.0, -1.0)
         if x.size:
             cx, cy = float(x.mean()), float(y.mean())
             circle = (cx, cy, float(np.hypot(x - cx, y - cy).max()))
-        return cls(obstacle_id, version, reason, effect, edges, x, y, circle)
+        return cls(obstacle_id, version, reason, effect, edges, x, y, circle, patch)
 
     def as_dict(self) -> dict[str, Any]:
         """``{id, reason, effect}``."""
@@ -145,8 +148,6 @@ class _State:
     walkers: WalkerObstacles = field(default_factory=lambda: WalkerObstacles.of(()))
     #: every active obstacle, as the same arrays: the test against a profile's own route
     placed: WalkerObstacles = field(default_factory=lambda: WalkerObstacles.of(()))
-    #: the validated effect of each active obstacle (by id; of the version in ``active``)
-    effects: dict[str, ObstacleEffect] = field(default_factory=dict)
 
 
 class ActiveRow(Protocol):
@@ -393,17 +394,19 @@ class LiveObstacles:
             return
         items: list[tuple[str, ObstacleMatch, ObstacleEffect]] = []
         infos: dict[str, ActiveObstacle] = {}
-        effects: dict[str, ObstacleEffect] = {}
         frame, g = self.router.index.frame, self.router.graph
         for row in active:
             match = self.cached_match(row.id, row.version)
             known = state.active.get(row.id)
-            if match is not None and known is not None and known.version == row.version:
-                # applied before, unchanged: its effect and placing as they were (a write
+            if (
+                match is not None
+                and known is not None
+                and known.version == row.version
+                and known.patch is not None
+            ):  # applied before, unchanged: its effect and placing as they were (a write
                 # changes one obstacle; every worker re-reads them all at each write)
-                effect = state.effects[row.id]
-                items.append((row.id, match, effect))
-                infos[row.id], effects[row.id] = known, effect
+                items.append((row.id, match, known.patch))
+                infos[row.id] = known
                 continue
             try:
                 if match is None:
@@ -414,12 +417,11 @@ class LiveObstacles:
                 continue
             self.remember(row.id, row.version, match)
             items.append((row.id, match, effect))
-            effects[row.id] = effect
             ends = np.concatenate((g.tail[match.edges], g.head[match.edges], match.nodes))
             x, y = frame.project(g.node["lon"][ends], g.node["lat"][ends])
             infos[row.id] = ActiveObstacle.of(
                 row.id, row.version, row.reason, dict(row.effect), match.edges,
-                np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64),
+                np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), effect,
             )  # fmt: skip
         self.overlay.apply(items)
         self.reloads += 1
@@ -428,7 +430,7 @@ class LiveObstacles:
         with self._matches_lock:
             self._matches = {k: v for k, v in self._matches.items() if k in keep}
         placed = WalkerObstacles.of(list(infos.values()))
-        self._state = _State(revision, next_change, applied, infos, walkers, placed, effects)
+        self._state = _State(revision, next_change, applied, infos, walkers, placed)
         release_free_heap()  # the arrays the change replaced (api/heap.py)
 
     # --- what a route meets --------------------------------------------------------------------

@@ -464,12 +464,14 @@ def test_a_reload_keeps_what_it_applied_of_unchanged_obstacles(
     staff = keys["staff"]
     first = client.post("/obstacles", json=obstacle_body(on_route), headers=staff).json()["id"]
     route(client)
-    placed, effect = live.active[first], live._state.effects[first]
+    placed = live.active[first]
+    effect = placed.patch
+    assert effect is not None
     other = obstacle_body(point_on(baseline["wheelchair"], 0.2), reason="Gerüst")
     second = client.post("/obstacles", json=other, headers=staff).json()["id"]
     route(client)
     assert live.active[first] is placed
-    assert live._state.effects[first] is effect
+    assert live.active[first].patch is effect
     assert sorted(live.active) == sorted([first, second])
     changed = client.patch(
         f"/obstacles/{first}", json={"version": 1, "reason": "bis Freitag"}, headers=staff

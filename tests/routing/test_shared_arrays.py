@@ -117,12 +117,9 @@ def test_equal_arrays_take_the_file_space_of_one() -> None:
 
 def _base(array: np.ndarray) -> mmap.mmap:
     """The mapping under a view made by :func:`share`."""
-    base = array
-    while isinstance(base, np.ndarray) and base.base is not None:
-        base = base.base
-    assert isinstance(base, memoryview)
-    assert isinstance(base.obj, mmap.mmap)
-    return base.obj
+    owner = memory_owner(array)
+    assert isinstance(owner, mmap.mmap)
+    return owner
 
 
 def _mapping_rss_kb(pid: int) -> int:
