@@ -404,9 +404,9 @@ class _Pieces(NamedTuple):
         """Where piece ``i`` starts, or its head."""
         if at_head:
             lon, lat = self.geometry[self.last_pt[i]]
-            return Place(round_float(self.at_m[i] + self.length_m[i]), lon, lat)
+            return _new_place((round_float(self.at_m[i] + self.length_m[i]), lon, lat))
         lon, lat = self.geometry[self.first_pt[i]]
-        return Place(round_float(self.at_m[i]), lon, lat)
+        return _new_place((round_float(self.at_m[i]), lon, lat))
 
 
 def _reported_surfaces(avoid_surfaces: Any) -> np.ndarray:
@@ -632,11 +632,12 @@ def _listed_barriers(
     return out
 
 
-#: :class:`Segment` and :class:`Barrier` from a tuple of their fields: ``tuple.__new__`` (a
-#: named tuple's own ``__new__`` is a Python function; its call is a third of the cost of a
-#: report's ~20 segments).
+#: :class:`Segment`, :class:`Barrier` and :class:`Place` from a tuple of their fields:
+#: ``tuple.__new__`` (a named tuple's own ``__new__`` is a Python function; its call is a third
+#: of the cost of a report's ~20 segments).
 _new_segment = functools.partial(tuple.__new__, Segment)
 _new_barrier = functools.partial(tuple.__new__, Barrier)
+_new_place = functools.partial(tuple.__new__, Place)
 
 
 def _enum_table(enum: type[IntEnum]) -> dict[int, str]:

@@ -37,9 +37,9 @@ def worst_verdict(verdicts: list[Verdict]) -> Verdict:
     return max(verdicts, key=VERDICTS.index, default="yes")
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
-    """Where on a route: metres from its start and the position."""
+class Place(NamedTuple):
+    """Where on a route: metres from its start and the position (a named tuple, cheap to build:
+    a route's reliances list a dozen or more, :class:`Segment`)."""
 
     at_m: float
     lon: float
