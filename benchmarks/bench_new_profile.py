@@ -269,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{'rest_limit_only':<18} first query of a new profile {row['first_median_ms']:.2f} ms, "
             f"cached {row['cached_median_ms']:.2f} ms, ratio {row['ratio']:.2f} "
             f"(target ≤ {TARGET_RATIO:g}); metrics added to the cache: {row['metrics_added']:.0f}"
+            f"{_other_trip(row)}"
         )
         day = preset_other_day(Router(graph), pairs)
         out["new_profile"]["preset_other_day"] = day

@@ -38,8 +38,8 @@ def worst_verdict(verdicts: list[Verdict]) -> Verdict:
 
 
 class Place(NamedTuple):
-    """Where on a route: metres from its start and the position (a named tuple, cheap to build:
-    a route's reliances list a dozen or more, :class:`Segment`)."""
+    """Where on a route: metres from its start and the position (a named tuple, as
+    :class:`Segment` is: cheap to build, and a route's reliances list a dozen or more)."""
 
     at_m: float
     lon: float
