@@ -44,7 +44,7 @@ LABEL_POOL = ("i8[:]", "f8[:]", "f8[:]", "i8[:]", "i8[:]", "i8[:]", "u1[:]", "f8
 _R = "routing._kernels."
 _A = "accessibility_rules._kernels."
 _S = "accessibility_rules._sun_kernels."
-_f8, _i8, _i4, _u4, _b1 = "f8[:]", "i8[:]", "i4[:]", "u4[:]", "b1[:]"
+_f8, _i8, _i4, _u2, _b1 = "f8[:]", "i8[:]", "i4[:]", "u2[:]", "b1[:]"
 _i1, _f4 = "i1[:]", "f4[:]"
 
 #: ``"module.kernel"`` → (its result, its arguments).
@@ -57,11 +57,11 @@ SIGNATURES: dict[str, tuple[Code, tuple[Code, ...]]] = {
         (GRAPH, _i4, _i8, _f8, _f8, WORKSPACE, "i8", "i8", "f8", "i8", "f8", _f8, _f8, "f8", "f8",
          "f8", "f8[:,:]", "f8[:,:]", "f8", "i8", _i8),
     ),
-    _R + "usable_end": ("b1", ("i8", _u4, _u4, _i8, "b1")),
+    _R + "usable_end": ("b1", ("i8", _u2, _u2, _i8, "b1")),
     _R + "snap_nearest": (
         ("i8", "f8", "f8"),
         ("f8", "f8", "f8", "f8", "f8", "i8", "i8", _i8, _i4, _f8, _f8, _f8, _f8, _i4, _f8, "f8",
-         _u4, _u4, _i8, "i8"),
+         _u2, _u2, _i8, "i8"),
     ),
     _R + "polyline_capacity": ("i8", (_i8, _i8)),
     _R + "route_polyline_fill": ("i8", (_i8, _f8, _f8, _i8, "f8", "f8", "f8[:,:]", _i8, _i8)),
@@ -69,11 +69,11 @@ SIGNATURES: dict[str, tuple[Code, tuple[Code, ...]]] = {
         None, ("f8[:,:]", _i8, "f8", "f8", "f8", "f8", _b1, _b1, _b1, "f8", _f8, _f8, _i8),
     ),
     _R + "verdict_masks_fill": (
-        None, (_u4, _u4, _u4, "f8[:,:]", _i8, _b1, _b1, _b1, _i8, _f8, "u1[:]"),
+        None, (_u2, _u2, _u2, "f8[:,:]", _i8, _b1, _b1, _b1, _i8, _f8, "u1[:]"),
     ),
     _R + "route_verdict": (
         "i8",
-        (_i8, _u4, _u4, _u4, "f8[:,:]", _i8, _b1, _b1, _i4, _i4, _f8, "f8", "f8", _i8, _f8, _i8,
+        (_i8, _u2, _u2, _u2, "f8[:,:]", _i8, _b1, _b1, _i4, _i4, _f8, "f8", "f8", _i8, _f8, _i8,
          _i8, _i8),
     ),
     _R + "barrier_rows": (
@@ -116,12 +116,12 @@ SIGNATURES: dict[str, tuple[Code, tuple[Code, ...]]] = {
     _A + "edge_events": (
         None,
         (_b1, _i1, _f4, _f4, _i1, _i1, "i2[:]", _i1, _i1, _i1, _i1, _i1, _i1, _i1, _i1, _i1,
-         _i1, _b1, _b1, _u4, _u4),
+         _i1, _b1, _b1, _u2, _u2),
     ),
     _A + "edge_weights": (
         None,
-        (_f8, _f4, _i1, _i1, _f4, "i2[:]", _i1, _f4, _i1, _f4, _i1, _i1, _i1, _f4, _u4, _u4,
-         "f8[:,:]", _f4, _f4, _f4, _f8, _i8, _i1, _b1, _b1, _f8, _f8, _u4, _u4, _f8, _u4,
+        (_f8, _f4, _i1, _i1, _f4, "i2[:]", _i1, _f4, _i1, _f4, _i1, _i1, _i1, _f4, _u2, _u2,
+         "f8[:,:]", _f4, _f4, _f4, _f8, _i8, _i1, _b1, _b1, _f8, _f8, _u2, _u2, _f8, _u2,
          _f8, "f8[:,:]"),
     ),
     _S + "refraction_deg": ("f8", ("f8",)),

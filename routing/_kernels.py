@@ -509,8 +509,8 @@ def usable_end(
     v = violations[e]
     h = at_head[e]
     rev = reverse_edge[e]
-    twin = np.uint32(0)
-    twin_h = np.uint32(0)
+    twin = np.uint16(0)
+    twin_h = np.uint16(0)
     if rev >= 0:
         twin = violations[rev]
         twin_h = at_head[rev]

@@ -6,8 +6,8 @@ have weighs every edge as the preset does (15 of 29 personal profiles of
 ``benchmarks/traffic_mix.py``, measured on Kaiserslautern), one that moves its incline limit
 keeps the preset's head costs and violations at the heads; a preset in the dark differs from its
 day metric in its unknowns only (no lit-way preference), and the allergy preset outside the
-pollen season weighs as walk does. Each array is 87–174 kB on Kaiserslautern, a metric's six
-0.78 MB; a worker caches a dozen metrics and more.
+pollen season weighs as walk does. Each array is 44–174 kB on Kaiserslautern, a metric's six
+0.65 MB; a worker caches a dozen metrics and more.
 
 :func:`share_equal_arrays` replaces each array of new weights by an earlier metric's array of
 the same field when their bits are equal: one copy in memory, the values unchanged. Sharing is

@@ -29,6 +29,7 @@ from accessibility_rules.effective import EffectiveEdges
 from accessibility_rules.profile import Profile, load_preset, make_profile
 from accessibility_rules.profile_errors import UnknownProfileError
 from accessibility_rules.weights import (
+    BITS_DTYPE,
     VIOLATION_PENALTY_S,
     EdgeWeights,
     compute_weights,
@@ -1025,7 +1026,7 @@ class Router:
             compare_walk=False,
             max_distance_between_rests_m=2000.0,
         )
-        none, zero = np.zeros(1, dtype=np.uint32), np.zeros(1, dtype=bool)
+        none, zero = np.zeros(1, dtype=BITS_DTYPE), np.zeros(1, dtype=bool)
         columns = dict.fromkeys(VERDICT_COLUMNS, np.zeros(1))
         verdict_masks(self.profile("walk"), none, none, none, columns, zero, zero, zero)  # matrix
 

@@ -28,7 +28,7 @@ import numpy as np
 from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.effective import EffectiveEdges
 from accessibility_rules.profile import Profile
-from accessibility_rules.weights import EdgeWeights, compute_weights
+from accessibility_rules.weights import BITS_DTYPE, EdgeWeights, compute_weights
 from graphs.arrays import RowsView, array_fields, differing, field_names, with_rows
 from graphs.model import CompiledGraph
 from routing.landmarks import Landmarks, borrow_scale, compute_landmarks, scaled_landmarks
@@ -50,8 +50,8 @@ DEFAULT_CACHED_METRICS = 12
 #: The default bound never exceeds this (a graph of a million nodes: about one metric).
 MAX_DEFAULT_METRIC_CACHE_BYTES = 256 * 2**20
 #: Bytes of one profile's weights per edge (:class:`EdgeWeights`: three float64 arrays, three
-#: uint32 arrays).
-WEIGHT_BYTES_PER_EDGE = 36
+#: bit arrays of ``BITS_DTYPE``).
+WEIGHT_BYTES_PER_EDGE = 3 * 8 + 3 * np.dtype(BITS_DTYPE).itemsize
 
 
 def default_cache_bytes(edge_count: int, node_count: int, landmark_count: int) -> int:
@@ -59,8 +59,8 @@ def default_cache_bytes(edge_count: int, node_count: int, landmark_count: int) -
     with landmarks of their own (weights, and per node a distance from each landmark and a
     lower bound to it: ``landmark_count + 1`` float64s; the tests check this against a
     preset's :attr:`Metric.nbytes`), at most :data:`MAX_DEFAULT_METRIC_CACHE_BYTES`. On
-    Kaiserslautern 12 × 1.38 MB = 16.5 MB: twelve metrics with their own landmarks, or some
-    twenty personal profiles on the shared ones (0.78 MB each), besides the kept ones."""
+    Kaiserslautern 12 × 1.25 MB = 15.0 MB: twelve metrics with their own landmarks, or some
+    twenty personal profiles on the shared ones (0.65 MB each), besides the kept ones."""
     landmarks = 8 * landmark_count + 8 * node_count * (landmark_count + 1) if landmark_count else 0
     one = WEIGHT_BYTES_PER_EDGE * edge_count + landmarks
     return min(DEFAULT_CACHED_METRICS * one, MAX_DEFAULT_METRIC_CACHE_BYTES)

@@ -36,6 +36,7 @@ from accessibility_rules.attributes import (
 from accessibility_rules.profile import Profile, UnknownTreatment
 from accessibility_rules.registry import Where, unknown_flags
 from accessibility_rules.weights import (
+    BITS_DTYPE,
     POINT_LIMITS,
     EdgeWeights,
     Limit,
@@ -1026,12 +1027,12 @@ def verdict_masks(
     :func:`_accessibility` lists exactly these facts as ``breaks`` and ``relies_on``.
     """
     plan = _plan(profile)
-    v = np.ascontiguousarray(violations, dtype=np.uint32)
+    v = np.ascontiguousarray(violations, dtype=BITS_DTYPE)
     block = np.column_stack([np.asarray(c[n], dtype=np.float64) for n in VERDICT_COLUMNS])
     mask = np.empty(v.shape, dtype=np.uint8)
     verdict_masks_fill(
-        v, np.ascontiguousarray(at_head, dtype=np.uint32),
-        np.ascontiguousarray(unknowns, dtype=np.uint32), block, _VERDICT_BLOCK_COLS,
+        v, np.ascontiguousarray(at_head, dtype=BITS_DTYPE),
+        np.ascontiguousarray(unknowns, dtype=BITS_DTYPE), block, _VERDICT_BLOCK_COLS,
         np.ascontiguousarray(closed_edge, dtype=bool), np.ascontiguousarray(closed_head, dtype=bool),
         np.ascontiguousarray(closed_tail, dtype=bool), plan.rule, _CODES, mask,
     )  # fmt: skip

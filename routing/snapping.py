@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from accessibility_rules.weights import BITS_DTYPE
 from graphs.arrays import concat_ranges
 from graphs.geodesy import metres_per_degree
 from graphs.model import CompiledGraph
@@ -83,7 +84,7 @@ class EndRule:
 
 #: The end-rule bits :meth:`SpatialIndex.snap` passes without a rule (of the kernel's types;
 #: not read).
-_NO_BITS = np.zeros(1, dtype=np.uint32)
+_NO_BITS = np.zeros(1, dtype=BITS_DTYPE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,7 @@ from accessibility_rules.profile import (
     preset_names,
 )
 from accessibility_rules.weights import (
+    BITS_DTYPE,
     EdgeWeights,
     WeightParts,
     compute_weights,
@@ -255,7 +256,7 @@ def _events_reference(edge: dict[str, np.ndarray], eff: EffectiveEdges) -> tuple
     ]
     # the sum of a non-empty list of arrays is an array (sum's 0 only stands for an empty one)
     word = [
-        cast(np.ndarray, sum(np.where(m, b, 0) for m, b in pairs)).astype(np.uint32)
+        cast(np.ndarray, sum(np.where(m, b, 0) for m, b in pairs)).astype(BITS_DTYPE)
         for pairs in (bits, unknown)
     ]
     return word[0], word[1]

@@ -29,12 +29,21 @@ from accessibility_rules.profile import Profile, UnknownTreatment
 from accessibility_rules.weights import (
     _EDGE_LEVEL_UNKNOWNS,
     _UNKNOWN_WHERE,
+    BITS_DTYPE,
     VIOLATION_PENALTY_S,
     EdgeWeights,
     Limit,
     Unknown,
     WeightParts,
 )
+
+
+def _bits(values: np.ndarray) -> np.ndarray:
+    """The reference's uint32 bits as the weights store them (every bit must fit)."""
+    assert not np.any(values >> np.uint32(8 * np.dtype(BITS_DTYPE).itemsize)), (
+        "a bit beyond the dtype"
+    )
+    return values.astype(BITS_DTYPE)
 
 
 def _exceeds(values: np.ndarray, limit: float) -> np.ndarray:
@@ -281,11 +290,11 @@ def reference_weights_and_parts(
     weights = EdgeWeights(
         way_s=np.ascontiguousarray(travel + along_s),
         head_s=np.ascontiguousarray(transition + point_s),
-        violations=violations.astype(np.uint32) | zero,
-        unknowns=unknowns.astype(np.uint32) | zero,
+        violations=_bits(violations.astype(np.uint32) | zero),
+        unknowns=_bits(unknowns.astype(np.uint32) | zero),
         cost_s=cost,
         min_cost_per_m=min_per_m,
-        violations_at_head=(head_bits & ~along_bits).astype(np.uint32) | zero,
+        violations_at_head=_bits((head_bits & ~along_bits).astype(np.uint32) | zero),
     )
     parts = WeightParts(
         travel_s=np.ascontiguousarray(travel),

@@ -15,7 +15,7 @@ import pytest
 
 from accessibility_rules.conditions import BERLIN, Conditions, resolve_conditions
 from accessibility_rules.profile import load_preset, make_profile
-from accessibility_rules.weights import EdgeWeights, compute_weights
+from accessibility_rules.weights import BITS_DTYPE, EdgeWeights, compute_weights
 from graphs.arrays import array_fields
 from routing.array_sharing import equal_bits, equal_landmarks, share_equal_arrays
 from routing.engine import Router
@@ -29,9 +29,9 @@ def weights_of(n: int, seed: int) -> EdgeWeights:
     rng = np.random.default_rng(seed)
     return EdgeWeights(
         way_s=rng.uniform(1, 9, n), head_s=rng.uniform(0, 3, n),
-        violations=rng.integers(0, 4, n, dtype=np.uint32),
-        unknowns=rng.integers(0, 4, n, dtype=np.uint32), cost_s=rng.uniform(1, 12, n),
-        min_cost_per_m=0.5, violations_at_head=rng.integers(0, 2, n, dtype=np.uint32),
+        violations=rng.integers(0, 4, n, dtype=BITS_DTYPE),
+        unknowns=rng.integers(0, 4, n, dtype=BITS_DTYPE), cost_s=rng.uniform(1, 12, n),
+        min_cost_per_m=0.5, violations_at_head=rng.integers(0, 2, n, dtype=BITS_DTYPE),
     )  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.typing import ArrayLike
 
+from accessibility_rules.weights import BITS_DTYPE
 from routing import _kernels
 from tests.routing.end_rule import usable_ends
 
@@ -340,7 +341,7 @@ def make_segments(rng: np.random.Generator, count: int, cell_m: float) -> Segmen
     for a in range(0, m - 1, 2):  # pair up most edges as twins, leave some one-way
         if rng.random() < 0.8:
             reverse[a], reverse[a + 1] = a + 1, a
-    violations = np.where(rng.random(m) < 0.4, rng.integers(1, 1 << 14, m), 0).astype(np.uint32)
+    violations = np.where(rng.random(m) < 0.4, rng.integers(1, 1 << 14, m), 0).astype(BITS_DTYPE)
     return bucket(x0, y0, x1, y1, edge, violations, reverse, cell_m)
 
 
@@ -377,7 +378,7 @@ def bucket(
 
 #: :func:`_kernels.snap_nearest`'s end-rule arguments when there is no rule (arrays not read).
 ANY_END = (
-    np.zeros(1, dtype=np.uint32), np.zeros(1, dtype=np.uint32), np.full(1, -1, dtype=np.int64),
+    np.zeros(1, dtype=BITS_DTYPE), np.zeros(1, dtype=BITS_DTYPE), np.full(1, -1, dtype=np.int64),
     _kernels.END_ANY,
 )  # fmt: skip
 
@@ -387,7 +388,7 @@ def test_usable_end_matches_the_array_rule(seed: int) -> None:
     rng = np.random.default_rng(100 + seed)
     s = make_segments(rng, 200, 50.0)
     m = len(s.reverse)
-    at_head = s.violations & rng.integers(0, 1 << 14, m).astype(np.uint32)  # bits of the head
+    at_head = s.violations & rng.integers(0, 1 << 14, m).astype(BITS_DTYPE)  # bits of the head
     for origin in (True, False):
         expect = usable_ends(s.violations, at_head, s.reverse, origin)
         got = [_kernels.usable_end(e, s.violations, at_head, s.reverse, origin) for e in range(m)]
@@ -402,7 +403,7 @@ def test_snap_nearest_end_rule_is_the_penalty_of_unusable_edges(seed: int) -> No
     s = make_segments(rng, int(rng.integers(20, 300)), float(rng.choice([10.0, 60.0])))
     x0, y0, cell, w, h = s.grid
     m = len(s.reverse)
-    at_head = s.violations & rng.integers(0, 1 << 14, m).astype(np.uint32)
+    at_head = s.violations & rng.integers(0, 1 << 14, m).astype(BITS_DTYPE)
     level = np.where(rng.random(m) < 0.2, 15.0, 0.0)
     for origin in (True, False):
         refused = np.where(usable_ends(s.violations, at_head, s.reverse, origin), level, np.inf)
@@ -481,7 +482,7 @@ def test_snap_nearest_follows_the_edge_penalty() -> None:
     """An edge is skipped at ``inf``, and a penalised one loses to a farther preferred one."""
     s = bucket(
         np.array([0.0, 0.0]), np.array([0.0, 30.0]), np.array([100.0, 100.0]),
-        np.array([0.0, 30.0]), np.array([0, 2], dtype=np.int32), np.zeros(3, dtype=np.uint32),
+        np.array([0.0, 30.0]), np.array([0, 2], dtype=np.int32), np.zeros(3, dtype=BITS_DTYPE),
         np.array([1, 0, -1]), 50.0,
     )  # fmt: skip
     x0, y0, cell, w, h = s.grid

@@ -20,7 +20,7 @@ import routing.engine
 import routing.metric
 from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.profile import load_preset, make_profile
-from accessibility_rules.weights import EdgeWeights
+from accessibility_rules.weights import BITS_DTYPE, EdgeWeights
 from routing.engine import Router
 from routing.errors import NoRouteError, SearchBudgetError
 from routing.landmarks import Landmarks, borrow_scale
@@ -50,14 +50,14 @@ from tests.routing.trips import seeded_points
 def fake_metric(n: int, revision: int = 0) -> Metric:
     """A metric holding ``n`` edges of weights (no landmarks)."""
     z = np.zeros(n)
-    bits = np.zeros(n, dtype=np.uint32)
+    bits = np.zeros(n, dtype=BITS_DTYPE)
     weights = EdgeWeights(z, z.copy(), bits, bits.copy(), z.copy(), 1.0, bits.copy())
     return Metric(weights, Landmarks.none(0), 1.0, None, revision)
 
 
 def test_metric_nbytes_counts_every_array() -> None:
     m = fake_metric(100)
-    assert m.nbytes == weights_nbytes(m.weights) == 3 * 800 + 3 * 400
+    assert m.nbytes == weights_nbytes(m.weights) == 3 * 800 + 3 * 200  # 3 float64, 3 uint16
     lm = Landmarks(np.zeros(3, dtype=np.int64), np.zeros((100, 3)))
     assert dataclasses.replace(m, landmarks=lm).nbytes == m.nbytes + 24 + 2400
 

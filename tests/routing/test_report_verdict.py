@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from accessibility_rules.attributes import InclineSource, Tri
 from accessibility_rules.profile import Profile, make_profile, preset_names
-from accessibility_rules.weights import Limit, Unknown
+from accessibility_rules.weights import BITS_DTYPE, Limit, Unknown
 from routing import _kernels
 from routing.report import (
     _CLOSED_BIT,
@@ -238,7 +238,9 @@ def test_route_verdict_on_random_walks(
     for profile in presets:
         w = ksl_router.customize(profile).weights
         if data.draw(st.booleans()):  # closures also need the CLOSED violation bit
-            w = _Bits(w, np.where(edge_closed, w.violations | np.uint32(_CLOSED_BIT), w.violations))
+            w = _Bits(
+                w, np.where(edge_closed, w.violations | BITS_DTYPE(_CLOSED_BIT), w.violations)
+            )
         met, u_met, bits = np.empty(k, np.int64), np.empty(k, np.int64), np.empty(k, np.int64)
         facts = _kernels.route_verdict(
             edges, w.violations, w.violations_at_head, w.unknowns, table.rows,
