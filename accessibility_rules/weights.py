@@ -442,23 +442,49 @@ def context_columns(
     return counts, unknown_trees, column("grass_share"), column("green_share")
 
 
+def _outputs(into: Mapping[str, np.ndarray] | None, m: int) -> EdgeWeights:
+    """The arrays :func:`edge_weights` writes for ``m`` edges: those of ``into`` that fit (a
+    writeable array of ``m`` of the field's dtype), new ones for the others."""
+
+    def output(name: str, dtype: type[np.generic]) -> np.ndarray:
+        old = None if into is None else into.get(name)
+        if old is not None and old.shape == (m,) and old.dtype == dtype and old.flags.writeable:
+            return old
+        return np.empty(m, dtype=dtype)
+
+    return EdgeWeights(
+        way_s=output("way_s", np.float64),
+        head_s=output("head_s", np.float64),
+        violations=output("violations", BITS_DTYPE),
+        unknowns=output("unknowns", BITS_DTYPE),
+        cost_s=output("cost_s", np.float64),
+        min_cost_per_m=0.0,
+        violations_at_head=output("violations_at_head", BITS_DTYPE),
+    )
+
+
 def compute_weights(
     profile: Profile,
     edge: Mapping[str, np.ndarray],
     eff: EffectiveEdges,
     conditions: Conditions = DEFAULT_CONDITIONS,
     events: EdgeEvents | None = None,
+    into: Mapping[str, np.ndarray] | None = None,
 ) -> EdgeWeights:
     """Weights of ``profile`` in ``conditions`` for a graph's raw edge arrays and its
     :class:`EffectiveEdges`. ``events`` must be :func:`edge_events` of exactly these arrays (the
     router keeps them with its attributes, under the lock that swaps both); without them they
-    are computed here (0.02 ms on Kaiserslautern).
+    are computed here (0.02 ms on Kaiserslautern). ``into``: arrays no one reads any more, by
+    the :class:`EdgeWeights` field they were (an evicted metric's,
+    :func:`routing.recycling.recyclable`), to write the new weights into instead of fresh memory,
+    whose every page is a page fault when first written; one of another length or dtype, or not
+    writeable, is not used.
 
     One pass of :func:`accessibility_rules._kernels.edge_weights` over the edges (the rules in
     the module docstring); the arrays are read as they are, without copies (except the tree
     counts, stacked when an avoided tree genus flies).
     """
-    return _weights(profile, edge, eff, conditions, events, with_parts=False)[0]
+    return _weights(profile, edge, eff, conditions, events, with_parts=False, into=into)[0]
 
 
 def weight_parts(
@@ -483,6 +509,7 @@ def _weights(
     events: EdgeEvents | None,
     *,
     with_parts: bool,
+    into: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[EdgeWeights, np.ndarray]:
     """:func:`compute_weights`, and with ``with_parts`` the parts (edges × ``N_PARTS``)."""
     if events is None:
@@ -492,15 +519,7 @@ def _weights(
     flying = bool(np.any(params[_k.P_INTENSITY : _k.P_INTENSITY + _k.N_TREE_TAXA] > 0))
     trees, trees_unknown, grass_share, green_share = context_columns(edge, m, trees=flying)
     unknown_tri = _constant(m, Tri.UNKNOWN, np.int8)
-    out = EdgeWeights(
-        way_s=np.empty(m),
-        head_s=np.empty(m),
-        violations=np.empty(m, dtype=BITS_DTYPE),
-        unknowns=np.empty(m, dtype=BITS_DTYPE),
-        cost_s=np.empty(m),
-        min_cost_per_m=0.0,
-        violations_at_head=np.empty(m, dtype=BITS_DTYPE),
-    )
+    out = _outputs(into, m)
     min_cost_per_m = np.zeros(1)
     parts = np.empty((m if with_parts else 0, _k.N_PARTS))
     c = np.ascontiguousarray

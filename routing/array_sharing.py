@@ -12,7 +12,9 @@ pollen season weighs as walk does. Each array is 44–174 kB on Kaiserslautern, 
 :func:`share_equal_arrays` replaces each array of new weights by an earlier metric's array of
 the same field when their bits are equal: one copy in memory, the values unchanged. Sharing is
 safe because no one writes a metric's array after it is made: a change of the weights
-(:func:`routing.metric.patch_weights`) makes new arrays (:func:`graphs.arrays.with_rows`).
+(:func:`routing.metric.patch_weights`) makes new arrays (:func:`graphs.arrays.with_rows`); the
+next new metric is written into an evicted metric's arrays only where nothing else holds them
+(:mod:`routing.recycling`), and a metric that shares an array holds it.
 :func:`equal_landmarks` finds landmarks computed on the very same arrays the landmarks read
 (:data:`routing.landmarks.LANDMARK_INPUTS`), so that a kept metric whose bound would be
 computed again from equal inputs takes them instead (the same distances, no Dijkstra).

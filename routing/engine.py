@@ -52,6 +52,7 @@ from routing.facts import route_facts
 from routing.instructions import instructions
 from routing.landmarks import Landmarks, choose_landmarks, length_landmarks
 from routing.metric import (
+    WEIGHT_BYTES_PER_EDGE,
     Metric,
     MetricCache,
     build_metric,
@@ -71,6 +72,7 @@ from routing.query import (
     piece_cost,
     walked_ends,
 )
+from routing.recycling import recyclable
 from routing.report import ReportTable, build_route, combine_routes, verdict_masks
 from routing.rests import (
     LEAST_BAD_STEPS,
@@ -377,8 +379,10 @@ class Router:
                 base = self.customize(base.profile, base.conditions)
             own = keep or (not profile.customised and base is None)
             alike = self._alike(base, keep)
+            into = self._recycled(len(eff.kerb_count)) if not keep else None
             weights = share_equal_arrays(
-                compute_weights(profile, edge, eff, conditions, events), (m.weights for m in alike)
+                compute_weights(profile, edge, eff, conditions, events, into=into),
+                (m.weights for m in alike),
             )  # arrays equal to a held metric's are that one's (routing/array_sharing.py)
             same = self._equal_landmarks(weights, alike) if own else None
             metric = self.metric(
@@ -390,6 +394,15 @@ class Router:
         with self._lock:
             self.metric_cache.put(key, metric)  # never over a metric of newer attributes
         return metric
+
+    def _recycled(self, edge_count: int) -> dict[str, np.ndarray]:
+        """Room in the metric cache for new weights of ``edge_count`` edges, made now (the
+        least recently used metrics evicted before the new one is weighed, not after), and the
+        arrays of an evicted metric that nothing else holds, to write the new weights into
+        (:mod:`routing.recycling`: no page faults on fresh memory)."""
+        with self._lock:
+            evicted = self.metric_cache.make_room(WEIGHT_BYTES_PER_EDGE * edge_count)
+        return recyclable(evicted)
 
     def _sharing_with_preset(
         self, metric: Metric, profile: Profile, conditions: Conditions

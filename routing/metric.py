@@ -484,14 +484,29 @@ class MetricCache:
         self._items.pop(key, None)
         self._items[key] = metric
         self._count(key, metric)
-        while self.nbytes > self.max_bytes:  # then some metric counted is cached
-            gone = next(k for k in self._items if self._sizes.get(k, 0) > 0)
-            self._hits.pop(gone, None)
-            if gone in self._kept:
-                self._revert(gone)
+        self._evict(self.max_bytes)
+
+    def make_room(self, nbytes: int) -> list[Metric]:
+        """Evict the least recently used metrics until ``nbytes`` more fit the bound (as
+        :meth:`put` of a metric of ``nbytes`` would after caching it), and return them: the
+        caller about to weigh a new metric may write it into arrays of theirs that no one
+        else holds (:func:`routing.recycling.recyclable`) instead of fresh memory."""
+        return self._evict(self.max_bytes - nbytes) if nbytes <= self.max_bytes else []
+
+    def _evict(self, limit: int) -> list[Metric]:
+        """Evict the least recently used metrics counted until :attr:`nbytes` ≤ ``limit``
+        (a kept key back to its original); the metrics no longer cached."""
+        gone: list[Metric] = []
+        while self.nbytes > limit:  # then some metric counted is cached
+            key = next(k for k in self._items if self._sizes.get(k, 0) > 0)
+            self._hits.pop(key, None)
+            gone.append(self._items[key])
+            if key in self._kept:
+                self._revert(key)
             else:
-                self._items.pop(gone)
-                self.nbytes -= self._sizes.pop(gone)
+                self._items.pop(key)
+                self.nbytes -= self._sizes.pop(key)
+        return gone
 
     def _revert(self, key: Hashable) -> None:
         """Cache a kept key's original in place of its patched copy (an original older than

@@ -724,10 +724,15 @@ def _count_weighings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     real = routing.metric.compute_weights
 
     def counted(
-        profile: Any, e: Any, f: Any, conditions: Any = DEFAULT_CONDITIONS, events: Any = None
+        profile: Any,
+        e: Any,
+        f: Any,
+        conditions: Any = DEFAULT_CONDITIONS,
+        events: Any = None,
+        into: Any = None,
     ) -> Any:
         sizes.append(len(f.kerb_count))
-        return real(profile, e, f, conditions, events)
+        return real(profile, e, f, conditions, events, into)
 
     monkeypatch.setattr(routing.metric, "compute_weights", counted)
     monkeypatch.setattr(routing.engine, "compute_weights", counted)
