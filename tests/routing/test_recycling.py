@@ -3,19 +3,24 @@ holds them (``routing.recycling``), and the weights written there are exactly th
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
+import routing.engine
 from accessibility_rules.profile import Profile
 from accessibility_rules.weights import EdgeWeights, compute_weights
 from graphs.arrays import array_fields, field_names
 from routing.engine import Router
+from routing.errors import NoRouteError
 from routing.metric import WEIGHT_BYTES_PER_EDGE, Metric, MetricCache
 from routing.recycling import EXACT_COUNTS, recyclable
 from tests.routing.test_metric import fake_metric
+from tests.routing.trips import seeded_points
 
 ARRAYS = sorted(n for n in field_names(EdgeWeights) if n != "min_cost_per_m")
 needs_exact_counts = pytest.mark.skipif(
@@ -170,3 +175,56 @@ def test_a_metric_a_request_still_holds_is_never_written_over(small_cache_router
         np.testing.assert_array_equal(array, before[name], strict=True)
         new = getattr(second.weights, name)
         assert new is array or new.ctypes.data != array.ctypes.data  # shared, or not its memory
+
+
+@needs_exact_counts
+def test_routes_stay_exact_while_other_threads_recycle(uni_router: Router) -> None:
+    """Four threads route on personal profiles through a cache that holds only two of them, so
+    that almost every request evicts a metric another thread may be routing on: every route's
+    cost equals the one a router without recycling pressure finds (an array written over
+    while read would change costs or paths), and recycling did happen."""
+    router = Router(uni_router.graph)
+    router.customize(router.profile("wheelchair"), keep=True)
+    router.metric_cache.max_bytes = int(2.5 * WEIGHT_BYTES_PER_EDGE * router.graph.edge_count)
+    reference = Router(uni_router.graph)
+    points = seeded_points(router, 31, 48)
+    trips = list(zip(points[::2], points[1::2], strict=True))
+    profiles = [_personal(router, 0.6 + 0.01 * j) for j in range(12)]
+    expected: dict[tuple[int, int], float] = {}
+    for p, profile in enumerate(profiles):
+        for t, (a, b) in enumerate(trips):
+            with contextlib.suppress(NoRouteError):
+                expected[p, t] = reference.route(a, b, profile, compare_walk=False).cost_s
+    recycled = 0
+    real = routing.engine.recyclable
+
+    def counting(evicted: list[Metric]) -> dict[str, np.ndarray]:
+        nonlocal recycled
+        free = real(evicted)
+        recycled += bool(free)
+        return free
+
+    def work(seed: int) -> list[tuple[int, int, float]]:
+        rng = np.random.default_rng(seed)
+        got = []
+        for _ in range(60):
+            p, t = int(rng.integers(len(profiles))), int(rng.integers(len(trips)))
+            with contextlib.suppress(NoRouteError):
+                a, b = trips[t]
+                got.append((p, t, router.route(a, b, profiles[p], compare_walk=False).cost_s))
+        return got
+
+    results: list[tuple[int, int, float]] = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(routing.engine, "recyclable", counting)
+        for attempt in range(3):  # each round recycles 9-48 times; once is enough
+            with ThreadPoolExecutor(4) as pool:
+                results += [
+                    r for part in pool.map(work, range(4 * attempt, 4 * attempt + 4)) for r in part
+                ]
+            if recycled:
+                break
+    assert recycled > 0  # not a vacuous pass: evicted arrays were written over meanwhile
+    assert len(results) > 100
+    for p, t, cost in results:
+        assert cost == expected[p, t], (p, t)
