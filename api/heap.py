@@ -35,9 +35,11 @@ Measured and not taken: 256 KiB and 1 MiB (151.2–151.6: the per-edge arrays ar
 64 KiB (148.4–148.7: no lower, more and smaller mappings); mapping only the arrays that live
 on, the weights and the patched copies, where the code makes them (152.5–152.9 against
 151.9–152.8: the holes are the temporaries'). The price is page faults on fresh pages: a new
-profile's first route, weighed into new mappings, takes 0.15–0.25 ms longer
+profile's first route, weighed into new mappings, took 0.15–0.25 ms longer
 (``benchmarks/bench_new_profile.py``, two rounds: first ÷ cached, served in process 2.33 / 2.41
-→ 2.78 / 2.71, over HTTP 1.81 / 1.71 → 2.08 / 2.08; the target is 3). A library that takes a
+→ 2.78 / 2.71, over HTTP 1.81 / 1.71 → 2.08 / 2.08; the target is 3); once the metric cache is
+full, a new profile is now weighed into the arrays of the metric it evicts instead
+(:mod:`routing.recycling`: no faults there). A library that takes a
 large buffer for every call pays it every call: route answers are gzipped at ISA-L's smallest
 memory level for that (:mod:`api.compression`).
 """
