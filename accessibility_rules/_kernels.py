@@ -80,7 +80,7 @@ P_POLLEN_FACTOR = 38  # pollen_penalty_factor
 P_GREEN_PREFERENCE = 39
 P_INTENSITY = 40  # first of N_TAXA pollen intensities 0-3 (POLLEN_TAXA order; 0 = not avoided)
 N_TAXA = 9
-N_TREE_TAXA = 6  # the first N_TREE_TAXA taxa are tree genera: columns of ``trees``
+N_TREE_TAXA = 6  # the first N_TREE_TAXA taxa are tree genera: the columns ``trees`` holds
 P_GRASSES = P_INTENSITY + 6
 P_MUGWORT = P_INTENSITY + 7
 P_AMBROSIA = P_INTENSITY + 8
@@ -326,7 +326,7 @@ def edge_weights(
     passage_width_m: np.ndarray,
     events: np.ndarray,
     unknown_candidates: np.ndarray,
-    trees: np.ndarray,
+    trees: tuple[np.ndarray, ...],
     trees_unknown: np.ndarray,
     grass_share: np.ndarray,
     green_share: np.ndarray,
@@ -351,9 +351,9 @@ def edge_weights(
     barrier overrides are passed as unknown) whose values the rules compare with the profile's,
     the event word and the unknown candidates of every edge (:func:`edge_events`: what the
     rules read of the other attributes, the same for every profile), the context columns
-    (``trees``: edges × the :data:`N_TREE_TAXA` tree genera's counts, ``trees_unknown``,
-    ``grass_share``, ``green_share``; NaN where not known; ``trees`` may have no rows when no
-    tree taxon is in ``params``), the profile and the day's conditions (``params``, ``flags``),
+    (``trees``: the :data:`N_TREE_TAXA` tree genera's count columns, the graph's own arrays,
+    ``trees_unknown``, ``grass_share``, ``green_share``; NaN where not known; ``trees`` may be
+    empty columns when no tree taxon is in ``params``), the profile and the day's conditions (``params``, ``flags``),
     the barrier passability of the profile's mobility class indexed by ``barrier + 1``, and
     which surface and barrier codes the profile avoids (indexed by ``code + CODE_OFFSET``).
     ``min_cost_per_m[0]`` receives the smallest ``cost_s / length_m`` over edges of positive
@@ -452,7 +452,7 @@ def edge_weights(
             for t in range(N_TREE_TAXA):
                 weight = params[P_INTENSITY + t] / 3.0
                 if weight > 0.0:
-                    n = float(trees[i, t])
+                    n = float(trees[t][i])
                     if n != n:
                         pollen_unknown = True
                     elif n > 0.0 and length > 0.0:

@@ -39,6 +39,9 @@ BOUND = ("f8[:]", "f8[:]", "f8", "f8", "f8", "f8[:,:]", "f8[:,:]", "f8")
 SEATS = ("f8[:]", "f8[:]", "f8[:]", "f8[:]")
 REST_ENDS = ("i8[:]", "f8[:]", "f8[:]")
 REST_WORK = ("i8[:]", "f8[:]", "f8[:]", "f8[:]", "f8[:]", "f8[:]")
+#: The tree genera's count columns of the weights pass (``accessibility_rules._kernels``'
+#: ``N_TREE_TAXA``, float32 as the graph stores them: read in place, not stacked).
+TREE_COLUMNS = ("f4[:]",) * 6
 LABEL_POOL = ("i8[:]", "f8[:]", "f8[:]", "i8[:]", "i8[:]", "i8[:]", "u1[:]", "f8[:]", "i8[:]")
 
 _R = "routing._kernels."
@@ -121,7 +124,7 @@ SIGNATURES: dict[str, tuple[Code, tuple[Code, ...]]] = {
     _A + "edge_weights": (
         None,
         (_f8, _f4, _i1, _i1, _f4, "i2[:]", _i1, _f4, _i1, _f4, _i1, _i1, _i1, _f4, _u2, _u2,
-         "f8[:,:]", _f4, _f4, _f4, _f8, _i8, _i1, _b1, _b1, _f8, _f8, _u2, _u2, _f8, _u2,
+         TREE_COLUMNS, _f4, _f4, _f4, _f8, _i8, _i1, _b1, _b1, _f8, _f8, _u2, _u2, _f8, _u2,
          _f8, "f8[:,:]"),
     ),
     _S + "refraction_deg": ("f8", ("f8",)),

@@ -40,7 +40,7 @@ from accessibility_rules.profile import (
     make_profile,
     parameter_table,
 )
-from accessibility_rules.weights import Unknown, compute_weights, weight_parts
+from accessibility_rules.weights import Unknown, compute_weights, context_columns, weight_parts
 
 from .test_weights_kernel import PERSONAL, assert_as_reference, personal, random_edges
 
@@ -214,18 +214,19 @@ def test_presets_and_table_document_the_new_parameters() -> None:
 
 
 def with_context_columns(
-    seed: int, n: int = 3000, *, absent: bool = False
+    seed: int, n: int = 3000, *, absent: bool = False, counts: type[np.generic] = np.float32
 ) -> tuple[dict[str, np.ndarray], Any]:
-    """Random edges plus the context columns (some NaN), or without them (``absent``)."""
+    """Random edges plus the context columns (some NaN), or without them (``absent``). Tree
+    counts as the graph stores them (float32, fractions: a tree counts as passed along the
+    metres within its reach) or of another dtype (whole counts)."""
     edge, eff = random_edges(seed, n)
     if absent:
         return edge, eff
     rng = np.random.default_rng(seed + 100)
     edge = dict(edge)
     for taxon in (*TREE_TAXA, "other", "unknown"):
-        edge[f"trees_{taxon}"] = np.where(rng.random(n) < 0.6, 0, rng.integers(0, 12, n)).astype(
-            np.uint16
-        )
+        passed = rng.integers(0, 12, n) * (rng.random(n) if counts == np.float32 else 1)
+        edge[f"trees_{taxon}"] = np.where(rng.random(n) < 0.6, 0, passed).astype(counts)
     for name in ("grass_share", "green_share"):
         share = rng.choice([0.0, 0.25, 1.0, 0.7], n).astype(np.float32)
         share[rng.random(n) < 0.05] = np.nan
@@ -235,6 +236,7 @@ def with_context_columns(
 
 CONTEXT_SETS = {
     "columns": with_context_columns(11),
+    "whole_counts": with_context_columns(13, counts=np.uint16),
     "absent": with_context_columns(12, absent=True),
 }
 CONDITIONS = st.builds(
@@ -264,6 +266,46 @@ def test_kernel_equals_the_reference_for_the_new_presets(preset: str, dark: bool
     edge, eff = CONTEXT_SETS["columns"]
     profile = load_preset(preset)
     assert_as_reference(profile, edge, eff, conditions)
+
+
+def test_the_tree_columns_are_read_in_place() -> None:
+    # the graph's float32 counts go to the weights pass as they are (no copy per metric); other
+    # dtypes, or a column the graph lacks (NaN), as float64 columns
+    edge, _ = CONTEXT_SETS["columns"]
+    m = len(edge["length_m"])
+    counts = context_columns(edge, m, trees=True)[0]
+    assert all(
+        np.shares_memory(c, edge[f"trees_{t}"]) for c, t in zip(counts, TREE_TAXA, strict=True)
+    )
+    assert not any(c.flags.writeable for c in counts)  # one type for numba, as a served graph
+    assert all(len(c) == 0 for c in context_columns(edge, m, trees=False)[0])
+    whole, _ = CONTEXT_SETS["whole_counts"]
+    assert all(c.dtype == np.float64 for c in context_columns(whole, m, trees=True)[0])
+    lacking = {k: v for k, v in edge.items() if k != "trees_tilia"}
+    columns = context_columns(lacking, m, trees=True)[0]
+    assert all(c.dtype == np.float64 for c in columns)
+    assert np.isnan(columns[TREE_TAXA.index("tilia")]).all()
+
+
+def test_a_pass_with_trees_in_flight_takes_the_graphs_columns_as_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the tree columns as the graph stores them fit the ahead-of-time build's signature (a
+    # guarded kernel's call that does not fit goes to numba's JIT, silently)
+    from accessibility_rules import _kernels
+    from accessibility_rules.kernel_signatures import arguments_fit
+
+    fits: list[bool] = []
+    built = _kernels.edge_weights
+
+    def spy(*args: Any) -> None:
+        fits.append(arguments_fit("accessibility_rules._kernels.edge_weights", args))
+        built(*args)
+
+    monkeypatch.setattr(_kernels, "edge_weights", spy)
+    edge, eff = CONTEXT_SETS["columns"]
+    compute_weights(load_preset("allergy"), edge, eff, Conditions((("betula", 3.0),)))
+    assert fits == [True]
 
 
 def _one_edge(**columns: Any) -> tuple[dict[str, np.ndarray], Any]:
