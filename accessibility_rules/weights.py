@@ -445,10 +445,12 @@ def context_columns(
     The counts are the graph's own float32 arrays, read in place: stacked into one float64
     array of edges × genera they were 1 MB of fresh memory on Kaiserslautern for every metric
     of a day when an avoided genus flies, 0.98 of the 2.35 ms an allergy preset took to weigh
-    a day of other pollen. Columns of another dtype (hand-built arrays), or a column the graph
-    lacks, give float64 columns (every value exact either way). All are read-only, as a served
+    a day of other pollen. A column the graph lacks is float32 NaN, as the graph's are (a graph
+    built before the columns existed still runs the build's pass, not numba's JIT); tree
+    columns of another dtype (hand-built arrays) give float64 ones (every value exact either
+    way). All are read-only, as a served
     graph's are: numba's JIT, where it runs, compiles the pass for one type of them."""
-    nan = _constant(m, np.nan, np.float64)
+    nan = _constant(m, np.nan, np.float32)  # the graph's dtype: the build's pass takes it
 
     def column(name: str) -> np.ndarray:
         value = edge.get(name)

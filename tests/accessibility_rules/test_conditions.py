@@ -270,7 +270,7 @@ def test_kernel_equals_the_reference_for_the_new_presets(preset: str, dark: bool
 
 def test_the_tree_columns_are_read_in_place() -> None:
     # the graph's float32 counts go to the weights pass as they are (no copy per metric); other
-    # dtypes, or a column the graph lacks (NaN), as float64 columns
+    # dtypes as float64 columns
     edge, _ = CONTEXT_SETS["columns"]
     m = len(edge["length_m"])
     counts = context_columns(edge, m, trees=True)[0]
@@ -281,10 +281,12 @@ def test_the_tree_columns_are_read_in_place() -> None:
     assert all(len(c) == 0 for c in context_columns(edge, m, trees=False)[0])
     whole, _ = CONTEXT_SETS["whole_counts"]
     assert all(c.dtype == np.float64 for c in context_columns(whole, m, trees=True)[0])
+    # a column the graph lacks: NaN (unknown) in the graph's dtype, the others still in place
     lacking = {k: v for k, v in edge.items() if k != "trees_tilia"}
     columns = context_columns(lacking, m, trees=True)[0]
-    assert all(c.dtype == np.float64 for c in columns)
+    assert all(c.dtype == np.float32 for c in columns)
     assert np.isnan(columns[TREE_TAXA.index("tilia")]).all()
+    assert np.shares_memory(columns[TREE_TAXA.index("betula")], edge["trees_betula"])
 
 
 def test_a_pass_with_trees_in_flight_takes_the_graphs_columns_as_built(
@@ -304,8 +306,11 @@ def test_a_pass_with_trees_in_flight_takes_the_graphs_columns_as_built(
 
     monkeypatch.setattr(_kernels, "edge_weights", spy)
     edge, eff = CONTEXT_SETS["columns"]
-    compute_weights(load_preset("allergy"), edge, eff, Conditions((("betula", 3.0),)))
-    assert fits == [True]
+    # a graph built before a column existed (a genus; the green and grass shares)
+    lacking = {k: v for k, v in edge.items() if k not in ("trees_tilia", "green_share")}
+    for columns in (edge, lacking):
+        compute_weights(load_preset("allergy"), columns, eff, Conditions((("betula", 3.0),)))
+    assert fits == [True, True]
 
 
 def _one_edge(**columns: Any) -> tuple[dict[str, np.ndarray], Any]:
