@@ -354,8 +354,9 @@ def edge_weights(
     (``trees``: the :data:`N_TREE_TAXA` tree genera's count columns, the graph's own arrays,
     ``trees_unknown``, ``grass_share``, ``green_share``; NaN where not known; ``trees`` may be
     empty columns when no tree taxon is in ``params``), the profile and the day's conditions
-    (``params``, ``flags``), the barrier passability of the profile's mobility class indexed by ``barrier + 1``, and
-    which surface and barrier codes the profile avoids (indexed by ``code + CODE_OFFSET``).
+    (``params``, ``flags``), the barrier passability of the profile's mobility class indexed by
+    ``barrier + 1``, and which surface and barrier codes the profile avoids (indexed by
+    ``code + CODE_OFFSET``).
     ``min_cost_per_m[0]`` receives the smallest ``cost_s / length_m`` over edges of positive
     length (0 if none).
 

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from accessibility_rules.pollen import TREE_TAXA
+
 #: A type code (see the module docstring).
 Code = str | tuple[Any, ...] | None
 
@@ -39,9 +41,9 @@ BOUND = ("f8[:]", "f8[:]", "f8", "f8", "f8", "f8[:,:]", "f8[:,:]", "f8")
 SEATS = ("f8[:]", "f8[:]", "f8[:]", "f8[:]")
 REST_ENDS = ("i8[:]", "f8[:]", "f8[:]")
 REST_WORK = ("i8[:]", "f8[:]", "f8[:]", "f8[:]", "f8[:]", "f8[:]")
-#: The tree genera's count columns of the weights pass (``accessibility_rules._kernels``'
-#: ``N_TREE_TAXA``, float32 as the graph stores them: read in place, not stacked).
-TREE_COLUMNS = ("f4[:]",) * 6
+#: The tree genera's count columns of the weights pass, one per genus (float32 as the graph
+#: stores them: read in place, not stacked).
+TREE_COLUMNS = ("f4[:]",) * len(TREE_TAXA)
 LABEL_POOL = ("i8[:]", "f8[:]", "f8[:]", "i8[:]", "i8[:]", "i8[:]", "u1[:]", "f8[:]", "i8[:]")
 
 _R = "routing._kernels."

@@ -233,6 +233,8 @@ if max(
     max(Limit), max(Unknown), max(getattr(_k, n) for n in dir(_k) if n.startswith("E_"))
 ) >= 1 << (8 * np.dtype(BITS_DTYPE).itemsize):  # pragma: no cover
     raise ImportError("a Limit, Unknown or event bit does not fit BITS_DTYPE")
+if len(TREE_TAXA) != _k.N_TREE_TAXA:  # pragma: no cover
+    raise ImportError("the weight kernel's tree genera and pollen.TREE_TAXA disagree")
 
 
 def cares_about_signals(profile: Profile) -> bool:
@@ -431,7 +433,7 @@ def _read_only(a: np.ndarray) -> np.ndarray:
 
 
 #: The tree columns the weights pass is given when no avoided tree genus flies (it reads none).
-_NO_TREE_COLUMNS = tuple(_read_only(np.empty(0, dtype=np.float32)) for _ in TREE_TAXA)
+_NO_TREE_COLUMNS = (_constant(0, 0.0, np.float32),) * len(TREE_TAXA)
 
 
 def context_columns(
@@ -448,8 +450,8 @@ def context_columns(
     a day of other pollen. A column the graph lacks is float32 NaN, as the graph's are (a graph
     built before the columns existed still runs the build's pass, not numba's JIT); tree
     columns of another dtype (hand-built arrays) give float64 ones (every value exact either
-    way). All are read-only, as a served
-    graph's are: numba's JIT, where it runs, compiles the pass for one type of them."""
+    way). All are read-only, as a served graph's are: numba's JIT, where it runs, compiles the
+    pass for one type of them."""
     nan = _constant(m, np.nan, np.float32)  # the graph's dtype: the build's pass takes it
 
     def column(name: str) -> np.ndarray:

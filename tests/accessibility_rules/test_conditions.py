@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accessibility_rules import _kernels
 from accessibility_rules.attributes import Tri
 from accessibility_rules.conditions import (
     BERLIN,
@@ -25,6 +26,7 @@ from accessibility_rules.conditions import (
     resolve_conditions,
     sun_times,
 )
+from accessibility_rules.kernel_signatures import arguments_fit
 from accessibility_rules.pollen import (
     POLLEN_TAXA,
     TREE_TAXA,
@@ -294,9 +296,6 @@ def test_a_pass_with_trees_in_flight_takes_the_graphs_columns_as_built(
 ) -> None:
     # the tree columns as the graph stores them fit the ahead-of-time build's signature (a
     # guarded kernel's call that does not fit goes to numba's JIT, silently)
-    from accessibility_rules import _kernels
-    from accessibility_rules.kernel_signatures import arguments_fit
-
     fits: list[bool] = []
     built = _kernels.edge_weights
 
