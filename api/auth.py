@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.cpu import run_cpu
 from api.db.models import ROLES, ApiKey
 from api.errors import ApiError
-from api.obstacles.schemas import no_control_characters
+from api.obstacles.schemas import no_control_characters, no_lone_surrogates
 from api.schemas import ErrorBody
 
 #: Bytes of randomness of a key (``secrets.token_urlsafe``: 43 characters).
@@ -74,15 +74,16 @@ def hash_key(key: str) -> str:
 
 
 def check_key_name(name: str) -> str:
-    """The name stripped; ValueError when it is blank, too long or holds control characters
-    (it becomes the author of every change made with the key)."""
+    """The name stripped; ValueError when it is blank, too long or holds control characters or
+    lone surrogates (bytes of a command line that are not UTF-8 decode to them; it becomes the
+    author of every change made with the key)."""
     name = name.strip()
     if not name:
         raise ValueError("a key needs a name (who it belongs to), not a blank one")
     if len(name) > KEY_NAME_MAX:
         raise ValueError(f"a key's name has at most {KEY_NAME_MAX} characters, got {len(name)}")
     try:
-        no_control_characters(name)
+        no_lone_surrogates(no_control_characters(name))
     except ValueError as exc:
         raise ValueError(f"a key's name {exc}") from None
     return name

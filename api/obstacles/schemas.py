@@ -52,9 +52,11 @@ ID_PATTERN = r"^[A-Za-z0-9_-][A-Za-z0-9._~-]{0,35}$"
 ID_MAX_LENGTH = 36
 _ID_RE = re.compile(ID_PATTERN)
 #: Text without control characters (C0, DEL and C1; NUL breaks PostgreSQL) except tab, newline and
-#: carriage return.
-TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+#: carriage return, and without lone UTF-16 surrogates (JSON may escape one, ``"\\ud800"``; it is
+#: no character, UTF-8 cannot encode it, and neither database stores it as text).
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]*$"
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 
 
 def no_control_characters(value: str) -> str:
@@ -64,6 +66,19 @@ def no_control_characters(value: str) -> str:
         raise ValueError(
             f"must not contain control characters (found U+{ord(found.group()):04X} "
             f"at position {found.start()})"
+        )
+    return value
+
+
+def no_lone_surrogates(value: str) -> str:
+    """``value`` unless it holds a lone UTF-16 surrogate (U+D800-U+DFFF): a text to store must
+    be one UTF-8 can encode. pydantic lets one through a plain or optional ``str`` field (a
+    report's ``contact`` reached the database and failed there, a 500)."""
+    found = _SURROGATE_RE.search(value)
+    if found is not None:
+        raise ValueError(
+            f"must be Unicode text (found the lone surrogate U+{ord(found.group()):04X} at "
+            f"position {found.start()})"
         )
     return value
 
@@ -81,9 +96,13 @@ def is_valid_id(value: str) -> bool:
     return _ID_RE.fullmatch(value) is not None and value not in RESERVED_IDS
 
 
-#: Free text of a request: no control characters except tab and line breaks (OpenAPI: pattern).
+#: Free text of a request: no control characters except tab and line breaks, no lone surrogates
+#: (OpenAPI: pattern).
 Text = Annotated[
-    str, AfterValidator(no_control_characters), Field(json_schema_extra={"pattern": TEXT_PATTERN})
+    str,
+    AfterValidator(no_control_characters),
+    AfterValidator(no_lone_surrogates),
+    Field(json_schema_extra={"pattern": TEXT_PATTERN}),
 ]
 #: An obstacle's or report's id, as in a URL path.
 ObjectId = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=ID_MAX_LENGTH)]

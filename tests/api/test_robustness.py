@@ -230,6 +230,43 @@ def test_c1_control_characters_are_refused_in_texts(
     assert fine.status_code == 201, fine.text  # no-break space and letters beyond are text
 
 
+def test_lone_surrogates_are_refused_in_every_stored_text(
+    api: TestClient, keys: dict[str, dict[str, str]], on_route: list[float]
+) -> None:
+    """JSON may escape a lone surrogate (``"\\ud800"``), which is no character: UTF-8 cannot
+    encode it, so neither database can store it. A report's ``contact`` (an optional text, which
+    pydantic let through) reached the database and failed there, a 500 (a hostile-input battery,
+    2026-12-06). Sent as the JSON text an app would send (escaped: httpx cannot encode it)."""
+    staff, admin = keys["staff"], keys["admin"]
+    point = {"type": "Point", "coordinates": on_route}
+
+    def send(method: str, url: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
+        raw = json.dumps(body).encode()  # ensure_ascii: "\\ud800" as six characters
+        assert b"\\ud" in raw
+        return api.request(method, url, content=raw, headers=headers | {"content-type": "application/json"})  # fmt: skip
+
+    for field, text in (("contact", "\ud800@example.org"), ("description", "Aufzug \udfff")):
+        report = {"geometry": point, "description": "Aufzug defekt"} | {field: text}
+        body = assert_error(send("POST", "/reports", report, {}), 422, "invalid_request")
+        field_named(body, field)
+        assert "lone surrogate" in body["message"] or "unicode" in body["message"], body
+    refused = send("POST", "/obstacles", obstacle_body(on_route, reason="Bau\ud83dstelle"), staff)
+    field_named(assert_error(refused, 422, "invalid_request"), "reason")
+    oid = create(api, staff, obstacle_body(on_route))["id"]
+    patched = send("PATCH", f"/obstacles/{oid}", {"version": 1, "reason": "\udc00"}, staff)
+    field_named(assert_error(patched, 422, "invalid_request"), "reason")
+    feature = {"type": "Feature", "geometry": point, "properties": {"effect": {"closed": True}, "reason": "x", "author": "a\ud800"}}  # fmt: skip
+    imported = send("POST", "/obstacles/import", {"type": "FeatureCollection", "features": [feature]}, admin)  # fmt: skip
+    errors = assert_error(imported, 422, "import_failed")["details"]["errors"]
+    assert [(e["code"], e["message"].split(":")[0]) for e in errors] == [("invalid_properties", "author")]  # fmt: skip
+    # a pair of surrogates is one character beyond the first plane: text like any other
+    fine = send("POST", "/reports", {"geometry": point, "description": "Rampe \U0001F6A7 gesperrt"}, {})  # fmt: skip
+    assert fine.status_code == 201, fine.text
+    listed = api.get("/reports", headers=staff).json()["reports"]
+    assert "Rampe \U0001f6a7 gesperrt" in [r["description"] for r in listed]
+    assert api.get(f"/obstacles/{oid}", headers=staff).json()["version"] == 1  # nothing changed
+
+
 # ------------------------------------------------------------------------------------ import
 
 
@@ -372,7 +409,7 @@ def test_reports_in_the_area_and_at_its_edge_are_taken(
 # ------------------------------------------------------------------------ the command line
 
 
-@pytest.mark.parametrize("name", ["  ", "", "\t", "a\x00b", "x" * 201])
+@pytest.mark.parametrize("name", ["  ", "", "\t", "a\x00b", "x" * 201, "ab\udcffc"])
 def test_keys_create_with_a_bad_name_is_one_line_and_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
