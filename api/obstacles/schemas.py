@@ -52,7 +52,7 @@ ID_PATTERN = r"^[A-Za-z0-9_-][A-Za-z0-9._~-]{0,35}$"
 ID_MAX_LENGTH = 36
 _ID_RE = re.compile(ID_PATTERN)
 #: Text without control characters (C0, DEL and C1; NUL breaks PostgreSQL) except tab, newline and
-#: carriage return, and without lone UTF-16 surrogates (JSON may escape one, ``"\\ud800"``; it is
+#: carriage return, and without lone UTF-16 surrogates (JSON may escape one, ``"\ud800"``; it is
 #: no character, UTF-8 cannot encode it, and neither database stores it as text).
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]*$"
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
