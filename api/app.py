@@ -5,6 +5,7 @@ Run with ``stufenlos serve`` (uvicorn). Settings come from the environment (:mod
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -296,6 +297,9 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
         try:
             yield
         finally:
+            # runs of the testers end at their next step, before the interpreter would end
+            # their threads inside a library's C++ code (an abort)
+            await asyncio.get_running_loop().run_in_executor(None, app.state.bench_jobs.stop)
             poll_ahead = getattr(app.state, "poll_ahead", None)
             if poll_ahead is not None:
                 await poll_ahead.aclose()  # before the database it polls is released

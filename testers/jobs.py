@@ -4,7 +4,10 @@ A job is ``stufenlos bench`` on the serving router: random pairs (seed), every p
 same ``results.csv``, ``summary.json`` and plots, written to ``<dir>/<id>/``. It runs in a thread
 of the worker that accepted it, with its progress (routes done / routes) in ``job.json``; at
 most ``max_running`` jobs at once. The folder is the record: runs are listed after a restart, and
-one that was running when the server stopped is listed as ``interrupted``.
+one that was running when the server stopped is listed as ``interrupted``. A worker that stops
+(the app's shutdown) stops its runs first (:meth:`BenchJobs.stop`): each ends at its next step
+with that status; a run's thread left in the plotting or routing code of a C++ library when
+the interpreter exits aborted the process ("terminate called without an active exception").
 """
 
 from __future__ import annotations
@@ -33,8 +36,17 @@ PLOT_NAME = re.compile(r"^[a-z0-9_]{1,40}$")
 _CHUNK = 10  # pairs per progress step
 
 
+#: Longest wait of :meth:`BenchJobs.stop` for the runs to end (a step is 10 pairs per profile, the
+#: plots a second or two).
+STOP_WAIT_S = 10.0
+
+
 class JobLimitError(Exception):
     """Too many runs are going on at once."""
+
+
+class _StoppedError(Exception):
+    """The server is stopping: the run ends at this step (:meth:`BenchJobs.stop`)."""
 
 
 class UnknownRunError(KeyError):
@@ -54,6 +66,7 @@ class BenchJobs:
         self._lock = threading.Lock()
         self._running: dict[str, threading.Thread] = {}
         self._state: dict[str, dict[str, Any]] = {}
+        self._stopping = threading.Event()
 
     # --- records ---------------------------------------------------------------------------
     def _dir(self, run_id: str) -> Path:
@@ -158,6 +171,8 @@ class BenchJobs:
             "pid": os.getpid(),
         }
         with self._lock:
+            if self._stopping.is_set():
+                raise JobLimitError("the server is stopping: no new benchmark run")
             alive = [i for i, t in self._running.items() if t.is_alive()]
             for done in set(self._running) - set(alive):
                 del self._running[done]
@@ -171,6 +186,23 @@ class BenchJobs:
             self._running[run_id] = thread
         thread.start()
         return dict(record)
+
+    def stop(self, wait_s: float = STOP_WAIT_S) -> builtins.list[str]:
+        """Stop every run of this process: none starts any more, each running one ends at its
+        next step as ``interrupted``; wait up to ``wait_s`` seconds for their threads. The ids
+        of the runs still going after the wait (none, unless a step outlasts it)."""
+        self._stopping.set()
+        with self._lock:
+            threads = dict(self._running)
+        deadline = time.monotonic() + wait_s
+        for thread in threads.values():
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return [run_id for run_id, thread in threads.items() if thread.is_alive()]
+
+    def _step(self) -> None:
+        """Raise :class:`_StoppedError` when the server is stopping (between a run's steps)."""
+        if self._stopping.is_set():
+            raise _StoppedError
 
     def _update(self, record: dict[str, Any], **changes: Any) -> None:
         with self._lock:
@@ -208,11 +240,13 @@ class BenchJobs:
             t_pairs = time.perf_counter()
             for profile in profiles:
                 for i in range(0, len(pairs), _CHUNK):
+                    self._step()
                     chunk = pairs[i : i + _CHUNK]
                     results.extend(worker.run(profile, chunk))
                     done += len(chunk)
                     self._update(record, progress=round(0.9 * done / total, 4))
             wall = time.perf_counter() - t_pairs
+            self._step()
             write_results_csv(results, out / "results.csv")
             written = plot_all(router, results, pairs, profiles, out)
             meta = graph.meta
@@ -254,6 +288,8 @@ class BenchJobs:
                 record, status="done", progress=1.0, finished_at=_now(), plots=plots,
                 summary=_brief(summary),
             )  # fmt: skip
+        except _StoppedError:
+            self._finish(record, status="interrupted", finished_at=_now(), error="the server stopped")  # fmt: skip
         except Exception as exc:  # the job's failure is its record, never the server's
             self._finish(record, status="failed", finished_at=_now(), error=f"{type(exc).__name__}: {exc}")  # fmt: skip
         finally:  # freed even when the last record could not be written

@@ -381,6 +381,46 @@ def test_bench_runs_survive_a_restart(
     assert after[ghost["id"]]["status"] == "interrupted"
 
 
+def test_a_stopping_server_ends_its_runs_as_interrupted(
+    centre_graph_dir: Path, tmp_path: Path
+) -> None:
+    """The app's shutdown stops the runs of its worker at their next step, recorded as
+    ``interrupted``, before the interpreter ends: a run's thread ended by the interpreter's exit
+    inside a library's C++ code aborted the process ("terminate called without an active
+    exception", found by a fuzzer that stopped its app while a run went on). A stopped
+    ``BenchJobs`` starts no run."""
+    from api.app import create_app
+    from api.auth import create_key
+    from api.settings import Settings
+    from testers.jobs import BenchJobs, JobLimitError
+
+    settings = Settings(
+        graph_dir=centre_graph_dir, database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
+        bench_dir=tmp_path / "bench", max_bench_pairs=2000, console_dir=tmp_path / "no-console",
+    )  # fmt: skip
+    app = create_app(settings)
+    with TestClient(app) as client:
+        _, key = create_key(app.state.db, "tester of the tests", "tester")
+        tester = {"Authorization": f"Bearer {key}"}
+        body = {"pairs": 2000, "seed": 5, "profiles": ["wheelchair", "walk", "blind"]}
+        started = client.post("/bench/runs", json=body, headers=tester)
+        assert started.status_code == 202, started.text
+        run_id = started.json()["id"]
+        jobs: BenchJobs = app.state.bench_jobs
+        thread = jobs._running[run_id]
+        t0 = time.monotonic()
+    # the lifespan's end stopped the run and waited for its thread
+    assert not thread.is_alive()
+    assert time.monotonic() - t0 < 10
+    record = BenchJobs(tmp_path / "bench").get(run_id)
+    assert record["status"] == "interrupted", record
+    assert record["error"] == "the server stopped"
+    assert record["finished_at"] is not None
+    assert 0.0 <= record["progress"] < 0.9
+    with pytest.raises(JobLimitError, match="stopping"):
+        jobs.start(app.state.router, 2, 0, ["walk"])
+
+
 def test_bench_needs_a_tester_key(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
     assert client.get("/bench/runs").status_code == 401
     assert client.get("/bench/runs").json()["code"] == "unauthorized"
