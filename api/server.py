@@ -53,6 +53,73 @@ def body_timeout_s() -> float:
     return float(value) if value else DEFAULT_BODY_TIMEOUT_S
 
 
+#: The largest request head (request line and headers) a connection may send, in bytes: the
+#: h11 protocol's limit too (``h11_max_incomplete_event_size``). An API request's head is a few
+#: hundred bytes; nginx allows 32 KB by default, Node.js 16 KB.
+MAX_HEAD_BYTES = 16 * 1024
+#: How long a connection refused for its head's size is still read (and its bytes dropped)
+#: before it is closed, so that a client still sending reads its 431 (nginx: lingering close).
+LINGER_S = 2.0
+
+
+class _HeadSize:
+    """Answer 431 and close a connection whose request head grows past
+    :data:`MAX_HEAD_BYTES`. httptools buffers a header until its end, however long: one request
+    with a 50 MB header held 50 MB of the worker until it was read, and was answered (found by
+    a hostile-input battery; twenty such requests would have taken a worker past a gigabyte).
+
+    The bytes of a head are counted as they arrive, from a request's first byte (the
+    connection's start, the end of the request before) up to the blank line that ends the
+    head; a body is never counted. A request pipelined behind another in the same read starts
+    being counted with the next read (at most one read, 256 kB, goes uncounted)."""
+
+    transport: asyncio.Transport
+    loop: asyncio.AbstractEventLoop
+    _head_seen: int = 0  # bytes of the current request's head so far; -1: the head is complete
+    _head_tail: bytes = b""  # the last bytes read of it (a CRLFCRLF split between two reads)
+    _refused: bool = False  # answered 431: what else arrives is read and dropped, then closed
+
+    def _head_too_large(self, data: bytes) -> bool:
+        """Count ``data`` into the current head; whether the head is now too large."""
+        if self._head_seen < 0:
+            return False
+        window = self._head_tail + data
+        end = window.find(b"\r\n\r\n")
+        if end >= 0:  # the head ends in this read
+            self._head_seen += end + 4 - len(self._head_tail)
+            over = self._head_seen > MAX_HEAD_BYTES
+            self._head_seen, self._head_tail = -1, b""
+            return over
+        self._head_seen += len(data)
+        self._head_tail = window[-3:]
+        return self._head_seen > MAX_HEAD_BYTES
+
+    def _next_head(self) -> None:
+        """The request is in: the connection's next bytes are the next request's head."""
+        self._head_seen, self._head_tail = 0, b""
+
+    def _write_431(self) -> None:
+        """The 431 in the API's error shape, then the connection's end: the write side at once,
+        the read side after :data:`LINGER_S`, what the client still sends meanwhile read and
+        dropped (closed at once, the unread bytes made the system reset the connection, and a
+        client still sending lost the answer before it read it)."""
+        if self.transport.is_closing() or self._refused:
+            return
+        self._refused = True
+        headers, body, rid = error_answer(
+            "header_too_large",
+            f"the request's head (request line and headers) is larger than {MAX_HEAD_BYTES} bytes",
+        )
+        head = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
+        self.transport.write(
+            b"HTTP/1.1 431 Request Header Fields Too Large\r\n" + head + b"\r\n" + body
+        )
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(LINGER_S, self.transport.close)
+        log_request(rid, None, None, 431, time.perf_counter(), error_code="header_too_large")
+
+
 class _HeadTimeout:
     """Close a connection that sends no complete request head within the timeout, or not the
     whole body of a request within the body timeout (and hand the process's request tasks to
@@ -160,11 +227,16 @@ def malformed_request_answer(problem: str) -> tuple[list[tuple[bytes, bytes]], b
     API's error shape and headers, where uvicorn wrote ``Invalid HTTP request received.`` as
     plain text without them (found by a hostile-input battery). The connection is closed after
     it, as uvicorn does."""
+    return error_answer("invalid_request", f"malformed HTTP request: {problem}")
+
+
+def error_answer(code: str, message: str) -> tuple[list[tuple[bytes, bytes]], bytes, str]:
+    """The headers, body and request id of an error the protocol answers itself, before any
+    request reached the app (:func:`malformed_request_answer`, a head too large): the API's
+    error shape and headers, ``Connection: close``."""
     rid = new_request_id()
-    body = json.dumps(
-        {"code": "invalid_request", "message": f"malformed HTTP request: {problem}", "details": {}},
-        ensure_ascii=True,
-    ).encode("ascii")
+    problem = {"code": code, "message": message, "details": {}}
+    body = json.dumps(problem, ensure_ascii=True).encode("ascii")
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode("ascii")),
@@ -176,11 +248,17 @@ def malformed_request_answer(problem: str) -> tuple[list[tuple[bytes, bytes]], b
 
 
 class HeadTimeoutHttpToolsProtocol(
-    _HeadTimeout, CountedConnection, DirectRoutes, HttpToolsProtocol
+    _HeadSize, _HeadTimeout, CountedConnection, DirectRoutes, HttpToolsProtocol
 ):
-    """uvicorn's httptools protocol with a head-read timeout, answering a well-formed route
-    request itself (:class:`api.direct.DirectRoutes`), counted in its worker's share of the
-    connections (:class:`api.balance.CountedConnection`)."""
+    """uvicorn's httptools protocol with a head-read timeout and a head-size limit, answering a
+    well-formed route request itself (:class:`api.direct.DirectRoutes`), counted in its
+    worker's share of the connections (:class:`api.balance.CountedConnection`)."""
+
+    def data_received(self, data: bytes) -> None:
+        if self._refused or self._head_too_large(data):
+            self._write_431()  # once; later bytes are dropped
+            return
+        super().data_received(data)
 
     def on_headers_complete(self) -> None:
         self._arm_body_timer()
@@ -189,6 +267,7 @@ class HeadTimeoutHttpToolsProtocol(
 
     def on_message_complete(self) -> None:
         self._stop_head_timer()  # the body is in
+        self._next_head()
         super().on_message_complete()
 
 
@@ -239,7 +318,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "forwarded_allow_ips": allow or None,
         "limit_concurrency": settings.max_connections,
         "timeout_keep_alive": settings.keep_alive_s,
-        "h11_max_incomplete_event_size": 16 * 1024,
+        "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
         "server_header": False,
         "ws": "none",
     }
