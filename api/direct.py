@@ -215,6 +215,7 @@ class DirectRoutes:
     access_logger: Any
     access_log: bool
     _direct: _Pending | None = None
+    _answering: Any = None  # the cycle whose app runs (api.reading: told when the client goes)
 
     def on_headers_complete(self) -> None:
         pending = self._direct_head()
@@ -410,6 +411,7 @@ class DirectRoutes:
         cycle.message_event.set()  # the whole body is there
         if self.cycle is None or isinstance(self.cycle, _Busy) or self.cycle.response_complete:
             self.cycle = cycle  # (a pipelined request already parsed stays the current one)
+        self._answering = cycle
         self._request_task(cycle.run_asgi(self.app))
 
     def _request_task(self, work: Coroutine[Any, Any, None]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import json
 import os
 import signal
 import socket
@@ -24,8 +23,8 @@ from api.affinity import WorkerLoads, available_cpus, set_loop_home, worker_cpus
 from api.balance import BalancedServer, ConnectionShares, CountedConnection
 from api.direct import DirectRoutes
 from api.inflight import track
-from api.middleware import REQUEST_ID_HEADER, log_request, new_request_id
-from api.security_headers import API_HEADERS
+from api.middleware import log_request
+from api.reading import MAX_HEAD_BYTES, BoundedReads, error_answer
 
 if TYPE_CHECKING:
     from accessibility_rules.conditions import Conditions
@@ -51,73 +50,6 @@ def body_timeout_s() -> float:
     """The body-read timeout of this process (``STUFENLOS_BODY_TIMEOUT_S``, else 30 s)."""
     value = os.environ.get(BODY_TIMEOUT_ENV)
     return float(value) if value else DEFAULT_BODY_TIMEOUT_S
-
-
-#: The largest request head (request line and headers) a connection may send, in bytes: the
-#: h11 protocol's limit too (``h11_max_incomplete_event_size``). An API request's head is a few
-#: hundred bytes; nginx allows 32 KB by default, Node.js 16 KB.
-MAX_HEAD_BYTES = 16 * 1024
-#: How long a connection refused for its head's size is still read (and its bytes dropped)
-#: before it is closed, so that a client still sending reads its 431 (nginx: lingering close).
-LINGER_S = 2.0
-
-
-class _HeadSize:
-    """Answer 431 and close a connection whose request head grows past
-    :data:`MAX_HEAD_BYTES`. httptools buffers a header until its end, however long: one request
-    with a 50 MB header held 50 MB of the worker until it was read, and was answered (found by
-    a hostile-input battery; twenty such requests would have taken a worker past a gigabyte).
-
-    The bytes of a head are counted as they arrive, from a request's first byte (the
-    connection's start, the end of the request before) up to the blank line that ends the
-    head; a body is never counted. A request pipelined behind another in the same read starts
-    being counted with the next read (at most one read, 256 kB, goes uncounted)."""
-
-    transport: asyncio.Transport
-    loop: asyncio.AbstractEventLoop
-    _head_seen: int = 0  # bytes of the current request's head so far; -1: the head is complete
-    _head_tail: bytes = b""  # the last bytes read of it (a CRLFCRLF split between two reads)
-    _refused: bool = False  # answered 431: what else arrives is read and dropped, then closed
-
-    def _head_too_large(self, data: bytes) -> bool:
-        """Count ``data`` into the current head; whether the head is now too large."""
-        if self._head_seen < 0:
-            return False
-        window = self._head_tail + data
-        end = window.find(b"\r\n\r\n")
-        if end >= 0:  # the head ends in this read
-            self._head_seen += end + 4 - len(self._head_tail)
-            over = self._head_seen > MAX_HEAD_BYTES
-            self._head_seen, self._head_tail = -1, b""
-            return over
-        self._head_seen += len(data)
-        self._head_tail = window[-3:]
-        return self._head_seen > MAX_HEAD_BYTES
-
-    def _next_head(self) -> None:
-        """The request is in: the connection's next bytes are the next request's head."""
-        self._head_seen, self._head_tail = 0, b""
-
-    def _write_431(self) -> None:
-        """The 431 in the API's error shape, then the connection's end: the write side at once,
-        the read side after :data:`LINGER_S`, what the client still sends meanwhile read and
-        dropped (closed at once, the unread bytes made the system reset the connection, and a
-        client still sending lost the answer before it read it)."""
-        if self.transport.is_closing() or self._refused:
-            return
-        self._refused = True
-        headers, body, rid = error_answer(
-            "header_too_large",
-            f"the request's head (request line and headers) is larger than {MAX_HEAD_BYTES} bytes",
-        )
-        head = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
-        self.transport.write(
-            b"HTTP/1.1 431 Request Header Fields Too Large\r\n" + head + b"\r\n" + body
-        )
-        if self.transport.can_write_eof():
-            self.transport.write_eof()
-        self.loop.call_later(LINGER_S, self.transport.close)
-        log_request(rid, None, None, 431, time.perf_counter(), error_code="header_too_large")
 
 
 class _HeadTimeout:
@@ -230,38 +162,17 @@ def malformed_request_answer(problem: str) -> tuple[list[tuple[bytes, bytes]], b
     return error_answer("invalid_request", f"malformed HTTP request: {problem}")
 
 
-def error_answer(code: str, message: str) -> tuple[list[tuple[bytes, bytes]], bytes, str]:
-    """The headers, body and request id of an error the protocol answers itself, before any
-    request reached the app (:func:`malformed_request_answer`, a head too large): the API's
-    error shape and headers, ``Connection: close``."""
-    rid = new_request_id()
-    problem = {"code": code, "message": message, "details": {}}
-    body = json.dumps(problem, ensure_ascii=True).encode("ascii")
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode("ascii")),
-        (b"connection", b"close"),
-        *API_HEADERS,
-        (REQUEST_ID_HEADER, rid.encode("ascii")),
-    ]
-    return headers, body, rid
-
-
 class HeadTimeoutHttpToolsProtocol(
-    _HeadSize, _HeadTimeout, CountedConnection, DirectRoutes, HttpToolsProtocol
+    BoundedReads, _HeadTimeout, CountedConnection, DirectRoutes, HttpToolsProtocol
 ):
-    """uvicorn's httptools protocol with a head-read timeout and a head-size limit, answering a
-    well-formed route request itself (:class:`api.direct.DirectRoutes`), counted in its
-    worker's share of the connections (:class:`api.balance.CountedConnection`)."""
-
-    def data_received(self, data: bytes) -> None:
-        if self._refused or self._head_too_large(data):
-            self._write_431()  # once; later bytes are dropped
-            return
-        super().data_received(data)
+    """uvicorn's httptools protocol with a head-read timeout, a head-size limit and a bounded
+    pipeline (:class:`api.reading.BoundedReads`), answering a well-formed route request itself
+    (:class:`api.direct.DirectRoutes`), counted in its worker's share of the connections
+    (:class:`api.balance.CountedConnection`)."""
 
     def on_headers_complete(self) -> None:
         self._arm_body_timer()
+        self._head_ends()
         self.first_head()  # the request's task (if it gets one) is made just below
         super().on_headers_complete()
 
