@@ -67,6 +67,18 @@ def error_answer(code: str, message: str) -> tuple[list[tuple[bytes, bytes]], by
     return headers, body, rid
 
 
+def write_error_answer(
+    transport: asyncio.Transport, status: int, reason: bytes, code: str, message: str
+) -> None:
+    """Write the :func:`error_answer` of ``code`` with status ``status`` onto ``transport`` and
+    log its access line (the caller ends the connection)."""
+    headers, body, rid = error_answer(code, message)
+    head = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
+    status_line = b"HTTP/1.1 %d %s\r\n" % (status, reason)
+    transport.write(status_line + head + b"\r\n" + body)
+    log_request(rid, None, None, status, time.perf_counter(), error_code=code)
+
+
 class PipelineFlow(FlowControl):
     """uvicorn's flow control of a connection, except that reading resumes only when its
     ``pipeline`` (the protocol's queue) holds fewer than :data:`MAX_PIPELINED` requests, and
@@ -179,19 +191,14 @@ class BoundedReads:
         self._held = b""
         if self.transport.is_closing():
             return
-        headers, body, rid = error_answer(
-            "header_too_large",
+        write_error_answer(
+            self.transport, 431, b"Request Header Fields Too Large", "header_too_large",
             f"the request's head (request line and headers) is larger than {MAX_HEAD_BYTES} bytes",
-        )
-        head = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
-        self.transport.write(
-            b"HTTP/1.1 431 Request Header Fields Too Large\r\n" + head + b"\r\n" + body
-        )
+        )  # fmt: skip
         if self.transport.can_write_eof():
             self.transport.write_eof()
         self.flow.resume_reading()  # (the bytes still coming are read and dropped)
         self.loop.call_later(LINGER_S, self.transport.close)
-        log_request(rid, None, None, 431, time.perf_counter(), error_code="header_too_large")
 
     def _start_asgi_task(self, cycle: Any, app: Any) -> None:
         self._answering = cycle

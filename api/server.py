@@ -23,8 +23,7 @@ from api.affinity import WorkerLoads, available_cpus, set_loop_home, worker_cpus
 from api.balance import BalancedServer, ConnectionShares, CountedConnection
 from api.direct import DirectRoutes
 from api.inflight import track
-from api.middleware import log_request
-from api.reading import MAX_HEAD_BYTES, BoundedReads, error_answer
+from api.reading import MAX_HEAD_BYTES, BoundedReads, write_error_answer
 
 if TYPE_CHECKING:
     from accessibility_rules.conditions import Conditions
@@ -121,7 +120,7 @@ class _HeadTimeout:
         a WebSocket library. The access line records the request."""
 
     def send_400_response(self, msg: str) -> None:
-        """A malformed request's 400 in the API's shape (:func:`malformed_request_answer`),
+        """A malformed request's 400 in the API's shape (:meth:`_write_400`),
         after the answer to a whole request before it on the connection that is still being
         made (pipelined): uvicorn wrote the 400 at once and closed the connection, and that
         request, well-formed, went unanswered (found by a hostile-input battery: a
@@ -143,23 +142,16 @@ class _HeadTimeout:
         self._write_400(msg)
 
     def _write_400(self, msg: str) -> None:
-        """Write the 400 of :meth:`send_400_response`, log it and close the connection."""
+        """Write the 400 of :meth:`send_400_response` and close the connection, as uvicorn does:
+        in the API's error shape and headers, where uvicorn wrote ``Invalid HTTP request
+        received.`` as plain text without them (a bad chunk size, ``Content-Length`` with
+        ``Transfer-Encoding``, a control byte in a header …; found by a hostile-input
+        battery)."""
         if self.transport.is_closing():  # the client has gone meanwhile
             return
-        headers, body, rid = malformed_request_answer(msg.rstrip("."))
-        head = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
-        self.transport.write(b"HTTP/1.1 400 Bad Request\r\n" + head + b"\r\n" + body)
+        problem = f"malformed HTTP request: {msg.rstrip('.')}"
+        write_error_answer(self.transport, 400, b"Bad Request", "invalid_request", problem)
         self.transport.close()
-        log_request(rid, None, None, 400, time.perf_counter(), error_code="invalid_request")
-
-
-def malformed_request_answer(problem: str) -> tuple[list[tuple[bytes, bytes]], bytes, str]:
-    """The headers, body and request id of the 400 a malformed HTTP request gets (a bad chunk
-    size, ``Content-Length`` with ``Transfer-Encoding``, a control byte in a header …): the
-    API's error shape and headers, where uvicorn wrote ``Invalid HTTP request received.`` as
-    plain text without them (found by a hostile-input battery). The connection is closed after
-    it, as uvicorn does."""
-    return error_answer("invalid_request", f"malformed HTTP request: {problem}")
 
 
 class HeadTimeoutHttpToolsProtocol(

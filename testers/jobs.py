@@ -187,17 +187,15 @@ class BenchJobs:
         thread.start()
         return dict(record)
 
-    def stop(self, wait_s: float = STOP_WAIT_S) -> builtins.list[str]:
+    def stop(self, wait_s: float = STOP_WAIT_S) -> None:
         """Stop every run of this process: none starts any more, each running one ends at its
-        next step as ``interrupted``; wait up to ``wait_s`` seconds for their threads. The ids
-        of the runs still going after the wait (none, unless a step outlasts it)."""
+        next step as ``interrupted``; wait up to ``wait_s`` seconds for their threads."""
         self._stopping.set()
         with self._lock:
             threads = dict(self._running)
         deadline = time.monotonic() + wait_s
         for thread in threads.values():
             thread.join(max(0.0, deadline - time.monotonic()))
-        return [run_id for run_id, thread in threads.items() if thread.is_alive()]
 
     def _step(self) -> None:
         """Raise :class:`_StoppedError` when the server is stopping (between a run's steps)."""
