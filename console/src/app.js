@@ -32,6 +32,9 @@ function el(tag, attrs = {}, ...kids) {
   for (const c of kids) n.append(c);
   return n;
 }
+// A tooltip's content as text: Leaflet puts a string into the page as HTML, and what the map
+// shows comes from the data (OSM names, a citizen's report, an obstacle's reason).
+const tip = (text) => el("span", { text: String(text) });
 const num = (x, d = 0) => (x == null || Number.isNaN(x) ? "–" : Number(x).toLocaleString(state.lang, { maximumFractionDigits: d }));
 function parsePoint(s) {
   const m = String(s).trim().match(/^(-?\d+(?:\.\d+)?)\s*[,; ]\s*(-?\d+(?:\.\d+)?)$/);
@@ -114,18 +117,18 @@ function setupMap() {
   map.attributionControl.addAttribution('© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors');
   networkLayer = L.geoJSON(null, {
     style: (f) => ({ color: colourFor(f.properties), weight: 4, dashArray: f.properties.known || $("attr-select").value === "known" ? null : "5 4", opacity: 0.9 }),
-    onEachFeature: (f, layer) => layer.bindTooltip(`${f.properties.label ?? f.properties.value ?? t("unknown")}`),
+    onEachFeature: (f, layer) => layer.bindTooltip(tip(`${f.properties.label ?? f.properties.value ?? t("unknown")}`)),
   }).addTo(map);
   const dot = (colour) => (f, ll) => L.circleMarker(ll, { radius: 5, color: "#1a1a1a", weight: 1, fillColor: colour, fillOpacity: 0.9 });
-  seatsLayer = L.geoJSON(null, { pointToLayer: dot("#2166ac"), onEachFeature: (f, l) => l.bindTooltip(`${t("seatLabel")}: ${f.properties.kind ?? ""} ${f.properties.backrest ?? ""}`) });
-  stopsLayer = L.geoJSON(null, { pointToLayer: dot("#f1a340"), onEachFeature: (f, l) => l.bindTooltip(`${t("stopLabel")}: ${f.properties.name ?? ""} (${t("wheelchairAccess")}: ${t(f.properties.wheelchair === "unknown" ? "unknown" : f.properties.wheelchair)})`) });
+  seatsLayer = L.geoJSON(null, { pointToLayer: dot("#2166ac"), onEachFeature: (f, l) => l.bindTooltip(tip(`${t("seatLabel")}: ${f.properties.kind ?? ""} ${f.properties.backrest ?? ""}`)) });
+  stopsLayer = L.geoJSON(null, { pointToLayer: dot("#f1a340"), onEachFeature: (f, l) => l.bindTooltip(tip(`${t("stopLabel")}: ${f.properties.name ?? ""} (${t("wheelchairAccess")}: ${t(f.properties.wheelchair === "unknown" ? "unknown" : f.properties.wheelchair)})`)) });
   obstacleLayer = L.geoJSON(null, { style: { color: "#b00020", weight: 6 }, pointToLayer: dot("#b00020"),
-    onEachFeature: (f, l) => l.bindTooltip(`${t("obstacleLabel")}: ${f.properties.reason ?? ""}`) }).addTo(map);
+    onEachFeature: (f, l) => l.bindTooltip(tip(`${t("obstacleLabel")}: ${f.properties.reason ?? ""}`)) }).addTo(map);
   reportsLayer = L.geoJSON(null, { style: { color: "#762a83", weight: 5 }, pointToLayer: dot("#762a83"),
-    onEachFeature: (f, l) => l.bindTooltip(`${t("reportLabel")}: ${f.properties.description ?? ""}`) });
+    onEachFeature: (f, l) => l.bindTooltip(tip(`${t("reportLabel")}: ${f.properties.description ?? ""}`)) });
   drawLayer = L.layerGroup().addTo(map);
   previewLayer = L.geoJSON(null, { style: { color: "#b35900", weight: 8, opacity: 0.7 } }).addTo(map);
-  prioLayer = L.geoJSON(null, { style: { color: "#762a83", weight: 6 }, pointToLayer: dot("#762a83"), onEachFeature: (f, l) => l.bindTooltip(`#${f.properties.rank}: ${f.properties.trips}`) }).addTo(map);
+  prioLayer = L.geoJSON(null, { style: { color: "#762a83", weight: 6 }, pointToLayer: dot("#762a83"), onEachFeature: (f, l) => l.bindTooltip(tip(`#${f.properties.rank}: ${f.properties.trips}`)) }).addTo(map);
   const saved = sessionStorage.getItem("stufenlos.basemap") || localStorage.getItem("stufenlos.basemap");
   if (saved) { $("basemap-url").value = saved; setBasemap(saved); }
   let timer;
@@ -290,10 +293,10 @@ const ROUTE_COLOURS = ["#0b4f9c", "#b35900", "#136b1d", "#762a83"];
 function clearRoutes() { if (state.routeLayers) state.routeLayers.clearLayers(); state.routeLayers = L.layerGroup().addTo(map); }
 // routes in a pane above the network's (which is redrawn as the map moves)
 function drawRoute(route, colour, name) {
-  const layer = L.geoJSON(route.geometry, { pane: "routes", style: { color: colour, weight: 6, opacity: 0.85 } }).bindTooltip(name);
+  const layer = L.geoJSON(route.geometry, { pane: "routes", style: { color: colour, weight: 6, opacity: 0.85 } }).bindTooltip(tip(name));
   state.routeLayers.addLayer(layer);
   for (const b of [...(route.accessibility?.breaks || []), ...(route.barriers || [])]) {
-    if (b.lat != null) state.routeLayers.addLayer(L.circleMarker([b.lat, b.lon], { radius: 7, color: "#b00020", weight: 3 }).bindTooltip(b.message || b.limit || b.type || ""));
+    if (b.lat != null) state.routeLayers.addLayer(L.circleMarker([b.lat, b.lon], { radius: 7, color: "#b00020", weight: 3 }).bindTooltip(tip(b.message || b.limit || b.type || "")));
   }
   return layer;
 }

@@ -335,3 +335,60 @@ def test_tabs_work_with_the_keyboard(server: Server, console_url: str, page: Any
     assert page.evaluate("document.activeElement.id") == "tab-map"
     page.keyboard.press("Tab")  # focus leaves the tab list into the open panel
     assert page.evaluate("document.activeElement.closest('[role=tablist]') === null")
+
+
+#: Text from the public and the staff (a citizen's report, an obstacle's reason) that would be
+#: markup if a page put it into HTML: a bold element to find and a style sheet that hides the map.
+MARKUP = '<b data-injected="1">fett</b><style>#map{visibility:hidden}</style>'
+
+
+def test_texts_on_the_map_are_shown_as_text_not_markup(
+    server: Server, console_url: str, page: Any
+) -> None:
+    """A citizen's report description and an obstacle's reason are shown in the map's tooltips
+    as the characters they are: a report is public, so markup in it must not change the page
+    a member of staff works on (the console's CSP already stops scripts; not styles or
+    elements)."""
+    report = httpx.post(
+        f"{server.url}/reports",
+        json={
+            "geometry": {"type": "Point", "coordinates": [7.7700, 49.4440]},
+            "description": MARKUP,
+        },
+        timeout=10,
+    )
+    assert report.status_code in (200, 201, 202), report.text
+    coords = api_route(server, "walk")["geometry"]["coordinates"]
+    obstacle = httpx.post(
+        f"{server.url}/obstacles",
+        json={
+            "geometry": {"type": "Point", "coordinates": coords[len(coords) // 2][:2]},
+            "effect": {"closed": True},
+            "reason": MARKUP,
+        },
+        headers=staff_headers(server),
+        timeout=10,
+    )
+    assert obstacle.status_code == 201, obstacle.text
+    try:
+        open_console(page, console_url)
+        log_in(page, server)
+        page.get_by_test_id("show-reports").check()
+        for colour, label in (("#762a83", "Report"), ("#b00020", "Obstacle")):
+            markers = page.locator(f"#map path.leaflet-interactive[fill='{colour}']")
+            markers.first.wait_for()
+            shown = []
+            for marker in markers.all():  # other tests' reports may be open too
+                marker.hover()
+                page.locator(".leaflet-tooltip").last.wait_for()
+                shown.append(page.locator(".leaflet-tooltip").last.inner_text())
+                page.mouse.move(5, 5)
+            assert f"{label}: {MARKUP}" in shown, shown
+        assert page.locator("[data-injected]").count() == 0
+        assert page.evaluate("getComputedStyle(document.getElementById('map')).visibility") == "visible"  # fmt: skip
+    finally:
+        httpx.delete(
+            f"{server.url}/obstacles/{obstacle.json()['id']}",
+            headers=staff_headers(server),
+            timeout=10,
+        )
