@@ -1,7 +1,8 @@
 """Domain exceptions → HTTP, in one place. One JSON shape everywhere: code, message, details.
 
 No stack trace ever reaches a client: unexpected errors are logged and answered with a plain
-500 ``internal_error``.
+500 ``internal_error``. A database that cannot be reached just now is no request's fault: 503
+``database_unavailable`` with ``Retry-After`` (:mod:`api.db.availability`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from accessibility_rules.profile_errors import (
@@ -23,6 +25,7 @@ from accessibility_rules.profile_errors import (
     UnknownParameterError,
     UnknownProfileError,
 )
+from api.db.availability import RETRY_AFTER_S, database_unavailable
 from api.obstacles.errors import (
     ImportFailedError,
     InvalidObstacleError,
@@ -117,6 +120,28 @@ def error_response(
     )
 
 
+def database_unavailable_response(exc: BaseException) -> JSONResponse:
+    """503 ``database_unavailable`` for an error that says the database cannot be reached or
+    used just now (logged as one line: an outage is not a defect of the code)."""
+    text = str(exc).strip().splitlines()
+    log.warning("database unavailable: %s", text[0][:300] if text else type(exc).__name__)
+    return error_response(
+        503, "database_unavailable",
+        "the database cannot be reached just now; try again in a few seconds",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )  # fmt: skip
+
+
+def unexpected_error_response(exc: BaseException) -> JSONResponse:
+    """The answer to an error no handler expected: 503 when the database cannot be reached
+    (:func:`database_unavailable_response`), else 500 ``internal_error`` (logged with its
+    traceback)."""
+    if database_unavailable(exc):
+        return database_unavailable_response(exc)
+    log.error("unexpected error", exc_info=exc)
+    return error_response(500, "internal_error", "an internal error occurred; it has been logged")
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
@@ -162,6 +187,12 @@ def _profile_error(exc: ProfileError) -> JSONResponse:
     return error_response(422, "invalid_profile", str(exc))
 
 
+#: The operations that read or write the database (obstacles, reports, benchmark runs, and the
+#: keys of staff, testers and keyed ``/matrix`` callers): they may answer 503
+#: ``database_unavailable``. Routes never do: they go on with the obstacles last read.
+DATABASE_PATHS = ("/obstacles", "/reports", "/bench", "/matrix")
+
+
 def document_errors(app: FastAPI) -> None:
     """Make the OpenAPI document say what the handlers answer.
 
@@ -169,7 +200,8 @@ def document_errors(app: FastAPI) -> None:
     shape (:class:`api.schemas.ErrorBody`). Every operation with a body can also answer 413
     ``payload_too_large`` (the body size limit in front of the app) and 415
     ``unsupported_encoding`` (a ``Content-Encoding`` other than ``identity``: bodies are read as
-    sent; found undocumented by schemathesis with random headers). And the positions of GeoJSON
+    sent; found undocumented by schemathesis with random headers); every operation on
+    :data:`DATABASE_PATHS` 503 ``database_unavailable``. And the positions of GeoJSON
     geometry get their WGS84 ranges (:func:`api.obstacles.geometry.document_position_ranges`).
     """
     from fastapi.openapi.utils import get_openapi
@@ -187,9 +219,17 @@ def document_errors(app: FastAPI) -> None:
         )  # fmt: skip
         components = doc.setdefault("components", {}).setdefault("schemas", {})
         components.setdefault("ErrorBody", ErrorBody.model_json_schema())
-        for path_item in doc.get("paths", {}).values():
+        for path, path_item in doc.get("paths", {}).items():
             for operation in path_item.values():
                 responses = operation.setdefault("responses", {})
+                if path.startswith(DATABASE_PATHS):
+                    responses.setdefault(
+                        "503",
+                        {
+                            "description": "database_unavailable (Retry-After: seconds)",
+                            "content": {"application/json": {"schema": error_ref}},
+                        },
+                    )
                 invalid = responses.get("422")
                 if invalid is not None:
                     schema = invalid.get("content", {}).get("application/json", {}).get("schema")
@@ -289,9 +329,10 @@ def install_error_handlers(
         headers = dict(exc.headers) if exc.headers else None
         return error_response(exc.status_code, code, str(exc.detail), headers=headers)
 
+    @app.exception_handler(SQLAlchemyError)
+    async def _database(_: Request, exc: SQLAlchemyError) -> JSONResponse:
+        return unexpected_error_response(exc)
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error", exc_info=exc)
-        return error_response(
-            500, "internal_error", "an internal error occurred; it has been logged"
-        )
+        return unexpected_error_response(exc)

@@ -516,11 +516,30 @@ class GraphStatus(BaseModel):
     revision: int = Field(description="obstacle revision applied to the graph")
 
 
+class DatabaseStatus(BaseModel):
+    """Whether this worker reads the obstacles' database (routes never need it to answer)."""
+
+    reachable: bool = Field(description="the worker's last read of the database succeeded")
+    unreachable_since: dt.datetime | None = Field(
+        description="when its reads began to fail (null: reachable); it tries again every second"
+    )
+    obstacles_stale_since: dt.datetime | None = Field(
+        description="while unreachable: when the obstacles routes honour were last read (routes "
+        "say it too, as obstacles.stale_since); null otherwise"
+    )
+
+
 class HealthOut(BaseModel):
     """``GET /health``."""
 
-    status: Literal["ok"]
+    status: Literal["ok", "degraded"] = Field(
+        description="degraded: routes are answered, but the obstacles' database cannot be read "
+        "(writes answer 503 database_unavailable)"
+    )
     graph: GraphStatus
+    database: DatabaseStatus | None = Field(
+        description="the obstacles' database as this worker sees it (null: no obstacle store)"
+    )
     software_version: str | None
     attribution: str
 

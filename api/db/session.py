@@ -24,6 +24,10 @@ from graphs import settings as graph_settings
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: How long an SQLite writer waits for another one before giving up (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: How long a new PostgreSQL connection may take before the attempt fails (seconds; libpq's
+#: ``connect_timeout``, unless the URL sets it): a server that does not answer then costs a
+#: request a bounded wait and a 503, not a thread held until the operating system gives up.
+POSTGRES_CONNECT_TIMEOUT_S = 3
 #: Key of the PostgreSQL advisory lock held while migrating (two workers starting at once).
 _MIGRATION_LOCK_KEY = 0x5717_F105
 
@@ -67,6 +71,8 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """An engine for ``url`` (default: the SQLite file in the cache folder).
 
     SQLite: the folder is created, every connection gets WAL, ``busy_timeout`` and foreign keys.
+    PostgreSQL: connections are tested before use (a restarted server's are replaced) and a
+    connection attempt gives up after :data:`POSTGRES_CONNECT_TIMEOUT_S`.
     """
     url = resolve_url(url)
     parsed = make_url(url)
@@ -78,6 +84,9 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        given = kwargs.get("connect_args", {})
+        kwargs["connect_args"] = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S, **given}
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)

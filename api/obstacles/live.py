@@ -17,6 +17,10 @@ It is refreshed
 
 A restart restores everything: the app's start-up loads all active obstacles.
 
+When the database cannot be read, routes go on with the obstacles last read and say since when
+(``obstacles.stale_since``; :mod:`api.obstacles.outage`): a route never waits for the database,
+and never fails for it.
+
 Route responses name the obstacles a route *passes* and those it *avoids*. The overlay counts an
 obstacle as avoided when it lies on the plain walking route but not on the route; an obstacle
 that stops walkers as well (a closed sidewalk) is avoided by the walking route too, so for those
@@ -45,16 +49,19 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import shapely
 from sqlalchemy import Connection, Engine, bindparam, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.effective import effective_edges
 from accessibility_rules.profile import Profile
 from accessibility_rules.weights import EdgeWeights, compute_weights, weights_profile
+from api.db.availability import database_unavailable
 from api.db.models import Obstacle
 from api.db.revision import read_revision
 from api.heap import release_free_heap
 from api.obstacles.beacon import WriteBeacon
+from api.obstacles.outage import RETRY_S, DatabaseOutage
 from api.obstacles.walkers import WalkerObstacles
 from routing.array_sharing import share_equal_arrays
 from routing.errors import RoutingError
@@ -215,6 +222,11 @@ class LiveObstacles:
         self._references: OrderedDict[tuple[Any, ...], np.ndarray | None] = OrderedDict()
         self._state = _State()
         self._checked_at = -math.inf
+        #: whether the database answers the reads (the routes' staleness, ``/health``)
+        self.outage = DatabaseOutage()
+        self._unapplied_write = False  # a write of this host is not applied: its reload failed
+        self._retry_lock = threading.Lock()
+        self._retrying = False  # a thread tries the database (while it cannot be read)
 
     def warm_up(self) -> None:
         """Build what the first write and the first route would otherwise wait for: the edge
@@ -280,26 +292,75 @@ class LiveObstacles:
     def ensure_fresh(self) -> None:
         """Per route, before it is computed: reload if a validity boundary passed, if a worker of
         this host wrote (the beacon), or (every ``poll_s``) if the database revision changed.
-        Cheap when nothing changed."""
-        beacon = self.beacon.value()
-        if beacon != self._beacon_seen:
-            self._beacon_seen = beacon  # before the database is read: no write is missed
-            self.refresh(written=True)
-        elif self._due():
-            self.refresh()
+        Cheap when nothing changed.
+
+        Never fails or waits for the database: when it cannot be read, the route goes on with
+        the obstacles last read (:attr:`outage` says since when), and every
+        :data:`~api.obstacles.outage.RETRY_S` a thread of its own tries again (a server that
+        does not answer holds that thread, not the routes'); once it answers, the next route
+        reloads what changed. A poll that another thread is making is not waited for either
+        (the route goes on as read); a write of this host is (its route must honour it)."""
+        if self.outage.down:
+            self.check_soon()
+            return
+        try:
+            beacon = self.beacon.value()
+            if beacon != self._beacon_seen or self._unapplied_write:
+                self._beacon_seen = beacon  # before the database is read: no write is missed
+                self._unapplied_write = True  # until the reload succeeds
+                self.refresh(written=True)
+                self._unapplied_write = False
+            elif self._due():
+                self.refresh(blocking=False)
+        except SQLAlchemyError as exc:
+            if not database_unavailable(exc):  # noted in the outage by refresh: go on as read
+                raise
+
+    def check_soon(self) -> None:
+        """Read the database's revision in a thread of its own (one at a time; returns at once)
+        when the reads fail and the next try is due, or when the last read that succeeded is
+        more than :data:`~api.obstacles.outage.RETRY_S` old. A read that succeeds ends an
+        outage and leaves a change due for the next route (:meth:`check_revision`); one that
+        fails starts one. Routes call it during an outage, ``/health`` always: so that what
+        it says is at most a second old, also on a worker that answers no routes."""
+        outage = self.outage
+        if outage.waiting() or (not outage.down and outage.read_age_s() < RETRY_S):
+            return
+        with self._retry_lock:
+            if self._retrying:
+                return
+            self._retrying = True
+            self.outage.postpone()
+
+        def retry() -> None:
+            try:
+                self.check_revision()
+            except Exception:  # not an outage: the next route's reload will say it again
+                log.exception("reading the obstacle database's revision failed")
+            finally:
+                self._retrying = False
+
+        threading.Thread(target=retry, name="obstacle-database-check", daemon=True).start()
 
     def fresh(self) -> bool:
         """Whether :meth:`ensure_fresh` would find nothing to do now: no write of this host
         unseen, no validity boundary passed, the revision poll not due (no database read)."""
-        return self.beacon.value() == self._beacon_seen and not self._due()
+        return (
+            self.beacon.value() == self._beacon_seen and not self._unapplied_write
+        ) and not self._due()
 
     def poll_due_in_s(self) -> float:
         """Seconds until the revision poll falls due (0.0 when it is due now); what
         :class:`~api.obstacles.poll_ahead.PollAhead` waits before polling in the background."""
+        if self.outage.down:
+            return self.outage.retry_in_s()
         return max(0.0, self._checked_at + self.poll_s - time.monotonic())
 
     def _due(self) -> bool:
-        """Whether a validity boundary has passed or the revision poll is due."""
+        """Whether a validity boundary has passed or the revision poll is due (while the
+        database cannot be read: whether the next try is due)."""
+        if self.outage.down:  # (the route only starts a try in the background)
+            return not self.outage.waiting()
         return self._boundary_passed(self._state, self.clock()) or self.poll_due_in_s() == 0.0
 
     @staticmethod
@@ -318,31 +379,55 @@ class LiveObstacles:
         """
         self.beacon.bump()
         if not self.beacon.enabled:
-            self.refresh()
+            try:
+                self.refresh()
+            except SQLAlchemyError as exc:  # committed: applied when the database answers
+                if not database_unavailable(exc):
+                    raise
+                self._unapplied_write = True
 
-    def refresh(self, *, force: bool = False, written: bool = False) -> bool:
+    def refresh(self, *, force: bool = False, written: bool = False, blocking: bool = True) -> bool:
         """Reload from the database if anything changed (or ``force``); True if it reloaded.
 
         ``written``: a worker of this host has committed a write since the last look (the
         beacon), so the revision has changed and the read of it alone, made first otherwise
-        (the poll's common answer is "nothing new"), is skipped."""
-        with self._lock:
-            now = self.clock()
-            state = self._state
+        (the poll's common answer is "nothing new"), is skipped. ``blocking=False``: when
+        another thread is reading already, return False at once. Raises the database's error
+        when it cannot be read (after noting it in :attr:`outage`)."""
+        if not self._lock.acquire(blocking=blocking):
+            return False
+        try:
+            return self._refresh(force=force, written=written)
+        except SQLAlchemyError as exc:
+            if database_unavailable(exc):
+                self.outage.failed(self.clock(), exc)
+            raise
+        finally:
+            self._lock.release()
+
+    def _refresh(self, *, force: bool, written: bool) -> bool:
+        """:meth:`refresh` with the lock held."""
+        now = self.clock()
+        state = self._state
+        due = self._boundary_passed(state, now)
+        if not (force or due or written) and self._revision_now() == state.revision:
+            self._checked(now)  # the poll's common answer: nothing new
+            return False
+        with self._reading() as reader:  # the revision again, with the rows it counts
+            revision = read_revision(reader)
             due = self._boundary_passed(state, now)
-            if not (force or due or written) and self._revision_now() == state.revision:
-                self._checked_at = time.monotonic()  # the poll's common answer: nothing new
+            if not (force or due or revision != state.revision):
+                self._checked(now)
                 return False
-            with self._reading() as reader:  # the revision again, with the rows it counts
-                revision = read_revision(reader)
-                due = self._boundary_passed(state, now)
-                if not (force or due or revision != state.revision):
-                    self._checked_at = time.monotonic()
-                    return False
-                rows: Sequence[ActiveRow] = reader.execute(_ACTIVE_ROWS, {"now": now}).all()
-            self._reload(rows, revision, now)
-            self._checked_at = time.monotonic()
-            return True
+            rows: Sequence[ActiveRow] = reader.execute(_ACTIVE_ROWS, {"now": now}).all()
+        self._reload(rows, revision, now)
+        self._checked(now)
+        return True
+
+    def _checked(self, now: datetime) -> None:
+        """The database was read at ``now``: the poll is made, an outage over."""
+        self._checked_at = time.monotonic()
+        self.outage.succeeded(now)
 
     def check_revision(self) -> bool:
         """The revision poll without a reload: whether nothing changed (no write of this host
@@ -351,19 +436,35 @@ class LiveObstacles:
         something changed, the poll is left due (made due now), so that the next route, or the
         caller, reloads first (:meth:`ensure_fresh`, in the CPU thread). It never changes what
         routes read: it may run beside a route being computed, in any thread
-        (:class:`~api.obstacles.poll_ahead.PollAhead` runs it off the CPU thread)."""
+        (:class:`~api.obstacles.poll_ahead.PollAhead` runs it off the CPU thread).
+
+        While the database cannot be read, the answer is True (nothing a route could reload
+        now): the failure is noted in :attr:`outage`, and routes go on as read.
+        """
         with self._lock:
             state = self._state
-            unchanged = (
-                self.beacon.value() == self._beacon_seen
-                and not self._boundary_passed(state, self.clock())
-                and self._revision_now() == state.revision
+            now = self.clock()
+            changed_here = (
+                self.beacon.value() != self._beacon_seen
+                or self._unapplied_write
+                or self._boundary_passed(state, now)
             )
-            if unchanged:
-                self._checked_at = time.monotonic()
-            else:
-                self._checked_at = time.monotonic() - self.poll_s  # due now: reload first
-            return unchanged
+            revision = state.revision
+            try:  # (during an outage the database is read in any case: does it answer?)
+                if not changed_here or self.outage.down:
+                    revision = self._revision_now()
+            except SQLAlchemyError as exc:
+                if not database_unavailable(exc):
+                    raise
+                self.outage.failed(now, exc)
+                return True
+            if not changed_here and revision == state.revision:
+                self._checked(now)
+                return True
+            self._checked_at = time.monotonic() - self.poll_s  # due now: reload first
+            if self.outage.down:
+                self.outage.succeeded(now)
+            return False
 
     def _revision_now(self) -> int:
         """The database's revision counter (the poll runs every ``poll_s`` before a route)."""
@@ -462,7 +563,8 @@ class LiveObstacles:
         profile: Profile | None = None,
         conditions: Conditions = DEFAULT_CONDITIONS,
     ) -> dict[str, Any]:
-        """``{"passed": [...], "avoided": [...]}`` for a route (each ``{id, reason, effect}``).
+        """``{"passed": [...], "avoided": [...]}`` for a route (each ``{id, reason, effect}``),
+        and ``stale_since`` while the database cannot be read (the time of the last read).
 
         ``points`` (the request's origin, via points and destination as ``(lat, lon)``) let
         obstacles that stop walkers too be found on the walking route of the map without
@@ -490,10 +592,13 @@ class LiveObstacles:
                     route, points, route.distance_m, state.placed, {*passed, *avoided},
                     (seen, conditions, rests_m),
                 )  # fmt: skip
-        return {
+        described: dict[str, Any] = {
             "passed": [state.active[o].as_dict() for o in passed if o in state.active],
             "avoided": [state.active[o].as_dict() for o in avoided if o in state.active],
         }
+        if self.outage.down:  # the obstacles as last read: say when that was
+            described["stale_since"] = self.outage.stale_since()
+        return described
 
     def _on_reference(
         self,

@@ -7,21 +7,30 @@ from typing import Any
 from fastapi import APIRouter
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION
-from api.deps import RouterDep
+from api.deps import LiveObstaclesDep, RouterDep
+from api.obstacles.live import LiveObstacles
+from api.obstacles.outage import iso_utc
 from api.schemas import HealthOut
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health", response_model=HealthOut, summary="Service and graph status")
-async def health(r: RouterDep) -> dict[str, Any]:
-    """Graph loaded, its size, data date and software version.
+async def health(r: RouterDep, live: LiveObstaclesDep) -> dict[str, Any]:
+    """Graph loaded, its size, data date and software version; whether the obstacles'
+    database answers this worker (``degraded`` when it does not: routes are still answered,
+    with the obstacles last read).
 
     On the event loop (no thread-pool hop): it only reads a few fields, and so answers at once
-    even while every pool thread computes routes."""
+    even while every pool thread computes routes. It reads no database either: it starts a
+    read of the revision in the background when the worker's last one is more than a second
+    old (:meth:`~api.obstacles.live.LiveObstacles.check_soon`), so that what it says is at
+    most about a second old, on a worker that answers no routes too."""
     meta = r.graph.meta
+    database = _database(live)
     return {
-        "status": "ok",
+        "status": "degraded" if database is not None and not database["reachable"] else "ok",
+        "database": database,
         "graph": {
             "nodes": r.graph.node_count,
             "edges": r.graph.edge_count,
@@ -34,4 +43,18 @@ async def health(r: RouterDep) -> dict[str, Any]:
         },
         "software_version": meta.get("software_version"),
         "attribution": OSM_ATTRIBUTION,
+    }
+
+
+def _database(live: LiveObstacles | None) -> dict[str, Any] | None:
+    """The ``database`` of ``/health`` (None without an obstacle store)."""
+    if live is None:
+        return None
+    live.check_soon()
+    outage = live.outage
+    since = outage.since
+    return {
+        "reachable": since is None,
+        "unreachable_since": iso_utc(since) if since else None,
+        "obstacles_stale_since": outage.stale_since(),
     }

@@ -309,9 +309,9 @@ def test_the_background_read_finds_a_write_of_another_host(
         reload = live.refresh
         reloaded: list[str] = []
 
-        def counted(*, force: bool = False) -> bool:
+        def counted(**options: bool) -> bool:
             reloaded.append(threading.current_thread().name)
-            return reload(force=force)
+            return reload(**options)
 
         monkeypatch.setattr(live, "refresh", counted)
         _wait_for(lambda: bool(reloaded))

@@ -1,0 +1,35 @@
+"""Which database errors mean "the database cannot be used now", not "this request is wrong".
+
+A PostgreSQL server that is down, restarting or unreachable, a connection it dropped, a pool
+with no connection free in time, an SQLite file that is locked beyond the busy timeout or cannot
+be opened: each raises one of the errors :func:`database_unavailable` accepts. The service
+answers them ``503 database_unavailable`` with ``Retry-After`` (:mod:`api.errors`), and routes
+go on with the obstacles last read (:class:`api.obstacles.live.LiveObstacles`): none of it is a
+fault of the request, and none of it may become a 500. Integrity and data errors are not
+included: the API's validation keeps them from happening, and one that happens is a defect to
+be logged as such.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+#: What a 503 ``database_unavailable`` asks the client to wait before trying again (seconds).
+RETRY_AFTER_S = 5
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or the error it was raised from) says the database could not be
+    reached or used just now: a connection refused, lost or timed out, the pool exhausted,
+    SQLite's file locked or not openable."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OperationalError | InterfaceError | PoolTimeoutError):
+            return True
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        current = current.__cause__
+    return False

@@ -1,0 +1,144 @@
+"""A database that cannot be reached: routes go on, writes answer 503, the end is seen.
+
+The outage is made at the driver: every new connection of the app's engine raises the driver's
+own "cannot connect" error (as a PostgreSQL server that is down, or an SQLite file that cannot be
+opened, does), and the pooled connections are dropped; SQLAlchemy wraps it as it wraps the real
+one. Both databases. (Measured against a real PostgreSQL server stopped and started under
+``stufenlos serve``: the note of issue 11, 2026-12-06.)
+"""
+
+# ruff: noqa: F811  (the fixtures of test_obstacles.py, imported by name, are parameters here)
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event
+
+from api.obstacles.live import LiveObstacles
+from tests.api.test_balance import wait_for
+from tests.api.test_obstacles import (  # noqa: F401  (fixtures)
+    FakeClock,
+    assert_error,
+    baseline,
+    client,
+    clock,
+    database_url,
+    keys,
+    new_database,
+    obstacle_body,
+    on_route,
+    passes_near,
+    postgres_admin,
+    route,
+    start_app,
+)
+
+
+class Outage:
+    """Switches the app's database off and on at its driver."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.down = False
+        self.attempts = 0
+        event.listen(engine, "do_connect", self._connect)
+
+    def _connect(self, dialect: Any, *_: Any) -> None:
+        if self.down:
+            self.attempts += 1
+            raise dialect.loaded_dbapi.OperationalError("connection refused (test outage)")
+
+    def start(self) -> None:
+        self.down = True
+        self.engine.pool.dispose()  # the pooled connections die with the server
+
+    def end(self) -> None:
+        self.down = False
+
+    def close(self) -> None:
+        event.remove(self.engine, "do_connect", self._connect)
+
+
+@pytest.fixture
+def outage(client: TestClient) -> Iterator[Outage]:
+    made = Outage(client.app.state.db_engine)  # type: ignore[attr-defined]
+    yield made
+    made.close()
+
+
+def test_routes_go_on_and_writes_answer_503_while_the_database_is_down(
+    client: TestClient,
+    keys: dict[str, dict[str, str]],
+    on_route: list[float],
+    outage: Outage,
+    clock: FakeClock,
+) -> None:
+    staff = keys["staff"]
+    live: LiveObstacles = client.app.state.live_obstacles  # type: ignore[attr-defined]
+    created = client.post("/obstacles", json=obstacle_body(on_route), headers=staff)
+    assert created.status_code == 201, created.text
+    closed = route(client)
+    assert not passes_near(closed, on_route)
+    assert "stale_since" not in closed["obstacles"]
+    health = client.get("/health").json()
+    assert health["status"] == "ok"
+    assert health["database"] == {
+        "reachable": True, "unreachable_since": None, "obstacles_stale_since": None,
+    }  # fmt: skip
+
+    outage.start()
+    clock.advance(seconds=5)
+    live._checked_at = -float("inf")  # the revision poll is due: the next route reads
+    during = route(client)  # answered, with the closure it knew, and saying since when
+    assert during["distance_m"] == closed["distance_m"]
+    assert not passes_near(during, on_route)
+    stale_since = during["obstacles"]["stale_since"]
+    assert stale_since is not None
+    assert stale_since.endswith("Z")
+    tried = outage.attempts
+    assert tried >= 1
+    for _ in range(20):  # no route waits for another try: one a second, in the background
+        assert route(client)["obstacles"]["stale_since"] == stale_since
+    assert outage.attempts <= tried + 1
+    health = client.get("/health").json()
+    assert health["status"] == "degraded"
+    assert health["database"]["reachable"] is False
+    assert health["database"]["obstacles_stale_since"] == stale_since
+
+    # every operation that needs the database: 503 with Retry-After, never a 500
+    report = {"geometry": {"type": "Point", "coordinates": on_route}, "description": "Aufzug"}
+    matrix = {"sources": [{"lat": 49.4447, "lon": 7.769}], "targets": [{"lat": 49.44, "lon": 7.772}]}  # fmt: skip
+    for method, path, body, headers in (
+        ("POST", "/obstacles", obstacle_body(on_route, reason="during the outage"), staff),
+        ("GET", "/obstacles", None, staff),
+        ("GET", "/obstacles/active", None, {}),
+        ("POST", "/reports", report, {}),
+        ("GET", "/bench/runs", None, staff),
+        ("POST", "/matrix", matrix, staff),
+    ):
+        answer = client.request(method, path, json=body, headers=headers)
+        assert_error(answer, 503, "database_unavailable")
+        assert answer.headers["Retry-After"] == "5"
+    openapi = client.get("/openapi.json").json()["paths"]
+    assert "503" in openapi["/obstacles"]["post"]["responses"]
+    assert "503" not in openapi["/routes"]["post"]["responses"]
+
+    outage.end()
+    time.sleep(1.05)  # the next try is due
+    route(client)  # starts it in the background (and is answered as read)
+    wait_for(lambda: not live.outage.down)
+    after = route(client)
+    assert "stale_since" not in after["obstacles"]
+    assert not passes_near(after, on_route)
+    assert client.get("/health").json()["status"] == "ok"
+    written = client.post("/obstacles", json=obstacle_body(on_route, reason="after"), headers=staff)
+    assert written.status_code == 201, written.text
+    listed = client.get("/obstacles", headers=staff).json()
+    assert sorted(o["reason"] for o in listed["obstacles"]) == [
+        "Baustelle: Gehweg gesperrt",
+        "after",
+    ]  # fmt: skip (nothing of the refused writes was stored)
