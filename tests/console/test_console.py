@@ -378,11 +378,13 @@ def test_texts_on_the_map_are_shown_as_text_not_markup(
             markers = page.locator(f"#map path.leaflet-interactive[fill='{colour}']")
             markers.first.wait_for()
             shown = []
-            for marker in markers.all():  # other tests' reports may be open too
-                marker.hover()
-                page.locator(".leaflet-tooltip").last.wait_for()
-                shown.append(page.locator(".leaflet-tooltip").last.inner_text())
-                page.mouse.move(5, 5)
+            for marker in markers.all():  # other tests' reports and obstacles may be there too
+                # the pointer's events, dispatched on the marker itself: another layer's line
+                # may lie over it, or the marker outside the map's view
+                marker.dispatch_event("mouseover")
+                page.locator(".leaflet-tooltip").first.wait_for()
+                shown += page.locator(".leaflet-tooltip").all_inner_texts()
+                marker.dispatch_event("mouseout")
             assert f"{label}: {MARKUP}" in shown, shown
         assert page.locator("[data-injected]").count() == 0
         assert page.evaluate("getComputedStyle(document.getElementById('map')).visibility") == "visible"  # fmt: skip
