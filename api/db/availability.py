@@ -12,11 +12,20 @@ be logged as such.
 
 from __future__ import annotations
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 #: What a 503 ``database_unavailable`` asks the client to wait before trying again (seconds).
 RETRY_AFTER_S = 5
+
+
+class DatabaseNotAnsweringError(Exception):
+    """A read that was given up waiting for: the database server accepts connections (or holds
+    one open) but does not answer, as a frozen process does; no driver error would come."""
+
+
+#: The errors a database read may raise: the driver's, through SQLAlchemy, and a read given up.
+DATABASE_ERRORS = (SQLAlchemyError, DatabaseNotAnsweringError)
 
 
 def database_unavailable(exc: BaseException) -> bool:
@@ -27,7 +36,10 @@ def database_unavailable(exc: BaseException) -> bool:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, OperationalError | InterfaceError | PoolTimeoutError):
+        if isinstance(
+            current,
+            OperationalError | InterfaceError | PoolTimeoutError | DatabaseNotAnsweringError,
+        ):
             return True
         if isinstance(current, DBAPIError) and current.connection_invalidated:
             return True

@@ -49,18 +49,18 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import shapely
 from sqlalchemy import Connection, Engine, bindparam, or_, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.effective import effective_edges
 from accessibility_rules.profile import Profile
 from accessibility_rules.weights import EdgeWeights, compute_weights, weights_profile
-from api.db.availability import database_unavailable
+from api.db.availability import DATABASE_ERRORS, database_unavailable
 from api.db.models import Obstacle
 from api.db.revision import read_revision
 from api.heap import release_free_heap
 from api.obstacles.beacon import WriteBeacon
+from api.obstacles.bounded_read import bounded_read
 from api.obstacles.outage import RETRY_S, DatabaseOutage
 from api.obstacles.walkers import WalkerObstacles
 from routing.array_sharing import share_equal_arrays
@@ -312,7 +312,7 @@ class LiveObstacles:
                 self._unapplied_write = False
             elif self._due():
                 self.refresh(blocking=False)
-        except SQLAlchemyError as exc:
+        except DATABASE_ERRORS as exc:
             if not database_unavailable(exc):  # noted in the outage by refresh: go on as read
                 raise
 
@@ -381,7 +381,7 @@ class LiveObstacles:
         if not self.beacon.enabled:
             try:
                 self.refresh()
-            except SQLAlchemyError as exc:  # committed: applied when the database answers
+            except DATABASE_ERRORS as exc:  # committed: applied when the database answers
                 if not database_unavailable(exc):
                     raise
                 self._unapplied_write = True
@@ -398,7 +398,7 @@ class LiveObstacles:
             return False
         try:
             return self._refresh(force=force, written=written)
-        except SQLAlchemyError as exc:
+        except DATABASE_ERRORS as exc:
             if database_unavailable(exc):
                 self.outage.failed(self.clock(), exc)
             raise
@@ -413,16 +413,26 @@ class LiveObstacles:
         if not (force or due or written) and self._revision_now() == state.revision:
             self._checked(now)  # the poll's common answer: nothing new
             return False
+        revision, rows = bounded_read(lambda: self._read_changes(state, now, force=force))
+        if rows is None:
+            self._checked(now)
+            return False
+        self._reload(rows, revision, now)
+        self._checked(now)
+        return True
+
+    def _read_changes(
+        self, state: _State, now: datetime, *, force: bool
+    ) -> tuple[int, Sequence[ActiveRow] | None]:
+        """The database's revision and, if anything is to be reloaded (``force``, a validity
+        boundary passed, the revision moved), the rows of the obstacles active or scheduled at
+        ``now``, read on one connection (None: nothing to reload)."""
         with self._reading() as reader:  # the revision again, with the rows it counts
             revision = read_revision(reader)
             due = self._boundary_passed(state, now)
             if not (force or due or revision != state.revision):
-                self._checked(now)
-                return False
-            rows: Sequence[ActiveRow] = reader.execute(_ACTIVE_ROWS, {"now": now}).all()
-        self._reload(rows, revision, now)
-        self._checked(now)
-        return True
+                return revision, None
+            return revision, reader.execute(_ACTIVE_ROWS, {"now": now}).all()
 
     def _checked(self, now: datetime) -> None:
         """The database was read at ``now``: the poll is made, an outage over."""
@@ -453,7 +463,7 @@ class LiveObstacles:
             try:  # (during an outage the database is read in any case: does it answer?)
                 if not changed_here or self.outage.down:
                     revision = self._revision_now()
-            except SQLAlchemyError as exc:
+            except DATABASE_ERRORS as exc:
                 if not database_unavailable(exc):
                     raise
                 self.outage.failed(now, exc)
@@ -467,7 +477,11 @@ class LiveObstacles:
             return False
 
     def _revision_now(self) -> int:
-        """The database's revision counter (the poll runs every ``poll_s`` before a route)."""
+        """The database's revision counter (the poll runs every ``poll_s`` before a route),
+        waited for at most :data:`~api.obstacles.bounded_read.READ_WAIT_S`."""
+        return bounded_read(self._read_revision)
+
+    def _read_revision(self) -> int:
         with self._reading() as reader:
             return read_revision(reader)
 

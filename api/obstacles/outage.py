@@ -3,7 +3,8 @@
 Routes need no database: the obstacles they honour are in memory. The database only tells a
 worker what changed (another worker's write, a revision poll) and, at a validity boundary,
 which obstacles start or end. When it cannot be read (a PostgreSQL server down or restarting,
-an SQLite file locked beyond its busy timeout), :class:`~api.obstacles.live.LiveObstacles` goes
+an SQLite file locked beyond its busy timeout, a server that does not answer a read within
+:data:`~api.obstacles.bounded_read.READ_WAIT_S`), :class:`~api.obstacles.live.LiveObstacles` goes
 on with the obstacles it last read, says so in every route (``obstacles.stale_since``, the
 time of that read) and in ``/health``, and tries again after :data:`RETRY_S` — not before every
 route, so that an outage costs the routes nothing and the log one line (and one when the

@@ -44,16 +44,19 @@ class Outage:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.down = False
+        self.silent_s = 0.0  # a server that does not answer: each attempt waits this long
         self.attempts = 0
         event.listen(engine, "do_connect", self._connect)
 
     def _connect(self, dialect: Any, *_: Any) -> None:
         if self.down:
             self.attempts += 1
+            time.sleep(self.silent_s)
             raise dialect.loaded_dbapi.OperationalError("connection refused (test outage)")
 
-    def start(self) -> None:
+    def start(self, silent_s: float = 0.0) -> None:
         self.down = True
+        self.silent_s = silent_s
         self.engine.pool.dispose()  # the pooled connections die with the server
 
     def end(self) -> None:
@@ -142,3 +145,30 @@ def test_routes_go_on_and_writes_answer_503_while_the_database_is_down(
         "Baustelle: Gehweg gesperrt",
         "after",
     ]  # fmt: skip (nothing of the refused writes was stored)
+
+
+def test_a_database_that_does_not_answer_holds_one_route_a_second_at_most(
+    client: TestClient, keys: dict[str, dict[str, str]], on_route: list[float], outage: Outage
+) -> None:
+    """A frozen server (a connection attempt, or a read, that is never answered): the route that
+    polls it waits :data:`~api.obstacles.bounded_read.READ_WAIT_S`, not for the server; the
+    routes after it wait for nothing (before: every route waited as long as the server)."""
+    from api.obstacles.bounded_read import READ_WAIT_S
+
+    live: LiveObstacles = client.app.state.live_obstacles  # type: ignore[attr-defined]
+    assert client.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"]).status_code == 201  # fmt: skip
+    closed = route(client)
+    outage.start(silent_s=8.0)
+    live._checked_at = -float("inf")  # the revision poll is due: the next route reads
+    started = time.monotonic()
+    first = route(client)
+    waited_s = time.monotonic() - started
+    assert READ_WAIT_S <= waited_s < READ_WAIT_S + 4.0, waited_s  # not the server's 8 s
+    assert first["distance_m"] == closed["distance_m"]
+    assert first["obstacles"]["stale_since"] is not None
+    started = time.monotonic()
+    for _ in range(10):
+        assert "stale_since" in route(client)["obstacles"]
+    assert time.monotonic() - started < READ_WAIT_S  # none of them waited
+    assert client.get("/health").json()["status"] == "degraded"
+    outage.end()
