@@ -6,8 +6,9 @@ or cut off mid-connection answers nothing, and a read would wait for it as long 
 system keeps the connection (psycopg has no client-side timeout for a query). So each read runs
 in a thread of its own and the caller waits for it at most :data:`READ_WAIT_S`; then the caller
 goes on (the overlay: with the obstacles last read, the database counted unreachable), and the
-read, if it ever ends, ends alone. A thread per read costs ~0.1 ms, at most once per revision
-poll (every 50 ms while routes come), never per route.
+read, if it ever ends, ends alone. A thread per read costs ~0.1 ms; it is used where waiting
+would stop routes (in the CPU thread: a reload after a write or at a validity boundary, a poll
+no background read came before) and not for the background polls, which may wait.
 """
 
 from __future__ import annotations

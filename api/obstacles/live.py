@@ -55,12 +55,12 @@ from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.effective import effective_edges
 from accessibility_rules.profile import Profile
 from accessibility_rules.weights import EdgeWeights, compute_weights, weights_profile
-from api.db.availability import DATABASE_ERRORS, database_unavailable
+from api.db.availability import DATABASE_ERRORS, DatabaseNotAnsweringError, database_unavailable
 from api.db.models import Obstacle
 from api.db.revision import read_revision
 from api.heap import release_free_heap
 from api.obstacles.beacon import WriteBeacon
-from api.obstacles.bounded_read import bounded_read
+from api.obstacles.bounded_read import READ_WAIT_S, bounded_read
 from api.obstacles.outage import RETRY_S, DatabaseOutage
 from api.obstacles.walkers import WalkerObstacles
 from routing.array_sharing import share_equal_arrays
@@ -227,6 +227,7 @@ class LiveObstacles:
         self._unapplied_write = False  # a write of this host is not applied: its reload failed
         self._retry_lock = threading.Lock()
         self._retrying = False  # a thread tries the database (while it cannot be read)
+        self._locked_at = 0.0  # monotonic seconds: when the lock of the reads was last taken
 
     def warm_up(self) -> None:
         """Build what the first write and the first route would otherwise wait for: the edge
@@ -393,8 +394,12 @@ class LiveObstacles:
         beacon), so the revision has changed and the read of it alone, made first otherwise
         (the poll's common answer is "nothing new"), is skipped. ``blocking=False``: when
         another thread is reading already, return False at once. Raises the database's error
-        when it cannot be read (after noting it in :attr:`outage`)."""
-        if not self._lock.acquire(blocking=blocking):
+        when it cannot be read (after noting it in :attr:`outage`). Its caller is a route's or
+        a write's: it waits for the database at most
+        :data:`~api.obstacles.bounded_read.READ_WAIT_S` per read, and as long for another
+        thread's read (:meth:`check_revision`'s, which is not bounded: it runs where waiting
+        stops no route)."""
+        if not self._acquire(blocking):
             return False
         try:
             return self._refresh(force=force, written=written)
@@ -405,12 +410,27 @@ class LiveObstacles:
         finally:
             self._lock.release()
 
+    def _acquire(self, blocking: bool) -> bool:
+        """The lock of the reads, for a caller that must not wait for the database: at once
+        (``blocking=False``: False if another thread reads) or within
+        :data:`~api.obstacles.bounded_read.READ_WAIT_S`. A read that has held it longer means
+        the database does not answer: the outage starts (and, when ``blocking``, is raised)."""
+        if self._lock.acquire(timeout=READ_WAIT_S) if blocking else self._lock.acquire(False):
+            self._locked_at = time.monotonic()
+            return True
+        if time.monotonic() - self._locked_at >= READ_WAIT_S:
+            exc = DatabaseNotAnsweringError(f"a read of the obstacles took over {READ_WAIT_S:g} s")
+            self.outage.failed(self.clock(), exc)
+            if blocking:
+                raise exc
+        return False
+
     def _refresh(self, *, force: bool, written: bool) -> bool:
         """:meth:`refresh` with the lock held."""
         now = self.clock()
         state = self._state
         due = self._boundary_passed(state, now)
-        if not (force or due or written) and self._revision_now() == state.revision:
+        if not (force or due or written) and bounded_read(self._revision_now) == state.revision:
             self._checked(now)  # the poll's common answer: nothing new
             return False
         revision, rows = bounded_read(lambda: self._read_changes(state, now, force=force))
@@ -452,6 +472,7 @@ class LiveObstacles:
         now): the failure is noted in :attr:`outage`, and routes go on as read.
         """
         with self._lock:
+            self._locked_at = time.monotonic()
             state = self._state
             now = self.clock()
             changed_here = (
@@ -477,11 +498,7 @@ class LiveObstacles:
             return False
 
     def _revision_now(self) -> int:
-        """The database's revision counter (the poll runs every ``poll_s`` before a route),
-        waited for at most :data:`~api.obstacles.bounded_read.READ_WAIT_S`."""
-        return bounded_read(self._read_revision)
-
-    def _read_revision(self) -> int:
+        """The database's revision counter (the poll runs every ``poll_s`` before a route)."""
         with self._reading() as reader:
             return read_revision(reader)
 
