@@ -20,6 +20,7 @@ from api.asgi_types import ASGIApp, Message, Receive, Scope, Send
 from api.auth import refuse_before_body
 from api.compression import NegotiatedGZip
 from api.cpu import short_gil_switches
+from api.db_admission import DatabaseAdmission
 from api.errors import error_response, install_error_handlers
 from api.fastpath import FastRoutes
 from api.head import HeadAsGet
@@ -342,6 +343,7 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
     add_console(app, settings.console_dir or CONSOLE_DIST)
     if settings.fast_routes:  # inside gzip, CORS and the size limit: their headers and 413 stay
         app.add_middleware(FastRoutes)
+    app.add_middleware(DatabaseAdmission)  # the database's paths hold at most 16 pool threads
     app.add_middleware(
         NegotiatedGZip, minimum_size=settings.gzip_min_bytes, compresslevel=settings.gzip_level
     )
