@@ -347,8 +347,10 @@ class LiveObstacles:
         """Whether :meth:`ensure_fresh` would find nothing to do now: no write of this host
         unseen, no validity boundary passed, the revision poll not due (no database read)."""
         return (
-            self.beacon.value() == self._beacon_seen and not self._unapplied_write
-        ) and not self._due()
+            self.beacon.value() == self._beacon_seen
+            and not self._unapplied_write
+            and not self._due()
+        )
 
     def poll_due_in_s(self) -> float:
         """Seconds until the revision poll falls due (0.0 when it is due now); what
