@@ -127,7 +127,7 @@ def database_unavailable_response(exc: BaseException) -> JSONResponse:
     log.warning("database unavailable: %s", text[0][:300] if text else type(exc).__name__)
     return error_response(
         503, "database_unavailable",
-        "the database cannot be reached just now; try again in a few seconds",
+        "the database cannot be reached or written just now; try again in a few seconds",
         headers={"Retry-After": str(RETRY_AFTER_S)},
     )  # fmt: skip
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 import builtins
 import hashlib
 import json
+import logging
 import os
 import re
+import shutil
 import threading
 import time
 import uuid
@@ -28,6 +30,8 @@ from routing.engine import Router
 from testers.pairs import MIN_SEPARATION_M, random_pairs, write_pairs
 from testers.report import find_regressions, summarize, write_results_csv, write_summary
 from testers.runner import RunOutput, _Worker
+
+log = logging.getLogger("stufenlos.bench")
 
 #: A run's id: a UTC stamp and a random suffix (safe in a path and a URL).
 RUN_ID = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$")
@@ -43,6 +47,10 @@ STOP_WAIT_S = 10.0
 
 class JobLimitError(Exception):
     """Too many runs are going on at once."""
+
+
+class RunStorageError(Exception):
+    """The runs' folder cannot be written (a full disk, no permission): no run was started."""
 
 
 class _StoppedError(Exception):
@@ -152,7 +160,8 @@ class BenchJobs:
     def start(
         self, router: Router, pairs: int, seed: int, profiles: builtins.list[str]
     ) -> dict[str, Any]:
-        """Start a run in a thread; JobLimitError when ``max_running`` runs are going on."""
+        """Start a run in a thread; JobLimitError when ``max_running`` runs are going on,
+        RunStorageError when its record cannot be written (nothing of it is left)."""
         for name in profiles:
             router.profile(name)  # an unknown profile fails now, not in the thread
         stamp = datetime.now(UTC)
@@ -178,8 +187,15 @@ class BenchJobs:
                 del self._running[done]
             if len(alive) >= self.max_running:
                 raise JobLimitError(f"{len(alive)} benchmark run(s) going on; the limit is {self.max_running}")  # fmt: skip
+            try:
+                self._write(record)
+            except OSError as exc:
+                shutil.rmtree(self.directory / run_id, ignore_errors=True)
+                raise RunStorageError(
+                    f"the benchmark runs' folder cannot be written ({exc.strerror or exc}): "
+                    "no run was started"
+                ) from None
             self._state[run_id] = record
-            self._write(record)
             thread = threading.Thread(
                 target=self._run, args=(router, record), name=f"bench-{run_id}", daemon=True
             )
@@ -212,7 +228,13 @@ class BenchJobs:
         that reads the final status may start the next run at once."""
         with self._lock:
             record.update(changes)
-            self._write(record)
+            try:
+                self._write(record)
+            except OSError as exc:  # read later as interrupted: its written record says running
+                log.warning(
+                    "benchmark run %s ended %s, but its record could not be written: %s",
+                    record["id"], record.get("status"), exc,
+                )  # fmt: skip
             self._free(record)
 
     def _free(self, record: dict[str, Any]) -> None:

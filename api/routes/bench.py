@@ -20,7 +20,7 @@ from api.auth import AUTH_ERRORS, TesterUser
 from api.deps import RouterDep, SettingsDep
 from api.errors import ApiError
 from api.schemas import ErrorBody
-from testers.jobs import RUN_ID, BenchJobs, JobLimitError, UnknownRunError
+from testers.jobs import RUN_ID, BenchJobs, JobLimitError, RunStorageError, UnknownRunError
 
 router = APIRouter(prefix="/bench", tags=["bench"])
 
@@ -115,6 +115,11 @@ def _not_found(what: str) -> ApiError:
         404: {"model": ErrorBody, "description": "unknown_profile"},
         422: {"model": ErrorBody, "description": "invalid_request, too_many_pairs"},
         429: {"model": ErrorBody, "description": "too_many_jobs: runs going on (Retry-After)"},
+        503: {
+            "model": ErrorBody,
+            "description": "storage_unavailable: the runs' folder cannot be written (a full "
+            "disk; Retry-After), or database_unavailable",
+        },
     },
     summary="Start a benchmark run (tester)",
 )
@@ -132,6 +137,10 @@ def start_run(
     except JobLimitError as exc:
         error = ApiError(429, "too_many_jobs", str(exc))
         error.headers = {"Retry-After": "10"}
+        raise error from None
+    except RunStorageError as exc:
+        error = ApiError(503, "storage_unavailable", str(exc))
+        error.headers = {"Retry-After": "60"}
         raise error from None
     return _run_out(record)
 

@@ -3,6 +3,7 @@ the tester role and the /console/ mount, on the centre extract."""
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import time
@@ -465,6 +466,33 @@ def test_bench_errors(client: TestClient, keys: dict[str, dict[str, str]]) -> No
         headers=tester,
     )
     assert cmp.status_code == 404
+
+
+def test_a_run_that_cannot_be_stored_is_refused_503_and_leaves_nothing(
+    client: TestClient, keys: dict[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk (found on a 2 MB tmpfs under ``stufenlos serve``): the run's record cannot
+    be written, and ``POST /bench/runs`` answered 500 and kept a run "running" in memory that
+    no thread ran."""
+    tester = keys["tester"]
+    jobs = client.app.state.bench_jobs  # type: ignore[attr-defined]
+    before = client.get("/bench/runs", headers=tester).json()["runs"]
+
+    def full(record: dict[str, Any]) -> None:
+        (jobs.directory / record["id"]).mkdir(parents=True, exist_ok=True)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(jobs, "_write", full)
+    refused = client.post("/bench/runs", json={"pairs": 2}, headers=tester)
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["code"] == "storage_unavailable"
+    assert "No space left on device" in refused.json()["message"]
+    assert refused.headers["Retry-After"] == "60"
+    assert not jobs._state
+    assert not jobs._running
+    monkeypatch.undo()
+    assert client.get("/bench/runs", headers=tester).json()["runs"] == before
+    assert sorted(p.name for p in jobs.directory.iterdir()) == sorted(r["id"] for r in before)
 
 
 def test_bench_bounds_runs_at_once(centre_graph_dir: Path, tmp_path: Path) -> None:
