@@ -343,7 +343,7 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
     add_console(app, settings.console_dir or CONSOLE_DIST)
     if settings.fast_routes:  # inside gzip, CORS and the size limit: their headers and 413 stay
         app.add_middleware(FastRoutes)
-    app.add_middleware(DatabaseAdmission)  # the database's paths hold at most 16 pool threads
+    app.add_middleware(DatabaseAdmission)  # the database's paths hold at most 12 pool threads
     app.add_middleware(
         NegotiatedGZip, minimum_size=settings.gzip_min_bytes, compresslevel=settings.gzip_level
     )

@@ -19,8 +19,10 @@ from api.asgi_types import ASGIApp, Receive, Scope, Send
 from api.db.availability import RETRY_AFTER_S
 from api.errors import DATABASE_PATHS, error_response
 
-#: Requests of one worker on the database's paths at once (of the pool's 40 threads).
-DATABASE_SLOTS = 16
+#: Requests of one worker on the database's paths at once: of the interpreter's 40 pool threads,
+#: and fewer than the 15 connections of SQLite's engine (5 + 10 overflow; PostgreSQL's has 30),
+#: so that the live obstacles' poll always finds a connection free to read on.
+DATABASE_SLOTS = 12
 #: How long a request waits for a place before it is answered 503 (seconds).
 ADMISSION_WAIT_S = 10.0
 
