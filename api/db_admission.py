@@ -1,7 +1,7 @@
 """At most so many requests of a worker use the database at once: :class:`DatabaseAdmission`.
 
-The operations on the database's paths (:data:`api.errors.DATABASE_PATHS`) run in the
-interpreter's thread pool, as do the public map's (``/profiles``, ``/network``, ``/features``,
+The operations on the database's paths (:data:`ADMITTED_PATHS`) run in the interpreter's
+thread pool, as do the public map's (``/profiles``, ``/network``, ``/features``,
 ``/priorities``). When the database makes its callers wait — an SQLite file whose write lock
 another process holds (each writer waits up to its 30 s busy timeout), a PostgreSQL server that
 does not answer — every such request holds a pool thread while it waits, and 60 citizen reports
@@ -17,12 +17,16 @@ import asyncio
 
 from api.asgi_types import ASGIApp, Receive, Scope, Send
 from api.db.availability import RETRY_AFTER_S
-from api.errors import DATABASE_PATHS, error_response
+from api.errors import error_response
 
 #: Requests of one worker on the database's paths at once: of the interpreter's 40 pool threads,
 #: and fewer than the 15 connections of SQLite's engine (5 + 10 overflow; PostgreSQL's has 30),
 #: so that the live obstacles' poll always finds a connection free to read on.
 DATABASE_SLOTS = 12
+#: The paths whose operations read or write the database in a pool thread. ``/matrix`` (in
+#: :data:`api.errors.DATABASE_PATHS` for a keyed caller's key) is not among them: its work is
+#: the CPU thread's, and a queue of matrices is no busy database.
+ADMITTED_PATHS = ("/obstacles", "/reports", "/bench")
 #: How long a request waits for a place before it is answered 503 (seconds).
 ADMISSION_WAIT_S = 10.0
 
@@ -38,7 +42,7 @@ class DatabaseAdmission:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope.get("path", "").startswith(DATABASE_PATHS):
+        if scope["type"] != "http" or not scope.get("path", "").startswith(ADMITTED_PATHS):
             await self.app(scope, receive, send)
             return
         loop = asyncio.get_running_loop()
