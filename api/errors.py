@@ -25,7 +25,7 @@ from accessibility_rules.profile_errors import (
     UnknownParameterError,
     UnknownProfileError,
 )
-from api.db.availability import RETRY_AFTER_S, database_unavailable
+from api.db.availability import RETRY_AFTER_S, database_unavailable, first_line
 from api.obstacles.errors import (
     ImportFailedError,
     InvalidObstacleError,
@@ -123,8 +123,7 @@ def error_response(
 def database_unavailable_response(exc: BaseException) -> JSONResponse:
     """503 ``database_unavailable`` for an error that says the database cannot be reached or
     used just now (logged as one line: an outage is not a defect of the code)."""
-    text = str(exc).strip().splitlines()
-    log.warning("database unavailable: %s", text[0][:300] if text else type(exc).__name__)
+    log.warning("database unavailable: %s", first_line(exc))
     return error_response(
         503, "database_unavailable",
         "the database cannot be reached or written just now; try again in a few seconds",

@@ -28,6 +28,13 @@ class DatabaseNotAnsweringError(Exception):
 DATABASE_ERRORS = (SQLAlchemyError, DatabaseNotAnsweringError)
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's text, at most 300 characters (SQLAlchemy's add the
+    statement and a link below): what a log line about an outage says of its cause."""
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
 def database_unavailable(exc: BaseException) -> bool:
     """Whether ``exc`` (or the error it was raised from) says the database could not be
     reached or used just now: a connection refused, lost or timed out, the pool exhausted,

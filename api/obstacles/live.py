@@ -225,8 +225,7 @@ class LiveObstacles:
         #: whether the database answers the reads (the routes' staleness, ``/health``)
         self.outage = DatabaseOutage()
         self._unapplied_write = False  # a write of this host is not applied: its reload failed
-        self._retry_lock = threading.Lock()
-        self._retrying = False  # a thread tries the database (while it cannot be read)
+        self._checking = threading.Lock()  # held by the thread of check_soon while it reads
         self._locked_at = 0.0  # monotonic seconds: when the lock of the reads was last taken
 
     def warm_up(self) -> None:
@@ -327,11 +326,9 @@ class LiveObstacles:
         outage = self.outage
         if outage.waiting() or (not outage.down and outage.read_age_s() < RETRY_S):
             return
-        with self._retry_lock:
-            if self._retrying:
-                return
-            self._retrying = True
-            self.outage.postpone()
+        if not self._checking.acquire(blocking=False):
+            return  # one is reading
+        self.outage.postpone()
 
         def retry() -> None:
             try:
@@ -339,7 +336,7 @@ class LiveObstacles:
             except Exception:  # not an outage: the next route's reload will say it again
                 log.exception("reading the obstacle database's revision failed")
             finally:
-                self._retrying = False
+                self._checking.release()
 
         threading.Thread(target=retry, name="obstacle-database-check", daemon=True).start()
 

@@ -18,6 +18,8 @@ import threading
 import time
 from datetime import UTC, datetime
 
+from api.db.availability import first_line
+
 log = logging.getLogger("stufenlos.obstacles")
 
 #: How long after a failed read the next one is tried (seconds).
@@ -43,7 +45,7 @@ class DatabaseOutage:
 
     def waiting(self) -> bool:
         """Whether reads fail and the next try is not due yet (skip the read: go on as read)."""
-        return self.since is not None and time.monotonic() < self._retry_at
+        return self.retry_in_s() > 0.0
 
     def read_age_s(self) -> float:
         """Seconds since the last read that succeeded (infinite: none yet)."""
@@ -70,7 +72,7 @@ class DatabaseOutage:
         log.warning(
             "the obstacle database cannot be read (%s); routes use the obstacles read at %s "
             "and say so (obstacles.stale_since) until it answers",
-            _first_line(exc), read,
+            first_line(exc), read,
         )  # fmt: skip
 
     def succeeded(self, now: datetime) -> None:
@@ -98,9 +100,3 @@ class DatabaseOutage:
 def iso_utc(at: datetime) -> str:
     """``at`` as ISO 8601 in UTC to the second, ``Z``-suffixed (as the API writes times)."""
     return at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _first_line(exc: BaseException) -> str:
-    """The first line of an error's text (SQLAlchemy's add the statement and a link)."""
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__
