@@ -16,16 +16,17 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, Response
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION
+from api.admission import DatabaseAdmission, MapReadAdmission
 from api.asgi_types import ASGIApp, Message, Receive, Scope, Send
 from api.auth import refuse_before_body
 from api.compression import NegotiatedGZip
 from api.cpu import short_gil_switches
-from api.db_admission import DatabaseAdmission
 from api.errors import error_response, install_error_handlers
 from api.fastpath import FastRoutes
 from api.head import HeadAsGet
 from api.heap import release_free_heap
 from api.middleware import RequestContext, flush_access_lines
+from api.obstacles.public_map import ActiveMap
 from api.routes import (
     bench,
     health,
@@ -322,6 +323,11 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
     )
     app.state.settings = settings
     app.state.router = router
+    app.state.active_map = ActiveMap(
+        f"{settings.obstacles_attribution}; map data {OSM_ATTRIBUTION}",
+        settings.gzip_level,
+        settings.gzip_min_bytes,
+    )  # the public map of the obstacles (GET /obstacles/active)
     install_error_handlers(app, caller_check=refuse_before_body)
     app.include_router(health.router)
     app.include_router(profiles.router)
@@ -343,6 +349,7 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
     add_console(app, settings.console_dir or CONSOLE_DIST)
     if settings.fast_routes:  # inside gzip, CORS and the size limit: their headers and 413 stay
         app.add_middleware(FastRoutes)
+    app.add_middleware(MapReadAdmission)  # one map read at a time beside the routes
     app.add_middleware(DatabaseAdmission)  # the database's paths hold at most 12 pool threads
     app.add_middleware(
         NegotiatedGZip, minimum_size=settings.gzip_min_bytes, compresslevel=settings.gzip_level

@@ -25,8 +25,10 @@ smallest level the buffer comes from the heap: over 300 answers of 6 kB, 1,700.7
 bytes, 0.021 against 0.018 ms with glibc's default threshold.
 
 Only ``POST /routes`` and ``GET /routes`` compress here (where the route is computed, see
-:func:`api.route_answers.route_answer`); other answers go through Starlette's gzip middleware
-at ``Settings.gzip_level``.
+:func:`api.route_answers.route_answer`); the public map's big answers are compressed with zlib
+where they are built, off the event loop (:func:`api.responses.encoded_json`,
+:mod:`api.obstacles.public_map`); other answers go through Starlette's gzip middleware at
+``Settings.gzip_level``.
 """
 
 from __future__ import annotations

@@ -190,6 +190,10 @@ def _profile_error(exc: ProfileError) -> JSONResponse:
 #: keys of staff, testers and keyed ``/matrix`` callers): they may answer 503
 #: ``database_unavailable``. Routes never do: they go on with the obstacles last read.
 DATABASE_PATHS = ("/obstacles", "/reports", "/bench", "/matrix")
+#: The public map's reads whose answer is built in Python per request, one at a time per worker
+#: (:class:`api.admission.MapReadAdmission`): they may answer 503 ``service_busy``.
+#: (``/obstacles/active`` is answered from the worker's memory, ``/profiles`` is a few kB.)
+MAP_READ_PATHS = ("/network", "/features", "/priorities")
 
 
 def document_errors(app: FastAPI) -> None:
@@ -200,7 +204,8 @@ def document_errors(app: FastAPI) -> None:
     ``payload_too_large`` (the body size limit in front of the app) and 415
     ``unsupported_encoding`` (a ``Content-Encoding`` other than ``identity``: bodies are read as
     sent; found undocumented by schemathesis with random headers); every operation on
-    :data:`DATABASE_PATHS` 503 ``database_unavailable``. And the positions of GeoJSON
+    :data:`DATABASE_PATHS` 503 ``database_unavailable``, every read of the public map
+    (:data:`MAP_READ_PATHS`) 503 ``service_busy``. And the positions of GeoJSON
     geometry get their WGS84 ranges (:func:`api.obstacles.geometry.document_position_ranges`).
     """
     from fastapi.openapi.utils import get_openapi
@@ -226,6 +231,15 @@ def document_errors(app: FastAPI) -> None:
                         "503",
                         {
                             "description": "database_unavailable (Retry-After: seconds)",
+                            "content": {"application/json": {"schema": error_ref}},
+                        },
+                    )
+                if path.startswith(MAP_READ_PATHS):
+                    responses.setdefault(
+                        "503",
+                        {
+                            "description": "service_busy: too many map reads at once "
+                            "(Retry-After: seconds)",
                             "content": {"application/json": {"schema": error_ref}},
                         },
                     )

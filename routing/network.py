@@ -183,6 +183,20 @@ def piece_facts(
     return out
 
 
+def piece_lines(graph: Any, edges: np.ndarray) -> list[list[list[float]]]:
+    """The ``[lon, lat]`` points of each edge's line, rounded to 7 decimals (1 cm): every point
+    of the bbox's pieces gathered, rounded and made Python lists in three numpy calls, then cut
+    per piece (a round() per coordinate took most of a 5,000-piece map's 100 ms)."""
+    first = np.asarray(graph.geom_first)
+    starts, stops = first[edges], first[edges + 1]
+    counts = stops - starts
+    ends = np.cumsum(counts)
+    offsets = ends - counts
+    at = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(starts - offsets, counts)
+    points = np.column_stack((graph.geom_lon[at], graph.geom_lat[at])).round(7).tolist()
+    return [points[a:b] for a, b in zip(offsets.tolist(), ends.tolist(), strict=True)]
+
+
 def network_geojson(router: Router, bbox: Bbox, attribute: str, limit: int) -> dict[str, Any]:
     """FeatureCollection of the pieces in ``bbox``; 422 ``bbox_too_large`` beyond ``limit``."""
     edges = edges_in_bbox(router, bbox)
@@ -194,14 +208,12 @@ def network_geojson(router: Router, bbox: Bbox, attribute: str, limit: int) -> d
             limit=limit,
             count=len(edges),
         )
-    graph = router.graph
     edge, eff = router.attributes()
-    first, lon, lat = graph.geom_first, graph.geom_lon, graph.geom_lat
-    features = []
     facts = piece_facts(edge, eff, edges, attribute)
-    for e, (value, known, label) in zip(edges.tolist(), facts, strict=True):
-        a, b = int(first[e]), int(first[e + 1])
-        coords = [[round(float(x), 7), round(float(y), 7)] for x, y in zip(lon[a:b], lat[a:b], strict=True)]  # fmt: skip
+    features = []
+    for e, coords, (value, known, label) in zip(
+        edges.tolist(), piece_lines(router.graph, edges), facts, strict=True
+    ):
         features.append(
             {
                 "type": "Feature",

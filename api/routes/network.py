@@ -7,14 +7,19 @@ than ``max_network_features`` pieces answers 422 ``bbox_too_large`` with the lim
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from api.compression import accepts_gzip
 from api.deps import RouterDep, SettingsDep
+from api.responses import encoded_json
 from api.schemas import ErrorBody
 from routing.network import Attribute, Bbox, network_geojson, seat_features, stop_features
+
+if TYPE_CHECKING:
+    from api.settings import Settings
 
 router = APIRouter(tags=["network"])
 
@@ -65,6 +70,7 @@ class NetworkCollection(BaseModel):
     summary="The walking network in a bbox, coloured by one attribute (GeoJSON lines)",
 )
 def get_network(
+    request: Request,
     router_: RouterDep,
     settings: SettingsDep,
     bbox: Annotated[
@@ -72,11 +78,12 @@ def get_network(
         Query(description="west,south,east,north in degrees", examples=["7.76,49.44,7.77,49.45"]),
     ],
     attribute: Annotated[Attribute, Query(description="what the value and label say")] = "known",
-) -> dict[str, Any]:
+) -> Response:
     """One LineString per undirected way piece with a segment in the bbox; ``known`` says
     whether the attribute is mapped there. Ask for the visible bbox; beyond
     ``max_network_features`` pieces the answer is 422 ``bbox_too_large``."""
-    return network_geojson(router_, Bbox.parse(bbox), attribute, settings.max_network_features)
+    content = network_geojson(router_, Bbox.parse(bbox), attribute, settings.max_network_features)
+    return _encoded(content, request, settings)
 
 
 class PointGeometry(BaseModel):
@@ -137,6 +144,7 @@ class SeatCollection(BaseModel):
     summary="Seats or public transport stops in a bbox (GeoJSON points)",
 )
 def get_features(
+    request: Request,
     router_: RouterDep,
     settings: SettingsDep,
     bbox: Annotated[
@@ -147,12 +155,24 @@ def get_features(
         Literal["seats", "stops"],
         Query(description="seats: every place to sit; stops: public transport stops"),
     ] = "seats",
-) -> dict[str, Any]:
+) -> Response:
     """``seats``: the places to sit the graph knows (benches, picnic tables, stops and shelters
     with a bench) with their backrest; the rests of a route come from the same table.
     ``stops``: the public transport stops (bus and tram stops, platforms) with their name,
     ``wheelchair`` and ``bench`` (``unknown`` when untagged)."""
     where = Bbox.parse(bbox)
     if kind == "stops":
-        return stop_features(router_.graph, where, settings.max_network_features)
-    return seat_features(router_.graph, where, kind, settings.max_network_features)
+        content = stop_features(router_.graph, where, settings.max_network_features)
+    else:
+        content = seat_features(router_.graph, where, kind, settings.max_network_features)
+    return _encoded(content, request, settings)
+
+
+def _encoded(content: dict[str, Any], request: Request, settings: Settings) -> Response:
+    """The answer encoded in this pool thread (:func:`api.responses.encoded_json`)."""
+    return encoded_json(
+        content,
+        gzip_ok=accepts_gzip(request.scope["headers"]),
+        gzip_level=settings.gzip_level,
+        min_gzip_bytes=settings.gzip_min_bytes,
+    )

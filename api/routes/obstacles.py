@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
-from accessibility_rules.attributes import OSM_ATTRIBUTION
 from api.auth import AUTH_ERRORS, AdminUser, StaffUser
+from api.compression import accepts_gzip
 from api.cpu import run_cpu
-from api.deps import ServiceDep, SettingsDep
+from api.deps import LiveObstaclesDep, ServiceDep
 from api.errors import ApiError
+from api.obstacles.public_map import ActiveMap, public_feature
 from api.obstacles.schemas import (
     ID_MAX_LENGTH,
     ID_PATTERN,
@@ -141,30 +143,49 @@ def list_obstacles(
 @router.get(
     "/active",
     response_model=FeatureCollection,
+    responses={304: {"description": "the map is the one named by If-None-Match (its ETag)"}},
     summary="Active obstacles as GeoJSON, for the app's map (public)",
 )
-def active_obstacles(service: ServiceDep, settings: SettingsDep) -> dict[str, Any]:
-    """Every obstacle that applies right now: geometry, effect, reason and validity."""
-    features = [
-        {
-            "type": "Feature",
-            "id": row.id,
-            "geometry": row.geometry,
-            "properties": {
-                "id": row.id,
-                "effect": row.effect,
-                "reason": row.reason,
-                "valid_from": row.valid_from.isoformat(),
-                "valid_until": row.valid_until.isoformat() if row.valid_until else None,
-            },
-        }
-        for row in service.list("active")
-    ]
-    return {
-        "type": "FeatureCollection",
-        "features": features,
-        "attribution": f"{settings.obstacles_attribution}; map data {OSM_ATTRIBUTION}",
-    }
+async def active_obstacles(
+    request: Request, live: LiveObstaclesDep, service: ServiceDep
+) -> Response:
+    """Every obstacle that applies right now: geometry, effect, reason and validity. From the
+    worker's memory, as routes see them; with a weak ``ETag`` (send it as ``If-None-Match``:
+    304 while the map is the same) and, while the database cannot be read, ``stale_since``
+    (the map as last read)."""
+    active_map: ActiveMap = request.app.state.active_map
+    gzip_ok, if_none_match = (
+        accepts_gzip(request.scope["headers"]),
+        request.headers.get("if-none-match"),
+    )
+    if live is None:  # before start-up: from the database
+        rows = await run_in_threadpool(service.list, "active")
+        features = [public_feature(r) for r in rows]
+        key = tuple((f["id"], r.version) for f, r in zip(features, rows, strict=True))
+        return active_map.answer(
+            (key, None), features, None, gzip_ok=gzip_ok, if_none_match=if_none_match
+        )
+
+    def current() -> Response:  # in the CPU thread, where the live obstacles are reloaded
+        live.ensure_fresh()
+        applied, features = live.public_view()
+        stale_since = live.outage.stale_since()
+        return active_map.answer(
+            (applied, stale_since),
+            features,
+            stale_since,
+            gzip_ok=gzip_ok,
+            if_none_match=if_none_match,
+        )
+
+    if live.fresh():  # nothing to read: the kept answer, on the loop
+        applied, _ = live.public_view()
+        kept = active_map.cached(
+            (applied, live.outage.stale_since()), gzip_ok=gzip_ok, if_none_match=if_none_match
+        )
+        if kept is not None:
+            return kept
+    return await run_cpu(current)
 
 
 @router.get(

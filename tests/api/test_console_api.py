@@ -4,6 +4,7 @@ the tester role and the /console/ mount, on the centre extract."""
 from __future__ import annotations
 
 import errno
+import gzip
 import json
 import math
 import time
@@ -122,6 +123,25 @@ def test_network_values_agree_with_the_graph(client: TestClient) -> None:
                 assert known is not math.isnan(float(edge[column][e]))
     known = client.get("/network", params={"bbox": BBOX, "attribute": "known"}).json()["features"]
     assert {f["properties"]["value"] for f in known} <= {0, 1, 2, 3, 4}
+
+
+def test_network_lines_are_the_graphs_points_to_the_centimetre(client: TestClient) -> None:
+    """Each line is its edge's points, each coordinate rounded to 7 decimals as Python rounds
+    one number (the map gathers and rounds them all at once: routing.network.piece_lines); the
+    gzipped answer, made in the endpoint's thread, is the same JSON."""
+    graph = client.app.state.router.graph  # type: ignore[attr-defined]
+    first, lon, lat = graph.geom_first, graph.geom_lon, graph.geom_lat
+    plain = client.get("/network", params={"bbox": BBOX}, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    for feature in plain.json()["features"]:
+        e = feature["properties"]["edge"]
+        a, b = int(first[e]), int(first[e + 1])
+        expected = [[round(float(x), 7), round(float(y), 7)] for x, y in zip(lon[a:b], lat[a:b], strict=True)]  # fmt: skip
+        assert feature["geometry"]["coordinates"] == expected
+    with client.stream("GET", "/network", params={"bbox": BBOX}, headers={"Accept-Encoding": "gzip"}) as packed:  # fmt: skip
+        assert packed.headers["content-encoding"] == "gzip"
+        assert packed.headers["vary"] == "Accept-Encoding"
+        assert gzip.decompress(b"".join(packed.iter_raw())) == plain.content
 
 
 def test_network_empty_outside_the_area(client: TestClient) -> None:

@@ -112,13 +112,20 @@ def test_routes_go_on_and_writes_answer_503_while_the_database_is_down(
     assert health["database"]["reachable"] is False
     assert health["database"]["obstacles_stale_since"] == stale_since
 
+    # the public map of the obstacles: as last read, and saying so (not 503)
+    public = client.get("/obstacles/active")
+    assert public.status_code == 200
+    assert [f["properties"]["reason"] for f in public.json()["features"]] == [
+        "Baustelle: Gehweg gesperrt"
+    ]
+    assert public.json()["stale_since"] == stale_since
+
     # every operation that needs the database: 503 with Retry-After, never a 500
     report = {"geometry": {"type": "Point", "coordinates": on_route}, "description": "Aufzug"}
     matrix = {"sources": [{"lat": 49.4447, "lon": 7.769}], "targets": [{"lat": 49.44, "lon": 7.772}]}  # fmt: skip
     for method, path, body, headers in (
         ("POST", "/obstacles", obstacle_body(on_route, reason="during the outage"), staff),
         ("GET", "/obstacles", None, staff),
-        ("GET", "/obstacles/active", None, {}),
         ("POST", "/reports", report, {}),
         ("GET", "/bench/runs", None, staff),
         ("POST", "/matrix", matrix, staff),
@@ -138,6 +145,7 @@ def test_routes_go_on_and_writes_answer_503_while_the_database_is_down(
     assert "stale_since" not in after["obstacles"]
     assert not passes_near(after, on_route)
     assert client.get("/health").json()["status"] == "ok"
+    assert "stale_since" not in client.get("/obstacles/active").json()
     written = client.post("/obstacles", json=obstacle_body(on_route, reason="after"), headers=staff)
     assert written.status_code == 201, written.text
     listed = client.get("/obstacles", headers=staff).json()

@@ -1,4 +1,5 @@
-"""The database's paths hold at most so many of a worker's pool threads (api/db_admission.py).
+"""The database's paths hold at most so many of a worker's pool threads, the public map's
+reads one at a time beside the routes (api/admission.py).
 
 Measured with ``stufenlos serve`` on SQLite while another process held the write lock (the note
 of issue 11, 2026-12-06): 60 citizen reports waiting made ``GET /profiles`` wait 27 s for a pool
@@ -11,20 +12,21 @@ import asyncio
 import json
 from typing import Any
 
+from api.admission import DatabaseAdmission, MapReadAdmission
 from api.asgi_types import Message, Receive, Scope, Send
-from api.db_admission import DatabaseAdmission
 
 
 class Held:
-    """An app whose database requests wait until released; others answer at once."""
+    """An app whose requests on ``held`` paths wait until released; others answer at once."""
 
-    def __init__(self) -> None:
+    def __init__(self, held: tuple[str, ...] = ("/obstacles",)) -> None:
+        self.held = held
         self.release = asyncio.Event()
         self.inside = 0
         self.most_inside = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["path"].startswith("/obstacles"):
+        if scope["path"].startswith(self.held):
             self.inside += 1
             self.most_inside = max(self.most_inside, self.inside)
             await self.release.wait()
@@ -70,5 +72,33 @@ def test_database_requests_beyond_the_slots_wait_then_get_503_and_others_pass() 
         inner.release.set()
         assert [s for s, _, _ in await asyncio.gather(*held, waiting)] == [200, 200, 200]
         assert inner.most_inside == 2
+
+    asyncio.run(scenario())
+
+
+def test_map_reads_beyond_their_one_place_wait_then_get_503_and_routes_pass() -> None:
+    """Eight clients asking ``/network`` in a loop cut the routes of ``stufenlos serve`` (two
+    workers) from 231 to 10 per second before (the note of issue 11, 2026-12-06)."""
+
+    async def scenario() -> None:
+        inner = Held(held=("/network", "/features"))
+        app = MapReadAdmission(inner, slots=1, wait_s=0.3)
+        held = asyncio.create_task(call(app, "/network"))
+        await asyncio.sleep(0.05)
+        assert inner.inside == 1
+        status, body, headers = await call(app, "/network")
+        assert status == 503
+        assert body["code"] == "service_busy"
+        assert "try again" in body["message"]
+        assert headers[b"retry-after"] == b"1"
+        for path in ("/routes", "/profiles", "/health", "/obstacles/active"):
+            status, _, _ = await asyncio.wait_for(call(app, path), 0.1)
+            assert status == 200, path
+        waiting = asyncio.create_task(call(app, "/features"))
+        await asyncio.sleep(0.05)
+        assert not waiting.done()
+        inner.release.set()
+        assert [s for s, _, _ in await asyncio.gather(held, waiting)] == [200, 200]
+        assert inner.most_inside == 1
 
     asyncio.run(scenario())
