@@ -10,7 +10,7 @@ Times: timezone-aware ISO 8601; a time without an offset is read as Europe/Berli
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -139,6 +139,35 @@ LocalTime = Annotated[
 ]
 
 
+_BARE_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def time_of_day_given(value: object) -> object:
+    """Refuse a date without a time of day where a validity ends (a field's ``before``
+    validator). Read as a time, "2027-06-01" is the midnight that starts 1 June, so a closure
+    staff mean to last "until 1 June" would end a day early and route people into it; it could
+    as well mean the end of that day, and unknown is not guessed. The message names both."""
+    day: date | None = None
+    if isinstance(value, str) and _BARE_DAY.fullmatch(value):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            return value  # not a date at all: the datetime's own error says why
+    elif isinstance(value, date) and not isinstance(value, datetime):
+        day = value
+    if day is None:
+        return value
+    end = f"{day + timedelta(days=1)}T00:00" if day < date.max else "the midnight after it"
+    raise ValueError(
+        f"a date alone ({day}) could mean the start or the end of that day: send a time of "
+        f"day, {day}T00:00 for its start or {end} for its end"
+    )
+
+
+#: Where a validity ends: a :data:`LocalTime` with a time of day (:func:`time_of_day_given`).
+LocalEndTime = Annotated[LocalTime, BeforeValidator(time_of_day_given)]
+
+
 def _check_window(valid_from: datetime | None, valid_until: datetime | None) -> None:
     if valid_from is not None and valid_until is not None and valid_until <= valid_from:
         raise ValueError(
@@ -173,7 +202,7 @@ class ObstacleCreate(BaseModel):
     geometry: ObstacleGeometry
     effect: ObstacleEffect
     valid_from: LocalTime | None = Field(None, description="default: now")
-    valid_until: LocalTime | None = Field(None, description="null: a permanent correction")
+    valid_until: LocalEndTime | None = Field(None, description="null: a permanent correction")
     reason: Text = Field(min_length=1, max_length=2000, examples=["Baustelle"])
 
     @model_validator(mode="after")
@@ -201,7 +230,7 @@ class ObstacleUpdate(BaseModel):
     geometry: ObstacleGeometry | None = None
     effect: ObstacleEffect | None = None
     valid_from: LocalTime | None = None
-    valid_until: LocalTime | None = Field(None, description="null makes the obstacle permanent")
+    valid_until: LocalEndTime | None = Field(None, description="null makes the obstacle permanent")
     reason: Text | None = Field(None, min_length=1, max_length=2000)
 
     @model_validator(mode="after")
@@ -391,7 +420,7 @@ class ImportProperties(BaseModel):
     )
     effect: ObstacleEffect
     valid_from: LocalTime | None = None
-    valid_until: LocalTime | None = None
+    valid_until: LocalEndTime | None = None
     reason: Text = Field(min_length=1, max_length=2000)
     source: Source = "import"
     author: Text | None = Field(None, min_length=1, max_length=200)
@@ -482,7 +511,7 @@ class ReportAccept(BaseModel):
     effect: ObstacleEffect
     geometry: ObstacleGeometry | None = Field(None, description="default: the report's geometry")
     valid_from: LocalTime | None = None
-    valid_until: LocalTime | None = None
+    valid_until: LocalEndTime | None = None
     reason: Text | None = Field(
         None, min_length=1, max_length=2000, description="default: the report's description"
     )

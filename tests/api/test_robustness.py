@@ -145,6 +145,29 @@ def test_versions_beyond_a_database_integer_are_refused(
     assert api.get(url, headers=staff).json()["version"] == 1
 
 
+def refused_wherever_a_time_is_written(
+    api: TestClient, keys: dict[str, dict[str, str]], on_route: list[float], field: str, value: str
+) -> str:
+    """``field: value`` is refused 422 naming the field by a create, a PATCH, a report's
+    acceptance and an import; the create's message."""
+    staff, admin = keys["staff"], keys["admin"]
+    refused = api.post("/obstacles", json=obstacle_body(on_route, **{field: value}), headers=staff)
+    body = assert_error(refused, 422, "invalid_request")
+    field_named(body, field)
+    oid = create(api, staff, obstacle_body(on_route))["id"]
+    patched = api.patch(f"/obstacles/{oid}", json={"version": 1, field: value}, headers=staff)
+    field_named(assert_error(patched, 422, "invalid_request"), field)
+    point = {"type": "Point", "coordinates": on_route}
+    report = api.post("/reports", json={"geometry": point, "description": "Aufzug defekt"})
+    accept = {"effect": {"closed": True}, field: value}
+    accepted = api.post(f"/reports/{report.json()['id']}/accept", json=accept, headers=staff)
+    field_named(assert_error(accepted, 422, "invalid_request"), field)
+    feature = {"type": "Feature", "geometry": point, "properties": {"effect": {"closed": True}, "reason": "x", field: value}}  # fmt: skip
+    imported = api.post("/obstacles/import", json={"type": "FeatureCollection", "features": [feature]}, headers=admin)  # fmt: skip
+    assert assert_error(imported, 422, "import_failed")["details"]["errors"][0]["message"].startswith(field)  # fmt: skip
+    return str(body["message"])
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [
@@ -164,25 +187,28 @@ def test_times_outside_2000_to_2100_are_refused(
     field: str,
     value: str,
 ) -> None:
-    staff, admin = keys["staff"], keys["admin"]
-    refused = api.post("/obstacles", json=obstacle_body(on_route, **{field: value}), headers=staff)
-    body = assert_error(refused, 422, "invalid_request")
-    field_named(body, field)
-    assert "2000" in body["message"]
-    assert "2100" in body["message"]
-    oid = create(api, staff, obstacle_body(on_route))["id"]
-    patched = api.patch(f"/obstacles/{oid}", json={"version": 1, field: value}, headers=staff)
-    field_named(assert_error(patched, 422, "invalid_request"), field)
-    point = {"type": "Point", "coordinates": on_route}
-    report = api.post("/reports", json={"geometry": point, "description": "Aufzug defekt"})
-    accept = {"effect": {"closed": True}, field: value}
-    accepted = api.post(f"/reports/{report.json()['id']}/accept", json=accept, headers=staff)
-    field_named(assert_error(accepted, 422, "invalid_request"), field)
-    feature = {"type": "Feature", "geometry": point, "properties": {"effect": {"closed": True}, "reason": "x", field: value}}  # fmt: skip
-    imported = api.post("/obstacles/import", json={"type": "FeatureCollection", "features": [feature]}, headers=admin)  # fmt: skip
-    assert assert_error(imported, 422, "import_failed")["details"]["errors"][0]["message"].startswith(field)  # fmt: skip
+    staff = keys["staff"]
+    message = refused_wherever_a_time_is_written(api, keys, on_route, field, value)
+    assert "2000" in message
+    assert "2100" in message
     edge = api.post("/obstacles", json=obstacle_body(on_route, valid_from="2000-01-01T00:00:00", valid_until="2100-12-31T22:59:59Z"), headers=staff)  # fmt: skip
     assert edge.status_code == 201, edge.text  # the ends of the range (in Berlin) are in it
+
+
+def test_a_validity_that_ends_on_a_date_alone_is_refused_with_both_readings(
+    api: TestClient, keys: dict[str, dict[str, str]], on_route: list[float]
+) -> None:
+    """ "valid_until": "2024-06-10" was stored as the midnight that starts 10 June: a closure
+    staff meant to last until that day ended a day early, and routes led into it (a
+    hostile-input battery, 2026-12-06). Where a validity ends a time of day is asked; the
+    refusal names the start and the end of that day. Where it starts, a date is its start."""
+    message = refused_wherever_a_time_is_written(api, keys, on_route, "valid_until", "2024-06-10")
+    assert "2024-06-10T00:00 for its start or 2024-06-11T00:00 for its end" in message
+    spelled = create(api, keys["staff"], obstacle_body(on_route, valid_from="2024-06-10", valid_until="2024-06-11T00:00"))  # fmt: skip
+    assert (spelled["valid_from"], spelled["valid_until"]) == (
+        "2024-06-09T22:00:00Z",
+        "2024-06-10T22:00:00Z",
+    )
 
 
 def test_an_obstacle_at_the_ends_of_the_range_survives_its_export(
