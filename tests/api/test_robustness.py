@@ -630,3 +630,35 @@ def test_a_bbox_across_the_antimeridian_writes_nothing_to_the_log(
     assert crossing.status_code == 201, crossing.text
     assert_error(upside_down, 422, "invalid_request")
     assert not [w for w in caught if "Antimeridian" in str(w.message)]
+
+
+def test_a_query_parameter_given_twice_is_refused_not_read_as_its_last(
+    api: TestClient, keys: dict[str, dict[str, str]], on_route: list[float]
+) -> None:
+    """``?profile=wheelchair&profile=walk`` was answered with a walking route (Starlette reads
+    the last value), ``/obstacles/import?mode=versioned&mode=overwrite`` overwrote without the
+    version check (a hostile-input battery, 2026-12-06). No operation takes a list in its query:
+    a declared parameter given twice is 422 naming it and its values, before any body is read."""
+    trip = "from=49.4447,7.7690&to=49.4390,7.7640"
+    refused = api.get(f"/routes?{trip}&profile=wheelchair&profile=walk")
+    body = assert_error(refused, 422, "invalid_request")
+    assert body["message"] == "query.profile: given 2 times ('wheelchair', 'walk'); give it once"
+    assert body["details"]["errors"][0]["field"] == "query.profile"
+    assert api.get(f"/routes?{trip}&profile=wheelchair").status_code == 200
+
+    point = {"type": "Point", "coordinates": on_route}
+    feature = {"type": "Feature", "id": "once", "geometry": point, "properties": {"effect": {"closed": True}, "reason": "x"}}  # fmt: skip
+    first = api.post("/obstacles/import", json=collection(feature), headers=keys["admin"])
+    assert first.status_code == 200, first.text
+    again = api.post(
+        "/obstacles/import?mode=versioned&mode=overwrite",
+        json=collection(feature | {"properties": {"effect": {"width_m": 0.5}, "reason": "y"}}),
+        headers=keys["admin"],
+    )
+    assert assert_error(again, 422, "invalid_request")["message"].startswith("query.mode: given 2")
+    stored = api.get("/obstacles/once", headers=keys["staff"]).json()
+    assert (stored["version"], stored["reason"]) == (1, "x")
+
+    many = api.get("/network?bbox=7.764,49.440,7.768,49.443&" + "&".join(["attribute=kerb"] * 7))
+    assert "given 7 times ('kerb', 'kerb', 'kerb', 'kerb', 'kerb' …)" in assert_error(many, 422, "invalid_request")["message"]  # fmt: skip
+    assert api.get("/health?x=1&x=2").status_code == 200  # no operation's parameter
