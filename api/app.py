@@ -21,13 +21,13 @@ from api.asgi_types import ASGIApp, Message, Receive, Scope, Send
 from api.auth import refuse_before_body
 from api.compression import NegotiatedGZip
 from api.cpu import short_gil_switches
+from api.declared_query import DeclaredQuery
 from api.errors import error_response, install_error_handlers
 from api.fastpath import FastRoutes
 from api.head import HeadAsGet
 from api.heap import release_free_heap
 from api.middleware import RequestContext, flush_access_lines
 from api.obstacles.public_map import ActiveMap
-from api.query_once import RepeatedQueryRefusal
 from api.routes import (
     bench,
     health,
@@ -371,7 +371,7 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
         },
     )
     app.add_middleware(EncodedBodyRefusal)  # before the size limit: nothing of it is read
-    app.add_middleware(RepeatedQueryRefusal, routes_of=app)  # ?profile=a&profile=b: 422
+    app.add_middleware(DeclaredQuery, routes_of=app)  # ?profile=a&profile=b, unknown ones: 422
     app.add_middleware(
         SecurityHeaders, console_csp=console_csp(settings.console_tile_origins)
     )  # also on 413s and errors of the others

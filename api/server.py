@@ -313,7 +313,7 @@ def preload_app(settings: Settings) -> Any:
     _import_what_workers_import(settings)
     app = create_app(settings, router=router)
     build_route_handlers(app)
-    app.openapi()  # the query parameters' names (api.query_once) and /openapi.json, shared
+    app.openapi()  # the operations' query parameters (api.declared_query), /openapi.json
     return app
 
 

@@ -99,12 +99,6 @@ def _point(text: str, name: str) -> Point:
     return Point(lat=lat, lon=lon)
 
 
-#: The query parameters of ``GET /routes``.
-_GET_ROUTE_PARAMETERS = frozenset(
-    {"from", "to", "profile", "language", "strict", "date", "departure_time"}
-)
-
-
 @router.get(
     "", response_model=RouteResponse, responses=_ERRORS, summary="Quick route for browser tests"
 )
@@ -151,17 +145,9 @@ async def get_route(
 ) -> Response:
     """``/routes?from=lat,lon&to=lat,lon&profile=wheelchair&language=en``, optionally with
     ``date`` and ``departure_time`` (a pollen forecast needs ``POST /routes``). A query
-    parameter it does not know is refused (``POST /routes`` refuses unknown fields alike)."""
+    parameter it does not know is refused (:mod:`api.declared_query`; ``POST /routes`` refuses
+    unknown fields alike)."""
     request.state.profile = profile  # for the access log (api.middleware)
-    unknown = sorted(set(request.query_params) - _GET_ROUTE_PARAMETERS)
-    if unknown:
-        raise ApiError(
-            422, "invalid_request",
-            f"unknown query parameter {unknown[0]!r}; GET /routes takes "
-            f"{', '.join(sorted(_GET_ROUTE_PARAMETERS))} (via points, alternatives and the "
-            "rest: POST /routes)",
-            field=unknown[0],
-        )  # fmt: skip
     req = RouteRequest(
         origin=_point(origin, "from"), destination=_point(destination, "to"),
         profile=ProfileChoice(name=profile), language=language, strict=strict,

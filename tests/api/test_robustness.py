@@ -632,19 +632,31 @@ def test_a_bbox_across_the_antimeridian_writes_nothing_to_the_log(
     assert not [w for w in caught if "Antimeridian" in str(w.message)]
 
 
-def test_a_query_parameter_given_twice_is_refused_not_read_as_its_last(
+def test_a_query_is_read_as_its_operation_declares_it(
     api: TestClient, keys: dict[str, dict[str, str]], on_route: list[float]
 ) -> None:
     """``?profile=wheelchair&profile=walk`` was answered with a walking route (Starlette reads
-    the last value), ``/obstacles/import?mode=versioned&mode=overwrite`` overwrote without the
-    version check (a hostile-input battery, 2026-12-06). No operation takes a list in its query:
-    a declared parameter given twice is 422 naming it and its values, before any body is read."""
+    the last value), ``POST /routes?profile=wheelchair`` too (a parameter no one declares is
+    passed over), ``/obstacles/import?mode=versioned&mode=overwrite`` overwrote without the
+    version check (a hostile-input battery, 2026-12-06). A parameter given twice, or one the
+    operation does not take, is 422 naming it, before any body is read (api/declared_query.py)."""
     trip = "from=49.4447,7.7690&to=49.4390,7.7640"
     refused = api.get(f"/routes?{trip}&profile=wheelchair&profile=walk")
     body = assert_error(refused, 422, "invalid_request")
     assert body["message"] == "query.profile: given 2 times ('wheelchair', 'walk'); give it once"
     assert body["details"]["errors"][0]["field"] == "query.profile"
     assert api.get(f"/routes?{trip}&profile=wheelchair").status_code == 200
+    route = {"origin": {"lat": 49.4447, "lon": 7.769}, "destination": {"lat": 49.439, "lon": 7.764}}
+    misplaced = assert_error(api.post("/routes?profile=wheelchair", json=route), 422, "invalid_request")  # fmt: skip
+    assert misplaced["message"] == (
+        "query.profile: unknown query parameter 'profile'; POST /routes takes no query parameters: its "
+        "parameters are in the body"
+    )
+    assert api.post("/routes", json=route).status_code == 200
+    typo = assert_error(api.get("/priorities?profil=blind"), 422, "invalid_request")
+    assert typo["message"].endswith("GET /priorities takes limit, profile, seed, trips")
+    unknown = assert_error(api.get(f"/routes?{trip}&alternatives=2"), 422, "invalid_request")
+    assert unknown["message"].endswith("(via points, alternatives and the rest: POST /routes)")
 
     point = {"type": "Point", "coordinates": on_route}
     feature = {"type": "Feature", "id": "once", "geometry": point, "properties": {"effect": {"closed": True}, "reason": "x"}}  # fmt: skip
@@ -658,7 +670,32 @@ def test_a_query_parameter_given_twice_is_refused_not_read_as_its_last(
     assert assert_error(again, 422, "invalid_request")["message"].startswith("query.mode: given 2")
     stored = api.get("/obstacles/once", headers=keys["staff"]).json()
     assert (stored["version"], stored["reason"]) == (1, "x")
+    gone = api.delete("/obstacles/once?force=1", headers=keys["staff"])
+    assert assert_error(gone, 422, "invalid_request")["message"].endswith(
+        "DELETE /obstacles/{obstacle_id} takes no query parameters"
+    )
 
     many = api.get("/network?bbox=7.764,49.440,7.768,49.443&" + "&".join(["attribute=kerb"] * 7))
     assert "given 7 times ('kerb', 'kerb', 'kerb', 'kerb', 'kerb' …)" in assert_error(many, 422, "invalid_request")["message"]  # fmt: skip
-    assert api.get("/health?x=1&x=2").status_code == 200  # no operation's parameter
+    for anything in ("/health?x=1&x=2", "/profiles?cache=0", "/obstacles/active?v=3"):
+        assert api.get(anything).status_code == 200, anything  # a GET that declares none
+
+
+def test_the_operations_templates_match_their_paths() -> None:
+    from api.app import create_app
+    from api.declared_query import DeclaredQuery
+    from api.settings import Settings
+
+    middleware = DeclaredQuery(lambda *_: None, create_app(Settings(docs=False)))  # type: ignore[arg-type]
+    for method, path, template in (
+        ("GET", "/obstacles/active", "/obstacles/active"),
+        ("GET", "/obstacles/ab-1", "/obstacles/{obstacle_id}"),
+        ("HEAD", "/obstacles/ab-1/history", "/obstacles/{obstacle_id}/history"),
+        ("GET", "/bench/runs/20261206T195452Z-de10bfe6/plots/latency.png", "/bench/runs/{run_id}/plots/{name}.png"),
+        ("GET", "/priorities.ndjson", "/priorities.ndjson"),
+    ):  # fmt: skip
+        operation = middleware._operation(method, path)
+        assert operation is not None, path
+        assert operation.template == template, path
+    assert middleware._operation("GET", "/prioritiesxndjson") is None
+    assert middleware._operation("GET", "/console/") is None
