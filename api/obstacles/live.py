@@ -62,7 +62,7 @@ from api.heap import release_free_heap
 from api.obstacles.beacon import WriteBeacon
 from api.obstacles.bounded_read import READ_WAIT_S, bounded_read
 from api.obstacles.outage import RETRY_S, DatabaseOutage
-from api.obstacles.public_map import public_feature
+from api.obstacles.public_map import encoded_feature
 from api.obstacles.walkers import WalkerObstacles
 from routing.array_sharing import share_equal_arrays
 from routing.errors import RoutingError
@@ -156,9 +156,9 @@ class _State:
     walkers: WalkerObstacles = field(default_factory=lambda: WalkerObstacles.of(()))
     #: every active obstacle, as the same arrays: the test against a profile's own route
     placed: WalkerObstacles = field(default_factory=lambda: WalkerObstacles.of(()))
-    #: every active obstacle (applied or not) as a feature of the public map, ``GET
+    #: every active obstacle (applied or not) as an encoded feature of the public map, ``GET
     #: /obstacles/active`` (:mod:`api.obstacles.public_map`), in the order of ``applied``
-    public: tuple[dict[str, Any], ...] = ()
+    public: tuple[bytes, ...] = ()
 
 
 class ActiveRow(Protocol):
@@ -293,7 +293,7 @@ class LiveObstacles:
         """The applied obstacles by id."""
         return self._state.active
 
-    def public_view(self) -> tuple[tuple[tuple[str, int], ...], tuple[dict[str, Any], ...]]:
+    def public_view(self) -> tuple[tuple[tuple[str, int], ...], tuple[bytes, ...]]:
         """The active obstacles as ``(id, version)`` pairs and as the public map's features,
         of one reload (both of the same state)."""
         state = self._state
@@ -571,7 +571,7 @@ class LiveObstacles:
         with self._matches_lock:
             self._matches = {k: v for k, v in self._matches.items() if k in keep}
         placed = WalkerObstacles.of(list(infos.values()))
-        public = tuple(public_feature(r) for r in active)
+        public = tuple(encoded_feature(r) for r in active)
         self._state = _State(revision, next_change, applied, infos, walkers, placed, public)
         release_free_heap()  # the arrays the change replaced (api/heap.py)
 

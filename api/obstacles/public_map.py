@@ -5,8 +5,10 @@ database, validate the collection against its model and encode it, per call: wit
 obstacles 136 ms of a worker's interpreter each, and eight clients asking for it in a loop cut the
 routes of two workers from 192 to 17 per second (p50 17 → 228 ms). The live obstacles' reload
 (:class:`~api.obstacles.live.LiveObstacles`) reads the same rows anyway; it keeps them as the
-map's features (:func:`public_feature`), and :class:`ActiveMap` keeps the encoded answer (plain
-and gzipped) while the same obstacles at the same versions are active. A weak ``ETag`` names
+map's features, each encoded (:func:`encoded_feature`: bytes hold an area of 4,900 points in
+a tenth of the memory its decoded lists take, and the answer is their concatenation), and
+:class:`ActiveMap` keeps the encoded answer (plain and gzipped) while the same obstacles at the
+same versions are active. A weak ``ETag`` names
 that set: a client that sends it back in ``If-None-Match`` is answered ``304`` without a body.
 While the database cannot be read the map is answered as last read, with ``stale_since`` (as
 routes say it), instead of 503.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from starlette.responses import Response
@@ -66,6 +69,11 @@ def public_feature(row: ObstacleRow) -> dict[str, Any]:
     }
 
 
+def encoded_feature(row: ObstacleRow) -> bytes:
+    """:func:`public_feature` as JSON (what the map's answer is made of)."""
+    return json_body(public_feature(row))
+
+
 class _Encoded(NamedTuple):
     key: tuple[Any, ...]
     etag: str
@@ -107,14 +115,15 @@ class ActiveMap:
     def answer(
         self,
         key: tuple[Any, ...],
-        features: tuple[dict[str, Any], ...] | list[dict[str, Any]],
+        features: Sequence[bytes],
         stale_since: str | None,
         *,
         gzip_ok: bool,
         if_none_match: str | None,
     ) -> Response:
         """The answer for ``key`` (the active ``(id, version)`` pairs and ``stale_since``),
-        encoding ``features`` unless it is kept; what it encodes is kept."""
+        made of ``features`` (:func:`encoded_feature`) unless it is kept; what it makes is
+        kept."""
         with self._lock:  # one encoding of a set, however many ask for it at once
             encoded = self._encoded
             if encoded is None or encoded.key != key:
@@ -123,19 +132,19 @@ class ActiveMap:
         return self._response(encoded, gzip_ok=gzip_ok, if_none_match=if_none_match)
 
     def _encode(
-        self,
-        key: tuple[Any, ...],
-        features: tuple[dict[str, Any], ...] | list[dict[str, Any]],
-        stale_since: str | None,
+        self, key: tuple[Any, ...], features: Sequence[bytes], stale_since: str | None
     ) -> _Encoded:
-        content: dict[str, Any] = {
-            "type": "FeatureCollection",
-            "features": list(features),
-            "attribution": self.attribution,
-        }
+        tail: dict[str, Any] = {"attribution": self.attribution}
         if stale_since is not None:
-            content["stale_since"] = stale_since
-        plain = json_body(content)
+            tail["stale_since"] = stale_since
+        plain = b"".join(
+            (
+                b'{"type":"FeatureCollection","features":[',
+                b",".join(features),
+                b"],",
+                json_body(tail)[1:],  # the object's members after the features
+            )
+        )
         packed = None
         if len(plain) >= self.min_gzip_bytes:
             packed = gzip.compress(plain, compresslevel=self.gzip_level, mtime=0)

@@ -19,7 +19,7 @@ from api.compression import accepts_gzip
 from api.cpu import run_cpu
 from api.deps import LiveObstaclesDep, ServiceDep
 from api.errors import ApiError
-from api.obstacles.public_map import ActiveMap, public_feature
+from api.obstacles.public_map import ActiveMap, encoded_feature
 from api.obstacles.schemas import (
     ID_MAX_LENGTH,
     ID_PATTERN,
@@ -160,8 +160,8 @@ async def active_obstacles(
     )
     if live is None:  # before start-up: from the database
         rows = await run_in_threadpool(service.list, "active")
-        features = [public_feature(r) for r in rows]
-        key = tuple((f["id"], r.version) for f, r in zip(features, rows, strict=True))
+        features = [encoded_feature(r) for r in rows]
+        key = tuple((r.id, r.version) for r in rows)
         return active_map.answer(
             (key, None), features, None, gzip_ok=gzip_ok, if_none_match=if_none_match
         )
