@@ -5,8 +5,8 @@ This module only parses arguments and dispatches; the work lives with its concep
 :mod:`api.server`, ``keys``/``db`` in :mod:`api.db.commands`, ``bench`` in :mod:`testers.bench`.
 Each is imported only when its command runs, so ``stufenlos --help`` is instant and
 ``stufenlos route`` loads neither the server nor the graph builder. Expected failures (bad files,
-bad coordinates, unknown profiles) print one sentence to stderr and exit with status 2; no
-traceback.
+bad coordinates, unknown profiles, a folder that cannot be written, an out-of-range option) print
+one sentence to stderr and exit with status 2; no traceback.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ EXPECTED_ERRORS = {
     "graphs.model": ("GraphFormatError",),
     "accessibility_rules.profile_errors": ("ProfileError",),
     "routing.errors": ("RoutingError",),
+    "sqlalchemy.exc": ("ArgumentError",),  # a database URL that cannot be read or served
 }
 
 
@@ -51,6 +52,24 @@ def _latlon(text: str) -> tuple[float, float]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected LAT,LON, got {text!r}") from None
     return lat, lon
+
+
+def _int_in(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer from ``low`` to ``high`` (refused outside, never clamped:
+    ``--workers 0`` served with one worker, ``--random 0`` routed the default 1,000 pairs,
+    ``--port 99999`` and ``--seed -1`` ended in a traceback)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"must be {bounds}, got {value}")
+        return value
+
+    return parse
 
 
 def _key_value(text: str) -> tuple[str, str]:
@@ -232,8 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--osm", help="build (once, into the cache) and serve this OSM file")
     s.add_argument("--dem", help="elevation model used with --osm")
     s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--workers", type=int, default=1, help="worker processes (2 for two cores)")
+    s.add_argument("--port", type=_int_in(0, 65535), default=8000)
+    s.add_argument(
+        "--workers", type=_int_in(1), default=1, help="worker processes (2 for two cores)"
+    )
     s.add_argument("--log-level", default="warning")
     s.set_defaults(func=cmd_serve)
 
@@ -245,13 +266,19 @@ def build_parser() -> argparse.ArgumentParser:
     bn.add_argument("--graph", help="compiled graph folder (default: the default area's)")
     pairs = bn.add_mutually_exclusive_group()
     pairs.add_argument("--pairs", help="CSV with id,origin_lat,origin_lon,destination_lat,…")
-    pairs.add_argument("--random", type=int, metavar="N", help="N seeded random pairs (1000)")
-    bn.add_argument("--seed", type=int, default=0, help="seed of the random pairs (default 0)")
+    pairs.add_argument(
+        "--random", type=_int_in(1), metavar="N", help="N seeded random pairs (1000)"
+    )
+    bn.add_argument(
+        "--seed", type=_int_in(0, 2**31 - 1), default=0, help="seed of the random pairs (default 0)"
+    )
     bn.add_argument("--profiles", help="comma-separated presets (default: all)")
     bn.add_argument("--out", help="output folder (default: benchmarks/out/<timestamp>)")
     bn.add_argument("--compare", choices=["networkx"], help="check costs against networkx")
     bn.add_argument("--baseline", help="earlier summary.json: flag regressions (exit status 3)")
-    bn.add_argument("--jobs", type=int, default=0, help="processes (default: one per core)")
+    bn.add_argument(
+        "--jobs", type=_int_in(0), default=0, help="processes (default 0: one per core)"
+    )
     bn.add_argument("--quiet", action="store_true", help="no progress bar")
     bn.set_defaults(func=cmd_bench)
 
@@ -278,7 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def expected_errors() -> tuple[type[BaseException], ...]:
     """The error classes that end a command with one sentence (see :data:`EXPECTED_ERRORS`)."""
-    found: list[type[BaseException]] = [argparse.ArgumentTypeError]
+    # OSError: a folder that cannot be written, a port taken, a file that is not there
+    found: list[type[BaseException]] = [argparse.ArgumentTypeError, OSError]
     for module_name, names in EXPECTED_ERRORS.items():
         module = sys.modules.get(module_name)
         if module is not None:

@@ -599,7 +599,8 @@ def serve(
     )  # fmt: skip
     config.load()
     sock = config.bind_socket()
-    workers = max(1, workers)
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
     cpus = worker_cpus(settings.worker_cpu_affinity, workers, available_cpus())
     pinned = "" if cpus is None else f", on CPUs {', '.join(map(str, cpus))}"
     print(

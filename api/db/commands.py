@@ -94,15 +94,17 @@ def migrate_before_serving() -> None:
     from api.db.session import make_engine, upgrade
     from api.settings import Settings
 
-    engine = make_engine(Settings().database_url)
+    engine = None
     try:
+        engine = make_engine(Settings().database_url)
         upgrade(engine)
     except SQLAlchemyError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"stufenlos serve: database error: {first}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE) from None
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
 
 
 def cmd_keys(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from graphs import settings as graph_settings
@@ -38,9 +39,27 @@ def default_database_url() -> str:
     return f"sqlite:///{graph_settings.cache_dir / 'stufenlos.db'}"
 
 
+#: The databases the obstacles, reports, keys and runs are stored in (SQLAlchemy backends).
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
+class UnsupportedDatabaseError(ArgumentError):
+    """A database URL of a backend other than :data:`SUPPORTED_BACKENDS` (``mysql://`` ended in
+    a traceback naming a missing driver). An ``ArgumentError``, as SQLAlchemy raises for a URL
+    it cannot read: whatever reports a database error reports it."""
+
+
 def resolve_url(url: str | None) -> str:
-    """The configured URL, or the default SQLite file."""
-    return url or default_database_url()
+    """The configured URL, or the default SQLite file; :class:`UnsupportedDatabaseError` for a
+    URL of another database."""
+    url = url or default_database_url()
+    backend = make_url(url).get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        raise UnsupportedDatabaseError(
+            f"{backend} databases are not supported: use SQLite (sqlite:///path/to/file.db) or "
+            "PostgreSQL (postgresql+psycopg://user:password@host/database)"
+        )
+    return url
 
 
 def private_sqlite_file(path: Path) -> None:

@@ -1,5 +1,6 @@
 """The ``stufenlos`` command line stays light: ``route`` loads neither the server nor the tester
-package, and the obstacle service and live overlay do not import each other."""
+package, and the obstacle service and live overlay do not import each other; and it refuses bad
+options and says what it cannot do in one sentence (exit status 2), never a traceback."""
 
 from __future__ import annotations
 
@@ -58,3 +59,56 @@ def loaded_modules(code: str) -> set[str]:
         [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, check=True
     ).stdout
     return set(json.loads(out.strip().splitlines()[-1]))
+
+
+def exit_status(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """``stufenlos argv``'s exit status and what it wrote to stderr."""
+    from api.cli import main
+
+    try:
+        status = main(argv)
+    except SystemExit as exc:  # argparse's refusal
+        status = int(exc.code or 0)
+    return status, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["serve", "--port", "99999"], "argument --port: must be from 0 to 65535, got 99999"),
+        (["serve", "--workers", "0"], "argument --workers: must be at least 1, got 0"),
+        (["bench", "--random", "0"], "argument --random: must be at least 1, got 0"),
+        (["bench", "--seed", "-1"], "argument --seed: must be from 0 to 2147483647, got -1"),
+        (["bench", "--jobs", "-2"], "argument --jobs: must be at least 0, got -2"),
+        (["bench", "--jobs", "two"], "argument --jobs: expected an integer, got 'two'"),
+        (["keys", "list", "--database-url", "mysql://x"], "mysql databases are not supported"),
+        (["db", "upgrade", "--database-url", "sqlite:////proc/none/x.db"], "stufenlos db: [Errno"),
+    ],
+)
+def test_bad_options_end_in_one_sentence_not_a_traceback_or_a_clamp(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A hostile-input battery of the command line (2026-12-06): ``--workers 0`` served with one
+    worker and ``--random 0`` routed the default 1,000 pairs (clamped, not refused); ``--port
+    99999``, ``--seed -1``, a ``mysql://`` database URL and a database file that cannot be made
+    ended in a traceback."""
+    status, err = exit_status(argv, capsys)
+    assert status == 2
+    assert said in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.realdata
+def test_serve_and_bench_say_what_they_cannot_do_in_one_sentence(
+    centre_graph_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    status, err = exit_status(
+        ["bench", "--graph", str(centre_graph_dir), "--random", "2", "--out", "/proc/none", "--quiet"],
+        capsys,
+    )  # fmt: skip
+    assert (status, "Traceback" in err) == (2, False)
+    assert err.startswith("stufenlos bench: [Errno")
+    monkeypatch.setenv("STUFENLOS_DATABASE_URL", "mysql://x")
+    status, err = exit_status(["serve", "--graph", str(centre_graph_dir), "--port", "0"], capsys)
+    assert status == 2
+    assert err.startswith("stufenlos serve: mysql databases are not supported: use SQLite")
