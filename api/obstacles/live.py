@@ -571,7 +571,8 @@ class LiveObstacles:
         with self._matches_lock:
             self._matches = {k: v for k, v in self._matches.items() if k in keep}
         placed = WalkerObstacles.of(list(infos.values()))
-        public = tuple(encoded_feature(r) for r in active)
+        kept = dict(zip(state.applied, state.public, strict=True))  # unchanged: as encoded
+        public = tuple(kept.get((r.id, r.version)) or encoded_feature(r) for r in active)
         self._state = _State(revision, next_change, applied, infos, walkers, placed, public)
         release_free_heap()  # the arrays the change replaced (api/heap.py)
 
