@@ -326,19 +326,22 @@ class LiveObstacles:
             if not database_unavailable(exc):  # noted in the outage by refresh: go on as read
                 raise
 
-    def check_soon(self) -> None:
+    def check_soon(self) -> threading.Event | None:
         """Read the database's revision in a thread of its own (one at a time; returns at once)
         when the reads fail and the next try is due, or when the last read that succeeded is
         more than :data:`~api.obstacles.outage.RETRY_S` old. A read that succeeds ends an
         outage and leaves a change due for the next route (:meth:`check_revision`); one that
         fails starts one. Routes call it during an outage, ``/health`` always: so that what
-        it says is at most a second old, also on a worker that answers no routes."""
+        it says is at most a second old, also on a worker that answers no routes. Returns an
+        event set when the read it started has ended (None: it started none), for ``/health``
+        to wait a moment for it."""
         outage = self.outage
         if outage.waiting() or (not outage.down and outage.read_age_s() < RETRY_S):
-            return
+            return None
         if not self._checking.acquire(blocking=False):
-            return  # one is reading
+            return None  # one is reading
         self.outage.postpone()
+        ended = threading.Event()
 
         def retry() -> None:
             try:
@@ -347,8 +350,10 @@ class LiveObstacles:
                 log.exception("reading the obstacle database's revision failed")
             finally:
                 self._checking.release()
+                ended.set()
 
         threading.Thread(target=retry, name="obstacle-database-check", daemon=True).start()
+        return ended
 
     def fresh(self) -> bool:
         """Whether :meth:`ensure_fresh` would find nothing to do now: no write of this host

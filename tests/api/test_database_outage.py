@@ -180,3 +180,19 @@ def test_a_database_that_does_not_answer_holds_one_route_a_second_at_most(
     assert time.monotonic() - started < READ_WAIT_S  # none of them waited
     assert client.get("/health").json()["status"] == "degraded"
     outage.end()
+
+
+def test_health_on_a_worker_without_routes_says_an_outage_at_the_first_call(
+    client: TestClient, outage: Outage
+) -> None:
+    """A worker that answers no routes reads the database only when ``/health`` asks (a read a
+    second at most). Its first ``/health`` after the server went down said ``ok``, and only the
+    next one ``degraded``: it started the read and answered before it ended. It now waits for
+    that read a moment (a database that refuses at once), and for a database back likewise."""
+    assert client.get("/health").json()["status"] == "ok"
+    outage.start()
+    time.sleep(1.05)  # the last read is more than a second old: the next /health reads
+    assert client.get("/health").json()["status"] == "degraded"
+    outage.end()
+    time.sleep(1.05)  # the next try is due
+    assert client.get("/health").json()["status"] == "ok"
