@@ -11,12 +11,13 @@ profile's ``parameters`` are the one exception, by design: each also takes its t
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 
 from accessibility_rules.json_types import JSON_INTEGER
 
@@ -54,6 +55,19 @@ class ProfileChoice(BaseModel):
         description="overrides, e.g. {'max_kerb_height_cm': 4, 'unknown.surface': 'forbid'}",
         examples=[{"max_kerb_height_cm": 4}],
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, value: Any) -> Any:
+        """A preset's name alone (``"profile": "blind"``, as ``GET /routes?profile=blind``
+        takes it) is refused with the object it stands for: pydantic said only "Input should
+        be a valid dictionary" (found serving another city's extract, 2026-12-06)."""
+        if isinstance(value, str):
+            raise ValueError(
+                f'the profile is an object: {{"name": {json.dumps(value)}}}, with "parameters" '
+                "to change its limits"
+            )
+        return value
 
 
 #: The keys a pollen forecast may use: the taxa of ``avoid_pollen`` and the names of the DWD

@@ -699,3 +699,19 @@ def test_the_operations_templates_match_their_paths() -> None:
         assert operation.template == template, path
     assert middleware._operation("GET", "/prioritiesxndjson") is None
     assert middleware._operation("GET", "/console/") is None
+
+
+def test_a_profile_given_by_its_name_alone_is_refused_with_the_object_it_stands_for(
+    api: TestClient,
+) -> None:
+    """``"profile": "blind"`` (as ``GET /routes?profile=blind`` takes it) was answered "Input
+    should be a valid dictionary or object to extract fields from" (found serving another
+    city's extract, 2026-12-06); the refusal now spells out the object."""
+    ends = {"origin": {"lat": 49.4447, "lon": 7.769}, "destination": {"lat": 49.439, "lon": 7.764}}
+    for path, body in (
+        ("/routes", ends | {"profile": "blind"}),
+        ("/matrix", {"sources": [ends["origin"]], "targets": [ends["destination"]], "profile": "blind"}),
+    ):  # fmt: skip
+        refused = assert_error(api.post(path, json=body), 422, "invalid_request")
+        assert '{"name": "blind"}, with "parameters" to change its limits' in refused["message"]
+    assert api.post("/routes", json=ends | {"profile": {"name": "blind"}}).status_code == 200
