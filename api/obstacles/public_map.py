@@ -6,10 +6,11 @@ obstacles 136 ms of a worker's interpreter each, and eight clients asking for it
 routes of two workers from 192 to 17 per second (p50 17 → 228 ms). The live obstacles' reload
 (:class:`~api.obstacles.live.LiveObstacles`) reads the same rows anyway; it keeps them as the
 map's features, each encoded (:func:`encoded_feature`: bytes hold an area of 4,900 points in
-a tenth of the memory its decoded lists take, and the answer is their concatenation), and
-:class:`ActiveMap` keeps the encoded answer (plain and gzipped) while the same obstacles at the
-same versions are active. A weak ``ETag`` names
-that set: a client that sends it back in ``If-None-Match`` is answered ``304`` without a body.
+a tenth of the memory its decoded lists take, and the answer is their concatenation; a reload
+keeps those of the obstacles it applied before at the same version), and :class:`ActiveMap`
+keeps the encoded answer (plain and gzipped) while the same obstacles at the same versions are
+active. A weak ``ETag`` names that set: a client that sends it back in ``If-None-Match`` is
+answered ``304`` without a body.
 While the database cannot be read the map is answered as last read, with ``stale_since`` (as
 routes say it), instead of 503.
 """
