@@ -65,9 +65,7 @@ class UnknownParameterError(ProfileError, ValueError):
         message = reason or f"unknown profile parameter {key!r}"
         if self.suggestions:
             message += f"; did you mean {', '.join(map(repr, self.suggestions))}?"
-        else:
-            message += "; parameter_table() lists the parameters"
-        super().__init__(message)
+        super().__init__(message)  # where the parameters are listed is the front end's to say
 
 
 class ParameterOutOfRangeError(ProfileError, ValueError):

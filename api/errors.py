@@ -177,10 +177,13 @@ def _profile_error(exc: ProfileError) -> JSONResponse:
         details = {"parameter": exc.parameter, "minimum": exc.minimum, "maximum": exc.maximum, "unit": exc.unit, "value": exc.value}  # fmt: skip
         return error_response(422, "parameter_out_of_range", str(exc), _jsonable(details))
     if isinstance(exc, UnknownParameterError):
+        # the library said "parameter_table() lists the parameters", a Python name, to HTTP
+        # clients; here they are told where the API lists them
+        listed = "" if exc.suggestions else "; GET /profiles lists every parameter"
         return error_response(
             422,
             "unknown_parameter",
-            str(exc),
+            f"{exc}{listed}",
             {"parameter": exc.key, "suggestions": exc.suggestions},
         )
     return error_response(422, "invalid_profile", str(exc))

@@ -599,6 +599,19 @@ def test_unknown_parameter_suggests_the_right_name(client: TestClient) -> None:
     assert "max_kerb_hight_cm" in error["message"]
 
 
+def test_an_unknown_parameter_with_no_close_name_is_told_where_the_api_lists_them(
+    client: TestClient,
+) -> None:
+    """The message said "parameter_table() lists the parameters", a Python function's name,
+    to the app's developers (found 2026-12-06)."""
+    body = route_body(profile={"name": "wheelchair", "parameters": {"zzzz": 1}})
+    error = assert_error(client.post("/routes", json=body), 422, "unknown_parameter")
+    assert (
+        error["message"] == "unknown profile parameter 'zzzz'; GET /profiles lists every parameter"
+    )
+    assert error["details"]["suggestions"] == []
+
+
 def test_non_overridable_parameter_is_unknown_parameter(client: TestClient) -> None:
     body = route_body(profile={"name": "wheelchair", "parameters": {"label_en": "mine"}})
     assert_error(client.post("/routes", json=body), 422, "unknown_parameter")
