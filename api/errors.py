@@ -131,13 +131,13 @@ def database_unavailable_response(exc: BaseException) -> JSONResponse:
     )  # fmt: skip
 
 
-def unexpected_error_response(exc: BaseException) -> JSONResponse:
+def unexpected_error_response(exc: BaseException, where: str = "") -> JSONResponse:
     """The answer to an error no handler expected: 503 when the database cannot be reached
     (:func:`database_unavailable_response`), else 500 ``internal_error`` (logged with its
-    traceback)."""
+    traceback and ``where``, e.g. the request's id, method and path)."""
     if database_unavailable(exc):
         return database_unavailable_response(exc)
-    log.error("unexpected error", exc_info=exc)
+    log.error("unexpected error%s", f" {where}" if where else "", exc_info=exc)
     return error_response(500, "internal_error", "an internal error occurred; it has been logged")
 
 

@@ -246,21 +246,11 @@ class RequestContext:
         except Exception as exc:
             # imported here: api.errors loads the routing engine, and the serving protocol
             # imports this module before numba may be (api.server)
-            from api.db.availability import database_unavailable
-            from api.errors import database_unavailable_response, error_response
+            from api.errors import unexpected_error_response
 
-            if database_unavailable(exc):  # an outage, not a defect: one line, a 503
-                error_code = "database_unavailable"
-                response = database_unavailable_response(exc)
-            else:
-                error_log.exception(
-                    "unexpected error request_id=%s %s %s",
-                    rid, scope.get("method"), scope.get("path"),
-                )  # fmt: skip
-                error_code = "internal_error"
-                response = error_response(
-                    500, "internal_error", "an internal error occurred; it has been logged"
-                )
+            where = f"request_id={rid} {scope.get('method')} {scope.get('path')}"
+            response = unexpected_error_response(exc, where)  # an outage: one line, a 503
+            error_code = "database_unavailable" if response.status_code == 503 else "internal_error"
             if status == 0:  # nothing sent yet: answer in the error shape, with the id
                 status = response.status_code
                 response.headers.append("x-request-id", rid)

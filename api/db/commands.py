@@ -11,6 +11,8 @@ import argparse
 import sys
 from typing import Any
 
+from api.db.availability import first_line
+
 EXIT_USAGE = 2
 
 
@@ -29,8 +31,7 @@ def _guarded(run: Any, args: argparse.Namespace) -> int:
     try:
         return int(run(args))
     except SQLAlchemyError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"stufenlos {args.command}: database error: {first}", file=sys.stderr)
+        print(f"stufenlos {args.command}: database error: {first_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -99,8 +100,7 @@ def migrate_before_serving() -> None:
         engine = make_engine(Settings().database_url)
         upgrade(engine)
     except SQLAlchemyError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"stufenlos serve: database error: {first}", file=sys.stderr)
+        print(f"stufenlos serve: database error: {first_line(exc)}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE) from None
     finally:
         if engine is not None:
