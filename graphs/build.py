@@ -49,6 +49,7 @@ from graphs.features import FeatureOptions, TreeRegister, empty_edge_columns, jo
 from graphs.geodesy import haversine_m, metres_per_degree
 from graphs.model import EDGE_ATTRIBUTE_DTYPES, INVALID_ID, NODE_ATTRIBUTE_DTYPES, CompiledGraph
 from graphs.sources import RawOsm
+from graphs.stamps import utc_stamp
 
 SOFTWARE_VERSION = "0.1.0"
 
@@ -530,7 +531,7 @@ def _metadata(raw: RawOsm, graph: CompiledGraph, dem: Dem | None, seconds: float
         "source_sha256": raw.source_sha256,
         "data_timestamp": raw.data_timestamp,
         "dem": str(dem.path) if dem is not None and dem.path is not None else None,
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "built_at": utc_stamp(),
         "build_seconds": round(seconds, 3),
         "software_version": SOFTWARE_VERSION,
         "bbox": [

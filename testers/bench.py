@@ -23,6 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from graphs.stamps import utc_stamp
 from testers.pairs import MIN_SEPARATION_M, PairsError, random_pairs, read_pairs, write_pairs
 from testers.report import (
     BaselineError,
@@ -148,7 +149,7 @@ def _run(args: argparse.Namespace) -> int:
 
     meta = graph.meta
     run_meta: dict[str, Any] = {
-        "timestamp": stamp.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "timestamp": utc_stamp(stamp),
         "command": _command_line(args, profiles, out),
         "software_version": _software_version(),
         "graph": {

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from graphs.stamps import utc_stamp
 from routing.engine import Router
 from testers.pairs import MIN_SEPARATION_M, random_pairs, write_pairs
 from testers.report import find_regressions, summarize, write_results_csv, write_summary
@@ -59,10 +60,6 @@ class _StoppedError(Exception):
 
 class UnknownRunError(KeyError):
     """No run with that id (or it has no such file)."""
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class BenchJobs:
@@ -173,7 +170,7 @@ class BenchJobs:
             "pairs": pairs,
             "seed": seed,
             "profiles": profiles,
-            "created_at": _now(),
+            "created_at": utc_stamp(),
             "finished_at": None,
             "error": None,
             "plots": [],
@@ -305,13 +302,13 @@ class BenchJobs:
             write_summary(summary, out / "summary.json")
             plots = sorted(name for name, path in written.items() if path.suffix == ".png")
             self._finish(
-                record, status="done", progress=1.0, finished_at=_now(), plots=plots,
+                record, status="done", progress=1.0, finished_at=utc_stamp(), plots=plots,
                 summary=_brief(summary),
             )  # fmt: skip
         except _StoppedError:
-            self._finish(record, status="interrupted", finished_at=_now(), error="the server stopped")  # fmt: skip
+            self._finish(record, status="interrupted", finished_at=utc_stamp(), error="the server stopped")  # fmt: skip
         except Exception as exc:  # the job's failure is its record, never the server's
-            self._finish(record, status="failed", finished_at=_now(), error=f"{type(exc).__name__}: {exc}")  # fmt: skip
+            self._finish(record, status="failed", finished_at=utc_stamp(), error=f"{type(exc).__name__}: {exc}")  # fmt: skip
         finally:  # freed even when the last record could not be written
             with self._lock:
                 self._free(record)

@@ -16,9 +16,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 
 from api.db.availability import first_line
+from graphs.stamps import utc_stamp
 
 log = logging.getLogger("stufenlos.obstacles")
 
@@ -68,7 +69,7 @@ class DatabaseOutage:
             if self.since is not None:
                 return
             self.since = now
-        read = iso_utc(self.read_at) if self.read_at else "never"
+        read = utc_stamp(self.read_at) if self.read_at else "never"
         log.warning(
             "the obstacle database cannot be read (%s); routes use the obstacles read at %s "
             "and say so (obstacles.stale_since) until it answers",
@@ -85,7 +86,7 @@ class DatabaseOutage:
         if was is not None:
             log.warning(
                 "the obstacle database answers again (unreachable since %s)",
-                iso_utc(was),
+                utc_stamp(was),
             )
 
     def stale_since(self) -> str | None:
@@ -94,9 +95,4 @@ class DatabaseOutage:
         if self.since is None:
             return None
         read_at = self.read_at
-        return iso_utc(read_at) if read_at is not None else None
-
-
-def iso_utc(at: datetime) -> str:
-    """``at`` as ISO 8601 in UTC to the second, ``Z``-suffixed (as the API writes times)."""
-    return at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        return utc_stamp(read_at) if read_at is not None else None

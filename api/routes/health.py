@@ -10,8 +10,8 @@ from fastapi import APIRouter
 from accessibility_rules.attributes import OSM_ATTRIBUTION
 from api.deps import LiveObstaclesDep, RouterDep
 from api.obstacles.live import LiveObstacles
-from api.obstacles.outage import iso_utc
 from api.schemas import HealthOut
+from graphs.stamps import utc_stamp
 
 router = APIRouter(tags=["health"])
 
@@ -68,6 +68,6 @@ def _database(live: LiveObstacles | None) -> dict[str, Any] | None:
     since = outage.since
     return {
         "reachable": since is None,
-        "unreachable_since": iso_utc(since) if since else None,
+        "unreachable_since": utc_stamp(since) if since else None,
         "obstacles_stale_since": outage.stale_since(),
     }
