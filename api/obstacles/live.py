@@ -62,7 +62,7 @@ from api.heap import release_free_heap
 from api.obstacles.beacon import WriteBeacon
 from api.obstacles.bounded_read import READ_WAIT_S, bounded_read
 from api.obstacles.outage import RETRY_S, DatabaseOutage
-from api.obstacles.public_map import encoded_feature
+from api.obstacles.public_map import Applied, encoded_feature
 from api.obstacles.walkers import WalkerObstacles
 from routing.array_sharing import share_equal_arrays
 from routing.errors import RoutingError
@@ -293,7 +293,7 @@ class LiveObstacles:
         """The applied obstacles by id."""
         return self._state.active
 
-    def public_view(self) -> tuple[tuple[tuple[str, int], ...], tuple[bytes, ...]]:
+    def public_view(self) -> tuple[Applied, tuple[bytes, ...]]:
         """The active obstacles as ``(id, version)`` pairs and as the public map's features,
         of one reload (both of the same state)."""
         state = self._state

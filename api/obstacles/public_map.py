@@ -30,6 +30,8 @@ from api.responses import json_body
 if TYPE_CHECKING:
     from datetime import datetime
 
+#: The active obstacles as ``(id, version)`` pairs: what names a map.
+Applied = tuple[tuple[str, int], ...]
 #: Clients may keep the map but ask again each time (with the ETag: 304 while it holds).
 CACHE_CONTROL = "no-cache"
 
@@ -105,26 +107,28 @@ class ActiveMap:
         self.encodings = 0  # how often an answer was encoded (for tests)
 
     def cached(
-        self, key: tuple[Any, ...], *, gzip_ok: bool, if_none_match: str | None
+        self, applied: Applied, stale_since: str | None, *, gzip_ok: bool, if_none_match: str | None
     ) -> Response | None:
-        """The answer for ``key`` if it is the one kept (else None: :meth:`answer` makes it)."""
+        """The answer for the obstacles ``applied`` (their ``(id, version)`` pairs) and
+        ``stale_since`` if it is the one kept (else None: :meth:`answer` makes it)."""
         encoded = self._encoded
-        if encoded is None or encoded.key != key:
+        if encoded is None or encoded.key != (applied, stale_since):
             return None
         return self._response(encoded, gzip_ok=gzip_ok, if_none_match=if_none_match)
 
     def answer(
         self,
-        key: tuple[Any, ...],
+        applied: Applied,
         features: Sequence[bytes],
         stale_since: str | None,
         *,
         gzip_ok: bool,
         if_none_match: str | None,
     ) -> Response:
-        """The answer for ``key`` (the active ``(id, version)`` pairs and ``stale_since``),
-        made of ``features`` (:func:`encoded_feature`) unless it is kept; what it makes is
-        kept."""
+        """The answer for the obstacles ``applied`` and ``stale_since``, made of ``features``
+        (:func:`encoded_feature`, in the order of ``applied``) unless it is kept; what it makes
+        is kept."""
+        key = (applied, stale_since)
         with self._lock:  # one encoding of a set, however many ask for it at once
             encoded = self._encoded
             if encoded is None or encoded.key != key:

@@ -161,19 +161,18 @@ async def active_obstacles(
     if live is None:  # before start-up: from the database
         rows = await run_in_threadpool(service.list, "active")
         features = [encoded_feature(r) for r in rows]
-        key = tuple((r.id, r.version) for r in rows)
+        applied = tuple((r.id, r.version) for r in rows)
         return active_map.answer(
-            (key, None), features, None, gzip_ok=gzip_ok, if_none_match=if_none_match
+            applied, features, None, gzip_ok=gzip_ok, if_none_match=if_none_match
         )
 
     def current() -> Response:  # in the CPU thread, where the live obstacles are reloaded
         live.ensure_fresh()
         applied, features = live.public_view()
-        stale_since = live.outage.stale_since()
         return active_map.answer(
-            (applied, stale_since),
+            applied,
             features,
-            stale_since,
+            live.outage.stale_since(),
             gzip_ok=gzip_ok,
             if_none_match=if_none_match,
         )
@@ -181,7 +180,7 @@ async def active_obstacles(
     if live.fresh():  # nothing to read: the kept answer, on the loop
         applied, _ = live.public_view()
         kept = active_map.cached(
-            (applied, live.outage.stale_since()), gzip_ok=gzip_ok, if_none_match=if_none_match
+            applied, live.outage.stale_since(), gzip_ok=gzip_ok, if_none_match=if_none_match
         )
         if kept is not None:
             return kept
