@@ -83,16 +83,16 @@ def served_answer() -> Any:
     return getattr(routing, "route_answer", None) or getattr(routing, "answer_route")  # noqa: B009
 
 
-def staff_database(folder: Path, name: str) -> tuple[str, dict[str, str]]:
-    """A fresh SQLite database in ``folder``, migrated, holding one staff key named ``name``:
-    its URL and the headers that send the key."""
+def staff_database(folder: Path, name: str, role: str = "staff") -> tuple[str, dict[str, str]]:
+    """A fresh SQLite database in ``folder``, migrated, holding one key named ``name`` (of
+    ``role``: staff, or admin for imports): its URL and the headers that send the key."""
     from api.auth import create_key
     from api.db.session import make_engine, make_sessionmaker, upgrade
 
     url = f"sqlite:///{folder / 'stufenlos.db'}"
     engine = make_engine(url)
     upgrade(engine)
-    _, key = create_key(make_sessionmaker(engine), name, "staff")
+    _, key = create_key(make_sessionmaker(engine), name, role)
     engine.dispose()
     return url, {"Authorization": f"Bearer {key}"}
 

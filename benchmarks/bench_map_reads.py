@@ -36,7 +36,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from _support import Connection, Server, graph_dir, server_latency
+from _support import Connection, Server, graph_dir, server_latency, staff_database
 
 #: The phases' map reads (a bbox of 4,630 pieces: near the 5,000 limit).
 MAP_READS = (
@@ -46,19 +46,6 @@ MAP_READS = (
     "/profiles",
 )
 TRIPS = ((49.4447, 7.769), (49.44, 7.772), (49.4385, 7.7585), (49.4452, 7.7775), (49.436, 7.765))
-
-
-def admin_database(folder: Path) -> tuple[str, dict[str, str]]:
-    """A fresh SQLite database in ``folder`` with an admin key: its URL and the key's header."""
-    from api.auth import create_key
-    from api.db.session import make_engine, make_sessionmaker, upgrade
-
-    url = f"sqlite:///{folder / 'stufenlos.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    _, key = create_key(make_sessionmaker(engine), "benchmark", "admin")
-    engine.dispose()
-    return url, {"Authorization": f"Bearer {key}"}
 
 
 def import_obstacles(server: Server, key: dict[str, str], count: int) -> int:
@@ -183,7 +170,7 @@ def main() -> None:
     args = parser.parse_args()
     graph = graph_dir(args.graph)
     with tempfile.TemporaryDirectory() as folder:
-        url, key = admin_database(Path(folder))
+        url, key = staff_database(Path(folder), "bench_map_reads", "admin")
         server = Server(graph, workers=args.workers, env={"STUFENLOS_DATABASE_URL": url})
         try:
             server.wait_healthy()
