@@ -26,20 +26,21 @@ bytes, 0.021 against 0.018 ms with glibc's default threshold.
 
 Only ``POST /routes`` and ``GET /routes`` compress here (where the route is computed, see
 :func:`api.route_answers.route_answer`); the public map's big answers are compressed with zlib
-where they are built, off the event loop (:func:`api.responses.encoded_json`,
-:mod:`api.obstacles.public_map`); other answers go through Starlette's gzip middleware at
+where they are built, off the event loop, with zlib (:func:`zlib_gzip_body`:
+:mod:`api.routes.network`, :mod:`api.obstacles.public_map`); other answers go through Starlette's gzip middleware at
 ``Settings.gzip_level``.
 """
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterable
 
 from isal import igzip_lib
 from starlette.middleware.gzip import GZipMiddleware, IdentityResponder
 from starlette.types import Receive, Scope, Send
 
-__all__ = ["ISAL_LEVELS", "NegotiatedGZip", "accepts_gzip", "gzip_body"]
+__all__ = ["ISAL_LEVELS", "NegotiatedGZip", "accepts_gzip", "gzip_body", "zlib_gzip_body"]
 
 #: ISA-L's compression levels: 0 fastest … 3 smallest.
 ISAL_LEVELS = range(0, 4)
@@ -53,6 +54,14 @@ def gzip_body(data: bytes, level: int) -> bytes:
     return igzip_lib.compress(
         data, level=level, flag=igzip_lib.COMP_GZIP, mem_level=igzip_lib.MEM_LEVEL_MIN
     )  # a gzip header with modification time 0, as ISA-L writes it
+
+
+def zlib_gzip_body(data: bytes, level: int) -> bytes:
+    """``data`` as one gzip member at zlib ``level`` (1–9; ``Settings.gzip_level``), with
+    modification time 0: the big answers of the public map (:mod:`api.routes.network`,
+    :mod:`api.obstacles.public_map`), compressed where they are made, as Starlette's middleware
+    would compress them on the event loop."""
+    return gzip.compress(data, compresslevel=level, mtime=0)
 
 
 def accepts_gzip(headers: Iterable[tuple[bytes, bytes]]) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import gzip
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import orjson
@@ -44,13 +44,22 @@ class EncodedAnswer(NamedTuple):
     status_code: int = 200
 
     @classmethod
-    def of(cls, content: Any, *, gzip_level: int | None, min_gzip_bytes: int) -> EncodedAnswer:
-        """``content`` as orjson writes it for :class:`FastJSONResponse`, compressed at ISA-L
-        ``gzip_level`` when that is not None and the body has at least ``min_gzip_bytes``."""
+    def of(
+        cls,
+        content: Any,
+        *,
+        gzip_level: int | None,
+        min_gzip_bytes: int,
+        compress: Callable[[bytes, int], bytes] = gzip_body,
+    ) -> EncodedAnswer:
+        """``content`` as orjson writes it for :class:`FastJSONResponse`, compressed at
+        ``gzip_level`` when that is not None and the body has at least ``min_gzip_bytes``; by
+        ISA-L (:func:`~api.compression.gzip_body`, the routes') unless ``compress`` says
+        otherwise (the public map's: :func:`~api.compression.zlib_gzip_body`)."""
         body = json_body(content)
         if gzip_level is None or len(body) < min_gzip_bytes:
             return cls(body, [(b"content-length", b"%d" % len(body)), _JSON_TYPE])
-        body = gzip_body(body, gzip_level)
+        body = compress(body, gzip_level)
         return cls(body, [*_GZIPPED, (b"content-length", b"%d" % len(body)), _JSON_TYPE])
 
     @property
@@ -62,19 +71,3 @@ class EncodedAnswer(NamedTuple):
         """The answer as a Starlette ``Response`` (the same status, headers and body)."""
         headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"} if self.gzipped else None
         return Response(self.body, media_type="application/json", headers=headers)
-
-
-def encoded_json(content: Any, *, gzip_ok: bool, gzip_level: int, min_gzip_bytes: int) -> Response:
-    """``content`` as a JSON ``Response`` whose body is made here: orjson, and gzip (zlib at
-    ``gzip_level``) when the client takes it and the body has ``min_gzip_bytes``. For the big
-    answers of the public map (``/network``, ``/features``; up to a megabyte), made in the
-    endpoint's pool thread: returned as a plain dict, FastAPI would validate it against its
-    model in that thread and then, on the event loop, encode it with the standard library's
-    json and the gzip middleware would compress it there, some 30 ms of a 5,000-piece map during
-    which the loop answers no route. The gzip middleware leaves an encoded body as it is."""
-    body = json_body(content)
-    if not gzip_ok or len(body) < min_gzip_bytes:
-        return Response(body, media_type="application/json", headers={"Vary": "Accept-Encoding"})
-    packed = gzip.compress(body, compresslevel=gzip_level, mtime=0)
-    headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
-    return Response(packed, media_type="application/json", headers=headers)

@@ -17,7 +17,6 @@ routes say it), instead of 503.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import threading
 from collections.abc import Sequence
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from starlette.responses import Response
 
+from api.compression import zlib_gzip_body
 from api.responses import json_body
 
 if TYPE_CHECKING:
@@ -152,7 +152,7 @@ class ActiveMap:
         )
         packed = None
         if len(plain) >= self.min_gzip_bytes:
-            packed = gzip.compress(plain, compresslevel=self.gzip_level, mtime=0)
+            packed = zlib_gzip_body(plain, self.gzip_level)
         etag = f'W/"{hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest()}"'
         self.encodings += 1
         return _Encoded(key, etag, plain, packed)
