@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -107,6 +108,22 @@ class ObstacleHistory(Base):
     author: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime]
     snapshot: Mapped[dict[str, Any]]
+
+
+class ObstacleMatchRow(Base):
+    """Where one version of an obstacle lies on one graph (``api.obstacles.stored_matches``):
+    the edge and node ids its geometry matched, written by the worker that matched it, so that
+    the other workers and a restart apply it without matching the geometry again."""
+
+    __tablename__ = "obstacle_matches"
+
+    obstacle_id: Mapped[str] = mapped_column(ForeignKey("obstacles.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    #: the graph and the matcher it was matched with (``stored_matches.match_key``)
+    graph_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    geometry_type: Mapped[str] = mapped_column(String(20))
+    edges: Mapped[bytes] = mapped_column(LargeBinary)  # int64, little-endian, sorted
+    nodes: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Report(Base):

@@ -64,6 +64,7 @@ from api.obstacles.beacon import WriteBeacon
 from api.obstacles.bounded_read import READ_WAIT_S, bounded_read
 from api.obstacles.outage import RETRY_S, DatabaseOutage
 from api.obstacles.public_map import Applied, encoded_feature
+from api.obstacles.stored_matches import match_key, read_matches
 from api.obstacles.walkers import WalkerObstacles
 from routing.array_sharing import share_equal_arrays
 from routing.errors import RoutingError
@@ -231,7 +232,16 @@ class LiveObstacles:
         self.outage = DatabaseOutage()
         self._unapplied_write = False  # a write of this host is not applied: its reload failed
         self._checking = threading.Lock()  # held by the thread of check_soon while it reads
+        self._match_key: str | None = None
         self._locked_at = 0.0  # monotonic seconds: when the lock of the reads was last taken
+
+    @property
+    def match_key(self) -> str:
+        """What the matches this worker stores and reads are valid for
+        (:func:`~api.obstacles.stored_matches.match_key`: its graph, tolerance and matcher)."""
+        if self._match_key is None:
+            self._match_key = match_key(self.router.graph, self.tolerance_m)
+        return self._match_key
 
     def warm_up(self) -> None:
         """Build what the first write and the first route would otherwise wait for: the edge
@@ -243,6 +253,7 @@ class LiveObstacles:
         write makes the router new arrays (:func:`~routing.metric.patch_metric` copies), so
         these stay as they are."""
         edge_geometry_index(self.router.graph, self.router.index)
+        _ = self.match_key  # hashed once, before the workers are forked
         if self._pristine_walk is None and self.overlay.pristine_now:
             self._pristine_walk = self.router.weights(self.router.profile("walk"))
         self._walk_weights()
@@ -456,24 +467,31 @@ class LiveObstacles:
     def _read_and_reload(self, state: _State, now: datetime, *, force: bool) -> bool:
         """Read what changed and reload it; whether it reloaded. The rows read are freed when
         it returns, before the collector runs again."""
-        revision, rows = bounded_read(lambda: self._read_changes(state, now, force=force))
+        revision, rows, stored = bounded_read(lambda: self._read_changes(state, now, force=force))
         if rows is None:
             return False
-        self._reload(rows, revision, now)
+        self._reload(rows, revision, now, stored)
         return True
 
     def _read_changes(
         self, state: _State, now: datetime, *, force: bool
-    ) -> tuple[int, Sequence[ActiveRow] | None]:
+    ) -> tuple[int, Sequence[ActiveRow] | None, dict[tuple[str, int], ObstacleMatch]]:
         """The database's revision and, if anything is to be reloaded (``force``, a validity
         boundary passed, the revision moved), the rows of the obstacles active or scheduled at
-        ``now``, read on one connection (None: nothing to reload)."""
+        ``now`` (None: nothing to reload), with the stored matches of the active versions this
+        worker has not matched (:mod:`api.obstacles.stored_matches`), read on one connection."""
         with self._reading() as reader:  # the revision again, with the rows it counts
             revision = read_revision(reader)
             due = self._boundary_passed(state, now)
             if not (force or due or revision != state.revision):
-                return revision, None
-            return revision, reader.execute(_ACTIVE_ROWS, {"now": now}).all()
+                return revision, None, {}
+            rows = reader.execute(_ACTIVE_ROWS, {"now": now}).all()
+            with self._matches_lock:
+                unmatched = {
+                    (r.id, r.version) for r in rows
+                    if r.valid_from <= now and (r.id, r.version) not in self._matches
+                }  # fmt: skip
+            return revision, rows, read_matches(reader, self.match_key, unmatched)
 
     def _checked(self, now: datetime) -> None:
         """The database was read at ``now``: the poll is made, an outage over."""
@@ -535,7 +553,15 @@ class LiveObstacles:
         with bind.connect() as connection:
             yield connection
 
-    def _reload(self, rows: Sequence[ActiveRow], revision: int, now: datetime) -> None:
+    def _reload(
+        self,
+        rows: Sequence[ActiveRow],
+        revision: int,
+        now: datetime,
+        stored: dict[tuple[str, int], ObstacleMatch] | None = None,
+    ) -> None:
+        """Apply the obstacles of ``rows`` active at ``now``: each version's match as this
+        worker made or read it before, else as ``stored`` by its writer, else matched here."""
         active = [r for r in rows if r.valid_from <= now]
         upcoming = [r.valid_from for r in rows if r.valid_from > now]
         upcoming += [r.valid_until for r in active if r.valid_until is not None]
@@ -548,8 +574,9 @@ class LiveObstacles:
         items: list[tuple[str, ObstacleMatch, ObstacleEffect]] = []
         infos: dict[str, ActiveObstacle] = {}
         frame, g = self.router.index.frame, self.router.graph
+        stored = stored or {}
         for row in active:
-            match = self.cached_match(row.id, row.version)
+            match = self.cached_match(row.id, row.version) or stored.get((row.id, row.version))
             known = state.active.get(row.id)
             if (
                 match is not None

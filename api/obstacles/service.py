@@ -9,7 +9,9 @@ refreshed before the caller answers, so the next route already sees the change; 
 processes notice the new revision within ``obstacle_poll_s``.
 
 Geometry is matched on the graph before the transaction (a geometry that matches nothing is
-refused with 422 ``obstacle_matches_nothing`` and nothing is written).
+refused with 422 ``obstacle_matches_nothing`` and nothing is written); the match is stored in
+the transaction, for the other workers to read instead of matching again
+(:mod:`api.obstacles.stored_matches`).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from api.obstacles.schemas import (
     in_force,
     is_valid_id,
 )
+from api.obstacles.stored_matches import forget_matches, store_match
 from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import ObstacleMatch, ObstacleMatchError
 
@@ -78,6 +81,11 @@ class Overlay(Protocol):
     matching, its cache seeded by writes, and a refresh after each commit."""
 
     router: Router
+
+    @property
+    def match_key(self) -> str:
+        """What the matches it stores are valid for (:mod:`api.obstacles.stored_matches`)."""
+        ...
 
     def match(self, geometry: shapely.Geometry) -> ObstacleMatch:
         """The edges and nodes a geometry refers to (raises ObstacleMatchError)."""
@@ -253,6 +261,7 @@ class ObstacleService:
             session.add(row)
             session.flush()
             session.add(_history(row, action, author, now))
+            store_match(session, row.id, row.version, self.live.match_key, match)
             if also is not None:
                 also(session, row, now)
         written = Written(row, match)
@@ -306,6 +315,7 @@ class ObstacleService:
             row = session.get(Obstacle, obstacle_id, populate_existing=True)
             assert row is not None
             session.add(_history(row, "update", author, now))
+            store_match(session, obstacle_id, row.version, self.live.match_key, match)
         written = Written(row, match)
         self._after_write([written])
         return written
@@ -329,6 +339,7 @@ class ObstacleService:
             row = session.get(Obstacle, obstacle_id, populate_existing=True)
             assert row is not None
             session.add(_history(row, "delete", author, now))
+            forget_matches(session, obstacle_id)
         self.live.written()
         return row
 
@@ -429,6 +440,7 @@ class ObstacleService:
                     updated += 1
                 session.flush()
                 session.add(_history(row, "import", author, now))
+                store_match(session, row.id, row.version, self.live.match_key, match)
                 written.append(Written(row, match))
         self._after_write(written)
         return ImportResult(created=created, updated=updated, total=created + updated)

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
+import shapely
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -1063,6 +1064,140 @@ def test_reports_are_small_and_rate_limited(
     assert body["details"]["limit_per_minute"] == 5
 
 
+# ---------------------------------------------------------------------------- stored matches
+
+
+def stored_rows(url: str, oid: str) -> list[tuple[int, str]]:
+    """``(version, graph_key)`` of the stored matches of obstacle ``oid``."""
+    from sqlalchemy import select
+
+    from api.db.models import ObstacleMatchRow
+    from api.db.session import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(ObstacleMatchRow.version, ObstacleMatchRow.graph_key).where(
+                ObstacleMatchRow.obstacle_id == oid
+            )
+        ).all()
+    engine.dispose()
+    return [(int(v), str(k)) for v, k in rows]
+
+
+def no_matching(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make the client's worker count (and refuse) every geometry it would match itself."""
+    matched: list[str] = []
+
+    def refused(geometry: Any) -> Any:
+        matched.append(geometry.geom_type)
+        raise AssertionError("matched again: the writer's stored match was not read")
+
+    monkeypatch.setattr(app_state(client).live_obstacles, "match", refused)
+    return matched
+
+
+def test_other_workers_apply_the_writers_stored_match(
+    start_app: Callable[..., TestClient],
+    database_url: str,
+    keys: dict[str, dict[str, str]],
+    baseline: dict[str, dict[str, Any]],
+    on_route: list[float],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The writer stores each version's match in the write's transaction; another worker (and
+    a restart) applies it without matching the geometry again; a deletion removes it."""
+    writer = start_app(database_url)
+    reader = start_app(database_url, obstacle_poll_s=60.0)
+    matched = no_matching(reader, monkeypatch)
+    staff = keys["staff"]
+    written = writer.post("/obstacles", json=obstacle_body(on_route), headers=staff).json()
+    oid, key = written["id"], app_state(writer).live_obstacles.match_key
+    assert stored_rows(database_url, oid) == [(1, key)]
+    assert ids(route(reader)["obstacles"]["avoided"]) == [oid]
+
+    moved = point_on(baseline["wheelchair"], 0.3)
+    patched = writer.patch(
+        f"/obstacles/{oid}", json={"geometry": {"type": "Point", "coordinates": moved}},
+        headers={**staff, "If-Match": '"1"'},
+    )  # fmt: skip
+    assert patched.status_code == 200, patched.text
+    assert stored_rows(database_url, oid) == [(2, key)]  # the earlier version's is gone
+    live = app_state(reader).live_obstacles
+    assert ids(route(reader)["obstacles"]["avoided"]) == [oid]
+    applied = live.active[oid]
+    assert applied.version == 2
+    fresh = app_state(writer).live_obstacles.match(shapely.Point(moved))  # matched anew
+    assert np.array_equal(applied.edges, fresh.edges)
+    assert matched == []
+
+    restarted = start_app(database_url)
+    no_matching(restarted, monkeypatch)
+    assert ids(route(restarted)["obstacles"]["avoided"]) == [oid]
+
+    assert writer.delete(f"/obstacles/{oid}", headers=staff).status_code == 200
+    assert stored_rows(database_url, oid) == []
+    assert route(reader)["distance_m"] == baseline["wheelchair"]["distance_m"]
+
+
+def test_an_import_stores_the_matches_of_its_features(
+    start_app: Callable[..., TestClient],
+    database_url: str,
+    keys: dict[str, dict[str, str]],
+    baseline: dict[str, dict[str, Any]],
+    on_route: list[float],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    writer = start_app(database_url)
+    reader = start_app(database_url, obstacle_poll_s=60.0)
+    matched = no_matching(reader, monkeypatch)
+    line = [point_on(baseline["wheelchair"], 0.2), point_on(baseline["wheelchair"], 0.25)]
+    features = [
+        {"type": "Feature", "geometry": geometry, "properties": {"id": fid, "effect": {"closed": True}, "reason": "Baustelle"}}
+        for fid, geometry in (
+            ("imp-point", {"type": "Point", "coordinates": on_route}),
+            ("imp-line", {"type": "LineString", "coordinates": line}),
+        )
+    ]  # fmt: skip
+    imported = writer.post(
+        "/obstacles/import", json={"type": "FeatureCollection", "features": features},
+        headers=keys["admin"],
+    )  # fmt: skip
+    assert imported.status_code == 200, imported.text
+    key = app_state(writer).live_obstacles.match_key
+    assert [stored_rows(database_url, f) for f in ("imp-point", "imp-line")] == [[(1, key)]] * 2
+    route(reader)
+    assert set(app_state(reader).live_obstacles.active) == {"imp-point", "imp-line"}
+    assert matched == []
+
+
+def test_a_worker_of_another_graph_key_matches_for_itself(
+    start_app: Callable[..., TestClient],
+    database_url: str,
+    keys: dict[str, dict[str, str]],
+    on_route: list[float],
+) -> None:
+    """A match is valid for its graph, tolerance and matcher only: a worker with another
+    tolerance reads none of the stored ones and matches as before."""
+    writer = start_app(database_url)
+    other = start_app(database_url, obstacle_poll_s=60.0, obstacle_tolerance_m=6.0)
+    assert app_state(other).live_obstacles.match_key != app_state(writer).live_obstacles.match_key
+    live = app_state(other).live_obstacles
+    matched: list[str] = []
+    match = live.match
+
+    def counted(geometry: Any) -> Any:
+        matched.append(geometry.geom_type)
+        return match(geometry)
+
+    live.match = counted
+    oid = writer.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"]).json()[
+        "id"
+    ]
+    assert ids(route(other)["obstacles"]["avoided"]) == [oid]
+    assert matched == ["Point"]
+
+
 # ---------------------------------------------------------------------------- import / export
 
 
@@ -1185,7 +1320,7 @@ def test_migrations_create_exactly_the_models(database_url: str) -> None:
 
     engine = make_engine(database_url)
     upgrade(engine)  # idempotent
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
