@@ -12,7 +12,9 @@ nodes of the network (each covers some paths: every feature matches), while
 Printed (and written with ``--json``): the import's status and seconds; ``/health`` max and
 how many answers took over 50 ms (the target: within 50 ms during any load); the routes'
 p50 / p99 / max as the clients saw them and the slowest route as the server timed it, during
-the import and the 1.5 s after it (when the workers apply it). The client builds the body
+the import and the 1.5 s after it (when the workers apply it); then the slowest route beside six
+small writes (a closure of one point and its deletion, each a reload of every active obstacle
+in every worker) with the 40 areas active. The client builds the body
 before it starts and then freezes its own garbage collector (``gc.freeze``): its collections
 over the 400,000 lists of the body took 100 ms and would be counted as the server's.
 
@@ -50,10 +52,15 @@ from graphs.store import load_graph
 AREA_LON_DEG, AREA_LAT_DEG = 0.0008, 0.0005
 #: Seconds measured after the import answered (the other workers apply it then).
 AFTER_S = 1.5
+#: Small writes (a closure of one point, then its deletion) made once the areas are active.
+SMALL_WRITES = 6
 
 
-def area_features(graph: Path, areas: int, points: int, seed: int) -> list[dict[str, Any]]:
-    """``areas`` ellipses of ``points`` points around seeded nodes of the middle of the graph."""
+def area_features(
+    graph: Path, areas: int, points: int, seed: int
+) -> tuple[list[dict[str, Any]], list[float]]:
+    """``areas`` ellipses of ``points`` points around seeded nodes of the middle of the graph,
+    and one more such node (``[lon, lat]``) for the small writes."""
     g = load_graph(graph)
     lat = np.asarray(g.node["lat"], dtype=float)
     lon = np.asarray(g.node["lon"], dtype=float)
@@ -62,7 +69,8 @@ def area_features(graph: Path, areas: int, points: int, seed: int) -> list[dict[
     )
     rng = np.random.default_rng(seed)
     features = []
-    for i, node in enumerate(rng.choice(middle, size=areas, replace=False)):
+    chosen = rng.choice(middle, size=areas + 1, replace=False)
+    for i, node in enumerate(chosen[:-1]):
         turn = 2 * math.pi * np.arange(points) / points
         ring = np.column_stack(
             (lon[node] + AREA_LON_DEG * np.cos(turn), lat[node] + AREA_LAT_DEG * np.sin(turn))
@@ -73,11 +81,30 @@ def area_features(graph: Path, areas: int, points: int, seed: int) -> list[dict[
             "geometry": {"type": "Polygon", "coordinates": [coordinates]},
             "properties": {"id": f"area{i}", "effect": {"kerb_height_cm": 8}, "reason": f"Baustelle {i}"},
         })  # fmt: skip
-    return features
+    return features, [float(lon[chosen[-1]]), float(lat[chosen[-1]])]
+
+
+def small_writes(server: Server, key: dict[str, str], point: list[float]) -> list[float]:
+    """:data:`SMALL_WRITES` closures of one point, each deleted again, 0.25 s apart: the
+    milliseconds of each write (create and delete)."""
+    took = []
+    with httpx.Client(base_url=server.base, headers=key, timeout=60) as client:
+        for _ in range(SMALL_WRITES):
+            t0 = time.perf_counter()
+            made = client.post("/obstacles", json={"geometry": {"type": "Point", "coordinates": point}, "effect": {"closed": True}, "reason": "Baustelle"})  # fmt: skip
+            made.raise_for_status()
+            client.delete(f"/obstacles/{made.json()['id']}").raise_for_status()
+            took.append((time.perf_counter() - t0) * 1e3)
+            time.sleep(0.25)
+    return took
 
 
 def run(
-    server: Server, key: dict[str, str], body: bytes, route_bodies: list[bytes]
+    server: Server,
+    key: dict[str, str],
+    body: bytes,
+    route_bodies: list[bytes],
+    point: list[float],
 ) -> dict[str, Any]:
     """The import with the route clients and the prober running; the figures."""
     stop = threading.Event()
@@ -123,11 +150,16 @@ def run(
     )  # fmt: skip
     import_s = time.perf_counter() - t0
     time.sleep(AFTER_S)
+    server_ms = server.route_ms(start, server.log_offset())
+    ordered = sorted(routes)
+    # then small writes beside the large areas: each makes every worker reload the active ones
+    routes.clear()
+    start = server.log_offset()
+    write_ms = small_writes(server, key, point)
+    writes_server_ms = server.route_ms(start, server.log_offset())
     stop.set()
     for thread in threads:
         thread.join()
-    server_ms = server.route_ms(start, server.log_offset())
-    ordered = sorted(routes)
     return {
         "import_status": answer.status_code,
         "imported": answer.json().get("total") if answer.status_code == 200 else answer.text[:200],
@@ -137,12 +169,19 @@ def run(
         "health_over_50_ms": sum(ms > 50 for ms in health),
         "health_answers": len(health),
         "route_max_ms_before": round(before_routes, 1),
-        "routes": len(routes),
+        "routes": len(ordered),
         "route_p50_ms": round(statistics.median(ordered), 1),
         "route_p99_ms": round(ordered[int(len(ordered) * 0.99)], 1),
         "route_max_ms": round(ordered[-1], 1),
         "server_route_max_ms": round(max(server_ms), 1) if server_ms else float("nan"),
         "route_statuses": sorted(set(statuses)),
+        "small_writes": len(write_ms),
+        "small_write_p50_ms": round(statistics.median(write_ms), 1),
+        "routes_beside_small_writes": len(routes),
+        "route_max_ms_beside_small_writes": round(max(routes), 1) if routes else float("nan"),
+        "server_route_max_ms_beside_small_writes": (
+            round(max(writes_server_ms), 1) if writes_server_ms else float("nan")
+        ),
     }
 
 
@@ -156,7 +195,7 @@ def main() -> None:
     parser.add_argument("--json", dest="json_out", help="write the figures to this JSON file")
     args = parser.parse_args()
     graph = graph_dir(args.graph)
-    features = area_features(graph, args.areas, args.points, args.seed)
+    features, point = area_features(graph, args.areas, args.points, args.seed)
     body = json.dumps({"type": "FeatureCollection", "features": features}).encode()
     route_bodies = make_requests(graph, 200, args.seed, 500.0, 2500.0)
     del features
@@ -172,7 +211,7 @@ def main() -> None:
             out = {
                 "workers": args.workers,
                 "body_mb": round(len(body) / 1e6, 2),
-                **run(server, key, body, route_bodies),
+                **run(server, key, body, route_bodies, point),
             }
         finally:
             server.stop()

@@ -44,11 +44,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
-from sqlalchemy import Connection, Engine, bindparam, or_, select
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
@@ -57,14 +57,14 @@ from accessibility_rules.profile import Profile
 from accessibility_rules.weights import EdgeWeights, compute_weights, weights_profile
 from api.collector import collector_paused
 from api.db.availability import DATABASE_ERRORS, DatabaseNotAnsweringError, database_unavailable
-from api.db.models import Obstacle
 from api.db.revision import read_revision
 from api.heap import release_free_heap
+from api.obstacles.active_read import ActiveRead, WithGeometry, read_active
 from api.obstacles.beacon import WriteBeacon
 from api.obstacles.bounded_read import READ_WAIT_S, bounded_read
 from api.obstacles.outage import RETRY_S, DatabaseOutage
 from api.obstacles.public_map import Applied, encoded_feature
-from api.obstacles.stored_matches import match_key, read_matches
+from api.obstacles.stored_matches import match_key
 from api.obstacles.walkers import WalkerObstacles
 from routing.array_sharing import share_equal_arrays
 from routing.errors import RoutingError
@@ -161,37 +161,6 @@ class _State:
     #: every active obstacle (applied or not) as an encoded feature of the public map, ``GET
     #: /obstacles/active`` (:mod:`api.obstacles.public_map`), in the order of ``applied``
     public: tuple[bytes, ...] = ()
-
-
-class ActiveRow(Protocol):
-    """What a reload reads of an obstacle's row (a row of :data:`_ACTIVE_ROWS`)."""
-
-    id: str
-    version: int
-    geometry: dict[str, Any]
-    effect: dict[str, Any]
-    valid_from: datetime
-    valid_until: datetime | None
-    reason: str
-
-
-#: The obstacles not deleted and not expired at ``:now``, oldest first, with the columns a
-#: reload reads. Built once and read as plain rows on a connection: each write costs every
-#: worker this read, and with an ORM session, the statement built anew and ORM objects, a
-#: worker's reload after a closure took 2.6 ms of CPU instead of 2.0 (after its deletion 1.6
-#: instead of 1.1; in process, the revision's read alone skipped after a write of this host).
-_ACTIVE_COLUMNS = (
-    Obstacle.id, Obstacle.version, Obstacle.geometry, Obstacle.effect, Obstacle.valid_from,
-    Obstacle.valid_until, Obstacle.reason,
-)  # fmt: skip
-_ACTIVE_ROWS = (
-    select(*_ACTIVE_COLUMNS)
-    .where(
-        Obstacle.deleted_at.is_(None),
-        or_(Obstacle.valid_until.is_(None), Obstacle.valid_until > bindparam("now")),
-    )
-    .order_by(Obstacle.created_at, Obstacle.id)
-)
 
 
 class LiveObstacles:
@@ -467,31 +436,28 @@ class LiveObstacles:
     def _read_and_reload(self, state: _State, now: datetime, *, force: bool) -> bool:
         """Read what changed and reload it; whether it reloaded. The rows read are freed when
         it returns, before the collector runs again."""
-        revision, rows, stored = bounded_read(lambda: self._read_changes(state, now, force=force))
-        if rows is None:
+        read = bounded_read(lambda: self._read_changes(state, now, force=force))
+        if read is None:
             return False
-        self._reload(rows, revision, now, stored)
+        self._reload(read, now)
         return True
 
-    def _read_changes(
-        self, state: _State, now: datetime, *, force: bool
-    ) -> tuple[int, Sequence[ActiveRow] | None, dict[tuple[str, int], ObstacleMatch]]:
-        """The database's revision and, if anything is to be reloaded (``force``, a validity
-        boundary passed, the revision moved), the rows of the obstacles active or scheduled at
-        ``now`` (None: nothing to reload), with the stored matches of the active versions this
-        worker has not matched (:mod:`api.obstacles.stored_matches`), read on one connection."""
+    def _read_changes(self, state: _State, now: datetime, *, force: bool) -> ActiveRead | None:
+        """If anything is to be reloaded (``force``, a validity boundary passed, the revision
+        moved), the database's revision and the obstacles active or scheduled at ``now``, with
+        the geometries and stored matches of the versions this worker has not applied
+        (:mod:`api.obstacles.active_read`), read on one connection; else None."""
         with self._reading() as reader:  # the revision again, with the rows it counts
             revision = read_revision(reader)
             due = self._boundary_passed(state, now)
             if not (force or due or revision != state.revision):
-                return revision, None, {}
-            rows = reader.execute(_ACTIVE_ROWS, {"now": now}).all()
+                return None
             with self._matches_lock:
-                unmatched = {
-                    (r.id, r.version) for r in rows
-                    if r.valid_from <= now and (r.id, r.version) not in self._matches
-                }  # fmt: skip
-            return revision, rows, read_matches(reader, self.match_key, unmatched)
+                matched = set(self._matches)
+            return read_active(
+                reader, revision, now, encoded=set(state.applied), matched=matched,
+                key=self.match_key,
+            )  # fmt: skip
 
     def _checked(self, now: datetime) -> None:
         """The database was read at ``now``: the poll is made, an outage over."""
@@ -553,15 +519,11 @@ class LiveObstacles:
         with bind.connect() as connection:
             yield connection
 
-    def _reload(
-        self,
-        rows: Sequence[ActiveRow],
-        revision: int,
-        now: datetime,
-        stored: dict[tuple[str, int], ObstacleMatch] | None = None,
-    ) -> None:
-        """Apply the obstacles of ``rows`` active at ``now``: each version's match as this
-        worker made or read it before, else as ``stored`` by its writer, else matched here."""
+    def _reload(self, read: ActiveRead, now: datetime) -> None:
+        """Apply the obstacles of ``read`` active at ``now``: each version's match as this
+        worker made or read it before, else as stored by its writer, else matched here (its
+        geometry read for it)."""
+        rows, revision, stored, geometries = read.rows, read.revision, read.stored, read.geometries
         active = [r for r in rows if r.valid_from <= now]
         upcoming = [r.valid_from for r in rows if r.valid_from > now]
         upcoming += [r.valid_until for r in active if r.valid_until is not None]
@@ -574,7 +536,6 @@ class LiveObstacles:
         items: list[tuple[str, ObstacleMatch, ObstacleEffect]] = []
         infos: dict[str, ActiveObstacle] = {}
         frame, g = self.router.index.frame, self.router.graph
-        stored = stored or {}
         for row in active:
             match = self.cached_match(row.id, row.version) or stored.get((row.id, row.version))
             known = state.active.get(row.id)
@@ -590,7 +551,7 @@ class LiveObstacles:
                 continue
             try:
                 if match is None:
-                    match = self.match(shape_from_geojson(row.geometry))
+                    match = self.match(shape_from_geojson(geometries[(row.id, row.version)]))
                 effect = ObstacleEffect.model_validate(row.effect)
             except (ObstacleMatchError, ValueError) as exc:  # matched at write; the graph changed
                 log.warning("obstacle %s no longer applies to this graph: %s", row.id, exc)
@@ -611,7 +572,11 @@ class LiveObstacles:
             self._matches = {k: v for k, v in self._matches.items() if k in keep}
         placed = WalkerObstacles.of(list(infos.values()))
         kept = dict(zip(state.applied, state.public, strict=True))  # unchanged: as encoded
-        public = tuple(kept.get((r.id, r.version)) or encoded_feature(r) for r in active)
+        public = tuple(
+            kept.get((r.id, r.version))
+            or encoded_feature(WithGeometry.of(r, geometries[(r.id, r.version)]))
+            for r in active
+        )
         self._state = _State(revision, next_change, applied, infos, walkers, placed, public)
         release_free_heap()  # the arrays the change replaced (api/heap.py)
 

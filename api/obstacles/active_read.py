@@ -1,0 +1,139 @@
+"""What a reload of the live obstacles reads: every active row without its geometry, and the
+geometry and the stored match only of the versions the worker has not applied yet.
+
+Each write makes every worker reload the active obstacles (:mod:`api.obstacles.live`). It read
+every row whole; the geometry, a JSON column, was decoded for every obstacle at every reload,
+although only a new version needs it (to be matched, when no match is stored for it, and to be
+encoded once for the public map; a reload keeps both of the versions it applied before). With
+40 areas of 4,900 points active, that decoding was ~100 ms of each worker's interpreter per
+write, however small the write: a route beside six closures of one point waited up to 117 ms.
+Now the rows are read without it (:data:`ACTIVE_ROWS`) and the geometries of the versions that
+need one in a second read (:data:`GEOMETRIES`), on the same connection.
+
+Between the two reads another writer may commit a new version (PostgreSQL reads each statement
+at its own moment, SQLite outside a transaction too): a version whose geometry is not found as
+it was listed makes :func:`read_active` read both again (three tries; then the version is left
+out and the revision given as unknown, -1, so that the next poll reloads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import bindparam, or_, select
+
+from api.db.models import Obstacle
+from api.obstacles.stored_matches import read_matches
+from routing.obstacles.matching import ObstacleMatch
+
+__all__ = ["ACTIVE_ROWS", "GEOMETRIES", "ActiveRead", "ActiveRow", "WithGeometry", "read_active"]
+
+#: Reads of the rows and geometries before a reload is given up for the next poll's.
+TRIES = 3
+#: The revision an incomplete read is given: no database revision is -1, so the next poll
+#: finds it changed and reloads.
+UNKNOWN_REVISION = -1
+
+Version = tuple[str, int]
+
+
+class ActiveRow(Protocol):
+    """What a reload reads of an obstacle's row (a row of :data:`ACTIVE_ROWS`)."""
+
+    id: str
+    version: int
+    effect: dict[str, Any]
+    valid_from: datetime
+    valid_until: datetime | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class WithGeometry:
+    """An active row with its geometry (what the public map encodes of a new version)."""
+
+    id: str
+    version: int
+    geometry: dict[str, Any]
+    effect: dict[str, Any]
+    reason: str
+    valid_from: datetime
+    valid_until: datetime | None
+
+    @classmethod
+    def of(cls, row: ActiveRow, geometry: dict[str, Any]) -> WithGeometry:
+        """``row`` with ``geometry``."""
+        return cls(
+            row.id, row.version, geometry, row.effect, row.reason, row.valid_from, row.valid_until
+        )
+
+
+#: The obstacles not deleted and not expired at ``:now``, oldest first, with the columns a
+#: reload reads of every one (not the geometry). Built once and read as plain rows on a
+#: connection: each write costs every worker this read, and with an ORM session, the statement
+#: built anew and ORM objects, a worker's reload after a closure took 2.6 ms of CPU instead of
+#: 2.0 (after its deletion 1.6 instead of 1.1).
+ACTIVE_ROWS = (
+    select(
+        Obstacle.id, Obstacle.version, Obstacle.effect, Obstacle.valid_from,
+        Obstacle.valid_until, Obstacle.reason,
+    )
+    .where(
+        Obstacle.deleted_at.is_(None),
+        or_(Obstacle.valid_until.is_(None), Obstacle.valid_until > bindparam("now")),
+    )
+    .order_by(Obstacle.created_at, Obstacle.id)
+)  # fmt: skip
+#: The geometries (and versions) of the obstacles ``:ids``.
+GEOMETRIES = select(Obstacle.id, Obstacle.version, Obstacle.geometry).where(
+    Obstacle.id.in_(bindparam("ids", expanding=True))
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveRead:
+    """One reload's read: the revision, the rows, the geometries and stored matches it needs."""
+
+    revision: int
+    rows: Sequence[ActiveRow]
+    geometries: dict[Version, dict[str, Any]]
+    stored: dict[Version, ObstacleMatch]
+
+
+def read_active(
+    reader: Any,
+    revision: int,
+    now: datetime,
+    *,
+    encoded: Collection[Version],
+    matched: Collection[Version],
+    key: str,
+) -> ActiveRead:
+    """The rows active or scheduled at ``now`` on ``reader`` (a connection or a session, whose
+    database's revision is ``revision``), the stored matches (under ``key``) of the active
+    versions not in ``matched``, and the geometries of the active versions neither ``encoded``
+    (kept for the public map) nor matched by then."""
+    for _ in range(TRIES):
+        rows = reader.execute(ACTIVE_ROWS, {"now": now}).all()
+        active = [(r.id, r.version) for r in rows if r.valid_from <= now]
+        stored = read_matches(reader, key, [v for v in active if v not in matched])
+        wanted = {v for v in active if v not in encoded or (v not in matched and v not in stored)}
+        geometries = _geometries(reader, wanted)
+        if wanted <= geometries.keys():
+            return ActiveRead(revision, rows, geometries, stored)
+    missing = wanted - geometries.keys()
+    kept = [r for r in rows if (r.id, r.version) not in missing]
+    return ActiveRead(UNKNOWN_REVISION, kept, geometries, stored)
+
+
+def _geometries(reader: Any, wanted: Collection[Version]) -> dict[Version, dict[str, Any]]:
+    """The geometries of the ``(id, version)`` pairs in ``wanted`` as they are stored now
+    (a pair whose obstacle has another version by now is left out)."""
+    if not wanted:
+        return {}
+    found = reader.execute(GEOMETRIES, {"ids": sorted({oid for oid, _ in wanted})}).all()
+    versions = set(wanted)
+    return {(r.id, r.version): r.geometry for r in found if (r.id, r.version) in versions}
