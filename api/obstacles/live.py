@@ -566,11 +566,11 @@ class LiveObstacles:
             )  # fmt: skip
         self.overlay.apply(items)
         self.reloads += 1
-        walkers = WalkerObstacles.of([infos[oid] for oid in self._stops_walkers(infos)])
+        placed = WalkerObstacles.of(list(infos.values()))
+        walkers = placed.subset(placed.touching(self._walk_changed()))
         keep = {(r.id, r.version) for r in rows}
         with self._matches_lock:
             self._matches = {k: v for k, v in self._matches.items() if k in keep}
-        placed = WalkerObstacles.of(list(infos.values()))
         kept = dict(zip(state.applied, state.public, strict=True))  # unchanged: as encoded
         public = tuple(
             kept.get((r.id, r.version))
@@ -588,19 +588,11 @@ class LiveObstacles:
             self._pristine_walk = compute_weights(walk, pristine.edge, effective_edges(pristine))
         return self._pristine_walk, self.router.weights(walk)
 
-    def _stops_walkers(self, infos: dict[str, ActiveObstacle]) -> tuple[str, ...]:
-        """Obstacles that change what the plain walking route may use or costs."""
-        if not infos:
-            return ()
+    def _walk_changed(self) -> np.ndarray:
+        """Per directed edge: whether the obstacles change what the plain walking route may
+        use or costs there (the obstacles on such an edge stop walkers too)."""
         pristine, patched = self._walk_weights()
-        out = []
-        for oid, info in infos.items():
-            e = info.edges
-            if np.any(pristine.cost_s[e] != patched.cost_s[e]) or np.any(
-                pristine.violations[e] != patched.violations[e]
-            ):
-                out.append(oid)
-        return tuple(out)
+        return (pristine.cost_s != patched.cost_s) | (pristine.violations != patched.violations)
 
     def describe(
         self,

@@ -55,6 +55,16 @@ _NO_IDS = np.zeros(0, dtype=np.int64)
 _NO_IDS.setflags(write=False)
 
 
+class _Placed(NamedTuple):
+    """One obstacle's :meth:`ObstacleOverlay._targets` and :meth:`ObstacleOverlay._met`, and the
+    match and effect they were found for."""
+
+    match: ObstacleMatch
+    effect: ObstacleEffect
+    targets: _Targets
+    met: tuple[np.ndarray, np.ndarray]
+
+
 class _Targets(NamedTuple):
     """Where one obstacle's effect goes (directed edges, nodes; :meth:`ObstacleOverlay._targets`)."""
 
@@ -105,6 +115,9 @@ class ObstacleOverlay:
         )  # fmt: skip
         #: Edges the applied obstacles can reach (what undoing them must recompute).
         self._reached = empty
+        #: Per applied obstacle id, where its effect goes and where a walk meets it, with the
+        #: match and effect they were found for (reused while both are the same objects).
+        self._placed: dict[str, _Placed] = {}
 
     @property
     def pristine_now(self) -> bool:
@@ -219,9 +232,17 @@ class ObstacleOverlay:
                 node[name] = self._pristine_node[name].copy()
             return node[name]
 
-        for _, match, fx in items:
+        placed: dict[str, _Placed] = {}
+        for oid, match, fx in items:
             ids_e, ids_n = match.edges, match.nodes
-            at = self._targets(match, fx)
+            known = self._placed.get(oid)
+            if known is None or known.match is not match or known.effect is not fx:
+                # a new obstacle (or version): placed once; a reload passes the applied ones'
+                # match and effect again as they were (3,000 obstacles: 100 of 120 ms a write)
+                at = self._targets(match, fx)
+                known = _Placed(match, fx, at, self._met(at))
+            placed[oid] = known
+            at = known.targets
             if fx.closed or fx.elevator_out_of_service:
                 e("closed")[at.closed_edges] = True
                 if at.closed_nodes.size:
@@ -250,7 +271,8 @@ class ObstacleOverlay:
                 e("wheelchair")[ids_e] = code
                 if at.node_level:
                     n("wheelchair")[ids_n] = code
-            affected.append(self._met(at))
+            affected.append(known.met)
+        self._placed = placed
         return edge, node, affected
 
     def changed_edges(self, match: ObstacleMatch, effect: ObstacleEffect) -> np.ndarray:

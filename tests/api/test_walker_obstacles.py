@@ -91,6 +91,29 @@ def test_near_and_on_agree_with_the_per_obstacle_tests(
     )
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    found=st.lists(obstacle, max_size=12),
+    changed=st.lists(st.booleans(), min_size=EDGE_COUNT, max_size=EDGE_COUNT),
+)
+def test_touching_and_subset_agree_with_the_obstacles_one_by_one(
+    found: list[tuple[list[tuple[float, float]], list[int]]], changed: list[bool]
+) -> None:
+    """The obstacles on a changed edge (what stops walkers too), picked out of the arrays,
+    equal the arrays made of those obstacles alone (the reload did that, one by one)."""
+    obstacles = [placed(f"o{i}", ends, edges) for i, (ends, edges) in enumerate(found)]
+    mask = np.asarray(changed, dtype=bool)
+    arrays = WalkerObstacles.of(obstacles)
+    touching = arrays.touching(mask)
+    assert touching.tolist() == [bool(mask[o.edges].any()) for o in obstacles]
+    picked = arrays.subset(touching)
+    alone = WalkerObstacles.of([o for o, t in zip(obstacles, touching, strict=True) if t])
+    assert picked.ids == alone.ids
+    assert picked.index == alone.index
+    for name in ("cx", "cy", "radius", "end_x", "end_y", "end_owner", "edges", "edge_owner"):
+        assert np.array_equal(getattr(picked, name), getattr(alone, name)), name
+
+
 def test_no_obstacles_are_near_nothing() -> None:
     arrays = WalkerObstacles.of([])
     near = arrays.near([(0.0, 0.0), (10.0, 0.0)], 100.0)

@@ -823,6 +823,50 @@ def test_obstacles_on_equals_a_scan_of_every_applied_edge(
         assert overlay.obstacles_on(edges, [7] * len(edges)) == want
 
 
+def test_a_reapply_reuses_what_it_placed_and_equals_a_fresh_apply(
+    router: Router, overlay: ObstacleOverlay
+) -> None:
+    """A reload passes the applied obstacles' match and effect again as they were: the overlay
+    reuses where it placed them (no search of their targets again), and the outcome equals a
+    fresh overlay's; a new effect object for the same id (a new version) is placed anew."""
+    g = router.graph
+    rng = np.random.default_rng(5)
+    chosen = rng.choice(router.index.canonical_edges, size=8, replace=False)
+    effects = [ObstacleEffect(closed=True), ObstacleEffect(kerb_height_cm=10), ObstacleEffect(width_m=0.7)]  # fmt: skip
+    active = [
+        (f"o{i}", match_geojson(g, router.index, point_geojson(g, int(e))), effects[i % 3])
+        for i, e in enumerate(chosen)
+    ]
+    overlay.apply(active)
+    placed = dict(overlay._placed)
+    targets_found: list[str] = []
+    find = overlay._targets
+
+    def counted(match: Any, fx: Any) -> Any:
+        targets_found.append("x")
+        return find(match, fx)
+
+    overlay._targets = counted  # type: ignore[method-assign]
+    changed = (active[0][0], active[0][1], ObstacleEffect(width_m=0.5))  # the same id, anew
+    again = [changed, *active[1:], ("new", active[1][1], ObstacleEffect(surface="sett"))]
+    overlay.apply(again)
+    assert len(targets_found) == 2  # the changed one and the new one
+    assert all(overlay._placed[oid] is placed[oid] for oid, _, _ in active[1:])
+    reused = patched_arrays(g), overlay._lookup
+
+    fresh_router = Router(g)  # the same graph (as patched): a fresh overlay from scratch
+    overlay.apply([])
+    fresh = ObstacleOverlay(fresh_router)
+    fresh.apply(again)
+    arrays, lookup = reused
+    assert patched_arrays(fresh_router.graph).keys() == arrays.keys()
+    for name, values in patched_arrays(fresh_router.graph).items():
+        assert np.array_equal(values, arrays[name], equal_nan=True), name
+    assert lookup[0] == fresh._lookup[0]
+    for mine, theirs in zip(lookup[1:], fresh._lookup[1:], strict=True):
+        assert np.array_equal(mine, theirs)
+
+
 def test_elevator_out_of_service_closes_the_elevator(city_router: Router) -> None:
     g = city_router.graph
     lifts = np.flatnonzero(g.node["is_elevator"])
