@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from sqlalchemy import bindparam, or_, select
 
 from api.db.models import Obstacle
-from api.obstacles.stored_matches import read_matches
+from api.obstacles.stored_matches import id_chunks, read_matches
 from routing.obstacles.matching import ObstacleMatch
 
 __all__ = ["ACTIVE_ROWS", "GEOMETRIES", "ActiveRead", "ActiveRow", "WithGeometry", "read_active"]
@@ -134,6 +134,10 @@ def _geometries(reader: Any, wanted: Collection[Version]) -> dict[Version, dict[
     (a pair whose obstacle has another version by now is left out)."""
     if not wanted:
         return {}
-    found = reader.execute(GEOMETRIES, {"ids": sorted({oid for oid, _ in wanted})}).all()
     versions = set(wanted)
+    found = [
+        row
+        for ids in id_chunks({oid for oid, _ in wanted})
+        for row in reader.execute(GEOMETRIES, {"ids": ids}).all()
+    ]
     return {(r.id, r.version): r.geometry for r in found if (r.id, r.version) in versions}

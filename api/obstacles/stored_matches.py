@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from api.db.models import ObstacleMatchRow
@@ -32,10 +32,30 @@ from graphs.model import CompiledGraph
 from routing.obstacles import matching
 from routing.obstacles.matching import ObstacleMatch
 
-__all__ = ["forget_matches", "match_key", "read_matches", "store_match"]
+__all__ = ["forget_matches", "id_chunks", "match_key", "read_matches", "store_match"]
 
 #: The stored ids' type: int64, little-endian (the same bytes on every host).
 _IDS = np.dtype("<i8")
+
+
+#: The stored matches of the obstacles ``:ids`` under the key ``:key``.
+_STORED = select(
+    ObstacleMatchRow.obstacle_id, ObstacleMatchRow.version, ObstacleMatchRow.geometry_type,
+    ObstacleMatchRow.edges, ObstacleMatchRow.nodes,
+).where(
+    ObstacleMatchRow.graph_key == bindparam("key"),
+    ObstacleMatchRow.obstacle_id.in_(bindparam("ids", expanding=True)),
+)  # fmt: skip
+#: Ids per ``IN`` list: each is a bound parameter, and SQLite takes at most 32,766 in one
+#: statement, PostgreSQL's driver 65,535 (an import of 8 MB may hold 50,000 points).
+ID_CHUNK = 1000
+
+
+def id_chunks(ids: Collection[str]) -> Iterator[list[str]]:
+    """``ids`` sorted, in lists of at most :data:`ID_CHUNK` (one ``IN`` list each)."""
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), ID_CHUNK):
+        yield ordered[start : start + ID_CHUNK]
 
 
 def match_key(graph: CompiledGraph, tolerance_m: float) -> str:
@@ -81,14 +101,11 @@ def read_matches(
     if not wanted:
         return {}
     versions = dict(wanted)  # one version per id in a reload
-    rows = reader.execute(
-        select(
-            ObstacleMatchRow.obstacle_id, ObstacleMatchRow.version,
-            ObstacleMatchRow.geometry_type, ObstacleMatchRow.edges, ObstacleMatchRow.nodes,
-        ).where(
-            ObstacleMatchRow.graph_key == key, ObstacleMatchRow.obstacle_id.in_(list(versions))
-        )
-    ).all()  # fmt: skip
+    rows = [
+        row
+        for ids in id_chunks(versions)
+        for row in reader.execute(_STORED, {"key": key, "ids": ids}).all()
+    ]
     found: dict[tuple[str, int], ObstacleMatch] = {}
     for oid, version, geometry_type, edges, nodes in rows:
         if versions.get(oid) == version:

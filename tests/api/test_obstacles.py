@@ -1148,6 +1148,9 @@ def test_an_import_stores_the_matches_of_its_features(
     on_route: list[float],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from api.obstacles import stored_matches
+
+    monkeypatch.setattr(stored_matches, "ID_CHUNK", 1)  # the ids' IN lists one id each
     writer = start_app(database_url)
     reader = start_app(database_url, obstacle_poll_s=60.0)
     matched = no_matching(reader, monkeypatch)

@@ -61,7 +61,7 @@ def test_valid_bodies_read_alike(body: bytes) -> None:
     assert _outcome(loads_in_pieces, body) == _outcome(json.loads, body)
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_BODIES, st.data())
 def test_broken_bodies_fail_alike(body: bytes, data: st.DataObject) -> None:
     """A byte cut out, doubled or replaced anywhere: the same value or the same error (and

@@ -1,0 +1,31 @@
+"""``api.obstacles.stored_matches``: the key of a graph and the ids' IN lists."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from api.obstacles import stored_matches
+from api.obstacles.stored_matches import id_chunks, match_key
+from graphs.store import load_graph
+
+
+def test_ids_come_in_sorted_lists_of_at_most_a_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stored_matches, "ID_CHUNK", 3)
+    ids = {f"o{i:02d}" for i in range(8)}
+    chunks = list(id_chunks(ids))
+    assert [len(c) for c in chunks] == [3, 3, 2]
+    assert [i for c in chunks for i in c] == sorted(ids)
+    assert list(id_chunks(set())) == []
+
+
+@pytest.mark.realdata
+def test_the_key_names_the_graph_and_the_tolerance(centre_graph_dir: Path) -> None:
+    graph = load_graph(centre_graph_dir)
+    key = match_key(graph, 5.0)
+    assert key == match_key(load_graph(centre_graph_dir), 5.0)  # the same graph loaded again
+    assert key != match_key(graph, 6.0)
+    moved = dataclasses.replace(graph, head=graph.head[::-1].copy())
+    assert key != match_key(moved, 5.0)
