@@ -261,7 +261,7 @@ class ObstacleService:
             session.add(row)
             session.flush()
             session.add(_history(row, action, author, now))
-            store_match(session, row.id, row.version, self.live.match_key, match)
+            store_match(session, row.id, row.version, self.live.match_key, match, new=True)
             if also is not None:
                 also(session, row, now)
         written = Written(row, match)
@@ -424,6 +424,7 @@ class ObstacleService:
                     "deleted_at": None,
                 }
                 row = session.get(Obstacle, props.id) if props.id else None
+                new = row is None
                 if row is None:
                     row = Obstacle(
                         id=props.id or str(uuid.uuid4()),
@@ -440,7 +441,7 @@ class ObstacleService:
                     updated += 1
                 session.flush()
                 session.add(_history(row, "import", author, now))
-                store_match(session, row.id, row.version, self.live.match_key, match)
+                store_match(session, row.id, row.version, self.live.match_key, match, new=new)
                 written.append(Written(row, match))
         self._after_write(written)
         return ImportResult(created=created, updated=updated, total=created + updated)

@@ -71,11 +71,18 @@ def match_key(graph: CompiledGraph, tolerance_m: float) -> str:
 
 
 def store_match(
-    session: Session, obstacle_id: str, version: int, key: str, match: ObstacleMatch
+    session: Session,
+    obstacle_id: str,
+    version: int,
+    key: str,
+    match: ObstacleMatch,
+    *,
+    new: bool = False,
 ) -> None:
     """In the write's transaction: ``match`` as the one stored match of the obstacle (those of
-    its earlier versions, and of other graphs, go)."""
-    forget_matches(session, obstacle_id)
+    its earlier versions, and of other graphs, go; a ``new`` obstacle has none)."""
+    if not new:
+        forget_matches(session, obstacle_id)
     session.add(
         ObstacleMatchRow(
             obstacle_id=obstacle_id,
@@ -90,7 +97,11 @@ def store_match(
 
 def forget_matches(session: Session, obstacle_id: str) -> None:
     """In the write's transaction: no stored match of the obstacle any more."""
-    session.execute(delete(ObstacleMatchRow).where(ObstacleMatchRow.obstacle_id == obstacle_id))
+    session.execute(
+        delete(ObstacleMatchRow)
+        .where(ObstacleMatchRow.obstacle_id == obstacle_id)
+        .execution_options(synchronize_session=False)  # (no loaded match row to keep in step:
+    )  # the default looks through every object of the session, an import's thousands each time)
 
 
 def read_matches(

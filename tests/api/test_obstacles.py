@@ -1172,6 +1172,15 @@ def test_an_import_stores_the_matches_of_its_features(
     route(reader)
     assert set(app_state(reader).live_obstacles.active) == {"imp-point", "imp-line"}
     assert matched == []
+    again = writer.post(
+        "/obstacles/import?mode=overwrite",
+        json={"type": "FeatureCollection", "features": features[:1]}, headers=keys["admin"],
+    )  # fmt: skip
+    assert again.json()["updated"] == 1
+    assert stored_rows(database_url, "imp-point") == [(2, key)]  # version 1's is gone
+    route(reader)
+    assert app_state(reader).live_obstacles.active["imp-point"].version == 2
+    assert matched == []
 
 
 def test_a_worker_of_another_graph_key_matches_for_itself(
