@@ -411,35 +411,39 @@ class ObstacleService:
             bump_revision(session)
             if not overwrite:
                 _check_import_versions(session, parsed)
-            for geometry, props, match in parsed:
-                values = {
-                    "geometry": geometry_json(geometry),
-                    "effect": effect_json(props.effect),
-                    "valid_from": props.valid_from or now,
-                    "valid_until": props.valid_until,
-                    "reason": props.reason,
-                    "source": props.source,
-                    "author": props.author or author,
-                    "updated_at": now,
-                    "deleted_at": None,
-                }
-                row = session.get(Obstacle, props.id) if props.id else None
-                new = row is None
-                if row is None:
-                    row = Obstacle(
-                        id=props.id or str(uuid.uuid4()),
-                        created_at=props.created_at or now,
-                        version=1,
-                        **values,
-                    )
-                    session.add(row)
-                    created += 1
-                else:
-                    for key, value in values.items():
-                        setattr(row, key, value)
-                    row.version += 1
-                    updated += 1
-                session.flush()
+            placed: list[tuple[Obstacle, ObstacleMatch, bool]] = []
+            with session.no_autoflush:  # one flush for all below, not one per feature
+                for geometry, props, match in parsed:
+                    values = {
+                        "geometry": geometry_json(geometry),
+                        "effect": effect_json(props.effect),
+                        "valid_from": props.valid_from or now,
+                        "valid_until": props.valid_until,
+                        "reason": props.reason,
+                        "source": props.source,
+                        "author": props.author or author,
+                        "updated_at": now,
+                        "deleted_at": None,
+                    }
+                    row = session.get(Obstacle, props.id) if props.id else None
+                    if row is None:
+                        row = Obstacle(
+                            id=props.id or str(uuid.uuid4()),
+                            created_at=props.created_at or now,
+                            version=1,
+                            **values,
+                        )
+                        session.add(row)
+                        created += 1
+                        placed.append((row, match, True))
+                    else:
+                        for key, value in values.items():
+                            setattr(row, key, value)
+                        row.version += 1
+                        updated += 1
+                        placed.append((row, match, False))
+            session.flush()  # the obstacles before the rows that refer to them
+            for row, match, new in placed:
                 session.add(_history(row, "import", author, now))
                 store_match(session, row.id, row.version, self.live.match_key, match, new=new)
                 written.append(Written(row, match))
