@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import marshal
 from collections.abc import Collection, Iterator
 from typing import Any
 
@@ -66,8 +67,21 @@ def match_key(graph: CompiledGraph, tolerance_m: float) -> str:
     for array in (graph.tail, graph.head, graph.node["lon"], graph.node["lat"]):
         digest.update(np.ascontiguousarray(array).tobytes())
     digest.update(repr(float(tolerance_m)).encode())
-    digest.update(inspect.getsource(matching).encode())
+    digest.update(_matcher())
     return digest.hexdigest()
+
+
+def _matcher() -> bytes:
+    """The matcher as the key names it: its module's source, or, installed without sources,
+    its functions' compiled code."""
+    try:
+        return inspect.getsource(matching).encode()
+    except (OSError, TypeError):
+        functions = [
+            f for f in vars(matching).values()
+            if inspect.isfunction(f) and f.__module__ == matching.__name__
+        ]  # fmt: skip
+        return b"".join(marshal.dumps(f.__code__) for f in functions)
 
 
 def store_match(

@@ -29,3 +29,19 @@ def test_the_key_names_the_graph_and_the_tolerance(centre_graph_dir: Path) -> No
     assert key != match_key(graph, 6.0)
     moved = dataclasses.replace(graph, head=graph.head[::-1].copy())
     assert key != match_key(moved, 5.0)
+
+
+@pytest.mark.realdata
+def test_without_the_matchers_source_its_code_names_it(
+    centre_graph_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Installed without sources (``inspect.getsource`` fails), the key is still made, the
+    same each time, from the matcher's compiled functions."""
+    graph = load_graph(centre_graph_dir)
+    with_source = match_key(graph, 5.0)
+
+    def no_source(obj: object) -> str:
+        raise OSError("could not get source code")
+
+    monkeypatch.setattr(stored_matches.inspect, "getsource", no_source)
+    assert match_key(graph, 5.0) == match_key(graph, 5.0) != with_source
