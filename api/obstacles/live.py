@@ -1,7 +1,10 @@
 """The live effect of obstacles on routing: :class:`LiveObstacles`, one per app.
 
-It (re)loads the active obstacles from the database, matches their geometry on the graph (cached
-by obstacle id and version) and applies them with :class:`routing.obstacles.overlay.ObstacleOverlay`.
+It (re)loads the active obstacles from the database (:mod:`api.obstacles.active_read`: the
+geometry of new versions only), matches their geometry on the graph (cached by obstacle id and
+version; a version written by another worker as that worker stored its match,
+:mod:`api.obstacles.stored_matches`) and applies them with
+:class:`routing.obstacles.overlay.ObstacleOverlay`.
 It is refreshed
 
 (a) synchronously after each write of this process, before the response is sent;

@@ -426,6 +426,7 @@ class ObstacleService:
                         "deleted_at": None,
                     }
                     row = session.get(Obstacle, props.id) if props.id else None
+                    new = row is None
                     if row is None:
                         row = Obstacle(
                             id=props.id or str(uuid.uuid4()),
@@ -435,13 +436,12 @@ class ObstacleService:
                         )
                         session.add(row)
                         created += 1
-                        placed.append((row, match, True))
                     else:
                         for key, value in values.items():
                             setattr(row, key, value)
                         row.version += 1
                         updated += 1
-                        placed.append((row, match, False))
+                    placed.append((row, match, new))
             session.flush()  # the obstacles before the rows that refer to them
             for row, match, new in placed:
                 session.add(_history(row, "import", author, now))

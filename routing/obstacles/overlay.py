@@ -55,16 +55,6 @@ _NO_IDS = np.zeros(0, dtype=np.int64)
 _NO_IDS.setflags(write=False)
 
 
-class _Placed(NamedTuple):
-    """One obstacle's :meth:`ObstacleOverlay._targets` and :meth:`ObstacleOverlay._met`, and the
-    match and effect they were found for."""
-
-    match: ObstacleMatch
-    effect: ObstacleEffect
-    targets: _Targets
-    met: tuple[np.ndarray, np.ndarray]
-
-
 class _Targets(NamedTuple):
     """Where one obstacle's effect goes (directed edges, nodes; :meth:`ObstacleOverlay._targets`)."""
 
@@ -74,6 +64,16 @@ class _Targets(NamedTuple):
     kerb_nodes: np.ndarray  # a kerb set at the nodes: met entering them
     kerb_edges: np.ndarray  # a kerb set on the ways (no node matched): met at their heads
     node_level: bool  # a point on nodes: closed and wheelchair reach the nodes too
+
+
+class _Placed(NamedTuple):
+    """One obstacle's :meth:`ObstacleOverlay._targets` and :meth:`ObstacleOverlay._met`, and the
+    match and effect they were found for."""
+
+    match: ObstacleMatch
+    effect: ObstacleEffect
+    targets: _Targets
+    met: tuple[np.ndarray, np.ndarray]
 
 
 class ObstacleOverlay:
