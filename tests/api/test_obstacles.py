@@ -1210,6 +1210,49 @@ def test_a_worker_of_another_graph_key_matches_for_itself(
     assert matched == ["Point"]
 
 
+def test_a_large_import_is_read_in_pieces(
+    start_app: Callable[..., TestClient],
+    database_url: str,
+    keys: dict[str, dict[str, str]],
+    on_route: list[float],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A body from 256 kB on is read feature by feature (api/piecewise_json.py), through the
+    endpoint's own validation and import."""
+    from api import piecewise_json
+
+    cuts: list[int] = []
+    cut = piecewise_json._cut
+
+    def recorded(body: bytes) -> Any:
+        found = cut(body)
+        cuts.append(-1 if found is None else len(found[2]) + 1)
+        return found
+
+    monkeypatch.setattr(piecewise_json, "_cut", recorded)
+    client = start_app(database_url)
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": on_route},
+         "properties": {"id": f"big-{i}", "effect": {"kerb_height_cm": 6}, "reason": f"Bordstein {i}"}}
+        for i in range(2000)
+    ]  # fmt: skip
+    body = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    assert len(body) >= piecewise_json.PIECEWISE_FROM_BYTES
+    imported = client.post(
+        "/obstacles/import", content=body,
+        headers={**keys["admin"], "Content-Type": "application/json"},
+    )  # fmt: skip
+    assert imported.status_code == 200, imported.text
+    assert imported.json()["created"] == 2000
+    assert cuts == [2000]  # read in 2,000 pieces
+    broken = client.post(
+        "/obstacles/import", content=body[:-2],
+        headers={**keys["admin"], "Content-Type": "application/json"},
+    )  # fmt: skip
+    assert broken.status_code == 422
+    assert "not valid JSON" in broken.json()["message"]
+
+
 def test_a_reload_reads_the_geometry_of_new_versions_only(
     start_app: Callable[..., TestClient],
     database_url: str,
