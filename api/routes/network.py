@@ -7,19 +7,18 @@ than ``max_network_features`` pieces answers 422 ``bbox_too_large`` with the lim
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from api.compression import accepts_gzip, zlib_gzip_body
 from api.deps import RouterDep, SettingsDep
-from api.responses import EncodedAnswer
+from api.responses import encoded_response
 from api.schemas import ErrorBody
 from routing.network import Attribute, Bbox, network_geojson, seat_features, stop_features
 
 if TYPE_CHECKING:
-    from api.settings import Settings
+    pass
 
 router = APIRouter(tags=["network"])
 
@@ -83,7 +82,7 @@ def get_network(
     whether the attribute is mapped there. Ask for the visible bbox; beyond
     ``max_network_features`` pieces the answer is 422 ``bbox_too_large``."""
     content = network_geojson(router_, Bbox.parse(bbox), attribute, settings.max_network_features)
-    return _encoded(content, request, settings)
+    return encoded_response(content, request, settings)
 
 
 class PointGeometry(BaseModel):
@@ -165,19 +164,4 @@ def get_features(
         content = stop_features(router_.graph, where, settings.max_network_features)
     else:
         content = seat_features(router_.graph, where, kind, settings.max_network_features)
-    return _encoded(content, request, settings)
-
-
-def _encoded(content: dict[str, Any], request: Request, settings: Settings) -> Response:
-    """The answer (up to a megabyte) encoded by orjson and gzipped where the client takes it,
-    in this pool thread: returned as a plain dict, FastAPI would validate it against its model
-    here and then, on the event loop, encode it with the standard library's json, and the gzip
-    middleware would compress it there, some 30 ms of a 5,000-piece map during which the loop
-    answers no route. The gzip middleware leaves an encoded body as it is."""
-    gzip_ok = accepts_gzip(request.scope["headers"])
-    return EncodedAnswer.of(
-        content,
-        gzip_level=settings.gzip_level if gzip_ok else None,
-        min_gzip_bytes=settings.gzip_min_bytes,
-        compress=zlib_gzip_body,
-    ).response()
+    return encoded_response(content, request, settings)

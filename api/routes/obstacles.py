@@ -15,9 +15,10 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import AUTH_ERRORS, AdminUser, StaffUser
+from api.collector import collector_paused
 from api.compression import accepts_gzip
 from api.cpu import run_cpu
-from api.deps import LiveObstaclesDep, ServiceDep
+from api.deps import LiveObstaclesDep, ServiceDep, SettingsDep
 from api.errors import ApiError
 from api.obstacles.public_map import ActiveMap, encoded_feature
 from api.obstacles.schemas import (
@@ -36,9 +37,11 @@ from api.obstacles.schemas import (
     ObstacleUpdate,
     ObstacleWritten,
 )
-from api.obstacles.service import ObstacleService, Written
+from api.obstacles.service import ObstacleService, StatusFilter, Written
 from api.piecewise_json import PiecewiseJSONRoute
+from api.responses import encoded_response
 from api.schemas import ErrorBody
+from api.settings import Settings
 
 router = APIRouter(prefix="/obstacles", tags=["obstacles"])
 
@@ -130,15 +133,27 @@ async def create_obstacle(
 def list_obstacles(
     _: StaffUser,
     service: ServiceDep,
+    request: Request,
+    settings: SettingsDep,
     status: Annotated[
         Literal["all", "active", "scheduled", "expired"],
         Query(description="active: applies now; scheduled: starts later; expired: ended"),
     ] = "all",
-) -> ObstacleList:
+) -> Response:
     """Obstacles that are not deleted, oldest first."""
+    with collector_paused():  # areas of thousands of points are many lists (api/collector.py)
+        return _listed(service, status, request, settings)
+
+
+def _listed(
+    service: ObstacleService, status: StatusFilter, request: Request, settings: Settings
+) -> Response:
+    """The list, encoded in this pool thread (:func:`~api.responses.encoded_response`); what it
+    was made of is freed when this returns."""
     now = service.clock()
     rows = service.list(status)
-    return ObstacleList(count=len(rows), obstacles=[ObstaclePublic.read(r, now) for r in rows])
+    listed = ObstacleList(count=len(rows), obstacles=[ObstaclePublic.read(r, now) for r in rows])
+    return encoded_response(listed.model_dump(mode="json", by_alias=True), request, settings)
 
 
 @router.get(
@@ -194,9 +209,18 @@ async def active_obstacles(
     responses=_AUTH,
     summary="Every obstacle that is not deleted, as GeoJSON (staff)",
 )
-def export_obstacles(_: StaffUser, service: ServiceDep) -> dict[str, Any]:
+def export_obstacles(
+    _: StaffUser, service: ServiceDep, request: Request, settings: SettingsDep
+) -> Response:
     """All properties, so that ``POST /obstacles/import`` restores them on another server."""
-    return service.export()
+    with collector_paused():  # as the list above
+        return _exported(service, request, settings)
+
+
+def _exported(service: ObstacleService, request: Request, settings: Settings) -> Response:
+    """The export as its model writes it, encoded in this pool thread."""
+    collection = FeatureCollection.model_validate(service.export())
+    return encoded_response(collection.model_dump(mode="json", by_alias=True), request, settings)
 
 
 def import_obstacles(
