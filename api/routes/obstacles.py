@@ -15,7 +15,6 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import AUTH_ERRORS, AdminUser, StaffUser
-from api.collector import collector_paused
 from api.compression import accepts_gzip
 from api.cpu import run_cpu
 from api.deps import LiveObstaclesDep, ServiceDep, SettingsDep
@@ -37,11 +36,10 @@ from api.obstacles.schemas import (
     ObstacleUpdate,
     ObstacleWritten,
 )
-from api.obstacles.service import ObstacleService, StatusFilter, Written
+from api.obstacles.service import ObstacleService, Written
 from api.piecewise_json import PiecewiseJSONRoute
-from api.responses import encoded_response
+from api.responses import encoded_model
 from api.schemas import ErrorBody
-from api.settings import Settings
 
 router = APIRouter(prefix="/obstacles", tags=["obstacles"])
 
@@ -141,19 +139,13 @@ def list_obstacles(
     ] = "all",
 ) -> Response:
     """Obstacles that are not deleted, oldest first."""
-    with collector_paused():  # areas of thousands of points are many lists (api/collector.py)
-        return _listed(service, status, request, settings)
 
+    def listed() -> ObstacleList:
+        now = service.clock()
+        rows = service.list(status)
+        return ObstacleList(count=len(rows), obstacles=[ObstaclePublic.read(r, now) for r in rows])
 
-def _listed(
-    service: ObstacleService, status: StatusFilter, request: Request, settings: Settings
-) -> Response:
-    """The list, encoded in this pool thread (:func:`~api.responses.encoded_response`); what it
-    was made of is freed when this returns."""
-    now = service.clock()
-    rows = service.list(status)
-    listed = ObstacleList(count=len(rows), obstacles=[ObstaclePublic.read(r, now) for r in rows])
-    return encoded_response(listed.model_dump(mode="json", by_alias=True), request, settings)
+    return encoded_model(listed, request, settings)
 
 
 @router.get(
@@ -213,14 +205,9 @@ def export_obstacles(
     _: StaffUser, service: ServiceDep, request: Request, settings: SettingsDep
 ) -> Response:
     """All properties, so that ``POST /obstacles/import`` restores them on another server."""
-    with collector_paused():  # as the list above
-        return _exported(service, request, settings)
-
-
-def _exported(service: ObstacleService, request: Request, settings: Settings) -> Response:
-    """The export as its model writes it, encoded in this pool thread."""
-    collection = FeatureCollection.model_validate(service.export())
-    return encoded_response(collection.model_dump(mode="json", by_alias=True), request, settings)
+    return encoded_model(
+        lambda: FeatureCollection.model_validate(service.export()), request, settings
+    )
 
 
 def import_obstacles(
@@ -363,9 +350,17 @@ async def delete_obstacle(
     summary="Audit history of an obstacle (staff)",
 )
 def obstacle_history(
-    obstacle_id: ObstacleIdPath, _: StaffUser, service: ServiceDep
-) -> ObstacleHistoryOut:
+    obstacle_id: ObstacleIdPath,
+    _: StaffUser,
+    service: ServiceDep,
+    request: Request,
+    settings: SettingsDep,
+) -> Response:
     """Every change, oldest first: version, action, author, time and the state afterwards."""
-    rows = service.history(obstacle_id)
-    history = [HistoryEntry.model_validate(h, from_attributes=True) for h in rows]
-    return ObstacleHistoryOut(obstacle_id=obstacle_id, history=history)
+
+    def history() -> ObstacleHistoryOut:
+        rows = service.history(obstacle_id)
+        entries = [HistoryEntry.model_validate(h, from_attributes=True) for h in rows]
+        return ObstacleHistoryOut(obstacle_id=obstacle_id, history=entries)
+
+    return encoded_model(history, request, settings)

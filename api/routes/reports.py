@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from api.auth import AUTH_ERRORS, StaffUser
-from api.deps import ServiceDep
+from api.deps import ServiceDep, SettingsDep
 from api.errors import ApiError
 from api.obstacles.area import outside_area
 from api.obstacles.schemas import (
@@ -25,6 +25,7 @@ from api.obstacles.schemas import (
     ReportPublic,
     ReportReceipt,
 )
+from api.responses import encoded_model
 from api.routes.obstacles import written_out
 from api.schemas import ErrorBody
 
@@ -102,11 +103,17 @@ def create_report(body: ReportCreate, service: ServiceDep) -> ReportReceipt:
 def list_reports(
     _: StaffUser,
     service: ServiceDep,
+    request: Request,
+    settings: SettingsDep,
     status: Annotated[Literal["open", "accepted", "rejected"] | None, Query()] = None,
-) -> ReportList:
+) -> Response:
     """Newest first; ``?status=open`` for the work list."""
-    rows = service.list_reports(status)
-    return ReportList(count=len(rows), reports=[_public(r) for r in rows])
+
+    def listed() -> ReportList:
+        rows = service.list_reports(status)
+        return ReportList(count=len(rows), reports=[_public(r) for r in rows])
+
+    return encoded_model(listed, request, settings)
 
 
 @router.post(

@@ -1350,12 +1350,16 @@ def test_the_staff_list_and_export_are_encoded_off_the_loop(
     JSON as their models write, gzipped when asked."""
     import gc
 
-    from api.obstacles.schemas import FeatureCollection, ObstacleList
+    from api.obstacles.schemas import FeatureCollection, ObstacleHistoryOut, ObstacleList
     from api.obstacles.service import ObstacleService
 
     staff = keys["staff"]
     for k in range(4):  # over the size worth compressing
-        client.post("/obstacles", json=obstacle_body(on_route, reason=f"Baustelle {k}", valid_until="2024-07-01T00:00:00"), headers=staff)  # fmt: skip
+        made = client.post("/obstacles", json=obstacle_body(on_route, reason=f"Baustelle {k}", valid_until="2024-07-01T00:00:00"), headers=staff)  # fmt: skip
+    history = client.get(f"/obstacles/{made.json()['id']}/history", headers=staff).json()
+    assert history == ObstacleHistoryOut.model_validate(history).model_dump(mode="json", by_alias=True)  # fmt: skip
+    assert client.get("/obstacles/nope/history", headers=staff).status_code == 404
+    assert client.get("/reports", headers=staff).json() == {"count": 0, "reports": []}
     collector: list[bool] = []
     listed = ObstacleService.list
 
