@@ -225,7 +225,7 @@ class LiveObstacles:
         write makes the router new arrays (:func:`~routing.metric.patch_metric` copies), so
         these stay as they are."""
         edge_geometry_index(self.router.graph, self.router.index)
-        _ = self.match_key  # hashed once, before the workers are forked
+        _ = self.match_key  # hashed at start, not by the first write or reload
         if self._pristine_walk is None and self.overlay.pristine_now:
             self._pristine_walk = self.router.weights(self.router.profile("walk"))
         self._walk_weights()
