@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import orjson
 from fastapi.responses import JSONResponse
@@ -15,8 +15,6 @@ from api.compression import accepts_gzip, gzip_body, zlib_gzip_body
 if TYPE_CHECKING:
     from pydantic import BaseModel
     from starlette.requests import Request
-
-    from api.settings import Settings
 
 #: orjson's options for every JSON body the API writes.
 JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
@@ -78,6 +76,16 @@ class EncodedAnswer(NamedTuple):
         """The answer as a Starlette ``Response`` (the same status, headers and body)."""
         headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"} if self.gzipped else None
         return Response(self.body, media_type="application/json", headers=headers)
+
+
+class Settings(Protocol):
+    """What :func:`encoded_response` reads of the app's settings (``api.settings.Settings``,
+    which imports modules that import this one)."""
+
+    @property
+    def gzip_level(self) -> int: ...
+    @property
+    def gzip_min_bytes(self) -> int: ...
 
 
 def encoded_response(content: Any, request: Request, settings: Settings) -> Response:
