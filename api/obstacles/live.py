@@ -59,7 +59,12 @@ from accessibility_rules.effective import effective_edges
 from accessibility_rules.profile import Profile
 from accessibility_rules.weights import EdgeWeights, compute_weights, weights_profile
 from api.collector import collector_paused
-from api.db.availability import DATABASE_ERRORS, DatabaseNotAnsweringError, database_unavailable
+from api.db.availability import (
+    DATABASE_ERRORS,
+    DatabaseNotAnsweringError,
+    database_unavailable,
+    first_line,
+)
 from api.db.revision import read_revision
 from api.heap import release_free_heap
 from api.obstacles.active_read import ActiveRead, WithGeometry, read_active
@@ -67,7 +72,7 @@ from api.obstacles.beacon import WriteBeacon
 from api.obstacles.bounded_read import READ_WAIT_S, bounded_read
 from api.obstacles.outage import RETRY_S, DatabaseOutage
 from api.obstacles.public_map import Applied, encoded_feature
-from api.obstacles.stored_matches import match_key
+from api.obstacles.stored_matches import match_key, store_missing
 from api.obstacles.walkers import WalkerObstacles
 from routing.array_sharing import share_equal_arrays
 from routing.errors import RoutingError
@@ -205,6 +210,9 @@ class LiveObstacles:
         self._unapplied_write = False  # a write of this host is not applied: its reload failed
         self._checking = threading.Lock()  # held by the thread of check_soon while it reads
         self._match_key: str | None = None
+        #: versions a reload matched itself (no stored match for this worker's key), until
+        #: :meth:`store_own_matches` stores them
+        self._matched_here: dict[tuple[str, int], ObstacleMatch] = {}
         self._locked_at = 0.0  # monotonic seconds: when the lock of the reads was last taken
 
     @property
@@ -255,6 +263,25 @@ class LiveObstacles:
         """Seed the match cache from a write (the writer matched already)."""
         with self._matches_lock:
             self._matches[(obstacle_id, version)] = match
+
+    def store_own_matches(self) -> int:
+        """Store the matches this worker's reloads made themselves (no stored match under its
+        key) where none is stored yet (:func:`~api.obstacles.stored_matches.store_missing`);
+        how many it offered. Called at the start, after the first load: a read path (a route's
+        reload) writes nothing. Best effort: a database that refuses leaves them unstored (the
+        next start offers them again)."""
+        with self._lock:
+            own = dict(self._matched_here)
+            self._matched_here.clear()
+        if not own:
+            return 0
+        try:
+            with self.sessions.begin() as session:
+                store_missing(session, self.match_key, own)
+        except DATABASE_ERRORS as exc:
+            log.warning("the matches made at start were not stored: %s", first_line(exc))
+            return 0
+        return len(own)
 
     def cached_match(self, obstacle_id: str, version: int) -> ObstacleMatch | None:
         """The cached match of an obstacle version, if any."""
@@ -555,6 +582,7 @@ class LiveObstacles:
             try:
                 if match is None:
                     match = self.match(shape_from_geojson(geometries[(row.id, row.version)]))
+                    self._matched_here[(row.id, row.version)] = match
                 effect = ObstacleEffect.model_validate(row.effect)
             except (ObstacleMatchError, ValueError) as exc:  # matched at write; the graph changed
                 log.warning("obstacle %s no longer applies to this graph: %s", row.id, exc)
@@ -574,6 +602,7 @@ class LiveObstacles:
         keep = {(r.id, r.version) for r in rows}
         with self._matches_lock:
             self._matches = {k: v for k, v in self._matches.items() if k in keep}
+        self._matched_here = {k: v for k, v in self._matched_here.items() if k in keep}
         kept = dict(zip(state.applied, state.public, strict=True))  # unchanged: as encoded
         public = tuple(
             kept.get((r.id, r.version))

@@ -13,7 +13,10 @@ Ids are only valid for the graph and the matcher that produced them: a match is 
 :func:`match_key`, a hash of the graph's topology and node coordinates, the matching tolerance
 and the source of the matcher (:mod:`routing.obstacles.matching`); a worker reads only the
 matches of its own key and matches the others itself, as before. Each write of an obstacle
-replaces its stored matches (older versions' are of no use), a deletion removes them.
+replaces its stored matches (older versions' are of no use), a deletion removes them. A worker
+that had to match obstacles itself at its start (written before there were stored matches, or
+stored under another key: after a rebuild of the map, all of them) stores those matches then
+(:func:`store_missing`), so that the next start and the other workers read them.
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ from __future__ import annotations
 import hashlib
 import inspect
 import marshal
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from api.db.models import ObstacleMatchRow
@@ -33,7 +37,9 @@ from graphs.model import CompiledGraph
 from routing.obstacles import matching
 from routing.obstacles.matching import ObstacleMatch
 
-__all__ = ["forget_matches", "id_chunks", "match_key", "read_matches", "store_match"]
+__all__ = [
+    "forget_matches", "id_chunks", "match_key", "read_matches", "store_match", "store_missing",
+]  # fmt: skip
 
 #: The stored ids' type: int64, little-endian (the same bytes on every host).
 _IDS = np.dtype("<i8")
@@ -107,6 +113,31 @@ def store_match(
             nodes=np.asarray(match.nodes, dtype=_IDS).tobytes(),
         )
     )
+
+
+def store_missing(
+    session: Session, key: str, matches: Mapping[tuple[str, int], ObstacleMatch]
+) -> None:
+    """Store ``matches`` (by ``(id, version)``) under ``key`` where no such row is stored yet
+    (another worker starting at the same moment may store the same: the second insert of a
+    row does nothing, on SQLite as on PostgreSQL). For the matches a worker made itself at its
+    start: obstacles written before there were stored matches, or matched on another graph
+    (after a rebuild of the map every stored match has another key)."""
+    if not matches:
+        return
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    rows = [
+        {
+            "obstacle_id": oid, "version": version, "graph_key": key,
+            "geometry_type": match.geometry_type,
+            "edges": np.asarray(match.edges, dtype=_IDS).tobytes(),
+            "nodes": np.asarray(match.nodes, dtype=_IDS).tobytes(),
+        }
+        for (oid, version), match in sorted(matches.items())
+    ]  # fmt: skip
+    for start in range(0, len(rows), ID_CHUNK):
+        chunk = rows[start : start + ID_CHUNK]
+        session.execute(insert(ObstacleMatchRow).values(chunk).on_conflict_do_nothing())
 
 
 def forget_matches(session: Session, obstacle_id: str) -> None:

@@ -57,6 +57,7 @@ def start_obstacles(app: FastAPI, settings: Settings) -> Callable[[], None]:
     )  # fmt: skip
     live.warm_up()
     live.refresh(force=True)
+    live.store_own_matches()  # what it had to match itself: the next start and workers read them
     app.state.db_engine = engine
     app.state.db = sessions
     app.state.live_obstacles = live

@@ -1210,6 +1210,37 @@ def test_a_worker_of_another_graph_key_matches_for_itself(
     assert matched == ["Point"]
 
 
+def test_a_start_stores_the_matches_it_had_to_make(
+    start_app: Callable[..., TestClient],
+    database_url: str,
+    keys: dict[str, dict[str, str]],
+    baseline: dict[str, dict[str, Any]],
+    on_route: list[float],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Matches stored under another key (a rebuilt map; here another tolerance) or none at all
+    (obstacles written before): a worker matches them at its start and stores them then, and
+    the next start reads them."""
+    from api.obstacles.live import LiveObstacles
+
+    other = start_app(database_url, obstacle_tolerance_m=6.0)
+    oid = other.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"]).json()["id"]
+    other_key = app_state(other).live_obstacles.match_key
+    assert stored_rows(database_url, oid) == [(1, other_key)]
+
+    first = start_app(database_url)  # matches it (no match under its key) and stores it
+    key = app_state(first).live_obstacles.match_key
+    assert sorted(stored_rows(database_url, oid)) == sorted([(1, other_key), (1, key)])
+
+    def refused(self: Any, geometry: Any) -> Any:
+        raise AssertionError("matched again: the match stored at the first start was not read")
+
+    monkeypatch.setattr(LiveObstacles, "match", refused)
+    second = start_app(database_url)
+    assert ids(route(second)["obstacles"]["avoided"]) == [oid]
+    assert app_state(second).live_obstacles.store_own_matches() == 0  # nothing of its own
+
+
 def test_a_large_import_is_read_in_pieces(
     start_app: Callable[..., TestClient],
     database_url: str,
