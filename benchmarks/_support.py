@@ -11,6 +11,7 @@ import gzip
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -41,6 +42,20 @@ _prepare_kernels()
 
 HOST = "127.0.0.1"  # loopback only: load tests never leave this machine
 START_TIMEOUT_S = 90.0
+
+
+def load_client(choice: str) -> str:
+    """The load generator of ``--client``: ``auto`` is wrk when installed, else httpx, with a
+    warning on stderr: httpx runs in the benchmark's own process, which on two cores measures
+    itself more than the server (2026-12-06, ``bench_load.py`` on a machine without wrk: 471 /
+    142 routes/s at c8 / c64, against 1,900 / 1,900 with Debian's ``wrk``)."""
+    if choice != "auto":
+        return choice
+    if shutil.which("wrk"):
+        return "wrk"
+    print("wrk is not installed (Debian: apt-get install wrk): the load comes from httpx in this "
+          "process, and its figures are mostly its own", file=sys.stderr)  # fmt: skip
+    return "httpx"
 
 
 def free_port() -> int:

@@ -31,7 +31,6 @@ import json
 import math
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -41,7 +40,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-from _support import Server, ensure_graph
+from _support import Server, ensure_graph, load_client
 
 PROFILES = ("wheelchair", "walk")
 LANGUAGES = ("de", "en")
@@ -331,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     seq = bodies[args.warmup : args.warmup + args.sequential]
     conc = bodies[args.warmup + args.sequential :]
 
-    client = args.client if args.client != "auto" else ("wrk" if shutil.which("wrk") else "httpx")
+    client = load_client(args.client)
     load_before = os.getloadavg()[0]
     server = Server(args.graph, workers=args.workers)
     try:

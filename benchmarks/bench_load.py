@@ -61,7 +61,6 @@ import json
 import math
 import os
 import platform
-import shutil
 import signal
 import subprocess
 import sys
@@ -84,6 +83,7 @@ from _support import (
     cpu_seconds,
     cpu_shares,
     create_staff_key,
+    load_client,
     server_latency,
     worker_pids,
 )
@@ -713,7 +713,7 @@ def main(argv: list[str] | None = None) -> int:
 
     graph_path = resolve_graph(args.graph)
     graph = load_graph(graph_path)
-    client = args.client if args.client != "auto" else ("wrk" if shutil.which("wrk") else "httpx")
+    client = load_client(args.client)
     bodies = make_requests(graph_path, 2000, args.seed, 300.0, 3000.0)
     pairs = route_pairs(graph, 200, args.seed + 1)
     seconds = args.duration
