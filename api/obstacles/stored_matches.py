@@ -103,16 +103,17 @@ def store_match(
     its earlier versions, and of other graphs, go; a ``new`` obstacle has none)."""
     if not new:
         forget_matches(session, obstacle_id)
-    session.add(
-        ObstacleMatchRow(
-            obstacle_id=obstacle_id,
-            version=version,
-            graph_key=key,
-            geometry_type=match.geometry_type,
-            edges=np.asarray(match.edges, dtype=_IDS).tobytes(),
-            nodes=np.asarray(match.nodes, dtype=_IDS).tobytes(),
-        )
-    )
+    session.add(ObstacleMatchRow(**_row(obstacle_id, version, key, match)))
+
+
+def _row(obstacle_id: str, version: int, key: str, match: ObstacleMatch) -> dict[str, Any]:
+    """The columns of a stored match."""
+    return {
+        "obstacle_id": obstacle_id, "version": version, "graph_key": key,
+        "geometry_type": match.geometry_type,
+        "edges": np.asarray(match.edges, dtype=_IDS).tobytes(),
+        "nodes": np.asarray(match.nodes, dtype=_IDS).tobytes(),
+    }  # fmt: skip
 
 
 def store_missing(
@@ -126,15 +127,7 @@ def store_missing(
     if not matches:
         return
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    rows = [
-        {
-            "obstacle_id": oid, "version": version, "graph_key": key,
-            "geometry_type": match.geometry_type,
-            "edges": np.asarray(match.edges, dtype=_IDS).tobytes(),
-            "nodes": np.asarray(match.nodes, dtype=_IDS).tobytes(),
-        }
-        for (oid, version), match in sorted(matches.items())
-    ]  # fmt: skip
+    rows = [_row(oid, version, key, match) for (oid, version), match in sorted(matches.items())]
     for start in range(0, len(rows), ID_CHUNK):
         chunk = rows[start : start + ID_CHUNK]
         session.execute(insert(ObstacleMatchRow).values(chunk).on_conflict_do_nothing())
