@@ -21,10 +21,14 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
 
-__all__ = ["collector_paused"]
+P = ParamSpec("P")
+T = TypeVar("T")
+
+__all__ = ["collector_paused", "run_paused"]
 
 _lock = threading.Lock()
 _pauses = 0
@@ -47,3 +51,12 @@ def collector_paused() -> Iterator[None]:
             _pauses -= 1
             if _pauses == 0 and _was_enabled:
                 gc.enable()
+
+
+def run_paused(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``call(*args, **kwargs)`` with the collector paused. What it made and does not return
+    is freed when it returns, still inside the pause: the collector, running again, finds only
+    the result (a pause that ends while the lists are alive lets its first collection walk
+    them all, the stall it was to spare)."""
+    with collector_paused():
+        return call(*args, **kwargs)

@@ -9,7 +9,7 @@ import orjson
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
-from api.collector import collector_paused
+from api.collector import run_paused
 from api.compression import accepts_gzip, gzip_body, zlib_gzip_body
 
 if TYPE_CHECKING:
@@ -113,11 +113,6 @@ def encoded_model(build: Callable[[], BaseModel], request: Request, settings: Se
     area of thousands of points in each (40 such areas: 4.5 MB, 170-220 ms of the event loop
     when FastAPI encoded it there). What the model was made of is freed before the collector
     runs again."""
-    with collector_paused():
-        return _built_and_encoded(build, request, settings)
-
-
-def _built_and_encoded(
-    build: Callable[[], BaseModel], request: Request, settings: Settings
-) -> Response:
-    return encoded_response(build().model_dump(mode="json", by_alias=True), request, settings)
+    return run_paused(
+        lambda: encoded_response(build().model_dump(mode="json", by_alias=True), request, settings)
+    )

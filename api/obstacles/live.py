@@ -58,7 +58,7 @@ from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.effective import effective_edges
 from accessibility_rules.profile import Profile
 from accessibility_rules.weights import EdgeWeights, compute_weights, weights_profile
-from api.collector import collector_paused
+from api.collector import run_paused
 from api.db.availability import (
     DATABASE_ERRORS,
     DatabaseNotAnsweringError,
@@ -458,14 +458,13 @@ class LiveObstacles:
         if not (force or due or written) and bounded_read(self._revision_now) == state.revision:
             self._checked(now)  # the poll's common answer: nothing new
             return False
-        with collector_paused():  # rows of big areas are many lists (api/collector.py)
-            reloaded = self._read_and_reload(state, now, force=force)
+        # rows of big areas are many lists (api/collector.py)
+        reloaded = run_paused(self._read_and_reload, state, now, force=force)
         self._checked(now)
         return reloaded
 
     def _read_and_reload(self, state: _State, now: datetime, *, force: bool) -> bool:
-        """Read what changed and reload it; whether it reloaded. The rows read are freed when
-        it returns, before the collector runs again."""
+        """Read what changed and reload it; whether it reloaded."""
         read = bounded_read(lambda: self._read_changes(state, now, force=force))
         if read is None:
             return False

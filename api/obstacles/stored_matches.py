@@ -24,8 +24,8 @@ from __future__ import annotations
 import hashlib
 import inspect
 import marshal
-from collections.abc import Collection, Iterator, Mapping
-from typing import Any
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import bindparam, delete, select
@@ -40,6 +40,8 @@ from routing.obstacles.matching import ObstacleMatch
 __all__ = [
     "forget_matches", "id_chunks", "match_key", "read_matches", "store_match", "store_missing",
 ]  # fmt: skip
+
+T = TypeVar("T")
 
 #: The stored ids' type: int64, little-endian (the same bytes on every host).
 _IDS = np.dtype("<i8")
@@ -58,11 +60,15 @@ _STORED = select(
 ID_CHUNK = 1000
 
 
-def id_chunks(ids: Collection[str]) -> Iterator[list[str]]:
+def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``items`` in slices of at most :data:`ID_CHUNK` (one statement's ``IN`` list or rows)."""
+    for start in range(0, len(items), ID_CHUNK):
+        yield items[start : start + ID_CHUNK]
+
+
+def id_chunks(ids: Collection[str]) -> Iterator[Sequence[str]]:
     """``ids`` sorted, in lists of at most :data:`ID_CHUNK` (one ``IN`` list each)."""
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), ID_CHUNK):
-        yield ordered[start : start + ID_CHUNK]
+    return chunks(sorted(ids))
 
 
 def match_key(graph: CompiledGraph, tolerance_m: float) -> str:
@@ -128,9 +134,8 @@ def store_missing(
         return
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     rows = [_row(oid, version, key, match) for (oid, version), match in sorted(matches.items())]
-    for start in range(0, len(rows), ID_CHUNK):
-        chunk = rows[start : start + ID_CHUNK]
-        session.execute(insert(ObstacleMatchRow).values(chunk).on_conflict_do_nothing())
+    for chunk in chunks(rows):
+        session.execute(insert(ObstacleMatchRow).values(list(chunk)).on_conflict_do_nothing())
 
 
 def forget_matches(session: Session, obstacle_id: str) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from api.collector import collector_paused
+from api.collector import collector_paused, run_paused
 
 
 @pytest.fixture(autouse=True)
@@ -58,4 +58,14 @@ def test_an_error_inside_ends_the_pause() -> None:
     gc.enable()
     with pytest.raises(RuntimeError), collector_paused():
         raise RuntimeError("x")
+    assert gc.isenabled()
+
+
+def test_run_paused_calls_with_the_collector_off_and_returns_its_result() -> None:
+    gc.enable()
+
+    def inside(a: int, *, b: int) -> tuple[int, bool]:
+        return a + b, gc.isenabled()
+
+    assert run_paused(inside, 1, b=2) == (3, False)
     assert gc.isenabled()
