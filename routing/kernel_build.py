@@ -64,6 +64,28 @@ def _releasing_gil() -> Iterator[None]:
         setattr(pycc_compiler, "Flags", plain)  # noqa: B010
 
 
+@contextlib.contextmanager
+def _host_features() -> Iterator[None]:
+    """numba.pycc's ``target_cpu = "host"`` with the host's ISA features, as numba's JIT compiles.
+
+    pycc passes the host CPU's model name and no feature string, so LLVM enables every feature of
+    that model: on a virtual machine that reports an AMD Zen 4 (``znver4``) and hides AVX-512, the
+    build used AVX-512 instructions and the first weights kernel stopped the process with SIGILL.
+    The features LLVM reads off the running CPU override the model's defaults (``-avx512f``)."""
+    from numba.core.codegen import AOTCPUCodegen, get_host_cpu_features
+
+    plain = AOTCPUCodegen._customize_tm_features
+
+    def host(self: AOTCPUCodegen) -> str:
+        return str(get_host_cpu_features()) if self._cpu_name == "host" else plain(self)
+
+    setattr(AOTCPUCodegen, "_customize_tm_features", host)  # noqa: B010  (a class's method, replaced)
+    try:
+        yield
+    finally:
+        setattr(AOTCPUCodegen, "_customize_tm_features", plain)  # noqa: B010
+
+
 def build(target: Path) -> Path:
     """Compile the declared kernels into the extension module ``target``; its path."""
     if mode() != "jit":
@@ -84,7 +106,7 @@ def build(target: Path) -> Path:
         for key in SIGNATURES:
             module, name = key.rsplit(".", 1)
             cc.export(export_name(key), numba_signature(key))(PY_FUNCS[module][name])
-        with _releasing_gil():
+        with _releasing_gil(), _host_features():
             cc.compile()
         os.replace(Path(tmp) / cc.output_file, target)
     return target

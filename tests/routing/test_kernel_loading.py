@@ -31,7 +31,7 @@ from accessibility_rules.kernel_signatures import (
     numba_signature,
 )
 from routing import _kernels
-from routing.kernel_build import ensure_built, main, prune_builds
+from routing.kernel_build import _host_features, ensure_built, main, prune_builds
 
 
 def test_every_kernel_python_calls_has_a_signature() -> None:
@@ -259,6 +259,27 @@ def test_if_missing_uses_the_build_there_is(capsys: pytest.CaptureFixture[str]) 
     assert main(["--if-missing"]) == 0
     assert str(path) in capsys.readouterr().out
     assert path.stat().st_mtime_ns == stamp
+
+
+def test_the_build_targets_the_host_cpus_features_not_its_models() -> None:
+    """The build compiles for the host's CPU model *with the features the CPU reports*: pycc
+    alone passes the model name only, and LLVM then enables all of that model's features — on a
+    virtual machine that reports a Zen 4 and hides AVX-512, the build stopped the server with
+    SIGILL. Inside :func:`_host_features` an AOT codegen for ``"host"`` carries the features
+    numba's JIT uses; one for a named CPU and one made after are as pycc makes them."""
+    from numba.core.codegen import AOTCPUCodegen, get_host_cpu_features
+
+    with _host_features():
+        host = AOTCPUCodegen("host_features_test", cpu_name="host")
+        named = AOTCPUCodegen("named_cpu_test", cpu_name="x86-64")
+    after = AOTCPUCodegen("after_test", cpu_name="host")
+    features = get_host_cpu_features()
+    assert host._tm_features == features
+    assert named._tm_features == ""
+    assert after._tm_features == ""
+    options: dict[str, object] = {}
+    host._customize_tm_options(options)
+    assert options["features"] == features
 
 
 def test_pruning_keeps_the_newest_builds_and_the_current_one(tmp_path: Path) -> None:
