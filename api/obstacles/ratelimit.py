@@ -19,12 +19,12 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.db.models import RateLimitHit
+from api.db.upsert import dialect_insert
 
 #: Longest client key stored (an IPv6 address with a zone fits).
 MAX_CLIENT_CHARS = 64
@@ -33,20 +33,6 @@ MAX_CLIENT_CHARS = 64
 BUCKET_S = 1
 #: How often (seconds) one worker deletes expired rows.
 PRUNE_EVERY_S = 60.0
-
-
-def _upsert(dialect: str) -> Any:
-    """The dialect's ``insert`` that has ``on_conflict_do_update``."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-
-        return postgresql_insert
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert
-    # only the two supported databases reach this function
-    raise NotImplementedError(f"rate limit needs SQLite or PostgreSQL, not {dialect}")
 
 
 class SharedRateLimiter:
@@ -72,7 +58,7 @@ class SharedRateLimiter:
         bucket_s = int(now_s // BUCKET_S) * BUCKET_S
         oldest_s = bucket_s - self.window_s + BUCKET_S  # buckets that started within the window
         with self.sessions.begin() as session:
-            insert = _upsert(session.get_bind().dialect.name)
+            insert = dialect_insert(session.get_bind().dialect.name)
             counted = (
                 insert(RateLimitHit)
                 .values(client=key, window_start_s=bucket_s, hits=1)

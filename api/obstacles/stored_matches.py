@@ -29,10 +29,10 @@ from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from api.db.models import ObstacleMatchRow
+from api.db.upsert import dialect_insert
 from graphs.model import CompiledGraph
 from routing.obstacles import matching
 from routing.obstacles.matching import ObstacleMatch
@@ -132,7 +132,7 @@ def store_missing(
     (after a rebuild of the map every stored match has another key)."""
     if not matches:
         return
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(session.get_bind().dialect.name)
     rows = [_row(oid, version, key, match) for (oid, version), match in sorted(matches.items())]
     for chunk in chunks(rows):
         session.execute(insert(ObstacleMatchRow).values(list(chunk)).on_conflict_do_nothing())
