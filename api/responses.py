@@ -28,6 +28,16 @@ def json_body(content: Any) -> bytes:
     return orjson.dumps(content, option=JSON_OPTIONS)
 
 
+def exact_bytes(data: bytes) -> bytes:
+    """``data`` in a bytes object whose memory is its length: for JSON kept for long.
+
+    orjson writes into a buffer it grows ahead of the text and hands that buffer back as the
+    bytes object without shrinking it (orjson 3.x: 608 bytes of JSON held 8 kB of the C heap,
+    1.8 kB held 16 kB, 14 kB held 0.5 MB). An answer's body is sent and dropped; a body kept
+    in a cache keeps the whole buffer resident."""
+    return bytes(memoryview(data))
+
+
 class FastJSONResponse(JSONResponse):
     """JSON via orjson (numpy scalars allowed; NaN is never produced by the API's own bodies)."""
 

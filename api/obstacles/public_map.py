@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from starlette.responses import Response
 
 from api.compression import zlib_gzip_body
-from api.responses import json_body
+from api.responses import exact_bytes, json_body
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -73,8 +73,10 @@ def public_feature(row: ObstacleRow) -> dict[str, Any]:
 
 
 def encoded_feature(row: ObstacleRow) -> bytes:
-    """:func:`public_feature` as JSON (what the map's answer is made of)."""
-    return json_body(public_feature(row))
+    """:func:`public_feature` as JSON (what the map's answer is made of), kept by the live
+    obstacles for as long as the obstacle is active: in memory of its length
+    (:func:`~api.responses.exact_bytes`; orjson's own held 4 kB for a point's 217 bytes)."""
+    return exact_bytes(json_body(public_feature(row)))
 
 
 class _Encoded(NamedTuple):
