@@ -14,7 +14,8 @@ how many answers took over 50 ms (the target: within 50 ms during any load); the
 p50 / p99 / max as the clients saw them and the slowest route as the server timed it, during
 the import and the 1.5 s after it (when the workers apply it); then the slowest route beside six
 small writes (a closure of one point and its deletion, each a reload of every active obstacle
-in every worker) with the 40 areas active. The client builds the body
+in every worker) with the 40 areas active, and the workers' largest RSS after all that
+(``--points 1``: as many closures of one point each instead of areas). The client builds the body
 before it starts and then freezes its own garbage collector (``gc.freeze``): its collections
 over the 400,000 lists of the body took 100 ms and would be counted as the server's.
 
@@ -26,6 +27,7 @@ then 14 full garbage collections of 31-54 ms), and with two a route on the other
     python benchmarks/compare_commits.py --base dc04996 --script-here --rounds 2 -- \\
         bench_big_import.py
     python benchmarks/bench_big_import.py [--workers 1] [--areas 40] [--points 4900] [--json OUT]
+    python benchmarks/bench_big_import.py --areas 10000 --points 1   # 10,000 closures
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ import httpx
 import numpy as np
 from _support import Connection, Server, graph_dir, staff_database
 from bench_api import make_requests
+from bench_memory import rollup, worker_pids
 
 from graphs.store import load_graph
 
@@ -59,8 +62,9 @@ SMALL_WRITES = 6
 def area_features(
     graph: Path, areas: int, points: int, seed: int
 ) -> tuple[list[dict[str, Any]], list[float]]:
-    """``areas`` ellipses of ``points`` points around seeded nodes of the middle of the graph,
-    and one more such node (``[lon, lat]``) for the small writes."""
+    """``areas`` ellipses of ``points`` points around seeded nodes of the middle of the graph
+    (``points`` 1: closures of a point each, beside such a node), and one more such node
+    (``[lon, lat]``) for the small writes."""
     g = load_graph(graph)
     lat = np.asarray(g.node["lat"], dtype=float)
     lon = np.asarray(g.node["lon"], dtype=float)
@@ -69,7 +73,16 @@ def area_features(
     )
     rng = np.random.default_rng(seed)
     features = []
-    chosen = rng.choice(middle, size=areas + 1, replace=False)
+    chosen = rng.choice(middle, size=areas + 1, replace=areas + 1 > len(middle))
+    if points == 1:  # closures of one point each, within a metre or two of a node
+        for i, node in enumerate(chosen[:-1]):
+            where = [round(float(lon[node]) + rng.uniform(-2e-5, 2e-5), 7), round(float(lat[node]) + rng.uniform(-1e-5, 1e-5), 7)]  # fmt: skip
+            features.append({
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": where},
+                "properties": {"id": f"point{i}", "effect": {"closed": True}, "reason": f"Baustelle {i}"},
+            })  # fmt: skip
+        return features, [float(lon[chosen[-1]]), float(lat[chosen[-1]])]
     for i, node in enumerate(chosen[:-1]):
         turn = 2 * math.pi * np.arange(points) / points
         ring = np.column_stack(
@@ -157,6 +170,7 @@ def run(
     start = server.log_offset()
     write_ms = small_writes(server, key, point)
     writes_server_ms = server.route_ms(start, server.log_offset())
+    rss_mb = [rollup(pid)["rss_mb"] for pid in worker_pids(server)]
     stop.set()
     for thread in threads:
         thread.join()
@@ -182,6 +196,7 @@ def run(
         "server_route_max_ms_beside_small_writes": (
             round(max(writes_server_ms), 1) if writes_server_ms else float("nan")
         ),
+        "worker_rss_mb_max": round(max(rss_mb), 1) if rss_mb else float("nan"),
     }
 
 
@@ -190,7 +205,10 @@ def main() -> None:
     parser.add_argument("--graph", help="compiled graph folder (default: the default area's)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--areas", type=int, default=40)
-    parser.add_argument("--points", type=int, default=4900, help="points per area (≤ 4,999)")
+    parser.add_argument(
+        "--points", type=int, default=4900,
+        help="points per area (≤ 4,999; 1: --areas closures of one point each)",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--json", dest="json_out", help="write the figures to this JSON file")
     args = parser.parse_args()
