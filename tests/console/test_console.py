@@ -376,15 +376,18 @@ def test_texts_on_the_map_are_shown_as_text_not_markup(
         page.get_by_test_id("show-reports").check()
         for colour, label in (("#762a83", "Report"), ("#b00020", "Obstacle")):
             markers = page.locator(f"#map path.leaflet-interactive[fill='{colour}']")
-            markers.first.wait_for()
-            shown = []
-            for marker in markers.all():  # other tests' reports and obstacles may be there too
-                # the pointer's events, dispatched on the marker itself: another layer's line
-                # may lie over it, or the marker outside the map's view
-                marker.dispatch_event("mouseover")
-                page.locator(".leaflet-tooltip").first.wait_for()
-                shown += page.locator(".leaflet-tooltip").all_inner_texts()
-                marker.dispatch_event("mouseout")
+            shown: list[str] = []
+            for _ in range(3):  # the map may redraw its layers between the look and the hovers
+                markers.first.wait_for()
+                for marker in markers.all():  # other tests' reports and obstacles too
+                    # the pointer's events, dispatched on the marker itself: another layer's
+                    # line may lie over it, or the marker outside the map's view
+                    marker.dispatch_event("mouseover")
+                    page.locator(".leaflet-tooltip").first.wait_for()
+                    shown += page.locator(".leaflet-tooltip").all_inner_texts()
+                    marker.dispatch_event("mouseout")
+                if f"{label}: {MARKUP}" in shown:
+                    break
             assert f"{label}: {MARKUP}" in shown, shown
         assert page.locator("[data-injected]").count() == 0
         assert page.evaluate("getComputedStyle(document.getElementById('map')).visibility") == "visible"  # fmt: skip
