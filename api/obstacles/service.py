@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import builtins
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -60,7 +60,7 @@ from api.obstacles.schemas import (
     in_force,
     is_valid_id,
 )
-from api.obstacles.stored_matches import forget_matches, store_match
+from api.obstacles.stored_matches import forget_matches, id_chunks, store_match
 from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import ObstacleMatch, ObstacleMatchError
 
@@ -409,8 +409,9 @@ class ObstacleService:
         written: list[Written] = []
         with self.sessions.begin() as session:
             bump_revision(session)
+            stored = _stored_rows(session, [props.id for _, props, _ in parsed if props.id])
             if not overwrite:
-                _check_import_versions(session, parsed)
+                _check_import_versions(stored, parsed)
             placed: list[tuple[Obstacle, ObstacleMatch, bool]] = []
             with session.no_autoflush:  # one flush for all below, not one per feature
                 for geometry, props, match in parsed:
@@ -425,7 +426,7 @@ class ObstacleService:
                         "updated_at": now,
                         "deleted_at": None,
                     }
-                    row = session.get(Obstacle, props.id) if props.id else None
+                    row = stored.get(props.id) if props.id else None
                     new = row is None
                     if row is None:
                         row = Obstacle(
@@ -564,14 +565,25 @@ def _conflict(obstacle_id: str, version: int | None, current: int) -> VersionCon
     )
 
 
+def _stored_rows(session: Session, ids: list[str]) -> dict[str, Obstacle]:
+    """The stored obstacles (deleted ones too) of ``ids``, by id, read in one ``IN`` list per
+    thousand ids (:func:`~api.obstacles.stored_matches.id_chunks`), not one ``SELECT`` per
+    feature: an import of 10,000 points made 10,000 lookups, twice."""
+    found: dict[str, Obstacle] = {}
+    for chunk in id_chunks(ids):
+        found.update((row.id, row) for row in session.scalars(select(Obstacle).where(Obstacle.id.in_(chunk))))  # fmt: skip
+    return found
+
+
 def _check_import_versions(
-    session: Session, parsed: list[tuple[AnyGeoJson, ImportProperties, ObstacleMatch]]
+    stored: Mapping[str, Obstacle], parsed: list[tuple[AnyGeoJson, ImportProperties, ObstacleMatch]]
 ) -> None:
     """Raise a conflict naming every feature that would overwrite an obstacle whose stored
-    version is not the feature's ``version`` (run inside the import's transaction)."""
+    version is not the feature's ``version`` (``stored``: the rows of the features' ids, read
+    inside the import's transaction)."""
     conflicts: list[dict[str, Any]] = []
     for index, (_, props, _) in enumerate(parsed):
-        row = session.get(Obstacle, props.id) if props.id else None
+        row = stored.get(props.id) if props.id else None
         if row is not None and props.version != row.version:
             conflicts.append(
                 {"index": index, "id": row.id, "your_version": props.version,
