@@ -1409,6 +1409,57 @@ def test_the_staff_list_and_export_are_encoded_off_the_loop(
     assert gc.isenabled()
 
 
+def test_an_import_reads_the_stored_obstacles_in_one_list(
+    start_app: Callable[..., TestClient],
+    database_url: str,
+    keys: dict[str, dict[str, str]],
+    on_route: list[float],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An import looks up the stored obstacles of its features' ids with one ``SELECT … IN`` per
+    thousand ids (here in lists of 7), not one per feature (and one more per feature for the
+    version check): 10,000 points made 10,000 lookups, beside which `/health` waited up to
+    0.3-0.6 s with routes running (now under 60 ms). The answer is as before:
+    an id stored is updated (deleted ones too, as versions say), the others are created."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from api.obstacles import stored_matches
+
+    monkeypatch.setattr(stored_matches, "ID_CHUNK", 7)
+    writer = start_app(database_url)
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": on_route}, "properties": {"id": f"look-{n}", "effect": {"closed": True}, "reason": "Baustelle"}}
+        for n in range(20)
+    ]  # fmt: skip
+    first = writer.post(
+        "/obstacles/import", json={"type": "FeatureCollection", "features": features[:12]},
+        headers=keys["admin"],
+    )  # fmt: skip
+    assert first.json() == {"created": 12, "updated": 0, "total": 12, "errors": []}
+    writer.delete("/obstacles/look-0", headers=keys["staff"])
+    lookups: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        text = " ".join(statement.split())
+        if text.startswith("SELECT") and "FROM obstacles " in text + " ":
+            lookups.append(text)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        again = writer.post(
+            "/obstacles/import?mode=overwrite",
+            json={"type": "FeatureCollection", "features": features}, headers=keys["admin"],
+        )  # fmt: skip
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    assert again.json() == {"created": 8, "updated": 12, "total": 20, "errors": []}
+    assert len(lookups) == 3, lookups  # 20 ids in lists of 7
+    assert all(" IN " in text for text in lookups), lookups
+    versions = {f["id"]: f["properties"]["version"] for f in writer.get("/obstacles/export", headers=keys["staff"]).json()["features"]}  # fmt: skip
+    assert versions == {f"look-{n}": (2 if n < 12 else 1) for n in range(20)} | {"look-0": 3}
+
+
 def test_export_import_round_trip(
     start_app: Callable[..., TestClient],
     new_database: Callable[[], str],
