@@ -153,9 +153,13 @@ class ObstacleOverlay:
 
     def _entering(self, nodes: np.ndarray) -> np.ndarray:
         """Edges whose head is one of ``nodes`` (they carry the node's kerb, barrier …)."""
+        if not nodes.size:  # most obstacles have no such nodes: no numpy calls for them
+            return _NO_IDS
         return self._in_order[concat_ranges(self._in_first[nodes], self._in_first[nodes + 1])]
 
     def _leaving(self, nodes: np.ndarray) -> np.ndarray:
+        if not nodes.size:
+            return _NO_IDS
         first_out = self.router.graph.first_out
         return concat_ranges(first_out[nodes], first_out[nodes + 1])
 
