@@ -25,8 +25,9 @@ from typing import Any, Protocol
 
 from sqlalchemy import bindparam, or_, select
 
+from api.db.chunks import id_chunks
 from api.db.models import Obstacle
-from api.obstacles.stored_matches import id_chunks, read_matches
+from api.obstacles.stored_matches import read_matches
 from routing.obstacles.matching import ObstacleMatch
 
 __all__ = ["ACTIVE_ROWS", "GEOMETRIES", "ActiveRead", "ActiveRow", "WithGeometry", "read_active"]

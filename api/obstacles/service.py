@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.db.chunks import id_chunks
 from api.db.models import Obstacle, ObstacleHistory, Report
 from api.db.revision import bump_revision, read_revision
 from api.obstacles.errors import (
@@ -60,7 +61,7 @@ from api.obstacles.schemas import (
     in_force,
     is_valid_id,
 )
-from api.obstacles.stored_matches import forget_matches, id_chunks, store_match
+from api.obstacles.stored_matches import forget_matches, store_match
 from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import ObstacleMatch, ObstacleMatchError
 
@@ -567,7 +568,7 @@ def _conflict(obstacle_id: str, version: int | None, current: int) -> VersionCon
 
 def _stored_rows(session: Session, ids: list[str]) -> dict[str, Obstacle]:
     """The stored obstacles (deleted ones too) of ``ids``, by id, read in one ``IN`` list per
-    thousand ids (:func:`~api.obstacles.stored_matches.id_chunks`), not one ``SELECT`` per
+    thousand ids (:func:`~api.db.chunks.id_chunks`), not one ``SELECT`` per
     feature (twice without ``overwrite``): beside an import of 10,000 points, which made 10,000
     of them, with routes running, ``/health`` waited up to 0.3-0.6 s, now under 60 ms."""
     found: dict[str, Obstacle] = {}

@@ -24,13 +24,14 @@ from __future__ import annotations
 import hashlib
 import inspect
 import marshal
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Collection, Mapping
+from typing import Any
 
 import numpy as np
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
+from api.db.chunks import chunks, id_chunks
 from api.db.models import ObstacleMatchRow
 from api.db.upsert import dialect_insert
 from graphs.model import CompiledGraph
@@ -38,10 +39,8 @@ from routing.obstacles import matching
 from routing.obstacles.matching import ObstacleMatch
 
 __all__ = [
-    "forget_matches", "id_chunks", "match_key", "read_matches", "store_match", "store_missing",
+    "forget_matches", "match_key", "read_matches", "store_match", "store_missing",
 ]  # fmt: skip
-
-T = TypeVar("T")
 
 #: The stored ids' type: int64, little-endian (the same bytes on every host).
 _IDS = np.dtype("<i8")
@@ -55,20 +54,6 @@ _STORED = select(
     ObstacleMatchRow.graph_key == bindparam("key"),
     ObstacleMatchRow.obstacle_id.in_(bindparam("ids", expanding=True)),
 )  # fmt: skip
-#: Ids per ``IN`` list: each is a bound parameter, and SQLite takes at most 32,766 in one
-#: statement, PostgreSQL's driver 65,535 (an import of 8 MB may hold 50,000 points).
-ID_CHUNK = 1000
-
-
-def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
-    """``items`` in slices of at most :data:`ID_CHUNK` (one statement's ``IN`` list or rows)."""
-    for start in range(0, len(items), ID_CHUNK):
-        yield items[start : start + ID_CHUNK]
-
-
-def id_chunks(ids: Collection[str]) -> Iterator[Sequence[str]]:
-    """``ids`` sorted, in lists of at most :data:`ID_CHUNK` (one ``IN`` list each)."""
-    return chunks(sorted(ids))
 
 
 def match_key(graph: CompiledGraph, tolerance_m: float) -> str:

@@ -1148,9 +1148,9 @@ def test_an_import_stores_the_matches_of_its_features(
     on_route: list[float],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from api.obstacles import stored_matches
+    from api.db import chunks
 
-    monkeypatch.setattr(stored_matches, "ID_CHUNK", 1)  # the ids' IN lists one id each
+    monkeypatch.setattr(chunks, "ID_CHUNK", 1)  # the ids' IN lists one id each
     writer = start_app(database_url)
     reader = start_app(database_url, obstacle_poll_s=60.0)
     matched = no_matching(reader, monkeypatch)
@@ -1424,9 +1424,9 @@ def test_an_import_reads_the_stored_obstacles_in_one_list(
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    from api.obstacles import stored_matches
+    from api.db import chunks
 
-    monkeypatch.setattr(stored_matches, "ID_CHUNK", 7)
+    monkeypatch.setattr(chunks, "ID_CHUNK", 7)
     writer = start_app(database_url)
     features = [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": on_route}, "properties": {"id": f"look-{n}", "effect": {"closed": True}, "reason": "Baustelle"}}

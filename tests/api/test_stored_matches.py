@@ -1,4 +1,4 @@
-"""``api.obstacles.stored_matches``: the key of a graph and the ids' IN lists."""
+"""``api.obstacles.stored_matches``: the key of a graph; ``api.db.chunks``: the ids' IN lists."""
 
 from __future__ import annotations
 
@@ -7,17 +7,19 @@ from pathlib import Path
 
 import pytest
 
+from api.db import chunks
+from api.db.chunks import id_chunks
 from api.obstacles import stored_matches
-from api.obstacles.stored_matches import id_chunks, match_key
+from api.obstacles.stored_matches import match_key
 from graphs.store import load_graph
 
 
 def test_ids_come_in_sorted_lists_of_at_most_a_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stored_matches, "ID_CHUNK", 3)
+    monkeypatch.setattr(chunks, "ID_CHUNK", 3)
     ids = {f"o{i:02d}" for i in range(8)}
-    chunks = list(id_chunks(ids))
-    assert [len(c) for c in chunks] == [3, 3, 2]
-    assert [i for c in chunks for i in c] == sorted(ids)
+    lists = list(id_chunks(ids))
+    assert [len(c) for c in lists] == [3, 3, 2]
+    assert [i for c in lists for i in c] == sorted(ids)
     assert list(id_chunks(set())) == []
 
 
