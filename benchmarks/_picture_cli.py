@@ -16,7 +16,9 @@ import os
 import re
 import signal
 import sys
+import tempfile
 import threading
+import tracemalloc
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -123,8 +125,62 @@ def picture() -> dict[str, Any]:
             )
         },
         "smaps_mb": _smaps_mb(),
+        "pymalloc_mb": _pymalloc_mb(),
+        "traced_growth": _traced_growth(),
         "threads": threading.active_count(),
     }
+
+
+def _pymalloc_mb() -> dict[str, float]:
+    """Python's small-object allocator (objects up to 512 bytes) in MB, from
+    ``sys._debugmallocstats`` (written to file descriptor 2, read back): its arenas (1 MiB each)
+    and the bytes of the objects in them. Most of it is the preloaded parent's (modules' code,
+    the libraries' objects), shared with the fork but counted in every worker's RSS. Empty
+    under tracemalloc (``--traced``): CPython prints these figures only while its own allocator
+    is the one installed, and tracemalloc's hooks replace it."""
+    wanted = {
+        "# arenas allocated current": "arenas",
+        "# bytes in allocated blocks": "objects",
+        "# bytes in available blocks": "free_blocks",
+    }
+    with tempfile.TemporaryFile() as out:
+        saved = os.dup(2)
+        try:
+            os.dup2(out.fileno(), 2)
+            sys._debugmallocstats()  # CPython's own account: no other way to these figures
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        out.seek(0)
+        text = out.read().decode(errors="replace")
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        name, _, value = line.partition("=")
+        key = wanted.get(name.strip())
+        if key is not None:
+            number = float(value.strip().replace(",", ""))
+            found[key] = number if key == "arenas" else number / 2**20
+    return found
+
+
+def _traced_growth(lines: int = 25) -> list[str]:
+    """With tracemalloc on (``memory_picture.py --traced``), the source lines whose allocations
+    grew most since this worker was forked (tracemalloc's own lines), else empty."""
+    if not tracemalloc.is_tracing() or not _AT_FORK:
+        return []
+    stats = tracemalloc.take_snapshot().compare_to(_AT_FORK[0], "lineno")
+    return [str(stat) for stat in stats[:lines]]
+
+
+#: tracemalloc's snapshot when the worker was forked (with ``--traced``).
+_AT_FORK: list[tracemalloc.Snapshot] = []
+
+
+def _after_fork() -> None:
+    """In a new worker: the picture on ``SIGUSR2``, and what is allocated at its start."""
+    signal.signal(signal.SIGUSR2, _write_picture)
+    if tracemalloc.is_tracing():
+        _AT_FORK.append(tracemalloc.take_snapshot())
 
 
 def _write_picture(signum: int, frame: FrameType | None) -> None:
@@ -146,5 +202,5 @@ _preload_app = api.server.preload_app
 
 if __name__ == "__main__":
     api.server.preload_app = _preload  # the app the workers are forked with
-    os.register_at_fork(after_in_child=lambda: signal.signal(signal.SIGUSR2, _write_picture))
+    os.register_at_fork(after_in_child=_after_fork)
     sys.exit(main(sys.argv[1:]))
