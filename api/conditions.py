@@ -88,7 +88,7 @@ def request_conditions(
     return RequestDay(conditions, day, dark, body)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=64)  # each entry holds its profile (7.4 kB): _profile_json's size
 def _day_rules(
     profile: Profile, day: dt.date, dark: bool, forecast: tuple[tuple[str, float], ...]
 ) -> tuple[Conditions, tuple[dict[str, Any], ...]]:
