@@ -26,6 +26,7 @@ import numpy as np
 from accessibility_rules.attributes import Sidewalk
 from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.effective import EffectiveEdges
+from accessibility_rules.made_profiles import made_profile
 from accessibility_rules.profile import Profile, load_preset, make_profile
 from accessibility_rules.profile_errors import UnknownProfileError
 from accessibility_rules.weights import (
@@ -556,6 +557,8 @@ class Router:
         """A preset (by name) or a profile, with overrides applied and validated."""
         if not overrides:
             return profile if isinstance(profile, Profile) else load_preset(profile)
+        if isinstance(profile, str):  # a user's own limits: made once (made_profiles.py)
+            return made_profile(profile, overrides)
         return make_profile(profile, dict(overrides))
 
     # --- snapping -----------------------------------------------------------------------------
