@@ -7,7 +7,7 @@ than ``max_network_features`` pieces answers 422 ``bbox_too_large`` with the lim
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -16,9 +16,6 @@ from api.deps import RouterDep, SettingsDep
 from api.responses import encoded_response
 from api.schemas import ErrorBody
 from routing.network import Attribute, Bbox, network_geojson, seat_features, stop_features
-
-if TYPE_CHECKING:
-    pass
 
 router = APIRouter(tags=["network"])
 
