@@ -112,6 +112,15 @@ def staff_database(folder: Path, name: str, role: str = "staff") -> tuple[str, d
     return url, {"Authorization": f"Bearer {key}"}
 
 
+def print_figures(out: dict[str, Any], json_out: str | None, width: int = 24) -> None:
+    """A benchmark's figures, a line each (name padded to ``width``), and the same as JSON to
+    ``json_out`` when given (what ``compare_commits.py`` reads)."""
+    for name, value in out.items():
+        print(f"  {name:{width}} {value}")
+    if json_out:
+        Path(json_out).write_text(json.dumps(out, indent=2))
+
+
 def graph_dir(arg: str | Path | None) -> Path:
     """The graph folder given on the command line, else the default area's (built if needed)."""
     from graphs import settings

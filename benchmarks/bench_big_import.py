@@ -45,7 +45,7 @@ from typing import Any
 
 import httpx
 import numpy as np
-from _support import Connection, Server, graph_dir, staff_database
+from _support import Connection, Server, graph_dir, print_figures, staff_database
 from bench_api import make_requests
 from bench_memory import rollup, worker_pids
 
@@ -233,10 +233,7 @@ def main() -> None:
             }
         finally:
             server.stop()
-    for name, value in out.items():
-        print(f"  {name:24} {value}")
-    if args.json_out:
-        Path(args.json_out).write_text(json.dumps(out, indent=2))
+    print_figures(out, args.json_out)
 
 
 if __name__ == "__main__":

@@ -22,14 +22,13 @@ write with 3,000 active cost 137-230 ms; against that commit::
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from _support import Server, graph_dir, staff_database
+from _support import Server, graph_dir, print_figures, staff_database
 from bench_map_reads import import_obstacles
 
 from api.db.session import make_engine, make_sessionmaker
@@ -81,10 +80,7 @@ def main() -> None:
         finally:
             server.stop()
         out = {"imported": made, **writes(url, graph, args.writes)}
-    for name, value in out.items():
-        print(f"  {name:16} {value}")
-    if args.json_out:
-        Path(args.json_out).write_text(json.dumps(out, indent=2))
+    print_figures(out, args.json_out, width=16)
 
 
 if __name__ == "__main__":
