@@ -6,7 +6,11 @@
 arrays + patches → new arrays, swapped in as new dictionaries through
 :meth:`~routing.engine.Router.replace_attributes` (never modified in place, so a query running
 concurrently keeps a consistent view). Applying is idempotent and complete: the active list
-*replaces* the previous one, and ``apply([])`` restores the OSM state exactly.
+*replaces* the previous one, and ``apply([])`` restores the OSM state exactly. A list that
+differs from the one before in a few obstacles is applied as that difference
+(:mod:`routing.obstacles.delta`): the cells those obstacles wrote or write are set back and
+written again by every obstacle that writes them, in order; the outcome is the complete
+apply's (a property test compares the two), at the cost of the change, not of the list.
 
 Node-level effects (``closed``, ``wheelchair``) reach the matched *nodes* only when the geometry is
 a point (or multipoint): a point on a crossing closes the crossing itself. For lines and areas
@@ -34,6 +38,7 @@ from accessibility_rules.registry import patchable_attributes
 from accessibility_rules.tags import kerb_kind_from_height
 from graphs.arrays import concat_ranges
 from graphs.model import CompiledGraph
+from routing.obstacles.delta import Delta, plan_delta
 from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import ObstacleMatch
 from routing.walking import MEETS_FROM_TAIL, MEETS_THROUGH, MEETS_WALKED
@@ -74,6 +79,39 @@ class _Placed(NamedTuple):
     effect: ObstacleEffect
     targets: _Targets
     met: tuple[np.ndarray, np.ndarray]
+
+
+class _Copies:
+    """The patched copies of one kind of attribute arrays (edge or node) being made: each
+    array copied from the map's when first written, and with ``keep`` (a mask over the ids) the
+    writes restricted to the kept ids (:meth:`ObstacleOverlay._patch_delta`)."""
+
+    __slots__ = ("arrays", "keep", "pristine")
+
+    def __init__(
+        self,
+        arrays: dict[str, np.ndarray],
+        pristine: dict[str, np.ndarray],
+        keep: np.ndarray | None = None,
+    ) -> None:
+        self.arrays, self.pristine, self.keep = arrays, pristine, keep
+
+    def array(self, name: str) -> np.ndarray:
+        """The copy of ``name`` to write (made from the map's array when first asked for)."""
+        if name not in self.arrays:
+            self.arrays[name] = self.pristine[name].copy()
+        return self.arrays[name]
+
+    def kept(self, ids: np.ndarray) -> np.ndarray:
+        """The ``ids`` to write: all of them, or those kept."""
+        return ids if self.keep is None or not ids.size else ids[self.keep[ids]]
+
+
+def reset(current: np.ndarray, pristine: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """A copy of ``current`` with the values at ``ids`` set back to ``pristine``'s."""
+    out = current.copy()
+    out[ids] = pristine[ids]
+    return out
 
 
 class ObstacleOverlay:
@@ -129,27 +167,36 @@ class ObstacleOverlay:
         """Ids of the obstacles applied last, in the order given."""
         return list(dict.fromkeys(self._lookup[0]))
 
-    def _check(self, active: Sequence[_ActiveObstacle]) -> list[_ActiveObstacle]:
+    def _check(self, active: Sequence[_ActiveObstacle]) -> tuple[list[_ActiveObstacle], list[int]]:
+        """``active`` as a list, and the positions in it of the items not placed as they are
+        (new obstacles, new versions): those are checked, the others were when placed."""
         items = list(active)
+        placed = self._placed
+        fresh: list[int] = []
         for i, item in enumerate(items):
-            if not (isinstance(item, tuple) and len(item) == 3):
-                raise TypeError(f"active[{i}] must be a tuple (id, ObstacleMatch, ObstacleEffect)")
-            oid, match, effect = item
-            if not isinstance(oid, str):
-                raise TypeError(f"active[{i}]: the obstacle id must be a str")
-            if not isinstance(match, ObstacleMatch) or not isinstance(effect, ObstacleEffect):
-                raise TypeError(f"obstacle {oid!r}: expected an ObstacleMatch and ObstacleEffect")
-            bad_edges = match.edges.size and (
-                match.edges[0] < 0 or match.edges[-1] >= self._edge_count
+            if type(item) is tuple and len(item) == 3 and isinstance(item[0], str):
+                known = placed.get(item[0])
+                if known is not None and known.match is item[1] and known.effect is item[2]:
+                    continue
+            fresh.append(i)
+            self._check_one(i, item)
+        return items, fresh
+
+    def _check_one(self, i: int, item: object) -> None:
+        """Raise for an entry that is not ``(id, ObstacleMatch, ObstacleEffect)`` of this graph."""
+        if not (isinstance(item, tuple) and len(item) == 3):
+            raise TypeError(f"active[{i}] must be a tuple (id, ObstacleMatch, ObstacleEffect)")
+        oid, match, effect = item
+        if not isinstance(oid, str):
+            raise TypeError(f"active[{i}]: the obstacle id must be a str")
+        if not isinstance(match, ObstacleMatch) or not isinstance(effect, ObstacleEffect):
+            raise TypeError(f"obstacle {oid!r}: expected an ObstacleMatch and ObstacleEffect")
+        bad_edges = match.edges.size and (match.edges[0] < 0 or match.edges[-1] >= self._edge_count)
+        bad_nodes = match.nodes.size and (match.nodes[0] < 0 or match.nodes[-1] >= self._node_count)
+        if bad_edges or bad_nodes:
+            raise ValueError(
+                f"obstacle {oid!r} was matched on another graph: its ids are out of range"
             )
-            bad_nodes = match.nodes.size and (
-                match.nodes[0] < 0 or match.nodes[-1] >= self._node_count
-            )
-            if bad_edges or bad_nodes:
-                raise ValueError(
-                    f"obstacle {oid!r} was matched on another graph: its ids are out of range"
-                )
-        return items
 
     def _entering(self, nodes: np.ndarray) -> np.ndarray:
         """Edges whose head is one of ``nodes`` (they carry the node's kerb, barrier …)."""
@@ -163,13 +210,13 @@ class ObstacleOverlay:
         first_out = self.router.graph.first_out
         return concat_ranges(first_out[nodes], first_out[nodes + 1])
 
-    def _reach(self, items: list[_ActiveObstacle]) -> np.ndarray:
-        """Every edge whose derived rows the obstacles can change: the edges they were matched
-        to, and the edges entering or leaving the nodes they were matched to (a superset of
-        what :meth:`_patch` writes: each patch writes matched ids only)."""
+    def _reach(self, matches: Sequence[ObstacleMatch]) -> np.ndarray:
+        """Every edge whose derived rows obstacles matched at ``matches`` can change: the edges
+        matched, and the edges entering or leaving the nodes matched (a superset of what
+        :meth:`_patch` writes: each patch writes matched ids only)."""
         no_ids = np.zeros(0, dtype=np.int64)
-        edges = np.concatenate([no_ids, *(m.edges for _, m, _ in items)])
-        nodes = np.unique(np.concatenate([no_ids, *(m.nodes for _, m, _ in items)]))
+        edges = np.concatenate([no_ids, *(m.edges for m in matches)])
+        nodes = np.unique(np.concatenate([no_ids, *(m.nodes for m in matches)]))
         return np.unique(np.concatenate((edges, self._entering(nodes), self._leaving(nodes))))
 
     def _targets(self, match: ObstacleMatch, fx: ObstacleEffect) -> _Targets:
@@ -214,6 +261,16 @@ class ObstacleOverlay:
             np.repeat(np.asarray([m for _, m in parts]), [ids.size for ids, _ in parts]),
         )
 
+    def _place(self, oid: str, match: ObstacleMatch, fx: ObstacleEffect) -> _Placed:
+        """Where ``fx`` at ``match`` goes: as placed before while both are the same objects (a
+        reload passes the applied ones' match and effect again as they were: with 3,000
+        obstacles, placing them all anew was 100 of 120 ms a write), else found now."""
+        known = self._placed.get(oid)
+        if known is None or known.match is not match or known.effect is not fx:
+            at = self._targets(match, fx)
+            known = _Placed(match, fx, at, self._met(at))
+        return known
+
     def _patch(
         self, items: list[_ActiveObstacle]
     ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[tuple[np.ndarray, np.ndarray]]]:
@@ -225,59 +282,84 @@ class ObstacleOverlay:
         edge: dict[str, np.ndarray] = {}
         node: dict[str, np.ndarray] = {}
         affected: list[tuple[np.ndarray, np.ndarray]] = []
-
-        def e(name: str) -> np.ndarray:
-            if name not in edge:
-                edge[name] = self._pristine_edge[name].copy()
-            return edge[name]
-
-        def n(name: str) -> np.ndarray:
-            if name not in node:
-                node[name] = self._pristine_node[name].copy()
-            return node[name]
-
         placed: dict[str, _Placed] = {}
+        copies, node_copies = _Copies(edge, self._pristine_edge), _Copies(node, self._pristine_node)
         for oid, match, fx in items:
-            ids_e, ids_n = match.edges, match.nodes
-            known = self._placed.get(oid)
-            if known is None or known.match is not match or known.effect is not fx:
-                # a new obstacle (or version): placed once; a reload passes the applied ones'
-                # match and effect again as they were (3,000 obstacles: 100 of 120 ms a write)
-                at = self._targets(match, fx)
-                known = _Placed(match, fx, at, self._met(at))
-            placed[oid] = known
-            at = known.targets
-            if fx.closed or fx.elevator_out_of_service:
-                e("closed")[at.closed_edges] = True
-                if at.closed_nodes.size:
-                    n("closed")[at.closed_nodes] = True
-            if fx.width_m is not None:
-                width = e("width_m")
-                width[ids_e] = np.fmin(width[ids_e], np.float32(fx.width_m))
-            if fx.kerb_height_cm is not None:
-                kind = int(kerb_kind_from_height(fx.kerb_height_cm))
-                if at.kerb_nodes.size:
-                    n("kerb")[at.kerb_nodes] = kind
-                    n("kerb_height_cm")[at.kerb_nodes] = fx.kerb_height_cm
-                    n("kerb_height_source")[at.kerb_nodes] = int(KerbHeightSource.TAG)
-                else:
-                    e("kerb")[at.kerb_edges] = kind
-                    e("kerb_height_cm")[at.kerb_edges] = fx.kerb_height_cm
-            if fx.surface is not None:
-                e("surface")[ids_e] = int(SurfaceClass[fx.surface.upper()])
-            if fx.smoothness is not None:
-                e("smoothness")[ids_e] = int(Smoothness[fx.smoothness.upper()])
-            if fx.step_count is not None:
-                e("is_steps")[ids_e] = True
-                e("step_count")[ids_e] = fx.step_count  # the whole flight on every piece (limits)
-            if fx.wheelchair is not None:
-                code = int(Wheelchair[fx.wheelchair.upper()])
-                e("wheelchair")[ids_e] = code
-                if at.node_level:
-                    n("wheelchair")[ids_n] = code
+            known = placed[oid] = self._place(oid, match, fx)
+            self._write(known, copies, node_copies)
             affected.append(known.met)
         self._placed = placed
         return edge, node, affected
+
+    def _patch_delta(
+        self, items: list[_ActiveObstacle], delta: Delta
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[tuple[np.ndarray, np.ndarray]]]:
+        """:meth:`_patch`'s outcome from the arrays applied before: the cells of ``delta`` set
+        back to the map's values and written again by the obstacles that write them, in their
+        order (every other cell is written by the same obstacles in the same order as before).
+        Copies of the arrays patched before and of those the rewrite touches; the rest stay."""
+        graph = self.router.graph
+        edge = {
+            k: reset(graph.edge[k], pristine, delta.dirty_edges)
+            for k, pristine in self._pristine_edge.items()
+            if graph.edge[k] is not pristine
+        }
+        node = {
+            k: reset(graph.node[k], pristine, delta.dirty_nodes)
+            for k, pristine in self._pristine_node.items()
+            if graph.node[k] is not pristine
+        }
+        keep_edges = np.zeros(self._edge_count, dtype=bool)
+        keep_edges[delta.dirty_edges] = True
+        keep_nodes = np.zeros(self._node_count, dtype=bool)
+        keep_nodes[delta.dirty_nodes] = True
+        placed = dict(self._placed)
+        for oid in delta.gone_ids:
+            del placed[oid]
+        for oid, match, fx in delta.changed:
+            placed[oid] = self._place(oid, match, fx)
+        copies = _Copies(edge, self._pristine_edge, keep_edges)
+        node_copies = _Copies(node, self._pristine_node, keep_nodes)
+        for position in delta.rewrite.tolist():
+            self._write(placed[items[position][0]], copies, node_copies)
+        self._placed = placed
+        return edge, node, [placed[oid].met for oid, _, _ in items]
+
+    @staticmethod
+    def _write(known: _Placed, e: _Copies, n: _Copies) -> None:
+        """Write one placed obstacle's effect into the copies (restricted to their kept cells)."""
+        fx, at = known.effect, known.targets
+        ids_e, ids_n = e.kept(known.match.edges), n.kept(known.match.nodes)
+        if fx.closed or fx.elevator_out_of_service:
+            e.array("closed")[e.kept(at.closed_edges)] = True
+            if at.closed_nodes.size:
+                n.array("closed")[n.kept(at.closed_nodes)] = True
+        if fx.width_m is not None:
+            width = e.array("width_m")
+            width[ids_e] = np.fmin(width[ids_e], np.float32(fx.width_m))
+        if fx.kerb_height_cm is not None:
+            kind = int(kerb_kind_from_height(fx.kerb_height_cm))
+            if at.kerb_nodes.size:
+                kerb_nodes = n.kept(at.kerb_nodes)
+                n.array("kerb")[kerb_nodes] = kind
+                n.array("kerb_height_cm")[kerb_nodes] = fx.kerb_height_cm
+                n.array("kerb_height_source")[kerb_nodes] = int(KerbHeightSource.TAG)
+            else:
+                kerb_edges = e.kept(at.kerb_edges)
+                e.array("kerb")[kerb_edges] = kind
+                e.array("kerb_height_cm")[kerb_edges] = fx.kerb_height_cm
+        if fx.surface is not None:
+            e.array("surface")[ids_e] = int(SurfaceClass[fx.surface.upper()])
+        if fx.smoothness is not None:
+            e.array("smoothness")[ids_e] = int(Smoothness[fx.smoothness.upper()])
+        if fx.step_count is not None:
+            e.array("is_steps")[ids_e] = True
+            e.array("step_count")[ids_e] = fx.step_count  # the whole flight on every piece
+        if fx.wheelchair is not None:
+            code = int(Wheelchair[fx.wheelchair.upper()])
+            e.array("wheelchair")[ids_e] = code
+            if at.node_level:
+                n.array("wheelchair")[ids_n] = code
 
     def changed_edges(self, match: ObstacleMatch, effect: ObstacleEffect) -> np.ndarray:
         """The directed edges, sorted and unique, where a walk would meet ``effect`` applied
@@ -285,7 +367,7 @@ class ObstacleOverlay:
         nothing: a line or an area acts on the nodes it meets only with a kerb, so a closure
         drawn as a line that runs along no path (across a road at a crossing node) closes
         nothing. Raises like :meth:`apply` for a match made on another graph."""
-        self._check([("", match, effect)])
+        self._check_one(0, ("", match, effect))
         return np.unique(self._met(self._targets(match, effect))[0])
 
     def pristine_graph(self) -> CompiledGraph:
@@ -303,18 +385,32 @@ class ObstacleOverlay:
         narrowest width), swaps them into the router's graph as new dictionaries and refreshes
         the router: the derived rows of the edges the previous and the new obstacles reach are
         recomputed (:meth:`_reach`), and cached metrics re-weight the edges that changed when
-        next used. Arrays no obstacle
-        touches are the pristine ones. ``apply([])`` restores the state of the map (and does
+        next used. Arrays no obstacle touches are the pristine ones. When few obstacles changed
+        (:func:`~routing.obstacles.delta.plan_delta`), only their cells are written again and
+        only the rows they reach recomputed (:meth:`_patch_delta`). ``apply([])`` restores the state of the map (and does
         nothing at all, not even a refresh, when no obstacle was applied before).
 
         Raises :class:`TypeError` for a malformed entry and :class:`ValueError` for a match made
         on another graph; nothing is changed then.
         """
-        items = self._check(active)
+        items, fresh = self._check(active)
         with self._lock:
             if not items and self._pristine_now:
                 return  # nothing active before or now: no new arrays, the revision stays
-            patched_edge, patched_node, affected = self._patch(items)
+            delta = plan_delta(
+                self._lookup[0], self._placed, items, fresh, self._edge_count, self._node_count
+            )
+            if delta is None:
+                patched_edge, patched_node, affected = self._patch(items)
+                reached = self._reach([m for _, m, _ in items])
+                # the rows to recompute: what undoing the old obstacles and applying the new
+                # ones can change, nothing else
+                rows = np.union1d(self._reached, reached)
+            else:
+                patched_edge, patched_node, affected = self._patch_delta(items, delta)
+                rows = self._reach([*delta.gone, *(m for _, m, _ in delta.changed)])
+                reached = np.union1d(self._reached, rows)  # (a superset: the next complete
+                # apply recomputes a few rows more)
             graph = self.router.graph
             new_edge = dict(graph.edge)
             for name in EDGE_PATCHED_ATTRIBUTES:
@@ -324,17 +420,14 @@ class ObstacleOverlay:
                 new_node[name] = patched_node.get(name, self._pristine_node[name])
             for arr in (*patched_edge.values(), *patched_node.values()):
                 arr.setflags(write=False)
-            reached = self._reach(items)  # the rows to recompute: what undoing the old
-            # obstacles and applying the new ones can change, nothing else
-            self.router.replace_attributes(
-                new_edge, new_node, edges=np.union1d(self._reached, reached)
-            )
+            self.router.replace_attributes(new_edge, new_node, edges=rows)
             self._reached = reached
-            ids = tuple(oid for oid, _, _ in items)
+            ids = tuple([oid for oid, _, _ in items])
             empty = np.zeros(0, dtype=np.int64)
-            owned = np.concatenate([empty, *(a for a, _ in affected)])
-            needs = np.concatenate([empty, *(m for _, m in affected)]).astype(np.int64)
-            owner = np.repeat(np.arange(len(items), dtype=np.int64), [a.size for a, _ in affected])
+            owned = np.concatenate([empty, *[a for a, _ in affected]])
+            needs = np.concatenate([empty, *[m for _, m in affected]]).astype(np.int64)
+            sizes = np.fromiter(map(len, [a for a, _ in affected]), np.int64, len(affected))
+            owner = np.repeat(np.arange(len(items), dtype=np.int64), sizes)
             on = np.zeros(self._edge_count, dtype=bool)
             on[owned] = True
             self._lookup = (ids, owned, owner, needs, on)

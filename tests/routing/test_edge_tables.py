@@ -179,7 +179,7 @@ def test_overlay_reach_holds_every_edge_a_patch_can_change(centre: CompiledGraph
     geometry = {"type": "Point", "coordinates": [float(g.node["lon"][v]), float(g.node["lat"][v])]}
     match = match_geojson(g, router.index, geometry)
     assert match.nodes.size
-    reach = overlay._reach([("x", match, ObstacleEffect(closed=True))])
+    reach = overlay._reach([match])
     want = np.union1d(match.edges, incident(g, match.nodes))
     assert np.array_equal(reach, want)
     assert np.array_equal(
