@@ -92,8 +92,15 @@ class Obstacle(Base):
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer)
     deleted_at: Mapped[datetime | None]
+    #: The revision counter's value of the write that made this state of the row (None: written
+    #: before the column existed): a worker that applied revision R reads the rows changed
+    #: since as those with ``revision > R`` (:mod:`api.obstacles.active_read`).
+    revision: Mapped[int | None] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_obstacles_validity", "deleted_at", "valid_from", "valid_until"),)
+    __table_args__ = (
+        Index("ix_obstacles_validity", "deleted_at", "valid_from", "valid_until"),
+        Index("ix_obstacles_revision", "revision"),
+    )
 
 
 class ObstacleHistory(Base):

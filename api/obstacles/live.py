@@ -67,7 +67,7 @@ from api.db.availability import (
 )
 from api.db.revision import read_revision
 from api.heap import release_free_heap
-from api.obstacles.active_read import ActiveRead, WithGeometry, read_active
+from api.obstacles.active_read import ActiveRead, ActiveRow, Known, WithGeometry, read_active
 from api.obstacles.beacon import WriteBeacon
 from api.obstacles.bounded_read import READ_WAIT_S, bounded_read
 from api.obstacles.outage import RETRY_S, DatabaseOutage
@@ -160,6 +160,11 @@ class ActiveObstacle:
         return {"id": self.id, "reason": self.reason, "effect": self.effect}
 
 
+#: An applied obstacle's version, its ``(id, match, effect)`` as the overlay applies it, and its
+#: :class:`ActiveObstacle`.
+_Entry = tuple[int, tuple[str, ObstacleMatch, ObstacleEffect], ActiveObstacle]
+
+
 @dataclass(frozen=True, slots=True)
 class _State:
     """One consistent view, replaced as a whole by each reload."""
@@ -175,6 +180,11 @@ class _State:
     #: every active obstacle (applied or not) as an encoded feature of the public map, ``GET
     #: /obstacles/active`` (:mod:`api.obstacles.public_map`), in the order of ``applied``
     public: tuple[bytes, ...] = ()
+    #: the rows read, active or scheduled (the next reload merges the rows written since)
+    rows: tuple[ActiveRow, ...] = ()
+    #: per applied obstacle: its version, what the overlay was given for it, its description
+    #: (a reload reuses them for the versions it applied before)
+    entries: dict[str, _Entry] = field(default_factory=dict)
 
 
 class LiveObstacles:
@@ -481,7 +491,8 @@ class LiveObstacles:
         """If anything is to be reloaded (``force``, a validity boundary passed, the revision
         moved), the database's revision and the obstacles active or scheduled at ``now``, with
         the geometries and stored matches of the versions this worker has not applied
-        (:mod:`api.obstacles.active_read`), read on one connection; else None."""
+        (:mod:`api.obstacles.active_read`), read on one connection; else None. Unless
+        ``force``, the rows read before are kept and only those written since are read."""
         with self._reading() as reader:  # the revision again, with the rows it counts
             revision = read_revision(reader)
             due = self._boundary_passed(state, now)
@@ -489,9 +500,12 @@ class LiveObstacles:
                 return None
             with self._matches_lock:
                 matched = set(self._matches)
+            known = None
+            if not force and state.revision is not None and 0 <= state.revision <= revision:
+                known = Known(state.revision, state.rows)
             return read_active(
                 reader, revision, now, encoded=set(state.applied), matched=matched,
-                key=self.match_key,
+                key=self.match_key, known=known,
             )  # fmt: skip
 
     def _checked(self, now: datetime) -> None:
@@ -566,24 +580,24 @@ class LiveObstacles:
         applied = tuple((r.id, r.version) for r in active)
         state = self._state
         if applied == state.applied and state.revision is not None:
-            self._state = dataclasses.replace(state, revision=revision, next_change_at=next_change)
+            self._state = dataclasses.replace(
+                state, revision=revision, next_change_at=next_change, rows=tuple(rows)
+            )
             return
         items: list[tuple[str, ObstacleMatch, ObstacleEffect]] = []
         infos: dict[str, ActiveObstacle] = {}
+        entries: dict[str, _Entry] = {}
+        before = state.entries
         frame, g = self.router.index.frame, self.router.graph
         for row in active:
-            match = self.cached_match(row.id, row.version) or stored.get((row.id, row.version))
-            known = state.active.get(row.id)
-            if (
-                match is not None
-                and known is not None
-                and known.version == row.version
-                and known.patch is not None
-            ):  # applied before, unchanged: its effect and placing as they were (a write
-                # changes one obstacle; every worker re-reads them all at each write)
-                items.append((row.id, match, known.patch))
-                infos[row.id] = known
+            entry = before.get(row.id)
+            if entry is not None and entry[0] == row.version:
+                # applied before, unchanged: its match, effect and description as they were
+                # (the same objects: the overlay reuses where it placed them)
+                items.append(entry[1])
+                infos[row.id], entries[row.id] = entry[2], entry
                 continue
+            match = self.cached_match(row.id, row.version) or stored.get((row.id, row.version))
             try:
                 if match is None:
                     match = self.match(shape_from_geojson(geometries[(row.id, row.version)]))
@@ -600,6 +614,7 @@ class LiveObstacles:
                 row.id, row.version, row.reason, dict(row.effect), match.edges,
                 np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), effect,
             )  # fmt: skip
+            entries[row.id] = (row.version, items[-1], infos[row.id])
         self.overlay.apply(items)
         self.reloads += 1
         placed = WalkerObstacles.of(list(infos.values()))
@@ -614,7 +629,9 @@ class LiveObstacles:
             or encoded_feature(WithGeometry.of(r, geometries[(r.id, r.version)]))
             for r in active
         )
-        self._state = _State(revision, next_change, applied, infos, walkers, placed, public)
+        self._state = _State(
+            revision, next_change, applied, infos, walkers, placed, public, tuple(rows), entries
+        )
         release_free_heap()  # the arrays the change replaced (api/heap.py)
 
     # --- what a route meets --------------------------------------------------------------------

@@ -4,7 +4,9 @@ Every write (reports too) runs in one transaction that (1) bumps the single-row 
 also serialises writers (the row lock on PostgreSQL, the write lock on SQLite), (2) changes the
 obstacle with ``UPDATE … WHERE id = ? AND version = ?`` and checks the row count, so that of two
 writers holding the same version exactly one wins and the other gets 409 ``version_conflict``,
-and (3) writes the audit history row. After the commit the live overlay of this process is
+and stores the counter's new value in every obstacle row it writes (``Obstacle.revision``: a
+worker reloads the rows changed since the revision it applied), and (3) writes the audit
+history row. After the commit the live overlay of this process is
 refreshed before the caller answers, so the next route already sees the change; other worker
 processes notice the new revision within ``obstacle_poll_s``.
 
@@ -258,7 +260,7 @@ class ObstacleService:
         )
         _check_window(row.valid_from, row.valid_until)
         with self.sessions.begin() as session:
-            bump_revision(session)
+            row.revision = bump_revision(session)
             session.add(row)
             session.flush()
             session.add(_history(row, action, author, now))
@@ -300,7 +302,7 @@ class ObstacleService:
         match = self._match(geometry, effect, cached)
         now = self.clock()
         with self.sessions.begin() as session:
-            bump_revision(session)
+            revision = bump_revision(session)
             result = session.execute(
                 update(Obstacle)
                 .where(
@@ -308,7 +310,7 @@ class ObstacleService:
                     Obstacle.version == version,
                     Obstacle.deleted_at.is_(None),
                 )
-                .values(**values, version=version + 1, updated_at=now)
+                .values(**values, version=version + 1, updated_at=now, revision=revision)
                 .execution_options(synchronize_session=False)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -325,14 +327,16 @@ class ObstacleService:
         """Soft-delete (kept for the audit trail); with ``version``, only if it is current."""
         now = self.clock()
         with self.sessions.begin() as session:
-            bump_revision(session)
+            revision = bump_revision(session)
             conditions = [Obstacle.id == obstacle_id, Obstacle.deleted_at.is_(None)]
             if version is not None:
                 conditions.append(Obstacle.version == version)
             result = session.execute(
                 update(Obstacle)
                 .where(*conditions)
-                .values(deleted_at=now, updated_at=now, version=Obstacle.version + 1)
+                .values(
+                    deleted_at=now, updated_at=now, version=Obstacle.version + 1, revision=revision
+                )
                 .execution_options(synchronize_session=False)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -409,7 +413,7 @@ class ObstacleService:
         created = updated = 0
         written: list[Written] = []
         with self.sessions.begin() as session:
-            bump_revision(session)
+            revision = bump_revision(session)
             stored = _stored_rows(session, [props.id for _, props, _ in parsed if props.id])
             if not overwrite:
                 _check_import_versions(stored, parsed)
@@ -426,6 +430,7 @@ class ObstacleService:
                         "author": props.author or author,
                         "updated_at": now,
                         "deleted_at": None,
+                        "revision": revision,
                     }
                     row = stored.get(props.id) if props.id else None
                     new = row is None

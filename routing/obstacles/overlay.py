@@ -174,10 +174,13 @@ class ObstacleOverlay:
         placed = self._placed
         fresh: list[int] = []
         for i, item in enumerate(items):
-            if type(item) is tuple and len(item) == 3 and isinstance(item[0], str):
-                known = placed.get(item[0])
-                if known is not None and known.match is item[1] and known.effect is item[2]:
-                    continue
+            try:
+                oid, match, effect = item
+                known = placed.get(oid) if type(oid) is str else None
+            except (TypeError, ValueError):  # not three things: _check_one says what it is
+                known = None
+            if known is not None and known.match is match and known.effect is effect:
+                continue
             fresh.append(i)
             self._check_one(i, item)
         return items, fresh

@@ -1579,7 +1579,7 @@ def test_migrations_create_exactly_the_models(database_url: str) -> None:
 
     engine = make_engine(database_url)
     upgrade(engine)  # idempotent
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []

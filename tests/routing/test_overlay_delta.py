@@ -102,7 +102,8 @@ def _snapshot(router: Router, overlay: ObstacleOverlay) -> dict[str, Any]:
     return out
 
 
-def _assert_same(mine: dict[str, Any], theirs: dict[str, Any]) -> None:
+def assert_same(mine: dict[str, Any], theirs: dict[str, Any]) -> None:
+    """Two snapshots name the same things, with equal values (arrays: NaN equals NaN)."""
     assert mine.keys() == theirs.keys()
     for name, value in theirs.items():
         if isinstance(value, np.ndarray):
@@ -154,10 +155,10 @@ def test_applying_changes_equals_applying_the_list_afresh(
         fresh_router = Router(load_graph(centre_dir))
         fresh = ObstacleOverlay(fresh_router)
         fresh.apply(active)
-        _assert_same(_snapshot(router, overlay), _snapshot(fresh_router, fresh))
+        assert_same(_snapshot(router, overlay), _snapshot(fresh_router, fresh))
     overlay.apply([])
     pristine = Router(load_graph(centre_dir))
-    _assert_same(_snapshot(router, overlay), _snapshot(pristine, ObstacleOverlay(pristine)))
+    assert_same(_snapshot(router, overlay), _snapshot(pristine, ObstacleOverlay(pristine)))
 
 
 def test_one_change_among_many_rewrites_only_its_cells(
@@ -201,7 +202,7 @@ def test_one_change_among_many_rewrites_only_its_cells(
     fresh_router = Router(load_graph(centre_dir))
     fresh = ObstacleOverlay(fresh_router)
     fresh.apply(again)
-    _assert_same(_snapshot(router, overlay), _snapshot(fresh_router, fresh))
+    assert_same(_snapshot(router, overlay), _snapshot(fresh_router, fresh))
 
 
 def test_a_large_change_is_applied_whole() -> None:
