@@ -34,6 +34,12 @@ Usage::
     python benchmarks/compare_commits.py --base 485c6e6 --script-here --rounds 4 -- \\
         bench_answer_stages.py --untimed --answers 4000   # a base with other stage names
     python benchmarks/bench_answer_stages.py --flush-mb 64 --answers 2000  # each answer cold
+    python benchmarks/bench_answer_stages.py --untimed --database-url sqlite:////tmp/o.db
+
+``--database-url`` answers with the obstacles active in that database applied (loaded once into
+a ``LiveObstacles``, as a worker does at start; a database of N obstacles: ``bench_reload.py``
+and ``bench_map_reads.py`` make them with ``import_obstacles``): each answer then says which
+obstacles the route passes and which it avoids, as a server's does.
 
 ``--flush-mb`` writes that many megabytes before each answer (not timed): the caches hold none
 of the answer's code and data, as at a server whose host ran other programs between two of its
@@ -152,6 +158,18 @@ class Flush:
             self.buffer += 1.0
 
 
+def obstacles_of(router: Router, url: str) -> Any:
+    """A ``LiveObstacles`` of ``router`` with the obstacles active in the database ``url``
+    applied (as a worker loads them at start)."""
+    from api.db.session import make_engine, make_sessionmaker
+    from api.obstacles.live import LiveObstacles
+
+    live = LiveObstacles(router, make_sessionmaker(make_engine(url)))
+    live.warm_up()
+    live.refresh(force=True)
+    return live
+
+
 def run(
     graph: Path,
     requests: int,
@@ -160,6 +178,7 @@ def run(
     *,
     untimed: bool = False,
     flush_mb: int = 0,
+    database_url: str | None = None,
 ) -> dict[str, Any]:
     """Both passes; the figures as a dict. ``untimed``: the answers without timers only (no stage
     named: what ``compare_commits.py --script-here`` runs on an older commit, whose stages may
@@ -167,6 +186,7 @@ def run(
     (:class:`Flush`; its own time is not counted); the *alone* calls stay warm."""
     router = Router(load_graph(graph))
     settings = Settings()
+    live = obstacles_of(router, database_url) if database_url else None
     bodies = make_requests(graph, requests, seed, 300.0, 3000.0)
     reqs = [RouteRequest.model_validate(orjson.loads(b)) for b in bodies]
     flush = Flush(flush_mb)
@@ -177,15 +197,19 @@ def run(
         """One answer after the flush; its seconds."""
         flush()
         t0 = time.perf_counter()
-        served(router, req, settings, None, True)
+        served(router, req, settings, live, True)
         return time.perf_counter() - t0
 
     for req in reqs[:100]:  # warm: caches of names, metrics and their landmarks
         answer(req)
     # whole answers without timers: what a server computes
     plain_us = sum(answer(reqs[i % len(reqs)]) for i in range(answers)) / answers * 1e6
+    active = len(live.active) if live is not None else 0
     if untimed:
-        return {"answer_mean_untimed_us": plain_us, "answers": answers, "flush_mb": flush_mb}
+        return {
+            "answer_mean_untimed_us": plain_us, "answers": answers, "flush_mb": flush_mb,
+            "obstacles_active": active,
+        }  # fmt: skip
     timers = Timers()
     timers.install()
     for req in reqs[:20]:
@@ -225,6 +249,7 @@ def run(
         "in_situ": in_situ,
         "alone_first_call_us": alone,
         "flush_mb": flush_mb,
+        "obstacles_active": active,
     }
 
 
@@ -260,16 +285,21 @@ def main(argv: list[str] | None = None) -> int:
         "--flush-mb", type=int, default=0, metavar="MB",
         help="evict the caches before each answer by writing MB megabytes (0: answers back to back)",
     )  # fmt: skip
+    parser.add_argument(
+        "--database-url", help="answer with the obstacles active in this database applied"
+    )
     args = parser.parse_args(argv)
     if args.answers < 1 or args.requests < 1 or args.flush_mb < 0:
         parser.error("--answers and --requests must be at least 1, --flush-mb at least 0")
     result = run(
         graph_dir(args.graph), args.requests, args.answers, args.seed, untimed=args.untimed,
-        flush_mb=args.flush_mb,
+        flush_mb=args.flush_mb, database_url=args.database_url,
     )  # fmt: skip
     result["python"] = platform.python_version()
     if args.untimed:
         flushed = f", caches evicted ({args.flush_mb} MB) before each" if args.flush_mb else ""
+        if result["obstacles_active"]:
+            flushed += f", {result['obstacles_active']} obstacles active"
         print(f"answer mean {result['answer_mean_untimed_us'] / 1e3:.3f} ms over {args.answers} answers (route_answer in process, no timers{flushed})")  # fmt: skip
     else:
         report(result)

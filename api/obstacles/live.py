@@ -713,13 +713,17 @@ class LiveObstacles:
         slack = _ELLIPSE_SLACK_M + sum(
             float(snapped.get(k, {}).get("distance_m", 0.0)) for k in ("origin", "destination")
         )
-        near = obstacles.near(xy, length_m * _ELLIPSE_FACTOR + slack, skip=known)
-        if not near.any():
+        bound = length_m * _ELLIPSE_FACTOR + slack
+        if not obstacles.any_near(xy, bound, skip=known):
             return []
         walked = self._reference_edges(whose, tuple((float(a), float(b)) for a, b in points))
         if walked is None:
             return []
-        return obstacles.on(near, walked, self.router.graph.edge_count)
+        count = self.router.graph.edge_count
+        hit = np.zeros(count, dtype=bool)
+        hit[walked] = True  # the ends are tested of the obstacles on the reference route only
+        near = obstacles.near(xy, bound, skip=known, only=obstacles.touching(hit))
+        return obstacles.on(near, walked, count)
 
     def _reference_edges(self, whose: _Whose, points: tuple[LatLon, ...]) -> np.ndarray | None:
         """Edges of the route of ``whose`` (a profile as its weights see it, the day's

@@ -55,6 +55,13 @@ EDGE_PATCHED_ATTRIBUTES: tuple[str, ...] = patchable_attributes("edge")
 NODE_PATCHED_ATTRIBUTES: tuple[str, ...] = patchable_attributes("node")
 
 # --- the overlay -----------------------------------------------------------------------------
+#: Every MEETS_* bit.
+_MEETS_ALL = MEETS_WALKED | MEETS_THROUGH | MEETS_FROM_TAIL
+#: For each MEETS_* combination ``b`` a piece has, the ``needs`` values it meets, as bits: bit
+#: ``n`` is set when ``b`` has every bit of ``n`` (:meth:`ObstacleOverlay.obstacles_on`).
+_MET_NEEDS = tuple(
+    sum(1 << n for n in range(_MEETS_ALL + 1) if b & n == n) for b in range(_MEETS_ALL + 1)
+)
 _ActiveObstacle = tuple[str, ObstacleMatch, ObstacleEffect]
 _NO_IDS = np.zeros(0, dtype=np.int64)
 _NO_IDS.setflags(write=False)
@@ -459,15 +466,23 @@ class ObstacleOverlay:
         hit_pieces = on[wanted]
         if not hit_pieces.any():  # a route meets few of them, if any
             return []
-        rows = np.flatnonzero(np.isin(owned, wanted[hit_pieces]))
+        pieces = wanted[hit_pieces]
+        walked = np.zeros(self._edge_count, dtype=bool)
+        walked[pieces] = True
+        rows = np.flatnonzero(walked[owned])
         if meets:
+            # per edge, which ``needs`` some piece on it meets (bit n: all bits of n)
+            met: dict[int, int] = {}
             bits = np.asarray(meets, dtype=np.int64)[hit_pieces]
-            pieces = wanted[hit_pieces]
+            for piece, b in zip(pieces.tolist(), bits.tolist(), strict=True):
+                met[piece] = met.get(piece, 0) | _MET_NEEDS[b & _MEETS_ALL]
             rows = np.asarray(
                 [
                     r
-                    for r in rows.tolist()
-                    if ((bits[pieces == owned[r]] & needs[r]) == needs[r]).any()
+                    for r, e, n in zip(
+                        rows.tolist(), owned[rows].tolist(), needs[rows].tolist(), strict=True
+                    )
+                    if met[e] >> n & 1
                 ],
                 dtype=np.int64,
             )

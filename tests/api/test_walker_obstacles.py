@@ -86,8 +86,17 @@ def test_near_and_on_agree_with_the_per_obstacle_tests(
     walked_edges = np.asarray(walked, dtype=np.int64)
     arrays = WalkerObstacles.of(obstacles)
     near = arrays.near(xy, bound, skip=skip)
-    assert arrays.on(near, walked_edges, EDGE_COUNT) == reference(
-        obstacles, xy, bound, skip, walked_edges
+    expected = reference(obstacles, xy, bound, skip, walked_edges)
+    assert arrays.on(near, walked_edges, EDGE_COUNT) == expected
+    assert arrays.any_near(xy, bound, skip=skip) or not near.any()  # (rounding may add one)
+    # what a route tests: the ends only of the obstacles on the reference route
+    hit = np.zeros(EDGE_COUNT, dtype=bool)
+    hit[walked_edges] = True
+    only = arrays.touching(hit)
+    assert arrays.near(xy, bound, skip=skip, only=only).tolist() == (near & only).tolist()
+    assert (
+        arrays.on(arrays.near(xy, bound, skip=skip, only=only), walked_edges, EDGE_COUNT)
+        == expected
     )
 
 
