@@ -19,7 +19,9 @@ Run::
     python benchmarks/compare_answers.py --base 1cdcdbc [--requests 600] [--seed 7]
 
 ``--dump OUT`` only writes this tree's answers (one JSON line per request) to ``OUT``: what
-each side runs.
+each side runs. ``--database FILE`` (an SQLite file, e.g. one holding thousands of obstacles,
+as ``bench_reload.py`` and ``bench_map_reads.py`` import them) is copied for each side instead
+of an empty database: the answers then pass and avoid its active obstacles.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -60,7 +63,7 @@ def requests(graph_dir: Path, count: int, seed: int) -> list[dict[str, Any]]:
     return out
 
 
-def dump(out: Path, count: int, seed: int) -> None:
+def dump(out: Path, count: int, seed: int, database: Path | None = None) -> None:
     """Answer the requests with the code on ``PYTHONPATH``; one JSON line each into ``out``."""
     from api.errors import ApiError
     from api.responses import FastJSONResponse
@@ -75,6 +78,8 @@ def dump(out: Path, count: int, seed: int) -> None:
         from api.routes.routing import plan  # type: ignore[no-redef,attr-defined]
 
     folder = Path(tempfile.mkdtemp(prefix="stufenlos-answers-"))
+    if database is not None:  # a copy: the app stores the matches it makes at start
+        shutil.copyfile(database, folder / "a.db")
     settings = Settings(graph_dir=graph_dir(None), database_url=f"sqlite:///{folder / 'a.db'}")
     bodies = requests(settings.graph_dir, count, seed)
     app = preload_app(settings)  # as ``stufenlos serve`` loads it, before forking
@@ -117,7 +122,7 @@ def first_difference(a: Any, b: Any, path: str = "") -> str | None:
     return None if a == b and repr(a) == repr(b) else f"{path}: {a!r:.80} != {b!r:.80}"
 
 
-def side(tree: Path, out: Path, count: int, seed: int) -> None:
+def side(tree: Path, out: Path, count: int, seed: int, database: Path | None = None) -> None:
     """Run ``--dump`` with the code of ``tree`` (its own graph cache)."""
     from graphs import settings
 
@@ -129,6 +134,8 @@ def side(tree: Path, out: Path, count: int, seed: int) -> None:
     )
     command = [sys.executable, __file__, "--dump", str(out), "--requests", str(count)]
     command += ["--seed", str(seed)]
+    if database is not None:
+        command += ["--database", str(database.resolve())]
     print(f"$ ({tree.name}) {' '.join(command[1:])}", file=sys.stderr, flush=True)
     done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -142,17 +149,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=600)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--dump", type=Path, help="only write this tree's answers here")
+    parser.add_argument("--database", type=Path, help="an SQLite file to copy for each side")
     parser.add_argument("--show", type=int, default=5, help="differences shown")
     ns = parser.parse_args(argv)
     if ns.dump is not None:
-        dump(ns.dump, ns.requests, ns.seed)
+        dump(ns.dump, ns.requests, ns.seed, ns.database)
         return 0
     if not ns.base:
         parser.error("--base is required (or --dump)")
     work = Path(tempfile.mkdtemp(prefix="stufenlos-compare-"))
     with base_worktree(ns.base) as base_tree:
-        side(base_tree, work / "base.jsonl", ns.requests, ns.seed)
-        side(HERE, work / "here.jsonl", ns.requests, ns.seed)
+        side(base_tree, work / "base.jsonl", ns.requests, ns.seed, ns.database)
+        side(HERE, work / "here.jsonl", ns.requests, ns.seed, ns.database)
     base = (work / "base.jsonl").read_bytes().splitlines()
     here = (work / "here.jsonl").read_bytes().splitlines()
     differ = [i for i, (a, b) in enumerate(zip(base, here, strict=True)) if a != b]

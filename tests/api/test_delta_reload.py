@@ -136,3 +136,37 @@ def test_a_reload_of_the_rows_written_since_ends_where_a_full_read_ends(
     changed_reads = [s for s in statements[first_load:] if "obstacles.revision >" in s]
     assert not full_reads
     assert len(changed_reads) >= 8
+
+
+def test_the_revision_column_goes_down_and_up_with_obstacles_stored(
+    start_app: Callable[..., TestClient],
+    database_url: str,
+    keys: dict[str, dict[str, str]],
+    clock: FakeClock,
+    on_route: list[float],
+    centre_graph_dir: Path,
+) -> None:
+    """Migration 0004 down and up again on a database holding obstacles, their history and
+    matches (on SQLite a copy of the table would be refused by their foreign keys); the rows
+    written before it have no revision, are read at start and changed like any other."""
+    from alembic import command
+
+    from api.db.session import alembic_config, current_revision, upgrade
+
+    writer = start_app(database_url)
+    created = writer.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"])
+    assert created.status_code == 201, created.text
+    engine = make_engine(database_url)
+    command.downgrade(alembic_config(engine), "0003")
+    assert current_revision(engine) == "0003"
+    upgrade(engine)
+    assert current_revision(engine) == "0004"
+    sessions = make_sessionmaker(engine)
+    worker = LiveObstacles(Router(load_graph(centre_graph_dir)), sessions, clock)
+    worker.refresh(force=True)
+    assert list(worker.active) == [created.json()["id"]]
+    deleted = writer.delete(f"/obstacles/{created.json()['id']}", headers=keys["staff"])
+    assert deleted.status_code in (200, 204), deleted.text
+    assert worker.refresh()
+    assert worker.active == {}
+    engine.dispose()

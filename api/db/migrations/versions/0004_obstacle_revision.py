@@ -20,14 +20,14 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Add ``obstacles.revision`` (empty for the rows written before: a worker reads every row
-    at start, and the rows changed since by this column) and its index."""
-    with op.batch_alter_table("obstacles") as batch:
-        batch.add_column(sa.Column("revision", sa.Integer(), nullable=True))
-        batch.create_index("ix_obstacles_revision", ["revision"])
+    at start, and the rows changed since by this column) and its index. Plain ``ALTER TABLE``
+    on both databases: a batch operation would copy ``obstacles`` on SQLite and drop the
+    original, which the foreign keys of its history and matches refuse."""
+    op.add_column("obstacles", sa.Column("revision", sa.Integer(), nullable=True))
+    op.create_index("ix_obstacles_revision", "obstacles", ["revision"])
 
 
 def downgrade() -> None:
-    """Drop the index and the column."""
-    with op.batch_alter_table("obstacles") as batch:
-        batch.drop_index("ix_obstacles_revision")
-        batch.drop_column("revision")
+    """Drop the index and the column (SQLite 3.35 or later: ``DROP COLUMN``)."""
+    op.drop_index("ix_obstacles_revision", table_name="obstacles")
+    op.drop_column("obstacles", "revision")
