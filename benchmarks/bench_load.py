@@ -61,6 +61,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import signal
 import subprocess
 import sys
@@ -696,6 +697,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--graph", help="compiled graph folder (default: the default area's)")
     p.add_argument("--database-url", help="database (default: a temporary SQLite file)")
+    p.add_argument(
+        "--database-copy", type=Path, metavar="FILE",
+        help="start the temporary SQLite database as a copy of FILE (e.g. N obstacles active)",
+    )  # fmt: skip
     p.add_argument("--duration", type=float, default=15.0, help="seconds per phase")
     p.add_argument("--burst", type=int, default=50, help="far-away requests in the burst")
     p.add_argument("--burst-s", type=float, default=2.0, help="seconds the burst is spread over")
@@ -721,6 +726,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench_load_") as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'load.db'}"
+        if args.database_copy:  # each run from the same obstacles (the run writes and kills)
+            shutil.copyfile(args.database_copy, Path(tmp) / "load.db")
         key = create_staff_key(url, "bench_load")
         headers = {"Authorization": f"Bearer {key}"}
         server = Server(graph_path, workers=WORKERS, env={"STUFENLOS_DATABASE_URL": url})
@@ -898,7 +905,8 @@ def main(argv: list[str] | None = None) -> int:
         f"\nstufenlos load-and-fault test: {health['graph']['nodes']} nodes / "
         f"{health['graph']['edges']} edges, {WORKERS} workers, client {client}, "
         f"{os.cpu_count()} cores shared by server and client, python {platform.python_version()}, "
-        f"database {'temporary SQLite' if not args.database_url else 'given URL'}, "
+        f"database {'given URL' if args.database_url else 'temporary SQLite'}"
+        f"{f' (a copy of {args.database_copy.name})' if args.database_copy else ''}, "
         f"{seconds:.0f} s per phase, {total_s:.0f} s in all"
     )
     width = max(len(r[0]) for r in rows)
