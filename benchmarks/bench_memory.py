@@ -38,6 +38,7 @@ run by alternating (memory is not noisy the way time is)::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -67,10 +68,14 @@ def rollup(pid: int) -> dict[str, float]:
 
 
 def children(pid: int) -> list[int]:
-    """The direct child processes of ``pid``."""
+    """The direct child processes of ``pid`` (a thread, or the process, that ends while they
+    are read has none: a run of 30 s stopped once on a pool thread gone between the listing
+    and its read)."""
     out: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        out.extend(int(c) for c in (task / "children").read_text().split())
+    with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+                out.extend(int(c) for c in (task / "children").read_text().split())
     return out
 
 
