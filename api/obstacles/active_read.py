@@ -65,9 +65,9 @@ Version = tuple[str, int]
 @dataclass(frozen=True, slots=True)
 class ActiveRow:
     """What a reload reads of an obstacle's row (the columns of :data:`ACTIVE_ROWS`, in their
-    order), as a plain object: a database row answers each attribute in some microseconds, this
-    in tens of nanoseconds, and a reload reads several of every active row (10,000 active:
-    36 ms for the id, version and start of each, against 1.3)."""
+    order), as a plain object: a database row answers each attribute in about a microsecond,
+    this in tens of nanoseconds, and a reload reads several of every active row (10,000
+    active: 36 ms for the id, version and start of each, against 1.3)."""
 
     id: str
     version: int
