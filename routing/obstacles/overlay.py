@@ -29,18 +29,17 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from accessibility_rules.attributes import KerbHeightSource, Smoothness, SurfaceClass, Wheelchair
 from accessibility_rules.registry import patchable_attributes
-from accessibility_rules.tags import kerb_kind_from_height
 from graphs.arrays import concat_ranges
 from graphs.model import CompiledGraph
 from routing.obstacles.delta import Delta, plan_delta
 from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import ObstacleMatch
+from routing.obstacles.patching import Copies, Placed, Targets, reset, write_effect
 from routing.walking import MEETS_FROM_TAIL, MEETS_THROUGH, MEETS_WALKED
 
 if TYPE_CHECKING:
@@ -65,60 +64,6 @@ _MET_NEEDS = tuple(
 _ActiveObstacle = tuple[str, ObstacleMatch, ObstacleEffect]
 _NO_IDS = np.zeros(0, dtype=np.int64)
 _NO_IDS.setflags(write=False)
-
-
-class _Targets(NamedTuple):
-    """Where one obstacle's effect goes (directed edges, nodes; :meth:`ObstacleOverlay._targets`)."""
-
-    along: np.ndarray  # edges whose own attributes change
-    closed_edges: np.ndarray
-    closed_nodes: np.ndarray  # every edge in or out of them is closed
-    kerb_nodes: np.ndarray  # a kerb set at the nodes: met entering them
-    kerb_edges: np.ndarray  # a kerb set on the ways (no node matched): met at their heads
-    node_level: bool  # a point on nodes: closed and wheelchair reach the nodes too
-
-
-class _Placed(NamedTuple):
-    """One obstacle's :meth:`ObstacleOverlay._targets` and :meth:`ObstacleOverlay._met`, and the
-    match and effect they were found for."""
-
-    match: ObstacleMatch
-    effect: ObstacleEffect
-    targets: _Targets
-    met: tuple[np.ndarray, np.ndarray]
-
-
-class _Copies:
-    """The patched copies of one kind of attribute arrays (edge or node) being made: each
-    array copied from the map's when first written, and with ``keep`` (a mask over the ids) the
-    writes restricted to the kept ids (:meth:`ObstacleOverlay._patch_delta`)."""
-
-    __slots__ = ("arrays", "keep", "pristine")
-
-    def __init__(
-        self,
-        arrays: dict[str, np.ndarray],
-        pristine: dict[str, np.ndarray],
-        keep: np.ndarray | None = None,
-    ) -> None:
-        self.arrays, self.pristine, self.keep = arrays, pristine, keep
-
-    def array(self, name: str) -> np.ndarray:
-        """The copy of ``name`` to write (made from the map's array when first asked for)."""
-        if name not in self.arrays:
-            self.arrays[name] = self.pristine[name].copy()
-        return self.arrays[name]
-
-    def kept(self, ids: np.ndarray) -> np.ndarray:
-        """The ``ids`` to write: all of them, or those kept."""
-        return ids if self.keep is None or not ids.size else ids[self.keep[ids]]
-
-
-def reset(current: np.ndarray, pristine: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """A copy of ``current`` with the values at ``ids`` set back to ``pristine``'s."""
-    out = current.copy()
-    out[ids] = pristine[ids]
-    return out
 
 
 class ObstacleOverlay:
@@ -162,7 +107,7 @@ class ObstacleOverlay:
         self._reached = empty
         #: Per applied obstacle id, where its effect goes and where a walk meets it, with the
         #: match and effect they were found for (reused while both are the same objects).
-        self._placed: dict[str, _Placed] = {}
+        self._placed: dict[str, Placed] = {}
 
     @property
     def pristine_now(self) -> bool:
@@ -229,7 +174,7 @@ class ObstacleOverlay:
         nodes = np.unique(np.concatenate([no_ids, *(m.nodes for m in matches)]))
         return np.unique(np.concatenate((edges, self._entering(nodes), self._leaving(nodes))))
 
-    def _targets(self, match: ObstacleMatch, fx: ObstacleEffect) -> _Targets:
+    def _targets(self, match: ObstacleMatch, fx: ObstacleEffect) -> Targets:
         """What ``fx`` at ``match`` writes and where a walk meets it (no array touched):
         :meth:`_patch` writes by it, :meth:`changed_edges` only reads it."""
         ids_e, ids_n = match.edges, match.nodes
@@ -247,14 +192,14 @@ class ObstacleOverlay:
         if any(x is not None for x in others):
             along = np.union1d(along, ids_e)
         kerb = fx.kerb_height_cm is not None
-        return _Targets(
+        return Targets(
             along, closed_e, closed_n,
             ids_n if kerb and ids_n.size else _NO_IDS,
             ids_e if kerb and not ids_n.size else _NO_IDS,
             node_level,
         )  # fmt: skip
 
-    def _met(self, at: _Targets) -> tuple[np.ndarray, np.ndarray]:
+    def _met(self, at: Targets) -> tuple[np.ndarray, np.ndarray]:
         """The directed edges where a walk meets what :meth:`_targets` found, each with the
         ``MEETS_*`` bits a piece on it must have (along an edge where walked; a closed node
         where the walk passes it; a kerb, on the node or on the way, where it goes on past the
@@ -271,14 +216,14 @@ class ObstacleOverlay:
             np.repeat(np.asarray([m for _, m in parts]), [ids.size for ids, _ in parts]),
         )
 
-    def _place(self, oid: str, match: ObstacleMatch, fx: ObstacleEffect) -> _Placed:
+    def _place(self, oid: str, match: ObstacleMatch, fx: ObstacleEffect) -> Placed:
         """Where ``fx`` at ``match`` goes: as placed before while both are the same objects (a
         reload passes the applied ones' match and effect again as they were: with 3,000
         obstacles, placing them all anew was 100 of 120 ms a write), else found now."""
         known = self._placed.get(oid)
         if known is None or known.match is not match or known.effect is not fx:
             at = self._targets(match, fx)
-            known = _Placed(match, fx, at, self._met(at))
+            known = Placed(match, fx, at, self._met(at))
         return known
 
     def _patch(
@@ -292,11 +237,11 @@ class ObstacleOverlay:
         edge: dict[str, np.ndarray] = {}
         node: dict[str, np.ndarray] = {}
         affected: list[tuple[np.ndarray, np.ndarray]] = []
-        placed: dict[str, _Placed] = {}
-        copies, node_copies = _Copies(edge, self._pristine_edge), _Copies(node, self._pristine_node)
+        placed: dict[str, Placed] = {}
+        copies, node_copies = Copies(edge, self._pristine_edge), Copies(node, self._pristine_node)
         for oid, match, fx in items:
             known = placed[oid] = self._place(oid, match, fx)
-            self._write(known, copies, node_copies)
+            write_effect(known, copies, node_copies)
             affected.append(known.met)
         self._placed = placed
         return edge, node, affected
@@ -328,48 +273,12 @@ class ObstacleOverlay:
             del placed[oid]
         for oid, match, fx in delta.changed:
             placed[oid] = self._place(oid, match, fx)
-        copies = _Copies(edge, self._pristine_edge, keep_edges)
-        node_copies = _Copies(node, self._pristine_node, keep_nodes)
+        copies = Copies(edge, self._pristine_edge, keep_edges)
+        node_copies = Copies(node, self._pristine_node, keep_nodes)
         for position in delta.rewrite.tolist():
-            self._write(placed[items[position][0]], copies, node_copies)
+            write_effect(placed[items[position][0]], copies, node_copies)
         self._placed = placed
         return edge, node, [placed[oid].met for oid, _, _ in items]
-
-    @staticmethod
-    def _write(known: _Placed, e: _Copies, n: _Copies) -> None:
-        """Write one placed obstacle's effect into the copies (restricted to their kept cells)."""
-        fx, at = known.effect, known.targets
-        ids_e, ids_n = e.kept(known.match.edges), n.kept(known.match.nodes)
-        if fx.closed or fx.elevator_out_of_service:
-            e.array("closed")[e.kept(at.closed_edges)] = True
-            if at.closed_nodes.size:
-                n.array("closed")[n.kept(at.closed_nodes)] = True
-        if fx.width_m is not None:
-            width = e.array("width_m")
-            width[ids_e] = np.fmin(width[ids_e], np.float32(fx.width_m))
-        if fx.kerb_height_cm is not None:
-            kind = int(kerb_kind_from_height(fx.kerb_height_cm))
-            if at.kerb_nodes.size:
-                kerb_nodes = n.kept(at.kerb_nodes)
-                n.array("kerb")[kerb_nodes] = kind
-                n.array("kerb_height_cm")[kerb_nodes] = fx.kerb_height_cm
-                n.array("kerb_height_source")[kerb_nodes] = int(KerbHeightSource.TAG)
-            else:
-                kerb_edges = e.kept(at.kerb_edges)
-                e.array("kerb")[kerb_edges] = kind
-                e.array("kerb_height_cm")[kerb_edges] = fx.kerb_height_cm
-        if fx.surface is not None:
-            e.array("surface")[ids_e] = int(SurfaceClass[fx.surface.upper()])
-        if fx.smoothness is not None:
-            e.array("smoothness")[ids_e] = int(Smoothness[fx.smoothness.upper()])
-        if fx.step_count is not None:
-            e.array("is_steps")[ids_e] = True
-            e.array("step_count")[ids_e] = fx.step_count  # the whole flight on every piece
-        if fx.wheelchair is not None:
-            code = int(Wheelchair[fx.wheelchair.upper()])
-            e.array("wheelchair")[ids_e] = code
-            if at.node_level:
-                n.array("wheelchair")[ids_n] = code
 
     def changed_edges(self, match: ObstacleMatch, effect: ObstacleEffect) -> np.ndarray:
         """The directed edges, sorted and unique, where a walk would meet ``effect`` applied
@@ -397,8 +306,9 @@ class ObstacleOverlay:
         recomputed (:meth:`_reach`), and cached metrics re-weight the edges that changed when
         next used. Arrays no obstacle touches are the pristine ones. When few obstacles changed
         (:func:`~routing.obstacles.delta.plan_delta`), only their cells are written again and
-        only the rows they reach recomputed (:meth:`_patch_delta`). ``apply([])`` restores the state of the map (and does
-        nothing at all, not even a refresh, when no obstacle was applied before).
+        only the rows they reach recomputed (:meth:`_patch_delta`). ``apply([])`` restores the
+        state of the map (and does nothing at all, not even a refresh, when no obstacle was
+        applied before).
 
         Raises :class:`TypeError` for a malformed entry and :class:`ValueError` for a match made
         on another graph; nothing is changed then.

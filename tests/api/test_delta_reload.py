@@ -136,6 +136,8 @@ def test_a_reload_of_the_rows_written_since_ends_where_a_full_read_ends(
     changed_reads = [s for s in statements[first_load:] if "obstacles.revision >" in s]
     assert not full_reads
     assert len(changed_reads) >= 8
+    for made in (sessions, full_sessions):
+        made.kw["bind"].dispose()
 
 
 def test_the_revision_column_goes_down_and_up_with_obstacles_stored(
