@@ -157,12 +157,18 @@ class ObstacleOverlay:
         """Edges whose head is one of ``nodes`` (they carry the node's kerb, barrier …)."""
         if not nodes.size:  # most obstacles have no such nodes: no numpy calls for them
             return _NO_IDS
+        if nodes.size == 1:  # a point on a node: one range, no concat_ranges
+            v = int(nodes[0])
+            return self._in_order[int(self._in_first[v]) : int(self._in_first[v + 1])].copy()
         return self._in_order[concat_ranges(self._in_first[nodes], self._in_first[nodes + 1])]
 
     def _leaving(self, nodes: np.ndarray) -> np.ndarray:
         if not nodes.size:
             return _NO_IDS
         first_out = self.router.graph.first_out
+        if nodes.size == 1:
+            v = int(nodes[0])
+            return np.arange(int(first_out[v]), int(first_out[v + 1]), dtype=np.int64)
         return concat_ranges(first_out[nodes], first_out[nodes + 1])
 
     def _reach(self, matches: Sequence[ObstacleMatch]) -> np.ndarray:
@@ -211,9 +217,13 @@ class ObstacleOverlay:
             (self._entering(at.kerb_nodes), MEETS_THROUGH),
             (at.kerb_edges, MEETS_THROUGH),
         )
+        found = [(ids, m) for ids, m in parts if ids.size]
+        if len(found) <= 1:  # most obstacles: one kind of meeting, or none
+            ids, m = found[0] if found else (_NO_IDS, 0)
+            return ids, np.full(ids.size, m, dtype=np.int64)
         return (
-            np.concatenate([ids for ids, _ in parts]),
-            np.repeat(np.asarray([m for _, m in parts]), [ids.size for ids, _ in parts]),
+            np.concatenate([ids for ids, _ in found]),
+            np.repeat(np.asarray([m for _, m in found]), [ids.size for ids, _ in found]),
         )
 
     def _place(self, oid: str, match: ObstacleMatch, fx: ObstacleEffect) -> Placed:
