@@ -133,14 +133,17 @@ class ActiveObstacle:
     #: A circle around all of them, ``(x, y, radius)`` in metres (radius -1.0: no ends): the
     #: ellipse test of a route rules most obstacles out with it, on three floats.
     circle: tuple[float, float, float] = (0.0, 0.0, -1.0)
-    #: ``effect`` validated, as the overlay applies it (a reload keeps it while the version
-    #: stands); None for one made without it.
+    #: ``effect`` validated, and the match whose ``edges`` these are, as the overlay applies
+    #: them (a reload passes both again while the version stands: the overlay then reuses
+    #: where it placed them); None for one made without them.
     patch: ObstacleEffect | None = None
+    match: ObstacleMatch | None = None
 
     @classmethod
     def of(
         cls, obstacle_id: str, version: int, reason: str, effect: dict[str, Any], edges: np.ndarray,
         x: np.ndarray, y: np.ndarray, patch: ObstacleEffect | None = None,
+        match: ObstacleMatch | None = None,
     ) -> ActiveObstacle:  # fmt: skip
         """The obstacle with its ends ``x``, ``y`` and the circle around them."""
         circle = (0.0, 0.0, -1.0)
@@ -153,16 +156,11 @@ class ActiveObstacle:
             else:
                 cx, cy = float(x.mean()), float(y.mean())
             circle = (cx, cy, float(np.hypot(x - cx, y - cy).max()))
-        return cls(obstacle_id, version, reason, effect, edges, x, y, circle, patch)
+        return cls(obstacle_id, version, reason, effect, edges, x, y, circle, patch, match)
 
     def as_dict(self) -> dict[str, Any]:
         """``{id, reason, effect}``."""
         return {"id": self.id, "reason": self.reason, "effect": self.effect}
-
-
-#: An applied obstacle's version, its ``(id, match, effect)`` as the overlay applies it, and its
-#: :class:`ActiveObstacle`.
-_Entry = tuple[int, tuple[str, ObstacleMatch, ObstacleEffect], ActiveObstacle]
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,9 +180,6 @@ class _State:
     public: tuple[bytes, ...] = ()
     #: the rows read, active or scheduled (the next reload merges the rows written since)
     rows: tuple[ActiveRow, ...] = ()
-    #: per applied obstacle: its version, what the overlay was given for it, its description
-    #: (a reload reuses them for the versions it applied before)
-    entries: dict[str, _Entry] = field(default_factory=dict)
 
 
 class LiveObstacles:
@@ -586,16 +581,19 @@ class LiveObstacles:
             return
         items: list[tuple[str, ObstacleMatch, ObstacleEffect]] = []
         infos: dict[str, ActiveObstacle] = {}
-        entries: dict[str, _Entry] = {}
-        before = state.entries
+        before = state.active
         frame, g = self.router.index.frame, self.router.graph
         for row in active:
-            entry = before.get(row.id)
-            if entry is not None and entry[0] == row.version:
-                # applied before, unchanged: its match, effect and description as they were
+            known = before.get(row.id)
+            if (
+                known is not None
+                and known.version == row.version
+                and known.match is not None
+                and known.patch is not None
+            ):  # applied before, unchanged: its match, effect and description as they were
                 # (the same objects: the overlay reuses where it placed them)
-                items.append(entry[1])
-                infos[row.id], entries[row.id] = entry[2], entry
+                items.append((row.id, known.match, known.patch))
+                infos[row.id] = known
                 continue
             match = self.cached_match(row.id, row.version) or stored.get((row.id, row.version))
             try:
@@ -611,10 +609,9 @@ class LiveObstacles:
             ends = np.concatenate((g.tail[match.edges], g.head[match.edges], match.nodes))
             x, y = frame.project(g.node["lon"][ends], g.node["lat"][ends])
             infos[row.id] = ActiveObstacle.of(
-                row.id, row.version, row.reason, dict(row.effect), match.edges,
-                np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), effect,
+                row.id, row.version, row.reason, row.effect, match.edges,
+                np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), effect, match,
             )  # fmt: skip
-            entries[row.id] = (row.version, items[-1], infos[row.id])
         self.overlay.apply(items)
         self.reloads += 1
         placed = WalkerObstacles.of(list(infos.values()))
@@ -630,7 +627,7 @@ class LiveObstacles:
             for r in active
         )
         self._state = _State(
-            revision, next_change, applied, infos, walkers, placed, public, tuple(rows), entries
+            revision, next_change, applied, infos, walkers, placed, public, tuple(rows)
         )
         release_free_heap()  # the arrays the change replaced (api/heap.py)
 

@@ -29,6 +29,12 @@ import numpy as np
 __all__ = ["WalkerObstacles"]
 
 
+def _via(x: np.ndarray, y: np.ndarray, ax: float, ay: float, bx: float, by: float) -> np.ndarray:
+    """Per point ``(x, y)``: the metres from ``a`` to ``b`` through it (inside the ellipse of
+    foci ``a``, ``b`` and a bound when at most that bound)."""
+    return np.hypot(x - ax, y - ay) + np.hypot(x - bx, y - by)
+
+
 class _Placed(Protocol):
     """What the arrays are made of, per obstacle (an ``ActiveObstacle``)."""
 
@@ -141,7 +147,7 @@ class WalkerObstacles:
         for (ax, ay), (bx, by) in itertools.pairwise(points_xy):
             # no end can be inside when even the circle's nearest points are not (each end lies
             # within the radius of the centre: the triangle inequality)
-            rough = np.hypot(cx - ax, cy - ay) + np.hypot(cx - bx, cy - by)
+            rough = _via(cx, cy, ax, ay, bx, by)
             maybe = np.zeros(len(self.ids), dtype=bool)
             maybe[which[rough - 2.0 * radius <= bound_m]] = True
             maybe &= ~near
@@ -149,7 +155,7 @@ class WalkerObstacles:
                 continue
             mine = maybe[self.end_owner]
             x, y = self.end_x[mine], self.end_y[mine]
-            through = np.hypot(x - ax, y - ay) + np.hypot(x - bx, y - by)
+            through = _via(x, y, ax, ay, bx, by)
             near[self.end_owner[mine][through <= bound_m]] = True
         return near
 
@@ -163,7 +169,7 @@ class WalkerObstacles:
         and testing every end of them (tens of thousands) cost a route 3 ms at 10,000."""
         candidate = self._candidates(skip, None)
         for (ax, ay), (bx, by) in itertools.pairwise(points_xy):
-            rough = np.hypot(self.cx - ax, self.cy - ay) + np.hypot(self.cx - bx, self.cy - by)
+            rough = _via(self.cx, self.cy, ax, ay, bx, by)
             if (candidate & (rough + 2.0 * self.radius <= bound_m)).any():
                 return True
         return bool(self.near(points_xy, bound_m, skip).any())
