@@ -5,9 +5,7 @@ obstacles that overlap on a few edges and nodes, walks over those edges with ran
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -20,13 +18,6 @@ from routing.obstacles.overlay import ObstacleOverlay
 from tests.routing.test_overlay_delta import _lists
 
 pytestmark = pytest.mark.realdata
-
-CENTRE_OSM = "kaiserslautern-centre-2013.osm.gz"
-
-
-@pytest.fixture(scope="module")
-def centre_dir(real_build: Callable[..., Any]) -> Path:
-    return Path(real_build(CENTRE_OSM).out_dir)
 
 
 def _reference(overlay: ObstacleOverlay, edges: list[int], meets: list[int]) -> list[str]:
@@ -47,9 +38,9 @@ def _reference(overlay: ObstacleOverlay, edges: list[int], meets: list[int]) -> 
 )
 @given(seed=st.integers(0, 2**32 - 1), data=st.data())
 def test_obstacles_on_a_walk_are_the_rows_it_meets(
-    centre_dir: Path, seed: int, data: st.DataObject
+    centre_graph_dir: Path, seed: int, data: st.DataObject
 ) -> None:
-    router = Router(load_graph(centre_dir))
+    router = Router(load_graph(centre_graph_dir))
     overlay = ObstacleOverlay(router)
     active = list(_lists(seed, 1, router.graph))[-1]
     overlay.apply(active)
@@ -69,11 +60,11 @@ def test_obstacles_on_a_walk_are_the_rows_it_meets(
 )
 @given(data=st.data())
 def test_edges_into_and_out_of_nodes_are_read_off_the_graph(
-    centre_dir: Path, data: st.DataObject
+    centre_graph_dir: Path, data: st.DataObject
 ) -> None:
     """``_entering`` / ``_leaving`` of no, one or several nodes (one node: a slice, several:
     ranges concatenated) against the graph's heads and tails read one by one."""
-    router = Router(load_graph(centre_dir))
+    router = Router(load_graph(centre_graph_dir))
     overlay, g = ObstacleOverlay(router), router.graph
     nodes = np.asarray(
         data.draw(st.lists(st.integers(0, g.node_count - 1), max_size=4, unique=True)),

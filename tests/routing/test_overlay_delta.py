@@ -11,7 +11,7 @@ obstacles every edge meets.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,6 @@ from routing.obstacles.overlay import (
 
 pytestmark = pytest.mark.realdata
 
-CENTRE_OSM = "kaiserslautern-centre-2013.osm.gz"
 
 #: Effects that write every patchable array, some of them the same cells in other ways.
 EFFECTS = (
@@ -52,11 +51,6 @@ EFFECTS = (
     {"wheelchair": "yes"},
     {"elevator_out_of_service": True},
 )
-
-
-@pytest.fixture(scope="module")
-def centre_dir(real_build: Callable[..., Any]) -> Path:
-    return Path(real_build(CENTRE_OSM).out_dir)
 
 
 def _area(g: CompiledGraph) -> tuple[np.ndarray, np.ndarray]:
@@ -145,28 +139,28 @@ def _lists(
 )
 @given(seed=st.integers(0, 2**32 - 1), steps=st.integers(2, 6))
 def test_applying_changes_equals_applying_the_list_afresh(
-    centre_dir: Path, seed: int, steps: int
+    centre_graph_dir: Path, seed: int, steps: int
 ) -> None:
-    router = Router(load_graph(centre_dir))
+    router = Router(load_graph(centre_graph_dir))
     overlay = ObstacleOverlay(router)
     router.weights(router.profile("wheelchair"))  # cached before: patched by each change
     for active in _lists(seed, steps, router.graph):
         overlay.apply(active)
-        fresh_router = Router(load_graph(centre_dir))
+        fresh_router = Router(load_graph(centre_graph_dir))
         fresh = ObstacleOverlay(fresh_router)
         fresh.apply(active)
         assert_same(_snapshot(router, overlay), _snapshot(fresh_router, fresh))
     overlay.apply([])
-    pristine = Router(load_graph(centre_dir))
+    pristine = Router(load_graph(centre_graph_dir))
     assert_same(_snapshot(router, overlay), _snapshot(pristine, ObstacleOverlay(pristine)))
 
 
 def test_one_change_among_many_rewrites_only_its_cells(
-    centre_dir: Path, monkeypatch: pytest.MonkeyPatch
+    centre_graph_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One obstacle replaced among forty: applied as a delta (the complete patch is not made),
     the derived rows of its cells alone recomputed, and the outcome as a fresh apply's."""
-    router = Router(load_graph(centre_dir))
+    router = Router(load_graph(centre_graph_dir))
     g = router.graph
     rng = np.random.default_rng(11)
     pieces = rng.choice(router.index.canonical_edges, size=40, replace=False)
@@ -199,7 +193,7 @@ def test_one_change_among_many_rewrites_only_its_cells(
     assert not complete
     assert recomputed[0] is not None
     assert np.array_equal(recomputed[0], np.unique(active[7][1].edges))
-    fresh_router = Router(load_graph(centre_dir))
+    fresh_router = Router(load_graph(centre_graph_dir))
     fresh = ObstacleOverlay(fresh_router)
     fresh.apply(again)
     assert_same(_snapshot(router, overlay), _snapshot(fresh_router, fresh))
