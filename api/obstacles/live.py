@@ -70,13 +70,14 @@ from api.heap import release_free_heap
 from api.obstacles.active_read import ActiveRead, ActiveRow, Known, WithGeometry, read_active
 from api.obstacles.beacon import WriteBeacon
 from api.obstacles.bounded_read import READ_WAIT_S, bounded_read
+from api.obstacles.ends import circles, placed_ends
 from api.obstacles.outage import RETRY_S, DatabaseOutage
 from api.obstacles.public_map import Applied, encoded_feature
 from api.obstacles.stored_matches import match_key, store_missing
 from api.obstacles.walkers import WalkerObstacles
 from routing.array_sharing import share_equal_arrays
 from routing.errors import RoutingError
-from routing.obstacles.effect import ObstacleEffect
+from routing.obstacles.effect import ObstacleEffect, stored_effect
 from routing.obstacles.matching import (
     DEFAULT_TOLERANCE_M,
     ObstacleMatch,
@@ -145,17 +146,9 @@ class ActiveObstacle:
         x: np.ndarray, y: np.ndarray, patch: ObstacleEffect | None = None,
         match: ObstacleMatch | None = None,
     ) -> ActiveObstacle:  # fmt: skip
-        """The obstacle with its ends ``x``, ``y`` and the circle around them."""
-        circle = (0.0, 0.0, -1.0)
-        if x.size:
-            # the centre: numpy's mean, whose call costs more than a few ends' sum; below eight
-            # numpy sums in order, so Python's sum gives the same floats (10,000 obstacles
-            # reloaded: 0.13 s less). The radius stays numpy's: math.hypot rounds otherwise.
-            if x.size < 8:
-                cx, cy = sum(x.tolist()) / x.size, sum(y.tolist()) / x.size
-            else:
-                cx, cy = float(x.mean()), float(y.mean())
-            circle = (cx, cy, float(np.hypot(x - cx, y - cy).max()))
+        """The obstacle with its ends ``x``, ``y`` and the circle around them (a reload makes
+        those of its new obstacles all at once: :func:`api.obstacles.ends.placed_ends`)."""
+        (circle,) = circles(x, y, np.zeros(1, dtype=np.int64), np.full(1, x.size))
         return cls(obstacle_id, version, reason, effect, edges, x, y, circle, patch, match)
 
     def as_dict(self) -> dict[str, Any]:
@@ -580,9 +573,9 @@ class LiveObstacles:
             )
             return
         items: list[tuple[str, ObstacleMatch, ObstacleEffect]] = []
-        infos: dict[str, ActiveObstacle] = {}
+        described: dict[str, ActiveObstacle] = {}
+        new: list[tuple[ActiveRow, ObstacleMatch, ObstacleEffect]] = []
         before = state.active
-        frame, g = self.router.index.frame, self.router.graph
         for row in active:
             known = before.get(row.id)
             if (
@@ -593,25 +586,29 @@ class LiveObstacles:
             ):  # applied before, unchanged: its match, effect and description as they were
                 # (the same objects: the overlay reuses where it placed them)
                 items.append((row.id, known.match, known.patch))
-                infos[row.id] = known
+                described[row.id] = known
                 continue
             match = self.cached_match(row.id, row.version) or stored.get((row.id, row.version))
             try:
                 if match is None:
                     match = self.match(shape_from_geojson(geometries[(row.id, row.version)]))
                     self._matched_here[(row.id, row.version)] = match
-                effect = ObstacleEffect.model_validate(row.effect)
+                effect = stored_effect(row.effect)
             except (ObstacleMatchError, ValueError) as exc:  # matched at write; the graph changed
                 log.warning("obstacle %s no longer applies to this graph: %s", row.id, exc)
                 continue
             self.remember(row.id, row.version, match)
             items.append((row.id, match, effect))
-            ends = np.concatenate((g.tail[match.edges], g.head[match.edges], match.nodes))
-            x, y = frame.project(g.node["lon"][ends], g.node["lat"][ends])
-            infos[row.id] = ActiveObstacle.of(
-                row.id, row.version, row.reason, row.effect, match.edges,
-                np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), effect, match,
+            new.append((row, match, effect))
+        # where the new ones lie, found for all at once (an import's thousands)
+        ends = placed_ends(self.router.graph, self.router.index.frame, [m for _, m, _ in new])
+        for i, (row, match, effect) in enumerate(new):
+            x, y = ends.of(i)
+            described[row.id] = ActiveObstacle(
+                row.id, row.version, row.reason, row.effect, match.edges, x, y, ends.circles[i],
+                effect, match,
             )  # fmt: skip
+        infos = {oid: described[oid] for oid, _, _ in items}  # in the order applied
         self.overlay.apply(items)
         self.reloads += 1
         placed = WalkerObstacles.of(list(infos.values()))

@@ -34,11 +34,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from accessibility_rules.registry import patchable_attributes
-from graphs.arrays import concat_ranges
 from graphs.model import CompiledGraph
 from routing.obstacles.delta import Delta, plan_delta
 from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import ObstacleMatch
+from routing.obstacles.meetings import Meetings
 from routing.obstacles.patching import Copies, Placed, Targets, reset, write_effect
 from routing.walking import MEETS_FROM_TAIL, MEETS_THROUGH, MEETS_WALKED
 
@@ -90,10 +90,7 @@ class ObstacleOverlay:
             arr.setflags(write=False)  # shared with the live graph when unpatched: never written
         self._edge_is_elevator = np.asarray(graph.edge["is_elevator"], dtype=bool)
         self._node_is_elevator = np.asarray(graph.node["is_elevator"], dtype=bool)
-        in_order = np.argsort(graph.head, kind="stable").astype(np.int64)
-        self._in_order = in_order
-        self._in_first = np.zeros(self._node_count + 1, dtype=np.int64)
-        np.cumsum(np.bincount(graph.head, minlength=self._node_count), out=self._in_first[1:])
+        self._meet = Meetings(graph)
         self._lock = threading.Lock()
         self._pristine_now = True  # the router's graph holds the arrays as mapped
         # (ids, the edges each obstacle changes concatenated, index into ids of each, the
@@ -153,24 +150,6 @@ class ObstacleOverlay:
                 f"obstacle {oid!r} was matched on another graph: its ids are out of range"
             )
 
-    def _entering(self, nodes: np.ndarray) -> np.ndarray:
-        """Edges whose head is one of ``nodes`` (they carry the node's kerb, barrier …)."""
-        if not nodes.size:  # most obstacles have no such nodes: no numpy calls for them
-            return _NO_IDS
-        if nodes.size == 1:  # a point on a node: one range, no concat_ranges
-            v = int(nodes[0])
-            return self._in_order[int(self._in_first[v]) : int(self._in_first[v + 1])].copy()
-        return self._in_order[concat_ranges(self._in_first[nodes], self._in_first[nodes + 1])]
-
-    def _leaving(self, nodes: np.ndarray) -> np.ndarray:
-        if not nodes.size:
-            return _NO_IDS
-        first_out = self.router.graph.first_out
-        if nodes.size == 1:
-            v = int(nodes[0])
-            return np.arange(int(first_out[v]), int(first_out[v + 1]), dtype=np.int64)
-        return concat_ranges(first_out[nodes], first_out[nodes + 1])
-
     def _reach(self, matches: Sequence[ObstacleMatch]) -> np.ndarray:
         """Every edge whose derived rows obstacles matched at ``matches`` can change: the edges
         matched, and the edges entering or leaving the nodes matched (a superset of what
@@ -178,25 +157,31 @@ class ObstacleOverlay:
         no_ids = np.zeros(0, dtype=np.int64)
         edges = np.concatenate([no_ids, *(m.edges for m in matches)])
         nodes = np.unique(np.concatenate([no_ids, *(m.nodes for m in matches)]))
-        return np.unique(np.concatenate((edges, self._entering(nodes), self._leaving(nodes))))
+        return np.unique(
+            np.concatenate((edges, self._meet.entering(nodes), self._meet.leaving(nodes)))
+        )
 
     def _targets(self, match: ObstacleMatch, fx: ObstacleEffect) -> Targets:
         """What ``fx`` at ``match`` writes and where a walk meets it (no array touched):
         :meth:`_patch` writes by it, :meth:`changed_edges` only reads it."""
+        # (every set below is the match's ids or a part of them, which are sorted and unique:
+        # the union of two is the larger one, no np.union1d, ~8 µs each, 10,000 at an import)
         ids_e, ids_n = match.edges, match.nodes
         node_level = match.is_point and ids_n.size > 0
         closed_e = ids_e if fx.closed else _NO_IDS
         closed_n = ids_n if fx.closed and node_level else _NO_IDS
-        if fx.elevator_out_of_service:
+        if fx.elevator_out_of_service and not fx.closed:
             lift_e = ids_e[self._edge_is_elevator[ids_e]]
             lift_n = ids_n[self._node_is_elevator[ids_n]]
             if not (lift_e.size or lift_n.size):
                 lift_e = ids_e
-            closed_e, closed_n = np.union1d(closed_e, lift_e), np.union1d(closed_n, lift_n)
+            closed_e, closed_n = lift_e, lift_n
+        elif fx.elevator_out_of_service and not node_level:  # closed: all its edges already,
+            closed_n = ids_n[self._node_is_elevator[ids_n]]  # its elevator nodes too
         along = closed_e  # edge attributes changed
         others = (fx.width_m, fx.surface, fx.smoothness, fx.step_count, fx.wheelchair)
         if any(x is not None for x in others):
-            along = np.union1d(along, ids_e)
+            along = ids_e
         kerb = fx.kerb_height_cm is not None
         return Targets(
             along, closed_e, closed_n,
@@ -205,36 +190,23 @@ class ObstacleOverlay:
             node_level,
         )  # fmt: skip
 
-    def _met(self, at: Targets) -> tuple[np.ndarray, np.ndarray]:
-        """The directed edges where a walk meets what :meth:`_targets` found, each with the
-        ``MEETS_*`` bits a piece on it must have (along an edge where walked; a closed node
-        where the walk passes it; a kerb, on the node or on the way, where it goes on past the
-        head)."""
-        parts = (
-            (at.along, MEETS_WALKED),
-            (self._entering(at.closed_nodes), MEETS_WALKED | MEETS_THROUGH),
-            (self._leaving(at.closed_nodes), MEETS_WALKED | MEETS_FROM_TAIL),
-            (self._entering(at.kerb_nodes), MEETS_THROUGH),
-            (at.kerb_edges, MEETS_THROUGH),
-        )
-        found = [(ids, m) for ids, m in parts if ids.size]
-        if len(found) <= 1:  # most obstacles: one kind of meeting, or none
-            ids, m = found[0] if found else (_NO_IDS, 0)
-            return ids, np.full(ids.size, m, dtype=np.int64)
-        return (
-            np.concatenate([ids for ids, _ in found]),
-            np.repeat(np.asarray([m for _, m in found]), [ids.size for ids, _ in found]),
-        )
-
-    def _place(self, oid: str, match: ObstacleMatch, fx: ObstacleEffect) -> Placed:
-        """Where ``fx`` at ``match`` goes: as placed before while both are the same objects (a
-        reload passes the applied ones' match and effect again as they were: with 3,000
-        obstacles, placing them all anew was 100 of 120 ms a write), else found now."""
-        known = self._placed.get(oid)
-        if known is None or known.match is not match or known.effect is not fx:
-            at = self._targets(match, fx)
-            known = Placed(match, fx, at, self._met(at))
-        return known
+    def _place_all(self, items: Sequence[_ActiveObstacle]) -> list[Placed]:
+        """Where each of ``items`` goes: as placed before while its match and effect are the
+        same objects (a reload passes the applied ones' again as they were: with 3,000
+        obstacles, placing them all anew was 100 of 120 ms a write), else found now, the
+        meetings of all new ones together (an import's thousands: :meth:`Meetings.of_many`)."""
+        out: list[Placed | None] = []
+        new: list[tuple[int, ObstacleMatch, ObstacleEffect, Targets]] = []
+        for oid, match, fx in items:
+            known = self._placed.get(oid)
+            if known is None or known.match is not match or known.effect is not fx:
+                new.append((len(out), match, fx, self._targets(match, fx)))
+                known = None
+            out.append(known)
+        met = self._meet.of_many([at for _, _, _, at in new])
+        for (i, match, fx, at), meets in zip(new, met, strict=True):
+            out[i] = Placed(match, fx, at, meets)
+        return [p for p in out if p is not None]
 
     def _patch(
         self, items: list[_ActiveObstacle]
@@ -249,8 +221,8 @@ class ObstacleOverlay:
         affected: list[tuple[np.ndarray, np.ndarray]] = []
         placed: dict[str, Placed] = {}
         copies, node_copies = Copies(edge, self._pristine_edge), Copies(node, self._pristine_node)
-        for oid, match, fx in items:
-            known = placed[oid] = self._place(oid, match, fx)
+        for (oid, _, _), known in zip(items, self._place_all(items), strict=True):
+            placed[oid] = known
             write_effect(known, copies, node_copies)
             affected.append(known.met)
         self._placed = placed
@@ -281,8 +253,8 @@ class ObstacleOverlay:
         placed = dict(self._placed)
         for oid in delta.gone_ids:
             del placed[oid]
-        for oid, match, fx in delta.changed:
-            placed[oid] = self._place(oid, match, fx)
+        for (oid, _, _), known in zip(delta.changed, self._place_all(delta.changed), strict=True):
+            placed[oid] = known
         copies = Copies(edge, self._pristine_edge, keep_edges)
         node_copies = Copies(node, self._pristine_node, keep_nodes)
         for position in delta.rewrite.tolist():
@@ -297,7 +269,7 @@ class ObstacleOverlay:
         drawn as a line that runs along no path (across a road at a crossing node) closes
         nothing. Raises like :meth:`apply` for a match made on another graph."""
         self._check_one(0, ("", match, effect))
-        return np.unique(self._met(self._targets(match, effect))[0])
+        return np.unique(self._meet.of(self._targets(match, effect))[0])
 
     def pristine_graph(self) -> CompiledGraph:
         """The router's graph as it is without any obstacle (a view sharing the arrays)."""

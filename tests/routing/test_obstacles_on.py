@@ -53,25 +53,3 @@ def test_obstacles_on_a_walk_are_the_rows_it_meets(
         overlay, edges, meets if with_bits else []
     )
     assert overlay.obstacles_on(np.asarray(edges, dtype=np.int64)) == _reference(overlay, edges, [])
-
-
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(data=st.data())
-def test_edges_into_and_out_of_nodes_are_read_off_the_graph(
-    centre_graph_dir: Path, data: st.DataObject
-) -> None:
-    """``_entering`` / ``_leaving`` of no, one or several nodes (one node: a slice, several:
-    ranges concatenated) against the graph's heads and tails read one by one."""
-    router = Router(load_graph(centre_graph_dir))
-    overlay, g = ObstacleOverlay(router), router.graph
-    nodes = np.asarray(
-        data.draw(st.lists(st.integers(0, g.node_count - 1), max_size=4, unique=True)),
-        dtype=np.int64,
-    )
-    into = [e for v in nodes.tolist() for e in np.flatnonzero(g.head == v).tolist()]
-    out = [e for v in nodes.tolist() for e in np.flatnonzero(g.tail == v).tolist()]
-    assert overlay._entering(nodes).tolist() == into
-    assert overlay._leaving(nodes).tolist() == out
-    assert overlay._entering(nodes).dtype == overlay._leaving(nodes).dtype == np.int64
