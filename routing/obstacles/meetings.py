@@ -95,9 +95,9 @@ class Meetings:
 
     def of_many(self, targets: Sequence[Targets]) -> list[Met]:
         """:meth:`of` of every ``targets``, found together: per obstacle views of two shared
-        read-only arrays (the same values and order as one by one)."""
-        if not targets:
-            return []
+        read-only arrays (the same values and order as one by one; one alone: :meth:`of`)."""
+        if len(targets) <= 1:  # a write's one: its few calls, not the joining's some twenty
+            return [self.of(at) for at in targets]
         kinds = [
             self._joined([t.along for t in targets], None),
             self._joined([t.closed_nodes for t in targets], self._into),
