@@ -427,6 +427,42 @@ def base_worktree(rev: str) -> Iterator[Path]:
         )
 
 
+def database_copy(source: Path, target: Path) -> Path:
+    """``source`` (an SQLite file) copied to ``target``, its schema brought down to the newest
+    revision the running code knows when it is newer (so a benchmark's database, made by this
+    tree, also opens for an older commit's side of ``compare_commits.py``,
+    ``compare_answers.py``: an older server refuses a revision it has no script for). The
+    downgrade runs this repository's migrations, which have every revision, in a process of
+    their own (the running code may be the older commit's); a schema the code knows is left as
+    it is (the server upgrades it at start)."""
+    import sqlite3
+
+    from alembic.script import ScriptDirectory
+
+    from api.db.session import MIGRATIONS_DIR  # the running code's (maybe the base's)
+
+    shutil.copyfile(source, target)
+    with contextlib.closing(sqlite3.connect(target)) as db:
+        (stored,) = db.execute("SELECT version_num FROM alembic_version").fetchone()
+    scripts = ScriptDirectory(str(MIGRATIONS_DIR))
+    known = {s.revision for s in scripts.walk_revisions()}
+    if stored in known:
+        return target
+    head = scripts.get_current_head()
+    down = (
+        "import sys; from alembic import command; from api.db.session import alembic_config, "
+        "make_engine; command.downgrade(alembic_config(make_engine(sys.argv[1])), sys.argv[2])"
+    )
+    done = subprocess.run(  # (in this repository: ``-c`` puts the working folder first)
+        [sys.executable, "-c", down, f"sqlite:///{target.resolve()}", str(head)],
+        cwd=REPO, env=os.environ | {"PYTHONPATH": str(REPO)}, capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode != 0:
+        sys.exit(f"bringing {target} down to schema {head} failed:\n{done.stderr[-2000:]}")
+    print(f"{target.name}: schema {stored} brought down to {head} for this code", file=sys.stderr)
+    return target
+
+
 # ------------------------------------------------------------------- two sides of one switch
 
 

@@ -61,7 +61,6 @@ import json
 import math
 import os
 import platform
-import shutil
 import signal
 import subprocess
 import sys
@@ -84,6 +83,7 @@ from _support import (
     cpu_seconds,
     cpu_shares,
     create_staff_key,
+    database_copy,
     load_client,
     server_latency,
     worker_pids,
@@ -699,7 +699,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--database-url", help="database (default: a temporary SQLite file)")
     p.add_argument(
         "--database-copy", type=Path, metavar="FILE",
-        help="start the temporary SQLite database as a copy of FILE (e.g. N obstacles active)",
+        help="start the temporary SQLite database as a copy of FILE (e.g. N obstacles active; "
+        "its schema brought down to what the code knows, for an older commit)",
     )  # fmt: skip
     p.add_argument("--duration", type=float, default=15.0, help="seconds per phase")
     p.add_argument("--burst", type=int, default=50, help="far-away requests in the burst")
@@ -726,8 +727,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench_load_") as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'load.db'}"
-        if args.database_copy:  # each run from the same obstacles (the run writes and kills)
-            shutil.copyfile(args.database_copy, Path(tmp) / "load.db")
+        if args.database_copy:  # each run from the same obstacles (the run writes and kills),
+            database_copy(args.database_copy, Path(tmp) / "load.db")  # an older side's schema
         key = create_staff_key(url, "bench_load")
         headers = {"Authorization": f"Bearer {key}"}
         server = Server(graph_path, workers=WORKERS, env={"STUFENLOS_DATABASE_URL": url})

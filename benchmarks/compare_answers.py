@@ -21,7 +21,8 @@ Run::
 ``--dump OUT`` only writes this tree's answers (one JSON line per request) to ``OUT``: what
 each side runs. ``--database FILE`` (an SQLite file, e.g. one holding thousands of obstacles,
 as ``bench_reload.py`` and ``bench_map_reads.py`` import them) is copied for each side instead
-of an empty database: the answers then pass and avoid its active obstacles.
+of an empty database: the answers then pass and avoid its active obstacles. A copy for an
+older commit is migrated down to the schema it knows (``_support.database_copy``).
 """
 
 from __future__ import annotations
@@ -30,14 +31,13 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from _support import base_worktree, graph_dir
+from _support import base_worktree, database_copy, graph_dir
 from bench_api import make_requests
 
 HERE = Path(__file__).resolve().parent.parent
@@ -78,8 +78,8 @@ def dump(out: Path, count: int, seed: int, database: Path | None = None) -> None
         from api.routes.routing import plan  # type: ignore[no-redef,attr-defined]
 
     folder = Path(tempfile.mkdtemp(prefix="stufenlos-answers-"))
-    if database is not None:  # a copy: the app stores the matches it makes at start
-        shutil.copyfile(database, folder / "a.db")
+    if database is not None:  # a copy: the app stores the matches it makes at start (its
+        database_copy(database, folder / "a.db")  # schema as this side's code knows it)
     settings = Settings(graph_dir=graph_dir(None), database_url=f"sqlite:///{folder / 'a.db'}")
     bodies = requests(settings.graph_dir, count, seed)
     app = preload_app(settings)  # as ``stufenlos serve`` loads it, before forking
