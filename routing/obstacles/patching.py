@@ -36,8 +36,8 @@ class Targets(NamedTuple):
 
 
 class Placed(NamedTuple):
-    """One obstacle's :class:`Targets` and where a walk meets them (the overlay's ``_met``),
-    and the match and effect they were found for."""
+    """One obstacle's :class:`Targets` and where a walk meets them
+    (:mod:`routing.obstacles.meetings`), and the match and effect they were found for."""
 
     match: ObstacleMatch
     effect: ObstacleEffect
