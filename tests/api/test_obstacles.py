@@ -162,19 +162,33 @@ def new_database(
         return
     if postgres_admin is None:
         pytest.skip(POSTGRES_MISSING)
-    from sqlalchemy import text
-
     schemas: list[str] = []
 
     def make() -> str:
-        schema = f"t_{uuid.uuid4().hex[:16]}"
-        with postgres_admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url, schema = new_schema(postgres_admin)
         schemas.append(schema)
-        url = postgres_admin.url.update_query_dict({"options": f"-csearch_path={schema}"})
-        return url.render_as_string(hide_password=False)
+        return url
 
     yield make
+    drop_schemas(postgres_admin, schemas)
+
+
+def new_schema(postgres_admin: Any) -> tuple[str, str]:
+    """A new, empty schema in the test PostgreSQL database: the URL of a database whose
+    ``search_path`` is it, and its name (for :func:`drop_schemas`)."""
+    from sqlalchemy import text
+
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with postgres_admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = postgres_admin.url.update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False), schema
+
+
+def drop_schemas(postgres_admin: Any, schemas: list[str]) -> None:
+    """Drop the schemas :func:`new_schema` made, with everything in them."""
+    from sqlalchemy import text
+
     with postgres_admin.connect() as conn:
         for schema in schemas:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))

@@ -6,10 +6,14 @@ schema allows, invalid ones that must be rejected), once without a key and once 
 no 5xx, every status documented, the documented content type, the body and headers valid against
 the documented schema, invalid data rejected with a 4xx, valid data accepted.
 
-The app runs on the centre extract with a database of its own (a temporary SQLite file), so the
-obstacles and reports the fuzzer writes never reach other tests. Examples are few and
-derandomised: the whole file takes well under a minute.
+The app runs on the centre extract with a database of its own, so the obstacles and reports the
+fuzzer writes never reach other tests: a temporary SQLite file, and a schema of the test
+PostgreSQL database when one is configured (``.ci/run`` starts one: the NUL bytes and integer
+overflows found there were PostgreSQL's own). Examples are few and derandomised: the whole file
+takes about a minute.
 """
+
+# ruff: noqa: F811  (the fixture of test_obstacles.py, imported by name, is a parameter here)
 
 from __future__ import annotations
 
@@ -27,6 +31,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 
 from api.obstacles.schemas import RESERVED_IDS
+from tests.api.test_obstacles import (  # noqa: F401  (fixture)
+    POSTGRES_MISSING,
+    drop_schemas,
+    new_schema,
+    postgres_admin,
+)
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
@@ -34,29 +44,45 @@ pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 MAX_EXAMPLES = 12
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def fuzzed_app(
-    centre_graph_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    centre_graph_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_admin: Any,
 ) -> Iterator[tuple[FastAPI, str]]:
-    """The started app on the centre graph, its own SQLite database, and an admin key."""
+    """The started app on the centre graph, a database of its own (a temporary SQLite file,
+    or a schema of the test PostgreSQL database, dropped afterwards) and an admin key."""
     from api.app import create_app
     from api.auth import create_key
     from api.settings import Settings
 
-    database = tmp_path_factory.mktemp("schemathesis-db") / "stufenlos.db"
+    folder = tmp_path_factory.mktemp("schemathesis-db")
+    schemas: list[str] = []
+    if request.param == "sqlite":
+        url = f"sqlite:///{folder / 'stufenlos.db'}"
+    elif postgres_admin is None:
+        pytest.skip(POSTGRES_MISSING)
+    else:
+        url, schema = new_schema(postgres_admin)
+        schemas.append(schema)
     app = create_app(
         Settings(
             graph_dir=centre_graph_dir,
-            database_url=f"sqlite:///{database}",
+            database_url=url,
             # benchmark runs the fuzzer starts stay tiny and out of the developer's cache
-            bench_dir=database.parent / "bench",
+            bench_dir=folder / "bench",
             max_bench_pairs=3,
             max_priority_trips=20,
         )
     )
-    with TestClient(app):  # runs the lifespan: graph, obstacle database, live overlay
-        _, key = create_key(app.state.db, "schemathesis (admin)", "admin")
-        yield app, key
+    try:
+        with TestClient(app):  # runs the lifespan: graph, obstacle database, live overlay
+            _, key = create_key(app.state.db, "schemathesis (admin)", "admin")
+            yield app, key
+    finally:
+        if schemas:
+            drop_schemas(postgres_admin, schemas)
 
 
 @pytest.fixture(scope="module")
