@@ -24,7 +24,7 @@ from graphs.model import CompiledGraph
 from routing.obstacles.matching import ObstacleMatch
 from routing.snapping import LocalFrame
 
-__all__ = ["PlacedEnds", "circles", "placed_ends"]
+__all__ = ["NO_CIRCLE", "PlacedEnds", "circles", "placed_ends"]
 
 #: The circle of an obstacle without ends: radius −1, near no route.
 NO_CIRCLE = (0.0, 0.0, -1.0)
