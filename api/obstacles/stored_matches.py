@@ -145,10 +145,13 @@ def read_matches(
         for ids in id_chunks(versions)
         for row in reader.execute(_STORED, {"key": key, "ids": ids}).all()
     ]
-    found: dict[tuple[str, int], ObstacleMatch] = {}
-    for oid, version, geometry_type, edges, nodes in rows:
-        if versions.get(oid) == version:
-            found[(oid, version)] = ObstacleMatch(
-                np.frombuffer(edges, dtype=_IDS), np.frombuffer(nodes, dtype=_IDS), geometry_type
-            )
-    return found
+    rows = [row for row in rows if versions.get(row[0]) == row[1]]
+    # (made together: ObstacleMatch.joined, ~1 µs a match against ~9 one by one)
+    matches = ObstacleMatch.joined(
+        np.frombuffer(b"".join([row[3] for row in rows]), dtype=_IDS),
+        [len(row[3]) // _IDS.itemsize for row in rows],
+        np.frombuffer(b"".join([row[4] for row in rows]), dtype=_IDS),
+        [len(row[4]) // _IDS.itemsize for row in rows],
+        [row[2] for row in rows],
+    )
+    return {(row[0], row[1]): match for row, match in zip(rows, matches, strict=True)}
