@@ -127,6 +127,8 @@ class ObstacleMatch:
         ~8 µs a match; here the ids are copied once and checked for all at once, and a match
         whose ids rise already (sorted, unique: as stored) holds read-only views of the copy;
         any other is made by the constructor."""
+        if not len(edge_counts) == len(node_counts) == len(geometry_types):
+            raise ValueError("one count of edges, one of nodes and one type per match")
         e_ids, e_start, e_ok = _joined_ids(edges, edge_counts)
         n_ids, n_start, n_ok = _joined_ids(nodes, node_counts)
         out = []

@@ -46,6 +46,8 @@ def test_joined_matches_are_the_constructors(
         assert match.is_point == one.is_point
 
 
-def test_ids_that_do_not_add_up_to_the_counts_are_refused() -> None:
+def test_counts_that_do_not_fit_the_ids_or_the_types_are_refused() -> None:
     with pytest.raises(ValueError, match="ids for parts"):
         ObstacleMatch.joined(np.arange(3), [2], np.arange(0), [0], ["Point"])
+    with pytest.raises(ValueError, match="one type per match"):
+        ObstacleMatch.joined(np.arange(2), [2], np.arange(0), [0], ["Point", "Point"])
