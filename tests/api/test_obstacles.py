@@ -44,7 +44,8 @@ pytestmark = pytest.mark.realdata
 
 POSTGRES_ENV = "STUFENLOS_TEST_POSTGRES_URL"
 POSTGRES_MISSING = (
-    "STUFENLOS_TEST_POSTGRES_URL not set: .ci/run installs and starts PostgreSQL and sets it"
+    "no PostgreSQL server (STUFENLOS_TEST_POSTGRES_URL not set): .ci/run installs Debian's "
+    "postgresql package, starts a throw-away server and sets it (.ci/postgres.sh)"
 )
 ORIGIN = {"lat": 49.4447, "lon": 7.7690}  # Am Altenhof, near the Stiftskirche
 DESTINATION = {"lat": 49.4390, "lon": 7.7640}  # Pirmasenser Straße
