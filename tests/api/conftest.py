@@ -7,6 +7,7 @@ per session from ``../shared/data``; the tests skip with a clear reason when the
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,18 @@ import pytest
 from fastapi.testclient import TestClient
 
 import api.fastpath
+from tests.api.support import (
+    POSTGRES_ENV,
+    POSTGRES_MISSING,
+    T0,
+    FakeClock,
+    drop_schemas,
+    make_keys,
+    new_schema,
+    passes_near,
+    point_on,
+    route,
+)
 
 
 @pytest.fixture(scope="session")
@@ -82,3 +95,113 @@ def access_log() -> Iterator[AccessLines]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+
+
+# ------------------------------------------- databases of the obstacle and report tests
+# Each test that asks for ``database_url`` runs once on SQLite and once on PostgreSQL (skipped
+# with the reason when no server is configured); helpers in ``tests/api/support.py``.
+
+
+@pytest.fixture(scope="module")
+def postgres_admin() -> Iterator[Any]:
+    """An engine on the test PostgreSQL database (None when it is not configured)."""
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        yield None
+        return
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_database(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_admin: Any
+) -> Iterator[Callable[[], str]]:
+    """``new_database()``: the URL of a new, empty database of this test's kind.
+
+    SQLite: a file in the test's temporary folder. PostgreSQL: a schema of its own in the test
+    database (``search_path`` set through the URL), dropped after the test.
+    """
+    if request.param == "sqlite":
+        counter = iter(range(1000))
+        yield lambda: f"sqlite:///{tmp_path / f'db{next(counter)}.sqlite'}"
+        return
+    if postgres_admin is None:
+        pytest.skip(POSTGRES_MISSING)
+    schemas: list[str] = []
+
+    def make() -> str:
+        url, schema = new_schema(postgres_admin)
+        schemas.append(schema)
+        return url
+
+    yield make
+    drop_schemas(postgres_admin, schemas)
+
+
+@pytest.fixture
+def database_url(new_database: Callable[[], str]) -> str:
+    """This test's database (SQLite file or PostgreSQL schema), migrated."""
+    from api.db.session import make_engine, upgrade
+
+    url = new_database()
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def keys(database_url: str) -> dict[str, dict[str, str]]:
+    return make_keys(database_url)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(T0)
+
+
+@pytest.fixture
+def start_app(centre_graph_dir: Path, clock: FakeClock) -> Iterator[Callable[..., TestClient]]:
+    """``start_app(url, **settings)``: a started app (lifespan run) on the centre graph."""
+    from api.app import create_app
+    from api.settings import Settings
+
+    started: list[TestClient] = []
+
+    def start(url: str, **settings: Any) -> TestClient:
+        app = create_app(Settings(graph_dir=centre_graph_dir, database_url=url, **settings))
+        app.state.clock = clock
+        client = TestClient(app)
+        client.__enter__()
+        started.append(client)
+        return client
+
+    yield start
+    for client in reversed(started):
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def baseline(
+    centre_graph_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, dict[str, Any]]:
+    """Routes of the map without obstacles (wheelchair and walk)."""
+    from api.app import create_app
+    from api.settings import Settings
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('baseline') / 'empty.sqlite'}"
+    app = create_app(Settings(graph_dir=centre_graph_dir, database_url=url))
+    with TestClient(app) as c:
+        return {"wheelchair": route(c, "wheelchair"), "walk": route(c, "walk")}
+
+
+@pytest.fixture
+def on_route(baseline: dict[str, dict[str, Any]]) -> list[float]:
+    """A point on a path that both the wheelchair and the walking route use."""
+    point = point_on(baseline["wheelchair"])
+    assert passes_near(baseline["walk"], point)
+    return point

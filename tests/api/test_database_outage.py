@@ -7,11 +7,10 @@ one. Both databases. (Measured against a real PostgreSQL server stopped and star
 ``stufenlos serve``: the note of issue 11, 2026-12-06.)
 """
 
-# ruff: noqa: F811  (the fixtures of test_obstacles.py, imported by name, are parameters here)
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -19,23 +18,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
 from api.obstacles.live import LiveObstacles
-from tests.api.test_balance import wait_for
-from tests.api.test_obstacles import (  # noqa: F401  (fixtures)
+from tests.api.support import (
     FakeClock,
     assert_error,
-    baseline,
-    client,
-    clock,
-    database_url,
-    keys,
-    new_database,
     obstacle_body,
-    on_route,
     passes_near,
-    postgres_admin,
     route,
-    start_app,
 )
+from tests.api.test_balance import wait_for
 
 
 class Outage:
@@ -64,6 +54,12 @@ class Outage:
 
     def close(self) -> None:
         event.remove(self.engine, "do_connect", self._connect)
+
+
+@pytest.fixture
+def client(start_app: Callable[..., TestClient], database_url: str) -> TestClient:
+    """A started app on this test's database (not the session's shared client)."""
+    return start_app(database_url)
 
 
 @pytest.fixture

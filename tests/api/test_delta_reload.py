@@ -7,7 +7,6 @@ creation times, an overwrite, a deletion, a citizen's report accepted); another 
 and is compared with a :class:`LiveObstacles` on a fresh router that reads every row. After its
 first load, the worker never reads every row again.
 """
-# ruff: noqa: F811  (the fixtures of test_obstacles.py, imported by name, are parameters here)
 
 from __future__ import annotations
 
@@ -24,18 +23,10 @@ from api.obstacles.live import LiveObstacles
 from graphs.store import load_graph
 from routing.engine import Router
 from routing.obstacles.overlay import EDGE_PATCHED_ATTRIBUTES, NODE_PATCHED_ATTRIBUTES
-from tests.api.test_obstacles import (  # noqa: F401  (fixtures)
+from tests.api.support import (
     FakeClock,
-    baseline,
-    clock,
-    database_url,
-    keys,
-    new_database,
     obstacle_body,
-    on_route,
     point_on,
-    postgres_admin,
-    start_app,
 )
 from tests.routing.test_overlay_delta import assert_same
 

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from accessibility_rules.profile import preset_names
 from api.schemas import RouteOut
 from tests.api.serving import app_state
+from tests.api.support import assert_error
 
 pytestmark = pytest.mark.realdata
 
@@ -44,7 +45,6 @@ PRESETS = [
     "stroller", "walk", "wheelchair",
 ]  # fmt: skip
 ATTRIBUTION = "© OpenStreetMap contributors"
-ERROR_KEYS = {"code", "message", "details"}
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -53,21 +53,6 @@ ERROR_KEYS = {"code", "message", "details"}
 def route_body(**fields: Any) -> dict[str, Any]:
     """A POST /routes body from ORIGIN to DESTINATION with ``fields`` added or replaced."""
     return {"origin": ORIGIN, "destination": DESTINATION} | fields
-
-
-def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    """The response is the API's single error shape with this status and code; no traceback."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == ERROR_KEYS, body
-    assert body["code"] == code, body
-    assert isinstance(body["message"], str)
-    assert body["message"].strip()
-    assert isinstance(body["details"], dict)
-    assert "Traceback" not in response.text
-    assert 'File "' not in response.text
-    return body
 
 
 def haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:

@@ -2,7 +2,7 @@
 configured proxies, the head-read timeout and connection bound, security headers, local /docs.
 
 The rate-limit tests run on SQLite and on PostgreSQL (the ``database_url`` fixture of
-``test_obstacles``; PostgreSQL when ``STUFENLOS_TEST_POSTGRES_URL`` is set, see ``.ci/postgres.sh``).
+``tests/api/conftest.py``; PostgreSQL when ``STUFENLOS_TEST_POSTGRES_URL`` is set, see ``.ci/postgres.sh``).
 """
 
 from __future__ import annotations
@@ -23,18 +23,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api import test_obstacles as _obstacles
 from tests.api.conftest import AccessLines
 from tests.api.serving import threaded_server
-
-# the database fixtures (SQLite and PostgreSQL) of the obstacle tests
-postgres_admin = _obstacles.postgres_admin
-new_database = _obstacles.new_database
-database_url = _obstacles.database_url
-clock = _obstacles.clock
-start_app = _obstacles.start_app
-baseline = _obstacles.baseline
-on_route = _obstacles.on_route
 
 HOST = "127.0.0.1"
 HEADER_TIMEOUT_S = 1.0

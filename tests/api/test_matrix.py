@@ -26,11 +26,11 @@ from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
 from routing.matrix import _tree_sums, cost_matrix, matrix_steps
 from routing.report import build_route
 from testers.pairs import PointSampler
+from tests.api.support import assert_error
 
 pytestmark = pytest.mark.realdata
 
 REL = 1e-9
-ERROR_KEYS = {"code", "message", "details"}
 FAR_AWAY = {"lat": 49.30, "lon": 7.77}  # ~15 km south of the centre extract
 
 
@@ -64,16 +64,6 @@ def single(router: Router, a: tuple[float, float], b: tuple[float, float], profi
     except NoRouteError:
         return math.inf, None
     return path.cost_s, build_route(router.graph, router.report_table(), prof, metric.weights, path, None)  # fmt: skip
-
-
-def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == ERROR_KEYS, body
-    assert body["code"] == code, body
-    assert body["message"].strip()
-    assert "Traceback" not in response.text
-    return body
 
 
 # ------------------------------------------------------------------------- the computation

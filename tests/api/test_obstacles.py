@@ -12,13 +12,11 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import os
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,250 +37,30 @@ from routing.engine import Router
 from routing.metric import Metric
 from routing.walking import MEETS_WALKED
 from tests.api.serving import app_state
+from tests.api.support import (
+    DESTINATION,
+    ORIGIN,
+    FakeClock,
+    assert_error,
+    ids,
+    make_keys,
+    obstacle_body,
+    passes_near,
+    point_on,
+    route,
+)
 
 pytestmark = pytest.mark.realdata
 
-POSTGRES_ENV = "STUFENLOS_TEST_POSTGRES_URL"
-POSTGRES_MISSING = (
-    "no PostgreSQL server (STUFENLOS_TEST_POSTGRES_URL not set): .ci/run installs Debian's "
-    "postgresql package, starts a throw-away server and sets it (.ci/postgres.sh)"
-)
-ORIGIN = {"lat": 49.4447, "lon": 7.7690}  # Am Altenhof, near the Stiftskirche
-DESTINATION = {"lat": 49.4390, "lon": 7.7640}  # Pirmasenser Straße
-T0 = datetime(2024, 6, 3, 6, 0, tzinfo=UTC)  # 08:00 in Kaiserslautern (CEST)
-ERROR_KEYS = {"code", "message", "details"}
-
-
-# ------------------------------------------------------------------------------------ helpers
-
-
-class FakeClock:
-    """An injectable clock that tests move by hand (``app.state.clock``)."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    """The API's single error shape with this status and code."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == ERROR_KEYS, body
-    assert body["code"] == code, body
-    assert body["message"].strip()
-    assert "Traceback" not in response.text
-    return body
-
-
-def route(client: TestClient, profile: str = "wheelchair") -> dict[str, Any]:
-    """The first route from ORIGIN to DESTINATION for ``profile``."""
-    response = client.post(
-        "/routes",
-        json={"origin": ORIGIN, "destination": DESTINATION, "profile": {"name": profile}},
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["routes"][0]
-
-
-def ids(items: list[dict[str, Any]]) -> list[str]:
-    return [item["id"] for item in items]
-
-
-def longest_piece(route_body: dict[str, Any]) -> tuple[list[float], list[float]]:
-    """The two ends of the route's longest straight piece."""
-    coords = route_body["geometry"]["coordinates"]
-    i = max(range(len(coords) - 1), key=lambda k: math.dist(coords[k], coords[k + 1]))
-    return coords[i], coords[i + 1]
-
-
-def point_on(route_body: dict[str, Any], share: float = 0.5) -> list[float]:
-    """A point on the route's longest straight piece: on a path the route uses."""
-    (x1, y1), (x2, y2) = longest_piece(route_body)
-    return [round(x1 + share * (x2 - x1), 7), round(y1 + share * (y2 - y1), 7)]
-
-
-def passes_near(route_body: dict[str, Any], point: list[float], metres: float = 3.0) -> bool:
-    """Whether the route's line comes within ``metres`` of ``point``."""
-    kx = 111_320.0 * math.cos(math.radians(point[1]))
-    ky = 110_540.0
-    px, py = point[0] * kx, point[1] * ky
-    coords = [(c[0] * kx, c[1] * ky) for c in route_body["geometry"]["coordinates"]]
-    for (ax, ay), (bx, by) in itertools.pairwise(coords):
-        dx, dy = bx - ax, by - ay
-        t = 0.0 if dx == dy == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)))  # fmt: skip
-        if math.hypot(ax + t * dx - px, ay + t * dy - py) <= metres:
-            return True
-    return False
-
-
-def obstacle_body(point: list[float], **fields: Any) -> dict[str, Any]:
-    """A POST /obstacles body closing the path at ``point`` (fields replace the defaults)."""
-    body: dict[str, Any] = {
-        "geometry": {"type": "Point", "coordinates": point},
-        "effect": {"closed": True},
-        "reason": "Baustelle: Gehweg gesperrt",
-    }
-    return body | fields
-
 
 # ------------------------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture(scope="module")
-def postgres_admin() -> Iterator[Any]:
-    """An engine on the test PostgreSQL database (None when it is not configured)."""
-    url = os.environ.get(POSTGRES_ENV)
-    if not url:
-        yield None
-        return
-    from sqlalchemy import create_engine
-
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def new_database(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres_admin: Any
-) -> Iterator[Callable[[], str]]:
-    """``new_database()``: the URL of a new, empty database of this test's kind.
-
-    SQLite: a file in the test's temporary folder. PostgreSQL: a schema of its own in the test
-    database (``search_path`` set through the URL), dropped after the test.
-    """
-    if request.param == "sqlite":
-        counter = iter(range(1000))
-        yield lambda: f"sqlite:///{tmp_path / f'db{next(counter)}.sqlite'}"
-        return
-    if postgres_admin is None:
-        pytest.skip(POSTGRES_MISSING)
-    schemas: list[str] = []
-
-    def make() -> str:
-        url, schema = new_schema(postgres_admin)
-        schemas.append(schema)
-        return url
-
-    yield make
-    drop_schemas(postgres_admin, schemas)
-
-
-def new_schema(postgres_admin: Any) -> tuple[str, str]:
-    """A new, empty schema in the test PostgreSQL database: the URL of a database whose
-    ``search_path`` is it, and its name (for :func:`drop_schemas`)."""
-    from sqlalchemy import text
-
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    with postgres_admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = postgres_admin.url.update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False), schema
-
-
-def drop_schemas(postgres_admin: Any, schemas: list[str]) -> None:
-    """Drop the schemas :func:`new_schema` made, with everything in them."""
-    from sqlalchemy import text
-
-    with postgres_admin.connect() as conn:
-        for schema in schemas:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-
-
-@pytest.fixture
-def database_url(new_database: Callable[[], str]) -> str:
-    """This test's database (SQLite file or PostgreSQL schema), migrated."""
-    from api.db.session import make_engine, upgrade
-
-    url = new_database()
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    return url
-
-
-def make_keys(url: str) -> dict[str, dict[str, str]]:
-    """Headers of a staff key, an admin key, a revoked key and a made-up key."""
-    from api.auth import create_key, revoke_key
-    from api.db.session import make_engine, make_sessionmaker
-
-    engine = make_engine(url)
-    sessions = make_sessionmaker(engine)
-    _, staff = create_key(sessions, "Frau Weber (Tiefbauamt)", "staff")
-    _, admin = create_key(sessions, "Herr Kaya (Admin)", "admin")
-    revoked_row, revoked = create_key(sessions, "Ehemalige Praktikantin", "staff")
-    assert revoke_key(sessions, revoked_row.id)
-    engine.dispose()
-    return {
-        "staff": {"Authorization": f"Bearer {staff}"},
-        "admin": {"X-API-Key": admin},
-        "revoked": {"Authorization": f"Bearer {revoked}"},
-        "wrong": {"Authorization": "Bearer " + "x" * 43},
-    }
-
-
-@pytest.fixture
-def keys(database_url: str) -> dict[str, dict[str, str]]:
-    return make_keys(database_url)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(T0)
-
-
-@pytest.fixture
-def start_app(centre_graph_dir: Path, clock: FakeClock) -> Iterator[Callable[..., TestClient]]:
-    """``start_app(url, **settings)``: a started app (lifespan run) on the centre graph."""
-    from api.app import create_app
-    from api.settings import Settings
-
-    started: list[TestClient] = []
-
-    def start(url: str, **settings: Any) -> TestClient:
-        app = create_app(Settings(graph_dir=centre_graph_dir, database_url=url, **settings))
-        app.state.clock = clock
-        client = TestClient(app)
-        client.__enter__()
-        started.append(client)
-        return client
-
-    yield start
-    for client in reversed(started):
-        client.__exit__(None, None, None)
+# the database fixtures (``database_url``, ``keys``, ``start_app``, ...): tests/api/conftest.py
 
 
 @pytest.fixture
 def client(start_app: Callable[..., TestClient], database_url: str) -> TestClient:
+    """A started app on this test's database (not the session's shared client)."""
     return start_app(database_url)
-
-
-@pytest.fixture(scope="module")
-def baseline(
-    centre_graph_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, dict[str, Any]]:
-    """Routes of the map without obstacles (wheelchair and walk)."""
-    from api.app import create_app
-    from api.settings import Settings
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('baseline') / 'empty.sqlite'}"
-    app = create_app(Settings(graph_dir=centre_graph_dir, database_url=url))
-    with TestClient(app) as c:
-        return {"wheelchair": route(c, "wheelchair"), "walk": route(c, "walk")}
-
-
-@pytest.fixture
-def on_route(baseline: dict[str, dict[str, Any]]) -> list[float]:
-    """A point on a path that both the wheelchair and the walking route use."""
-    point = point_on(baseline["wheelchair"])
-    assert passes_near(baseline["walk"], point)
-    return point
 
 
 # ------------------------------------------------------------------------------- live effect

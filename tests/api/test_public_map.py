@@ -5,7 +5,6 @@ database, validated and encoded them; with 3,000 of them 136 ms of the worker's 
 call, and eight clients asking in a loop cut the routes of two workers from 192 to 17 per second.
 """
 
-# ruff: noqa: F811  (the fixtures of test_obstacles.py, imported by name, are parameters here)
 from __future__ import annotations
 
 import gzip
@@ -18,17 +17,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from api.obstacles.public_map import ActiveMap, etag_matches, public_feature
-from tests.api.test_obstacles import (  # noqa: F401  (fixtures)
+from tests.api.support import (
     FakeClock,
-    baseline,
-    clock,
-    database_url,
-    keys,
-    new_database,
     obstacle_body,
-    on_route,
-    postgres_admin,
-    start_app,
 )
 
 

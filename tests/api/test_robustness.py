@@ -1,6 +1,6 @@
 """Robustness of the obstacle and report API: what a schema-driven fuzzer and a hand-made battery
 found (issue 11), each as a test, on SQLite and on PostgreSQL (the ``database_url`` fixtures of
-``test_obstacles.py``; PostgreSQL needs ``STUFENLOS_TEST_POSTGRES_URL``).
+``tests/api/conftest.py``; PostgreSQL needs ``STUFENLOS_TEST_POSTGRES_URL``).
 
 Every bad input is a 4xx in the API's one error shape, never a 500: control characters (NUL
 breaks PostgreSQL) in any text, ids a URL cannot address, versions beyond a database integer,
@@ -8,8 +8,6 @@ times outside 2000-2100; imports neither accept such ids nor overwrite without t
 reports outside the area are refused; the key command line and the SQLite file's permissions;
 and the README's obstacle example keeps working.
 """
-
-# ruff: noqa: F811  (the fixtures of test_obstacles.py, imported by name, are parameters here)
 
 from __future__ import annotations
 
@@ -27,19 +25,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.test_obstacles import (  # noqa: F401  (fixtures)
+from tests.api.support import (
     FakeClock,
     assert_error,
-    baseline,
-    clock,
-    database_url,
-    keys,
     make_keys,
-    new_database,
     obstacle_body,
-    on_route,
-    postgres_admin,
-    start_app,
 )
 
 pytestmark = pytest.mark.realdata
@@ -590,7 +580,7 @@ def test_a_closure_on_the_endpoints_edge_is_always_named(
     must walk a piece of the closed edge; the closure is then *passed* (verdict ``no``, and
     ``ends_short`` names the nearest ends the closure leaves open), not avoided. This pins that
     it is named, once, and never silently missing from both lists."""
-    from tests.api.test_obstacles import DESTINATION, point_on
+    from tests.api.support import DESTINATION, point_on
 
     closure = point_on(baseline["wheelchair"], 0.5)
     oid = create(api, keys["staff"], obstacle_body(closure))["id"]

@@ -13,8 +13,6 @@ overflows found there were PostgreSQL's own). Examples are few and derandomised:
 takes about a minute.
 """
 
-# ruff: noqa: F811  (the fixture of test_obstacles.py, imported by name, is a parameter here)
-
 from __future__ import annotations
 
 import json
@@ -31,11 +29,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 
 from api.obstacles.schemas import RESERVED_IDS
-from tests.api.test_obstacles import (  # noqa: F401  (fixture)
+from tests.api.support import (
     POSTGRES_MISSING,
     drop_schemas,
     new_schema,
-    postgres_admin,
 )
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]

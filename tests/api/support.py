@@ -1,0 +1,148 @@
+"""What the API tests share: the API's one error shape, and for the tests of obstacles, reports
+and their database the trip on the centre graph, a clock the tests move by hand, route helpers,
+and new databases (a SQLite file or a PostgreSQL schema of its own) with staff keys.
+
+The fixtures built on these (``database_url``, ``keys``, ``start_app``, ``baseline``, ...) are in
+``tests/api/conftest.py``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from fastapi.testclient import TestClient
+
+POSTGRES_ENV = "STUFENLOS_TEST_POSTGRES_URL"
+POSTGRES_MISSING = (
+    "no PostgreSQL server (STUFENLOS_TEST_POSTGRES_URL not set): .ci/run installs Debian's "
+    "postgresql package, starts a throw-away server and sets it (.ci/postgres.sh)"
+)
+ORIGIN = {"lat": 49.4447, "lon": 7.7690}  # Am Altenhof, near the Stiftskirche
+DESTINATION = {"lat": 49.4390, "lon": 7.7640}  # Pirmasenser Straße
+T0 = datetime(2024, 6, 3, 6, 0, tzinfo=UTC)  # 08:00 in Kaiserslautern (CEST)
+ERROR_KEYS = {"code", "message", "details"}
+
+
+class FakeClock:
+    """An injectable clock that tests move by hand (``app.state.clock``)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """The response is the API's single error shape with this status and code; no traceback."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == ERROR_KEYS, body
+    assert body["code"] == code, body
+    assert isinstance(body["message"], str)
+    assert body["message"].strip()
+    assert isinstance(body["details"], dict)
+    assert "Traceback" not in response.text
+    assert 'File "' not in response.text
+    return body
+
+
+def route(client: TestClient, profile: str = "wheelchair") -> dict[str, Any]:
+    """The first route from ORIGIN to DESTINATION for ``profile``."""
+    response = client.post(
+        "/routes",
+        json={"origin": ORIGIN, "destination": DESTINATION, "profile": {"name": profile}},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["routes"][0]
+
+
+def ids(items: list[dict[str, Any]]) -> list[str]:
+    return [item["id"] for item in items]
+
+
+def longest_piece(route_body: dict[str, Any]) -> tuple[list[float], list[float]]:
+    """The two ends of the route's longest straight piece."""
+    coords = route_body["geometry"]["coordinates"]
+    i = max(range(len(coords) - 1), key=lambda k: math.dist(coords[k], coords[k + 1]))
+    return coords[i], coords[i + 1]
+
+
+def point_on(route_body: dict[str, Any], share: float = 0.5) -> list[float]:
+    """A point on the route's longest straight piece: on a path the route uses."""
+    (x1, y1), (x2, y2) = longest_piece(route_body)
+    return [round(x1 + share * (x2 - x1), 7), round(y1 + share * (y2 - y1), 7)]
+
+
+def passes_near(route_body: dict[str, Any], point: list[float], metres: float = 3.0) -> bool:
+    """Whether the route's line comes within ``metres`` of ``point``."""
+    kx = 111_320.0 * math.cos(math.radians(point[1]))
+    ky = 110_540.0
+    px, py = point[0] * kx, point[1] * ky
+    coords = [(c[0] * kx, c[1] * ky) for c in route_body["geometry"]["coordinates"]]
+    for (ax, ay), (bx, by) in itertools.pairwise(coords):
+        dx, dy = bx - ax, by - ay
+        t = 0.0 if dx == dy == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)))  # fmt: skip
+        if math.hypot(ax + t * dx - px, ay + t * dy - py) <= metres:
+            return True
+    return False
+
+
+def obstacle_body(point: list[float], **fields: Any) -> dict[str, Any]:
+    """A POST /obstacles body closing the path at ``point`` (fields replace the defaults)."""
+    body: dict[str, Any] = {
+        "geometry": {"type": "Point", "coordinates": point},
+        "effect": {"closed": True},
+        "reason": "Baustelle: Gehweg gesperrt",
+    }
+    return body | fields
+
+
+def new_schema(postgres_admin: Any) -> tuple[str, str]:
+    """A new, empty schema in the test PostgreSQL database: the URL of a database whose
+    ``search_path`` is it, and its name (for :func:`drop_schemas`)."""
+    from sqlalchemy import text
+
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with postgres_admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = postgres_admin.url.update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False), schema
+
+
+def drop_schemas(postgres_admin: Any, schemas: list[str]) -> None:
+    """Drop the schemas :func:`new_schema` made, with everything in them."""
+    from sqlalchemy import text
+
+    with postgres_admin.connect() as conn:
+        for schema in schemas:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+def make_keys(url: str) -> dict[str, dict[str, str]]:
+    """Headers of a staff key, an admin key, a revoked key and a made-up key."""
+    from api.auth import create_key, revoke_key
+    from api.db.session import make_engine, make_sessionmaker
+
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    _, staff = create_key(sessions, "Frau Weber (Tiefbauamt)", "staff")
+    _, admin = create_key(sessions, "Herr Kaya (Admin)", "admin")
+    revoked_row, revoked = create_key(sessions, "Ehemalige Praktikantin", "staff")
+    assert revoke_key(sessions, revoked_row.id)
+    engine.dispose()
+    return {
+        "staff": {"Authorization": f"Bearer {staff}"},
+        "admin": {"X-API-Key": admin},
+        "revoked": {"Authorization": f"Bearer {revoked}"},
+        "wrong": {"Authorization": "Bearer " + "x" * 43},
+    }
