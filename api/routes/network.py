@@ -19,6 +19,11 @@ from routing.network import Attribute, Bbox, network_geojson, seat_features, sto
 
 router = APIRouter(tags=["network"])
 
+#: The ``bbox`` query parameter of both endpoints (text: parsed by :class:`Bbox`).
+BboxQuery = Annotated[
+    str, Query(description="west,south,east,north in degrees", examples=["7.76,49.44,7.77,49.45"])
+]
+
 
 class LineGeometry(BaseModel):
     """A GeoJSON LineString (longitude, latitude)."""
@@ -69,10 +74,7 @@ def get_network(
     request: Request,
     router_: RouterDep,
     settings: SettingsDep,
-    bbox: Annotated[
-        str,
-        Query(description="west,south,east,north in degrees", examples=["7.76,49.44,7.77,49.45"]),
-    ],
+    bbox: BboxQuery,
     attribute: Annotated[Attribute, Query(description="what the value and label say")] = "known",
 ) -> Response:
     """One LineString per undirected way piece with a segment in the bbox; ``known`` says
@@ -143,10 +145,7 @@ def get_features(
     request: Request,
     router_: RouterDep,
     settings: SettingsDep,
-    bbox: Annotated[
-        str,
-        Query(description="west,south,east,north in degrees", examples=["7.76,49.44,7.77,49.45"]),
-    ],
+    bbox: BboxQuery,
     kind: Annotated[
         Literal["seats", "stops"],
         Query(description="seats: every place to sit; stops: public transport stops"),
