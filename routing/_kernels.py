@@ -520,6 +520,32 @@ def usable_end(
 
 
 @kernel
+def any_circle_within(
+    cx: np.ndarray,
+    cy: np.ndarray,
+    radius: np.ndarray,
+    candidate: np.ndarray,
+    ax: float,
+    ay: float,
+    bx: float,
+    by: float,
+    bound_m: float,
+) -> bool:
+    """Whether some ``candidate`` circle ``(cx, cy, radius)`` lies wholly inside the ellipse of
+    foci ``a``, ``b`` whose points are at most ``bound_m`` from both summed: its centre's sum
+    plus twice its radius within the bound (the triangle inequality). Stops at the first one:
+    where obstacles are dense (thousands in a city) the first few circles decide, where
+    numpy's test went over all of them (:meth:`api.obstacles.walkers.WalkerObstacles.any_near`,
+    0.2 ms a route at 10,000)."""
+    for i in range(cx.shape[0]):
+        if candidate[i]:
+            via = math.hypot(cx[i] - ax, cy[i] - ay) + math.hypot(cx[i] - bx, cy[i] - by)
+            if via + 2.0 * radius[i] <= bound_m:
+                return True
+    return False
+
+
+@kernel
 def snap_nearest(
     px: float,
     py: float,

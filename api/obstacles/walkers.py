@@ -14,7 +14,9 @@ obstacles (:meth:`api.obstacles.live.LiveObstacles.describe`). Two tests decide 
 Both run over every obstacle at once, on arrays made once per reload. A loop over the obstacles
 with one ``np.isin`` per near one made a route answer cost 2.4 ms at p50 with 200 closures in
 the city, against 1.3 ms with one (``bench_obstacles.py --obstacles 200``); the arrays bring
-it to 1.5 ms.
+it to 1.5 ms. With thousands of obstacles in the city the circle test stops at the first
+circle wholly inside the ellipse (a kernel), and the ends and edges of only the obstacles
+concerned are read, by their offsets.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+
+from graphs.arrays import concat_ranges
+from routing._kernels import any_circle_within
 
 __all__ = ["WalkerObstacles"]
 
@@ -57,7 +62,9 @@ class WalkerObstacles:
     Per obstacle ``i``: the circle ``(cx[i], cy[i], radius[i])`` around its matched edge ends
     in the router's local frame (metres; radius −1: it has no ends, so it is near no route);
     its ends are ``end_x``/``end_y`` where ``end_owner == i``, its edges ``edges`` where
-    ``edge_owner == i``.
+    ``edge_owner == i``. The owners never decrease, so each obstacle's ends and edges are one
+    run: ``end_x[end_offsets[i]:end_offsets[i + 1]]``, ``edges[edge_offsets[i]:edge_offsets[i
+    + 1]]`` (a route's tests read the ends and edges of the few obstacles they concern, not all).
     """
 
     ids: tuple[str, ...]
@@ -70,6 +77,8 @@ class WalkerObstacles:
     edges: np.ndarray
     edge_owner: np.ndarray
     index: dict[str, int]  # id → its position in ``ids``
+    end_offsets: np.ndarray  # (len(ids) + 1,) int64: where each obstacle's ends begin
+    edge_offsets: np.ndarray  # (len(ids) + 1,) int64: where each obstacle's edges begin
 
     @classmethod
     def of(cls, obstacles: Sequence[_Placed]) -> WalkerObstacles:
@@ -78,11 +87,13 @@ class WalkerObstacles:
         obstacle (10,000 of them at every reload: 19 ms with one per array, 6 without)."""
         if not obstacles:
             f, i = np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int64)
-            return cls((), f, f, f, f, f, i, i, i, {})
+            return cls((), f, f, f, f, f, i, i, i, {}, np.zeros(1, np.int64), np.zeros(1, np.int64))
         circles = np.array([o.circle for o in obstacles], dtype=np.float64).reshape(-1, 3)
         owners = np.arange(len(obstacles), dtype=np.int64)
         xs, edges = [o.x for o in obstacles], [o.edges for o in obstacles]
         ids = tuple([o.id for o in obstacles])
+        end_counts = np.fromiter(map(len, xs), np.int64, len(xs))
+        edge_counts = np.fromiter(map(len, edges), np.int64, len(edges))
         return cls(
             ids=ids,
             cx=circles[:, 0].copy(),
@@ -90,10 +101,12 @@ class WalkerObstacles:
             radius=circles[:, 2].copy(),
             end_x=np.concatenate(xs).astype(np.float64, copy=False),
             end_y=np.concatenate([o.y for o in obstacles]).astype(np.float64, copy=False),
-            end_owner=np.repeat(owners, np.fromiter(map(len, xs), np.int64, len(xs))),
+            end_owner=np.repeat(owners, end_counts),
             edges=np.concatenate(edges).astype(np.int64, copy=False),
-            edge_owner=np.repeat(owners, np.fromiter(map(len, edges), np.int64, len(edges))),
+            edge_owner=np.repeat(owners, edge_counts),
             index={oid: k for k, oid in enumerate(ids)},
+            end_offsets=_offsets(end_counts),
+            edge_offsets=_offsets(edge_counts),
         )
 
     def subset(self, keep: np.ndarray) -> WalkerObstacles:
@@ -111,6 +124,8 @@ class WalkerObstacles:
             end_owner=renumber[self.end_owner[ends]],
             edges=self.edges[edges], edge_owner=renumber[self.edge_owner[edges]],
             index={oid: k for k, oid in enumerate(ids)},
+            end_offsets=_offsets(np.diff(self.end_offsets)[kept]),
+            edge_offsets=_offsets(np.diff(self.edge_offsets)[kept]),
         )  # fmt: skip
 
     def touching(self, changed: np.ndarray) -> np.ndarray:
@@ -148,15 +163,14 @@ class WalkerObstacles:
             # no end can be inside when even the circle's nearest points are not (each end lies
             # within the radius of the centre: the triangle inequality)
             rough = _via(cx, cy, ax, ay, bx, by)
-            maybe = np.zeros(len(self.ids), dtype=bool)
-            maybe[which[rough - 2.0 * radius <= bound_m]] = True
-            maybe &= ~near
-            if not maybe.any():
+            maybe = which[rough - 2.0 * radius <= bound_m]
+            maybe = maybe[~near[maybe]]
+            if not maybe.size:
                 continue
-            mine = maybe[self.end_owner]
-            x, y = self.end_x[mine], self.end_y[mine]
-            through = _via(x, y, ax, ay, bx, by)
-            near[self.end_owner[mine][through <= bound_m]] = True
+            starts, stops = self.end_offsets[maybe], self.end_offsets[maybe + 1]
+            mine = concat_ranges(starts, stops)  # the ends of those, owner by owner
+            through = _via(self.end_x[mine], self.end_y[mine], ax, ay, bx, by)
+            near[np.repeat(maybe, stops - starts)[through <= bound_m]] = True
         return near
 
     def any_near(
@@ -169,8 +183,7 @@ class WalkerObstacles:
         and testing every end of them (tens of thousands) cost a route 3 ms at 10,000."""
         candidate = self._candidates(skip, None)
         for (ax, ay), (bx, by) in itertools.pairwise(points_xy):
-            rough = _via(self.cx, self.cy, ax, ay, bx, by)
-            if (candidate & (rough + 2.0 * self.radius <= bound_m)).any():
+            if any_circle_within(self.cx, self.cy, self.radius, candidate, ax, ay, bx, by, bound_m):
                 return True
         return bool(self.near(points_xy, bound_m, skip).any())
 
@@ -179,5 +192,15 @@ class WalkerObstacles:
         ``edge_count``), in the order given."""
         hit = np.zeros(edge_count, dtype=bool)
         hit[np.asarray(walked, dtype=np.int64)] = True
-        owners = self.edge_owner[near[self.edge_owner] & hit[self.edges]]
+        which = np.flatnonzero(near)
+        starts, stops = self.edge_offsets[which], self.edge_offsets[which + 1]
+        edges = self.edges[concat_ranges(starts, stops)]  # the edges of the near ones only
+        owners = np.repeat(which, stops - starts)[hit[edges]]
         return [self.ids[i] for i in np.unique(owners).tolist()]
+
+
+def _offsets(counts: np.ndarray) -> np.ndarray:
+    """Where each run of ``counts`` begins, and the end of the last: ``len(counts) + 1``."""
+    out = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out

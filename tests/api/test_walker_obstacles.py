@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from api.obstacles.walkers import WalkerObstacles
+from routing._kernels import any_circle_within
 
 EDGE_COUNT = 40
 
@@ -119,7 +120,8 @@ def test_touching_and_subset_agree_with_the_obstacles_one_by_one(
     alone = WalkerObstacles.of([o for o, t in zip(obstacles, touching, strict=True) if t])
     assert picked.ids == alone.ids
     assert picked.index == alone.index
-    for name in ("cx", "cy", "radius", "end_x", "end_y", "end_owner", "edges", "edge_owner"):
+    names = ("cx", "cy", "radius", "end_x", "end_y", "end_owner", "edges", "edge_owner")
+    for name in (*names, "end_offsets", "edge_offsets"):
         assert np.array_equal(getattr(picked, name), getattr(alone, name)), name
 
 
@@ -162,3 +164,27 @@ def test_an_active_obstacles_circle_is_numpys_to_the_bit(ends: list[tuple[float,
     made = ActiveObstacle.of("o", 1, "r", {}, np.zeros(0, dtype=np.int64), want.x, want.y)
     assert made.circle == want.circle
     assert all(type(v) is float for v in made.circle)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    circles=st.lists(
+        st.tuples(coordinate, coordinate, st.floats(-1.0, 300.0), st.booleans()), max_size=20
+    ),
+    a=st.tuples(coordinate, coordinate),
+    b=st.tuples(coordinate, coordinate),
+    bound=st.floats(0.0, 1500.0),
+)
+def test_the_circle_kernel_is_numpys_test_stopped_at_the_first_circle(
+    circles: list[tuple[float, float, float, bool]],
+    a: tuple[float, float],
+    b: tuple[float, float],
+    bound: float,
+) -> None:
+    """``any_circle_within`` (the quick yes of ``any_near``) against the numpy expression it
+    replaced: a candidate circle whose centre's summed distance plus its diameter is within."""
+    cx, cy, radius = (np.asarray([c[k] for c in circles], dtype=np.float64) for k in range(3))
+    candidate = np.asarray([c[3] for c in circles], dtype=bool)
+    rough = np.hypot(cx - a[0], cy - a[1]) + np.hypot(cx - b[0], cy - b[1])
+    expected = bool((candidate & (rough + 2.0 * radius <= bound)).any())
+    assert any_circle_within(cx, cy, radius, candidate, *a, *b, bound) is expected
