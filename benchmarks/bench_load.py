@@ -102,7 +102,10 @@ TARGET_HEALTH_P99_MS = 50.0
 #: other worker took every one of wrk's (as first-awake accepting did before api/balance.py,
 #: and does with STUFENLOS_BALANCE_CONNECTIONS=false).
 SKEWED_CPU_SHARE = 0.2  # a fraction (0-1) of the workers' CPU time
-NO_OBSTACLES = {"passed": [], "avoided": []}  # a route answer's obstacles when it meets none
+NO_OBSTACLES: dict[str, list[Any]] = {
+    "passed": [],
+    "avoided": [],
+}  # a route answer's obstacles when it meets none
 LIVE_LIMIT_S = 10.0  # a write not seen in every worker by then counts as not live
 HTTP_TIMEOUT_S = 10.0
 WRITE_TIMEOUT_S = 30.0  # today one write can take 13–17 s under load

@@ -611,7 +611,10 @@ class LiveObstacles:
         infos = {oid: described[oid] for oid, _, _ in items}  # in the order applied
         self.overlay.apply(items)
         self.reloads += 1
-        placed = WalkerObstacles.of(list(infos.values()))
+        # the arrays of the unchanged ones (the same objects as before) gathered from the last
+        placed = state.placed.updated(
+            list(infos.values()), [infos[oid] is before.get(oid) for oid in infos]
+        )
         walkers = placed.subset(placed.touching(self._walk_changed()))
         keep = {(r.id, r.version) for r in rows}
         with self._matches_lock:

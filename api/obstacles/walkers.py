@@ -109,6 +109,69 @@ class WalkerObstacles:
             edge_offsets=_offsets(edge_counts),
         )
 
+    def updated(self, obstacles: Sequence[_Placed], unchanged: Sequence[bool]) -> WalkerObstacles:
+        """What :meth:`of` makes of ``obstacles``, where each one with ``unchanged`` true is
+        in these arrays under its id as it is (the same object was made into them): its circle,
+        ends and edges are gathered from here, and only the others are read one by one. A
+        reload with 10,000 active and one changed: ~4 ms against 10-16 for :meth:`of`."""
+        n = len(obstacles)
+        keep = np.fromiter(unchanged, dtype=bool, count=n)
+        if not keep.any():
+            return WalkerObstacles.of(obstacles)
+        ids = tuple([o.id for o in obstacles])
+        kept = np.flatnonzero(keep)
+        fresh = np.flatnonzero(~keep)
+        old = np.fromiter((self.index[ids[i]] for i in kept.tolist()), np.int64, kept.size)
+        made = WalkerObstacles.of([obstacles[i] for i in fresh.tolist()])
+        circles = np.empty((3, n), dtype=np.float64)
+        for row, here, there in zip(
+            circles, (self.cx, self.cy, self.radius), (made.cx, made.cy, made.radius), strict=True
+        ):
+            row[kept], row[fresh] = here[old], there
+        end_counts, end_offsets, (end_x, end_y) = self._runs(
+            self.end_offsets, made.end_offsets, (self.end_x, self.end_y), (made.end_x, made.end_y),
+            kept, old, fresh,
+        )  # fmt: skip
+        edge_counts, edge_offsets, (edges,) = self._runs(
+            self.edge_offsets, made.edge_offsets, (self.edges,), (made.edges,), kept, old, fresh
+        )
+        owners = np.arange(n, dtype=np.int64)
+        return WalkerObstacles(
+            ids=ids, cx=circles[0], cy=circles[1], radius=circles[2], end_x=end_x, end_y=end_y,
+            end_owner=np.repeat(owners, end_counts), edges=edges,
+            edge_owner=np.repeat(owners, edge_counts),
+            index={oid: k for k, oid in enumerate(ids)},
+            end_offsets=end_offsets, edge_offsets=edge_offsets,
+        )  # fmt: skip
+
+    @staticmethod
+    def _runs(
+        offsets: np.ndarray,
+        made_offsets: np.ndarray,
+        columns: tuple[np.ndarray, ...],
+        made_columns: tuple[np.ndarray, ...],
+        kept: np.ndarray,
+        old: np.ndarray,
+        fresh: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        """For :meth:`updated`: per obstacle its run's length, the new offsets, and the
+        ``columns`` with the runs of the obstacles at ``kept`` taken from their runs at ``old``
+        here and those at ``fresh`` from ``made_columns`` (in order)."""
+        counts = np.empty(kept.size + fresh.size, dtype=np.int64)
+        counts[kept] = offsets[old + 1] - offsets[old]
+        counts[fresh] = np.diff(made_offsets)
+        new_offsets = _offsets(counts)
+        into_kept = concat_ranges(new_offsets[kept], new_offsets[kept + 1])
+        from_old = concat_ranges(offsets[old], offsets[old + 1])
+        into_fresh = concat_ranges(new_offsets[fresh], new_offsets[fresh + 1])
+        out = []
+        for column, made_column in zip(columns, made_columns, strict=True):
+            joined = np.empty(int(new_offsets[-1]), dtype=column.dtype)
+            joined[into_kept] = column[from_old]
+            joined[into_fresh] = made_column
+            out.append(joined)
+        return counts, new_offsets, out
+
     def subset(self, keep: np.ndarray) -> WalkerObstacles:
         """The obstacles ``i`` with ``keep[i]`` (a bool per obstacle), in the same order: what
         :meth:`of` would make of them, without going through them one by one."""

@@ -188,3 +188,41 @@ def test_the_circle_kernel_is_numpys_test_stopped_at_the_first_circle(
     rough = np.hypot(cx - a[0], cy - a[1]) + np.hypot(cx - b[0], cy - b[1])
     expected = bool((candidate & (rough + 2.0 * radius <= bound)).any())
     assert any_circle_within(cx, cy, radius, candidate, *a, *b, bound) is expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    before=st.lists(obstacle, max_size=12),
+    data=st.data(),
+)
+def test_updated_arrays_equal_the_arrays_made_anew(
+    before: list[tuple[list[tuple[float, float]], list[int]]], data: st.DataObject
+) -> None:
+    """A reload's arrays gathered from the last ones (``updated``) equal those ``of`` makes of
+    the new list: unchanged obstacles in any order, some gone, new and replaced ones between."""
+    old = [placed(f"o{i}", ends, edges) for i, (ends, edges) in enumerate(before)]
+    arrays = WalkerObstacles.of(old)
+    kept = data.draw(
+        st.lists(st.sampled_from(old), unique_by=lambda o: o.id) if old else st.just([])
+    )
+    added = data.draw(st.lists(obstacle, max_size=6))
+    # new ids, or an old id again with other ends and edges (a new version)
+    new_ids = data.draw(
+        st.lists(st.sampled_from([o.id for o in old] + ["n0", "n1", "n2", "n3", "n4", "n5"]),
+                 min_size=len(added), max_size=len(added), unique=True)
+        if added else st.just([])
+    )  # fmt: skip
+    fresh = [placed(oid, ends, edges) for oid, (ends, edges) in zip(new_ids, added, strict=True)]
+    fresh = [o for o in fresh if o.id not in {k.id for k in kept}]
+    order = data.draw(st.permutations(kept + fresh))
+    unchanged = [any(o is k for k in kept) for o in order]
+    got = arrays.updated(order, unchanged)
+    made = WalkerObstacles.of(order)
+    assert got.ids == made.ids
+    assert got.index == made.index
+    names = ("cx", "cy", "radius", "end_x", "end_y", "end_owner", "edges", "edge_owner")
+    for name in (*names, "end_offsets", "edge_offsets"):
+        mine, theirs = getattr(got, name), getattr(made, name)
+        assert mine.dtype == theirs.dtype, name
+        assert mine.flags.c_contiguous, name
+        assert np.array_equal(mine, theirs), name
