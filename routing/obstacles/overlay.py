@@ -35,7 +35,8 @@ import numpy as np
 
 from accessibility_rules.registry import patchable_attributes
 from graphs.model import CompiledGraph
-from routing.obstacles.delta import Delta, plan_delta
+from graphs.runs import Relayout, joined, owners_of
+from routing.obstacles.delta import Cells, Delta, plan_delta
 from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import ObstacleMatch
 from routing.obstacles.meetings import Meetings
@@ -102,6 +103,11 @@ class ObstacleOverlay:
         )  # fmt: skip
         #: Edges the applied obstacles can reach (what undoing them must recompute).
         self._reached = empty
+        #: The applied obstacles' cells (their matches' edges and nodes, joined in order), and
+        #: where each one's run of ``_lookup``'s changed edges begins: carried from one apply
+        #: to the next (a delta joins only the changed obstacles' anew).
+        self._cells = Cells.of([])
+        self._lookup_offsets = np.zeros(1, dtype=np.int64)
         #: Per applied obstacle id, where its effect goes and where a walk meets it, with the
         #: match and effect they were found for (reused while both are the same objects).
         self._placed: dict[str, Placed] = {}
@@ -300,8 +306,9 @@ class ObstacleOverlay:
             if not items and self._pristine_now:
                 return  # nothing active before or now: no new arrays, the revision stays
             delta = plan_delta(
-                self._lookup[0], self._placed, items, fresh, self._edge_count, self._node_count
-            )
+                self._lookup[0], self._placed, items, fresh, self._edge_count, self._node_count,
+                self._cells,
+            )  # fmt: skip
             if delta is None:
                 patched_edge, patched_node, affected = self._patch(items)
                 reached = self._reach([m for _, m, _ in items])
@@ -325,14 +332,25 @@ class ObstacleOverlay:
             self.router.replace_attributes(new_edge, new_node, edges=rows)
             self._reached = reached
             ids = tuple([oid for oid, _, _ in items])
-            empty = np.zeros(0, dtype=np.int64)
-            owned = np.concatenate([empty, *[a for a, _ in affected]])
-            needs = np.concatenate([empty, *[m for _, m in affected]]).astype(np.int64)
-            sizes = np.fromiter(map(len, [a for a, _ in affected]), np.int64, len(affected))
-            owner = np.repeat(np.arange(len(items), dtype=np.int64), sizes)
+            if delta is None:
+                self._cells = Cells.of([m for _, m, _ in items])
+                owned, offsets = joined([a for a, _ in affected], np.int64)
+                needs, _ = joined([m for _, m in affected], np.int64)
+            else:  # the kept obstacles' runs as they were, the changed ones' joined anew
+                self._cells = self._cells.updated(delta)
+                made = [affected[i] for i in delta.fresh.tolist()]
+                made_owned, made_offsets = joined([a for a, _ in made], np.int64)
+                made_needs, _ = joined([m for _, m in made], np.int64)
+                layout = Relayout.of(
+                    self._lookup_offsets, made_offsets, delta.kept, delta.kept_before, delta.fresh
+                )
+                owned = layout.join(self._lookup[1], made_owned)
+                needs = layout.join(self._lookup[3], made_needs)
+                offsets = layout.offsets
             on = np.zeros(self._edge_count, dtype=bool)
             on[owned] = True
-            self._lookup = (ids, owned, owner, needs, on)
+            self._lookup_offsets = offsets
+            self._lookup = (ids, owned, owners_of(offsets), needs, on)
             self._pristine_now = not items
 
     def obstacles_on(self, edges: Iterable[int], meets: Sequence[int] | None = None) -> list[str]:

@@ -25,7 +25,7 @@ from graphs.model import CompiledGraph
 from graphs.store import load_graph
 from routing.engine import Router
 from routing.obstacles import delta as delta_module
-from routing.obstacles.delta import plan_delta
+from routing.obstacles.delta import Cells, plan_delta
 from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import ObstacleMatch
 from routing.obstacles.overlay import (
@@ -93,6 +93,12 @@ def _snapshot(router: Router, overlay: ObstacleOverlay) -> dict[str, Any]:
     weights = router.weights(router.profile("wheelchair"))
     out |= {f"weights.{k}": v for k, v in array_fields(weights).items()}
     out["met"] = [overlay.obstacles_on([e]) for e in range(g.edge_count)]
+    # what the next apply starts from: carried from one apply to the next, equal to made anew
+    ids, *lookup = overlay._lookup
+    out["lookup.ids"] = list(ids)
+    out |= {f"lookup.{i}": np.asarray(v) for i, v in enumerate(lookup)}
+    out["lookup.offsets"] = overlay._lookup_offsets
+    out |= {f"cells.{k}": v for k, v in array_fields(overlay._cells).items()}
     return out
 
 
@@ -237,3 +243,60 @@ def test_a_large_change_is_applied_whole() -> None:
     assert two.dirty_edges.tolist() == [5, 6]
     assert two.rewrite.tolist() == [5, 6]  # itself and the one on edge 6
     assert two.changed == [new]
+
+
+def _writers_one_by_one(
+    items: list[Any], dirty_edges: np.ndarray, dirty_nodes: np.ndarray
+) -> list[int]:
+    """The positions of the items with an edge or a node among the dirty ones (the reference)."""
+    edges, nodes = set(dirty_edges.tolist()), set(dirty_nodes.tolist())
+    return [
+        i for i, (_, m, _) in enumerate(items)
+        if edges & set(m.edges.tolist()) or nodes & set(m.nodes.tolist())
+    ]  # fmt: skip
+
+
+cells = st.lists(st.integers(0, 29), max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    before=st.lists(st.tuples(cells, cells), min_size=1, max_size=12),
+    data=st.data(),
+)
+def test_the_writers_of_a_delta_are_the_obstacles_on_its_cells(
+    before: list[tuple[list[int], list[int]]], data: st.DataObject
+) -> None:
+    """A delta's ``rewrite`` (found in the applied cells carried over, and in the changed
+    obstacles' own) lists every obstacle of the new list with a cell among the dirty ones."""
+    effect = ObstacleEffect(closed=True)
+
+    class Placed:
+        def __init__(self, match: ObstacleMatch) -> None:
+            self.match, self.effect = match, effect
+
+    def item(oid: str, cells: tuple[list[int], list[int]]) -> Any:
+        e, n = cells
+        return (oid, ObstacleMatch(np.asarray(e, np.int64), np.asarray(n, np.int64)), effect)
+
+    applied = [item(f"o{i}", c) for i, c in enumerate(before)]
+    placed = {oid: Placed(m) for oid, m, _ in applied}
+    kept = [it for it in applied if data.draw(st.booleans())]
+    # replaced (same id, other cells) or new, each at a drawn place among the kept ones
+    new: list[Any] = list(kept)
+    fresh_ids = data.draw(st.lists(st.sampled_from([*placed, "n1", "n2"]), max_size=3, unique=True))
+    changed = []
+    for oid in fresh_ids:
+        fresh_item = item(oid, data.draw(st.tuples(cells, cells)))
+        new = [it for it in new if it[0] != oid]
+        new.insert(data.draw(st.integers(0, len(new))), fresh_item)
+        changed.append(fresh_item)
+    fresh = sorted(new.index(it) for it in changed)
+    ids = tuple(oid for oid, _, _ in applied)
+    delta = plan_delta(ids, placed, new, fresh, 30, 30, Cells.of([m for _, m, _ in applied]))
+    if delta is None:
+        return  # too much changed, or nothing left: the complete list is applied
+    expected = _writers_one_by_one(new, delta.dirty_edges, delta.dirty_nodes)
+    assert delta.rewrite.tolist() == expected
+    assert [new[i] for i in delta.fresh.tolist()] == delta.changed
+    assert [new[i][0] for i in delta.kept.tolist()] == [ids[i] for i in delta.kept_before.tolist()]
