@@ -101,8 +101,9 @@ class ObstacleOverlay:
         self._lookup: tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray, np.ndarray] = (
             (), empty, empty, empty, np.zeros(self._edge_count, dtype=bool),
         )  # fmt: skip
-        #: Edges the applied obstacles can reach (what undoing them must recompute).
-        self._reached = empty
+        #: Per edge, whether the applied obstacles can reach it (what undoing them must
+        #: recompute): a mask, so that a delta marks its few rows without sorting all of them.
+        self._reached = np.zeros(self._edge_count, dtype=bool)
         #: The applied obstacles' cells (their matches' edges and nodes, joined in order), and
         #: where each one's run of ``_lookup``'s changed edges begins: carried from one apply
         #: to the next (a delta joins only the changed obstacles' anew).
@@ -311,15 +312,17 @@ class ObstacleOverlay:
             )  # fmt: skip
             if delta is None:
                 patched_edge, patched_node, affected = self._patch(items)
-                reached = self._reach([m for _, m, _ in items])
+                reached = np.zeros(self._edge_count, dtype=bool)
+                reached[self._reach([m for _, m, _ in items])] = True
                 # the rows to recompute: what undoing the old obstacles and applying the new
                 # ones can change, nothing else
-                rows = np.union1d(self._reached, reached)
+                rows = np.flatnonzero(self._reached | reached)
             else:
                 patched_edge, patched_node, affected = self._patch_delta(items, delta)
                 rows = self._reach([*delta.gone, *(m for _, m, _ in delta.changed)])
-                reached = np.union1d(self._reached, rows)  # (a superset: the next complete
-                # apply recomputes a few rows more)
+                reached = self._reached.copy()
+                reached[rows] = True  # (a superset: the next complete apply recomputes a few
+                # rows more)
             graph = self.router.graph
             new_edge = dict(graph.edge)
             for name in EDGE_PATCHED_ATTRIBUTES:
