@@ -256,12 +256,12 @@ def _writers_one_by_one(
     ]  # fmt: skip
 
 
-cells = st.lists(st.integers(0, 29), max_size=3)
+cell_ids = st.lists(st.integers(0, 29), max_size=3)
 
 
 @settings(max_examples=300, deadline=None)
 @given(
-    before=st.lists(st.tuples(cells, cells), min_size=1, max_size=12),
+    before=st.lists(st.tuples(cell_ids, cell_ids), min_size=1, max_size=12),
     data=st.data(),
 )
 def test_the_writers_of_a_delta_are_the_obstacles_on_its_cells(
@@ -287,7 +287,7 @@ def test_the_writers_of_a_delta_are_the_obstacles_on_its_cells(
     fresh_ids = data.draw(st.lists(st.sampled_from([*placed, "n1", "n2"]), max_size=3, unique=True))
     changed = []
     for oid in fresh_ids:
-        fresh_item = item(oid, data.draw(st.tuples(cells, cells)))
+        fresh_item = item(oid, data.draw(st.tuples(cell_ids, cell_ids)))
         new = [it for it in new if it[0] != oid]
         new.insert(data.draw(st.integers(0, len(new))), fresh_item)
         changed.append(fresh_item)
