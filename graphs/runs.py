@@ -52,11 +52,15 @@ def runs_of(offsets: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndar
 class Relayout:
     """The runs of a new list of items made from an old one's: the items at the new positions
     ``kept`` are the old list's at ``old`` (their values copied), those at ``fresh`` new ones
-    (their values joined beforehand, with ``made_offsets``). ``offsets`` are the new list's."""
+    (their values joined beforehand, with ``made_offsets``). ``offsets`` are the new list's.
+
+    Kept items that follow each other in both lists are copied as one slice (``blocks``: new
+    start, new end, old start, old end): a reload keeps thousands of obstacles in a few
+    stretches between the one or two it changes, and copying those took a fancy index over
+    every value (~1 ms a column at 10,000 obstacles) where a few slices take ~0.05."""
 
     offsets: np.ndarray
-    into_kept: np.ndarray
-    from_old: np.ndarray
+    blocks: list[tuple[int, int, int, int]]
     into_fresh: np.ndarray
 
     @classmethod
@@ -74,16 +78,25 @@ class Relayout:
         counts[kept] = offsets[old + 1] - offsets[old]
         counts[fresh] = np.diff(made_offsets)
         new = offsets_of(counts)
-        return cls(
-            offsets=new,
-            into_kept=concat_ranges(new[kept], new[kept + 1]),
-            from_old=concat_ranges(offsets[old], offsets[old + 1]),
-            into_fresh=concat_ranges(new[fresh], new[fresh + 1]),
-        )
+        # stretches of kept items adjacent in both lists
+        breaks = np.flatnonzero((np.diff(kept) != 1) | (np.diff(old) != 1)) + 1
+        firsts = np.concatenate(([0], breaks)).astype(np.int64)
+        lasts = np.concatenate((breaks - 1, [kept.size - 1])).astype(np.int64)
+        if not kept.size:
+            firsts = lasts = np.zeros(0, dtype=np.int64)
+        blocks = list(
+            zip(
+                new[kept[firsts]].tolist(), new[kept[lasts] + 1].tolist(),
+                offsets[old[firsts]].tolist(), offsets[old[lasts] + 1].tolist(),
+                strict=True,
+            )
+        )  # fmt: skip
+        return cls(offsets=new, blocks=blocks, into_fresh=concat_ranges(new[fresh], new[fresh + 1]))
 
     def join(self, values: np.ndarray, made: np.ndarray) -> np.ndarray:
         """The new list's values: the kept items' from ``values``, the fresh ones' ``made``."""
         out = np.empty(int(self.offsets[-1]), dtype=values.dtype)
-        out[self.into_kept] = values[self.from_old]
+        for new_start, new_end, old_start, old_end in self.blocks:
+            out[new_start:new_end] = values[old_start:old_end]
         out[self.into_fresh] = made
         return out
