@@ -21,6 +21,7 @@ import numpy as np
 
 from graphs.arrays import concat_ranges, segment_sums
 from graphs.model import CompiledGraph
+from graphs.runs import joined, offsets_of
 from routing.obstacles.matching import ObstacleMatch
 from routing.snapping import LocalFrame
 
@@ -54,13 +55,11 @@ def placed_ends(
     """Per match, the tails of its edges, their heads and its nodes, in that order (what one
     obstacle's ``np.concatenate((tail[edges], head[edges], nodes))`` gives), projected, with
     their circles."""
-    no_ids = np.zeros(0, dtype=np.int64)
-    edges = np.concatenate([no_ids, *(m.edges for m in matches)])
-    nodes = np.concatenate([no_ids, *(m.nodes for m in matches)])
-    n_edges = np.fromiter((m.edges.size for m in matches), np.int64, len(matches))
-    n_nodes = np.fromiter((m.nodes.size for m in matches), np.int64, len(matches))
+    edges, edge_offsets = joined([m.edges for m in matches], np.int64)
+    nodes, node_offsets = joined([m.nodes for m in matches], np.int64)
+    n_edges, n_nodes = np.diff(edge_offsets), np.diff(node_offsets)
     sizes = 2 * n_edges + n_nodes
-    starts = np.cumsum(sizes) - sizes
+    starts = offsets_of(sizes)[:-1]
     ends = np.empty(int(sizes.sum()), dtype=np.int64)
     ends[concat_ranges(starts, starts + n_edges)] = graph.tail[edges]
     ends[concat_ranges(starts + n_edges, starts + 2 * n_edges)] = graph.head[edges]

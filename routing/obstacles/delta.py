@@ -57,28 +57,19 @@ class Placement(Protocol):
 class Cells:
     """The edges and nodes of each applied obstacle's match, joined in the order applied: the
     ``edges`` of the obstacle at position ``i`` are ``edges[edge_offsets[i]:edge_offsets[i +
-    1]]``, held by ``edge_owner`` ``i`` (the same for the nodes)."""
+    1]]`` (the same for the nodes)."""
 
     edges: np.ndarray
     edge_offsets: np.ndarray
-    edge_owner: np.ndarray
     nodes: np.ndarray
     node_offsets: np.ndarray
-    node_owner: np.ndarray
 
     @classmethod
     def of(cls, matches: Sequence[ObstacleMatch]) -> Cells:
         """The cells of ``matches``, in order."""
         edges, edge_offsets = joined([m.edges for m in matches], np.int64)
         nodes, node_offsets = joined([m.nodes for m in matches], np.int64)
-        return cls(
-            edges,
-            edge_offsets,
-            owners_of(edge_offsets),
-            nodes,
-            node_offsets,
-            owners_of(node_offsets),
-        )
+        return cls(edges, edge_offsets, nodes, node_offsets)
 
     def updated(self, delta: Delta) -> Cells:
         """The cells of the list ``delta`` was planned for: the kept obstacles' from here, the
@@ -88,8 +79,8 @@ class Cells:
         edges = Relayout.of(self.edge_offsets, made.edge_offsets, kept, old, fresh)
         nodes = Relayout.of(self.node_offsets, made.node_offsets, kept, old, fresh)
         return Cells(
-            edges.join(self.edges, made.edges), edges.offsets, owners_of(edges.offsets),
-            nodes.join(self.nodes, made.nodes), nodes.offsets, owners_of(nodes.offsets),
+            edges.join(self.edges, made.edges), edges.offsets,
+            nodes.join(self.nodes, made.nodes), nodes.offsets,
         )  # fmt: skip
 
 
@@ -126,7 +117,7 @@ def _cells(matches: Sequence[ObstacleMatch]) -> tuple[np.ndarray, np.ndarray]:
 
 def _writers(
     values: np.ndarray,
-    owner: np.ndarray,
+    offsets: np.ndarray,
     dirty: np.ndarray,
     count: int,
     now_at: np.ndarray,
@@ -134,14 +125,14 @@ def _writers(
     fresh_ids: list[np.ndarray],
 ) -> np.ndarray:
     """Positions in the new list (ascending) of the obstacles with an id in ``dirty`` (ids below
-    ``count``): of the applied ones by their joined ``values`` and ``owner``, placed in the
+    ``count``): of the applied ones by their joined ``values`` and ``offsets``, placed in the
     new list by ``now_at`` (−1: gone), and of the changed ones (at ``fresh``) by their own ids
     (``fresh_ids``)."""
     if not dirty.size:
         return np.zeros(0, dtype=np.int64)
     mask = np.zeros(count, dtype=bool)
     mask[dirty] = True
-    before = now_at[np.unique(owner[mask[values]])]
+    before = now_at[np.unique(owners_of(offsets)[mask[values]])]
     changed = [p for p, ids in zip(fresh.tolist(), fresh_ids, strict=True) if mask[ids].any()]
     return np.union1d(before[before >= 0], np.asarray(changed, dtype=np.int64))
 
@@ -193,9 +184,9 @@ def plan_delta(
         cells = Cells.of([placed[oid].match for oid in applied])
     dirty_edges, dirty_nodes = _cells([*gone, *(m for _, m, _ in changed)])
     rewrite = np.union1d(
-        _writers(cells.edges, cells.edge_owner, dirty_edges, edge_count, now_at, fresh_at,
+        _writers(cells.edges, cells.edge_offsets, dirty_edges, edge_count, now_at, fresh_at,
                  [m.edges for _, m, _ in changed]),
-        _writers(cells.nodes, cells.node_owner, dirty_nodes, node_count, now_at, fresh_at,
+        _writers(cells.nodes, cells.node_offsets, dirty_nodes, node_count, now_at, fresh_at,
                  [m.nodes for _, m, _ in changed]),
     )  # fmt: skip
     return Delta(

@@ -20,6 +20,7 @@ import numpy as np
 
 from graphs.arrays import concat_ranges
 from graphs.model import CompiledGraph
+from graphs.runs import joined, offsets_of, owners_of
 from routing.obstacles.patching import Targets
 from routing.walking import MEETS_FROM_TAIL, MEETS_THROUGH, MEETS_WALKED
 
@@ -107,13 +108,13 @@ class Meetings:
         ]
         sizes = np.stack([k_sizes for _, k_sizes in kinds])  # (kind, obstacle)
         total = sizes.sum(axis=0)
-        starts = np.cumsum(total) - total
+        starts = offsets_of(total)[:-1]
         ids = np.empty(int(total.sum()), dtype=np.int64)
         bits = np.empty(ids.size, dtype=np.int64)
         before = starts.copy()  # where each obstacle's edges of the next kind go
-        for (joined, k_sizes), m in zip(kinds, _BITS, strict=True):
+        for (kind_ids, k_sizes), m in zip(kinds, _BITS, strict=True):
             at = concat_ranges(before, before + k_sizes)
-            ids[at], bits[at] = joined, m
+            ids[at], bits[at] = kind_ids, m
             before += k_sizes
         ids.setflags(write=False)
         bits.setflags(write=False)
@@ -127,15 +128,15 @@ class Meetings:
     ) -> tuple[np.ndarray, np.ndarray]:
         """The ids of every obstacle joined (or, with ``edges_at``, the edges at its nodes),
         and how many each obstacle has."""
-        joined = np.concatenate([_NO_IDS, *per_obstacle])
-        counts = np.fromiter(map(len, per_obstacle), np.int64, len(per_obstacle))
+        ids, offsets = joined(per_obstacle, np.int64)
         if edges_at is None:
-            return joined, counts
+            return ids, np.diff(offsets)
         first, order = edges_at
-        per_node = first[joined + 1] - first[joined]
-        edges = concat_ranges(first[joined], first[joined + 1])
-        owner = np.repeat(np.arange(len(per_obstacle)), counts)
-        sizes = np.bincount(owner, weights=per_node, minlength=len(per_obstacle)).astype(np.int64)
+        per_node = first[ids + 1] - first[ids]
+        edges = concat_ranges(first[ids], first[ids + 1])
+        sizes = np.bincount(
+            owners_of(offsets), weights=per_node, minlength=len(per_obstacle)
+        ).astype(np.int64)
         return (order[edges] if order is not None else edges), sizes
 
     @property

@@ -35,7 +35,7 @@ import numpy as np
 
 from accessibility_rules.registry import patchable_attributes
 from graphs.model import CompiledGraph
-from graphs.runs import Relayout, joined, owners_of
+from graphs.runs import Relayout, joined, offsets_of, owners_of
 from routing.obstacles.delta import Cells, Delta, plan_delta
 from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import ObstacleMatch
@@ -104,11 +104,10 @@ class ObstacleOverlay:
         #: Per edge, whether the applied obstacles can reach it (what undoing them must
         #: recompute): a mask, so that a delta marks its few rows without sorting all of them.
         self._reached = np.zeros(self._edge_count, dtype=bool)
-        #: The applied obstacles' cells (their matches' edges and nodes, joined in order), and
-        #: where each one's run of ``_lookup``'s changed edges begins: carried from one apply
-        #: to the next (a delta joins only the changed obstacles' anew).
+        #: The applied obstacles' cells (their matches' edges and nodes, joined in order):
+        #: carried from one apply to the next, as ``_lookup`` is (a delta joins only the
+        #: changed obstacles' anew).
         self._cells = Cells.of([])
-        self._lookup_offsets = np.zeros(1, dtype=np.int64)
         #: Per applied obstacle id, where its effect goes and where a walk meets it, with the
         #: match and effect they were found for (reused while both are the same objects).
         self._placed: dict[str, Placed] = {}
@@ -344,15 +343,15 @@ class ObstacleOverlay:
                 made = [affected[i] for i in delta.fresh.tolist()]
                 made_owned, made_offsets = joined([a for a, _ in made], np.int64)
                 made_needs, _ = joined([m for _, m in made], np.int64)
+                before = offsets_of(np.bincount(self._lookup[2], minlength=len(self._lookup[0])))
                 layout = Relayout.of(
-                    self._lookup_offsets, made_offsets, delta.kept, delta.kept_before, delta.fresh
+                    before, made_offsets, delta.kept, delta.kept_before, delta.fresh
                 )
                 owned = layout.join(self._lookup[1], made_owned)
                 needs = layout.join(self._lookup[3], made_needs)
                 offsets = layout.offsets
             on = np.zeros(self._edge_count, dtype=bool)
             on[owned] = True
-            self._lookup_offsets = offsets
             self._lookup = (ids, owned, owners_of(offsets), needs, on)
             self._pristine_now = not items
 

@@ -97,7 +97,6 @@ def _snapshot(router: Router, overlay: ObstacleOverlay) -> dict[str, Any]:
     ids, *lookup = overlay._lookup
     out["lookup.ids"] = list(ids)
     out |= {f"lookup.{i}": np.asarray(v) for i, v in enumerate(lookup)}
-    out["lookup.offsets"] = overlay._lookup_offsets
     out |= {f"cells.{k}": v for k, v in array_fields(overlay._cells).items()}
     return out
 
