@@ -18,7 +18,6 @@ from fastapi.testclient import TestClient
 import api.fastpath
 from tests.api.support import (
     POSTGRES_ENV,
-    POSTGRES_MISSING,
     T0,
     FakeClock,
     drop_schemas,
@@ -27,6 +26,7 @@ from tests.api.support import (
     passes_near,
     point_on,
     route,
+    skip_without_postgres,
 )
 
 
@@ -129,8 +129,7 @@ def new_database(
         counter = iter(range(1000))
         yield lambda: f"sqlite:///{tmp_path / f'db{next(counter)}.sqlite'}"
         return
-    if postgres_admin is None:
-        pytest.skip(POSTGRES_MISSING)
+    skip_without_postgres(postgres_admin)
     schemas: list[str] = []
 
     def make() -> str:

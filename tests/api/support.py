@@ -15,13 +15,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 POSTGRES_ENV = "STUFENLOS_TEST_POSTGRES_URL"
-POSTGRES_MISSING = (
-    "no PostgreSQL server (STUFENLOS_TEST_POSTGRES_URL not set): .ci/run installs Debian's "
-    "postgresql package, starts a throw-away server and sets it (.ci/postgres.sh)"
-)
 ORIGIN = {"lat": 49.4447, "lon": 7.7690}  # Am Altenhof, near the Stiftskirche
 DESTINATION = {"lat": 49.4390, "lon": 7.7640}  # Pirmasenser Straße
 T0 = datetime(2024, 6, 3, 6, 0, tzinfo=UTC)  # 08:00 in Kaiserslautern (CEST)
@@ -105,6 +102,17 @@ def obstacle_body(point: list[float], **fields: Any) -> dict[str, Any]:
         "reason": "Baustelle: Gehweg gesperrt",
     }
     return body | fields
+
+
+def skip_without_postgres(postgres_admin: Any) -> None:
+    """Skip the test, saying what is missing and how CI provides it, when no test PostgreSQL
+    server is configured (``postgres_admin`` is None)."""
+    if postgres_admin is None:
+        pytest.skip(
+            "no PostgreSQL server (STUFENLOS_TEST_POSTGRES_URL not set): .ci/run installs "
+            "Debian's postgresql package, starts a throw-away server and sets it "
+            "(.ci/postgres.sh)"
+        )
 
 
 def new_schema(postgres_admin: Any) -> tuple[str, str]:

@@ -29,11 +29,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 
 from api.obstacles.schemas import RESERVED_IDS
-from tests.api.support import (
-    POSTGRES_MISSING,
-    drop_schemas,
-    new_schema,
-)
+from tests.api.support import drop_schemas, new_schema, skip_without_postgres
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
@@ -55,14 +51,12 @@ def fuzzed_app(
     from api.settings import Settings
 
     folder = tmp_path_factory.mktemp("schemathesis-db")
-    schemas: list[str] = []
+    schema = None  # the PostgreSQL schema made for it, dropped afterwards
     if request.param == "sqlite":
         url = f"sqlite:///{folder / 'stufenlos.db'}"
-    elif postgres_admin is None:
-        pytest.skip(POSTGRES_MISSING)
     else:
+        skip_without_postgres(postgres_admin)
         url, schema = new_schema(postgres_admin)
-        schemas.append(schema)
     app = create_app(
         Settings(
             graph_dir=centre_graph_dir,
@@ -78,8 +72,8 @@ def fuzzed_app(
             _, key = create_key(app.state.db, "schemathesis (admin)", "admin")
             yield app, key
     finally:
-        if schemas:
-            drop_schemas(postgres_admin, schemas)
+        if schema is not None:
+            drop_schemas(postgres_admin, [schema])
 
 
 @pytest.fixture(scope="module")
