@@ -47,6 +47,7 @@ from api.security_headers import (
     console_csp,
 )
 from api.settings import Settings
+from api.unique_keys import UniqueKeysRoute
 
 
 class EncodedBodyRefusal:
@@ -322,6 +323,7 @@ def create_app(settings: Settings | None = None, *, router: Any = None) -> FastA
         docs_url=None,
         redoc_url=None,
     )
+    app.router.route_class = UniqueKeysRoute  # the app's own endpoints too (api/unique_keys.py)
     app.state.settings = settings
     app.state.router = router
     app.state.active_map = ActiveMap(

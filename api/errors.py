@@ -37,6 +37,7 @@ from api.obstacles.errors import (
 )
 from api.obstacles.geometry import document_position_ranges
 from api.schemas import ErrorBody
+from api.unique_keys import DUPLICATE_KEY
 from routing.errors import BboxError, NoRouteError, OutOfAreaError, RoutingError, SearchBudgetError
 from routing.obstacles.matching import ObstacleMatchError
 
@@ -48,7 +49,8 @@ def _problem(error: Mapping[str, Any], media_type: str | None) -> dict[str, str]
 
     A problem of the whole body is the ``body``'s, said as such: JSON that breaks, with the
     place (FastAPI puts that character offset where a field's path goes, "55: JSON decode
-    error"); no body at all (not a nameless "Field required"); a body handed over unread
+    error"); a key given twice in one object, by its name (:mod:`api.unique_keys`: its place
+    is not known); no body at all (not a nameless "Field required"); a body handed over unread
     because its ``Content-Type`` (``media_type``) does not say JSON — ``curl -d '{…}'`` without
     ``-H 'Content-Type: application/json'`` sends a form's type, and pydantic's "Input should
     be a valid dictionary" did not say that the header was the fault."""
@@ -60,8 +62,12 @@ def _problem(error: Mapping[str, Any], media_type: str | None) -> dict[str, str]
         said = f"the Content-Type is {media_type!r}" if media_type else "no Content-Type was sent"
         return {"field": "body", "problem": f"not read as JSON: {said}; send 'application/json'"}
     if error.get("type") == "json_invalid":
-        at = f" at character {loc[0]}" if loc and isinstance(loc[0], int) else ""
         reason = (error.get("ctx") or {}).get("error")
+        if isinstance(reason, str) and reason.startswith(DUPLICATE_KEY):
+            key = reason.removeprefix(DUPLICATE_KEY)
+            problem = f"the key {key} is given twice in one object: send each key once"
+            return {"field": "body", "problem": problem}
+        at = f" at character {loc[0]}" if loc and isinstance(loc[0], int) else ""
         because = f" ({reason})" if isinstance(reason, str) and reason else ""
         return {"field": "body", "problem": f"not valid JSON{at}{because}"}
     return {"field": ".".join(str(p) for p in loc), "problem": str(error.get("msg", ""))}

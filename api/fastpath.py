@@ -49,6 +49,7 @@ from api.cpu import cpu_idle, run_cpu
 from api.inflight import alone
 from api.loop_routes import loop_idle
 from api.schemas import RouteRequest
+from api.unique_keys import has_duplicate_keys
 
 if TYPE_CHECKING:
     from api.obstacles.live import LiveObstacles
@@ -87,12 +88,13 @@ def _handler_for(app: Any, exc: Exception) -> Callable[..., Awaitable[Any]] | No
 
 def parse_route_request(body: bytes) -> RouteRequest | None:
     """The request when ``body`` is a JSON object :class:`RouteRequest` accepts (validated as
-    FastAPI does: the parsed JSON through the model in Python mode), else ``None``."""
+    FastAPI does: the parsed JSON through the model in Python mode) and no object of it names
+    a key twice (:mod:`api.unique_keys`), else ``None``."""
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:
         return None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or has_duplicate_keys(body):
         return None
     try:
         return RouteRequest.model_validate(data)

@@ -10,11 +10,12 @@ FeatureCollection's ``features``) one item at a time, a ``json.loads`` of a few 
 each (a feature has at most 5,000 positions), and the event loop takes the interpreter between
 them.
 
-Its value, or its error, is exactly ``json.loads(body)``'s: the items are cut where the
-body's own structure puts their commas (found with numpy over the bytes: the quotes that open
-or close strings, the brackets and commas outside them), each is read by ``json.loads`` as it
-is, and the object around them with the array replaced by a marker string that no body can
-hold (a random one per call). Whatever does not fit that reading (another encoding than UTF-8,
+Its value, or its error, is exactly that of the whole body's reading,
+:func:`~api.unique_keys.loads_unique` (``json.loads`` that refuses a key given twice in an
+object): the items are cut where the body's own structure puts their commas (found with numpy
+over the bytes: the quotes that open or close strings, the brackets and commas outside them),
+each is read as it is, and the object around them with the array replaced by a marker string
+that no body can hold (a random one per call). Whatever does not fit that reading (another encoding than UTF-8,
 nesting deeper than a body of ours has, a top-level value that is not an object, a piece that
 does not parse) is read whole, as before, so that a broken body gets the error and the
 character position it always got. A body below :data:`PIECEWISE_FROM_BYTES` is read whole too
@@ -22,7 +23,8 @@ character position it always got. A body below :data:`PIECEWISE_FROM_BYTES` is r
 
 :class:`PiecewiseJSONRoute` is the route class of the endpoints that take such bodies; FastAPI's
 reading of the body (its content-type rules, its errors) stays as it is, only ``Request.json``
-is replaced (:class:`PiecewiseJSONRequest`).
+is replaced (:class:`PiecewiseJSONRequest`), as for every endpoint
+(:class:`~api.unique_keys.UniqueKeysRoute`).
 """
 
 from __future__ import annotations
@@ -35,10 +37,10 @@ from typing import Any
 
 import numpy as np
 from fastapi import Request, Response
-from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from api.collector import collector_paused
+from api.unique_keys import UniqueKeysRequest, UniqueKeysRoute, loads_unique
 
 __all__ = ["PIECEWISE_FROM_BYTES", "PiecewiseJSONRequest", "PiecewiseJSONRoute", "loads_in_pieces"]
 
@@ -60,28 +62,28 @@ _STRUCTURAL = np.asarray([*_OPEN, *_CLOSE, _COMMA], dtype=np.uint8)
 
 
 def loads_in_pieces(body: bytes) -> Any:
-    """``json.loads(body)``: the same value or the same error, the largest array of a top-level
+    """``loads_unique(body)``: the same value or the same error, the largest array of a top-level
     object read one item at a time (see the module's docstring)."""
     if len(body) < PIECEWISE_FROM_BYTES or json.detect_encoding(body) != "utf-8":
-        return json.loads(body)
+        return loads_unique(body)
     cut = _cut(body)
     if cut is None:
-        return json.loads(body)
+        return loads_unique(body)
     start, end, commas = cut
     marker = f"stufenlos:items:{secrets.token_hex(16)}"
     try:
-        outer = json.loads(_text(body[:start] + f'"{marker}"'.encode() + body[end + 1 :]))
+        outer = loads_unique(_text(body[:start] + f'"{marker}"'.encode() + body[end + 1 :]))
         bounds = [start, *commas, end]
         pieces = [body[a + 1 : b] for a, b in itertools.pairwise(bounds)]
         if len(pieces) == 1 and not pieces[0].strip():
             items: list[Any] = []  # "[]" or "[ ]"
         else:
-            items = [json.loads(_text(piece)) for piece in pieces]
+            items = [loads_unique(_text(piece)) for piece in pieces]
     except (ValueError, RecursionError):  # (JSONDecodeError and UnicodeDecodeError are ValueErrors)
-        return json.loads(body)  # the whole body's own error, or its value
+        return loads_unique(body)  # the whole body's own error, or its value
     keys = [k for k, v in outer.items() if v == marker] if isinstance(outer, dict) else []
     if len(keys) != 1:
-        return json.loads(body)
+        return loads_unique(body)
     outer[keys[0]] = items
     return outer
 
@@ -148,7 +150,7 @@ def _unescaped_quotes(b: np.ndarray) -> np.ndarray | None:
     return quotes[~escaped]
 
 
-class PiecewiseJSONRequest(Request):
+class PiecewiseJSONRequest(UniqueKeysRequest):
     """A request whose JSON body is read in a pool thread by :func:`loads_in_pieces`."""
 
     async def json(self) -> Any:
@@ -158,20 +160,18 @@ class PiecewiseJSONRequest(Request):
         return self._json
 
 
-class PiecewiseJSONRoute(APIRoute):
+class PiecewiseJSONRoute(UniqueKeysRoute):
     """An endpoint whose body FastAPI reads through :class:`PiecewiseJSONRequest`, handled with
     the garbage collector paused (:func:`~api.collector.collector_paused`): such a body is
     hundreds of thousands of lists, in each of the forms the request gives it."""
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handle = super().get_route_handler()
+    request_class = PiecewiseJSONRequest
 
-        async def handler(request: Request) -> Response:
-            piecewise = PiecewiseJSONRequest(request.scope, request.receive)
-            with collector_paused():  # the body's lists set off full collections (api/collector.py)
-                try:
-                    return await handle(piecewise)
-                finally:  # its last reference: freed before the collector runs again
-                    piecewise.__dict__.pop("_json", None)
-
-        return handler
+    async def respond(
+        self, handle: Callable[[Request], Coroutine[Any, Any, Response]], request: Request
+    ) -> Response:
+        with collector_paused():  # the body's lists set off full collections (api/collector.py)
+            try:
+                return await handle(request)
+            finally:  # its last reference: freed before the collector runs again
+                request.__dict__.pop("_json", None)

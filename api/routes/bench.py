@@ -20,9 +20,10 @@ from api.auth import AUTH_ERRORS, TesterUser
 from api.deps import RouterDep, SettingsDep
 from api.errors import ApiError
 from api.schemas import ErrorBody
+from api.unique_keys import UniqueKeysRoute
 from testers.jobs import RUN_ID, BenchJobs, JobLimitError, RunStorageError, UnknownRunError
 
-router = APIRouter(prefix="/bench", tags=["bench"])
+router = APIRouter(prefix="/bench", tags=["bench"], route_class=UniqueKeysRoute)
 
 RunIdPath = Annotated[str, Path(pattern=RUN_ID.pattern, description="the run's id")]
 _NOT_FOUND: dict[int | str, dict[str, Any]] = AUTH_ERRORS | {

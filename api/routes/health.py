@@ -11,9 +11,10 @@ from accessibility_rules.attributes import OSM_ATTRIBUTION
 from api.deps import LiveObstaclesDep, RouterDep
 from api.obstacles.live import LiveObstacles
 from api.schemas import HealthOut
+from api.unique_keys import UniqueKeysRoute
 from graphs.stamps import utc_stamp
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=UniqueKeysRoute)
 
 #: How long ``/health`` waits for the revision read it started: 6 × 5 ms, within its 50 ms.
 CHECK_WAIT_STEPS = 6

@@ -32,10 +32,11 @@ from api.deps import LiveObstaclesDep, RouterDep, SettingsDep
 from api.errors import ApiError
 from api.obstacles.live import LiveObstacles
 from api.schemas import ConditionsOut, ConditionsRequest, ErrorBody, Point, ProfileChoice
+from api.unique_keys import UniqueKeysRoute
 from routing.engine import Router
 from routing.matrix import MatrixResult, matrix_steps
 
-router = APIRouter(prefix="/matrix", tags=["matrix"])
+router = APIRouter(prefix="/matrix", tags=["matrix"], route_class=UniqueKeysRoute)
 
 #: Most points accepted in ``sources`` and in ``targets``.
 MAX_POINTS = 1000

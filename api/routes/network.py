@@ -15,9 +15,10 @@ from pydantic import BaseModel, Field
 from api.deps import RouterDep, SettingsDep
 from api.responses import encoded_response
 from api.schemas import ErrorBody
+from api.unique_keys import UniqueKeysRoute
 from routing.network import Attribute, Bbox, network_geojson, seat_features, stop_features
 
-router = APIRouter(tags=["network"])
+router = APIRouter(tags=["network"], route_class=UniqueKeysRoute)
 
 #: The ``bbox`` query parameter of both endpoints (text: parsed by :class:`Bbox`).
 BboxQuery = Annotated[

@@ -40,8 +40,9 @@ from api.obstacles.service import ObstacleService, Written
 from api.piecewise_json import PiecewiseJSONRoute
 from api.responses import encoded_model
 from api.schemas import ErrorBody
+from api.unique_keys import UniqueKeysRoute
 
-router = APIRouter(prefix="/obstacles", tags=["obstacles"])
+router = APIRouter(prefix="/obstacles", tags=["obstacles"], route_class=UniqueKeysRoute)
 
 _AUTH = AUTH_ERRORS
 _WRITE: dict[int | str, dict[str, Any]] = _AUTH | {

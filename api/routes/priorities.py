@@ -20,10 +20,11 @@ from api.deps import RouterDep, SettingsDep
 from api.errors import ApiError
 from api.routes.network import LineGeometry, PointGeometry
 from api.schemas import ErrorBody
+from api.unique_keys import UniqueKeysRoute
 from routing.engine import Router
 from testers.priorities import PlaceKind, mapping_priorities, priority_features, task_lines
 
-router = APIRouter(tags=["priorities"])
+router = APIRouter(tags=["priorities"], route_class=UniqueKeysRoute)
 
 _CACHE: dict[tuple[Any, ...], dict[str, Any]] = {}
 _CACHE_LOCK = threading.Lock()

@@ -8,8 +8,9 @@ from fastapi import APIRouter
 
 from accessibility_rules.profile import load_preset, parameter_table, preset_names
 from api.schemas import ErrorBody, ProfileDetail, ProfileList, condition_parameters
+from api.unique_keys import UniqueKeysRoute
 
-router = APIRouter(prefix="/profiles", tags=["profiles"])
+router = APIRouter(prefix="/profiles", tags=["profiles"], route_class=UniqueKeysRoute)
 
 
 @router.get(

@@ -28,8 +28,9 @@ from api.obstacles.schemas import (
 from api.responses import encoded_model
 from api.routes.obstacles import written_out
 from api.schemas import ErrorBody
+from api.unique_keys import UniqueKeysRoute
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = APIRouter(prefix="/reports", tags=["reports"], route_class=UniqueKeysRoute)
 
 _STAFF = AUTH_ERRORS
 _DECIDE: dict[int | str, dict[str, Any]] = _STAFF | {

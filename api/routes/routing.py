@@ -33,8 +33,9 @@ from api.schemas import (
     RouteResponse,
     iso_text,
 )
+from api.unique_keys import UniqueKeysRoute
 
-router = APIRouter(prefix="/routes", tags=["routes"])
+router = APIRouter(prefix="/routes", tags=["routes"], route_class=UniqueKeysRoute)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "unknown_profile"},

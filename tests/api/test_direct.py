@@ -204,6 +204,7 @@ def test_a_route_error_in_the_cpu_thread_is_answered_by_the_app(
         b'{"origin": {"lat": 1e999, "lon": 7.76}, "destination": {"lat": 49.44, "lon": 7.76}}',
         b"\xff\xfe{}",
         b"",
+        json.dumps(_route()).encode()[:-1] + b', "profile": {"name": "walk"}}',  # a key twice
         _route() | {"unknown": 1},
         _route() | {"origin": {"lat": 10.0, "lon": 10.0}},
         _route() | {"origin": {"lat": 95.0, "lon": 7.7}},

@@ -147,6 +147,7 @@ def test_bad_requests_get_the_same_error_answers(
         b'{"origin": {"lat": NaN, "lon": 7.76}, "destination": {"lat": 49.44, "lon": 7.76}}',
         b'{"origin": {"lat": 1e999, "lon": 7.76}, "destination": {"lat": 49.44, "lon": 7.76}}',
         b"\xff\xfe{}",
+        json.dumps(good).encode()[:-1] + b', "origin": {"lat": 49.44, "lon": 7.76}}',  # twice
         {**good, "unknown": 1},
         {**good, "origin": {"lat": o["lon"], "lon": o["lat"]}},  # swapped
         {**good, "origin": {"lat": 10.0, "lon": 10.0}},  # far away

@@ -1,6 +1,8 @@
-"""``loads_in_pieces`` is ``json.loads``: the same value or the same error, for any body.
+"""``loads_in_pieces`` is ``loads_unique``: the same value or the same error, for any body.
 
-The reference is the standard library's reader of the whole body (what FastAPI called before).
+The reference is the reader of the whole body that every endpoint uses
+(:func:`api.unique_keys.loads_unique`: the standard library's ``json.loads``, refusing a key
+given twice in one object; ``tests/api/test_unique_keys.py`` checks it against ``json.loads``).
 Hypothesis makes objects with arrays of awkward items (strings holding quotes, backslash runs,
 brackets and commas; NaN, huge integers, nesting) and breaks their text at random places.
 """
@@ -18,6 +20,7 @@ from pydantic import BaseModel
 
 from api import piecewise_json
 from api.piecewise_json import PiecewiseJSONRoute, _cut, loads_in_pieces
+from api.unique_keys import loads_unique
 
 _TRICKY = st.text(
     alphabet=st.sampled_from(list('ab"\\[]{},: \n\u00fc\u20ac\U0001f600')), max_size=12
@@ -58,7 +61,7 @@ def _every_body_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_BODIES)
 def test_valid_bodies_read_alike(body: bytes) -> None:
-    assert _outcome(loads_in_pieces, body) == _outcome(json.loads, body)
+    assert _outcome(loads_in_pieces, body) == _outcome(loads_unique, body)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -75,7 +78,7 @@ def test_broken_bodies_fail_alike(body: bytes, data: st.DataObject) -> None:
         broken = body[: at + 1] + body[at:]
     else:
         broken = body[:at] + bytes([byte]) + body[at + 1 :]
-    assert _outcome(loads_in_pieces, broken) == _outcome(json.loads, broken)
+    assert _outcome(loads_in_pieces, broken) == _outcome(loads_unique, broken)
 
 
 def test_a_feature_collection_is_cut_at_its_features() -> None:
@@ -100,7 +103,7 @@ def test_a_feature_collection_is_cut_at_its_features() -> None:
         b'{"a": 1}',  # no array
         b'{"a": [' + b"[" * 40 + b"]" * 40 + b"]}",  # deeper than the piecewise reading goes
         b'{"a": [1, 2]} x',  # something after it
-        b'{"a": [1, 2], "a": 3}',  # the array's key again: the last one counts
+        b'{"a": [1, 2], "a": 3}',  # the array's key again: refused, as the whole body is
         b'{"a": [], "b": [ ]}',
         b'{"a": [NaN, 1e400, 123456789012345678901234567890]}',
         b'{"a": ["\\ud800", "\\\\", "\\""]}',
@@ -112,7 +115,7 @@ def test_a_feature_collection_is_cut_at_its_features() -> None:
     ],
 )
 def test_awkward_bodies_read_as_whole(body: bytes) -> None:
-    assert _outcome(loads_in_pieces, body) == _outcome(json.loads, body)
+    assert _outcome(loads_in_pieces, body) == _outcome(loads_unique, body)
 
 
 def test_many_backslashes_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
