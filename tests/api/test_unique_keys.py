@@ -25,7 +25,13 @@ from hypothesis import strategies as st
 from api import piecewise_json
 from api.fastpath import parse_route_request
 from api.piecewise_json import loads_in_pieces
-from api.unique_keys import DuplicateKeyError, UniqueKeysRoute, has_duplicate_keys, loads_unique
+from api.unique_keys import (
+    SAID_KEY_CHARS,
+    DuplicateKeyError,
+    UniqueKeysRoute,
+    has_duplicate_keys,
+    loads_unique,
+)
 from tests.api.serving import running_server
 from tests.api.support import DESTINATION, ORIGIN, assert_error, obstacle_body
 
@@ -151,6 +157,9 @@ def test_a_route_request_naming_a_key_twice_is_refused(client: TestClient) -> No
     _refused(client.post("/routes", content=ROUTE_TWICE, headers=sent), "profile")
     _refused(client.post("/routes", content=LAT_TWICE, headers=sent), "lat")
     _refused(client.post("/matrix", content='{"a": 1, "a": 1}', headers=sent), "a")
+    long = "k" * (SAID_KEY_CHARS + 1000)
+    body = json.dumps({long: 1})[:-1] + f', "{long}": 2' + "}"
+    _refused(client.post("/routes", content=body, headers=sent), "k" * SAID_KEY_CHARS + "…")
 
 
 @pytest.fixture
