@@ -274,7 +274,10 @@ class ObstacleService:
     def update(
         self, obstacle_id: str, changes: ObstacleUpdate, version: int | None, author: str
     ) -> Written:
-        """Change the given fields if ``version`` is still the stored one (else 409)."""
+        """Change the given fields if ``version`` is still the stored one (else 409). An
+        obstacle that is not there (or deleted) is 404 whatever the request: the version and
+        the fields are asked for only of one that is."""
+        current = self.get(obstacle_id)
         if version is None:
             raise VersionRequiredError(
                 "send the version you read, as the body field 'version' or an If-Match header"
@@ -282,7 +285,6 @@ class ObstacleService:
         fields = changes.model_fields_set - {"version"}
         if not fields:
             raise InvalidObstacleError("the request changes nothing: send at least one field")
-        current = self.get(obstacle_id)
         if current.version != version:
             raise _conflict(obstacle_id, version, current.version)
         values: dict[str, Any] = {}

@@ -566,6 +566,12 @@ def test_version_is_required_and_checked(
     got = client.get(url, headers=staff)
     assert got.headers["ETag"] == '"3"'
     assert got.json()["reason"] == "z"
+    # no obstacle (none by that id, or deleted) is 404 first, with or without a version (it
+    # was 428 without one: found by tests/api/test_obstacle_lifecycle.py)
+    assert_error(client.patch("/obstacles/nope", json={"reason": "z"}, headers=staff), 404, "not_found")  # fmt: skip
+    assert client.delete(url, headers=staff).status_code == 200
+    assert_error(client.patch(url, json={"reason": "z"}, headers=staff), 404, "not_found")
+    assert_error(client.patch(url, json={}, headers=staff), 404, "not_found")
 
 
 def test_invalid_obstacles_are_refused(
