@@ -1,15 +1,17 @@
 """The obstacle API against a model of it: random sequences of staff writes, checked each step.
 
-A hypothesis state machine creates, changes, deletes and imports obstacles (closures and
-narrowings on the route between ``ORIGIN`` and ``DESTINATION``; scheduled, temporary and
-permanent ones), with the versions read and with stale ones, and moves the clock past their
-starts and ends. A plain model (id → version, reason, validity, deleted) says what each answer
-must be: the status (201, 200, 404, 409 ``version_conflict``, 428 ``version_required``), the
-version written, and, after every step, what staff list (all, active, scheduled, expired), what
-the public map shows and which obstacles a route may name, in the app that wrote and in a second
-one on the same database (another worker, which learns of writes by reading the database's
-revision: here before every request). Nothing acknowledged may be lost, nothing refused may be
-half-written, and the live map must follow the clock without a write.
+A hypothesis state machine creates, changes (reason, end, place, effect), deletes and imports
+obstacles (closures and narrowings on the route between ``ORIGIN`` and ``DESTINATION``;
+scheduled, temporary and permanent ones), with the versions read and with stale ones, accepts
+citizens' reports, and moves the clock past their starts and ends. A plain model (id → version,
+reason, validity, place, effect, deleted) says what each answer must be: the status (201, 200,
+404, 409 ``version_conflict``, 428 ``version_required``) and the version written; and after
+every step what staff list (all, active, scheduled, expired), each obstacle's history, what the
+public map shows (each active obstacle, at its place, with its effect) and which obstacles a
+route may name, in the app that wrote and in a second one on the same database (another worker,
+which learns of writes by reading the database's revision: here before every request). Nothing
+acknowledged may be lost, nothing refused may be half-written, and the live map must follow the
+clock without a write.
 
 SQLite and PostgreSQL (``database_url``); the steps are answered in process.
 """
@@ -52,6 +54,8 @@ class Kept:
     reason: str
     valid_from: datetime
     valid_until: datetime | None
+    at: int = 0  # which of the points (SHARES)
+    effect: int = 0  # which of EFFECTS
     deleted: bool = False
 
     def in_force(self, now: datetime) -> bool:
@@ -142,7 +146,7 @@ class ObstacleLifecycle(RuleBasedStateMachine):
         assert written["version"] == 1
         assert written["match"]["edge_count"] + written["match"]["node_count"] > 0
         assert _when(written["valid_from"]) == start
-        kept = Kept(1, reason, start, until)
+        kept = Kept(1, reason, start, until, SHARES.index(at), EFFECTS.index(effect))
         assert written["active"] == kept.in_force(self._now())
         self.model[written["id"]] = kept
         return str(written["id"])
@@ -163,18 +167,31 @@ class ObstacleLifecycle(RuleBasedStateMachine):
         written = decided["obstacle"]
         assert (written["version"], written["reason"]) == (1, description)
         assert decided["report"]["obstacle_id"] == written["id"]
-        self.model[written["id"]] = Kept(1, description, self._now(), None)
+        self.model[written["id"]] = Kept(1, description, self._now(), None, SHARES.index(at))
         if twice:
             again = self.client.post(f"/reports/{rid}/accept", json={"effect": {"closed": True}}, headers=self.staff)  # fmt: skip
             assert again.status_code == 409, again.text
         return str(written["id"])
 
-    @rule(oid=ids, stale=st.booleans(), header=st.booleans(), lasts_h=st.sampled_from([None, 2.0]))  # fmt: skip
-    def patch(self, oid: str, stale: bool, header: bool, lasts_h: float | None) -> None:
+    @rule(
+        oid=ids, stale=st.booleans(), header=st.booleans(), lasts_h=st.sampled_from([None, 2.0]),
+        moved=st.booleans(), other_effect=st.booleans(),
+    )  # fmt: skip
+    def patch(
+        self, oid: str, stale: bool, header: bool, lasts_h: float | None, moved: bool,
+        other_effect: bool,
+    ) -> None:  # fmt: skip
+        """A new reason, and perhaps a new end, place (the next point) or effect."""
         kept = self.model[oid]
         version = kept.version + 1 if stale else kept.version  # (any other version is stale)
         reason = f"patch {next(self.made)}"
         body: dict[str, Any] = {"reason": reason}
+        at = (kept.at + 1) % len(SHARES) if moved else kept.at
+        effect = 1 - kept.effect if other_effect else kept.effect
+        if moved:
+            body["geometry"] = {"type": "Point", "coordinates": self.points[at]}
+        if other_effect:
+            body["effect"] = EFFECTS[effect]
         until = None if lasts_h is None else self._now() + timedelta(hours=lasts_h)
         if until is not None and until > kept.valid_from:
             body["valid_until"] = _iso(until)
@@ -194,7 +211,10 @@ class ObstacleLifecycle(RuleBasedStateMachine):
         else:
             assert patched.status_code == 200, patched.text
             assert patched.json()["version"] == kept.version + 1
-            self.model[oid] = replace(kept, version=kept.version + 1, reason=reason, valid_until=until)  # fmt: skip
+            self.model[oid] = replace(
+                kept, version=kept.version + 1, reason=reason, valid_until=until, at=at,
+                effect=effect,
+            )  # fmt: skip
 
     @rule(oid=ids)
     def patch_without_a_version(self, oid: str) -> None:
@@ -276,7 +296,7 @@ class ObstacleLifecycle(RuleBasedStateMachine):
         assert answer.status_code == 200, answer.text
         result = answer.json()
         assert (result["created"], result["updated"]) == (new, len(picked))
-        for oid in picked:
+        for oid in picked:  # replaced whole: at the first point, closed
             kept = self.model[oid]
             self.model[oid] = Kept(kept.version + 1, f"import {oid}", start, until)
         for oid in made:
@@ -314,7 +334,14 @@ class ObstacleLifecycle(RuleBasedStateMachine):
         for worker in (self.client, self.other):
             public = worker.get("/obstacles/active")
             assert public.status_code == 200, public.text
-            assert {f["id"] for f in public.json()["features"]} == active
+            shown = {
+                f["id"]: (f["geometry"]["coordinates"], f["properties"]["effect"])
+                for f in public.json()["features"]
+            }
+            assert shown == {
+                oid: (self.points[self.model[oid].at], EFFECTS[self.model[oid].effect])
+                for oid in active
+            }
             answer = worker.post("/routes", json=trip)
             if answer.status_code == 200:
                 named = answer.json()["routes"][0]["obstacles"]
