@@ -94,7 +94,7 @@ def parse_route_request(body: bytes) -> RouteRequest | None:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:
         return None
-    if not isinstance(data, dict) or has_duplicate_keys(body):
+    if not isinstance(data, dict) or has_duplicate_keys(body, data):
         return None
     try:
         return RouteRequest.model_validate(data)
