@@ -8,12 +8,11 @@ proxy that each read another one), so the API refuses it with 422 ``invalid_requ
 the key, as it refuses a body that does not parse.
 
 :func:`loads_unique` is ``json.loads`` (its value, its errors) with that one rule more, through
-the object hook of the standard library's C scanner (about 5 µs for a route request);
+the object hook of the standard library's C scanner (about 5 µs for a route request).
 :class:`UniqueKeysRoute` reads every endpoint's body with it (FastAPI otherwise calls
-``json.loads`` itself), :func:`has_duplicate_keys` is the check of the route fast path, which
-parses with orjson (:func:`api.fastpath.parse_route_request`; about 1 µs for a body as apps
-write it), and
-:func:`api.piecewise_json.loads_in_pieces` reads a large import's pieces with it.
+``json.loads`` itself), :func:`api.piecewise_json.loads_in_pieces` a large import's pieces, and
+:func:`has_duplicate_keys` checks what the route fast path read with orjson
+(:func:`api.fastpath.parse_route_request`; about 1 µs for a body as apps write it).
 """
 
 from __future__ import annotations
