@@ -2,16 +2,18 @@
 
 A hypothesis state machine creates, changes (reason, end, place, effect), deletes and imports
 obstacles (closures and narrowings on the route between ``ORIGIN`` and ``DESTINATION``;
-scheduled, temporary and permanent ones), with the versions read and with stale ones, accepts
-citizens' reports, and moves the clock past their starts and ends. A plain model (id → version,
-reason, validity, place, effect, deleted) says what each answer must be: the status (201, 200,
-404, 409 ``version_conflict``, 428 ``version_required``) and the version written; and after
-every step what staff list (all, active, scheduled, expired), each obstacle's history, what the
-public map shows (each active obstacle, at its place, with its effect) and which obstacles a
-route may name, in the app that wrote and in a second one on the same database (another worker,
-which learns of writes by reading the database's revision: here before every request). Nothing
-acknowledged may be lost, nothing refused may be half-written, and the live map must follow the
-clock without a write.
+scheduled, temporary and permanent ones), with the versions read and with stale ones, takes
+citizens' reports and decides them (accepted, rejected, an accept that matches nothing, a
+second decision), and moves the clock past starts and ends. A plain model (id → version,
+reason, validity, place, effect, deleted; report → status) says what each answer must be: the
+status (201, 200, 404, 409 ``version_conflict`` or ``report_already_decided``, 422, 428
+``version_required``) and the version written; and after every step what staff list (all,
+active, scheduled, expired; reports by status), each obstacle's history, what the public map
+shows (each active obstacle, at its place, with its effect) and which obstacles a route may
+name, in the app that wrote and in a second one on the same database (another worker, which
+learns of writes by reading the database's revision: here before every request). Nothing
+acknowledged may be lost, nothing refused may be half-written, and the live map must follow
+the clock without a write.
 
 SQLite and PostgreSQL (``database_url``); the steps are answered in process.
 """
@@ -90,6 +92,7 @@ class ObstacleLifecycle(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.model: dict[str, Kept] = {}
+        self.reports: dict[str, str] = {}  # this run's reports: id → open, accepted, rejected
         self.prefix = f"run{next(self.runs)}-"
         self.made = itertools.count()
         # every run starts from an empty map: delete what an earlier run left
@@ -151,27 +154,48 @@ class ObstacleLifecycle(RuleBasedStateMachine):
         self.model[written["id"]] = kept
         return str(written["id"])
 
-    @rule(target=ids, at=st.sampled_from(SHARES), twice=st.booleans())
-    def report_and_accept(self, at: float, twice: bool) -> str:
-        """A citizen's report, accepted by staff: an obstacle (version 1); accepting it again
-        is refused and creates nothing."""
+    @rule(
+        target=ids,
+        at=st.sampled_from(SHARES),
+        decision=st.sampled_from(["none", "accept", "reject", "accept_nothing"]),
+        again=st.sampled_from(["accept", "reject"]),
+    )
+    def report(self, at: float, decision: str, again: str) -> Any:
+        """A citizen's report, then staff's decision: accepted, an obstacle (version 1);
+        rejected; or an accept whose geometry matches no path, refused, the report still open
+        and no obstacle made. A second decision on a decided report is refused."""
         point = self.points[SHARES.index(at)]
         description = f"report {next(self.made)}"
-        sent = self.client.post("/reports", json={"geometry": {"type": "Point", "coordinates": point}, "description": description})  # fmt: skip
+        geometry = {"type": "Point", "coordinates": point}
+        sent = self.client.post("/reports", json={"geometry": geometry, "description": description})  # fmt: skip
         assert sent.status_code == 201, sent.text
         rid = sent.json()["id"]
-        accepted = self.client.post(f"/reports/{rid}/accept", json={"effect": {"closed": True}}, headers=self.staff)  # fmt: skip
-        assert accepted.status_code == 200, accepted.text
-        decided = accepted.json()
-        assert decided["report"]["status"] == "accepted"
-        written = decided["obstacle"]
+        self.reports[rid] = "open"
+        accept = {"effect": {"closed": True}}
+        if decision == "none":
+            return multiple()
+        if decision == "accept_nothing":  # 10 km outside the centre extract
+            far = {"type": "Point", "coordinates": [7.90, 49.50]}
+            refused = self.client.post(f"/reports/{rid}/accept", json=accept | {"geometry": far}, headers=self.staff)  # fmt: skip
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["code"] == "obstacle_matches_nothing"
+            return multiple()
+        decided = self.client.post(f"/reports/{rid}/{decision}", json=accept if decision == "accept" else None, headers=self.staff)  # fmt: skip
+        assert decided.status_code == 200, decided.text
+        body = decided.json()
+        self.reports[rid] = f"{decision}ed"
+        assert body["report"]["status"] == self.reports[rid]
+        second = self.client.post(f"/reports/{rid}/{again}", json=accept if again == "accept" else None, headers=self.staff)  # fmt: skip
+        assert second.status_code == 409, second.text
+        assert second.json()["code"] == "report_already_decided"
+        if decision == "reject":
+            assert body["obstacle"] is None
+            return multiple()
+        written = body["obstacle"]
         assert (written["version"], written["reason"]) == (1, description)
-        assert decided["report"]["obstacle_id"] == written["id"]
+        assert body["report"]["obstacle_id"] == written["id"]
         self.model[written["id"]] = Kept(1, description, self._now(), None, SHARES.index(at))
-        if twice:
-            again = self.client.post(f"/reports/{rid}/accept", json={"effect": {"closed": True}}, headers=self.staff)  # fmt: skip
-            assert again.status_code == 409, again.text
-        return str(written["id"])
+        return multiple(written["id"])
 
     @rule(
         oid=ids, stale=st.booleans(), header=st.booleans(), lasts_h=st.sampled_from([None, 2.0]),
@@ -325,6 +349,14 @@ class ObstacleLifecycle(RuleBasedStateMachine):
         }
         for status, ids in expected.items():
             assert {o["id"] for o in self._listed(status)} == ids, status
+
+    @invariant()
+    def the_reports_are_the_model(self) -> None:
+        for status in ("open", "accepted", "rejected"):
+            listed = self.client.get(f"/reports?status={status}", headers=self.staff)
+            assert listed.status_code == 200, listed.text
+            mine = {r["id"] for r in listed.json()["reports"] if r["id"] in self.reports}
+            assert mine == {rid for rid, state in self.reports.items() if state == status}, status
 
     @invariant()
     def the_public_map_and_the_routes_follow_the_clock(self) -> None:
