@@ -15,11 +15,11 @@ Its value, or its error, is exactly that of the whole body's reading,
 object): the items are cut where the body's own structure puts their commas (found with numpy
 over the bytes: the quotes that open or close strings, the brackets and commas outside them),
 each is read as it is, and the object around them with the array replaced by a marker string
-that no body can hold (a random one per call). Whatever does not fit that reading (another encoding than UTF-8,
-nesting deeper than a body of ours has, a top-level value that is not an object, a piece that
-does not parse) is read whole, as before, so that a broken body gets the error and the
-character position it always got. A body below :data:`PIECEWISE_FROM_BYTES` is read whole too
-(in the thread: a few milliseconds at most).
+that no body can hold (a random one per call). Whatever does not fit that reading (another
+encoding than UTF-8, nesting deeper than a body of ours has, a top-level value that is not an
+object, a piece that does not parse) is read whole, as before, so that a broken body gets the
+error and the character position it always got. A body below :data:`PIECEWISE_FROM_BYTES`
+is read whole too (in the thread: a few milliseconds at most).
 
 :class:`PiecewiseJSONRoute` is the route class of the endpoints that take such bodies; FastAPI's
 reading of the body (its content-type rules, its errors) stays as it is, only ``Request.json``
