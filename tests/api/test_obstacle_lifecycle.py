@@ -11,7 +11,8 @@ status (201, 200, 404, 409 ``version_conflict`` or ``report_already_decided``, 4
 active, scheduled, expired; reports by status), each obstacle's history, what the public map
 shows (each active obstacle, at its place, with its effect) and which obstacles a route may
 name, in the app that wrote and in a second one on the same database (another worker, which
-learns of writes by reading the database's revision: here before every request). Nothing
+learns of writes by reading the database's revision: here before every request; once a run
+it is stopped and started again, restoring every obstacle from the database). Nothing
 acknowledged may be lost, nothing refused may be half-written, and the live map must follow
 the clock without a write.
 
@@ -24,6 +25,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,6 +37,7 @@ from hypothesis.stateful import (
     RuleBasedStateMachine,
     invariant,
     multiple,
+    precondition,
     rule,
     run_state_machine_as_test,
 )
@@ -81,6 +84,7 @@ class ObstacleLifecycle(RuleBasedStateMachine):
 
     client: TestClient
     other: TestClient  # a second worker on the same database
+    start_other: Callable[[], TestClient]  # that worker started anew
     staff: dict[str, str]
     admin: dict[str, str]
     clock: FakeClock
@@ -93,6 +97,7 @@ class ObstacleLifecycle(RuleBasedStateMachine):
         super().__init__()
         self.model: dict[str, Kept] = {}
         self.reports: dict[str, str] = {}  # this run's reports: id → open, accepted, rejected
+        self.restarted = False
         self.prefix = f"run{next(self.runs)}-"
         self.made = itertools.count()
         # every run starts from an empty map: delete what an earlier run left
@@ -327,6 +332,16 @@ class ObstacleLifecycle(RuleBasedStateMachine):
             self.model[oid] = Kept(1, f"import {oid}", start, until)
         return multiple(*made)
 
+    @precondition(lambda self: not self.restarted)
+    @rule()
+    def restart_the_other_worker(self) -> None:
+        """The second worker stopped and started again: it must restore every obstacle from
+        the database (their stored matches), as a restart of the service does (once a run)."""
+        self.restarted = True
+        cls = type(self)
+        cls.other.__exit__(None, None, None)
+        cls.other = cls.start_other()
+
     @rule(minutes=st.sampled_from([20, 45, 90, 400]))
     def wait(self, minutes: int) -> None:
         self.clock.advance(minutes=minutes)
@@ -388,15 +403,29 @@ def test_the_obstacle_api_keeps_to_its_model(
     keys: dict[str, dict[str, str]],
     clock: FakeClock,
     baseline: dict[str, dict[str, Any]],
+    centre_graph_dir: Path,
 ) -> None:
+    from api.app import create_app
+    from api.settings import Settings
+
     client = start_app(database_url, reports_per_minute=10**6)
-    other = start_app(database_url, obstacle_poll_s=0.0)
     route = baseline["wheelchair"]
+
+    def started() -> TestClient:
+        """The second worker, started anew (as after a restart: it reads every obstacle)."""
+        app = create_app(
+            Settings(graph_dir=centre_graph_dir, database_url=database_url, obstacle_poll_s=0.0)
+        )
+        app.state.clock = clock
+        other = TestClient(app)
+        other.__enter__()
+        return other
 
     class Machine(ObstacleLifecycle):
         pass
 
-    Machine.client, Machine.other, Machine.clock = client, other, clock
+    Machine.client, Machine.other, Machine.clock = client, started(), clock
+    Machine.start_other = staticmethod(started)
     Machine.staff, Machine.admin = keys["staff"], keys["admin"]
     Machine.points = [point_on(route, share) for share in SHARES]
     run_state_machine_as_test(
@@ -406,3 +435,4 @@ def test_the_obstacle_api_keeps_to_its_model(
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )  # fmt: skip
+    Machine.other.__exit__(None, None, None)
