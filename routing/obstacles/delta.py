@@ -107,14 +107,6 @@ class Delta:
     kept_before: np.ndarray
 
 
-def _cells(matches: Sequence[ObstacleMatch]) -> tuple[np.ndarray, np.ndarray]:
-    """The sorted unique edges and nodes of ``matches``."""
-    none = np.zeros(0, dtype=np.int64)
-    edges = np.unique(np.concatenate([none, *(m.edges for m in matches)]))
-    nodes = np.unique(np.concatenate([none, *(m.nodes for m in matches)]))
-    return edges, nodes
-
-
 def _writers(
     values: np.ndarray,
     offsets: np.ndarray,
@@ -182,7 +174,8 @@ def plan_delta(
     now_at[kept_before] = kept_at
     if cells is None:
         cells = Cells.of([placed[oid].match for oid in applied])
-    dirty_edges, dirty_nodes = _cells([*gone, *(m for _, m, _ in changed)])
+    dirty = Cells.of([*gone, *(m for _, m, _ in changed)])
+    dirty_edges, dirty_nodes = np.unique(dirty.edges), np.unique(dirty.nodes)
     rewrite = np.union1d(
         _writers(cells.edges, cells.edge_offsets, dirty_edges, edge_count, now_at, fresh_at,
                  [m.edges for _, m, _ in changed]),
