@@ -19,6 +19,7 @@ import api.fastpath
 from tests.api.support import (
     POSTGRES_ENV,
     T0,
+    AppStarter,
     FakeClock,
     drop_schemas,
     make_keys,
@@ -164,24 +165,12 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def start_app(centre_graph_dir: Path, clock: FakeClock) -> Iterator[Callable[..., TestClient]]:
-    """``start_app(url, **settings)``: a started app (lifespan run) on the centre graph."""
-    from api.app import create_app
-    from api.settings import Settings
-
-    started: list[TestClient] = []
-
-    def start(url: str, **settings: Any) -> TestClient:
-        app = create_app(Settings(graph_dir=centre_graph_dir, database_url=url, **settings))
-        app.state.clock = clock
-        client = TestClient(app)
-        client.__enter__()
-        started.append(client)
-        return client
-
-    yield start
-    for client in reversed(started):
-        client.__exit__(None, None, None)
+def start_app(centre_graph_dir: Path, clock: FakeClock) -> Iterator[AppStarter]:
+    """``start_app(url, **settings)``: a started app (lifespan run) on the centre graph;
+    ``start_app.stop(client)`` stops one before the test ends (the rest stop after it)."""
+    starter = AppStarter(centre_graph_dir, clock)
+    yield starter
+    starter.stop_all()
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ import itertools
 import math
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -36,6 +37,37 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+class AppStarter:
+    """Started apps (lifespan run) on one graph, with the tests' clock, for the ``start_app``
+    fixture: call it with a database URL and settings; :meth:`stop` stops one (a worker's
+    restart), :meth:`stop_all` the rest."""
+
+    def __init__(self, graph_dir: Path, clock: FakeClock) -> None:
+        self.graph_dir, self.clock = graph_dir, clock
+        self.started: list[TestClient] = []
+
+    def __call__(self, url: str, **settings: Any) -> TestClient:
+        from api.app import create_app
+        from api.settings import Settings
+
+        app = create_app(Settings(graph_dir=self.graph_dir, database_url=url, **settings))
+        app.state.clock = self.clock
+        client = TestClient(app)
+        client.__enter__()
+        self.started.append(client)
+        return client
+
+    def stop(self, client: TestClient) -> None:
+        """Stop ``client``'s app (its lifespan's end)."""
+        self.started.remove(client)
+        client.__exit__(None, None, None)
+
+    def stop_all(self) -> None:
+        for client in reversed(self.started):
+            client.__exit__(None, None, None)
+        self.started.clear()
 
 
 def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:

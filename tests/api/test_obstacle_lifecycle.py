@@ -25,7 +25,6 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,7 +41,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from tests.api.support import DESTINATION, ORIGIN, FakeClock, point_on
+from tests.api.support import DESTINATION, ORIGIN, AppStarter, FakeClock, point_on
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
@@ -85,6 +84,7 @@ class ObstacleLifecycle(RuleBasedStateMachine):
     client: TestClient
     other: TestClient  # a second worker on the same database
     start_other: Callable[[], TestClient]  # that worker started anew
+    stop_other: Callable[[TestClient], None]  # and stopped
     staff: dict[str, str]
     admin: dict[str, str]
     clock: FakeClock
@@ -339,7 +339,7 @@ class ObstacleLifecycle(RuleBasedStateMachine):
         the database (their stored matches), as a restart of the service does (once a run)."""
         self.restarted = True
         cls = type(self)
-        cls.other.__exit__(None, None, None)
+        cls.stop_other(cls.other)
         cls.other = cls.start_other()
 
     @rule(minutes=st.sampled_from([20, 45, 90, 400]))
@@ -398,34 +398,22 @@ class ObstacleLifecycle(RuleBasedStateMachine):
 
 
 def test_the_obstacle_api_keeps_to_its_model(
-    start_app: Callable[..., TestClient],
+    start_app: AppStarter,
     database_url: str,
     keys: dict[str, dict[str, str]],
     clock: FakeClock,
     baseline: dict[str, dict[str, Any]],
-    centre_graph_dir: Path,
 ) -> None:
-    from api.app import create_app
-    from api.settings import Settings
-
     client = start_app(database_url, reports_per_minute=10**6)
     route = baseline["wheelchair"]
-
-    def started() -> TestClient:
-        """The second worker, started anew (as after a restart: it reads every obstacle)."""
-        app = create_app(
-            Settings(graph_dir=centre_graph_dir, database_url=database_url, obstacle_poll_s=0.0)
-        )
-        app.state.clock = clock
-        other = TestClient(app)
-        other.__enter__()
-        return other
 
     class Machine(ObstacleLifecycle):
         pass
 
-    Machine.client, Machine.other, Machine.clock = client, started(), clock
-    Machine.start_other = staticmethod(started)
+    Machine.client, Machine.clock = client, clock
+    Machine.other = start_app(database_url, obstacle_poll_s=0.0)
+    Machine.start_other = staticmethod(lambda: start_app(database_url, obstacle_poll_s=0.0))
+    Machine.stop_other = staticmethod(start_app.stop)
     Machine.staff, Machine.admin = keys["staff"], keys["admin"]
     Machine.points = [point_on(route, share) for share in SHARES]
     run_state_machine_as_test(
@@ -435,4 +423,3 @@ def test_the_obstacle_api_keeps_to_its_model(
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )  # fmt: skip
-    Machine.other.__exit__(None, None, None)
