@@ -9,6 +9,7 @@ waiting for it.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -791,6 +792,46 @@ def test_fifty_concurrent_writers_lose_nothing(
     assert live.revision == service.revision()
     assert len(live.active) == 26
     print(f"{len(conflicts)} version conflicts retried")
+
+
+def test_concurrent_decisions_of_one_report_make_at_most_one_obstacle(
+    start_app: Callable[..., TestClient],
+    database_url: str,
+    keys: dict[str, dict[str, str]],
+    on_route: list[float],
+) -> None:
+    """Twelve staff decisions of one open report at once, through two apps on one database
+    (two workers): exactly one wins, the others get 409 ``report_already_decided``, and the
+    report ends as the winner decided it, with one obstacle if it was an acceptance and none
+    if a rejection (the conditional update and the obstacle's insert are one transaction)."""
+    apps = (start_app(database_url), start_app(database_url))
+    staff = keys["staff"]
+
+    def decide(rid: str, rejecter: int, i: int) -> tuple[str, httpx.Response]:
+        app = apps[i % 2]
+        if i % 4 == rejecter:
+            return "rejected", app.post(f"/reports/{rid}/reject", headers=staff)
+        body = {"effect": {"closed": True}}
+        return "accepted", app.post(f"/reports/{rid}/accept", json=body, headers=staff)
+
+    for round_ in range(3):
+        description = f"Bauzaun, Runde {round_}"
+        report = {"geometry": {"type": "Point", "coordinates": on_route}}
+        made = apps[0].post("/reports", json=report | {"description": description})
+        assert made.status_code == 201, made.text
+        rid = made.json()["id"]
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            answers = list(pool.map(functools.partial(decide, rid, round_), range(12)))
+        won = [status for status, response in answers if response.status_code == 200]
+        assert len(won) == 1, [response.status_code for _, response in answers]
+        for _, response in answers:
+            if response.status_code != 200:
+                assert_error(response, 409, "report_already_decided")
+        decided = apps[1].get(f"/reports?status={won[0]}", headers=staff).json()["reports"]
+        assert rid in ids(decided)
+        listed = apps[1].get("/obstacles", headers=staff).json()["obstacles"]
+        obstacles = [o for o in listed if o["reason"] == description]
+        assert len(obstacles) == (1 if won[0] == "accepted" else 0)
 
 
 # ------------------------------------------------------------------------------ citizen reports
