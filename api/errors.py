@@ -70,7 +70,10 @@ def _problem(error: Mapping[str, Any], media_type: str | None) -> dict[str, str]
         at = f" at character {loc[0]}" if loc and isinstance(loc[0], int) else ""
         because = f" ({reason})" if isinstance(reason, str) and reason else ""
         return {"field": "body", "problem": f"not valid JSON{at}{because}"}
-    return {"field": ".".join(str(p) for p in loc), "problem": str(error.get("msg", ""))}
+    problem = str(error.get("msg", ""))
+    if error.get("type") == "value_error":  # a validator's own sentence, without pydantic's label
+        problem = problem.removeprefix("Value error, ")
+    return {"field": ".".join(str(p) for p in loc), "problem": problem}
 
 
 def _unreadable_body(cause: BaseException | None) -> str | None:

@@ -36,6 +36,22 @@ class Point(BaseModel):
         ge=-180, le=180, strict=True, description="longitude in degrees", examples=[7.769]
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, value: Any) -> Any:
+        """Anything but an object is refused with the object it must be, and a pair
+        (``[49.4447, 7.769]``) or text (``"49.4447,7.769"``, as ``GET /routes`` takes it) with
+        why: its order does not say which number is the latitude (GeoJSON writes the longitude
+        first). pydantic said only "Input should be a valid dictionary or object to extract
+        fields from" (found serving another city's extract, 2026-12-07)."""
+        if isinstance(value, dict | Point):
+            return value
+        pair = isinstance(value, list | tuple | str)
+        why = ": a pair or text does not say which number is the latitude" if pair else ""
+        raise ValueError(
+            f'a point is an object with named keys, e.g. {{"lat": 49.4447, "lon": 7.769}}{why}'
+        )
+
     @field_validator("lat", "lon")
     @classmethod
     def _finite(cls, value: float) -> float:

@@ -472,7 +472,7 @@ def test_bench_errors(client: TestClient, keys: dict[str, dict[str, str]]) -> No
     twice = client.post("/bench/runs", json={"pairs": 2, "profiles": ["walk", "blind", "walk"]}, headers=tester)  # fmt: skip
     assert twice.status_code == 422
     assert twice.json()["details"]["errors"] == [
-        {"field": "profiles", "problem": "Value error, each profile once: 'walk' is named twice"}
+        {"field": "profiles", "problem": "each profile once: 'walk' is named twice"}
     ]
     schema = client.get("/openapi.json").json()["components"]["schemas"]["BenchRequest"]
     assert schema["properties"]["profiles"]["uniqueItems"] is True

@@ -705,3 +705,30 @@ def test_a_profile_given_by_its_name_alone_is_refused_with_the_object_it_stands_
         refused = assert_error(api.post(path, json=body), 422, "invalid_request")
         assert '{"name": "blind"}, with "parameters" to change its limits' in refused["message"]
     assert api.post("/routes", json=ends | {"profile": {"name": "blind"}}).status_code == 200
+
+
+def test_a_point_given_as_a_pair_or_text_is_refused_with_the_object_it_must_be(
+    api: TestClient,
+) -> None:
+    """``"origin": [49.4036, 8.6756]`` (or GeoJSON's ``[8.6756, 49.4036]``, or ``"49.4,8.6"``
+    as ``GET /routes`` takes it) was answered "Input should be a valid dictionary or object to
+    extract fields from" (found serving another city's extract, 2026-12-07); the refusal now
+    shows the object and says why a pair is not taken. Every point of every endpoint is a
+    :class:`~api.schemas.Point`; pydantic's "Value error, " label is not said."""
+    origin, destination = {"lat": 49.4447, "lon": 7.769}, {"lat": 49.439, "lon": 7.764}
+    ends = {"origin": origin, "destination": destination}
+    named = 'a point is an object with named keys, e.g. {"lat": 49.4447, "lon": 7.769}'
+    why = ": a pair or text does not say which number is the latitude"
+    for path, body, field, said in (
+        ("/routes", ends | {"origin": [49.4447, 7.769]}, "origin", named + why),
+        ("/routes", ends | {"destination": [7.764, 49.439]}, "destination", named + why),
+        ("/routes", ends | {"origin": "49.4447,7.769"}, "origin", named + why),
+        ("/routes", ends | {"via": [[49.441, 7.766]]}, "via.0", named + why),
+        ("/routes", ends | {"origin": None}, "origin", named),
+        ("/routes", ends | {"origin": 49.4447}, "origin", named),
+        ("/matrix", {"sources": [[49.4447, 7.769]], "targets": [destination]}, "sources.0", named + why),
+    ):  # fmt: skip
+        refused = assert_error(api.post(path, json=body), 422, "invalid_request")
+        assert {"field": field, "problem": said} in refused["details"]["errors"], refused
+        assert "Value error" not in refused["message"]
+    assert api.post("/routes", json=ends).status_code == 200
