@@ -12,6 +12,7 @@ one sentence to stderr and exit with status 2; no traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -318,12 +319,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``stufenlos`` console script."""
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        status = int(args.func(args))
+        sys.stdout.flush()  # a reader that has gone (``| head``) is met here, not at exit
+        return status
+    except BrokenPipeError:
+        return _reader_gone()
     except Exception as exc:
         if not isinstance(exc, expected_errors()):
             raise
         print(f"stufenlos {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+#: The status of a command whose reader closed the pipe: a shell's for a process that
+#: SIGPIPE ended (128 + 13), which Python ignores and turns into ``BrokenPipeError``.
+EXIT_READER_GONE = 141
+
+
+def _reader_gone() -> int:
+    """End quietly when standard output's reader has gone (``stufenlos info … | head``):
+    what is left unwritten goes nowhere, as with any Unix tool, instead of a sentence about
+    "[Errno 32] Broken pipe" and Python's own complaint when it flushes the stream at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_READER_GONE
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ options and says what it cannot do in one sentence (exit status 2), never a trac
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -112,3 +113,24 @@ def test_serve_and_bench_say_what_they_cannot_do_in_one_sentence(
     status, err = exit_status(["serve", "--graph", str(centre_graph_dir), "--port", "0"], capsys)
     assert status == 2
     assert err.startswith("stufenlos serve: mysql databases are not supported: use SQLite")
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("command", [["info"], ["route", "--from", "49.4405,7.7660", "--to", "49.4420,7.7700", "--json"]])  # fmt: skip
+def test_a_reader_that_has_gone_ends_the_command_quietly(
+    centre_graph_dir: Path, command: list[str]
+) -> None:
+    """``stufenlos info --graph G | head`` said "stufenlos info: [Errno 32] Broken pipe" once
+    ``head`` had read its lines (2026-12-07). Now the command ends as a Unix tool does: status
+    141 (a shell's for SIGPIPE), nothing on standard error. Its standard output here is a pipe
+    whose reading end is already closed, so every write fails."""
+    reading, writing = os.pipe()
+    os.close(reading)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "api.cli", *command[:1], "--graph", str(centre_graph_dir), *command[1:]],
+            cwd=REPO_ROOT, stdout=writing, stderr=subprocess.PIPE, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        os.close(writing)
+    assert (done.returncode, done.stderr) == (141, "")
