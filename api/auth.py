@@ -24,8 +24,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
-from api.cpu import run_cpu
 from api.db.models import ROLES, ApiKey
 from api.errors import ApiError
 from api.obstacles.schemas import no_control_characters, no_lone_surrogates
@@ -145,8 +145,8 @@ async def current_user(
         raise UnauthorizedError(
             "this endpoint needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key'"
         )
-    # in the CPU thread, as the staff writes that follow it (api/routes/obstacles.py says why)
-    user = await run_cpu(authenticate, request.app.state.db, key.strip())
+    # a database read: in the pool, never in the CPU thread (api/routes/obstacles.py says why)
+    user = await run_in_threadpool(authenticate, request.app.state.db, key.strip())
     if user is None:
         raise UnauthorizedError("the API key is unknown or has been revoked")
     return user

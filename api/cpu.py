@@ -3,8 +3,10 @@
 Routes and matrices run in a dedicated CPU thread (:func:`run_cpu`), one job at a time per
 worker process, in the order they were asked for: the event loop keeps answering (``/health``,
 obstacle reads) while they compute, and they never take the threads of the default pool that
-other blocking work (an import, a citizen's report) needs; the staff's short writes and their
-key check are jobs of this thread too (:mod:`api.routes.obstacles` says why). A thread rather
+other blocking work (an import, a citizen's report) needs. Nothing in it waits for the database
+unbounded: the staff's writes and every key check run in the pool (:mod:`api.routes.obstacles`
+says why), the obstacles' reads before a route are bounded (:mod:`api.obstacles.bounded_read`).
+A thread rather
 than a process pool: the searches and the snapping are numba kernels compiled with
 ``nogil=True``, so the event loop runs while they search, on the graph already in memory,
 without pickling requests and results or a copy of the graph per process. One thread rather than many: what holds the GIL (the report, the

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from accessibility_rules.attributes import OSM_ATTRIBUTION, OSM_LICENCE_URL
 from accessibility_rules.profile import Profile
@@ -178,7 +179,7 @@ async def post_matrix(
     pollen and light as in ``POST /routes``, resolved at the first source (``conditions``).
     """
     _check_size(len(req.sources), len(req.targets), settings.max_matrix_cells)
-    keyed = await run_cpu(_is_keyed, request)  # a database read
+    keyed = await run_in_threadpool(_is_keyed, request)  # a database read: never the CPU thread
     budget = settings.matrix_cost_budget_keyed if keyed else settings.matrix_cost_budget
     _check_budget(len(req.sources) * len(req.targets), r.graph.node_count, budget, keyed=keyed)
     job = await run_cpu(_begin, r, req, live)

@@ -102,14 +102,14 @@ def _if_match(value: str | None) -> int | None:
     return int(found.group(1))
 
 
-# The staff writes (create, update, delete) run as jobs of the worker's CPU thread
-# (api/cpu.py), not in the thread pool: beside the routes that the event loop computes, a
-# write in a pool thread took turns with them at the interpreter and stretched both; as a job,
-# the loop's routes wait for it (2-3 ms of CPU) and it runs alone. Measured with
-# `compare_commits.py --base 269f923 --script-here --rounds 4 -- bench_load.py --duration 10`
-# (c64 and one closure a second): POST p50 / p95 13.2 / 19.7 ms against 21.1 / 35.4, write ->
-# live in both workers p50 / p95 14.9 / 21.3 against 23.7 / 36.1, route p99 with writes 50.6
-# against 49.1 ms (the same within the noise). The import (many features) stays in the pool.
+# The staff writes (create, update, delete) run in the thread pool, not as jobs of the worker's
+# CPU thread (api/cpu.py): a write waits for the database as long as it takes (SQLite's busy
+# timeout of 30 s behind another writer's lock; a PostgreSQL row or table lock, without end), and
+# in the CPU thread every route of the worker waited with it (found 2026-12-07: one POST behind
+# a database locked by another program held a route 27.6 s). In the pool a write takes turns
+# with the routes at the interpreter: from 2026-12-04 to 2026-12-07 writes ran in the CPU thread
+# for their latency under load, POST p50 / p95 13.2 / 19.7 ms against 21.1 / 35.4 in the pool
+# and write -> live p95 21.3 against 36.1 ms (c64, one closure a second; target 100 ms).
 @router.post(
     "",
     status_code=201,
@@ -125,7 +125,9 @@ async def create_obstacle(
     The answer holds the stored obstacle, ``active`` (does it apply now) and ``match``: the
     paths and nodes it changes, as counts, length, street names and a MultiLineString.
     """
-    return await run_cpu(lambda: written_out(service.create(body, user.name), service, response))
+    return await run_in_threadpool(
+        lambda: written_out(service.create(body, user.name), service, response)
+    )
 
 
 @router.get("", response_model=ObstacleList, responses=_AUTH, summary="List obstacles (staff)")
@@ -310,7 +312,7 @@ async def update_obstacle(
             f"If-Match ({header}) and the body's version ({body.version}) disagree",
         )  # fmt: skip
     version = body.version if body.version is not None else header
-    return await run_cpu(
+    return await run_in_threadpool(
         lambda: written_out(
             service.update(obstacle_id, body, version, user.name), service, response
         )
@@ -341,7 +343,7 @@ async def delete_obstacle(
         row = service.delete(obstacle_id, user.name, _if_match(if_match))
         return ObstaclePublic.read(row, service.clock())
 
-    return await run_cpu(delete)
+    return await run_in_threadpool(delete)
 
 
 @router.get(

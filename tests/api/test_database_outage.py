@@ -9,6 +9,7 @@ one. Both databases. (Measured against a real PostgreSQL server stopped and star
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -19,6 +20,8 @@ from sqlalchemy import Engine, event
 
 from api.obstacles.live import LiveObstacles
 from tests.api.support import (
+    DESTINATION,
+    ORIGIN,
     FakeClock,
     assert_error,
     obstacle_body,
@@ -192,3 +195,48 @@ def test_health_on_a_worker_without_routes_says_an_outage_at_the_first_call(
     outage.end()
     time.sleep(1.05)  # the next try is due
     assert client.get("/health").json()["status"] == "ok"
+
+
+def test_staff_calls_that_wait_for_a_silent_database_hold_no_route(
+    client: TestClient, keys: dict[str, dict[str, str]], on_route: list[float], outage: Outage
+) -> None:
+    """A database that does not answer: the staff's key checks and writes wait for it (each
+    connection attempt :data:`SILENT_S`), the routes of their worker do not (they ran in the
+    CPU thread until 2026-12-07, and every route waited with them), nor does a keyed matrix's
+    caller hold anyone but itself."""
+    from api.obstacles.bounded_read import READ_WAIT_S
+
+    staff = keys["staff"]
+    before = route(client)
+    outage.start(silent_s=SILENT_S)
+    calls = [
+        lambda: client.get("/obstacles", headers=staff),
+        lambda: client.post("/obstacles", json=obstacle_body(on_route), headers=staff),
+        lambda: client.post("/matrix", json={"sources": [ORIGIN], "targets": [DESTINATION]}, headers=staff),
+    ]  # fmt: skip
+    answers: list[int] = []
+    waiting = [threading.Thread(target=lambda c=c: answers.append(c().status_code)) for c in calls]
+    for thread in waiting:
+        thread.start()
+    try:
+        time.sleep(0.3)  # every call waits for a connection now
+        assert all(thread.is_alive() for thread in waiting)
+        waits_s = []
+        for _ in range(5):
+            started = time.monotonic()
+            answered = route(client)
+            waits_s.append(time.monotonic() - started)
+            assert answered["distance_m"] == before["distance_m"]
+        # one route may read the revision, bounded (the outage's start), the others read nothing
+        assert max(waits_s) < READ_WAIT_S + 0.5, f"routes waited {waits_s} s with the staff's calls"  # fmt: skip
+        assert sorted(waits_s)[-2] < 0.5, waits_s
+    finally:
+        outage.end()
+        for thread in waiting:
+            thread.join(timeout=60)
+    assert len(answers) == 3
+    assert set(answers) <= {200, 201, 401, 503}, answers
+
+
+#: How long each connection attempt of the silent database waits before it fails.
+SILENT_S = 3.0

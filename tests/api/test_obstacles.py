@@ -490,14 +490,15 @@ def test_delete_is_soft_audited_and_lifts_the_obstacle(
     assert history[1]["snapshot"]["deleted_at"] is not None
 
 
-def test_staff_writes_and_their_key_check_are_jobs_of_the_cpu_thread(
+def test_staff_writes_and_their_key_check_run_in_the_pool_not_the_cpu_thread(
     client: TestClient,
     keys: dict[str, dict[str, str]],
     on_route: list[float],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """api/routes/obstacles.py: create, update, delete and the key check run in the CPU
-    thread (beside the loop's routes, in a pool thread, they took turns with them)."""
+    """api/routes/obstacles.py: create, update, delete and the key check wait for the database,
+    so they run in the thread pool; in the CPU thread (2026-12-04 to 2026-12-07) every route of
+    the worker waited with them."""
     import api.auth
     from api.obstacles.service import ObstacleService
 
@@ -520,7 +521,68 @@ def test_staff_writes_and_their_key_check_are_jobs_of_the_cpu_thread(
     assert changed.status_code == 200, changed.text
     assert client.delete(f"/obstacles/{oid}", headers=staff).status_code == 200
     assert [n for n, _ in threads] == ["key", "create", "key", "update", "key", "delete"]
-    assert {t for _, t in threads} == {"stufenlos-cpu"}
+    assert "stufenlos-cpu" not in {t for _, t in threads}
+
+
+def test_a_write_that_waits_for_the_database_holds_no_route(
+    client: TestClient, keys: dict[str, dict[str, str]], on_route: list[float], database_url: str
+) -> None:
+    """Another writer holds the revision row (a write of another host stuck before its commit,
+    a migration, a program with the SQLite file open): a staff write waits for it, and the
+    routes of its worker do not. Found 2026-12-07 against ``stufenlos serve``: with the SQLite
+    file locked by another program, a route sent after a POST took 27.6 s (the write, a job of
+    the CPU thread then, waited there for SQLite's busy timeout). The holder lets go after
+    :data:`HOLD_S` (so that the test ends also where routes wait); the write then succeeds and
+    the next route honours it."""
+    from sqlalchemy.orm import Session
+
+    from api.db.revision import bump_revision
+    from api.db.session import make_engine
+
+    staff = keys["staff"]
+    before = route(client)
+    engine = make_engine(database_url)
+    holder = Session(engine)
+    bump_revision(holder)  # the counter's row (SQLite: the file's write lock) held
+    released = threading.Event()
+
+    def release() -> None:
+        if not released.is_set():
+            released.set()
+            holder.rollback()
+            holder.close()
+
+    timer = threading.Timer(HOLD_S, release)
+    timer.start()
+    answers: list[httpx.Response] = []
+    writer = threading.Thread(
+        target=lambda: answers.append(
+            client.post("/obstacles", json=obstacle_body(on_route), headers=staff)
+        )
+    )
+    writer.start()
+    try:
+        time.sleep(0.5)
+        assert writer.is_alive()  # waiting for the holder
+        for _ in range(5):
+            started = time.monotonic()
+            answered = route(client)
+            waited_s = time.monotonic() - started
+            assert waited_s < 1.0, f"a route waited {waited_s:.1f} s with the write"
+            assert answered["distance_m"] == before["distance_m"]  # not yet written
+        assert client.get("/health").status_code == 200
+        assert not released.is_set()  # the routes were answered while the write waited
+    finally:
+        timer.cancel()
+        release()
+        writer.join(timeout=60)
+        engine.dispose()
+    assert [a.status_code for a in answers] == [201], answers[0].text if answers else None
+    assert not passes_near(route(client), on_route)
+
+
+#: How long :func:`test_a_write_that_waits_for_the_database_holds_no_route` holds the row.
+HOLD_S = 5.0
 
 
 # -------------------------------------------------------------------------------- auth, errors
