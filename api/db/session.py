@@ -26,6 +26,12 @@ from graphs import settings as graph_settings
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: How long an SQLite writer waits for another one before giving up (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: How long a PostgreSQL statement waits for a lock another transaction holds (milliseconds;
+#: ``lock_timeout``, as SQLite's busy timeout): the revision's row behind another host's write
+#: that does not end, a table behind a migration. Without it such a write waited without end,
+#: holding its pool thread and its caller; with it the write answers 503
+#: ``database_unavailable`` and stores nothing.
+POSTGRES_LOCK_TIMEOUT_MS = 30_000
 #: How long a new PostgreSQL connection may take before the attempt fails (seconds; libpq's
 #: ``connect_timeout``, unless the URL sets it): a server that does not answer then costs a
 #: request a bounded wait and a 503, not a thread held until the operating system gives up.
@@ -78,6 +84,14 @@ def private_sqlite_file(path: Path) -> None:
             continue
 
 
+def _postgres_settings(dbapi_connection: Any, _record: Any) -> None:
+    """:data:`POSTGRES_LOCK_TIMEOUT_MS` for the session of every new connection (committed:
+    a ``SET`` in a transaction that is rolled back would be undone)."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET lock_timeout = {int(POSTGRES_LOCK_TIMEOUT_MS)}")
+    dbapi_connection.commit()
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -95,8 +109,9 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     decoder took 197 of the 234 ms of reading 3,049 of them (36 of them areas of 4,900 points).
 
     SQLite: the folder is created, every connection gets WAL, ``busy_timeout`` and foreign keys.
-    PostgreSQL: connections are tested before use (a restarted server's are replaced) and a
-    connection attempt gives up after :data:`POSTGRES_CONNECT_TIMEOUT_S`.
+    PostgreSQL: connections are tested before use (a restarted server's are replaced), a
+    connection attempt gives up after :data:`POSTGRES_CONNECT_TIMEOUT_S` and a wait for a lock
+    after :data:`POSTGRES_LOCK_TIMEOUT_MS`.
     """
     url = resolve_url(url)
     parsed = make_url(url)
@@ -115,7 +130,10 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if parsed.get_backend_name() == "postgresql":
+        event.listen(engine, "connect", _postgres_settings)
+    return engine
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

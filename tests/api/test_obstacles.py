@@ -585,6 +585,47 @@ def test_a_write_that_waits_for_the_database_holds_no_route(
 HOLD_S = 5.0
 
 
+def test_a_write_behind_a_lock_that_is_not_let_go_gives_up_with_503(
+    start_app: Callable[..., TestClient],
+    database_url: str,
+    keys: dict[str, dict[str, str]],
+    on_route: list[float],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another writer holds the revision row and does not let go: a staff write waits for it as
+    long as the database's lock timeout (SQLite's busy timeout; PostgreSQL's ``lock_timeout``,
+    which was not set: the write waited without end) and then answers 503
+    ``database_unavailable``, storing nothing; the next write, with the row free, succeeds.
+    The timeouts are shortened here to 0.5 s (30 s in service)."""
+    from sqlalchemy.orm import Session
+
+    import api.db.session
+    from api.db.revision import bump_revision
+
+    monkeypatch.setattr(api.db.session, "SQLITE_BUSY_TIMEOUT_MS", 500)
+    monkeypatch.setattr(api.db.session, "POSTGRES_LOCK_TIMEOUT_MS", 500)
+    client = start_app(database_url)
+    staff = keys["staff"]
+    revision = client.app.state.obstacles.revision()  # type: ignore[attr-defined]
+    engine = api.db.session.make_engine(database_url)
+    holder = Session(engine)
+    try:
+        bump_revision(holder)
+        started = time.monotonic()
+        refused = client.post("/obstacles", json=obstacle_body(on_route), headers=staff)
+        waited_s = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+        engine.dispose()
+    assert_error(refused, 503, "database_unavailable")
+    assert refused.headers["Retry-After"]
+    assert 0.4 < waited_s < 10.0, waited_s
+    assert client.get("/obstacles", headers=staff).json()["count"] == 0
+    assert client.app.state.obstacles.revision() == revision  # type: ignore[attr-defined]
+    assert client.post("/obstacles", json=obstacle_body(on_route), headers=staff).status_code == 201
+
+
 # -------------------------------------------------------------------------------- auth, errors
 
 
