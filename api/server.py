@@ -23,6 +23,7 @@ from api.affinity import WorkerLoads, available_cpus, set_loop_home, worker_cpus
 from api.balance import BalancedServer, ConnectionShares, CountedConnection
 from api.direct import DirectRoutes
 from api.inflight import track
+from api.log_stream import drain_output
 from api.reading import MAX_HEAD_BYTES, BoundedReads, write_error_answer
 
 if TYPE_CHECKING:
@@ -387,8 +388,7 @@ def _run_child(body: Callable[[], int]) -> NoReturn:
 
         traceback.print_exc()
     finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        drain_output()  # what the child's log holds queued (api/log_stream.py), then exit
         os._exit(code)
 
 
@@ -566,8 +566,26 @@ def serve(
     once before the workers start (they would race on SQLite; :func:`migrate_in_child`), binds the socket,
     freezes its objects out of the garbage collector's reach (``gc.freeze``: a collection in a
     worker would otherwise write to, and so copy, every shared page holding a Python object) and
-    forks the ``workers`` (:class:`Supervisor`).
+    forks the ``workers`` (:class:`Supervisor`). Its output and its workers' is written by a
+    thread of its own (:func:`~api.log_stream.queued_output`: a reader that does not read must
+    not hold a request), entered before any log handler is made.
     """
+    from api.log_stream import queued_output
+
+    with queued_output():
+        return _serve(graph_dir, osm, dem, host, port, workers, log_level)
+
+
+def _serve(
+    graph_dir: Path | None,
+    osm: Path | None,
+    dem: Path | None,
+    host: str,
+    port: int,
+    workers: int,
+    log_level: str,
+) -> int:
+    """:func:`serve`'s work, with its output queued."""
     import uvicorn
 
     prepare_kernels()  # before anything imports the kernels (api.app does)
