@@ -6,8 +6,7 @@ obstacle reads) while they compute, and they never take the threads of the defau
 other blocking work (an import, a citizen's report) needs. Nothing in it waits for the database
 unbounded: the staff's writes and every key check run in the pool (:mod:`api.routes.obstacles`
 says why), the obstacles' reads before a route are bounded (:mod:`api.obstacles.bounded_read`).
-A thread rather
-than a process pool: the searches and the snapping are numba kernels compiled with
+A thread rather than a process pool: the searches and the snapping are numba kernels compiled with
 ``nogil=True``, so the event loop runs while they search, on the graph already in memory,
 without pickling requests and results or a copy of the graph per process. One thread rather than many: what holds the GIL (the report, the
 instructions) is most of a route now, and fewer threads competing for it keep the event loop's

@@ -10,10 +10,11 @@ and every request of that worker waited with it (5 s client timeouts; the other 
 followed).
 
 :class:`QueuedStream` takes the place of ``sys.stdout`` and ``sys.stderr`` while the server
-runs (:func:`queued_output`, entered before its log handlers are made, so that they write to it): ``write`` hands the text
-to a queue and returns; a daemon thread writes the queue to the real stream, in order. The
-queue holds at most :data:`MAX_PENDING_BYTES`; text past that is dropped and counted, and once
-the reader takes text again the writer says how much, where the loss began:
+runs (:func:`queued_output`, entered before its log handlers are made, so that they write to
+it): ``write`` hands the text to a queue and returns; a daemon thread writes the queue to the
+real stream, in order. The queue holds at most :data:`MAX_PENDING_BYTES`; text past that is
+dropped and counted, and once the reader takes text again the writer says how much, where the
+loss began:
 ``{"event": "log_dropped", "writes": …, "lines": …, "bytes": …}``. Losing log lines is the
 lesser harm: a request that waits for its access line is a service that stops.
 
@@ -120,7 +121,7 @@ class QueuedStream:
             try:
                 self.target.write("".join(pieces))
                 self.target.flush()
-            except (OSError, ValueError):  # the reader has gone, or the stream was closed
+            except Exception:  # the reader has gone, the stream was closed: nowhere to say it
                 pass
 
     def __getattr__(self, name: str) -> Any:

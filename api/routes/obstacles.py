@@ -103,9 +103,9 @@ def _if_match(value: str | None) -> int | None:
 
 
 # The staff writes (create, update, delete) run in the thread pool, not as jobs of the worker's
-# CPU thread (api/cpu.py): a write waits for the database as long as it takes (SQLite's busy
-# timeout of 30 s behind another writer's lock; a PostgreSQL row or table lock, without end), and
-# in the CPU thread every route of the worker waited with it (found 2026-12-07: one POST behind
+# CPU thread (api/cpu.py): a write waits for the database as long as it takes (behind another
+# writer's lock up to SQLite's busy timeout or PostgreSQL's lock_timeout, 30 s each:
+# api/db/session.py), and in the CPU thread every route of the worker waited with it (found 2026-12-07: one POST behind
 # a database locked by another program held a route 27.6 s). In the pool a write takes turns
 # with the routes at the interpreter: from 2026-12-04 to 2026-12-07 writes ran in the CPU thread
 # for their latency under load, POST p50 / p95 13.2 / 19.7 ms against 21.1 / 35.4 in the pool
