@@ -61,14 +61,17 @@ def test_a_write_does_not_wait_for_a_reader_that_does_not_read() -> None:
     lines = got[0].decode().splitlines()
     notices = [json.loads(text) for text in lines if '"log_dropped"' in text]
     kept = [json.loads(text)["n"] for text in lines if '"access"' in text]
-    assert len(notices) == 1, notices
+    assert notices  # one per loss: a second when the writer took the queue between two
     assert kept == sorted(kept)  # in order
     assert kept[-1] == 3000  # the last one, written after the loss
-    assert len(kept) + notices[0]["lines"] == 3001
-    assert notices[0]["writes"] == notices[0]["lines"] > 0
-    assert notices[0]["bytes"] == sum(len(line(i)) for i in set(range(3001)) - set(kept))
-    notice_at = next(i for i, text in enumerate(lines) if "log_dropped" in text)
-    assert json.loads(lines[notice_at + 1])["n"] > json.loads(lines[notice_at - 1])["n"] + 1
+    lost = set(range(3001)) - set(kept)
+    assert sum(n["lines"] for n in notices) == sum(n["writes"] for n in notices) == len(lost)
+    assert sum(n["bytes"] for n in notices) == sum(len(line(i)) for i in lost)
+    for at, text in enumerate(lines):  # each notice where its loss began
+        if "log_dropped" in text and 0 < at < len(lines) - 1:
+            before, after = json.loads(lines[at - 1])["n"], json.loads(lines[at + 1])["n"]
+            assert set(range(before + 1, after)) <= lost
+            assert after > before + 1
 
 
 def _read_all(fd: int) -> bytes:
