@@ -150,7 +150,7 @@ def _compiled_module() -> ModuleType | None:
         if chosen != "jit":
             path = built_file()
             if path.exists():
-                module = load_built(path)
+                module = _load_or_say(path, chosen)
             elif chosen != "auto":
                 raise KernelBuildError(
                     f"STUFENLOS_KERNELS={chosen} but no build at {path}: run "
@@ -158,6 +158,27 @@ def _compiled_module() -> ModuleType | None:
                 )
         _loaded["module"] = module
         return module
+
+
+def _load_or_say(path: Path, chosen: str) -> ModuleType | None:
+    """The build at ``path``; one that does not load (a file left short by a power cut before
+    the build made its writes durable, a damaged disk) is, with ``auto``, passed over for the
+    JIT with a warning, else a :class:`KernelBuildError` saying what to do, not a traceback of
+    the loader's (``stufenlos serve`` and the tests make such a build again,
+    :func:`routing.kernel_build.ensure_built`)."""
+    try:
+        return load_built(path)
+    except (ImportError, OSError) as exc:
+        why = str(exc).removeprefix(f"{path}: ")[:200]
+        said = f"the kernels' build {path} does not load ({why})"
+        if chosen != "auto":
+            raise KernelBuildError(
+                f"{said}: delete it; `stufenlos serve` or `python -m routing.kernel_build "
+                "--if-missing` makes it again"
+            ) from exc
+        print(f"stufenlos: warning: {said}: numba's JIT runs the kernels instead",
+              file=sys.stderr, flush=True)  # fmt: skip
+        return None
 
 
 def compiled_in_use() -> bool:

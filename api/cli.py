@@ -31,6 +31,7 @@ EXPECTED_ERRORS = {
     "graphs.model": ("GraphFormatError",),
     "accessibility_rules.profile_errors": ("ProfileError",),
     "routing.errors": ("RoutingError",),
+    "accessibility_rules.kernel_loading": ("KernelBuildError",),  # a build that does not load
     "sqlalchemy.exc": ("ArgumentError",),  # a database URL that cannot be read or served
 }
 

@@ -108,8 +108,40 @@ def build(target: Path) -> Path:
             cc.export(export_name(key), numba_signature(key))(PY_FUNCS[module][name])
         with _releasing_gil(), _host_features():
             cc.compile()
-        os.replace(Path(tmp) / cc.output_file, target)
+        _durable_replace(Path(tmp) / cc.output_file, target)
     return target
+
+
+def _durable_replace(made: Path, target: Path) -> None:
+    """``made`` renamed to ``target``, its bytes and the rename on the disk first: a power cut
+    then leaves the old state or the whole build, never a file of the new name with a part of
+    it (a rename may reach the disk before the file's data), which the dynamic loader refuses
+    ("file too short") or maps and dies on (SIGBUS)."""
+    with made.open("rb") as written:
+        os.fsync(written.fileno())
+    os.replace(made, target)
+    folder = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def loads_in_a_child(path: Path) -> str | None:
+    """Whether the build at ``path`` loads, tried in a child process (a damaged extension module
+    can kill the process that maps it): None when it does, else what went wrong."""
+    code = (
+        "import importlib.util, sys; "
+        f"spec = importlib.util.spec_from_file_location({MODULE_NAME!r}, sys.argv[1]); "
+        "spec.loader.exec_module(importlib.util.module_from_spec(spec))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=False
+    )
+    if result.returncode == 0:
+        return None
+    said = (result.stderr.strip().splitlines() or [f"exit status {result.returncode}"])[-1]
+    return said[:300]
 
 
 def prune_builds(current: Path, keep: int = KEPT_BUILDS) -> list[Path]:
@@ -136,7 +168,11 @@ def ensure_built(*, log: Callable[[str], None] = print) -> Path:
     compiler), with the end of its output."""
     target = built_file()
     if target.exists():
-        return target
+        broken = loads_in_a_child(target)
+        if broken is None:
+            return target
+        log(f"the kernels' build {target} does not load ({broken}): made again")
+        target.unlink(missing_ok=True)
     log(f"compiling the routing kernels ahead of time into {target.parent} (once) …")
     result = subprocess.run(
         [sys.executable, "-m", "routing.kernel_build", str(target)],

@@ -297,3 +297,79 @@ def test_pruning_keeps_the_newest_builds_and_the_current_one(tmp_path: Path) -> 
     assert sorted(p.name for p in deleted) == keys[2:5]
     assert sorted(p.name for p in kernels.iterdir()) == sorted([*keys[:2], keys[-1], "notes"])
     assert prune_builds(current, keep=3) == []
+
+
+# ------------------------------------------------------------------- a build that does not load
+
+
+def test_a_build_that_does_not_load_is_said_so_in_a_child(tmp_path: Path) -> None:
+    """:func:`routing.kernel_build.loads_in_a_child`: the build loads; an empty file (a power
+    cut after the rename, before the data) and a cut copy (which the dynamic loader maps and
+    dies on, SIGBUS) do not, and this process lives on."""
+    from routing.kernel_build import loads_in_a_child
+
+    built = ensure_built()
+    assert loads_in_a_child(built) is None
+    empty = tmp_path / "empty" / built.name
+    empty.parent.mkdir()
+    empty.touch()
+    said = loads_in_a_child(empty)
+    assert said is not None
+    assert "file too short" in said
+    cut = tmp_path / "cut" / built.name
+    cut.parent.mkdir()
+    cut.write_bytes(built.read_bytes()[:4096])
+    assert loads_in_a_child(cut) is not None
+
+
+def test_a_build_that_does_not_load_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ensure_built`` (``stufenlos serve``, the tests) found the file there and took it: a
+    build left empty by a power cut ended every start in the loader's traceback. Now it is
+    tried first, in a child, and made again when it does not load (the build itself stood in
+    for here by a copy of the real one)."""
+    import routing.kernel_build as kernel_build
+
+    real = ensure_built()
+    target = tmp_path / "kernels" / "0123456789abcdef0123" / real.name
+    target.parent.mkdir(parents=True)
+    target.touch()
+    monkeypatch.setattr(kernel_build, "built_file", lambda: target)
+    run = subprocess.run
+    builds: list[list[str]] = []
+
+    def fake_build(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        if command[1:3] == ["-m", "routing.kernel_build"]:
+            builds.append(command)
+            Path(command[3]).write_bytes(real.read_bytes())
+            return subprocess.CompletedProcess(command, 0, "", "")
+        return run(command, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(kernel_build.subprocess, "run", fake_build)
+    said: list[str] = []
+    assert kernel_build.ensure_built(log=said.append) == target
+    assert len(builds) == 1
+    assert "does not load" in said[0]
+    assert "made again" in said[0]
+    assert kernel_build.loads_in_a_child(target) is None
+    said.clear()
+    assert kernel_build.ensure_built(log=said.append) == target  # now it loads: taken
+    assert (said, len(builds)) == ([], 1)
+
+
+def test_loading_a_build_that_does_not_load_falls_back_or_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``auto``: the JIT, with a warning (was the loader's traceback); ``compiled``: one sentence
+    naming the file and what to do (the command line's ``stufenlos route: …``)."""
+    from accessibility_rules.kernel_loading import KernelBuildError, _load_or_say
+
+    empty = tmp_path / "stufenlos_kernels.so"
+    empty.touch()
+    assert _load_or_say(empty, "auto") is None
+    warned = capsys.readouterr().err
+    assert "does not load (file too short)" in warned
+    assert "numba's JIT runs the kernels instead" in warned
+    with pytest.raises(KernelBuildError, match=r"does not load \(file too short\): delete it"):
+        _load_or_say(empty, "compiled")
