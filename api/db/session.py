@@ -97,7 +97,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    # FULL: a commit is on the disk before the write is answered, so an acknowledged write
+    # survives a power cut or a crash of the system, not only of the process (NORMAL in WAL
+    # mode may lose the last commits then). 0.36 against 0.05 ms per commit on this machine's
+    # disk; a staff write takes 10-30 ms.
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
 
 
@@ -108,7 +112,8 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     write makes every worker read every active obstacle again, and the standard library's
     decoder took 197 of the 234 ms of reading 3,049 of them (36 of them areas of 4,900 points).
 
-    SQLite: the folder is created, every connection gets WAL, ``busy_timeout`` and foreign keys.
+    SQLite: the folder is created, every connection gets WAL, ``busy_timeout``, foreign keys and
+    ``synchronous=FULL`` (commits durable).
     PostgreSQL: connections are tested before use (a restarted server's are replaced), a
     connection attempt gives up after :data:`POSTGRES_CONNECT_TIMEOUT_S` and a wait for a lock
     after :data:`POSTGRES_LOCK_TIMEOUT_MS`.

@@ -484,6 +484,37 @@ def test_sqlite_database_is_private_to_its_owner(tmp_path: Path) -> None:
         os.umask(old)
 
 
+def test_database_connections_make_a_write_durable_and_wait_for_locks_boundedly(
+    database_url: str,
+) -> None:
+    """What every connection of the service is set to (``api/db/session.py``): SQLite in WAL
+    mode with ``synchronous=FULL`` (an acknowledged write survives a power cut; NORMAL, as
+    before 2026-12-07, may lose the last commits then) and a 30 s busy timeout; PostgreSQL
+    with a 30 s ``lock_timeout`` (none before 2026-12-07: a write behind a held lock waited
+    without end) that a rolled-back transaction does not undo."""
+    from sqlalchemy import text
+
+    from api.db.session import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                pragmas = {
+                    name: connection.execute(text(f"PRAGMA {name}")).scalar()
+                    for name in ("journal_mode", "synchronous", "busy_timeout", "foreign_keys")
+                }
+                assert pragmas == {
+                    "journal_mode": "wal", "synchronous": 2, "busy_timeout": 30_000,
+                    "foreign_keys": 1,
+                }  # fmt: skip
+            else:
+                connection.rollback()
+                assert connection.execute(text("SHOW lock_timeout")).scalar() == "30s"
+    finally:
+        engine.dispose()
+
+
 # ----------------------------------------------------------------------- the README example
 
 
