@@ -404,17 +404,15 @@ class LiveObstacles:
         With the beacon, each worker applies the write before the next route it computes
         (:meth:`ensure_fresh`, in its CPU thread), so every route that starts after the write
         was answered honours it, and the write's answer does not wait for the re-weighting
-        (which would compete with the routes for the interpreter). Without a beacon, it is
-        applied here before the write is answered, and other workers poll the database.
+        (which would compete with the routes for the interpreter). Without a beacon, this
+        worker's next route likewise (the write is marked unapplied), and other workers poll
+        the database. Never here: the writer's thread is a pool thread (since 2026-12-07,
+        :mod:`api.routes.obstacles`), and a reload must not run beside a route (it rewrites
+        what routes read).
         """
         self.beacon.bump()
         if not self.beacon.enabled:
-            try:
-                self.refresh()
-            except DATABASE_ERRORS as exc:  # committed: applied when the database answers
-                if not database_unavailable(exc):
-                    raise
-                self._unapplied_write = True
+            self._unapplied_write = True
 
     def refresh(self, *, force: bool = False, written: bool = False, blocking: bool = True) -> bool:
         """Reload from the database if anything changed (or ``force``); True if it reloaded.

@@ -32,7 +32,7 @@ from accessibility_rules.conditions import Conditions
 from accessibility_rules.effective import effective_edges
 from accessibility_rules.weights import compute_weights
 from api.obstacles.beacon import WriteBeacon
-from api.obstacles.live import MAP_WITHOUT_OBSTACLES
+from api.obstacles.live import MAP_WITHOUT_OBSTACLES, LiveObstacles
 from graphs.arrays import array_fields
 from routing.engine import Router
 from routing.metric import Metric
@@ -583,6 +583,41 @@ def test_a_write_that_waits_for_the_database_holds_no_route(
 
 #: How long :func:`test_a_write_that_waits_for_the_database_holds_no_route` holds the row.
 HOLD_S = 5.0
+
+
+def test_without_a_beacon_the_next_route_applies_a_write_not_the_writers_thread(
+    start_app: Callable[..., TestClient],
+    database_url: str,
+    keys: dict[str, dict[str, str]],
+    on_route: list[float],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No beacon (a temporary folder that cannot be written): the write marks itself unapplied
+    and the worker's next route reloads first, where routes run; the writer's pool thread
+    reloads nothing (it reloaded there, beside the routes, once writes left the CPU thread)."""
+    import api.obstacles.wiring
+
+    monkeypatch.setattr(
+        api.obstacles.wiring.WriteBeacon, "for_database", classmethod(lambda cls, url: cls(None))
+    )
+    client = start_app(database_url)
+    live: LiveObstacles = app_state(client).live_obstacles
+    assert not live.beacon.enabled
+    reloads: list[str] = []
+    refresh = LiveObstacles.refresh
+
+    def recorded(self: LiveObstacles, **kwargs: Any) -> bool:
+        reloads.append(threading.current_thread().name)
+        return refresh(self, **kwargs)
+
+    monkeypatch.setattr(LiveObstacles, "refresh", recorded)
+    made = client.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"])
+    assert made.status_code == 201, made.text
+    assert reloads == []  # the write's thread did not reload
+    assert not live.fresh()
+    assert not passes_near(route(client), on_route)  # the next route honours it
+    assert reloads
+    assert live.fresh() or live.poll_due_in_s() == 0.0
 
 
 def test_a_write_behind_a_lock_that_is_not_let_go_gives_up_with_503(
