@@ -127,6 +127,10 @@ def _durable_replace(made: Path, target: Path) -> None:
         os.close(folder)
 
 
+#: How long :func:`loads_in_a_child` waits for the child (a whole build loads in ~0.1 s).
+LOAD_CHECK_TIMEOUT_S = 60.0
+
+
 def loads_in_a_child(path: Path) -> str | None:
     """Whether the build at ``path`` loads, tried in a child process (a damaged extension module
     can kill the process that maps it): None when it does, else what went wrong."""
@@ -135,9 +139,13 @@ def loads_in_a_child(path: Path) -> str | None:
         f"spec = importlib.util.spec_from_file_location({MODULE_NAME!r}, sys.argv[1]); "
         "spec.loader.exec_module(importlib.util.module_from_spec(spec))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=False
-    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", code, str(path)],
+            capture_output=True, text=True, check=False, timeout=LOAD_CHECK_TIMEOUT_S,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return f"its loading took over {LOAD_CHECK_TIMEOUT_S:g} s"
     if result.returncode == 0:
         return None
     said = (result.stderr.strip().splitlines() or [f"exit status {result.returncode}"])[-1]
@@ -163,7 +171,8 @@ def prune_builds(current: Path, keep: int = KEPT_BUILDS) -> list[Path]:
 
 def ensure_built(*, log: Callable[[str], None] = print) -> Path:
     """The build's file, made first when missing: in a child process (this one then imports no
-    numba), about half a minute once per change of the kernels. Raises
+    numba), about half a minute once per change of the kernels. One that is there is first
+    loaded in a child (:func:`loads_in_a_child`) and made again when it does not load. Raises
     :class:`~accessibility_rules.kernel_loading.KernelBuildError` when the build fails (no C
     compiler), with the end of its output."""
     target = built_file()
