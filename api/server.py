@@ -576,6 +576,28 @@ def serve(
         return _serve(graph_dir, osm, dem, host, port, workers, log_level)
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Raise :class:`OSError` with one sentence when ``host``:``port`` cannot be listened on
+    (another server there, a host name this machine does not have). Found 2026-12-07: the
+    serving parent loaded the graph and the presets for seconds, then uvicorn said "ERROR:
+    [Errno 98] Address already in use" and the command ended with status 3. Tried with a
+    socket as uvicorn makes it (``SO_REUSEADDR``), closed at once; port 0 always passes."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise OSError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise OSError(
+                f"cannot listen on {host}:{port}: {exc.strerror} (another server there? "
+                "--port chooses another)"
+            ) from exc
+
+
 def _serve(
     graph_dir: Path | None,
     osm: Path | None,
@@ -588,6 +610,7 @@ def _serve(
     """:func:`serve`'s work, with its output queued."""
     import uvicorn
 
+    check_port_free(host, port)  # before seconds of loading, not after them
     prepare_kernels()  # before anything imports the kernels (api.app does)
     if not compiled_in_use():
         import_numba_without_unused_probes()  # before anything imports numba

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,23 @@ def test_a_reader_that_has_gone_ends_the_command_quietly(
     finally:
         os.close(writing)
     assert (done.returncode, done.stderr) == (141, "")
+
+
+def test_serve_on_a_port_in_use_says_so_at_once(capsys: pytest.CaptureFixture[str]) -> None:
+    """A port another server listens on: one sentence and status 2 before anything is loaded
+    (found 2026-12-07: seconds of loading, then uvicorn's "ERROR: [Errno 98] Address already in
+    use" and status 3)."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        status, err = exit_status(["serve", "--port", str(port), "--graph", "/nonexistent"], capsys)
+    assert status == 2
+    assert err == (
+        f"stufenlos serve: cannot listen on 127.0.0.1:{port}: Address already in use (another "
+        "server there? --port chooses another)\n"
+    )
+    assert time.monotonic() - started < 5.0  # before the graph was looked for
