@@ -24,6 +24,12 @@ class DatabaseNotAnsweringError(Exception):
     one open) but does not answer, as a frozen process does; no driver error would come."""
 
 
+#: PostgreSQL's error codes that say the database cannot be written now though it answers,
+#: which psycopg raises as other classes than ``OperationalError``: ``25006``
+#: read_only_sql_transaction (a hot standby after a failover, a database set read-only; was a
+#: 500 ``internal_error``, found 2026-12-07).
+UNAVAILABLE_SQLSTATES = frozenset({"25006"})
+
 #: The errors a database read may raise: the driver's, through SQLAlchemy, and a read given up.
 DATABASE_ERRORS = (SQLAlchemyError, DatabaseNotAnsweringError)
 
@@ -38,7 +44,7 @@ def first_line(exc: BaseException) -> str:
 def database_unavailable(exc: BaseException) -> bool:
     """Whether ``exc`` (or the error it was raised from) says the database could not be
     reached or used just now: a connection refused, lost or timed out, the pool exhausted,
-    SQLite's file locked or not openable."""
+    SQLite's file locked or not openable, a database that only reads."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
@@ -49,6 +55,8 @@ def database_unavailable(exc: BaseException) -> bool:
         ):
             return True
         if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if getattr(current, "sqlstate", None) in UNAVAILABLE_SQLSTATES:  # the driver's own
             return True
         current = current.__cause__
     return False

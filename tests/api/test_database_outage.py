@@ -240,3 +240,39 @@ def test_staff_calls_that_wait_for_a_silent_database_hold_no_route(
 
 #: How long each connection attempt of the silent database waits before it fails.
 SILENT_S = 3.0
+
+
+def test_a_database_that_only_reads_answers_writes_503_and_routes_go_on(
+    client: TestClient, keys: dict[str, dict[str, str]], on_route: list[float]
+) -> None:
+    """A database that answers but refuses every write (a PostgreSQL hot standby after a
+    failover, ``default_transaction_read_only``; SQLite ``query_only``): staff writes and
+    citizens' reports answer 503 ``database_unavailable`` (PostgreSQL's refusal, a psycopg
+    ``InternalError``, was a 500 ``internal_error``, found 2026-12-07), routes go on, and once
+    it writes again, so do the writes."""
+    engine: Engine = client.app.state.db_engine  # type: ignore[attr-defined]
+    sqlite = engine.dialect.name == "sqlite"
+
+    def read_only(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(
+            "PRAGMA query_only = 1" if sqlite else "SET default_transaction_read_only = on"
+        )
+        cursor.close()
+        if not sqlite:
+            dbapi_connection.commit()
+
+    event.listen(engine, "connect", read_only)
+    engine.pool.dispose()
+    try:
+        staff = keys["staff"]
+        refused = client.post("/obstacles", json=obstacle_body(on_route), headers=staff)
+        assert_error(refused, 503, "database_unavailable")
+        report = {"geometry": {"type": "Point", "coordinates": on_route}, "description": "Bauzaun"}
+        assert_error(client.post("/reports", json=report), 503, "database_unavailable")
+        assert passes_near(route(client), on_route)  # nothing was written
+    finally:
+        event.remove(engine, "connect", read_only)
+        engine.pool.dispose()
+    assert client.post("/obstacles", json=obstacle_body(on_route), headers=staff).status_code == 201
+    assert not passes_near(route(client), on_route)
