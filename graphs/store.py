@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 
 from accessibility_rules.registry import schema_fingerprint
+from graphs.durable import fsync_path, fsync_written
 from graphs.model import CompiledGraph, GraphFormatError
 
 #: Version of the folder layout. The arrays themselves follow the attribute registry, whose
@@ -48,6 +49,7 @@ def save_graph(graph: CompiledGraph, out_dir: str | Path) -> Path:
         meta = dict(graph.meta, format_version=FORMAT_VERSION, attribute_schema=ATTRIBUTE_SCHEMA)
         (tmp / "names.json").write_text(json.dumps(graph.names, ensure_ascii=False))
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False))
+        fsync_written(tmp)  # on the disk before it is named (graphs/durable.py)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -59,6 +61,7 @@ def save_graph(graph: CompiledGraph, out_dir: str | Path) -> Path:
             os.replace(out, old)
             moved = True
         os.replace(tmp, out)
+        fsync_path(out.parent)  # the renames too
     except BaseException:
         if moved and not out.exists():
             os.replace(old, out)  # put the previous good graph back

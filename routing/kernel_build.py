@@ -36,6 +36,7 @@ from accessibility_rules.kernel_loading import (
     mode,
 )
 from accessibility_rules.kernel_signatures import SIGNATURES, numba_signature
+from graphs.durable import fsync_path
 
 _ROOT = Path(__file__).resolve().parent.parent
 #: Builds kept in the cache (one per change of the kernels, ~24 MB each): the most recent ones,
@@ -113,18 +114,13 @@ def build(target: Path) -> Path:
 
 
 def _durable_replace(made: Path, target: Path) -> None:
-    """``made`` renamed to ``target``, its bytes and the rename on the disk first: a power cut
-    then leaves the old state or the whole build, never a file of the new name with a part of
-    it (a rename may reach the disk before the file's data), which the dynamic loader refuses
-    ("file too short") or maps and dies on (SIGBUS)."""
-    with made.open("rb") as written:
-        os.fsync(written.fileno())
+    """``made`` renamed to ``target``, its bytes and the rename on the disk first
+    (:mod:`graphs.durable`): a power cut then leaves the old state or the whole build, never a
+    file of the new name with a part of it, which the dynamic loader refuses ("file too short")
+    or maps and dies on (SIGBUS)."""
+    fsync_path(made)
     os.replace(made, target)
-    folder = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    fsync_path(target.parent)
 
 
 #: How long :func:`loads_in_a_child` waits for the child (a whole build loads in ~0.1 s).

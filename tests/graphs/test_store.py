@@ -275,3 +275,37 @@ def test_load_time_of_the_kaiserslautern_graph(kaiserslautern_graph: RealBuild) 
         f"build {kaiserslautern_graph.seconds:.2f} s"
     )
     assert min(times) < 1.0
+
+
+def test_a_saved_graph_is_on_the_disk_before_it_is_named(
+    graph: CompiledGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every file and the temporary folder are synced before the rename, the parent folder
+    after it (graphs/durable.py: a power cut then leaves the old graph or the new one whole,
+    not a graph "damaged" at its next load)."""
+    import os
+
+    import graphs.durable
+    import graphs.store
+
+    events: list[tuple[str, str]] = []
+    sync, rename = graphs.durable.fsync_path, os.replace
+
+    def synced(path: Path) -> None:
+        events.append(("sync", str(path)))
+        sync(path)
+
+    def renamed(src: str | Path, dst: str | Path) -> None:
+        events.append(("rename", str(dst)))
+        rename(src, dst)
+
+    monkeypatch.setattr(graphs.durable, "fsync_path", synced)
+    monkeypatch.setattr(graphs.store, "fsync_path", synced)
+    monkeypatch.setattr(graphs.store.os, "replace", renamed)
+    out = save_graph(graph, tmp_path / "g")
+    first_rename = events.index(("rename", str(out)))
+    synced_before = {Path(p).name for kind, p in events[:first_rename] if kind == "sync"}
+    assert {p.name for p in out.iterdir()} <= synced_before
+    assert any(name.startswith(".g.") for name in synced_before)  # the temporary folder
+    assert events[first_rename + 1 :] == [("sync", str(tmp_path))]
+    assert load_graph(out).edge_count == graph.edge_count
