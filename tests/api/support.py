@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -186,3 +187,38 @@ def make_keys(url: str) -> dict[str, dict[str, str]]:
         "revoked": {"Authorization": f"Bearer {revoked}"},
         "wrong": {"Authorization": "Bearer " + "x" * 43},
     }
+
+
+class HeldRevision:
+    """Another writer's transaction that holds the revision counter's row (on SQLite the file's
+    write lock) and does not commit: a write of another host that does not end, a migration, a
+    program with the file open. Made on entering; :meth:`release` (once, from any thread: a
+    timer's) rolls it back, and leaving the ``with`` does if nothing did."""
+
+    def __init__(self, url: str) -> None:
+        from api.db.session import make_engine
+
+        self.engine = make_engine(url)
+        self.released = threading.Event()
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> HeldRevision:
+        from sqlalchemy.orm import Session
+
+        from api.db.revision import bump_revision
+
+        self._holder = Session(self.engine)
+        bump_revision(self._holder)
+        return self
+
+    def release(self) -> None:
+        with self._lock:
+            if self.released.is_set():
+                return
+            self.released.set()
+            self._holder.rollback()
+            self._holder.close()
+
+    def __exit__(self, *_: object) -> None:
+        self.release()
+        self.engine.dispose()

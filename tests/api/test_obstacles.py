@@ -42,6 +42,7 @@ from tests.api.support import (
     DESTINATION,
     ORIGIN,
     FakeClock,
+    HeldRevision,
     assert_error,
     ids,
     make_keys,
@@ -534,49 +535,33 @@ def test_a_write_that_waits_for_the_database_holds_no_route(
     the CPU thread then, waited there for SQLite's busy timeout). The holder lets go after
     :data:`HOLD_S` (so that the test ends also where routes wait); the write then succeeds and
     the next route honours it."""
-    from sqlalchemy.orm import Session
-
-    from api.db.revision import bump_revision
-    from api.db.session import make_engine
-
     staff = keys["staff"]
     before = route(client)
-    engine = make_engine(database_url)
-    holder = Session(engine)
-    bump_revision(holder)  # the counter's row (SQLite: the file's write lock) held
-    released = threading.Event()
-
-    def release() -> None:
-        if not released.is_set():
-            released.set()
-            holder.rollback()
-            holder.close()
-
-    timer = threading.Timer(HOLD_S, release)
-    timer.start()
     answers: list[httpx.Response] = []
     writer = threading.Thread(
         target=lambda: answers.append(
             client.post("/obstacles", json=obstacle_body(on_route), headers=staff)
         )
     )
-    writer.start()
-    try:
-        time.sleep(0.5)
-        assert writer.is_alive()  # waiting for the holder
-        for _ in range(5):
-            started = time.monotonic()
-            answered = route(client)
-            waited_s = time.monotonic() - started
-            assert waited_s < 1.0, f"a route waited {waited_s:.1f} s with the write"
-            assert answered["distance_m"] == before["distance_m"]  # not yet written
-        assert client.get("/health").status_code == 200
-        assert not released.is_set()  # the routes were answered while the write waited
-    finally:
-        timer.cancel()
-        release()
-        writer.join(timeout=60)
-        engine.dispose()
+    with HeldRevision(database_url) as held:
+        timer = threading.Timer(HOLD_S, held.release)
+        timer.start()
+        writer.start()
+        try:
+            time.sleep(0.5)
+            assert writer.is_alive()  # waiting for the holder
+            for _ in range(5):
+                started = time.monotonic()
+                answered = route(client)
+                waited_s = time.monotonic() - started
+                assert waited_s < 1.0, f"a route waited {waited_s:.1f} s with the write"
+                assert answered["distance_m"] == before["distance_m"]  # not yet written
+            assert client.get("/health").status_code == 200
+            assert not held.released.is_set()  # the routes were answered while the write waited
+        finally:
+            timer.cancel()
+            held.release()
+            writer.join(timeout=60)
     assert [a.status_code for a in answers] == [201], answers[0].text if answers else None
     assert not passes_near(route(client), on_route)
 
@@ -632,27 +617,17 @@ def test_a_write_behind_a_lock_that_is_not_let_go_gives_up_with_503(
     which was not set: the write waited without end) and then answers 503
     ``database_unavailable``, storing nothing; the next write, with the row free, succeeds.
     The timeouts are shortened here to 0.5 s (30 s in service)."""
-    from sqlalchemy.orm import Session
-
     import api.db.session
-    from api.db.revision import bump_revision
 
     monkeypatch.setattr(api.db.session, "SQLITE_BUSY_TIMEOUT_MS", 500)
     monkeypatch.setattr(api.db.session, "POSTGRES_LOCK_TIMEOUT_MS", 500)
     client = start_app(database_url)
     staff = keys["staff"]
     revision = client.app.state.obstacles.revision()  # type: ignore[attr-defined]
-    engine = api.db.session.make_engine(database_url)
-    holder = Session(engine)
-    try:
-        bump_revision(holder)
+    with HeldRevision(database_url):
         started = time.monotonic()
         refused = client.post("/obstacles", json=obstacle_body(on_route), headers=staff)
         waited_s = time.monotonic() - started
-    finally:
-        holder.rollback()
-        holder.close()
-        engine.dispose()
     assert_error(refused, 503, "database_unavailable")
     assert refused.headers["Retry-After"]
     assert 0.4 < waited_s < 10.0, waited_s
