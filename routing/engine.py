@@ -177,6 +177,13 @@ def seat_cost_ceiling(plain: Path) -> float:
     return plain.cost_s + VIOLATION_PENALTY_S
 
 
+#: Snaps each thread remembers (the latest; the place asked for, snapped the same for every
+#: profile and every state of the obstacles: the geometry never changes): a route with staff
+#: obstacles active snaps its points again for the searches on the map without them
+#: (``obstacles.avoided``), 2.9 more snaps an answer, ~14 µs each.
+SNAP_MEMO_SIZE = 8
+
+
 class Router:
     """Routes on one compiled graph for any profile.
 
@@ -638,7 +645,18 @@ class Router:
         can use instead.
         """
         lat, lon = check_latlon(point, role)
-        hit = self._nearest(lat, lon, self._level_penalty(allow_underground), role)
+        memo: dict[tuple[float, float, bool], SnapPoint] | None = getattr(
+            self._local, "snaps", None
+        )
+        if memo is None:
+            memo = self._local.snaps = {}
+        key = (lat, lon, allow_underground)
+        hit = memo.get(key)
+        if hit is None:
+            hit = self._nearest(lat, lon, self._level_penalty(allow_underground), role)
+            memo[key] = hit
+            if len(memo) > SNAP_MEMO_SIZE:
+                del memo[next(iter(memo))]
         return hit, self.usable_at_point(hit, _weights(usable), role)
 
     def usable_at_point(self, snap: SnapPoint, weights: EdgeWeights, role: str) -> bool:

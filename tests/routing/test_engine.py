@@ -696,3 +696,39 @@ def test_cli_bad_set_value(
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1, captured.err
     assert "max_kerb_height_cm" in lines[0]
+
+
+def test_remembered_snaps_equal_the_nearest_point_and_stay_few(ksl_router: Router) -> None:
+    """A thread remembers its latest snaps (``obstacles.avoided`` snaps a route's points again):
+    in any order of asking, with and without the ground below, each is the index's nearest
+    point; no more than :data:`SNAP_MEMO_SIZE` are kept; a point out of the area is refused
+    every time; another thread remembers its own."""
+    import threading
+
+    from routing.engine import SNAP_MEMO_SIZE
+    from routing.errors import OutOfAreaError
+
+    router = Router(ksl_router.graph)
+    metric = router.customize(router.profile("wheelchair"))
+    rng = np.random.default_rng(11)
+    g = router.graph
+    nodes = rng.integers(0, g.node_count, size=12)
+    points = [
+        (float(g.node["lat"][n]) + 1e-4, float(g.node["lon"][n]) - 1e-4) for n in nodes.tolist()
+    ]
+    for i in rng.integers(0, len(points), size=200).tolist():
+        underground = bool(i % 2)
+        lat, lon = points[i]
+        want = router.index.snap(lon, lat, router._level_penalty(underground), router.max_snap_m)
+        got, _ = router.snap(points[i], metric, "origin", allow_underground=underground)
+        assert got == want
+        assert len(router._local.snaps) <= SNAP_MEMO_SIZE
+    far = (points[0][0] + 1.0, points[0][1])
+    for _ in range(2):
+        with pytest.raises(OutOfAreaError):
+            router.snap(far, metric, "destination")
+    other: list[object] = []
+    worker = threading.Thread(target=lambda: other.append(getattr(router._local, "snaps", None)))
+    worker.start()
+    worker.join()
+    assert other == [None]
