@@ -294,15 +294,11 @@ def preload_app(settings: Settings) -> Any:
     import datetime as dt
 
     from accessibility_rules.conditions import BERLIN, day_light
-    from accessibility_rules.profile import preset_names
     from api.app import build_route_handlers, create_app, load_router
     from routing.obstacles.matching import edge_geometry_index
 
     router = load_router(settings)
-    for name in preset_names():
-        profile = router.profile(name)
-        for conditions in preset_conditions(router, profile):
-            router.customize(profile, conditions, keep=True)  # cached whatever the bound
+    keep_presets(router)
     # the sun's kernel and today's clock (every answer reports sunrise and sunset at its origin)
     day_light(
         float(router.graph.node["lat"][0]),
@@ -316,6 +312,20 @@ def preload_app(settings: Settings) -> Any:
     build_route_handlers(app)
     app.openapi()  # the operations' query parameters (api.declared_query), /openapi.json
     return app
+
+
+def keep_presets(router: Router) -> None:
+    """Customise every preset in the conditions of :func:`preset_conditions`, kept (cached
+    whatever the bound, :meth:`Router.customize <routing.engine.Router.customize>`): what the
+    serving parent does before it forks, and what a benchmark in process does to answer as a
+    worker does (these are also the metrics of the map without obstacles that the live
+    obstacles' ``avoided`` searches on, with their own landmarks)."""
+    from accessibility_rules.profile import preset_names
+
+    for name in preset_names():
+        profile = router.profile(name)
+        for conditions in preset_conditions(router, profile):
+            router.customize(profile, conditions, keep=True)
 
 
 def preset_conditions(router: Router, profile: Profile) -> list[Conditions]:

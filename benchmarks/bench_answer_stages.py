@@ -67,6 +67,7 @@ from _support import graph_dir, served_answer
 from bench_api import make_requests
 
 from api.schemas import RouteRequest
+from api.server import keep_presets
 from api.settings import Settings
 from graphs.store import load_graph
 from routing.engine import Router
@@ -185,6 +186,7 @@ def run(
     have other names). ``flush_mb``: each answer of both passes starts with the caches evicted
     (:class:`Flush`; its own time is not counted); the *alone* calls stay warm."""
     router = Router(load_graph(graph))
+    keep_presets(router)  # as the serving parent does before it forks (api/server.py)
     settings = Settings()
     live = obstacles_of(router, database_url) if database_url else None
     bodies = make_requests(graph, requests, seed, 300.0, 3000.0)
