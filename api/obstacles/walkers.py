@@ -212,10 +212,20 @@ class WalkerObstacles:
                 return True
         return bool(self.near(points_xy, bound_m, skip).any())
 
-    def on(self, near: np.ndarray, walked: np.ndarray, edge_count: int) -> list[str]:
-        """Ids of the ``near`` obstacles with an edge among ``walked`` (directed edge ids below
-        ``edge_count``), in the order given."""
+    def on_walk(
+        self,
+        points_xy: Sequence[tuple[float, float]],
+        bound_m: float,
+        walked: np.ndarray,
+        edge_count: int,
+        skip: Collection[str] = (),
+    ) -> list[str]:
+        """Ids of the obstacles :meth:`near` finds (``skip`` never) that have an edge among
+        ``walked`` (directed edge ids below ``edge_count``), in the order given. The edges
+        first: the ends are tested of the obstacles on the walk only (a few), and those are
+        the answer (before, the near ones were tested against the walk a second time: 41 µs
+        of an answer with 300 obstacles active)."""
         hit = np.zeros(edge_count, dtype=bool)
         hit[np.asarray(walked, dtype=np.int64)] = True
-        mine, owner = runs_of(self.edge_offsets, np.flatnonzero(near))  # the near ones' only
-        return [self.ids[i] for i in np.unique(owner[hit[self.edges[mine]]]).tolist()]
+        near = self.near(points_xy, bound_m, skip=skip, only=self.touching(hit))
+        return [self.ids[i] for i in np.flatnonzero(near).tolist()]

@@ -88,17 +88,13 @@ def test_near_and_on_agree_with_the_per_obstacle_tests(
     arrays = WalkerObstacles.of(obstacles)
     near = arrays.near(xy, bound, skip=skip)
     expected = reference(obstacles, xy, bound, skip, walked_edges)
-    assert arrays.on(near, walked_edges, EDGE_COUNT) == expected
+    assert arrays.on_walk(xy, bound, walked_edges, EDGE_COUNT, skip=skip) == expected
     assert arrays.any_near(xy, bound, skip=skip) or not near.any()  # (rounding may add one)
-    # what a route tests: the ends only of the obstacles on the reference route
+    # the ends tested only of the obstacles on the reference route: the same as of all
     hit = np.zeros(EDGE_COUNT, dtype=bool)
     hit[walked_edges] = True
     only = arrays.touching(hit)
     assert arrays.near(xy, bound, skip=skip, only=only).tolist() == (near & only).tolist()
-    assert (
-        arrays.on(arrays.near(xy, bound, skip=skip, only=only), walked_edges, EDGE_COUNT)
-        == expected
-    )
 
 
 @settings(max_examples=200, deadline=None)
@@ -129,7 +125,7 @@ def test_no_obstacles_are_near_nothing() -> None:
     arrays = WalkerObstacles.of([])
     near = arrays.near([(0.0, 0.0), (10.0, 0.0)], 100.0)
     assert near.shape == (0,)
-    assert arrays.on(near, np.asarray([1, 2]), EDGE_COUNT) == []
+    assert arrays.on_walk([(0.0, 0.0), (10.0, 0.0)], 100.0, np.asarray([1, 2]), EDGE_COUNT) == []
 
 
 def test_an_obstacle_just_inside_and_just_outside_the_ellipse() -> None:
@@ -137,10 +133,11 @@ def test_an_obstacle_just_inside_and_just_outside_the_ellipse() -> None:
     inside = placed("in", [(50.0, 30.0)], [3])
     outside = placed("out", [(50.0, 40.0)], [3])  # 2 × √(50² + 40²) ≈ 128.1 m
     arrays = WalkerObstacles.of([inside, outside])
-    near = arrays.near([(0.0, 0.0), (100.0, 0.0)], 120.0)
+    foci = [(0.0, 0.0), (100.0, 0.0)]
+    near = arrays.near(foci, 120.0)
     assert near.tolist() == [True, False]
-    assert arrays.on(near, np.asarray([3]), EDGE_COUNT) == ["in"]
-    assert arrays.on(near, np.asarray([4]), EDGE_COUNT) == []
+    assert arrays.on_walk(foci, 120.0, np.asarray([3]), EDGE_COUNT) == ["in"]
+    assert arrays.on_walk(foci, 120.0, np.asarray([4]), EDGE_COUNT) == []
 
 
 @settings(max_examples=300, deadline=None)
