@@ -47,10 +47,12 @@ from routing.errors import (
     InvalidCoordinateError,
     NoRouteError,
     OutOfAreaError,
+    RoutingError,
     SearchBudgetError,
 )
 from routing.facts import route_facts
 from routing.instructions import instructions
+from routing.landmark_refresh import LandmarkRefresher, pays
 from routing.landmarks import Landmarks, choose_landmarks, length_landmarks
 from routing.metric import (
     WEIGHT_BYTES_PER_EDGE,
@@ -201,6 +203,7 @@ class Router:
         metric_cache_bytes: int | None = None,
         per_profile_landmarks: bool = False,
         settle_budget_factor: float = DEFAULT_SETTLE_BUDGET_FACTOR,
+        refresh_landmarks: bool = False,
     ) -> None:
         self.graph = graph
         #: Most nodes one search may settle (:class:`~routing.errors.SearchBudgetError` past it).
@@ -241,6 +244,13 @@ class Router:
         #: :meth:`customize` does, under the router's lock, and brings a metric of older
         #: attributes up to date when it is asked for).
         self.metric_cache = MetricCache(metric_cache_bytes)
+        #: With ``refresh_landmarks`` (the server's routers): fresh own landmarks for a patched
+        #: metric once its searches settled as many nodes as they cost (routing/landmark_refresh.py).
+        self.landmark_refresher = (
+            LandmarkRefresher(len(self._landmark_nodes) * graph.node_count, self._refresh_landmarks)
+            if refresh_landmarks and use_landmarks
+            else None
+        )
         #: ``(revision, edges changed to reach it)`` of the latest attribute changes: what a
         #: cached metric of an older revision needs re-weighted (older ones are recomputed).
         self._changes: deque[tuple[int, np.ndarray]] = deque(maxlen=CHANGE_HISTORY)
@@ -779,7 +789,36 @@ class Router:
             )
         q = self.query(metric)
         edges, start, end, cost = q.between(source, target, self.index.reverse_edge)
+        rent = metric.rent  # its own landmarks are of costs before an obstacle: looser
+        if rent is not None and self.landmark_refresher is not None:
+            self.landmark_refresher.charge(metric, rent, q.settled_nodes, source, target)
         return Path(edges, start, end, cost, source, target, q.settled_nodes)
+
+    def _refresh_landmarks(self, key: Hashable) -> bool:
+        """Give the metric cached under ``key`` own landmarks of its costs, if it still runs on
+        landmarks of older ones (:attr:`Metric.rent`) and they pay
+        (:func:`~routing.landmark_refresh.pays`); put in its place only if the cache still holds
+        it when they are done (a later patch carries the rent on and asks again). Whether they
+        were put in use."""
+        with self._lock:
+            metric = self.metric_cache.peek(key)
+        if metric is None or metric.rent is None:
+            return False
+        fresh = with_own_landmarks(self.graph, metric, self._landmark_nodes)
+        if not pays(metric, fresh, self._settled):
+            return False
+        with self._lock:
+            return self.metric_cache.replace_cached(key, metric, fresh)
+
+    def _settled(self, source: SnapPoint, target: SnapPoint, metric: Metric) -> int | None:
+        """The nodes the search between two snapped points settles on ``metric`` (None: no
+        route, or past the budget); no rent charged."""
+        q = self.query(metric)
+        try:
+            q.between(source, target, self.index.reverse_edge)
+        except RoutingError:
+            return None
+        return q.settled_nodes
 
     def rest_query(self) -> RestQuery:
         """This thread's reusable :class:`~routing.rests.RestQuery`."""

@@ -19,9 +19,9 @@ by the bytes of their arrays, keyed by :attr:`Metric.key`: the profile and the d
 from __future__ import annotations
 
 import dataclasses
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,6 +32,7 @@ from accessibility_rules.weights import BITS_DTYPE, EdgeWeights, compute_weights
 from graphs.arrays import RowsView, array_fields, differing, field_names, with_rows
 from graphs.model import CompiledGraph
 from routing.landmarks import Landmarks, borrow_scale, compute_landmarks, scaled_landmarks
+from routing.snapping import SnapPoint
 
 #: Cached uses after which a metric on the shared landmarks gets landmarks of its own
 #: (see :mod:`routing.landmarks`: they settle up to 5× fewer nodes for some profiles, but cost
@@ -71,6 +72,33 @@ def weights_nbytes(weights: EdgeWeights) -> int:
     return sum(int(v.nbytes) for v in array_fields(weights).values())
 
 
+#: Searches a :class:`LandmarkRent` remembers (their ends), to judge fresh landmarks on.
+RENT_RECENT_TRIPS = 16
+
+
+@dataclass(slots=True)
+class LandmarkRent:
+    """The nodes settled by searches on a metric whose own landmarks were computed on older
+    costs (an obstacle raised some since: still a lower bound, a looser one), summed over its
+    patched copies while the landmarks stay the same; ``asked``: a refresh was asked for this
+    metric; ``factor``: the price is this many times the landmarks' (raised after fresh ones
+    did not pay); ``recent``: the ends of the latest searches (:mod:`routing.landmark_refresh`).
+    Mutable, and only counted: a lost increment between two threads delays a refresh, nothing
+    else."""
+
+    settled: int = 0
+    asked: bool = False
+    factor: int = 1
+    recent: deque[tuple[SnapPoint, SnapPoint]] = field(
+        default_factory=lambda: deque(maxlen=RENT_RECENT_TRIPS)
+    )
+
+    def carried(self) -> LandmarkRent:
+        """The rent of a patched copy on the same landmarks: what was paid, the price factor
+        and the latest trips go on; not asked yet."""
+        return LandmarkRent(self.settled, False, self.factor, deque(self.recent, RENT_RECENT_TRIPS))
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Metric:
     """One customisation of the graph: what a query needs besides the topology.
@@ -94,6 +122,10 @@ class Metric:
     #: The costs this metric's own landmarks were computed on, when they are not its weights'
     #: (it was patched since): a patch keeps them while no cost falls below these.
     landmark_cost_s: np.ndarray | None = None
+    #: With :attr:`landmark_cost_s`: what searches on these older landmarks settled since they
+    #: became older than the costs (:mod:`routing.landmark_refresh` buys fresh ones when that
+    #: reaches their price).
+    rent: LandmarkRent | None = None
 
     @property
     def landmark_basis(self) -> np.ndarray:
@@ -194,7 +226,9 @@ def with_own_landmarks(graph: CompiledGraph, metric: Metric, landmark_nodes: np.
     """``metric`` with landmarks of its own costs (tighter than the shared ones, one Dijkstra
     per landmark): what a profile that keeps being asked for earns (:class:`MetricCache`)."""
     own = compute_landmarks(graph, metric.weights, landmark_nodes)
-    return dataclasses.replace(metric, landmarks=own, shared_landmarks=False)
+    return dataclasses.replace(
+        metric, landmarks=own, shared_landmarks=False, landmark_cost_s=None, rent=None
+    )
 
 
 #: A personal profile borrows its preset's own landmarks (:func:`with_borrowed_landmarks`) only
@@ -320,8 +354,13 @@ def patch_metric(
     weights = patch_weights(metric.weights, profile, edge, eff, edges, metric.conditions)
     own = not metric.shared_landmarks and metric.landmarks.nodes.size > 0
     basis = metric.landmark_basis if own else None
+    rent = None
     if basis is not None and bool(np.all(weights.cost_s >= basis)):
         landmarks, shared = metric.landmarks, False  # still a lower bound
+        if np.array_equal(weights.cost_s, basis):  # back to those costs (a closure lifted)
+            basis = weights.cost_s
+        else:  # looser where costs rose: the searches pay rent (routing/landmark_refresh.py)
+            rent = metric.rent.carried() if metric.rent is not None else LandmarkRent()
     elif shared_landmarks is not None:
         landmarks, shared, basis = (
             scaled_landmarks(shared_landmarks, weights.min_cost_per_m),
@@ -333,7 +372,7 @@ def patch_metric(
     return Metric(
         weights, landmarks, h_factor * weights.min_cost_per_m, profile, revision,
         shared_landmarks=shared, conditions=metric.conditions,
-        landmark_cost_s=basis if basis is not weights.cost_s else None,
+        landmark_cost_s=basis if basis is not weights.cost_s else None, rent=rent,
     )  # fmt: skip
 
 
@@ -517,6 +556,21 @@ class MetricCache:
         if original.revision >= self.revision:
             self._items[key] = original
             self._sizes[key] = 0
+
+    def peek(self, key: Hashable) -> Metric | None:
+        """The cached metric of ``key``, not marked as used (no hit counted)."""
+        return self._items.get(key)
+
+    def replace_cached(self, key: Hashable, old: Metric, new: Metric) -> bool:
+        """Cache ``new`` in place of ``old`` (the same weights with other landmarks) if ``old``
+        is still what ``key`` holds, keeping its place in the use order and its hits; its bytes
+        counted anew (evicting beyond the bound). Whether it was replaced."""
+        if self._items.get(key) is not old:
+            return False
+        self._items[key] = new
+        self._count(key, new)
+        self._evict(self.max_bytes)
+        return True
 
     def swap(self, key: Hashable, metric: Metric) -> None:
         """Put ``metric`` in place of the cached one of ``key``, of the same arrays' sizes (the

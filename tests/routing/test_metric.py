@@ -875,7 +875,7 @@ def test_a_lifted_closure_keeps_the_metrics_own_landmarks(
 ) -> None:
     """Closing edges and lifting the closure makes costs fall back to those the metric's own
     landmarks were computed on: the landmarks stay (a weaker shared bound had stayed for good,
-    every answer slower); a cost below them gives the shared bound. Searches find the least
+    every answer slower), as exact as before; a cost below them gives the shared bound. Searches find the least
     costs of a metric built afresh either way."""
     from accessibility_rules.weights import compute_weights
 
@@ -896,11 +896,14 @@ def test_a_lifted_closure_keeps_the_metrics_own_landmarks(
     assert lifted.landmarks is own.landmarks
     assert not lifted.shared_landmarks
     np.testing.assert_array_equal(lifted.cost_s, own.cost_s)
-    assert lifted.nbytes == own.nbytes + own.cost_s.nbytes  # the basis is counted
+    # the costs they were computed on again: no older basis held (nor counted), no rent paid
+    assert lifted.landmark_cost_s is None
+    assert lifted.rent is None
+    assert lifted.nbytes == own.nbytes
     # a cost below the landmarks' own: the shared bound
     cheaper = dataclasses.replace(lifted.weights, cost_s=lifted.cost_s * 0.5)
     below = routing.metric.patch_metric(
-        dataclasses.replace(lifted, weights=cheaper), profile, router.graph.edge,
+        dataclasses.replace(lifted, weights=cheaper, landmark_cost_s=own.cost_s), profile, router.graph.edge,
         router.effective, np.zeros(0, dtype=np.int64), shared_landmarks=router._shared_landmarks,
         h_factor=router._h_factor, revision=lifted.revision,
     )  # fmt: skip
