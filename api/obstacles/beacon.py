@@ -15,6 +15,14 @@ platforms served, and a stale one only delays a refresh until the database poll)
 
 When the file cannot be made (a read-only temporary directory), the beacon is off and the
 database poll alone carries writes between workers, as before.
+
+A temporary-file cleaner (``systemd-tmpfiles`` removes what it finds unchanged for ten days)
+may remove the file while the workers hold it: they go on sharing the removed file, but a
+worker forked after that (a dead one replaced) made a new one at the path, and its writes and
+the others' reached each other only by the database poll. Each process now looks at the path
+with every revision poll (:meth:`WriteBeacon.heal`: one ``stat``) and, when it names another
+file or none, maps the file at the path (made again if gone): within a poll all processes
+share one file again.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import mmap
 import os
 import struct
 import tempfile
+import threading
 from pathlib import Path
 
 log = logging.getLogger("stufenlos.obstacles")
@@ -47,6 +56,7 @@ class WriteBeacon:
         self.path = path
         self._map: mmap.mmap | None = None
         self._fd: int | None = None
+        self._swap = threading.Lock()  # a bump's flock and write on one file, not two
         if path is not None:
             try:
                 self._open(path)
@@ -60,16 +70,34 @@ class WriteBeacon:
         return cls(beacon_path(database_url))
 
     def _open(self, path: Path) -> None:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        self._fd = fd
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        self._fd, self._map = _mapped(path)
+
+    def heal(self) -> bool:
+        """Map the file at the path again if the one mapped is no longer there (removed, or
+        replaced by another); whether it did. Called with every revision poll; a failure
+        leaves the beacon as it was (the poll carries writes meanwhile)."""
+        if self.path is None or self._fd is None:
+            return False
         try:
-            if os.fstat(fd).st_size < _WORD.size:
-                os.ftruncate(fd, _WORD.size)
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-        self._map = mmap.mmap(fd, _WORD.size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+            there = os.stat(self.path)
+            mine = os.fstat(self._fd)
+            if (there.st_dev, there.st_ino) == (mine.st_dev, mine.st_ino):
+                return False
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return False
+        try:
+            fd, mapped = _mapped(self.path)
+        except OSError as exc:
+            log.warning("write beacon %s could not be made again: %s", self.path, exc)
+            return False
+        with self._swap:
+            old = self._fd
+            self._fd, self._map = fd, mapped  # readers holding the old map read it to the end
+        os.close(old)
+        log.warning("write beacon %s was removed: mapped anew", self.path)
+        return True
 
     @property
     def enabled(self) -> bool:
@@ -84,13 +112,16 @@ class WriteBeacon:
 
     def bump(self) -> None:
         """Tell the other workers that a write committed."""
-        if self._map is None or self._fd is None:
-            return
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
-        try:
-            _WORD.pack_into(self._map, 0, (self.value() + 1) & 0xFFFF_FFFF_FFFF_FFFF)
-        finally:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        with self._swap:
+            fd, mapped = self._fd, self._map
+            if mapped is None or fd is None:
+                return
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                value = int(_WORD.unpack_from(mapped, 0)[0])
+                _WORD.pack_into(mapped, 0, (value + 1) & 0xFFFF_FFFF_FFFF_FFFF)
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
         """Release the mapping and the file (the file stays for the other processes)."""
@@ -100,3 +131,21 @@ class WriteBeacon:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def _mapped(path: Path) -> tuple[int, mmap.mmap]:
+    """The beacon file at ``path`` (made, with its private folder, if missing; extended to one
+    word if shorter), opened and mapped: ``(fd, map)``."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if os.fstat(fd).st_size < _WORD.size:
+                os.ftruncate(fd, _WORD.size)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        return fd, mmap.mmap(fd, _WORD.size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+    except BaseException:
+        os.close(fd)
+        raise

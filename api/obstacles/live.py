@@ -495,9 +495,11 @@ class LiveObstacles:
             )  # fmt: skip
 
     def _checked(self, now: datetime) -> None:
-        """The database was read at ``now``: the poll is made, an outage over."""
+        """The database was read at ``now``: the poll is made, an outage over; and the beacon
+        file looked at (one ``stat``: a temporary-file cleaner may have removed it)."""
         self._checked_at = time.monotonic()
         self.outage.succeeded(now)
+        self.beacon.heal()
 
     def check_revision(self) -> bool:
         """The revision poll without a reload: whether nothing changed (no write of this host

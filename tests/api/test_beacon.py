@@ -69,3 +69,52 @@ def test_a_short_file_is_extended(tmp_path: Path, size: int) -> None:
     beacon = WriteBeacon(path)
     beacon.bump()
     assert beacon.value() == 1
+
+
+def test_a_removed_file_is_mapped_anew_and_every_process_meets_on_it(tmp_path: Path) -> None:
+    """A temporary-file cleaner removes the file while workers hold it; a worker forked then
+    makes a new one at the path. At their next poll (``heal``) the others map that one: bumps
+    reach everyone again. With the file in place, ``heal`` does nothing."""
+    path = tmp_path / "obstacles.beacon"
+    old_a, old_b = WriteBeacon(path), WriteBeacon(path)
+    assert not old_a.heal()
+    path.unlink()
+    respawned = WriteBeacon(path)  # a worker started after the removal
+    before = old_a.value()
+    respawned.bump()
+    assert old_a.value() == before  # split: two files
+    assert old_a.heal()
+    assert not old_a.heal()
+    respawned.bump()
+    assert old_a.value() == respawned.value() == 2
+    assert old_b.heal()
+    old_b.bump()
+    assert old_a.value() == respawned.value() == old_b.value() == 3
+    path.unlink()  # removed, and no process made it again: the first to poll does
+    assert old_b.heal()
+    assert path.exists()
+    assert oct(path.stat().st_mode & 0o777) == oct(0o600)
+    assert old_a.heal()
+    assert respawned.heal()
+    old_a.bump()
+    assert old_b.value() == respawned.value() == 1
+    for beacon in (old_a, old_b, respawned):
+        beacon.close()
+        assert not beacon.heal()  # closed: nothing to heal
+
+
+def test_a_beacon_that_cannot_be_made_again_stays_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "obstacles.beacon"
+    beacon = WriteBeacon(path)
+    beacon.bump()
+    path.unlink()
+    monkeypatch.setattr(os, "open", _refused)
+    assert not beacon.heal()
+    beacon.bump()  # on the file it holds
+    assert beacon.value() == 2
+
+
+def _refused(*args: object, **kwargs: object) -> int:
+    raise PermissionError("read-only file system")

@@ -473,6 +473,35 @@ def test_other_workers_see_writes_at_once_through_the_beacon(
     assert route(reader)["distance_m"] == baseline["wheelchair"]["distance_m"]
 
 
+def test_a_beacon_file_removed_while_serving_is_shared_again_after_a_poll(
+    start_app: Callable[..., TestClient],
+    database_url: str,
+    keys: dict[str, dict[str, str]],
+    baseline: dict[str, dict[str, Any]],
+    on_route: list[float],
+) -> None:
+    """A temporary-file cleaner removes the beacon file; a worker started after that (a dead
+    one replaced) makes a new one. Its writes reach the older worker at once again after that
+    one's next revision poll, which maps the file at the path."""
+    reader = start_app(database_url, obstacle_poll_s=60.0)
+    live = app_state(reader).live_obstacles
+    path = live.beacon.path
+    assert path is not None
+    assert path.exists()
+    path.unlink()
+    respawned = start_app(database_url)  # makes the file again
+    assert path.exists()
+    assert live.check_revision()  # the poll: nothing changed, the file looked at
+    assert live.fresh()
+    oid = respawned.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"]).json()[
+        "id"
+    ]
+    assert not live.fresh()  # the write's bump is seen before the next poll is due
+    assert ids(route(reader)["obstacles"]["avoided"]) == [oid]
+    respawned.delete(f"/obstacles/{oid}", headers=keys["staff"])
+    assert route(reader)["distance_m"] == baseline["wheelchair"]["distance_m"]
+
+
 def test_other_workers_see_writes_through_the_revision(
     start_app: Callable[..., TestClient],
     database_url: str,
