@@ -64,6 +64,10 @@ SIGNATURES: dict[str, tuple[Code, tuple[Code, ...]]] = {
     ),
     _R + "usable_end": ("b1", ("i8", _u2, _u2, _i8, "b1")),
     _R + "any_circle_within": ("b1", (_f8, _f8, _f8, _b1, "f8", "f8", "f8", "f8", "f8")),
+    _R + "ends_near_walk": (
+        "i8", (_i8, _b1, _b1, _i8, _i8, _f8, _f8, _i8, _f8, _f8, "f8", _b1),
+    ),
+    _R + "any_end_within": ("b1", (_b1, _f8, _f8, _i8, _f8, _f8, "f8")),
     _R + "snap_nearest": (
         ("i8", "f8", "f8"),
         ("f8", "f8", "f8", "f8", "f8", "i8", "i8", _i8, _i4, _f8, _f8, _f8, _f8, _i4, _f8, "f8",

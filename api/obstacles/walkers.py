@@ -6,17 +6,18 @@ obstacles (:meth:`api.obstacles.live.LiveObstacles.describe`). Two tests decide 
 
 1. **near**: could the obstacle lie on that walking route at all? Every way between two points
    that is at most ``bound`` metres long stays inside the ellipse of foci the two points and
-   that length; an obstacle none of whose matched edge ends lies inside is not on it. A circle
-   around each obstacle's ends rules most obstacles out on three numbers.
-2. **on**: of the near ones, which share an edge with the walking route (searched only if any
-   is near).
+   that length; an obstacle none of whose matched edge ends lies inside is not on it. Only if
+   one is near (:meth:`WalkerObstacles.any_near`: a circle around each obstacle's ends rules
+   most obstacles in or out on three numbers) is the walking route searched.
+2. **on**: which share an edge with the walking route found, of those their ends near
+   (:meth:`WalkerObstacles.on_walk`).
 
 Both run over every obstacle at once, on arrays made once per reload. A loop over the obstacles
 with one ``np.isin`` per near one made a route answer cost 2.4 ms at p50 with 200 closures in
 the city, against 1.3 ms with one (``bench_obstacles.py --obstacles 200``); the arrays bring
 it to 1.5 ms. With thousands of obstacles in the city the circle test stops at the first
-circle wholly inside the ellipse (a kernel), and the ends and edges of only the obstacles
-concerned are read, by their offsets.
+circle wholly inside the ellipse, and the ends and edges of only the obstacles concerned are
+read, by their offsets, in kernels.
 """
 
 from __future__ import annotations
@@ -28,16 +29,16 @@ from typing import Protocol
 
 import numpy as np
 
-from graphs.runs import Relayout, joined, offsets_of, owners_of, runs_of
-from routing._kernels import any_circle_within
+from graphs.runs import Relayout, joined, offsets_of, owners_of
+from routing._kernels import any_circle_within, any_end_within, ends_near_walk
 
 __all__ = ["WalkerObstacles"]
 
 
-def _via(x: np.ndarray, y: np.ndarray, ax: float, ay: float, bx: float, by: float) -> np.ndarray:
-    """Per point ``(x, y)``: the metres from ``a`` to ``b`` through it (inside the ellipse of
-    foci ``a``, ``b`` and a bound when at most that bound)."""
-    return np.hypot(x - ax, y - ay) + np.hypot(x - bx, y - by)
+def _coordinates(points_xy: Sequence[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """The points' x and y as two contiguous float64 arrays (what the kernels read)."""
+    xy = np.asarray(points_xy, dtype=np.float64).reshape(-1, 2)
+    return np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
 
 
 class _Placed(Protocol):
@@ -171,46 +172,27 @@ class WalkerObstacles:
                 candidate[i] = False
         return candidate
 
-    def near(
-        self,
-        points_xy: Sequence[tuple[float, float]],
-        bound_m: float,
-        skip: Collection[str] = (),
-        only: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """Per obstacle: whether one of its ends lies within ``bound_m`` metres summed from two
-        consecutive points of ``points_xy`` (the ellipse every way of at most ``bound_m`` between
-        them stays in). Obstacles whose id is in ``skip``, or (``only``: a bool per obstacle)
-        not in ``only``, are never near."""
-        near = np.zeros(len(self.ids), dtype=bool)
-        which = np.flatnonzero(self._candidates(skip, only))  # (with ``only``: a few)
-        cx, cy, radius = self.cx[which], self.cy[which], self.radius[which]
-        for (ax, ay), (bx, by) in itertools.pairwise(points_xy):
-            # no end can be inside when even the circle's nearest points are not (each end lies
-            # within the radius of the centre: the triangle inequality)
-            rough = _via(cx, cy, ax, ay, bx, by)
-            maybe = which[rough - 2.0 * radius <= bound_m]
-            maybe = maybe[~near[maybe]]
-            if not maybe.size:
-                continue
-            mine, owner = runs_of(self.end_offsets, maybe)  # the ends of those only
-            through = _via(self.end_x[mine], self.end_y[mine], ax, ay, bx, by)
-            near[owner[through <= bound_m]] = True
-        return near
-
     def any_near(
         self, points_xy: Sequence[tuple[float, float]], bound_m: float, skip: Collection[str] = ()
     ) -> bool:
-        """Whether :meth:`near` finds any obstacle: at once when a circle lies wholly inside an
+        """Whether an obstacle (none in ``skip``) has an end within ``bound_m`` metres summed
+        from two consecutive points of ``points_xy`` (the ellipse every way of at most
+        ``bound_m`` between them stays in): at once when a circle lies wholly inside an
         ellipse (every point of it, so its ends, within the bound: the triangle inequality; an
         end on the very boundary may round the other way, which costs a search, no answer),
-        else by the ends. With thousands of obstacles around a route most circles lie inside,
-        and testing every end of them (tens of thousands) cost a route 3 ms at 10,000."""
+        else by the ends, stopped at the first inside (a kernel). With thousands of obstacles
+        around a route most circles lie inside, and testing every end of them (tens of
+        thousands) cost a route 3 ms at 10,000."""
         candidate = self._candidates(skip, None)
         for (ax, ay), (bx, by) in itertools.pairwise(points_xy):
             if any_circle_within(self.cx, self.cy, self.radius, candidate, ax, ay, bx, by, bound_m):
                 return True
-        return bool(self.near(points_xy, bound_m, skip).any())
+        px, py = _coordinates(points_xy)
+        return bool(
+            any_end_within(
+                candidate, self.end_x, self.end_y, self.end_offsets, px, py, float(bound_m)
+            )
+        )
 
     def on_walk(
         self,
@@ -220,12 +202,19 @@ class WalkerObstacles:
         edge_count: int,
         skip: Collection[str] = (),
     ) -> list[str]:
-        """Ids of the obstacles :meth:`near` finds (``skip`` never) that have an edge among
-        ``walked`` (directed edge ids below ``edge_count``), in the order given. The edges
-        first: the ends are tested of the obstacles on the walk only (a few), and those are
-        the answer (before, the near ones were tested against the walk a second time: 41 µs
-        of an answer with 300 obstacles active)."""
-        hit = np.zeros(edge_count, dtype=bool)
-        hit[np.asarray(walked, dtype=np.int64)] = True
-        near = self.near(points_xy, bound_m, skip=skip, only=self.touching(hit))
-        return [self.ids[i] for i in np.flatnonzero(near).tolist()]
+        """Ids of the obstacles (none in ``skip``) that have an edge among ``walked``
+        (directed edge ids below ``edge_count``) and an end within ``bound_m`` metres summed
+        from two consecutive points of ``points_xy``, in the order given. The edges first: the
+        ends are tested of the obstacles on the walk only (a few), in one kernel pass
+        (:func:`~routing._kernels.ends_near_walk`; in numpy, some 20 calls, and the near ones
+        tested against the walk a second time: with 300 obstacles active 84 µs of an answer,
+        with 3,000 211)."""
+        out = np.zeros(len(self.ids), dtype=bool)
+        px, py = _coordinates(points_xy)
+        if ends_near_walk(
+            np.ascontiguousarray(walked, dtype=np.int64), np.zeros(edge_count, dtype=bool),
+            self._candidates(skip, None), self.edges, self.edge_offsets, self.end_x, self.end_y,
+            self.end_offsets, px, py, float(bound_m), out,
+        ) == 0:  # fmt: skip
+            return []
+        return [self.ids[i] for i in np.flatnonzero(out).tolist()]
