@@ -621,6 +621,44 @@ def any_end_within(
 
 
 @kernel
+def obstacles_met(
+    edges: np.ndarray,
+    meets: np.ndarray,
+    on: np.ndarray,
+    met: np.ndarray,
+    met_needs: np.ndarray,
+    owned: np.ndarray,
+    owner: np.ndarray,
+    needs: np.ndarray,
+    out: np.ndarray,
+) -> int:
+    """Which obstacles a walk over the directed ``edges`` meets: ``out[owner[r]]`` set for
+    every row ``r`` whose edge ``owned[r]`` the walk has a piece on (``on``: a bool per edge,
+    whether any row is on it) that meets the row's ``needs`` (bit ``needs[r]`` of
+    ``met_needs[meets[k]]`` for the walk's piece ``k``; every piece wholly when ``meets`` is
+    empty); how many rows met. ``met`` (a uint8 per edge, all 0) is the caller's room to mark
+    what the walk meets of each edge, ``out`` (a bool per obstacle, all False) its answer
+    (:meth:`routing.obstacles.overlay.ObstacleOverlay.obstacles_on`)."""
+    whole = met_needs[met_needs.shape[0] - 1]
+    any_on = False
+    for k in range(edges.shape[0]):
+        e = edges[k]
+        if on[e]:
+            bits = whole if meets.shape[0] == 0 else met_needs[meets[k] & (met_needs.shape[0] - 1)]
+            met[e] |= bits
+            any_on = True
+    if not any_on:
+        return 0
+    found = 0
+    for r in range(owned.shape[0]):
+        bits = met[owned[r]]
+        if bits != 0 and (bits >> needs[r]) & 1:
+            out[owner[r]] = True
+            found += 1
+    return found
+
+
+@kernel
 def snap_nearest(
     px: float,
     py: float,

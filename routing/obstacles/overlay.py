@@ -36,6 +36,7 @@ import numpy as np
 from accessibility_rules.registry import patchable_attributes
 from graphs.model import CompiledGraph
 from graphs.runs import Relayout, joined, offsets_of, owners_of
+from routing._kernels import obstacles_met
 from routing.obstacles.delta import Cells, Delta, plan_delta
 from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import ObstacleMatch
@@ -59,9 +60,11 @@ NODE_PATCHED_ATTRIBUTES: tuple[str, ...] = patchable_attributes("node")
 _MEETS_ALL = MEETS_WALKED | MEETS_THROUGH | MEETS_FROM_TAIL
 #: For each MEETS_* combination ``b`` a piece has, the ``needs`` values it meets, as bits: bit
 #: ``n`` is set when ``b`` has every bit of ``n`` (:meth:`ObstacleOverlay.obstacles_on`).
-_MET_NEEDS = tuple(
-    sum(1 << n for n in range(_MEETS_ALL + 1) if b & n == n) for b in range(_MEETS_ALL + 1)
-)
+_MET_NEEDS = np.array(
+    [sum(1 << n for n in range(_MEETS_ALL + 1) if b & n == n) for b in range(_MEETS_ALL + 1)],
+    dtype=np.uint8,
+)  # (read by the kernel, routing._kernels.obstacles_met: every piece wholly is the last)
+_MET_NEEDS.setflags(write=False)
 _ActiveObstacle = tuple[str, ObstacleMatch, ObstacleEffect]
 _NO_IDS = np.zeros(0, dtype=np.int64)
 _NO_IDS.setflags(write=False)
@@ -372,34 +375,17 @@ class ObstacleOverlay:
         if owned.size == 0:  # no obstacle applied: nothing to read
             return []
         listed = edges if isinstance(edges, list | np.ndarray) else list(edges)
-        wanted = np.asarray(listed, dtype=np.int64)
+        wanted = np.ascontiguousarray(listed, dtype=np.int64)
         if meets and len(meets) != wanted.size:
             raise ValueError(f"{len(meets)} meets for {wanted.size} edges")
-        hit_pieces = on[wanted]
-        if not hit_pieces.any():  # a route meets few of them, if any
-            return []
-        pieces = wanted[hit_pieces]
-        walked = np.zeros(self._edge_count, dtype=bool)
-        walked[pieces] = True
-        rows = np.flatnonzero(walked[owned])
-        if meets:
-            # per edge, which ``needs`` some piece on it meets (bit n: all bits of n)
-            met: dict[int, int] = {}
-            bits = np.asarray(meets, dtype=np.int64)[hit_pieces]
-            for piece, b in zip(pieces.tolist(), bits.tolist(), strict=True):
-                met[piece] = met.get(piece, 0) | _MET_NEEDS[b & _MEETS_ALL]
-            rows = np.asarray(
-                [
-                    r
-                    for r, e, n in zip(
-                        rows.tolist(), owned[rows].tolist(), needs[rows].tolist(), strict=True
-                    )
-                    if met[e] >> n & 1
-                ],
-                dtype=np.int64,
-            )
-        hit = np.unique(owner[rows])
-        return list(dict.fromkeys(ids[i] for i in hit.tolist()))
+        bits = np.asarray(meets, dtype=np.int64) if meets else _NO_IDS
+        hit = np.zeros(len(ids), dtype=bool)
+        if not obstacles_met(
+            wanted, bits, on, np.zeros(self._edge_count, dtype=np.uint8), _MET_NEEDS, owned,
+            owner, needs, hit,
+        ):  # fmt: skip
+            return []  # a route meets few of them, if any
+        return list(dict.fromkeys(ids[i] for i in np.flatnonzero(hit).tolist()))
 
     def passed_and_avoided(
         self,
