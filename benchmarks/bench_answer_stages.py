@@ -39,7 +39,11 @@ Usage::
 ``--database-url`` answers with the obstacles active in that database applied (loaded once into
 a ``LiveObstacles``, as a worker does at start; a database of N obstacles: ``bench_reload.py``
 and ``bench_map_reads.py`` make them with ``import_obstacles``): each answer then says which
-obstacles the route passes and which it avoids, as a server's does.
+obstacles the route passes and which it avoids, as a server's does. The router is a worker's
+(``api.app.load_router``) with every preset kept as the serving parent keeps them: the
+reference routes of ``obstacles.avoided`` search on those kept metrics (before 2026-12-07 this
+script searched them on metrics weighed again on the shared landmarks, 2.4 times a server's
+search for a wheelchair).
 
 ``--flush-mb`` writes that many megabytes before each answer (not timed): the caches hold none
 of the answer's code and data, as at a server whose host ran other programs between two of its
@@ -66,10 +70,9 @@ import orjson
 from _support import graph_dir, served_answer
 from bench_api import make_requests
 
+from api.app import load_router
 from api.schemas import RouteRequest
-from api.server import keep_presets
 from api.settings import Settings
-from graphs.store import load_graph
 from routing.engine import Router
 
 #: (module, attribute, modules that imported it by name): the stages timed. A function imported
@@ -159,6 +162,24 @@ class Flush:
             self.buffer += 1.0
 
 
+def keep_presets(router: Router) -> None:
+    """Every preset customised and kept as the serving parent does before it forks
+    (``api.server.keep_presets``; inline for a base from before it, ``compare_commits.py
+    --script-here``)."""
+    try:
+        from api.server import keep_presets as kept
+    except ImportError:
+        from accessibility_rules.profile import preset_names
+        from api.server import preset_conditions
+
+        for name in preset_names():
+            profile = router.profile(name)
+            for conditions in preset_conditions(router, profile):
+                router.customize(profile, conditions, keep=True)
+        return
+    kept(router)
+
+
 def obstacles_of(router: Router, url: str) -> Any:
     """A ``LiveObstacles`` of ``router`` with the obstacles active in the database ``url``
     applied (as a worker loads them at start)."""
@@ -185,9 +206,9 @@ def run(
     named: what ``compare_commits.py --script-here`` runs on an older commit, whose stages may
     have other names). ``flush_mb``: each answer of both passes starts with the caches evicted
     (:class:`Flush`; its own time is not counted); the *alone* calls stay warm."""
-    router = Router(load_graph(graph))
+    settings = Settings(graph_dir=graph)
+    router = load_router(settings)  # a worker's: its kernels warm, its landmarks refreshed
     keep_presets(router)  # as the serving parent does before it forks (api/server.py)
-    settings = Settings()
     live = obstacles_of(router, database_url) if database_url else None
     bodies = make_requests(graph, requests, seed, 300.0, 3000.0)
     reqs = [RouteRequest.model_validate(orjson.loads(b)) for b in bodies]
