@@ -89,8 +89,8 @@ class MatrixResult:
         return self.verdict_code == 0
 
     def as_lists(self, digits: int | None = None) -> dict[str, list[list[Any]]]:
-        """JSON-ready nested lists; unreachable cells are ``None`` (also in ``verdict`` and
-        ``fully_accessible``)."""
+        """JSON-ready nested lists, the numbers rounded to ``digits`` (None: as computed);
+        unreachable cells are ``None`` (also in ``verdict`` and ``fully_accessible``)."""
 
         def rows(a: np.ndarray, nd: int | None) -> list[list[Any]]:
             return [
@@ -101,7 +101,7 @@ class MatrixResult:
         names: list[Verdict | None] = [*VERDICTS, None]
         codes = self.verdict_code.tolist()
         return {
-            "cost_s": rows(self.cost_s, None),
+            "cost_s": rows(self.cost_s, digits),
             "duration_s": rows(self.duration_s, digits),
             "distance_m": rows(self.distance_m, digits),
             "verdict": [[names[c] for c in row] for row in codes],

@@ -91,7 +91,8 @@ class MatrixResponse(BaseModel):
     )
     costs_s: list[list[float | None]] = Field(
         description="what the search minimises: time weighted by the profile's penalties, "
-        "plus 10⁶ s per edge breaking a hard limit (for ranking, not for display)"
+        "plus 10⁶ s per edge breaking a hard limit (for ranking, not for display); rounded "
+        "to 0.1 s as a route's cost_s is"
     )
     distances_m: list[list[float | None]]
     verdicts: list[list[Literal["yes", "unknown", "no"] | None]] = Field(
