@@ -38,6 +38,7 @@ from api.obstacles.errors import (
 from api.obstacles.geometry import document_position_ranges
 from api.schemas import ErrorBody
 from api.unique_keys import DUPLICATE_KEY
+from api.validation_message import validation_message
 from routing.errors import BboxError, NoRouteError, OutOfAreaError, RoutingError, SearchBudgetError
 from routing.obstacles.matching import ObstacleMatchError
 
@@ -70,10 +71,7 @@ def _problem(error: Mapping[str, Any], media_type: str | None) -> dict[str, str]
         at = f" at character {loc[0]}" if loc and isinstance(loc[0], int) else ""
         because = f" ({reason})" if isinstance(reason, str) and reason else ""
         return {"field": "body", "problem": f"not valid JSON{at}{because}"}
-    problem = str(error.get("msg", ""))
-    if error.get("type") == "value_error":  # a validator's own sentence, without pydantic's label
-        problem = problem.removeprefix("Value error, ")
-    return {"field": ".".join(str(p) for p in loc), "problem": problem}
+    return {"field": ".".join(str(p) for p in loc), "problem": validation_message(error)}
 
 
 def _unreadable_body(cause: BaseException | None) -> str | None:

@@ -22,6 +22,8 @@ from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, Valida
 from pydantic.config import JsonDict
 from shapely.geometry import shape
 
+from api.validation_message import validation_message
+
 #: Most positions one geometry may have (a construction site is a handful).
 MAX_POSITIONS = 5000
 GEOMETRY_TYPES = ("Point", "LineString", "Polygon")
@@ -154,7 +156,7 @@ def parse_geometry(value: Any) -> AnyGeoJson:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()) if p not in GEOMETRY_TYPES)
-        message = str(first.get("msg", "invalid geometry")).removeprefix("Value error, ")
+        message = validation_message(first, "invalid geometry")
         raise GeometryError(f"{where}: {message}" if where else message) from None
 
 
