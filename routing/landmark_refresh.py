@@ -48,7 +48,7 @@ from routing.snapping import SnapPoint
 
 __all__ = ["IDLE_EXIT_S", "MAX_PRICE_FACTOR", "MIN_GAIN", "LandmarkRefresher", "pays"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("stufenlos.routing")
 
 #: Seconds the refresh thread waits for work before it ends (started again when needed).
 IDLE_EXIT_S = 10.0
@@ -74,10 +74,19 @@ def pays(stale: Metric, fresh: Metric, settled: Settled) -> bool:
         old, new = settled(source, target, stale), settled(source, target, fresh)
         if old is not None and new is not None:
             before, after = before + old, after + new
+    name = stale.profile.name if stale.profile is not None else "?"
     if before > 0 and after <= (1.0 - MIN_GAIN) * before:
+        log.info(
+            "fresh landmarks for %s: the latest searches settle %d nodes on them against %d",
+            name, after, before,
+        )  # fmt: skip
         return True
     rent.settled, rent.factor = 0, min(MAX_PRICE_FACTOR, 2 * rent.factor)
     rent.asked = False
+    log.info(
+        "fresh landmarks for %s not used: %d settled nodes against %d; next at %d times the price",
+        name, after, before, rent.factor,
+    )  # fmt: skip
     return False
 
 

@@ -4,6 +4,7 @@ searches pay, the refresh bought off the request path, and routes as exact as be
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 from collections.abc import Hashable
@@ -243,11 +244,12 @@ def _costs(router: Router, metric: Metric, trips: list[tuple[SnapPoint, SnapPoin
 
 @pytest.mark.realdata
 def test_a_patched_metric_pays_rent_and_gets_landmarks_of_its_own_costs(
-    uni_router: Router,
+    uni_router: Router, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Closures keep the kept metric's landmarks (a looser lower bound): its searches pay
     rent; once it reaches the price, the refresh thread puts the same weights on landmarks of
     their own costs in the cache, and every search finds the same least cost on both."""
+    caplog.set_level(logging.INFO, logger="stufenlos.routing")
     router, original = _router_with_closures(uni_router, refresh=True)
     wheelchair = router.profile("wheelchair")
     patched = router.customize(wheelchair)
@@ -275,17 +277,19 @@ def test_a_patched_metric_pays_rent_and_gets_landmarks_of_its_own_costs(
     np.testing.assert_array_equal(fresh.landmarks.dist, want.dist)
     assert _costs(router, fresh, trips) == stale_costs
     assert refresher.refreshed == 1
+    assert "fresh landmarks for wheelchair: the latest searches settle" in caplog.text
     settled = [router._settled(a, b, m) or 0 for m in (patched, fresh) for a, b in trips]
     assert sum(settled[len(trips) :]) < 0.9 * sum(settled[: len(trips)])
 
 
 @pytest.mark.realdata
 def test_fresh_landmarks_that_do_not_pay_are_dropped_and_the_price_doubles(
-    uni_router: Router,
+    uni_router: Router, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Closed one way only, every edge keeps an open twin: the symmetric bound the landmarks
     are computed on is the same, so fresh ones settle no fewer nodes; the metric keeps its
     landmarks and pays rent again, at twice the price."""
+    caplog.set_level(logging.INFO, logger="stufenlos.routing")
     router, original = _router_with_closures(uni_router, refresh=True, both_ways=False)
     wheelchair = router.profile("wheelchair")
     patched = router.customize(wheelchair)
@@ -303,6 +307,7 @@ def test_fresh_landmarks_that_do_not_pay_are_dropped_and_the_price_doubles(
     assert patched.rent.factor == 2
     assert patched.rent.settled < refresher.price * 2
     assert refresher.refreshed == 0
+    assert "fresh landmarks for wheelchair not used" in caplog.text
 
 
 @pytest.mark.realdata
