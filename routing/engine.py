@@ -842,10 +842,16 @@ class Router:
         or None when there is none (costing less than ``max_cost``). The walk starts rested at
         the origin. ``max_labels``: a smaller label budget than the search's own
         (:meth:`least_bad_rest_path`'s probes)."""
-        res = self.rest_query().run(
-            metric, limit_m, self.start_pieces(source), self.exit_pieces(target),
-            (target.lat, target.lon), max_labels, max_cost,
-        )  # fmt: skip
+        query = self.rest_query()
+        try:
+            res = query.run(
+                metric, limit_m, self.start_pieces(source), self.exit_pieces(target),
+                (target.lat, target.lon), max_labels, max_cost,
+            )  # fmt: skip
+        finally:  # its labels searched on the metric's landmarks too (a probe past its budget)
+            rent = metric.rent
+            if rent is not None and self.landmark_refresher is not None:
+                self.landmark_refresher.charge(metric, rent, query.last_settled, source, target)
         direct = self.direct_piece(source, target, metric)
         if (
             direct is not None

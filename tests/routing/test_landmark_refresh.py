@@ -357,3 +357,22 @@ def test_costs_back_to_the_landmarks_own_pay_no_rent(uni_router: Router) -> None
     assert reopened.landmarks is original.landmarks
     assert reopened.rent is None
     assert reopened.landmark_cost_s is None
+
+
+@pytest.mark.realdata
+def test_rest_searches_pay_rent_too(uni_router: Router) -> None:
+    """A profile with a limit between rests searches mostly by labels (its least-bad probes):
+    those settle on the metric's landmarks as well, and pay their rent."""
+    g = uni_router.graph
+    router = Router(
+        dataclasses.replace(g, edge=dict(g.edge), node=dict(g.node)), refresh_landmarks=True
+    )
+    elderly = router.profile("elderly")
+    original = router.customize(elderly, keep=True)
+    _close(router, np.flatnonzero(np.isfinite(original.cost_s))[::20])
+    patched = router.customize(elderly)
+    assert patched.rent is not None
+    source, target = _trips(router, patched, 1, seed=8)[0]
+    router.rest_path(source, target, patched, 5000.0)  # kept: the label search runs
+    assert patched.rent.settled == router.rest_query().last_settled > 0
+    assert list(patched.rent.recent) == [(source, target)]
