@@ -280,7 +280,7 @@ def load_router(settings: Settings) -> Any:
         max_snap_m=settings.max_snap_m,
         metric_cache_bytes=settings.metric_cache_bytes,
         settle_budget_factor=settings.settle_budget_factor,
-        refresh_landmarks=True,  # an obstacle's patch makes searches looser: bought back
+        refresh_landmarks=settings.landmark_refresh,  # obstacles loosen the bound: bought back
     )
     router.warm_up()
     return router

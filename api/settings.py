@@ -44,6 +44,11 @@ class Settings(BaseSettings):
         "besides the presets' (default: 12 metrics of the served graph, at most 256 MiB; "
         "routing.metric)",
     )
+    landmark_refresh: bool = Field(
+        True,
+        description="fresh landmarks for a metric that staff obstacles made searches slower on, "
+        "computed in a thread of the worker once they pay (routing.landmark_refresh)",
+    )
     max_body_bytes: int = Field(64 * 1024, gt=0, description="largest accepted request body")
     max_via_points: int = Field(10, ge=0, le=100)
     max_alternatives: int = Field(3, ge=0, le=5)

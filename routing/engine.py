@@ -794,21 +794,22 @@ class Router:
             self.landmark_refresher.charge(metric, rent, q.settled_nodes, source, target)
         return Path(edges, start, end, cost, source, target, q.settled_nodes)
 
-    def _refresh_landmarks(self, key: Hashable) -> bool:
+    def _refresh_landmarks(self, key: Hashable) -> bool | None:
         """Give the metric cached under ``key`` own landmarks of its costs, if it still runs on
         landmarks of older ones (:attr:`Metric.rent`) and they pay
         (:func:`~routing.landmark_refresh.pays`); put in its place only if the cache still holds
         it when they are done (a later patch carries the rent on and asks again). Whether they
-        were put in use."""
+        paid; None when no such metric is cached (nothing judged)."""
         with self._lock:
             metric = self.metric_cache.peek(key)
         if metric is None or metric.rent is None:
-            return False
+            return None
         fresh = with_own_landmarks(self.graph, metric, self._landmark_nodes)
         if not pays(metric, fresh, self._settled):
             return False
         with self._lock:
-            return self.metric_cache.replace_cached(key, metric, fresh)
+            self.metric_cache.replace_cached(key, metric, fresh)
+        return True
 
     def _settled(self, source: SnapPoint, target: SnapPoint, metric: Metric) -> int | None:
         """The nodes the search between two snapped points settles on ``metric`` (None: no

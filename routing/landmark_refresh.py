@@ -24,7 +24,9 @@ metric after every write and gain nothing. So fresh landmarks are judged before 
 in use: the latest :data:`~routing.metric.RENT_RECENT_TRIPS` searches on the metric are run
 again on both (:func:`pays`); they replace the old ones only when they settle at least
 :data:`MIN_GAIN` fewer nodes, and otherwise the metric keeps its landmarks and its price
-doubles (up to :data:`MAX_PRICE_FACTOR` times), so useless purchases become rarer and rarer.
+doubles (up to :data:`MAX_PRICE_FACTOR` times, for the profile and conditions, also across
+patches whose costs went back to the landmarks' own in between: a closure written and
+deleted), so useless purchases become rarer and rarer.
 
 They are bought off the request path: a thread of the router's process computes them (the
 kernel releases the interpreter lock) and puts the metric with them in the cache in place of
@@ -55,8 +57,11 @@ IDLE_EXIT_S = 10.0
 #: Fresh landmarks are put in use when the latest searches settle at least this share fewer
 #: nodes on them.
 MIN_GAIN = 0.10
-#: The price of fresh landmarks doubles, up to this many times, each time they did not pay.
-MAX_PRICE_FACTOR = 16
+#: The price of fresh landmarks doubles, up to this many times, each time they did not pay
+#: (measured 2026-12-07, ``bench_load.py``: a closure written and deleted every second beside
+#: 64 concurrent routes and no other obstacle: a purchase after each write, none paying, had
+#: raised write → live p95 from 34–40 to 48–70 ms).
+MAX_PRICE_FACTOR = 64
 
 #: The nodes a search between two snapped points settles on a metric (None: no route).
 Settled = Callable[[SnapPoint, SnapPoint, Metric], "int | None"]
@@ -65,7 +70,7 @@ Settled = Callable[[SnapPoint, SnapPoint, Metric], "int | None"]
 def pays(stale: Metric, fresh: Metric, settled: Settled) -> bool:
     """Whether ``fresh`` (``stale``'s weights on landmarks of their own costs) settles at least
     :data:`MIN_GAIN` fewer nodes than ``stale`` on the latest searches on ``stale`` (its rent's
-    ``recent``). If not, ``stale``'s rent starts again at a doubled price."""
+    ``recent``). If not, ``stale``'s rent starts again (the refresher doubles its price)."""
     rent = stale.rent
     if rent is None:
         return False
@@ -81,12 +86,8 @@ def pays(stale: Metric, fresh: Metric, settled: Settled) -> bool:
             name, after, before,
         )  # fmt: skip
         return True
-    rent.settled, rent.factor = 0, min(MAX_PRICE_FACTOR, 2 * rent.factor)
-    rent.asked = False
-    log.info(
-        "fresh landmarks for %s not used: %d settled nodes against %d; next at %d times the price",
-        name, after, before, rent.factor,
-    )  # fmt: skip
+    rent.settled, rent.asked = 0, False
+    log.info("fresh landmarks for %s not used: %d settled nodes against %d", name, after, before)
     return False
 
 
@@ -102,9 +103,9 @@ class LandmarkRefresher:
     (settled nodes) times its ``factor``, has ``refresh(key)`` run in a thread of its own (at
     most one at a time, each key once while queued). ``refresh`` is the router's: it finds the
     metric cached under the key and replaces it with one on fresh landmarks when they
-    :func:`pay` (whether it did)."""
+    :func:`pay` (whether they paid; None when there was nothing to judge)."""
 
-    def __init__(self, price: int, refresh: Callable[[Hashable], bool]) -> None:
+    def __init__(self, price: int, refresh: Callable[[Hashable], bool | None]) -> None:
         self.price = max(1, int(price))
         self._refresh = refresh
         self._lock = threading.Lock()
@@ -112,6 +113,8 @@ class LandmarkRefresher:
         self._queued: set[Hashable] = set()
         self._thread: threading.Thread | None = None
         self._pid = os.getpid()
+        #: Per key whose fresh landmarks did not pay: the factor its price is raised by.
+        self._factors: dict[Hashable, int] = {}
         #: Fresh landmarks put in use, and those that did not pay (for tests and benchmarks).
         self.refreshed = 0
         self.declined = 0
@@ -125,8 +128,18 @@ class LandmarkRefresher:
         rent.recent.append((source, target))
         if rent.asked or rent.settled < self.price * rent.factor:
             return
+        key = metric.key  # (hashed only here, when the rent reaches its price)
+        factor = self._factors.get(key, 1)
+        if factor > rent.factor:  # fresh ones did not pay for this key: a higher price
+            rent.factor = factor
+            if rent.settled < self.price * factor:
+                return
         rent.asked = True
-        self.ask(metric.key)
+        self.ask(key)
+
+    def price_factor(self, key: Hashable) -> int:
+        """How many times :attr:`price` the rent of ``key``'s metrics must reach."""
+        return self._factors.get(key, 1)
 
     def ask(self, key: Hashable) -> None:
         """Queue ``key`` (once while it waits) and make sure this process's thread runs."""
@@ -158,9 +171,12 @@ class LandmarkRefresher:
             with self._lock:
                 self._queued.discard(key)
             try:
-                if self._refresh(key):
+                paid = self._refresh(key)
+                if paid:
                     self.refreshed += 1
-                else:
+                    self._factors.pop(key, None)
+                elif paid is not None:
                     self.declined += 1
+                    self._factors[key] = min(MAX_PRICE_FACTOR, 2 * self._factors.get(key, 1))
             except Exception:  # never lose the thread: the metric keeps its older landmarks
                 log.exception("fresh landmarks for %r failed", key)

@@ -77,7 +77,7 @@ def test_the_rent_asks_once_when_it_reaches_its_price() -> None:
 
 def test_fresh_landmarks_pay_when_the_latest_searches_settle_a_tenth_fewer() -> None:
     """:func:`pays` runs the rent's latest searches on both metrics; short of the gain the
-    rent starts again at twice the price (at most :data:`MAX_PRICE_FACTOR` times)."""
+    rent starts again."""
     stale, fresh = fake_metric(4, 1), fake_metric(4, 1)
 
     def rented(trips: int) -> Metric:
@@ -91,20 +91,53 @@ def test_fresh_landmarks_pay_when_the_latest_searches_settle_a_tenth_fewer() -> 
     paying = rented(3)
     assert pays(paying, fresh, settling(100, 90))
     assert paying.rent is not None
-    assert (paying.rent.settled, paying.rent.asked, paying.rent.factor) == (999, True, 1)
+    assert (paying.rent.settled, paying.rent.asked) == (999, True)
     for old, new in ((100, 91), (100, 100), (100, 150), (None, 10), (0, 0)):
         metric = rented(3)
         assert not pays(metric, fresh, settling(old, new))
         assert metric.rent is not None
-        assert (metric.rent.settled, metric.rent.asked, metric.rent.factor) == (0, False, 2)
+        assert (metric.rent.settled, metric.rent.asked) == (0, False)
     nothing = rented(0)
     assert not pays(nothing, fresh, settling(100, 1))
-    capped = rented(2)
-    assert capped.rent is not None
-    capped.rent.factor = MAX_PRICE_FACTOR
-    assert not pays(capped, fresh, settling(100, 100))
-    assert capped.rent.factor == MAX_PRICE_FACTOR
     assert not pays(fresh, fresh, settling(1, 1))  # no rent: nothing to judge
+
+
+def test_the_price_doubles_for_a_key_whose_fresh_landmarks_did_not_pay() -> None:
+    """Per key, each refresh that did not pay doubles the price (up to
+    :data:`MAX_PRICE_FACTOR` times), also for the rents of later patches (a closure written
+    and deleted starts a new rent each time); one that paid brings it back; nothing judged
+    leaves it."""
+    answers = iter([False, False, None, True])
+    refresher = LandmarkRefresher(100, lambda key: next(answers))
+    metric = _Stub("walk")
+
+    def rent_until_asked(expected_factor: int) -> LandmarkRent:
+        rent = LandmarkRent()  # a new patch's
+        refresher.charge(metric, rent, 100 * expected_factor - 1, HERE, THERE)
+        assert not rent.asked
+        refresher.charge(metric, rent, 1, HERE, THERE)
+        assert rent.asked
+        assert rent.factor == expected_factor
+        return rent
+
+    rent_until_asked(1)
+    _wait(lambda: refresher.declined == 1)
+    assert refresher.price_factor("walk") == 2
+    rent_until_asked(2)
+    _wait(lambda: refresher.declined == 2)
+    assert refresher.price_factor("walk") == 4
+    rent_until_asked(4)  # answered None: nothing judged
+    time.sleep(0.05)
+    assert refresher.price_factor("walk") == 4
+    rent_until_asked(4)
+    _wait(lambda: refresher.refreshed == 1)
+    assert refresher.price_factor("walk") == 1
+    refresher._factors["walk"] = MAX_PRICE_FACTOR
+    refresher.declined = 0
+    refresher._refresh = lambda key: False
+    rent_until_asked(MAX_PRICE_FACTOR)
+    _wait(lambda: refresher.declined == 1)
+    assert refresher.price_factor("walk") == MAX_PRICE_FACTOR
 
 
 def test_a_key_waiting_is_queued_once_and_a_failing_refresh_keeps_the_thread(
@@ -209,7 +242,7 @@ def _held(refresher: LandmarkRefresher) -> threading.Event:
     gate = threading.Event()
     run = refresher._refresh
 
-    def held(key: Hashable) -> bool:
+    def held(key: Hashable) -> bool | None:
         gate.wait(10)
         return run(key)
 
@@ -304,7 +337,7 @@ def test_fresh_landmarks_that_do_not_pay_are_dropped_and_the_price_doubles(
     _wait(lambda: refresher.declined == 1)
     assert router.customize(wheelchair) is patched
     assert patched.landmarks is original.landmarks
-    assert patched.rent.factor == 2
+    assert refresher.price_factor(patched.key) == 2
     assert patched.rent.settled < refresher.price * 2
     assert refresher.refreshed == 0
     assert "fresh landmarks for wheelchair not used" in caplog.text
