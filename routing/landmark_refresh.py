@@ -103,7 +103,7 @@ class LandmarkRefresher:
     (settled nodes) times its ``factor``, has ``refresh(key)`` run in a thread of its own (at
     most one at a time, each key once while queued). ``refresh`` is the router's: it finds the
     metric cached under the key and replaces it with one on fresh landmarks when they
-    :func:`pay` (whether they paid; None when there was nothing to judge)."""
+    :func:`pays` (whether they paid; None when there was nothing to judge)."""
 
     def __init__(self, price: int, refresh: Callable[[Hashable], bool | None]) -> None:
         self.price = max(1, int(price))
