@@ -7,7 +7,7 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
@@ -23,10 +23,10 @@ from routing.snapping import SnapPoint
 from tests.routing.test_metric import fake_metric
 
 
-def _wait(until: object, seconds: float = 10.0) -> None:
+def _wait(until: Callable[[], object], seconds: float = 10.0) -> None:
     """Wait until ``until()`` is true (the refresh thread's work), or fail."""
     end = time.monotonic() + seconds
-    while not until():  # type: ignore[operator]
+    while not until():
         assert time.monotonic() < end, "the refresh thread did not finish in time"
         time.sleep(0.005)
 
