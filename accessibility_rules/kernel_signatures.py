@@ -68,6 +68,9 @@ SIGNATURES: dict[str, tuple[Code, tuple[Code, ...]]] = {
         "i8", (_i8, _b1, _b1, _i8, _i8, _f8, _f8, _i8, _f8, _f8, "f8", _b1),
     ),
     _R + "any_end_within": ("b1", (_b1, _f8, _f8, _i8, _f8, _f8, "f8")),
+    _R + "walks_through_cost_more": (
+        "b1", (_i8, _i4, _i4, _f8, _f8, "f8[:,:]", "f8", _i8, _i8, "f8"),
+    ),
     _R + "obstacles_met": ("i8", (_i8, _i8, _b1, "u1[:]", "u1[:]", _i8, _i8, _i8, _b1)),
     _R + "snap_nearest": (
         ("i8", "f8", "f8"),

@@ -623,6 +623,63 @@ def any_end_within(
 
 
 @kernel
+def _landmark_gap(lm_dist: np.ndarray, lm_scale: float, x: int, y: int) -> float:
+    """The landmark lower bound of a walk's cost between nodes ``x`` and ``y`` (either way; 0
+    at the least): :func:`walks_through_cost_more`'s ``lb``."""
+    k = lm_dist.shape[1] - 1  # (the last column: tau)
+    if k <= 0:
+        return 0.0
+    best = 0.0
+    for j in range(k):
+        d = abs(lm_dist[x, j] - lm_dist[y, j])
+        if d > best:  # (False for NaN)
+            best = d
+    return max(0.0, lm_scale * (best - (lm_dist[x, k] + lm_dist[y, k]) / 2.0))
+
+
+@kernel
+def walks_through_cost_more(
+    edges: np.ndarray,
+    tail: np.ndarray,
+    head: np.ndarray,
+    way_s: np.ndarray,
+    head_s: np.ndarray,
+    lm_dist: np.ndarray,
+    lm_scale: float,
+    starts: np.ndarray,
+    stops: np.ndarray,
+    limit_s: float,
+) -> bool:
+    """Whether every walk that leaves one of the nodes ``starts``, walks one of the directed
+    ``edges`` whole and reaches one of the nodes ``stops`` costs more than ``limit_s`` by the
+    landmark bound: for each edge ``e`` from ``u`` to ``v``, ``lb(a, u) + way_s[e] + head_s[e]
+    + lb(v, b)`` at the least over ``a`` in ``starts`` and ``b`` in ``stops`` is above
+    ``limit_s`` (strictly; no edges: True). Where ``v`` is one of ``stops`` the walk may end on
+    it, and a last piece pays no transition at its head: ``head_s[e]`` is left out there.
+    ``lb(x, y)`` is the bound :func:`search` steers by, ``lm_scale * (max_k |lm_dist[x, k] -
+    lm_dist[y, k]| - (tau[x] + tau[y]) / 2)`` over the landmark columns (the last column is the
+    transition bound ``tau``: :func:`routing.landmarks.compute_landmarks`), and at least 0; it
+    bounds a walk from ``x`` to ``y`` whether or not the walk pays the transition at ``y``. A
+    landmark that reaches neither node (NaN) is passed over. Stops at the first edge the bound
+    does not rule out (:mod:`api.obstacles.reference_bound`)."""
+    for i in range(edges.shape[0]):
+        e = edges[i]
+        u, v = tail[e], head[e]
+        to_u = math.inf
+        for a in range(starts.shape[0]):
+            to_u = min(to_u, _landmark_gap(lm_dist, lm_scale, starts[a], u))
+        from_v = math.inf
+        along = way_s[e] + head_s[e]
+        for b in range(stops.shape[0]):
+            from_v = min(from_v, _landmark_gap(lm_dist, lm_scale, v, stops[b]))
+            if stops[b] == v:  # it may end here: the head's transition unpaid
+                along = way_s[e]
+        if not to_u + along + from_v > limit_s:
+            return False
+    return True
+
+
+@kernel
 def obstacles_met(
     edges: np.ndarray,
     meets: np.ndarray,

@@ -73,6 +73,12 @@ from api.obstacles.bounded_read import READ_WAIT_S, bounded_read
 from api.obstacles.ends import circles, placed_ends
 from api.obstacles.outage import RETRY_S, DatabaseOutage
 from api.obstacles.public_map import Applied, encoded_feature
+from api.obstacles.reference_bound import (
+    MAX_OBSTACLES,
+    cannot_pass,
+    known_walk_cost,
+    snapped_at,
+)
 from api.obstacles.stored_matches import match_key, store_missing
 from api.obstacles.walkers import WalkerObstacles
 from routing.array_sharing import share_equal_arrays
@@ -203,6 +209,10 @@ class LiveObstacles:
         self.beacon = beacon if beacon is not None else WriteBeacon(None)
         self._beacon_seen = self.beacon.value()
         self.reloads = 0  # how often the overlay was applied (for tests and benchmarks)
+        #: Prove a reference route of ``obstacles.avoided`` off the obstacles near before
+        #: searching it (:meth:`_proved_off`); off: always search (the tests' comparison).
+        self.reference_bound = True
+        self.references_spared = 0  # reference searches the bound made needless (counted)
         self._lock = threading.Lock()
         self._matches: dict[tuple[str, int], ObstacleMatch] = {}
         self._matches_lock = threading.Lock()
@@ -716,10 +726,46 @@ class LiveObstacles:
         bound = length_m * _ELLIPSE_FACTOR + slack
         if not obstacles.any_near(xy, bound, skip=known):
             return []
+        if self._proved_off(route, points, obstacles, known, whose):
+            return []
         walked = self._reference_edges(whose, tuple((float(a), float(b)) for a, b in points))
         if walked is None:
             return []
         return obstacles.on_walk(xy, bound, walked, self.router.graph.edge_count, skip=known)
+
+    def _proved_off(
+        self,
+        route: Route,
+        points: Sequence[LatLon],
+        obstacles: WalkerObstacles,
+        known: set[str],
+        whose: _Whose,
+    ) -> bool:
+        """Whether the reference route of ``whose`` between the two ``points`` is proved to
+        pass none of the ``obstacles`` not in ``known`` without searching it
+        (:mod:`api.obstacles.reference_bound`: the route's own edges and its walking
+        comparison's priced on the reference metric bound its cost). Not tried for a trip
+        through via points, a limit between rests (the reference is then not the cheapest
+        walk), a route snapped elsewhere than the reference (below ground), more than
+        :data:`~api.obstacles.reference_bound.MAX_OBSTACLES` obstacles in question, or when
+        :attr:`reference_bound` is off (the tests' comparison). Counted in
+        :attr:`references_spared`."""
+        profile, conditions, rests_m = whose
+        if not self.reference_bound or len(points) != 2 or rests_m is not None:
+            return False
+        edges = obstacles.edges_in_question(known, MAX_OBSTACLES)
+        if edges is None:
+            return False
+        metric = self._pristine(profile, conditions)
+        source, _ = self.router.snap(points[0], metric, "origin")  # (remembered: the route's)
+        target, _ = self.router.snap(points[1], metric, "destination")
+        if not snapped_at(route.snapped or {}, source, target):
+            return False
+        known_cost_s = known_walk_cost(metric, (route.edges, route.walk_edges))
+        if not cannot_pass(metric, self.router.graph, source, target, edges, known_cost_s):
+            return False
+        self.references_spared += 1
+        return True
 
     def _reference_edges(self, whose: _Whose, points: tuple[LatLon, ...]) -> np.ndarray | None:
         """Edges of the route of ``whose`` (a profile as its weights see it, the day's

@@ -161,6 +161,18 @@ class WalkerObstacles:
         hit[self.edge_owner[np.asarray(changed, dtype=bool)[self.edges]]] = True
         return hit
 
+    def edges_in_question(self, skip: Collection[str], most: int) -> np.ndarray | None:
+        """The edges of the obstacles :meth:`on_walk` would test (none in ``skip``), or None
+        when more than ``most`` obstacles may be in question (for
+        :func:`~api.obstacles.reference_bound.cannot_pass`; with many obstacles active, None
+        before any array is made)."""
+        if len(self.ids) - len(skip) > most:
+            return None
+        candidate = self._candidates(skip, None)
+        if int(np.count_nonzero(candidate)) > most:
+            return None
+        return self.edges[candidate[self.edge_owner]]
+
     def _candidates(self, skip: Collection[str], only: np.ndarray | None) -> np.ndarray:
         """Per obstacle: whether it has ends, is not in ``skip`` and is in ``only`` (if given)."""
         candidate = self.radius >= 0.0

@@ -223,3 +223,26 @@ def test_updated_arrays_equal_the_arrays_made_anew(
         assert mine.dtype == theirs.dtype, name
         assert mine.flags.c_contiguous, name
         assert np.array_equal(mine, theirs), name
+
+
+def test_the_edges_in_question_are_those_on_walk_tests() -> None:
+    """The edges of the obstacles with ends and not skipped, in order; None past ``most`` (or
+    when the obstacles not skipped are more, before the ends are looked at)."""
+    arrays = WalkerObstacles.of(
+        [
+            placed("a", [(0.0, 0.0)], [3, 4]),
+            placed("b", [], [5]),  # no ends: near no route
+            placed("c", [(1.0, 1.0)], [6]),
+            placed("d", [(2.0, 2.0)], [7, 8]),
+        ]
+    )
+
+    def edges(skip: set[str], most: int) -> list[int] | None:
+        found = arrays.edges_in_question(skip, most)
+        return None if found is None else found.tolist()
+
+    assert edges({"c"}, 4) == [3, 4, 7, 8]
+    assert edges(set(), 4) == [3, 4, 6, 7, 8]
+    assert edges({"b"}, 3) == [3, 4, 6, 7, 8]
+    assert edges({"b"}, 2) is None
+    assert edges({"a", "b", "c", "d"}, 0) == []
