@@ -43,7 +43,8 @@ obstacles the route passes and which it avoids, as a server's does. The router i
 (``api.app.load_router``) with every preset kept as the serving parent keeps them: the
 reference routes of ``obstacles.avoided`` search on those kept metrics (before 2026-12-07 this
 script searched them on metrics weighed again on the shared landmarks, 2.4 times a server's
-search for a wheelchair).
+search for a wheelchair). With ``--untimed`` it also says how many reference searches the
+landmark bound spared (``api/obstacles/reference_bound.py``; 0 on a commit before it).
 
 ``--flush-mb`` writes that many megabytes before each answer (not timed): the caches hold none
 of the answer's code and data, as at a server whose host ran other programs between two of its
@@ -226,12 +227,14 @@ def run(
     for req in reqs[:100]:  # warm: caches of names, metrics and their landmarks
         answer(req)
     # whole answers without timers: what a server computes
+    spared = getattr(live, "references_spared", 0)  # (an older commit's counts none)
     plain_us = sum(answer(reqs[i % len(reqs)]) for i in range(answers)) / answers * 1e6
+    spared = getattr(live, "references_spared", 0) - spared
     active = len(live.active) if live is not None else 0
     if untimed:
         return {
             "answer_mean_untimed_us": plain_us, "answers": answers, "flush_mb": flush_mb,
-            "obstacles_active": active,
+            "obstacles_active": active, "reference_searches_spared": spared,
         }  # fmt: skip
     timers = Timers()
     timers.install()
@@ -322,7 +325,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.untimed:
         flushed = f", caches evicted ({args.flush_mb} MB) before each" if args.flush_mb else ""
         if result["obstacles_active"]:
-            flushed += f", {result['obstacles_active']} obstacles active"
+            flushed += (
+                f", {result['obstacles_active']} obstacles active, "
+                f"{result['reference_searches_spared']} reference searches spared"
+            )
         print(f"answer mean {result['answer_mean_untimed_us'] / 1e3:.3f} ms over {args.answers} answers (route_answer in process, no timers{flushed})")  # fmt: skip
     else:
         report(result)
