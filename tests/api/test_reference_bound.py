@@ -118,17 +118,25 @@ def _through(router: Router, s: SnapPoint, t: SnapPoint, e: int, metric: Any) ->
     return to_u + float(metric.cost_s[e]) + from_v
 
 
-@pytest.mark.parametrize("preset", ["wheelchair", "walk"])
+@pytest.mark.parametrize(
+    ("preset", "overrides"),
+    [
+        ("wheelchair", {}),  # a preset: its own landmarks, transition bounds
+        ("walk", {}),
+        ("wheelchair", {"max_kerb_height_cm": 6.0}),  # a user's own: shared or borrowed ones
+    ],
+)
 def test_a_proof_never_rules_out_a_walk_as_cheap_as_the_cheapest(
-    centre_router: Router, preset: str
+    centre_router: Router, preset: str, overrides: dict[str, float]
 ) -> None:
-    """For random trips and random edges near them: whenever the bound says no cheapest walk
-    passes the edge, the cheapest walk through it costs more than the cheapest walk; the
-    route's own edges bound its cost from above; an edge of the cheapest walk is never ruled
-    out. And the bound rules out some (the test is not empty)."""
+    """For random trips and random edges: whenever the bound says no cheapest walk passes the
+    edge, the cheapest walk through it costs more than the cheapest walk; the route's own
+    edges bound its cost from above; an edge of the cheapest walk is never ruled out. And the
+    bound rules out some (the test is not empty)."""
     router = centre_router
     graph = router.graph
-    metric = router.customize(router.profile(preset))
+    metric = router.customize(router.profile(preset, overrides))
+    assert metric.shared_landmarks == bool(overrides)  # both kinds of bound are tried
     rng = np.random.default_rng(11)
     proved = tried = 0
     for _ in range(60):
@@ -184,12 +192,14 @@ def test_answers_with_the_bound_are_the_answers_without_it(
     baseline: dict[str, dict[str, Any]],
 ) -> None:
     """Closures and other obstacles active on the centre graph; for seeded trips of three
-    profiles (with alternatives), every route's ``passed`` and ``avoided`` with the bound are
-    those without it, and the bound spared searches."""
+    presets and a user's own limits (with alternatives), every route's ``passed`` and
+    ``avoided`` with the bound are those without it, and the bound spared searches."""
     from api.db.session import make_engine, upgrade
 
     url = f"sqlite:///{tmp_path / 'bound.sqlite'}"
-    upgrade(make_engine(url))
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
     staff = make_keys(url)["staff"]
     client = start_app(url)
     wheelchair, walk = baseline["wheelchair"], baseline["walk"]
@@ -210,7 +220,11 @@ def test_answers_with_the_bound_are_the_answers_without_it(
         trips.append({
             "origin": {"lat": float(graph.node["lat"][a]), "lon": float(graph.node["lon"][a])},
             "destination": {"lat": float(graph.node["lat"][b]), "lon": float(graph.node["lon"][b])},
-            "profile": {"name": ("wheelchair", "walk", "rollator")[i % 3]},
+            "profile": (
+                {"name": ("wheelchair", "walk", "rollator")[i % 3]}
+                if i % 4
+                else {"name": "wheelchair", "parameters": {"max_kerb_height_cm": 6}}
+            ),
             "alternatives": i % 2,
         })  # fmt: skip
     live.reference_bound = True
