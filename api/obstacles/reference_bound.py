@@ -14,9 +14,11 @@ can be proved without a search. Let ``s`` and ``t`` be the trip's snapped ends a
 an edge of an obstacle that is neither the edge ``s`` or ``t`` lies on nor its twin (those are
 walked in part). A walk from ``s`` through ``e`` to ``t`` first reaches an end node ``a`` of
 ``s``'s edge and last leaves from an end node ``b`` of ``t``'s edge (the pieces from ``s`` and to
-``t`` cost nothing less than zero), so it costs at least ``lb(a, u) + cost(e) + lb(v, b)``, the
-least over ``a`` and ``b``, where ``lb`` is the reference metric's landmark bound (a lower bound
-of the cost between two nodes in either direction: the one its searches steer by). And the
+``t`` cost no less than zero), so it costs at least ``lb(a, u) + cost(e) + lb(v, b)``, the least
+over ``a`` and ``b``, where ``lb`` is the reference metric's landmark bound (a lower bound of the
+cost between two nodes in either direction: the one its searches steer by) and ``cost(e)`` the
+edge with the transition at its head, or without it where ``v`` is such a ``b`` (a walk may end
+on ``v``, and its last piece pays no transition). And the
 cheapest walk from ``s`` to ``t`` costs at most what a known walk between them costs on the same
 metric: the answer's own route, or its plain-walk comparison route (the same snapped ends, any
 profile: a walk is a walk), priced edge by edge at every edge's full cost, which is at least
@@ -47,9 +49,9 @@ from routing.snapping import SnapPoint
 __all__ = ["MAX_OBSTACLES", "cannot_pass", "known_walk_cost", "snapped_at"]
 
 #: The bound is tried for at most this many obstacles in question (more: the search decides).
-#: A try that proves nothing costs about a third of a search (measured 2026-12-07, 600 answers
-#: in process): with 2 closures active 367 of 542 searches were spared (answers 0.94×), with 20
-#: only 193 of 861 (1.006×: the tries cost what the spared searches saved).
+#: Every try costs, and only a proof saves (600 answers in process, 2026-12-07, the bound on
+#: against off): with 2 closures active 367 of 542 searches were spared and answers took 0.94×
+#: the time; with 20 only 193 of 861, and 1.006× (the tries cost what the spared searches saved).
 MAX_OBSTACLES = 16
 #: The known walk's cost is raised by this share and these seconds before the comparison: its
 #: sum, in another order than the search's, may differ from the search's in the last bits.
