@@ -789,10 +789,19 @@ class Router:
             )
         q = self.query(metric)
         edges, start, end, cost = q.between(source, target, self.index.reverse_edge)
-        rent = metric.rent  # its own landmarks are of costs before an obstacle: looser
-        if rent is not None and self.landmark_refresher is not None:
-            self.landmark_refresher.charge(metric, rent, q.settled_nodes, source, target)
+        self._charge_rent(metric, q.settled_nodes, source, target)
         return Path(edges, start, end, cost, source, target, q.settled_nodes)
+
+    def _charge_rent(
+        self, metric: Metric, settled: int, source: SnapPoint, target: SnapPoint
+    ) -> None:
+        """Charge a search's ``settled`` nodes to ``metric``'s rent when its own landmarks are of
+        costs before an obstacle (looser: :attr:`Metric.rent`) and this router refreshes them
+        (:mod:`routing.landmark_refresh`); the two searches that read a metric's landmarks call
+        it (:meth:`shortest_path`, :meth:`rest_path`)."""
+        rent = metric.rent
+        if rent is not None and self.landmark_refresher is not None:
+            self.landmark_refresher.charge(metric, rent, settled, source, target)
 
     def _refresh_landmarks(self, key: Hashable) -> bool | None:
         """Give the metric cached under ``key`` own landmarks of its costs, if it still runs on
@@ -850,9 +859,7 @@ class Router:
                 (target.lat, target.lon), max_labels, max_cost,
             )  # fmt: skip
         finally:  # its labels searched on the metric's landmarks too (a probe past its budget)
-            rent = metric.rent
-            if rent is not None and self.landmark_refresher is not None:
-                self.landmark_refresher.charge(metric, rent, query.last_settled, source, target)
+            self._charge_rent(metric, query.last_settled, source, target)
         direct = self.direct_piece(source, target, metric)
         if (
             direct is not None

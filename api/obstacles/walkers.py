@@ -168,16 +168,14 @@ class WalkerObstacles:
         before any array is made)."""
         if len(self.ids) - len(skip) > most:
             return None
-        candidate = self._candidates(skip, None)
+        candidate = self._candidates(skip)
         if int(np.count_nonzero(candidate)) > most:
             return None
         return self.edges[candidate[self.edge_owner]]
 
-    def _candidates(self, skip: Collection[str], only: np.ndarray | None) -> np.ndarray:
-        """Per obstacle: whether it has ends, is not in ``skip`` and is in ``only`` (if given)."""
+    def _candidates(self, skip: Collection[str]) -> np.ndarray:
+        """Per obstacle: whether it has ends and is not in ``skip``."""
         candidate = self.radius >= 0.0
-        if only is not None:
-            candidate &= only
         for oid in skip:  # few: what the route passes or avoids already
             i = self.index.get(oid)
             if i is not None:
@@ -195,7 +193,7 @@ class WalkerObstacles:
         else by the ends, stopped at the first inside (a kernel). With thousands of obstacles
         around a route most circles lie inside, and testing every end of them (tens of
         thousands) cost a route 3 ms at 10,000."""
-        candidate = self._candidates(skip, None)
+        candidate = self._candidates(skip)
         for (ax, ay), (bx, by) in itertools.pairwise(points_xy):
             if any_circle_within(self.cx, self.cy, self.radius, candidate, ax, ay, bx, by, bound_m):
                 return True
@@ -225,7 +223,7 @@ class WalkerObstacles:
         px, py = _coordinates(points_xy)
         if ends_near_walk(
             np.ascontiguousarray(walked, dtype=np.int64), np.zeros(edge_count, dtype=bool),
-            self._candidates(skip, None), self.edges, self.edge_offsets, self.end_x, self.end_y,
+            self._candidates(skip), self.edges, self.edge_offsets, self.end_x, self.end_y,
             self.end_offsets, px, py, float(bound_m), out,
         ) == 0:  # fmt: skip
             return []
