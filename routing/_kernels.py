@@ -556,6 +556,24 @@ def _end_within(x: float, y: float, px: np.ndarray, py: np.ndarray, bound_m: flo
 
 
 @kernel
+def _ends_within(
+    i: int,
+    end_x: np.ndarray,
+    end_y: np.ndarray,
+    end_offsets: np.ndarray,
+    px: np.ndarray,
+    py: np.ndarray,
+    bound_m: float,
+) -> bool:
+    """Whether an end of obstacle ``i`` (``end_offsets[i]:end_offsets[i + 1]``) lies within
+    ``bound_m`` summed from two consecutive points (:func:`_end_within`); stops at the first."""
+    for k in range(end_offsets[i], end_offsets[i + 1]):
+        if _end_within(end_x[k], end_y[k], px, py, bound_m):
+            return True
+    return False
+
+
+@kernel
 def ends_near_walk(
     walked: np.ndarray,
     hit: np.ndarray,
@@ -591,13 +609,9 @@ def ends_near_walk(
             if hit[edges[k]]:
                 on = True
                 break
-        if not on:
-            continue
-        for k in range(end_offsets[i], end_offsets[i + 1]):
-            if _end_within(end_x[k], end_y[k], px, py, bound_m):
-                out[i] = True
-                found += 1
-                break
+        if on and _ends_within(i, end_x, end_y, end_offsets, px, py, bound_m):
+            out[i] = True
+            found += 1
     return found
 
 
@@ -615,10 +629,8 @@ def any_end_within(
     consecutive points ``(px, py)``; stops at the first (the test of every end, made when no
     obstacle's circle lies wholly inside an ellipse: :func:`any_circle_within`)."""
     for i in range(candidate.shape[0]):
-        if candidate[i]:
-            for k in range(end_offsets[i], end_offsets[i + 1]):
-                if _end_within(end_x[k], end_y[k], px, py, bound_m):
-                    return True
+        if candidate[i] and _ends_within(i, end_x, end_y, end_offsets, px, py, bound_m):
+            return True
     return False
 
 
