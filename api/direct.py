@@ -57,6 +57,7 @@ from api.fastpath import (
 from api.inflight import nothing_but_routes
 from api.loop_routes import LoopRoutes, RunTogether, loop_routes
 from api.middleware import REQUEST_ID_HEADER, log_request, request_id_of
+from api.obstacles.read_ahead import Arrival
 from api.responses import EncodedAnswer
 from api.schemas import RouteRequest
 from api.security_headers import API_HEADERS
@@ -131,6 +132,9 @@ class _Pending:
     scope: dict[str, Any]
     headers: list[tuple[bytes, bytes]]
     start_s: float
+    #: the obstacle beacon's value when the head arrived (None: no live obstacles): writes
+    #: made after it are not waited for (:mod:`api.obstacles.read_ahead`)
+    arrived: Arrival = None
     chunks: list[bytes] = field(default_factory=list)
 
 
@@ -276,7 +280,9 @@ class DirectRoutes:
             return None
         scope = self.scope
         scope.update(method="POST", path=ROUTE_PATH, raw_path=_ROUTE_URL, query_string=b"")
-        return _Pending(app, scope, self.headers, time.perf_counter())
+        live = getattr(app.state, "live_obstacles", None)
+        arrived = live.beacon.value() if live is not None else None
+        return _Pending(app, scope, self.headers, time.perf_counter(), arrived)
 
     def _direct_begin(self, pending: _Pending) -> None:
         """Answer a complete direct request: on the loop, in the CPU thread or through ASGI."""
@@ -326,12 +332,13 @@ class DirectRoutes:
     ) -> bool:
         """Whether a queued short route is to be computed on the loop now: not when its client
         has gone meanwhile (the connection is closing), nor when the live obstacles need a
-        database read first (then it goes to the CPU thread)."""
+        database read or a reload first (then it goes to the CPU thread; a write made after
+        the request arrived is read in the background instead, :mod:`api.obstacles.read_ahead`)."""
         if self.transport.is_closing():
             self.cycle = None
             return False
         live = getattr(pending.app.state, "live_obstacles", None)
-        if live is not None and not live.fresh():
+        if live is not None and not live.fresh_for(pending.arrived):
             self._request_task(self._direct_in_thread(pending, body, req, gzip_ok))
             return False
         return True
@@ -354,7 +361,10 @@ class DirectRoutes:
         state = pending.app.state
         live = getattr(state, "live_obstacles", None)
         try:
-            response = await run_cpu(route_answer, state.router, req, state.settings, live, gzip_ok)
+            response = await run_cpu(
+                route_answer, state.router, req, state.settings, live, gzip_ok,
+                arrived=pending.arrived,
+            )  # fmt: skip
         except Exception as exc:
             self._direct_to_app(pending, body, (req, exc))
             return

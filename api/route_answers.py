@@ -29,6 +29,7 @@ from accessibility_rules.surroundings import SeatKind
 from api.conditions import RequestDay, request_conditions
 from api.errors import ApiError
 from api.obstacles.live import LiveObstacles
+from api.obstacles.read_ahead import Arrival
 from api.responses import EncodedAnswer, exact_bytes
 from api.schemas import RouteRequest
 from api.settings import Settings
@@ -236,16 +237,19 @@ def route_answer(
     gzip_ok: bool,
     *,
     refresh: bool = True,
+    arrived: Arrival = None,
 ) -> EncodedAnswer:
     """The answer to a route request, serialised and, when the client accepts it and the body
     is large enough, gzip-compressed here, in the thread that computes the route (the app's gzip
     middleware leaves an encoded body alone): no CPU work of a route is left for later. Obstacle
     writes of other workers are applied first, here (:meth:`LiveObstacles.ensure_fresh`), unless
-    the caller has just found them applied (``refresh=False``: no database read). The serving
+    the caller has just found them applied (``refresh=False``: no database read); ``arrived``: the
+    beacon's value when the request arrived (writes made after it are read in the background, not
+    waited for: :mod:`api.obstacles.read_ahead`). The serving
     protocol writes it as it is (:mod:`api.direct`); an ASGI cycle sends its
     :meth:`~api.responses.EncodedAnswer.response`."""
     if live is not None and refresh:
-        live.ensure_fresh()
+        live.ensure_fresh(arrived)
     body = plan(r, req, settings.max_via_points, settings.max_alternatives, obstacles=live)
     return _encoded(body, settings, gzip_ok)
 

@@ -49,6 +49,8 @@ Usage::
     python benchmarks/bench_load.py
     python benchmarks/bench_load.py --duration 10 --json /tmp/bench_load.json
     python benchmarks/bench_load.py --database-url postgresql+psycopg://user@localhost/stufenlos
+    python benchmarks/bench_load.py --database-url postgresql+psycopg://user@localhost/stufenlos \
+        --database-delay-ms 2   # the database on another host: 4 ms more per round trip
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+from _delay_proxy import delayed_database
 from _support import (
     ACCESS_LINES_LATE_S,
     HOST,
@@ -706,6 +709,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="start the temporary SQLite database as a copy of FILE (e.g. N obstacles active; "
         "its schema brought down to what the code knows, for an older commit)",
     )  # fmt: skip
+    p.add_argument(
+        "--database-delay-ms", type=float, default=0.0, metavar="MS",
+        help="reach --database-url (PostgreSQL) through a proxy that delays each direction by "
+        "MS: a database on another host (_delay_proxy.py)",
+    )  # fmt: skip
     p.add_argument("--duration", type=float, default=15.0, help="seconds per phase")
     p.add_argument("--burst", type=int, default=50, help="far-away requests in the burst")
     p.add_argument("--burst-s", type=float, default=2.0, help="seconds the burst is spread over")
@@ -729,13 +737,17 @@ def main(argv: list[str] | None = None) -> int:
     seconds = args.duration
     started = time.monotonic()
 
-    with tempfile.TemporaryDirectory(prefix="bench_load_") as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench_load_"))
         url = args.database_url or f"sqlite:///{Path(tmp) / 'load.db'}"
         if args.database_copy:  # each run from the same obstacles (the run writes and kills),
             database_copy(args.database_copy, Path(tmp) / "load.db")  # an older side's schema
         key = create_staff_key(url, "bench_load")
         headers = {"Authorization": f"Bearer {key}"}
-        server = Server(graph_path, workers=WORKERS, env={"STUFENLOS_DATABASE_URL": url})
+        served_url = url
+        if args.database_delay_ms > 0:  # the server's, not the benchmark's own reads
+            served_url = stack.enter_context(delayed_database(url, args.database_delay_ms))
+        server = Server(graph_path, workers=WORKERS, env={"STUFENLOS_DATABASE_URL": served_url})
         port = int(server.base.rsplit(":", 1)[1])
         readers: list[Reader] = []
         try:
@@ -915,6 +927,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{health['graph']['edges']} edges, {WORKERS} workers, client {client}, "
         f"{os.cpu_count()} cores shared by server and client, python {platform.python_version()}, "
         f"database {'given URL' if args.database_url else 'temporary SQLite'}"
+        f"{f' {args.database_delay_ms:g} ms away each way' if args.database_delay_ms else ''}"
         f"{f' (a copy of {args.database_copy.name})' if args.database_copy else ''}, "
         f"{seconds:.0f} s per phase, {total_s:.0f} s in all"
     )

@@ -7,13 +7,17 @@ version; a version written by another worker as that worker stored its match,
 :class:`routing.obstacles.overlay.ObstacleOverlay`.
 It is refreshed
 
-(a) synchronously after each write of this process, before the response is sent;
-(b) before a route is computed when another worker of this host wrote (its
+(a) after each write of this process, before the next route asked after the write was
+    answered (the write bumps the beacon of (b), and this worker reads it as the others do; the
+    write's answer does not wait for the reload, :meth:`LiveObstacles.written`);
+(b) before a route is computed when a worker of this host wrote (its
     :class:`~api.obstacles.beacon.WriteBeacon`, one shared 8-byte read per route), or when the
     database's revision counter changed (checked at most every ``poll_s``, a single-row read):
     how the workers of a multi-process deployment, on one host or several, see each other's
     writes. While a worker answers routes, that poll is made in the background when it falls
-    due (:class:`~api.obstacles.poll_ahead.PollAhead`), so that routes rarely wait for it;
+    due (:class:`~api.obstacles.poll_ahead.PollAhead`), so that routes rarely wait for it; and
+    a route whose request arrived before a write does not wait for it either: the write is
+    read in the background and applied between two routes (:mod:`api.obstacles.read_ahead`);
 (c) before a route is served when the clock has passed the next ``valid_from`` / ``valid_until``
     of any obstacle (``next_change_at``), so that obstacles start and expire on time without a
     restart.
@@ -73,6 +77,7 @@ from api.obstacles.bounded_read import READ_WAIT_S, bounded_read
 from api.obstacles.ends import circles, placed_ends
 from api.obstacles.outage import RETRY_S, DatabaseOutage
 from api.obstacles.public_map import Applied, encoded_feature
+from api.obstacles.read_ahead import Ahead, Arrival, ReadAhead
 from api.obstacles.reference_bound import (
     MAX_OBSTACLES,
     cannot_pass,
@@ -228,6 +233,8 @@ class LiveObstacles:
         #: :meth:`store_own_matches` stores them
         self._matched_here: dict[tuple[str, int], ObstacleMatch] = {}
         self._locked_at = 0.0  # monotonic seconds: when the lock of the reads was last taken
+        #: the write a route must not wait for, read beside the routes (api/obstacles/read_ahead.py)
+        self.ahead: ReadAhead[_State, ActiveRead] = ReadAhead()
 
     @property
     def match_key(self) -> str:
@@ -324,23 +331,38 @@ class LiveObstacles:
         state = self._state
         return state.applied, state.public
 
-    def ensure_fresh(self) -> None:
+    def ensure_fresh(self, arrived: Arrival = None) -> None:
         """Per route, before it is computed: reload if a validity boundary passed, if a worker of
         this host wrote (the beacon), or (every ``poll_s``) if the database revision changed.
         Cheap when nothing changed.
+
+        ``arrived``: the beacon's value when the route's request arrived
+        (:mod:`api.obstacles.read_ahead`). A write made after that is read in the background
+        and applied by a later route, not waited for; None: every write this host made before
+        now is applied first. A read made ahead that is in is applied first, whatever the
+        route (no database wait).
 
         Never fails or waits for the database: when it cannot be read, the route goes on with
         the obstacles last read (:attr:`outage` says since when), and every
         :data:`~api.obstacles.outage.RETRY_S` a thread of its own tries again (a server that
         does not answer holds that thread, not the routes'); once it answers, the next route
         reloads what changed. A poll that another thread is making is not waited for either
-        (the route goes on as read); a write of this host is (its route must honour it)."""
+        (the route goes on as read); a write of this host that the route must honour is."""
         if self.outage.down:
             self.check_soon()
             return
         try:
+            if self.ahead.ready:
+                self.apply_ahead()
             beacon = self.beacon.value()
             if beacon != self._beacon_seen or self._unapplied_write:
+                if self._honoured(arrived, beacon):
+                    self.ahead.start(self._read_ahead)
+                    return
+                if self.ahead.running:  # the write's read is under way: its result, not another
+                    self.ahead.wait(READ_WAIT_S)
+                    if self.apply_ahead() and self._honoured(beacon, self.beacon.value()):
+                        return
                 self._beacon_seen = beacon  # before the database is read: no write is missed
                 self._unapplied_write = True  # until the reload succeeds
                 self.refresh(written=True)
@@ -350,6 +372,81 @@ class LiveObstacles:
         except DATABASE_ERRORS as exc:
             if not database_unavailable(exc):  # noted in the outage by refresh: go on as read
                 raise
+
+    def _honoured(self, arrived: Arrival, beacon: int) -> bool:
+        """Whether a route that arrived when the beacon read ``arrived`` has every write it must
+        honour applied, the beacon reading ``beacon`` now: the writes applied reach that value
+        (a beacon that went back is a new file, :meth:`WriteBeacon.heal
+        <api.obstacles.beacon.WriteBeacon.heal>`: then not, nor while a write of this
+        process is unapplied)."""
+        return (
+            arrived is not None
+            and not self._unapplied_write
+            and beacon >= self._beacon_seen >= arrived
+        )
+
+    def fresh_for(self, arrived: Arrival) -> bool:
+        """Whether a route whose request arrived when the beacon read ``arrived`` can be
+        computed now without a database read or an apply first (:meth:`ensure_fresh` would find
+        nothing to do for it): as :meth:`fresh`, but writes made after it arrived are read in
+        the background (started here), not waited for."""
+        if self.ahead.ready:  # in: to be applied before the next route, in the CPU thread
+            return False
+        beacon = self.beacon.value()
+        if beacon != self._beacon_seen or self._unapplied_write:
+            if not self._honoured(arrived, beacon):
+                return False
+            self.ahead.start(self._read_ahead)
+        return not self._due()
+
+    def read_ahead(self) -> bool:
+        """Read what changed into :attr:`ahead` in the calling thread (one that may wait for
+        the database: the background poll's, :class:`~api.obstacles.poll_ahead.PollAhead`), for
+        :meth:`apply_ahead`; whether it read (not when another read ran or a result waits)."""
+        return self.ahead.run_here(self._read_ahead)
+
+    def _read_ahead(self) -> Ahead[_State, ActiveRead] | None:
+        """What changed since the state applied, read now (in a thread where waiting stops no
+        route: after another read that holds the lock of the reads, a background poll's, at
+        most :data:`~api.obstacles.bounded_read.READ_WAIT_S`; None when that runs out). Counts
+        as the revision poll."""
+        if not self._lock.acquire(timeout=READ_WAIT_S):
+            return None
+        try:
+            self._locked_at = time.monotonic()
+            beacon = self.beacon.value()  # before the read: every write it counts is in it
+            state, now = self._state, self.clock()
+            try:
+                read = run_paused(self._read_changes, state, now, force=False)
+            except DATABASE_ERRORS as exc:
+                if database_unavailable(exc):
+                    self.outage.failed(self.clock(), exc)
+                raise
+            self._checked(now)
+            return Ahead(state, beacon, now, read)
+        finally:
+            self._lock.release()
+
+    def apply_ahead(self) -> bool:
+        """Apply the read made ahead if it is in and was read against the state applied now (in
+        the CPU thread: it rewrites what routes read); whether it did. Waits for nothing: while
+        another read holds the lock of the reads, the result is kept for the next route."""
+        ahead = self.ahead.take()
+        if ahead is None:
+            return False
+        if not self._lock.acquire(blocking=False):
+            self.ahead.put_back(ahead)
+            return False
+        try:
+            if ahead.state is not self._state:  # a reload came between: read again
+                return False
+            if ahead.read is not None:
+                run_paused(self._reload, ahead.read, ahead.now)
+            if ahead.beacon != self._beacon_seen:
+                self._beacon_seen = ahead.beacon
+            return True
+        finally:
+            self._lock.release()
 
     def check_soon(self) -> threading.Event | None:
         """Read the database's revision in a thread of its own (one at a time; returns at once)
@@ -384,7 +481,8 @@ class LiveObstacles:
         """Whether :meth:`ensure_fresh` would find nothing to do now: no write of this host
         unseen, no validity boundary passed, the revision poll not due (no database read)."""
         return (
-            self.beacon.value() == self._beacon_seen
+            not self.ahead.ready
+            and self.beacon.value() == self._beacon_seen
             and not self._unapplied_write
             and not self._due()
         )

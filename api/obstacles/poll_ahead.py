@@ -14,9 +14,11 @@ a route was answered within the interval (``poll_s``) before that moment, the re
 (:meth:`~api.obstacles.live.LiveObstacles.check_revision`) in a thread of the loop's executor,
 **not** the CPU thread: the read changes nothing a route reads, so a route that arrives meanwhile
 is still computed on the idle loop, and made before the poll falls due, the next route finds the
-obstacles fresh. Only when the read finds a change is the reload made, as a job of the CPU thread
-(:meth:`~api.obstacles.live.LiveObstacles.ensure_fresh`, where the routes' own polls run, so the
-overlay is never swapped under a route). Nothing changes in what a route honours: a route still
+obstacles fresh. When the read finds a change, what changed is read in the same thread
+(:meth:`~api.obstacles.live.LiveObstacles.read_ahead`) and applied as a job of the CPU thread
+(:meth:`~api.obstacles.live.LiveObstacles.apply_ahead`, where the routes' own reloads run, so the
+overlay is never swapped under a route); until 2026-12-07 the CPU thread read it too, and the
+worker's routes waited for that read (:mod:`api.obstacles.read_ahead`). Nothing changes in what a route honours: a route still
 polls first when it finds the poll due (an idle worker's first route, a timer held back by a
 long route on the loop). An idle worker polls no more than before: at most one background poll
 per answered route and per ``poll_s``.
@@ -60,11 +62,13 @@ class Polled(Protocol):
 
     def check_revision(self) -> bool: ...
 
-    def ensure_fresh(self) -> None: ...
+    def read_ahead(self) -> bool: ...
+
+    def apply_ahead(self) -> bool: ...
 
 
-#: How a reload is run: ``run_cpu`` (the worker's CPU thread) outside tests.
-Runner = Callable[[Callable[[], None]], Awaitable[None]]
+#: How a read made ahead is applied: ``run_cpu`` (the worker's CPU thread) outside tests.
+Runner = Callable[[Callable[[], bool]], Awaitable[bool]]
 #: How the revision is read: :func:`off_loop` (a thread of the loop's executor) outside tests.
 Checker = Callable[[Callable[[], bool]], Awaitable[bool]]
 
@@ -138,8 +142,11 @@ class PollAhead:
 
     async def _polled(self) -> None:
         try:
-            if not await self._check(self._live.check_revision):  # beside the routes
-                await self._run(self._live.ensure_fresh)  # a change: reload in the CPU thread
+            # a change: read it beside the routes too, apply it in the CPU thread
+            if not await self._check(self._live.check_revision) and await self._check(
+                self._live.read_ahead
+            ):
+                await self._run(self._live.apply_ahead)
         except Exception as exc:  # the routes that follow poll (and report) it themselves
             if not self._failing:
                 log.warning("background poll of the obstacles failed: %s", exc)

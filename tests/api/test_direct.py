@@ -394,7 +394,7 @@ def busy_worker(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         threads.extend(threading.current_thread().name for _ in reqs)
         return together(r, reqs, *args, **kwargs)
 
-    monkeypatch.setattr(LiveObstacles, "fresh", lambda self: True)
+    monkeypatch.setattr(LiveObstacles, "fresh_for", lambda self, arrived: True)
     monkeypatch.setattr(api.route_answers, "route_answer", recorded)
     monkeypatch.setattr(api.route_answers, "route_answers", recorded_together)
     return threads
@@ -428,7 +428,7 @@ def test_a_queued_route_whose_obstacles_need_a_read_goes_to_the_cpu_thread(
 ) -> None:
     from api.obstacles.live import LiveObstacles
 
-    monkeypatch.setattr(LiveObstacles, "fresh", lambda self: False)
+    monkeypatch.setattr(LiveObstacles, "fresh_for", lambda self, arrived: False)
     assert _exchange(ports[0], _request(_route("walk")))[0][0] == b"HTTP/1.1 200 OK"
     assert busy_worker == ["stufenlos-cpu"]
 

@@ -3,7 +3,7 @@
 The rule on a stand-in for the live obstacles and a real event loop: a poll falls due after an
 answered route and is made in the background, shortly before it falls due; not when a route made
 it meanwhile, not when the worker has been idle for a poll interval, never with no interval; a
-change it finds is reloaded in the CPU thread, the read itself is not. Then in the app: a route
+change it finds is read beside the routes too and applied in the CPU thread. Then in the app: a route
 that follows within the interval finds the obstacles polled and is computed on the loop, without
 a database read in its path, and an idle worker makes no further poll; the background read goes
 through no job of the CPU thread, and finds a write of another host.
@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -36,6 +37,7 @@ class FakeLive:
         self.checked_at = time.monotonic()
         self.polls = 0
         self.reloads = 0
+        self.reads_ahead = 0
         self.fail = False
         self.changed = False  # the next read finds a write of another host
         self.read_at: list[float] = []  # when each read was made, before its poll fell due
@@ -61,20 +63,26 @@ class FakeLive:
         self.checked_at = time.monotonic()
         return True
 
-    def ensure_fresh(self) -> None:
-        """The reload (in the CPU thread outside tests)."""
+    def read_ahead(self) -> bool:
+        """What changed, read (beside the routes outside tests)."""
+        self.reads_ahead += 1
+        return True
+
+    def apply_ahead(self) -> bool:
+        """The reload of what was read (in the CPU thread outside tests)."""
         self.reloads += 1
         self.changed = False
         self.checked_at = time.monotonic()
+        return True
 
 
 def _served() -> bool:
     return True  # as in a worker of ``stufenlos serve``
 
 
-async def _inline(call: Callable[[], None]) -> None:
+async def _inline(call: Callable[[], bool]) -> bool:
     """A runner without the CPU thread (the rule is what is tested here)."""
-    call()
+    return call()
 
 
 async def _inline_check(call: Callable[[], bool]) -> bool:
@@ -106,14 +114,14 @@ def test_an_answered_route_gets_the_next_poll_made_in_the_background() -> None:
     assert live.reloads == 0  # nothing changed: nothing to reload
 
 
-def test_a_change_the_read_finds_is_reloaded_in_the_cpu_thread() -> None:
+def test_a_change_the_read_finds_is_read_beside_the_routes_and_applied_in_the_cpu_thread() -> None:
     live = FakeLive()
     live.changed = True
     ran: list[str] = []
 
-    async def run(call: Callable[[], None]) -> None:
+    async def run(call: Callable[[], bool]) -> bool:
         ran.append(call.__name__)
-        call()
+        return call()
 
     async def main() -> bool:
         ahead = PollAhead(live, run, _served, _inline_check)
@@ -124,7 +132,7 @@ def test_a_change_the_read_finds_is_reloaded_in_the_cpu_thread() -> None:
         return fresh
 
     assert asyncio.run(main())
-    assert (live.polls, live.reloads, ran) == (1, 1, ["ensure_fresh"])
+    assert (live.polls, live.reads_ahead, live.reloads, ran) == (1, 1, 1, ["apply_ahead"])
 
 
 def test_routes_coming_faster_than_the_interval_never_find_the_poll_due() -> None:
@@ -297,7 +305,8 @@ def test_the_background_read_finds_a_write_of_another_host(
     make_client: Callable[..., TestClient], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A write this worker did not see (another host's: the revision moves, no beacon) is found
-    by the read made before the poll falls due, and reloaded before the next route."""
+    by the read made before the poll falls due, read in the same thread (not the CPU thread's:
+    the routes go on meanwhile) and applied in the CPU thread before the next route."""
     monkeypatch.setattr(inflight, "_tasks", {"this request"})  # as in a served worker
     interval = 0.4
     with make_client(obstacle_poll_s=interval) as c:
@@ -306,17 +315,25 @@ def test_the_background_read_finds_a_write_of_another_host(
         revision = live.revision
         assert _route(c) == 200  # polls (due since start-up) and arms the background read
         monkeypatch.setattr(live, "_revision_now", lambda: revision + 1)  # another host wrote
-        reload = live.refresh
-        reloaded: list[str] = []
+        read, apply = live._read_changes, live.apply_ahead
+        threads: list[tuple[str, str]] = []
 
-        def counted(**options: bool) -> bool:
-            reloaded.append(threading.current_thread().name)
-            return reload(**options)
+        def read_changes(*args: Any, **options: Any) -> Any:
+            threads.append(("read", threading.current_thread().name))
+            return read(*args, **options)
 
-        monkeypatch.setattr(live, "refresh", counted)
-        _wait_for(lambda: bool(reloaded))
-        assert reloaded == ["stufenlos-cpu"]  # the reload, in the CPU thread
+        def applied() -> bool:
+            threads.append(("apply", threading.current_thread().name))
+            return apply()
+
+        monkeypatch.setattr(live, "_read_changes", read_changes)
+        monkeypatch.setattr(live, "apply_ahead", applied)
+        _wait_for(lambda: len(threads) == 2)
+        (_, reader), applier = threads
+        assert reader != "stufenlos-cpu"  # beside the routes
+        assert applier == ("apply", "stufenlos-cpu")  # the reload, in the CPU thread
         assert ahead.polls == 1
+        assert live.ahead.reads == 1
 
 
 def test_in_process_routes_poll_for_themselves(client: TestClient) -> None:
