@@ -592,10 +592,10 @@ def ends_near_walk(
     1]]``, its ends likewise by ``end_offsets``): ``out[i]`` set when one of its edges is among
     ``walked`` and one of its ends lies within ``bound_m`` summed from two consecutive points
     ``(px, py)`` (the ellipse every way of at most ``bound_m`` between them stays in); how many.
-    ``hit`` (a bool per directed edge, all False) is the caller's room to mark the walk in
-    (a binary search over the walk's sorted edges instead, no array the size of the graph, made
-    the call 2.3 times as long with 3,000 obstacles active, 2026-12-07); ``out`` the caller's,
-    all False. The ends are tested of the obstacles on the walk only, as
+    ``hit`` (a bool per directed edge, all False) is the caller's room to mark the walk in,
+    left all False (:func:`routing.marks.edge_marks`; a binary search over the walk's sorted
+    edges instead, no array the size of the graph, made the call 2.3 times as long with 3,000
+    obstacles active, 2026-12-07); ``out`` the caller's, all False. The ends are tested of the obstacles on the walk only, as
     numpy's ``hypot`` sums them (:meth:`api.obstacles.walkers.WalkerObstacles.on_walk`: about
     20 numpy calls a route before, 58 µs with 300 obstacles active)."""
     for k in range(walked.shape[0]):
@@ -612,6 +612,8 @@ def ends_near_walk(
         if on and _ends_within(i, end_x, end_y, end_offsets, px, py, bound_m):
             out[i] = True
             found += 1
+    for k in range(walked.shape[0]):
+        hit[walked[k]] = False
     return found
 
 
@@ -708,9 +710,10 @@ def obstacles_met(
     whether any row is on it) that meets the row's ``needs`` (bit ``needs[r]`` of
     ``met_needs[meets[k]]`` for the walk's piece ``k``; every piece wholly when ``meets`` is
     empty); how many rows met. ``met`` (a uint8 per edge, all 0) is the caller's room to mark
-    what the walk meets of each edge (a binary search of each row's edge among the few the walk
-    meets instead took 3.7 times as long with 3,000 obstacles active: every row is read, and
-    rows are many), ``out`` (a bool per obstacle, all False) its answer
+    what the walk meets of each edge, left all 0 (:func:`routing.marks.edge_marks`; a binary
+    search of each row's edge among the few the walk meets instead took 3.7 times as long with
+    3,000 obstacles active: every row is read, and rows are many), ``out`` (a bool per
+    obstacle, all False) its answer
     (:meth:`routing.obstacles.overlay.ObstacleOverlay.obstacles_on`)."""
     whole = met_needs[met_needs.shape[0] - 1]
     any_on = False
@@ -728,6 +731,8 @@ def obstacles_met(
         if bits != 0 and (bits >> needs[r]) & 1:
             out[owner[r]] = True
             found += 1
+    for k in range(edges.shape[0]):
+        met[edges[k]] = 0
     return found
 
 

@@ -31,6 +31,7 @@ import numpy as np
 
 from graphs.runs import Relayout, joined, offsets_of, owners_of
 from routing._kernels import any_circle_within, any_end_within, ends_near_walk
+from routing.marks import edge_marks
 
 __all__ = ["WalkerObstacles"]
 
@@ -222,7 +223,7 @@ class WalkerObstacles:
         out = np.zeros(len(self.ids), dtype=bool)
         px, py = _coordinates(points_xy)
         if ends_near_walk(
-            np.ascontiguousarray(walked, dtype=np.int64), np.zeros(edge_count, dtype=bool),
+            np.ascontiguousarray(walked, dtype=np.int64), edge_marks(edge_count).view(np.bool_),
             self._candidates(skip), self.edges, self.edge_offsets, self.end_x, self.end_y,
             self.end_offsets, px, py, float(bound_m), out,
         ) == 0:  # fmt: skip

@@ -37,6 +37,7 @@ from accessibility_rules.registry import patchable_attributes
 from graphs.model import CompiledGraph
 from graphs.runs import Relayout, joined, offsets_of, owners_of
 from routing._kernels import obstacles_met
+from routing.marks import edge_marks
 from routing.obstacles.delta import Cells, Delta, plan_delta
 from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import ObstacleMatch
@@ -381,7 +382,7 @@ class ObstacleOverlay:
         bits = np.asarray(meets, dtype=np.int64) if meets else _NO_IDS
         hit = np.zeros(len(ids), dtype=bool)
         if not obstacles_met(
-            wanted, bits, on, np.zeros(self._edge_count, dtype=np.uint8), _MET_NEEDS, owned,
+            wanted, bits, on, edge_marks(self._edge_count), _MET_NEEDS, owned,
             owner, needs, hit,
         ):  # fmt: skip
             return []  # a route meets few of them, if any

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from api.obstacles.walkers import WalkerObstacles
 from routing._kernels import any_circle_within
+from routing.marks import edge_marks
 
 EDGE_COUNT = 40
 
@@ -91,6 +92,7 @@ def test_on_walk_and_any_near_agree_with_the_per_obstacle_tests(
     everywhere = np.arange(EDGE_COUNT)  # a walk over every edge: the near ones
     near = reference(obstacles, xy, bound, skip, everywhere)
     assert arrays.on_walk(xy, bound, everywhere, EDGE_COUNT, skip=skip) == near
+    assert not edge_marks(EDGE_COUNT).any()  # the thread's marks left clear for the next call
     # the circles' quick yes may round an end on the very boundary in (a search, no answer)
     assert arrays.any_near(xy, bound, skip=skip) or not near
     if not any(o.circle[2] >= 0.0 for o in obstacles if o.id not in skip):

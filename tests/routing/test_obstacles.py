@@ -27,6 +27,7 @@ from graphs.model import EDGE_ATTRIBUTE_DTYPES, NODE_ATTRIBUTE_DTYPES, CompiledG
 from graphs.store import load_graph
 from routing.engine import Router
 from routing.errors import RoutingError
+from routing.marks import edge_marks
 from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import (
     SHORT_EDGE_TOLERANCES,
@@ -821,6 +822,7 @@ def test_obstacles_on_equals_a_scan_of_every_applied_edge(
         }
         assert overlay.obstacles_on(edges, meets) == [ids[i] for i in sorted(met)]
         assert overlay.obstacles_on(edges, [7] * len(edges)) == want
+        assert not edge_marks(g.edge_count).any()  # the thread's marks left clear for the next
 
 
 def test_a_reapply_reuses_what_it_placed_and_equals_a_fresh_apply(
