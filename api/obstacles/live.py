@@ -361,10 +361,13 @@ class LiveObstacles:
                     return
                 if self.ahead.running:  # the write's read is under way: its result, not another
                     self.ahead.wait(READ_WAIT_S)
+                    if self.ahead.running:  # a second: the database does not answer
+                        self._not_answering()
+                        return
                     if self.apply_ahead() and self._honoured(beacon, self.beacon.value()):
                         return
+                self._unapplied_write = True  # until the reload succeeds (first: never honoured)
                 self._beacon_seen = beacon  # before the database is read: no write is missed
-                self._unapplied_write = True  # until the reload succeeds
                 self.refresh(written=True)
                 self._unapplied_write = False
             elif self._due():
@@ -372,6 +375,13 @@ class LiveObstacles:
         except DATABASE_ERRORS as exc:
             if not database_unavailable(exc):  # noted in the outage by refresh: go on as read
                 raise
+
+    def _not_answering(self) -> DatabaseNotAnsweringError:
+        """A read has run :data:`~api.obstacles.bounded_read.READ_WAIT_S` without an answer:
+        the outage starts (routes go on as read, :attr:`outage`); its error."""
+        exc = DatabaseNotAnsweringError(f"a read of the obstacles took over {READ_WAIT_S:g} s")
+        self.outage.failed(self.clock(), exc)
+        return exc
 
     def _honoured(self, arrived: Arrival, beacon: int) -> bool:
         """Whether a route that arrived when the beacon read ``arrived`` has every write it must
@@ -396,7 +406,8 @@ class LiveObstacles:
         if beacon != self._beacon_seen or self._unapplied_write:
             if not self._honoured(arrived, beacon):
                 return False
-            self.ahead.start(self._read_ahead)
+            if not self.outage.down:  # (during one, the route's own path tries again)
+                self.ahead.start(self._read_ahead)
         return not self._due()
 
     def read_ahead(self) -> bool:
@@ -554,8 +565,7 @@ class LiveObstacles:
             self._locked_at = time.monotonic()
             return True
         if time.monotonic() - self._locked_at >= READ_WAIT_S:
-            exc = DatabaseNotAnsweringError(f"a read of the obstacles took over {READ_WAIT_S:g} s")
-            self.outage.failed(self.clock(), exc)
+            exc = self._not_answering()
             if blocking:
                 raise exc
         return False

@@ -6,7 +6,8 @@ worker, the reader polling the database only every minute, so that the beacon al
 a route that arrived before a write is computed at once and the write is read in the background
 and applied by a later route; a route that arrived after it waits for that read (no second
 one) or makes its own; a read made ahead waits for a read that holds the lock of the reads;
-a read made against a state that a reload replaced is not applied; a
+a read made ahead that gets no answer holds a route no longer than any read, then the outage
+starts; a read made against a state that a reload replaced is not applied; a
 beacon that went back (a new file) is never taken for one that has every write. And over a
 real socket, on the direct path: a route asked after a write was answered names it.
 """
@@ -205,6 +206,40 @@ def test_a_route_that_arrived_after_a_write_waits_for_the_read_under_way_not_a_s
     assert oid in live.active
     assert len(reads) == 1
     assert live.fresh()
+
+
+def test_a_read_ahead_that_gets_no_answer_holds_a_route_after_the_write_a_second_at_most(
+    workers: Workers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database stops answering while the write is read ahead: a route asked after the
+    write waits for that read the bound of every read, then the outage starts and the route
+    goes on with the obstacles as read (no second wait for a read of its own)."""
+    import api.obstacles.live as live_module
+
+    monkeypatch.setattr(live_module, "READ_WAIT_S", 0.2)
+    live = workers.live
+    before = live.beacon.value()
+    oid = workers.write()
+    after = live.beacon.value()
+    frozen = threading.Event()
+    read = live._read_changes
+
+    def stuck(*args: Any, **options: Any) -> Any:
+        frozen.wait(10.0)
+        return read(*args, **options)
+
+    monkeypatch.setattr(live, "_read_changes", stuck)
+    try:
+        assert live.fresh_for(before)  # starts the read, which gets no answer
+        t0 = time.monotonic()
+        live.ensure_fresh(after)
+        waited_s = time.monotonic() - t0
+        assert 0.15 <= waited_s < 0.6
+        assert live.outage.down
+        assert oid not in live.active  # as read
+    finally:
+        frozen.set()
+        live.ahead.wait(5.0)
 
 
 def test_without_a_read_under_way_a_route_after_the_write_reads_it_itself(
