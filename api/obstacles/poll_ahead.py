@@ -18,10 +18,10 @@ obstacles fresh. When the read finds a change, what changed is read in the same 
 (:meth:`~api.obstacles.live.LiveObstacles.read_ahead`) and applied as a job of the CPU thread
 (:meth:`~api.obstacles.live.LiveObstacles.apply_ahead`, where the routes' own reloads run, so the
 overlay is never swapped under a route); until 2026-12-07 the CPU thread read it too, and the
-worker's routes waited for that read (:mod:`api.obstacles.read_ahead`). Nothing changes in what a route honours: a route still
-polls first when it finds the poll due (an idle worker's first route, a timer held back by a
-long route on the loop). An idle worker polls no more than before: at most one background poll
-per answered route and per ``poll_s``.
+worker's routes waited for that read (:mod:`api.obstacles.read_ahead`). Nothing changes in what
+a route honours: a route still polls first when it finds the poll due (an idle worker's first
+route, a timer held back by a long route on the loop). An idle worker polls no more than
+before: at most one background poll per answered route and per ``poll_s``.
 
 Measured at concurrency 1 (one worker, a route each in turn to a server polling every 50 ms and
 one polling every 60 s): with the poll made in the CPU thread at its due time, 35 of 1,000 routes
