@@ -15,6 +15,7 @@ real socket, on the direct path: a route asked after a write was answered names 
 from __future__ import annotations
 
 import logging
+import random
 import socket
 import threading
 import time
@@ -271,6 +272,41 @@ def test_a_read_ahead_waits_for_another_read_that_holds_the_lock(workers: Worker
     assert live.apply_ahead()
     assert oid in live.active
     assert live.ahead.reads == 1
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_write_made_before_a_route_arrived_is_applied_when_it_is_computed(
+    workers: Workers, seed: int
+) -> None:
+    """Writes, route arrivals, reads ahead and routes in a seeded random order: whenever a
+    route is computed (at once on the loop when :meth:`fresh_for` says so, else after
+    :meth:`ensure_fresh`), every closure written before it arrived is applied."""
+    rng = random.Random(seed)
+    live = workers.live
+    written: list[tuple[int, str]] = []  # (the beacon after the write, the obstacle's id)
+    arrivals: list[int] = []
+
+    def check(arrived: int) -> None:
+        if not live.fresh_for(arrived):
+            live.ensure_fresh(arrived)
+        missing = [oid for bump, oid in written if bump <= arrived and oid not in live.active]
+        assert missing == []
+
+    for _ in range(40):
+        action = rng.random()
+        if action < 0.25 and len(written) < 8:
+            oid = workers.write()
+            written.append((live.beacon.value(), oid))
+        elif action < 0.55:
+            arrivals.append(live.beacon.value())
+        elif action < 0.65:
+            live.ahead.wait(5.0)
+        elif arrivals:
+            check(arrivals.pop(rng.randrange(len(arrivals))))
+    for arrived in arrivals:
+        check(arrived)
+    check(live.beacon.value())
+    assert {oid for _, oid in written} <= set(live.active)
 
 
 def test_a_read_made_against_a_state_a_reload_replaced_is_not_applied(workers: Workers) -> None:
