@@ -70,6 +70,7 @@ class ReadAhead(Generic[S, R]):
         self._ready: Ahead[S, R] | None = None
         self._done = threading.Event()
         self._done.set()
+        self._failing = False  # the last read failed (logged once until one succeeds)
         self.reads = 0  # reads made ahead (for tests and benchmarks)
 
     @property
@@ -85,7 +86,7 @@ class ReadAhead(Generic[S, R]):
     def start(self, read: Callable[[], Ahead[S, R] | None]) -> bool:
         """Run ``read`` in a thread of its own unless one runs or a result waits; whether it
         started one. ``read`` returns None when it could not read (another read held the
-        database's lock); its errors are logged, not raised."""
+        database's lock); its errors are logged (the first of a run of them), not raised."""
         if not self._claim():
             return False
         threading.Thread(
@@ -113,8 +114,11 @@ class ReadAhead(Generic[S, R]):
         result: Ahead[S, R] | None = None
         try:
             result = read()
+            self._failing = False
         except Exception as exc:  # the routes' own reads report it (and note an outage)
-            log.warning("reading the obstacles ahead failed: %s", exc)
+            if not self._failing:  # once, not with every write while the database flaps
+                log.warning("reading the obstacles ahead failed: %s", exc)
+            self._failing = True
         finally:
             with self._lock:
                 if result is not None:
