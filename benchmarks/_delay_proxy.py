@@ -2,8 +2,8 @@
 
 ``bench_load.py --database-delay-ms D`` puts one in front of a PostgreSQL server given by
 ``--database-url``: the server under test talks to the proxy, which forwards each chunk of bytes
-in either direction ``D`` ms after it came, so a query's round trip takes ``2 D`` ms more, as
-across a network (the loopback adds ~0.05 ms). It runs as a process of its own (``python
+in either direction ``D`` ms after it came (chunks in flight wait each for its own time), so a
+query's round trip takes ``2 D`` ms more, as across a network (the loopback adds ~0.05 ms). It runs as a process of its own (``python
 _delay_proxy.py LISTEN_PORT TARGET_HOST TARGET_PORT DELAY_MS``), not in the benchmark's
 interpreter, whose threads drive the load.
 
@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import Iterator
 
+from _support import HOST, free_port
 from sqlalchemy.engine import make_url
 
 #: How long the proxy is waited for to listen (seconds).
@@ -30,17 +31,30 @@ START_TIMEOUT_S = 10.0
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay_s: float) -> None:
-    """Forward ``reader`` to ``writer``, each chunk ``delay_s`` after it was read."""
+    """Forward ``reader`` to ``writer``, each chunk ``delay_s`` after it was read (chunks read
+    meanwhile wait in a queue, each for its own time: the delay of a link, not of a chunk)."""
     loop = asyncio.get_running_loop()
-    try:
-        while data := await reader.read(65536):
-            due = loop.time() + delay_s
+    queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+
+    async def send() -> None:
+        while True:
+            due, data = await queue.get()
+            if not data:
+                break
             await asyncio.sleep(max(0.0, due - loop.time()))
             writer.write(data)
             await writer.drain()
+
+    sender = asyncio.create_task(send())
+    try:
+        while data := await reader.read(65536):
+            queue.put_nowait((loop.time() + delay_s, data))
     except (ConnectionError, OSError):
         pass
     finally:
+        queue.put_nowait((loop.time() + delay_s, b""))
+        with contextlib.suppress(ConnectionError, OSError):
+            await sender
         writer.close()
 
 
@@ -58,12 +72,6 @@ async def _serve(listen_port: int, host: str, port: int, delay_s: float) -> None
         await server.serve_forever()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def delayed_database(url: str, delay_ms: float) -> Iterator[str]:
     """``url`` (a database reached over TCP: PostgreSQL) as reached through a proxy that delays
@@ -71,7 +79,7 @@ def delayed_database(url: str, delay_ms: float) -> Iterator[str]:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         raise SystemExit("--database-delay-ms needs a database reached over TCP (PostgreSQL)")
-    listen = _free_port()
+    listen = free_port()
     proxy = subprocess.Popen(
         [sys.executable, __file__, str(listen), parsed.host or "127.0.0.1",
          str(parsed.port or 5432), str(delay_ms)],
@@ -79,7 +87,7 @@ def delayed_database(url: str, delay_ms: float) -> Iterator[str]:
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", listen), 1):
+            with contextlib.suppress(OSError), socket.create_connection((HOST, listen), 1):
                 break
             if time.monotonic() > deadline or proxy.poll() is not None:
                 raise SystemExit("the database delay proxy did not start")

@@ -595,9 +595,10 @@ def ends_near_walk(
     ``hit`` (a bool per directed edge, all False) is the caller's room to mark the walk in,
     left all False (:func:`routing.marks.edge_marks`; a binary search over the walk's sorted
     edges instead, no array the size of the graph, made the call 2.3 times as long with 3,000
-    obstacles active, 2026-12-07); ``out`` the caller's, all False. The ends are tested of the obstacles on the walk only, as
-    numpy's ``hypot`` sums them (:meth:`api.obstacles.walkers.WalkerObstacles.on_walk`: about
-    20 numpy calls a route before, 58 µs with 300 obstacles active)."""
+    obstacles active, 2026-12-07); ``out`` the caller's, all False. The ends are tested of the
+    obstacles on the walk only, as numpy's ``hypot`` sums them
+    (:meth:`api.obstacles.walkers.WalkerObstacles.on_walk`: about 20 numpy calls a route before,
+    58 µs with 300 obstacles active)."""
     for k in range(walked.shape[0]):
         hit[walked[k]] = True
     found = 0

@@ -453,8 +453,7 @@ class LiveObstacles:
                 return False
             if ahead.read is not None:
                 run_paused(self._reload, ahead.read, ahead.now)
-            if ahead.beacon != self._beacon_seen:
-                self._beacon_seen = ahead.beacon
+            self._beacon_seen = ahead.beacon
             return True
         finally:
             self._lock.release()
@@ -491,12 +490,7 @@ class LiveObstacles:
     def fresh(self) -> bool:
         """Whether :meth:`ensure_fresh` would find nothing to do now: no write of this host
         unseen, no validity boundary passed, the revision poll not due (no database read)."""
-        return (
-            not self.ahead.ready
-            and self.beacon.value() == self._beacon_seen
-            and not self._unapplied_write
-            and not self._due()
-        )
+        return self.fresh_for(None)  # (no arrival: every write of this host applied first)
 
     def poll_due_in_s(self) -> float:
         """Seconds until the revision poll falls due (0.0 when it is due now); what
