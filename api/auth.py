@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from api.db.models import ROLES, ApiKey
+from api.db.session import reading
 from api.errors import ApiError
 from api.obstacles.schemas import no_control_characters, no_lone_surrogates
 from api.schemas import ErrorBody
@@ -125,9 +126,11 @@ def revoke_key(
 def authenticate(sessions: sessionmaker[Session], key: str) -> ApiUser | None:
     """The user of a valid, unrevoked key, or None."""
     digest = hash_key(key)
-    with sessions() as session:
-        row = session.scalars(
-            select(ApiKey).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
+    with reading(sessions) as reader:  # on PostgreSQL one round trip, not three
+        row = reader.execute(
+            select(ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.key_hash).where(
+                ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None)
+            )
         ).first()
     if row is None or not secrets.compare_digest(row.key_hash, digest):
         return None

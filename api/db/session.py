@@ -12,13 +12,16 @@ Migrations are Alembic scripts shipped inside the package (``api/db/migrations``
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, InvalidatePoolError
 from sqlalchemy.orm import Session, sessionmaker
 
 from graphs import settings as graph_settings
@@ -36,6 +39,18 @@ POSTGRES_LOCK_TIMEOUT_MS = 30_000
 #: ``connect_timeout``, unless the URL sets it): a server that does not answer then costs a
 #: request a bounded wait and a 503, not a thread held until the operating system gives up.
 POSTGRES_CONNECT_TIMEOUT_S = 3
+#: A pooled PostgreSQL connection unused for this long is tested before it is handed out (one
+#: round trip; SQLAlchemy's ``pool_pre_ping`` tests every one, a round trip more on every read
+#: and write). One that fails the test is replaced, and with it every connection of the pool
+#: opened before (a restarted server dropped them all). A connection used within this time is
+#: taken as alive: while routes are asked, the live obstacles' revision poll reads every 50 ms
+#: in each worker, so a server restart makes a poll fail first, and that failure replaces the
+#: pool's connections (SQLAlchemy invalidates them on a disconnection); a write in the ~50 ms
+#: between may fail once, answered 503 ``database_unavailable`` with nothing stored. Without
+#: traffic the connections idle, and each is tested before its next use.
+POSTGRES_PING_AFTER_IDLE_S = 1.0
+#: Where a pooled connection's record keeps when it was last used (``time.monotonic``).
+_USED_AT = "stufenlos_used_at"
 #: Key of the PostgreSQL advisory lock held while migrating (two workers starting at once).
 _MIGRATION_LOCK_KEY = 0x5717_F105
 
@@ -92,6 +107,74 @@ def _postgres_settings(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.commit()
 
 
+def _mark_used(_dbapi_connection: Any, record: Any) -> None:
+    """A pooled connection was opened or given back: it answered just now."""
+    record.info[_USED_AT] = time.monotonic()
+
+
+def _ping_if_idle(engine: Engine) -> None:
+    """Test a pooled PostgreSQL connection unused for :data:`POSTGRES_PING_AFTER_IDLE_S`
+    before it is handed out, as SQLAlchemy's pre-ping does for every one: one that fails is
+    replaced, with every connection of the pool opened before it."""
+    dialect = engine.dialect
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        used = record.info.get(_USED_AT)
+        if used is not None and time.monotonic() - used < POSTGRES_PING_AFTER_IDLE_S:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            if not dialect.is_disconnect(exc, dbapi_connection, None):
+                raise
+            raise InvalidatePoolError(f"a pooled connection failed its test: {exc}") from exc
+        record.info[_USED_AT] = time.monotonic()
+
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "connect", _mark_used)
+    event.listen(engine, "checkin", _mark_used)
+
+
+def reading_connection(engine: Engine) -> Connection:
+    """A connection for a read of a few statements that needs no transaction of its own: on
+    PostgreSQL in autocommit, each statement its own snapshot, as under READ COMMITTED each
+    statement of a transaction has (no ``BEGIN`` and no ``ROLLBACK``: the live obstacles'
+    revision poll is one round trip instead of three); on SQLite as it is (its driver begins no
+    transaction for a ``SELECT``)."""
+    connection = engine.connect()
+    if engine.dialect.name == "postgresql":
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection
+
+
+@contextmanager
+def reading(sessions: sessionmaker[Session]) -> Iterator[Connection | Session]:
+    """Something to run a read on: a :func:`reading_connection` of the sessions' engine (a
+    third of an ORM session's cost), or a session when the sessions have no engine of their
+    own (a test's)."""
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, Engine):
+        with sessions() as session:
+            yield session
+        return
+    with reading_connection(bind) as connection:
+        yield connection
+
+
+@contextmanager
+def reading_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session of ``sessions`` for reads only, on a :func:`reading_connection` (on PostgreSQL
+    a ``SELECT`` is one round trip, not three); on the sessions' own terms when they have no
+    engine of their own (a test's)."""
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, Engine):
+        with sessions() as session:
+            yield session
+        return
+    with reading_connection(bind) as connection, sessions(bind=connection) as session:
+        yield session
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -114,9 +197,11 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
 
     SQLite: the folder is created, every connection gets WAL, ``busy_timeout``, foreign keys and
     ``synchronous=FULL`` (commits durable).
-    PostgreSQL: connections are tested before use (a restarted server's are replaced), a
-    connection attempt gives up after :data:`POSTGRES_CONNECT_TIMEOUT_S` and a wait for a lock
-    after :data:`POSTGRES_LOCK_TIMEOUT_MS`.
+    PostgreSQL: connections idle for :data:`POSTGRES_PING_AFTER_IDLE_S` are tested before use
+    (a restarted server's are replaced), the most recently used one is handed out first (the
+    others idle, and are tested before their next use), a connection attempt gives up after
+    :data:`POSTGRES_CONNECT_TIMEOUT_S` and a wait for a lock after
+    :data:`POSTGRES_LOCK_TIMEOUT_MS`.
     """
     url = resolve_url(url)
     parsed = make_url(url)
@@ -132,12 +217,14 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
         given = kwargs.get("connect_args", {})
         kwargs["connect_args"] = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S, **given}
-    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_use_lifo", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     engine = create_engine(url, **kwargs)
     if parsed.get_backend_name() == "postgresql":
         event.listen(engine, "connect", _postgres_settings)
+        if not kwargs.get("pool_pre_ping"):
+            _ping_if_idle(engine)
     return engine
 
 

@@ -47,15 +47,15 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
@@ -70,6 +70,7 @@ from api.db.availability import (
     first_line,
 )
 from api.db.revision import read_revision
+from api.db.session import reading
 from api.heap import release_free_heap
 from api.obstacles.active_read import ActiveRead, ActiveRow, Known, WithGeometry, read_active
 from api.obstacles.beacon import WriteBeacon
@@ -656,17 +657,10 @@ class LiveObstacles:
         with self._reading() as reader:
             return read_revision(reader)
 
-    @contextmanager
-    def _reading(self) -> Iterator[Connection | Session]:
-        """A plain connection of the sessions' engine to read on (a third of an ORM session's
-        cost), or a session when the sessions have no engine of their own."""
-        bind = self.sessions.kw.get("bind")
-        if not isinstance(bind, Engine):
-            with self.sessions() as session:
-                yield session
-            return
-        with bind.connect() as connection:
-            yield connection
+    def _reading(self) -> AbstractContextManager[Connection | Session]:
+        """What the overlay's reads run on (:func:`~api.db.session.reading`: on PostgreSQL
+        without a transaction)."""
+        return reading(self.sessions)
 
     def _reload(self, read: ActiveRead, now: datetime) -> None:
         """Apply the obstacles of ``read`` active at ``now``: each version's match as this

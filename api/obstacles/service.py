@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.db.chunks import id_chunks
 from api.db.models import Obstacle, ObstacleHistory, Report
 from api.db.revision import bump_revision, read_revision
+from api.db.session import reading_session
 from api.obstacles.errors import (
     ImportFailedError,
     InvalidObstacleError,
@@ -125,6 +126,12 @@ def snapshot(row: Obstacle) -> dict[str, Any]:
     return ObstacleStored.model_validate(row, from_attributes=True).snapshot()
 
 
+#: How an update or a soft delete hands back the row it changed: in its own statement
+#: (``UPDATE … RETURNING``; a ``SELECT`` after it was one more round trip of the transaction),
+#: replacing what the session held of it.
+_CHANGED_ROW: dict[str, Any] = {"synchronize_session": False, "populate_existing": True}
+
+
 def _history(row: Obstacle, action: str, author: str, at: datetime) -> ObstacleHistory:
     return ObstacleHistory(
         obstacle_id=row.id,
@@ -178,7 +185,7 @@ class ObstacleService:
     # --- reading -------------------------------------------------------------------------------
     def get(self, obstacle_id: str) -> Obstacle:
         """The obstacle (not deleted) or :class:`NotFoundError`."""
-        with self.sessions() as session:
+        with reading_session(self.sessions) as session:
             row = session.get(Obstacle, obstacle_id)
         if row is None or row.deleted_at is not None:
             raise NotFoundError(f"there is no obstacle {obstacle_id!r}", id=obstacle_id)
@@ -197,12 +204,12 @@ class ObstacleService:
             query = query.where(Obstacle.valid_from > now)
         elif status == "expired":
             query = query.where(Obstacle.valid_until <= now)
-        with self.sessions() as session:
+        with reading_session(self.sessions) as session:
             return list(session.scalars(query.order_by(Obstacle.created_at, Obstacle.id)))
 
     def history(self, obstacle_id: str) -> builtins.list[ObstacleHistory]:
         """The audit trail of an obstacle (deleted ones too), oldest first."""
-        with self.sessions() as session:
+        with reading_session(self.sessions) as session:
             rows = list(
                 session.scalars(
                     select(ObstacleHistory)
@@ -216,7 +223,7 @@ class ObstacleService:
 
     def revision(self) -> int:
         """The database's revision counter."""
-        with self.sessions() as session:
+        with reading_session(self.sessions) as session:
             return read_revision(session)
 
     # --- writing -------------------------------------------------------------------------------
@@ -313,12 +320,12 @@ class ObstacleService:
                     Obstacle.deleted_at.is_(None),
                 )
                 .values(**values, version=version + 1, updated_at=now, revision=revision)
-                .execution_options(synchronize_session=False)
+                .returning(Obstacle)
+                .execution_options(**_CHANGED_ROW)
             )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            row = result.scalar_one_or_none()
+            if row is None:
                 raise self._lost_race(session, obstacle_id, version)
-            row = session.get(Obstacle, obstacle_id, populate_existing=True)
-            assert row is not None
             session.add(_history(row, "update", author, now))
             store_match(session, obstacle_id, row.version, self.live.match_key, match)
         written = Written(row, match)
@@ -339,12 +346,12 @@ class ObstacleService:
                 .values(
                     deleted_at=now, updated_at=now, version=Obstacle.version + 1, revision=revision
                 )
-                .execution_options(synchronize_session=False)
+                .returning(Obstacle)
+                .execution_options(**_CHANGED_ROW)
             )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            row = result.scalar_one_or_none()
+            if row is None:
                 raise self._lost_race(session, obstacle_id, version)
-            row = session.get(Obstacle, obstacle_id, populate_existing=True)
-            assert row is not None
             session.add(_history(row, "delete", author, now))
             forget_matches(session, obstacle_id)
         self.live.written()
@@ -483,7 +490,7 @@ class ObstacleService:
         query = select(Report)
         if status is not None:
             query = query.where(Report.status == status)
-        with self.sessions() as session:
+        with reading_session(self.sessions) as session:
             return list(session.scalars(query.order_by(Report.created_at.desc(), Report.id)))
 
     def _get_report(self, session: Session, report_id: str) -> Report:
