@@ -37,8 +37,12 @@ def bound_written_out(
     stops: list[int],
     limit: float,
 ) -> bool:
-    """The kernel's rule, one Python expression per step: the landmark columns (a NaN one
-    skipped) and the last column's transition bounds, as the search's bound reads them."""
+    """The kernel's rule, one Python expression per step: the landmark columns and the last
+    column's transition bounds. A gap that is NaN (both ends unreachable from a landmark) is
+    skipped; an infinite one (one end reachable, the other not: no walk of finite cost joins
+    them) counts as infinite, a proof, where the search's own bound (``_kernels._bound``)
+    passes it over: sound on the metrics the references run on, whose landmarks are computed
+    on their usable edges or on every edge."""
 
     def lb(x: int, y: int) -> float:
         gaps = [abs(float(a) - float(b)) for a, b in zip(dist[x, :-1], dist[y, :-1], strict=True)]
