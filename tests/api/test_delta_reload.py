@@ -123,8 +123,10 @@ def test_a_reload_of_the_rows_written_since_ends_where_a_full_read_ends(
     check()
     clock.advance(hours=1)  # the narrowing ends
     check()
-    full_reads = [s for s in statements[first_load:] if "deleted_at IS NULL" in s]
     changed_reads = [s for s in statements[first_load:] if "obstacles.revision >" in s]
+    full_reads = [
+        s for s in statements[first_load:] if "deleted_at IS NULL" in s and s not in changed_reads
+    ]  # (the rows written since read a deleted one's geometry as NULL: "CASE WHEN … IS NULL")
     assert not full_reads
     assert len(changed_reads) >= 8
     for made in (sessions, full_sessions):

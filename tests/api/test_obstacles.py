@@ -1303,19 +1303,26 @@ def test_a_reload_reads_the_geometry_of_new_versions_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Each write makes every worker reload the active obstacles; only the versions it has not
-    applied have their geometry read (40 large areas took each worker ~100 ms per write)."""
+    applied have their geometry read (40 large areas took each worker ~100 ms per write): with
+    the rows written since (a deleted one's not at all), or after them for the others."""
     from api.obstacles import active_read
 
     writer = start_app(database_url)
     reader = start_app(database_url, obstacle_poll_s=60.0)
     read: list[set[tuple[str, int]]] = []
-    geometries = active_read._geometries
+    geometries, changed = active_read._geometries, active_read._changed
 
     def recorded(conn: Any, wanted: Any) -> Any:
-        read.append(set(wanted))
+        read[-1] |= set(wanted)
         return geometries(conn, wanted)
 
+    def recorded_changed(conn: Any, since: int, key: str) -> Any:
+        found = changed(conn, since, key)
+        read.append(set(found.geometries))
+        return found
+
     monkeypatch.setattr(active_read, "_geometries", recorded)
+    monkeypatch.setattr(active_read, "_changed", recorded_changed)
     staff = keys["staff"]
     first = writer.post("/obstacles", json=obstacle_body(on_route), headers=staff).json()["id"]
     route(reader)
@@ -1333,6 +1340,39 @@ def test_a_reload_reads_the_geometry_of_new_versions_only(
     assert published[0]["geometry"]["coordinates"] == elsewhere
 
 
+def test_a_write_costs_another_worker_two_reads(
+    start_app: Callable[..., TestClient],
+    database_url: str,
+    keys: dict[str, dict[str, str]],
+    on_route: list[float],
+) -> None:
+    """A worker that applies another worker's write reads the revision and then, in one
+    statement, the rows written since with their geometries and stored matches (it had read
+    rows, stored matches and geometries one after the other: with the database on another
+    host, each a round trip); it applies the stored match, matching nothing itself."""
+    from sqlalchemy import event
+
+    writer = start_app(database_url)
+    reader = start_app(database_url, obstacle_poll_s=60.0)
+    statements: list[str] = []
+    engine = app_state(reader).db_engine
+    listen = ("before_cursor_execute", lambda *a: statements.append(a[2]))
+    event.listen(engine, *listen)
+    try:
+        route(reader)
+        statements.clear()
+        made = writer.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"])
+        oid = made.json()["id"]
+        assert ids(route(reader)["obstacles"]["avoided"]) == [oid]
+    finally:
+        event.remove(engine, *listen)
+    assert len(statements) == 2, statements
+    assert "obstacle_matches" in statements[1]
+    assert "geometry" in statements[1]
+    live = app_state(reader).live_obstacles
+    assert (oid, 1) not in live._matched_here  # the writer's match, not one made here
+
+
 def test_a_version_changed_between_the_two_reads_is_read_again(
     start_app: Callable[..., TestClient],
     database_url: str,
@@ -1340,9 +1380,10 @@ def test_a_version_changed_between_the_two_reads_is_read_again(
     on_route: list[float],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Another writer may commit between the rows' read and the geometries': the reload reads
-    again; after three such reads it leaves the version out for now and gives the revision as
-    unknown, so that the next poll reloads and applies it."""
+    """Another writer may commit between the rows' read and the geometries' (a whole read, as
+    at a start: the rows written since a known revision come with their geometries): the reload
+    reads again; after three such reads it leaves the version out for now and gives the
+    revision as unknown, so that the next poll reloads and applies it."""
     from api.obstacles import active_read
 
     writer = start_app(database_url)
@@ -1361,7 +1402,9 @@ def test_a_version_changed_between_the_two_reads_is_read_again(
     oid = writer.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"]).json()[
         "id"
     ]
-    assert ids(route(reader)["obstacles"]["avoided"]) == [oid]  # read again at once
+    assert live.refresh(force=True)  # read again at once
+    assert lost["reads"] == 0
+    assert ids(route(reader)["obstacles"]["avoided"]) == [oid]
     assert live.revision == app_state(writer).obstacles.revision()  # the database's
 
     lost["reads"] = active_read.TRIES
@@ -1369,7 +1412,7 @@ def test_a_version_changed_between_the_two_reads_is_read_again(
     again = writer.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"]).json()[
         "id"
     ]
-    route(reader)
+    live.refresh(force=True)
     assert live.revision == active_read.UNKNOWN_REVISION
     assert again not in live.active  # left out for now
     assert live.refresh()  # the next poll: the revision differs, so it reloads
