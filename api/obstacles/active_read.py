@@ -18,11 +18,11 @@ out and the revision given as unknown, -1, so that the next poll reloads).
 A worker that has read the rows at revision ``R`` reads only the rows written since
 (:data:`CHANGED_ROWS`: ``Obstacle.revision > R``, deleted and expired ones too; in the same
 statement the geometries of those not deleted and their stored matches, so that another
-worker's write costs a reload two round trips to the database, the revision and this) and
-merges them into the rows it read before (:func:`read_active`'s ``known``). Each write stores the counter's
-new value in the rows it writes, and writers take their values in the order they commit
-(:func:`api.db.revision.bump_revision`), so a reader that reads the counter as ``R'`` finds every
-row written up to ``R'``. With 10,000 obstacles active, reading them all cost every worker 55 ms
+worker's write costs a reload two round trips to the database, the revision and this, and
+cannot race) and merges them into the rows it read before (:func:`read_active`'s ``known``).
+Each write stores the counter's new value in the rows it writes, and writers take their values
+in the order they commit (:func:`api.db.revision.bump_revision`), so a reader that reads the
+counter as ``R'`` finds every row written up to ``R'``. With 10,000 obstacles active, reading them all cost every worker 55 ms
 at every write; the rows of one write cost it under a millisecond. The rows are put in their
 order here, not by the database (:func:`in_order`): the merged rows are ordered as a read of
 all of them is, whatever collation the database sorts ids by.
