@@ -46,10 +46,16 @@ def backend_pid(engine: Engine) -> int:
 
 
 def terminate(postgres_admin: Any, *pids: int) -> None:
-    """Have the server drop these connections, as a restart drops all."""
+    """Have the server drop these connections, as a restart drops all, and wait until their
+    processes are gone (the call only signals them)."""
     with postgres_admin.connect() as conn:
         for pid in pids:
             assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+        alive = text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)")
+        deadline = time.monotonic() + 10.0
+        while conn.execute(alive, {"pids": list(pids)}).scalar():
+            assert time.monotonic() < deadline, "the server did not end the connections"
+            time.sleep(0.01)
 
 
 def test_a_read_runs_without_a_transaction_and_leaves_none_behind(engine: Engine) -> None:
@@ -99,7 +105,7 @@ def test_a_connection_in_use_fails_once_and_the_pool_is_replaced(
     assert backend_pid(engine) not in pids
 
 
-def test_connections_are_tested_at_all_only_after_idling(engine: Engine) -> None:
+def test_the_pool_pings_none_and_each_connection_knows_its_last_use(engine: Engine) -> None:
     """The pool's own test of every checkout is off; ours keeps the idle time per connection."""
     assert engine.pool._pre_ping is False  # the setting under test
     backend_pid(engine)
