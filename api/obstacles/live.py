@@ -47,8 +47,8 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -428,12 +428,8 @@ class LiveObstacles:
             self._locked_at = time.monotonic()
             beacon = self.beacon.value()  # before the read: every write it counts is in it
             state, now = self._state, self.clock()
-            try:
+            with self._noting_outage():
                 read = run_paused(self._read_changes, state, now, force=False)
-            except DATABASE_ERRORS as exc:
-                if database_unavailable(exc):
-                    self.outage.failed(self.clock(), exc)
-                raise
             self._checked(now)
             return Ahead(state, beacon, now, read)
         finally:
@@ -543,13 +539,22 @@ class LiveObstacles:
         if not self._acquire(blocking):
             return False
         try:
-            return self._refresh(force=force, written=written)
+            with self._noting_outage():
+                return self._refresh(force=force, written=written)
+        finally:
+            self._lock.release()
+
+    @contextmanager
+    def _noting_outage(self) -> Iterator[None]:
+        """A read of the database in it that fails because the database cannot be read now
+        (:func:`~api.db.availability.database_unavailable`) is noted in :attr:`outage`; every
+        error is raised on."""
+        try:
+            yield
         except DATABASE_ERRORS as exc:
             if database_unavailable(exc):
                 self.outage.failed(self.clock(), exc)
             raise
-        finally:
-            self._lock.release()
 
     def _acquire(self, blocking: bool) -> bool:
         """The lock of the reads, for a caller that must not wait for the database: at once
