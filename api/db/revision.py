@@ -3,7 +3,7 @@ the live overlay of each worker reads it to notice the writes of the others."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, update
+from sqlalchemy import CTE, Connection, update
 from sqlalchemy.orm import Session
 
 from api.db.models import REVISION_ROW_ID, Revision
@@ -43,3 +43,10 @@ def bump_revision(session: Session) -> int:
     values one after the other and commit in that order: a reader that reads the counter as
     ``R`` sees every row written with a revision up to ``R``."""
     return int(session.execute(_BUMP).scalar_one())
+
+
+def bumped_revision() -> CTE:
+    """The counter's increment as a ``WITH`` part of a larger statement (PostgreSQL), its one
+    row's ``value`` the new revision: a write made in one statement reads it first, which locks
+    the counter's row as :func:`bump_revision` does in a transaction."""
+    return _BUMP.cte("bumped_revision")

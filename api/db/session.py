@@ -135,12 +135,14 @@ def _ping_if_idle(engine: Engine) -> None:
     event.listen(engine, "checkin", _mark_used)
 
 
-def reading_connection(engine: Engine) -> Connection:
-    """A connection for a read of a few statements that needs no transaction of its own: on
-    PostgreSQL in autocommit, each statement its own snapshot, as under READ COMMITTED each
-    statement of a transaction has (no ``BEGIN`` and no ``ROLLBACK``: the live obstacles'
-    revision poll is one round trip instead of three); on SQLite as it is (its driver begins no
-    transaction for a ``SELECT``)."""
+def autocommit_connection(engine: Engine) -> Connection:
+    """A connection for statements that need no transaction of their own: reads of a few
+    statements, and a write made in one statement (:mod:`api.obstacles.one_statement`). On
+    PostgreSQL in autocommit: each statement its own snapshot, as under READ COMMITTED each
+    statement of a transaction has, and its own transaction (no ``BEGIN``, ``COMMIT`` or
+    ``ROLLBACK``: the live obstacles' revision poll is one round trip instead of three); on
+    SQLite as it is (its driver begins no transaction for a ``SELECT``; a write there is made in
+    a session's transaction)."""
     connection = engine.connect()
     if engine.dialect.name == "postgresql":
         connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -149,7 +151,7 @@ def reading_connection(engine: Engine) -> Connection:
 
 @contextmanager
 def reading(sessions: sessionmaker[Session]) -> Iterator[Connection | Session]:
-    """Something to run a read on: a :func:`reading_connection` of the sessions' engine (a
+    """Something to run a read on: a :func:`autocommit_connection` of the sessions' engine (a
     third of an ORM session's cost), or a session when the sessions have no engine of their
     own (a test's)."""
     bind = sessions.kw.get("bind")
@@ -157,13 +159,13 @@ def reading(sessions: sessionmaker[Session]) -> Iterator[Connection | Session]:
         with sessions() as session:
             yield session
         return
-    with reading_connection(bind) as connection:
+    with autocommit_connection(bind) as connection:
         yield connection
 
 
 @contextmanager
 def reading_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    """A session of ``sessions`` for reads only, on a :func:`reading_connection` (on PostgreSQL
+    """A session of ``sessions`` for reads only, on a :func:`autocommit_connection` (on PostgreSQL
     a ``SELECT`` is one round trip, not three); on the sessions' own terms when they have no
     engine of their own (a test's)."""
     bind = sessions.kw.get("bind")
@@ -171,7 +173,7 @@ def reading_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
         with sessions() as session:
             yield session
         return
-    with reading_connection(bind) as connection, sessions(bind=connection) as session:
+    with autocommit_connection(bind) as connection, sessions(bind=connection) as session:
         yield session
 
 

@@ -49,6 +49,7 @@ from api.obstacles.geometry import (
     parse_geometry,
     to_shapely,
 )
+from api.obstacles.one_statement import insert_obstacle, one_statement_writes
 from api.obstacles.schemas import (
     ID_MAX_LENGTH,
     RESERVED_IDS,
@@ -64,7 +65,7 @@ from api.obstacles.schemas import (
     in_force,
     is_valid_id,
 )
-from api.obstacles.stored_matches import forget_matches, store_match
+from api.obstacles.stored_matches import forget_matches, match_columns, store_match
 from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import ObstacleMatch, ObstacleMatchError
 
@@ -134,13 +135,21 @@ _CHANGED_ROW: dict[str, Any] = {"synchronize_session": False, "populate_existing
 
 def _history(row: Obstacle, action: str, author: str, at: datetime) -> ObstacleHistory:
     return ObstacleHistory(
-        obstacle_id=row.id,
-        version=row.version,
-        action=action,
-        author=author,
-        at=at,
-        snapshot=snapshot(row),
+        obstacle_id=row.id, version=row.version, **_history_columns(row, action, author, at)
     )
+
+
+def _history_columns(row: Obstacle, action: str, author: str, at: datetime) -> dict[str, Any]:
+    """The columns of ``row``'s history row but its id and version."""
+    return {"action": action, "author": author, "at": at, "snapshot": snapshot(row)}
+
+
+def _columns(row: Obstacle) -> dict[str, Any]:
+    """The columns of a new obstacle's ``row`` but its revision (the write's own)."""
+    return {c.key: getattr(row, c.key) for c in _OBSTACLE_COLUMNS if c.key != "revision"}
+
+
+_OBSTACLE_COLUMNS = tuple(Obstacle.__table__.columns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +275,15 @@ class ObstacleService:
             deleted_at=None,
         )
         _check_window(row.valid_from, row.valid_until)
+        engine = self.sessions.kw.get("bind")
+        if also is None and one_statement_writes(engine):
+            row.revision = insert_obstacle(
+                engine, _columns(row), _history_columns(row, action, author, now),
+                match_columns(self.live.match_key, match),
+            )  # fmt: skip
+            written = Written(row, match)
+            self._after_write([written])
+            return written
         with self.sessions.begin() as session:
             row.revision = bump_revision(session)
             session.add(row)

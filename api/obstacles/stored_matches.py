@@ -39,7 +39,8 @@ from routing.obstacles import matching
 from routing.obstacles.matching import ObstacleMatch
 
 __all__ = [
-    "forget_matches", "match_key", "matches_of", "read_matches", "store_match", "store_missing",
+    "forget_matches", "match_columns", "match_key", "matches_of", "read_matches", "store_match",
+    "store_missing",
 ]  # fmt: skip
 
 #: The stored ids' type: int64, little-endian (the same bytes on every host).
@@ -99,9 +100,13 @@ def store_match(
 
 def _row(obstacle_id: str, version: int, key: str, match: ObstacleMatch) -> dict[str, Any]:
     """The columns of a stored match."""
+    return {"obstacle_id": obstacle_id, "version": version, **match_columns(key, match)}
+
+
+def match_columns(key: str, match: ObstacleMatch) -> dict[str, Any]:
+    """The columns of ``match`` stored under ``key``, but the obstacle's id and version."""
     return {
-        "obstacle_id": obstacle_id, "version": version, "graph_key": key,
-        "geometry_type": match.geometry_type,
+        "graph_key": key, "geometry_type": match.geometry_type,
         "edges": np.asarray(match.edges, dtype=_IDS).tobytes(),
         "nodes": np.asarray(match.nodes, dtype=_IDS).tobytes(),
     }  # fmt: skip

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from api.db import session as db_session
 from api.db.availability import database_unavailable
-from api.db.session import make_engine, reading_connection
+from api.db.session import autocommit_connection, make_engine
 from tests.api.support import new_schema, skip_without_postgres
 
 
@@ -61,7 +61,7 @@ def terminate(postgres_admin: Any, *pids: int) -> None:
 def test_a_read_runs_without_a_transaction_and_leaves_none_behind(engine: Engine) -> None:
     """Each statement of a read is its own transaction (``now()`` moves between two), and the
     connection goes back to the pool as it came: the next transaction on it rolls back."""
-    with reading_connection(engine) as reader:
+    with autocommit_connection(engine) as reader:
         first = reader.exec_driver_sql("SELECT now()").scalar_one()
         time.sleep(0.01)
         second = reader.exec_driver_sql("SELECT now()").scalar_one()

@@ -1340,6 +1340,90 @@ def test_a_reload_reads_the_geometry_of_new_versions_only(
     assert published[0]["geometry"]["coordinates"] == elsewhere
 
 
+def test_a_new_obstacle_is_one_statement_on_postgresql(
+    client: TestClient, database_url: str, keys: dict[str, dict[str, str]], on_route: list[float]
+) -> None:
+    """On PostgreSQL a new obstacle, its history row and its stored match are written in one
+    statement (the revision's increment first; ``api/obstacles/one_statement.py``): with the
+    database on another host, one round trip where the session's transaction took six. On
+    SQLite, the session's transaction. Either way the same obstacle, history and match."""
+    from sqlalchemy import event
+
+    engine = app_state(client).db_engine
+    revision = client.app.state.obstacles.revision()  # type: ignore[attr-defined]
+    written: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith("SELECT"):
+            written.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        made = client.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"])
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert made.status_code == 201, made.text
+    oid = made.json()["id"]
+    if engine.dialect.name == "postgresql":
+        assert len(written) == 1, written
+        assert all(
+            f"INSERT INTO {table} " in written[0]
+            for table in ("obstacles", "obstacle_history", "obstacle_matches")
+        ), written[0]
+    else:
+        assert len(written) > 1, written
+    assert client.app.state.obstacles.revision() == revision + 1  # type: ignore[attr-defined]
+    history = client.get(f"/obstacles/{oid}/history", headers=keys["staff"]).json()["history"]
+    assert [(h["version"], h["action"], h["snapshot"]["id"]) for h in history] == [
+        (1, "create", oid)
+    ]
+    kept = ("id", "geometry", "effect", "reason", "source", "version", "deleted_at")
+    assert {k: history[0]["snapshot"][k] for k in kept} == {k: made.json()[k] for k in kept}
+    live = app_state(client).live_obstacles
+    with engine.connect() as connection:
+        from api.obstacles.stored_matches import read_matches
+
+        stored = read_matches(connection, live.match_key, [(oid, 1)])
+    assert set(stored) == {(oid, 1)}
+    assert stored[(oid, 1)].edges.tolist() == live.cached_match(oid, 1).edges.tolist()
+
+
+def test_a_new_obstacle_whose_match_cannot_be_stored_stores_nothing(
+    client: TestClient,
+    database_url: str,
+    keys: dict[str, dict[str, str]],
+    on_route: list[float],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The obstacle, its history and its match are written together or not at all (one
+    statement on PostgreSQL, a transaction on SQLite): a match the database refuses leaves no
+    obstacle, no history and the revision as it was."""
+    import sqlalchemy.exc
+
+    import api.obstacles.service
+    import api.obstacles.stored_matches
+    from api.obstacles.schemas import ObstacleCreate
+
+    refused = api.obstacles.service.match_columns
+
+    def without_edges(key: str, match: Any) -> dict[str, Any]:
+        return refused(key, match) | {"edges": None}  # NOT NULL
+
+    monkeypatch.setattr(api.obstacles.service, "match_columns", without_edges)
+    monkeypatch.setattr(api.obstacles.stored_matches, "match_columns", without_edges)
+    service = client.app.state.obstacles  # type: ignore[attr-defined]
+    revision = service.revision()
+    with pytest.raises(sqlalchemy.exc.IntegrityError):
+        service.create(ObstacleCreate.model_validate(obstacle_body(on_route)), "staff")
+    assert service.revision() == revision
+    assert client.get("/obstacles", headers=keys["staff"]).json()["count"] == 0
+    with app_state(client).db_engine.connect() as connection:
+        from sqlalchemy import text
+
+        assert connection.execute(text("SELECT count(*) FROM obstacle_history")).scalar() == 0
+        assert connection.execute(text("SELECT count(*) FROM obstacle_matches")).scalar() == 0
+
+
 def test_a_write_costs_another_worker_two_reads(
     start_app: Callable[..., TestClient],
     database_url: str,
