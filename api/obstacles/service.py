@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import shapely
 from pydantic import ValidationError
-from sqlalchemy import or_, select, update
+from sqlalchemy import Update, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.db.chunks import id_chunks
@@ -49,7 +49,12 @@ from api.obstacles.geometry import (
     parse_geometry,
     to_shapely,
 )
-from api.obstacles.one_statement import insert_obstacle, one_statement_writes
+from api.obstacles.one_statement import (
+    insert_obstacle,
+    one_statement_writes,
+    recorded,
+    revised,
+)
 from api.obstacles.schemas import (
     ID_MAX_LENGTH,
     RESERVED_IDS,
@@ -165,6 +170,8 @@ class ObstacleService:
 
     def __init__(self, sessions: sessionmaker[Session], live: Overlay, clock: Clock) -> None:
         self.sessions, self.live, self.clock = sessions, live, clock
+        #: whether writes are made in fewer statements (:mod:`api.obstacles.one_statement`)
+        self._one_statement = one_statement_writes(sessions.kw.get("bind"))
 
     def match_json(self, match: ObstacleMatch) -> dict[str, Any]:
         """What a geometry matched, as the ``match`` of a write's answer."""
@@ -329,23 +336,19 @@ class ObstacleService:
         match = self._match(geometry, effect, cached)
         now = self.clock()
         with self.sessions.begin() as session:
-            revision = bump_revision(session)
-            result = session.execute(
+            row = self._change(
+                session,
                 update(Obstacle)
                 .where(
                     Obstacle.id == obstacle_id,
                     Obstacle.version == version,
                     Obstacle.deleted_at.is_(None),
                 )
-                .values(**values, version=version + 1, updated_at=now, revision=revision)
-                .returning(Obstacle)
-                .execution_options(**_CHANGED_ROW)
+                .values(**values, version=version + 1, updated_at=now),
             )
-            row = result.scalar_one_or_none()
             if row is None:
                 raise self._lost_race(session, obstacle_id, version)
-            session.add(_history(row, "update", author, now))
-            store_match(session, obstacle_id, row.version, self.live.match_key, match)
+            self._record(session, row, "update", author, now, match)
         written = Written(row, match)
         self._after_write([written])
         return written
@@ -353,27 +356,58 @@ class ObstacleService:
     def delete(self, obstacle_id: str, author: str, version: int | None = None) -> Obstacle:
         """Soft-delete (kept for the audit trail); with ``version``, only if it is current."""
         now = self.clock()
+        conditions = [Obstacle.id == obstacle_id, Obstacle.deleted_at.is_(None)]
+        if version is not None:
+            conditions.append(Obstacle.version == version)
         with self.sessions.begin() as session:
-            revision = bump_revision(session)
-            conditions = [Obstacle.id == obstacle_id, Obstacle.deleted_at.is_(None)]
-            if version is not None:
-                conditions.append(Obstacle.version == version)
-            result = session.execute(
+            row = self._change(
+                session,
                 update(Obstacle)
                 .where(*conditions)
-                .values(
-                    deleted_at=now, updated_at=now, version=Obstacle.version + 1, revision=revision
-                )
-                .returning(Obstacle)
-                .execution_options(**_CHANGED_ROW)
+                .values(deleted_at=now, updated_at=now, version=Obstacle.version + 1),
             )
-            row = result.scalar_one_or_none()
             if row is None:
                 raise self._lost_race(session, obstacle_id, version)
-            session.add(_history(row, "delete", author, now))
-            forget_matches(session, obstacle_id)
+            self._record(session, row, "delete", author, now, None)
         self.live.written()
         return row
+
+    def _change(self, session: Session, statement: Update) -> Obstacle | None:
+        """``statement`` (an ``UPDATE`` of one obstacle) made with the write's new revision,
+        in ``session``'s transaction: the row it changed, or None when none was. On PostgreSQL
+        the counter's increment is a part of the statement
+        (:func:`~api.obstacles.one_statement.revised`: a round trip less), elsewhere a
+        statement before it; either way it comes first (:mod:`api.db.revision`)."""
+        if self._one_statement:
+            statement = revised(statement)
+        else:
+            statement = statement.values(revision=bump_revision(session))
+        changed = statement.returning(Obstacle).execution_options(**_CHANGED_ROW)
+        row: Obstacle | None = session.execute(changed).scalar_one_or_none()
+        return row
+
+    def _record(
+        self,
+        session: Session,
+        row: Obstacle,
+        action: str,
+        author: str,
+        at: datetime,
+        match: ObstacleMatch | None,
+    ) -> None:
+        """In ``session``'s transaction: the history row of ``row``'s change and its stored
+        match in place of the earlier versions' (None: a deleted obstacle's removed). On
+        PostgreSQL one statement (:func:`~api.obstacles.one_statement.recorded`)."""
+        if self._one_statement:
+            stored = None if match is None else match_columns(self.live.match_key, match)
+            history = _history_columns(row, action, author, at)
+            session.execute(recorded(row.id, row.version, history, stored))
+            return
+        session.add(_history(row, action, author, at))
+        if match is None:
+            forget_matches(session, row.id)
+        else:
+            store_match(session, row.id, row.version, self.live.match_key, match)
 
     @staticmethod
     def _lost_race(session: Session, obstacle_id: str, version: int | None) -> Exception:

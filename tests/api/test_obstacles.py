@@ -1388,6 +1388,56 @@ def test_a_new_obstacle_is_one_statement_on_postgresql(
     assert stored[(oid, 1)].edges.tolist() == live.cached_match(oid, 1).edges.tolist()
 
 
+def test_a_change_and_a_deletion_are_two_statements_on_postgresql(
+    client: TestClient, database_url: str, keys: dict[str, dict[str, str]], on_route: list[float]
+) -> None:
+    """On PostgreSQL a change (and a deletion) is the ``UPDATE`` with the revision's increment
+    in it and one statement for its history row and stored match (``recorded``): in its
+    transaction two statements where there were five (four). The history, the stored match
+    (the new version's only; a deleted obstacle's none) and the revision are as on SQLite."""
+    from sqlalchemy import event
+
+    from api.obstacles.stored_matches import read_matches
+
+    staff = keys["staff"]
+    engine = app_state(client).db_engine
+    live = app_state(client).live_obstacles
+    service = client.app.state.obstacles  # type: ignore[attr-defined]
+    oid = client.post("/obstacles", json=obstacle_body(on_route), headers=staff).json()["id"]
+    revision = service.revision()
+    written: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith("SELECT"):
+            written.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        changed = client.patch(
+            f"/obstacles/{oid}", json={"version": 1, "reason": "neu"}, headers=staff
+        )
+        patched = list(written)
+        written.clear()
+        deleted = client.delete(f"/obstacles/{oid}", headers=staff)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert changed.status_code == 200, changed.text
+    assert deleted.status_code == 200, deleted.text
+    if engine.dialect.name == "postgresql":
+        assert len(patched) == 2, patched
+        assert len(written) == 2, written
+    assert service.revision() == revision + 2
+    history = client.get(f"/obstacles/{oid}/history", headers=staff).json()["history"]
+    assert [(h["version"], h["action"]) for h in history] == [
+        (1, "create"), (2, "update"), (3, "delete")
+    ]  # fmt: skip
+    assert history[1]["snapshot"]["reason"] == "neu"
+    assert history[2]["snapshot"]["deleted_at"] is not None
+    with engine.connect() as connection:
+        stored = read_matches(connection, live.match_key, [(oid, 1), (oid, 2)])
+    assert stored == {}  # the deleted obstacle's matches went with it
+
+
 def test_a_new_obstacle_whose_match_cannot_be_stored_stores_nothing(
     client: TestClient,
     database_url: str,
