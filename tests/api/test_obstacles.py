@@ -9,13 +9,14 @@ waiting for it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import json
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -1340,17 +1341,11 @@ def test_a_reload_reads_the_geometry_of_new_versions_only(
     assert published[0]["geometry"]["coordinates"] == elsewhere
 
 
-def test_a_new_obstacle_is_one_statement_on_postgresql(
-    client: TestClient, database_url: str, keys: dict[str, dict[str, str]], on_route: list[float]
-) -> None:
-    """On PostgreSQL a new obstacle, its history row and its stored match are written in one
-    statement (the revision's increment first; ``api/obstacles/one_statement.py``): with the
-    database on another host, one round trip where the session's transaction took six. On
-    SQLite, the session's transaction. Either way the same obstacle, history and match."""
+@contextlib.contextmanager
+def written_statements(engine: Any) -> Iterator[list[str]]:
+    """The statements other than ``SELECT`` that ``engine`` sends meanwhile (a list, filled)."""
     from sqlalchemy import event
 
-    engine = app_state(client).db_engine
-    revision = client.app.state.obstacles.revision()  # type: ignore[attr-defined]
     written: list[str] = []
 
     def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -1359,9 +1354,22 @@ def test_a_new_obstacle_is_one_statement_on_postgresql(
 
     event.listen(engine, "before_cursor_execute", seen)
     try:
-        made = client.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"])
+        yield written
     finally:
         event.remove(engine, "before_cursor_execute", seen)
+
+
+def test_a_new_obstacle_is_one_statement_on_postgresql(
+    client: TestClient, database_url: str, keys: dict[str, dict[str, str]], on_route: list[float]
+) -> None:
+    """On PostgreSQL a new obstacle, its history row and its stored match are written in one
+    statement (the revision's increment first; ``api/obstacles/one_statement.py``): with the
+    database on another host, one round trip where the session's transaction took six. On
+    SQLite, the session's transaction. Either way the same obstacle, history and match."""
+    engine = app_state(client).db_engine
+    revision = client.app.state.obstacles.revision()  # type: ignore[attr-defined]
+    with written_statements(engine) as written:
+        made = client.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"])
     assert made.status_code == 201, made.text
     oid = made.json()["id"]
     if engine.dialect.name == "postgresql":
@@ -1395,8 +1403,6 @@ def test_a_change_and_a_deletion_are_two_statements_on_postgresql(
     in it and one statement for its history row and stored match (``recorded``): in its
     transaction two statements where there were five (four). The history, the stored match
     (the new version's only; a deleted obstacle's none) and the revision are as on SQLite."""
-    from sqlalchemy import event
-
     from api.obstacles.stored_matches import read_matches
 
     staff = keys["staff"]
@@ -1405,22 +1411,12 @@ def test_a_change_and_a_deletion_are_two_statements_on_postgresql(
     service = client.app.state.obstacles  # type: ignore[attr-defined]
     oid = client.post("/obstacles", json=obstacle_body(on_route), headers=staff).json()["id"]
     revision = service.revision()
-    written: list[str] = []
-
-    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if not statement.lstrip().upper().startswith("SELECT"):
-            written.append(statement)
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with written_statements(engine) as patched:
         changed = client.patch(
             f"/obstacles/{oid}", json={"version": 1, "reason": "neu"}, headers=staff
         )
-        patched = list(written)
-        written.clear()
+    with written_statements(engine) as written:
         deleted = client.delete(f"/obstacles/{oid}", headers=staff)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     assert changed.status_code == 200, changed.text
     assert deleted.status_code == 200, deleted.text
     if engine.dialect.name == "postgresql":
