@@ -137,7 +137,7 @@ def _ping_if_idle(engine: Engine) -> None:
 
 def autocommit_connection(engine: Engine) -> Connection:
     """A connection for statements that need no transaction of their own: reads of a few
-    statements, and a write made in one statement (:mod:`api.obstacles.one_statement`). On
+    statements, and a write made in one statement (:mod:`api.obstacles.few_statements`). On
     PostgreSQL in autocommit: each statement its own snapshot, as under READ COMMITTED each
     statement of a transaction has, and its own transaction (no ``BEGIN``, ``COMMIT`` or
     ``ROLLBACK``: the live obstacles' revision poll is one round trip instead of three); on

@@ -42,18 +42,18 @@ from api.obstacles.errors import (
     VersionConflictError,
     VersionRequiredError,
 )
+from api.obstacles.few_statements import (
+    in_few_statements,
+    insert_obstacle,
+    recorded,
+    revised,
+)
 from api.obstacles.geometry import (
     AnyGeoJson,
     GeometryError,
     geometry_json,
     parse_geometry,
     to_shapely,
-)
-from api.obstacles.one_statement import (
-    insert_obstacle,
-    one_statement_writes,
-    recorded,
-    revised,
 )
 from api.obstacles.schemas import (
     ID_MAX_LENGTH,
@@ -170,8 +170,8 @@ class ObstacleService:
 
     def __init__(self, sessions: sessionmaker[Session], live: Overlay, clock: Clock) -> None:
         self.sessions, self.live, self.clock = sessions, live, clock
-        #: whether writes are made in fewer statements (:mod:`api.obstacles.one_statement`)
-        self._one_statement = one_statement_writes(sessions.kw.get("bind"))
+        #: whether writes are made in fewer statements (:mod:`api.obstacles.few_statements`)
+        self._few_statements = in_few_statements(sessions.kw.get("bind"))
 
     def match_json(self, match: ObstacleMatch) -> dict[str, Any]:
         """What a geometry matched, as the ``match`` of a write's answer."""
@@ -283,7 +283,7 @@ class ObstacleService:
         )
         _check_window(row.valid_from, row.valid_until)
         engine = self.sessions.kw.get("bind")
-        if also is None and one_statement_writes(engine):
+        if also is None and in_few_statements(engine):
             row.revision = insert_obstacle(
                 engine, _columns(row), _history_columns(row, action, author, now),
                 match_columns(self.live.match_key, match),
@@ -376,9 +376,9 @@ class ObstacleService:
         """``statement`` (an ``UPDATE`` of one obstacle) made with the write's new revision,
         in ``session``'s transaction: the row it changed, or None when none was. On PostgreSQL
         the counter's increment is a part of the statement
-        (:func:`~api.obstacles.one_statement.revised`: a round trip less), elsewhere a
+        (:func:`~api.obstacles.few_statements.revised`: a round trip less), elsewhere a
         statement before it; either way it comes first (:mod:`api.db.revision`)."""
-        if self._one_statement:
+        if self._few_statements:
             statement = revised(statement)
         else:
             statement = statement.values(revision=bump_revision(session))
@@ -397,8 +397,8 @@ class ObstacleService:
     ) -> None:
         """In ``session``'s transaction: the history row of ``row``'s change and its stored
         match in place of the earlier versions' (None: a deleted obstacle's removed). On
-        PostgreSQL one statement (:func:`~api.obstacles.one_statement.recorded`)."""
-        if self._one_statement:
+        PostgreSQL one statement (:func:`~api.obstacles.few_statements.recorded`)."""
+        if self._few_statements:
             stored = None if match is None else match_columns(self.live.match_key, match)
             history = _history_columns(row, action, author, at)
             session.execute(recorded(row.id, row.version, history, stored))

@@ -1363,7 +1363,7 @@ def test_a_new_obstacle_is_one_statement_on_postgresql(
     client: TestClient, database_url: str, keys: dict[str, dict[str, str]], on_route: list[float]
 ) -> None:
     """On PostgreSQL a new obstacle, its history row and its stored match are written in one
-    statement (the revision's increment first; ``api/obstacles/one_statement.py``): with the
+    statement (the revision's increment first; ``api/obstacles/few_statements.py``): with the
     database on another host, one round trip where the session's transaction took six. On
     SQLite, the session's transaction. Either way the same obstacle, history and match."""
     engine = app_state(client).db_engine

@@ -46,16 +46,17 @@ from api.db.models import Obstacle, ObstacleHistory, ObstacleMatchRow
 from api.db.revision import bumped_revision
 from api.db.session import autocommit_connection
 
-__all__ = ["insert_obstacle", "one_statement_writes", "recorded", "revised"]
+__all__ = ["in_few_statements", "insert_obstacle", "recorded", "revised"]
 
 _OBSTACLES: Table = Obstacle.__table__  # type: ignore[assignment]
 _HISTORY: Table = ObstacleHistory.__table__  # type: ignore[assignment]
 _MATCHES: Table = ObstacleMatchRow.__table__  # type: ignore[assignment]
 
 
-def one_statement_writes(engine: Any) -> TypeGuard[Engine]:
-    """Whether a new obstacle is written in one statement on ``engine`` (a session maker's
-    ``bind``: PostgreSQL; not SQLite, nor a test's sessions without an engine of their own)."""
+def in_few_statements(engine: Any) -> TypeGuard[Engine]:
+    """Whether the staff's writes on ``engine`` (a session maker's ``bind``) are made in the
+    statements of this module: on PostgreSQL; not on SQLite, nor for a test's sessions without
+    an engine of their own."""
     return isinstance(engine, Engine) and engine.dialect.name == "postgresql"
 
 
