@@ -1403,20 +1403,30 @@ def test_a_change_and_a_deletion_are_two_statements_on_postgresql(
     in it and one statement for its history row and stored match (``recorded``): in its
     transaction two statements where there were five (four). The history, the stored match
     (the new version's only; a deleted obstacle's none) and the revision are as on SQLite."""
-    from api.obstacles.stored_matches import read_matches
+    from sqlalchemy import text
 
     staff = keys["staff"]
     engine = app_state(client).db_engine
-    live = app_state(client).live_obstacles
     service = client.app.state.obstacles  # type: ignore[attr-defined]
     oid = client.post("/obstacles", json=obstacle_body(on_route), headers=staff).json()["id"]
     revision = service.revision()
+
+    def stored() -> list[tuple[str, int]]:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT obstacle_id, version FROM obstacle_matches WHERE obstacle_id = :o"),
+                {"o": oid},
+            )
+            return [tuple(row) for row in rows]
+
     with written_statements(engine) as patched:
         changed = client.patch(
             f"/obstacles/{oid}", json={"version": 1, "reason": "neu"}, headers=staff
         )
+    assert stored() == [(oid, 2)]  # the new version's match only
     with written_statements(engine) as written:
         deleted = client.delete(f"/obstacles/{oid}", headers=staff)
+    assert stored() == []  # the deleted obstacle's matches went with it
     assert changed.status_code == 200, changed.text
     assert deleted.status_code == 200, deleted.text
     if engine.dialect.name == "postgresql":
@@ -1429,9 +1439,6 @@ def test_a_change_and_a_deletion_are_two_statements_on_postgresql(
     ]  # fmt: skip
     assert history[1]["snapshot"]["reason"] == "neu"
     assert history[2]["snapshot"]["deleted_at"] is not None
-    with engine.connect() as connection:
-        stored = read_matches(connection, live.match_key, [(oid, 1), (oid, 2)])
-    assert stored == {}  # the deleted obstacle's matches went with it
 
 
 def test_a_new_obstacle_whose_match_cannot_be_stored_stores_nothing(
