@@ -264,7 +264,9 @@ class ObstacleService:
         action: str,
         also: Callable[[Session, Obstacle, datetime], None] | None = None,
     ) -> Written:
-        """Insert an obstacle with its audit row; ``also`` runs in the same transaction."""
+        """Insert an obstacle with its audit row and stored match; ``also`` runs in the same
+        transaction. On PostgreSQL without ``also``: one statement
+        (:func:`~api.obstacles.few_statements.insert_obstacle`)."""
         match = self._match(data.geometry, data.effect)
         now = self.clock()
         row = Obstacle(
@@ -288,17 +290,15 @@ class ObstacleService:
                 engine, _columns(row), _history_columns(row, action, author, now),
                 match_columns(self.live.match_key, match),
             )  # fmt: skip
-            written = Written(row, match)
-            self._after_write([written])
-            return written
-        with self.sessions.begin() as session:
-            row.revision = bump_revision(session)
-            session.add(row)
-            session.flush()
-            session.add(_history(row, action, author, now))
-            store_match(session, row.id, row.version, self.live.match_key, match, new=True)
-            if also is not None:
-                also(session, row, now)
+        else:
+            with self.sessions.begin() as session:
+                row.revision = bump_revision(session)
+                session.add(row)
+                session.flush()
+                session.add(_history(row, action, author, now))
+                store_match(session, row.id, row.version, self.live.match_key, match, new=True)
+                if also is not None:
+                    also(session, row, now)
         written = Written(row, match)
         self._after_write([written])
         return written
