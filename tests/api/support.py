@@ -8,10 +8,12 @@ The fixtures built on these (``database_url``, ``keys``, ``start_app``, ``baseli
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import threading
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -135,6 +137,29 @@ def obstacle_body(point: list[float], **fields: Any) -> dict[str, Any]:
         "reason": "Baustelle: Gehweg gesperrt",
     }
     return body | fields
+
+
+@contextlib.contextmanager
+def sent_statements(target: Any) -> Iterator[list[str]]:
+    """The SQL statements that ``target`` (an engine, or the ``Engine`` class for every engine)
+    sends meanwhile, in order: a list, filled as they are sent."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(target, "before_cursor_execute", seen)
+    try:
+        yield sent
+    finally:
+        event.remove(target, "before_cursor_execute", seen)
+
+
+def is_write(statement: str) -> bool:
+    """Whether a sent statement is other than a ``SELECT``."""
+    return not statement.lstrip().upper().startswith("SELECT")
 
 
 def skip_without_postgres(postgres_admin: Any) -> None:

@@ -9,14 +9,13 @@ waiting for it.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import json
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,11 +45,13 @@ from tests.api.support import (
     HeldRevision,
     assert_error,
     ids,
+    is_write,
     make_keys,
     obstacle_body,
     passes_near,
     point_on,
     route,
+    sent_statements,
 )
 
 pytestmark = pytest.mark.realdata
@@ -1341,24 +1342,6 @@ def test_a_reload_reads_the_geometry_of_new_versions_only(
     assert published[0]["geometry"]["coordinates"] == elsewhere
 
 
-@contextlib.contextmanager
-def written_statements(engine: Any) -> Iterator[list[str]]:
-    """The statements other than ``SELECT`` that ``engine`` sends meanwhile (a list, filled)."""
-    from sqlalchemy import event
-
-    written: list[str] = []
-
-    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if not statement.lstrip().upper().startswith("SELECT"):
-            written.append(statement)
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        yield written
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-
-
 def test_a_new_obstacle_is_one_statement_on_postgresql(
     client: TestClient, database_url: str, keys: dict[str, dict[str, str]], on_route: list[float]
 ) -> None:
@@ -1368,8 +1351,9 @@ def test_a_new_obstacle_is_one_statement_on_postgresql(
     SQLite, the session's transaction. Either way the same obstacle, history and match."""
     engine = app_state(client).db_engine
     revision = client.app.state.obstacles.revision()  # type: ignore[attr-defined]
-    with written_statements(engine) as written:
+    with sent_statements(engine) as sent:
         made = client.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"])
+    written = [text for text in sent if is_write(text)]
     assert made.status_code == 201, made.text
     oid = made.json()["id"]
     if engine.dialect.name == "postgresql":
@@ -1419,13 +1403,15 @@ def test_a_change_and_a_deletion_are_two_statements_on_postgresql(
             )
             return [tuple(row) for row in rows]
 
-    with written_statements(engine) as patched:
+    with sent_statements(engine) as sent:
         changed = client.patch(
             f"/obstacles/{oid}", json={"version": 1, "reason": "neu"}, headers=staff
         )
+    patched = [text for text in sent if is_write(text)]
     assert stored() == [(oid, 2)]  # the new version's match only
-    with written_statements(engine) as written:
+    with sent_statements(engine) as sent:
         deleted = client.delete(f"/obstacles/{oid}", headers=staff)
+    written = [text for text in sent if is_write(text)]
     assert stored() == []  # the deleted obstacle's matches went with it
     assert changed.status_code == 200, changed.text
     assert deleted.status_code == 200, deleted.text
@@ -1487,22 +1473,13 @@ def test_a_write_costs_another_worker_two_reads(
     statement, the rows written since with their geometries and stored matches (it had read
     rows, stored matches and geometries one after the other: with the database on another
     host, each a round trip); it applies the stored match, matching nothing itself."""
-    from sqlalchemy import event
-
     writer = start_app(database_url)
     reader = start_app(database_url, obstacle_poll_s=60.0)
-    statements: list[str] = []
-    engine = app_state(reader).db_engine
-    listen = ("before_cursor_execute", lambda *a: statements.append(a[2]))
-    event.listen(engine, *listen)
-    try:
-        route(reader)
-        statements.clear()
+    route(reader)
+    with sent_statements(app_state(reader).db_engine) as statements:
         made = writer.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"])
         oid = made.json()["id"]
         assert ids(route(reader)["obstacles"]["avoided"]) == [oid]
-    finally:
-        event.remove(engine, *listen)
     assert len(statements) == 2, statements
     assert "obstacle_matches" in statements[1]
     assert "geometry" in statements[1]
@@ -1611,7 +1588,6 @@ def test_an_import_reads_the_stored_obstacles_in_one_list(
     version check): 10,000 points made 10,000 lookups, beside which `/health` waited up to
     0.3-0.6 s with routes running (now under 60 ms). The answer is as before:
     an id stored is updated (deleted ones too, as versions say), the others are created."""
-    from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
     from api.db import chunks
@@ -1628,21 +1604,13 @@ def test_an_import_reads_the_stored_obstacles_in_one_list(
     )  # fmt: skip
     assert first.json() == {"created": 12, "updated": 0, "total": 12, "errors": []}
     writer.delete("/obstacles/look-0", headers=keys["staff"])
-    lookups: list[str] = []
-
-    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        text = " ".join(statement.split())
-        if text.startswith("SELECT") and "FROM obstacles " in text + " ":
-            lookups.append(text)
-
-    event.listen(Engine, "before_cursor_execute", seen)
-    try:
+    with sent_statements(Engine) as sent:
         again = writer.post(
             "/obstacles/import?mode=overwrite",
             json={"type": "FeatureCollection", "features": features}, headers=keys["admin"],
         )  # fmt: skip
-    finally:
-        event.remove(Engine, "before_cursor_execute", seen)
+    flat = [" ".join(statement.split()) for statement in sent]
+    lookups = [t for t in flat if t.startswith("SELECT") and "FROM obstacles " in t + " "]
     assert again.json() == {"created": 8, "updated": 12, "total": 20, "errors": []}
     assert len(lookups) == 3, lookups  # 20 ids in lists of 7
     assert all(" IN " in text for text in lookups), lookups

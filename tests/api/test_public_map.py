@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from api.obstacles.public_map import ActiveMap, etag_matches, public_feature
 from tests.api.support import (
     FakeClock,
     obstacle_body,
+    sent_statements,
 )
 
 
@@ -158,16 +158,9 @@ def test_reading_the_kept_map_neither_reads_the_database_nor_encodes(
     first = client.get("/obstacles/active")
     assert len(first.json()["features"]) == 200
     map_, engine = active_map(client), client.app.state.db_engine  # type: ignore[attr-defined]
-    encodings, statements = map_.encodings, []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    encodings = map_.encodings
+    with sent_statements(engine) as statements:
         for _ in range(20):
             assert client.get("/obstacles/active").content == first.content
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert statements == []
     assert map_.encodings == encodings
