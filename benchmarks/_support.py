@@ -101,15 +101,21 @@ def served_answer() -> Any:
 def staff_database(folder: Path, name: str, role: str = "staff") -> tuple[str, dict[str, str]]:
     """A fresh SQLite database in ``folder``, migrated, holding one key named ``name`` (of
     ``role``: staff, or admin for imports): its URL and the headers that send the key."""
+    url = f"sqlite:///{folder / 'stufenlos.db'}"
+    return url, staff_key(url, name, role)
+
+
+def staff_key(url: str, name: str, role: str = "staff") -> dict[str, str]:
+    """The database at ``url`` migrated, and a new key named ``name`` (of ``role``) in it: the
+    headers that send the key."""
     from api.auth import create_key
     from api.db.session import make_engine, make_sessionmaker, upgrade
 
-    url = f"sqlite:///{folder / 'stufenlos.db'}"
     engine = make_engine(url)
     upgrade(engine)
     _, key = create_key(make_sessionmaker(engine), name, role)
     engine.dispose()
-    return url, {"Authorization": f"Bearer {key}"}
+    return {"Authorization": f"Bearer {key}"}
 
 
 def print_figures(out: dict[str, Any], json_out: str | None, width: int = 24) -> None:

@@ -22,10 +22,11 @@ worker's write costs a reload two round trips to the database, the revision and 
 cannot race) and merges them into the rows it read before (:func:`read_active`'s ``known``).
 Each write stores the counter's new value in the rows it writes, and writers take their values
 in the order they commit (:func:`api.db.revision.bump_revision`), so a reader that reads the
-counter as ``R'`` finds every row written up to ``R'``. With 10,000 obstacles active, reading them all cost every worker 55 ms
-at every write; the rows of one write cost it under a millisecond. The rows are put in their
-order here, not by the database (:func:`in_order`): the merged rows are ordered as a read of
-all of them is, whatever collation the database sorts ids by.
+counter as ``R'`` finds every row written up to ``R'``. With 10,000 obstacles active, reading
+them all cost every worker 55 ms at every write; the rows of one write cost it under a
+millisecond. The rows are put in their order here, not by the database (:func:`in_order`): the
+merged rows are ordered as a read of all of them is, whatever collation the database sorts ids
+by.
 """
 
 from __future__ import annotations

@@ -48,14 +48,13 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
-from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
@@ -597,7 +596,7 @@ class LiveObstacles:
         the geometries and stored matches of the versions this worker has not applied
         (:mod:`api.obstacles.active_read`), read on one connection; else None. Unless
         ``force``, the rows read before are kept and only those written since are read."""
-        with self._reading() as reader:  # the revision again, with the rows it counts
+        with reading(self.sessions) as reader:  # the revision again, with the rows it counts
             revision = read_revision(reader)
             due = self._boundary_passed(state, now)
             if not (force or due or revision != state.revision):
@@ -659,13 +658,8 @@ class LiveObstacles:
 
     def _revision_now(self) -> int:
         """The database's revision counter (the poll runs every ``poll_s`` before a route)."""
-        with self._reading() as reader:
+        with reading(self.sessions) as reader:
             return read_revision(reader)
-
-    def _reading(self) -> AbstractContextManager[Connection | Session]:
-        """What the overlay's reads run on (:func:`~api.db.session.reading`: on PostgreSQL
-        without a transaction)."""
-        return reading(self.sessions)
 
     def _reload(self, read: ActiveRead, now: datetime) -> None:
         """Apply the obstacles of ``read`` active at ``now``: each version's match as this
