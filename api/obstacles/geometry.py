@@ -105,7 +105,7 @@ def positions(geometry: AnyGeoJson) -> list[tuple[str, Any]]:
 
 
 def _check(geometry: AnyGeoJson) -> AnyGeoJson:
-    """Finite, in-range WGS84 positions; not too many; a valid polygon."""
+    """Finite, in-range WGS84 positions; not too many; a valid polygon; a line with a length."""
     if isinstance(geometry, Polygon) and not geometry.coordinates:
         raise ValueError("a Polygon needs at least one ring")
     every = positions(geometry)
@@ -123,7 +123,16 @@ def _check(geometry: AnyGeoJson) -> AnyGeoJson:
         polygon = to_shapely(geometry)
         if not polygon.is_valid:
             raise ValueError(f"the Polygon is not valid: {shapely.is_valid_reason(polygon)}")
+    elif isinstance(geometry, LineString) and len(set(map(_plane, geometry.coordinates))) < 2:
+        # shapely calls it invalid ("Too few points"), and matching refused it as matching
+        # nothing: a line needs a length, a point is sent as a Point
+        raise ValueError("the LineString's positions are all one point: send a Point instead")
     return geometry
+
+
+def _plane(position: Any) -> tuple[float, float]:
+    """A position's longitude and latitude (an altitude is not part of the map)."""
+    return float(position[0]), float(position[1])
 
 
 #: A geometry in a request: validated by the one rule above.

@@ -849,8 +849,9 @@ def test_an_obstacle_that_changes_no_path_is_refused(
 def test_one_geometry_rule_everywhere(
     client: TestClient, keys: dict[str, dict[str, str]], on_route: list[float]
 ) -> None:
-    """Point, LineString, Polygon only; a self-intersecting polygon is refused, not repaired;
-    the same rule for obstacles, patches, reports and each imported feature."""
+    """Point, LineString, Polygon only; a self-intersecting polygon is refused, not repaired, and
+    a line whose positions are one point (once refused by matching as matching nothing); the
+    same rule for obstacles, patches, reports and each imported feature."""
     staff, admin = keys["staff"], keys["admin"]
     lon, lat = on_route
     d = 0.0003
@@ -859,8 +860,13 @@ def test_one_geometry_rule_everywhere(
     multi = {"type": "MultiPolygon", "coordinates": [square["coordinates"]]}
     points = {"type": "MultiPoint", "coordinates": [on_route]}
     nan = {"type": "Point", "coordinates": [lon, float("nan")]}
-    expected = {"bowtie": "Self-intersection", "multi": "MultiPolygon", "points": "MultiPoint"}
-    for name, geometry in (("bowtie", bowtie), ("multi", multi), ("points", points)):
+    dot = {"type": "LineString", "coordinates": [on_route, on_route, [lon, lat, 250.0]]}
+    expected = {
+        "bowtie": "Self-intersection", "multi": "MultiPolygon", "points": "MultiPoint",
+        "dot": "all one point",
+    }  # fmt: skip
+    shapes = (("bowtie", bowtie), ("multi", multi), ("points", points), ("dot", dot))
+    for name, geometry in shapes:
         body = obstacle_body(on_route, geometry=geometry)
         message = assert_error(client.post("/obstacles", json=body, headers=staff), 422, "invalid_request")["message"]  # fmt: skip
         assert expected[name] in message, message
@@ -879,8 +885,9 @@ def test_one_geometry_rule_everywhere(
     assert created.status_code == 201, created.text
     assert created.json()["geometry"] == square
     oid = created.json()["id"]
-    patch = client.patch(f"/obstacles/{oid}", json={"version": 1, "geometry": bowtie}, headers=staff)  # fmt: skip
-    assert_error(patch, 422, "invalid_request")
+    for geometry in (bowtie, dot):
+        patch = client.patch(f"/obstacles/{oid}", json={"version": 1, "geometry": geometry}, headers=staff)  # fmt: skip
+        assert_error(patch, 422, "invalid_request")
 
     features = [
         {
@@ -888,7 +895,7 @@ def test_one_geometry_rule_everywhere(
             "geometry": g,
             "properties": {"effect": {"closed": True}, "reason": "x"},
         }
-        for g in (square, bowtie, multi)
+        for g in (square, bowtie, multi, dot)
     ]
     failed = assert_error(
         client.post("/obstacles/import", json={"type": "FeatureCollection", "features": features}, headers=admin),
@@ -897,6 +904,7 @@ def test_one_geometry_rule_everywhere(
     assert [(e["index"], e["code"]) for e in failed["details"]["errors"]] == [
         (1, "invalid_geometry"),
         (2, "invalid_geometry"),
+        (3, "invalid_geometry"),
     ]
 
 
