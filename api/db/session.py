@@ -165,16 +165,14 @@ def reading(sessions: sessionmaker[Session]) -> Iterator[Connection | Session]:
 
 @contextmanager
 def reading_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    """A session of ``sessions`` for reads only, on a :func:`autocommit_connection` (on PostgreSQL
-    a ``SELECT`` is one round trip, not three); on the sessions' own terms when they have no
-    engine of their own (a test's)."""
-    bind = sessions.kw.get("bind")
-    if not isinstance(bind, Engine):
-        with sessions() as session:
+    """A session of ``sessions`` for reads only, on :func:`reading`'s connection (on PostgreSQL
+    a ``SELECT`` is one round trip, not three), or :func:`reading`'s own session."""
+    with reading(sessions) as bind:
+        if isinstance(bind, Session):
+            yield bind
+            return
+        with sessions(bind=bind) as session:
             yield session
-        return
-    with autocommit_connection(bind) as connection, sessions(bind=connection) as session:
-        yield session
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

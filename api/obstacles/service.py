@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import shapely
 from pydantic import ValidationError
-from sqlalchemy import Update, or_, select, update
+from sqlalchemy import Engine, Update, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.db.chunks import id_chunks
@@ -170,8 +170,10 @@ class ObstacleService:
 
     def __init__(self, sessions: sessionmaker[Session], live: Overlay, clock: Clock) -> None:
         self.sessions, self.live, self.clock = sessions, live, clock
-        #: whether writes are made in fewer statements (:mod:`api.obstacles.few_statements`)
-        self._few_statements = in_few_statements(sessions.kw.get("bind"))
+        bind = sessions.kw.get("bind")
+        #: the engine the writes are made on in fewer statements
+        #: (:mod:`api.obstacles.few_statements`), None where they are not
+        self._few_engine: Engine | None = bind if in_few_statements(bind) else None
 
     def match_json(self, match: ObstacleMatch) -> dict[str, Any]:
         """What a geometry matched, as the ``match`` of a write's answer."""
@@ -284,10 +286,9 @@ class ObstacleService:
             deleted_at=None,
         )
         _check_window(row.valid_from, row.valid_until)
-        engine = self.sessions.kw.get("bind")
-        if also is None and in_few_statements(engine):
+        if also is None and self._few_engine is not None:
             row.revision = insert_obstacle(
-                engine, _columns(row), _history_columns(row, action, author, now),
+                self._few_engine, _columns(row), _history_columns(row, action, author, now),
                 match_columns(self.live.match_key, match),
             )  # fmt: skip
         else:
@@ -378,7 +379,7 @@ class ObstacleService:
         the counter's increment is a part of the statement
         (:func:`~api.obstacles.few_statements.revised`: a round trip less), elsewhere a
         statement before it; either way it comes first (:mod:`api.db.revision`)."""
-        if self._few_statements:
+        if self._few_engine is not None:
             statement = revised(statement)
         else:
             statement = statement.values(revision=bump_revision(session))
@@ -398,7 +399,7 @@ class ObstacleService:
         """In ``session``'s transaction: the history row of ``row``'s change and its stored
         match in place of the earlier versions' (None: a deleted obstacle's removed). On
         PostgreSQL one statement (:func:`~api.obstacles.few_statements.recorded`)."""
-        if self._few_statements:
+        if self._few_engine is not None:
             stored = None if match is None else match_columns(self.live.match_key, match)
             history = _history_columns(row, action, author, at)
             session.execute(recorded(row.id, row.version, history, stored))
