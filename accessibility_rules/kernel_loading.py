@@ -1,7 +1,7 @@
 """How the numba kernels are loaded: built ahead of time, or compiled by numba's JIT.
 
 Every kernel is written once, as a Python function decorated with :func:`kernel` in
-:mod:`routing._kernels`, :mod:`accessibility_rules._kernels` or
+:mod:`routing._kernels`' modules, :mod:`accessibility_rules._kernels` or
 :mod:`accessibility_rules._sun_kernels` (:data:`KERNEL_MODULES`). What the decorator returns
 depends on the mode (``STUFENLOS_KERNELS``, read when the kernels' modules are imported):
 
@@ -55,7 +55,22 @@ MODES = ("auto", "jit", "compiled", "checked")
 MODULE_NAME = "stufenlos_kernels"
 #: The modules whose kernels are built.
 KERNEL_MODULES = (
-    "routing._kernels",
+    *(
+        f"routing._kernels.{m}"
+        for m in (
+            "search",
+            "snap",
+            "near_walk",
+            "polyline",
+            "pieces",
+            "verdict",
+            "rests",
+            "steps",
+            "facts",
+            "rounding",
+            "sums",
+        )
+    ),
     "accessibility_rules._kernels",
     "accessibility_rules._sun_kernels",
 )
@@ -231,7 +246,8 @@ _twins: dict[str, dict[str, Any]] = {}
 def _jit_twin(module_name: str) -> dict[str, Any]:
     """The JIT's kernels of ``module_name`` in a namespace of their own: a copy of the module's
     globals whose kernels are numba's (they call one another through it), the module itself
-    left as it is. What answers a call the build cannot take."""
+    left as it is. What answers a call the build cannot take. A kernel it imported from another
+    kernels' module is that module's twin's (numba calls numba's functions, not the build's)."""
     with _lock:
         twin = _twins.get(module_name)
         if twin is None:
@@ -240,6 +256,11 @@ def _jit_twin(module_name: str) -> dict[str, Any]:
                 clone = FunctionType(fn.__code__, twin, fn.__name__, fn.__defaults__)
                 clone.__qualname__, clone.__module__ = fn.__qualname__, fn.__module__
                 twin[name] = _jit(clone)
+            for other, functions in PY_FUNCS.items():
+                home = sys.modules[other]
+                for name in functions.keys() & twin.keys():
+                    if other != module_name and twin[name] is getattr(home, name, None):
+                        twin[name] = _jit_twin(other)[name]
             _twins[module_name] = twin
         return twin
 

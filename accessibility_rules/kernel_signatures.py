@@ -33,7 +33,7 @@ from accessibility_rules.pollen import TREE_TAXA
 #: A type code (see the module docstring).
 Code = str | tuple[Any, ...] | None
 
-# :data:`routing._kernels.Graph`, ``Workspace``, ``Ends``, ``Bound``; the rest search's tuples.
+# :data:`routing._kernels.search.Graph`, ``Workspace``, ``Ends``, ``Bound``; the rest search's tuples.
 GRAPH = ("i8[:]", "i4[:]", "f8[:]")
 WORKSPACE = ("f8[:]", "i8[:]", "i8[:]", "i8[:]", "i8[:]", "f8[:]", "i8[:]", "f8[:]")
 ENDS = ("i8[:]", "f8[:]")
@@ -55,76 +55,76 @@ _i1, _f4 = "i1[:]", "f4[:]"
 #: ``"module.kernel"`` → (its result, its arguments).
 # fmt: off
 SIGNATURES: dict[str, tuple[Code, tuple[Code, ...]]] = {
-    _R + "search": (("f8", "i8", "i8"), (GRAPH, WORKSPACE, "i8", ENDS, ENDS, BOUND, "i8", "i8")),
-    _R + "extract_path": ("i8", (_i8, _i4, "i8", _i8)),
-    _R + "point_search": (
+    _R + "search.search": (("f8", "i8", "i8"), (GRAPH, WORKSPACE, "i8", ENDS, ENDS, BOUND, "i8", "i8")),
+    _R + "search.extract_path": ("i8", (_i8, _i4, "i8", _i8)),
+    _R + "search.point_search": (
         ("i8", "f8", "f8", "f8", "i8"),
         (GRAPH, _i4, _i8, _f8, _f8, WORKSPACE, "i8", "i8", "f8", "i8", "f8", _f8, _f8, "f8", "f8",
          "f8", "f8[:,:]", "f8[:,:]", "f8", "i8", _i8),
     ),
-    _R + "usable_end": ("b1", ("i8", _u2, _u2, _i8, "b1")),
-    _R + "any_circle_within": ("b1", (_f8, _f8, _f8, _b1, "f8", "f8", "f8", "f8", "f8")),
-    _R + "ends_near_walk": (
+    _R + "snap.usable_end": ("b1", ("i8", _u2, _u2, _i8, "b1")),
+    _R + "near_walk.any_circle_within": ("b1", (_f8, _f8, _f8, _b1, "f8", "f8", "f8", "f8", "f8")),
+    _R + "near_walk.ends_near_walk": (
         "i8", (_i8, _b1, _b1, _i8, _i8, _f8, _f8, _i8, _f8, _f8, "f8", _b1),
     ),
-    _R + "any_end_within": ("b1", (_b1, _f8, _f8, _i8, _f8, _f8, "f8")),
-    _R + "walks_through_cost_more": (
+    _R + "near_walk.any_end_within": ("b1", (_b1, _f8, _f8, _i8, _f8, _f8, "f8")),
+    _R + "near_walk.walks_through_cost_more": (
         "b1", (_i8, _i4, _i4, _f8, _f8, "f8[:,:]", "f8", _i8, _i8, "f8"),
     ),
-    _R + "obstacles_met": ("i8", (_i8, _i8, _b1, "u1[:]", "u1[:]", _i8, _i8, _i8, _b1)),
-    _R + "snap_nearest": (
+    _R + "near_walk.obstacles_met": ("i8", (_i8, _i8, _b1, "u1[:]", "u1[:]", _i8, _i8, _i8, _b1)),
+    _R + "snap.snap_nearest": (
         ("i8", "f8", "f8"),
         ("f8", "f8", "f8", "f8", "f8", "i8", "i8", _i8, _i4, _f8, _f8, _f8, _f8, _i4, _f8, "f8",
          _u2, _u2, _i8, "i8"),
     ),
-    _R + "polyline_capacity": ("i8", (_i8, _i8)),
-    _R + "route_polyline_fill": ("i8", (_i8, _f8, _f8, _i8, "f8", "f8", "f8[:,:]", _i8, _i8)),
-    _R + "report_piece_flags": (
+    _R + "polyline.polyline_capacity": ("i8", (_i8, _i8)),
+    _R + "polyline.route_polyline_fill": ("i8", (_i8, _f8, _f8, _i8, "f8", "f8", "f8[:,:]", _i8, _i8)),
+    _R + "pieces.report_piece_flags": (
         None, ("f8[:,:]", _i8, "f8", "f8", "f8", "f8", _b1, _b1, _b1, "f8", _f8, _f8, _i8),
     ),
-    _R + "verdict_masks_fill": (
+    _R + "verdict.verdict_masks_fill": (
         None, (_u2, _u2, _u2, "f8[:,:]", _i8, _b1, _b1, _b1, _i8, _f8, "u1[:]"),
     ),
-    _R + "route_verdict": (
+    _R + "verdict.route_verdict": (
         "i8",
         (_i8, _u2, _u2, _u2, "f8[:,:]", _i8, _b1, _b1, _i4, _i4, _f8, "f8", "f8", _i8, _f8, _i8,
          _i8, _i8),
     ),
-    _R + "barrier_rows": (
+    _R + "pieces.barrier_rows": (
         "i8", (_i8, _f8, _f8, _i8, _i8, "f8[:,:]", _i8, "f8", "f8", "f8[:,:]")
     ),
-    _R + "reliance_pieces": (
+    _R + "verdict.reliance_pieces": (
         "f8",
         (_i8, _i8, _f8, "f8[:,:]", "i8", "i8", _i8, _i8, "i8", "i8", _b1, _i8, _i8, _f8, _b1,
          _b1, _f8),
     ),
-    _R + "segment_runs": ("i8", ("f8[:,:]", _i8, _i8, _i8, _i8, _i8, "i8[:,:]")),
-    _R + "rest_step": ("f8", ("f8", "f8", "f8", "f8", "f8", "f8")),
-    _R + "rest_search": (
+    _R + "pieces.segment_runs": ("i8", ("f8[:,:]", _i8, _i8, _i8, _i8, _i8, "i8[:,:]")),
+    _R + "rests.rest_step": ("f8", ("f8", "f8", "f8", "f8", "f8", "f8")),
+    _R + "rests.rest_search": (
         ("f8", "i8", "i8", "i8", "i8"),
         (GRAPH, SEATS, "f8", REST_ENDS, REST_WORK, BOUND, LABEL_POOL, _i8, _i8, "i8", "i8", "f8"),
     ),
-    _R + "rest_extract": (("i8", "i8"), (_i8, _i8, "i8", _i8)),
-    _R + "rest_reachable": (
+    _R + "rests.rest_extract": (("i8", "i8"), (_i8, _i8, "i8", _i8)),
+    _R + "rests.rest_reachable": (
         "i8",
         (GRAPH, SEATS, "f8", REST_ENDS, REST_WORK, _f8, _i8, "i8", _f8, _i8, "i8",
          (_f8, _f8, "f8", "f8")),
     ),
-    _R + "turn_kinds": (None, ("f8[~]", "f8[~]", _i8, _f8, _f8, "f8", _f8, _i1)),
-    _R + "leg_runs": (
+    _R + "steps.turn_kinds": (None, ("f8[~]", "f8[~]", _i8, _f8, _f8, "f8", _f8, _i1)),
+    _R + "steps.leg_runs": (
         "i8",
         ("i8[:,:]", "i8", _f8, _i8, "f8[~]", "f8[~]", "f8", "f8", "f8", _i8, _i8, _f8, _f8,
          _f8, "i8[:,:]"),
     ),
-    _R + "top_incline": ("i8", ("f8[:,:]", "i8", _i8)),
-    _R + "walk_seat_rows": (
+    _R + "pieces.top_incline": ("i8", ("f8[:,:]", "i8", _i8)),
+    _R + "rests.walk_seat_rows": (
         "i8", (_i8, "f8", "f8", _f8, _f8, _f4, _i8, _f4, "f8", _f8, _i8)
     ),
-    _R + "mark_runs": ("i8", (_b1, _b1, _i8)),
-    _R + "round_fill": ("i8", (_f8, "f8", _f8, _i8)),
-    _R + "incline_runs": ("i8", (_i8, _f8, _f4, _i1, _f8, "i8", "i8", _f8, _f8, _i8)),
-    _R + "incline_json_fill": ("i8", (_f8, _f8, _i8, "i8", "u1[:]", _i8, "u1[:]")),
-    _R + "green_light_sums": (
+    _R + "verdict.mark_runs": ("i8", (_b1, _b1, _i8)),
+    _R + "rounding.round_fill": ("i8", (_f8, "f8", _f8, _i8)),
+    _R + "facts.incline_runs": ("i8", (_i8, _f8, _f4, _i1, _f8, "i8", "i8", _f8, _f8, _i8)),
+    _R + "facts.incline_json_fill": ("i8", (_f8, _f8, _i8, "i8", "u1[:]", _i8, "u1[:]")),
+    _R + "facts.green_light_sums": (
         "i8", (_i8, _f8, "i8", _f4, _i4, _i1, "i8", "i8", "f8[:,:]", _f8, _i8, _f8),
     ),
     _A + "edge_events": (
@@ -150,11 +150,16 @@ SIGNATURES: dict[str, tuple[Code, tuple[Code, ...]]] = {
 
 #: Kernels that read attribute arrays a caller hands in (a graph's columns, whatever built it):
 #: every call is tested with :func:`fits`, and one that does not fit goes to numba's JIT.
-GUARDED = frozenset({_A + "edge_events", _A + "edge_weights", _R + "incline_runs"})
+GUARDED = frozenset({_A + "edge_events", _A + "edge_weights", _R + "facts.incline_runs"})
 
-#: Kernels without a signature besides the private ones: helpers that only other kernels call
-#: (Python calls them only in tests, where numba's JIT answers).
-HELPERS = frozenset({_R + "turn_deltas", _R + "turn_kind"})
+#: Kernels without a signature besides the private ones: helpers that only other kernels call,
+#: here those that kernels of other modules call too (Python calls them only in tests, where
+#: numba's JIT answers).
+HELPERS = frozenset({
+    _R + "polyline.turn_deltas", _R + "steps.turn_kind", _R + "search.heap_push",
+    _R + "search.heap_pop", _R + "search.lower_bound", _R + "rounding.round_fast",
+    _R + "sums.pairwise_sum",
+})  # fmt: skip
 
 _DTYPES: dict[str, np.dtype[Any]] = {
     "f8": np.dtype(np.float64), "f4": np.dtype(np.float32), "i8": np.dtype(np.int64),

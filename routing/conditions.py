@@ -11,7 +11,7 @@ genus, an untagged ``lit`` are reported as unknown metres or counts, never as "n
 Trees are counted per edge (within the build's distance, 20 m), so a tree near a junction can be
 counted on both edges it stands beside: ``trees`` is an upper bound of distinct trees.
 
-Green and light are one kernel pass over the route (:func:`routing._kernels.green_light_sums`,
+Green and light are one kernel pass over the route (:func:`routing._kernels.facts.green_light_sums`,
 both at once for the route report: :func:`green_and_light_facts`); its sums are numpy's to the
 bit, so the figures are those of the masked numpy sums it replaced.
 """
@@ -28,7 +28,7 @@ import numpy as np
 from accessibility_rules.attributes import Tri
 from accessibility_rules.conditions import Conditions
 from accessibility_rules.pollen import TREE_TAXA, seasons
-from routing import _kernels
+from routing._kernels import facts as facts_kernels
 
 __all__ = [
     "GreenFacts", "LightFacts", "ParkPassage", "PollenExposure", "PollenStretch",
@@ -259,7 +259,7 @@ def _route_sums(
     light: bool,
 ) -> tuple[list[float], list[int], list[float]]:
     """The route's green and/or light sums (rows ``SUM_*``), the parks met and the metres in
-    each: one pass of :func:`routing._kernels.green_light_sums`, whose sums are numpy's. The
+    each: one pass of :func:`routing._kernels.facts.green_light_sums`, whose sums are numpy's. The
     edges must index every column read (as numpy's indexing did: else IndexError)."""
     idx = np.asarray(edges, dtype=np.int64)
     if walked_m is None:
@@ -280,14 +280,14 @@ def _route_sums(
         lit = edge["lit"]
         size = min(size, len(lit))
     k = len(idx)
-    scratch = np.empty((_kernels.SUM_ROWS, k))
-    sums = np.empty(_kernels.SUM_ROWS)
+    scratch = np.empty((facts_kernels.SUM_ROWS, k))
+    sums = np.empty(facts_kernels.SUM_ROWS)
     met = np.empty(k, dtype=np.int64)
     metres = np.empty(k)
-    n = _kernels.green_light_sums(
+    n = facts_kernels.green_light_sums(
         idx, walked, size, share, park, lit, _LIT_YES, _LIT_NO, scratch, sums, met, metres
     )
-    if n == _kernels.EDGE_OUT_OF_RANGE:
+    if n == facts_kernels.EDGE_OUT_OF_RANGE:
         raise IndexError(f"a route edge is out of bounds for the {size} edges of the columns")
     return sums.tolist(), met[:n].tolist(), metres[:n].tolist()
 
@@ -296,18 +296,18 @@ def _green(
     sums: list[float], met: list[int], metres: list[float], parks: Sequence[str]
 ) -> GreenFacts:
     """:class:`GreenFacts` from the kernel's sums and parks (``parks`` names them)."""
-    known_m = sums[_kernels.SUM_GREEN_KNOWN_M]
+    known_m = sums[facts_kernels.SUM_GREEN_KNOWN_M]
     named = [
         ParkPassage(pid, parks[pid] if pid < len(parks) else f"park {pid}", length_m)
         for pid, length_m in zip(met, metres, strict=True)
     ]
-    share = sums[_kernels.SUM_GREEN_M] / known_m if known_m > 0 else None
-    return GreenFacts(share, sums[_kernels.SUM_GREEN_UNKNOWN_M], named)
+    share = sums[facts_kernels.SUM_GREEN_M] / known_m if known_m > 0 else None
+    return GreenFacts(share, sums[facts_kernels.SUM_GREEN_UNKNOWN_M], named)
 
 
 def _light(sums: list[float], conditions: Conditions) -> LightFacts:
     """:class:`LightFacts` from the kernel's sums, for the light of ``conditions``."""
-    lit_m, unlit_m = sums[_kernels.SUM_LIT_M], sums[_kernels.SUM_UNLIT_M]
+    lit_m, unlit_m = sums[facts_kernels.SUM_LIT_M], sums[facts_kernels.SUM_UNLIT_M]
     known = lit_m + unlit_m
     light: Literal["dark", "day", "unknown"] = (
         "unknown" if conditions.dark is None else "dark" if conditions.dark else "day"
@@ -316,6 +316,6 @@ def _light(sums: list[float], conditions: Conditions) -> LightFacts:
         lit_m / known if known > 0 else None,
         lit_m,
         unlit_m,
-        sums[_kernels.SUM_LIGHT_UNKNOWN_M],
+        sums[facts_kernels.SUM_LIGHT_UNKNOWN_M],
         light,
     )

@@ -40,7 +40,8 @@ from graphs.arrays import array_fields
 from graphs.features import surroundings_read
 from graphs.geodesy import flat_bearing_deg, great_circle_m
 from graphs.model import CompiledGraph
-from routing._kernels import VERDICT_COLUMNS, usable_end
+from routing._kernels.snap import usable_end
+from routing._kernels.verdict import VERDICT_COLUMNS
 from routing.array_sharing import equal_landmarks, share_equal_arrays
 from routing.edge_tables import EdgeTables, edge_tables, patch_edge_tables
 from routing.errors import (
@@ -677,7 +678,7 @@ class Router:
         crossing signals, a node's ``wheelchair=no``: ``EdgeWeights.violations_at_head``) count
         only for a start, and only when both ends hold one: a walk that ends on the edge comes
         from one end and never crosses the other; a walk that starts there may leave by the
-        clean end (:func:`routing._kernels.usable_end`, the rule the usable snapping applies in
+        clean end (:func:`routing._kernels.snap.usable_end`, the rule the usable snapping applies in
         its kernel).
         """
         return bool(
@@ -732,7 +733,7 @@ class Router:
         does not cross what the arriving edge's head holds (its kerb, its crossing, a limit
         broken there), so it must not pay for it, as a walk that starts on a node does not
         (:meth:`start_pieces`' piece from the head). What
-        :func:`routing._kernels.point_search` makes in its kernel."""
+        :func:`routing._kernels.search.point_search` makes in its kernel."""
         pieces = [PathPiece(p.edge, 0.0, p.start) for p in self.start_pieces(snap)]
         node = self.end_node(snap)
         if node >= 0:
@@ -848,7 +849,7 @@ class Router:
         max_cost: float = math.inf,
     ) -> Path | None:
         """Least-cost path between two snapped points under ``metric`` on which no stretch
-        without a seat is longer than ``limit_m`` (exact: :func:`routing._kernels.rest_search`),
+        without a seat is longer than ``limit_m`` (exact: :func:`routing._kernels.rests.rest_search`),
         or None when there is none (costing less than ``max_cost``). The walk starts rested at
         the origin. ``max_labels``: a smaller label budget than the search's own
         (:meth:`least_bad_rest_path`'s probes)."""

@@ -25,13 +25,13 @@ from accessibility_rules.attributes import InclineSource
 from accessibility_rules.conditions import Conditions
 from accessibility_rules.profile import Profile
 from graphs.model import CompiledGraph
-from routing._kernels import (
+from routing._kernels.facts import (
     EDGE_OUT_OF_RANGE,
     JSON_STRETCH_BYTES,
-    NEEDS_ROUNDING,
     incline_json_fill,
     incline_runs,
 )
+from routing._kernels.rounding import NEEDS_ROUNDING
 from routing.conditions import green_and_light_facts, pollen_exposure
 from routing.rounding import round_float, round_like_python
 from routing.route import Route
@@ -91,7 +91,7 @@ def pollen_facts(
 _INCLINE_SOURCES = {int(s): s.name.lower() for s in InclineSource if s is not InclineSource.UNKNOWN}
 #: The named source codes are the range 1–3 (anything else is reported as ``None``).
 _INCLINE_SOURCE_MIN, _INCLINE_SOURCE_MAX = min(_INCLINE_SOURCES), max(_INCLINE_SOURCES)
-#: ``rounded`` of :func:`~routing._kernels.incline_runs` when the kernel rounds the inclines.
+#: ``rounded`` of :func:`~routing._kernels.facts.incline_runs` when the kernel rounds the inclines.
 _ROUND_IN_KERNEL = np.zeros(0)
 
 
@@ -109,7 +109,7 @@ def incline_profile(graph: CompiledGraph, route: Route) -> list[dict[str, Any]]:
 
 
 class _Runs:
-    """The runs of an incline profile (:func:`~routing._kernels.incline_runs`): ``n`` of them,
+    """The runs of an incline profile (:func:`~routing._kernels.facts.incline_runs`): ``n`` of them,
     each's end (metres, not rounded), rounded incline and source code."""
 
     __slots__ = ("n", "percent", "source", "to_m")
@@ -155,7 +155,7 @@ def _incline_stretches(
 ) -> list[dict[str, Any]]:
     """:func:`incline_profile` of the route's ``edges`` walked ``walked_m`` metres each.
 
-    One kernel pass finds the runs (:func:`~routing._kernels.incline_runs`, rounding each
+    One kernel pass finds the runs (:func:`~routing._kernels.facts.incline_runs`, rounding each
     incline as :func:`round_like_python` does); in the rare route with an incline so near a
     half that only Python's ``round`` rounds it exactly, the walked edges' inclines are rounded
     by :func:`round_like_python` first and the kernel runs again on those. The stretch ends are
@@ -165,7 +165,7 @@ def _incline_stretches(
 
 
 #: Each source's JSON value (``null`` for code -1 and the codes without a name) for
-#: :func:`~routing._kernels.incline_json_fill`: the bytes and where each code's begin (code
+#: :func:`~routing._kernels.facts.incline_json_fill`: the bytes and where each code's begin (code
 #: ``c`` at ``c + 1``; one more offset ends the last).
 _SOURCE_JSON = [orjson.dumps(_INCLINE_SOURCES.get(c)) for c in range(-1, _INCLINE_SOURCE_MAX + 1)]
 _SOURCE_NAMES = np.frombuffer(b"".join(_SOURCE_JSON), dtype=np.uint8)
@@ -175,7 +175,7 @@ _STRETCH_BYTES = JSON_STRETCH_BYTES + max(len(x) for x in _SOURCE_JSON)
 
 def incline_profile_json(graph: CompiledGraph, route: Route) -> bytes:
     """:func:`incline_profile` as the JSON text orjson writes for it, byte for byte, written by
-    one kernel pass (:func:`~routing._kernels.incline_json_fill`) instead of a dictionary
+    one kernel pass (:func:`~routing._kernels.facts.incline_json_fill`) instead of a dictionary
     per stretch: the route answer's largest part (some 50 stretches, a quarter of its bytes).
     A route whose numbers the kernel does not write (an end near a half, which only Python's
     ``round`` rounds exactly) takes the dictionaries, serialised."""

@@ -9,7 +9,7 @@ import numpy as np
 
 from graphs.geodesy import great_circle_m
 from graphs.model import CompiledGraph
-from routing._kernels import polyline_capacity, route_polyline_fill
+from routing._kernels.polyline import polyline_capacity, route_polyline_fill
 
 __all__ = ["cut_polyline", "route_polyline"]
 
@@ -55,7 +55,7 @@ def route_polyline(
     The walk starts at fraction ``start`` of the first edge, ends at fraction ``end`` of the
     last and walks every edge between whole. Consecutive pieces share their
     junction point, which is kept once; only the first and last piece are cut
-    (:func:`cut_polyline`). One kernel call (:func:`routing._kernels.route_polyline_fill`).
+    (:func:`cut_polyline`). One kernel call (:func:`routing._kernels.polyline.route_polyline_fill`).
     """
     edges = np.ascontiguousarray(edges, dtype=np.int64)
     k = len(edges)

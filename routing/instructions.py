@@ -82,7 +82,7 @@ from accessibility_rules.attributes import CrossingKind, HighwayClass, Wheelchai
 from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.profile import Profile
 from graphs.model import CompiledGraph
-from routing._kernels import TURN_DEPART, leg_runs, turn_kinds
+from routing._kernels.steps import TURN_DEPART, leg_runs, turn_kinds
 from routing.condition_steps import condition_stretches
 from routing.rounding import round_float
 from routing.route import Barrier, Route
@@ -398,7 +398,7 @@ def steps_json(steps: Sequence[Instruction]) -> list[dict[str, Any]]:
 
 def _turn(delta: float) -> str:
     """The turn of a change of bearing ``delta`` (degrees, not normalised): the rule, stated in
-    Python. The kernel :func:`routing._kernels.turn_kind` repeats it for every junction of a
+    Python. The kernel :func:`routing._kernels.steps.turn_kind` repeats it for every junction of a
     route at once (the tests compare the two)."""
     delta = (delta + 180.0) % 360.0 - 180.0
     magnitude = abs(delta)
@@ -414,7 +414,7 @@ def _turn(delta: float) -> str:
     return "uturn"
 
 
-#: The turns by the codes of :func:`routing._kernels.turn_kind` (its docstring says the order).
+#: The turns by the codes of :func:`routing._kernels.steps.turn_kind` (its docstring says the order).
 _TURN_KINDS = (
     "straight", "slight_left", "left", "sharp_left", "slight_right", "right", "sharp_right", "uturn",
 )  # fmt: skip
@@ -422,13 +422,13 @@ _TURN_KINDS = (
 _SHARP = frozenset({"sharp_left", "sharp_right", "uturn"})
 #: Turns too slight to be said onto less than :data:`BEARING_MIN_M` of a way (module doc).
 _SLIGHT = frozenset({"slight_left", "slight_right"})
-#: The turns by the codes of :func:`routing._kernels.leg_runs` (``TURN_DEPART``: "depart").
+#: The turns by the codes of :func:`routing._kernels.steps.leg_runs` (``TURN_DEPART``: "depart").
 _TURN_NAMES = {TURN_DEPART: "depart", **dict(enumerate(_TURN_KINDS))}
 
 
 def _kind_keys() -> np.ndarray:
     """Per highway code, a code of the kind of way it is worded as (the middle of
-    :meth:`Way.key` of an unnamed way of that highway): what :func:`~routing._kernels.leg_runs`
+    :meth:`Way.key` of an unnamed way of that highway): what :func:`~routing._kernels.steps.leg_runs`
     compares for the way keys of unnamed ways."""
     kinds = {int(h): Way(None, (h.name or "").lower(), False).key()[1] for h in HighwayClass}
     codes = {kind: i for i, kind in enumerate(dict.fromkeys(kinds.values()))}
@@ -450,7 +450,7 @@ def _way_stretches(lengths_m: Sequence[float], ways: Sequence[int]) -> list[floa
     """Per piece, the metres of the stretch of its OSM way (``ways``, -1 for none) that begins
     with it: it and the consecutive pieces of its way after it, whatever splits them (a kerb,
     a crossing node, a change of surface). Summed from the far end, as
-    :func:`routing._kernels.leg_runs` sums them."""
+    :func:`routing._kernels.steps.leg_runs` sums them."""
     beginning = list(lengths_m)
     for i in range(len(beginning) - 2, -1, -1):
         if ways[i] >= 0 and ways[i] == ways[i + 1]:
@@ -560,7 +560,7 @@ class _Leg(NamedTuple):
 def _legs(route: Route) -> list[_Leg]:
     """The route's segments merged into the ways a person is told about (see module doc): in
     one kernel pass over the rows they were made from where the route has them
-    (:func:`routing._kernels.leg_runs`), else by :func:`_segment_legs`."""
+    (:func:`routing._kernels.steps.leg_runs`), else by :func:`_segment_legs`."""
     rows, xy = route.segment_runs, route.polyline
     if rows is None or xy is None:
         return _segment_legs(route)

@@ -42,7 +42,7 @@ import numpy as np
 
 from accessibility_rules.weights import EdgeWeights
 from graphs.model import CompiledGraph
-from routing import _kernels
+from routing._kernels import search as search_kernels
 
 DEFAULT_LANDMARKS = 8
 
@@ -129,16 +129,16 @@ def landmark_distances(
     tau = np.zeros(n) if transition_s is None else np.asarray(transition_s, dtype=np.float64)
     first_out, head, sym = _symmetric_csr(graph, np.asarray(cost, dtype=np.float64), tau)
     dist = np.full((n, k), np.inf)
-    ws = _kernels.workspace(n, len(head) + 8)
+    ws = search_kernels.workspace(n, len(head) + 8)
     work, closed = ws[0], ws[3]
     zero = np.zeros(1)
-    bound = _kernels.no_bound()
+    bound = search_kernels.no_bound()
     no_targets = (np.zeros(0, dtype=np.int64), np.zeros(0))
     for i, node in enumerate(landmark_nodes):
         gen = i + 1
         source = (np.array([node], dtype=np.int64), zero)
-        _kernels.search(
-            (first_out, head, sym), ws, gen, source, no_targets, bound, 0, _kernels.NO_BUDGET
+        search_kernels.search(
+            (first_out, head, sym), ws, gen, source, no_targets, bound, 0, search_kernels.NO_BUDGET
         )
         reached = closed == gen
         dist[reached, i] = work[reached]
@@ -165,7 +165,7 @@ def compute_landmarks(
     the nodes. Here the metric is ``min(way(u→v), way(v→u)) + (tau(u) + tau(v)) / 2`` with
     ``way`` the cost along the edges (``way_s``, where the edge is usable) and ``tau(v)`` a
     lower bound of every head transition into ``v``; the kernels' bound subtracts
-    ``(tau(v) + tau(t)) / 2`` from the landmarks' triangle bound (:func:`routing._kernels._bound`).
+    ``(tau(v) + tau(t)) / 2`` from the landmarks' triangle bound (:func:`routing._kernels.search.lower_bound`).
     It is consistent: ``|D(u) - D(t)| - |D(v) - D(t)| <= |D(u) - D(v)| <= min way(u, v) +
     (tau(u) + tau(v)) / 2``, so the bound falls by at most ``min way(u, v) + tau(v) <= way(u→v)
     + head(u→v) = cost(u→v)`` along an edge (for any costs at least those it was computed on:

@@ -32,7 +32,7 @@ import numpy as np
 
 from accessibility_rules.weights import EdgeWeights
 from graphs.model import CompiledGraph
-from routing import _kernels
+from routing._kernels import search as search_kernels
 from routing.errors import InvalidCoordinateError, NoRouteError, SearchBudgetError
 from routing.metric import Metric
 
@@ -99,7 +99,7 @@ def walked_ends(edges: np.ndarray, start: float, end: float) -> tuple[np.ndarray
     """A search's walk without the end pieces it does not walk: a target on the head of the
     edge before the last drops the last (``end`` 1), a source on the head of the first edge
     drops the first (``start`` 0: the walk begins on that node). What
-    :func:`routing._kernels.point_search` does inside the kernel, for the Python searches."""
+    :func:`routing._kernels.search.point_search` does inside the kernel, for the Python searches."""
     if len(edges) > 1 and end <= 0.0:
         edges, end = edges[:-1], 1.0
     if len(edges) > 1 and start >= 1.0:
@@ -117,7 +117,7 @@ def piece_cost(weights: EdgeWeights, piece: PathPiece, *, last: bool) -> float:
     the target (on the edge, or at its head node at the latest) and so never crosses what the
     head holds. A first piece runs to its head and pays it, unless it starts there (``start``
     1: a walk that begins on the head node, which it does not cross coming along the edge, as
-    a walk that ends on a node does not cross it; :func:`routing._kernels.point_search` then
+    a walk that ends on a node does not cross it; :func:`routing._kernels.search.point_search` then
     leaves that piece out of the walk).
     """
     e = piece.edge
@@ -191,7 +191,7 @@ class Query:
         self._node_x = node_x
         self._node_y = node_y
         self._frame = frame
-        self._ws = _kernels.workspace(graph.node_count, graph.edge_count + _HEAP_SLACK)
+        self._ws = search_kernels.workspace(graph.node_count, graph.edge_count + _HEAP_SLACK)
         self._heap_slack = _HEAP_SLACK
         self._path = np.zeros(graph.edge_count + 2, dtype=np.int64)
         # the exits' landmark rows of :meth:`between`: two, and one per edge into a node
@@ -272,7 +272,7 @@ class Query:
         nodes = np.array(self._source_nodes, dtype=np.int64)
         if len(nodes) > self._heap_slack:  # every push is a source or an edge relaxation
             self._heap_slack = len(nodes) + _HEAP_SLACK
-            grown = _kernels.workspace(0, len(self._head) + self._heap_slack)
+            grown = search_kernels.workspace(0, len(self._head) + self._heap_slack)
             self._ws = (*self._ws[:5], grown[5], grown[6], self._ws[7])
         return nodes, np.array(self._source_costs, dtype=np.float64)
 
@@ -295,7 +295,7 @@ class Query:
         bound = (
             self._node_x, self._node_y, tx, ty, h_scale, lm.dist, lm.at(target_nodes), lm.scale
         )  # fmt: skip
-        best, best_exit, settled = _kernels.search(
+        best, best_exit, settled = search_kernels.search(
             graph, self._ws, self._gen, self._sources_array(),
             (target_nodes, target_costs), bound, 0, self._budget(),
         )  # fmt: skip
@@ -304,10 +304,10 @@ class Query:
         return self._best
 
     def _budget(self) -> int:
-        return _kernels.NO_BUDGET if self.max_settled is None else int(self.max_settled)
+        return search_kernels.NO_BUDGET if self.max_settled is None else int(self.max_settled)
 
     def _check_budget(self, best_exit: int, settled: int) -> None:
-        if best_exit == _kernels.BUDGET_EXHAUSTED:
+        if best_exit == search_kernels.BUDGET_EXHAUSTED:
             self._best, self._best_exit, self.settled_nodes = math.inf, -1, settled
             raise SearchBudgetError(
                 f"the search stopped after settling {settled} nodes, its budget "
@@ -323,7 +323,7 @@ class Query:
         (``reverse_edge``: the graph's twins, int64): what ``add_sources`` of the source's two
         pieces, ``add_targets`` of the target's exits, :meth:`run` toward the target,
         :meth:`path` and, when both points lie on one street piece, the walk along it give,
-        in one kernel pass (:func:`routing._kernels.point_search`; the Python steps are its
+        in one kernel pass (:func:`routing._kernels.search.point_search`; the Python steps are its
         reference in the tests). Runs on the query as :meth:`reset` left it (as
         ``Router.query`` hands it over): sources and targets added are not read.
 
@@ -336,16 +336,16 @@ class Query:
         if self._lm_target.shape[1] != lm.dist.shape[1]:
             self._lm_target = np.zeros((self._exit_room, lm.dist.shape[1]))
         tx, ty = self._frame.point(target.lon, target.lat)
-        count, cost, start, end, settled = _kernels.point_search(
+        count, cost, start, end, settled = search_kernels.point_search(
             (self._first_out, self._head, metric.cost_s), self._tail, reverse_edge,
             weights.way_s, weights.head_s, self._ws, self._gen, source.edge, source.fraction,
             target.edge, target.fraction, self._node_x, self._node_y, tx, ty, metric.h_scale,
             lm.dist, self._lm_target, lm.scale, self._budget(), self._path,
         )  # fmt: skip
         self.settled_nodes = settled
-        if count == _kernels.BUDGET_EXHAUSTED:
+        if count == search_kernels.BUDGET_EXHAUSTED:
             self._check_budget(count, settled)
-        if count == _kernels.NO_ROUTE:
+        if count == search_kernels.NO_ROUTE:
             raise NoRouteError("the destination cannot be reached from the origin on this map")
         self._best, self._best_exit = cost, -1  # (the path is returned, not left for path())
         return self._path[:count].copy(), start, end, cost
@@ -360,9 +360,9 @@ class Query:
         unique = np.unique(np.asarray(nodes, dtype=np.int64))
         marked[unique] = self._gen
         no_targets = (np.zeros(0, dtype=np.int64), np.zeros(0))
-        _, exit_, settled = _kernels.search(
+        _, exit_, settled = search_kernels.search(
             (self._first_out, self._head, self.metric.cost_s), self._ws, self._gen, self._sources_array(), no_targets,
-            _kernels.no_bound(), len(unique), self._budget(),
+            search_kernels.no_bound(), len(unique), self._budget(),
         )  # fmt: skip
         self._check_budget(exit_, settled)
         self._best, self._best_exit, self.settled_nodes = math.inf, -1, settled
@@ -393,7 +393,7 @@ class Query:
         if self._best_exit < 0:
             raise LookupError("the last run reached no target")
         exit_node = self._target_nodes[self._best_exit]
-        count = _kernels.extract_path(self._ws[1], self._tail, exit_node, self._path)
+        count = search_kernels.extract_path(self._ws[1], self._tail, exit_node, self._path)
         first_node = int(self._tail[self._path[0]]) if count else exit_node
         # the cheapest source piece ending at the first node (the first one on ties)
         start, start_cost = -1, math.inf

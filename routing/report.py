@@ -45,13 +45,25 @@ from accessibility_rules.weights import (
     cares_about_signals,
 )
 from graphs.model import CompiledGraph
-from routing._kernels import (
+from routing._kernels.pieces import (
     BARRIER_COLUMNS,
     BARRIER_FLAGS,
     BARRIER_ROW,
     FLAG_UNEVEN,
-    NEEDS_ROUNDING,
     PIECE_COLUMNS,
+    RUN_COLUMNS,
+    RUN_EDGE,
+    RUN_FIRST_POINT,
+    RUN_LAST_POINT,
+    RUN_PIECE,
+    SEGMENT_COLUMNS,
+    barrier_rows,
+    report_piece_flags,
+    segment_runs,
+    top_incline,
+)
+from routing._kernels.rounding import NEEDS_ROUNDING
+from routing._kernels.verdict import (
     PIECE_ESTIMATED_INCLINE,
     RELY_ALONG,
     RELY_ALONG_WALKED,
@@ -72,19 +84,9 @@ from routing._kernels import (
     RULE_SIZE,
     RULE_STEP_COUNT,
     RULE_UNKNOWN_FORBIDDEN,
-    RUN_COLUMNS,
-    RUN_EDGE,
-    RUN_FIRST_POINT,
-    RUN_LAST_POINT,
-    RUN_PIECE,
-    SEGMENT_COLUMNS,
     VERDICT_COLUMNS,
-    barrier_rows,
     reliance_pieces,
-    report_piece_flags,
     route_verdict,
-    segment_runs,
-    top_incline,
     verdict_masks_fill,
 )
 from routing.geometry import route_polyline
@@ -180,14 +182,14 @@ class ReportTable:
 
     rows: np.ndarray
     index: dict[str, int]
-    #: Positions of :data:`routing._kernels.PIECE_COLUMNS` in ``rows`` (the kernel's columns).
+    #: Positions of :data:`routing._kernels.pieces.PIECE_COLUMNS` in ``rows`` (the kernel's columns).
     piece_columns: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
 
-    #: Positions of :data:`routing._kernels.SEGMENT_COLUMNS` in ``rows``.
+    #: Positions of :data:`routing._kernels.pieces.SEGMENT_COLUMNS` in ``rows``.
     segment_columns: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
-    #: Positions of :data:`routing._kernels.VERDICT_COLUMNS` in ``rows``.
+    #: Positions of :data:`routing._kernels.verdict.VERDICT_COLUMNS` in ``rows``.
     verdict_columns: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
-    #: Positions of :data:`routing._kernels.BARRIER_COLUMNS` in ``rows``.
+    #: Positions of :data:`routing._kernels.pieces.BARRIER_COLUMNS` in ``rows``.
     barrier_columns: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
 
     def __post_init__(self) -> None:
@@ -391,7 +393,7 @@ def build_route(
 
 class _Pieces(NamedTuple):
     """A route's pieces as plain lists (what the report reads piece by piece): the
-    :func:`~routing._kernels.report_piece_flags` bits, where each piece starts and the metres
+    :func:`~routing._kernels.pieces.report_piece_flags` bits, where each piece starts and the metres
     walked on it, the polyline and each piece's first and last point in it."""
 
     flags: list[int]
@@ -465,13 +467,13 @@ def _reported_surface_table(avoid_surfaces: tuple[str, ...]) -> np.ndarray:
     return table
 
 
-#: The kinds of :class:`Barrier` by the codes of :func:`~routing._kernels.barrier_rows`, which
+#: The kinds of :class:`Barrier` by the codes of :func:`~routing._kernels.pieces.barrier_rows`, which
 #: is also the order a report lists them in at one place.
 _BARRIER_KIND_NAMES = (
     "steep", "steps", "surface", "narrow", "crossing", "elevator", "kerb", "barrier",
 )  # fmt: skip
-#: Each kind with its :func:`~routing._kernels.report_piece_flags` bit
-#: (:data:`~routing._kernels.BARRIER_FLAGS`, in the same order).
+#: Each kind with its :func:`~routing._kernels.pieces.report_piece_flags` bit
+#: (:data:`~routing._kernels.pieces.BARRIER_FLAGS`, in the same order).
 _BARRIER_KINDS = tuple(zip(_BARRIER_KIND_NAMES, BARRIER_FLAGS, strict=True))
 _ANY_BARRIER = sum(BARRIER_FLAGS)
 
@@ -489,7 +491,7 @@ def _barriers(
     end: float,
 ) -> list[Barrier]:
     """Every barrier met, sorted by place (see :func:`_listed_barriers`, the rule in Python):
-    found, placed, rounded and sorted by one kernel pass (:func:`routing._kernels.barrier_rows`,
+    found, placed, rounded and sorted by one kernel pass (:func:`routing._kernels.pieces.barrier_rows`,
     a row of numbers per barrier); Python names the codes and makes the objects. A route with a
     place near a half of a tenth (which only Python's ``round`` rounds exactly) takes
     :func:`_listed_barriers`."""
@@ -670,7 +672,7 @@ def _unknowns(
     the verdict counts them): unknown kerb heights by count and the facts at a piece's head by
     the heads passed (every piece but the last), the others by the metres walked on pieces
     where some length is walked (a step count: met wherever walked). Counted and summed by the
-    verdict's reliance kernel (:func:`routing._kernels.reliance_pieces`, as numpy sums them),
+    verdict's reliance kernel (:func:`routing._kernels.verdict.reliance_pieces`, as numpy sums them),
     over every unknown flag, limited or not; ``block``: the route's rows of the report
     ``table``."""
     present = met.unknown_bits
@@ -711,7 +713,7 @@ _POINT_UNKNOWNS = sum(
     int(Unknown[f.upper()]) for f, w in unknown_flags().items() if w is not Where.EDGE
 )
 
-#: (bit, name, how it is counted: a ``RELY_*`` kind of :func:`~routing._kernels.reliance_pieces`)
+#: (bit, name, how it is counted: a ``RELY_*`` kind of :func:`~routing._kernels.verdict.reliance_pieces`)
 #: of every Unknown flag in declaration order, as plain values (IntFlag arithmetic is slow): the
 #: unknown kerb heights by count, the other facts at an edge's head (:data:`_POINT_UNKNOWNS`:
 #: crossing signals, tactile paving, barriers) by the heads passed, the unknown step count by the
@@ -808,7 +810,7 @@ class _VerdictPlan:
     reported_smoothness: np.ndarray  # _reported_smoothness(profile.worst_smoothness)
     #: What the verdict may rely on, in the order listed: (name, along (metres) or counted,
     #: placed at the piece's head, estimated), and the bit and ``RELY_*`` kind of each for
-    #: :func:`~routing._kernels.reliance_pieces`.
+    #: :func:`~routing._kernels.verdict.reliance_pieces`.
     relies: tuple[tuple[str, bool, bool, bool], ...] = ()
     rely_bits: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
     rely_kinds: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
@@ -902,7 +904,7 @@ def _plan_of(profile: Profile) -> _VerdictPlan:
 
 #: The verdict kernels' ``codes`` argument: the estimated incline sources, Tri.UNKNOWN.
 _CODES = np.array([*_ESTIMATED_INCLINE_SOURCES, int(Tri.UNKNOWN)], dtype=np.float64)
-#: :data:`~routing._kernels.VERDICT_COLUMNS` in a block of exactly those columns.
+#: :data:`~routing._kernels.verdict.VERDICT_COLUMNS` in a block of exactly those columns.
 _VERDICT_BLOCK_COLS = np.arange(len(VERDICT_COLUMNS), dtype=np.int64)
 
 
@@ -1059,7 +1061,7 @@ def piece_verdict(
 
 
 class _Met(NamedTuple):
-    """What a route's pieces meet (:func:`routing._kernels.route_verdict`): the verdict facts of
+    """What a route's pieces meet (:func:`routing._kernels.verdict.route_verdict`): the verdict facts of
     the walk; per piece the violation bits, the unknown bits and the ``PIECE_*`` bits; and the
     unknown bits met anywhere (their OR)."""
 
@@ -1116,7 +1118,7 @@ def _accessibility(
     once, where the walk passes it (the tail of the first piece only when the walk starts on
     it). The verdict itself is the rule of :func:`verdict_masks` and :func:`piece_verdict`
     (the rule the matrix applies to its cells), applied per piece by the kernel
-    :func:`routing._kernels.route_verdict` (``met``, :func:`_met`); the breaks and reliances
+    :func:`routing._kernels.verdict.route_verdict` (``met``, :func:`_met`); the breaks and reliances
     listed are exactly the facts that rule counts. ``plan`` is ``_plan(profile)``; ``pieces``
     gives the places.
     """

@@ -2,7 +2,7 @@
 
 ``max_distance_between_rests_m`` is a constraint on the whole walk, not an edge weight: whether
 an edge can be walked depends on how far the person has walked since the last seat. The exact
-search is :func:`routing._kernels.rest_search` (label-setting over node × metres since the last
+search is :func:`routing._kernels.rests.rest_search` (label-setting over node × metres since the last
 rest); this module feeds it the seat columns of the graph (``seat_first_m``, ``seat_last_m``,
 ``seat_max_gap_m`` per directed edge, NaN = no seat), turns the snapped ends into pieces with
 their own seats, and reports the seats of a route and its longest stretch without one.
@@ -25,7 +25,7 @@ must sit down every 300 m, a route with at most 340 m between seats helps, the p
 optimum with a 900 m stretch does not. It is found by bisection over the limit (feasibility
 only grows with the limit) between the asked limit and the plain route's longest stretch. Each
 search first tests in one pass whether any walk keeps its limit
-(:func:`routing._kernels.rest_reachable`): most of the bisection's probes find none, which the
+(:func:`routing._kernels.rests.rest_reachable`): most of the bisection's probes find none, which the
 exact search learns only by exhausting its labels. The probes of one least-bad route settle at
 most :data:`LEAST_BAD_BUDGETS` searches' label budgets together (all legs of a route through
 via points together, :class:`LabelBudget`); past them the best walk found so far is the route
@@ -43,7 +43,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from graphs.model import CompiledGraph
-from routing import _kernels
+from routing._kernels import rests as rests_kernels
+from routing._kernels import search as search_kernels
 from routing.errors import SearchBudgetError
 from routing.metric import Metric
 from routing.query import PathPiece, piece_cost
@@ -70,7 +71,7 @@ LEAST_BAD_BUDGETS = 4.0
 #: distance since the last rest: a node holds a few on real graphs).
 LABEL_BUDGET_FACTOR = 8.0
 #: Heap entries and pops per graph node of the feasibility test before a rest search
-#: (:func:`routing._kernels.rest_reachable`; a node is taken again only when a seat lowers its
+#: (:func:`routing._kernels.rests.rest_reachable`; a node is taken again only when a seat lowers its
 #: metres since the last rest): past them the exact search decides alone.
 REACH_FACTOR = 4
 _BACKREST = {1: "yes", 0: "no", -1: "unknown"}
@@ -101,7 +102,7 @@ seat_reader: SeatReader = default_seat_reader()
 _TABLE_READER: SeatReader | None = None if seat_reader is _no_seats else seat_reader
 
 
-def seat_columns(graph: CompiledGraph) -> _kernels.Seats:
+def seat_columns(graph: CompiledGraph) -> rests_kernels.Seats:
     """``(length_m, seat_first_m, seat_last_m, seat_max_gap_m)`` as contiguous float64 arrays;
     a graph without the seat columns has no seat anywhere (all NaN)."""
     edge = graph.edge
@@ -115,7 +116,7 @@ def seat_columns(graph: CompiledGraph) -> _kernels.Seats:
 
 def summarise(length_m: float, offsets_m: np.ndarray) -> tuple[float, float, float, float]:
     """``(length, first, last, max gap)`` of a stretch with seats at ``offsets_m`` (sorted;
-    NaN without a seat): what :func:`routing._kernels.rest_step` reads."""
+    NaN without a seat): what :func:`routing._kernels.rests.rest_step` reads."""
     if len(offsets_m) == 0:
         return length_m, math.nan, math.nan, math.nan
     gap = float(np.max(np.diff(offsets_m))) if len(offsets_m) > 1 else 0.0
@@ -189,13 +190,13 @@ class RestQuery:
         self._node_first = np.zeros(graph.node_count, dtype=np.int64)
         self._node_stamp = np.zeros(graph.node_count, dtype=np.int64)
         self._gen = 0
-        self._pool = _kernels.label_pool(max(64, 2 * graph.node_count))
-        self._seats: _kernels.Seats | None = None
+        self._pool = rests_kernels.label_pool(max(64, 2 * graph.node_count))
+        self._seats: rests_kernels.Seats | None = None
         self._seats_of: dict[str, np.ndarray] | None = None
         self.max_labels = max(1, math.ceil(LABEL_BUDGET_FACTOR * graph.node_count))
         #: Labels the last :meth:`run` settled (0 when the feasibility test decided alone).
         self.last_settled = 0
-        # the feasibility test before each search (_kernels.rest_reachable): a value per node,
+        # the feasibility test before each search (rests_kernels.rest_reachable): a value per node,
         # a heap of at most REACH_FACTOR entries per node and as many pops (else undecided)
         self._walked_m = np.zeros(graph.node_count, dtype=np.float64)
         heap = REACH_FACTOR * graph.node_count + 64
@@ -203,7 +204,7 @@ class RestQuery:
         self._heap_node = np.zeros(heap, dtype=np.int64)
         self._max_pops = heap
 
-    def _seat_arrays(self) -> _kernels.Seats:
+    def _seat_arrays(self) -> rests_kernels.Seats:
         if self._seats is None or self._seats_of is not self.graph.edge:
             self._seats, self._seats_of = seat_columns(self.graph), self.graph.edge
         return self._seats
@@ -222,7 +223,7 @@ class RestQuery:
         costing less than ``max_cost``, or None when there is none. Raises
         :class:`SearchBudgetError` past ``max_labels`` (default and at most
         :attr:`max_labels`); :attr:`last_settled` says how many it settled. That
-        there is none is first tested in one pass (:func:`routing._kernels.rest_reachable`:
+        there is none is first tested in one pass (:func:`routing._kernels.rests.rest_reachable`:
         the exact search proves it only by exhausting its labels, several times per least-bad
         route); only a walk that exists is searched for (so a search past its budget is one
         that would have found a walk)."""
@@ -232,7 +233,7 @@ class RestQuery:
         src_d, src_nodes, src_costs = [], [], []
         for p in sources:
             length, first, last, gap = piece_summary(graph, p)
-            src_d.append(_kernels.rest_step(0.0, length, first, last, gap, limit_m))
+            src_d.append(rests_kernels.rest_step(0.0, length, first, last, gap, limit_m))
             src_nodes.append(int(graph.head[p.edge]))
             src_costs.append(piece_cost(w, p, last=False) if src_d[-1] >= 0 else math.inf)
         summaries = [piece_summary(graph, p) for p in targets]
@@ -254,7 +255,7 @@ class RestQuery:
         )  # fmt: skip
         g = (graph.first_out, graph.head, metric.cost_s)
         self._gen += 1
-        reachable = _kernels.rest_reachable(
+        reachable = rests_kernels.rest_reachable(
             g, self._seat_arrays(), float(limit_m), src, tgt, self._walked_m, self._node_stamp,
             self._gen, self._heap_key, self._heap_node, self._max_pops,
             (self._node_x, self._node_y, x, y),
@@ -263,15 +264,15 @@ class RestQuery:
             return None
         while True:
             self._gen += 1
-            best, label, exit_, settled, _ = _kernels.rest_search(
+            best, label, exit_, settled, _ = rests_kernels.rest_search(
                 g, self._seat_arrays(), float(limit_m), src, tgt, bound, self._pool,
                 self._node_first, self._node_stamp, self._gen, budget, float(max_cost),
             )  # fmt: skip
             self.last_settled += settled
-            if label != _kernels.POOL_FULL:
+            if label != rests_kernels.POOL_FULL:
                 break
-            self._pool = _kernels.label_pool(2 * len(self._pool[0]))
-        if label == _kernels.BUDGET_EXHAUSTED:
+            self._pool = rests_kernels.label_pool(2 * len(self._pool[0]))
+        if label == search_kernels.BUDGET_EXHAUSTED:
             raise SearchBudgetError(
                 f"the rest-constrained search stopped after settling {settled} labels, its "
                 f"budget (max_labels = {budget}), before it could finish",
@@ -281,7 +282,7 @@ class RestQuery:
         if label < 0:
             return None
         out = np.zeros(len(self._pool[0]) + 2, dtype=np.int64)
-        count, start = _kernels.rest_extract(self._pool[3], self._pool[4], label, out)
+        count, start = rests_kernels.rest_extract(self._pool[3], self._pool[4], label, out)
         edges = np.empty(count + 2, dtype=np.int64)
         edges[0] = sources[start].edge
         edges[1 : count + 1] = out[:count]
@@ -292,7 +293,7 @@ class RestQuery:
 def direct_keeps(graph: CompiledGraph, piece: PathPiece, limit_m: float) -> bool:
     """Whether walking the single piece ``piece`` from a rested start keeps ``limit_m``."""
     length, first, last, gap = piece_summary(graph, piece)
-    return _kernels.rest_step(0.0, length, first, last, gap, limit_m) >= 0.0
+    return rests_kernels.rest_step(0.0, length, first, last, gap, limit_m) >= 0.0
 
 
 # ------------------------------------------------------------------------------ route report
@@ -389,7 +390,7 @@ def _table_seats(
     at_m: Sequence[float] | np.ndarray | None,
 ) -> list[tuple[float, int, int, float, float]]:
     """:func:`walk_seats` read from the graph's seat table by one kernel pass
-    (:func:`routing._kernels.walk_seat_rows`; the piece-by-piece reading is its reference):
+    (:func:`routing._kernels.rests.walk_seat_rows`; the piece-by-piece reading is its reference):
     a route's few seats cost one call instead of a numpy test and a reading per seated edge."""
     table = graph.seats
     k = len(edges)
@@ -401,7 +402,7 @@ def _table_seats(
     while True:
         out_at_m = np.empty(size)
         out_seat = np.empty(size, dtype=np.int64)
-        n = _kernels.walk_seat_rows(
+        n = rests_kernels.walk_seat_rows(
             edge_list, start, end, starts, graph.edge["length_m"], first,
             table["edge_seat_first"], table["seat_offset_m"], SAME_SEAT_M, out_at_m, out_seat,
         )  # fmt: skip

@@ -8,7 +8,7 @@ on the other side: ``np.round(0.15, 1)`` is 0.2 where ``round(0.15, 1)`` is 0.1.
 :func:`round_like_python` takes numpy's fast path where it cannot differ and Python's ``round``
 for the few values near a half. Why it is exact: the product ``x·10^digits`` is off by at most
 one unit in the last place, so its nearest integer is Python's wherever the product lies farther
-than :data:`~routing._kernels.NEAR_HALF` from a half (far more than that rounding error for any
+than :data:`~routing._kernels.rounding.NEAR_HALF` from a half (far more than that rounding error for any
 value a route reports, which stays below 10^9); and that integer divided by ``10^digits`` is the
 double nearest the decimal, which is what Python returns. A value exactly halfway between two
 decimals (0.25 at one digit: Python rounds such a tie to even) has a product of exactly a half,
@@ -22,7 +22,7 @@ Python: Python's own ``round`` with digits formats the value as decimal text and
 (``_Py_dg_dtoa``, ``PyOS_snprintf``, ``_Py_dg_strtod``: some two thousand instructions), and a
 route answer rounds some sixty distances and places that way.
 
-The fast path is one kernel pass (:func:`routing._kernels.round_fill`: a route's few dozen
+The fast path is one kernel pass (:func:`routing._kernels.rounding.round_fill`: a route's few dozen
 values cost a microsecond instead of a dozen numpy calls).
 """
 
@@ -32,7 +32,7 @@ import math
 
 import numpy as np
 
-from routing._kernels import NEAR_HALF, round_fill
+from routing._kernels.rounding import NEAR_HALF, round_fill
 
 __all__ = ["round_as_numpy", "round_float", "round_like_python"]
 
@@ -57,7 +57,7 @@ def round_like_python(values: np.ndarray, digits: int = 1) -> list[float]:
 #: ``10 ** digits`` for :func:`round_float` and :func:`round_as_numpy`.
 _DECIMAL_SCALES = (1.0, 10.0, 100.0, 1000.0)
 #: The fractional parts of a product ``x·10^digits`` that :func:`round_float` leaves to Python's
-#: ``round``: within :data:`~routing._kernels.NEAR_HALF` of a half.
+#: ``round``: within :data:`~routing._kernels.rounding.NEAR_HALF` of a half.
 _NEAR_HALF_LOW, _NEAR_HALF_HIGH = 0.5 - NEAR_HALF, 0.5 + NEAR_HALF
 #: Products at least this large (and NaN, ±inf) go to Python's ``round``: below it a product's
 #: own rounding error (half a unit in its last place, < 6e-8) is far below NEAR_HALF.

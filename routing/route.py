@@ -198,11 +198,11 @@ class Stop(NamedTuple):
 
 
 class SegmentRuns(NamedTuple):
-    """A route's :attr:`Route.segments` as :func:`routing._kernels.segment_runs` made them: one
+    """A route's :attr:`Route.segments` as :func:`routing._kernels.pieces.segment_runs` made them: one
     row of ids per segment (its first piece, edge, name id, highway code, sidewalk, OSM way,
     first and last point: the ``RUN_*`` columns of :mod:`routing._kernels`) and the segments'
     lengths in metres. What the instructions' legs
-    kernel reads (:func:`routing._kernels.leg_runs`) instead of the Segment tuples."""
+    kernel reads (:func:`routing._kernels.steps.leg_runs`) instead of the Segment tuples."""
 
     runs: np.ndarray  # int64, n × RUN_COLUMNS, C-contiguous
     length_m: np.ndarray  # float64, n

@@ -1,7 +1,7 @@
 """Snap a coordinate to the nearest point on an edge (not the nearest node).
 
 Edge geometry is projected once into a local flat frame in metres and its segments are bucketed
-in a uniform grid; the query itself is the numba kernel :func:`routing._kernels.snap_nearest`.
+in a uniform grid; the query itself is the numba kernel :func:`routing._kernels.snap.snap_nearest`.
 Each two-way piece of street is indexed once (the edge whose twin has a higher index); a snap
 reports the position along that edge, and the engine starts from either direction. Which edges
 are preferred is the caller's per-edge penalty in metres (:func:`snap_penalty_m`), not a rule
@@ -19,7 +19,7 @@ from accessibility_rules.weights import BITS_DTYPE
 from graphs.arrays import concat_ranges
 from graphs.geodesy import metres_per_degree
 from graphs.model import CompiledGraph
-from routing import _kernels
+from routing._kernels import snap as snap_kernels
 
 GRID_CELL_M = 60.0
 #: A snap this close to an end node of its edge is at the node (fraction exactly 0 or 1).
@@ -75,7 +75,7 @@ def snap_penalty_m(
 class EndRule:
     """Where a walk may start (``origin``) or end without breaking a profile's limits: its
     ``violations`` and ``at_head`` bits (:class:`~accessibility_rules.weights.EdgeWeights`);
-    :func:`routing._kernels.usable_end` is the rule."""
+    :func:`routing._kernels.snap.usable_end` is the rule."""
 
     violations: np.ndarray
     at_head: np.ndarray
@@ -212,13 +212,13 @@ class SpatialIndex:
         if edge_penalty_m is None:
             edge_penalty_m = self._no_penalty
         if ends is None:
-            bits, at_head, mode = _NO_BITS, _NO_BITS, _kernels.END_ANY
+            bits, at_head, mode = _NO_BITS, _NO_BITS, snap_kernels.END_ANY
         else:
             bits, at_head = ends.violations, ends.at_head
-            mode = _kernels.END_AT_ORIGIN if ends.origin else _kernels.END_AT_TARGET
+            mode = snap_kernels.END_AT_ORIGIN if ends.origin else snap_kernels.END_AT_TARGET
         px, py = self.frame.point(lon, lat)
         x0, y0, w, h = self.grid
-        seg, t, d = _kernels.snap_nearest(
+        seg, t, d = snap_kernels.snap_nearest(
             px, py, x0, y0, self.cell_m, w, h, self.cell_first, self.cell_segments,
             self.seg_x0, self.seg_y0, self.seg_x1, self.seg_y1, self.seg_edge,
             edge_penalty_m, max_dist_m, bits, at_head, self.reverse_edge, mode,

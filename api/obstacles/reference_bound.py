@@ -42,7 +42,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from graphs.model import CompiledGraph
-from routing._kernels import walks_through_cost_more
+from routing._kernels.near_walk import walks_through_cost_more
 from routing.metric import Metric
 from routing.snapping import SnapPoint
 

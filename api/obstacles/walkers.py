@@ -30,7 +30,7 @@ from typing import Protocol
 import numpy as np
 
 from graphs.runs import Relayout, joined, offsets_of, owners_of
-from routing._kernels import any_circle_within, any_end_within, ends_near_walk
+from routing._kernels.near_walk import any_circle_within, any_end_within, ends_near_walk
 from routing.marks import edge_marks
 
 __all__ = ["WalkerObstacles"]
@@ -217,7 +217,7 @@ class WalkerObstacles:
         (directed edge ids below ``edge_count``) and an end within ``bound_m`` metres summed
         from two consecutive points of ``points_xy``, in the order given. The edges first: the
         ends are tested of the obstacles on the walk only (a few), in one kernel pass
-        (:func:`~routing._kernels.ends_near_walk`; in numpy, some 20 calls, and the near ones
+        (:func:`~routing._kernels.near_walk.ends_near_walk`; in numpy, some 20 calls, and the near ones
         tested against the walk a second time: with 300 obstacles active 84 µs of an answer,
         with 3,000 211)."""
         out = np.zeros(len(self.ids), dtype=bool)

@@ -36,7 +36,7 @@ import numpy as np
 from accessibility_rules.registry import patchable_attributes
 from graphs.model import CompiledGraph
 from graphs.runs import Relayout, joined, offsets_of, owners_of
-from routing._kernels import obstacles_met
+from routing._kernels.near_walk import obstacles_met
 from routing.marks import edge_marks
 from routing.obstacles.delta import Cells, Delta, plan_delta
 from routing.obstacles.effect import ObstacleEffect
@@ -64,7 +64,7 @@ _MEETS_ALL = MEETS_WALKED | MEETS_THROUGH | MEETS_FROM_TAIL
 _MET_NEEDS = np.array(
     [sum(1 << n for n in range(_MEETS_ALL + 1) if b & n == n) for b in range(_MEETS_ALL + 1)],
     dtype=np.uint8,
-)  # (read by the kernel, routing._kernels.obstacles_met: every piece wholly is the last)
+)  # (read by the kernel, routing._kernels.near_walk.obstacles_met: every piece wholly is the last)
 _MET_NEEDS.setflags(write=False)
 _ActiveObstacle = tuple[str, ObstacleMatch, ObstacleEffect]
 _NO_IDS = np.zeros(0, dtype=np.int64)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from api.obstacles.walkers import WalkerObstacles
-from routing._kernels import any_circle_within
+from routing._kernels.near_walk import any_circle_within
 from routing.marks import edge_marks
 
 EDGE_COUNT = 40

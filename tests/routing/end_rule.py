@@ -1,5 +1,5 @@
 """The end rule (where a walk may start or end without breaking a limit) on whole arrays, with
-numpy: the reference the kernel :func:`routing._kernels.usable_end` is tested against."""
+numpy: the reference the kernel :func:`routing._kernels.snap.usable_end` is tested against."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 def usable_ends(
     violations: np.ndarray, at_head: np.ndarray, reverse: np.ndarray, origin: bool
 ) -> np.ndarray:
-    """Per edge, the end rule of :func:`routing._kernels.usable_end` on whole arrays: no limit
+    """Per edge, the end rule of :func:`routing._kernels.snap.usable_end` on whole arrays: no limit
     along the edge or its twin; for a start, also a clean head on one side."""
     has_twin = reverse >= 0
     twin = np.where(has_twin, violations[np.maximum(reverse, 0)], np.uint32(0))

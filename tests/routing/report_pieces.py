@@ -1,6 +1,6 @@
 """A walk's pieces as :func:`routing.report.build_route` makes them, for the tests of the report's
 kernels: the report table's rows, each piece's metres walked, start and ``FLAG_*`` bits
-(:func:`routing._kernels.report_piece_flags`), the polyline and the :class:`_Pieces` lists."""
+(:func:`routing._kernels.pieces.report_piece_flags`), the polyline and the :class:`_Pieces` lists."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 
 from accessibility_rules.attributes import BarrierKind
 from accessibility_rules.profile import Profile
-from routing import _kernels
+from routing._kernels import pieces as pieces_kernels
 from routing.geometry import route_polyline
 from routing.report import _Pieces, _plan
 
@@ -35,7 +35,7 @@ def walk_pieces(
     block = table.rows[edges]
     k = len(edges)
     lengths, at, flags = np.empty(k), np.empty(k), np.empty(k, dtype=np.int64)
-    _kernels.report_piece_flags(
+    pieces_kernels.report_piece_flags(
         block, table.piece_columns, start, end, plan.steep_limit, plan.narrow_limit,
         plan.reported_surfaces, plan.reported_crossings, plan.reported_smoothness,
         float(BarrierKind.NONE), lengths, at, flags,

@@ -28,7 +28,7 @@ from accessibility_rules.profile import make_profile, preset_names
 from accessibility_rules.profile_errors import UnknownProfileError
 from accessibility_rules.weights import EdgeWeights, Limit
 from graphs.geodesy import haversine_m
-from routing import _kernels
+from routing._kernels import search as search_kernels
 from routing.engine import Path, PathPiece, Router, piece_cost
 from routing.errors import (
     InvalidCoordinateError,
@@ -187,7 +187,7 @@ def test_search_core_node_to_node_matches_networkx(ksl_router: Router, preset: s
     g = router.graph
     rng = np.random.default_rng(PRESETS.index(preset))
     n, m = g.node_count, g.edge_count
-    ws = _kernels.workspace(n, m + 8)
+    ws = search_kernels.workspace(n, m + 8)
     h_scale = router.customize(make_profile(preset)).h_scale
     gen = 0
     for a in rng.integers(0, n, 10):  # 10 × 20 pairs: one networkx search per source
@@ -198,7 +198,7 @@ def test_search_core_node_to_node_matches_networkx(ksl_router: Router, preset: s
                 router.node_x, router.node_y, float(router.node_x[b]), float(router.node_y[b]),
                 h_scale, np.zeros((n, 0)), np.zeros((1, 0)), 1.0,
             )  # fmt: skip
-            best, _, _ = _kernels.search(
+            best, _, _ = search_kernels.search(
                 (g.first_out, g.head, w.cost_s), ws, gen,
                 (np.array([a], dtype=np.int64), np.zeros(1)),
                 (np.array([b], dtype=np.int64), np.zeros(1)), bound, 0,
@@ -586,16 +586,16 @@ def test_search_stops_on_its_budget(ksl_router: Router, monkeypatch: pytest.Monk
 def test_kernel_reports_the_budget_only_when_it_cut_the_search(ksl_router: Router) -> None:
     g = ksl_router.graph
     cost = np.ascontiguousarray(ksl_router.customize(ksl_router.profile("walk")).cost_s)
-    ws = _kernels.workspace(g.node_count, g.edge_count + 8)
+    ws = search_kernels.workspace(g.node_count, g.edge_count + 8)
     sources = (np.array([0], dtype=np.int64), np.array([0.0]))
     none = (np.zeros(0, dtype=np.int64), np.zeros(0))
-    args = ((g.first_out, g.head, cost), ws, 1, sources, none, _kernels.no_bound(), 0)
-    _, exit_, settled = _kernels.search(*args)
+    args = ((g.first_out, g.head, cost), ws, 1, sources, none, search_kernels.no_bound(), 0)
+    _, exit_, settled = search_kernels.search(*args)
     assert exit_ == -1
     assert 100 < settled <= g.node_count
-    _, exit_, cut = _kernels.search(*args[:2], 2, *args[3:], 100)
-    assert (exit_, cut) == (_kernels.BUDGET_EXHAUSTED, 100)
-    _, exit_, whole = _kernels.search(*args[:2], 3, *args[3:], settled)
+    _, exit_, cut = search_kernels.search(*args[:2], 2, *args[3:], 100)
+    assert (exit_, cut) == (search_kernels.BUDGET_EXHAUSTED, 100)
+    _, exit_, whole = search_kernels.search(*args[:2], 3, *args[3:], settled)
     assert (exit_, whole) == (-1, settled)  # exactly the budget, nothing left: not cut
 
 

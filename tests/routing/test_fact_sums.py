@@ -1,7 +1,7 @@
 """The green and light facts' kernels against the numpy code they replaced (kept here as the
 reference), value for value and bit for bit:
 
-* :func:`routing._kernels._pairwise_sum` must give exactly numpy's ``.sum()`` (its pairwise
+* :func:`routing._kernels.sums.pairwise_sum` must give exactly numpy's ``.sum()`` (its pairwise
   summation) for any length, below and above the 8 and 128 values where numpy's tree changes;
 * :func:`routing.conditions.green_facts`, :func:`~routing.conditions.light_facts` and both at
   once (:func:`~routing.conditions.green_and_light_facts`, what the route report calls): one
@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from accessibility_rules.attributes import Tri
 from accessibility_rules.conditions import Conditions
-from routing._kernels import _pairwise_sum
+from routing._kernels.sums import pairwise_sum
 from routing.conditions import (
     GreenFacts,
     LightFacts,
@@ -126,7 +126,7 @@ def test_pairwise_sum_is_numpys(xs: list[float], spare: int) -> None:
     buffer = np.concatenate((a, np.full(spare, 7.0)))  # sums only the first n of the buffer
     with np.errstate(over="ignore", invalid="ignore"):  # huge values may overflow to ±inf
         want = float(a.sum())
-    assert same(_pairwise_sum(buffer, len(a)), want)
+    assert same(pairwise_sum(buffer, len(a)), want)
 
 
 @pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 127, 128, 129, 135, 136, 255, 256, 257, 1000, 8193])
@@ -134,14 +134,14 @@ def test_pairwise_sum_at_the_tree_boundaries(n: int) -> None:
     rng = np.random.default_rng(n)
     for _ in range(20):
         a = rng.standard_normal(n) * 10.0 ** rng.integers(-8, 9, n)
-        assert same(_pairwise_sum(a, n), float(a.sum()))
+        assert same(pairwise_sum(a, n), float(a.sum()))
     zeros = np.full(n, -0.0)
-    assert same(_pairwise_sum(zeros, n), float(zeros.sum()))  # 0.0: numpy adds to its 0.0
+    assert same(pairwise_sum(zeros, n), float(zeros.sum()))  # 0.0: numpy adds to its 0.0
 
 
 def test_pairwise_sum_of_a_long_array() -> None:
     a = np.random.default_rng(3).standard_normal(1_000_003) * 1e3
-    assert same(_pairwise_sum(a, len(a)), float(a.sum()))
+    assert same(pairwise_sum(a, len(a)), float(a.sum()))
 
 
 # --- green and light on drawn columns -------------------------------------------------------

@@ -21,7 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from routing._kernels import JSON_OUT_OF_RANGE, NEEDS_ROUNDING, incline_json_fill, incline_runs
+from routing._kernels.facts import JSON_OUT_OF_RANGE, incline_json_fill, incline_runs
+from routing._kernels.rounding import NEEDS_ROUNDING
 from routing.facts import incline_profile, incline_profile_json
 from routing.route import Route
 from tests.routing.trips import seeded_routes

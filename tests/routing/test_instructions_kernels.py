@@ -1,9 +1,9 @@
-"""The instructions' turn kernels (:func:`routing._kernels.turn_deltas`, and
-:func:`~routing._kernels.turn_kind` that classifies its bearings) against the rule in plain
+"""The instructions' turn kernels (:func:`routing._kernels.polyline.turn_deltas`, and
+:func:`~routing._kernels.steps.turn_kind` that classifies its bearings) against the rule in plain
 Python (the reference here): the same turn at every junction, on random polylines (with
 repeated points, zero-length pieces and pieces of every length around the bearings' bounds) and
 on real Kaiserslautern routes. And the legs
-kernel (:func:`routing._kernels.leg_runs`) against the Python rule it repeats
+kernel (:func:`routing._kernels.steps.leg_runs`) against the Python rule it repeats
 (:func:`routing.instructions._segment_legs`), on real and drawn routes."""
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from accessibility_rules.attributes import HighwayClass
 from graphs.geodesy import flat_bearing_deg, great_circle_m
-from routing._kernels import RUN_FIRST_POINT, RUN_LAST_POINT, turn_kind
+from routing._kernels.pieces import RUN_FIRST_POINT, RUN_LAST_POINT
+from routing._kernels.steps import turn_kind
 from routing.errors import NoRouteError
 from routing.instructions import (
     _TURN_KINDS,
@@ -262,7 +263,7 @@ _EDGES = [e for b in (0.0, 20.0, 45.0, 135.0, 170.0, 180.0, 190.0, 340.0, 360.0,
 @HYP
 @given(st.one_of(st.floats(-1080.0, 1080.0), st.sampled_from(_EDGES)))
 def test_turn_kind_kernel_classifies_as_turn(delta: float) -> None:
-    """The kernel's classification of a change of bearing (:func:`routing._kernels.turn_kind`,
+    """The kernel's classification of a change of bearing (:func:`routing._kernels.steps.turn_kind`,
     which :func:`_turns_at` now uses) names the turn :func:`_turn` names, also at the edges."""
     assert _TURN_KINDS[turn_kind(delta, STRAIGHT_DEG)] == _turn(delta)
 
@@ -278,7 +279,7 @@ def test_turn_kind_kernel_on_every_edge_and_no_bearing() -> None:
 
 
 def legs_alike(route: Any) -> None:
-    """The kernel's legs (:func:`routing._kernels.leg_runs`) are the Python rule's."""
+    """The kernel's legs (:func:`routing._kernels.steps.leg_runs`) are the Python rule's."""
     assert route.segment_runs is not None
     assert route.polyline is not None
     assert _legs(route) == _segment_legs(route)
@@ -377,7 +378,7 @@ def test_leg_kernel_on_drawn_segments(route: Any) -> None:
 
 def test_the_legs_kernel_names_the_sharp_turns_of_the_rule() -> None:
     """The codes ``leg_runs`` treats as sharp are the turns ``_legs``' rule calls sharp."""
-    from routing._kernels import TURN_SHARP_LEFT, TURN_SHARP_RIGHT, TURN_UTURN
+    from routing._kernels.steps import TURN_SHARP_LEFT, TURN_SHARP_RIGHT, TURN_UTURN
     from routing.instructions import _SHARP
 
     assert {_TURN_KINDS[c] for c in (TURN_SHARP_LEFT, TURN_SHARP_RIGHT, TURN_UTURN)} == _SHARP

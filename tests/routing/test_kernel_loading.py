@@ -19,6 +19,7 @@ import pytest
 from accessibility_rules.kernel_loading import (
     KERNEL_MODULES,
     PY_FUNCS,
+    _jit_twin,
     build_key,
     checked_build,
     export_name,
@@ -30,7 +31,7 @@ from accessibility_rules.kernel_signatures import (
     arguments_fit,
     numba_signature,
 )
-from routing import _kernels
+from routing._kernels import search as search_kernels
 from routing.kernel_build import _host_features, ensure_built, main, prune_builds
 
 
@@ -59,28 +60,29 @@ def test_the_build_key_is_a_stable_digest() -> None:
 def test_the_signatures_become_numbas_types() -> None:
     """The codes become numba's types as the build needs them: C-contiguous arrays, any layout
     where declared, no result as ``none``, a tuple of equal items as numba's ``UniTuple``."""
-    assert str(numba_signature("routing._kernels.mark_runs")) == (
+    assert str(numba_signature("routing._kernels.verdict.mark_runs")) == (
         "(Array(bool, 1, 'C', False, aligned=True), Array(bool, 1, 'C', False, aligned=True), "
         "Array(int64, 1, 'C', False, aligned=True)) -> int64"
     )
-    turn = numba_signature("routing._kernels.turn_kinds")
+    turn = numba_signature("routing._kernels.steps.turn_kinds")
     assert turn.args[0].layout == "A"
     assert str(turn.return_type) == "none"
     assert (
-        str(numba_signature("routing._kernels.rest_extract").return_type) == "UniTuple(int64 x 2)"
+        str(numba_signature("routing._kernels.rests.rest_extract").return_type)
+        == "UniTuple(int64 x 2)"
     )
 
 
 def test_arguments_that_fit_the_build_are_accepted() -> None:
     mask, out, starts = np.zeros(4, bool), np.zeros(4, bool), np.zeros(4, np.int64)
-    assert arguments_fit("routing._kernels.mark_runs", (mask, out, starts))
+    assert arguments_fit("routing._kernels.verdict.mark_runs", (mask, out, starts))
     polyline = np.zeros((5, 2))
     # strided columns where the build takes any layout; an int or a numpy float for a float
     columns = (polyline[:, 0], polyline[:, 1], np.zeros(2, np.int64), np.zeros(2), np.zeros(2))
     scratch = (np.zeros(2), np.zeros(2, np.int8))
     for straight in (20, np.float64(20.0)):
-        assert arguments_fit("routing._kernels.turn_kinds", (*columns, straight, *scratch))
-    assert not arguments_fit("routing._kernels.turn_kinds", (*columns, 1.5j, *scratch))
+        assert arguments_fit("routing._kernels.steps.turn_kinds", (*columns, straight, *scratch))
+    assert not arguments_fit("routing._kernels.steps.turn_kinds", (*columns, 1.5j, *scratch))
 
 
 @pytest.mark.parametrize(
@@ -96,12 +98,12 @@ def test_arguments_that_fit_the_build_are_accepted() -> None:
 )
 def test_a_call_the_build_would_misread_does_not_fit(args: tuple) -> None:
     """The build's own conversion checks only an array's item size; these do not fit."""
-    assert not arguments_fit("routing._kernels.mark_runs", args)
+    assert not arguments_fit("routing._kernels.verdict.mark_runs", args)
 
 
 def test_the_library_calling_with_other_types_is_an_error() -> None:
     """In the checked mode a call that does not fit, from outside the tests, raises."""
-    mark_runs = checked_build("routing._kernels.mark_runs", ensure_built())
+    mark_runs = checked_build("routing._kernels.verdict.mark_runs", ensure_built())
     scope = {"kernel": mark_runs, "np": np}
     source = "kernel(np.zeros(4, np.int8), np.zeros(4, bool), np.zeros(4, np.int64))\n"
     with pytest.raises(TypeError, match="mark_runs is built for"):
@@ -112,7 +114,7 @@ def test_a_test_call_with_other_types_is_answered_by_the_jit() -> None:
     """In the checked mode a test's call that does not fit, and a call of a helper the build
     does not export, are answered by numba's JIT."""
     path = ensure_built()
-    mark_runs = checked_build("routing._kernels.mark_runs", path)
+    mark_runs = checked_build("routing._kernels.verdict.mark_runs", path)
     mask = np.array([0, 1, 1, 0, 1], dtype=bool)
     expected_out, expected_starts = np.zeros(5, bool), np.zeros(5, np.int64)
     runs = mark_runs(mask, expected_out, expected_starts)
@@ -120,8 +122,30 @@ def test_a_test_call_with_other_types_is_answered_by_the_jit() -> None:
     assert mark_runs(mask.astype(np.int8), out, starts) == runs == 2
     assert out.astype(bool).tolist() == expected_out.tolist()
     assert starts.tolist() == expected_starts.tolist()
-    round_fast = checked_build("routing._kernels._round_fast", path)
+    round_fast = checked_build("routing._kernels.rounding.round_fast", path)
     assert round_fast(2.5, 1.0) == (2.0, True)
+
+
+def test_the_jits_stand_in_calls_the_jits_kernels_of_the_modules_it_imports() -> None:
+    """A call the build does not take is answered by the JIT's twin of the kernel's module; a
+    kernel there that calls one imported from another kernels' module (the turns of the steps
+    call the polyline's ``turn_deltas``) calls that module's twin's, not the build's."""
+    for module in KERNEL_MODULES:
+        importlib.import_module(module)
+    path = ensure_built()
+    turn_kinds = checked_build("routing._kernels.steps.turn_kinds", path)
+    lon, lat = np.array([7.760, 7.761, 7.761]), np.array([49.440, 49.440, 49.441])
+    metres, at = np.full(1, 50.0), np.array([1], dtype=np.int64)
+    deltas, kinds = np.zeros(1), np.zeros(1, dtype=np.int8)
+    turn_kinds(lon, lat, at, metres, metres, 30.0, deltas, kinds)  # the build's
+    jit_deltas, jit_kinds = np.zeros(1), np.zeros(1, dtype=np.int8)
+    turn_kinds(lon, lat, at.astype(np.int32), metres, metres, 30.0, jit_deltas, jit_kinds)
+    assert jit_deltas.tolist() == deltas.tolist()
+    assert abs(deltas[0]) > 80.0  # a right angle
+    assert jit_kinds.tolist() == kinds.tolist()
+    twin = _jit_twin("routing._kernels.steps")
+    assert twin["turn_deltas"] is _jit_twin("routing._kernels.polyline")["turn_deltas"]
+    assert _jit_twin("routing._kernels.rests")["heap_push"] is _jit_twin("routing._kernels.search")["heap_push"]  # fmt: skip
 
 
 def _grid(side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -147,14 +171,14 @@ def test_a_long_search_releases_the_gil() -> None:
     the search's own duration in the same run."""
     first_out, head, cost = _grid(1000)
     n = len(first_out) - 1
-    ws = _kernels.workspace(n, len(head) + 8)
+    ws = search_kernels.workspace(n, len(head) + 8)
     sources = (np.zeros(1, dtype=np.int64), np.zeros(1))
     targets = (np.zeros(0, dtype=np.int64), np.zeros(0))
-    bound = _kernels.no_bound()
+    bound = search_kernels.no_bound()
 
     def run(gen: int) -> None:
-        _kernels.search((first_out, head, cost), ws, gen, sources, targets, bound, 0,
-                        _kernels.NO_BUDGET)  # fmt: skip
+        search_kernels.search((first_out, head, cost), ws, gen, sources, targets, bound, 0,
+                        search_kernels.NO_BUDGET)  # fmt: skip
 
     def longest_pause(gen: int) -> float:
         worker = threading.Thread(target=run, args=(gen,))

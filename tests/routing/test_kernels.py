@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from numpy.typing import ArrayLike
 
 from accessibility_rules.weights import BITS_DTYPE
-from routing import _kernels
+from routing._kernels import search as search_kernels
+from routing._kernels import snap as snap_kernels
 from tests.routing.end_rule import usable_ends
 
 REL = 1e-9
@@ -60,7 +61,7 @@ class Workspace:
         self.path = np.zeros(m + 2, dtype=np.int64)
 
     @property
-    def arrays(self) -> _kernels.Workspace:
+    def arrays(self) -> search_kernels.Workspace:
         return (
             self.dist, self.pred, self.stamp, self.closed, self.marked, self.heap_key,
             self.heap_node, self.bound_at,
@@ -153,9 +154,9 @@ def run_dijkstra(
 ) -> int:
     ws.marked[marked_nodes] = gen
     no_targets = (np.zeros(0, dtype=np.int64), np.zeros(0))
-    _, _, settled = _kernels.search(
+    _, _, settled = search_kernels.search(
         (g.first_out, g.head, g.cost), ws.arrays, gen, (sources, costs), no_targets,
-        _kernels.no_bound(), len(set(marked_nodes.tolist())),
+        search_kernels.no_bound(), len(set(marked_nodes.tolist())),
     )  # fmt: skip
     return settled
 
@@ -176,7 +177,7 @@ def run_astar(
     gen: int,
 ) -> tuple[float, int, int]:
     bound = (g.x, g.y, float(tx), float(ty), float(h), NO_LM, np.zeros((len(exits), 0)), 1.0)
-    return _kernels.search(
+    return search_kernels.search(
         (g.first_out, g.head, g.cost), ws.arrays, gen, (sources, costs), (exits, exit_costs),
         bound, 0,
     )  # fmt: skip
@@ -260,7 +261,7 @@ def check_astar(
     assert close(best, expected), (best, expected)
     assert 0 <= exit_i < len(exits)
     end = int(exits[exit_i])
-    count = _kernels.extract_path(ws.pred, g.tail, end, ws.path)
+    count = search_kernels.extract_path(ws.pred, g.tail, end, ws.path)
     path = ws.path[:count]
     start = int(g.tail[path[0]]) if count else end
     assert start in sources.tolist()
@@ -376,10 +377,10 @@ def bucket(
     )  # fmt: skip
 
 
-#: :func:`_kernels.snap_nearest`'s end-rule arguments when there is no rule (arrays not read).
+#: :func:`snap_kernels.snap_nearest`'s end-rule arguments when there is no rule (arrays not read).
 ANY_END = (
     np.zeros(1, dtype=BITS_DTYPE), np.zeros(1, dtype=BITS_DTYPE), np.full(1, -1, dtype=np.int64),
-    _kernels.END_ANY,
+    snap_kernels.END_ANY,
 )  # fmt: skip
 
 
@@ -391,7 +392,9 @@ def test_usable_end_matches_the_array_rule(seed: int) -> None:
     at_head = s.violations & rng.integers(0, 1 << 14, m).astype(BITS_DTYPE)  # bits of the head
     for origin in (True, False):
         expect = usable_ends(s.violations, at_head, s.reverse, origin)
-        got = [_kernels.usable_end(e, s.violations, at_head, s.reverse, origin) for e in range(m)]
+        got = [
+            snap_kernels.usable_end(e, s.violations, at_head, s.reverse, origin) for e in range(m)
+        ]
         assert got == expect.tolist()
 
 
@@ -407,17 +410,17 @@ def test_snap_nearest_end_rule_is_the_penalty_of_unusable_edges(seed: int) -> No
     level = np.where(rng.random(m) < 0.2, 15.0, 0.0)
     for origin in (True, False):
         refused = np.where(usable_ends(s.violations, at_head, s.reverse, origin), level, np.inf)
-        mode = _kernels.END_AT_ORIGIN if origin else _kernels.END_AT_TARGET
+        mode = snap_kernels.END_AT_ORIGIN if origin else snap_kernels.END_AT_TARGET
         for _ in range(60):
             px, py = rng.uniform(-100, 600), rng.uniform(-100, 500)
             common = (
                 px, py, x0, y0, cell, w, h, s.cell_first, s.cell_segments, s.x0, s.y0, s.x1,
                 s.y1, s.edge,
             )  # fmt: skip
-            with_rule = _kernels.snap_nearest(
+            with_rule = snap_kernels.snap_nearest(
                 *common, level, 120.0, s.violations, at_head, s.reverse, mode
             )
-            with_array = _kernels.snap_nearest(*common, refused, 120.0, *ANY_END)
+            with_array = snap_kernels.snap_nearest(*common, refused, 120.0, *ANY_END)
             assert with_rule == with_array
 
 
@@ -458,7 +461,7 @@ def test_snap_nearest_matches_brute_force(seed: int) -> None:
         px, py = rng.uniform(-300, 800), rng.uniform(-300, 700)  # also outside the grid
         max_d = float(rng.choice([5.0, 30.0, 100.0, 250.0, 1e7]))
         pen = penalties(s, bool(rng.random() < 0.3))
-        seg, t, d = _kernels.snap_nearest(
+        seg, t, d = snap_kernels.snap_nearest(
             px, py, x0, y0, cell, w, h, s.cell_first, s.cell_segments, s.x0, s.y0, s.x1, s.y1,
             s.edge, pen, max_d, *ANY_END,
         )  # fmt: skip
@@ -488,7 +491,7 @@ def test_snap_nearest_follows_the_edge_penalty() -> None:
     x0, y0, cell, w, h = s.grid
 
     def snap(pen: list[float], max_d: float = 250.0) -> tuple[int, float]:
-        seg, _, d = _kernels.snap_nearest(
+        seg, _, d = snap_kernels.snap_nearest(
             50.0, 10.0, x0, y0, cell, w, h, s.cell_first, s.cell_segments, s.x0, s.y0, s.x1,
             s.y1, s.edge, np.array(pen, dtype=np.float64), max_d, *ANY_END,
         )  # fmt: skip

@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from routing import _kernels
+from routing._kernels import search as search_kernels
 from routing.landmarks import borrow_scale, choose_landmarks, compute_landmarks
 
 
@@ -93,8 +93,8 @@ def test_alt_search_equals_networkx(
     bound = (
         xy[:, 0].copy(), xy[:, 1].copy(), 0.0, 0.0, 0.0, lm.dist, lm.at(np.array([target])), lm.scale
     )  # fmt: skip
-    best, _, _ = _kernels.search(
-        (graph.first_out, graph.head, weights.cost_s), _kernels.workspace(n, m + 8), 1,
+    best, _, _ = search_kernels.search(
+        (graph.first_out, graph.head, weights.cost_s), search_kernels.workspace(n, m + 8), 1,
         (np.array([source], dtype=np.int64), np.zeros(1)),
         (np.array([target], dtype=np.int64), np.zeros(1)), bound, 0,
     )  # fmt: skip
@@ -118,7 +118,7 @@ def test_alt_search_equals_networkx(
 def test_the_landmark_bound_skips_landmarks_that_reach_no_end(
     rows: list[list[float]], costs: list[float], scale: float
 ) -> None:
-    """``_bound``'s landmark part against the rule written out: per exit, the largest
+    """``lower_bound``'s landmark part against the rule written out: per exit, the largest
     ``|d(L, v) - d(L, exit)|`` over the landmarks that reach both (an infinite distance on
     either side gives nothing, not infinity or NaN), less half the transition bounds of ``v``
     and the exit (the last column), scaled, plus the exit's cost; the least over the exits."""
@@ -138,7 +138,7 @@ def test_the_landmark_bound_skips_landmarks_that_reach_no_end(
         for row, c in zip(lm_target, target_costs, strict=True)
     )
     want = max(0.0, want)  # the straight line's bound (0 here) when the landmarks' is below
-    assert _kernels._bound(0, bound, target_costs) == want
+    assert search_kernels.lower_bound(0, bound, target_costs) == want
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -181,8 +181,8 @@ def test_borrowed_landmarks_scaled_find_the_least_costs_of_other_costs(
     bound = (
         xy[:, 0].copy(), xy[:, 1].copy(), 0.0, 0.0, 0.0, lm.dist, lm.at(np.array([target])), alpha
     )  # fmt: skip
-    best, _, _ = _kernels.search(
-        (graph.first_out, graph.head, other), _kernels.workspace(n, m + 8), 1,
+    best, _, _ = search_kernels.search(
+        (graph.first_out, graph.head, other), search_kernels.workspace(n, m + 8), 1,
         (np.array([source], dtype=np.int64), np.zeros(1)),
         (np.array([target], dtype=np.int64), np.zeros(1)), bound, 0,
     )  # fmt: skip

@@ -4,12 +4,12 @@ reference), on random edge sequences of the real Kaiserslautern graph with rando
 
 * :func:`routing.geometry.route_polyline` (one kernel call) must give exactly the polyline and
   point indices of the old assembly from :func:`~routing.geometry.cut_polyline` pieces;
-* :func:`routing._kernels.report_piece_flags` must give exactly the old numpy lengths, starts
+* :func:`routing._kernels.pieces.report_piece_flags` must give exactly the old numpy lengths, starts
   and per-kind masks (steep, steps, surface, narrow, crossing, elevator, kerb, barrier, walked,
   length, known incline), for every preset;
-* :func:`routing._kernels.segment_runs` behind :func:`routing.report._segments` must give
+* :func:`routing._kernels.pieces.segment_runs` behind :func:`routing.report._segments` must give
   exactly the old segments (every field);
-* :func:`routing._kernels.barrier_rows` behind :func:`routing.report._barriers` must give
+* :func:`routing._kernels.pieces.barrier_rows` behind :func:`routing.report._barriers` must give
   exactly the barriers of :func:`routing.report._listed_barriers`, the Python it replaced."""
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from accessibility_rules.attributes import BarrierKind, CrossingKind, HighwayCla
 from accessibility_rules.profile import Profile, preset_names
 from graphs.arrays import concat_ranges
 from graphs.model import CompiledGraph
-from routing import _kernels
+from routing._kernels import pieces as pieces_kernels
+from routing._kernels import rounding as rounding_kernels
+from routing._kernels import verdict as verdict_kernels
 from routing.errors import NoRouteError
 from routing.geometry import cut_polyline, route_polyline
 from routing.report import (
@@ -155,21 +157,22 @@ def piece_flags_reference(
         uneven |= smooth > Smoothness[worst_smoothness.upper()]
     uneven &= has_length
     masks = {
-        _kernels.FLAG_STEEP: known_incline & (np.abs(incline) >= steep_limit),
-        _kernels.FLAG_STEPS: steps & walked,
-        _kernels.FLAG_SURFACE: (reported[c["surface"].astype(np.int64) + 1] & has_length) | uneven,
-        _kernels.FLAG_UNEVEN: uneven,
-        _kernels.FLAG_NARROW: has_length & np.isfinite(width) & (width < narrow_limit),
-        _kernels.FLAG_CROSSING: (crossing != CrossingKind.NONE)
+        pieces_kernels.FLAG_STEEP: known_incline & (np.abs(incline) >= steep_limit),
+        pieces_kernels.FLAG_STEPS: steps & walked,
+        pieces_kernels.FLAG_SURFACE: (reported[c["surface"].astype(np.int64) + 1] & has_length)
+        | uneven,
+        pieces_kernels.FLAG_UNEVEN: uneven,
+        pieces_kernels.FLAG_NARROW: has_length & np.isfinite(width) & (width < narrow_limit),
+        pieces_kernels.FLAG_CROSSING: (crossing != CrossingKind.NONE)
         & (junctions | (crossing != CrossingKind.JUNCTION))
         & walked
         & np.where(c["crossing_at_head"] > 0, not_last, (ends >= 1.0) | (starts == 0.0)),
-        _kernels.FLAG_ELEVATOR: (c["is_elevator"] > 0) & (not_last | (ends >= 1.0)),
-        _kernels.FLAG_KERB: not_last & (c["kerb_count"].astype(np.int64) > 0),
-        _kernels.FLAG_BARRIER: not_last & (c["barrier"] != BarrierKind.NONE),
-        _kernels.FLAG_WALKED: walked,
-        _kernels.FLAG_HAS_LENGTH: has_length,
-        _kernels.FLAG_KNOWN_INCLINE: known_incline,
+        pieces_kernels.FLAG_ELEVATOR: (c["is_elevator"] > 0) & (not_last | (ends >= 1.0)),
+        pieces_kernels.FLAG_KERB: not_last & (c["kerb_count"].astype(np.int64) > 0),
+        pieces_kernels.FLAG_BARRIER: not_last & (c["barrier"] != BarrierKind.NONE),
+        pieces_kernels.FLAG_WALKED: walked,
+        pieces_kernels.FLAG_HAS_LENGTH: has_length,
+        pieces_kernels.FLAG_KNOWN_INCLINE: known_incline,
     }
     return lengths, at, masks
 
@@ -184,7 +187,7 @@ def _same_flags(router: Any, edges: np.ndarray, start: float, end: float, profil
     junctions = _plan(profile).reported_crossings[int(CrossingKind.JUNCTION) + 1]
     k = len(edges)
     lengths, at, flags = np.empty(k), np.empty(k), np.empty(k, dtype=np.int64)
-    _kernels.report_piece_flags(
+    pieces_kernels.report_piece_flags(
         block, table.piece_columns, start, end, float(steep), float(narrow), reported,
         _plan(profile).reported_crossings, _plan(profile).reported_smoothness,
         float(BarrierKind.NONE), lengths, at, flags,
@@ -257,7 +260,7 @@ def segments_reference(
     first_pt: np.ndarray,
     last_pt: np.ndarray,
 ) -> list[Segment]:
-    """The old numpy segments (before :func:`routing._kernels.segment_runs`)."""
+    """The old numpy segments (before :func:`routing._kernels.pieces.segment_runs`)."""
     g = graph
     name_ids = c["name_id"].astype(np.int64)
     sidewalk = c["is_sidewalk"] > 0
@@ -344,8 +347,8 @@ def test_segment_runs_on_real_routes(ksl_router: Any) -> None:
 
 
 def top_incline_reference(incline: np.ndarray, flags: np.ndarray) -> int:
-    """The old numpy expression of ``build_route`` (before :func:`routing._kernels.top_incline`)."""
-    known = (flags & _kernels.FLAG_KNOWN_INCLINE) != 0
+    """The old numpy expression of ``build_route`` (before :func:`routing._kernels.pieces.top_incline`)."""
+    known = (flags & pieces_kernels.FLAG_KNOWN_INCLINE) != 0
     if not known.any():
         return -1
     return int(np.flatnonzero(known)[np.argmax(np.abs(incline[known]))])
@@ -368,12 +371,12 @@ def test_top_incline_matches_the_numpy_argmax(data: Any, values: list[float]) ->
     block = np.zeros((k, 3))
     block[:, column] = values
     block[:, (column + 1) % 3] = 99.0  # a steeper value in another column is not read
-    got = _kernels.top_incline(block, column, flags.astype(np.int64))
+    got = pieces_kernels.top_incline(block, column, flags.astype(np.int64))
     assert got == top_incline_reference(np.asarray(values), flags)
 
 
 def runs_reference(mask: np.ndarray) -> list[int]:
-    """The old numpy run starts of ``build_route`` (before :func:`routing._kernels.mark_runs`)."""
+    """The old numpy run starts of ``build_route`` (before :func:`routing._kernels.verdict.mark_runs`)."""
     starts = mask.copy()
     starts[1:] &= ~mask[:-1]
     return np.flatnonzero(starts).tolist()
@@ -389,7 +392,7 @@ def test_mark_runs_matches_the_numpy_runs(data: Any, mask: list[bool]) -> None:
     )
     marked = before.copy()
     starts = np.full(len(mask), -1, dtype=np.int64)
-    runs = _kernels.mark_runs(m, marked, starts)
+    runs = verdict_kernels.mark_runs(m, marked, starts)
     assert starts[:runs].tolist() == runs_reference(m)
     assert marked.tolist() == (before | m).tolist()
 
@@ -400,7 +403,7 @@ def test_mark_runs_matches_the_numpy_runs(data: Any, mask: list[bool]) -> None:
 def _same_barriers(
     router: Any, edges: np.ndarray, start: float, end: float, profile: Profile
 ) -> int:
-    """:func:`routing.report._barriers` (the kernel :func:`routing._kernels.barrier_rows`)
+    """:func:`routing.report._barriers` (the kernel :func:`routing._kernels.pieces.barrier_rows`)
     against :func:`routing.report._listed_barriers`, the Python it replaced: every barrier, every
     field with its type, in the same order. Returns how many."""
     table = router.report_table()
@@ -441,13 +444,13 @@ def test_barrier_rows_on_every_edge_with_a_barrier(
 def test_a_place_near_a_half_is_left_to_python() -> None:
     """A barrier 0.25 m from the start (a tie at tenths: Python rounds it to even, 0.2) makes
     the kernel hand the route back; :func:`routing.report._barriers` then lists it in Python."""
-    block = np.zeros((2, len(_kernels.BARRIER_COLUMNS)))
-    cols = np.arange(len(_kernels.BARRIER_COLUMNS), dtype=np.int64)
-    out = np.empty((16, _kernels.BARRIER_ROW))
-    flags = np.array([_kernels.FLAG_KERB, 0], dtype=np.int64)
+    block = np.zeros((2, len(pieces_kernels.BARRIER_COLUMNS)))
+    cols = np.arange(len(pieces_kernels.BARRIER_COLUMNS), dtype=np.int64)
+    out = np.empty((16, pieces_kernels.BARRIER_ROW))
+    flags = np.array([pieces_kernels.FLAG_KERB, 0], dtype=np.int64)
     args = (np.array([0.0, 0.25]), np.array([0.25, 1.0]), np.array([0, 1]), np.array([1, 2]))
-    n = _kernels.barrier_rows(flags, *args, block, cols, 0.0, 1.0, out)
-    assert n == _kernels.NEEDS_ROUNDING
+    n = pieces_kernels.barrier_rows(flags, *args, block, cols, 0.0, 1.0, out)
+    assert n == rounding_kernels.NEEDS_ROUNDING
     args = (np.array([0.0, 0.3]), np.array([0.3, 1.0]), np.array([0, 1]), np.array([1, 2]))
-    assert _kernels.barrier_rows(flags, *args, block, cols, 0.0, 1.0, out) == 1
+    assert pieces_kernels.barrier_rows(flags, *args, block, cols, 0.0, 1.0, out) == 1
     assert out[0, :4].tolist() == [6.0, 0.0, 1.0, 0.3]  # a kerb, piece 0, its head, 0.3 m

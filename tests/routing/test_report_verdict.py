@@ -1,5 +1,5 @@
-"""The verdict kernels (:func:`routing._kernels.verdict_masks_fill` behind
-:func:`routing.report.verdict_masks`, and :func:`routing._kernels.route_verdict` behind a route's
+"""The verdict kernels (:func:`routing._kernels.verdict.verdict_masks_fill` behind
+:func:`routing.report.verdict_masks`, and :func:`routing._kernels.verdict.route_verdict` behind a route's
 verdict) against the numpy rule they replaced, kept here as the reference: the same mask for
 every edge of the real Kaiserslautern graph under every preset, and on random bits and
 attributes (hypothesis); the same facts, violations and unknowns met per piece on random walks
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from accessibility_rules.attributes import InclineSource, Tri
 from accessibility_rules.profile import Profile, make_profile, preset_names
 from accessibility_rules.weights import BITS_DTYPE, Limit, Unknown
-from routing import _kernels
+from routing._kernels import verdict as verdict_kernels
 from routing.report import (
     _CLOSED_BIT,
     _CODES,
@@ -242,7 +242,7 @@ def test_route_verdict_on_random_walks(
                 w, np.where(edge_closed, w.violations | BITS_DTYPE(_CLOSED_BIT), w.violations)
             )
         met, u_met, bits = np.empty(k, np.int64), np.empty(k, np.int64), np.empty(k, np.int64)
-        facts = _kernels.route_verdict(
+        facts = verdict_kernels.route_verdict(
             edges, w.violations, w.violations_at_head, w.unknowns, table.rows,
             table.verdict_columns, edge_closed, node_closed, g.head, g.tail, lengths, start,
             end, _plan(profile).rule, _CODES, met, u_met, bits,
@@ -256,12 +256,14 @@ def test_route_verdict_on_random_walks(
         src = c["incline_source"]
         estimated = (src == _ESTIMATED_INCLINE_SOURCES[0]) | (src == _ESTIMATED_INCLINE_SOURCES[1])
         steps = c["is_steps"] > 0
-        assert ((bits & _kernels.PIECE_ALONG) != 0).tolist() == along.tolist()
-        assert ((bits & _kernels.PIECE_ESTIMATED_INCLINE) != 0).tolist() == estimated.tolist()
+        assert ((bits & verdict_kernels.PIECE_ALONG) != 0).tolist() == along.tolist()
+        assert (
+            (bits & verdict_kernels.PIECE_ESTIMATED_INCLINE) != 0
+        ).tolist() == estimated.tolist()
         held = along & ~steps & np.isfinite(c["incline_percent"]) & estimated
-        assert ((bits & _kernels.PIECE_HELD) != 0).tolist() == held.tolist()
+        assert ((bits & verdict_kernels.PIECE_HELD) != 0).tolist() == held.tolist()
         no_rail = walked & steps & (c["handrail"] == Tri.UNKNOWN)
-        assert ((bits & _kernels.PIECE_NO_RAIL) != 0).tolist() == no_rail.tolist()
+        assert ((bits & verdict_kernels.PIECE_NO_RAIL) != 0).tolist() == no_rail.tolist()
 
 
 class _Closed:
@@ -286,12 +288,12 @@ def test_rule_constants_are_the_reports(presets: list[Profile]) -> None:
     """The kernel's rule carries the report's bits (one rule)."""
     profile = presets[0]
     rule = _plan(profile).rule
-    assert rule[_kernels.RULE_CLOSED] == _CLOSED_BIT
-    assert rule[_kernels.RULE_INCLINE] == _INCLINE_BIT
-    assert rule[_kernels.RULE_INCLINE_UNKNOWN] == _INCLINE_UNKNOWN_BIT
-    assert rule[_kernels.RULE_POINT_UNKNOWNS] == _POINT_UNKNOWNS
-    assert rule[_kernels.RULE_STEP_COUNT] == _STEP_COUNT_BIT
-    assert rule[_kernels.RULE_CAN_BREAK] == estimate_can_break(profile)
+    assert rule[verdict_kernels.RULE_CLOSED] == _CLOSED_BIT
+    assert rule[verdict_kernels.RULE_INCLINE] == _INCLINE_BIT
+    assert rule[verdict_kernels.RULE_INCLINE_UNKNOWN] == _INCLINE_UNKNOWN_BIT
+    assert rule[verdict_kernels.RULE_POINT_UNKNOWNS] == _POINT_UNKNOWNS
+    assert rule[verdict_kernels.RULE_STEP_COUNT] == _STEP_COUNT_BIT
+    assert rule[verdict_kernels.RULE_CAN_BREAK] == estimate_can_break(profile)
 
 
 def unknowns_reference(
@@ -368,7 +370,7 @@ def relies_reference(
     incline_broken: list[int],
 ) -> tuple[list[Reliance], float]:  # fmt: skip
     """The reliances and the known share as ``_accessibility`` listed them before
-    :func:`routing._kernels.reliance_pieces` (numpy masks, one per flag)."""
+    :func:`routing._kernels.verdict.reliance_pieces` (numpy masks, one per flag)."""
     k = len(lengths)
     u_met, piece_bits, place = met.unknowns, met.bits, pieces.place
     relies: list[Reliance] = []
@@ -388,7 +390,7 @@ def relies_reference(
             count = len(hit) if counts is None else int(counts[mask].sum())
             relies.append(Reliance(name, count, None, [place(i, at_head) for i in hit]))
 
-    along = (piece_bits & _kernels.PIECE_ALONG) != 0
+    along = (piece_bits & verdict_kernels.PIECE_ALONG) != 0
     present = met.unknown_bits & plan.limited
     for bit, name, at_head in plan.flags:
         if not present & bit:
@@ -406,11 +408,11 @@ def relies_reference(
         else:
             along_reliance(name, hit)
     if plan.max_incline:
-        held = (piece_bits & _kernels.PIECE_HELD) != 0
+        held = (piece_bits & verdict_kernels.PIECE_HELD) != 0
         held[incline_broken] = False
         along_reliance("incline", held, estimated=True)
     if plan.handrail:
-        no_rail = (piece_bits & _kernels.PIECE_NO_RAIL) != 0
+        no_rail = (piece_bits & verdict_kernels.PIECE_NO_RAIL) != 0
         if no_rail.any():
             count_reliance("handrail", no_rail, None, False)
             unknown_along |= no_rail & along
@@ -432,7 +434,7 @@ def _same_relies(router: Any, edges: np.ndarray, start: float, end: float, profi
     got = _accessibility(
         profile, plan, w, edges, c, block, table.index, lengths, total, pieces, met
     )
-    estimated = (met.bits & _kernels.PIECE_ESTIMATED_INCLINE) != 0
+    estimated = (met.bits & verdict_kernels.PIECE_ESTIMATED_INCLINE) != 0
     incline_broken = np.flatnonzero(
         ((met.violations & _INCLINE_BIT) != 0) & (plan.can_break | ~estimated)
     ).tolist()

@@ -1,5 +1,5 @@
 """The one-pass feasibility test before each rest-constrained search
-(:func:`routing._kernels.rest_reachable`, called by :meth:`routing.rests.RestQuery.run`) changes
+(:func:`routing._kernels.rests.rest_reachable`, called by :meth:`routing.rests.RestQuery.run`) changes
 no route: routes with a limit between rests, least-bad ones (a bisection of many searches, most
 of which find no walk) included, are the routes made without it, on the real Kaiserslautern
 graph with its benches."""
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from routing import _kernels
+from routing._kernels import rests as rests_kernels
 from tests.routing.trips import seeded_points
 
 
@@ -28,15 +28,15 @@ def test_routes_with_rests_are_the_same_without_the_test(
     points = seeded_points(ksl_router, 31, 24)
     trips = list(zip(points[::2], points[1::2], strict=True))
     calls: list[int] = []
-    reachable = _kernels.rest_reachable
+    reachable = rests_kernels.rest_reachable
 
     def counted(*args: Any) -> int:
         calls.append(int(reachable(*args)))
         return calls[-1]
 
-    monkeypatch.setattr(_kernels, "rest_reachable", counted)
+    monkeypatch.setattr(rests_kernels, "rest_reachable", counted)
     with_test = _routes(ksl_router, trips, limit_m)
-    monkeypatch.setattr(_kernels, "rest_reachable", lambda *args: _kernels.UNDECIDED)
+    monkeypatch.setattr(rests_kernels, "rest_reachable", lambda *args: rests_kernels.UNDECIDED)
     without = _routes(ksl_router, trips, limit_m)
     assert with_test == without
     assert 0 in calls  # some searches were spared: no walk kept the limit

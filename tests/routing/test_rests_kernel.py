@@ -20,7 +20,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routing import _kernels
+from routing._kernels import rests as rests_kernels
+from routing._kernels import search as search_kernels
 
 NO_LM = np.zeros((0, 0))
 
@@ -123,7 +124,7 @@ def reference(
 
 def csr(
     n: int, edges: Sequence[Edge]
-) -> tuple[_kernels.Graph, np.ndarray, _kernels.Seats, list[Edge]]:
+) -> tuple[search_kernels.Graph, np.ndarray, rests_kernels.Seats, list[Edge]]:
     order = sorted(range(len(edges)), key=lambda i: edges[i][0])
     first_out = np.zeros(n + 1, dtype=np.int64)
     for u, *_ in edges:
@@ -141,7 +142,7 @@ def csr(
 
 def ends(
     sources: Sequence[Source], targets: Sequence[Target]
-) -> tuple[_kernels.RestSources, _kernels.RestTargets]:
+) -> tuple[rests_kernels.RestSources, rests_kernels.RestTargets]:
     """The kernels' source and exit arrays of a case's starts and exits."""
     src = (
         np.array([s for s, _, _ in sources], dtype=np.int64),
@@ -165,11 +166,11 @@ def run_kernel(
     case: Case, capacity: int = 4, max_cost: float = math.inf
 ) -> tuple[
     tuple[float, int, int, int, int],
-    _kernels.LabelPool,
-    _kernels.Graph,
+    rests_kernels.LabelPool,
+    search_kernels.Graph,
     np.ndarray,
     list[Edge],
-    _kernels.RestTargets,
+    rests_kernels.RestTargets,
     int,
     list[Target],
     list[Source],
@@ -189,12 +190,12 @@ def run_kernel(
     node_first = np.zeros(n, dtype=np.int64)
     stamp = np.zeros(n, dtype=np.int64)
     while True:  # grow the pool and retry, as the router does
-        pool = _kernels.label_pool(capacity)
-        out = _kernels.rest_search(
+        pool = rests_kernels.label_pool(capacity)
+        out = rests_kernels.rest_search(
             graph, seats, float(limit), src, tgt, bound, pool, node_first, stamp, 1 + capacity,
-            _kernels.NO_BUDGET, max_cost,
+            search_kernels.NO_BUDGET, max_cost,
         )  # fmt: skip
-        if out[1] != _kernels.POOL_FULL:
+        if out[1] != rests_kernels.POOL_FULL:
             break
         capacity *= 2
     return out, pool, graph, tail, ordered, tgt, limit, targets, sources
@@ -216,7 +217,7 @@ def test_rest_search_matches_the_product_graph_dijkstra(case: Case) -> None:
     assert math.isclose(best, expected, rel_tol=1e-9, abs_tol=1e-9)
     # the walk the labels describe is feasible and costs what the kernel says
     walk = np.zeros(pool[0].shape[0] + 1, dtype=np.int64)
-    count, src = _kernels.rest_extract(pool[3], pool[4], label, walk)
+    count, src = rests_kernels.rest_extract(pool[3], pool[4], label, walk)
     s_node, s_cost, d = sources[src]
     assert d <= limit
     node, total = s_node, s_cost
@@ -265,7 +266,7 @@ def test_a_detour_to_a_seat_and_back_is_found() -> None:
     (best, label, *_), pool, *_ = run_kernel(case)
     assert best == 440.0
     walk = np.zeros(8, dtype=np.int64)
-    count, _ = _kernels.rest_extract(pool[3], pool[4], label, walk)
+    count, _ = rests_kernels.rest_extract(pool[3], pool[4], label, walk)
     assert count == 4
 
 
@@ -276,24 +277,28 @@ def test_the_settle_budget_stops_the_search() -> None:
     src = (np.array([0]), np.zeros(1), np.zeros(1))
     tgt = (np.array([2]), np.zeros(1), np.zeros(1), one * np.nan, one * np.nan, one * np.nan)
     bound = (np.zeros(3), np.zeros(3), 0.0, 0.0, 0.0, NO_LM, np.zeros((1, 0)), 1.0)
-    out = _kernels.rest_search(
-        graph, seats, 300.0, src, tgt, bound, _kernels.label_pool(16), np.zeros(3, np.int64),
+    out = rests_kernels.rest_search(
+        graph, seats, 300.0, src, tgt, bound, rests_kernels.label_pool(16), np.zeros(3, np.int64),
         np.zeros(3, np.int64), 1, 1,
     )  # fmt: skip
-    assert out[1] == _kernels.BUDGET_EXHAUSTED
+    assert out[1] == search_kernels.BUDGET_EXHAUSTED
 
 
 def test_rest_step_rule() -> None:
     nan = math.nan
-    assert _kernels.rest_step(100.0, 200.0, nan, nan, nan, 300.0) == 300.0
-    assert _kernels.rest_step(101.0, 200.0, nan, nan, nan, 300.0) == _kernels.INFEASIBLE
-    assert _kernels.rest_step(250.0, 400.0, 50.0, 350.0, 300.0, 300.0) == 50.0
-    assert _kernels.rest_step(250.0, 400.0, 51.0, 350.0, 299.0, 300.0) == _kernels.INFEASIBLE
-    assert _kernels.rest_step(0.0, 400.0, 50.0, 360.0, 310.0, 300.0) == _kernels.INFEASIBLE
+    assert rests_kernels.rest_step(100.0, 200.0, nan, nan, nan, 300.0) == 300.0
+    assert rests_kernels.rest_step(101.0, 200.0, nan, nan, nan, 300.0) == rests_kernels.INFEASIBLE
+    assert rests_kernels.rest_step(250.0, 400.0, 50.0, 350.0, 300.0, 300.0) == 50.0
+    assert (
+        rests_kernels.rest_step(250.0, 400.0, 51.0, 350.0, 299.0, 300.0) == rests_kernels.INFEASIBLE
+    )
+    assert (
+        rests_kernels.rest_step(0.0, 400.0, 50.0, 360.0, 310.0, 300.0) == rests_kernels.INFEASIBLE
+    )
 
 
 def _reach(case: Case, heap: int | None = None) -> int:
-    """:func:`_kernels.rest_reachable` on a case (a heap of ``heap`` entries, default ample)."""
+    """:func:`routing._kernels.rests.rest_reachable` on a case (a heap of ``heap`` entries, default ample)."""
     n, edges, x, y, _scale, limit, sources, targets, (tx, ty) = case
     graph, _tail, seats, _ordered = csr(n, edges)
     src, tgt = ends(sources, targets)
@@ -301,7 +306,7 @@ def _reach(case: Case, heap: int | None = None) -> int:
     toward = (np.array(x, dtype=np.float64), np.array(y, dtype=np.float64), float(tx), float(ty))
     work = (np.zeros(n), np.zeros(n, dtype=np.int64), 1)
     heap_arrays = (np.zeros(size), np.zeros(size, dtype=np.int64), size)
-    found = _kernels.rest_reachable(
+    found = rests_kernels.rest_reachable(
         graph, seats, float(limit), src, tgt, *work, *heap_arrays, toward
     )
     return int(found)
@@ -339,7 +344,7 @@ def test_rest_reachable_is_undecided_past_its_heap() -> None:
         (3, 0),
     )
     assert _reach(case) == 1
-    assert _reach(case, heap=1) == _kernels.UNDECIDED
+    assert _reach(case, heap=1) == rests_kernels.UNDECIDED
 
 
 def test_rest_reachable_finds_the_detour_to_a_seat() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib
 import mmap
 import os
 import re
@@ -21,16 +22,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from accessibility_rules.kernel_loading import KERNEL_MODULES
 from graphs.arrays import array_fields
-from routing import _kernels
 from routing.engine import Router
 from routing.errors import NoRouteError
 from routing.metric import OWN_LANDMARKS_AFTER_HITS
 from routing.shared_arrays import ALIGN_BYTES, is_shared, memory_owner, share
 from tests.routing.trips import seeded_points
 
+#: The routing kernels as numba's JIT has them (none with the ahead-of-time build).
 KERNELS = tuple(
-    f for f in vars(_kernels).values() if hasattr(f, "signatures") and hasattr(f, "py_func")
+    f
+    for module in KERNEL_MODULES
+    if module.startswith("routing.")
+    for f in vars(importlib.import_module(module)).values()
+    if hasattr(f, "signatures") and hasattr(f, "py_func")
 )
 DTYPES = (np.float64, np.float32, np.int64, np.int32, np.int8, np.uint32, np.bool_)
 

@@ -1,5 +1,5 @@
 """The seats along a walk read by one kernel pass over the graph's seat table
-(:func:`routing._kernels.walk_seat_rows`, :func:`routing.rests.walk_seats`) against the reading
+(:func:`routing._kernels.rests.walk_seat_rows`, :func:`routing.rests.walk_seats`) against the reading
 piece by piece.
 
 The reference here is independent of the kernel: numpy's own float32 comparisons and
@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from graphs.features import seats_on_edge
 from graphs.store import load_graph
-from routing import _kernels, rests
+from routing import rests
+from routing._kernels import rests as rests_kernels
 
 Seat = tuple[float, int]
 #: A drawn walk: edges, start, end, piece starts, lengths, ``seat_first_m``, CSR, seat offsets.
@@ -63,7 +64,7 @@ def run_kernel(case: Walk, size: int) -> tuple[int, list[Seat]]:
     edges, start, end, at_m, length_m, seat_first_m, csr, offset_m = case
     out_at_m = np.full(size, np.nan)
     out_seat = np.full(size, -1, dtype=np.int64)
-    n = _kernels.walk_seat_rows(
+    n = rests_kernels.walk_seat_rows(
         np.asarray(edges, dtype=np.int64), start, end, np.asarray(at_m, dtype=np.float64),
         length_m, seat_first_m, csr, offset_m, rests.SAME_SEAT_M, out_at_m, out_seat,
     )  # fmt: skip

@@ -76,7 +76,7 @@ def test_detour_rounds_as_round_did(distance: float, walk: float, numpy_walk: bo
     end=st.sampled_from([0.0, 0.6, 1.0]),
 )
 def test_piece_meets_is_the_verdicts_rule(count: int, start: float, end: float) -> None:
-    """Per piece, as ``routing._kernels.route_verdict`` reads it: walked where the walk's
+    """Per piece, as ``routing._kernels.verdict.route_verdict`` reads it: walked where the walk's
     fraction grows on it, through its head on every piece but the last, from its tail on the
     first piece when the walk starts at fraction 0."""
     if count == 1 and end < start:
