@@ -55,25 +55,13 @@ MODES = ("auto", "jit", "compiled", "checked")
 MODULE_NAME = "stufenlos_kernels"
 #: The modules whose kernels are built.
 KERNEL_MODULES = (
-    *(
-        f"routing._kernels.{m}"
-        for m in (
-            "search",
-            "snap",
-            "near_walk",
-            "polyline",
-            "pieces",
-            "verdict",
-            "rests",
-            "steps",
-            "facts",
-            "rounding",
-            "sums",
-        )
-    ),
+    "routing._kernels.search", "routing._kernels.snap", "routing._kernels.near_walk",
+    "routing._kernels.polyline", "routing._kernels.pieces", "routing._kernels.verdict",
+    "routing._kernels.rests", "routing._kernels.steps", "routing._kernels.facts",
+    "routing._kernels.rounding", "routing._kernels.sums",
     "accessibility_rules._kernels",
     "accessibility_rules._sun_kernels",
-)
+)  # fmt: skip
 _ROOT = Path(__file__).resolve().parent.parent
 #: The files whose bytes decide whether a build fits: the kernels, their signatures, the build.
 _SOURCES = (
