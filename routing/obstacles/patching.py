@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from accessibility_rules.attributes import KerbHeightSource, Smoothness, SurfaceClass, Wheelchair
-from accessibility_rules.tags import kerb_kind_from_height
+from accessibility_rules.tag_values import kerb_kind_from_height
 from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import ObstacleMatch
 

@@ -19,7 +19,7 @@ from accessibility_rules.barriers import (
 )
 from accessibility_rules.effective import effective_edges
 from accessibility_rules.profile import load_preset, make_profile, preset_names
-from accessibility_rules.tags import parse_barrier
+from accessibility_rules.tag_values import parse_barrier
 from accessibility_rules.weights import Limit, Unknown, compute_weights, weight_parts
 from graphs.build import build_graph
 from graphs.model import CompiledGraph

@@ -31,16 +31,9 @@ from accessibility_rules.registry import (
     RELEVANT_WAY_KEYS,
     is_relevant_way_key,
 )
-from accessibility_rules.tags import (
-    EMPTY_NODE,
+from accessibility_rules.tag_values import (
     MalformedTagError,
-    NodeAttributes,
-    WayAttributes,
-    barrier_access,
-    crossing_way_with_nodes,
     highway_class,
-    is_pedestrian_way,
-    node_attributes,
     parse_acoustic_signal,
     parse_barrier,
     parse_crossing_kind,
@@ -56,6 +49,15 @@ from accessibility_rules.tags import (
     parse_wheelchair,
     parse_width_m,
     parse_yes_no,
+)
+from accessibility_rules.tags import (
+    EMPTY_NODE,
+    NodeAttributes,
+    WayAttributes,
+    barrier_access,
+    crossing_way_with_nodes,
+    is_pedestrian_way,
+    node_attributes,
     way_attributes,
 )
 

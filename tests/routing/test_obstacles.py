@@ -21,7 +21,7 @@ import pytest
 from pydantic import ValidationError
 
 from accessibility_rules.attributes import HighwayClass, KerbHeightSource, KerbKind, Wheelchair
-from accessibility_rules.tags import kerb_kind_from_height
+from accessibility_rules.tag_values import kerb_kind_from_height
 from graphs.geodesy import haversine_m
 from graphs.model import EDGE_ATTRIBUTE_DTYPES, NODE_ATTRIBUTE_DTYPES, CompiledGraph
 from graphs.store import load_graph
