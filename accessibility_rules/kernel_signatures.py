@@ -33,7 +33,8 @@ from accessibility_rules.pollen import TREE_TAXA
 #: A type code (see the module docstring).
 Code = str | tuple[Any, ...] | None
 
-# :data:`routing._kernels.search.Graph`, ``Workspace``, ``Ends``, ``Bound``; the rest search's tuples.
+# :data:`routing._kernels.search.Graph`, ``Workspace``, ``Ends``, ``Bound``; the rest search's
+# tuples.
 GRAPH = ("i8[:]", "i4[:]", "f8[:]")
 WORKSPACE = ("f8[:]", "i8[:]", "i8[:]", "i8[:]", "i8[:]", "f8[:]", "i8[:]", "f8[:]")
 ENDS = ("i8[:]", "f8[:]")

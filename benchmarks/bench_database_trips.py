@@ -7,8 +7,8 @@ given, and through a proxy that delays every chunk ``--delay-ms`` in each direct
 (``_delay_proxy.py``: a database ``2 × delay`` further away). The operations: ``POST
 /obstacles`` (a closure), ``GET /obstacles/{id}``, ``PATCH`` (its reason, with ``If-Match``),
 ``DELETE``, the read of the live obstacles' revision poll (:func:`revision_now`, the read
-``LiveObstacles.check_revision`` makes only when nothing else says a reload is due) and the read of a change
-(``LiveObstacles.refresh(written=True)`` after a POST). The unit is one ``SELECT
+``LiveObstacles.check_revision`` makes only when nothing else says a reload is due) and the read of
+a change (``LiveObstacles.refresh(written=True)`` after a POST). The unit is one ``SELECT
 1`` on a psycopg connection in autocommit (one round trip), timed the same two ways, so that
 
     round trips ≈ (ms delayed − ms direct) ÷ (one round trip delayed − direct)

@@ -96,7 +96,7 @@ class CompiledGraph:
             ),
             (self.geom_first.shape == (m + 1,), "geom_first must have m + 1 entries"),
             (bool(np.all(np.diff(self.geom_first) >= 2)), "every edge needs >= 2 geometry points"),
-            # a name is its id (routing._kernels.steps.leg_runs compares ids): distinct and non-empty
+            # names are ids (routing._kernels.steps.leg_runs compares them): distinct, non-empty
             (
                 all(self.names) and len(set(self.names)) == len(self.names),
                 "names must be distinct non-empty strings",

@@ -849,7 +849,8 @@ class Router:
         max_cost: float = math.inf,
     ) -> Path | None:
         """Least-cost path between two snapped points under ``metric`` on which no stretch
-        without a seat is longer than ``limit_m`` (exact: :func:`routing._kernels.rests.rest_search`),
+        without a seat is longer than ``limit_m`` (exact:
+        :func:`routing._kernels.rests.rest_search`),
         or None when there is none (costing less than ``max_cost``). The walk starts rested at
         the origin. ``max_labels``: a smaller label budget than the search's own
         (:meth:`least_bad_rest_path`'s probes)."""

@@ -414,7 +414,8 @@ def _turn(delta: float) -> str:
     return "uturn"
 
 
-#: The turns by the codes of :func:`routing._kernels.steps.turn_kind` (its docstring says the order).
+#: The turns by the codes of :func:`routing._kernels.steps.turn_kind` (its docstring says the
+#: order).
 _TURN_KINDS = (
     "straight", "slight_left", "left", "sharp_left", "slight_right", "right", "sharp_right", "uturn",
 )  # fmt: skip
@@ -428,8 +429,8 @@ _TURN_NAMES = {TURN_DEPART: "depart", **dict(enumerate(_TURN_KINDS))}
 
 def _kind_keys() -> np.ndarray:
     """Per highway code, a code of the kind of way it is worded as (the middle of
-    :meth:`Way.key` of an unnamed way of that highway): what :func:`~routing._kernels.steps.leg_runs`
-    compares for the way keys of unnamed ways."""
+    :meth:`Way.key` of an unnamed way of that highway): what
+    :func:`~routing._kernels.steps.leg_runs` compares for the way keys of unnamed ways."""
     kinds = {int(h): Way(None, (h.name or "").lower(), False).key()[1] for h in HighwayClass}
     codes = {kind: i for i, kind in enumerate(dict.fromkeys(kinds.values()))}
     keys = np.full(max(kinds) + 1, -1, dtype=np.int64)

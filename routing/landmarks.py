@@ -165,7 +165,8 @@ def compute_landmarks(
     the nodes. Here the metric is ``min(way(u→v), way(v→u)) + (tau(u) + tau(v)) / 2`` with
     ``way`` the cost along the edges (``way_s``, where the edge is usable) and ``tau(v)`` a
     lower bound of every head transition into ``v``; the kernels' bound subtracts
-    ``(tau(v) + tau(t)) / 2`` from the landmarks' triangle bound (:func:`routing._kernels.search.lower_bound`).
+    ``(tau(v) + tau(t)) / 2`` from the landmarks' triangle bound
+    (:func:`routing._kernels.search.lower_bound`).
     It is consistent: ``|D(u) - D(t)| - |D(v) - D(t)| <= |D(u) - D(v)| <= min way(u, v) +
     (tau(u) + tau(v)) / 2``, so the bound falls by at most ``min way(u, v) + tau(v) <= way(u→v)
     + head(u→v) = cost(u→v)`` along an edge (for any costs at least those it was computed on:

@@ -2,8 +2,8 @@
 
 Two tests of every route answer while obstacles are active mark the edges of a walk in an array
 the size of the graph and read the marks of the obstacles' edges (:func:`routing._kernels.
-obstacles_met` for the obstacles a route passes, :func:`routing._kernels.near_walk.ends_near_walk` for
-those on a reference walk). Made anew for each call, that array cost a calloc of the graph's
+obstacles_met` for the obstacles a route passes, :func:`routing._kernels.near_walk.ends_near_walk`
+for those on a reference walk). Made anew for each call, that array cost a calloc of the graph's
 size: nothing on Kaiserslautern (22 k edges), but on a graph of two million edges an ``mmap`` and
 a page fault for every page the walk touched, ~55 µs a call and two or three calls an answer,
 against ~0.5 µs for an array kept (measured 2026-12-07). So each thread keeps one, and the

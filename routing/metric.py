@@ -105,8 +105,8 @@ class Metric:
 
     ``h_scale`` (seconds per metre of the router's planar frame) times the straight-line distance
     never exceeds the cost between two points, and the landmark bound never exceeds the cost of a
-    path (see :func:`routing._kernels.search.search` for why both are consistent). ``profile`` is the
-    profile the weights come from (``None`` for weights built elsewhere, e.g. the map without
+    path (see :func:`routing._kernels.search.search` for why both are consistent). ``profile`` is
+    the profile the weights come from (``None`` for weights built elsewhere, e.g. the map without
     obstacles); ``revision`` is the router's attribute revision they were computed on;
     ``conditions`` the day's conditions they were weighed in.
     """

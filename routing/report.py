@@ -182,7 +182,8 @@ class ReportTable:
 
     rows: np.ndarray
     index: dict[str, int]
-    #: Positions of :data:`routing._kernels.pieces.PIECE_COLUMNS` in ``rows`` (the kernel's columns).
+    #: Positions of :data:`routing._kernels.pieces.PIECE_COLUMNS` in ``rows`` (the kernel's
+    #: columns).
     piece_columns: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
 
     #: Positions of :data:`routing._kernels.pieces.SEGMENT_COLUMNS` in ``rows``.
@@ -467,8 +468,8 @@ def _reported_surface_table(avoid_surfaces: tuple[str, ...]) -> np.ndarray:
     return table
 
 
-#: The kinds of :class:`Barrier` by the codes of :func:`~routing._kernels.pieces.barrier_rows`, which
-#: is also the order a report lists them in at one place.
+#: The kinds of :class:`Barrier` by the codes of :func:`~routing._kernels.pieces.barrier_rows`,
+#: which is also the order a report lists them in at one place.
 _BARRIER_KIND_NAMES = (
     "steep", "steps", "surface", "narrow", "crossing", "elevator", "kerb", "barrier",
 )  # fmt: skip
@@ -491,7 +492,8 @@ def _barriers(
     end: float,
 ) -> list[Barrier]:
     """Every barrier met, sorted by place (see :func:`_listed_barriers`, the rule in Python):
-    found, placed, rounded and sorted by one kernel pass (:func:`routing._kernels.pieces.barrier_rows`,
+    found, placed, rounded and sorted by one kernel pass
+    (:func:`routing._kernels.pieces.barrier_rows`,
     a row of numbers per barrier); Python names the codes and makes the objects. A route with a
     place near a half of a tenth (which only Python's ``round`` rounds exactly) takes
     :func:`_listed_barriers`."""
@@ -672,8 +674,8 @@ def _unknowns(
     the verdict counts them): unknown kerb heights by count and the facts at a piece's head by
     the heads passed (every piece but the last), the others by the metres walked on pieces
     where some length is walked (a step count: met wherever walked). Counted and summed by the
-    verdict's reliance kernel (:func:`routing._kernels.verdict.reliance_pieces`, as numpy sums them),
-    over every unknown flag, limited or not; ``block``: the route's rows of the report
+    verdict's reliance kernel (:func:`routing._kernels.verdict.reliance_pieces`, as numpy sums
+    them), over every unknown flag, limited or not; ``block``: the route's rows of the report
     ``table``."""
     present = met.unknown_bits
     if not present:
@@ -713,7 +715,8 @@ _POINT_UNKNOWNS = sum(
     int(Unknown[f.upper()]) for f, w in unknown_flags().items() if w is not Where.EDGE
 )
 
-#: (bit, name, how it is counted: a ``RELY_*`` kind of :func:`~routing._kernels.verdict.reliance_pieces`)
+#: (bit, name, how it is counted: a ``RELY_*`` kind of
+#: :func:`~routing._kernels.verdict.reliance_pieces`)
 #: of every Unknown flag in declaration order, as plain values (IntFlag arithmetic is slow): the
 #: unknown kerb heights by count, the other facts at an edge's head (:data:`_POINT_UNKNOWNS`:
 #: crossing signals, tactile paving, barriers) by the heads passed, the unknown step count by the
@@ -1061,9 +1064,9 @@ def piece_verdict(
 
 
 class _Met(NamedTuple):
-    """What a route's pieces meet (:func:`routing._kernels.verdict.route_verdict`): the verdict facts of
-    the walk; per piece the violation bits, the unknown bits and the ``PIECE_*`` bits; and the
-    unknown bits met anywhere (their OR)."""
+    """What a route's pieces meet (:func:`routing._kernels.verdict.route_verdict`): the verdict
+    facts of the walk; per piece the violation bits, the unknown bits and the ``PIECE_*`` bits; and
+    the unknown bits met anywhere (their OR)."""
 
     facts: int
     violations: np.ndarray

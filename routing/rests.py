@@ -2,8 +2,8 @@
 
 ``max_distance_between_rests_m`` is a constraint on the whole walk, not an edge weight: whether
 an edge can be walked depends on how far the person has walked since the last seat. The exact
-search is :func:`routing._kernels.rests.rest_search` (label-setting over node × metres since the last
-rest); this module feeds it the seat columns of the graph (``seat_first_m``, ``seat_last_m``,
+search is :func:`routing._kernels.rests.rest_search` (label-setting over node × metres since the
+last rest); this module feeds it the seat columns of the graph (``seat_first_m``, ``seat_last_m``,
 ``seat_max_gap_m`` per directed edge, NaN = no seat), turns the snapped ends into pieces with
 their own seats, and reports the seats of a route and its longest stretch without one.
 

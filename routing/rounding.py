@@ -8,8 +8,8 @@ on the other side: ``np.round(0.15, 1)`` is 0.2 where ``round(0.15, 1)`` is 0.1.
 :func:`round_like_python` takes numpy's fast path where it cannot differ and Python's ``round``
 for the few values near a half. Why it is exact: the product ``x·10^digits`` is off by at most
 one unit in the last place, so its nearest integer is Python's wherever the product lies farther
-than :data:`~routing._kernels.rounding.NEAR_HALF` from a half (far more than that rounding error for any
-value a route reports, which stays below 10^9); and that integer divided by ``10^digits`` is the
+than :data:`~routing._kernels.rounding.NEAR_HALF` from a half (far more than that rounding error for
+any value a route reports, which stays below 10^9); and that integer divided by ``10^digits`` is the
 double nearest the decimal, which is what Python returns. A value exactly halfway between two
 decimals (0.25 at one digit: Python rounds such a tie to even) has a product of exactly a half,
 so it is among the values near a half that Python's ``round`` decides.

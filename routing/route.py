@@ -198,8 +198,8 @@ class Stop(NamedTuple):
 
 
 class SegmentRuns(NamedTuple):
-    """A route's :attr:`Route.segments` as :func:`routing._kernels.pieces.segment_runs` made them: one
-    row of ids per segment (its first piece, edge, name id, highway code, sidewalk, OSM way,
+    """A route's :attr:`Route.segments` as :func:`routing._kernels.pieces.segment_runs` made them:
+    one row of ids per segment (its first piece, edge, name id, highway code, sidewalk, OSM way,
     first and last point: the ``RUN_*`` columns of :mod:`routing._kernels`) and the segments'
     lengths in metres. What the instructions' legs
     kernel reads (:func:`routing._kernels.steps.leg_runs`) instead of the Segment tuples."""

@@ -1,7 +1,7 @@
 """Turning back at a seat, not at the end of the way it stands on.
 
-The rest-constrained search (:func:`routing._kernels.rests.rest_search`) walks between nodes: to rest
-at a bench that stands beside a way, a walk goes along the whole edge past the bench to the
+The rest-constrained search (:func:`routing._kernels.rests.rest_search`) walks between nodes: to
+rest at a bench that stands beside a way, a walk goes along the whole edge past the bench to the
 next node and back (a U-turn there), resting at the bench on the way out and again on the way
 back. On Kaiserslautern, 63 of 200 ``elderly`` routes walked such an out-and-back, a median of
 80 m (at most 252 m) more than turning back at the bench (2026-12-05, seeded trips; the city

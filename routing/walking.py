@@ -26,8 +26,8 @@ __all__ = [
 ]
 
 #: What a walk meets of one of its pieces, as bits (the rule of
-#: :func:`routing._kernels.verdict.route_verdict`, which decides the verdict): some of it is walked (the
-#: walk's fraction on it grows); the walk goes on past its head (every piece but the last); the
+#: :func:`routing._kernels.verdict.route_verdict`, which decides the verdict): some of it is walked
+#: (the walk's fraction on it grows); the walk goes on past its head (every piece but the last); the
 #: walk starts on its tail node (the first piece, from fraction 0).
 MEETS_WALKED, MEETS_THROUGH, MEETS_FROM_TAIL = 1, 2, 4
 

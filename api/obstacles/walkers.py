@@ -217,8 +217,8 @@ class WalkerObstacles:
         (directed edge ids below ``edge_count``) and an end within ``bound_m`` metres summed
         from two consecutive points of ``points_xy``, in the order given. The edges first: the
         ends are tested of the obstacles on the walk only (a few), in one kernel pass
-        (:func:`~routing._kernels.near_walk.ends_near_walk`; in numpy, some 20 calls, and the near ones
-        tested against the walk a second time: with 300 obstacles active 84 µs of an answer,
+        (:func:`~routing._kernels.near_walk.ends_near_walk`; in numpy, some 20 calls, and the near
+        ones tested against the walk a second time: with 300 obstacles active 84 µs of an answer,
         with 3,000 211)."""
         out = np.zeros(len(self.ids), dtype=bool)
         px, py = _coordinates(points_xy)

@@ -40,7 +40,8 @@ def bound_written_out(
     """The kernel's rule, one Python expression per step: the landmark columns and the last
     column's transition bounds. A gap that is NaN (both ends unreachable from a landmark) is
     skipped; an infinite one (one end reachable, the other not: no walk of finite cost joins
-    them) counts as infinite, a proof, where the search's own bound (``routing._kernels.search.lower_bound``)
+    them) counts as infinite, a proof, where the search's own bound
+    (``routing._kernels.search.lower_bound``)
     passes it over: sound on the metrics the references run on, whose landmarks are computed
     on their usable edges or on every edge."""
 

@@ -1,6 +1,7 @@
 """A walk's pieces as :func:`routing.report.build_route` makes them, for the tests of the report's
 kernels: the report table's rows, each piece's metres walked, start and ``FLAG_*`` bits
-(:func:`routing._kernels.pieces.report_piece_flags`), the polyline and the :class:`_Pieces` lists."""
+(:func:`routing._kernels.pieces.report_piece_flags`), the polyline and the :class:`_Pieces`
+lists."""
 
 from __future__ import annotations
 

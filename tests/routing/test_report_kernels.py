@@ -347,7 +347,8 @@ def test_segment_runs_on_real_routes(ksl_router: Any) -> None:
 
 
 def top_incline_reference(incline: np.ndarray, flags: np.ndarray) -> int:
-    """The old numpy expression of ``build_route`` (before :func:`routing._kernels.pieces.top_incline`)."""
+    """The old numpy expression of ``build_route`` (before
+    :func:`routing._kernels.pieces.top_incline`)."""
     known = (flags & pieces_kernels.FLAG_KNOWN_INCLINE) != 0
     if not known.any():
         return -1
@@ -376,7 +377,8 @@ def test_top_incline_matches_the_numpy_argmax(data: Any, values: list[float]) ->
 
 
 def runs_reference(mask: np.ndarray) -> list[int]:
-    """The old numpy run starts of ``build_route`` (before :func:`routing._kernels.verdict.mark_runs`)."""
+    """The old numpy run starts of ``build_route`` (before
+    :func:`routing._kernels.verdict.mark_runs`)."""
     starts = mask.copy()
     starts[1:] &= ~mask[:-1]
     return np.flatnonzero(starts).tolist()

@@ -1,6 +1,6 @@
 """The verdict kernels (:func:`routing._kernels.verdict.verdict_masks_fill` behind
-:func:`routing.report.verdict_masks`, and :func:`routing._kernels.verdict.route_verdict` behind a route's
-verdict) against the numpy rule they replaced, kept here as the reference: the same mask for
+:func:`routing.report.verdict_masks`, and :func:`routing._kernels.verdict.route_verdict` behind a
+route's verdict) against the numpy rule they replaced, kept here as the reference: the same mask for
 every edge of the real Kaiserslautern graph under every preset, and on random bits and
 attributes (hypothesis); the same facts, violations and unknowns met per piece on random walks
 over real edges; the unknowns a route lists, read from the unknown bits its pieces meet, equal

@@ -1,7 +1,7 @@
 """The one-pass feasibility test before each rest-constrained search
-(:func:`routing._kernels.rests.rest_reachable`, called by :meth:`routing.rests.RestQuery.run`) changes
-no route: routes with a limit between rests, least-bad ones (a bisection of many searches, most
-of which find no walk) included, are the routes made without it, on the real Kaiserslautern
+(:func:`routing._kernels.rests.rest_reachable`, called by :meth:`routing.rests.RestQuery.run`)
+changes no route: routes with a limit between rests, least-bad ones (a bisection of many searches,
+most of which find no walk) included, are the routes made without it, on the real Kaiserslautern
 graph with its benches."""
 
 from __future__ import annotations

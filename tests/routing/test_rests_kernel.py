@@ -298,7 +298,8 @@ def test_rest_step_rule() -> None:
 
 
 def _reach(case: Case, heap: int | None = None) -> int:
-    """:func:`routing._kernels.rests.rest_reachable` on a case (a heap of ``heap`` entries, default ample)."""
+    """:func:`routing._kernels.rests.rest_reachable` on a case (a heap of ``heap`` entries, default
+    ample)."""
     n, edges, x, y, _scale, limit, sources, targets, (tx, ty) = case
     graph, _tail, seats, _ordered = csr(n, edges)
     src, tgt = ends(sources, targets)

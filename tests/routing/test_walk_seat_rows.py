@@ -1,6 +1,6 @@
 """The seats along a walk read by one kernel pass over the graph's seat table
-(:func:`routing._kernels.rests.walk_seat_rows`, :func:`routing.rests.walk_seats`) against the reading
-piece by piece.
+(:func:`routing._kernels.rests.walk_seat_rows`, :func:`routing.rests.walk_seats`) against the
+reading piece by piece.
 
 The reference here is independent of the kernel: numpy's own float32 comparisons and
 differences of a piece's seat offsets (what :func:`routing.rests.piece_seats` does), then the
