@@ -9,7 +9,7 @@ to compare between commits):
 * **in situ**: the stages (:data:`STAGES`, functions named by module and attribute) are wrapped
   with ``perf_counter`` timers while whole answers run one after another; per stage its mean µs
   per answer, its share of the answer and its calls per answer. Nested stages count in their
-  parents too (``build_route`` holds ``_accessibility``), so the shares do not add up to 100 %.
+  parents too (``build_route`` holds ``route_accessibility``), so the shares do not add up to 100 %.
 * **alone**: each stage's *first* call of every answer, recorded with its arguments in the first
   pass, is called again on its own, answer after answer, for the same stage: the same work with
   the caches warm for it.
@@ -83,11 +83,11 @@ STAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("api.conditions", "request_conditions", ("api.route_answers",)),
     ("accessibility_rules.conditions", "day_light", ("api.conditions",)),
     ("routing.report", "build_route", ("routing.engine",)),
-    ("routing.report", "_accessibility", ()),
+    ("routing.verdict", "route_accessibility", ("routing.report",)),
     ("routing.report", "_barriers", ()),
     ("routing.report", "_segments", ()),
-    ("routing.report", "_met", ()),
-    ("routing.report", "_unknowns", ()),
+    ("routing.verdict", "route_met", ("routing.report",)),
+    ("routing.verdict", "route_unknowns", ("routing.report",)),
     ("routing.report", "walk_seats", ()),
     ("routing.report", "rests_report", ()),
     ("routing.report", "route_polyline", ()),

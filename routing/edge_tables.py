@@ -3,7 +3,7 @@
 A router keeps three tables computed from the raw edge and node attributes: the
 :class:`~accessibility_rules.effective.EffectiveEdges` (way and head node combined), the
 :class:`~accessibility_rules.weights.EdgeEvents` every profile's weights read, and the
-:class:`~routing.report.ReportTable` of route reports. Each row of each table depends only on its
+:class:`~routing.report_table.ReportTable` of route reports. Each row of each table depends only on its
 own edge's attributes and those of the edge's head and tail nodes (the rules are elementwise).
 So when a staff write changes a few edges and nodes, only the rows of those edges, and of the
 edges entering or leaving those nodes, can change: :func:`patch_edge_tables` recomputes exactly
@@ -25,7 +25,7 @@ from accessibility_rules.effective import EffectiveEdges, effective_edges_from_a
 from accessibility_rules.weights import EdgeEvents, edge_events
 from graphs.arrays import RowsView, field_names, with_rows
 from routing.metric import changed_edges
-from routing.report import ReportTable
+from routing.report_table import ReportTable
 
 __all__ = ["EdgeTables", "edge_tables", "patch_edge_tables"]
 

@@ -77,7 +77,8 @@ from routing.query import (
     walked_ends,
 )
 from routing.recycling import recyclable
-from routing.report import ReportTable, build_route, combine_routes, verdict_masks
+from routing.report import build_route, combine_routes
+from routing.report_table import ReportTable
 from routing.rests import (
     LEAST_BAD_STEPS,
     LEAST_BAD_TOLERANCE_M,
@@ -94,6 +95,7 @@ from routing.route import Accessibility, Break, Place, Reliance, Violation
 from routing.route_batch import Trip, route_many
 from routing.shared_arrays import share
 from routing.snapping import EndRule, SnapPoint, SpatialIndex, snap_penalty_m
+from routing.verdict import verdict_masks
 from routing.walking import detour
 
 if TYPE_CHECKING:

@@ -24,9 +24,9 @@ and one verdict per cell, the one :meth:`Router.route` gives that pair
 (``Route.accessibility.verdict``): ``"yes"`` only when every limit of the profile is known to
 hold along the route, ``"unknown"`` when nothing known breaks a limit but some limit rests on
 unknown or estimated data, ``"no"`` when a known limit is broken. It comes from the same tree:
-:func:`routing.report.verdict_masks` gives every edge its facts (the rule of the route report),
+:func:`routing.verdict.verdict_masks` gives every edge its facts (the rule of the route report),
 the pointer doubling ORs them along the tree path, and the start piece and the exit piece add
-what their walked parts meet (:func:`routing.report.piece_verdict`: along the way when some of
+what their walked parts meet (:func:`routing.verdict.piece_verdict`: along the way when some of
 the piece is walked, at the head only when the walk goes on through it — never for the exit
 piece; a route ending on an exit's tail node ends one edge earlier and does not pass that edge's
 head either, like :meth:`Router.shortest_path`).
@@ -51,9 +51,9 @@ from accessibility_rules.profile import Profile
 from routing.engine import Router
 from routing.errors import NoRouteError
 from routing.query import LatLon, PathPiece, piece_cost
-from routing.report import BREAKS, FROM_TAIL_BREAKS, VERDICT_CODE, piece_verdict, verdict_masks
 from routing.route import VERDICTS, Verdict
 from routing.snapping import SnapPoint
+from routing.verdict import BREAKS, FROM_TAIL_BREAKS, VERDICT_CODE, piece_verdict, verdict_masks
 from routing.walking import transition_delay_s, walking_time_s
 
 

@@ -1,6 +1,6 @@
 """How a broken hard limit is worded in a route report (one sentence per limit, English).
 
-The wording reads the route's gathered report columns (see :class:`routing.report.ReportTable`),
+The wording reads the route's gathered report columns (see :class:`routing.report_table.ReportTable`),
 so a message always describes the same attribute values as the rest of the report.
 """
 
@@ -43,7 +43,7 @@ def limit_message(
 ) -> str:
     """Why piece ``i`` of a route breaks ``limit`` of ``profile``, with the values involved.
 
-    ``columns`` are the route's report columns (:meth:`routing.report.ReportTable.gather`);
+    ``columns`` are the route's report columns (:meth:`routing.report_table.ReportTable.gather`);
     ``unknown_bits`` the piece's :class:`~accessibility_rules.weights.Unknown` bits, which name
     the attributes an ``UNKNOWN_FORBIDDEN`` break relies on; ``estimated`` says an incline is
     an estimate from the elevation model.

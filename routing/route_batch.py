@@ -42,7 +42,7 @@ from routing.seat_turnbacks import route_with_turnbacks
 if TYPE_CHECKING:
     from graphs.model import CompiledGraph
     from routing.metric import Metric
-    from routing.report import ReportTable
+    from routing.report_table import ReportTable
     from routing.route import Route
     from routing.snapping import SnapPoint
 

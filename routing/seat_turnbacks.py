@@ -32,7 +32,8 @@ from accessibility_rules.profile import Profile
 from accessibility_rules.weights import EdgeWeights
 from graphs.model import CompiledGraph
 from routing.query import Path, PathPiece
-from routing.report import ReportTable, build_route, combine_routes
+from routing.report import build_route, combine_routes
+from routing.report_table import ReportTable
 from routing.rests import RestsAsked, combine_rests, piece_seats
 from routing.route import Route
 from routing.walking import detour, walked_length_m

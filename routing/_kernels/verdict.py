@@ -11,7 +11,7 @@ from accessibility_rules.kernel_loading import kernel
 from routing._kernels.sums import pairwise_sum
 
 #: Positions in the ``rule`` argument of the verdict kernels: bits of the rule, then the
-#: profile's (see :func:`routing.report.verdict_masks`).
+#: profile's (see :func:`routing.verdict.verdict_masks`).
 (
     RULE_UNKNOWN_FORBIDDEN, RULE_CLOSED, RULE_INCLINE, RULE_POINT_UNKNOWNS, RULE_STEP_COUNT,
     RULE_INCLINE_UNKNOWN, RULE_FORBIDDEN, RULE_LIMITED, RULE_CAN_BREAK, RULE_MAX_INCLINE,
@@ -34,7 +34,7 @@ def _verdict_mask(
     v: int | np.int64, h: int | np.int64, u: int | np.int64, row: np.ndarray, cols: np.ndarray, closed_edge: bool,
     closed_head: bool, closed_tail: bool, rule: np.ndarray, codes: np.ndarray,
 ) -> int:  # fmt: skip
-    """THE verdict rule of one edge (:func:`routing.report.verdict_masks`, one edge)."""
+    """THE verdict rule of one edge (:func:`routing.verdict.verdict_masks`, one edge)."""
     full = 0xFFFFFFFF
     has_length = row[cols[0]] > 0
     src = row[cols[1]]
@@ -107,7 +107,7 @@ def route_verdict(
     piece_bits: np.ndarray,
 ) -> int:  # fmt: skip
     """The verdict facts of a route over ``edges`` (``BREAKS | RELIES`` bits, OR'ed over its
-    pieces: :func:`routing.report.piece_verdict` of each piece's verdict mask) and, per piece,
+    pieces: :func:`routing.verdict.piece_verdict` of each piece's verdict mask) and, per piece,
     what it meets: ``met`` the violation bits (along where walked, at the head where the walk
     goes on; a closure only where the walk passes it), ``u_met`` the unknown bits (along where
     some length is walked, a step count where walked, point facts at the head) and the
@@ -210,7 +210,7 @@ def reliance_pieces(
     first: np.ndarray, values: np.ndarray, along: np.ndarray, mask: np.ndarray,
     scratch: np.ndarray,
 ) -> float:  # fmt: skip
-    """What a route's verdict relies on (:func:`routing.report._accessibility`), one entry per
+    """What a route's verdict relies on (:func:`routing.verdict.route_accessibility`), one entry per
     ``bits[j]`` / ``kinds[j]`` (``RELY_*``): its pieces into ``pieces[first[j]:first[j + 1]]``
     (the pieces hit, or the first piece of each run of them for :data:`RELY_ALONG`,
     :data:`RELY_ALONG_WALKED` and :data:`RELY_HELD_INCLINE`) and its value into ``values[j]``: the unknown kerb heights summed

@@ -1,6 +1,6 @@
 """A walk's pieces as :func:`routing.report.build_route` makes them, for the tests of the report's
 kernels: the report table's rows, each piece's metres walked, start and ``FLAG_*`` bits
-(:func:`routing._kernels.pieces.report_piece_flags`), the polyline and the :class:`_Pieces`
+(:func:`routing._kernels.pieces.report_piece_flags`), the polyline and the :class:`Pieces`
 lists."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from accessibility_rules.attributes import BarrierKind
 from accessibility_rules.profile import Profile
 from routing._kernels import pieces as pieces_kernels
 from routing.geometry import route_polyline
-from routing.report import _Pieces, _plan
+from routing.report_table import Pieces
+from routing.verdict import verdict_plan
 
 
 class WalkPieces(NamedTuple):
@@ -23,7 +24,7 @@ class WalkPieces(NamedTuple):
     flags: np.ndarray
     first_pt: np.ndarray
     last_pt: np.ndarray
-    pieces: _Pieces
+    pieces: Pieces
 
 
 def walk_pieces(
@@ -32,7 +33,7 @@ def walk_pieces(
     """The pieces of the walk over ``edges`` from fraction ``start`` of the first to ``end`` of
     the last, for ``profile`` (its steep and narrow limits, its reported surfaces)."""
     table = router.report_table()
-    plan = _plan(profile)
+    plan = verdict_plan(profile)
     block = table.rows[edges]
     k = len(edges)
     lengths, at, flags = np.empty(k), np.empty(k), np.empty(k, dtype=np.int64)
@@ -42,7 +43,7 @@ def walk_pieces(
         float(BarrierKind.NONE), lengths, at, flags,
     )  # fmt: skip
     points, first_pt, last_pt = route_polyline(router.graph, edges, start, end)
-    pieces = _Pieces(
+    pieces = Pieces(
         flags.tolist(), at.tolist(), lengths.tolist(), points.tolist(), first_pt.tolist(),
         last_pt.tolist(),
     )  # fmt: skip

@@ -37,7 +37,7 @@ from routing.instructions import (
     _turns_at,
     instructions,
 )
-from routing.report import _HIGHWAY_NAMES
+from routing.report_table import HIGHWAY_NAMES
 from routing.route import Segment, SegmentRuns
 from tests.routing.trips import node_trip
 
@@ -359,7 +359,7 @@ def segment_routes(draw: Any) -> Any:
         runs[q] = (q, q, name, highway, side, way, first, first)
         lengths[q] = length
         segments.append(
-            Segment(q, _NAMES[name] if name >= 0 else None, _HIGHWAY_NAMES[highway], side == 1,
+            Segment(q, _NAMES[name] if name >= 0 else None, HIGHWAY_NAMES[highway], side == 1,
                     at, length, first, first, way)
         )  # fmt: skip
         at += length

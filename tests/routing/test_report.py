@@ -21,8 +21,9 @@ from graphs.sources import read_osm_file
 from graphs.store import load_graph
 from routing.engine import Router
 from routing.errors import NoRouteError, OutOfAreaError
-from routing.report import ESTIMATE_CAN_BREAK_PARAMETER, combine_routes
+from routing.report import combine_routes
 from routing.route import Accessibility, Break, Place, Reliance, Route
+from routing.verdict import ESTIMATE_CAN_BREAK_PARAMETER
 from routing.walking import detour, transition_delay_s, walking_time_s
 
 
@@ -441,7 +442,7 @@ def test_estimated_inclines_are_marked_and_switchable(
         lenient: dict[str, Any] = {switch: False}
         soft_route = ksl_router.route(a, b, "wheelchair", compare_walk=False, **lenient)
     else:  # the parameter comes with the severity rules; until then the one switch is patched
-        monkeypatch.setattr("routing.report.estimate_can_break", lambda profile: False)
+        monkeypatch.setattr("routing.verdict.estimate_can_break", lambda profile: False)
         soft_route = ksl_router.route(a, b, "wheelchair", compare_walk=False)
     soft = soft_route.accessibility
     assert not [x for x in soft.breaks if x.estimated]
@@ -457,7 +458,7 @@ def test_estimated_inclines_are_marked_and_switchable(
 def test_the_verdict_rule_and_the_lists_agree(
     ksl_router: Router, neukoelln_router: Router, preset: str
 ) -> None:
-    """The verdict comes from :func:`routing.report.verdict_masks` (the rule the matrix uses);
+    """The verdict comes from :func:`routing.verdict.verdict_masks` (the rule the matrix uses);
     it says "no" exactly when ``breaks`` lists something, else "unknown" exactly when
     ``relies_on`` does."""
     seen: Counter[str] = Counter()

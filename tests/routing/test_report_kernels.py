@@ -30,16 +30,10 @@ from routing._kernels import rounding as rounding_kernels
 from routing._kernels import verdict as verdict_kernels
 from routing.errors import NoRouteError
 from routing.geometry import cut_polyline, route_polyline
-from routing.report import (
-    NARROW_REPORT_M,
-    STEEP_REPORT_PERCENT,
-    _barriers,
-    _listed_barriers,
-    _plan,
-    _reported_surfaces,
-    _segments,
-)
+from routing.report import _barriers, _listed_barriers, _segments
+from routing.report_table import NARROW_REPORT_M, STEEP_REPORT_PERCENT, reported_surfaces
 from routing.route import Segment
+from routing.verdict import verdict_plan
 from tests.routing.report_pieces import walk_pieces
 
 HYP = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -183,13 +177,13 @@ def _same_flags(router: Any, edges: np.ndarray, start: float, end: float, profil
     c = table.split(block)
     steep = min(STEEP_REPORT_PERCENT, profile.max_incline_percent or STEEP_REPORT_PERCENT)
     narrow = profile.min_width_m if profile.min_width_m is not None else NARROW_REPORT_M
-    reported = _reported_surfaces(profile.avoid_surfaces)
-    junctions = _plan(profile).reported_crossings[int(CrossingKind.JUNCTION) + 1]
+    reported = reported_surfaces(profile.avoid_surfaces)
+    junctions = verdict_plan(profile).reported_crossings[int(CrossingKind.JUNCTION) + 1]
     k = len(edges)
     lengths, at, flags = np.empty(k), np.empty(k), np.empty(k, dtype=np.int64)
     pieces_kernels.report_piece_flags(
         block, table.piece_columns, start, end, float(steep), float(narrow), reported,
-        _plan(profile).reported_crossings, _plan(profile).reported_smoothness,
+        verdict_plan(profile).reported_crossings, verdict_plan(profile).reported_smoothness,
         float(BarrierKind.NONE), lengths, at, flags,
     )  # fmt: skip
     want_lengths, want_at, masks = piece_flags_reference(

@@ -1,5 +1,5 @@
 """The verdict kernels (:func:`routing._kernels.verdict.verdict_masks_fill` behind
-:func:`routing.report.verdict_masks`, and :func:`routing._kernels.verdict.route_verdict` behind a
+:func:`routing.verdict.verdict_masks`, and :func:`routing._kernels.verdict.route_verdict` behind a
 route's verdict) against the numpy rule they replaced, kept here as the reference: the same mask for
 every edge of the real Kaiserslautern graph under every preset, and on random bits and
 attributes (hypothesis); the same facts, violations and unknowns met per piece on random walks
@@ -20,7 +20,8 @@ from accessibility_rules.attributes import InclineSource, Tri
 from accessibility_rules.profile import Profile, make_profile, preset_names
 from accessibility_rules.weights import BITS_DTYPE, Limit, Unknown
 from routing._kernels import verdict as verdict_kernels
-from routing.report import (
+from routing.route import Reliance
+from routing.verdict import (
     _CLOSED_BIT,
     _CODES,
     _ESTIMATED_INCLINE_SOURCES,
@@ -29,16 +30,15 @@ from routing.report import (
     _KERB_HEIGHT_BIT,
     _POINT_UNKNOWNS,
     _STEP_COUNT_BIT,
-    _accessibility,
-    _met,
-    _plan,
     _plan_of,
-    _unknowns,
     estimate_can_break,
     piece_verdict,
+    route_accessibility,
+    route_met,
+    route_unknowns,
     verdict_masks,
+    verdict_plan,
 )
-from routing.route import Reliance
 from tests.routing.report_pieces import walk_pieces
 
 HYP = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -55,7 +55,7 @@ def verdict_masks_reference(
     closed_tail: np.ndarray,
 ) -> np.ndarray:
     """The numpy verdict rule per edge (the code before the kernel)."""
-    plan = _plan(profile)
+    plan = verdict_plan(profile)
     u32 = np.uint32
     v = np.asarray(violations, dtype=u32)
     h = np.asarray(at_head, dtype=u32)
@@ -245,7 +245,7 @@ def test_route_verdict_on_random_walks(
         facts = verdict_kernels.route_verdict(
             edges, w.violations, w.violations_at_head, w.unknowns, table.rows,
             table.verdict_columns, edge_closed, node_closed, g.head, g.tail, lengths, start,
-            end, _plan(profile).rule, _CODES, met, u_met, bits,
+            end, verdict_plan(profile).rule, _CODES, met, u_met, bits,
         )  # fmt: skip
         want = route_facts_reference(profile, w, graph, c, edges, lengths, start, end)
         assert facts == want[0]
@@ -287,7 +287,7 @@ class _Bits:
 def test_rule_constants_are_the_reports(presets: list[Profile]) -> None:
     """The kernel's rule carries the report's bits (one rule)."""
     profile = presets[0]
-    rule = _plan(profile).rule
+    rule = verdict_plan(profile).rule
     assert rule[verdict_kernels.RULE_CLOSED] == _CLOSED_BIT
     assert rule[verdict_kernels.RULE_INCLINE] == _INCLINE_BIT
     assert rule[verdict_kernels.RULE_INCLINE_UNKNOWN] == _INCLINE_UNKNOWN_BIT
@@ -339,8 +339,8 @@ def test_unknowns_read_from_what_the_pieces_meet(
     edges, start, end, starts, ends, c, lengths = random_walk(ksl_router, data, k, start, end)
     for profile in presets:
         w = ksl_router.customize(profile).weights
-        met = _met(g, table, w, _plan(profile), edges, lengths, start, end)
-        got = _unknowns(met, lengths, table.rows[edges], table)  # the kernel's sums
+        met = route_met(g, table, w, verdict_plan(profile), edges, lengths, start, end)
+        got = route_unknowns(met, lengths, table.rows[edges], table)  # the kernel's sums
         assert repr(got) == repr(unknowns_reference(w, edges, c, lengths, starts, ends))
 
 
@@ -352,14 +352,14 @@ def test_plan_by_identity_is_the_plan_by_equality(presets: list[Profile]) -> Non
     twin = profile.model_copy()
     assert twin == profile
     assert twin is not profile
-    assert _plan(profile) is _plan(profile) is _plan_of(profile)
-    assert _plan(twin) is _plan_of(profile)
+    assert verdict_plan(profile) is verdict_plan(profile) is _plan_of(profile)
+    assert verdict_plan(twin) is _plan_of(profile)
     changed = make_profile(profile.name, {"max_kerb_height_cm": 1.5})
-    assert _plan(changed) is _plan_of(changed) is not _plan(profile)
+    assert verdict_plan(changed) is _plan_of(changed) is not verdict_plan(profile)
     many = [make_profile("walk", {"max_kerb_height_cm": 3.0 + i / 10}) for i in range(100)]
     for p in many:
-        assert _plan(p) is _plan_of(p)
-    assert _plan(profile) is _plan_of(profile)
+        assert verdict_plan(p) is _plan_of(p)
+    assert verdict_plan(profile) is _plan_of(profile)
 
 
 # --------------------------------------------------------------------------- what is relied on
@@ -369,7 +369,7 @@ def relies_reference(
     plan: Any, met: Any, c: Any, lengths: np.ndarray, total: float, pieces: Any,
     incline_broken: list[int],
 ) -> tuple[list[Reliance], float]:  # fmt: skip
-    """The reliances and the known share as ``_accessibility`` listed them before
+    """The reliances and the known share as ``route_accessibility`` listed them before
     :func:`routing._kernels.verdict.reliance_pieces` (numpy masks, one per flag)."""
     k = len(lengths)
     u_met, piece_bits, place = met.unknowns, met.bits, pieces.place
@@ -421,17 +421,17 @@ def relies_reference(
 
 
 def _same_relies(router: Any, edges: np.ndarray, start: float, end: float, profile: Profile) -> int:
-    """``_accessibility``'s reliances and known share against :func:`relies_reference`, every
+    """``route_accessibility``'s reliances and known share against :func:`relies_reference`, every
     field with its type; returns how many reliances."""
     g = router.graph
     table = router.report_table()
-    plan = _plan(profile)
+    plan = verdict_plan(profile)
     w = router.customize(profile).weights
     block, lengths, _, _, _, _, pieces = walk_pieces(router, edges, start, end, profile)
     c = table.split(block)
     total = float(lengths.sum())
-    met = _met(g, table, w, plan, edges, lengths, start, end)
-    got = _accessibility(
+    met = route_met(g, table, w, plan, edges, lengths, start, end)
+    got = route_accessibility(
         profile, plan, w, edges, c, block, table.index, lengths, total, pieces, met
     )
     estimated = (met.bits & verdict_kernels.PIECE_ESTIMATED_INCLINE) != 0

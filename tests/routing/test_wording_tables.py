@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from accessibility_rules.attributes import BarrierKind, SurfaceClass
-from routing.report import _LIMIT_ATTRIBUTE
+from routing.verdict import _LIMIT_ATTRIBUTE
 from routing.wording import break_phrase, describe_barrier
 
 BARRIERS = [k.name.lower() for k in BarrierKind if k is not BarrierKind.NONE]
@@ -55,7 +55,7 @@ def test_the_words_are_the_ones_a_person_knows() -> None:
     assert describe_barrier("barrier", {"barrier": "unknown"}, "en") == "obstacle: unspecified"
 
 
-#: Every limit a route can break: the report's (``routing.report._LIMIT_ATTRIBUTE``, named as
+#: Every limit a route can break: the report's (``routing.verdict._LIMIT_ATTRIBUTE``, named as
 #: its breaks name them), an unknown the profile forbids, and the rests' (``Router.with_rests``).
 LIMITS = [
     *(limit.name.lower() for limit in _LIMIT_ATTRIBUTE if limit.name),
