@@ -3,8 +3,8 @@
 A router keeps three tables computed from the raw edge and node attributes: the
 :class:`~accessibility_rules.effective.EffectiveEdges` (way and head node combined), the
 :class:`~accessibility_rules.weights.EdgeEvents` every profile's weights read, and the
-:class:`~routing.report_table.ReportTable` of route reports. Each row of each table depends only on its
-own edge's attributes and those of the edge's head and tail nodes (the rules are elementwise).
+:class:`~routing.report_table.ReportTable` of route reports. Each row of each table depends only on
+its own edge's attributes and those of the edge's head and tail nodes (the rules are elementwise).
 So when a staff write changes a few edges and nodes, only the rows of those edges, and of the
 edges entering or leaving those nodes, can change: :func:`patch_edge_tables` recomputes exactly
 those rows into copies of the tables, and tells which of them really changed (the edges whose

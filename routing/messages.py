@@ -1,7 +1,8 @@
 """How a broken hard limit is worded in a route report (one sentence per limit, English).
 
-The wording reads the route's gathered report columns (see :class:`routing.report_table.ReportTable`),
-so a message always describes the same attribute values as the rest of the report.
+The wording reads the route's gathered report columns (see
+:class:`routing.report_table.ReportTable`), so a message always describes the same attribute values
+as the rest of the report.
 """
 
 from __future__ import annotations

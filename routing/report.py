@@ -375,7 +375,9 @@ def _listed_barriers(
                 uneven = flags[i] & FLAG_UNEVEN
                 add(kind, first_pt[i], at_m[i], {
                     "surface": code_name(SURFACE_NAMES, row[ix["surface"]]),
-                    "smoothness": code_name(SMOOTHNESS_NAMES, row[ix["smoothness"]]) if uneven else None,
+                    "smoothness": (
+                        code_name(SMOOTHNESS_NAMES, row[ix["smoothness"]]) if uneven else None
+                    ),
                     "length_m": round_as_numpy(length_m[i], 1),
                 })  # fmt: skip
             elif kind == "narrow":
