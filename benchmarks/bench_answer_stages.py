@@ -95,7 +95,7 @@ STAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("routing.facts", "_incline_facts", ()),
     ("routing.facts", "green_and_light_facts", ()),
     ("routing.instructions", "instructions", ("api.route_answers",)),
-    ("routing.instructions", "_legs", ()),
+    ("routing.legs", "route_legs", ("routing.instructions",)),
     ("routing.instructions", "accessibility_sentence", ()),
     ("routing.instructions", "steps_json", ("api.route_answers",)),
     ("api.responses", "json_body", ()),

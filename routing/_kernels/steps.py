@@ -14,7 +14,7 @@ from routing._kernels.pieces import RUN_FIRST_POINT, RUN_HIGHWAY, RUN_NAME, RUN_
 from routing._kernels.polyline import turn_deltas
 
 #: Codes of :func:`turn_kind`: straight, then slight / plain / sharp turns to the left and to
-#: the right, then a U-turn (``routing.instructions._TURN_KINDS`` names them in this order).
+#: the right, then a U-turn (``routing.legs._TURN_KINDS`` names them in this order).
 TURN_STRAIGHT, TURN_UTURN = 0, 7
 #: The sharp turns of :func:`turn_kind` (they end a step even on the same way).
 TURN_SHARP_LEFT, TURN_SHARP_RIGHT = 3, 6
@@ -27,7 +27,7 @@ def turn_kind(delta: float, straight_deg: float) -> int:
     """The code of a change of bearing ``delta`` (degrees, not normalised; NaN: straight):
     below ``straight_deg`` straight, below 45° slight, below 135° a turn, below 170° sharp, else
     a U-turn; left codes 1–3, right codes 4–6 (the operations of
-    :func:`routing.instructions._turn`, in the same order)."""
+    :func:`routing.legs._turn`, in the same order)."""
     if math.isnan(delta):
         return TURN_STRAIGHT
     delta = (delta + 180.0) % 360.0 - 180.0
@@ -83,14 +83,14 @@ def leg_runs(
     deltas: np.ndarray, legs: np.ndarray,
 ) -> int:  # fmt: skip
     """The legs a route's instructions name, from its :func:`segment_runs` (``runs[:n]``, their
-    lengths ``run_length_m``): the rules of :func:`routing.instructions._legs`, in one pass.
+    lengths ``run_length_m``): the rules of :func:`routing.legs.route_legs`, in one pass.
 
     Runs of no length are left out (all are kept when none has a length). At each kept run
     after the first, the turn made at its first point (:func:`turn_kind` of
     :func:`turn_deltas` on the polyline ``lon``/``lat``, the way in taken over the leg so far
     (the kept runs since the last turn said) and the way out over the stretch of the run's
     OSM way (it and the kept runs of its way after it), each clamped to ``min_base_m`` ..
-    ``base_m``, as :func:`routing.instructions._segment_legs` reads them). A run continues the
+    ``base_m``, as :func:`routing.legs._segment_legs` reads them). A run continues the
     leg before it when it is the same named street on the same side (sidewalk or not) and
     the route does not turn back there (a U-turn is always said), or when it goes on without
     a turn (no sharp turn on the same OSM way and way key, none at all

@@ -15,15 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from routing.barriers_said import SAME_CROSSING_M, WAYS_JOINED_M, _crossing_ways, merge_crossings
 from routing.errors import NoRouteError
-from routing.instructions import (
-    SAME_CROSSING_M,
-    WAYS_JOINED_M,
-    _crossing_ways,
-    _merge_crossings,
-    describe_barrier,
-    instructions,
-)
+from routing.instructions import describe_barrier, instructions
 from tests.routing.trips import node_routes, seeded_points
 
 #: (origin, destination) as ``(lat, lon)``, the places (m) where a crossing must be said
@@ -36,7 +30,7 @@ def _crossing_steps(router: Any, route: Any) -> list[Any]:
     """The steps that say a crossing: barrier steps at a crossing report's place saying what
     the crossings said there are (other barriers, a kerb, may be said at the same place)."""
     graph = router.graph
-    crossings = [b for b in _merge_crossings(route.barriers, route, graph) if b.kind == "crossing"]
+    crossings = [b for b in merge_crossings(route.barriers, route, graph) if b.kind == "crossing"]
     texts = {describe_barrier("crossing", b.details, "de") for b in crossings}
     places = {b.at_m for b in crossings}
     steps = instructions(route, "de", graph=graph, profile=router.profile(route.profile))

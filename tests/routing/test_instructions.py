@@ -15,27 +15,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from routing.errors import NoRouteError
-from routing.instructions import (
-    _AFTER,
+from routing.barriers_said import (
     _CROSSING_RANK,
-    _TURNS,
-    _WORDS,
     ESTIMATED_SLOPE_MIN_M,
     SAME_CROSSING_M,
     TAGGED_SLOPE_MIN_M,
-    Instruction,
-    _legs,
-    _merge_crossings,
-    _slopes,
-    _surfaces,
-    _turns_at,
-    instructions,
-    seat_groups,
-    steps_json,
+    merge_crossings,
+    said_slopes,
+    said_surfaces,
 )
+from routing.errors import NoRouteError
+from routing.instructions import Instruction, instructions, seat_groups, steps_json
+from routing.legs import route_legs, turns_at
 from routing.report import combine_routes
 from routing.route import Accessibility, Barrier, Break, Route, Segment, Stop
+from routing.step_words import AFTER_WORDS, STEP_WORDS, TURN_WORDS
 from routing.wording import (
     Language,
     Way,
@@ -283,7 +277,7 @@ def test_crossing_announced_once_with_merged_facts() -> None:
         _crossing(55.0),  # 15 m from the first, 9 m from the one before: the same crossing
         _crossing(300.0, crossing="marked"),
     ]
-    merged = _merge_crossings(barriers)
+    merged = merge_crossings(barriers)
     assert len(merged) == 2
     geo = _east(10)
     seg = [Segment(0, "Karl-Marx-Straße", "residential", False, 0.0, 320.0, 0, 9, 1)]
@@ -369,7 +363,7 @@ def test_slopes_rule() -> None:
     tagged = Barrier("steep", 100.0, 7.7, 49.44, {"incline_percent": -8.0, "length_m": 12.0, "source": "tag"})  # fmt: skip
     dem_a = Barrier("steep", 200.0, 7.7, 49.44, {"incline_percent": 6.5, "length_m": 30.0, "source": "dem"})  # fmt: skip
     dem_b = Barrier("steep", 230.0, 7.7, 49.44, {"incline_percent": 7.1, "length_m": 30.0, "source": "dem"})  # fmt: skip
-    kept = _slopes([short_dem, tagged, dem_a, dem_b])
+    kept = said_slopes([short_dem, tagged, dem_a, dem_b])
     assert [b.at_m for b in kept] == [100.0, 200.0]
     assert kept[1].details["length_m"] == 60.0 >= ESTIMATED_SLOPE_MIN_M
     geo = _east(10)
@@ -386,8 +380,8 @@ def test_a_short_slope_that_breaks_the_limit_is_said() -> None:
     the closing sentence); a short one that breaks nothing stays unsaid."""
     ramp = Barrier("steep", 40.0, 7.7, 49.44, {"incline_percent": -12.0, "length_m": 2.0, "source": "tag"})  # fmt: skip
     other = Barrier("steep", 90.0, 7.7, 49.44, {"incline_percent": 7.0, "length_m": 3.0, "source": "tag"})  # fmt: skip
-    assert _slopes([ramp, other]) == []
-    assert _slopes([ramp, other], [41.0]) == [ramp]
+    assert said_slopes([ramp, other]) == []
+    assert said_slopes([ramp, other], [41.0]) == [ramp]
     down = Break("incline", "incline", 40.0, 7.7, 49.44, -12.0, 6.0, "%", False, "")
     seg = [Segment(0, "Mittelweg", "path", False, 0.0, 120.0, 0, 9, 1)]
     route = _route(
@@ -672,11 +666,11 @@ _DISTANCE_EDGES = [0.0, 0.5, 1.0, 2.5, 9.999999, 10.0, 12.5, 17.5, 997.5, 999.9,
 def test_metres_as_before(m: float, lang: Language) -> None:
     assert metres(m, lang) == _metres_reference(m, lang)
     d = metres(m, lang)
-    assert _AFTER[lang] + d == _WORDS[lang]["after"].format(d=d)
+    assert AFTER_WORDS[lang] + d == STEP_WORDS[lang]["after"].format(d=d)
 
 
 def _legs_reference(route: Route) -> list[list[Any]]:
-    """The steps' ``[way, start_m, point, turn, way_id]`` as ``_legs`` merges them: each turn
+    """The steps' ``[way, start_m, point, turn, way_id]`` as ``route_legs`` merges them: each turn
     read over what was walked since the last turn said and over the stretch of the OSM way
     entered (its pieces up to the next piece of another way)."""
     segments = [s for s in route.segments if s.length_m > 0] or route.segments
@@ -696,7 +690,7 @@ def _legs_reference(route: Route) -> list[list[Any]]:
         last = legs[-1]
         prev = last[0]
         same_street = way.name is not None and (way.name, way.is_sidewalk) == (prev.name, prev.is_sidewalk)  # fmt: skip
-        (turn,) = _turns_at(route.geometry, [seg.first_point], [walked, stretch[i]])
+        (turn,) = turns_at(route.geometry, [seg.first_point], [walked, stretch[i]])
         walked += seg.length_m
         if same_street and turn != "uturn":  # one street, but turning back on it is said
             last[4] = seg.way_id
@@ -717,13 +711,13 @@ def _legs_reference(route: Route) -> list[list[Any]]:
 
 def _steps_reference(route: Route, lang: Language) -> list[Instruction]:
     """The departure and the turns as ``instructions`` said them before (no barriers)."""
-    w, geo = _WORDS[lang], route.geometry
+    w, geo = STEP_WORDS[lang], route.geometry
     legs = _legs_reference(route)
     first = legs[0][0]
     out = [Instruction("depart", 0.0, 0.0, geo[0][0], geo[0][1], f"{w['depart']} {first.on(lang)}.", first.name)]  # fmt: skip
     last_at = 0.0
     for prev, (way, start_m, point, turn_kind, _) in itertools.pairwise(legs):
-        turn = _TURNS[lang][turn_kind]
+        turn = TURN_WORDS[lang][turn_kind]
         if way.key() == prev[0].key():
             again = f" {w['again']}" if turn_kind == prev[3] else ""
             if lang == "de":
@@ -748,7 +742,9 @@ def _steps_reference(route: Route, lang: Language) -> list[Instruction]:
 
 
 def _check_steps(route: Route) -> None:
-    legs = [(leg.way.name, leg.way.key, leg.start_m, leg.point, leg.turn) for leg in _legs(route)]
+    legs = [
+        (leg.way.name, leg.way.key, leg.start_m, leg.point, leg.turn) for leg in route_legs(route)
+    ]
     before = [(w.name, w.key(), start, point, turn) for w, start, point, turn, _ in _legs_reference(route)]  # fmt: skip
     assert legs == before
     for lang in ("de", "en"):
@@ -936,10 +932,10 @@ def _barrier_lists(draw: Any) -> list[Barrier]:
 @HYP
 @given(_barrier_lists())
 def test_crossings_slopes_and_surfaces_as_the_rules_say(barriers: list[Barrier]) -> None:
-    assert _merge_crossings(barriers) == _crossings_reference(barriers)
-    assert _slopes(barriers) == _slopes_reference(barriers)
-    assert _surfaces(barriers) == _surfaces_reference(barriers)
-    assert _surfaces(_slopes(_merge_crossings(barriers))) == _surfaces_reference(
+    assert merge_crossings(barriers) == _crossings_reference(barriers)
+    assert said_slopes(barriers) == _slopes_reference(barriers)
+    assert said_surfaces(barriers) == _surfaces_reference(barriers)
+    assert said_surfaces(said_slopes(merge_crossings(barriers))) == _surfaces_reference(
         _slopes_reference(_crossings_reference(barriers))
     )
 

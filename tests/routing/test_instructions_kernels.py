@@ -4,7 +4,7 @@ Python (the reference here): the same turn at every junction, on random polyline
 repeated points, zero-length pieces and pieces of every length around the bearings' bounds) and
 on real Kaiserslautern routes. And the legs
 kernel (:func:`routing._kernels.steps.leg_runs`) against the Python rule it repeats
-(:func:`routing.instructions._segment_legs`), on real and drawn routes."""
+(:func:`routing.legs._segment_legs`), on real and drawn routes."""
 
 from __future__ import annotations
 
@@ -25,20 +25,20 @@ from graphs.geodesy import flat_bearing_deg, great_circle_m
 from routing._kernels.pieces import RUN_FIRST_POINT, RUN_LAST_POINT
 from routing._kernels.steps import turn_kind
 from routing.errors import NoRouteError
-from routing.instructions import (
+from routing.instructions import instructions
+from routing.legs import (
     _TURN_KINDS,
-    _TURNS,
     BEARING_BASE_M,
     BEARING_MIN_M,
     STRAIGHT_DEG,
-    _legs,
     _segment_legs,
     _turn,
-    _turns_at,
-    instructions,
+    route_legs,
+    turns_at,
 )
 from routing.report_table import HIGHWAY_NAMES
 from routing.route import Segment, SegmentRuns
+from routing.step_words import TURN_WORDS
 from tests.routing.trips import node_trip
 
 HYP = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -85,7 +85,7 @@ def _check(geo: list[list[float]], lengths_m: Sequence[float] | None = None) -> 
     if lengths_m is None:
         lengths_m = [BEARING_BASE_M] * (len(points) + 1)
     want = [_turn_reference(geo, i, _base(lengths_m[i]), _base(lengths_m[i + 1])) for i in points]
-    assert _turns_at(geo, points, lengths_m) == want
+    assert turns_at(geo, points, lengths_m) == want
 
 
 #: Lengths of the pieces around a junction: none, below, at and above the bounds of the bases.
@@ -115,13 +115,13 @@ def test_turn_kernel_matches_the_python_walk(geo: list[list[float]], data: Any) 
 
 
 def test_turn_kernel_on_no_points() -> None:
-    assert _turns_at([[7.7, 49.4], [7.8, 49.5]], [], [15.0]) == []
+    assert turns_at([[7.7, 49.4], [7.8, 49.5]], [], [15.0]) == []
 
 
 def test_turns_need_one_length_more_than_points() -> None:
     """Each point has a piece before and after it: a length short is refused, not read past."""
     with pytest.raises(ValueError, match="2 points need 3 lengths, got 2"):
-        _turns_at([[7.7, 49.4], [7.8, 49.5], [7.9, 49.5]], [0, 1], [15.0, 15.0])
+        turns_at([[7.7, 49.4], [7.8, 49.5], [7.9, 49.5]], [0, 1], [15.0, 15.0])
 
 
 def _metres(east_m: float, north_m: float) -> list[float]:
@@ -142,10 +142,10 @@ def test_a_short_piece_turns_where_it_bends() -> None:
     geo = [_metres(55.0, 31.0), _metres(-2.2, 14.4), _metres(0.0, 0.0), _metres(-4.3, -1.1),
            _metres(-2.2, -13.3), _metres(-2.0, -30.0)]  # fmt: skip
     street, footway, platform = 14.6, 4.5, 12.4
-    turns = _turns_at(geo, [2, 3], [street, footway, platform])
+    turns = turns_at(geo, [2, 3], [street, footway, platform])
     assert turns == ["right", "left"]
     # the blur this rule ends: both bearings over 15 m
-    assert _turns_at(geo, [2, 3], [15.0, 15.0, 15.0]) == ["straight", "slight_left"]
+    assert turns_at(geo, [2, 3], [15.0, 15.0, 15.0]) == ["straight", "slight_left"]
 
 
 def _drawn_route(geo: list[list[float]], pieces: list[tuple[int, str, int, int]]) -> Any:
@@ -186,11 +186,11 @@ def test_a_way_split_near_a_junction_is_read_across_the_split() -> None:
         (cycleway, "cycleway", 9, 10), (cycleway, "cycleway", 10, 11),
         (cycleway, "cycleway", 11, 13), (next_way, "cycleway", 13, 14),
     ])  # fmt: skip
-    legs = _legs(route)
+    legs = route_legs(route)
     assert legs == _segment_legs(route)
     assert [leg.point for leg in legs if leg.turn in ("left", "sharp_left")] == []
     # the rule before: the way out over the 3.6 m piece alone (3 m at the least)
-    assert _turns_at(geo, [8], [15.0, route.segments[2].length_m]) == ["left"]
+    assert turns_at(geo, [8], [15.0, route.segments[2].length_m]) == ["left"]
 
 
 def test_a_slight_bend_onto_a_few_metres_of_a_way_is_not_a_step() -> None:
@@ -206,12 +206,12 @@ def test_a_slight_bend_onto_a_few_metres_of_a_way_is_not_a_step() -> None:
         (171999990, "steps", 0, 1), (footway, "footway", 1, 2), (footway, "footway", 2, 3),
         (25002359, "pedestrian", 3, 5),
     ])  # fmt: skip
-    legs = _legs(route)
+    legs = route_legs(route)
     assert legs == _segment_legs(route)
     assert [(leg.point, leg.turn) for leg in legs] == [(0, "depart"), (3, "right")]
     # read over 3 m, the bend at the split is slight (the rule's other reading: said)
     walked = route.segments[0].length_m + route.segments[1].length_m
-    assert _turns_at(geo, [2], [walked, BEARING_MIN_M]) == ["slight_right"]
+    assert turns_at(geo, [2], [walked, BEARING_MIN_M]) == ["slight_right"]
 
 
 def test_turn_kernel_on_real_routes(ksl_router: Any) -> None:
@@ -237,7 +237,7 @@ def test_turn_kernel_on_real_routes(ksl_router: Any) -> None:
             assert route.polyline is not None
             assert route.polyline.tolist() == geo
             points = list(range(len(geo)))
-            assert _turns_at(geo, points, pieces, route.polyline) == _turns_at(geo, points, pieces)
+            assert turns_at(geo, points, pieces, route.polyline) == turns_at(geo, points, pieces)
             checked += 1
     assert checked >= 40
 
@@ -264,7 +264,7 @@ _EDGES = [e for b in (0.0, 20.0, 45.0, 135.0, 170.0, 180.0, 190.0, 340.0, 360.0,
 @given(st.one_of(st.floats(-1080.0, 1080.0), st.sampled_from(_EDGES)))
 def test_turn_kind_kernel_classifies_as_turn(delta: float) -> None:
     """The kernel's classification of a change of bearing (:func:`routing._kernels.steps.turn_kind`,
-    which :func:`_turns_at` now uses) names the turn :func:`_turn` names, also at the edges."""
+    which :func:`turns_at` now uses) names the turn :func:`_turn` names, also at the edges."""
     assert _TURN_KINDS[turn_kind(delta, STRAIGHT_DEG)] == _turn(delta)
 
 
@@ -272,7 +272,7 @@ def test_turn_kind_kernel_on_every_edge_and_no_bearing() -> None:
     for delta in _EDGES:
         assert _TURN_KINDS[turn_kind(delta, STRAIGHT_DEG)] == _turn(delta), delta
     assert _TURN_KINDS[turn_kind(math.nan, STRAIGHT_DEG)] == "straight"  # a side without length
-    assert set(_TURN_KINDS) == set(_TURNS["de"]) == set(_TURNS["en"])
+    assert set(_TURN_KINDS) == set(TURN_WORDS["de"]) == set(TURN_WORDS["en"])
 
 
 # --------------------------------------------------------------------------- legs
@@ -282,7 +282,7 @@ def legs_alike(route: Any) -> None:
     """The kernel's legs (:func:`routing._kernels.steps.leg_runs`) are the Python rule's."""
     assert route.segment_runs is not None
     assert route.polyline is not None
-    assert _legs(route) == _segment_legs(route)
+    assert route_legs(route) == _segment_legs(route)
 
 
 def legs_alike_on_trips(router: Any, presets: Sequence[str], seed: int) -> int:
@@ -377,8 +377,8 @@ def test_leg_kernel_on_drawn_segments(route: Any) -> None:
 
 
 def test_the_legs_kernel_names_the_sharp_turns_of_the_rule() -> None:
-    """The codes ``leg_runs`` treats as sharp are the turns ``_legs``' rule calls sharp."""
+    """The codes ``leg_runs`` treats as sharp are the turns ``route_legs``' rule calls sharp."""
     from routing._kernels.steps import TURN_SHARP_LEFT, TURN_SHARP_RIGHT, TURN_UTURN
-    from routing.instructions import _SHARP
+    from routing.legs import _SHARP
 
     assert {_TURN_KINDS[c] for c in (TURN_SHARP_LEFT, TURN_SHARP_RIGHT, TURN_UTURN)} == _SHARP

@@ -20,7 +20,8 @@ from graphs.sources import read_osm_file
 from graphs.store import load_graph
 from routing.engine import Router
 from routing.errors import RoutingError
-from routing.instructions import _legs, _segment_legs, instructions
+from routing.instructions import instructions
+from routing.legs import _segment_legs, route_legs
 from routing.query import PathPiece, piece_cost
 from routing.rests import pieces_longest_gap, walk_length_m
 from routing.wording import Language
@@ -98,7 +99,7 @@ def test_the_steps_say_the_seat_then_turning_back(router: Router) -> None:
         assert after.at_m == seat.at_m
         assert all(s.type != "via" for s in steps)
     # the legs kernel and its Python reference agree on the U-turn on the named path
-    assert _legs(route) == _segment_legs(route)
+    assert route_legs(route) == _segment_legs(route)
 
 
 @pytest.mark.slow

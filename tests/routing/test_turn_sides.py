@@ -6,7 +6,7 @@ not say "geradeaus" there. Checked on real routes with geometry alone (no code o
 instructions): the bend at a turn's place is the change of bearing between the line up to 15 m
 before it and up to 15 m after it, but never beyond the said turns before and after it (at least
 3 m): what a person walks between two steps. The instructions' own rule reads the bend over the
-pieces of way on either side (:func:`routing.instructions._turns_at`); reading it over 15 m
+pieces of way on either side (:func:`routing.legs.turns_at`); reading it over 15 m
 whatever the pieces said "links abbiegen" where the route turned right and, 4 m on, left again
 (on 900 Kaiserslautern routes 88 turns to the wrong side and 510 "geradeaus" at a bend of 45°
 or more; on 600 Neukölln routes 142 and 240). Reading the way out over the first piece of a
