@@ -79,27 +79,12 @@ from accessibility_rules.attributes import Wheelchair
 from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.profile import Profile
 from graphs.model import CompiledGraph
-from routing.barriers_said import (
-    kerb_runs,
-    merge_crossings,
-    near_runs,
-    said_slopes,
-    said_surfaces,
-)
+from routing.barriers_said import kerb_runs, merge_crossings, near_runs, said_slopes, said_surfaces
 from routing.condition_steps import condition_stretches
-from routing.legs import (
-    BEARING_BASE_M,
-    route_legs,
-    turns_at,
-)
+from routing.legs import BEARING_BASE_M, route_legs, turns_at
 from routing.rounding import round_float
 from routing.route import Route
-from routing.step_words import (
-    AFTER_WORDS,
-    STEP_WORDS,
-    TURN_AGAIN_WORDS,
-    TURN_WORDS,
-)
+from routing.step_words import AFTER_WORDS, STEP_WORDS, TURN_AGAIN_WORDS, TURN_WORDS
 from routing.wording import (
     Language,
     accessibility_sentence,

@@ -18,14 +18,8 @@ import numpy as np
 from accessibility_rules.attributes import HighwayClass
 from routing._kernels.steps import TURN_DEPART, leg_runs, turn_kinds
 from routing.route import Route
-from routing.step_words import (
-    LANGUAGES,
-    STEP_WORDS,
-)
-from routing.wording import (
-    Language,
-    Way,
-)
+from routing.step_words import LANGUAGES, STEP_WORDS
+from routing.wording import Language, Way
 
 __all__ = [
     "BEARING_BASE_M",

@@ -21,13 +21,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from accessibility_rules.attributes import (
-    BarrierKind,
-)
+from accessibility_rules.attributes import BarrierKind
 from accessibility_rules.profile import Profile
-from accessibility_rules.weights import (
-    EdgeWeights,
-)
+from accessibility_rules.weights import EdgeWeights
 from graphs.model import CompiledGraph
 from routing._kernels.pieces import (
     BARRIER_FLAGS,
@@ -74,19 +70,8 @@ from routing.route import (
     worst_verdict,
 )
 from routing.snapping import SnapPoint
-from routing.verdict import (
-    route_accessibility,
-    route_met,
-    route_unknowns,
-    verdict_plan,
-)
-from routing.walking import (
-    detour,
-    piece_meets,
-    transition_delay_s,
-    walked_length_m,
-    walking_time_s,
-)
+from routing.verdict import route_accessibility, route_met, route_unknowns, verdict_plan
+from routing.walking import detour, piece_meets, transition_delay_s, walked_length_m, walking_time_s
 
 __all__ = [
     "SearchPath",

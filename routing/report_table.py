@@ -33,22 +33,11 @@ from accessibility_rules.attributes import (
     Tri,
 )
 from accessibility_rules.profile import Profile
-from accessibility_rules.weights import (
-    cares_about_paving,
-    cares_about_signals,
-)
-from routing._kernels.pieces import (
-    BARRIER_COLUMNS,
-    PIECE_COLUMNS,
-    SEGMENT_COLUMNS,
-)
-from routing._kernels.verdict import (
-    VERDICT_COLUMNS,
-)
+from accessibility_rules.weights import cares_about_paving, cares_about_signals
+from routing._kernels.pieces import BARRIER_COLUMNS, PIECE_COLUMNS, SEGMENT_COLUMNS
+from routing._kernels.verdict import VERDICT_COLUMNS
 from routing.rounding import round_float
-from routing.route import (
-    Place,
-)
+from routing.route import Place
 
 __all__ = [
     "ACOUSTIC_NAMES",

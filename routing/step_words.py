@@ -7,9 +7,7 @@ distance before a step begins (:data:`AFTER_WORDS`). The ways' phrases are
 
 from __future__ import annotations
 
-from routing.wording import (
-    Language,
-)
+from routing.wording import Language
 
 __all__ = [
     "AFTER_WORDS",

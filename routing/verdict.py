@@ -19,19 +19,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from accessibility_rules.attributes import (
-    InclineSource,
-    Tri,
-)
+from accessibility_rules.attributes import InclineSource, Tri
 from accessibility_rules.profile import Profile, UnknownTreatment
 from accessibility_rules.registry import Where, unknown_flags
-from accessibility_rules.weights import (
-    BITS_DTYPE,
-    POINT_LIMITS,
-    EdgeWeights,
-    Limit,
-    Unknown,
-)
+from accessibility_rules.weights import BITS_DTYPE, POINT_LIMITS, EdgeWeights, Limit, Unknown
 from graphs.model import CompiledGraph
 from routing._kernels.verdict import (
     PIECE_ESTIMATED_INCLINE,
@@ -74,13 +65,7 @@ from routing.report_table import (
     reported_surfaces,
 )
 from routing.rounding import round_float
-from routing.route import (
-    VERDICTS,
-    Accessibility,
-    Break,
-    Reliance,
-    Verdict,
-)
+from routing.route import VERDICTS, Accessibility, Break, Reliance, Verdict
 
 __all__ = [
     "ALONG_BREAKS",
