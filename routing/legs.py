@@ -19,7 +19,8 @@ from accessibility_rules.attributes import HighwayClass
 from routing._kernels.steps import TURN_DEPART, leg_runs, turn_kinds
 from routing.route import Route
 from routing.step_words import LANGUAGES, STEP_WORDS
-from routing.wording import Language, Way
+from routing.street_names import Way
+from routing.wording import Language
 
 __all__ = [
     "BEARING_BASE_M",
@@ -134,7 +135,7 @@ def turns_at(
 
 
 class _Way(NamedTuple):
-    """A way as the steps name it (:class:`~routing.wording.Way`), worked out once per
+    """A way as the steps name it (:class:`~routing.street_names.Way`), worked out once per
     ``(name, highway, is_sidewalk)`` by :func:`_way`: the German article of a street name
     takes a few lookups, and a route has a few dozen pieces on a dozen ways."""
 

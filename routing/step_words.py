@@ -2,7 +2,7 @@
 (:data:`TURN_WORDS`, and said again onto the same kind of way, :data:`TURN_AGAIN_WORDS`), the
 steps' own phrases (:data:`STEP_WORDS`: departure, arrival, via points, closures) and how a
 distance before a step begins (:data:`AFTER_WORDS`). The ways' phrases are
-:class:`routing.wording.Way`'s; the barriers' :func:`routing.wording.describe_barrier`'s.
+:class:`routing.street_names.Way`'s; the barriers' :func:`routing.wording.describe_barrier`'s.
 """
 
 from __future__ import annotations

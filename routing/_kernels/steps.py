@@ -66,7 +66,7 @@ KEY_NAMED, KEY_SIDEWALK = -1, -2
 
 @kernel
 def _way_key(runs: np.ndarray, q: int, name: int, kind_key: np.ndarray) -> int:
-    """The kind part of run ``q``'s way key (:meth:`routing.wording.Way.key`; its name is
+    """The kind part of run ``q``'s way key (:meth:`routing.street_names.Way.key`; its name is
     ``name``, -1 for none)."""
     if runs[q, RUN_SIDEWALK] == 1:
         return KEY_SIDEWALK

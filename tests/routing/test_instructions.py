@@ -30,15 +30,14 @@ from routing.legs import route_legs, turns_at
 from routing.report import combine_routes
 from routing.route import Accessibility, Barrier, Break, Route, Segment, Stop
 from routing.step_words import AFTER_WORDS, STEP_WORDS, TURN_WORDS
+from routing.street_names import Way, street_with_article
 from routing.wording import (
     Language,
-    Way,
     accessibility_sentence,
     break_phrase,
     describe_barrier,
     end_short_phrase,
     metres,
-    street_with_article,
     verdict_of,
     verdict_sentence,
 )
