@@ -53,16 +53,19 @@ from accessibility_rules.kernel_signatures import GUARDED, SIGNATURES, arguments
 MODES = ("auto", "jit", "compiled", "checked")
 #: The build's extension module (its file name adds Python's suffix).
 MODULE_NAME = "stufenlos_kernels"
-#: The modules whose kernels are built.
+_ROOT = Path(__file__).resolve().parent.parent
+#: The modules whose kernels are built: every module of the package ``routing/_kernels`` (a
+#: module per concept, found in its folder: a new one is built without being listed here), then
+#: the weights' and the sun's.
 KERNEL_MODULES = (
-    "routing._kernels.search", "routing._kernels.snap", "routing._kernels.near_walk",
-    "routing._kernels.polyline", "routing._kernels.pieces", "routing._kernels.verdict",
-    "routing._kernels.rests", "routing._kernels.steps", "routing._kernels.facts",
-    "routing._kernels.rounding", "routing._kernels.sums",
+    *(
+        f"routing._kernels.{path.stem}"
+        for path in sorted((_ROOT / "routing" / "_kernels").glob("*.py"))
+        if path.stem != "__init__"
+    ),
     "accessibility_rules._kernels",
     "accessibility_rules._sun_kernels",
-)  # fmt: skip
-_ROOT = Path(__file__).resolve().parent.parent
+)
 #: The files whose bytes decide whether a build fits: the kernels, their signatures, the build.
 _SOURCES = (
     *(_ROOT.joinpath(*m.split(".")).with_suffix(".py") for m in KERNEL_MODULES),

@@ -6,7 +6,7 @@ its lifespan run, the default area's graph), each operation is timed twice: on t
 given, and through a proxy that delays every chunk ``--delay-ms`` in each direction
 (``_delay_proxy.py``: a database ``2 × delay`` further away). The operations: ``POST
 /obstacles`` (a closure), ``GET /obstacles/{id}``, ``PATCH`` (its reason, with ``If-Match``),
-``DELETE``, the read of the live obstacles' revision poll (:func:`revision_now`, the read
+``DELETE``, the read of the live obstacles' revision poll (``LiveObstacles.revision_now``, the read
 ``LiveObstacles.check_revision`` makes only when nothing else says a reload is due) and the read of
 a change (``LiveObstacles.refresh(written=True)`` after a POST). The unit is one ``SELECT
 1`` on a psycopg connection in autocommit (one round trip), timed the same two ways, so that
@@ -41,9 +41,6 @@ from typing import Any
 from _delay_proxy import delayed_database
 from _support import graph_dir, staff_key
 from sqlalchemy.engine import make_url
-
-from api.db.revision import read_revision
-from api.db.session import reading
 
 #: A closure in the centre of Kaiserslautern (lon, lat).
 POINT = [7.7690, 49.4447]
@@ -85,12 +82,6 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return (time.perf_counter() - t0) * 1e3, result
 
 
-def revision_now(sessions: Any) -> int:
-    """The database's revision counter, read as the live obstacles' poll reads it."""
-    with reading(sessions) as reader:
-        return read_revision(reader)
-
-
 def operations(client: Any, headers: dict[str, str], writes: int) -> dict[str, float]:
     """Median ms of each operation over ``writes`` rounds (after two rounds of warming)."""
     live = client.app.state.live_obstacles
@@ -105,7 +96,7 @@ def operations(client: Any, headers: dict[str, str], writes: int) -> dict[str, f
         assert created.status_code == 201, created.text
         one = f"/obstacles/{created.json()['id']}"
         ms["read_of_a_change"], _ = timed(lambda: live.refresh(written=True))
-        ms["revision_poll"], _ = timed(lambda: revision_now(live.sessions))  # the poll's read
+        ms["revision_poll"], _ = timed(live.revision_now)  # the poll's read alone
         ms["get"], got = timed(functools.partial(client.get, one, headers=headers))
         assert got.status_code == 200, got.text
         ms["patch"], patched = timed(

@@ -574,7 +574,7 @@ class LiveObstacles:
         now = self.clock()
         state = self._state
         due = self._boundary_passed(state, now)
-        if not (force or due or written) and bounded_read(self._revision_now) == state.revision:
+        if not (force or due or written) and bounded_read(self.revision_now) == state.revision:
             self._checked(now)  # the poll's common answer: nothing new
             return False
         # rows of big areas are many lists (api/collector.py)
@@ -642,7 +642,7 @@ class LiveObstacles:
             revision = state.revision
             try:  # (during an outage the database is read in any case: does it answer?)
                 if not changed_here or self.outage.down:
-                    revision = self._revision_now()
+                    revision = self.revision_now()
             except DATABASE_ERRORS as exc:
                 if not database_unavailable(exc):
                     raise
@@ -656,7 +656,7 @@ class LiveObstacles:
                 self.outage.succeeded(now)
             return False
 
-    def _revision_now(self) -> int:
+    def revision_now(self) -> int:
         """The database's revision counter (the poll runs every ``poll_s`` before a route)."""
         with reading(self.sessions) as reader:
             return read_revision(reader)

@@ -459,13 +459,13 @@ def test_other_workers_see_writes_at_once_through_the_beacon(
     assert route(reader)["distance_m"] == baseline["wheelchair"]["distance_m"]
     live = app_state(reader).live_obstacles
     revision_reads: list[int] = []
-    read_revision_now = live._revision_now
+    read_revision_now = live.revision_now
 
     def counted_revision_now() -> int:
         revision_reads.append(1)
         return read_revision_now()
 
-    monkeypatch.setattr(live, "_revision_now", counted_revision_now)
+    monkeypatch.setattr(live, "revision_now", counted_revision_now)
     oid = writer.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"]).json()[
         "id"
     ]

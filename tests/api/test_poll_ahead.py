@@ -314,7 +314,7 @@ def test_the_background_read_finds_a_write_of_another_host(
         ahead = c.app.state.poll_ahead  # type: ignore[attr-defined]
         revision = live.revision
         assert _route(c) == 200  # polls (due since start-up) and arms the background read
-        monkeypatch.setattr(live, "_revision_now", lambda: revision + 1)  # another host wrote
+        monkeypatch.setattr(live, "revision_now", lambda: revision + 1)  # another host wrote
         read, apply = live._read_changes, live.apply_ahead
         threads: list[tuple[str, str]] = []
 
