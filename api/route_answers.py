@@ -214,7 +214,7 @@ def refuse_far_away(r: Router, req: RouteRequest, settings: Settings) -> None:
     outside the map's area (farther than the snap distance from its box: swapped latitude and
     longitude, a point in another city).
 
-    Such a request costs no search (:meth:`~routing.engine.Router.check_in_area` is O(1) and
+    Such a request costs no search (:meth:`~routing.snapper.Snapper.check_in_area` is O(1) and
     comes first), but sent to the CPU thread it would wait behind every route queued there
     (150–200 ms under load). Here :func:`plan` runs on the loop for it alone, so it raises the
     same error it would raise in the thread (the checks that come before the area's, such as an
@@ -222,7 +222,7 @@ def refuse_far_away(r: Router, req: RouteRequest, settings: Settings) -> None:
     points go the usual way (a far via point is found only after the legs before it)."""
     if req.via:
         return
-    if r.in_area(req.origin.lat, req.origin.lon) and r.in_area(
+    if r.snapper.in_area(req.origin.lat, req.origin.lon) and r.snapper.in_area(
         req.destination.lat, req.destination.lon
     ):
         return

@@ -79,7 +79,7 @@ def picture() -> dict[str, Any]:
     revision, the live obstacles' caches, malloc's account and ``smaps`` by kind."""
     app = _APPS[0]
     router = app.state.router
-    cache = router.metric_cache
+    cache = router.customizer.metric_cache
     seen: dict[int, tuple[str, int]] = {}
     for key, metric in cache.items():
         kind = _metric_kind(cache, key)
@@ -109,7 +109,7 @@ def picture() -> dict[str, Any]:
     libc.mallinfo2.restype = _MallInfo2
     info = libc.mallinfo2()
     return {
-        "router_revision": router.revision,
+        "router_revision": router.customizer.revision,
         "metrics": dict(collections.Counter(_metric_kind(cache, k) for k, _ in cache.items())),
         "bound_counted_mb": cache.nbytes / 1e6,
         "private_metric_mb": {k: v / 1e6 for k, v in private.most_common()},

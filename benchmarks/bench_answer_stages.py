@@ -82,7 +82,7 @@ STAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("api.route_answers", "plan", ()),
     ("api.conditions", "request_conditions", ("api.route_answers",)),
     ("accessibility_rules.conditions", "day_light", ("api.conditions",)),
-    ("routing.report", "build_route", ("routing.engine",)),
+    ("routing.report", "build_route", ("routing.route_batch", "routing.via_routes")),
     ("routing.verdict", "route_accessibility", ("routing.report",)),
     ("routing.report", "_barriers", ()),
     ("routing.report", "_segments", ()),

@@ -169,12 +169,12 @@ def rest_limit_only(router: Router, pairs: list[Any], k: int) -> dict[str, float
 
     for name in preset_names():
         router.customize(router.profile(name))
-    before = len(router.metric_cache)
+    before = len(router.customizer.metric_cache)
     row = first_vs_cached(
         router, pairs, k,
         new_profile=lambda j: ("elderly", {"max_distance_between_rests_m": 150.0 + 5.0 * j}),
     )  # fmt: skip
-    return row | {"metrics_added": float(len(router.metric_cache) - before)}
+    return row | {"metrics_added": float(len(router.customizer.metric_cache) - before)}
 
 
 def keep_presets(router: Router) -> None:
@@ -229,7 +229,9 @@ def over_http(graph: Path, k: int, seed: int) -> dict[str, float]:
 
 def settled(router: Router, pairs: list[Any], preset: str, own: bool) -> dict[str, float]:
     """Median settled nodes and search ms of ``preset`` with its own or the shared landmarks."""
-    metric = router.metric(router.customize(router.profile(preset)).weights, own_landmarks=own)
+    metric = router.customizer.metric(
+        router.customize(router.profile(preset)).weights, own_landmarks=own
+    )
     counts, times = [], []
     for a, b in pairs:
         s, _ = router.snap(a, metric, "origin")

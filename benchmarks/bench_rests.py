@@ -46,6 +46,7 @@ from graphs.store import load_graph
 from routing import rests
 from routing.engine import Router
 from routing.errors import NoRouteError, SearchBudgetError
+from routing.rest_walks import least_bad_rest_path, rest_path
 
 LIMIT_M = 300.0
 
@@ -114,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         s, _ = router.snap(o, metric, "origin")
         t, _ = router.snap(d, metric, "destination")
         with contextlib.suppress(SearchBudgetError):
-            router.rest_path(s, t, metric, LIMIT_M)
+            rest_path(router, s, t, metric, LIMIT_M)
 
     clock = time.perf_counter_ns
     times_ms, kept_ms, failed_ms, detours, labels = [], [], [], [], []
@@ -125,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         s, _ = router.snap(o, metric, "origin")
         t, _ = router.snap(d, metric, "destination")
         try:
-            path = router.rest_path(s, t, metric, LIMIT_M)
+            path = rest_path(router, s, t, metric, LIMIT_M)
         except SearchBudgetError:
             path, budget = None, budget + 1
         ms = (clock() - start) / 1e6
@@ -150,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     for s, t in infeasible[: args.least_bad]:
         start = clock()
         try:
-            p = router.least_bad_rest_path(s, t, metric, LIMIT_M)
+            p = least_bad_rest_path(router, s, t, metric, LIMIT_M)
         except NoRouteError:
             continue
         least_ms.append((clock() - start) / 1e6)

@@ -108,7 +108,7 @@ def run_preset(router: Router, preset: str, queries: int, seed: int) -> dict[str
     times["as_dict"] = []
     times["objects"] = []
     objects: list[int] = []
-    table = router.report_table()
+    table = router.customizer.report_table()
     for _ in range(2):  # warm: the first pass fills caches of names and numba dispatch
         for a, b, *_rest in trips[:20]:
             whole(a, b)

@@ -2,10 +2,10 @@
 
 On the whole Kaiserslautern graph, ``--profiles`` profiles (presets and personal ones) are
 customised and cached; then ``--writes`` times one obstacle-like change of a few edges' attributes
-(a way narrowed to 0.5 m, seeded edges) is swapped in with ``Router.replace_attributes`` (what the
-obstacle overlay does: only the rows of the derived tables the change reaches re-derived, here
-the narrowed edges; ``--all-rows`` every row, as this script measured until 2026-12-07, which
-no write does since 2026-12-05), and one route per cached profile follows. Printed: medians of the swap
+(a way narrowed to 0.5 m, seeded edges) is swapped in with ``Customizer.replace_attributes`` (what
+the obstacle overlay does: only the rows of the derived tables the change reaches re-derived, here
+the narrowed edges; ``--all-rows`` every row, as this script measured until 2026-12-07, which no
+write does since 2026-12-05), and one route per cached profile follows. Printed: medians of the swap
 (ms) and of the first route per profile after it (ms; with the metrics dropped, each pays a full
 customisation; patched, none). Side by side with an older commit::
 
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         edge["width_m"] = width
         t0 = time.perf_counter()
         # as the obstacle overlay swaps: the rows a change reaches (an edge attribute: its own)
-        router.replace_attributes(
+        router.customizer.replace_attributes(
             edge, router.graph.node, edges=None if args.all_rows else narrowed
         )
         swaps.append((time.perf_counter() - t0) * 1e3)

@@ -1,14 +1,15 @@
 """Many-to-many travel matrix with one Dijkstra search per source (behind ``POST /matrix``).
 
-All points are snapped once with the profile's metric (exactly as :meth:`Router.route` snaps
-them). For each source, the thread's :class:`routing.query.Query` runs Dijkstra
-(:meth:`Query.run_to_nodes`) from the source's start pieces (:meth:`Router.start_pieces`,
-``piece_cost(..., last=False)``) until the entry nodes of every target are settled; a target's
-entry nodes are the tails of its exit pieces (:meth:`Router.exit_pieces`, node → point,
-``piece_cost(..., last=True)``), as in :meth:`Router.shortest_path`. A cell's cost is the least
-``dist[entry] + exit cost``, or the walk along one edge when both points lie on the same street
-piece (:meth:`Router.direct_piece`, preferred on ties like the single query). So every cell equals
-the cost of ``Router.shortest_path`` for that pair.
+All points are snapped once with the profile's metric (exactly as :meth:`Router.route` snaps them).
+For each source, the thread's :class:`routing.query.Query` runs Dijkstra
+(:meth:`Query.run_to_nodes`) from the source's start pieces
+(:func:`routing.walk_pieces.start_pieces`, ``piece_cost(..., last=False)``) until the entry nodes of
+every target are settled; a target's entry nodes are the tails of its exit pieces
+(:func:`routing.walk_pieces.exit_pieces`, node → point, ``piece_cost(..., last=True)``), as in
+:meth:`Router.shortest_path`. A cell's cost is the least ``dist[entry] + exit cost``, or the walk
+along one edge when both points lie on the same street piece
+(:func:`routing.walk_pieces.direct_piece`, preferred on ties like the single query). So every cell
+equals the cost of ``Router.shortest_path`` for that pair.
 
 Three matrices come out of the one search tree:
 
@@ -54,6 +55,7 @@ from routing.query import LatLon, PathPiece, piece_cost
 from routing.route import VERDICTS, Verdict
 from routing.snapping import SnapPoint
 from routing.verdict import BREAKS, FROM_TAIL_BREAKS, VERDICT_CODE, piece_verdict, verdict_masks
+from routing.walk_pieces import direct_piece, end_node, exit_pieces, start_pieces
 from routing.walking import transition_delay_s, walking_time_s
 
 
@@ -111,7 +113,7 @@ class MatrixResult:
 
 def _transition_delay_s(router: Router, profile: Profile) -> np.ndarray:
     """Per edge: the kerb and crossing delays added when walking past the edge's head."""
-    eff = router.effective
+    eff = router.customizer.effective
     return transition_delay_s(profile, eff.kerb_count, eff.crossing_share)
 
 
@@ -213,8 +215,9 @@ def matrix_steps(
     # of them, a route's last whole edge (ending on its head node) only those along it
     node_closed = g.node["closed"].astype(bool)
     masks = verdict_masks(
-        prof, w.violations, w.violations_at_head, w.unknowns, router.report_table().columns(),
-        g.edge["closed"].astype(bool), node_closed[head], node_closed[tail],
+        prof, w.violations, w.violations_at_head, w.unknowns,
+        router.customizer.report_table().columns(), g.edge["closed"].astype(bool),
+        node_closed[head], node_closed[tail],
     )  # fmt: skip
     through_bits = piece_verdict(masks, True, True, False)
     along_bits = piece_verdict(masks, True, False, False)
@@ -253,7 +256,7 @@ def matrix_steps(
     n_s, n_t = len(src), len(tgt)
 
     # exits: two per target (more for a target on a node), padded with unusable ones (cost inf)
-    exits = [router.exit_pieces(t) for t in tgt]
+    exits = [exit_pieces(router.graph, t) for t in tgt]
     room = max((len(x) for x in exits), default=2)
     ex_node = np.zeros((n_t, room), dtype=np.int64)
     ex_cost = np.full((n_t, room), np.inf)
@@ -271,13 +274,13 @@ def matrix_steps(
     marked_nodes = np.unique(ex_node[usable_exits])
 
     # targets lying on a source's street piece, or on a node it runs to, may be reached
-    # directly along it (Router.direct_piece)
+    # directly along it (routing.walk_pieces.direct_piece)
     on_edge: dict[int, list[int]] = {}
     for j, t in enumerate(tgt):
         on_edge.setdefault(t.edge, []).append(j)
         if int(rev[t.edge]) >= 0:
             on_edge.setdefault(int(rev[t.edge]), []).append(j)
-        node = router.end_node(t)
+        node = end_node(router.graph, t)
         if node >= 0:
             for o in range(int(first_out[node]), int(first_out[node + 1])):
                 on_edge.setdefault(o, []).append(j)
@@ -296,7 +299,7 @@ def matrix_steps(
         if slice_s is not None and i and time.perf_counter() - began >= slice_s:
             yield None
             query, began = router.query(metric), time.perf_counter()
-        starts = router.start_pieces(s)
+        starts = start_pieces(router.graph, s)
         s_nodes = np.array([head[p.edge] for p in starts], dtype=np.int64)
         s_costs = np.array([piece_cost(w, p, last=False) for p in starts])
         query.reset().add_sources(starts)
@@ -355,7 +358,7 @@ def matrix_steps(
             )
             verdict[i] = np.where(reached, VERDICT_CODE[bits], -1)
         for j in sorted(set(on_edge.get(s.edge, []))):
-            direct = router.direct_piece(s, tgt[j], metric)
+            direct = direct_piece(router.graph, s, tgt[j], metric)
             if direct is not None and direct[1] <= cost[i, j]:
                 piece, c = direct
                 piece_len = (piece.end - piece.start) * float(length[piece.edge])

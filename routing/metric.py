@@ -183,6 +183,12 @@ class Metric:
         return dataclasses.replace(self, weights=dataclasses.replace(self.weights, cost_s=cost))
 
 
+def weights_of(usable: Metric | EdgeWeights) -> EdgeWeights:
+    """The edge weights of a metric, or the weights themselves (what snapping and a walk's
+    pieces read: either serves them)."""
+    return usable.weights if isinstance(usable, Metric) else usable
+
+
 def build_metric(
     graph: CompiledGraph,
     weights: EdgeWeights,

@@ -161,7 +161,7 @@ def piece_facts(
     edge: Mapping[str, np.ndarray], eff: EffectiveEdges, edges: np.ndarray, attribute: str
 ) -> list[tuple[Any, bool, str]]:
     """``(value, known, label)`` per piece of ``edges`` for ``attribute`` (``edge`` and
-    ``eff``: a consistent pair from :meth:`Router.attributes`). Whether a fact is known is one
+    ``eff``: a consistent pair from :meth:`Customizer.attributes`). Whether a fact is known is one
     vectorised rule per attribute; ``known`` counts how many of the four facts a wheelchair user
     needs (kerb, incline, surface, width) are mapped."""
     e = np.asarray(edges, dtype=np.int64)
@@ -208,7 +208,7 @@ def network_geojson(router: Router, bbox: Bbox, attribute: str, limit: int) -> d
             limit=limit,
             count=len(edges),
         )
-    edge, eff = router.attributes()
+    edge, eff = router.customizer.attributes()
     facts = piece_facts(edge, eff, edges, attribute)
     features = []
     for e, coords, (value, known, label) in zip(

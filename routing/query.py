@@ -7,8 +7,8 @@ piece's cost; a target piece runs from its edge's tail to the target point, whic
 reaches at the piece's cost. Typical use::
 
     q = router.query(metric)                   # this thread's query, reset for the metric
-    q.add_sources(router.start_pieces(source))
-    q.add_targets(router.exit_pieces(target))
+    q.add_sources(start_pieces(router.graph, source))
+    q.add_targets(exit_pieces(router.graph, target))
     cost = q.run(toward=(target.lat, target.lon))
     edges, start, end = q.path()
 

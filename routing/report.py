@@ -117,14 +117,14 @@ def build_route(
     """Turn a search path into a :class:`Route` report (a few kernel passes over its pieces,
     objects only for what is listed).
 
-    ``table`` must match ``graph``'s current attributes (``Router.report_table()``); ``weights``
+    ``table`` must match ``graph``'s current attributes (``Customizer.report_table()``); ``weights``
     are the profile's (violation and unknown bits). ``walk_path``, the plain walking route
     between the same points, gives the detour (None: no detour reported).
     The verdict reads what the walked parts of the end pieces meet (a kerb beyond the
     destination breaks nothing), so where the ends snapped needs no argument of its own.
     ``rests``: make the route's :attr:`~routing.route.Route.rests` report here (from the
     lengths and the polyline already at hand) instead of a copy of the route with it later;
-    None leaves it None (see :meth:`routing.engine.Router.with_rests`).
+    None leaves it None (see :func:`routing.rest_walks.with_rests`).
 
     Per piece, the kernels' arrays are turned into plain lists once: the few pieces a report
     lists are read from those, while sums over the route stay numpy's (see

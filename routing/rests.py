@@ -16,7 +16,7 @@ Rules (stated once, used everywhere):
 * a stretch with no seat *mapped* is a stretch without a seat: unknown is not "fine";
 * the limit between rests ranks below the profile's other limits: a walk that keeps it is
   taken only if it breaks no more of them than the profile's plain route
-  (:func:`routing.engine.seat_cost_ceiling`, the rest searches' bound): seats are never bought
+  (:func:`routing.rest_walks.seat_cost_ceiling`, the rest searches' bound): seats are never bought
   with a closed sidewalk or a flight of steps.
 
 When no route keeps the limit, the least-bad route is the one whose longest stretch without a

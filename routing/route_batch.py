@@ -36,29 +36,30 @@ from graphs.features import surroundings_read
 from routing.errors import NoRouteError
 from routing.query import LatLon, Path, check_latlon
 from routing.report import build_route
+from routing.rest_walks import RestRouter, rest_walk, with_rests
 from routing.rests import LabelBudget, RestsAsked
 from routing.seat_turnbacks import route_with_turnbacks
 
 if TYPE_CHECKING:
-    from graphs.model import CompiledGraph
+    from routing.customizer import Customizer
     from routing.metric import Metric
-    from routing.report_table import ReportTable
     from routing.route import Route
+    from routing.snapper import Snapper
     from routing.snapping import SnapPoint
 
-__all__ = ["BatchRouter", "Trip", "each_going", "route_many"]
+__all__ = ["BatchRouter", "Trip", "each_going", "route_many", "route_one"]
 
 
 T = TypeVar("T", bound="_Indexed")
 
 
-class BatchRouter(Protocol):
+class BatchRouter(RestRouter, Protocol):
     """What a batch asks of :class:`routing.engine.Router` (named here, not imported: the
     engine is the module above this one)."""
 
-    graph: CompiledGraph
+    snapper: Snapper
+    customizer: Customizer
 
-    def check_in_area(self, lat: float, lon: float, role: str) -> None: ...
     def profile(
         self, profile: str | Profile = "walk", overrides: Mapping[str, Any] | None = None
     ) -> Profile: ...
@@ -66,22 +67,7 @@ class BatchRouter(Protocol):
     def snap(
         self, point: LatLon, usable: Metric, role: str = "origin", *, allow_underground: bool = ...
     ) -> tuple[SnapPoint, bool]: ...
-    def shortest_path(self, source: SnapPoint, target: SnapPoint, metric: Metric) -> Path: ...
-    def rest_walk(
-        self,
-        source: SnapPoint,
-        target: SnapPoint,
-        metric: Metric,
-        limit_m: float,
-        *,
-        least_bad: bool = ...,
-        budget: LabelBudget | None = ...,
-    ) -> tuple[Path, bool]: ...
     def walk_between(self, source: SnapPoint, target: SnapPoint) -> Path | None: ...
-    def report_table(self) -> ReportTable: ...
-    def with_rests(
-        self, route: Route, path: Path, profile: Profile, *, least_bad: bool = ...
-    ) -> Route: ...
     def ends_short(
         self,
         origin: LatLon,
@@ -152,6 +138,14 @@ def route_many(router: BatchRouter, trips: Sequence[Trip]) -> list[Route | Excep
     return done
 
 
+def route_one(router: BatchRouter, trip: Trip) -> Route:
+    """The route of one trip (the steps of a batch, in order), or its error raised."""
+    (route,) = route_many(router, [trip])
+    if isinstance(route, Exception):
+        raise route
+    return route
+
+
 class _Indexed(Protocol):
     """An item of a batch: its place in the batch's result."""
 
@@ -176,7 +170,7 @@ def each_going(items: Iterable[T], out: list[Any], stage: Callable[[T], None]) -
 def _begin(router: BatchRouter, index: int, trip: Trip) -> _Work:
     """Both ends in the area (O(1), before any work), the profile's metric, both snaps."""
     for point, role in ((trip.origin, "origin"), (trip.destination, "destination")):
-        router.check_in_area(*check_latlon(point, role), role)
+        router.snapper.check_in_area(*check_latlon(point, role), role)
     prof = router.profile(trip.profile, trip.overrides)
     metric = router.customize(prof, trip.conditions)
     under = trip.allow_underground
@@ -192,8 +186,8 @@ def _search(router: BatchRouter, w: _Work) -> None:
     if limit is None:
         path = router.shortest_path(w.source, w.target, w.metric)
     else:
-        path, w.least_bad = router.rest_walk(
-            w.source, w.target, w.metric, limit, budget=w.trip.least_bad_labels
+        path, w.least_bad = rest_walk(
+            router, w.source, w.target, w.metric, limit, budget=w.trip.least_bad_labels
         )
     w.path = _going_on(router, path, w.trip.arrived_on, w.metric)
 
@@ -243,14 +237,14 @@ def _report(router: BatchRouter, w: _Work) -> None:
     limit = prof.max_distance_between_rests_m
     # nearest-point snapping hides nothing at the ends: what lies between the network and the
     # place asked for is on the route's own pieces
-    table, weights = router.report_table(), w.metric.weights
+    table, weights = router.customizer.report_table(), w.metric.weights
     asked = RestsAsked(limit, w.least_bad, surroundings_read(router.graph))
     route = build_route(router.graph, table, prof, weights, w.path, w.walk_path, rests=asked)
     if limit is not None:  # a walk to a seat turns back at the seat (routing.seat_turnbacks)
         route = route_with_turnbacks(
             router.graph, table, prof, weights, w.path, w.walk_path, route, asked
         )
-    w.route = router.with_rests(route, w.path, prof, least_bad=w.least_bad)
+    w.route = with_rests(router, route, w.path, prof, least_bad=w.least_bad)
 
 
 def _finish(router: BatchRouter, w: _Work) -> None:

@@ -1,12 +1,13 @@
 """``--compare networkx``: the same pairs on the same weights with networkx, as a correctness check.
 
-The reference model is the one of ``benchmarks/bench_routing.py``: an ``nx.DiGraph`` built once
-per profile from ``weights.cost_s`` (``inf`` edges left out, the cheaper of parallel edges kept),
-plus per query a virtual source joined to the ends of the origin's edge with the costs of the
-pieces :meth:`Router.start_pieces` describes (``piece_cost(..., last=False)``), a virtual target reached
-from the tail of the destination's edge (piece ``0 → f``) and of its twin (``0 → 1 - f``) with
-``piece_cost(..., last=True)``, and the direct walk along one edge when both points lie on it.
-``nx.bidirectional_dijkstra`` answers; the virtual edges are removed again afterwards.
+The reference model is the one of ``benchmarks/bench_routing.py``: an ``nx.DiGraph`` built once per
+profile from ``weights.cost_s`` (``inf`` edges left out, the cheaper of parallel edges kept), plus
+per query a virtual source joined to the ends of the origin's edge with the costs of the pieces
+:func:`routing.walk_pieces.start_pieces` describes (``piece_cost(..., last=False)``), a virtual
+target reached from the tail of the destination's edge (piece ``0 → f``) and of its twin
+(``0 → 1 - f``) with ``piece_cost(..., last=True)``, and the direct walk along one edge when both
+points lie on it. ``nx.bidirectional_dijkstra`` answers; the virtual edges are removed again
+afterwards.
 
 Both searches get the same snapped points; the timed part is ``Router.shortest_path`` for us and
 the virtual edges plus ``bidirectional_dijkstra`` for networkx (graph construction excluded).
@@ -27,6 +28,7 @@ from routing.engine import Router, piece_cost
 from routing.errors import NoRouteError
 from routing.metric import Metric
 from routing.snapping import SnapPoint
+from routing.walk_pieces import direct_piece, exit_pieces, start_pieces
 
 REL_TOL = 1e-9
 
@@ -45,9 +47,13 @@ def end_edges(
 ) -> tuple[EndEdges, EndEdges, float]:
     """Virtual source → node and node → virtual target edges, and the direct one-edge walk."""
     g = router.graph
-    starts = [(int(g.head[p.edge]), piece_cost(w, p, last=False)) for p in router.start_pieces(s)]
-    ends = [(int(g.tail[p.edge]), piece_cost(w, p, last=True)) for p in router.exit_pieces(t)]
-    direct = router.direct_piece(s, t, w)
+    starts = [
+        (int(g.head[p.edge]), piece_cost(w, p, last=False)) for p in start_pieces(router.graph, s)
+    ]
+    ends = [
+        (int(g.tail[p.edge]), piece_cost(w, p, last=True)) for p in exit_pieces(router.graph, t)
+    ]
+    direct = direct_piece(router.graph, s, t, w)
     return starts, ends, direct[1] if direct is not None else math.inf
 
 

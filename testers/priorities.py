@@ -89,7 +89,7 @@ class _Tally:
 
     def __init__(self, router: Router, unknowns: np.ndarray) -> None:
         graph = router.graph
-        _, eff = router.attributes()
+        _, eff = router.customizer.attributes()
         self.graph = graph
         self.unknowns = unknowns
         self.crossing = eff.crossing

@@ -259,7 +259,7 @@ def run_pairs(
             max_workers=min(jobs, len(tasks)),
             mp_context=multiprocessing.get_context(method),
             initializer=_init_process,
-            initargs=(str(graph_dir), router.max_snap_m, compare),
+            initargs=(str(graph_dir), router.snapper.max_snap_m, compare),
         ) as pool:
             # submitting starts the workers (forked ones at once): before tqdm starts a thread
             futures = [

@@ -1,6 +1,6 @@
 """Is a citizen's report inside the area this server routes in?
 
-The Router's own O(1) area test decides it (:meth:`routing.engine.Router.check_in_area`: the
+The Router's own O(1) area test decides it (:meth:`routing.snapper.Snapper.check_in_area`: the
 box of every path, widened by the snap distance ``max_snap_m``), the same rule routes use. A
 report farther away cannot be matched on the graph, so it is refused (422 ``out_of_area``)
 before it is stored.
@@ -21,6 +21,6 @@ def outside_area(router: Router, geometry: AnyGeoJson) -> tuple[str, float, floa
     or None when every position is inside."""
     for where, position in positions(geometry):
         lon, lat = float(position[0]), float(position[1])
-        if router.area.distance_m(lat, lon) > router.max_snap_m:
+        if router.snapper.area.distance_m(lat, lon) > router.snapper.max_snap_m:
             return where, lon, lat
     return None

@@ -98,6 +98,7 @@ from routing.obstacles.matching import (
     shape_from_geojson,
 )
 from routing.obstacles.overlay import ObstacleOverlay
+from routing.rest_walks import least_bad_budget, rest_walk
 from routing.walking import MEETS_WALKED, piece_meets
 
 if TYPE_CHECKING:
@@ -205,7 +206,7 @@ class LiveObstacles:
         #: The router's attributes are the map's own (nothing changed them before the
         #: overlay took its pristine copies): its original metrics are of the map without
         #: obstacles (:meth:`_pristine`).
-        self._originals_pristine = router.revision == 0
+        self._originals_pristine = router.customizer.revision == 0
         self.overlay = ObstacleOverlay(router)
         self.sessions = sessions
         self.clock = clock
@@ -256,7 +257,7 @@ class LiveObstacles:
         edge_geometry_index(self.router.graph, self.router.index)
         _ = self.match_key  # hashed at start, not by the first write or reload
         if self._pristine_walk is None and self.overlay.pristine_now:
-            self._pristine_walk = self.router.weights(self.router.profile("walk"))
+            self._pristine_walk = self.router.customizer.weights(self.router.profile("walk"))
         self._walk_weights()
 
     # --- matching --------------------------------------------------------------------------------
@@ -745,7 +746,7 @@ class LiveObstacles:
         if self._pristine_walk is None:
             pristine = self.overlay.pristine_graph()
             self._pristine_walk = compute_weights(walk, pristine.edge, effective_edges(pristine))
-        return self._pristine_walk, self.router.weights(walk)
+        return self._pristine_walk, self.router.customizer.weights(walk)
 
     def _walk_changed(self) -> np.ndarray:
         """Per directed edge: whether the obstacles change what the plain walking route may
@@ -866,7 +867,7 @@ class LiveObstacles:
         """Edges of the route of ``whose`` (a profile as its weights see it, the day's
         conditions, the limit between rests) through ``points`` on the map without obstacles;
         the last :data:`_REFERENCE_CACHE_SIZE` kept."""
-        key = (*whose, self.router.max_snap_m, *points)
+        key = (*whose, self.router.snapper.max_snap_m, *points)
         with self._matches_lock:
             if key in self._references:
                 self._references.move_to_end(key)
@@ -882,33 +883,34 @@ class LiveObstacles:
     def _pristine(self, profile: Profile, conditions: Conditions) -> Metric:
         """The metric of ``profile`` in ``conditions`` on the map without obstacles: a preset's
         (walking's too) the server customised before its workers started, as it was then
-        (:meth:`Router.original_metric <routing.engine.Router.original_metric>`: shared, with
-        its own landmarks); others
-        computed and cached in the router's metric cache, within its byte bound (before, the
-        last eight, outside it: on a graph of a million nodes some 700 MB), holding the arrays
-        they have equal to their preset's original (:meth:`Router.originals_alike
-        <routing.engine.Router.originals_alike>`); walking's without a kept original on the
-        weights :meth:`warm_up` shares with the router, on the shared landmarks (the walking
-        reference searched on those took 106 µs a search against 67 on the kept original's
-        own, Kaiserslautern, 300 obstacles active)."""
+        (:meth:`Customizer.original_metric <routing.customizer.Customizer.original_metric>`: shared,
+        with its own landmarks); others computed and cached in the router's metric cache, within its
+        byte bound (before, the last eight, outside it: on a graph of a million nodes some 700 MB),
+        holding the arrays they have equal to their preset's original
+        (:meth:`Customizer.originals_alike <routing.customizer.Customizer.originals_alike>`);
+        walking's without a kept original on the weights :meth:`warm_up` shares with the router, on
+        the shared landmarks (the walking reference searched on those took 106 µs a search against
+        67 on the kept original's own, Kaiserslautern, 300 obstacles active)."""
         if profile == self.router.profile("walk") and conditions == DEFAULT_CONDITIONS:
             if self._pristine_metric is None:  # the kept preset's (own landmarks), else made
                 original = self._original(profile, conditions)
-                self._pristine_metric = original or self.router.metric(self._walk_weights()[0])
+                self._pristine_metric = original or self.router.customizer.metric(
+                    self._walk_weights()[0]
+                )
             return self._pristine_metric
         original = self._original(profile, conditions)
         if original is not None:
             return original
         key = (MAP_WITHOUT_OBSTACLES, profile, conditions)
-        metric = self.router.cached_metric(key)
+        metric = self.router.customizer.cached_metric(key)
         if metric is None:
             pristine = self.overlay.pristine_graph()
             weights = share_equal_arrays(
                 compute_weights(profile, pristine.edge, effective_edges(pristine), conditions),
-                (m.weights for m in self.router.originals_alike(profile, conditions)),
+                (m.weights for m in self.router.customizer.originals_alike(profile, conditions)),
             )  # what equals its preset's original is that one's arrays (routing/array_sharing.py)
-            metric = self.router.metric(weights, profile=profile, conditions=conditions)
-            self.router.cache_metric(key, metric)
+            metric = self.router.customizer.metric(weights, profile=profile, conditions=conditions)
+            self.router.customizer.cache_metric(key, metric)
         return metric
 
     def _original(self, profile: Profile, conditions: Conditions) -> Metric | None:
@@ -917,7 +919,7 @@ class LiveObstacles:
         the map without obstacles; else None."""
         if not self._originals_pristine:
             return None
-        return self.router.original_metric(profile, conditions)
+        return self.router.customizer.original_metric(profile, conditions)
 
     def _walked(
         self, metric: Metric, points: Sequence[LatLon], rests_m: float | None = None
@@ -928,7 +930,7 @@ class LiveObstacles:
         keeps the limit); None when there is none."""
         edges: list[np.ndarray] = []
         router = self.router
-        budget = router.least_bad_budget()  # the legs' together
+        budget = least_bad_budget(router)  # the legs' together
         try:
             for a, b in itertools.pairwise(points):
                 source, _ = router.snap(a, metric, "origin")
@@ -936,7 +938,7 @@ class LiveObstacles:
                 if rests_m is None:
                     path = router.shortest_path(source, target, metric)
                 else:
-                    path, _ = router.rest_walk(source, target, metric, rests_m, budget=budget)
+                    path, _ = rest_walk(router, source, target, metric, rests_m, budget=budget)
                 meets = np.asarray(piece_meets(len(path.edges), path.start, path.end))
                 edges.append(path.edges[(meets & MEETS_WALKED) != 0])
         except RoutingError:

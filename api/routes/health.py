@@ -54,7 +54,7 @@ async def health(r: RouterDep, live: LiveObstaclesDep) -> dict[str, Any]:
             "data_timestamp": meta.get("data_timestamp"),
             "built_at": meta.get("built_at"),
             "bbox": meta.get("bbox"),
-            "revision": r.revision,
+            "revision": r.customizer.revision,
         },
         "software_version": meta.get("software_version"),
         "attribution": OSM_ATTRIBUTION,

@@ -90,7 +90,7 @@ def priorities(
         raise ApiError(
             422, "too_many_trips", f"trips is {trips}, the limit is {max_trips}", limit=max_trips
         )
-    key = (profile, trips, seed, limit, router_.revision)
+    key = (profile, trips, seed, limit, router_.customizer.revision)
     with _CACHE_LOCK:
         found = _CACHE.get(key)
     if found is not None:

@@ -119,7 +119,7 @@ def rest_search(
         Only walks cheaper than this count (``inf``: any): the search stops at the first key
         ``>= max_cost`` as at one ``>= best``, so a walk that would cost more is not searched
         for (one that breaks more of the profile's limits than its plain route,
-        :func:`routing.engine.seat_cost_ceiling`).
+        :func:`routing.rest_walks.seat_cost_ceiling`).
 
     Returns ``(best cost, best label, best exit, settled labels, labels used)``; best label is
     ``-1`` when no exit is reachable within the limit below ``max_cost`` (best cost ``inf``),

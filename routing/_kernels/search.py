@@ -286,7 +286,7 @@ def _point_pieces(
     costs: np.ndarray,
 ) -> int:  # fmt: skip
     """The pieces between a point at ``fraction`` of ``edge`` (twin ``rev``, -1 for none) and
-    the ends of its street piece, as :meth:`routing.engine.Router.start_pieces` and
+    the ends of its street piece, as :func:`routing.walk_pieces.start_pieces` and
     ``exit_pieces`` make them, with :func:`routing.query.piece_cost`'s arithmetic: a
     ``source``'s run to their heads, ``(edge, f, 1)`` and ``(rev, 1 - f, 1)``, each costing
     ``(1 - start) · way_s + head_s`` (no ``head_s`` for a piece starting at its head: the walk
@@ -328,7 +328,7 @@ def _node_exits(
     edge into the node (the twin of each out-edge, in their order) not yet an exit, walked
     whole as the last piece, ``(X, 0, 1)`` from its tail at ``1 · way_s`` (no ``head_s``: a
     walk that ends on the node does not cross what the edge's head holds), as
-    :meth:`routing.engine.Router.exit_pieces` makes them. Returns the new count."""
+    :func:`routing.walk_pieces.exit_pieces` makes them. Returns the new count."""
     have = n
     for o in range(first_out[node], first_out[node + 1]):
         into = reverse_edge[o]
@@ -363,7 +363,7 @@ def point_search(
     """The least-cost walk from one snapped point to another (:meth:`routing.query.Query.between`,
     what :meth:`routing.engine.Router.shortest_path` runs): the same arithmetic, step by step,
     as the Python it replaces, its reference in the tests (:class:`~routing.query.Query` with
-    ``add_sources``, ``add_targets``, ``run`` and ``path``, and ``Router.direct_piece``).
+    ``add_sources``, ``add_targets``, ``run`` and ``path``, and ``walk_pieces.direct_piece``).
 
     The source point lies at ``source_fraction`` of directed edge ``source_edge``: the search
     starts at that edge's head with the piece's cost (``(1 - f) · way_s + head_s``) and, where

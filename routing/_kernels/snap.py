@@ -20,7 +20,7 @@ def usable_end(
     breaking a limit: no limit broken along ``e`` or its twin (the bits of ``violations`` that
     are not only at the head, ``at_head``); for a start, also a clean head on one side (a walk
     that ends on the edge comes from one end and never crosses the other; one that starts there
-    may leave by the clean end). :meth:`routing.engine.Router.usable_at_point` for one edge."""
+    may leave by the clean end). :meth:`routing.snapper.Snapper.usable_at_point` for one edge."""
     v = violations[e]
     h = at_head[e]
     rev = reverse_edge[e]

@@ -4,8 +4,8 @@
 :class:`~routing.obstacles.matching.ObstacleMatch` and an
 :class:`~routing.obstacles.effect.ObstacleEffect`) to a :class:`~routing.engine.Router`: pristine
 arrays + patches → new arrays, swapped in as new dictionaries through
-:meth:`~routing.engine.Router.replace_attributes` (never modified in place, so a query running
-concurrently keeps a consistent view). Applying is idempotent and complete: the active list
+:meth:`~routing.customizer.Customizer.replace_attributes` (never modified in place, so a query
+running concurrently keeps a consistent view). Applying is idempotent and complete: the active list
 *replaces* the previous one, and ``apply([])`` restores the OSM state exactly. A list that
 differs from the one before in a few obstacles is applied as that difference
 (:mod:`routing.obstacles.delta`): the cells those obstacles wrote or write are set back and
@@ -335,7 +335,7 @@ class ObstacleOverlay:
                 new_node[name] = patched_node.get(name, self._pristine_node[name])
             for arr in (*patched_edge.values(), *patched_node.values()):
                 arr.setflags(write=False)
-            self.router.replace_attributes(new_edge, new_node, edges=rows)
+            self.router.customizer.replace_attributes(new_edge, new_node, edges=rows)
             self._reached = reached
             ids = tuple([oid for oid, _, _ in items])
             if delta is None:

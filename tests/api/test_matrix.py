@@ -25,6 +25,7 @@ from routing.engine import Router
 from routing.errors import InvalidCoordinateError, NoRouteError, OutOfAreaError
 from routing.matrix import _tree_sums, cost_matrix, matrix_steps
 from routing.report import build_route
+from routing.walk_pieces import start_pieces
 from testers.pairs import PointSampler
 from tests.api.support import assert_error
 
@@ -63,7 +64,8 @@ def single(router: Router, a: tuple[float, float], b: tuple[float, float], profi
         path = router.shortest_path(s, t, metric)
     except NoRouteError:
         return math.inf, None
-    return path.cost_s, build_route(router.graph, router.report_table(), prof, metric.weights, path, None)  # fmt: skip
+    table = router.customizer.report_table()
+    return path.cost_s, build_route(router.graph, table, prof, metric.weights, path, None)
 
 
 # ------------------------------------------------------------------------- the computation
@@ -96,7 +98,7 @@ def _verdict_points(router: Router, seed: int) -> tuple[list, list]:
     node and does not pass what it holds)."""
     rng = np.random.default_rng(seed)
     g = router.graph
-    eff = router.effective
+    eff = router.customizer.effective
     pts = PointSampler(g).points(40, rng)
     held = (eff.barrier != 0) | (eff.crossing != 0) | (eff.kerb_count > 0)
     picked = np.concatenate(
@@ -163,7 +165,7 @@ def test_matrix_verdicts_with_closures_and_forbidden_unknowns(centre_graph_dir: 
         s, _ = router.snap(p, walk)
         node["closed"][(g.head if k % 2 else g.tail)[s.edge]] = True
         edge["closed"][s.edge] |= bool(rng.random() < 0.2)
-    router.replace_attributes(edge, node)
+    router.customizer.replace_attributes(edge, node)
     forbid = {"unknown": {f: "forbid" for f in ("incline", "kerb_height", "width", "surface", "barrier")}}  # fmt: skip
     seen: Counter[str] = Counter()
     for name, overrides in (
@@ -186,7 +188,7 @@ def test_tree_facts_equal_a_walk_up_the_tree(centre_router: Router, points: list
     metric = centre_router.customize(centre_router.profile("wheelchair"))
     s, _ = centre_router.snap(points[0], metric)
     query = centre_router.query(metric)
-    query.add_sources(centre_router.start_pieces(s))
+    query.add_sources(start_pieces(centre_router.graph, s))
     query.run_to_nodes(np.arange(centre_router.graph.node_count))
     closed, pred = query.tree()
     tail = np.asarray(centre_router.graph.tail, dtype=np.int64)

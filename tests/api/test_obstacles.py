@@ -120,7 +120,7 @@ def test_the_map_without_obstacles_walks_on_the_routers_own_weights(
     router = live.router
     walk = router.profile("walk")
     pristine, now = live._walk_weights()
-    assert pristine is now is router.weights(walk)
+    assert pristine is now is router.customizer.weights(walk)
     graph = live.overlay.pristine_graph()
     expected = array_fields(compute_weights(walk, graph.edge, effective_edges(graph)))
     created = client.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"])
@@ -175,10 +175,10 @@ def test_a_presets_map_without_obstacles_is_the_metric_the_server_kept(
         live = client.app.state.live_obstacles  # type: ignore[attr-defined]
         for conditions in kept:  # nothing weighed again
             key = (MAP_WITHOUT_OBSTACLES, weights_profile(wheelchair), conditions)
-            assert router.cached_metric(key) is None
+            assert router.customizer.cached_metric(key) is None
         graph = live.overlay.pristine_graph()
         for conditions, metric in kept.items():
-            assert router.original_metric(wheelchair, conditions) is metric
+            assert router.customizer.original_metric(wheelchair, conditions) is metric
             assert live._pristine(weights_profile(wheelchair), conditions) is metric
             assert router.customize(wheelchair, conditions) is not metric  # patched
             expected = compute_weights(
@@ -233,19 +233,19 @@ def test_a_personal_profiles_map_without_obstacles_holds_its_presets_equal_array
     wheelchair = router.profile("wheelchair")
     personal = weights_profile(router.profile("wheelchair", {"walking_speed_mps": 0.5}))
     conditions = preset_conditions(router, personal)[0]
-    original = router.original_metric(wheelchair, conditions)
+    original = router.customizer.original_metric(wheelchair, conditions)
     assert original is not None
-    assert router.originals_alike(personal, conditions)[0] is original
+    assert router.customizer.originals_alike(personal, conditions)[0] is original
     with TestClient(app) as client:
         created = client.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"])
         assert created.status_code == 201, created.text
         live = client.app.state.live_obstacles  # type: ignore[attr-defined]
         pristine = live._pristine(personal, conditions)
         assert live._pristine(personal, conditions) is pristine
-        cached = router.cached_metric((MAP_WITHOUT_OBSTACLES, personal, conditions))
+        cached = router.customizer.cached_metric((MAP_WITHOUT_OBSTACLES, personal, conditions))
         assert cached is not None
         assert cached is pristine
-        assert router.metric_cache.nbytes >= pristine.nbytes
+        assert router.customizer.metric_cache.nbytes >= pristine.nbytes
         graph = live.overlay.pristine_graph()
         alone = compute_weights(personal, graph.edge, effective_edges(graph), conditions)
         shared = 0

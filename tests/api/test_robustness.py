@@ -408,9 +408,9 @@ def test_reports_in_the_area_and_at_its_edge_are_taken(
     from graphs.geodesy import metres_per_degree
 
     router = api.app.state.router  # type: ignore[attr-defined]
-    box = router.area  # the Router's own area test: the box of every path + max_snap_m
+    box = router.snapper.area  # the Router's own area test: the box of every path + max_snap_m
     m_lon, m_lat = metres_per_degree(box.lat_max)
-    d_lon, d_lat = 0.9 * router.max_snap_m / m_lon, 0.9 * router.max_snap_m / m_lat
+    d_lon, d_lat = 0.9 * router.snapper.max_snap_m / m_lon, 0.9 * router.snapper.max_snap_m / m_lat
     inside = [
         [box.lon_min - d_lon, box.lat_min + d_lat],
         on_route,

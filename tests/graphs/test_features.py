@@ -459,7 +459,7 @@ def test_surroundings_not_read_weigh_and_report_as_unknown(
     router = Router(unread)
     lime = make_profile("allergy", {"avoid_pollen": frozenset({"tilia"})})
     june = Conditions((("tilia", 3.0),))
-    assert np.all(router.weights(lime, june).unknowns & Unknown.POLLEN)
+    assert np.all(router.customizer.weights(lime, june).unknowns & Unknown.POLLEN)
     a, b = unread.node["osm_id"].tolist().index(5), unread.node["osm_id"].tolist().index(8)
     origin = (float(unread.node["lat"][a]), float(unread.node["lon"][a]))
     target = (float(unread.node["lat"][b]), float(unread.node["lon"][b]))

@@ -32,7 +32,7 @@ def walk_pieces(
 ) -> WalkPieces:
     """The pieces of the walk over ``edges`` from fraction ``start`` of the first to ``end`` of
     the last, for ``profile`` (its steep and narrow limits, its reported surfaces)."""
-    table = router.report_table()
+    table = router.customizer.report_table()
     plan = verdict_plan(profile)
     block = table.rows[edges]
     k = len(edges)

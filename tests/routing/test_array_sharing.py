@@ -92,7 +92,9 @@ def assert_as_computed(router: Router, metric: Metric) -> None:
     """``metric``'s arrays hold the bits of a computation of its own, its own landmarks the
     distances computed on them."""
     assert metric.profile is not None
-    alone = compute_weights(metric.profile, router.graph.edge, router.effective, metric.conditions)
+    alone = compute_weights(
+        metric.profile, router.graph.edge, router.customizer.effective, metric.conditions
+    )
     for name in FIELDS:
         assert equal_bits(getattr(metric.weights, name), getattr(alone, name)), name
     if not metric.shared_landmarks:
@@ -190,7 +192,7 @@ def close_usable_edges(router: Router, cost_s: np.ndarray, count: int) -> None:
     edge = dict(router.graph.edge)
     edge["closed"] = edge["closed"].copy()
     edge["closed"][np.flatnonzero(np.isfinite(cost_s))[:count]] = 1
-    router.replace_attributes(edge, dict(router.graph.node))
+    router.customizer.replace_attributes(edge, dict(router.graph.node))
 
 
 def holds_alike(router: Router, metric: Metric, preset: Metric) -> bool:
@@ -237,10 +239,10 @@ def test_a_metric_customised_before_it_is_kept_is_the_original(router: Router) -
     at the same revision, that metric is the original the live obstacles compare with."""
     walk = load_preset("walk")
     first = router.customize(walk)
-    assert router.original_metric(walk, first.conditions) is None
+    assert router.customizer.original_metric(walk, first.conditions) is None
     assert router.customize(walk, keep=True) is first
-    assert router.original_metric(walk, first.conditions) is first
-    assert router.originals_alike(walk, first.conditions) == [first]
+    assert router.customizer.original_metric(walk, first.conditions) is first
+    assert router.customizer.originals_alike(walk, first.conditions) == [first]
 
 
 @pytest.mark.realdata
@@ -257,8 +259,8 @@ def test_a_new_personal_profile_after_a_change_holds_its_presets_current_arrays(
     shared_changed = 0
     for parameters in ({"max_kerb_height_cm": 2.5}, {"walking_speed_mps": 0.9}):
         metric = router.customize(make_profile("wheelchair", parameters))
-        now = router.metric_cache.get((wheelchair, metric.conditions))
+        now = router.customizer.metric_cache.get((wheelchair, metric.conditions))
         assert now is not None
-        assert now.revision == metric.revision == router.revision
+        assert now.revision == metric.revision == router.customizer.revision
         shared_changed += holds_alike(router, metric, now)
     assert shared_changed >= 1

@@ -34,15 +34,15 @@ def test_metric_cache_keys_on_profile_and_conditions(uni_router: Any) -> None:
     assert uni_router.customize(allergy, Conditions((("tilia", 3.0),), None)) is metric
     assert uni_router.customize(allergy) is not metric
     assert metric.conditions == june
-    assert (allergy, june) in uni_router.metric_cache
-    uni_router.refresh()  # obstacles: cached metrics are patched in their own conditions
+    assert (allergy, june) in uni_router.customizer.metric_cache
+    uni_router.customizer.refresh()  # obstacles: cached metrics are patched in their own conditions
     again = uni_router.customize(allergy, june)
     assert again.conditions == june
     np.testing.assert_array_equal(again.cost_s, metric.cost_s)
 
 
 def test_light_rules_only_in_the_dark(uni_router: Any) -> None:
-    edge, eff = uni_router.attributes()
+    edge, eff = uni_router.customizer.attributes()
     edge = dict(edge)
     lit = edge["lit"].copy()  # the 2013 extracts have (almost) no lit tags: set some
     lit[::3], lit[1::3] = Tri.NO, Tri.YES
@@ -66,14 +66,14 @@ def test_allergy_out_of_season_weighs_like_walk(uni_router: Any) -> None:
     lat, lon = float(uni_router.graph.node["lat"][0]), float(uni_router.graph.node["lon"][0])
     january = resolve_conditions(lime, lat=lat, lon=lon, departure_time=JANUARY_NOON)
     assert january == DEFAULT_CONDITIONS
-    walk = uni_router.weights(load_preset("walk"))
-    np.testing.assert_array_equal(uni_router.weights(lime, january).cost_s, walk.cost_s)
+    walk = uni_router.customizer.weights(load_preset("walk"))
+    np.testing.assert_array_equal(uni_router.customizer.weights(lime, january).cost_s, walk.cost_s)
 
 
 def test_a_graph_without_tree_columns_has_unknown_exposure_in_season(uni_router: Any) -> None:
     """A graph built before the tree join (its columns dropped here) never reads as "no
     trees"."""
-    edge, eff = uni_router.attributes()
+    edge, eff = uni_router.customizer.attributes()
     older = {k: v for k, v in edge.items() if not k.startswith("trees_")}
     lime = make_profile("allergy", {"avoid_pollen": frozenset({"tilia"})})
     june = compute_weights(lime, older, eff, Conditions((("tilia", 3.0),)))

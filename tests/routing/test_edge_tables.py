@@ -155,14 +155,18 @@ def test_overlay_writes_equal_a_full_recomputation(centre: CompiledGraph) -> Non
         candidates.append((f"o{i}", match, effects[i % len(effects)]))
     for step in range(12):
         before_edge = g.edge
-        before_eff = router.effective
+        before_eff = router.customizer.effective
         chosen = [c for c in candidates if rng.random() < 0.4] if step < 11 else []
         overlay.apply(chosen)
         full = edge_tables(g.edge, g.node, g.head, g.tail)
-        live = EdgeTables(router.effective, router._events, router.report_table())
+        live = EdgeTables(
+            router.customizer.effective, router.customizer._events, router.customizer.report_table()
+        )
         assert_tables_equal(live, full)
-        revision, changed = router._changes[-1] if router._changes else (0, None)
-        if changed is not None and revision == router.revision:
+        revision, changed = (
+            router.customizer._changes[-1] if router.customizer._changes else (0, None)
+        )
+        if changed is not None and revision == router.customizer.revision:
             want = changed_edges(before_edge, before_eff, g.edge, full.effective)
             assert np.array_equal(changed, want), step
     assert not g.edge["closed"].any()

@@ -3,11 +3,12 @@
 Kaiserslautern (whole city, SRTM inclines) and the university extract are built once per session
 (see ``tests/conftest.py``); everything here skips with a reason when ``../shared/data`` is absent.
 
-The reference model for a query between two snapped points: the graph with ``weights.cost_s``
-per edge (``inf`` edges left out), a virtual source joined to the ends of its edge with the costs
-of the pieces :meth:`Router.start_pieces` describes (``piece_cost(..., last=False)``), a virtual target
-reached from the tail of the target's edge (piece ``0 → f``) and of its twin (``0 → 1 - f``) with
-``piece_cost(..., last=True)``, and the direct walk along one edge when both points lie on it.
+The reference model for a query between two snapped points: the graph with ``weights.cost_s`` per
+edge (``inf`` edges left out), a virtual source joined to the ends of its edge with the costs of the
+pieces :func:`routing.walk_pieces.start_pieces` describes (``piece_cost(..., last=False)``), a
+virtual target reached from the tail of the target's edge (piece ``0 → f``) and of its twin
+(``0 → 1 - f``) with ``piece_cost(..., last=True)``, and the direct walk along one edge when both
+points lie on it.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from routing.errors import (
 from routing.metric import Metric
 from routing.route import Route
 from routing.snapping import SnapPoint
+from routing.walk_pieces import end_node, start_pieces
 
 pytestmark = pytest.mark.realdata
 
@@ -77,7 +79,7 @@ def random_points(
 
 @functools.cache
 def _nx_graph(router_id: int, preset: str, router: Router) -> tuple[nx.DiGraph, EdgeWeights]:
-    weights = router.weights(make_profile(preset))
+    weights = router.customizer.weights(make_profile(preset))
     g = router.graph
     finite = np.isfinite(weights.cost_s)
     tails, heads, costs = g.tail[finite], g.head[finite], weights.cost_s[finite]
@@ -136,7 +138,7 @@ def reference_costs(
 ) -> list[float]:
     """Least cost from the snapped source to each snapped target in the reference model."""
     g = router.graph
-    for p in router.start_pieces(source):
+    for p in start_pieces(router.graph, source):
         add_min_edge(nxg, VIRTUAL_SOURCE, int(g.head[p.edge]), piece_cost(w, p, last=False))
     try:
         dist = nx.single_source_dijkstra_path_length(nxg, VIRTUAL_SOURCE, weight="weight")
@@ -242,7 +244,7 @@ def test_a_walk_ending_on_a_node_does_not_pay_what_the_node_holds(
     targets = []
     for v in nodes:
         t, _ = router.snap((float(g.node["lat"][v]), float(g.node["lon"][v])), w, "destination")
-        if router.end_node(t) == v:
+        if end_node(router.graph, t) == v:
             targets.append(t)
     assert len(targets) >= 10
     cheaper = 0
@@ -354,7 +356,7 @@ def routed_pairs(
             path = router.shortest_path(source, target, metric)
         except NoRouteError:
             continue
-        route = build_route(router.graph, router.report_table(), prof, w, path, None)
+        route = build_route(router.graph, router.customizer.report_table(), prof, w, path, None)
         yield route, path, w
 
 
@@ -403,7 +405,7 @@ def test_fully_accessible_means_no_violation(ksl_router: Router, preset: str) ->
     # the edge limits only: the route-wide rest limit (elderly) would make nearly every route
     # "no" on the few seats mapped here; tests/routing/test_rests.py covers it
     profile = make_profile(preset, {"max_distance_between_rests_m": None})
-    w = router.weights(profile)
+    w = router.customizer.weights(profile)
     rng = np.random.default_rng(400 + PRESETS.index(preset))
     limit_names = set(Limit.__members__)
     counts = {"fully": 0, "not": 0}
@@ -540,18 +542,18 @@ def test_out_of_area_is_decided_at_once(
         assert details["swapped"] is swapped
         assert ("did you swap latitude and longitude?" in str(info.value)) is swapped
         assert ("hint" in details) is swapped
-        assert details["distance_m"] > ksl_router.max_snap_m
+        assert details["distance_m"] > ksl_router.snapper.max_snap_m
         assert f"{details['distance_m'] / 1000:.1f} km" in str(info.value)
 
 
 def test_points_near_the_area_still_snap(ksl_router: Router) -> None:
     """The box test is grown by the snap distance: a point just outside the box still routes."""
-    area = ksl_router.area
-    lat = area.lat_max + 0.5 * ksl_router.max_snap_m / 111_195.0
+    area = ksl_router.snapper.area
+    lat = area.lat_max + 0.5 * ksl_router.snapper.max_snap_m / 111_195.0
     g = ksl_router.graph
     i = int(np.argmax(g.geom_lat))
     lon = float(g.geom_lon[i])
-    assert area.distance_m(lat, lon) < ksl_router.max_snap_m
+    assert area.distance_m(lat, lon) < ksl_router.snapper.max_snap_m
     route = ksl_router.route((lat, lon), centre(ksl_router))
     assert route.distance_m > 0
 
@@ -705,8 +707,8 @@ def test_remembered_snaps_equal_the_nearest_point_and_stay_few(ksl_router: Route
     every time; another thread remembers its own."""
     import threading
 
-    from routing.engine import SNAP_MEMO_SIZE
     from routing.errors import OutOfAreaError
+    from routing.snapper import SNAP_MEMO_SIZE
 
     router = Router(ksl_router.graph)
     metric = router.customize(router.profile("wheelchair"))
@@ -719,16 +721,20 @@ def test_remembered_snaps_equal_the_nearest_point_and_stay_few(ksl_router: Route
     for i in rng.integers(0, len(points), size=200).tolist():
         underground = bool(i % 2)
         lat, lon = points[i]
-        want = router.index.snap(lon, lat, router._level_penalty(underground), router.max_snap_m)
+        want = router.index.snap(
+            lon, lat, router.snapper.level_penalty(underground), router.snapper.max_snap_m
+        )
         got, _ = router.snap(points[i], metric, "origin", allow_underground=underground)
         assert got == want
-        assert len(router._local.snaps) <= SNAP_MEMO_SIZE
+        assert len(router.snapper._local.snaps) <= SNAP_MEMO_SIZE
     far = (points[0][0] + 1.0, points[0][1])
     for _ in range(2):
         with pytest.raises(OutOfAreaError):
             router.snap(far, metric, "destination")
     other: list[object] = []
-    worker = threading.Thread(target=lambda: other.append(getattr(router._local, "snaps", None)))
+    worker = threading.Thread(
+        target=lambda: other.append(getattr(router.snapper._local, "snaps", None))
+    )
     worker.start()
     worker.join()
     assert other == [None]

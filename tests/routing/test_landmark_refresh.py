@@ -19,6 +19,7 @@ from routing.engine import Router
 from routing.landmark_refresh import MAX_PRICE_FACTOR, LandmarkRefresher, pays
 from routing.landmarks import compute_landmarks
 from routing.metric import LandmarkRent, Metric, MetricCache
+from routing.rest_walks import rest_path
 from routing.snapping import SnapPoint
 from tests.routing.test_metric import fake_metric
 
@@ -233,7 +234,7 @@ def _close(router: Router, edges: np.ndarray, *, both_ways: bool = True) -> None
     if both_ways:
         twins = edge["reverse_edge"][edges]
         edge["closed"][twins[twins >= 0]] = 1
-    router.replace_attributes(edge, dict(router.graph.node))
+    router.customizer.replace_attributes(edge, dict(router.graph.node))
 
 
 def _held(refresher: LandmarkRefresher) -> threading.Event:
@@ -360,16 +361,16 @@ def test_the_rent_carries_over_patches_and_a_refresh_of_a_replaced_metric_is_dro
     assert second.rent.settled == 1234
     assert not second.rent.asked
     key = (wheelchair, DEFAULT_CONDITIONS)
-    stale = router.metric_cache.peek(key)
+    stale = router.customizer.metric_cache.peek(key)
     assert stale is second
     _close(router, np.flatnonzero(np.isfinite(second.cost_s))[::71][:5])
     third = router.customize(wheelchair)
-    with router._lock:  # what the refresh of ``second`` finds when it is done
-        assert not router.metric_cache.replace_cached(key, second, third)
+    with router.customizer.lock:  # what the refresh of ``second`` finds when it is done
+        assert not router.customizer.metric_cache.replace_cached(key, second, third)
     assert third.rent is not None
     third.rent.recent.extend(_trips(router, third, 16, seed=7))  # as searches on it leave them
     assert router._refresh_landmarks(key)  # the refresh runs on what is cached now
-    fresh = router.metric_cache.peek(key)
+    fresh = router.customizer.metric_cache.peek(key)
     assert fresh is not third
     assert fresh is not None
     assert fresh.weights is third.weights
@@ -384,7 +385,7 @@ def test_costs_back_to_the_landmarks_own_pay_no_rent(uni_router: Router) -> None
     assert router.customize(wheelchair).rent is not None
     edge = dict(router.graph.edge)
     edge["closed"] = uni_router.graph.edge["closed"]
-    router.replace_attributes(edge, dict(router.graph.node))
+    router.customizer.replace_attributes(edge, dict(router.graph.node))
     reopened = router.customize(wheelchair)
     np.testing.assert_array_equal(reopened.cost_s, original.cost_s)
     assert reopened.landmarks is original.landmarks
@@ -406,6 +407,6 @@ def test_rest_searches_pay_rent_too(uni_router: Router) -> None:
     patched = router.customize(elderly)
     assert patched.rent is not None
     source, target = _trips(router, patched, 1, seed=8)[0]
-    router.rest_path(source, target, patched, 5000.0)  # kept: the label search runs
+    rest_path(router, source, target, patched, 5000.0)  # kept: the label search runs
     assert patched.rent.settled == router.rest_query().last_settled > 0
     assert list(patched.rent.recent) == [(source, target)]

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 
 import routing.engine
 import routing.metric
+import routing.rest_walks
 from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
 from accessibility_rules.profile import load_preset, make_profile
 from accessibility_rules.weights import BITS_DTYPE, EdgeWeights
@@ -35,6 +36,7 @@ from routing.metric import (
     weights_nbytes,
 )
 from routing.query import PathPiece
+from routing.walk_pieces import exit_pieces, start_pieces
 from tests.accessibility_rules.test_weights_kernel import (
     PERSONAL,
     assert_same,
@@ -249,9 +251,9 @@ def test_alternatives_reuse_the_parent_metric_landmarks(
     assert alternatives_found > 0, "the alternatives were searched at all"
     assert len(calls) == len(presets), "no landmarks were computed for the alternatives"
     for name in presets:  # the presets' metrics are still cached: the very same objects
-        assert (load_preset(name), DEFAULT_CONDITIONS) in router.metric_cache
+        assert (load_preset(name), DEFAULT_CONDITIONS) in router.customizer.metric_cache
         assert router.customize(load_preset(name)) is first[name]
-    assert len(router.metric_cache) == len(presets)
+    assert len(router.customizer.metric_cache) == len(presets)
 
 
 @pytest.mark.realdata
@@ -261,14 +263,14 @@ def test_customize_caches_per_profile_and_patches_on_new_attributes(fresh_router
     metric = router.customize(walk)
     assert router.customize(walk) is metric
     assert router.customize(make_profile("walk")) is metric  # equal profiles share a metric
-    assert router.weights(walk) is metric.weights
+    assert router.customizer.weights(walk) is metric.weights
     assert metric.profile == walk
-    assert metric.revision == router.revision
-    router.refresh()  # what an obstacle change does: cached metrics patched, not dropped
-    assert len(router.metric_cache) == 1
+    assert metric.revision == router.customizer.revision
+    router.customizer.refresh()  # what an obstacle change does: cached metrics patched, not dropped
+    assert len(router.customizer.metric_cache) == 1
     fresh = router.customize(walk)
     assert fresh is not metric
-    assert fresh.revision == router.revision == metric.revision + 1
+    assert fresh.revision == router.customizer.revision == metric.revision + 1
     np.testing.assert_array_equal(fresh.cost_s, metric.cost_s)  # same attributes, same costs
 
 
@@ -278,10 +280,10 @@ def test_cache_bound_evicts_by_bytes(uni_router: Router) -> None:
     router = Router(uni_router.graph, metric_cache_bytes=int(1.5 * one))
     walk = router.customize(load_preset("walk"))
     router.customize(load_preset("wheelchair"))
-    assert (load_preset("walk"), DEFAULT_CONDITIONS) not in router.metric_cache
-    assert (load_preset("wheelchair"), DEFAULT_CONDITIONS) in router.metric_cache
+    assert (load_preset("walk"), DEFAULT_CONDITIONS) not in router.customizer.metric_cache
+    assert (load_preset("wheelchair"), DEFAULT_CONDITIONS) in router.customizer.metric_cache
     assert router.customize(load_preset("walk")) is not walk
-    assert router.metric_cache.nbytes <= router.metric_cache.max_bytes
+    assert router.customizer.metric_cache.nbytes <= router.customizer.metric_cache.max_bytes
 
 
 @pytest.mark.realdata
@@ -300,11 +302,11 @@ def test_default_bound_is_some_metrics_of_the_graph(uni_router: Router) -> None:
     )
     assert one == preset.nbytes
     router = Router(graph)
-    assert router.metric_cache.max_bytes == DEFAULT_CACHED_METRICS * preset.nbytes
+    assert router.customizer.metric_cache.max_bytes == DEFAULT_CACHED_METRICS * preset.nbytes
     assert Settings().metric_cache_bytes is None  # the router's default
     huge = default_cache_bytes(3_000_000, 1_000_000, landmarks)
     assert huge == MAX_DEFAULT_METRIC_CACHE_BYTES
-    without = Router(graph, use_landmarks=False).metric_cache.max_bytes
+    without = Router(graph, use_landmarks=False).customizer.metric_cache.max_bytes
     assert without == DEFAULT_CACHED_METRICS * WEIGHT_BYTES_PER_EDGE * graph.edge_count
 
 
@@ -324,14 +326,14 @@ def test_the_presets_the_server_preloads_stay_cached_whatever_comes(uni_router: 
         for conditions in preset_conditions(router, profile):
             router.customize(profile, conditions, keep=True)
             asked.append((profile, conditions))
-    kept = router.metric_cache.kept_nbytes
-    assert router.metric_cache.nbytes == 0
-    assert kept > router.metric_cache.max_bytes  # more than the bound: not counted in it
+    kept = router.customizer.metric_cache.kept_nbytes
+    assert router.customizer.metric_cache.nbytes == 0
+    assert kept > router.customizer.metric_cache.max_bytes  # more than the bound: not counted in it
     for limit_cm in range(2 * DEFAULT_CACHED_METRICS):
         router.customize(make_profile("wheelchair", {"max_kerb_height_cm": 0.25 * limit_cm}))
-    assert all(key in router.metric_cache for key in asked)
-    assert router.metric_cache.kept_nbytes == kept
-    assert 0 < router.metric_cache.nbytes <= router.metric_cache.max_bytes
+    assert all(key in router.customizer.metric_cache for key in asked)
+    assert router.customizer.metric_cache.kept_nbytes == kept
+    assert 0 < router.customizer.metric_cache.nbytes <= router.customizer.metric_cache.max_bytes
 
 
 @pytest.mark.realdata
@@ -344,18 +346,18 @@ def test_the_original_of_a_kept_metric_outlives_its_patches(uni_router: Router) 
     wheelchair, walk = router.profile("wheelchair"), router.profile("walk")
     kept = router.customize(wheelchair, keep=True)
     router.customize(walk)
-    assert router.original_metric(wheelchair, DEFAULT_CONDITIONS) is kept
-    assert router.original_metric(walk, DEFAULT_CONDITIONS) is None
+    assert router.customizer.original_metric(wheelchair, DEFAULT_CONDITIONS) is kept
+    assert router.customizer.original_metric(walk, DEFAULT_CONDITIONS) is None
     edge = dict(router.graph.edge)
     edge["closed"] = edge["closed"].copy()
     edge["closed"][np.flatnonzero(np.isfinite(kept.cost_s))[:50]] = 1
-    router.replace_attributes(edge, dict(router.graph.node))
+    router.customizer.replace_attributes(edge, dict(router.graph.node))
     patched = router.customize(wheelchair, keep=True)
     assert patched is not kept
     assert patched.revision == 1
-    assert router.original_metric(wheelchair, DEFAULT_CONDITIONS) is kept
+    assert router.customizer.original_metric(wheelchair, DEFAULT_CONDITIONS) is kept
     assert router.customize(walk, keep=True).revision == 1
-    assert router.original_metric(walk, DEFAULT_CONDITIONS) is None
+    assert router.customizer.original_metric(walk, DEFAULT_CONDITIONS) is None
 
 
 @pytest.mark.realdata
@@ -372,25 +374,25 @@ def test_patched_kept_metrics_count_in_the_bound_and_come_back_from_their_origin
     router = Router(dataclasses.replace(g, edge=dict(g.edge), node=dict(g.node)))
     names = ("walk", "wheelchair", "rollator", "blind")
     originals = {n: router.customize(router.profile(n), keep=True) for n in names}
-    assert router.metric_cache.nbytes == 0
+    assert router.customizer.metric_cache.nbytes == 0
     edge = dict(router.graph.edge)
     edge["closed"] = edge["closed"].copy()
     edge["closed"][np.flatnonzero(np.isfinite(originals["walk"].cost_s))[:50]] = 1
-    router.replace_attributes(edge, dict(router.graph.node))
-    cache = router.metric_cache
+    router.customizer.replace_attributes(edge, dict(router.graph.node))
+    cache = router.customizer.metric_cache
     one = router.customize(router.profile("wheelchair")).nbytes_beyond(originals["wheelchair"])
     assert 0 < one == cache.nbytes < originals["wheelchair"].nbytes
     cache.max_bytes = int(2.5 * one)
     patched = {n: router.customize(router.profile(n)) for n in names}
-    assert all(p.revision == router.revision for p in patched.values())
+    assert all(p.revision == router.customizer.revision for p in patched.values())
     assert 0 < cache.nbytes <= cache.max_bytes
     walk = router.profile("walk")
     assert cache.get((weights_profile(walk), DEFAULT_CONDITIONS)) is originals["walk"]
     again = router.customize(walk)
-    assert again.revision == router.revision
-    assert_same(again.weights, compute_weights(walk, *router.attributes()))
+    assert again.revision == router.customizer.revision
+    assert_same(again.weights, compute_weights(walk, *router.customizer.attributes()))
     assert again.landmarks is originals["walk"].landmarks
-    assert router.original_metric(walk, DEFAULT_CONDITIONS) is originals["walk"]
+    assert router.customizer.original_metric(walk, DEFAULT_CONDITIONS) is originals["walk"]
 
 
 @pytest.mark.realdata
@@ -411,13 +413,13 @@ def test_new_personal_profiles_never_exceed_the_byte_bound(
     for i in range(10):
         profile = make_profile("wheelchair", {"max_kerb_height_cm": 2.0 + i / 4})
         sizes.append(router.customize(profile).nbytes)
-        cache = router.metric_cache
+        cache = router.customizer.metric_cache
         assert cache.nbytes <= bound
         assert cache.nbytes == sum(m.nbytes for _, m in cache.items())
     # personal profiles run on the router's shared landmarks, which they do not own: such a
     # metric holds only its weights (smaller than a preset's with landmarks of its own)
     assert min(sizes) < one
-    assert len(router.metric_cache) >= 3
+    assert len(router.customizer.metric_cache) >= 3
 
 
 @pytest.mark.realdata
@@ -442,8 +444,10 @@ def test_penalised_metric_finds_the_exact_least_cost(uni_router: Router, preset:
     factor = rng.choice([1.0, 1.5, 4.0, np.inf], metric.cost_s.shape, p=[0.7, 0.2, 0.08, 0.02])
     cost = np.where(np.isinf(factor), np.inf, metric.cost_s * factor)  # 0 × inf would be NaN
     penalised = metric.penalised(cost)
-    own = router.metric(penalised.weights, own_landmarks=True)  # landmarks of the penalised costs
-    shared = router.metric(penalised.weights)  # the shared metre landmarks, scaled
+    own = router.customizer.metric(
+        penalised.weights, own_landmarks=True
+    )  # landmarks of the penalised costs
+    shared = router.customizer.metric(penalised.weights)  # the shared metre landmarks, scaled
     plain = dataclasses.replace(penalised, landmarks=Landmarks.none(router.graph.node_count))
     points = seeded_points(router, 4, 60)
     for origin, destination in zip(points[::2], points[1::2], strict=True):
@@ -472,8 +476,8 @@ def test_shared_landmarks_bound_every_profile(
     weights = router.customize(router.profile(preset, overrides)).weights
     length = router.graph.edge["length_m"]
     assert np.all(weights.cost_s >= length * weights.min_cost_per_m * (1 - 1e-12))
-    shared = router.metric(weights)
-    own = router.metric(weights, own_landmarks=True)
+    shared = router.customizer.metric(weights)
+    own = router.customizer.metric(weights, own_landmarks=True)
     assert shared.shared_landmarks
     assert not own.shared_landmarks
     plain = dataclasses.replace(own, landmarks=Landmarks.none(router.graph.node_count))
@@ -531,7 +535,8 @@ def test_an_alternative_past_its_budget_leaves_the_routes_found(
         with contextlib.suppress(NoRouteError):
             plain[trip] = router.route_via(list(trip), preset)[0]
     assert plain
-    real = getattr(Router, search)
+    owner = Router if search == "shortest_path" else routing.rest_walks  # a method, a function
+    real = getattr(owner, search)
 
     def budgeted(
         self: Router, source: Any, target: Any, metric: Metric, *rest: Any, **named: Any
@@ -541,7 +546,7 @@ def test_an_alternative_past_its_budget_leaves_the_routes_found(
             raise SearchBudgetError("past its budget", settled_nodes=9, max_settled=9)
         return real(self, source, target, metric, *rest, **named)  # the route's, the walk's
 
-    monkeypatch.setattr(Router, search, budgeted)
+    monkeypatch.setattr(owner, search, budgeted)
     for trip, alone in plain.items():
         routes = router.route_via(list(trip), preset, alternatives=2)
         assert len(routes) == 1
@@ -567,7 +572,7 @@ def test_profiles_of_equal_weights_share_one_metric(fresh_router: Router, calls:
     assert first.profile is not None
     assert first.profile.kerb_delay_s == 9.0
     assert len(calls) == 1
-    assert len(router.metric_cache) == 2
+    assert len(router.customizer.metric_cache) == 2
 
 
 # ---------------------------------------------------------------------------------- Query
@@ -582,9 +587,9 @@ def test_query_is_reused_and_reports_unreached_targets(uni_router: Router) -> No
     a, b = seeded_points(router, 8, 2)
     s, _ = router.snap(a, metric)
     t, _ = router.snap(b, metric)
-    for p in router.start_pieces(s):
+    for p in start_pieces(router.graph, s):
         q.add_source(p)
-    for p in router.exit_pieces(t):
+    for p in exit_pieces(router.graph, t):
         q.add_target(p)
     cost = q.run(toward=(t.lat, t.lon))
     edges, _, _ = q.path()
@@ -628,7 +633,7 @@ def test_weights_of_an_edge_subset_equal_the_full_computation_there(
 
     router = uni_router
     profile = load_preset(preset)
-    edge, eff = router.attributes()
+    edge, eff = router.customizer.attributes()
     full = compute_weights(profile, edge, eff)
     subset = np.random.default_rng(5).choice(router.graph.edge_count, 500, replace=False)
     part = compute_weights(
@@ -689,8 +694,8 @@ def test_patched_metric_equals_the_recomputed_one(uni_router: Router, preset: st
     edge, eff, touched = _changed_attributes(router, 9)
     full = compute_weights(profile, edge, eff)
     patched = routing.metric.patch_metric(
-        metric, profile, edge, eff, touched, shared_landmarks=router._shared_landmarks,
-        h_factor=router._h_factor, revision=metric.revision,
+        metric, profile, edge, eff, touched, shared_landmarks=router.customizer.shared_landmarks,
+        h_factor=router.customizer.h_factor, revision=metric.revision,
     )  # fmt: skip
     for f in dataclasses.fields(full):
         value = getattr(full, f.name)
@@ -699,7 +704,9 @@ def test_patched_metric_equals_the_recomputed_one(uni_router: Router, preset: st
     assert patched.weights.min_cost_per_m <= full.min_cost_per_m
     length = router.graph.edge["length_m"]
     assert np.all(patched.cost_s >= length * patched.weights.min_cost_per_m * (1 - 1e-12))
-    _assert_same_least_costs(router, patched, router.metric(full, own_landmarks=True), 12, 60)
+    _assert_same_least_costs(
+        router, patched, router.customizer.metric(full, own_landmarks=True), 12, 60
+    )
 
 
 def _assert_same_least_costs(router: Router, got: Metric, want: Metric, seed: int, n: int) -> None:
@@ -719,7 +726,7 @@ def _assert_same_least_costs(router: Router, got: Metric, want: Metric, seed: in
 
 def _count_weighings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """From now on, the number of edges of every weight computation a router makes: a patch
-    (``routing.metric``) or a full computation (``routing.engine``)."""
+    (``routing.metric``) or a full computation (``routing.customizer``)."""
     sizes: list[int] = []
     real = routing.metric.compute_weights
 
@@ -735,7 +742,7 @@ def _count_weighings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return real(profile, e, f, conditions, events, into)
 
     monkeypatch.setattr(routing.metric, "compute_weights", counted)
-    monkeypatch.setattr(routing.engine, "compute_weights", counted)
+    monkeypatch.setattr(routing.customizer, "compute_weights", counted)
     return sizes
 
 
@@ -753,22 +760,22 @@ def test_an_attribute_change_patches_every_cached_metric(
     profiles = [load_preset("walk"), load_preset("wheelchair"), make_profile("rollator", {})]
     for p in profiles:
         router.customize(p)
-    before = router.revision
+    before = router.customizer.revision
     edge, _, _ = _changed_attributes(router, 13)
     node = router.graph.node
-    router.replace_attributes(edge, node)
+    router.customizer.replace_attributes(edge, node)
     edge2, eff2, _ = _changed_attributes(router, 14)  # a second change before any route
-    router.replace_attributes(edge2, node)
-    assert router.revision == before + 2
-    assert len(router.metric_cache) == len(profiles)
+    router.customizer.replace_attributes(edge2, node)
+    assert router.customizer.revision == before + 2
+    assert len(router.customizer.metric_cache) == len(profiles)
     for p in profiles:  # nothing patched yet
-        waiting = router.metric_cache.get((p, DEFAULT_CONDITIONS))
+        waiting = router.customizer.metric_cache.get((p, DEFAULT_CONDITIONS))
         assert waiting is not None
         assert waiting.revision == before
     sizes = _count_weighings(monkeypatch)
     for p in profiles:
         patched = router.customize(p)
-        assert patched.revision == router.revision
+        assert patched.revision == router.customizer.revision
         assert router.customize(p) is patched  # patched once, then cached
         full = compute_weights(p, edge2, eff2)
         np.testing.assert_array_equal(patched.cost_s, full.cost_s)
@@ -790,9 +797,9 @@ def test_a_new_profile_after_a_change_is_weighed_on_the_new_attributes(
     from accessibility_rules.weights import compute_weights, edge_events
 
     router = fresh_router
-    before = edge_events(*router.attributes())
+    before = edge_events(*router.customizer.attributes())
     edge, eff, _ = _changed_attributes(router, 15)
-    router.replace_attributes(edge, router.graph.node)
+    router.customizer.replace_attributes(edge, router.graph.node)
     profile = make_profile("wheelchair", {"max_kerb_height_cm": 2.5})
     got = router.customize(profile).weights
     want = compute_weights(profile, edge, eff)
@@ -813,7 +820,7 @@ def test_a_metric_older_than_the_change_record_is_recomputed(
     needs), and equals it too."""
     from accessibility_rules.weights import compute_weights
 
-    monkeypatch.setattr(routing.engine, "CHANGE_HISTORY", 2)
+    monkeypatch.setattr(routing.customizer, "CHANGE_HISTORY", 2)
     g = uni_router.graph
     router = Router(dataclasses.replace(g, edge=dict(g.edge), node=dict(g.node)))
     walk, wheelchair = load_preset("walk"), load_preset("wheelchair")
@@ -821,18 +828,18 @@ def test_a_metric_older_than_the_change_record_is_recomputed(
     touched = []
     for seed in (20, 21, 22, 23):  # four changes, two remembered
         edge, eff, changed = _changed_attributes(router, seed)
-        router.replace_attributes(edge, router.graph.node)
+        router.customizer.replace_attributes(edge, router.graph.node)
         touched.append(changed)
         if seed == 20:
             old = router.customize(walk)
     sizes = _count_weighings(monkeypatch)
     new = router.customize(walk)
     assert sizes == [router.graph.edge_count]  # one full computation
-    assert new.revision == router.revision == old.revision + 3
+    assert new.revision == router.customizer.revision == old.revision + 3
     np.testing.assert_array_equal(new.cost_s, compute_weights(walk, edge, eff).cost_s)
     sizes.clear()
     patched = router.customize(wheelchair)  # of revision 0: patched
-    assert patched.revision == router.revision
+    assert patched.revision == router.customizer.revision
     assert 0 < sizes[0] <= len(np.unique(np.concatenate(touched)))
     assert_same(patched.weights, compute_weights(wheelchair, edge, eff))
 
@@ -844,28 +851,30 @@ def test_the_edges_changed_from_the_map_are_those_that_differ_now(
     """What a metric of the map's own attributes needs re-weighted once the record of changes
     no longer reaches back: the edges that differ from the map now, not every edge a change
     ever touched (a closure made and lifted leaves none)."""
-    monkeypatch.setattr(routing.engine, "CHANGE_HISTORY", 1)
+    monkeypatch.setattr(routing.customizer, "CHANGE_HISTORY", 1)
     g = uni_router.graph
     router = Router(dataclasses.replace(g, edge=dict(g.edge), node=dict(g.node)))
     wheelchair = load_preset("wheelchair")
     original = router.customize(wheelchair)
     map_edge, node = router.graph.edge, router.graph.node
     edge, _, touched = _changed_attributes(router, 24)
-    router.replace_attributes(edge, node)
-    from_map = router._changed_since(0)
+    router.customizer.replace_attributes(edge, node)
+    from_map = router.customizer._changed_since(0)
     assert from_map is not None
     assert 0 < len(from_map) <= len(touched)
     assert set(from_map.tolist()) <= set(touched.tolist())
-    router.replace_attributes(map_edge, node, edges=touched)  # lifted: the map's again
-    router.replace_attributes(map_edge, node, edges=touched)  # the record: one change, no more
-    from_map = router._changed_since(0)
+    router.customizer.replace_attributes(map_edge, node, edges=touched)  # lifted: the map's again
+    router.customizer.replace_attributes(
+        map_edge, node, edges=touched
+    )  # the record: one change, no more
+    from_map = router.customizer._changed_since(0)
     assert from_map is not None
     assert from_map.size == 0
     sizes = _count_weighings(monkeypatch)
     again = router.customize(wheelchair)
     assert sizes == []  # nothing weighed: the original's arrays serve the new revision
     assert again.weights is original.weights
-    assert again.revision == router.revision
+    assert again.revision == router.customizer.revision
 
 
 @pytest.mark.realdata
@@ -886,12 +895,12 @@ def test_a_lifted_closure_keeps_the_metrics_own_landmarks(
     pristine_edge, pristine_node = dict(router.graph.edge), dict(router.graph.node)
     closed = pristine_edge["closed"].copy()
     closed[np.arange(0, closed.size, 97)] = True
-    router.replace_attributes({**pristine_edge, "closed": closed}, dict(pristine_node))
+    router.customizer.replace_attributes({**pristine_edge, "closed": closed}, dict(pristine_node))
     shut = router.customize(profile, DEFAULT_CONDITIONS)
     assert shut.landmarks is own.landmarks
     assert not shut.shared_landmarks
     assert shut.landmark_cost_s is own.cost_s  # the costs they were computed on
-    router.replace_attributes(dict(pristine_edge), dict(pristine_node))
+    router.customizer.replace_attributes(dict(pristine_edge), dict(pristine_node))
     lifted = router.customize(profile, DEFAULT_CONDITIONS)
     assert lifted.landmarks is own.landmarks
     assert not lifted.shared_landmarks
@@ -903,13 +912,14 @@ def test_a_lifted_closure_keeps_the_metrics_own_landmarks(
     # a cost below the landmarks' own: the shared bound
     cheaper = dataclasses.replace(lifted.weights, cost_s=lifted.cost_s * 0.5)
     below = routing.metric.patch_metric(
-        dataclasses.replace(lifted, weights=cheaper, landmark_cost_s=own.cost_s), profile, router.graph.edge,
-        router.effective, np.zeros(0, dtype=np.int64), shared_landmarks=router._shared_landmarks,
-        h_factor=router._h_factor, revision=lifted.revision,
+        dataclasses.replace(lifted, weights=cheaper, landmark_cost_s=own.cost_s), profile,
+        router.graph.edge, router.customizer.effective, np.zeros(0, dtype=np.int64),
+        shared_landmarks=router.customizer.shared_landmarks, h_factor=router.customizer.h_factor,
+        revision=lifted.revision,
     )  # fmt: skip
     assert below.shared_landmarks or not below.landmarks.dist.size
-    fresh = router.metric(
-        compute_weights(profile, router.graph.edge, router.effective), own_landmarks=True
+    fresh = router.customizer.metric(
+        compute_weights(profile, router.graph.edge, router.customizer.effective), own_landmarks=True
     )
     _assert_same_least_costs(router, lifted, fresh, 14, 40)
 

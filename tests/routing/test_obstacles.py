@@ -508,7 +508,7 @@ def test_closed_point_on_a_node_closes_the_node(router: Router, overlay: Obstacl
     overlay.apply([("crossing", match, ObstacleEffect(closed=True))])
     assert g.node["closed"][v]
     around = (g.head == v) | (g.tail == v)
-    assert router.effective.closed[around].all()
+    assert router.customizer.effective.closed[around].all()
 
 
 def test_closed_line_leaves_crossing_streets_open(router: Router, overlay: ObstacleOverlay) -> None:
@@ -521,8 +521,8 @@ def test_closed_line_leaves_crossing_streets_open(router: Router, overlay: Obsta
     overlay.apply([("sidewalk", match, ObstacleEffect(closed=True, wheelchair="no"))])
     assert not g.node["closed"].any()
     assert (g.node["wheelchair"] == router.graph.node["wheelchair"]).all()
-    assert router.effective.closed[chain].all()
-    assert not router.effective.closed[sorted(crossing)].any()
+    assert router.customizer.effective.closed[chain].all()
+    assert not router.customizer.effective.closed[sorted(crossing)].any()
 
 
 def wheelchair_street(router: Router) -> tuple[int, Any, Any, Any]:
@@ -685,7 +685,7 @@ def test_apply_swaps_new_arrays_and_never_writes_in_place(
     old_edge, old_node = g.edge, g.node
     old_closed = g.edge["closed"]
     snapshot = old_closed.copy()
-    revision = router.revision
+    revision = router.customizer.revision
     e = next(lonely_midpoint_edges(router))
     match = match_geojson(g, router.index, point_geojson(g, e))
     overlay.apply([("x", match, ObstacleEffect(closed=True))])
@@ -693,7 +693,7 @@ def test_apply_swaps_new_arrays_and_never_writes_in_place(
     assert g.node is not old_node
     assert g.edge["closed"] is not old_closed
     assert np.array_equal(old_closed, snapshot)  # what a running query holds is unchanged
-    assert router.revision == revision + 1
+    assert router.customizer.revision == revision + 1
     assert g.edge["length_m"] is old_edge["length_m"]  # untouched arrays are shared
     for name, dtype in EDGE_ATTRIBUTE_DTYPES.items():
         assert g.edge[name].dtype == np.dtype(dtype), name
@@ -706,15 +706,15 @@ def test_applying_nothing_to_a_clean_router_is_a_no_op(
     router: Router, overlay: ObstacleOverlay
 ) -> None:
     g = router.graph
-    edge, revision = g.edge, router.revision
+    edge, revision = g.edge, router.customizer.revision
     overlay.apply([])
     assert g.edge is edge
-    assert router.revision == revision
+    assert router.customizer.revision == revision
     e = next(lonely_midpoint_edges(router))
     match = match_geojson(g, router.index, point_geojson(g, e))
     overlay.apply([("x", match, ObstacleEffect(closed=True))])
     overlay.apply([])
-    assert router.revision == revision + 2
+    assert router.customizer.revision == revision + 2
     assert not g.edge["closed"].any()
 
 
@@ -883,7 +883,7 @@ def test_elevator_out_of_service_closes_the_elevator(city_router: Router) -> Non
             np.count_nonzero(g.node["is_elevator"][match.nodes])
         )
         assert g.node["closed"][v]
-        assert city_router.effective.closed[(g.head == v) | (g.tail == v)].all()
+        assert city_router.customizer.effective.closed[(g.head == v) | (g.tail == v)].all()
         assert not g.edge["closed"].any()  # only the elevator, not the paths near it
     finally:
         overlay.apply([])

@@ -87,10 +87,10 @@ def _snapshot(router: Router, overlay: ObstacleOverlay) -> dict[str, Any]:
     g = router.graph
     out: dict[str, Any] = {f"edge.{k}": np.array(g.edge[k]) for k in EDGE_PATCHED_ATTRIBUTES}
     out |= {f"node.{k}": np.array(g.node[k]) for k in NODE_PATCHED_ATTRIBUTES}
-    out |= {f"effective.{k}": v for k, v in array_fields(router.effective).items()}
-    out |= {f"events.{k}": v for k, v in array_fields(router._events).items()}
-    out |= {f"report.{k}": v for k, v in array_fields(router._report).items()}
-    weights = router.weights(router.profile("wheelchair"))
+    out |= {f"effective.{k}": v for k, v in array_fields(router.customizer.effective).items()}
+    out |= {f"events.{k}": v for k, v in array_fields(router.customizer._events).items()}
+    out |= {f"report.{k}": v for k, v in array_fields(router.customizer._report).items()}
+    weights = router.customizer.weights(router.profile("wheelchair"))
     out |= {f"weights.{k}": v for k, v in array_fields(weights).items()}
     out["met"] = [overlay.obstacles_on([e]) for e in range(g.edge_count)]
     # what the next apply starts from: carried from one apply to the next, equal to made anew
@@ -148,7 +148,7 @@ def test_applying_changes_equals_applying_the_list_afresh(
 ) -> None:
     router = Router(load_graph(centre_graph_dir))
     overlay = ObstacleOverlay(router)
-    router.weights(router.profile("wheelchair"))  # cached before: patched by each change
+    router.customizer.weights(router.profile("wheelchair"))  # cached before: patched by each change
     for active in _lists(seed, steps, router.graph):
         overlay.apply(active)
         fresh_router = Router(load_graph(centre_graph_dir))
@@ -184,14 +184,14 @@ def test_one_change_among_many_rewrites_only_its_cells(
         return patch(items)
 
     recomputed: list[np.ndarray | None] = []
-    replace = router.replace_attributes
+    replace = router.customizer.replace_attributes
 
     def recorded(edge: Any, node: Any, *, edges: np.ndarray | None = None) -> None:
         recomputed.append(edges)
         replace(edge, node, edges=edges)
 
     monkeypatch.setattr(overlay, "_patch", counted_patch)
-    monkeypatch.setattr(router, "replace_attributes", recorded)
+    monkeypatch.setattr(router.customizer, "replace_attributes", recorded)
     replaced = (active[7][0], active[7][1], ObstacleEffect(width_m=0.5))
     again = [*active[:7], replaced, *active[8:]]
     overlay.apply(again)

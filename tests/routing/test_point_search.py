@@ -1,6 +1,6 @@
 """``point_search`` (``Router.shortest_path``'s one kernel pass) against the Python steps it
 replaced: the source's pieces and the target's exits added to a :class:`~routing.query.Query`,
-``run`` toward the target, the walk along one street piece (``Router.direct_piece``) and
+``run`` toward the target, the walk along one street piece (``walk_pieces.direct_piece``) and
 ``path``. Same edges, the same fractions, the same cost to the last bit, the same settled count
 and the same errors, on real trips of several presets, on points sharing an edge or its twin,
 unreachable targets and the settle budget."""
@@ -18,6 +18,7 @@ from routing.errors import NoRouteError, SearchBudgetError
 from routing.metric import Metric
 from routing.query import Path, walked_ends
 from routing.snapping import SnapPoint
+from routing.walk_pieces import direct_piece, end_node, exit_pieces, start_pieces
 
 PRESETS = ["walk", "wheelchair", "rollator", "blind"]
 
@@ -27,10 +28,10 @@ def python_shortest_path(
 ) -> Path:
     """What ``Router.shortest_path`` computed in Python before the kernel (its reference)."""
     q = router.query(metric)
-    q.add_sources(router.start_pieces(source))
-    q.add_targets(router.exit_pieces(target))
+    q.add_sources(start_pieces(router.graph, source))
+    q.add_targets(exit_pieces(router.graph, target))
     best = q.run(toward=(target.lat, target.lon))
-    direct = router.direct_piece(source, target, metric)
+    direct = direct_piece(router.graph, source, target, metric)
     if direct is not None and direct[1] <= best:
         piece = direct[0]
         return Path(
@@ -123,8 +124,8 @@ def test_targets_on_nodes(uni_router: Router, preset: str) -> None:
     for e in rng.integers(0, g.edge_count, 40).tolist():
         for f in (0.0, 1.0):
             t = SnapPoint(edge=e, fraction=f, distance_m=0.0, lon=7.75, lat=49.43)
-            exits.append(len(router.exit_pieces(t)))
-            node = router.end_node(t)
+            exits.append(len(exit_pieces(router.graph, t)))
+            node = end_node(router.graph, t)
             around = list(range(int(g.first_out[node]), int(g.first_out[node + 1])))
             around += [int(g.edge["reverse_edge"][o]) for o in around]
             sources = [snapped(router, metric, rng, "origin") for _ in range(3)]

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-import routing.engine
+import routing.customizer
 import routing.recycling
 from accessibility_rules.profile import Profile
 from accessibility_rules.weights import EdgeWeights, compute_weights
@@ -145,7 +145,7 @@ def small_cache_router(uni_router: Router) -> Router:
     router = Router(uni_router.graph)
     router.customize(router.profile("wheelchair"), keep=True)
     one = WEIGHT_BYTES_PER_EDGE * router.graph.edge_count
-    router.metric_cache.max_bytes = int(1.5 * one)
+    router.customizer.metric_cache.max_bytes = int(1.5 * one)
     return router
 
 
@@ -163,13 +163,13 @@ def test_a_new_profile_is_weighed_into_the_evicted_metrics_arrays(
     gc.collect()
     profile = _personal(router, 0.8)
     second = router.customize(profile)
-    assert len(router.metric_cache) == 2  # the preset and the new one
+    assert len(router.customizer.metric_cache) == 2  # the preset and the new one
     written_over = [
         n for n, a in array_fields(second.weights).items() if a.ctypes.data == addresses[n]
     ]
     # its own (the preset's differ); without exact counts, fresh memory
     assert {"cost_s", "way_s"} <= set(written_over) or not EXACT_COUNTS
-    expected = compute_weights(profile, router.graph.edge, router.effective)
+    expected = compute_weights(profile, router.graph.edge, router.customizer.effective)
     for name, array in array_fields(expected).items():
         np.testing.assert_array_equal(getattr(second.weights, name), array, strict=True)
     assert second.weights.min_cost_per_m == expected.min_cost_per_m
@@ -180,7 +180,7 @@ def test_a_metric_a_request_still_holds_is_never_written_over(small_cache_router
     first = router.customize(_personal(router, 0.7))
     before = {n: a.copy() for n, a in array_fields(first.weights).items()}
     second = router.customize(_personal(router, 0.8))
-    assert (router.profile("wheelchair"), first.conditions) in router.metric_cache
+    assert (router.profile("wheelchair"), first.conditions) in router.customizer.metric_cache
     for name, array in array_fields(first.weights).items():
         np.testing.assert_array_equal(array, before[name], strict=True)
         new = getattr(second.weights, name)
@@ -194,7 +194,9 @@ def test_routes_stay_exact_while_other_threads_recycle(uni_router: Router) -> No
     while read would change costs or paths), and recycling did happen."""
     router = Router(uni_router.graph)
     router.customize(router.profile("wheelchair"), keep=True)
-    router.metric_cache.max_bytes = int(2.5 * WEIGHT_BYTES_PER_EDGE * router.graph.edge_count)
+    router.customizer.metric_cache.max_bytes = int(
+        2.5 * WEIGHT_BYTES_PER_EDGE * router.graph.edge_count
+    )
     reference = Router(uni_router.graph)
     points = seeded_points(router, 31, 48)
     trips = list(zip(points[::2], points[1::2], strict=True))
@@ -205,7 +207,7 @@ def test_routes_stay_exact_while_other_threads_recycle(uni_router: Router) -> No
             with contextlib.suppress(NoRouteError):
                 expected[p, t] = reference.route(a, b, profile, compare_walk=False).cost_s
     recycled = 0
-    real = routing.engine.recyclable
+    real = routing.customizer.recyclable
 
     def counting(evicted: list[Metric]) -> dict[str, np.ndarray]:
         nonlocal recycled
@@ -225,7 +227,7 @@ def test_routes_stay_exact_while_other_threads_recycle(uni_router: Router) -> No
 
     results: list[tuple[int, int, float]] = []
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(routing.engine, "recyclable", counting)
+        mp.setattr(routing.customizer, "recyclable", counting)
         for attempt in range(3 if EXACT_COUNTS else 1):  # a round recycles 9-48 times
             with ThreadPoolExecutor(4) as pool:
                 results += [

@@ -321,7 +321,7 @@ def _routes(router: Router, preset: str, count: int, seed: int) -> Iterator[Rout
 
 def _crossed_unknown_kerbs(router: Router, route: Route) -> int:
     """Kerbs of unknown height the route walks through (the heads of all but its last edge)."""
-    eff = router.effective
+    eff = router.customizer.effective
     return int(sum(int(eff.kerb_unknown_count[e]) for e in route.edges[:-1]))
 
 

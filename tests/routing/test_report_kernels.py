@@ -172,7 +172,7 @@ def piece_flags_reference(
 
 
 def _same_flags(router: Any, edges: np.ndarray, start: float, end: float, profile: Profile) -> None:
-    table = router.report_table()
+    table = router.customizer.report_table()
     block = table.rows[edges]
     c = table.split(block)
     steep = min(STEEP_REPORT_PERCENT, profile.max_incline_percent or STEEP_REPORT_PERCENT)
@@ -211,7 +211,7 @@ def drawn_edges(router: Any, data: Any, k: int) -> np.ndarray:
 def flagged_edges(ksl_router: Any) -> np.ndarray:
     """Every edge the report lists something on (steps, crossings, kerbs, barriers, elevators,
     widths, inclines of 3 % and more)."""
-    c = ksl_router.report_table().columns()
+    c = ksl_router.customizer.report_table().columns()
     return np.flatnonzero(
         (c["is_steps"] > 0) | (c["crossing"] != CrossingKind.NONE) | (c["kerb_count"] > 0)
         | (c["barrier"] != BarrierKind.NONE) | (c["is_elevator"] > 0)
@@ -285,7 +285,7 @@ def segments_reference(
 
 def _same_segments(router: Any, edges: np.ndarray, start: float, end: float) -> None:
     g = router.graph
-    table = router.report_table()
+    table = router.customizer.report_table()
     block = table.rows[edges]
     c = table.split(block)
     k = len(edges)
@@ -402,7 +402,7 @@ def _same_barriers(
     """:func:`routing.report._barriers` (the kernel :func:`routing._kernels.pieces.barrier_rows`)
     against :func:`routing.report._listed_barriers`, the Python it replaced: every barrier, every
     field with its type, in the same order. Returns how many."""
-    table = router.report_table()
+    table = router.customizer.report_table()
     block, lengths, at, flags, first_pt, last_pt, pieces = walk_pieces(
         router, edges, start, end, profile
     )

@@ -157,7 +157,7 @@ def test_verdict_masks_of_every_edge(ksl_router: Any, presets: list[Profile]) ->
     g = ksl_router.graph
     node_closed = g.node["closed"].astype(bool)
     head, tail = np.asarray(g.head, dtype=np.int64), np.asarray(g.tail, dtype=np.int64)
-    columns = ksl_router.report_table().columns()
+    columns = ksl_router.customizer.report_table().columns()
     for profile in presets:
         w = ksl_router.customize(profile).weights
         args = (
@@ -205,7 +205,7 @@ def random_walk(
     edges = np.asarray(data.draw(st.lists(st.integers(0, m - 1), min_size=k, max_size=k)))
     if k == 1 and start > end:
         start, end = end, start
-    c = router.report_table().gather(edges)
+    c = router.customizer.report_table().gather(edges)
     starts, ends = np.zeros(k), np.ones(k)
     starts[0], ends[-1] = start, end
     return edges, start, end, starts, ends, c, (ends - starts) * c["length_m"]
@@ -224,7 +224,7 @@ def test_route_verdict_on_random_walks(
     """Random real edges with random closures (edge, head, tail) and ends, every preset: the
     kernel's facts, violations and unknowns met equal the numpy computation."""
     g = ksl_router.graph
-    table = ksl_router.report_table()
+    table = ksl_router.customizer.report_table()
     edges, start, end, starts, ends, c, lengths = random_walk(ksl_router, data, k, start, end)
     edge_closed = g.edge["closed"].copy()
     node_closed = g.node["closed"].copy()
@@ -335,7 +335,7 @@ def test_unknowns_read_from_what_the_pieces_meet(
     """Random real edges and ends, every preset: the same unknowns, counts and metres (types
     too) as from the edges' unknown bits."""
     g = ksl_router.graph
-    table = ksl_router.report_table()
+    table = ksl_router.customizer.report_table()
     edges, start, end, starts, ends, c, lengths = random_walk(ksl_router, data, k, start, end)
     for profile in presets:
         w = ksl_router.customize(profile).weights
@@ -424,7 +424,7 @@ def _same_relies(router: Any, edges: np.ndarray, start: float, end: float, profi
     """``route_accessibility``'s reliances and known share against :func:`relies_reference`, every
     field with its type; returns how many reliances."""
     g = router.graph
-    table = router.report_table()
+    table = router.customizer.report_table()
     plan = verdict_plan(profile)
     w = router.customize(profile).weights
     block, lengths, _, _, _, _, pieces = walk_pieces(router, edges, start, end, profile)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import routing.rest_walks
 from accessibility_rules.weights import VIOLATION_PENALTY_S
 from graphs.store import load_graph
 from routing import rests
@@ -26,6 +27,7 @@ from routing.obstacles.effect import ObstacleEffect
 from routing.obstacles.matching import ObstacleMatch
 from routing.obstacles.overlay import ObstacleOverlay
 from routing.query import PathPiece
+from routing.rest_walks import least_bad_rest_path, rest_path, with_rests
 from tests.routing.seat_standin import install_node_seats, synthetic_node_seats
 
 pytestmark = pytest.mark.slow
@@ -84,7 +86,7 @@ def keeps_as_checked(
     that path's longest stretch without a seat, walked independently, is within the limit."""
     src = router.snap(trip[0], metric, "origin")[0]
     dst = router.snap(trip[1], metric, "destination")[0]
-    path = router.rest_path(src, dst, metric, limit_m)
+    path = rest_path(router, src, dst, metric, limit_m)
     if path is not None:
         assert independent_longest_gap(router, path.pieces, seat) <= limit_m + 1e-6
     assert (path is not None) == bool(rests_report["keeps_limit"])
@@ -192,31 +194,33 @@ def test_least_bad_route_names_the_longest_stretch(seated: tuple[Router, np.ndar
     metric = router.customize(router.profile("elderly", {"max_distance_between_rests_m": 50.0}))
     tighter = r["longest_gap_m"] - rests.LEAST_BAD_TOLERANCE_M - 0.5
     if tighter >= 1.0:
-        assert router.rest_path(src, dst, metric, tighter) is None
-    assert router.rest_path(src, dst, metric, r["longest_gap_m"] + 0.5) is not None
+        assert rest_path(router, src, dst, metric, tighter) is None
+    assert rest_path(router, src, dst, metric, r["longest_gap_m"] + 0.5) is not None
     with pytest.raises(Exception, match="rests"):
         router.route(origin, destination, "elderly", strict=True, max_distance_between_rests_m=50.0)
 
 
 def rest_searches_spied(monkeypatch: pytest.MonkeyPatch) -> tuple[list[int | None], list[int]]:
-    """Every :meth:`Router.rest_path` from now on: the label budget it was given (None: its
-    own, a search at the asked limit) and the labels it settled, in two lists filled as they
+    """Every :func:`routing.rest_walks.rest_path` from now on: the label budget it was given (None:
+    its own, a search at the asked limit) and the labels it settled, in two lists filled as they
     run."""
     given: list[int | None] = []
     settled: list[int] = []
-    real = Router.rest_path
+    real = routing.rest_walks.rest_path
 
     def counted(
-        self: Router, source: Any, target: Any, on: Any, limit_m: float,
+        router: Router, source: Any, target: Any, on: Any, limit_m: float,
         max_labels: int | None = None, max_cost: float = math.inf,
     ) -> Any:  # fmt: skip
         given.append(max_labels)
         try:
-            return real(self, source, target, on, limit_m, max_labels=max_labels, max_cost=max_cost)
+            return real(
+                router, source, target, on, limit_m, max_labels=max_labels, max_cost=max_cost
+            )
         finally:
-            settled.append(self.rest_query().last_settled)
+            settled.append(router.rest_query().last_settled)
 
-    monkeypatch.setattr(Router, "rest_path", counted)
+    monkeypatch.setattr(routing.rest_walks, "rest_path", counted)
     return given, settled
 
 
@@ -231,7 +235,7 @@ def test_the_least_bad_search_spends_a_bounded_label_budget(
     metric = router.customize(router.profile("elderly", {"max_distance_between_rests_m": 50.0}))
     src = router.snap(origin, metric, "origin")[0]
     dst = router.snap(destination, metric, "destination")[0]
-    whole = router.least_bad_rest_path(src, dst, metric, 50.0)
+    whole = least_bad_rest_path(router, src, dst, metric, 50.0)
     budgets, settled = rest_searches_spied(monkeypatch)
     query = router.rest_query()
 
@@ -243,20 +247,20 @@ def test_the_least_bad_search_spends_a_bounded_label_budget(
             assert 0 <= settled[k] <= given
         assert sum(settled) <= cap
 
-    router.least_bad_rest_path(src, dst, metric, 50.0)
+    least_bad_rest_path(router, src, dst, metric, 50.0)
     spent_within(math.ceil(rests.LEAST_BAD_BUDGETS * query.max_labels))
     full_probes = len(budgets)
     monkeypatch.setattr(rests, "LEAST_BAD_BUDGETS", 40.0 / query.max_labels)
     budgets.clear()
     settled.clear()
-    cut = router.least_bad_rest_path(src, dst, metric, 50.0)
+    cut = least_bad_rest_path(router, src, dst, metric, 50.0)
     spent_within(40)
     assert len(budgets) < full_probes  # the budget was used up: the bisection was cut short
     cut_gap = independent_longest_gap(router, cut.pieces, seat)
     assert cut_gap >= independent_longest_gap(router, whole.pieces, seat) - 1e-6
     monkeypatch.setattr(rests, "LEAST_BAD_BUDGETS", 0.0)
     budgets.clear()
-    plain = router.least_bad_rest_path(src, dst, metric, 50.0)
+    plain = least_bad_rest_path(router, src, dst, metric, 50.0)
     assert budgets == []
     assert list(plain.edges) == list(router.shortest_path(src, dst, metric).edges)
 
@@ -308,7 +312,7 @@ def test_seats_are_never_bought_with_a_closure(seated: tuple[Router, np.ndarray]
             src = router.snap(origin, metric, "origin")[0]
             dst = router.snap(destination, metric, "destination")[0]
             plain = router.shortest_path(src, dst, metric)
-            kept = router.rest_path(src, dst, metric, limit)
+            kept = rest_path(router, src, dst, metric, limit)
             if kept is None or plain.cost_s >= VIOLATION_PENALTY_S:
                 continue
             rev = router.graph.edge["reverse_edge"]
@@ -321,7 +325,7 @@ def test_seats_are_never_bought_with_a_closure(seated: tuple[Router, np.ndarray]
             )
             overlay.apply([("works", match, ObstacleEffect(closed=True))])
             metric = router.customize(router.profile("elderly"))
-            again = router.rest_path(src, dst, metric, limit)
+            again = rest_path(router, src, dst, metric, limit)
             if again is None or not router.graph.edge["closed"][again.edges].any():
                 continue
             through += 1  # every walk keeping the limit now passes a closure
@@ -505,14 +509,21 @@ def test_rests_made_with_the_report_equal_those_added_to_it(
             dst = router.snap(destination, metric, "destination")[0]
             path = router.shortest_path(src, dst, metric)
             for least_bad in (False, True):
-                args = (router.graph, router.report_table(), prof, metric.weights, path, None)
+                args = (
+                    router.graph,
+                    router.customizer.report_table(),
+                    prof,
+                    metric.weights,
+                    path,
+                    None,
+                )
                 asked = rests.RestsAsked(
                     prof.max_distance_between_rests_m, least_bad, surroundings_read(router.graph)
                 )
                 made = build_route(*args, rests=asked)
                 added = build_route(*args)
                 assert added.rests is None
-                want = router.with_rests(added, path, prof, least_bad=least_bad)
-                assert repr(router.with_rests(made, path, prof, least_bad=least_bad)) == repr(want)
+                want = with_rests(router, added, path, prof, least_bad=least_bad)
+                assert repr(with_rests(router, made, path, prof, least_bad=least_bad)) == repr(want)
                 broken += any(b.limit == "rests" for b in want.accessibility.breaks)
     assert broken >= 4

@@ -145,8 +145,8 @@ def test_kerb_beyond_the_destination_is_not_charged(neukoelln_router: Router) ->
 
 def test_partial_pieces_prorate_what_is_along_and_skip_the_far_head(ksl_router: Router) -> None:
     profile = ksl_router.profile("wheelchair")
-    w = ksl_router.weights(profile)
-    parts = weight_parts(profile, *ksl_router.attributes())
+    w = ksl_router.customizer.weights(profile)
+    parts = weight_parts(profile, *ksl_router.customizer.attributes())
     point = int(POINT_LIMITS)
     along_edge = int(np.flatnonzero((w.violations & np.uint32(~point & 0xFFFF)) != 0)[0])
     point_edge = int(np.flatnonzero((w.violations & np.uint32(point)) != 0)[0])
@@ -169,18 +169,18 @@ def test_an_end_needs_no_clean_far_node(ksl_router: Router) -> None:
     """A walk ends on an edge from one end and never crosses the other; a walk starting on it
     may leave by either end: point limits at the ends do not make its points unusable."""
     router = ksl_router
-    w = router.weights(router.profile("wheelchair"))
+    w = router.customizer.weights(router.profile("wheelchair"))
     metric = router.customize(router.profile("wheelchair"))
     target, _ = router.snap(BARRIER_PAST_END[1], metric, "destination")
     rev = int(router.graph.edge["reverse_edge"][target.edge])
     # the barrier at one end of the edge (the head of one of its two directions)
     assert (int(w.violations[target.edge]) | int(w.violations[rev])) & int(Limit.BARRIER)
-    assert router.usable_at_point(target, w, "destination")
-    assert router.usable_at_point(target, w, "origin")  # leaves by the barrier-free end
+    assert router.snapper.usable_at_point(target, w, "destination")
+    assert router.snapper.usable_at_point(target, w, "origin")  # leaves by the barrier-free end
     steps, _ = router.snap(BELOW_STEPS[1], metric, "destination")
     rev = int(router.graph.edge["reverse_edge"][steps.edge])
     stepped = (int(w.violations[steps.edge]) | int(w.violations[rev])) & int(Limit.STEPS)
-    assert stepped == 0 or not router.usable_at_point(steps, w, "destination")
+    assert stepped == 0 or not router.snapper.usable_at_point(steps, w, "destination")
 
 
 # ------------------------------------------------------------------------------------ 8. layers
@@ -243,7 +243,7 @@ def test_a_point_on_a_carriageway_with_separate_sidewalks_snaps_to_a_sidewalk(
 
     router = neukoelln_router
     g = router.graph
-    separate = router.effective.is_road & (g.edge["sidewalk"] == Sidewalk.SEPARATE)
+    separate = router.customizer.effective.is_road & (g.edge["sidewalk"] == Sidewalk.SEPARATE)
     edges = np.flatnonzero(separate & (g.edge["length_m"] > 20))[:60]
     assert len(edges) >= 20
     metric = router.customize(router.profile("wheelchair"))
@@ -263,12 +263,16 @@ def test_usable_at_point_agrees_with_the_end_rule_on_whole_arrays(ksl_router: Ro
     router = ksl_router
     reverse = router.graph.edge["reverse_edge"]
     for preset in ("wheelchair", "rollator"):
-        w = router.weights(router.profile(preset))
+        w = router.customizer.weights(router.profile(preset))
         for role in ("origin", "destination"):
             mask = usable_ends(w.violations, w.violations_at_head, reverse, role == "origin")
             for e in range(0, router.graph.edge_count, 37):
                 snap = SnapPoint(e, 0.5, 0.0, 0.0, 0.0)
-                assert router.usable_at_point(snap, w, role) == bool(mask[e]), (preset, role, e)
+                assert router.snapper.usable_at_point(snap, w, role) == bool(mask[e]), (
+                    preset,
+                    role,
+                    e,
+                )
 
 
 def test_snap_usable_is_the_nearest_snap_off_the_refused_edges(ksl_router: Router) -> None:
@@ -277,7 +281,7 @@ def test_snap_usable_is_the_nearest_snap_off_the_refused_edges(ksl_router: Route
     router = ksl_router
     g = router.graph
     reverse = g.edge["reverse_edge"]
-    level = router._level_penalty(False)
+    level = router.snapper.level_penalty(False)
     rng = np.random.default_rng(5)
     points = [
         (float(g.node["lat"][n]) + dy, float(g.node["lon"][n]) + dx)
@@ -286,23 +290,23 @@ def test_snap_usable_is_the_nearest_snap_off_the_refused_edges(ksl_router: Route
             rng.uniform(-3e-4, 3e-4, 40), strict=True,
         )
     ]  # fmt: skip
-    w = router.weights(router.profile("wheelchair"))
+    w = router.customizer.weights(router.profile("wheelchair"))
     violations = w.violations.copy()  # as an obstacle patch would: new arrays, new weights
-    near = router.index.snap(points[0][1], points[0][0], level, router.max_snap_m)
+    near = router.index.snap(points[0][1], points[0][0], level, router.snapper.max_snap_m)
     assert near is not None
     violations[near.edge] |= 1
     patched = dataclasses.replace(w, violations=violations)
-    for weights in (w, router.weights(router.profile("rollator")), patched):
+    for weights in (w, router.customizer.weights(router.profile("rollator")), patched):
         for role in ("origin", "destination"):
             ok = usable_ends(
                 weights.violations, weights.violations_at_head, reverse, role == "origin"
             )
             refused = np.where(ok, level, np.inf)
             for lat, lon in points:
-                got = router.snap_usable((lat, lon), weights, role)
-                want = router.index.snap(lon, lat, refused, router.max_snap_m)
+                got = router.snapper.snap_usable((lat, lon), weights, role)
+                want = router.index.snap(lon, lat, refused, router.snapper.max_snap_m)
                 assert got == want, (role, lat, lon)
-    moved = router.snap_usable(points[0], patched, "destination")
+    moved = router.snapper.snap_usable(points[0], patched, "destination")
     assert moved is None or moved.edge != near.edge
 
 

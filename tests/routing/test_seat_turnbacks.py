@@ -23,6 +23,7 @@ from routing.errors import RoutingError
 from routing.instructions import instructions
 from routing.legs import _segment_legs, route_legs
 from routing.query import PathPiece, piece_cost
+from routing.rest_walks import rest_path, rest_walk
 from routing.rests import pieces_longest_gap, walk_length_m
 from routing.wording import Language
 
@@ -66,7 +67,7 @@ def test_the_walk_turns_back_at_the_bench(router: Router) -> None:
     metric = router.customize(router.profile("elderly"))
     source, _ = router.snap(START, metric, "origin")
     target, _ = router.snap(END, metric, "destination")
-    path = router.rest_path(source, target, metric, 300.0)
+    path = rest_path(router, source, target, metric, 300.0)
     assert path is not None
     assert walk_length_m(g, path.pieces) == pytest.approx(
         float(length[first] + length[last] + 2.0 * length[out]), abs=0.01
@@ -123,7 +124,7 @@ def test_elderly_routes_turn_back_at_seats_on_kaiserslautern(ksl_graph_dir: Path
             continue
         source, _ = router.snap(origin, metric, "origin")
         target, _ = router.snap(destination, metric, "destination")
-        path, _ = router.rest_walk(source, target, metric, 300.0)
+        path, _ = rest_walk(router, source, target, metric, 300.0)
         walked = walk_length_m(g, path.pieces)
         assert route.distance_m <= walked + 0.01
         assert route.cost_s <= path.cost_s + 1e-6

@@ -194,14 +194,16 @@ def test_a_router_answers_the_same_after_its_arrays_moved(
     twin_routers: tuple[Router, Router],
 ) -> None:
     plain, moved = twin_routers
-    assert is_shared(moved._report.rows)
+    assert is_shared(moved.customizer._report.rows)
     assert is_shared(moved.index.seg_x0)
-    for key, metric in moved.metric_cache.items():
+    for key, metric in moved.customizer.metric_cache.items():
         assert is_shared(metric.weights.cost_s)
         assert is_shared(metric.landmarks.dist)
-        assert moved.original_metric(*key) is metric  # type: ignore[misc]
-    assert [k for k, _ in moved.metric_cache.items()] == [k for k, _ in plain.metric_cache.items()]
-    assert moved.metric_cache.nbytes == plain.metric_cache.nbytes
+        assert moved.customizer.original_metric(*key) is metric  # type: ignore[misc]
+    assert [k for k, _ in moved.customizer.metric_cache.items()] == [
+        k for k, _ in plain.customizer.metric_cache.items()
+    ]
+    assert moved.customizer.metric_cache.nbytes == plain.customizer.metric_cache.nbytes
     points = seeded_points(plain, 23, 60)
     for name in ("walk", "wheelchair", "blind"):  # the kernels' types of ordinary arrays
         with contextlib.suppress(NoRouteError):
@@ -235,10 +237,10 @@ def test_writes_after_the_move_make_private_arrays(twin_routers: tuple[Router, R
     kerb[:50] = 12.0
     edge["kerb_height_cm"] = kerb
     edge["closed"] = np.arange(moved.graph.edge_count) < 50
-    moved.replace_attributes(edge, moved.graph.node)
-    assert not is_shared(moved.report_table().rows)
+    moved.customizer.replace_attributes(edge, moved.graph.node)
+    assert not is_shared(moved.customizer.report_table().rows)
     metric = moved.customize(moved.profile("wheelchair"))
-    assert metric.revision == moved.revision
+    assert metric.revision == moved.customizer.revision
     assert not is_shared(metric.weights.cost_s)  # the closed edges' costs changed
     # an array the write changed is a private copy; one whose values it left is kept, shared
     for name, array in array_fields(metric.weights).items():

@@ -55,8 +55,8 @@ def test_the_words_are_the_ones_a_person_knows() -> None:
     assert describe_barrier("barrier", {"barrier": "unknown"}, "en") == "obstacle: unspecified"
 
 
-#: Every limit a route can break: the report's (``routing.verdict._LIMIT_ATTRIBUTE``, named as
-#: its breaks name them), an unknown the profile forbids, and the rests' (``Router.with_rests``).
+#: Every limit a route can break: the report's (``routing.verdict._LIMIT_ATTRIBUTE``, named as its
+#: breaks name them), an unknown the profile forbids, and the rests' (``rest_walks.with_rests``).
 LIMITS = [
     *(limit.name.lower() for limit in _LIMIT_ATTRIBUTE if limit.name),
     "unknown_forbidden",
