@@ -28,25 +28,17 @@ When the database cannot be read, routes go on with the obstacles last read and 
 (``obstacles.stale_since``; :mod:`api.obstacles.outage`): a route never waits for the database,
 and never fails for it.
 
-Route responses name the obstacles a route *passes* and those it *avoids*. The overlay counts an
-obstacle as avoided when it lies on the plain walking route but not on the route; an obstacle
-that stops walkers as well (a closed sidewalk) is avoided by the walking route too, so for those
-the walking route on the map *without* obstacles is the reference. It is only searched when such
-an obstacle lies close enough to the route to be on it (an ellipse test), so it costs nothing
-for the many routes far from any closure. A route of another profile is also compared with the
-route that profile takes on the map without obstacles (the same ellipse test, on every active
-obstacle): its own accessible way may be closed where the walking route never went.
+Route responses name the obstacles a route *passes* and those it *avoids*
+(:meth:`LiveObstacles.describe`; how each is found: :mod:`api.obstacles.route_meets`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import logging
 import math
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -58,9 +50,7 @@ import shapely
 from sqlalchemy.orm import Session, sessionmaker
 
 from accessibility_rules.conditions import DEFAULT_CONDITIONS, Conditions
-from accessibility_rules.effective import effective_edges
 from accessibility_rules.profile import Profile
-from accessibility_rules.weights import EdgeWeights, compute_weights, weights_profile
 from api.collector import run_paused
 from api.db.availability import (
     DATABASE_ERRORS,
@@ -78,16 +68,9 @@ from api.obstacles.ends import circles, placed_ends
 from api.obstacles.outage import RETRY_S, DatabaseOutage
 from api.obstacles.public_map import Applied, encoded_feature
 from api.obstacles.read_ahead import Ahead, Arrival, ReadAhead
-from api.obstacles.reference_bound import (
-    MAX_OBSTACLES,
-    cannot_pass,
-    known_walk_cost,
-    snapped_at,
-)
+from api.obstacles.route_meets import RouteMeets
 from api.obstacles.stored_matches import match_key, store_missing
 from api.obstacles.walkers import WalkerObstacles
-from routing.array_sharing import share_equal_arrays
-from routing.errors import RoutingError
 from routing.obstacles.effect import ObstacleEffect, stored_effect
 from routing.obstacles.matching import (
     DEFAULT_TOLERANCE_M,
@@ -98,33 +81,17 @@ from routing.obstacles.matching import (
     shape_from_geojson,
 )
 from routing.obstacles.overlay import ObstacleOverlay
-from routing.rest_walks import least_bad_budget, rest_walk
-from routing.walking import MEETS_WALKED, piece_meets
 
 if TYPE_CHECKING:
     from routing.engine import Router
-    from routing.metric import Metric
     from routing.route import Route
 
 log = logging.getLogger("stufenlos.obstacles")
 
 Clock = Callable[[], datetime]
 LatLon = tuple[float, float]
-#: Slack of the ellipse test: the walking distance times this, plus metres and the snapping
-#: distances (the cheapest walking route need not be the shortest in metres).
-_ELLIPSE_FACTOR = 1.25
-_ELLIPSE_SLACK_M = 25.0
-#: The first part of the router's metric cache keys of a profile's metric of the map without
-#: obstacles (the "avoided" test of each): ``(MAP_WITHOUT_OBSTACLES, profile, conditions)``.
-MAP_WITHOUT_OBSTACLES = "map without obstacles"
-#: Whose route on the map without obstacles an "avoided" test compares with: the profile as
-#: its weights see it, the day's conditions, the limit between rests in metres (or None).
-_Whose = tuple[Profile, Conditions, float | None]
 #: How often (seconds) a worker checks the database revision for other workers' writes.
 DEFAULT_POLL_S = 0.05
-#: Reference routes remembered (the map without obstacles never changes), so alternatives and
-#: repeated requests search once.
-_REFERENCE_CACHE_SIZE = 256
 
 
 def utc_now() -> datetime:
@@ -200,14 +167,13 @@ class LiveObstacles:
         poll_s: float = DEFAULT_POLL_S,
         beacon: WriteBeacon | None = None,
     ) -> None:
-        self._pristine_walk: EdgeWeights | None = None
-        self._pristine_metric: Metric | None = None  # its landmarks, built on first use
         self.router = router
-        #: The router's attributes are the map's own (nothing changed them before the
-        #: overlay took its pristine copies): its original metrics are of the map without
-        #: obstacles (:meth:`_pristine`).
-        self._originals_pristine = router.customizer.revision == 0
+        # the router's attributes are the map's own (nothing changed them before the overlay
+        # took its pristine copies): its original metrics are of the map without obstacles
+        originals_pristine = router.customizer.revision == 0
         self.overlay = ObstacleOverlay(router)
+        #: What a route meets of the obstacles: passed, and avoided (api/obstacles/route_meets.py).
+        self.meets = RouteMeets(router, self.overlay, originals_pristine=originals_pristine)
         self.sessions = sessions
         self.clock = clock
         self.tolerance_m = tolerance_m
@@ -215,14 +181,9 @@ class LiveObstacles:
         self.beacon = beacon if beacon is not None else WriteBeacon(None)
         self._beacon_seen = self.beacon.value()
         self.reloads = 0  # how often the overlay was applied (for tests and benchmarks)
-        #: Prove a reference route of ``obstacles.avoided`` off the obstacles near before
-        #: searching it (:meth:`_proved_off`); off: always search (the tests' comparison).
-        self.reference_bound = True
-        self.references_spared = 0  # reference searches the bound made needless (counted)
         self._lock = threading.Lock()
         self._matches: dict[tuple[str, int], ObstacleMatch] = {}
         self._matches_lock = threading.Lock()
-        self._references: OrderedDict[tuple[Any, ...], np.ndarray | None] = OrderedDict()
         self._state = _State()
         self._checked_at = -math.inf
         #: whether the database answers the reads (the routes' staleness, ``/health``)
@@ -256,9 +217,7 @@ class LiveObstacles:
         these stay as they are."""
         edge_geometry_index(self.router.graph, self.router.index)
         _ = self.match_key  # hashed at start, not by the first write or reload
-        if self._pristine_walk is None and self.overlay.pristine_now:
-            self._pristine_walk = self.router.customizer.weights(self.router.profile("walk"))
-        self._walk_weights()
+        self.meets.warm_up()
 
     # --- matching --------------------------------------------------------------------------------
     def match(self, geometry: shapely.Geometry) -> ObstacleMatch:
@@ -721,7 +680,7 @@ class LiveObstacles:
         placed = state.placed.updated(
             list(infos.values()), [infos[oid] is before.get(oid) for oid in infos]
         )
-        walkers = placed.subset(placed.touching(self._walk_changed()))
+        walkers = placed.subset(placed.touching(self.meets.walk_changed()))
         keep = {(r.id, r.version) for r in rows}  # the rest forgotten (in place: a write
         # removes one or two of thousands; copying both dictionaries took ~2.3 ms at 10,000)
         with self._matches_lock:
@@ -740,20 +699,7 @@ class LiveObstacles:
         )
         release_free_heap()  # the arrays the change replaced (api/heap.py)
 
-    # --- what a route meets --------------------------------------------------------------------
-    def _walk_weights(self) -> tuple[EdgeWeights, EdgeWeights]:
-        walk = self.router.profile("walk")
-        if self._pristine_walk is None:
-            pristine = self.overlay.pristine_graph()
-            self._pristine_walk = compute_weights(walk, pristine.edge, effective_edges(pristine))
-        return self._pristine_walk, self.router.customizer.weights(walk)
-
-    def _walk_changed(self) -> np.ndarray:
-        """Per directed edge: whether the obstacles change what the plain walking route may
-        use or costs there (the obstacles on such an edge stop walkers too)."""
-        pristine, patched = self._walk_weights()
-        return (pristine.cost_s != patched.cost_s) | (pristine.violations != patched.violations)
-
+    # --- what a route meets ----------------------------------------------------------------------
     def describe(
         self,
         route: Route,
@@ -761,35 +707,15 @@ class LiveObstacles:
         profile: Profile | None = None,
         conditions: Conditions = DEFAULT_CONDITIONS,
     ) -> dict[str, Any]:
-        """``{"passed": [...], "avoided": [...]}`` for a route (each ``{id, reason, effect}``),
-        and ``stale_since`` while the database cannot be read (the time of the last read).
-
-        ``points`` (the request's origin, via points and destination as ``(lat, lon)``) let
-        obstacles that stop walkers too be found on the walking route of the map without
-        obstacles; with the route's ``profile`` (and the day's ``conditions`` it was weighed
-        in), an obstacle on the route that profile takes on the map without obstacles and not
-        on this one is avoided too: a wheelchair user's route that goes around a closure on
-        the accessible way says so, where the plain walking route never went there.
-        """
+        """``{"passed": [...], "avoided": [...]}`` for a route (each ``{id, reason, effect}``:
+        :meth:`RouteMeets.met <api.obstacles.route_meets.RouteMeets.met>` of the obstacles
+        active now, with the request's ``points``, the route's ``profile`` and the day's
+        ``conditions``), and ``stale_since`` while the database cannot be read (the time of the
+        last read)."""
         state = self._state
-        passed, avoided = self.overlay.passed_and_avoided(
-            route.edges, route.walk_edges, route.meets, route.walk_meets
+        passed, avoided = self.meets.met(
+            route, state.walkers, state.placed, points, profile, conditions
         )
-        if len(points) >= 2 and state.walkers.ids:
-            walk_m = (route.detour or {}).get("walk_distance_m") or route.distance_m
-            walk = self.router.profile("walk")
-            avoided += self._on_reference(
-                route, points, walk_m, state.walkers, {*passed, *avoided},
-                (walk, DEFAULT_CONDITIONS, None),
-            )  # fmt: skip
-        if len(points) >= 2 and state.placed.ids and profile is not None:
-            seen = weights_profile(profile)
-            rests_m = profile.max_distance_between_rests_m  # the user's own, not the key's
-            if seen != self.router.profile("walk") or rests_m is not None:  # else: as above
-                avoided += self._on_reference(
-                    route, points, route.distance_m, state.placed, {*passed, *avoided},
-                    (seen, conditions, rests_m),
-                )  # fmt: skip
         described: dict[str, Any] = {
             "passed": [state.active[o].as_dict() for o in passed if o in state.active],
             "avoided": [state.active[o].as_dict() for o in avoided if o in state.active],
@@ -797,150 +723,3 @@ class LiveObstacles:
         if self.outage.down:  # the obstacles as last read: say when that was
             described["stale_since"] = self.outage.stale_since()
         return described
-
-    def _on_reference(
-        self,
-        route: Route,
-        points: Sequence[LatLon],
-        length_m: float,
-        obstacles: WalkerObstacles,
-        known: set[str],
-        whose: _Whose,
-    ) -> list[str]:
-        """The ``obstacles`` not in ``known`` that lie on the reference route of ``whose``
-        through ``points`` on the map without obstacles (:meth:`_reference_edges`), searched
-        only if one of them lies inside the ellipse a route of about ``length_m`` stays in
-        (:mod:`api.obstacles.walkers`): the walking route for the walkers, and the route's own
-        profile for every obstacle (a route that goes around one is longer than the one it
-        replaces)."""
-        frame = self.router.index.frame
-        xy = [frame.point(lon, lat) for lat, lon in points]
-        snapped = route.snapped or {}
-        slack = _ELLIPSE_SLACK_M + sum(
-            float(snapped.get(k, {}).get("distance_m", 0.0)) for k in ("origin", "destination")
-        )
-        bound = length_m * _ELLIPSE_FACTOR + slack
-        if not obstacles.any_near(xy, bound, skip=known):
-            return []
-        if self._proved_off(route, points, obstacles, known, whose):
-            return []
-        walked = self._reference_edges(whose, tuple((float(a), float(b)) for a, b in points))
-        if walked is None:
-            return []
-        return obstacles.on_walk(xy, bound, walked, self.router.graph.edge_count, skip=known)
-
-    def _proved_off(
-        self,
-        route: Route,
-        points: Sequence[LatLon],
-        obstacles: WalkerObstacles,
-        known: set[str],
-        whose: _Whose,
-    ) -> bool:
-        """Whether the reference route of ``whose`` between the two ``points`` is proved to
-        pass none of the ``obstacles`` not in ``known`` without searching it
-        (:mod:`api.obstacles.reference_bound`: the route's own edges and its walking
-        comparison's priced on the reference metric bound its cost). Not tried for a trip
-        through via points, a limit between rests (the reference is then not the cheapest
-        walk), a route snapped elsewhere than the reference (below ground), more than
-        :data:`~api.obstacles.reference_bound.MAX_OBSTACLES` obstacles in question, or when
-        :attr:`reference_bound` is off (the tests' comparison). Counted in
-        :attr:`references_spared`."""
-        profile, conditions, rests_m = whose
-        if not self.reference_bound or len(points) != 2 or rests_m is not None:
-            return False
-        edges = obstacles.edges_in_question(known, MAX_OBSTACLES)
-        if edges is None:
-            return False
-        metric = self._pristine(profile, conditions)
-        source, _ = self.router.snap(points[0], metric, "origin")  # (remembered: the route's)
-        target, _ = self.router.snap(points[1], metric, "destination")
-        if not snapped_at(route.snapped or {}, source, target):
-            return False
-        known_cost_s = known_walk_cost(metric, (route.edges, route.walk_edges))
-        if not cannot_pass(metric, self.router.graph, source, target, edges, known_cost_s):
-            return False
-        self.references_spared += 1
-        return True
-
-    def _reference_edges(self, whose: _Whose, points: tuple[LatLon, ...]) -> np.ndarray | None:
-        """Edges of the route of ``whose`` (a profile as its weights see it, the day's
-        conditions, the limit between rests) through ``points`` on the map without obstacles;
-        the last :data:`_REFERENCE_CACHE_SIZE` kept."""
-        key = (*whose, self.router.snapper.max_snap_m, *points)
-        with self._matches_lock:
-            if key in self._references:
-                self._references.move_to_end(key)
-                return self._references[key]
-        profile, conditions, rests_m = whose
-        walked = self._walked(self._pristine(profile, conditions), points, rests_m)
-        with self._matches_lock:
-            self._references[key] = walked
-            while len(self._references) > _REFERENCE_CACHE_SIZE:
-                self._references.popitem(last=False)
-        return walked
-
-    def _pristine(self, profile: Profile, conditions: Conditions) -> Metric:
-        """The metric of ``profile`` in ``conditions`` on the map without obstacles: a preset's
-        (walking's too) the server customised before its workers started, as it was then
-        (:meth:`Customizer.original_metric <routing.customizer.Customizer.original_metric>`: shared,
-        with its own landmarks); others computed and cached in the router's metric cache, within its
-        byte bound (before, the last eight, outside it: on a graph of a million nodes some 700 MB),
-        holding the arrays they have equal to their preset's original
-        (:meth:`Customizer.originals_alike <routing.customizer.Customizer.originals_alike>`);
-        walking's without a kept original on the weights :meth:`warm_up` shares with the router, on
-        the shared landmarks (the walking reference searched on those took 106 µs a search against
-        67 on the kept original's own, Kaiserslautern, 300 obstacles active)."""
-        if profile == self.router.profile("walk") and conditions == DEFAULT_CONDITIONS:
-            if self._pristine_metric is None:  # the kept preset's (own landmarks), else made
-                original = self._original(profile, conditions)
-                self._pristine_metric = original or self.router.customizer.metric(
-                    self._walk_weights()[0]
-                )
-            return self._pristine_metric
-        original = self._original(profile, conditions)
-        if original is not None:
-            return original
-        key = (MAP_WITHOUT_OBSTACLES, profile, conditions)
-        metric = self.router.customizer.cached_metric(key)
-        if metric is None:
-            pristine = self.overlay.pristine_graph()
-            weights = share_equal_arrays(
-                compute_weights(profile, pristine.edge, effective_edges(pristine), conditions),
-                (m.weights for m in self.router.customizer.originals_alike(profile, conditions)),
-            )  # what equals its preset's original is that one's arrays (routing/array_sharing.py)
-            metric = self.router.customizer.metric(weights, profile=profile, conditions=conditions)
-            self.router.customizer.cache_metric(key, metric)
-        return metric
-
-    def _original(self, profile: Profile, conditions: Conditions) -> Metric | None:
-        """The server's kept metric of ``profile`` in ``conditions`` as customised before any
-        obstacle (its own landmarks, shared by the workers), when the router's originals are of
-        the map without obstacles; else None."""
-        if not self._originals_pristine:
-            return None
-        return self.router.customizer.original_metric(profile, conditions)
-
-    def _walked(
-        self, metric: Metric, points: Sequence[LatLon], rests_m: float | None = None
-    ) -> np.ndarray | None:
-        """The edges walked (not the end pieces of no length) by the cheapest route through
-        ``points`` under ``metric`` (with a limit between rests ``rests_m``, the route the
-        router gives such a profile: each leg rested at its start, the least bad one where none
-        keeps the limit); None when there is none."""
-        edges: list[np.ndarray] = []
-        router = self.router
-        budget = least_bad_budget(router)  # the legs' together
-        try:
-            for a, b in itertools.pairwise(points):
-                source, _ = router.snap(a, metric, "origin")
-                target, _ = router.snap(b, metric, "destination")
-                if rests_m is None:
-                    path = router.shortest_path(source, target, metric)
-                else:
-                    path, _ = rest_walk(router, source, target, metric, rests_m, budget=budget)
-                meets = np.asarray(piece_meets(len(path.edges), path.start, path.end))
-                edges.append(path.edges[(meets & MEETS_WALKED) != 0])
-        except RoutingError:
-            return None
-        return np.concatenate(edges)

@@ -32,7 +32,8 @@ from accessibility_rules.conditions import Conditions
 from accessibility_rules.effective import effective_edges
 from accessibility_rules.weights import compute_weights
 from api.obstacles.beacon import WriteBeacon
-from api.obstacles.live import MAP_WITHOUT_OBSTACLES, LiveObstacles
+from api.obstacles.live import LiveObstacles
+from api.obstacles.route_meets import MAP_WITHOUT_OBSTACLES
 from graphs.arrays import array_fields
 from routing.engine import Router
 from routing.metric import Metric
@@ -119,14 +120,14 @@ def test_the_map_without_obstacles_walks_on_the_routers_own_weights(
     live = client.app.state.live_obstacles  # type: ignore[attr-defined]
     router = live.router
     walk = router.profile("walk")
-    pristine, now = live._walk_weights()
+    pristine, now = live.meets.walk_weights()
     assert pristine is now is router.customizer.weights(walk)
     graph = live.overlay.pristine_graph()
     expected = array_fields(compute_weights(walk, graph.edge, effective_edges(graph)))
     created = client.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"])
     assert created.status_code == 201, created.text
     assert ids(route(client)["obstacles"]["avoided"]) == [created.json()["id"]]  # applied
-    pristine_after, patched = live._walk_weights()
+    pristine_after, patched = live.meets.walk_weights()
     assert pristine_after is pristine
     assert patched is not pristine
     assert not np.array_equal(patched.cost_s, pristine.cost_s)
@@ -179,7 +180,7 @@ def test_a_presets_map_without_obstacles_is_the_metric_the_server_kept(
         graph = live.overlay.pristine_graph()
         for conditions, metric in kept.items():
             assert router.customizer.original_metric(wheelchair, conditions) is metric
-            assert live._pristine(weights_profile(wheelchair), conditions) is metric
+            assert live.meets.pristine(weights_profile(wheelchair), conditions) is metric
             assert router.customize(wheelchair, conditions) is not metric  # patched
             expected = compute_weights(
                 weights_profile(wheelchair), graph.edge, effective_edges(graph), conditions
@@ -206,12 +207,12 @@ def test_the_walking_reference_searches_on_the_kept_walk_metric(
         assert created.status_code == 201, created.text
         assert ids(route(client)["obstacles"]["avoided"]) == [created.json()["id"]]
         live = client.app.state.live_obstacles  # type: ignore[attr-defined]
-        assert live._pristine(walk, DEFAULT_CONDITIONS) is kept
+        assert live.meets.pristine(walk, DEFAULT_CONDITIONS) is kept
         assert router.customize(walk) is not kept  # patched
-        live._pristine_metric, live._originals_pristine = None, False
-        made = live._pristine(walk, DEFAULT_CONDITIONS)
+        live.meets._pristine_metric, live.meets._originals_pristine = None, False
+        made = live.meets.pristine(walk, DEFAULT_CONDITIONS)
         assert made is not kept
-        assert made.weights is live._walk_weights()[0]
+        assert made.weights is live.meets.walk_weights()[0]
         assert made.shared_landmarks
 
 
@@ -240,8 +241,8 @@ def test_a_personal_profiles_map_without_obstacles_holds_its_presets_equal_array
         created = client.post("/obstacles", json=obstacle_body(on_route), headers=keys["staff"])
         assert created.status_code == 201, created.text
         live = client.app.state.live_obstacles  # type: ignore[attr-defined]
-        pristine = live._pristine(personal, conditions)
-        assert live._pristine(personal, conditions) is pristine
+        pristine = live.meets.pristine(personal, conditions)
+        assert live.meets.pristine(personal, conditions) is pristine
         cached = router.customizer.cached_metric((MAP_WITHOUT_OBSTACLES, personal, conditions))
         assert cached is not None
         assert cached is pristine
@@ -384,7 +385,7 @@ def test_with_no_obstacle_a_profiles_reference_is_its_route(
     own = router.route(points[0], points[1], profile, compare_walk=False)
     walked = np.asarray(own.edges)[(np.asarray(own.meets) & MEETS_WALKED) != 0]
     whose = (weights_profile(profile), DEFAULT_CONDITIONS, profile.max_distance_between_rests_m)
-    reference = live._reference_edges(whose, points)
+    reference = live.meets.reference_edges(whose, points)
     assert reference is not None
     assert reference.tolist() == walked.tolist()
 

@@ -232,12 +232,12 @@ def test_answers_with_the_bound_are_the_answers_without_it(
             ),
             "alternatives": i % 2,
         })  # fmt: skip
-    live.reference_bound = True
-    spared = live.references_spared
+    live.meets.reference_bound = True
+    spared = live.meets.references_spared
     with_bound = _answers(client, trips)
-    assert live.references_spared > spared  # the bound was used
-    live.reference_bound = False
-    live._references.clear()  # every reference searched again
+    assert live.meets.references_spared > spared  # the bound was used
+    live.meets.reference_bound = False
+    live.meets._references.clear()  # every reference searched again
     assert _answers(client, trips) == with_bound
     assert any(isinstance(r, list) and any(o["avoided"] for o in r) for r in with_bound)
 
