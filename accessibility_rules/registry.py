@@ -23,8 +23,9 @@ An attribute is **one registry entry + its tag rule + its profile parameters**:
 
 1. its value type in :mod:`accessibility_rules.attributes` (an ``IntEnum`` whose unknown member
    is ``UNKNOWN = -1``, or a float with ``NaN`` for unknown);
-2. its tag rule in :mod:`accessibility_rules.tags`: a field of ``WayAttributes`` or
-   ``NodeAttributes`` of the entry's name, filled by ``way_attributes`` / ``node_attributes``
+2. its tag rule in :mod:`accessibility_rules.way_rules` or :mod:`~accessibility_rules.node_rules`:
+   a field of ``WayAttributes`` or ``NodeAttributes`` of the entry's name, filled by
+   ``way_attributes`` / ``node_attributes``
    (a node attribute other than its "nothing here" value keeps the node through simplification);
 3. one :class:`Attribute` in :data:`ATTRIBUTES` below, with the keys its rule reads;
 4. its profile parameters in :mod:`accessibility_rules.profile` and their rule in
@@ -133,7 +134,8 @@ def _sidewalk_sub(sub: str) -> tuple[str, ...]:
 _KERB_NODE_KEYS = ("barrier", "kerb", "kerb:left", "kerb:right", "kerb:height", "sloped_curb")
 _CROSSING_WAY_KEYS = ("highway", "footway", "path", "cycleway", "crossing")
 
-#: Keys :func:`~accessibility_rules.tags.is_pedestrian_way` reads to decide whether a way is kept.
+#: Keys :func:`~accessibility_rules.way_rules.is_pedestrian_way` reads to decide whether a way is
+#: kept.
 WAY_SELECTION_KEYS: tuple[str, ...] = (
     "highway", "public_transport", "railway", "foot", "access", "area", *_CROSSING_WAY_KEYS,
     *_SIDEWALK_KEYS,
@@ -156,7 +158,7 @@ _TREE_LABELS = (
 
 _E: Table = "edge"
 _N: Table = "node"
-_WAY, _NODE = "tags.way_attributes", "tags.node_attributes"
+_WAY, _NODE = "way_rules.way_attributes", "node_rules.node_attributes"
 
 #: The registry. Order: edge arrays, then node arrays, each as stored.
 ATTRIBUTES: tuple[Attribute, ...] = (

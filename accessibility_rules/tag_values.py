@@ -3,8 +3,9 @@
 OSM tags are free text: ``incline=6%``, ``incline=5°``, ``width=1,5 m``, ``kerb:height=0.03``.
 The graph build, the profiles and the API must not each re-implement (and disagree on) how such a
 value is read, so this module is the single place where a tag's text becomes the enums and
-numbers of :mod:`accessibility_rules.attributes`; :mod:`accessibility_rules.tags` reads whole
-tag dicts with these parsers.
+numbers of :mod:`accessibility_rules.attributes`; the composite rules
+(:mod:`accessibility_rules.way_rules`, :mod:`accessibility_rules.node_rules`) read whole tag dicts
+with these parsers.
 
 The value parsers (``parse_*``) are strict: a value they cannot read raises
 :class:`MalformedTagError`; they never return a guess, because a wrong "accessible" is worse

@@ -1,7 +1,8 @@
 """OSM ways and nodes → compiled accessibility graph.
 
 Stages: keep the ways a pedestrian may use and read their tags with the rules of
-:mod:`accessibility_rules.tags`; build an unsimplified osmnx-style ``MultiDiGraph`` (both
+:mod:`accessibility_rules.way_rules` and :mod:`~accessibility_rules.node_rules` (and those across
+both, :mod:`accessibility_rules.tags`); build an unsimplified osmnx-style ``MultiDiGraph`` (both
 directions of every way); simplify it with osmnx, keeping every node that carries accessibility
 information (kerbs, crossings, barriers, elevators, entrances) and every place where way
 attributes change; keep the largest connected component; compile to CSR arrays with per-edge and
@@ -32,18 +33,14 @@ from accessibility_rules.attributes import (
     InclineSource,
     is_road_class,
 )
+from accessibility_rules.node_rules import EMPTY_NODE, NodeAttributes, node_attributes
 from accessibility_rules.tags import (
-    EMPTY_NODE,
-    NodeAttributes,
-    WayAttributes,
     crossing_way_kerb,
     crossing_way_with_nodes,
     has_kerb_tags,
-    is_pedestrian_way,
-    node_attributes,
-    way_attributes,
     with_linear_kerbs,
 )
+from accessibility_rules.way_rules import WayAttributes, is_pedestrian_way, way_attributes
 from graphs.elevation import Dem, edge_inclines_percent
 from graphs.features import FeatureOptions, TreeRegister, empty_edge_columns, join_features
 from graphs.geodesy import haversine_m, metres_per_degree

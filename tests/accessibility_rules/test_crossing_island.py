@@ -17,7 +17,9 @@ import pytest
 
 from accessibility_rules.attributes import CrossingKind, Tri
 from accessibility_rules.effective import effective_edges
-from accessibility_rules.tags import crossing_way_with_nodes, node_attributes, way_attributes
+from accessibility_rules.node_rules import node_attributes
+from accessibility_rules.tags import crossing_way_with_nodes
+from accessibility_rules.way_rules import way_attributes
 from routing.instructions import instructions
 from routing.wording import describe_barrier
 

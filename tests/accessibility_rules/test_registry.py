@@ -16,6 +16,7 @@ import pytest
 from accessibility_rules import attributes as vocabulary
 from accessibility_rules import registry
 from accessibility_rules.attributes import UNKNOWN, Seat, Tri, is_unknown
+from accessibility_rules.node_rules import NodeAttributes, node_attributes
 from accessibility_rules.profile import UnknownPolicy
 from accessibility_rules.registry import (
     ATTRIBUTES,
@@ -25,13 +26,7 @@ from accessibility_rules.registry import (
     Fill,
     Where,
 )
-from accessibility_rules.tags import (
-    NodeAttributes,
-    WayAttributes,
-    is_pedestrian_way,
-    node_attributes,
-    way_attributes,
-)
+from accessibility_rules.way_rules import WayAttributes, is_pedestrian_way, way_attributes
 from accessibility_rules.weights import _EDGE_LEVEL_UNKNOWNS, Unknown
 
 # --------------------------------------------------------------------------- one unknown code

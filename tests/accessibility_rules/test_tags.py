@@ -25,12 +25,14 @@ from accessibility_rules.attributes import (
     Tri,
     Wheelchair,
 )
+from accessibility_rules.node_rules import EMPTY_NODE, NodeAttributes, node_attributes
 from accessibility_rules.registry import (
     RELEVANT_NODE_KEYS,
     RELEVANT_WAY_KEY_PREFIXES,
     RELEVANT_WAY_KEYS,
     is_relevant_way_key,
 )
+from accessibility_rules.tag_reading import barrier_access
 from accessibility_rules.tag_values import (
     MalformedTagError,
     highway_class,
@@ -50,16 +52,8 @@ from accessibility_rules.tag_values import (
     parse_width_m,
     parse_yes_no,
 )
-from accessibility_rules.tags import (
-    EMPTY_NODE,
-    NodeAttributes,
-    WayAttributes,
-    barrier_access,
-    crossing_way_with_nodes,
-    is_pedestrian_way,
-    node_attributes,
-    way_attributes,
-)
+from accessibility_rules.tags import crossing_way_with_nodes
+from accessibility_rules.way_rules import WayAttributes, is_pedestrian_way, way_attributes
 
 TAN5 = math.tan(math.radians(5)) * 100
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from accessibility_rules.tags import level_offset
+from accessibility_rules.way_rules import level_offset
 from accessibility_rules.weights import POINT_LIMITS, VIOLATION_PENALTY_S, Limit, weight_parts
 from graphs.geodesy import haversine_m
 from routing.engine import Router
