@@ -32,9 +32,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from _peer_runs import Target, median_load, run_load, run_sequential, stufenlos_ok
 from _support import Server, graph_dir, latency_pair, latency_pair_line
 from bench_api import make_requests
-from bench_peers import Target, median_load, run_load, run_sequential, stufenlos_ok
 
 SIDES = {
     "direct": {"STUFENLOS_DIRECT_ROUTES": "true"},
@@ -43,7 +43,7 @@ SIDES = {
 
 
 def sequential(targets: list[Target], count: int, gap_s: float) -> dict[str, Any]:
-    """``bench_peers.run_sequential`` over both servers; p50 / p90 per server and the ratio."""
+    """``_peer_runs.run_sequential`` over both servers; p50 / p90 per server and the ratio."""
     ms: dict[str, list[float]] = {}
     for name, result in run_sequential(targets, count, gap_s=gap_s).items():
         if result.failures:
@@ -54,7 +54,7 @@ def sequential(targets: list[Target], count: int, gap_s: float) -> dict[str, Any
 
 def loaded(targets: list[Target], level: int, seconds: float, rounds: int) -> dict[str, Any]:
     """wrk at ``level`` connections, ``rounds`` times per server (alternating order); the
-    median round (``bench_peers.median_load``) with the server's CPU time per route."""
+    median round (``_peer_runs.median_load``) with the server's CPU time per route."""
     runs: dict[str, list[Any]] = {t.name: [] for t in targets}
     for r in range(rounds):
         for target in targets if r % 2 == 0 else targets[::-1]:

@@ -62,7 +62,6 @@ figures are lower bounds for every server alike; the ratios are what to compare.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import json
 import os
@@ -73,19 +72,45 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import httpx
-import numpy as np
-from _support import HOST, Connection, Server, cpu_seconds, free_port, process_tree
+from _peer_runs import (
+    Load,
+    Sequential,
+    Target,
+    median_load,
+    osrm_ok,
+    osrm_paths,
+    run_load,
+    run_sequential,
+    stufenlos_ok,
+    trips_of,
+    valhalla_bodies,
+    valhalla_ok,
+)
+from _peer_setup import (
+    PEER_PACKAGES,
+    PEER_THREADS,
+    PeerEnv,
+    PeerServer,
+    PeerUnavailableError,
+    ensure_peer_env,
+    prepare_osrm,
+    prepare_pbf,
+    prepare_valhalla,
+    say,
+    started,
+    valhalla_config,
+)
+from _support import HOST, Server, free_port
 from _support import graph_dir as resolve_graph
-from bench_api import Level, make_requests, run_wrk
+from bench_api import make_requests
 
 WORKERS = 2  # stufenlos worker processes
-PEER_THREADS = 2  # valhalla_service / osrm-routed worker threads: the same two cores' worth
+
+
 TARGET_C1_VS_VALHALLA = 0.5  # stufenlos p50 ≤ 0.5 × Valhalla's
 TARGET_C1_VS_OSRM = 1.5  # stufenlos p50 ≤ 1.5 × OSRM's
 TARGET_RPS_VS_OSRM = 1.0  # stufenlos routes/s ≥ OSRM's at c8 and c64
@@ -93,488 +118,12 @@ TARGET_RPS_VS_OSRM = 1.0  # stufenlos routes/s ≥ OSRM's at c8 and c64
 #: routes/s follow from the client's round trips and are printed, not checked)
 THROUGHPUT_TARGET_LEVELS = (8, 64)
 TARGET_P99_OVER_P50 = 10.0  # at c64
-MIN_PYTHON = (3, 12)
-PEER_PACKAGES = {"osmium": "osmium", "osrm": "osrm-bindings", "valhalla": "pyvalhalla"}
-PREP_TIMEOUT_S = 900
+
 
 STUFENLOS = "stufenlos"
 VALHALLA_WHEELCHAIR = "Valhalla wheelchair"
 VALHALLA_PEDESTRIAN = "Valhalla pedestrian"
 OSRM = "OSRM foot (CH)"
-
-
-def say(message: str) -> None:
-    """Progress on stderr (the table goes to stdout)."""
-    print(f"bench_peers: {message}", file=sys.stderr, flush=True)
-
-
-class PeerUnavailableError(Exception):
-    """A peer cannot be installed, prepared or started; the message is its one-line reason."""
-
-
-# ----------------------------------------------------------------------------- peer environment
-
-
-def _python_version(executable: str) -> tuple[int, int] | None:
-    """(major, minor) of a Python executable, or None when it does not run (pyenv shims of
-    versions that are not active exit non-zero)."""
-    try:
-        out = subprocess.run(
-            [executable, "-c", "import sys; print(*sys.version_info[:2])"],
-            capture_output=True, text=True, timeout=30, check=True,
-        )  # fmt: skip
-        major, minor = out.stdout.split()
-        return int(major), int(minor)
-    except (OSError, subprocess.SubprocessError, ValueError):
-        return None
-
-
-def find_peer_python(option: str | None) -> str | None:
-    """A Python ≥ 3.12 for the peers' wheels: ``--peer-python``, ``$STUFENLOS_PEER_PYTHON``,
-    ``python3.13``/``python3.12`` on PATH, then pyenv's versions, newest first."""
-    candidates: list[str] = []
-    for explicit in (option, os.environ.get("STUFENLOS_PEER_PYTHON")):
-        if explicit:
-            candidates.append(explicit)
-    for name in ("python3.13", "python3.12"):
-        if found := shutil.which(name):
-            candidates.append(found)
-    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    if pyenv.is_dir():
-        versions = sorted(pyenv.glob("3.1[2-9]*"), key=lambda p: _version_key(p.name), reverse=True)
-        for version in versions:
-            candidates.extend(str(p) for p in sorted(version.glob("bin/python3.1[2-9]")))
-    for candidate in candidates:
-        found_version = _python_version(candidate)
-        if found_version is not None and found_version >= MIN_PYTHON:
-            return candidate
-    return None
-
-
-def _version_key(name: str) -> tuple[int, ...]:
-    return tuple(int(x) if x.isdigit() else 0 for x in name.split("."))
-
-
-@dataclass
-class PeerEnv:
-    """The peers' own virtual environment: its Python and where each installed package lives."""
-
-    python: Path
-    package_dirs: dict[str, Path] = field(default_factory=dict)  # import name → folder
-    versions: dict[str, str] = field(default_factory=dict)  # import name → version
-    missing: dict[str, str] = field(default_factory=dict)  # import name → reason
-
-
-_LOCATE = """
-import importlib.metadata as md, importlib.util, json, sys
-out = {}
-for name, dist in json.loads(sys.argv[1]).items():
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        continue
-    out[name] = [list(spec.submodule_search_locations)[0], md.version(dist)]
-print(json.dumps(out))
-"""
-
-
-def _locate(python: Path) -> dict[str, list[str]]:
-    out = subprocess.run(
-        [str(python), "-c", _LOCATE, json.dumps(PEER_PACKAGES)],
-        capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
-    located: dict[str, list[str]] = json.loads(out.stdout)
-    return located
-
-
-def ensure_peer_env(cache: Path, python_option: str | None) -> PeerEnv:
-    """The venv under ``cache/peers/venv`` with the peers' wheels, made and filled on first use
-    (each package installed on its own, so one that fails does not stop the others)."""
-    venv = cache / "peers" / "venv"
-    python = venv / "bin" / "python"
-    if not python.exists():
-        base = find_peer_python(python_option)
-        if base is None:
-            raise PeerUnavailableError(
-                "no Python >= 3.12 found (the osrm-bindings and pyvalhalla wheels need one; "
-                "give it with --peer-python or STUFENLOS_PEER_PYTHON)"
-            )
-        say(f"creating the peers' venv {venv} with {base}")
-        try:
-            subprocess.run([base, "-m", "venv", str(venv)], capture_output=True, timeout=300, check=True)  # fmt: skip
-        except (OSError, subprocess.SubprocessError) as exc:
-            shutil.rmtree(venv, ignore_errors=True)
-            raise PeerUnavailableError(f"cannot create a venv with {base}: {exc}") from exc
-    env = PeerEnv(python=python)
-    located = _locate(python)
-    for name, dist in PEER_PACKAGES.items():
-        if name in located:
-            continue
-        say(f"pip install {dist} into {venv}")
-        pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", dist]
-        done = subprocess.run(pip, capture_output=True, text=True, timeout=900, check=False)
-        if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or ["?"])[-1]
-            env.missing[name] = f"pip install {dist} failed: {last}"
-    located = _locate(python)
-    for name in PEER_PACKAGES:
-        if name in located:
-            env.package_dirs[name] = Path(located[name][0])
-            env.versions[name] = located[name][1]
-        else:
-            env.missing.setdefault(name, f"{PEER_PACKAGES[name]} is not importable")
-    return env
-
-
-# ---------------------------------------------------------------------------------- peer data
-
-
-def _run(command: list[str], log: Path, cwd: Path | None = None) -> None:
-    """Run a preparation step, its output appended to ``log``; raise PeerUnavailableError naming the
-    step and the log when it fails."""
-    with log.open("ab") as out:
-        out.write(f"\n$ {' '.join(command)}\n".encode())
-        out.flush()
-        try:
-            subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
-                           timeout=PREP_TIMEOUT_S, check=True)  # fmt: skip
-        except (OSError, subprocess.SubprocessError) as exc:
-            raise PeerUnavailableError(
-                f"{Path(command[0]).name} failed ({exc}); see {log}"
-            ) from exc
-
-
-_TO_PBF = """
-import osmium, sys
-writer = osmium.SimpleWriter(sys.argv[2])
-try:
-    for obj in osmium.FileProcessor(sys.argv[1]):
-        writer.add(obj)
-finally:
-    writer.close()
-"""
-
-
-def _stamp_ok(folder: Path, stamp: dict[str, str]) -> bool:
-    path = folder / "done.json"
-    return path.exists() and json.loads(path.read_text()) == stamp
-
-
-def _stamp(folder: Path, stamp: dict[str, str]) -> None:
-    (folder / "done.json").write_text(json.dumps(stamp, indent=1) + "\n")
-
-
-def prepare_pbf(env: PeerEnv, area_dir: Path, source: Path, sha: str) -> Path:
-    """The area's OSM data as PBF (Valhalla reads PBF only; OSRM gets the same file)."""
-    if "osmium" not in env.package_dirs:
-        raise PeerUnavailableError(env.missing["osmium"] + " (needed to write PBF)")
-    folder = area_dir / "pbf"
-    pbf = folder / "area.osm.pbf"
-    stamp = {"source_sha256": sha, "osmium": env.versions["osmium"]}
-    if _stamp_ok(folder, stamp) and pbf.exists():
-        return pbf
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    say(f"converting {source.name} to PBF")
-    _run([str(env.python), "-c", _TO_PBF, str(source), str(pbf)], folder / "prepare.log")
-    _stamp(folder, stamp)
-    return pbf
-
-
-def prepare_osrm(env: PeerEnv, area_dir: Path, pbf: Path, sha: str) -> tuple[Path, Path]:
-    """OSRM's contraction hierarchy of the area with the foot profile; (osrm-routed, base)."""
-    if "osrm" not in env.package_dirs:
-        raise PeerUnavailableError(env.missing["osrm"])
-    osrm = env.package_dirs["osrm"]
-    binaries, profile = osrm / "bin", osrm / "share" / "profiles" / "foot.lua"
-    folder = area_dir / "osrm"
-    base = folder / "area.osrm"
-    stamp = {"source_sha256": sha, "osrm-bindings": env.versions["osrm"], "profile": "foot.lua"}
-    if not _stamp_ok(folder, stamp):
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        shutil.copyfile(pbf, folder / "area.osm.pbf")
-        log = folder / "prepare.log"
-        say("OSRM: osrm-extract (foot.lua) and osrm-contract")
-        t = str(PEER_THREADS)
-        _run([str(binaries / "osrm-extract"), "-p", str(profile), "-t", t, "area.osm.pbf"], log, folder)  # fmt: skip
-        _run([str(binaries / "osrm-contract"), "-t", t, "area.osrm"], log, folder)
-        (folder / "area.osm.pbf").unlink()
-        _stamp(folder, stamp)
-    return binaries / "osrm-routed", base
-
-
-def prepare_valhalla(env: PeerEnv, area_dir: Path, pbf: Path, sha: str) -> tuple[Path, Path]:
-    """Valhalla's routing tiles of the area and a config naming them; (valhalla_service,
-    config). The config's sockets are replaced per run (``valhalla_config``)."""
-    if "valhalla" not in env.package_dirs:
-        raise PeerUnavailableError(env.missing["valhalla"])
-    binaries = env.package_dirs["valhalla"] / "bin"  # the real executables, not the wrappers
-    folder = area_dir / "valhalla"
-    config = folder / "valhalla.json"
-    stamp = {"source_sha256": sha, "pyvalhalla": env.versions["valhalla"]}
-    if not _stamp_ok(folder, stamp):
-        shutil.rmtree(folder, ignore_errors=True)
-        (folder / "tiles").mkdir(parents=True)
-        log = folder / "prepare.log"
-        say("Valhalla: valhalla_build_config and valhalla_build_tiles")
-        build_config = [
-            str(env.python), "-m", "valhalla.valhalla_build_config",
-            "--mjolnir-tile-dir", str(folder / "tiles"), "--mjolnir-tile-extract", "",
-            "--mjolnir-timezone", "", "--mjolnir-admin", "",
-            "--mjolnir-concurrency", str(PEER_THREADS),
-        ]  # fmt: skip
-        text = _capture(build_config, log)
-        config.write_text(text[text.index("{") :])
-        _run([str(binaries / "valhalla_build_tiles"), "-c", str(config), str(pbf)], log, folder)
-        if not any((folder / "tiles").iterdir()):
-            raise PeerUnavailableError(f"valhalla_build_tiles wrote no tiles; see {log}")
-        _stamp(folder, stamp)
-    return binaries / "valhalla_service", config
-
-
-def _capture(command: list[str], log: Path) -> str:
-    """Run ``command`` and return its stdout (stderr to ``log``)."""
-    with log.open("ab") as err:
-        try:
-            out = subprocess.run(command, stdout=subprocess.PIPE, stderr=err,
-                                 timeout=PREP_TIMEOUT_S, check=True)  # fmt: skip
-        except (OSError, subprocess.SubprocessError) as exc:
-            raise PeerUnavailableError(
-                f"{' '.join(command[:4])} failed ({exc}); see {log}"
-            ) from exc
-    return out.stdout.decode()
-
-
-def valhalla_config(config: Path, folder: Path, port: int) -> Path:
-    """A copy of ``config`` listening on ``port`` with its internal sockets in ``folder`` (the
-    defaults under /tmp would collide with any other Valhalla on the machine)."""
-    data = json.loads(config.read_text())
-    service = data["httpd"]["service"]
-    service["listen"] = f"tcp://{HOST}:{port}"
-    service["loopback"] = f"ipc://{folder}/loopback"
-    service["interrupt"] = f"ipc://{folder}/interrupt"
-    path = folder / "valhalla.json"
-    path.write_text(json.dumps(data))
-    return path
-
-
-# ------------------------------------------------------------------------------------ servers
-
-
-class PeerServer:
-    """A peer's HTTP server as a child process in its own session (stopped with its group)."""
-
-    def __init__(self, name: str, command: list[str], port: int, log: Path, probe: str) -> None:
-        self.name, self.port, self.probe, self.log_path = name, port, probe, log
-        self.base = f"http://{HOST}:{port}"
-        self.log = log.open("wb")
-        self.process = subprocess.Popen(
-            command, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )  # fmt: skip
-
-    def wait_healthy(self, timeout_s: float = 60.0) -> None:
-        """Poll ``probe`` until the server answers at all (any HTTP status); bounded."""
-        deadline = time.monotonic() + timeout_s
-        while True:
-            if self.process.poll() is not None:
-                raise PeerUnavailableError(f"{self.name} exited with {self.process.returncode}: {self.tail()}")  # fmt: skip
-            try:
-                httpx.get(self.base + self.probe, timeout=2.0)
-                return
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise PeerUnavailableError(f"{self.name} not answering after {timeout_s:.0f} s: {self.tail()}")  # fmt: skip
-            time.sleep(0.2)
-
-    def tail(self) -> str:
-        self.log.flush()
-        return " | ".join(self.log_path.read_text(errors="replace").strip().splitlines()[-3:])
-
-    def stop(self) -> None:
-        """SIGTERM to the group, wait; SIGKILL if it does not stop within 10 s."""
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        self.log.close()
-
-
-# ----------------------------------------------------------------------------------- requests
-
-
-@dataclass(frozen=True)
-class Target:
-    """How to ask one server for the trips: method, path per trip, body per trip, and a check
-    that an answer (decoded JSON) holds a route."""
-
-    name: str
-    base: str
-    method: str
-    paths: list[str]
-    bodies: list[bytes]
-    has_route: Callable[[Any], bool]
-    #: the server's process (its children are counted too): what :func:`run_load` reads the
-    #: CPU time of
-    pid: int = 0
-
-    def wrk_lines(self) -> tuple[list[bytes], str]:
-        """What ``run_wrk`` cycles: bodies for POST, whole paths for GET; and the POST path."""
-        if self.method == "GET":
-            return [p.encode() for p in self.paths], ""
-        return self.bodies, self.paths[0]
-
-
-def trips_of(bodies: list[bytes]) -> list[tuple[float, float, float, float]]:
-    """(origin lat, lon, destination lat, lon) of stufenlos request bodies."""
-    out = []
-    for body in bodies:
-        b = json.loads(body)
-        out.append((b["origin"]["lat"], b["origin"]["lon"], b["destination"]["lat"], b["destination"]["lon"]))  # fmt: skip
-    return out
-
-
-def stufenlos_ok(answer: Any) -> bool:
-    """A stufenlos answer with a route and its steps (the instructions)."""
-    if not isinstance(answer, dict) or not answer.get("routes"):
-        return False
-    return bool(answer["routes"][0].get("steps"))
-
-
-def valhalla_ok(answer: Any) -> bool:
-    """A Valhalla answer with a trip (status 0) and its legs (maneuvers inside)."""
-    if not isinstance(answer, dict) or not isinstance(answer.get("trip"), dict):
-        return False
-    trip = answer["trip"]
-    return trip.get("status") == 0 and bool(trip.get("legs"))
-
-
-def osrm_ok(answer: Any) -> bool:
-    """An OSRM answer with code Ok, a route and its steps."""
-    if not isinstance(answer, dict) or answer.get("code") != "Ok" or not answer.get("routes"):
-        return False
-    return bool(answer["routes"][0]["legs"][0].get("steps"))
-
-
-def valhalla_bodies(
-    trips: list[tuple[float, float, float, float]], kind: str | None
-) -> list[bytes]:
-    """``POST /route`` bodies: costing pedestrian, ``type`` ``kind`` (None: Valhalla's default,
-    walking)."""
-    costing: dict[str, Any] = {"pedestrian": {"type": kind}} if kind else {}
-    return [
-        json.dumps({
-            "locations": [{"lat": a, "lon": b}, {"lat": c, "lon": d}],
-            "costing": "pedestrian", "costing_options": costing,
-        }, separators=(",", ":")).encode()
-        for a, b, c, d in trips
-    ]  # fmt: skip
-
-
-def osrm_paths(trips: list[tuple[float, float, float, float]]) -> list[str]:
-    """``GET /route/v1/foot/…`` paths with the steps (OSRM's turn-by-turn instructions)."""
-    return [f"/route/v1/foot/{b},{a};{d},{c}?steps=true" for a, b, c, d in trips]
-
-
-# ---------------------------------------------------------------------------------- measuring
-
-
-@dataclass
-class Sequential:
-    """Concurrency 1 of one server: latencies of its good answers, and its failures."""
-
-    latencies_s: list[float] = field(default_factory=list)
-    failures: int = 0
-    failure_examples: list[str] = field(default_factory=list)
-
-    def summary(self) -> dict[str, Any]:
-        ms = np.array(self.latencies_s) * 1000.0
-        pct = (lambda q: round(float(np.percentile(ms, q)), 3)) if len(ms) else (lambda q: None)
-        return {"ok": len(ms), "failed": self.failures, "p50_ms": pct(50), "p95_ms": pct(95),
-                "p99_ms": pct(99), "examples": self.failure_examples}  # fmt: skip
-
-
-def run_sequential(
-    targets: list[Target], count: int, *, gap_s: float = 0.0
-) -> dict[str, Sequential]:
-    """Each trip to every server in turn (the starting server rotates), one connection each;
-    ``gap_s``: a pause after each request (not timed), as between an app's requests."""
-    results = {t.name: Sequential() for t in targets}
-    connections = {t.name: Connection(t.base) for t in targets}
-    try:
-        for i in range(count):
-            for k in range(len(targets)):
-                t = targets[(i + k) % len(targets)]
-                body = t.bodies[i] if t.method == "POST" else None
-                path = t.paths[i] if t.method == "GET" else t.paths[0]
-                result = results[t.name]
-                try:
-                    status, data, elapsed = connections[t.name].request(t.method, path, body)
-                except OSError as exc:
-                    result.failures += 1
-                    _example(result, f"trip {i}: {type(exc).__name__}: {exc}")
-                    continue
-                answer = _json(data)
-                if status == 200 and t.has_route(answer):
-                    result.latencies_s.append(elapsed)
-                else:
-                    result.failures += 1
-                    _example(result, f"trip {i}: HTTP {status} {data[:160]!r}")
-                if gap_s:
-                    time.sleep(gap_s)
-    finally:
-        for c in connections.values():
-            c.close()
-    return results
-
-
-def _json(data: bytes) -> Any:
-    try:
-        return json.loads(data)
-    except ValueError:
-        return None
-
-
-def _example(result: Sequential, text: str) -> None:
-    if len(result.failure_examples) < 3:
-        result.failure_examples.append(text)
-
-
-@dataclass(frozen=True)
-class Load:
-    """One wrk run and the CPU time the server's processes used meanwhile, per request (ms;
-    user + system, from /proc: what one answer costs the server, wrk's own CPU not counted;
-    NaN when nothing was answered)."""
-
-    level: Level
-    cpu_ms_per_request: float
-
-
-def run_load(target: Target, concurrency: int, seconds: float) -> Load:
-    """wrk at ``concurrency`` for ``seconds``, cycling the target's trips; the server's CPU
-    time around it."""
-    lines, path = target.wrk_lines()
-    pids = process_tree(target.pid) if target.pid else []
-    before = sum(cpu_seconds(pids))
-    level = run_wrk(target.base, lines, concurrency, seconds, method=target.method, path=path)
-    used_s = sum(cpu_seconds(pids)) - before
-    per = used_s * 1e3 / level.requested if pids and level.requested else float("nan")
-    return Load(level, per)
-
-
-def median_load(loads: list[Load]) -> Load:
-    """The round with the median throughput (its own latencies and CPU time with it)."""
-    ordered = sorted(loads, key=lambda load: load.level.requests_per_s)
-    return ordered[(len(ordered) - 1) // 2]
-
-
-# --------------------------------------------------------------------------------------- main
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -605,17 +154,6 @@ def source_of(graph: Path) -> tuple[Path, str]:
     if not sha:
         sha = hashlib.sha256(source.read_bytes()).hexdigest()
     return source, sha
-
-
-@contextlib.contextmanager
-def started(servers: list[PeerServer | Server]) -> Iterator[None]:
-    """Stop every server on leaving, whatever happened."""
-    try:
-        yield
-    finally:
-        for s in servers:
-            with contextlib.suppress(Exception):
-                s.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
