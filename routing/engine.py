@@ -110,7 +110,6 @@ class Router:
         self.graph = graph
         #: Most nodes one search may settle (:class:`~routing.errors.SearchBudgetError` past it).
         self.max_settled = max(1, math.ceil(settle_budget_factor * graph.node_count))
-        self.use_landmarks = use_landmarks
         self.index = SpatialIndex(graph)
         frame = self.index.frame
         self.node_x, self.node_y = (
