@@ -44,7 +44,7 @@ class Operation:
 
 def operations_of(app: Any) -> list[Operation]:
     """The app's operations as its OpenAPI document lists them (built once; ``stufenlos
-    serve`` builds it in the serving parent, :func:`api.server.preload_app`, and its workers
+    serve`` builds it in the serving parent, :func:`api.preload.preload_app`, and its workers
     share it). A template's fixed paths come before those with parameters (``/obstacles/active``
     before ``/obstacles/{obstacle_id}``), as the app routes them."""
     found = []

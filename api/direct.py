@@ -6,7 +6,7 @@ messages through ten middleware layers and two socket writes: about 0.1 ms back 
 itself stubbed: 0.26 against 0.14 ms, 0.40 against 0.19 ms with 4 ms pauses). For the
 well-formed route request of ``stufenlos serve`` this module does without all of it.
 :class:`DirectRoutes`, a mixin of the serving protocol
-(:class:`api.server.HeadTimeoutHttpToolsProtocol`, uvicorn's httptools protocol), collects the
+(:class:`api.http_protocol.HeadTimeoutHttpToolsProtocol`, uvicorn's httptools protocol), collects the
 body itself, validates it as :mod:`api.fastpath` does, computes the same
 :func:`~api.route_answers.route_answer` (a short route on the event loop, in turn with the
 worker's other short routes, :mod:`api.loop_routes`, and those queued together computed

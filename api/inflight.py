@@ -2,7 +2,7 @@
 
 uvicorn keeps the task of every request whose head has arrived in one set per process (its
 ``ServerState.tasks``; a task leaves it when its response is complete). The serving protocols
-(:mod:`api.server`) hand that set here when a connection opens, so the fast route path can ask
+(:mod:`api.http_protocol`) hand that set here when a connection opens, so the fast route path can ask
 :func:`alone` before it decides where a route is computed (:mod:`api.fastpath`): on the event
 loop itself when nothing else waits for the loop, in the CPU thread otherwise.
 

@@ -245,7 +245,7 @@ class RequestContext:
             await self.app(scope, receive, send_with_id)
         except Exception as exc:
             # imported here: api.errors loads the routing engine, and the serving protocol
-            # imports this module before numba may be (api.server)
+            # imports this module before numba may be (api/server.py: api.http_protocol first)
             from api.errors import unexpected_error_response
 
             where = f"request_id={rid} {scope.get('method')} {scope.get('path')}"

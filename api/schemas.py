@@ -144,7 +144,7 @@ def iso_text(value: object) -> object:
 
 #: The city's zone, as ``accessibility_rules.conditions.BERLIN``: not imported from there, since
 #: this module loads nothing of the engine (the serving protocol imports it before numba, whose
-#: import hides SciPy: ``api.server.import_numba_without_unused_probes``).
+#: import hides SciPy: ``api.preload.import_numba_without_unused_probes``).
 BERLIN = ZoneInfo("Europe/Berlin")
 
 

@@ -28,11 +28,11 @@ import numpy as np
 
 
 def _prepare_kernels() -> None:
-    """The kernels as ``stufenlos serve`` runs them: their ahead-of-time build made first when
-    the cache has none (``api.server.prepare_kernels``; ``STUFENLOS_KERNELS=jit`` keeps numba's
-    JIT). At import: a benchmark imports this module before the project's, whose kernels are
-    chosen when their modules load, so an in-process benchmark never measures the JIT by
-    accident on a fresh cache."""
+    """The kernels as ``stufenlos serve`` runs them: their ahead-of-time build made first when the
+    cache has none (``api.preload.prepare_kernels``, which ``api.server`` imports, where an older
+    commit defines it; ``STUFENLOS_KERNELS=jit`` keeps numba's JIT). At import: a benchmark imports
+    this module before the project's, whose kernels are chosen when their modules load, so an
+    in-process benchmark never measures the JIT by accident on a fresh cache."""
     from api.server import prepare_kernels
 
     prepare_kernels()
@@ -96,6 +96,17 @@ def served_answer() -> Any:
         from api.routes import routing  # type: ignore[no-redef]
 
     return getattr(routing, "route_answer", None) or getattr(routing, "answer_route")  # noqa: B009
+
+
+def preload_module() -> Any:
+    """Where the serving parent's preloading lives: ``api.preload``, on a commit from before
+    2026-12-08 (``compare_commits.py --script-here``) ``api.server`` (``keep_presets``,
+    ``preset_conditions``)."""
+    try:
+        import api.preload as module
+    except ImportError:  # a commit from before the module
+        import api.server as module  # type: ignore[no-redef]
+    return module
 
 
 def staff_database(folder: Path, name: str, role: str = "staff") -> tuple[str, dict[str, str]]:

@@ -68,7 +68,7 @@ from typing import Any
 
 import numpy as np
 import orjson
-from _support import graph_dir, served_answer
+from _support import graph_dir, preload_module, served_answer
 from bench_api import make_requests
 
 from api.app import load_router
@@ -165,17 +165,16 @@ class Flush:
 
 def keep_presets(router: Router) -> None:
     """Every preset customised and kept as the serving parent does before it forks
-    (``api.server.keep_presets``; inline for a base from before it, ``compare_commits.py
-    --script-here``)."""
-    try:
-        from api.server import keep_presets as kept
-    except ImportError:
+    (``api.preload.keep_presets``, ``api.server``'s before 2026-12-08; inline for a base from
+    before it, ``compare_commits.py --script-here``)."""
+    preload = preload_module()
+    kept = getattr(preload, "keep_presets", None)
+    if kept is None:
         from accessibility_rules.profile import preset_names
-        from api.server import preset_conditions
 
         for name in preset_names():
             profile = router.profile(name)
-            for conditions in preset_conditions(router, profile):
+            for conditions in preload.preset_conditions(router, profile):
                 router.customize(profile, conditions, keep=True)
         return
     kept(router)

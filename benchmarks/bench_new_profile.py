@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _support import graph_dir, random_points
+from _support import graph_dir, preload_module, random_points
 
 from graphs.store import load_graph
 from routing.engine import Router
@@ -179,12 +179,12 @@ def rest_limit_only(router: Router, pairs: list[Any], k: int) -> dict[str, float
 
 def keep_presets(router: Router) -> None:
     """Customise and keep every preset in the conditions requests meet today, as ``stufenlos
-    serve`` does before its workers start (:func:`api.server.preload_app`): a new personal
+    serve`` does before its workers start (:func:`api.preload.preload_app`): a new personal
     profile then borrows its preset's landmarks and shares the arrays equal to the preset's.
     An older router without ``keep`` customises them into its cache."""
     from accessibility_rules.profile import preset_names
-    from api.server import preset_conditions
 
+    preset_conditions = preload_module().preset_conditions
     for name in preset_names():
         profile = router.profile(name)
         for conditions in preset_conditions(router, profile):

@@ -41,7 +41,7 @@ OWN_LANDMARKS_AFTER_HITS = 8
 
 #: The metrics a worker keeps by default (:func:`default_cache_bytes`) besides those kept whatever
 #: the bound (:meth:`MetricCache.keep`: the presets by day and in the dark, which the server
-#: customises before it forks its workers and shares with them, ``api.server``: 13 on
+#: customises before it forks its workers and shares with them, ``api.preload``: 13 on
 #: Kaiserslautern; their patched copies count in the bound). Twelve metrics with landmarks of
 #: their own, or some twenty personal profiles on the shared ones. A metric not kept costs its
 #: next request the weighing of every edge again (on Kaiserslautern ~1.4 ms more,

@@ -104,14 +104,14 @@ def running_server(graph_dir: Path, workdir: Path) -> Iterator[str]:
 @contextmanager
 def uvicorn_in_thread(app: Any, settings: Any, **options: Any) -> Iterator[tuple[Any, str]]:
     """``app`` served by uvicorn in a thread of this process, with the options and protocol of
-    ``stufenlos serve`` (:func:`api.server.uvicorn_options`; ``options`` replace some, e.g.
+    ``stufenlos serve`` (:func:`api.http_protocol.uvicorn_options`; ``options`` replace some, e.g.
     ``http`` for the h11 fallback protocol); yields the ``uvicorn.Server`` (a test may ask it to
     exit) and the base URL. Afterwards in-process test clients count as unserved again
     (:func:`api.inflight.track`)."""
     import uvicorn
 
     from api import inflight
-    from api.server import uvicorn_options
+    from api.http_protocol import uvicorn_options
 
     port = free_port()
     tracked = inflight._tasks

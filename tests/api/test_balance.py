@@ -31,7 +31,7 @@ from api.balance import (
     CountedConnection,
     may_accept,
 )
-from api.server import HeadTimeoutH11Protocol, HeadTimeoutHttpToolsProtocol
+from api.http_protocol import HeadTimeoutH11Protocol, HeadTimeoutHttpToolsProtocol
 
 
 class SlotAnswer(CountedConnection, asyncio.Protocol):

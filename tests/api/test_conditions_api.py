@@ -226,7 +226,7 @@ def test_the_serving_parent_customises_presets_in_the_days_requests_meet(
     workers share are those, not only the ones of no conditions."""
     from accessibility_rules.conditions import Conditions
     from accessibility_rules.profile import load_preset
-    from api.server import preset_conditions
+    from api.preload import preset_conditions
     from graphs.store import load_graph
     from routing.engine import Router
 

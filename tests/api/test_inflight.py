@@ -1,7 +1,7 @@
 """uvicorn's request tasks as :mod:`api.inflight` reads them, through the serving protocol.
 
 A real uvicorn server on a loopback port, with the protocol ``stufenlos serve`` uses
-(:class:`api.server.HeadTimeoutHttpToolsProtocol`), answers a small ASGI app that records what
+(:class:`api.http_protocol.HeadTimeoutHttpToolsProtocol`), answers a small ASGI app that records what
 :func:`api.inflight.alone` says while each request is handled: alone when nothing else is in
 hand, not alone while another request waits for its answer, alone again after it.
 """
@@ -54,7 +54,10 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, _Recorder]]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     config = uvicorn.Config(
-        app, http="api.server:HeadTimeoutHttpToolsProtocol", lifespan="on", log_level="warning"
+        app,
+        http="api.http_protocol:HeadTimeoutHttpToolsProtocol",
+        lifespan="on",
+        log_level="warning",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

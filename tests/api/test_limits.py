@@ -114,11 +114,11 @@ def server(
     centre_graph_dir: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
-    """A uvicorn server in a thread, with ``api.server.uvicorn_options`` (no trusted proxy,
+    """A uvicorn server in a thread, with ``api.http_protocol.uvicorn_options`` (no trusted proxy,
     head and body timeouts of 1 and 2 s, at most 200 connections): with the httptools protocol
     ``stufenlos serve`` uses, and with the h11 one it falls back to."""
     from api.app import create_app
-    from api.server import BODY_TIMEOUT_ENV, HEADER_TIMEOUT_ENV
+    from api.http_protocol import BODY_TIMEOUT_ENV, HEADER_TIMEOUT_ENV
     from api.settings import Settings
 
     url = f"sqlite:///{tmp_path_factory.mktemp('limits') / 'db.sqlite'}"
@@ -129,7 +129,9 @@ def server(
     old = {name: os.environ.get(name) for name in timeouts}
     os.environ.update({name: str(value) for name, value in timeouts.items()})
     try:
-        protocol = {"h11": {"http": "api.server:HeadTimeoutH11Protocol"}}.get(request.param, {})
+        protocol = {"h11": {"http": "api.http_protocol:HeadTimeoutH11Protocol"}}.get(
+            request.param, {}
+        )
         with threaded_server(create_app(settings), settings, **protocol) as base:
             yield base
     finally:
@@ -157,7 +159,7 @@ def test_spoofed_forwarded_for_does_not_change_the_client(
 
 
 def test_forwarded_addresses_only_from_configured_proxies() -> None:
-    from api.server import uvicorn_options
+    from api.http_protocol import uvicorn_options
     from api.settings import Settings
 
     default = uvicorn_options(Settings())
@@ -402,8 +404,8 @@ def test_pipelined_requests_are_answered_in_order_and_not_read_ahead(
     it sent, a few kB each: five such connections took a worker from 92 to 284 MB; found by a
     hostile-input battery); when it reads, every answer comes, in order. With h11, the fallback,
     one request at a time is read."""
+    from api.http_protocol import HeadTimeoutHttpToolsProtocol
     from api.reading import FEED_BYTES, MAX_PIPELINED
-    from api.server import HeadTimeoutHttpToolsProtocol
 
     port = int(server.rsplit(":", 1)[1])
     seen: list[Any] = []

@@ -141,9 +141,9 @@ def kept_wheelchair(
 ) -> tuple[Router, FastAPI, dict[Conditions, Metric]]:
     """An app on a router that kept the wheelchair preset's metrics by day and in the dark, as
     ``stufenlos serve`` keeps every preset's before its workers start
-    (``api.server.preload_app``); the kept metrics by conditions."""
+    (``api.preload.preload_app``); the kept metrics by conditions."""
     from api.app import create_app, load_router
-    from api.server import preset_conditions
+    from api.preload import preset_conditions
     from api.settings import Settings
 
     settings = Settings(graph_dir=centre_graph_dir, database_url=database_url)
@@ -227,7 +227,7 @@ def test_a_personal_profiles_map_without_obstacles_holds_its_presets_equal_array
     with the bits of a computation alone; it is cached in the router's metric cache, counted in
     its byte bound."""
     from accessibility_rules.weights import weights_profile
-    from api.server import preset_conditions
+    from api.preload import preset_conditions
     from routing.array_sharing import equal_bits
 
     router, app, _ = kept_wheelchair

@@ -23,7 +23,9 @@ def server(centre_graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 def test_health_over_http(server: str) -> None:
     response = httpx.get(f"{server}/health", timeout=10.0)
     assert response.status_code == 200
-    assert "server" not in response.headers  # no software banner (api.server.uvicorn_options)
+    assert (
+        "server" not in response.headers
+    )  # no software banner (api.http_protocol.uvicorn_options)
     assert response.headers["date"].endswith(" GMT")  # the real HTTP server's
     body = response.json()
     assert body["status"] == "ok"
@@ -71,7 +73,7 @@ def test_without_the_kernels_build_the_jit_serves_with_a_warning(
     compiler) the JIT serves, with a warning, unless the build was asked for."""
     import routing.kernel_build
     from accessibility_rules.kernel_loading import KernelBuildError
-    from api.server import prepare_kernels
+    from api.preload import prepare_kernels
 
     def fail(**_: object) -> Path:
         raise KernelBuildError("the kernels' ahead-of-time build failed:\ncc: not found")

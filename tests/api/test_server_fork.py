@@ -1,5 +1,5 @@
 """``stufenlos serve --workers 2``: workers forked from a preloaded parent, replaced when killed,
-all stopped by SIGTERM (api/server.py's :class:`~api.server.Supervisor`), over real HTTP."""
+all stopped by SIGTERM (api/server.py's :class:`~api.supervisor.Supervisor`), over real HTTP."""
 
 from __future__ import annotations
 
@@ -339,7 +339,7 @@ def test_the_serving_process_imports_numba_without_scipy(centre_graph_dir: Path)
     importable afterwards, and the kernels still load and run."""
     code = (
         "import sys\n"
-        "from api.server import import_numba_without_unused_probes\n"
+        "from api.preload import import_numba_without_unused_probes\n"
         "import_numba_without_unused_probes()\n"
         "import api.app, routing.engine, numba.np.arraymath\n"
         "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in\n"
@@ -369,7 +369,7 @@ from accessibility_rules.profile import preset_names
 from api.errors import ApiError
 from api.route_answers import plan
 from api.schemas import RouteRequest
-from api.server import preload_app
+from api.preload import preload_app
 from api.settings import Settings
 from routing.errors import RoutingError
 

@@ -34,7 +34,7 @@ def test_another_dialect_is_refused() -> None:
 
 _IMPORTED = """
 import json, sys
-from api.server import preload_app
+from api.preload import preload_app
 from api.settings import Settings
 preload_app(Settings(graph_dir=sys.argv[1], database_url=f"sqlite:///{sys.argv[2]}"))
 print(json.dumps(sorted(m for m in sys.modules if m.startswith("sqlalchemy.dialects."))))

@@ -216,7 +216,7 @@ from accessibility_rules.profile import preset_names
 from api.errors import ApiError
 from api.route_answers import plan
 from api.schemas import RouteRequest
-from api.server import preload_app
+from api.preload import preload_app
 from api.settings import Settings
 from routing.errors import RoutingError
 from accessibility_rules.kernel_loading import compiled_in_use

@@ -313,11 +313,11 @@ def test_default_bound_is_some_metrics_of_the_graph(uni_router: Router) -> None:
 @pytest.mark.realdata
 def test_the_presets_the_server_preloads_stay_cached_whatever_comes(uni_router: Router) -> None:
     """The serving parent customises every preset by day and in the dark before it forks, kept
-    (``api.server.preload_app``): however many personal profiles come after, they stay cached
+    (``api.preload.preload_app``): however many personal profiles come after, they stay cached
     (one evicted would be weighed again in every worker, in pages of its own), outside the
     bound, which the others keep."""
     from accessibility_rules.profile import preset_names
-    from api.server import preset_conditions
+    from api.preload import preset_conditions
 
     router = Router(uni_router.graph)
     asked = []
