@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.errors import ApiError
+from api.obstacles.citizen_reports import CitizenReports
 from api.obstacles.live import LiveObstacles
 from api.obstacles.service import ObstacleService
+from api.obstacles.transfer import ObstacleTransfer
 from api.settings import Settings
 from routing.engine import Router
 
@@ -32,6 +34,23 @@ async def get_service(request: Request) -> ObstacleService:
     return service
 
 
+async def get_reports(request: Request) -> CitizenReports:
+    """The citizens' reports of the app (503, as :func:`get_service`, when not started)."""
+    reports: CitizenReports | None = getattr(request.app.state, "citizen_reports", None)
+    if reports is None:
+        raise ApiError(503, "obstacles_unavailable", "obstacles are not available on this server")
+    return reports
+
+
+async def get_transfer(request: Request) -> ObstacleTransfer:
+    """The obstacles' export and import of the app (503, as :func:`get_service`, when not
+    started)."""
+    transfer: ObstacleTransfer | None = getattr(request.app.state, "obstacle_transfer", None)
+    if transfer is None:
+        raise ApiError(503, "obstacles_unavailable", "obstacles are not available on this server")
+    return transfer
+
+
 async def live_obstacles(request: Request) -> LiveObstacles | None:
     """The live obstacles of the app (None before start-up).
 
@@ -48,4 +67,6 @@ async def live_obstacles(request: Request) -> LiveObstacles | None:
 RouterDep = Annotated[Router, Depends(get_router)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ServiceDep = Annotated[ObstacleService, Depends(get_service)]
+ReportsDep = Annotated[CitizenReports, Depends(get_reports)]
+TransferDep = Annotated[ObstacleTransfer, Depends(get_transfer)]
 LiveObstaclesDep = Annotated[LiveObstacles | None, Depends(live_obstacles)]

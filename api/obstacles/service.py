@@ -1,14 +1,16 @@
-"""Transactional obstacle and report operations: create, update, delete, import, export.
+"""Transactional obstacle operations: create, update, delete, read (citizens' reports in
+:mod:`api.obstacles.citizen_reports`, export and import in :mod:`api.obstacles.transfer`, both
+written through this service).
 
-Every write (reports too) runs in one transaction that (1) bumps the single-row revision counter first, which
-also serialises writers (the row lock on PostgreSQL, the write lock on SQLite), (2) changes the
-obstacle with ``UPDATE … WHERE id = ? AND version = ?`` and checks the row count, so that of two
-writers holding the same version exactly one wins and the other gets 409 ``version_conflict``,
-and stores the counter's new value in every obstacle row it writes (``Obstacle.revision``: a
-worker reloads the rows changed since the revision it applied), and (3) writes the audit
-history row. After the commit the live overlay of this process is
-refreshed before the caller answers, so the next route already sees the change; other worker
-processes notice the new revision within ``obstacle_poll_s``.
+Every write (reports too) runs in one transaction that (1) bumps the single-row revision counter
+first, which also serialises writers (the row lock on PostgreSQL, the write lock on SQLite), (2)
+changes the obstacle with ``UPDATE … WHERE id = ? AND version = ?`` and checks the row count, so
+that of two writers holding the same version exactly one wins and the other gets 409
+``version_conflict``, and stores the counter's new value in every obstacle row it writes
+(``Obstacle.revision``: a worker reloads the rows changed since the revision it applied), and (3)
+writes the audit history row. After the commit the live overlay of this process is refreshed before
+the caller answers, so the next route already sees the change; other worker processes notice the new
+revision within ``obstacle_poll_s``.
 
 Geometry is matched on the graph before the transaction (a geometry that matches nothing is
 refused with 422 ``obstacle_matches_nothing`` and nothing is written); the match is stored in
@@ -20,25 +22,21 @@ from __future__ import annotations
 
 import builtins
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import shapely
-from pydantic import ValidationError
 from sqlalchemy import Engine, Update, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.db.chunks import id_chunks
-from api.db.models import Obstacle, ObstacleHistory, Report
+from api.db.models import Obstacle, ObstacleHistory
 from api.db.revision import bump_revision, read_revision
 from api.db.session import reading_session
 from api.obstacles.errors import (
-    ImportFailedError,
     InvalidObstacleError,
     NotFoundError,
-    StateConflictError,
     VersionConflictError,
     VersionRequiredError,
 )
@@ -50,29 +48,19 @@ from api.obstacles.few_statements import (
 )
 from api.obstacles.geometry import (
     AnyGeoJson,
-    GeometryError,
     geometry_json,
     parse_geometry,
     to_shapely,
 )
 from api.obstacles.schemas import (
-    ID_MAX_LENGTH,
-    RESERVED_IDS,
-    ImportCollection,
-    ImportFeature,
-    ImportProperties,
-    ImportResult,
     ObstacleCreate,
     ObstacleStored,
     ObstacleUpdate,
-    ReportAccept,
-    ReportCreate,
     in_force,
-    is_valid_id,
 )
 from api.obstacles.stored_matches import forget_matches, match_columns, store_match
 from routing.obstacles.effect import ObstacleEffect
-from routing.obstacles.matching import ObstacleMatch, ObstacleMatchError
+from routing.obstacles.matching import ObstacleMatch
 
 if TYPE_CHECKING:
     from routing.engine import Router
@@ -138,7 +126,7 @@ def snapshot(row: Obstacle) -> dict[str, Any]:
 _CHANGED_ROW: dict[str, Any] = {"synchronize_session": False, "populate_existing": True}
 
 
-def _history(row: Obstacle, action: str, author: str, at: datetime) -> ObstacleHistory:
+def history_row(row: Obstacle, action: str, author: str, at: datetime) -> ObstacleHistory:
     return ObstacleHistory(
         obstacle_id=row.id, version=row.version, **_history_columns(row, action, author, at)
     )
@@ -166,7 +154,8 @@ class Written:
 
 
 class ObstacleService:
-    """The obstacle and report operations of one app (one database, one live overlay)."""
+    """The obstacle operations of one app (one database, one live overlay); the reports and the
+    transfer write through it (:meth:`insert`, :meth:`match_geometry`, :meth:`after_write`)."""
 
     def __init__(self, sessions: sessionmaker[Session], live: Overlay, clock: Clock) -> None:
         self.sessions, self.live, self.clock = sessions, live, clock
@@ -179,7 +168,7 @@ class ObstacleService:
         """What a geometry matched, as the ``match`` of a write's answer."""
         return match.as_dict(self.live.router.graph)
 
-    def _match(
+    def match_geometry(
         self,
         geometry: AnyGeoJson | dict[str, Any],
         effect: ObstacleEffect,
@@ -198,7 +187,7 @@ class ObstacleService:
     def preview(self, data: ObstacleCreate) -> dict[str, Any]:
         """What ``data`` would match if it were created (nothing is stored or applied)."""
         _check_window(data.valid_from or self.clock(), data.valid_until)
-        return self.match_json(self._match(data.geometry, data.effect))
+        return self.match_json(self.match_geometry(data.geometry, data.effect))
 
     # --- reading -------------------------------------------------------------------------------
     def get(self, obstacle_id: str) -> Obstacle:
@@ -245,7 +234,9 @@ class ObstacleService:
             return read_revision(session)
 
     # --- writing -------------------------------------------------------------------------------
-    def _after_write(self, written: builtins.list[Written]) -> None:
+    def after_write(self, written: builtins.list[Written]) -> None:
+        """What this process does after a committed write: the matches remembered by version,
+        the live overlay told (it is refreshed before the next route)."""
         for w in written:
             self.live.remember(w.row.id, w.row.version, w.match)
         self.live.written()
@@ -255,9 +246,9 @@ class ObstacleService:
     ) -> Written:
         """Match, store and audit a new obstacle; every route that starts after this returns
         honours it."""
-        return self._insert(data, author, source=source, action=action)
+        return self.insert(data, author, source=source, action=action)
 
-    def _insert(
+    def insert(
         self,
         data: ObstacleCreate,
         author: str,
@@ -269,7 +260,7 @@ class ObstacleService:
         """Insert an obstacle with its audit row and stored match; ``also`` runs in the same
         transaction. On PostgreSQL without ``also``: one statement
         (:func:`~api.obstacles.few_statements.insert_obstacle`)."""
-        match = self._match(data.geometry, data.effect)
+        match = self.match_geometry(data.geometry, data.effect)
         now = self.clock()
         row = Obstacle(
             id=str(uuid.uuid4()),
@@ -296,12 +287,12 @@ class ObstacleService:
                 row.revision = bump_revision(session)
                 session.add(row)
                 session.flush()
-                session.add(_history(row, action, author, now))
+                session.add(history_row(row, action, author, now))
                 store_match(session, row.id, row.version, self.live.match_key, match, new=True)
                 if also is not None:
                     also(session, row, now)
         written = Written(row, match)
-        self._after_write([written])
+        self.after_write([written])
         return written
 
     def update(
@@ -334,7 +325,7 @@ class ObstacleService:
         geometry = values.get("geometry", current.geometry)
         cached = None if "geometry" in values else self.live.cached_match(obstacle_id, version)
         effect = ObstacleEffect.model_validate(values.get("effect", current.effect))
-        match = self._match(geometry, effect, cached)
+        match = self.match_geometry(geometry, effect, cached)
         now = self.clock()
         with self.sessions.begin() as session:
             row = self._change(
@@ -351,7 +342,7 @@ class ObstacleService:
                 raise self._lost_race(session, obstacle_id, version)
             self._record(session, row, "update", author, now, match)
         written = Written(row, match)
-        self._after_write([written])
+        self.after_write([written])
         return written
 
     def delete(self, obstacle_id: str, author: str, version: int | None = None) -> Obstacle:
@@ -404,7 +395,7 @@ class ObstacleService:
             history = _history_columns(row, action, author, at)
             session.execute(recorded(row.id, row.version, history, stored))
             return
-        session.add(_history(row, action, author, at))
+        session.add(history_row(row, action, author, at))
         if match is None:
             forget_matches(session, row.id)
         else:
@@ -417,192 +408,6 @@ class ObstacleService:
             return NotFoundError(f"there is no obstacle {obstacle_id!r}", id=obstacle_id)
         return _conflict(obstacle_id, version, row.version)
 
-    # --- import and export ---------------------------------------------------------------------
-    def export(self) -> dict[str, Any]:
-        """Every obstacle that is not deleted, as a GeoJSON FeatureCollection (all properties)."""
-        now = self.clock()
-        features = []
-        for row in self.list("all"):
-            props = snapshot(row)
-            geometry = props.pop("geometry")
-            props.pop("deleted_at")
-            props["active"] = is_active(row, now)
-            features.append(
-                {"type": "Feature", "id": row.id, "geometry": geometry, "properties": props}
-            )
-        return {"type": "FeatureCollection", "features": features}
-
-    def import_features(
-        self, collection: ImportCollection, author: str, *, overwrite: bool = False
-    ) -> ImportResult:
-        """Create or replace (by id) every feature, all or nothing.
-
-        Each feature is validated and matched first; if any fails, nothing is written and a 422
-        ``import_failed`` names every failing feature. Ids follow the pattern of URL path ids.
-        An id that exists is overwritten (new version, audited as ``import``) only if the
-        feature's ``version`` property is the stored version (the export writes it), or with
-        ``overwrite``; otherwise nothing is written and a 409 ``version_conflict`` names every
-        such id. Other features are created with the given id or a new one.
-        """
-        parsed: list[tuple[AnyGeoJson, ImportProperties, ObstacleMatch]] = []
-        errors: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        for i, feature in enumerate(collection.features):
-            problem = _parse_feature(i, feature)
-            if isinstance(problem, dict):
-                errors.append(problem)
-                continue
-            geometry, props = problem
-            fid = props.id or feature.id
-            if fid is not None:
-                if fid in seen:
-                    errors.append(_feature_error(i, fid, "duplicate_id", "the id occurs twice"))
-                    continue
-                seen.add(fid)
-                props = props.model_copy(update={"id": fid})
-            try:
-                match = self._match(geometry, props.effect)
-            except ObstacleMatchError as exc:
-                errors.append(_feature_error(i, fid, "obstacle_matches_nothing", str(exc)))
-                continue
-            parsed.append((geometry, props, match))
-        if errors:
-            raise ImportFailedError(
-                f"{len(errors)} of {len(collection.features)} features are invalid; nothing was imported",
-                errors=errors, created=0, updated=0,
-            )  # fmt: skip
-        now = self.clock()
-        created = updated = 0
-        written: list[Written] = []
-        with self.sessions.begin() as session:
-            revision = bump_revision(session)
-            stored = _stored_rows(session, [props.id for _, props, _ in parsed if props.id])
-            if not overwrite:
-                _check_import_versions(stored, parsed)
-            placed: list[tuple[Obstacle, ObstacleMatch, bool]] = []
-            with session.no_autoflush:  # one flush for all below, not one per feature
-                for geometry, props, match in parsed:
-                    values = {
-                        "geometry": geometry_json(geometry),
-                        "effect": effect_json(props.effect),
-                        "valid_from": props.valid_from or now,
-                        "valid_until": props.valid_until,
-                        "reason": props.reason,
-                        "source": props.source,
-                        "author": props.author or author,
-                        "updated_at": now,
-                        "deleted_at": None,
-                        "revision": revision,
-                    }
-                    row = stored.get(props.id) if props.id else None
-                    new = row is None
-                    if row is None:
-                        row = Obstacle(
-                            id=props.id or str(uuid.uuid4()),
-                            created_at=props.created_at or now,
-                            version=1,
-                            **values,
-                        )
-                        session.add(row)
-                        created += 1
-                    else:
-                        for key, value in values.items():
-                            setattr(row, key, value)
-                        row.version += 1
-                        updated += 1
-                    placed.append((row, match, new))
-            session.flush()  # the obstacles before the rows that refer to them
-            for row, match, new in placed:
-                session.add(_history(row, "import", author, now))
-                store_match(session, row.id, row.version, self.live.match_key, match, new=new)
-                written.append(Written(row, match))
-        self._after_write(written)
-        return ImportResult(created=created, updated=updated, total=created + updated)
-
-    # --- citizen reports -----------------------------------------------------------------------
-    def create_report(self, data: ReportCreate) -> Report:
-        """Store a citizen's report (status ``open``)."""
-        row = Report(
-            id=str(uuid.uuid4()),
-            geometry=geometry_json(data.geometry),
-            description=data.description,
-            contact=data.contact,
-            status="open",
-            obstacle_id=None,
-            created_at=self.clock(),
-            decided_by=None,
-            decided_at=None,
-        )
-        with self.sessions.begin() as session:
-            bump_revision(session)
-            session.add(row)
-        return row
-
-    def list_reports(self, status: str | None = None) -> builtins.list[Report]:
-        """Reports, newest first, optionally only those with ``status``."""
-        query = select(Report)
-        if status is not None:
-            query = query.where(Report.status == status)
-        with reading_session(self.sessions) as session:
-            return list(session.scalars(query.order_by(Report.created_at.desc(), Report.id)))
-
-    def _get_report(self, session: Session, report_id: str) -> Report:
-        row = session.get(Report, report_id, populate_existing=True)
-        if row is None:
-            raise NotFoundError(f"there is no report {report_id!r}", id=report_id)
-        return row
-
-    def accept_report(
-        self, report_id: str, decision: ReportAccept, author: str
-    ) -> tuple[Report, Written]:
-        """Turn an open report into an obstacle (source ``citizen_report``), in one transaction."""
-        with self.sessions() as session:
-            report = self._get_report(session, report_id)
-        _check_open(report)
-        data = ObstacleCreate.model_construct(  # every part was validated on its way in
-            geometry=decision.geometry or parse_geometry(report.geometry),
-            effect=decision.effect,
-            valid_from=decision.valid_from,
-            valid_until=decision.valid_until,
-            reason=decision.reason or report.description,
-        )
-
-        def close_report(session: Session, obstacle: Obstacle, now: datetime) -> None:
-            self._decide(session, report_id, "accepted", author, now, obstacle.id)
-
-        written = self._insert(
-            data, author, source="citizen_report", action="accept", also=close_report
-        )
-        with self.sessions() as session:
-            report = self._get_report(session, report_id)
-        return report, written
-
-    def reject_report(self, report_id: str, author: str) -> Report:
-        """Mark an open report as rejected."""
-        now = self.clock()
-        with self.sessions.begin() as session:
-            bump_revision(session)
-            self._decide(session, report_id, "rejected", author, now, None)
-            return self._get_report(session, report_id)
-
-    def _decide(
-        self,
-        session: Session,
-        report_id: str,
-        status: str,
-        author: str,
-        now: datetime,
-        obstacle_id: str | None,
-    ) -> None:
-        result = session.execute(
-            update(Report)
-            .where(Report.id == report_id, Report.status == "open")
-            .values(status=status, decided_by=author, decided_at=now, obstacle_id=obstacle_id)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            _check_open(self._get_report(session, report_id))
-
 
 def _check_window(valid_from: datetime, valid_until: datetime | None) -> None:
     if valid_until is not None and valid_until <= valid_from:
@@ -614,15 +419,6 @@ def _check_window(valid_from: datetime, valid_until: datetime | None) -> None:
         )
 
 
-def _check_open(report: Report) -> None:
-    if report.status != "open":
-        raise StateConflictError(
-            f"report {report.id} was already {report.status} by {report.decided_by}",
-            code="report_already_decided",
-            status=report.status,
-        )
-
-
 def _conflict(obstacle_id: str, version: int | None, current: int) -> VersionConflictError:
     return VersionConflictError(
         f"obstacle {obstacle_id} is at version {current}, not {version}: someone changed it "
@@ -631,72 +427,3 @@ def _conflict(obstacle_id: str, version: int | None, current: int) -> VersionCon
         your_version=version,
         current_version=current,
     )
-
-
-def _stored_rows(session: Session, ids: list[str]) -> dict[str, Obstacle]:
-    """The stored obstacles (deleted ones too) of ``ids``, by id, read in one ``IN`` list per
-    thousand ids (:func:`~api.db.chunks.id_chunks`), not one ``SELECT`` per
-    feature (twice without ``overwrite``): beside an import of 10,000 points, which made 10,000
-    of them, with routes running, ``/health`` waited up to 0.3-0.6 s, now under 60 ms."""
-    found: dict[str, Obstacle] = {}
-    for chunk in id_chunks(ids):
-        rows = session.scalars(select(Obstacle).where(Obstacle.id.in_(chunk)))
-        found.update((row.id, row) for row in rows)
-    return found
-
-
-def _check_import_versions(
-    stored: Mapping[str, Obstacle], parsed: list[tuple[AnyGeoJson, ImportProperties, ObstacleMatch]]
-) -> None:
-    """Raise a conflict naming every feature that would overwrite an obstacle whose stored
-    version is not the feature's ``version`` (``stored``: the rows of the features' ids, read
-    inside the import's transaction)."""
-    conflicts: list[dict[str, Any]] = []
-    for index, (_, props, _) in enumerate(parsed):
-        row = stored.get(props.id) if props.id else None
-        if row is not None and props.version != row.version:
-            conflicts.append(
-                {"index": index, "id": row.id, "your_version": props.version,
-                 "current_version": row.version}
-            )  # fmt: skip
-    if conflicts:
-        ids = ", ".join(c["id"] for c in conflicts)
-        raise VersionConflictError(
-            f"{len(conflicts)} features would overwrite obstacles changed since they were read "
-            f"(or sent without their version): {ids}; nothing was imported. Send each feature's "
-            "current version, or import with mode=overwrite",
-            conflicts=conflicts, ids=[c["id"] for c in conflicts],
-        )  # fmt: skip
-
-
-def _feature_error(index: int, fid: str | None, code: str, message: str) -> dict[str, Any]:
-    return {"index": index, "id": fid, "code": code, "message": message}
-
-
-def _parse_feature(
-    index: int, feature: ImportFeature
-) -> tuple[AnyGeoJson, ImportProperties] | dict[str, Any]:
-    """(geometry, properties) of a feature, or its error entry."""
-    fid = feature.id or (feature.properties or {}).get("id")
-    fid = str(fid) if fid is not None else None
-    for given in (feature.id, (feature.properties or {}).get("id")):
-        if given is not None and not (isinstance(given, str) and is_valid_id(given)):
-            return _feature_error(
-                index, fid, "invalid_id",
-                f"the id {given!r} cannot be used in a URL: 1 to {ID_MAX_LENGTH} characters of "
-                "A-Z a-z 0-9 . _ ~ - (not starting with a dot), and not one of the API's own "
-                f"path words ({', '.join(sorted(RESERVED_IDS))})",
-            )  # fmt: skip
-    try:
-        geometry = parse_geometry(feature.geometry)
-    except GeometryError as exc:
-        return _feature_error(index, fid, "invalid_geometry", str(exc))
-    try:
-        props = ImportProperties.model_validate(feature.properties or {})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first.get("loc", ()))
-        return _feature_error(
-            index, fid, "invalid_properties", f"{field or 'properties'}: {first.get('msg', '')}"
-        )
-    return geometry, props

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import AUTH_ERRORS, AdminUser, StaffUser
 from api.compression import accepts_gzip
 from api.cpu import run_cpu
-from api.deps import LiveObstaclesDep, ServiceDep, SettingsDep
+from api.deps import LiveObstaclesDep, ServiceDep, SettingsDep, TransferDep
 from api.errors import ApiError
 from api.obstacles.public_map import ActiveMap, encoded_feature
 from api.obstacles.schemas import (
@@ -205,18 +205,18 @@ async def active_obstacles(
     summary="Every obstacle that is not deleted, as GeoJSON (staff)",
 )
 def export_obstacles(
-    _: StaffUser, service: ServiceDep, request: Request, settings: SettingsDep
+    _: StaffUser, transfer: TransferDep, request: Request, settings: SettingsDep
 ) -> Response:
     """All properties, so that ``POST /obstacles/import`` restores them on another server."""
     return encoded_model(
-        lambda: FeatureCollection.model_validate(service.export()), request, settings
+        lambda: FeatureCollection.model_validate(transfer.export()), request, settings
     )
 
 
 def import_obstacles(
     body: ImportCollection,
     user: AdminUser,
-    service: ServiceDep,
+    transfer: TransferDep,
     mode: Annotated[
         Literal["versioned", "overwrite"],
         Query(
@@ -234,7 +234,7 @@ def import_obstacles(
     obstacle only with the version it was read at (the export's ``version`` property) unless
     ``mode=overwrite``; otherwise nothing is imported and the 409 answer names the ids.
     """
-    return service.import_features(body, user.name, overwrite=mode == "overwrite")
+    return transfer.import_features(body, user.name, overwrite=mode == "overwrite")
 
 
 # Its body (up to 8 MB) is read in a pool thread, item by item (api/piecewise_json.py): read on

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from api.auth import AUTH_ERRORS, StaffUser
-from api.deps import ServiceDep, SettingsDep
+from api.deps import ReportsDep, SettingsDep
 from api.errors import ApiError
 from api.obstacles.area import outside_area
 from api.obstacles.schemas import (
@@ -83,12 +83,12 @@ def _public(row: Any) -> ReportPublic:
     dependencies=[Depends(limit_reports)],
     summary="Report an obstacle (public, no login)",
 )
-def create_report(body: ReportCreate, service: ServiceDep) -> ReportReceipt:
+def create_report(body: ReportCreate, reports: ReportsDep) -> ReportReceipt:
     """Where (a GeoJSON point, line or area) and what; a contact only if you want an answer.
 
     A place outside the area this server routes in is refused (422 ``out_of_area``).
     """
-    outside = outside_area(service.live.router, body.geometry)
+    outside = outside_area(reports.obstacles.live.router, body.geometry)
     if outside is not None:
         where, lon, lat = outside
         raise ApiError(
@@ -97,13 +97,13 @@ def create_report(body: ReportCreate, service: ServiceDep) -> ReportReceipt:
             "report obstacles in its area (GeoJSON order is [longitude, latitude])",
             field=f"geometry.{where}", lon=lon, lat=lat,
         )  # fmt: skip
-    return ReportReceipt.model_validate(service.create_report(body), from_attributes=True)
+    return ReportReceipt.model_validate(reports.create(body), from_attributes=True)
 
 
 @router.get("", response_model=ReportList, responses=_STAFF, summary="Citizen reports (staff)")
 def list_reports(
     _: StaffUser,
-    service: ServiceDep,
+    reports: ReportsDep,
     request: Request,
     settings: SettingsDep,
     status: Annotated[Literal["open", "accepted", "rejected"] | None, Query()] = None,
@@ -111,7 +111,7 @@ def list_reports(
     """Newest first; ``?status=open`` for the work list."""
 
     def listed() -> ReportList:
-        rows = service.list_reports(status)
+        rows = reports.list(status)
         return ReportList(count=len(rows), reports=[_public(r) for r in rows])
 
     return encoded_model(listed, request, settings)
@@ -128,12 +128,13 @@ def accept_report(
     report_id: ReportIdPath,
     body: ReportAccept,
     user: StaffUser,
-    service: ServiceDep,
+    reports: ReportsDep,
     response: Response,
 ) -> ReportDecision:
     """Create the obstacle staff decided on (the report's geometry unless another is given)."""
-    report, written = service.accept_report(report_id, body, user.name)
-    return ReportDecision(report=_public(report), obstacle=written_out(written, service, response))
+    report, written = reports.accept(report_id, body, user.name)
+    obstacle = written_out(written, reports.obstacles, response)
+    return ReportDecision(report=_public(report), obstacle=obstacle)
 
 
 @router.post(
@@ -142,6 +143,6 @@ def accept_report(
     responses=_DECIDE,
     summary="Reject a report (staff)",
 )
-def reject_report(report_id: ReportIdPath, user: StaffUser, service: ServiceDep) -> ReportDecision:
+def reject_report(report_id: ReportIdPath, user: StaffUser, reports: ReportsDep) -> ReportDecision:
     """The report is closed without an obstacle."""
-    return ReportDecision(report=_public(service.reject_report(report_id, user.name)))
+    return ReportDecision(report=_public(reports.reject(report_id, user.name)))
