@@ -34,21 +34,18 @@ async def get_service(request: Request) -> ObstacleService:
     return service
 
 
-async def get_reports(request: Request) -> CitizenReports:
-    """The citizens' reports of the app (503, as :func:`get_service`, when not started)."""
-    reports: CitizenReports | None = getattr(request.app.state, "citizen_reports", None)
-    if reports is None:
-        raise ApiError(503, "obstacles_unavailable", "obstacles are not available on this server")
-    return reports
+async def get_reports(service: Annotated[ObstacleService, Depends(get_service)]) -> CitizenReports:
+    """The citizens' reports, written through the app's obstacle service (503 as
+    :func:`get_service` when it was not started; one small object a report request)."""
+    return CitizenReports(service)
 
 
-async def get_transfer(request: Request) -> ObstacleTransfer:
-    """The obstacles' export and import of the app (503, as :func:`get_service`, when not
-    started)."""
-    transfer: ObstacleTransfer | None = getattr(request.app.state, "obstacle_transfer", None)
-    if transfer is None:
-        raise ApiError(503, "obstacles_unavailable", "obstacles are not available on this server")
-    return transfer
+async def get_transfer(
+    service: Annotated[ObstacleService, Depends(get_service)],
+) -> ObstacleTransfer:
+    """The obstacles' export and import, through the app's obstacle service (as
+    :func:`get_reports`)."""
+    return ObstacleTransfer(service)
 
 
 async def live_obstacles(request: Request) -> LiveObstacles | None:

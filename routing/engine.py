@@ -51,7 +51,7 @@ from routing.query import (
 from routing.rests import RestQuery
 from routing.route_batch import Trip, route_many, route_one
 from routing.shared_arrays import share
-from routing.snapper import AreaBox, Snapper
+from routing.snapper import Snapper
 from routing.snapping import SnapPoint, SpatialIndex
 from routing.verdict import verdict_masks
 from routing.via_routes import route_via
@@ -62,7 +62,6 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_SNAP_M",
     "DEFAULT_SETTLE_BUDGET_FACTOR",
-    "AreaBox",
     "LatLon",
     "Path",
     "PathPiece",

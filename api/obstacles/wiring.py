@@ -12,11 +12,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from api.obstacles.beacon import WriteBeacon
-from api.obstacles.citizen_reports import CitizenReports
 from api.obstacles.live import LiveObstacles, utc_now
 from api.obstacles.poll_ahead import PollAhead
 from api.obstacles.service import ObstacleService
-from api.obstacles.transfer import ObstacleTransfer
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -64,9 +62,7 @@ def start_obstacles(app: FastAPI, settings: Settings) -> Callable[[], None]:
     app.state.db = sessions
     app.state.live_obstacles = live
     app.state.poll_ahead = PollAhead(live)  # stopped by the app's lifespan (it awaits)
-    app.state.obstacles = service = ObstacleService(sessions, live, clock)
-    app.state.citizen_reports = CitizenReports(service)
-    app.state.obstacle_transfer = ObstacleTransfer(service)
+    app.state.obstacles = ObstacleService(sessions, live, clock)
     app.state.report_limiter = SharedRateLimiter(sessions, settings.reports_per_minute, 60)
 
     def stop() -> None:
