@@ -316,7 +316,8 @@ def test_the_access_line_is_the_asgi_paths(
         profile: str | None = None,
         error_code: str | None = None,
     ) -> None:
-        lines.append((rid, method, path, status, profile, error_code))
+        if rid == "same":  # the test before's last ASGI line may come after the patch
+            lines.append((rid, method, path, status, profile, error_code))
 
     monkeypatch.setattr(api.direct, "log_request", record)
     monkeypatch.setattr(api.middleware, "log_request", record)
